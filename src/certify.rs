@@ -1,0 +1,373 @@
+//! Exact certification: every geometric decision of the enumerator is proved here in rational
+//! arithmetic, whatever the float backend proposed.
+//!
+//! | decision | certificate checked here |
+//! |---|---|
+//! | a system of strict halfspaces (optionally on a hyperplane) has a point | a rational point, every slack checked `> 0` (filtered float, exact when close) |
+//! | it has none | a Motzkin vector `y >= 0`, `y^T A = 0` (plus a free multiple of the hyperplane), `y^T b <= 0`, checked exactly |
+//! | a region is unbounded | a rational ray `d != 0` with `A d <= 0` |
+//! | a region is bounded | for each of the `2d` directions `+-e_j`, an exact LP optimum `0` with its dual multipliers checked |
+//!
+//! A float hint is tried first (its rounded point, then its basis solved exactly); when neither
+//! proves the answer the exact rational simplex decides, and its answer is checked the same way.
+
+use crate::lp::simplex::{all_nonnegative, solve, solve_square, LpOutcome};
+use crate::lp::{Hint, LpBackend};
+use crate::network::Domain;
+use crate::num::{dot, from_f64_exact, simple_dyadic_near, to_f64, Q};
+use crate::poly::Halfspace;
+use num_traits::{One, Signed, Zero};
+use std::cmp::Ordering;
+
+/// Counters of how decisions were certified.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LpStats {
+    /// Centring LPs asked.
+    pub lps: u64,
+    /// Decided by a rounded float point, checked exactly.
+    pub by_float_point: u64,
+    /// Decided by solving the float basis exactly.
+    pub by_basis: u64,
+    /// Decided by the exact rational simplex.
+    pub exact_fallbacks: u64,
+}
+
+impl LpStats {
+    /// Adds another set of counters.
+    pub fn add(&mut self, o: &LpStats) {
+        self.lps += o.lps;
+        self.by_float_point += o.by_float_point;
+        self.by_basis += o.by_basis;
+        self.exact_fallbacks += o.exact_fallbacks;
+    }
+}
+
+/// The certified answer to "is there a point strictly inside these halfspaces (and on this
+/// hyperplane)?".
+#[derive(Debug, Clone, PartialEq)]
+pub enum Feasibility {
+    /// A rational point, checked strictly inside every halfspace (and exactly on the hyperplane).
+    Interior(Vec<Q>),
+    /// A Motzkin certificate, checked: no such point exists.
+    Empty(Vec<Q>),
+}
+
+/// True when `x` lies strictly inside every row (exact, float-filtered).
+pub fn is_strictly_inside(rows: &[&Halfspace], x: &[Q]) -> bool {
+    let xf: Vec<f64> = x.iter().map(to_f64).collect();
+    rows.iter()
+        .all(|r| r.slack_sign(x, &xf) == Ordering::Greater)
+}
+
+/// Checks a Motzkin certificate for "no `x` with `A x < b` (all rows) and `e . x = f`":
+/// `y >= 0`, `y^T A + lambda e = 0`, `y^T b + lambda f <= 0`, and `y != 0` or the sum `< 0`.
+/// The last entry of `y` is `lambda` when `equality` is given.
+pub fn check_motzkin(rows: &[&Halfspace], equality: Option<&Halfspace>, y: &[Q]) -> bool {
+    let m = rows.len();
+    let lambda = equality.map(|_| y.get(m).cloned().unwrap_or_default());
+    if y.len() != m + usize::from(equality.is_some()) || !all_nonnegative(&y[..m]) {
+        return false;
+    }
+    let d = rows.first().map_or(0, |r| r.a.len());
+    for j in 0..d {
+        let mut s: Q = rows
+            .iter()
+            .zip(y)
+            .filter(|(_, yi)| !yi.is_zero())
+            .map(|(r, yi)| &r.a[j] * yi)
+            .sum();
+        if let (Some(e), Some(l)) = (equality, &lambda) {
+            s += &e.a[j] * l;
+        }
+        if !s.is_zero() {
+            return false;
+        }
+    }
+    let mut rhs: Q = rows.iter().zip(y).map(|(r, yi)| &r.b * yi).sum();
+    if let (Some(e), Some(l)) = (equality, &lambda) {
+        rhs += &e.b * l;
+    }
+    rhs.is_negative() || (rhs.is_zero() && y[..m].iter().any(|v| !v.is_zero()))
+}
+
+/// Decides, with a checked certificate, whether some rational `x` satisfies every row strictly
+/// and lies on `equality` (when given). The backend's hint is tried first; the exact simplex
+/// decides when the hint proves nothing.
+pub fn find_strict_point(
+    rows: &[&Halfspace],
+    equality: Option<&Halfspace>,
+    backend: &dyn LpBackend,
+    stats: &mut LpStats,
+) -> Feasibility {
+    stats.lps += 1;
+    let cert_len = rows.len() + usize::from(equality.is_some());
+    if let Some(i) = rows
+        .iter()
+        .position(|r| r.is_trivial() && !r.b.is_positive())
+    {
+        let mut y = vec![Q::zero(); cert_len];
+        y[i] = Q::one();
+        return Feasibility::Empty(y);
+    }
+    let kept: Vec<usize> = (0..rows.len()).filter(|&i| !rows[i].is_trivial()).collect();
+    let nontrivial: Vec<&Halfspace> = kept.iter().map(|&i| rows[i]).collect();
+    let reversed = equality.map(Halfspace::flipped);
+    let mut lp_rows = nontrivial.clone();
+    let mut strict = vec![true; lp_rows.len()];
+    if let (Some(e), Some(r)) = (equality, &reversed) {
+        lp_rows.extend([e, r]);
+        strict.extend([false, false]);
+    }
+    let lp = CentringLp {
+        rows: &nontrivial,
+        equality,
+        lp_rows: &lp_rows,
+        strict: &strict,
+    };
+    let hint = backend.centre(&lp_rows, &strict);
+    let answer = if let Some(x) = point_from_hint(&nontrivial, equality, &hint) {
+        stats.by_float_point += 1;
+        Feasibility::Interior(x)
+    } else if let Some(answer) = lp.answer_from_basis(&hint) {
+        stats.by_basis += 1;
+        answer
+    } else {
+        stats.exact_fallbacks += 1;
+        lp.exact_answer()
+    };
+    match answer {
+        Feasibility::Empty(y) => Feasibility::Empty(expand_certificate(y, &kept, cert_len)),
+        interior => interior,
+    }
+}
+
+/// Maps a certificate over the nontrivial rows back to all rows (trivial rows get 0).
+fn expand_certificate(y: Vec<Q>, kept: &[usize], len: usize) -> Vec<Q> {
+    let mut full = vec![Q::zero(); len];
+    let m = kept.len();
+    for (&i, v) in kept.iter().zip(&y[..m]) {
+        full[i] = v.clone();
+    }
+    if y.len() > m {
+        full[len - 1] = y[m].clone();
+    }
+    full
+}
+
+/// Rounds the hint's centre to simple rationals (then to its exact float value), projects it
+/// onto the hyperplane, and checks it exactly.
+fn point_from_hint(
+    rows: &[&Halfspace],
+    equality: Option<&Halfspace>,
+    hint: &Hint,
+) -> Option<Vec<Q>> {
+    let p = hint.point.as_ref()?;
+    if hint.radius.is_nan() || hint.radius <= 0.0 {
+        return None;
+    }
+    for bits in [2u32, 6, 12, 24, 0] {
+        let candidate: Option<Vec<Q>> = p
+            .iter()
+            .map(|&v| {
+                if bits == 0 {
+                    from_f64_exact(v)
+                } else {
+                    simple_dyadic_near(v, bits)
+                }
+            })
+            .collect();
+        let Some(mut x) = candidate else { continue };
+        if let Some(e) = equality {
+            project_onto(&mut x, e);
+        }
+        if is_strictly_inside(rows, &x) {
+            return Some(x);
+        }
+    }
+    None
+}
+
+/// Moves `x` onto the hyperplane `e . x = f` along its largest coordinate.
+fn project_onto(x: &mut [Q], e: &Halfspace) {
+    let Some(j) = (0..x.len())
+        .filter(|&j| !e.a[j].is_zero())
+        .max_by(|&i, &k| to_f64(&e.a[i]).abs().total_cmp(&to_f64(&e.a[k]).abs()))
+    else {
+        return;
+    };
+    let residual = e.slack(x);
+    x[j] += residual / &e.a[j];
+}
+
+/// The exact weight of a row in the centring LP.
+fn weight(row: &Halfspace, strict: bool) -> Q {
+    if !strict {
+        return Q::zero();
+    }
+    row.a.iter().map(|v| v.abs()).max().unwrap_or_else(Q::zero)
+}
+
+/// The centring LP `max t  s.t.  a_i . x + w_i t <= b_i, t <= 1` of one decision, with the
+/// hyperplane (if any) as its last two rows `e . x <= f`, `-e . x <= -f`.
+struct CentringLp<'a> {
+    rows: &'a [&'a Halfspace],
+    equality: Option<&'a Halfspace>,
+    lp_rows: &'a [&'a Halfspace],
+    strict: &'a [bool],
+}
+
+impl CentringLp<'_> {
+    /// The exact constraint matrix over `(x, t)`, with the row `t <= 1` last.
+    fn matrix(&self) -> (Vec<Vec<Q>>, Vec<Q>) {
+        let d = self.lp_rows.first().map_or(0, |r| r.a.len());
+        let mut a: Vec<Vec<Q>> = Vec::with_capacity(self.lp_rows.len() + 1);
+        let mut b = Vec::with_capacity(self.lp_rows.len() + 1);
+        for (r, &s) in self.lp_rows.iter().zip(self.strict) {
+            a.push(
+                r.a.iter()
+                    .cloned()
+                    .chain(std::iter::once(weight(r, s)))
+                    .collect(),
+            );
+            b.push(r.b.clone());
+        }
+        let mut top = vec![Q::zero(); d + 1];
+        top[d] = Q::one();
+        a.push(top);
+        b.push(Q::one());
+        (a, b)
+    }
+
+    /// A Motzkin certificate from LP multipliers `y` over the LP rows (the hyperplane's two
+    /// rows fold into one free multiplier).
+    fn certificate(&self, y: &[Q]) -> Vec<Q> {
+        let m = self.rows.len();
+        let mut cert = y[..m].to_vec();
+        if self.equality.is_some() {
+            cert.push(&y[m] - &y[m + 1]);
+        }
+        cert
+    }
+
+    /// Tries to prove the answer from the hint's basis by exact square solves.
+    fn answer_from_basis(&self, hint: &Hint) -> Option<Feasibility> {
+        let basis = hint.basis.as_ref()?;
+        let d = self.lp_rows.first()?.a.len();
+        if basis.len() != d + 1 {
+            return None;
+        }
+        let (a, b) = self.matrix();
+        let columns: Vec<&Vec<Q>> = basis.iter().map(|&k| a.get(k)).collect::<Option<_>>()?;
+        let transposed: Vec<Vec<Q>> = (0..=d)
+            .map(|j| columns.iter().map(|c| c[j].clone()).collect())
+            .collect();
+        let mut rhs = vec![Q::zero(); d + 1];
+        rhs[d] = Q::one();
+        let y_basis = solve_square(&transposed, &rhs)?;
+        if !all_nonnegative(&y_basis) {
+            return None;
+        }
+        let optimum: Q = basis.iter().zip(&y_basis).map(|(&k, v)| &b[k] * v).sum();
+        if optimum.is_positive() {
+            let square: Vec<Vec<Q>> = columns.iter().map(|c| (*c).clone()).collect();
+            let rhs: Vec<Q> = basis.iter().map(|&k| b[k].clone()).collect();
+            let x = solve_square(&square, &rhs)?[..d].to_vec();
+            let on_plane = self.equality.is_none_or(|e| e.slack(&x).is_zero());
+            return (on_plane && is_strictly_inside(self.rows, &x))
+                .then_some(Feasibility::Interior(x));
+        }
+        let mut y = vec![Q::zero(); a.len()];
+        for (&k, v) in basis.iter().zip(y_basis) {
+            y[k] = v;
+        }
+        let cert = self.certificate(&y);
+        check_motzkin(self.rows, self.equality, &cert).then_some(Feasibility::Empty(cert))
+    }
+
+    /// Solves the LP with the exact simplex and checks its answer.
+    fn exact_answer(&self) -> Feasibility {
+        let (a, b) = self.matrix();
+        let d = a[0].len() - 1;
+        let mut c = vec![Q::zero(); d + 1];
+        c[d] = -Q::one();
+        let outcome =
+            solve(&a, &b, &c, usize::MAX).expect("the exact simplex terminates (Bland's rule)");
+        let LpOutcome::Optimal { x, y, .. } = outcome else {
+            unreachable!("the centring LP is feasible and bounded: {outcome:?}")
+        };
+        if x[d].is_positive() {
+            let point = x[..d].to_vec();
+            let on_plane = self.equality.is_none_or(|e| e.slack(&point).is_zero());
+            assert!(
+                on_plane && is_strictly_inside(self.rows, &point),
+                "internal error: exact LP point failed its check"
+            );
+            return Feasibility::Interior(point);
+        }
+        let cert = self.certificate(&y);
+        assert!(
+            check_motzkin(self.rows, self.equality, &cert),
+            "internal error: exact Motzkin certificate failed its check"
+        );
+        Feasibility::Empty(cert)
+    }
+}
+
+/// Whether a polytope domain has interior points (certified exactly).
+pub fn polytope_is_full_dimensional(domain: &Domain, dim: usize) -> bool {
+    let rows = domain.halfspaces(dim);
+    let refs: Vec<&Halfspace> = rows.iter().collect();
+    let mut stats = LpStats::default();
+    matches!(
+        find_strict_point(&refs, None, &crate::lp::ExactOnly, &mut stats),
+        Feasibility::Interior(_)
+    )
+}
+
+/// Whether `{x : A x <= b}` (nonempty) is bounded, decided exactly: an unbounded answer comes
+/// with a checked ray, a bounded one with `2d` exact LP optima and their checked duals.
+pub fn is_bounded(rows: &[&Halfspace], dim: usize) -> bool {
+    recession_ray(rows, dim).is_none()
+}
+
+/// A nonzero rational `d` with `A d <= 0`, if the recession cone is not `{0}`. When none is
+/// returned, each of the `2d` LPs `max +-d_j  s.t.  A d <= 0, +-d_j <= 1` had optimum 0 with
+/// dual multipliers checked exactly.
+pub fn recession_ray(rows: &[&Halfspace], dim: usize) -> Option<Vec<Q>> {
+    let mut a: Vec<Vec<Q>> = rows.iter().map(|r| r.a.clone()).collect();
+    let mut b = vec![Q::zero(); rows.len()];
+    a.push(vec![Q::zero(); dim]);
+    b.push(Q::one());
+    for j in 0..dim {
+        for s in [1i64, -1] {
+            let cap = a.last_mut().expect("cap row");
+            cap.iter_mut().for_each(|v| *v = Q::zero());
+            cap[j] = Q::from_integer(s.into());
+            let c: Vec<Q> = a[rows.len()].iter().map(|v| -v).collect();
+            match solve(&a, &b, &c, usize::MAX).expect("exact simplex terminates") {
+                LpOutcome::Optimal { x, .. } if dot(&c, &x).is_negative() => {
+                    let ok = rows.iter().all(|r| !dot(&r.a, &x).is_positive());
+                    assert!(ok, "internal error: recession ray failed its check");
+                    return Some(x);
+                }
+                LpOutcome::Optimal { y, .. } => {
+                    assert!(
+                        dual_certifies_zero(&a, &b, &c, &y),
+                        "internal error: boundedness dual failed its check"
+                    );
+                }
+                other => unreachable!("the recession LP is feasible and bounded: {other:?}"),
+            }
+        }
+    }
+    None
+}
+
+/// Checks `y >= 0`, `A^T y = -c` and `b . y = 0`: a proof that `min c . x >= 0` over `A x <= b`.
+fn dual_certifies_zero(a: &[Vec<Q>], b: &[Q], c: &[Q], y: &[Q]) -> bool {
+    let columns_match = (0..c.len()).all(|j| {
+        let s: Q = a.iter().zip(y).map(|(row, yi)| &row[j] * yi).sum();
+        s == -&c[j]
+    });
+    all_nonnegative(y) && columns_match && dot(b, y).is_zero()
+}

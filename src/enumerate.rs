@@ -1,0 +1,416 @@
+//! Region enumeration: a depth-first split of the domain, layer by layer and neuron by neuron,
+//! streaming every full-dimensional activation region to a [`RegionSink`].
+//!
+//! A region carries a rational interior point `p`. For each neuron, with preactivation
+//! `h(x) = c . x + e` (affine on the region), the side of `p` is known by one exact (filtered)
+//! evaluation; only the other side needs a centring LP, certified by [`crate::certify`]:
+//! a checked rational point means the neuron splits the region, a checked Motzkin certificate
+//! means it does not (and its row is redundant there, so it is not added). A neuron with
+//! `c = 0` never splits (its sign is that of `e`; identically zero counts as off).
+//!
+//! # Complexity
+//! One LP per (region of the layer, neuron) pair, plus exact linear algebra for the maps.
+//! Memory while streaming is the depth-first stack: `O(neurons)` partial regions.
+
+use crate::certify::{find_strict_point, is_bounded, Feasibility, LpStats};
+use crate::lp::Backend;
+use crate::network::{Activation, Domain, Network, Pattern};
+use crate::num::{sign, to_f64, Q};
+use crate::poly::{float_affine_sign, Halfspace};
+use crate::region::{AffineMap, Constraint, NeuronId, Origin, Region};
+use num_traits::Zero;
+use std::cmp::Ordering;
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Receives regions as they are found.
+pub trait RegionSink {
+    /// Takes one region; `Break` stops the enumeration (the result is then partial).
+    fn region(&mut self, region: Region) -> ControlFlow<()>;
+}
+
+impl RegionSink for Vec<Region> {
+    fn region(&mut self, region: Region) -> ControlFlow<()> {
+        self.push(region);
+        ControlFlow::Continue(())
+    }
+}
+
+/// Counts regions without keeping them.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CountingSink {
+    /// Regions seen.
+    pub regions: usize,
+    /// Bounded regions seen.
+    pub bounded: usize,
+}
+
+impl RegionSink for CountingSink {
+    fn region(&mut self, region: Region) -> ControlFlow<()> {
+        self.regions += 1;
+        self.bounded += usize::from(region.bounded);
+        ControlFlow::Continue(())
+    }
+}
+
+/// Why an enumeration stopped early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StopReason {
+    /// `max_regions` was reached.
+    MaxRegions,
+    /// The time limit passed.
+    TimeLimit,
+    /// The cancel flag was raised (e.g. Ctrl-C).
+    Cancelled,
+    /// The sink asked to stop.
+    Sink,
+}
+
+/// What an enumeration did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    /// Regions emitted.
+    pub regions: usize,
+    /// `None` when every region was found; otherwise why it stopped.
+    pub stopped: Option<StopReason>,
+    /// How the LP decisions were certified.
+    pub stats: LpStats,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+impl Summary {
+    /// Whether the enumeration is complete.
+    pub fn complete(&self) -> bool {
+        self.stopped.is_none()
+    }
+}
+
+/// The enumerator, configured once (certification is always on; it is not a setting).
+#[derive(Debug, Clone, Default)]
+pub struct Enumerator {
+    backend: Backend,
+    max_regions: Option<usize>,
+    time_limit: Option<Duration>,
+    cancel: Option<Arc<AtomicBool>>,
+}
+
+/// Builds an [`Enumerator`].
+#[derive(Debug, Clone, Default)]
+pub struct EnumeratorBuilder {
+    inner: Enumerator,
+}
+
+impl EnumeratorBuilder {
+    /// The float LP backend that proposes hints.
+    pub fn backend(mut self, backend: Backend) -> Self {
+        self.inner.backend = backend;
+        self
+    }
+    /// Stop after this many regions.
+    pub fn max_regions(mut self, n: Option<usize>) -> Self {
+        self.inner.max_regions = n;
+        self
+    }
+    /// Stop after this much time.
+    pub fn time_limit(mut self, t: Option<Duration>) -> Self {
+        self.inner.time_limit = t;
+        self
+    }
+    /// Stop when this flag becomes true.
+    pub fn cancel_flag(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.inner.cancel = Some(flag);
+        self
+    }
+    /// The configured enumerator.
+    pub fn build(self) -> Enumerator {
+        self.inner
+    }
+}
+
+/// A partial region on the depth-first stack.
+#[derive(Clone)]
+struct Partial {
+    layer: usize,
+    neuron: usize,
+    constraints: Vec<Constraint>,
+    point: Vec<Q>,
+    point_float: Vec<f64>,
+    pattern: Pattern,
+    bits: Vec<bool>,
+    /// The map of the current layer's input.
+    input: Arc<AffineMap>,
+    /// The current layer's preactivation map (computed when the region enters the layer).
+    pre: Option<Arc<AffineMap>>,
+}
+
+impl Enumerator {
+    /// A builder with the defaults (float simplex hints, no limits).
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::{enumerate::Enumerator, network::json::read_network};
+    /// let net = read_network(r#"{"input_dim": 2, "layers": [
+    ///     {"weights": [["1", "0"], ["0", "1"]], "activation": "relu"},
+    ///     {"weights": [["1", "1"]], "activation": "linear"}]}"#, "inline").unwrap();
+    /// let regions = Enumerator::builder().build().collect(&net).0;
+    /// assert_eq!(regions.len(), 4);
+    /// ```
+    pub fn builder() -> EnumeratorBuilder {
+        EnumeratorBuilder::default()
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Enumerates every region into a vector.
+    pub fn collect(&self, net: &Network) -> (Vec<Region>, Summary) {
+        let mut regions = Vec::new();
+        let summary = self.enumerate(net, &mut regions);
+        (regions, summary)
+    }
+
+    /// Enumerates every full-dimensional region of the network's domain, in a deterministic
+    /// depth-first order, into `sink`.
+    pub fn enumerate(&self, net: &Network, sink: &mut dyn RegionSink) -> Summary {
+        let start = Instant::now();
+        let mut summary = Summary::default();
+        let d = net.input_dim();
+        let domain_rows = net.domain().halfspaces(d);
+        let constraints: Vec<Constraint> = domain_rows
+            .into_iter()
+            .enumerate()
+            .map(|(k, h)| Constraint {
+                halfspace: h,
+                origin: Origin::Domain(k),
+            })
+            .collect();
+        let refs: Vec<&Halfspace> = constraints.iter().map(|c| &c.halfspace).collect();
+        let point = match find_strict_point(&refs, None, self.backend.solver(), &mut summary.stats)
+        {
+            Feasibility::Interior(p) => p,
+            Feasibility::Empty(_) => return summary,
+        };
+        let bounded_domain = match net.domain() {
+            Domain::Whole => false,
+            Domain::Box(_) => true,
+            _ => is_bounded(&refs, d),
+        };
+        let mut stack = vec![Partial {
+            layer: 0,
+            neuron: 0,
+            constraints,
+            point_float: point.iter().map(to_f64).collect(),
+            point,
+            pattern: Vec::new(),
+            bits: Vec::new(),
+            input: Arc::new(AffineMap::identity(d)),
+            pre: None,
+        }];
+        while let Some(partial) = stack.pop() {
+            if let Some(reason) = self.should_stop(&summary, start) {
+                summary.stopped = Some(reason);
+                break;
+            }
+            match self.advance(net, partial, &mut stack, &mut summary.stats) {
+                None => {}
+                Some(done) => {
+                    let region = finish(done, summary.regions, bounded_domain, d);
+                    summary.regions += 1;
+                    if sink.region(region).is_break() {
+                        summary.stopped = Some(StopReason::Sink);
+                        break;
+                    }
+                }
+            }
+        }
+        summary.elapsed = start.elapsed();
+        summary
+    }
+
+    fn should_stop(&self, summary: &Summary, start: Instant) -> Option<StopReason> {
+        if self.max_regions.is_some_and(|n| summary.regions >= n) {
+            return Some(StopReason::MaxRegions);
+        }
+        if self.time_limit.is_some_and(|t| start.elapsed() >= t) {
+            return Some(StopReason::TimeLimit);
+        }
+        if self
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(AtomicOrdering::Relaxed))
+        {
+            return Some(StopReason::Cancelled);
+        }
+        None
+    }
+
+    /// Advances a partial region until it splits (children pushed, `None`) or passes the last
+    /// layer (returned).
+    fn advance(
+        &self,
+        net: &Network,
+        mut p: Partial,
+        stack: &mut Vec<Partial>,
+        stats: &mut LpStats,
+    ) -> Option<Partial> {
+        let layers = net.layers();
+        while p.layer < layers.len() {
+            let layer = &layers[p.layer];
+            if layer.activation == Activation::Linear {
+                p.input = Arc::new(p.input.then_affine(&layer.weights, &layer.bias));
+                p.layer += 1;
+                continue;
+            }
+            let pre = p
+                .pre
+                .get_or_insert_with(|| Arc::new(p.input.then_affine(&layer.weights, &layer.bias)))
+                .clone();
+            while p.neuron < layer.width() {
+                let i = p.neuron;
+                let neuron = NeuronId {
+                    layer: p.layer,
+                    index: i,
+                };
+                match self.decide(&p, &pre.jacobian[i], &pre.offset[i], neuron, stats) {
+                    Decision::Constant(on) => p.bits.push(on),
+                    Decision::Split { off, on } => {
+                        let mut off_child = p.clone();
+                        push_side(&mut off_child, &pre, i, false, off);
+                        let mut on_child = p;
+                        push_side(&mut on_child, &pre, i, true, on);
+                        stack.push(on_child);
+                        stack.push(off_child);
+                        return None;
+                    }
+                }
+                p.neuron += 1;
+            }
+            let bits = std::mem::take(&mut p.bits);
+            p.input = Arc::new(pre.masked(&bits));
+            p.pattern.push(bits);
+            p.pre = None;
+            p.neuron = 0;
+            p.layer += 1;
+        }
+        Some(p)
+    }
+
+    /// Decides whether the neuron `h = c . x + e` splits the region, with certificates.
+    fn decide(
+        &self,
+        p: &Partial,
+        c: &[Q],
+        e: &Q,
+        neuron: NeuronId,
+        stats: &mut LpStats,
+    ) -> Decision {
+        if c.iter().all(Zero::is_zero) {
+            return Decision::Constant(sign(e) == Ordering::Greater);
+        }
+        let rows: Vec<&Halfspace> = p.constraints.iter().map(|k| &k.halfspace).collect();
+        let at_point = value_sign(c, e, &p.point, &p.point_float);
+        let side_point = |on: bool, stats: &mut LpStats| {
+            let row = side_row(c, e, on);
+            let mut with_row = rows.clone();
+            with_row.push(&row);
+            match find_strict_point(&with_row, None, self.backend.solver(), stats) {
+                Feasibility::Interior(x) => Some(x),
+                Feasibility::Empty(_) => None,
+            }
+        };
+        let _ = neuron;
+        match at_point {
+            Ordering::Greater => match side_point(false, stats) {
+                Some(q) => Decision::Split {
+                    off: Some(q),
+                    on: None,
+                },
+                None => Decision::Constant(true),
+            },
+            Ordering::Less => match side_point(true, stats) {
+                Some(q) => Decision::Split {
+                    off: None,
+                    on: Some(q),
+                },
+                None => Decision::Constant(false),
+            },
+            Ordering::Equal => {
+                let off = side_point(false, stats);
+                let on = side_point(true, stats);
+                match (off, on) {
+                    (Some(off), Some(on)) => Decision::Split {
+                        off: Some(off),
+                        on: Some(on),
+                    },
+                    (None, _) => Decision::Constant(true),
+                    (_, None) => Decision::Constant(false),
+                }
+            }
+        }
+    }
+}
+
+/// A neuron's effect on a region. In `Split`, a side with `None` keeps the parent's point.
+enum Decision {
+    Constant(bool),
+    Split {
+        off: Option<Vec<Q>>,
+        on: Option<Vec<Q>>,
+    },
+}
+
+/// The row of the side: on is `h >= 0` (`-c . x <= e`), off is `h <= 0` (`c . x <= -e`).
+fn side_row(c: &[Q], e: &Q, on: bool) -> Halfspace {
+    if on {
+        Halfspace::new(c.iter().map(|v| -v).collect(), e.clone())
+    } else {
+        Halfspace::new(c.to_vec(), -e)
+    }
+}
+
+/// The exact sign of `c . x + e` (float-filtered).
+fn value_sign(c: &[Q], e: &Q, x: &[Q], x_float: &[f64]) -> Ordering {
+    let cf: Vec<f64> = c.iter().map(to_f64).collect();
+    if let Some(s) = float_affine_sign(&cf, to_f64(e), x_float, false) {
+        return s;
+    }
+    sign(&(crate::num::dot(c, x) + e))
+}
+
+fn push_side(p: &mut Partial, pre: &AffineMap, i: usize, on: bool, point: Option<Vec<Q>>) {
+    let halfspace = side_row(&pre.jacobian[i], &pre.offset[i], on);
+    p.constraints.push(Constraint {
+        halfspace,
+        origin: Origin::Neuron(NeuronId {
+            layer: p.layer,
+            index: i,
+        }),
+    });
+    if let Some(x) = point {
+        p.point_float = x.iter().map(to_f64).collect();
+        p.point = x;
+    }
+    p.bits.push(on);
+    p.neuron = i + 1;
+}
+
+fn finish(p: Partial, id: usize, bounded_domain: bool, d: usize) -> Region {
+    let bounded = bounded_domain || {
+        let rows: Vec<&Halfspace> = p.constraints.iter().map(|c| &c.halfspace).collect();
+        is_bounded(&rows, d)
+    };
+    Region {
+        id,
+        pattern: p.pattern,
+        point: p.point,
+        constraints: p.constraints,
+        map: (*p.input).clone(),
+        bounded,
+    }
+}

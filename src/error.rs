@@ -1,0 +1,88 @@
+//! Error types of the library (one `thiserror` enum per concern, locations in the variants).
+
+use std::fmt;
+
+/// One problem found in an input, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Where: a path such as `layers[1].weights[0][2]` (layer 1, row 0, column 2), or
+    /// `line 12, value 3` for text formats.
+    pub location: String,
+    /// What is wrong there.
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem at `location`.
+    pub fn new(location: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            location: location.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)
+    }
+}
+
+/// Why a network could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NetworkError {
+    /// The file could not be read at all.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not well-formed in its format (e.g. invalid JSON syntax).
+    #[error("{source_name}: {message}")]
+    Syntax {
+        /// The file (or `<memory>`).
+        source_name: String,
+        /// What the parser said, with its line and column.
+        message: String,
+    },
+    /// The file parsed, but its content is invalid; every problem found is listed.
+    #[error("{source_name}: invalid network ({} problem{}):\n  {}", problems.len(), if problems.len() == 1 { "" } else { "s" }, problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n  "))]
+    Invalid {
+        /// The file (or `<memory>`).
+        source_name: String,
+        /// Every problem, each with its location.
+        problems: Vec<Problem>,
+    },
+    /// The file uses a feature this reader does not support.
+    #[error("{source_name}: unsupported: {message}")]
+    Unsupported {
+        /// The file.
+        source_name: String,
+        /// What is unsupported, and where.
+        message: String,
+    },
+}
+
+impl NetworkError {
+    /// Replaces the source name (used by readers that validate before they know the file).
+    pub fn with_source(self, name: &str) -> NetworkError {
+        match self {
+            NetworkError::Invalid { problems, .. } => NetworkError::Invalid {
+                source_name: name.to_string(),
+                problems,
+            },
+            NetworkError::Syntax { message, .. } => NetworkError::Syntax {
+                source_name: name.to_string(),
+                message,
+            },
+            NetworkError::Unsupported { message, .. } => NetworkError::Unsupported {
+                source_name: name.to_string(),
+                message,
+            },
+            other => other,
+        }
+    }
+}

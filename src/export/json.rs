@@ -1,0 +1,236 @@
+//! JSON wire forms (serde structs with rationals as strings), kept apart from the domain types.
+
+use crate::facets::Facet;
+use crate::graph::RegionGraph;
+use crate::num::{fmt_q, Q};
+use crate::region::{NeuronId, Origin, Region};
+use serde::Serialize;
+
+/// Rationals as strings.
+fn qs(v: &[Q]) -> Vec<String> {
+    v.iter().map(fmt_q).collect()
+}
+
+/// A neuron on the wire.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct NeuronOut {
+    /// Layer index in the network.
+    pub layer: usize,
+    /// Neuron index in the layer.
+    pub index: usize,
+}
+
+impl From<NeuronId> for NeuronOut {
+    fn from(n: NeuronId) -> Self {
+        NeuronOut {
+            layer: n.layer,
+            index: n.index,
+        }
+    }
+}
+
+/// An inequality `a . x <= b` on the wire, with its origin.
+#[derive(Debug, Serialize)]
+pub struct InequalityOut {
+    /// Normal.
+    pub a: Vec<String>,
+    /// Right-hand side.
+    pub b: String,
+    /// The neuron(s) whose hyperplane this is (several when duplicates coincide).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub neurons: Vec<NeuronOut>,
+    /// The domain rows this is (when on the domain's boundary).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub domain_rows: Vec<usize>,
+    /// A rational point in the facet's relative interior.
+    pub facet_point: Vec<String>,
+}
+
+/// A region on the wire.
+#[derive(Debug, Serialize)]
+pub struct RegionOut {
+    /// Region id.
+    pub id: usize,
+    /// One 0/1 string per hidden layer.
+    pub pattern: Vec<String>,
+    /// Exact interior point.
+    pub point: Vec<String>,
+    /// The non-redundant inequalities (facets).
+    pub inequalities: Vec<InequalityOut>,
+    /// Jacobian rows (one per output).
+    pub jacobian: Vec<Vec<String>>,
+    /// Offset.
+    pub offset: Vec<String>,
+    /// Whether the region is bounded.
+    pub bounded: bool,
+    /// Linear piece id (when the graph was built).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub piece: Option<usize>,
+}
+
+impl RegionOut {
+    /// The wire form of a region with its facets.
+    pub fn new(region: &Region, facets: &[Facet], piece: Option<usize>) -> RegionOut {
+        let inequalities = facets
+            .iter()
+            .map(|f| {
+                let rep = &region.constraints[f.constraints[0]].halfspace;
+                let mut neurons = Vec::new();
+                let mut domain_rows = Vec::new();
+                for &i in &f.constraints {
+                    match region.constraints[i].origin {
+                        Origin::Neuron(n) => neurons.push(n.into()),
+                        Origin::Domain(k) => domain_rows.push(k),
+                    }
+                }
+                InequalityOut {
+                    a: qs(&rep.a),
+                    b: fmt_q(&rep.b),
+                    neurons,
+                    domain_rows,
+                    facet_point: qs(&f.point),
+                }
+            })
+            .collect();
+        RegionOut {
+            id: region.id,
+            pattern: region.pattern_strings(),
+            point: qs(&region.point),
+            inequalities,
+            jacobian: region.map.jacobian.iter().map(|r| qs(r)).collect(),
+            offset: qs(&region.map.offset),
+            bounded: region.bounded,
+            piece,
+        }
+    }
+}
+
+/// The counts on the wire (`count --json`).
+#[derive(Debug, Serialize, Default)]
+pub struct CountsOut {
+    /// Full-dimensional regions.
+    pub regions: usize,
+    /// Linear pieces (absent with `--no-graph`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pieces: Option<usize>,
+    /// Edges (absent with `--no-graph`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edges: Option<usize>,
+    /// Bounded regions.
+    pub bounded: usize,
+    /// Input dimension.
+    pub input_dim: usize,
+    /// Distinct affine maps (absent with `--no-graph`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distinct_maps: Option<usize>,
+    /// Hidden neurons.
+    pub hidden_neurons: usize,
+    /// Whether the enumeration ran to the end.
+    pub complete: bool,
+    /// Why it stopped, when incomplete.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+    /// Centring LPs solved.
+    pub lps: u64,
+    /// LPs decided by the exact rational simplex.
+    pub exact_fallbacks: u64,
+}
+
+/// A graph node on the wire.
+#[derive(Debug, Serialize)]
+pub struct NodeOut {
+    /// Region id.
+    pub id: usize,
+    /// Pattern strings.
+    pub pattern: Vec<String>,
+    /// Linear piece.
+    pub piece: usize,
+    /// Bounded or not.
+    pub bounded: bool,
+    /// Jacobian rows.
+    pub jacobian: Vec<Vec<String>>,
+    /// Offset.
+    pub offset: Vec<String>,
+    /// Interior point.
+    pub point: Vec<String>,
+}
+
+/// A graph edge on the wire.
+#[derive(Debug, Serialize)]
+pub struct EdgeOut {
+    /// Smaller region id.
+    pub source: usize,
+    /// Larger region id.
+    pub target: usize,
+    /// Neurons crossed.
+    pub neurons: Vec<NeuronOut>,
+    /// Whether the affine maps agree (the edge lies inside one linear piece).
+    pub same_map: bool,
+    /// A rational point in the shared facet.
+    pub point: Vec<String>,
+}
+
+/// The graph on the wire.
+#[derive(Debug, Serialize)]
+pub struct GraphOut {
+    /// Nodes by id.
+    pub nodes: Vec<NodeOut>,
+    /// Edges sorted by (source, target).
+    pub edges: Vec<EdgeOut>,
+    /// Number of linear pieces.
+    pub pieces: usize,
+    /// Whether the enumeration was complete.
+    pub complete: bool,
+}
+
+/// Sorted edges `(source, target, info)` of a graph.
+pub fn sorted_edges(g: &RegionGraph) -> Vec<(usize, usize, &crate::graph::EdgeInfo)> {
+    let mut edges: Vec<_> = g
+        .graph
+        .edge_indices()
+        .map(|e| {
+            let (a, b) = g.graph.edge_endpoints(e).expect("edge exists");
+            let (a, b) = (a.index().min(b.index()), a.index().max(b.index()));
+            (a, b, &g.graph[e])
+        })
+        .collect();
+    edges.sort_by_key(|&(a, b, _)| (a, b));
+    edges
+}
+
+/// The graph as JSON (`graph --format json`).
+pub fn graph_json(regions: &[Region], g: &RegionGraph, complete: bool) -> String {
+    let nodes = regions
+        .iter()
+        .map(|r| NodeOut {
+            id: r.id,
+            pattern: r.pattern_strings(),
+            piece: g.piece_of[r.id],
+            bounded: r.bounded,
+            jacobian: r.map.jacobian.iter().map(|row| qs(row)).collect(),
+            offset: qs(&r.map.offset),
+            point: qs(&r.point),
+        })
+        .collect();
+    let edges = sorted_edges(g)
+        .into_iter()
+        .map(|(source, target, info)| EdgeOut {
+            source,
+            target,
+            neurons: info.neurons.iter().copied().map(Into::into).collect(),
+            same_map: info.same_map,
+            point: qs(&info.point),
+        })
+        .collect();
+    to_json(&GraphOut {
+        nodes,
+        edges,
+        pieces: g.pieces,
+        complete,
+    })
+}
+
+/// Pretty JSON with a trailing newline.
+pub fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).expect("wire structs always serialize") + "\n"
+}

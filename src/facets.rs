@@ -1,0 +1,70 @@
+//! Facets of a region: which of its constraints are non-redundant, each with a rational point in
+//! the facet's relative interior (certified), and which are redundant (a checked Motzkin
+//! certificate that the hyperplane cannot be touched in a (d-1)-dimensional set).
+//!
+//! Constraints that are positive multiples of each other (duplicate or scaled neurons, a neuron
+//! on the domain's boundary) are one geometric facet.
+
+use crate::certify::{find_strict_point, Feasibility, LpStats};
+use crate::lp::LpBackend;
+use crate::poly::Halfspace;
+use crate::region::{Origin, Region};
+
+/// One facet of a region.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facet {
+    /// The constraints (indices into the region's `constraints`) defining this facet; the first
+    /// is the representative.
+    pub constraints: Vec<usize>,
+    /// A rational point in the facet's relative interior: on its hyperplane, strictly inside
+    /// every other constraint.
+    pub point: Vec<Q>,
+    /// Whether the facet lies on the domain's boundary (one of its constraints is a domain row).
+    pub on_boundary: bool,
+}
+
+use crate::num::Q;
+
+/// Groups the constraints of a region into classes of identical halfspaces.
+fn halfspace_classes(rows: &[&Halfspace]) -> Vec<Vec<usize>> {
+    let mut classes: Vec<Vec<usize>> = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        match classes.iter_mut().find(|c| rows[c[0]].same_halfspace(row)) {
+            Some(class) => class.push(i),
+            None => classes.push(vec![i]),
+        }
+    }
+    classes
+}
+
+/// The facets of a region, each certified by a relative-interior point; the constraints of no
+/// facet are certified redundant by a Motzkin certificate.
+///
+/// # Complexity
+/// One centring LP per distinct constraint, plus `O(m^2)` exact comparisons for duplicates.
+pub fn facets(region: &Region, backend: &dyn LpBackend, stats: &mut LpStats) -> Vec<Facet> {
+    let rows = region.halfspaces();
+    let classes = halfspace_classes(&rows);
+    let mut out = Vec::new();
+    for (k, class) in classes.iter().enumerate() {
+        let others: Vec<&Halfspace> = classes
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| j != k)
+            .map(|(_, c)| rows[c[0]])
+            .collect();
+        if let Feasibility::Interior(point) =
+            find_strict_point(&others, Some(rows[class[0]]), backend, stats)
+        {
+            let on_boundary = class
+                .iter()
+                .any(|&i| matches!(region.constraints[i].origin, Origin::Domain(_)));
+            out.push(Facet {
+                constraints: class.clone(),
+                point,
+                on_boundary,
+            });
+        }
+    }
+    out
+}

@@ -1,0 +1,133 @@
+//! The adjacency graph of regions (petgraph, node index = region id, never pruned) and the
+//! linear pieces (union-find over the edges whose two affine maps are exactly equal).
+//!
+//! Edges come from facets: at a rational point `q` in the relative interior of a facet with
+//! outward normal `n`, the neighbour's pattern is the exact lexicographic pattern at `q + t n`
+//! ([`Network::pattern_towards`]); its region is looked up by pattern. Every edge is found from
+//! both sides, which is checked.
+
+use crate::facets::Facet;
+use crate::network::Network;
+use crate::num::Q;
+use crate::region::{NeuronId, Origin, Region};
+use petgraph::graph::{NodeIndex, UnGraph};
+use petgraph::unionfind::UnionFind;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// An edge: two regions sharing a facet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EdgeInfo {
+    /// The neurons whose state differs across the facet (the hyperplanes crossed).
+    pub neurons: Vec<NeuronId>,
+    /// A rational point in the relative interior of the shared facet.
+    pub point: Vec<Q>,
+    /// Whether the two affine maps are exactly equal.
+    pub same_map: bool,
+}
+
+/// The region adjacency graph with its linear pieces.
+#[derive(Debug, Clone)]
+pub struct RegionGraph {
+    /// Node weight = region id = node index.
+    pub graph: UnGraph<usize, EdgeInfo>,
+    /// The piece of each region (pieces numbered by their smallest region id, in order).
+    pub piece_of: Vec<usize>,
+    /// Number of linear pieces.
+    pub pieces: usize,
+    /// Number of distinct affine maps among the regions.
+    pub distinct_maps: usize,
+    /// Facets whose neighbour was not among the regions (only in a partial enumeration).
+    pub dangling: usize,
+}
+
+/// Builds the graph from the regions (ids `0..n` in order) and their facets.
+///
+/// # Complexity
+/// One exact network evaluation per facet, plus union-find over the edges.
+pub fn build(net: &Network, regions: &[Region], facets: &[Vec<Facet>]) -> RegionGraph {
+    let by_pattern: HashMap<&Vec<Vec<bool>>, usize> =
+        regions.iter().map(|r| (&r.pattern, r.id)).collect();
+    let relu_layers: Vec<usize> = net.relu_layers().collect();
+    let mut graph = UnGraph::with_capacity(regions.len(), 0);
+    for r in regions {
+        graph.add_node(r.id);
+    }
+    let mut seen: BTreeMap<(usize, usize), (u8, Option<EdgeInfo>)> = BTreeMap::new();
+    let mut dangling = 0;
+    for (region, region_facets) in regions.iter().zip(facets) {
+        for facet in region_facets.iter().filter(|f| !f.on_boundary) {
+            let normal = &region.constraints[facet.constraints[0]].halfspace.a;
+            let pattern = net.pattern_towards(&facet.point, normal);
+            let Some(&other) = by_pattern.get(&pattern) else {
+                dangling += 1;
+                continue;
+            };
+            let key = (region.id.min(other), region.id.max(other));
+            let entry = seen.entry(key).or_insert((0, None));
+            entry.0 += 1;
+            if region.id < other {
+                let neurons = crossed_neurons(&region.pattern, &pattern, &relu_layers);
+                let same_map = region.map == regions[other].map;
+                entry.1 = Some(EdgeInfo {
+                    neurons,
+                    point: facet.point.clone(),
+                    same_map,
+                });
+            }
+        }
+    }
+    for ((a, b), (count, info)) in seen {
+        assert!(
+            count == 2,
+            "internal error: facet between regions {a} and {b} seen {count} time(s), expected 2"
+        );
+        let info = info.expect("the lower id side records the edge");
+        graph.add_edge(NodeIndex::new(a), NodeIndex::new(b), info);
+    }
+    let (piece_of, pieces) = pieces(&graph, regions.len());
+    let distinct_maps = regions.iter().map(|r| &r.map).collect::<HashSet<_>>().len();
+    RegionGraph {
+        graph,
+        piece_of,
+        pieces,
+        distinct_maps,
+        dangling,
+    }
+}
+
+fn crossed_neurons(a: &[Vec<bool>], b: &[Vec<bool>], relu_layers: &[usize]) -> Vec<NeuronId> {
+    let mut out = Vec::new();
+    for ((la, lb), &layer) in a.iter().zip(b).zip(relu_layers) {
+        for (index, (x, y)) in la.iter().zip(lb).enumerate() {
+            if x != y {
+                out.push(NeuronId { layer, index });
+            }
+        }
+    }
+    out
+}
+
+/// Connected components over the edges with equal maps, numbered by smallest member.
+fn pieces(graph: &UnGraph<usize, EdgeInfo>, n: usize) -> (Vec<usize>, usize) {
+    let mut uf = UnionFind::<usize>::new(n);
+    for e in graph.edge_indices() {
+        let (a, b) = graph.edge_endpoints(e).expect("edge exists");
+        if graph[e].same_map {
+            uf.union(a.index(), b.index());
+        }
+    }
+    let mut label: HashMap<usize, usize> = HashMap::new();
+    let piece_of: Vec<usize> = (0..n)
+        .map(|i| {
+            let root = uf.find(i);
+            let next = label.len();
+            *label.entry(root).or_insert(next)
+        })
+        .collect();
+    (piece_of, label.len())
+}
+
+/// Whether an origin is a neuron (helper for exporters).
+pub fn is_neuron(origin: &Origin) -> bool {
+    matches!(origin, Origin::Neuron(_))
+}

@@ -1,0 +1,126 @@
+//! Floating-point LP backends behind one small trait. Their answers are *hints*: a candidate
+//! interior point and, where the backend knows it, the optimal basis. Nothing they say is
+//! trusted; [`crate::certify`] proves or refutes every hint in rational arithmetic.
+//!
+//! The one LP asked of a backend is the Chebyshev-style centring LP of a system of
+//! halfspaces: `max t  s.t.  a_i . x + t w_i <= b_i,  t <= 1`, with `w_i = ||a_i||_inf` for the
+//! rows that must hold strictly and `w_i = 0` for the rows that may be tight.
+
+pub mod good_lp_backend;
+pub mod simplex;
+
+use crate::poly::Halfspace;
+use simplex::{solve, LpOutcome};
+
+/// A backend's proposal for the centring LP.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Hint {
+    /// A candidate centre `x` (floats).
+    pub point: Option<Vec<f64>>,
+    /// The float optimum `t` (positive: the system looks strictly feasible).
+    pub radius: f64,
+    /// Indices of the optimal basis rows (`rows.len()` stands for the row `t <= 1`).
+    pub basis: Option<Vec<usize>>,
+}
+
+/// A floating-point LP backend.
+pub trait LpBackend: Send + Sync {
+    /// The backend's name, for reports.
+    fn name(&self) -> &'static str;
+    /// Proposes a solution of the centring LP of `rows`; `strict[i]` says whether row `i` gets
+    /// its weight `||a_i||` (must hold strictly) or weight 0.
+    fn centre(&self, rows: &[&Halfspace], strict: &[bool]) -> Hint;
+}
+
+/// The backends, selectable at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Backend {
+    /// Our dense dual simplex in `f64` (the default): gives a point and a basis.
+    #[default]
+    FloatSimplex,
+    /// good_lp with the pure-Rust microlp solver: gives a point.
+    GoodLp,
+    /// No float hint at all: every LP is solved by the exact rational simplex.
+    ExactOnly,
+}
+
+impl Backend {
+    /// Parses a backend name as used on the command line.
+    pub fn from_name(name: &str) -> Option<Backend> {
+        match name {
+            "simplex" | "float-simplex" => Some(Backend::FloatSimplex),
+            "good_lp" | "good-lp" | "microlp" => Some(Backend::GoodLp),
+            "exact" => Some(Backend::ExactOnly),
+            _ => None,
+        }
+    }
+
+    /// The backend object.
+    pub fn solver(self) -> &'static dyn LpBackend {
+        match self {
+            Backend::FloatSimplex => &FloatSimplex,
+            Backend::GoodLp => &good_lp_backend::GoodLpBackend,
+            Backend::ExactOnly => &ExactOnly,
+        }
+    }
+}
+
+/// Our dual simplex run in `f64` on rows scaled to unit infinity norm.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FloatSimplex;
+
+impl LpBackend for FloatSimplex {
+    fn name(&self) -> &'static str {
+        "float-simplex"
+    }
+
+    fn centre(&self, rows: &[&Halfspace], strict: &[bool]) -> Hint {
+        let d = rows.first().map_or(0, |r| r.a.len());
+        let mut a = Vec::with_capacity(rows.len() + 1);
+        let mut b = Vec::with_capacity(rows.len() + 1);
+        for (row, &s) in rows.iter().zip(strict) {
+            let norm = row.float_norm();
+            let scale = if norm > 0.0 && norm.is_finite() {
+                1.0 / norm
+            } else {
+                1.0
+            };
+            let mut r: Vec<f64> = row.float_a().iter().map(|v| v * scale).collect();
+            r.push(if s { 1.0 } else { 0.0 });
+            a.push(r);
+            b.push(row.float_b() * scale);
+        }
+        let mut top = vec![0.0; d + 1];
+        top[d] = 1.0;
+        a.push(top);
+        b.push(1.0);
+        if a.iter().flatten().chain(&b).any(|v| !v.is_finite()) {
+            return Hint::default();
+        }
+        let mut c = vec![0.0; d + 1];
+        c[d] = -1.0;
+        match solve(&a, &b, &c, 50 * (a.len() + d + 2)) {
+            Some(LpOutcome::Optimal { x, basis, .. }) => Hint {
+                radius: x[d],
+                point: Some(x[..d].to_vec()),
+                basis: Some(basis),
+            },
+            _ => Hint::default(),
+        }
+    }
+}
+
+/// No hint: forces the exact rational simplex on every LP (slow; for testing and as a reference).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExactOnly;
+
+impl LpBackend for ExactOnly {
+    fn name(&self) -> &'static str {
+        "exact"
+    }
+
+    fn centre(&self, _rows: &[&Halfspace], _strict: &[bool]) -> Hint {
+        Hint::default()
+    }
+}

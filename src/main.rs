@@ -1,0 +1,455 @@
+//! The `relu-regions` command line: parse arguments, call the library, print, exit.
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use relu_regions::analysis::{analyze, Analysis};
+use relu_regions::enumerate::{CountingSink, Enumerator, RegionSink, Summary};
+use relu_regions::export::{dot, json};
+use relu_regions::facets::facets;
+use relu_regions::lp::Backend;
+use relu_regions::network::nnet::Coords;
+use relu_regions::network::{self, Domain, InputFormat, Network};
+use relu_regions::num::fmt_approx;
+use relu_regions::region::Region;
+use std::io::Write;
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Exit code of a run stopped by a limit (the output is marked incomplete).
+const EXIT_INCOMPLETE: u8 = 3;
+/// Exit code of bad input or usage.
+const EXIT_BAD_INPUT: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "relu-regions",
+    version,
+    about = "Exact activation regions and linear pieces of ReLU networks, certified in rational arithmetic"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Count regions, bounded regions, edges and linear pieces.
+    Count {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Skip facets and the adjacency graph (regions and bounded only; streams, flat memory).
+        #[arg(long)]
+        no_graph: bool,
+    },
+    /// List every region with its pattern, interior point, inequalities and affine map.
+    Regions {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Print one JSON object `{"regions": [...]}`.
+        #[arg(long, conflicts_with = "jsonl")]
+        json: bool,
+        /// Stream one JSON object per region per line (JSON Lines), then a summary line.
+        #[arg(long)]
+        jsonl: bool,
+    },
+    /// Print the adjacency graph of regions.
+    Graph {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "dot")]
+        format: GraphFormat,
+    },
+    /// Convert a network to our exact JSON.
+    Convert {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Target format.
+        #[arg(long, value_enum, default_value = "json")]
+        to: ConvertFormat,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    Dot,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ConvertFormat {
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CoordsArg {
+    Raw,
+    Normalized,
+}
+
+#[derive(Args)]
+struct InputArgs {
+    /// The network file (.json or .nnet).
+    net: PathBuf,
+    /// The file format (default: from the extension).
+    #[arg(long, value_name = "json|nnet")]
+    input_format: Option<String>,
+    /// Override the domain with a box "lo:hi,lo:hi,..." (exact decimals or p/q).
+    #[arg(long, conflicts_with = "domain")]
+    r#box: Option<String>,
+    /// Override the domain with the `domain` object of a JSON file.
+    #[arg(long)]
+    domain: Option<PathBuf>,
+    /// Coordinates of a .nnet network: raw (physical units, default) or normalized.
+    #[arg(long, value_enum, default_value = "raw")]
+    coords: CoordsArg,
+    /// Float LP backend proposing hints: simplex (default), good_lp, exact (no hints).
+    #[arg(long, default_value = "simplex")]
+    lp: String,
+    /// Stop after this many regions (the result is marked incomplete, exit code 3).
+    #[arg(long)]
+    max_regions: Option<usize>,
+    /// Stop after this many seconds (the result is marked incomplete, exit code 3).
+    #[arg(long)]
+    time_limit: Option<f64>,
+}
+
+/// An input error: reported with exit code 2.
+#[derive(Debug)]
+struct BadInput(anyhow::Error);
+
+impl InputArgs {
+    fn load(&self) -> Result<Network, BadInput> {
+        let format = match &self.input_format {
+            None => None,
+            Some(name) => Some(InputFormat::from_name(name).ok_or_else(|| {
+                BadInput(anyhow::anyhow!(
+                    "unknown --input-format `{name}` (expected json or nnet)"
+                ))
+            })?),
+        };
+        let coords = match self.coords {
+            CoordsArg::Raw => Coords::Raw,
+            CoordsArg::Normalized => Coords::Normalized,
+        };
+        let net = network::load(&self.net, format, coords).map_err(|e| BadInput(e.into()))?;
+        let domain = self.domain_override(net.input_dim()).map_err(BadInput)?;
+        match domain {
+            Some(d) => net
+                .with_domain(d)
+                .map_err(|e| BadInput(e.with_source("--domain/--box").into())),
+            None => Ok(net),
+        }
+    }
+
+    fn domain_override(&self, dim: usize) -> Result<Option<Domain>> {
+        if let Some(text) = &self.r#box {
+            return Ok(Some(network::json::parse_box(text, dim)?));
+        }
+        if let Some(path) = &self.domain {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            return Ok(Some(network::json::read_domain(
+                &text,
+                &path.display().to_string(),
+                dim,
+            )?));
+        }
+        Ok(None)
+    }
+
+    fn enumerator(&self) -> Result<Enumerator, BadInput> {
+        let backend = Backend::from_name(&self.lp).ok_or_else(|| {
+            BadInput(anyhow::anyhow!(
+                "unknown --lp `{}` (expected simplex, good_lp or exact)",
+                self.lp
+            ))
+        })?;
+        let time_limit = match self.time_limit {
+            Some(t) if !(t.is_finite() && t >= 0.0) => {
+                return Err(BadInput(anyhow::anyhow!(
+                    "--time-limit must be a non-negative number of seconds"
+                )))
+            }
+            t => t.map(Duration::from_secs_f64),
+        };
+        Ok(Enumerator::builder()
+            .backend(backend)
+            .max_regions(self.max_regions)
+            .time_limit(time_limit)
+            .build())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {:#}", err.0);
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, BadInput> {
+    let io = |e: std::io::Error| BadInput(anyhow::Error::from(e).context("cannot write output"));
+    match cli.command {
+        Command::Count {
+            input,
+            json,
+            no_graph,
+        } => {
+            let net = input.load()?;
+            let enumerator = input.enumerator()?;
+            let out = if no_graph {
+                count_streaming(&net, &enumerator)
+            } else {
+                count_with_graph(&net, &enumerator)
+            };
+            print_counts(&input, &net, &out, json).map_err(io)?;
+            Ok(exit_code(out.complete))
+        }
+        Command::Regions { input, json, jsonl } => {
+            let net = input.load()?;
+            let enumerator = input.enumerator()?;
+            if jsonl {
+                let summary = stream_regions(&net, &enumerator).map_err(io)?;
+                return Ok(exit_code(summary.complete()));
+            }
+            let a = analyze(&net, &enumerator);
+            print_regions(&net, &a, json).map_err(io)?;
+            report_incomplete(&a.summary);
+            Ok(exit_code(a.summary.complete()))
+        }
+        Command::Graph { input, format } => {
+            let net = input.load()?;
+            let a = analyze(&net, &input.enumerator()?);
+            let text = match format {
+                GraphFormat::Dot => dot::graph_dot(&a.regions, &a.graph),
+                GraphFormat::Json => json::graph_json(&a.regions, &a.graph, a.summary.complete()),
+            };
+            std::io::stdout().write_all(text.as_bytes()).map_err(io)?;
+            report_incomplete(&a.summary);
+            Ok(exit_code(a.summary.complete()))
+        }
+        Command::Convert {
+            input,
+            to: ConvertFormat::Json,
+        } => {
+            let net = input.load()?;
+            std::io::stdout()
+                .write_all(network::json::write_network(&net).as_bytes())
+                .map_err(io)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn exit_code(complete: bool) -> ExitCode {
+    if complete {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_INCOMPLETE)
+    }
+}
+
+fn report_incomplete(summary: &Summary) {
+    if let Some(reason) = summary.stopped {
+        eprintln!(
+            "warning: INCOMPLETE result: stopped ({reason:?}) after {} regions; everything found so far was written",
+            summary.regions
+        );
+    }
+}
+
+fn count_streaming(net: &Network, enumerator: &Enumerator) -> json::CountsOut {
+    let mut sink = CountingSink::default();
+    let summary = enumerator.enumerate(net, &mut sink);
+    counts(net, &summary, sink.regions, sink.bounded, None)
+}
+
+fn count_with_graph(net: &Network, enumerator: &Enumerator) -> json::CountsOut {
+    let a = analyze(net, enumerator);
+    counts(net, &a.summary, a.regions.len(), a.bounded(), Some(&a))
+}
+
+fn counts(
+    net: &Network,
+    summary: &Summary,
+    regions: usize,
+    bounded: usize,
+    a: Option<&Analysis>,
+) -> json::CountsOut {
+    json::CountsOut {
+        regions,
+        pieces: a.map(|a| a.graph.pieces),
+        edges: a.map(Analysis::edges),
+        bounded,
+        input_dim: net.input_dim(),
+        distinct_maps: a.map(|a| a.graph.distinct_maps),
+        hidden_neurons: net.hidden_neurons(),
+        complete: summary.complete(),
+        stopped: summary.stopped.map(|r| format!("{r:?}")),
+        lps: summary.stats.lps,
+        exact_fallbacks: summary.stats.exact_fallbacks,
+    }
+}
+
+fn domain_words(net: &Network) -> String {
+    match net.domain() {
+        Domain::Whole => format!("all of R^{}", net.input_dim()),
+        Domain::Box(_) => "a box".into(),
+        Domain::Polytope { b, .. } => format!("a polytope with {} inequalities", b.len()),
+        _ => "a domain".into(),
+    }
+}
+
+fn print_counts(
+    input: &InputArgs,
+    net: &Network,
+    c: &json::CountsOut,
+    as_json: bool,
+) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if as_json {
+        return out.write_all(json::to_json(c).as_bytes());
+    }
+    writeln!(
+        out,
+        "{}: {} inputs, {} hidden neurons, {} outputs; domain: {}",
+        input.net.display(),
+        net.input_dim(),
+        net.hidden_neurons(),
+        net.output_dim(),
+        domain_words(net)
+    )?;
+    writeln!(
+        out,
+        "regions:  {}{}",
+        c.regions,
+        if c.complete {
+            ""
+        } else {
+            " (INCOMPLETE: a limit stopped the run)"
+        }
+    )?;
+    writeln!(out, "bounded:  {}", c.bounded)?;
+    if let (Some(edges), Some(pieces), Some(maps)) = (c.edges, c.pieces, c.distinct_maps) {
+        writeln!(out, "edges:    {edges}")?;
+        writeln!(
+            out,
+            "pieces:   {pieces} linear pieces, {maps} distinct affine maps"
+        )?;
+        writeln!(out, "{}", verdict(maps))?;
+    }
+    writeln!(
+        out,
+        "certified exactly: {} LPs, {} decided by the exact rational simplex",
+        c.lps, c.exact_fallbacks
+    )
+}
+
+fn verdict(maps: usize) -> String {
+    if maps <= 1 {
+        "The network is one affine map on its domain: it is linear (affine) here.".into()
+    } else {
+        format!("The network is piecewise linear with {maps} different affine maps: it is NOT a linear function.")
+    }
+}
+
+fn print_regions(net: &Network, a: &Analysis, as_json: bool) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let wire: Vec<json::RegionOut> = a
+        .regions
+        .iter()
+        .zip(&a.facets)
+        .map(|(r, f)| json::RegionOut::new(r, f, Some(a.graph.piece_of[r.id])))
+        .collect();
+    if as_json {
+        let doc = serde_json::json!({
+            "input_dim": net.input_dim(),
+            "complete": a.summary.complete(),
+            "regions": wire,
+        });
+        return out.write_all(json::to_json(&doc).as_bytes());
+    }
+    for (r, w) in a.regions.iter().zip(&wire) {
+        print_region_text(&mut out, r, w)?;
+    }
+    writeln!(
+        out,
+        "{} regions, {} linear pieces. {}",
+        a.regions.len(),
+        a.graph.pieces,
+        verdict(a.graph.distinct_maps)
+    )
+}
+
+fn print_region_text(out: &mut impl Write, r: &Region, w: &json::RegionOut) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "region {}  pattern {}  {}",
+        r.id,
+        w.pattern.join("|"),
+        if r.bounded { "bounded" } else { "unbounded" }
+    )?;
+    writeln!(out, "  point  ({})", w.point.join(", "))?;
+    for (k, row) in r.map.jacobian.iter().enumerate() {
+        let slope: Vec<String> = row.iter().map(fmt_approx).collect();
+        writeln!(
+            out,
+            "  y{k} = [{}] . x + {}",
+            slope.join(", "),
+            fmt_approx(&r.map.offset[k])
+        )?;
+    }
+    for ineq in &w.inequalities {
+        writeln!(out, "  [{}] . x <= {}", ineq.a.join(", "), ineq.b)?;
+    }
+    Ok(())
+}
+
+/// Streams regions as JSON Lines: facets per region, no graph; memory flat in the region count.
+fn stream_regions(net: &Network, enumerator: &Enumerator) -> std::io::Result<Summary> {
+    struct LineSink<'a, W: Write> {
+        out: W,
+        enumerator: &'a Enumerator,
+        error: Option<std::io::Error>,
+    }
+    impl<W: Write> RegionSink for LineSink<'_, W> {
+        fn region(&mut self, region: Region) -> ControlFlow<()> {
+            let mut stats = Default::default();
+            let f = facets(&region, self.enumerator.backend().solver(), &mut stats);
+            let wire = json::RegionOut::new(&region, &f, None);
+            let line = serde_json::to_string(&wire).expect("wire structs serialize");
+            match writeln!(self.out, "{line}") {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => {
+                    self.error = Some(e);
+                    ControlFlow::Break(())
+                }
+            }
+        }
+    }
+    let stdout = std::io::stdout();
+    let mut sink = LineSink {
+        out: std::io::BufWriter::new(stdout.lock()),
+        enumerator,
+        error: None,
+    };
+    let summary = enumerator.enumerate(net, &mut sink);
+    if let Some(e) = sink.error {
+        return Err(e);
+    }
+    let tail = serde_json::json!({"summary": {"regions": summary.regions, "complete": summary.complete(), "input_dim": net.input_dim()}});
+    writeln!(sink.out, "{tail}")?;
+    sink.out.flush()?;
+    report_incomplete(&summary);
+    Ok(summary)
+}

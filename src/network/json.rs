@@ -1,0 +1,357 @@
+//! The exact JSON network format of `INTERFACE.md`: reader (with validation that reports every
+//! problem and its location) and writer.
+//!
+//! Numbers are read from their literal text (serde_json's `arbitrary_precision`), so the JSON
+//! number `0.1` is exactly `1/10`.
+
+use super::{Activation, Domain, Layer, Network};
+use crate::error::{NetworkError, Problem};
+use crate::num::{fmt_q, parse_rational, Q};
+use serde_json::{Map, Value};
+
+/// Reads a network from JSON text. `source_name` (usually the file path) is used in errors.
+///
+/// # Examples
+/// ```
+/// let text = r#"{"input_dim": 2, "layers": [{"weights": [["1", "1/3"]], "activation": "relu"}]}"#;
+/// let net = relu_regions::network::json::read_network(text, "inline").unwrap();
+/// assert_eq!(net.hidden_neurons(), 1);
+/// let bad = r#"{"input_dim": 2, "layers": [{"weights": [["1", "x"]], "activation": "relu"}]}"#;
+/// let err = relu_regions::network::json::read_network(bad, "inline").unwrap_err();
+/// assert!(err.to_string().contains("layers[0].weights[0][1]"));
+/// ```
+pub fn read_network(text: &str, source_name: &str) -> Result<Network, NetworkError> {
+    let value = parse_json(text, source_name)?;
+    let mut problems = Vec::new();
+    let net = network_from_value(&value, &mut problems);
+    match net {
+        Some(net) if problems.is_empty() => Network::new(net.input_dim, net.layers, net.domain)
+            .map_err(|e| e.with_source(source_name)),
+        _ => Err(NetworkError::Invalid {
+            source_name: source_name.to_string(),
+            problems,
+        }),
+    }
+}
+
+/// Reads a domain object (`{"box": ...}` or `{"polytope": ...}`, or a whole network file whose
+/// `domain` key holds one) for `dim` inputs.
+pub fn read_domain(text: &str, source_name: &str, dim: usize) -> Result<Domain, NetworkError> {
+    let value = parse_json(text, source_name)?;
+    let object = match value.get("domain") {
+        Some(inner) => inner.clone(),
+        None => value,
+    };
+    let mut problems = Vec::new();
+    let domain = domain_from_value(&object, "domain", &mut problems);
+    let check = Network {
+        input_dim: dim,
+        layers: Vec::new(),
+        domain: domain.clone(),
+    };
+    problems.extend(
+        check
+            .validation_problems()
+            .into_iter()
+            .filter(|p| p.location.starts_with("domain")),
+    );
+    if problems.is_empty() {
+        Ok(domain)
+    } else {
+        Err(NetworkError::Invalid {
+            source_name: source_name.to_string(),
+            problems,
+        })
+    }
+}
+
+/// Parses a box given as `"lo:hi,lo:hi,..."` (each bound an exact decimal or p/q).
+///
+/// # Examples
+/// ```
+/// let d = relu_regions::network::json::parse_box("-1:1,0:1/3", 2).unwrap();
+/// assert!(matches!(d, relu_regions::network::Domain::Box(_)));
+/// assert!(relu_regions::network::json::parse_box("1:0,0:1", 2).is_err());
+/// ```
+pub fn parse_box(text: &str, dim: usize) -> Result<Domain, NetworkError> {
+    let mut problems = Vec::new();
+    let mut bounds = Vec::new();
+    for (j, part) in text.split(',').enumerate() {
+        let Some((lo, hi)) = part.split_once(':') else {
+            problems.push(Problem::new(
+                format!("--box interval {j}"),
+                format!("`{part}` is not lo:hi"),
+            ));
+            continue;
+        };
+        let lo = parse_rational(lo)
+            .map_err(|e| Problem::new(format!("--box interval {j} lower"), e.to_string()));
+        let hi = parse_rational(hi)
+            .map_err(|e| Problem::new(format!("--box interval {j} upper"), e.to_string()));
+        match (lo, hi) {
+            (Ok(lo), Ok(hi)) => bounds.push((lo, hi)),
+            (lo, hi) => problems.extend(lo.err().into_iter().chain(hi.err())),
+        }
+    }
+    let domain = Domain::Box(bounds);
+    if problems.is_empty() {
+        let check = Network {
+            input_dim: dim,
+            layers: Vec::new(),
+            domain: domain.clone(),
+        };
+        problems.extend(
+            check
+                .validation_problems()
+                .into_iter()
+                .filter(|p| p.location.starts_with("domain")),
+        );
+    }
+    if problems.is_empty() {
+        Ok(domain)
+    } else {
+        Err(NetworkError::Invalid {
+            source_name: "--box".into(),
+            problems,
+        })
+    }
+}
+
+fn parse_json(text: &str, source_name: &str) -> Result<Value, NetworkError> {
+    serde_json::from_str(text).map_err(|e| NetworkError::Syntax {
+        source_name: source_name.to_string(),
+        message: format!("invalid JSON: {e}"),
+    })
+}
+
+fn network_from_value(value: &Value, problems: &mut Vec<Problem>) -> Option<Network> {
+    let Some(object) = value.as_object() else {
+        problems.push(Problem::new("(top level)", "expected a JSON object"));
+        return None;
+    };
+    check_keys(
+        object,
+        "(top level)",
+        &["input_dim", "layers", "domain"],
+        problems,
+    );
+    let input_dim = match object.get("input_dim").map(|v| (v.as_u64(), v)) {
+        Some((Some(d), _)) if d >= 1 && d <= 1_000_000 => d as usize,
+        Some((_, v)) => {
+            problems.push(Problem::new(
+                "input_dim",
+                format!("expected a positive integer, got {v}"),
+            ));
+            return None;
+        }
+        None => {
+            problems.push(Problem::new("input_dim", "missing"));
+            return None;
+        }
+    };
+    let layers = match object.get("layers").and_then(Value::as_array) {
+        Some(layers) => layers
+            .iter()
+            .enumerate()
+            .filter_map(|(l, v)| layer_from_value(v, l, problems))
+            .collect(),
+        None => {
+            problems.push(Problem::new("layers", "missing or not an array"));
+            Vec::new()
+        }
+    };
+    let domain = match object.get("domain") {
+        None | Some(Value::Null) => Domain::Whole,
+        Some(v) => domain_from_value(v, "domain", problems),
+    };
+    let net = Network {
+        input_dim,
+        layers,
+        domain,
+    };
+    problems.extend(net.validation_problems());
+    Some(net)
+}
+
+fn check_keys(object: &Map<String, Value>, at: &str, known: &[&str], problems: &mut Vec<Problem>) {
+    for key in object.keys() {
+        if !known.contains(&key.as_str()) {
+            problems.push(Problem::new(
+                at,
+                format!("unknown key `{key}` (known: {})", known.join(", ")),
+            ));
+        }
+    }
+}
+
+fn layer_from_value(value: &Value, l: usize, problems: &mut Vec<Problem>) -> Option<Layer> {
+    let at = format!("layers[{l}]");
+    let Some(object) = value.as_object() else {
+        problems.push(Problem::new(at, "expected an object"));
+        return None;
+    };
+    check_keys(object, &at, &["weights", "bias", "activation"], problems);
+    let activation = match object.get("activation").and_then(Value::as_str) {
+        Some("relu") => Activation::Relu,
+        Some("linear") => Activation::Linear,
+        Some(other) => {
+            problems.push(Problem::new(
+                format!("{at}.activation"),
+                format!("unknown activation `{other}` (expected relu or linear)"),
+            ));
+            Activation::Linear
+        }
+        None => {
+            problems.push(Problem::new(
+                format!("{at}.activation"),
+                "missing (expected \"relu\" or \"linear\")",
+            ));
+            Activation::Linear
+        }
+    };
+    let weights = match object.get("weights") {
+        Some(w) => matrix_from_value(w, &format!("{at}.weights"), problems)?,
+        None => {
+            problems.push(Problem::new(format!("{at}.weights"), "missing"));
+            return None;
+        }
+    };
+    let bias = match object.get("bias") {
+        None | Some(Value::Null) => vec![Q::default(); weights.len()],
+        Some(b) => vector_from_value(b, &format!("{at}.bias"), problems)?,
+    };
+    Some(Layer {
+        weights,
+        bias,
+        activation,
+    })
+}
+
+fn domain_from_value(value: &Value, at: &str, problems: &mut Vec<Problem>) -> Domain {
+    let Some(object) = value.as_object() else {
+        problems.push(Problem::new(
+            at,
+            "expected an object with `box` or `polytope`",
+        ));
+        return Domain::Whole;
+    };
+    check_keys(object, at, &["box", "polytope"], problems);
+    if let Some(b) = object.get("box") {
+        let rows = matrix_from_value(b, &format!("{at}.box"), problems).unwrap_or_default();
+        let mut bounds = Vec::new();
+        for (j, row) in rows.into_iter().enumerate() {
+            match <[Q; 2]>::try_from(row) {
+                Ok([lo, hi]) => bounds.push((lo, hi)),
+                Err(_) => {
+                    problems.push(Problem::new(format!("{at}.box[{j}]"), "expected [lo, hi]"))
+                }
+            }
+        }
+        return Domain::Box(bounds);
+    }
+    if let Some(p) = object.get("polytope") {
+        let a = p
+            .get("A")
+            .map(|a| matrix_from_value(a, &format!("{at}.polytope.A"), problems));
+        let b = p
+            .get("b")
+            .map(|b| vector_from_value(b, &format!("{at}.polytope.b"), problems));
+        return match (a, b) {
+            (Some(Some(a)), Some(Some(b))) => Domain::Polytope { a, b },
+            (a, b) => {
+                if a.is_none() || b.is_none() {
+                    problems.push(Problem::new(
+                        format!("{at}.polytope"),
+                        "needs both `A` and `b`",
+                    ));
+                }
+                Domain::Whole
+            }
+        };
+    }
+    problems.push(Problem::new(at, "expected `box` or `polytope`"));
+    Domain::Whole
+}
+
+fn matrix_from_value(value: &Value, at: &str, problems: &mut Vec<Problem>) -> Option<Vec<Vec<Q>>> {
+    let Some(rows) = value.as_array() else {
+        problems.push(Problem::new(at, "expected an array of rows"));
+        return None;
+    };
+    let parsed: Vec<Option<Vec<Q>>> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| vector_from_value(row, &format!("{at}[{i}]"), problems))
+        .collect();
+    parsed.into_iter().collect()
+}
+
+fn vector_from_value(value: &Value, at: &str, problems: &mut Vec<Problem>) -> Option<Vec<Q>> {
+    let Some(items) = value.as_array() else {
+        problems.push(Problem::new(at, "expected an array of numbers"));
+        return None;
+    };
+    let before = problems.len();
+    let numbers: Vec<Q> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(j, v)| number_from_value(v, &format!("{at}[{j}]"), problems))
+        .collect();
+    (problems.len() == before).then_some(numbers)
+}
+
+fn number_from_value(value: &Value, at: &str, problems: &mut Vec<Problem>) -> Option<Q> {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        other => {
+            problems.push(Problem::new(
+                at,
+                format!("expected a number or a numeric string, got {other}"),
+            ));
+            return None;
+        }
+    };
+    parse_rational(&text)
+        .map_err(|e| problems.push(Problem::new(at, e.to_string())))
+        .ok()
+}
+
+/// Writes a network as our exact JSON (rationals as strings).
+pub fn write_network(net: &Network) -> String {
+    let matrix = |m: &Vec<Vec<Q>>| -> Value {
+        Value::Array(
+            m.iter()
+                .map(|r| Value::Array(r.iter().map(|v| Value::String(fmt_q(v))).collect()))
+                .collect(),
+        )
+    };
+    let vector =
+        |v: &Vec<Q>| -> Value { Value::Array(v.iter().map(|x| Value::String(fmt_q(x))).collect()) };
+    let layers: Vec<Value> = net
+        .layers()
+        .iter()
+        .map(|layer| {
+            serde_json::json!({
+                "weights": matrix(&layer.weights),
+                "bias": vector(&layer.bias),
+                "activation": layer.activation.name(),
+            })
+        })
+        .collect();
+    let mut out = serde_json::json!({"input_dim": net.input_dim(), "layers": layers});
+    match net.domain() {
+        Domain::Whole => {}
+        Domain::Box(bounds) => {
+            let rows: Vec<Value> = bounds
+                .iter()
+                .map(|(lo, hi)| serde_json::json!([fmt_q(lo), fmt_q(hi)]))
+                .collect();
+            out["domain"] = serde_json::json!({ "box": rows });
+        }
+        Domain::Polytope { a, b } => {
+            out["domain"] = serde_json::json!({"polytope": {"A": matrix(a), "b": vector(b)}});
+        }
+    }
+    serde_json::to_string_pretty(&out).expect("JSON values always serialize") + "\n"
+}

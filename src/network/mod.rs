@@ -1,0 +1,441 @@
+//! The network model: layers of exact affine maps with `relu` or `linear` activations, and the
+//! input domain (all of R^d, a box, or a polytope), plus exact evaluation at rational points.
+//!
+//! Readers for the file formats live in the submodules ([`json`] for our exact JSON,
+//! [`nnet`] for the ACAS Xu / Reluplex text format); they all produce a validated [`Network`].
+
+pub mod json;
+pub mod nnet;
+
+use crate::error::{NetworkError, Problem};
+use crate::num::{dot, sign, Q};
+use crate::poly::Halfspace;
+use num_traits::Zero;
+use std::cmp::Ordering;
+
+/// The activation function of a layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Activation {
+    /// `max(0, z)`: every neuron of the layer is a hidden neuron with an on/off state.
+    Relu,
+    /// The identity: the layer is a plain affine map.
+    Linear,
+}
+
+impl Activation {
+    /// The name used in the JSON format.
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Relu => "relu",
+            Activation::Linear => "linear",
+        }
+    }
+}
+
+/// One layer `z = W h + b` followed by its activation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layer {
+    /// `weights[i][j]`: from input `j` of the layer to neuron `i` (out x in).
+    pub weights: Vec<Vec<Q>>,
+    /// One bias per neuron.
+    pub bias: Vec<Q>,
+    /// The activation applied to `z`.
+    pub activation: Activation,
+}
+
+impl Layer {
+    /// Number of neurons (outputs) of the layer.
+    pub fn width(&self) -> usize {
+        self.weights.len()
+    }
+
+    /// The preactivation `W h + b` at an exact input `h`.
+    pub fn preactivation(&self, h: &[Q]) -> Vec<Q> {
+        self.weights
+            .iter()
+            .zip(&self.bias)
+            .map(|(row, b)| dot(row, h) + b)
+            .collect()
+    }
+}
+
+/// The input domain of a network.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Domain {
+    /// All of R^d.
+    Whole,
+    /// `lo_j <= x_j <= hi_j` with `lo_j < hi_j`.
+    Box(Vec<(Q, Q)>),
+    /// `A x <= b`, full-dimensional.
+    Polytope {
+        /// Row normals.
+        a: Vec<Vec<Q>>,
+        /// Right-hand sides.
+        b: Vec<Q>,
+    },
+}
+
+impl Domain {
+    /// The domain as a list of halfspaces `a . x <= b` (empty for all of R^d).
+    pub fn halfspaces(&self, dim: usize) -> Vec<Halfspace> {
+        match self {
+            Domain::Whole => Vec::new(),
+            Domain::Box(bounds) => bounds
+                .iter()
+                .enumerate()
+                .flat_map(|(j, (lo, hi))| {
+                    let mut up = vec![Q::zero(); dim];
+                    up[j] = crate::num::q(1);
+                    let mut down = vec![Q::zero(); dim];
+                    down[j] = crate::num::q(-1);
+                    [
+                        Halfspace::new(down, -lo.clone()),
+                        Halfspace::new(up, hi.clone()),
+                    ]
+                })
+                .collect(),
+            Domain::Polytope { a, b } => a
+                .iter()
+                .zip(b)
+                .map(|(row, rhs)| Halfspace::new(row.clone(), rhs.clone()))
+                .collect(),
+        }
+    }
+
+    /// Whether every point of the domain has bounded coordinates known without solving an LP.
+    pub fn is_box(&self) -> bool {
+        matches!(self, Domain::Box(_))
+    }
+}
+
+/// A validated ReLU network with exact rational weights and its input domain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Network {
+    input_dim: usize,
+    layers: Vec<Layer>,
+    domain: Domain,
+}
+
+/// The activation pattern: for each `relu` layer, one bit per neuron (true = on).
+pub type Pattern = Vec<Vec<bool>>;
+
+impl Network {
+    /// Builds a network, checking every shape. Returns all problems found, not just the first.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::network::{Network, Layer, Activation, Domain};
+    /// use relu_regions::num::q;
+    /// let hidden = Layer { weights: vec![vec![q(1), q(0)], vec![q(0), q(1)]], bias: vec![q(0), q(0)], activation: Activation::Relu };
+    /// let net = Network::new(2, vec![hidden], Domain::Whole).unwrap();
+    /// assert_eq!(net.hidden_neurons(), 2);
+    /// ```
+    pub fn new(
+        input_dim: usize,
+        layers: Vec<Layer>,
+        domain: Domain,
+    ) -> Result<Network, NetworkError> {
+        let net = Network {
+            input_dim,
+            layers,
+            domain,
+        };
+        let problems = net.validation_problems();
+        if problems.is_empty() {
+            Ok(net)
+        } else {
+            Err(NetworkError::Invalid {
+                source_name: "<memory>".into(),
+                problems,
+            })
+        }
+    }
+
+    /// Every shape problem of the network (empty when it is valid).
+    pub fn validation_problems(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        if self.input_dim == 0 {
+            problems.push(Problem::new("input_dim", "must be at least 1"));
+        }
+        if self.layers.is_empty() {
+            problems.push(Problem::new("layers", "the network has no layers"));
+        }
+        let mut width = self.input_dim;
+        for (l, layer) in self.layers.iter().enumerate() {
+            if layer.weights.is_empty() {
+                problems.push(Problem::new(
+                    format!("layers[{l}].weights"),
+                    "layer has no neurons",
+                ));
+            }
+            for (i, row) in layer.weights.iter().enumerate() {
+                if row.len() != width {
+                    problems.push(Problem::new(
+                        format!("layers[{l}].weights[{i}]"),
+                        format!(
+                            "row has {} entries, expected {width} (the layer's input width)",
+                            row.len()
+                        ),
+                    ));
+                }
+            }
+            if layer.bias.len() != layer.weights.len() {
+                problems.push(Problem::new(
+                    format!("layers[{l}].bias"),
+                    format!(
+                        "has {} entries, expected {} (one per neuron)",
+                        layer.bias.len(),
+                        layer.weights.len()
+                    ),
+                ));
+            }
+            width = layer.weights.len();
+        }
+        problems.extend(domain_problems(&self.domain, self.input_dim));
+        problems
+    }
+
+    /// The input dimension d.
+    pub fn input_dim(&self) -> usize {
+        self.input_dim
+    }
+
+    /// The output dimension.
+    pub fn output_dim(&self) -> usize {
+        self.layers.last().map_or(self.input_dim, Layer::width)
+    }
+
+    /// The layers in order.
+    pub fn layers(&self) -> &[Layer] {
+        &self.layers
+    }
+
+    /// The input domain.
+    pub fn domain(&self) -> &Domain {
+        &self.domain
+    }
+
+    /// The same network on another domain (validated).
+    pub fn with_domain(&self, domain: Domain) -> Result<Network, NetworkError> {
+        Network::new(self.input_dim, self.layers.clone(), domain)
+    }
+
+    /// Indices of the `relu` layers.
+    pub fn relu_layers(&self) -> impl Iterator<Item = usize> + '_ {
+        self.layers
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.activation == Activation::Relu)
+            .map(|(i, _)| i)
+    }
+
+    /// Total number of hidden (relu) neurons.
+    pub fn hidden_neurons(&self) -> usize {
+        self.relu_layers().map(|l| self.layers[l].width()).sum()
+    }
+
+    /// The activation pattern and the output at an exact point. A neuron whose preactivation is
+    /// exactly zero is off.
+    pub fn evaluate(&self, x: &[Q]) -> (Pattern, Vec<Q>) {
+        let mut h = x.to_vec();
+        let mut pattern = Vec::new();
+        for layer in &self.layers {
+            let z = layer.preactivation(&h);
+            h = match layer.activation {
+                Activation::Linear => z,
+                Activation::Relu => {
+                    let bits: Vec<bool> = z.iter().map(|v| sign(v) == Ordering::Greater).collect();
+                    let out = z
+                        .into_iter()
+                        .zip(&bits)
+                        .map(|(v, &on)| if on { v } else { Q::zero() })
+                        .collect();
+                    pattern.push(bits);
+                    out
+                }
+            };
+        }
+        (pattern, h)
+    }
+
+    /// The network's output at an exact point.
+    pub fn output(&self, x: &[Q]) -> Vec<Q> {
+        self.evaluate(x).1
+    }
+
+    /// Whether a point lies in the closed domain.
+    pub fn domain_contains(&self, x: &[Q]) -> bool {
+        self.domain
+            .halfspaces(self.input_dim)
+            .iter()
+            .all(|h| h.slack(x) >= Q::zero())
+    }
+}
+
+fn domain_problems(domain: &Domain, dim: usize) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    match domain {
+        Domain::Whole => {}
+        Domain::Box(bounds) => {
+            if bounds.len() != dim {
+                problems.push(Problem::new(
+                    "domain.box",
+                    format!(
+                        "has {} intervals, expected {dim} (one per input)",
+                        bounds.len()
+                    ),
+                ));
+            }
+            for (j, (lo, hi)) in bounds.iter().enumerate() {
+                if lo >= hi {
+                    problems.push(Problem::new(
+                        format!("domain.box[{j}]"),
+                        "needs lo < hi (the box must be full-dimensional)",
+                    ));
+                }
+            }
+        }
+        Domain::Polytope { a, b } => {
+            if a.len() != b.len() {
+                problems.push(Problem::new(
+                    "domain.polytope",
+                    format!("A has {} rows but b has {} entries", a.len(), b.len()),
+                ));
+            }
+            for (i, row) in a.iter().enumerate() {
+                if row.len() != dim {
+                    problems.push(Problem::new(
+                        format!("domain.polytope.A[{i}]"),
+                        format!("row has {} entries, expected {dim}", row.len()),
+                    ));
+                }
+            }
+            if problems.is_empty() && !crate::certify::polytope_is_full_dimensional(domain, dim) {
+                problems.push(Problem::new(
+                    "domain.polytope",
+                    "is empty or lower-dimensional (certified by an exact Motzkin certificate)",
+                ));
+            }
+        }
+    }
+    problems
+}
+
+impl Network {
+    /// The activation pattern at `x + t n` for every small enough `t > 0`, computed exactly with
+    /// no epsilon: each neuron's sign is taken lexicographically on (value at `x`, derivative
+    /// along `n`); a neuron with both zero is off.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::network::json::read_network;
+    /// use relu_regions::num::q;
+    /// let net = read_network(r#"{"input_dim": 1, "layers": [{"weights": [["1"]], "activation": "relu"}]}"#, "n").unwrap();
+    /// assert_eq!(net.pattern_towards(&[q(0)], &[q(1)]), vec![vec![true]]);
+    /// assert_eq!(net.pattern_towards(&[q(0)], &[q(-1)]), vec![vec![false]]);
+    /// ```
+    pub fn pattern_towards(&self, x: &[Q], n: &[Q]) -> Pattern {
+        let mut h = x.to_vec();
+        let mut dh = n.to_vec();
+        let mut pattern = Vec::new();
+        for layer in &self.layers {
+            let z = layer.preactivation(&h);
+            let dz: Vec<Q> = layer.weights.iter().map(|row| dot(row, &dh)).collect();
+            match layer.activation {
+                Activation::Linear => {
+                    h = z;
+                    dh = dz;
+                }
+                Activation::Relu => {
+                    let bits: Vec<bool> = z
+                        .iter()
+                        .zip(&dz)
+                        .map(|(v, dv)| match sign(v) {
+                            Ordering::Equal => sign(dv) == Ordering::Greater,
+                            s => s == Ordering::Greater,
+                        })
+                        .collect();
+                    h = z
+                        .into_iter()
+                        .zip(&bits)
+                        .map(|(v, &on)| if on { v } else { Q::zero() })
+                        .collect();
+                    dh = dz
+                        .into_iter()
+                        .zip(&bits)
+                        .map(|(v, &on)| if on { v } else { Q::zero() })
+                        .collect();
+                    pattern.push(bits);
+                }
+            }
+        }
+        pattern
+    }
+}
+
+/// The file formats a network can be read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InputFormat {
+    /// Our exact JSON.
+    Json,
+    /// The `.nnet` text format.
+    Nnet,
+}
+
+impl InputFormat {
+    /// The format named on the command line.
+    pub fn from_name(name: &str) -> Option<InputFormat> {
+        match name {
+            "json" => Some(InputFormat::Json),
+            "nnet" => Some(InputFormat::Nnet),
+            _ => None,
+        }
+    }
+
+    /// The format implied by a file name's extension.
+    pub fn from_path(path: &std::path::Path) -> Option<InputFormat> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "json" => Some(InputFormat::Json),
+            "nnet" => Some(InputFormat::Nnet),
+            _ => None,
+        }
+    }
+}
+
+/// Largest network file read (bytes); larger files are refused before reading.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads a network file in the given (or implied) format.
+pub fn load(
+    path: &std::path::Path,
+    format: Option<InputFormat>,
+    coords: nnet::Coords,
+) -> Result<Network, NetworkError> {
+    let name = path.display().to_string();
+    let io = |source| NetworkError::Io {
+        path: name.clone(),
+        source,
+    };
+    let format = format
+        .or_else(|| InputFormat::from_path(path))
+        .ok_or_else(|| NetworkError::Unsupported {
+            source_name: name.clone(),
+            message: "cannot tell the format from the extension; use --input-format json|nnet"
+                .into(),
+        })?;
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(NetworkError::Unsupported {
+            source_name: name,
+            message: format!("file is {size} bytes, more than the limit of {MAX_FILE_BYTES}"),
+        });
+    }
+    let text = std::fs::read_to_string(path).map_err(io)?;
+    match format {
+        InputFormat::Json => json::read_network(&text, &name),
+        InputFormat::Nnet => nnet::read_nnet(&text, &name, coords),
+    }
+}

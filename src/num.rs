@@ -1,0 +1,301 @@
+//! Exact numbers: the rational type [`Q`], the parser for every number form of the
+//! network format, exact conversions from binary floats, and the one sign predicate.
+//!
+//! This module owns every conversion between text, `f64` and [`Q`]. Nothing here rounds:
+//! a decimal such as `0.1` becomes exactly `1/10`, and an `f64` becomes the dyadic
+//! rational it denotes.
+
+use num_bigint::{BigInt, Sign};
+use num_integer::Integer;
+use num_rational::BigRational;
+use num_traits::{One, Signed, ToPrimitive, Zero};
+use std::cmp::Ordering;
+
+/// The exact number type of the crate.
+pub type Q = BigRational;
+
+/// Largest decimal exponent accepted by the parser (`1e100000` is rejected, not expanded).
+pub const MAX_EXPONENT: i64 = 100_000;
+
+/// Why a number did not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseNumberError {
+    /// The text was empty.
+    #[error("empty number")]
+    Empty,
+    /// The text is not a number of any accepted form.
+    #[error("`{0}` is not a number (expected an integer, p/q, a decimal or an exponent form)")]
+    Invalid(String),
+    /// A fraction `p/0`.
+    #[error("`{0}` has a zero denominator")]
+    ZeroDenominator(String),
+    /// An exponent beyond [`MAX_EXPONENT`].
+    #[error("`{0}` has an exponent beyond +-{MAX_EXPONENT}")]
+    ExponentTooLarge(String),
+}
+
+/// Parses an exact rational from text: `"3"`, `"-2/7"`, `"0.125"`, `"1e-3"`, `"-2.5E2"`, `"+.5"`.
+///
+/// # Examples
+/// ```
+/// use relu_regions::num::{parse_rational, q};
+/// assert_eq!(parse_rational("0.1").unwrap() + parse_rational("0.2").unwrap(), parse_rational("3/10").unwrap());
+/// assert_eq!(parse_rational("-2.5E2").unwrap(), q(-250));
+/// assert!(parse_rational("1/0").is_err());
+/// assert!(parse_rational("NaN").is_err());
+/// ```
+pub fn parse_rational(text: &str) -> Result<Q, ParseNumberError> {
+    let s = text.trim();
+    if s.is_empty() {
+        return Err(ParseNumberError::Empty);
+    }
+    if let Some((num, den)) = s.split_once('/') {
+        let n = parse_integer(num).ok_or_else(|| ParseNumberError::Invalid(s.to_string()))?;
+        let d = parse_integer(den).ok_or_else(|| ParseNumberError::Invalid(s.to_string()))?;
+        if d.is_zero() {
+            return Err(ParseNumberError::ZeroDenominator(s.to_string()));
+        }
+        return Ok(Q::new(n, d));
+    }
+    parse_decimal(s)
+}
+
+fn parse_integer(s: &str) -> Option<BigInt> {
+    let s = s.trim();
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let value: BigInt = digits.parse().ok()?;
+    Some(if s.starts_with('-') { -value } else { value })
+}
+
+fn parse_decimal(s: &str) -> Result<Q, ParseNumberError> {
+    let invalid = || ParseNumberError::Invalid(s.to_string());
+    let (mantissa, exponent) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], parse_exponent(&s[i + 1..], s)?),
+        None => (s, 0),
+    };
+    let negative = mantissa.starts_with('-');
+    let unsigned = mantissa.strip_prefix(['+', '-']).unwrap_or(mantissa);
+    let (int_part, frac_part) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let all_digits = |p: &str| p.bytes().all(|c| c.is_ascii_digit());
+    if (int_part.is_empty() && frac_part.is_empty())
+        || !all_digits(int_part)
+        || !all_digits(frac_part)
+    {
+        return Err(invalid());
+    }
+    let digits: BigInt = format!("{int_part}{frac_part}")
+        .parse()
+        .map_err(|_| invalid())?;
+    let scale = exponent - frac_part.len() as i64;
+    if scale.abs() > MAX_EXPONENT + 1000 {
+        return Err(ParseNumberError::ExponentTooLarge(s.to_string()));
+    }
+    let power = num_traits::pow(BigInt::from(10), scale.unsigned_abs() as usize);
+    let value = if scale >= 0 {
+        Q::from_integer(digits * power)
+    } else {
+        Q::new(digits, power)
+    };
+    Ok(if negative { -value } else { value })
+}
+
+fn parse_exponent(e: &str, whole: &str) -> Result<i64, ParseNumberError> {
+    let value = parse_integer(e).ok_or_else(|| ParseNumberError::Invalid(whole.to_string()))?;
+    match value.to_i64() {
+        Some(v) if v.abs() <= MAX_EXPONENT => Ok(v),
+        _ => Err(ParseNumberError::ExponentTooLarge(whole.to_string())),
+    }
+}
+
+/// An integer as a rational.
+pub fn q(n: i64) -> Q {
+    Q::from_integer(BigInt::from(n))
+}
+
+/// The exact rational value of a finite `f64` (a dyadic rational); `None` for NaN or infinities.
+///
+/// # Examples
+/// ```
+/// use relu_regions::num::{from_f64_exact, parse_rational};
+/// assert_eq!(from_f64_exact(0.375).unwrap(), parse_rational("3/8").unwrap());
+/// assert_ne!(from_f64_exact(0.1).unwrap(), parse_rational("0.1").unwrap());
+/// ```
+pub fn from_f64_exact(x: f64) -> Option<Q> {
+    if !x.is_finite() {
+        return None;
+    }
+    if x == 0.0 {
+        return Some(Q::zero());
+    }
+    let bits = x.to_bits();
+    let sign = if bits >> 63 == 1 { -1 } else { 1 };
+    let exp_bits = ((bits >> 52) & 0x7ff) as i64;
+    let frac = bits & ((1u64 << 52) - 1);
+    let (mantissa, exp) = if exp_bits == 0 {
+        (frac, -1074)
+    } else {
+        (frac | (1u64 << 52), exp_bits - 1075)
+    };
+    let m = BigInt::from(mantissa) * sign;
+    let two = BigInt::from(2);
+    Some(if exp >= 0 {
+        Q::from_integer(m * num_traits::pow(two, exp as usize))
+    } else {
+        Q::new(m, num_traits::pow(two, (-exp) as usize))
+    })
+}
+
+/// The nearest `f64` (saturating to +-infinity for huge values, 0 for tiny ones).
+pub fn to_f64(x: &Q) -> f64 {
+    x.to_f64().unwrap_or_else(|| {
+        if x.is_negative() {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        }
+    })
+}
+
+/// The exact sign of a rational as an [`Ordering`] against zero.
+pub fn sign(x: &Q) -> Ordering {
+    match x.numer().sign() {
+        Sign::Minus => Ordering::Less,
+        Sign::NoSign => Ordering::Equal,
+        Sign::Plus => Ordering::Greater,
+    }
+}
+
+/// The exact dot product `a . x`.
+pub fn dot(a: &[Q], x: &[Q]) -> Q {
+    let mut acc = Q::zero();
+    for (ai, xi) in a.iter().zip(x) {
+        if !ai.is_zero() && !xi.is_zero() {
+            acc += ai * xi;
+        }
+    }
+    acc
+}
+
+/// Formats a rational as `"p/q"` or `"p"` (the wire form of the JSON formats).
+pub fn fmt_q(x: &Q) -> String {
+    if x.denom().is_one() {
+        x.numer().to_string()
+    } else {
+        format!("{}/{}", x.numer(), x.denom())
+    }
+}
+
+/// A short decimal rendering for human-readable output (not exact for non-dyadic values).
+pub fn fmt_approx(x: &Q) -> String {
+    if x.denom().is_one() {
+        return x.numer().to_string();
+    }
+    let v = to_f64(x);
+    let s = format!("{v:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    format!("~{s}")
+}
+
+/// A "nice" rational near `x` with a small denominator (a power of two), used to pick simple
+/// interior points; the caller always re-checks the result exactly.
+pub fn simple_dyadic_near(x: f64, bits: u32) -> Option<Q> {
+    if !x.is_finite() {
+        return None;
+    }
+    let scale = (1u64 << bits) as f64;
+    let n = (x * scale).round();
+    if !n.is_finite() || n.abs() > 9.0e15 {
+        return from_f64_exact(x);
+    }
+    Some(Q::new(BigInt::from(n as i64), BigInt::from(1u64 << bits)))
+}
+
+/// The least common multiple of the denominators of `values` (1 for an empty slice).
+pub fn common_denominator<'a>(values: impl IntoIterator<Item = &'a Q>) -> BigInt {
+    values
+        .into_iter()
+        .fold(BigInt::one(), |acc, v| acc.lcm(v.denom()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_form() {
+        let cases = [
+            ("3", q(3)),
+            ("-3", q(-3)),
+            ("+4", q(4)),
+            ("1/3", Q::new(1.into(), 3.into())),
+            ("-2/-4", Q::new(1.into(), 2.into())),
+            ("0.125", Q::new(1.into(), 8.into())),
+            ("-.5", Q::new((-1).into(), 2.into())),
+            ("5.", q(5)),
+            ("1e-3", Q::new(1.into(), 1000.into())),
+            ("-2.5E2", q(-250)),
+            ("1.5e+1", q(15)),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_rational(text).unwrap(), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn decimals_are_exact() {
+        let a = parse_rational("0.1").unwrap();
+        let b = parse_rational("0.2").unwrap();
+        assert_eq!(a + b, parse_rational("0.3").unwrap());
+    }
+
+    #[test]
+    fn rejects_bad_forms() {
+        for bad in [
+            "",
+            "NaN",
+            "Infinity",
+            "-inf",
+            "1/0",
+            "0/0",
+            "1//2",
+            "e5",
+            "1e",
+            "--1",
+            "1.2.3",
+            "0x10",
+            "1 2",
+            "1e1000000",
+            ".",
+            "-",
+            "1/2/3",
+            "1.5/2",
+        ] {
+            assert!(parse_rational(bad).is_err(), "accepted {bad:?}");
+        }
+        assert!(matches!(
+            parse_rational("3/0"),
+            Err(ParseNumberError::ZeroDenominator(_))
+        ));
+    }
+
+    #[test]
+    fn huge_and_tiny_exact() {
+        let big = parse_rational("1e1000").unwrap();
+        let tiny = parse_rational("1e-1000").unwrap();
+        assert_eq!(big * tiny, q(1));
+    }
+
+    #[test]
+    fn float_conversion_is_exact() {
+        for x in [0.1, -3.5, 1e-310, 1e300, 123456.789] {
+            let r = from_f64_exact(x).unwrap();
+            assert_eq!(r.to_f64().unwrap(), x);
+        }
+        assert!(from_f64_exact(f64::NAN).is_none());
+        assert_eq!(fmt_q(&from_f64_exact(0.75).unwrap()), "3/4");
+    }
+}

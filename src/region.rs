@@ -1,0 +1,149 @@
+//! What the enumerator reports: a region's constraints (with where each came from), its
+//! affine map, and the region itself.
+
+use crate::network::Pattern;
+use crate::num::{dot, Q};
+use crate::poly::Halfspace;
+use num_traits::Zero;
+
+/// A hidden neuron: `layer` is the index in the network's `layers`, `index` the row in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NeuronId {
+    /// Index of the layer in the network.
+    pub layer: usize,
+    /// Index of the neuron in the layer.
+    pub index: usize,
+}
+
+/// Where a constraint of a region comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Origin {
+    /// Row `k` of the domain (a box gives rows `2j` for `x_j >= lo`, `2j+1` for `x_j <= hi`).
+    Domain(usize),
+    /// The hyperplane of a hidden neuron (the side given by the region's pattern).
+    Neuron(NeuronId),
+}
+
+/// One inequality of a region with its origin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Constraint {
+    /// `a . x <= b`.
+    pub halfspace: Halfspace,
+    /// Where it comes from.
+    pub origin: Origin,
+}
+
+/// An exact affine map `y = J x + c`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AffineMap {
+    /// `J`, one row per output.
+    pub jacobian: Vec<Vec<Q>>,
+    /// `c`.
+    pub offset: Vec<Q>,
+}
+
+impl AffineMap {
+    /// The identity map on R^d.
+    pub fn identity(d: usize) -> AffineMap {
+        let jacobian = (0..d)
+            .map(|i| {
+                (0..d)
+                    .map(|j| if i == j { crate::num::q(1) } else { Q::zero() })
+                    .collect()
+            })
+            .collect();
+        AffineMap {
+            jacobian,
+            offset: vec![Q::zero(); d],
+        }
+    }
+
+    /// `W (self) + bias`: the map followed by the affine layer `h -> W h + bias`.
+    pub fn then_affine(&self, weights: &[Vec<Q>], bias: &[Q]) -> AffineMap {
+        let d = self.jacobian.first().map_or(0, Vec::len);
+        let mut jacobian = Vec::with_capacity(weights.len());
+        let mut offset = Vec::with_capacity(weights.len());
+        for (w, b) in weights.iter().zip(bias) {
+            let mut row = vec![Q::zero(); d];
+            for (wk, jk) in w.iter().zip(&self.jacobian) {
+                if wk.is_zero() {
+                    continue;
+                }
+                for (r, v) in row.iter_mut().zip(jk) {
+                    if !v.is_zero() {
+                        *r += wk * v;
+                    }
+                }
+            }
+            jacobian.push(row);
+            offset.push(dot(w, &self.offset) + b);
+        }
+        AffineMap { jacobian, offset }
+    }
+
+    /// Keeps the rows whose bit is on and zeroes the others (a ReLU with a fixed pattern).
+    pub fn masked(&self, bits: &[bool]) -> AffineMap {
+        let d = self.jacobian.first().map_or(0, Vec::len);
+        let jacobian = self
+            .jacobian
+            .iter()
+            .zip(bits)
+            .map(|(row, &on)| if on { row.clone() } else { vec![Q::zero(); d] })
+            .collect();
+        let offset = self
+            .offset
+            .iter()
+            .zip(bits)
+            .map(|(v, &on)| if on { v.clone() } else { Q::zero() })
+            .collect();
+        AffineMap { jacobian, offset }
+    }
+
+    /// The map's value at `x`.
+    pub fn apply(&self, x: &[Q]) -> Vec<Q> {
+        self.jacobian
+            .iter()
+            .zip(&self.offset)
+            .map(|(row, c)| dot(row, x) + c)
+            .collect()
+    }
+}
+
+/// A full-dimensional activation region.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Region {
+    /// Its id: the position in the enumeration order (deterministic).
+    pub id: usize,
+    /// Its activation pattern.
+    pub pattern: Pattern,
+    /// A rational point strictly inside it (checked exactly).
+    pub point: Vec<Q>,
+    /// Its constraints: domain rows and the neuron rows that cut it (each certified to cut some
+    /// ancestor region). They describe the region; [`crate::facets`] finds which are facets.
+    pub constraints: Vec<Constraint>,
+    /// The network's affine map on the region.
+    pub map: AffineMap,
+    /// Whether the region is a bounded polytope (certified: a box domain, or an exact
+    /// recession-cone check).
+    pub bounded: bool,
+}
+
+impl Region {
+    /// The halfspaces of the region.
+    pub fn halfspaces(&self) -> Vec<&Halfspace> {
+        self.constraints.iter().map(|c| &c.halfspace).collect()
+    }
+
+    /// The pattern as one 0/1 string per hidden layer.
+    pub fn pattern_strings(&self) -> Vec<String> {
+        pattern_strings(&self.pattern)
+    }
+}
+
+/// A pattern as one 0/1 string per hidden layer.
+pub fn pattern_strings(pattern: &Pattern) -> Vec<String> {
+    pattern
+        .iter()
+        .map(|bits| bits.iter().map(|&b| if b { '1' } else { '0' }).collect())
+        .collect()
+}
