@@ -100,7 +100,7 @@ struct InputArgs {
     #[arg(long, value_name = "json|nnet")]
     input_format: Option<String>,
     /// Override the domain with a box "lo:hi,lo:hi,..." (exact decimals or p/q).
-    #[arg(long, conflicts_with = "domain")]
+    #[arg(long, conflicts_with = "domain", allow_hyphen_values = true)]
     r#box: Option<String>,
     /// Override the domain with the `domain` object of a JSON file.
     #[arg(long)]

@@ -291,13 +291,13 @@ fn vector_from_value(value: &Value, at: &str, problems: &mut Vec<Problem>) -> Op
         problems.push(Problem::new(at, "expected an array of numbers"));
         return None;
     };
-    let before = problems.len();
+    // A bad entry is reported and stands in as 0, so that shape checks still run.
     let numbers: Vec<Q> = items
         .iter()
         .enumerate()
-        .filter_map(|(j, v)| number_from_value(v, &format!("{at}[{j}]"), problems))
+        .map(|(j, v)| number_from_value(v, &format!("{at}[{j}]"), problems).unwrap_or_default())
         .collect();
-    (problems.len() == before).then_some(numbers)
+    Some(numbers)
 }
 
 fn number_from_value(value: &Value, at: &str, problems: &mut Vec<Problem>) -> Option<Q> {

@@ -1,0 +1,3 @@
+//! The adjacency graph and linear pieces.
+
+use crate::support::*;

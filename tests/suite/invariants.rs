@@ -1,0 +1,178 @@
+//! Partition invariants on random networks: interior points have their region's pattern, the
+//! maps agree with exact evaluation, and dense exact sampling finds no pattern we missed.
+
+use crate::support::*;
+use proptest::prelude::*;
+use relu_regions::certify::is_strictly_inside;
+use relu_regions::network::{Activation, Domain, Layer, Network};
+use relu_regions::num::{q, Q};
+use std::collections::HashSet;
+
+/// A small deterministic generator (SplitMix64).
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// An integer in `-k..=k`.
+    pub fn int(&mut self, k: i64) -> i64 {
+        (self.next() % (2 * k as u64 + 1)) as i64 - k
+    }
+    /// A rational with a random small denominator.
+    pub fn rational(&mut self, k: i64) -> Q {
+        Q::new(self.int(k).into(), ((self.next() % 7) as i64 + 1).into())
+    }
+}
+
+/// A random network with the given hidden widths.
+pub fn random_net(rng: &mut Rng, dim: usize, widths: &[usize], domain: Domain) -> Network {
+    let mut layers = Vec::new();
+    let mut input = dim;
+    for &w in widths {
+        let weights = (0..w)
+            .map(|_| (0..input).map(|_| rng.rational(5)).collect())
+            .collect();
+        let bias = (0..w).map(|_| rng.rational(3)).collect();
+        layers.push(Layer {
+            weights,
+            bias,
+            activation: Activation::Relu,
+        });
+        input = w;
+    }
+    let weights = vec![(0..input).map(|_| rng.rational(4)).collect()];
+    layers.push(Layer {
+        weights,
+        bias: vec![q(0)],
+        activation: Activation::Linear,
+    });
+    Network::new(dim, layers, domain).unwrap()
+}
+
+fn unit_box(dim: usize, half: i64) -> Domain {
+    Domain::Box((0..dim).map(|_| (q(-half), q(half))).collect())
+}
+
+fn check_regions(net: &Network) {
+    let a = run(net);
+    assert!(a.summary.complete());
+    let mut patterns = HashSet::new();
+    for r in &a.regions {
+        assert!(patterns.insert(r.pattern.clone()), "patterns are distinct");
+        let (pattern, output) = net.evaluate(&r.point);
+        assert_eq!(
+            pattern, r.pattern,
+            "the interior point has its region's pattern"
+        );
+        assert_eq!(
+            output,
+            r.map.apply(&r.point),
+            "J x + c equals the network at the point"
+        );
+        assert!(
+            is_strictly_inside(&r.halfspaces(), &r.point),
+            "the point is strictly inside"
+        );
+        assert!(net.domain_contains(&r.point));
+    }
+}
+
+#[test]
+fn random_deep_networks_keep_their_invariants() {
+    let mut rng = Rng(7);
+    for (dim, widths) in [
+        (1, vec![4, 3]),
+        (2, vec![5, 4]),
+        (2, vec![3, 3, 3]),
+        (3, vec![4, 3]),
+    ] {
+        check_regions(&random_net(&mut rng, dim, &widths, unit_box(dim, 2)));
+        check_regions(&random_net(&mut rng, dim, &widths, Domain::Whole));
+    }
+}
+
+/// Samples exact random points of the box; every pattern seen at a point off all hyperplanes
+/// must be an enumerated region.
+fn sampled_patterns_are_enumerated(net: &Network, half: i64, samples: usize, rng: &mut Rng) {
+    let a = run(net);
+    let known: HashSet<_> = a.regions.iter().map(|r| r.pattern.clone()).collect();
+    let dim = net.input_dim();
+    let mut seen = HashSet::new();
+    for _ in 0..samples {
+        let x: Vec<Q> = (0..dim)
+            .map(|_| Q::new(((rng.next() % 20001) as i64 - 10000).into(), 10000.into()) * q(half))
+            .collect();
+        if on_some_hyperplane(net, &x) {
+            continue;
+        }
+        let (pattern, _) = net.evaluate(&x);
+        assert!(
+            known.contains(&pattern),
+            "sampled pattern {pattern:?} at {x:?} not enumerated"
+        );
+        seen.insert(pattern);
+    }
+    assert!(seen.len() <= a.regions.len());
+}
+
+/// Whether some neuron's preactivation is exactly zero at `x` (a boundary point).
+fn on_some_hyperplane(net: &Network, x: &[Q]) -> bool {
+    let mut h = x.to_vec();
+    for layer in net.layers() {
+        let z = layer.preactivation(&h);
+        if layer.activation == Activation::Relu && z.iter().any(|v| *v == q(0)) {
+            return true;
+        }
+        h = match layer.activation {
+            Activation::Relu => z
+                .into_iter()
+                .map(|v| if v > q(0) { v } else { q(0) })
+                .collect(),
+            _ => z,
+        };
+    }
+    false
+}
+
+#[test]
+fn dense_exact_sampling_finds_no_missing_region() {
+    let mut rng = Rng(11);
+    for (dim, widths) in [(2, vec![6, 5]), (2, vec![4, 4, 4]), (3, vec![5, 4])] {
+        let net = random_net(&mut rng, dim, &widths, unit_box(dim, 3));
+        sampled_patterns_are_enumerated(&net, 3, 3000, &mut rng);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn generic_layers_match_zaslavsky(k in 1usize..7, d in 1usize..4, seed in 0u64..1000) {
+        let mut rng = Rng(seed);
+        let mut ts: Vec<Q> = Vec::new();
+        while ts.len() < k {
+            let t = rng.rational(9);
+            if !ts.contains(&t) {
+                ts.push(t);
+            }
+        }
+        let a = run(&generic(k, d, &ts));
+        let regions: usize = (0..=d).map(|i| binomial(k, i)).sum();
+        prop_assert_eq!(a.regions.len(), regions);
+        prop_assert_eq!(a.bounded(), binomial(k - 1, d));
+    }
+
+    #[test]
+    fn random_networks_partition_the_box(seed in 0u64..10_000, dim in 1usize..4, depth in 1usize..4) {
+        let mut rng = Rng(seed);
+        let widths: Vec<usize> = (0..depth).map(|_| 1 + (rng.next() % 4) as usize).collect();
+        let net = random_net(&mut rng, dim, &widths, unit_box(dim, 2));
+        check_regions(&net);
+        sampled_patterns_are_enumerated(&net, 2, 200, &mut rng);
+    }
+}

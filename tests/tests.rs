@@ -1,0 +1,17 @@
+//! Integration tests: one binary, one module per concern.
+
+#[path = "suite/support.rs"]
+mod support;
+
+#[path = "suite/cli.rs"]
+mod cli;
+#[path = "suite/counts.rs"]
+mod counts;
+#[path = "suite/degenerate.rs"]
+mod degenerate;
+#[path = "suite/errors.rs"]
+mod errors;
+#[path = "suite/graph.rs"]
+mod graph;
+#[path = "suite/invariants.rs"]
+mod invariants;
