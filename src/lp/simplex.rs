@@ -408,7 +408,7 @@ mod tests {
         let b = qs(&[1]);
         match solve(&a, &b, &qs(&[0, 1]), 100).unwrap() {
             LpOutcome::Unbounded { ray } => {
-                assert!(&ray[0] <= &q(0));
+                assert!(ray[0] <= q(0));
                 assert!(ray[1] < q(0));
             }
             other => panic!("{other:?}"),

@@ -136,7 +136,7 @@ fn network_from_value(value: &Value, problems: &mut Vec<Problem>) -> Option<Netw
         problems,
     );
     let input_dim = match object.get("input_dim").map(|v| (v.as_u64(), v)) {
-        Some((Some(d), _)) if d >= 1 && d <= 1_000_000 => d as usize,
+        Some((Some(d), _)) if (1..=1_000_000).contains(&d) => d as usize,
         Some((_, v)) => {
             problems.push(Problem::new(
                 "input_dim",

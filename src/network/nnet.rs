@@ -137,7 +137,7 @@ fn parse_lines(lines: &[Line], coords: Coords) -> Result<Network, Problem> {
         .iter()
         .map(|v| as_size(v, &at))
         .collect::<Result<_, _>>()?;
-    if sizes[0] != input_size || sizes.iter().any(|&s| s == 0) {
+    if sizes[0] != input_size || sizes.contains(&0) {
         return Err(Problem::new(
             at,
             "layer sizes must be positive and start with inputSize",

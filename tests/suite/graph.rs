@@ -1,3 +1,127 @@
 //! The adjacency graph and linear pieces.
 
+use crate::cli::run_cli;
 use crate::support::*;
+use petgraph::algo::connected_components;
+use relu_regions::graph::RegionGraph;
+use relu_regions::network::Domain;
+use relu_regions::num::q;
+use relu_regions::region::NeuronId;
+
+fn degrees(g: &RegionGraph) -> Vec<usize> {
+    g.graph.node_indices().map(|n| g.graph.neighbors(n).count()).collect()
+}
+
+#[test]
+fn braid_graph_is_the_permutohedron() {
+    for n in 3..=5 {
+        let a = run(&braid(n));
+        assert_eq!(a.edges(), factorial(n) * (n - 1) / 2, "braid {n}");
+        assert!(degrees(&a.graph).iter().all(|&d| d == n - 1), "every region has degree n-1");
+        for e in a.graph.graph.edge_weights() {
+            assert_eq!(e.neurons.len(), 1, "adjacent permutations differ by one transposition");
+        }
+    }
+}
+
+#[test]
+fn generic_arrangement_edge_count() {
+    for (k, d) in [(4, 2), (6, 2), (5, 3), (6, 4)] {
+        let a = run(&generic(k, d, &default_ts(k)));
+        let want = k * (0..d).map(|i| binomial(k - 1, i)).sum::<usize>();
+        assert_eq!(a.edges(), want, "k={k} d={d}");
+    }
+}
+
+#[test]
+fn graph_of_a_convex_domain_is_connected() {
+    let mut rng = crate::invariants::Rng(3);
+    for dim in 1..=3 {
+        let boxed = Domain::Box((0..dim).map(|_| (q(-2), q(2))).collect());
+        let net = crate::invariants::random_net(&mut rng, dim, &[4, 3], boxed);
+        let a = run(&net);
+        assert_eq!(connected_components(&a.graph.graph), 1, "dim {dim}");
+        assert_eq!(a.graph.dangling, 0);
+    }
+}
+
+#[test]
+fn cancelling_duplicates_give_fewer_pieces_than_regions() {
+    // y = 2 relu(x + y) - 2 relu(x + y) + relu(x - y) = relu(x - y)
+    let text4 = r#"{"input_dim": 2, "layers": [
+        {"weights": [[1, 1], [1, 1], [1, -1]], "activation": "relu"},
+        {"weights": [[2, -2, 1]], "activation": "linear"}]}"#;
+    let b = run(&net(text4));
+    assert_eq!(b.regions.len(), 4);
+    assert_eq!(b.graph.pieces, 2, "across x+y=0 the map does not change");
+    assert_eq!(b.graph.distinct_maps, 2);
+}
+
+#[test]
+fn maps_agree_across_every_edge() {
+    let mut rng = crate::invariants::Rng(5);
+    for (dim, widths) in [(2, vec![5, 4]), (2, vec![3, 3, 3]), (3, vec![4, 4])] {
+        let net = crate::invariants::random_net(&mut rng, dim, &widths, Domain::Whole);
+        let a = run(&net);
+        for e in a.graph.graph.edge_indices() {
+            let (s, t) = a.graph.graph.edge_endpoints(e).unwrap();
+            let point = &a.graph.graph[e].point;
+            let (ms, mt) = (&a.regions[s.index()].map, &a.regions[t.index()].map);
+            assert_eq!(ms.apply(point), mt.apply(point), "continuity across {s:?}-{t:?}");
+            assert_eq!(ms.apply(point), net.output(point));
+        }
+        let facet_sides: usize = a.facets.iter().flatten().filter(|f| !f.on_boundary).count();
+        assert_eq!(facet_sides, 2 * a.edges(), "every edge is one facet seen from both sides");
+    }
+}
+
+#[test]
+fn one_facet_can_flip_several_neurons() {
+    let text = r#"{"input_dim": 1, "layers": [
+        {"weights": [[1]], "activation": "relu"},
+        {"weights": [[1], [2], [-1]], "bias": [0, 0, 1], "activation": "relu"},
+        {"weights": [[1, 1, 1]], "activation": "linear"}]}"#;
+    let a = run(&net(text));
+    let edges: Vec<_> = a.graph.graph.edge_weights().collect();
+    let flips_at_zero = edges.iter().find(|e| e.point == vec![q(0)]).expect("edge at x = 0");
+    assert_eq!(
+        flips_at_zero.neurons,
+        vec![NeuronId { layer: 0, index: 0 }, NeuronId { layer: 1, index: 0 }, NeuronId { layer: 1, index: 1 }]
+    );
+    assert_eq!(a.regions.len(), 3, "x < 0, 0 < x < 1, x > 1");
+}
+
+#[test]
+fn golden_dot_and_json_for_the_seed() {
+    let seed = fixture("seed.json");
+    for (format, golden) in [("dot", "seed.expected.dot"), ("json", "seed.expected.graph.json")] {
+        let out = run_cli(&["graph", seed.to_str().unwrap(), "--format", format]);
+        assert!(out.status.success());
+        let want = std::fs::read_to_string(fixture(golden)).unwrap();
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), want, "golden {golden}");
+    }
+}
+
+#[test]
+fn dot_renders_with_graphviz() {
+    let have_dot = std::process::Command::new("dot").arg("-V").output().is_ok();
+    if !have_dot {
+        assert!(std::env::var_os("CI").is_none(), "CI must install graphviz (see .ci/run)");
+        eprintln!("graphviz not installed: skipping the render check");
+        return;
+    }
+    let dot = std::fs::read(fixture("seed.expected.dot")).unwrap();
+    let mut child = std::process::Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(&dot).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let svg = String::from_utf8(out.stdout).unwrap();
+    assert!(svg.contains("<svg") && svg.contains("L0.1"));
+}
