@@ -55,8 +55,7 @@ pub enum Feasibility {
 /// True when `x` lies strictly inside every row (exact, float-filtered).
 pub fn is_strictly_inside(rows: &[&Halfspace], x: &[Q]) -> bool {
     let xf: Vec<f64> = x.iter().map(to_f64).collect();
-    rows.iter()
-        .all(|r| r.slack_sign(x, &xf) == Ordering::Greater)
+    rows.iter().all(|r| r.slack_sign(x, &xf) == Ordering::Greater)
 }
 
 /// Checks a Motzkin certificate for "no `x` with `A x < b` (all rows) and `e . x = f`":
@@ -70,12 +69,7 @@ pub fn check_motzkin(rows: &[&Halfspace], equality: Option<&Halfspace>, y: &[Q])
     }
     let d = rows.first().map_or(0, |r| r.a.len());
     for j in 0..d {
-        let mut s: Q = rows
-            .iter()
-            .zip(y)
-            .filter(|(_, yi)| !yi.is_zero())
-            .map(|(r, yi)| &r.a[j] * yi)
-            .sum();
+        let mut s: Q = rows.iter().zip(y).filter(|(_, yi)| !yi.is_zero()).map(|(r, yi)| &r.a[j] * yi).sum();
         if let (Some(e), Some(l)) = (equality, &lambda) {
             s += &e.a[j] * l;
         }
@@ -101,10 +95,7 @@ pub fn find_strict_point(
 ) -> Feasibility {
     stats.lps += 1;
     let cert_len = rows.len() + usize::from(equality.is_some());
-    if let Some(i) = rows
-        .iter()
-        .position(|r| r.is_trivial() && !r.b.is_positive())
-    {
+    if let Some(i) = rows.iter().position(|r| r.is_trivial() && !r.b.is_positive()) {
         let mut y = vec![Q::zero(); cert_len];
         y[i] = Q::one();
         return Feasibility::Empty(y);
@@ -118,12 +109,7 @@ pub fn find_strict_point(
         lp_rows.extend([e, r]);
         strict.extend([false, false]);
     }
-    let lp = CentringLp {
-        rows: &nontrivial,
-        equality,
-        lp_rows: &lp_rows,
-        strict: &strict,
-    };
+    let lp = CentringLp { rows: &nontrivial, equality, lp_rows: &lp_rows, strict: &strict };
     let hint = backend.centre(&lp_rows, &strict);
     let answer = if let Some(x) = point_from_hint(&nontrivial, equality, &hint) {
         stats.by_float_point += 1;
@@ -156,11 +142,7 @@ fn expand_certificate(y: Vec<Q>, kept: &[usize], len: usize) -> Vec<Q> {
 
 /// Rounds the hint's centre to simple rationals (then to its exact float value), projects it
 /// onto the hyperplane, and checks it exactly.
-fn point_from_hint(
-    rows: &[&Halfspace],
-    equality: Option<&Halfspace>,
-    hint: &Hint,
-) -> Option<Vec<Q>> {
+fn point_from_hint(rows: &[&Halfspace], equality: Option<&Halfspace>, hint: &Hint) -> Option<Vec<Q>> {
     let p = hint.point.as_ref()?;
     if hint.radius.is_nan() || hint.radius <= 0.0 {
         return None;
@@ -168,13 +150,7 @@ fn point_from_hint(
     for bits in [2u32, 6, 12, 24, 0] {
         let candidate: Option<Vec<Q>> = p
             .iter()
-            .map(|&v| {
-                if bits == 0 {
-                    from_f64_exact(v)
-                } else {
-                    simple_dyadic_near(v, bits)
-                }
-            })
+            .map(|&v| if bits == 0 { from_f64_exact(v) } else { simple_dyadic_near(v, bits) })
             .collect();
         let Some(mut x) = candidate else { continue };
         if let Some(e) = equality {
@@ -223,12 +199,7 @@ impl CentringLp<'_> {
         let mut a: Vec<Vec<Q>> = Vec::with_capacity(self.lp_rows.len() + 1);
         let mut b = Vec::with_capacity(self.lp_rows.len() + 1);
         for (r, &s) in self.lp_rows.iter().zip(self.strict) {
-            a.push(
-                r.a.iter()
-                    .cloned()
-                    .chain(std::iter::once(weight(r, s)))
-                    .collect(),
-            );
+            a.push(r.a.iter().cloned().chain(std::iter::once(weight(r, s))).collect());
             b.push(r.b.clone());
         }
         let mut top = vec![Q::zero(); d + 1];
@@ -258,9 +229,8 @@ impl CentringLp<'_> {
         }
         let (a, b) = self.matrix();
         let columns: Vec<&Vec<Q>> = basis.iter().map(|&k| a.get(k)).collect::<Option<_>>()?;
-        let transposed: Vec<Vec<Q>> = (0..=d)
-            .map(|j| columns.iter().map(|c| c[j].clone()).collect())
-            .collect();
+        let transposed: Vec<Vec<Q>> =
+            (0..=d).map(|j| columns.iter().map(|c| c[j].clone()).collect()).collect();
         let mut rhs = vec![Q::zero(); d + 1];
         rhs[d] = Q::one();
         let y_basis = solve_square(&transposed, &rhs)?;
@@ -273,8 +243,7 @@ impl CentringLp<'_> {
             let rhs: Vec<Q> = basis.iter().map(|&k| b[k].clone()).collect();
             let x = solve_square(&square, &rhs)?[..d].to_vec();
             let on_plane = self.equality.is_none_or(|e| e.slack(&x).is_zero());
-            return (on_plane && is_strictly_inside(self.rows, &x))
-                .then_some(Feasibility::Interior(x));
+            return (on_plane && is_strictly_inside(self.rows, &x)).then_some(Feasibility::Interior(x));
         }
         let mut y = vec![Q::zero(); a.len()];
         for (&k, v) in basis.iter().zip(y_basis) {
@@ -290,8 +259,7 @@ impl CentringLp<'_> {
         let d = a[0].len() - 1;
         let mut c = vec![Q::zero(); d + 1];
         c[d] = -Q::one();
-        let outcome =
-            solve(&a, &b, &c, usize::MAX).expect("the exact simplex terminates (Bland's rule)");
+        let outcome = solve(&a, &b, &c, usize::MAX).expect("the exact simplex terminates (Bland's rule)");
         let LpOutcome::Optimal { x, y, .. } = outcome else {
             unreachable!("the centring LP is feasible and bounded: {outcome:?}")
         };
@@ -318,10 +286,7 @@ pub fn polytope_is_full_dimensional(domain: &Domain, dim: usize) -> bool {
     let rows = domain.halfspaces(dim);
     let refs: Vec<&Halfspace> = rows.iter().collect();
     let mut stats = LpStats::default();
-    matches!(
-        find_strict_point(&refs, None, &crate::lp::ExactOnly, &mut stats),
-        Feasibility::Interior(_)
-    )
+    matches!(find_strict_point(&refs, None, &crate::lp::ExactOnly, &mut stats), Feasibility::Interior(_))
 }
 
 /// Whether `{x : A x <= b}` (nonempty) is bounded, decided exactly: an unbounded answer comes

@@ -185,14 +185,10 @@ impl Enumerator {
         let constraints: Vec<Constraint> = domain_rows
             .into_iter()
             .enumerate()
-            .map(|(k, h)| Constraint {
-                halfspace: h,
-                origin: Origin::Domain(k),
-            })
+            .map(|(k, h)| Constraint { halfspace: h, origin: Origin::Domain(k) })
             .collect();
         let refs: Vec<&Halfspace> = constraints.iter().map(|c| &c.halfspace).collect();
-        let point = match find_strict_point(&refs, None, self.backend.solver(), &mut summary.stats)
-        {
+        let point = match find_strict_point(&refs, None, self.backend.solver(), &mut summary.stats) {
             Feasibility::Interior(p) => p,
             Feasibility::Empty(_) => return summary,
         };
@@ -240,11 +236,7 @@ impl Enumerator {
         if self.time_limit.is_some_and(|t| start.elapsed() >= t) {
             return Some(StopReason::TimeLimit);
         }
-        if self
-            .cancel
-            .as_ref()
-            .is_some_and(|c| c.load(AtomicOrdering::Relaxed))
-        {
+        if self.cancel.as_ref().is_some_and(|c| c.load(AtomicOrdering::Relaxed)) {
             return Some(StopReason::Cancelled);
         }
         None
@@ -273,10 +265,7 @@ impl Enumerator {
                 .clone();
             while p.neuron < layer.width() {
                 let i = p.neuron;
-                let neuron = NeuronId {
-                    layer: p.layer,
-                    index: i,
-                };
+                let neuron = NeuronId { layer: p.layer, index: i };
                 match self.decide(&p, &pre.jacobian[i], &pre.offset[i], neuron, stats) {
                     Decision::Constant(on) => p.bits.push(on),
                     Decision::Split { off, on } => {
@@ -302,14 +291,7 @@ impl Enumerator {
     }
 
     /// Decides whether the neuron `h = c . x + e` splits the region, with certificates.
-    fn decide(
-        &self,
-        p: &Partial,
-        c: &[Q],
-        e: &Q,
-        neuron: NeuronId,
-        stats: &mut LpStats,
-    ) -> Decision {
+    fn decide(&self, p: &Partial, c: &[Q], e: &Q, neuron: NeuronId, stats: &mut LpStats) -> Decision {
         if c.iter().all(Zero::is_zero) {
             return Decision::Constant(sign(e) == Ordering::Greater);
         }
@@ -327,27 +309,18 @@ impl Enumerator {
         let _ = neuron;
         match at_point {
             Ordering::Greater => match side_point(false, stats) {
-                Some(q) => Decision::Split {
-                    off: Some(q),
-                    on: None,
-                },
+                Some(q) => Decision::Split { off: Some(q), on: None },
                 None => Decision::Constant(true),
             },
             Ordering::Less => match side_point(true, stats) {
-                Some(q) => Decision::Split {
-                    off: None,
-                    on: Some(q),
-                },
+                Some(q) => Decision::Split { off: None, on: Some(q) },
                 None => Decision::Constant(false),
             },
             Ordering::Equal => {
                 let off = side_point(false, stats);
                 let on = side_point(true, stats);
                 match (off, on) {
-                    (Some(off), Some(on)) => Decision::Split {
-                        off: Some(off),
-                        on: Some(on),
-                    },
+                    (Some(off), Some(on)) => Decision::Split { off: Some(off), on: Some(on) },
                     (None, _) => Decision::Constant(true),
                     (_, None) => Decision::Constant(false),
                 }
@@ -359,10 +332,7 @@ impl Enumerator {
 /// A neuron's effect on a region. In `Split`, a side with `None` keeps the parent's point.
 enum Decision {
     Constant(bool),
-    Split {
-        off: Option<Vec<Q>>,
-        on: Option<Vec<Q>>,
-    },
+    Split { off: Option<Vec<Q>>, on: Option<Vec<Q>> },
 }
 
 /// The row of the side: on is `h >= 0` (`-c . x <= e`), off is `h <= 0` (`c . x <= -e`).
@@ -385,13 +355,8 @@ fn value_sign(c: &[Q], e: &Q, x: &[Q], x_float: &[f64]) -> Ordering {
 
 fn push_side(p: &mut Partial, pre: &AffineMap, i: usize, on: bool, point: Option<Vec<Q>>) {
     let halfspace = side_row(&pre.jacobian[i], &pre.offset[i], on);
-    p.constraints.push(Constraint {
-        halfspace,
-        origin: Origin::Neuron(NeuronId {
-            layer: p.layer,
-            index: i,
-        }),
-    });
+    p.constraints
+        .push(Constraint { halfspace, origin: Origin::Neuron(NeuronId { layer: p.layer, index: i }) });
     if let Some(x) = point {
         p.point_float = x.iter().map(to_f64).collect();
         p.point = x;

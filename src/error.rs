@@ -15,10 +15,7 @@ pub struct Problem {
 impl Problem {
     /// A problem at `location`.
     pub fn new(location: impl Into<String>, message: impl Into<String>) -> Problem {
-        Problem {
-            location: location.into(),
-            message: message.into(),
-        }
+        Problem { location: location.into(), message: message.into() }
     }
 }
 
@@ -70,18 +67,15 @@ impl NetworkError {
     /// Replaces the source name (used by readers that validate before they know the file).
     pub fn with_source(self, name: &str) -> NetworkError {
         match self {
-            NetworkError::Invalid { problems, .. } => NetworkError::Invalid {
-                source_name: name.to_string(),
-                problems,
-            },
-            NetworkError::Syntax { message, .. } => NetworkError::Syntax {
-                source_name: name.to_string(),
-                message,
-            },
-            NetworkError::Unsupported { message, .. } => NetworkError::Unsupported {
-                source_name: name.to_string(),
-                message,
-            },
+            NetworkError::Invalid { problems, .. } => {
+                NetworkError::Invalid { source_name: name.to_string(), problems }
+            }
+            NetworkError::Syntax { message, .. } => {
+                NetworkError::Syntax { source_name: name.to_string(), message }
+            }
+            NetworkError::Unsupported { message, .. } => {
+                NetworkError::Unsupported { source_name: name.to_string(), message }
+            }
             other => other,
         }
     }

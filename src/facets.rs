@@ -47,23 +47,13 @@ pub fn facets(region: &Region, backend: &dyn LpBackend, stats: &mut LpStats) -> 
     let classes = halfspace_classes(&rows);
     let mut out = Vec::new();
     for (k, class) in classes.iter().enumerate() {
-        let others: Vec<&Halfspace> = classes
-            .iter()
-            .enumerate()
-            .filter(|&(j, _)| j != k)
-            .map(|(_, c)| rows[c[0]])
-            .collect();
-        if let Feasibility::Interior(point) =
-            find_strict_point(&others, Some(rows[class[0]]), backend, stats)
+        let others: Vec<&Halfspace> =
+            classes.iter().enumerate().filter(|&(j, _)| j != k).map(|(_, c)| rows[c[0]]).collect();
+        if let Feasibility::Interior(point) = find_strict_point(&others, Some(rows[class[0]]), backend, stats)
         {
-            let on_boundary = class
-                .iter()
-                .any(|&i| matches!(region.constraints[i].origin, Origin::Domain(_)));
-            out.push(Facet {
-                constraints: class.clone(),
-                point,
-                on_boundary,
-            });
+            let on_boundary =
+                class.iter().any(|&i| matches!(region.constraints[i].origin, Origin::Domain(_)));
+            out.push(Facet { constraints: class.clone(), point, on_boundary });
         }
     }
     out

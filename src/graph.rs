@@ -45,8 +45,7 @@ pub struct RegionGraph {
 /// # Complexity
 /// One exact network evaluation per facet, plus union-find over the edges.
 pub fn build(net: &Network, regions: &[Region], facets: &[Vec<Facet>]) -> RegionGraph {
-    let by_pattern: HashMap<&Vec<Vec<bool>>, usize> =
-        regions.iter().map(|r| (&r.pattern, r.id)).collect();
+    let by_pattern: HashMap<&Vec<Vec<bool>>, usize> = regions.iter().map(|r| (&r.pattern, r.id)).collect();
     let relu_layers: Vec<usize> = net.relu_layers().collect();
     let mut graph = UnGraph::with_capacity(regions.len(), 0);
     for r in regions {
@@ -68,11 +67,7 @@ pub fn build(net: &Network, regions: &[Region], facets: &[Vec<Facet>]) -> Region
             if region.id < other {
                 let neurons = crossed_neurons(&region.pattern, &pattern, &relu_layers);
                 let same_map = region.map == regions[other].map;
-                entry.1 = Some(EdgeInfo {
-                    neurons,
-                    point: facet.point.clone(),
-                    same_map,
-                });
+                entry.1 = Some(EdgeInfo { neurons, point: facet.point.clone(), same_map });
             }
         }
     }
@@ -86,13 +81,7 @@ pub fn build(net: &Network, regions: &[Region], facets: &[Vec<Facet>]) -> Region
     }
     let (piece_of, pieces) = pieces(&graph, regions.len());
     let distinct_maps = regions.iter().map(|r| &r.map).collect::<HashSet<_>>().len();
-    RegionGraph {
-        graph,
-        piece_of,
-        pieces,
-        distinct_maps,
-        dangling,
-    }
+    RegionGraph { graph, piece_of, pieces, distinct_maps, dangling }
 }
 
 fn crossed_neurons(a: &[Vec<bool>], b: &[Vec<bool>], relu_layers: &[usize]) -> Vec<NeuronId> {

@@ -128,9 +128,7 @@ impl InputArgs {
         let format = match &self.input_format {
             None => None,
             Some(name) => Some(InputFormat::from_name(name).ok_or_else(|| {
-                BadInput(anyhow::anyhow!(
-                    "unknown --input-format `{name}` (expected json or nnet)"
-                ))
+                BadInput(anyhow::anyhow!("unknown --input-format `{name}` (expected json or nnet)"))
             })?),
         };
         let coords = match self.coords {
@@ -140,9 +138,7 @@ impl InputArgs {
         let net = network::load(&self.net, format, coords).map_err(|e| BadInput(e.into()))?;
         let domain = self.domain_override(net.input_dim()).map_err(BadInput)?;
         match domain {
-            Some(d) => net
-                .with_domain(d)
-                .map_err(|e| BadInput(e.with_source("--domain/--box").into())),
+            Some(d) => net.with_domain(d).map_err(|e| BadInput(e.with_source("--domain/--box").into())),
             None => Ok(net),
         }
     }
@@ -152,23 +148,16 @@ impl InputArgs {
             return Ok(Some(network::json::parse_box(text, dim)?));
         }
         if let Some(path) = &self.domain {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            return Ok(Some(network::json::read_domain(
-                &text,
-                &path.display().to_string(),
-                dim,
-            )?));
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            return Ok(Some(network::json::read_domain(&text, &path.display().to_string(), dim)?));
         }
         Ok(None)
     }
 
     fn enumerator(&self) -> Result<Enumerator, BadInput> {
         let backend = Backend::from_name(&self.lp).ok_or_else(|| {
-            BadInput(anyhow::anyhow!(
-                "unknown --lp `{}` (expected simplex, good_lp or exact)",
-                self.lp
-            ))
+            BadInput(anyhow::anyhow!("unknown --lp `{}` (expected simplex, good_lp or exact)", self.lp))
         })?;
         let time_limit = match self.time_limit {
             Some(t) if !(t.is_finite() && t >= 0.0) => {
@@ -200,11 +189,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode, BadInput> {
     let io = |e: std::io::Error| BadInput(anyhow::Error::from(e).context("cannot write output"));
     match cli.command {
-        Command::Count {
-            input,
-            json,
-            no_graph,
-        } => {
+        Command::Count { input, json, no_graph } => {
             let net = input.load()?;
             let enumerator = input.enumerator()?;
             let out = if no_graph {
@@ -238,14 +223,9 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
             report_incomplete(&a.summary);
             Ok(exit_code(a.summary.complete()))
         }
-        Command::Convert {
-            input,
-            to: ConvertFormat::Json,
-        } => {
+        Command::Convert { input, to: ConvertFormat::Json } => {
             let net = input.load()?;
-            std::io::stdout()
-                .write_all(network::json::write_network(&net).as_bytes())
-                .map_err(io)?;
+            std::io::stdout().write_all(network::json::write_network(&net).as_bytes()).map_err(io)?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -310,12 +290,7 @@ fn domain_words(net: &Network) -> String {
     }
 }
 
-fn print_counts(
-    input: &InputArgs,
-    net: &Network,
-    c: &json::CountsOut,
-    as_json: bool,
-) -> std::io::Result<()> {
+fn print_counts(input: &InputArgs, net: &Network, c: &json::CountsOut, as_json: bool) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     if as_json {
         return out.write_all(json::to_json(c).as_bytes());
@@ -333,19 +308,12 @@ fn print_counts(
         out,
         "regions:  {}{}",
         c.regions,
-        if c.complete {
-            ""
-        } else {
-            " (INCOMPLETE: a limit stopped the run)"
-        }
+        if c.complete { "" } else { " (INCOMPLETE: a limit stopped the run)" }
     )?;
     writeln!(out, "bounded:  {}", c.bounded)?;
     if let (Some(edges), Some(pieces), Some(maps)) = (c.edges, c.pieces, c.distinct_maps) {
         writeln!(out, "edges:    {edges}")?;
-        writeln!(
-            out,
-            "pieces:   {pieces} linear pieces, {maps} distinct affine maps"
-        )?;
+        writeln!(out, "pieces:   {pieces} linear pieces, {maps} distinct affine maps")?;
         writeln!(out, "{}", verdict(maps))?;
     }
     writeln!(
@@ -359,7 +327,9 @@ fn verdict(maps: usize) -> String {
     if maps <= 1 {
         "The network is one affine map on its domain: it is linear (affine) here.".into()
     } else {
-        format!("The network is piecewise linear with {maps} different affine maps: it is NOT a linear function.")
+        format!(
+            "The network is piecewise linear with {maps} different affine maps: it is NOT a linear function."
+        )
     }
 }
 
@@ -402,12 +372,7 @@ fn print_region_text(out: &mut impl Write, r: &Region, w: &json::RegionOut) -> s
     writeln!(out, "  point  ({})", w.point.join(", "))?;
     for (k, row) in r.map.jacobian.iter().enumerate() {
         let slope: Vec<String> = row.iter().map(fmt_approx).collect();
-        writeln!(
-            out,
-            "  y{k} = [{}] . x + {}",
-            slope.join(", "),
-            fmt_approx(&r.map.offset[k])
-        )?;
+        writeln!(out, "  y{k} = [{}] . x + {}", slope.join(", "), fmt_approx(&r.map.offset[k]))?;
     }
     for ineq in &w.inequalities {
         writeln!(out, "  [{}] . x <= {}", ineq.a.join(", "), ineq.b)?;
@@ -438,11 +403,7 @@ fn stream_regions(net: &Network, enumerator: &Enumerator) -> std::io::Result<Sum
         }
     }
     let stdout = std::io::stdout();
-    let mut sink = LineSink {
-        out: std::io::BufWriter::new(stdout.lock()),
-        enumerator,
-        error: None,
-    };
+    let mut sink = LineSink { out: std::io::BufWriter::new(stdout.lock()), enumerator, error: None };
     let summary = enumerator.enumerate(net, &mut sink);
     if let Some(e) = sink.error {
         return Err(e);

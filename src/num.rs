@@ -81,25 +81,16 @@ fn parse_decimal(s: &str) -> Result<Q, ParseNumberError> {
     let unsigned = mantissa.strip_prefix(['+', '-']).unwrap_or(mantissa);
     let (int_part, frac_part) = unsigned.split_once('.').unwrap_or((unsigned, ""));
     let all_digits = |p: &str| p.bytes().all(|c| c.is_ascii_digit());
-    if (int_part.is_empty() && frac_part.is_empty())
-        || !all_digits(int_part)
-        || !all_digits(frac_part)
-    {
+    if (int_part.is_empty() && frac_part.is_empty()) || !all_digits(int_part) || !all_digits(frac_part) {
         return Err(invalid());
     }
-    let digits: BigInt = format!("{int_part}{frac_part}")
-        .parse()
-        .map_err(|_| invalid())?;
+    let digits: BigInt = format!("{int_part}{frac_part}").parse().map_err(|_| invalid())?;
     let scale = exponent - frac_part.len() as i64;
     if scale.abs() > MAX_EXPONENT + 1000 {
         return Err(ParseNumberError::ExponentTooLarge(s.to_string()));
     }
     let power = num_traits::pow(BigInt::from(10), scale.unsigned_abs() as usize);
-    let value = if scale >= 0 {
-        Q::from_integer(digits * power)
-    } else {
-        Q::new(digits, power)
-    };
+    let value = if scale >= 0 { Q::from_integer(digits * power) } else { Q::new(digits, power) };
     Ok(if negative { -value } else { value })
 }
 
@@ -135,11 +126,7 @@ pub fn from_f64_exact(x: f64) -> Option<Q> {
     let sign = if bits >> 63 == 1 { -1 } else { 1 };
     let exp_bits = ((bits >> 52) & 0x7ff) as i64;
     let frac = bits & ((1u64 << 52) - 1);
-    let (mantissa, exp) = if exp_bits == 0 {
-        (frac, -1074)
-    } else {
-        (frac | (1u64 << 52), exp_bits - 1075)
-    };
+    let (mantissa, exp) = if exp_bits == 0 { (frac, -1074) } else { (frac | (1u64 << 52), exp_bits - 1075) };
     let m = BigInt::from(mantissa) * sign;
     let two = BigInt::from(2);
     Some(if exp >= 0 {
@@ -151,13 +138,7 @@ pub fn from_f64_exact(x: f64) -> Option<Q> {
 
 /// The nearest `f64` (saturating to +-infinity for huge values, 0 for tiny ones).
 pub fn to_f64(x: &Q) -> f64 {
-    x.to_f64().unwrap_or_else(|| {
-        if x.is_negative() {
-            f64::NEG_INFINITY
-        } else {
-            f64::INFINITY
-        }
-    })
+    x.to_f64().unwrap_or_else(|| if x.is_negative() { f64::NEG_INFINITY } else { f64::INFINITY })
 }
 
 /// The exact sign of a rational as an [`Ordering`] against zero.
@@ -216,9 +197,7 @@ pub fn simple_dyadic_near(x: f64, bits: u32) -> Option<Q> {
 
 /// The least common multiple of the denominators of `values` (1 for an empty slice).
 pub fn common_denominator<'a>(values: impl IntoIterator<Item = &'a Q>) -> BigInt {
-    values
-        .into_iter()
-        .fold(BigInt::one(), |acc, v| acc.lcm(v.denom()))
+    values.into_iter().fold(BigInt::one(), |acc, v| acc.lcm(v.denom()))
 }
 
 #[cfg(test)]
@@ -276,10 +255,7 @@ mod tests {
         ] {
             assert!(parse_rational(bad).is_err(), "accepted {bad:?}");
         }
-        assert!(matches!(
-            parse_rational("3/0"),
-            Err(ParseNumberError::ZeroDenominator(_))
-        ));
+        assert!(matches!(parse_rational("3/0"), Err(ParseNumberError::ZeroDenominator(_))));
     }
 
     #[test]

@@ -27,12 +27,7 @@ impl Halfspace {
     pub fn new(a: Vec<Q>, b: Q) -> Halfspace {
         let float_a = a.iter().map(to_f64).collect();
         let float_b = to_f64(&b);
-        Halfspace {
-            a,
-            b,
-            float_a,
-            float_b,
-        }
+        Halfspace { a, b, float_a, float_b }
     }
 
     /// The exact slack `b - a . x` (positive strictly inside).
@@ -135,10 +130,7 @@ mod tests {
 
     #[test]
     fn filter_agrees_with_exact_sign() {
-        let h = Halfspace::new(
-            vec![parse_rational("1/3").unwrap(), q(1)],
-            parse_rational("1/3").unwrap(),
-        );
+        let h = Halfspace::new(vec![parse_rational("1/3").unwrap(), q(1)], parse_rational("1/3").unwrap());
         let on = vec![q(1), q(0)];
         let on_f: Vec<f64> = on.iter().map(to_f64).collect();
         assert_eq!(h.slack_sign(&on, &on_f), Ordering::Equal);

@@ -46,16 +46,9 @@ impl AffineMap {
     /// The identity map on R^d.
     pub fn identity(d: usize) -> AffineMap {
         let jacobian = (0..d)
-            .map(|i| {
-                (0..d)
-                    .map(|j| if i == j { crate::num::q(1) } else { Q::zero() })
-                    .collect()
-            })
+            .map(|i| (0..d).map(|j| if i == j { crate::num::q(1) } else { Q::zero() }).collect())
             .collect();
-        AffineMap {
-            jacobian,
-            offset: vec![Q::zero(); d],
-        }
+        AffineMap { jacobian, offset: vec![Q::zero(); d] }
     }
 
     /// `W (self) + bias`: the map followed by the affine layer `h -> W h + bias`.
@@ -90,22 +83,14 @@ impl AffineMap {
             .zip(bits)
             .map(|(row, &on)| if on { row.clone() } else { vec![Q::zero(); d] })
             .collect();
-        let offset = self
-            .offset
-            .iter()
-            .zip(bits)
-            .map(|(v, &on)| if on { v.clone() } else { Q::zero() })
-            .collect();
+        let offset =
+            self.offset.iter().zip(bits).map(|(v, &on)| if on { v.clone() } else { Q::zero() }).collect();
         AffineMap { jacobian, offset }
     }
 
     /// The map's value at `x`.
     pub fn apply(&self, x: &[Q]) -> Vec<Q> {
-        self.jacobian
-            .iter()
-            .zip(&self.offset)
-            .map(|(row, c)| dot(row, x) + c)
-            .collect()
+        self.jacobian.iter().zip(&self.offset).map(|(row, c)| dot(row, x) + c).collect()
     }
 }
 
@@ -142,8 +127,5 @@ impl Region {
 
 /// A pattern as one 0/1 string per hidden layer.
 pub fn pattern_strings(pattern: &Pattern) -> Vec<String> {
-    pattern
-        .iter()
-        .map(|bits| bits.iter().map(|&b| if b { '1' } else { '0' }).collect())
-        .collect()
+    pattern.iter().map(|bits| bits.iter().map(|&b| if b { '1' } else { '0' }).collect()).collect()
 }

@@ -10,8 +10,8 @@ use std::fmt::Write;
 
 /// A colour palette for pieces (cycled).
 const PALETTE: [&str; 12] = [
-    "#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5",
-    "#d9d9d9", "#bc80bd", "#ccebc5", "#ffed6f",
+    "#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5", "#d9d9d9",
+    "#bc80bd", "#ccebc5", "#ffed6f",
 ];
 
 fn escape(s: &str) -> String {
@@ -29,22 +29,14 @@ pub fn graph_dot(regions: &[Region], g: &RegionGraph) -> String {
             .iter()
             .zip(&r.map.offset)
             .map(|(row, c)| {
-                format!(
-                    "[{}] + {}",
-                    row.iter().map(fmt_q).collect::<Vec<_>>().join(", "),
-                    fmt_q(c)
-                )
+                format!("[{}] + {}", row.iter().map(fmt_q).collect::<Vec<_>>().join(", "), fmt_q(c))
             })
             .collect();
         let label = format!(
             "#{} {}\\n{}\\n{}",
             r.id,
             r.pattern_strings().join("|"),
-            slopes
-                .iter()
-                .map(|s| escape(s))
-                .collect::<Vec<_>>()
-                .join("\\n"),
+            slopes.iter().map(|s| escape(s)).collect::<Vec<_>>().join("\\n"),
             if r.bounded { "bounded" } else { "unbounded" }
         );
         let piece = g.piece_of[r.id];
@@ -58,11 +50,7 @@ pub fn graph_dot(regions: &[Region], g: &RegionGraph) -> String {
         );
     }
     for (a, b, info) in sorted_edges(g) {
-        let names: Vec<String> = info
-            .neurons
-            .iter()
-            .map(|n| format!("L{}.{}", n.layer, n.index))
-            .collect();
+        let names: Vec<String> = info.neurons.iter().map(|n| format!("L{}.{}", n.layer, n.index)).collect();
         let style = if info.same_map { ", style=dashed" } else { "" };
         let _ = writeln!(out, "  {a} -- {b} [label=\"{}\"{style}];", names.join(","));
     }

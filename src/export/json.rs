@@ -22,10 +22,7 @@ pub struct NeuronOut {
 
 impl From<NeuronId> for NeuronOut {
     fn from(n: NeuronId) -> Self {
-        NeuronOut {
-            layer: n.layer,
-            index: n.index,
-        }
+        NeuronOut { layer: n.layer, index: n.index }
     }
 }
 
@@ -222,12 +219,7 @@ pub fn graph_json(regions: &[Region], g: &RegionGraph, complete: bool) -> String
             point: qs(&info.point),
         })
         .collect();
-    to_json(&GraphOut {
-        nodes,
-        edges,
-        pieces: g.pieces,
-        complete,
-    })
+    to_json(&GraphOut { nodes, edges, pieces: g.pieces, complete })
 }
 
 /// Pretty JSON with a trailing newline.

@@ -81,11 +81,7 @@ impl LpBackend for FloatSimplex {
         let mut b = Vec::with_capacity(rows.len() + 1);
         for (row, &s) in rows.iter().zip(strict) {
             let norm = row.float_norm();
-            let scale = if norm > 0.0 && norm.is_finite() {
-                1.0 / norm
-            } else {
-                1.0
-            };
+            let scale = if norm > 0.0 && norm.is_finite() { 1.0 / norm } else { 1.0 };
             let mut r: Vec<f64> = row.float_a().iter().map(|v| v * scale).collect();
             r.push(if s { 1.0 } else { 0.0 });
             a.push(r);
@@ -101,11 +97,9 @@ impl LpBackend for FloatSimplex {
         let mut c = vec![0.0; d + 1];
         c[d] = -1.0;
         match solve(&a, &b, &c, 50 * (a.len() + d + 2)) {
-            Some(LpOutcome::Optimal { x, basis, .. }) => Hint {
-                radius: x[d],
-                point: Some(x[..d].to_vec()),
-                basis: Some(basis),
-            },
+            Some(LpOutcome::Optimal { x, basis, .. }) => {
+                Hint { radius: x[d], point: Some(x[..d].to_vec()), basis: Some(basis) }
+            }
             _ => Hint::default(),
         }
     }

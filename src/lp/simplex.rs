@@ -158,13 +158,7 @@ impl<F: Field> Tableau<F> {
                 }
             }
         }
-        Tableau {
-            rows,
-            obj,
-            basis: (m..m + n).collect(),
-            m,
-            flips,
-        }
+        Tableau { rows, obj, basis: (m..m + n).collect(), m, flips }
     }
 
     fn width(&self) -> usize {
@@ -318,11 +312,7 @@ pub fn solve<F: Field>(a: &[Vec<F>], b: &[F], c: &[F], max_pivots: usize) -> Opt
         Ok(()) => {
             let x = t.multipliers(&F::zero());
             let basis = t.basis.iter().copied().filter(|&k| k < t.m).collect();
-            Some(LpOutcome::Optimal {
-                x,
-                y: t.dual_solution(),
-                basis,
-            })
+            Some(LpOutcome::Optimal { x, y: t.dual_solution(), basis })
         }
         Err(s) => {
             let mut y = vec![F::zero(); t.m];
@@ -343,12 +333,7 @@ pub fn solve_square(m: &[Vec<Q>], r: &[Q]) -> Option<Vec<Q>> {
     let mut aug: Vec<Vec<Q>> = m
         .iter()
         .zip(r)
-        .map(|(row, ri)| {
-            row.iter()
-                .cloned()
-                .chain(std::iter::once(ri.clone()))
-                .collect()
-        })
+        .map(|(row, ri)| row.iter().cloned().chain(std::iter::once(ri.clone())).collect())
         .collect();
     for col in 0..n {
         let p = (col..n).find(|&i| !aug[i][col].is_zero())?;
@@ -418,15 +403,8 @@ mod tests {
     #[test]
     fn degenerate_vertex_terminates() {
         // many constraints through the origin
-        let a = vec![
-            qs(&[1, 1]),
-            qs(&[1, 2]),
-            qs(&[2, 1]),
-            qs(&[1, 0]),
-            qs(&[0, 1]),
-            qs(&[-1, 0]),
-            qs(&[0, -1]),
-        ];
+        let a =
+            vec![qs(&[1, 1]), qs(&[1, 2]), qs(&[2, 1]), qs(&[1, 0]), qs(&[0, 1]), qs(&[-1, 0]), qs(&[0, -1])];
         let b = qs(&[0, 0, 0, 0, 0, 1, 1]);
         match solve(&a, &b, &qs(&[-1, -1]), 1000).unwrap() {
             LpOutcome::Optimal { x, y, .. } => {
@@ -435,14 +413,8 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let f: Vec<Vec<f64>> = a
-            .iter()
-            .map(|r| r.iter().map(crate::num::to_f64).collect())
-            .collect();
+        let f: Vec<Vec<f64>> = a.iter().map(|r| r.iter().map(crate::num::to_f64).collect()).collect();
         let fb: Vec<f64> = b.iter().map(crate::num::to_f64).collect();
-        assert!(matches!(
-            solve(&f, &fb, &[-1.0, -1.0], 1000),
-            Some(LpOutcome::Optimal { .. })
-        ));
+        assert!(matches!(solve(&f, &fb, &[-1.0, -1.0], 1000), Some(LpOutcome::Optimal { .. })));
     }
 }

@@ -25,12 +25,10 @@ pub fn read_network(text: &str, source_name: &str) -> Result<Network, NetworkErr
     let mut problems = Vec::new();
     let net = network_from_value(&value, &mut problems);
     match net {
-        Some(net) if problems.is_empty() => Network::new(net.input_dim, net.layers, net.domain)
-            .map_err(|e| e.with_source(source_name)),
-        _ => Err(NetworkError::Invalid {
-            source_name: source_name.to_string(),
-            problems,
-        }),
+        Some(net) if problems.is_empty() => {
+            Network::new(net.input_dim, net.layers, net.domain).map_err(|e| e.with_source(source_name))
+        }
+        _ => Err(NetworkError::Invalid { source_name: source_name.to_string(), problems }),
     }
 }
 
@@ -44,24 +42,12 @@ pub fn read_domain(text: &str, source_name: &str, dim: usize) -> Result<Domain, 
     };
     let mut problems = Vec::new();
     let domain = domain_from_value(&object, "domain", &mut problems);
-    let check = Network {
-        input_dim: dim,
-        layers: Vec::new(),
-        domain: domain.clone(),
-    };
-    problems.extend(
-        check
-            .validation_problems()
-            .into_iter()
-            .filter(|p| p.location.starts_with("domain")),
-    );
+    let check = Network { input_dim: dim, layers: Vec::new(), domain: domain.clone() };
+    problems.extend(check.validation_problems().into_iter().filter(|p| p.location.starts_with("domain")));
     if problems.is_empty() {
         Ok(domain)
     } else {
-        Err(NetworkError::Invalid {
-            source_name: source_name.to_string(),
-            problems,
-        })
+        Err(NetworkError::Invalid { source_name: source_name.to_string(), problems })
     }
 }
 
@@ -78,16 +64,13 @@ pub fn parse_box(text: &str, dim: usize) -> Result<Domain, NetworkError> {
     let mut bounds = Vec::new();
     for (j, part) in text.split(',').enumerate() {
         let Some((lo, hi)) = part.split_once(':') else {
-            problems.push(Problem::new(
-                format!("--box interval {j}"),
-                format!("`{part}` is not lo:hi"),
-            ));
+            problems.push(Problem::new(format!("--box interval {j}"), format!("`{part}` is not lo:hi")));
             continue;
         };
-        let lo = parse_rational(lo)
-            .map_err(|e| Problem::new(format!("--box interval {j} lower"), e.to_string()));
-        let hi = parse_rational(hi)
-            .map_err(|e| Problem::new(format!("--box interval {j} upper"), e.to_string()));
+        let lo =
+            parse_rational(lo).map_err(|e| Problem::new(format!("--box interval {j} lower"), e.to_string()));
+        let hi =
+            parse_rational(hi).map_err(|e| Problem::new(format!("--box interval {j} upper"), e.to_string()));
         match (lo, hi) {
             (Ok(lo), Ok(hi)) => bounds.push((lo, hi)),
             (lo, hi) => problems.extend(lo.err().into_iter().chain(hi.err())),
@@ -95,25 +78,13 @@ pub fn parse_box(text: &str, dim: usize) -> Result<Domain, NetworkError> {
     }
     let domain = Domain::Box(bounds);
     if problems.is_empty() {
-        let check = Network {
-            input_dim: dim,
-            layers: Vec::new(),
-            domain: domain.clone(),
-        };
-        problems.extend(
-            check
-                .validation_problems()
-                .into_iter()
-                .filter(|p| p.location.starts_with("domain")),
-        );
+        let check = Network { input_dim: dim, layers: Vec::new(), domain: domain.clone() };
+        problems.extend(check.validation_problems().into_iter().filter(|p| p.location.starts_with("domain")));
     }
     if problems.is_empty() {
         Ok(domain)
     } else {
-        Err(NetworkError::Invalid {
-            source_name: "--box".into(),
-            problems,
-        })
+        Err(NetworkError::Invalid { source_name: "--box".into(), problems })
     }
 }
 
@@ -129,19 +100,11 @@ fn network_from_value(value: &Value, problems: &mut Vec<Problem>) -> Option<Netw
         problems.push(Problem::new("(top level)", "expected a JSON object"));
         return None;
     };
-    check_keys(
-        object,
-        "(top level)",
-        &["input_dim", "layers", "domain"],
-        problems,
-    );
+    check_keys(object, "(top level)", &["input_dim", "layers", "domain"], problems);
     let input_dim = match object.get("input_dim").map(|v| (v.as_u64(), v)) {
         Some((Some(d), _)) if (1..=1_000_000).contains(&d) => d as usize,
         Some((_, v)) => {
-            problems.push(Problem::new(
-                "input_dim",
-                format!("expected a positive integer, got {v}"),
-            ));
+            problems.push(Problem::new("input_dim", format!("expected a positive integer, got {v}")));
             return None;
         }
         None => {
@@ -150,11 +113,9 @@ fn network_from_value(value: &Value, problems: &mut Vec<Problem>) -> Option<Netw
         }
     };
     let layers = match object.get("layers").and_then(Value::as_array) {
-        Some(layers) => layers
-            .iter()
-            .enumerate()
-            .filter_map(|(l, v)| layer_from_value(v, l, problems))
-            .collect(),
+        Some(layers) => {
+            layers.iter().enumerate().filter_map(|(l, v)| layer_from_value(v, l, problems)).collect()
+        }
         None => {
             problems.push(Problem::new("layers", "missing or not an array"));
             Vec::new()
@@ -164,11 +125,7 @@ fn network_from_value(value: &Value, problems: &mut Vec<Problem>) -> Option<Netw
         None | Some(Value::Null) => Domain::Whole,
         Some(v) => domain_from_value(v, "domain", problems),
     };
-    let net = Network {
-        input_dim,
-        layers,
-        domain,
-    };
+    let net = Network { input_dim, layers, domain };
     problems.extend(net.validation_problems());
     Some(net)
 }
@@ -176,10 +133,7 @@ fn network_from_value(value: &Value, problems: &mut Vec<Problem>) -> Option<Netw
 fn check_keys(object: &Map<String, Value>, at: &str, known: &[&str], problems: &mut Vec<Problem>) {
     for key in object.keys() {
         if !known.contains(&key.as_str()) {
-            problems.push(Problem::new(
-                at,
-                format!("unknown key `{key}` (known: {})", known.join(", ")),
-            ));
+            problems.push(Problem::new(at, format!("unknown key `{key}` (known: {})", known.join(", "))));
         }
     }
 }
@@ -202,10 +156,8 @@ fn layer_from_value(value: &Value, l: usize, problems: &mut Vec<Problem>) -> Opt
             Activation::Linear
         }
         None => {
-            problems.push(Problem::new(
-                format!("{at}.activation"),
-                "missing (expected \"relu\" or \"linear\")",
-            ));
+            problems
+                .push(Problem::new(format!("{at}.activation"), "missing (expected \"relu\" or \"linear\")"));
             Activation::Linear
         }
     };
@@ -220,19 +172,12 @@ fn layer_from_value(value: &Value, l: usize, problems: &mut Vec<Problem>) -> Opt
         None | Some(Value::Null) => vec![Q::default(); weights.len()],
         Some(b) => vector_from_value(b, &format!("{at}.bias"), problems)?,
     };
-    Some(Layer {
-        weights,
-        bias,
-        activation,
-    })
+    Some(Layer { weights, bias, activation })
 }
 
 fn domain_from_value(value: &Value, at: &str, problems: &mut Vec<Problem>) -> Domain {
     let Some(object) = value.as_object() else {
-        problems.push(Problem::new(
-            at,
-            "expected an object with `box` or `polytope`",
-        ));
+        problems.push(Problem::new(at, "expected an object with `box` or `polytope`"));
         return Domain::Whole;
     };
     check_keys(object, at, &["box", "polytope"], problems);
@@ -242,28 +187,19 @@ fn domain_from_value(value: &Value, at: &str, problems: &mut Vec<Problem>) -> Do
         for (j, row) in rows.into_iter().enumerate() {
             match <[Q; 2]>::try_from(row) {
                 Ok([lo, hi]) => bounds.push((lo, hi)),
-                Err(_) => {
-                    problems.push(Problem::new(format!("{at}.box[{j}]"), "expected [lo, hi]"))
-                }
+                Err(_) => problems.push(Problem::new(format!("{at}.box[{j}]"), "expected [lo, hi]")),
             }
         }
         return Domain::Box(bounds);
     }
     if let Some(p) = object.get("polytope") {
-        let a = p
-            .get("A")
-            .map(|a| matrix_from_value(a, &format!("{at}.polytope.A"), problems));
-        let b = p
-            .get("b")
-            .map(|b| vector_from_value(b, &format!("{at}.polytope.b"), problems));
+        let a = p.get("A").map(|a| matrix_from_value(a, &format!("{at}.polytope.A"), problems));
+        let b = p.get("b").map(|b| vector_from_value(b, &format!("{at}.polytope.b"), problems));
         return match (a, b) {
             (Some(Some(a)), Some(Some(b))) => Domain::Polytope { a, b },
             (a, b) => {
                 if a.is_none() || b.is_none() {
-                    problems.push(Problem::new(
-                        format!("{at}.polytope"),
-                        "needs both `A` and `b`",
-                    ));
+                    problems.push(Problem::new(format!("{at}.polytope"), "needs both `A` and `b`"));
                 }
                 Domain::Whole
             }
@@ -305,29 +241,21 @@ fn number_from_value(value: &Value, at: &str, problems: &mut Vec<Problem>) -> Op
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
         other => {
-            problems.push(Problem::new(
-                at,
-                format!("expected a number or a numeric string, got {other}"),
-            ));
+            problems.push(Problem::new(at, format!("expected a number or a numeric string, got {other}")));
             return None;
         }
     };
-    parse_rational(&text)
-        .map_err(|e| problems.push(Problem::new(at, e.to_string())))
-        .ok()
+    parse_rational(&text).map_err(|e| problems.push(Problem::new(at, e.to_string()))).ok()
 }
 
 /// Writes a network as our exact JSON (rationals as strings).
 pub fn write_network(net: &Network) -> String {
     let matrix = |m: &Vec<Vec<Q>>| -> Value {
         Value::Array(
-            m.iter()
-                .map(|r| Value::Array(r.iter().map(|v| Value::String(fmt_q(v))).collect()))
-                .collect(),
+            m.iter().map(|r| Value::Array(r.iter().map(|v| Value::String(fmt_q(v))).collect())).collect(),
         )
     };
-    let vector =
-        |v: &Vec<Q>| -> Value { Value::Array(v.iter().map(|x| Value::String(fmt_q(x))).collect()) };
+    let vector = |v: &Vec<Q>| -> Value { Value::Array(v.iter().map(|x| Value::String(fmt_q(x))).collect()) };
     let layers: Vec<Value> = net
         .layers()
         .iter()
@@ -343,10 +271,8 @@ pub fn write_network(net: &Network) -> String {
     match net.domain() {
         Domain::Whole => {}
         Domain::Box(bounds) => {
-            let rows: Vec<Value> = bounds
-                .iter()
-                .map(|(lo, hi)| serde_json::json!([fmt_q(lo), fmt_q(hi)]))
-                .collect();
+            let rows: Vec<Value> =
+                bounds.iter().map(|(lo, hi)| serde_json::json!([fmt_q(lo), fmt_q(hi)])).collect();
             out["domain"] = serde_json::json!({ "box": rows });
         }
         Domain::Polytope { a, b } => {

@@ -52,11 +52,7 @@ impl Layer {
 
     /// The preactivation `W h + b` at an exact input `h`.
     pub fn preactivation(&self, h: &[Q]) -> Vec<Q> {
-        self.weights
-            .iter()
-            .zip(&self.bias)
-            .map(|(row, b)| dot(row, h) + b)
-            .collect()
+        self.weights.iter().zip(&self.bias).map(|(row, b)| dot(row, h) + b).collect()
     }
 }
 
@@ -90,17 +86,12 @@ impl Domain {
                     up[j] = crate::num::q(1);
                     let mut down = vec![Q::zero(); dim];
                     down[j] = crate::num::q(-1);
-                    [
-                        Halfspace::new(down, -lo.clone()),
-                        Halfspace::new(up, hi.clone()),
-                    ]
+                    [Halfspace::new(down, -lo.clone()), Halfspace::new(up, hi.clone())]
                 })
                 .collect(),
-            Domain::Polytope { a, b } => a
-                .iter()
-                .zip(b)
-                .map(|(row, rhs)| Halfspace::new(row.clone(), rhs.clone()))
-                .collect(),
+            Domain::Polytope { a, b } => {
+                a.iter().zip(b).map(|(row, rhs)| Halfspace::new(row.clone(), rhs.clone())).collect()
+            }
         }
     }
 
@@ -132,24 +123,13 @@ impl Network {
     /// let net = Network::new(2, vec![hidden], Domain::Whole).unwrap();
     /// assert_eq!(net.hidden_neurons(), 2);
     /// ```
-    pub fn new(
-        input_dim: usize,
-        layers: Vec<Layer>,
-        domain: Domain,
-    ) -> Result<Network, NetworkError> {
-        let net = Network {
-            input_dim,
-            layers,
-            domain,
-        };
+    pub fn new(input_dim: usize, layers: Vec<Layer>, domain: Domain) -> Result<Network, NetworkError> {
+        let net = Network { input_dim, layers, domain };
         let problems = net.validation_problems();
         if problems.is_empty() {
             Ok(net)
         } else {
-            Err(NetworkError::Invalid {
-                source_name: "<memory>".into(),
-                problems,
-            })
+            Err(NetworkError::Invalid { source_name: "<memory>".into(), problems })
         }
     }
 
@@ -165,19 +145,13 @@ impl Network {
         let mut width = self.input_dim;
         for (l, layer) in self.layers.iter().enumerate() {
             if layer.weights.is_empty() {
-                problems.push(Problem::new(
-                    format!("layers[{l}].weights"),
-                    "layer has no neurons",
-                ));
+                problems.push(Problem::new(format!("layers[{l}].weights"), "layer has no neurons"));
             }
             for (i, row) in layer.weights.iter().enumerate() {
                 if row.len() != width {
                     problems.push(Problem::new(
                         format!("layers[{l}].weights[{i}]"),
-                        format!(
-                            "row has {} entries, expected {width} (the layer's input width)",
-                            row.len()
-                        ),
+                        format!("row has {} entries, expected {width} (the layer's input width)", row.len()),
                     ));
                 }
             }
@@ -224,11 +198,7 @@ impl Network {
 
     /// Indices of the `relu` layers.
     pub fn relu_layers(&self) -> impl Iterator<Item = usize> + '_ {
-        self.layers
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| l.activation == Activation::Relu)
-            .map(|(i, _)| i)
+        self.layers.iter().enumerate().filter(|(_, l)| l.activation == Activation::Relu).map(|(i, _)| i)
     }
 
     /// Total number of hidden (relu) neurons.
@@ -247,11 +217,8 @@ impl Network {
                 Activation::Linear => z,
                 Activation::Relu => {
                     let bits: Vec<bool> = z.iter().map(|v| sign(v) == Ordering::Greater).collect();
-                    let out = z
-                        .into_iter()
-                        .zip(&bits)
-                        .map(|(v, &on)| if on { v } else { Q::zero() })
-                        .collect();
+                    let out =
+                        z.into_iter().zip(&bits).map(|(v, &on)| if on { v } else { Q::zero() }).collect();
                     pattern.push(bits);
                     out
                 }
@@ -267,10 +234,7 @@ impl Network {
 
     /// Whether a point lies in the closed domain.
     pub fn domain_contains(&self, x: &[Q]) -> bool {
-        self.domain
-            .halfspaces(self.input_dim)
-            .iter()
-            .all(|h| h.slack(x) >= Q::zero())
+        self.domain.halfspaces(self.input_dim).iter().all(|h| h.slack(x) >= Q::zero())
     }
 }
 
@@ -282,10 +246,7 @@ fn domain_problems(domain: &Domain, dim: usize) -> Vec<Problem> {
             if bounds.len() != dim {
                 problems.push(Problem::new(
                     "domain.box",
-                    format!(
-                        "has {} intervals, expected {dim} (one per input)",
-                        bounds.len()
-                    ),
+                    format!("has {} intervals, expected {dim} (one per input)", bounds.len()),
                 ));
             }
             for (j, (lo, hi)) in bounds.iter().enumerate() {
@@ -357,16 +318,8 @@ impl Network {
                             s => s == Ordering::Greater,
                         })
                         .collect();
-                    h = z
-                        .into_iter()
-                        .zip(&bits)
-                        .map(|(v, &on)| if on { v } else { Q::zero() })
-                        .collect();
-                    dh = dz
-                        .into_iter()
-                        .zip(&bits)
-                        .map(|(v, &on)| if on { v } else { Q::zero() })
-                        .collect();
+                    h = z.into_iter().zip(&bits).map(|(v, &on)| if on { v } else { Q::zero() }).collect();
+                    dh = dz.into_iter().zip(&bits).map(|(v, &on)| if on { v } else { Q::zero() }).collect();
                     pattern.push(bits);
                 }
             }
@@ -415,16 +368,11 @@ pub fn load(
     coords: nnet::Coords,
 ) -> Result<Network, NetworkError> {
     let name = path.display().to_string();
-    let io = |source| NetworkError::Io {
-        path: name.clone(),
-        source,
-    };
-    let format = format
-        .or_else(|| InputFormat::from_path(path))
-        .ok_or_else(|| NetworkError::Unsupported {
+    let io = |source| NetworkError::Io { path: name.clone(), source };
+    let format =
+        format.or_else(|| InputFormat::from_path(path)).ok_or_else(|| NetworkError::Unsupported {
             source_name: name.clone(),
-            message: "cannot tell the format from the extension; use --input-format json|nnet"
-                .into(),
+            message: "cannot tell the format from the extension; use --input-format json|nnet".into(),
         })?;
     let size = std::fs::metadata(path).map_err(io)?.len();
     if size > MAX_FILE_BYTES {

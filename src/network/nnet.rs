@@ -42,16 +42,12 @@ fn tokenize(text: &str, problems: &mut Vec<Problem>) -> Vec<Line> {
             }
             match parse_rational(token) {
                 Ok(v) => values.push(v),
-                Err(e) => problems.push(Problem::new(
-                    format!("line {}, value {}", i + 1, k + 1),
-                    e.to_string(),
-                )),
+                Err(e) => {
+                    problems.push(Problem::new(format!("line {}, value {}", i + 1, k + 1), e.to_string()))
+                }
             }
         }
-        lines.push(Line {
-            number: i + 1,
-            values,
-        });
+        lines.push(Line { number: i + 1, values });
     }
     lines
 }
@@ -66,10 +62,7 @@ impl Cursor<'_> {
     fn take(&mut self, what: &str, want: Option<usize>) -> Result<&Line, Problem> {
         let line = self.lines.get(self.next).ok_or_else(|| {
             let last = self.lines.last().map_or(0, |l| l.number);
-            Problem::new(
-                format!("after line {last}"),
-                format!("file ends early: expected {what}"),
-            )
+            Problem::new(format!("after line {last}"), format!("file ends early: expected {what}"))
         })?;
         self.next += 1;
         match want {
@@ -87,10 +80,7 @@ fn as_size(v: &Q, at: &str) -> Result<usize, Problem> {
     if !v.is_integer() || v < &Q::zero() {
         return Err(Problem::new(at, "expected a non-negative integer"));
     }
-    v.to_integer()
-        .to_usize()
-        .filter(|&n| n <= 1_000_000)
-        .ok_or_else(|| Problem::new(at, "size too large"))
+    v.to_integer().to_usize().filter(|&n| n <= 1_000_000).ok_or_else(|| Problem::new(at, "size too large"))
 }
 
 /// Reads a `.nnet` file's text. The default domain is the file's min/max box in the chosen
@@ -107,23 +97,15 @@ pub fn read_nnet(text: &str, source_name: &str, coords: Coords) -> Result<Networ
     let mut problems = Vec::new();
     let lines = tokenize(text, &mut problems);
     if !problems.is_empty() {
-        return Err(NetworkError::Invalid {
-            source_name: source_name.into(),
-            problems,
-        });
+        return Err(NetworkError::Invalid { source_name: source_name.into(), problems });
     }
-    parse_lines(&lines, coords).map_err(|p| NetworkError::Invalid {
-        source_name: source_name.into(),
-        problems: vec![p],
-    })
+    parse_lines(&lines, coords)
+        .map_err(|p| NetworkError::Invalid { source_name: source_name.into(), problems: vec![p] })
 }
 
 fn parse_lines(lines: &[Line], coords: Coords) -> Result<Network, Problem> {
     let mut cur = Cursor { lines, next: 0 };
-    let header = cur.take(
-        "the header numLayers,inputSize,outputSize,maxLayerSize",
-        Some(4),
-    )?;
+    let header = cur.take("the header numLayers,inputSize,outputSize,maxLayerSize", Some(4))?;
     let at = format!("line {}", header.number);
     let num_layers = as_size(&header.values[0], &at)?;
     let input_size = as_size(&header.values[1], &at)?;
@@ -132,34 +114,15 @@ fn parse_lines(lines: &[Line], coords: Coords) -> Result<Network, Problem> {
     }
     let sizes_line = cur.take("the layer sizes", Some(num_layers + 1))?;
     let at = format!("line {}", sizes_line.number);
-    let sizes: Vec<usize> = sizes_line
-        .values
-        .iter()
-        .map(|v| as_size(v, &at))
-        .collect::<Result<_, _>>()?;
+    let sizes: Vec<usize> = sizes_line.values.iter().map(|v| as_size(v, &at)).collect::<Result<_, _>>()?;
     if sizes[0] != input_size || sizes.contains(&0) {
-        return Err(Problem::new(
-            at,
-            "layer sizes must be positive and start with inputSize",
-        ));
+        return Err(Problem::new(at, "layer sizes must be positive and start with inputSize"));
     }
     cur.take("the symmetric flag", None)?;
-    let mins = cur
-        .take("the input minimums", Some(input_size))?
-        .values
-        .clone();
-    let maxs = cur
-        .take("the input maximums", Some(input_size))?
-        .values
-        .clone();
-    let means = cur
-        .take("the means (inputs and output)", Some(input_size + 1))?
-        .values
-        .clone();
-    let ranges = cur
-        .take("the ranges (inputs and output)", Some(input_size + 1))?
-        .values
-        .clone();
+    let mins = cur.take("the input minimums", Some(input_size))?.values.clone();
+    let maxs = cur.take("the input maximums", Some(input_size))?.values.clone();
+    let means = cur.take("the means (inputs and output)", Some(input_size + 1))?.values.clone();
+    let ranges = cur.take("the ranges (inputs and output)", Some(input_size + 1))?.values.clone();
     if let Some(j) = ranges.iter().position(Zero::is_zero) {
         return Err(Problem::new(
             format!("line {}", lines[cur.next - 1].number),
@@ -169,33 +132,16 @@ fn parse_lines(lines: &[Line], coords: Coords) -> Result<Network, Problem> {
     let mut layers = Vec::with_capacity(num_layers);
     for k in 0..num_layers {
         let weights = (0..sizes[k + 1])
-            .map(|i| {
-                cur.take(&format!("layer {k} weight row {i}"), Some(sizes[k]))
-                    .map(|l| l.values.clone())
-            })
+            .map(|i| cur.take(&format!("layer {k} weight row {i}"), Some(sizes[k])).map(|l| l.values.clone()))
             .collect::<Result<Vec<_>, _>>()?;
         let bias = (0..sizes[k + 1])
-            .map(|i| {
-                cur.take(&format!("layer {k} bias {i}"), Some(1))
-                    .map(|l| l.values[0].clone())
-            })
+            .map(|i| cur.take(&format!("layer {k} bias {i}"), Some(1)).map(|l| l.values[0].clone()))
             .collect::<Result<Vec<_>, _>>()?;
-        let activation = if k + 1 == num_layers {
-            Activation::Linear
-        } else {
-            Activation::Relu
-        };
-        layers.push(Layer {
-            weights,
-            bias,
-            activation,
-        });
+        let activation = if k + 1 == num_layers { Activation::Linear } else { Activation::Relu };
+        layers.push(Layer { weights, bias, activation });
     }
     if let Some(extra) = lines.get(cur.next) {
-        return Err(Problem::new(
-            format!("line {}", extra.number),
-            "unexpected data after the last layer",
-        ));
+        return Err(Problem::new(format!("line {}", extra.number), "unexpected data after the last layer"));
     }
     let d = input_size;
     let domain = match coords {
@@ -205,12 +151,7 @@ fn parse_lines(lines: &[Line], coords: Coords) -> Result<Network, Problem> {
         }
         Coords::Normalized => Domain::Box(
             (0..d)
-                .map(|j| {
-                    (
-                        (&mins[j] - &means[j]) / &ranges[j],
-                        (&maxs[j] - &means[j]) / &ranges[j],
-                    )
-                })
+                .map(|j| ((&mins[j] - &means[j]) / &ranges[j], (&maxs[j] - &means[j]) / &ranges[j]))
                 .collect(),
         ),
     };

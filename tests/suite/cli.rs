@@ -5,19 +5,12 @@ use std::process::{Command, Output};
 
 /// Runs the binary with arguments.
 pub fn run_cli(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_relu-regions"))
-        .args(args)
-        .output()
-        .expect("binary runs")
+    Command::new(env!("CARGO_BIN_EXE_relu-regions")).args(args).output().expect("binary runs")
 }
 
 fn stdout_json(args: &[&str]) -> serde_json::Value {
     let out = run_cli(args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("valid JSON")
 }
 
@@ -25,13 +18,7 @@ fn stdout_json(args: &[&str]) -> serde_json::Value {
 fn seed_count_json() {
     let seed = fixture("seed.json");
     let v = stdout_json(&["count", seed.to_str().unwrap(), "--json"]);
-    for (key, want) in [
-        ("regions", 4),
-        ("pieces", 4),
-        ("edges", 4),
-        ("bounded", 0),
-        ("input_dim", 2),
-    ] {
+    for (key, want) in [("regions", 4), ("pieces", 4), ("edges", 4), ("bounded", 0), ("input_dim", 2)] {
         assert_eq!(v[key].as_u64(), Some(want), "{key}: {v}");
     }
     assert_eq!(v["complete"], true);
@@ -52,14 +39,7 @@ fn regions_json_has_the_interface_keys() {
     assert_eq!(regions.len(), 4);
     let mut slopes = std::collections::BTreeSet::new();
     for r in regions {
-        for key in [
-            "id",
-            "pattern",
-            "point",
-            "inequalities",
-            "jacobian",
-            "offset",
-        ] {
+        for key in ["id", "pattern", "point", "inequalities", "jacobian", "offset"] {
             assert!(r.get(key).is_some(), "missing {key}");
         }
         assert_eq!(r["inequalities"].as_array().unwrap().len(), 2);
@@ -74,10 +54,7 @@ fn jsonl_streams_the_same_regions() {
     let out = run_cli(&["regions", seed.to_str().unwrap(), "--jsonl"]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 5);
     assert_eq!(lines[4]["summary"]["regions"], 4);
     let full = stdout_json(&["regions", seed.to_str().unwrap(), "--json"]);
@@ -89,11 +66,7 @@ fn jsonl_streams_the_same_regions() {
 
 #[test]
 fn nnet_fixture_counts() {
-    let v = stdout_json(&[
-        "count",
-        fixture("nnet/fc_2-2-3.nnet").to_str().unwrap(),
-        "--json",
-    ]);
+    let v = stdout_json(&["count", fixture("nnet/fc_2-2-3.nnet").to_str().unwrap(), "--json"]);
     assert_eq!(v["regions"], 2);
     assert_eq!(v["edges"], 1);
 }

@@ -8,11 +8,7 @@ fn braid_has_n_factorial_regions() {
     for n in 3..=5 {
         let a = run(&braid(n));
         assert_eq!(a.regions.len(), factorial(n), "braid {n}");
-        assert_eq!(
-            a.bounded(),
-            0,
-            "the braid arrangement has a lineality space"
-        );
+        assert_eq!(a.bounded(), 0, "the braid arrangement has a lineality space");
     }
 }
 
@@ -41,11 +37,7 @@ fn every_backend_gives_the_same_regions() {
     for backend in [Backend::FloatSimplex, Backend::GoodLp] {
         let a = analyze_with(&net, backend);
         let patterns: Vec<_> = a.regions.iter().map(|r| r.pattern.clone()).collect();
-        let want: Vec<_> = reference
-            .regions
-            .iter()
-            .map(|r| r.pattern.clone())
-            .collect();
+        let want: Vec<_> = reference.regions.iter().map(|r| r.pattern.clone()).collect();
         assert_eq!(patterns, want, "{backend:?}");
         assert_eq!(a.edges(), reference.edges());
     }

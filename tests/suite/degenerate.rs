@@ -28,11 +28,7 @@ fn duplicate_and_scaled_neurons_add_nothing() {
     assert_eq!(a.edges(), 1);
     // the one facet names all four coinciding neurons
     assert_eq!(a.facets[0].len(), 1);
-    assert_eq!(
-        a.facets[0][0].constraints.len(),
-        1,
-        "only the first neuron cuts; the others never split"
-    );
+    assert_eq!(a.facets[0][0].constraints.len(), 1, "only the first neuron cuts; the others never split");
 }
 
 #[test]
@@ -43,11 +39,7 @@ fn opposite_neurons_share_a_hyperplane() {
         {"weights": [[2, -1], [-1, 1], [1, -1]], "activation": "linear"}]}"#;
     let a = run(&net(text));
     assert_eq!(a.regions.len(), 2);
-    let patterns: Vec<String> = a
-        .regions
-        .iter()
-        .map(|r| r.pattern_strings().join("|"))
-        .collect();
+    let patterns: Vec<String> = a.regions.iter().map(|r| r.pattern_strings().join("|")).collect();
     assert_eq!(patterns, vec!["01", "10"]);
 }
 
@@ -80,11 +72,7 @@ fn neuron_identically_zero_on_a_region_does_not_split_it() {
         {"weights": [[1], [-1], [0]], "activation": "relu"},
         {"weights": [[1, 1, 1]], "activation": "linear"}]}"#;
     let a = run(&net(text));
-    let patterns: Vec<String> = a
-        .regions
-        .iter()
-        .map(|r| r.pattern_strings().join("|"))
-        .collect();
+    let patterns: Vec<String> = a.regions.iter().map(|r| r.pattern_strings().join("|")).collect();
     assert_eq!(patterns, vec!["0|000", "1|100"]);
 }
 
@@ -102,11 +90,7 @@ fn sliver_regions_one_picometre_wide() {
     let a = run(&net(two_d));
     assert_eq!(a.regions.len(), 6);
     for backend in [Backend::GoodLp, Backend::ExactOnly] {
-        assert_eq!(
-            analyze_with(&net(two_d), backend).regions.len(),
-            6,
-            "{backend:?}"
-        );
+        assert_eq!(analyze_with(&net(two_d), backend).regions.len(), 6, "{backend:?}");
     }
 }
 

@@ -4,9 +4,7 @@ use crate::cli::run_cli;
 use relu_regions::network::json::read_network;
 
 fn error_of(text: &str) -> String {
-    read_network(text, "bad.json")
-        .expect_err("must be rejected")
-        .to_string()
+    read_network(text, "bad.json").expect_err("must be rejected").to_string()
 }
 
 fn layer(weights: &str) -> String {
@@ -30,10 +28,7 @@ fn bad_numbers_name_layer_row_and_column() {
         ("true", "expected a number"),
     ] {
         let e = error_of(&layer(&format!(r#"[[1, 2], [3, {bad}]]"#)));
-        assert!(
-            e.contains("layers[0].weights[1][1]") && e.contains(what),
-            "{bad}: {e}"
-        );
+        assert!(e.contains("layers[0].weights[1][1]") && e.contains(what), "{bad}: {e}");
     }
 }
 
@@ -42,12 +37,7 @@ fn every_problem_is_listed() {
     let e = error_of(
         r#"{"input_dim": 2, "layers": [{"weights": [[1], [2, "x"]], "bias": [1], "activation": "tanh"}]}"#,
     );
-    for needle in [
-        "layers[0].weights[0]",
-        "layers[0].weights[1][1]",
-        "layers[0].activation",
-        "tanh",
-    ] {
+    for needle in ["layers[0].weights[0]", "layers[0].weights[1][1]", "layers[0].activation", "tanh"] {
         assert!(e.contains(needle), "missing {needle} in {e}");
     }
 }
@@ -57,17 +47,11 @@ fn shape_mismatches() {
     let e = error_of(
         r#"{"input_dim": 2, "layers": [{"weights": [[1, 2]], "bias": [1, 2], "activation": "relu"}]}"#,
     );
-    assert!(
-        e.contains("layers[0].bias") && e.contains("expected 1"),
-        "{e}"
-    );
+    assert!(e.contains("layers[0].bias") && e.contains("expected 1"), "{e}");
     let e = error_of(
         r#"{"input_dim": 2, "layers": [{"weights": [[1, 2]], "activation": "relu"}, {"weights": [[1, 2]], "activation": "linear"}]}"#,
     );
-    assert!(
-        e.contains("layers[1].weights[0]") && e.contains("expected 1"),
-        "{e}"
-    );
+    assert!(e.contains("layers[1].weights[0]") && e.contains("expected 1"), "{e}");
 }
 
 #[test]
@@ -90,12 +74,8 @@ fn bad_domains() {
     assert!(with(r#"{"box": [[0, 0], [0, 1]]}"#).contains("lo < hi"));
     assert!(with(r#"{"box": [[0, 1]]}"#).contains("one per input"));
     let infeasible = with(r#"{"polytope": {"A": [[1, 0], [-1, 0]], "b": [0, -1]}}"#);
-    assert!(
-        infeasible.contains("empty or lower-dimensional"),
-        "{infeasible}"
-    );
-    let flat =
-        with(r#"{"polytope": {"A": [[1, 0], [-1, 0], [0, 1], [0, -1]], "b": [0, 0, 1, 1]}}"#);
+    assert!(infeasible.contains("empty or lower-dimensional"), "{infeasible}");
+    let flat = with(r#"{"polytope": {"A": [[1, 0], [-1, 0], [0, 1], [0, -1]], "b": [0, 0, 1, 1]}}"#);
     assert!(flat.contains("empty or lower-dimensional"), "{flat}");
     assert!(with(r#"{"polytope": {"A": [[1, 0]], "b": [0, 1]}}"#).contains("b has 2"));
     assert!(with(r#"{"sphere": 1}"#).contains("unknown key"));
@@ -126,12 +106,8 @@ fn cli_bad_input_exits_2_with_location() {
     assert_eq!(missing.status.code(), Some(2));
     let usage = run_cli(&["count"]);
     assert_eq!(usage.status.code(), Some(2));
-    let bad_box = run_cli(&[
-        "count",
-        crate::support::fixture("seed.json").to_str().unwrap(),
-        "--box",
-        "1:0,0:1",
-    ]);
+    let bad_box =
+        run_cli(&["count", crate::support::fixture("seed.json").to_str().unwrap(), "--box", "1:0,0:1"]);
     assert_eq!(bad_box.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad_box.stderr).contains("lo < hi"));
     let _ = std::fs::remove_dir_all(dir);

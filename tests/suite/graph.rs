@@ -86,7 +86,11 @@ fn one_facet_can_flip_several_neurons() {
     let flips_at_zero = edges.iter().find(|e| e.point == vec![q(0)]).expect("edge at x = 0");
     assert_eq!(
         flips_at_zero.neurons,
-        vec![NeuronId { layer: 0, index: 0 }, NeuronId { layer: 1, index: 0 }, NeuronId { layer: 1, index: 1 }]
+        vec![
+            NeuronId { layer: 0, index: 0 },
+            NeuronId { layer: 1, index: 0 },
+            NeuronId { layer: 1, index: 1 }
+        ]
     );
     assert_eq!(a.regions.len(), 3, "x < 0, 0 < x < 1, x > 1");
 }

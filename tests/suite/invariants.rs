@@ -34,23 +34,13 @@ pub fn random_net(rng: &mut Rng, dim: usize, widths: &[usize], domain: Domain) -
     let mut layers = Vec::new();
     let mut input = dim;
     for &w in widths {
-        let weights = (0..w)
-            .map(|_| (0..input).map(|_| rng.rational(5)).collect())
-            .collect();
+        let weights = (0..w).map(|_| (0..input).map(|_| rng.rational(5)).collect()).collect();
         let bias = (0..w).map(|_| rng.rational(3)).collect();
-        layers.push(Layer {
-            weights,
-            bias,
-            activation: Activation::Relu,
-        });
+        layers.push(Layer { weights, bias, activation: Activation::Relu });
         input = w;
     }
     let weights = vec![(0..input).map(|_| rng.rational(4)).collect()];
-    layers.push(Layer {
-        weights,
-        bias: vec![q(0)],
-        activation: Activation::Linear,
-    });
+    layers.push(Layer { weights, bias: vec![q(0)], activation: Activation::Linear });
     Network::new(dim, layers, domain).unwrap()
 }
 
@@ -65,19 +55,9 @@ fn check_regions(net: &Network) {
     for r in &a.regions {
         assert!(patterns.insert(r.pattern.clone()), "patterns are distinct");
         let (pattern, output) = net.evaluate(&r.point);
-        assert_eq!(
-            pattern, r.pattern,
-            "the interior point has its region's pattern"
-        );
-        assert_eq!(
-            output,
-            r.map.apply(&r.point),
-            "J x + c equals the network at the point"
-        );
-        assert!(
-            is_strictly_inside(&r.halfspaces(), &r.point),
-            "the point is strictly inside"
-        );
+        assert_eq!(pattern, r.pattern, "the interior point has its region's pattern");
+        assert_eq!(output, r.map.apply(&r.point), "J x + c equals the network at the point");
+        assert!(is_strictly_inside(&r.halfspaces(), &r.point), "the point is strictly inside");
         assert!(net.domain_contains(&r.point));
     }
 }
@@ -85,12 +65,7 @@ fn check_regions(net: &Network) {
 #[test]
 fn random_deep_networks_keep_their_invariants() {
     let mut rng = Rng(7);
-    for (dim, widths) in [
-        (1, vec![4, 3]),
-        (2, vec![5, 4]),
-        (2, vec![3, 3, 3]),
-        (3, vec![4, 3]),
-    ] {
+    for (dim, widths) in [(1, vec![4, 3]), (2, vec![5, 4]), (2, vec![3, 3, 3]), (3, vec![4, 3])] {
         check_regions(&random_net(&mut rng, dim, &widths, unit_box(dim, 2)));
         check_regions(&random_net(&mut rng, dim, &widths, Domain::Whole));
     }
@@ -111,10 +86,7 @@ fn sampled_patterns_are_enumerated(net: &Network, half: i64, samples: usize, rng
             continue;
         }
         let (pattern, _) = net.evaluate(&x);
-        assert!(
-            known.contains(&pattern),
-            "sampled pattern {pattern:?} at {x:?} not enumerated"
-        );
+        assert!(known.contains(&pattern), "sampled pattern {pattern:?} at {x:?} not enumerated");
         seen.insert(pattern);
     }
     assert!(seen.len() <= a.regions.len());
@@ -129,10 +101,7 @@ fn on_some_hyperplane(net: &Network, x: &[Q]) -> bool {
             return true;
         }
         h = match layer.activation {
-            Activation::Relu => z
-                .into_iter()
-                .map(|v| if v > q(0) { v } else { q(0) })
-                .collect(),
+            Activation::Relu => z.into_iter().map(|v| if v > q(0) { v } else { q(0) }).collect(),
             _ => z,
         };
     }

@@ -18,11 +18,7 @@ pub fn r(s: &str) -> Q {
 pub fn arrangement(dim: usize, planes: Vec<(Vec<Q>, Q)>, domain: Domain) -> Network {
     let n = planes.len();
     let (weights, bias): (Vec<_>, Vec<_>) = planes.into_iter().unzip();
-    let hidden = Layer {
-        weights,
-        bias,
-        activation: Activation::Relu,
-    };
+    let hidden = Layer { weights, bias, activation: Activation::Relu };
     let out = Layer {
         weights: vec![(1..=n as i64).map(q).collect()],
         bias: vec![q(0)],
@@ -77,9 +73,7 @@ pub fn generic(k: usize, d: usize, ts: &[Q]) -> Network {
 
 /// Distinct small rationals for [`generic`].
 pub fn default_ts(k: usize) -> Vec<Q> {
-    (0..k)
-        .map(|i| Q::new((2 * i as i64 - k as i64).into(), 3.into()))
-        .collect()
+    (0..k).map(|i| Q::new((2 * i as i64 - k as i64).into(), 3.into())).collect()
 }
 
 /// Binomial coefficient.
@@ -112,7 +106,5 @@ pub fn factorial(n: usize) -> usize {
 
 /// A bundled fixture's path.
 pub fn fixture(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
 }
