@@ -12,12 +12,15 @@
 //! One LP per (region of the layer, neuron) pair, plus exact linear algebra for the maps.
 //! Memory while streaming is the depth-first stack: `O(neurons)` partial regions.
 
-use crate::certify::{find_strict_point, is_bounded, Feasibility, LpStats};
+use crate::certify::safe::FloatBox;
+use crate::certify::{find_strict_point, is_bounded, split_point, Feasibility, LpStats};
+use crate::fixed::{FixedLayer, FixedMap};
 use crate::lp::Backend;
 use crate::network::{Activation, Domain, Network, Pattern};
 use crate::num::{sign, to_f64, Q};
 use crate::poly::{float_affine_sign, Halfspace};
-use crate::region::{AffineMap, Constraint, NeuronId, Origin, Region};
+use crate::region::{Constraint, NeuronId, Origin, Region};
+use num_bigint::BigInt;
 use num_traits::Zero;
 use std::cmp::Ordering;
 use std::ops::ControlFlow;
@@ -142,9 +145,9 @@ struct Partial {
     pattern: Pattern,
     bits: Vec<bool>,
     /// The map of the current layer's input.
-    input: Arc<AffineMap>,
+    input: Arc<FixedMap>,
     /// The current layer's preactivation map (computed when the region enters the layer).
-    pre: Option<Arc<AffineMap>>,
+    pre: Option<Arc<FixedMap>>,
 }
 
 impl Enumerator {
@@ -182,9 +185,12 @@ impl Enumerator {
         let mut summary = Summary::default();
         let d = net.input_dim();
         let domain_rows = net.domain().halfspaces(d);
+        let bx = FloatBox::from_domain(net.domain());
+        let fixed: Vec<FixedLayer> = net.layers().iter().map(FixedLayer::new).collect();
         let constraints: Vec<Constraint> = domain_rows
             .into_iter()
             .enumerate()
+            .filter(|(_, h)| !h.is_trivial())
             .map(|(k, h)| Constraint { halfspace: h, origin: Origin::Domain(k) })
             .collect();
         let refs: Vec<&Halfspace> = constraints.iter().map(|c| &c.halfspace).collect();
@@ -205,7 +211,7 @@ impl Enumerator {
             point,
             pattern: Vec::new(),
             bits: Vec::new(),
-            input: Arc::new(AffineMap::identity(d)),
+            input: Arc::new(FixedMap::identity(d)),
             pre: None,
         }];
         while let Some(partial) = stack.pop() {
@@ -213,7 +219,7 @@ impl Enumerator {
                 summary.stopped = Some(reason);
                 break;
             }
-            match self.advance(net, partial, &mut stack, &mut summary.stats) {
+            match self.advance(net, partial, bx.as_ref(), &fixed, &mut stack, &mut summary.stats) {
                 None => {}
                 Some(done) => {
                     let region = finish(done, summary.regions, bounded_domain, d);
@@ -248,6 +254,8 @@ impl Enumerator {
         &self,
         net: &Network,
         mut p: Partial,
+        bx: Option<&FloatBox>,
+        fixed: &[FixedLayer],
         stack: &mut Vec<Partial>,
         stats: &mut LpStats,
     ) -> Option<Partial> {
@@ -255,18 +263,14 @@ impl Enumerator {
         while p.layer < layers.len() {
             let layer = &layers[p.layer];
             if layer.activation == Activation::Linear {
-                p.input = Arc::new(p.input.then_affine(&layer.weights, &layer.bias));
+                p.input = Arc::new(p.input.then_layer(&fixed[p.layer]));
                 p.layer += 1;
                 continue;
             }
-            let pre = p
-                .pre
-                .get_or_insert_with(|| Arc::new(p.input.then_affine(&layer.weights, &layer.bias)))
-                .clone();
+            let pre = p.pre.get_or_insert_with(|| Arc::new(p.input.then_layer(&fixed[p.layer]))).clone();
             while p.neuron < layer.width() {
                 let i = p.neuron;
-                let neuron = NeuronId { layer: p.layer, index: i };
-                match self.decide(&p, &pre.jacobian[i], &pre.offset[i], neuron, stats) {
+                match self.decide(&p, &pre.num[i], &pre.off[i], bx, stats) {
                     Decision::Constant(on) => p.bits.push(on),
                     Decision::Split { off, on } => {
                         let mut off_child = p.clone();
@@ -291,34 +295,33 @@ impl Enumerator {
     }
 
     /// Decides whether the neuron `h = c . x + e` splits the region, with certificates.
-    fn decide(&self, p: &Partial, c: &[Q], e: &Q, neuron: NeuronId, stats: &mut LpStats) -> Decision {
+    fn decide(
+        &self,
+        p: &Partial,
+        c: &[BigInt],
+        e: &BigInt,
+        bx: Option<&FloatBox>,
+        stats: &mut LpStats,
+    ) -> Decision {
         if c.iter().all(Zero::is_zero) {
-            return Decision::Constant(sign(e) == Ordering::Greater);
+            return Decision::Constant(e.sign() == num_bigint::Sign::Plus);
         }
         let rows: Vec<&Halfspace> = p.constraints.iter().map(|k| &k.halfspace).collect();
-        let at_point = value_sign(c, e, &p.point, &p.point_float);
-        let side_point = |on: bool, stats: &mut LpStats| {
-            let row = side_row(c, e, on);
-            let mut with_row = rows.clone();
-            with_row.push(&row);
-            match find_strict_point(&with_row, None, self.backend.solver(), stats) {
-                Feasibility::Interior(x) => Some(x),
-                Feasibility::Empty(_) => None,
-            }
-        };
-        let _ = neuron;
-        match at_point {
-            Ordering::Greater => match side_point(false, stats) {
+        let backend = self.backend.solver();
+        let mut side_point = |on: bool| split_point(&rows, &side_row(c, e, on), bx, backend, stats);
+        match value_sign(c, e, &p.point, &p.point_float) {
+            Ordering::Greater => match side_point(false) {
                 Some(q) => Decision::Split { off: Some(q), on: None },
                 None => Decision::Constant(true),
             },
-            Ordering::Less => match side_point(true, stats) {
+            Ordering::Less => match side_point(true) {
                 Some(q) => Decision::Split { off: None, on: Some(q) },
                 None => Decision::Constant(false),
             },
             Ordering::Equal => {
-                let off = side_point(false, stats);
-                let on = side_point(true, stats);
+                // h vanishes at an interior point and is not constant: both sides have interior
+                let off = side_point(false);
+                let on = side_point(true);
                 match (off, on) {
                     (Some(off), Some(on)) => Decision::Split { off: Some(off), on: Some(on) },
                     (None, _) => Decision::Constant(true),
@@ -336,25 +339,29 @@ enum Decision {
 }
 
 /// The row of the side: on is `h >= 0` (`-c . x <= e`), off is `h <= 0` (`c . x <= -e`).
-fn side_row(c: &[Q], e: &Q, on: bool) -> Halfspace {
+fn side_row(c: &[BigInt], e: &BigInt, on: bool) -> Halfspace {
+    let int = |v: &BigInt| Q::from_integer(v.clone());
     if on {
-        Halfspace::new(c.iter().map(|v| -v).collect(), e.clone())
+        Halfspace::new(c.iter().map(|v| int(&-v)).collect(), int(e))
     } else {
-        Halfspace::new(c.to_vec(), -e)
+        Halfspace::new(c.iter().map(int).collect(), int(&-e))
     }
 }
 
 /// The exact sign of `c . x + e` (float-filtered).
-fn value_sign(c: &[Q], e: &Q, x: &[Q], x_float: &[f64]) -> Ordering {
-    let cf: Vec<f64> = c.iter().map(to_f64).collect();
-    if let Some(s) = float_affine_sign(&cf, to_f64(e), x_float, false) {
+fn value_sign(c: &[BigInt], e: &BigInt, x: &[Q], x_float: &[f64]) -> Ordering {
+    use num_traits::ToPrimitive;
+    let float = |v: &BigInt| v.to_f64().unwrap_or(f64::NAN);
+    let cf: Vec<f64> = c.iter().map(float).collect();
+    if let Some(s) = float_affine_sign(&cf, float(e), x_float, false) {
         return s;
     }
-    sign(&(crate::num::dot(c, x) + e))
+    let value: Q = c.iter().zip(x).map(|(ci, xi)| xi * ci).sum::<Q>() + Q::from_integer(e.clone());
+    sign(&value)
 }
 
-fn push_side(p: &mut Partial, pre: &AffineMap, i: usize, on: bool, point: Option<Vec<Q>>) {
-    let halfspace = side_row(&pre.jacobian[i], &pre.offset[i], on);
+fn push_side(p: &mut Partial, pre: &FixedMap, i: usize, on: bool, point: Option<Vec<Q>>) {
+    let halfspace = side_row(&pre.num[i], &pre.off[i], on);
     p.constraints
         .push(Constraint { halfspace, origin: Origin::Neuron(NeuronId { layer: p.layer, index: i }) });
     if let Some(x) = point {
@@ -375,7 +382,7 @@ fn finish(p: Partial, id: usize, bounded_domain: bool, d: usize) -> Region {
         pattern: p.pattern,
         point: p.point,
         constraints: p.constraints,
-        map: (*p.input).clone(),
+        map: p.input.to_affine(),
         bounded,
     }
 }

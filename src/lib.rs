@@ -36,6 +36,7 @@ pub mod enumerate;
 pub mod error;
 pub mod export;
 pub mod facets;
+pub mod fixed;
 pub mod graph;
 pub mod lp;
 pub mod network;

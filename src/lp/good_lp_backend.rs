@@ -40,6 +40,7 @@ impl LpBackend for GoodLpBackend {
                 radius: sol.value(t),
                 point: Some(x.iter().map(|v| sol.value(*v)).collect()),
                 basis: None,
+                dual: None,
             },
             Err(_) => Hint::default(),
         }

@@ -21,6 +21,8 @@ pub struct Hint {
     pub radius: f64,
     /// Indices of the optimal basis rows (`rows.len()` stands for the row `t <= 1`).
     pub basis: Option<Vec<usize>>,
+    /// Float dual multipliers of the rows as given (unscaled), when the backend knows them.
+    pub dual: Option<Vec<f64>>,
 }
 
 /// A floating-point LP backend.
@@ -79,9 +81,11 @@ impl LpBackend for FloatSimplex {
         let d = rows.first().map_or(0, |r| r.a.len());
         let mut a = Vec::with_capacity(rows.len() + 1);
         let mut b = Vec::with_capacity(rows.len() + 1);
+        let mut scales = Vec::with_capacity(rows.len());
         for (row, &s) in rows.iter().zip(strict) {
             let norm = row.float_norm();
             let scale = if norm > 0.0 && norm.is_finite() { 1.0 / norm } else { 1.0 };
+            scales.push(scale);
             let mut r: Vec<f64> = row.float_a().iter().map(|v| v * scale).collect();
             r.push(if s { 1.0 } else { 0.0 });
             a.push(r);
@@ -97,9 +101,12 @@ impl LpBackend for FloatSimplex {
         let mut c = vec![0.0; d + 1];
         c[d] = -1.0;
         match solve(&a, &b, &c, 50 * (a.len() + d + 2)) {
-            Some(LpOutcome::Optimal { x, basis, .. }) => {
-                Hint { radius: x[d], point: Some(x[..d].to_vec()), basis: Some(basis) }
-            }
+            Some(LpOutcome::Optimal { x, basis, y }) => Hint {
+                radius: x[d],
+                point: Some(x[..d].to_vec()),
+                basis: Some(basis),
+                dual: Some(y.iter().zip(scales.iter().chain([&1.0])).map(|(v, s)| v * s).collect()),
+            },
             _ => Hint::default(),
         }
     }

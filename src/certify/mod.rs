@@ -11,6 +11,8 @@
 //! A float hint is tried first (its rounded point, then its basis solved exactly); when neither
 //! proves the answer the exact rational simplex decides, and its answer is checked the same way.
 
+pub mod safe;
+
 use crate::lp::simplex::{all_nonnegative, solve, solve_square, LpOutcome};
 use crate::lp::{Hint, LpBackend};
 use crate::network::Domain;
@@ -30,6 +32,10 @@ pub struct LpStats {
     pub by_basis: u64,
     /// Decided by the exact rational simplex.
     pub exact_fallbacks: u64,
+    /// "No split" proved by interval bounds on the box, without an LP.
+    pub by_interval: u64,
+    /// "No split" proved by a safe dual bound from the float LP's multipliers.
+    pub by_safe_bound: u64,
 }
 
 impl LpStats {
@@ -39,6 +45,8 @@ impl LpStats {
         self.by_float_point += o.by_float_point;
         self.by_basis += o.by_basis;
         self.exact_fallbacks += o.exact_fallbacks;
+        self.by_interval += o.by_interval;
+        self.by_safe_bound += o.by_safe_bound;
     }
 }
 
@@ -101,29 +109,58 @@ pub fn find_strict_point(
         return Feasibility::Empty(y);
     }
     let kept: Vec<usize> = (0..rows.len()).filter(|&i| !rows[i].is_trivial()).collect();
-    let nontrivial: Vec<&Halfspace> = kept.iter().map(|&i| rows[i]).collect();
-    let reversed = equality.map(Halfspace::flipped);
-    let mut lp_rows = nontrivial.clone();
-    let mut strict = vec![true; lp_rows.len()];
-    if let (Some(e), Some(r)) = (equality, &reversed) {
-        lp_rows.extend([e, r]);
-        strict.extend([false, false]);
-    }
-    let lp = CentringLp { rows: &nontrivial, equality, lp_rows: &lp_rows, strict: &strict };
-    let hint = backend.centre(&lp_rows, &strict);
-    let answer = if let Some(x) = point_from_hint(&nontrivial, equality, &hint) {
-        stats.by_float_point += 1;
-        Feasibility::Interior(x)
-    } else if let Some(answer) = lp.answer_from_basis(&hint) {
-        stats.by_basis += 1;
-        answer
-    } else {
-        stats.exact_fallbacks += 1;
-        lp.exact_answer()
-    };
-    match answer {
+    let lp = CentringLp::new(kept.iter().map(|&i| rows[i]).collect(), equality);
+    let hint = backend.centre(&lp.lp_rows(), &lp.strict);
+    match lp.decide(&hint, stats) {
         Feasibility::Empty(y) => Feasibility::Empty(expand_certificate(y, &kept, cert_len)),
         interior => interior,
+    }
+}
+
+/// Decides whether the halfspace `side` has interior points inside the region `rows` (all
+/// nontrivial): a certified rational point strictly inside every row and `side`, or `None` with
+/// a proof that there is none. On a box domain, interval bounds and then safe dual bounds from
+/// the float LP's multipliers ([`safe::proves_empty`]) are tried before any exact work.
+pub fn split_point(
+    rows: &[&Halfspace],
+    side: &Halfspace,
+    bx: Option<&safe::FloatBox>,
+    backend: &dyn LpBackend,
+    stats: &mut LpStats,
+) -> Option<Vec<Q>> {
+    debug_assert!(rows.iter().all(|r| !r.is_trivial()));
+    if let Some(bx) = bx {
+        if safe::proves_empty(rows, side, None, bx) {
+            stats.by_interval += 1;
+            return None;
+        }
+    }
+    stats.lps += 1;
+    let mut with_side: Vec<&Halfspace> = rows.to_vec();
+    with_side.push(side);
+    let lp = CentringLp::new(with_side, None);
+    let hint = backend.centre(&lp.lp_rows(), &lp.strict);
+    if let (Some(bx), Some(dual)) = (bx, &hint.dual) {
+        if hint.radius <= 0.0 && safe_bound_from_dual(rows, side, dual, bx) {
+            stats.by_safe_bound += 1;
+            return None;
+        }
+    }
+    match lp.decide(&hint, stats) {
+        Feasibility::Interior(x) => Some(x),
+        Feasibility::Empty(_) => None,
+    }
+}
+
+/// Normalizes the centring LP's multipliers by the side's and tries the safe bound.
+fn safe_bound_from_dual(rows: &[&Halfspace], side: &Halfspace, dual: &[f64], bx: &safe::FloatBox) -> bool {
+    let m = rows.len();
+    match dual.get(m) {
+        Some(&ys) if ys > 0.0 => {
+            let y: Vec<f64> = dual[..m].iter().map(|v| (v / ys).max(0.0)).collect();
+            safe::proves_empty(rows, side, Some(&y), bx)
+        }
+        _ => false,
     }
 }
 
@@ -186,19 +223,51 @@ fn weight(row: &Halfspace, strict: bool) -> Q {
 /// The centring LP `max t  s.t.  a_i . x + w_i t <= b_i, t <= 1` of one decision, with the
 /// hyperplane (if any) as its last two rows `e . x <= f`, `-e . x <= -f`.
 struct CentringLp<'a> {
-    rows: &'a [&'a Halfspace],
+    rows: Vec<&'a Halfspace>,
     equality: Option<&'a Halfspace>,
-    lp_rows: &'a [&'a Halfspace],
-    strict: &'a [bool],
+    reversed: Option<Halfspace>,
+    strict: Vec<bool>,
 }
 
-impl CentringLp<'_> {
+impl<'a> CentringLp<'a> {
+    fn new(rows: Vec<&'a Halfspace>, equality: Option<&'a Halfspace>) -> CentringLp<'a> {
+        let mut strict = vec![true; rows.len()];
+        if equality.is_some() {
+            strict.extend([false, false]);
+        }
+        CentringLp { rows, equality, reversed: equality.map(Halfspace::flipped), strict }
+    }
+
+    /// The rows of the LP in order: the strict rows, then the hyperplane's two rows.
+    fn lp_rows(&self) -> Vec<&Halfspace> {
+        let mut all = self.rows.clone();
+        if let (Some(e), Some(r)) = (self.equality, &self.reversed) {
+            all.extend([e, r]);
+        }
+        all
+    }
+
+    /// Decides from the hint (point, then basis), else by the exact simplex.
+    fn decide(&self, hint: &Hint, stats: &mut LpStats) -> Feasibility {
+        if let Some(x) = point_from_hint(&self.rows, self.equality, hint) {
+            stats.by_float_point += 1;
+            Feasibility::Interior(x)
+        } else if let Some(answer) = self.answer_from_basis(hint) {
+            stats.by_basis += 1;
+            answer
+        } else {
+            stats.exact_fallbacks += 1;
+            self.exact_answer()
+        }
+    }
+
     /// The exact constraint matrix over `(x, t)`, with the row `t <= 1` last.
     fn matrix(&self) -> (Vec<Vec<Q>>, Vec<Q>) {
-        let d = self.lp_rows.first().map_or(0, |r| r.a.len());
-        let mut a: Vec<Vec<Q>> = Vec::with_capacity(self.lp_rows.len() + 1);
-        let mut b = Vec::with_capacity(self.lp_rows.len() + 1);
-        for (r, &s) in self.lp_rows.iter().zip(self.strict) {
+        let lp_rows = self.lp_rows();
+        let d = lp_rows.first().map_or(0, |r| r.a.len());
+        let mut a: Vec<Vec<Q>> = Vec::with_capacity(lp_rows.len() + 1);
+        let mut b = Vec::with_capacity(lp_rows.len() + 1);
+        for (r, &s) in lp_rows.iter().zip(&self.strict) {
             a.push(r.a.iter().cloned().chain(std::iter::once(weight(r, s))).collect());
             b.push(r.b.clone());
         }
@@ -223,7 +292,7 @@ impl CentringLp<'_> {
     /// Tries to prove the answer from the hint's basis by exact square solves.
     fn answer_from_basis(&self, hint: &Hint) -> Option<Feasibility> {
         let basis = hint.basis.as_ref()?;
-        let d = self.lp_rows.first()?.a.len();
+        let d = self.rows.first().or(self.equality.as_ref())?.a.len();
         if basis.len() != d + 1 {
             return None;
         }
@@ -243,14 +312,14 @@ impl CentringLp<'_> {
             let rhs: Vec<Q> = basis.iter().map(|&k| b[k].clone()).collect();
             let x = solve_square(&square, &rhs)?[..d].to_vec();
             let on_plane = self.equality.is_none_or(|e| e.slack(&x).is_zero());
-            return (on_plane && is_strictly_inside(self.rows, &x)).then_some(Feasibility::Interior(x));
+            return (on_plane && is_strictly_inside(&self.rows, &x)).then_some(Feasibility::Interior(x));
         }
         let mut y = vec![Q::zero(); a.len()];
         for (&k, v) in basis.iter().zip(y_basis) {
             y[k] = v;
         }
         let cert = self.certificate(&y);
-        check_motzkin(self.rows, self.equality, &cert).then_some(Feasibility::Empty(cert))
+        check_motzkin(&self.rows, self.equality, &cert).then_some(Feasibility::Empty(cert))
     }
 
     /// Solves the LP with the exact simplex and checks its answer.
@@ -267,14 +336,14 @@ impl CentringLp<'_> {
             let point = x[..d].to_vec();
             let on_plane = self.equality.is_none_or(|e| e.slack(&point).is_zero());
             assert!(
-                on_plane && is_strictly_inside(self.rows, &point),
+                on_plane && is_strictly_inside(&self.rows, &point),
                 "internal error: exact LP point failed its check"
             );
             return Feasibility::Interior(point);
         }
         let cert = self.certificate(&y);
         assert!(
-            check_motzkin(self.rows, self.equality, &cert),
+            check_motzkin(&self.rows, self.equality, &cert),
             "internal error: exact Motzkin certificate failed its check"
         );
         Feasibility::Empty(cert)
