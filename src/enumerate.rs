@@ -12,7 +12,7 @@
 //! One LP per (region of the layer, neuron) pair, plus exact linear algebra for the maps.
 //! Memory while streaming is the depth-first stack: `O(neurons)` partial regions.
 
-use crate::certify::safe::FloatBox;
+use crate::certify::safe::{proves_empty_floats, FloatBox};
 use crate::certify::{find_strict_point, is_bounded, split_point, Feasibility, LpStats};
 use crate::fixed::{FixedLayer, FixedMap};
 use crate::lp::Backend;
@@ -306,10 +306,18 @@ impl Enumerator {
         if c.iter().all(Zero::is_zero) {
             return Decision::Constant(e.sign() == num_bigint::Sign::Plus);
         }
+        let row = IntRow::new(c, e);
         let rows: Vec<&Halfspace> = p.constraints.iter().map(|k| &k.halfspace).collect();
         let backend = self.backend.solver();
-        let mut side_point = |on: bool| split_point(&rows, &side_row(c, e, on), bx, backend, stats);
-        match value_sign(c, e, &p.point, &p.point_float) {
+        let mut side_point = |on: bool| {
+            let (fa, fb) = row.float_side(on);
+            if bx.is_some_and(|bx| proves_empty_floats(&[], &fa, fb, None, bx)) {
+                stats.by_interval += 1;
+                return None;
+            }
+            split_point(&rows, &row.side(on, fa, fb), bx, backend, stats)
+        };
+        match row.sign_at(&p.point, &p.point_float) {
             Ordering::Greater => match side_point(false) {
                 Some(q) => Decision::Split { off: Some(q), on: None },
                 None => Decision::Constant(true),
@@ -338,30 +346,61 @@ enum Decision {
     Split { off: Option<Vec<Q>>, on: Option<Vec<Q>> },
 }
 
-/// The row of the side: on is `h >= 0` (`-c . x <= e`), off is `h <= 0` (`c . x <= -e`).
-fn side_row(c: &[BigInt], e: &BigInt, on: bool) -> Halfspace {
-    let int = |v: &BigInt| Q::from_integer(v.clone());
-    if on {
-        Halfspace::new(c.iter().map(|v| int(&-v)).collect(), int(e))
-    } else {
-        Halfspace::new(c.iter().map(int).collect(), int(&-e))
+/// A neuron's preactivation `c . x + e` with integer coefficients (the fixed-point numerators),
+/// with its float image computed once.
+struct IntRow<'a> {
+    c: &'a [BigInt],
+    e: &'a BigInt,
+    float_c: Vec<f64>,
+    float_e: f64,
+}
+
+impl<'a> IntRow<'a> {
+    fn new(c: &'a [BigInt], e: &'a BigInt) -> IntRow<'a> {
+        IntRow { c, e, float_c: c.iter().map(big_to_f64).collect(), float_e: big_to_f64(e) }
+    }
+
+    /// The float image of the side's row: on is `-c . x <= e`, off is `c . x <= -e`.
+    fn float_side(&self, on: bool) -> (Vec<f64>, f64) {
+        if on {
+            (self.float_c.iter().map(|v| -v).collect(), self.float_e)
+        } else {
+            (self.float_c.clone(), -self.float_e)
+        }
+    }
+
+    /// The exact row of the side (on: `h >= 0`, off: `h <= 0`).
+    fn side(&self, on: bool, float_a: Vec<f64>, float_b: f64) -> Halfspace {
+        let int = |v: &BigInt| Q::from_integer(v.clone());
+        let (a, b) = if on {
+            (self.c.iter().map(|v| int(&-v)).collect(), int(self.e))
+        } else {
+            (self.c.iter().map(int).collect(), int(&-self.e))
+        };
+        Halfspace::with_floats(a, b, float_a, float_b)
+    }
+
+    /// The exact sign of `c . x + e` (float-filtered).
+    fn sign_at(&self, x: &[Q], x_float: &[f64]) -> Ordering {
+        if let Some(s) = float_affine_sign(&self.float_c, self.float_e, x_float, false) {
+            return s;
+        }
+        let value: Q =
+            self.c.iter().zip(x).map(|(ci, xi)| xi * ci).sum::<Q>() + Q::from_integer(self.e.clone());
+        sign(&value)
     }
 }
 
-/// The exact sign of `c . x + e` (float-filtered).
-fn value_sign(c: &[BigInt], e: &BigInt, x: &[Q], x_float: &[f64]) -> Ordering {
+/// The nearest float of a big integer (saturating).
+fn big_to_f64(v: &BigInt) -> f64 {
     use num_traits::ToPrimitive;
-    let float = |v: &BigInt| v.to_f64().unwrap_or(f64::NAN);
-    let cf: Vec<f64> = c.iter().map(float).collect();
-    if let Some(s) = float_affine_sign(&cf, float(e), x_float, false) {
-        return s;
-    }
-    let value: Q = c.iter().zip(x).map(|(ci, xi)| xi * ci).sum::<Q>() + Q::from_integer(e.clone());
-    sign(&value)
+    v.to_f64().unwrap_or(if v.sign() == num_bigint::Sign::Minus { f64::NEG_INFINITY } else { f64::INFINITY })
 }
 
 fn push_side(p: &mut Partial, pre: &FixedMap, i: usize, on: bool, point: Option<Vec<Q>>) {
-    let halfspace = side_row(&pre.num[i], &pre.off[i], on);
+    let row = IntRow::new(&pre.num[i], &pre.off[i]);
+    let (fa, fb) = row.float_side(on);
+    let halfspace = row.side(on, fa, fb);
     p.constraints
         .push(Constraint { halfspace, origin: Origin::Neuron(NeuronId { layer: p.layer, index: i }) });
     if let Some(x) = point {

@@ -30,6 +30,13 @@ impl Halfspace {
         Halfspace { a, b, float_a, float_b }
     }
 
+    /// The halfspace with its float image already computed (`float_a`, `float_b` must be the
+    /// nearest floats of `a`, `b`, within 2 units of roundoff).
+    pub fn with_floats(a: Vec<Q>, b: Q, float_a: Vec<f64>, float_b: f64) -> Halfspace {
+        debug_assert_eq!(a.len(), float_a.len());
+        Halfspace { a, b, float_a, float_b }
+    }
+
     /// The exact slack `b - a . x` (positive strictly inside).
     pub fn slack(&self, x: &[Q]) -> Q {
         &self.b - dot(&self.a, x)

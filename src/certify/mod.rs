@@ -119,8 +119,9 @@ pub fn find_strict_point(
 
 /// Decides whether the halfspace `side` has interior points inside the region `rows` (all
 /// nontrivial): a certified rational point strictly inside every row and `side`, or `None` with
-/// a proof that there is none. On a box domain, interval bounds and then safe dual bounds from
-/// the float LP's multipliers ([`safe::proves_empty`]) are tried before any exact work.
+/// a proof that there is none. On a box domain, safe dual bounds from the float LP's
+/// multipliers ([`safe::proves_empty`]) are tried before any exact work (the caller tries the
+/// cheaper interval bound, [`safe::proves_empty_floats`] with no rows, before the LP).
 pub fn split_point(
     rows: &[&Halfspace],
     side: &Halfspace,
@@ -129,12 +130,6 @@ pub fn split_point(
     stats: &mut LpStats,
 ) -> Option<Vec<Q>> {
     debug_assert!(rows.iter().all(|r| !r.is_trivial()));
-    if let Some(bx) = bx {
-        if safe::proves_empty(rows, side, None, bx) {
-            stats.by_interval += 1;
-            return None;
-        }
-    }
     stats.lps += 1;
     let mut with_side: Vec<&Halfspace> = rows.to_vec();
     with_side.push(side);

@@ -42,11 +42,23 @@ impl FloatBox {
 /// True when `g . x <= beta` provably contains no point of `R = rows ∩ box`, proved with the
 /// multipliers `y` (one per row, negative entries treated as 0; `None` means all 0).
 pub fn proves_empty(rows: &[&Halfspace], g: &Halfspace, y: Option<&[f64]>, bx: &FloatBox) -> bool {
-    let d = g.a.len();
-    let mut r: Vec<f64> = g.float_a().to_vec();
+    proves_empty_floats(rows, g.float_a(), g.float_b(), y, bx)
+}
+
+/// [`proves_empty`] for a halfspace given by the nearest floats `g_a`, `g_b` of its exact
+/// coefficients (each within 2 units of roundoff). With no rows this is interval arithmetic.
+pub fn proves_empty_floats(
+    rows: &[&Halfspace],
+    g_a: &[f64],
+    g_b: f64,
+    y: Option<&[f64]>,
+    bx: &FloatBox,
+) -> bool {
+    let d = g_a.len();
+    let mut r: Vec<f64> = g_a.to_vec();
     let mut r_mag: Vec<f64> = r.iter().map(|v| v.abs()).collect();
     let mut lower = 0.0;
-    let mut magnitude = g.float_b().abs();
+    let mut magnitude = g_b.abs();
     if let Some(y) = y {
         for (row, &yi) in rows.iter().zip(y) {
             if yi.is_nan() || yi <= 0.0 {
@@ -68,7 +80,7 @@ pub fn proves_empty(rows: &[&Halfspace], g: &Halfspace, y: Option<&[f64]>, bx: &
     }
     let ops = (rows.len() + d + 10) as f64;
     let error = 4.0 * ops * UNIT_ROUNDOFF * magnitude + 1e-300;
-    let margin = lower - g.float_b();
+    let margin = lower - g_b;
     margin.is_finite() && error.is_finite() && margin > error
 }
 
