@@ -97,7 +97,7 @@ struct InputArgs {
     /// The network file (.json or .nnet).
     net: PathBuf,
     /// The file format (default: from the extension).
-    #[arg(long, value_name = "json|nnet")]
+    #[arg(long, value_name = "json|nnet|onnx")]
     input_format: Option<String>,
     /// Override the domain with a box "lo:hi,lo:hi,..." (exact decimals or p/q).
     #[arg(long, conflicts_with = "domain", allow_hyphen_values = true)]
@@ -128,7 +128,7 @@ impl InputArgs {
         let format = match &self.input_format {
             None => None,
             Some(name) => Some(InputFormat::from_name(name).ok_or_else(|| {
-                BadInput(anyhow::anyhow!("unknown --input-format `{name}` (expected json or nnet)"))
+                BadInput(anyhow::anyhow!("unknown --input-format `{name}` (expected json, nnet or onnx)"))
             })?),
         };
         let coords = match self.coords {

@@ -15,3 +15,5 @@ mod errors;
 mod graph;
 #[path = "suite/invariants.rs"]
 mod invariants;
+#[path = "suite/readers.rs"]
+mod readers;

@@ -6,6 +6,8 @@
 
 pub mod json;
 pub mod nnet;
+pub mod onnx;
+pub mod protobuf;
 
 use crate::error::{NetworkError, Problem};
 use crate::num::{dot, sign, Q};
@@ -336,6 +338,8 @@ pub enum InputFormat {
     Json,
     /// The `.nnet` text format.
     Nnet,
+    /// ONNX (fully connected ReLU networks).
+    Onnx,
 }
 
 impl InputFormat {
@@ -344,6 +348,7 @@ impl InputFormat {
         match name {
             "json" => Some(InputFormat::Json),
             "nnet" => Some(InputFormat::Nnet),
+            "onnx" => Some(InputFormat::Onnx),
             _ => None,
         }
     }
@@ -353,6 +358,7 @@ impl InputFormat {
         match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
             "json" => Some(InputFormat::Json),
             "nnet" => Some(InputFormat::Nnet),
+            "onnx" => Some(InputFormat::Onnx),
             _ => None,
         }
     }
@@ -372,7 +378,7 @@ pub fn load(
     let format =
         format.or_else(|| InputFormat::from_path(path)).ok_or_else(|| NetworkError::Unsupported {
             source_name: name.clone(),
-            message: "cannot tell the format from the extension; use --input-format json|nnet".into(),
+            message: "cannot tell the format from the extension; use --input-format json|nnet|onnx".into(),
         })?;
     let size = std::fs::metadata(path).map_err(io)?.len();
     if size > MAX_FILE_BYTES {
@@ -381,9 +387,13 @@ pub fn load(
             message: format!("file is {size} bytes, more than the limit of {MAX_FILE_BYTES}"),
         });
     }
+    if format == InputFormat::Onnx {
+        return onnx::read_onnx(&std::fs::read(path).map_err(io)?, &name);
+    }
     let text = std::fs::read_to_string(path).map_err(io)?;
     match format {
         InputFormat::Json => json::read_network(&text, &name),
         InputFormat::Nnet => nnet::read_nnet(&text, &name, coords),
+        InputFormat::Onnx => unreachable!("handled above"),
     }
 }
