@@ -31,7 +31,9 @@
 #![deny(missing_docs)]
 
 pub mod analysis;
+pub mod bounds;
 pub mod certify;
+pub mod check;
 pub mod enumerate;
 pub mod error;
 pub mod export;
@@ -41,5 +43,7 @@ pub mod graph;
 pub mod lp;
 pub mod network;
 pub mod num;
+pub mod plane;
 pub mod poly;
 pub mod region;
+pub mod verify;

@@ -3,6 +3,7 @@
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use relu_regions::analysis::{analyze, Analysis};
+use relu_regions::check::check_regions;
 use relu_regions::enumerate::{CountingSink, Enumerator, RegionSink, Summary};
 use relu_regions::export::{dot, json};
 use relu_regions::facets::facets;
@@ -11,16 +12,21 @@ use relu_regions::network::nnet::Coords;
 use relu_regions::network::{self, Domain, InputFormat, Network};
 use relu_regions::num::fmt_approx;
 use relu_regions::region::Region;
+use relu_regions::verify::{verify, Expectations};
 use std::io::Write;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Exit code of a run stopped by a limit (the output is marked incomplete).
 const EXIT_INCOMPLETE: u8 = 3;
 /// Exit code of bad input or usage.
 const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code of a failed verification or check.
+const EXIT_FAILED: u8 = 1;
 
 #[derive(Parser)]
 #[command(
@@ -64,6 +70,30 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "dot")]
         format: GraphFormat,
+    },
+    /// Check the exact counts against expectations, theoretical bounds and exact sampling.
+    Verify {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Expected counts, e.g. regions=4,pieces=4,edges=4,bounded=0 (any subset).
+        #[arg(long)]
+        expect: Option<String>,
+        /// Exact random points for the sampling lower bound (box domains).
+        #[arg(long, default_value_t = 2000)]
+        samples: usize,
+        /// Seed of the sampler.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Print a JSON report.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-verify a `regions --json` output independently, in exact arithmetic.
+    Check {
+        #[command(flatten)]
+        input: InputArgs,
+        /// The `regions --json` output to check.
+        regions: PathBuf,
     },
     /// Convert a network to our exact JSON.
     Convert {
@@ -167,10 +197,15 @@ impl InputArgs {
             }
             t => t.map(Duration::from_secs_f64),
         };
+        let cancel = Arc::new(AtomicBool::new(false));
+        let flag = cancel.clone();
+        // Ctrl-C stops the enumeration cleanly: what was found is written, marked incomplete.
+        let _ = ctrlc::set_handler(move || flag.store(true, AtomicOrdering::Relaxed));
         Ok(Enumerator::builder()
             .backend(backend)
             .max_regions(self.max_regions)
             .time_limit(time_limit)
+            .cancel_flag(cancel)
             .build())
     }
 }
@@ -222,6 +257,38 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
             std::io::stdout().write_all(text.as_bytes()).map_err(io)?;
             report_incomplete(&a.summary);
             Ok(exit_code(a.summary.complete()))
+        }
+        Command::Verify { input, expect, samples, seed, json } => {
+            let net = input.load()?;
+            let expect = Expectations::parse(expect.as_deref().unwrap_or(""))
+                .map_err(|e| BadInput(anyhow::anyhow!("--expect: {e}")))?;
+            let a = analyze(&net, &input.enumerator()?);
+            let report = verify(&net, &a, &expect, samples, seed);
+            let text = if json { json::to_json(&report) } else { report.text() };
+            std::io::stdout().write_all(text.as_bytes()).map_err(io)?;
+            Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
+        }
+        Command::Check { input, regions } => {
+            let net = input.load()?;
+            let text = std::fs::read_to_string(&regions).map_err(|e| {
+                BadInput(anyhow::Error::from(e).context(format!("cannot read {}", regions.display())))
+            })?;
+            let doc: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| BadInput(anyhow::anyhow!("{}: invalid JSON: {e}", regions.display())))?;
+            let report = check_regions(&net, &doc);
+            let mut out = std::io::stdout().lock();
+            for f in &report.failures {
+                let at = f.region.map_or("document".to_string(), |r| format!("region {r}"));
+                writeln!(out, "FAIL {at}: {}", f.message).map_err(io)?;
+            }
+            let verdict = if report.failures.is_empty() { "every certificate holds" } else { "CHECK FAILED" };
+            writeln!(
+                out,
+                "checked {} regions, {} inequalities: {verdict}",
+                report.regions, report.inequalities
+            )
+            .map_err(io)?;
+            Ok(if report.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
         }
         Command::Convert { input, to: ConvertFormat::Json } => {
             let net = input.load()?;

@@ -13,7 +13,13 @@ mod degenerate;
 mod errors;
 #[path = "suite/graph.rs"]
 mod graph;
+#[path = "suite/hostile.rs"]
+mod hostile;
 #[path = "suite/invariants.rs"]
 mod invariants;
+#[path = "suite/properties.rs"]
+mod properties;
 #[path = "suite/readers.rs"]
 mod readers;
+#[path = "suite/verify.rs"]
+mod verify;

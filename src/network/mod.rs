@@ -365,7 +365,7 @@ impl InputFormat {
 }
 
 /// Largest network file read (bytes); larger files are refused before reading.
-pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Reads a network file in the given (or implied) format.
 pub fn load(

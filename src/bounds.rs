@@ -1,0 +1,104 @@
+//! Theoretical upper bounds on the number of regions: Zaslavsky's for one hidden layer, the
+//! Serra-Tjandraatmadja-Ramalingam (ICML 2018) bound for deep networks, and the simpler
+//! product of per-layer Zaslavsky bounds (Montufar-style). All exact big integers.
+
+use crate::network::{Activation, Network};
+use num_bigint::BigUint;
+use num_traits::{One, Zero};
+
+/// `C(n, k)` as a big integer.
+pub fn binomial(n: usize, k: usize) -> BigUint {
+    if k > n {
+        return BigUint::zero();
+    }
+    let k = k.min(n - k);
+    (0..k).fold(BigUint::one(), |acc, i| acc * BigUint::from(n - i) / BigUint::from(i + 1))
+}
+
+/// Zaslavsky's bound for `n` hyperplanes in R^d: `sum_{i <= d} C(n, i)`.
+pub fn zaslavsky(n: usize, d: usize) -> BigUint {
+    (0..=d.min(n)).map(|i| binomial(n, i)).sum()
+}
+
+/// One step of the layer structure: a relu layer's width, or a linear layer capping the rank.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    Relu(usize),
+    Linear(usize),
+}
+
+fn steps(net: &Network) -> Vec<Step> {
+    let layers = net.layers();
+    let last_relu = layers.iter().rposition(|l| l.activation == Activation::Relu);
+    layers
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| last_relu.is_some_and(|r| *i <= r))
+        .map(|(_, l)| match l.activation {
+            Activation::Relu => Step::Relu(l.width()),
+            _ => Step::Linear(l.width()),
+        })
+        .collect()
+}
+
+/// The Serra et al. bound: `sum over (j_1..j_L) of prod_l C(n_l, j_l)` with
+/// `0 <= j_l <= min(n_0, n_1 - j_1, ..., n_{l-1} - j_{l-1}, n_l)` (linear layers cap the rank
+/// by their width). For one hidden layer it equals Zaslavsky's bound.
+///
+/// # Examples
+/// ```
+/// use relu_regions::{bounds::serra_bound, network::json::read_network};
+/// let net = read_network(r#"{"input_dim": 2, "layers": [{"weights": [[1,0],[0,1],[1,1]], "activation": "relu"}]}"#, "t").unwrap();
+/// assert_eq!(serra_bound(&net), 7u32.into());
+/// ```
+///
+/// # Complexity
+/// `O(prod_l (min(d, n_l) + 1))` terms.
+pub fn serra_bound(net: &Network) -> BigUint {
+    fn rec(steps: &[Step], cap: usize) -> BigUint {
+        match steps.split_first() {
+            None => BigUint::one(),
+            Some((Step::Linear(w), rest)) => rec(rest, cap.min(*w)),
+            Some((Step::Relu(n), rest)) => {
+                (0..=cap.min(*n)).map(|j| binomial(*n, j) * rec(rest, cap.min(n - j))).sum()
+            }
+        }
+    }
+    rec(&steps(net), net.input_dim())
+}
+
+/// The product bound `prod_l sum_{j <= d_l} C(n_l, j)` with `d_l` the smallest width before
+/// layer `l` (input included).
+pub fn product_bound(net: &Network) -> BigUint {
+    let mut cap = net.input_dim();
+    let mut total = BigUint::one();
+    for step in steps(net) {
+        match step {
+            Step::Relu(n) => {
+                total *= zaslavsky(n, cap);
+                cap = cap.min(n);
+            }
+            Step::Linear(w) => cap = cap.min(w),
+        }
+    }
+    total
+}
+
+/// Whether the network has exactly one relu layer (then Zaslavsky's bound applies directly).
+pub fn one_hidden_layer(net: &Network) -> Option<usize> {
+    let relu: Vec<usize> = net.relu_layers().collect();
+    (relu.len() == 1).then(|| net.layers()[relu[0]].width())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binomials_and_zaslavsky() {
+        assert_eq!(binomial(5, 2), 10u32.into());
+        assert_eq!(binomial(3, 5), 0u32.into());
+        assert_eq!(zaslavsky(4, 2), 11u32.into());
+        assert_eq!(zaslavsky(2, 5), 4u32.into());
+    }
+}

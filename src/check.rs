@@ -1,0 +1,318 @@
+//! `check`: an independent checker of a `regions --json` output. It shares no enumeration code:
+//! it re-derives, from the network and each stated pattern, every neuron's affine form by its
+//! own composition in rationals, and checks in exact arithmetic:
+//!
+//! 1. the point is strictly inside every constraint of its pattern (and of the domain), and the
+//!    network's pattern at the point is the stated one;
+//! 2. each listed inequality is a positive multiple of a constraint of the pattern (a neuron's or
+//!    the domain's), and its facet point lies on it and strictly inside every other constraint
+//!    of the pattern (so it is facet-defining);
+//! 3. every constraint of the pattern not listed is implied by the listed ones: a Farkas vector
+//!    `y >= 0` with `sum y_i a_i = a_k`, `sum y_i b_i <= b_k`, found by an exact LP and then
+//!    checked here by its own sums;
+//! 4. the Jacobian and offset equal the checker's composition;
+//! 5. the patterns are pairwise distinct (regions are interior-disjoint).
+
+use crate::lp::simplex::{solve, LpOutcome};
+use crate::network::{Activation, Network};
+use crate::num::{parse_rational, Q};
+use num_traits::{Signed, Zero};
+use serde_json::Value;
+use std::collections::HashSet;
+
+/// One failed check, with the region it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// Region id (or `None` for a document-level failure).
+    pub region: Option<u64>,
+    /// What failed.
+    pub message: String,
+}
+
+/// The checker's verdict.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckReport {
+    /// Regions checked.
+    pub regions: usize,
+    /// Inequalities checked.
+    pub inequalities: usize,
+    /// Every failure.
+    pub failures: Vec<Failure>,
+}
+
+/// A dense rational matrix (rows).
+type Matrix = Vec<Vec<Q>>;
+
+/// A constraint `a . x <= b` of a pattern.
+#[derive(Debug, Clone)]
+struct Row {
+    a: Vec<Q>,
+    b: Q,
+}
+
+impl Row {
+    fn slack(&self, x: &[Q]) -> Q {
+        let ax: Q = self.a.iter().zip(x).map(|(a, v)| a * v).sum();
+        &self.b - ax
+    }
+
+    /// Whether `other` is a positive multiple of `self`.
+    fn same_as(&self, other: &Row) -> bool {
+        let Some(k) = self.a.iter().position(|v| !v.is_zero()) else { return false };
+        let ratio = &other.a[k] / &self.a[k];
+        ratio.is_positive()
+            && self.a.iter().zip(&other.a).all(|(s, o)| &(s * &ratio) == o)
+            && &self.b * &ratio == other.b
+    }
+}
+
+/// Parses a JSON rational (string or integer).
+fn rational(v: &Value) -> Option<Q> {
+    match v {
+        Value::String(s) => parse_rational(s).ok(),
+        Value::Number(n) => parse_rational(&n.to_string()).ok(),
+        _ => None,
+    }
+}
+
+fn vector(v: &Value) -> Option<Vec<Q>> {
+    v.as_array()?.iter().map(rational).collect()
+}
+
+/// The constraints of a pattern and the output map, by the checker's own composition.
+/// `None` if the pattern does not fit the network's shape.
+fn pattern_constraints(net: &Network, pattern: &[String]) -> Option<(Vec<Row>, Matrix, Vec<Q>)> {
+    let d = net.input_dim();
+    let mut jac: Vec<Vec<Q>> =
+        (0..d).map(|i| (0..d).map(|j| Q::from_integer(u8::from(i == j).into())).collect()).collect();
+    let mut off = vec![Q::zero(); d];
+    let mut rows = Vec::new();
+    let mut relu_index = 0;
+    for layer in net.layers() {
+        let mut new_jac = Vec::new();
+        let mut new_off = Vec::new();
+        for (w, b) in layer.weights.iter().zip(&layer.bias) {
+            let row: Vec<Q> = (0..d).map(|j| w.iter().zip(&jac).map(|(wk, jk)| wk * &jk[j]).sum()).collect();
+            let o: Q = w.iter().zip(&off).map(|(wk, ok)| wk * ok).sum::<Q>() + b;
+            new_jac.push(row);
+            new_off.push(o);
+        }
+        if layer.activation == Activation::Relu {
+            let bits = pattern.get(relu_index)?;
+            relu_index += 1;
+            if bits.len() != new_jac.len() {
+                return None;
+            }
+            for ((row, o), bit) in new_jac.iter_mut().zip(new_off.iter_mut()).zip(bits.chars()) {
+                let on = bit == '1';
+                if row.iter().any(|v| !v.is_zero()) {
+                    let (a, rhs) = if on {
+                        (row.iter().map(|v| -v).collect(), o.clone())
+                    } else {
+                        (row.clone(), -o.clone())
+                    };
+                    rows.push(Row { a, b: rhs });
+                } else if on != o.is_positive() {
+                    rows.push(Row { a: vec![Q::zero(); d], b: if on { o.clone() } else { -o.clone() } });
+                }
+                if !on {
+                    row.iter_mut().for_each(|v| *v = Q::zero());
+                    *o = Q::zero();
+                }
+            }
+        }
+        jac = new_jac;
+        off = new_off;
+    }
+    (relu_index == pattern.len()).then_some((rows, jac, off))
+}
+
+/// Checks a `regions --json` document against the network.
+pub fn check_regions(net: &Network, doc: &Value) -> CheckReport {
+    let mut report = CheckReport::default();
+    let Some(regions) = doc.get("regions").and_then(Value::as_array) else {
+        report.failures.push(Failure { region: None, message: "no `regions` array".into() });
+        return report;
+    };
+    let domain: Vec<Row> =
+        net.domain().halfspaces(net.input_dim()).into_iter().map(|h| Row { a: h.a, b: h.b }).collect();
+    let mut patterns = HashSet::new();
+    for region in regions {
+        let id = region.get("id").and_then(Value::as_u64);
+        let mut fail = |message: String| report.failures.push(Failure { region: id, message });
+        let pattern: Option<Vec<String>> = region
+            .get("pattern")
+            .and_then(Value::as_array)
+            .and_then(|p| p.iter().map(|s| s.as_str().map(String::from)).collect());
+        let Some(pattern) = pattern else {
+            fail("missing or malformed `pattern`".into());
+            continue;
+        };
+        if !patterns.insert(pattern.clone()) {
+            fail(format!("pattern {pattern:?} appears twice (regions must be interior-disjoint)"));
+        }
+        let n = check_region(net, &domain, region, &pattern, &mut fail);
+        report.inequalities += n;
+        report.regions += 1;
+    }
+    report
+}
+
+fn check_region(
+    net: &Network,
+    domain: &[Row],
+    region: &Value,
+    pattern: &[String],
+    fail: &mut impl FnMut(String),
+) -> usize {
+    let Some((mut rows, jac, off)) = pattern_constraints(net, pattern) else {
+        fail("the pattern does not fit the network".into());
+        return 0;
+    };
+    rows.extend(domain.iter().cloned());
+    let Some(point) = region.get("point").and_then(vector).filter(|p| p.len() == net.input_dim()) else {
+        fail("missing or malformed `point`".into());
+        return 0;
+    };
+    if let Some(k) = rows.iter().position(|r| !r.slack(&point).is_positive()) {
+        fail(format!("the point is not strictly inside constraint {k} of its pattern"));
+    }
+    let (actual, _) = net.evaluate(&point);
+    let actual: Vec<String> =
+        actual.iter().map(|l| l.iter().map(|&b| if b { '1' } else { '0' }).collect()).collect();
+    if actual != pattern {
+        fail(format!("the network's pattern at the point is {actual:?}"));
+    }
+    check_map(region, &jac, &off, fail);
+    let listed = check_inequalities(region, &rows, fail);
+    let bounds = box_of(domain);
+    check_completeness(&rows, &listed, bounds.as_deref(), fail);
+    listed.len()
+}
+
+fn check_map(region: &Value, jac: &[Vec<Q>], off: &[Q], fail: &mut impl FnMut(String)) {
+    let stated_jac: Option<Vec<Vec<Q>>> =
+        region.get("jacobian").and_then(Value::as_array).and_then(|rows| rows.iter().map(vector).collect());
+    let stated_off = region.get("offset").and_then(vector);
+    if stated_jac.as_deref() != Some(jac) || stated_off.as_deref() != Some(off) {
+        fail("the affine map differs from exact evaluation".into());
+    }
+}
+
+/// Checks each listed inequality; returns them.
+fn check_inequalities(region: &Value, rows: &[Row], fail: &mut impl FnMut(String)) -> Vec<Row> {
+    let mut listed = Vec::new();
+    let items = region.get("inequalities").and_then(Value::as_array).cloned().unwrap_or_default();
+    for (k, item) in items.iter().enumerate() {
+        let (Some(a), Some(b)) = (item.get("a").and_then(vector), item.get("b").and_then(rational)) else {
+            fail(format!("inequality {k} is malformed"));
+            continue;
+        };
+        let row = Row { a, b };
+        if !rows.iter().any(|r| r.same_as(&row)) {
+            fail(format!("inequality {k} is not a constraint of the pattern"));
+        }
+        match item.get("facet_point").and_then(vector) {
+            Some(q)
+                if row.slack(&q).is_zero()
+                    && rows.iter().all(|r| r.same_as(&row) || r.slack(&q).is_positive()) => {}
+            _ => fail(format!("inequality {k}: its facet point is not in the relative interior of a facet")),
+        }
+        listed.push(row);
+    }
+    listed
+}
+
+/// Every constraint of the pattern must be implied by the listed ones (Farkas, checked here).
+/// A constraint implied by the domain box alone is settled by exact interval arithmetic; for
+/// the others a float LP proposes a basis, whose Farkas vector is solved and checked exactly,
+/// and the exact simplex decides when that fails.
+fn check_completeness(
+    rows: &[Row],
+    listed: &[Row],
+    bounds: Option<&[(Q, Q)]>,
+    fail: &mut impl FnMut(String),
+) {
+    let a: Vec<Vec<Q>> = listed.iter().map(|r| r.a.clone()).collect();
+    let b: Vec<Q> = listed.iter().map(|r| r.b.clone()).collect();
+    for (k, row) in rows.iter().enumerate() {
+        if listed.iter().any(|l| l.same_as(row)) || (row.a.iter().all(Zero::is_zero) && row.b.is_positive()) {
+            continue;
+        }
+        if bounds.is_some_and(|bx| implied_by_box(row, bx)) || farkas_from_float_basis(listed, row) {
+            continue;
+        }
+        // min -a_k . x over the listed polyhedron: its dual is the Farkas vector
+        let c: Vec<Q> = row.a.iter().map(|v| -v).collect();
+        let implied = match solve(&a, &b, &c, usize::MAX) {
+            Some(LpOutcome::Optimal { y, .. }) => farkas_holds(listed, row, &y),
+            _ => false,
+        };
+        if !implied {
+            fail(format!("constraint {k} of the pattern is not implied by the listed inequalities (a facet is missing)"));
+        }
+    }
+}
+
+/// The box `[lo_j, hi_j]` given by listed axis-parallel rows, if every coordinate has both.
+fn box_of(listed: &[Row]) -> Option<Vec<(Q, Q)>> {
+    let d = listed.first()?.a.len();
+    let mut lo: Vec<Option<Q>> = vec![None; d];
+    let mut hi: Vec<Option<Q>> = vec![None; d];
+    for r in listed {
+        let nonzero: Vec<usize> = (0..d).filter(|&j| !r.a[j].is_zero()).collect();
+        if let [j] = nonzero[..] {
+            let v = &r.b / &r.a[j];
+            if r.a[j].is_positive() {
+                hi[j] = Some(hi[j].take().map_or(v.clone(), |h| h.min(v)));
+            } else {
+                lo[j] = Some(lo[j].take().map_or(v.clone(), |l| l.max(v)));
+            }
+        }
+    }
+    lo.into_iter().zip(hi).map(|(l, h)| Some((l?, h?))).collect()
+}
+
+/// `max over the box of a . x <= b`, exactly.
+fn implied_by_box(row: &Row, bx: &[(Q, Q)]) -> bool {
+    let max: Q =
+        row.a.iter().zip(bx).map(|(a, (lo, hi))| if a.is_positive() { a * hi } else { a * lo }).sum();
+    max <= row.b
+}
+
+/// Solves the LP in floats, then the Farkas vector on its basis exactly, and checks it.
+fn farkas_from_float_basis(listed: &[Row], row: &Row) -> bool {
+    let f = |v: &Q| crate::num::to_f64(v);
+    let a: Vec<Vec<f64>> = listed.iter().map(|r| r.a.iter().map(f).collect()).collect();
+    let b: Vec<f64> = listed.iter().map(|r| f(&r.b)).collect();
+    let c: Vec<f64> = row.a.iter().map(|v| -f(v)).collect();
+    if a.iter().flatten().chain(&b).chain(&c).any(|v| !v.is_finite()) {
+        return false;
+    }
+    let Some(LpOutcome::Optimal { basis, .. }) = solve(&a, &b, &c, 50 * (listed.len() + row.a.len())) else {
+        return false;
+    };
+    let d = row.a.len();
+    if basis.len() != d {
+        return false;
+    }
+    let transposed: Vec<Vec<Q>> =
+        (0..d).map(|j| basis.iter().map(|&k| listed[k].a[j].clone()).collect()).collect();
+    let Some(y_basis) = crate::lp::simplex::solve_square(&transposed, &row.a) else { return false };
+    let mut y = vec![Q::zero(); listed.len()];
+    for (&k, v) in basis.iter().zip(y_basis) {
+        y[k] = v;
+    }
+    farkas_holds(listed, row, &y)
+}
+
+/// `y >= 0`, `sum y_i a_i = a_k`, `sum y_i b_i <= b_k`.
+fn farkas_holds(listed: &[Row], row: &Row, y: &[Q]) -> bool {
+    if y.iter().any(|v| v.is_negative()) || y.len() != listed.len() {
+        return false;
+    }
+    let d = row.a.len();
+    let combo_ok = (0..d).all(|j| listed.iter().zip(y).map(|(r, yi)| &r.a[j] * yi).sum::<Q>() == row.a[j]);
+    let rhs: Q = listed.iter().zip(y).map(|(r, yi)| &r.b * yi).sum();
+    combo_ok && rhs <= row.b
+}

@@ -1,0 +1,77 @@
+//! Exact planar geometry for 2-input networks: the vertices of a bounded region (in order) and
+//! its area, computed in rationals from its facets. Used by the SVG plots and by the tests that
+//! check that region areas add up exactly to the domain's.
+
+use crate::facets::Facet;
+use crate::num::{sign, Q};
+use crate::region::Region;
+use num_traits::{Signed, Zero};
+use std::cmp::Ordering;
+
+/// The vertices of a bounded 2-D region, counter-clockwise, exact.
+///
+/// # Examples
+/// ```
+/// use relu_regions::{analysis::analyze, enumerate::Enumerator, network::json::read_network, plane};
+/// use relu_regions::num::q;
+/// let net = read_network(r#"{"input_dim": 2, "layers": [{"weights": [[1, -1]], "activation": "relu"}],
+///     "domain": {"box": [[0, 1], [0, 1]]}}"#, "t").unwrap();
+/// let a = analyze(&net, &Enumerator::builder().build());
+/// let total: relu_regions::num::Q = a.regions.iter().zip(&a.facets)
+///     .map(|(r, f)| plane::area(&plane::polygon(r, f))).sum();
+/// assert_eq!(total, q(1));
+/// ```
+pub fn polygon(region: &Region, facets: &[Facet]) -> Vec<[Q; 2]> {
+    assert_eq!(region.point.len(), 2, "planar geometry needs a 2-input network");
+    let lines: Vec<(&[Q], &Q)> = facets
+        .iter()
+        .map(|f| {
+            let h = &region.constraints[f.constraints[0]].halfspace;
+            (h.a.as_slice(), &h.b)
+        })
+        .collect();
+    let mut vertices: Vec<[Q; 2]> = Vec::new();
+    for i in 0..lines.len() {
+        for j in i + 1..lines.len() {
+            let Some(v) = intersect(lines[i], lines[j]) else { continue };
+            let inside = lines.iter().all(|(a, b)| &a[0] * &v[0] + &a[1] * &v[1] <= **b);
+            if inside && !vertices.contains(&v) {
+                vertices.push(v);
+            }
+        }
+    }
+    let c = [region.point[0].clone(), region.point[1].clone()];
+    vertices.sort_by(|p, q| angle_order(&c, p, q));
+    vertices
+}
+
+/// The intersection of two lines `a . x = b`, if they are not parallel.
+fn intersect((a1, b1): (&[Q], &Q), (a2, b2): (&[Q], &Q)) -> Option<[Q; 2]> {
+    let det = &a1[0] * &a2[1] - &a1[1] * &a2[0];
+    if det.is_zero() {
+        return None;
+    }
+    let x = (b1 * &a2[1] - b2 * &a1[1]) / &det;
+    let y = (&a1[0] * b2 - &a2[0] * b1) / &det;
+    Some([x, y])
+}
+
+/// Orders points by angle around `c` (exact: half-plane, then cross product).
+fn angle_order(c: &[Q; 2], p: &[Q; 2], q: &[Q; 2]) -> Ordering {
+    let (px, py) = (&p[0] - &c[0], &p[1] - &c[1]);
+    let (qx, qy) = (&q[0] - &c[0], &q[1] - &c[1]);
+    let half = |x: &Q, y: &Q| u8::from(y.is_negative() || (y.is_zero() && x.is_negative()));
+    half(&px, &py).cmp(&half(&qx, &qy)).then_with(|| sign(&(&qx * &py - &qy * &px)))
+}
+
+/// The exact area of a polygon given counter-clockwise (shoelace formula).
+pub fn area(vertices: &[[Q; 2]]) -> Q {
+    let n = vertices.len();
+    let twice: Q = (0..n)
+        .map(|i| {
+            let (p, q) = (&vertices[i], &vertices[(i + 1) % n]);
+            &p[0] * &q[1] - &q[0] * &p[1]
+        })
+        .sum();
+    twice / Q::from_integer(2.into())
+}

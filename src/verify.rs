@@ -1,0 +1,230 @@
+//! `verify`: the exact counts against expectations, theoretical upper bounds, and a sampling
+//! lower bound (distinct patterns of exact random points, each of which must be an enumerated
+//! region) on bounded domains.
+
+use crate::analysis::Analysis;
+use crate::bounds::{one_hidden_layer, product_bound, serra_bound, zaslavsky};
+use crate::network::{Activation, Domain, Network, Pattern};
+use crate::num::{sign, Q};
+use num_bigint::{BigInt, BigUint};
+use serde::Serialize;
+use std::collections::HashSet;
+use std::fmt::Write;
+
+/// Expected counts (any subset).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Expectations {
+    /// Regions.
+    pub regions: Option<usize>,
+    /// Linear pieces.
+    pub pieces: Option<usize>,
+    /// Edges.
+    pub edges: Option<usize>,
+    /// Bounded regions.
+    pub bounded: Option<usize>,
+}
+
+impl Expectations {
+    /// Parses `regions=N,pieces=P,edges=E,bounded=B` (any subset, any order).
+    ///
+    /// # Examples
+    /// ```
+    /// let e = relu_regions::verify::Expectations::parse("regions=4,edges=4").unwrap();
+    /// assert_eq!((e.regions, e.edges, e.pieces), (Some(4), Some(4), None));
+    /// assert!(relu_regions::verify::Expectations::parse("regions=x").is_err());
+    /// ```
+    pub fn parse(text: &str) -> Result<Expectations, String> {
+        let mut e = Expectations::default();
+        for part in text.split(',').filter(|p| !p.trim().is_empty()) {
+            let (key, value) = part.split_once('=').ok_or_else(|| format!("`{part}` is not key=value"))?;
+            let n: usize = value.trim().parse().map_err(|_| format!("`{value}` is not a count"))?;
+            let slot = match key.trim() {
+                "regions" => &mut e.regions,
+                "pieces" => &mut e.pieces,
+                "edges" => &mut e.edges,
+                "bounded" => &mut e.bounded,
+                other => return Err(format!("unknown key `{other}` (regions, pieces, edges, bounded)")),
+            };
+            *slot = Some(n);
+        }
+        Ok(e)
+    }
+}
+
+/// One verification check.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Check {
+    /// What was checked.
+    pub name: String,
+    /// Whether it holds.
+    pub ok: bool,
+    /// The numbers behind it.
+    pub detail: String,
+}
+
+/// The full verification report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The exact counts.
+    pub regions: usize,
+    /// Linear pieces.
+    pub pieces: usize,
+    /// Edges.
+    pub edges: usize,
+    /// Bounded regions.
+    pub bounded: usize,
+    /// Whether the enumeration was complete.
+    pub complete: bool,
+    /// Every check.
+    pub checks: Vec<Check>,
+    /// Whether all checks hold.
+    pub ok: bool,
+}
+
+impl Report {
+    /// A readable summary.
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "regions {}, pieces {}, edges {}, bounded {}{}",
+            self.regions,
+            self.pieces,
+            self.edges,
+            self.bounded,
+            if self.complete { "" } else { " (INCOMPLETE)" }
+        );
+        for c in &self.checks {
+            let _ = writeln!(s, "  [{}] {}: {}", if c.ok { "ok" } else { "FAIL" }, c.name, c.detail);
+        }
+        let _ = writeln!(s, "{}", if self.ok { "all checks hold" } else { "VERIFICATION FAILED" });
+        s
+    }
+}
+
+/// A small deterministic generator (SplitMix64) for reproducible samples.
+#[derive(Debug, Clone)]
+pub struct SplitMix(pub u64);
+
+impl SplitMix {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// An exact rational uniform on a grid of `2^32` steps in `[lo, hi]`.
+    pub fn rational_in(&mut self, lo: &Q, hi: &Q) -> Q {
+        let t = Q::new(BigInt::from(self.next_u64() >> 32), BigInt::from(1u64 << 32));
+        lo + (hi - lo) * t
+    }
+}
+
+/// Verifies an analysis: expectations, bounds, and `samples` random exact points.
+pub fn verify(net: &Network, a: &Analysis, expect: &Expectations, samples: usize, seed: u64) -> Report {
+    let mut checks = Vec::new();
+    let counts = [
+        ("regions", expect.regions, a.regions.len()),
+        ("pieces", expect.pieces, a.graph.pieces),
+        ("edges", expect.edges, a.edges()),
+        ("bounded", expect.bounded, a.bounded()),
+    ];
+    for (name, want, got) in counts {
+        if let Some(want) = want {
+            checks.push(Check {
+                name: format!("expected {name}"),
+                ok: want == got,
+                detail: format!("expected {want}, found {got}"),
+            });
+        }
+    }
+    checks.extend(bound_checks(net, a.regions.len()));
+    if let Some(check) = sampling_check(net, a, samples, seed) {
+        checks.push(check);
+    }
+    checks.push(Check {
+        name: "complete enumeration".into(),
+        ok: a.summary.complete(),
+        detail: if a.summary.complete() { "yes".into() } else { "a limit stopped the run".into() },
+    });
+    let ok = checks.iter().all(|c| c.ok);
+    Report {
+        regions: a.regions.len(),
+        pieces: a.graph.pieces,
+        edges: a.edges(),
+        bounded: a.bounded(),
+        complete: a.summary.complete(),
+        checks,
+        ok,
+    }
+}
+
+fn bound_checks(net: &Network, regions: usize) -> Vec<Check> {
+    let found = BigUint::from(regions);
+    let check = |name: &str, bound: BigUint| Check {
+        name: name.into(),
+        ok: found <= bound,
+        detail: format!("{regions} <= {bound}"),
+    };
+    let mut out = Vec::new();
+    if let Some(n) = one_hidden_layer(net) {
+        out.push(check("Zaslavsky bound (one hidden layer)", zaslavsky(n, net.input_dim())));
+    }
+    out.push(check("Serra-Tjandraatmadja-Ramalingam bound", serra_bound(net)));
+    out.push(check("product bound", product_bound(net)));
+    out
+}
+
+/// Samples exact points of a box domain; each pattern seen off every hyperplane must be
+/// enumerated, and the number of distinct ones is a lower bound on the regions.
+fn sampling_check(net: &Network, a: &Analysis, samples: usize, seed: u64) -> Option<Check> {
+    let Domain::Box(bounds) = net.domain() else { return None };
+    if samples == 0 {
+        return None;
+    }
+    let known: HashSet<&Pattern> = a.regions.iter().map(|r| &r.pattern).collect();
+    let mut rng = SplitMix(seed);
+    let mut seen: HashSet<Pattern> = HashSet::new();
+    let mut missing = 0;
+    for _ in 0..samples {
+        let x: Vec<Q> = bounds.iter().map(|(lo, hi)| rng.rational_in(lo, hi)).collect();
+        if on_a_hyperplane(net, &x) {
+            continue;
+        }
+        let (pattern, _) = net.evaluate(&x);
+        if !known.contains(&pattern) {
+            missing += 1;
+        }
+        seen.insert(pattern);
+    }
+    let ok = missing == 0 && seen.len() <= a.regions.len();
+    Some(Check {
+        name: format!("sampling lower bound ({samples} exact random points, seed {seed})"),
+        ok,
+        detail: format!(
+            "{} distinct patterns seen <= {} regions; {missing} sampled pattern(s) not enumerated",
+            seen.len(),
+            a.regions.len()
+        ),
+    })
+}
+
+/// Whether some relu neuron's preactivation is exactly zero at `x`.
+pub fn on_a_hyperplane(net: &Network, x: &[Q]) -> bool {
+    let mut h = x.to_vec();
+    for layer in net.layers() {
+        let z = layer.preactivation(&h);
+        if layer.activation == Activation::Relu {
+            if z.iter().any(|v| sign(v).is_eq()) {
+                return true;
+            }
+            h = z.into_iter().map(|v| if sign(&v).is_gt() { v } else { Q::default() }).collect();
+        } else {
+            h = z;
+        }
+    }
+    false
+}
