@@ -49,7 +49,9 @@ pub fn analyze(net: &Network, enumerator: &Enumerator) -> Analysis {
     let start = std::time::Instant::now();
     let mut stats = LpStats::default();
     let backend = enumerator.backend().solver();
-    let facets: Vec<Vec<Facet>> = regions.iter().map(|r| facets(r, backend, &mut stats)).collect();
+    let bx = crate::certify::safe::FloatBox::from_domain(net.domain());
+    let facets: Vec<Vec<Facet>> =
+        regions.iter().map(|r| facets(r, bx.as_ref(), backend, &mut stats)).collect();
     let graph = build(net, &regions, &facets);
     summary.stats.add(&stats);
     summary.elapsed += start.elapsed();

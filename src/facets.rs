@@ -5,6 +5,7 @@
 //! Constraints that are positive multiples of each other (duplicate or scaled neurons, a neuron
 //! on the domain's boundary) are one geometric facet.
 
+use crate::certify::safe::{proves_empty, proves_empty_floats, FloatBox};
 use crate::certify::{find_strict_point, Feasibility, LpStats};
 use crate::lp::LpBackend;
 use crate::poly::Halfspace;
@@ -37,18 +38,43 @@ fn halfspace_classes(rows: &[&Halfspace]) -> Vec<Vec<usize>> {
     classes
 }
 
+/// Proves `a . x < b` on all of the other constraints' polyhedron (inside the box), so the
+/// constraint is not a facet: by interval arithmetic, or by a safe dual bound from the float
+/// multipliers of `max a . x`.
+fn strictly_redundant(others: &[&Halfspace], row: &Halfspace, bx: &FloatBox, stats: &mut LpStats) -> bool {
+    let flipped = row.flipped();
+    if proves_empty_floats(&[], flipped.float_a(), flipped.float_b(), None, bx) {
+        stats.by_interval += 1;
+        return true;
+    }
+    let Some((max, y)) = crate::lp::float_max(others, row.float_a()) else { return false };
+    if max < row.float_b() && proves_empty(others, &flipped, Some(&y), bx) {
+        stats.by_safe_bound += 1;
+        return true;
+    }
+    false
+}
+
 /// The facets of a region, each certified by a relative-interior point; the constraints of no
 /// facet are certified redundant by a Motzkin certificate.
 ///
 /// # Complexity
 /// One centring LP per distinct constraint, plus `O(m^2)` exact comparisons for duplicates.
-pub fn facets(region: &Region, backend: &dyn LpBackend, stats: &mut LpStats) -> Vec<Facet> {
+pub fn facets(
+    region: &Region,
+    bx: Option<&FloatBox>,
+    backend: &dyn LpBackend,
+    stats: &mut LpStats,
+) -> Vec<Facet> {
     let rows = region.halfspaces();
     let classes = halfspace_classes(&rows);
     let mut out = Vec::new();
     for (k, class) in classes.iter().enumerate() {
         let others: Vec<&Halfspace> =
             classes.iter().enumerate().filter(|&(j, _)| j != k).map(|(_, c)| rows[c[0]]).collect();
+        if bx.is_some_and(|bx| strictly_redundant(&others, rows[class[0]], bx, stats)) {
+            continue;
+        }
         if let Feasibility::Interior(point) = find_strict_point(&others, Some(rows[class[0]]), backend, stats)
         {
             let on_boundary =

@@ -128,3 +128,106 @@ mod tests {
         assert_eq!(fixed.to_affine(), exact);
     }
 }
+
+/// The whole network over integers, for exact evaluation without gcds.
+#[derive(Debug, Clone)]
+pub struct FixedNetwork {
+    layers: Vec<(FixedLayer, bool)>,
+}
+
+impl FixedNetwork {
+    /// The network's layers over integers (`bool`: relu).
+    pub fn new(net: &crate::network::Network) -> FixedNetwork {
+        let layers = net
+            .layers()
+            .iter()
+            .map(|l| (FixedLayer::new(l), l.activation == crate::network::Activation::Relu))
+            .collect();
+        FixedNetwork { layers }
+    }
+
+    /// Same as [`crate::network::Network::pattern_towards`]: the pattern at `x + t n` for all
+    /// small `t > 0`, by exact lexicographic signs, computed on integer numerators.
+    pub fn pattern_towards(&self, x: &[Q], n: &[Q]) -> crate::network::Pattern {
+        let to_ints = |v: &[Q]| -> (Vec<BigInt>, BigInt) {
+            let den = common_denominator(v);
+            let ints = v.iter().map(|q| (q * Q::from_integer(den.clone())).to_integer()).collect();
+            (ints, den)
+        };
+        let (mut h, mut den) = to_ints(x);
+        let (mut dh, _) = to_ints(n);
+        let mut pattern = Vec::new();
+        for (layer, relu) in &self.layers {
+            let mut z = Vec::with_capacity(layer.w.len());
+            let mut dz = Vec::with_capacity(layer.w.len());
+            for (w, b) in layer.w.iter().zip(&layer.bias) {
+                let (mut v, mut dv) = (b * &den, BigInt::zero());
+                for ((wk, hk), dk) in w.iter().zip(&h).zip(&dh) {
+                    if wk.is_zero() {
+                        continue;
+                    }
+                    if !hk.is_zero() {
+                        v += wk * hk;
+                    }
+                    if !dk.is_zero() {
+                        dv += wk * dk;
+                    }
+                }
+                z.push(v);
+                dz.push(dv);
+            }
+            den *= &layer.scale;
+            if *relu {
+                let bits: Vec<bool> = z
+                    .iter()
+                    .zip(&dz)
+                    .map(|(v, dv)| {
+                        if v.is_zero() {
+                            dv.sign() == num_bigint::Sign::Plus
+                        } else {
+                            v.sign() == num_bigint::Sign::Plus
+                        }
+                    })
+                    .collect();
+                for ((v, dv), &on) in z.iter_mut().zip(dz.iter_mut()).zip(&bits) {
+                    if !on {
+                        *v = BigInt::zero();
+                        *dv = BigInt::zero();
+                    }
+                }
+                pattern.push(bits);
+            }
+            h = z;
+            dh = dz;
+        }
+        pattern
+    }
+}
+
+#[cfg(test)]
+mod network_tests {
+    use super::*;
+    use crate::network::json::read_network;
+    use crate::num::{parse_rational, q};
+
+    #[test]
+    fn pattern_towards_agrees_with_rational_evaluation() {
+        let net = read_network(
+            r#"{"input_dim": 2, "layers": [
+            {"weights": [["0.5", "-1/3"], [1, 1], [2, "0.25"]], "bias": ["1/7", 0, "-0.1"], "activation": "relu"},
+            {"weights": [[1, -1, "1/2"], [0, 1, 1]], "bias": [0, "-1/9"], "activation": "relu"},
+            {"weights": [[1, 1]], "activation": "linear"}]}"#,
+            "t",
+        )
+        .unwrap();
+        let fixed = FixedNetwork::new(&net);
+        let points =
+            [[q(0), q(0)], [parse_rational("1/3").unwrap(), parse_rational("-2/7").unwrap()], [q(1), q(-1)]];
+        let dirs = [[q(1), q(0)], [q(-1), parse_rational("1/2").unwrap()], [q(0), q(0)]];
+        for x in &points {
+            for n in &dirs {
+                assert_eq!(fixed.pattern_towards(x, n), net.pattern_towards(x, n));
+            }
+        }
+    }
+}

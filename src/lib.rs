@@ -46,4 +46,5 @@ pub mod num;
 pub mod plane;
 pub mod poly;
 pub mod region;
+pub mod slice;
 pub mod verify;

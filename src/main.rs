@@ -3,8 +3,10 @@
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use relu_regions::analysis::{analyze, Analysis};
+use relu_regions::certify::safe::FloatBox;
 use relu_regions::check::check_regions;
 use relu_regions::enumerate::{CountingSink, Enumerator, RegionSink, Summary};
+use relu_regions::export::svg::{ColorBy, SvgOptions};
 use relu_regions::export::{dot, json};
 use relu_regions::facets::facets;
 use relu_regions::lp::Backend;
@@ -12,6 +14,7 @@ use relu_regions::network::nnet::Coords;
 use relu_regions::network::{self, Domain, InputFormat, Network};
 use relu_regions::num::fmt_approx;
 use relu_regions::region::Region;
+use relu_regions::slice::{restrict, Plane};
 use relu_regions::verify::{verify, Expectations};
 use std::io::Write;
 use std::ops::ControlFlow;
@@ -95,6 +98,26 @@ enum Command {
         /// The `regions --json` output to check.
         regions: PathBuf,
     },
+    /// Draw the exact partition of a 2-input network, or of a plane through the input space, as SVG.
+    Plot {
+        #[command(flatten)]
+        input: InputArgs,
+        /// The SVG file to write.
+        #[arg(long)]
+        svg: PathBuf,
+        /// Fill regions by linear piece or by the first output's value.
+        #[arg(long, value_enum, default_value = "piece")]
+        color: ColorArg,
+        /// Write region ids (as in `regions` and `graph`).
+        #[arg(long)]
+        ids: bool,
+        /// The plane "p1,p2,..;u1,u2,..;v1,v2,.." (x = p + s u + t v); `--box` then bounds (s, t).
+        #[arg(long, conflicts_with = "through", allow_hyphen_values = true)]
+        plane: Option<String>,
+        /// The plane through three input points "a1,..;b1,..;c1,.." (u = b - a, v = c - a).
+        #[arg(long, allow_hyphen_values = true)]
+        through: Option<String>,
+    },
     /// Convert a network to our exact JSON.
     Convert {
         #[command(flatten)]
@@ -109,6 +132,12 @@ enum Command {
 enum GraphFormat {
     Dot,
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorArg {
+    Piece,
+    Output,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -155,6 +184,16 @@ struct BadInput(anyhow::Error);
 
 impl InputArgs {
     fn load(&self) -> Result<Network, BadInput> {
+        let net = self.load_file()?;
+        let domain = self.domain_override(net.input_dim()).map_err(BadInput)?;
+        match domain {
+            Some(d) => net.with_domain(d).map_err(|e| BadInput(e.with_source("--domain/--box").into())),
+            None => Ok(net),
+        }
+    }
+
+    /// The network with the file's own domain (`--box`/`--domain` not applied).
+    fn load_file(&self) -> Result<Network, BadInput> {
         let format = match &self.input_format {
             None => None,
             Some(name) => Some(InputFormat::from_name(name).ok_or_else(|| {
@@ -165,12 +204,7 @@ impl InputArgs {
             CoordsArg::Raw => Coords::Raw,
             CoordsArg::Normalized => Coords::Normalized,
         };
-        let net = network::load(&self.net, format, coords).map_err(|e| BadInput(e.into()))?;
-        let domain = self.domain_override(net.input_dim()).map_err(BadInput)?;
-        match domain {
-            Some(d) => net.with_domain(d).map_err(|e| BadInput(e.with_source("--domain/--box").into())),
-            None => Ok(net),
-        }
+        network::load(&self.net, format, coords).map_err(|e| BadInput(e.into()))
     }
 
     fn domain_override(&self, dim: usize) -> Result<Option<Domain>> {
@@ -290,12 +324,67 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
             .map_err(io)?;
             Ok(if report.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
         }
+        Command::Plot { input, svg, color, ids, plane, through } => {
+            let (net, axes) = plot_network(&input, plane.as_deref(), through.as_deref())?;
+            let enumerator = input.enumerator()?;
+            let mut a = analyze(&net, &enumerator);
+            if matches!(net.domain(), Domain::Whole) {
+                let bx = relu_regions::plane::covering_box(&a.regions, &a.facets);
+                let boxed = net.with_domain(Domain::Box(bx)).map_err(|e| BadInput(e.into()))?;
+                a = analyze(&boxed, &enumerator);
+            }
+            let options = SvgOptions {
+                color: match color {
+                    ColorArg::Piece => ColorBy::Piece,
+                    ColorArg::Output => ColorBy::Output,
+                },
+                ids,
+                title: format!("{}: exact activation regions", input.net.display()),
+                axes,
+            };
+            let text = relu_regions::export::svg::partition_svg(&a, &options);
+            std::fs::write(&svg, text).map_err(|e| {
+                BadInput(anyhow::Error::from(e).context(format!("cannot write {}", svg.display())))
+            })?;
+            eprintln!("wrote {} ({} regions, {} pieces)", svg.display(), a.regions.len(), a.graph.pieces);
+            report_incomplete(&a.summary);
+            Ok(exit_code(a.summary.complete()))
+        }
         Command::Convert { input, to: ConvertFormat::Json } => {
             let net = input.load()?;
             std::io::stdout().write_all(network::json::write_network(&net).as_bytes()).map_err(io)?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The 2-input network to draw and its axis names: the network itself, or its restriction to a plane.
+fn plot_network(
+    input: &InputArgs,
+    plane: Option<&str>,
+    through: Option<&str>,
+) -> Result<(Network, [String; 2]), BadInput> {
+    let bad = |e: relu_regions::error::NetworkError| BadInput(e.into());
+    let plane = match (plane, through) {
+        (None, None) => None,
+        (Some(p), _) => Some((input.load_file()?, p, false)),
+        (_, Some(t)) => Some((input.load_file()?, t, true)),
+    };
+    let Some((net, text, is_through)) = plane else {
+        let net = input.load()?;
+        if net.input_dim() != 2 {
+            return Err(BadInput(anyhow::anyhow!(
+                "the network has {} inputs: plot draws 2-input networks; use --plane or --through for a slice",
+                net.input_dim()
+            )));
+        }
+        return Ok((net, ["x0".into(), "x1".into()]));
+    };
+    let d = net.input_dim();
+    let plane =
+        if is_through { Plane::parse_through(text, d) } else { Plane::parse_plane(text, d) }.map_err(bad)?;
+    let st_box = input.domain_override(2).map_err(BadInput)?;
+    Ok((restrict(&net, &plane, st_box).map_err(bad)?, ["s".into(), "t".into()]))
 }
 
 fn exit_code(complete: bool) -> ExitCode {
@@ -452,12 +541,13 @@ fn stream_regions(net: &Network, enumerator: &Enumerator) -> std::io::Result<Sum
     struct LineSink<'a, W: Write> {
         out: W,
         enumerator: &'a Enumerator,
+        bx: Option<FloatBox>,
         error: Option<std::io::Error>,
     }
     impl<W: Write> RegionSink for LineSink<'_, W> {
         fn region(&mut self, region: Region) -> ControlFlow<()> {
             let mut stats = Default::default();
-            let f = facets(&region, self.enumerator.backend().solver(), &mut stats);
+            let f = facets(&region, self.bx.as_ref(), self.enumerator.backend().solver(), &mut stats);
             let wire = json::RegionOut::new(&region, &f, None);
             let line = serde_json::to_string(&wire).expect("wire structs serialize");
             match writeln!(self.out, "{line}") {
@@ -470,7 +560,8 @@ fn stream_regions(net: &Network, enumerator: &Enumerator) -> std::io::Result<Sum
         }
     }
     let stdout = std::io::stdout();
-    let mut sink = LineSink { out: std::io::BufWriter::new(stdout.lock()), enumerator, error: None };
+    let bx = FloatBox::from_domain(net.domain());
+    let mut sink = LineSink { out: std::io::BufWriter::new(stdout.lock()), enumerator, bx, error: None };
     let summary = enumerator.enumerate(net, &mut sink);
     if let Some(e) = sink.error {
         return Err(e);

@@ -75,3 +75,22 @@ pub fn area(vertices: &[[Q; 2]]) -> Q {
         .sum();
     twice / Q::from_integer(2.into())
 }
+
+/// A box containing every vertex and interior point of the regions (so every bounded region and
+/// part of every unbounded one), widened by a quarter of its span (at least 1) on each side.
+pub fn covering_box(regions: &[Region], facets: &[Vec<Facet>]) -> Vec<(Q, Q)> {
+    let mut points: Vec<[Q; 2]> = regions.iter().map(|r| [r.point[0].clone(), r.point[1].clone()]).collect();
+    for (r, f) in regions.iter().zip(facets) {
+        points.extend(polygon(r, f));
+        points.extend(f.iter().map(|f| [f.point[0].clone(), f.point[1].clone()]));
+    }
+    (0..2)
+        .map(|k| {
+            let lo = points.iter().map(|p| p[k].clone()).min().unwrap_or_default();
+            let hi = points.iter().map(|p| p[k].clone()).max().unwrap_or_default();
+            let span = (&hi - &lo).max(Q::from_integer(1.into()));
+            let margin = span / Q::from_integer(4.into());
+            (lo - &margin, hi + margin)
+        })
+        .collect()
+}

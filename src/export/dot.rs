@@ -3,16 +3,11 @@
 //! coloured by linear piece; edge labels name the crossed neurons (`L<layer>.<index>`).
 
 use super::json::sorted_edges;
+use super::PALETTE;
 use crate::graph::RegionGraph;
 use crate::num::fmt_q;
 use crate::region::Region;
 use std::fmt::Write;
-
-/// A colour palette for pieces (cycled).
-const PALETTE: [&str; 12] = [
-    "#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5", "#d9d9d9",
-    "#bc80bd", "#ccebc5", "#ffed6f",
-];
 
 fn escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")

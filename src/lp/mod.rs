@@ -125,3 +125,32 @@ impl LpBackend for ExactOnly {
         Hint::default()
     }
 }
+
+/// Float hint for `max g . x` over `rows`: the optimum and the multipliers `y >= 0` (one per
+/// row, for the rows as given) with `sum y_i a_i ~ g`. Rows are scaled to unit infinity norm
+/// for the solve and the multipliers scaled back. `None` if the float solve fails or is
+/// unbounded.
+pub fn float_max(rows: &[&Halfspace], g: &[f64]) -> Option<(f64, Vec<f64>)> {
+    let mut a = Vec::with_capacity(rows.len());
+    let mut b = Vec::with_capacity(rows.len());
+    let mut scales = Vec::with_capacity(rows.len());
+    for row in rows {
+        let norm = row.float_norm();
+        let scale = if norm > 0.0 && norm.is_finite() { 1.0 / norm } else { 1.0 };
+        a.push(row.float_a().iter().map(|v| v * scale).collect::<Vec<f64>>());
+        b.push(row.float_b() * scale);
+        scales.push(scale);
+    }
+    let gnorm = g.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if !(gnorm > 0.0 && gnorm.is_finite()) || a.iter().flatten().chain(&b).any(|v| !v.is_finite()) {
+        return None;
+    }
+    let c: Vec<f64> = g.iter().map(|v| -v / gnorm).collect();
+    match solve(&a, &b, &c, 50 * (a.len() + g.len() + 2))? {
+        LpOutcome::Optimal { x, y, .. } => {
+            let value: f64 = g.iter().zip(&x).map(|(gi, xi)| gi * xi).sum();
+            Some((value, y.iter().zip(&scales).map(|(v, s)| v * s * gnorm).collect()))
+        }
+        _ => None,
+    }
+}

@@ -67,7 +67,8 @@ proptest! {
         let net = random_net(&mut rng, dim, &[3, 3], boxed(dim, 2));
         let a = run(&net);
         for _ in 0..40 {
-            let x: Vec<Q> = (0..dim).map(|_| Q::new(((rng.next() % 4001) as i64 - 2000).into(), 1000.into())).collect();
+            // strictly inside the box (-2, 2)^d: the box's own boundary is not a neuron's hyperplane
+            let x: Vec<Q> = (0..dim).map(|_| Q::new(((rng.next() % 3999) as i64 - 1999).into(), 1000.into())).collect();
             let strictly: usize = a.regions.iter().filter(|r| r.halfspaces().iter().all(|h| h.slack(&x) > Q::zero())).count();
             let closed: usize = a.regions.iter().filter(|r| r.halfspaces().iter().all(|h| h.slack(&x) >= Q::zero())).count();
             // in at most one interior, in at least one closure; off every hyperplane, in exactly one

@@ -1,0 +1,122 @@
+//! Planar slices of higher-dimensional inputs: the network restricted to the plane
+//! `x = p + s u + t v` is an exact rational 2-input network in `(s, t)`, so its partition is the
+//! exact partition of that plane.
+
+use crate::error::{NetworkError, Problem};
+use crate::network::{Domain, Layer, Network};
+use crate::num::{dot, parse_rational, q, Q};
+use num_traits::Zero;
+
+/// A plane `p + s u + t v` in input space.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plane {
+    /// The origin `p` (s = t = 0).
+    pub p: Vec<Q>,
+    /// The direction of `s`.
+    pub u: Vec<Q>,
+    /// The direction of `t`.
+    pub v: Vec<Q>,
+}
+
+fn parse_points(text: &str, what: &str, dim: usize) -> Result<Vec<Vec<Q>>, NetworkError> {
+    let invalid = |message: String| NetworkError::Invalid {
+        source_name: what.into(),
+        problems: vec![Problem::new(what, message)],
+    };
+    let parts: Vec<&str> = text.split(';').collect();
+    if parts.len() != 3 {
+        return Err(invalid(format!("expected three vectors separated by `;`, got {}", parts.len())));
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(k, part)| {
+            let values: Vec<Q> = part
+                .split(',')
+                .map(|t| parse_rational(t).map_err(|e| invalid(format!("vector {}: {e}", k + 1))))
+                .collect::<Result<_, _>>()?;
+            if values.len() != dim {
+                return Err(invalid(format!(
+                    "vector {} has {} coordinates, the network has {dim} inputs",
+                    k + 1,
+                    values.len()
+                )));
+            }
+            Ok(values)
+        })
+        .collect()
+}
+
+impl Plane {
+    /// Parses `"p1,p2,..;u1,u2,..;v1,v2,.."` (a point and two directions).
+    pub fn parse_plane(text: &str, dim: usize) -> Result<Plane, NetworkError> {
+        let mut v = parse_points(text, "--plane", dim)?;
+        let (vv, uu, pp) = (v.pop().expect("3"), v.pop().expect("3"), v.pop().expect("3"));
+        Plane::checked(pp, uu, vv, "--plane")
+    }
+
+    /// Parses `"a;b;c"` (three points): `p = a`, `u = b - a`, `v = c - a`.
+    pub fn parse_through(text: &str, dim: usize) -> Result<Plane, NetworkError> {
+        let v = parse_points(text, "--through", dim)?;
+        let sub = |x: &[Q], y: &[Q]| x.iter().zip(y).map(|(a, b)| a - b).collect::<Vec<Q>>();
+        Plane::checked(v[0].clone(), sub(&v[1], &v[0]), sub(&v[2], &v[0]), "--through")
+    }
+
+    fn checked(p: Vec<Q>, u: Vec<Q>, v: Vec<Q>, what: &str) -> Result<Plane, NetworkError> {
+        // u and v must be linearly independent: some 2x2 minor is nonzero
+        let n = u.len();
+        let independent = (0..n).any(|i| (i + 1..n).any(|j| &u[i] * &v[j] != &u[j] * &v[i]));
+        if !independent {
+            return Err(NetworkError::Invalid {
+                source_name: what.into(),
+                problems: vec![Problem::new(what, "the two directions are parallel: not a plane")],
+            });
+        }
+        Ok(Plane { p, u, v })
+    }
+
+    /// The input point at `(s, t)`.
+    pub fn point(&self, s: &Q, t: &Q) -> Vec<Q> {
+        (0..self.p.len()).map(|i| &self.p[i] + s * &self.u[i] + t * &self.v[i]).collect()
+    }
+}
+
+/// The network restricted to the plane, on `st_box` (default `[0, 1]^2`) clipped by the
+/// network's own domain.
+pub fn restrict(net: &Network, plane: &Plane, st_box: Option<Domain>) -> Result<Network, NetworkError> {
+    let mut layers: Vec<Layer> = net.layers().to_vec();
+    let first = &mut layers[0];
+    let old = first.weights.clone();
+    first.weights = old.iter().map(|w| vec![dot(w, &plane.u), dot(w, &plane.v)]).collect();
+    for (b, w) in first.bias.iter_mut().zip(&old) {
+        *b += dot(w, &plane.p);
+    }
+    let st = st_box.unwrap_or_else(|| Domain::Box(vec![(q(0), q(1)), (q(0), q(1))]));
+    let mut a: Vec<Vec<Q>> = Vec::new();
+    let mut b: Vec<Q> = Vec::new();
+    for h in
+        st.halfspaces(2).into_iter().chain(net.domain().halfspaces(net.input_dim()).into_iter().map(|h| {
+            crate::poly::Halfspace::new(
+                vec![dot(&h.a, &plane.u), dot(&h.a, &plane.v)],
+                &h.b - dot(&h.a, &plane.p),
+            )
+        }))
+    {
+        if h.a.iter().all(Zero::is_zero) && h.b >= Q::zero() {
+            continue;
+        }
+        a.push(h.a);
+        b.push(h.b);
+    }
+    let domain = if matches!(net.domain(), Domain::Whole) { st } else { Domain::Polytope { a, b } };
+    Network::new(2, layers, domain).map_err(|e| match e {
+        NetworkError::Invalid { problems, .. } => NetworkError::Invalid {
+            source_name: "the slice".into(),
+            problems: problems
+                .into_iter()
+                .map(|p| Problem::new(p.location, format!("{} (the plane misses the domain?)", p.message)))
+                .collect(),
+        },
+        other => other,
+    })
+}
