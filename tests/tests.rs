@@ -17,6 +17,8 @@ mod graph;
 mod hostile;
 #[path = "suite/invariants.rs"]
 mod invariants;
+#[path = "suite/plot.rs"]
+mod plot;
 #[path = "suite/properties.rs"]
 mod properties;
 #[path = "suite/readers.rs"]
