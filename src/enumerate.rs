@@ -24,7 +24,7 @@ use num_bigint::BigInt;
 use num_traits::Zero;
 use std::cmp::Ordering;
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering as AtomicOrdering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -32,6 +32,12 @@ use std::time::{Duration, Instant};
 pub trait RegionSink {
     /// Takes one region; `Break` stops the enumeration (the result is then partial).
     fn region(&mut self, region: Region) -> ControlFlow<()>;
+
+    /// Whether the sink reads the regions' constraints and maps (a counter does not; regions
+    /// buffered between threads then drop them, keeping memory small).
+    fn needs_details(&self) -> bool {
+        true
+    }
 }
 
 impl RegionSink for Vec<Region> {
@@ -55,6 +61,10 @@ impl RegionSink for CountingSink {
         self.regions += 1;
         self.bounded += usize::from(region.bounded);
         ControlFlow::Continue(())
+    }
+
+    fn needs_details(&self) -> bool {
+        false
     }
 }
 
@@ -99,6 +109,7 @@ pub struct Enumerator {
     max_regions: Option<usize>,
     time_limit: Option<Duration>,
     cancel: Option<Arc<AtomicBool>>,
+    threads: usize,
 }
 
 /// Builds an [`Enumerator`].
@@ -123,6 +134,11 @@ impl EnumeratorBuilder {
         self.inner.time_limit = t;
         self
     }
+    /// Worker threads (0 or 1: sequential). The output is the same for every thread count.
+    pub fn threads(mut self, n: usize) -> Self {
+        self.inner.threads = n;
+        self
+    }
     /// Stop when this flag becomes true.
     pub fn cancel_flag(mut self, flag: Arc<AtomicBool>) -> Self {
         self.inner.cancel = Some(flag);
@@ -132,6 +148,56 @@ impl EnumeratorBuilder {
     pub fn build(self) -> Enumerator {
         self.inner
     }
+}
+
+/// What every worker shares during one enumeration.
+struct Context<'a> {
+    net: &'a Network,
+    bx: Option<FloatBox>,
+    fixed: Vec<FixedLayer>,
+    bounded_domain: bool,
+    start: Instant,
+    /// Regions finished so far (all threads), for `max_regions`.
+    found: AtomicUsize,
+}
+
+/// Gives regions their ids in emission order and passes them to the sink (up to `max`).
+struct Emitter<'s, 'm> {
+    sink: &'s mut dyn RegionSink,
+    summary: &'m mut Summary,
+    max: Option<usize>,
+}
+
+impl Emitter<'_, '_> {
+    fn emit(&mut self, mut region: Region) -> ControlFlow<()> {
+        if self.summary.stopped.is_some() {
+            return ControlFlow::Break(());
+        }
+        if self.max.is_some_and(|n| self.summary.regions >= n) {
+            self.summary.stopped = Some(StopReason::MaxRegions);
+            return ControlFlow::Break(());
+        }
+        region.id = self.summary.regions;
+        self.summary.regions += 1;
+        let flow = self.sink.region(region);
+        if flow.is_break() {
+            self.summary.stopped = Some(StopReason::Sink);
+        }
+        flow
+    }
+
+    fn stopped(&self) -> Option<StopReason> {
+        if self.summary.stopped.is_some() {
+            return self.summary.stopped;
+        }
+        None
+    }
+}
+
+/// A piece of the work shared among threads: a subtree, or a region already finished.
+enum Item {
+    Task(Partial),
+    Done(Box<Region>),
 }
 
 /// A partial region on the depth-first stack.
@@ -166,6 +232,11 @@ impl Enumerator {
         EnumeratorBuilder::default()
     }
 
+    /// The number of worker threads.
+    pub fn thread_count(&self) -> usize {
+        self.threads
+    }
+
     /// The backend in use.
     pub fn backend(&self) -> Backend {
         self.backend
@@ -184,10 +255,9 @@ impl Enumerator {
         let start = Instant::now();
         let mut summary = Summary::default();
         let d = net.input_dim();
-        let domain_rows = net.domain().halfspaces(d);
-        let bx = FloatBox::from_domain(net.domain());
-        let fixed: Vec<FixedLayer> = net.layers().iter().map(FixedLayer::new).collect();
-        let constraints: Vec<Constraint> = domain_rows
+        let constraints: Vec<Constraint> = net
+            .domain()
+            .halfspaces(d)
             .into_iter()
             .enumerate()
             .filter(|(_, h)| !h.is_trivial())
@@ -203,7 +273,15 @@ impl Enumerator {
             Domain::Box(_) => true,
             _ => is_bounded(&refs, d),
         };
-        let mut stack = vec![Partial {
+        let ctx = Context {
+            net,
+            bx: FloatBox::from_domain(net.domain()),
+            fixed: net.layers().iter().map(FixedLayer::new).collect(),
+            bounded_domain,
+            start,
+            found: AtomicUsize::new(0),
+        };
+        let root = Partial {
             layer: 0,
             neuron: 0,
             constraints,
@@ -213,33 +291,158 @@ impl Enumerator {
             bits: Vec::new(),
             input: Arc::new(FixedMap::identity(d)),
             pre: None,
-        }];
-        while let Some(partial) = stack.pop() {
-            if let Some(reason) = self.should_stop(&summary, start) {
-                summary.stopped = Some(reason);
-                break;
-            }
-            match self.advance(net, partial, bx.as_ref(), &fixed, &mut stack, &mut summary.stats) {
-                None => {}
-                Some(done) => {
-                    let region = finish(done, summary.regions, bounded_domain, d);
-                    summary.regions += 1;
-                    if sink.region(region).is_break() {
-                        summary.stopped = Some(StopReason::Sink);
-                        break;
-                    }
-                }
-            }
-        }
+        };
+        let mut emitter = Emitter { sink, summary: &mut summary, max: self.max_regions };
+        let threads = self.threads.max(1);
+        let mut stats = LpStats::default();
+        let stopped = if threads == 1 {
+            self.explore(&ctx, &mut vec![root], &mut stats, &mut |r| emitter.emit(r))
+        } else {
+            let items = self.split_frontier(&ctx, root, 32 * threads, &mut stats);
+            self.explore_parallel(&ctx, items, threads, &mut stats, &mut emitter)
+        };
+        let stopped = stopped.or(emitter.stopped());
+        summary.stats.add(&stats);
+        summary.stopped = stopped;
         summary.elapsed = start.elapsed();
         summary
     }
 
-    fn should_stop(&self, summary: &Summary, start: Instant) -> Option<StopReason> {
-        if self.max_regions.is_some_and(|n| summary.regions >= n) {
+    /// Depth-first over `stack` until it is empty, emitting finished regions in order. Returns why it stopped early, if it did.
+    fn explore(
+        &self,
+        ctx: &Context<'_>,
+        stack: &mut Vec<Partial>,
+        stats: &mut LpStats,
+        emit: &mut dyn FnMut(Region) -> ControlFlow<()>,
+    ) -> Option<StopReason> {
+        while let Some(partial) = stack.pop() {
+            if let Some(reason) = self.should_stop(ctx) {
+                stack.push(partial);
+                return Some(reason);
+            }
+            if let Some(done) = self.advance(ctx.net, partial, ctx.bx.as_ref(), &ctx.fixed, stack, stats) {
+                ctx.found.fetch_add(1, AtomicOrdering::Relaxed);
+                let region = finish(done, 0, ctx.bounded_domain, ctx.net.input_dim());
+                if emit(region).is_break() {
+                    return Some(StopReason::Sink);
+                }
+            }
+        }
+        None
+    }
+
+    /// Splits the root into at least `target` subtrees (or finished regions), always splitting
+    /// the shallowest subtree; the items stay in depth-first order.
+    fn split_frontier(
+        &self,
+        ctx: &Context<'_>,
+        root: Partial,
+        target: usize,
+        stats: &mut LpStats,
+    ) -> Vec<Item> {
+        let mut items = vec![Item::Task(root)];
+        loop {
+            if self.should_stop(ctx).is_some() {
+                return items;
+            }
+            let tasks = items.iter().filter(|i| matches!(i, Item::Task(_))).count();
+            let shallowest = items
+                .iter()
+                .enumerate()
+                .filter_map(|(k, i)| match i {
+                    Item::Task(p) => Some((p.constraints.len(), k)),
+                    Item::Done(_) => None,
+                })
+                .min();
+            let Some((_, k)) = shallowest.filter(|_| tasks < target) else { return items };
+            let Item::Task(p) = items.remove(k) else { unreachable!("a task") };
+            let mut children = Vec::new();
+            let replacement: Vec<Item> =
+                match self.advance(ctx.net, p, ctx.bx.as_ref(), &ctx.fixed, &mut children, stats) {
+                    Some(done) => {
+                        ctx.found.fetch_add(1, AtomicOrdering::Relaxed);
+                        vec![Item::Done(Box::new(finish(done, 0, ctx.bounded_domain, ctx.net.input_dim())))]
+                    }
+                    // children were pushed for popping: the depth-first order is the reverse
+                    None => children.into_iter().rev().map(Item::Task).collect(),
+                };
+            items.splice(k..k, replacement);
+        }
+    }
+
+    /// Shares the subtrees among threads; their regions are emitted in item order, so the output
+    /// is the sequential one whatever the thread count.
+    fn explore_parallel(
+        &self,
+        ctx: &Context<'_>,
+        items: Vec<Item>,
+        threads: usize,
+        stats: &mut LpStats,
+        emitter: &mut Emitter<'_, '_>,
+    ) -> Option<StopReason> {
+        let queue =
+            std::sync::Mutex::new(items.into_iter().enumerate().collect::<std::collections::VecDeque<_>>());
+        let strip = !emitter.sink.needs_details();
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<Region>, LpStats, Option<StopReason>)>();
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                let tx = tx.clone();
+                let queue = &queue;
+                scope.spawn(move || loop {
+                    let Some((index, item)) = queue.lock().expect("queue lock").pop_front() else { break };
+                    let mut local = LpStats::default();
+                    let (regions, stop) = match item {
+                        Item::Done(region) => (vec![*region], None),
+                        Item::Task(task) => {
+                            let mut regions = Vec::new();
+                            let stop = self.explore(ctx, &mut vec![task], &mut local, &mut |mut r| {
+                                if strip {
+                                    r.constraints = Vec::new();
+                                    r.map =
+                                        crate::region::AffineMap { jacobian: Vec::new(), offset: Vec::new() };
+                                }
+                                regions.push(r);
+                                ControlFlow::Continue(())
+                            });
+                            (regions, stop)
+                        }
+                    };
+                    if tx.send((index, regions, local, stop)).is_err() {
+                        break;
+                    }
+                });
+            }
+            drop(tx);
+            let mut pending = std::collections::BTreeMap::new();
+            let mut next = 0;
+            let mut stopped = None;
+            for (index, regions, local, stop) in rx {
+                stats.add(&local);
+                stopped = stopped.or(stop);
+                pending.insert(index, regions);
+                while let Some(regions) = pending.remove(&next) {
+                    regions.into_iter().for_each(|r| {
+                        let _ = emitter.emit(r);
+                    });
+                    next += 1;
+                }
+            }
+            // after a stop, keep what the other subtrees found (ids then follow item order)
+            for regions in pending.into_values() {
+                regions.into_iter().for_each(|r| {
+                    let _ = emitter.emit(r);
+                });
+            }
+            stopped
+        })
+    }
+
+    fn should_stop(&self, ctx: &Context<'_>) -> Option<StopReason> {
+        if self.max_regions.is_some_and(|n| ctx.found.load(AtomicOrdering::Relaxed) >= n) {
             return Some(StopReason::MaxRegions);
         }
-        if self.time_limit.is_some_and(|t| start.elapsed() >= t) {
+        if self.time_limit.is_some_and(|t| ctx.start.elapsed() >= t) {
             return Some(StopReason::TimeLimit);
         }
         if self.cancel.as_ref().is_some_and(|c| c.load(AtomicOrdering::Relaxed)) {

@@ -176,6 +176,9 @@ struct InputArgs {
     /// Stop after this many seconds (the result is marked incomplete, exit code 3).
     #[arg(long)]
     time_limit: Option<f64>,
+    /// Worker threads (default: all cores). The output is identical for every thread count.
+    #[arg(long)]
+    threads: Option<usize>,
 }
 
 /// An input error: reported with exit code 2.
@@ -240,6 +243,9 @@ impl InputArgs {
             .max_regions(self.max_regions)
             .time_limit(time_limit)
             .cancel_flag(cancel)
+            .threads(
+                self.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+            )
             .build())
     }
 }

@@ -94,3 +94,15 @@ fn output_is_byte_identical_across_runs() {
     let b = run_cli(&["graph", seed.to_str().unwrap(), "--format", "json"]);
     assert_eq!(a.stdout, b.stdout);
 }
+
+#[test]
+fn output_is_identical_whatever_the_thread_count() {
+    let net = fixture("bench/net-2-16-16.json");
+    let one = run_cli(&["graph", net.to_str().unwrap(), "--format", "json", "--threads", "1"]);
+    let two = run_cli(&["graph", net.to_str().unwrap(), "--format", "json", "--threads", "2"]);
+    let three = run_cli(&["regions", net.to_str().unwrap(), "--jsonl", "--threads", "3"]);
+    let one_l = run_cli(&["regions", net.to_str().unwrap(), "--jsonl", "--threads", "1"]);
+    assert!(one.status.success() && two.status.success());
+    assert_eq!(one.stdout, two.stdout);
+    assert_eq!(three.stdout, one_l.stdout);
+}
