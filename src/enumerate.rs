@@ -110,6 +110,7 @@ pub struct Enumerator {
     time_limit: Option<Duration>,
     cancel: Option<Arc<AtomicBool>>,
     threads: usize,
+    progress: bool,
 }
 
 /// Builds an [`Enumerator`].
@@ -139,6 +140,11 @@ impl EnumeratorBuilder {
         self.inner.threads = n;
         self
     }
+    /// Show a progress line on stderr (only when stderr is a terminal, after one second).
+    pub fn progress(mut self, on: bool) -> Self {
+        self.inner.progress = on;
+        self
+    }
     /// Stop when this flag becomes true.
     pub fn cancel_flag(mut self, flag: Arc<AtomicBool>) -> Self {
         self.inner.cancel = Some(flag);
@@ -166,6 +172,9 @@ struct Emitter<'s, 'm> {
     sink: &'s mut dyn RegionSink,
     summary: &'m mut Summary,
     max: Option<usize>,
+    /// Start time when a progress line is wanted.
+    progress: Option<Instant>,
+    shown: bool,
 }
 
 impl Emitter<'_, '_> {
@@ -179,6 +188,13 @@ impl Emitter<'_, '_> {
         }
         region.id = self.summary.regions;
         self.summary.regions += 1;
+        if let Some(start) = self.progress.filter(|_| self.summary.regions % 64 == 0) {
+            let secs = start.elapsed().as_secs_f64();
+            if secs > 1.0 {
+                eprint!("\r{} regions, {secs:.0} s", self.summary.regions);
+                self.shown = true;
+            }
+        }
         let flow = self.sink.region(region);
         if flow.is_break() {
             self.summary.stopped = Some(StopReason::Sink);
@@ -292,7 +308,10 @@ impl Enumerator {
             input: Arc::new(FixedMap::identity(d)),
             pre: None,
         };
-        let mut emitter = Emitter { sink, summary: &mut summary, max: self.max_regions };
+        let progress =
+            (self.progress && std::io::IsTerminal::is_terminal(&std::io::stderr())).then_some(start);
+        let mut emitter =
+            Emitter { sink, summary: &mut summary, max: self.max_regions, progress, shown: false };
         let threads = self.threads.max(1);
         let mut stats = LpStats::default();
         let stopped = if threads == 1 {
@@ -301,6 +320,9 @@ impl Enumerator {
             let items = self.split_frontier(&ctx, root, 32 * threads, &mut stats);
             self.explore_parallel(&ctx, items, threads, &mut stats, &mut emitter)
         };
+        if emitter.shown {
+            eprint!("\r\x1b[K");
+        }
         let stopped = stopped.or(emitter.stopped());
         summary.stats.add(&stats);
         summary.stopped = stopped;

@@ -47,7 +47,7 @@ pub struct RegionGraph {
 pub fn build(net: &Network, regions: &[Region], facets: &[Vec<Facet>]) -> RegionGraph {
     let by_pattern: HashMap<&Vec<Vec<bool>>, usize> = regions.iter().map(|r| (&r.pattern, r.id)).collect();
     let relu_layers: Vec<usize> = net.relu_layers().collect();
-    let fixed = crate::fixed::FixedNetwork::new(net);
+    let finder = crate::neighbour::NeighbourFinder::new(net);
     let mut graph = UnGraph::with_capacity(regions.len(), 0);
     for r in regions {
         graph.add_node(r.id);
@@ -57,7 +57,15 @@ pub fn build(net: &Network, regions: &[Region], facets: &[Vec<Facet>]) -> Region
     for (region, region_facets) in regions.iter().zip(facets) {
         for facet in region_facets.iter().filter(|f| !f.on_boundary) {
             let normal = &region.constraints[facet.constraints[0]].halfspace.a;
-            let pattern = fixed.pattern_towards(&facet.point, normal);
+            let flips: Vec<NeuronId> = facet
+                .constraints
+                .iter()
+                .filter_map(|&i| match region.constraints[i].origin {
+                    Origin::Neuron(n) => Some(n),
+                    Origin::Domain(_) => None,
+                })
+                .collect();
+            let pattern = finder.across(&facet.point, normal, &region.pattern, &flips);
             let Some(&other) = by_pattern.get(&pattern) else {
                 dangling += 1;
                 continue;

@@ -41,6 +41,7 @@ pub mod facets;
 pub mod fixed;
 pub mod graph;
 pub mod lp;
+pub mod neighbour;
 pub mod network;
 pub mod num;
 pub mod plane;

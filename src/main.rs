@@ -243,6 +243,7 @@ impl InputArgs {
             .max_regions(self.max_regions)
             .time_limit(time_limit)
             .cancel_flag(cancel)
+            .progress(true)
             .threads(
                 self.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
             )

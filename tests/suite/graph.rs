@@ -129,3 +129,33 @@ fn dot_renders_with_graphviz() {
     let svg = String::from_utf8(out.stdout).unwrap();
     assert!(svg.contains("<svg") && svg.contains("L0.1"));
 }
+
+#[test]
+fn fast_neighbour_patterns_match_exact_evaluation() {
+    use relu_regions::neighbour::NeighbourFinder;
+    use relu_regions::region::Origin;
+    let mut rng = crate::invariants::Rng(17);
+    for (dim, widths) in [(2, vec![5, 4, 3]), (3, vec![4, 4])] {
+        let boxed = Domain::Box((0..dim).map(|_| (q(-2), q(2))).collect());
+        let net = crate::invariants::random_net(&mut rng, dim, &widths, boxed);
+        let finder = NeighbourFinder::new(&net);
+        let a = run(&net);
+        for (r, facets) in a.regions.iter().zip(&a.facets) {
+            for f in facets.iter().filter(|f| !f.on_boundary) {
+                let normal = &r.constraints[f.constraints[0]].halfspace.a;
+                let flips: Vec<_> = f
+                    .constraints
+                    .iter()
+                    .filter_map(|&i| match r.constraints[i].origin {
+                        Origin::Neuron(n) => Some(n),
+                        Origin::Domain(_) => None,
+                    })
+                    .collect();
+                assert_eq!(
+                    finder.across(&f.point, normal, &r.pattern, &flips),
+                    net.pattern_towards(&f.point, normal)
+                );
+            }
+        }
+    }
+}

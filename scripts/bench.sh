@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Benchmark suite: regions, LPs, exact fallbacks, wall time, regions/s and peak memory for each
+# network, printed as a Markdown table. Speed is measured here, never in unit tests.
+#
+# usage: scripts/bench.sh [--full] [--threads N] [--graph]
+#   --full      also ACAS Xu width 0.1 (about a minute) 
+#   --threads N worker threads (default 1)
+#   --graph     count with facets, graph and pieces (default: --no-graph, regions only)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+full=0; threads=1; graph="--no-graph"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --full) full=1 ;;
+    --threads) threads="$2"; shift ;;
+    --graph) graph="" ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+cargo build --release -q
+bin=target/release/relu-regions
+acas=fixtures/nnet/ACASXU_run2a_1_1_batch_2000.nnet
+acas_box() { python3 -c "
+c=[0,0.1,-0.1,0.2,-0.2];h=$1/2
+print(','.join(f'{x-h:.6g}:{x+h:.6g}' for x in c))"; }
+
+run() { # name, args...
+  local name="$1"; shift
+  local out; out=$(mktemp)
+  /usr/bin/time -f "%e %M" -o "$out.time" "$bin" count "$@" --json $graph --threads "$threads" > "$out" || true
+  python3 - "$name" "$out" "$out.time" <<'PY'
+import json, sys
+name, out, tm = sys.argv[1:]
+c = json.load(open(out)); wall, kb = open(tm).read().split()[-2:]
+wall = float(wall)
+extra = f" {c['edges']} | {c['pieces']} |" if 'edges' in c else " - | - |"
+print(f"| {name} | {c['regions']} | {c['bounded']} |{extra} {c['lps']} | {c['exact_fallbacks']} | {wall:.2f} | {c['regions']/max(wall,1e-3):.0f} | {int(kb)//1024} |")
+PY
+  rm -f "$out" "$out.time"
+}
+
+echo "threads: $threads, mode: ${graph:-with graph}, $(nproc) cores, $(date -u +%Y-%m-%d)"
+echo
+echo "| network | regions | bounded | edges | pieces | LPs | exact fallbacks | wall s | regions/s | peak MB |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+for net in net-2-16-16 net-2-32-32 net-2-16-16-16 net-4-8-8-8 net-5-20-20; do
+  run "$net" "fixtures/bench/$net.json"
+done
+run "braid5 (R^5)" fixtures/bench/braid5.json
+run "generic 12 in R^4" fixtures/bench/generic-12-4.json
+for w in 0.01 0.02 0.05; do
+  run "ACAS Xu 1_1, width $w" "$acas" --coords normalized --box "$(acas_box $w)"
+done
+if [ "$full" = 1 ]; then
+  run "ACAS Xu 1_1, width 0.1" "$acas" --coords normalized --box "$(acas_box 0.1)"
+fi
