@@ -89,6 +89,9 @@ impl Halfspace {
 
     /// Whether `other` is a positive multiple of `self` (same hyperplane, same side).
     pub fn same_halfspace(&self, other: &Halfspace) -> bool {
+        if !self.float_image_close(other) {
+            return false;
+        }
         let Some(k) = self.a.iter().position(|v| !v.is_zero()) else {
             return false;
         };
@@ -97,6 +100,24 @@ impl Halfspace {
         }
         let ratio = &other.a[k] / &self.a[k];
         self.a.iter().zip(&other.a).all(|(s, o)| &(s * &ratio) == o) && &self.b * &ratio == other.b
+    }
+}
+
+impl Halfspace {
+    /// A necessary condition for [`Halfspace::same_halfspace`]: the float images, scaled to
+    /// unit infinity norm, agree to 1e-6 (positive multiples of one exact row agree to a few
+    /// ulps). Rejects most pairs without rational arithmetic.
+    fn float_image_close(&self, other: &Halfspace) -> bool {
+        let norm = |h: &Halfspace| h.float_a.iter().chain([&h.float_b]).fold(0.0f64, |m, v| m.max(v.abs()));
+        let (n1, n2) = (norm(self), norm(other));
+        if !(n1.is_finite() && n2.is_finite()) || n1 == 0.0 || n2 == 0.0 {
+            return true;
+        }
+        self.float_a
+            .iter()
+            .chain([&self.float_b])
+            .zip(other.float_a.iter().chain([&other.float_b]))
+            .all(|(x, y)| (x / n1 - y / n2).abs() <= 1e-6)
     }
 }
 
