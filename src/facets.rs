@@ -25,6 +25,20 @@ pub struct Facet {
 }
 
 use crate::num::Q;
+use crate::region::NeuronId;
+
+impl Facet {
+    /// The neurons whose hyperplane this facet lies on (among the region's constraints).
+    pub fn neurons(&self, region: &Region) -> Vec<NeuronId> {
+        self.constraints
+            .iter()
+            .filter_map(|&i| match region.constraints[i].origin {
+                Origin::Neuron(n) => Some(n),
+                Origin::Domain(_) => None,
+            })
+            .collect()
+    }
+}
 
 /// Groups the constraints of a region into classes of identical halfspaces.
 fn halfspace_classes(rows: &[&Halfspace]) -> Vec<Vec<usize>> {

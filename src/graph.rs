@@ -9,7 +9,7 @@
 use crate::facets::Facet;
 use crate::network::Network;
 use crate::num::Q;
-use crate::region::{NeuronId, Origin, Region};
+use crate::region::{NeuronId, Region};
 use petgraph::graph::{NodeIndex, UnGraph};
 use petgraph::unionfind::UnionFind;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -57,15 +57,7 @@ pub fn build(net: &Network, regions: &[Region], facets: &[Vec<Facet>]) -> Region
     for (region, region_facets) in regions.iter().zip(facets) {
         for facet in region_facets.iter().filter(|f| !f.on_boundary) {
             let normal = &region.constraints[facet.constraints[0]].halfspace.a;
-            let flips: Vec<NeuronId> = facet
-                .constraints
-                .iter()
-                .filter_map(|&i| match region.constraints[i].origin {
-                    Origin::Neuron(n) => Some(n),
-                    Origin::Domain(_) => None,
-                })
-                .collect();
-            let pattern = finder.across(&facet.point, normal, &region.pattern, &flips);
+            let pattern = finder.across(&facet.point, normal, &region.pattern, &facet.neurons(region));
             let Some(&other) = by_pattern.get(&pattern) else {
                 dangling += 1;
                 continue;
@@ -123,9 +115,4 @@ fn pieces(graph: &UnGraph<usize, EdgeInfo>, n: usize) -> (Vec<usize>, usize) {
         })
         .collect();
     (piece_of, label.len())
-}
-
-/// Whether an origin is a neuron (helper for exporters).
-pub fn is_neuron(origin: &Origin) -> bool {
-    matches!(origin, Origin::Neuron(_))
 }

@@ -35,7 +35,7 @@ fn generic_arrangement_edge_count() {
 
 #[test]
 fn graph_of_a_convex_domain_is_connected() {
-    let mut rng = crate::invariants::Rng(3);
+    let mut rng = crate::invariants::Rng::new(3);
     for dim in 1..=3 {
         let boxed = Domain::Box((0..dim).map(|_| (q(-2), q(2))).collect());
         let net = crate::invariants::random_net(&mut rng, dim, &[4, 3], boxed);
@@ -59,7 +59,7 @@ fn cancelling_duplicates_give_fewer_pieces_than_regions() {
 
 #[test]
 fn maps_agree_across_every_edge() {
-    let mut rng = crate::invariants::Rng(5);
+    let mut rng = crate::invariants::Rng::new(5);
     for (dim, widths) in [(2, vec![5, 4]), (2, vec![3, 3, 3]), (3, vec![4, 4])] {
         let net = crate::invariants::random_net(&mut rng, dim, &widths, Domain::Whole);
         let a = run(&net);
@@ -133,8 +133,7 @@ fn dot_renders_with_graphviz() {
 #[test]
 fn fast_neighbour_patterns_match_exact_evaluation() {
     use relu_regions::neighbour::NeighbourFinder;
-    use relu_regions::region::Origin;
-    let mut rng = crate::invariants::Rng(17);
+    let mut rng = crate::invariants::Rng::new(17);
     for (dim, widths) in [(2, vec![5, 4, 3]), (3, vec![4, 4])] {
         let boxed = Domain::Box((0..dim).map(|_| (q(-2), q(2))).collect());
         let net = crate::invariants::random_net(&mut rng, dim, &widths, boxed);
@@ -143,16 +142,8 @@ fn fast_neighbour_patterns_match_exact_evaluation() {
         for (r, facets) in a.regions.iter().zip(&a.facets) {
             for f in facets.iter().filter(|f| !f.on_boundary) {
                 let normal = &r.constraints[f.constraints[0]].halfspace.a;
-                let flips: Vec<_> = f
-                    .constraints
-                    .iter()
-                    .filter_map(|&i| match r.constraints[i].origin {
-                        Origin::Neuron(n) => Some(n),
-                        Origin::Domain(_) => None,
-                    })
-                    .collect();
                 assert_eq!(
-                    finder.across(&f.point, normal, &r.pattern, &flips),
+                    finder.across(&f.point, normal, &r.pattern, &f.neurons(r)),
                     net.pattern_towards(&f.point, normal)
                 );
             }

@@ -38,7 +38,7 @@ fn fuzz_every_reader_for_a_fixed_number_of_iterations() {
     let json = std::fs::read(fixture("seed.json")).unwrap();
     let nnet = std::fs::read(fixture("nnet/fc_2-2-3.nnet")).unwrap();
     let onnx = std::fs::read(fixture("onnx/ACASXU_run2a_1_1_batch_2000.onnx")).unwrap();
-    let mut rng = Rng(2026);
+    let mut rng = Rng::new(2026);
     for _ in 0..3000 {
         let j = mutate(&mut rng, &json);
         let _ = read_network(&String::from_utf8_lossy(&j), "fuzz.json");
@@ -55,7 +55,7 @@ fn fuzz_every_reader_for_a_fixed_number_of_iterations() {
 #[test]
 fn fuzzed_networks_that_parse_also_enumerate() {
     let json = std::fs::read(fixture("seed.json")).unwrap();
-    let mut rng = Rng(99);
+    let mut rng = Rng::new(99);
     let mut parsed = 0;
     for _ in 0..2000 {
         let j = mutate(&mut rng, &json);

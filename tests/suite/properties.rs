@@ -45,7 +45,7 @@ proptest! {
 
     #[test]
     fn areas_and_lengths_sum_exactly_to_the_domain(seed in 0u64..100_000, dim in 1usize..3, depth in 1usize..4) {
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let widths: Vec<usize> = (0..depth).map(|_| 1 + (rng.next() % 4) as usize).collect();
         let net = random_net(&mut rng, dim, &widths, boxed(dim, 2));
         let a = run(&net);
@@ -63,7 +63,7 @@ proptest! {
 
     #[test]
     fn every_point_lies_in_exactly_one_region_or_on_a_boundary(seed in 0u64..100_000, dim in 1usize..4) {
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let net = random_net(&mut rng, dim, &[3, 3], boxed(dim, 2));
         let a = run(&net);
         for _ in 0..40 {
@@ -83,7 +83,7 @@ proptest! {
 
     #[test]
     fn invariant_under_permutation_and_positive_rescaling(seed in 0u64..100_000, dim in 1usize..4) {
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let net = random_net(&mut rng, dim, &[4, 3], if seed % 2 == 0 { boxed(dim, 2) } else { Domain::Whole });
         let a = run(&net);
         let p = permuted(&net, 0, &[2, 0, 3, 1]);
@@ -105,7 +105,7 @@ proptest! {
 
     #[test]
     fn counts_respect_the_theoretical_bounds(seed in 0u64..100_000, dim in 1usize..4, depth in 1usize..4) {
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let widths: Vec<usize> = (0..depth).map(|_| 1 + (rng.next() % 4) as usize).collect();
         let net = random_net(&mut rng, dim, &widths, Domain::Whole);
         let a = run(&net);
