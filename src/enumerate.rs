@@ -33,8 +33,8 @@ pub trait RegionSink {
     /// Takes one region; `Break` stops the enumeration (the result is then partial).
     fn region(&mut self, region: Region) -> ControlFlow<()>;
 
-    /// Whether the sink reads the regions' constraints and maps (a counter does not; regions
-    /// buffered between threads then drop them, keeping memory small).
+    /// Whether the sink reads the regions' constraints and maps (a counter does not: the maps
+    /// are then not formed, and regions buffered between threads drop their constraints).
     fn needs_details(&self) -> bool {
         true
     }
@@ -162,6 +162,8 @@ struct Context<'a> {
     bx: Option<FloatBox>,
     fixed: Vec<FixedLayer>,
     bounded_domain: bool,
+    /// Whether the sink reads maps and constraints (see [`RegionSink::needs_details`]).
+    details: bool,
     start: Instant,
     /// Regions finished so far (all threads), for `max_regions`.
     found: AtomicUsize,
@@ -294,6 +296,7 @@ impl Enumerator {
             bx: FloatBox::from_domain(net.domain()),
             fixed: net.layers().iter().map(FixedLayer::new).collect(),
             bounded_domain,
+            details: sink.needs_details(),
             start,
             found: AtomicUsize::new(0),
         };
@@ -345,7 +348,7 @@ impl Enumerator {
             }
             if let Some(done) = self.advance(ctx.net, partial, ctx.bx.as_ref(), &ctx.fixed, stack, stats) {
                 ctx.found.fetch_add(1, AtomicOrdering::Relaxed);
-                let region = finish(done, 0, ctx.bounded_domain, ctx.net.input_dim());
+                let region = finish(done, ctx);
                 if emit(region).is_break() {
                     return Some(StopReason::Sink);
                 }
@@ -384,7 +387,7 @@ impl Enumerator {
                 match self.advance(ctx.net, p, ctx.bx.as_ref(), &ctx.fixed, &mut children, stats) {
                     Some(done) => {
                         ctx.found.fetch_add(1, AtomicOrdering::Relaxed);
-                        vec![Item::Done(Box::new(finish(done, 0, ctx.bounded_domain, ctx.net.input_dim())))]
+                        vec![Item::Done(Box::new(finish(done, ctx)))]
                     }
                     // children were pushed for popping: the depth-first order is the reverse
                     None => children.into_iter().rev().map(Item::Task).collect(),
@@ -636,17 +639,16 @@ fn push_side(p: &mut Partial, pre: &FixedMap, i: usize, on: bool, point: Option<
     p.neuron = i + 1;
 }
 
-fn finish(p: Partial, id: usize, bounded_domain: bool, d: usize) -> Region {
-    let bounded = bounded_domain || {
+/// The emitted region. Without `details` (a counting sink) the rational map is not formed.
+fn finish(p: Partial, ctx: &Context<'_>) -> Region {
+    let bounded = ctx.bounded_domain || {
         let rows: Vec<&Halfspace> = p.constraints.iter().map(|c| &c.halfspace).collect();
-        is_bounded(&rows, d)
+        is_bounded(&rows, ctx.net.input_dim())
     };
-    Region {
-        id,
-        pattern: p.pattern,
-        point: p.point,
-        constraints: p.constraints,
-        map: p.input.to_affine(),
-        bounded,
-    }
+    let map = if ctx.details {
+        p.input.to_affine()
+    } else {
+        crate::region::AffineMap { jacobian: Vec::new(), offset: Vec::new() }
+    };
+    Region { id: 0, pattern: p.pattern, point: p.point, constraints: p.constraints, map, bounded }
 }
