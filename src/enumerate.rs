@@ -204,11 +204,11 @@ impl Emitter<'_, '_> {
         flow
     }
 
-    fn stopped(&self) -> Option<StopReason> {
-        if self.summary.stopped.is_some() {
-            return self.summary.stopped;
+    /// Emits a batch in order (after a stop the rest is refused, and already counted as such).
+    fn emit_all(&mut self, regions: Vec<Region>) {
+        for r in regions {
+            let _ = self.emit(r);
         }
-        None
     }
 }
 
@@ -326,7 +326,7 @@ impl Enumerator {
         if emitter.shown {
             eprint!("\r\x1b[K");
         }
-        let stopped = stopped.or(emitter.stopped());
+        let stopped = stopped.or(emitter.summary.stopped);
         summary.stats.add(&stats);
         summary.stopped = stopped;
         summary.elapsed = start.elapsed();
@@ -421,11 +421,11 @@ impl Enumerator {
                         Item::Done(region) => (vec![*region], None),
                         Item::Task(task) => {
                             let mut regions = Vec::new();
+                            // a counting sink's regions carry no map (see `finish`); drop the
+                            // constraints too while they wait for their turn
                             let stop = self.explore(ctx, &mut vec![task], &mut local, &mut |mut r| {
                                 if strip {
                                     r.constraints = Vec::new();
-                                    r.map =
-                                        crate::region::AffineMap { jacobian: Vec::new(), offset: Vec::new() };
                                 }
                                 regions.push(r);
                                 ControlFlow::Continue(())
@@ -447,17 +447,13 @@ impl Enumerator {
                 stopped = stopped.or(stop);
                 pending.insert(index, regions);
                 while let Some(regions) = pending.remove(&next) {
-                    regions.into_iter().for_each(|r| {
-                        let _ = emitter.emit(r);
-                    });
+                    emitter.emit_all(regions);
                     next += 1;
                 }
             }
             // after a stop, keep what the other subtrees found (ids then follow item order)
             for regions in pending.into_values() {
-                regions.into_iter().for_each(|r| {
-                    let _ = emitter.emit(r);
-                });
+                emitter.emit_all(regions);
             }
             stopped
         })

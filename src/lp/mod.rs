@@ -79,17 +79,9 @@ impl LpBackend for FloatSimplex {
 
     fn centre(&self, rows: &[&Halfspace], strict: &[bool]) -> Hint {
         let d = rows.first().map_or(0, |r| r.a.len());
-        let mut a = Vec::with_capacity(rows.len() + 1);
-        let mut b = Vec::with_capacity(rows.len() + 1);
-        let mut scales = Vec::with_capacity(rows.len());
-        for (row, &s) in rows.iter().zip(strict) {
-            let norm = row.float_norm();
-            let scale = if norm > 0.0 && norm.is_finite() { 1.0 / norm } else { 1.0 };
-            scales.push(scale);
-            let mut r: Vec<f64> = row.float_a().iter().map(|v| v * scale).collect();
+        let (mut a, mut b, scales) = scaled_rows(rows);
+        for (r, &s) in a.iter_mut().zip(strict) {
             r.push(if s { 1.0 } else { 0.0 });
-            a.push(r);
-            b.push(row.float_b() * scale);
         }
         let mut top = vec![0.0; d + 1];
         top[d] = 1.0;
@@ -112,6 +104,22 @@ impl LpBackend for FloatSimplex {
     }
 }
 
+/// The float rows scaled to unit infinity norm (`a`, `b`) and the scale of each row (to map
+/// multipliers back to the rows as given).
+fn scaled_rows(rows: &[&Halfspace]) -> (Vec<Vec<f64>>, Vec<f64>, Vec<f64>) {
+    let mut a = Vec::with_capacity(rows.len() + 1);
+    let mut b = Vec::with_capacity(rows.len() + 1);
+    let mut scales = Vec::with_capacity(rows.len());
+    for row in rows {
+        let norm = row.float_norm();
+        let scale = if norm > 0.0 && norm.is_finite() { 1.0 / norm } else { 1.0 };
+        a.push(row.float_a().iter().map(|v| v * scale).collect::<Vec<f64>>());
+        b.push(row.float_b() * scale);
+        scales.push(scale);
+    }
+    (a, b, scales)
+}
+
 /// No hint: forces the exact rational simplex on every LP (slow; for testing and as a reference).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ExactOnly;
@@ -131,16 +139,7 @@ impl LpBackend for ExactOnly {
 /// for the solve and the multipliers scaled back. `None` if the float solve fails or is
 /// unbounded.
 pub fn float_max(rows: &[&Halfspace], g: &[f64]) -> Option<(f64, Vec<f64>)> {
-    let mut a = Vec::with_capacity(rows.len());
-    let mut b = Vec::with_capacity(rows.len());
-    let mut scales = Vec::with_capacity(rows.len());
-    for row in rows {
-        let norm = row.float_norm();
-        let scale = if norm > 0.0 && norm.is_finite() { 1.0 / norm } else { 1.0 };
-        a.push(row.float_a().iter().map(|v| v * scale).collect::<Vec<f64>>());
-        b.push(row.float_b() * scale);
-        scales.push(scale);
-    }
+    let (a, b, scales) = scaled_rows(rows);
     let gnorm = g.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     if !(gnorm > 0.0 && gnorm.is_finite()) || a.iter().flatten().chain(&b).any(|v| !v.is_finite()) {
         return None;
