@@ -20,8 +20,6 @@ use crate::network::{Activation, Domain, Network, Pattern};
 use crate::num::{sign, to_f64, Q};
 use crate::poly::{float_affine_sign, Halfspace};
 use crate::region::{Constraint, NeuronId, Origin, Region};
-use num_bigint::BigInt;
-use num_traits::Zero;
 use std::cmp::Ordering;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering as AtomicOrdering};
@@ -294,7 +292,7 @@ impl Enumerator {
         let ctx = Context {
             net,
             bx: FloatBox::from_domain(net.domain()),
-            fixed: net.layers().iter().map(FixedLayer::new).collect(),
+            fixed: FixedLayer::chain(net.layers()),
             bounded_domain,
             details: sink.needs_details(),
             start,
@@ -494,7 +492,7 @@ impl Enumerator {
             let pre = p.pre.get_or_insert_with(|| Arc::new(p.input.then_layer(&fixed[p.layer]))).clone();
             while p.neuron < layer.width() {
                 let i = p.neuron;
-                match self.decide(&p, &pre.num[i], &pre.off[i], bx, stats) {
+                match self.decide(&p, &pre, i, bx, stats) {
                     Decision::Constant(on) => p.bits.push(on),
                     Decision::Split { off, on } => {
                         let mut off_child = p.clone();
@@ -518,19 +516,20 @@ impl Enumerator {
         Some(p)
     }
 
-    /// Decides whether the neuron `h = c . x + e` splits the region, with certificates.
+    /// Decides whether the neuron `i` of `pre` (`h = c . x + e`) splits the region, with
+    /// certificates.
     fn decide(
         &self,
         p: &Partial,
-        c: &[BigInt],
-        e: &BigInt,
+        pre: &FixedMap,
+        i: usize,
         bx: Option<&FloatBox>,
         stats: &mut LpStats,
     ) -> Decision {
-        if c.iter().all(Zero::is_zero) {
-            return Decision::Constant(e.sign() == num_bigint::Sign::Plus);
+        if pre.row_is_constant(i) {
+            return Decision::Constant(pre.offset_sign(i) == Ordering::Greater);
         }
-        let row = IntRow::new(c, e);
+        let row = IntRow::new(pre, i);
         let rows: Vec<&Halfspace> = p.constraints.iter().map(|k| &k.halfspace).collect();
         let backend = self.backend.solver();
         let mut side_point = |on: bool| {
@@ -571,17 +570,18 @@ enum Decision {
 }
 
 /// A neuron's preactivation `c . x + e` with integer coefficients (the fixed-point numerators),
-/// with its float image computed once.
+/// with its float image computed once and its exact coefficients formed only when needed.
 struct IntRow<'a> {
-    c: &'a [BigInt],
-    e: &'a BigInt,
+    map: &'a FixedMap,
+    i: usize,
     float_c: Vec<f64>,
     float_e: f64,
 }
 
 impl<'a> IntRow<'a> {
-    fn new(c: &'a [BigInt], e: &'a BigInt) -> IntRow<'a> {
-        IntRow { c, e, float_c: c.iter().map(big_to_f64).collect(), float_e: big_to_f64(e) }
+    fn new(map: &'a FixedMap, i: usize) -> IntRow<'a> {
+        let (float_c, float_e) = map.row_floats(i);
+        IntRow { map, i, float_c, float_e }
     }
 
     /// The float image of the side's row: on is `-c . x <= e`, off is `c . x <= -e`.
@@ -595,11 +595,11 @@ impl<'a> IntRow<'a> {
 
     /// The exact row of the side (on: `h >= 0`, off: `h <= 0`).
     fn side(&self, on: bool, float_a: Vec<f64>, float_b: f64) -> Halfspace {
-        let int = |v: &BigInt| Q::from_integer(v.clone());
+        let (c, e) = self.map.row_ints(self.i);
         let (a, b) = if on {
-            (self.c.iter().map(|v| int(&-v)).collect(), int(self.e))
+            (c.into_iter().map(|v| Q::from_integer(-v)).collect(), Q::from_integer(e))
         } else {
-            (self.c.iter().map(int).collect(), int(&-self.e))
+            (c.into_iter().map(Q::from_integer).collect(), Q::from_integer(-e))
         };
         Halfspace::with_floats(a, b, float_a, float_b)
     }
@@ -609,20 +609,14 @@ impl<'a> IntRow<'a> {
         if let Some(s) = float_affine_sign(&self.float_c, self.float_e, x_float, false) {
             return s;
         }
-        let value: Q =
-            self.c.iter().zip(x).map(|(ci, xi)| xi * ci).sum::<Q>() + Q::from_integer(self.e.clone());
+        let (c, e) = self.map.row_ints(self.i);
+        let value: Q = c.iter().zip(x).map(|(ci, xi)| xi * ci).sum::<Q>() + Q::from_integer(e);
         sign(&value)
     }
 }
 
-/// The nearest float of a big integer (saturating).
-fn big_to_f64(v: &BigInt) -> f64 {
-    use num_traits::ToPrimitive;
-    v.to_f64().unwrap_or(if v.sign() == num_bigint::Sign::Minus { f64::NEG_INFINITY } else { f64::INFINITY })
-}
-
 fn push_side(p: &mut Partial, pre: &FixedMap, i: usize, on: bool, point: Option<Vec<Q>>) {
-    let row = IntRow::new(&pre.num[i], &pre.off[i]);
+    let row = IntRow::new(pre, i);
     let (fa, fb) = row.float_side(on);
     let halfspace = row.side(on, fa, fb);
     p.constraints

@@ -1,0 +1,404 @@
+//! Big-integer fixed-point affine maps: integer numerators over one common positive
+//! denominator. Composing a region's map with a layer is then an integer matrix product with no
+//! gcd at all, which is where BigRational spends most of its time.
+//!
+//! The numerators of a map live in one flat buffer of two's complement `u64` limbs
+//! ([`limbs`]), with as many limbs per entry as a bound on the entries needs: no allocation per
+//! number, and no overflow (the bound is computed before every product).
+//!
+//! Exactness is unchanged: `FixedMap` denotes exactly the rational map `num / den`, and a
+//! preactivation row `num_i . x + off_i` has the sign of the rational one since `den > 0`.
+
+pub mod limbs;
+
+use crate::network::Layer;
+use crate::num::{common_denominator, Q};
+use crate::region::AffineMap;
+use num_bigint::BigInt;
+use num_traits::{One, Zero};
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+/// A layer with integer weights: `W = w / scale`, `b = bias / scale`, `scale > 0`, prepared
+/// for maps whose denominator is `den_in`.
+#[derive(Debug, Clone)]
+pub struct FixedLayer {
+    w: Vec<Vec<BigInt>>,
+    bias: Vec<BigInt>,
+    scale: BigInt,
+    /// The denominator of the maps this layer composes with.
+    den_in: Arc<BigInt>,
+    /// `den_in * scale`.
+    den_out: Arc<BigInt>,
+    /// `|w|` as `w_limbs` limbs per weight, row-major.
+    w_magnitude: Vec<u64>,
+    w_negative: Vec<bool>,
+    w_limbs: usize,
+    w_bits: u64,
+    /// `bias * den_in` in two's complement, `b_limbs` limbs each.
+    bias_scaled: Vec<u64>,
+    b_limbs: usize,
+    b_bits: u64,
+}
+
+impl FixedLayer {
+    /// The layer over the least common denominator of its weights and biases, for input maps
+    /// with denominator `den_in`.
+    pub fn new(layer: &Layer, den_in: Arc<BigInt>) -> FixedLayer {
+        let scale = common_denominator(layer.weights.iter().flatten().chain(&layer.bias));
+        let to_int = |v: &Q| (v * Q::from_integer(scale.clone())).to_integer();
+        let w: Vec<Vec<BigInt>> = layer.weights.iter().map(|row| row.iter().map(to_int).collect()).collect();
+        let bias: Vec<BigInt> = layer.bias.iter().map(to_int).collect();
+        let w_bits = w.iter().flatten().map(BigInt::bits).max().unwrap_or(0);
+        let w_limbs = (w_bits.div_ceil(64) as usize).max(1);
+        let mut w_magnitude = Vec::new();
+        for v in w.iter().flatten() {
+            let mut m = v.magnitude().to_u64_digits();
+            m.resize(w_limbs, 0);
+            w_magnitude.extend(m);
+        }
+        let w_negative = w.iter().flatten().map(|v| v.sign() == num_bigint::Sign::Minus).collect();
+        let scaled: Vec<BigInt> = bias.iter().map(|b| b * &*den_in).collect();
+        let b_bits = scaled.iter().map(BigInt::bits).max().unwrap_or(0);
+        let b_limbs = ((b_bits + 1).div_ceil(64) as usize).max(1);
+        let bias_scaled = scaled.iter().flat_map(|b| limbs::from_bigint(b, b_limbs)).collect();
+        let den_out = Arc::new(&*den_in * &scale);
+        FixedLayer {
+            w,
+            bias,
+            scale,
+            den_in,
+            den_out,
+            w_magnitude,
+            w_negative,
+            w_limbs,
+            w_bits,
+            bias_scaled,
+            b_limbs,
+            b_bits,
+        }
+    }
+
+    /// The layers of a network, each prepared for the maps the previous ones produce.
+    pub fn chain(layers: &[Layer]) -> Vec<FixedLayer> {
+        let mut den = Arc::new(BigInt::one());
+        let mut out = Vec::with_capacity(layers.len());
+        for layer in layers {
+            let fixed = FixedLayer::new(layer, den);
+            den = fixed.den_out.clone();
+            out.push(fixed);
+        }
+        out
+    }
+
+    fn inputs(&self) -> usize {
+        self.w.first().map_or(0, Vec::len)
+    }
+}
+
+/// The affine map `x -> (num x + off) / den` with `den > 0`: `rows` rows of `cols = d + 1`
+/// integers (the Jacobian numerators, then the offset's), `limbs` limbs each.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FixedMap {
+    rows: usize,
+    cols: usize,
+    limbs: usize,
+    data: Vec<u64>,
+    den: Arc<BigInt>,
+}
+
+impl FixedMap {
+    /// The identity on R^d.
+    pub fn identity(d: usize) -> FixedMap {
+        let cols = d + 1;
+        let mut data = vec![0u64; d * cols];
+        for i in 0..d {
+            data[i * cols + i] = 1;
+        }
+        FixedMap { rows: d, cols, limbs: 1, data, den: Arc::new(BigInt::one()) }
+    }
+
+    /// The number of rows (outputs).
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The input dimension `d`.
+    pub fn input_dim(&self) -> usize {
+        self.cols - 1
+    }
+
+    /// The common positive denominator.
+    pub fn den(&self) -> &BigInt {
+        &self.den
+    }
+
+    fn entry(&self, i: usize, j: usize) -> &[u64] {
+        let at = (i * self.cols + j) * self.limbs;
+        &self.data[at..at + self.limbs]
+    }
+
+    /// The map followed by the affine layer `h -> W h + b` (the layer must be prepared for
+    /// this map's denominator, as [`FixedLayer::chain`] does).
+    pub fn then_layer(&self, layer: &FixedLayer) -> FixedMap {
+        assert_eq!(*self.den, *layer.den_in, "layer prepared for another denominator");
+        assert_eq!(self.rows, layer.inputs(), "layer input size");
+        let (k, cols) = (self.limbs, self.cols);
+        // magnitudes and signs of the input entries, computed once for every output row
+        let mut magnitude = vec![0u64; self.data.len()];
+        let mut negative = vec![false; self.rows * cols];
+        let mut len = vec![0usize; self.rows * cols];
+        let mut v_bits = 0;
+        for e in 0..self.rows * cols {
+            let m = &mut magnitude[e * k..(e + 1) * k];
+            negative[e] = limbs::magnitude_into(&self.data[e * k..(e + 1) * k], m);
+            len[e] = limbs::significant_len(m);
+            v_bits = v_bits.max(limbs::bit_len(m));
+        }
+        let terms = (self.rows + 1) as u64;
+        let bits = (layer.w_bits + v_bits).max(layer.b_bits) + u64::from(64 - terms.leading_zeros()) + 1;
+        let k_out = (bits.div_ceil(64) as usize).max(layer.b_limbs);
+        let out_rows = layer.w.len();
+        let mut data = vec![0u64; out_rows * cols * k_out];
+        let kw = layer.w_limbs;
+        for (i, out) in data.chunks_exact_mut(cols * k_out).enumerate() {
+            let b = &layer.bias_scaled[i * layer.b_limbs..(i + 1) * layer.b_limbs];
+            let offset = &mut out[(cols - 1) * k_out..];
+            offset[..b.len()].copy_from_slice(b);
+            let fill = if limbs::is_negative(b) { u64::MAX } else { 0 };
+            offset[b.len()..].fill(fill);
+            for h in 0..self.rows {
+                let wi = i * self.rows + h;
+                let w = &layer.w_magnitude[wi * kw..(wi + 1) * kw];
+                let w = &w[..limbs::significant_len(w)];
+                if w.is_empty() {
+                    continue;
+                }
+                for j in 0..cols {
+                    let e = h * cols + j;
+                    if len[e] == 0 {
+                        continue;
+                    }
+                    let v = &magnitude[e * k..e * k + len[e]];
+                    let acc = &mut out[j * k_out..(j + 1) * k_out];
+                    limbs::mul_add(acc, w, v, layer.w_negative[wi] != negative[e]);
+                }
+            }
+        }
+        FixedMap { rows: out_rows, cols, limbs: k_out, data, den: layer.den_out.clone() }
+    }
+
+    /// Zeroes the rows whose bit is off (a ReLU with a fixed pattern).
+    pub fn masked(&self, bits: &[bool]) -> FixedMap {
+        let mut out = self.clone();
+        let row_len = self.cols * self.limbs;
+        for (row, &on) in out.data.chunks_exact_mut(row_len).zip(bits) {
+            if !on {
+                row.fill(0);
+            }
+        }
+        out
+    }
+
+    /// Whether the Jacobian row `i` is zero.
+    pub fn row_is_constant(&self, i: usize) -> bool {
+        let at = i * self.cols * self.limbs;
+        self.data[at..at + (self.cols - 1) * self.limbs].iter().all(|&l| l == 0)
+    }
+
+    /// The sign of the offset numerator of row `i`.
+    pub fn offset_sign(&self, i: usize) -> Ordering {
+        let e = self.entry(i, self.cols - 1);
+        if limbs::is_negative(e) {
+            Ordering::Less
+        } else if e.iter().all(|&l| l == 0) {
+            Ordering::Equal
+        } else {
+            Ordering::Greater
+        }
+    }
+
+    /// The float images of row `i`'s Jacobian and offset numerators (each within 2 units of
+    /// roundoff of the exact integer).
+    pub fn row_floats(&self, i: usize) -> (Vec<f64>, f64) {
+        let d = self.cols - 1;
+        ((0..d).map(|j| limbs::to_f64(self.entry(i, j))).collect(), limbs::to_f64(self.entry(i, d)))
+    }
+
+    /// The exact Jacobian and offset numerators of row `i`.
+    pub fn row_ints(&self, i: usize) -> (Vec<BigInt>, BigInt) {
+        let d = self.cols - 1;
+        ((0..d).map(|j| limbs::to_bigint(self.entry(i, j))).collect(), limbs::to_bigint(self.entry(i, d)))
+    }
+
+    /// The exact rational map.
+    pub fn to_affine(&self) -> AffineMap {
+        let d = self.cols - 1;
+        let q = |i: usize, j: usize| Q::new(limbs::to_bigint(self.entry(i, j)), (*self.den).clone());
+        AffineMap {
+            jacobian: (0..self.rows).map(|i| (0..d).map(|j| q(i, j)).collect()).collect(),
+            offset: (0..self.rows).map(|i| q(i, d)).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::Activation;
+    use crate::num::parse_rational;
+
+    #[test]
+    fn agrees_with_rational_composition() {
+        let r = |s: &str| parse_rational(s).unwrap();
+        let l1 = Layer {
+            weights: vec![vec![r("0.1"), r("-1/3")], vec![r("2"), r("1e-3")]],
+            bias: vec![r("1/7"), r("-0.5")],
+            activation: Activation::Relu,
+        };
+        let l2 = Layer {
+            weights: vec![vec![r("3/2"), r("-0.25")]],
+            bias: vec![r("2")],
+            activation: Activation::Linear,
+        };
+        let exact = AffineMap::identity(2).then_affine(&l1.weights, &l1.bias).masked(&[true, false]);
+        let exact = exact.then_affine(&l2.weights, &l2.bias);
+        let chain = FixedLayer::chain(&[l1, l2]);
+        let fixed = FixedMap::identity(2).then_layer(&chain[0]).masked(&[true, false]).then_layer(&chain[1]);
+        assert_eq!(fixed.to_affine(), exact);
+    }
+
+    /// Multi-limb weights, big offsets and five layers (entries of several hundred bits) agree
+    /// with rational composition, masks included.
+    #[test]
+    fn agrees_with_rational_composition_on_huge_numbers() {
+        let r = |s: &str| parse_rational(s).unwrap();
+        let values =
+            ["123456789012345678901234567890/7", "-1e-40", "3", "-98765432109876543210.5", "1/3", "0"];
+        let layer = |shift: usize| Layer {
+            weights: (0..3)
+                .map(|i| (0..3).map(|j| r(values[(i * 3 + j + shift) % values.len()])).collect())
+                .collect(),
+            bias: (0..3).map(|i| r(values[(i + 2 * shift) % values.len()])).collect(),
+            activation: Activation::Relu,
+        };
+        let layers: Vec<Layer> = (0..5).map(layer).collect();
+        let chain = FixedLayer::chain(&layers);
+        let masks =
+            [[true, false, true], [true, true, true], [false, true, true], [true, true, false], [true; 3]];
+        let (mut exact, mut fixed) = (AffineMap::identity(3), FixedMap::identity(3));
+        for ((l, f), mask) in layers.iter().zip(&chain).zip(&masks) {
+            exact = exact.then_affine(&l.weights, &l.bias).masked(mask);
+            fixed = fixed.then_layer(f).masked(mask);
+            assert_eq!(fixed.to_affine(), exact);
+        }
+    }
+}
+
+/// The whole network over integers, for exact evaluation without gcds.
+#[derive(Debug, Clone)]
+pub struct FixedNetwork {
+    layers: Vec<(FixedLayer, bool)>,
+}
+
+impl FixedNetwork {
+    /// The network's layers over integers (`bool`: relu).
+    pub fn new(net: &crate::network::Network) -> FixedNetwork {
+        let layers = net
+            .layers()
+            .iter()
+            .map(|l| {
+                (
+                    FixedLayer::new(l, Arc::new(BigInt::one())),
+                    l.activation == crate::network::Activation::Relu,
+                )
+            })
+            .collect();
+        FixedNetwork { layers }
+    }
+
+    /// Same as [`crate::network::Network::pattern_towards`]: the pattern at `x + t n` for all
+    /// small `t > 0`, by exact lexicographic signs, computed on integer numerators.
+    pub fn pattern_towards(&self, x: &[Q], n: &[Q]) -> crate::network::Pattern {
+        let to_ints = |v: &[Q]| -> (Vec<BigInt>, BigInt) {
+            let den = common_denominator(v);
+            let ints = v.iter().map(|q| (q * Q::from_integer(den.clone())).to_integer()).collect();
+            (ints, den)
+        };
+        let (mut h, mut den) = to_ints(x);
+        let (mut dh, _) = to_ints(n);
+        let mut pattern = Vec::new();
+        for (layer, relu) in &self.layers {
+            let mut z = Vec::with_capacity(layer.w.len());
+            let mut dz = Vec::with_capacity(layer.w.len());
+            for (w, b) in layer.w.iter().zip(&layer.bias) {
+                let (mut v, mut dv) = (b * &den, BigInt::zero());
+                for ((wk, hk), dk) in w.iter().zip(&h).zip(&dh) {
+                    if wk.is_zero() {
+                        continue;
+                    }
+                    if !hk.is_zero() {
+                        v += wk * hk;
+                    }
+                    if !dk.is_zero() {
+                        dv += wk * dk;
+                    }
+                }
+                z.push(v);
+                dz.push(dv);
+            }
+            den *= &layer.scale;
+            if *relu {
+                let bits: Vec<bool> = z
+                    .iter()
+                    .zip(&dz)
+                    .map(|(v, dv)| {
+                        if v.is_zero() {
+                            dv.sign() == num_bigint::Sign::Plus
+                        } else {
+                            v.sign() == num_bigint::Sign::Plus
+                        }
+                    })
+                    .collect();
+                for ((v, dv), &on) in z.iter_mut().zip(dz.iter_mut()).zip(&bits) {
+                    if !on {
+                        *v = BigInt::zero();
+                        *dv = BigInt::zero();
+                    }
+                }
+                pattern.push(bits);
+            }
+            h = z;
+            dh = dz;
+        }
+        pattern
+    }
+}
+
+#[cfg(test)]
+mod network_tests {
+    use super::*;
+    use crate::network::json::read_network;
+    use crate::num::{parse_rational, q};
+
+    #[test]
+    fn pattern_towards_agrees_with_rational_evaluation() {
+        let net = read_network(
+            r#"{"input_dim": 2, "layers": [
+            {"weights": [["0.5", "-1/3"], [1, 1], [2, "0.25"]], "bias": ["1/7", 0, "-0.1"], "activation": "relu"},
+            {"weights": [[1, -1, "1/2"], [0, 1, 1]], "bias": [0, "-1/9"], "activation": "relu"},
+            {"weights": [[1, 1]], "activation": "linear"}]}"#,
+            "t",
+        )
+        .unwrap();
+        let fixed = FixedNetwork::new(&net);
+        let points =
+            [[q(0), q(0)], [parse_rational("1/3").unwrap(), parse_rational("-2/7").unwrap()], [q(1), q(-1)]];
+        let dirs = [[q(1), q(0)], [q(-1), parse_rational("1/2").unwrap()], [q(0), q(0)]];
+        for x in &points {
+            for n in &dirs {
+                assert_eq!(fixed.pattern_towards(x, n), net.pattern_towards(x, n));
+            }
+        }
+    }
+}
