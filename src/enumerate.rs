@@ -15,6 +15,7 @@
 use crate::certify::safe::{proves_empty_floats, FloatBox};
 use crate::certify::{find_strict_point, is_bounded, split_point, Feasibility, LpStats};
 use crate::fixed::{FixedLayer, FixedMap};
+use crate::lp::boxed::BoxLp;
 use crate::lp::Backend;
 use crate::network::{Activation, Domain, Network, Pattern};
 use crate::num::{sign, to_f64, Q};
@@ -482,6 +483,8 @@ impl Enumerator {
         stats: &mut LpStats,
     ) -> Option<Partial> {
         let layers = net.layers();
+        // the region does not change until it splits: its bound LP is built once, when needed
+        let mut region_lp = RegionLp::default();
         while p.layer < layers.len() {
             let layer = &layers[p.layer];
             if layer.activation == Activation::Linear {
@@ -492,7 +495,7 @@ impl Enumerator {
             let pre = p.pre.get_or_insert_with(|| Arc::new(p.input.then_layer(&fixed[p.layer]))).clone();
             while p.neuron < layer.width() {
                 let i = p.neuron;
-                match self.decide(&p, &pre, i, bx, stats) {
+                match self.decide(&p, &pre, i, bx, &mut region_lp, stats) {
                     Decision::Constant(on) => p.bits.push(on),
                     Decision::Split { off, on } => {
                         let mut off_child = p.clone();
@@ -524,6 +527,7 @@ impl Enumerator {
         pre: &FixedMap,
         i: usize,
         bx: Option<&FloatBox>,
+        region_lp: &mut RegionLp,
         stats: &mut LpStats,
     ) -> Decision {
         if pre.row_is_constant(i) {
@@ -534,9 +538,16 @@ impl Enumerator {
         let backend = self.backend.solver();
         let mut side_point = |on: bool| {
             let (fa, fb) = row.float_side(on);
-            if bx.is_some_and(|bx| proves_empty_floats(&[], &fa, fb, None, bx)) {
-                stats.by_interval += 1;
-                return None;
+            if let Some(bx) = bx {
+                if proves_empty_floats(&[], &fa, fb, None, bx) {
+                    stats.by_interval += 1;
+                    return None;
+                }
+                // `--lp exact` takes no float hint at all, so it stays an independent reference
+                if self.backend != Backend::ExactOnly && region_lp.proves_empty(p, &fa, fb, bx, stats) {
+                    stats.by_bound_lp += 1;
+                    return None;
+                }
             }
             split_point(&rows, &row.side(on, fa, fb), bx, backend, stats)
         };
@@ -561,6 +572,38 @@ impl Enumerator {
             }
         }
     }
+}
+
+/// The bound LP of a region of a box domain ([`BoxLp`]: the region's neuron rows, the box as
+/// bounds), built on first use.
+#[derive(Default)]
+struct RegionLp {
+    built: bool,
+    lp: Option<BoxLp>,
+}
+
+impl RegionLp {
+    /// True when `fa . x <= fb` provably has no point in the region: the float minimum of
+    /// `fa . x` exceeds `fb`, and its multipliers give a safe dual bound that proves it.
+    fn proves_empty(&mut self, p: &Partial, fa: &[f64], fb: f64, bx: &FloatBox, stats: &mut LpStats) -> bool {
+        let rows = neuron_rows(p);
+        if !self.built {
+            self.built = true;
+            self.lp = BoxLp::new(&rows, bx);
+        }
+        let Some(lp) = &self.lp else { return false };
+        stats.bound_lps += 1;
+        stats.lps += 1;
+        match lp.minimize(fa) {
+            Some(opt) if opt.value > fb => proves_empty_floats(&rows, fa, fb, Some(&opt.y), bx),
+            _ => false,
+        }
+    }
+}
+
+/// The rows of a region that come from neurons (on a box domain the others are the box).
+fn neuron_rows(p: &Partial) -> Vec<&Halfspace> {
+    p.constraints.iter().filter(|c| matches!(c.origin, Origin::Neuron(_))).map(|c| &c.halfspace).collect()
 }
 
 /// A neuron's effect on a region. In `Split`, a side with `None` keeps the parent's point.

@@ -440,6 +440,7 @@ fn counts(
         complete: summary.complete(),
         stopped: summary.stopped.map(|r| format!("{r:?}")),
         lps: summary.stats.lps,
+        bound_lps: summary.stats.bound_lps,
         exact_fallbacks: summary.stats.exact_fallbacks,
     }
 }

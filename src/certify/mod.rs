@@ -36,6 +36,10 @@ pub struct LpStats {
     pub by_interval: u64,
     /// "No split" proved by a safe dual bound from the float LP's multipliers.
     pub by_safe_bound: u64,
+    /// Small bound LPs (`min h` over a region of a box, [`crate::lp::boxed`]) solved.
+    pub bound_lps: u64,
+    /// "No split" proved by a safe dual bound from a bound LP's multipliers.
+    pub by_bound_lp: u64,
 }
 
 impl LpStats {
@@ -47,6 +51,8 @@ impl LpStats {
         self.exact_fallbacks += o.exact_fallbacks;
         self.by_interval += o.by_interval;
         self.by_safe_bound += o.by_safe_bound;
+        self.bound_lps += o.bound_lps;
+        self.by_bound_lp += o.by_bound_lp;
     }
 }
 

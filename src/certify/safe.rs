@@ -37,6 +37,21 @@ impl FloatBox {
             _ => None,
         }
     }
+
+    /// The dimension.
+    pub fn dim(&self) -> usize {
+        self.lo.len()
+    }
+
+    /// The float lower bound of coordinate `j`.
+    pub fn lo(&self, j: usize) -> f64 {
+        self.lo[j]
+    }
+
+    /// The float upper bound of coordinate `j`.
+    pub fn hi(&self, j: usize) -> f64 {
+        self.hi[j]
+    }
 }
 
 /// True when `g . x <= beta` provably contains no point of `R = rows ∩ box`, proved with the

@@ -127,9 +127,12 @@ pub struct CountsOut {
     /// Why it stopped, when incomplete.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
-    /// Centring LPs solved.
+    /// LPs solved (centring LPs and bound LPs).
     pub lps: u64,
-    /// LPs decided by the exact rational simplex.
+    /// Of those, the small bound LPs `min h` over a region of a box (their multipliers only
+    /// count when a safe dual bound proves the answer).
+    pub bound_lps: u64,
+    /// Centring LPs decided by the exact rational simplex.
     pub exact_fallbacks: u64,
 }
 

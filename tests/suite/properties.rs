@@ -41,7 +41,33 @@ fn rescaled(net: &Network, l: usize, i: usize, c: &Q) -> Network {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// The fast paths (interval bounds, bound LPs with safe dual bounds, float hints) find the
+    /// same regions as the exact rational simplex alone, on generic and on degenerate networks
+    /// (small integer weights: many neurons share hyperplanes or meet the box corners).
+    #[test]
+    fn fast_paths_agree_with_the_exact_simplex(seed in 0u64..100_000, dim in 1usize..4, degenerate in any::<bool>()) {
+        let mut rng = Rng::new(seed);
+        let mut net = random_net(&mut rng, dim, &[4, 3], boxed(dim, 2));
+        if degenerate {
+            let layers: Vec<Layer> = net.layers().iter().map(|l| Layer {
+                weights: l.weights.iter().map(|r| r.iter().map(|w| Q::from_integer(w.round().to_integer() % 2)).collect()).collect(),
+                bias: l.bias.iter().map(|b| Q::from_integer(b.round().to_integer() % 2)).collect(),
+                activation: l.activation,
+            }).collect();
+            net = Network::new(dim, layers, boxed(dim, 1)).unwrap();
+        }
+        let patterns = |backend| -> Vec<_> {
+            analyze_with(&net, backend).regions.into_iter().map(|r| r.pattern).collect()
+        };
+        prop_assert_eq!(patterns(relu_regions::lp::Backend::FloatSimplex), patterns(relu_regions::lp::Backend::ExactOnly));
+    }
+}
+
+proptest! {
     #![proptest_config(ProptestConfig { cases: 20, ..ProptestConfig::default() })]
+
 
     #[test]
     fn areas_and_lengths_sum_exactly_to_the_domain(seed in 0u64..100_000, dim in 1usize..3, depth in 1usize..4) {

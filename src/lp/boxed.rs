@@ -1,0 +1,166 @@
+//! A small dual simplex for `min g . x` over `{A x <= b} ∩ [lo, hi]` in floating point: the
+//! question "can this neuron change sign inside this region?" asked of a region of a box
+//! domain, with the box kept as bounds rather than rows.
+//!
+//! It starts from the box corner that minimizes `g` (dual feasible) and lets violated rows
+//! enter one at a time; a basis is `d` active constraints (rows or bounds) and its inverse is
+//! updated by a rank-one formula, so a pivot costs `O(d^2 + m d)`. The answer is a *hint*:
+//! its multipliers go to the safe dual bound ([`crate::certify::safe::proves_empty`]), which
+//! alone decides.
+
+use crate::certify::safe::FloatBox;
+use crate::poly::Halfspace;
+
+/// The rows of one region scaled to unit infinity norm, with the box as `2d` extra rows.
+#[derive(Debug, Clone)]
+pub struct BoxLp {
+    d: usize,
+    m: usize,
+    /// `(m + 2d) x d`, row-major: the scaled rows, then `-e_j <= -lo_j`, `e_j <= hi_j`.
+    a: Vec<f64>,
+    b: Vec<f64>,
+    /// The factor each of the `m` rows was scaled by.
+    scale: Vec<f64>,
+}
+
+/// The float optimum of [`BoxLp::minimize`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoxOptimum {
+    /// `min g . x` (float).
+    pub value: f64,
+    /// Multipliers `y >= 0` of the rows as given (unscaled), zero off the optimal basis.
+    pub y: Vec<f64>,
+}
+
+impl BoxLp {
+    /// The LP of `rows` inside the box; `None` when a float image is not finite.
+    pub fn new(rows: &[&Halfspace], bx: &FloatBox) -> Option<BoxLp> {
+        let d = bx.dim();
+        let m = rows.len();
+        let mut a = Vec::with_capacity((m + 2 * d) * d);
+        let mut b = Vec::with_capacity(m + 2 * d);
+        let mut scale = Vec::with_capacity(m);
+        for row in rows {
+            let norm = row.float_norm();
+            let s = if norm > 0.0 && norm.is_finite() { 1.0 / norm } else { 1.0 };
+            a.extend(row.float_a().iter().map(|v| v * s));
+            b.push(row.float_b() * s);
+            scale.push(s);
+        }
+        for j in 0..d {
+            for (sign, bound) in [(-1.0, -bx.lo(j)), (1.0, bx.hi(j))] {
+                a.extend((0..d).map(|k| if k == j { sign } else { 0.0 }));
+                b.push(bound);
+            }
+        }
+        a.iter().chain(&b).all(|v| v.is_finite()).then_some(BoxLp { d, m, a, b, scale })
+    }
+
+    fn row(&self, k: usize) -> &[f64] {
+        &self.a[k * self.d..(k + 1) * self.d]
+    }
+
+    /// The float optimum of `min g . x`, or `None` when the float solve fails (never a
+    /// decision: the caller proves or tries something else).
+    pub fn minimize(&self, g: &[f64]) -> Option<BoxOptimum> {
+        let d = self.d;
+        if g.len() != d || g.iter().any(|v| !v.is_finite()) {
+            return None;
+        }
+        // the g-minimizing corner: x_j at lo_j (row m + 2j) when g_j > 0, else at hi_j
+        let mut basis: Vec<usize> = (0..d).map(|j| self.m + 2 * j + usize::from(g[j] <= 0.0)).collect();
+        let mut lambda: Vec<f64> = g.iter().map(|v| v.abs()).collect();
+        // inverse of the basis matrix (rows a_k, k in basis): diagonal +-1 at the start
+        let mut inv = vec![0.0; d * d];
+        for j in 0..d {
+            inv[j * d + j] = self.row(basis[j])[j];
+        }
+        let mut x = vec![0.0; d];
+        let total = self.m + 2 * d;
+        let mut w = vec![0.0; d];
+        for _ in 0..20 * (total + d) {
+            // x = inv * b_B
+            for (i, xi) in x.iter_mut().enumerate() {
+                *xi = (0..d).map(|r| inv[i * d + r] * self.b[basis[r]]).sum();
+            }
+            let Some(k) = self.most_violated(&x, &basis) else {
+                let value: f64 = g.iter().zip(&x).map(|(gi, xi)| gi * xi).sum();
+                let mut y = vec![0.0; self.m];
+                for (r, &k) in basis.iter().enumerate() {
+                    if k < self.m {
+                        y[k] = lambda[r].max(0.0) * self.scale[k];
+                    }
+                }
+                return value.is_finite().then_some(BoxOptimum { value, y });
+            };
+            // a_k = sum_r w_r a_{basis[r]}: w = inv^T a_k
+            let ak = self.row(k);
+            for (r, wr) in w.iter_mut().enumerate() {
+                *wr = (0..d).map(|i| inv[i * d + r] * ak[i]).sum();
+            }
+            let leave = (0..d)
+                .filter(|&r| w[r] > 1e-12)
+                .min_by(|&r, &s| (lambda[r] / w[r]).total_cmp(&(lambda[s] / w[s])))?;
+            let t = (lambda[leave] / w[leave]).max(0.0);
+            for r in 0..d {
+                lambda[r] -= t * w[r];
+            }
+            lambda[leave] = t;
+            basis[leave] = k;
+            // rank-one update: column `leave` becomes u / w_leave, the others lose u w_j / w_leave
+            let wl = w[leave];
+            for i in 0..d {
+                let u = inv[i * d + leave];
+                for j in 0..d {
+                    if j == leave {
+                        inv[i * d + j] = u / wl;
+                    } else {
+                        inv[i * d + j] -= u * w[j] / wl;
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// The constraint outside the basis that `x` violates most (beyond a small tolerance).
+    fn most_violated(&self, x: &[f64], basis: &[usize]) -> Option<usize> {
+        let mut best = None;
+        let mut worst = 0.0;
+        for k in 0..self.m + 2 * self.d {
+            let excess = self.row(k).iter().zip(x).map(|(a, xi)| a * xi).sum::<f64>() - self.b[k];
+            if excess > 1e-10 * (1.0 + self.b[k].abs()) && excess > worst && !basis.contains(&k) {
+                worst = excess;
+                best = Some(k);
+            }
+        }
+        best
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::Domain;
+    use crate::num::q;
+
+    #[test]
+    fn minimizes_over_rows_and_box() {
+        let bx = FloatBox::from_domain(&Domain::Box(vec![(q(-1), q(1)), (q(-1), q(1))])).unwrap();
+        // x + y >= 1/2 (as -x - y <= -1/2), y <= x
+        let r1 = Halfspace::new(vec![q(-1), q(-1)], crate::num::parse_rational("-1/2").unwrap());
+        let r2 = Halfspace::new(vec![q(-1), q(1)], q(0));
+        let lp = BoxLp::new(&[&r1, &r2], &bx).unwrap();
+        // min x over the region: at x = y = 1/4
+        let opt = lp.minimize(&[1.0, 0.0]).unwrap();
+        assert!((opt.value - 0.25).abs() < 1e-12, "{opt:?}");
+        // multipliers reproduce g: g + sum y_i a_i = 0 off the box
+        assert!((opt.y[0] - 0.5).abs() < 1e-12 && (opt.y[1] - 0.5).abs() < 1e-12, "{opt:?}");
+        // min -x: at the box corner x = 1
+        let opt = lp.minimize(&[-1.0, 0.0]).unwrap();
+        assert!((opt.value + 1.0).abs() < 1e-12);
+        // min y: y = max(1/2 - x, ...) on the region -> at x = 1, y = -1/2
+        let opt = lp.minimize(&[0.0, 1.0]).unwrap();
+        assert!((opt.value + 0.5).abs() < 1e-12, "{opt:?}");
+    }
+}
