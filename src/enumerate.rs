@@ -617,7 +617,7 @@ enum Decision {
 struct IntRow<'a> {
     map: &'a FixedMap,
     i: usize,
-    float_c: Vec<f64>,
+    float_c: &'a [f64],
     float_e: f64,
 }
 
@@ -632,7 +632,7 @@ impl<'a> IntRow<'a> {
         if on {
             (self.float_c.iter().map(|v| -v).collect(), self.float_e)
         } else {
-            (self.float_c.clone(), -self.float_e)
+            (self.float_c.to_vec(), -self.float_e)
         }
     }
 
@@ -649,7 +649,7 @@ impl<'a> IntRow<'a> {
 
     /// The exact sign of `c . x + e` (float-filtered).
     fn sign_at(&self, x: &[Q], x_float: &[f64]) -> Ordering {
-        if let Some(s) = float_affine_sign(&self.float_c, self.float_e, x_float, false) {
+        if let Some(s) = float_affine_sign(self.float_c, self.float_e, x_float, false) {
             return s;
         }
         let (c, e) = self.map.row_ints(self.i);

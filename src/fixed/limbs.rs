@@ -4,6 +4,7 @@
 //! Arithmetic is modulo `2^(64 k)` for a slice of `k` limbs. It is exact whenever the true
 //! result fits in `k` limbs with its sign bit; [`super::FixedMap`] chooses `k` from a bound on
 //! every result before it computes, so nothing here can overflow silently.
+//! Products go through lazy-carry `u128` sums ([`accumulate`], [`normalize`]).
 
 use num_bigint::{BigInt, BigUint, Sign};
 
@@ -45,75 +46,78 @@ pub fn bit_len(magnitude: &[u64]) -> u64 {
     }
 }
 
-/// `acc := acc + w * v` (or `acc - w * v` when `subtract`) modulo `2^(64 k)`, `k = acc.len()`,
-/// for unsigned magnitudes `w` and `v` (any lengths; limbs beyond `k` do not matter).
-pub fn mul_add(acc: &mut [u64], w: &[u64], v: &[u64], subtract: bool) {
-    for (i, &wi) in w.iter().enumerate() {
-        if wi != 0 && i < acc.len() {
-            mul_add_limb(&mut acc[i..], wi, v, subtract);
+/// Adds `+- w * v` (unsigned magnitudes) into lazy-carry sums: the product of limbs `w_a v_t`
+/// adds its low half to `sums[a + t]` and its high half to `sums[a + t + 1]` (wrapping; sums
+/// beyond `sums.len()` are dropped, which is arithmetic modulo `2^(64 k)`). See [`normalize`].
+#[inline]
+pub fn accumulate(sums: &mut [u128], w: &[u64], v: &[u64], subtract: bool) {
+    let k = sums.len();
+    for (a, &wa) in w.iter().enumerate() {
+        for (t, &vt) in v.iter().enumerate() {
+            let p = u128::from(wa) * u128::from(vt);
+            let (lo, hi) = (p & u128::from(u64::MAX), p >> 64);
+            let at = a + t;
+            if at >= k {
+                break;
+            }
+            if subtract {
+                sums[at] = sums[at].wrapping_sub(lo);
+                if at + 1 < k {
+                    sums[at + 1] = sums[at + 1].wrapping_sub(hi);
+                }
+            } else {
+                sums[at] = sums[at].wrapping_add(lo);
+                if at + 1 < k {
+                    sums[at + 1] = sums[at + 1].wrapping_add(hi);
+                }
+            }
         }
     }
 }
 
-/// `acc := acc +- w * v` for one limb `w`, with the carry or borrow taken to the top of `acc`.
-fn mul_add_limb(acc: &mut [u64], w: u64, v: &[u64], subtract: bool) {
-    let n = v.len().min(acc.len());
-    let mut carry: u64 = 0;
-    if subtract {
-        for t in 0..n {
-            let p = u128::from(w) * u128::from(v[t]) + u128::from(carry);
-            let (diff, borrow) = acc[t].overflowing_sub(p as u64);
-            acc[t] = diff;
-            carry = ((p >> 64) as u64) + u64::from(borrow);
-        }
-        for limb in &mut acc[n..] {
-            if carry == 0 {
-                break;
-            }
-            let (diff, borrow) = limb.overflowing_sub(carry);
-            *limb = diff;
-            carry = u64::from(borrow);
-        }
-    } else {
-        for t in 0..n {
-            let s = u128::from(acc[t]) + u128::from(w) * u128::from(v[t]) + u128::from(carry);
-            acc[t] = s as u64;
-            carry = (s >> 64) as u64;
-        }
-        for limb in &mut acc[n..] {
-            if carry == 0 {
-                break;
-            }
-            let (sum, overflow) = limb.overflowing_add(carry);
-            *limb = sum;
-            carry = u64::from(overflow);
-        }
+/// Writes the two's complement limbs of `sum_t sums[t] 2^(64 t)` (each sum read as an `i128`)
+/// modulo `2^(64 k)` into `out`.
+#[inline]
+pub fn normalize(sums: &[u128], out: &mut [u64]) {
+    let mut carry: i128 = 0;
+    for (limb, &sum) in out.iter_mut().zip(sums) {
+        let s = carry.wrapping_add(sum as i128);
+        *limb = s as u64;
+        carry = s >> 64;
     }
 }
 
 /// The nearest-ish float of a two's complement number: relative error below `2^-52` (the top
-/// 128 bits are rounded once, the rest truncated), infinite beyond the float range.
+/// 128 bits of the magnitude are rounded once, the rest truncated), infinite beyond the float
+/// range.
 pub fn to_f64(v: &[u64]) -> f64 {
-    let mut magnitude = v.to_vec();
-    let negative = magnitude_into(v, &mut magnitude);
-    let value = unsigned_to_f64(&magnitude);
+    let negative = is_negative(v);
+    // limb t of |v| = !v + 1 when negative: the +1 reaches limb t only if every limb below is 0
+    let mut carry = true;
+    let mut limbs = v.iter().map(|&l| {
+        if negative {
+            let (sum, overflow) = (!l).overflowing_add(u64::from(carry));
+            carry = overflow;
+            sum
+        } else {
+            l
+        }
+    });
+    // the most significant nonzero limb of |v|, the limb below it, and that one's position
+    let (mut high, mut low, mut position) = (0u64, 0u64, 0i32);
+    let mut previous = 0u64;
+    for (t, limb) in (&mut limbs).enumerate() {
+        if limb != 0 {
+            (high, low, position) = (limb, previous, t as i32 - 1);
+        }
+        previous = limb;
+    }
+    let top = (u128::from(high) << 64) | u128::from(low);
+    let value = top as f64 * 2f64.powi(64 * position);
     if negative {
         -value
     } else {
         value
-    }
-}
-
-fn unsigned_to_f64(magnitude: &[u64]) -> f64 {
-    let len = significant_len(magnitude);
-    match len {
-        0 => 0.0,
-        1 => magnitude[0] as f64,
-        _ => {
-            let top = (u128::from(magnitude[len - 1]) << 64) | u128::from(magnitude[len - 2]);
-            let exponent = 64 * (len as i32 - 2);
-            top as f64 * 2f64.powi(exponent)
-        }
     }
 }
 
@@ -161,14 +165,19 @@ mod tests {
             for b in values {
                 for c in values {
                     let (a, b, c) = (big(a), big(b), big(c));
-                    let mut acc = from_bigint(&c, 5);
+                    assert_eq!(to_bigint(&from_bigint(&c, 5)), c);
                     let w = a.magnitude().to_u64_digits();
                     let v = b.magnitude().to_u64_digits();
                     let subtract = (a.sign() == Sign::Minus) != (b.sign() == Sign::Minus);
-                    mul_add(&mut acc, &w, &v, subtract);
-                    assert_eq!(to_bigint(&acc), &c + &a * &b, "{c} + {a} * {b}");
-                    let f = to_f64(&acc);
-                    let exact = crate::num::to_f64(&crate::num::Q::from_integer(&c + &a * &b));
+                    let mut sums: Vec<u128> = from_bigint(&c, 5).into_iter().map(u128::from).collect();
+                    accumulate(&mut sums, &w, &v, subtract);
+                    accumulate(&mut sums, &w, &v, subtract);
+                    let mut lazy = vec![0; 5];
+                    normalize(&sums, &mut lazy);
+                    assert_eq!(to_bigint(&lazy), &c + BigInt::from(2) * &a * &b, "{c} + 2 {a} * {b}");
+                    let f = to_f64(&lazy);
+                    let exact =
+                        crate::num::to_f64(&crate::num::Q::from_integer(&c + BigInt::from(2) * &a * &b));
                     assert!((f - exact).abs() <= exact.abs() * 2.0 * f64::EPSILON, "{f} vs {exact}");
                 }
             }

@@ -104,6 +104,8 @@ pub struct FixedMap {
     cols: usize,
     limbs: usize,
     data: Vec<u64>,
+    /// The float image of every entry (within 2 units of roundoff), same layout, one per entry.
+    floats: Vec<f64>,
     den: Arc<BigInt>,
 }
 
@@ -115,7 +117,8 @@ impl FixedMap {
         for i in 0..d {
             data[i * cols + i] = 1;
         }
-        FixedMap { rows: d, cols, limbs: 1, data, den: Arc::new(BigInt::one()) }
+        let floats = data.iter().map(|&v| v as f64).collect();
+        FixedMap { rows: d, cols, limbs: 1, data, floats, den: Arc::new(BigInt::one()) }
     }
 
     /// The number of rows (outputs).
@@ -161,13 +164,19 @@ impl FixedMap {
         let out_rows = layer.w.len();
         let mut data = vec![0u64; out_rows * cols * k_out];
         let kw = layer.w_limbs;
+        // rows switched off by a mask contribute nothing
+        let live: Vec<usize> = (0..self.rows).filter(|&h| (0..cols).any(|j| len[h * cols + j] > 0)).collect();
+        // lazy carries: limb products land in u128 sums (wrapping, read back as i128: each sum
+        // stays below 2^(72 + log2 rows) in magnitude), normalized once per entry
+        let mut acc = vec![0u128; cols * k_out];
         for (i, out) in data.chunks_exact_mut(cols * k_out).enumerate() {
+            acc.fill(0);
             let b = &layer.bias_scaled[i * layer.b_limbs..(i + 1) * layer.b_limbs];
-            let offset = &mut out[(cols - 1) * k_out..];
-            offset[..b.len()].copy_from_slice(b);
             let fill = if limbs::is_negative(b) { u64::MAX } else { 0 };
-            offset[b.len()..].fill(fill);
-            for h in 0..self.rows {
+            for (t, sum) in acc[(cols - 1) * k_out..].iter_mut().enumerate() {
+                *sum = u128::from(b.get(t).copied().unwrap_or(fill));
+            }
+            for &h in &live {
                 let wi = i * self.rows + h;
                 let w = &layer.w_magnitude[wi * kw..(wi + 1) * kw];
                 let w = &w[..limbs::significant_len(w)];
@@ -176,16 +185,17 @@ impl FixedMap {
                 }
                 for j in 0..cols {
                     let e = h * cols + j;
-                    if len[e] == 0 {
-                        continue;
-                    }
                     let v = &magnitude[e * k..e * k + len[e]];
-                    let acc = &mut out[j * k_out..(j + 1) * k_out];
-                    limbs::mul_add(acc, w, v, layer.w_negative[wi] != negative[e]);
+                    let sums = &mut acc[j * k_out..(j + 1) * k_out];
+                    limbs::accumulate(sums, w, v, layer.w_negative[wi] != negative[e]);
                 }
             }
+            for (entry, sums) in out.chunks_exact_mut(k_out).zip(acc.chunks_exact(k_out)) {
+                limbs::normalize(sums, entry);
+            }
         }
-        FixedMap { rows: out_rows, cols, limbs: k_out, data, den: layer.den_out.clone() }
+        let floats = data.chunks_exact(k_out).map(limbs::to_f64).collect();
+        FixedMap { rows: out_rows, cols, limbs: k_out, data, floats, den: layer.den_out.clone() }
     }
 
     /// Zeroes the rows whose bit is off (a ReLU with a fixed pattern).
@@ -195,6 +205,11 @@ impl FixedMap {
         for (row, &on) in out.data.chunks_exact_mut(row_len).zip(bits) {
             if !on {
                 row.fill(0);
+            }
+        }
+        for (row, &on) in out.floats.chunks_exact_mut(self.cols).zip(bits) {
+            if !on {
+                row.fill(0.0);
             }
         }
         out
@@ -220,9 +235,9 @@ impl FixedMap {
 
     /// The float images of row `i`'s Jacobian and offset numerators (each within 2 units of
     /// roundoff of the exact integer).
-    pub fn row_floats(&self, i: usize) -> (Vec<f64>, f64) {
-        let d = self.cols - 1;
-        ((0..d).map(|j| limbs::to_f64(self.entry(i, j))).collect(), limbs::to_f64(self.entry(i, d)))
+    pub fn row_floats(&self, i: usize) -> (&[f64], f64) {
+        let row = &self.floats[i * self.cols..(i + 1) * self.cols];
+        (&row[..self.cols - 1], row[self.cols - 1])
     }
 
     /// The exact Jacobian and offset numerators of row `i`.

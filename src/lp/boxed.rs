@@ -125,14 +125,22 @@ impl BoxLp {
 
     /// The constraint outside the basis that `x` violates most (beyond a small tolerance).
     fn most_violated(&self, x: &[f64], basis: &[usize]) -> Option<usize> {
+        let (d, m) = (self.d, self.m);
         let mut best = None;
         let mut worst = 0.0;
-        for k in 0..self.m + 2 * self.d {
-            let excess = self.row(k).iter().zip(x).map(|(a, xi)| a * xi).sum::<f64>() - self.b[k];
+        let mut consider = |k: usize, excess: f64| {
             if excess > 1e-10 * (1.0 + self.b[k].abs()) && excess > worst && !basis.contains(&k) {
                 worst = excess;
                 best = Some(k);
             }
+        };
+        for k in 0..m {
+            consider(k, self.row(k).iter().zip(x).map(|(a, xi)| a * xi).sum::<f64>() - self.b[k]);
+        }
+        // the box rows `-x_j <= -lo_j`, `x_j <= hi_j`
+        for (j, &xj) in x.iter().enumerate().take(d) {
+            consider(m + 2 * j, -xj - self.b[m + 2 * j]);
+            consider(m + 2 * j + 1, xj - self.b[m + 2 * j + 1]);
         }
         best
     }
