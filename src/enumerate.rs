@@ -23,7 +23,7 @@ use crate::poly::{float_affine_sign, Halfspace};
 use crate::region::{Constraint, NeuronId, Origin, Region};
 use std::cmp::Ordering;
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering as AtomicOrdering};
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -32,8 +32,9 @@ pub trait RegionSink {
     /// Takes one region; `Break` stops the enumeration (the result is then partial).
     fn region(&mut self, region: Region) -> ControlFlow<()>;
 
-    /// Whether the sink reads the regions' constraints and maps (a counter does not: the maps
-    /// are then not formed, and regions buffered between threads drop their constraints).
+    /// Whether the sink reads anything of a region but `bounded` (a counter does not: the maps
+    /// are then not formed, and with several threads the sink may receive
+    /// [`Region::counted`] stand-ins, so that regions waiting for their turn cost no memory).
     fn needs_details(&self) -> bool {
         true
     }
@@ -164,8 +165,8 @@ struct Context<'a> {
     /// Whether the sink reads maps and constraints (see [`RegionSink::needs_details`]).
     details: bool,
     start: Instant,
-    /// Regions finished so far (all threads), for `max_regions`.
-    found: AtomicUsize,
+    /// Set when the emitter has stopped (a limit or the sink): the workers stop too.
+    enough: AtomicBool,
 }
 
 /// Gives regions their ids in emission order and passes them to the sink (up to `max`).
@@ -207,6 +208,49 @@ impl Emitter<'_, '_> {
     fn emit_all(&mut self, regions: Vec<Region>) {
         for r in regions {
             let _ = self.emit(r);
+        }
+    }
+}
+
+/// The regions of one subtree, waiting for their turn to be emitted. For a counting sink
+/// (no details) only the run-length encoded `bounded` flags are kept, so waiting costs memory
+/// in the number of subtrees, not of regions.
+enum Batch {
+    Regions(Vec<Region>),
+    Counted(Vec<(bool, usize)>),
+}
+
+impl Batch {
+    fn new(counting: bool) -> Batch {
+        if counting {
+            Batch::Counted(Vec::new())
+        } else {
+            Batch::Regions(Vec::new())
+        }
+    }
+
+    fn push(&mut self, region: Region) {
+        match self {
+            Batch::Regions(regions) => regions.push(region),
+            Batch::Counted(runs) => match runs.last_mut() {
+                Some((bounded, n)) if *bounded == region.bounded => *n += 1,
+                _ => runs.push((region.bounded, 1)),
+            },
+        }
+    }
+
+    /// Emits in order (after a stop the rest is refused, and already counted as such). A
+    /// counted batch gives the sink regions with only `bounded` set (it asked for no details).
+    fn emit(self, emitter: &mut Emitter<'_, '_>) {
+        match self {
+            Batch::Regions(regions) => emitter.emit_all(regions),
+            Batch::Counted(runs) => {
+                for (bounded, n) in runs {
+                    for _ in 0..n {
+                        let _ = emitter.emit(Region::counted(bounded));
+                    }
+                }
+            }
         }
     }
 }
@@ -297,7 +341,7 @@ impl Enumerator {
             bounded_domain,
             details: sink.needs_details(),
             start,
-            found: AtomicUsize::new(0),
+            enough: AtomicBool::new(false),
         };
         let root = Partial {
             layer: 0,
@@ -319,13 +363,14 @@ impl Enumerator {
         let stopped = if threads == 1 {
             self.explore(&ctx, &mut vec![root], &mut stats, &mut |r| emitter.emit(r))
         } else {
-            let items = self.split_frontier(&ctx, root, 32 * threads, &mut stats);
+            let items = self.split_frontier(&ctx, root, 128 * threads, &mut stats);
             self.explore_parallel(&ctx, items, threads, &mut stats, &mut emitter)
         };
         if emitter.shown {
             eprint!("\r\x1b[K");
         }
-        let stopped = stopped.or(emitter.summary.stopped);
+        // the emitter knows the real reason (e.g. `max_regions`, whose cut is in emission order)
+        let stopped = emitter.summary.stopped.or(stopped);
         summary.stats.add(&stats);
         summary.stopped = stopped;
         summary.elapsed = start.elapsed();
@@ -346,7 +391,6 @@ impl Enumerator {
                 return Some(reason);
             }
             if let Some(done) = self.advance(ctx.net, partial, ctx.bx.as_ref(), &ctx.fixed, stack, stats) {
-                ctx.found.fetch_add(1, AtomicOrdering::Relaxed);
                 let region = finish(done, ctx);
                 if emit(region).is_break() {
                     return Some(StopReason::Sink);
@@ -385,7 +429,6 @@ impl Enumerator {
             let replacement: Vec<Item> =
                 match self.advance(ctx.net, p, ctx.bx.as_ref(), &ctx.fixed, &mut children, stats) {
                     Some(done) => {
-                        ctx.found.fetch_add(1, AtomicOrdering::Relaxed);
                         vec![Item::Done(Box::new(finish(done, ctx)))]
                     }
                     // children were pushed for popping: the depth-first order is the reverse
@@ -407,8 +450,8 @@ impl Enumerator {
     ) -> Option<StopReason> {
         let queue =
             std::sync::Mutex::new(items.into_iter().enumerate().collect::<std::collections::VecDeque<_>>());
-        let strip = !emitter.sink.needs_details();
-        let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<Region>, LpStats, Option<StopReason>)>();
+        let counting = !emitter.sink.needs_details();
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, Batch, LpStats, Option<StopReason>)>();
         std::thread::scope(|scope| {
             for _ in 0..threads {
                 let tx = tx.clone();
@@ -416,23 +459,26 @@ impl Enumerator {
                 scope.spawn(move || loop {
                     let Some((index, item)) = queue.lock().expect("queue lock").pop_front() else { break };
                     let mut local = LpStats::default();
-                    let (regions, stop) = match item {
-                        Item::Done(region) => (vec![*region], None),
-                        Item::Task(task) => {
-                            let mut regions = Vec::new();
-                            // a counting sink's regions carry no map (see `finish`); drop the
-                            // constraints too while they wait for their turn
-                            let stop = self.explore(ctx, &mut vec![task], &mut local, &mut |mut r| {
-                                if strip {
-                                    r.constraints = Vec::new();
-                                }
-                                regions.push(r);
-                                ControlFlow::Continue(())
-                            });
-                            (regions, stop)
+                    let mut batch = Batch::new(counting);
+                    let mut found = 0;
+                    let stop = match item {
+                        Item::Done(region) => {
+                            batch.push(*region);
+                            None
                         }
+                        // one subtree never gives more than `max_regions` to the output: stop
+                        // it past that (the emitter then stops the run)
+                        Item::Task(task) => self.explore(ctx, &mut vec![task], &mut local, &mut |r| {
+                            batch.push(r);
+                            found += 1;
+                            if self.max_regions.is_some_and(|n| found > n) {
+                                ControlFlow::Break(())
+                            } else {
+                                ControlFlow::Continue(())
+                            }
+                        }),
                     };
-                    if tx.send((index, regions, local, stop)).is_err() {
+                    if tx.send((index, batch, local, stop)).is_err() {
                         break;
                     }
                 });
@@ -441,26 +487,29 @@ impl Enumerator {
             let mut pending = std::collections::BTreeMap::new();
             let mut next = 0;
             let mut stopped = None;
-            for (index, regions, local, stop) in rx {
+            for (index, batch, local, stop) in rx {
                 stats.add(&local);
                 stopped = stopped.or(stop);
-                pending.insert(index, regions);
-                while let Some(regions) = pending.remove(&next) {
-                    emitter.emit_all(regions);
+                pending.insert(index, batch);
+                while let Some(batch) = pending.remove(&next) {
+                    batch.emit(emitter);
                     next += 1;
+                }
+                if emitter.summary.stopped.is_some() {
+                    ctx.enough.store(true, AtomicOrdering::Relaxed);
                 }
             }
             // after a stop, keep what the other subtrees found (ids then follow item order)
-            for regions in pending.into_values() {
-                emitter.emit_all(regions);
+            for batch in pending.into_values() {
+                batch.emit(emitter);
             }
             stopped
         })
     }
 
     fn should_stop(&self, ctx: &Context<'_>) -> Option<StopReason> {
-        if self.max_regions.is_some_and(|n| ctx.found.load(AtomicOrdering::Relaxed) >= n) {
-            return Some(StopReason::MaxRegions);
+        if ctx.enough.load(AtomicOrdering::Relaxed) {
+            return Some(StopReason::Sink);
         }
         if self.time_limit.is_some_and(|t| ctx.start.elapsed() >= t) {
             return Some(StopReason::TimeLimit);

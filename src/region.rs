@@ -114,6 +114,19 @@ pub struct Region {
 }
 
 impl Region {
+    /// A region known only by whether it is bounded: what a sink that needs no details (see
+    /// [`crate::enumerate::RegionSink::needs_details`]) may receive.
+    pub fn counted(bounded: bool) -> Region {
+        Region {
+            id: 0,
+            pattern: Vec::new(),
+            point: Vec::new(),
+            constraints: Vec::new(),
+            map: AffineMap { jacobian: Vec::new(), offset: Vec::new() },
+            bounded,
+        }
+    }
+
     /// The halfspaces of the region.
     pub fn halfspaces(&self) -> Vec<&Halfspace> {
         self.constraints.iter().map(|c| &c.halfspace).collect()

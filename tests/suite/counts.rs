@@ -42,3 +42,28 @@ fn every_backend_gives_the_same_regions() {
         assert_eq!(a.edges(), reference.edges());
     }
 }
+
+/// A counting sink gets the same counts (bounded included) from 1, 2 and 3 threads, also when
+/// `max_regions` cuts the run (the first regions in the deterministic order are kept).
+#[test]
+fn counting_is_identical_whatever_the_thread_count() {
+    use crate::invariants::{random_net, Rng};
+    use relu_regions::enumerate::{CountingSink, Enumerator};
+    use relu_regions::network::Domain;
+    let net = random_net(&mut Rng::new(7), 2, &[6, 5], Domain::Whole);
+    let count = |threads: usize, max: Option<usize>| {
+        let mut sink = CountingSink::default();
+        let e = Enumerator::builder().threads(threads).max_regions(max).build();
+        let summary = e.enumerate(&net, &mut sink);
+        (sink.regions, sink.bounded, summary.regions, summary.complete())
+    };
+    let full = count(1, None);
+    assert!(full.0 > 20 && full.1 > 0 && full.1 < full.0, "a mix of bounded and unbounded regions: {full:?}");
+    for max in [None, Some(full.0 / 2)] {
+        let one = count(1, max);
+        assert_eq!(one.3, max.is_none());
+        for threads in [2, 3] {
+            assert_eq!(count(threads, max), one, "{threads} threads, max {max:?}");
+        }
+    }
+}
