@@ -367,18 +367,38 @@ pub fn is_bounded(rows: &[&Halfspace], dim: usize) -> bool {
 
 /// A nonzero rational `d` with `A d <= 0`, if the recession cone is not `{0}`. When none is
 /// returned, each of the `2d` LPs `max +-d_j  s.t.  A d <= 0, +-d_j <= 1` had optimum 0 with
-/// dual multipliers checked exactly.
+/// dual multipliers checked exactly. Each LP is solved in floats first and its optimal basis
+/// solved exactly; the exact simplex decides only when that proves nothing.
 pub fn recession_ray(rows: &[&Halfspace], dim: usize) -> Option<Vec<Q>> {
     let mut a: Vec<Vec<Q>> = rows.iter().map(|r| r.a.clone()).collect();
     let mut b = vec![Q::zero(); rows.len()];
     a.push(vec![Q::zero(); dim]);
     b.push(Q::one());
+    let mut float_a: Vec<Vec<f64>> = rows
+        .iter()
+        .map(|r| {
+            let norm = r.float_norm();
+            let s = if norm > 0.0 && norm.is_finite() { 1.0 / norm } else { 1.0 };
+            r.float_a().iter().map(|v| v * s).collect()
+        })
+        .collect();
+    float_a.push(vec![0.0; dim]);
+    let float_b = vec![0.0; rows.len()].into_iter().chain([1.0]).collect::<Vec<f64>>();
     for j in 0..dim {
         for s in [1i64, -1] {
             let cap = a.last_mut().expect("cap row");
             cap.iter_mut().for_each(|v| *v = Q::zero());
             cap[j] = Q::from_integer(s.into());
+            let float_cap = float_a.last_mut().expect("cap row");
+            float_cap.iter_mut().for_each(|v| *v = 0.0);
+            float_cap[j] = s as f64;
             let c: Vec<Q> = a[rows.len()].iter().map(|v| -v).collect();
+            let float_c: Vec<f64> = float_cap.iter().map(|v| -v).collect();
+            match recession_from_float(&a, &b, &c, &float_a, &float_b, &float_c) {
+                Some(Recession::Ray(x)) => return Some(x),
+                Some(Recession::Zero) => continue,
+                None => {}
+            }
             match solve(&a, &b, &c, usize::MAX).expect("exact simplex terminates") {
                 LpOutcome::Optimal { x, .. } if dot(&c, &x).is_negative() => {
                     let ok = rows.iter().all(|r| !dot(&r.a, &x).is_positive());
@@ -396,6 +416,53 @@ pub fn recession_ray(rows: &[&Halfspace], dim: usize) -> Option<Vec<Q>> {
         }
     }
     None
+}
+
+/// A certified answer for one recession LP.
+enum Recession {
+    /// A checked ray.
+    Ray(Vec<Q>),
+    /// Optimum 0, with checked dual multipliers.
+    Zero,
+}
+
+/// Solves one recession LP in floats and proves its answer from the optimal basis: the exact
+/// vertex of the basis (a ray, checked `A d <= 0`, `c . d < 0`) or its exact multipliers
+/// (checked by [`dual_certifies_zero`]). `None` when the basis proves nothing.
+fn recession_from_float(
+    a: &[Vec<Q>],
+    b: &[Q],
+    c: &[Q],
+    float_a: &[Vec<f64>],
+    float_b: &[f64],
+    float_c: &[f64],
+) -> Option<Recession> {
+    let d = c.len();
+    if float_a.iter().flatten().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let LpOutcome::Optimal { basis, .. } = solve(float_a, float_b, float_c, 50 * (a.len() + d + 2))? else {
+        return None;
+    };
+    if basis.len() != d {
+        return None;
+    }
+    let square: Vec<Vec<Q>> = basis.iter().map(|&k| a[k].clone()).collect();
+    let rhs: Vec<Q> = basis.iter().map(|&k| b[k].clone()).collect();
+    let x = solve_square(&square, &rhs)?;
+    if dot(c, &x).is_negative() {
+        let m = a.len() - 1;
+        let feasible = a[..m].iter().all(|row| !dot(row, &x).is_positive());
+        return feasible.then_some(Recession::Ray(x));
+    }
+    let transposed: Vec<Vec<Q>> = (0..d).map(|j| square.iter().map(|row| row[j].clone()).collect()).collect();
+    let minus_c: Vec<Q> = c.iter().map(|v| -v).collect();
+    let y_basis = solve_square(&transposed, &minus_c)?;
+    let mut y = vec![Q::zero(); a.len()];
+    for (&k, v) in basis.iter().zip(y_basis) {
+        y[k] = v;
+    }
+    dual_certifies_zero(a, b, c, &y).then_some(Recession::Zero)
 }
 
 /// Checks `y >= 0`, `A^T y = -c` and `b . y = 0`: a proof that `min c . x >= 0` over `A x <= b`.
