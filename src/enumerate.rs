@@ -140,7 +140,7 @@ impl EnumeratorBuilder {
         self.inner.threads = n;
         self
     }
-    /// Show a progress line on stderr (only when stderr is a terminal, after one second).
+    /// Show a progress bar on stderr (only when stderr is a terminal, after one second).
     pub fn progress(mut self, on: bool) -> Self {
         self.inner.progress = on;
         self
@@ -174,9 +174,10 @@ struct Emitter<'s, 'm> {
     sink: &'s mut dyn RegionSink,
     summary: &'m mut Summary,
     max: Option<usize>,
-    /// Start time when a progress line is wanted.
+    /// Start time when a progress bar is wanted.
     progress: Option<Instant>,
-    shown: bool,
+    /// The progress bar, once the run has lasted a second.
+    bar: Option<indicatif::ProgressBar>,
 }
 
 impl Emitter<'_, '_> {
@@ -191,17 +192,37 @@ impl Emitter<'_, '_> {
         region.id = self.summary.regions;
         self.summary.regions += 1;
         if let Some(start) = self.progress.filter(|_| self.summary.regions % 64 == 0) {
-            let secs = start.elapsed().as_secs_f64();
-            if secs > 1.0 {
-                eprint!("\r{} regions, {secs:.0} s", self.summary.regions);
-                self.shown = true;
-            }
+            self.show_progress(start);
         }
         let flow = self.sink.region(region);
         if flow.is_break() {
             self.summary.stopped = Some(StopReason::Sink);
         }
         flow
+    }
+
+    /// Updates the progress bar (an indicatif spinner on stderr, drawn after one second).
+    fn show_progress(&mut self, start: Instant) {
+        let regions = self.summary.regions as u64;
+        match &self.bar {
+            Some(bar) => bar.set_position(regions),
+            None if start.elapsed() > Duration::from_secs(1) => {
+                let bar =
+                    indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+                let style = indicatif::ProgressStyle::with_template(
+                    "{spinner} {human_pos} regions, {rate} regions/s, {elapsed} (Ctrl-C stops and keeps them)",
+                )
+                .expect("a valid template")
+                .with_key("rate", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0}", state.per_sec());
+                });
+                bar.set_style(style);
+                bar.enable_steady_tick(Duration::from_millis(200));
+                bar.set_position(regions);
+                self.bar = Some(bar);
+            }
+            None => {}
+        }
     }
 
     /// Emits a batch in order (after a stop the rest is refused, and already counted as such).
@@ -356,8 +377,7 @@ impl Enumerator {
         };
         let progress =
             (self.progress && std::io::IsTerminal::is_terminal(&std::io::stderr())).then_some(start);
-        let mut emitter =
-            Emitter { sink, summary: &mut summary, max: self.max_regions, progress, shown: false };
+        let mut emitter = Emitter { sink, summary: &mut summary, max: self.max_regions, progress, bar: None };
         let threads = self.threads.max(1);
         let mut stats = LpStats::default();
         let stopped = if threads == 1 {
@@ -366,8 +386,8 @@ impl Enumerator {
             let items = self.split_frontier(&ctx, root, 128 * threads, &mut stats);
             self.explore_parallel(&ctx, items, threads, &mut stats, &mut emitter)
         };
-        if emitter.shown {
-            eprint!("\r\x1b[K");
+        if let Some(bar) = emitter.bar.take() {
+            bar.finish_and_clear();
         }
         // the emitter knows the real reason (e.g. `max_regions`, whose cut is in emission order)
         let stopped = emitter.summary.stopped.or(stopped);
