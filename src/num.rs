@@ -150,15 +150,28 @@ pub fn sign(x: &Q) -> Ordering {
     }
 }
 
-/// The exact dot product `a . x`.
+/// The exact dot product `a . x`, summed over integers on the common denominators of `a` and
+/// of `x` and reduced once (a rational sum would take a gcd at every step).
 pub fn dot(a: &[Q], x: &[Q]) -> Q {
-    let mut acc = Q::zero();
+    let (da, dx) = (common_denominator(a), common_denominator(x));
+    let mut sum = BigInt::zero();
     for (ai, xi) in a.iter().zip(x) {
         if !ai.is_zero() && !xi.is_zero() {
-            acc += ai * xi;
+            sum += scaled_numerator(ai, &da) * scaled_numerator(xi, &dx);
         }
     }
-    acc
+    Q::new(sum, da * dx)
+}
+
+/// `v * d` for a multiple `d` of `v`'s denominator, as an integer.
+fn scaled_numerator(v: &Q, d: &BigInt) -> BigInt {
+    if d.is_one() {
+        v.numer().clone()
+    } else if v.denom().is_one() {
+        v.numer() * d
+    } else {
+        v.numer() * (d / v.denom())
+    }
 }
 
 /// Formats a rational as `"p/q"` or `"p"` (the wire form of the JSON formats).
@@ -197,7 +210,15 @@ pub fn simple_dyadic_near(x: f64, bits: u32) -> Option<Q> {
 
 /// The least common multiple of the denominators of `values` (1 for an empty slice).
 pub fn common_denominator<'a>(values: impl IntoIterator<Item = &'a Q>) -> BigInt {
-    values.into_iter().fold(BigInt::one(), |acc, v| acc.lcm(v.denom()))
+    values.into_iter().fold(BigInt::one(), |acc, v| {
+        if v.denom().is_one() || &acc == v.denom() {
+            acc
+        } else if acc.is_one() {
+            v.denom().clone()
+        } else {
+            acc.lcm(v.denom())
+        }
+    })
 }
 
 #[cfg(test)]
