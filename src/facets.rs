@@ -7,6 +7,7 @@
 
 use crate::certify::safe::{proves_empty, proves_empty_floats, FloatBox};
 use crate::certify::{find_strict_point, Feasibility, LpStats};
+use crate::lp::boxed::BoxLp;
 use crate::lp::LpBackend;
 use crate::poly::Halfspace;
 use crate::region::{Origin, Region};
@@ -54,19 +55,31 @@ fn halfspace_classes(rows: &[&Halfspace]) -> Vec<Vec<usize>> {
 
 /// Proves `a . x < b` on all of the other constraints' polyhedron (inside the box), so the
 /// constraint is not a facet: by interval arithmetic, or by a safe dual bound from the float
-/// multipliers of `max a . x`.
-fn strictly_redundant(others: &[&Halfspace], row: &Halfspace, bx: &FloatBox, stats: &mut LpStats) -> bool {
+/// multipliers of `max a . x` (a bound LP over the other neuron rows, the box as bounds).
+fn strictly_redundant(
+    neuron_others: &[&Halfspace],
+    row: &Halfspace,
+    bx: &FloatBox,
+    stats: &mut LpStats,
+) -> bool {
     let flipped = row.flipped();
     if proves_empty_floats(&[], flipped.float_a(), flipped.float_b(), None, bx) {
         stats.by_interval += 1;
         return true;
     }
-    let Some((max, y)) = crate::lp::float_max(others, row.float_a()) else { return false };
-    if max < row.float_b() && proves_empty(others, &flipped, Some(&y), bx) {
-        stats.by_safe_bound += 1;
-        return true;
+    let Some(lp) = BoxLp::new(neuron_others, bx) else { return false };
+    stats.lps += 1;
+    stats.bound_lps += 1;
+    // max a . x = -min (-a) . x
+    match lp.minimize(flipped.float_a()) {
+        Some(opt)
+            if -opt.value < row.float_b() && proves_empty(neuron_others, &flipped, Some(&opt.y), bx) =>
+        {
+            stats.by_bound_lp += 1;
+            true
+        }
+        _ => false,
     }
-    false
 }
 
 /// The facets of a region, each certified by a relative-interior point; the constraints of no
@@ -86,7 +99,14 @@ pub fn facets(
     for (k, class) in classes.iter().enumerate() {
         let others: Vec<&Halfspace> =
             classes.iter().enumerate().filter(|&(j, _)| j != k).map(|(_, c)| rows[c[0]]).collect();
-        if bx.is_some_and(|bx| strictly_redundant(&others, rows[class[0]], bx, stats)) {
+        // on a box domain the box rows are the box itself: the bound LP takes the neuron rows
+        let neuron_others: Vec<&Halfspace> = classes
+            .iter()
+            .enumerate()
+            .filter(|&(j, c)| j != k && matches!(region.constraints[c[0]].origin, Origin::Neuron(_)))
+            .map(|(_, c)| rows[c[0]])
+            .collect();
+        if bx.is_some_and(|bx| strictly_redundant(&neuron_others, rows[class[0]], bx, stats)) {
             continue;
         }
         if let Feasibility::Interior(point) = find_strict_point(&others, Some(rows[class[0]]), backend, stats)

@@ -8,11 +8,11 @@
 
 use crate::facets::Facet;
 use crate::network::Network;
-use crate::num::Q;
-use crate::region::{NeuronId, Region};
+use crate::num::{to_f64, Q};
+use crate::region::{AffineMap, NeuronId, Region};
 use petgraph::graph::{NodeIndex, UnGraph};
 use petgraph::unionfind::UnionFind;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 /// An edge: two regions sharing a facet.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,8 +81,22 @@ pub fn build(net: &Network, regions: &[Region], facets: &[Vec<Facet>]) -> Region
         graph.add_edge(NodeIndex::new(a), NodeIndex::new(b), info);
     }
     let (piece_of, pieces) = pieces(&graph, regions.len());
-    let distinct_maps = regions.iter().map(|r| &r.map).collect::<HashSet<_>>().len();
+    let distinct_maps = distinct_maps(regions);
     RegionGraph { graph, piece_of, pieces, distinct_maps, dangling }
+}
+
+/// The number of distinct affine maps: bucketed by their float images (equal maps have equal
+/// images), then compared exactly within a bucket (hashing big rationals is slow).
+fn distinct_maps(regions: &[Region]) -> usize {
+    let mut buckets: HashMap<Vec<u64>, Vec<&AffineMap>> = HashMap::new();
+    for r in regions {
+        let key = r.map.jacobian.iter().flatten().chain(&r.map.offset).map(|v| to_f64(v).to_bits()).collect();
+        let bucket = buckets.entry(key).or_default();
+        if !bucket.contains(&&r.map) {
+            bucket.push(&r.map);
+        }
+    }
+    buckets.values().map(Vec::len).sum()
 }
 
 fn crossed_neurons(a: &[Vec<bool>], b: &[Vec<bool>], relu_layers: &[usize]) -> Vec<NeuronId> {
