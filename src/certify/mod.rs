@@ -191,6 +191,9 @@ fn point_from_hint(rows: &[&Halfspace], equality: Option<&Halfspace>, hint: &Hin
             .map(|&v| if bits == 0 { from_f64_exact(v) } else { simple_dyadic_near(v, bits) })
             .collect();
         let Some(mut x) = candidate else { continue };
+        if !float_candidate_plausible(rows, equality, &x) {
+            continue;
+        }
         if let Some(e) = equality {
             project_onto(&mut x, e);
         }
@@ -199,6 +202,32 @@ fn point_from_hint(rows: &[&Halfspace], equality: Option<&Halfspace>, hint: &Hin
         }
     }
     None
+}
+
+/// A float look at a rounded candidate before any exact work: false when, after a float
+/// projection onto the hyperplane, some row is clearly violated (only a shortcut: whatever
+/// passes is still checked exactly, and a rejected candidate only costs a finer rounding).
+fn float_candidate_plausible(rows: &[&Halfspace], equality: Option<&Halfspace>, x: &[Q]) -> bool {
+    let mut xf: Vec<f64> = x.iter().map(to_f64).collect();
+    if let Some(e) = equality {
+        let ea = e.float_a();
+        let Some(j) = (0..ea.len()).max_by(|&i, &k| ea[i].abs().total_cmp(&ea[k].abs())) else { return true };
+        if ea[j] == 0.0 {
+            return true;
+        }
+        let residual = e.float_b() - ea.iter().zip(&xf).map(|(a, v)| a * v).sum::<f64>();
+        xf[j] += residual / ea[j];
+    }
+    rows.iter().all(|r| {
+        let (mut dot, mut magnitude) = (0.0, r.float_b().abs());
+        for (a, v) in r.float_a().iter().zip(&xf) {
+            dot += a * v;
+            magnitude += (a * v).abs();
+        }
+        let slack = r.float_b() - dot;
+        // a NaN (overflow) is not a clear violation either
+        slack.is_nan() || slack >= -1e-9 * magnitude
+    })
 }
 
 /// Moves `x` onto the hyperplane `e . x = f` along its largest coordinate.
