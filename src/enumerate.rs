@@ -13,7 +13,7 @@
 //! Memory while streaming is the depth-first stack: `O(neurons)` partial regions.
 
 use crate::certify::safe::{proves_empty_floats, FloatBox};
-use crate::certify::{find_strict_point, is_bounded, split_point, Feasibility, LpStats};
+use crate::certify::{find_strict_point, is_bounded, point_between, split_point, Feasibility, LpStats};
 use crate::fixed::{FixedLayer, FixedMap};
 use crate::lp::boxed::BoxLp;
 use crate::lp::Backend;
@@ -613,9 +613,22 @@ impl Enumerator {
                     return None;
                 }
                 // `--lp exact` takes no float hint at all, so it stays an independent reference
-                if self.backend != Backend::ExactOnly && region_lp.proves_empty(p, &fa, fb, bx, stats) {
-                    stats.by_bound_lp += 1;
-                    return None;
+                if self.backend != Backend::ExactOnly {
+                    match region_lp.bound(p, &fa, fb, bx, stats) {
+                        Bound::Empty => {
+                            stats.by_bound_lp += 1;
+                            return None;
+                        }
+                        Bound::Below(vertex) => {
+                            let side = row.side(on, fa, fb);
+                            if let Some(q) = point_between(&rows, &side, &p.point_float, &vertex) {
+                                stats.by_bound_vertex += 1;
+                                return Some(q);
+                            }
+                            return split_point(&rows, &side, Some(bx), backend, stats);
+                        }
+                        Bound::Unknown => {}
+                    }
                 }
             }
             split_point(&rows, &row.side(on, fa, fb), bx, backend, stats)
@@ -651,21 +664,34 @@ struct RegionLp {
     lp: Option<BoxLp>,
 }
 
+/// What a bound LP says of `fa . x <= fb` on a region.
+enum Bound {
+    /// Proved: no point of the region satisfies it (a safe dual bound).
+    Empty,
+    /// The float minimum of `fa . x` is below `fb`, at this vertex: a split, to be certified.
+    Below(Vec<f64>),
+    /// Nothing proved.
+    Unknown,
+}
+
 impl RegionLp {
-    /// True when `fa . x <= fb` provably has no point in the region: the float minimum of
-    /// `fa . x` exceeds `fb`, and its multipliers give a safe dual bound that proves it.
-    fn proves_empty(&mut self, p: &Partial, fa: &[f64], fb: f64, bx: &FloatBox, stats: &mut LpStats) -> bool {
+    /// Minimizes `fa . x` over the region: above `fb` with a safe dual bound that proves it,
+    /// [`Bound::Empty`]; below, the minimizing vertex.
+    fn bound(&mut self, p: &Partial, fa: &[f64], fb: f64, bx: &FloatBox, stats: &mut LpStats) -> Bound {
         let rows = neuron_rows(p);
         if !self.built {
             self.built = true;
             self.lp = BoxLp::new(&rows, bx);
         }
-        let Some(lp) = &self.lp else { return false };
+        let Some(lp) = &self.lp else { return Bound::Unknown };
         stats.bound_lps += 1;
         stats.lps += 1;
         match lp.minimize(fa) {
-            Some(opt) if opt.value > fb => proves_empty_floats(&rows, fa, fb, Some(&opt.y), bx),
-            _ => false,
+            Some(opt) if opt.value > fb && proves_empty_floats(&rows, fa, fb, Some(&opt.y), bx) => {
+                Bound::Empty
+            }
+            Some(opt) if opt.value < fb => Bound::Below(opt.x),
+            _ => Bound::Unknown,
         }
     }
 }

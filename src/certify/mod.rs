@@ -40,6 +40,8 @@ pub struct LpStats {
     pub bound_lps: u64,
     /// "No split" proved by a safe dual bound from a bound LP's multipliers.
     pub by_bound_lp: u64,
+    /// Split points found between the region's point and a bound LP's vertex, checked exactly.
+    pub by_bound_vertex: u64,
 }
 
 impl LpStats {
@@ -53,6 +55,7 @@ impl LpStats {
         self.by_safe_bound += o.by_safe_bound;
         self.bound_lps += o.bound_lps;
         self.by_bound_lp += o.by_bound_lp;
+        self.by_bound_vertex += o.by_bound_vertex;
     }
 }
 
@@ -151,6 +154,40 @@ pub fn split_point(
         Feasibility::Interior(x) => Some(x),
         Feasibility::Empty(_) => None,
     }
+}
+
+/// A point strictly inside `rows` and strictly inside `side`, from the segment between a point
+/// strictly inside `rows` (its float image `p_float`) and a float point `x` of
+/// the region's closure where `side` holds with room (e.g. the vertex that minimizes `side`'s
+/// normal): halfway between where `side` starts to hold and `x`, rounded to simple dyadic
+/// rationals, each candidate checked exactly. `None` when no candidate passes.
+pub fn point_between(rows: &[&Halfspace], side: &Halfspace, p_float: &[f64], x: &[f64]) -> Option<Vec<Q>> {
+    let slack = |v: &[f64]| side.float_b() - side.float_a().iter().zip(v).map(|(a, vi)| a * vi).sum::<f64>();
+    let (at_p, at_x) = (slack(p_float), slack(x));
+    if !(at_x > 0.0 && at_p.is_finite()) {
+        return None;
+    }
+    // the side's slack along the segment is (1 - t) at_p + t at_x: positive past t0
+    let t0 = (-at_p / (at_x - at_p)).clamp(0.0, 1.0);
+    let t = (1.0 + t0) / 2.0;
+    let q: Vec<f64> = p_float.iter().zip(x).map(|(a, b)| a + t * (b - a)).collect();
+    if q.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    for bits in [4u32, 10, 20, 30, 0] {
+        let candidate: Option<Vec<Q>> = q
+            .iter()
+            .map(|&v| if bits == 0 { from_f64_exact(v) } else { simple_dyadic_near(v, bits) })
+            .collect();
+        let Some(candidate) = candidate else { continue };
+        let candidate_float: Vec<f64> = candidate.iter().map(to_f64).collect();
+        if side.slack_sign(&candidate, &candidate_float) == Ordering::Greater
+            && is_strictly_inside(rows, &candidate)
+        {
+            return Some(candidate);
+        }
+    }
+    None
 }
 
 /// Normalizes the centring LP's multipliers by the side's and tries the safe bound.

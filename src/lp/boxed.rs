@@ -2,16 +2,20 @@
 //! question "can this neuron change sign inside this region?" asked of a region of a box
 //! domain, with the box kept as bounds rather than rows.
 //!
-//! It starts from the box corner that minimizes `g` (dual feasible) and lets violated rows
-//! enter one at a time; a basis is `d` active constraints (rows or bounds) and its inverse is
-//! updated by a rank-one formula, so a pivot costs `O(d^2 + m d)`. The answer is a *hint*:
+//! Both methods start from the box corner that minimizes `g` (dual feasible) and let violated
+//! constraints enter one at a time. The vertex method keeps `d` active constraints (rows or
+//! bounds) and their inverse, updated by a rank-one formula: `O(d^2 + m d)` a pivot, best for
+//! many rows in few dimensions (ACAS Xu). The bounded method keeps the `m x (d + m)` tableau
+//! of the rows with slacks, the variables at their bounds unless basic: `O(m (d + m))` a
+//! pivot, best for few rows in many dimensions (MNIST, 784 inputs). The answer is a *hint*:
 //! its multipliers go to the safe dual bound ([`crate::certify::safe::proves_empty`]), which
 //! alone decides.
 
 use crate::certify::safe::FloatBox;
 use crate::poly::Halfspace;
 
-/// The rows of one region scaled to unit infinity norm, with the box as `2d` extra rows.
+/// The rows of one region scaled to unit infinity norm, with the box as `2d` extra rows
+/// (bounds, for the bounded method).
 #[derive(Debug, Clone)]
 pub struct BoxLp {
     d: usize,
@@ -30,6 +34,8 @@ pub struct BoxOptimum {
     pub value: f64,
     /// Multipliers `y >= 0` of the rows as given (unscaled), zero off the optimal basis.
     pub y: Vec<f64>,
+    /// The float minimizer (a vertex of the region, up to rounding).
+    pub x: Vec<f64>,
 }
 
 impl BoxLp {
@@ -56,13 +62,152 @@ impl BoxLp {
         a.iter().chain(&b).all(|v| v.is_finite()).then_some(BoxLp { d, m, a, b, scale })
     }
 
+    /// [`BoxLp::minimize`] by the bounded dual simplex on the tableau `B^-1 [A | I]` of the
+    /// `m` rows with slacks: the `d` variables stay at their bounds unless basic, so a pivot
+    /// costs `O(m (d + m))` whatever the dimension.
+    fn minimize_bounded(&self, g: &[f64]) -> Option<BoxOptimum> {
+        let (d, m) = (self.d, self.m);
+        if g.len() != d || g.iter().any(|v| !v.is_finite()) {
+            return None;
+        }
+        let n = d + m;
+        let lo = |j: usize| if j < d { -self.b[m + 2 * j] } else { 0.0 };
+        let hi = |j: usize| if j < d { self.b[m + 2 * j + 1] } else { f64::INFINITY };
+        // tableau rows B^-1 [A | I] and B^-1 b; reduced costs; basic variable of each row
+        let mut t = vec![0.0; m * n];
+        let mut beta = self.b[..m].to_vec();
+        for i in 0..m {
+            t[i * n..i * n + d].copy_from_slice(self.row(i));
+            t[i * n + d + i] = 1.0;
+        }
+        let mut r: Vec<f64> = g.iter().copied().chain(std::iter::repeat_n(0.0, m)).collect();
+        let mut basic: Vec<usize> = (d..n).collect();
+        let mut is_basic = vec![false; n];
+        is_basic[d..].iter_mut().for_each(|b| *b = true);
+        // nonbasic value: the g-minimizing bound for x_j, 0 for a slack
+        let mut at_upper: Vec<bool> = (0..n).map(|j| j < d && g[j] < 0.0).collect();
+        let value_of = |j: usize, at_upper: &[bool]| if at_upper[j] { hi(j) } else { lo(j) };
+        let mut values = vec![0.0; m];
+        for _ in 0..20 * (n + 1) {
+            // values of the basic variables: B^-1 b - sum over nonbasic of column * value
+            for i in 0..m {
+                let row = &t[i * n..(i + 1) * n];
+                let mut v = beta[i];
+                for j in (0..n).filter(|&j| !is_basic[j]) {
+                    let x = value_of(j, &at_upper);
+                    if x != 0.0 {
+                        v -= row[j] * x;
+                    }
+                }
+                values[i] = v;
+            }
+            // the basic variable most outside its bounds leaves
+            let mut leave = None;
+            let mut worst = 0.0;
+            for i in 0..m {
+                let (l, h, v) = (lo(basic[i]), hi(basic[i]), values[i]);
+                let tol = 1e-10 * (1.0 + v.abs());
+                let excess = if v < l - tol {
+                    l - v
+                } else if v > h + tol {
+                    v - h
+                } else {
+                    0.0
+                };
+                if excess > worst {
+                    worst = excess;
+                    leave = Some((i, v < l));
+                }
+            }
+            let Some((i, below)) = leave else {
+                let mut x: Vec<f64> = (0..d).map(|j| value_of(j, &at_upper)).collect();
+                for (row, &var) in basic.iter().enumerate() {
+                    if var < d {
+                        x[var] = values[row];
+                    }
+                }
+                let value: f64 = g.iter().zip(&x).map(|(gi, xi)| gi * xi).sum();
+                let y = (0..m).map(|k| r[d + k].max(0.0) * self.scale[k]).collect();
+                return value.is_finite().then_some(BoxOptimum { value, y, x });
+            };
+            // entering: keeps the reduced costs dual feasible (min |r_j / alpha_j|)
+            let row = &t[i * n..(i + 1) * n];
+            let mut enter = None;
+            let mut best = f64::INFINITY;
+            for j in (0..n).filter(|&j| !is_basic[j]) {
+                let alpha = row[j];
+                if alpha.abs() <= 1e-12 {
+                    continue;
+                }
+                // the basic variable moves by -alpha * (change of x_j): below its lower bound it
+                // must rise, above its upper bound fall
+                let can_rise = !at_upper[j] && hi(j) > lo(j);
+                let can_fall = at_upper[j];
+                let ok = if below {
+                    (alpha < 0.0 && can_rise) || (alpha > 0.0 && can_fall)
+                } else {
+                    (alpha > 0.0 && can_rise) || (alpha < 0.0 && can_fall)
+                };
+                if ok {
+                    let ratio = (r[j] / alpha).abs();
+                    if ratio < best {
+                        best = ratio;
+                        enter = Some(j);
+                    }
+                }
+            }
+            let j = enter?;
+            // pivot on (i, j)
+            let pivot = t[i * n + j];
+            for v in &mut t[i * n..(i + 1) * n] {
+                *v /= pivot;
+            }
+            beta[i] /= pivot;
+            let pivot_row: Vec<f64> = t[i * n..(i + 1) * n].to_vec();
+            for k in (0..m).filter(|&k| k != i) {
+                let f = t[k * n + j];
+                if f != 0.0 {
+                    for (v, p) in t[k * n..(k + 1) * n].iter_mut().zip(&pivot_row) {
+                        *v -= f * p;
+                    }
+                    beta[k] -= f * beta[i];
+                }
+            }
+            let f = r[j];
+            if f != 0.0 {
+                for (v, p) in r.iter_mut().zip(&pivot_row) {
+                    *v -= f * p;
+                }
+            }
+            let leaving = basic[i];
+            is_basic[leaving] = false;
+            at_upper[leaving] = !below;
+            is_basic[j] = true;
+            at_upper[j] = false;
+            basic[i] = j;
+        }
+        None
+    }
+
     fn row(&self, k: usize) -> &[f64] {
         &self.a[k * self.d..(k + 1) * self.d]
     }
 
     /// The float optimum of `min g . x`, or `None` when the float solve fails (never a
-    /// decision: the caller proves or tries something else).
+    /// decision: the caller proves or tries something else). Few rows in a high dimension go
+    /// to the bounded tableau method, many rows in a low dimension to the vertex method.
     pub fn minimize(&self, g: &[f64]) -> Option<BoxOptimum> {
+        let (d, m) = (self.d, self.m);
+        if 5 * d * d < m * d + 2 * m * m {
+            self.minimize_vertex(g)
+        } else {
+            self.minimize_bounded(g)
+        }
+    }
+
+    /// [`BoxLp::minimize`] by a vertex (active-set) dual simplex: the basis is `d` active
+    /// constraints with an explicit inverse, so a pivot costs `O(d^2 + m d)`.
+    fn minimize_vertex(&self, g: &[f64]) -> Option<BoxOptimum> {
         let d = self.d;
         if g.len() != d || g.iter().any(|v| !v.is_finite()) {
             return None;
@@ -91,7 +236,7 @@ impl BoxLp {
                         y[k] = lambda[r].max(0.0) * self.scale[k];
                     }
                 }
-                return value.is_finite().then_some(BoxOptimum { value, y });
+                return value.is_finite().then_some(BoxOptimum { value, y, x: x.clone() });
             };
             // a_k = sum_r w_r a_{basis[r]}: w = inv^T a_k
             let ak = self.row(k);
@@ -170,5 +315,10 @@ mod tests {
         // min y: y = max(1/2 - x, ...) on the region -> at x = 1, y = -1/2
         let opt = lp.minimize(&[0.0, 1.0]).unwrap();
         assert!((opt.value + 0.5).abs() < 1e-12, "{opt:?}");
+        for g in [[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.3, -0.7], [-2.0, -1.0]] {
+            let (a, b) = (lp.minimize_vertex(&g).unwrap(), lp.minimize_bounded(&g).unwrap());
+            assert!((a.value - b.value).abs() < 1e-12, "{g:?}: {a:?} {b:?}");
+            assert!(a.y.iter().zip(&b.y).all(|(u, v)| (u - v).abs() < 1e-12), "{g:?}: {a:?} {b:?}");
+        }
     }
 }
