@@ -287,7 +287,7 @@ enum Item {
 struct Partial {
     layer: usize,
     neuron: usize,
-    constraints: Vec<Constraint>,
+    constraints: Constraints,
     point: Vec<Q>,
     point_float: Vec<f64>,
     pattern: Pattern,
@@ -367,7 +367,7 @@ impl Enumerator {
         let root = Partial {
             layer: 0,
             neuron: 0,
-            constraints,
+            constraints: Constraints::new(constraints),
             point_float: point.iter().map(to_f64).collect(),
             point,
             pattern: Vec::new(),
@@ -603,7 +603,7 @@ impl Enumerator {
             return Decision::Constant(pre.offset_sign(i) == Ordering::Greater);
         }
         let row = IntRow::new(pre, i);
-        let rows: Vec<&Halfspace> = p.constraints.iter().map(|k| &k.halfspace).collect();
+        let rows = p.constraints.rows();
         let backend = self.backend.solver();
         let mut side_point = |on: bool| {
             let (fa, fb) = row.float_side(on);
@@ -698,7 +698,7 @@ impl RegionLp {
 
 /// The rows of a region that come from neurons (on a box domain the others are the box).
 fn neuron_rows(p: &Partial) -> Vec<&Halfspace> {
-    p.constraints.iter().filter(|c| matches!(c.origin, Origin::Neuron(_))).map(|c| &c.halfspace).collect()
+    p.constraints.neuron_rows()
 }
 
 /// A neuron's effect on a region. In `Split`, a side with `None` keeps the parent's point.
@@ -767,16 +767,86 @@ fn push_side(p: &mut Partial, pre: &FixedMap, i: usize, on: bool, point: Option<
     p.neuron = i + 1;
 }
 
-/// The emitted region. Without `details` (a counting sink) the rational map is not formed.
+/// The emitted region. Without `details` (a counting sink) neither the rational map nor the
+/// list of constraints is formed.
 fn finish(p: Partial, ctx: &Context<'_>) -> Region {
-    let bounded = ctx.bounded_domain || {
-        let rows: Vec<&Halfspace> = p.constraints.iter().map(|c| &c.halfspace).collect();
-        is_bounded(&rows, ctx.net.input_dim())
-    };
-    let map = if ctx.details {
-        p.input.to_affine()
-    } else {
-        crate::region::AffineMap { jacobian: Vec::new(), offset: Vec::new() }
-    };
-    Region { id: 0, pattern: p.pattern, point: p.point, constraints: p.constraints, map, bounded }
+    let bounded = ctx.bounded_domain || is_bounded(&p.constraints.rows(), ctx.net.input_dim());
+    if !ctx.details {
+        return Region { pattern: p.pattern, point: p.point, ..Region::counted(bounded) };
+    }
+    let map = p.input.to_affine();
+    Region { id: 0, pattern: p.pattern, point: p.point, constraints: p.constraints.to_vec(), map, bounded }
+}
+
+/// The constraints of a partial region: the domain's rows, shared by all, then the neuron rows
+/// added on the way down as a persistent list shared with the ancestors, so that a split copies
+/// no constraint.
+#[derive(Clone)]
+struct Constraints {
+    domain: Arc<Vec<Constraint>>,
+    /// The newest neuron row first.
+    neurons: Option<Arc<Link>>,
+    len: usize,
+}
+
+struct Link {
+    constraint: Constraint,
+    parent: Option<Arc<Link>>,
+}
+
+impl Drop for Link {
+    /// Unlinks iteratively: a long list must not drop recursively.
+    fn drop(&mut self) {
+        let mut next = self.parent.take();
+        while let Some(link) = next {
+            next = match Arc::try_unwrap(link) {
+                Ok(mut owned) => owned.parent.take(),
+                Err(_) => None,
+            };
+        }
+    }
+}
+
+impl Constraints {
+    fn new(domain: Vec<Constraint>) -> Constraints {
+        let len = domain.len();
+        Constraints { domain: Arc::new(domain), neurons: None, len }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn push(&mut self, constraint: Constraint) {
+        let parent = self.neurons.take();
+        self.neurons = Some(Arc::new(Link { constraint, parent }));
+        self.len += 1;
+    }
+
+    /// The neuron constraints, oldest first.
+    fn neurons(&self) -> Vec<&Constraint> {
+        let mut out = Vec::with_capacity(self.len - self.domain.len());
+        let mut at = self.neurons.as_deref();
+        while let Some(link) = at {
+            out.push(&link.constraint);
+            at = link.parent.as_deref();
+        }
+        out.reverse();
+        out
+    }
+
+    /// The halfspaces of the neuron constraints, oldest first.
+    fn neuron_rows(&self) -> Vec<&Halfspace> {
+        self.neurons().into_iter().map(|c| &c.halfspace).collect()
+    }
+
+    /// Every halfspace: the domain's, then the neurons' (oldest first).
+    fn rows(&self) -> Vec<&Halfspace> {
+        self.domain.iter().map(|c| &c.halfspace).chain(self.neuron_rows()).collect()
+    }
+
+    /// The constraints as a list (cloned), in the order of [`Constraints::rows`].
+    fn to_vec(&self) -> Vec<Constraint> {
+        self.domain.iter().cloned().chain(self.neurons().into_iter().cloned()).collect()
+    }
 }
