@@ -6,7 +6,7 @@
 //! on the domain's boundary) are one geometric facet.
 
 use crate::certify::safe::{proves_empty, proves_empty_floats, FloatBox};
-use crate::certify::{find_strict_point, Feasibility, LpStats};
+use crate::certify::{find_strict_point, point_on_hyperplane_near, Feasibility, LpStats};
 use crate::lp::boxed::BoxLp;
 use crate::lp::LpBackend;
 use crate::poly::Halfspace;
@@ -53,21 +53,32 @@ fn halfspace_classes(rows: &[&Halfspace]) -> Vec<Vec<usize>> {
     classes
 }
 
+/// What the bound LP `max a . x` over the other constraints says of a constraint `a . x <= b`.
+enum Redundancy {
+    /// Proved: `a . x < b` on all of the others' polyhedron, so it is no facet.
+    Strict,
+    /// The float maximum exceeds `b` at this vertex: the hyperplane cuts the others' polyhedron.
+    Crossed(Vec<f64>),
+    /// Nothing proved.
+    Unknown,
+}
+
 /// Proves `a . x < b` on all of the other constraints' polyhedron (inside the box), so the
 /// constraint is not a facet: by interval arithmetic, or by a safe dual bound from the float
 /// multipliers of `max a . x` (a bound LP over the other neuron rows, the box as bounds).
-fn strictly_redundant(
+/// Otherwise returns the maximizing vertex when it lies beyond the hyperplane.
+fn redundancy(
     neuron_others: &[&Halfspace],
     row: &Halfspace,
     bx: &FloatBox,
     stats: &mut LpStats,
-) -> bool {
+) -> Redundancy {
     let flipped = row.flipped();
     if proves_empty_floats(&[], flipped.float_a(), flipped.float_b(), None, bx) {
         stats.by_interval += 1;
-        return true;
+        return Redundancy::Strict;
     }
-    let Some(lp) = BoxLp::new(neuron_others, bx) else { return false };
+    let Some(lp) = BoxLp::new(neuron_others, bx) else { return Redundancy::Unknown };
     stats.lps += 1;
     stats.bound_lps += 1;
     // max a . x = -min (-a) . x
@@ -76,10 +87,21 @@ fn strictly_redundant(
             if -opt.value < row.float_b() && proves_empty(neuron_others, &flipped, Some(&opt.y), bx) =>
         {
             stats.by_bound_lp += 1;
-            true
+            Redundancy::Strict
         }
-        _ => false,
+        Some(opt) if -opt.value > row.float_b() => Redundancy::Crossed(opt.x),
+        _ => Redundancy::Unknown,
     }
+}
+
+/// Where the segment from `p` (strictly inside the region) to `x` (beyond the hyperplane of
+/// `row`) meets that hyperplane, in floats.
+fn crossing(row: &Halfspace, p: &[f64], x: &[f64]) -> Option<Vec<f64>> {
+    let slack = |v: &[f64]| row.float_b() - row.float_a().iter().zip(v).map(|(a, vi)| a * vi).sum::<f64>();
+    let (at_p, at_x) = (slack(p), slack(x));
+    let t = at_p / (at_p - at_x);
+    (at_p > 0.0 && at_x < 0.0 && t.is_finite())
+        .then(|| p.iter().zip(x).map(|(a, b)| a + t * (b - a)).collect())
 }
 
 /// The facets of a region, each certified by a relative-interior point; the constraints of no
@@ -94,6 +116,7 @@ pub fn facets(
     stats: &mut LpStats,
 ) -> Vec<Facet> {
     let rows = region.halfspaces();
+    let point_float: Vec<f64> = region.point.iter().map(crate::num::to_f64).collect();
     let classes = halfspace_classes(&rows);
     let mut out = Vec::new();
     for (k, class) in classes.iter().enumerate() {
@@ -106,11 +129,24 @@ pub fn facets(
             .filter(|&(j, c)| j != k && matches!(region.constraints[c[0]].origin, Origin::Neuron(_)))
             .map(|(_, c)| rows[c[0]])
             .collect();
-        if bx.is_some_and(|bx| strictly_redundant(&neuron_others, rows[class[0]], bx, stats)) {
-            continue;
+        let row = rows[class[0]];
+        let mut near = None;
+        if let Some(bx) = bx {
+            match redundancy(&neuron_others, row, bx, stats) {
+                Redundancy::Strict => continue,
+                Redundancy::Crossed(x) => near = crossing(row, &point_float, &x),
+                Redundancy::Unknown => {}
+            }
         }
-        if let Feasibility::Interior(point) = find_strict_point(&others, Some(rows[class[0]]), backend, stats)
-        {
+        let from_crossing = near.and_then(|x| point_on_hyperplane_near(&others, row, &x));
+        if from_crossing.is_some() {
+            stats.by_bound_vertex += 1;
+        }
+        let point = from_crossing.or_else(|| match find_strict_point(&others, Some(row), backend, stats) {
+            Feasibility::Interior(point) => Some(point),
+            Feasibility::Empty(_) => None,
+        });
+        if let Some(point) = point {
             let on_boundary =
                 class.iter().any(|&i| matches!(region.constraints[i].origin, Origin::Domain(_)));
             out.push(Facet { constraints: class.clone(), point, on_boundary });

@@ -190,6 +190,15 @@ pub fn point_between(rows: &[&Halfspace], side: &Halfspace, p_float: &[f64], x: 
     None
 }
 
+/// A rational point exactly on the hyperplane of `equality`, strictly inside `rows`, near the
+/// float point `x` (rounded to simple dyadic rationals and projected onto the hyperplane, each
+/// candidate checked exactly), as [`find_strict_point`] would certify it. `None` when no
+/// candidate passes.
+pub fn point_on_hyperplane_near(rows: &[&Halfspace], equality: &Halfspace, x: &[f64]) -> Option<Vec<Q>> {
+    let hint = Hint { point: Some(x.to_vec()), radius: 1.0, basis: None, dual: None };
+    point_from_hint(rows, Some(equality), &hint)
+}
+
 /// Normalizes the centring LP's multipliers by the side's and tries the safe bound.
 fn safe_bound_from_dual(rows: &[&Halfspace], side: &Halfspace, dual: &[f64], bx: &safe::FloatBox) -> bool {
     let m = rows.len();

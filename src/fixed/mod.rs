@@ -46,7 +46,7 @@ impl FixedLayer {
     /// with denominator `den_in`.
     pub fn new(layer: &Layer, den_in: Arc<BigInt>) -> FixedLayer {
         let scale = common_denominator(layer.weights.iter().flatten().chain(&layer.bias));
-        let to_int = |v: &Q| (v * Q::from_integer(scale.clone())).to_integer();
+        let to_int = |v: &Q| v.numer() * (&scale / v.denom());
         let w: Vec<Vec<BigInt>> = layer.weights.iter().map(|row| row.iter().map(to_int).collect()).collect();
         let bias: Vec<BigInt> = layer.bias.iter().map(to_int).collect();
         let w_bits = w.iter().flatten().map(BigInt::bits).max().unwrap_or(0);
@@ -337,7 +337,7 @@ impl FixedNetwork {
     pub fn pattern_towards(&self, x: &[Q], n: &[Q]) -> crate::network::Pattern {
         let to_ints = |v: &[Q]| -> (Vec<BigInt>, BigInt) {
             let den = common_denominator(v);
-            let ints = v.iter().map(|q| (q * Q::from_integer(den.clone())).to_integer()).collect();
+            let ints = v.iter().map(|q| q.numer() * (&den / q.denom())).collect();
             (ints, den)
         };
         let (mut h, mut den) = to_ints(x);
