@@ -20,8 +20,10 @@ use crate::poly::Halfspace;
 pub struct BoxLp {
     d: usize,
     m: usize,
-    /// `(m + 2d) x d`, row-major: the scaled rows, then `-e_j <= -lo_j`, `e_j <= hi_j`.
+    /// `m x d`, row-major: the scaled rows. The box rows `-e_j <= -lo_j`, `e_j <= hi_j` (numbers
+    /// `m + 2j`, `m + 2j + 1`) are implicit.
     a: Vec<f64>,
+    /// The right-hand sides of the `m + 2d` rows.
     b: Vec<f64>,
     /// The factor each of the `m` rows was scaled by.
     scale: Vec<f64>,
@@ -43,7 +45,7 @@ impl BoxLp {
     pub fn new(rows: &[&Halfspace], bx: &FloatBox) -> Option<BoxLp> {
         let d = bx.dim();
         let m = rows.len();
-        let mut a = Vec::with_capacity((m + 2 * d) * d);
+        let mut a = Vec::with_capacity(m * d);
         let mut b = Vec::with_capacity(m + 2 * d);
         let mut scale = Vec::with_capacity(m);
         for row in rows {
@@ -54,10 +56,7 @@ impl BoxLp {
             scale.push(s);
         }
         for j in 0..d {
-            for (sign, bound) in [(-1.0, -bx.lo(j)), (1.0, bx.hi(j))] {
-                a.extend((0..d).map(|k| if k == j { sign } else { 0.0 }));
-                b.push(bound);
-            }
+            b.extend([-bx.lo(j), bx.hi(j)]);
         }
         a.iter().chain(&b).all(|v| v.is_finite()).then_some(BoxLp { d, m, a, b, scale })
     }
@@ -88,6 +87,7 @@ impl BoxLp {
         let mut at_upper: Vec<bool> = (0..n).map(|j| j < d && g[j] < 0.0).collect();
         let value_of = |j: usize, at_upper: &[bool]| if at_upper[j] { hi(j) } else { lo(j) };
         let mut values = vec![0.0; m];
+        let mut candidates: Vec<(f64, usize)> = Vec::new();
         for _ in 0..20 * (n + 1) {
             // values of the basic variables: B^-1 b - sum over nonbasic of column * value
             for i in 0..m {
@@ -130,10 +130,11 @@ impl BoxLp {
                 let y = (0..m).map(|k| r[d + k].max(0.0) * self.scale[k]).collect();
                 return value.is_finite().then_some(BoxOptimum { value, y, x });
             };
-            // entering: keeps the reduced costs dual feasible (min |r_j / alpha_j|)
+            // entering, by the bound-flipping ratio test: candidates in order of |r_j / alpha_j|
+            // (which keeps the reduced costs dual feasible); a boxed candidate whose whole range
+            // does not repair the violation flips to its other bound instead of entering
             let row = &t[i * n..(i + 1) * n];
-            let mut enter = None;
-            let mut best = f64::INFINITY;
+            candidates.clear();
             for j in (0..n).filter(|&j| !is_basic[j]) {
                 let alpha = row[j];
                 if alpha.abs() <= 1e-12 {
@@ -149,11 +150,20 @@ impl BoxLp {
                     (alpha > 0.0 && can_rise) || (alpha < 0.0 && can_fall)
                 };
                 if ok {
-                    let ratio = (r[j] / alpha).abs();
-                    if ratio < best {
-                        best = ratio;
-                        enter = Some(j);
-                    }
+                    candidates.push(((r[j] / alpha).abs(), j));
+                }
+            }
+            candidates.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+            let mut violation = worst;
+            let mut enter = None;
+            for &(_, j) in &candidates {
+                let reach = row[j].abs() * (hi(j) - lo(j));
+                if reach.is_finite() && reach < violation {
+                    violation -= reach;
+                    at_upper[j] = !at_upper[j];
+                } else {
+                    enter = Some(j);
+                    break;
                 }
             }
             let j = enter?;
@@ -218,7 +228,7 @@ impl BoxLp {
         // inverse of the basis matrix (rows a_k, k in basis): diagonal +-1 at the start
         let mut inv = vec![0.0; d * d];
         for j in 0..d {
-            inv[j * d + j] = self.row(basis[j])[j];
+            inv[j * d + j] = if basis[j] % 2 == self.m % 2 { -1.0 } else { 1.0 };
         }
         let mut x = vec![0.0; d];
         let total = self.m + 2 * d;
@@ -239,9 +249,17 @@ impl BoxLp {
                 return value.is_finite().then_some(BoxOptimum { value, y, x: x.clone() });
             };
             // a_k = sum_r w_r a_{basis[r]}: w = inv^T a_k
-            let ak = self.row(k);
-            for (r, wr) in w.iter_mut().enumerate() {
-                *wr = (0..d).map(|i| inv[i * d + r] * ak[i]).sum();
+            if k < self.m {
+                let ak = self.row(k);
+                for (r, wr) in w.iter_mut().enumerate() {
+                    *wr = (0..d).map(|i| inv[i * d + r] * ak[i]).sum();
+                }
+            } else {
+                // a_k = -+e_j
+                let (j, sign) = ((k - self.m) / 2, if (k - self.m) % 2 == 0 { -1.0 } else { 1.0 });
+                for (r, wr) in w.iter_mut().enumerate() {
+                    *wr = sign * inv[j * d + r];
+                }
             }
             let leave = (0..d)
                 .filter(|&r| w[r] > 1e-12)
@@ -319,6 +337,46 @@ mod tests {
             let (a, b) = (lp.minimize_vertex(&g).unwrap(), lp.minimize_bounded(&g).unwrap());
             assert!((a.value - b.value).abs() < 1e-12, "{g:?}: {a:?} {b:?}");
             assert!(a.y.iter().zip(&b.y).all(|(u, v)| (u - v).abs() < 1e-12), "{g:?}: {a:?} {b:?}");
+        }
+    }
+
+    /// Both methods find the same optimum on random regions around a known interior point, in
+    /// low and high dimensions, and their multipliers certify it: `g + A^T y` is the reduced
+    /// cost, whose box minimum plus `-y . b` gives back the optimum.
+    #[test]
+    fn both_methods_agree_on_random_regions() {
+        let mut state = 12345u64;
+        let mut next = move || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+        };
+        for (d, m) in [(2, 6), (5, 20), (12, 4), (40, 8)] {
+            for _ in 0..20 {
+                let lo = vec![q(-1); d];
+                let bx = FloatBox::from_domain(&Domain::Box(lo.iter().map(|l| (l.clone(), q(1))).collect()))
+                    .unwrap();
+                let rows: Vec<Halfspace> = (0..m)
+                    .map(|_| {
+                        let a: Vec<f64> = (0..d).map(|_| next()).collect();
+                        let b = 0.2 + 0.5 * next().abs();
+                        let exact = |v: f64| crate::num::from_f64_exact(v).unwrap();
+                        Halfspace::new(a.iter().map(|&v| exact(v)).collect(), exact(b))
+                    })
+                    .collect();
+                let refs: Vec<&Halfspace> = rows.iter().collect();
+                let lp = BoxLp::new(&refs, &bx).unwrap();
+                let g: Vec<f64> = (0..d).map(|_| next()).collect();
+                let (v, bnd) = (lp.minimize_vertex(&g).unwrap(), lp.minimize_bounded(&g).unwrap());
+                assert!((v.value - bnd.value).abs() < 1e-9, "d={d} m={m}: {} vs {}", v.value, bnd.value);
+                for opt in [&v, &bnd] {
+                    let mut dual = -opt.y.iter().zip(&rows).map(|(y, r)| y * r.float_b()).sum::<f64>();
+                    for j in 0..d {
+                        let rj = g[j] + opt.y.iter().zip(&rows).map(|(y, r)| y * r.float_a()[j]).sum::<f64>();
+                        dual += rj.min(-rj);
+                    }
+                    assert!((dual - opt.value).abs() < 1e-9, "d={d} m={m}: dual {dual} vs {}", opt.value);
+                }
+            }
         }
     }
 }
