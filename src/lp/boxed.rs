@@ -370,8 +370,8 @@ mod tests {
                 assert!((v.value - bnd.value).abs() < 1e-9, "d={d} m={m}: {} vs {}", v.value, bnd.value);
                 for opt in [&v, &bnd] {
                     let mut dual = -opt.y.iter().zip(&rows).map(|(y, r)| y * r.float_b()).sum::<f64>();
-                    for j in 0..d {
-                        let rj = g[j] + opt.y.iter().zip(&rows).map(|(y, r)| y * r.float_a()[j]).sum::<f64>();
+                    for (j, gj) in g.iter().enumerate() {
+                        let rj = gj + opt.y.iter().zip(&rows).map(|(y, r)| y * r.float_a()[j]).sum::<f64>();
                         dual += rj.min(-rj);
                     }
                     assert!((dual - opt.value).abs() < 1e-9, "d={d} m={m}: dual {dual} vs {}", opt.value);
