@@ -3,7 +3,7 @@
 # network, printed as a Markdown table. Speed is measured here, never in unit tests.
 #
 # usage: scripts/bench.sh [--full] [--threads N] [--graph]
-#   --full      also ACAS Xu width 0.1 (about a minute) 
+#   --full      also ACAS Xu and MNIST width 0.1 (about half a minute each)
 #   --threads N worker threads (default 1)
 #   --graph     count with facets, graph and pieces (default: --no-graph, regions only)
 set -euo pipefail
@@ -52,6 +52,14 @@ run "generic 12 in R^4" fixtures/bench/generic-12-4.json
 for w in 0.01 0.02 0.05; do
   run "ACAS Xu 1_1, width $w" "$acas" --coords normalized --box "$(acas_box $w)"
 done
+mnist=fixtures/nnet/mnist10x10.nnet
+mnist_box() { python3 -c "
+h=$1/2
+print(','.join([f'{0.5-h:.6g}:{0.5+h:.6g}'] * 784))"; }
+for w in 0.02 0.05; do
+  run "MNIST 10x10 (784 inputs), width $w" "$mnist" --box "$(mnist_box $w)"
+done
 if [ "$full" = 1 ]; then
   run "ACAS Xu 1_1, width 0.1" "$acas" --coords normalized --box "$(acas_box 0.1)"
+  run "MNIST 10x10 (784 inputs), width 0.1" "$mnist" --box "$(mnist_box 0.1)"
 fi
