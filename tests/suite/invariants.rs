@@ -4,6 +4,7 @@
 use crate::support::*;
 use proptest::prelude::*;
 use relu_regions::certify::is_strictly_inside;
+use relu_regions::enumerate::Enumerator;
 use relu_regions::network::{Activation, Domain, Layer, Network};
 use relu_regions::num::{q, Q};
 use std::collections::HashSet;
@@ -53,8 +54,12 @@ fn unit_box(dim: usize, half: i64) -> Domain {
 fn check_regions(net: &Network) {
     let a = run(net);
     assert!(a.summary.complete());
+    check_region_list(net, &a.regions);
+}
+
+fn check_region_list(net: &Network, regions: &[relu_regions::region::Region]) {
     let mut patterns = HashSet::new();
-    for r in &a.regions {
+    for r in regions {
         assert!(patterns.insert(r.pattern.clone()), "patterns are distinct");
         let (pattern, output) = net.evaluate(&r.point);
         assert_eq!(pattern, r.pattern, "the interior point has its region's pattern");
@@ -146,4 +151,58 @@ proptest! {
         check_regions(&net);
         sampled_patterns_are_enumerated(&net, 2, 200, &mut rng);
     }
+}
+
+/// A real network in a box: `box` is `lo:hi` for every coordinate, or one pair per coordinate.
+fn real_net(file: &str, coords: relu_regions::network::nnet::Coords, bounds: &[(f64, f64)]) -> Network {
+    let net = relu_regions::network::load(&fixture(file), None, coords).unwrap();
+    let text: Vec<String> = bounds.iter().map(|(lo, hi)| format!("{lo}:{hi}")).collect();
+    let domain = relu_regions::network::json::parse_box(&text.join(","), net.input_dim()).unwrap();
+    net.with_domain(domain).unwrap()
+}
+
+fn acas_box(width: f64) -> Vec<(f64, f64)> {
+    [0.0, 0.1, -0.1, 0.2, -0.2].iter().map(|c| (c - width / 2.0, c + width / 2.0)).collect()
+}
+
+/// ACAS Xu (5 inputs, 300 neurons) and MNIST 10x10 (784 inputs, 100 neurons) in small boxes:
+/// every region's point has its pattern, is strictly inside, and its map is the network there;
+/// two threads give the same regions. (Regions only: facets in 784 dimensions are slow.)
+#[test]
+fn real_networks_keep_their_invariants() {
+    use relu_regions::network::nnet::Coords;
+    let acas = real_net("nnet/ACASXU_run2a_1_1_batch_2000.nnet", Coords::Normalized, &acas_box(0.01));
+    let mnist = real_net("nnet/mnist10x10.nnet", Coords::Raw, &[(0.495, 0.505); 784]);
+    for net in [&acas, &mnist] {
+        let (one, summary) = Enumerator::builder().build().collect(net);
+        assert!(summary.complete());
+        check_region_list(net, &one);
+        let two = Enumerator::builder().threads(2).build().collect(net).0;
+        let patterns =
+            |a: &[relu_regions::region::Region]| a.iter().map(|r| r.pattern.clone()).collect::<Vec<_>>();
+        assert_eq!(patterns(&one), patterns(&two));
+        assert!(one.len() > 10, "{} regions", one.len());
+    }
+    check_regions(&acas);
+}
+
+/// Slow (the exact simplex alone on 200-bit coefficients): the fast paths and `--lp exact`
+/// find the same ACAS Xu regions. Run with `cargo test --release -- --ignored`.
+#[test]
+#[ignore]
+fn acas_fast_paths_agree_with_the_exact_simplex() {
+    use relu_regions::lp::Backend;
+    use relu_regions::network::nnet::Coords;
+    let acas = real_net("nnet/ACASXU_run2a_1_1_batch_2000.nnet", Coords::Normalized, &acas_box(0.01));
+    let patterns = |backend| -> Vec<_> {
+        Enumerator::builder()
+            .backend(backend)
+            .build()
+            .collect(&acas)
+            .0
+            .into_iter()
+            .map(|r| r.pattern)
+            .collect()
+    };
+    assert_eq!(patterns(Backend::FloatSimplex), patterns(Backend::ExactOnly));
 }
