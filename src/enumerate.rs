@@ -383,7 +383,7 @@ impl Enumerator {
         let stopped = if threads == 1 {
             self.explore(&ctx, &mut vec![root], &mut stats, &mut |r| emitter.emit(r))
         } else {
-            let items = self.split_frontier(&ctx, root, 128 * threads, &mut stats);
+            let items = self.split_frontier(&ctx, root, 128 * threads, threads, &mut stats);
             self.explore_parallel(&ctx, items, threads, &mut stats, &mut emitter)
         };
         if let Some(bar) = emitter.bar.take() {
@@ -420,42 +420,64 @@ impl Enumerator {
         None
     }
 
-    /// Splits the root into at least `target` subtrees (or finished regions), always splitting
-    /// the shallowest subtree; the items stay in depth-first order.
+    /// Splits the root into at least `target` subtrees (or finished regions) in rounds: each
+    /// round advances every open subtree to its next split, the subtrees shared among the
+    /// threads; the items stay in depth-first order.
     fn split_frontier(
         &self,
         ctx: &Context<'_>,
         root: Partial,
         target: usize,
+        threads: usize,
         stats: &mut LpStats,
     ) -> Vec<Item> {
         let mut items = vec![Item::Task(root)];
         loop {
-            if self.should_stop(ctx).is_some() {
+            let tasks = items.iter().filter(|i| matches!(i, Item::Task(_))).count();
+            if tasks == 0 || tasks >= target || self.should_stop(ctx).is_some() {
                 return items;
             }
-            let tasks = items.iter().filter(|i| matches!(i, Item::Task(_))).count();
-            let shallowest = items
-                .iter()
-                .enumerate()
-                .filter_map(|(k, i)| match i {
-                    Item::Task(p) => Some((p.constraints.len(), k)),
-                    Item::Done(_) => None,
-                })
-                .min();
-            let Some((_, k)) = shallowest.filter(|_| tasks < target) else { return items };
-            let Item::Task(p) = items.remove(k) else { unreachable!("a task") };
-            let mut children = Vec::new();
-            let replacement: Vec<Item> =
-                match self.advance(ctx.net, p, ctx.bx.as_ref(), &ctx.fixed, &mut children, stats) {
-                    Some(done) => {
-                        vec![Item::Done(Box::new(finish(done, ctx)))]
-                    }
-                    // children were pushed for popping: the depth-first order is the reverse
-                    None => children.into_iter().rev().map(Item::Task).collect(),
-                };
-            items.splice(k..k, replacement);
+            let chunk = items.len().div_ceil(threads.min(tasks).max(1));
+            let mut chunks: Vec<Vec<Item>> = Vec::new();
+            let mut rest = items.into_iter();
+            loop {
+                let part: Vec<Item> = rest.by_ref().take(chunk).collect();
+                if part.is_empty() {
+                    break;
+                }
+                chunks.push(part);
+            }
+            let expanded: Vec<(Vec<Item>, LpStats)> = std::thread::scope(|scope| {
+                let handles: Vec<_> =
+                    chunks.into_iter().map(|part| scope.spawn(move || self.expand_all(ctx, part))).collect();
+                handles.into_iter().map(|h| h.join().expect("frontier worker")).collect()
+            });
+            items = Vec::new();
+            for (part, local) in expanded {
+                stats.add(&local);
+                items.extend(part);
+            }
         }
+    }
+
+    /// Advances every task of `items` to its next split (children in depth-first order) or to
+    /// its end.
+    fn expand_all(&self, ctx: &Context<'_>, items: Vec<Item>) -> (Vec<Item>, LpStats) {
+        let mut stats = LpStats::default();
+        let mut out = Vec::with_capacity(2 * items.len());
+        for item in items {
+            let Item::Task(p) = item else {
+                out.push(item);
+                continue;
+            };
+            let mut children = Vec::new();
+            match self.advance(ctx.net, p, ctx.bx.as_ref(), &ctx.fixed, &mut children, &mut stats) {
+                Some(done) => out.push(Item::Done(Box::new(finish(done, ctx)))),
+                // children were pushed for popping: the depth-first order is the reverse
+                None => out.extend(children.into_iter().rev().map(Item::Task)),
+            }
+        }
+        (out, stats)
     }
 
     /// Shares the subtrees among threads; their regions are emitted in item order, so the output
@@ -811,10 +833,6 @@ impl Constraints {
     fn new(domain: Vec<Constraint>) -> Constraints {
         let len = domain.len();
         Constraints { domain: Arc::new(domain), neurons: None, len }
-    }
-
-    fn len(&self) -> usize {
-        self.len
     }
 
     fn push(&mut self, constraint: Constraint) {
