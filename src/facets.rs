@@ -6,7 +6,7 @@
 //! on the domain's boundary) are one geometric facet.
 
 use crate::certify::safe::{proves_empty, proves_empty_floats, FloatBox};
-use crate::certify::{find_strict_point, point_on_hyperplane_near, Feasibility, LpStats};
+use crate::certify::{find_strict_point, is_strictly_inside, point_on_hyperplane_near, Feasibility, LpStats};
 use crate::lp::boxed::BoxLp;
 use crate::lp::LpBackend;
 use crate::poly::Halfspace;
@@ -41,11 +41,12 @@ impl Facet {
     }
 }
 
-/// Groups the constraints of a region into classes of identical halfspaces.
-fn halfspace_classes(rows: &[&Halfspace]) -> Vec<Vec<usize>> {
+/// Groups the constraints of a region into classes of identical halfspaces (`distinct(i, j)`:
+/// rows known to differ, not compared).
+fn halfspace_classes(rows: &[&Halfspace], distinct: impl Fn(usize, usize) -> bool) -> Vec<Vec<usize>> {
     let mut classes: Vec<Vec<usize>> = Vec::new();
     for (i, row) in rows.iter().enumerate() {
-        match classes.iter_mut().find(|c| rows[c[0]].same_halfspace(row)) {
+        match classes.iter_mut().find(|c| !distinct(c[0], i) && rows[c[0]].same_halfspace(row)) {
             Some(class) => class.push(i),
             None => classes.push(vec![i]),
         }
@@ -94,6 +95,17 @@ fn redundancy(
     }
 }
 
+/// A point of the box face `row` (normal `+-e_j`) in the facet's relative interior: the
+/// region's point `p` moved onto the face along `e_j`, checked exactly strictly inside every
+/// neuron row (the other box rows hold strictly: the other coordinates are those of `p`, and the
+/// opposite face is at a positive distance). `None` when that point is not inside.
+fn box_face_point(p: &[Q], row: &Halfspace, neuron_rows: &[&Halfspace]) -> Option<Vec<Q>> {
+    let j = row.single_coordinate()?;
+    let mut q = p.to_vec();
+    q[j] = &row.b / &row.a[j];
+    is_strictly_inside(neuron_rows, &q).then_some(q)
+}
+
 /// Where the segment from `p` (strictly inside the region) to `x` (beyond the hyperplane of
 /// `row`) meets that hyperplane, in floats.
 fn crossing(row: &Halfspace, p: &[f64], x: &[f64]) -> Option<Vec<f64>> {
@@ -117,7 +129,9 @@ pub fn facets(
 ) -> Vec<Facet> {
     let rows = region.halfspaces();
     let point_float: Vec<f64> = region.point.iter().map(crate::num::to_f64).collect();
-    let classes = halfspace_classes(&rows);
+    let is_domain = |i: usize| matches!(region.constraints[i].origin, Origin::Domain(_));
+    // two faces of a box are never the same halfspace
+    let classes = halfspace_classes(&rows, |i, j| bx.is_some() && is_domain(i) && is_domain(j));
     let mut out = Vec::new();
     for (k, class) in classes.iter().enumerate() {
         let others: Vec<&Halfspace> =
@@ -130,6 +144,12 @@ pub fn facets(
             .map(|(_, c)| rows[c[0]])
             .collect();
         let row = rows[class[0]];
+        if bx.is_some() && is_domain(class[0]) {
+            if let Some(point) = box_face_point(&region.point, row, &neuron_others) {
+                out.push(Facet { constraints: class.clone(), point, on_boundary: true });
+                continue;
+            }
+        }
         let mut near = None;
         if let Some(bx) = bx {
             match redundancy(&neuron_others, row, bx, stats) {

@@ -20,6 +20,15 @@ pub struct Halfspace {
     pub b: Q,
     float_a: Vec<f64>,
     float_b: f64,
+    /// The coordinate of the only nonzero of `a`, when there is exactly one (a box face).
+    single: Option<usize>,
+}
+
+/// The index of the only nonzero entry of `a`, if there is exactly one.
+fn single_nonzero(a: &[Q]) -> Option<usize> {
+    let mut nonzero = a.iter().enumerate().filter(|(_, v)| !v.is_zero()).map(|(j, _)| j);
+    let first = nonzero.next()?;
+    nonzero.next().is_none().then_some(first)
 }
 
 impl Halfspace {
@@ -27,19 +36,24 @@ impl Halfspace {
     pub fn new(a: Vec<Q>, b: Q) -> Halfspace {
         let float_a = a.iter().map(to_f64).collect();
         let float_b = to_f64(&b);
-        Halfspace { a, b, float_a, float_b }
+        let single = single_nonzero(&a);
+        Halfspace { a, b, float_a, float_b, single }
     }
 
     /// The halfspace with its float image already computed (`float_a`, `float_b` must be the
     /// nearest floats of `a`, `b`, within 2 units of roundoff).
     pub fn with_floats(a: Vec<Q>, b: Q, float_a: Vec<f64>, float_b: f64) -> Halfspace {
         debug_assert_eq!(a.len(), float_a.len());
-        Halfspace { a, b, float_a, float_b }
+        let single = single_nonzero(&a);
+        Halfspace { a, b, float_a, float_b, single }
     }
 
     /// The exact slack `b - a . x` (positive strictly inside).
     pub fn slack(&self, x: &[Q]) -> Q {
-        &self.b - dot(&self.a, x)
+        match self.single {
+            Some(j) => &self.b - &self.a[j] * &x[j],
+            None => &self.b - dot(&self.a, x),
+        }
     }
 
     /// The float image of the normal.
@@ -64,7 +78,10 @@ impl Halfspace {
 
     /// The sign of the slack proved by floating point alone, if the error bound allows.
     pub fn float_slack_sign(&self, x_float: &[f64]) -> Option<Ordering> {
-        float_affine_sign(&self.float_a, self.float_b, x_float, true)
+        match self.single {
+            Some(j) => float_affine_sign(&self.float_a[j..=j], self.float_b, &x_float[j..=j], true),
+            None => float_affine_sign(&self.float_a, self.float_b, x_float, true),
+        }
     }
 
     /// True when the normal is exactly zero.
@@ -79,7 +96,13 @@ impl Halfspace {
             b: -&self.b,
             float_a: self.float_a.iter().map(|v| -v).collect(),
             float_b: -self.float_b,
+            single: self.single,
         }
+    }
+
+    /// The coordinate `j` when the normal is a multiple of `e_j` (a box face), else `None`.
+    pub fn single_coordinate(&self) -> Option<usize> {
+        self.single
     }
 
     /// The infinity norm of the float normal (0 for a trivial row).
