@@ -21,6 +21,7 @@ use crate::network::{Activation, Domain, Network, Pattern};
 use crate::num::{sign, to_f64, Q};
 use crate::poly::{float_affine_sign, Halfspace};
 use crate::region::{Constraint, NeuronId, Origin, Region};
+use num_traits::Zero;
 use std::cmp::Ordering;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
@@ -346,9 +347,14 @@ impl Enumerator {
             .map(|(k, h)| Constraint { halfspace: h, origin: Origin::Domain(k) })
             .collect();
         let refs: Vec<&Halfspace> = constraints.iter().map(|c| &c.halfspace).collect();
-        let point = match find_strict_point(&refs, None, self.backend.solver(), &mut summary.stats) {
-            Feasibility::Interior(p) => p,
-            Feasibility::Empty(_) => return summary,
+        // all of R^d: the origin (an LP over no rows would not know the dimension)
+        let point = if refs.is_empty() {
+            vec![Q::zero(); d]
+        } else {
+            match find_strict_point(&refs, None, self.backend.solver(), &mut summary.stats) {
+                Feasibility::Interior(p) => p,
+                Feasibility::Empty(_) => return summary,
+            }
         };
         let bounded_domain = match net.domain() {
             Domain::Whole => false,

@@ -60,6 +60,7 @@ fn check_regions(net: &Network) {
 fn check_region_list(net: &Network, regions: &[relu_regions::region::Region]) {
     let mut patterns = HashSet::new();
     for r in regions {
+        assert_eq!(r.point.len(), net.input_dim(), "the point has every coordinate");
         assert!(patterns.insert(r.pattern.clone()), "patterns are distinct");
         let (pattern, output) = net.evaluate(&r.point);
         assert_eq!(pattern, r.pattern, "the interior point has its region's pattern");
