@@ -71,6 +71,7 @@ enum Redundancy {
 fn redundancy(
     neuron_others: &[&Halfspace],
     row: &Halfspace,
+    box_face: bool,
     bx: &FloatBox,
     stats: &mut LpStats,
 ) -> Redundancy {
@@ -79,7 +80,25 @@ fn redundancy(
         stats.by_interval += 1;
         return Redundancy::Strict;
     }
-    let Some(lp) = BoxLp::new(neuron_others, bx) else { return Redundancy::Unknown };
+    let lp = match row.single_coordinate().filter(|_| box_face) {
+        // a box face: its own bound is moved out by the box's width, so that a maximum below
+        // it comes with multipliers that do not lean on it
+        Some(j) => {
+            let mut lo: Vec<f64> = (0..bx.dim()).map(|k| bx.lo(k)).collect();
+            let mut hi: Vec<f64> = (0..bx.dim()).map(|k| bx.hi(k)).collect();
+            let width = hi[j] - lo[j];
+            if row.float_a()[j] > 0.0 {
+                hi[j] += width;
+            } else {
+                lo[j] -= width;
+            }
+            let rows: Vec<(Vec<f64>, f64)> =
+                neuron_others.iter().map(|r| (r.float_a().to_vec(), r.float_b())).collect();
+            BoxLp::from_floats(&rows, &lo, &hi)
+        }
+        None => BoxLp::new(neuron_others, bx),
+    };
+    let Some(lp) = lp else { return Redundancy::Unknown };
     stats.lps += 1;
     stats.bound_lps += 1;
     // max a . x = -min (-a) . x
@@ -95,15 +114,58 @@ fn redundancy(
     }
 }
 
-/// A point of the box face `row` (normal `+-e_j`) in the facet's relative interior: the
-/// region's point `p` moved onto the face along `e_j`, checked exactly strictly inside every
-/// neuron row (the other box rows hold strictly: the other coordinates are those of `p`, and the
-/// opposite face is at a positive distance). `None` when that point is not inside.
-fn box_face_point(p: &[Q], row: &Halfspace, neuron_rows: &[&Halfspace]) -> Option<Vec<Q>> {
+/// A candidate point of the box face `row` (normal `+-e_j`) in the facet's relative interior,
+/// checked exactly strictly inside every neuron row: the region's point `p` moved onto the face
+/// along `e_j` (the other box rows then hold strictly), or else a point near the face's centre.
+/// The caller checks the box rows exactly. `None` when no candidate passes.
+fn box_face_point(p: &[Q], row: &Halfspace, neuron_rows: &[&Halfspace], bx: &FloatBox) -> Option<Vec<Q>> {
     let j = row.single_coordinate()?;
     let mut q = p.to_vec();
     q[j] = &row.b / &row.a[j];
-    is_strictly_inside(neuron_rows, &q).then_some(q)
+    if is_strictly_inside(neuron_rows, &q) {
+        return Some(q);
+    }
+    // otherwise: a point of the face deep inside the neuron rows (a centring LP on the face,
+    // box as bounds), pulled slightly towards q so that it is strictly inside the box too
+    let deep = face_centre(neuron_rows, j, crate::num::to_f64(&q[j]), bx)?;
+    let q_float: Vec<f64> = q.iter().map(crate::num::to_f64).collect();
+    let slack =
+        |r: &Halfspace, v: &[f64]| r.float_b() - r.float_a().iter().zip(v).map(|(a, x)| a * x).sum::<f64>();
+    let mut lambda: f64 = 0.5;
+    for r in neuron_rows {
+        let (at_deep, at_q) = (slack(r, &deep), slack(r, &q_float));
+        if at_q <= 0.0 {
+            lambda = lambda.min(0.5 * at_deep / (at_deep - at_q));
+        }
+    }
+    if lambda.is_nan() || lambda <= 0.0 {
+        return None;
+    }
+    let mix: Vec<f64> = deep.iter().zip(&q_float).map(|(a, b)| a + lambda * (b - a)).collect();
+    // the caller checks the box rows exactly
+    crate::certify::point_on_hyperplane_near(neuron_rows, row, &mix)
+}
+
+/// A float point of the face `x_j = value` that maximizes the smallest scaled slack of the
+/// neuron rows (`max t` with `a_i . x + |a_i| t <= b_i`, the box as bounds), if positive.
+fn face_centre(neuron_rows: &[&Halfspace], j: usize, value: f64, bx: &FloatBox) -> Option<Vec<f64>> {
+    let d = bx.dim();
+    let rows: Vec<(Vec<f64>, f64)> = neuron_rows
+        .iter()
+        .map(|r| {
+            let mut a = r.float_a().to_vec();
+            a.push(r.float_norm());
+            (a, r.float_b())
+        })
+        .collect();
+    let mut lo: Vec<f64> = (0..d).map(|k| bx.lo(k)).chain([0.0]).collect();
+    let mut hi: Vec<f64> = (0..d).map(|k| bx.hi(k)).chain([1.0]).collect();
+    (lo[j], hi[j]) = (value, value);
+    let lp = BoxLp::from_floats(&rows, &lo, &hi)?;
+    let mut g = vec![0.0; d + 1];
+    g[d] = -1.0;
+    let opt = lp.minimize(&g)?;
+    (opt.x[d] > 0.0).then(|| opt.x[..d].to_vec())
 }
 
 /// Where the segment from `p` (strictly inside the region) to `x` (beyond the hyperplane of
@@ -145,14 +207,16 @@ pub fn facets(
             .collect();
         let row = rows[class[0]];
         if bx.is_some() && is_domain(class[0]) {
-            if let Some(point) = box_face_point(&region.point, row, &neuron_others) {
+            let found = bx.and_then(|bx| box_face_point(&region.point, row, &neuron_others, bx));
+            // the exact check of the other box rows (cheap: one coordinate each)
+            if let Some(point) = found.filter(|x| is_strictly_inside(&others, x)) {
                 out.push(Facet { constraints: class.clone(), point, on_boundary: true });
                 continue;
             }
         }
         let mut near = None;
         if let Some(bx) = bx {
-            match redundancy(&neuron_others, row, bx, stats) {
+            match redundancy(&neuron_others, row, is_domain(class[0]), bx, stats) {
                 Redundancy::Strict => continue,
                 Redundancy::Crossed(x) => near = crossing(row, &point_float, &x),
                 Redundancy::Unknown => {}
@@ -173,4 +237,55 @@ pub fn facets(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::Domain;
+    use crate::num::{parse_rational, q};
+    use crate::region::{AffineMap, Constraint};
+
+    /// The box `[0, 4]^2` cut by `y - x <= 3/2` and `x <= 3`, with the point `(1, 2)`: moving
+    /// the point onto the face `x = 0` leaves the region (the face's centre is needed), and the
+    /// face `x = 4` is never touched (proved with its own bound moved out). The fast paths and
+    /// the centring LPs alone find the same five facets.
+    #[test]
+    fn box_faces_that_need_the_face_centre_or_a_relaxed_bound() {
+        let domain = Domain::Box(vec![(q(0), q(4)), (q(0), q(4))]);
+        let neuron = |k: usize, a: Vec<Q>, b: Q| Constraint {
+            halfspace: Halfspace::new(a, b),
+            origin: Origin::Neuron(NeuronId { layer: 0, index: k }),
+        };
+        let mut constraints: Vec<Constraint> = domain
+            .halfspaces(2)
+            .into_iter()
+            .enumerate()
+            .map(|(k, h)| Constraint { halfspace: h, origin: Origin::Domain(k) })
+            .collect();
+        constraints.push(neuron(0, vec![q(-1), q(1)], parse_rational("3/2").unwrap()));
+        constraints.push(neuron(1, vec![q(1), q(0)], q(3)));
+        let region = Region {
+            id: 0,
+            pattern: vec![vec![true, true]],
+            point: vec![q(1), q(2)],
+            constraints,
+            map: AffineMap { jacobian: Vec::new(), offset: Vec::new() },
+            bounded: true,
+        };
+        let bx = FloatBox::from_domain(&domain).unwrap();
+        let backend = crate::lp::Backend::FloatSimplex.solver();
+        let mut fast_stats = LpStats::default();
+        let fast = facets(&region, Some(&bx), backend, &mut fast_stats);
+        let slow = facets(&region, None, backend, &mut LpStats::default());
+        let rows = |f: &[Facet]| f.iter().map(|f| f.constraints.clone()).collect::<Vec<_>>();
+        // box rows: 0 x >= 0, 1 x <= 4, 2 y >= 0, 3 y <= 4; then the two neuron rows
+        assert_eq!(rows(&fast), vec![vec![0], vec![2], vec![3], vec![4], vec![5]]);
+        assert_eq!(rows(&fast), rows(&slow));
+        for f in &fast {
+            let on = &region.constraints[f.constraints[0]].halfspace;
+            assert!(on.slack(&f.point) == q(0));
+        }
+        assert!(fast_stats.by_bound_lp >= 1, "x <= 4 proved redundant by a bound LP: {fast_stats:?}");
+    }
 }

@@ -199,6 +199,28 @@ impl BoxLp {
         None
     }
 
+    /// The LP of float rows `a_i . x <= b_i` inside the float box `[lo, hi]` (`lo_j <= hi_j`;
+    /// equal bounds fix a variable); `None` when a number is not finite.
+    pub fn from_floats(rows: &[(Vec<f64>, f64)], lo: &[f64], hi: &[f64]) -> Option<BoxLp> {
+        let d = lo.len();
+        let m = rows.len();
+        let mut a = Vec::with_capacity(m * d);
+        let mut b = Vec::with_capacity(m + 2 * d);
+        let mut scale = Vec::with_capacity(m);
+        for (row, rhs) in rows {
+            let norm = row.iter().fold(0.0f64, |acc, v| acc.max(v.abs()));
+            let s = if norm > 0.0 && norm.is_finite() { 1.0 / norm } else { 1.0 };
+            a.extend(row.iter().map(|v| v * s));
+            b.push(rhs * s);
+            scale.push(s);
+        }
+        for (l, h) in lo.iter().zip(hi) {
+            b.extend([-l, *h]);
+        }
+        let finite = a.iter().chain(&b).all(|v| v.is_finite());
+        (finite && a.len() == m * d && hi.len() == d).then_some(BoxLp { d, m, a, b, scale })
+    }
+
     fn row(&self, k: usize) -> &[f64] {
         &self.a[k * self.d..(k + 1) * self.d]
     }
