@@ -50,10 +50,51 @@ pub fn analyze(net: &Network, enumerator: &Enumerator) -> Analysis {
     let mut stats = LpStats::default();
     let backend = enumerator.backend().solver();
     let bx = crate::certify::safe::FloatBox::from_domain(net.domain());
-    let facets: Vec<Vec<Facet>> =
-        regions.iter().map(|r| facets(r, bx.as_ref(), backend, &mut stats)).collect();
+    let facets = all_facets(&regions, bx.as_ref(), backend, enumerator.thread_count(), &mut stats);
     let graph = build(net, &regions, &facets);
     summary.stats.add(&stats);
     summary.elapsed += start.elapsed();
     Analysis { regions, facets, graph, summary }
+}
+
+/// The facets of every region, in order; chunks of regions are shared among `threads` threads
+/// and put back in order, so the result does not depend on the thread count.
+fn all_facets(
+    regions: &[Region],
+    bx: Option<&crate::certify::safe::FloatBox>,
+    backend: &dyn crate::lp::LpBackend,
+    threads: usize,
+    stats: &mut LpStats,
+) -> Vec<Vec<Facet>> {
+    let threads = threads.max(1).min(regions.len().max(1));
+    if threads == 1 {
+        return regions.iter().map(|r| facets(r, bx, backend, stats)).collect();
+    }
+    let chunks: Vec<&[Region]> = regions.chunks(regions.len().div_ceil(16 * threads)).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, Vec<Vec<Facet>>, LpStats)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(part) = chunks.get(k) else { break };
+                        let mut local = LpStats::default();
+                        let f = part.iter().map(|r| facets(r, bx, backend, &mut local)).collect();
+                        mine.push((k, f, local));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("facet worker")).collect()
+    });
+    done.sort_by_key(|(k, _, _)| *k);
+    let mut out = Vec::with_capacity(regions.len());
+    for (_, f, local) in done {
+        stats.add(&local);
+        out.extend(f);
+    }
+    out
 }
