@@ -15,7 +15,7 @@
 
 use crate::lp::simplex::{solve, LpOutcome};
 use crate::network::{Activation, Network};
-use crate::num::{parse_rational, Q};
+use crate::num::{dot, parse_rational, Q};
 use num_traits::{Signed, Zero};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -48,16 +48,53 @@ type Matrix = Vec<Vec<Q>>;
 struct Row {
     a: Vec<Q>,
     b: Q,
+    /// The float image of `(a, b)` scaled to unit infinity norm (a prefilter only).
+    unit: Vec<f64>,
+    /// The nearest floats of `a` and `b`, for filtered signs.
+    float_a: Vec<f64>,
+    float_b: f64,
 }
 
 impl Row {
+    fn new(a: Vec<Q>, b: Q) -> Row {
+        let float_a: Vec<f64> = a.iter().map(crate::num::to_f64).collect();
+        let float_b = crate::num::to_f64(&b);
+        let mut unit: Vec<f64> = float_a.iter().chain([&float_b]).copied().collect();
+        let norm = unit.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        if norm > 0.0 && norm.is_finite() {
+            unit.iter_mut().for_each(|v| *v /= norm);
+        }
+        Row { a, b, unit, float_a, float_b }
+    }
+
+    /// A necessary condition for [`Row::same_as`]: positive multiples of one exact row have
+    /// unit float images equal to a few ulps (non-finite images are not filtered).
+    fn may_be_same(&self, other: &Row) -> bool {
+        self.unit
+            .iter()
+            .zip(&other.unit)
+            .all(|(x, y)| !x.is_finite() || !y.is_finite() || (x - y).abs() <= 1e-9)
+    }
+
     fn slack(&self, x: &[Q]) -> Q {
-        let ax: Q = self.a.iter().zip(x).map(|(a, v)| a * v).sum();
-        &self.b - ax
+        &self.b - dot(&self.a, x)
+    }
+
+    /// Whether the slack at `x` is positive: a float evaluation with a forward error bound
+    /// decides when it can ([`crate::poly::float_affine_sign`]), exact rationals otherwise.
+    /// `x_float` holds the nearest floats of `x`.
+    fn slack_is_positive(&self, x: &[Q], x_float: &[f64]) -> bool {
+        match crate::poly::float_affine_sign(&self.float_a, self.float_b, x_float, true) {
+            Some(sign) => sign == std::cmp::Ordering::Greater,
+            None => self.slack(x).is_positive(),
+        }
     }
 
     /// Whether `other` is a positive multiple of `self`.
     fn same_as(&self, other: &Row) -> bool {
+        if !self.may_be_same(other) {
+            return false;
+        }
         let Some(k) = self.a.iter().position(|v| !v.is_zero()) else { return false };
         let ratio = &other.a[k] / &self.a[k];
         ratio.is_positive()
@@ -91,9 +128,10 @@ fn pattern_constraints(net: &Network, pattern: &[String]) -> Option<(Vec<Row>, M
     for layer in net.layers() {
         let mut new_jac = Vec::new();
         let mut new_off = Vec::new();
+        let columns: Vec<Vec<Q>> = (0..d).map(|j| jac.iter().map(|row| row[j].clone()).collect()).collect();
         for (w, b) in layer.weights.iter().zip(&layer.bias) {
-            let row: Vec<Q> = (0..d).map(|j| w.iter().zip(&jac).map(|(wk, jk)| wk * &jk[j]).sum()).collect();
-            let o: Q = w.iter().zip(&off).map(|(wk, ok)| wk * ok).sum::<Q>() + b;
+            let row: Vec<Q> = columns.iter().map(|column| dot(w, column)).collect();
+            let o: Q = dot(w, &off) + b;
             new_jac.push(row);
             new_off.push(o);
         }
@@ -111,9 +149,9 @@ fn pattern_constraints(net: &Network, pattern: &[String]) -> Option<(Vec<Row>, M
                     } else {
                         (row.clone(), -o.clone())
                     };
-                    rows.push(Row { a, b: rhs });
+                    rows.push(Row::new(a, rhs));
                 } else if on != o.is_positive() {
-                    rows.push(Row { a: vec![Q::zero(); d], b: if on { o.clone() } else { -o.clone() } });
+                    rows.push(Row::new(vec![Q::zero(); d], if on { o.clone() } else { -o.clone() }));
                 }
                 if !on {
                     row.iter_mut().for_each(|v| *v = Q::zero());
@@ -135,7 +173,7 @@ pub fn check_regions(net: &Network, doc: &Value) -> CheckReport {
         return report;
     };
     let domain: Vec<Row> =
-        net.domain().halfspaces(net.input_dim()).into_iter().map(|h| Row { a: h.a, b: h.b }).collect();
+        net.domain().halfspaces(net.input_dim()).into_iter().map(|h| Row::new(h.a, h.b)).collect();
     let mut patterns = HashSet::new();
     for region in regions {
         let id = region.get("id").and_then(Value::as_u64);
@@ -174,7 +212,8 @@ fn check_region(
         fail("missing or malformed `point`".into());
         return 0;
     };
-    if let Some(k) = rows.iter().position(|r| !r.slack(&point).is_positive()) {
+    let point_float: Vec<f64> = point.iter().map(crate::num::to_f64).collect();
+    if let Some(k) = rows.iter().position(|r| !r.slack_is_positive(&point, &point_float)) {
         fail(format!("the point is not strictly inside constraint {k} of its pattern"));
     }
     let (actual, _) = net.evaluate(&point);
@@ -208,14 +247,16 @@ fn check_inequalities(region: &Value, rows: &[Row], fail: &mut impl FnMut(String
             fail(format!("inequality {k} is malformed"));
             continue;
         };
-        let row = Row { a, b };
+        let row = Row::new(a, b);
         if !rows.iter().any(|r| r.same_as(&row)) {
             fail(format!("inequality {k} is not a constraint of the pattern"));
         }
         match item.get("facet_point").and_then(vector) {
             Some(q)
-                if row.slack(&q).is_zero()
-                    && rows.iter().all(|r| r.same_as(&row) || r.slack(&q).is_positive()) => {}
+                if row.slack(&q).is_zero() && {
+                    let q_float: Vec<f64> = q.iter().map(crate::num::to_f64).collect();
+                    rows.iter().all(|r| r.same_as(&row) || r.slack_is_positive(&q, &q_float))
+                } => {}
             _ => fail(format!("inequality {k}: its facet point is not in the relative interior of a facet")),
         }
         listed.push(row);
@@ -282,10 +323,16 @@ fn implied_by_box(row: &Row, bx: &[(Q, Q)]) -> bool {
 
 /// Solves the LP in floats, then the Farkas vector on its basis exactly, and checks it.
 fn farkas_from_float_basis(listed: &[Row], row: &Row) -> bool {
+    // each row scaled to unit infinity norm (the coefficients of deep layers reach 1e60)
     let f = |v: &Q| crate::num::to_f64(v);
-    let a: Vec<Vec<f64>> = listed.iter().map(|r| r.a.iter().map(f).collect()).collect();
-    let b: Vec<f64> = listed.iter().map(|r| f(&r.b)).collect();
-    let c: Vec<f64> = row.a.iter().map(|v| -f(v)).collect();
+    let scaled = |r: &Row| -> (Vec<f64>, f64) {
+        let a: Vec<f64> = r.a.iter().map(f).collect();
+        let norm = a.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let s = if norm > 0.0 && norm.is_finite() { 1.0 / norm } else { 1.0 };
+        (a.iter().map(|v| v * s).collect(), f(&r.b) * s)
+    };
+    let (a, b): (Vec<Vec<f64>>, Vec<f64>) = listed.iter().map(scaled).unzip();
+    let c: Vec<f64> = scaled(row).0.iter().map(|v| -v).collect();
     if a.iter().flatten().chain(&b).chain(&c).any(|v| !v.is_finite()) {
         return false;
     }
