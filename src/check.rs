@@ -167,6 +167,12 @@ fn pattern_constraints(net: &Network, pattern: &[String]) -> Option<(Vec<Row>, M
 
 /// Checks a `regions --json` document against the network.
 pub fn check_regions(net: &Network, doc: &Value) -> CheckReport {
+    check_regions_threads(net, doc, 1)
+}
+
+/// [`check_regions`] with the regions shared among `threads` threads; the report (failures in
+/// region order) is the same for every thread count.
+pub fn check_regions_threads(net: &Network, doc: &Value, threads: usize) -> CheckReport {
     let mut report = CheckReport::default();
     let Some(regions) = doc.get("regions").and_then(Value::as_array) else {
         report.failures.push(Failure { region: None, message: "no `regions` array".into() });
@@ -174,24 +180,56 @@ pub fn check_regions(net: &Network, doc: &Value) -> CheckReport {
     };
     let domain: Vec<Row> =
         net.domain().halfspaces(net.input_dim()).into_iter().map(|h| Row::new(h.a, h.b)).collect();
-    let mut patterns = HashSet::new();
-    for region in regions {
+    let pattern_of = |region: &Value| -> Option<Vec<String>> {
+        region.get("pattern")?.as_array()?.iter().map(|s| s.as_str().map(String::from)).collect()
+    };
+    // each region on its own (in parallel), then the patterns against each other (in order)
+    let one = |region: &Value| -> (Vec<Failure>, Option<usize>) {
         let id = region.get("id").and_then(Value::as_u64);
-        let mut fail = |message: String| report.failures.push(Failure { region: id, message });
-        let pattern: Option<Vec<String>> = region
-            .get("pattern")
-            .and_then(Value::as_array)
-            .and_then(|p| p.iter().map(|s| s.as_str().map(String::from)).collect());
-        let Some(pattern) = pattern else {
+        let mut failures = Vec::new();
+        let mut fail = |message: String| failures.push(Failure { region: id, message });
+        let Some(pattern) = pattern_of(region) else {
             fail("missing or malformed `pattern`".into());
-            continue;
+            return (failures, None);
         };
-        if !patterns.insert(pattern.clone()) {
-            fail(format!("pattern {pattern:?} appears twice (regions must be interior-disjoint)"));
-        }
         let n = check_region(net, &domain, region, &pattern, &mut fail);
-        report.inequalities += n;
-        report.regions += 1;
+        (failures, Some(n))
+    };
+    let threads = threads.max(1).min(regions.len().max(1));
+    let chunks: Vec<&[Value]> = regions.chunks(regions.len().div_ceil(8 * threads).max(1)).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, Vec<(Vec<Failure>, Option<usize>)>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(part) = chunks.get(k) else { break };
+                        mine.push((k, part.iter().map(one).collect::<Vec<_>>()));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("check worker")).collect()
+    });
+    done.sort_by_key(|(k, _)| *k);
+    let mut seen = HashSet::new();
+    for (region, (failures, n)) in regions.iter().zip(done.into_iter().flat_map(|(_, part)| part)) {
+        if let Some(pattern) = pattern_of(region) {
+            if !seen.insert(pattern.clone()) {
+                let id = region.get("id").and_then(Value::as_u64);
+                let message =
+                    format!("pattern {pattern:?} appears twice (regions must be interior-disjoint)");
+                report.failures.push(Failure { region: id, message });
+            }
+        }
+        report.failures.extend(failures);
+        if let Some(n) = n {
+            report.inequalities += n;
+            report.regions += 1;
+        }
     }
     report
 }

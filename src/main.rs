@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use relu_regions::analysis::{analyze, Analysis};
 use relu_regions::certify::safe::FloatBox;
-use relu_regions::check::check_regions;
+use relu_regions::check::check_regions_threads;
 use relu_regions::enumerate::{CountingSink, Enumerator, RegionSink, Summary};
 use relu_regions::export::svg::{ColorBy, SvgOptions};
 use relu_regions::export::{dot, json};
@@ -316,7 +316,9 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
             })?;
             let doc: serde_json::Value = serde_json::from_str(&text)
                 .map_err(|e| BadInput(anyhow::anyhow!("{}: invalid JSON: {e}", regions.display())))?;
-            let report = check_regions(&net, &doc);
+            let threads =
+                input.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            let report = check_regions_threads(&net, &doc, threads);
             let mut out = std::io::stdout().lock();
             for f in &report.failures {
                 let at = f.region.map_or("document".to_string(), |r| format!("region {r}"));
