@@ -170,6 +170,9 @@ pub fn check_regions(net: &Network, doc: &Value) -> CheckReport {
     check_regions_threads(net, doc, 1)
 }
 
+/// One region's failures, and its number of checked inequalities (`None`: not checkable).
+type RegionOutcome = (Vec<Failure>, Option<usize>);
+
 /// [`check_regions`] with the regions shared among `threads` threads; the report (failures in
 /// region order) is the same for every thread count.
 pub fn check_regions_threads(net: &Network, doc: &Value, threads: usize) -> CheckReport {
@@ -184,7 +187,7 @@ pub fn check_regions_threads(net: &Network, doc: &Value, threads: usize) -> Chec
         region.get("pattern")?.as_array()?.iter().map(|s| s.as_str().map(String::from)).collect()
     };
     // each region on its own (in parallel), then the patterns against each other (in order)
-    let one = |region: &Value| -> (Vec<Failure>, Option<usize>) {
+    let one = |region: &Value| -> RegionOutcome {
         let id = region.get("id").and_then(Value::as_u64);
         let mut failures = Vec::new();
         let mut fail = |message: String| failures.push(Failure { region: id, message });
@@ -198,7 +201,7 @@ pub fn check_regions_threads(net: &Network, doc: &Value, threads: usize) -> Chec
     let threads = threads.max(1).min(regions.len().max(1));
     let chunks: Vec<&[Value]> = regions.chunks(regions.len().div_ceil(8 * threads).max(1)).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, Vec<(Vec<Failure>, Option<usize>)>)> = std::thread::scope(|scope| {
+    let mut done: Vec<(usize, Vec<RegionOutcome>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
