@@ -66,33 +66,13 @@ fn all_facets(
     threads: usize,
     stats: &mut LpStats,
 ) -> Vec<Vec<Facet>> {
-    let threads = threads.max(1).min(regions.len().max(1));
-    if threads == 1 {
-        return regions.iter().map(|r| facets(r, bx, backend, stats)).collect();
-    }
-    let chunks: Vec<&[Region]> = regions.chunks(regions.len().div_ceil(16 * threads)).collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, Vec<Vec<Facet>>, LpStats)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(part) = chunks.get(k) else { break };
-                        let mut local = LpStats::default();
-                        let f = part.iter().map(|r| facets(r, bx, backend, &mut local)).collect();
-                        mine.push((k, f, local));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("facet worker")).collect()
+    let parts = crate::parallel::map_chunks(regions, threads, 16, |part| {
+        let mut local = LpStats::default();
+        let f: Vec<Vec<Facet>> = part.iter().map(|r| facets(r, bx, backend, &mut local)).collect();
+        (f, local)
     });
-    done.sort_by_key(|(k, _, _)| *k);
     let mut out = Vec::with_capacity(regions.len());
-    for (_, f, local) in done {
+    for (f, local) in parts {
         stats.add(&local);
         out.extend(f);
     }

@@ -198,28 +198,11 @@ pub fn check_regions_threads(net: &Network, doc: &Value, threads: usize) -> Chec
         let n = check_region(net, &domain, region, &pattern, &mut fail);
         (failures, Some(n))
     };
-    let threads = threads.max(1).min(regions.len().max(1));
-    let chunks: Vec<&[Value]> = regions.chunks(regions.len().div_ceil(8 * threads).max(1)).collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, Vec<RegionOutcome>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(part) = chunks.get(k) else { break };
-                        mine.push((k, part.iter().map(one).collect::<Vec<_>>()));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("check worker")).collect()
-    });
-    done.sort_by_key(|(k, _)| *k);
+    let outcomes: Vec<RegionOutcome> =
+        crate::parallel::map_chunks(regions, threads, 8, |part| part.iter().map(one).collect::<Vec<_>>())
+            .concat();
     let mut seen = HashSet::new();
-    for (region, (failures, n)) in regions.iter().zip(done.into_iter().flat_map(|(_, part)| part)) {
+    for (region, (failures, n)) in regions.iter().zip(outcomes) {
         if let Some(pattern) = pattern_of(region) {
             if !seen.insert(pattern.clone()) {
                 let id = region.get("id").and_then(Value::as_u64);

@@ -25,7 +25,9 @@
 //! - [`enumerate`]: the region enumerator;
 //! - [`facets`]: non-redundant inequalities and facet points;
 //! - [`graph`]: the adjacency graph and linear pieces;
-//! - [`export`]: JSON and DOT writers.
+//! - [`fixed`]: exact fixed-point layer maps on machine limbs;
+//! - [`parallel`]: ordered parallel maps (output independent of the thread count);
+//! - [`export`]: JSON, DOT and SVG writers.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -44,6 +46,7 @@ pub mod lp;
 pub mod neighbour;
 pub mod network;
 pub mod num;
+pub mod parallel;
 pub mod plane;
 pub mod poly;
 pub mod region;

@@ -1,0 +1,47 @@
+//! Ordered parallel maps over slices: the work is shared among threads in chunks pulled from a
+//! counter, and the results come back in chunk order, so they do not depend on the thread count.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Applies `f` to consecutive chunks of `items` (about `chunks_per_thread` chunks for each of
+/// `threads` threads) and returns the results in order. One thread runs on the caller's.
+///
+/// # Examples
+/// ```
+/// let squares = relu_regions::parallel::map_chunks(&[1, 2, 3, 4, 5], 2, 2, |c: &[i32]| {
+///     c.iter().map(|x| x * x).collect::<Vec<_>>()
+/// });
+/// assert_eq!(squares.concat(), vec![1, 4, 9, 16, 25]);
+/// ```
+pub fn map_chunks<T, R, F>(items: &[T], threads: usize, chunks_per_thread: usize, f: F) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(&[T]) -> R + Sync,
+{
+    let threads = threads.max(1);
+    if threads == 1 || items.len() <= 1 {
+        return vec![f(items)];
+    }
+    let size = items.len().div_ceil(threads * chunks_per_thread.max(1)).max(1);
+    let chunks: Vec<&[T]> = items.chunks(size).collect();
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads.min(chunks.len()))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(chunk) = chunks.get(k) else { break };
+                        mine.push((k, f(chunk)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("worker thread")).collect()
+    });
+    done.sort_by_key(|(k, _)| *k);
+    done.into_iter().map(|(_, r)| r).collect()
+}
