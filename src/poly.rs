@@ -22,6 +22,15 @@ pub struct Halfspace {
     float_b: f64,
     /// The coordinate of the only nonzero of `a`, when there is exactly one (a box face).
     single: Option<usize>,
+    /// Some nonzero coefficient has a float image near or below the subnormal range, so the
+    /// images are no faithful picture of the row's direction (no float prefilter then).
+    tiny_image: bool,
+}
+
+/// Whether a nonzero exact value has a float image below `1e-290` (subnormal or flushed to 0:
+/// its relative error is no longer a few ulps).
+fn has_tiny_image(exact: &[Q], b: &Q, images: &[f64], b_image: f64) -> bool {
+    exact.iter().zip(images).chain([(b, &b_image)]).any(|(v, f)| !v.is_zero() && f.abs() < 1e-290)
 }
 
 /// The index of the only nonzero entry of `a`, if there is exactly one.
@@ -34,10 +43,11 @@ fn single_nonzero(a: &[Q]) -> Option<usize> {
 impl Halfspace {
     /// The halfspace `a . x <= b`.
     pub fn new(a: Vec<Q>, b: Q) -> Halfspace {
-        let float_a = a.iter().map(to_f64).collect();
+        let float_a: Vec<f64> = a.iter().map(to_f64).collect();
         let float_b = to_f64(&b);
         let single = single_nonzero(&a);
-        Halfspace { a, b, float_a, float_b, single }
+        let tiny_image = has_tiny_image(&a, &b, &float_a, float_b);
+        Halfspace { a, b, float_a, float_b, single, tiny_image }
     }
 
     /// The halfspace with its float image already computed (`float_a`, `float_b` must be the
@@ -45,7 +55,8 @@ impl Halfspace {
     pub fn with_floats(a: Vec<Q>, b: Q, float_a: Vec<f64>, float_b: f64) -> Halfspace {
         debug_assert_eq!(a.len(), float_a.len());
         let single = single_nonzero(&a);
-        Halfspace { a, b, float_a, float_b, single }
+        let tiny_image = has_tiny_image(&a, &b, &float_a, float_b);
+        Halfspace { a, b, float_a, float_b, single, tiny_image }
     }
 
     /// The exact slack `b - a . x` (positive strictly inside).
@@ -97,6 +108,7 @@ impl Halfspace {
             float_a: self.float_a.iter().map(|v| -v).collect(),
             float_b: -self.float_b,
             single: self.single,
+            tiny_image: self.tiny_image,
         }
     }
 
@@ -133,7 +145,12 @@ impl Halfspace {
     fn float_image_close(&self, other: &Halfspace) -> bool {
         let norm = |h: &Halfspace| h.float_a.iter().chain([&h.float_b]).fold(0.0f64, |m, v| m.max(v.abs()));
         let (n1, n2) = (norm(self), norm(other));
-        if !(n1.is_finite() && n2.is_finite()) || n1 == 0.0 || n2 == 0.0 {
+        if self.tiny_image
+            || other.tiny_image
+            || !(n1.is_finite() && n2.is_finite())
+            || n1 == 0.0
+            || n2 == 0.0
+        {
             return true;
         }
         self.float_a
@@ -196,5 +213,10 @@ mod tests {
         assert!(h.same_halfspace(&Halfspace::new(vec![q(2), q(4)], q(6))));
         assert!(!h.same_halfspace(&Halfspace::new(vec![q(-1), q(-2)], q(-3))));
         assert!(!h.same_halfspace(&Halfspace::new(vec![q(1), q(2)], q(4))));
+        // coefficients whose floats are subnormal (a few bits) or underflow still compare exactly
+        let h = Halfspace::new(vec![q(7), q(3)], q(0));
+        let small =
+            Halfspace::new(vec![parse_rational("7e-321").unwrap(), parse_rational("3e-321").unwrap()], q(0));
+        assert!(h.same_halfspace(&small) && small.same_halfspace(&h));
     }
 }
