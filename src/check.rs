@@ -16,6 +16,7 @@
 use crate::lp::simplex::{solve, LpOutcome};
 use crate::network::{Activation, Network};
 use crate::num::{dot, parse_rational, Q};
+use crate::poly::Halfspace;
 use num_traits::{Signed, Zero};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -43,65 +44,9 @@ pub struct CheckReport {
 /// A dense rational matrix (rows).
 type Matrix = Vec<Vec<Q>>;
 
-/// A constraint `a . x <= b` of a pattern.
-#[derive(Debug, Clone)]
-struct Row {
-    a: Vec<Q>,
-    b: Q,
-    /// The float image of `(a, b)` scaled to unit infinity norm (a prefilter only).
-    unit: Vec<f64>,
-    /// The nearest floats of `a` and `b`, for filtered signs.
-    float_a: Vec<f64>,
-    float_b: f64,
-}
-
-impl Row {
-    fn new(a: Vec<Q>, b: Q) -> Row {
-        let float_a: Vec<f64> = a.iter().map(crate::num::to_f64).collect();
-        let float_b = crate::num::to_f64(&b);
-        let mut unit: Vec<f64> = float_a.iter().chain([&float_b]).copied().collect();
-        let norm = unit.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        if norm > 0.0 && norm.is_finite() {
-            unit.iter_mut().for_each(|v| *v /= norm);
-        }
-        Row { a, b, unit, float_a, float_b }
-    }
-
-    /// A necessary condition for [`Row::same_as`]: positive multiples of one exact row have
-    /// unit float images equal to a few ulps (non-finite images are not filtered).
-    fn may_be_same(&self, other: &Row) -> bool {
-        self.unit
-            .iter()
-            .zip(&other.unit)
-            .all(|(x, y)| !x.is_finite() || !y.is_finite() || (x - y).abs() <= 1e-9)
-    }
-
-    fn slack(&self, x: &[Q]) -> Q {
-        &self.b - dot(&self.a, x)
-    }
-
-    /// Whether the slack at `x` is positive: a float evaluation with a forward error bound
-    /// decides when it can ([`crate::poly::float_affine_sign`]), exact rationals otherwise.
-    /// `x_float` holds the nearest floats of `x`.
-    fn slack_is_positive(&self, x: &[Q], x_float: &[f64]) -> bool {
-        match crate::poly::float_affine_sign(&self.float_a, self.float_b, x_float, true) {
-            Some(sign) => sign == std::cmp::Ordering::Greater,
-            None => self.slack(x).is_positive(),
-        }
-    }
-
-    /// Whether `other` is a positive multiple of `self`.
-    fn same_as(&self, other: &Row) -> bool {
-        if !self.may_be_same(other) {
-            return false;
-        }
-        let Some(k) = self.a.iter().position(|v| !v.is_zero()) else { return false };
-        let ratio = &other.a[k] / &self.a[k];
-        ratio.is_positive()
-            && self.a.iter().zip(&other.a).all(|(s, o)| &(s * &ratio) == o)
-            && &self.b * &ratio == other.b
-    }
-}
+/// A constraint `a . x <= b` of a pattern: a [`Halfspace`] (exact, with float-filtered signs
+/// and a float prefilter before exact multiple tests).
+type Row = Halfspace;
 
 /// Parses a JSON rational (string or integer).
 fn rational(v: &Value) -> Option<Q> {
@@ -149,9 +94,9 @@ fn pattern_constraints(net: &Network, pattern: &[String]) -> Option<(Vec<Row>, M
                     } else {
                         (row.clone(), -o.clone())
                     };
-                    rows.push(Row::new(a, rhs));
+                    rows.push(Halfspace::new(a, rhs));
                 } else if on != o.is_positive() {
-                    rows.push(Row::new(vec![Q::zero(); d], if on { o.clone() } else { -o.clone() }));
+                    rows.push(Halfspace::new(vec![Q::zero(); d], if on { o.clone() } else { -o.clone() }));
                 }
                 if !on {
                     row.iter_mut().for_each(|v| *v = Q::zero());
@@ -181,8 +126,7 @@ pub fn check_regions_threads(net: &Network, doc: &Value, threads: usize) -> Chec
         report.failures.push(Failure { region: None, message: "no `regions` array".into() });
         return report;
     };
-    let domain: Vec<Row> =
-        net.domain().halfspaces(net.input_dim()).into_iter().map(|h| Row::new(h.a, h.b)).collect();
+    let domain: Vec<Row> = net.domain().halfspaces(net.input_dim()).into_iter().collect();
     let pattern_of = |region: &Value| -> Option<Vec<String>> {
         region.get("pattern")?.as_array()?.iter().map(|s| s.as_str().map(String::from)).collect()
     };
@@ -237,7 +181,9 @@ fn check_region(
         return 0;
     };
     let point_float: Vec<f64> = point.iter().map(crate::num::to_f64).collect();
-    if let Some(k) = rows.iter().position(|r| !r.slack_is_positive(&point, &point_float)) {
+    if let Some(k) =
+        rows.iter().position(|r| r.slack_sign(&point, &point_float) != std::cmp::Ordering::Greater)
+    {
         fail(format!("the point is not strictly inside constraint {k} of its pattern"));
     }
     let (actual, _) = net.evaluate(&point);
@@ -271,15 +217,17 @@ fn check_inequalities(region: &Value, rows: &[Row], fail: &mut impl FnMut(String
             fail(format!("inequality {k} is malformed"));
             continue;
         };
-        let row = Row::new(a, b);
-        if !rows.iter().any(|r| r.same_as(&row)) {
+        let row = Halfspace::new(a, b);
+        if !rows.iter().any(|r| r.same_halfspace(&row)) {
             fail(format!("inequality {k} is not a constraint of the pattern"));
         }
         match item.get("facet_point").and_then(vector) {
             Some(q)
                 if row.slack(&q).is_zero() && {
                     let q_float: Vec<f64> = q.iter().map(crate::num::to_f64).collect();
-                    rows.iter().all(|r| r.same_as(&row) || r.slack_is_positive(&q, &q_float))
+                    rows.iter().all(|r| {
+                        r.same_halfspace(&row) || r.slack_sign(&q, &q_float) == std::cmp::Ordering::Greater
+                    })
                 } => {}
             _ => fail(format!("inequality {k}: its facet point is not in the relative interior of a facet")),
         }
@@ -301,7 +249,9 @@ fn check_completeness(
     let a: Vec<Vec<Q>> = listed.iter().map(|r| r.a.clone()).collect();
     let b: Vec<Q> = listed.iter().map(|r| r.b.clone()).collect();
     for (k, row) in rows.iter().enumerate() {
-        if listed.iter().any(|l| l.same_as(row)) || (row.a.iter().all(Zero::is_zero) && row.b.is_positive()) {
+        if listed.iter().any(|l| l.same_halfspace(row))
+            || (row.a.iter().all(Zero::is_zero) && row.b.is_positive())
+        {
             continue;
         }
         if bounds.is_some_and(|bx| implied_by_box(row, bx)) || farkas_from_float_basis(listed, row) {
@@ -348,15 +298,9 @@ fn implied_by_box(row: &Row, bx: &[(Q, Q)]) -> bool {
 /// Solves the LP in floats, then the Farkas vector on its basis exactly, and checks it.
 fn farkas_from_float_basis(listed: &[Row], row: &Row) -> bool {
     // each row scaled to unit infinity norm (the coefficients of deep layers reach 1e60)
-    let f = |v: &Q| crate::num::to_f64(v);
-    let scaled = |r: &Row| -> (Vec<f64>, f64) {
-        let a: Vec<f64> = r.a.iter().map(f).collect();
-        let norm = a.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        let s = if norm > 0.0 && norm.is_finite() { 1.0 / norm } else { 1.0 };
-        (a.iter().map(|v| v * s).collect(), f(&r.b) * s)
-    };
-    let (a, b): (Vec<Vec<f64>>, Vec<f64>) = listed.iter().map(scaled).unzip();
-    let c: Vec<f64> = scaled(row).0.iter().map(|v| -v).collect();
+    let refs: Vec<&Row> = listed.iter().collect();
+    let (a, b, _) = crate::lp::scaled_rows(&refs);
+    let c: Vec<f64> = crate::lp::scaled_rows(&[row]).0[0].iter().map(|v| -v).collect();
     if a.iter().flatten().chain(&b).chain(&c).any(|v| !v.is_finite()) {
         return false;
     }

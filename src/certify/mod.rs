@@ -449,14 +449,7 @@ pub fn recession_ray(rows: &[&Halfspace], dim: usize) -> Option<Vec<Q>> {
     let mut b = vec![Q::zero(); rows.len()];
     a.push(vec![Q::zero(); dim]);
     b.push(Q::one());
-    let mut float_a: Vec<Vec<f64>> = rows
-        .iter()
-        .map(|r| {
-            let norm = r.float_norm();
-            let s = if norm > 0.0 && norm.is_finite() { 1.0 / norm } else { 1.0 };
-            r.float_a().iter().map(|v| v * s).collect()
-        })
-        .collect();
+    let mut float_a = crate::lp::scaled_rows(rows).0;
     float_a.push(vec![0.0; dim]);
     let float_b = vec![0.0; rows.len()].into_iter().chain([1.0]).collect::<Vec<f64>>();
     for j in 0..dim {

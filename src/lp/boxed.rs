@@ -11,6 +11,7 @@
 //! its multipliers go to the safe dual bound ([`crate::certify::safe::proves_empty`]), which
 //! alone decides.
 
+use super::unit_scale;
 use crate::certify::safe::FloatBox;
 use crate::poly::Halfspace;
 
@@ -49,8 +50,7 @@ impl BoxLp {
         let mut b = Vec::with_capacity(m + 2 * d);
         let mut scale = Vec::with_capacity(m);
         for row in rows {
-            let norm = row.float_norm();
-            let s = if norm > 0.0 && norm.is_finite() { 1.0 / norm } else { 1.0 };
+            let s = unit_scale(row.float_a());
             a.extend(row.float_a().iter().map(|v| v * s));
             b.push(row.float_b() * s);
             scale.push(s);
@@ -208,8 +208,7 @@ impl BoxLp {
         let mut b = Vec::with_capacity(m + 2 * d);
         let mut scale = Vec::with_capacity(m);
         for (row, rhs) in rows {
-            let norm = row.iter().fold(0.0f64, |acc, v| acc.max(v.abs()));
-            let s = if norm > 0.0 && norm.is_finite() { 1.0 / norm } else { 1.0 };
+            let s = unit_scale(row);
             a.extend(row.iter().map(|v| v * s));
             b.push(rhs * s);
             scale.push(s);

@@ -20,8 +20,7 @@ impl LpBackend for GoodLpBackend {
         let t = vars.add(variable().max(1.0));
         let mut model = vars.maximise(t).using(microlp);
         for (row, &s) in rows.iter().zip(strict) {
-            let norm = row.float_norm();
-            let scale = if norm > 0.0 && norm.is_finite() { 1.0 / norm } else { 1.0 };
+            let scale = super::unit_scale(row.float_a());
             let mut lhs = Expression::from(0.0);
             for (xi, ai) in x.iter().zip(row.float_a()) {
                 lhs += *xi * (ai * scale);

@@ -105,15 +105,24 @@ impl LpBackend for FloatSimplex {
     }
 }
 
+/// The factor that scales a float row to unit infinity norm (1 for a zero or non-finite row).
+pub(crate) fn unit_scale(a: &[f64]) -> f64 {
+    let norm = a.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if norm > 0.0 && norm.is_finite() {
+        1.0 / norm
+    } else {
+        1.0
+    }
+}
+
 /// The float rows scaled to unit infinity norm (`a`, `b`) and the scale of each row (to map
 /// multipliers back to the rows as given).
-fn scaled_rows(rows: &[&Halfspace]) -> (Vec<Vec<f64>>, Vec<f64>, Vec<f64>) {
+pub(crate) fn scaled_rows(rows: &[&Halfspace]) -> (Vec<Vec<f64>>, Vec<f64>, Vec<f64>) {
     let mut a = Vec::with_capacity(rows.len() + 1);
     let mut b = Vec::with_capacity(rows.len() + 1);
     let mut scales = Vec::with_capacity(rows.len());
     for row in rows {
-        let norm = row.float_norm();
-        let scale = if norm > 0.0 && norm.is_finite() { 1.0 / norm } else { 1.0 };
+        let scale = unit_scale(row.float_a());
         a.push(row.float_a().iter().map(|v| v * scale).collect::<Vec<f64>>());
         b.push(row.float_b() * scale);
         scales.push(scale);
