@@ -580,8 +580,9 @@ impl Enumerator {
         stats: &mut LpStats,
     ) -> Option<Partial> {
         let layers = net.layers();
-        // the region does not change until it splits: its bound LP is built once, when needed
-        let mut region_lp = RegionLp::default();
+        // the region does not change until it splits: its rows are listed once, its bound LP
+        // built once when needed
+        let mut region = RegionRows::new(&p.constraints);
         while p.layer < layers.len() {
             let layer = &layers[p.layer];
             if layer.activation == Activation::Linear {
@@ -592,7 +593,7 @@ impl Enumerator {
             let pre = p.pre.get_or_insert_with(|| Arc::new(p.input.then_layer(&fixed[p.layer]))).clone();
             while p.neuron < layer.width() {
                 let i = p.neuron;
-                match self.decide(&p, &pre, i, bx, &mut region_lp, stats) {
+                match self.decide(&p, &pre, i, bx, &mut region, stats) {
                     Decision::Constant(on) => p.bits.push(on),
                     Decision::Split { off, on } => {
                         let mut off_child = p.clone();
@@ -624,14 +625,13 @@ impl Enumerator {
         pre: &FixedMap,
         i: usize,
         bx: Option<&FloatBox>,
-        region_lp: &mut RegionLp,
+        region: &mut RegionRows<'_>,
         stats: &mut LpStats,
     ) -> Decision {
         if pre.row_is_constant(i) {
             return Decision::Constant(pre.offset_sign(i) == Ordering::Greater);
         }
         let row = IntRow::new(pre, i);
-        let rows = p.constraints.rows();
         let backend = self.backend.solver();
         let mut side_point = |on: bool| {
             let (fa, fb) = row.float_side(on);
@@ -642,24 +642,24 @@ impl Enumerator {
                 }
                 // `--lp exact` takes no float hint at all, so it stays an independent reference
                 if self.backend != Backend::ExactOnly {
-                    match region_lp.bound(p, &fa, fb, bx, stats) {
+                    match region.bound(&fa, fb, bx, stats) {
                         Bound::Empty => {
                             stats.by_bound_lp += 1;
                             return None;
                         }
                         Bound::Below(vertex) => {
                             let side = row.side(on, fa, fb);
-                            if let Some(q) = point_between(&rows, &side, &p.point_float, &vertex) {
+                            if let Some(q) = point_between(&region.all, &side, &p.point_float, &vertex) {
                                 stats.by_bound_vertex += 1;
                                 return Some(q);
                             }
-                            return split_point(&rows, &side, Some(bx), backend, stats);
+                            return split_point(&region.all, &side, Some(bx), backend, stats);
                         }
                         Bound::Unknown => {}
                     }
                 }
             }
-            split_point(&rows, &row.side(on, fa, fb), bx, backend, stats)
+            split_point(&region.all, &row.side(on, fa, fb), bx, backend, stats)
         };
         match row.sign_at(&p.point, &p.point_float) {
             Ordering::Greater => match side_point(false) {
@@ -684,12 +684,15 @@ impl Enumerator {
     }
 }
 
-/// The bound LP of a region of a box domain ([`BoxLp`]: the region's neuron rows, the box as
-/// bounds), built on first use.
-#[derive(Default)]
-struct RegionLp {
-    built: bool,
-    lp: Option<BoxLp>,
+/// The rows of a region, listed once for all its decisions, and its bound LP on a box domain
+/// ([`BoxLp`]: the neuron rows, the box as bounds), built on first use.
+struct RegionRows<'a> {
+    /// Every row: the domain's, then the neurons'.
+    all: Vec<&'a Halfspace>,
+    /// The neuron rows (on a box domain the others are the box).
+    neurons: Vec<&'a Halfspace>,
+    /// `None` until built; then `None` inside when a float image is not finite.
+    lp: Option<Option<BoxLp>>,
 }
 
 /// What a bound LP says of `fa . x <= fb` on a region.
@@ -702,31 +705,28 @@ enum Bound {
     Unknown,
 }
 
-impl RegionLp {
+impl<'a> RegionRows<'a> {
+    fn new(constraints: &'a Constraints) -> RegionRows<'a> {
+        let neurons = constraints.neuron_rows();
+        let all = constraints.domain.iter().map(|c| &c.halfspace).chain(neurons.iter().copied()).collect();
+        RegionRows { all, neurons, lp: None }
+    }
+
     /// Minimizes `fa . x` over the region: above `fb` with a safe dual bound that proves it,
     /// [`Bound::Empty`]; below, the minimizing vertex.
-    fn bound(&mut self, p: &Partial, fa: &[f64], fb: f64, bx: &FloatBox, stats: &mut LpStats) -> Bound {
-        let rows = neuron_rows(p);
-        if !self.built {
-            self.built = true;
-            self.lp = BoxLp::new(&rows, bx);
-        }
-        let Some(lp) = &self.lp else { return Bound::Unknown };
+    fn bound(&mut self, fa: &[f64], fb: f64, bx: &FloatBox, stats: &mut LpStats) -> Bound {
+        let neurons = &self.neurons;
+        let Some(lp) = self.lp.get_or_insert_with(|| BoxLp::new(neurons, bx)) else { return Bound::Unknown };
         stats.bound_lps += 1;
         stats.lps += 1;
         match lp.minimize(fa) {
-            Some(opt) if opt.value > fb && proves_empty_floats(&rows, fa, fb, Some(&opt.y), bx) => {
+            Some(opt) if opt.value > fb && proves_empty_floats(&self.neurons, fa, fb, Some(&opt.y), bx) => {
                 Bound::Empty
             }
             Some(opt) if opt.value < fb => Bound::Below(opt.x),
             _ => Bound::Unknown,
         }
     }
-}
-
-/// The rows of a region that come from neurons (on a box domain the others are the box).
-fn neuron_rows(p: &Partial) -> Vec<&Halfspace> {
-    p.constraints.neuron_rows()
 }
 
 /// A neuron's effect on a region. In `Split`, a side with `None` keeps the parent's point.
@@ -814,7 +814,6 @@ struct Constraints {
     domain: Arc<Vec<Constraint>>,
     /// The newest neuron row first.
     neurons: Option<Arc<Link>>,
-    len: usize,
 }
 
 struct Link {
@@ -837,19 +836,17 @@ impl Drop for Link {
 
 impl Constraints {
     fn new(domain: Vec<Constraint>) -> Constraints {
-        let len = domain.len();
-        Constraints { domain: Arc::new(domain), neurons: None, len }
+        Constraints { domain: Arc::new(domain), neurons: None }
     }
 
     fn push(&mut self, constraint: Constraint) {
         let parent = self.neurons.take();
         self.neurons = Some(Arc::new(Link { constraint, parent }));
-        self.len += 1;
     }
 
     /// The neuron constraints, oldest first.
     fn neurons(&self) -> Vec<&Constraint> {
-        let mut out = Vec::with_capacity(self.len - self.domain.len());
+        let mut out = Vec::new();
         let mut at = self.neurons.as_deref();
         while let Some(link) = at {
             out.push(&link.constraint);

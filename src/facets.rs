@@ -129,11 +129,9 @@ fn box_face_point(p: &[Q], row: &Halfspace, neuron_rows: &[&Halfspace], bx: &Flo
     // box as bounds), pulled slightly towards q so that it is strictly inside the box too
     let deep = face_centre(neuron_rows, j, crate::num::to_f64(&q[j]), bx)?;
     let q_float: Vec<f64> = q.iter().map(crate::num::to_f64).collect();
-    let slack =
-        |r: &Halfspace, v: &[f64]| r.float_b() - r.float_a().iter().zip(v).map(|(a, x)| a * x).sum::<f64>();
     let mut lambda: f64 = 0.5;
     for r in neuron_rows {
-        let (at_deep, at_q) = (slack(r, &deep), slack(r, &q_float));
+        let (at_deep, at_q) = (r.float_slack(&deep), r.float_slack(&q_float));
         if at_q <= 0.0 {
             lambda = lambda.min(0.5 * at_deep / (at_deep - at_q));
         }
@@ -171,8 +169,7 @@ fn face_centre(neuron_rows: &[&Halfspace], j: usize, value: f64, bx: &FloatBox) 
 /// Where the segment from `p` (strictly inside the region) to `x` (beyond the hyperplane of
 /// `row`) meets that hyperplane, in floats.
 fn crossing(row: &Halfspace, p: &[f64], x: &[f64]) -> Option<Vec<f64>> {
-    let slack = |v: &[f64]| row.float_b() - row.float_a().iter().zip(v).map(|(a, vi)| a * vi).sum::<f64>();
-    let (at_p, at_x) = (slack(p), slack(x));
+    let (at_p, at_x) = (row.float_slack(p), row.float_slack(x));
     let t = at_p / (at_p - at_x);
     (at_p > 0.0 && at_x < 0.0 && t.is_finite())
         .then(|| p.iter().zip(x).map(|(a, b)| a + t * (b - a)).collect())

@@ -87,6 +87,12 @@ impl Halfspace {
         sign(&self.slack(x))
     }
 
+    /// The slack `b - a . x` in plain floats, with no error bound: for choosing candidates,
+    /// never for deciding.
+    pub fn float_slack(&self, x_float: &[f64]) -> f64 {
+        self.float_b - self.float_a.iter().zip(x_float).map(|(a, x)| a * x).sum::<f64>()
+    }
+
     /// The sign of the slack proved by floating point alone, if the error bound allows.
     pub fn float_slack_sign(&self, x_float: &[f64]) -> Option<Ordering> {
         match self.single {

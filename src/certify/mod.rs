@@ -162,8 +162,7 @@ pub fn split_point(
 /// normal): halfway between where `side` starts to hold and `x`, rounded to simple dyadic
 /// rationals, each candidate checked exactly. `None` when no candidate passes.
 pub fn point_between(rows: &[&Halfspace], side: &Halfspace, p_float: &[f64], x: &[f64]) -> Option<Vec<Q>> {
-    let slack = |v: &[f64]| side.float_b() - side.float_a().iter().zip(v).map(|(a, vi)| a * vi).sum::<f64>();
-    let (at_p, at_x) = (slack(p_float), slack(x));
+    let (at_p, at_x) = (side.float_slack(p_float), side.float_slack(x));
     if !(at_x > 0.0 && at_p.is_finite()) {
         return None;
     }
@@ -175,11 +174,7 @@ pub fn point_between(rows: &[&Halfspace], side: &Halfspace, p_float: &[f64], x: 
         return None;
     }
     for bits in [4u32, 10, 20, 30, 0] {
-        let candidate: Option<Vec<Q>> = q
-            .iter()
-            .map(|&v| if bits == 0 { from_f64_exact(v) } else { simple_dyadic_near(v, bits) })
-            .collect();
-        let Some(candidate) = candidate else { continue };
+        let Some(candidate) = rounded(&q, bits) else { continue };
         let candidate_float: Vec<f64> = candidate.iter().map(to_f64).collect();
         if side.slack_sign(&candidate, &candidate_float) == Ordering::Greater
             && is_strictly_inside(rows, &candidate)
@@ -224,6 +219,12 @@ fn expand_certificate(y: Vec<Q>, kept: &[usize], len: usize) -> Vec<Q> {
     full
 }
 
+/// `x` rounded to simple dyadic rationals with `bits` fraction bits, or to the floats' exact
+/// values when `bits` is 0 (`None` for a non-finite entry).
+fn rounded(x: &[f64], bits: u32) -> Option<Vec<Q>> {
+    x.iter().map(|&v| if bits == 0 { from_f64_exact(v) } else { simple_dyadic_near(v, bits) }).collect()
+}
+
 /// Rounds the hint's centre to simple rationals (then to its exact float value), projects it
 /// onto the hyperplane, and checks it exactly.
 fn point_from_hint(rows: &[&Halfspace], equality: Option<&Halfspace>, hint: &Hint) -> Option<Vec<Q>> {
@@ -232,11 +233,7 @@ fn point_from_hint(rows: &[&Halfspace], equality: Option<&Halfspace>, hint: &Hin
         return None;
     }
     for bits in [2u32, 6, 12, 24, 0] {
-        let candidate: Option<Vec<Q>> = p
-            .iter()
-            .map(|&v| if bits == 0 { from_f64_exact(v) } else { simple_dyadic_near(v, bits) })
-            .collect();
-        let Some(mut x) = candidate else { continue };
+        let Some(mut x) = rounded(p, bits) else { continue };
         if !float_candidate_plausible(rows, equality, &x) {
             continue;
         }
