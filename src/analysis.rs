@@ -3,6 +3,7 @@
 
 use crate::certify::LpStats;
 use crate::enumerate::{Enumerator, Summary};
+use crate::error::InternalError;
 use crate::facets::{facets, Facet};
 use crate::graph::{build, RegionGraph};
 use crate::network::Network;
@@ -41,20 +42,23 @@ impl Analysis {
 /// let net = read_network(r#"{"input_dim": 2, "layers": [
 ///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
 ///     {"weights": [["1", "2"]], "activation": "linear"}]}"#, "seed").unwrap();
-/// let a = analyze(&net, &Enumerator::builder().build());
+/// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
 /// assert_eq!((a.regions.len(), a.edges(), a.graph.pieces), (4, 4, 4));
 /// ```
-pub fn analyze(net: &Network, enumerator: &Enumerator) -> Analysis {
+pub fn analyze(net: &Network, enumerator: &Enumerator) -> Result<Analysis, InternalError> {
     let (regions, mut summary) = enumerator.collect(net);
+    if let Some(failure) = summary.failure.take() {
+        return Err(failure);
+    }
     let start = std::time::Instant::now();
     let mut stats = LpStats::default();
     let backend = enumerator.backend().solver();
     let bx = crate::certify::safe::FloatBox::from_domain(net.domain());
-    let facets = all_facets(&regions, bx.as_ref(), backend, enumerator.thread_count(), &mut stats);
-    let graph = build(net, &regions, &facets);
+    let facets = all_facets(&regions, bx.as_ref(), backend, enumerator.thread_count(), &mut stats)?;
+    let graph = build(net, &regions, &facets, summary.complete(), backend.filter())?;
     summary.stats.add(&stats);
     summary.elapsed += start.elapsed();
-    Analysis { regions, facets, graph, summary }
+    Ok(Analysis { regions, facets, graph, summary })
 }
 
 /// The facets of every region, in order; chunks of regions are shared among `threads` threads
@@ -65,16 +69,17 @@ fn all_facets(
     backend: &dyn crate::lp::LpBackend,
     threads: usize,
     stats: &mut LpStats,
-) -> Vec<Vec<Facet>> {
+) -> Result<Vec<Vec<Facet>>, InternalError> {
     let parts = crate::parallel::map_chunks(regions, threads, 16, |part| {
         let mut local = LpStats::default();
-        let f: Vec<Vec<Facet>> = part.iter().map(|r| facets(r, bx, backend, &mut local)).collect();
+        let f: Result<Vec<Vec<Facet>>, InternalError> =
+            part.iter().map(|r| facets(r, bx, backend, &mut local)).collect();
         (f, local)
     });
     let mut out = Vec::with_capacity(regions.len());
     for (f, local) in parts {
         stats.add(&local);
-        out.extend(f);
+        out.extend(f?);
     }
-    out
+    Ok(out)
 }

@@ -14,12 +14,14 @@
 
 use crate::certify::safe::{proves_empty_floats, FloatBox};
 use crate::certify::{find_strict_point, is_bounded, point_between, split_point, Feasibility, LpStats};
+use crate::error::InternalError;
 use crate::fixed::{FixedLayer, FixedMap};
+use crate::kernel::Filter;
 use crate::lp::boxed::BoxLp;
 use crate::lp::Backend;
 use crate::network::{Activation, Domain, Network, Pattern};
 use crate::num::{sign, to_f64, Q};
-use crate::poly::{float_affine_sign, Halfspace};
+use crate::poly::Halfspace;
 use crate::region::{Constraint, NeuronId, Origin, Region};
 use num_traits::Zero;
 use std::cmp::Ordering;
@@ -81,6 +83,8 @@ pub enum StopReason {
     Cancelled,
     /// The sink asked to stop.
     Sink,
+    /// An exact check failed on the crate's own answer ([`Summary::failure`] says which).
+    Failed,
 }
 
 /// What an enumeration did.
@@ -94,9 +98,21 @@ pub struct Summary {
     pub stats: LpStats,
     /// Wall time.
     pub elapsed: Duration,
+    /// The internal error that stopped the run, if one did.
+    pub failure: Option<InternalError>,
 }
 
 impl Summary {
+    /// The summary of a run stopped at its start by an internal error.
+    fn failed(error: InternalError, start: Instant) -> Summary {
+        Summary {
+            stopped: Some(StopReason::Failed),
+            failure: Some(error),
+            elapsed: start.elapsed(),
+            ..Summary::default()
+        }
+    }
+
     /// Whether the enumeration is complete.
     pub fn complete(&self) -> bool {
         self.stopped.is_none()
@@ -160,14 +176,27 @@ impl EnumeratorBuilder {
 /// What every worker shares during one enumeration.
 struct Context<'a> {
     net: &'a Network,
+    /// The float image of a box domain (`None` on other domains and when floats are off).
     bx: Option<FloatBox>,
+    filter: Filter,
     fixed: Vec<FixedLayer>,
     bounded_domain: bool,
     /// Whether the sink reads maps and constraints (see [`RegionSink::needs_details`]).
     details: bool,
     start: Instant,
-    /// Set when the emitter has stopped (a limit or the sink): the workers stop too.
+    /// Set when the emitter has stopped (a limit, the sink or a failure): the workers stop too.
     enough: AtomicBool,
+    /// The first internal error met by any worker.
+    failure: std::sync::Mutex<Option<InternalError>>,
+}
+
+impl Context<'_> {
+    /// Records an internal error and stops every worker.
+    fn fail(&self, error: InternalError) {
+        let mut slot = self.failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        slot.get_or_insert(error);
+        self.enough.store(true, AtomicOrdering::Relaxed);
+    }
 }
 
 /// Gives regions their ids in emission order and passes them to the sink (up to `max`).
@@ -352,23 +381,29 @@ impl Enumerator {
             vec![Q::zero(); d]
         } else {
             match find_strict_point(&refs, None, self.backend.solver(), &mut summary.stats) {
-                Feasibility::Interior(p) => p,
-                Feasibility::Empty(_) => return summary,
+                Ok(Feasibility::Interior(p)) => p,
+                Ok(Feasibility::Empty(_)) => return summary,
+                Err(e) => return Summary::failed(e, start),
             }
         };
         let bounded_domain = match net.domain() {
             Domain::Whole => false,
             Domain::Box(_) => true,
-            _ => is_bounded(&refs, d),
+            _ => match is_bounded(&refs, d, self.backend.filter()) {
+                Ok(b) => b,
+                Err(e) => return Summary::failed(e, start),
+            },
         };
         let ctx = Context {
             net,
-            bx: FloatBox::from_domain(net.domain()),
+            bx: FloatBox::from_domain(net.domain()).filter(|_| self.backend.filter().on()),
+            filter: self.backend.filter(),
             fixed: FixedLayer::chain(net.layers()),
             bounded_domain,
             details: sink.needs_details(),
             start,
             enough: AtomicBool::new(false),
+            failure: std::sync::Mutex::new(None),
         };
         let root = Partial {
             layer: 0,
@@ -399,6 +434,10 @@ impl Enumerator {
         let stopped = emitter.summary.stopped.or(stopped);
         summary.stats.add(&stats);
         summary.stopped = stopped;
+        summary.failure = ctx.failure.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if summary.failure.is_some() {
+            summary.stopped = Some(StopReason::Failed);
+        }
         summary.elapsed = start.elapsed();
         summary
     }
@@ -416,8 +455,8 @@ impl Enumerator {
                 stack.push(partial);
                 return Some(reason);
             }
-            if let Some(done) = self.advance(ctx.net, partial, ctx.bx.as_ref(), &ctx.fixed, stack, stats) {
-                let region = finish(done, ctx);
+            if let Some(region) = self.advance(ctx, partial, stack, stats).and_then(|done| finish(done, ctx))
+            {
                 if emit(region).is_break() {
                     return Some(StopReason::Sink);
                 }
@@ -477,8 +516,8 @@ impl Enumerator {
                 continue;
             };
             let mut children = Vec::new();
-            match self.advance(ctx.net, p, ctx.bx.as_ref(), &ctx.fixed, &mut children, &mut stats) {
-                Some(done) => out.push(Item::Done(Box::new(finish(done, ctx)))),
+            match self.advance(ctx, p, &mut children, &mut stats) {
+                Some(done) => out.extend(finish(done, ctx).map(|r| Item::Done(Box::new(r)))),
                 // children were pushed for popping: the depth-first order is the reverse
                 None => out.extend(children.into_iter().rev().map(Item::Task)),
             }
@@ -569,17 +608,17 @@ impl Enumerator {
     }
 
     /// Advances a partial region until it splits (children pushed, `None`) or passes the last
-    /// layer (returned).
+    /// layer (returned). An internal error is recorded in `ctx` (which stops the run) and the
+    /// subtree dropped.
     fn advance(
         &self,
-        net: &Network,
+        ctx: &Context<'_>,
         mut p: Partial,
-        bx: Option<&FloatBox>,
-        fixed: &[FixedLayer],
         stack: &mut Vec<Partial>,
         stats: &mut LpStats,
     ) -> Option<Partial> {
-        let layers = net.layers();
+        let (bx, fixed) = (ctx.bx.as_ref(), &ctx.fixed);
+        let layers = ctx.net.layers();
         // the region does not change until it splits: its rows are listed once, its bound LP
         // built once when needed
         let mut region = RegionRows::new(&p.constraints);
@@ -593,7 +632,15 @@ impl Enumerator {
             let pre = p.pre.get_or_insert_with(|| Arc::new(p.input.then_layer(&fixed[p.layer]))).clone();
             while p.neuron < layer.width() {
                 let i = p.neuron;
-                match self.decide(&p, &pre, i, bx, &mut region, stats) {
+                let decision = self.decide(&p, &pre, i, bx, &mut region, stats);
+                let decision = match decision {
+                    Ok(decision) => decision,
+                    Err(e) => {
+                        ctx.fail(e);
+                        return None;
+                    }
+                };
+                match decision {
                     Decision::Constant(on) => p.bits.push(on),
                     Decision::Split { off, on } => {
                         let mut off_child = p.clone();
@@ -627,9 +674,9 @@ impl Enumerator {
         bx: Option<&FloatBox>,
         region: &mut RegionRows<'_>,
         stats: &mut LpStats,
-    ) -> Decision {
+    ) -> Result<Decision, InternalError> {
         if pre.row_is_constant(i) {
-            return Decision::Constant(pre.offset_sign(i) == Ordering::Greater);
+            return Ok(Decision::Constant(pre.offset_sign(i) == Ordering::Greater));
         }
         let row = IntRow::new(pre, i);
         let backend = self.backend.solver();
@@ -638,20 +685,20 @@ impl Enumerator {
             if let Some(bx) = bx {
                 if proves_empty_floats(&[], &fa, fb, None, bx) {
                     stats.by_interval += 1;
-                    return None;
+                    return Ok(None);
                 }
                 // `--lp exact` takes no float hint at all, so it stays an independent reference
                 if self.backend != Backend::ExactOnly {
                     match region.bound(&fa, fb, bx, stats) {
                         Bound::Empty => {
                             stats.by_bound_lp += 1;
-                            return None;
+                            return Ok(None);
                         }
                         Bound::Below(vertex) => {
                             let side = row.side(on, fa, fb);
                             if let Some(q) = point_between(&region.all, &side, &p.point_float, &vertex) {
                                 stats.by_bound_vertex += 1;
-                                return Some(q);
+                                return Ok(Some(q));
                             }
                             return split_point(&region.all, &side, Some(bx), backend, stats);
                         }
@@ -661,26 +708,27 @@ impl Enumerator {
             }
             split_point(&region.all, &row.side(on, fa, fb), bx, backend, stats)
         };
-        match row.sign_at(&p.point, &p.point_float) {
-            Ordering::Greater => match side_point(false) {
+        let point_float = self.backend.filter().on().then_some(p.point_float.as_slice());
+        Ok(match row.sign_at(&p.point, point_float) {
+            Ordering::Greater => match side_point(false)? {
                 Some(q) => Decision::Split { off: Some(q), on: None },
                 None => Decision::Constant(true),
             },
-            Ordering::Less => match side_point(true) {
+            Ordering::Less => match side_point(true)? {
                 Some(q) => Decision::Split { off: None, on: Some(q) },
                 None => Decision::Constant(false),
             },
             Ordering::Equal => {
                 // h vanishes at an interior point and is not constant: both sides have interior
-                let off = side_point(false);
-                let on = side_point(true);
+                let off = side_point(false)?;
+                let on = side_point(true)?;
                 match (off, on) {
                     (Some(off), Some(on)) => Decision::Split { off: Some(off), on: Some(on) },
                     (None, _) => Decision::Constant(true),
                     (_, None) => Decision::Constant(false),
                 }
             }
-        }
+        })
     }
 }
 
@@ -770,9 +818,11 @@ impl<'a> IntRow<'a> {
         Halfspace::with_floats(a, b, float_a, float_b)
     }
 
-    /// The exact sign of `c . x + e` (float-filtered).
-    fn sign_at(&self, x: &[Q], x_float: &[f64]) -> Ordering {
-        if let Some(s) = float_affine_sign(self.float_c, self.float_e, x_float, false) {
+    /// The exact sign of `c . x + e` (float-filtered when the images `x_float` are given).
+    fn sign_at(&self, x: &[Q], x_float: Option<&[f64]>) -> Ordering {
+        if let Some(s) =
+            x_float.and_then(|xf| crate::kernel::affine_sign(self.float_c, self.float_e, xf, false))
+        {
             return s;
         }
         let (c, e) = self.map.row_ints(self.i);
@@ -796,14 +846,28 @@ fn push_side(p: &mut Partial, pre: &FixedMap, i: usize, on: bool, point: Option<
 }
 
 /// The emitted region. Without `details` (a counting sink) neither the rational map nor the
-/// list of constraints is formed.
-fn finish(p: Partial, ctx: &Context<'_>) -> Region {
-    let bounded = ctx.bounded_domain || is_bounded(&p.constraints.rows(), ctx.net.input_dim());
+/// list of constraints is formed. `None` after an internal error (recorded in `ctx`).
+fn finish(p: Partial, ctx: &Context<'_>) -> Option<Region> {
+    let bounded = ctx.bounded_domain
+        || match is_bounded(&p.constraints.rows(), ctx.net.input_dim(), ctx.filter) {
+            Ok(b) => b,
+            Err(e) => {
+                ctx.fail(e);
+                return None;
+            }
+        };
     if !ctx.details {
-        return Region { pattern: p.pattern, point: p.point, ..Region::counted(bounded) };
+        return Some(Region { pattern: p.pattern, point: p.point, ..Region::counted(bounded) });
     }
     let map = p.input.to_affine();
-    Region { id: 0, pattern: p.pattern, point: p.point, constraints: p.constraints.to_vec(), map, bounded }
+    Some(Region {
+        id: 0,
+        pattern: p.pattern,
+        point: p.point,
+        constraints: p.constraints.to_vec(),
+        map,
+        bounded,
+    })
 }
 
 /// The constraints of a partial region: the domain's rows, shared by all, then the neuron rows

@@ -80,3 +80,19 @@ impl NetworkError {
         }
     }
 }
+
+/// An exact check that failed on an answer the crate itself computed: a bug, never a property
+/// of the input. It stops the run (reported, never a panic) and names what failed and where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("internal error: {what} (the run was stopped; please report it with the network)")]
+pub struct InternalError {
+    /// What failed, with its context (region, facet, point).
+    pub what: String,
+}
+
+impl InternalError {
+    /// An internal error described by `what`.
+    pub fn new(what: impl Into<String>) -> InternalError {
+        InternalError { what: what.into() }
+    }
+}

@@ -7,6 +7,8 @@
 
 use crate::certify::safe::{proves_empty, proves_empty_floats, FloatBox};
 use crate::certify::{find_strict_point, is_strictly_inside, point_on_hyperplane_near, Feasibility, LpStats};
+use crate::error::InternalError;
+use crate::kernel::Filter;
 use crate::lp::boxed::BoxLp;
 use crate::lp::LpBackend;
 use crate::poly::Halfspace;
@@ -43,10 +45,14 @@ impl Facet {
 
 /// Groups the constraints of a region into classes of identical halfspaces (`distinct(i, j)`:
 /// rows known to differ, not compared).
-fn halfspace_classes(rows: &[&Halfspace], distinct: impl Fn(usize, usize) -> bool) -> Vec<Vec<usize>> {
+fn halfspace_classes(
+    rows: &[&Halfspace],
+    distinct: impl Fn(usize, usize) -> bool,
+    filter: Filter,
+) -> Vec<Vec<usize>> {
     let mut classes: Vec<Vec<usize>> = Vec::new();
     for (i, row) in rows.iter().enumerate() {
-        match classes.iter_mut().find(|c| !distinct(c[0], i) && rows[c[0]].same_halfspace(row)) {
+        match classes.iter_mut().find(|c| !distinct(c[0], i) && rows[c[0]].same_halfspace(row, filter)) {
             Some(class) => class.push(i),
             None => classes.push(vec![i]),
         }
@@ -122,7 +128,7 @@ fn box_face_point(p: &[Q], row: &Halfspace, neuron_rows: &[&Halfspace], bx: &Flo
     let j = row.single_coordinate()?;
     let mut q = p.to_vec();
     q[j] = &row.b / &row.a[j];
-    if is_strictly_inside(neuron_rows, &q) {
+    if is_strictly_inside(neuron_rows, &q, Filter::Float) {
         return Some(q);
     }
     // otherwise: a point of the face deep inside the neuron rows (a centring LP on the face,
@@ -185,12 +191,15 @@ pub fn facets(
     bx: Option<&FloatBox>,
     backend: &dyn LpBackend,
     stats: &mut LpStats,
-) -> Vec<Facet> {
+) -> Result<Vec<Facet>, InternalError> {
+    let filter = backend.filter();
+    // the float-free reference takes no float shortcut at all
+    let bx = bx.filter(|_| filter.on());
     let rows = region.halfspaces();
     let point_float: Vec<f64> = region.point.iter().map(crate::num::to_f64).collect();
     let is_domain = |i: usize| matches!(region.constraints[i].origin, Origin::Domain(_));
     // two faces of a box are never the same halfspace
-    let classes = halfspace_classes(&rows, |i, j| bx.is_some() && is_domain(i) && is_domain(j));
+    let classes = halfspace_classes(&rows, |i, j| bx.is_some() && is_domain(i) && is_domain(j), filter);
     let mut out = Vec::new();
     for (k, class) in classes.iter().enumerate() {
         let others: Vec<&Halfspace> =
@@ -206,7 +215,7 @@ pub fn facets(
         if bx.is_some() && is_domain(class[0]) {
             let found = bx.and_then(|bx| box_face_point(&region.point, row, &neuron_others, bx));
             // the exact check of the other box rows (cheap: one coordinate each)
-            if let Some(point) = found.filter(|x| is_strictly_inside(&others, x)) {
+            if let Some(point) = found.filter(|x| is_strictly_inside(&others, x, filter)) {
                 out.push(Facet { constraints: class.clone(), point, on_boundary: true });
                 continue;
             }
@@ -223,17 +232,20 @@ pub fn facets(
         if from_crossing.is_some() {
             stats.by_bound_vertex += 1;
         }
-        let point = from_crossing.or_else(|| match find_strict_point(&others, Some(row), backend, stats) {
-            Feasibility::Interior(point) => Some(point),
-            Feasibility::Empty(_) => None,
-        });
+        let point = match from_crossing {
+            Some(point) => Some(point),
+            None => match find_strict_point(&others, Some(row), backend, stats)? {
+                Feasibility::Interior(point) => Some(point),
+                Feasibility::Empty(_) => None,
+            },
+        };
         if let Some(point) = point {
             let on_boundary =
                 class.iter().any(|&i| matches!(region.constraints[i].origin, Origin::Domain(_)));
             out.push(Facet { constraints: class.clone(), point, on_boundary });
         }
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -273,9 +285,12 @@ mod tests {
         let bx = FloatBox::from_domain(&domain).unwrap();
         let backend = crate::lp::Backend::FloatSimplex.solver();
         let mut fast_stats = LpStats::default();
-        let fast = facets(&region, Some(&bx), backend, &mut fast_stats);
-        let slow = facets(&region, None, backend, &mut LpStats::default());
+        let fast = facets(&region, Some(&bx), backend, &mut fast_stats).unwrap();
+        let slow = facets(&region, None, backend, &mut LpStats::default()).unwrap();
         let rows = |f: &[Facet]| f.iter().map(|f| f.constraints.clone()).collect::<Vec<_>>();
+        let exact =
+            facets(&region, Some(&bx), crate::lp::Backend::ExactOnly.solver(), &mut LpStats::default());
+        assert_eq!(rows(&exact.unwrap()), rows(&slow));
         // box rows: 0 x >= 0, 1 x <= 4, 2 y >= 0, 3 y <= 4; then the two neuron rows
         assert_eq!(rows(&fast), vec![vec![0], vec![2], vec![3], vec![4], vec![5]]);
         assert_eq!(rows(&fast), rows(&slow));

@@ -6,7 +6,9 @@
 //! ([`Network::pattern_towards`]); its region is looked up by pattern. Every edge is found from
 //! both sides, which is checked.
 
+use crate::error::InternalError;
 use crate::facets::Facet;
+use crate::kernel::Filter;
 use crate::network::Network;
 use crate::num::{to_f64, Q};
 use crate::region::{AffineMap, NeuronId, Region};
@@ -36,18 +38,28 @@ pub struct RegionGraph {
     pub pieces: usize,
     /// Number of distinct affine maps among the regions.
     pub distinct_maps: usize,
-    /// Facets whose neighbour was not among the regions (only in a partial enumeration).
+    /// Facets whose neighbour was not among the regions (only in a partial enumeration; in a
+    /// complete one that is an internal error).
     pub dangling: usize,
 }
 
-/// Builds the graph from the regions (ids `0..n` in order) and their facets.
+/// Builds the graph from the regions (ids `0..n` in order) and their facets. In a `complete`
+/// enumeration every facet inside the domain must lead to a listed region, and every shared
+/// facet must be seen from both sides: anything else is an [`InternalError`] naming the facet,
+/// never a dropped edge. With [`Filter::Off`] no float pass or float bucketing is used.
 ///
 /// # Complexity
-/// One exact network evaluation per facet, plus union-find over the edges.
-pub fn build(net: &Network, regions: &[Region], facets: &[Vec<Facet>]) -> RegionGraph {
+/// One network evaluation per facet, plus union-find over the edges.
+pub fn build(
+    net: &Network,
+    regions: &[Region],
+    facets: &[Vec<Facet>],
+    complete: bool,
+    filter: Filter,
+) -> Result<RegionGraph, InternalError> {
     let by_pattern: HashMap<&Vec<Vec<bool>>, usize> = regions.iter().map(|r| (&r.pattern, r.id)).collect();
     let relu_layers: Vec<usize> = net.relu_layers().collect();
-    let finder = crate::neighbour::NeighbourFinder::new(net);
+    let finder = crate::neighbour::NeighbourFinder::new(net, filter);
     let mut graph = UnGraph::with_capacity(regions.len(), 0);
     for r in regions {
         graph.add_node(r.id);
@@ -55,10 +67,19 @@ pub fn build(net: &Network, regions: &[Region], facets: &[Vec<Facet>]) -> Region
     let mut seen: BTreeMap<(usize, usize), (u8, Option<EdgeInfo>)> = BTreeMap::new();
     let mut dangling = 0;
     for (region, region_facets) in regions.iter().zip(facets) {
-        for facet in region_facets.iter().filter(|f| !f.on_boundary) {
+        for (k, facet) in region_facets.iter().enumerate().filter(|(_, f)| !f.on_boundary) {
             let normal = &region.constraints[facet.constraints[0]].halfspace.a;
             let pattern = finder.across(&facet.point, normal, &region.pattern, &facet.neurons(region));
             let Some(&other) = by_pattern.get(&pattern) else {
+                if complete {
+                    return Err(InternalError::new(format!(
+                        "the neighbour of region {} across its facet {k} (point {}) has pattern {} which is not among the {} regions",
+                        region.id,
+                        fmt_point(&facet.point),
+                        pattern_string(&pattern),
+                        regions.len()
+                    )));
+                }
                 dangling += 1;
                 continue;
             };
@@ -73,24 +94,45 @@ pub fn build(net: &Network, regions: &[Region], facets: &[Vec<Facet>]) -> Region
         }
     }
     for ((a, b), (count, info)) in seen {
-        assert!(
-            count == 2,
-            "internal error: facet between regions {a} and {b} seen {count} time(s), expected 2"
-        );
-        let info = info.expect("the lower id side records the edge");
+        let Some(info) = info.filter(|_| count == 2) else {
+            return Err(InternalError::new(format!(
+                "the facet between regions {a} and {b} was seen {count} time(s) (expected once from each side)"
+            )));
+        };
         graph.add_edge(NodeIndex::new(a), NodeIndex::new(b), info);
     }
     let (piece_of, pieces) = pieces(&graph, regions.len());
-    let distinct_maps = distinct_maps(regions);
-    RegionGraph { graph, piece_of, pieces, distinct_maps, dangling }
+    let distinct_maps = distinct_maps(regions, filter);
+    Ok(RegionGraph { graph, piece_of, pieces, distinct_maps, dangling })
+}
+
+/// A point as `(x1, x2, ...)`, for messages.
+fn fmt_point(x: &[Q]) -> String {
+    format!("({})", x.iter().map(crate::num::fmt_q).collect::<Vec<_>>().join(", "))
+}
+
+/// A pattern as `0110|01`, for messages.
+fn pattern_string(p: &[Vec<bool>]) -> String {
+    p.iter()
+        .map(|l| l.iter().map(|&b| if b { '1' } else { '0' }).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("|")
 }
 
 /// The number of distinct affine maps: bucketed by their float images (equal maps have equal
-/// images), then compared exactly within a bucket (hashing big rationals is slow).
-fn distinct_maps(regions: &[Region]) -> usize {
+/// images; with [`Filter::Off`] by their exact hash), then compared exactly within a bucket
+/// (hashing big rationals is slow).
+fn distinct_maps(regions: &[Region], filter: Filter) -> usize {
     let mut buckets: HashMap<Vec<u64>, Vec<&AffineMap>> = HashMap::new();
     for r in regions {
-        let key = r.map.jacobian.iter().flatten().chain(&r.map.offset).map(|v| to_f64(v).to_bits()).collect();
+        let entries = r.map.jacobian.iter().flatten().chain(&r.map.offset);
+        let key = if filter.on() {
+            entries.map(|v| to_f64(v).to_bits()).collect()
+        } else {
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            entries.for_each(|v| std::hash::Hash::hash(v, &mut hasher));
+            vec![std::hash::Hasher::finish(&hasher)]
+        };
         let bucket = buckets.entry(key).or_default();
         if !bucket.contains(&&r.map) {
             bucket.push(&r.map);

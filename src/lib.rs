@@ -19,6 +19,7 @@
 //! Architecture (one module per concern):
 //! - [`num`]: the exact rational type and number parsing;
 //! - [`network`]: the model and its readers;
+//! - [`kernel`]: the one filtered-arithmetic kernel (every float filter, with its proved bound);
 //! - [`poly`]: halfspaces with float-filtered exact signs;
 //! - [`lp`]: float LP backends (hints) and the generic simplex (exact when run over `Q`);
 //! - [`certify`]: exact proofs of every decision;
@@ -42,6 +43,7 @@ pub mod export;
 pub mod facets;
 pub mod fixed;
 pub mod graph;
+pub mod kernel;
 pub mod lp;
 pub mod neighbour;
 pub mod network;

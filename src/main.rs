@@ -4,8 +4,10 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use relu_regions::analysis::{analyze, Analysis};
 use relu_regions::certify::safe::FloatBox;
-use relu_regions::check::check_regions_threads;
+use relu_regions::check::{check_answer, CheckOptions};
 use relu_regions::enumerate::{CountingSink, Enumerator, RegionSink, Summary};
+use relu_regions::error::InternalError;
+use relu_regions::export::provenance::Provenance;
 use relu_regions::export::svg::{ColorBy, SvgOptions};
 use relu_regions::export::{dot, json};
 use relu_regions::facets::facets;
@@ -30,6 +32,8 @@ const EXIT_INCOMPLETE: u8 = 3;
 const EXIT_BAD_INPUT: u8 = 2;
 /// Exit code of a failed verification or check.
 const EXIT_FAILED: u8 = 1;
+/// Exit code of an internal error (an exact check failed on the tool's own answer: a bug).
+const EXIT_INTERNAL: u8 = 4;
 
 #[derive(Parser)]
 #[command(
@@ -97,6 +101,12 @@ enum Command {
         input: InputArgs,
         /// The `regions --json` output to check.
         regions: PathBuf,
+        /// The `graph --format json` output of the same run: its edges and pieces are checked too.
+        #[arg(long)]
+        graph: Option<PathBuf>,
+        /// Accept a partial answer ("complete": false): check its regions, not coverage or counts.
+        #[arg(long)]
+        partial: bool,
     },
     /// Draw the exact partition of a 2-input network, or of a plane through the input space, as SVG.
     Plot {
@@ -181,9 +191,15 @@ struct InputArgs {
     threads: Option<usize>,
 }
 
-/// An input error: reported with exit code 2.
+/// An input error: reported with exit code 2 (or 4 when it wraps an [`InternalError`]).
 #[derive(Debug)]
 struct BadInput(anyhow::Error);
+
+impl From<InternalError> for BadInput {
+    fn from(e: InternalError) -> BadInput {
+        BadInput(anyhow::Error::new(e))
+    }
+}
 
 impl InputArgs {
     fn load(&self) -> Result<Network, BadInput> {
@@ -195,6 +211,28 @@ impl InputArgs {
         }
     }
 
+    /// Where an output of this run comes from: the network file's hash, format, coordinates and
+    /// the domain used.
+    fn provenance(&self, net: &Network) -> Result<Provenance, BadInput> {
+        let bytes = std::fs::read(&self.net).map_err(|e| {
+            BadInput(anyhow::Error::from(e).context(format!("cannot read {}", self.net.display())))
+        })?;
+        let format = self
+            .input_format
+            .as_deref()
+            .and_then(InputFormat::from_name)
+            .or_else(|| InputFormat::from_path(&self.net))
+            .unwrap_or(InputFormat::Json);
+        Ok(Provenance::new(&bytes, format, self.coords(), net.domain()))
+    }
+
+    fn coords(&self) -> Coords {
+        match self.coords {
+            CoordsArg::Raw => Coords::Raw,
+            CoordsArg::Normalized => Coords::Normalized,
+        }
+    }
+
     /// The network with the file's own domain (`--box`/`--domain` not applied).
     fn load_file(&self) -> Result<Network, BadInput> {
         let format = match &self.input_format {
@@ -203,11 +241,7 @@ impl InputArgs {
                 BadInput(anyhow::anyhow!("unknown --input-format `{name}` (expected json, nnet or onnx)"))
             })?),
         };
-        let coords = match self.coords {
-            CoordsArg::Raw => Coords::Raw,
-            CoordsArg::Normalized => Coords::Normalized,
-        };
-        network::load(&self.net, format, coords).map_err(|e| BadInput(e.into()))
+        network::load(&self.net, format, self.coords()).map_err(|e| BadInput(e.into()))
     }
 
     fn domain_override(&self, dim: usize) -> Result<Option<Domain>> {
@@ -257,7 +291,11 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {:#}", err.0);
-            ExitCode::from(EXIT_BAD_INPUT)
+            if err.0.downcast_ref::<InternalError>().is_some() {
+                ExitCode::from(EXIT_INTERNAL)
+            } else {
+                ExitCode::from(EXIT_BAD_INPUT)
+            }
         }
     }
 }
@@ -268,11 +306,12 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
         Command::Count { input, json, no_graph } => {
             let net = input.load()?;
             let enumerator = input.enumerator()?;
-            let out = if no_graph {
-                count_streaming(&net, &enumerator)
+            let mut out = if no_graph {
+                count_streaming(&net, &enumerator)?
             } else {
-                count_with_graph(&net, &enumerator)
+                count_with_graph(&net, &enumerator)?
             };
+            out.provenance = Some(input.provenance(&net)?);
             print_counts(&input, &net, &out, json).map_err(io)?;
             Ok(exit_code(out.complete))
         }
@@ -280,20 +319,25 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
             let net = input.load()?;
             let enumerator = input.enumerator()?;
             if jsonl {
-                let summary = stream_regions(&net, &enumerator).map_err(io)?;
+                let summary = stream_regions(&net, &enumerator, &input.provenance(&net)?)?;
                 return Ok(exit_code(summary.complete()));
             }
-            let a = analyze(&net, &enumerator);
-            print_regions(&net, &a, json).map_err(io)?;
+            let a = analyze(&net, &enumerator)?;
+            print_regions(&net, &a, json.then(|| input.provenance(&net)).transpose()?).map_err(io)?;
             report_incomplete(&a.summary);
             Ok(exit_code(a.summary.complete()))
         }
         Command::Graph { input, format } => {
             let net = input.load()?;
-            let a = analyze(&net, &input.enumerator()?);
+            let a = analyze(&net, &input.enumerator()?)?;
             let text = match format {
                 GraphFormat::Dot => dot::graph_dot(&a.regions, &a.graph),
-                GraphFormat::Json => json::graph_json(&a.regions, &a.graph, a.summary.complete()),
+                GraphFormat::Json => json::graph_json(
+                    &a.regions,
+                    &a.graph,
+                    a.summary.complete(),
+                    Some(&input.provenance(&net)?),
+                ),
             };
             std::io::stdout().write_all(text.as_bytes()).map_err(io)?;
             report_incomplete(&a.summary);
@@ -303,44 +347,30 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
             let net = input.load()?;
             let expect = Expectations::parse(expect.as_deref().unwrap_or(""))
                 .map_err(|e| BadInput(anyhow::anyhow!("--expect: {e}")))?;
-            let a = analyze(&net, &input.enumerator()?);
+            let a = analyze(&net, &input.enumerator()?)?;
             let report = verify(&net, &a, &expect, samples, seed);
-            let text = if json { json::to_json(&report) } else { report.text() };
+            let text = if json {
+                let mut doc = serde_json::to_value(&report).expect("reports serialize");
+                doc["provenance"] =
+                    serde_json::to_value(input.provenance(&net)?).expect("provenance serializes");
+                json::to_json(&doc)
+            } else {
+                report.text()
+            };
             std::io::stdout().write_all(text.as_bytes()).map_err(io)?;
             Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
         }
-        Command::Check { input, regions } => {
-            let net = input.load()?;
-            let text = std::fs::read_to_string(&regions).map_err(|e| {
-                BadInput(anyhow::Error::from(e).context(format!("cannot read {}", regions.display())))
-            })?;
-            let doc: serde_json::Value = serde_json::from_str(&text)
-                .map_err(|e| BadInput(anyhow::anyhow!("{}: invalid JSON: {e}", regions.display())))?;
-            let threads =
-                input.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-            let report = check_regions_threads(&net, &doc, threads);
-            let mut out = std::io::stdout().lock();
-            for f in &report.failures {
-                let at = f.region.map_or("document".to_string(), |r| format!("region {r}"));
-                writeln!(out, "FAIL {at}: {}", f.message).map_err(io)?;
-            }
-            let verdict = if report.failures.is_empty() { "every certificate holds" } else { "CHECK FAILED" };
-            writeln!(
-                out,
-                "checked {} regions, {} inequalities: {verdict}",
-                report.regions, report.inequalities
-            )
-            .map_err(io)?;
-            Ok(if report.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
+        Command::Check { input, regions, graph, partial } => {
+            check(&input, &regions, graph.as_deref(), partial)
         }
         Command::Plot { input, svg, color, ids, plane, through } => {
             let (net, axes) = plot_network(&input, plane.as_deref(), through.as_deref())?;
             let enumerator = input.enumerator()?;
-            let mut a = analyze(&net, &enumerator);
+            let mut a = analyze(&net, &enumerator)?;
             if matches!(net.domain(), Domain::Whole) {
                 let bx = relu_regions::plane::covering_box(&a.regions, &a.facets);
                 let boxed = net.with_domain(Domain::Box(bx)).map_err(|e| BadInput(e.into()))?;
-                a = analyze(&boxed, &enumerator);
+                a = analyze(&boxed, &enumerator)?;
             }
             let options = SvgOptions {
                 color: match color {
@@ -365,6 +395,79 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Most failure lines printed by `check` (the count of the rest follows).
+const MAX_FAILURE_LINES: usize = 50;
+
+/// Reads a JSON output given to `check`, refusing one made for another network, format,
+/// `--coords` or domain before any work.
+fn read_output(path: &std::path::Path, here: &Provenance) -> Result<serde_json::Value, BadInput> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| BadInput(anyhow::Error::from(e).context(format!("cannot read {}", path.display()))))?;
+    let doc: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| BadInput(anyhow::anyhow!("{}: invalid JSON: {e}", path.display())))?;
+    match doc.get("provenance") {
+        Some(p) => {
+            let recorded: Provenance = serde_json::from_value(p.clone())
+                .map_err(|e| BadInput(anyhow::anyhow!("{}: malformed `provenance`: {e}", path.display())))?;
+            if let Some(why) = here.mismatch(&recorded) {
+                return Err(BadInput(anyhow::anyhow!(
+                    "{} does not belong to this run: {why}",
+                    path.display()
+                )));
+            }
+        }
+        None => eprintln!(
+            "warning: {} records no provenance: its network and domain cannot be compared",
+            path.display()
+        ),
+    }
+    Ok(doc)
+}
+
+/// `check`: the whole answer, in exact arithmetic.
+fn check(
+    input: &InputArgs,
+    regions: &std::path::Path,
+    graph: Option<&std::path::Path>,
+    partial: bool,
+) -> Result<ExitCode, BadInput> {
+    let net = input.load()?;
+    let here = input.provenance(&net)?;
+    let doc = read_output(regions, &here)?;
+    let graph = graph.map(|g| read_output(g, &here)).transpose()?;
+    let threads =
+        input.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let options = CheckOptions { partial, threads };
+    let report = check_answer(&net, &doc, graph.as_ref(), options);
+    let io = |e: std::io::Error| BadInput(anyhow::Error::from(e).context("cannot write output"));
+    let mut out = std::io::stdout().lock();
+    for f in report.failures.iter().take(MAX_FAILURE_LINES) {
+        let at = f.region.map_or("answer".to_string(), |r| format!("region {r}"));
+        writeln!(out, "FAIL {at}: {}", f.message).map_err(io)?;
+    }
+    if report.failures.len() > MAX_FAILURE_LINES {
+        writeln!(out, "... and {} more failures", report.failures.len() - MAX_FAILURE_LINES).map_err(io)?;
+    }
+    let scope = if partial {
+        "the listed regions (partial answer: coverage not checked)"
+    } else {
+        "the whole answer"
+    };
+    let verdict = if report.failures.is_empty() {
+        format!("every check holds on {scope}")
+    } else {
+        "CHECK FAILED".to_string()
+    };
+    let edges = if graph.is_some() { format!(", {} edges", report.edges) } else { String::new() };
+    writeln!(
+        out,
+        "checked {} regions, {} inequalities{edges}: {verdict}",
+        report.regions, report.inequalities
+    )
+    .map_err(io)?;
+    Ok(if report.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
 }
 
 /// The 2-input network to draw and its axis names: the network itself, or its restriction to a plane.
@@ -413,15 +516,18 @@ fn report_incomplete(summary: &Summary) {
     }
 }
 
-fn count_streaming(net: &Network, enumerator: &Enumerator) -> json::CountsOut {
+fn count_streaming(net: &Network, enumerator: &Enumerator) -> Result<json::CountsOut, InternalError> {
     let mut sink = CountingSink::default();
-    let summary = enumerator.enumerate(net, &mut sink);
-    counts(net, &summary, sink.regions, sink.bounded, None)
+    let mut summary = enumerator.enumerate(net, &mut sink);
+    if let Some(failure) = summary.failure.take() {
+        return Err(failure);
+    }
+    Ok(counts(net, &summary, sink.regions, sink.bounded, None))
 }
 
-fn count_with_graph(net: &Network, enumerator: &Enumerator) -> json::CountsOut {
-    let a = analyze(net, enumerator);
-    counts(net, &a.summary, a.regions.len(), a.bounded(), Some(&a))
+fn count_with_graph(net: &Network, enumerator: &Enumerator) -> Result<json::CountsOut, InternalError> {
+    let a = analyze(net, enumerator)?;
+    Ok(counts(net, &a.summary, a.regions.len(), a.bounded(), Some(&a)))
 }
 
 fn counts(
@@ -444,6 +550,7 @@ fn counts(
         lps: summary.stats.lps,
         bound_lps: summary.stats.bound_lps,
         exact_fallbacks: summary.stats.exact_fallbacks,
+        provenance: None,
     }
 }
 
@@ -499,22 +606,19 @@ fn verdict(maps: usize) -> String {
     }
 }
 
-fn print_regions(net: &Network, a: &Analysis, as_json: bool) -> std::io::Result<()> {
+/// Prints the regions as text, or as the JSON document when its provenance is given.
+fn print_regions(net: &Network, a: &Analysis, as_json: Option<Provenance>) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
+    if let Some(provenance) = as_json {
+        let doc = json::regions_document(net, a, Some(&provenance));
+        return out.write_all(json::to_json(&doc).as_bytes());
+    }
     let wire: Vec<json::RegionOut> = a
         .regions
         .iter()
         .zip(&a.facets)
         .map(|(r, f)| json::RegionOut::new(r, f, Some(a.graph.piece_of[r.id])))
         .collect();
-    if as_json {
-        let doc = serde_json::json!({
-            "input_dim": net.input_dim(),
-            "complete": a.summary.complete(),
-            "regions": wire,
-        });
-        return out.write_all(json::to_json(&doc).as_bytes());
-    }
     for (r, w) in a.regions.iter().zip(&wire) {
         print_region_text(&mut out, r, w)?;
     }
@@ -547,23 +651,33 @@ fn print_region_text(out: &mut impl Write, r: &Region, w: &json::RegionOut) -> s
 }
 
 /// Streams regions as JSON Lines: facets per region, no graph; memory flat in the region count.
-fn stream_regions(net: &Network, enumerator: &Enumerator) -> std::io::Result<Summary> {
+fn stream_regions(
+    net: &Network,
+    enumerator: &Enumerator,
+    provenance: &Provenance,
+) -> Result<Summary, BadInput> {
     struct LineSink<'a, W: Write> {
         out: W,
         enumerator: &'a Enumerator,
         bx: Option<FloatBox>,
-        error: Option<std::io::Error>,
+        error: Option<BadInput>,
     }
     impl<W: Write> RegionSink for LineSink<'_, W> {
         fn region(&mut self, region: Region) -> ControlFlow<()> {
             let mut stats = Default::default();
-            let f = facets(&region, self.bx.as_ref(), self.enumerator.backend().solver(), &mut stats);
+            let f = match facets(&region, self.bx.as_ref(), self.enumerator.backend().solver(), &mut stats) {
+                Ok(f) => f,
+                Err(e) => {
+                    self.error = Some(e.into());
+                    return ControlFlow::Break(());
+                }
+            };
             let wire = json::RegionOut::new(&region, &f, None);
             let line = serde_json::to_string(&wire).expect("wire structs serialize");
             match writeln!(self.out, "{line}") {
                 Ok(()) => ControlFlow::Continue(()),
                 Err(e) => {
-                    self.error = Some(e);
+                    self.error = Some(BadInput(anyhow::Error::from(e).context("cannot write output")));
                     ControlFlow::Break(())
                 }
             }
@@ -572,13 +686,17 @@ fn stream_regions(net: &Network, enumerator: &Enumerator) -> std::io::Result<Sum
     let stdout = std::io::stdout();
     let bx = FloatBox::from_domain(net.domain());
     let mut sink = LineSink { out: std::io::BufWriter::new(stdout.lock()), enumerator, bx, error: None };
-    let summary = enumerator.enumerate(net, &mut sink);
+    let mut summary = enumerator.enumerate(net, &mut sink);
     if let Some(e) = sink.error {
         return Err(e);
     }
-    let tail = serde_json::json!({"summary": {"regions": summary.regions, "complete": summary.complete(), "input_dim": net.input_dim()}});
-    writeln!(sink.out, "{tail}")?;
-    sink.out.flush()?;
+    if let Some(failure) = summary.failure.take() {
+        return Err(failure.into());
+    }
+    let tail = serde_json::json!({"summary": {"regions": summary.regions, "complete": summary.complete(), "input_dim": net.input_dim(), "provenance": provenance}});
+    let io = |e: std::io::Error| BadInput(anyhow::Error::from(e).context("cannot write output"));
+    writeln!(sink.out, "{tail}").map_err(io)?;
+    sink.out.flush().map_err(io)?;
     report_incomplete(&summary);
     Ok(summary)
 }

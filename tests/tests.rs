@@ -3,6 +3,8 @@
 #[path = "suite/support.rs"]
 mod support;
 
+#[path = "suite/checker.rs"]
+mod checker;
 #[path = "suite/cli.rs"]
 mod cli;
 #[path = "suite/counts.rs"]
@@ -11,6 +13,8 @@ mod counts;
 mod degenerate;
 #[path = "suite/errors.rs"]
 mod errors;
+#[path = "suite/extremes.rs"]
+mod extremes;
 #[path = "suite/graph.rs"]
 mod graph;
 #[path = "suite/hostile.rs"]

@@ -13,6 +13,8 @@
 
 pub mod safe;
 
+use crate::error::InternalError;
+use crate::kernel::Filter;
 use crate::lp::simplex::{all_nonnegative, solve, solve_square, LpOutcome};
 use crate::lp::{Hint, LpBackend};
 use crate::network::Domain;
@@ -69,10 +71,10 @@ pub enum Feasibility {
     Empty(Vec<Q>),
 }
 
-/// True when `x` lies strictly inside every row (exact, float-filtered).
-pub fn is_strictly_inside(rows: &[&Halfspace], x: &[Q]) -> bool {
-    let xf: Vec<f64> = x.iter().map(to_f64).collect();
-    rows.iter().all(|r| r.slack_sign(x, &xf) == Ordering::Greater)
+/// True when `x` lies strictly inside every row (exact; float-filtered unless `filter` is off).
+pub fn is_strictly_inside(rows: &[&Halfspace], x: &[Q], filter: Filter) -> bool {
+    let xf = filter.on().then(|| crate::kernel::images(x));
+    rows.iter().all(|r| r.slack_sign(x, xf.as_deref()) == Ordering::Greater)
 }
 
 /// Checks a Motzkin certificate for "no `x` with `A x < b` (all rows) and `e . x = f`":
@@ -103,27 +105,27 @@ pub fn check_motzkin(rows: &[&Halfspace], equality: Option<&Halfspace>, y: &[Q])
 
 /// Decides, with a checked certificate, whether some rational `x` satisfies every row strictly
 /// and lies on `equality` (when given). The backend's hint is tried first; the exact simplex
-/// decides when the hint proves nothing.
+/// decides when the hint proves nothing. An error means an exact answer failed its own check.
 pub fn find_strict_point(
     rows: &[&Halfspace],
     equality: Option<&Halfspace>,
     backend: &dyn LpBackend,
     stats: &mut LpStats,
-) -> Feasibility {
+) -> Result<Feasibility, InternalError> {
     stats.lps += 1;
     let cert_len = rows.len() + usize::from(equality.is_some());
     if let Some(i) = rows.iter().position(|r| r.is_trivial() && !r.b.is_positive()) {
         let mut y = vec![Q::zero(); cert_len];
         y[i] = Q::one();
-        return Feasibility::Empty(y);
+        return Ok(Feasibility::Empty(y));
     }
     let kept: Vec<usize> = (0..rows.len()).filter(|&i| !rows[i].is_trivial()).collect();
-    let lp = CentringLp::new(kept.iter().map(|&i| rows[i]).collect(), equality);
+    let lp = CentringLp::new(kept.iter().map(|&i| rows[i]).collect(), equality, backend.filter());
     let hint = backend.centre(&lp.lp_rows(), &lp.strict);
-    match lp.decide(&hint, stats) {
+    Ok(match lp.decide(&hint, stats)? {
         Feasibility::Empty(y) => Feasibility::Empty(expand_certificate(y, &kept, cert_len)),
         interior => interior,
-    }
+    })
 }
 
 /// Decides whether the halfspace `side` has interior points inside the region `rows` (all
@@ -137,23 +139,23 @@ pub fn split_point(
     bx: Option<&safe::FloatBox>,
     backend: &dyn LpBackend,
     stats: &mut LpStats,
-) -> Option<Vec<Q>> {
+) -> Result<Option<Vec<Q>>, InternalError> {
     debug_assert!(rows.iter().all(|r| !r.is_trivial()));
     stats.lps += 1;
     let mut with_side: Vec<&Halfspace> = rows.to_vec();
     with_side.push(side);
-    let lp = CentringLp::new(with_side, None);
+    let lp = CentringLp::new(with_side, None, backend.filter());
     let hint = backend.centre(&lp.lp_rows(), &lp.strict);
     if let (Some(bx), Some(dual)) = (bx, &hint.dual) {
         if hint.radius <= 0.0 && safe_bound_from_dual(rows, side, dual, bx) {
             stats.by_safe_bound += 1;
-            return None;
+            return Ok(None);
         }
     }
-    match lp.decide(&hint, stats) {
+    Ok(match lp.decide(&hint, stats)? {
         Feasibility::Interior(x) => Some(x),
         Feasibility::Empty(_) => None,
-    }
+    })
 }
 
 /// A point strictly inside `rows` and strictly inside `side`, from the segment between a point
@@ -176,8 +178,8 @@ pub fn point_between(rows: &[&Halfspace], side: &Halfspace, p_float: &[f64], x: 
     for bits in [4u32, 10, 20, 30, 0] {
         let Some(candidate) = rounded(&q, bits) else { continue };
         let candidate_float: Vec<f64> = candidate.iter().map(to_f64).collect();
-        if side.slack_sign(&candidate, &candidate_float) == Ordering::Greater
-            && is_strictly_inside(rows, &candidate)
+        if side.slack_sign(&candidate, Some(&candidate_float)) == Ordering::Greater
+            && is_strictly_inside(rows, &candidate, Filter::Float)
         {
             return Some(candidate);
         }
@@ -228,6 +230,7 @@ fn rounded(x: &[f64], bits: u32) -> Option<Vec<Q>> {
 /// Rounds the hint's centre to simple rationals (then to its exact float value), projects it
 /// onto the hyperplane, and checks it exactly.
 fn point_from_hint(rows: &[&Halfspace], equality: Option<&Halfspace>, hint: &Hint) -> Option<Vec<Q>> {
+    // a hint exists only where floats propose (never with the float-free backend)
     let p = hint.point.as_ref()?;
     if hint.radius.is_nan() || hint.radius <= 0.0 {
         return None;
@@ -240,7 +243,7 @@ fn point_from_hint(rows: &[&Halfspace], equality: Option<&Halfspace>, hint: &Hin
         if let Some(e) = equality {
             project_onto(&mut x, e);
         }
-        if is_strictly_inside(rows, &x) {
+        if is_strictly_inside(rows, &x, Filter::Float) {
             return Some(x);
         }
     }
@@ -300,15 +303,16 @@ struct CentringLp<'a> {
     equality: Option<&'a Halfspace>,
     reversed: Option<Halfspace>,
     strict: Vec<bool>,
+    filter: Filter,
 }
 
 impl<'a> CentringLp<'a> {
-    fn new(rows: Vec<&'a Halfspace>, equality: Option<&'a Halfspace>) -> CentringLp<'a> {
+    fn new(rows: Vec<&'a Halfspace>, equality: Option<&'a Halfspace>, filter: Filter) -> CentringLp<'a> {
         let mut strict = vec![true; rows.len()];
         if equality.is_some() {
             strict.extend([false, false]);
         }
-        CentringLp { rows, equality, reversed: equality.map(Halfspace::flipped), strict }
+        CentringLp { rows, equality, reversed: equality.map(Halfspace::flipped), strict, filter }
     }
 
     /// The rows of the LP in order: the strict rows, then the hyperplane's two rows.
@@ -321,13 +325,13 @@ impl<'a> CentringLp<'a> {
     }
 
     /// Decides from the hint (point, then basis), else by the exact simplex.
-    fn decide(&self, hint: &Hint, stats: &mut LpStats) -> Feasibility {
+    fn decide(&self, hint: &Hint, stats: &mut LpStats) -> Result<Feasibility, InternalError> {
         if let Some(x) = point_from_hint(&self.rows, self.equality, hint) {
             stats.by_float_point += 1;
-            Feasibility::Interior(x)
+            Ok(Feasibility::Interior(x))
         } else if let Some(answer) = self.answer_from_basis(hint) {
             stats.by_basis += 1;
-            answer
+            Ok(answer)
         } else {
             stats.exact_fallbacks += 1;
             self.exact_answer()
@@ -385,7 +389,8 @@ impl<'a> CentringLp<'a> {
             let rhs: Vec<Q> = basis.iter().map(|&k| b[k].clone()).collect();
             let x = solve_square(&square, &rhs)?[..d].to_vec();
             let on_plane = self.equality.is_none_or(|e| e.slack(&x).is_zero());
-            return (on_plane && is_strictly_inside(&self.rows, &x)).then_some(Feasibility::Interior(x));
+            return (on_plane && is_strictly_inside(&self.rows, &x, self.filter))
+                .then_some(Feasibility::Interior(x));
         }
         let mut y = vec![Q::zero(); a.len()];
         for (&k, v) in basis.iter().zip(y_basis) {
@@ -396,31 +401,44 @@ impl<'a> CentringLp<'a> {
     }
 
     /// Solves the LP with the exact simplex and checks its answer.
-    fn exact_answer(&self) -> Feasibility {
+    fn exact_answer(&self) -> Result<Feasibility, InternalError> {
         let (a, b) = self.matrix();
         let d = a[0].len() - 1;
         let mut c = vec![Q::zero(); d + 1];
         c[d] = -Q::one();
-        let outcome = solve(&a, &b, &c, usize::MAX).expect("the exact simplex terminates (Bland's rule)");
-        let LpOutcome::Optimal { x, y, .. } = outcome else {
-            unreachable!("the centring LP is feasible and bounded: {outcome:?}")
+        let outcome = solve(&a, &b, &c, usize::MAX);
+        let Some(LpOutcome::Optimal { x, y, .. }) = outcome else {
+            return Err(
+                self.failure(format!("the exact simplex answered {outcome:?} on a feasible, bounded LP"))
+            );
         };
         if x[d].is_positive() {
             let point = x[..d].to_vec();
             let on_plane = self.equality.is_none_or(|e| e.slack(&point).is_zero());
-            assert!(
-                on_plane && is_strictly_inside(&self.rows, &point),
-                "internal error: exact LP point failed its check"
-            );
-            return Feasibility::Interior(point);
+            if !(on_plane && is_strictly_inside(&self.rows, &point, self.filter)) {
+                return Err(
+                    self.failure(format!("the exact LP point {} failed its check", fmt_point(&point)))
+                );
+            }
+            return Ok(Feasibility::Interior(point));
         }
         let cert = self.certificate(&y);
-        assert!(
-            check_motzkin(&self.rows, self.equality, &cert),
-            "internal error: exact Motzkin certificate failed its check"
-        );
-        Feasibility::Empty(cert)
+        if !check_motzkin(&self.rows, self.equality, &cert) {
+            return Err(self.failure("the exact Motzkin certificate failed its check".into()));
+        }
+        Ok(Feasibility::Empty(cert))
     }
+
+    /// An internal error of this LP, with its size for context.
+    fn failure(&self, what: String) -> InternalError {
+        let d = self.rows.first().map_or(0, |r| r.a.len());
+        InternalError::new(format!("centring LP ({} rows in R^{d}): {what}", self.rows.len()))
+    }
+}
+
+/// A point as `(x1, x2, ...)` in exact rationals, for messages.
+fn fmt_point(x: &[Q]) -> String {
+    format!("({})", x.iter().map(crate::num::fmt_q).collect::<Vec<_>>().join(", "))
 }
 
 /// Whether a polytope domain has interior points (certified exactly).
@@ -428,20 +446,25 @@ pub fn polytope_is_full_dimensional(domain: &Domain, dim: usize) -> bool {
     let rows = domain.halfspaces(dim);
     let refs: Vec<&Halfspace> = rows.iter().collect();
     let mut stats = LpStats::default();
-    matches!(find_strict_point(&refs, None, &crate::lp::ExactOnly, &mut stats), Feasibility::Interior(_))
+    // an internal error here is reported as "not full-dimensional" by the validation, never a panic
+    matches!(find_strict_point(&refs, None, &crate::lp::ExactOnly, &mut stats), Ok(Feasibility::Interior(_)))
 }
 
 /// Whether `{x : A x <= b}` (nonempty) is bounded, decided exactly: an unbounded answer comes
 /// with a checked ray, a bounded one with `2d` exact LP optima and their checked duals.
-pub fn is_bounded(rows: &[&Halfspace], dim: usize) -> bool {
-    recession_ray(rows, dim).is_none()
+pub fn is_bounded(rows: &[&Halfspace], dim: usize, filter: Filter) -> Result<bool, InternalError> {
+    Ok(recession_ray(rows, dim, filter)?.is_none())
 }
 
 /// A nonzero rational `d` with `A d <= 0`, if the recession cone is not `{0}`. When none is
 /// returned, each of the `2d` LPs `max +-d_j  s.t.  A d <= 0, +-d_j <= 1` had optimum 0 with
 /// dual multipliers checked exactly. Each LP is solved in floats first and its optimal basis
 /// solved exactly; the exact simplex decides only when that proves nothing.
-pub fn recession_ray(rows: &[&Halfspace], dim: usize) -> Option<Vec<Q>> {
+pub fn recession_ray(
+    rows: &[&Halfspace],
+    dim: usize,
+    filter: Filter,
+) -> Result<Option<Vec<Q>>, InternalError> {
     let mut a: Vec<Vec<Q>> = rows.iter().map(|r| r.a.clone()).collect();
     let mut b = vec![Q::zero(); rows.len()];
     a.push(vec![Q::zero(); dim]);
@@ -459,28 +482,41 @@ pub fn recession_ray(rows: &[&Halfspace], dim: usize) -> Option<Vec<Q>> {
             float_cap[j] = s as f64;
             let c: Vec<Q> = a[rows.len()].iter().map(|v| -v).collect();
             let float_c: Vec<f64> = float_cap.iter().map(|v| -v).collect();
-            match recession_from_float(&a, &b, &c, &float_a, &float_b, &float_c) {
-                Some(Recession::Ray(x)) => return Some(x),
-                Some(Recession::Zero) => continue,
-                None => {}
+            if filter.on() {
+                match recession_from_float(&a, &b, &c, &float_a, &float_b, &float_c) {
+                    Some(Recession::Ray(x)) => return Ok(Some(x)),
+                    Some(Recession::Zero) => continue,
+                    None => {}
+                }
             }
-            match solve(&a, &b, &c, usize::MAX).expect("exact simplex terminates") {
-                LpOutcome::Optimal { x, .. } if dot(&c, &x).is_negative() => {
-                    let ok = rows.iter().all(|r| !dot(&r.a, &x).is_positive());
-                    assert!(ok, "internal error: recession ray failed its check");
-                    return Some(x);
+            let failure = |what: &str| {
+                let sign = if s > 0 { '+' } else { '-' };
+                InternalError::new(format!(
+                    "recession LP max {sign}d_{j} ({} rows in R^{dim}): {what}",
+                    rows.len()
+                ))
+            };
+            match solve(&a, &b, &c, usize::MAX) {
+                Some(LpOutcome::Optimal { x, .. }) if dot(&c, &x).is_negative() => {
+                    if !rows.iter().all(|r| !dot(&r.a, &x).is_positive()) {
+                        return Err(failure("the exact ray failed its check"));
+                    }
+                    return Ok(Some(x));
                 }
-                LpOutcome::Optimal { y, .. } => {
-                    assert!(
-                        dual_certifies_zero(&a, &b, &c, &y),
-                        "internal error: boundedness dual failed its check"
-                    );
+                Some(LpOutcome::Optimal { y, .. }) => {
+                    if !dual_certifies_zero(&a, &b, &c, &y) {
+                        return Err(failure("the exact boundedness dual failed its check"));
+                    }
                 }
-                other => unreachable!("the recession LP is feasible and bounded: {other:?}"),
+                other => {
+                    return Err(failure(&format!(
+                        "the exact simplex answered {other:?} on a feasible, bounded LP"
+                    )))
+                }
             }
         }
     }
-    None
+    Ok(None)
 }
 
 /// A certified answer for one recession LP.

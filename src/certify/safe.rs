@@ -8,16 +8,13 @@
 //! sum_j min(r_j lo_j, r_j hi_j) - y^T b =: L`. If `L > beta` then `g . x > beta` on all of `R`,
 //! so `g . x <= beta` has no point of `R` at all. With `y = 0` this is plain interval arithmetic.
 //!
-//! The float evaluation of `L` is accepted only when it exceeds `beta` by more than its error
-//! bound: each input is the nearest float of an exact rational (relative error at most 2 units
-//! of roundoff), and the `O(m + d)` rounded operations add at most `(m + d + 10) u` relative to
-//! the sum of absolute values; the bound is doubled for margin.
+//! The float evaluation of `L` is accepted only when it exceeds `beta` by more than the error
+//! bound of [`kernel::safe_lower_bound_exceeds`], valid for every input (subnormal and
+//! underflowing images, overflow).
 
+use crate::kernel::{self, image};
 use crate::network::Domain;
-use crate::num::to_f64;
 use crate::poly::Halfspace;
-
-const UNIT_ROUNDOFF: f64 = f64::EPSILON / 2.0;
 
 /// The float image of a box domain.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,8 +28,8 @@ impl FloatBox {
     pub fn from_domain(domain: &Domain) -> Option<FloatBox> {
         match domain {
             Domain::Box(bounds) => Some(FloatBox {
-                lo: bounds.iter().map(|(l, _)| to_f64(l)).collect(),
-                hi: bounds.iter().map(|(_, h)| to_f64(h)).collect(),
+                lo: bounds.iter().map(|(l, _)| image(l)).collect(),
+                hi: bounds.iter().map(|(_, h)| image(h)).collect(),
             }),
             _ => None,
         }
@@ -60,8 +57,8 @@ pub fn proves_empty(rows: &[&Halfspace], g: &Halfspace, y: Option<&[f64]>, bx: &
     proves_empty_floats(rows, g.float_a(), g.float_b(), y, bx)
 }
 
-/// [`proves_empty`] for a halfspace given by the nearest floats `g_a`, `g_b` of its exact
-/// coefficients (each within 2 units of roundoff). With no rows this is interval arithmetic.
+/// [`proves_empty`] for a halfspace given by the images `g_a`, `g_b` of its exact coefficients
+/// ([`kernel::image`]). With no rows this is interval arithmetic.
 pub fn proves_empty_floats(
     rows: &[&Halfspace],
     g_a: &[f64],
@@ -69,34 +66,8 @@ pub fn proves_empty_floats(
     y: Option<&[f64]>,
     bx: &FloatBox,
 ) -> bool {
-    let d = g_a.len();
-    let mut r: Vec<f64> = g_a.to_vec();
-    let mut r_mag: Vec<f64> = r.iter().map(|v| v.abs()).collect();
-    let mut lower = 0.0;
-    let mut magnitude = g_b.abs();
-    if let Some(y) = y {
-        for (row, &yi) in rows.iter().zip(y) {
-            if yi.is_nan() || yi <= 0.0 {
-                continue;
-            }
-            for j in 0..d {
-                let t = row.float_a()[j] * yi;
-                r[j] += t;
-                r_mag[j] += t.abs();
-            }
-            lower -= yi * row.float_b();
-            magnitude += (yi * row.float_b()).abs();
-        }
-    }
-    for j in 0..d {
-        let bound = bx.lo[j].abs().max(bx.hi[j].abs());
-        lower += (r[j] * bx.lo[j]).min(r[j] * bx.hi[j]);
-        magnitude += r_mag[j] * bound;
-    }
-    let ops = (rows.len() + d + 10) as f64;
-    let error = 4.0 * ops * UNIT_ROUNDOFF * magnitude + 1e-300;
-    let margin = lower - g_b;
-    margin.is_finite() && error.is_finite() && margin > error
+    let rows = rows.iter().map(|r| (r.float_a(), r.float_b()));
+    kernel::safe_lower_bound_exceeds(rows, (&bx.lo, &bx.hi), g_a, g_b, y)
 }
 
 #[cfg(test)]

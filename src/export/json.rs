@@ -134,6 +134,9 @@ pub struct CountsOut {
     pub bound_lps: u64,
     /// Centring LPs decided by the exact rational simplex.
     pub exact_fallbacks: u64,
+    /// Where the counts came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<super::provenance::Provenance>,
 }
 
 /// A graph node on the wire.
@@ -181,6 +184,9 @@ pub struct GraphOut {
     pub pieces: usize,
     /// Whether the enumeration was complete.
     pub complete: bool,
+    /// Where the graph came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<super::provenance::Provenance>,
 }
 
 /// Sorted edges `(source, target, info)` of a graph.
@@ -199,7 +205,12 @@ pub fn sorted_edges(g: &RegionGraph) -> Vec<(usize, usize, &crate::graph::EdgeIn
 }
 
 /// The graph as JSON (`graph --format json`).
-pub fn graph_json(regions: &[Region], g: &RegionGraph, complete: bool) -> String {
+pub fn graph_json(
+    regions: &[Region],
+    g: &RegionGraph,
+    complete: bool,
+    provenance: Option<&super::provenance::Provenance>,
+) -> String {
     let nodes = regions
         .iter()
         .map(|r| NodeOut {
@@ -222,7 +233,31 @@ pub fn graph_json(regions: &[Region], g: &RegionGraph, complete: bool) -> String
             point: qs(&info.point),
         })
         .collect();
-    to_json(&GraphOut { nodes, edges, pieces: g.pieces, complete })
+    to_json(&GraphOut { nodes, edges, pieces: g.pieces, complete, provenance: provenance.cloned() })
+}
+
+/// The `regions --json` document: the regions with their facets and pieces, whether the run
+/// was complete, and where it came from (when known).
+pub fn regions_document(
+    net: &crate::network::Network,
+    a: &crate::analysis::Analysis,
+    provenance: Option<&super::provenance::Provenance>,
+) -> serde_json::Value {
+    let wire: Vec<RegionOut> = a
+        .regions
+        .iter()
+        .zip(&a.facets)
+        .map(|(r, f)| RegionOut::new(r, f, Some(a.graph.piece_of[r.id])))
+        .collect();
+    let mut doc = serde_json::json!({
+        "input_dim": net.input_dim(),
+        "complete": a.summary.complete(),
+        "regions": wire,
+    });
+    if let Some(p) = provenance {
+        doc["provenance"] = serde_json::to_value(p).expect("provenance serializes");
+    }
+    doc
 }
 
 /// Pretty JSON with a trailing newline.

@@ -3,6 +3,7 @@
 
 pub mod dot;
 pub mod json;
+pub mod provenance;
 pub mod svg;
 
 /// A colour palette for linear pieces (cycled), shared by the DOT and SVG writers.

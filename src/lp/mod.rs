@@ -10,6 +10,7 @@ pub mod boxed;
 pub mod good_lp_backend;
 pub mod simplex;
 
+use crate::kernel::Filter;
 use crate::poly::Halfspace;
 use simplex::{solve, LpOutcome};
 
@@ -33,6 +34,11 @@ pub trait LpBackend: Send + Sync {
     /// Proposes a solution of the centring LP of `rows`; `strict[i]` says whether row `i` gets
     /// its weight `||a_i||` (must hold strictly) or weight 0.
     fn centre(&self, rows: &[&Halfspace], strict: &[bool]) -> Hint;
+    /// Whether float filters may decide alongside this backend ([`Filter::Off`] for the
+    /// float-free reference, [`ExactOnly`]).
+    fn filter(&self) -> Filter {
+        Filter::Float
+    }
 }
 
 /// The backends, selectable at run time.
@@ -44,7 +50,8 @@ pub enum Backend {
     FloatSimplex,
     /// good_lp with the pure-Rust microlp solver: gives a point.
     GoodLp,
-    /// No float hint at all: every LP is solved by the exact rational simplex.
+    /// No floats at all (a float-free reference): every LP is solved by the exact rational
+    /// simplex and every sign computed exactly.
     ExactOnly,
 }
 
@@ -57,6 +64,11 @@ impl Backend {
             "exact" => Some(Backend::ExactOnly),
             _ => None,
         }
+    }
+
+    /// Whether float filters may decide: everywhere but on the float-free [`Backend::ExactOnly`].
+    pub fn filter(self) -> Filter {
+        self.solver().filter()
     }
 
     /// The backend object.
@@ -141,6 +153,10 @@ impl LpBackend for ExactOnly {
 
     fn centre(&self, _rows: &[&Halfspace], _strict: &[bool]) -> Hint {
         Hint::default()
+    }
+
+    fn filter(&self) -> Filter {
+        Filter::Off
     }
 }
 

@@ -268,16 +268,34 @@ pub fn write_network(net: &Network) -> String {
         })
         .collect();
     let mut out = serde_json::json!({"input_dim": net.input_dim(), "layers": layers});
-    match net.domain() {
-        Domain::Whole => {}
+    if let Some(domain) = domain_value(net.domain()) {
+        out["domain"] = domain;
+    }
+    serde_json::to_string_pretty(&out).expect("JSON values always serialize") + "\n"
+}
+
+/// The `domain` object of the network format for a domain (exact strings), `None` for all of
+/// R^d (the format's absent domain).
+///
+/// # Examples
+/// ```
+/// use relu_regions::{network::{json::domain_value, Domain}, num::q};
+/// let v = domain_value(&Domain::Box(vec![(q(-1), q(1))])).unwrap();
+/// assert_eq!(v.to_string(), r#"{"box":[["-1","1"]]}"#);
+/// assert!(domain_value(&Domain::Whole).is_none());
+/// ```
+pub fn domain_value(domain: &Domain) -> Option<Value> {
+    let vector = |v: &Vec<Q>| -> Value { Value::Array(v.iter().map(|x| Value::String(fmt_q(x))).collect()) };
+    match domain {
         Domain::Box(bounds) => {
             let rows: Vec<Value> =
                 bounds.iter().map(|(lo, hi)| serde_json::json!([fmt_q(lo), fmt_q(hi)])).collect();
-            out["domain"] = serde_json::json!({ "box": rows });
+            Some(serde_json::json!({ "box": rows }))
         }
         Domain::Polytope { a, b } => {
-            out["domain"] = serde_json::json!({"polytope": {"A": matrix(a), "b": vector(b)}});
+            let rows: Vec<Value> = a.iter().map(vector).collect();
+            Some(serde_json::json!({"polytope": {"A": rows, "b": vector(b)}}))
         }
+        _ => None,
     }
-    serde_json::to_string_pretty(&out).expect("JSON values always serialize") + "\n"
 }

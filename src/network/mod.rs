@@ -343,6 +343,15 @@ pub enum InputFormat {
 }
 
 impl InputFormat {
+    /// The format's name on the command line (`json`, `nnet`, `onnx`).
+    pub fn name(self) -> &'static str {
+        match self {
+            InputFormat::Json => "json",
+            InputFormat::Nnet => "nnet",
+            InputFormat::Onnx => "onnx",
+        }
+    }
+
     /// The format named on the command line.
     pub fn from_name(name: &str) -> Option<InputFormat> {
         match name {

@@ -137,7 +137,7 @@ fn fast_neighbour_patterns_match_exact_evaluation() {
     for (dim, widths) in [(2, vec![5, 4, 3]), (3, vec![4, 4])] {
         let boxed = Domain::Box((0..dim).map(|_| (q(-2), q(2))).collect());
         let net = crate::invariants::random_net(&mut rng, dim, &widths, boxed);
-        let finder = NeighbourFinder::new(&net);
+        let finder = NeighbourFinder::new(&net, relu_regions::kernel::Filter::Float);
         let a = run(&net);
         for (r, facets) in a.regions.iter().zip(&a.facets) {
             for f in facets.iter().filter(|f| !f.on_boundary) {

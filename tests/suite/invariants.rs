@@ -55,6 +55,15 @@ fn check_regions(net: &Network) {
     let a = run(net);
     assert!(a.summary.complete());
     check_region_list(net, &a.regions);
+    // the independent checker proves the whole answer, graph included
+    use relu_regions::check::{check_answer, CheckOptions};
+    use relu_regions::export::json::{graph_json, regions_document};
+    let doc = regions_document(net, &a, None);
+    let graph: serde_json::Value =
+        serde_json::from_str(&graph_json(&a.regions, &a.graph, true, None)).unwrap();
+    let report = check_answer(net, &doc, Some(&graph), CheckOptions { partial: false, threads: 2 });
+    assert!(report.failures.is_empty(), "{:?}", &report.failures[..report.failures.len().min(5)]);
+    assert_eq!(report.edges, a.edges());
 }
 
 fn check_region_list(net: &Network, regions: &[relu_regions::region::Region]) {
@@ -65,7 +74,10 @@ fn check_region_list(net: &Network, regions: &[relu_regions::region::Region]) {
         let (pattern, output) = net.evaluate(&r.point);
         assert_eq!(pattern, r.pattern, "the interior point has its region's pattern");
         assert_eq!(output, r.map.apply(&r.point), "J x + c equals the network at the point");
-        assert!(is_strictly_inside(&r.halfspaces(), &r.point), "the point is strictly inside");
+        assert!(
+            is_strictly_inside(&r.halfspaces(), &r.point, relu_regions::kernel::Filter::Off),
+            "the point is strictly inside"
+        );
         assert!(net.domain_contains(&r.point));
     }
 }

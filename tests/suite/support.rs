@@ -86,7 +86,7 @@ pub fn binomial(n: usize, k: usize) -> usize {
 
 /// Runs the whole analysis with a backend.
 pub fn analyze_with(net: &Network, backend: Backend) -> Analysis {
-    analyze(net, &Enumerator::builder().backend(backend).build())
+    analyze(net, &Enumerator::builder().backend(backend).build()).expect("no internal error")
 }
 
 /// Runs the whole analysis with the default backend.

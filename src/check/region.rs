@@ -1,55 +1,44 @@
-//! `check`: an independent checker of a `regions --json` output. It shares no enumeration code:
-//! it re-derives, from the network and each stated pattern, every neuron's affine form by its
-//! own composition in rationals, and checks in exact arithmetic:
+//! The checks of one region, in exact arithmetic only: the region's constraints re-derived from
+//! the network and its stated pattern by the checker's own composition in rationals, then
 //!
-//! 1. the point is strictly inside every constraint of its pattern (and of the domain), and the
-//!    network's pattern at the point is the stated one;
-//! 2. each listed inequality is a positive multiple of a constraint of the pattern (a neuron's or
-//!    the domain's), and its facet point lies on it and strictly inside every other constraint
-//!    of the pattern (so it is facet-defining);
-//! 3. every constraint of the pattern not listed is implied by the listed ones: a Farkas vector
-//!    `y >= 0` with `sum y_i a_i = a_k`, `sum y_i b_i <= b_k`, found by an exact LP and then
-//!    checked here by its own sums;
-//! 4. the Jacobian and offset equal the checker's composition;
-//! 5. the patterns are pairwise distinct (regions are interior-disjoint).
+//! 1. the point strictly inside every constraint of its pattern (and of the domain), and the
+//!    network's pattern at the point the stated one;
+//! 2. each listed inequality a positive multiple of a constraint of the pattern, its facet point
+//!    on it and strictly inside every other constraint (so it is facet-defining);
+//! 3. every constraint of the pattern not listed implied by the listed ones (a Farkas vector,
+//!    proposed by an LP and checked here by its own sums);
+//! 4. the Jacobian and offset equal to the checker's composition.
+//!
+//! What it returns ([`CheckedRegion`]) feeds the checks of the whole answer ([`super::whole`]).
 
+use crate::kernel::Filter;
 use crate::lp::simplex::{solve, LpOutcome};
 use crate::network::{Activation, Network};
 use crate::num::{dot, parse_rational, Q};
 use crate::poly::Halfspace;
 use num_traits::{Signed, Zero};
 use serde_json::Value;
-use std::collections::HashSet;
-
-/// One failed check, with the region it concerns.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    /// Region id (or `None` for a document-level failure).
-    pub region: Option<u64>,
-    /// What failed.
-    pub message: String,
-}
-
-/// The checker's verdict.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CheckReport {
-    /// Regions checked.
-    pub regions: usize,
-    /// Inequalities checked.
-    pub inequalities: usize,
-    /// Every failure.
-    pub failures: Vec<Failure>,
-}
 
 /// A dense rational matrix (rows).
 type Matrix = Vec<Vec<Q>>;
 
-/// A constraint `a . x <= b` of a pattern: a [`Halfspace`] (exact, with float-filtered signs
-/// and a float prefilter before exact multiple tests).
-type Row = Halfspace;
+/// A constraint `a . x <= b` of a pattern: a [`Halfspace`], used here only through its exact
+/// operations (no float filter decides anything in the checker).
+pub(super) type Row = Halfspace;
+
+/// A region that passed (or failed) its own checks, as the whole-answer checks need it.
+#[derive(Debug, Clone)]
+pub(super) struct CheckedRegion {
+    /// The stated pattern.
+    pub pattern: Vec<String>,
+    /// The listed inequalities with their facet points (`None`: malformed).
+    pub listed: Vec<(Row, Option<Vec<Q>>)>,
+    /// The exact map by the checker's composition.
+    pub map: (Matrix, Vec<Q>),
+}
 
 /// Parses a JSON rational (string or integer).
-fn rational(v: &Value) -> Option<Q> {
+pub(super) fn rational(v: &Value) -> Option<Q> {
     match v {
         Value::String(s) => parse_rational(s).ok(),
         Value::Number(n) => parse_rational(&n.to_string()).ok(),
@@ -57,7 +46,7 @@ fn rational(v: &Value) -> Option<Q> {
     }
 }
 
-fn vector(v: &Value) -> Option<Vec<Q>> {
+pub(super) fn vector(v: &Value) -> Option<Vec<Q>> {
     v.as_array()?.iter().map(rational).collect()
 }
 
@@ -110,80 +99,25 @@ fn pattern_constraints(net: &Network, pattern: &[String]) -> Option<(Vec<Row>, M
     (relu_index == pattern.len()).then_some((rows, jac, off))
 }
 
-/// Checks a `regions --json` document against the network.
-pub fn check_regions(net: &Network, doc: &Value) -> CheckReport {
-    check_regions_threads(net, doc, 1)
-}
-
-/// One region's failures, and its number of checked inequalities (`None`: not checkable).
-type RegionOutcome = (Vec<Failure>, Option<usize>);
-
-/// [`check_regions`] with the regions shared among `threads` threads; the report (failures in
-/// region order) is the same for every thread count.
-pub fn check_regions_threads(net: &Network, doc: &Value, threads: usize) -> CheckReport {
-    let mut report = CheckReport::default();
-    let Some(regions) = doc.get("regions").and_then(Value::as_array) else {
-        report.failures.push(Failure { region: None, message: "no `regions` array".into() });
-        return report;
-    };
-    let domain: Vec<Row> = net.domain().halfspaces(net.input_dim()).into_iter().collect();
-    let pattern_of = |region: &Value| -> Option<Vec<String>> {
-        region.get("pattern")?.as_array()?.iter().map(|s| s.as_str().map(String::from)).collect()
-    };
-    // each region on its own (in parallel), then the patterns against each other (in order)
-    let one = |region: &Value| -> RegionOutcome {
-        let id = region.get("id").and_then(Value::as_u64);
-        let mut failures = Vec::new();
-        let mut fail = |message: String| failures.push(Failure { region: id, message });
-        let Some(pattern) = pattern_of(region) else {
-            fail("missing or malformed `pattern`".into());
-            return (failures, None);
-        };
-        let n = check_region(net, &domain, region, &pattern, &mut fail);
-        (failures, Some(n))
-    };
-    let outcomes: Vec<RegionOutcome> =
-        crate::parallel::map_chunks(regions, threads, 8, |part| part.iter().map(one).collect::<Vec<_>>())
-            .concat();
-    let mut seen = HashSet::new();
-    for (region, (failures, n)) in regions.iter().zip(outcomes) {
-        if let Some(pattern) = pattern_of(region) {
-            if !seen.insert(pattern.clone()) {
-                let id = region.get("id").and_then(Value::as_u64);
-                let message =
-                    format!("pattern {pattern:?} appears twice (regions must be interior-disjoint)");
-                report.failures.push(Failure { region: id, message });
-            }
-        }
-        report.failures.extend(failures);
-        if let Some(n) = n {
-            report.inequalities += n;
-            report.regions += 1;
-        }
-    }
-    report
-}
-
-fn check_region(
+/// Checks one region; `None` when it cannot be checked at all (its pattern or point missing
+/// or misshapen).
+pub(super) fn check_region(
     net: &Network,
     domain: &[Row],
     region: &Value,
     pattern: &[String],
     fail: &mut impl FnMut(String),
-) -> usize {
+) -> Option<CheckedRegion> {
     let Some((mut rows, jac, off)) = pattern_constraints(net, pattern) else {
         fail("the pattern does not fit the network".into());
-        return 0;
+        return None;
     };
     rows.extend(domain.iter().cloned());
     let Some(point) = region.get("point").and_then(vector).filter(|p| p.len() == net.input_dim()) else {
         fail("missing or malformed `point`".into());
-        return 0;
+        return None;
     };
-    let point_float: Vec<f64> = point.iter().map(crate::num::to_f64).collect();
-    if let Some(k) =
-        rows.iter().position(|r| r.slack_sign(&point, &point_float) != std::cmp::Ordering::Greater)
-    {
+    if let Some(k) = rows.iter().position(|r| r.slack_sign(&point, None) != std::cmp::Ordering::Greater) {
         fail(format!("the point is not strictly inside constraint {k} of its pattern"));
     }
     let (actual, _) = net.evaluate(&point);
@@ -195,8 +129,9 @@ fn check_region(
     check_map(region, &jac, &off, fail);
     let listed = check_inequalities(region, &rows, fail);
     let bounds = box_of(domain);
-    check_completeness(&rows, &listed, bounds.as_deref(), fail);
-    listed.len()
+    let rows_only: Vec<Row> = listed.iter().map(|(r, _)| r.clone()).collect();
+    check_completeness(&rows, &rows_only, bounds.as_deref(), fail);
+    Some(CheckedRegion { pattern: pattern.to_vec(), listed, map: (jac, off) })
 }
 
 fn check_map(region: &Value, jac: &[Vec<Q>], off: &[Q], fail: &mut impl FnMut(String)) {
@@ -208,30 +143,33 @@ fn check_map(region: &Value, jac: &[Vec<Q>], off: &[Q], fail: &mut impl FnMut(St
     }
 }
 
-/// Checks each listed inequality; returns them.
-fn check_inequalities(region: &Value, rows: &[Row], fail: &mut impl FnMut(String)) -> Vec<Row> {
+/// Checks each listed inequality; returns them with their facet points.
+fn check_inequalities(
+    region: &Value,
+    rows: &[Row],
+    fail: &mut impl FnMut(String),
+) -> Vec<(Row, Option<Vec<Q>>)> {
     let mut listed = Vec::new();
     let items = region.get("inequalities").and_then(Value::as_array).cloned().unwrap_or_default();
     for (k, item) in items.iter().enumerate() {
-        let (Some(a), Some(b)) = (item.get("a").and_then(vector), item.get("b").and_then(rational)) else {
+        let a = item.get("a").and_then(vector).filter(|a| Some(a.len()) == rows.first().map(|r| r.a.len()));
+        let (Some(a), Some(b)) = (a, item.get("b").and_then(rational)) else {
             fail(format!("inequality {k} is malformed"));
             continue;
         };
         let row = Halfspace::new(a, b);
-        if !rows.iter().any(|r| r.same_halfspace(&row)) {
+        if !rows.iter().any(|r| r.same_halfspace(&row, Filter::Off)) {
             fail(format!("inequality {k} is not a constraint of the pattern"));
         }
-        match item.get("facet_point").and_then(vector) {
-            Some(q)
-                if row.slack(&q).is_zero() && {
-                    let q_float: Vec<f64> = q.iter().map(crate::num::to_f64).collect();
-                    rows.iter().all(|r| {
-                        r.same_halfspace(&row) || r.slack_sign(&q, &q_float) == std::cmp::Ordering::Greater
-                    })
-                } => {}
-            _ => fail(format!("inequality {k}: its facet point is not in the relative interior of a facet")),
+        let point = item.get("facet_point").and_then(vector).filter(|q| q.len() == row.a.len());
+        let in_relative_interior = point.as_ref().is_some_and(|q| {
+            row.slack(q).is_zero()
+                && rows.iter().all(|r| r.same_halfspace(&row, Filter::Off) || r.slack(q).is_positive())
+        });
+        if !in_relative_interior {
+            fail(format!("inequality {k}: its facet point is not in the relative interior of a facet"));
         }
-        listed.push(row);
+        listed.push((row, point.filter(|_| in_relative_interior)));
     }
     listed
 }
@@ -249,7 +187,7 @@ fn check_completeness(
     let a: Vec<Vec<Q>> = listed.iter().map(|r| r.a.clone()).collect();
     let b: Vec<Q> = listed.iter().map(|r| r.b.clone()).collect();
     for (k, row) in rows.iter().enumerate() {
-        if listed.iter().any(|l| l.same_halfspace(row))
+        if listed.iter().any(|l| l.same_halfspace(row, Filter::Off))
             || (row.a.iter().all(Zero::is_zero) && row.b.is_positive())
         {
             continue;
@@ -270,7 +208,7 @@ fn check_completeness(
 }
 
 /// The box `[lo_j, hi_j]` given by listed axis-parallel rows, if every coordinate has both.
-fn box_of(listed: &[Row]) -> Option<Vec<(Q, Q)>> {
+pub(super) fn box_of(listed: &[Row]) -> Option<Vec<(Q, Q)>> {
     let d = listed.first()?.a.len();
     let mut lo: Vec<Option<Q>> = vec![None; d];
     let mut hi: Vec<Option<Q>> = vec![None; d];

@@ -1,0 +1,122 @@
+//! Every filtered answer of the kernel against exact rational arithmetic, on values drawn across
+//! `1e-400 .. 1e400` (subnormal and underflowing images, huge partners, overflow).
+
+use super::*;
+use crate::num::{from_f64_exact, parse_rational, sign};
+use num_traits::{Signed, Zero};
+use proptest::prelude::*;
+
+/// A rational `m * 10^e` with a short mantissa and an exponent across the float range's edges,
+/// or 0, or a value straddling a power of two.
+fn extreme() -> impl Strategy<Value = Q> {
+    prop_oneof![
+        4 => (-99_999i64..=99_999, -400i32..=400).prop_map(|(m, e)| parse_rational(&format!("{m}e{e}")).unwrap()),
+        1 => Just(Q::zero()),
+        1 => (-5i64..=5, 1020u32..=1080).prop_map(|(m, k)| {
+            Q::new(m.into(), num_traits::pow(num_bigint::BigInt::from(2), k as usize))
+        }),
+        1 => (-20i64..=20).prop_map(|m| parse_rational(&format!("{m}/3")).unwrap()),
+    ]
+}
+
+fn exact_affine(a: &[Q], b: &Q, x: &[Q]) -> Q {
+    a.iter().zip(x).map(|(ai, xi)| ai * xi).sum::<Q>() + b
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// A decided filtered sign is the exact sign, for every magnitude.
+    #[test]
+    fn affine_sign_is_exact_when_decided(
+        a in prop::collection::vec(extreme(), 1..5),
+        x in prop::collection::vec(extreme(), 5),
+        b in extreme(),
+    ) {
+        let x = &x[..a.len()];
+        let exact = exact_affine(&a, &b, x);
+        let (fa, fx, fb) = (images(&a), images(x), image(&b));
+        if let Some(s) = affine_sign(&fa, fb, &fx, false) {
+            prop_assert_eq!(s, sign(&exact));
+        }
+        let slack = &b - a.iter().zip(x).map(|(ai, xi)| ai * xi).sum::<Q>();
+        if let Some(s) = affine_sign(&fa, fb, &fx, true) {
+            prop_assert_eq!(s, sign(&slack));
+        }
+    }
+
+    /// The error bound of `affine_with_error` holds, and chains through two layers.
+    #[test]
+    fn affine_with_error_bounds_the_exact_value(
+        w in prop::collection::vec(extreme(), 3),
+        x in prop::collection::vec(extreme(), 3),
+        b in extreme(),
+        v in extreme(),
+        c in extreme(),
+    ) {
+        let (fx, fw) = (images(&x), images(&w));
+        let ex: Vec<f64> = fx.iter().map(|&f| image_error(f)).collect();
+        let (value, error) = affine_with_error(&fw, image(&b), &fx, &ex);
+        let exact = exact_affine(&w, &b, &x);
+        if value.is_finite() && error.is_finite() {
+            let distance = (exact.clone() - from_f64_exact(value).unwrap()).abs();
+            prop_assert!(distance <= from_f64_exact(error).unwrap());
+            // a second layer on the approximate value
+            let (value2, error2) = affine_with_error(&[image(&v)], image(&c), &[value], &[error]);
+            let exact2 = &v * &exact + &c;
+            if value2.is_finite() && error2.is_finite() {
+                let distance = (exact2 - from_f64_exact(value2).unwrap()).abs();
+                prop_assert!(distance <= from_f64_exact(error2).unwrap());
+            }
+        }
+    }
+
+    /// A safe dual bound that claims `L > beta` is right in exact arithmetic.
+    #[test]
+    fn safe_bound_is_sound(
+        rows in prop::collection::vec((prop::collection::vec(extreme(), 2), extreme()), 0..3),
+        g in prop::collection::vec(extreme(), 2),
+        beta in extreme(),
+        lo in prop::collection::vec(extreme(), 2),
+        width in prop::collection::vec(extreme(), 2),
+        y in prop::collection::vec(0.0f64..4.0, 3),
+    ) {
+        let hi: Vec<Q> = lo.iter().zip(&width).map(|(l, w)| l + w.abs()).collect();
+        let row_images: Vec<(Vec<f64>, f64)> = rows.iter().map(|(a, b)| (images(a), image(b))).collect();
+        let refs: Vec<(&[f64], f64)> = row_images.iter().map(|(a, b)| (a.as_slice(), *b)).collect();
+        let (flo, fhi) = (images(&lo), images(&hi));
+        let y = &y[..rows.len()];
+        if safe_lower_bound_exceeds(refs.iter().copied(), (&flo, &fhi), &images(&g), image(&beta), Some(y)) {
+            let yq: Vec<Q> = y.iter().map(|&v| from_f64_exact(v).unwrap()).collect();
+            let mut lower = Q::zero();
+            for j in 0..2 {
+                let r: Q = &g[j] + rows.iter().zip(&yq).map(|((a, _), yi)| &a[j] * yi).sum::<Q>();
+                lower += (&r * &lo[j]).min(&r * &hi[j]);
+            }
+            lower -= rows.iter().zip(&yq).map(|((_, b), yi)| b * yi).sum::<Q>();
+            prop_assert!(lower > beta);
+        }
+    }
+}
+
+/// Issue 11, case A: `1e308 x` on `x in [-2e-324, 2e-324]` (images 0) is not provably of one sign.
+#[test]
+fn huge_weight_on_an_underflowing_box_is_undecided() {
+    let lo = [image(&parse_rational("-2e-324").unwrap()), image(&parse_rational("1e-20").unwrap())];
+    let hi = [image(&parse_rational("2e-324").unwrap()), image(&parse_rational("2e-20").unwrap())];
+    assert_eq!((lo[0], hi[0]), (0.0, 0.0));
+    // h = 1e308 x0 + x1 <= 0 (the off side): min h over the box is -2e-16 + 1e-20 < 0
+    assert!(!safe_lower_bound_exceeds([], (&lo, &hi), &[1e308, 1.0], 0.0, None));
+    assert_eq!(affine_sign(&[1e308, 1.0], 0.0, &[0.0, 1e-20], false), None);
+}
+
+#[test]
+fn decides_far_from_zero_and_refuses_overflow() {
+    assert_eq!(affine_sign(&[1.0, -1.0], 0.5, &[2.0, 1.0], false), Some(Ordering::Greater));
+    assert_eq!(affine_sign(&[1e300], 0.0, &[1e300], false), None);
+    assert_eq!(affine_sign(&[f64::INFINITY], 0.0, &[1.0], false), None);
+    assert!(!may_be_proportional((&[1.0, 2.0], 0.0), (&[1.0, 3.0], 0.0)));
+    assert!(may_be_proportional((&[1.0, 2.0], 1.0), (&[2.0, 4.0], 2.0)));
+    let tiny = parse_rational("5e-324").unwrap();
+    assert!(!images_faithful([&tiny], &[image(&tiny)]));
+}
