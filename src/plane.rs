@@ -16,7 +16,7 @@ use std::cmp::Ordering;
 /// use relu_regions::num::q;
 /// let net = read_network(r#"{"input_dim": 2, "layers": [{"weights": [[1, -1]], "activation": "relu"}],
 ///     "domain": {"box": [[0, 1], [0, 1]]}}"#, "t").unwrap();
-/// let a = analyze(&net, &Enumerator::builder().build());
+/// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
 /// let total: relu_regions::num::Q = a.regions.iter().zip(&a.facets)
 ///     .map(|(r, f)| plane::area(&plane::polygon(r, f))).sum();
 /// assert_eq!(total, q(1));
