@@ -146,8 +146,36 @@ fn decide(value: f64, bound: f64) -> Option<Ordering> {
     }
 }
 
+/// Approximations `h_k` of exact reals, each within `err[k]`, with the two sums every row of a
+/// layer needs ([`affine_with_error`]) computed once.
+#[derive(Debug, Clone, Default)]
+pub struct Approximations {
+    /// The float values.
+    pub values: Vec<f64>,
+    /// A bound on each value's distance to its exact real.
+    pub errors: Vec<f64>,
+    sum_errors: f64,
+    sum_abs: f64,
+}
+
+impl Approximations {
+    /// Values with their error bounds.
+    pub fn new(values: Vec<f64>, errors: Vec<f64>) -> Approximations {
+        let sum_errors = errors.iter().sum();
+        let sum_abs = values.iter().map(|v| v.abs()).sum();
+        Approximations { values, errors, sum_errors, sum_abs }
+    }
+
+    /// The images of exact values ([`image`]), with their image errors.
+    pub fn images(exact: &[Q]) -> Approximations {
+        let values = images(exact);
+        let errors = values.iter().map(|&f| image_error(f)).collect();
+        Approximations::new(values, errors)
+    }
+}
+
 /// `sum_k w_k h_k + b` in floats with a rigorous bound on its distance to the exact value, for
-/// images `w`, `b` (model (I)) and approximations `h` with `|h_k* - h_k| <= h_err[k]`.
+/// images `w`, `b` (model (I)) and approximations `h` with `|h_k* - h_k| <= h.errors[k]`.
 /// Returns `(value, error)`; the error is infinite or NaN when the evaluation overflowed.
 ///
 /// The exact value differs from the computed one by at most
@@ -156,16 +184,14 @@ fn decide(value: f64, bound: f64) -> Option<Ordering> {
 /// `|w h - w' h'| <= |w'| e_h + |h'| (4u|w'| + eta) + (4u|w'| + eta) e_h`, `4u|b| + eta` for the
 /// bias, the products and the recursive sum as in [`affine_sign`]. The returned error is twice
 /// that (computed in floats), which covers the rounding of its own evaluation.
-pub fn affine_with_error(w: &[f64], b: f64, h: &[f64], h_err: &[f64]) -> (f64, f64) {
+pub fn affine_with_error(w: &[f64], b: f64, h: &Approximations) -> (f64, f64) {
     let (mut value, mut magnitude, mut propagated) = (b, b.abs(), 0.0);
-    let (mut sum_err, mut sum_h) = (0.0, 0.0);
-    for ((wk, hk), ek) in w.iter().zip(h).zip(h_err) {
+    let (sum_err, sum_h) = (h.sum_errors, h.sum_abs);
+    for ((wk, hk), ek) in w.iter().zip(&h.values).zip(&h.errors) {
         let p = wk * hk;
         value += p;
         magnitude += p.abs();
         propagated += wk.abs() * ek;
-        sum_err += ek;
-        sum_h += hk.abs();
     }
     let n = w.len() as f64;
     let error = 2.0

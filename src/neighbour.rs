@@ -5,7 +5,7 @@
 //! ([`FixedNetwork::pattern_towards`]).
 
 use crate::fixed::FixedNetwork;
-use crate::kernel::{self, image_error, images, Filter};
+use crate::kernel::{self, images, Approximations, Filter};
 use crate::network::{Activation, Network, Pattern};
 use crate::num::Q;
 use crate::region::NeuronId;
@@ -42,14 +42,13 @@ impl NeighbourFinder {
     }
 
     fn float_pass(&self, q: &[Q], own: &Pattern, flip: &[NeuronId]) -> Option<Pattern> {
-        let mut h = images(q);
-        let mut err: Vec<f64> = h.iter().map(|&v| image_error(v)).collect();
+        let mut h = Approximations::images(q);
         let mut pattern = Vec::new();
         for (l, (w, b, relu)) in self.layers.iter().enumerate() {
             let mut z = Vec::with_capacity(w.len());
             let mut ez = Vec::with_capacity(w.len());
             for (row, &bi) in w.iter().zip(b) {
-                let (v, e) = kernel::affine_with_error(row, bi, &h, &err);
+                let (v, e) = kernel::affine_with_error(row, bi, &h);
                 z.push(v);
                 ez.push(e);
             }
@@ -76,8 +75,7 @@ impl NeighbourFinder {
             if !z.iter().chain(&ez).all(|v| v.is_finite()) {
                 return None;
             }
-            h = z;
-            err = ez;
+            h = Approximations::new(z, ez);
         }
         Some(pattern)
     }

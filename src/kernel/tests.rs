@@ -54,15 +54,15 @@ proptest! {
         v in extreme(),
         c in extreme(),
     ) {
-        let (fx, fw) = (images(&x), images(&w));
-        let ex: Vec<f64> = fx.iter().map(|&f| image_error(f)).collect();
-        let (value, error) = affine_with_error(&fw, image(&b), &fx, &ex);
+        let fw = images(&w);
+        let (value, error) = affine_with_error(&fw, image(&b), &Approximations::images(&x));
         let exact = exact_affine(&w, &b, &x);
         if value.is_finite() && error.is_finite() {
             let distance = (exact.clone() - from_f64_exact(value).unwrap()).abs();
             prop_assert!(distance <= from_f64_exact(error).unwrap());
             // a second layer on the approximate value
-            let (value2, error2) = affine_with_error(&[image(&v)], image(&c), &[value], &[error]);
+            let layer = Approximations::new(vec![value], vec![error]);
+            let (value2, error2) = affine_with_error(&[image(&v)], image(&c), &layer);
             let exact2 = &v * &exact + &c;
             if value2.is_finite() && error2.is_finite() {
                 let distance = (exact2 - from_f64_exact(value2).unwrap()).abs();
