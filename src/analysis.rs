@@ -2,7 +2,7 @@
 //! graph and the pieces. The CLI is a thin layer over this.
 
 use crate::certify::LpStats;
-use crate::enumerate::{Enumerator, Summary};
+use crate::enumerate::{Enumerator, StopReason, Summary};
 use crate::error::InternalError;
 use crate::facets::{facets, Facet};
 use crate::graph::{build, RegionGraph};
@@ -20,6 +20,10 @@ pub struct Analysis {
     pub graph: RegionGraph,
     /// The enumeration summary (its stats include the facet LPs).
     pub summary: Summary,
+    /// How many regions (a prefix, in id order) have certified facets: all of them, unless
+    /// Ctrl-C or the time limit stopped the facet phase (the others then have none listed, and
+    /// the graph lacks their edges).
+    pub facets_certified: usize,
 }
 
 impl Analysis {
@@ -46,6 +50,7 @@ impl Analysis {
 /// assert_eq!((a.regions.len(), a.edges(), a.graph.pieces), (4, 4, 4));
 /// ```
 pub fn analyze(net: &Network, enumerator: &Enumerator) -> Result<Analysis, InternalError> {
+    let run_start = std::time::Instant::now();
     let (regions, mut summary) = enumerator.collect(net);
     if let Some(failure) = summary.failure.take() {
         return Err(failure);
@@ -54,32 +59,95 @@ pub fn analyze(net: &Network, enumerator: &Enumerator) -> Result<Analysis, Inter
     let mut stats = LpStats::default();
     let backend = enumerator.backend().solver();
     let bx = crate::certify::safe::FloatBox::from_domain(net.domain());
-    let facets = all_facets(&regions, bx.as_ref(), backend, enumerator.thread_count(), &mut stats)?;
+    let phase = FacetPhase { enumerator, run_start, bar: facet_bar(enumerator, regions.len(), run_start) };
+    let (facets, stopped) = all_facets(&regions, bx.as_ref(), backend, &phase, &mut stats)?;
+    if let Some(bar) = &phase.bar {
+        bar.finish_and_clear();
+    }
+    let facets_certified = facets.len();
+    let mut facets = facets;
+    if let Some(reason) = stopped {
+        // interrupted while certifying facets: every region found is kept, those after the
+        // certified prefix without facets
+        facets.resize(regions.len(), Vec::new());
+        summary.stopped = summary.stopped.or(Some(reason));
+    }
     let graph = build(net, &regions, &facets, summary.complete(), backend.filter())?;
     summary.stats.add(&stats);
     summary.elapsed += start.elapsed();
-    Ok(Analysis { regions, facets, graph, summary })
+    Ok(Analysis { regions, facets, graph, summary, facets_certified })
 }
 
-/// The facets of every region, in order; chunks of regions are shared among `threads` threads
-/// and put back in order, so the result does not depend on the thread count.
+/// What the facet phase needs besides the regions: where to look for Ctrl-C and the time limit,
+/// and the progress bar.
+struct FacetPhase<'a> {
+    enumerator: &'a Enumerator,
+    run_start: std::time::Instant,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+/// A progress bar for the facet phase (stderr, only on a terminal and for long runs).
+fn facet_bar(
+    enumerator: &Enumerator,
+    regions: usize,
+    start: std::time::Instant,
+) -> Option<indicatif::ProgressBar> {
+    let wanted = enumerator.shows_progress()
+        && std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && (regions > 2000 || start.elapsed() > std::time::Duration::from_secs(1));
+    wanted.then(|| {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(regions as u64),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "facets and graph: {pos}/{len} regions, {elapsed} (Ctrl-C stops and keeps them)",
+        ) {
+            bar.set_style(style);
+        }
+        bar
+    })
+}
+
+/// The facets of every region, in order; chunks of regions are shared among the threads and
+/// put back in order, so the result does not depend on the thread count. Ctrl-C or the time
+/// limit stops it: then the facets of a prefix of the regions come back, with the reason.
 fn all_facets(
     regions: &[Region],
     bx: Option<&crate::certify::safe::FloatBox>,
     backend: &dyn crate::lp::LpBackend,
-    threads: usize,
+    phase: &FacetPhase<'_>,
     stats: &mut LpStats,
-) -> Result<Vec<Vec<Facet>>, InternalError> {
+) -> Result<(Vec<Vec<Facet>>, Option<StopReason>), InternalError> {
+    let threads = phase.enumerator.thread_count();
     let parts = crate::parallel::map_chunks(regions, threads, 16, |part| {
         let mut local = LpStats::default();
-        let f: Result<Vec<Vec<Facet>>, InternalError> =
-            part.iter().map(|r| facets(r, bx, backend, &mut local)).collect();
-        (f, local)
+        let mut out = Vec::with_capacity(part.len());
+        for r in part {
+            if phase.enumerator.interrupted(phase.run_start).is_some() {
+                break;
+            }
+            match facets(r, bx, backend, &mut local) {
+                Ok(f) => out.push(f),
+                Err(e) => return (Err(e), local, true),
+            }
+            if let Some(bar) = &phase.bar {
+                bar.inc(1);
+            }
+        }
+        let whole = out.len() == part.len();
+        (Ok(out), local, whole)
     });
     let mut out = Vec::with_capacity(regions.len());
-    for (f, local) in parts {
+    let mut stopped = None;
+    for (f, local, whole) in parts {
         stats.add(&local);
-        out.extend(f?);
+        if stopped.is_none() {
+            out.extend(f?);
+            if !whole {
+                stopped = phase.enumerator.interrupted(phase.run_start).or(Some(StopReason::Cancelled));
+            }
+        }
     }
-    Ok(out)
+    Ok((out, stopped))
 }

@@ -354,6 +354,20 @@ impl Enumerator {
         self.backend
     }
 
+    /// Why a run that started at `start` must stop now (Ctrl-C or the time limit), if it must:
+    /// for the phases after the enumeration (facets, graph).
+    pub fn interrupted(&self, start: Instant) -> Option<StopReason> {
+        if self.cancel.as_ref().is_some_and(|c| c.load(AtomicOrdering::Relaxed)) {
+            return Some(StopReason::Cancelled);
+        }
+        self.time_limit.filter(|&t| start.elapsed() >= t).map(|_| StopReason::TimeLimit)
+    }
+
+    /// Whether a progress bar was asked for.
+    pub fn shows_progress(&self) -> bool {
+        self.progress
+    }
+
     /// Enumerates every region into a vector.
     pub fn collect(&self, net: &Network) -> (Vec<Region>, Summary) {
         let mut regions = Vec::new();

@@ -30,12 +30,12 @@ impl fmt::Display for Problem {
 #[non_exhaustive]
 pub enum NetworkError {
     /// The file could not be read at all.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Io {
         /// The file.
         path: String,
-        /// The I/O error.
-        source: std::io::Error,
+        /// The I/O error (in the message, not repeated as a source).
+        error: std::io::Error,
     },
     /// The file is not well-formed in its format (e.g. invalid JSON syntax).
     #[error("{source_name}: {message}")]
@@ -46,7 +46,7 @@ pub enum NetworkError {
         message: String,
     },
     /// The file parsed, but its content is invalid; every problem found is listed.
-    #[error("{source_name}: invalid network ({} problem{}):\n  {}", problems.len(), if problems.len() == 1 { "" } else { "s" }, problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n  "))]
+    #[error("{source_name}: invalid {} ({} problem{}):\n  {}", subject(problems), problems.len(), if problems.len() == 1 { "" } else { "s" }, problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n  "))]
     Invalid {
         /// The file (or `<memory>`).
         source_name: String,
@@ -61,6 +61,17 @@ pub enum NetworkError {
         /// What is unsupported, and where.
         message: String,
     },
+}
+
+/// What a list of problems is about: a domain (`--box`, `--domain`, a `domain` object) or a
+/// network.
+fn subject(problems: &[Problem]) -> &'static str {
+    let about_domain = |p: &Problem| p.location.starts_with("domain") || p.location.starts_with("--box");
+    if !problems.is_empty() && problems.iter().all(about_domain) {
+        "domain"
+    } else {
+        "network"
+    }
 }
 
 impl NetworkError {

@@ -76,6 +76,29 @@ pub fn area(vertices: &[[Q; 2]]) -> Q {
     twice / Q::from_integer(2.into())
 }
 
+/// The window to draw a partition of an unbounded domain in: in each coordinate, the range of
+/// the central 90% of the bounded regions' vertices (a few far-out slivers would otherwise
+/// squeeze the rest into a point), widened by a fifth of its span on each side (at least `1/2`).
+/// The unbounded regions, and any bounded one beyond it, are clipped to it. Without bounded
+/// regions, [`covering_box`].
+pub fn window(regions: &[Region], facets: &[Vec<Facet>]) -> Vec<(Q, Q)> {
+    let points: Vec<[Q; 2]> =
+        regions.iter().zip(facets).filter(|(r, _)| r.bounded).flat_map(|(r, f)| polygon(r, f)).collect();
+    if points.is_empty() {
+        return covering_box(regions, facets);
+    }
+    (0..2)
+        .map(|k| {
+            let mut values: Vec<&Q> = points.iter().map(|p| &p[k]).collect();
+            values.sort();
+            let n = values.len();
+            let (lo, hi) = (values[n / 20].clone(), values[(n - 1) - n / 20].clone());
+            let margin = ((&hi - &lo) / Q::from_integer(5.into())).max(Q::new(1.into(), 2.into()));
+            (lo - &margin, hi + margin)
+        })
+        .collect()
+}
+
 /// A box containing every vertex and interior point of the regions (so every bounded region and
 /// part of every unbounded one), widened by a quarter of its span (at least 1) on each side.
 pub fn covering_box(regions: &[Region], facets: &[Vec<Facet>]) -> Vec<(Q, Q)> {

@@ -15,6 +15,8 @@ mod degenerate;
 mod errors;
 #[path = "suite/extremes.rs"]
 mod extremes;
+#[path = "suite/first_hour.rs"]
+mod first_hour;
 #[path = "suite/graph.rs"]
 mod graph;
 #[path = "suite/hostile.rs"]

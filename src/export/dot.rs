@@ -1,46 +1,84 @@
 //! Graphviz DOT, written by our own deterministic code (sorted ids, stable labels), so that
-//! golden tests hold. Nodes are labelled with id, pattern, slope rows and boundedness and
-//! coloured by linear piece; edge labels name the crossed neurons (`L<layer>.<index>`).
+//! golden tests hold. Nodes are coloured by linear piece (touching pieces differ) and labelled
+//! with id, pattern and slopes, rounded (default, readable at real sizes) or exact; edge labels
+//! name the crossed neurons (`L<layer>.<index>`). The graph asks for an undirected spring layout
+//! (`neato`) scaled to fit a page, so that large graphs render at a sensible size.
 
 use super::json::sorted_edges;
-use super::PALETTE;
+use super::piece_colours;
 use crate::graph::RegionGraph;
-use crate::num::fmt_q;
+use crate::num::{fmt_q, to_f64, Q};
 use crate::region::Region;
+use num_traits::One;
 use std::fmt::Write;
+
+/// Outputs shown in a short label (the rest are counted).
+const SHORT_ROWS: usize = 2;
 
 fn escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
-/// The graph in DOT.
-pub fn graph_dot(regions: &[Region], g: &RegionGraph) -> String {
+/// A number to 3 significant digits (`~` when rounded); small integers exactly.
+fn rounded(v: &Q) -> String {
+    if v.denom().is_one() && v.numer().bits() < 20 {
+        return fmt_q(v);
+    }
+    let f = to_f64(v);
+    let magnitude = f.abs();
+    let short = if (1e-3..1e4).contains(&magnitude) {
+        let decimals = (2 - magnitude.log10().floor() as i32).max(0) as usize;
+        let text = format!("{f:.decimals$}");
+        if text.contains('.') {
+            text.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            text
+        }
+    } else {
+        format!("{f:.2e}")
+    };
+    format!("~{short}")
+}
+
+/// The label of a region: exact (every rational) or short (rounded slopes of the first outputs).
+fn label(r: &Region, exact: bool) -> String {
+    let number = |v: &Q| if exact { fmt_q(v) } else { rounded(v) };
+    let rows = r.map.jacobian.iter().zip(&r.map.offset);
+    let shown = if exact { usize::MAX } else { SHORT_ROWS };
+    let mut lines: Vec<String> = rows
+        .clone()
+        .take(shown)
+        .map(|(row, c)| {
+            format!("[{}] + {}", row.iter().map(number).collect::<Vec<_>>().join(", "), number(c))
+        })
+        .collect();
+    if r.map.jacobian.len() > shown {
+        lines.push(format!("(+{} outputs)", r.map.jacobian.len() - shown));
+    }
+    format!(
+        "#{} {}\\n{}\\n{}",
+        r.id,
+        r.pattern_strings().join("|"),
+        lines.iter().map(|s| escape(s)).collect::<Vec<_>>().join("\\n"),
+        if r.bounded { "bounded" } else { "unbounded" }
+    )
+}
+
+/// The graph in DOT, with short labels or (`exact_labels`) every rational exactly.
+pub fn graph_dot(regions: &[Region], g: &RegionGraph, exact_labels: bool) -> String {
     let mut out = String::new();
-    out.push_str("graph regions {\n  node [shape=box, style=filled, fontname=\"monospace\"];\n");
+    out.push_str("graph regions {\n");
+    out.push_str("  graph [layout=neato, overlap=false, splines=true, size=\"12,12\", ratio=compress];\n");
+    out.push_str("  node [shape=box, style=filled, fontname=\"monospace\", fontsize=10];\n");
+    let colours = piece_colours(g);
     for r in regions {
-        let slopes: Vec<String> = r
-            .map
-            .jacobian
-            .iter()
-            .zip(&r.map.offset)
-            .map(|(row, c)| {
-                format!("[{}] + {}", row.iter().map(fmt_q).collect::<Vec<_>>().join(", "), fmt_q(c))
-            })
-            .collect();
-        let label = format!(
-            "#{} {}\\n{}\\n{}",
-            r.id,
-            r.pattern_strings().join("|"),
-            slopes.iter().map(|s| escape(s)).collect::<Vec<_>>().join("\\n"),
-            if r.bounded { "bounded" } else { "unbounded" }
-        );
         let piece = g.piece_of[r.id];
         let _ = writeln!(
             out,
             "  {} [label=\"{}\", fillcolor=\"{}\", piece={}];",
             r.id,
-            label,
-            PALETTE[piece % PALETTE.len()],
+            label(r, exact_labels),
+            colours[piece],
             piece
         );
     }

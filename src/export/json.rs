@@ -11,6 +11,11 @@ fn qs(v: &[Q]) -> Vec<String> {
     v.iter().map(fmt_q).collect()
 }
 
+/// The nearest floats, for plotting and numpy (never used to decide anything).
+fn floats(v: &[Q]) -> Vec<f64> {
+    crate::kernel::images(v)
+}
+
 /// A neuron on the wire.
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct NeuronOut {
@@ -63,6 +68,16 @@ pub struct RegionOut {
     /// Linear piece id (when the graph was built).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub piece: Option<usize>,
+    /// `point` as the nearest floats.
+    pub point_f64: Vec<f64>,
+    /// `jacobian` as the nearest floats.
+    pub jacobian_f64: Vec<Vec<f64>>,
+    /// `offset` as the nearest floats.
+    pub offset_f64: Vec<f64>,
+    /// `true` when the run was stopped before this region's facets were certified (then
+    /// `inequalities` is empty); absent otherwise.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub facets_uncertified: bool,
 }
 
 impl RegionOut {
@@ -98,6 +113,10 @@ impl RegionOut {
             offset: qs(&region.map.offset),
             bounded: region.bounded,
             piece,
+            point_f64: floats(&region.point),
+            jacobian_f64: region.map.jacobian.iter().map(|r| floats(r)).collect(),
+            offset_f64: floats(&region.map.offset),
+            facets_uncertified: false,
         }
     }
 }
@@ -156,6 +175,12 @@ pub struct NodeOut {
     pub offset: Vec<String>,
     /// Interior point.
     pub point: Vec<String>,
+    /// `point` as the nearest floats.
+    pub point_f64: Vec<f64>,
+    /// `jacobian` as the nearest floats.
+    pub jacobian_f64: Vec<Vec<f64>>,
+    /// `offset` as the nearest floats.
+    pub offset_f64: Vec<f64>,
 }
 
 /// A graph edge on the wire.
@@ -221,6 +246,9 @@ pub fn graph_json(
             jacobian: r.map.jacobian.iter().map(|row| qs(row)).collect(),
             offset: qs(&r.map.offset),
             point: qs(&r.point),
+            point_f64: floats(&r.point),
+            jacobian_f64: r.map.jacobian.iter().map(|row| floats(row)).collect(),
+            offset_f64: floats(&r.map.offset),
         })
         .collect();
     let edges = sorted_edges(g)
@@ -247,7 +275,10 @@ pub fn regions_document(
         .regions
         .iter()
         .zip(&a.facets)
-        .map(|(r, f)| RegionOut::new(r, f, Some(a.graph.piece_of[r.id])))
+        .map(|(r, f)| RegionOut {
+            facets_uncertified: r.id >= a.facets_certified,
+            ..RegionOut::new(r, f, Some(a.graph.piece_of[r.id]))
+        })
         .collect();
     let mut doc = serde_json::json!({
         "input_dim": net.input_dim(),

@@ -3,7 +3,7 @@
 //! or by the output value at its centroid; the boundaries are drawn per layer; optional ids and
 //! a legend. The text is deterministic (fixed decimals, ordered by id).
 
-use super::PALETTE;
+use super::piece_colours;
 use crate::analysis::Analysis;
 use crate::num::{to_f64, Q};
 use crate::plane::polygon;
@@ -37,6 +37,8 @@ const LAYER_STROKES: [&str; 6] = ["#000000", "#1f4e9c", "#b2182b", "#1b7837", "#
 
 const PLOT: f64 = 600.0;
 const MARGIN: f64 = 50.0;
+/// Room left of the plot for the y tick labels.
+const LEFT: f64 = 90.0;
 const LEGEND: f64 = 230.0;
 
 struct Frame {
@@ -46,7 +48,7 @@ struct Frame {
 
 impl Frame {
     fn map(&self, p: &[Q; 2]) -> (f64, f64) {
-        let x = MARGIN + (to_f64(&p[0]) - self.lo[0]) / (self.hi[0] - self.lo[0]) * PLOT;
+        let x = LEFT + (to_f64(&p[0]) - self.lo[0]) / (self.hi[0] - self.lo[0]) * PLOT;
         let y = MARGIN + PLOT - (to_f64(&p[1]) - self.lo[1]) / (self.hi[1] - self.lo[1]) * PLOT;
         (x, y)
     }
@@ -95,18 +97,19 @@ pub fn partition_svg(a: &Analysis, opts: &SvgOptions) -> String {
         a.regions.iter().zip(&polys).map(|(r, p)| to_f64(&r.map.apply(&centroid(p))[0])).collect();
     let (omin, omax) =
         outputs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(*v), h.max(*v)));
+    let colours = piece_colours(&a.graph);
     let mut s = String::new();
-    let width = MARGIN * 2.0 + PLOT + LEGEND;
+    let width = LEFT + MARGIN + PLOT + LEGEND;
     let height = MARGIN * 2.0 + PLOT;
     let _ = writeln!(
         s,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">"#
     );
     let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    let _ = writeln!(s, r#"<text x="{MARGIN}" y="30" font-size="15">{}</text>"#, xml(&opts.title));
+    let _ = writeln!(s, r#"<text x="{LEFT}" y="30" font-size="15">{}</text>"#, xml(&opts.title));
     for (r, poly) in a.regions.iter().zip(&polys) {
         let fill = match opts.color {
-            ColorBy::Piece => PALETTE[a.graph.piece_of[r.id] % PALETTE.len()].to_string(),
+            ColorBy::Piece => colours[a.graph.piece_of[r.id]].clone(),
             ColorBy::Output => scale_colour((outputs[r.id] - omin) / (omax - omin)),
         };
         let points: Vec<String> =
@@ -131,6 +134,14 @@ pub fn partition_svg(a: &Analysis, opts: &SvgOptions) -> String {
     }
     draw_axes(&mut s, &frame, opts);
     draw_legend(&mut s, a, opts, (omin, omax));
+    if !a.summary.complete() {
+        let _ = writeln!(
+            s,
+            r##"<text x="{:.0}" y="{:.0}" text-anchor="middle" font-size="28" fill="#c00000" opacity="0.85" class="incomplete">INCOMPLETE: the run was stopped</text>"##,
+            LEFT + PLOT / 2.0,
+            MARGIN + PLOT / 2.0
+        );
+    }
     s.push_str("</svg>\n");
     s
 }
@@ -157,39 +168,64 @@ fn draw_boundaries(s: &mut String, a: &Analysis, polys: &[Vec<[Q; 2]>], frame: &
     }
 }
 
+/// A tick value to 4 significant digits, without trailing zeros.
+fn tick(v: f64) -> String {
+    let magnitude = v.abs();
+    if magnitude != 0.0 && !(1e-3..1e5).contains(&magnitude) {
+        return format!("{v:.3e}");
+    }
+    let decimals = if magnitude == 0.0 { 0 } else { (3 - magnitude.log10().floor() as i32).max(0) as usize };
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+/// The frame, three ticks per axis (ends and middle) and the axis names; the y labels are
+/// right-aligned in the room left of the plot, so they are never clipped.
 fn draw_axes(s: &mut String, frame: &Frame, opts: &SvgOptions) {
     let bottom = MARGIN + PLOT;
     let _ = writeln!(
         s,
-        r#"<rect x="{MARGIN}" y="{MARGIN}" width="{PLOT}" height="{PLOT}" fill="none" stroke="black"/>"#
+        r#"<rect x="{LEFT}" y="{MARGIN}" width="{PLOT}" height="{PLOT}" fill="none" stroke="black"/>"#
     );
-    let _ = writeln!(s, r#"<text x="{MARGIN}" y="{:.0}">{:.4}</text>"#, bottom + 16.0, frame.lo[0]);
-    let _ = writeln!(
-        s,
-        r#"<text x="{:.0}" y="{:.0}" text-anchor="end">{:.4}</text>"#,
-        MARGIN + PLOT,
-        bottom + 16.0,
-        frame.hi[0]
-    );
+    for k in 0..3 {
+        let t = k as f64 / 2.0;
+        let (x, value) = (LEFT + t * PLOT, frame.lo[0] + t * (frame.hi[0] - frame.lo[0]));
+        let anchor = ["start", "middle", "end"][k];
+        let _ = writeln!(
+            s,
+            r#"<line x1="{x:.1}" y1="{bottom}" x2="{x:.1}" y2="{:.0}" stroke="black"/>"#,
+            bottom + 5.0
+        );
+        let _ = writeln!(
+            s,
+            r#"<text x="{x:.1}" y="{:.0}" text-anchor="{anchor}" class="tick">{}</text>"#,
+            bottom + 18.0,
+            tick(value)
+        );
+        let (y, value) = (bottom - t * PLOT, frame.lo[1] + t * (frame.hi[1] - frame.lo[1]));
+        let _ = writeln!(
+            s,
+            r#"<line x1="{:.0}" y1="{y:.1}" x2="{LEFT}" y2="{y:.1}" stroke="black"/>"#,
+            LEFT - 5.0
+        );
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.0}" y="{:.1}" text-anchor="end" class="tick">{}</text>"#,
+            LEFT - 8.0,
+            y + 4.0,
+            tick(value)
+        );
+    }
     let _ = writeln!(
         s,
         r#"<text x="{:.0}" y="{:.0}" text-anchor="middle">{}</text>"#,
-        MARGIN + PLOT / 2.0,
-        bottom + 32.0,
+        LEFT + PLOT / 2.0,
+        bottom + 36.0,
         xml(&opts.axes[0])
-    );
-    let _ = writeln!(
-        s,
-        r#"<text x="{:.0}" y="{bottom}" text-anchor="end">{:.4}</text>"#,
-        MARGIN - 4.0,
-        frame.lo[1]
-    );
-    let _ = writeln!(
-        s,
-        r#"<text x="{:.0}" y="{:.0}" text-anchor="end">{:.4}</text>"#,
-        MARGIN - 4.0,
-        MARGIN + 10.0,
-        frame.hi[1]
     );
     let _ = writeln!(
         s,
@@ -201,7 +237,7 @@ fn draw_axes(s: &mut String, frame: &Frame, opts: &SvgOptions) {
 }
 
 fn draw_legend(s: &mut String, a: &Analysis, opts: &SvgOptions, (omin, omax): (f64, f64)) {
-    let x = MARGIN * 2.0 + PLOT;
+    let x = LEFT + MARGIN + PLOT;
     let mut lines: Vec<(Option<&str>, String)> = vec![
         (None, format!("{} regions, {} edges", a.regions.len(), a.edges())),
         (None, format!("{} linear pieces", a.graph.pieces)),

@@ -383,7 +383,7 @@ pub fn load(
     coords: nnet::Coords,
 ) -> Result<Network, NetworkError> {
     let name = path.display().to_string();
-    let io = |source| NetworkError::Io { path: name.clone(), source };
+    let io = |error| NetworkError::Io { path: name.clone(), error };
     let format =
         format.or_else(|| InputFormat::from_path(path)).ok_or_else(|| NetworkError::Unsupported {
             source_name: name.clone(),

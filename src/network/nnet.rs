@@ -30,6 +30,9 @@ struct Line {
 
 fn tokenize(text: &str, problems: &mut Vec<Problem>) -> Vec<Line> {
     let mut lines = Vec::new();
+    let last = text.lines().count();
+    // a file cut in the middle of its last number does not end with a newline
+    let cut = !text.is_empty() && !text.ends_with('\n');
     for (i, raw) in text.lines().enumerate() {
         let trimmed = raw.trim();
         if trimmed.is_empty() || trimmed.starts_with("//") {
@@ -42,6 +45,12 @@ fn tokenize(text: &str, problems: &mut Vec<Problem>) -> Vec<Line> {
             }
             match parse_rational(token) {
                 Ok(v) => values.push(v),
+                Err(_) if cut && i + 1 == last && raw.trim_end().ends_with(token) => {
+                    problems.push(Problem::new(
+                        format!("line {}, value {}", i + 1, k + 1),
+                        format!("the file ends in the middle of the number `{token}`: it is truncated"),
+                    ))
+                }
                 Err(e) => {
                     problems.push(Problem::new(format!("line {}, value {}", i + 1, k + 1), e.to_string()))
                 }

@@ -184,6 +184,8 @@ fn tensor_type_dims(data: &[u8]) -> Res<Vec<Option<u64>>> {
 fn parse_tensor(data: &[u8]) -> Res<(String, Tensor)> {
     let (mut name, mut dims, mut data_type, mut raw) = (String::new(), Vec::new(), 0u64, None);
     let mut values: Vec<Q> = Vec::new();
+    // int32_data: integers, or the bit patterns of float16/bfloat16 values
+    let mut int32s: Vec<u64> = Vec::new();
     for field in Fields::new(data) {
         let (number, value) = field.map_err(|e| wire(e, "ONNX tensor"))?;
         match number {
@@ -195,25 +197,36 @@ fn parse_tensor(data: &[u8]) -> Res<(String, Tensor)> {
             10 => values.extend(floats64(value)?),
             7 => values
                 .extend(varints(value).map_err(|e| wire(e, "int64 data"))?.into_iter().map(|v| q(v as i64))),
-            5 => values.extend(
-                varints(value).map_err(|e| wire(e, "int32 data"))?.into_iter().map(|v| q(v as i32 as i64)),
-            ),
+            5 => int32s.extend(varints(value).map_err(|e| wire(e, "int32 data"))?),
             8 => name = string(value)?,
             9 => raw = Some(bytes(value)?.to_vec()),
             13 => return Err(format!("tensor `{name}` uses external data, which is not supported")),
             _ => {}
         }
     }
+    match data_type {
+        10 | 16 => values.extend(int32s.iter().map(|&v| half(v as u16, data_type)).collect::<Res<Vec<Q>>>()?),
+        _ => values.extend(int32s.iter().map(|&v| q(v as i32 as i64))),
+    }
     if let Some(raw) = raw {
         values = match data_type {
             1 => floats32(WireValue::Bytes(&raw))?,
             11 => floats64(WireValue::Bytes(&raw))?,
+            10 | 16 => raw
+                .chunks_exact(2)
+                .map(|c| half(u16::from_le_bytes([c[0], c[1]]), data_type))
+                .collect::<Res<Vec<Q>>>()?,
             7 => raw.chunks_exact(8).map(|c| q(i64::from_le_bytes(c.try_into().expect("8 bytes")))).collect(),
             6 => raw
                 .chunks_exact(4)
                 .map(|c| q(i32::from_le_bytes(c.try_into().expect("4 bytes")).into()))
                 .collect(),
-            other => return Err(format!("tensor `{name}` has unsupported data type {other}")),
+            other => {
+                return Err(format!(
+                    "tensor `{name}` has data type {other} ({}), which is not supported: export the weights as float32, float64, float16, bfloat16 or integers",
+                    data_type_name(other)
+                ))
+            }
         };
     }
     let dims: Vec<usize> = dims.into_iter().map(|d| usize::try_from(d).unwrap_or(usize::MAX)).collect();
@@ -238,6 +251,41 @@ fn floats64(v: WireValue<'_>) -> Res<Vec<Q>> {
         .iter()
         .map(|c| finite(f64::from_le_bytes(c[..8].try_into().expect("8 bytes"))))
         .collect()
+}
+
+/// The exact value of a float16 (`data_type` 10) or bfloat16 (16) bit pattern: both are exact
+/// `f64` values, so the dyadic rational is exact too.
+fn half(bits: u16, data_type: u64) -> Res<Q> {
+    let value = if data_type == 16 {
+        f64::from(f32::from_bits(u32::from(bits) << 16))
+    } else {
+        let sign = if bits & 0x8000 != 0 { -1.0 } else { 1.0 };
+        let (exponent, fraction) = ((bits >> 10) & 0x1f, f64::from(bits & 0x3ff));
+        match exponent {
+            0 => sign * fraction * 2f64.powi(-24),
+            31 if fraction == 0.0 => sign * f64::INFINITY,
+            31 => f64::NAN,
+            e => sign * (1.0 + fraction / 1024.0) * 2f64.powi(i32::from(e) - 15),
+        }
+    };
+    finite(value)
+}
+
+/// ONNX's name of a tensor data type, for messages.
+fn data_type_name(t: u64) -> &'static str {
+    match t {
+        2 => "uint8",
+        3 => "int8",
+        4 => "uint16",
+        5 => "int16",
+        8 => "string",
+        9 => "bool",
+        12 => "uint32",
+        13 => "uint64",
+        14 => "complex64",
+        15 => "complex128",
+        _ => "an unknown type",
+    }
 }
 
 fn finite(x: f64) -> Res<Q> {
@@ -391,6 +439,7 @@ fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, n
                 _ => return Err(at(node, "dividing a constant by the data is not piecewise linear")),
             }
         }
+        "BatchNormalization" => return Err(at(node, "BatchNormalization is not supported yet: fold it into the neighbouring Linear layer before export (in eval mode its scale and shift are constants: W' = diag(gamma / sqrt(var + eps)) W, b' = gamma (b - mean) / sqrt(var + eps) + beta)")),
         _ => return Err(at(node, "unsupported operator (supported: Gemm, MatMul, Add, Sub, Mul, Div, Relu, Flatten, Reshape, Identity, Squeeze, Unsqueeze, Constant)")),
     }
     Ok(())

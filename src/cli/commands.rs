@@ -1,0 +1,270 @@
+//! The commands that need more than one library call: counting (streamed or with the graph),
+//! streaming regions, checking, and plotting.
+
+use super::args::{NetArgs, RunArgs, ThreadArgs};
+use super::render::{self, report_incomplete};
+use super::{exit_code, output_error, BadInput, EXIT_FAILED};
+use relu_regions::analysis::{analyze, Analysis};
+use relu_regions::certify::safe::FloatBox;
+use relu_regions::check::{check_answer, CheckOptions};
+use relu_regions::enumerate::{CountingSink, Enumerator, RegionSink, Summary};
+use relu_regions::export::json;
+use relu_regions::export::provenance::Provenance;
+use relu_regions::export::svg::SvgOptions;
+use relu_regions::facets::facets;
+use relu_regions::network::{Domain, Network};
+use relu_regions::region::Region;
+use relu_regions::slice::{restrict, Plane};
+use std::io::Write;
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::process::ExitCode;
+
+/// `count`: streamed without the graph, or with facets, graph and pieces.
+pub fn count(input: &NetArgs, run: &RunArgs, as_json: bool, no_graph: bool) -> Result<ExitCode, BadInput> {
+    let net = input.load()?;
+    let enumerator = run.enumerator()?;
+    let (mut out, summary) = if no_graph {
+        let mut sink = CountingSink::default();
+        let mut summary = enumerator.enumerate(&net, &mut sink);
+        if let Some(failure) = summary.failure.take() {
+            return Err(failure.into());
+        }
+        (counts(&net, &summary, sink.regions, sink.bounded, None), summary)
+    } else {
+        let a = analyze(&net, &enumerator)?;
+        (counts(&net, &a.summary, a.regions.len(), a.bounded(), Some(&a)), a.summary)
+    };
+    out.provenance = Some(input.provenance(&net)?);
+    let mut stdout = std::io::stdout().lock();
+    if as_json {
+        stdout.write_all(json::to_json(&out).as_bytes()).map_err(output_error)?;
+    } else {
+        render::counts(&mut stdout, &input.net, &net, &out).map_err(output_error)?;
+    }
+    report_incomplete(&summary);
+    Ok(exit_code(out.complete))
+}
+
+fn counts(
+    net: &Network,
+    summary: &Summary,
+    regions: usize,
+    bounded: usize,
+    a: Option<&Analysis>,
+) -> json::CountsOut {
+    json::CountsOut {
+        regions,
+        pieces: a.map(|a| a.graph.pieces),
+        edges: a.map(Analysis::edges),
+        bounded,
+        input_dim: net.input_dim(),
+        distinct_maps: a.map(|a| a.graph.distinct_maps),
+        hidden_neurons: net.hidden_neurons(),
+        complete: summary.complete(),
+        stopped: summary.stopped.map(|r| format!("{r:?}")),
+        lps: summary.stats.lps,
+        bound_lps: summary.stats.bound_lps,
+        exact_fallbacks: summary.stats.exact_fallbacks,
+        provenance: None,
+    }
+}
+
+/// `regions --jsonl`: facets per region, no graph; memory flat in the region count.
+pub fn stream_regions(
+    net: &Network,
+    enumerator: &Enumerator,
+    provenance: &Provenance,
+) -> Result<Summary, BadInput> {
+    struct LineSink<'a, W: Write> {
+        out: W,
+        enumerator: &'a Enumerator,
+        bx: Option<FloatBox>,
+        error: Option<BadInput>,
+    }
+    impl<W: Write> RegionSink for LineSink<'_, W> {
+        fn region(&mut self, region: Region) -> ControlFlow<()> {
+            let mut stats = Default::default();
+            let f = match facets(&region, self.bx.as_ref(), self.enumerator.backend().solver(), &mut stats) {
+                Ok(f) => f,
+                Err(e) => {
+                    self.error = Some(e.into());
+                    return ControlFlow::Break(());
+                }
+            };
+            let wire = json::RegionOut::new(&region, &f, None);
+            let line = serde_json::to_string(&wire).expect("wire structs serialize");
+            match writeln!(self.out, "{line}") {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => {
+                    self.error = Some(output_error(e));
+                    ControlFlow::Break(())
+                }
+            }
+        }
+    }
+    let stdout = std::io::stdout();
+    let bx = FloatBox::from_domain(net.domain());
+    let mut sink = LineSink { out: std::io::BufWriter::new(stdout.lock()), enumerator, bx, error: None };
+    let mut summary = enumerator.enumerate(net, &mut sink);
+    if let Some(e) = sink.error {
+        return Err(e);
+    }
+    if let Some(failure) = summary.failure.take() {
+        return Err(failure.into());
+    }
+    let tail = serde_json::json!({"summary": {"regions": summary.regions, "complete": summary.complete(), "input_dim": net.input_dim(), "provenance": provenance}});
+    writeln!(sink.out, "{tail}").map_err(output_error)?;
+    sink.out.flush().map_err(output_error)?;
+    report_incomplete(&summary);
+    Ok(summary)
+}
+
+/// Most failure lines printed by `check` (the count of the rest follows).
+const MAX_FAILURE_LINES: usize = 50;
+
+/// Reads a JSON output given to `check`, refusing one made for another network, format,
+/// `--coords` or domain before any work.
+fn read_output(path: &Path, here: &Provenance) -> Result<serde_json::Value, BadInput> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| BadInput(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
+    let doc: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| BadInput(anyhow::anyhow!("{}: invalid JSON: {e}", path.display())))?;
+    match doc.get("provenance") {
+        Some(p) => {
+            let recorded: Provenance = serde_json::from_value(p.clone())
+                .map_err(|e| BadInput(anyhow::anyhow!("{}: malformed `provenance`: {e}", path.display())))?;
+            if let Some(why) = here.mismatch(&recorded) {
+                return Err(BadInput(anyhow::anyhow!(
+                    "{} does not belong to this run: {why}",
+                    path.display()
+                )));
+            }
+        }
+        None => eprintln!(
+            "warning: {} records no provenance: its network and domain cannot be compared",
+            path.display()
+        ),
+    }
+    Ok(doc)
+}
+
+/// `check`: the whole answer, in exact arithmetic.
+pub fn check(
+    input: &NetArgs,
+    threads: &ThreadArgs,
+    regions: &Path,
+    graph: Option<&Path>,
+    partial: bool,
+) -> Result<ExitCode, BadInput> {
+    let net = input.load()?;
+    let here = input.provenance(&net)?;
+    let doc = read_output(regions, &here)?;
+    let graph = graph.map(|g| read_output(g, &here)).transpose()?;
+    let options = CheckOptions { partial, threads: threads.count() };
+    let report = check_answer(&net, &doc, graph.as_ref(), options);
+    let mut out = std::io::stdout().lock();
+    for f in report.failures.iter().take(MAX_FAILURE_LINES) {
+        let at = f.region.map_or("answer".to_string(), |r| format!("region {r}"));
+        writeln!(out, "FAIL {at}: {}", f.message).map_err(output_error)?;
+    }
+    if report.failures.len() > MAX_FAILURE_LINES {
+        writeln!(out, "... and {} more failures", report.failures.len() - MAX_FAILURE_LINES)
+            .map_err(output_error)?;
+    }
+    let scope = if partial {
+        "the listed regions (partial answer: coverage not checked)"
+    } else {
+        "the whole answer"
+    };
+    let verdict = if report.failures.is_empty() {
+        format!("every check holds on {scope}")
+    } else {
+        "CHECK FAILED".to_string()
+    };
+    let edges = if graph.is_some() { format!(", {} edges", report.edges) } else { String::new() };
+    writeln!(
+        out,
+        "checked {} regions, {} inequalities{edges}: {verdict}",
+        report.regions, report.inequalities
+    )
+    .map_err(output_error)?;
+    Ok(if report.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
+}
+
+/// What `plot` draws: which plane (if any) and which window.
+pub struct PlotRequest<'a> {
+    /// `--plane "p;u;v"`.
+    pub plane: Option<&'a str>,
+    /// `--through "a;b;c"`.
+    pub through: Option<&'a str>,
+    /// `--window "lo:hi,lo:hi"`.
+    pub window: Option<&'a str>,
+}
+
+/// `plot`: the exact partition in a window. On an unbounded domain the window is chosen from
+/// the bounded regions' vertices (with a margin), unless `--window` gives it; regions are
+/// clipped to it exactly.
+pub fn plot(
+    input: &NetArgs,
+    run: &RunArgs,
+    request: &PlotRequest<'_>,
+    mut options: SvgOptions,
+    svg: &Path,
+) -> Result<ExitCode, BadInput> {
+    let (net, axes) = plot_network(input, request)?;
+    options.axes = axes;
+    let enumerator = run.enumerator()?;
+    let net = match request.window {
+        Some(text) => {
+            let window = relu_regions::network::json::parse_box(text, 2)
+                .map_err(|e| BadInput(e.with_source("--window").into()))?;
+            net.with_domain(window).map_err(|e| BadInput(e.with_source("--window").into()))?
+        }
+        None => net,
+    };
+    let mut a = analyze(&net, &enumerator)?;
+    let bounded_domain = matches!(net.domain(), Domain::Box(_)) || a.regions.iter().all(|r| r.bounded);
+    if !bounded_domain && a.summary.complete() {
+        let window = relu_regions::plane::window(&a.regions, &a.facets);
+        let boxed = net.with_domain(Domain::Box(window)).map_err(|e| BadInput(e.into()))?;
+        a = analyze(&boxed, &enumerator)?;
+    }
+    let text = relu_regions::export::svg::partition_svg(&a, &options);
+    std::fs::write(svg, text)
+        .map_err(|e| BadInput(anyhow::anyhow!("cannot write {}: {e}", svg.display())))?;
+    eprintln!(
+        "wrote {} ({}, {})",
+        svg.display(),
+        render::plural(a.regions.len(), "region"),
+        render::plural(a.graph.pieces, "piece")
+    );
+    report_incomplete(&a.summary);
+    Ok(exit_code(a.summary.complete()))
+}
+
+/// The 2-input network to draw and its axis names: the network itself, or its restriction to a
+/// plane.
+fn plot_network(input: &NetArgs, request: &PlotRequest<'_>) -> Result<(Network, [String; 2]), BadInput> {
+    let bad = |e: relu_regions::error::NetworkError| BadInput(e.into());
+    let plane = match (request.plane, request.through) {
+        (None, None) => None,
+        (Some(p), _) => Some((input.load_file()?, p, false)),
+        (_, Some(t)) => Some((input.load_file()?, t, true)),
+    };
+    let Some((net, text, is_through)) = plane else {
+        let net = input.load()?;
+        if net.input_dim() != 2 {
+            return Err(BadInput(anyhow::anyhow!(
+                "the network has {} inputs: plot draws 2-input networks; use --plane or --through for a slice",
+                net.input_dim()
+            )));
+        }
+        return Ok((net, ["x0".into(), "x1".into()]));
+    };
+    let d = net.input_dim();
+    let plane =
+        if is_through { Plane::parse_through(text, d) } else { Plane::parse_plane(text, d) }.map_err(bad)?;
+    let st_box = input.domain_override(2)?;
+    Ok((restrict(&net, &plane, st_box).map_err(bad)?, ["s".into(), "t".into()]))
+}

@@ -1,0 +1,57 @@
+//! The command line's pieces: options ([`args`]), text rendering ([`render`]) and the commands
+//! that need more than a call into the library ([`commands`]).
+
+pub mod args;
+pub mod commands;
+pub mod render;
+
+use relu_regions::error::InternalError;
+use std::process::ExitCode;
+
+/// Exit code of a failed verification or check.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code of bad input or usage.
+pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code of a run stopped by a limit (the output is marked incomplete).
+pub const EXIT_INCOMPLETE: u8 = 3;
+/// Exit code of an internal error (an exact check failed on the tool's own answer: a bug).
+pub const EXIT_INTERNAL: u8 = 4;
+
+/// An error reported on stderr with exit code 2 (or 4 when it wraps an [`InternalError`]).
+#[derive(Debug)]
+pub struct BadInput(pub anyhow::Error);
+
+impl From<InternalError> for BadInput {
+    fn from(e: InternalError) -> BadInput {
+        BadInput(anyhow::Error::new(e))
+    }
+}
+
+impl BadInput {
+    /// The exit code of this error.
+    pub fn code(&self) -> ExitCode {
+        if self.0.downcast_ref::<InternalError>().is_some() {
+            ExitCode::from(EXIT_INTERNAL)
+        } else {
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+/// Writing to stdout failed: a closed pipe (`regions ... | head`) is a quiet success, anything
+/// else an error.
+pub fn output_error(e: std::io::Error) -> BadInput {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    BadInput(anyhow::Error::from(e).context("cannot write output"))
+}
+
+/// 0 for a complete run, 3 for one a limit stopped.
+pub fn exit_code(complete: bool) -> ExitCode {
+    if complete {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_INCOMPLETE)
+    }
+}
