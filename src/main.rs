@@ -130,6 +130,37 @@ enum Command {
         #[arg(long, allow_hyphen_values = true)]
         window: Option<String>,
     },
+    /// The exact minimum and maximum of every output over the domain, with where they are
+    /// attained, and optionally the exact Lipschitz constants.
+    Range {
+        #[command(flatten)]
+        input: NetArgs,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Also the Lipschitz constants in the l1 and l-infinity norms (largest induced norm of
+        /// the Jacobians) and the regions attaining them.
+        #[arg(long)]
+        lipschitz: bool,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The exact breakpoints of the network along a segment, with each piece's map.
+    Slice {
+        #[command(flatten)]
+        input: NetArgs,
+        #[command(flatten)]
+        run: RunArgs,
+        /// The segment "a1,a2,..;b1,b2,.." (x = a + t (b - a), t in [0, 1]).
+        #[arg(long, allow_hyphen_values = true)]
+        line: String,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Also draw every output along the segment as SVG.
+        #[arg(long)]
+        svg: Option<PathBuf>,
+    },
     /// Convert a network to our exact JSON.
     Convert {
         #[command(flatten)]
@@ -255,6 +286,10 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
                 window: window.as_deref(),
             };
             commands::plot(&input, &run, &request, options, &svg)
+        }
+        Command::Range { input, run, lipschitz, json } => commands::range(&input, &run, lipschitz, json),
+        Command::Slice { input, run, line, json, svg } => {
+            commands::slice(&input, &run, &line, json, svg.as_deref())
         }
         Command::Convert { input, to: ConvertFormat::Json } => {
             let net = input.load()?;

@@ -3,6 +3,8 @@
 #[path = "suite/support.rs"]
 mod support;
 
+#[path = "suite/analyses.rs"]
+mod analyses;
 #[path = "suite/checker.rs"]
 mod checker;
 #[path = "suite/cli.rs"]

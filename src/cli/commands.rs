@@ -268,3 +268,75 @@ fn plot_network(input: &NetArgs, request: &PlotRequest<'_>) -> Result<(Network, 
     let st_box = input.domain_override(2)?;
     Ok((restrict(&net, &plane, st_box).map_err(bad)?, ["s".into(), "t".into()]))
 }
+
+/// `range`: the exact range of every output (and `--lipschitz`).
+pub fn range(
+    input: &NetArgs,
+    run: &RunArgs,
+    with_lipschitz: bool,
+    as_json: bool,
+) -> Result<ExitCode, BadInput> {
+    let net = input.load()?;
+    let enumerator = run.enumerator()?;
+    let (regions, mut summary) = enumerator.collect(&net);
+    if let Some(failure) = summary.failure.take() {
+        return Err(failure.into());
+    }
+    let Some(ranges) = relu_regions::range::output_ranges(&regions)? else {
+        return Err(BadInput(anyhow::anyhow!(
+            "no region was found before the run stopped: no range to report"
+        )));
+    };
+    let lipschitz = with_lipschitz.then(|| relu_regions::range::lipschitz(&regions)).flatten();
+    let mut out = std::io::stdout().lock();
+    if as_json {
+        let mut doc = relu_regions::export::answers::ranges_json(&ranges, lipschitz.as_ref());
+        doc["regions"] = regions.len().into();
+        doc["complete"] = summary.complete().into();
+        doc["provenance"] = serde_json::to_value(input.provenance(&net)?).expect("provenance serializes");
+        out.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
+    } else {
+        render::ranges(&mut out, &ranges, lipschitz.as_ref(), regions.len(), summary.complete())
+            .map_err(output_error)?;
+    }
+    report_incomplete(&summary);
+    Ok(exit_code(summary.complete()))
+}
+
+/// `slice`: the exact breakpoints along a segment.
+pub fn slice(
+    input: &NetArgs,
+    run: &RunArgs,
+    line: &str,
+    as_json: bool,
+    svg: Option<&Path>,
+) -> Result<ExitCode, BadInput> {
+    let net = input.load()?;
+    let segment =
+        relu_regions::line::Segment::parse(line, net.input_dim()).map_err(|e| BadInput(e.into()))?;
+    let restricted = relu_regions::line::restrict(&net, &segment).map_err(|e| BadInput(e.into()))?;
+    let a = analyze(&restricted, &run.enumerator()?)?;
+    let slice = relu_regions::line::slice(&segment, &a);
+    let complete = a.summary.complete();
+    if let Some(path) = svg {
+        let title = format!("{} along the segment", input.net.display());
+        let text = relu_regions::export::line_svg::line_svg(&slice, &title, complete);
+        std::fs::write(path, text)
+            .map_err(|e| BadInput(anyhow::anyhow!("cannot write {}: {e}", path.display())))?;
+    }
+    let mut out = std::io::stdout().lock();
+    if as_json {
+        let mut doc = relu_regions::export::answers::slice_json(&slice);
+        doc["segment"] = serde_json::json!({
+            "a": segment.a.iter().map(relu_regions::num::fmt_q).collect::<Vec<_>>(),
+            "b": segment.b.iter().map(relu_regions::num::fmt_q).collect::<Vec<_>>(),
+        });
+        doc["complete"] = complete.into();
+        doc["provenance"] = serde_json::to_value(input.provenance(&net)?).expect("provenance serializes");
+        out.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
+    } else {
+        render::slice(&mut out, &slice).map_err(output_error)?;
+    }
+    report_incomplete(&a.summary);
+    Ok(exit_code(complete))
+}

@@ -124,6 +124,80 @@ fn region(out: &mut impl Write, r: &Region, w: &json::RegionOut) -> std::io::Res
     Ok(())
 }
 
+/// `range` without `--json`.
+pub fn ranges(
+    out: &mut impl Write,
+    ranges: &[relu_regions::range::OutputRange],
+    lipschitz: Option<&relu_regions::range::LipschitzConstants>,
+    regions: usize,
+    complete: bool,
+) -> std::io::Result<()> {
+    use relu_regions::range::Extreme;
+    let show = |e: &Extreme, infinity: &str| match e {
+        Extreme::Attained { value, point, region } => format!(
+            "{} ({}) at ({}) in region {region}",
+            relu_regions::num::fmt_q(value),
+            fmt_approx(value),
+            point.iter().map(relu_regions::num::fmt_q).collect::<Vec<_>>().join(", ")
+        ),
+        Extreme::Unbounded { region, .. } => format!("{infinity} (unbounded along a ray of region {region})"),
+    };
+    for (k, r) in ranges.iter().enumerate() {
+        writeln!(out, "y{k}: min {}", show(&r.min, "-inf"))?;
+        writeln!(out, "    max {}", show(&r.max, "+inf"))?;
+    }
+    if let Some(l) = lipschitz {
+        writeln!(
+            out,
+            "Lipschitz (l1):   {} ({}), region {}",
+            relu_regions::num::fmt_q(&l.l1.value),
+            fmt_approx(&l.l1.value),
+            l.l1.region
+        )?;
+        writeln!(
+            out,
+            "Lipschitz (linf): {} ({}), region {}",
+            relu_regions::num::fmt_q(&l.linf.value),
+            fmt_approx(&l.linf.value),
+            l.linf.region
+        )?;
+    }
+    let how = if complete {
+        "exact, over every region"
+    } else {
+        "INCOMPLETE: over the regions found before the run stopped"
+    };
+    writeln!(out, "{} regions; {how}", regions)
+}
+
+/// `slice` without `--json`.
+pub fn slice(out: &mut impl Write, slice: &relu_regions::line::LineSlice) -> std::io::Result<()> {
+    use relu_regions::num::fmt_q;
+    for p in &slice.pieces {
+        let slope: Vec<String> = p.slope.iter().map(fmt_approx).collect();
+        writeln!(
+            out,
+            "t in [{}, {}]  pattern {}  dy/dt = [{}]",
+            fmt_q(&p.t.0),
+            fmt_q(&p.t.1),
+            relu_regions::region::pattern_strings(&p.pattern).join("|"),
+            slope.join(", ")
+        )?;
+    }
+    let breaks: Vec<String> = slice.breakpoints.iter().map(fmt_q).collect();
+    writeln!(
+        out,
+        "{}, {}: {}",
+        plural(slice.pieces.len(), "interval"),
+        plural(slice.breakpoints.len(), "breakpoint"),
+        if breaks.is_empty() {
+            "the network is affine along the segment".into()
+        } else {
+            format!("t = {}", breaks.join(", "))
+        }
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,10 @@
 //! Writers: JSON (regions, graph, counts), Graphviz DOT and SVG, all deterministic (sorted ids,
 //! exact rationals as `"p/q"` strings), and the provenance every JSON output records.
 
+pub mod answers;
 pub mod dot;
 pub mod json;
+pub mod line_svg;
 pub mod provenance;
 pub mod svg;
 

@@ -1,0 +1,83 @@
+//! JSON wire forms of the answers to questions about the regions: output ranges with the
+//! Lipschitz constants (`range`) and line slices (`slice`). Exact rationals as strings, with
+//! float companions for plotting.
+
+use crate::line::LineSlice;
+use crate::num::{fmt_q, Q};
+use crate::range::{Extreme, LipschitzConstants, OutputRange};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+fn qs(v: &[Q]) -> Vec<String> {
+    v.iter().map(fmt_q).collect()
+}
+
+fn extreme(e: &Extreme, infinity: &str) -> Value {
+    match e {
+        Extreme::Attained { value, point, region } => json!({
+            "value": fmt_q(value),
+            "value_f64": crate::kernel::image(value),
+            "point": qs(point),
+            "region": region,
+        }),
+        Extreme::Unbounded { ray, region } => json!({"value": infinity, "ray": qs(ray), "region": region}),
+    }
+}
+
+/// `range --json`: one entry per output (`min`, `max`, each with its exact `value`, `point` and
+/// `region`, or `"-inf"`/`"+inf"` with a `ray`), and the Lipschitz constants when asked.
+pub fn ranges_json(ranges: &[OutputRange], lipschitz: Option<&LipschitzConstants>) -> Value {
+    let outputs: Vec<Value> = ranges
+        .iter()
+        .enumerate()
+        .map(|(k, r)| json!({"output": k, "min": extreme(&r.min, "-inf"), "max": extreme(&r.max, "+inf")}))
+        .collect();
+    let mut doc = json!({ "outputs": outputs });
+    if let Some(l) = lipschitz {
+        doc["lipschitz"] = json!({
+            "l1": {"value": fmt_q(&l.l1.value), "value_f64": crate::kernel::image(&l.l1.value), "region": l.l1.region},
+            "linf": {"value": fmt_q(&l.linf.value), "value_f64": crate::kernel::image(&l.linf.value), "region": l.linf.region},
+        });
+    }
+    doc
+}
+
+/// One interval of a line slice on the wire.
+#[derive(Debug, Serialize)]
+struct PieceOut {
+    t: [String; 2],
+    x_start: Vec<String>,
+    x_end: Vec<String>,
+    pattern: Vec<String>,
+    slope: Vec<String>,
+    start: Vec<String>,
+    end: Vec<String>,
+    t_f64: [f64; 2],
+    start_f64: Vec<f64>,
+    end_f64: Vec<f64>,
+}
+
+/// `slice --json`: the intervals in order of `t` and the breakpoints.
+pub fn slice_json(slice: &LineSlice) -> Value {
+    let pieces: Vec<PieceOut> = slice
+        .pieces
+        .iter()
+        .map(|p| PieceOut {
+            t: [fmt_q(&p.t.0), fmt_q(&p.t.1)],
+            x_start: qs(&p.x.0),
+            x_end: qs(&p.x.1),
+            pattern: crate::region::pattern_strings(&p.pattern),
+            slope: qs(&p.slope),
+            start: qs(&p.start),
+            end: qs(&p.end),
+            t_f64: [crate::kernel::image(&p.t.0), crate::kernel::image(&p.t.1)],
+            start_f64: crate::kernel::images(&p.start),
+            end_f64: crate::kernel::images(&p.end),
+        })
+        .collect();
+    json!({
+        "pieces": pieces,
+        "breakpoints": qs(&slice.breakpoints),
+        "breakpoints_f64": crate::kernel::images(&slice.breakpoints),
+    })
+}
