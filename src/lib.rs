@@ -45,6 +45,7 @@ pub mod fixed;
 pub mod graph;
 pub mod kernel;
 pub mod line;
+pub mod locate;
 pub mod lp;
 pub mod neighbour;
 pub mod network;

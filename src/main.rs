@@ -145,6 +145,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The region containing a point, or every region it lies on when it sits on a boundary.
+    Locate {
+        #[command(flatten)]
+        input: NetArgs,
+        #[command(flatten)]
+        run: RunArgs,
+        /// The point "x1,x2,..." (exact decimals or p/q).
+        #[arg(long, allow_hyphen_values = true)]
+        point: String,
+        /// Also give each region its id in `regions` (enumerates the whole domain).
+        #[arg(long)]
+        ids: bool,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// The exact breakpoints of the network along a segment, with each piece's map.
     Slice {
         #[command(flatten)]
@@ -288,6 +304,7 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
             commands::plot(&input, &run, &request, options, &svg)
         }
         Command::Range { input, run, lipschitz, json } => commands::range(&input, &run, lipschitz, json),
+        Command::Locate { input, run, point, ids, json } => commands::locate(&input, &run, &point, ids, json),
         Command::Slice { input, run, line, json, svg } => {
             commands::slice(&input, &run, &line, json, svg.as_deref())
         }

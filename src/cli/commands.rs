@@ -340,3 +340,85 @@ pub fn slice(
     report_incomplete(&a.summary);
     Ok(exit_code(complete))
 }
+
+/// `locate`: the region(s) at a point, with their facets (and ids with `--ids`).
+pub fn locate(
+    input: &NetArgs,
+    run: &RunArgs,
+    point: &str,
+    with_ids: bool,
+    as_json: bool,
+) -> Result<ExitCode, BadInput> {
+    let net = input.load()?;
+    let x: Vec<relu_regions::num::Q> = point
+        .split(',')
+        .map(|t| relu_regions::num::parse_rational(t).map_err(|e| BadInput(anyhow::anyhow!("--point: {e}"))))
+        .collect::<Result<_, _>>()?;
+    let enumerator = run.enumerator()?;
+    let (regions, on_boundary) =
+        relu_regions::locate::locate(&net, &x, &enumerator).map_err(|e| match e {
+            relu_regions::locate::LocateError::Internal(e) => BadInput::from(e),
+            other => BadInput(anyhow::anyhow!("--point: {other}")),
+        })?;
+    let ids: Option<std::collections::HashMap<relu_regions::network::Pattern, usize>> = if with_ids {
+        let (all, mut summary) = enumerator.collect(&net);
+        if let Some(failure) = summary.failure.take() {
+            return Err(failure.into());
+        }
+        if !summary.complete() {
+            return Err(BadInput(anyhow::anyhow!(
+                "--ids: the enumeration of the domain was stopped, so ids are unknown"
+            )));
+        }
+        Some(all.into_iter().map(|r| (r.pattern, r.id)).collect())
+    } else {
+        None
+    };
+    let bx = FloatBox::from_domain(net.domain());
+    let mut wire = Vec::new();
+    for r in &regions {
+        let f = facets(r, bx.as_ref(), enumerator.backend().solver(), &mut Default::default())?;
+        let mut v = serde_json::to_value(json::RegionOut::new(r, &f, None)).expect("wire structs serialize");
+        v["id"] =
+            ids.as_ref().and_then(|m| m.get(&r.pattern)).map_or(serde_json::Value::Null, |&id| id.into());
+        wire.push(v);
+    }
+    let mut out = std::io::stdout().lock();
+    if as_json {
+        let doc = serde_json::json!({
+            "point": x.iter().map(relu_regions::num::fmt_q).collect::<Vec<_>>(),
+            "on_boundary": on_boundary,
+            "regions": wire,
+            "provenance": input.provenance(&net)?,
+        });
+        out.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
+    } else {
+        let where_ = if on_boundary {
+            format!("on the boundary of {}", render::plural(regions.len(), "region"))
+        } else {
+            "inside one region".into()
+        };
+        writeln!(out, "the point lies {where_}").map_err(output_error)?;
+        for (v, r) in wire.iter().zip(&regions) {
+            let patterns: Vec<&str> = v["pattern"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|s| s.as_str()).collect())
+                .unwrap_or_default();
+            let id = v["id"].as_u64().map_or("-".to_string(), |i| i.to_string());
+            writeln!(
+                out,
+                "region {id}  pattern {}  {} inequalities  {}",
+                patterns.join("|"),
+                v["inequalities"].as_array().map_or(0, Vec::len),
+                if v["bounded"] == true { "bounded" } else { "unbounded" }
+            )
+            .map_err(output_error)?;
+            for (k, (row, c)) in r.map.jacobian.iter().zip(&r.map.offset).enumerate() {
+                let slope: Vec<String> = row.iter().map(relu_regions::num::fmt_approx).collect();
+                writeln!(out, "  y{k} = [{}] . x + {}", slope.join(", "), relu_regions::num::fmt_approx(c))
+                    .map_err(output_error)?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

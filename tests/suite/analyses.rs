@@ -129,3 +129,51 @@ fn range_and_slice_on_the_command_line() {
     assert_eq!(bad.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `locate` against the full enumeration: an interior point gets its own region; a vertex of
+/// the partition, or a facet point, gets exactly the regions whose closures contain it.
+#[test]
+fn locate_finds_exactly_the_regions_at_a_point() {
+    use relu_regions::enumerate::Enumerator;
+    use relu_regions::locate::locate;
+    use std::collections::BTreeSet;
+    let mut rng = Rng::new(33);
+    let net = random_net(&mut rng, 2, &[4, 3], Domain::Box(vec![(q(-2), q(2)), (q(-2), q(2))]));
+    let a = run(&net);
+    let e = Enumerator::builder().build();
+    let containing = |x: &[Q]| -> BTreeSet<Vec<Vec<bool>>> {
+        a.regions
+            .iter()
+            .filter(|r| r.halfspaces().iter().all(|h| h.slack(x) >= Q::from_integer(0.into())))
+            .map(|r| r.pattern.clone())
+            .collect()
+    };
+    for r in a.regions.iter().take(6) {
+        let (found, on_boundary) = locate(&net, &r.point, &e).unwrap();
+        assert!(!on_boundary);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].pattern, r.pattern);
+        assert_eq!(found[0].map, r.map);
+    }
+    let mut checked = 0;
+    for (r, f) in a.regions.iter().zip(&a.facets).take(6) {
+        let mut points: Vec<Vec<Q>> = polygon(r, f).into_iter().map(|v| v.to_vec()).collect();
+        points.extend(f.iter().map(|f| f.point.clone()));
+        for x in points {
+            let (found, _) = locate(&net, &x, &e).unwrap();
+            let got: BTreeSet<Vec<Vec<bool>>> = found.iter().map(|g| g.pattern.clone()).collect();
+            assert_eq!(got, containing(&x), "at {x:?}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 10);
+    let out =
+        run_cli(&["locate", fixture("seed.json").to_str().unwrap(), "--point", "0,0", "--json", "--ids"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["on_boundary"], true);
+    let ids: BTreeSet<u64> =
+        v["regions"].as_array().unwrap().iter().map(|r| r["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids, (0..4).collect());
+    let outside = run_cli(&["locate", fixture("deep2d.json").to_str().unwrap(), "--point", "9,9"]);
+    assert_eq!(outside.status.code(), Some(2));
+}

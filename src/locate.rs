@@ -1,0 +1,168 @@
+//! Where a point lies: the region containing it, or every region it lies on when it sits on a
+//! boundary.
+//!
+//! A point where no preactivation is exactly zero, strictly inside the domain, is an interior
+//! point of exactly one region (the one with its pattern), and is itself that region's certified
+//! interior point. Otherwise the regions whose closure contains the point are found by
+//! enumerating the network on a small box around it (intersected with the domain) and keeping
+//! the regions whose constraints the point satisfies: every region containing the point meets
+//! every neighbourhood of it in a full-dimensional set, so the answer does not depend on the
+//! box's size, only the work does. Each region is then rebuilt in full from its pattern (its
+//! constraints on the whole domain, map and boundedness), ready for [`crate::facets`].
+
+use crate::certify::is_bounded;
+use crate::enumerate::Enumerator;
+use crate::error::InternalError;
+use crate::network::{Activation, Domain, Network, Pattern};
+use crate::num::{q, Q};
+use crate::poly::Halfspace;
+use crate::region::{AffineMap, Constraint, NeuronId, Origin, Region};
+use num_traits::{Signed, Zero};
+
+/// Why a point could not be located.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LocateError {
+    /// The point has the wrong number of coordinates.
+    #[error("the point has {got} coordinates, the network has {expected} inputs")]
+    Dimension {
+        /// The network's input dimension.
+        expected: usize,
+        /// The point's.
+        got: usize,
+    },
+    /// The point lies outside the domain.
+    #[error("the point lies outside the domain")]
+    Outside,
+    /// The enumeration around the point stopped (a limit or Ctrl-C).
+    #[error("the enumeration around the point was stopped before it finished")]
+    Incomplete,
+    /// An exact check failed.
+    #[error(transparent)]
+    Internal(#[from] InternalError),
+}
+
+/// The regions whose closure contains `x` (one when `x` is inside a region), each rebuilt in
+/// full with its id left 0; and whether `x` lies on a boundary.
+///
+/// # Examples
+/// ```
+/// use relu_regions::{enumerate::Enumerator, locate::locate, network::json::read_network, num::q};
+/// let net = read_network(r#"{"input_dim": 2, "layers": [
+///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
+///     {"weights": [["1", "2"]], "activation": "linear"}]}"#, "seed").unwrap();
+/// let e = Enumerator::builder().build();
+/// let (inside, on_boundary) = locate(&net, &[q(0), q(1)], &e).unwrap();
+/// assert_eq!((inside.len(), on_boundary), (1, false));
+/// let (around, on_boundary) = locate(&net, &[q(0), q(0)], &e).unwrap();
+/// assert_eq!((around.len(), on_boundary), (4, true)); // the origin touches all four regions
+/// ```
+pub fn locate(net: &Network, x: &[Q], enumerator: &Enumerator) -> Result<(Vec<Region>, bool), LocateError> {
+    let d = net.input_dim();
+    if x.len() != d {
+        return Err(LocateError::Dimension { expected: d, got: x.len() });
+    }
+    let domain_rows = net.domain().halfspaces(d);
+    if domain_rows.iter().any(|h| h.slack(x).is_negative()) {
+        return Err(LocateError::Outside);
+    }
+    let tied = domain_rows.iter().any(|h| h.slack(x).is_zero()) || has_zero_preactivation(net, x);
+    if !tied {
+        let (pattern, _) = net.evaluate(x);
+        return Ok((vec![region_of(net, pattern, x.to_vec(), enumerator)?], false));
+    }
+    let radius = Q::new(1.into(), 1024.into());
+    let around: Vec<Halfspace> = (0..d)
+        .flat_map(|j| {
+            let mut up = vec![Q::zero(); d];
+            up[j] = q(1);
+            let down: Vec<Q> = up.iter().map(|v| -v).collect();
+            [Halfspace::new(up, &x[j] + &radius), Halfspace::new(down, &radius - &x[j])]
+        })
+        .chain(domain_rows.iter().cloned())
+        .filter(|h| !h.is_trivial())
+        .collect();
+    let local = Domain::Polytope {
+        a: around.iter().map(|h| h.a.clone()).collect(),
+        b: around.iter().map(|h| h.b.clone()).collect(),
+    };
+    let near = net.with_domain(local).map_err(|_| LocateError::Outside)?;
+    let (pieces, summary) = enumerator.collect(&near);
+    if let Some(failure) = summary.failure {
+        return Err(failure.into());
+    }
+    if !summary.complete() {
+        return Err(LocateError::Incomplete);
+    }
+    let mut regions = Vec::new();
+    for piece in pieces {
+        let touches = piece.constraints.iter().all(|c| !c.halfspace.slack(x).is_negative());
+        if touches {
+            regions.push(region_of(net, piece.pattern, piece.point, enumerator)?);
+        }
+    }
+    Ok((regions, true))
+}
+
+/// Whether some hidden preactivation is exactly zero at `x`.
+fn has_zero_preactivation(net: &Network, x: &[Q]) -> bool {
+    let mut h = x.to_vec();
+    for layer in net.layers() {
+        let z = layer.preactivation(&h);
+        if layer.activation == Activation::Relu {
+            if z.iter().any(Zero::is_zero) {
+                return true;
+            }
+            h = z.into_iter().map(|v| if v.is_positive() { v } else { Q::zero() }).collect();
+        } else {
+            h = z;
+        }
+    }
+    false
+}
+
+/// The region of `pattern` on the whole domain, with a known interior point: its neuron rows
+/// (the composed preactivation of every hidden neuron on the side its bit says, constant rows
+/// left out), the domain's rows, its map and whether it is bounded.
+pub fn region_of(
+    net: &Network,
+    pattern: Pattern,
+    point: Vec<Q>,
+    enumerator: &Enumerator,
+) -> Result<Region, InternalError> {
+    let d = net.input_dim();
+    let mut constraints: Vec<Constraint> = net
+        .domain()
+        .halfspaces(d)
+        .into_iter()
+        .enumerate()
+        .filter(|(_, h)| !h.is_trivial())
+        .map(|(k, h)| Constraint { halfspace: h, origin: Origin::Domain(k) })
+        .collect();
+    let mut map = AffineMap::identity(d);
+    let mut relu = 0;
+    for (l, layer) in net.layers().iter().enumerate() {
+        map = map.then_affine(&layer.weights, &layer.bias);
+        if layer.activation != Activation::Relu {
+            continue;
+        }
+        let bits = &pattern[relu];
+        relu += 1;
+        for (index, ((row, c), &on)) in map.jacobian.iter().zip(&map.offset).zip(bits).enumerate() {
+            if row.iter().all(Zero::is_zero) {
+                continue;
+            }
+            let halfspace = if on {
+                Halfspace::new(row.iter().map(|v| -v).collect(), c.clone())
+            } else {
+                Halfspace::new(row.clone(), -c)
+            };
+            constraints.push(Constraint { halfspace, origin: Origin::Neuron(NeuronId { layer: l, index }) });
+        }
+        map = map.masked(bits);
+    }
+    let rows: Vec<&Halfspace> = constraints.iter().map(|c| &c.halfspace).collect();
+    let bounded =
+        matches!(net.domain(), Domain::Box(_)) || is_bounded(&rows, d, enumerator.backend().filter())?;
+    Ok(Region { id: 0, pattern, point, constraints, map, bounded })
+}
