@@ -55,5 +55,6 @@ pub mod plane;
 pub mod poly;
 pub mod range;
 pub mod region;
+pub mod sizes;
 pub mod slice;
 pub mod verify;

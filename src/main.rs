@@ -56,6 +56,13 @@ enum Command {
         /// Stream one JSON object per region per line (JSON Lines), then a summary line.
         #[arg(long)]
         jsonl: bool,
+        /// With --json: each region's size (exact area in 2-D, volume in 3-D, a certified
+        /// inscribed ball; on a box, volume estimates from --samples points).
+        #[arg(long, requires = "json")]
+        sizes: bool,
+        /// Exact random points for the volume estimates of --sizes (box domains).
+        #[arg(long, default_value_t = 0)]
+        samples: usize,
     },
     /// Print the adjacency graph of regions.
     Graph {
@@ -231,7 +238,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode, BadInput> {
     match cli.command {
         Command::Count { input, run, json, no_graph } => commands::count(&input, &run, json, no_graph),
-        Command::Regions { input, run, json, jsonl } => {
+        Command::Regions { input, run, json, jsonl, sizes, samples } => {
             let net = input.load()?;
             let enumerator = run.enumerator()?;
             if jsonl {
@@ -241,7 +248,11 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
             let a = analyze(&net, &enumerator)?;
             let mut out = std::io::stdout().lock();
             if json {
-                let doc = json::regions_document(&net, &a, Some(&input.provenance(&net)?));
+                let mut doc = json::regions_document(&net, &a, Some(&input.provenance(&net)?));
+                if sizes {
+                    let s = relu_regions::sizes::region_sizes(&net, &a.regions, &a.facets, samples, 1);
+                    relu_regions::export::answers::add_sizes(&mut doc, &s, net.input_dim());
+                }
                 out.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
             } else {
                 cli::render::regions(&mut out, &a).map_err(output_error)?;

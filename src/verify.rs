@@ -145,6 +145,9 @@ pub fn verify(net: &Network, a: &Analysis, expect: &Expectations, samples: usize
     if let Some(check) = sampling_check(net, a, samples, seed) {
         checks.push(check);
     }
+    if let Some(check) = smallest_region(a) {
+        checks.push(check);
+    }
     checks.push(Check {
         name: "complete enumeration".into(),
         ok: a.summary.complete(),
@@ -160,6 +163,31 @@ pub fn verify(net: &Network, a: &Analysis, expect: &Expectations, samples: usize
         checks,
         ok,
     }
+}
+
+/// The region with the smallest certified inscribed ball (and its exact area or volume in 2-D
+/// and 3-D): the slivers that sampling and tolerance-based tools miss. A report, never a failure.
+fn smallest_region(a: &Analysis) -> Option<Check> {
+    let d = a.regions.first()?.point.len();
+    let balls: Vec<(usize, crate::sizes::Ball)> =
+        a.regions.iter().filter_map(|r| crate::sizes::inscribed_ball(r).map(|b| (r.id, b))).collect();
+    let (id, ball) = balls.iter().min_by(|x, y| x.1.radius.cmp(&y.1.radius))?;
+    let region = &a.regions[*id];
+    let measure = match d {
+        2 | 3 if region.bounded => {
+            let m = crate::sizes::measure(region, &a.facets[*id]);
+            format!(", {} {}", if d == 2 { "area" } else { "volume" }, crate::num::fmt_approx(&m))
+        }
+        _ => String::new(),
+    };
+    Some(Check {
+        name: "smallest region".into(),
+        ok: true,
+        detail: format!(
+            "region {id}: a ball of radius {} fits inside (certified){measure}",
+            crate::num::fmt_approx(&ball.radius)
+        ),
+    })
 }
 
 fn bound_checks(net: &Network, regions: usize) -> Vec<Check> {

@@ -177,3 +177,42 @@ fn locate_finds_exactly_the_regions_at_a_point() {
     let outside = run_cli(&["locate", fixture("deep2d.json").to_str().unwrap(), "--point", "9,9"]);
     assert_eq!(outside.status.code(), Some(2));
 }
+
+/// Exact areas (2-D) and volumes (3-D) of the regions of a box add up to the box exactly; every
+/// inscribed ball is inside its region (checked here without square roots: `b - a.c >= 0` and
+/// `(b - a.c)^2 >= r^2 |a|^2`); sampled volume intervals mostly hold the exact volume.
+#[test]
+fn region_sizes_add_up_and_balls_fit() {
+    use relu_regions::sizes::region_sizes;
+    let mut rng = Rng::new(5);
+    for (dim, widths) in [(2, vec![5, 3]), (3, vec![4, 3]), (3, vec![6])] {
+        let bounds: Vec<(Q, Q)> = (0..dim).map(|j| (q(-1 - j as i64), q(2))).collect();
+        let total: Q = bounds.iter().map(|(lo, hi)| hi - lo).product();
+        let net = random_net(&mut rng, dim, &widths, Domain::Box(bounds));
+        let a = run(&net);
+        let sizes = region_sizes(&net, &a.regions, &a.facets, 4000, 3);
+        let sum: Q = sizes.iter().map(|s| s.measure.clone().expect("bounded")).sum();
+        assert_eq!(sum, total, "{dim}-D: the measures tile the box");
+        let mut held = 0;
+        for (r, s) in a.regions.iter().zip(&sizes) {
+            let ball = s.ball.as_ref().expect("a ball fits in every region of a box");
+            assert!(ball.radius > Q::from_integer(0.into()));
+            for h in r.halfspaces() {
+                let room = &h.b - relu_regions::num::dot(&h.a, &ball.center);
+                let norm2: Q = h.a.iter().map(|v| v * v).sum();
+                assert!(
+                    room >= Q::from_integer(0.into()) && &room * &room >= &ball.radius * &ball.radius * norm2
+                );
+            }
+            let (_, low, high) = s.sampled.unwrap();
+            let exact = relu_regions::kernel::image(s.measure.as_ref().unwrap());
+            held += usize::from(low <= exact && exact <= high);
+        }
+        assert!(held * 10 >= a.regions.len() * 8, "{held} of {} intervals hold", a.regions.len());
+    }
+    let out = run_cli(&["verify", fixture("deep2d.json").to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("smallest region: region"));
+    let out = run_cli(&["regions", fixture("deep2d.json").to_str().unwrap(), "--json", "--sizes"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["regions"][0]["size"]["area"].is_string() && v["regions"][0]["size"]["inradius"].is_string());
+}
