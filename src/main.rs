@@ -137,6 +137,19 @@ enum Command {
         #[arg(long, allow_hyphen_values = true)]
         window: Option<String>,
     },
+    /// Decide a VNN-LIB property exactly: sat (with an exact counterexample), unsat, or unknown
+    /// when a limit stops the run.
+    Vnnlib {
+        #[command(flatten)]
+        input: NetArgs,
+        /// The property (.vnnlib): input bounds and the unsafe outputs.
+        property: PathBuf,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// The exact minimum and maximum of every output over the domain, with where they are
     /// attained, and optionally the exact Lipschitz constants.
     Range {
@@ -314,6 +327,7 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
             };
             commands::plot(&input, &run, &request, options, &svg)
         }
+        Command::Vnnlib { input, property, run, json } => commands::vnnlib(&input, &run, &property, json),
         Command::Range { input, run, lipschitz, json } => commands::range(&input, &run, lipschitz, json),
         Command::Locate { input, run, point, ids, json } => commands::locate(&input, &run, &point, ids, json),
         Command::Slice { input, run, line, json, svg } => {

@@ -33,3 +33,5 @@ mod properties;
 mod readers;
 #[path = "suite/verify.rs"]
 mod verify;
+#[path = "suite/vnnlib.rs"]
+mod vnnlib;

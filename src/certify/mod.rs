@@ -140,6 +140,32 @@ pub fn split_point(
     backend: &dyn LpBackend,
     stats: &mut LpStats,
 ) -> Result<Option<Vec<Q>>, InternalError> {
+    Ok(match reach(rows, side, bx, backend, stats)? {
+        Reach::Interior(x) => Some(x),
+        Reach::NoPoint | Reach::NoInterior(_) => None,
+    })
+}
+
+/// What [`reach`] proved of a halfspace inside a region.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reach {
+    /// A rational point strictly inside the region and the halfspace (checked).
+    Interior(Vec<Q>),
+    /// No point at all, not even on the boundary (a safe dual bound on a box domain).
+    NoPoint,
+    /// No interior point: the checked Motzkin vector (over the rows, then the side).
+    NoInterior(Vec<Q>),
+}
+
+/// Whether the halfspace `side` meets the region `rows` (all nontrivial): a safe dual bound
+/// from the centring LP's multipliers first (box domains), then the LP's certified answer.
+pub fn reach(
+    rows: &[&Halfspace],
+    side: &Halfspace,
+    bx: Option<&safe::FloatBox>,
+    backend: &dyn LpBackend,
+    stats: &mut LpStats,
+) -> Result<Reach, InternalError> {
     debug_assert!(rows.iter().all(|r| !r.is_trivial()));
     stats.lps += 1;
     let mut with_side: Vec<&Halfspace> = rows.to_vec();
@@ -149,12 +175,12 @@ pub fn split_point(
     if let (Some(bx), Some(dual)) = (bx, &hint.dual) {
         if hint.radius <= 0.0 && safe_bound_from_dual(rows, side, dual, bx) {
             stats.by_safe_bound += 1;
-            return Ok(None);
+            return Ok(Reach::NoPoint);
         }
     }
     Ok(match lp.decide(&hint, stats)? {
-        Feasibility::Interior(x) => Some(x),
-        Feasibility::Empty(_) => None,
+        Feasibility::Interior(x) => Reach::Interior(x),
+        Feasibility::Empty(y) => Reach::NoInterior(y),
     })
 }
 

@@ -422,3 +422,65 @@ pub fn locate(
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `vnnlib`: a property decided exactly.
+pub fn vnnlib(input: &NetArgs, run: &RunArgs, path: &Path, as_json: bool) -> Result<ExitCode, BadInput> {
+    use relu_regions::property::{decide, DecideError, Verdict};
+    let net = input.load()?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| BadInput(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
+    let property = relu_regions::vnnlib::read_vnnlib(
+        &text,
+        &path.display().to_string(),
+        net.input_dim(),
+        net.output_dim(),
+    )
+    .map_err(|e| BadInput(e.into()))?;
+    let start = std::time::Instant::now();
+    let decision = decide(&net, &property, &run.enumerator()?).map_err(|e| match e {
+        DecideError::Internal(e) => BadInput::from(e),
+        other => BadInput(anyhow::anyhow!("{}: {other}", path.display())),
+    })?;
+    let seconds = start.elapsed().as_secs_f64();
+    let qs = |v: &[relu_regions::num::Q]| v.iter().map(relu_regions::num::fmt_q).collect::<Vec<_>>();
+    let (result, counterexample) = match &decision.verdict {
+        Verdict::Sat { input, output } => {
+            ("sat", Some(serde_json::json!({"input": qs(input), "output": qs(output)})))
+        }
+        Verdict::Unsat => ("unsat", None),
+        _ => ("unknown", None),
+    };
+    let complete = result != "unknown";
+    let mut out = std::io::stdout().lock();
+    if as_json {
+        let mut doc = serde_json::json!({
+            "result": result,
+            "complete": complete,
+            "regions_visited": decision.regions_visited,
+            "pruned": decision.pruned,
+            "lps": decision.lps,
+            "seconds": seconds,
+            "provenance": input.provenance(&net)?,
+        });
+        if let Some(c) = counterexample {
+            doc["counterexample"] = c;
+        }
+        out.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
+    } else {
+        writeln!(out, "{result}").map_err(output_error)?;
+        if let Verdict::Sat { input, output } = &decision.verdict {
+            writeln!(out, "counterexample input:  ({})", qs(input).join(", ")).map_err(output_error)?;
+            writeln!(out, "its exact outputs:     ({})", qs(output).join(", ")).map_err(output_error)?;
+        }
+        writeln!(
+            out,
+            "{} regions visited, {} checks settled by bounds, {} LPs, {seconds:.2} s",
+            decision.regions_visited, decision.pruned, decision.lps
+        )
+        .map_err(output_error)?;
+    }
+    if !complete {
+        eprintln!("warning: unknown: a limit stopped the run before the property was decided");
+    }
+    Ok(exit_code(complete))
+}

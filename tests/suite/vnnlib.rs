@@ -1,0 +1,166 @@
+//! Issue 16 (part): VNN-LIB properties decided exactly, on properties that are sat or unsat by
+//! construction (at and just beyond the exact output range), with fixed inputs, disjunctions,
+//! strict inequalities, ACAS Xu, and bad input.
+
+use crate::cli::run_cli;
+use crate::support::*;
+use relu_regions::enumerate::Enumerator;
+use relu_regions::network::json::read_network;
+use relu_regions::num::{fmt_q, Q};
+use relu_regions::property::{decide, Verdict};
+use relu_regions::range::output_ranges;
+use relu_regions::vnnlib::read_vnnlib;
+
+fn header(inputs: &[(String, String)], outputs: usize) -> String {
+    let mut s = String::new();
+    for i in 0..inputs.len() {
+        s += &format!("(declare-const X_{i} Real)\n");
+    }
+    for j in 0..outputs {
+        s += &format!("(declare-const Y_{j} Real)\n");
+    }
+    for (i, (lo, hi)) in inputs.iter().enumerate() {
+        s += &format!("(assert (>= X_{i} {lo}))\n(assert (<= X_{i} {hi}))\n");
+    }
+    s
+}
+
+fn deep2d() -> relu_regions::network::Network {
+    let path = fixture("deep2d.json");
+    read_network(&std::fs::read_to_string(&path).unwrap(), "deep2d").unwrap()
+}
+
+/// The exact maximum is reached (sat, with an exact counterexample), anything above it is not
+/// (unsat), and `>` the maximum is unsat: answers no tolerance-based tool can give.
+#[test]
+fn the_exact_range_decides_properties_at_its_edges() {
+    let net = deep2d();
+    let a = run(&net);
+    let ranges = output_ranges(&a.regions).unwrap().unwrap();
+    let max = ranges[0].max.value().unwrap().clone();
+    let min = ranges[0].min.value().unwrap().clone();
+    let relu_regions::network::Domain::Box(bounds) = net.domain() else { panic!("a box") };
+    let inputs: Vec<(String, String)> = bounds.iter().map(|(l, h)| (fmt_q(l), fmt_q(h))).collect();
+    let head = header(&inputs, 1);
+    let e = Enumerator::builder().threads(2).build();
+    let tiny = Q::new(1.into(), num_bigint::BigInt::from(10).pow(30));
+    let cases = [
+        (format!("(assert (>= Y_0 {}))", fmt_q(&max)), true),
+        (format!("(assert (>= Y_0 {}))", fmt_q(&(&max + &tiny))), false),
+        (format!("(assert (> Y_0 {}))", fmt_q(&max)), false),
+        (format!("(assert (<= Y_0 {}))", fmt_q(&min)), true),
+        (
+            format!("(assert (or (and (<= Y_0 {})) (and (>= Y_0 {}))))", fmt_q(&(&min - &tiny)), fmt_q(&max)),
+            true,
+        ),
+        (
+            format!("(assert (or (<= Y_0 {}) (>= Y_0 {})))", fmt_q(&(&min - &tiny)), fmt_q(&(&max + &tiny))),
+            false,
+        ),
+    ];
+    for (assertion, sat) in cases {
+        let p = read_vnnlib(&format!("{head}{assertion}"), "p", 2, 1).unwrap();
+        let d = decide(&net, &p, &e).unwrap();
+        match (&d.verdict, sat) {
+            (Verdict::Sat { input, output }, true) => {
+                assert!(p.is_unsafe(output) && net.output(input) == *output, "{assertion}");
+            }
+            (Verdict::Unsat, false) => {}
+            (v, _) => panic!("{assertion}: {v:?}"),
+        }
+    }
+}
+
+/// A fixed input (lo = hi) is folded in; the counterexample keeps its value.
+#[test]
+fn fixed_inputs_are_folded() {
+    let net = deep2d();
+    let head = header(&[("1/3".into(), "1/3".into()), ("-1".into(), "1".into())], 1);
+    let p = read_vnnlib(&format!("{head}(assert (>= Y_0 -100))"), "p", 2, 1).unwrap();
+    match decide(&net, &p, &Enumerator::builder().build()).unwrap().verdict {
+        Verdict::Sat { input, .. } => assert_eq!(input[0], relu_regions::num::parse_rational("1/3").unwrap()),
+        v => panic!("{v:?}"),
+    }
+}
+
+/// ACAS Xu 1_1 on a small box: whichever advisory is the argmin at the centre, "that output is
+/// minimal" is sat there, and every answer is a checked counterexample or unsat.
+#[test]
+fn acas_xu_small_box() {
+    let acas = fixture("nnet/ACASXU_run2a_1_1_batch_2000.nnet");
+    let centre = ["-0.3", "0.0", "0.49", "0.4", "0.4"];
+    let bounds: Vec<(String, String)> = centre
+        .iter()
+        .map(|c| {
+            let v = relu_regions::num::parse_rational(c).unwrap();
+            let h = Q::new(1.into(), 2000.into());
+            (fmt_q(&(&v - &h)), fmt_q(&(&v + &h)))
+        })
+        .collect();
+    let head = header(&bounds, 5);
+    let dir = std::env::temp_dir().join(format!("rr-vnnlib-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut sat = 0;
+    for k in 0..5 {
+        let minimal: String =
+            (0..5).filter(|&j| j != k).map(|j| format!("(assert (<= Y_{k} Y_{j}))\n")).collect();
+        let path = dir.join(format!("min{k}.vnnlib"));
+        std::fs::write(&path, format!("{head}{minimal}")).unwrap();
+        let out = run_cli(&[
+            "vnnlib",
+            acas.to_str().unwrap(),
+            path.to_str().unwrap(),
+            "--coords",
+            "normalized",
+            "--json",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["complete"], true);
+        if v["result"] == "sat" {
+            sat += 1;
+            assert_eq!(v["counterexample"]["input"].as_array().unwrap().len(), 5);
+        } else {
+            assert_eq!(v["result"], "unsat");
+        }
+    }
+    assert!(sat >= 1, "some output is minimal somewhere");
+    // a limit: unknown, exit 3
+    let path = dir.join("min0.vnnlib");
+    let out = run_cli(&[
+        "vnnlib",
+        acas.to_str().unwrap(),
+        path.to_str().unwrap(),
+        "--coords",
+        "normalized",
+        "--json",
+        "--max-regions",
+        "0",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    if v["result"] == "unknown" {
+        assert_eq!(out.status.code(), Some(3));
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn bad_properties_name_line_and_column() {
+    let dir = std::env::temp_dir().join(format!("rr-vnnlib-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let seed = fixture("seed.json");
+    for (text, what) in [
+        ("(declare-const X_0 Real)\n(declare-const X_1 Real)\n(declare-const Y_0 Real)\n(assert (<= X_0 1)", "never closed"),
+        ("(declare-const X_0 Real)\n(declare-const X_1 Real)\n(declare-const Y_0 Real)\n(assert (<= Y_3 1))", "not declared"),
+        ("(declare-const X_0 Real)\n(declare-const Y_0 Real)", "declares 1 inputs"),
+        ("(declare-const X_0 Real)\n(declare-const X_1 Real)\n(declare-const Y_0 Real)\n(assert (or (<= X_0 1) (<= X_1 1)))", "conjunction"),
+    ] {
+        let path = dir.join("bad.vnnlib");
+        std::fs::write(&path, text).unwrap();
+        let out = run_cli(&["vnnlib", seed.to_str().unwrap(), path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(what) && err.contains("bad.vnnlib:"), "{err}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
