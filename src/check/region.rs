@@ -14,8 +14,9 @@
 use crate::kernel::Filter;
 use crate::lp::simplex::{solve, LpOutcome};
 use crate::network::{Activation, Network};
-use crate::num::{dot, parse_rational, Q};
+use crate::num::{common_denominator, dot, parse_rational, Q};
 use crate::poly::Halfspace;
+use num_bigint::BigInt;
 use num_traits::{Signed, Zero};
 use serde_json::Value;
 
@@ -99,6 +100,40 @@ fn pattern_constraints(net: &Network, pattern: &[String]) -> Option<(Vec<Row>, M
     (relu_index == pattern.len()).then_some((rows, jac, off))
 }
 
+/// A constraint with its integer numerators over a common denominator, computed once, so that
+/// the sign of a slack is one integer expression with no gcd.
+struct ExactRow<'r> {
+    row: &'r Row,
+    a: Vec<BigInt>,
+    b: BigInt,
+}
+
+impl ExactRow<'_> {
+    fn new(row: &Row) -> ExactRow<'_> {
+        let d = common_denominator(row.a.iter().chain([&row.b]));
+        let int = |v: &Q| v.numer() * (&d / v.denom());
+        ExactRow { row, a: row.a.iter().map(int).collect(), b: int(&row.b) }
+    }
+
+    /// The exact sign of the slack `b - a . x` at a point given by integers over a positive
+    /// common denominator.
+    fn slack_sign(&self, (x, d): &(Vec<BigInt>, BigInt)) -> std::cmp::Ordering {
+        let mut value = &self.b * d;
+        for (a, v) in self.a.iter().zip(x) {
+            if !a.is_zero() && !v.is_zero() {
+                value -= a * v;
+            }
+        }
+        value.sign().cmp(&num_bigint::Sign::NoSign)
+    }
+}
+
+/// A point as integers over a positive common denominator.
+fn integer_point(x: &[Q]) -> (Vec<BigInt>, BigInt) {
+    let d = common_denominator(x);
+    (x.iter().map(|v| v.numer() * (&d / v.denom())).collect(), d)
+}
+
 /// Checks one region; `None` when it cannot be checked at all (its pattern or point missing
 /// or misshapen).
 pub(super) fn check_region(
@@ -117,7 +152,9 @@ pub(super) fn check_region(
         fail("missing or malformed `point`".into());
         return None;
     };
-    if let Some(k) = rows.iter().position(|r| r.slack_sign(&point, None) != std::cmp::Ordering::Greater) {
+    let exact: Vec<ExactRow> = rows.iter().map(ExactRow::new).collect();
+    let at_point = integer_point(&point);
+    if let Some(k) = exact.iter().position(|r| r.slack_sign(&at_point) != std::cmp::Ordering::Greater) {
         fail(format!("the point is not strictly inside constraint {k} of its pattern"));
     }
     let (actual, _) = net.evaluate(&point);
@@ -131,10 +168,22 @@ pub(super) fn check_region(
         // a stopped run listed no facets for it (only a partial answer has such regions)
         return Some(CheckedRegion { pattern: pattern.to_vec(), listed: Vec::new(), map: (jac, off) });
     }
-    let listed = check_inequalities(region, &rows, fail);
+    let listed = check_inequalities(region, &exact, fail);
     let bounds = box_of(domain);
+    // the constraints that are listed: their slack vanishes at a listed facet point, and they
+    // are then compared exactly (a positive multiple of the listed row)
+    let with_points: Vec<(&Row, (Vec<BigInt>, BigInt))> =
+        listed.iter().filter_map(|(l, q)| q.as_deref().map(|q| (l, integer_point(q)))).collect();
+    let is_listed: Vec<bool> = exact
+        .iter()
+        .map(|e| {
+            with_points.iter().any(|(l, at)| {
+                e.slack_sign(at) == std::cmp::Ordering::Equal && e.row.same_halfspace(l, Filter::Off)
+            })
+        })
+        .collect();
     let rows_only: Vec<Row> = listed.iter().map(|(r, _)| r.clone()).collect();
-    check_completeness(&rows, &rows_only, bounds.as_deref(), fail);
+    check_completeness(&rows, &is_listed, &rows_only, bounds.as_deref(), fail);
     Some(CheckedRegion { pattern: pattern.to_vec(), listed, map: (jac, off) })
 }
 
@@ -150,7 +199,7 @@ fn check_map(region: &Value, jac: &[Vec<Q>], off: &[Q], fail: &mut impl FnMut(St
 /// Checks each listed inequality; returns them with their facet points.
 fn check_inequalities(
     region: &Value,
-    rows: &[Row],
+    rows: &[ExactRow],
     fail: &mut impl FnMut(String),
 ) -> Vec<(Row, Option<Vec<Q>>)> {
     let mut listed = Vec::new();
@@ -162,13 +211,19 @@ fn check_inequalities(
             continue;
         };
         let row = Halfspace::new(a, b);
-        if !rows.iter().any(|r| r.same_halfspace(&row, Filter::Off)) {
+        let point = item.get("facet_point").and_then(vector).filter(|q| q.len() == row.a.len());
+        let at = point.as_deref().map(integer_point);
+        // a row is the listed one's halfspace only if its slack vanishes at the facet point
+        let same = |r: &ExactRow<'_>| {
+            at.as_ref().is_none_or(|at| r.slack_sign(at) == std::cmp::Ordering::Equal)
+                && r.row.same_halfspace(&row, Filter::Off)
+        };
+        if !rows.iter().any(same) {
             fail(format!("inequality {k} is not a constraint of the pattern"));
         }
-        let point = item.get("facet_point").and_then(vector).filter(|q| q.len() == row.a.len());
-        let in_relative_interior = point.as_ref().is_some_and(|q| {
-            row.slack(q).is_zero()
-                && rows.iter().all(|r| r.same_halfspace(&row, Filter::Off) || r.slack(q).is_positive())
+        let in_relative_interior = at.as_ref().is_some_and(|at| {
+            point.as_ref().is_some_and(|q| row.slack(q).is_zero())
+                && rows.iter().all(|r| r.slack_sign(at) == std::cmp::Ordering::Greater || same(r))
         });
         if !in_relative_interior {
             fail(format!("inequality {k}: its facet point is not in the relative interior of a facet"));
@@ -184,16 +239,15 @@ fn check_inequalities(
 /// and the exact simplex decides when that fails.
 fn check_completeness(
     rows: &[Row],
+    is_listed: &[bool],
     listed: &[Row],
     bounds: Option<&[(Q, Q)]>,
     fail: &mut impl FnMut(String),
 ) {
     let a: Vec<Vec<Q>> = listed.iter().map(|r| r.a.clone()).collect();
     let b: Vec<Q> = listed.iter().map(|r| r.b.clone()).collect();
-    for (k, row) in rows.iter().enumerate() {
-        if listed.iter().any(|l| l.same_halfspace(row, Filter::Off))
-            || (row.a.iter().all(Zero::is_zero) && row.b.is_positive())
-        {
+    for (k, (row, &listed_row)) in rows.iter().zip(is_listed).enumerate() {
+        if listed_row || (row.a.iter().all(Zero::is_zero) && row.b.is_positive()) {
             continue;
         }
         if bounds.is_some_and(|bx| implied_by_box(row, bx)) || farkas_from_float_basis(listed, row) {

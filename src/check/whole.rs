@@ -97,6 +97,9 @@ pub(super) fn check_coverage(
         report.fail(None, "no regions are listed, but the domain is full-dimensional");
         return BTreeSet::new();
     }
+    // exact integer evaluation (numerators over common denominators, no gcd): the same
+    // arithmetic the graph uses, tested against plain rational evaluation in `fixed`
+    let exact = crate::fixed::FixedNetwork::new(net);
     let index: HashMap<&[String], usize> =
         checked.iter().enumerate().filter_map(|(i, c)| Some((c.as_ref()?.pattern.as_slice(), i))).collect();
     // the neighbour patterns of every region's inner facets, computed in parallel
@@ -107,7 +110,7 @@ pub(super) fn check_coverage(
             .enumerate()
             .filter(|(_, (row, _))| !domain.iter().any(|d| d.same_halfspace(row, Filter::Off)))
             .map(|(k, (row, point))| {
-                (k, point.as_ref().map(|q| pattern_strings(&net.pattern_towards(q, &row.a))))
+                (k, point.as_ref().map(|q| pattern_strings(&exact.pattern_towards(q, &row.a))))
             })
             .collect()
     };
