@@ -150,3 +150,24 @@ fn fast_neighbour_patterns_match_exact_evaluation() {
         }
     }
 }
+
+/// A run stopped while certifying facets keeps every region; those after the certified prefix
+/// have no facets, so the edges to them are seen from one side only: accepted in a partial
+/// graph, an internal error in a complete one.
+#[test]
+fn edges_to_regions_without_certified_facets() {
+    use relu_regions::graph::build;
+    use relu_regions::kernel::Filter;
+    let path = fixture("deep2d.json");
+    let net = relu_regions::network::json::read_network(&std::fs::read_to_string(&path).unwrap(), "deep2d")
+        .unwrap();
+    let a = run(&net);
+    let mut facets = a.facets.clone();
+    let half = facets.len() / 2;
+    for f in &mut facets[half..] {
+        f.clear();
+    }
+    let partial = build(&net, &a.regions, &facets, false, Filter::Float).unwrap();
+    assert!(partial.graph.edge_count() < a.edges() && partial.graph.edge_count() > 0);
+    assert!(build(&net, &a.regions, &facets, true, Filter::Float).is_err());
+}

@@ -1,0 +1,135 @@
+//! Boundedness of a region, decided exactly: a checked ray, or the `2d` checked boundedness
+//! duals (each recession LP solved in floats, its basis solved exactly, the exact simplex only
+//! as a fallback; with [`Filter::Off`] the exact simplex alone).
+
+use crate::error::InternalError;
+use crate::kernel::Filter;
+use crate::lp::simplex::{all_nonnegative, solve, solve_square, LpOutcome};
+use crate::num::{dot, Q};
+use crate::poly::Halfspace;
+use num_traits::{One, Signed, Zero};
+
+/// Whether `{x : A x <= b}` (nonempty) is bounded, decided exactly: an unbounded answer comes
+/// with a checked ray, a bounded one with `2d` exact LP optima and their checked duals.
+pub fn is_bounded(rows: &[&Halfspace], dim: usize, filter: Filter) -> Result<bool, InternalError> {
+    Ok(recession_ray(rows, dim, filter)?.is_none())
+}
+
+/// A nonzero rational `d` with `A d <= 0`, if the recession cone is not `{0}`. When none is
+/// returned, each of the `2d` LPs `max +-d_j  s.t.  A d <= 0, +-d_j <= 1` had optimum 0 with
+/// dual multipliers checked exactly. Each LP is solved in floats first and its optimal basis
+/// solved exactly; the exact simplex decides only when that proves nothing.
+pub fn recession_ray(
+    rows: &[&Halfspace],
+    dim: usize,
+    filter: Filter,
+) -> Result<Option<Vec<Q>>, InternalError> {
+    let mut a: Vec<Vec<Q>> = rows.iter().map(|r| r.a.clone()).collect();
+    let mut b = vec![Q::zero(); rows.len()];
+    a.push(vec![Q::zero(); dim]);
+    b.push(Q::one());
+    let mut float_a = crate::lp::scaled_rows(rows).0;
+    float_a.push(vec![0.0; dim]);
+    let float_b = vec![0.0; rows.len()].into_iter().chain([1.0]).collect::<Vec<f64>>();
+    for j in 0..dim {
+        for s in [1i64, -1] {
+            let cap = a.last_mut().expect("cap row");
+            cap.iter_mut().for_each(|v| *v = Q::zero());
+            cap[j] = Q::from_integer(s.into());
+            let float_cap = float_a.last_mut().expect("cap row");
+            float_cap.iter_mut().for_each(|v| *v = 0.0);
+            float_cap[j] = s as f64;
+            let c: Vec<Q> = a[rows.len()].iter().map(|v| -v).collect();
+            let float_c: Vec<f64> = float_cap.iter().map(|v| -v).collect();
+            if filter.on() {
+                match recession_from_float(&a, &b, &c, &float_a, &float_b, &float_c) {
+                    Some(Recession::Ray(x)) => return Ok(Some(x)),
+                    Some(Recession::Zero) => continue,
+                    None => {}
+                }
+            }
+            let failure = |what: &str| {
+                let sign = if s > 0 { '+' } else { '-' };
+                InternalError::new(format!(
+                    "recession LP max {sign}d_{j} ({} rows in R^{dim}): {what}",
+                    rows.len()
+                ))
+            };
+            match solve(&a, &b, &c, usize::MAX) {
+                Some(LpOutcome::Optimal { x, .. }) if dot(&c, &x).is_negative() => {
+                    if !rows.iter().all(|r| !dot(&r.a, &x).is_positive()) {
+                        return Err(failure("the exact ray failed its check"));
+                    }
+                    return Ok(Some(x));
+                }
+                Some(LpOutcome::Optimal { y, .. }) => {
+                    if !dual_certifies_zero(&a, &b, &c, &y) {
+                        return Err(failure("the exact boundedness dual failed its check"));
+                    }
+                }
+                other => {
+                    return Err(failure(&format!(
+                        "the exact simplex answered {other:?} on a feasible, bounded LP"
+                    )))
+                }
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// A certified answer for one recession LP.
+enum Recession {
+    /// A checked ray.
+    Ray(Vec<Q>),
+    /// Optimum 0, with checked dual multipliers.
+    Zero,
+}
+
+/// Solves one recession LP in floats and proves its answer from the optimal basis: the exact
+/// vertex of the basis (a ray, checked `A d <= 0`, `c . d < 0`) or its exact multipliers
+/// (checked by [`dual_certifies_zero`]). `None` when the basis proves nothing.
+fn recession_from_float(
+    a: &[Vec<Q>],
+    b: &[Q],
+    c: &[Q],
+    float_a: &[Vec<f64>],
+    float_b: &[f64],
+    float_c: &[f64],
+) -> Option<Recession> {
+    let d = c.len();
+    if float_a.iter().flatten().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let LpOutcome::Optimal { basis, .. } = solve(float_a, float_b, float_c, 50 * (a.len() + d + 2))? else {
+        return None;
+    };
+    if basis.len() != d {
+        return None;
+    }
+    let square: Vec<Vec<Q>> = basis.iter().map(|&k| a[k].clone()).collect();
+    let rhs: Vec<Q> = basis.iter().map(|&k| b[k].clone()).collect();
+    let x = solve_square(&square, &rhs)?;
+    if dot(c, &x).is_negative() {
+        let m = a.len() - 1;
+        let feasible = a[..m].iter().all(|row| !dot(row, &x).is_positive());
+        return feasible.then_some(Recession::Ray(x));
+    }
+    let transposed: Vec<Vec<Q>> = (0..d).map(|j| square.iter().map(|row| row[j].clone()).collect()).collect();
+    let minus_c: Vec<Q> = c.iter().map(|v| -v).collect();
+    let y_basis = solve_square(&transposed, &minus_c)?;
+    let mut y = vec![Q::zero(); a.len()];
+    for (&k, v) in basis.iter().zip(y_basis) {
+        y[k] = v;
+    }
+    dual_certifies_zero(a, b, c, &y).then_some(Recession::Zero)
+}
+
+/// Checks `y >= 0`, `A^T y = -c` and `b . y = 0`: a proof that `min c . x >= 0` over `A x <= b`.
+fn dual_certifies_zero(a: &[Vec<Q>], b: &[Q], c: &[Q], y: &[Q]) -> bool {
+    let columns_match = (0..c.len()).all(|j| {
+        let s: Q = a.iter().zip(y).map(|(row, yi)| &row[j] * yi).sum();
+        s == -&c[j]
+    });
+    all_nonnegative(y) && columns_match && dot(b, y).is_zero()
+}
