@@ -381,14 +381,7 @@ impl Enumerator {
         let start = Instant::now();
         let mut summary = Summary::default();
         let d = net.input_dim();
-        let constraints: Vec<Constraint> = net
-            .domain()
-            .halfspaces(d)
-            .into_iter()
-            .enumerate()
-            .filter(|(_, h)| !h.is_trivial())
-            .map(|(k, h)| Constraint { halfspace: h, origin: Origin::Domain(k) })
-            .collect();
+        let constraints = Constraint::domain(net.domain(), d);
         let refs: Vec<&Halfspace> = constraints.iter().map(|c| &c.halfspace).collect();
         // all of R^d: the origin (an LP over no rows would not know the dimension)
         let point = if refs.is_empty() {

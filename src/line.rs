@@ -6,7 +6,7 @@
 use crate::analysis::Analysis;
 use crate::error::{NetworkError, Problem};
 use crate::network::{Domain, Layer, Network, Pattern};
-use crate::num::{dot, parse_rational, q, Q};
+use crate::num::{dot, q, Q};
 use crate::region::AffineMap;
 use num_traits::Zero;
 
@@ -22,33 +22,14 @@ pub struct Segment {
 impl Segment {
     /// Parses `"a1,a2,..;b1,b2,.."`.
     pub fn parse(text: &str, dim: usize) -> Result<Segment, NetworkError> {
-        let invalid = |message: String| NetworkError::Invalid {
-            source_name: "--line".into(),
-            problems: vec![Problem::new("--line", message)],
-        };
-        let parts: Vec<&str> = text.split(';').collect();
-        if parts.len() != 2 {
-            return Err(invalid(format!("expected two points separated by `;`, got {}", parts.len())));
-        }
-        let mut points = Vec::new();
-        for (k, part) in parts.iter().enumerate() {
-            let values: Vec<Q> = part
-                .split(',')
-                .map(|t| parse_rational(t).map_err(|e| invalid(format!("point {}: {e}", k + 1))))
-                .collect::<Result<_, _>>()?;
-            if values.len() != dim {
-                return Err(invalid(format!(
-                    "point {} has {} coordinates, the network has {dim} inputs",
-                    k + 1,
-                    values.len()
-                )));
-            }
-            points.push(values);
-        }
+        let mut points = crate::slice::parse_points(text, "--line", 2, dim)?;
         let b = points.pop().expect("two points");
         let a = points.pop().expect("two points");
         if a == b {
-            return Err(invalid("the two points are equal: not a segment".into()));
+            return Err(NetworkError::Invalid {
+                source_name: "--line".into(),
+                problems: vec![Problem::new("--line", "the two points are equal: not a segment")],
+            });
         }
         Ok(Segment { a, b })
     }

@@ -131,14 +131,7 @@ pub fn region_of(
     enumerator: &Enumerator,
 ) -> Result<Region, InternalError> {
     let d = net.input_dim();
-    let mut constraints: Vec<Constraint> = net
-        .domain()
-        .halfspaces(d)
-        .into_iter()
-        .enumerate()
-        .filter(|(_, h)| !h.is_trivial())
-        .map(|(k, h)| Constraint { halfspace: h, origin: Origin::Domain(k) })
-        .collect();
+    let mut constraints = Constraint::domain(net.domain(), d);
     let mut map = AffineMap::identity(d);
     let mut relu = 0;
     for (l, layer) in net.layers().iter().enumerate() {

@@ -33,6 +33,19 @@ pub struct Constraint {
     pub origin: Origin,
 }
 
+impl Constraint {
+    /// The nontrivial rows of a domain as constraints (row `k` keeps its index as its origin).
+    pub fn domain(domain: &crate::network::Domain, dim: usize) -> Vec<Constraint> {
+        domain
+            .halfspaces(dim)
+            .into_iter()
+            .enumerate()
+            .filter(|(_, h)| !h.is_trivial())
+            .map(|(k, h)| Constraint { halfspace: h, origin: Origin::Domain(k) })
+            .collect()
+    }
+}
+
 /// An exact affine map `y = J x + c`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AffineMap {

@@ -18,14 +18,21 @@ pub struct Plane {
     pub v: Vec<Q>,
 }
 
-fn parse_points(text: &str, what: &str, dim: usize) -> Result<Vec<Vec<Q>>, NetworkError> {
+/// Parses `count` vectors of `dim` exact numbers separated by `;` (the option `what` names them
+/// in errors).
+pub(crate) fn parse_points(
+    text: &str,
+    what: &str,
+    count: usize,
+    dim: usize,
+) -> Result<Vec<Vec<Q>>, NetworkError> {
     let invalid = |message: String| NetworkError::Invalid {
         source_name: what.into(),
         problems: vec![Problem::new(what, message)],
     };
     let parts: Vec<&str> = text.split(';').collect();
-    if parts.len() != 3 {
-        return Err(invalid(format!("expected three vectors separated by `;`, got {}", parts.len())));
+    if parts.len() != count {
+        return Err(invalid(format!("expected {count} vectors separated by `;`, got {}", parts.len())));
     }
     parts
         .iter()
@@ -50,14 +57,14 @@ fn parse_points(text: &str, what: &str, dim: usize) -> Result<Vec<Vec<Q>>, Netwo
 impl Plane {
     /// Parses `"p1,p2,..;u1,u2,..;v1,v2,.."` (a point and two directions).
     pub fn parse_plane(text: &str, dim: usize) -> Result<Plane, NetworkError> {
-        let mut v = parse_points(text, "--plane", dim)?;
+        let mut v = parse_points(text, "--plane", 3, dim)?;
         let (vv, uu, pp) = (v.pop().expect("3"), v.pop().expect("3"), v.pop().expect("3"));
         Plane::checked(pp, uu, vv, "--plane")
     }
 
     /// Parses `"a;b;c"` (three points): `p = a`, `u = b - a`, `v = c - a`.
     pub fn parse_through(text: &str, dim: usize) -> Result<Plane, NetworkError> {
-        let v = parse_points(text, "--through", dim)?;
+        let v = parse_points(text, "--through", 3, dim)?;
         let sub = |x: &[Q], y: &[Q]| x.iter().zip(y).map(|(a, b)| a - b).collect::<Vec<Q>>();
         Plane::checked(v[0].clone(), sub(&v[1], &v[0]), sub(&v[2], &v[0]), "--through")
     }
