@@ -164,3 +164,31 @@ fn bad_properties_name_line_and_column() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Mutated properties (bytes flipped, cut, duplicated) are errors or properties, never a panic.
+#[test]
+fn fuzzed_properties_never_panic() {
+    let mut rng = crate::invariants::Rng::new(1616);
+    let seed = "(declare-const X_0 Real)\n(declare-const X_1 Real)\n(declare-const Y_0 Real)\n\
+        (assert (<= X_0 0.5))\n(assert (>= X_0 -0.5))\n(assert (<= X_1 1/2))\n(assert (>= X_1 -1e-3))\n\
+        (assert (or (and (<= Y_0 (+ 1 (* 2 Y_0)))) (and (>= (- Y_0) 3) (< Y_0 -2.5E1))))\n";
+    let net = read_network(&std::fs::read_to_string(fixture("seed.json")).unwrap(), "seed").unwrap();
+    let e = Enumerator::builder().build();
+    let mut parsed = 0;
+    for _ in 0..3000 {
+        let text = crate::hostile::mutate(&mut rng, seed.as_bytes());
+        if let Ok(p) = read_vnnlib(&String::from_utf8_lossy(&text), "fuzz.vnnlib", 2, 1) {
+            parsed += 1;
+            // and whatever parses is decided (or refused) without a panic
+            if parsed <= 200 {
+                if let Ok(d) = decide(&net, &p, &e) {
+                    if let Verdict::Sat { input, output } = d.verdict {
+                        assert!(p.is_unsafe(&output) && net.output(&input) == output);
+                    }
+                }
+            }
+        }
+    }
+    assert!(read_vnnlib(seed, "seed", 2, 1).is_ok());
+    assert!(parsed > 0);
+}
