@@ -2,18 +2,21 @@
 # Benchmark suite: regions, LPs, exact fallbacks, wall time, regions/s and peak memory for each
 # network, printed as a Markdown table. Speed is measured here, never in unit tests.
 #
-# usage: scripts/bench.sh [--full] [--threads N] [--graph]
+# usage: scripts/bench.sh [--full] [--threads N] [--graph] [--torch32]
 #   --full      also ACAS Xu and MNIST width 0.1 (about half a minute each)
+#   --torch32   only the float32 PyTorch-default-initialised networks on all of R^d (issue 12's
+#               workload; 60 s limit each)
 #   --threads N worker threads (default 1)
 #   --graph     count with facets, graph and pieces (default: --no-graph, regions only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-full=0; threads=1; graph="--no-graph"
+full=0; threads=1; graph="--no-graph"; torch32=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --full) full=1 ;;
     --threads) threads="$2"; shift ;;
     --graph) graph="" ;;
+    --torch32) torch32=1 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -44,6 +47,12 @@ echo "threads: $threads, mode: ${graph:-with graph}, $(nproc) cores, $(date -u +
 echo
 echo "| network | regions | bounded | edges | pieces | LPs | exact fallbacks | wall s | regions/s | peak MB |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
+if [ "$torch32" = 1 ]; then
+  for net in torch32-2-16-16 torch32-2-32-32 torch32-2-16-16-16 torch32-3-10-10 torch32-4-8-8-8 torch32-5-20-20; do
+    run "$net (R^d)" "fixtures/bench/$net.json" --time-limit 60
+  done
+  exit 0
+fi
 for net in net-2-16-16 net-2-32-32 net-2-16-16-16 net-4-8-8-8 net-5-20-20; do
   run "$net" "fixtures/bench/$net.json"
 done
