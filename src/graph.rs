@@ -75,8 +75,8 @@ pub fn build(
                     return Err(InternalError::new(format!(
                         "the neighbour of region {} across its facet {k} (point {}) has pattern {} which is not among the {} regions",
                         region.id,
-                        fmt_point(&facet.point),
-                        pattern_string(&pattern),
+                        crate::num::fmt_point(&facet.point),
+                        crate::region::pattern_strings(&pattern).join("|"),
                         regions.len()
                     )));
                 }
@@ -109,19 +109,6 @@ pub fn build(
     let (piece_of, pieces) = pieces(&graph, regions.len());
     let distinct_maps = distinct_maps(regions, filter);
     Ok(RegionGraph { graph, piece_of, pieces, distinct_maps, dangling })
-}
-
-/// A point as `(x1, x2, ...)`, for messages.
-fn fmt_point(x: &[Q]) -> String {
-    format!("({})", x.iter().map(crate::num::fmt_q).collect::<Vec<_>>().join(", "))
-}
-
-/// A pattern as `0110|01`, for messages.
-fn pattern_string(p: &[Vec<bool>]) -> String {
-    p.iter()
-        .map(|l| l.iter().map(|&b| if b { '1' } else { '0' }).collect::<String>())
-        .collect::<Vec<_>>()
-        .join("|")
 }
 
 /// The number of distinct affine maps: bucketed by their float images (equal maps have equal

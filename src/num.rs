@@ -183,6 +183,11 @@ pub fn fmt_q(x: &Q) -> String {
     }
 }
 
+/// A point as `(x1, x2, ...)` in exact rationals, for messages.
+pub fn fmt_point(x: &[Q]) -> String {
+    format!("({})", x.iter().map(fmt_q).collect::<Vec<_>>().join(", "))
+}
+
 /// A short decimal rendering for human-readable output (not exact for non-dyadic values).
 pub fn fmt_approx(x: &Q) -> String {
     if x.denom().is_one() {

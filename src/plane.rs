@@ -57,7 +57,7 @@ fn intersect((a1, b1): (&[Q], &Q), (a2, b2): (&[Q], &Q)) -> Option<[Q; 2]> {
 }
 
 /// Orders points by angle around `c` (exact: half-plane, then cross product).
-fn angle_order(c: &[Q; 2], p: &[Q; 2], q: &[Q; 2]) -> Ordering {
+pub(crate) fn angle_order(c: &[Q; 2], p: &[Q; 2], q: &[Q; 2]) -> Ordering {
     let (px, py) = (&p[0] - &c[0], &p[1] - &c[1]);
     let (qx, qy) = (&q[0] - &c[0], &q[1] - &c[1]);
     let half = |x: &Q, y: &Q| u8::from(y.is_negative() || (y.is_zero() && x.is_negative()));

@@ -223,6 +223,15 @@ impl PropertySink<'_> {
     }
 }
 
+/// What the checks of one region share: its neuron rows, its bound LP on a box domain, and its
+/// exact outputs at its point (formed on first use).
+struct Local<'r> {
+    region: &'r Region,
+    neurons: Vec<&'r Halfspace>,
+    bound_lp: Option<crate::lp::boxed::BoxLp>,
+    outputs: std::cell::OnceCell<Vec<Q>>,
+}
+
 /// The per-region work, shared by the threads.
 struct Checker<'a> {
     property: &'a Property,
@@ -242,8 +251,10 @@ impl Checker<'_> {
             .map(|c| &c.halfspace)
             .collect();
         let bound_lp = self.bx.and_then(|bx| crate::lp::boxed::BoxLp::new(&neurons, bx));
+        // the exact outputs at the region's point, formed once and only if some disjunct needs them
+        let local = Local { region, neurons, bound_lp, outputs: std::cell::OnceCell::new() };
         for conj in &self.property.unsafe_set {
-            match self.reach(region, conj, &neurons, bound_lp.as_ref(), &mut pruned, &mut stats) {
+            match self.reach(&local, conj, &mut pruned, &mut stats) {
                 Ok(None) => {}
                 other => return (other, pruned, stats),
             }
@@ -254,13 +265,12 @@ impl Checker<'_> {
     /// A point of the region where every constraint of `conj` holds, or a proof there is none.
     fn reach(
         &self,
-        region: &Region,
+        local: &Local<'_>,
         conj: &[crate::vnnlib::OutputConstraint],
-        neurons: &[&Halfspace],
-        bound_lp: Option<&crate::lp::boxed::BoxLp>,
         pruned: &mut usize,
         stats: &mut LpStats,
     ) -> Result<Option<Vec<Q>>, InternalError> {
+        let region = local.region;
         // C (J x + c) <= d  as rows over x
         let mut rows: Vec<Halfspace> = Vec::with_capacity(conj.len());
         for c in conj {
@@ -276,14 +286,15 @@ impl Checker<'_> {
                 }
                 continue;
             }
-            if self.no_point(&row, neurons, bound_lp, stats) {
+            if self.no_point(&row, &local.neurons, local.bound_lp.as_ref(), stats) {
                 *pruned += 1;
                 return Ok(None);
             }
             rows.push(row);
         }
         // a disjunct no bound excludes: the region's own point may already be unsafe
-        if conj.iter().all(|c| c.holds(&region.map.apply(&region.point))) {
+        let at_point = local.outputs.get_or_init(|| region.map.apply(&region.point));
+        if conj.iter().all(|c| c.holds(at_point)) {
             return Ok(Some(region.point.clone()));
         }
         let Some(side) = rows.pop() else {

@@ -18,11 +18,10 @@
 use crate::facets::Facet;
 use crate::lp::simplex::solve_square;
 use crate::network::{Domain, Network};
-use crate::num::{dot, from_f64_exact, sign, Q};
+use crate::num::{dot, from_f64_exact, Q};
 use crate::poly::Halfspace;
 use crate::region::Region;
 use num_traits::{Signed, Zero};
-use std::cmp::Ordering;
 
 /// A certified inscribed ball: every point within `radius` (Euclidean) of `center` lies in the
 /// region (checked exactly).
@@ -127,15 +126,8 @@ fn order_on_facet<'v>(row: &Halfspace, on: &[&'v Vec<Q>]) -> Vec<&'v Vec<Q>> {
         on.iter().map(|v| v[keep[1]].clone()).sum::<Q>() / &n,
     ];
     let mut ordered = on.to_vec();
-    ordered.sort_by(|p, q| angle(&c, &project(p), &project(q)));
+    ordered.sort_by(|p, q| crate::plane::angle_order(&c, &project(p), &project(q)));
     ordered
-}
-
-fn angle(c: &[Q; 2], p: &[Q; 2], q: &[Q; 2]) -> Ordering {
-    let (px, py) = (&p[0] - &c[0], &p[1] - &c[1]);
-    let (qx, qy) = (&q[0] - &c[0], &q[1] - &c[1]);
-    let half = |x: &Q, y: &Q| u8::from(y.is_negative() || (y.is_zero() && x.is_negative()));
-    half(&px, &py).cmp(&half(&qx, &qy)).then_with(|| sign(&(&qx * &py - &qy * &px)))
 }
 
 /// `det(a - p, b - p, c - p)`.
@@ -212,15 +204,9 @@ fn sampled_volumes(
     let index: std::collections::HashMap<&crate::network::Pattern, usize> =
         regions.iter().enumerate().map(|(i, r)| (&r.pattern, i)).collect();
     let mut counts = vec![0usize; regions.len()];
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-    let mut next = || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        state >> 11
-    };
-    let scale = Q::new(1.into(), num_bigint::BigInt::from(1u64 << 53));
+    let mut rng = crate::verify::SplitMix(seed);
     for _ in 0..samples {
-        let x: Vec<Q> =
-            bounds.iter().map(|(lo, hi)| lo + (hi - lo) * Q::from_integer(next().into()) * &scale).collect();
+        let x: Vec<Q> = bounds.iter().map(|(lo, hi)| rng.rational_in(lo, hi)).collect();
         if let Some(&i) = index.get(&net.evaluate(&x).0) {
             counts[i] += 1;
         }

@@ -442,9 +442,10 @@ impl<'a> CentringLp<'a> {
             let point = x[..d].to_vec();
             let on_plane = self.equality.is_none_or(|e| e.slack(&point).is_zero());
             if !(on_plane && is_strictly_inside(&self.rows, &point, self.filter)) {
-                return Err(
-                    self.failure(format!("the exact LP point {} failed its check", fmt_point(&point)))
-                );
+                return Err(self.failure(format!(
+                    "the exact LP point {} failed its check",
+                    crate::num::fmt_point(&point)
+                )));
             }
             return Ok(Feasibility::Interior(point));
         }
@@ -460,11 +461,6 @@ impl<'a> CentringLp<'a> {
         let d = self.rows.first().map_or(0, |r| r.a.len());
         InternalError::new(format!("centring LP ({} rows in R^{d}): {what}", self.rows.len()))
     }
-}
-
-/// A point as `(x1, x2, ...)` in exact rationals, for messages.
-fn fmt_point(x: &[Q]) -> String {
-    format!("({})", x.iter().map(crate::num::fmt_q).collect::<Vec<_>>().join(", "))
 }
 
 /// Whether a polytope domain has interior points (certified exactly).

@@ -110,7 +110,7 @@ pub(super) fn check_coverage(
             .enumerate()
             .filter(|(_, (row, _))| !domain.iter().any(|d| d.same_halfspace(row, Filter::Off)))
             .map(|(k, (row, point))| {
-                (k, point.as_ref().map(|q| pattern_strings(&exact.pattern_towards(q, &row.a))))
+                (k, point.as_ref().map(|q| crate::region::pattern_strings(&exact.pattern_towards(q, &row.a))))
             })
             .collect()
     };
@@ -256,8 +256,4 @@ pub(super) fn check_graph(
         compare_pieces(&stated, &actual, report);
     }
     report.edges = edges.len();
-}
-
-fn pattern_strings(p: &[Vec<bool>]) -> Vec<String> {
-    p.iter().map(|l| l.iter().map(|&b| if b { '1' } else { '0' }).collect()).collect()
 }

@@ -293,7 +293,7 @@ pub fn range(
         let mut doc = relu_regions::export::answers::ranges_json(&ranges, lipschitz.as_ref());
         doc["regions"] = regions.len().into();
         doc["complete"] = summary.complete().into();
-        doc["provenance"] = serde_json::to_value(input.provenance(&net)?).expect("provenance serializes");
+        doc["provenance"] = serde_json::json!(input.provenance(&net)?);
         out.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
     } else {
         render::ranges(&mut out, &ranges, lipschitz.as_ref(), regions.len(), summary.complete())
@@ -332,7 +332,7 @@ pub fn slice(
             "b": segment.b.iter().map(relu_regions::num::fmt_q).collect::<Vec<_>>(),
         });
         doc["complete"] = complete.into();
-        doc["provenance"] = serde_json::to_value(input.provenance(&net)?).expect("provenance serializes");
+        doc["provenance"] = serde_json::json!(input.provenance(&net)?);
         out.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
     } else {
         render::slice(&mut out, &slice).map_err(output_error)?;

@@ -147,20 +147,10 @@ pub fn ranges(
         writeln!(out, "    max {}", show(&r.max, "+inf"))?;
     }
     if let Some(l) = lipschitz {
-        writeln!(
-            out,
-            "Lipschitz (l1):   {} ({}), region {}",
-            relu_regions::num::fmt_q(&l.l1.value),
-            fmt_approx(&l.l1.value),
-            l.l1.region
-        )?;
-        writeln!(
-            out,
-            "Lipschitz (linf): {} ({}), region {}",
-            relu_regions::num::fmt_q(&l.linf.value),
-            fmt_approx(&l.linf.value),
-            l.linf.region
-        )?;
+        for (norm, c) in [("l1:  ", &l.l1), ("linf:", &l.linf)] {
+            let exact = relu_regions::num::fmt_q(&c.value);
+            writeln!(out, "Lipschitz ({norm}) {exact} ({}), region {}", fmt_approx(&c.value), c.region)?;
+        }
     }
     let how = if complete {
         "exact, over every region"
