@@ -147,9 +147,9 @@ pub fn ranges(
         writeln!(out, "    max {}", show(&r.max, "+inf"))?;
     }
     if let Some(l) = lipschitz {
-        for (norm, c) in [("l1:  ", &l.l1), ("linf:", &l.linf)] {
+        for (label, c) in [("Lipschitz (l1):  ", &l.l1), ("Lipschitz (linf):", &l.linf)] {
             let exact = relu_regions::num::fmt_q(&c.value);
-            writeln!(out, "Lipschitz ({norm}) {exact} ({}), region {}", fmt_approx(&c.value), c.region)?;
+            writeln!(out, "{label} {exact} ({}), region {}", fmt_approx(&c.value), c.region)?;
         }
     }
     let how = if complete {
