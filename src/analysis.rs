@@ -78,6 +78,62 @@ pub fn analyze(net: &Network, enumerator: &Enumerator) -> Result<Analysis, Inter
     Ok(Analysis { regions, facets, graph, summary, facets_certified })
 }
 
+/// Streams every region with its certified facets to `each`, keeping none of them (memory flat
+/// in the region count): the pipeline of `regions --jsonl`. `each` returning `Break` stops the
+/// run (the summary then says [`StopReason::Sink`]).
+///
+/// # Examples
+/// ```
+/// use relu_regions::{analysis::stream_with_facets, enumerate::Enumerator, network::json::read_network};
+/// let net = read_network(r#"{"input_dim": 2, "layers": [
+///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
+///     {"weights": [["1", "2"]], "activation": "linear"}]}"#, "seed").unwrap();
+/// let mut facet_counts = Vec::new();
+/// let summary = stream_with_facets(&net, &Enumerator::builder().build(), &mut |_, f| {
+///     facet_counts.push(f.len());
+///     std::ops::ControlFlow::Continue(())
+/// }).unwrap();
+/// assert!(summary.complete());
+/// assert_eq!(facet_counts, [2, 2, 2, 2]); // four quadrant-like cones, two facets each
+/// ```
+pub fn stream_with_facets(
+    net: &Network,
+    enumerator: &Enumerator,
+    each: &mut dyn FnMut(&Region, &[Facet]) -> std::ops::ControlFlow<()>,
+) -> Result<Summary, InternalError> {
+    struct FacetSink<'a> {
+        backend: &'a dyn crate::lp::LpBackend,
+        bx: Option<crate::certify::safe::FloatBox>,
+        stats: LpStats,
+        each: &'a mut dyn FnMut(&Region, &[Facet]) -> std::ops::ControlFlow<()>,
+        error: Option<InternalError>,
+    }
+    impl crate::enumerate::RegionSink for FacetSink<'_> {
+        fn region(&mut self, region: Region) -> std::ops::ControlFlow<()> {
+            match facets(&region, self.bx.as_ref(), self.backend, &mut self.stats) {
+                Ok(f) => (self.each)(&region, &f),
+                Err(e) => {
+                    self.error = Some(e);
+                    std::ops::ControlFlow::Break(())
+                }
+            }
+        }
+    }
+    let mut sink = FacetSink {
+        backend: enumerator.backend().solver(),
+        bx: crate::certify::safe::FloatBox::from_domain(net.domain()),
+        stats: LpStats::default(),
+        each,
+        error: None,
+    };
+    let mut summary = enumerator.enumerate(net, &mut sink);
+    if let Some(e) = sink.error.take().or_else(|| summary.failure.take()) {
+        return Err(e);
+    }
+    summary.stats.add(&sink.stats);
+    Ok(summary)
+}
+
 /// What the facet phase needs besides the regions: where to look for Ctrl-C and the time limit,
 /// and the progress bar.
 struct FacetPhase<'a> {

@@ -26,7 +26,7 @@ use crate::region::{Constraint, NeuronId, Origin, Region};
 use num_traits::Zero;
 use std::cmp::Ordering;
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering as AtomicOrdering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -128,6 +128,7 @@ pub struct Enumerator {
     cancel: Option<Arc<AtomicBool>>,
     threads: usize,
     progress: bool,
+    counter: Option<Arc<AtomicUsize>>,
 }
 
 /// Builds an [`Enumerator`].
@@ -160,6 +161,12 @@ impl EnumeratorBuilder {
     /// Show a progress bar on stderr (only when stderr is a terminal, after one second).
     pub fn progress(mut self, on: bool) -> Self {
         self.inner.progress = on;
+        self
+    }
+    /// Add one to this counter for every region emitted (for a progress display of the
+    /// caller's own, e.g. from another thread).
+    pub fn counter(mut self, counter: Arc<AtomicUsize>) -> Self {
+        self.inner.counter = Some(counter);
         self
     }
     /// Stop when this flag becomes true.
@@ -208,6 +215,8 @@ struct Emitter<'s, 'm> {
     progress: Option<Instant>,
     /// The progress bar, once the run has lasted a second.
     bar: Option<indicatif::ProgressBar>,
+    /// The caller's region counter.
+    counter: Option<&'s AtomicUsize>,
 }
 
 impl Emitter<'_, '_> {
@@ -221,6 +230,9 @@ impl Emitter<'_, '_> {
         }
         region.id = self.summary.regions;
         self.summary.regions += 1;
+        if let Some(counter) = self.counter {
+            counter.fetch_add(1, AtomicOrdering::Relaxed);
+        }
         if let Some(start) = self.progress.filter(|_| self.summary.regions % 64 == 0) {
             self.show_progress(start);
         }
@@ -425,7 +437,14 @@ impl Enumerator {
         };
         let progress =
             (self.progress && std::io::IsTerminal::is_terminal(&std::io::stderr())).then_some(start);
-        let mut emitter = Emitter { sink, summary: &mut summary, max: self.max_regions, progress, bar: None };
+        let mut emitter = Emitter {
+            sink,
+            summary: &mut summary,
+            max: self.max_regions,
+            progress,
+            bar: None,
+            counter: self.counter.as_deref(),
+        };
         let threads = self.threads.max(1);
         let mut stats = LpStats::default();
         let stopped = if threads == 1 {

@@ -76,6 +76,38 @@ pub fn area(vertices: &[[Q; 2]]) -> Q {
     twice / Q::from_integer(2.into())
 }
 
+/// The partition to draw of a 2-input network: its analysis on its domain when that is bounded
+/// (or every region is), else on the [`window`] chosen from the first analysis, where the
+/// regions are clipped to that box exactly.
+///
+/// # Examples
+/// ```
+/// use relu_regions::{enumerate::Enumerator, network::json::read_network, plane};
+/// let net = read_network(r#"{"input_dim": 2, "layers": [
+///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
+///     {"weights": [["1", "2"]], "activation": "linear"}]}"#, "seed").unwrap();
+/// let a = plane::drawn_partition(&net, &Enumerator::builder().build()).unwrap();
+/// assert!(a.regions.iter().all(|r| r.bounded)); // four cones, clipped to a window
+/// assert_eq!(a.regions.len(), 4);
+/// ```
+pub fn drawn_partition(
+    net: &crate::network::Network,
+    enumerator: &crate::enumerate::Enumerator,
+) -> Result<crate::analysis::Analysis, crate::error::InternalError> {
+    use crate::analysis::analyze;
+    let a = analyze(net, enumerator)?;
+    let bounded =
+        matches!(net.domain(), crate::network::Domain::Box(_)) || a.regions.iter().all(|r| r.bounded);
+    if bounded || !a.summary.complete() {
+        return Ok(a);
+    }
+    let window = window(&a.regions, &a.facets);
+    let boxed = net
+        .with_domain(crate::network::Domain::Box(window))
+        .map_err(|e| crate::error::InternalError::new(format!("the drawing window is not a box: {e}")))?;
+    analyze(&boxed, enumerator)
+}
+
 /// The window to draw a partition of an unbounded domain in: in each coordinate, the range of
 /// the central 90% of the bounded regions' vertices (a few far-out slivers would otherwise
 /// squeeze the rest into a point), widened by a fifth of its span on each side (at least `1/2`).

@@ -4,16 +4,15 @@
 use super::args::{NetArgs, RunArgs, ThreadArgs};
 use super::render::{self, report_incomplete};
 use super::{exit_code, output_error, BadInput, EXIT_FAILED};
-use relu_regions::analysis::{analyze, Analysis};
+use relu_regions::analysis::{analyze, stream_with_facets};
 use relu_regions::certify::safe::FloatBox;
 use relu_regions::check::{check_answer, CheckOptions};
-use relu_regions::enumerate::{CountingSink, Enumerator, RegionSink, Summary};
+use relu_regions::enumerate::{CountingSink, Enumerator, Summary};
 use relu_regions::export::json;
 use relu_regions::export::provenance::Provenance;
 use relu_regions::export::svg::SvgOptions;
 use relu_regions::facets::facets;
-use relu_regions::network::{Domain, Network};
-use relu_regions::region::Region;
+use relu_regions::network::Network;
 use relu_regions::slice::{restrict, Plane};
 use std::io::Write;
 use std::ops::ControlFlow;
@@ -30,10 +29,10 @@ pub fn count(input: &NetArgs, run: &RunArgs, as_json: bool, no_graph: bool) -> R
         if let Some(failure) = summary.failure.take() {
             return Err(failure.into());
         }
-        (counts(&net, &summary, sink.regions, sink.bounded, None), summary)
+        (json::CountsOut::new(&net, &summary, sink.regions, sink.bounded, None), summary)
     } else {
         let a = analyze(&net, &enumerator)?;
-        (counts(&net, &a.summary, a.regions.len(), a.bounded(), Some(&a)), a.summary)
+        (json::CountsOut::new(&net, &a.summary, a.regions.len(), a.bounded(), Some(&a)), a.summary)
     };
     out.provenance = Some(input.provenance(&net)?);
     let mut stdout = std::io::stdout().lock();
@@ -46,76 +45,31 @@ pub fn count(input: &NetArgs, run: &RunArgs, as_json: bool, no_graph: bool) -> R
     Ok(exit_code(out.complete))
 }
 
-fn counts(
-    net: &Network,
-    summary: &Summary,
-    regions: usize,
-    bounded: usize,
-    a: Option<&Analysis>,
-) -> json::CountsOut {
-    json::CountsOut {
-        regions,
-        pieces: a.map(|a| a.graph.pieces),
-        edges: a.map(Analysis::edges),
-        bounded,
-        input_dim: net.input_dim(),
-        distinct_maps: a.map(|a| a.graph.distinct_maps),
-        hidden_neurons: net.hidden_neurons(),
-        complete: summary.complete(),
-        stopped: summary.stopped.map(|r| format!("{r:?}")),
-        lps: summary.stats.lps,
-        bound_lps: summary.stats.bound_lps,
-        exact_fallbacks: summary.stats.exact_fallbacks,
-        provenance: None,
-    }
-}
-
 /// `regions --jsonl`: facets per region, no graph; memory flat in the region count.
 pub fn stream_regions(
     net: &Network,
     enumerator: &Enumerator,
     provenance: &Provenance,
 ) -> Result<Summary, BadInput> {
-    struct LineSink<'a, W: Write> {
-        out: W,
-        enumerator: &'a Enumerator,
-        bx: Option<FloatBox>,
-        error: Option<BadInput>,
-    }
-    impl<W: Write> RegionSink for LineSink<'_, W> {
-        fn region(&mut self, region: Region) -> ControlFlow<()> {
-            let mut stats = Default::default();
-            let f = match facets(&region, self.bx.as_ref(), self.enumerator.backend().solver(), &mut stats) {
-                Ok(f) => f,
-                Err(e) => {
-                    self.error = Some(e.into());
-                    return ControlFlow::Break(());
-                }
-            };
-            let wire = json::RegionOut::new(&region, &f, None);
-            let line = serde_json::to_string(&wire).expect("wire structs serialize");
-            match writeln!(self.out, "{line}") {
-                Ok(()) => ControlFlow::Continue(()),
-                Err(e) => {
-                    self.error = Some(output_error(e));
-                    ControlFlow::Break(())
-                }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut write_error = None;
+    let summary = stream_with_facets(net, enumerator, &mut |region, facets| {
+        let line = serde_json::to_string(&json::RegionOut::new(region, facets, None))
+            .expect("wire structs serialize");
+        match writeln!(out, "{line}") {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                write_error = Some(e);
+                ControlFlow::Break(())
             }
         }
-    }
-    let stdout = std::io::stdout();
-    let bx = FloatBox::from_domain(net.domain());
-    let mut sink = LineSink { out: std::io::BufWriter::new(stdout.lock()), enumerator, bx, error: None };
-    let mut summary = enumerator.enumerate(net, &mut sink);
-    if let Some(e) = sink.error {
-        return Err(e);
-    }
-    if let Some(failure) = summary.failure.take() {
-        return Err(failure.into());
+    })?;
+    if let Some(e) = write_error {
+        return Err(output_error(e));
     }
     let tail = serde_json::json!({"summary": {"regions": summary.regions, "complete": summary.complete(), "input_dim": net.input_dim(), "provenance": provenance}});
-    writeln!(sink.out, "{tail}").map_err(output_error)?;
-    sink.out.flush().map_err(output_error)?;
+    writeln!(out, "{tail}").map_err(output_error)?;
+    out.flush().map_err(output_error)?;
     report_incomplete(&summary);
     Ok(summary)
 }
@@ -223,13 +177,7 @@ pub fn plot(
         }
         None => net,
     };
-    let mut a = analyze(&net, &enumerator)?;
-    let bounded_domain = matches!(net.domain(), Domain::Box(_)) || a.regions.iter().all(|r| r.bounded);
-    if !bounded_domain && a.summary.complete() {
-        let window = relu_regions::plane::window(&a.regions, &a.facets);
-        let boxed = net.with_domain(Domain::Box(window)).map_err(|e| BadInput(e.into()))?;
-        a = analyze(&boxed, &enumerator)?;
-    }
+    let a = relu_regions::plane::drawn_partition(&net, &enumerator)?;
     let text = relu_regions::export::svg::partition_svg(&a, &options);
     std::fs::write(svg, text)
         .map_err(|e| BadInput(anyhow::anyhow!("cannot write {}: {e}", svg.display())))?;

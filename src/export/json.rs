@@ -158,6 +158,34 @@ pub struct CountsOut {
     pub provenance: Option<super::provenance::Provenance>,
 }
 
+impl CountsOut {
+    /// The counts of a run: from a counting run (`analysis` absent: no edges, pieces or maps)
+    /// or from the full analysis.
+    pub fn new(
+        net: &crate::network::Network,
+        summary: &crate::enumerate::Summary,
+        regions: usize,
+        bounded: usize,
+        analysis: Option<&crate::analysis::Analysis>,
+    ) -> CountsOut {
+        CountsOut {
+            regions,
+            pieces: analysis.map(|a| a.graph.pieces),
+            edges: analysis.map(crate::analysis::Analysis::edges),
+            bounded,
+            input_dim: net.input_dim(),
+            distinct_maps: analysis.map(|a| a.graph.distinct_maps),
+            hidden_neurons: net.hidden_neurons(),
+            complete: summary.complete(),
+            stopped: summary.stopped.map(|r| format!("{r:?}")),
+            lps: summary.stats.lps,
+            bound_lps: summary.stats.bound_lps,
+            exact_fallbacks: summary.stats.exact_fallbacks,
+            provenance: None,
+        }
+    }
+}
+
 /// A graph node on the wire.
 #[derive(Debug, Serialize)]
 pub struct NodeOut {
