@@ -1,0 +1,311 @@
+"""The :class:`Network` and how its jobs run: on a Rust thread, waited for with the GIL released;
+Ctrl-C (``KeyboardInterrupt``) cancels the run and the partial result comes back marked
+incomplete (``complete`` false), with a warning."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from fractions import Fraction
+from typing import Any, Iterator, List, Optional, Sequence, Tuple, Union
+
+from . import _native
+from ._region import Region
+
+Number = Union[int, float, Fraction, str]
+Box = Union[str, Sequence[Tuple[Number, Number]]]
+
+#: Seconds between two looks at Ctrl-C while Rust works.
+_POLL = 0.1
+
+
+def exact_text(value: Number) -> str:
+    """An exact string for a number: ints and Fractions as they are, floats as the exact dyadic
+    rational they hold (``0.1`` is 3602879701896397/36028797018963968), strings as written
+    (``"0.1"`` is 1/10)."""
+    if isinstance(value, bool):
+        raise TypeError("a bool is not a number here")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Fraction):
+        return f"{value.numerator}/{value.denominator}" if value.denominator != 1 else str(value.numerator)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"{value} is not a finite number")
+        p, q = value.as_integer_ratio()
+        return f"{p}/{q}" if q != 1 else str(p)
+    if isinstance(value, str):
+        return value.strip()
+    # numpy scalars and the like
+    if hasattr(value, "item"):
+        return exact_text(value.item())
+    raise TypeError(f"cannot read {value!r} as an exact number")
+
+
+def box_text(box: Box) -> str:
+    """The CLI's ``"lo:hi,..."`` form of a box given as pairs or as that string."""
+    if isinstance(box, str):
+        return box
+    parts = []
+    for i, pair in enumerate(box):
+        try:
+            lo, hi = pair
+        except (TypeError, ValueError):
+            raise ValueError(f"box interval {i}: {pair!r} is not a (lo, hi) pair") from None
+        parts.append(f"{exact_text(lo)}:{exact_text(hi)}")
+    return ",".join(parts)
+
+
+def _domain_json(domain: Any) -> str:
+    if isinstance(domain, str):
+        return domain
+    return json.dumps(_jsonable(domain))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "tolist"):
+        return _jsonable(value.tolist())
+    return exact_text(value)
+
+
+class RegionStream:
+    """The regions of a run, streamed from Rust as they are found (with their facets).
+
+    Iterate over it (once). After the end, ``complete`` says whether every region was found
+    (false after ``max_regions``, ``time_limit`` or Ctrl-C) and ``summary`` holds the run's
+    summary (the last line of ``regions --jsonl``). Leaving the loop early stops the run.
+    """
+
+    def __init__(self, job: Any, progress: Any = None):
+        self._job = job
+        self._buffer: List[str] = []
+        self._progress = progress
+        self.summary: Optional[dict] = None
+        self.interrupted = False
+
+    @property
+    def complete(self) -> Optional[bool]:
+        """Whether every region was found (None until the stream has ended)."""
+        return None if self.summary is None else bool(self.summary["complete"])
+
+    def __iter__(self) -> Iterator[Region]:
+        return self
+
+    def __next__(self) -> Region:
+        while not self._buffer:
+            if self.summary is not None:
+                raise StopIteration
+            try:
+                lines, doc, interrupted = self._job.take(_POLL, 1024)
+            except KeyboardInterrupt:
+                lines, doc, interrupted = [], None, True
+                self._job.cancel()
+            if interrupted and not self.interrupted:
+                self.interrupted = True
+                warnings.warn("interrupted: the regions found so far are returned, marked incomplete", stacklevel=2)
+            self._buffer.extend(reversed(lines))
+            if self._progress is not None:
+                self._progress.update(len(lines))
+            if doc is not None:
+                self.summary = json.loads(doc)["summary"]
+                if self._progress is not None:
+                    self._progress.close()
+        return Region(json.loads(self._buffer.pop()))
+
+    def close(self) -> None:
+        """Stops the run (also done when the stream is garbage-collected)."""
+        self._job.cancel()
+
+
+def _wait(job: Any, progress: Any = None) -> dict:
+    """Waits for a job's final document, watching Ctrl-C; returns the parsed document."""
+    interrupted = False
+    shown = 0
+    while True:
+        try:
+            _, doc, hit = job.take(_POLL, 1 << 30)
+        except KeyboardInterrupt:
+            doc, hit = None, True
+            job.cancel()
+        if hit and not interrupted:
+            interrupted = True
+            warnings.warn("interrupted: the partial result is returned, marked incomplete", stacklevel=3)
+        if progress is not None:
+            found = job.regions_found
+            progress.update(found - shown)
+            shown = found
+        if doc is not None:
+            if progress is not None:
+                progress.close()
+            return json.loads(doc)
+
+
+def _progress_bar(progress: Any, what: str) -> Any:
+    if not progress:
+        return None
+    if progress is True:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError as e:  # pragma: no cover - depends on the environment
+            raise ImportError("progress=True needs tqdm (pip install tqdm)") from e
+        return tqdm(desc=what, unit=" regions")
+    return progress
+
+
+class Network:
+    """A piecewise-linear network with exact rational weights, and its input domain.
+
+    Make one with :meth:`from_json`, :meth:`from_onnx`, :meth:`from_nnet` or
+    :meth:`from_torch`. Every method that enumerates takes the domain keywords ``box`` (pairs
+    ``(lo, hi)`` of ints, floats, Fractions or exact strings such as ``"1/3"``, or the CLI's
+    ``"lo:hi,..."`` string) and ``domain`` (a ``{"box": ...}`` or ``{"polytope": {"A": ...,
+    "b": ...}}`` object), and the run keywords ``threads`` (default: every core; the answer is
+    the same for every count), ``max_regions``, ``time_limit`` (seconds), ``lp`` (``"simplex"``,
+    ``"good_lp"`` or the float-free ``"exact"``) and ``progress`` (True for a tqdm bar, or a
+    tqdm-like object).
+    """
+
+    def __init__(self, native: Any):
+        self._native = native
+
+    # ----- readers -----
+    @classmethod
+    def from_json(cls, path_or_text: Union[str, os.PathLike]) -> "Network":
+        """Reads our JSON format from a file, or from the text itself (a string starting with ``{``)."""
+        if isinstance(path_or_text, str) and path_or_text.lstrip().startswith("{"):
+            return cls(_native.NativeNetwork.from_json_text(path_or_text, "<text>"))
+        return cls(_native.NativeNetwork.load(os.fspath(path_or_text), "json"))
+
+    @classmethod
+    def from_onnx(cls, path: Union[str, os.PathLike]) -> "Network":
+        """Reads an ONNX model (float32/float64/float16/bfloat16 weights taken exactly)."""
+        return cls(_native.NativeNetwork.load(os.fspath(path), "onnx"))
+
+    @classmethod
+    def from_nnet(cls, path: Union[str, os.PathLike], coords: str = "raw") -> "Network":
+        """Reads a ``.nnet`` file; ``coords`` is ``"raw"`` (physical units, normalisation folded
+        in exactly) or ``"normalized"``."""
+        return cls(_native.NativeNetwork.load(os.fspath(path), "nnet", coords))
+
+    @classmethod
+    def load(cls, path: Union[str, os.PathLike], format: Optional[str] = None, coords: str = "raw") -> "Network":
+        """Reads a network file in the format its extension (or ``format``) names."""
+        return cls(_native.NativeNetwork.load(os.fspath(path), format, coords))
+
+    @classmethod
+    def from_torch(cls, module: Any, input_dim: Optional[int] = None) -> "Network":
+        """Converts a torch module: an ``nn.Sequential`` or a module ``torch.fx`` can trace, made
+        of ``Linear``, ``ReLU`` (module or function), ``Flatten``, ``Identity`` and ``Dropout``
+        (the identity in inference). Weights are taken as the exact dyadic values they are."""
+        from ._torch import network_json
+
+        text, name = network_json(module, input_dim)
+        return cls(_native.NativeNetwork.from_json_text(text, name))
+
+    # ----- facts -----
+    @property
+    def input_dim(self) -> int:
+        return self._native.input_dim
+
+    @property
+    def output_dim(self) -> int:
+        return self._native.output_dim
+
+    @property
+    def hidden_neurons(self) -> int:
+        return self._native.hidden_neurons
+
+    def to_json(self) -> str:
+        """The network and its domain in our exact JSON format."""
+        return self._native.to_json()
+
+    def output(self, x: Sequence[Number]) -> List[Fraction]:
+        """The exact outputs at ``x`` (floats are taken as the exact values they hold)."""
+        return [Fraction(v) for v in self._native.output([exact_text(v) for v in x])]
+
+    def with_domain(self, box: Optional[Box] = None, domain: Any = None) -> "Network":
+        """The same network on another domain (``box`` or ``domain``; neither: unchanged)."""
+        if box is not None and domain is not None:
+            raise ValueError("give box or domain, not both")
+        if box is not None:
+            return Network(self._native.with_domain(box_text=box_text(box)))
+        if domain is not None:
+            return Network(self._native.with_domain(domain_json=_domain_json(domain)))
+        return self
+
+    def _start(self, kind: str, box: Optional[Box], domain: Any, threads: Optional[int],
+               max_regions: Optional[int], time_limit: Optional[float], lp: str) -> Any:
+        net = self.with_domain(box=box, domain=domain)
+        if threads is not None and threads < 0:
+            raise ValueError("threads must be at least 0")
+        return net._native.start(kind, threads or 0, max_regions, time_limit, lp)
+
+    # ----- jobs -----
+    def count(self, domain: Any = None, box: Optional[Box] = None, graph: bool = True,
+              threads: Optional[int] = None, max_regions: Optional[int] = None,
+              time_limit: Optional[float] = None, lp: str = "simplex", progress: Any = False) -> dict:
+        """The counts, as ``count --json`` prints them: ``regions``, ``pieces``, ``edges``,
+        ``bounded``, ``input_dim``, ``complete``, ... (``graph=False``: no ``pieces``/``edges``,
+        like ``--no-graph``, and faster)."""
+        job = self._start("count" if graph else "count_no_graph", box, domain, threads, max_regions, time_limit, lp)
+        return _wait(job, _progress_bar(progress, "regions"))
+
+    def regions(self, domain: Any = None, box: Optional[Box] = None, threads: Optional[int] = None,
+                max_regions: Optional[int] = None, time_limit: Optional[float] = None,
+                lp: str = "simplex", progress: Any = False) -> RegionStream:
+        """Every region, streamed as found (an iterable of :class:`Region`; see
+        :class:`RegionStream` for ``complete``)."""
+        job = self._start("regions", box, domain, threads, max_regions, time_limit, lp)
+        return RegionStream(job, _progress_bar(progress, "regions"))
+
+    def graph_json(self, domain: Any = None, box: Optional[Box] = None, threads: Optional[int] = None,
+                   max_regions: Optional[int] = None, time_limit: Optional[float] = None,
+                   lp: str = "simplex", progress: Any = False) -> dict:
+        """The adjacency graph as ``graph --format json`` prints it (parsed)."""
+        job = self._start("graph", box, domain, threads, max_regions, time_limit, lp)
+        return _wait(job, _progress_bar(progress, "regions"))
+
+    def graph(self, domain: Any = None, box: Optional[Box] = None, threads: Optional[int] = None,
+              max_regions: Optional[int] = None, time_limit: Optional[float] = None,
+              lp: str = "simplex", progress: Any = False) -> Any:
+        """The adjacency graph as a ``networkx.Graph``: the nodes and edges of ``graph --format
+        json``, node attributes ``pattern``, ``piece``, ``bounded``, ``point``, ``jacobian``,
+        ``offset`` (exact strings) and their ``_f64`` twins; edge attributes ``neurons``,
+        ``same_map``, ``point``; graph attributes ``pieces``, ``complete``, ``provenance``."""
+        import networkx as nx
+
+        doc = self.graph_json(domain, box, threads, max_regions, time_limit, lp, progress)
+        g = nx.Graph(pieces=doc["pieces"], complete=doc["complete"], provenance=doc.get("provenance"))
+        for node in doc["nodes"]:
+            attrs = dict(node)
+            g.add_node(attrs.pop("id"), **attrs)
+        for edge in doc["edges"]:
+            attrs = dict(edge)
+            g.add_edge(attrs.pop("source"), attrs.pop("target"), **attrs)
+        return g
+
+    def partition(self, domain: Any = None, box: Optional[Box] = None, threads: Optional[int] = None,
+                  max_regions: Optional[int] = None, time_limit: Optional[float] = None,
+                  lp: str = "simplex") -> dict:
+        """The drawn partition of a 2-input network: each region's polygon (float vertices of the
+        exact polygon, counter-clockwise), piece and colour; on an unbounded domain, clipped to a
+        window chosen like ``plot``'s."""
+        return _wait(self._start("plot", box, domain, threads, max_regions, time_limit, lp))
+
+    def plot(self, ax: Any = None, domain: Any = None, box: Optional[Box] = None,
+             threads: Optional[int] = None, max_regions: Optional[int] = None,
+             time_limit: Optional[float] = None, lp: str = "simplex", edgecolor: str = "black",
+             linewidth: float = 0.5) -> Any:
+        """Draws the exact partition of a 2-input network with matplotlib (regions coloured by
+        linear piece) and returns the axes."""
+        from ._plot import draw
+
+        return draw(self.partition(domain, box, threads, max_regions, time_limit, lp), ax, edgecolor, linewidth)
+
+    def __repr__(self) -> str:
+        return f"Network(input_dim={self.input_dim}, output_dim={self.output_dim}, hidden_neurons={self.hidden_neurons})"

@@ -1,0 +1,403 @@
+//! The native part of the `relu_regions` Python package: a thin layer over the library.
+//!
+//! Every answer crosses into Python as the JSON the command-line tool prints (the Python side
+//! builds its objects from it), so the package and the CLI cannot disagree. Long work runs on
+//! a thread of its own ([`Job`]); Python waits for it with the GIL released and looks at
+//! Ctrl-C in between, which cancels the run and keeps what was found (marked incomplete).
+
+use pyo3::create_exception;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use relu_regions::analysis::{analyze, stream_with_facets};
+use relu_regions::enumerate::{CountingSink, Enumerator, Summary};
+use relu_regions::export::json::{self, CountsOut, RegionOut};
+use relu_regions::export::provenance::Provenance;
+use relu_regions::lp::Backend;
+use relu_regions::network::nnet::Coords;
+use relu_regions::network::{self, InputFormat, Network};
+use relu_regions::num::{fmt_q, parse_rational};
+use serde_json::json;
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+create_exception!(_native, NetworkError, PyValueError, "A network, domain or option that cannot be used.");
+create_exception!(
+    _native,
+    InternalError,
+    PyRuntimeError,
+    "An exact check failed on relu-regions' own answer (a bug: please report it)."
+);
+
+fn bad(e: impl std::fmt::Display) -> PyErr {
+    NetworkError::new_err(e.to_string())
+}
+
+/// A network with its domain, and the bytes it was read from (for the provenance of outputs).
+#[pyclass(frozen, module = "relu_regions._native")]
+struct NativeNetwork {
+    net: Arc<Network>,
+    source: Arc<Vec<u8>>,
+    format: InputFormat,
+    coords: Coords,
+}
+
+fn coords_named(name: &str) -> PyResult<Coords> {
+    match name {
+        "raw" => Ok(Coords::Raw),
+        "normalized" => Ok(Coords::Normalized),
+        _ => Err(bad(format!("coords must be \"raw\" or \"normalized\", not {name:?}"))),
+    }
+}
+
+#[pymethods]
+impl NativeNetwork {
+    /// Reads a network file (`format`: "json", "nnet", "onnx" or None for the extension's).
+    #[staticmethod]
+    #[pyo3(signature = (path, format=None, coords="raw"))]
+    fn load(path: std::path::PathBuf, format: Option<&str>, coords: &str) -> PyResult<NativeNetwork> {
+        let given = match format {
+            Some(name) => {
+                Some(InputFormat::from_name(name).ok_or_else(|| bad(format!("unknown format {name:?}")))?)
+            }
+            None => None,
+        };
+        let coords = coords_named(coords)?;
+        let net = network::load(&path, given, coords).map_err(bad)?;
+        let source = std::fs::read(&path).map_err(|e| bad(format!("cannot read {}: {e}", path.display())))?;
+        let format = given.or_else(|| InputFormat::from_path(&path)).unwrap_or(InputFormat::Json);
+        Ok(NativeNetwork { net: Arc::new(net), source: Arc::new(source), format, coords })
+    }
+
+    /// Reads a network from the text of our JSON format; `name` names it in errors.
+    #[staticmethod]
+    fn from_json_text(text: &str, name: &str) -> PyResult<NativeNetwork> {
+        let net = network::json::read_network(text, name).map_err(bad)?;
+        Ok(NativeNetwork {
+            net: Arc::new(net),
+            source: Arc::new(text.as_bytes().to_vec()),
+            format: InputFormat::Json,
+            coords: Coords::Raw,
+        })
+    }
+
+    /// The same network on another domain: a box "lo:hi,..." or a JSON domain object.
+    #[pyo3(signature = (box_text=None, domain_json=None))]
+    fn with_domain(&self, box_text: Option<&str>, domain_json: Option<&str>) -> PyResult<NativeNetwork> {
+        let d = self.net.input_dim();
+        let domain = match (box_text, domain_json) {
+            (Some(text), None) => network::json::parse_box(text, d).map_err(|e| bad(e.with_source("box")))?,
+            (None, Some(text)) => network::json::read_domain(text, "domain", d).map_err(bad)?,
+            _ => return Err(bad("give one of box and domain")),
+        };
+        let net = self.net.with_domain(domain).map_err(|e| bad(e.with_source("domain")))?;
+        Ok(NativeNetwork {
+            net: Arc::new(net),
+            source: self.source.clone(),
+            format: self.format,
+            coords: self.coords,
+        })
+    }
+
+    #[getter]
+    fn input_dim(&self) -> usize {
+        self.net.input_dim()
+    }
+
+    #[getter]
+    fn output_dim(&self) -> usize {
+        self.net.output_dim()
+    }
+
+    #[getter]
+    fn hidden_neurons(&self) -> usize {
+        self.net.hidden_neurons()
+    }
+
+    /// The network (with its domain) in our JSON format, exact.
+    fn to_json(&self) -> String {
+        network::json::write_network(&self.net)
+    }
+
+    /// The exact outputs at an input given as exact strings.
+    fn output(&self, x: Vec<String>) -> PyResult<Vec<String>> {
+        if x.len() != self.net.input_dim() {
+            return Err(bad(format!(
+                "the point has {} coordinates, the network {} inputs",
+                x.len(),
+                self.net.input_dim()
+            )));
+        }
+        let x = x
+            .iter()
+            .enumerate()
+            .map(|(j, t)| parse_rational(t).map_err(|e| bad(format!("coordinate {j}: {e}"))))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(self.net.output(&x).iter().map(fmt_q).collect())
+    }
+
+    /// Starts a job on a thread of its own: "count", "count_no_graph", "regions" (streamed with
+    /// facets), "graph" or "plot" (2 inputs). `threads` 0 means every core.
+    #[pyo3(signature = (kind, threads=0, max_regions=None, time_limit=None, lp="simplex"))]
+    fn start(
+        &self,
+        kind: &str,
+        threads: usize,
+        max_regions: Option<usize>,
+        time_limit: Option<f64>,
+        lp: &str,
+    ) -> PyResult<Job> {
+        let kind = match kind {
+            "count" => Kind::Count { graph: true },
+            "count_no_graph" => Kind::Count { graph: false },
+            "regions" => Kind::Regions,
+            "graph" => Kind::Graph,
+            "plot" if self.net.input_dim() == 2 => Kind::Plot,
+            "plot" => {
+                return Err(bad(format!(
+                    "plot draws 2-input networks; this one has {} inputs",
+                    self.net.input_dim()
+                )))
+            }
+            other => return Err(bad(format!("unknown job {other:?}"))),
+        };
+        let backend = Backend::from_name(lp)
+            .ok_or_else(|| bad(format!("lp must be simplex, good_lp or exact, not {lp:?}")))?;
+        let time_limit = match time_limit {
+            Some(t) if !(t.is_finite() && t >= 0.0) => {
+                return Err(bad("time_limit must be a non-negative number of seconds"))
+            }
+            t => t.map(Duration::from_secs_f64),
+        };
+        let threads =
+            if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
+        let cancel = Arc::new(AtomicBool::new(false));
+        let counter = Arc::new(AtomicUsize::new(0));
+        let enumerator = Enumerator::builder()
+            .backend(backend)
+            .threads(threads)
+            .max_regions(max_regions)
+            .time_limit(time_limit)
+            .cancel_flag(cancel.clone())
+            .counter(counter.clone())
+            .build();
+        let provenance = Provenance::new(&self.source, self.format, self.coords, self.net.domain());
+        let (tx, rx) = sync_channel(4096);
+        let net = self.net.clone();
+        std::thread::Builder::new()
+            .name("relu-regions".into())
+            .spawn(move || {
+                let end = match run(kind, &net, &enumerator, &provenance, &tx) {
+                    Ok(doc) => Message::Done(doc),
+                    Err(e) => Message::Failed(e),
+                };
+                let _ = tx.send(end);
+            })
+            .map_err(|e| PyRuntimeError::new_err(format!("cannot start a thread: {e}")))?;
+        Ok(Job { rx: Mutex::new(rx), cancel, counter, finished: AtomicBool::new(false) })
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Count { graph: bool },
+    Regions,
+    Graph,
+    Plot,
+}
+
+enum Message {
+    Region(String),
+    Done(String),
+    Failed(String),
+}
+
+/// Runs one job, sending regions as they come (for `Regions`), and returns the final document.
+fn run(
+    kind: Kind,
+    net: &Network,
+    enumerator: &Enumerator,
+    provenance: &Provenance,
+    tx: &SyncSender<Message>,
+) -> Result<String, String> {
+    let fail = |e: relu_regions::error::InternalError| e.to_string();
+    match kind {
+        Kind::Count { graph: false } => {
+            let mut sink = CountingSink::default();
+            let mut summary = enumerator.enumerate(net, &mut sink);
+            if let Some(e) = summary.failure.take() {
+                return Err(fail(e));
+            }
+            let mut out = CountsOut::new(net, &summary, sink.regions, sink.bounded, None);
+            out.provenance = Some(provenance.clone());
+            Ok(json::to_json(&out))
+        }
+        Kind::Count { graph: true } => {
+            let a = analyze(net, enumerator).map_err(fail)?;
+            let mut out = CountsOut::new(net, &a.summary, a.regions.len(), a.bounded(), Some(&a));
+            out.provenance = Some(provenance.clone());
+            Ok(json::to_json(&out))
+        }
+        Kind::Graph => {
+            let a = analyze(net, enumerator).map_err(fail)?;
+            Ok(json::graph_json(&a.regions, &a.graph, a.summary.complete(), Some(provenance)))
+        }
+        Kind::Regions => {
+            let summary = stream_with_facets(net, enumerator, &mut |region, facets| {
+                let line = serde_json::to_string(&RegionOut::new(region, facets, None))
+                    .expect("wire structs serialize");
+                match tx.send(Message::Region(line)) {
+                    Ok(()) => ControlFlow::Continue(()),
+                    Err(_) => ControlFlow::Break(()), // Python dropped the stream
+                }
+            })
+            .map_err(fail)?;
+            Ok(summary_json(net, &summary, provenance))
+        }
+        Kind::Plot => {
+            let a = relu_regions::plane::drawn_partition(net, enumerator).map_err(fail)?;
+            let colours = relu_regions::export::piece_colours(&a.graph);
+            let regions: Vec<_> = a
+                .regions
+                .iter()
+                .zip(&a.facets)
+                .map(|(r, f)| {
+                    let polygon: Vec<[f64; 2]> = if f.is_empty() {
+                        Vec::new()
+                    } else {
+                        relu_regions::plane::polygon(r, f)
+                            .iter()
+                            .map(|v| [relu_regions::num::to_f64(&v[0]), relu_regions::num::to_f64(&v[1])])
+                            .collect()
+                    };
+                    let piece = a.graph.piece_of[r.id];
+                    json!({"id": r.id, "pattern": r.pattern_strings(), "piece": piece,
+                           "colour": colours[piece], "polygon": polygon})
+                })
+                .collect();
+            Ok(json!({"regions": regions, "pieces": a.graph.pieces, "complete": a.summary.complete()})
+                .to_string())
+        }
+    }
+}
+
+/// The last line of a stream: what `regions --jsonl` ends with.
+fn summary_json(net: &Network, summary: &Summary, provenance: &Provenance) -> String {
+    json!({"summary": {
+        "regions": summary.regions,
+        "complete": summary.complete(),
+        "stopped": summary.stopped.map(|r| format!("{r:?}")),
+        "input_dim": net.input_dim(),
+        "provenance": provenance,
+    }})
+    .to_string()
+}
+
+/// A running job: Python takes its messages with the GIL released.
+#[pyclass(module = "relu_regions._native")]
+struct Job {
+    rx: Mutex<Receiver<Message>>,
+    cancel: Arc<AtomicBool>,
+    counter: Arc<AtomicUsize>,
+    finished: AtomicBool,
+}
+
+#[pymethods]
+impl Job {
+    /// Waits up to `timeout` seconds for messages and returns `(regions, document,
+    /// interrupted)`: up to `most` region JSON lines, the final JSON document once the job has
+    /// finished (else None), and whether Ctrl-C arrived (the job is then cancelled: it finishes
+    /// soon with what it found, marked incomplete). Raises the job's error, if it failed.
+    fn take(
+        &self,
+        py: Python<'_>,
+        timeout: f64,
+        most: usize,
+    ) -> PyResult<(Vec<String>, Option<String>, bool)> {
+        if self.finished.load(Ordering::Relaxed) {
+            return Err(PyRuntimeError::new_err("the job has already finished"));
+        }
+        let wait = Duration::from_secs_f64(timeout.clamp(0.0, 3600.0));
+        let received = py.detach(|| {
+            let rx = self.rx.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut lines = Vec::new();
+            let mut first = Some(wait);
+            loop {
+                let next = match first.take() {
+                    Some(wait) => rx.recv_timeout(wait),
+                    None => rx.try_recv().map_err(|e| match e {
+                        std::sync::mpsc::TryRecvError::Empty => RecvTimeoutError::Timeout,
+                        std::sync::mpsc::TryRecvError::Disconnected => RecvTimeoutError::Disconnected,
+                    }),
+                };
+                match next {
+                    Ok(Message::Region(line)) => {
+                        lines.push(line);
+                        if lines.len() >= most {
+                            return (lines, None);
+                        }
+                    }
+                    Ok(end) => return (lines, Some(Ok(end))),
+                    Err(RecvTimeoutError::Timeout) => return (lines, None),
+                    Err(RecvTimeoutError::Disconnected) => return (lines, Some(Err(()))),
+                }
+            }
+        });
+        let interrupted = py.check_signals().is_err();
+        if interrupted {
+            self.cancel.store(true, Ordering::Relaxed);
+        }
+        let (lines, end) = received;
+        let document = match end {
+            None => None,
+            Some(end) => {
+                self.finished.store(true, Ordering::Relaxed);
+                match end {
+                    Ok(Message::Done(doc)) => Some(doc),
+                    Ok(Message::Failed(what)) => return Err(InternalError::new_err(what)),
+                    Ok(Message::Region(_)) => unreachable!("regions are taken above"),
+                    Err(()) => {
+                        return Err(InternalError::new_err("the job's thread stopped without an answer"))
+                    }
+                }
+            }
+        };
+        Ok((lines, document, interrupted))
+    }
+
+    /// Asks the job to stop; it finishes soon with what it found, marked incomplete.
+    fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+
+    /// Regions found so far.
+    #[getter]
+    fn regions_found(&self) -> usize {
+        self.counter.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        // a stream dropped before its end stops the work it no longer needs
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The version of the Rust library.
+#[pyfunction]
+fn version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<NativeNetwork>()?;
+    m.add_class::<Job>()?;
+    m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add("NetworkError", m.py().get_type::<NetworkError>())?;
+    m.add("InternalError", m.py().get_type::<InternalError>())?;
+    Ok(())
+}

@@ -1,0 +1,155 @@
+"""Network.from_torch: exact weights, the torch model's own activation patterns and outputs, and
+the same network as through ONNX."""
+
+import warnings
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+nn = torch.nn
+
+from relu_regions import Network  # noqa: E402
+
+
+def model(widths, seed=0):
+    torch.manual_seed(seed)
+    layers = []
+    for i, (a, b) in enumerate(zip(widths, widths[1:])):
+        layers.append(nn.Linear(a, b))
+        if i + 2 < len(widths):
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers).eval()
+
+
+def hidden_patterns(module, x):
+    """The on/off pattern of every ReLU input at the rows of x, from torch in float64, with the
+    rows some preactivation is too near 0 for float64 to be sure of dropped."""
+    pre = []
+    hooks = [m.register_forward_hook(lambda m, inp, out: pre.append(inp[0])) for m in module if isinstance(m, nn.ReLU)]
+    with torch.no_grad():
+        module.double()(x.double())
+    for h in hooks:
+        h.remove()
+    module.float()
+    h = torch.cat(pre, dim=1)
+    clear = (h.abs() > 1e-9).all(dim=1)
+    return (h > 0)[clear].numpy(), int((~clear).sum())
+
+
+def test_weights_are_taken_exactly():
+    m = model([2, 3, 1])
+    net = Network.from_torch(m)
+    x = [Fraction(1, 3), Fraction(-2, 7)]
+    w1, b1 = m[0].weight.detach().double().numpy(), m[0].bias.detach().double().numpy()
+    w2, b2 = m[2].weight.detach().double().numpy(), m[2].bias.detach().double().numpy()
+    # the exact output, from the exact float32 values as Fractions
+    h = [max(Fraction(0), sum(Fraction(float(w1[i, j])) * x[j] for j in range(2)) + Fraction(float(b1[i])))
+         for i in range(3)]
+    y = sum(Fraction(float(w2[0, i])) * h[i] for i in range(3)) + Fraction(float(b2[0]))
+    assert net.output(x) == [y]
+
+
+def test_sampled_patterns_all_appear_among_the_regions():
+    m = model([2, 12, 12, 1], seed=1)
+    net = Network.from_torch(m)
+    patterns = {tuple(r.pattern) for r in net.regions(box=[(-2, 2), (-2, 2)])}
+    x = torch.rand(4000, 2, dtype=torch.float64) * 4 - 2
+    sampled, _ = hidden_patterns(m, x)
+    missing = {tuple(p) for p in sampled} - patterns
+    assert not missing
+    assert len(patterns) > 10
+
+
+def test_each_region_map_reproduces_the_module_at_its_point():
+    m = model([3, 10, 10, 2], seed=2)
+    net = Network.from_torch(m)
+    regions = list(net.regions(box="-1:1,-1:1,-1:1"))
+    points = torch.tensor(np.array([r.point for r in regions]))
+    with torch.no_grad():
+        ys = m.double()(points).numpy()
+    m.float()
+    for r, y in zip(regions, ys):
+        np.testing.assert_allclose(r.map(r.point), y, rtol=1e-9, atol=1e-9)
+        # and the exact map gives the network's exact output
+        assert [sum(a * b for a, b in zip(row, r.point_exact)) + c
+                for row, c in zip(r.jacobian_exact, r.offset_exact)] == net.output(r.point_exact)
+
+
+def test_from_torch_equals_from_onnx_of_its_export(tmp_path):
+    m = model([2, 8, 8, 2], seed=3)
+    path = tmp_path / "m.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            torch.onnx.export(m, (torch.zeros(1, 2),), str(path), dynamo=False)
+        except Exception as e:  # an exporter that needs what is not installed
+            pytest.skip(f"torch.onnx.export failed here: {e}")
+    a, b = Network.from_torch(m), Network.from_onnx(path)
+    assert a.to_json() == b.to_json()
+    ca, cb = a.count(box="-1:1,-1:1"), b.count(box="-1:1,-1:1")
+    for key in ("regions", "pieces", "edges", "bounded"):
+        assert ca[key] == cb[key]
+
+
+def test_fx_traced_modules_and_functional_relu():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.fc2 = nn.Linear(2, 6), nn.Linear(6, 1)
+
+        def forward(self, x):
+            return self.fc2(torch.relu(self.fc1(x)))
+
+    torch.manual_seed(4)
+    custom = Net()
+    seq = nn.Sequential(custom.fc1, nn.ReLU(), custom.fc2)
+    assert Network.from_torch(custom).to_json() == Network.from_torch(seq).to_json()
+
+
+def test_half_precision_weights_are_exact():
+    m = model([2, 4, 1], seed=5).half()
+    net = Network.from_torch(m)
+    w = m[0].weight.detach().float().numpy()
+    text = net.to_json()
+    # every float16 weight, as its exact rational, appears in the JSON
+    for v in w.flatten():
+        p, q = float(v).as_integer_ratio()
+        assert (f'"{p}/{q}"' if q != 1 else f'"{p}"') in text
+
+
+def test_unsupported_modules_are_refused_by_name():
+    with pytest.raises(ValueError, match="Conv2d"):
+        Network.from_torch(nn.Sequential(nn.Conv2d(1, 1, 3), nn.ReLU()))
+    with pytest.raises(ValueError, match="Sigmoid"):
+        Network.from_torch(nn.Sequential(nn.Linear(2, 2), nn.Sigmoid()))
+
+    class Residual(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 2)
+
+        def forward(self, x):
+            return x + torch.relu(self.fc(x))
+
+    with pytest.raises(ValueError, match="chain"):
+        Network.from_torch(Residual())
+    bad = model([2, 2, 1])
+    with torch.no_grad():
+        bad[0].weight[0, 0] = float("nan")
+    with pytest.raises(ValueError, match="finite"):
+        Network.from_torch(bad)
+
+
+def test_the_example_trains_counts_and_draws(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "train_and_count.py"
+    out = tmp_path / "regions.png"
+    run = subprocess.run([sys.executable, str(example), "--epochs", "20", "--width", "8", "--out", str(out)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "after training:" in run.stdout and out.stat().st_size > 1000
