@@ -12,6 +12,10 @@
 //! One LP per (region of the layer, neuron) pair, plus exact linear algebra for the maps.
 //! Memory while streaming is the depth-first stack: `O(neurons)` partial regions.
 
+mod subtrees;
+
+pub use subtrees::{Estimate, Subtrees};
+
 use crate::certify::safe::{proves_empty_floats, FloatBox};
 use crate::certify::{find_strict_point, is_bounded, point_between, split_point, Feasibility, LpStats};
 use crate::error::InternalError;
@@ -129,6 +133,7 @@ pub struct Enumerator {
     threads: usize,
     progress: bool,
     counter: Option<Arc<AtomicUsize>>,
+    subtrees: Option<Subtrees>,
 }
 
 /// Builds an [`Enumerator`].
@@ -167,6 +172,12 @@ impl EnumeratorBuilder {
     /// caller's own, e.g. from another thread).
     pub fn counter(mut self, counter: Arc<AtomicUsize>) -> Self {
         self.inner.counter = Some(counter);
+        self
+    }
+    /// Enumerate only these subtrees of the depth-first tree (one shard of a sharded run);
+    /// region ids then start at 0 in the part.
+    pub fn subtrees(mut self, part: Option<Subtrees>) -> Self {
+        self.inner.subtrees = part;
         self
     }
     /// Stop when this flag becomes true.
@@ -356,6 +367,14 @@ impl Enumerator {
         EnumeratorBuilder::default()
     }
 
+    /// The same enumerator with another backend and part of the tree (for running a shard of
+    /// a plan, whose backend is the plan's).
+    pub fn reconfigure(mut self, backend: Backend, subtrees: Option<Subtrees>) -> Enumerator {
+        self.backend = backend;
+        self.subtrees = subtrees;
+        self
+    }
+
     /// The number of worker threads.
     pub fn thread_count(&self) -> usize {
         self.threads
@@ -387,11 +406,14 @@ impl Enumerator {
         (regions, summary)
     }
 
-    /// Enumerates every full-dimensional region of the network's domain, in a deterministic
-    /// depth-first order, into `sink`.
-    pub fn enumerate(&self, net: &Network, sink: &mut dyn RegionSink) -> Summary {
-        let start = Instant::now();
-        let mut summary = Summary::default();
+    /// The shared context of a run and the root of its tree (`None`: the domain is empty).
+    fn prepare<'n>(
+        &self,
+        net: &'n Network,
+        details: bool,
+        start: Instant,
+        stats: &mut LpStats,
+    ) -> Result<Option<(Context<'n>, Partial)>, InternalError> {
         let d = net.input_dim();
         let constraints = Constraint::domain(net.domain(), d);
         let refs: Vec<&Halfspace> = constraints.iter().map(|c| &c.halfspace).collect();
@@ -399,19 +421,15 @@ impl Enumerator {
         let point = if refs.is_empty() {
             vec![Q::zero(); d]
         } else {
-            match find_strict_point(&refs, None, self.backend.solver(), &mut summary.stats) {
-                Ok(Feasibility::Interior(p)) => p,
-                Ok(Feasibility::Empty(_)) => return summary,
-                Err(e) => return Summary::failed(e, start),
+            match find_strict_point(&refs, None, self.backend.solver(), stats)? {
+                Feasibility::Interior(p) => p,
+                Feasibility::Empty(_) => return Ok(None),
             }
         };
         let bounded_domain = match net.domain() {
             Domain::Whole => false,
             Domain::Box(_) => true,
-            _ => match is_bounded(&refs, d, self.backend.filter()) {
-                Ok(b) => b,
-                Err(e) => return Summary::failed(e, start),
-            },
+            _ => is_bounded(&refs, d, self.backend.filter())?,
         };
         let ctx = Context {
             net,
@@ -419,7 +437,7 @@ impl Enumerator {
             filter: self.backend.filter(),
             fixed: FixedLayer::chain(net.layers()),
             bounded_domain,
-            details: sink.needs_details(),
+            details,
             start,
             enough: AtomicBool::new(false),
             failure: std::sync::Mutex::new(None),
@@ -435,6 +453,22 @@ impl Enumerator {
             input: Arc::new(FixedMap::identity(d)),
             pre: None,
         };
+        Ok(Some((ctx, root)))
+    }
+
+    /// Enumerates every full-dimensional region of the network's domain, in a deterministic
+    /// depth-first order, into `sink`.
+    pub fn enumerate(&self, net: &Network, sink: &mut dyn RegionSink) -> Summary {
+        let start = Instant::now();
+        let mut summary = Summary::default();
+        // a shard's figures leave out the work above its subtrees (the plan counts that once)
+        let mut above = LpStats::default();
+        let prepare_stats = if self.subtrees.is_some() { &mut above } else { &mut summary.stats };
+        let (ctx, root) = match self.prepare(net, sink.needs_details(), start, prepare_stats) {
+            Ok(Some(prepared)) => prepared,
+            Ok(None) => return summary,
+            Err(e) => return Summary::failed(e, start),
+        };
         let progress =
             (self.progress && std::io::IsTerminal::is_terminal(&std::io::stderr())).then_some(start);
         let mut emitter = Emitter {
@@ -447,7 +481,9 @@ impl Enumerator {
         };
         let threads = self.threads.max(1);
         let mut stats = LpStats::default();
-        let stopped = if threads == 1 {
+        let stopped = if let Some(part) = &self.subtrees {
+            self.explore_subtrees(&ctx, root, part, threads, &mut stats, &mut emitter)
+        } else if threads == 1 {
             self.explore(&ctx, &mut vec![root], &mut stats, &mut |r| emitter.emit(r))
         } else {
             let items = self.split_frontier(&ctx, root, 128 * threads, threads, &mut stats);

@@ -28,7 +28,8 @@
 //! - [`graph`]: the adjacency graph and linear pieces;
 //! - [`fixed`]: exact fixed-point layer maps on machine limbs;
 //! - [`parallel`]: ordered parallel maps (output independent of the thread count);
-//! - [`export`]: JSON, DOT and SVG writers.
+//! - [`export`]: JSON, DOT and SVG writers (and the reader of the region wire form);
+//! - [`shard`]: sharded runs (plan, run a shard, merge the parts exactly).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -56,6 +57,7 @@ pub mod poly;
 pub mod property;
 pub mod range;
 pub mod region;
+pub mod shard;
 pub mod sizes;
 pub mod slice;
 pub mod verify;

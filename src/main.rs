@@ -197,6 +197,23 @@ enum Command {
         #[arg(long)]
         svg: Option<PathBuf>,
     },
+    /// Sharded runs: plan shards, run one (on any machine; a scheduler's array index).
+    #[command(subcommand)]
+    Shard(cli::shard::ShardCommand),
+    /// Merge the parts of a sharded run into what the single-machine command prints.
+    Merge {
+        /// The plan.
+        plan: PathBuf,
+        /// The parts (one per shard, in any order).
+        #[arg(required = true)]
+        parts: Vec<PathBuf>,
+        /// What to print.
+        #[arg(long, value_enum, default_value = "count")]
+        output: cli::shard::MergeOutput,
+        /// The graph's format (with --output graph).
+        #[arg(long, value_enum, default_value = "json")]
+        format: cli::shard::MergeGraphFormat,
+    },
     /// Convert a network to our exact JSON.
     Convert {
         #[command(flatten)]
@@ -331,6 +348,10 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
         Command::Locate { input, run, point, ids, json } => commands::locate(&input, &run, &point, ids, json),
         Command::Slice { input, run, line, json, svg } => {
             commands::slice(&input, &run, &line, json, svg.as_deref())
+        }
+        Command::Shard(command) => cli::shard::shard(command),
+        Command::Merge { plan, parts, output, format } => {
+            cli::shard::merge_parts(&plan, &parts, output, format)
         }
         Command::Convert { input, to: ConvertFormat::Json } => {
             let net = input.load()?;

@@ -31,6 +31,8 @@ mod plot;
 mod properties;
 #[path = "suite/readers.rs"]
 mod readers;
+#[path = "suite/shards.rs"]
+mod shards;
 #[path = "suite/verify.rs"]
 mod verify;
 #[path = "suite/vnnlib.rs"]

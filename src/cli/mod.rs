@@ -4,6 +4,7 @@
 pub mod args;
 pub mod commands;
 pub mod render;
+pub mod shard;
 
 use relu_regions::error::InternalError;
 use std::process::ExitCode;

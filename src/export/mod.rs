@@ -6,6 +6,7 @@ pub mod dot;
 pub mod json;
 pub mod line_svg;
 pub mod provenance;
+pub mod read;
 pub mod svg;
 
 use crate::graph::RegionGraph;

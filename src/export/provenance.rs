@@ -36,10 +36,9 @@ impl Provenance {
     /// assert!(p.mismatch(&p.clone()).is_none());
     /// ```
     pub fn new(bytes: &[u8], format: InputFormat, coords: Coords, domain: &Domain) -> Provenance {
-        let digest = Sha256::digest(bytes);
         Provenance {
             tool: format!("relu-regions {}", env!("CARGO_PKG_VERSION")),
-            network_sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+            network_sha256: sha256_hex(bytes),
             input_format: format.name().to_string(),
             coords: match coords {
                 Coords::Raw => "raw",
@@ -84,4 +83,9 @@ impl Provenance {
         }
         None
     }
+}
+
+/// The SHA-256 of some bytes, in lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

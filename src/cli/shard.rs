@@ -1,0 +1,216 @@
+//! `shard plan`, `shard run` and `merge`: sharded runs for schedulers (Slurm arrays, Kubernetes
+//! indexed jobs, Dask), over the library's [`relu_regions::shard`].
+
+use super::args::{NetArgs, RunArgs, ThreadArgs};
+use super::render::report_incomplete;
+use super::{exit_code, output_error, BadInput};
+use clap::{Args, Subcommand, ValueEnum};
+use relu_regions::enumerate::Enumerator;
+use relu_regions::export::{dot, json};
+use relu_regions::shard::{merge, plan_hash, run_shard, Merged, Plan, ShardError};
+use std::io::{BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// `shard plan` and `shard run`.
+#[derive(Subcommand)]
+pub enum ShardCommand {
+    /// Plan a sharded run: cut the depth-first tree into shards balanced by estimated size.
+    Plan {
+        #[command(flatten)]
+        input: NetArgs,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Number of shards (use several per machine so that a slow one does not hold the run).
+        #[arg(long)]
+        shards: usize,
+        /// Frontier subtrees per shard (more: finer balance, a longer plan).
+        #[arg(long, default_value_t = 16)]
+        per_shard: usize,
+        /// Random descents per subtree for the size estimates.
+        #[arg(long, default_value_t = 4)]
+        descents: usize,
+        /// Where to write the plan.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Run one shard of a plan and write its part (atomically; rerunning gives the same bytes).
+    Run(RunShard),
+}
+
+/// `shard run` options.
+#[derive(Args)]
+pub struct RunShard {
+    /// The plan.
+    plan: PathBuf,
+    /// The shard (default: $SLURM_ARRAY_TASK_ID, else $JOB_COMPLETION_INDEX).
+    #[arg(long)]
+    index: Option<usize>,
+    /// Where to write the part (a `{index}` in the name is replaced by the shard's index).
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Write counts only (flat memory; merges to the `count --no-graph` figures).
+    #[arg(long)]
+    counts_only: bool,
+    /// Stop after this many seconds (the part is then marked partial, exit code 3).
+    #[arg(long, value_name = "SECONDS")]
+    time_limit: Option<f64>,
+    #[command(flatten)]
+    threads: ThreadArgs,
+}
+
+/// What `merge` prints.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum MergeOutput {
+    /// What `count --json` prints.
+    Count,
+    /// What `regions --json` prints.
+    Regions,
+    /// What `graph` prints (`--format json|dot`).
+    Graph,
+}
+
+/// The graph's format for `merge --output graph`.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum MergeGraphFormat {
+    /// `graph --format json`.
+    Json,
+    /// `graph --format dot`.
+    Dot,
+}
+
+fn shard_error(e: ShardError) -> BadInput {
+    match e {
+        ShardError::Internal(e) => e.into(),
+        other => BadInput(other.into()),
+    }
+}
+
+fn read_plan(path: &Path) -> Result<(Plan, String), BadInput> {
+    let bytes =
+        std::fs::read(path).map_err(|e| BadInput(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
+    let text = String::from_utf8_lossy(&bytes);
+    let plan = Plan::read(&text, &path.display().to_string()).map_err(shard_error)?;
+    Ok((plan, plan_hash(&bytes)))
+}
+
+/// Writes `bytes` to `path` atomically (a temporary file beside it, renamed).
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), BadInput> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp.{}", std::process::id()));
+    let fail = |e: std::io::Error| BadInput(anyhow::anyhow!("cannot write {}: {e}", path.display()));
+    std::fs::write(&tmp, bytes).map_err(fail)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        fail(e)
+    })
+}
+
+/// Runs `shard plan` or `shard run`.
+pub fn shard(command: ShardCommand) -> Result<ExitCode, BadInput> {
+    match command {
+        ShardCommand::Plan { input, run, shards, per_shard, descents, output } => {
+            if shards == 0 {
+                return Err(BadInput(anyhow::anyhow!("--shards must be at least 1")));
+            }
+            let net = input.load()?;
+            let enumerator = run.enumerator()?;
+            let plan = Plan::new(&net, &enumerator, input.provenance(&net)?, shards, per_shard, descents)
+                .map_err(shard_error)?;
+            write_atomically(&output, json::to_json(&plan).as_bytes())?;
+            eprintln!(
+                "wrote {}: {} shards over {} subtrees, about {:.0} regions, largest shard {:.2}x the mean",
+                output.display(),
+                plan.shards.len(),
+                plan.items,
+                plan.estimated_regions,
+                plan.balance
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        ShardCommand::Run(args) => run(args),
+    }
+}
+
+fn shard_index(given: Option<usize>) -> Result<usize, BadInput> {
+    if let Some(i) = given {
+        return Ok(i);
+    }
+    for var in ["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"] {
+        if let Ok(value) = std::env::var(var) {
+            return value
+                .trim()
+                .parse()
+                .map_err(|_| BadInput(anyhow::anyhow!("${var} is {value:?}, not a shard index")));
+        }
+    }
+    Err(BadInput(anyhow::anyhow!("give --index (or set SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX)")))
+}
+
+fn run(args: RunShard) -> Result<ExitCode, BadInput> {
+    let (plan, sha) = read_plan(&args.plan)?;
+    let index = shard_index(args.index)?;
+    if index >= plan.shards.len() {
+        return Err(BadInput(anyhow::anyhow!(
+            "{}: has {} shards (0..{}); there is no shard {index}",
+            args.plan.display(),
+            plan.shards.len(),
+            plan.shards.len()
+        )));
+    }
+    let run_args = RunArgs {
+        lp: super::args::LpArg::Simplex, // replaced by the plan's backend
+        max_regions: None,
+        time_limit: args.time_limit,
+        threads: args.threads,
+    };
+    let enumerator: Enumerator = run_args.enumerator()?;
+    let mut part = Vec::new();
+    let summary =
+        run_shard(&plan, &sha, index, enumerator, args.counts_only, &mut part).map_err(shard_error)?;
+    let output = PathBuf::from(args.output.to_string_lossy().replace("{index}", &index.to_string()));
+    write_atomically(&output, &part)?;
+    eprintln!("wrote {}: shard {index}, {} regions", output.display(), summary.regions);
+    report_incomplete(&summary);
+    Ok(exit_code(summary.complete()))
+}
+
+/// `merge PLAN PART...`: prints what the single-machine command would.
+pub fn merge_parts(
+    plan_path: &Path,
+    parts: &[PathBuf],
+    output: MergeOutput,
+    format: MergeGraphFormat,
+) -> Result<ExitCode, BadInput> {
+    let (plan, sha) = read_plan(plan_path)?;
+    let mut readers: Vec<(String, Box<dyn std::io::BufRead>)> = Vec::new();
+    for path in parts {
+        let file = std::fs::File::open(path)
+            .map_err(|e| BadInput(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
+        readers.push((path.display().to_string(), Box::new(BufReader::new(file))));
+    }
+    let want_regions = !matches!(output, MergeOutput::Count);
+    let merged = merge(&plan, &sha, readers, want_regions).map_err(shard_error)?;
+    let net = plan.network(&plan_path.display().to_string()).map_err(shard_error)?;
+    let text = match (merged, output) {
+        (Merged::Counts { summary, bounded }, _) => {
+            let mut out = json::CountsOut::new(&net, &summary, summary.regions, bounded, None);
+            out.provenance = Some(plan.provenance.clone());
+            json::to_json(&out)
+        }
+        (Merged::Analysis(a), MergeOutput::Count) => {
+            let mut out = json::CountsOut::new(&net, &a.summary, a.regions.len(), a.bounded(), Some(&a));
+            out.provenance = Some(plan.provenance.clone());
+            json::to_json(&out)
+        }
+        (Merged::Analysis(a), MergeOutput::Regions) => {
+            json::to_json(&json::regions_document(&net, &a, Some(&plan.provenance)))
+        }
+        (Merged::Analysis(a), MergeOutput::Graph) => match format {
+            MergeGraphFormat::Json => json::graph_json(&a.regions, &a.graph, true, Some(&plan.provenance)),
+            MergeGraphFormat::Dot => dot::graph_dot(&a.regions, &a.graph, false),
+        },
+    };
+    std::io::stdout().write_all(text.as_bytes()).map_err(output_error)?;
+    Ok(ExitCode::SUCCESS)
+}

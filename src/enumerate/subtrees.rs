@@ -1,0 +1,131 @@
+//! Parts of the depth-first tree, for sharded runs: the *frontier* of a run is the list of
+//! subtrees (and regions already finished) obtained by advancing every open subtree to its
+//! next split, round after round, until there are at least `frontier` of them. It depends
+//! only on the network, its domain, the backend and `frontier` (never on the thread count),
+//! and its items, explored in order, give exactly the regions of the whole run in its order.
+//! A shard is a contiguous range of frontier items.
+//!
+//! Sizes are estimated by Knuth's estimator: a random descent from a subtree to a region
+//! multiplies the numbers of children met on the way, which is an unbiased estimate of the
+//! number of regions below. A descent costs about what one region costs.
+
+use super::{Emitter, Enumerator, Item, Partial};
+use crate::certify::LpStats;
+use crate::error::InternalError;
+use crate::network::Network;
+use crate::verify::SplitMix;
+use std::time::Instant;
+
+/// The subtrees `range` of the frontier of `frontier` subtrees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subtrees {
+    /// The frontier size asked for (the frontier has at least this many items unless the whole
+    /// tree is smaller).
+    pub frontier: usize,
+    /// The items of the frontier to enumerate.
+    pub range: std::ops::Range<usize>,
+}
+
+/// The estimated size of one frontier item.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// Estimated regions below it (exactly 1 for a finished region).
+    pub regions: f64,
+    /// Whether the item is a finished region.
+    pub finished: bool,
+}
+
+impl Enumerator {
+    /// The frontier of `frontier` subtrees of the network's tree, with a size estimate of each
+    /// item from `descents` random descents (deterministic: the seed is fixed), and the LP
+    /// figures of the work above the subtrees (which the shards leave out).
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::{enumerate::Enumerator, network::json::read_network};
+    /// let net = read_network(r#"{"input_dim": 2, "layers": [
+    ///     {"weights": [["1", "0"], ["0", "1"], ["1", "1"]], "activation": "relu"},
+    ///     {"weights": [["1", "1", "1"]], "activation": "linear"}]}"#, "t").unwrap();
+    /// let e = Enumerator::builder().build();
+    /// let (items, _) = e.frontier_estimates(&net, 4, 8).unwrap();
+    /// assert!(items.len() >= 4);
+    /// // the estimates add up to about the 6 regions (exactly here: every descent is exact)
+    /// let total: f64 = items.iter().map(|i| i.regions).sum();
+    /// assert_eq!(total, 6.0);
+    /// ```
+    pub fn frontier_estimates(
+        &self,
+        net: &Network,
+        frontier: usize,
+        descents: usize,
+    ) -> Result<(Vec<Estimate>, LpStats), InternalError> {
+        let start = Instant::now();
+        let mut stats = LpStats::default();
+        let Some((ctx, root)) = self.prepare(net, false, start, &mut stats)? else {
+            return Ok((Vec::new(), stats));
+        };
+        let threads = self.thread_count().max(1);
+        let items = self.split_frontier(&ctx, root, frontier, threads, &mut stats);
+        let estimates = crate::parallel::map_chunks(&items, threads, 4, |part| {
+            part.iter()
+                .map(|item| match item {
+                    Item::Done(_) => Ok(Estimate { regions: 1.0, finished: true }),
+                    Item::Task(p) => {
+                        let mut stats = LpStats::default();
+                        let mut rng = SplitMix(0x5eed ^ (p.bits.len() as u64));
+                        let mut total = 0.0;
+                        for _ in 0..descents.max(1) {
+                            total += self.descend(&ctx, p.clone(), &mut rng, &mut stats);
+                        }
+                        Ok(Estimate { regions: total / descents.max(1) as f64, finished: false })
+                    }
+                })
+                .collect::<Vec<_>>()
+        });
+        if let Some(e) = ctx.failure.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
+            return Err(e);
+        }
+        Ok((estimates.into_iter().flatten().collect::<Result<_, InternalError>>()?, stats))
+    }
+
+    /// One random descent from `p` to a region: the product of the numbers of children met.
+    fn descend(
+        &self,
+        ctx: &super::Context<'_>,
+        mut p: Partial,
+        rng: &mut SplitMix,
+        stats: &mut LpStats,
+    ) -> f64 {
+        let mut weight = 1.0;
+        loop {
+            let mut children = Vec::new();
+            match self.advance(ctx, p, &mut children, stats) {
+                Some(_) => return weight,
+                None if children.is_empty() => return 0.0,
+                None => {
+                    weight *= children.len() as f64;
+                    let pick = (rng.next_u64() % children.len() as u64) as usize;
+                    p = children.swap_remove(pick);
+                }
+            }
+        }
+    }
+
+    /// Explores the selected frontier items in order (see [`Subtrees`]).
+    pub(super) fn explore_subtrees(
+        &self,
+        ctx: &super::Context<'_>,
+        root: Partial,
+        part: &Subtrees,
+        threads: usize,
+        stats: &mut LpStats,
+        emitter: &mut Emitter<'_, '_>,
+    ) -> Option<super::StopReason> {
+        let items = self.split_frontier(ctx, root, part.frontier, threads, &mut LpStats::default());
+        if let Some(reason) = self.should_stop(ctx) {
+            return Some(reason); // the frontier is cut short: nothing of this part is certain
+        }
+        let selected: Vec<Item> = items.into_iter().skip(part.range.start).take(part.range.len()).collect();
+        self.explore_parallel(ctx, selected, threads, stats, emitter)
+    }
+}

@@ -1,0 +1,450 @@
+//! Sharded runs: a *plan* cuts the depth-first tree of a run into shards (contiguous ranges of
+//! its frontier, see [`crate::enumerate::Subtrees`]), balanced by Knuth estimates of their
+//! sizes; each shard runs anywhere (a Slurm array task, a Kubernetes indexed job, a Dask task)
+//! and writes a *part*; the *merge* puts the parts together in the plan's order and gives what
+//! one machine would: the same regions with the same ids, facets, graph and pieces.
+//!
+//! A plan carries the network (our exact JSON), its provenance (the original file's hash,
+//! format, coordinates and domain) and the LP backend, so a shard needs nothing else. A part is
+//! JSON Lines: a header naming the plan (its SHA-256) and the shard, the regions as
+//! `regions --jsonl` writes them, and a summary line. Writing a part is atomic (a temporary
+//! file renamed), and running a shard twice gives the same bytes, so a scheduler may retry it.
+
+use crate::analysis::Analysis;
+use crate::certify::LpStats;
+use crate::enumerate::{CountingSink, Enumerator, Subtrees, Summary};
+use crate::error::{InternalError, NetworkError};
+use crate::export::json::RegionOut;
+use crate::export::provenance::Provenance;
+use crate::lp::Backend;
+use crate::network::Network;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::io::{BufRead, Write};
+
+/// The plan format's version.
+pub const PLAN_FORMAT: u32 = 1;
+
+/// Why a sharded run cannot go on; each names the file at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ShardError {
+    /// A plan or part that cannot be read.
+    #[error("{file}: {message}")]
+    Malformed {
+        /// The file.
+        file: String,
+        /// What is wrong, and where.
+        message: String,
+    },
+    /// A part made for another plan (or network).
+    #[error("{file}: belongs to another plan ({why})")]
+    Foreign {
+        /// The part file.
+        file: String,
+        /// What differs.
+        why: String,
+    },
+    /// Two parts of the same shard.
+    #[error("{second}: shard {index} is given twice (also {first})")]
+    Duplicate {
+        /// The shard.
+        index: usize,
+        /// The first file with it.
+        first: String,
+        /// The second.
+        second: String,
+    },
+    /// Shards without a part.
+    #[error("missing part(s) for shard(s) {}", list(.indices))]
+    Missing {
+        /// The shards.
+        indices: Vec<usize>,
+    },
+    /// A part from a run that stopped early.
+    #[error("{file}: shard {index} is partial (its run stopped: {stopped}); run it again")]
+    Partial {
+        /// The part file.
+        file: String,
+        /// The shard.
+        index: usize,
+        /// Why its run stopped.
+        stopped: String,
+    },
+    /// A part written with `--counts-only` where regions are needed.
+    #[error("{file}: holds counts only; run the shard without --counts-only for regions or a graph")]
+    CountsOnly {
+        /// The part file.
+        file: String,
+    },
+    /// The network in the plan.
+    #[error(transparent)]
+    Network(#[from] NetworkError),
+    /// An exact check failed.
+    #[error(transparent)]
+    Internal(#[from] InternalError),
+    /// Reading or writing a file.
+    #[error("{file}: {error}")]
+    Io {
+        /// The file.
+        file: String,
+        /// The error.
+        error: std::io::Error,
+    },
+}
+
+fn list(indices: &[usize]) -> String {
+    let shown: Vec<String> = indices.iter().take(20).map(ToString::to_string).collect();
+    let more = indices.len().saturating_sub(20);
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// One shard of a plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShardSpec {
+    /// Its index (0-based).
+    pub index: usize,
+    /// The frontier items it enumerates, `[start, end)`.
+    pub items: [usize; 2],
+    /// Its estimated number of regions.
+    pub estimate: f64,
+}
+
+/// A plan of shards.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// [`PLAN_FORMAT`].
+    pub relu_regions_plan: u32,
+    /// Where the network came from (the outputs of the merge carry it).
+    pub provenance: Provenance,
+    /// The LP backend (the frontier and the regions' points depend on it).
+    pub lp: String,
+    /// The frontier size asked for.
+    pub frontier: usize,
+    /// The frontier's items.
+    pub items: usize,
+    /// The estimated number of regions (Knuth's estimator).
+    pub estimated_regions: f64,
+    /// The largest shard's estimate over the mean.
+    pub balance: f64,
+    /// The LP figures of the work above the shards' subtrees (`lps`, `bound_lps`,
+    /// `exact_fallbacks`), added once by the merge.
+    pub above: [u64; 3],
+    /// The shards, in order.
+    pub shards: Vec<ShardSpec>,
+    /// The network with its domain, in our exact JSON.
+    pub network: Value,
+}
+
+impl Plan {
+    /// Plans `shards` shards of about `per_shard` frontier items each, estimated by `descents`
+    /// random descents per item.
+    pub fn new(
+        net: &Network,
+        enumerator: &Enumerator,
+        provenance: Provenance,
+        shards: usize,
+        per_shard: usize,
+        descents: usize,
+    ) -> Result<Plan, ShardError> {
+        let shards = shards.max(1);
+        let frontier = shards * per_shard.max(1);
+        let (estimates, above) = enumerator.frontier_estimates(net, frontier, descents)?;
+        let total: f64 = estimates.iter().map(|e| e.regions).sum();
+        // item i goes to the shard its estimate's midpoint falls in: contiguous, in order
+        let mut bounds = vec![0usize; shards + 1];
+        let mut before = 0.0;
+        let mut sums = vec![0.0; shards];
+        for (i, e) in estimates.iter().enumerate() {
+            let mid = before + e.regions / 2.0;
+            let s = if total > 0.0 {
+                ((mid / total) * shards as f64) as usize
+            } else {
+                i * shards / estimates.len()
+            };
+            let s = s.min(shards - 1);
+            sums[s] += e.regions;
+            bounds[s + 1] = i + 1;
+            before += e.regions;
+        }
+        for s in 1..=shards {
+            bounds[s] = bounds[s].max(bounds[s - 1]);
+        }
+        let specs: Vec<ShardSpec> = (0..shards)
+            .map(|s| ShardSpec { index: s, items: [bounds[s], bounds[s + 1]], estimate: sums[s] })
+            .collect();
+        let mean = total / shards as f64;
+        let balance = if mean > 0.0 { sums.iter().copied().fold(0.0, f64::max) / mean } else { 1.0 };
+        let network = serde_json::from_str(&crate::network::json::write_network(net))
+            .map_err(|e| InternalError::new(format!("the network's JSON does not parse back: {e}")))?;
+        Ok(Plan {
+            relu_regions_plan: PLAN_FORMAT,
+            provenance,
+            lp: backend_name(enumerator.backend()).into(),
+            frontier,
+            items: estimates.len(),
+            estimated_regions: total,
+            balance,
+            above: [above.lps, above.bound_lps, above.exact_fallbacks],
+            shards: specs,
+            network,
+        })
+    }
+
+    /// Reads a plan file's text; `file` names it in errors.
+    pub fn read(text: &str, file: &str) -> Result<Plan, ShardError> {
+        let plan: Plan = serde_json::from_str(text).map_err(|e| ShardError::Malformed {
+            file: file.into(),
+            message: format!("not a shard plan: {e}"),
+        })?;
+        if plan.relu_regions_plan != PLAN_FORMAT {
+            return Err(ShardError::Malformed {
+                file: file.into(),
+                message: format!("plan format {} (this tool reads {PLAN_FORMAT})", plan.relu_regions_plan),
+            });
+        }
+        Ok(plan)
+    }
+
+    /// The network of the plan (with its domain).
+    pub fn network(&self, file: &str) -> Result<Network, ShardError> {
+        Ok(crate::network::json::read_network(&self.network.to_string(), file)?)
+    }
+
+    /// The backend the plan was made with.
+    pub fn backend(&self) -> Backend {
+        Backend::from_name(&self.lp).unwrap_or_default()
+    }
+
+    /// The subtrees of shard `index`.
+    pub fn subtrees(&self, index: usize) -> Option<Subtrees> {
+        let spec = self.shards.get(index)?;
+        Some(Subtrees { frontier: self.frontier, range: spec.items[0]..spec.items[1] })
+    }
+}
+
+fn backend_name(b: Backend) -> &'static str {
+    match b {
+        Backend::FloatSimplex => "simplex",
+        Backend::GoodLp => "good_lp",
+        Backend::ExactOnly => "exact",
+    }
+}
+
+/// The SHA-256 of a plan file's bytes, in hex: what its parts name.
+pub fn plan_hash(bytes: &[u8]) -> String {
+    crate::export::provenance::sha256_hex(bytes)
+}
+
+/// Runs shard `index` of `plan` with `enumerator`'s threads and limits (its backend is the
+/// plan's) and writes the part to `out`: the header, the regions (none with `counts_only`)
+/// and the summary. Returns the run's summary.
+pub fn run_shard(
+    plan: &Plan,
+    plan_sha256: &str,
+    index: usize,
+    enumerator: Enumerator,
+    counts_only: bool,
+    out: &mut dyn Write,
+) -> Result<Summary, ShardError> {
+    let net = plan.network("plan")?;
+    let subtrees = plan.subtrees(index).ok_or_else(|| ShardError::Malformed {
+        file: "plan".into(),
+        message: format!("has {} shards; there is no shard {index}", plan.shards.len()),
+    })?;
+    let enumerator = enumerator.reconfigure(plan.backend(), Some(subtrees.clone()));
+    let io = |error| ShardError::Io { file: "part".into(), error };
+    let header = json!({"part": {"plan_sha256": plan_sha256, "index": index, "items": plan.shards[index].items,
+        "counts_only": counts_only, "provenance": plan.provenance}});
+    writeln!(out, "{header}").map_err(io)?;
+    let (mut summary, bounded) = if counts_only {
+        let mut sink = CountingSink::default();
+        let summary = enumerator.enumerate(&net, &mut sink);
+        (summary, sink.bounded)
+    } else {
+        let mut bounded = 0;
+        let mut error = None;
+        let summary = crate::analysis::stream_with_facets(&net, &enumerator, &mut |region, facets| {
+            bounded += usize::from(region.bounded);
+            let line =
+                serde_json::to_string(&RegionOut::new(region, facets, None)).expect("wire structs serialize");
+            match writeln!(out, "{line}") {
+                Ok(()) => std::ops::ControlFlow::Continue(()),
+                Err(e) => {
+                    error = Some(e);
+                    std::ops::ControlFlow::Break(())
+                }
+            }
+        })?;
+        if let Some(e) = error {
+            return Err(io(e));
+        }
+        (summary, bounded)
+    };
+    if let Some(failure) = summary.failure.take() {
+        return Err(failure.into());
+    }
+    let tail = json!({"summary": {"regions": summary.regions, "bounded": bounded, "complete": summary.complete(),
+        "stopped": summary.stopped.map(|r| format!("{r:?}")), "lps": summary.stats.lps,
+        "bound_lps": summary.stats.bound_lps, "exact_fallbacks": summary.stats.exact_fallbacks}});
+    writeln!(out, "{tail}").map_err(io)?;
+    Ok(summary)
+}
+
+/// What a merge gives: the whole analysis (regions, facets, graph), or only the counts when a
+/// part holds counts only and `want_regions` is false.
+#[derive(Debug)]
+pub enum Merged {
+    /// Every region with its facets and the graph.
+    Analysis(Box<Analysis>),
+    /// Only the counts (the `count --no-graph` figures).
+    Counts {
+        /// The summary (regions, LP figures).
+        summary: Summary,
+        /// Bounded regions.
+        bounded: usize,
+    },
+}
+
+/// Merges the parts of `plan` (each a file name and a reader), in any order given: each must
+/// name the plan, every shard must have exactly one complete part. When every part holds its
+/// regions the graph is built; with `want_regions`, a counts-only part is an error.
+pub fn merge(
+    plan: &Plan,
+    plan_sha256: &str,
+    parts: Vec<(String, Box<dyn BufRead>)>,
+    want_regions: bool,
+) -> Result<Merged, ShardError> {
+    let net = plan.network("plan")?;
+    let mut by_index: Vec<Option<(String, Box<dyn BufRead>)>> =
+        (0..plan.shards.len()).map(|_| None).collect();
+    let mut counts_only = false;
+    for (file, mut reader) in parts {
+        let mut first = String::new();
+        reader.read_line(&mut first).map_err(|error| ShardError::Io { file: file.clone(), error })?;
+        let header = part_header(&first, &file)?;
+        if header.plan_sha256 != plan_sha256 {
+            return Err(ShardError::Foreign { file, why: "its plan hash differs".into() });
+        }
+        if header.provenance != plan.provenance {
+            return Err(ShardError::Foreign { file, why: "its network or domain differs".into() });
+        }
+        let Some(slot) = by_index.get_mut(header.index) else {
+            return Err(ShardError::Foreign { file, why: format!("the plan has no shard {}", header.index) });
+        };
+        if let Some((first, _)) = slot {
+            return Err(ShardError::Duplicate { index: header.index, first: first.clone(), second: file });
+        }
+        counts_only |= header.counts_only;
+        if header.counts_only && want_regions {
+            return Err(ShardError::CountsOnly { file });
+        }
+        *slot = Some((file, reader));
+    }
+    let missing: Vec<usize> =
+        by_index.iter().enumerate().filter(|(_, p)| p.is_none()).map(|(i, _)| i).collect();
+    if !missing.is_empty() {
+        return Err(ShardError::Missing { indices: missing });
+    }
+    let mut summary = Summary::default();
+    let [lps, bound_lps, exact_fallbacks] = plan.above;
+    summary.stats.add(&LpStats { lps, bound_lps, exact_fallbacks, ..LpStats::default() });
+    let mut bounded = 0;
+    let (mut regions, mut facets) = (Vec::new(), Vec::new());
+    for (index, part) in by_index.into_iter().enumerate() {
+        let (file, reader) = part.expect("every shard has a part");
+        let tail = read_part_body(reader, &file, index, !counts_only, &mut regions, &mut facets)?;
+        summary.regions += tail.regions;
+        bounded += tail.bounded;
+        summary.stats.add(&tail.stats);
+    }
+    if counts_only {
+        return Ok(Merged::Counts { summary, bounded });
+    }
+    let graph = crate::graph::build(&net, &regions, &facets, true, plan.backend().filter())?;
+    let facets_certified = regions.len();
+    Ok(Merged::Analysis(Box::new(Analysis { regions, facets, graph, summary, facets_certified })))
+}
+
+#[derive(Deserialize)]
+struct PartHeader {
+    plan_sha256: String,
+    index: usize,
+    counts_only: bool,
+    provenance: Provenance,
+}
+
+fn part_header(line: &str, file: &str) -> Result<PartHeader, ShardError> {
+    #[derive(Deserialize)]
+    struct Wrapper {
+        part: PartHeader,
+    }
+    serde_json::from_str::<Wrapper>(line).map(|w| w.part).map_err(|e| ShardError::Malformed {
+        file: file.into(),
+        message: format!("line 1: not the header of a part ({e})"),
+    })
+}
+
+struct PartTail {
+    regions: usize,
+    bounded: usize,
+    stats: LpStats,
+}
+
+/// Reads a part's regions (renumbered after those already read) and its summary line.
+fn read_part_body(
+    reader: Box<dyn BufRead>,
+    file: &str,
+    index: usize,
+    keep: bool,
+    regions: &mut Vec<crate::region::Region>,
+    facets: &mut Vec<Vec<crate::facets::Facet>>,
+) -> Result<PartTail, ShardError> {
+    let malformed = |line: usize, message: String| ShardError::Malformed {
+        file: file.into(),
+        message: format!("line {line}: {message}"),
+    };
+    // every line before the summary is a region: `k` of them have been read at line `k + 2`
+    for (k, line) in reader.lines().enumerate() {
+        let number = k + 2;
+        let line = line.map_err(|error| ShardError::Io { file: file.into(), error })?;
+        let value: Value = serde_json::from_str(&line).map_err(|e| malformed(number, e.to_string()))?;
+        if let Some(s) = value.get("summary") {
+            let complete = s["complete"].as_bool().unwrap_or(false);
+            if !complete {
+                let stopped = s["stopped"].as_str().unwrap_or("unknown").to_string();
+                return Err(ShardError::Partial { file: file.into(), index, stopped });
+            }
+            let count = |key: &str| {
+                s[key].as_u64().ok_or_else(|| malformed(number, format!("summary.{key} is missing")))
+            };
+            let tail = PartTail {
+                regions: count("regions")? as usize,
+                bounded: count("bounded")? as usize,
+                stats: LpStats {
+                    lps: count("lps")?,
+                    bound_lps: count("bound_lps")?,
+                    exact_fallbacks: count("exact_fallbacks")?,
+                    ..LpStats::default()
+                },
+            };
+            if keep && tail.regions != k {
+                return Err(malformed(
+                    number,
+                    format!("the summary says {} regions, the part lists {k}", tail.regions),
+                ));
+            }
+            return Ok(tail);
+        }
+        if keep {
+            let (region, f) = crate::export::read::region_from_wire(&value, regions.len())
+                .map_err(|m| malformed(number, m))?;
+            regions.push(region);
+            facets.push(f);
+        }
+    }
+    Err(ShardError::Partial { file: file.into(), index, stopped: "the part ends before its summary".into() })
+}
