@@ -109,6 +109,8 @@ pub struct ShardSpec {
     pub index: usize,
     /// The frontier items it enumerates, `[start, end)`.
     pub items: [usize; 2],
+    /// Their addresses (see [`crate::enumerate::Subtrees`]).
+    pub addresses: Vec<String>,
     /// Its estimated number of regions.
     pub estimate: f64,
 }
@@ -174,7 +176,12 @@ impl Plan {
             bounds[s] = bounds[s].max(bounds[s - 1]);
         }
         let specs: Vec<ShardSpec> = (0..shards)
-            .map(|s| ShardSpec { index: s, items: [bounds[s], bounds[s + 1]], estimate: sums[s] })
+            .map(|s| ShardSpec {
+                index: s,
+                items: [bounds[s], bounds[s + 1]],
+                addresses: estimates[bounds[s]..bounds[s + 1]].iter().map(|e| e.address.clone()).collect(),
+                estimate: sums[s],
+            })
             .collect();
         let mean = total / shards as f64;
         let balance = if mean > 0.0 { sums.iter().copied().fold(0.0, f64::max) / mean } else { 1.0 };
@@ -222,7 +229,7 @@ impl Plan {
     /// The subtrees of shard `index`.
     pub fn subtrees(&self, index: usize) -> Option<Subtrees> {
         let spec = self.shards.get(index)?;
-        Some(Subtrees { frontier: self.frontier, range: spec.items[0]..spec.items[1] })
+        Some(Subtrees { addresses: spec.addresses.clone() })
     }
 }
 

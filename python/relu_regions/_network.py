@@ -145,6 +145,20 @@ def _wait(job: Any, progress: Any = None) -> dict:
             return json.loads(doc)
 
 
+def _networkx(doc: dict) -> Any:
+    """A networkx graph of a ``graph --format json`` document."""
+    import networkx as nx
+
+    g = nx.Graph(pieces=doc["pieces"], complete=doc["complete"], provenance=doc.get("provenance"))
+    for node in doc["nodes"]:
+        attrs = dict(node)
+        g.add_node(attrs.pop("id"), **attrs)
+    for edge in doc["edges"]:
+        attrs = dict(edge)
+        g.add_edge(attrs.pop("source"), attrs.pop("target"), **attrs)
+    return g
+
+
 def _progress_bar(progress: Any, what: str) -> Any:
     if not progress:
         return None
@@ -277,17 +291,7 @@ class Network:
         json``, node attributes ``pattern``, ``piece``, ``bounded``, ``point``, ``jacobian``,
         ``offset`` (exact strings) and their ``_f64`` twins; edge attributes ``neurons``,
         ``same_map``, ``point``; graph attributes ``pieces``, ``complete``, ``provenance``."""
-        import networkx as nx
-
-        doc = self.graph_json(domain, box, threads, max_regions, time_limit, lp, progress)
-        g = nx.Graph(pieces=doc["pieces"], complete=doc["complete"], provenance=doc.get("provenance"))
-        for node in doc["nodes"]:
-            attrs = dict(node)
-            g.add_node(attrs.pop("id"), **attrs)
-        for edge in doc["edges"]:
-            attrs = dict(edge)
-            g.add_edge(attrs.pop("source"), attrs.pop("target"), **attrs)
-        return g
+        return _networkx(self.graph_json(domain, box, threads, max_regions, time_limit, lp, progress))
 
     def partition(self, domain: Any = None, box: Optional[Box] = None, threads: Optional[int] = None,
                   max_regions: Optional[int] = None, time_limit: Optional[float] = None,

@@ -16,6 +16,7 @@ use relu_regions::lp::Backend;
 use relu_regions::network::nnet::Coords;
 use relu_regions::network::{self, InputFormat, Network};
 use relu_regions::num::{fmt_q, parse_rational};
+use relu_regions::shard::{self, plan_hash, Merged, Plan, ShardError};
 use serde_json::json;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -138,6 +139,31 @@ impl NativeNetwork {
         Ok(self.net.output(&x).iter().map(fmt_q).collect())
     }
 
+    /// A shard plan (its JSON text) of this network on its domain.
+    #[pyo3(signature = (shards, per_shard=16, descents=4, threads=0, lp="simplex"))]
+    fn plan(
+        &self,
+        py: Python<'_>,
+        shards: usize,
+        per_shard: usize,
+        descents: usize,
+        threads: usize,
+        lp: &str,
+    ) -> PyResult<String> {
+        if shards == 0 {
+            return Err(bad("shards must be at least 1"));
+        }
+        let backend = Backend::from_name(lp)
+            .ok_or_else(|| bad(format!("lp must be simplex, good_lp or exact, not {lp:?}")))?;
+        let enumerator = Enumerator::builder().backend(backend).threads(all_cores(threads)).build();
+        let provenance = Provenance::new(&self.source, self.format, self.coords, self.net.domain());
+        let net = self.net.clone();
+        let plan = py
+            .detach(move || Plan::new(&net, &enumerator, provenance, shards, per_shard, descents))
+            .map_err(shard_error)?;
+        Ok(json::to_json(&plan))
+    }
+
     /// Starts a job on a thread of its own: "count", "count_no_graph", "regions" (streamed with
     /// facets), "graph" or "plot" (2 inputs). `threads` 0 means every core.
     #[pyo3(signature = (kind, threads=0, max_regions=None, time_limit=None, lp="simplex"))]
@@ -198,6 +224,91 @@ impl NativeNetwork {
             .map_err(|e| PyRuntimeError::new_err(format!("cannot start a thread: {e}")))?;
         Ok(Job { rx: Mutex::new(rx), cancel, counter, finished: AtomicBool::new(false) })
     }
+}
+
+fn all_cores(threads: usize) -> usize {
+    if threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        threads
+    }
+}
+
+fn shard_error(e: ShardError) -> PyErr {
+    match e {
+        ShardError::Internal(e) => InternalError::new_err(e.to_string()),
+        other => bad(other),
+    }
+}
+
+/// Runs shard `index` of a plan (its JSON text) and returns the part's text.
+#[pyfunction]
+#[pyo3(signature = (plan_text, index, threads=0, counts_only=false))]
+fn run_shard(
+    py: Python<'_>,
+    plan_text: &str,
+    index: usize,
+    threads: usize,
+    counts_only: bool,
+) -> PyResult<String> {
+    let plan = Plan::read(plan_text, "plan").map_err(shard_error)?;
+    let sha = plan_hash(plan_text.as_bytes());
+    let enumerator = Enumerator::builder().threads(all_cores(threads)).build();
+    let (part, summary) = py
+        .detach(move || {
+            let mut part = Vec::new();
+            shard::run_shard(&plan, &sha, index, enumerator, counts_only, &mut part).map(|s| (part, s))
+        })
+        .map_err(shard_error)?;
+    if !summary.complete() {
+        return Err(InternalError::new_err(format!("shard {index} stopped early")));
+    }
+    String::from_utf8(part).map_err(|e| InternalError::new_err(e.to_string()))
+}
+
+/// Merges the parts (texts) of a plan into what the single-machine command prints: `output`
+/// "count" (`count --json`), "regions" (`regions --json`) or "graph" (`graph --format json`).
+#[pyfunction]
+fn merge_parts(py: Python<'_>, plan_text: &str, parts: Vec<String>, output: &str) -> PyResult<String> {
+    let plan = Plan::read(plan_text, "plan").map_err(shard_error)?;
+    let sha = plan_hash(plan_text.as_bytes());
+    let want_regions = match output {
+        "count" => false,
+        "regions" | "graph" => true,
+        other => return Err(bad(format!("output must be count, regions or graph, not {other:?}"))),
+    };
+    let output = output.to_string();
+    py.detach(move || {
+        let net = plan.network("plan")?;
+        let readers: Vec<(String, Box<dyn std::io::BufRead>)> = parts
+            .into_iter()
+            .enumerate()
+            .map(|(i, text)| {
+                (
+                    format!("part {i}"),
+                    Box::new(std::io::Cursor::new(text.into_bytes())) as Box<dyn std::io::BufRead>,
+                )
+            })
+            .collect();
+        let text = match (shard::merge(&plan, &sha, readers, want_regions)?, output.as_str()) {
+            (Merged::Counts { summary, bounded }, _) => {
+                let mut out = CountsOut::new(&net, &summary, summary.regions, bounded, None);
+                out.provenance = Some(plan.provenance.clone());
+                json::to_json(&out)
+            }
+            (Merged::Analysis(a), "count") => {
+                let mut out = CountsOut::new(&net, &a.summary, a.regions.len(), a.bounded(), Some(&a));
+                out.provenance = Some(plan.provenance.clone());
+                json::to_json(&out)
+            }
+            (Merged::Analysis(a), "regions") => {
+                json::to_json(&json::regions_document(&net, &a, Some(&plan.provenance)))
+            }
+            (Merged::Analysis(a), _) => json::graph_json(&a.regions, &a.graph, true, Some(&plan.provenance)),
+        };
+        Ok::<String, ShardError>(text)
+    })
+    .map_err(shard_error)
 }
 
 #[derive(Clone, Copy)]
@@ -397,6 +508,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeNetwork>()?;
     m.add_class::<Job>()?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(run_shard, m)?)?;
+    m.add_function(wrap_pyfunction!(merge_parts, m)?)?;
     m.add("NetworkError", m.py().get_type::<NetworkError>())?;
     m.add("InternalError", m.py().get_type::<InternalError>())?;
     Ok(())

@@ -3,32 +3,34 @@
 //! next split, round after round, until there are at least `frontier` of them. It depends
 //! only on the network, its domain, the backend and `frontier` (never on the thread count),
 //! and its items, explored in order, give exactly the regions of the whole run in its order.
-//! A shard is a contiguous range of frontier items.
+//! A shard is a contiguous range of frontier items, named by their *addresses*: the child taken
+//! at each split on the way from the root (a digit per split, in depth-first order), with a
+//! final `.` for an item that is a finished region. A shard replays its addresses (a few
+//! advances each) instead of recomputing the frontier.
 //!
 //! Sizes are estimated by Knuth's estimator: a random descent from a subtree to a region
 //! multiplies the numbers of children met on the way, which is an unbiased estimate of the
 //! number of regions below. A descent costs about what one region costs.
 
-use super::{Emitter, Enumerator, Item, Partial};
+use super::{finish, Context, Emitter, Enumerator, Item, Partial};
 use crate::certify::LpStats;
 use crate::error::InternalError;
 use crate::network::Network;
 use crate::verify::SplitMix;
 use std::time::Instant;
 
-/// The subtrees `range` of the frontier of `frontier` subtrees.
+/// Frontier items to enumerate, by address, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subtrees {
-    /// The frontier size asked for (the frontier has at least this many items unless the whole
-    /// tree is smaller).
-    pub frontier: usize,
-    /// The items of the frontier to enumerate.
-    pub range: std::ops::Range<usize>,
+    /// Their addresses.
+    pub addresses: Vec<String>,
 }
 
-/// The estimated size of one frontier item.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// One frontier item: its address and estimated size.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Estimate {
+    /// Its address.
+    pub address: String,
     /// Estimated regions below it (exactly 1 for a finished region).
     pub regions: f64,
     /// Whether the item is a finished region.
@@ -65,11 +67,11 @@ impl Enumerator {
             return Ok((Vec::new(), stats));
         };
         let threads = self.thread_count().max(1);
-        let items = self.split_frontier(&ctx, root, frontier, threads, &mut stats);
+        let items = self.addressed_frontier(&ctx, root, frontier, threads, &mut stats);
         let estimates = crate::parallel::map_chunks(&items, threads, 4, |part| {
             part.iter()
-                .map(|item| match item {
-                    Item::Done(_) => Ok(Estimate { regions: 1.0, finished: true }),
+                .map(|(address, item)| match item {
+                    Item::Done(_) => Ok(Estimate { address: address.clone(), regions: 1.0, finished: true }),
                     Item::Task(p) => {
                         let mut stats = LpStats::default();
                         let mut rng = SplitMix(0x5eed ^ (p.bits.len() as u64));
@@ -77,7 +79,8 @@ impl Enumerator {
                         for _ in 0..descents.max(1) {
                             total += self.descend(&ctx, p.clone(), &mut rng, &mut stats);
                         }
-                        Ok(Estimate { regions: total / descents.max(1) as f64, finished: false })
+                        let regions = total / descents.max(1) as f64;
+                        Ok(Estimate { address: address.clone(), regions, finished: false })
                     }
                 })
                 .collect::<Vec<_>>()
@@ -111,21 +114,98 @@ impl Enumerator {
         }
     }
 
-    /// Explores the selected frontier items in order (see [`Subtrees`]).
+    /// The frontier of at least `target` items (see [`Enumerator::split_frontier`]: the same
+    /// rounds), each with its address.
+    fn addressed_frontier(
+        &self,
+        ctx: &Context<'_>,
+        root: Partial,
+        target: usize,
+        threads: usize,
+        stats: &mut LpStats,
+    ) -> Vec<(String, Item)> {
+        let mut items = vec![(String::new(), Item::Task(root))];
+        loop {
+            let tasks = items.iter().filter(|(_, i)| matches!(i, Item::Task(_))).count();
+            if tasks == 0 || tasks >= target || self.should_stop(ctx).is_some() {
+                return items;
+            }
+            let rounds = crate::parallel::map_chunks(&items, threads, 4, |part| {
+                let mut local = LpStats::default();
+                let mut out = Vec::with_capacity(2 * part.len());
+                for (address, item) in part {
+                    match item {
+                        Item::Done(r) => out.push((address.clone(), Item::Done(r.clone()))),
+                        Item::Task(p) => {
+                            let mut children = Vec::new();
+                            match self.advance(ctx, p.clone(), &mut children, &mut local) {
+                                Some(done) => {
+                                    if let Some(r) = finish(done, ctx) {
+                                        out.push((format!("{address}."), Item::Done(Box::new(r))));
+                                    }
+                                }
+                                None => out.extend(
+                                    children
+                                        .into_iter()
+                                        .rev()
+                                        .enumerate()
+                                        .map(|(k, c)| (format!("{address}{k}"), Item::Task(c))),
+                                ),
+                            }
+                        }
+                    }
+                }
+                (out, local)
+            });
+            items = Vec::new();
+            for (part, local) in rounds {
+                stats.add(&local);
+                items.extend(part);
+            }
+        }
+    }
+
+    /// The item at `address`, replayed from `root` (`None` if the address leads nowhere).
+    fn replay(&self, ctx: &Context<'_>, root: &Partial, address: &str) -> Option<Item> {
+        let mut stats = LpStats::default();
+        let mut p = root.clone();
+        for step in address.chars() {
+            let mut children = Vec::new();
+            match (self.advance(ctx, p, &mut children, &mut stats), step) {
+                (Some(done), '.') => return finish(done, ctx).map(|r| Item::Done(Box::new(r))),
+                (None, digit) => {
+                    let k = digit.to_digit(10)? as usize;
+                    children.reverse();
+                    p = (k < children.len()).then(|| children.swap_remove(k))?;
+                }
+                _ => return None,
+            }
+        }
+        Some(Item::Task(p))
+    }
+
+    /// Explores the items at the given addresses in order (see [`Subtrees`]).
     pub(super) fn explore_subtrees(
         &self,
-        ctx: &super::Context<'_>,
+        ctx: &Context<'_>,
         root: Partial,
         part: &Subtrees,
         threads: usize,
         stats: &mut LpStats,
         emitter: &mut Emitter<'_, '_>,
     ) -> Option<super::StopReason> {
-        let items = self.split_frontier(ctx, root, part.frontier, threads, &mut LpStats::default());
-        if let Some(reason) = self.should_stop(ctx) {
-            return Some(reason); // the frontier is cut short: nothing of this part is certain
+        let mut items = Vec::with_capacity(part.addresses.len());
+        for address in &part.addresses {
+            match self.replay(ctx, &root, address) {
+                Some(item) => items.push(item),
+                None => {
+                    ctx.fail(InternalError::new(format!(
+                        "the subtree at address {address:?} does not exist: the plan was made for another network or backend"
+                    )));
+                    return Some(super::StopReason::Failed);
+                }
+            }
         }
-        let selected: Vec<Item> = items.into_iter().skip(part.range.start).take(part.range.len()).collect();
-        self.explore_parallel(ctx, selected, threads, stats, emitter)
+        self.explore_parallel(ctx, items, threads, stats, emitter)
     }
 }
