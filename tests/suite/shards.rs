@@ -230,3 +230,24 @@ fn a_foreign_plan_hash_is_refused_in_the_library() {
         vec![("p0".into(), Box::new(std::io::Cursor::new(bytes)))];
     assert!(matches!(merge(&plan, "bbbb", parts, true), Err(ShardError::Foreign { .. })));
 }
+
+#[test]
+fn the_slurm_array_script_runs_a_shard() {
+    let dir = tempdir("slurm");
+    let net = fixture("deep2d.json");
+    let (plan, parts) = sharded(&dir, s(&net), &[], 3, "1");
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_relu-regions")).parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/slurm-array.sh");
+    let out_dir = dir.join("slurm-parts");
+    let out = std::process::Command::new("bash")
+        .arg(&script)
+        .args([s(&plan), s(&out_dir)])
+        .env("PATH", path)
+        .env("SLURM_ARRAY_TASK_ID", "1")
+        .env("SLURM_CPUS_PER_TASK", "2")
+        .output()
+        .unwrap();
+    ok(out, "slurm-array.sh");
+    assert_eq!(std::fs::read(out_dir.join("part-1.jsonl")).unwrap(), std::fs::read(&parts[1]).unwrap());
+}

@@ -1,0 +1,396 @@
+//! Region enumeration: a depth-first split of the domain, layer by layer and neuron by neuron,
+//! streaming every full-dimensional activation region to a [`RegionSink`].
+//!
+//! A region carries a rational interior point `p`. For each neuron, with preactivation
+//! `h(x) = c . x + e` (affine on the region), the side of `p` is known by one exact (filtered)
+//! evaluation; only the other side needs a centring LP, certified by [`crate::certify`]:
+//! a checked rational point means the neuron splits the region, a checked Motzkin certificate
+//! means it does not (and its row is redundant there, so it is not added). A neuron with
+//! `c = 0` never splits (its sign is that of `e`; identically zero counts as off).
+//!
+//! # Complexity
+//! One LP per (region of the layer, neuron) pair, plus exact linear algebra for the maps.
+//! Memory while streaming is the depth-first stack: `O(neurons)` partial regions.
+
+mod constraints;
+mod frontier;
+mod sink;
+mod split;
+mod subtrees;
+
+pub use sink::{CountingSink, RegionSink};
+pub use subtrees::{Estimate, Subtrees};
+
+use constraints::Constraints;
+use sink::Emitter;
+use split::finish;
+
+use crate::certify::safe::FloatBox;
+use crate::certify::{find_strict_point, is_bounded, Feasibility, LpStats};
+use crate::error::InternalError;
+use crate::fixed::{FixedLayer, FixedMap};
+use crate::kernel::Filter;
+use crate::lp::Backend;
+use crate::network::{Domain, Network, Pattern};
+use crate::num::{to_f64, Q};
+use crate::poly::Halfspace;
+use crate::region::{Constraint, Region};
+use num_traits::Zero;
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering as AtomicOrdering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Why an enumeration stopped early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StopReason {
+    /// `max_regions` was reached.
+    MaxRegions,
+    /// The time limit passed.
+    TimeLimit,
+    /// The cancel flag was raised (e.g. Ctrl-C).
+    Cancelled,
+    /// The sink asked to stop.
+    Sink,
+    /// An exact check failed on the crate's own answer ([`Summary::failure`] says which).
+    Failed,
+}
+
+/// What an enumeration did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    /// Regions emitted.
+    pub regions: usize,
+    /// `None` when every region was found; otherwise why it stopped.
+    pub stopped: Option<StopReason>,
+    /// How the LP decisions were certified.
+    pub stats: LpStats,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// The internal error that stopped the run, if one did.
+    pub failure: Option<InternalError>,
+}
+
+impl Summary {
+    /// The summary of a run stopped at its start by an internal error.
+    fn failed(error: InternalError, start: Instant) -> Summary {
+        Summary {
+            stopped: Some(StopReason::Failed),
+            failure: Some(error),
+            elapsed: start.elapsed(),
+            ..Summary::default()
+        }
+    }
+
+    /// Whether the enumeration is complete.
+    pub fn complete(&self) -> bool {
+        self.stopped.is_none()
+    }
+}
+
+/// The enumerator, configured once (certification is always on; it is not a setting).
+#[derive(Debug, Clone, Default)]
+pub struct Enumerator {
+    backend: Backend,
+    max_regions: Option<usize>,
+    time_limit: Option<Duration>,
+    cancel: Option<Arc<AtomicBool>>,
+    threads: usize,
+    progress: bool,
+    counter: Option<Arc<AtomicUsize>>,
+    subtrees: Option<Subtrees>,
+}
+
+/// Builds an [`Enumerator`].
+#[derive(Debug, Clone, Default)]
+pub struct EnumeratorBuilder {
+    inner: Enumerator,
+}
+
+impl EnumeratorBuilder {
+    /// The float LP backend that proposes hints.
+    pub fn backend(mut self, backend: Backend) -> Self {
+        self.inner.backend = backend;
+        self
+    }
+    /// Stop after this many regions.
+    pub fn max_regions(mut self, n: Option<usize>) -> Self {
+        self.inner.max_regions = n;
+        self
+    }
+    /// Stop after this much time.
+    pub fn time_limit(mut self, t: Option<Duration>) -> Self {
+        self.inner.time_limit = t;
+        self
+    }
+    /// Worker threads (0 or 1: sequential). The output is the same for every thread count.
+    pub fn threads(mut self, n: usize) -> Self {
+        self.inner.threads = n;
+        self
+    }
+    /// Show a progress bar on stderr (only when stderr is a terminal, after one second).
+    pub fn progress(mut self, on: bool) -> Self {
+        self.inner.progress = on;
+        self
+    }
+    /// Add one to this counter for every region emitted (for a progress display of the
+    /// caller's own, e.g. from another thread).
+    pub fn counter(mut self, counter: Arc<AtomicUsize>) -> Self {
+        self.inner.counter = Some(counter);
+        self
+    }
+    /// Enumerate only these subtrees of the depth-first tree (one shard of a sharded run);
+    /// region ids then start at 0 in the part.
+    pub fn subtrees(mut self, part: Option<Subtrees>) -> Self {
+        self.inner.subtrees = part;
+        self
+    }
+    /// Stop when this flag becomes true.
+    pub fn cancel_flag(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.inner.cancel = Some(flag);
+        self
+    }
+    /// The configured enumerator.
+    pub fn build(self) -> Enumerator {
+        self.inner
+    }
+}
+
+/// What every worker shares during one enumeration.
+struct Context<'a> {
+    net: &'a Network,
+    /// The float image of a box domain (`None` on other domains and when floats are off).
+    bx: Option<FloatBox>,
+    filter: Filter,
+    fixed: Vec<FixedLayer>,
+    bounded_domain: bool,
+    /// Whether the sink reads maps and constraints (see [`RegionSink::needs_details`]).
+    details: bool,
+    start: Instant,
+    /// Set when the emitter has stopped (a limit, the sink or a failure): the workers stop too.
+    enough: AtomicBool,
+    /// The first internal error met by any worker.
+    failure: std::sync::Mutex<Option<InternalError>>,
+}
+
+impl Context<'_> {
+    /// Records an internal error and stops every worker.
+    fn fail(&self, error: InternalError) {
+        let mut slot = self.failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        slot.get_or_insert(error);
+        self.enough.store(true, AtomicOrdering::Relaxed);
+    }
+}
+
+/// A piece of the work shared among threads: a subtree, or a region already finished.
+enum Item {
+    Task(Partial),
+    Done(Box<Region>),
+}
+
+/// A partial region on the depth-first stack.
+#[derive(Clone)]
+struct Partial {
+    layer: usize,
+    neuron: usize,
+    constraints: Constraints,
+    point: Vec<Q>,
+    point_float: Vec<f64>,
+    pattern: Pattern,
+    bits: Vec<bool>,
+    /// The map of the current layer's input.
+    input: Arc<FixedMap>,
+    /// The current layer's preactivation map (computed when the region enters the layer).
+    pre: Option<Arc<FixedMap>>,
+}
+
+impl Enumerator {
+    /// A builder with the defaults (float simplex hints, no limits).
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::{enumerate::Enumerator, network::json::read_network};
+    /// let net = read_network(r#"{"input_dim": 2, "layers": [
+    ///     {"weights": [["1", "0"], ["0", "1"]], "activation": "relu"},
+    ///     {"weights": [["1", "1"]], "activation": "linear"}]}"#, "inline").unwrap();
+    /// let regions = Enumerator::builder().build().collect(&net).0;
+    /// assert_eq!(regions.len(), 4);
+    /// ```
+    pub fn builder() -> EnumeratorBuilder {
+        EnumeratorBuilder::default()
+    }
+
+    /// The same enumerator with another backend and part of the tree (for running a shard of
+    /// a plan, whose backend is the plan's).
+    pub fn reconfigure(mut self, backend: Backend, subtrees: Option<Subtrees>) -> Enumerator {
+        self.backend = backend;
+        self.subtrees = subtrees;
+        self
+    }
+
+    /// The number of worker threads.
+    pub fn thread_count(&self) -> usize {
+        self.threads
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Why a run that started at `start` must stop now (Ctrl-C or the time limit), if it must:
+    /// for the phases after the enumeration (facets, graph).
+    pub fn interrupted(&self, start: Instant) -> Option<StopReason> {
+        if self.cancel.as_ref().is_some_and(|c| c.load(AtomicOrdering::Relaxed)) {
+            return Some(StopReason::Cancelled);
+        }
+        self.time_limit.filter(|&t| start.elapsed() >= t).map(|_| StopReason::TimeLimit)
+    }
+
+    /// Whether a progress bar was asked for.
+    pub fn shows_progress(&self) -> bool {
+        self.progress
+    }
+
+    /// Enumerates every region into a vector.
+    pub fn collect(&self, net: &Network) -> (Vec<Region>, Summary) {
+        let mut regions = Vec::new();
+        let summary = self.enumerate(net, &mut regions);
+        (regions, summary)
+    }
+
+    /// The shared context of a run and the root of its tree (`None`: the domain is empty).
+    fn prepare<'n>(
+        &self,
+        net: &'n Network,
+        details: bool,
+        start: Instant,
+        stats: &mut LpStats,
+    ) -> Result<Option<(Context<'n>, Partial)>, InternalError> {
+        let d = net.input_dim();
+        let constraints = Constraint::domain(net.domain(), d);
+        let refs: Vec<&Halfspace> = constraints.iter().map(|c| &c.halfspace).collect();
+        // all of R^d: the origin (an LP over no rows would not know the dimension)
+        let point = if refs.is_empty() {
+            vec![Q::zero(); d]
+        } else {
+            match find_strict_point(&refs, None, self.backend.solver(), stats)? {
+                Feasibility::Interior(p) => p,
+                Feasibility::Empty(_) => return Ok(None),
+            }
+        };
+        let bounded_domain = match net.domain() {
+            Domain::Whole => false,
+            Domain::Box(_) => true,
+            _ => is_bounded(&refs, d, self.backend.filter())?,
+        };
+        let ctx = Context {
+            net,
+            bx: FloatBox::from_domain(net.domain()).filter(|_| self.backend.filter().on()),
+            filter: self.backend.filter(),
+            fixed: FixedLayer::chain(net.layers()),
+            bounded_domain,
+            details,
+            start,
+            enough: AtomicBool::new(false),
+            failure: std::sync::Mutex::new(None),
+        };
+        let root = Partial {
+            layer: 0,
+            neuron: 0,
+            constraints: Constraints::new(constraints),
+            point_float: point.iter().map(to_f64).collect(),
+            point,
+            pattern: Vec::new(),
+            bits: Vec::new(),
+            input: Arc::new(FixedMap::identity(d)),
+            pre: None,
+        };
+        Ok(Some((ctx, root)))
+    }
+
+    /// Enumerates every full-dimensional region of the network's domain, in a deterministic
+    /// depth-first order, into `sink`.
+    pub fn enumerate(&self, net: &Network, sink: &mut dyn RegionSink) -> Summary {
+        let start = Instant::now();
+        let mut summary = Summary::default();
+        // a shard's figures leave out the work above its subtrees (the plan counts that once)
+        let mut above = LpStats::default();
+        let prepare_stats = if self.subtrees.is_some() { &mut above } else { &mut summary.stats };
+        let (ctx, root) = match self.prepare(net, sink.needs_details(), start, prepare_stats) {
+            Ok(Some(prepared)) => prepared,
+            Ok(None) => return summary,
+            Err(e) => return Summary::failed(e, start),
+        };
+        let progress =
+            (self.progress && std::io::IsTerminal::is_terminal(&std::io::stderr())).then_some(start);
+        let mut emitter = Emitter {
+            sink,
+            summary: &mut summary,
+            max: self.max_regions,
+            progress,
+            bar: None,
+            counter: self.counter.as_deref(),
+        };
+        let threads = self.threads.max(1);
+        let mut stats = LpStats::default();
+        let stopped = if let Some(part) = &self.subtrees {
+            self.explore_subtrees(&ctx, root, part, threads, &mut stats, &mut emitter)
+        } else if threads == 1 {
+            self.explore(&ctx, &mut vec![root], &mut stats, &mut |r| emitter.emit(r))
+        } else {
+            let items = self.split_frontier(&ctx, root, 128 * threads, threads, &mut stats);
+            self.explore_parallel(&ctx, items, threads, &mut stats, &mut emitter)
+        };
+        if let Some(bar) = emitter.bar.take() {
+            bar.finish_and_clear();
+        }
+        // the emitter knows the real reason (e.g. `max_regions`, whose cut is in emission order)
+        let stopped = emitter.summary.stopped.or(stopped);
+        summary.stats.add(&stats);
+        summary.stopped = stopped;
+        summary.failure = ctx.failure.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if summary.failure.is_some() {
+            summary.stopped = Some(StopReason::Failed);
+        }
+        summary.elapsed = start.elapsed();
+        summary
+    }
+
+    /// Depth-first over `stack` until it is empty, emitting finished regions in order. Returns why it stopped early, if it did.
+    fn explore(
+        &self,
+        ctx: &Context<'_>,
+        stack: &mut Vec<Partial>,
+        stats: &mut LpStats,
+        emit: &mut dyn FnMut(Region) -> ControlFlow<()>,
+    ) -> Option<StopReason> {
+        while let Some(partial) = stack.pop() {
+            if let Some(reason) = self.should_stop(ctx) {
+                stack.push(partial);
+                return Some(reason);
+            }
+            if let Some(region) = self.advance(ctx, partial, stack, stats).and_then(|done| finish(done, ctx))
+            {
+                if emit(region).is_break() {
+                    return Some(StopReason::Sink);
+                }
+            }
+        }
+        None
+    }
+
+    fn should_stop(&self, ctx: &Context<'_>) -> Option<StopReason> {
+        if ctx.enough.load(AtomicOrdering::Relaxed) {
+            return Some(StopReason::Sink);
+        }
+        if self.time_limit.is_some_and(|t| ctx.start.elapsed() >= t) {
+            return Some(StopReason::TimeLimit);
+        }
+        if self.cancel.as_ref().is_some_and(|c| c.load(AtomicOrdering::Relaxed)) {
+            return Some(StopReason::Cancelled);
+        }
+        None
+    }
+}

@@ -1,0 +1,281 @@
+//! The split decision: advancing a partial region neuron by neuron, deciding for each whether
+//! its hyperplane cuts the region (filtered exact signs, interval and safe dual bounds, then a
+//! certified centring LP), and finishing a region (its map, boundedness).
+
+use super::{Constraints, Context, Enumerator, Partial};
+use crate::certify::safe::{proves_empty_floats, FloatBox};
+use crate::certify::{is_bounded, point_between, split_point, LpStats};
+use crate::error::InternalError;
+use crate::fixed::FixedMap;
+use crate::lp::boxed::BoxLp;
+use crate::lp::Backend;
+use crate::network::Activation;
+use crate::num::{sign, to_f64, Q};
+use crate::poly::Halfspace;
+use crate::region::{Constraint, NeuronId, Origin, Region};
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+impl Enumerator {
+    /// Advances a partial region until it splits (children pushed, `None`) or passes the last
+    /// layer (returned). An internal error is recorded in `ctx` (which stops the run) and the
+    /// subtree dropped.
+    pub(super) fn advance(
+        &self,
+        ctx: &Context<'_>,
+        mut p: Partial,
+        stack: &mut Vec<Partial>,
+        stats: &mut LpStats,
+    ) -> Option<Partial> {
+        let (bx, fixed) = (ctx.bx.as_ref(), &ctx.fixed);
+        let layers = ctx.net.layers();
+        // the region does not change until it splits: its rows are listed once, its bound LP
+        // built once when needed
+        let mut region = RegionRows::new(&p.constraints);
+        while p.layer < layers.len() {
+            let layer = &layers[p.layer];
+            if layer.activation == Activation::Linear {
+                p.input = Arc::new(p.input.then_layer(&fixed[p.layer]));
+                p.layer += 1;
+                continue;
+            }
+            let pre = p.pre.get_or_insert_with(|| Arc::new(p.input.then_layer(&fixed[p.layer]))).clone();
+            while p.neuron < layer.width() {
+                let i = p.neuron;
+                let decision = self.decide(&p, &pre, i, bx, &mut region, stats);
+                let decision = match decision {
+                    Ok(decision) => decision,
+                    Err(e) => {
+                        ctx.fail(e);
+                        return None;
+                    }
+                };
+                match decision {
+                    Decision::Constant(on) => p.bits.push(on),
+                    Decision::Split { off, on } => {
+                        let mut off_child = p.clone();
+                        push_side(&mut off_child, &pre, i, false, off);
+                        let mut on_child = p;
+                        push_side(&mut on_child, &pre, i, true, on);
+                        stack.push(on_child);
+                        stack.push(off_child);
+                        return None;
+                    }
+                }
+                p.neuron += 1;
+            }
+            let bits = std::mem::take(&mut p.bits);
+            p.input = Arc::new(pre.masked(&bits));
+            p.pattern.push(bits);
+            p.pre = None;
+            p.neuron = 0;
+            p.layer += 1;
+        }
+        Some(p)
+    }
+
+    /// Decides whether the neuron `i` of `pre` (`h = c . x + e`) splits the region, with
+    /// certificates.
+    fn decide(
+        &self,
+        p: &Partial,
+        pre: &FixedMap,
+        i: usize,
+        bx: Option<&FloatBox>,
+        region: &mut RegionRows<'_>,
+        stats: &mut LpStats,
+    ) -> Result<Decision, InternalError> {
+        if pre.row_is_constant(i) {
+            return Ok(Decision::Constant(pre.offset_sign(i) == Ordering::Greater));
+        }
+        let row = IntRow::new(pre, i);
+        let backend = self.backend.solver();
+        let mut side_point = |on: bool| {
+            let (fa, fb) = row.float_side(on);
+            if let Some(bx) = bx {
+                if proves_empty_floats(&[], &fa, fb, None, bx) {
+                    stats.by_interval += 1;
+                    return Ok(None);
+                }
+                // `--lp exact` takes no float hint at all, so it stays an independent reference
+                if self.backend != Backend::ExactOnly {
+                    match region.bound(&fa, fb, bx, stats) {
+                        Bound::Empty => {
+                            stats.by_bound_lp += 1;
+                            return Ok(None);
+                        }
+                        Bound::Below(vertex) => {
+                            let side = row.side(on, fa, fb);
+                            if let Some(q) = point_between(&region.all, &side, &p.point_float, &vertex) {
+                                stats.by_bound_vertex += 1;
+                                return Ok(Some(q));
+                            }
+                            return split_point(&region.all, &side, Some(bx), backend, stats);
+                        }
+                        Bound::Unknown => {}
+                    }
+                }
+            }
+            split_point(&region.all, &row.side(on, fa, fb), bx, backend, stats)
+        };
+        let point_float = self.backend.filter().on().then_some(p.point_float.as_slice());
+        Ok(match row.sign_at(&p.point, point_float) {
+            Ordering::Greater => match side_point(false)? {
+                Some(q) => Decision::Split { off: Some(q), on: None },
+                None => Decision::Constant(true),
+            },
+            Ordering::Less => match side_point(true)? {
+                Some(q) => Decision::Split { off: None, on: Some(q) },
+                None => Decision::Constant(false),
+            },
+            Ordering::Equal => {
+                // h vanishes at an interior point and is not constant: both sides have interior
+                let off = side_point(false)?;
+                let on = side_point(true)?;
+                match (off, on) {
+                    (Some(off), Some(on)) => Decision::Split { off: Some(off), on: Some(on) },
+                    (None, _) => Decision::Constant(true),
+                    (_, None) => Decision::Constant(false),
+                }
+            }
+        })
+    }
+}
+
+/// The rows of a region, listed once for all its decisions, and its bound LP on a box domain
+/// ([`BoxLp`]: the neuron rows, the box as bounds), built on first use.
+struct RegionRows<'a> {
+    /// Every row: the domain's, then the neurons'.
+    all: Vec<&'a Halfspace>,
+    /// The neuron rows (on a box domain the others are the box).
+    neurons: Vec<&'a Halfspace>,
+    /// `None` until built; then `None` inside when a float image is not finite.
+    lp: Option<Option<BoxLp>>,
+}
+
+/// What a bound LP says of `fa . x <= fb` on a region.
+enum Bound {
+    /// Proved: no point of the region satisfies it (a safe dual bound).
+    Empty,
+    /// The float minimum of `fa . x` is below `fb`, at this vertex: a split, to be certified.
+    Below(Vec<f64>),
+    /// Nothing proved.
+    Unknown,
+}
+
+impl<'a> RegionRows<'a> {
+    fn new(constraints: &'a Constraints) -> RegionRows<'a> {
+        let neurons = constraints.neuron_rows();
+        let all = constraints.domain.iter().map(|c| &c.halfspace).chain(neurons.iter().copied()).collect();
+        RegionRows { all, neurons, lp: None }
+    }
+
+    /// Minimizes `fa . x` over the region: above `fb` with a safe dual bound that proves it,
+    /// [`Bound::Empty`]; below, the minimizing vertex.
+    fn bound(&mut self, fa: &[f64], fb: f64, bx: &FloatBox, stats: &mut LpStats) -> Bound {
+        let neurons = &self.neurons;
+        let Some(lp) = self.lp.get_or_insert_with(|| BoxLp::new(neurons, bx)) else { return Bound::Unknown };
+        stats.bound_lps += 1;
+        stats.lps += 1;
+        match lp.minimize(fa) {
+            Some(opt) if opt.value > fb && proves_empty_floats(&self.neurons, fa, fb, Some(&opt.y), bx) => {
+                Bound::Empty
+            }
+            Some(opt) if opt.value < fb => Bound::Below(opt.x),
+            _ => Bound::Unknown,
+        }
+    }
+}
+
+/// A neuron's effect on a region. In `Split`, a side with `None` keeps the parent's point.
+enum Decision {
+    Constant(bool),
+    Split { off: Option<Vec<Q>>, on: Option<Vec<Q>> },
+}
+
+/// A neuron's preactivation `c . x + e` with integer coefficients (the fixed-point numerators),
+/// with its float image computed once and its exact coefficients formed only when needed.
+struct IntRow<'a> {
+    map: &'a FixedMap,
+    i: usize,
+    float_c: &'a [f64],
+    float_e: f64,
+}
+
+impl<'a> IntRow<'a> {
+    fn new(map: &'a FixedMap, i: usize) -> IntRow<'a> {
+        let (float_c, float_e) = map.row_floats(i);
+        IntRow { map, i, float_c, float_e }
+    }
+
+    /// The float image of the side's row: on is `-c . x <= e`, off is `c . x <= -e`.
+    fn float_side(&self, on: bool) -> (Vec<f64>, f64) {
+        if on {
+            (self.float_c.iter().map(|v| -v).collect(), self.float_e)
+        } else {
+            (self.float_c.to_vec(), -self.float_e)
+        }
+    }
+
+    /// The exact row of the side (on: `h >= 0`, off: `h <= 0`).
+    fn side(&self, on: bool, float_a: Vec<f64>, float_b: f64) -> Halfspace {
+        let (c, e) = self.map.row_ints(self.i);
+        let (a, b) = if on {
+            (c.into_iter().map(|v| Q::from_integer(-v)).collect(), Q::from_integer(e))
+        } else {
+            (c.into_iter().map(Q::from_integer).collect(), Q::from_integer(-e))
+        };
+        Halfspace::with_floats(a, b, float_a, float_b)
+    }
+
+    /// The exact sign of `c . x + e` (float-filtered when the images `x_float` are given).
+    fn sign_at(&self, x: &[Q], x_float: Option<&[f64]>) -> Ordering {
+        if let Some(s) =
+            x_float.and_then(|xf| crate::kernel::affine_sign(self.float_c, self.float_e, xf, false))
+        {
+            return s;
+        }
+        let (c, e) = self.map.row_ints(self.i);
+        let value: Q = c.iter().zip(x).map(|(ci, xi)| xi * ci).sum::<Q>() + Q::from_integer(e);
+        sign(&value)
+    }
+}
+
+fn push_side(p: &mut Partial, pre: &FixedMap, i: usize, on: bool, point: Option<Vec<Q>>) {
+    let row = IntRow::new(pre, i);
+    let (fa, fb) = row.float_side(on);
+    let halfspace = row.side(on, fa, fb);
+    p.constraints
+        .push(Constraint { halfspace, origin: Origin::Neuron(NeuronId { layer: p.layer, index: i }) });
+    if let Some(x) = point {
+        p.point_float = x.iter().map(to_f64).collect();
+        p.point = x;
+    }
+    p.bits.push(on);
+    p.neuron = i + 1;
+}
+
+/// The emitted region. Without `details` (a counting sink) neither the rational map nor the
+/// list of constraints is formed. `None` after an internal error (recorded in `ctx`).
+pub(super) fn finish(p: Partial, ctx: &Context<'_>) -> Option<Region> {
+    let bounded = ctx.bounded_domain
+        || match is_bounded(&p.constraints.rows(), ctx.net.input_dim(), ctx.filter) {
+            Ok(b) => b,
+            Err(e) => {
+                ctx.fail(e);
+                return None;
+            }
+        };
+    if !ctx.details {
+        return Some(Region { pattern: p.pattern, point: p.point, ..Region::counted(bounded) });
+    }
+    let map = p.input.to_affine();
+    Some(Region {
+        id: 0,
+        pattern: p.pattern,
+        point: p.point,
+        constraints: p.constraints.to_vec(),
+        map,
+        bounded,
+    })
+}
