@@ -72,7 +72,8 @@ pub fn analyze(net: &Network, enumerator: &Enumerator) -> Result<Analysis, Inter
         facets.resize(regions.len(), Vec::new());
         summary.stopped = summary.stopped.or(Some(reason));
     }
-    let graph = build(net, &regions, &facets, summary.complete(), backend.filter())?;
+    let graph =
+        build(net, &regions, &facets, summary.complete(), backend.filter(), enumerator.thread_count())?;
     summary.stats.add(&stats);
     summary.elapsed += start.elapsed();
     Ok(Analysis { regions, facets, graph, summary, facets_certified })

@@ -9,7 +9,7 @@
 use crate::error::InternalError;
 use crate::facets::Facet;
 use crate::kernel::Filter;
-use crate::network::Network;
+use crate::network::{Network, Pattern};
 use crate::num::{to_f64, Q};
 use crate::region::{AffineMap, NeuronId, Region};
 use petgraph::graph::{NodeIndex, UnGraph};
@@ -56,6 +56,7 @@ pub fn build(
     facets: &[Vec<Facet>],
     complete: bool,
     filter: Filter,
+    threads: usize,
 ) -> Result<RegionGraph, InternalError> {
     let by_pattern: HashMap<&Vec<Vec<bool>>, usize> = regions.iter().map(|r| (&r.pattern, r.id)).collect();
     let relu_layers: Vec<usize> = net.relu_layers().collect();
@@ -64,12 +65,31 @@ pub fn build(
     for r in regions {
         graph.add_node(r.id);
     }
+    // the patterns across every inner facet: the costly part, shared among the threads
+    let ids: Vec<usize> = (0..regions.len()).collect();
+    let across: Vec<Vec<Pattern>> = crate::parallel::map_chunks(&ids, threads, 8, |part| {
+        part.iter()
+            .map(|&i| {
+                let region = &regions[i];
+                facets[i]
+                    .iter()
+                    .filter(|f| !f.on_boundary)
+                    .map(|facet| {
+                        let normal = &region.constraints[facet.constraints[0]].halfspace.a;
+                        finder.across(&facet.point, normal, &region.pattern, &facet.neurons(region))
+                    })
+                    .collect::<Vec<Pattern>>()
+            })
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     let mut seen: BTreeMap<(usize, usize), (u8, Option<EdgeInfo>)> = BTreeMap::new();
     let mut dangling = 0;
-    for (region, region_facets) in regions.iter().zip(facets) {
-        for (k, facet) in region_facets.iter().enumerate().filter(|(_, f)| !f.on_boundary) {
-            let normal = &region.constraints[facet.constraints[0]].halfspace.a;
-            let pattern = finder.across(&facet.point, normal, &region.pattern, &facet.neurons(region));
+    for ((region, region_facets), patterns) in regions.iter().zip(facets).zip(across) {
+        let inner = region_facets.iter().enumerate().filter(|(_, f)| !f.on_boundary);
+        for ((k, facet), pattern) in inner.zip(patterns) {
             let Some(&other) = by_pattern.get(&pattern) else {
                 if complete {
                     return Err(InternalError::new(format!(

@@ -213,6 +213,8 @@ enum Command {
         /// The graph's format (with --output graph).
         #[arg(long, value_enum, default_value = "json")]
         format: cli::shard::MergeGraphFormat,
+        #[command(flatten)]
+        threads: ThreadArgs,
     },
     /// Convert a network to our exact JSON.
     Convert {
@@ -350,8 +352,8 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
             commands::slice(&input, &run, &line, json, svg.as_deref())
         }
         Command::Shard(command) => cli::shard::shard(command),
-        Command::Merge { plan, parts, output, format } => {
-            cli::shard::merge_parts(&plan, &parts, output, format)
+        Command::Merge { plan, parts, output, format, threads } => {
+            cli::shard::merge_parts(&plan, &parts, output, format, &threads)
         }
         Command::Convert { input, to: ConvertFormat::Json } => {
             let net = input.load()?;

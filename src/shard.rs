@@ -324,6 +324,7 @@ pub fn merge(
     plan_sha256: &str,
     parts: Vec<(String, Box<dyn BufRead>)>,
     want_regions: bool,
+    threads: usize,
 ) -> Result<Merged, ShardError> {
     let net = plan.network("plan")?;
     let mut by_index: Vec<Option<(String, Box<dyn BufRead>)>> =
@@ -363,7 +364,7 @@ pub fn merge(
     let (mut regions, mut facets) = (Vec::new(), Vec::new());
     for (index, part) in by_index.into_iter().enumerate() {
         let (file, reader) = part.expect("every shard has a part");
-        let tail = read_part_body(reader, &file, index, !counts_only, &mut regions, &mut facets)?;
+        let tail = read_part_body(reader, &file, index, !counts_only, threads, &mut regions, &mut facets)?;
         summary.regions += tail.regions;
         bounded += tail.bounded;
         summary.stats.add(&tail.stats);
@@ -371,7 +372,7 @@ pub fn merge(
     if counts_only {
         return Ok(Merged::Counts { summary, bounded });
     }
-    let graph = crate::graph::build(&net, &regions, &facets, true, plan.backend().filter())?;
+    let graph = crate::graph::build(&net, &regions, &facets, true, plan.backend().filter(), threads)?;
     let facets_certified = regions.len();
     Ok(Merged::Analysis(Box::new(Analysis { regions, facets, graph, summary, facets_certified })))
 }
@@ -407,6 +408,7 @@ fn read_part_body(
     file: &str,
     index: usize,
     keep: bool,
+    threads: usize,
     regions: &mut Vec<crate::region::Region>,
     facets: &mut Vec<Vec<crate::facets::Facet>>,
 ) -> Result<PartTail, ShardError> {
@@ -414,44 +416,61 @@ fn read_part_body(
         file: file.into(),
         message: format!("line {line}: {message}"),
     };
-    // every line before the summary is a region: `k` of them have been read at line `k + 2`
+    // every line before the summary is a region: `k` of them have been read at line `k + 2`;
+    // they are parsed in parallel once the part has been read
+    let mut pending = Vec::new();
     for (k, line) in reader.lines().enumerate() {
         let number = k + 2;
         let line = line.map_err(|error| ShardError::Io { file: file.into(), error })?;
-        let value: Value = serde_json::from_str(&line).map_err(|e| malformed(number, e.to_string()))?;
-        if let Some(s) = value.get("summary") {
-            let complete = s["complete"].as_bool().unwrap_or(false);
-            if !complete {
-                let stopped = s["stopped"].as_str().unwrap_or("unknown").to_string();
-                return Err(ShardError::Partial { file: file.into(), index, stopped });
+        if !line.starts_with("{\"summary\"") {
+            if keep {
+                pending.push(line);
             }
-            let count = |key: &str| {
-                s[key].as_u64().ok_or_else(|| malformed(number, format!("summary.{key} is missing")))
-            };
-            let tail = PartTail {
-                regions: count("regions")? as usize,
-                bounded: count("bounded")? as usize,
-                stats: LpStats {
-                    lps: count("lps")?,
-                    bound_lps: count("bound_lps")?,
-                    exact_fallbacks: count("exact_fallbacks")?,
-                    ..LpStats::default()
-                },
-            };
-            if keep && tail.regions != k {
-                return Err(malformed(
-                    number,
-                    format!("the summary says {} regions, the part lists {k}", tail.regions),
-                ));
-            }
-            return Ok(tail);
+            continue;
         }
-        if keep {
-            let (region, f) = crate::export::read::region_from_wire(&value, regions.len())
-                .map_err(|m| malformed(number, m))?;
+        let value: Value = serde_json::from_str(&line).map_err(|e| malformed(number, e.to_string()))?;
+        let s = &value["summary"];
+        let complete = s["complete"].as_bool().unwrap_or(false);
+        if !complete {
+            let stopped = s["stopped"].as_str().unwrap_or("unknown").to_string();
+            return Err(ShardError::Partial { file: file.into(), index, stopped });
+        }
+        let count =
+            |key: &str| s[key].as_u64().ok_or_else(|| malformed(number, format!("summary.{key} is missing")));
+        let tail = PartTail {
+            regions: count("regions")? as usize,
+            bounded: count("bounded")? as usize,
+            stats: LpStats {
+                lps: count("lps")?,
+                bound_lps: count("bound_lps")?,
+                exact_fallbacks: count("exact_fallbacks")?,
+                ..LpStats::default()
+            },
+        };
+        if keep && tail.regions != k {
+            return Err(malformed(
+                number,
+                format!("the summary says {} regions, the part lists {k}", tail.regions),
+            ));
+        }
+        let first = regions.len();
+        let numbered: Vec<(usize, String)> = pending.into_iter().enumerate().collect();
+        let parsed = crate::parallel::map_chunks(&numbered, threads, 4, |chunk| {
+            chunk
+                .iter()
+                .map(|(j, line)| {
+                    let value: Value =
+                        serde_json::from_str(line).map_err(|e| malformed(j + 2, e.to_string()))?;
+                    crate::export::read::region_from_wire(&value, first + j).map_err(|m| malformed(j + 2, m))
+                })
+                .collect::<Vec<_>>()
+        });
+        for result in parsed.into_iter().flatten() {
+            let (region, f) = result?;
             regions.push(region);
             facets.push(f);
         }
+        return Ok(tail);
     }
     Err(ShardError::Partial { file: file.into(), index, stopped: "the part ends before its summary".into() })
 }

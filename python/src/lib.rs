@@ -290,7 +290,7 @@ fn merge_parts(py: Python<'_>, plan_text: &str, parts: Vec<String>, output: &str
                 )
             })
             .collect();
-        let text = match (shard::merge(&plan, &sha, readers, want_regions)?, output.as_str()) {
+        let text = match (shard::merge(&plan, &sha, readers, want_regions, all_cores(0))?, output.as_str()) {
             (Merged::Counts { summary, bounded }, _) => {
                 let mut out = CountsOut::new(&net, &summary, summary.regions, bounded, None);
                 out.provenance = Some(plan.provenance.clone());

@@ -181,6 +181,7 @@ pub fn merge_parts(
     parts: &[PathBuf],
     output: MergeOutput,
     format: MergeGraphFormat,
+    threads: &ThreadArgs,
 ) -> Result<ExitCode, BadInput> {
     let (plan, sha) = read_plan(plan_path)?;
     let mut readers: Vec<(String, Box<dyn std::io::BufRead>)> = Vec::new();
@@ -190,7 +191,7 @@ pub fn merge_parts(
         readers.push((path.display().to_string(), Box::new(BufReader::new(file))));
     }
     let want_regions = !matches!(output, MergeOutput::Count);
-    let merged = merge(&plan, &sha, readers, want_regions).map_err(shard_error)?;
+    let merged = merge(&plan, &sha, readers, want_regions, threads.count()).map_err(shard_error)?;
     let net = plan.network(&plan_path.display().to_string()).map_err(shard_error)?;
     let text = match (merged, output) {
         (Merged::Counts { summary, bounded }, _) => {

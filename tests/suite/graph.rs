@@ -167,7 +167,7 @@ fn edges_to_regions_without_certified_facets() {
     for f in &mut facets[half..] {
         f.clear();
     }
-    let partial = build(&net, &a.regions, &facets, false, Filter::Float).unwrap();
+    let partial = build(&net, &a.regions, &facets, false, Filter::Float, 2).unwrap();
     assert!(partial.graph.edge_count() < a.edges() && partial.graph.edge_count() > 0);
-    assert!(build(&net, &a.regions, &facets, true, Filter::Float).is_err());
+    assert!(build(&net, &a.regions, &facets, true, Filter::Float, 1).is_err());
 }

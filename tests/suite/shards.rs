@@ -193,7 +193,7 @@ fn library_roundtrip(net: &Network, shards: usize) -> Result<(), TestCaseError> 
         run_shard(&plan, &sha, i, Enumerator::builder().build(), false, &mut bytes).unwrap();
         parts.push((format!("part {i}"), Box::new(std::io::Cursor::new(bytes))));
     }
-    let Merged::Analysis(a) = merge(&plan, &sha, parts, true).unwrap() else {
+    let Merged::Analysis(a) = merge(&plan, &sha, parts, true, 2).unwrap() else {
         panic!("regions were written")
     };
     prop_assert_eq!(
@@ -228,7 +228,7 @@ fn a_foreign_plan_hash_is_refused_in_the_library() {
     run_shard(&plan, "aaaa", 0, Enumerator::builder().build(), false, &mut bytes).unwrap();
     let parts: Vec<(String, Box<dyn std::io::BufRead>)> =
         vec![("p0".into(), Box::new(std::io::Cursor::new(bytes)))];
-    assert!(matches!(merge(&plan, "bbbb", parts, true), Err(ShardError::Foreign { .. })));
+    assert!(matches!(merge(&plan, "bbbb", parts, true, 1), Err(ShardError::Foreign { .. })));
 }
 
 #[test]
