@@ -12,7 +12,7 @@
 
 use crate::analysis::Analysis;
 use crate::certify::LpStats;
-use crate::enumerate::{CountingSink, Enumerator, Subtrees, Summary};
+use crate::enumerate::{CountingSink, Enumerator, Estimate, Subtrees, Summary};
 use crate::error::{InternalError, NetworkError};
 use crate::export::json::RegionOut;
 use crate::export::provenance::Provenance;
@@ -130,7 +130,8 @@ pub struct Plan {
     pub items: usize,
     /// The estimated number of regions (Knuth's estimator).
     pub estimated_regions: f64,
-    /// The largest shard's estimate over the mean.
+    /// The largest shard's load over the mean load (loads are the estimates with outliers
+    /// capped, see [`balancing_weights`]).
     pub balance: f64,
     /// The LP figures of the work above the shards' subtrees (`lps`, `bound_lps`,
     /// `exact_fallbacks`), added once by the merge.
@@ -156,25 +157,10 @@ impl Plan {
         let frontier = shards * per_shard.max(1);
         let (estimates, above) = enumerator.frontier_estimates(net, frontier, descents)?;
         let total: f64 = estimates.iter().map(|e| e.regions).sum();
-        // item i goes to the shard its estimate's midpoint falls in: contiguous, in order
-        let mut bounds = vec![0usize; shards + 1];
-        let mut before = 0.0;
-        let mut sums = vec![0.0; shards];
-        for (i, e) in estimates.iter().enumerate() {
-            let mid = before + e.regions / 2.0;
-            let s = if total > 0.0 {
-                ((mid / total) * shards as f64) as usize
-            } else {
-                i * shards / estimates.len()
-            };
-            let s = s.min(shards - 1);
-            sums[s] += e.regions;
-            bounds[s + 1] = i + 1;
-            before += e.regions;
-        }
-        for s in 1..=shards {
-            bounds[s] = bounds[s].max(bounds[s - 1]);
-        }
+        let weights = balancing_weights(&estimates);
+        let bounds = contiguous_cuts(&weights, shards);
+        let sums: Vec<f64> = (0..shards).map(|s| estimates[bounds[s]..bounds[s + 1]].iter().map(|e| e.regions).sum()).collect();
+        let loads: Vec<f64> = (0..shards).map(|s| weights[bounds[s]..bounds[s + 1]].iter().sum()).collect();
         let specs: Vec<ShardSpec> = (0..shards)
             .map(|s| ShardSpec {
                 index: s,
@@ -183,8 +169,8 @@ impl Plan {
                 estimate: sums[s],
             })
             .collect();
-        let mean = total / shards as f64;
-        let balance = if mean > 0.0 { sums.iter().copied().fold(0.0, f64::max) / mean } else { 1.0 };
+        let mean = loads.iter().sum::<f64>() / shards as f64;
+        let balance = if mean > 0.0 { loads.iter().copied().fold(0.0, f64::max) / mean } else { 1.0 };
         let network = serde_json::from_str(&crate::network::json::write_network(net))
             .map_err(|e| InternalError::new(format!("the network's JSON does not parse back: {e}")))?;
         Ok(Plan {
@@ -231,6 +217,44 @@ impl Plan {
         let spec = self.shards.get(index)?;
         Some(Subtrees { addresses: spec.addresses.clone() })
     }
+}
+
+/// The weights the shards are balanced by: each item's estimate, capped at 16 times the median
+/// estimate of the open subtrees. Knuth's estimator is unbiased but heavy-tailed (one descent
+/// down a long path multiplies many 2s), and an uncapped outlier would leave most shards empty.
+pub fn balancing_weights(estimates: &[Estimate]) -> Vec<f64> {
+    let mut open: Vec<f64> = estimates.iter().filter(|e| !e.finished).map(|e| e.regions).collect();
+    open.sort_by(f64::total_cmp);
+    let median = open.get(open.len() / 2).copied().unwrap_or(1.0).max(1.0);
+    estimates.iter().map(|e| e.regions.clamp(1.0, 16.0 * median)).collect()
+}
+
+/// Cuts `weights` into `shards` contiguous ranges of about equal weight, none empty while
+/// there are items left for it; returns the `shards + 1` boundaries.
+fn contiguous_cuts(weights: &[f64], shards: usize) -> Vec<usize> {
+    let mut bounds = vec![0usize; shards + 1];
+    let mut remaining: f64 = weights.iter().sum();
+    let mut i = 0;
+    for s in 0..shards {
+        let left = shards - s;
+        let target = remaining / left as f64;
+        let mut load = 0.0;
+        // leave at least one item for each later shard, take at least one
+        while i < weights.len() && weights.len() - i > left - 1 {
+            let w = weights[i];
+            if load > 0.0 && load + w / 2.0 > target {
+                break;
+            }
+            load += w;
+            i += 1;
+        }
+        if s == shards - 1 {
+            i = weights.len();
+        }
+        remaining -= load;
+        bounds[s + 1] = i;
+    }
+    bounds
 }
 
 fn backend_name(b: Backend) -> &'static str {
