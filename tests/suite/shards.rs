@@ -184,6 +184,15 @@ fn library_roundtrip(net: &Network, shards: usize) -> Result<(), TestCaseError> 
     let provenance = Provenance::new(b"random", InputFormat::Json, Coords::Raw, net.domain());
     let plan =
         Plan::new(net, &Enumerator::builder().threads(2).build(), provenance.clone(), shards, 4, 2).unwrap();
+    // the shards cut the frontier into contiguous ranges, none empty while items last
+    prop_assert_eq!(plan.shards.first().unwrap().items[0], 0);
+    prop_assert_eq!(plan.shards.last().unwrap().items[1], plan.items);
+    for pair in plan.shards.windows(2) {
+        prop_assert_eq!(pair[0].items[1], pair[1].items[0]);
+    }
+    if plan.items >= shards {
+        prop_assert!(plan.shards.iter().all(|s| s.items[1] > s.items[0]), "an empty shard: {:?}", plan.shards);
+    }
     let text = serde_json::to_string(&plan).unwrap();
     let sha = plan_hash(text.as_bytes());
     let mut parts: Vec<(String, Box<dyn std::io::BufRead>)> = Vec::new();
