@@ -66,7 +66,7 @@ pub enum NetworkError {
 /// What a list of problems is about: a domain (`--box`, `--domain`, a `domain` object) or a
 /// network.
 fn subject(problems: &[Problem]) -> &'static str {
-    let about_domain = |p: &Problem| p.location.starts_with("domain") || p.location.starts_with("--box");
+    let about_domain = |p: &Problem| p.location.starts_with("domain") || p.location.starts_with("box");
     if !problems.is_empty() && problems.iter().all(about_domain) {
         "domain"
     } else {

@@ -17,7 +17,7 @@
 //!
 //! (the relative part holds with room to spare for faithful rounding; `eta` covers values whose
 //! image is subnormal or 0; an infinite image means "undecided"). Integer numerators converted
-//! by [`crate::fixed`] (relative error below `2^-52`) satisfy (I) too, and so does any float
+//! by the fixed-point maps (`fixed`) (relative error below `2^-52`) satisfy (I) too, and so does any float
 //! that is exactly the value it stands for.
 //!
 //! Rounded operations obey `fl(a op b) = (a op b)(1 + d) + e` with `|d| <= u`, `|e| <= eta / 2`

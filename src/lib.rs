@@ -6,15 +6,22 @@
 //! pieces. Every decision is certified in rational arithmetic; floating-point LPs only propose.
 //!
 //! ```
-//! use relu_regions::{enumerate::Enumerator, network::json::read_network};
+//! use relu_regions::{analyze, Enumerator, Network};
 //! // The seed network: two ReLU neurons, no bias. Is it just linear regression?
-//! let net = read_network(r#"{"input_dim": 2, "layers": [
+//! let net = Network::from_json(r#"{"input_dim": 2, "layers": [
 //!     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
-//!     {"weights": [["1", "2"]], "activation": "linear"}]}"#, "seed").unwrap();
-//! let (regions, summary) = Enumerator::builder().build().collect(&net);
+//!     {"weights": [["1", "2"]], "activation": "linear"}]}"#).unwrap();
+//! let (regions, summary) = Enumerator::builder().threads(2).build().collect(&net);
 //! assert!(summary.complete());
 //! assert_eq!(regions.len(), 4); // four regions, four different slopes: not linear
+//! // with facets, the adjacency graph and the linear pieces
+//! let a = analyze(&net, &Enumerator::builder().build()).unwrap();
+//! assert_eq!((a.edges(), a.graph.pieces), (4, 4));
 //! ```
+//!
+//! The main types are re-exported at the crate root: [`Network`] (with its readers), [`Domain`],
+//! [`Enumerator`] and its builder, [`RegionSink`], [`Summary`], [`Region`], [`Facet`],
+//! [`RegionGraph`], [`Analysis`] with [`analyze`], the shard [`Plan`], and the errors.
 //!
 //! Architecture (one module per concern):
 //! - [`num`]: the exact rational type and number parsing;
@@ -26,8 +33,6 @@
 //! - [`enumerate`]: the region enumerator;
 //! - [`facets`]: non-redundant inequalities and facet points;
 //! - [`graph`]: the adjacency graph and linear pieces;
-//! - [`fixed`]: exact fixed-point layer maps on machine limbs;
-//! - [`parallel`]: ordered parallel maps (output independent of the thread count);
 //! - [`export`]: JSON, DOT and SVG writers (and the reader of the region wire form);
 //! - [`shard`]: sharded runs (plan, run a shard, merge the parts exactly).
 
@@ -42,16 +47,16 @@ pub mod enumerate;
 pub mod error;
 pub mod export;
 pub mod facets;
-pub mod fixed;
+pub(crate) mod fixed;
 pub mod graph;
 pub mod kernel;
 pub mod line;
 pub mod locate;
 pub mod lp;
-pub mod neighbour;
+pub(crate) mod neighbour;
 pub mod network;
 pub mod num;
-pub mod parallel;
+pub(crate) mod parallel;
 pub mod plane;
 pub mod poly;
 pub mod property;
@@ -62,3 +67,13 @@ pub mod sizes;
 pub mod slice;
 pub mod verify;
 pub mod vnnlib;
+
+pub use analysis::{analyze, Analysis};
+pub use enumerate::{CountingSink, Enumerator, EnumeratorBuilder, RegionSink, StopReason, Summary};
+pub use error::{InternalError, NetworkError};
+pub use facets::Facet;
+pub use graph::RegionGraph;
+pub use lp::Backend;
+pub use network::{Domain, InputFormat, Network};
+pub use region::{AffineMap, Region};
+pub use shard::{Plan, ShardError};

@@ -80,3 +80,60 @@ impl NeighbourFinder {
         Some(pattern)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::NeighbourFinder;
+    use crate::analysis::analyze;
+    use crate::enumerate::Enumerator;
+    use crate::network::{Activation, Domain, Layer, Network};
+    use crate::num::Q;
+
+    /// A network with pseudo-random small rational weights (a linear congruential generator).
+    fn network(seed: u64, dim: usize, widths: &[usize]) -> Network {
+        let mut state = seed;
+        let mut next = |k: i64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let v = ((state >> 33) % (2 * k as u64 + 1)) as i64 - k;
+            Q::new(v.into(), (1 + (state >> 60) as i64 % 3).into())
+        };
+        let mut layers = Vec::new();
+        let mut input = dim;
+        for &w in widths {
+            let weights = (0..w).map(|_| (0..input).map(|_| next(5)).collect()).collect();
+            let bias = (0..w).map(|_| next(3)).collect();
+            layers.push(Layer { weights, bias, activation: Activation::Relu });
+            input = w;
+        }
+        layers.push(Layer {
+            weights: vec![(0..input).map(|_| next(4)).collect()],
+            bias: vec![next(1)],
+            activation: Activation::Linear,
+        });
+        let domain = Domain::Box(
+            (0..dim).map(|_| (Q::from_integer((-2).into()), Q::from_integer(2.into()))).collect(),
+        );
+        Network::new(dim, layers, domain).unwrap()
+    }
+
+    #[test]
+    fn fast_neighbour_patterns_match_exact_evaluation() {
+        for (seed, dim, widths) in [(17, 2, vec![5, 4, 3]), (18, 3, vec![4, 4])] {
+            let net = network(seed, dim, &widths);
+            let finder = NeighbourFinder::new(&net, crate::kernel::Filter::Float);
+            let a = analyze(&net, &Enumerator::builder().build()).unwrap();
+            let mut checked = 0;
+            for (r, facets) in a.regions.iter().zip(&a.facets) {
+                for f in facets.iter().filter(|f| !f.on_boundary) {
+                    let normal = &r.constraints[f.constraints[0]].halfspace.a;
+                    assert_eq!(
+                        finder.across(&f.point, normal, &r.pattern, &f.neurons(r)),
+                        net.pattern_towards(&f.point, normal)
+                    );
+                    checked += 1;
+                }
+            }
+            assert!(checked > 10, "too few inner facets ({checked}) to test anything");
+        }
+    }
+}

@@ -5,14 +5,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Applies `f` to consecutive chunks of `items` (about `chunks_per_thread` chunks for each of
 /// `threads` threads) and returns the results in order. One thread runs on the caller's.
-///
-/// # Examples
-/// ```
-/// let squares = relu_regions::parallel::map_chunks(&[1, 2, 3, 4, 5], 2, 2, |c: &[i32]| {
-///     c.iter().map(|x| x * x).collect::<Vec<_>>()
-/// });
-/// assert_eq!(squares.concat(), vec![1, 4, 9, 16, 25]);
-/// ```
 pub fn map_chunks<T, R, F>(items: &[T], threads: usize, chunks_per_thread: usize, f: F) -> Vec<R>
 where
     T: Sync,
@@ -44,4 +36,19 @@ where
     });
     done.sort_by_key(|(k, _)| *k);
     done.into_iter().map(|(_, r)| r).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn results_come_back_in_order_for_every_thread_count() {
+        let items: Vec<u64> = (0..1000).collect();
+        let want: Vec<u64> = items.iter().map(|x| x * x).collect();
+        for threads in 1..6 {
+            let got = super::map_chunks(&items, threads, 3, |c: &[u64]| {
+                c.iter().map(|x| x * x).collect::<Vec<_>>()
+            });
+            assert_eq!(got.concat(), want, "{threads} threads");
+        }
+    }
 }

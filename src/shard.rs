@@ -159,7 +159,9 @@ impl Plan {
         let total: f64 = estimates.iter().map(|e| e.regions).sum();
         let weights = balancing_weights(&estimates);
         let bounds = contiguous_cuts(&weights, shards);
-        let sums: Vec<f64> = (0..shards).map(|s| estimates[bounds[s]..bounds[s + 1]].iter().map(|e| e.regions).sum()).collect();
+        let sums: Vec<f64> = (0..shards)
+            .map(|s| estimates[bounds[s]..bounds[s + 1]].iter().map(|e| e.regions).sum())
+            .collect();
         let loads: Vec<f64> = (0..shards).map(|s| weights[bounds[s]..bounds[s + 1]].iter().sum()).collect();
         let specs: Vec<ShardSpec> = (0..shards)
             .map(|s| ShardSpec {

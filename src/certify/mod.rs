@@ -38,7 +38,7 @@ pub struct LpStats {
     pub by_interval: u64,
     /// "No split" proved by a safe dual bound from the float LP's multipliers.
     pub by_safe_bound: u64,
-    /// Small bound LPs (`min h` over a region of a box, [`crate::lp::boxed`]) solved.
+    /// Small bound LPs (`min h` over a region of a box, the bounded dual simplex of `lp::boxed`) solved.
     pub bound_lps: u64,
     /// "No split" proved by a safe dual bound from a bound LP's multipliers.
     pub by_bound_lp: u64,

@@ -4,7 +4,7 @@
 //! is then checked by exact sums.
 //!
 //! What a passing check proves (see docs/algorithm.md):
-//! - each region (module [`region`]): its point is strictly inside, its pattern and affine map
+//! - each region (module `check::region`): its point is strictly inside, its pattern and affine map
 //!   are the network's there, its inequalities are facet-defining and imply every constraint of
 //!   its pattern;
 //! - the regions tile the domain: the patterns are pairwise distinct (interiors disjoint), and

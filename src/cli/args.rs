@@ -170,7 +170,9 @@ impl NetArgs {
     /// The domain of `--box` or `--domain`, if given.
     pub fn domain_override(&self, dim: usize) -> Result<Option<Domain>, BadInput> {
         if let Some(text) = &self.bounds {
-            return Ok(Some(network::json::parse_box(text, dim).map_err(|e| BadInput(e.into()))?));
+            return Ok(Some(
+                network::json::parse_box(text, dim).map_err(|e| BadInput(e.with_source("--box").into()))?,
+            ));
         }
         if let Some(path) = &self.domain {
             let text = std::fs::read_to_string(path)

@@ -9,7 +9,7 @@
 //! Exactness is unchanged: `FixedMap` denotes exactly the rational map `num / den`, and a
 //! preactivation row `num_i . x + off_i` has the sign of the rational one since `den > 0`.
 
-pub mod limbs;
+pub(crate) mod limbs;
 
 use crate::network::Layer;
 use crate::num::{common_denominator, Q};
@@ -119,21 +119,6 @@ impl FixedMap {
         }
         let floats = data.iter().map(|&v| v as f64).collect();
         FixedMap { rows: d, cols, limbs: 1, data, floats, den: Arc::new(BigInt::one()) }
-    }
-
-    /// The number of rows (outputs).
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-
-    /// The input dimension `d`.
-    pub fn input_dim(&self) -> usize {
-        self.cols - 1
-    }
-
-    /// The common positive denominator.
-    pub fn den(&self) -> &BigInt {
-        &self.den
     }
 
     fn entry(&self, i: usize, j: usize) -> &[u64] {

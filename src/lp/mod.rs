@@ -6,7 +6,7 @@
 //! halfspaces: `max t  s.t.  a_i . x + t w_i <= b_i,  t <= 1`, with `w_i = ||a_i||_inf` for the
 //! rows that must hold strictly and `w_i = 0` for the rows that may be tight.
 
-pub mod boxed;
+pub(crate) mod boxed;
 pub mod good_lp_backend;
 pub mod simplex;
 

@@ -1,5 +1,5 @@
 //! A dense two-phase simplex, generic over the number type: run in `f64` it proposes a basis
-//! (a hint), run over [`Q`](crate::num::Q) it is an exact rational LP solver whose every answer
+//! (a hint), run over [`Q`] it is an exact rational LP solver whose every answer
 //! carries its certificate.
 //!
 //! It solves `min c . x  s.t.  A x <= b` with `x` free in R^n by running Bland's rule on the

@@ -64,13 +64,13 @@ pub fn parse_box(text: &str, dim: usize) -> Result<Domain, NetworkError> {
     let mut bounds = Vec::new();
     for (j, part) in text.split(',').enumerate() {
         let Some((lo, hi)) = part.split_once(':') else {
-            problems.push(Problem::new(format!("--box interval {j}"), format!("`{part}` is not lo:hi")));
+            problems.push(Problem::new(format!("box interval {j}"), format!("`{part}` is not lo:hi")));
             continue;
         };
         let lo =
-            parse_rational(lo).map_err(|e| Problem::new(format!("--box interval {j} lower"), e.to_string()));
+            parse_rational(lo).map_err(|e| Problem::new(format!("box interval {j} lower"), e.to_string()));
         let hi =
-            parse_rational(hi).map_err(|e| Problem::new(format!("--box interval {j} upper"), e.to_string()));
+            parse_rational(hi).map_err(|e| Problem::new(format!("box interval {j} upper"), e.to_string()));
         match (lo, hi) {
             (Ok(lo), Ok(hi)) => bounds.push((lo, hi)),
             (lo, hi) => problems.extend(lo.err().into_iter().chain(hi.err())),
@@ -84,7 +84,7 @@ pub fn parse_box(text: &str, dim: usize) -> Result<Domain, NetworkError> {
     if problems.is_empty() {
         Ok(domain)
     } else {
-        Err(NetworkError::Invalid { source_name: "--box".into(), problems })
+        Err(NetworkError::Invalid { source_name: "box".into(), problems })
     }
 }
 

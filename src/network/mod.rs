@@ -7,7 +7,7 @@
 pub mod json;
 pub mod nnet;
 pub mod onnx;
-pub mod protobuf;
+pub(crate) mod protobuf;
 
 use crate::error::{NetworkError, Problem};
 use crate::num::{dot, sign, Q};
@@ -370,6 +370,46 @@ impl InputFormat {
             "onnx" => Some(InputFormat::Onnx),
             _ => None,
         }
+    }
+}
+
+impl Network {
+    /// Reads a network from the text of our JSON format.
+    ///
+    /// # Examples
+    /// ```
+    /// let net = relu_regions::Network::from_json(r#"{"input_dim": 2, "layers": [
+    ///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
+    ///     {"weights": [["1", "2"]], "activation": "linear"}]}"#).unwrap();
+    /// assert_eq!((net.input_dim(), net.hidden_neurons()), (2, 2));
+    /// ```
+    pub fn from_json(text: &str) -> Result<Network, NetworkError> {
+        json::read_network(text, "<json>")
+    }
+
+    /// Reads an ONNX model from its bytes (float weights taken as the exact values they are).
+    pub fn from_onnx(bytes: &[u8]) -> Result<Network, NetworkError> {
+        onnx::read_onnx(bytes, "<onnx>")
+    }
+
+    /// Reads a `.nnet` network from its text, in the given coordinates.
+    pub fn from_nnet(text: &str, coords: nnet::Coords) -> Result<Network, NetworkError> {
+        nnet::read_nnet(text, "<nnet>", coords)
+    }
+
+    /// Reads a network file, in `format` or the one its extension names (`.nnet` in raw
+    /// coordinates; [`load`] takes them).
+    ///
+    /// # Examples
+    /// ```
+    /// let err = relu_regions::Network::load("no/such/file.json", None).unwrap_err();
+    /// assert!(err.to_string().contains("no/such/file.json"));
+    /// ```
+    pub fn load(
+        path: impl AsRef<std::path::Path>,
+        format: Option<InputFormat>,
+    ) -> Result<Network, NetworkError> {
+        load(path.as_ref(), format, nnet::Coords::Raw)
     }
 }
 

@@ -5,7 +5,7 @@
 //! constant operand, `Sub`/`Mul`/`Div` by constants (input normalization), `Relu`, and the shape
 //! no-ops `Flatten`, `Reshape`, `Identity`, `Squeeze`, `Unsqueeze`; `Constant` nodes provide
 //! constants. Anything else is an error naming the node and its operator. The model is read with
-//! a small protobuf walker ([`super::protobuf`]) rather than a full ONNX runtime.
+//! a small protobuf walker (`network::protobuf`) rather than a full ONNX runtime.
 
 use super::protobuf::{fixed_chunks, varints, Fields, WireError, WireValue};
 use super::{Activation, Domain, Layer, Network};

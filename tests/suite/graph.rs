@@ -130,27 +130,6 @@ fn dot_renders_with_graphviz() {
     assert!(svg.contains("<svg") && svg.contains("L0.1"));
 }
 
-#[test]
-fn fast_neighbour_patterns_match_exact_evaluation() {
-    use relu_regions::neighbour::NeighbourFinder;
-    let mut rng = crate::invariants::Rng::new(17);
-    for (dim, widths) in [(2, vec![5, 4, 3]), (3, vec![4, 4])] {
-        let boxed = Domain::Box((0..dim).map(|_| (q(-2), q(2))).collect());
-        let net = crate::invariants::random_net(&mut rng, dim, &widths, boxed);
-        let finder = NeighbourFinder::new(&net, relu_regions::kernel::Filter::Float);
-        let a = run(&net);
-        for (r, facets) in a.regions.iter().zip(&a.facets) {
-            for f in facets.iter().filter(|f| !f.on_boundary) {
-                let normal = &r.constraints[f.constraints[0]].halfspace.a;
-                assert_eq!(
-                    finder.across(&f.point, normal, &r.pattern, &f.neurons(r)),
-                    net.pattern_towards(&f.point, normal)
-                );
-            }
-        }
-    }
-}
-
 /// A run stopped while certifying facets keeps every region; those after the certified prefix
 /// have no facets, so the edges to them are seen from one side only: accepted in a partial
 /// graph, an internal error in a complete one.

@@ -191,7 +191,11 @@ fn library_roundtrip(net: &Network, shards: usize) -> Result<(), TestCaseError> 
         prop_assert_eq!(pair[0].items[1], pair[1].items[0]);
     }
     if plan.items >= shards {
-        prop_assert!(plan.shards.iter().all(|s| s.items[1] > s.items[0]), "an empty shard: {:?}", plan.shards);
+        prop_assert!(
+            plan.shards.iter().all(|s| s.items[1] > s.items[0]),
+            "an empty shard: {:?}",
+            plan.shards
+        );
     }
     let text = serde_json::to_string(&plan).unwrap();
     let sha = plan_hash(text.as_bytes());
