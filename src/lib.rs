@@ -29,7 +29,8 @@
 //! - [`kernel`]: the one filtered-arithmetic kernel (every float filter, with its proved bound);
 //! - [`poly`]: halfspaces with float-filtered exact signs;
 //! - [`lp`]: float LP backends (hints) and the generic simplex (exact when run over `Q`);
-//! - [`certify`]: exact proofs of every decision;
+//! - [`proof`]: the pure checkers of certificates;
+//! - [`certify`]: the decisions: how each certificate is obtained (and checked by [`proof`]);
 //! - [`enumerate`]: the region enumerator;
 //! - [`facets`]: non-redundant inequalities and facet points;
 //! - [`graph`]: the adjacency graph and linear pieces;
@@ -59,6 +60,7 @@ pub mod num;
 pub(crate) mod parallel;
 pub mod plane;
 pub mod poly;
+pub mod proof;
 pub mod property;
 pub mod range;
 pub mod region;

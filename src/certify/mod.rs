@@ -1,5 +1,7 @@
-//! Exact certification: every geometric decision of the enumerator is proved here in rational
-//! arithmetic, whatever the float backend proposed.
+//! Decisions: how the certificate of every geometric decision of the enumerator is obtained
+//! (a float hint's rounded point, its basis solved exactly, else the exact rational simplex),
+//! each checked by the pure checkers of [`crate::proof`] before it is returned, whatever the
+//! float backend proposed.
 //!
 //! | decision | certificate checked here |
 //! |---|---|
@@ -12,6 +14,8 @@
 //! proves the answer the exact rational simplex decides, and its answer is checked the same way.
 
 pub mod safe;
+
+pub use crate::proof::{check_motzkin, is_strictly_inside};
 
 use crate::error::InternalError;
 use crate::kernel::Filter;
@@ -69,38 +73,6 @@ pub enum Feasibility {
     Interior(Vec<Q>),
     /// A Motzkin certificate, checked: no such point exists.
     Empty(Vec<Q>),
-}
-
-/// True when `x` lies strictly inside every row (exact; float-filtered unless `filter` is off).
-pub fn is_strictly_inside(rows: &[&Halfspace], x: &[Q], filter: Filter) -> bool {
-    let xf = filter.on().then(|| crate::kernel::images(x));
-    rows.iter().all(|r| r.slack_sign(x, xf.as_deref()) == Ordering::Greater)
-}
-
-/// Checks a Motzkin certificate for "no `x` with `A x < b` (all rows) and `e . x = f`":
-/// `y >= 0`, `y^T A + lambda e = 0`, `y^T b + lambda f <= 0`, and `y != 0` or the sum `< 0`.
-/// The last entry of `y` is `lambda` when `equality` is given.
-pub fn check_motzkin(rows: &[&Halfspace], equality: Option<&Halfspace>, y: &[Q]) -> bool {
-    let m = rows.len();
-    let lambda = equality.map(|_| y.get(m).cloned().unwrap_or_default());
-    if y.len() != m + usize::from(equality.is_some()) || !all_nonnegative(&y[..m]) {
-        return false;
-    }
-    let d = rows.first().map_or(0, |r| r.a.len());
-    for j in 0..d {
-        let mut s: Q = rows.iter().zip(y).filter(|(_, yi)| !yi.is_zero()).map(|(r, yi)| &r.a[j] * yi).sum();
-        if let (Some(e), Some(l)) = (equality, &lambda) {
-            s += &e.a[j] * l;
-        }
-        if !s.is_zero() {
-            return false;
-        }
-    }
-    let mut rhs: Q = rows.iter().zip(y).map(|(r, yi)| &r.b * yi).sum();
-    if let (Some(e), Some(l)) = (equality, &lambda) {
-        rhs += &e.b * l;
-    }
-    rhs.is_negative() || (rhs.is_zero() && y[..m].iter().any(|v| !v.is_zero()))
 }
 
 /// Decides, with a checked certificate, whether some rational `x` satisfies every row strictly

@@ -4,9 +4,10 @@
 
 use crate::error::InternalError;
 use crate::kernel::Filter;
-use crate::lp::simplex::{all_nonnegative, solve, solve_square, LpOutcome};
+use crate::lp::simplex::{solve, solve_square, LpOutcome};
 use crate::num::{dot, Q};
 use crate::poly::Halfspace;
+use crate::proof::dual_certifies_zero;
 use num_traits::{One, Signed, Zero};
 
 /// Whether `{x : A x <= b}` (nonempty) is bounded, decided exactly: an unbounded answer comes
@@ -123,13 +124,4 @@ fn recession_from_float(
         y[k] = v;
     }
     dual_certifies_zero(a, b, c, &y).then_some(Recession::Zero)
-}
-
-/// Checks `y >= 0`, `A^T y = -c` and `b . y = 0`: a proof that `min c . x >= 0` over `A x <= b`.
-fn dual_certifies_zero(a: &[Vec<Q>], b: &[Q], c: &[Q], y: &[Q]) -> bool {
-    let columns_match = (0..c.len()).all(|j| {
-        let s: Q = a.iter().zip(y).map(|(row, yi)| &row[j] * yi).sum();
-        s == -&c[j]
-    });
-    all_nonnegative(y) && columns_match && dot(b, y).is_zero()
 }

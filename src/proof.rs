@@ -1,0 +1,66 @@
+//! Proofs: the pure checkers of certificates, in exact arithmetic. Each takes a claim and its
+//! certificate and says whether the certificate proves the claim; none of them searches for
+//! anything (that is [`crate::certify`], the decisions) and none trusts a float.
+//!
+//! | claim | certificate |
+//! |---|---|
+//! | a point is strictly inside halfspaces | the point: every slack `> 0` ([`is_strictly_inside`]; float-filtered, exact when close) |
+//! | no point is strictly inside (and on a hyperplane) | a Motzkin vector ([`check_motzkin`]) |
+//! | `min c . x >= 0` over `A x <= b` | dual multipliers `y >= 0`, `A^T y = -c`, `b . y = 0` ([`dual_certifies_zero`]) |
+
+use crate::kernel::Filter;
+use crate::lp::simplex::all_nonnegative;
+use crate::num::{dot, Q};
+use crate::poly::Halfspace;
+use num_traits::{Signed, Zero};
+use std::cmp::Ordering;
+
+/// True when `x` lies strictly inside every row (exact; float-filtered unless `filter` is off).
+///
+/// # Examples
+/// ```
+/// use relu_regions::{num::q, poly::Halfspace, proof::is_strictly_inside, kernel::Filter};
+/// let unit = [Halfspace::new(vec![q(1), q(0)], q(1)), Halfspace::new(vec![q(-1), q(0)], q(0))];
+/// let rows: Vec<&Halfspace> = unit.iter().collect();
+/// assert!(is_strictly_inside(&rows, &[q(1) / q(2), q(7)], Filter::Float));
+/// assert!(!is_strictly_inside(&rows, &[q(1), q(7)], Filter::Off)); // on the boundary
+/// ```
+pub fn is_strictly_inside(rows: &[&Halfspace], x: &[Q], filter: Filter) -> bool {
+    let xf = filter.on().then(|| crate::kernel::images(x));
+    rows.iter().all(|r| r.slack_sign(x, xf.as_deref()) == Ordering::Greater)
+}
+
+/// Checks a Motzkin certificate for "no `x` with `A x < b` (all rows) and `e . x = f`":
+/// `y >= 0`, `y^T A + lambda e = 0`, `y^T b + lambda f <= 0`, and `y != 0` or the sum `< 0`.
+/// The last entry of `y` is `lambda` when `equality` is given.
+pub fn check_motzkin(rows: &[&Halfspace], equality: Option<&Halfspace>, y: &[Q]) -> bool {
+    let m = rows.len();
+    let lambda = equality.map(|_| y.get(m).cloned().unwrap_or_default());
+    if y.len() != m + usize::from(equality.is_some()) || !all_nonnegative(&y[..m]) {
+        return false;
+    }
+    let d = rows.first().map_or(0, |r| r.a.len());
+    for j in 0..d {
+        let mut s: Q = rows.iter().zip(y).filter(|(_, yi)| !yi.is_zero()).map(|(r, yi)| &r.a[j] * yi).sum();
+        if let (Some(e), Some(l)) = (equality, &lambda) {
+            s += &e.a[j] * l;
+        }
+        if !s.is_zero() {
+            return false;
+        }
+    }
+    let mut rhs: Q = rows.iter().zip(y).map(|(r, yi)| &r.b * yi).sum();
+    if let (Some(e), Some(l)) = (equality, &lambda) {
+        rhs += &e.b * l;
+    }
+    rhs.is_negative() || (rhs.is_zero() && y[..m].iter().any(|v| !v.is_zero()))
+}
+
+/// Checks `y >= 0`, `A^T y = -c` and `b . y = 0`: a proof that `min c . x >= 0` over `A x <= b`.
+pub fn dual_certifies_zero(a: &[Vec<Q>], b: &[Q], c: &[Q], y: &[Q]) -> bool {
+    let columns_match = (0..c.len()).all(|j| {
+        let s: Q = a.iter().zip(y).map(|(row, yi)| &row[j] * yi).sum();
+        s == -&c[j]
+    });
+    all_nonnegative(y) && columns_match && dot(b, y).is_zero()
+}
