@@ -55,15 +55,31 @@ pub fn analyze(net: &Network, enumerator: &Enumerator) -> Result<Analysis, Inter
     if let Some(failure) = summary.failure.take() {
         return Err(failure);
     }
+    let progress = enumerator.progress_counters();
+    if let Some(p) = progress {
+        p.start_facets(regions.len());
+    }
+    let outcome = facets_and_graph(net, enumerator, regions, summary, run_start);
+    if let Some(p) = progress {
+        p.enter(crate::progress::Phase::Idle);
+    }
+    outcome
+}
+
+/// The facet phase of [`analyze`]: the facets of every region, then the graph.
+fn facets_and_graph(
+    net: &Network,
+    enumerator: &Enumerator,
+    regions: Vec<Region>,
+    mut summary: Summary,
+    run_start: std::time::Instant,
+) -> Result<Analysis, InternalError> {
     let start = std::time::Instant::now();
     let mut stats = LpStats::default();
     let backend = enumerator.backend().solver();
     let bx = crate::certify::safe::FloatBox::from_domain(net.domain());
-    let phase = FacetPhase { enumerator, run_start, bar: facet_bar(enumerator, regions.len(), run_start) };
+    let phase = FacetPhase { enumerator, run_start };
     let (facets, stopped) = all_facets(&regions, bx.as_ref(), backend, &phase, &mut stats)?;
-    if let Some(bar) = &phase.bar {
-        bar.finish_and_clear();
-    }
     let facets_certified = facets.len();
     let mut facets = facets;
     if let Some(reason) = stopped {
@@ -135,35 +151,11 @@ pub fn stream_with_facets(
     Ok(summary)
 }
 
-/// What the facet phase needs besides the regions: where to look for Ctrl-C and the time limit,
-/// and the progress bar.
+/// What the facet phase needs besides the regions: where to look for Ctrl-C and the time
+/// limit, and the progress counters.
 struct FacetPhase<'a> {
     enumerator: &'a Enumerator,
     run_start: std::time::Instant,
-    bar: Option<indicatif::ProgressBar>,
-}
-
-/// A progress bar for the facet phase (stderr, only on a terminal and for long runs).
-fn facet_bar(
-    enumerator: &Enumerator,
-    regions: usize,
-    start: std::time::Instant,
-) -> Option<indicatif::ProgressBar> {
-    let wanted = enumerator.shows_progress()
-        && std::io::IsTerminal::is_terminal(&std::io::stderr())
-        && (regions > 2000 || start.elapsed() > std::time::Duration::from_secs(1));
-    wanted.then(|| {
-        let bar = indicatif::ProgressBar::with_draw_target(
-            Some(regions as u64),
-            indicatif::ProgressDrawTarget::stderr(),
-        );
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "facets and graph: {pos}/{len} regions, {elapsed} (Ctrl-C stops and keeps them)",
-        ) {
-            bar.set_style(style);
-        }
-        bar
-    })
 }
 
 /// The facets of every region, in order; chunks of regions are shared among the threads and
@@ -188,8 +180,8 @@ fn all_facets(
                 Ok(f) => out.push(f),
                 Err(e) => return (Err(e), local, true),
             }
-            if let Some(bar) = &phase.bar {
-                bar.inc(1);
+            if let Some(p) = phase.enumerator.progress_counters() {
+                p.add_facets(1);
             }
         }
         let whole = out.len() == part.len();

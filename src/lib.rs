@@ -60,6 +60,7 @@ pub mod num;
 pub(crate) mod parallel;
 pub mod plane;
 pub mod poly;
+pub mod progress;
 pub mod proof;
 pub mod property;
 pub mod range;

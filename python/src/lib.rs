@@ -19,7 +19,7 @@ use relu_regions::num::{fmt_q, parse_rational};
 use relu_regions::shard::{self, plan_hash, Merged, Plan, ShardError};
 use serde_json::json;
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -200,14 +200,14 @@ impl NativeNetwork {
         let threads =
             if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
         let cancel = Arc::new(AtomicBool::new(false));
-        let counter = Arc::new(AtomicUsize::new(0));
+        let progress = Arc::new(relu_regions::progress::Progress::default());
         let enumerator = Enumerator::builder()
             .backend(backend)
             .threads(threads)
             .max_regions(max_regions)
             .time_limit(time_limit)
             .cancel_flag(cancel.clone())
-            .counter(counter.clone())
+            .progress(progress.clone())
             .build();
         let provenance = Provenance::new(&self.source, self.format, self.coords, self.net.domain());
         let (tx, rx) = sync_channel(4096);
@@ -222,7 +222,7 @@ impl NativeNetwork {
                 let _ = tx.send(end);
             })
             .map_err(|e| PyRuntimeError::new_err(format!("cannot start a thread: {e}")))?;
-        Ok(Job { rx: Mutex::new(rx), cancel, counter, finished: AtomicBool::new(false) })
+        Ok(Job { rx: Mutex::new(rx), cancel, progress, finished: AtomicBool::new(false) })
     }
 }
 
@@ -411,7 +411,7 @@ fn summary_json(net: &Network, summary: &Summary, provenance: &Provenance) -> St
 struct Job {
     rx: Mutex<Receiver<Message>>,
     cancel: Arc<AtomicBool>,
-    counter: Arc<AtomicUsize>,
+    progress: Arc<relu_regions::progress::Progress>,
     finished: AtomicBool,
 }
 
@@ -486,7 +486,7 @@ impl Job {
     /// Regions found so far.
     #[getter]
     fn regions_found(&self) -> usize {
-        self.counter.load(Ordering::Relaxed)
+        self.progress.regions()
     }
 }
 

@@ -237,7 +237,7 @@ impl RunArgs {
             .max_regions(self.max_regions)
             .time_limit(time_limit)
             .cancel_flag(cancel)
-            .progress(true)
+            .progress(super::progress::counters())
             .threads(self.threads.count())
             .build())
     }

@@ -23,6 +23,8 @@ pub use subtrees::{Estimate, Subtrees};
 
 use constraints::Constraints;
 use sink::Emitter;
+
+use crate::progress::{Phase, Progress};
 use split::finish;
 
 use crate::certify::safe::FloatBox;
@@ -37,7 +39,7 @@ use crate::poly::Halfspace;
 use crate::region::{Constraint, Region};
 use num_traits::Zero;
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering as AtomicOrdering};
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -97,8 +99,7 @@ pub struct Enumerator {
     time_limit: Option<Duration>,
     cancel: Option<Arc<AtomicBool>>,
     threads: usize,
-    progress: bool,
-    counter: Option<Arc<AtomicUsize>>,
+    progress: Option<Arc<Progress>>,
     subtrees: Option<Subtrees>,
 }
 
@@ -129,15 +130,10 @@ impl EnumeratorBuilder {
         self.inner.threads = n;
         self
     }
-    /// Show a progress bar on stderr (only when stderr is a terminal, after one second).
-    pub fn progress(mut self, on: bool) -> Self {
-        self.inner.progress = on;
-        self
-    }
-    /// Add one to this counter for every region emitted (for a progress display of the
-    /// caller's own, e.g. from another thread).
-    pub fn counter(mut self, counter: Arc<AtomicUsize>) -> Self {
-        self.inner.counter = Some(counter);
+    /// Count the run's progress here (regions found; the analysis adds its facet phase), for a
+    /// front end to draw from another thread.
+    pub fn progress(mut self, progress: Arc<Progress>) -> Self {
+        self.inner.progress = Some(progress);
         self
     }
     /// Enumerate only these subtrees of the depth-first tree (one shard of a sharded run);
@@ -248,9 +244,9 @@ impl Enumerator {
         self.time_limit.filter(|&t| start.elapsed() >= t).map(|_| StopReason::TimeLimit)
     }
 
-    /// Whether a progress bar was asked for.
-    pub fn shows_progress(&self) -> bool {
-        self.progress
+    /// The progress counters, if any were given.
+    pub fn progress_counters(&self) -> Option<&Progress> {
+        self.progress.as_deref()
     }
 
     /// Enumerates every region into a vector.
@@ -323,15 +319,14 @@ impl Enumerator {
             Ok(None) => return summary,
             Err(e) => return Summary::failed(e, start),
         };
-        let progress =
-            (self.progress && std::io::IsTerminal::is_terminal(&std::io::stderr())).then_some(start);
+        if let Some(p) = &self.progress {
+            p.enter(Phase::Regions);
+        }
         let mut emitter = Emitter {
             sink,
             summary: &mut summary,
             max: self.max_regions,
-            progress,
-            bar: None,
-            counter: self.counter.as_deref(),
+            progress: self.progress.as_deref(),
         };
         let threads = self.threads.max(1);
         let mut stats = LpStats::default();
@@ -343,8 +338,8 @@ impl Enumerator {
             let items = self.split_frontier(&ctx, root, 128 * threads, threads, &mut stats);
             self.explore_parallel(&ctx, items, threads, &mut stats, &mut emitter)
         };
-        if let Some(bar) = emitter.bar.take() {
-            bar.finish_and_clear();
+        if let Some(p) = &self.progress {
+            p.enter(Phase::Idle);
         }
         // the emitter knows the real reason (e.g. `max_regions`, whose cut is in emission order)
         let stopped = emitter.summary.stopped.or(stopped);

@@ -1,11 +1,10 @@
 //! Where regions go: the [`RegionSink`] trait, the counting sink, and the emitter that gives
-//! regions their ids in order, applies `max_regions` and draws the progress bar.
+//! regions their ids in order, applies `max_regions` and counts progress.
 
 use super::{StopReason, Summary};
+use crate::progress::Progress;
 use crate::region::Region;
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
-use std::time::{Duration, Instant};
 
 /// Receives regions as they are found.
 pub trait RegionSink {
@@ -53,12 +52,8 @@ pub(super) struct Emitter<'s, 'm> {
     pub(super) sink: &'s mut dyn RegionSink,
     pub(super) summary: &'m mut Summary,
     pub(super) max: Option<usize>,
-    /// Start time when a progress bar is wanted.
-    pub(super) progress: Option<Instant>,
-    /// The progress bar, once the run has lasted a second.
-    pub(super) bar: Option<indicatif::ProgressBar>,
-    /// The caller's region counter.
-    pub(super) counter: Option<&'s AtomicUsize>,
+    /// The progress counters.
+    pub(super) progress: Option<&'s Progress>,
 }
 
 impl Emitter<'_, '_> {
@@ -72,41 +67,14 @@ impl Emitter<'_, '_> {
         }
         region.id = self.summary.regions;
         self.summary.regions += 1;
-        if let Some(counter) = self.counter {
-            counter.fetch_add(1, AtomicOrdering::Relaxed);
-        }
-        if let Some(start) = self.progress.filter(|_| self.summary.regions % 64 == 0) {
-            self.show_progress(start);
+        if let Some(p) = self.progress {
+            p.add_region();
         }
         let flow = self.sink.region(region);
         if flow.is_break() {
             self.summary.stopped = Some(StopReason::Sink);
         }
         flow
-    }
-
-    /// Updates the progress bar (an indicatif spinner on stderr, drawn after one second).
-    fn show_progress(&mut self, start: Instant) {
-        let regions = self.summary.regions as u64;
-        match &self.bar {
-            Some(bar) => bar.set_position(regions),
-            None if start.elapsed() > Duration::from_secs(1) => {
-                let bar =
-                    indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-                let style = indicatif::ProgressStyle::with_template(
-                    "{spinner} {human_pos} regions, {rate} regions/s, {elapsed} (Ctrl-C stops and keeps them)",
-                )
-                .expect("a valid template")
-                .with_key("rate", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                    let _ = write!(w, "{:.0}", state.per_sec());
-                });
-                bar.set_style(style);
-                bar.enable_steady_tick(Duration::from_millis(200));
-                bar.set_position(regions);
-                self.bar = Some(bar);
-            }
-            None => {}
-        }
     }
 
     /// Emits a batch in order (after a stop the rest is refused, and already counted as such).

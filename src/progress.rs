@@ -1,0 +1,103 @@
+//! Progress of a run as counters that another thread may read: the library only counts; a
+//! front end draws (the CLI's bar on stderr, tqdm in Python). A listener, when set, hears every
+//! change of phase at once, so that a front end can clear its display before the output is
+//! printed.
+//!
+//! # Examples
+//! ```
+//! use relu_regions::{progress::{Phase, Progress}, Enumerator, Network};
+//! use std::sync::Arc;
+//! let net = Network::from_json(r#"{"input_dim": 1, "layers": [
+//!     {"weights": [["1"], ["-1"]], "activation": "relu"}]}"#).unwrap();
+//! let progress = Arc::new(Progress::default());
+//! Enumerator::builder().progress(progress.clone()).build().collect(&net);
+//! assert_eq!((progress.regions(), progress.phase()), (2, Phase::Idle));
+//! ```
+
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+
+/// What a run is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Nothing (before, between and after the phases).
+    Idle,
+    /// Finding regions.
+    Regions,
+    /// Certifying facets and building the graph.
+    Facets,
+}
+
+/// What hears the changes of phase.
+type Listener = Box<dyn Fn(Phase) + Send + Sync>;
+
+/// Counters of a run's progress.
+#[derive(Default)]
+pub struct Progress {
+    regions: AtomicUsize,
+    facets_done: AtomicUsize,
+    facets_total: AtomicUsize,
+    phase: AtomicU8,
+    listener: Option<Listener>,
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Progress")
+            .field("regions", &self.regions())
+            .field("facets", &self.facets())
+            .field("phase", &self.phase())
+            .finish()
+    }
+}
+
+impl Progress {
+    /// Counters with a listener called on every change of phase (on the run's thread).
+    pub fn with_listener(listener: impl Fn(Phase) + Send + Sync + 'static) -> Progress {
+        Progress { listener: Some(Box::new(listener)), ..Progress::default() }
+    }
+
+    /// Regions found so far.
+    pub fn regions(&self) -> usize {
+        self.regions.load(Ordering::Relaxed)
+    }
+
+    /// Regions whose facets are certified, of how many.
+    pub fn facets(&self) -> (usize, usize) {
+        (self.facets_done.load(Ordering::Relaxed), self.facets_total.load(Ordering::Relaxed))
+    }
+
+    /// The current phase.
+    pub fn phase(&self) -> Phase {
+        match self.phase.load(Ordering::Relaxed) {
+            1 => Phase::Regions,
+            2 => Phase::Facets,
+            _ => Phase::Idle,
+        }
+    }
+
+    pub(crate) fn enter(&self, phase: Phase) {
+        let code = match phase {
+            Phase::Idle => 0,
+            Phase::Regions => 1,
+            Phase::Facets => 2,
+        };
+        self.phase.store(code, Ordering::Relaxed);
+        if let Some(listener) = &self.listener {
+            listener(phase);
+        }
+    }
+
+    pub(crate) fn add_region(&self) {
+        self.regions.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn start_facets(&self, total: usize) {
+        self.facets_done.store(0, Ordering::Relaxed);
+        self.facets_total.store(total, Ordering::Relaxed);
+        self.enter(Phase::Facets);
+    }
+
+    pub(crate) fn add_facets(&self, regions: usize) {
+        self.facets_done.fetch_add(regions, Ordering::Relaxed);
+    }
+}
