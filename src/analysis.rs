@@ -3,11 +3,12 @@
 
 use crate::certify::LpStats;
 use crate::enumerate::{Enumerator, StopReason, Summary};
-use crate::error::InternalError;
+use crate::error::{InternalError, SinkError};
 use crate::facets::{facets, Facet};
 use crate::graph::{build, RegionGraph};
 use crate::network::Network;
 use crate::region::Region;
+use std::ops::ControlFlow;
 
 /// Regions with their facets and graph.
 #[derive(Debug, Clone)]
@@ -95,18 +96,40 @@ fn facets_and_graph(
     Ok(Analysis { regions, facets, graph, summary, facets_certified })
 }
 
-/// Streams every region with its certified facets to `each`, keeping none of them (memory flat
-/// in the region count): the pipeline of `regions --jsonl`. `each` returning `Break` stops the
-/// run (the summary then says [`StopReason::Sink`]).
+/// Receives regions with their certified facets from [`stream_with_facets`]: `begin` once,
+/// `region` for each in id order, `finish` once with the summary (facet LPs included). A
+/// closure `FnMut(&Region, &[Facet]) -> ControlFlow<()>` is one.
+pub trait FacetSink {
+    /// Called once before the first region.
+    fn begin(&mut self, _net: &Network) -> Result<(), SinkError> {
+        Ok(())
+    }
+    /// Takes a region and its facets; `Break` stops the run.
+    fn region(&mut self, region: &Region, facets: &[Facet]) -> ControlFlow<()>;
+    /// Called once at the end; an error is the run's ([`Summary::sink_error`]).
+    fn finish(&mut self, _summary: &Summary) -> Result<(), SinkError> {
+        Ok(())
+    }
+}
+
+impl<F: FnMut(&Region, &[Facet]) -> ControlFlow<()>> FacetSink for F {
+    fn region(&mut self, region: &Region, facets: &[Facet]) -> ControlFlow<()> {
+        self(region, facets)
+    }
+}
+
+/// Streams every region with its certified facets to `sink`, keeping none of them (memory flat
+/// in the region count): the pipeline of `regions --jsonl` ([`crate::export::json::JsonLines`]).
+/// The sink's `Break` stops the run (the summary then says [`StopReason::Sink`]).
 ///
 /// # Examples
 /// ```
-/// use relu_regions::{analysis::stream_with_facets, enumerate::Enumerator, network::json::read_network};
-/// let net = read_network(r#"{"input_dim": 2, "layers": [
+/// use relu_regions::{analysis::stream_with_facets, Enumerator, Facet, Network, Region};
+/// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
 ///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
-///     {"weights": [["1", "2"]], "activation": "linear"}]}"#, "seed").unwrap();
+///     {"weights": [["1", "2"]], "activation": "linear"}]}"#).unwrap();
 /// let mut facet_counts = Vec::new();
-/// let summary = stream_with_facets(&net, &Enumerator::builder().build(), &mut |_, f| {
+/// let summary = stream_with_facets(&net, &Enumerator::builder().build(), &mut |_: &Region, f: &[Facet]| {
 ///     facet_counts.push(f.len());
 ///     std::ops::ControlFlow::Continue(())
 /// }).unwrap();
@@ -116,38 +139,49 @@ fn facets_and_graph(
 pub fn stream_with_facets(
     net: &Network,
     enumerator: &Enumerator,
-    each: &mut dyn FnMut(&Region, &[Facet]) -> std::ops::ControlFlow<()>,
+    sink: &mut dyn FacetSink,
 ) -> Result<Summary, InternalError> {
-    struct FacetSink<'a> {
+    struct Certifying<'a> {
         backend: &'a dyn crate::lp::LpBackend,
         bx: Option<crate::certify::safe::FloatBox>,
         stats: LpStats,
-        each: &'a mut dyn FnMut(&Region, &[Facet]) -> std::ops::ControlFlow<()>,
+        sink: &'a mut dyn FacetSink,
         error: Option<InternalError>,
     }
-    impl crate::enumerate::RegionSink for FacetSink<'_> {
-        fn region(&mut self, region: Region) -> std::ops::ControlFlow<()> {
+    impl crate::enumerate::RegionSink for Certifying<'_> {
+        fn begin(&mut self, net: &Network) -> Result<(), SinkError> {
+            self.sink.begin(net)
+        }
+        fn region(&mut self, region: Region) -> ControlFlow<()> {
             match facets(&region, self.bx.as_ref(), self.backend, &mut self.stats) {
-                Ok(f) => (self.each)(&region, &f),
+                Ok(f) => self.sink.region(&region, &f),
                 Err(e) => {
                     self.error = Some(e);
-                    std::ops::ControlFlow::Break(())
+                    ControlFlow::Break(())
                 }
             }
         }
+        fn finish(&mut self, summary: &Summary) -> Result<(), SinkError> {
+            if self.error.is_some() || summary.failure.is_some() {
+                return Ok(()); // the run failed: nothing to finish
+            }
+            let mut whole = summary.clone();
+            whole.stats.add(&self.stats);
+            self.sink.finish(&whole)
+        }
     }
-    let mut sink = FacetSink {
+    let mut certifying = Certifying {
         backend: enumerator.backend().solver(),
         bx: crate::certify::safe::FloatBox::from_domain(net.domain()),
         stats: LpStats::default(),
-        each,
+        sink,
         error: None,
     };
-    let mut summary = enumerator.enumerate(net, &mut sink);
-    if let Some(e) = sink.error.take().or_else(|| summary.failure.take()) {
+    let mut summary = enumerator.enumerate(net, &mut certifying);
+    if let Some(e) = certifying.error.take().or_else(|| summary.failure.take()) {
         return Err(e);
     }
-    summary.stats.add(&sink.stats);
+    summary.stats.add(&certifying.stats);
     Ok(summary)
 }
 

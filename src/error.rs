@@ -107,3 +107,20 @@ impl InternalError {
         InternalError { what: what.into() }
     }
 }
+
+/// A sink's own failure (a write that failed, say): it stops the run, which reports it apart
+/// from the enumeration's errors.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct SinkError {
+    /// What failed.
+    pub message: String,
+    /// The kind of I/O error, when it was one (a closed pipe is not a failure to a CLI).
+    pub io_kind: Option<std::io::ErrorKind>,
+}
+
+impl From<std::io::Error> for SinkError {
+    fn from(e: std::io::Error) -> SinkError {
+        SinkError { message: e.to_string(), io_kind: Some(e.kind()) }
+    }
+}

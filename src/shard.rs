@@ -16,8 +16,10 @@ use crate::enumerate::{CountingSink, Enumerator, Estimate, Subtrees, Summary};
 use crate::error::{InternalError, NetworkError};
 use crate::export::json::RegionOut;
 use crate::export::provenance::Provenance;
+use crate::facets::Facet;
 use crate::lp::Backend;
 use crate::network::Network;
+use crate::region::Region;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::io::{BufRead, Write};
@@ -300,18 +302,22 @@ pub fn run_shard(
     } else {
         let mut bounded = 0;
         let mut error = None;
-        let summary = crate::analysis::stream_with_facets(&net, &enumerator, &mut |region, facets| {
-            bounded += usize::from(region.bounded);
-            let line =
-                serde_json::to_string(&RegionOut::new(region, facets, None)).expect("wire structs serialize");
-            match writeln!(out, "{line}") {
-                Ok(()) => std::ops::ControlFlow::Continue(()),
-                Err(e) => {
-                    error = Some(e);
-                    std::ops::ControlFlow::Break(())
+        let summary = crate::analysis::stream_with_facets(
+            &net,
+            &enumerator,
+            &mut |region: &Region, facets: &[Facet]| {
+                bounded += usize::from(region.bounded);
+                let line = serde_json::to_string(&RegionOut::new(region, facets, None))
+                    .expect("wire structs serialize");
+                match writeln!(out, "{line}") {
+                    Ok(()) => std::ops::ControlFlow::Continue(()),
+                    Err(e) => {
+                        error = Some(e);
+                        std::ops::ControlFlow::Break(())
+                    }
                 }
-            }
-        })?;
+            },
+        )?;
         if let Some(e) = error {
             return Err(io(e));
         }

@@ -356,14 +356,18 @@ fn run(
             Ok(json::graph_json(&a.regions, &a.graph, a.summary.complete(), Some(provenance)))
         }
         Kind::Regions => {
-            let summary = stream_with_facets(net, enumerator, &mut |region, facets| {
-                let line = serde_json::to_string(&RegionOut::new(region, facets, None))
-                    .expect("wire structs serialize");
-                match tx.send(Message::Region(line)) {
-                    Ok(()) => ControlFlow::Continue(()),
-                    Err(_) => ControlFlow::Break(()), // Python dropped the stream
-                }
-            })
+            let summary = stream_with_facets(
+                net,
+                enumerator,
+                &mut |region: &relu_regions::Region, facets: &[relu_regions::Facet]| {
+                    let line = serde_json::to_string(&RegionOut::new(region, facets, None))
+                        .expect("wire structs serialize");
+                    match tx.send(Message::Region(line)) {
+                        Ok(()) => ControlFlow::Continue(()),
+                        Err(_) => ControlFlow::Break(()), // Python dropped the stream
+                    }
+                },
+            )
             .map_err(fail)?;
             Ok(summary_json(net, &summary, provenance))
         }

@@ -15,7 +15,6 @@ use relu_regions::facets::facets;
 use relu_regions::network::Network;
 use relu_regions::slice::{restrict, Plane};
 use std::io::Write;
-use std::ops::ControlFlow;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -51,25 +50,15 @@ pub fn stream_regions(
     enumerator: &Enumerator,
     provenance: &Provenance,
 ) -> Result<Summary, BadInput> {
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut write_error = None;
-    let summary = stream_with_facets(net, enumerator, &mut |region, facets| {
-        let line = serde_json::to_string(&json::RegionOut::new(region, facets, None))
-            .expect("wire structs serialize");
-        match writeln!(out, "{line}") {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(e) => {
-                write_error = Some(e);
-                ControlFlow::Break(())
-            }
-        }
-    })?;
-    if let Some(e) = write_error {
-        return Err(output_error(e));
+    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut sink = json::JsonLines::new(out, Some(provenance.clone()));
+    let summary = stream_with_facets(net, enumerator, &mut sink)?;
+    if let Some(e) = &summary.sink_error {
+        return Err(output_error(match e.io_kind {
+            Some(kind) => std::io::Error::new(kind, e.message.clone()),
+            None => std::io::Error::other(e.message.clone()),
+        }));
     }
-    let tail = serde_json::json!({"summary": {"regions": summary.regions, "complete": summary.complete(), "input_dim": net.input_dim(), "provenance": provenance}});
-    writeln!(out, "{tail}").map_err(output_error)?;
-    out.flush().map_err(output_error)?;
     report_incomplete(&summary);
     Ok(summary)
 }

@@ -72,6 +72,8 @@ pub struct Summary {
     pub elapsed: Duration,
     /// The internal error that stopped the run, if one did.
     pub failure: Option<InternalError>,
+    /// The sink's own error, if it failed (see [`RegionSink::finish`]).
+    pub sink_error: Option<crate::error::SinkError>,
 }
 
 impl Summary {
@@ -309,6 +311,19 @@ impl Enumerator {
     /// Enumerates every full-dimensional region of the network's domain, in a deterministic
     /// depth-first order, into `sink`.
     pub fn enumerate(&self, net: &Network, sink: &mut dyn RegionSink) -> Summary {
+        if let Err(e) = sink.begin(net) {
+            return Summary { stopped: Some(StopReason::Sink), sink_error: Some(e), ..Summary::default() };
+        }
+        let mut summary = self.run(net, sink);
+        if let Err(e) = sink.finish(&summary) {
+            summary.stopped.get_or_insert(StopReason::Sink);
+            summary.sink_error = Some(e);
+        }
+        summary
+    }
+
+    /// [`Enumerator::enumerate`] between the sink's `begin` and `finish`.
+    fn run(&self, net: &Network, sink: &mut dyn RegionSink) -> Summary {
         let start = Instant::now();
         let mut summary = Summary::default();
         // a shard's figures leave out the work above its subtrees (the plan counts that once)

@@ -2,14 +2,29 @@
 //! regions their ids in order, applies `max_regions` and counts progress.
 
 use super::{StopReason, Summary};
+use crate::error::SinkError;
+use crate::network::Network;
 use crate::progress::Progress;
 use crate::region::Region;
 use std::ops::ControlFlow;
 
-/// Receives regions as they are found.
+/// Receives regions as they are found: `begin` once, `region` for each (in id order), `finish`
+/// once with the summary.
 pub trait RegionSink {
-    /// Takes one region; `Break` stops the enumeration (the result is then partial).
+    /// Called once before the first region; an error stops the run before it starts.
+    fn begin(&mut self, _net: &Network) -> Result<(), SinkError> {
+        Ok(())
+    }
+
+    /// Takes one region; `Break` stops the enumeration (the result is then partial; a sink that
+    /// breaks because it failed keeps its error for `finish`).
     fn region(&mut self, region: Region) -> ControlFlow<()>;
+
+    /// Called once after the last region, with the summary; an error is the run's
+    /// ([`Summary::sink_error`]).
+    fn finish(&mut self, _summary: &Summary) -> Result<(), SinkError> {
+        Ok(())
+    }
 
     /// Whether the sink reads anything of a region but `bounded` (a counter does not: the maps
     /// are then not formed, and with several threads the sink may receive
@@ -82,5 +97,54 @@ impl Emitter<'_, '_> {
         for r in regions {
             let _ = self.emit(r);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::enumerate::Enumerator;
+
+    /// Records the calls it gets; fails in `finish` when asked to.
+    #[derive(Default)]
+    struct Recorder {
+        calls: Vec<String>,
+        fail: bool,
+    }
+
+    impl RegionSink for Recorder {
+        fn begin(&mut self, net: &Network) -> Result<(), SinkError> {
+            self.calls.push(format!("begin {}", net.input_dim()));
+            Ok(())
+        }
+        fn region(&mut self, region: Region) -> ControlFlow<()> {
+            self.calls.push(format!("region {}", region.id));
+            ControlFlow::Continue(())
+        }
+        fn finish(&mut self, summary: &Summary) -> Result<(), SinkError> {
+            self.calls.push(format!("finish {}", summary.regions));
+            if self.fail {
+                return Err(SinkError { message: "disk full".into(), io_kind: None });
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn begin_regions_in_order_then_finish_and_its_error() {
+        let net = Network::from_json(
+            r#"{"input_dim": 2, "layers": [{"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"}]}"#,
+        )
+        .unwrap();
+        for threads in [1, 3] {
+            let mut sink = Recorder::default();
+            let summary = Enumerator::builder().threads(threads).build().enumerate(&net, &mut sink);
+            assert_eq!(sink.calls, ["begin 2", "region 0", "region 1", "region 2", "region 3", "finish 4"]);
+            assert!(summary.complete() && summary.sink_error.is_none());
+        }
+        let mut failing = Recorder { fail: true, ..Recorder::default() };
+        let summary = Enumerator::builder().build().enumerate(&net, &mut failing);
+        assert_eq!(summary.stopped, Some(StopReason::Sink));
+        assert_eq!(summary.sink_error.map(|e| e.message), Some("disk full".to_string()));
     }
 }

@@ -323,3 +323,50 @@ pub fn regions_document(
 pub fn to_json<T: Serialize>(value: &T) -> String {
     serde_json::to_string_pretty(value).expect("wire structs always serialize") + "\n"
 }
+
+/// The `regions --jsonl` writer: one region per line (with its facets), then a summary line
+/// `{"summary": {"regions", "complete", "input_dim", "provenance"}}`; a failed write stops the
+/// run and is its [`crate::enumerate::Summary::sink_error`].
+pub struct JsonLines<W: std::io::Write> {
+    out: W,
+    input_dim: usize,
+    provenance: Option<super::provenance::Provenance>,
+    error: Option<std::io::Error>,
+}
+
+impl<W: std::io::Write> JsonLines<W> {
+    /// A writer to `out`, whose summary line records `provenance`.
+    pub fn new(out: W, provenance: Option<super::provenance::Provenance>) -> JsonLines<W> {
+        JsonLines { out, input_dim: 0, provenance, error: None }
+    }
+}
+
+impl<W: std::io::Write> crate::analysis::FacetSink for JsonLines<W> {
+    fn begin(&mut self, net: &crate::network::Network) -> Result<(), crate::error::SinkError> {
+        self.input_dim = net.input_dim();
+        Ok(())
+    }
+
+    fn region(&mut self, region: &Region, facets: &[Facet]) -> std::ops::ControlFlow<()> {
+        let line =
+            serde_json::to_string(&RegionOut::new(region, facets, None)).expect("wire structs serialize");
+        match writeln!(self.out, "{line}") {
+            Ok(()) => std::ops::ControlFlow::Continue(()),
+            Err(e) => {
+                self.error = Some(e);
+                std::ops::ControlFlow::Break(())
+            }
+        }
+    }
+
+    fn finish(&mut self, summary: &crate::enumerate::Summary) -> Result<(), crate::error::SinkError> {
+        if let Some(e) = self.error.take() {
+            return Err(e.into());
+        }
+        let tail = serde_json::json!({"summary": {"regions": summary.regions, "complete": summary.complete(),
+            "input_dim": self.input_dim, "provenance": self.provenance}});
+        writeln!(self.out, "{tail}")?;
+        self.out.flush()?;
+        Ok(())
+    }
+}
