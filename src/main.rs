@@ -287,7 +287,7 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
                 }
                 out.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
             } else {
-                cli::render::regions(&mut out, &a).map_err(output_error)?;
+                relu_regions::export::text::regions(&mut out, &a).map_err(output_error)?;
             }
             report_incomplete(&a.summary);
             Ok(exit_code(a.summary.complete()))

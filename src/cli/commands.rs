@@ -2,7 +2,7 @@
 //! streaming regions, checking, and plotting.
 
 use super::args::{NetArgs, RunArgs, ThreadArgs};
-use super::render::{self, report_incomplete};
+use super::render::report_incomplete;
 use super::{exit_code, output_error, BadInput, EXIT_FAILED};
 use relu_regions::analysis::{analyze, stream_with_facets};
 use relu_regions::certify::safe::FloatBox;
@@ -11,6 +11,7 @@ use relu_regions::enumerate::{CountingSink, Enumerator, Summary};
 use relu_regions::export::json;
 use relu_regions::export::provenance::Provenance;
 use relu_regions::export::svg::SvgOptions;
+use relu_regions::export::text;
 use relu_regions::facets::facets;
 use relu_regions::network::Network;
 use relu_regions::slice::{restrict, Plane};
@@ -38,7 +39,7 @@ pub fn count(input: &NetArgs, run: &RunArgs, as_json: bool, no_graph: bool) -> R
     if as_json {
         stdout.write_all(json::to_json(&out).as_bytes()).map_err(output_error)?;
     } else {
-        render::counts(&mut stdout, &input.net, &net, &out).map_err(output_error)?;
+        text::counts(&mut stdout, &input.net, &net, &out).map_err(output_error)?;
     }
     report_incomplete(&summary);
     Ok(exit_code(out.complete))
@@ -173,8 +174,8 @@ pub fn plot(
     eprintln!(
         "wrote {} ({}, {})",
         svg.display(),
-        render::plural(a.regions.len(), "region"),
-        render::plural(a.graph.pieces, "piece")
+        text::plural(a.regions.len(), "region"),
+        text::plural(a.graph.pieces, "piece")
     );
     report_incomplete(&a.summary);
     Ok(exit_code(a.summary.complete()))
@@ -233,7 +234,7 @@ pub fn range(
         doc["provenance"] = serde_json::json!(input.provenance(&net)?);
         out.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
     } else {
-        render::ranges(&mut out, &ranges, lipschitz.as_ref(), regions.len(), summary.complete())
+        text::ranges(&mut out, &ranges, lipschitz.as_ref(), regions.len(), summary.complete())
             .map_err(output_error)?;
     }
     report_incomplete(&summary);
@@ -272,7 +273,7 @@ pub fn slice(
         doc["provenance"] = serde_json::json!(input.provenance(&net)?);
         out.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
     } else {
-        render::slice(&mut out, &slice).map_err(output_error)?;
+        text::slice(&mut out, &slice).map_err(output_error)?;
     }
     report_incomplete(&a.summary);
     Ok(exit_code(complete))
@@ -331,7 +332,7 @@ pub fn locate(
         out.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
     } else {
         let where_ = if on_boundary {
-            format!("on the boundary of {}", render::plural(regions.len(), "region"))
+            format!("on the boundary of {}", text::plural(regions.len(), "region"))
         } else {
             "inside one region".into()
         };

@@ -8,6 +8,7 @@ pub mod line_svg;
 pub mod provenance;
 pub mod read;
 pub mod svg;
+pub mod text;
 
 use crate::graph::RegionGraph;
 

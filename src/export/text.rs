@@ -1,0 +1,194 @@
+//! Text for people: counts with a conclusion about linearity, regions with their maps and
+//! inequalities, output ranges and slices (the CLI prints these without `--json`).
+
+use crate::analysis::Analysis;
+use crate::export::json;
+use crate::network::{Domain, Network};
+use crate::num::{fmt_approx, Q};
+use crate::region::Region;
+use num_traits::Signed;
+use std::io::Write;
+
+/// `n thing` or `n things`.
+pub fn plural(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("{n} {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
+}
+
+fn domain_words(net: &Network) -> String {
+    match net.domain() {
+        Domain::Whole => format!("all of R^{}", net.input_dim()),
+        Domain::Box(_) => "a box".into(),
+        Domain::Polytope { b, .. } if b.len() == 1 => "a polytope with 1 inequality".into(),
+        Domain::Polytope { b, .. } => format!("a polytope with {} inequalities", b.len()),
+    }
+}
+
+/// The conclusion about linearity, only for a complete run.
+pub fn verdict(maps: usize, complete: bool) -> String {
+    if !complete {
+        "INCOMPLETE: these counts are what was found before the run stopped (lower bounds); no conclusion is drawn."
+            .into()
+    } else if maps <= 1 {
+        "The network is one affine map on its domain: it is linear (affine) here.".into()
+    } else {
+        format!(
+            "The network is piecewise linear with {maps} different affine maps: it is NOT a linear function."
+        )
+    }
+}
+
+/// `count` without `--json`.
+pub fn counts(
+    out: &mut impl Write,
+    path: &std::path::Path,
+    net: &Network,
+    c: &json::CountsOut,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{}: {}, {}, {}; domain: {}",
+        path.display(),
+        plural(net.input_dim(), "input"),
+        plural(net.hidden_neurons(), "hidden neuron"),
+        plural(net.output_dim(), "output"),
+        domain_words(net)
+    )?;
+    let mark = if c.complete { "" } else { " (INCOMPLETE: the run was stopped)" };
+    writeln!(out, "regions:  {}{mark}", c.regions)?;
+    writeln!(out, "bounded:  {}", c.bounded)?;
+    if let (Some(edges), Some(pieces), Some(maps)) = (c.edges, c.pieces, c.distinct_maps) {
+        writeln!(out, "edges:    {edges}")?;
+        writeln!(out, "pieces:   {} linear pieces, {} distinct affine maps", pieces, maps)?;
+        writeln!(out, "{}", verdict(maps, c.complete))?;
+    } else if !c.complete {
+        writeln!(out, "{}", verdict(0, false))?;
+    }
+    writeln!(
+        out,
+        "certified exactly: {} LPs, {} decided by the exact rational simplex",
+        c.lps, c.exact_fallbacks
+    )
+}
+
+/// `regions` without `--json`.
+pub fn regions(out: &mut impl Write, a: &Analysis) -> std::io::Result<()> {
+    for (r, f) in a.regions.iter().zip(&a.facets) {
+        let w = json::RegionOut::new(r, f, Some(a.graph.piece_of[r.id]));
+        region(out, r, &w)?;
+    }
+    writeln!(
+        out,
+        "{}, {}. {}",
+        plural(a.regions.len(), "region"),
+        plural(a.graph.pieces, "linear piece"),
+        verdict(a.graph.distinct_maps, a.summary.complete())
+    )
+}
+
+/// An offset after a slope: `+ 1`, `- 1`, `- ~0.333333`.
+fn signed(c: &Q) -> String {
+    let text = fmt_approx(&c.abs());
+    if c.is_negative() {
+        format!("- {text}")
+    } else {
+        format!("+ {text}")
+    }
+}
+
+fn region(out: &mut impl Write, r: &Region, w: &json::RegionOut) -> std::io::Result<()> {
+    let bounded = if r.bounded { "bounded" } else { "unbounded" };
+    writeln!(out, "region {}  pattern {}  {bounded}", r.id, w.pattern.join("|"))?;
+    writeln!(out, "  point  ({})", w.point.join(", "))?;
+    for (k, row) in r.map.jacobian.iter().enumerate() {
+        let slope: Vec<String> = row.iter().map(fmt_approx).collect();
+        writeln!(out, "  y{k} = [{}] . x {}", slope.join(", "), signed(&r.map.offset[k]))?;
+    }
+    for ineq in &w.inequalities {
+        writeln!(out, "  [{}] . x <= {}", ineq.a.join(", "), ineq.b)?;
+    }
+    Ok(())
+}
+
+/// `range` without `--json`.
+pub fn ranges(
+    out: &mut impl Write,
+    ranges: &[crate::range::OutputRange],
+    lipschitz: Option<&crate::range::LipschitzConstants>,
+    regions: usize,
+    complete: bool,
+) -> std::io::Result<()> {
+    use crate::range::Extreme;
+    let show = |e: &Extreme, infinity: &str| match e {
+        Extreme::Attained { value, point, region } => format!(
+            "{} ({}) at ({}) in region {region}",
+            crate::num::fmt_q(value),
+            fmt_approx(value),
+            point.iter().map(crate::num::fmt_q).collect::<Vec<_>>().join(", ")
+        ),
+        Extreme::Unbounded { region, .. } => format!("{infinity} (unbounded along a ray of region {region})"),
+    };
+    for (k, r) in ranges.iter().enumerate() {
+        writeln!(out, "y{k}: min {}", show(&r.min, "-inf"))?;
+        writeln!(out, "    max {}", show(&r.max, "+inf"))?;
+    }
+    if let Some(l) = lipschitz {
+        for (label, c) in [("Lipschitz (l1):  ", &l.l1), ("Lipschitz (linf):", &l.linf)] {
+            let exact = crate::num::fmt_q(&c.value);
+            writeln!(out, "{label} {exact} ({}), region {}", fmt_approx(&c.value), c.region)?;
+        }
+    }
+    let how = if complete {
+        "exact, over every region"
+    } else {
+        "INCOMPLETE: over the regions found before the run stopped"
+    };
+    writeln!(out, "{} regions; {how}", regions)
+}
+
+/// `slice` without `--json`.
+pub fn slice(out: &mut impl Write, slice: &crate::line::LineSlice) -> std::io::Result<()> {
+    use crate::num::fmt_q;
+    for p in &slice.pieces {
+        let slope: Vec<String> = p.slope.iter().map(fmt_approx).collect();
+        writeln!(
+            out,
+            "t in [{}, {}]  pattern {}  dy/dt = [{}]",
+            fmt_q(&p.t.0),
+            fmt_q(&p.t.1),
+            crate::region::pattern_strings(&p.pattern).join("|"),
+            slope.join(", ")
+        )?;
+    }
+    let breaks: Vec<String> = slice.breakpoints.iter().map(fmt_q).collect();
+    writeln!(
+        out,
+        "{}, {}: {}",
+        plural(slice.pieces.len(), "interval"),
+        plural(slice.breakpoints.len(), "breakpoint"),
+        if breaks.is_empty() {
+            "the network is affine along the segment".into()
+        } else {
+            format!("t = {}", breaks.join(", "))
+        }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::num::{parse_rational, q};
+
+    #[test]
+    fn offsets_read_naturally() {
+        assert_eq!(signed(&q(-1)), "- 1");
+        assert_eq!(signed(&q(2)), "+ 2");
+        assert_eq!(signed(&parse_rational("-1/3").unwrap()), "- ~0.333333");
+        assert_eq!(signed(&parse_rational("1/3").unwrap()), "+ ~0.333333");
+        assert_eq!(plural(1, "output"), "1 output");
+        assert_eq!(plural(2, "output"), "2 outputs");
+    }
+}
