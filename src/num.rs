@@ -163,8 +163,38 @@ pub fn dot(a: &[Q], x: &[Q]) -> Q {
     Q::new(sum, da * dx)
 }
 
+/// The sign of `sum a_i * y_i`, exact and without a single gcd: the terms are added as
+/// unreduced fractions (denominators are positive, so the sign is the numerator's).
+///
+/// # Examples
+/// ```
+/// use relu_regions::num::{q, sign_of_sum_of_products};
+/// let (a, b, c) = (q(1) / q(3), q(-1) / q(6), q(2));
+/// assert_eq!(sign_of_sum_of_products([(&a, &c), (&b, &(q(4)))]), std::cmp::Ordering::Equal);
+/// ```
+pub fn sign_of_sum_of_products<'a>(terms: impl IntoIterator<Item = (&'a Q, &'a Q)>) -> Ordering {
+    let (mut num, mut den) = (BigInt::zero(), BigInt::one());
+    for (a, y) in terms {
+        if a.is_zero() || y.is_zero() {
+            continue;
+        }
+        let tn = a.numer() * y.numer();
+        let td = a.denom() * y.denom();
+        if den.is_one() {
+            num = num * &td + tn;
+            den = td;
+        } else if td.is_one() {
+            num += tn * &den;
+        } else {
+            num = num * &td + tn * &den;
+            den *= td;
+        }
+    }
+    num.cmp(&BigInt::zero())
+}
+
 /// `v * d` for a multiple `d` of `v`'s denominator, as an integer.
-fn scaled_numerator(v: &Q, d: &BigInt) -> BigInt {
+pub(crate) fn scaled_numerator(v: &Q, d: &BigInt) -> BigInt {
     if d.is_one() {
         v.numer().clone()
     } else if v.denom().is_one() {

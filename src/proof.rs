@@ -10,9 +10,9 @@
 
 use crate::kernel::Filter;
 use crate::lp::simplex::all_nonnegative;
-use crate::num::{dot, Q};
+use crate::num::{dot, sign_of_sum_of_products, Q};
 use crate::poly::Halfspace;
-use num_traits::{Signed, Zero};
+use num_traits::Zero;
 use std::cmp::Ordering;
 
 /// True when `x` lies strictly inside every row (exact; float-filtered unless `filter` is off).
@@ -39,21 +39,21 @@ pub fn check_motzkin(rows: &[&Halfspace], equality: Option<&Halfspace>, y: &[Q])
     if y.len() != m + usize::from(equality.is_some()) || !all_nonnegative(&y[..m]) {
         return false;
     }
+    // the sums are taken as unreduced fractions: only their signs matter
+    let support: Vec<(&Halfspace, &Q)> =
+        rows.iter().copied().zip(y).filter(|(_, yi)| !yi.is_zero()).collect();
+    let extra = equality.zip(lambda.as_ref());
     let d = rows.first().map_or(0, |r| r.a.len());
     for j in 0..d {
-        let mut s: Q = rows.iter().zip(y).filter(|(_, yi)| !yi.is_zero()).map(|(r, yi)| &r.a[j] * yi).sum();
-        if let (Some(e), Some(l)) = (equality, &lambda) {
-            s += &e.a[j] * l;
-        }
-        if !s.is_zero() {
+        let terms = support.iter().map(|(r, yi)| (&r.a[j], *yi)).chain(extra.map(|(e, l)| (&e.a[j], l)));
+        if sign_of_sum_of_products(terms) != Ordering::Equal {
             return false;
         }
     }
-    let mut rhs: Q = rows.iter().zip(y).map(|(r, yi)| &r.b * yi).sum();
-    if let (Some(e), Some(l)) = (equality, &lambda) {
-        rhs += &e.b * l;
-    }
-    rhs.is_negative() || (rhs.is_zero() && y[..m].iter().any(|v| !v.is_zero()))
+    let rhs = sign_of_sum_of_products(
+        support.iter().map(|(r, yi)| (&r.b, *yi)).chain(extra.map(|(e, l)| (&e.b, l))),
+    );
+    rhs == Ordering::Less || (rhs == Ordering::Equal && !support.is_empty())
 }
 
 /// Checks `y >= 0`, `A^T y = -c` and `b . y = 0`: a proof that `min c . x >= 0` over `A x <= b`.

@@ -328,7 +328,68 @@ pub fn solve<F: Field>(a: &[Vec<F>], b: &[F], c: &[F], max_pivots: usize) -> Opt
 }
 
 /// Solves the square system `M z = r` exactly; `None` when `M` is singular.
+///
+/// Fraction-free (Bareiss) Gauss-Jordan elimination on the rows scaled to integers: every
+/// intermediate entry is a minor of the matrix, so each division is exact and no gcd is taken
+/// until the `n` answers are formed (a rational elimination takes one at every step).
 pub fn solve_square(m: &[Vec<Q>], r: &[Q]) -> Option<Vec<Q>> {
+    bareiss(m, r).unwrap_or_else(|| solve_square_rational(m, r))
+}
+
+/// The fraction-free elimination of [`solve_square`]; `None` if a division were inexact (which
+/// the theory excludes, and a test checks).
+fn bareiss(m: &[Vec<Q>], r: &[Q]) -> Option<Option<Vec<Q>>> {
+    use crate::num::{common_denominator, scaled_numerator};
+    use num_bigint::BigInt;
+    use num_integer::Integer;
+    let n = r.len();
+    let mut a: Vec<Vec<BigInt>> = m
+        .iter()
+        .zip(r)
+        .map(|(row, ri)| {
+            let d = common_denominator(row.iter().chain(std::iter::once(ri)));
+            row.iter().chain(std::iter::once(ri)).map(|v| scaled_numerator(v, &d)).collect()
+        })
+        .collect();
+    let mut previous = BigInt::one();
+    for k in 0..n {
+        let Some(p) = (k..n).find(|&i| !a[i][k].is_zero()) else { return Some(None) };
+        a.swap(k, p);
+        let pivot_row = a[k].clone();
+        let pivot = &pivot_row[k];
+        for (i, row) in a.iter_mut().enumerate() {
+            if i == k {
+                continue;
+            }
+            let factor = std::mem::take(&mut row[k]);
+            for (j, v) in row.iter_mut().enumerate() {
+                if j == k {
+                    continue;
+                }
+                let mut t = pivot * &*v;
+                if !factor.is_zero() && !pivot_row[j].is_zero() {
+                    t -= &factor * &pivot_row[j];
+                }
+                let (quotient, remainder) = t.div_rem(&previous);
+                if !remainder.is_zero() {
+                    return None;
+                }
+                *v = quotient;
+            }
+        }
+        previous = pivot.clone();
+    }
+    // every diagonal entry is now the determinant (up to the row swaps' sign, shared)
+    Some(Some(
+        a.into_iter()
+            .enumerate()
+            .map(|(i, mut row)| Q::new(std::mem::take(&mut row[n]), row[i].clone()))
+            .collect(),
+    ))
+}
+
+/// [`solve_square`] by rational Gauss-Jordan elimination (a fallback that should never run).
+fn solve_square_rational(m: &[Vec<Q>], r: &[Q]) -> Option<Vec<Q>> {
     let n = r.len();
     let mut aug: Vec<Vec<Q>> = m
         .iter()
@@ -370,6 +431,30 @@ mod tests {
 
     fn qs(v: &[i64]) -> Vec<Q> {
         v.iter().map(|&x| q(x)).collect()
+    }
+
+    #[test]
+    fn fraction_free_elimination_is_exact_and_agrees_with_rational_elimination() {
+        let mut state = 7u64;
+        let mut next = |k: i64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let v = ((state >> 33) % (2 * k as u64 + 1)) as i64 - k;
+            let den = 1 + ((state >> 20) % 7) as i64;
+            Q::new(v.into(), den.into())
+        };
+        for n in 1..7 {
+            for _ in 0..60 {
+                let m: Vec<Vec<Q>> = (0..n).map(|_| (0..n).map(|_| next(4)).collect()).collect();
+                let r: Vec<Q> = (0..n).map(|_| next(9)).collect();
+                let fraction_free = bareiss(&m, &r).expect("every division exact");
+                assert_eq!(fraction_free, solve_square_rational(&m, &r), "{m:?} {r:?}");
+                if let Some(z) = fraction_free {
+                    for (row, ri) in m.iter().zip(&r) {
+                        assert_eq!(&crate::num::dot(row, &z), ri);
+                    }
+                }
+            }
+        }
     }
 
     #[test]
