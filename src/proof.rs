@@ -10,9 +10,9 @@
 
 use crate::kernel::Filter;
 use crate::lp::simplex::all_nonnegative;
-use crate::num::{dot, sign_of_sum_of_products, Q};
+use crate::num::{sign_of_sum_of_products, Q};
 use crate::poly::Halfspace;
-use num_traits::Zero;
+use num_traits::{One, Zero};
 use std::cmp::Ordering;
 
 /// True when `x` lies strictly inside every row (exact; float-filtered unless `filter` is off).
@@ -58,9 +58,11 @@ pub fn check_motzkin(rows: &[&Halfspace], equality: Option<&Halfspace>, y: &[Q])
 
 /// Checks `y >= 0`, `A^T y = -c` and `b . y = 0`: a proof that `min c . x >= 0` over `A x <= b`.
 pub fn dual_certifies_zero(a: &[Vec<Q>], b: &[Q], c: &[Q], y: &[Q]) -> bool {
+    let one = Q::one();
+    // A^T y + c = 0, column by column, and b . y = 0: signs of unreduced sums
     let columns_match = (0..c.len()).all(|j| {
-        let s: Q = a.iter().zip(y).map(|(row, yi)| &row[j] * yi).sum();
-        s == -&c[j]
+        let terms = a.iter().zip(y).map(|(row, yi)| (&row[j], yi)).chain(std::iter::once((&c[j], &one)));
+        sign_of_sum_of_products(terms) == Ordering::Equal
     });
-    all_nonnegative(y) && columns_match && dot(b, y).is_zero()
+    all_nonnegative(y) && columns_match && sign_of_sum_of_products(b.iter().zip(y)) == Ordering::Equal
 }

@@ -381,8 +381,10 @@ impl<'a> CentringLp<'a> {
         if !all_nonnegative(&y_basis) {
             return None;
         }
-        let optimum: Q = basis.iter().zip(&y_basis).map(|(&k, v)| &b[k] * v).sum();
-        if optimum.is_positive() {
+        // only the optimum's sign matters: summed unreduced
+        let optimum =
+            crate::num::sign_of_sum_of_products(basis.iter().zip(&y_basis).map(|(&k, v)| (&b[k], v)));
+        if optimum == Ordering::Greater {
             let square: Vec<Vec<Q>> = columns.iter().map(|c| (*c).clone()).collect();
             let rhs: Vec<Q> = basis.iter().map(|&k| b[k].clone()).collect();
             let x = solve_square(&square, &rhs)?[..d].to_vec();
