@@ -19,7 +19,7 @@ pub use crate::proof::{check_motzkin, is_strictly_inside};
 
 use crate::error::InternalError;
 use crate::kernel::Filter;
-use crate::lp::simplex::{all_nonnegative, solve, solve_square, LpOutcome};
+use crate::lp::simplex::{solve, solve_square, LpOutcome};
 use crate::lp::{Hint, LpBackend};
 use crate::network::Domain;
 use crate::num::{from_f64_exact, simple_dyadic_near, to_f64, Q};
@@ -377,13 +377,16 @@ impl<'a> CentringLp<'a> {
             (0..=d).map(|j| columns.iter().map(|c| c[j].clone()).collect()).collect();
         let mut rhs = vec![Q::zero(); d + 1];
         rhs[d] = Q::one();
-        let y_basis = solve_square(&transposed, &rhs)?;
-        if !all_nonnegative(&y_basis) {
+        // y = numerators / det, unreduced: its signs and the optimum's need no gcd
+        let (numerators, det) = crate::lp::simplex::solve_square_unreduced(&transposed, &rhs)?;
+        let det_sign = det.sign();
+        if numerators.iter().any(|v| v.sign() != num_bigint::Sign::NoSign && v.sign() != det_sign) {
             return None;
         }
-        // only the optimum's sign matters: summed unreduced
+        let numerators_q: Vec<Q> = numerators.iter().map(|v| Q::from_integer(v.clone())).collect();
         let optimum =
-            crate::num::sign_of_sum_of_products(basis.iter().zip(&y_basis).map(|(&k, v)| (&b[k], v)));
+            crate::num::sign_of_sum_of_products(basis.iter().zip(&numerators_q).map(|(&k, v)| (&b[k], v)));
+        let optimum = if det_sign == num_bigint::Sign::Minus { optimum.reverse() } else { optimum };
         if optimum == Ordering::Greater {
             let square: Vec<Vec<Q>> = columns.iter().map(|c| (*c).clone()).collect();
             let rhs: Vec<Q> = basis.iter().map(|&k| b[k].clone()).collect();
@@ -393,8 +396,8 @@ impl<'a> CentringLp<'a> {
                 .then_some(Feasibility::Interior(x));
         }
         let mut y = vec![Q::zero(); a.len()];
-        for (&k, v) in basis.iter().zip(y_basis) {
-            y[k] = v;
+        for (&k, v) in basis.iter().zip(numerators) {
+            y[k] = Q::new(v, det.clone());
         }
         let cert = self.certificate(&y);
         check_motzkin(&self.rows, self.equality, &cert).then_some(Feasibility::Empty(cert))

@@ -333,12 +333,36 @@ pub fn solve<F: Field>(a: &[Vec<F>], b: &[F], c: &[F], max_pivots: usize) -> Opt
 /// intermediate entry is a minor of the matrix, so each division is exact and no gcd is taken
 /// until the `n` answers are formed (a rational elimination takes one at every step).
 pub fn solve_square(m: &[Vec<Q>], r: &[Q]) -> Option<Vec<Q>> {
-    bareiss(m, r).unwrap_or_else(|| solve_square_rational(m, r))
+    match bareiss(m, r) {
+        Some(Some((numerators, det))) => {
+            Some(numerators.into_iter().map(|n| Q::new(n, det.clone())).collect())
+        }
+        Some(None) => None,
+        None => solve_square_rational(m, r),
+    }
+}
+
+/// [`solve_square`] with the answer unreduced: integer numerators over one common nonzero
+/// denominator (the determinant of the row-scaled system, of either sign). For callers that only
+/// need signs, or reduce later.
+pub fn solve_square_unreduced(
+    m: &[Vec<Q>],
+    r: &[Q],
+) -> Option<(Vec<num_bigint::BigInt>, num_bigint::BigInt)> {
+    match bareiss(m, r) {
+        Some(answer) => answer,
+        None => {
+            let z = solve_square_rational(m, r)?;
+            let den = crate::num::common_denominator(&z);
+            Some((z.iter().map(|v| crate::num::scaled_numerator(v, &den)).collect(), den))
+        }
+    }
 }
 
 /// The fraction-free elimination of [`solve_square`]; `None` if a division were inexact (which
 /// the theory excludes, and a test checks).
-fn bareiss(m: &[Vec<Q>], r: &[Q]) -> Option<Option<Vec<Q>>> {
+#[allow(clippy::type_complexity)]
+fn bareiss(m: &[Vec<Q>], r: &[Q]) -> Option<Option<(Vec<num_bigint::BigInt>, num_bigint::BigInt)>> {
     use crate::num::{common_denominator, scaled_numerator};
     use num_bigint::BigInt;
     use num_integer::Integer;
@@ -379,13 +403,10 @@ fn bareiss(m: &[Vec<Q>], r: &[Q]) -> Option<Option<Vec<Q>>> {
         }
         previous = pivot.clone();
     }
-    // every diagonal entry is now the determinant (up to the row swaps' sign, shared)
-    Some(Some(
-        a.into_iter()
-            .enumerate()
-            .map(|(i, mut row)| Q::new(std::mem::take(&mut row[n]), row[i].clone()))
-            .collect(),
-    ))
+    // every diagonal entry is now the last pivot (the determinant up to the swaps' sign)
+    debug_assert!((0..n).all(|i| a[i][i] == previous));
+    let numerators = a.iter_mut().map(|row| std::mem::take(&mut row[n])).collect();
+    Some(Some((numerators, previous)))
 }
 
 /// [`solve_square`] by rational Gauss-Jordan elimination (a fallback that should never run).
@@ -446,7 +467,9 @@ mod tests {
             for _ in 0..60 {
                 let m: Vec<Vec<Q>> = (0..n).map(|_| (0..n).map(|_| next(4)).collect()).collect();
                 let r: Vec<Q> = (0..n).map(|_| next(9)).collect();
-                let fraction_free = bareiss(&m, &r).expect("every division exact");
+                let fraction_free = bareiss(&m, &r)
+                    .expect("every division exact")
+                    .map(|(num, det)| num.into_iter().map(|v| Q::new(v, det.clone())).collect::<Vec<_>>());
                 assert_eq!(fraction_free, solve_square_rational(&m, &r), "{m:?} {r:?}");
                 if let Some(z) = fraction_free {
                     for (row, ri) in m.iter().zip(&r) {
