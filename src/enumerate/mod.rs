@@ -127,7 +127,8 @@ impl EnumeratorBuilder {
         self.inner.time_limit = t;
         self
     }
-    /// Worker threads (0 or 1: sequential). The output is the same for every thread count.
+    /// Worker threads (0, the default: every core; 1: sequential). The output is the same for
+    /// every thread count.
     pub fn threads(mut self, n: usize) -> Self {
         self.inner.threads = n;
         self
@@ -227,9 +228,12 @@ impl Enumerator {
         self
     }
 
-    /// The number of worker threads.
+    /// The number of worker threads (every core when none was set).
     pub fn thread_count(&self) -> usize {
-        self.threads
+        match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
     }
 
     /// The backend in use.
@@ -343,7 +347,7 @@ impl Enumerator {
             max: self.max_regions,
             progress: self.progress.as_deref(),
         };
-        let threads = self.threads.max(1);
+        let threads = self.thread_count();
         let mut stats = LpStats::default();
         let stopped = if let Some(part) = &self.subtrees {
             self.explore_subtrees(&ctx, root, part, threads, &mut stats, &mut emitter)
