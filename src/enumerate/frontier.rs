@@ -64,23 +64,37 @@ impl Enumerator {
         threads: usize,
         stats: &mut LpStats,
     ) -> Vec<Item> {
-        let mut items = vec![Item::Task(root)];
+        self.addressed_frontier(ctx, root, target, threads, stats).into_iter().map(|(_, item)| item).collect()
+    }
+
+    /// [`Enumerator::split_frontier`] with each item's address: the child taken at each split
+    /// from the root (a digit per split, in depth-first order), then `.` for a finished region.
+    /// Shards name their subtrees by these (see `subtrees`).
+    pub(super) fn addressed_frontier(
+        &self,
+        ctx: &Context<'_>,
+        root: Partial,
+        target: usize,
+        threads: usize,
+        stats: &mut LpStats,
+    ) -> Vec<(String, Item)> {
+        let mut items = vec![(String::new(), Item::Task(root))];
         loop {
-            let tasks = items.iter().filter(|i| matches!(i, Item::Task(_))).count();
+            let tasks = items.iter().filter(|(_, i)| matches!(i, Item::Task(_))).count();
             if tasks == 0 || tasks >= target || self.should_stop(ctx).is_some() {
                 return items;
             }
             let chunk = items.len().div_ceil(threads.min(tasks).max(1));
-            let mut chunks: Vec<Vec<Item>> = Vec::new();
+            let mut chunks: Vec<Vec<(String, Item)>> = Vec::new();
             let mut rest = items.into_iter();
             loop {
-                let part: Vec<Item> = rest.by_ref().take(chunk).collect();
+                let part: Vec<(String, Item)> = rest.by_ref().take(chunk).collect();
                 if part.is_empty() {
                     break;
                 }
                 chunks.push(part);
             }
-            let expanded: Vec<(Vec<Item>, LpStats)> = std::thread::scope(|scope| {
+            let expanded: Vec<(Vec<(String, Item)>, LpStats)> = std::thread::scope(|scope| {
                 let handles: Vec<_> =
                     chunks.into_iter().map(|part| scope.spawn(move || self.expand_all(ctx, part))).collect();
                 handles.into_iter().map(|h| h.join().expect("frontier worker")).collect()
@@ -94,20 +108,28 @@ impl Enumerator {
     }
 
     /// Advances every task of `items` to its next split (children in depth-first order) or to
-    /// its end.
-    fn expand_all(&self, ctx: &Context<'_>, items: Vec<Item>) -> (Vec<Item>, LpStats) {
+    /// its end, extending the addresses.
+    fn expand_all(&self, ctx: &Context<'_>, items: Vec<(String, Item)>) -> (Vec<(String, Item)>, LpStats) {
         let mut stats = LpStats::default();
         let mut out = Vec::with_capacity(2 * items.len());
-        for item in items {
+        for (address, item) in items {
             let Item::Task(p) = item else {
-                out.push(item);
+                out.push((address, item));
                 continue;
             };
             let mut children = Vec::new();
             match self.advance(ctx, p, &mut children, &mut stats) {
-                Some(done) => out.extend(finish(done, ctx).map(|r| Item::Done(Box::new(r)))),
+                Some(done) => {
+                    out.extend(finish(done, ctx).map(|r| (format!("{address}."), Item::Done(Box::new(r)))))
+                }
                 // children were pushed for popping: the depth-first order is the reverse
-                None => out.extend(children.into_iter().rev().map(Item::Task)),
+                None => out.extend(
+                    children
+                        .into_iter()
+                        .rev()
+                        .enumerate()
+                        .map(|(k, c)| (format!("{address}{k}"), Item::Task(c))),
+                ),
             }
         }
         (out, stats)

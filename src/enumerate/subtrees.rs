@@ -114,57 +114,6 @@ impl Enumerator {
         }
     }
 
-    /// The frontier of at least `target` items (see [`Enumerator::split_frontier`]: the same
-    /// rounds), each with its address.
-    fn addressed_frontier(
-        &self,
-        ctx: &Context<'_>,
-        root: Partial,
-        target: usize,
-        threads: usize,
-        stats: &mut LpStats,
-    ) -> Vec<(String, Item)> {
-        let mut items = vec![(String::new(), Item::Task(root))];
-        loop {
-            let tasks = items.iter().filter(|(_, i)| matches!(i, Item::Task(_))).count();
-            if tasks == 0 || tasks >= target || self.should_stop(ctx).is_some() {
-                return items;
-            }
-            let rounds = crate::parallel::map_chunks(&items, threads, 4, |part| {
-                let mut local = LpStats::default();
-                let mut out = Vec::with_capacity(2 * part.len());
-                for (address, item) in part {
-                    match item {
-                        Item::Done(r) => out.push((address.clone(), Item::Done(r.clone()))),
-                        Item::Task(p) => {
-                            let mut children = Vec::new();
-                            match self.advance(ctx, p.clone(), &mut children, &mut local) {
-                                Some(done) => {
-                                    if let Some(r) = finish(done, ctx) {
-                                        out.push((format!("{address}."), Item::Done(Box::new(r))));
-                                    }
-                                }
-                                None => out.extend(
-                                    children
-                                        .into_iter()
-                                        .rev()
-                                        .enumerate()
-                                        .map(|(k, c)| (format!("{address}{k}"), Item::Task(c))),
-                                ),
-                            }
-                        }
-                    }
-                }
-                (out, local)
-            });
-            items = Vec::new();
-            for (part, local) in rounds {
-                stats.add(&local);
-                items.extend(part);
-            }
-        }
-    }
-
     /// The item at `address`, replayed from `root` (`None` if the address leads nowhere).
     fn replay(&self, ctx: &Context<'_>, root: &Partial, address: &str) -> Option<Item> {
         let mut stats = LpStats::default();
