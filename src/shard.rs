@@ -358,7 +358,62 @@ pub fn merge(
     want_regions: bool,
     threads: usize,
 ) -> Result<Merged, ShardError> {
+    merge_with(&plan.network("plan")?, plan, plan_sha256, parts, want_regions, threads)
+}
+
+/// What `merge` prints: what the single-machine command prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MergeOutput {
+    /// `count --json` (the `--no-graph` figures from counts-only parts).
+    Count,
+    /// `regions --json`.
+    Regions,
+    /// `graph --format json`.
+    GraphJson,
+    /// `graph --format dot`.
+    GraphDot,
+}
+
+/// Merges the parts of `plan` (see [`merge`]) and renders `output`, byte for byte what one
+/// machine prints.
+pub fn merge_to_text(
+    plan: &Plan,
+    plan_sha256: &str,
+    parts: Vec<(String, Box<dyn BufRead>)>,
+    output: MergeOutput,
+    threads: usize,
+) -> Result<String, ShardError> {
+    use crate::export::json::{graph_json, regions_document, to_json, CountsOut};
     let net = plan.network("plan")?;
+    let merged = merge_with(&net, plan, plan_sha256, parts, output != MergeOutput::Count, threads)?;
+    let mut counts = match &merged {
+        Merged::Counts { summary, bounded } => CountsOut::new(&net, summary, summary.regions, *bounded, None),
+        Merged::Analysis(a) => CountsOut::new(&net, &a.summary, a.regions.len(), a.bounded(), Some(a)),
+    };
+    counts.provenance = Some(plan.provenance.clone());
+    Ok(match (&merged, output) {
+        (Merged::Analysis(a), MergeOutput::Regions) => {
+            to_json(&regions_document(&net, a, Some(&plan.provenance)))
+        }
+        (Merged::Analysis(a), MergeOutput::GraphJson) => {
+            graph_json(&a.regions, &a.graph, true, Some(&plan.provenance))
+        }
+        (Merged::Analysis(a), MergeOutput::GraphDot) => {
+            crate::export::dot::graph_dot(&a.regions, &a.graph, false)
+        }
+        // counts-only parts were refused above for any other output
+        _ => to_json(&counts),
+    })
+}
+
+fn merge_with(
+    net: &Network,
+    plan: &Plan,
+    plan_sha256: &str,
+    parts: Vec<(String, Box<dyn BufRead>)>,
+    want_regions: bool,
+    threads: usize,
+) -> Result<Merged, ShardError> {
     let mut by_index: Vec<Option<(String, Box<dyn BufRead>)>> =
         (0..plan.shards.len()).map(|_| None).collect();
     let mut counts_only = false;
@@ -404,7 +459,7 @@ pub fn merge(
     if counts_only {
         return Ok(Merged::Counts { summary, bounded });
     }
-    let graph = crate::graph::build(&net, &regions, &facets, true, plan.backend().filter(), threads)?;
+    let graph = crate::graph::build(net, &regions, &facets, true, plan.backend().filter(), threads)?;
     let facets_certified = regions.len();
     Ok(Merged::Analysis(Box::new(Analysis { regions, facets, graph, summary, facets_certified })))
 }

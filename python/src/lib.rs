@@ -16,7 +16,7 @@ use relu_regions::lp::Backend;
 use relu_regions::network::nnet::Coords;
 use relu_regions::network::{self, InputFormat, Network};
 use relu_regions::num::{fmt_q, parse_rational};
-use relu_regions::shard::{self, plan_hash, Merged, Plan, ShardError};
+use relu_regions::shard::{self, plan_hash, Plan, ShardError};
 use serde_json::json;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -272,14 +272,13 @@ fn run_shard(
 fn merge_parts(py: Python<'_>, plan_text: &str, parts: Vec<String>, output: &str) -> PyResult<String> {
     let plan = Plan::read(plan_text, "plan").map_err(shard_error)?;
     let sha = plan_hash(plan_text.as_bytes());
-    let want_regions = match output {
-        "count" => false,
-        "regions" | "graph" => true,
+    let output = match output {
+        "count" => shard::MergeOutput::Count,
+        "regions" => shard::MergeOutput::Regions,
+        "graph" => shard::MergeOutput::GraphJson,
         other => return Err(bad(format!("output must be count, regions or graph, not {other:?}"))),
     };
-    let output = output.to_string();
     py.detach(move || {
-        let net = plan.network("plan")?;
         let readers: Vec<(String, Box<dyn std::io::BufRead>)> = parts
             .into_iter()
             .enumerate()
@@ -290,23 +289,7 @@ fn merge_parts(py: Python<'_>, plan_text: &str, parts: Vec<String>, output: &str
                 )
             })
             .collect();
-        let text = match (shard::merge(&plan, &sha, readers, want_regions, all_cores(0))?, output.as_str()) {
-            (Merged::Counts { summary, bounded }, _) => {
-                let mut out = CountsOut::new(&net, &summary, summary.regions, bounded, None);
-                out.provenance = Some(plan.provenance.clone());
-                json::to_json(&out)
-            }
-            (Merged::Analysis(a), "count") => {
-                let mut out = CountsOut::new(&net, &a.summary, a.regions.len(), a.bounded(), Some(&a));
-                out.provenance = Some(plan.provenance.clone());
-                json::to_json(&out)
-            }
-            (Merged::Analysis(a), "regions") => {
-                json::to_json(&json::regions_document(&net, &a, Some(&plan.provenance)))
-            }
-            (Merged::Analysis(a), _) => json::graph_json(&a.regions, &a.graph, true, Some(&plan.provenance)),
-        };
-        Ok::<String, ShardError>(text)
+        shard::merge_to_text(&plan, &sha, readers, output, all_cores(0))
     })
     .map_err(shard_error)
 }

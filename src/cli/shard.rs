@@ -6,8 +6,8 @@ use super::render::report_incomplete;
 use super::{exit_code, output_error, BadInput};
 use clap::{Args, Subcommand, ValueEnum};
 use relu_regions::enumerate::Enumerator;
-use relu_regions::export::{dot, json};
-use relu_regions::shard::{merge, plan_hash, run_shard, Merged, Plan, ShardError};
+use relu_regions::export::json;
+use relu_regions::shard::{self, merge_to_text, plan_hash, run_shard, Plan, ShardError};
 use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -190,28 +190,13 @@ pub fn merge_parts(
             .map_err(|e| BadInput(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
         readers.push((path.display().to_string(), Box::new(BufReader::new(file))));
     }
-    let want_regions = !matches!(output, MergeOutput::Count);
-    let merged = merge(&plan, &sha, readers, want_regions, threads.count()).map_err(shard_error)?;
-    let net = plan.network(&plan_path.display().to_string()).map_err(shard_error)?;
-    let text = match (merged, output) {
-        (Merged::Counts { summary, bounded }, _) => {
-            let mut out = json::CountsOut::new(&net, &summary, summary.regions, bounded, None);
-            out.provenance = Some(plan.provenance.clone());
-            json::to_json(&out)
-        }
-        (Merged::Analysis(a), MergeOutput::Count) => {
-            let mut out = json::CountsOut::new(&net, &a.summary, a.regions.len(), a.bounded(), Some(&a));
-            out.provenance = Some(plan.provenance.clone());
-            json::to_json(&out)
-        }
-        (Merged::Analysis(a), MergeOutput::Regions) => {
-            json::to_json(&json::regions_document(&net, &a, Some(&plan.provenance)))
-        }
-        (Merged::Analysis(a), MergeOutput::Graph) => match format {
-            MergeGraphFormat::Json => json::graph_json(&a.regions, &a.graph, true, Some(&plan.provenance)),
-            MergeGraphFormat::Dot => dot::graph_dot(&a.regions, &a.graph, false),
-        },
+    let output = match (output, format) {
+        (MergeOutput::Count, _) => shard::MergeOutput::Count,
+        (MergeOutput::Regions, _) => shard::MergeOutput::Regions,
+        (MergeOutput::Graph, MergeGraphFormat::Json) => shard::MergeOutput::GraphJson,
+        (MergeOutput::Graph, MergeGraphFormat::Dot) => shard::MergeOutput::GraphDot,
     };
+    let text = merge_to_text(&plan, &sha, readers, output, threads.count()).map_err(shard_error)?;
     std::io::stdout().write_all(text.as_bytes()).map_err(output_error)?;
     Ok(ExitCode::SUCCESS)
 }
