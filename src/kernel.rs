@@ -297,5 +297,7 @@ pub fn may_be_proportional(first: (&[f64], f64), second: (&[f64], f64)) -> bool 
         .all(|(x, y)| (x / n1 - y / n2).abs() <= 1e-6)
 }
 
+pub mod symbolic;
+
 #[cfg(test)]
 mod tests;

@@ -396,6 +396,7 @@ pub fn vnnlib(input: &NetArgs, run: &RunArgs, path: &Path, as_json: bool) -> Res
             "complete": complete,
             "regions_visited": decision.regions_visited,
             "pruned": decision.pruned,
+            "subtrees_pruned": decision.subtrees_pruned,
             "lps": decision.lps,
             "seconds": seconds,
             "provenance": input.provenance(&net)?,
@@ -412,8 +413,8 @@ pub fn vnnlib(input: &NetArgs, run: &RunArgs, path: &Path, as_json: bool) -> Res
         }
         writeln!(
             out,
-            "{} regions visited, {} checks settled by bounds, {} LPs, {seconds:.2} s",
-            decision.regions_visited, decision.pruned, decision.lps
+            "{} regions visited, {} partial regions pruned, {} checks settled by bounds, {} LPs, {seconds:.2} s",
+            decision.regions_visited, decision.subtrees_pruned, decision.pruned, decision.lps
         )
         .map_err(output_error)?;
     }

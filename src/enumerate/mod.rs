@@ -74,6 +74,9 @@ pub struct Summary {
     pub failure: Option<InternalError>,
     /// The sink's own error, if it failed (see [`RegionSink::finish`]).
     pub sink_error: Option<crate::error::SinkError>,
+    /// Subtrees discarded whole by a pruning test (only runs that ask a question, such as
+    /// `vnnlib`, have one).
+    pub discarded: usize,
 }
 
 impl Summary {
@@ -156,9 +159,23 @@ impl EnumeratorBuilder {
     }
 }
 
+/// A test that may discard a partial region's whole subtree, for questions that need only some
+/// regions (`property`). It is asked of every partial region of the depth-first tree, so the
+/// regions that remain do not depend on the thread count.
+pub(crate) trait Prune: Sync {
+    /// Whether no point of the cell can matter. `states[k]` are the states fixed so far in the
+    /// `k`-th ReLU layer (the last one possibly a prefix of its neurons); `neuron_rows` are the
+    /// cell's rows from split neurons (with the domain's, they define the cell).
+    fn discard(&self, states: &[&[bool]], neuron_rows: &[&Halfspace]) -> bool;
+}
+
 /// What every worker shares during one enumeration.
 struct Context<'a> {
     net: &'a Network,
+    /// The pruning test, if the run has one.
+    prune: Option<&'a dyn Prune>,
+    /// Subtrees it discarded.
+    discarded: std::sync::atomic::AtomicUsize,
     /// The float image of a box domain (`None` on other domains and when floats are off).
     bx: Option<FloatBox>,
     filter: Filter,
@@ -266,6 +283,7 @@ impl Enumerator {
     fn prepare<'n>(
         &self,
         net: &'n Network,
+        prune: Option<&'n dyn Prune>,
         details: bool,
         start: Instant,
         stats: &mut LpStats,
@@ -289,6 +307,8 @@ impl Enumerator {
         };
         let ctx = Context {
             net,
+            prune,
+            discarded: std::sync::atomic::AtomicUsize::new(0),
             bx: FloatBox::from_domain(net.domain()).filter(|_| self.backend.filter().on()),
             filter: self.backend.filter(),
             fixed: FixedLayer::chain(net.layers()),
@@ -315,10 +335,21 @@ impl Enumerator {
     /// Enumerates every full-dimensional region of the network's domain, in a deterministic
     /// depth-first order, into `sink`.
     pub fn enumerate(&self, net: &Network, sink: &mut dyn RegionSink) -> Summary {
+        self.enumerate_pruned(net, sink, None)
+    }
+
+    /// [`Enumerator::enumerate`] with subtrees discarded by `prune`: the regions of the kept
+    /// subtrees, in the same order.
+    pub(crate) fn enumerate_pruned<'n>(
+        &self,
+        net: &'n Network,
+        sink: &mut dyn RegionSink,
+        prune: Option<&'n dyn Prune>,
+    ) -> Summary {
         if let Err(e) = sink.begin(net) {
             return Summary { stopped: Some(StopReason::Sink), sink_error: Some(e), ..Summary::default() };
         }
-        let mut summary = self.run(net, sink);
+        let mut summary = self.run(net, sink, prune);
         if let Err(e) = sink.finish(&summary) {
             summary.stopped.get_or_insert(StopReason::Sink);
             summary.sink_error = Some(e);
@@ -327,13 +358,13 @@ impl Enumerator {
     }
 
     /// [`Enumerator::enumerate`] between the sink's `begin` and `finish`.
-    fn run(&self, net: &Network, sink: &mut dyn RegionSink) -> Summary {
+    fn run<'n>(&self, net: &'n Network, sink: &mut dyn RegionSink, prune: Option<&'n dyn Prune>) -> Summary {
         let start = Instant::now();
         let mut summary = Summary::default();
         // a shard's figures leave out the work above its subtrees (the plan counts that once)
         let mut above = LpStats::default();
         let prepare_stats = if self.subtrees.is_some() { &mut above } else { &mut summary.stats };
-        let (ctx, root) = match self.prepare(net, sink.needs_details(), start, prepare_stats) {
+        let (ctx, root) = match self.prepare(net, prune, sink.needs_details(), start, prepare_stats) {
             Ok(Some(prepared)) => prepared,
             Ok(None) => return summary,
             Err(e) => return Summary::failed(e, start),
@@ -364,6 +395,7 @@ impl Enumerator {
         let stopped = emitter.summary.stopped.or(stopped);
         summary.stats.add(&stats);
         summary.stopped = stopped;
+        summary.discarded = ctx.discarded.load(AtomicOrdering::Relaxed);
         summary.failure = ctx.failure.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
         if summary.failure.is_some() {
             summary.stopped = Some(StopReason::Failed);

@@ -29,6 +29,11 @@ impl Enumerator {
     ) -> Option<Partial> {
         let (bx, fixed) = (ctx.bx.as_ref(), &ctx.fixed);
         let layers = ctx.net.layers();
+        // asked after every split, and again as the region enters a layer (with the states
+        // the previous layer's constant neurons added)
+        if discard(ctx, &p) {
+            return None;
+        }
         // the region does not change until it splits: its rows are listed once, its bound LP
         // built once when needed
         let mut region = RegionRows::new(&p.constraints);
@@ -38,6 +43,9 @@ impl Enumerator {
                 p.input = Arc::new(p.input.then_layer(&fixed[p.layer]));
                 p.layer += 1;
                 continue;
+            }
+            if p.pre.is_none() && p.neuron == 0 && p.layer > 0 && discard(ctx, &p) {
+                return None;
             }
             let pre = p.pre.get_or_insert_with(|| Arc::new(p.input.then_layer(&fixed[p.layer]))).clone();
             while p.neuron < layer.width() {
@@ -140,6 +148,18 @@ impl Enumerator {
             }
         })
     }
+}
+
+/// Whether the run's pruning test discards the partial region's subtree (counted in `ctx`).
+fn discard(ctx: &Context<'_>, p: &Partial) -> bool {
+    let Some(prune) = ctx.prune else { return false };
+    let mut states: Vec<&[bool]> = p.pattern.iter().map(Vec::as_slice).collect();
+    states.push(&p.bits);
+    let discarded = prune.discard(&states, &p.constraints.neuron_rows());
+    if discarded {
+        ctx.discarded.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    discarded
 }
 
 /// The rows of a region, listed once for all its decisions, and its bound LP on a box domain

@@ -63,7 +63,7 @@ impl Enumerator {
     ) -> Result<(Vec<Estimate>, LpStats), InternalError> {
         let start = Instant::now();
         let mut stats = LpStats::default();
-        let Some((ctx, root)) = self.prepare(net, false, start, &mut stats)? else {
+        let Some((ctx, root)) = self.prepare(net, None, false, start, &mut stats)? else {
             return Ok((Vec::new(), stats));
         };
         let threads = self.thread_count().max(1);

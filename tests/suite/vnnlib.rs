@@ -192,3 +192,82 @@ fn fuzzed_properties_never_panic() {
     assert!(read_vnnlib(seed, "seed", 2, 1).is_ok());
     assert!(parsed > 0);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 24, ..proptest::prelude::ProptestConfig::default() })]
+
+    /// Pruning partial regions (symbolic bounds, safe dual bounds) and sampling for
+    /// counterexamples never change an answer: the default run agrees with the exact reference
+    /// (`--lp exact`: no floats, nothing pruned, every region examined) on random networks and
+    /// properties at, just inside and just beyond the exact output range, with disjunctions.
+    #[test]
+    fn pruning_and_sampling_never_change_an_answer(seed in 0u64..100_000, dim in 1usize..4, case in 0usize..6) {
+        use relu_regions::lp::Backend;
+        let mut rng = crate::invariants::Rng::new(seed);
+        let bx = relu_regions::network::Domain::Box((0..dim).map(|_| (r("-3/2"), r("2"))).collect());
+        let net = crate::invariants::random_net(&mut rng, dim, &[5, 4], bx.clone());
+        let a = run(&net);
+        let ranges = output_ranges(&a.regions).unwrap().unwrap();
+        let (min, max) = (ranges[0].min.value().unwrap().clone(), ranges[0].max.value().unwrap().clone());
+        let tiny = r("1/1000000");
+        let middle = (&min + &max) / Q::from_integer(2.into());
+        let assertion = match case {
+            0 => format!("(assert (>= Y_0 {}))", fmt_q(&max)),
+            1 => format!("(assert (>= Y_0 {}))", fmt_q(&(&max + &tiny))),
+            2 => format!("(assert (<= Y_0 {}))", fmt_q(&(&min - &tiny))),
+            3 => format!("(assert (or (<= Y_0 {}) (>= Y_0 {})))", fmt_q(&(&min - &tiny)), fmt_q(&(&max - &tiny))),
+            4 => format!("(assert (and (>= Y_0 {}) (<= Y_0 {})))", fmt_q(&middle), fmt_q(&middle)),
+            _ => format!("(assert (< Y_0 {}))", fmt_q(&min)),
+        };
+        let relu_regions::network::Domain::Box(bounds) = bx else { unreachable!() };
+        let inputs: Vec<(String, String)> = bounds.iter().map(|(l, h)| (fmt_q(l), fmt_q(h))).collect();
+        let p = read_vnnlib(&format!("{}{assertion}", header(&inputs, 1)), "p", dim, 1).unwrap();
+        let answer = |backend| {
+            let e = Enumerator::builder().backend(backend).threads(2).build();
+            match decide(&net, &p, &e).unwrap().verdict {
+                Verdict::Sat { input, output } => {
+                    assert!(p.is_unsafe(&output) && net.output(&input) == output);
+                    "sat"
+                }
+                Verdict::Unsat => "unsat",
+                Verdict::Unknown => "unknown",
+            }
+        };
+        proptest::prop_assert_eq!(answer(Backend::FloatSimplex), answer(Backend::ExactOnly), "{}", assertion);
+    }
+}
+
+/// Far from the output range, whole subtrees are discarded before their regions are formed:
+/// fewer regions are examined than the box has, and the answer is the same.
+#[test]
+fn partial_regions_out_of_reach_are_pruned() {
+    let net = deep2d();
+    let a = run(&net);
+    let ranges = output_ranges(&a.regions).unwrap().unwrap();
+    let max = ranges[0].max.value().unwrap().clone();
+    let width = &max - ranges[0].min.value().unwrap();
+    let relu_regions::network::Domain::Box(bounds) = net.domain() else { panic!("a box") };
+    let inputs: Vec<(String, String)> = bounds.iter().map(|(l, h)| (fmt_q(l), fmt_q(h))).collect();
+    let e = Enumerator::builder().threads(1).build();
+    let near_top = &max - &width / Q::from_integer(20.into());
+    // regions reaching the top 5% of the range: sat (found by sampling or enumeration)
+    let high =
+        read_vnnlib(&format!("{}(assert (>= Y_0 {}))", header(&inputs, 1), fmt_q(&near_top)), "p", 2, 1)
+            .unwrap();
+    assert!(matches!(decide(&net, &high, &e).unwrap().verdict, Verdict::Sat { .. }));
+    // beyond the range: unsat, most of the tree pruned
+    let above = read_vnnlib(
+        &format!("{}(assert (>= Y_0 {}))", header(&inputs, 1), fmt_q(&(&max + &width))),
+        "p",
+        2,
+        1,
+    )
+    .unwrap();
+    let d = decide(&net, &above, &e).unwrap();
+    assert_eq!(d.verdict, Verdict::Unsat);
+    assert!(
+        d.subtrees_pruned > 0 && d.regions_visited < a.regions.len(),
+        "{d:?} of {} regions",
+        a.regions.len()
+    );
+}

@@ -19,7 +19,11 @@
 
 use crate::certify::safe::{proves_empty_floats, FloatBox};
 use crate::certify::{reach, LpStats, Reach};
-use crate::enumerate::{Enumerator, RegionSink};
+use crate::enumerate::{Enumerator, Prune, RegionSink};
+use prune::SafetyPruner;
+
+mod falsify;
+mod prune;
 use crate::error::InternalError;
 use crate::lp::simplex::{solve, LpOutcome};
 use crate::network::{Domain, Network};
@@ -55,6 +59,9 @@ pub struct Decision {
     pub regions_visited: usize,
     /// (region, disjunct) pairs settled by a bound, without an LP.
     pub pruned: usize,
+    /// Partial regions discarded whole: symbolic bounds over the box with their fixed neurons,
+    /// or a safe dual bound over their rows, showed the unsafe set out of reach.
+    pub subtrees_pruned: usize,
     /// LPs asked.
     pub lps: u64,
 }
@@ -85,7 +92,15 @@ pub fn decide(net: &Network, property: &Property, enumerator: &Enumerator) -> Re
         let output = net.output(&input);
         let verdict =
             if property.is_unsafe(&output) { Verdict::Sat { input, output } } else { Verdict::Unsat };
-        return Ok(Decision { verdict, regions_visited: 1, pruned: 0, lps: 0 });
+        return Ok(Decision { verdict, regions_visited: 1, pruned: 0, subtrees_pruned: 0, lps: 0 });
+    }
+    // floats propose a few points first (checked exactly): most violated properties end here
+    if enumerator.backend().filter().on() {
+        if let Some(input) = falsify::falsify(net, property) {
+            let output = net.output(&input);
+            let verdict = Verdict::Sat { input, output };
+            return Ok(Decision { verdict, regions_visited: 0, pruned: 0, subtrees_pruned: 0, lps: 0 });
+        }
     }
     let reduced = fold_fixed_inputs(net, property, &free).map_err(|e| DecideError::Input(e.to_string()))?;
     let expand = |x: Vec<Q>| -> Vec<Q> {
@@ -108,7 +123,8 @@ pub fn decide(net: &Network, property: &Property, enumerator: &Enumerator) -> Re
         pruned: 0,
         stats: LpStats::default(),
     };
-    let mut summary = enumerator.enumerate(boxed, &mut sink);
+    let pruner = enumerator.backend().filter().on().then(|| SafetyPruner::new(boxed, property)).flatten();
+    let mut summary = enumerator.enumerate_pruned(boxed, &mut sink, pruner.as_ref().map(|p| p as &dyn Prune));
     if sink.found.is_none() && sink.failure.is_none() {
         let _ = sink.flush();
     }
@@ -128,7 +144,13 @@ pub fn decide(net: &Network, property: &Property, enumerator: &Enumerator) -> Re
         None => Verdict::Unknown,
     };
     let lps = summary.stats.lps + sink.stats.lps;
-    Ok(Decision { verdict, regions_visited: sink.visited, pruned: sink.pruned, lps })
+    Ok(Decision {
+        verdict,
+        regions_visited: sink.visited,
+        pruned: sink.pruned,
+        subtrees_pruned: summary.discarded,
+        lps,
+    })
 }
 
 /// The network on the free inputs only, the fixed ones folded into the first layer's bias, on

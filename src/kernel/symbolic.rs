@@ -1,0 +1,470 @@
+//! Symbolic interval bounds of linear functions of a network's outputs over a box, with some
+//! neurons' states fixed: the float filter with which `vnnlib` discards a partial region whose
+//! every point is provably safe (symbolic intervals as in Wang et al., "Formal Security Analysis
+//! of Neural Networks using Symbolic Intervals", USENIX Security 2018, here with outward
+//! rounding so that every bound is a proof).
+//!
+//! Every neuron gets a lower and an upper *form*: an affine function of the inputs whose
+//! coefficients are intervals. The guarantee: on the cell (the box, restricted to the points
+//! where every fixed neuron is in its state), some member of the lower form is below the
+//! neuron's value at every point, and some member of the upper form above it. A fixed neuron
+//! passes its preactivation's forms (on) or zero (off); a free one whose bounds over the box
+//! have one sign does the same; a free one that may change sign takes the triangle relaxation
+//! `relu(h) <= u (h - l) / (u - l)` above and `relu(h) >= h` or `>= 0` below (the larger
+//! side). A weight `w` (exact rational, image `f`, `|w - f| <= r`) times a value `v` in
+//! `[L, U]` with `|v| <= M` is at least `f L - r M` (`f >= 0`) or `f U - r M` (`f < 0`).
+//!
+//! # Why every bound holds (rounding)
+//! Each operation is computed in round-to-nearest and then moved one float outwards
+//! (to the next float below for lower ends, above for upper ends). A nearest float `r` of the exact
+//! result `e` has no float strictly between them, so `r.down() <= e <= r.up()`: for
+//! normal, subnormal and zero results alike, and for an overflow (a result that rounds to
+//! `+inf` exceeds the largest float, which is `inf.down()`). Exact rationals (weights,
+//! biases, the box, right-hand sides) enter through their images widened by the kernel's image
+//! error (I). A form with a non-finite coefficient abandons the bound ("undecided"), so NaN and
+//! infinities never decide anything.
+
+use super::{image, image_error, ETA};
+use crate::network::{Activation, Network};
+use crate::num::{from_f64_exact, Q};
+
+/// One float outwards: the neighbours of a float (as `f64::next_up` and `next_down`, which
+/// this crate's minimum Rust version lacks). Infinities and NaN stay as they are.
+trait Outward {
+    fn up(self) -> Self;
+    fn down(self) -> Self;
+}
+
+impl Outward for f64 {
+    fn up(self) -> f64 {
+        if self.is_nan() || self == f64::INFINITY {
+            self
+        } else if self == 0.0 {
+            f64::from_bits(1)
+        } else if self > 0.0 {
+            f64::from_bits(self.to_bits() + 1)
+        } else {
+            f64::from_bits(self.to_bits() - 1)
+        }
+    }
+
+    fn down(self) -> f64 {
+        -(-self).up()
+    }
+}
+
+/// An exact rational as a float and a bound on its distance to it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Near {
+    value: f64,
+    radius: f64,
+}
+
+impl Near {
+    fn of(q: &Q) -> Near {
+        let value = image(q);
+        let exact = value.is_finite() && from_f64_exact(value).is_some_and(|f| &f == q);
+        Near { value, radius: if exact { 0.0 } else { image_error(value).up() } }
+    }
+}
+
+/// An affine form over the `d` inputs: `d` coefficients, then the constant. The form *is* the
+/// function with exactly these float coefficients (rounding errors are paid for in the
+/// constant when it is formed).
+type Form = Vec<f64>;
+
+/// A neuron's (or input's) bounds: a lower and an upper form valid on the cell, a bound on the
+/// value's magnitude, and each form's weight `sum_k X_k |c_k|` (with `X_k = max |x_k|` over the
+/// box and `X_d = 1`), which bounds its rounding errors downstream.
+#[derive(Debug, Clone)]
+struct Bounded {
+    lower: Form,
+    upper: Form,
+    magnitude: f64,
+    lower_weight: f64,
+    upper_weight: f64,
+}
+
+/// `gamma_n = n u / (1 - n u)` (Higham), for `n u < 1/2`.
+fn gamma(n: usize) -> f64 {
+    let nu = n as f64 * super::UNIT_ROUNDOFF;
+    nu / (1.0 - nu)
+}
+
+/// One layer, its rationals as floats with error radii.
+#[derive(Debug, Clone)]
+struct Prepared {
+    weights: Vec<Vec<Near>>,
+    bias: Vec<Near>,
+    relu: bool,
+}
+
+/// A linear function of the last bounded layer's values (`weights . v + constant`), from an
+/// output constraint.
+#[derive(Debug, Clone)]
+pub struct Objective {
+    weights: Vec<Near>,
+    constant: Near,
+}
+
+/// A float row `a . x <= b` that every point of the cell reaching an output constraint satisfies
+/// (the constraint's symbolic lower bound), for a linear program over the cell to refute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImpliedRow {
+    /// The coefficients (exact floats).
+    pub a: Vec<f64>,
+    /// The right-hand side (an exact float).
+    pub b: f64,
+}
+
+/// What the bounds say of one output constraint `c . y <= rhs` (or `<`) over a cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConstraintBound {
+    /// Proved: no point of the cell satisfies it.
+    Excluded,
+    /// Not excluded over the box; the cell's points that satisfy it obey this row.
+    Open(ImpliedRow),
+    /// Nothing proved (a bound was not finite).
+    Unknown,
+}
+
+/// The box the bounds are taken over, with `X_k = max(|lo_k|, |hi_k|)` and `1 + sum X_k`.
+#[derive(Debug, Clone)]
+struct Frame {
+    lo: Vec<f64>,
+    hi: Vec<f64>,
+    reach: Vec<f64>,
+    reach_sum: f64,
+}
+
+impl Frame {
+    fn new(lo: Vec<f64>, hi: Vec<f64>) -> Frame {
+        let reach: Vec<f64> = lo.iter().zip(&hi).map(|(l, h): (&f64, &f64)| l.abs().max(h.abs())).collect();
+        let reach_sum = reach.iter().sum::<f64>() + 1.0;
+        Frame { lo, hi, reach, reach_sum }
+    }
+}
+
+/// A network prepared for symbolic bounds over a box.
+#[derive(Debug, Clone)]
+pub struct SymbolicBounds {
+    layers: Vec<Prepared>,
+    /// The box, widened outwards to floats.
+    frame: Frame,
+    /// The last layer when it is linear: folded into the objectives, exactly.
+    output_layer: Option<crate::network::Layer>,
+}
+
+impl SymbolicBounds {
+    /// The network on the box `bounds` (one `(lo, hi)` per input).
+    pub fn new(net: &Network, bounds: &[(Q, Q)]) -> SymbolicBounds {
+        let prepare = |layer: &crate::network::Layer| Prepared {
+            weights: layer.weights.iter().map(|row| row.iter().map(Near::of).collect()).collect(),
+            bias: layer.bias.iter().map(Near::of).collect(),
+            relu: layer.activation == Activation::Relu,
+        };
+        let all = net.layers();
+        let output_layer = all.last().filter(|l| l.activation != Activation::Relu).cloned();
+        let hidden = if output_layer.is_some() { &all[..all.len() - 1] } else { all };
+        let layers: Vec<Prepared> = hidden.iter().map(prepare).collect();
+        let outwards = |q: &Q, up: bool| {
+            let n = Near::of(q);
+            if up {
+                (n.value + n.radius).up()
+            } else {
+                (n.value - n.radius).down()
+            }
+        };
+        let lo: Vec<f64> = bounds.iter().map(|(l, _)| outwards(l, false)).collect();
+        let hi: Vec<f64> = bounds.iter().map(|(_, h)| outwards(h, true)).collect();
+        SymbolicBounds { layers, frame: Frame::new(lo, hi), output_layer }
+    }
+
+    /// The objective `c . y` for output coefficients `c` (exact), over the last bounded layer.
+    pub fn objective(&self, c: &[Q]) -> Objective {
+        match &self.output_layer {
+            Some(out) => {
+                let width = out.weights.first().map_or(0, Vec::len);
+                // the exact rationals of c^T W and c . b, then their images
+                let weights = (0..width)
+                    .map(|m| Near::of(&c.iter().zip(&out.weights).map(|(ck, row)| ck * &row[m]).sum::<Q>()))
+                    .collect();
+                let constant: Q = c.iter().zip(&out.bias).map(|(ck, b)| ck * b).sum();
+                Objective { weights, constant: Near::of(&constant) }
+            }
+            None => Objective {
+                weights: c.iter().map(Near::of).collect(),
+                constant: Near { value: 0.0, radius: 0.0 },
+            },
+        }
+    }
+
+    /// Bounds each `(objective, rhs, strict)` (meaning `objective <= rhs`, or `<` when strict)
+    /// over the cell whose neurons in `states` are fixed: `states[k]` lists the states of the
+    /// first neurons of the `k`-th ReLU layer (a prefix; later layers free).
+    ///
+    /// `within`, when given, is a smaller box `(lo, hi)` proved to contain the cell: the forms
+    /// are then bounded over it.
+    pub fn bound(
+        &self,
+        states: &[&[bool]],
+        constraints: &[(&Objective, &Q, bool)],
+        within: Option<(Vec<f64>, Vec<f64>)>,
+    ) -> Vec<ConstraintBound> {
+        let narrowed;
+        let frame = match within {
+            Some((lo, hi)) if lo.len() == self.frame.lo.len() && hi.len() == lo.len() => {
+                narrowed = Frame::new(lo, hi);
+                &narrowed
+            }
+            _ => &self.frame,
+        };
+        let Some(values) = self.propagate(frame, states) else {
+            return vec![ConstraintBound::Unknown; constraints.len()];
+        };
+        constraints
+            .iter()
+            .map(|(objective, rhs, strict)| self.bound_one(frame, &values, objective, rhs, *strict))
+            .collect()
+    }
+
+    fn bound_one(
+        &self,
+        f: &Frame,
+        values: &[Bounded],
+        objective: &Objective,
+        rhs: &Q,
+        strict: bool,
+    ) -> ConstraintBound {
+        let d = f.lo.len();
+        let terms = objective.weights.iter().zip(values).map(|(w, v)| {
+            let (form, weight) =
+                if w.value >= 0.0 { (&v.lower, v.lower_weight) } else { (&v.upper, v.upper_weight) };
+            (*w, form, weight, v.magnitude)
+        });
+        let (form, _) = self.combine(f, terms, objective.constant, false);
+        let lower = self.minimum(f, &form);
+        let rhs_up = (Near::of(rhs).value + Near::of(rhs).radius).up();
+        if !lower.is_finite() || !rhs_up.is_finite() {
+            return ConstraintBound::Unknown;
+        }
+        if lower > rhs_up || (strict && lower >= rhs_up) {
+            return ConstraintBound::Excluded;
+        }
+        // a . x + a_d <= objective: where the objective is <= rhs, a . x <= rhs - a_d
+        let b = (rhs_up - form[d]).up();
+        if !b.is_finite() {
+            return ConstraintBound::Unknown;
+        }
+        ConstraintBound::Open(ImpliedRow { a: form[..d].to_vec(), b })
+    }
+
+    /// `sum_m w_m v_m + constant` as a lower form (`upper = false`: each `v_m` given by the form
+    /// on the side that keeps the sum below) or an upper one, with its weight. The computed
+    /// coefficients differ from the exact sums by at most `gamma_(n+1)` of the magnitudes plus
+    /// `eta / 2` a product (Higham 3.1, products that underflow included), so over the box
+    /// the form is off by at most `gamma_(n+1) (|b| + sum |f_m| N_m) + (n + 1) eta sum_k X_k`;
+    /// the weights' radii add `sum r_m M_m` and the constant's its radius. Twice that (the
+    /// factor pays for evaluating the bound in floats) moves the constant outwards.
+    fn combine<'v>(
+        &self,
+        f: &Frame,
+        terms: impl Iterator<Item = (Near, &'v Form, f64, f64)>,
+        constant: Near,
+        upper: bool,
+    ) -> (Form, f64) {
+        let d = f.lo.len();
+        let mut form: Form = vec![0.0; d + 1];
+        form[d] = constant.value;
+        let (mut magnitude, mut slack, mut n) = (constant.value.abs(), constant.radius, 1usize);
+        for (w, v, weight, size) in terms {
+            if w.value != 0.0 {
+                for (acc, c) in form.iter_mut().zip(v) {
+                    *acc += w.value * c;
+                }
+                magnitude += w.value.abs() * weight;
+                n += 1;
+            }
+            slack += w.radius * size;
+        }
+        let error = 2.0 * (gamma(n + 1) * magnitude + (n + 1) as f64 * ETA * f.reach_sum + slack);
+        form[d] = if upper { (form[d] + error).up() } else { (form[d] - error).down() };
+        let weight = self.weight(f, &form);
+        (form, weight)
+    }
+
+    /// `sum_k X_k |c_k|` with `X_d = 1`.
+    fn weight(&self, f: &Frame, form: &Form) -> f64 {
+        let d = f.lo.len();
+        form[..d].iter().zip(&f.reach).map(|(c, x)| c.abs() * x).sum::<f64>() + form[d].abs()
+    }
+
+    /// A lower bound of a form's range over the box (the computed sum is off by at most
+    /// `gamma_(d+1)` of the form's weight plus `eta` a term; twice that is subtracted).
+    fn minimum(&self, f: &Frame, form: &Form) -> f64 {
+        let d = f.lo.len();
+        let value: f64 = form[d] + (0..d).map(|j| (form[j] * f.lo[j]).min(form[j] * f.hi[j])).sum::<f64>();
+        (value - 2.0 * (gamma(d + 1) * self.weight(f, form) + (d + 1) as f64 * ETA)).down()
+    }
+
+    /// An upper bound of a form's range over the box (as [`SymbolicBounds::minimum`]).
+    fn maximum(&self, f: &Frame, form: &Form) -> f64 {
+        let d = f.lo.len();
+        let value: f64 = form[d] + (0..d).map(|j| (form[j] * f.lo[j]).max(form[j] * f.hi[j])).sum::<f64>();
+        (value + 2.0 * (gamma(d + 1) * self.weight(f, form) + (d + 1) as f64 * ETA)).up()
+    }
+
+    /// The bounds of every layer's values in turn; `None` when one is not finite.
+    fn propagate(&self, f: &Frame, states: &[&[bool]]) -> Option<Vec<Bounded>> {
+        let d = f.lo.len();
+        let mut values: Vec<Bounded> = (0..d)
+            .map(|j| {
+                let mut form = vec![0.0; d + 1];
+                form[j] = 1.0;
+                let x = f.reach[j];
+                Bounded { lower: form.clone(), upper: form, magnitude: x, lower_weight: x, upper_weight: x }
+            })
+            .collect();
+        let mut relu_index = 0;
+        for layer in &self.layers {
+            let fixed: &[bool] =
+                if layer.relu { states.get(relu_index).copied().unwrap_or(&[]) } else { &[] };
+            let mut next = Vec::with_capacity(layer.weights.len());
+            for (j, (row, bias)) in layer.weights.iter().zip(&layer.bias).enumerate() {
+                let below = row.iter().zip(&values).map(|(w, v)| {
+                    let (form, weight) =
+                        if w.value >= 0.0 { (&v.lower, v.lower_weight) } else { (&v.upper, v.upper_weight) };
+                    (*w, form, weight, v.magnitude)
+                });
+                let (lower, lower_weight) = self.combine(f, below, *bias, false);
+                let above = row.iter().zip(&values).map(|(w, v)| {
+                    let (form, weight) =
+                        if w.value >= 0.0 { (&v.upper, v.upper_weight) } else { (&v.lower, v.lower_weight) };
+                    (*w, form, weight, v.magnitude)
+                });
+                let (upper, upper_weight) = self.combine(f, above, *bias, true);
+                let (l, u) = (self.minimum(f, &lower), self.maximum(f, &upper));
+                if !(l.is_finite() && u.is_finite() && lower_weight.is_finite() && upper_weight.is_finite()) {
+                    return None;
+                }
+                let pre =
+                    Bounded { lower, upper, magnitude: l.abs().max(u.abs()), lower_weight, upper_weight };
+                next.push(if layer.relu { self.activate(f, fixed.get(j).copied(), pre, l, u)? } else { pre });
+            }
+            if layer.relu {
+                relu_index += 1;
+            }
+            values = next;
+        }
+        Some(values)
+    }
+
+    /// A ReLU's value bounds from its preactivation's bounds, whose range over the box is
+    /// `[l, u]`.
+    fn activate(&self, f: &Frame, state: Option<bool>, pre: Bounded, l: f64, u: f64) -> Option<Bounded> {
+        let d = f.lo.len();
+        let zero = || (vec![0.0; d + 1], 0.0);
+        let on = match state {
+            Some(on) => Some(on),
+            None if u <= 0.0 => Some(false),
+            None if l >= 0.0 => Some(true),
+            None => None,
+        };
+        Some(match on {
+            // a value known >= 0 is above both its preactivation's lower form and 0: keep the
+            // one that is better on most of the range
+            Some(true) => {
+                let (lower, lower_weight) =
+                    if l >= 0.0 || u > -l { (pre.lower, pre.lower_weight) } else { zero() };
+                Bounded { lower, lower_weight, magnitude: u.max(0.0), ..pre }
+            }
+            Some(false) => {
+                let (form, weight) = zero();
+                Bounded {
+                    lower: form.clone(),
+                    upper: form,
+                    magnitude: 0.0,
+                    lower_weight: weight,
+                    upper_weight: weight,
+                }
+            }
+            None => {
+                // relu(h) <= s (h - l) on [l, u] for any s >= u / (u - l)
+                let s = (u / (u - l).down()).up();
+                let shift = -l * s;
+                if !(s.is_finite() && shift.is_finite()) {
+                    return None;
+                }
+                let one = Near { value: s, radius: 0.0 };
+                let constant =
+                    Near { value: shift, radius: (image_error(shift) + image_error(shift)).up() };
+                let (upper, upper_weight) =
+                    self.combine(f, std::iter::once((one, &pre.upper, pre.upper_weight, u)), constant, true);
+                let (lower, lower_weight) = if u > -l { (pre.lower, pre.lower_weight) } else { zero() };
+                Bounded { lower, upper, magnitude: u, lower_weight, upper_weight }
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::json::read_network;
+    use crate::num::parse_rational;
+
+    fn q(s: &str) -> Q {
+        parse_rational(s).unwrap()
+    }
+
+    #[test]
+    fn outward_steps_match_the_float_neighbours() {
+        for x in [0.0, -0.0, 1.0, -1.0, 5e-324, -5e-324, f64::MAX, -f64::MAX, 1e-310, 3.5, f64::MIN_POSITIVE] {
+            assert_eq!(x.up(), x.next_up(), "{x}");
+            assert_eq!(x.down(), x.next_down(), "{x}");
+        }
+        assert_eq!(f64::INFINITY.down(), f64::MAX);
+        assert_eq!(f64::NEG_INFINITY.up(), -f64::MAX);
+    }
+
+    #[test]
+    fn bounds_hold_at_every_grid_point_and_fixed_states_tighten_them() {
+        // y = relu(x1 - x2) - relu(x1 + x2 - 1/3) on [-1, 1]^2
+        let net = read_network(
+            r#"{"input_dim": 2, "layers": [
+                {"weights": [["1", "-1"], ["1", "1"]], "bias": ["0", "-1/3"], "activation": "relu"},
+                {"weights": [["1", "-1"]], "activation": "linear"}]}"#,
+            "t",
+        )
+        .unwrap();
+        let bounds = SymbolicBounds::new(&net, &[(q("-1"), q("1")), (q("-1"), q("1"))]);
+        let objective = bounds.objective(&[q("1")]);
+        // the exact minimum over the box is -(1 + 1 - 1/3) = -5/3
+        let min = q("-5/3");
+        let just_below = &min - q("1/1000");
+        let found = bounds.bound(&[], &[(&objective, &just_below, false)], None);
+        assert_eq!(found[0], ConstraintBound::Excluded, "y <= -5/3 - 1/1000 is impossible");
+        let at_min = bounds.bound(&[], &[(&objective, &min, false)], None);
+        assert_ne!(at_min[0], ConstraintBound::Excluded, "y <= -5/3 is reached at (-1, 1)... or near");
+        // every open row is satisfied by every grid point whose output meets the constraint
+        let rhs = q("-1/2");
+        let ConstraintBound::Open(row) = &bounds.bound(&[], &[(&objective, &rhs, false)], None)[0] else {
+            panic!("y <= -1/2 is reachable");
+        };
+        for i in 0..=20 {
+            for j in 0..=20 {
+                let x = [Q::new((i - 10).into(), 10.into()), Q::new((j - 10).into(), 10.into())];
+                let y = &net.output(&x)[0];
+                if y <= &rhs {
+                    let lhs: f64 = row.a.iter().zip(&x).map(|(a, v)| a * crate::num::to_f64(v)).sum();
+                    assert!(lhs <= row.b + 1e-12, "the implied row holds where the constraint does");
+                }
+            }
+        }
+        // with both neurons fixed off, y = 0: y <= -1/100 is excluded
+        let neg = q("-1/100");
+        let states: [&[bool]; 1] = [&[false, false]];
+        assert_eq!(bounds.bound(&states, &[(&objective, &neg, false)], None)[0], ConstraintBound::Excluded);
+        assert_ne!(bounds.bound(&[], &[(&objective, &neg, false)], None)[0], ConstraintBound::Excluded);
+    }
+}

@@ -1,0 +1,77 @@
+//! Looking for a counterexample before enumerating: the network in floats at the box's centre
+//! and at reproducible random points; the few most nearly unsafe points are then checked in
+//! exact arithmetic. Floats only propose: a point counts only when its exact outputs are unsafe.
+
+use crate::kernel::image;
+use crate::network::{Activation, Network};
+use crate::num::Q;
+use crate::verify::SplitMix;
+use crate::vnnlib::Property;
+
+/// Points evaluated in floats.
+const SAMPLES: usize = 512;
+
+/// Most nearly unsafe points checked exactly.
+const EXACT_CHECKS: usize = 8;
+
+/// An exact input of the property's box whose exact outputs are unsafe, if sampling finds one.
+pub(super) fn falsify(net: &Network, property: &Property) -> Option<Vec<Q>> {
+    let layers: Vec<(Vec<Vec<f64>>, Vec<f64>, bool)> = net
+        .layers()
+        .iter()
+        .map(|l| {
+            let w = l.weights.iter().map(|row| row.iter().map(image).collect()).collect();
+            (w, l.bias.iter().map(image).collect(), l.activation == Activation::Relu)
+        })
+        .collect();
+    let forward = |x: &[f64]| -> Vec<f64> {
+        let mut v = x.to_vec();
+        for (w, b, relu) in &layers {
+            v = w
+                .iter()
+                .zip(b)
+                .map(|(row, bias)| {
+                    let z = row.iter().zip(&v).map(|(a, x)| a * x).sum::<f64>() + bias;
+                    if *relu {
+                        z.max(0.0)
+                    } else {
+                        z
+                    }
+                })
+                .collect();
+        }
+        v
+    };
+    // how far from unsafe: the least over disjuncts of the largest violation of a constraint
+    let distance = |y: &[f64]| -> f64 {
+        property
+            .unsafe_set
+            .iter()
+            .map(|conj| {
+                conj.iter()
+                    .map(|c| {
+                        c.coefficients.iter().zip(y).map(|(a, v)| image(a) * v).sum::<f64>() - image(&c.rhs)
+                    })
+                    .fold(f64::NEG_INFINITY, f64::max)
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    let mut rng = SplitMix(0x000f_a15e);
+    let centre: Vec<Q> =
+        property.input_box.iter().map(|(lo, hi)| (lo + hi) / Q::from_integer(2.into())).collect();
+    let mut scored: Vec<(f64, usize, Vec<Q>)> = Vec::with_capacity(SAMPLES);
+    for k in 0..SAMPLES {
+        let x: Vec<Q> = if k == 0 {
+            centre.clone()
+        } else {
+            property.input_box.iter().map(|(lo, hi)| rng.rational_in(lo, hi)).collect()
+        };
+        let xf: Vec<f64> = x.iter().map(image).collect();
+        let score = distance(&forward(&xf));
+        if score.is_finite() {
+            scored.push((score, k, x));
+        }
+    }
+    scored.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    scored.into_iter().take(EXACT_CHECKS).map(|(_, _, x)| x).find(|x| property.is_unsafe(&net.output(x)))
+}
