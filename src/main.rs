@@ -110,6 +110,10 @@ enum Command {
         /// Accept a partial answer ("complete": false): check its regions, not coverage or counts.
         #[arg(long)]
         partial: bool,
+        /// The document is a `vnnlib --proof` certificate that this property is unsat: check
+        /// that its leaves cover the property's box and each misses the unsafe set.
+        #[arg(long, value_name = "PROP.vnnlib", conflicts_with_all = ["graph", "partial"])]
+        property: Option<PathBuf>,
     },
     /// Draw the exact partition of a 2-input network, or of a plane through the input space, as SVG.
     Plot {
@@ -149,6 +153,9 @@ enum Command {
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
+        /// When the answer is unsat, write its certificate here (for `check NET FILE --property PROP`).
+        #[arg(long, value_name = "FILE")]
+        proof: Option<PathBuf>,
     },
     /// The exact minimum and maximum of every output over the domain, with where they are
     /// attained, and optionally the exact Lipschitz constants.
@@ -325,9 +332,10 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
             report_incomplete(&a.summary);
             Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
         }
-        Command::Check { input, threads, regions, graph, partial } => {
-            commands::check(&input, &threads, &regions, graph.as_deref(), partial)
-        }
+        Command::Check { input, threads, regions, graph, partial, property } => match property {
+            Some(property) => commands::check_proof(&input, &regions, &property),
+            None => commands::check(&input, &threads, &regions, graph.as_deref(), partial),
+        },
         Command::Plot { input, run, svg, color, ids, plane, through, window } => {
             let options = SvgOptions {
                 color: match color {
@@ -345,7 +353,9 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
             };
             commands::plot(&input, &run, &request, options, &svg)
         }
-        Command::Vnnlib { input, property, run, json } => commands::vnnlib(&input, &run, &property, json),
+        Command::Vnnlib { input, property, run, json, proof } => {
+            commands::vnnlib(&input, &run, &property, json, proof.as_deref())
+        }
         Command::Range { input, run, lipschitz, json } => commands::range(&input, &run, lipschitz, json),
         Command::Locate { input, run, point, ids, json } => commands::locate(&input, &run, &point, ids, json),
         Command::Slice { input, run, line, json, svg } => {

@@ -285,14 +285,14 @@ pub(super) fn box_of(listed: &[Row]) -> Option<Vec<(Q, Q)>> {
 }
 
 /// `max over the box of a . x <= b`, exactly.
-fn implied_by_box(row: &Row, bx: &[(Q, Q)]) -> bool {
+pub(super) fn implied_by_box(row: &Row, bx: &[(Q, Q)]) -> bool {
     let max: Q =
         row.a.iter().zip(bx).map(|(a, (lo, hi))| if a.is_positive() { a * hi } else { a * lo }).sum();
     max <= row.b
 }
 
 /// Solves the LP in floats, then the Farkas vector on its basis exactly, and checks it.
-fn farkas_from_float_basis(listed: &[Row], row: &Row) -> bool {
+pub(super) fn farkas_from_float_basis(listed: &[Row], row: &Row) -> bool {
     // each row scaled to unit infinity norm (the coefficients of deep layers reach 1e60)
     let refs: Vec<&Row> = listed.iter().collect();
     let (a, b, _) = crate::lp::scaled_rows(&refs);
@@ -318,7 +318,7 @@ fn farkas_from_float_basis(listed: &[Row], row: &Row) -> bool {
 }
 
 /// `y >= 0`, `sum y_i a_i = a_k`, `sum y_i b_i <= b_k`.
-fn farkas_holds(listed: &[Row], row: &Row, y: &[Q]) -> bool {
+pub(super) fn farkas_holds(listed: &[Row], row: &Row, y: &[Q]) -> bool {
     if y.iter().any(|v| v.is_negative()) || y.len() != listed.len() {
         return false;
     }

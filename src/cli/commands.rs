@@ -361,25 +361,62 @@ pub fn locate(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `vnnlib`: a property decided exactly.
-pub fn vnnlib(input: &NetArgs, run: &RunArgs, path: &Path, as_json: bool) -> Result<ExitCode, BadInput> {
-    use relu_regions::property::{decide, DecideError, Verdict};
-    let net = input.load()?;
+fn read_property(
+    net: &relu_regions::Network,
+    path: &Path,
+) -> Result<relu_regions::vnnlib::Property, BadInput> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| BadInput(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
-    let property = relu_regions::vnnlib::read_vnnlib(
-        &text,
-        &path.display().to_string(),
-        net.input_dim(),
-        net.output_dim(),
-    )
-    .map_err(|e| BadInput(e.into()))?;
+    relu_regions::vnnlib::read_vnnlib(&text, &path.display().to_string(), net.input_dim(), net.output_dim())
+        .map_err(|e| BadInput(e.into()))
+}
+
+/// `check NET PROOF --property PROP`: an unsat certificate checked.
+pub fn check_proof(input: &NetArgs, proof: &Path, property: &Path) -> Result<ExitCode, BadInput> {
+    let net = input.load()?;
+    let property = read_property(&net, property)?;
+    let text = std::fs::read_to_string(proof)
+        .map_err(|e| BadInput(anyhow::anyhow!("cannot read {}: {e}", proof.display())))?;
+    let doc: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| BadInput(anyhow::anyhow!("{}:{}:{}: {e}", proof.display(), e.line(), e.column())))?;
+    let report = relu_regions::check::proof::check_proof(&net, &property, &doc);
+    let mut out = std::io::stdout().lock();
+    for f in report.failures.iter().take(MAX_FAILURE_LINES) {
+        writeln!(out, "FAIL: {}", f.message).map_err(output_error)?;
+    }
+    let verdict = if report.failures.is_empty() {
+        format!(
+            "every check holds: {} leaves cover the box and miss the unsafe set (unsat proved)",
+            report.regions
+        )
+    } else {
+        "CHECK FAILED".to_string()
+    };
+    writeln!(out, "{verdict}").map_err(output_error)?;
+    Ok(if report.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// `vnnlib`: a property decided exactly.
+pub fn vnnlib(
+    input: &NetArgs,
+    run: &RunArgs,
+    path: &Path,
+    as_json: bool,
+    proof: Option<&Path>,
+) -> Result<ExitCode, BadInput> {
+    use relu_regions::property::{decide, DecideError, Verdict};
+    let net = input.load()?;
+    let property = read_property(&net, path)?;
     let start = std::time::Instant::now();
     let decision = decide(&net, &property, &run.enumerator()?).map_err(|e| match e {
         DecideError::Internal(e) => BadInput::from(e),
         other => BadInput(anyhow::anyhow!("{}: {other}", path.display())),
     })?;
     let seconds = start.elapsed().as_secs_f64();
+    if let (Some(file), Some(certificate)) = (proof, &decision.proof) {
+        std::fs::write(file, json::to_json(&certificate.to_json()))
+            .map_err(|e| BadInput(anyhow::anyhow!("cannot write {}: {e}", file.display())))?;
+    }
     let qs = |v: &[relu_regions::num::Q]| v.iter().map(relu_regions::num::fmt_q).collect::<Vec<_>>();
     let (result, counterexample) = match &decision.verdict {
         Verdict::Sat { input, output } => {

@@ -396,8 +396,7 @@ impl SymbolicBounds {
                     return None;
                 }
                 let one = Near { value: s, radius: 0.0 };
-                let constant =
-                    Near { value: shift, radius: (image_error(shift) + image_error(shift)).up() };
+                let constant = Near { value: shift, radius: (image_error(shift) + image_error(shift)).up() };
                 let (upper, upper_weight) =
                     self.combine(f, std::iter::once((one, &pre.upper, pre.upper_weight, u)), constant, true);
                 let (lower, lower_weight) = if u > -l { (pre.lower, pre.lower_weight) } else { zero() };
@@ -419,7 +418,8 @@ mod tests {
 
     #[test]
     fn outward_steps_match_the_float_neighbours() {
-        for x in [0.0, -0.0, 1.0, -1.0, 5e-324, -5e-324, f64::MAX, -f64::MAX, 1e-310, 3.5, f64::MIN_POSITIVE] {
+        for x in [0.0, -0.0, 1.0, -1.0, 5e-324, -5e-324, f64::MAX, -f64::MAX, 1e-310, 3.5, f64::MIN_POSITIVE]
+        {
             assert_eq!(x.up(), x.next_up(), "{x}");
             assert_eq!(x.down(), x.next_down(), "{x}");
         }

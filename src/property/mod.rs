@@ -23,7 +23,9 @@ use crate::enumerate::{Enumerator, Prune, RegionSink};
 use prune::SafetyPruner;
 
 mod falsify;
+pub mod proof;
 mod prune;
+
 use crate::error::InternalError;
 use crate::lp::simplex::{solve, LpOutcome};
 use crate::network::{Domain, Network};
@@ -32,6 +34,7 @@ use crate::poly::Halfspace;
 use crate::region::Region;
 use crate::vnnlib::Property;
 use num_traits::{Signed, Zero};
+pub use proof::{ProofLeaf, UnsatProof};
 use std::ops::ControlFlow;
 
 /// The answer.
@@ -64,6 +67,8 @@ pub struct Decision {
     pub subtrees_pruned: usize,
     /// LPs asked.
     pub lps: u64,
+    /// For `unsat`: the leaves of the tree, for [`crate::check::proof`] to re-verify.
+    pub proof: Option<UnsatProof>,
 }
 
 /// Decides the property on the network (whose domain is replaced by the property's box).
@@ -92,14 +97,22 @@ pub fn decide(net: &Network, property: &Property, enumerator: &Enumerator) -> Re
         let output = net.output(&input);
         let verdict =
             if property.is_unsafe(&output) { Verdict::Sat { input, output } } else { Verdict::Unsat };
-        return Ok(Decision { verdict, regions_visited: 1, pruned: 0, subtrees_pruned: 0, lps: 0 });
+        let proof = (verdict == Verdict::Unsat).then(UnsatProof::default);
+        return Ok(Decision { verdict, regions_visited: 1, pruned: 0, subtrees_pruned: 0, lps: 0, proof });
     }
     // floats propose a few points first (checked exactly): most violated properties end here
     if enumerator.backend().filter().on() {
         if let Some(input) = falsify::falsify(net, property) {
             let output = net.output(&input);
             let verdict = Verdict::Sat { input, output };
-            return Ok(Decision { verdict, regions_visited: 0, pruned: 0, subtrees_pruned: 0, lps: 0 });
+            return Ok(Decision {
+                verdict,
+                regions_visited: 0,
+                pruned: 0,
+                subtrees_pruned: 0,
+                lps: 0,
+                proof: None,
+            });
         }
     }
     let reduced = fold_fixed_inputs(net, property, &free).map_err(|e| DecideError::Input(e.to_string()))?;
@@ -119,6 +132,7 @@ pub fn decide(net: &Network, property: &Property, enumerator: &Enumerator) -> Re
         batch: Vec::new(),
         found: None,
         failure: None,
+        leaves: Vec::new(),
         visited: 0,
         pruned: 0,
         stats: LpStats::default(),
@@ -143,6 +157,13 @@ pub fn decide(net: &Network, property: &Property, enumerator: &Enumerator) -> Re
         None if summary.complete() => Verdict::Unsat,
         None => Verdict::Unknown,
     };
+    let proof = (verdict == Verdict::Unsat).then(|| {
+        let mut leaves = std::mem::take(&mut sink.leaves);
+        if let Some(p) = &pruner {
+            leaves.extend(p.take_leaves());
+        }
+        UnsatProof::new(leaves)
+    });
     let lps = summary.stats.lps + sink.stats.lps;
     Ok(Decision {
         verdict,
@@ -150,11 +171,18 @@ pub fn decide(net: &Network, property: &Property, enumerator: &Enumerator) -> Re
         pruned: sink.pruned,
         subtrees_pruned: summary.discarded,
         lps,
+        proof,
     })
 }
 
 /// The network on the free inputs only, the fixed ones folded into the first layer's bias, on
-/// the box of the free inputs.
+/// the box of the free inputs (what `decide` enumerates, and what its proofs are about).
+pub fn reduced_network(net: &Network, property: &Property) -> Result<Network, crate::error::NetworkError> {
+    let free: Vec<usize> =
+        (0..net.input_dim()).filter(|&i| property.input_box[i].0 < property.input_box[i].1).collect();
+    fold_fixed_inputs(net, property, &free)
+}
+
 fn fold_fixed_inputs(
     net: &Network,
     property: &Property,
@@ -192,6 +220,8 @@ const BATCH: usize = 1024;
 
 struct PropertySink<'a> {
     property: &'a Property,
+    /// The regions examined (leaves of the proof when the answer is `unsat`).
+    leaves: Vec<ProofLeaf>,
     bx: Option<FloatBox>,
     backend: &'static dyn crate::lp::LpBackend,
     threads: usize,
@@ -221,6 +251,11 @@ impl PropertySink<'_> {
     /// found (the earliest in enumeration order).
     fn flush(&mut self) -> ControlFlow<()> {
         let batch = std::mem::take(&mut self.batch);
+        self.leaves.extend(batch.iter().map(|r| ProofLeaf {
+            states: r.pattern.clone(),
+            pruned: false,
+            within: None,
+        }));
         let checker = Checker { property: self.property, bx: self.bx.as_ref(), backend: self.backend };
         let parts = crate::parallel::map_chunks(&batch, self.threads, 4, |part| {
             part.iter().map(|r| checker.examine(r)).collect::<Vec<Checked>>()

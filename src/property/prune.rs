@@ -1,6 +1,7 @@
 //! The pruning test of `vnnlib`: a partial region is discarded when, for every disjunct of the
 //! unsafe set, some constraint is proved out of reach on all of it.
 
+use super::ProofLeaf;
 use crate::certify::safe::{proves_empty_floats, FloatBox};
 use crate::enumerate::Prune;
 use crate::kernel::symbolic::{ConstraintBound, Objective, SymbolicBounds};
@@ -21,6 +22,8 @@ pub(super) struct SafetyPruner<'p> {
     /// Where each disjunct's constraints start in `constraints`, and the end.
     starts: Vec<usize>,
     bx: FloatBox,
+    /// The discarded partial regions, as proof leaves.
+    leaves: std::sync::Mutex<Vec<ProofLeaf>>,
 }
 
 impl<'p> SafetyPruner<'p> {
@@ -38,11 +41,16 @@ impl<'p> SafetyPruner<'p> {
             }
             starts.push(constraints.len());
         }
-        Some(SafetyPruner { bounds, constraints, starts, bx })
+        Some(SafetyPruner { bounds, constraints, starts, bx, leaves: Default::default() })
     }
 }
 
 impl SafetyPruner<'_> {
+    /// The proof leaves of the partial regions discarded so far.
+    pub(super) fn take_leaves(&self) -> Vec<ProofLeaf> {
+        std::mem::take(&mut *self.leaves.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
     /// A box around the cell, each side proved by a safe dual bound (`None` when one is not).
     fn cell_box(&self, lp: &BoxLp, rows: &[&Halfspace]) -> Option<(Vec<f64>, Vec<f64>)> {
         let d = self.bx.dim();
@@ -81,8 +89,8 @@ impl Prune for SafetyPruner<'_> {
                 .as_ref()
                 .and_then(|lp| self.cell_box(lp, neuron_rows))
         };
-        let found = self.bounds.bound(states, &asked, within);
-        self.starts.windows(2).all(|w| {
+        let found = self.bounds.bound(states, &asked, within.clone());
+        let discarded = self.starts.windows(2).all(|w| {
             let disjunct = &found[w[0]..w[1]];
             disjunct.contains(&ConstraintBound::Excluded)
                 || (!neuron_rows.is_empty()
@@ -94,6 +102,12 @@ impl Prune for SafetyPruner<'_> {
                                 && proves_empty_floats(neuron_rows, &row.a, row.b, Some(&opt.y), &self.bx)
                         })
                     }))
-        })
+        });
+        if discarded {
+            let leaf =
+                ProofLeaf { states: states.iter().map(|s| s.to_vec()).collect(), pruned: true, within };
+            self.leaves.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(leaf);
+        }
+        discarded
     }
 }

@@ -106,6 +106,7 @@ fn acas_xu_small_box() {
             (0..5).filter(|&j| j != k).map(|j| format!("(assert (<= Y_{k} Y_{j}))\n")).collect();
         let path = dir.join(format!("min{k}.vnnlib"));
         std::fs::write(&path, format!("{head}{minimal}")).unwrap();
+        let proof = dir.join(format!("proof{k}.json"));
         let out = run_cli(&[
             "vnnlib",
             acas.to_str().unwrap(),
@@ -113,6 +114,8 @@ fn acas_xu_small_box() {
             "--coords",
             "normalized",
             "--json",
+            "--proof",
+            proof.to_str().unwrap(),
         ]);
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -122,6 +125,11 @@ fn acas_xu_small_box() {
             assert_eq!(v["counterexample"]["input"].as_array().unwrap().len(), 5);
         } else {
             assert_eq!(v["result"], "unsat");
+            // the certificate passes the independent checker
+            let args =
+                [acas.to_str().unwrap(), proof.to_str().unwrap(), "--property", path.to_str().unwrap()];
+            let check = run_cli(&["check", args[0], args[1], args[2], args[3], "--coords", "normalized"]);
+            assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stdout));
         }
     }
     assert!(sat >= 1, "some output is minimal somewhere");
@@ -233,6 +241,11 @@ proptest::proptest! {
                 Verdict::Unknown => "unknown",
             }
         };
+        let proved = decide(&net, &p, &Enumerator::builder().threads(2).build()).unwrap();
+        if let Some(proof) = proved.proof {
+            let report = relu_regions::check::proof::check_proof(&net, &p, &proof.to_json());
+            proptest::prop_assert!(report.failures.is_empty(), "{:?}", report.failures);
+        }
         proptest::prop_assert_eq!(answer(Backend::FloatSimplex), answer(Backend::ExactOnly), "{}", assertion);
     }
 }
@@ -270,4 +283,50 @@ fn partial_regions_out_of_reach_are_pruned() {
         "{d:?} of {} regions",
         a.regions.len()
     );
+}
+
+/// An `unsat` answer carries a proof that the independent checker accepts; the checker refuses
+/// it when a leaf is missing, when a pruned leaf's box is shrunk, and for a property that is
+/// violated.
+#[test]
+fn unsat_proofs_are_checked_and_forgeries_refused() {
+    use relu_regions::check::proof::check_proof;
+    let net = deep2d();
+    let a = run(&net);
+    let ranges = output_ranges(&a.regions).unwrap().unwrap();
+    let max = ranges[0].max.value().unwrap().clone();
+    let width = &max - ranges[0].min.value().unwrap();
+    let relu_regions::network::Domain::Box(bounds) = net.domain() else { panic!("a box") };
+    let inputs: Vec<(String, String)> = bounds.iter().map(|(l, h)| (fmt_q(l), fmt_q(h))).collect();
+    let e = Enumerator::builder().threads(2).build();
+    let at = |t: &Q| {
+        read_vnnlib(&format!("{}(assert (>= Y_0 {}))", header(&inputs, 1), fmt_q(t)), "p", 2, 1).unwrap()
+    };
+    for t in [&max + &width / Q::from_integer(10.into()), &max + r("1/1000000")] {
+        let p = at(&t);
+        let d = decide(&net, &p, &e).unwrap();
+        assert_eq!(d.verdict, Verdict::Unsat);
+        let doc = d.proof.expect("an unsat answer has a proof").to_json();
+        let report = check_proof(&net, &p, &doc);
+        assert!(report.failures.is_empty(), "{:?}", report.failures);
+        // a missing leaf leaves part of the box uncovered
+        let leaves = doc["leaves"].as_array().unwrap();
+        if leaves.len() > 1 {
+            for k in [0, leaves.len() / 2, leaves.len() - 1] {
+                let mut forged = doc.clone();
+                forged["leaves"].as_array_mut().unwrap().remove(k);
+                assert!(!check_proof(&net, &p, &forged).failures.is_empty(), "leaf {k} removed");
+            }
+        }
+        // a pruned leaf's box shrunk to a point no longer contains its cell
+        if let Some(k) = leaves.iter().position(|l| l.get("box").is_some()) {
+            let mut forged = doc.clone();
+            let side = forged["leaves"][k]["box"][0][0].clone();
+            forged["leaves"][k]["box"][0][1] = side;
+            assert!(!check_proof(&net, &p, &forged).failures.is_empty(), "box shrunk");
+        }
+        // the same leaves do not prove a property that the network violates
+        let violated = at(&(&max - &width / Q::from_integer(10.into())));
+        assert!(!check_proof(&net, &violated, &doc).failures.is_empty());
+    }
 }
