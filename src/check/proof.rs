@@ -22,9 +22,10 @@ use super::{CheckReport, Failure};
 use crate::kernel::symbolic::{ConstraintBound, SymbolicBounds};
 use crate::lp::simplex::{solve, LpOutcome};
 use crate::network::{Activation, Domain, Network};
-use crate::num::{dot, from_f64_exact, parse_rational, to_f64, Q};
+use crate::num::{common_denominator, dot, from_f64_exact, parse_rational, to_f64, Q};
 use crate::vnnlib::Property;
-use num_traits::{Signed, Zero};
+use num_bigint::BigInt;
+use num_traits::{One, Signed, Zero};
 use serde_json::Value;
 
 /// One leaf as read from the document.
@@ -103,12 +104,75 @@ fn read_leaf(item: &Value) -> Option<Leaf> {
     Some(Leaf { flat, pruned, within })
 }
 
+/// An affine map `x -> (jac x + off) / den` with integer numerators and `den > 0`: composing
+/// layers is then integer products with no gcd (rows of signs can drop the denominator).
+#[derive(Clone)]
+struct IntMap {
+    jac: Vec<Vec<BigInt>>,
+    off: Vec<BigInt>,
+    den: BigInt,
+}
+
+/// A layer as integers over one positive denominator: `W = w / den`, `b = bias / den`.
+struct IntLayer {
+    w: Vec<Vec<BigInt>>,
+    bias: Vec<BigInt>,
+    den: BigInt,
+}
+
+impl IntLayer {
+    fn new(layer: &crate::network::Layer) -> IntLayer {
+        let den = common_denominator(layer.weights.iter().flatten().chain(&layer.bias));
+        let int = |q: &Q| (q * Q::from_integer(den.clone())).to_integer();
+        IntLayer {
+            w: layer.weights.iter().map(|row| row.iter().map(int).collect()).collect(),
+            bias: layer.bias.iter().map(int).collect(),
+            den,
+        }
+    }
+
+    /// Neuron `j`'s preactivation on the map, as numerators over `den * map.den`.
+    fn preactivation(&self, map: &IntMap, j: usize) -> (Vec<BigInt>, BigInt) {
+        let d = map.jac.first().map_or(0, Vec::len);
+        let w = &self.w[j];
+        let mut c = vec![BigInt::zero(); d];
+        let mut e = &self.bias[j] * &map.den;
+        for (wi, (row, o)) in w.iter().zip(map.jac.iter().zip(&map.off)) {
+            if wi.is_zero() {
+                continue;
+            }
+            for (ck, r) in c.iter_mut().zip(row) {
+                *ck += wi * r;
+            }
+            e += wi * o;
+        }
+        (c, e)
+    }
+
+    /// The layer after the map, masked by the states (`None`: no activation).
+    fn compose(&self, map: &IntMap, states: Option<&[bool]>) -> IntMap {
+        let d = map.jac.first().map_or(0, Vec::len);
+        let (mut jac, mut off) = (Vec::with_capacity(self.w.len()), Vec::with_capacity(self.w.len()));
+        for j in 0..self.w.len() {
+            if states.is_some_and(|s| !s[j]) {
+                jac.push(vec![BigInt::zero(); d]);
+                off.push(BigInt::zero());
+            } else {
+                let (c, e) = self.preactivation(map, j);
+                jac.push(c);
+                off.push(e);
+            }
+        }
+        IntMap { jac, off, den: &self.den * &map.den }
+    }
+}
+
 /// A node of the tree: the cell's rows and where the composition stands.
 #[derive(Clone)]
 struct Node {
     rows: Vec<Row>,
-    /// The affine map (rows of `d` coefficients and an offset) of the current layer's input.
-    input: (Vec<Vec<Q>>, Vec<Q>),
+    /// The affine map of the current layer's input.
+    input: IntMap,
     /// The index of the current layer in the network.
     layer: usize,
     /// The states fixed in the current layer so far.
@@ -118,8 +182,7 @@ struct Node {
 impl Node {
     fn root(net: &Network) -> Node {
         let d = net.input_dim();
-        let jac =
-            (0..d).map(|i| (0..d).map(|j| Q::from_integer(u8::from(i == j).into())).collect()).collect();
+        let jac = (0..d).map(|i| (0..d).map(|j| BigInt::from(u8::from(i == j))).collect()).collect();
         let mut rows = Vec::new();
         if let Domain::Box(b) = net.domain() {
             for (j, (lo, hi)) in b.iter().enumerate() {
@@ -130,12 +193,20 @@ impl Node {
                 rows.push(Row::new(e(-1), -lo.clone()));
             }
         }
-        Node { rows, input: (jac, vec![Q::zero(); d]), layer: 0, bits: Vec::new() }
+        Node {
+            rows,
+            input: IntMap { jac, off: vec![BigInt::zero(); d], den: BigInt::one() },
+            layer: 0,
+            bits: Vec::new(),
+        }
     }
 }
 
 struct Walker<'a> {
     net: &'a Network,
+    layers: Vec<IntLayer>,
+    /// Each disjunct's constraints as objectives of the symbolic bounds, with their bounds.
+    objectives: Vec<Vec<(crate::kernel::symbolic::Objective, Q, bool)>>,
     property: &'a Property,
     bounds: SymbolicBounds,
     failures: Vec<String>,
@@ -146,14 +217,22 @@ impl<'a> Walker<'a> {
     fn new(net: &'a Network, property: &'a Property) -> Walker<'a> {
         let Domain::Box(b) = net.domain() else { unreachable!("a property's network is on a box") };
         let bounds = SymbolicBounds::new(net, b);
-        Walker { net, property, bounds, failures: Vec::new(), leaves_checked: 0 }
+        let layers = net.layers().iter().map(IntLayer::new).collect();
+        let objectives = property
+            .unsafe_set
+            .iter()
+            .map(|conj| {
+                conj.iter().map(|c| (bounds.objective(&c.coefficients), c.rhs.clone(), c.strict)).collect()
+            })
+            .collect();
+        Walker { net, layers, objectives, property, bounds, failures: Vec::new(), leaves_checked: 0 }
     }
 
     /// Moves past linear layers to the next ReLU layer (or the output), composing exactly.
     fn skip_linear(&self, node: &mut Node) {
         let layers = self.net.layers();
         while node.layer < layers.len() && layers[node.layer].activation == Activation::Linear {
-            node.input = compose(&layers[node.layer], &node.input, None);
+            node.input = self.layers[node.layer].compose(&node.input, None);
             node.layer += 1;
         }
     }
@@ -179,7 +258,8 @@ impl<'a> Walker<'a> {
         }
         let layer = &self.net.layers()[node.layer];
         let j = node.bits.len();
-        let (c, e) = preactivation(layer, &node.input, j);
+        let (c, e) = self.layers[node.layer].preactivation(&node.input, j);
+        let (c, e): (Vec<Q>, Q) = (c.into_iter().map(Q::from_integer).collect(), Q::from_integer(e));
         let split = leaves.partition_point(|l| !l.flat[depth]);
         let (off, on) = leaves.split_at(split);
         for (side, part) in [(false, off), (true, on)] {
@@ -208,7 +288,7 @@ impl<'a> Walker<'a> {
             child.bits.push(side);
             if child.bits.len() == layer.width() {
                 let bits = std::mem::take(&mut child.bits);
-                child.input = compose(layer, &child.input, Some(&bits));
+                child.input = self.layers[node.layer].compose(&child.input, Some(&bits));
                 child.layer += 1;
             }
             self.visit(child, part, depth + 1);
@@ -237,34 +317,40 @@ impl<'a> Walker<'a> {
             self.failures.push(format!("a region leaf at depth {depth} does not fix every neuron"));
             return;
         }
-        let (jac, off) = &node.input;
+        // y = (jac x + off) / den: c . y <= rhs is c . jac x <= rhs den - c . off
+        let map = &node.input;
+        let jac: Vec<Vec<Q>> =
+            map.jac.iter().map(|r| r.iter().cloned().map(Q::from_integer).collect()).collect();
+        let off: Vec<Q> = map.off.iter().cloned().map(Q::from_integer).collect();
+        let den = Q::from_integer(map.den.clone());
         for (k, conj) in self.property.unsafe_set.iter().enumerate() {
             let d = self.net.input_dim();
             let over_x: Vec<Row> = conj
                 .iter()
                 .map(|c| {
                     let a = (0..d)
-                        .map(|j| c.coefficients.iter().zip(jac).map(|(ck, r)| ck * &r[j]).sum())
+                        .map(|j| c.coefficients.iter().zip(&jac).map(|(ck, r)| ck * &r[j]).sum())
                         .collect();
-                    Row::new(a, &c.rhs - dot(&c.coefficients, off))
+                    Row::new(a, &c.rhs * &den - dot(&c.coefficients, &off))
                 })
                 .collect();
             let mut rows = node.rows.clone();
             rows.extend(over_x.iter().cloned());
             // the closed system has no point; or, for a strict constraint g.x < beta, the cell
             // and the other constraints imply g.x >= beta
-            let refuted = infeasible(&rows)
+            let others = |i: usize| -> Vec<Row> {
+                let rest = over_x.iter().enumerate().filter(|(m, _)| *m != i).map(|(_, r)| r.clone());
+                node.rows.iter().cloned().chain(rest).collect()
+            };
+            // some constraint's certified minimum over the cell and the others exceeds its
+            // bound (reaches it, for a strict one); else the exact simplex on the whole system
+            let refuted = conj.iter().enumerate().any(|(i, c)| {
+                matches!(certified_min(&others(i), &over_x[i].a),
+                    Some(min) if min > over_x[i].b || (c.strict && min == over_x[i].b))
+            }) || infeasible(&rows)
                 || conj.iter().enumerate().any(|(i, c)| {
-                    c.strict && {
-                        let others: Vec<Row> = node
-                            .rows
-                            .iter()
-                            .cloned()
-                            .chain(over_x.iter().enumerate().filter(|(m, _)| *m != i).map(|(_, r)| r.clone()))
-                            .collect();
-                        let g = &over_x[i];
-                        implied(&others, &Row::new(g.a.iter().map(|v| -v).collect(), -g.b.clone()))
-                    }
+                    let g = &over_x[i];
+                    c.strict && implied(&others(i), &Row::new(g.a.iter().map(|v| -v).collect(), -g.b.clone()))
                 });
             if !refuted {
                 self.failures.push(format!(
@@ -311,27 +397,16 @@ impl<'a> Walker<'a> {
         };
         let states = split_states(self.net, &leaf.flat);
         let refs: Vec<&[bool]> = states.iter().map(Vec::as_slice).collect();
-        let objectives: Vec<Vec<_>> = self
-            .property
-            .unsafe_set
-            .iter()
-            .map(|conj| {
-                conj.iter().map(|c| (self.bounds.objective(&c.coefficients), &c.rhs, c.strict)).collect()
-            })
-            .collect();
-        for (k, conj) in objectives.iter().enumerate() {
-            let asked: Vec<_> = conj.iter().map(|(o, r, s)| (o, *r, *s)).collect();
+        for (k, conj) in self.objectives.iter().enumerate() {
+            let asked: Vec<(&crate::kernel::symbolic::Objective, &Q, bool)> =
+                conj.iter().map(|(o, r, s)| (o, r, *s)).collect();
             let found = self.bounds.bound(&refs, &asked, within.clone());
             let refuted = found.iter().any(|b| match b {
                 ConstraintBound::Excluded => true,
                 ConstraintBound::Open(row) => {
                     let exact: Option<Vec<Q>> = row.a.iter().map(|v| from_f64_exact(*v)).collect();
                     match (exact, from_f64_exact(row.b)) {
-                        (Some(a), Some(b)) => {
-                            let mut rows = node.rows.clone();
-                            rows.push(Row::new(a, b));
-                            infeasible(&rows)
-                        }
+                        (Some(a), Some(b)) => refuted_by_minimum(&node.rows, &Row::new(a, b), false),
                         _ => false,
                     }
                 }
@@ -361,37 +436,6 @@ fn split_states(net: &Network, flat: &[bool]) -> Vec<Vec<bool>> {
     out
 }
 
-/// Neuron `j`'s preactivation `c . x + e` on the layer's input map.
-fn preactivation(layer: &crate::network::Layer, input: &(Vec<Vec<Q>>, Vec<Q>), j: usize) -> (Vec<Q>, Q) {
-    let (jac, off) = input;
-    let d = jac.first().map_or(0, Vec::len);
-    let w = &layer.weights[j];
-    let c = (0..d).map(|k| w.iter().zip(jac).map(|(wi, r)| wi * &r[k]).sum()).collect();
-    (c, dot(w, off) + &layer.bias[j])
-}
-
-/// The layer after its input map, masked by the states (`None`: no activation).
-fn compose(
-    layer: &crate::network::Layer,
-    input: &(Vec<Vec<Q>>, Vec<Q>),
-    states: Option<&[bool]>,
-) -> (Vec<Vec<Q>>, Vec<Q>) {
-    let d = input.0.first().map_or(0, Vec::len);
-    let mut jac = Vec::with_capacity(layer.width());
-    let mut off = Vec::with_capacity(layer.width());
-    for j in 0..layer.width() {
-        if states.is_some_and(|s| !s[j]) {
-            jac.push(vec![Q::zero(); d]);
-            off.push(Q::zero());
-        } else {
-            let (c, e) = preactivation(layer, input, j);
-            jac.push(c);
-            off.push(e);
-        }
-    }
-    (jac, off)
-}
-
 /// Whether `rows` imply `row`: exact interval bounds over the rows' box, a Farkas vector from a
 /// float basis, or the exact simplex; each certificate checked by exact sums.
 fn implied(rows: &[Row], row: &Row) -> bool {
@@ -410,9 +454,114 @@ fn implied(rows: &[Row], row: &Row) -> bool {
     }
 }
 
-/// Whether `rows` have no point at all (they imply `0 <= -1`).
+/// A lower bound of `g . x` over `rows` inside their box (the axis-parallel rows): for any
+/// `y >= 0`, `g . x = r . x - y^T A x >= sum_j min(r_j lo_j, r_j hi_j) - y^T b` with
+/// `r = g + A^T y` (Neumaier and Shcherbina), evaluated here in exact rationals with the float
+/// dual of the box LP as `y`. `None` without a box or a float optimum.
+fn safe_box_min(rows: &[Row], g: &[Q]) -> Option<Q> {
+    let bx = super::region::box_of(rows)?;
+    let float_box = crate::certify::safe::FloatBox::from_domain(&Domain::Box(bx.clone()))?;
+    // the box is the LP's bounds: its rows are left out (duplicates stall the dual simplex)
+    let refs: Vec<&Row> = rows.iter().filter(|r| r.a.iter().filter(|v| !v.is_zero()).count() > 1).collect();
+    let lp = crate::lp::boxed::BoxLp::new(&refs, &float_box)?;
+    let g_float: Vec<f64> = g.iter().map(to_f64).collect();
+    if g_float.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let opt = lp.minimize(&g_float)?;
+    let mut r: Vec<Q> = g.to_vec();
+    let mut bound = Q::zero();
+    for (row, &yi) in refs.iter().zip(&opt.y) {
+        if yi.is_nan() || yi <= 0.0 {
+            continue;
+        }
+        let y = from_f64_exact(yi)?;
+        for (rj, aj) in r.iter_mut().zip(&row.a) {
+            *rj += &y * aj;
+        }
+        bound -= &y * &row.b;
+    }
+    for (rj, (lo, hi)) in r.iter().zip(&bx) {
+        bound += if rj.is_negative() { rj * hi } else { rj * lo };
+    }
+    Some(bound)
+}
+
+/// A certified lower bound of `g . x` over `rows`: a float LP proposes an optimal basis, whose
+/// multipliers `y` are solved exactly and checked (`y >= 0`, `A^T y = -g`); the bound is
+/// `-b . y`. `None` when the float LP or the check fails.
+fn certified_min(rows: &[Row], g: &[Q]) -> Option<Q> {
+    if let Some(bound) = safe_box_min(rows, g) {
+        return Some(bound);
+    }
+    let refs: Vec<&Row> = rows.iter().collect();
+    let (a, b, _) = crate::lp::scaled_rows(&refs);
+    let objective = Row::new(g.to_vec(), Q::zero());
+    let c: Vec<f64> = crate::lp::scaled_rows(&[&objective]).0[0].clone();
+    if a.iter().flatten().chain(&b).chain(&c).any(|v| !v.is_finite()) {
+        return None;
+    }
+    let Some(LpOutcome::Optimal { basis, .. }) = solve(&a, &b, &c, 50 * (rows.len() + g.len())) else {
+        return None;
+    };
+    let d = g.len();
+    if basis.len() != d {
+        return None;
+    }
+    let transposed: Vec<Vec<Q>> =
+        (0..d).map(|j| basis.iter().map(|&k| rows[k].a[j].clone()).collect()).collect();
+    let minus_g: Vec<Q> = g.iter().map(|v| -v).collect();
+    let y = crate::lp::simplex::solve_square(&transposed, &minus_g)?;
+    if y.iter().any(Signed::is_negative) {
+        return None;
+    }
+    // A^T y = -g on the basis rows by construction; checked anyway, then the bound
+    let combination_ok =
+        (0..d).all(|j| basis.iter().zip(&y).map(|(&k, yi)| &rows[k].a[j] * yi).sum::<Q>() == minus_g[j]);
+    combination_ok.then(|| -basis.iter().zip(&y).map(|(&k, yi)| &rows[k].b * yi).sum::<Q>())
+}
+
+/// Whether `rows` and `g . x <= beta` (or `<` when strict) have no common point: a certified
+/// minimum of `g` over the rows above `beta`, or else the exact test of [`infeasible`].
+fn refuted_by_minimum(rows: &[Row], g: &Row, strict: bool) -> bool {
+    match certified_min(rows, &g.a) {
+        Some(min) if min > g.b || (strict && min == g.b) => true,
+        _ => {
+            let mut all = rows.to_vec();
+            all.push(g.clone());
+            infeasible(&all)
+        }
+    }
+}
+
+/// Whether `rows` have no point at all: the certified minimum of `s` over
+/// `{(x, s) : a_i . x - w_i s <= b_i, -1 <= s <= 2^30}` (weights `w_i >= 0`: each row's largest
+/// coefficient, 0 for the axis-parallel rows of the box) is positive, since a point of the rows gives `(x, 0)`; or else the rows
+/// imply `0 <= -1` (a Farkas vector, from the exact simplex when needed).
 fn infeasible(rows: &[Row]) -> bool {
     let d = rows.first().map_or(0, |r| r.a.len());
+    let mut lifted: Vec<Row> = rows
+        .iter()
+        .map(|r| {
+            // axis-parallel rows (the box) stay as they are: they bound x, and (x, 0) obeys them
+            let axis = r.a.iter().filter(|v| !v.is_zero()).count() == 1;
+            let w = if axis {
+                Q::zero()
+            } else {
+                -r.a.iter().map(Signed::abs).max().filter(|w| !w.is_zero()).unwrap_or_else(Q::one)
+            };
+            Row::new(r.a.iter().cloned().chain([w]).collect(), r.b.clone())
+        })
+        .collect();
+    let unit =
+        |sign: i32| (0..=d).map(|j| Q::from_integer(if j == d { sign.into() } else { 0.into() })).collect();
+    lifted.push(Row::new(unit(1), Q::from_integer((1i64 << 30).into())));
+    lifted.push(Row::new(unit(-1), Q::one()));
+    let mut s = vec![Q::zero(); d + 1];
+    s[d] = Q::one();
+    if certified_min(&lifted, &s).is_some_and(|min| min.is_positive()) {
+        return true;
+    }
     implied(rows, &Row::new(vec![Q::zero(); d], Q::from_integer((-1).into())))
 }
 
