@@ -91,6 +91,29 @@ fn gamma(n: usize) -> f64 {
     nu / (1.0 - nu)
 }
 
+/// The bounds of a layer's values laid out flat for the next layer's sums.
+struct Flat {
+    width: usize,
+    lower: Vec<f64>,
+    upper: Vec<f64>,
+    lower_weight: Vec<f64>,
+    upper_weight: Vec<f64>,
+    magnitude: Vec<f64>,
+}
+
+impl Flat {
+    fn new(values: &[Bounded], d: usize) -> Flat {
+        Flat {
+            width: d + 1,
+            lower: values.iter().flat_map(|v| v.lower.iter().copied()).collect(),
+            upper: values.iter().flat_map(|v| v.upper.iter().copied()).collect(),
+            lower_weight: values.iter().map(|v| v.lower_weight).collect(),
+            upper_weight: values.iter().map(|v| v.upper_weight).collect(),
+            magnitude: values.iter().map(|v| v.magnitude).collect(),
+        }
+    }
+}
+
 /// One layer, its rationals as floats with error radii.
 #[derive(Debug, Clone)]
 struct Prepared {
@@ -287,10 +310,59 @@ impl SymbolicBounds {
             }
             slack += w.radius * size;
         }
+        self.seal(f, form, magnitude, slack, n, upper)
+    }
+
+    /// Moves a computed form's constant outwards by twice its error bound (see
+    /// [`SymbolicBounds::combine`]) and returns it with its weight.
+    fn seal(
+        &self,
+        f: &Frame,
+        mut form: Form,
+        magnitude: f64,
+        slack: f64,
+        n: usize,
+        upper: bool,
+    ) -> (Form, f64) {
+        let d = f.lo.len();
         let error = 2.0 * (gamma(n + 1) * magnitude + (n + 1) as f64 * ETA * f.reach_sum + slack);
         form[d] = if upper { (form[d] + error).up() } else { (form[d] - error).down() };
         let weight = self.weight(f, &form);
         (form, weight)
+    }
+
+    /// The lower and upper forms of `row . v + bias`: [`SymbolicBounds::combine`] for both
+    /// sides in one pass over the inputs' forms, laid out flat (the same sums in the same order).
+    fn affine(&self, f: &Frame, row: &[Near], bias: Near, inputs: &Flat) -> ((Form, f64), (Form, f64)) {
+        let w = inputs.width;
+        let mut lower = vec![0.0; w];
+        let mut upper = vec![0.0; w];
+        lower[w - 1] = bias.value;
+        upper[w - 1] = bias.value;
+        let (mut mag_lower, mut mag_upper, mut slack, mut n) =
+            (bias.value.abs(), bias.value.abs(), bias.radius, 1);
+        for (m, near) in row.iter().enumerate() {
+            let v = near.value;
+            if v != 0.0 {
+                let (below, above) =
+                    if v >= 0.0 { (&inputs.lower, &inputs.upper) } else { (&inputs.upper, &inputs.lower) };
+                let (wb, wa) = if v >= 0.0 {
+                    (inputs.lower_weight[m], inputs.upper_weight[m])
+                } else {
+                    (inputs.upper_weight[m], inputs.lower_weight[m])
+                };
+                let (below, above) = (&below[m * w..(m + 1) * w], &above[m * w..(m + 1) * w]);
+                for ((l, u), (b, a)) in lower.iter_mut().zip(upper.iter_mut()).zip(below.iter().zip(above)) {
+                    *l += v * b;
+                    *u += v * a;
+                }
+                mag_lower += v.abs() * wb;
+                mag_upper += v.abs() * wa;
+                n += 1;
+            }
+            slack += near.radius * inputs.magnitude[m];
+        }
+        (self.seal(f, lower, mag_lower, slack, n, false), self.seal(f, upper, mag_upper, slack, n, true))
     }
 
     /// `sum_k X_k |c_k|` with `X_d = 1`.
@@ -330,19 +402,9 @@ impl SymbolicBounds {
             let fixed: &[bool] =
                 if layer.relu { states.get(relu_index).copied().unwrap_or(&[]) } else { &[] };
             let mut next = Vec::with_capacity(layer.weights.len());
+            let inputs = Flat::new(&values, d);
             for (j, (row, bias)) in layer.weights.iter().zip(&layer.bias).enumerate() {
-                let below = row.iter().zip(&values).map(|(w, v)| {
-                    let (form, weight) =
-                        if w.value >= 0.0 { (&v.lower, v.lower_weight) } else { (&v.upper, v.upper_weight) };
-                    (*w, form, weight, v.magnitude)
-                });
-                let (lower, lower_weight) = self.combine(f, below, *bias, false);
-                let above = row.iter().zip(&values).map(|(w, v)| {
-                    let (form, weight) =
-                        if w.value >= 0.0 { (&v.upper, v.upper_weight) } else { (&v.lower, v.lower_weight) };
-                    (*w, form, weight, v.magnitude)
-                });
-                let (upper, upper_weight) = self.combine(f, above, *bias, true);
+                let ((lower, lower_weight), (upper, upper_weight)) = self.affine(f, row, *bias, &inputs);
                 let (l, u) = (self.minimum(f, &lower), self.maximum(f, &upper));
                 if !(l.is_finite() && u.is_finite() && lower_weight.is_finite() && upper_weight.is_finite()) {
                     return None;
