@@ -25,6 +25,10 @@ mod graph;
 mod hostile;
 #[path = "suite/invariants.rs"]
 mod invariants;
+#[path = "suite/layers.rs"]
+mod layers;
+#[path = "suite/onnx_writer.rs"]
+mod onnx_writer;
 #[path = "suite/plot.rs"]
 mod plot;
 #[path = "suite/properties.rs"]

@@ -156,7 +156,8 @@ impl NativeNetwork {
         let backend = Backend::from_name(lp)
             .ok_or_else(|| bad(format!("lp must be simplex, good_lp or exact, not {lp:?}")))?;
         let enumerator = Enumerator::builder().backend(backend).threads(all_cores(threads)).build();
-        let provenance = Provenance::new(&self.source, self.format, self.coords, self.net.domain());
+        let provenance = Provenance::new(&self.source, self.format, self.coords, self.net.domain())
+            .with_notes(self.net.notes());
         let net = self.net.clone();
         let plan = py
             .detach(move || Plan::new(&net, &enumerator, provenance, shards, per_shard, descents))
@@ -209,7 +210,8 @@ impl NativeNetwork {
             .cancel_flag(cancel.clone())
             .progress(progress.clone())
             .build();
-        let provenance = Provenance::new(&self.source, self.format, self.coords, self.net.domain());
+        let provenance = Provenance::new(&self.source, self.format, self.coords, self.net.domain())
+            .with_notes(self.net.notes());
         let (tx, rx) = sync_channel(4096);
         let net = self.net.clone();
         std::thread::Builder::new()

@@ -124,6 +124,9 @@ impl NetArgs {
     /// The network with its domain (`--box`/`--domain` applied).
     pub fn load(&self) -> Result<Network, BadInput> {
         let net = self.load_file()?;
+        for note in net.notes() {
+            eprintln!("note: {}: {note}", self.net.display());
+        }
         match self.domain_override(net.input_dim())? {
             Some(d) => net.with_domain(d).map_err(|e| BadInput(e.with_source(self.domain_source()).into())),
             None => Ok(net),
@@ -198,7 +201,8 @@ impl NetArgs {
         let bytes = std::fs::read(&self.net)
             .with_context(|| format!("cannot read {}", self.net.display()))
             .map_err(BadInput)?;
-        Ok(Provenance::new(&bytes, self.format().unwrap_or(InputFormat::Json), self.coords(), net.domain()))
+        Ok(Provenance::new(&bytes, self.format().unwrap_or(InputFormat::Json), self.coords(), net.domain())
+            .with_notes(net.notes()))
     }
 }
 

@@ -21,6 +21,9 @@ pub struct Provenance {
     pub coords: String,
     /// The domain used, in the network format's `domain` form (`null`: all of R^d).
     pub domain: serde_json::Value,
+    /// The reader's notes on the network ([`crate::Network::notes`]): absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Provenance {
@@ -46,7 +49,14 @@ impl Provenance {
             }
             .to_string(),
             domain: domain_value(domain).unwrap_or(serde_json::Value::Null),
+            notes: Vec::new(),
         }
+    }
+
+    /// The same provenance with the network's notes.
+    pub fn with_notes(mut self, notes: &[String]) -> Provenance {
+        self.notes = notes.to_vec();
+        self
     }
 
     /// The first difference that makes an output of `recorded` not an output of this run

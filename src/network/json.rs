@@ -42,7 +42,7 @@ pub fn read_domain(text: &str, source_name: &str, dim: usize) -> Result<Domain, 
     };
     let mut problems = Vec::new();
     let domain = domain_from_value(&object, "domain", &mut problems);
-    let check = Network { input_dim: dim, layers: Vec::new(), domain: domain.clone() };
+    let check = Network { input_dim: dim, layers: Vec::new(), domain: domain.clone(), notes: Vec::new() };
     problems.extend(check.validation_problems().into_iter().filter(|p| p.location.starts_with("domain")));
     if problems.is_empty() {
         Ok(domain)
@@ -78,7 +78,7 @@ pub fn parse_box(text: &str, dim: usize) -> Result<Domain, NetworkError> {
     }
     let domain = Domain::Box(bounds);
     if problems.is_empty() {
-        let check = Network { input_dim: dim, layers: Vec::new(), domain: domain.clone() };
+        let check = Network { input_dim: dim, layers: Vec::new(), domain: domain.clone(), notes: Vec::new() };
         problems.extend(check.validation_problems().into_iter().filter(|p| p.location.starts_with("domain")));
     }
     if problems.is_empty() {
@@ -100,7 +100,7 @@ fn network_from_value(value: &Value, problems: &mut Vec<Problem>) -> Option<Netw
         problems.push(Problem::new("(top level)", "expected a JSON object"));
         return None;
     };
-    check_keys(object, "(top level)", &["input_dim", "layers", "domain"], problems);
+    check_keys(object, "(top level)", &["input_dim", "layers", "domain", "notes"], problems);
     let input_dim = match object.get("input_dim").map(|v| (v.as_u64(), v)) {
         Some((Some(d), _)) if (1..=1_000_000).contains(&d) => d as usize,
         Some((_, v)) => {
@@ -125,7 +125,12 @@ fn network_from_value(value: &Value, problems: &mut Vec<Problem>) -> Option<Netw
         None | Some(Value::Null) => Domain::Whole,
         Some(v) => domain_from_value(v, "domain", problems),
     };
-    let net = Network { input_dim, layers, domain };
+    let notes = object
+        .get("notes")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+        .unwrap_or_default();
+    let net = Network { input_dim, layers, domain, notes };
     problems.extend(net.validation_problems());
     Some(net)
 }
@@ -270,6 +275,9 @@ pub fn write_network(net: &Network) -> String {
     let mut out = serde_json::json!({"input_dim": net.input_dim(), "layers": layers});
     if let Some(domain) = domain_value(net.domain()) {
         out["domain"] = domain;
+    }
+    if !net.notes().is_empty() {
+        out["notes"] = serde_json::json!(net.notes());
     }
     serde_json::to_string_pretty(&out).expect("JSON values always serialize") + "\n"
 }

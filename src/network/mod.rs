@@ -109,6 +109,8 @@ pub struct Network {
     input_dim: usize,
     layers: Vec<Layer>,
     domain: Domain,
+    /// What the reader wants users told (an approximation it made, outputs it left out).
+    notes: Vec<String>,
 }
 
 /// The activation pattern: for each `relu` layer, one bit per neuron (true = on).
@@ -126,7 +128,7 @@ impl Network {
     /// assert_eq!(net.hidden_neurons(), 2);
     /// ```
     pub fn new(input_dim: usize, layers: Vec<Layer>, domain: Domain) -> Result<Network, NetworkError> {
-        let net = Network { input_dim, layers, domain };
+        let net = Network { input_dim, layers, domain, notes: Vec::new() };
         let problems = net.validation_problems();
         if problems.is_empty() {
             Ok(net)
@@ -193,9 +195,28 @@ impl Network {
         &self.domain
     }
 
-    /// The same network on another domain (validated).
+    /// The same network on another domain (validated; the notes are kept).
     pub fn with_domain(&self, domain: Domain) -> Result<Network, NetworkError> {
-        Network::new(self.input_dim, self.layers.clone(), domain)
+        Network::new(self.input_dim, self.layers.clone(), domain).map(|n| n.with_notes(self.notes.clone()))
+    }
+
+    /// The network with notes for its users (what a reader approximated or left out).
+    pub fn with_notes(mut self, notes: Vec<String>) -> Network {
+        self.notes = notes;
+        self
+    }
+
+    /// The reader's notes: e.g. that a batch normalisation's square root was rounded, or that
+    /// trailing softmax outputs were left out. Empty for networks read exactly as they are.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::network::json::read_network;
+    /// let net = read_network(r#"{"input_dim": 1, "layers": [{"weights": [[1]], "activation": "relu"}]}"#, "t").unwrap();
+    /// assert!(net.notes().is_empty());
+    /// ```
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     /// Indices of the `relu` layers.

@@ -8,11 +8,20 @@
 //! a small protobuf walker (`network::protobuf`) rather than a full ONNX runtime.
 
 use super::protobuf::{fixed_chunks, varints, Fields, WireError, WireValue};
-use super::{Activation, Domain, Layer, Network};
+use super::{Domain, Network};
 use crate::error::NetworkError;
 use crate::num::{from_f64_exact, q, Q};
-use num_traits::{One, Zero};
 use std::collections::HashMap;
+
+/// A message about a node, naming it and its operator.
+fn at(node: &Node, message: &str) -> String {
+    format!("node `{}` (operator {}): {message}", node.name, node.op)
+}
+
+mod build;
+mod lower;
+
+use build::convert;
 
 /// A constant tensor (flattened, row-major) with its shape.
 #[derive(Debug, Clone)]
@@ -30,6 +39,8 @@ struct Node {
     ints: HashMap<String, i64>,
     floats: HashMap<String, f32>,
     tensors: HashMap<String, Tensor>,
+    strings: HashMap<String, String>,
+    int_lists: HashMap<String, Vec<i64>>,
 }
 
 #[derive(Debug, Default)]
@@ -65,8 +76,10 @@ pub fn read_onnx(data: &[u8], source_name: &str) -> Result<Network, NetworkError
     let fail = |message: String| NetworkError::Unsupported { source_name: source_name.into(), message };
     let graph = parse_model(data)
         .map_err(|m| NetworkError::Syntax { source_name: source_name.into(), message: m })?;
-    let (input_dim, layers) = convert(&graph).map_err(fail)?;
-    Network::new(input_dim, layers, Domain::Whole).map_err(|e| e.with_source(source_name))
+    let (input_dim, layers, notes) = convert(&graph).map_err(fail)?;
+    Network::new(input_dim, layers, Domain::Whole)
+        .map(|n| n.with_notes(notes))
+        .map_err(|e| e.with_source(source_name))
 }
 
 fn parse_model(data: &[u8]) -> Res<Graph> {
@@ -115,16 +128,27 @@ fn parse_node(data: &[u8]) -> Res<Node> {
 
 fn parse_attribute(data: &[u8], node: &mut Node) -> Res<()> {
     let mut name = String::new();
-    let (mut int, mut float, mut tensor) = (None, None, None);
+    let (mut int, mut float, mut tensor, mut text) = (None, None, None, None);
+    let mut ints: Option<Vec<i64>> = None;
     for field in Fields::new(data) {
         let (number, value) = field.map_err(|e| wire(e, "ONNX attribute"))?;
         match (number, value) {
             (1, v) => name = string(v)?,
             (2, WireValue::Fixed32(bits)) => float = Some(f32::from_bits(bits)),
             (3, WireValue::Varint(v)) => int = Some(v as i64),
+            (4, v) => text = Some(String::from_utf8_lossy(bytes(v)?).into_owned()),
             (5, v) => tensor = Some(parse_tensor(bytes(v)?)?.1),
+            (8, v) => ints
+                .get_or_insert_with(Vec::new)
+                .extend(varints(v).map_err(|e| wire(e, "ints attribute"))?.into_iter().map(|x| x as i64)),
             _ => {}
         }
+    }
+    if let Some(v) = ints {
+        node.int_lists.insert(name.clone(), v);
+    }
+    if let Some(v) = text {
+        node.strings.insert(name.clone(), v);
     }
     if let Some(v) = int {
         node.ints.insert(name.clone(), v);
@@ -290,219 +314,4 @@ fn data_type_name(t: u64) -> &'static str {
 
 fn finite(x: f64) -> Res<Q> {
     from_f64_exact(x).ok_or_else(|| format!("a weight is {x} (not a finite number)"))
-}
-
-/// The network built so far: finished layers and the pending affine map `W h + b` since the last
-/// ReLU (rows = current width).
-struct Builder {
-    layers: Vec<Layer>,
-    w: Vec<Vec<Q>>,
-    b: Vec<Q>,
-}
-
-impl Builder {
-    fn identity(n: usize) -> (Vec<Vec<Q>>, Vec<Q>) {
-        let w = (0..n).map(|i| (0..n).map(|j| if i == j { Q::one() } else { Q::zero() }).collect()).collect();
-        (w, vec![Q::zero(); n])
-    }
-
-    fn width(&self) -> usize {
-        self.b.len()
-    }
-
-    /// Applies `h -> M h + c` (M: out x width) after the pending map.
-    fn apply(&mut self, m: &[Vec<Q>], c: &[Q]) {
-        let cols = self.w.first().map_or(0, Vec::len);
-        let mut w = vec![vec![Q::zero(); cols]; m.len()];
-        let mut b = c.to_vec();
-        for (i, row) in m.iter().enumerate() {
-            for (k, mk) in row.iter().enumerate().filter(|(_, v)| !v.is_zero()) {
-                for (wij, src) in w[i].iter_mut().zip(&self.w[k]) {
-                    if !src.is_zero() {
-                        *wij += mk * src;
-                    }
-                }
-                b[i] += mk * &self.b[k];
-            }
-        }
-        self.w = w;
-        self.b = b;
-    }
-
-    /// Elementwise `h_i -> s_i h_i + t_i`.
-    fn scale_shift(&mut self, s: &[Q], t: &[Q]) {
-        for (i, (row, bi)) in self.w.iter_mut().zip(self.b.iter_mut()).enumerate() {
-            for v in row.iter_mut() {
-                *v *= &s[i];
-            }
-            *bi = &*bi * &s[i] + &t[i];
-        }
-    }
-
-    fn relu(&mut self) {
-        let n = self.width();
-        let (w, b) = Builder::identity(n);
-        let weights = std::mem::replace(&mut self.w, w);
-        let bias = std::mem::replace(&mut self.b, b);
-        self.layers.push(Layer { weights, bias, activation: Activation::Relu });
-    }
-}
-
-fn convert(g: &Graph) -> Res<(usize, Vec<Layer>)> {
-    let mut constants = g.constants.clone();
-    let (input_name, dims) = g
-        .inputs
-        .iter()
-        .find(|(name, _)| !constants.contains_key(name))
-        .ok_or("the graph has no non-constant input")?;
-    let d = dims.iter().map(|v| v.unwrap_or(1)).product::<u64>();
-    let d = usize::try_from(d)
-        .ok()
-        .filter(|&d| d > 0 && d <= 1_000_000)
-        .ok_or("the input shape is not a known vector size")?;
-    let (w, b) = Builder::identity(d);
-    let mut net = Builder { layers: Vec::new(), w, b };
-    let mut current = input_name.clone();
-    for node in &g.nodes {
-        if node.op == "Constant" {
-            let t = node.tensors.get("value").ok_or_else(|| at(node, "Constant without a tensor `value`"))?;
-            for out in &node.outputs {
-                constants.insert(out.clone(), t.clone());
-            }
-            continue;
-        }
-        if !node.inputs.contains(&current) {
-            return Err(at(node, "does not consume the network's data path (only one chain of fully connected layers is supported)"));
-        }
-        apply_node(node, &current, &constants, &mut net)?;
-        current = node.outputs.first().cloned().ok_or_else(|| at(node, "has no output"))?;
-    }
-    if net.layers.is_empty() || !is_identity(&net.w, &net.b) {
-        let (weights, bias) = (net.w, net.b);
-        net.layers.push(Layer { weights, bias, activation: Activation::Linear });
-    }
-    Ok((d, net.layers))
-}
-
-fn is_identity(w: &[Vec<Q>], b: &[Q]) -> bool {
-    b.iter().all(Zero::is_zero)
-        && w.iter().enumerate().all(|(i, row)| {
-            row.iter().enumerate().all(|(j, v)| *v == if i == j { Q::one() } else { Q::zero() })
-        })
-}
-
-fn at(node: &Node, message: &str) -> String {
-    format!("node `{}` (operator {}): {message}", node.name, node.op)
-}
-
-fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, net: &mut Builder) -> Res<()> {
-    let other = || -> Res<(&Tensor, bool)> {
-        let pos = node
-            .inputs
-            .iter()
-            .position(|i| i != current)
-            .ok_or_else(|| at(node, "needs a constant operand"))?;
-        let t = constants
-            .get(&node.inputs[pos])
-            .ok_or_else(|| at(node, "its other operand is not a constant"))?;
-        Ok((t, pos == 0))
-    };
-    match node.op.as_str() {
-        "Relu" => net.relu(),
-        "Flatten" | "Reshape" | "Identity" | "Squeeze" | "Unsqueeze" | "Dropout" => {}
-        "MatMul" => {
-            let (t, constant_first) = other()?;
-            let m = matrix(t, node)?;
-            // data x (1 x n) @ W (n x m): y = W^T x; W (m x n) @ x (n x 1): y = W x
-            let m = if constant_first { m } else { transpose(&m) };
-            check_width(node, m.first().map_or(0, Vec::len), net.width())?;
-            net.apply(&m, &vec![Q::zero(); m.len()]);
-        }
-        "Gemm" => gemm(node, current, constants, net)?,
-        "Add" | "Sub" | "Mul" | "Div" => {
-            let (t, constant_first) = other()?;
-            let n = net.width();
-            let c = broadcast(t, n, node)?;
-            let ones = vec![Q::one(); n];
-            let zeros = vec![Q::zero(); n];
-            match (node.op.as_str(), constant_first) {
-                ("Add", _) => net.scale_shift(&ones, &c),
-                ("Sub", false) => net.scale_shift(&ones, &c.iter().map(|v| -v).collect::<Vec<_>>()),
-                ("Sub", true) => net.scale_shift(&ones.iter().map(|v| -v).collect::<Vec<_>>(), &c),
-                ("Mul", _) => net.scale_shift(&c, &zeros),
-                ("Div", false) => {
-                    if c.iter().any(Zero::is_zero) {
-                        return Err(at(node, "divides by zero"));
-                    }
-                    net.scale_shift(&c.iter().map(|v| v.recip()).collect::<Vec<_>>(), &zeros)
-                }
-                _ => return Err(at(node, "dividing a constant by the data is not piecewise linear")),
-            }
-        }
-        "BatchNormalization" => return Err(at(node, "BatchNormalization is not supported yet: fold it into the neighbouring Linear layer before export (in eval mode its scale and shift are constants: W' = diag(gamma / sqrt(var + eps)) W, b' = gamma (b - mean) / sqrt(var + eps) + beta)")),
-        _ => return Err(at(node, "unsupported operator (supported: Gemm, MatMul, Add, Sub, Mul, Div, Relu, Flatten, Reshape, Identity, Squeeze, Unsqueeze, Constant)")),
-    }
-    Ok(())
-}
-
-fn gemm(node: &Node, current: &str, constants: &HashMap<String, Tensor>, net: &mut Builder) -> Res<()> {
-    if node.inputs.first().map(String::as_str) != Some(current)
-        || node.ints.get("transA").copied().unwrap_or(0) != 0
-    {
-        return Err(at(node, "only Gemm(data, B, C) with transA = 0 is supported"));
-    }
-    let b = constants
-        .get(node.inputs.get(1).ok_or_else(|| at(node, "missing B"))?)
-        .ok_or_else(|| at(node, "B is not a constant"))?;
-    let alpha = from_f64_exact(node.floats.get("alpha").copied().unwrap_or(1.0).into())
-        .ok_or_else(|| at(node, "bad alpha"))?;
-    let beta = from_f64_exact(node.floats.get("beta").copied().unwrap_or(1.0).into())
-        .ok_or_else(|| at(node, "bad beta"))?;
-    let m = matrix(b, node)?;
-    // y = alpha * op(B)^T x + beta * C, op(B) = B^T when transB
-    let w = if node.ints.get("transB").copied().unwrap_or(0) != 0 { m } else { transpose(&m) };
-    let w: Vec<Vec<Q>> = w.into_iter().map(|row| row.into_iter().map(|v| v * &alpha).collect()).collect();
-    check_width(node, w.first().map_or(0, Vec::len), net.width())?;
-    let c = match node.inputs.get(2).filter(|s| !s.is_empty()) {
-        Some(name) => {
-            broadcast(constants.get(name).ok_or_else(|| at(node, "C is not a constant"))?, w.len(), node)?
-                .into_iter()
-                .map(|v| v * &beta)
-                .collect()
-        }
-        None => vec![Q::zero(); w.len()],
-    };
-    net.apply(&w, &c);
-    Ok(())
-}
-
-fn check_width(node: &Node, want: usize, have: usize) -> Res<()> {
-    if want == have {
-        Ok(())
-    } else {
-        Err(at(node, &format!("weight expects {want} inputs but the data has width {have}")))
-    }
-}
-
-fn matrix(t: &Tensor, node: &Node) -> Res<Vec<Vec<Q>>> {
-    let dims: Vec<usize> = t.dims.iter().copied().filter(|&d| d != 1).collect();
-    let (rows, cols) = match (t.dims.len(), dims.as_slice()) {
-        (2, _) => (t.dims[0], t.dims[1]),
-        (_, [r, c]) => (*r, *c),
-        _ => return Err(at(node, &format!("expected a matrix constant, got shape {:?}", t.dims))),
-    };
-    Ok(t.values.chunks(cols.max(1)).take(rows).map(<[Q]>::to_vec).collect())
-}
-
-fn transpose(m: &[Vec<Q>]) -> Vec<Vec<Q>> {
-    let cols = m.first().map_or(0, Vec::len);
-    (0..cols).map(|j| m.iter().map(|row| row[j].clone()).collect()).collect()
-}
-
-fn broadcast(t: &Tensor, n: usize, node: &Node) -> Res<Vec<Q>> {
-    match t.values.len() {
-        1 => Ok(vec![t.values[0].clone(); n]),
-        len if len == n => Ok(t.values.clone()),
-        len => Err(at(node, &format!("constant has {len} values, cannot broadcast to width {n}"))),
-    }
 }

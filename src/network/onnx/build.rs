@@ -1,0 +1,370 @@
+//! Building the chain of layers from the ONNX graph's data path: a pending affine map is
+//! composed exactly with every affine operator and becomes a layer at each ReLU.
+
+use super::lower;
+use super::{at, Graph, Node, Res, Tensor};
+use crate::network::{Activation, Layer};
+use crate::num::{from_f64_exact, Q};
+use num_traits::{One, Zero};
+use std::collections::HashMap;
+
+/// The network built so far: finished layers and the pending affine map `W h + b` since the last
+/// ReLU (rows = current width).
+struct Builder {
+    layers: Vec<Layer>,
+    w: Vec<Vec<Q>>,
+    b: Vec<Q>,
+    /// The data's shape, batch axis dropped (its product is the width).
+    shape: Vec<usize>,
+    /// Smooth operators met after the last piecewise-linear one (the outputs are taken before
+    /// them), and the notes the network will carry.
+    tail: Vec<String>,
+    notes: Vec<String>,
+}
+
+impl Builder {
+    fn identity(n: usize) -> (Vec<Vec<Q>>, Vec<Q>) {
+        let w = (0..n).map(|i| (0..n).map(|j| if i == j { Q::one() } else { Q::zero() }).collect()).collect();
+        (w, vec![Q::zero(); n])
+    }
+
+    fn width(&self) -> usize {
+        self.b.len()
+    }
+
+    /// Applies a sparse map (each output a few input terms plus a constant) after the pending
+    /// map; the data then has `shape`.
+    fn apply_sparse(&mut self, m: &lower::Sparse, shape: Vec<usize>) {
+        let cols = self.w.first().map_or(0, Vec::len);
+        let mut w = Vec::with_capacity(m.rows.len());
+        let mut b = Vec::with_capacity(m.rows.len());
+        for (row, c) in m.rows.iter().zip(&m.offset) {
+            let mut out = vec![Q::zero(); cols];
+            let mut bias = c.clone();
+            for (k, mk) in row {
+                for (o, src) in out.iter_mut().zip(&self.w[*k]) {
+                    if !src.is_zero() {
+                        *o += mk * src;
+                    }
+                }
+                bias += mk * &self.b[*k];
+            }
+            w.push(out);
+            b.push(bias);
+        }
+        self.w = w;
+        self.b = b;
+        self.shape = shape;
+    }
+
+    /// Elementwise `h_i -> s_i h_i + t_i`.
+    fn scale_shift(&mut self, s: &[Q], t: &[Q]) {
+        for (i, (row, bi)) in self.w.iter_mut().zip(self.b.iter_mut()).enumerate() {
+            for v in row.iter_mut() {
+                *v *= &s[i];
+            }
+            *bi = &*bi * &s[i] + &t[i];
+        }
+    }
+
+    fn relu(&mut self) {
+        let n = self.width();
+        let (w, b) = Builder::identity(n);
+        let weights = std::mem::replace(&mut self.w, w);
+        let bias = std::mem::replace(&mut self.b, b);
+        self.layers.push(Layer { weights, bias, activation: Activation::Relu });
+    }
+
+    /// Applies a dense map `h -> M h + c` (M: out x width); the data becomes a vector.
+    fn apply(&mut self, m: &[Vec<Q>], c: &[Q]) {
+        let rows = m
+            .iter()
+            .map(|row| {
+                row.iter().enumerate().filter(|(_, v)| !v.is_zero()).map(|(k, v)| (k, v.clone())).collect()
+            })
+            .collect();
+        let n = m.len();
+        self.apply_sparse(&lower::Sparse { rows, offset: c.to_vec() }, vec![n]);
+    }
+}
+
+pub(super) fn convert(g: &Graph) -> Res<(usize, Vec<Layer>, Vec<String>)> {
+    let mut constants = g.constants.clone();
+    let (input_name, dims) = g
+        .inputs
+        .iter()
+        .find(|(name, _)| !constants.contains_key(name))
+        .ok_or("the graph has no non-constant input")?;
+    let d = dims.iter().map(|v| v.unwrap_or(1)).product::<u64>();
+    let d = usize::try_from(d)
+        .ok()
+        .filter(|&d| d > 0 && d <= 1_000_000)
+        .ok_or("the input shape is not a known vector size")?;
+    let (w, b) = Builder::identity(d);
+    // the batch axis (first, when there are several) is dropped
+    let shape: Vec<usize> = match dims.len() {
+        0 | 1 => vec![d],
+        _ => dims[1..].iter().map(|v| v.unwrap_or(1) as usize).collect(),
+    };
+    let mut net = Builder { layers: Vec::new(), w, b, shape, tail: Vec::new(), notes: Vec::new() };
+    let mut current = input_name.clone();
+    for node in &g.nodes {
+        if node.op == "Constant" {
+            let t = node.tensors.get("value").ok_or_else(|| at(node, "Constant without a tensor `value`"))?;
+            for out in &node.outputs {
+                constants.insert(out.clone(), t.clone());
+            }
+            continue;
+        }
+        if !node.inputs.contains(&current) {
+            return Err(at(node, "does not consume the network's data path (only one chain of fully connected layers is supported)"));
+        }
+        apply_node(node, &current, &constants, &mut net)?;
+        current = node.outputs.first().cloned().ok_or_else(|| at(node, "has no output"))?;
+    }
+    if !net.tail.is_empty() {
+        net.notes.push(format!(
+            "the outputs are taken before the trailing {} (smooth and applied after the last piecewise-linear operator, they do not change the regions)",
+            net.tail.join(", ")
+        ));
+    }
+    if net.layers.is_empty() || !is_identity(&net.w, &net.b) {
+        let (weights, bias) = (net.w, net.b);
+        net.layers.push(Layer { weights, bias, activation: Activation::Linear });
+    }
+    Ok((d, net.layers, net.notes))
+}
+
+fn is_identity(w: &[Vec<Q>], b: &[Q]) -> bool {
+    b.iter().all(Zero::is_zero)
+        && w.iter().enumerate().all(|(i, row)| {
+            row.iter().enumerate().all(|(j, v)| *v == if i == j { Q::one() } else { Q::zero() })
+        })
+}
+
+fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, net: &mut Builder) -> Res<()> {
+    let other = || -> Res<(&Tensor, bool)> {
+        let pos = node
+            .inputs
+            .iter()
+            .position(|i| i != current)
+            .ok_or_else(|| at(node, "needs a constant operand"))?;
+        let t = constants
+            .get(&node.inputs[pos])
+            .ok_or_else(|| at(node, "its other operand is not a constant (two data branches, as in a residual block, are not supported yet)"))?;
+        Ok((t, pos == 0))
+    };
+    let constant = |k: usize, what: &str| -> Res<&Tensor> {
+        let name = node
+            .inputs
+            .get(k)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| at(node, &format!("missing {what}")))?;
+        constants.get(name).ok_or_else(|| at(node, &format!("{what} is not a constant")))
+    };
+    let op = node.op.as_str();
+    const SMOOTH: [&str; 6] = ["Sigmoid", "Softmax", "LogSoftmax", "Tanh", "Softplus", "Softsign"];
+    const SHAPE_ONLY: [&str; 3] = ["Identity", "Dropout", "Flatten"];
+    if SMOOTH.contains(&op) {
+        net.tail.push(op.to_string());
+        return Ok(());
+    }
+    if !net.tail.is_empty() && !SHAPE_ONLY.contains(&op) && op != "Reshape" {
+        return Err(at(
+            node,
+            &format!("follows the smooth {} : a smooth activation in the middle of the network is not piecewise linear", net.tail.join(", ")),
+        ));
+    }
+    match op {
+        "Relu" => net.relu(),
+        "Identity" | "Dropout" => {}
+        "Flatten" => net.shape = vec![net.width()],
+        "Reshape" => {
+            let target = constant(1, "the shape")?;
+            net.shape = reshape(node, &net.shape, target)?;
+        }
+        "Squeeze" => {
+            let axes = squeeze_axes(node, constants);
+            net.shape = match axes {
+                Some(axes) => net.shape.iter().enumerate().filter(|(i, _)| !axes.contains(&(*i as i64 + 1))).map(|(_, &v)| v).collect(),
+                None => net.shape.iter().copied().filter(|&v| v != 1).collect(),
+            };
+            if net.shape.is_empty() {
+                net.shape = vec![1];
+            }
+        }
+        "Unsqueeze" => {
+            for a in squeeze_axes(node, constants).unwrap_or_default() {
+                let at_axis = usize::try_from(a - 1).unwrap_or(0).min(net.shape.len());
+                net.shape.insert(at_axis, 1);
+            }
+        }
+        "MatMul" => {
+            let (t, constant_first) = other()?;
+            let m = matrix(t, node)?;
+            // data x (1 x n) @ W (n x m): y = W^T x; W (m x n) @ x (n x 1): y = W x
+            let m = if constant_first { m } else { transpose(&m) };
+            check_width(node, m.first().map_or(0, Vec::len), net.width())?;
+            net.apply(&m, &vec![Q::zero(); m.len()]);
+        }
+        "Gemm" => gemm(node, current, constants, net)?,
+        "Add" | "Sub" | "Mul" | "Div" => {
+            let (t, constant_first) = other()?;
+            let n = net.width();
+            let c = lower::broadcast_to(node, t, &net.shape)?;
+            let ones = vec![Q::one(); n];
+            let zeros = vec![Q::zero(); n];
+            match (op, constant_first) {
+                ("Add", _) => net.scale_shift(&ones, &c),
+                ("Sub", false) => net.scale_shift(&ones, &c.iter().map(|v| -v).collect::<Vec<_>>()),
+                ("Sub", true) => net.scale_shift(&ones.iter().map(|v| -v).collect::<Vec<_>>(), &c),
+                ("Mul", _) => net.scale_shift(&c, &zeros),
+                ("Div", false) => {
+                    if c.iter().any(Zero::is_zero) {
+                        return Err(at(node, "divides by zero"));
+                    }
+                    net.scale_shift(&c.iter().map(|v| v.recip()).collect::<Vec<_>>(), &zeros)
+                }
+                _ => return Err(at(node, "dividing a constant by the data is not piecewise linear")),
+            }
+        }
+        "Conv" => {
+            let bias = match node.inputs.get(2).filter(|s| !s.is_empty()) {
+                Some(_) => Some(constant(2, "the bias")?),
+                None => None,
+            };
+            let (m, shape) = lower::conv(node, &net.shape, constant(1, "the weight")?, bias)?;
+            net.apply_sparse(&m, shape);
+        }
+        "AveragePool" | "GlobalAveragePool" => {
+            let (m, shape) = lower::average_pool(node, &net.shape, op == "GlobalAveragePool")?;
+            net.apply_sparse(&m, shape);
+        }
+        "Pad" => {
+            let pads: Vec<i64> = match node.int_lists.get("pads") {
+                Some(p) => p.clone(),
+                None => constant(1, "the pads")?.values.iter().map(|v| v.to_integer().try_into().unwrap_or(-1)).collect(),
+            };
+            let value = match node.inputs.get(2).filter(|s| !s.is_empty()) {
+                Some(_) => constant(2, "the value")?.values.first().cloned().unwrap_or_default(),
+                None => node.floats.get("value").and_then(|v| from_f64_exact(f64::from(*v))).unwrap_or_default(),
+            };
+            let (m, shape) = lower::pad(node, &net.shape, &pads, value)?;
+            net.apply_sparse(&m, shape);
+        }
+        "Transpose" => {
+            let (m, shape) = lower::transpose(node, &net.shape)?;
+            net.apply_sparse(&m, shape);
+        }
+        "BatchNormalization" => {
+            let params = [constant(1, "scale")?, constant(2, "B")?, constant(3, "mean")?, constant(4, "var")?];
+            let (s, t, note) = lower::batch_norm(node, &net.shape, params)?;
+            net.scale_shift(&s, &t);
+            net.notes.extend(note);
+        }
+        "MaxPool" | "Max" | "ReduceMax" | "Min" | "ReduceMin" | "LeakyRelu" | "PRelu" | "Clip" | "Abs" => {
+            return Err(at(node, "piecewise linear, but units with several pieces (max/min, LeakyReLU, Clip, Abs) are not supported yet; networks of ReLU with affine operators are"))
+        }
+        _ => return Err(at(node, "unsupported operator (supported: Gemm, MatMul, Conv, AveragePool, GlobalAveragePool, BatchNormalization, Pad, Transpose, Add, Sub, Mul, Div, Relu, Flatten, Reshape, Identity, Dropout, Squeeze, Unsqueeze, Constant; trailing Sigmoid, Softmax, LogSoftmax, Tanh)")),
+    }
+    Ok(())
+}
+
+/// The axes of `Squeeze`/`Unsqueeze` (attribute before opset 13, input after).
+fn squeeze_axes(node: &Node, constants: &HashMap<String, Tensor>) -> Option<Vec<i64>> {
+    node.int_lists.get("axes").cloned().or_else(|| {
+        let t = constants.get(node.inputs.get(1)?)?;
+        Some(t.values.iter().map(|v| v.to_integer().try_into().unwrap_or(0)).collect())
+    })
+}
+
+/// The shape after `Reshape` to `target` (which includes the batch axis: 0 copies an axis, -1
+/// is inferred).
+fn reshape(node: &Node, shape: &[usize], target: &Tensor) -> Res<Vec<usize>> {
+    let width: usize = shape.iter().product();
+    let t: Vec<i64> = target.values.iter().map(|v| v.to_integer().try_into().unwrap_or(i64::MIN)).collect();
+    if t.is_empty() {
+        return Err(at(node, "empty target shape"));
+    }
+    let full: Vec<usize> = std::iter::once(1).chain(shape.iter().copied()).collect();
+    let mut dims: Vec<i64> = t
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| if v == 0 { full.get(i).map_or(1, |&d| d as i64) } else { v })
+        .collect();
+    let known: i64 = dims.iter().filter(|&&v| v > 0).product();
+    if dims.iter().filter(|&&v| v == -1).count() > 1 || dims.iter().any(|&v| v < -1) || known == 0 {
+        return Err(at(node, &format!("target shape {t:?} is not supported")));
+    }
+    if let Some(slot) = dims.iter_mut().find(|v| **v == -1) {
+        *slot = width as i64 / known;
+    }
+    let rest: Vec<usize> =
+        if dims.len() > 1 { dims[1..].iter().map(|&v| v as usize).collect() } else { vec![width] };
+    if dims[0] != 1 && dims.len() > 1 || rest.iter().product::<usize>() != width {
+        return Err(at(node, &format!("target shape {t:?} does not hold the {width} values of one sample")));
+    }
+    Ok(rest)
+}
+
+fn gemm(node: &Node, current: &str, constants: &HashMap<String, Tensor>, net: &mut Builder) -> Res<()> {
+    if node.inputs.first().map(String::as_str) != Some(current)
+        || node.ints.get("transA").copied().unwrap_or(0) != 0
+    {
+        return Err(at(node, "only Gemm(data, B, C) with transA = 0 is supported"));
+    }
+    let b = constants
+        .get(node.inputs.get(1).ok_or_else(|| at(node, "missing B"))?)
+        .ok_or_else(|| at(node, "B is not a constant"))?;
+    let alpha = from_f64_exact(node.floats.get("alpha").copied().unwrap_or(1.0).into())
+        .ok_or_else(|| at(node, "bad alpha"))?;
+    let beta = from_f64_exact(node.floats.get("beta").copied().unwrap_or(1.0).into())
+        .ok_or_else(|| at(node, "bad beta"))?;
+    let m = matrix(b, node)?;
+    // y = alpha * op(B)^T x + beta * C, op(B) = B^T when transB
+    let w = if node.ints.get("transB").copied().unwrap_or(0) != 0 { m } else { transpose(&m) };
+    let w: Vec<Vec<Q>> = w.into_iter().map(|row| row.into_iter().map(|v| v * &alpha).collect()).collect();
+    check_width(node, w.first().map_or(0, Vec::len), net.width())?;
+    let c = match node.inputs.get(2).filter(|s| !s.is_empty()) {
+        Some(name) => {
+            broadcast(constants.get(name).ok_or_else(|| at(node, "C is not a constant"))?, w.len(), node)?
+                .into_iter()
+                .map(|v| v * &beta)
+                .collect()
+        }
+        None => vec![Q::zero(); w.len()],
+    };
+    net.apply(&w, &c);
+    Ok(())
+}
+
+fn check_width(node: &Node, want: usize, have: usize) -> Res<()> {
+    if want == have {
+        Ok(())
+    } else {
+        Err(at(node, &format!("weight expects {want} inputs but the data has width {have}")))
+    }
+}
+
+fn matrix(t: &Tensor, node: &Node) -> Res<Vec<Vec<Q>>> {
+    let dims: Vec<usize> = t.dims.iter().copied().filter(|&d| d != 1).collect();
+    let (rows, cols) = match (t.dims.len(), dims.as_slice()) {
+        (2, _) => (t.dims[0], t.dims[1]),
+        (_, [r, c]) => (*r, *c),
+        _ => return Err(at(node, &format!("expected a matrix constant, got shape {:?}", t.dims))),
+    };
+    Ok(t.values.chunks(cols.max(1)).take(rows).map(<[Q]>::to_vec).collect())
+}
+
+fn transpose(m: &[Vec<Q>]) -> Vec<Vec<Q>> {
+    let cols = m.first().map_or(0, Vec::len);
+    (0..cols).map(|j| m.iter().map(|row| row[j].clone()).collect()).collect()
+}
+
+fn broadcast(t: &Tensor, n: usize, node: &Node) -> Res<Vec<Q>> {
+    match t.values.len() {
+        1 => Ok(vec![t.values[0].clone(); n]),
+        len if len == n => Ok(t.values.clone()),
+        len => Err(at(node, &format!("constant has {len} values, cannot broadcast to width {n}"))),
+    }
+}
