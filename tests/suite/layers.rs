@@ -325,3 +325,73 @@ fn trailing_smooth_outputs_and_refusals() {
     let e = read_onnx(&model(&["Relu", "MaxPool"]), "max.onnx").unwrap_err().to_string();
     assert!(e.contains("MaxPool") && e.contains("not supported yet"), "{e}");
 }
+
+/// A LeakyReLU layer has the ReLU layer's regions (the same hyperplanes) but other maps; Clip
+/// (ReLU6, Hardtanh) and Abs cut where their pieces meet, and the maps are exact.
+#[test]
+fn leaky_relu_clip_and_abs_keep_the_regions_of_their_pieces() {
+    let (w, b, g) = (values(6, 11), values(3, 12), values(3, 13));
+    let model = |activation: Vec<u8>, extra: Vec<Vec<u8>>| {
+        let mut initializers =
+            vec![onnx::floats("W", &[2, 3], &w), onnx::floats("B", &[3], &b), onnx::floats("G", &[3, 1], &g)];
+        initializers.extend(extra);
+        onnx::model(
+            &[
+                onnx::node("MatMul", &["x", "W"], &["h"]),
+                onnx::node("Add", &["h", "B"], &["z"]),
+                activation,
+                onnx::node("MatMul", &["a", "G"], &["y"]),
+            ],
+            &initializers,
+            onnx::input("x", &[1, 2]),
+        )
+    };
+    let boxed =
+        |net: Network| net.with_domain(Domain::Box(vec![(r("-3"), r("3")), (r("-3"), r("3"))])).unwrap();
+    let plain = boxed(read_onnx(&model(onnx::node("Relu", &["z"], &["a"]), vec![]), "relu.onnx").unwrap());
+    let leaky = boxed(
+        read_onnx(
+            &model(onnx::node_with("LeakyRelu", &["z"], &["a"], &[onnx::attr_float("alpha", 0.25)]), vec![]),
+            "leaky.onnx",
+        )
+        .unwrap(),
+    );
+    let (a_plain, a_leaky) = (run(&plain), run(&leaky));
+    assert_eq!(a_plain.regions.len(), a_leaky.regions.len(), "same hyperplanes, same regions");
+    assert!(a_plain.regions.len() > 1);
+    let leaky_ref = |x: &[Q]| -> Q {
+        (0..3)
+            .map(|j| {
+                let z = exact(w[j]) * &x[0] + exact(w[3 + j]) * &x[1] + exact(b[j]);
+                let a = if z > r("0") { z } else { z * r("1/4") };
+                a * exact(g[j])
+            })
+            .sum()
+    };
+    let mut differ = false;
+    for x in points(2, 10) {
+        assert_eq!(leaky.output(&x), vec![leaky_ref(&x)]);
+        differ |= leaky.output(&x) != plain.output(&x);
+    }
+    assert!(differ, "the maps differ where a unit is negative");
+    // PRelu with per-unit slopes 1/4 is the same network
+    let prelu =
+        model(onnx::node("PRelu", &["z", "S"], &["a"]), vec![onnx::floats("S", &[3], &[0.25, 0.25, 0.25])]);
+    assert_eq!(boxed(read_onnx(&prelu, "prelu.onnx").unwrap()).layers(), leaky.layers());
+    // one unit in 1-D: clip(x, 0, 1) has 3 regions on [-2, 2], |x| has 2, and both maps are exact
+    let unit = |nodes: Vec<Vec<u8>>, extra: Vec<Vec<u8>>| {
+        let net = read_onnx(&onnx::model(&nodes, &extra, onnx::input("x", &[1, 1])), "unit.onnx").unwrap();
+        net.with_domain(Domain::Box(vec![(r("-2"), r("2"))])).unwrap()
+    };
+    let clip = unit(
+        vec![onnx::node("Clip", &["x", "lo", "hi"], &["y"])],
+        vec![onnx::floats("lo", &[], &[0.0]), onnx::floats("hi", &[], &[1.0])],
+    );
+    assert_eq!(run(&clip).regions.len(), 3);
+    for (x, y) in [("-3/2", "0"), ("1/3", "1/3"), ("7/4", "1")] {
+        assert_eq!(clip.output(&[r(x)]), vec![r(y)]);
+    }
+    let abs = unit(vec![onnx::node("Abs", &["x"], &["y"])], vec![]);
+    assert_eq!(run(&abs).regions.len(), 2);
+    assert_eq!(abs.output(&[r("-3/2")]), vec![r("3/2")]);
+}

@@ -75,6 +75,29 @@ impl Builder {
         self.layers.push(Layer { weights, bias, activation: Activation::Relu });
     }
 
+    /// A unit with several linear pieces, written with ReLUs: unit `j` becomes
+    /// `d_j + sum_t c_t relu(s_t h_j + e_t)` for its pieces `(s_t, e_t, c_t)` (the same number for
+    /// every unit). One ReLU layer of `pieces x width` neurons (piece-major) is emitted; the data
+    /// keeps its shape. The ReLUs of one unit share its hyperplanes, so the regions are the
+    /// unit's.
+    fn piecewise(&mut self, pieces: &[Vec<(Q, Q, Q)>], constant: &[Q]) {
+        let n = self.width();
+        let k = pieces.first().map_or(0, Vec::len);
+        let shape = self.shape.clone();
+        // the ReLUs' preactivations: piece t of unit j is s h_j + e
+        let rows: Vec<Vec<(usize, Q)>> = (0..k)
+            .flat_map(|t| (0..n).map(move |j| (t, j)))
+            .map(|(t, j)| vec![(j, pieces[j][t].0.clone())])
+            .collect();
+        let offset: Vec<Q> =
+            (0..k).flat_map(|t| (0..n).map(move |j| (t, j))).map(|(t, j)| pieces[j][t].1.clone()).collect();
+        self.apply_sparse(&lower::Sparse { rows, offset }, vec![k * n]);
+        self.relu();
+        // then the combination
+        let rows = (0..n).map(|j| (0..k).map(|t| (t * n + j, pieces[j][t].2.clone())).collect()).collect();
+        self.apply_sparse(&lower::Sparse { rows, offset: constant.to_vec() }, shape);
+    }
+
     /// Applies a dense map `h -> M h + c` (M: out x width); the data becomes a vector.
     fn apply(&mut self, m: &[Vec<Q>], c: &[Q]) {
         let rows = m
@@ -262,10 +285,51 @@ fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, n
             net.scale_shift(&s, &t);
             net.notes.extend(note);
         }
-        "MaxPool" | "Max" | "ReduceMax" | "Min" | "ReduceMin" | "LeakyRelu" | "PRelu" | "Clip" | "Abs" => {
-            return Err(at(node, "piecewise linear, but units with several pieces (max/min, LeakyReLU, Clip, Abs) are not supported yet; networks of ReLU with affine operators are"))
+        "LeakyRelu" | "PRelu" => {
+            let n = net.width();
+            let slopes = if op == "LeakyRelu" {
+                let alpha = node.floats.get("alpha").copied().unwrap_or(0.01);
+                vec![from_f64_exact(f64::from(alpha)).ok_or_else(|| at(node, "bad alpha"))?; n]
+            } else {
+                lower::broadcast_to(node, constant(1, "the slope")?, &net.shape)?
+            };
+            let (one, zero) = (Q::one(), Q::zero());
+            // x >= 0: x; x < 0: alpha x. relu(x) - alpha relu(-x)
+            let pieces: Vec<Vec<(Q, Q, Q)>> =
+                slopes.iter().map(|a| vec![(one.clone(), zero.clone(), one.clone()), (-&one, zero.clone(), -a)]).collect();
+            net.piecewise(&pieces, &vec![zero; n]);
         }
-        _ => return Err(at(node, "unsupported operator (supported: Gemm, MatMul, Conv, AveragePool, GlobalAveragePool, BatchNormalization, Pad, Transpose, Add, Sub, Mul, Div, Relu, Flatten, Reshape, Identity, Dropout, Squeeze, Unsqueeze, Constant; trailing Sigmoid, Softmax, LogSoftmax, Tanh)")),
+        "Abs" => {
+            let n = net.width();
+            let (one, zero) = (Q::one(), Q::zero());
+            let pieces = vec![vec![(one.clone(), zero.clone(), one.clone()), (-&one, zero.clone(), one.clone())]; n];
+            net.piecewise(&pieces, &vec![zero; n]);
+        }
+        "Clip" => {
+            let bound = |k: usize, attr: &str| -> Res<Option<Q>> {
+                match node.inputs.get(k).filter(|s| !s.is_empty()) {
+                    Some(_) => Ok(constant(k, attr)?.values.first().cloned()),
+                    None => Ok(node.floats.get(attr).and_then(|v| from_f64_exact(f64::from(*v)))),
+                }
+            };
+            let (lo, hi) = (bound(1, "min")?, bound(2, "max")?);
+            let n = net.width();
+            let one = Q::one();
+            let (pieces, constant): (Vec<(Q, Q, Q)>, Q) = match (lo, hi) {
+                (Some(lo), Some(hi)) if lo < hi => {
+                    (vec![(one.clone(), -&lo, one.clone()), (one.clone(), -&hi, -&one)], lo)
+                }
+                (Some(lo), None) => (vec![(one.clone(), -&lo, one.clone())], lo),
+                (None, Some(hi)) => (vec![(-&one, hi.clone(), -&one)], hi),
+                (None, None) => return Ok(()),
+                _ => return Err(at(node, "min is not below max")),
+            };
+            net.piecewise(&vec![pieces; n], &vec![constant; n]);
+        }
+        "MaxPool" | "Max" | "ReduceMax" | "Min" | "ReduceMin" => {
+            return Err(at(node, "piecewise linear, but max/min units (pieces chosen by an argmax) are not supported yet; networks of ReLU, LeakyReLU, PReLU, Clip and Abs with affine operators are"))
+        }
+        _ => return Err(at(node, "unsupported operator (supported: Gemm, MatMul, Conv, AveragePool, GlobalAveragePool, BatchNormalization, Pad, Transpose, Add, Sub, Mul, Div, Relu, LeakyRelu, PRelu, Clip, Abs, Flatten, Reshape, Identity, Dropout, Squeeze, Unsqueeze, Constant; trailing Sigmoid, Softmax, LogSoftmax, Tanh)")),
     }
     Ok(())
 }
