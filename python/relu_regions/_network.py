@@ -212,14 +212,33 @@ class Network:
         return cls(_native.NativeNetwork.load(os.fspath(path), format, coords))
 
     @classmethod
-    def from_torch(cls, module: Any, input_dim: Optional[int] = None) -> "Network":
-        """Converts a torch module: an ``nn.Sequential`` or a module ``torch.fx`` can trace, made
-        of ``Linear``, ``ReLU`` (module or function), ``Flatten``, ``Identity`` and ``Dropout``
-        (the identity in inference). Weights are taken as the exact dyadic values they are."""
-        from ._torch import network_json
+    def from_torch(cls, module: Any, input_dim: Optional[int] = None,
+                   input_shape: Optional[Sequence[int]] = None) -> "Network":
+        """Converts a torch module. Chains of ``Linear``, ``ReLU``, ``Flatten``, ``Identity`` and
+        ``Dropout`` (an ``nn.Sequential`` or a module ``torch.fx`` can trace) are read directly;
+        anything else (convolutions, pooling, batch normalisation, LeakyReLU, ReLU6/Hardtanh, a
+        trailing softmax) goes through ``torch.onnx.export`` in eval mode and the ONNX reader,
+        which needs the shape of one input sample: ``input_shape`` (e.g. ``(1, 28, 28)``; without
+        the batch axis) or ``input_dim``. Weights are taken as the exact dyadic values they are."""
+        from ._torch import UnsupportedModule, network_json, onnx_bytes
 
-        text, name = network_json(module, input_dim)
-        return cls(_native.NativeNetwork.from_json_text(text, name))
+        try:
+            if input_shape is None:
+                text, name = network_json(module, input_dim)
+                return cls(_native.NativeNetwork.from_json_text(text, name))
+        except UnsupportedModule as e:
+            if input_dim is None:
+                raise UnsupportedModule(f"{e}; for other layers give input_shape= (one sample's shape, "
+                                        f"e.g. (1, 28, 28)) and the module goes through ONNX") from e
+        shape = tuple(input_shape) if input_shape is not None else (int(input_dim),)
+        data = onnx_bytes(module, shape)
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, f"{type(module).__name__}.onnx")
+            with open(path, "wb") as f:
+                f.write(data)
+            return cls(_native.NativeNetwork.load(path, "onnx"))
 
     # ----- facts -----
     @property
@@ -233,6 +252,12 @@ class Network:
     @property
     def hidden_neurons(self) -> int:
         return self._native.hidden_neurons
+
+    @property
+    def notes(self) -> List[str]:
+        """What the reader approximated or left out (e.g. a batch normalisation's square root,
+        a trailing softmax); empty when the network was read exactly as it is."""
+        return list(self._native.notes)
 
     def to_json(self) -> str:
         """The network and its domain in our exact JSON format."""

@@ -128,3 +128,24 @@ def network_json(module: Any, input_dim: Optional[int] = None) -> Tuple[str, str
 def _identity(n: int, activation: str) -> dict:
     return {"weights": [["1" if i == j else "0" for j in range(n)] for i in range(n)], "activation": activation}
 
+
+
+def onnx_bytes(module: Any, input_shape: Tuple[int, ...]) -> bytes:
+    """The module exported to ONNX (TorchScript exporter, eval mode, batch of one)."""
+    import io
+    import warnings
+
+    import torch
+
+    was_training = module.training
+    module.eval()
+    buffer = io.BytesIO()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(module, torch.zeros(1, *input_shape), buffer, dynamo=False)
+    except Exception as e:  # the exporter raises many types
+        raise UnsupportedModule(f"{type(module).__name__}: torch.onnx.export failed ({e})") from e
+    finally:
+        module.train(was_training)
+    return buffer.getvalue()

@@ -117,6 +117,12 @@ impl NativeNetwork {
         self.net.hidden_neurons()
     }
 
+    /// The reader's notes (an approximation made, outputs left out).
+    #[getter]
+    fn notes(&self) -> Vec<String> {
+        self.net.notes().to_vec()
+    }
+
     /// The network (with its domain) in our JSON format, exact.
     fn to_json(&self) -> String {
         network::json::write_network(&self.net)

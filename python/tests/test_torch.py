@@ -153,3 +153,42 @@ def test_the_example_trains_counts_and_draws(tmp_path):
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert "after training:" in run.stdout and out.stat().st_size > 1000
+
+
+def test_conv_batchnorm_pooling_and_leaky_relu_through_onnx():
+    """Modules beyond Linear/ReLU go through torch's ONNX exporter and the exact ONNX reader:
+    every region's exact map reproduces the module at its point, and the regions tile the box
+    (the CLI-equivalent count is complete)."""
+    torch.manual_seed(7)
+    m = nn.Sequential(
+        nn.Conv2d(1, 2, 2, padding=1), nn.BatchNorm2d(2), nn.LeakyReLU(0.1), nn.AvgPool2d(2),
+        nn.Flatten(), nn.Linear(8, 3), nn.ReLU6(), nn.Linear(3, 2), nn.Softmax(dim=1),
+    )
+    with torch.no_grad():  # a trained-looking normalisation: running statistics not 0/1
+        m[1].running_mean.copy_(torch.tensor([0.1, -0.2]))
+        m[1].running_var.copy_(torch.tensor([0.5, 2.0]))
+    m.eval()
+    try:
+        net = Network.from_torch(m, input_shape=(1, 3, 3))
+    except ValueError as e:
+        if "torch.onnx.export failed" in str(e):
+            pytest.skip(str(e))
+        raise
+    assert net.input_dim == 9 and net.output_dim == 2
+    # torch's exporter folds the batch normalisation into the convolution (in float32);
+    # the trailing softmax is left out, with a note
+    assert any("Softmax" in n for n in net.notes)
+    box = ",".join(["-1/2:1/2"] * 9)
+    regions = list(net.regions(box=box))
+    assert len(regions) > 1
+    logits = nn.Sequential(*list(m.children())[:-1]).double()  # the softmax is left out
+    points = torch.tensor(np.array([r.point for r in regions]))
+    with torch.no_grad():
+        ys = logits(points.reshape(-1, 1, 3, 3)).numpy()
+    for r, y in zip(regions, ys):
+        np.testing.assert_allclose(r.map(r.point), y, rtol=1e-6, atol=1e-6)
+    counted = net.count(box=box)
+    assert counted["regions"] == len(regions) and counted["complete"]
+    # without a shape, the refusal says how to get through
+    with pytest.raises(ValueError, match="input_shape"):
+        Network.from_torch(m)
