@@ -395,3 +395,84 @@ fn leaky_relu_clip_and_abs_keep_the_regions_of_their_pieces() {
     assert_eq!(run(&abs).regions.len(), 2);
     assert_eq!(abs.output(&[r("-3/2")]), vec![r("3/2")]);
 }
+
+/// A residual block `relu(y + W2 relu(W1 y + b1))` on a ReLU output `y`: the skip rides through
+/// the inner layer as ReLU neurons on nonnegative values, which never cut a region. The maps are
+/// exact, every pattern sampled on a fine grid is a region's (its real units' states), no two
+/// regions share those states, and the checker accepts the answer. A skip from a tensor that
+/// may be negative is refused.
+#[test]
+fn residual_blocks_on_relu_outputs() {
+    let (w0, w1, b1, w2, g) = (values(8, 21), values(16, 22), values(4, 23), values(16, 24), values(4, 25));
+    let model = |skip_from: &str| {
+        onnx::model(
+            &[
+                onnx::node("MatMul", &["x", "W0"], &["a"]),
+                onnx::node("Relu", &["a"], &["y"]),
+                onnx::node("MatMul", &["y", "W1"], &["p"]),
+                onnx::node("Add", &["p", "B1"], &["q"]),
+                onnx::node("Relu", &["q"], &["h"]),
+                onnx::node("MatMul", &["h", "W2"], &["z"]),
+                onnx::node("Add", &[skip_from, "z"], &["s"]),
+                onnx::node("Relu", &["s"], &["t"]),
+                onnx::node("MatMul", &["t", "G"], &["out"]),
+            ],
+            &[
+                onnx::floats("W0", &[2, 4], &w0),
+                onnx::floats("W1", &[4, 4], &w1),
+                onnx::floats("B1", &[4], &b1),
+                onnx::floats("W2", &[4, 4], &w2),
+                onnx::floats("G", &[4, 1], &g),
+            ],
+            onnx::input("x", &[1, 2]),
+        )
+    };
+    let net = read_onnx(&model("y"), "residual.onnx").unwrap();
+    // the reference: the units' states and the output, exactly
+    let reference = |x: &[Q]| -> (Vec<bool>, Q) {
+        let lin = |m: &[f32], input: &[Q], outs: usize| -> Vec<Q> {
+            // MatMul input (1 x n) @ M (n x outs)
+            (0..outs)
+                .map(|j| input.iter().enumerate().map(|(i, v)| exact(m[i * outs + j]) * v).sum())
+                .collect()
+        };
+        let a = lin(&w0, x, 4);
+        let y: Vec<Q> = a.iter().cloned().map(relu).collect();
+        let q: Vec<Q> = lin(&w1, &y, 4).into_iter().zip(&b1).map(|(v, b)| v + exact(*b)).collect();
+        let h: Vec<Q> = q.iter().cloned().map(relu).collect();
+        let s: Vec<Q> = lin(&w2, &h, 4).into_iter().zip(&y).map(|(z, y)| z + y).collect();
+        let t: Vec<Q> = s.iter().cloned().map(relu).collect();
+        let zero = Q::from_integer(0.into());
+        let states = a.iter().chain(&q).chain(&s).map(|v| *v > zero).collect();
+        (states, lin(&g, &t, 1).remove(0))
+    };
+    for x in points(2, 10) {
+        assert_eq!(net.output(&x), vec![reference(&x).1]);
+    }
+    let boxed = net.with_domain(Domain::Box(vec![(r("-4"), r("4")), (r("-4"), r("4"))])).unwrap();
+    let a = run(&boxed);
+    // the enumerated regions' real units: layer 0 all, layer 1 the first 4 (then the carried y),
+    // layer 2 all
+    let real =
+        |p: &Vec<Vec<bool>>| -> Vec<bool> { p[0].iter().chain(&p[1][..4]).chain(&p[2]).copied().collect() };
+    let listed: std::collections::HashSet<Vec<bool>> = a.regions.iter().map(|r| real(&r.pattern)).collect();
+    assert_eq!(listed.len(), a.regions.len(), "the carried neurons never split a region");
+    for i in 0..=80 {
+        for j in 0..=80 {
+            let x = [
+                Q::new((i - 40).into(), 10.into()) + r("1/997"),
+                Q::new((j - 40).into(), 10.into()) + r("1/991"),
+            ];
+            let (states, _) = reference(&x);
+            assert!(listed.contains(&states), "a sampled pattern is missing at {x:?}");
+        }
+    }
+    use relu_regions::check::{check_answer, CheckOptions};
+    let doc = relu_regions::export::json::regions_document(&boxed, &a, None);
+    assert!(check_answer(&boxed, &doc, None, CheckOptions { partial: false, threads: 2 })
+        .failures
+        .is_empty());
+    // a skip from the raw input (which may be negative) is refused, naming the tensor
+    let e = read_onnx(&model("x"), "negative.onnx").unwrap_err().to_string();
+    assert!(e.contains("`x`") && e.contains("may be negative"), "{e}");
+}

@@ -1,11 +1,17 @@
 //! Building the chain of layers from the ONNX graph's data path: a pending affine map is
 //! composed exactly with every affine operator and becomes a layer at each ReLU.
+//!
+//! Skip connections (a tensor used again after a ReLU, as in residual blocks) are carried
+//! through each layer as extra ReLU neurons on its values. That is exact when the tensor is known
+//! to be nonnegative (the output of a ReLU, averaged, padded with 0, ...): such a neuron is
+//! identically zero or strictly positive wherever the earlier states are fixed, so it never cuts
+//! a region; its state is determined by theirs. A skip that may be negative is refused.
 
 use super::lower;
 use super::{at, Graph, Node, Res, Tensor};
 use crate::network::{Activation, Layer};
 use crate::num::{from_f64_exact, Q};
-use num_traits::{One, Zero};
+use num_traits::{One, Signed, Zero};
 use std::collections::HashMap;
 
 /// The network built so far: finished layers and the pending affine map `W h + b` since the last
@@ -16,10 +22,23 @@ struct Builder {
     b: Vec<Q>,
     /// The data's shape, batch axis dropped (its product is the width).
     shape: Vec<usize>,
+    /// Whether the current tensor is known to be nonnegative.
+    nonneg: bool,
+    /// Other tensors still needed later (skip connections), as maps of the same layer input.
+    skips: Vec<(String, Live)>,
     /// Smooth operators met after the last piecewise-linear one (the outputs are taken before
     /// them), and the notes the network will carry.
     tail: Vec<String>,
     notes: Vec<String>,
+}
+
+/// A tensor kept for later: its map of the current layer input, shape and sign.
+#[derive(Clone)]
+struct Live {
+    w: Vec<Vec<Q>>,
+    b: Vec<Q>,
+    shape: Vec<usize>,
+    nonneg: bool,
 }
 
 impl Builder {
@@ -67,12 +86,39 @@ impl Builder {
         }
     }
 
-    fn relu(&mut self) {
+    /// Ends a layer with a ReLU on the current tensor; the skips ride along as extra neurons
+    /// (refused unless nonnegative, where the ReLU is their identity).
+    fn relu(&mut self) -> Res<()> {
+        if let Some((name, _)) = self.skips.iter().find(|(_, s)| !s.nonneg) {
+            return Err(format!(
+                "the tensor `{name}` is used again after a ReLU but may be negative: skip connections are supported from nonnegative tensors (e.g. the output of a ReLU)"
+            ));
+        }
         let n = self.width();
-        let (w, b) = Builder::identity(n);
-        let weights = std::mem::replace(&mut self.w, w);
-        let bias = std::mem::replace(&mut self.b, b);
+        let mut weights = std::mem::take(&mut self.w);
+        let mut bias = std::mem::take(&mut self.b);
+        let mut starts = Vec::new();
+        for (_, s) in &self.skips {
+            starts.push(bias.len());
+            weights.extend(s.w.iter().cloned());
+            bias.extend(s.b.iter().cloned());
+        }
+        let total = bias.len();
+        let block = |start: usize, len: usize| -> Vec<Vec<Q>> {
+            (0..len)
+                .map(|i| (0..total).map(|j| if j == start + i { Q::one() } else { Q::zero() }).collect())
+                .collect()
+        };
         self.layers.push(Layer { weights, bias, activation: Activation::Relu });
+        self.w = block(0, n);
+        self.b = vec![Q::zero(); n];
+        self.nonneg = true;
+        for ((_, s), start) in self.skips.iter_mut().zip(starts) {
+            let len = s.b.len();
+            s.w = block(start, len);
+            s.b = vec![Q::zero(); len];
+        }
+        Ok(())
     }
 
     /// A unit with several linear pieces, written with ReLUs: unit `j` becomes
@@ -80,7 +126,7 @@ impl Builder {
     /// every unit). One ReLU layer of `pieces x width` neurons (piece-major) is emitted; the data
     /// keeps its shape. The ReLUs of one unit share its hyperplanes, so the regions are the
     /// unit's.
-    fn piecewise(&mut self, pieces: &[Vec<(Q, Q, Q)>], constant: &[Q]) {
+    fn piecewise(&mut self, pieces: &[Vec<(Q, Q, Q)>], constant: &[Q]) -> Res<()> {
         let n = self.width();
         let k = pieces.first().map_or(0, Vec::len);
         let shape = self.shape.clone();
@@ -92,10 +138,24 @@ impl Builder {
         let offset: Vec<Q> =
             (0..k).flat_map(|t| (0..n).map(move |j| (t, j))).map(|(t, j)| pieces[j][t].1.clone()).collect();
         self.apply_sparse(&lower::Sparse { rows, offset }, vec![k * n]);
-        self.relu();
+        self.relu()?;
         // then the combination
         let rows = (0..n).map(|j| (0..k).map(|t| (t * n + j, pieces[j][t].2.clone())).collect()).collect();
         self.apply_sparse(&lower::Sparse { rows, offset: constant.to_vec() }, shape);
+        Ok(())
+    }
+
+    /// The current tensor, for keeping.
+    fn live(&self) -> Live {
+        Live { w: self.w.clone(), b: self.b.clone(), shape: self.shape.clone(), nonneg: self.nonneg }
+    }
+
+    /// Makes `live` the current tensor.
+    fn make_current(&mut self, live: Live) {
+        self.w = live.w;
+        self.b = live.b;
+        self.shape = live.shape;
+        self.nonneg = live.nonneg;
     }
 
     /// Applies a dense map `h -> M h + c` (M: out x width); the data becomes a vector.
@@ -129,9 +189,26 @@ pub(super) fn convert(g: &Graph) -> Res<(usize, Vec<Layer>, Vec<String>)> {
         0 | 1 => vec![d],
         _ => dims[1..].iter().map(|v| v.unwrap_or(1) as usize).collect(),
     };
-    let mut net = Builder { layers: Vec::new(), w, b, shape, tail: Vec::new(), notes: Vec::new() };
+    let mut net = Builder {
+        layers: Vec::new(),
+        w,
+        b,
+        shape,
+        nonneg: false,
+        skips: Vec::new(),
+        tail: Vec::new(),
+        notes: Vec::new(),
+    };
+    // the last node that reads each tensor
+    let mut last_use: HashMap<&str, usize> = HashMap::new();
+    for (i, node) in g.nodes.iter().enumerate() {
+        for input in &node.inputs {
+            last_use.insert(input.as_str(), i);
+        }
+    }
+    let needed_after = |name: &str, i: usize| last_use.get(name).is_some_and(|&j| j > i);
     let mut current = input_name.clone();
-    for node in &g.nodes {
+    for (i, node) in g.nodes.iter().enumerate() {
         if node.op == "Constant" {
             let t = node.tensors.get("value").ok_or_else(|| at(node, "Constant without a tensor `value`"))?;
             for out in &node.outputs {
@@ -140,10 +217,23 @@ pub(super) fn convert(g: &Graph) -> Res<(usize, Vec<Layer>, Vec<String>)> {
             continue;
         }
         if !node.inputs.contains(&current) {
-            return Err(at(node, "does not consume the network's data path (only one chain of fully connected layers is supported)"));
+            // a node on another branch: its input becomes the current tensor
+            let Some(k) = node.inputs.iter().find_map(|n| net.skips.iter().position(|(s, _)| s == n)) else {
+                return Err(at(node, "does not consume the network's data path"));
+            };
+            let (name, live) = net.skips.remove(k);
+            let previous = std::mem::replace(&mut current, name);
+            let kept = net.live();
+            net.skips.push((previous, kept));
+            net.make_current(live);
+        }
+        if needed_after(&current, i) {
+            let kept = net.live();
+            net.skips.push((current.clone(), kept));
         }
         apply_node(node, &current, &constants, &mut net)?;
         current = node.outputs.first().cloned().ok_or_else(|| at(node, "has no output"))?;
+        net.skips.retain(|(name, _)| needed_after(name, i));
     }
     if !net.tail.is_empty() {
         net.notes.push(format!(
@@ -172,11 +262,41 @@ fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, n
             .iter()
             .position(|i| i != current)
             .ok_or_else(|| at(node, "needs a constant operand"))?;
-        let t = constants
-            .get(&node.inputs[pos])
-            .ok_or_else(|| at(node, "its other operand is not a constant (two data branches, as in a residual block, are not supported yet)"))?;
+        let t = constants.get(&node.inputs[pos]).ok_or_else(|| {
+            at(node, "its other operand is neither a constant nor a tensor of the data path")
+        })?;
         Ok((t, pos == 0))
     };
+    // Add/Sub of two tensors of the data path (a residual connection)
+    if matches!(node.op.as_str(), "Add" | "Sub") {
+        let second = node.inputs.iter().position(|n| n != current).and_then(|pos| {
+            net.skips.iter().find(|(s, _)| s == &node.inputs[pos]).map(|(_, live)| (pos, live.clone()))
+        });
+        if let Some((pos, skip)) = second {
+            if skip.b.len() != net.width() {
+                return Err(at(
+                    node,
+                    &format!("adds tensors of {} and {} values", net.width(), skip.b.len()),
+                ));
+            }
+            // current + skip, current - skip, or skip - current
+            let (sc, ss) = match (node.op.as_str(), pos == 0) {
+                ("Add", _) => (Q::one(), Q::one()),
+                (_, false) => (Q::one(), -Q::one()),
+                (_, true) => (-Q::one(), Q::one()),
+            };
+            for ((row, bias), (srow, sbias)) in
+                net.w.iter_mut().zip(net.b.iter_mut()).zip(skip.w.iter().zip(&skip.b))
+            {
+                for (v, s) in row.iter_mut().zip(srow) {
+                    *v = &*v * &sc + s * &ss;
+                }
+                *bias = &*bias * &sc + sbias * &ss;
+            }
+            net.nonneg = net.nonneg && skip.nonneg && node.op == "Add";
+            return Ok(());
+        }
+    }
     let constant = |k: usize, what: &str| -> Res<&Tensor> {
         let name = node
             .inputs
@@ -198,8 +318,24 @@ fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, n
             &format!("follows the smooth {} : a smooth activation in the middle of the network is not piecewise linear", net.tail.join(", ")),
         ));
     }
+    // the sign of the result: kept by moving, averaging and padding values; set by the
+    // activations below; unknown after any other affine operator
+    const KEEP_SIGN: [&str; 9] = [
+        "Identity",
+        "Dropout",
+        "Flatten",
+        "Reshape",
+        "Squeeze",
+        "Unsqueeze",
+        "Transpose",
+        "AveragePool",
+        "GlobalAveragePool",
+    ];
+    if !KEEP_SIGN.contains(&op) && op != "Pad" {
+        net.nonneg = false;
+    }
     match op {
-        "Relu" => net.relu(),
+        "Relu" => net.relu().map_err(|m| at(node, &m))?,
         "Identity" | "Dropout" => {}
         "Flatten" => net.shape = vec![net.width()],
         "Reshape" => {
@@ -272,6 +408,7 @@ fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, n
                 Some(_) => constant(2, "the value")?.values.first().cloned().unwrap_or_default(),
                 None => node.floats.get("value").and_then(|v| from_f64_exact(f64::from(*v))).unwrap_or_default(),
             };
+            net.nonneg = net.nonneg && !value.is_negative();
             let (m, shape) = lower::pad(node, &net.shape, &pads, value)?;
             net.apply_sparse(&m, shape);
         }
@@ -297,13 +434,15 @@ fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, n
             // x >= 0: x; x < 0: alpha x. relu(x) - alpha relu(-x)
             let pieces: Vec<Vec<(Q, Q, Q)>> =
                 slopes.iter().map(|a| vec![(one.clone(), zero.clone(), one.clone()), (-&one, zero.clone(), -a)]).collect();
-            net.piecewise(&pieces, &vec![zero; n]);
+            net.piecewise(&pieces, &vec![zero; n]).map_err(|m| at(node, &m))?;
+            net.nonneg = false;
         }
         "Abs" => {
             let n = net.width();
             let (one, zero) = (Q::one(), Q::zero());
             let pieces = vec![vec![(one.clone(), zero.clone(), one.clone()), (-&one, zero.clone(), one.clone())]; n];
-            net.piecewise(&pieces, &vec![zero; n]);
+            net.piecewise(&pieces, &vec![zero; n]).map_err(|m| at(node, &m))?;
+            net.nonneg = true;
         }
         "Clip" => {
             let bound = |k: usize, attr: &str| -> Res<Option<Q>> {
@@ -324,7 +463,10 @@ fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, n
                 (None, None) => return Ok(()),
                 _ => return Err(at(node, "min is not below max")),
             };
-            net.piecewise(&vec![pieces; n], &vec![constant; n]);
+            // lo + relu(x - lo) - ... >= lo: nonnegative when a lower bound lo >= 0 is given
+            let nonneg = pieces[0].0 == one && pieces[0].1 <= Q::zero();
+            net.piecewise(&vec![pieces; n], &vec![constant; n]).map_err(|m| at(node, &m))?;
+            net.nonneg = nonneg;
         }
         "MaxPool" | "Max" | "ReduceMax" | "Min" | "ReduceMin" => {
             return Err(at(node, "piecewise linear, but max/min units (pieces chosen by an argmax) are not supported yet; networks of ReLU, LeakyReLU, PReLU, Clip and Abs with affine operators are"))
