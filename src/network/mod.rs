@@ -458,7 +458,7 @@ pub fn load(
         });
     }
     if format == InputFormat::Onnx {
-        return onnx::read_onnx(&std::fs::read(path).map_err(io)?, &name);
+        return onnx::read_onnx_in(&std::fs::read(path).map_err(io)?, &name, path.parent());
     }
     let text = std::fs::read_to_string(path).map_err(io)?;
     match format {

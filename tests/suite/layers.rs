@@ -476,3 +476,42 @@ fn residual_blocks_on_relu_outputs() {
     let e = read_onnx(&model("x"), "negative.onnx").unwrap_err().to_string();
     assert!(e.contains("`x`") && e.contains("may be negative"), "{e}");
 }
+
+/// Weights stored as ONNX external data (a file next to the model, at an offset) are read
+/// exactly; a location outside the model's directory, a missing file, or a model given as bytes
+/// alone are clear errors.
+#[test]
+fn external_data_next_to_the_model() {
+    let w = values(6, 31);
+    let raw: Vec<u8> = w.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let nodes = [onnx::node("MatMul", &["x", "W"], &["h"]), onnx::node("Relu", &["h"], &["y"])];
+    let inline = onnx::model(&nodes, &[onnx::floats("W", &[2, 3], &w)], onnx::input("x", &[1, 2]));
+    let dir = std::env::temp_dir().join(format!("rr-external-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut file = vec![0xAB; 8];
+    file.extend(&raw);
+    std::fs::write(dir.join("weights.bin"), &file).unwrap();
+    let external = |location: &str| {
+        onnx::model(
+            &nodes,
+            &[onnx::external_tensor("W", &[2, 3], 1, location, 8, raw.len())],
+            onnx::input("x", &[1, 2]),
+        )
+    };
+    let path = dir.join("model.onnx");
+    std::fs::write(&path, external("weights.bin")).unwrap();
+    let read = relu_regions::network::load(&path, None, relu_regions::network::nnet::Coords::Raw).unwrap();
+    assert_eq!(read.layers(), read_onnx(&inline, "inline.onnx").unwrap().layers());
+    for (location, message) in
+        [("../weights.bin", "not a file next to the model"), ("missing.bin", "missing.bin")]
+    {
+        std::fs::write(&path, external(location)).unwrap();
+        let e = relu_regions::network::load(&path, None, relu_regions::network::nnet::Coords::Raw)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("model.onnx") && e.contains(message), "{e}");
+    }
+    let e = read_onnx(&external("weights.bin"), "bytes.onnx").unwrap_err().to_string();
+    assert!(e.contains("external file") && e.contains("weights.bin"), "{e}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -135,3 +135,30 @@ pub fn int64s(name: &str, dims: &[u64], values: &[i64]) -> Vec<u8> {
     let raw: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
     tensor(name, dims, 7, &raw)
 }
+
+/// A TensorProto whose data lies in an external file (`location`, `offset`, `length`).
+pub fn external_tensor(
+    name: &str,
+    dims: &[u64],
+    data_type: u64,
+    location: &str,
+    offset: usize,
+    length: usize,
+) -> Vec<u8> {
+    let mut t = Vec::new();
+    for &d in dims {
+        int(1, d, &mut t);
+    }
+    int(2, data_type, &mut t);
+    bytes(8, name.as_bytes(), &mut t);
+    for (k, v) in
+        [("location", location.to_string()), ("offset", offset.to_string()), ("length", length.to_string())]
+    {
+        let mut entry = Vec::new();
+        bytes(1, k.as_bytes(), &mut entry);
+        bytes(2, v.as_bytes(), &mut entry);
+        bytes(13, &entry, &mut t);
+    }
+    int(14, 1, &mut t);
+    t
+}

@@ -8,6 +8,7 @@
 //! a region; its state is determined by theirs. A skip that may be negative is refused.
 
 use super::lower;
+use super::lower::{broadcast, check_width, matrix, reshape, squeeze_axes, transposed_matrix};
 use super::{at, Graph, Node, Res, Tensor};
 use crate::network::{Activation, Layer};
 use crate::num::{from_f64_exact, Q};
@@ -362,7 +363,7 @@ fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, n
             let (t, constant_first) = other()?;
             let m = matrix(t, node)?;
             // data x (1 x n) @ W (n x m): y = W^T x; W (m x n) @ x (n x 1): y = W x
-            let m = if constant_first { m } else { transpose(&m) };
+            let m = if constant_first { m } else { transposed_matrix(&m) };
             check_width(node, m.first().map_or(0, Vec::len), net.width())?;
             net.apply(&m, &vec![Q::zero(); m.len()]);
         }
@@ -476,43 +477,6 @@ fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, n
     Ok(())
 }
 
-/// The axes of `Squeeze`/`Unsqueeze` (attribute before opset 13, input after).
-fn squeeze_axes(node: &Node, constants: &HashMap<String, Tensor>) -> Option<Vec<i64>> {
-    node.int_lists.get("axes").cloned().or_else(|| {
-        let t = constants.get(node.inputs.get(1)?)?;
-        Some(t.values.iter().map(|v| v.to_integer().try_into().unwrap_or(0)).collect())
-    })
-}
-
-/// The shape after `Reshape` to `target` (which includes the batch axis: 0 copies an axis, -1
-/// is inferred).
-fn reshape(node: &Node, shape: &[usize], target: &Tensor) -> Res<Vec<usize>> {
-    let width: usize = shape.iter().product();
-    let t: Vec<i64> = target.values.iter().map(|v| v.to_integer().try_into().unwrap_or(i64::MIN)).collect();
-    if t.is_empty() {
-        return Err(at(node, "empty target shape"));
-    }
-    let full: Vec<usize> = std::iter::once(1).chain(shape.iter().copied()).collect();
-    let mut dims: Vec<i64> = t
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| if v == 0 { full.get(i).map_or(1, |&d| d as i64) } else { v })
-        .collect();
-    let known: i64 = dims.iter().filter(|&&v| v > 0).product();
-    if dims.iter().filter(|&&v| v == -1).count() > 1 || dims.iter().any(|&v| v < -1) || known == 0 {
-        return Err(at(node, &format!("target shape {t:?} is not supported")));
-    }
-    if let Some(slot) = dims.iter_mut().find(|v| **v == -1) {
-        *slot = width as i64 / known;
-    }
-    let rest: Vec<usize> =
-        if dims.len() > 1 { dims[1..].iter().map(|&v| v as usize).collect() } else { vec![width] };
-    if dims[0] != 1 && dims.len() > 1 || rest.iter().product::<usize>() != width {
-        return Err(at(node, &format!("target shape {t:?} does not hold the {width} values of one sample")));
-    }
-    Ok(rest)
-}
-
 fn gemm(node: &Node, current: &str, constants: &HashMap<String, Tensor>, net: &mut Builder) -> Res<()> {
     if node.inputs.first().map(String::as_str) != Some(current)
         || node.ints.get("transA").copied().unwrap_or(0) != 0
@@ -528,7 +492,7 @@ fn gemm(node: &Node, current: &str, constants: &HashMap<String, Tensor>, net: &m
         .ok_or_else(|| at(node, "bad beta"))?;
     let m = matrix(b, node)?;
     // y = alpha * op(B)^T x + beta * C, op(B) = B^T when transB
-    let w = if node.ints.get("transB").copied().unwrap_or(0) != 0 { m } else { transpose(&m) };
+    let w = if node.ints.get("transB").copied().unwrap_or(0) != 0 { m } else { transposed_matrix(&m) };
     let w: Vec<Vec<Q>> = w.into_iter().map(|row| row.into_iter().map(|v| v * &alpha).collect()).collect();
     check_width(node, w.first().map_or(0, Vec::len), net.width())?;
     let c = match node.inputs.get(2).filter(|s| !s.is_empty()) {
@@ -542,35 +506,4 @@ fn gemm(node: &Node, current: &str, constants: &HashMap<String, Tensor>, net: &m
     };
     net.apply(&w, &c);
     Ok(())
-}
-
-fn check_width(node: &Node, want: usize, have: usize) -> Res<()> {
-    if want == have {
-        Ok(())
-    } else {
-        Err(at(node, &format!("weight expects {want} inputs but the data has width {have}")))
-    }
-}
-
-fn matrix(t: &Tensor, node: &Node) -> Res<Vec<Vec<Q>>> {
-    let dims: Vec<usize> = t.dims.iter().copied().filter(|&d| d != 1).collect();
-    let (rows, cols) = match (t.dims.len(), dims.as_slice()) {
-        (2, _) => (t.dims[0], t.dims[1]),
-        (_, [r, c]) => (*r, *c),
-        _ => return Err(at(node, &format!("expected a matrix constant, got shape {:?}", t.dims))),
-    };
-    Ok(t.values.chunks(cols.max(1)).take(rows).map(<[Q]>::to_vec).collect())
-}
-
-fn transpose(m: &[Vec<Q>]) -> Vec<Vec<Q>> {
-    let cols = m.first().map_or(0, Vec::len);
-    (0..cols).map(|j| m.iter().map(|row| row[j].clone()).collect()).collect()
-}
-
-fn broadcast(t: &Tensor, n: usize, node: &Node) -> Res<Vec<Q>> {
-    match t.values.len() {
-        1 => Ok(vec![t.values[0].clone(); n]),
-        len if len == n => Ok(t.values.clone()),
-        len => Err(at(node, &format!("constant has {len} values, cannot broadcast to width {n}"))),
-    }
 }

@@ -11,6 +11,7 @@
 use super::{at, Node, Res, Tensor};
 use crate::num::{from_f64_exact, to_f64, Q};
 use num_traits::{One, Signed, Zero};
+use std::collections::HashMap;
 
 /// A sparse affine map on flattened tensors.
 pub(super) struct Sparse {
@@ -387,4 +388,72 @@ fn nearest_sqrt(v: &Q) -> Q {
         }
     }
     exact(g)
+}
+
+/// The axes of `Squeeze`/`Unsqueeze` (attribute before opset 13, input after).
+pub(super) fn squeeze_axes(node: &Node, constants: &HashMap<String, Tensor>) -> Option<Vec<i64>> {
+    node.int_lists.get("axes").cloned().or_else(|| {
+        let t = constants.get(node.inputs.get(1)?)?;
+        Some(t.values.iter().map(|v| v.to_integer().try_into().unwrap_or(0)).collect())
+    })
+}
+
+/// The shape after `Reshape` to `target` (which includes the batch axis: 0 copies an axis, -1
+/// is inferred).
+pub(super) fn reshape(node: &Node, shape: &[usize], target: &Tensor) -> Res<Vec<usize>> {
+    let width: usize = shape.iter().product();
+    let t: Vec<i64> = target.values.iter().map(|v| v.to_integer().try_into().unwrap_or(i64::MIN)).collect();
+    if t.is_empty() {
+        return Err(at(node, "empty target shape"));
+    }
+    let full: Vec<usize> = std::iter::once(1).chain(shape.iter().copied()).collect();
+    let mut dims: Vec<i64> = t
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| if v == 0 { full.get(i).map_or(1, |&d| d as i64) } else { v })
+        .collect();
+    let known: i64 = dims.iter().filter(|&&v| v > 0).product();
+    if dims.iter().filter(|&&v| v == -1).count() > 1 || dims.iter().any(|&v| v < -1) || known == 0 {
+        return Err(at(node, &format!("target shape {t:?} is not supported")));
+    }
+    if let Some(slot) = dims.iter_mut().find(|v| **v == -1) {
+        *slot = width as i64 / known;
+    }
+    let rest: Vec<usize> =
+        if dims.len() > 1 { dims[1..].iter().map(|&v| v as usize).collect() } else { vec![width] };
+    if dims[0] != 1 && dims.len() > 1 || rest.iter().product::<usize>() != width {
+        return Err(at(node, &format!("target shape {t:?} does not hold the {width} values of one sample")));
+    }
+    Ok(rest)
+}
+
+pub(super) fn check_width(node: &Node, want: usize, have: usize) -> Res<()> {
+    if want == have {
+        Ok(())
+    } else {
+        Err(at(node, &format!("weight expects {want} inputs but the data has width {have}")))
+    }
+}
+
+pub(super) fn matrix(t: &Tensor, node: &Node) -> Res<Vec<Vec<Q>>> {
+    let dims: Vec<usize> = t.dims.iter().copied().filter(|&d| d != 1).collect();
+    let (rows, cols) = match (t.dims.len(), dims.as_slice()) {
+        (2, _) => (t.dims[0], t.dims[1]),
+        (_, [r, c]) => (*r, *c),
+        _ => return Err(at(node, &format!("expected a matrix constant, got shape {:?}", t.dims))),
+    };
+    Ok(t.values.chunks(cols.max(1)).take(rows).map(<[Q]>::to_vec).collect())
+}
+
+pub(super) fn transposed_matrix(m: &[Vec<Q>]) -> Vec<Vec<Q>> {
+    let cols = m.first().map_or(0, Vec::len);
+    (0..cols).map(|j| m.iter().map(|row| row[j].clone()).collect()).collect()
+}
+
+pub(super) fn broadcast(t: &Tensor, n: usize, node: &Node) -> Res<Vec<Q>> {
+    match t.values.len() {
+        1 => Ok(vec![t.values[0].clone(); n]),
+        len if len == n => Ok(t.values.clone()),
+        len => Err(at(node, &format!("constant has {len} values, cannot broadcast to width {n}"))),
+    }
 }

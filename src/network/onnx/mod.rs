@@ -30,6 +30,17 @@ struct Tensor {
     values: Vec<Q>,
 }
 
+/// A tensor whose data lies in a file next to the model (ONNX external data), to be read.
+#[derive(Debug, Clone)]
+struct External {
+    name: String,
+    dims: Vec<usize>,
+    data_type: u64,
+    location: String,
+    offset: usize,
+    length: Option<usize>,
+}
+
 #[derive(Debug, Default)]
 struct Node {
     name: String,
@@ -47,6 +58,8 @@ struct Node {
 struct Graph {
     nodes: Vec<Node>,
     constants: HashMap<String, Tensor>,
+    /// Initializers stored as external data, not read yet.
+    external: Vec<External>,
     inputs: Vec<(String, Vec<Option<u64>>)>,
 }
 
@@ -73,9 +86,20 @@ fn bytes(v: WireValue<'_>) -> Res<&[u8]> {
 /// Reads an ONNX model's bytes into an exact network (domain: all of R^d; override it with
 /// `--box` or `--domain`).
 pub fn read_onnx(data: &[u8], source_name: &str) -> Result<Network, NetworkError> {
+    read_onnx_in(data, source_name, None)
+}
+
+/// [`read_onnx`] for a model read from a file in `dir`, whose external data files (ONNX's
+/// `data_location = EXTERNAL`) lie next to it.
+pub fn read_onnx_in(
+    data: &[u8],
+    source_name: &str,
+    dir: Option<&std::path::Path>,
+) -> Result<Network, NetworkError> {
     let fail = |message: String| NetworkError::Unsupported { source_name: source_name.into(), message };
-    let graph = parse_model(data)
+    let mut graph = parse_model(data)
         .map_err(|m| NetworkError::Syntax { source_name: source_name.into(), message: m })?;
+    load_external(&mut graph, dir).map_err(fail)?;
     let (input_dim, layers, notes) = convert(&graph).map_err(fail)?;
     Network::new(input_dim, layers, Domain::Whole)
         .map(|n| n.with_notes(notes))
@@ -99,10 +123,12 @@ fn parse_graph(data: &[u8]) -> Res<Graph> {
         let (number, value) = field.map_err(|e| wire(e, "ONNX graph"))?;
         match number {
             1 => g.nodes.push(parse_node(bytes(value)?)?),
-            5 => {
-                let (name, t) = parse_tensor(bytes(value)?)?;
-                g.constants.insert(name, t);
-            }
+            5 => match parse_tensor(bytes(value)?)? {
+                Parsed::Inline(name, t) => {
+                    g.constants.insert(name, t);
+                }
+                Parsed::External(e) => g.external.push(e),
+            },
             11 => g.inputs.push(parse_value_info(bytes(value)?)?),
             _ => {}
         }
@@ -137,7 +163,17 @@ fn parse_attribute(data: &[u8], node: &mut Node) -> Res<()> {
             (2, WireValue::Fixed32(bits)) => float = Some(f32::from_bits(bits)),
             (3, WireValue::Varint(v)) => int = Some(v as i64),
             (4, v) => text = Some(String::from_utf8_lossy(bytes(v)?).into_owned()),
-            (5, v) => tensor = Some(parse_tensor(bytes(v)?)?.1),
+            (5, v) => {
+                tensor = match parse_tensor(bytes(v)?)? {
+                    Parsed::Inline(_, t) => Some(t),
+                    Parsed::External(e) => {
+                        return Err(format!(
+                            "attribute tensor `{}` uses external data, which is not supported",
+                            e.name
+                        ))
+                    }
+                }
+            }
             (8, v) => ints
                 .get_or_insert_with(Vec::new)
                 .extend(varints(v).map_err(|e| wire(e, "ints attribute"))?.into_iter().map(|x| x as i64)),
@@ -205,8 +241,16 @@ fn tensor_type_dims(data: &[u8]) -> Res<Vec<Option<u64>>> {
     Ok(dims)
 }
 
-fn parse_tensor(data: &[u8]) -> Res<(String, Tensor)> {
+/// A parsed tensor: its values, or where they are.
+enum Parsed {
+    Inline(String, Tensor),
+    External(External),
+}
+
+fn parse_tensor(data: &[u8]) -> Res<Parsed> {
     let (mut name, mut dims, mut data_type, mut raw) = (String::new(), Vec::new(), 0u64, None);
+    let mut external: Vec<(String, String)> = Vec::new();
+    let mut location_external = false;
     let mut values: Vec<Q> = Vec::new();
     // int32_data: integers, or the bit patterns of float16/bfloat16 values
     let mut int32s: Vec<u64> = Vec::new();
@@ -224,7 +268,22 @@ fn parse_tensor(data: &[u8]) -> Res<(String, Tensor)> {
             5 => int32s.extend(varints(value).map_err(|e| wire(e, "int32 data"))?),
             8 => name = string(value)?,
             9 => raw = Some(bytes(value)?.to_vec()),
-            13 => return Err(format!("tensor `{name}` uses external data, which is not supported")),
+            13 => {
+                // StringStringEntryProto: key 1, value 2
+                let (mut key, mut val) = (String::new(), String::new());
+                for f in Fields::new(bytes(value)?) {
+                    let (n, v) = f.map_err(|e| wire(e, "external data entry"))?;
+                    match n {
+                        1 => key = string(v)?,
+                        2 => val = string(v)?,
+                        _ => {}
+                    }
+                }
+                external.push((key, val));
+            }
+            14 => {
+                location_external = varints(value).map_err(|e| wire(e, "data location"))?.first() == Some(&1)
+            }
             _ => {}
         }
     }
@@ -232,33 +291,107 @@ fn parse_tensor(data: &[u8]) -> Res<(String, Tensor)> {
         10 | 16 => values.extend(int32s.iter().map(|&v| half(v as u16, data_type)).collect::<Res<Vec<Q>>>()?),
         _ => values.extend(int32s.iter().map(|&v| q(v as i32 as i64))),
     }
-    if let Some(raw) = raw {
-        values = match data_type {
-            1 => floats32(WireValue::Bytes(&raw))?,
-            11 => floats64(WireValue::Bytes(&raw))?,
-            10 | 16 => raw
-                .chunks_exact(2)
-                .map(|c| half(u16::from_le_bytes([c[0], c[1]]), data_type))
-                .collect::<Res<Vec<Q>>>()?,
-            7 => raw.chunks_exact(8).map(|c| q(i64::from_le_bytes(c.try_into().expect("8 bytes")))).collect(),
-            6 => raw
-                .chunks_exact(4)
-                .map(|c| q(i32::from_le_bytes(c.try_into().expect("4 bytes")).into()))
-                .collect(),
-            other => {
-                return Err(format!(
-                    "tensor `{name}` has data type {other} ({}), which is not supported: export the weights as float32, float64, float16, bfloat16 or integers",
-                    data_type_name(other)
-                ))
-            }
+    if location_external || !external.is_empty() {
+        let get = |k: &str| external.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+        let number = |k: &str| -> Res<Option<usize>> {
+            get(k)
+                .map(|v| {
+                    v.parse::<usize>()
+                        .map_err(|_| format!("tensor `{name}`: external data {k} `{v}` is not a number"))
+                })
+                .transpose()
         };
+        let location =
+            get("location").ok_or_else(|| format!("tensor `{name}`: external data without a location"))?;
+        let dims = dims.into_iter().map(|d| usize::try_from(d).unwrap_or(usize::MAX)).collect();
+        return Ok(Parsed::External(External {
+            offset: number("offset")?.unwrap_or(0),
+            length: number("length")?,
+            name,
+            dims,
+            data_type,
+            location,
+        }));
+    }
+    if let Some(raw) = raw {
+        values = decode_raw(&raw, data_type, &name)?;
     }
     let dims: Vec<usize> = dims.into_iter().map(|d| usize::try_from(d).unwrap_or(usize::MAX)).collect();
     let expected = dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
     if expected != Some(values.len()) {
         return Err(format!("tensor `{name}`: shape {dims:?} does not match its {} values", values.len()));
     }
-    Ok((name, Tensor { dims, values }))
+    Ok(Parsed::Inline(name, Tensor { dims, values }))
+}
+
+/// The values of raw little-endian tensor data of an ONNX data type.
+fn decode_raw(raw: &[u8], data_type: u64, name: &str) -> Res<Vec<Q>> {
+    Ok(match data_type {
+        1 => floats32(WireValue::Bytes(raw))?,
+        11 => floats64(WireValue::Bytes(raw))?,
+        10 | 16 => raw.chunks_exact(2).map(|c| half(u16::from_le_bytes([c[0], c[1]]), data_type)).collect::<Res<Vec<Q>>>()?,
+        7 => raw.chunks_exact(8).map(|c| q(i64::from_le_bytes(c.try_into().expect("8 bytes")))).collect(),
+        6 => raw.chunks_exact(4).map(|c| q(i32::from_le_bytes(c.try_into().expect("4 bytes")).into())).collect(),
+        other => {
+            return Err(format!(
+                "tensor `{name}` has data type {other} ({}), which is not supported: export the weights as float32, float64, float16, bfloat16 or integers",
+                data_type_name(other)
+            ))
+        }
+    })
+}
+
+/// Reads the external initializers of a graph from the files next to the model (`dir`):
+/// relative locations inside that directory only.
+fn load_external(graph: &mut Graph, dir: Option<&std::path::Path>) -> Res<()> {
+    for e in std::mem::take(&mut graph.external) {
+        let Some(dir) = dir else {
+            return Err(format!(
+                "tensor `{}` is stored in the external file `{}`: read the model from its file (with that file next to it)",
+                e.name, e.location
+            ));
+        };
+        let relative = std::path::Path::new(&e.location);
+        if relative.is_absolute()
+            || relative.components().any(|c| !matches!(c, std::path::Component::Normal(_)))
+        {
+            return Err(format!(
+                "tensor `{}`: external data location `{}` is not a file next to the model",
+                e.name, e.location
+            ));
+        }
+        let path = dir.join(relative);
+        let bytes = std::fs::read(&path)
+            .map_err(|err| format!("tensor `{}`: cannot read {}: {err}", e.name, path.display()))?;
+        let end = match e.length {
+            Some(len) => e.offset.checked_add(len),
+            None => Some(bytes.len()),
+        };
+        let raw = end
+            .filter(|&end| end <= bytes.len() && e.offset <= end)
+            .map(|end| &bytes[e.offset..end])
+            .ok_or_else(|| {
+            format!(
+                "tensor `{}`: offset {} and length {:?} lie outside {}",
+                e.name,
+                e.offset,
+                e.length,
+                path.display()
+            )
+        })?;
+        let values = decode_raw(raw, e.data_type, &e.name)?;
+        let expected = e.dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+        if expected != Some(values.len()) {
+            return Err(format!(
+                "tensor `{}`: shape {:?} does not match its {} values",
+                e.name,
+                e.dims,
+                values.len()
+            ));
+        }
+        graph.constants.insert(e.name, Tensor { dims: e.dims, values });
+    }
+    Ok(())
 }
 
 fn floats32(v: WireValue<'_>) -> Res<Vec<Q>> {
