@@ -1,6 +1,7 @@
 //! Looking for a counterexample before enumerating: the network in floats at the box's centre
-//! and at reproducible random points; the few most nearly unsafe points are then checked in
-//! exact arithmetic. Floats only propose: a point counts only when its exact outputs are unsafe.
+//! and at reproducible random points; the few most nearly unsafe points are checked in exact
+//! arithmetic, then improved by a coordinate pattern search and checked again. Floats only
+//! propose: a point counts only when its exact outputs are unsafe.
 
 use crate::kernel::image;
 use crate::network::{Activation, Network};
@@ -10,6 +11,12 @@ use crate::vnnlib::Property;
 
 /// Points evaluated in floats.
 const SAMPLES: usize = 512;
+
+/// Sweeps of the pattern search from each of the best points.
+const DESCENT_SWEEPS: usize = 40;
+
+/// Starting points of the pattern search (the most nearly unsafe samples).
+const DESCENTS: usize = 8;
 
 /// Most nearly unsafe points checked exactly.
 const EXACT_CHECKS: usize = 8;
@@ -73,5 +80,47 @@ pub(super) fn falsify(net: &Network, property: &Property) -> Option<Vec<Q>> {
         }
     }
     scored.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    scored.into_iter().take(EXACT_CHECKS).map(|(_, _, x)| x).find(|x| property.is_unsafe(&net.output(x)))
+    let best: Vec<Vec<Q>> = scored.into_iter().take(DESCENTS).map(|(_, _, x)| x).collect();
+    if let Some(x) = best.iter().take(EXACT_CHECKS).find(|x| property.is_unsafe(&net.output(x))) {
+        return Some(x.clone());
+    }
+    // then a pattern search from each of them (floats propose; the exact check decides)
+    let score = |x: &[Q]| distance(&forward(&x.iter().map(image).collect::<Vec<f64>>()));
+    best.into_iter().find_map(|start| {
+        let x = descend(start, &property.input_box, &score);
+        property.is_unsafe(&net.output(&x)).then_some(x)
+    })
+}
+
+/// Coordinate pattern search inside the box: steps of a quarter of each side, halved after a
+/// sweep that improves nothing, for a bounded number of evaluations. Points stay exact
+/// rationals of the box (dyadic steps from exact starts).
+fn descend(mut x: Vec<Q>, bounds: &[(Q, Q)], score: &dyn Fn(&[Q]) -> f64) -> Vec<Q> {
+    let mut best = score(&x);
+    let four = Q::from_integer(4.into());
+    let mut steps: Vec<Q> = bounds.iter().map(|(lo, hi)| (hi - lo) / &four).collect();
+    let two = Q::from_integer(2.into());
+    for _ in 0..DESCENT_SWEEPS {
+        if best <= 0.0 {
+            break;
+        }
+        let mut improved = false;
+        for j in 0..x.len() {
+            for sign in [1, -1] {
+                let mut y = x.clone();
+                let moved = if sign > 0 { &y[j] + &steps[j] } else { &y[j] - &steps[j] };
+                y[j] = moved.clamp(bounds[j].0.clone(), bounds[j].1.clone());
+                let s = score(&y);
+                if s < best {
+                    best = s;
+                    x = y;
+                    improved = true;
+                }
+            }
+        }
+        if !improved {
+            steps.iter_mut().for_each(|s| *s /= &two);
+        }
+    }
+    x
 }
