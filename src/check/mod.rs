@@ -19,6 +19,7 @@
 //! - a partial answer (`"complete": false`) fails unless `partial` is set (then coverage, edges
 //!   and pieces cannot be checked and are not).
 
+mod certificates;
 pub mod proof;
 mod region;
 mod whole;
