@@ -36,6 +36,26 @@ struct Leaf {
 }
 
 /// Checks `proof` (the `vnnlib --proof` document) for the network and property.
+///
+/// # Examples
+/// ```
+/// use relu_regions::{check::proof::check_proof, enumerate::Enumerator, network::json::read_network};
+/// use relu_regions::{property::decide, vnnlib::read_vnnlib};
+/// // relu(x) - relu(x - 1) stays in [0, 1] on [-2, 2]: reaching 2 is impossible
+/// let net = read_network(r#"{"input_dim": 1, "layers": [
+///     {"weights": [[1], [1]], "bias": [0, -1], "activation": "relu"},
+///     {"weights": [[1, -1]], "activation": "linear"}]}"#, "t").unwrap();
+/// let text = "(declare-const X_0 Real)(declare-const Y_0 Real)
+///     (assert (>= X_0 -2))(assert (<= X_0 2))(assert (>= Y_0 2))";
+/// let property = read_vnnlib(text, "p", 1, 1).unwrap();
+/// let decision = decide(&net, &property, &Enumerator::builder().build()).unwrap();
+/// let proof = decision.proof.expect("unsat").to_json();
+/// assert!(check_proof(&net, &property, &proof).failures.is_empty());
+/// // with a leaf removed, part of the box is not covered
+/// let mut forged = proof.clone();
+/// forged["leaves"].as_array_mut().unwrap().pop();
+/// assert!(!check_proof(&net, &property, &forged).failures.is_empty());
+/// ```
 pub fn check_proof(net: &Network, property: &Property, proof: &Value) -> CheckReport {
     let mut report = CheckReport::default();
     let mut fail = |m: String| report.failures.push(Failure { region: None, message: m });

@@ -177,6 +177,19 @@ pub fn decide(net: &Network, property: &Property, enumerator: &Enumerator) -> Re
 
 /// The network on the free inputs only, the fixed ones folded into the first layer's bias, on
 /// the box of the free inputs (what `decide` enumerates, and what its proofs are about).
+///
+/// # Examples
+/// ```
+/// use relu_regions::{network::json::read_network, property::reduced_network, vnnlib::read_vnnlib};
+/// let net = read_network(r#"{"input_dim": 2, "layers": [
+///     {"weights": [[1, 2]], "bias": [1], "activation": "relu"}]}"#, "t").unwrap();
+/// // X_1 = 3 is fixed: relu(x0 + 2 * 3 + 1) on the box of x0
+/// let text = "(declare-const X_0 Real)(declare-const X_1 Real)(declare-const Y_0 Real)
+///     (assert (>= X_0 -1))(assert (<= X_0 1))(assert (>= X_1 3))(assert (<= X_1 3))(assert (<= Y_0 0))";
+/// let reduced = reduced_network(&net, &read_vnnlib(text, "p", 2, 1).unwrap()).unwrap();
+/// assert_eq!(reduced.input_dim(), 1);
+/// assert_eq!(reduced.layers()[0].bias[0], relu_regions::num::q(7));
+/// ```
 pub fn reduced_network(net: &Network, property: &Property) -> Result<Network, crate::error::NetworkError> {
     let free: Vec<usize> =
         (0..net.input_dim()).filter(|&i| property.input_box[i].0 < property.input_box[i].1).collect();

@@ -46,6 +46,16 @@ impl UnsatProof {
 
     /// The JSON document (`relu-regions vnnlib --proof`); floats are written as the exact
     /// rationals they are.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::property::{ProofLeaf, UnsatProof};
+    /// let leaf = |s: &[bool], pruned| ProofLeaf { states: vec![s.to_vec()], pruned, within: None };
+    /// let proof = UnsatProof::new(vec![leaf(&[true], false), leaf(&[false], true)]);
+    /// let doc = proof.to_json();
+    /// assert_eq!(doc["leaves"][0]["states"][0], "0"); // sorted by states
+    /// assert_eq!(doc["leaves"][1]["pruned"], false);
+    /// ```
     pub fn to_json(&self) -> Value {
         let exact = |v: &f64| from_f64_exact(*v).map_or_else(|| "nan".to_string(), |q| fmt_q(&q));
         let leaves: Vec<Value> = self
