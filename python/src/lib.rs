@@ -66,8 +66,7 @@ impl NativeNetwork {
             None => None,
         };
         let coords = coords_named(coords)?;
-        let net = network::load(&path, given, coords).map_err(bad)?;
-        let source = std::fs::read(&path).map_err(|e| bad(format!("cannot read {}: {e}", path.display())))?;
+        let (net, source) = network::load_with_bytes(&path, given, coords).map_err(bad)?;
         let format = given.or_else(|| InputFormat::from_path(&path)).unwrap_or(InputFormat::Json);
         Ok(NativeNetwork { net: Arc::new(net), source: Arc::new(source), format, coords })
     }

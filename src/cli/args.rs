@@ -75,6 +75,9 @@ pub struct NetArgs {
     /// Coordinates of a .nnet network.
     #[arg(long, value_enum, default_value = "raw")]
     pub coords: CoordsArg,
+    /// The file's bytes as loaded (its provenance hash is taken from them: one read).
+    #[arg(skip)]
+    pub loaded: std::cell::OnceCell<Vec<u8>>,
 }
 
 /// How to run an enumeration.
@@ -151,7 +154,11 @@ impl NetArgs {
     /// reader's list of problems.
     pub fn load_file(&self) -> Result<Network, BadInput> {
         let given = self.input_format.map(FormatArg::format);
-        network::load(&self.net, given, self.coords()).map_err(|e| {
+        let loaded = network::load_with_bytes(&self.net, given, self.coords()).map(|(net, bytes)| {
+            let _ = self.loaded.set(bytes);
+            net
+        });
+        loaded.map_err(|e| {
             let by_extension = InputFormat::from_path(&self.net);
             match (given, by_extension, &e) {
                 (Some(g), Some(x), NetworkError::Invalid { .. } | NetworkError::Syntax { .. })
@@ -198,10 +205,17 @@ impl NetArgs {
     /// Where an output of this run comes from: the network file's hash, format, coordinates and
     /// the domain used.
     pub fn provenance(&self, net: &Network) -> Result<Provenance, BadInput> {
-        let bytes = std::fs::read(&self.net)
-            .with_context(|| format!("cannot read {}", self.net.display()))
-            .map_err(BadInput)?;
-        Ok(Provenance::new(&bytes, self.format().unwrap_or(InputFormat::Json), self.coords(), net.domain())
+        let read;
+        let bytes = match self.loaded.get() {
+            Some(bytes) => bytes,
+            None => {
+                read = std::fs::read(&self.net)
+                    .with_context(|| format!("cannot read {}", self.net.display()))
+                    .map_err(BadInput)?;
+                &read
+            }
+        };
+        Ok(Provenance::new(bytes, self.format().unwrap_or(InputFormat::Json), self.coords(), net.domain())
             .with_notes(net.notes()))
     }
 }

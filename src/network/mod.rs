@@ -443,6 +443,16 @@ pub fn load(
     format: Option<InputFormat>,
     coords: nnet::Coords,
 ) -> Result<Network, NetworkError> {
+    load_with_bytes(path, format, coords).map(|(net, _)| net)
+}
+
+/// [`load`], also returning the file's bytes as read (for its provenance hash: the file is
+/// read once).
+pub fn load_with_bytes(
+    path: &std::path::Path,
+    format: Option<InputFormat>,
+    coords: nnet::Coords,
+) -> Result<(Network, Vec<u8>), NetworkError> {
     let name = path.display().to_string();
     let io = |error| NetworkError::Io { path: name.clone(), error };
     let format =
@@ -457,13 +467,17 @@ pub fn load(
             message: format!("file is {size} bytes, more than the limit of {MAX_FILE_BYTES}"),
         });
     }
+    let bytes = std::fs::read(path).map_err(io)?;
     if format == InputFormat::Onnx {
-        return onnx::read_onnx_in(&std::fs::read(path).map_err(io)?, &name, path.parent());
+        return onnx::read_onnx_in(&bytes, &name, path.parent()).map(|net| (net, bytes));
     }
-    let text = std::fs::read_to_string(path).map_err(io)?;
-    match format {
-        InputFormat::Json => json::read_network(&text, &name),
-        InputFormat::Nnet => nnet::read_nnet(&text, &name, coords),
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
+        io(std::io::Error::new(std::io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))
+    })?;
+    let net = match format {
+        InputFormat::Json => json::read_network(text, &name),
+        InputFormat::Nnet => nnet::read_nnet(text, &name, coords),
         InputFormat::Onnx => unreachable!("handled above"),
-    }
+    }?;
+    Ok((net, bytes))
 }
