@@ -203,16 +203,8 @@ impl Node {
     fn root(net: &Network) -> Node {
         let d = net.input_dim();
         let jac = (0..d).map(|i| (0..d).map(|j| BigInt::from(u8::from(i == j))).collect()).collect();
-        let mut rows = Vec::new();
-        if let Domain::Box(b) = net.domain() {
-            for (j, (lo, hi)) in b.iter().enumerate() {
-                let e = |s: i32| {
-                    (0..d).map(|k| Q::from_integer(if k == j { s.into() } else { 0.into() })).collect()
-                };
-                rows.push(Row::new(e(1), hi.clone()));
-                rows.push(Row::new(e(-1), -lo.clone()));
-            }
-        }
+        // the box's rows (the property's network is on a box)
+        let rows = net.domain().halfspaces(d);
         Node {
             rows,
             input: IntMap { jac, off: vec![BigInt::zero(); d], den: BigInt::one() },
@@ -396,16 +388,9 @@ impl<'a> Walker<'a> {
                     })
                     .collect::<Option<Vec<_>>>()
                     .map(|v| v.into_iter().unzip());
+                // each side of the stated box is implied by the cell's rows
                 let contained = bx.len() == d
-                    && bx.iter().enumerate().all(|(j, (lo, hi))| {
-                        let e = |s: i32| {
-                            (0..d)
-                                .map(|k| Q::from_integer(if k == j { s.into() } else { 0.into() }))
-                                .collect()
-                        };
-                        implied(&node.rows, &Row::new(e(1), hi.clone()))
-                            && implied(&node.rows, &Row::new(e(-1), -lo.clone()))
-                    });
+                    && Domain::Box(bx.clone()).halfspaces(d).iter().all(|side| implied(&node.rows, side));
                 if floats.is_none() || !contained {
                     self.failures.push(format!(
                         "the box of a pruned leaf (depth {depth}) is not shown to contain its cell"

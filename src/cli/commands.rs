@@ -108,14 +108,7 @@ pub fn check(
     let options = CheckOptions { partial, threads: threads.count() };
     let report = check_answer(&net, &doc, graph.as_ref(), options);
     let mut out = std::io::stdout().lock();
-    for f in report.failures.iter().take(MAX_FAILURE_LINES) {
-        let at = f.region.map_or("answer".to_string(), |r| format!("region {r}"));
-        writeln!(out, "FAIL {at}: {}", f.message).map_err(output_error)?;
-    }
-    if report.failures.len() > MAX_FAILURE_LINES {
-        writeln!(out, "... and {} more failures", report.failures.len() - MAX_FAILURE_LINES)
-            .map_err(output_error)?;
-    }
+    write_failures(&mut out, &report.failures)?;
     let scope = if partial {
         "the listed regions (partial answer: coverage not checked)"
     } else {
@@ -381,9 +374,7 @@ pub fn check_proof(input: &NetArgs, proof: &Path, property: &Path) -> Result<Exi
         .map_err(|e| BadInput(anyhow::anyhow!("{}:{}:{}: {e}", proof.display(), e.line(), e.column())))?;
     let report = relu_regions::check::proof::check_proof(&net, &property, &doc);
     let mut out = std::io::stdout().lock();
-    for f in report.failures.iter().take(MAX_FAILURE_LINES) {
-        writeln!(out, "FAIL: {}", f.message).map_err(output_error)?;
-    }
+    write_failures(&mut out, &report.failures)?;
     let verdict = if report.failures.is_empty() {
         format!(
             "every check holds: {} leaves cover the box and miss the unsafe set (unsat proved)",
@@ -393,7 +384,20 @@ pub fn check_proof(input: &NetArgs, proof: &Path, property: &Path) -> Result<Exi
         "CHECK FAILED".to_string()
     };
     writeln!(out, "{verdict}").map_err(output_error)?;
-    Ok(if report.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if report.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
+}
+
+/// The checker's failures, one line each (the first `MAX_FAILURE_LINES`, then how many more).
+fn write_failures(out: &mut impl Write, failures: &[relu_regions::check::Failure]) -> Result<(), BadInput> {
+    for f in failures.iter().take(MAX_FAILURE_LINES) {
+        let at = f.region.map_or("answer".to_string(), |r| format!("region {r}"));
+        writeln!(out, "FAIL {at}: {}", f.message).map_err(output_error)?;
+    }
+    if failures.len() > MAX_FAILURE_LINES {
+        writeln!(out, "... and {} more failures", failures.len() - MAX_FAILURE_LINES)
+            .map_err(output_error)?;
+    }
+    Ok(())
 }
 
 /// `vnnlib`: a property decided exactly.

@@ -30,8 +30,10 @@ use crate::num::{from_f64_exact, Q};
 
 /// One float outwards: the neighbours of a float (as `f64::next_up` and `next_down`, which
 /// this crate's minimum Rust version lacks). Infinities and NaN stay as they are.
-trait Outward {
+pub(crate) trait Outward {
+    /// The next float above.
     fn up(self) -> Self;
+    /// The next float below.
     fn down(self) -> Self;
 }
 

@@ -30,18 +30,37 @@ fn deep2d() -> relu_regions::network::Network {
     read_network(&std::fs::read_to_string(&path).unwrap(), "deep2d").unwrap()
 }
 
+/// deep2d with its regions, its exact output range `(min, max)` and its box as VNN-LIB header.
+struct Deep2d {
+    net: relu_regions::network::Network,
+    regions: usize,
+    min: Q,
+    max: Q,
+    head: String,
+}
+
+fn deep2d_range() -> Deep2d {
+    let net = deep2d();
+    let a = run(&net);
+    let ranges = output_ranges(&a.regions).unwrap().unwrap();
+    let (min, max) = (ranges[0].min.value().unwrap().clone(), ranges[0].max.value().unwrap().clone());
+    let relu_regions::network::Domain::Box(bounds) = net.domain() else { panic!("a box") };
+    let inputs: Vec<(String, String)> = bounds.iter().map(|(l, h)| (fmt_q(l), fmt_q(h))).collect();
+    Deep2d { regions: a.regions.len(), min, max, head: header(&inputs, 1), net }
+}
+
+impl Deep2d {
+    /// The property "Y_0 >= t" on deep2d's box.
+    fn at_least(&self, t: &Q) -> relu_regions::vnnlib::Property {
+        read_vnnlib(&format!("{}(assert (>= Y_0 {}))", self.head, fmt_q(t)), "p", 2, 1).unwrap()
+    }
+}
+
 /// The exact maximum is reached (sat, with an exact counterexample), anything above it is not
 /// (unsat), and `>` the maximum is unsat: answers no tolerance-based tool can give.
 #[test]
 fn the_exact_range_decides_properties_at_its_edges() {
-    let net = deep2d();
-    let a = run(&net);
-    let ranges = output_ranges(&a.regions).unwrap().unwrap();
-    let max = ranges[0].max.value().unwrap().clone();
-    let min = ranges[0].min.value().unwrap().clone();
-    let relu_regions::network::Domain::Box(bounds) = net.domain() else { panic!("a box") };
-    let inputs: Vec<(String, String)> = bounds.iter().map(|(l, h)| (fmt_q(l), fmt_q(h))).collect();
-    let head = header(&inputs, 1);
+    let Deep2d { net, min, max, head, .. } = deep2d_range();
     let e = Enumerator::builder().threads(2).build();
     let tiny = Q::new(1.into(), num_bigint::BigInt::from(10).pow(30));
     let cases = [
@@ -254,35 +273,17 @@ proptest::proptest! {
 /// fewer regions are examined than the box has, and the answer is the same.
 #[test]
 fn partial_regions_out_of_reach_are_pruned() {
-    let net = deep2d();
-    let a = run(&net);
-    let ranges = output_ranges(&a.regions).unwrap().unwrap();
-    let max = ranges[0].max.value().unwrap().clone();
-    let width = &max - ranges[0].min.value().unwrap();
-    let relu_regions::network::Domain::Box(bounds) = net.domain() else { panic!("a box") };
-    let inputs: Vec<(String, String)> = bounds.iter().map(|(l, h)| (fmt_q(l), fmt_q(h))).collect();
+    let deep = deep2d_range();
+    let (net, max, width) = (&deep.net, &deep.max, &deep.max - &deep.min);
     let e = Enumerator::builder().threads(1).build();
-    let near_top = &max - &width / Q::from_integer(20.into());
+    let near_top = max - &width / Q::from_integer(20.into());
     // regions reaching the top 5% of the range: sat (found by sampling or enumeration)
-    let high =
-        read_vnnlib(&format!("{}(assert (>= Y_0 {}))", header(&inputs, 1), fmt_q(&near_top)), "p", 2, 1)
-            .unwrap();
-    assert!(matches!(decide(&net, &high, &e).unwrap().verdict, Verdict::Sat { .. }));
+    assert!(matches!(decide(net, &deep.at_least(&near_top), &e).unwrap().verdict, Verdict::Sat { .. }));
     // beyond the range: unsat, most of the tree pruned
-    let above = read_vnnlib(
-        &format!("{}(assert (>= Y_0 {}))", header(&inputs, 1), fmt_q(&(&max + &width))),
-        "p",
-        2,
-        1,
-    )
-    .unwrap();
-    let d = decide(&net, &above, &e).unwrap();
+    let above = deep.at_least(&(max + &width));
+    let d = decide(net, &above, &e).unwrap();
     assert_eq!(d.verdict, Verdict::Unsat);
-    assert!(
-        d.subtrees_pruned > 0 && d.regions_visited < a.regions.len(),
-        "{d:?} of {} regions",
-        a.regions.len()
-    );
+    assert!(d.subtrees_pruned > 0 && d.regions_visited < deep.regions, "{d:?} of {} regions", deep.regions);
 }
 
 /// An `unsat` answer carries a proof that the independent checker accepts; the checker refuses
@@ -291,23 +292,16 @@ fn partial_regions_out_of_reach_are_pruned() {
 #[test]
 fn unsat_proofs_are_checked_and_forgeries_refused() {
     use relu_regions::check::proof::check_proof;
-    let net = deep2d();
-    let a = run(&net);
-    let ranges = output_ranges(&a.regions).unwrap().unwrap();
-    let max = ranges[0].max.value().unwrap().clone();
-    let width = &max - ranges[0].min.value().unwrap();
-    let relu_regions::network::Domain::Box(bounds) = net.domain() else { panic!("a box") };
-    let inputs: Vec<(String, String)> = bounds.iter().map(|(l, h)| (fmt_q(l), fmt_q(h))).collect();
+    let deep = deep2d_range();
+    let (net, max, width) = (&deep.net, &deep.max, &deep.max - &deep.min);
     let e = Enumerator::builder().threads(2).build();
-    let at = |t: &Q| {
-        read_vnnlib(&format!("{}(assert (>= Y_0 {}))", header(&inputs, 1), fmt_q(t)), "p", 2, 1).unwrap()
-    };
-    for t in [&max + &width / Q::from_integer(10.into()), &max + r("1/1000000")] {
+    let at = |t: &Q| deep.at_least(t);
+    for t in [max + &width / Q::from_integer(10.into()), max + r("1/1000000")] {
         let p = at(&t);
-        let d = decide(&net, &p, &e).unwrap();
+        let d = decide(net, &p, &e).unwrap();
         assert_eq!(d.verdict, Verdict::Unsat);
         let doc = d.proof.expect("an unsat answer has a proof").to_json();
-        let report = check_proof(&net, &p, &doc);
+        let report = check_proof(net, &p, &doc);
         assert!(report.failures.is_empty(), "{:?}", report.failures);
         // a missing leaf leaves part of the box uncovered
         let leaves = doc["leaves"].as_array().unwrap();
@@ -315,7 +309,7 @@ fn unsat_proofs_are_checked_and_forgeries_refused() {
             for k in [0, leaves.len() / 2, leaves.len() - 1] {
                 let mut forged = doc.clone();
                 forged["leaves"].as_array_mut().unwrap().remove(k);
-                assert!(!check_proof(&net, &p, &forged).failures.is_empty(), "leaf {k} removed");
+                assert!(!check_proof(net, &p, &forged).failures.is_empty(), "leaf {k} removed");
             }
         }
         // a pruned leaf's box shrunk to a point no longer contains its cell
@@ -323,10 +317,10 @@ fn unsat_proofs_are_checked_and_forgeries_refused() {
             let mut forged = doc.clone();
             let side = forged["leaves"][k]["box"][0][0].clone();
             forged["leaves"][k]["box"][0][1] = side;
-            assert!(!check_proof(&net, &p, &forged).failures.is_empty(), "box shrunk");
+            assert!(!check_proof(net, &p, &forged).failures.is_empty(), "box shrunk");
         }
         // the same leaves do not prove a property that the network violates
-        let violated = at(&(&max - &width / Q::from_integer(10.into())));
-        assert!(!check_proof(&net, &violated, &doc).failures.is_empty());
+        let violated = at(&(max - &width / Q::from_integer(10.into())));
+        assert!(!check_proof(net, &violated, &doc).failures.is_empty());
     }
 }

@@ -9,6 +9,7 @@
 //! carries a note saying so.
 
 use super::{at, Node, Res, Tensor};
+use crate::kernel::symbolic::Outward;
 use crate::num::{from_f64_exact, to_f64, Q};
 use num_traits::{One, Signed, Zero};
 use std::collections::HashMap;
@@ -368,21 +369,17 @@ fn exact_sqrt(v: &Q) -> Option<Q> {
 /// The float64 nearest to `sqrt(v)` (for `v > 0`), as an exact rational: a float guess moved
 /// until `v` lies between the squares of the midpoints to its neighbours.
 fn nearest_sqrt(v: &Q) -> Q {
-    let step = |x: f64, up: bool| {
-        let bits = x.to_bits();
-        f64::from_bits(if up { bits + 1 } else { bits - 1 })
-    };
     let exact = |x: f64| from_f64_exact(x).expect("finite");
     let mut g = to_f64(v).sqrt();
     for _ in 0..8 {
-        let (lo, hi) = (exact(step(g, false)), exact(step(g, true)));
+        let (lo, hi) = (exact(g.down()), exact(g.up()));
         let here = exact(g);
         let two = Q::from_integer(2.into());
         let (m_lo, m_hi) = ((&lo + &here) / &two, (&here + &hi) / &two);
         if *v < &m_lo * &m_lo {
-            g = step(g, false);
+            g = g.down();
         } else if *v > &m_hi * &m_hi {
-            g = step(g, true);
+            g = g.up();
         } else {
             break;
         }
