@@ -7,6 +7,7 @@ use crate::error::{InternalError, SinkError};
 use crate::facets::{facets, Facet};
 use crate::graph::{build, RegionGraph};
 use crate::network::Network;
+use crate::prepared::Prepared;
 use crate::region::Region;
 use std::ops::ControlFlow;
 
@@ -51,8 +52,14 @@ impl Analysis {
 /// assert_eq!((a.regions.len(), a.edges(), a.graph.pieces), (4, 4, 4));
 /// ```
 pub fn analyze(net: &Network, enumerator: &Enumerator) -> Result<Analysis, InternalError> {
+    analyze_prepared(&enumerator.prepare(net), enumerator)
+}
+
+/// [`analyze`] in a prepared context ([`Enumerator::prepare`]): enumeration, facets and graph
+/// share it (domain rows, float box, fixed-point layers, backend).
+pub fn analyze_prepared(prepared: &Prepared<'_>, enumerator: &Enumerator) -> Result<Analysis, InternalError> {
     let run_start = std::time::Instant::now();
-    let (regions, mut summary) = enumerator.collect(net);
+    let (regions, mut summary) = enumerator.collect_prepared(prepared);
     if let Some(failure) = summary.failure.take() {
         return Err(failure);
     }
@@ -60,7 +67,7 @@ pub fn analyze(net: &Network, enumerator: &Enumerator) -> Result<Analysis, Inter
     if let Some(p) = progress {
         p.start_facets(regions.len());
     }
-    let outcome = facets_and_graph(net, enumerator, regions, summary, run_start);
+    let outcome = facets_and_graph(prepared, enumerator, regions, summary, run_start);
     if let Some(p) = progress {
         p.enter(crate::progress::Phase::Idle);
     }
@@ -69,7 +76,7 @@ pub fn analyze(net: &Network, enumerator: &Enumerator) -> Result<Analysis, Inter
 
 /// The facet phase of [`analyze`]: the facets of every region, then the graph.
 fn facets_and_graph(
-    net: &Network,
+    prepared: &Prepared<'_>,
     enumerator: &Enumerator,
     regions: Vec<Region>,
     mut summary: Summary,
@@ -77,10 +84,8 @@ fn facets_and_graph(
 ) -> Result<Analysis, InternalError> {
     let start = std::time::Instant::now();
     let mut stats = LpStats::default();
-    let backend = enumerator.backend().solver();
-    let bx = crate::certify::safe::FloatBox::from_domain(net.domain());
     let phase = FacetPhase { enumerator, run_start };
-    let (facets, stopped) = all_facets(&regions, bx.as_ref(), backend, &phase, &mut stats)?;
+    let (facets, stopped) = all_facets(&regions, prepared, &phase, &mut stats)?;
     let facets_certified = facets.len();
     let mut facets = facets;
     if let Some(reason) = stopped {
@@ -89,8 +94,7 @@ fn facets_and_graph(
         facets.resize(regions.len(), Vec::new());
         summary.stopped = summary.stopped.or(Some(reason));
     }
-    let graph =
-        build(net, &regions, &facets, summary.complete(), backend.filter(), enumerator.thread_count())?;
+    let graph = build(prepared, &regions, &facets, summary.complete(), enumerator.thread_count())?;
     summary.stats.add(&stats);
     summary.elapsed += start.elapsed();
     Ok(Analysis { regions, facets, graph, summary, facets_certified })
@@ -142,8 +146,7 @@ pub fn stream_with_facets(
     sink: &mut dyn FacetSink,
 ) -> Result<Summary, InternalError> {
     struct Certifying<'a> {
-        backend: &'a dyn crate::lp::LpBackend,
-        bx: Option<crate::certify::safe::FloatBox>,
+        prepared: &'a Prepared<'a>,
         stats: LpStats,
         sink: &'a mut dyn FacetSink,
         error: Option<InternalError>,
@@ -153,7 +156,7 @@ pub fn stream_with_facets(
             self.sink.begin(net)
         }
         fn region(&mut self, region: Region) -> ControlFlow<()> {
-            match facets(&region, self.bx.as_ref(), self.backend, &mut self.stats) {
+            match facets(&region, self.prepared, &mut self.stats) {
                 Ok(f) => self.sink.region(&region, &f),
                 Err(e) => {
                     self.error = Some(e);
@@ -170,14 +173,9 @@ pub fn stream_with_facets(
             self.sink.finish(&whole)
         }
     }
-    let mut certifying = Certifying {
-        backend: enumerator.backend().solver(),
-        bx: crate::certify::safe::FloatBox::from_domain(net.domain()),
-        stats: LpStats::default(),
-        sink,
-        error: None,
-    };
-    let mut summary = enumerator.enumerate(net, &mut certifying);
+    let prepared = enumerator.prepare(net);
+    let mut certifying = Certifying { prepared: &prepared, stats: LpStats::default(), sink, error: None };
+    let mut summary = enumerator.enumerate_prepared(&prepared, &mut certifying);
     if let Some(e) = certifying.error.take().or_else(|| summary.failure.take()) {
         return Err(e);
     }
@@ -197,8 +195,7 @@ struct FacetPhase<'a> {
 /// limit stops it: then the facets of a prefix of the regions come back, with the reason.
 fn all_facets(
     regions: &[Region],
-    bx: Option<&crate::certify::safe::FloatBox>,
-    backend: &dyn crate::lp::LpBackend,
+    prepared: &Prepared<'_>,
     phase: &FacetPhase<'_>,
     stats: &mut LpStats,
 ) -> Result<(Vec<Vec<Facet>>, Option<StopReason>), InternalError> {
@@ -210,7 +207,7 @@ fn all_facets(
             if phase.enumerator.interrupted(phase.run_start).is_some() {
                 break;
             }
-            match facets(r, bx, backend, &mut local) {
+            match facets(r, prepared, &mut local) {
                 Ok(f) => out.push(f),
                 Err(e) => return (Err(e), local, true),
             }

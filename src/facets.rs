@@ -10,8 +10,8 @@ use crate::certify::{find_strict_point, is_strictly_inside, point_on_hyperplane_
 use crate::error::InternalError;
 use crate::kernel::Filter;
 use crate::lp::boxed::BoxLp;
-use crate::lp::LpBackend;
 use crate::poly::Halfspace;
+use crate::prepared::Prepared;
 use crate::region::{Origin, Region};
 
 /// One facet of a region.
@@ -188,13 +188,13 @@ fn crossing(row: &Halfspace, p: &[f64], x: &[f64]) -> Option<Vec<f64>> {
 /// One centring LP per distinct constraint, plus `O(m^2)` exact comparisons for duplicates.
 pub fn facets(
     region: &Region,
-    bx: Option<&FloatBox>,
-    backend: &dyn LpBackend,
+    prepared: &Prepared<'_>,
     stats: &mut LpStats,
 ) -> Result<Vec<Facet>, InternalError> {
-    let filter = backend.filter();
-    // the float-free reference takes no float shortcut at all
-    let bx = bx.filter(|_| filter.on());
+    let backend = prepared.solver();
+    let filter = prepared.filter();
+    // the float-free reference has no float box: it takes no float shortcut at all
+    let bx = prepared.float_box();
     let rows = region.halfspaces();
     let point_float: Vec<f64> = region.point.iter().map(crate::num::to_f64).collect();
     let is_domain = |i: usize| matches!(region.constraints[i].origin, Origin::Domain(_));
@@ -282,14 +282,20 @@ mod tests {
             map: AffineMap { jacobian: Vec::new(), offset: Vec::new() },
             bounded: true,
         };
-        let bx = FloatBox::from_domain(&domain).unwrap();
-        let backend = crate::lp::Backend::FloatSimplex.solver();
+        let net = crate::network::Network::from_json(
+            r#"{"input_dim": 2, "domain": {"box": [["0", "4"], ["0", "4"]]},
+                "layers": [{"weights": [["1", "0"]], "activation": "linear"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(net.domain(), &domain);
+        let float = Prepared::new(&net, crate::lp::Backend::FloatSimplex);
         let mut fast_stats = LpStats::default();
-        let fast = facets(&region, Some(&bx), backend, &mut fast_stats).unwrap();
-        let slow = facets(&region, None, backend, &mut LpStats::default()).unwrap();
+        let fast = facets(&region, &float, &mut fast_stats).unwrap();
+        let no_box = Prepared::new(&net, crate::lp::Backend::FloatSimplex).without_float_box();
+        let slow = facets(&region, &no_box, &mut LpStats::default()).unwrap();
         let rows = |f: &[Facet]| f.iter().map(|f| f.constraints.clone()).collect::<Vec<_>>();
         let exact =
-            facets(&region, Some(&bx), crate::lp::Backend::ExactOnly.solver(), &mut LpStats::default());
+            facets(&region, &Prepared::new(&net, crate::lp::Backend::ExactOnly), &mut LpStats::default());
         assert_eq!(rows(&exact.unwrap()), rows(&slow));
         // box rows: 0 x >= 0, 1 x <= 4, 2 y >= 0, 3 y <= 4; then the two neuron rows
         assert_eq!(rows(&fast), vec![vec![0], vec![2], vec![3], vec![4], vec![5]]);

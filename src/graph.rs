@@ -9,8 +9,9 @@
 use crate::error::InternalError;
 use crate::facets::Facet;
 use crate::kernel::Filter;
-use crate::network::{Network, Pattern};
+use crate::network::Pattern;
 use crate::num::{to_f64, Q};
+use crate::prepared::Prepared;
 use crate::region::{AffineMap, NeuronId, Region};
 use petgraph::graph::{NodeIndex, UnGraph};
 use petgraph::unionfind::UnionFind;
@@ -51,16 +52,16 @@ pub struct RegionGraph {
 /// # Complexity
 /// One network evaluation per facet, plus union-find over the edges.
 pub fn build(
-    net: &Network,
+    prepared: &Prepared<'_>,
     regions: &[Region],
     facets: &[Vec<Facet>],
     complete: bool,
-    filter: Filter,
     threads: usize,
 ) -> Result<RegionGraph, InternalError> {
+    let (net, filter) = (prepared.network(), prepared.filter());
     let by_pattern: HashMap<&Vec<Vec<bool>>, usize> = regions.iter().map(|r| (&r.pattern, r.id)).collect();
     let relu_layers: Vec<usize> = net.relu_layers().collect();
-    let finder = crate::neighbour::NeighbourFinder::new(net, filter);
+    let finder = prepared.neighbours();
     let mut graph = UnGraph::with_capacity(regions.len(), 0);
     for r in regions {
         graph.add_node(r.id);

@@ -459,7 +459,8 @@ fn merge_with(
     if counts_only {
         return Ok(Merged::Counts { summary, bounded });
     }
-    let graph = crate::graph::build(net, &regions, &facets, true, plan.backend().filter(), threads)?;
+    let prepared = crate::prepared::Prepared::new(net, plan.backend());
+    let graph = crate::graph::build(&prepared, &regions, &facets, true, threads)?;
     let facets_certified = regions.len();
     Ok(Merged::Analysis(Box::new(Analysis { regions, facets, graph, summary, facets_certified })))
 }

@@ -5,7 +5,6 @@ use super::args::{NetArgs, RunArgs, ThreadArgs};
 use super::render::report_incomplete;
 use super::{exit_code, output_error, BadInput, EXIT_FAILED};
 use relu_regions::analysis::{analyze, stream_with_facets};
-use relu_regions::certify::safe::FloatBox;
 use relu_regions::check::{check_answer, CheckOptions};
 use relu_regions::enumerate::{CountingSink, Enumerator, Summary};
 use relu_regions::export::json;
@@ -305,10 +304,10 @@ pub fn locate(
     } else {
         None
     };
-    let bx = FloatBox::from_domain(net.domain());
+    let prepared = enumerator.prepare(&net);
     let mut wire = Vec::new();
     for r in &regions {
-        let f = facets(r, bx.as_ref(), enumerator.backend().solver(), &mut Default::default())?;
+        let f = facets(r, &prepared, &mut Default::default())?;
         let mut v = serde_json::to_value(json::RegionOut::new(r, &f, None)).expect("wire structs serialize");
         v["id"] =
             ids.as_ref().and_then(|m| m.get(&r.pattern)).map_or(serde_json::Value::Null, |&id| id.into());

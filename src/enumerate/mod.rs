@@ -27,16 +27,15 @@ use sink::Emitter;
 use crate::progress::{Phase, Progress};
 use split::finish;
 
-use crate::certify::safe::FloatBox;
 use crate::certify::{find_strict_point, is_bounded, Feasibility, LpStats};
 use crate::error::InternalError;
-use crate::fixed::{FixedLayer, FixedMap};
-use crate::kernel::Filter;
+use crate::fixed::FixedMap;
 use crate::lp::Backend;
 use crate::network::{Domain, Network, Pattern};
 use crate::num::{to_f64, Q};
 use crate::poly::Halfspace;
-use crate::region::{Constraint, Region};
+use crate::prepared::Prepared;
+use crate::region::Region;
 use num_traits::Zero;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
@@ -171,15 +170,13 @@ pub(crate) trait Prune: Sync {
 
 /// What every worker shares during one enumeration.
 struct Context<'a> {
+    /// The run's prepared context (network, domain rows, float box, fixed-point layers).
+    prepared: &'a Prepared<'a>,
     net: &'a Network,
     /// The pruning test, if the run has one.
     prune: Option<&'a dyn Prune>,
     /// Subtrees it discarded.
     discarded: std::sync::atomic::AtomicUsize,
-    /// The float image of a box domain (`None` on other domains and when floats are off).
-    bx: Option<FloatBox>,
-    filter: Filter,
-    fixed: Vec<FixedLayer>,
     bounded_domain: bool,
     /// Whether the sink reads maps and constraints (see [`RegionSink::needs_details`]).
     details: bool,
@@ -274,22 +271,34 @@ impl Enumerator {
 
     /// Enumerates every region into a vector.
     pub fn collect(&self, net: &Network) -> (Vec<Region>, Summary) {
+        self.collect_prepared(&self.prepare(net))
+    }
+
+    /// [`Enumerator::collect`] in a prepared context (see [`Enumerator::prepare`]).
+    pub fn collect_prepared(&self, prepared: &Prepared<'_>) -> (Vec<Region>, Summary) {
         let mut regions = Vec::new();
-        let summary = self.enumerate(net, &mut regions);
+        let summary = self.enumerate_prepared(prepared, &mut regions);
         (regions, summary)
     }
 
+    /// The context of a run on `net` with this enumerator's backend, to share between
+    /// enumeration, facets and graph ([`crate::analysis::analyze_prepared`]).
+    pub fn prepare<'n>(&self, net: &'n Network) -> Prepared<'n> {
+        Prepared::new(net, self.backend)
+    }
+
     /// The shared context of a run and the root of its tree (`None`: the domain is empty).
-    fn prepare<'n>(
+    fn root<'a>(
         &self,
-        net: &'n Network,
-        prune: Option<&'n dyn Prune>,
+        prepared: &'a Prepared<'a>,
+        prune: Option<&'a dyn Prune>,
         details: bool,
         start: Instant,
         stats: &mut LpStats,
-    ) -> Result<Option<(Context<'n>, Partial)>, InternalError> {
+    ) -> Result<Option<(Context<'a>, Partial)>, InternalError> {
+        let net = prepared.network();
         let d = net.input_dim();
-        let constraints = Constraint::domain(net.domain(), d);
+        let constraints = prepared.domain_rows().to_vec();
         let refs: Vec<&Halfspace> = constraints.iter().map(|c| &c.halfspace).collect();
         // all of R^d: the origin (an LP over no rows would not know the dimension)
         let point = if refs.is_empty() {
@@ -306,12 +315,10 @@ impl Enumerator {
             _ => is_bounded(&refs, d, self.backend.filter())?,
         };
         let ctx = Context {
+            prepared,
             net,
             prune,
             discarded: std::sync::atomic::AtomicUsize::new(0),
-            bx: FloatBox::from_domain(net.domain()).filter(|_| self.backend.filter().on()),
-            filter: self.backend.filter(),
-            fixed: FixedLayer::chain(net.layers()),
             bounded_domain,
             details,
             start,
@@ -335,21 +342,31 @@ impl Enumerator {
     /// Enumerates every full-dimensional region of the network's domain, in a deterministic
     /// depth-first order, into `sink`.
     pub fn enumerate(&self, net: &Network, sink: &mut dyn RegionSink) -> Summary {
-        self.enumerate_pruned(net, sink, None)
+        self.enumerate_pruned(&self.prepare(net), sink, None)
+    }
+
+    /// [`Enumerator::enumerate`] in a prepared context (see [`Enumerator::prepare`]); the
+    /// context's backend is the one used.
+    pub fn enumerate_prepared(&self, prepared: &Prepared<'_>, sink: &mut dyn RegionSink) -> Summary {
+        self.enumerate_pruned(prepared, sink, None)
     }
 
     /// [`Enumerator::enumerate`] with subtrees discarded by `prune`: the regions of the kept
     /// subtrees, in the same order.
-    pub(crate) fn enumerate_pruned<'n>(
+    pub(crate) fn enumerate_pruned<'a>(
         &self,
-        net: &'n Network,
+        prepared: &'a Prepared<'a>,
         sink: &mut dyn RegionSink,
-        prune: Option<&'n dyn Prune>,
+        prune: Option<&'a dyn Prune>,
     ) -> Summary {
-        if let Err(e) = sink.begin(net) {
+        if prepared.backend() != self.backend {
+            let same = self.clone().reconfigure(prepared.backend(), self.subtrees.clone());
+            return same.enumerate_pruned(prepared, sink, prune);
+        }
+        if let Err(e) = sink.begin(prepared.network()) {
             return Summary { stopped: Some(StopReason::Sink), sink_error: Some(e), ..Summary::default() };
         }
-        let mut summary = self.run(net, sink, prune);
+        let mut summary = self.run(prepared, sink, prune);
         if let Err(e) = sink.finish(&summary) {
             summary.stopped.get_or_insert(StopReason::Sink);
             summary.sink_error = Some(e);
@@ -358,13 +375,18 @@ impl Enumerator {
     }
 
     /// [`Enumerator::enumerate`] between the sink's `begin` and `finish`.
-    fn run<'n>(&self, net: &'n Network, sink: &mut dyn RegionSink, prune: Option<&'n dyn Prune>) -> Summary {
+    fn run<'a>(
+        &self,
+        prepared: &'a Prepared<'a>,
+        sink: &mut dyn RegionSink,
+        prune: Option<&'a dyn Prune>,
+    ) -> Summary {
         let start = Instant::now();
         let mut summary = Summary::default();
         // a shard's figures leave out the work above its subtrees (the plan counts that once)
         let mut above = LpStats::default();
         let prepare_stats = if self.subtrees.is_some() { &mut above } else { &mut summary.stats };
-        let (ctx, root) = match self.prepare(net, prune, sink.needs_details(), start, prepare_stats) {
+        let (ctx, root) = match self.root(prepared, prune, sink.needs_details(), start, prepare_stats) {
             Ok(Some(prepared)) => prepared,
             Ok(None) => return summary,
             Err(e) => return Summary::failed(e, start),

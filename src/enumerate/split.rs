@@ -27,7 +27,7 @@ impl Enumerator {
         stack: &mut Vec<Partial>,
         stats: &mut LpStats,
     ) -> Option<Partial> {
-        let (bx, fixed) = (ctx.bx.as_ref(), &ctx.fixed);
+        let (bx, fixed) = (ctx.prepared.float_box(), ctx.prepared.fixed_layers());
         let layers = ctx.net.layers();
         // asked after every split, and again as the region enters a layer (with the states
         // the previous layer's constant neurons added)
@@ -279,7 +279,7 @@ fn push_side(p: &mut Partial, pre: &FixedMap, i: usize, on: bool, point: Option<
 /// list of constraints is formed. `None` after an internal error (recorded in `ctx`).
 pub(super) fn finish(p: Partial, ctx: &Context<'_>) -> Option<Region> {
     let bounded = ctx.bounded_domain
-        || match is_bounded(&p.constraints.rows(), ctx.net.input_dim(), ctx.filter) {
+        || match is_bounded(&p.constraints.rows(), ctx.net.input_dim(), ctx.prepared.filter()) {
             Ok(b) => b,
             Err(e) => {
                 ctx.fail(e);

@@ -63,7 +63,8 @@ impl Enumerator {
     ) -> Result<(Vec<Estimate>, LpStats), InternalError> {
         let start = Instant::now();
         let mut stats = LpStats::default();
-        let Some((ctx, root)) = self.prepare(net, None, false, start, &mut stats)? else {
+        let prepared = self.prepare(net);
+        let Some((ctx, root)) = self.root(&prepared, None, false, start, &mut stats)? else {
             return Ok((Vec::new(), stats));
         };
         let threads = self.thread_count().max(1);

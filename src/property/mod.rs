@@ -124,9 +124,10 @@ pub fn decide(net: &Network, property: &Property, enumerator: &Enumerator) -> Re
         full
     };
     let boxed = &reduced;
+    let prepared = enumerator.prepare(boxed);
     let mut sink = PropertySink {
         property,
-        bx: FloatBox::from_domain(boxed.domain()).filter(|_| enumerator.backend().filter().on()),
+        bx: prepared.float_box().cloned(),
         backend: enumerator.backend().solver(),
         threads: enumerator.thread_count().max(1),
         batch: Vec::new(),
@@ -138,7 +139,8 @@ pub fn decide(net: &Network, property: &Property, enumerator: &Enumerator) -> Re
         stats: LpStats::default(),
     };
     let pruner = enumerator.backend().filter().on().then(|| SafetyPruner::new(boxed, property)).flatten();
-    let mut summary = enumerator.enumerate_pruned(boxed, &mut sink, pruner.as_ref().map(|p| p as &dyn Prune));
+    let mut summary =
+        enumerator.enumerate_pruned(&prepared, &mut sink, pruner.as_ref().map(|p| p as &dyn Prune));
     if sink.found.is_none() && sink.failure.is_none() {
         let _ = sink.flush();
     }

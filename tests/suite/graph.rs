@@ -136,7 +136,7 @@ fn dot_renders_with_graphviz() {
 #[test]
 fn edges_to_regions_without_certified_facets() {
     use relu_regions::graph::build;
-    use relu_regions::kernel::Filter;
+    use relu_regions::{Backend, Prepared};
     let path = fixture("deep2d.json");
     let net = relu_regions::network::json::read_network(&std::fs::read_to_string(&path).unwrap(), "deep2d")
         .unwrap();
@@ -146,7 +146,8 @@ fn edges_to_regions_without_certified_facets() {
     for f in &mut facets[half..] {
         f.clear();
     }
-    let partial = build(&net, &a.regions, &facets, false, Filter::Float, 2).unwrap();
+    let prepared = Prepared::new(&net, Backend::FloatSimplex);
+    let partial = build(&prepared, &a.regions, &facets, false, 2).unwrap();
     assert!(partial.graph.edge_count() < a.edges() && partial.graph.edge_count() > 0);
-    assert!(build(&net, &a.regions, &facets, true, Filter::Float, 1).is_err());
+    assert!(build(&prepared, &a.regions, &facets, true, 1).is_err());
 }

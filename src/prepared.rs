@@ -1,0 +1,116 @@
+//! One run's prepared context: what enumeration, facets and the graph all need about the
+//! network and its domain, computed once per run and shared by every phase and thread. It owns
+//! the domain's rows, the float image of a box domain, the network's layers over integers (the
+//! chained fixed-point layers of the enumerator and the per-layer ones of the exact neighbour
+//! pass) and the LP backend with its filter.
+//!
+//! [`Enumerator::prepare`](crate::Enumerator::prepare) builds one; [`crate::analyze`] and the
+//! shard merge build one and pass it to each phase.
+
+use crate::certify::safe::FloatBox;
+use crate::fixed::FixedLayer;
+use crate::kernel::Filter;
+use crate::lp::{Backend, LpBackend};
+use crate::neighbour::NeighbourFinder;
+use crate::network::Network;
+use crate::region::Constraint;
+use std::sync::OnceLock;
+
+/// The context of one run on one network, prepared once (cheap to share among threads).
+///
+/// # Examples
+/// ```
+/// use relu_regions::{analysis::analyze_prepared, Enumerator, Network};
+/// let net = Network::from_json(r#"{"input_dim": 2, "domain": {"box": [["-1", "1"], ["-1", "1"]]},
+///     "layers": [{"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
+///                {"weights": [["1", "2"]], "activation": "linear"}]}"#).unwrap();
+/// let enumerator = Enumerator::builder().build();
+/// let prepared = enumerator.prepare(&net);
+/// assert!(prepared.float_box().is_some()); // a box domain: its float image is ready
+/// assert_eq!(prepared.domain_rows().len(), 4);
+/// let a = analyze_prepared(&prepared, &enumerator).unwrap();
+/// assert_eq!((a.regions.len(), a.edges()), (4, 4));
+/// ```
+pub struct Prepared<'n> {
+    net: &'n Network,
+    backend: Backend,
+    domain_rows: Vec<Constraint>,
+    float_box: Option<FloatBox>,
+    chained: Vec<FixedLayer>,
+    neighbours: OnceLock<NeighbourFinder>,
+}
+
+impl<'n> Prepared<'n> {
+    /// Prepares `net` for runs with `backend` (with the float-free backend there is no float
+    /// box: nothing float is ever consulted).
+    pub fn new(net: &'n Network, backend: Backend) -> Prepared<'n> {
+        let float_box = FloatBox::from_domain(net.domain()).filter(|_| backend.filter().on());
+        Prepared {
+            net,
+            backend,
+            domain_rows: Constraint::domain(net.domain(), net.input_dim()),
+            float_box,
+            chained: FixedLayer::chain(net.layers()),
+            neighbours: OnceLock::new(),
+        }
+    }
+
+    /// The network.
+    pub fn network(&self) -> &'n Network {
+        self.net
+    }
+
+    /// The LP backend.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The backend's solver.
+    pub(crate) fn solver(&self) -> &'static dyn LpBackend {
+        self.backend.solver()
+    }
+
+    /// Whether floats may decide through proved filters.
+    pub fn filter(&self) -> Filter {
+        self.backend.filter()
+    }
+
+    /// The rows of the domain (none on all of R^d, `2d` on a box).
+    pub fn domain_rows(&self) -> &[Constraint] {
+        &self.domain_rows
+    }
+
+    /// The float image of a box domain (`None` on other domains and with the float-free backend).
+    pub fn float_box(&self) -> Option<&FloatBox> {
+        self.float_box.as_ref()
+    }
+
+    /// The same context without the float box (tests compare the paths with and without it).
+    #[cfg(test)]
+    pub(crate) fn without_float_box(mut self) -> Self {
+        self.float_box = None;
+        self
+    }
+
+    /// The layers over integers, each prepared for the maps the previous ones produce.
+    pub(crate) fn fixed_layers(&self) -> &[FixedLayer] {
+        &self.chained
+    }
+
+    /// The float and integer images of the network for the pattern across a facet (made on
+    /// first use: only the graph needs them).
+    pub(crate) fn neighbours(&self) -> &NeighbourFinder {
+        self.neighbours.get_or_init(|| NeighbourFinder::new(self.net, self.filter()))
+    }
+}
+
+impl std::fmt::Debug for Prepared<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("input_dim", &self.net.input_dim())
+            .field("backend", &self.backend)
+            .field("domain_rows", &self.domain_rows.len())
+            .field("float_box", &self.float_box.is_some())
+            .finish_non_exhaustive()
+    }
+}
