@@ -30,6 +30,16 @@ pub struct Analysis {
 
 impl Analysis {
     /// Number of edges.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::{analyze, Enumerator, Network};
+    /// // relu(x) on the box [-1, 1]: two bounded regions sharing the facet x = 0
+    /// let net = Network::from_json(r#"{"input_dim": 1, "domain": {"box": [["-1", "1"]]},
+    ///     "layers": [{"weights": [["1"]], "activation": "relu"}]}"#).unwrap();
+    /// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
+    /// assert_eq!((a.regions.len(), a.edges(), a.bounded()), (2, 1, 2));
+    /// ```
     pub fn edges(&self) -> usize {
         self.graph.graph.edge_count()
     }
@@ -57,6 +67,19 @@ pub fn analyze(net: &Network, enumerator: &Enumerator) -> Result<Analysis, Inter
 
 /// [`analyze`] in a prepared context ([`Enumerator::prepare`]): enumeration, facets and graph
 /// share it (domain rows, float box, fixed-point layers, backend).
+///
+/// # Examples
+/// ```
+/// use relu_regions::{analysis::analyze_prepared, Enumerator, Network};
+/// let net = Network::from_json(r#"{"input_dim": 1, "layers": [
+///     {"weights": [["1"], ["-1"]], "bias": ["0", "1"], "activation": "relu"}]}"#).unwrap();
+/// let enumerator = Enumerator::builder().build();
+/// let prepared = enumerator.prepare(&net);
+/// // the regions alone, then the whole analysis, in the one context
+/// assert_eq!(enumerator.collect_prepared(&prepared).0.len(), 3);
+/// let a = analyze_prepared(&prepared, &enumerator).unwrap();
+/// assert_eq!((a.regions.len(), a.edges(), a.bounded()), (3, 2, 1));
+/// ```
 pub fn analyze_prepared(prepared: &Prepared<'_>, enumerator: &Enumerator) -> Result<Analysis, InternalError> {
     let run_start = std::time::Instant::now();
     let (regions, mut summary) = enumerator.collect_prepared(prepared);

@@ -7,6 +7,13 @@ use num_bigint::BigUint;
 use num_traits::{One, Zero};
 
 /// `C(n, k)` as a big integer.
+///
+/// # Examples
+/// ```
+/// use relu_regions::bounds::binomial;
+/// assert_eq!(binomial(5, 2), 10u32.into());
+/// assert_eq!(binomial(2, 5), 0u32.into());
+/// ```
 pub fn binomial(n: usize, k: usize) -> BigUint {
     if k > n {
         return BigUint::zero();
@@ -16,6 +23,12 @@ pub fn binomial(n: usize, k: usize) -> BigUint {
 }
 
 /// Zaslavsky's bound for `n` hyperplanes in R^d: `sum_{i <= d} C(n, i)`.
+///
+/// # Examples
+/// ```
+/// // 3 lines in general position cut the plane into 1 + 3 + 3 = 7 regions
+/// assert_eq!(relu_regions::bounds::zaslavsky(3, 2), 7u32.into());
+/// ```
 pub fn zaslavsky(n: usize, d: usize) -> BigUint {
     (0..=d.min(n)).map(|i| binomial(n, i)).sum()
 }
@@ -69,6 +82,18 @@ pub fn serra_bound(net: &Network) -> BigUint {
 
 /// The product bound `prod_l sum_{j <= d_l} C(n_l, j)` with `d_l` the smallest width before
 /// layer `l` (input included).
+///
+/// # Examples
+/// ```
+/// use relu_regions::bounds::{one_hidden_layer, product_bound};
+/// use relu_regions::Network;
+/// // 2 inputs, 3 then 4 ReLUs: (1 + 3 + 3) (1 + 4 + 6) = 77
+/// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
+///     {"weights": [[1, 0], [0, 1], [1, 1]], "activation": "relu"},
+///     {"weights": [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]], "activation": "relu"}]}"#).unwrap();
+/// assert_eq!(product_bound(&net), 77u32.into());
+/// assert_eq!(one_hidden_layer(&net), None);
+/// ```
 pub fn product_bound(net: &Network) -> BigUint {
     let mut cap = net.input_dim();
     let mut total = BigUint::one();
@@ -85,6 +110,14 @@ pub fn product_bound(net: &Network) -> BigUint {
 }
 
 /// Whether the network has exactly one relu layer (then Zaslavsky's bound applies directly).
+///
+/// # Examples
+/// ```
+/// let net = relu_regions::Network::from_json(r#"{"input_dim": 2, "layers": [
+///     {"weights": [[1, 0], [0, 1], [1, 1]], "activation": "relu"},
+///     {"weights": [[1, 1, 1]], "activation": "linear"}]}"#).unwrap();
+/// assert_eq!(relu_regions::bounds::one_hidden_layer(&net), Some(3));
+/// ```
 pub fn one_hidden_layer(net: &Network) -> Option<usize> {
     let relu: Vec<usize> = net.relu_layers().collect();
     (relu.len() == 1).then(|| net.layers()[relu[0]].width())

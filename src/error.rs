@@ -76,6 +76,13 @@ fn subject(problems: &[Problem]) -> &'static str {
 
 impl NetworkError {
     /// Replaces the source name (used by readers that validate before they know the file).
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::Network;
+    /// let err = Network::from_json(r#"{"input_dim": 0, "layers": []}"#).unwrap_err();
+    /// assert!(err.with_source("model.json").to_string().starts_with("model.json"));
+    /// ```
     pub fn with_source(self, name: &str) -> NetworkError {
         match self {
             NetworkError::Invalid { problems, .. } => {

@@ -98,7 +98,7 @@ pub fn images(v: &[Q]) -> Vec<f64> {
 
 /// A bound on `|v - f|` for the exact value `v` of an image `f`, by (I) (infinite for an
 /// infinite image).
-pub fn image_error(f: f64) -> f64 {
+pub(crate) fn image_error(f: f64) -> f64 {
     IMAGE_RELATIVE * f.abs() + ETA
 }
 
@@ -184,7 +184,7 @@ impl Approximations {
 /// `|w h - w' h'| <= |w'| e_h + |h'| (4u|w'| + eta) + (4u|w'| + eta) e_h`, `4u|b| + eta` for the
 /// bias, the products and the recursive sum as in [`affine_sign`]. The returned error is twice
 /// that (computed in floats), which covers the rounding of its own evaluation.
-pub fn affine_with_error(w: &[f64], b: f64, h: &Approximations) -> (f64, f64) {
+pub(crate) fn affine_with_error(w: &[f64], b: f64, h: &Approximations) -> (f64, f64) {
     let (mut value, mut magnitude, mut propagated) = (b, b.abs(), 0.0);
     let (sum_err, sum_h) = (h.sum_errors, h.sum_abs);
     for ((wk, hk), ek) in w.iter().zip(&h.values).zip(&h.errors) {
@@ -203,7 +203,7 @@ pub fn affine_with_error(w: &[f64], b: f64, h: &Approximations) -> (f64, f64) {
 
 /// The sign of an approximation `value` of an exact real within `error` (from
 /// [`affine_with_error`]), when the bound proves it.
-pub fn sign_within(value: f64, error: f64) -> Option<Ordering> {
+pub(crate) fn sign_within(value: f64, error: f64) -> Option<Ordering> {
     decide(value, error)
 }
 
@@ -223,7 +223,7 @@ pub fn sign_within(value: f64, error: f64) -> Option<Ordering> {
 /// `1.01 W_j e_j + e_j eta + 5u |r_j| W_j + eta |r_j| + eta / 2`, each `y_i b_i` by
 /// `5u |y_i b_i| + eta y_i + eta`, and the final sum by `gamma_(m+d+1)` of its magnitude. The
 /// code requires the margin to exceed `4 (m + d + 10) u mag + 2 eta (T + 2)`.
-pub fn safe_lower_bound_exceeds<'r>(
+pub(crate) fn safe_lower_bound_exceeds<'r>(
     rows: impl IntoIterator<Item = (&'r [f64], f64)>,
     (lo, hi): (&[f64], &[f64]),
     g: &[f64],
@@ -271,7 +271,7 @@ pub fn safe_lower_bound_exceeds<'r>(
 /// Whether the images of a row are *faithful* to its direction: every image finite and every
 /// nonzero exact entry's image at least `1e-290` in magnitude (normal, so within relative
 /// error `5u` of the exact value). Only faithful rows go through [`may_be_proportional`].
-pub fn images_faithful<'q>(exact: impl IntoIterator<Item = &'q Q>, images: &[f64]) -> bool {
+pub(crate) fn images_faithful<'q>(exact: impl IntoIterator<Item = &'q Q>, images: &[f64]) -> bool {
     exact
         .into_iter()
         .zip(images)
@@ -283,7 +283,7 @@ pub fn images_faithful<'q>(exact: impl IntoIterator<Item = &'q Q>, images: &[f64
 /// the images, scaled to unit infinity norm, differ by more than `1e-6` in some entry. Exact
 /// positive multiples cannot: their scaled images agree to `30u`, plus at most `2^-1021` where a
 /// scaled entry underflows. Rows with a zero image are always "maybe".
-pub fn may_be_proportional(first: (&[f64], f64), second: (&[f64], f64)) -> bool {
+pub(crate) fn may_be_proportional(first: (&[f64], f64), second: (&[f64], f64)) -> bool {
     let norm = |(a, b): (&[f64], f64)| a.iter().fold(b.abs(), |m, v| m.max(v.abs()));
     let (n1, n2) = (norm(first), norm(second));
     if n1 == 0.0 || n2 == 0.0 || !n1.is_finite() || !n2.is_finite() {
@@ -297,7 +297,7 @@ pub fn may_be_proportional(first: (&[f64], f64), second: (&[f64], f64)) -> bool 
         .all(|(x, y)| (x / n1 - y / n2).abs() <= 1e-6)
 }
 
-pub mod symbolic;
+pub(crate) mod symbolic;
 
 #[cfg(test)]
 mod tests;

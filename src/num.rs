@@ -142,7 +142,7 @@ pub fn to_f64(x: &Q) -> f64 {
 }
 
 /// The exact sign of a rational as an [`Ordering`] against zero.
-pub fn sign(x: &Q) -> Ordering {
+pub(crate) fn sign(x: &Q) -> Ordering {
     match x.numer().sign() {
         Sign::Minus => Ordering::Less,
         Sign::NoSign => Ordering::Equal,
@@ -231,7 +231,7 @@ pub fn fmt_approx(x: &Q) -> String {
 
 /// A "nice" rational near `x` with a small denominator (a power of two), used to pick simple
 /// interior points; the caller always re-checks the result exactly.
-pub fn simple_dyadic_near(x: f64, bits: u32) -> Option<Q> {
+pub(crate) fn simple_dyadic_near(x: f64, bits: u32) -> Option<Q> {
     if !x.is_finite() {
         return None;
     }
@@ -244,7 +244,7 @@ pub fn simple_dyadic_near(x: f64, bits: u32) -> Option<Q> {
 }
 
 /// The least common multiple of the denominators of `values` (1 for an empty slice).
-pub fn common_denominator<'a>(values: impl IntoIterator<Item = &'a Q>) -> BigInt {
+pub(crate) fn common_denominator<'a>(values: impl IntoIterator<Item = &'a Q>) -> BigInt {
     values.into_iter().fold(BigInt::one(), |acc, v| {
         if v.denom().is_one() || &acc == v.denom() {
             acc

@@ -49,7 +49,7 @@ impl Halfspace {
 
     /// The halfspace with its float image already computed (`float_a`, `float_b` must obey the
     /// kernel's image error model, [`kernel::image`]).
-    pub fn with_floats(a: Vec<Q>, b: Q, float_a: Vec<f64>, float_b: f64) -> Halfspace {
+    pub(crate) fn with_floats(a: Vec<Q>, b: Q, float_a: Vec<f64>, float_b: f64) -> Halfspace {
         debug_assert_eq!(a.len(), float_a.len());
         let single = single_nonzero(&a);
         let faithful = faithful(&a, &b, &float_a, float_b);
@@ -65,12 +65,12 @@ impl Halfspace {
     }
 
     /// The float image of the normal.
-    pub fn float_a(&self) -> &[f64] {
+    pub(crate) fn float_a(&self) -> &[f64] {
         &self.float_a
     }
 
     /// The float image of the right-hand side.
-    pub fn float_b(&self) -> f64 {
+    pub(crate) fn float_b(&self) -> f64 {
         self.float_b
     }
 
@@ -86,12 +86,12 @@ impl Halfspace {
 
     /// The slack `b - a . x` in plain floats, with no error bound: for choosing candidates,
     /// never for deciding.
-    pub fn float_slack(&self, x_float: &[f64]) -> f64 {
+    pub(crate) fn float_slack(&self, x_float: &[f64]) -> f64 {
         self.float_b - self.float_a.iter().zip(x_float).map(|(a, x)| a * x).sum::<f64>()
     }
 
     /// The sign of the slack proved by floating point alone, if the error bound allows.
-    pub fn float_slack_sign(&self, x_float: &[f64]) -> Option<Ordering> {
+    pub(crate) fn float_slack_sign(&self, x_float: &[f64]) -> Option<Ordering> {
         match self.single {
             Some(j) => kernel::affine_sign(&self.float_a[j..=j], self.float_b, &x_float[j..=j], true),
             None => kernel::affine_sign(&self.float_a, self.float_b, x_float, true),
@@ -99,7 +99,7 @@ impl Halfspace {
     }
 
     /// True when the normal is exactly zero.
-    pub fn is_trivial(&self) -> bool {
+    pub(crate) fn is_trivial(&self) -> bool {
         self.a.iter().all(Zero::is_zero)
     }
 
@@ -116,18 +116,18 @@ impl Halfspace {
     }
 
     /// The coordinate `j` when the normal is a multiple of `e_j` (a box face), else `None`.
-    pub fn single_coordinate(&self) -> Option<usize> {
+    pub(crate) fn single_coordinate(&self) -> Option<usize> {
         self.single
     }
 
     /// The infinity norm of the float normal (0 for a trivial row).
-    pub fn float_norm(&self) -> f64 {
+    pub(crate) fn float_norm(&self) -> f64 {
         self.float_a.iter().fold(0.0, |m, v| m.max(v.abs()))
     }
 
     /// Whether `other` is a positive multiple of `self` (same hyperplane, same side), decided
     /// exactly; with [`Filter::Float`] most different rows are told apart by their images first.
-    pub fn same_halfspace(&self, other: &Halfspace, filter: Filter) -> bool {
+    pub(crate) fn same_halfspace(&self, other: &Halfspace, filter: Filter) -> bool {
         if filter.on() && !self.float_image_close(other) {
             return false;
         }

@@ -26,7 +26,6 @@ use std::sync::OnceLock;
 ///                {"weights": [["1", "2"]], "activation": "linear"}]}"#).unwrap();
 /// let enumerator = Enumerator::builder().build();
 /// let prepared = enumerator.prepare(&net);
-/// assert!(prepared.float_box().is_some()); // a box domain: its float image is ready
 /// assert_eq!(prepared.domain_rows().len(), 4);
 /// let a = analyze_prepared(&prepared, &enumerator).unwrap();
 /// assert_eq!((a.regions.len(), a.edges()), (4, 4));
@@ -81,7 +80,7 @@ impl<'n> Prepared<'n> {
     }
 
     /// The float image of a box domain (`None` on other domains and with the float-free backend).
-    pub fn float_box(&self) -> Option<&FloatBox> {
+    pub(crate) fn float_box(&self) -> Option<&FloatBox> {
         self.float_box.as_ref()
     }
 

@@ -57,7 +57,7 @@ pub fn check_motzkin(rows: &[&Halfspace], equality: Option<&Halfspace>, y: &[Q])
 }
 
 /// Checks `y >= 0`, `A^T y = -c` and `b . y = 0`: a proof that `min c . x >= 0` over `A x <= b`.
-pub fn dual_certifies_zero(a: &[Vec<Q>], b: &[Q], c: &[Q], y: &[Q]) -> bool {
+pub(crate) fn dual_certifies_zero(a: &[Vec<Q>], b: &[Q], c: &[Q], y: &[Q]) -> bool {
     let one = Q::one();
     // A^T y + c = 0, column by column, and b . y = 0: signs of unreduced sums
     let columns_match = (0..c.len()).all(|j| {

@@ -57,7 +57,7 @@ pub struct AffineMap {
 
 impl AffineMap {
     /// The identity map on R^d.
-    pub fn identity(d: usize) -> AffineMap {
+    pub(crate) fn identity(d: usize) -> AffineMap {
         let jacobian = (0..d)
             .map(|i| (0..d).map(|j| if i == j { crate::num::q(1) } else { Q::zero() }).collect())
             .collect();
@@ -65,7 +65,7 @@ impl AffineMap {
     }
 
     /// `W (self) + bias`: the map followed by the affine layer `h -> W h + bias`.
-    pub fn then_affine(&self, weights: &[Vec<Q>], bias: &[Q]) -> AffineMap {
+    pub(crate) fn then_affine(&self, weights: &[Vec<Q>], bias: &[Q]) -> AffineMap {
         let d = self.jacobian.first().map_or(0, Vec::len);
         let mut jacobian = Vec::with_capacity(weights.len());
         let mut offset = Vec::with_capacity(weights.len());
@@ -88,7 +88,7 @@ impl AffineMap {
     }
 
     /// Keeps the rows whose bit is on and zeroes the others (a ReLU with a fixed pattern).
-    pub fn masked(&self, bits: &[bool]) -> AffineMap {
+    pub(crate) fn masked(&self, bits: &[bool]) -> AffineMap {
         let d = self.jacobian.first().map_or(0, Vec::len);
         let jacobian = self
             .jacobian

@@ -226,7 +226,7 @@ impl Plan {
 /// The weights the shards are balanced by: each item's estimate, capped at 16 times the median
 /// estimate of the open subtrees. Knuth's estimator is unbiased but heavy-tailed (one descent
 /// down a long path multiplies many 2s), and an uncapped outlier would leave most shards empty.
-pub fn balancing_weights(estimates: &[Estimate]) -> Vec<f64> {
+pub(crate) fn balancing_weights(estimates: &[Estimate]) -> Vec<f64> {
     let mut open: Vec<f64> = estimates.iter().filter(|e| !e.finished).map(|e| e.regions).collect();
     open.sort_by(f64::total_cmp);
     let median = open.get(open.len() / 2).copied().unwrap_or(1.0).max(1.0);

@@ -117,7 +117,7 @@ impl SplitMix {
     }
 
     /// An exact rational uniform on a grid of `2^32` steps in `[lo, hi]`.
-    pub fn rational_in(&mut self, lo: &Q, hi: &Q) -> Q {
+    pub(crate) fn rational_in(&mut self, lo: &Q, hi: &Q) -> Q {
         let t = Q::new(BigInt::from(self.next_u64() >> 32), BigInt::from(1u64 << 32));
         lo + (hi - lo) * t
     }

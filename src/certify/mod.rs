@@ -13,7 +13,7 @@
 //! A float hint is tried first (its rounded point, then its basis solved exactly); when neither
 //! proves the answer the exact rational simplex decides, and its answer is checked the same way.
 
-pub mod safe;
+pub(crate) mod safe;
 
 pub use crate::proof::{check_motzkin, is_strictly_inside};
 
@@ -52,6 +52,14 @@ pub struct LpStats {
 
 impl LpStats {
     /// Adds another set of counters.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::certify::LpStats;
+    /// let mut total = LpStats { lps: 2, ..LpStats::default() };
+    /// total.add(&LpStats { lps: 3, exact_fallbacks: 1, ..LpStats::default() });
+    /// assert_eq!((total.lps, total.exact_fallbacks), (5, 1));
+    /// ```
     pub fn add(&mut self, o: &LpStats) {
         self.lps += o.lps;
         self.by_float_point += o.by_float_point;
@@ -78,6 +86,28 @@ pub enum Feasibility {
 /// Decides, with a checked certificate, whether some rational `x` satisfies every row strictly
 /// and lies on `equality` (when given). The backend's hint is tried first; the exact simplex
 /// decides when the hint proves nothing. An error means an exact answer failed its own check.
+///
+/// # Examples
+/// ```
+/// use relu_regions::certify::{find_strict_point, is_strictly_inside, Feasibility, LpStats};
+/// use relu_regions::kernel::Filter;
+/// use relu_regions::num::q;
+/// use relu_regions::poly::Halfspace;
+/// use relu_regions::Backend;
+/// // x > 0, y > 0, x + y < 1: a triangle's interior
+/// let rows = [Halfspace::new(vec![q(-1), q(0)], q(0)), Halfspace::new(vec![q(0), q(-1)], q(0)),
+///             Halfspace::new(vec![q(1), q(1)], q(1))];
+/// let refs: Vec<&Halfspace> = rows.iter().collect();
+/// let mut stats = LpStats::default();
+/// let Feasibility::Interior(p) = find_strict_point(&refs, None, Backend::FloatSimplex.solver(), &mut stats).unwrap()
+///     else { panic!("the triangle has interior points") };
+/// assert!(is_strictly_inside(&refs, &p, Filter::Off)); // checked exactly
+/// // ... and x + y > 1 as well: empty, with a checked Motzkin certificate
+/// let more = Halfspace::new(vec![q(-1), q(-1)], q(-1));
+/// let refs: Vec<&Halfspace> = rows.iter().chain([&more]).collect();
+/// let answer = find_strict_point(&refs, None, Backend::ExactOnly.solver(), &mut stats).unwrap();
+/// assert!(matches!(answer, Feasibility::Empty(_)));
+/// ```
 pub fn find_strict_point(
     rows: &[&Halfspace],
     equality: Option<&Halfspace>,
@@ -105,7 +135,7 @@ pub fn find_strict_point(
 /// a proof that there is none. On a box domain, safe dual bounds from the float LP's
 /// multipliers ([`safe::proves_empty`]) are tried before any exact work (the caller tries the
 /// cheaper interval bound, [`safe::proves_empty_floats`] with no rows, before the LP).
-pub fn split_point(
+pub(crate) fn split_point(
     rows: &[&Halfspace],
     side: &Halfspace,
     bx: Option<&safe::FloatBox>,
@@ -131,7 +161,7 @@ pub enum Reach {
 
 /// Whether the halfspace `side` meets the region `rows` (all nontrivial): a safe dual bound
 /// from the centring LP's multipliers first (box domains), then the LP's certified answer.
-pub fn reach(
+pub(crate) fn reach(
     rows: &[&Halfspace],
     side: &Halfspace,
     bx: Option<&safe::FloatBox>,
@@ -161,7 +191,12 @@ pub fn reach(
 /// the region's closure where `side` holds with room (e.g. the vertex that minimizes `side`'s
 /// normal): halfway between where `side` starts to hold and `x`, rounded to simple dyadic
 /// rationals, each candidate checked exactly. `None` when no candidate passes.
-pub fn point_between(rows: &[&Halfspace], side: &Halfspace, p_float: &[f64], x: &[f64]) -> Option<Vec<Q>> {
+pub(crate) fn point_between(
+    rows: &[&Halfspace],
+    side: &Halfspace,
+    p_float: &[f64],
+    x: &[f64],
+) -> Option<Vec<Q>> {
     let (at_p, at_x) = (side.float_slack(p_float), side.float_slack(x));
     if !(at_x > 0.0 && at_p.is_finite()) {
         return None;
@@ -189,7 +224,11 @@ pub fn point_between(rows: &[&Halfspace], side: &Halfspace, p_float: &[f64], x: 
 /// float point `x` (rounded to simple dyadic rationals and projected onto the hyperplane, each
 /// candidate checked exactly), as [`find_strict_point`] would certify it. `None` when no
 /// candidate passes.
-pub fn point_on_hyperplane_near(rows: &[&Halfspace], equality: &Halfspace, x: &[f64]) -> Option<Vec<Q>> {
+pub(crate) fn point_on_hyperplane_near(
+    rows: &[&Halfspace],
+    equality: &Halfspace,
+    x: &[f64],
+) -> Option<Vec<Q>> {
     let hint = Hint { point: Some(x.to_vec()), radius: 1.0, basis: None, dual: None };
     point_from_hint(rows, Some(equality), &hint)
 }
@@ -441,7 +480,7 @@ impl<'a> CentringLp<'a> {
 }
 
 /// Whether a polytope domain has interior points (certified exactly).
-pub fn polytope_is_full_dimensional(domain: &Domain, dim: usize) -> bool {
+pub(crate) fn polytope_is_full_dimensional(domain: &Domain, dim: usize) -> bool {
     let rows = domain.halfspaces(dim);
     let refs: Vec<&Halfspace> = rows.iter().collect();
     let mut stats = LpStats::default();

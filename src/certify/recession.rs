@@ -12,6 +12,22 @@ use num_traits::{One, Signed, Zero};
 
 /// Whether `{x : A x <= b}` (nonempty) is bounded, decided exactly: an unbounded answer comes
 /// with a checked ray, a bounded one with `2d` exact LP optima and their checked duals.
+///
+/// # Examples
+/// ```
+/// use relu_regions::certify::{is_bounded, recession_ray};
+/// use relu_regions::kernel::Filter;
+/// use relu_regions::num::q;
+/// use relu_regions::poly::Halfspace;
+/// // x >= 0, y >= 0: a quadrant, unbounded; with x + y <= 1 a triangle, bounded
+/// let quadrant = [Halfspace::new(vec![q(-1), q(0)], q(0)), Halfspace::new(vec![q(0), q(-1)], q(0))];
+/// let refs: Vec<&Halfspace> = quadrant.iter().collect();
+/// let ray = recession_ray(&refs, 2, Filter::Float).unwrap().unwrap();
+/// assert!(quadrant.iter().all(|h| h.a[0].clone() * &ray[0] + h.a[1].clone() * &ray[1] <= q(0)));
+/// let cap = Halfspace::new(vec![q(1), q(1)], q(1));
+/// let refs: Vec<&Halfspace> = quadrant.iter().chain([&cap]).collect();
+/// assert!(is_bounded(&refs, 2, Filter::Float).unwrap());
+/// ```
 pub fn is_bounded(rows: &[&Halfspace], dim: usize, filter: Filter) -> Result<bool, InternalError> {
     Ok(recession_ray(rows, dim, filter)?.is_none())
 }
@@ -20,6 +36,7 @@ pub fn is_bounded(rows: &[&Halfspace], dim: usize, filter: Filter) -> Result<boo
 /// returned, each of the `2d` LPs `max +-d_j  s.t.  A d <= 0, +-d_j <= 1` had optimum 0 with
 /// dual multipliers checked exactly. Each LP is solved in floats first and its optimal basis
 /// solved exactly; the exact simplex decides only when that proves nothing.
+/// See the example on [`is_bounded`].
 pub fn recession_ray(
     rows: &[&Halfspace],
     dim: usize,

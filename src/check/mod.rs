@@ -86,6 +86,26 @@ pub fn check_regions(net: &Network, doc: &Value) -> CheckReport {
 }
 
 /// Checks a whole answer: the regions document and, when given, the graph document.
+///
+/// # Examples
+/// ```
+/// use relu_regions::check::{check_answer, CheckOptions};
+/// use relu_regions::export::json::{graph_json, regions_document};
+/// use relu_regions::{analyze, Enumerator, Network};
+/// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
+///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
+///     {"weights": [["1", "2"]], "activation": "linear"}]}"#).unwrap();
+/// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
+/// let doc = regions_document(&net, &a, None);
+/// let graph: serde_json::Value = serde_json::from_str(&graph_json(&a.regions, &a.graph, true, None)).unwrap();
+/// let report = check_answer(&net, &doc, Some(&graph), CheckOptions { partial: false, threads: 1 });
+/// assert!(report.failures.is_empty());
+/// assert_eq!((report.regions, report.edges), (4, 4));
+/// // an answer with a region left out is refused
+/// let mut short = doc.clone();
+/// short["regions"].as_array_mut().unwrap().pop();
+/// assert!(!check_answer(&net, &short, None, CheckOptions { partial: false, threads: 1 }).failures.is_empty());
+/// ```
 pub fn check_answer(net: &Network, doc: &Value, graph: Option<&Value>, options: CheckOptions) -> CheckReport {
     let mut report = CheckReport::default();
     let Some(regions) = doc.get("regions").and_then(Value::as_array) else {

@@ -115,16 +115,37 @@ pub struct EnumeratorBuilder {
 
 impl EnumeratorBuilder {
     /// The float LP backend that proposes hints.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::{Backend, Enumerator, Network, StopReason};
+    /// use std::sync::{atomic::AtomicBool, Arc};
+    /// use std::time::Duration;
+    /// // 8 neurons in general position on the line: 9 regions
+    /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [{"weights": [[1], [1], [1], [1], [1], [1], [1], [1]],
+    ///     "bias": [1, 2, 3, 4, 5, 6, 7, 8], "activation": "relu"}]}"#).unwrap();
+    /// let exact = Enumerator::builder().backend(Backend::ExactOnly).threads(1).build();
+    /// assert_eq!((exact.backend(), exact.thread_count()), (Backend::ExactOnly, 1));
+    /// assert_eq!(exact.collect(&net).0.len(), 9);
+    /// // limits: the first 3 regions, or nothing once the cancel flag is set
+    /// let (some, summary) = Enumerator::builder().max_regions(Some(3)).time_limit(Some(Duration::from_secs(60))).build().collect(&net);
+    /// assert_eq!((some.len(), summary.stopped), (3, Some(StopReason::MaxRegions)));
+    /// let cancelled = Arc::new(AtomicBool::new(true));
+    /// let (none, summary) = Enumerator::builder().cancel_flag(cancelled).build().collect(&net);
+    /// assert_eq!((none.len(), summary.stopped), (0, Some(StopReason::Cancelled)));
+    /// ```
     pub fn backend(mut self, backend: Backend) -> Self {
         self.inner.backend = backend;
         self
     }
     /// Stop after this many regions.
+    /// See the example on [`EnumeratorBuilder::backend`].
     pub fn max_regions(mut self, n: Option<usize>) -> Self {
         self.inner.max_regions = n;
         self
     }
     /// Stop after this much time.
+    /// See the example on [`EnumeratorBuilder::backend`].
     pub fn time_limit(mut self, t: Option<Duration>) -> Self {
         self.inner.time_limit = t;
         self
@@ -143,11 +164,13 @@ impl EnumeratorBuilder {
     }
     /// Enumerate only these subtrees of the depth-first tree (one shard of a sharded run);
     /// region ids then start at 0 in the part.
+    /// Sharded runs set it through [`Enumerator::reconfigure`]; see [`crate::shard`].
     pub fn subtrees(mut self, part: Option<Subtrees>) -> Self {
         self.inner.subtrees = part;
         self
     }
     /// Stop when this flag becomes true.
+    /// See the example on [`EnumeratorBuilder::backend`].
     pub fn cancel_flag(mut self, flag: Arc<AtomicBool>) -> Self {
         self.inner.cancel = Some(flag);
         self
@@ -236,13 +259,14 @@ impl Enumerator {
 
     /// The same enumerator with another backend and part of the tree (for running a shard of
     /// a plan, whose backend is the plan's).
-    pub fn reconfigure(mut self, backend: Backend, subtrees: Option<Subtrees>) -> Enumerator {
+    pub(crate) fn reconfigure(mut self, backend: Backend, subtrees: Option<Subtrees>) -> Enumerator {
         self.backend = backend;
         self.subtrees = subtrees;
         self
     }
 
     /// The number of worker threads (every core when none was set).
+    /// See the example on [`EnumeratorBuilder::backend`].
     pub fn thread_count(&self) -> usize {
         match self.threads {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -251,12 +275,22 @@ impl Enumerator {
     }
 
     /// The backend in use.
+    /// See the example on [`EnumeratorBuilder::backend`].
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
     /// Why a run that started at `start` must stop now (Ctrl-C or the time limit), if it must:
     /// for the phases after the enumeration (facets, graph).
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::{Enumerator, StopReason};
+    /// use std::time::{Duration, Instant};
+    /// let e = Enumerator::builder().time_limit(Some(Duration::ZERO)).build();
+    /// assert_eq!(e.interrupted(Instant::now()), Some(StopReason::TimeLimit));
+    /// assert_eq!(Enumerator::builder().build().interrupted(Instant::now()), None);
+    /// ```
     pub fn interrupted(&self, start: Instant) -> Option<StopReason> {
         if self.cancel.as_ref().is_some_and(|c| c.load(AtomicOrdering::Relaxed)) {
             return Some(StopReason::Cancelled);
@@ -265,7 +299,7 @@ impl Enumerator {
     }
 
     /// The progress counters, if any were given.
-    pub fn progress_counters(&self) -> Option<&Progress> {
+    pub(crate) fn progress_counters(&self) -> Option<&Progress> {
         self.progress.as_deref()
     }
 
@@ -347,6 +381,18 @@ impl Enumerator {
 
     /// [`Enumerator::enumerate`] in a prepared context (see [`Enumerator::prepare`]); the
     /// context's backend is the one used.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::{CountingSink, Enumerator, Network};
+    /// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
+    ///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"}]}"#).unwrap();
+    /// let e = Enumerator::builder().build();
+    /// let prepared = e.prepare(&net);
+    /// let mut sink = CountingSink::default();
+    /// let summary = e.enumerate_prepared(&prepared, &mut sink);
+    /// assert_eq!((summary.regions, sink.bounded), (4, 0));
+    /// ```
     pub fn enumerate_prepared(&self, prepared: &Prepared<'_>, sink: &mut dyn RegionSink) -> Summary {
         self.enumerate_pruned(prepared, sink, None)
     }

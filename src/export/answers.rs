@@ -26,6 +26,22 @@ fn extreme(e: &Extreme, infinity: &str) -> Value {
 
 /// `range --json`: one entry per output (`min`, `max`, each with its exact `value`, `point` and
 /// `region`, or `"-inf"`/`"+inf"` with a `ray`), and the Lipschitz constants when asked.
+///
+/// # Examples
+/// ```
+/// use relu_regions::export::answers::ranges_json;
+/// use relu_regions::range::{lipschitz, output_ranges};
+/// use relu_regions::{Enumerator, Network};
+/// // |x| on [-1, 2]: range [0, 2], slope 1 everywhere
+/// let net = Network::from_json(r#"{"input_dim": 1, "domain": {"box": [["-1", "2"]]}, "layers": [
+///     {"weights": [["1"], ["-1"]], "activation": "relu"}, {"weights": [["1", "1"]], "activation": "linear"}]}"#).unwrap();
+/// let regions = Enumerator::builder().build().collect(&net).0;
+/// let ranges = output_ranges(&regions).unwrap().unwrap();
+/// let doc = ranges_json(&ranges, lipschitz(&regions).as_ref());
+/// assert_eq!(doc["outputs"][0]["min"]["value"], "0");
+/// assert_eq!(doc["outputs"][0]["max"]["value"], "2");
+/// assert_eq!(doc["lipschitz"]["l1"]["value"], "1");
+/// ```
 pub fn ranges_json(ranges: &[OutputRange], lipschitz: Option<&LipschitzConstants>) -> Value {
     let outputs: Vec<Value> = ranges
         .iter()
@@ -58,6 +74,22 @@ struct PieceOut {
 }
 
 /// `slice --json`: the intervals in order of `t` and the breakpoints.
+///
+/// # Examples
+/// ```
+/// use relu_regions::export::answers::slice_json;
+/// use relu_regions::line::{restrict, slice, Segment};
+/// use relu_regions::{analyze, Enumerator, Network};
+/// // |x| from -1 to 1: two pieces, a breakpoint at t = 1/2
+/// let net = Network::from_json(r#"{"input_dim": 1, "layers": [
+///     {"weights": [["1"], ["-1"]], "activation": "relu"}, {"weights": [["1", "1"]], "activation": "linear"}]}"#).unwrap();
+/// let segment = Segment::parse("-1;1", 1).unwrap();
+/// assert_eq!(segment.point(&relu_regions::num::q(1)), vec![relu_regions::num::q(1)]);
+/// let a = analyze(&restrict(&net, &segment).unwrap(), &Enumerator::builder().build()).unwrap();
+/// let doc = slice_json(&slice(&segment, &a));
+/// assert_eq!(doc["breakpoints"][0], "1/2");
+/// assert_eq!(doc["pieces"].as_array().unwrap().len(), 2);
+/// ```
 pub fn slice_json(slice: &LineSlice) -> Value {
     let pieces: Vec<PieceOut> = slice
         .pieces
@@ -84,6 +116,21 @@ pub fn slice_json(slice: &LineSlice) -> Value {
 
 /// Adds each region's sizes to a `regions --json` document (`"size"`: exact `measure` as `area`
 /// or `volume`, the certified inscribed `ball`, the sampled `volume_estimate`).
+///
+/// # Examples
+/// ```
+/// use relu_regions::export::{answers::add_sizes, json::regions_document};
+/// use relu_regions::sizes::region_sizes;
+/// use relu_regions::{analyze, Enumerator, Network};
+/// // relu(x) + relu(y) on [0, 2] x [0, 1] with a cut at x = 1: two unit squares
+/// let net = Network::from_json(r#"{"input_dim": 2, "domain": {"box": [["0", "2"], ["0", "1"]]}, "layers": [
+///     {"weights": [["1", "0"]], "bias": ["-1"], "activation": "relu"}]}"#).unwrap();
+/// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
+/// let mut doc = regions_document(&net, &a, None);
+/// add_sizes(&mut doc, &region_sizes(&net, &a.regions, &a.facets, 0, 1), 2);
+/// assert_eq!(doc["regions"][0]["size"]["area"], "1");
+/// assert_eq!(doc["regions"][1]["size"]["area"], "1");
+/// ```
 pub fn add_sizes(doc: &mut Value, sizes: &[crate::sizes::RegionSize], dim: usize) {
     let Some(regions) = doc.get_mut("regions").and_then(Value::as_array_mut) else { return };
     for (region, size) in regions.iter_mut().zip(sizes) {

@@ -65,6 +65,18 @@ fn label(r: &Region, exact: bool) -> String {
 }
 
 /// The graph in DOT, with short labels or (`exact_labels`) every rational exactly.
+///
+/// # Examples
+/// ```
+/// use relu_regions::{analyze, export::dot::graph_dot, Enumerator, Network};
+/// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
+///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
+///     {"weights": [["1", "2"]], "activation": "linear"}]}"#).unwrap();
+/// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
+/// let dot = graph_dot(&a.regions, &a.graph, false);
+/// assert!(dot.starts_with("graph regions {"));
+/// assert_eq!(dot.matches(" -- ").count(), 4); // one line per edge
+/// ```
 pub fn graph_dot(regions: &[Region], g: &RegionGraph, exact_labels: bool) -> String {
     let mut out = String::new();
     out.push_str("graph regions {\n");

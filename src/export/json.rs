@@ -243,7 +243,7 @@ pub struct GraphOut {
 }
 
 /// Sorted edges `(source, target, info)` of a graph.
-pub fn sorted_edges(g: &RegionGraph) -> Vec<(usize, usize, &crate::graph::EdgeInfo)> {
+pub(crate) fn sorted_edges(g: &RegionGraph) -> Vec<(usize, usize, &crate::graph::EdgeInfo)> {
     let mut edges: Vec<_> = g
         .graph
         .edge_indices()

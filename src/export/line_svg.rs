@@ -12,6 +12,19 @@ const TOP: f64 = 40.0;
 const COLOURS: [&str; 6] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"];
 
 /// The outputs of the slice as polylines over `t` in the segment, breakpoints dashed.
+///
+/// # Examples
+/// ```
+/// use relu_regions::export::line_svg::line_svg;
+/// use relu_regions::line::{restrict, slice, Segment};
+/// use relu_regions::{analyze, Enumerator, Network};
+/// let net = Network::from_json(r#"{"input_dim": 1, "layers": [
+///     {"weights": [["1"], ["-1"]], "activation": "relu"}, {"weights": [["1", "1"]], "activation": "linear"}]}"#).unwrap();
+/// let segment = Segment::parse("-1;1", 1).unwrap();
+/// let a = analyze(&restrict(&net, &segment).unwrap(), &Enumerator::builder().build()).unwrap();
+/// let svg = line_svg(&slice(&segment, &a), "|x|", true);
+/// assert!(svg.starts_with("<svg") && svg.contains("|x|"));
+/// ```
 pub fn line_svg(slice: &LineSlice, title: &str, complete: bool) -> String {
     let mut points: Vec<Vec<(f64, f64)>> = Vec::new();
     for piece in &slice.pieces {

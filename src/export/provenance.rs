@@ -96,6 +96,12 @@ impl Provenance {
 }
 
 /// The SHA-256 of some bytes, in lowercase hex.
+///
+/// # Examples
+/// ```
+/// assert_eq!(relu_regions::export::provenance::sha256_hex(b"abc"),
+///     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+/// ```
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

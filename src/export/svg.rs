@@ -77,6 +77,19 @@ fn scale_colour(t: f64) -> String {
 }
 
 /// Draws the analysis of a 2-input network on a bounded domain.
+///
+/// # Examples
+/// ```
+/// use relu_regions::export::svg::{partition_svg, SvgOptions};
+/// use relu_regions::{analyze, Enumerator, Network};
+/// let net = Network::from_json(r#"{"input_dim": 2, "domain": {"box": [["-1", "1"], ["-1", "1"]]}, "layers": [
+///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
+///     {"weights": [["1", "2"]], "activation": "linear"}]}"#).unwrap();
+/// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
+/// let svg = partition_svg(&a, &SvgOptions { title: "seed".into(), ..SvgOptions::default() });
+/// assert!(svg.starts_with("<svg") && svg.contains("seed"));
+/// assert_eq!(svg.matches("<polygon").count(), 4); // one per region
+/// ```
 pub fn partition_svg(a: &Analysis, opts: &SvgOptions) -> String {
     let polys: Vec<Vec<[Q; 2]>> = a.regions.iter().zip(&a.facets).map(|(r, f)| polygon(r, f)).collect();
     let all = polys.iter().flatten();

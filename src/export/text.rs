@@ -10,6 +10,12 @@ use num_traits::Signed;
 use std::io::Write;
 
 /// `n thing` or `n things`.
+///
+/// # Examples
+/// ```
+/// use relu_regions::export::text::plural;
+/// assert_eq!((plural(1, "region"), plural(3, "region")), ("1 region".into(), "3 regions".into()));
+/// ```
 pub fn plural(n: usize, thing: &str) -> String {
     if n == 1 {
         format!("{n} {thing}")
@@ -28,6 +34,13 @@ fn domain_words(net: &Network) -> String {
 }
 
 /// The conclusion about linearity, only for a complete run.
+///
+/// # Examples
+/// ```
+/// use relu_regions::export::text::verdict;
+/// assert!(verdict(4, false).starts_with("INCOMPLETE"));
+/// assert_ne!(verdict(1, true), verdict(4, true)); // one map: linear; more: not
+/// ```
 pub fn verdict(maps: usize, complete: bool) -> String {
     if !complete {
         "INCOMPLETE: these counts are what was found before the run stopped (lower bounds); no conclusion is drawn."
@@ -42,6 +55,22 @@ pub fn verdict(maps: usize, complete: bool) -> String {
 }
 
 /// `count` without `--json`.
+///
+/// # Examples
+/// ```
+/// use relu_regions::export::{json::CountsOut, text::counts};
+/// use relu_regions::{analyze, Enumerator, Network};
+/// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
+///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
+///     {"weights": [["1", "2"]], "activation": "linear"}]}"#).unwrap();
+/// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
+/// let c = CountsOut::new(&net, &a.summary, a.regions.len(), a.bounded(), Some(&a));
+/// let mut out = Vec::new();
+/// counts(&mut out, std::path::Path::new("seed.json"), &net, &c).unwrap();
+/// let text = String::from_utf8(out).unwrap();
+/// assert!(text.starts_with("seed.json: 2 inputs"));
+/// assert!(text.contains("regions:  4"));
+/// ```
 pub fn counts(
     out: &mut impl Write,
     path: &std::path::Path,
@@ -114,6 +143,20 @@ fn region(out: &mut impl Write, r: &Region, w: &json::RegionOut) -> std::io::Res
 }
 
 /// `range` without `--json`.
+///
+/// # Examples
+/// ```
+/// use relu_regions::export::text::ranges;
+/// use relu_regions::range::output_ranges;
+/// use relu_regions::{Enumerator, Network};
+/// let net = Network::from_json(r#"{"input_dim": 1, "domain": {"box": [["-1", "2"]]}, "layers": [
+///     {"weights": [["1"], ["-1"]], "activation": "relu"}, {"weights": [["1", "1"]], "activation": "linear"}]}"#).unwrap();
+/// let regions = Enumerator::builder().build().collect(&net).0;
+/// let mut out = Vec::new();
+/// ranges(&mut out, &output_ranges(&regions).unwrap().unwrap(), None, regions.len(), true).unwrap();
+/// let text = String::from_utf8(out).unwrap();
+/// assert!(text.contains("0 (0)") && text.contains("2 (2)"), "{text}");
+/// ```
 pub fn ranges(
     out: &mut impl Write,
     ranges: &[crate::range::OutputRange],

@@ -230,22 +230,7 @@ impl SymbolicBounds {
     ///
     /// `within`, when given, is a smaller box `(lo, hi)` proved to contain the cell: the forms
     /// are then bounded over it.
-    ///
-    /// # Examples
-    /// ```
-    /// use relu_regions::kernel::symbolic::{ConstraintBound, SymbolicBounds};
-    /// use relu_regions::{network::json::read_network, num::q};
-    /// // y = relu(x) on [-1, 2], bounded below by x: y <= -2 is impossible; where y <= 1/2,
-    /// // x <= 1/2 (up to rounding)
-    /// let net = read_network(r#"{"input_dim": 1, "layers": [
-    ///     {"weights": [[1]], "activation": "relu"}, {"weights": [[1]], "activation": "linear"}]}"#, "t").unwrap();
-    /// let bounds = SymbolicBounds::new(&net, &[(q(-1), q(2))]);
-    /// let y = bounds.objective(&[q(1)]);
-    /// let (minus_two, half) = (q(-2), relu_regions::num::parse_rational("1/2").unwrap());
-    /// let found = bounds.bound(&[], &[(&y, &minus_two, false), (&y, &half, false)], None);
-    /// assert_eq!(found[0], ConstraintBound::Excluded);
-    /// assert!(matches!(&found[1], ConstraintBound::Open(row) if row.a[0] > 0.0));
-    /// ```
+    /// (The unit test `bound_excludes_and_implies` shows it on relu(x) over [-1, 2].)
     pub fn bound(
         &self,
         states: &[&[bool]],

@@ -57,3 +57,21 @@ fn bounds_hold_at_every_grid_point_and_fixed_states_tighten_them() {
     assert_eq!(bounds.bound(&states, &[(&objective, &neg, false)], None)[0], ConstraintBound::Excluded);
     assert_ne!(bounds.bound(&[], &[(&objective, &neg, false)], None)[0], ConstraintBound::Excluded);
 }
+
+/// y = relu(x) on [-1, 2], bounded below by x: y <= -2 is impossible; where y <= 1/2, x <= 1/2
+/// (up to rounding).
+#[test]
+fn bound_excludes_and_implies() {
+    let net = read_network(
+        r#"{"input_dim": 1, "layers": [
+            {"weights": [[1]], "activation": "relu"}, {"weights": [[1]], "activation": "linear"}]}"#,
+        "t",
+    )
+    .unwrap();
+    let bounds = SymbolicBounds::new(&net, &[(q("-1"), q("2"))]);
+    let y = bounds.objective(&[q("1")]);
+    let (minus_two, half) = (q("-2"), q("1/2"));
+    let found = bounds.bound(&[], &[(&y, &minus_two, false), (&y, &half, false)], None);
+    assert_eq!(found[0], ConstraintBound::Excluded);
+    assert!(matches!(&found[1], ConstraintBound::Open(row) if row.a[0] > 0.0));
+}

@@ -7,7 +7,7 @@
 //! rows that must hold strictly and `w_i = 0` for the rows that may be tight.
 
 pub(crate) mod boxed;
-pub mod good_lp_backend;
+pub(crate) mod good_lp_backend;
 pub mod simplex;
 
 use crate::kernel::Filter;
@@ -157,25 +157,5 @@ impl LpBackend for ExactOnly {
 
     fn filter(&self) -> Filter {
         Filter::Off
-    }
-}
-
-/// Float hint for `max g . x` over `rows`: the optimum and the multipliers `y >= 0` (one per
-/// row, for the rows as given) with `sum y_i a_i ~ g`. Rows are scaled to unit infinity norm
-/// for the solve and the multipliers scaled back. `None` if the float solve fails or is
-/// unbounded.
-pub fn float_max(rows: &[&Halfspace], g: &[f64]) -> Option<(f64, Vec<f64>)> {
-    let (a, b, scales) = scaled_rows(rows);
-    let gnorm = g.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    if !(gnorm > 0.0 && gnorm.is_finite()) || a.iter().flatten().chain(&b).any(|v| !v.is_finite()) {
-        return None;
-    }
-    let c: Vec<f64> = g.iter().map(|v| -v / gnorm).collect();
-    match solve(&a, &b, &c, 50 * (a.len() + g.len() + 2))? {
-        LpOutcome::Optimal { x, y, .. } => {
-            let value: f64 = g.iter().zip(&x).map(|(gi, xi)| gi * xi).sum();
-            Some((value, y.iter().zip(&scales).map(|(v, s)| v * s * gnorm).collect()))
-        }
-        _ => None,
     }
 }

@@ -24,8 +24,6 @@ pub trait Field: Clone {
     fn one() -> Self;
     /// The sign, with `Equal` for values the field treats as zero.
     fn sgn(&self) -> Ordering;
-    /// `self + o`.
-    fn add(&self, o: &Self) -> Self;
     /// `self - o`.
     fn sub(&self, o: &Self) -> Self;
     /// `self * o`.
@@ -45,9 +43,6 @@ impl Field for Q {
     }
     fn sgn(&self) -> Ordering {
         sign(self)
-    }
-    fn add(&self, o: &Self) -> Self {
-        self + o
     }
     fn sub(&self, o: &Self) -> Self {
         self - o
@@ -81,9 +76,6 @@ impl Field for f64 {
         } else {
             Ordering::Equal
         }
-    }
-    fn add(&self, o: &Self) -> Self {
-        self + o
     }
     fn sub(&self, o: &Self) -> Self {
         self - o

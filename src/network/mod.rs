@@ -27,6 +27,12 @@ pub enum Activation {
 
 impl Activation {
     /// The name used in the JSON format.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::network::Activation;
+    /// assert_eq!((Activation::Relu.name(), Activation::Linear.name()), ("relu", "linear"));
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             Activation::Relu => "relu",
@@ -48,6 +54,16 @@ pub struct Layer {
 
 impl Layer {
     /// Number of neurons (outputs) of the layer.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::network::{Activation, Layer};
+    /// use relu_regions::num::q;
+    /// // z = (x - y, 2 y + 1)
+    /// let layer = Layer { weights: vec![vec![q(1), q(-1)], vec![q(0), q(2)]], bias: vec![q(0), q(1)], activation: Activation::Relu };
+    /// assert_eq!(layer.width(), 2);
+    /// assert_eq!(layer.preactivation(&[q(3), q(5)]), vec![q(-2), q(11)]);
+    /// ```
     pub fn width(&self) -> usize {
         self.weights.len()
     }
@@ -77,6 +93,18 @@ pub enum Domain {
 
 impl Domain {
     /// The domain as a list of halfspaces `a . x <= b` (empty for all of R^d).
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::network::Domain;
+    /// use relu_regions::num::q;
+    /// let unit = Domain::Box(vec![(q(0), q(1)), (q(0), q(1))]);
+    /// assert!(unit.is_box() && !Domain::Whole.is_box());
+    /// let rows = unit.halfspaces(2); // -x <= 0, x <= 1, -y <= 0, y <= 1
+    /// assert_eq!(rows.len(), 4);
+    /// assert!(rows.iter().all(|h| h.slack(&[q(1), q(0)]) >= q(0))); // a corner is in the closed box
+    /// assert!(Domain::Whole.halfspaces(2).is_empty());
+    /// ```
     pub fn halfspaces(&self, dim: usize) -> Vec<Halfspace> {
         match self {
             Domain::Whole => Vec::new(),
@@ -138,6 +166,16 @@ impl Network {
     }
 
     /// Every shape problem of the network (empty when it is valid).
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::network::{Activation, Domain, Layer, Network};
+    /// use relu_regions::num::q;
+    /// // a 2x1 weight matrix for an input of dimension 2 and a bias of the wrong length
+    /// let bad = Layer { weights: vec![vec![q(1)], vec![q(2)]], bias: vec![q(0)], activation: Activation::Relu };
+    /// let err = Network::new(2, vec![bad], Domain::Whole).unwrap_err();
+    /// assert!(err.to_string().contains("layers[0]"));
+    /// ```
     pub fn validation_problems(&self) -> Vec<Problem> {
         let mut problems = Vec::new();
         if self.input_dim == 0 {
@@ -176,6 +214,7 @@ impl Network {
     }
 
     /// The input dimension d.
+    /// See the example on [`Network::evaluate`] for the shape and domain accessors.
     pub fn input_dim(&self) -> usize {
         self.input_dim
     }
@@ -201,6 +240,13 @@ impl Network {
     }
 
     /// The network with notes for its users (what a reader approximated or left out).
+    ///
+    /// # Examples
+    /// ```
+    /// let net = relu_regions::Network::from_json(r#"{"input_dim": 1, "layers": [{"weights": [[1]], "activation": "relu"}]}"#).unwrap();
+    /// let noted = net.with_notes(vec!["outputs after the last ReLU were left out".into()]);
+    /// assert_eq!(noted.notes().len(), 1);
+    /// ```
     pub fn with_notes(mut self, notes: Vec<String>) -> Network {
         self.notes = notes;
         self
@@ -231,6 +277,29 @@ impl Network {
 
     /// The activation pattern and the output at an exact point. A neuron whose preactivation is
     /// exactly zero is off.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::network::Domain;
+    /// use relu_regions::num::q;
+    /// // the seed network: relu(x - y), relu(x + y), then u + 2 v
+    /// let net = relu_regions::Network::from_json(r#"{"input_dim": 2, "layers": [
+    ///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
+    ///     {"weights": [["1", "2"]], "activation": "linear"}]}"#).unwrap();
+    /// assert_eq!((net.input_dim(), net.output_dim(), net.layers().len()), (2, 1, 2));
+    /// assert_eq!(net.relu_layers().collect::<Vec<_>>(), [0]);
+    /// let (pattern, y) = net.evaluate(&[q(3), q(1)]);
+    /// assert_eq!(pattern, vec![vec![true, true]]);
+    /// assert_eq!(y, vec![q(2 + 2 * 4)]);
+    /// // on a hyperplane the neuron is off (exactly zero counts as off)
+    /// assert_eq!(net.evaluate(&[q(1), q(1)]).0, vec![vec![false, true]]);
+    /// assert_eq!(net.output(&[q(-1), q(0)]), vec![q(0)]);
+    /// // the same weights on the unit box
+    /// let boxed = net.with_domain(Domain::Box(vec![(q(0), q(1)), (q(0), q(1))])).unwrap();
+    /// assert!(boxed.domain().is_box());
+    /// assert!(boxed.domain_contains(&[q(1), q(0)]) && !boxed.domain_contains(&[q(2), q(0)]));
+    /// assert!(net.domain_contains(&[q(2), q(0)]));
+    /// ```
     pub fn evaluate(&self, x: &[Q]) -> (Pattern, Vec<Q>) {
         let mut h = x.to_vec();
         let mut pattern = Vec::new();
@@ -365,6 +434,15 @@ pub enum InputFormat {
 
 impl InputFormat {
     /// The format's name on the command line (`json`, `nnet`, `onnx`).
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::InputFormat;
+    /// use std::path::Path;
+    /// assert_eq!(InputFormat::from_path(Path::new("acas.NNET")), Some(InputFormat::Nnet));
+    /// assert_eq!(InputFormat::from_path(Path::new("weights.txt")), None);
+    /// assert_eq!(InputFormat::from_name("onnx").map(InputFormat::name), Some("onnx"));
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             InputFormat::Json => "json",
@@ -409,11 +487,29 @@ impl Network {
     }
 
     /// Reads an ONNX model from its bytes (float weights taken as the exact values they are).
+    ///
+    /// # Examples
+    /// ```
+    /// // bytes that are not a protobuf message are refused with the position
+    /// let err = relu_regions::Network::from_onnx(&[0xff, 0xff, 0xff]).unwrap_err();
+    /// assert!(err.to_string().starts_with("<onnx>"));
+    /// ```
     pub fn from_onnx(bytes: &[u8]) -> Result<Network, NetworkError> {
         onnx::read_onnx(bytes, "<onnx>")
     }
 
     /// Reads a `.nnet` network from its text, in the given coordinates.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::network::nnet::Coords;
+    /// use relu_regions::num::q;
+    /// // 1 input, one hidden ReLU neuron, 1 output; no normalisation (means 0, ranges 1)
+    /// let text = "2,1,1,1,\n1,1,1,\n0,\n-10,\n10,\n0,0,\n1,1,\n2,\n-1,\n3,\n1,\n";
+    /// let net = relu_regions::Network::from_nnet(text, Coords::Raw).unwrap();
+    /// assert_eq!(net.output(&[q(2)]), vec![q(10)]); // 3 relu(2 * 2 - 1) + 1
+    /// assert_eq!(net.output(&[q(0)]), vec![q(1)]);
+    /// ```
     pub fn from_nnet(text: &str, coords: nnet::Coords) -> Result<Network, NetworkError> {
         nnet::read_nnet(text, "<nnet>", coords)
     }
@@ -448,6 +544,17 @@ pub fn load(
 
 /// [`load`], also returning the file's bytes as read (for its provenance hash: the file is
 /// read once).
+///
+/// # Examples
+/// ```
+/// use relu_regions::network::{load_with_bytes, nnet::Coords};
+/// let path = std::env::temp_dir().join("relu-regions-doc-load.json");
+/// std::fs::write(&path, r#"{"input_dim": 1, "layers": [{"weights": [["1"]], "activation": "relu"}]}"#).unwrap();
+/// let (net, bytes) = load_with_bytes(&path, None, Coords::Raw).unwrap();
+/// assert_eq!((net.hidden_neurons(), bytes.len()), (1, std::fs::metadata(&path).unwrap().len() as usize));
+/// // the same bytes through `load`
+/// assert_eq!(relu_regions::network::load(&path, None, Coords::Raw).unwrap(), net);
+/// ```
 pub fn load_with_bytes(
     path: &std::path::Path,
     format: Option<InputFormat>,
@@ -458,7 +565,8 @@ pub fn load_with_bytes(
     let format =
         format.or_else(|| InputFormat::from_path(path)).ok_or_else(|| NetworkError::Unsupported {
             source_name: name.clone(),
-            message: "cannot tell the format from the extension; use --input-format json|nnet|onnx".into(),
+            message: "cannot tell the format from the extension (.json, .nnet or .onnx); name the format"
+                .into(),
         })?;
     let size = std::fs::metadata(path).map_err(io)?.len();
     if size > MAX_FILE_BYTES {
