@@ -45,6 +45,8 @@ impl Analysis {
     }
 
     /// Number of bounded regions.
+    ///
+    /// See the example on [`Analysis::edges`].
     pub fn bounded(&self) -> usize {
         self.regions.iter().filter(|r| r.bounded).count()
     }

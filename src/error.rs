@@ -14,6 +14,13 @@ pub struct Problem {
 
 impl Problem {
     /// A problem at `location`.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::error::{NetworkError, Problem};
+    /// let err = NetworkError::Invalid { source_name: "net.json".into(), problems: vec![Problem::new("layers[0].bias", "3 values, expected 2")] };
+    /// assert!(err.to_string().contains("layers[0].bias: 3 values, expected 2"));
+    /// ```
     pub fn new(location: impl Into<String>, message: impl Into<String>) -> Problem {
         Problem { location: location.into(), message: message.into() }
     }
@@ -110,6 +117,12 @@ pub struct InternalError {
 
 impl InternalError {
     /// An internal error described by `what`.
+    ///
+    /// # Examples
+    /// ```
+    /// let e = relu_regions::InternalError::new("a certificate failed its check");
+    /// assert!(e.to_string().contains("a certificate failed its check"));
+    /// ```
     pub fn new(what: impl Into<String>) -> InternalError {
         InternalError { what: what.into() }
     }

@@ -32,6 +32,19 @@ use crate::region::NeuronId;
 
 impl Facet {
     /// The neurons whose hyperplane this facet lies on (among the region's constraints).
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::{analyze, Enumerator, Network};
+    /// use relu_regions::region::NeuronId;
+    /// // relu(x) and relu(y): every facet of a quadrant lies on one neuron's hyperplane
+    /// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
+    ///     {"weights": [["1", "0"], ["0", "1"]], "activation": "relu"}]}"#).unwrap();
+    /// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
+    /// let mut on: Vec<NeuronId> = a.facets[0].iter().flat_map(|f| f.neurons(&a.regions[0])).collect();
+    /// on.sort_by_key(|n| n.index);
+    /// assert_eq!(on, [NeuronId { layer: 0, index: 0 }, NeuronId { layer: 0, index: 1 }]);
+    /// ```
     pub fn neurons(&self, region: &Region) -> Vec<NeuronId> {
         self.constraints
             .iter()
@@ -186,6 +199,25 @@ fn crossing(row: &Halfspace, p: &[f64], x: &[f64]) -> Option<Vec<f64>> {
 ///
 /// # Complexity
 /// One centring LP per distinct constraint, plus `O(m^2)` exact comparisons for duplicates.
+///
+/// # Examples
+/// ```
+/// use relu_regions::{certify::LpStats, facets::facets, Enumerator, Network};
+/// // relu(x - 1) and relu(y) on [0, 2]^2: the region x < 1, y > 0 is the square [0, 1] x [0, 2];
+/// // its facets: x = 0, x = 1 and y = 2 (y = 0 is both a box face and a neuron's hyperplane)
+/// let net = Network::from_json(r#"{"input_dim": 2, "domain": {"box": [["0", "2"], ["0", "2"]]}, "layers": [
+///     {"weights": [["1", "0"], ["0", "1"]], "bias": ["-1", "0"], "activation": "relu"}]}"#).unwrap();
+/// let e = Enumerator::builder().build();
+/// let prepared = e.prepare(&net);
+/// let regions = e.collect_prepared(&prepared).0;
+/// let region = regions.iter().find(|r| r.pattern == vec![vec![false, true]]).unwrap();
+/// let found = facets(region, &prepared, &mut LpStats::default()).unwrap();
+/// assert_eq!(found.len(), 4);
+/// for f in &found {
+///     // each facet's point lies on its hyperplane
+///     assert_eq!(region.constraints[f.constraints[0]].halfspace.slack(&f.point), relu_regions::num::q(0));
+/// }
+/// ```
 pub fn facets(
     region: &Region,
     prepared: &Prepared<'_>,

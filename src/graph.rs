@@ -3,7 +3,7 @@
 //!
 //! Edges come from facets: at a rational point `q` in the relative interior of a facet with
 //! outward normal `n`, the neighbour's pattern is the exact lexicographic pattern at `q + t n`
-//! ([`Network::pattern_towards`]); its region is looked up by pattern. Every edge is found from
+//! ([`crate::network::Network::pattern_towards`]); its region is looked up by pattern. Every edge is found from
 //! both sides, which is checked.
 
 use crate::error::InternalError;
@@ -51,6 +51,20 @@ pub struct RegionGraph {
 ///
 /// # Complexity
 /// One network evaluation per facet, plus union-find over the edges.
+///
+/// # Examples
+/// ```
+/// use relu_regions::{analyze, graph::build, Enumerator, Network};
+/// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
+///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"}]}"#).unwrap();
+/// let e = Enumerator::builder().build();
+/// let a = analyze(&net, &e).unwrap();
+/// let prepared = e.prepare(&net);
+/// let g = build(&prepared, &a.regions, &a.facets, true, 1).unwrap();
+/// assert_eq!((g.graph.edge_count(), g.pieces, g.dangling), (4, 4, 0));
+/// // in a complete run, a facet without its neighbour is an internal error, never a dropped edge
+/// assert!(build(&prepared, &a.regions[..3], &a.facets[..3], true, 1).is_err());
+/// ```
 pub fn build(
     prepared: &Prepared<'_>,
     regions: &[Region],

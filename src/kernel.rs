@@ -44,7 +44,7 @@
 //! `(n + 5) u`, plus `eta / 2` per product, both far below the doubled margin for any `n` below
 //! `10^13`). Only `|s| > bound` decides.
 //!
-//! The other bounds ([`safe_lower_bound_exceeds`], [`affine_with_error`]) are derived the same
+//! The other bounds (`safe_lower_bound_exceeds`, `affine_with_error`) are derived the same
 //! way in their docs.
 
 use crate::num::Q;
@@ -63,6 +63,13 @@ pub enum Filter {
 
 impl Filter {
     /// Whether float filters may run.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::{kernel::Filter, Backend};
+    /// assert!(Backend::FloatSimplex.filter().on() && !Backend::ExactOnly.filter().on());
+    /// assert!(!Filter::Off.on());
+    /// ```
     pub fn on(self) -> bool {
         self == Filter::Float
     }
@@ -92,6 +99,13 @@ pub fn image(v: &Q) -> f64 {
 }
 
 /// The images of a vector ([`image`]).
+///
+/// # Examples
+/// ```
+/// use relu_regions::{kernel::images, num::parse_rational};
+/// let v = [parse_rational("1/3").unwrap(), parse_rational("-2").unwrap()];
+/// assert_eq!(images(&v), vec![1.0 / 3.0, -2.0]);
+/// ```
 pub fn images(v: &[Q]) -> Vec<f64> {
     v.iter().map(image).collect()
 }
@@ -147,9 +161,9 @@ fn decide(value: f64, bound: f64) -> Option<Ordering> {
 }
 
 /// Approximations `h_k` of exact reals, each within `err[k]`, with the two sums every row of a
-/// layer needs ([`affine_with_error`]) computed once.
+/// layer needs (`affine_with_error`) computed once.
 #[derive(Debug, Clone, Default)]
-pub struct Approximations {
+pub(crate) struct Approximations {
     /// The float values.
     pub values: Vec<f64>,
     /// A bound on each value's distance to its exact real.
@@ -160,14 +174,14 @@ pub struct Approximations {
 
 impl Approximations {
     /// Values with their error bounds.
-    pub fn new(values: Vec<f64>, errors: Vec<f64>) -> Approximations {
+    pub(crate) fn new(values: Vec<f64>, errors: Vec<f64>) -> Approximations {
         let sum_errors = errors.iter().sum();
         let sum_abs = values.iter().map(|v| v.abs()).sum();
         Approximations { values, errors, sum_errors, sum_abs }
     }
 
     /// The images of exact values ([`image`]), with their image errors.
-    pub fn images(exact: &[Q]) -> Approximations {
+    pub(crate) fn images(exact: &[Q]) -> Approximations {
         let values = images(exact);
         let errors = values.iter().map(|&f| image_error(f)).collect();
         Approximations::new(values, errors)

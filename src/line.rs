@@ -21,20 +21,24 @@ pub struct Segment {
 
 impl Segment {
     /// Parses `"a1,a2,..;b1,b2,.."`.
+    ///
+    /// See the example on [`slice()`].
     pub fn parse(text: &str, dim: usize) -> Result<Segment, NetworkError> {
-        let mut points = crate::slice::parse_points(text, "--line", 2, dim)?;
+        let mut points = crate::slice::parse_points(text, "the segment", 2, dim)?;
         let b = points.pop().expect("two points");
         let a = points.pop().expect("two points");
         if a == b {
             return Err(NetworkError::Invalid {
-                source_name: "--line".into(),
-                problems: vec![Problem::new("--line", "the two points are equal: not a segment")],
+                source_name: "the segment".into(),
+                problems: vec![Problem::new("the segment", "the two points are equal: not a segment")],
             });
         }
         Ok(Segment { a, b })
     }
 
     /// The input point at `t`.
+    ///
+    /// See the example on [`crate::export::answers::slice_json`].
     pub fn point(&self, t: &Q) -> Vec<Q> {
         self.a.iter().zip(&self.b).map(|(a, b)| a + t * (b - a)).collect()
     }
@@ -42,6 +46,8 @@ impl Segment {
 
 /// The network restricted to the segment: one input `t` on `[0, 1]`, clipped by the network's
 /// domain (an error when the segment misses its interior).
+///
+/// See the example on [`slice()`].
 pub fn restrict(net: &Network, segment: &Segment) -> Result<Network, NetworkError> {
     let direction: Vec<Q> = segment.b.iter().zip(&segment.a).map(|(b, a)| b - a).collect();
     let mut layers: Vec<Layer> = net.layers().to_vec();
@@ -68,8 +74,11 @@ pub fn restrict(net: &Network, segment: &Segment) -> Result<Network, NetworkErro
     }
     if lo >= hi {
         return Err(NetworkError::Invalid {
-            source_name: "--line".into(),
-            problems: vec![Problem::new("--line", "the segment does not cross the interior of the domain")],
+            source_name: "the segment".into(),
+            problems: vec![Problem::new(
+                "the segment",
+                "the segment does not cross the interior of the domain",
+            )],
         });
     }
     Network::new(1, layers, Domain::Box(vec![(lo, hi)]))

@@ -124,6 +124,19 @@ fn has_zero_preactivation(net: &Network, x: &[Q]) -> bool {
 /// The region of `pattern` on the whole domain, with a known interior point: its neuron rows
 /// (the composed preactivation of every hidden neuron on the side its bit says, constant rows
 /// left out), the domain's rows, its map and whether it is bounded.
+///
+/// # Examples
+/// ```
+/// use relu_regions::{locate::region_of, num::q, Enumerator, Network};
+/// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
+///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
+///     {"weights": [["1", "2"]], "activation": "linear"}]}"#).unwrap();
+/// let x = vec![q(0), q(1)];
+/// let (pattern, y) = net.evaluate(&x);
+/// let region = region_of(&net, pattern, x.clone(), &Enumerator::builder().build()).unwrap();
+/// assert_eq!(region.map.apply(&x), y);
+/// assert!(!region.bounded);
+/// ```
 pub fn region_of(
     net: &Network,
     pattern: Pattern,

@@ -103,6 +103,12 @@ fn parse_exponent(e: &str, whole: &str) -> Result<i64, ParseNumberError> {
 }
 
 /// An integer as a rational.
+///
+/// # Examples
+/// ```
+/// use relu_regions::num::{parse_rational, q};
+/// assert_eq!(q(-3) / q(4), parse_rational("-3/4").unwrap());
+/// ```
 pub fn q(n: i64) -> Q {
     Q::from_integer(BigInt::from(n))
 }
@@ -137,6 +143,13 @@ pub fn from_f64_exact(x: f64) -> Option<Q> {
 }
 
 /// The nearest `f64` (saturating to +-infinity for huge values, 0 for tiny ones).
+///
+/// # Examples
+/// ```
+/// use relu_regions::num::{parse_rational, to_f64};
+/// assert_eq!(to_f64(&parse_rational("3/4").unwrap()), 0.75);
+/// assert_eq!(to_f64(&parse_rational("-1e999").unwrap()), f64::NEG_INFINITY);
+/// ```
 pub fn to_f64(x: &Q) -> f64 {
     x.to_f64().unwrap_or_else(|| if x.is_negative() { f64::NEG_INFINITY } else { f64::INFINITY })
 }
@@ -152,6 +165,13 @@ pub(crate) fn sign(x: &Q) -> Ordering {
 
 /// The exact dot product `a . x`, summed over integers on the common denominators of `a` and
 /// of `x` and reduced once (a rational sum would take a gcd at every step).
+///
+/// # Examples
+/// ```
+/// use relu_regions::num::{dot, parse_rational};
+/// let p = |s: &str| parse_rational(s).unwrap();
+/// assert_eq!(dot(&[p("1/2"), p("1/3")], &[p("2"), p("3")]), p("2"));
+/// ```
 pub fn dot(a: &[Q], x: &[Q]) -> Q {
     let (da, dx) = (common_denominator(a), common_denominator(x));
     let mut sum = BigInt::zero();
@@ -205,6 +225,16 @@ pub(crate) fn scaled_numerator(v: &Q, d: &BigInt) -> BigInt {
 }
 
 /// Formats a rational as `"p/q"` or `"p"` (the wire form of the JSON formats).
+///
+/// # Examples
+/// ```
+/// use relu_regions::num::{fmt_approx, fmt_point, fmt_q, parse_rational};
+/// let third = parse_rational("1/3").unwrap();
+/// assert_eq!(fmt_q(&third), "1/3");
+/// assert_eq!(fmt_q(&parse_rational("4/2").unwrap()), "2");
+/// assert_eq!(fmt_point(&[third.clone(), parse_rational("-1").unwrap()]), "(1/3, -1)");
+/// assert_eq!(fmt_approx(&third), "~0.333333"); // marked approximate
+/// ```
 pub fn fmt_q(x: &Q) -> String {
     if x.denom().is_one() {
         x.numer().to_string()
@@ -214,11 +244,15 @@ pub fn fmt_q(x: &Q) -> String {
 }
 
 /// A point as `(x1, x2, ...)` in exact rationals, for messages.
+///
+/// See the example on [`fmt_q`].
 pub fn fmt_point(x: &[Q]) -> String {
     format!("({})", x.iter().map(fmt_q).collect::<Vec<_>>().join(", "))
 }
 
 /// A short decimal rendering for human-readable output (not exact for non-dyadic values).
+///
+/// See the example on [`fmt_q`].
 pub fn fmt_approx(x: &Q) -> String {
     if x.denom().is_one() {
         return x.numer().to_string();

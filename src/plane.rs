@@ -65,6 +65,13 @@ pub(crate) fn angle_order(c: &[Q; 2], p: &[Q; 2], q: &[Q; 2]) -> Ordering {
 }
 
 /// The exact area of a polygon given counter-clockwise (shoelace formula).
+///
+/// # Examples
+/// ```
+/// use relu_regions::{num::q, plane::area};
+/// // the triangle (0,0), (2,0), (0,3), counter-clockwise
+/// assert_eq!(area(&[[q(0), q(0)], [q(2), q(0)], [q(0), q(3)]]), q(3));
+/// ```
 pub fn area(vertices: &[[Q; 2]]) -> Q {
     let n = vertices.len();
     let twice: Q = (0..n)
@@ -113,6 +120,22 @@ pub fn drawn_partition(
 /// squeeze the rest into a point), widened by a fifth of its span on each side (at least `1/2`).
 /// The unbounded regions, and any bounded one beyond it, are clipped to it. Without bounded
 /// regions, [`covering_box`].
+///
+/// # Examples
+/// ```
+/// use relu_regions::plane::{covering_box, window};
+/// use relu_regions::{analyze, num::q, Enumerator, Network};
+/// // relu(x) - relu(x - 1) + relu(y): one bounded-free partition; the window holds every region's point
+/// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
+///     {"weights": [["1", "0"], ["1", "0"], ["0", "1"]], "bias": ["0", "-1", "0"], "activation": "relu"}]}"#).unwrap();
+/// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
+/// let w = window(&a.regions, &a.facets);
+/// let c = covering_box(&a.regions, &a.facets);
+/// for r in &a.regions {
+///     assert!((0..2).all(|j| c[j].0 < r.point[j] && r.point[j] < c[j].1));
+/// }
+/// assert!(w[0].0 < q(0) && q(1) < w[0].1); // both breaks in x are in view
+/// ```
 pub fn window(regions: &[Region], facets: &[Vec<Facet>]) -> Vec<(Q, Q)> {
     let points: Vec<[Q; 2]> =
         regions.iter().zip(facets).filter(|(r, _)| r.bounded).flat_map(|(r, f)| polygon(r, f)).collect();
@@ -133,6 +156,8 @@ pub fn window(regions: &[Region], facets: &[Vec<Facet>]) -> Vec<(Q, Q)> {
 
 /// A box containing every vertex and interior point of the regions (so every bounded region and
 /// part of every unbounded one), widened by a quarter of its span (at least 1) on each side.
+///
+/// See the example on [`window`].
 pub fn covering_box(regions: &[Region], facets: &[Vec<Facet>]) -> Vec<(Q, Q)> {
     let mut points: Vec<[Q; 2]> = regions.iter().map(|r| [r.point[0].clone(), r.point[1].clone()]).collect();
     for (r, f) in regions.iter().zip(facets) {

@@ -39,6 +39,8 @@ fn single_nonzero(a: &[Q]) -> Option<usize> {
 
 impl Halfspace {
     /// The halfspace `a . x <= b`.
+    ///
+    /// See the example on [`Halfspace::slack_sign`].
     pub fn new(a: Vec<Q>, b: Q) -> Halfspace {
         let float_a = kernel::images(&a);
         let float_b = image(&b);
@@ -57,6 +59,13 @@ impl Halfspace {
     }
 
     /// The exact slack `b - a . x` (positive strictly inside).
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::{num::q, poly::Halfspace};
+    /// let h = Halfspace::new(vec![q(1), q(2)], q(5)); // x + 2 y <= 5
+    /// assert_eq!(h.slack(&[q(1), q(1)]), q(2));
+    /// ```
     pub fn slack(&self, x: &[Q]) -> Q {
         match self.single {
             Some(j) => &self.b - &self.a[j] * &x[j],
@@ -77,6 +86,18 @@ impl Halfspace {
     /// The exact sign of the slack at `x`, filtered: the float evaluation at `x_float` (the
     /// images of `x`, [`kernel::images`]) decides when its error bound proves the sign; with no
     /// images, or when the bound proves nothing, the slack is computed exactly.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::{kernel::images, num::{parse_rational, q}, poly::Halfspace};
+    /// use std::cmp::Ordering;
+    /// // x + y <= 1 at (1/3, 2/3): exactly on it, whatever the floats say
+    /// let h = Halfspace::new(vec![q(1), q(1)], q(1));
+    /// let x = [parse_rational("1/3").unwrap(), parse_rational("2/3").unwrap()];
+    /// assert_eq!(h.slack_sign(&x, Some(&images(&x))), Ordering::Equal);
+    /// assert_eq!(h.slack_sign(&[q(0), q(0)], None), Ordering::Greater);
+    /// assert_eq!(h.flipped().slack_sign(&[q(0), q(0)], None), Ordering::Less);
+    /// ```
     pub fn slack_sign(&self, x: &[Q], x_float: Option<&[f64]>) -> Ordering {
         if let Some(s) = x_float.and_then(|xf| self.float_slack_sign(xf)) {
             return s;
@@ -104,6 +125,8 @@ impl Halfspace {
     }
 
     /// The same halfspace with the inequality reversed (`a . x >= b`, as `-a . x <= -b`).
+    ///
+    /// See the example on [`Halfspace::slack_sign`].
     pub fn flipped(&self) -> Halfspace {
         Halfspace {
             a: self.a.iter().map(|v| -v).collect(),

@@ -42,6 +42,8 @@ pub struct Prepared<'n> {
 impl<'n> Prepared<'n> {
     /// Prepares `net` for runs with `backend` (with the float-free backend there is no float
     /// box: nothing float is ever consulted).
+    ///
+    /// See the example on [`Prepared::backend`].
     pub fn new(net: &'n Network, backend: Backend) -> Prepared<'n> {
         let float_box = FloatBox::from_domain(net.domain()).filter(|_| backend.filter().on());
         Prepared {
@@ -55,11 +57,23 @@ impl<'n> Prepared<'n> {
     }
 
     /// The network.
+    ///
+    /// See the example on [`Prepared::backend`].
     pub fn network(&self) -> &'n Network {
         self.net
     }
 
     /// The LP backend.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::{Backend, Network, Prepared};
+    /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [{"weights": [["1"]], "activation": "relu"}]}"#).unwrap();
+    /// let exact = Prepared::new(&net, Backend::ExactOnly);
+    /// assert_eq!(exact.backend(), Backend::ExactOnly);
+    /// assert!(!exact.filter().on()); // nothing float is consulted
+    /// assert_eq!(exact.network().input_dim(), 1);
+    /// ```
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -70,11 +84,15 @@ impl<'n> Prepared<'n> {
     }
 
     /// Whether floats may decide through proved filters.
+    ///
+    /// See the example on [`Prepared::backend`].
     pub fn filter(&self) -> Filter {
         self.backend.filter()
     }
 
     /// The rows of the domain (none on all of R^d, `2d` on a box).
+    ///
+    /// See the example on [`Prepared`].
     pub fn domain_rows(&self) -> &[Constraint] {
         &self.domain_rows
     }

@@ -52,21 +52,44 @@ impl std::fmt::Debug for Progress {
 
 impl Progress {
     /// Counters with a listener called on every change of phase (on the run's thread).
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::progress::{Phase, Progress};
+    /// use relu_regions::{analyze, Enumerator, Network};
+    /// use std::sync::{Arc, Mutex};
+    /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [
+    ///     {"weights": [["1"], ["-1"]], "activation": "relu"}]}"#).unwrap();
+    /// let heard = Arc::new(Mutex::new(Vec::new()));
+    /// let log = heard.clone();
+    /// let progress = Arc::new(Progress::with_listener(move |phase| log.lock().unwrap().push(phase)));
+    /// analyze(&net, &Enumerator::builder().progress(progress.clone()).build()).unwrap();
+    /// assert_eq!(progress.facets(), (2, 2)); // both regions' facets certified
+    /// let heard = heard.lock().unwrap();
+    /// assert!(heard.contains(&Phase::Regions) && heard.contains(&Phase::Facets));
+    /// assert_eq!(heard.last(), Some(&Phase::Idle));
+    /// ```
     pub fn with_listener(listener: impl Fn(Phase) + Send + Sync + 'static) -> Progress {
         Progress { listener: Some(Box::new(listener)), ..Progress::default() }
     }
 
     /// Regions found so far.
+    ///
+    /// See the example on [`crate::progress`].
     pub fn regions(&self) -> usize {
         self.regions.load(Ordering::Relaxed)
     }
 
     /// Regions whose facets are certified, of how many.
+    ///
+    /// See the example on [`Progress::with_listener`].
     pub fn facets(&self) -> (usize, usize) {
         (self.facets_done.load(Ordering::Relaxed), self.facets_total.load(Ordering::Relaxed))
     }
 
     /// The current phase.
+    ///
+    /// See the example on [`crate::progress`].
     pub fn phase(&self) -> Phase {
         match self.phase.load(Ordering::Relaxed) {
             1 => Phase::Regions,

@@ -6,7 +6,7 @@
 //! |---|---|
 //! | a point is strictly inside halfspaces | the point: every slack `> 0` ([`is_strictly_inside`]; float-filtered, exact when close) |
 //! | no point is strictly inside (and on a hyperplane) | a Motzkin vector ([`check_motzkin`]) |
-//! | `min c . x >= 0` over `A x <= b` | dual multipliers `y >= 0`, `A^T y = -c`, `b . y = 0` ([`dual_certifies_zero`]) |
+//! | `min c . x >= 0` over `A x <= b` | dual multipliers `y >= 0`, `A^T y = -c`, `b . y = 0` (`dual_certifies_zero`) |
 
 use crate::kernel::Filter;
 use crate::lp::simplex::all_nonnegative;
@@ -33,6 +33,16 @@ pub fn is_strictly_inside(rows: &[&Halfspace], x: &[Q], filter: Filter) -> bool 
 /// Checks a Motzkin certificate for "no `x` with `A x < b` (all rows) and `e . x = f`":
 /// `y >= 0`, `y^T A + lambda e = 0`, `y^T b + lambda f <= 0`, and `y != 0` or the sum `< 0`.
 /// The last entry of `y` is `lambda` when `equality` is given.
+///
+/// # Examples
+/// ```
+/// use relu_regions::{num::q, poly::Halfspace, proof::check_motzkin};
+/// // x < 0 and -x < -1 (x > 1) have no common point: 1 * (x < 0) + 1 * (-x < -1) gives 0 < -1
+/// let rows = [Halfspace::new(vec![q(1)], q(0)), Halfspace::new(vec![q(-1)], q(-1))];
+/// let refs: Vec<&Halfspace> = rows.iter().collect();
+/// assert!(check_motzkin(&refs, None, &[q(1), q(1)]));
+/// assert!(!check_motzkin(&refs, None, &[q(1), q(2)])); // y^T A != 0
+/// ```
 pub fn check_motzkin(rows: &[&Halfspace], equality: Option<&Halfspace>, y: &[Q]) -> bool {
     let m = rows.len();
     let lambda = equality.map(|_| y.get(m).cloned().unwrap_or_default());

@@ -42,6 +42,8 @@ pub enum Extreme {
 
 impl Extreme {
     /// The value (`None` when unbounded).
+    ///
+    /// See the example on [`output_ranges`].
     pub fn value(&self) -> Option<&Q> {
         match self {
             Extreme::Attained { value, .. } => Some(value),
@@ -168,6 +170,19 @@ fn optimum(r: &Region, g: &[Q], c: &Q, maximize: bool) -> Result<Extreme, Intern
 }
 
 /// The Lipschitz constants in the l1 and l-infinity norms (`None` for no regions).
+///
+/// # Examples
+/// ```
+/// use relu_regions::{num::q, range::lipschitz, Enumerator, Network};
+/// // y = (2 relu(x0) - x1, x1): ||J||_1 = 2 where x0 > 0, ||J||_inf = 3 there
+/// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
+///     {"weights": [["1", "0"], ["0", "1"], ["0", "-1"]], "activation": "relu"},
+///     {"weights": [["2", "-1", "1"], ["0", "1", "-1"]], "activation": "linear"}]}"#).unwrap();
+/// let regions = Enumerator::builder().build().collect(&net).0;
+/// let l = lipschitz(&regions).unwrap();
+/// assert_eq!((l.l1.value.clone(), l.linf.value.clone()), (q(2), q(3)));
+/// assert_eq!(regions[l.linf.region].pattern[0][0], true);
+/// ```
 pub fn lipschitz(regions: &[Region]) -> Option<LipschitzConstants> {
     let mut l1: Option<Lipschitz> = None;
     let mut linf: Option<Lipschitz> = None;

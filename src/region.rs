@@ -35,6 +35,16 @@ pub struct Constraint {
 
 impl Constraint {
     /// The nontrivial rows of a domain as constraints (row `k` keeps its index as its origin).
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::network::Domain;
+    /// use relu_regions::num::q;
+    /// use relu_regions::region::{Constraint, Origin};
+    /// let rows = Constraint::domain(&Domain::Box(vec![(q(0), q(1))]), 1);
+    /// assert_eq!(rows.len(), 2);
+    /// assert!(matches!(rows[1].origin, Origin::Domain(1)));
+    /// ```
     pub fn domain(domain: &crate::network::Domain, dim: usize) -> Vec<Constraint> {
         domain
             .halfspaces(dim)
@@ -102,6 +112,13 @@ impl AffineMap {
     }
 
     /// The map's value at `x`.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::{num::q, region::AffineMap};
+    /// let map = AffineMap { jacobian: vec![vec![q(1), q(2)]], offset: vec![q(-1)] };
+    /// assert_eq!(map.apply(&[q(3), q(4)]), vec![q(10)]);
+    /// ```
     pub fn apply(&self, x: &[Q]) -> Vec<Q> {
         self.jacobian.iter().zip(&self.offset).map(|(row, c)| dot(row, x) + c).collect()
     }
@@ -129,6 +146,12 @@ pub struct Region {
 impl Region {
     /// A region known only by whether it is bounded: what a sink that needs no details (see
     /// [`crate::enumerate::RegionSink::needs_details`]) may receive.
+    ///
+    /// # Examples
+    /// ```
+    /// let r = relu_regions::Region::counted(true);
+    /// assert!(r.bounded && r.pattern.is_empty() && r.constraints.is_empty());
+    /// ```
     pub fn counted(bounded: bool) -> Region {
         Region {
             id: 0,
@@ -141,17 +164,37 @@ impl Region {
     }
 
     /// The halfspaces of the region.
+    ///
+    /// See the example on [`Region::pattern_strings`].
     pub fn halfspaces(&self) -> Vec<&Halfspace> {
         self.constraints.iter().map(|c| &c.halfspace).collect()
     }
 
     /// The pattern as one 0/1 string per hidden layer.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::{Enumerator, Network};
+    /// // the second ReLU layer reads only the first neuron
+    /// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
+    ///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
+    ///     {"weights": [["1", "0"]], "activation": "relu"}]}"#).unwrap();
+    /// let regions = Enumerator::builder().build().collect(&net).0;
+    /// let r = regions.iter().find(|r| r.pattern == vec![vec![true, false], vec![true]]).unwrap();
+    /// assert_eq!(r.pattern_strings(), ["10", "1"]);
+    /// assert_eq!(r.halfspaces().len(), r.constraints.len());
+    /// ```
     pub fn pattern_strings(&self) -> Vec<String> {
         pattern_strings(&self.pattern)
     }
 }
 
 /// A pattern as one 0/1 string per hidden layer.
+///
+/// # Examples
+/// ```
+/// assert_eq!(relu_regions::region::pattern_strings(&vec![vec![true, false], vec![]]), ["10", ""]);
+/// ```
 pub fn pattern_strings(pattern: &Pattern) -> Vec<String> {
     pattern.iter().map(|bits| bits.iter().map(|&b| if b { '1' } else { '0' }).collect()).collect()
 }

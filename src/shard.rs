@@ -133,7 +133,7 @@ pub struct Plan {
     /// The estimated number of regions (Knuth's estimator).
     pub estimated_regions: f64,
     /// The largest shard's load over the mean load (loads are the estimates with outliers
-    /// capped, see [`balancing_weights`]).
+    /// capped, see `balancing_weights`).
     pub balance: f64,
     /// The LP figures of the work above the shards' subtrees (`lps`, `bound_lps`,
     /// `exact_fallbacks`), added once by the merge.
@@ -147,6 +147,8 @@ pub struct Plan {
 impl Plan {
     /// Plans `shards` shards of about `per_shard` frontier items each, estimated by `descents`
     /// random descents per item.
+    ///
+    /// See the example on [`merge_to_text`].
     pub fn new(
         net: &Network,
         enumerator: &Enumerator,
@@ -192,6 +194,8 @@ impl Plan {
     }
 
     /// Reads a plan file's text; `file` names it in errors.
+    ///
+    /// See the example on [`merge_to_text`].
     pub fn read(text: &str, file: &str) -> Result<Plan, ShardError> {
         let plan: Plan = serde_json::from_str(text).map_err(|e| ShardError::Malformed {
             file: file.into(),
@@ -207,16 +211,22 @@ impl Plan {
     }
 
     /// The network of the plan (with its domain).
+    ///
+    /// See the example on [`merge_to_text`].
     pub fn network(&self, file: &str) -> Result<Network, ShardError> {
         Ok(crate::network::json::read_network(&self.network.to_string(), file)?)
     }
 
     /// The backend the plan was made with.
+    ///
+    /// See the example on [`merge_to_text`].
     pub fn backend(&self) -> Backend {
         Backend::from_name(&self.lp).unwrap_or_default()
     }
 
     /// The subtrees of shard `index`.
+    ///
+    /// See the example on [`merge_to_text`].
     pub fn subtrees(&self, index: usize) -> Option<Subtrees> {
         let spec = self.shards.get(index)?;
         Some(Subtrees { addresses: spec.addresses.clone() })
@@ -270,6 +280,8 @@ fn backend_name(b: Backend) -> &'static str {
 }
 
 /// The SHA-256 of a plan file's bytes, in hex: what its parts name.
+///
+/// See the example on [`merge_to_text`].
 pub fn plan_hash(bytes: &[u8]) -> String {
     crate::export::provenance::sha256_hex(bytes)
 }
@@ -277,6 +289,8 @@ pub fn plan_hash(bytes: &[u8]) -> String {
 /// Runs shard `index` of `plan` with `enumerator`'s threads and limits (its backend is the
 /// plan's) and writes the part to `out`: the header, the regions (none with `counts_only`)
 /// and the summary. Returns the run's summary.
+///
+/// See the example on [`merge_to_text`].
 pub fn run_shard(
     plan: &Plan,
     plan_sha256: &str,
@@ -351,6 +365,8 @@ pub enum Merged {
 /// Merges the parts of `plan` (each a file name and a reader), in any order given: each must
 /// name the plan, every shard must have exactly one complete part. When every part holds its
 /// regions the graph is built; with `want_regions`, a counts-only part is an error.
+///
+/// See the example on [`merge_to_text`].
 pub fn merge(
     plan: &Plan,
     plan_sha256: &str,
@@ -376,6 +392,45 @@ pub enum MergeOutput {
 
 /// Merges the parts of `plan` (see [`merge`]) and renders `output`, byte for byte what one
 /// machine prints.
+///
+/// # Examples
+/// ```
+/// use relu_regions::export::{json::{graph_json, to_json}, provenance::Provenance};
+/// use relu_regions::network::{nnet::Coords, InputFormat};
+/// use relu_regions::shard::{merge, merge_to_text, plan_hash, run_shard, Merged, MergeOutput, Plan};
+/// use relu_regions::{analyze, Backend, Enumerator, Network};
+/// let text = r#"{"input_dim": 2, "layers": [
+///     {"weights": [["1", "-1"], ["1", "1"], ["1", "0"]], "bias": ["0", "-1", "1"], "activation": "relu"},
+///     {"weights": [["1", "2", "-1"]], "activation": "linear"}]}"#;
+/// let net = Network::from_json(text).unwrap();
+/// let provenance = Provenance::new(text.as_bytes(), InputFormat::Json, Coords::Raw, net.domain());
+/// // plan 2 shards, write the plan, run each shard into its part, merge the parts
+/// let plan = Plan::new(&net, &Enumerator::builder().build(), provenance.clone(), 2, 2, 1).unwrap();
+/// assert_eq!(plan.backend(), Backend::FloatSimplex);
+/// assert!(plan.subtrees(1).is_some() && plan.subtrees(2).is_none());
+/// let plan_text = serde_json::to_string(&plan).unwrap();
+/// let sha = plan_hash(plan_text.as_bytes());
+/// let plan = Plan::read(&plan_text, "plan.json").unwrap();
+/// let written: Vec<Vec<u8>> = (0..2)
+///     .map(|i| {
+///         let mut part = Vec::new();
+///         run_shard(&plan, &sha, i, Enumerator::builder().build(), false, &mut part).unwrap();
+///         part
+///     })
+///     .collect();
+/// let parts = || -> Vec<(String, Box<dyn std::io::BufRead>)> {
+///     written.iter().enumerate()
+///         .map(|(i, b)| (format!("part-{i}.jsonl"), Box::new(std::io::Cursor::new(b.clone())) as Box<dyn std::io::BufRead>))
+///         .collect()
+/// };
+/// let Merged::Analysis(a) = merge(&plan, &sha, parts(), true, 1).unwrap() else { panic!("regions were written") };
+/// let merged = merge_to_text(&plan, &sha, parts(), MergeOutput::GraphJson, 1).unwrap();
+/// // byte for byte what one machine prints
+/// let one = analyze(&net, &Enumerator::builder().build()).unwrap();
+/// let key = |r: &relu_regions::Region| (r.pattern.clone(), r.point.clone(), r.map.clone());
+/// assert!(a.regions.iter().map(key).eq(one.regions.iter().map(key)));
+/// assert_eq!(merged, graph_json(&one.regions, &one.graph, true, Some(&provenance)));
+/// ```
 pub fn merge_to_text(
     plan: &Plan,
     plan_sha256: &str,

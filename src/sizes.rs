@@ -45,6 +45,24 @@ pub struct RegionSize {
 }
 
 /// The sizes of every region (`samples` points for the estimates on a box domain, 0 for none).
+///
+/// # Examples
+/// ```
+/// use relu_regions::sizes::{inscribed_ball, measure, region_sizes};
+/// use relu_regions::{analyze, num::q, Enumerator, Network};
+/// // relu(x + y - 1) on the unit square: two triangles of area 1/2
+/// let net = Network::from_json(r#"{"input_dim": 2, "domain": {"box": [["0", "1"], ["0", "1"]]}, "layers": [
+///     {"weights": [["1", "1"]], "bias": ["-1"], "activation": "relu"}]}"#).unwrap();
+/// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
+/// assert_eq!(measure(&a.regions[0], &a.facets[0]), q(1) / q(2));
+/// let ball = inscribed_ball(&a.regions[0]).unwrap();
+/// assert!(a.regions[0].halfspaces().iter().all(|h| h.slack(&ball.center) >= ball.radius));
+/// let sizes = region_sizes(&net, &a.regions, &a.facets, 1000, 7);
+/// assert!(sizes.iter().all(|s| s.measure == Some(q(1) / q(2))));
+/// // the sampled estimate with its 95% interval (from 1000 reproducible samples)
+/// let (estimate, low, high) = sizes[0].sampled.unwrap();
+/// assert!(low < estimate && estimate < high && (estimate - 0.5).abs() < 0.1);
+/// ```
 pub fn region_sizes(
     net: &Network,
     regions: &[Region],
@@ -74,6 +92,8 @@ pub fn region_sizes(
 }
 
 /// The exact area (2-D) or volume (3-D) of a bounded region.
+///
+/// See the example on [`region_sizes`].
 pub fn measure(r: &Region, facets: &[Facet]) -> Q {
     if r.point.len() == 2 {
         return crate::plane::area(&crate::plane::polygon(r, facets));
@@ -155,6 +175,8 @@ fn norm_upper(a: &[Q]) -> Q {
 
 /// The largest ball the float LP finds, rounded and checked exactly (`None` when no candidate
 /// passes, e.g. an unbounded LP).
+///
+/// See the example on [`region_sizes`].
 pub fn inscribed_ball(r: &Region) -> Option<Ball> {
     let d = r.point.len();
     let rows: Vec<Halfspace> = r

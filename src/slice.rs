@@ -56,17 +56,29 @@ pub(crate) fn parse_points(
 
 impl Plane {
     /// Parses `"p1,p2,..;u1,u2,..;v1,v2,.."` (a point and two directions).
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::{num::q, slice::Plane};
+    /// let plane = Plane::parse_plane("0,0,1;1,0,0;0,1,0", 3).unwrap(); // z = 1, s along x, t along y
+    /// assert_eq!(plane.point(&q(2), &q(3)), vec![q(2), q(3), q(1)]);
+    /// let same = Plane::parse_through("0,0,1;1,0,1;0,1,1", 3).unwrap();
+    /// assert_eq!(same, plane);
+    /// assert!(Plane::parse_plane("0,0,1;1,0,0;2,0,0", 3).is_err()); // parallel directions
+    /// ```
     pub fn parse_plane(text: &str, dim: usize) -> Result<Plane, NetworkError> {
-        let mut v = parse_points(text, "--plane", 3, dim)?;
+        let mut v = parse_points(text, "the plane", 3, dim)?;
         let (vv, uu, pp) = (v.pop().expect("3"), v.pop().expect("3"), v.pop().expect("3"));
-        Plane::checked(pp, uu, vv, "--plane")
+        Plane::checked(pp, uu, vv, "the plane")
     }
 
     /// Parses `"a;b;c"` (three points): `p = a`, `u = b - a`, `v = c - a`.
+    ///
+    /// See the example on [`Plane::parse_plane`].
     pub fn parse_through(text: &str, dim: usize) -> Result<Plane, NetworkError> {
-        let v = parse_points(text, "--through", 3, dim)?;
+        let v = parse_points(text, "the plane's three points", 3, dim)?;
         let sub = |x: &[Q], y: &[Q]| x.iter().zip(y).map(|(a, b)| a - b).collect::<Vec<Q>>();
-        Plane::checked(v[0].clone(), sub(&v[1], &v[0]), sub(&v[2], &v[0]), "--through")
+        Plane::checked(v[0].clone(), sub(&v[1], &v[0]), sub(&v[2], &v[0]), "the plane's three points")
     }
 
     fn checked(p: Vec<Q>, u: Vec<Q>, v: Vec<Q>, what: &str) -> Result<Plane, NetworkError> {
@@ -83,6 +95,8 @@ impl Plane {
     }
 
     /// The input point at `(s, t)`.
+    ///
+    /// See the example on [`Plane::parse_plane`].
     pub fn point(&self, s: &Q, t: &Q) -> Vec<Q> {
         (0..self.p.len()).map(|i| &self.p[i] + s * &self.u[i] + t * &self.v[i]).collect()
     }
@@ -90,6 +104,18 @@ impl Plane {
 
 /// The network restricted to the plane, on `st_box` (default `[0, 1]^2`) clipped by the
 /// network's own domain.
+///
+/// # Examples
+/// ```
+/// use relu_regions::{num::q, slice::{restrict, Plane}, Network};
+/// // relu(x + y + z - 1) on the plane z = 0, (s, t) in [0, 1]^2: relu(s + t - 1)
+/// let net = Network::from_json(r#"{"input_dim": 3, "layers": [
+///     {"weights": [["1", "1", "1"]], "bias": ["-1"], "activation": "relu"}]}"#).unwrap();
+/// let plane = Plane::parse_plane("0,0,0;1,0,0;0,1,0", 3).unwrap();
+/// let flat = restrict(&net, &plane, None).unwrap();
+/// assert_eq!(flat.input_dim(), 2);
+/// assert_eq!(flat.output(&[q(1), q(1)]), vec![q(1)]);
+/// ```
 pub fn restrict(net: &Network, plane: &Plane, st_box: Option<Domain>) -> Result<Network, NetworkError> {
     let mut layers: Vec<Layer> = net.layers().to_vec();
     let first = &mut layers[0];

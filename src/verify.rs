@@ -83,6 +83,21 @@ pub struct Report {
 
 impl Report {
     /// A readable summary.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::verify::{verify, Expectations};
+    /// use relu_regions::{analyze, Enumerator, Network};
+    /// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
+    ///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
+    ///     {"weights": [["1", "2"]], "activation": "linear"}]}"#).unwrap();
+    /// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
+    /// let report = verify(&net, &a, &Expectations::parse("regions=4,pieces=4").unwrap(), 100, 1);
+    /// assert!(report.ok);
+    /// assert!(report.text().ends_with("all checks hold\n"));
+    /// let wrong = verify(&net, &a, &Expectations::parse("regions=5").unwrap(), 0, 1);
+    /// assert!(!wrong.ok && wrong.text().contains("VERIFICATION FAILED"));
+    /// ```
     pub fn text(&self) -> String {
         let mut s = String::new();
         let _ = writeln!(
@@ -108,6 +123,15 @@ pub struct SplitMix(pub u64);
 
 impl SplitMix {
     /// The next 64 random bits.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::verify::SplitMix;
+    /// let (mut a, mut b) = (SplitMix(42), SplitMix(42));
+    /// let first = a.next_u64();
+    /// assert_eq!(first, b.next_u64()); // reproducible from the seed
+    /// assert_ne!(first, a.next_u64());
+    /// ```
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
@@ -124,6 +148,8 @@ impl SplitMix {
 }
 
 /// Verifies an analysis: expectations, bounds, and `samples` random exact points.
+///
+/// See the example on [`Report::text`].
 pub fn verify(net: &Network, a: &Analysis, expect: &Expectations, samples: usize, seed: u64) -> Report {
     let mut checks = Vec::new();
     let counts = [
@@ -241,6 +267,14 @@ fn sampling_check(net: &Network, a: &Analysis, samples: usize, seed: u64) -> Opt
 }
 
 /// Whether some relu neuron's preactivation is exactly zero at `x`.
+///
+/// # Examples
+/// ```
+/// use relu_regions::{num::q, verify::on_a_hyperplane, Network};
+/// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
+///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"}]}"#).unwrap();
+/// assert!(on_a_hyperplane(&net, &[q(1), q(1)]) && !on_a_hyperplane(&net, &[q(2), q(1)]));
+/// ```
 pub fn on_a_hyperplane(net: &Network, x: &[Q]) -> bool {
     let mut h = x.to_vec();
     for layer in net.layers() {

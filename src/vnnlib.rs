@@ -37,6 +37,14 @@ pub struct OutputConstraint {
 
 impl OutputConstraint {
     /// Whether the outputs `y` satisfy it (exactly).
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::{num::q, vnnlib::OutputConstraint};
+    /// // Y_0 - Y_1 < 0
+    /// let c = OutputConstraint { coefficients: vec![q(1), q(-1)], rhs: q(0), strict: true };
+    /// assert!(c.holds(&[q(1), q(2)]) && !c.holds(&[q(2), q(2)]));
+    /// ```
     pub fn holds(&self, y: &[Q]) -> bool {
         let value: Q = self.coefficients.iter().zip(y).map(|(c, v)| c * v).sum();
         if self.strict {
@@ -58,6 +66,15 @@ pub struct Property {
 
 impl Property {
     /// Whether the outputs `y` are unsafe (exactly).
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::{num::q, vnnlib::{OutputConstraint, Property}};
+    /// // unsafe: Y_0 >= 1 (as -Y_0 <= -1)
+    /// let property = Property { input_box: vec![(q(0), q(1))],
+    ///     unsafe_set: vec![vec![OutputConstraint { coefficients: vec![q(-1)], rhs: q(-1), strict: false }]] };
+    /// assert!(property.is_unsafe(&[q(2)]) && !property.is_unsafe(&[q(0)]));
+    /// ```
     pub fn is_unsafe(&self, y: &[Q]) -> bool {
         self.unsafe_set.iter().any(|conj| conj.iter().all(|c| c.holds(y)))
     }

@@ -13,6 +13,8 @@ mod cli;
 mod counts;
 #[path = "suite/degenerate.rs"]
 mod degenerate;
+#[path = "suite/docs.rs"]
+mod docs;
 #[path = "suite/errors.rs"]
 mod errors;
 #[path = "suite/extremes.rs"]

@@ -148,7 +148,7 @@ pub(crate) fn split_point(
     })
 }
 
-/// What [`reach`] proved of a halfspace inside a region.
+/// What `reach` proved of a halfspace inside a region.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reach {
     /// A rational point strictly inside the region and the halfspace (checked).

@@ -36,6 +36,7 @@ pub fn is_bounded(rows: &[&Halfspace], dim: usize, filter: Filter) -> Result<boo
 /// returned, each of the `2d` LPs `max +-d_j  s.t.  A d <= 0, +-d_j <= 1` had optimum 0 with
 /// dual multipliers checked exactly. Each LP is solved in floats first and its optimal basis
 /// solved exactly; the exact simplex decides only when that proves nothing.
+///
 /// See the example on [`is_bounded`].
 pub fn recession_ray(
     rows: &[&Halfspace],

@@ -10,7 +10,7 @@
 //!   rows by an exact Farkas vector of infeasibility;
 //! - **pruned partial regions**: the box stated around the cell is proved to contain it (a
 //!   Farkas vector per side), the symbolic interval bounds over that box (the kernel's proved
-//!   filter, [`crate::kernel::symbolic`], the one piece shared with the prover) exclude some
+//!   filter, `kernel::symbolic`, the one piece shared with the prover) exclude some
 //!   constraint of each disjunct, or imply a row that an exact Farkas vector refutes with the
 //!   cell's rows.
 //!

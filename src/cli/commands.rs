@@ -176,7 +176,6 @@ pub fn plot(
 /// The 2-input network to draw and its axis names: the network itself, or its restriction to a
 /// plane.
 fn plot_network(input: &NetArgs, request: &PlotRequest<'_>) -> Result<(Network, [String; 2]), BadInput> {
-    let bad = |e: relu_regions::error::NetworkError| BadInput(e.into());
     let plane = match (request.plane, request.through) {
         (None, None) => None,
         (Some(p), _) => Some((input.load_file()?, p, false)),
@@ -193,10 +192,11 @@ fn plot_network(input: &NetArgs, request: &PlotRequest<'_>) -> Result<(Network, 
         return Ok((net, ["x0".into(), "x1".into()]));
     };
     let d = net.input_dim();
-    let plane =
-        if is_through { Plane::parse_through(text, d) } else { Plane::parse_plane(text, d) }.map_err(bad)?;
+    let flag = if is_through { "--through" } else { "--plane" };
+    let plane = if is_through { Plane::parse_through(text, d) } else { Plane::parse_plane(text, d) }
+        .map_err(option_error(flag))?;
     let st_box = input.domain_override(2)?;
-    Ok((restrict(&net, &plane, st_box).map_err(bad)?, ["s".into(), "t".into()]))
+    Ok((restrict(&net, &plane, st_box).map_err(option_error(flag))?, ["s".into(), "t".into()]))
 }
 
 /// `range`: the exact range of every output (and `--lipschitz`).
@@ -243,8 +243,8 @@ pub fn slice(
 ) -> Result<ExitCode, BadInput> {
     let net = input.load()?;
     let segment =
-        relu_regions::line::Segment::parse(line, net.input_dim()).map_err(|e| BadInput(e.into()))?;
-    let restricted = relu_regions::line::restrict(&net, &segment).map_err(|e| BadInput(e.into()))?;
+        relu_regions::line::Segment::parse(line, net.input_dim()).map_err(option_error("--line"))?;
+    let restricted = relu_regions::line::restrict(&net, &segment).map_err(option_error("--line"))?;
     let a = analyze(&restricted, &run.enumerator()?)?;
     let slice = relu_regions::line::slice(&segment, &a);
     let complete = a.summary.complete();
@@ -462,4 +462,15 @@ pub fn vnnlib(
         eprintln!("warning: unknown: a limit stopped the run before the property was decided");
     }
     Ok(exit_code(complete))
+}
+
+/// An option's value the library refused, told as `FLAG: what is wrong`.
+fn option_error(flag: &'static str) -> impl Fn(relu_regions::error::NetworkError) -> BadInput {
+    move |e| match e {
+        relu_regions::error::NetworkError::Invalid { problems, .. } => BadInput(anyhow::anyhow!(
+            "{flag}: {}",
+            problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; ")
+        )),
+        other => BadInput(anyhow::anyhow!("{flag}: {other}")),
+    }
 }

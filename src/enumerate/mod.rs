@@ -90,6 +90,14 @@ impl Summary {
     }
 
     /// Whether the enumeration is complete.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::{Enumerator, Network};
+    /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [{"weights": [["1"], ["-1"]], "bias": ["0", "1"], "activation": "relu"}]}"#).unwrap();
+    /// assert!(Enumerator::builder().build().collect(&net).1.complete());
+    /// assert!(!Enumerator::builder().max_regions(Some(1)).build().collect(&net).1.complete());
+    /// ```
     pub fn complete(&self) -> bool {
         self.stopped.is_none()
     }
@@ -139,12 +147,14 @@ impl EnumeratorBuilder {
         self
     }
     /// Stop after this many regions.
+    ///
     /// See the example on [`EnumeratorBuilder::backend`].
     pub fn max_regions(mut self, n: Option<usize>) -> Self {
         self.inner.max_regions = n;
         self
     }
     /// Stop after this much time.
+    ///
     /// See the example on [`EnumeratorBuilder::backend`].
     pub fn time_limit(mut self, t: Option<Duration>) -> Self {
         self.inner.time_limit = t;
@@ -152,30 +162,39 @@ impl EnumeratorBuilder {
     }
     /// Worker threads (0, the default: every core; 1: sequential). The output is the same for
     /// every thread count.
+    ///
+    /// See the example on [`EnumeratorBuilder::backend`].
     pub fn threads(mut self, n: usize) -> Self {
         self.inner.threads = n;
         self
     }
     /// Count the run's progress here (regions found; the analysis adds its facet phase), for a
     /// front end to draw from another thread.
+    ///
+    /// See the example on [`crate::progress::Progress::with_listener`].
     pub fn progress(mut self, progress: Arc<Progress>) -> Self {
         self.inner.progress = Some(progress);
         self
     }
     /// Enumerate only these subtrees of the depth-first tree (one shard of a sharded run);
     /// region ids then start at 0 in the part.
-    /// Sharded runs set it through [`Enumerator::reconfigure`]; see [`crate::shard`].
+    /// Sharded runs set it through `Enumerator::reconfigure`.
+    ///
+    /// See the example on [`crate::shard::merge_to_text`].
     pub fn subtrees(mut self, part: Option<Subtrees>) -> Self {
         self.inner.subtrees = part;
         self
     }
     /// Stop when this flag becomes true.
+    ///
     /// See the example on [`EnumeratorBuilder::backend`].
     pub fn cancel_flag(mut self, flag: Arc<AtomicBool>) -> Self {
         self.inner.cancel = Some(flag);
         self
     }
     /// The configured enumerator.
+    ///
+    /// See the example on [`EnumeratorBuilder::backend`].
     pub fn build(self) -> Enumerator {
         self.inner
     }
@@ -266,6 +285,7 @@ impl Enumerator {
     }
 
     /// The number of worker threads (every core when none was set).
+    ///
     /// See the example on [`EnumeratorBuilder::backend`].
     pub fn thread_count(&self) -> usize {
         match self.threads {
@@ -275,6 +295,7 @@ impl Enumerator {
     }
 
     /// The backend in use.
+    ///
     /// See the example on [`EnumeratorBuilder::backend`].
     pub fn backend(&self) -> Backend {
         self.backend
@@ -304,11 +325,15 @@ impl Enumerator {
     }
 
     /// Enumerates every region into a vector.
+    ///
+    /// See the example on [`Enumerator::builder`].
     pub fn collect(&self, net: &Network) -> (Vec<Region>, Summary) {
         self.collect_prepared(&self.prepare(net))
     }
 
     /// [`Enumerator::collect`] in a prepared context (see [`Enumerator::prepare`]).
+    ///
+    /// See the example on [`crate::analysis::analyze_prepared`].
     pub fn collect_prepared(&self, prepared: &Prepared<'_>) -> (Vec<Region>, Summary) {
         let mut regions = Vec::new();
         let summary = self.enumerate_prepared(prepared, &mut regions);
@@ -317,6 +342,8 @@ impl Enumerator {
 
     /// The context of a run on `net` with this enumerator's backend, to share between
     /// enumeration, facets and graph ([`crate::analysis::analyze_prepared`]).
+    ///
+    /// See the example on [`crate::analysis::analyze_prepared`].
     pub fn prepare<'n>(&self, net: &'n Network) -> Prepared<'n> {
         Prepared::new(net, self.backend)
     }
@@ -375,6 +402,8 @@ impl Enumerator {
 
     /// Enumerates every full-dimensional region of the network's domain, in a deterministic
     /// depth-first order, into `sink`.
+    ///
+    /// See the example on [`Enumerator::enumerate_prepared`].
     pub fn enumerate(&self, net: &Network, sink: &mut dyn RegionSink) -> Summary {
         self.enumerate_pruned(&self.prepare(net), sink, None)
     }

@@ -82,6 +82,8 @@ pub struct RegionOut {
 
 impl RegionOut {
     /// The wire form of a region with its facets.
+    ///
+    /// See the example on [`crate::export::read::region_from_wire`].
     pub fn new(region: &Region, facets: &[Facet], piece: Option<usize>) -> RegionOut {
         let inequalities = facets
             .iter()
@@ -161,6 +163,8 @@ pub struct CountsOut {
 impl CountsOut {
     /// The counts of a run: from a counting run (`analysis` absent: no edges, pieces or maps)
     /// or from the full analysis.
+    ///
+    /// See the example on [`crate::export::text::counts`].
     pub fn new(
         net: &crate::network::Network,
         summary: &crate::enumerate::Summary,
@@ -258,6 +262,8 @@ pub(crate) fn sorted_edges(g: &RegionGraph) -> Vec<(usize, usize, &crate::graph:
 }
 
 /// The graph as JSON (`graph --format json`).
+///
+/// See the example on [`crate::check::check_answer`].
 pub fn graph_json(
     regions: &[Region],
     g: &RegionGraph,
@@ -294,6 +300,8 @@ pub fn graph_json(
 
 /// The `regions --json` document: the regions with their facets and pieces, whether the run
 /// was complete, and where it came from (when known).
+///
+/// See the example on [`crate::check::check_answer`].
 pub fn regions_document(
     net: &crate::network::Network,
     a: &crate::analysis::Analysis,
@@ -320,6 +328,11 @@ pub fn regions_document(
 }
 
 /// Pretty JSON with a trailing newline.
+///
+/// # Examples
+/// ```
+/// assert_eq!(relu_regions::export::json::to_json(&serde_json::json!({"a": 1})), "{\n  \"a\": 1\n}\n");
+/// ```
 pub fn to_json<T: Serialize>(value: &T) -> String {
     serde_json::to_string_pretty(value).expect("wire structs always serialize") + "\n"
 }
@@ -336,6 +349,19 @@ pub struct JsonLines<W: std::io::Write> {
 
 impl<W: std::io::Write> JsonLines<W> {
     /// A writer to `out`, whose summary line records `provenance`.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::{analysis::stream_with_facets, export::json::JsonLines, Enumerator, Network};
+    /// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
+    ///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"}]}"#).unwrap();
+    /// let mut out = Vec::new();
+    /// let summary = stream_with_facets(&net, &Enumerator::builder().build(), &mut JsonLines::new(&mut out, None)).unwrap();
+    /// assert!(summary.sink_error.is_none());
+    /// let lines: Vec<serde_json::Value> = String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    /// assert_eq!(lines.len(), 5); // four regions, then the summary
+    /// assert_eq!(lines[4]["summary"]["regions"], 4);
+    /// ```
     pub fn new(out: W, provenance: Option<super::provenance::Provenance>) -> JsonLines<W> {
         JsonLines { out, input_dim: 0, provenance, error: None }
     }

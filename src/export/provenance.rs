@@ -54,6 +54,15 @@ impl Provenance {
     }
 
     /// The same provenance with the network's notes.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::export::provenance::Provenance;
+    /// use relu_regions::network::{nnet::Coords, Domain, InputFormat};
+    /// let p = Provenance::new(b"{}", InputFormat::Onnx, Coords::Raw, &Domain::Whole)
+    ///     .with_notes(&["trailing Softmax left out".to_string()]);
+    /// assert_eq!(p.notes.len(), 1);
+    /// ```
     pub fn with_notes(mut self, notes: &[String]) -> Provenance {
         self.notes = notes.to_vec();
         self
@@ -61,6 +70,16 @@ impl Provenance {
 
     /// The first difference that makes an output of `recorded` not an output of this run
     /// (network, input format, coordinates, domain; the tool version may differ), as one line.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::export::provenance::Provenance;
+    /// use relu_regions::network::{nnet::Coords, Domain, InputFormat};
+    /// let here = Provenance::new(b"{}", InputFormat::Json, Coords::Raw, &Domain::Whole);
+    /// let other = Provenance::new(b"{ }", InputFormat::Json, Coords::Raw, &Domain::Whole);
+    /// assert!(here.mismatch(&here.clone()).is_none());
+    /// assert!(here.mismatch(&other).is_some()); // another network file
+    /// ```
     pub fn mismatch(&self, recorded: &Provenance) -> Option<String> {
         if self.network_sha256 != recorded.network_sha256 {
             return Some(format!(

@@ -104,6 +104,15 @@ pub fn counts(
 }
 
 /// `regions` without `--json`.
+///
+/// # Examples
+/// ```
+/// use relu_regions::{analyze, export::text::regions, Enumerator, Network};
+/// let net = Network::from_json(r#"{"input_dim": 1, "layers": [{"weights": [["1"]], "activation": "relu"}]}"#).unwrap();
+/// let mut out = Vec::new();
+/// regions(&mut out, &analyze(&net, &Enumerator::builder().build()).unwrap()).unwrap();
+/// assert!(String::from_utf8(out).unwrap().contains("2 regions"));
+/// ```
 pub fn regions(out: &mut impl Write, a: &Analysis) -> std::io::Result<()> {
     for (r, f) in a.regions.iter().zip(&a.facets) {
         let w = json::RegionOut::new(r, f, Some(a.graph.piece_of[r.id]));
@@ -193,6 +202,20 @@ pub fn ranges(
 }
 
 /// `slice` without `--json`.
+///
+/// # Examples
+/// ```
+/// use relu_regions::line::{restrict, slice, Segment};
+/// use relu_regions::{analyze, export::text, Enumerator, Network};
+/// let net = Network::from_json(r#"{"input_dim": 1, "layers": [
+///     {"weights": [["1"], ["-1"]], "activation": "relu"}, {"weights": [["1", "1"]], "activation": "linear"}]}"#).unwrap();
+/// let segment = Segment::parse("-1;1", 1).unwrap();
+/// let a = analyze(&restrict(&net, &segment).unwrap(), &Enumerator::builder().build()).unwrap();
+/// let mut out = Vec::new();
+/// text::slice(&mut out, &slice(&segment, &a)).unwrap();
+/// let text = String::from_utf8(out).unwrap();
+/// assert!(text.starts_with("t in [0, 1/2]"), "{text}");
+/// ```
 pub fn slice(out: &mut impl Write, slice: &crate::line::LineSlice) -> std::io::Result<()> {
     use crate::num::fmt_q;
     for p in &slice.pieces {

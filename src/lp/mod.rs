@@ -57,6 +57,14 @@ pub enum Backend {
 
 impl Backend {
     /// Parses a backend name as used on the command line.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::Backend;
+    /// assert_eq!(Backend::from_name("exact"), Some(Backend::ExactOnly));
+    /// assert_eq!(Backend::from_name("cplex"), None);
+    /// assert!(!Backend::ExactOnly.filter().on()); // the float-free reference
+    /// ```
     pub fn from_name(name: &str) -> Option<Backend> {
         match name {
             "simplex" | "float-simplex" => Some(Backend::FloatSimplex),
@@ -67,11 +75,20 @@ impl Backend {
     }
 
     /// Whether float filters may decide: everywhere but on the float-free [`Backend::ExactOnly`].
+    ///
+    /// See the example on [`Backend::from_name`].
     pub fn filter(self) -> Filter {
         self.solver().filter()
     }
 
     /// The backend object.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::Backend;
+    /// assert!(Backend::GoodLp.solver().filter().on());
+    /// assert!(!Backend::ExactOnly.solver().filter().on());
+    /// ```
     pub fn solver(self) -> &'static dyn LpBackend {
         match self {
             Backend::FloatSimplex => &FloatSimplex,

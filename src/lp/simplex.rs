@@ -324,7 +324,7 @@ pub fn solve<F: Field>(a: &[Vec<F>], b: &[F], c: &[F], max_pivots: usize) -> Opt
 /// Fraction-free (Bareiss) Gauss-Jordan elimination on the rows scaled to integers: every
 /// intermediate entry is a minor of the matrix, so each division is exact and no gcd is taken
 /// until the `n` answers are formed (a rational elimination takes one at every step).
-pub fn solve_square(m: &[Vec<Q>], r: &[Q]) -> Option<Vec<Q>> {
+pub(crate) fn solve_square(m: &[Vec<Q>], r: &[Q]) -> Option<Vec<Q>> {
     match bareiss(m, r) {
         Some(Some((numerators, det))) => {
             Some(numerators.into_iter().map(|n| Q::new(n, det.clone())).collect())
@@ -337,7 +337,7 @@ pub fn solve_square(m: &[Vec<Q>], r: &[Q]) -> Option<Vec<Q>> {
 /// [`solve_square`] with the answer unreduced: integer numerators over one common nonzero
 /// denominator (the determinant of the row-scaled system, of either sign). For callers that only
 /// need signs, or reduce later.
-pub fn solve_square_unreduced(
+pub(crate) fn solve_square_unreduced(
     m: &[Vec<Q>],
     r: &[Q],
 ) -> Option<(Vec<num_bigint::BigInt>, num_bigint::BigInt)> {
@@ -433,7 +433,7 @@ fn solve_square_rational(m: &[Vec<Q>], r: &[Q]) -> Option<Vec<Q>> {
 }
 
 /// True when every entry is `>= 0`.
-pub fn all_nonnegative(v: &[Q]) -> bool {
+pub(crate) fn all_nonnegative(v: &[Q]) -> bool {
     v.iter().all(|x| !x.is_negative())
 }
 

@@ -34,6 +34,15 @@ pub fn read_network(text: &str, source_name: &str) -> Result<Network, NetworkErr
 
 /// Reads a domain object (`{"box": ...}` or `{"polytope": ...}`, or a whole network file whose
 /// `domain` key holds one) for `dim` inputs.
+///
+/// # Examples
+/// ```
+/// use relu_regions::network::{json::read_domain, Domain};
+/// use relu_regions::num::q;
+/// let domain = read_domain(r#"{"box": [[0, 1], ["-1/2", "1/2"]]}"#, "box.json", 2).unwrap();
+/// assert_eq!(domain, Domain::Box(vec![(q(0), q(1)), (q(-1) / q(2), q(1) / q(2))]));
+/// assert!(read_domain(r#"{"box": [[0, 1]]}"#, "box.json", 2).is_err()); // one pair for 2 inputs
+/// ```
 pub fn read_domain(text: &str, source_name: &str, dim: usize) -> Result<Domain, NetworkError> {
     let value = parse_json(text, source_name)?;
     let object = match value.get("domain") {
@@ -254,6 +263,16 @@ fn number_from_value(value: &Value, at: &str, problems: &mut Vec<Problem>) -> Op
 }
 
 /// Writes a network as our exact JSON (rationals as strings).
+///
+/// # Examples
+/// ```
+/// use relu_regions::network::json::{read_network, write_network};
+/// let net = read_network(r#"{"input_dim": 1, "layers": [
+///     {"weights": [["0.1"]], "bias": ["-1/3"], "activation": "relu"}]}"#, "t").unwrap();
+/// let text = write_network(&net);
+/// assert!(text.contains("\"1/10\"") && text.contains("\"-1/3\"")); // exact rationals
+/// assert_eq!(read_network(&text, "again").unwrap(), net);
+/// ```
 pub fn write_network(net: &Network) -> String {
     let matrix = |m: &Vec<Vec<Q>>| -> Value {
         Value::Array(

@@ -69,6 +69,8 @@ impl Layer {
     }
 
     /// The preactivation `W h + b` at an exact input `h`.
+    ///
+    /// See the example on [`Layer::width`].
     pub fn preactivation(&self, h: &[Q]) -> Vec<Q> {
         self.weights.iter().zip(&self.bias).map(|(row, b)| dot(row, h) + b).collect()
     }
@@ -126,6 +128,8 @@ impl Domain {
     }
 
     /// Whether every point of the domain has bounded coordinates known without solving an LP.
+    ///
+    /// See the example on [`Domain::halfspaces`].
     pub fn is_box(&self) -> bool {
         matches!(self, Domain::Box(_))
     }
@@ -175,6 +179,8 @@ impl Network {
     /// let bad = Layer { weights: vec![vec![q(1)], vec![q(2)]], bias: vec![q(0)], activation: Activation::Relu };
     /// let err = Network::new(2, vec![bad], Domain::Whole).unwrap_err();
     /// assert!(err.to_string().contains("layers[0]"));
+    /// let fine = Layer { weights: vec![vec![q(1), q(2)]], bias: vec![q(0)], activation: Activation::Relu };
+    /// assert!(Network::new(2, vec![fine], Domain::Whole).unwrap().validation_problems().is_empty());
     /// ```
     pub fn validation_problems(&self) -> Vec<Problem> {
         let mut problems = Vec::new();
@@ -214,27 +220,36 @@ impl Network {
     }
 
     /// The input dimension d.
+    ///
     /// See the example on [`Network::evaluate`] for the shape and domain accessors.
     pub fn input_dim(&self) -> usize {
         self.input_dim
     }
 
     /// The output dimension.
+    ///
+    /// See the example on [`Network::evaluate`].
     pub fn output_dim(&self) -> usize {
         self.layers.last().map_or(self.input_dim, Layer::width)
     }
 
     /// The layers in order.
+    ///
+    /// See the example on [`Network::evaluate`].
     pub fn layers(&self) -> &[Layer] {
         &self.layers
     }
 
     /// The input domain.
+    ///
+    /// See the example on [`Network::evaluate`].
     pub fn domain(&self) -> &Domain {
         &self.domain
     }
 
     /// The same network on another domain (validated; the notes are kept).
+    ///
+    /// See the example on [`Network::evaluate`].
     pub fn with_domain(&self, domain: Domain) -> Result<Network, NetworkError> {
         Network::new(self.input_dim, self.layers.clone(), domain).map(|n| n.with_notes(self.notes.clone()))
     }
@@ -266,11 +281,15 @@ impl Network {
     }
 
     /// Indices of the `relu` layers.
+    ///
+    /// See the example on [`Network::evaluate`].
     pub fn relu_layers(&self) -> impl Iterator<Item = usize> + '_ {
         self.layers.iter().enumerate().filter(|(_, l)| l.activation == Activation::Relu).map(|(i, _)| i)
     }
 
     /// Total number of hidden (relu) neurons.
+    ///
+    /// See the example on [`Network::new`].
     pub fn hidden_neurons(&self) -> usize {
         self.relu_layers().map(|l| self.layers[l].width()).sum()
     }
@@ -320,11 +339,15 @@ impl Network {
     }
 
     /// The network's output at an exact point.
+    ///
+    /// See the example on [`Network::evaluate`].
     pub fn output(&self, x: &[Q]) -> Vec<Q> {
         self.evaluate(x).1
     }
 
     /// Whether a point lies in the closed domain.
+    ///
+    /// See the example on [`Network::evaluate`].
     pub fn domain_contains(&self, x: &[Q]) -> bool {
         self.domain.halfspaces(self.input_dim).iter().all(|h| h.slack(x) >= Q::zero())
     }
@@ -452,6 +475,8 @@ impl InputFormat {
     }
 
     /// The format named on the command line.
+    ///
+    /// See the example on [`InputFormat::name`].
     pub fn from_name(name: &str) -> Option<InputFormat> {
         match name {
             "json" => Some(InputFormat::Json),
@@ -462,6 +487,8 @@ impl InputFormat {
     }
 
     /// The format implied by a file name's extension.
+    ///
+    /// See the example on [`InputFormat::name`].
     pub fn from_path(path: &std::path::Path) -> Option<InputFormat> {
         match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
             "json" => Some(InputFormat::Json),
@@ -534,6 +561,8 @@ impl Network {
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Reads a network file in the given (or implied) format.
+///
+/// See the example on [`load_with_bytes`].
 pub fn load(
     path: &std::path::Path,
     format: Option<InputFormat>,

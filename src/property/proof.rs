@@ -24,6 +24,13 @@ pub struct ProofLeaf {
 
 impl ProofLeaf {
     /// The states as one sequence in neuron order.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::property::proof::ProofLeaf;
+    /// let leaf = ProofLeaf { states: vec![vec![true, false], vec![true]], pruned: true, within: None };
+    /// assert_eq!(leaf.flat(), [true, false, true]);
+    /// ```
     pub fn flat(&self) -> Vec<bool> {
         self.states.iter().flatten().copied().collect()
     }
@@ -39,6 +46,14 @@ pub struct UnsatProof {
 impl UnsatProof {
     /// The leaves sorted by their flattened states (the order the threads met them in does not
     /// matter).
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::property::proof::{ProofLeaf, UnsatProof};
+    /// let leaf = |states: Vec<bool>| ProofLeaf { states: vec![states], pruned: false, within: None };
+    /// let proof = UnsatProof::new(vec![leaf(vec![true]), leaf(vec![false])]);
+    /// assert_eq!(proof.leaves[0].flat(), [false]); // sorted by their states
+    /// ```
     pub fn new(mut leaves: Vec<ProofLeaf>) -> UnsatProof {
         leaves.sort_by_key(ProofLeaf::flat);
         UnsatProof { leaves }

@@ -85,12 +85,28 @@ fn bytes(v: WireValue<'_>) -> Res<&[u8]> {
 
 /// Reads an ONNX model's bytes into an exact network (domain: all of R^d; override it with
 /// `--box` or `--domain`).
+///
+/// # Examples
+/// ```
+/// use relu_regions::network::onnx::read_onnx;
+/// // a field with wire type 7 (none such): refused, naming the file and the byte offset
+/// let err = read_onnx(&[0x0f], "model.onnx").unwrap_err().to_string();
+/// assert!(err.starts_with("model.onnx") && err.contains("byte"), "{err}");
+/// ```
 pub fn read_onnx(data: &[u8], source_name: &str) -> Result<Network, NetworkError> {
     read_onnx_in(data, source_name, None)
 }
 
 /// [`read_onnx`] for a model read from a file in `dir`, whose external data files (ONNX's
 /// `data_location = EXTERNAL`) lie next to it.
+///
+/// # Examples
+/// ```
+/// use relu_regions::network::onnx::read_onnx_in;
+/// let dir = std::env::temp_dir();
+/// let err = read_onnx_in(&[], "empty.onnx", Some(&dir)).unwrap_err();
+/// assert!(err.to_string().starts_with("empty.onnx"));
+/// ```
 pub fn read_onnx_in(
     data: &[u8],
     source_name: &str,
