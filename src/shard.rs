@@ -73,7 +73,7 @@ pub enum ShardError {
         stopped: String,
     },
     /// A part written with `--counts-only` where regions are needed.
-    #[error("{file}: holds counts only; run the shard without --counts-only for regions or a graph")]
+    #[error("{file}: holds counts only; regions or a graph need parts that were written with their regions")]
     CountsOnly {
         /// The part file.
         file: String,

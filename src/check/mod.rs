@@ -121,7 +121,9 @@ pub fn check_answer(net: &Network, doc: &Value, graph: Option<&Value>, options: 
         };
         report.fail(
             None,
-            format!("{why}: a partial answer proves no count; give --partial to check its regions only"),
+            format!(
+                "{why}: a partial answer proves no count; check it as a partial answer (its regions only)"
+            ),
         );
         return report;
     }

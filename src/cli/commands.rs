@@ -78,8 +78,13 @@ fn read_output(path: &Path, here: &Provenance) -> Result<serde_json::Value, BadI
             let recorded: Provenance = serde_json::from_value(p.clone())
                 .map_err(|e| BadInput(anyhow::anyhow!("{}: malformed `provenance`: {e}", path.display())))?;
             if let Some(why) = here.mismatch(&recorded) {
+                let hint = if recorded.coords != here.coords {
+                    format!(" (give --coords {})", recorded.coords)
+                } else {
+                    String::new()
+                };
                 return Err(BadInput(anyhow::anyhow!(
-                    "{} does not belong to this run: {why}",
+                    "{} does not belong to this run: {why}{hint}",
                     path.display()
                 )));
             }
@@ -108,6 +113,9 @@ pub fn check(
     let report = check_answer(&net, &doc, graph.as_ref(), options);
     let mut out = std::io::stdout().lock();
     write_failures(&mut out, &report.failures)?;
+    if !partial && doc.get("complete").and_then(serde_json::Value::as_bool) != Some(true) {
+        writeln!(out, "(give --partial to check the regions of a partial answer)").map_err(output_error)?;
+    }
     let scope = if partial {
         "the listed regions (partial answer: coverage not checked)"
     } else {

@@ -7,7 +7,7 @@ use relu_regions::export::text::plural;
 pub fn report_incomplete(summary: &Summary) {
     if let Some(reason) = summary.stopped {
         eprintln!(
-            "warning: INCOMPLETE result: stopped ({reason:?}) after {}; everything found so far was written",
+            "warning: INCOMPLETE result: stopped after {} ({reason}); everything found so far was written",
             plural(summary.regions, "region")
         );
     }

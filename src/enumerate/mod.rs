@@ -58,6 +58,25 @@ pub enum StopReason {
     Failed,
 }
 
+impl std::fmt::Display for StopReason {
+    /// Why the run stopped, for people.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::StopReason;
+    /// assert_eq!(StopReason::TimeLimit.to_string(), "the time limit passed");
+    /// ```
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StopReason::MaxRegions => "the region limit was reached",
+            StopReason::TimeLimit => "the time limit passed",
+            StopReason::Cancelled => "it was cancelled",
+            StopReason::Sink => "the output stopped taking regions",
+            StopReason::Failed => "an exact check failed",
+        })
+    }
+}
+
 /// What an enumeration did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Summary {

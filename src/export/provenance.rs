@@ -94,10 +94,7 @@ impl Provenance {
             ));
         }
         if self.coords != recorded.coords {
-            return Some(format!(
-                "it was made with --coords {}, here --coords {}",
-                recorded.coords, self.coords
-            ));
+            return Some(format!("it was made in {} coordinates, here in {}", recorded.coords, self.coords));
         }
         if self.domain != recorded.domain {
             let show =
