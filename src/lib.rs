@@ -50,6 +50,7 @@ pub mod export;
 pub mod facets;
 pub(crate) mod fixed;
 pub mod graph;
+pub mod graph_counts;
 pub mod kernel;
 pub mod line;
 pub mod locate;

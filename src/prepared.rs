@@ -114,6 +114,21 @@ impl<'n> Prepared<'n> {
         &self.chained
     }
 
+    /// The exact affine map of the network on the region of `pattern` (the same map the
+    /// enumerator gives that region).
+    pub(crate) fn map_of(&self, pattern: &crate::network::Pattern) -> crate::region::AffineMap {
+        let mut map = crate::fixed::FixedMap::identity(self.net.input_dim());
+        let mut relu = 0;
+        for (layer, fixed) in self.net.layers().iter().zip(&self.chained) {
+            map = map.then_layer(fixed);
+            if layer.activation == crate::network::Activation::Relu {
+                map = map.masked(&pattern[relu]);
+                relu += 1;
+            }
+        }
+        map.to_affine()
+    }
+
     /// The float and integer images of the network for the pattern across a facet (made on
     /// first use: only the graph needs them).
     pub(crate) fn neighbours(&self) -> &NeighbourFinder {

@@ -336,8 +336,8 @@ fn run(
             Ok(json::to_json(&out))
         }
         Kind::Count { graph: true } => {
-            let a = analyze(net, enumerator).map_err(fail)?;
-            let mut out = CountsOut::new(net, &a.summary, a.regions.len(), a.bounded(), Some(&a));
+            let c = relu_regions::graph_counts::count_graph(net, enumerator).map_err(fail)?;
+            let mut out = CountsOut::from_graph_counts(net, &c);
             out.provenance = Some(provenance.clone());
             Ok(json::to_json(&out))
         }

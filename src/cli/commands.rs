@@ -30,8 +30,8 @@ pub fn count(input: &NetArgs, run: &RunArgs, as_json: bool, no_graph: bool) -> R
         }
         (json::CountsOut::new(&net, &summary, sink.regions, sink.bounded, None), summary)
     } else {
-        let a = analyze(&net, &enumerator)?;
-        (json::CountsOut::new(&net, &a.summary, a.regions.len(), a.bounded(), Some(&a)), a.summary)
+        let c = relu_regions::graph_counts::count_graph(&net, &enumerator)?;
+        (json::CountsOut::from_graph_counts(&net, &c), c.summary)
     };
     out.provenance = Some(input.provenance(&net)?);
     let mut stdout = std::io::stdout().lock();

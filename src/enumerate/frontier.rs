@@ -148,7 +148,10 @@ impl Enumerator {
         let queue =
             std::sync::Mutex::new(items.into_iter().enumerate().collect::<std::collections::VecDeque<_>>());
         let counting = !emitter.sink.needs_details();
-        let (tx, rx) = std::sync::mpsc::channel::<(usize, Batch, LpStats, Option<StopReason>)>();
+        // bounded: while the sink is busy (e.g. certifying facets), the workers wait instead of
+        // piling up finished regions
+        let (tx, rx) =
+            std::sync::mpsc::sync_channel::<(usize, Batch, LpStats, Option<StopReason>)>(2 * threads);
         std::thread::scope(|scope| {
             for _ in 0..threads {
                 let tx = tx.clone();

@@ -303,6 +303,11 @@ impl Enumerator {
         self
     }
 
+    /// The same enumerator with `threads` worker threads.
+    pub(crate) fn with_threads(&self, threads: usize) -> Enumerator {
+        Enumerator { threads, ..self.clone() }
+    }
+
     /// The number of worker threads (every core when none was set).
     ///
     /// See the example on [`EnumeratorBuilder::backend`].

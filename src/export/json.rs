@@ -190,6 +190,30 @@ impl CountsOut {
     }
 }
 
+impl CountsOut {
+    /// The counts of `count` with the graph, from [`crate::graph_counts::count_graph`].
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::{export::json::CountsOut, graph_counts::count_graph, Enumerator, Network};
+    /// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
+    ///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"}]}"#).unwrap();
+    /// let c = CountsOut::from_graph_counts(&net, &count_graph(&net, &Enumerator::builder().build()).unwrap());
+    /// assert_eq!((c.regions, c.edges, c.pieces, c.distinct_maps), (4, Some(4), Some(4), Some(4)));
+    /// ```
+    pub fn from_graph_counts(
+        net: &crate::network::Network,
+        c: &crate::graph_counts::GraphCounts,
+    ) -> CountsOut {
+        CountsOut {
+            pieces: Some(c.pieces),
+            edges: Some(c.edges),
+            distinct_maps: Some(c.distinct_maps),
+            ..CountsOut::new(net, &c.summary, c.regions, c.bounded, None)
+        }
+    }
+}
+
 /// A graph node on the wire.
 #[derive(Debug, Serialize)]
 pub struct NodeOut {

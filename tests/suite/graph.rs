@@ -151,3 +151,78 @@ fn edges_to_regions_without_certified_facets() {
     assert!(partial.graph.edge_count() < a.edges() && partial.graph.edge_count() > 0);
     assert!(build(&prepared, &a.regions, &facets, true, 1).is_err());
 }
+
+mod streamed_counts {
+    //! `count` with the graph keeps compact records instead of the regions
+    //! (`graph_counts::count_graph`): its figures must equal the full analysis's.
+    use crate::invariants::{random_net, Rng};
+    use crate::support::*;
+    use proptest::prelude::*;
+    use relu_regions::graph_counts::{count_graph, GraphCounts};
+    use relu_regions::network::Domain;
+    use relu_regions::num::q;
+    use relu_regions::{Analysis, Backend, Enumerator, Network};
+
+    fn figures(c: &GraphCounts) -> [usize; 6] {
+        [c.regions, c.bounded, c.edges, c.pieces, c.distinct_maps, c.dangling]
+    }
+
+    fn analysed(a: &Analysis) -> [usize; 6] {
+        [a.regions.len(), a.bounded(), a.edges(), a.graph.pieces, a.graph.distinct_maps, 0]
+    }
+
+    fn streamed(net: &Network, threads: usize, backend: Backend) -> GraphCounts {
+        count_graph(net, &Enumerator::builder().threads(threads).backend(backend).build()).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn equal_the_analysis_on_random_networks(seed in 0u64..10_000, dim in 1usize..4, depth in 1usize..4,
+                                                 whole in any::<bool>(), threads in 1usize..3) {
+            let mut rng = Rng::new(seed);
+            let widths: Vec<usize> = (0..depth).map(|_| 1 + (rng.next() % 4) as usize).collect();
+            let domain = if whole { Domain::Whole } else { Domain::Box((0..dim).map(|_| (q(-2), q(2))).collect()) };
+            let net = random_net(&mut rng, dim, &widths, domain);
+            let c = streamed(&net, threads, Backend::FloatSimplex);
+            prop_assert!(c.summary.complete());
+            prop_assert_eq!(figures(&c), analysed(&run(&net)));
+        }
+    }
+
+    /// Maps that repeat: neurons the output never reads (pieces and distinct maps below the
+    /// region count), on every backend and thread count, float-free included.
+    #[test]
+    fn repeated_maps_are_compared_exactly() {
+        let net = net(r#"{"input_dim": 2, "layers": [
+            {"weights": [["1", "0"], ["0", "1"], ["1", "1"], ["1", "-1"]], "bias": ["0", "0", "-1", "1"], "activation": "relu"},
+            {"weights": [["1", "-1", "0", "0"]], "activation": "linear"}]}"#);
+        let want = analysed(&run(&net));
+        assert!(want[3] < want[0] && want[4] < want[0], "{want:?}");
+        for backend in [Backend::FloatSimplex, Backend::ExactOnly] {
+            for threads in [1, 2] {
+                assert_eq!(
+                    figures(&streamed(&net, threads, backend)),
+                    want,
+                    "{backend:?}, {threads} threads"
+                );
+            }
+        }
+    }
+
+    /// A run stopped early counts what it found: facets towards regions not reached are
+    /// dangling, not errors; the CLI says the result is incomplete (exit 3).
+    #[test]
+    fn a_partial_run_counts_what_it_found() {
+        let deep = crate::support::fixture("deep2d.json");
+        let net = relu_regions::Network::load(&deep, None).unwrap();
+        let c = count_graph(&net, &Enumerator::builder().max_regions(Some(5)).build()).unwrap();
+        assert!(!c.summary.complete());
+        assert_eq!(c.regions, 5);
+        assert!(c.dangling > 0 && c.edges > 0);
+        let out = crate::cli::run_cli(&["count", deep.to_str().unwrap(), "--max-regions", "5", "--json"]);
+        assert_eq!(out.status.code(), Some(3));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!((v["regions"].as_u64(), v["edges"].as_u64()), (Some(5), Some(c.edges as u64)));
+    }
+}
