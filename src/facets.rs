@@ -223,6 +223,25 @@ pub fn facets(
     prepared: &Prepared<'_>,
     stats: &mut LpStats,
 ) -> Result<Vec<Facet>, InternalError> {
+    certified_facets(region, prepared, stats, false)
+}
+
+/// The facets inside the domain (none of their rows a domain row), the same as those of
+/// [`facets`]: all the graph needs. On a box in many dimensions this skips the box's faces.
+pub(crate) fn inner_facets(
+    region: &Region,
+    prepared: &Prepared<'_>,
+    stats: &mut LpStats,
+) -> Result<Vec<Facet>, InternalError> {
+    certified_facets(region, prepared, stats, true)
+}
+
+fn certified_facets(
+    region: &Region,
+    prepared: &Prepared<'_>,
+    stats: &mut LpStats,
+    inner_only: bool,
+) -> Result<Vec<Facet>, InternalError> {
     let backend = prepared.solver();
     let filter = prepared.filter();
     // the float-free reference has no float box: it takes no float shortcut at all
@@ -234,6 +253,9 @@ pub fn facets(
     let classes = halfspace_classes(&rows, |i, j| bx.is_some() && is_domain(i) && is_domain(j), filter);
     let mut out = Vec::new();
     for (k, class) in classes.iter().enumerate() {
+        if inner_only && class.iter().any(|&i| is_domain(i)) {
+            continue;
+        }
         let others: Vec<&Halfspace> =
             classes.iter().enumerate().filter(|&(j, _)| j != k).map(|(_, c)| rows[c[0]]).collect();
         // on a box domain the box rows are the box itself: the bound LP takes the neuron rows

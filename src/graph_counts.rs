@@ -14,7 +14,7 @@
 use crate::certify::LpStats;
 use crate::enumerate::{Enumerator, RegionSink, Summary};
 use crate::error::{InternalError, SinkError};
-use crate::facets::facets;
+use crate::facets::inner_facets;
 use crate::network::{Network, Pattern};
 use crate::num::to_f64;
 use crate::prepared::Prepared;
@@ -213,9 +213,8 @@ impl RegionSink for Tally<'_> {
 /// The region's record: its facets certified, the pattern across each inner one.
 fn record(region: &Region, prepared: &Prepared<'_>, stats: &mut LpStats) -> Result<Record, InternalError> {
     let finder = prepared.neighbours();
-    let across = facets(region, prepared, stats)?
+    let across = inner_facets(region, prepared, stats)?
         .iter()
-        .filter(|f| !f.on_boundary)
         .map(|f| {
             let normal = &region.constraints[f.constraints[0]].halfspace.a;
             pack(&finder.across(&f.point, normal, &region.pattern, &f.neurons(region)))
