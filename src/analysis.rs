@@ -170,9 +170,20 @@ pub fn stream_with_facets(
     enumerator: &Enumerator,
     sink: &mut dyn FacetSink,
 ) -> Result<Summary, InternalError> {
+    stream_with_graph_stats(net, enumerator, sink).map(|(summary, _)| summary)
+}
+
+/// [`stream_with_facets`], also giving the LP figures that `count` with the graph reports for
+/// the same run: the enumeration's and those of the facets inside the domain.
+pub(crate) fn stream_with_graph_stats(
+    net: &Network,
+    enumerator: &Enumerator,
+    sink: &mut dyn FacetSink,
+) -> Result<(Summary, LpStats), InternalError> {
     struct Certifying<'a> {
         prepared: &'a Prepared<'a>,
         stats: LpStats,
+        inner: LpStats,
         sink: &'a mut dyn FacetSink,
         error: Option<InternalError>,
     }
@@ -181,7 +192,13 @@ pub fn stream_with_facets(
             self.sink.begin(net)
         }
         fn region(&mut self, region: Region) -> ControlFlow<()> {
-            match facets(&region, self.prepared, &mut self.stats) {
+            match crate::facets::facets_counting_inner(
+                &region,
+                self.prepared,
+                &mut self.stats,
+                false,
+                &mut self.inner,
+            ) {
                 Ok(f) => self.sink.region(&region, &f),
                 Err(e) => {
                     self.error = Some(e);
@@ -199,13 +216,21 @@ pub fn stream_with_facets(
         }
     }
     let prepared = enumerator.prepare(net);
-    let mut certifying = Certifying { prepared: &prepared, stats: LpStats::default(), sink, error: None };
+    let mut certifying = Certifying {
+        prepared: &prepared,
+        stats: LpStats::default(),
+        inner: LpStats::default(),
+        sink,
+        error: None,
+    };
     let mut summary = enumerator.enumerate_prepared(&prepared, &mut certifying);
     if let Some(e) = certifying.error.take().or_else(|| summary.failure.take()) {
         return Err(e);
     }
+    let mut graph_stats = summary.stats;
+    graph_stats.add(&certifying.inner);
     summary.stats.add(&certifying.stats);
-    Ok(summary)
+    Ok((summary, graph_stats))
 }
 
 /// What the facet phase needs besides the regions: where to look for Ctrl-C and the time

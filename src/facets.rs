@@ -242,6 +242,18 @@ fn certified_facets(
     stats: &mut LpStats,
     inner_only: bool,
 ) -> Result<Vec<Facet>, InternalError> {
+    facets_counting_inner(region, prepared, stats, inner_only, &mut LpStats::default())
+}
+
+/// The facets (all, or the inner ones only), with the LPs of the inner ones also added to
+/// `inner_stats` (what `count` with the graph reports, which certifies no others).
+pub(crate) fn facets_counting_inner(
+    region: &Region,
+    prepared: &Prepared<'_>,
+    stats: &mut LpStats,
+    inner_only: bool,
+    inner_stats: &mut LpStats,
+) -> Result<Vec<Facet>, InternalError> {
     let backend = prepared.solver();
     let filter = prepared.filter();
     // the float-free reference has no float box: it takes no float shortcut at all
@@ -251,53 +263,62 @@ fn certified_facets(
     let is_domain = |i: usize| matches!(region.constraints[i].origin, Origin::Domain(_));
     // two faces of a box are never the same halfspace
     let classes = halfspace_classes(&rows, |i, j| bx.is_some() && is_domain(i) && is_domain(j), filter);
+    let facet_of =
+        |k: usize, class: &Vec<usize>, stats: &mut LpStats| -> Result<Option<Facet>, InternalError> {
+            let others: Vec<&Halfspace> =
+                classes.iter().enumerate().filter(|&(j, _)| j != k).map(|(_, c)| rows[c[0]]).collect();
+            // on a box domain the box rows are the box itself: the bound LP takes the neuron rows
+            let neuron_others: Vec<&Halfspace> = classes
+                .iter()
+                .enumerate()
+                .filter(|&(j, c)| j != k && matches!(region.constraints[c[0]].origin, Origin::Neuron(_)))
+                .map(|(_, c)| rows[c[0]])
+                .collect();
+            let row = rows[class[0]];
+            if bx.is_some() && is_domain(class[0]) {
+                let found = bx.and_then(|bx| box_face_point(&region.point, row, &neuron_others, bx));
+                // the exact check of the other box rows (cheap: one coordinate each)
+                if let Some(point) = found.filter(|x| is_strictly_inside(&others, x, filter)) {
+                    return Ok(Some(Facet { constraints: class.clone(), point, on_boundary: true }));
+                }
+            }
+            let mut near = None;
+            if let Some(bx) = bx {
+                match redundancy(&neuron_others, row, is_domain(class[0]), bx, stats) {
+                    Redundancy::Strict => return Ok(None),
+                    Redundancy::Crossed(x) => near = crossing(row, &point_float, &x),
+                    Redundancy::Unknown => {}
+                }
+            }
+            let from_crossing = near.and_then(|x| point_on_hyperplane_near(&others, row, &x));
+            if from_crossing.is_some() {
+                stats.by_bound_vertex += 1;
+            }
+            let point = match from_crossing {
+                Some(point) => Some(point),
+                None => match find_strict_point(&others, Some(row), backend, stats)? {
+                    Feasibility::Interior(point) => Some(point),
+                    Feasibility::Empty(_) => None,
+                },
+            };
+            Ok(point.map(|point| {
+                let on_boundary = class.iter().any(|&i| is_domain(i));
+                Facet { constraints: class.clone(), point, on_boundary }
+            }))
+        };
     let mut out = Vec::new();
     for (k, class) in classes.iter().enumerate() {
-        if inner_only && class.iter().any(|&i| is_domain(i)) {
+        let inner = !class.iter().any(|&i| is_domain(i));
+        if inner_only && !inner {
             continue;
         }
-        let others: Vec<&Halfspace> =
-            classes.iter().enumerate().filter(|&(j, _)| j != k).map(|(_, c)| rows[c[0]]).collect();
-        // on a box domain the box rows are the box itself: the bound LP takes the neuron rows
-        let neuron_others: Vec<&Halfspace> = classes
-            .iter()
-            .enumerate()
-            .filter(|&(j, c)| j != k && matches!(region.constraints[c[0]].origin, Origin::Neuron(_)))
-            .map(|(_, c)| rows[c[0]])
-            .collect();
-        let row = rows[class[0]];
-        if bx.is_some() && is_domain(class[0]) {
-            let found = bx.and_then(|bx| box_face_point(&region.point, row, &neuron_others, bx));
-            // the exact check of the other box rows (cheap: one coordinate each)
-            if let Some(point) = found.filter(|x| is_strictly_inside(&others, x, filter)) {
-                out.push(Facet { constraints: class.clone(), point, on_boundary: true });
-                continue;
-            }
+        let mut local = LpStats::default();
+        let facet = facet_of(k, class, &mut local)?;
+        stats.add(&local);
+        if inner {
+            inner_stats.add(&local);
         }
-        let mut near = None;
-        if let Some(bx) = bx {
-            match redundancy(&neuron_others, row, is_domain(class[0]), bx, stats) {
-                Redundancy::Strict => continue,
-                Redundancy::Crossed(x) => near = crossing(row, &point_float, &x),
-                Redundancy::Unknown => {}
-            }
-        }
-        let from_crossing = near.and_then(|x| point_on_hyperplane_near(&others, row, &x));
-        if from_crossing.is_some() {
-            stats.by_bound_vertex += 1;
-        }
-        let point = match from_crossing {
-            Some(point) => Some(point),
-            None => match find_strict_point(&others, Some(row), backend, stats)? {
-                Feasibility::Interior(point) => Some(point),
-                Feasibility::Empty(_) => None,
-            },
-        };
-        if let Some(point) = point {
-            let on_boundary =
-                class.iter().any(|&i| matches!(region.constraints[i].origin, Origin::Domain(_)));
-            out.push(Facet { constraints: class.clone(), point, on_boundary });
-        }
+        out.extend(facet);
     }
     Ok(out)
 }

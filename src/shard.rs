@@ -309,14 +309,14 @@ pub fn run_shard(
     let header = json!({"part": {"plan_sha256": plan_sha256, "index": index, "items": plan.shards[index].items,
         "counts_only": counts_only, "provenance": plan.provenance}});
     writeln!(out, "{header}").map_err(io)?;
-    let (mut summary, bounded) = if counts_only {
+    let (mut summary, bounded, graph) = if counts_only {
         let mut sink = CountingSink::default();
         let summary = enumerator.enumerate(&net, &mut sink);
-        (summary, sink.bounded)
+        (summary, sink.bounded, None)
     } else {
         let mut bounded = 0;
         let mut error = None;
-        let summary = crate::analysis::stream_with_facets(
+        let (summary, graph) = crate::analysis::stream_with_graph_stats(
             &net,
             &enumerator,
             &mut |region: &Region, facets: &[Facet]| {
@@ -335,14 +335,18 @@ pub fn run_shard(
         if let Some(e) = error {
             return Err(io(e));
         }
-        (summary, bounded)
+        (summary, bounded, Some(graph))
     };
     if let Some(failure) = summary.failure.take() {
         return Err(failure.into());
     }
-    let tail = json!({"summary": {"regions": summary.regions, "bounded": bounded, "complete": summary.complete(),
+    let mut tail = json!({"summary": {"regions": summary.regions, "bounded": bounded, "complete": summary.complete(),
         "stopped": summary.stopped.map(|r| format!("{r:?}")), "lps": summary.stats.lps,
         "bound_lps": summary.stats.bound_lps, "exact_fallbacks": summary.stats.exact_fallbacks}});
+    // what `count` with the graph reports: it certifies only the facets inside the domain
+    if let Some(graph) = graph {
+        tail["summary"]["graph_lps"] = json!([graph.lps, graph.bound_lps, graph.exact_fallbacks]);
+    }
     writeln!(out, "{tail}").map_err(io)?;
     Ok(summary)
 }
@@ -375,6 +379,7 @@ pub fn merge(
     threads: usize,
 ) -> Result<Merged, ShardError> {
     merge_with(&plan.network("plan")?, plan, plan_sha256, parts, want_regions, threads)
+        .map(|(merged, _)| merged)
 }
 
 /// What `merge` prints: what the single-machine command prints.
@@ -440,10 +445,15 @@ pub fn merge_to_text(
 ) -> Result<String, ShardError> {
     use crate::export::json::{graph_json, regions_document, to_json, CountsOut};
     let net = plan.network("plan")?;
-    let merged = merge_with(&net, plan, plan_sha256, parts, output != MergeOutput::Count, threads)?;
+    let (merged, graph_stats) =
+        merge_with(&net, plan, plan_sha256, parts, output != MergeOutput::Count, threads)?;
     let mut counts = match &merged {
         Merged::Counts { summary, bounded } => CountsOut::new(&net, summary, summary.regions, *bounded, None),
-        Merged::Analysis(a) => CountsOut::new(&net, &a.summary, a.regions.len(), a.bounded(), Some(a)),
+        Merged::Analysis(a) => {
+            // the LP figures `count` with the graph reports (it certifies the inner facets only)
+            let summary = Summary { stats: graph_stats, ..a.summary.clone() };
+            CountsOut::new(&net, &summary, a.regions.len(), a.bounded(), Some(a))
+        }
     };
     counts.provenance = Some(plan.provenance.clone());
     Ok(match (&merged, output) {
@@ -468,7 +478,7 @@ fn merge_with(
     parts: Vec<(String, Box<dyn BufRead>)>,
     want_regions: bool,
     threads: usize,
-) -> Result<Merged, ShardError> {
+) -> Result<(Merged, LpStats), ShardError> {
     let mut by_index: Vec<Option<(String, Box<dyn BufRead>)>> =
         (0..plan.shards.len()).map(|_| None).collect();
     let mut counts_only = false;
@@ -502,6 +512,7 @@ fn merge_with(
     let mut summary = Summary::default();
     let [lps, bound_lps, exact_fallbacks] = plan.above;
     summary.stats.add(&LpStats { lps, bound_lps, exact_fallbacks, ..LpStats::default() });
+    let mut graph_stats = summary.stats;
     let mut bounded = 0;
     let (mut regions, mut facets) = (Vec::new(), Vec::new());
     for (index, part) in by_index.into_iter().enumerate() {
@@ -510,14 +521,18 @@ fn merge_with(
         summary.regions += tail.regions;
         bounded += tail.bounded;
         summary.stats.add(&tail.stats);
+        graph_stats.add(&tail.graph_stats);
     }
     if counts_only {
-        return Ok(Merged::Counts { summary, bounded });
+        return Ok((Merged::Counts { summary, bounded }, graph_stats));
     }
     let prepared = crate::prepared::Prepared::new(net, plan.backend());
     let graph = crate::graph::build(&prepared, &regions, &facets, true, threads)?;
     let facets_certified = regions.len();
-    Ok(Merged::Analysis(Box::new(Analysis { regions, facets, graph, summary, facets_certified })))
+    Ok((
+        Merged::Analysis(Box::new(Analysis { regions, facets, graph, summary, facets_certified })),
+        graph_stats,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -543,6 +558,8 @@ struct PartTail {
     regions: usize,
     bounded: usize,
     stats: LpStats,
+    /// The LP figures of `count` with the graph (parts with regions).
+    graph_stats: LpStats,
 }
 
 /// Reads a part's regions (renumbered after those already read) and its summary line.
@@ -580,15 +597,28 @@ fn read_part_body(
         }
         let count =
             |key: &str| s[key].as_u64().ok_or_else(|| malformed(number, format!("summary.{key} is missing")));
+        let stats = LpStats {
+            lps: count("lps")?,
+            bound_lps: count("bound_lps")?,
+            exact_fallbacks: count("exact_fallbacks")?,
+            ..LpStats::default()
+        };
+        let graph_stats = match s
+            .get("graph_lps")
+            .and_then(Value::as_array)
+            .map(|v| v.iter().map(Value::as_u64).collect::<Option<Vec<u64>>>())
+        {
+            Some(Some(v)) if v.len() == 3 => {
+                LpStats { lps: v[0], bound_lps: v[1], exact_fallbacks: v[2], ..LpStats::default() }
+            }
+            None => stats,
+            _ => return Err(malformed(number, "summary.graph_lps is not three counts".into())),
+        };
         let tail = PartTail {
             regions: count("regions")? as usize,
             bounded: count("bounded")? as usize,
-            stats: LpStats {
-                lps: count("lps")?,
-                bound_lps: count("bound_lps")?,
-                exact_fallbacks: count("exact_fallbacks")?,
-                ..LpStats::default()
-            },
+            stats,
+            graph_stats,
         };
         if keep && tail.regions != k {
             return Err(malformed(
