@@ -4,8 +4,8 @@
 #
 # usage: scripts/bench.sh [--full] [--threads N] [--graph] [--torch32]
 #   --full      also ACAS Xu and MNIST width 0.1 (about half a minute each)
-#   --torch32   only the float32 PyTorch-default-initialised networks on all of R^d (issue 12's
-#               workload; 60 s limit each)
+#   --torch32   only the float32 PyTorch-default-initialised networks, each on all of R^d, a box
+#               and a simplex (issue 12's workload; 60 s limit each)
 #   --threads N worker threads (default 1)
 #   --graph     count with facets, graph and pieces (default: --no-graph, regions only)
 set -euo pipefail
@@ -48,9 +48,23 @@ echo
 echo "| network | regions | bounded | edges | pieces | LPs | exact fallbacks | wall s | regions/s | peak MB |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 if [ "$torch32" = 1 ]; then
+  # each network on all of R^d, on the box [-20, 20]^d and on the simplex x_i >= -20,
+  # sum x_i <= 20 d (which holds that box)
+  domains=$(mktemp -d)
   for net in torch32-2-16-16 torch32-2-32-32 torch32-2-16-16-16 torch32-3-10-10 torch32-4-8-8-8 torch32-5-20-20; do
+    d=$(python3 -c "import json; print(json.load(open('fixtures/bench/$net.json'))['input_dim'])")
+    python3 - "$d" "$domains" <<'PY'
+import json, sys
+d, out = int(sys.argv[1]), sys.argv[2]
+json.dump({"box": [["-20", "20"]] * d}, open(f"{out}/box{d}.json", "w"))
+rows = [[-1 if j == i else 0 for j in range(d)] for i in range(d)] + [[1] * d]
+json.dump({"polytope": {"A": rows, "b": [20] * d + [20 * d]}}, open(f"{out}/simplex{d}.json", "w"))
+PY
     run "$net (R^d)" "fixtures/bench/$net.json" --time-limit 60
+    run "$net (box)" "fixtures/bench/$net.json" --time-limit 60 --domain "$domains/box$d.json"
+    run "$net (simplex)" "fixtures/bench/$net.json" --time-limit 60 --domain "$domains/simplex$d.json"
   done
+  rm -rf "$domains"
   exit 0
 fi
 for net in net-2-16-16 net-2-32-32 net-2-16-16-16 net-4-8-8-8 net-5-20-20; do
