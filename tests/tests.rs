@@ -9,6 +9,8 @@ mod analyses;
 mod checker;
 #[path = "suite/cli.rs"]
 mod cli;
+#[path = "suite/concat.rs"]
+mod concat;
 #[path = "suite/counts.rs"]
 mod counts;
 #[path = "suite/degenerate.rs"]

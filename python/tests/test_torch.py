@@ -192,3 +192,28 @@ def test_conv_batchnorm_pooling_and_leaky_relu_through_onnx():
     # without a shape, the refusal says how to get through
     with pytest.raises(ValueError, match="input_shape"):
         Network.from_torch(m)
+
+
+def test_concatenated_branches():
+    """torch.cat of a ReLU output and a linear branch: every region's exact map gives the
+    module's output at its point."""
+    class Cat(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b, self.out = nn.Linear(2, 5), nn.Linear(5, 3), nn.Linear(8, 1)
+
+        def forward(self, x):
+            y = torch.relu(self.a(x))
+            return self.out(torch.relu(torch.cat([y, self.b(y)], dim=1)))
+
+    torch.manual_seed(6)
+    m = Cat().eval()
+    net = Network.from_torch(m, input_dim=2)
+    regions = list(net.regions(box="-2:2,-2:2"))
+    assert len(regions) > 1
+    points = torch.tensor(np.array([r.point for r in regions]))
+    with torch.no_grad():
+        ys = m.double()(points).numpy()
+    m.float()
+    for r, y in zip(regions, ys):
+        np.testing.assert_allclose(r.map(r.point), y, rtol=1e-9, atol=1e-9)

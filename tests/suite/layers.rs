@@ -10,12 +10,12 @@ use relu_regions::network::onnx::read_onnx;
 use relu_regions::network::{Activation, Domain, Layer, Network};
 use relu_regions::num::{from_f64_exact, Q};
 
-fn exact(v: f32) -> Q {
+pub fn exact(v: f32) -> Q {
     from_f64_exact(f64::from(v)).unwrap()
 }
 
 /// Deterministic small float32 values (multiples of 1/8 in [-1, 1]).
-fn values(n: usize, seed: u64) -> Vec<f32> {
+pub fn values(n: usize, seed: u64) -> Vec<f32> {
     let mut s = seed;
     (0..n)
         .map(|_| {
@@ -25,13 +25,13 @@ fn values(n: usize, seed: u64) -> Vec<f32> {
         .collect()
 }
 
-fn points(d: usize, n: usize) -> Vec<Vec<Q>> {
+pub fn points(d: usize, n: usize) -> Vec<Vec<Q>> {
     (0..n)
         .map(|k| values(d, 100 + k as u64).iter().map(|v| exact(*v) + Q::new(k.into(), 7.into())).collect())
         .collect()
 }
 
-fn relu(v: Q) -> Q {
+pub fn relu(v: Q) -> Q {
     if v > Q::from_integer(0.into()) {
         v
     } else {

@@ -7,6 +7,7 @@
 //! identically zero or strictly positive wherever the earlier states are fixed, so it never cuts
 //! a region; its state is determined by theirs. A skip that may be negative is refused.
 
+use super::join;
 use super::lower;
 use super::lower::{broadcast, check_width, matrix, reshape, squeeze_axes, transposed_matrix};
 use super::{at, Graph, Node, Res, Tensor};
@@ -17,29 +18,29 @@ use std::collections::HashMap;
 
 /// The network built so far: finished layers and the pending affine map `W h + b` since the last
 /// ReLU (rows = current width).
-struct Builder {
+pub(super) struct Builder {
     layers: Vec<Layer>,
-    w: Vec<Vec<Q>>,
-    b: Vec<Q>,
+    pub(super) w: Vec<Vec<Q>>,
+    pub(super) b: Vec<Q>,
     /// The data's shape, batch axis dropped (its product is the width).
-    shape: Vec<usize>,
+    pub(super) shape: Vec<usize>,
     /// Whether the current tensor is known to be nonnegative.
-    nonneg: bool,
+    pub(super) nonneg: bool,
     /// Other tensors still needed later (skip connections), as maps of the same layer input.
-    skips: Vec<(String, Live)>,
+    pub(super) skips: Vec<(String, Live)>,
     /// Smooth operators met after the last piecewise-linear one (the outputs are taken before
     /// them), and the notes the network will carry.
-    tail: Vec<String>,
+    pub(super) tail: Vec<String>,
     notes: Vec<String>,
 }
 
 /// A tensor kept for later: its map of the current layer input, shape and sign.
 #[derive(Clone)]
-struct Live {
-    w: Vec<Vec<Q>>,
-    b: Vec<Q>,
-    shape: Vec<usize>,
-    nonneg: bool,
+pub(super) struct Live {
+    pub(super) w: Vec<Vec<Q>>,
+    pub(super) b: Vec<Q>,
+    pub(super) shape: Vec<usize>,
+    pub(super) nonneg: bool,
 }
 
 impl Builder {
@@ -48,7 +49,7 @@ impl Builder {
         (w, vec![Q::zero(); n])
     }
 
-    fn width(&self) -> usize {
+    pub(super) fn width(&self) -> usize {
         self.b.len()
     }
 
@@ -147,12 +148,12 @@ impl Builder {
     }
 
     /// The current tensor, for keeping.
-    fn live(&self) -> Live {
+    pub(super) fn live(&self) -> Live {
         Live { w: self.w.clone(), b: self.b.clone(), shape: self.shape.clone(), nonneg: self.nonneg }
     }
 
     /// Makes `live` the current tensor.
-    fn make_current(&mut self, live: Live) {
+    pub(super) fn make_current(&mut self, live: Live) {
         self.w = live.w;
         self.b = live.b;
         self.shape = live.shape;
@@ -268,35 +269,12 @@ fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, n
         })?;
         Ok((t, pos == 0))
     };
+    if node.op == "Concat" {
+        return join::concat(node, current, constants, net);
+    }
     // Add/Sub of two tensors of the data path (a residual connection)
-    if matches!(node.op.as_str(), "Add" | "Sub") {
-        let second = node.inputs.iter().position(|n| n != current).and_then(|pos| {
-            net.skips.iter().find(|(s, _)| s == &node.inputs[pos]).map(|(_, live)| (pos, live.clone()))
-        });
-        if let Some((pos, skip)) = second {
-            if skip.b.len() != net.width() {
-                return Err(at(
-                    node,
-                    &format!("adds tensors of {} and {} values", net.width(), skip.b.len()),
-                ));
-            }
-            // current + skip, current - skip, or skip - current
-            let (sc, ss) = match (node.op.as_str(), pos == 0) {
-                ("Add", _) => (Q::one(), Q::one()),
-                (_, false) => (Q::one(), -Q::one()),
-                (_, true) => (-Q::one(), Q::one()),
-            };
-            for ((row, bias), (srow, sbias)) in
-                net.w.iter_mut().zip(net.b.iter_mut()).zip(skip.w.iter().zip(&skip.b))
-            {
-                for (v, s) in row.iter_mut().zip(srow) {
-                    *v = &*v * &sc + s * &ss;
-                }
-                *bias = &*bias * &sc + sbias * &ss;
-            }
-            net.nonneg = net.nonneg && skip.nonneg && node.op == "Add";
-            return Ok(());
-        }
+    if matches!(node.op.as_str(), "Add" | "Sub") && join::add_branches(node, current, net)? {
+        return Ok(());
     }
     let constant = |k: usize, what: &str| -> Res<&Tensor> {
         let name = node
@@ -472,7 +450,7 @@ fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, n
         "MaxPool" | "Max" | "ReduceMax" | "Min" | "ReduceMin" => {
             return Err(at(node, "piecewise linear, but max/min units (pieces chosen by an argmax) are not supported yet; networks of ReLU, LeakyReLU, PReLU, Clip and Abs with affine operators are"))
         }
-        _ => return Err(at(node, "unsupported operator (supported: Gemm, MatMul, Conv, AveragePool, GlobalAveragePool, BatchNormalization, Pad, Transpose, Add, Sub, Mul, Div, Relu, LeakyRelu, PRelu, Clip, Abs, Flatten, Reshape, Identity, Dropout, Squeeze, Unsqueeze, Constant; trailing Sigmoid, Softmax, LogSoftmax, Tanh)")),
+        _ => return Err(at(node, "unsupported operator (supported: Gemm, MatMul, Conv, AveragePool, GlobalAveragePool, BatchNormalization, Pad, Transpose, Concat, Add, Sub, Mul, Div, Relu, LeakyRelu, PRelu, Clip, Abs, Flatten, Reshape, Identity, Dropout, Squeeze, Unsqueeze, Constant; trailing Sigmoid, Softmax, LogSoftmax, Tanh)")),
     }
     Ok(())
 }

@@ -19,6 +19,7 @@ fn at(node: &Node, message: &str) -> String {
 }
 
 mod build;
+mod join;
 mod lower;
 
 use build::convert;
