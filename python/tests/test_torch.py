@@ -217,3 +217,38 @@ def test_concatenated_branches():
     m.float()
     for r, y in zip(regions, ys):
         np.testing.assert_allclose(r.map(r.point), y, rtol=1e-9, atol=1e-9)
+
+
+def test_the_dynamo_exporter_gives_the_same_network(tmp_path):
+    """torch.onnx.export(dynamo=True) (torch.export based; needs onnxscript) and the legacy
+    exporter give the same exact network: dense chains, LeakyReLU, concatenated branches, and
+    convolution with average pooling."""
+    pytest.importorskip("onnxscript")
+
+    class Cat(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b, self.out = nn.Linear(2, 5), nn.Linear(5, 3), nn.Linear(8, 1)
+
+        def forward(self, x):
+            y = torch.relu(self.a(x))
+            return self.out(torch.relu(torch.cat([y, self.b(y)], dim=1)))
+
+    torch.manual_seed(8)
+    cases = [
+        (nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 8), nn.LeakyReLU(0.1), nn.Linear(8, 1)), (1, 2)),
+        (Cat(), (1, 2)),
+        (nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), nn.AvgPool2d(2), nn.Flatten(),
+                       nn.Linear(8, 3), nn.Hardtanh(), nn.Linear(3, 1)), (1, 1, 4, 4)),
+    ]
+    for k, (m, shape) in enumerate(cases):
+        m.eval()
+        paths = []
+        for dynamo in (False, True):
+            path = tmp_path / f"m{k}-{dynamo}.onnx"
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                torch.onnx.export(m, (torch.zeros(*shape),), str(path), dynamo=dynamo)
+            paths.append(path)
+        legacy, dynamo = (Network.from_onnx(p) for p in paths)
+        assert legacy.to_json() == dynamo.to_json(), f"case {k}"
