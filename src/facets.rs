@@ -223,7 +223,7 @@ pub fn facets(
     prepared: &Prepared<'_>,
     stats: &mut LpStats,
 ) -> Result<Vec<Facet>, InternalError> {
-    certified_facets(region, prepared, stats, false)
+    facets_counting_inner(region, prepared, stats, false, &mut LpStats::default())
 }
 
 /// The facets inside the domain (none of their rows a domain row), the same as those of
@@ -233,16 +233,7 @@ pub(crate) fn inner_facets(
     prepared: &Prepared<'_>,
     stats: &mut LpStats,
 ) -> Result<Vec<Facet>, InternalError> {
-    certified_facets(region, prepared, stats, true)
-}
-
-fn certified_facets(
-    region: &Region,
-    prepared: &Prepared<'_>,
-    stats: &mut LpStats,
-    inner_only: bool,
-) -> Result<Vec<Facet>, InternalError> {
-    facets_counting_inner(region, prepared, stats, inner_only, &mut LpStats::default())
+    facets_counting_inner(region, prepared, stats, true, &mut LpStats::default())
 }
 
 /// The facets (all, or the inner ones only), with the LPs of the inner ones also added to

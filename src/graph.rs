@@ -135,9 +135,7 @@ pub fn build(
         // stopped in the facet phase: those regions have none)
         let uncertified = facets[a].is_empty() || facets[b].is_empty();
         let Some(info) = info.filter(|_| count == 2 || (count == 1 && !complete && uncertified)) else {
-            return Err(InternalError::new(format!(
-                "the facet between regions {a} and {b} was seen {count} time(s) (expected once from each side)"
-            )));
+            return Err(unmatched_facet(a, b, count));
         };
         graph.add_edge(NodeIndex::new(a), NodeIndex::new(b), info);
     }
@@ -146,26 +144,41 @@ pub fn build(
     Ok(RegionGraph { graph, piece_of, pieces, distinct_maps, dangling })
 }
 
-/// The number of distinct affine maps: bucketed by their float images (equal maps have equal
-/// images; with [`Filter::Off`] by their exact hash), then compared exactly within a bucket
-/// (hashing big rationals is slow).
+/// The error for a facet between regions `a` and `b` not seen exactly once from each side.
+pub(crate) fn unmatched_facet(a: usize, b: usize, count: u8) -> InternalError {
+    InternalError::new(format!(
+        "the facet between regions {a} and {b} was seen {count} time(s) (expected once from each side)"
+    ))
+}
+
+/// The number of distinct affine maps: bucketed by their fingerprints ([`map_fingerprint`]),
+/// then compared exactly within a bucket.
 fn distinct_maps(regions: &[Region], filter: Filter) -> usize {
-    let mut buckets: HashMap<Vec<u64>, Vec<&AffineMap>> = HashMap::new();
+    let mut buckets: HashMap<u64, Vec<&AffineMap>> = HashMap::new();
     for r in regions {
-        let entries = r.map.jacobian.iter().flatten().chain(&r.map.offset);
-        let key = if filter.on() {
-            entries.map(|v| to_f64(v).to_bits()).collect()
-        } else {
-            let mut hasher = std::collections::hash_map::DefaultHasher::new();
-            entries.for_each(|v| std::hash::Hash::hash(v, &mut hasher));
-            vec![std::hash::Hasher::finish(&hasher)]
-        };
-        let bucket = buckets.entry(key).or_default();
+        let bucket = buckets.entry(map_fingerprint(&r.map, filter)).or_default();
         if !bucket.contains(&&r.map) {
             bucket.push(&r.map);
         }
     }
     buckets.values().map(Vec::len).sum()
+}
+
+/// A fingerprint of a map: equal maps have equal fingerprints, so different fingerprints mean
+/// different maps (equal ones decide nothing). From the float images of the entries (equal
+/// values have equal images), or from the exact entries with [`Filter::Off`] (hashing big
+/// rationals is slower).
+pub(crate) fn map_fingerprint(map: &AffineMap, filter: Filter) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for v in map.jacobian.iter().flatten().chain(&map.offset) {
+        if filter.on() {
+            to_f64(v).to_bits().hash(&mut hasher);
+        } else {
+            v.hash(&mut hasher);
+        }
+    }
+    hasher.finish()
 }
 
 fn crossed_neurons(a: &[Vec<bool>], b: &[Vec<bool>], relu_layers: &[usize]) -> Vec<NeuronId> {

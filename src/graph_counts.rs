@@ -15,13 +15,12 @@ use crate::certify::LpStats;
 use crate::enumerate::{Enumerator, RegionSink, Summary};
 use crate::error::{InternalError, SinkError};
 use crate::facets::inner_facets;
+use crate::graph::{map_fingerprint, unmatched_facet};
 use crate::network::{Network, Pattern};
-use crate::num::to_f64;
 use crate::prepared::Prepared;
 use crate::region::{AffineMap, Region};
 use petgraph::unionfind::UnionFind;
-use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::collections::{BTreeMap, HashMap};
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::SyncSender;
@@ -223,7 +222,7 @@ fn record(region: &Region, prepared: &Prepared<'_>, stats: &mut LpStats) -> Resu
     Ok(Record {
         pattern: pack(&region.pattern),
         bounded: region.bounded,
-        fingerprint: fingerprint(&region.map, prepared.filter().on()),
+        fingerprint: map_fingerprint(&region.map, prepared.filter()),
         across,
     })
 }
@@ -241,7 +240,8 @@ struct Edges {
 /// every edge must be found from both sides.
 fn edges(records: &[Record], complete: bool) -> Result<Edges, InternalError> {
     let index: HashMap<&[u64], usize> = records.iter().enumerate().map(|(i, r)| (&*r.pattern, i)).collect();
-    let mut seen: HashMap<(usize, usize), u8> = HashMap::new();
+    // in id order, so that a failure names the same facet whatever the run
+    let mut seen: BTreeMap<(usize, usize), u8> = BTreeMap::new();
     let mut dangling = 0;
     for (i, r) in records.iter().enumerate() {
         for other in &r.across {
@@ -261,15 +261,12 @@ fn edges(records: &[Record], complete: bool) -> Result<Edges, InternalError> {
     let mut same = Vec::new();
     for (&(a, b), &count) in &seen {
         if count != 2 {
-            return Err(InternalError::new(format!(
-                "the facet between regions {a} and {b} was seen {count} time(s) (expected once from each side)"
-            )));
+            return Err(unmatched_facet(a, b, count));
         }
         if records[a].fingerprint == records[b].fingerprint {
             same.push((a, b));
         }
     }
-    same.sort_unstable();
     Ok(Edges { count: seen.len(), dangling, same_fingerprint: same })
 }
 
@@ -281,16 +278,15 @@ struct ExactMaps<'a> {
 }
 
 impl ExactMaps<'_> {
-    fn map(&mut self, i: usize) -> &AffineMap {
-        let (prepared, records) = (self.prepared, self.records);
-        self.cache
-            .entry(i)
-            .or_insert_with(|| prepared.map_of(&unpack(&records[i].pattern, prepared.network())))
-    }
-
+    /// Whether the maps of regions `a` and `b` are exactly equal (each recomputed once).
     fn equal(&mut self, a: usize, b: usize) -> bool {
-        let left = self.map(a).clone();
-        *self.map(b) == left
+        let (prepared, records) = (self.prepared, self.records);
+        for i in [a, b] {
+            self.cache
+                .entry(i)
+                .or_insert_with(|| prepared.map_of(&unpack(&records[i].pattern, prepared.network())));
+        }
+        self.cache[&a] == self.cache[&b]
     }
 
     /// The pieces: classes of regions joined by edges with exactly equal maps.
@@ -318,7 +314,7 @@ impl ExactMaps<'_> {
             let members = &buckets[&key];
             let mut kinds: Vec<usize> = Vec::new();
             for &i in members {
-                if !kinds.clone().into_iter().any(|k| self.equal(k, i)) {
+                if !(0..kinds.len()).any(|k| self.equal(kinds[k], i)) {
                     kinds.push(i);
                 }
             }
@@ -326,20 +322,6 @@ impl ExactMaps<'_> {
         }
         total
     }
-}
-
-/// A fingerprint of a map: equal maps have equal fingerprints. From the float images of the
-/// entries (equal values have equal images), or from the exact entries when floats are off.
-fn fingerprint(map: &AffineMap, floats: bool) -> u64 {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    for v in map.jacobian.iter().flatten().chain(&map.offset) {
-        if floats {
-            to_f64(v).to_bits().hash(&mut hasher);
-        } else {
-            v.hash(&mut hasher);
-        }
-    }
-    hasher.finish()
 }
 
 /// A pattern as bits, layer after layer.

@@ -23,6 +23,28 @@ def model(widths, seed=0):
     return nn.Sequential(*layers).eval()
 
 
+class Cat(nn.Module):
+    """A ReLU output concatenated with a linear branch of it (torch.cat), then a read-out."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.b, self.out = nn.Linear(2, 5), nn.Linear(5, 3), nn.Linear(8, 1)
+
+    def forward(self, x):
+        y = torch.relu(self.a(x))
+        return self.out(torch.relu(torch.cat([y, self.b(y)], dim=1)))
+
+
+def assert_maps_reproduce(module, regions):
+    """Each region's map at its point equals the module's output there (torch in float64)."""
+    points = torch.tensor(np.array([r.point for r in regions]))
+    with torch.no_grad():
+        ys = module.double()(points).numpy()
+    module.float()
+    for r, y in zip(regions, ys):
+        np.testing.assert_allclose(r.map(r.point), y, rtol=1e-9, atol=1e-9)
+
+
 def hidden_patterns(module, x):
     """The on/off pattern of every ReLU input at the rows of x, from torch in float64, with the
     rows some preactivation is too near 0 for float64 to be sure of dropped."""
@@ -66,12 +88,8 @@ def test_each_region_map_reproduces_the_module_at_its_point():
     m = model([3, 10, 10, 2], seed=2)
     net = Network.from_torch(m)
     regions = list(net.regions(box="-1:1,-1:1,-1:1"))
-    points = torch.tensor(np.array([r.point for r in regions]))
-    with torch.no_grad():
-        ys = m.double()(points).numpy()
-    m.float()
-    for r, y in zip(regions, ys):
-        np.testing.assert_allclose(r.map(r.point), y, rtol=1e-9, atol=1e-9)
+    assert_maps_reproduce(m, regions)
+    for r in regions:
         # and the exact map gives the network's exact output
         assert [sum(a * b for a, b in zip(row, r.point_exact)) + c
                 for row, c in zip(r.jacobian_exact, r.offset_exact)] == net.output(r.point_exact)
@@ -197,26 +215,12 @@ def test_conv_batchnorm_pooling_and_leaky_relu_through_onnx():
 def test_concatenated_branches():
     """torch.cat of a ReLU output and a linear branch: every region's exact map gives the
     module's output at its point."""
-    class Cat(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.a, self.b, self.out = nn.Linear(2, 5), nn.Linear(5, 3), nn.Linear(8, 1)
-
-        def forward(self, x):
-            y = torch.relu(self.a(x))
-            return self.out(torch.relu(torch.cat([y, self.b(y)], dim=1)))
-
     torch.manual_seed(6)
     m = Cat().eval()
     net = Network.from_torch(m, input_dim=2)
     regions = list(net.regions(box="-2:2,-2:2"))
     assert len(regions) > 1
-    points = torch.tensor(np.array([r.point for r in regions]))
-    with torch.no_grad():
-        ys = m.double()(points).numpy()
-    m.float()
-    for r, y in zip(regions, ys):
-        np.testing.assert_allclose(r.map(r.point), y, rtol=1e-9, atol=1e-9)
+    assert_maps_reproduce(m, regions)
 
 
 def test_the_dynamo_exporter_gives_the_same_network(tmp_path):
@@ -224,15 +228,6 @@ def test_the_dynamo_exporter_gives_the_same_network(tmp_path):
     exporter give the same exact network: dense chains, LeakyReLU, concatenated branches, and
     convolution with average pooling."""
     pytest.importorskip("onnxscript")
-
-    class Cat(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.a, self.b, self.out = nn.Linear(2, 5), nn.Linear(5, 3), nn.Linear(8, 1)
-
-        def forward(self, x):
-            y = torch.relu(self.a(x))
-            return self.out(torch.relu(torch.cat([y, self.b(y)], dim=1)))
 
     torch.manual_seed(8)
     cases = [
