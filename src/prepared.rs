@@ -118,15 +118,18 @@ impl<'n> Prepared<'n> {
     /// enumerator gives that region).
     pub(crate) fn map_of(&self, pattern: &crate::network::Pattern) -> crate::region::AffineMap {
         let mut map = crate::fixed::FixedMap::identity(self.net.input_dim());
-        let mut relu = 0;
+        let (mut relu, mut mask) = (0, None);
         for (layer, fixed) in self.net.layers().iter().zip(&self.chained) {
-            map = map.then_layer(fixed);
+            map = map.then_masked_layer(mask.take(), fixed);
             if layer.activation == crate::network::Activation::Relu {
-                map = map.masked(&pattern[relu]);
+                mask = Some(pattern[relu].as_slice());
                 relu += 1;
             }
         }
-        map.to_affine()
+        match mask {
+            Some(bits) => map.masked(bits).to_affine(),
+            None => map.to_affine(),
+        }
     }
 
     /// The float and integer images of the network for the pattern across a facet (made on

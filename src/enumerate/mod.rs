@@ -273,10 +273,21 @@ struct Partial {
     point_float: Vec<f64>,
     pattern: Pattern,
     bits: Vec<bool>,
-    /// The map of the current layer's input.
+    /// The map of the current layer's input, before the last ReLU layer's mask when
+    /// `input_masked` (the mask is `pattern`'s last bits: masking is fused with the next layer).
     input: Arc<FixedMap>,
+    input_masked: bool,
     /// The current layer's preactivation map (computed when the region enters the layer).
     pre: Option<Arc<FixedMap>>,
+}
+
+impl Partial {
+    /// The current layer's input map composed with `layer` (the previous ReLU layer's mask
+    /// applied on the way).
+    fn input_then(&self, layer: &crate::fixed::FixedLayer) -> FixedMap {
+        let mask = self.input_masked.then(|| self.pattern.last()).flatten();
+        self.input.then_masked_layer(mask.map(Vec::as_slice), layer)
+    }
 }
 
 impl Enumerator {
@@ -419,6 +430,7 @@ impl Enumerator {
             pattern: Vec::new(),
             bits: Vec::new(),
             input: Arc::new(FixedMap::identity(d)),
+            input_masked: false,
             pre: None,
         };
         Ok(Some((ctx, root)))

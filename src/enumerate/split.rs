@@ -40,14 +40,18 @@ impl Enumerator {
         while p.layer < layers.len() {
             let layer = &layers[p.layer];
             if layer.activation == Activation::Linear {
-                p.input = Arc::new(p.input.then_layer(&fixed[p.layer]));
+                p.input = Arc::new(p.input_then(&fixed[p.layer]));
+                p.input_masked = false;
                 p.layer += 1;
                 continue;
             }
             if p.pre.is_none() && p.neuron == 0 && p.layer > 0 && discard(ctx, &p) {
                 return None;
             }
-            let pre = p.pre.get_or_insert_with(|| Arc::new(p.input.then_layer(&fixed[p.layer]))).clone();
+            if p.pre.is_none() {
+                p.pre = Some(Arc::new(p.input_then(&fixed[p.layer])));
+            }
+            let pre = p.pre.clone().expect("just computed");
             while p.neuron < layer.width() {
                 let i = p.neuron;
                 let decision = self.decide(&p, &pre, i, bx, &mut region, stats);
@@ -73,7 +77,8 @@ impl Enumerator {
                 p.neuron += 1;
             }
             let bits = std::mem::take(&mut p.bits);
-            p.input = Arc::new(pre.masked(&bits));
+            p.input = pre;
+            p.input_masked = true;
             p.pattern.push(bits);
             p.pre = None;
             p.neuron = 0;
@@ -289,7 +294,10 @@ pub(super) fn finish(p: Partial, ctx: &Context<'_>) -> Option<Region> {
     if !ctx.details {
         return Some(Region { pattern: p.pattern, point: p.point, ..Region::counted(bounded) });
     }
-    let map = p.input.to_affine();
+    let map = match (p.input_masked, p.pattern.last()) {
+        (true, Some(bits)) => p.input.masked(bits).to_affine(),
+        _ => p.input.to_affine(),
+    };
     Some(Region {
         id: 0,
         pattern: p.pattern,

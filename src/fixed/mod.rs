@@ -96,6 +96,16 @@ impl FixedLayer {
     }
 }
 
+/// A nonzero entry of a map, listed for a product: its column, and its magnitude's limbs at
+/// `at..at + len` of a shared buffer.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    column: usize,
+    at: usize,
+    len: usize,
+    negative: bool,
+}
+
 /// The affine map `x -> (num x + off) / den` with `den > 0`: `rows` rows of `cols = d + 1`
 /// integers (the Jacobian numerators, then the offset's), `limbs` limbs each.
 #[derive(Debug, Clone, PartialEq)]
@@ -126,22 +136,35 @@ impl FixedMap {
         &self.data[at..at + self.limbs]
     }
 
-    /// The map followed by the affine layer `h -> W h + b` (the layer must be prepared for
-    /// this map's denominator, as [`FixedLayer::chain`] does).
-    pub fn then_layer(&self, layer: &FixedLayer) -> FixedMap {
+    /// The map, with the rows whose bit in `mask` is off zeroed (a ReLU with a fixed pattern),
+    /// followed by the affine layer `h -> W h + b`; the masked map is never built. The layer must
+    /// be prepared for this map's denominator, as [`FixedLayer::chain`] does.
+    pub fn then_masked_layer(&self, mask: Option<&[bool]>, layer: &FixedLayer) -> FixedMap {
         assert_eq!(*self.den, *layer.den_in, "layer prepared for another denominator");
         assert_eq!(self.rows, layer.inputs(), "layer input size");
         let (k, cols) = (self.limbs, self.cols);
-        // magnitudes and signs of the input entries, computed once for every output row
-        let mut magnitude = vec![0u64; self.data.len()];
-        let mut negative = vec![false; self.rows * cols];
-        let mut len = vec![0usize; self.rows * cols];
+        // the nonzero entries of the rows that are on, with their magnitudes and signs, listed
+        // once for every output row: rows switched off contribute nothing, and a convolution's
+        // row has kernel-size nonzeros among thousands of columns
+        let mut entries: Vec<Vec<Entry>> = vec![Vec::new(); self.rows];
+        let mut magnitude = Vec::new();
+        let mut scratch = vec![0u64; k];
         let mut v_bits = 0;
-        for e in 0..self.rows * cols {
-            let m = &mut magnitude[e * k..(e + 1) * k];
-            negative[e] = limbs::magnitude_into(&self.data[e * k..(e + 1) * k], m);
-            len[e] = limbs::significant_len(m);
-            v_bits = v_bits.max(limbs::bit_len(m));
+        for (h, row) in entries.iter_mut().enumerate() {
+            if mask.is_some_and(|m| !m[h]) {
+                continue;
+            }
+            for j in 0..cols {
+                let e = &self.data[(h * cols + j) * k..(h * cols + j + 1) * k];
+                if e.iter().all(|&l| l == 0) {
+                    continue;
+                }
+                let negative = limbs::magnitude_into(e, &mut scratch);
+                let len = limbs::significant_len(&scratch);
+                v_bits = v_bits.max(limbs::bit_len(&scratch));
+                row.push(Entry { column: j, at: magnitude.len(), len, negative });
+                magnitude.extend_from_slice(&scratch[..len]);
+            }
         }
         let terms = (self.rows + 1) as u64;
         let bits = (layer.w_bits + v_bits).max(layer.b_bits) + u64::from(64 - terms.leading_zeros()) + 1;
@@ -149,8 +172,7 @@ impl FixedMap {
         let out_rows = layer.w.len();
         let mut data = vec![0u64; out_rows * cols * k_out];
         let kw = layer.w_limbs;
-        // rows switched off by a mask contribute nothing
-        let live: Vec<usize> = (0..self.rows).filter(|&h| (0..cols).any(|j| len[h * cols + j] > 0)).collect();
+        let live: Vec<usize> = (0..self.rows).filter(|&h| !entries[h].is_empty()).collect();
         // lazy carries: limb products land in u128 sums (wrapping, read back as i128: each sum
         // stays below 2^(72 + log2 rows) in magnitude), normalized once per entry
         let mut acc = vec![0u128; cols * k_out];
@@ -168,11 +190,10 @@ impl FixedMap {
                 if w.is_empty() {
                     continue;
                 }
-                for j in 0..cols {
-                    let e = h * cols + j;
-                    let v = &magnitude[e * k..e * k + len[e]];
-                    let sums = &mut acc[j * k_out..(j + 1) * k_out];
-                    limbs::accumulate(sums, w, v, layer.w_negative[wi] != negative[e]);
+                for e in &entries[h] {
+                    let v = &magnitude[e.at..e.at + e.len];
+                    let sums = &mut acc[e.column * k_out..(e.column + 1) * k_out];
+                    limbs::accumulate(sums, w, v, layer.w_negative[wi] != e.negative);
                 }
             }
             for (entry, sums) in out.chunks_exact_mut(k_out).zip(acc.chunks_exact(k_out)) {
@@ -264,7 +285,11 @@ mod tests {
         let exact = AffineMap::identity(2).then_affine(&l1.weights, &l1.bias).masked(&[true, false]);
         let exact = exact.then_affine(&l2.weights, &l2.bias);
         let chain = FixedLayer::chain(&[l1, l2]);
-        let fixed = FixedMap::identity(2).then_layer(&chain[0]).masked(&[true, false]).then_layer(&chain[1]);
+        let fixed = FixedMap::identity(2)
+            .then_masked_layer(None, &chain[0])
+            .then_masked_layer(Some(&[true, false]), &chain[1]);
+        let unfused = FixedMap::identity(2).then_masked_layer(None, &chain[0]).masked(&[true, false]);
+        assert_eq!(fixed, unfused.then_masked_layer(None, &chain[1]));
         assert_eq!(fixed.to_affine(), exact);
     }
 
@@ -286,11 +311,17 @@ mod tests {
         let chain = FixedLayer::chain(&layers);
         let masks =
             [[true, false, true], [true, true, true], [false, true, true], [true, true, false], [true; 3]];
-        let (mut exact, mut fixed) = (AffineMap::identity(3), FixedMap::identity(3));
+        let (mut exact, mut fixed, mut fused) =
+            (AffineMap::identity(3), FixedMap::identity(3), FixedMap::identity(3));
+        let mut previous: Option<&[bool]> = None;
         for ((l, f), mask) in layers.iter().zip(&chain).zip(&masks) {
             exact = exact.then_affine(&l.weights, &l.bias).masked(mask);
-            fixed = fixed.then_layer(f).masked(mask);
+            fixed = fixed.then_masked_layer(None, f).masked(mask);
             assert_eq!(fixed.to_affine(), exact);
+            // the mask fused with the next product gives the same map
+            fused = fused.then_masked_layer(previous, f);
+            assert_eq!(fused.masked(mask).to_affine(), exact);
+            previous = Some(mask);
         }
     }
 }

@@ -10,6 +10,7 @@
 use super::join;
 use super::lower;
 use super::lower::{broadcast, check_width, matrix, reshape, squeeze_axes, transposed_matrix};
+use super::rows::{self, Row};
 use super::{at, Graph, Node, Res, Tensor};
 use crate::network::{Activation, Layer};
 use crate::num::{from_f64_exact, Q};
@@ -17,11 +18,13 @@ use num_traits::{One, Signed, Zero};
 use std::collections::HashMap;
 
 /// The network built so far: finished layers and the pending affine map `W h + b` since the last
-/// ReLU (rows = current width).
+/// ReLU (rows = current width, sparse over the `cols` values of the layer input).
 pub(super) struct Builder {
     layers: Vec<Layer>,
-    pub(super) w: Vec<Vec<Q>>,
+    pub(super) w: Vec<Row>,
     pub(super) b: Vec<Q>,
+    /// The width of the pending layer's input.
+    pub(super) cols: usize,
     /// The data's shape, batch axis dropped (its product is the width).
     pub(super) shape: Vec<usize>,
     /// Whether the current tensor is known to be nonnegative.
@@ -37,18 +40,13 @@ pub(super) struct Builder {
 /// A tensor kept for later: its map of the current layer input, shape and sign.
 #[derive(Clone)]
 pub(super) struct Live {
-    pub(super) w: Vec<Vec<Q>>,
+    pub(super) w: Vec<Row>,
     pub(super) b: Vec<Q>,
     pub(super) shape: Vec<usize>,
     pub(super) nonneg: bool,
 }
 
 impl Builder {
-    fn identity(n: usize) -> (Vec<Vec<Q>>, Vec<Q>) {
-        let w = (0..n).map(|i| (0..n).map(|j| if i == j { Q::one() } else { Q::zero() }).collect()).collect();
-        (w, vec![Q::zero(); n])
-    }
-
     pub(super) fn width(&self) -> usize {
         self.b.len()
     }
@@ -56,22 +54,11 @@ impl Builder {
     /// Applies a sparse map (each output a few input terms plus a constant) after the pending
     /// map; the data then has `shape`.
     fn apply_sparse(&mut self, m: &lower::Sparse, shape: Vec<usize>) {
-        let cols = self.w.first().map_or(0, Vec::len);
         let mut w = Vec::with_capacity(m.rows.len());
         let mut b = Vec::with_capacity(m.rows.len());
         for (row, c) in m.rows.iter().zip(&m.offset) {
-            let mut out = vec![Q::zero(); cols];
-            let mut bias = c.clone();
-            for (k, mk) in row {
-                for (o, src) in out.iter_mut().zip(&self.w[*k]) {
-                    if !src.is_zero() {
-                        *o += mk * src;
-                    }
-                }
-                bias += mk * &self.b[*k];
-            }
-            w.push(out);
-            b.push(bias);
+            w.push(rows::combine(&self.w, row.iter().map(|(k, mk)| (*k, mk))));
+            b.push(row.iter().fold(c.clone(), |acc, (k, mk)| acc + mk * &self.b[*k]));
         }
         self.w = w;
         self.b = b;
@@ -81,7 +68,10 @@ impl Builder {
     /// Elementwise `h_i -> s_i h_i + t_i`.
     fn scale_shift(&mut self, s: &[Q], t: &[Q]) {
         for (i, (row, bi)) in self.w.iter_mut().zip(self.b.iter_mut()).enumerate() {
-            for v in row.iter_mut() {
+            if s[i].is_zero() {
+                row.clear();
+            }
+            for (_, v) in row.iter_mut() {
                 *v *= &s[i];
             }
             *bi = &*bi * &s[i] + &t[i];
@@ -97,27 +87,22 @@ impl Builder {
             ));
         }
         let n = self.width();
-        let mut weights = std::mem::take(&mut self.w);
+        let mut weights = rows::dense(&std::mem::take(&mut self.w), self.cols);
         let mut bias = std::mem::take(&mut self.b);
         let mut starts = Vec::new();
         for (_, s) in &self.skips {
             starts.push(bias.len());
-            weights.extend(s.w.iter().cloned());
+            weights.extend(rows::dense(&s.w, self.cols));
             bias.extend(s.b.iter().cloned());
         }
-        let total = bias.len();
-        let block = |start: usize, len: usize| -> Vec<Vec<Q>> {
-            (0..len)
-                .map(|i| (0..total).map(|j| if j == start + i { Q::one() } else { Q::zero() }).collect())
-                .collect()
-        };
+        self.cols = bias.len();
         self.layers.push(Layer { weights, bias, activation: Activation::Relu });
-        self.w = block(0, n);
+        self.w = rows::block(0, n);
         self.b = vec![Q::zero(); n];
         self.nonneg = true;
         for ((_, s), start) in self.skips.iter_mut().zip(starts) {
             let len = s.b.len();
-            s.w = block(start, len);
+            s.w = rows::block(start, len);
             s.b = vec![Q::zero(); len];
         }
         Ok(())
@@ -162,14 +147,8 @@ impl Builder {
 
     /// Applies a dense map `h -> M h + c` (M: out x width); the data becomes a vector.
     fn apply(&mut self, m: &[Vec<Q>], c: &[Q]) {
-        let rows = m
-            .iter()
-            .map(|row| {
-                row.iter().enumerate().filter(|(_, v)| !v.is_zero()).map(|(k, v)| (k, v.clone())).collect()
-            })
-            .collect();
         let n = m.len();
-        self.apply_sparse(&lower::Sparse { rows, offset: c.to_vec() }, vec![n]);
+        self.apply_sparse(&lower::Sparse { rows: rows::from_dense(m), offset: c.to_vec() }, vec![n]);
     }
 }
 
@@ -185,7 +164,6 @@ pub(super) fn convert(g: &Graph) -> Res<(usize, Vec<Layer>, Vec<String>)> {
         .ok()
         .filter(|&d| d > 0 && d <= 1_000_000)
         .ok_or("the input shape is not a known vector size")?;
-    let (w, b) = Builder::identity(d);
     // the batch axis (first, when there are several) is dropped
     let shape: Vec<usize> = match dims.len() {
         0 | 1 => vec![d],
@@ -193,8 +171,9 @@ pub(super) fn convert(g: &Graph) -> Res<(usize, Vec<Layer>, Vec<String>)> {
     };
     let mut net = Builder {
         layers: Vec::new(),
-        w,
-        b,
+        w: rows::identity(d),
+        b: vec![Q::zero(); d],
+        cols: d,
         shape,
         nonneg: false,
         skips: Vec::new(),
@@ -243,18 +222,11 @@ pub(super) fn convert(g: &Graph) -> Res<(usize, Vec<Layer>, Vec<String>)> {
             net.tail.join(", ")
         ));
     }
-    if net.layers.is_empty() || !is_identity(&net.w, &net.b) {
-        let (weights, bias) = (net.w, net.b);
+    if net.layers.is_empty() || !rows::is_identity(&net.w, &net.b) {
+        let (weights, bias) = (rows::dense(&net.w, net.cols), net.b);
         net.layers.push(Layer { weights, bias, activation: Activation::Linear });
     }
     Ok((d, net.layers, net.notes))
-}
-
-fn is_identity(w: &[Vec<Q>], b: &[Q]) -> bool {
-    b.iter().all(Zero::is_zero)
-        && w.iter().enumerate().all(|(i, row)| {
-            row.iter().enumerate().all(|(j, v)| *v == if i == j { Q::one() } else { Q::zero() })
-        })
 }
 
 fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, net: &mut Builder) -> Res<()> {

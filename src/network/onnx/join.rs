@@ -3,9 +3,10 @@
 //! extra neurons through ReLU layers, see [`super::build`]), so a join is exact row arithmetic.
 
 use super::build::{Builder, Live};
+use super::rows;
 use super::{at, Node, Res, Tensor};
 use crate::num::Q;
-use num_traits::{One, Signed, Zero};
+use num_traits::{One, Signed};
 use std::collections::HashMap;
 
 /// `Add`/`Sub` of the current tensor and a kept one (a residual connection): `current + kept`,
@@ -26,9 +27,7 @@ pub(super) fn add_branches(node: &Node, current: &str, net: &mut Builder) -> Res
     };
     for ((row, bias), (srow, sbias)) in net.w.iter_mut().zip(net.b.iter_mut()).zip(skip.w.iter().zip(&skip.b))
     {
-        for (v, s) in row.iter_mut().zip(srow) {
-            *v = &*v * &sc + s * &ss;
-        }
+        *row = rows::linear(&sc, row, &ss, srow);
         *bias = &*bias * &sc + sbias * &ss;
     }
     net.nonneg = net.nonneg && skip.nonneg && node.op == "Add";
@@ -46,7 +45,6 @@ pub(super) fn concat(
     if !net.tail.is_empty() {
         return Err(at(node, &format!("follows the smooth {}: not piecewise linear", net.tail.join(", "))));
     }
-    let cols = net.w.first().map_or(0, Vec::len);
     let mut parts = Vec::with_capacity(node.inputs.len());
     for name in &node.inputs {
         let part = if name == current {
@@ -57,7 +55,7 @@ pub(super) fn concat(
             // a constant with the batch axis first
             let shape = t.dims.get(1..).unwrap_or_default().to_vec();
             let nonneg = t.values.iter().all(|v| !v.is_negative());
-            Live { w: vec![vec![Q::zero(); cols]; t.values.len()], b: t.values.clone(), shape, nonneg }
+            Live { w: vec![Vec::new(); t.values.len()], b: t.values.clone(), shape, nonneg }
         } else {
             return Err(at(
                 node,

@@ -21,6 +21,7 @@ fn at(node: &Node, message: &str) -> String {
 mod build;
 mod join;
 mod lower;
+mod rows;
 
 use build::convert;
 

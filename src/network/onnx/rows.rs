@@ -1,0 +1,105 @@
+//! Sparse rows: the pending affine map of the ONNX builder, one row per value of the current
+//! tensor, each a short list of `(column, weight)` terms over the layer input. A convolution's
+//! row has kernel-size terms, so a wide tensor (a conv layer's tens of thousands of values) costs
+//! its nonzeros, not width x width.
+
+use crate::num::Q;
+use num_traits::{One, Zero};
+
+/// `(column, weight)` terms in increasing column order, without zeros.
+pub(super) type Row = Vec<(usize, Q)>;
+
+/// The identity map on `n` values.
+pub(super) fn identity(n: usize) -> Vec<Row> {
+    (0..n).map(|i| vec![(i, Q::one())]).collect()
+}
+
+/// `n` rows reading columns `start..start + n` (the values of a block of neurons).
+pub(super) fn block(start: usize, n: usize) -> Vec<Row> {
+    (start..start + n).map(|i| vec![(i, Q::one())]).collect()
+}
+
+/// `sum_t c_t rows[k_t]` for the terms `(k_t, c_t)`, as one row.
+pub(super) fn combine<'a>(rows: &[Row], terms: impl IntoIterator<Item = (usize, &'a Q)>) -> Row {
+    let mut all: Vec<(usize, Q)> = Vec::new();
+    for (k, c) in terms {
+        if c.is_zero() {
+            continue;
+        }
+        all.extend(rows[k].iter().map(|(j, v)| (*j, v * c)));
+    }
+    merge(all)
+}
+
+/// `a * x + b * y`.
+pub(super) fn linear(a: &Q, x: &Row, b: &Q, y: &Row) -> Row {
+    let all = x.iter().map(|(j, v)| (*j, v * a)).chain(y.iter().map(|(j, v)| (*j, v * b))).collect();
+    merge(all)
+}
+
+/// Sorts terms by column, adds those of one column and drops zeros.
+fn merge(mut all: Vec<(usize, Q)>) -> Row {
+    all.sort_by_key(|(j, _)| *j);
+    let mut out: Row = Vec::with_capacity(all.len());
+    for (j, v) in all {
+        match out.last_mut() {
+            Some((last, acc)) if *last == j => *acc += v,
+            _ => {
+                if out.last().is_some_and(|(_, acc)| acc.is_zero()) {
+                    out.pop();
+                }
+                out.push((j, v));
+            }
+        }
+    }
+    if out.last().is_some_and(|(_, acc)| acc.is_zero()) {
+        out.pop();
+    }
+    out
+}
+
+/// The rows as a dense `rows x cols` matrix.
+pub(super) fn dense(rows: &[Row], cols: usize) -> Vec<Vec<Q>> {
+    rows.iter()
+        .map(|row| {
+            let mut out = vec![Q::zero(); cols];
+            for (j, v) in row {
+                out[*j] = v.clone();
+            }
+            out
+        })
+        .collect()
+}
+
+/// A dense matrix's rows, zeros dropped.
+pub(super) fn from_dense(m: &[Vec<Q>]) -> Vec<Row> {
+    m.iter()
+        .map(|row| {
+            row.iter().enumerate().filter(|(_, v)| !v.is_zero()).map(|(k, v)| (k, v.clone())).collect()
+        })
+        .collect()
+}
+
+/// Whether `w x + b` is the identity map.
+pub(super) fn is_identity(w: &[Row], b: &[Q]) -> bool {
+    b.iter().all(Zero::is_zero)
+        && w.iter().enumerate().all(|(i, row)| row.len() == 1 && row[0].0 == i && row[0].1.is_one())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::num::q;
+
+    #[test]
+    fn combining_adds_columns_and_drops_cancelled_terms() {
+        let rows = vec![vec![(0, q(1)), (2, q(3))], vec![(1, q(5)), (2, q(-1))]];
+        // 1*r0 + 3*r1 = [1, 15, 0]
+        assert_eq!(combine(&rows, [(0, &q(1)), (1, &q(3))]), vec![(0, q(1)), (1, q(15))]);
+        assert_eq!(linear(&q(2), &rows[0], &q(-2), &rows[0]), vec![]);
+        assert_eq!(dense(&rows, 3), vec![vec![q(1), q(0), q(3)], vec![q(0), q(5), q(-1)]]);
+        assert_eq!(from_dense(&dense(&rows, 3)), rows);
+        assert!(is_identity(&identity(3), &[q(0), q(0), q(0)]));
+        assert!(!is_identity(&block(1, 2), &[q(0), q(0)]));
+    }
+}
