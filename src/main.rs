@@ -260,7 +260,10 @@ enum ColorArg {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum ConvertFormat {
+    /// Our JSON's `layers` form (dense layers).
     Json,
+    /// Our JSON's graph form (the operators with exact parameters; convolutions stay kernels).
+    JsonGraph,
 }
 
 fn main() -> ExitCode {
@@ -365,11 +368,17 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
         Command::Merge { plan, parts, output, format, threads } => {
             cli::shard::merge_parts(&plan, &parts, output, format, &threads)
         }
-        Command::Convert { input, to: ConvertFormat::Json } => {
+        Command::Convert { input, to } => {
             let net = input.load()?;
-            std::io::stdout()
-                .write_all(network::json::write_network(&net).as_bytes())
-                .map_err(output_error)?;
+            let text = match to {
+                ConvertFormat::Json => network::json::write_network(&net),
+                ConvertFormat::JsonGraph => {
+                    let bytes = input.loaded.get().map_or(&[][..], Vec::as_slice);
+                    network::graph_form(&input.net, input.format(), bytes, &net)
+                        .map_err(|e| cli::BadInput(e.into()))?
+                }
+            };
+            std::io::stdout().write_all(text.as_bytes()).map_err(output_error)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Completions { shell } => {

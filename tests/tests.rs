@@ -25,6 +25,8 @@ mod extremes;
 mod first_hour;
 #[path = "suite/graph.rs"]
 mod graph;
+#[path = "suite/graph_form.rs"]
+mod graph_form;
 #[path = "suite/hostile.rs"]
 mod hostile;
 #[path = "suite/invariants.rs"]

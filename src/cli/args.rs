@@ -145,7 +145,7 @@ impl NetArgs {
     }
 
     /// The format the file is read as: `--input-format`, else the extension.
-    fn format(&self) -> Option<InputFormat> {
+    pub fn format(&self) -> Option<InputFormat> {
         self.input_format.map(FormatArg::format).or_else(|| InputFormat::from_path(&self.net))
     }
 

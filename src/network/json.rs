@@ -22,6 +22,9 @@ use serde_json::{Map, Value};
 /// ```
 pub fn read_network(text: &str, source_name: &str) -> Result<Network, NetworkError> {
     let value = parse_json(text, source_name)?;
+    if value.get("graph").is_some() {
+        return super::onnx::network_from_graph_form(&value, source_name);
+    }
     let mut problems = Vec::new();
     let net = network_from_value(&value, &mut problems);
     match net {
@@ -250,7 +253,7 @@ fn vector_from_value(value: &Value, at: &str, problems: &mut Vec<Problem>) -> Op
     Some(numbers)
 }
 
-fn number_from_value(value: &Value, at: &str, problems: &mut Vec<Problem>) -> Option<Q> {
+pub(crate) fn number_from_value(value: &Value, at: &str, problems: &mut Vec<Problem>) -> Option<Q> {
     let text = match value {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),

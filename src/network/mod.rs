@@ -7,6 +7,7 @@
 pub mod json;
 pub mod nnet;
 pub mod onnx;
+pub use onnx::graph_form;
 pub(crate) mod protobuf;
 
 use crate::error::{NetworkError, Problem};

@@ -357,7 +357,7 @@ fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, n
             };
             let value = match node.inputs.get(2).filter(|s| !s.is_empty()) {
                 Some(_) => constant(2, "the value")?.values.first().cloned().unwrap_or_default(),
-                None => node.floats.get("value").and_then(|v| from_f64_exact(f64::from(*v))).unwrap_or_default(),
+                None => node.floats.get("value").cloned().unwrap_or_default(),
             };
             net.nonneg = net.nonneg && !value.is_negative();
             let (m, shape) = lower::pad(node, &net.shape, &pads, value)?;
@@ -376,8 +376,12 @@ fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, n
         "LeakyRelu" | "PRelu" => {
             let n = net.width();
             let slopes = if op == "LeakyRelu" {
-                let alpha = node.floats.get("alpha").copied().unwrap_or(0.01);
-                vec![from_f64_exact(f64::from(alpha)).ok_or_else(|| at(node, "bad alpha"))?; n]
+                // ONNX's default alpha is the float32 nearest 0.01
+                let alpha = match node.floats.get("alpha") {
+                    Some(a) => a.clone(),
+                    None => from_f64_exact(f64::from(0.01f32)).ok_or_else(|| at(node, "bad alpha"))?,
+                };
+                vec![alpha; n]
             } else {
                 lower::broadcast_to(node, constant(1, "the slope")?, &net.shape)?
             };
@@ -399,7 +403,7 @@ fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, n
             let bound = |k: usize, attr: &str| -> Res<Option<Q>> {
                 match node.inputs.get(k).filter(|s| !s.is_empty()) {
                     Some(_) => Ok(constant(k, attr)?.values.first().cloned()),
-                    None => Ok(node.floats.get(attr).and_then(|v| from_f64_exact(f64::from(*v)))),
+                    None => Ok(node.floats.get(attr).cloned()),
                 }
             };
             let (lo, hi) = (bound(1, "min")?, bound(2, "max")?);
@@ -436,10 +440,8 @@ fn gemm(node: &Node, current: &str, constants: &HashMap<String, Tensor>, net: &m
     let b = constants
         .get(node.inputs.get(1).ok_or_else(|| at(node, "missing B"))?)
         .ok_or_else(|| at(node, "B is not a constant"))?;
-    let alpha = from_f64_exact(node.floats.get("alpha").copied().unwrap_or(1.0).into())
-        .ok_or_else(|| at(node, "bad alpha"))?;
-    let beta = from_f64_exact(node.floats.get("beta").copied().unwrap_or(1.0).into())
-        .ok_or_else(|| at(node, "bad beta"))?;
+    let alpha = node.floats.get("alpha").cloned().unwrap_or_else(Q::one);
+    let beta = node.floats.get("beta").cloned().unwrap_or_else(Q::one);
     let m = matrix(b, node)?;
     // y = alpha * op(B)^T x + beta * C, op(B) = B^T when transB
     let w = if node.ints.get("transB").copied().unwrap_or(0) != 0 { m } else { transposed_matrix(&m) };

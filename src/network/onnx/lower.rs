@@ -329,8 +329,11 @@ pub(super) fn batch_norm(
     if [scale, bias, mean, var].iter().any(|t| t.values.len() != channels) {
         return Err(at(node, &format!("its parameters do not have one value per channel ({channels})")));
     }
-    let eps = from_f64_exact(f64::from(node.floats.get("epsilon").copied().unwrap_or(1e-5)))
-        .ok_or_else(|| at(node, "bad epsilon"))?;
+    // ONNX's default epsilon is the float32 nearest 1e-5
+    let eps = match node.floats.get("epsilon") {
+        Some(e) => e.clone(),
+        None => from_f64_exact(f64::from(1e-5f32)).ok_or_else(|| at(node, "bad epsilon"))?,
+    };
     let mut rounded = 0;
     let per_channel: Vec<(Q, Q)> = (0..channels)
         .map(|c| {

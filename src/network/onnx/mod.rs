@@ -20,10 +20,13 @@ fn at(node: &Node, message: &str) -> String {
 
 mod build;
 mod join;
+mod json_form;
 mod lower;
 mod rows;
 
 use build::convert;
+pub(crate) use json_form::network_from_value as network_from_graph_form;
+pub use json_form::{graph_form, layers_graph_form, onnx_graph_form};
 
 /// A constant tensor (flattened, row-major) with its shape.
 #[derive(Debug, Clone)]
@@ -50,7 +53,8 @@ struct Node {
     inputs: Vec<String>,
     outputs: Vec<String>,
     ints: HashMap<String, i64>,
-    floats: HashMap<String, f32>,
+    /// Float attributes, exactly (an ONNX float attribute is a float32, a dyadic rational).
+    floats: HashMap<String, Q>,
     tensors: HashMap<String, Tensor>,
     strings: HashMap<String, String>,
     int_lists: HashMap<String, Vec<i64>>,
@@ -208,7 +212,9 @@ fn parse_attribute(data: &[u8], node: &mut Node) -> Res<()> {
         node.ints.insert(name.clone(), v);
     }
     if let Some(v) = float {
-        node.floats.insert(name.clone(), v);
+        let v: f32 = v;
+        let exact = from_f64_exact(f64::from(v)).ok_or_else(|| format!("float attribute `{name}` is {v}"))?;
+        node.floats.insert(name.clone(), exact);
     }
     if let Some(t) = tensor {
         node.tensors.insert(name, t);

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Region counts of the VNN-COMP 2021 conv networks in growing boxes around a test image.
+
+The test image is the centre of the property's VNN-LIB input box; each run counts the regions
+of the box `centre +- eps` (every input) to completion, or until the time limit, one thread,
+without the graph. One markdown row per run: network, inputs, hidden neurons, eps, regions,
+seconds, peak memory.
+
+Usage: scripts/vnncomp_counts.py DATA_DIR [--limit SECONDS] [--only NAME]
+DATA_DIR holds verivital/, cifar10_resnet/ and marabou-cifar10/ as in VNN-COMP 2021's
+benchmarks folder. The binary is $RELU_REGIONS_BIN or target/release/relu-regions.
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from fractions import Fraction
+
+# (name, network, property, eps values): eps grows until a run takes minutes
+RUNS = [
+    ("Convnet_avgpool", "verivital/Convnet_avgpool.onnx", "verivital/avgpool_prop_0_0.02.vnnlib",
+     ["0.0001", "0.0002", "0.0004", "0.0006"]),
+    ("ResNet-2B", "cifar10_resnet/resnet_2b.onnx", "cifar10_resnet/resnet2b_prop_0_eps_0.008.vnnlib",
+     ["0.00001", "0.00003", "0.00005"]),
+    ("cifar10_small", "marabou-cifar10/cifar10_small.onnx",
+     "marabou-cifar10/networkcifar10_small_index1189_eps0.012_target1_orig0.vnnlib",
+     ["0.00001", "0.00003", "0.0001"]),
+]
+
+
+def centre(vnnlib):
+    """The centre of the VNN-LIB input box, exactly."""
+    text = open(vnnlib).read()
+    lo, hi = {}, {}
+    for op, i, v in re.findall(r"\(assert \((<=|>=) X_(\d+) ([-+0-9.eE]+)\)\)", text):
+        (hi if op == "<=" else lo)[int(i)] = Fraction(v)
+    return [(lo[i] + hi[i]) / 2 for i in range(len(lo))]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("data")
+    ap.add_argument("--limit", type=int, default=600)
+    ap.add_argument("--only")
+    args = ap.parse_args()
+    binary = os.environ.get("RELU_REGIONS_BIN", "target/release/relu-regions")
+    print("| network | inputs | hidden neurons | eps | regions | seconds | peak memory |")
+    print("|---|---|---|---|---|---|---|")
+    for name, net, prop, epsilons in RUNS:
+        if args.only and args.only != name:
+            continue
+        c = centre(os.path.join(args.data, prop))
+        for eps in epsilons:
+            e = Fraction(eps)
+            with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+                json.dump({"box": [[str(x - e), str(x + e)] for x in c]}, f)
+                domain = f.name
+            cmd = ["/usr/bin/time", "-f", "%M", binary, "count", os.path.join(args.data, net),
+                   "--domain", domain, "--no-graph", "--threads", "1", "--json",
+                   "--time-limit", str(args.limit)]
+            start = time.time()
+            run = subprocess.run(cmd, capture_output=True, text=True)
+            seconds = time.time() - start
+            os.unlink(domain)
+            peak_kb = int(run.stderr.strip().splitlines()[-1])
+            try:
+                out = json.loads(run.stdout)
+            except json.JSONDecodeError:
+                print(run.stderr, file=sys.stderr)
+                raise
+            regions = str(out["regions"]) + ("" if out["complete"] else " (stopped)")
+            print(f"| {name} | {out['input_dim']} | {out['hidden_neurons']} | {eps} | {regions} | "
+                  f"{seconds:.1f} | {peak_kb / 1e6:.2f} GB |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
