@@ -41,6 +41,8 @@ mod plot;
 mod properties;
 #[path = "suite/readers.rs"]
 mod readers;
+#[path = "suite/shapes.rs"]
+mod shapes;
 #[path = "suite/shards.rs"]
 mod shards;
 #[path = "suite/verify.rs"]

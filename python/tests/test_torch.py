@@ -35,6 +35,20 @@ class Cat(nn.Module):
         return self.out(torch.relu(torch.cat([y, self.b(y)], dim=1)))
 
 
+class Unflat(nn.Module):
+    """nn.Unflatten and x.view(x.size(0), -1): the legacy exporter computes both reshape targets
+    with Shape/Slice/Concat/Gather arithmetic."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.u, self.c = nn.Linear(2, 8), nn.Unflatten(1, (2, 2, 2)), nn.Conv2d(2, 2, 2)
+        self.out = nn.Linear(2, 1)
+
+    def forward(self, x):
+        h = self.c(torch.relu(self.u(self.a(x))))
+        return self.out(torch.relu(h.view(x.size(0), -1)))
+
+
 def assert_maps_reproduce(module, regions):
     """Each region's map at its point equals the module's output there (torch in float64)."""
     points = torch.tensor(np.array([r.point for r in regions]))
@@ -223,6 +237,17 @@ def test_concatenated_branches():
     assert_maps_reproduce(m, regions)
 
 
+def test_unflatten_and_view_read_from_the_legacy_export():
+    """The legacy export's shape arithmetic is folded: every region's exact map gives the
+    module's output at its point."""
+    torch.manual_seed(9)
+    m = Unflat().eval()
+    net = Network.from_torch(m, input_dim=2)
+    regions = list(net.regions(box="-2:2,-2:2"))
+    assert len(regions) > 1
+    assert_maps_reproduce(m, regions)
+
+
 def test_the_dynamo_exporter_gives_the_same_network(tmp_path):
     """torch.onnx.export(dynamo=True) (torch.export based; needs onnxscript) and the legacy
     exporter give the same exact network: dense chains, LeakyReLU, concatenated branches, and
@@ -233,6 +258,7 @@ def test_the_dynamo_exporter_gives_the_same_network(tmp_path):
     cases = [
         (nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 8), nn.LeakyReLU(0.1), nn.Linear(8, 1)), (1, 2)),
         (Cat(), (1, 2)),
+        (Unflat(), (1, 2)),
         (nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), nn.AvgPool2d(2), nn.Flatten(),
                        nn.Linear(8, 3), nn.Hardtanh(), nn.Linear(3, 1)), (1, 1, 4, 4)),
     ]

@@ -7,6 +7,7 @@
 //! identically zero or strictly positive wherever the earlier states are fixed, so it never cuts
 //! a region; its state is determined by theirs. A skip that may be negative is refused.
 
+use super::fold;
 use super::join;
 use super::lower;
 use super::lower::{broadcast, check_width, matrix, reshape, squeeze_axes, transposed_matrix};
@@ -195,6 +196,18 @@ pub(super) fn convert(g: &Graph) -> Res<(usize, Vec<Layer>, Vec<String>)> {
             for out in &node.outputs {
                 constants.insert(out.clone(), t.clone());
             }
+            continue;
+        }
+        let shape_of = |name: &str| {
+            if name == current {
+                Some(net.shape.clone())
+            } else {
+                net.skips.iter().find(|(s, _)| s == name).map(|(_, live)| live.shape.clone())
+            }
+        };
+        if let Some(folded) = fold::fold(node, &constants, shape_of) {
+            let out = node.outputs.first().ok_or_else(|| at(node, "has no output"))?;
+            constants.insert(out.clone(), folded?);
             continue;
         }
         if !node.inputs.contains(&current) {
