@@ -23,16 +23,21 @@ use std::sync::Arc;
 /// for maps whose denominator is `den_in`.
 #[derive(Debug, Clone)]
 pub struct FixedLayer {
-    w: Vec<Vec<BigInt>>,
+    /// Per output row: its nonzero weight numerators `(input, w)` (a convolution's row has
+    /// kernel-size entries).
+    w: Vec<Vec<(usize, BigInt)>>,
+    inputs: usize,
     bias: Vec<BigInt>,
     scale: BigInt,
     /// The denominator of the maps this layer composes with.
     den_in: Arc<BigInt>,
     /// `den_in * scale`.
     den_out: Arc<BigInt>,
-    /// `|w|` as `w_limbs` limbs per weight, row-major.
+    /// `|w|` of the nonzero weights in the order of `w` (row-major), `w_limbs` limbs each;
+    /// row `i`'s entries start at entry `w_start[i]`.
     w_magnitude: Vec<u64>,
     w_negative: Vec<bool>,
+    w_start: Vec<usize>,
     w_limbs: usize,
     w_bits: u64,
     /// `bias * den_in` in two's complement, `b_limbs` limbs each.
@@ -47,17 +52,32 @@ impl FixedLayer {
     pub fn new(layer: &Layer, den_in: Arc<BigInt>) -> FixedLayer {
         let scale = common_denominator(layer.weights.iter().flatten().chain(&layer.bias));
         let to_int = |v: &Q| v.numer() * (&scale / v.denom());
-        let w: Vec<Vec<BigInt>> = layer.weights.iter().map(|row| row.iter().map(to_int).collect()).collect();
+        let w: Vec<Vec<(usize, BigInt)>> = layer
+            .weights
+            .iter()
+            .map(|row| {
+                row.iter().enumerate().filter(|(_, v)| !v.is_zero()).map(|(j, v)| (j, to_int(v))).collect()
+            })
+            .collect();
         let bias: Vec<BigInt> = layer.bias.iter().map(to_int).collect();
-        let w_bits = w.iter().flatten().map(BigInt::bits).max().unwrap_or(0);
+        let entries = || w.iter().flatten().map(|(_, v)| v);
+        let w_bits = entries().map(BigInt::bits).max().unwrap_or(0);
         let w_limbs = (w_bits.div_ceil(64) as usize).max(1);
         let mut w_magnitude = Vec::new();
-        for v in w.iter().flatten() {
+        for v in entries() {
             let mut m = v.magnitude().to_u64_digits();
             m.resize(w_limbs, 0);
             w_magnitude.extend(m);
         }
-        let w_negative = w.iter().flatten().map(|v| v.sign() == num_bigint::Sign::Minus).collect();
+        let w_negative = entries().map(|v| v.sign() == num_bigint::Sign::Minus).collect();
+        let w_start = w
+            .iter()
+            .scan(0, |at, row| {
+                let start = *at;
+                *at += row.len();
+                Some(start)
+            })
+            .collect();
         let scaled: Vec<BigInt> = bias.iter().map(|b| b * &*den_in).collect();
         let b_bits = scaled.iter().map(BigInt::bits).max().unwrap_or(0);
         let b_limbs = ((b_bits + 1).div_ceil(64) as usize).max(1);
@@ -65,12 +85,14 @@ impl FixedLayer {
         let den_out = Arc::new(&*den_in * &scale);
         FixedLayer {
             w,
+            inputs: layer.weights.first().map_or(0, Vec::len),
             bias,
             scale,
             den_in,
             den_out,
             w_magnitude,
             w_negative,
+            w_start,
             w_limbs,
             w_bits,
             bias_scaled,
@@ -92,7 +114,7 @@ impl FixedLayer {
     }
 
     fn inputs(&self) -> usize {
-        self.w.first().map_or(0, Vec::len)
+        self.inputs
     }
 }
 
@@ -172,7 +194,6 @@ impl FixedMap {
         let out_rows = layer.w.len();
         let mut data = vec![0u64; out_rows * cols * k_out];
         let kw = layer.w_limbs;
-        let live: Vec<usize> = (0..self.rows).filter(|&h| !entries[h].is_empty()).collect();
         // lazy carries: limb products land in u128 sums (wrapping, read back as i128: each sum
         // stays below 2^(72 + log2 rows) in magnitude), normalized once per entry
         let mut acc = vec![0u128; cols * k_out];
@@ -183,14 +204,17 @@ impl FixedMap {
             for (t, sum) in acc[(cols - 1) * k_out..].iter_mut().enumerate() {
                 *sum = u128::from(b.get(t).copied().unwrap_or(fill));
             }
-            for &h in &live {
-                let wi = i * self.rows + h;
+            for (t, (h, _)) in layer.w[i].iter().enumerate() {
+                if entries[*h].is_empty() {
+                    continue;
+                }
+                let wi = layer.w_start[i] + t;
                 let w = &layer.w_magnitude[wi * kw..(wi + 1) * kw];
                 let w = &w[..limbs::significant_len(w)];
                 if w.is_empty() {
                     continue;
                 }
-                for e in &entries[h] {
+                for e in &entries[*h] {
                     let v = &magnitude[e.at..e.at + e.len];
                     let sums = &mut acc[e.column * k_out..(e.column + 1) * k_out];
                     limbs::accumulate(sums, w, v, layer.w_negative[wi] != e.negative);
@@ -364,10 +388,8 @@ impl FixedNetwork {
             let mut dz = Vec::with_capacity(layer.w.len());
             for (w, b) in layer.w.iter().zip(&layer.bias) {
                 let (mut v, mut dv) = (b * &den, BigInt::zero());
-                for ((wk, hk), dk) in w.iter().zip(&h).zip(&dh) {
-                    if wk.is_zero() {
-                        continue;
-                    }
+                for (k, wk) in w {
+                    let (hk, dk) = (&h[*k], &dh[*k]);
                     if !hk.is_zero() {
                         v += wk * hk;
                     }
