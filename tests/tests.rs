@@ -45,6 +45,8 @@ mod readers;
 mod shapes;
 #[path = "suite/shards.rs"]
 mod shards;
+#[path = "suite/sparse.rs"]
+mod sparse;
 #[path = "suite/verify.rs"]
 mod verify;
 #[path = "suite/vnnlib.rs"]

@@ -59,6 +59,15 @@ pub fn proves_empty(rows: &[&Halfspace], g: &Halfspace, y: Option<&[f64]>, bx: &
 
 /// [`proves_empty`] for a halfspace given by the images `g_a`, `g_b` of its exact coefficients
 /// ([`kernel::image`]). With no rows this is interval arithmetic.
+/// [`proves_empty_floats`] without rows (interval arithmetic over the box) for a halfspace
+/// `g . x <= beta` whose coefficients are zero outside the coordinates `columns`, given there
+/// (`g[k]` is the coefficient of `x[columns[k]]`): the bound is that of the problem in those
+/// coordinates alone, since every other term is exactly 0.
+pub(crate) fn interval_excludes_sparse(bx: &FloatBox, columns: &[usize], g: &[f64], beta: f64) -> bool {
+    let pick = |v: &[f64]| -> Vec<f64> { columns.iter().map(|&j| v[j]).collect() };
+    kernel::safe_lower_bound_exceeds(std::iter::empty(), (&pick(&bx.lo), &pick(&bx.hi)), g, beta, None)
+}
+
 pub fn proves_empty_floats(
     rows: &[&Halfspace],
     g_a: &[f64],

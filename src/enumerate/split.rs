@@ -3,7 +3,7 @@
 //! certified centring LP), and finishing a region (its map, boundedness).
 
 use super::{Constraints, Context, Enumerator, Partial};
-use crate::certify::safe::{proves_empty_floats, FloatBox};
+use crate::certify::safe::{interval_excludes_sparse, proves_empty_floats, FloatBox};
 use crate::certify::{is_bounded, point_between, split_point, LpStats};
 use crate::error::InternalError;
 use crate::fixed::FixedMap;
@@ -104,9 +104,15 @@ impl Enumerator {
         let row = IntRow::new(pre, i);
         let backend = self.backend.solver();
         let mut side_point = |on: bool| {
+            if let (Some(bx), Some((columns, g, beta))) = (bx, row.sparse_side(on)) {
+                if interval_excludes_sparse(bx, columns, &g, beta) {
+                    stats.by_interval += 1;
+                    return Ok(None);
+                }
+            }
             let (fa, fb) = row.float_side(on);
             if let Some(bx) = bx {
-                if proves_empty_floats(&[], &fa, fb, None, bx) {
+                if row.support.is_none() && proves_empty_floats(&[], &fa, fb, None, bx) {
                     stats.by_interval += 1;
                     return Ok(None);
                 }
@@ -225,12 +231,22 @@ struct IntRow<'a> {
     i: usize,
     float_c: &'a [f64],
     float_e: f64,
+    /// The columns of the nonzero coefficients, when the row is sparse (a convolution's).
+    support: Option<&'a [usize]>,
 }
 
 impl<'a> IntRow<'a> {
     fn new(map: &'a FixedMap, i: usize) -> IntRow<'a> {
         let (float_c, float_e) = map.row_floats(i);
-        IntRow { map, i, float_c, float_e }
+        IntRow { map, i, float_c, float_e, support: map.row_support(i) }
+    }
+
+    /// The side's float row on the support only (`None` for a dense row).
+    fn sparse_side(&self, on: bool) -> Option<(&'a [usize], Vec<f64>, f64)> {
+        let columns = self.support?;
+        let sign = if on { -1.0 } else { 1.0 };
+        let g = columns.iter().map(|&j| sign * self.float_c[j]).collect();
+        Some((columns, g, if on { self.float_e } else { -self.float_e }))
     }
 
     /// The float image of the side's row: on is `-c . x <= e`, off is `c . x <= -e`.
@@ -255,9 +271,15 @@ impl<'a> IntRow<'a> {
 
     /// The exact sign of `c . x + e` (float-filtered when the images `x_float` are given).
     fn sign_at(&self, x: &[Q], x_float: Option<&[f64]>) -> Ordering {
-        if let Some(s) =
-            x_float.and_then(|xf| crate::kernel::affine_sign(self.float_c, self.float_e, xf, false))
-        {
+        let filtered = x_float.and_then(|xf| match self.support {
+            // the same affine form in the coordinates where it is nonzero
+            Some(columns) => {
+                let pick = |v: &[f64]| -> Vec<f64> { columns.iter().map(|&j| v[j]).collect() };
+                crate::kernel::affine_sign(&pick(self.float_c), self.float_e, &pick(xf), false)
+            }
+            None => crate::kernel::affine_sign(self.float_c, self.float_e, xf, false),
+        });
+        if let Some(s) = filtered {
             return s;
         }
         let (c, e) = self.map.row_ints(self.i);

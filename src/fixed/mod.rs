@@ -139,6 +139,9 @@ pub struct FixedMap {
     /// The float image of every entry (within 2 units of roundoff), same layout, one per entry.
     floats: Vec<f64>,
     den: Arc<BigInt>,
+    /// Per row, when it is sparse (a quarter of the Jacobian columns or fewer nonzero): columns
+    /// holding every nonzero Jacobian entry (a superset after [`FixedMap::masked`]).
+    support: Vec<Option<Vec<usize>>>,
 }
 
 impl FixedMap {
@@ -150,7 +153,15 @@ impl FixedMap {
             data[i * cols + i] = 1;
         }
         let floats = data.iter().map(|&v| v as f64).collect();
-        FixedMap { rows: d, cols, limbs: 1, data, floats, den: Arc::new(BigInt::one()) }
+        FixedMap {
+            rows: d,
+            cols,
+            limbs: 1,
+            data,
+            floats,
+            den: Arc::new(BigInt::one()),
+            support: vec![None; d],
+        }
     }
 
     fn entry(&self, i: usize, j: usize) -> &[u64] {
@@ -225,7 +236,16 @@ impl FixedMap {
             }
         }
         let floats = data.chunks_exact(k_out).map(limbs::to_f64).collect();
-        FixedMap { rows: out_rows, cols, limbs: k_out, data, floats, den: layer.den_out.clone() }
+        let support = data
+            .chunks_exact(cols * k_out)
+            .map(|row| {
+                let nonzero: Vec<usize> = (0..cols - 1)
+                    .filter(|&j| row[j * k_out..(j + 1) * k_out].iter().any(|&l| l != 0))
+                    .collect();
+                (4 * nonzero.len() < cols).then_some(nonzero)
+            })
+            .collect();
+        FixedMap { rows: out_rows, cols, limbs: k_out, data, floats, den: layer.den_out.clone(), support }
     }
 
     /// Zeroes the rows whose bit is off (a ReLU with a fixed pattern).
@@ -245,8 +265,16 @@ impl FixedMap {
         out
     }
 
+    /// The columns holding every nonzero Jacobian entry of row `i`, when the row is sparse.
+    pub fn row_support(&self, i: usize) -> Option<&[usize]> {
+        self.support[i].as_deref()
+    }
+
     /// Whether the Jacobian row `i` is zero.
     pub fn row_is_constant(&self, i: usize) -> bool {
+        if let Some(columns) = self.row_support(i) {
+            return columns.iter().all(|&j| self.entry(i, j).iter().all(|&l| l == 0));
+        }
         let at = i * self.cols * self.limbs;
         self.data[at..at + (self.cols - 1) * self.limbs].iter().all(|&l| l == 0)
     }
