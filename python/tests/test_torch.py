@@ -248,6 +248,31 @@ def test_unflatten_and_view_read_from_the_legacy_export():
     assert_maps_reproduce(m, regions)
 
 
+class Bounded(nn.Module):
+    """torch.maximum with a constant tensor and torch.clamp with tensor bounds (Max/Min)."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.out = nn.Linear(2, 4), nn.Linear(4, 1)
+        self.register_buffer("lo", torch.tensor([0.25, -0.5, 0.0, -1.0]))
+        self.register_buffer("hi", torch.tensor([1.0, 2.0, 0.5, 0.75]))
+
+    def forward(self, x):
+        h = torch.maximum(self.a(x), self.lo)
+        return self.out(torch.clamp(h, max=self.hi))
+
+
+def test_max_and_min_with_constants():
+    """Max/Min of the data and constants: exact two-piece units; every region's map gives the
+    module's output at its point."""
+    torch.manual_seed(10)
+    m = Bounded().eval()
+    net = Network.from_torch(m, input_dim=2)
+    regions = list(net.regions(box="-3:3,-3:3"))
+    assert len(regions) > 2
+    assert_maps_reproduce(m, regions)
+
+
 def test_the_dynamo_exporter_gives_the_same_network(tmp_path):
     """torch.onnx.export(dynamo=True) (torch.export based; needs onnxscript) and the legacy
     exporter give the same exact network: dense chains, LeakyReLU, concatenated branches, and

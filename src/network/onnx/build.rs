@@ -436,10 +436,33 @@ fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, n
             net.piecewise(&vec![pieces; n], &vec![constant; n]).map_err(|m| at(node, &m))?;
             net.nonneg = nonneg;
         }
-        "MaxPool" | "Max" | "ReduceMax" | "Min" | "ReduceMin" => {
-            return Err(at(node, "piecewise linear, but max/min units (pieces chosen by an argmax) are not supported yet; networks of ReLU, LeakyReLU, PReLU, Clip and Abs with affine operators are"))
+        "Max" | "Min" if node.inputs.len() >= 2 && node.inputs.iter().filter(|i| *i == current).count() == 1
+            && node.inputs.iter().all(|i| i == current || constants.contains_key(i)) =>
+        {
+            // against constants only: two pieces per unit, max(x, c) = c + relu(x - c),
+            // min(x, c) = c - relu(c - x) (several constants: their elementwise max or min)
+            let mut bound: Option<Vec<Q>> = None;
+            for name in node.inputs.iter().filter(|i| *i != current) {
+                let c = lower::broadcast_to(node, &constants[name], &net.shape)?;
+                bound = Some(match bound {
+                    None => c,
+                    Some(b) => b.into_iter().zip(c).map(|(x, y)| if (op == "Max") == (y > x) { y } else { x }).collect(),
+                });
+            }
+            let bound = bound.ok_or_else(|| at(node, "needs a constant operand"))?;
+            let one = Q::one();
+            let pieces: Vec<Vec<(Q, Q, Q)>> = bound
+                .iter()
+                .map(|c| if op == "Max" { vec![(one.clone(), -c, one.clone())] } else { vec![(-&one, c.clone(), -&one)] })
+                .collect();
+            let nonneg = op == "Max" && bound.iter().all(|c| !c.is_negative());
+            net.piecewise(&pieces, &bound).map_err(|m| at(node, &m))?;
+            net.nonneg = nonneg;
         }
-        _ => return Err(at(node, "unsupported operator (supported: Gemm, MatMul, Conv, AveragePool, GlobalAveragePool, BatchNormalization, Pad, Transpose, Concat, Add, Sub, Mul, Div, Relu, LeakyRelu, PRelu, Clip, Abs, Flatten, Reshape, Identity, Dropout, Squeeze, Unsqueeze, Constant; trailing Sigmoid, Softmax, LogSoftmax, Tanh)")),
+        "MaxPool" | "Max" | "ReduceMax" | "Min" | "ReduceMin" => {
+            return Err(at(node, "piecewise linear, but max/min units over several data values (pieces chosen by an argmax) are not supported yet (Max/Min of the data and constants is); networks of ReLU, LeakyReLU, PReLU, Clip, Abs and Max/Min with constants, with affine operators, are"))
+        }
+        _ => return Err(at(node, "unsupported operator (supported: Gemm, MatMul, Conv, AveragePool, GlobalAveragePool, BatchNormalization, Pad, Transpose, Concat, Add, Sub, Mul, Div, Relu, LeakyRelu, PRelu, Clip, Abs, Max and Min with constants, Flatten, Reshape, Identity, Dropout, Squeeze, Unsqueeze, Constant; trailing Sigmoid, Softmax, LogSoftmax, Tanh)")),
     }
     Ok(())
 }
