@@ -246,11 +246,30 @@ struct Context<'a> {
     enough: AtomicBool,
     /// The first internal error met by any worker.
     failure: std::sync::Mutex<Option<InternalError>>,
+    /// The run's time limit and cancel flag, installed for the exact solves of its decisions.
+    stop: crate::lp::interrupt::StopRequest,
+    /// Set when an exact solve gave up because of them (its partial region was dropped).
+    gave_up: std::sync::Mutex<Option<StopReason>>,
 }
 
 impl Context<'_> {
-    /// Records an internal error and stops every worker.
+    /// Makes the run's stop request visible to the exact solves of this thread (until the
+    /// guard is dropped).
+    fn install_stop(&self) -> crate::lp::interrupt::Installed {
+        crate::lp::interrupt::install(self.stop.clone())
+    }
+
+    /// Records an internal error and stops every worker. An exact solve that gave up because
+    /// the run must stop (its time limit, its cancel flag) is not an error: the run stops for
+    /// that reason and is marked incomplete.
     fn fail(&self, error: InternalError) {
+        if crate::lp::interrupt::requested() {
+            let cancelled = self.stop.cancel.as_ref().is_some_and(|c| c.load(AtomicOrdering::Relaxed));
+            let reason = if cancelled { StopReason::Cancelled } else { StopReason::TimeLimit };
+            let mut slot = self.gave_up.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            slot.get_or_insert(reason);
+            return;
+        }
         let mut slot = self.failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         slot.get_or_insert(error);
         self.enough.store(true, AtomicOrdering::Relaxed);
@@ -420,6 +439,11 @@ impl Enumerator {
             start,
             enough: AtomicBool::new(false),
             failure: std::sync::Mutex::new(None),
+            stop: crate::lp::interrupt::StopRequest {
+                deadline: self.time_limit.map(|t| start + t),
+                cancel: self.cancel.clone(),
+            },
+            gave_up: std::sync::Mutex::new(None),
         };
         let root = Partial {
             layer: 0,
@@ -525,7 +549,8 @@ impl Enumerator {
             p.enter(Phase::Idle);
         }
         // the emitter knows the real reason (e.g. `max_regions`, whose cut is in emission order)
-        let stopped = emitter.summary.stopped.or(stopped);
+        let gave_up = *ctx.gave_up.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let stopped = emitter.summary.stopped.or(stopped).or(gave_up);
         summary.stats.add(&stats);
         summary.stopped = stopped;
         summary.discarded = ctx.discarded.load(AtomicOrdering::Relaxed);

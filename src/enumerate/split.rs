@@ -27,6 +27,7 @@ impl Enumerator {
         stack: &mut Vec<Partial>,
         stats: &mut LpStats,
     ) -> Option<Partial> {
+        let _stop = ctx.install_stop();
         let (bx, fixed) = (ctx.prepared.float_box(), ctx.prepared.fixed_layers());
         let layers = ctx.net.layers();
         // asked after every split, and again as the region enters a layer (with the states
@@ -305,6 +306,7 @@ fn push_side(p: &mut Partial, pre: &FixedMap, i: usize, on: bool, point: Option<
 /// The emitted region. Without `details` (a counting sink) neither the rational map nor the
 /// list of constraints is formed. `None` after an internal error (recorded in `ctx`).
 pub(super) fn finish(p: Partial, ctx: &Context<'_>) -> Option<Region> {
+    let _stop = ctx.install_stop();
     let bounded = ctx.bounded_domain
         || match is_bounded(&p.constraints.rows(), ctx.net.input_dim(), ctx.prepared.filter()) {
             Ok(b) => b,

@@ -8,6 +8,7 @@
 
 pub(crate) mod boxed;
 pub(crate) mod good_lp_backend;
+pub(crate) mod interrupt;
 pub mod simplex;
 
 use crate::kernel::Filter;

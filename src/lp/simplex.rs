@@ -191,6 +191,9 @@ impl<F: Field> Tableau<F> {
     fn run(&mut self, max_pivots: usize) -> Option<Result<(), usize>> {
         let rhs = self.width() - 1;
         for _ in 0..max_pivots {
+            if super::interrupt::requested() {
+                return None;
+            }
             let Some(s) = (0..self.m).find(|&j| self.obj[j].sgn() == Ordering::Less) else {
                 return Some(Ok(()));
             };
@@ -330,6 +333,7 @@ pub(crate) fn solve_square(m: &[Vec<Q>], r: &[Q]) -> Option<Vec<Q>> {
             Some(numerators.into_iter().map(|n| Q::new(n, det.clone())).collect())
         }
         Some(None) => None,
+        None if super::interrupt::requested() => None,
         None => solve_square_rational(m, r),
     }
 }
@@ -343,6 +347,7 @@ pub(crate) fn solve_square_unreduced(
 ) -> Option<(Vec<num_bigint::BigInt>, num_bigint::BigInt)> {
     match bareiss(m, r) {
         Some(answer) => answer,
+        None if super::interrupt::requested() => None,
         None => {
             let z = solve_square_rational(m, r)?;
             let den = crate::num::common_denominator(&z);
@@ -369,6 +374,10 @@ fn bareiss(m: &[Vec<Q>], r: &[Q]) -> Option<Option<(Vec<num_bigint::BigInt>, num
         .collect();
     let mut previous = BigInt::one();
     for k in 0..n {
+        // a run that must stop gives up here (`None`, as for no answer)
+        if super::interrupt::requested() {
+            return None;
+        }
         let Some(p) = (k..n).find(|&i| !a[i][k].is_zero()) else { return Some(None) };
         a.swap(k, p);
         let pivot_row = a[k].clone();
