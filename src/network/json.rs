@@ -239,7 +239,7 @@ fn matrix_from_value(value: &Value, at: &str, problems: &mut Vec<Problem>) -> Op
     parsed.into_iter().collect()
 }
 
-fn vector_from_value(value: &Value, at: &str, problems: &mut Vec<Problem>) -> Option<Vec<Q>> {
+pub(crate) fn vector_from_value(value: &Value, at: &str, problems: &mut Vec<Problem>) -> Option<Vec<Q>> {
     let Some(items) = value.as_array() else {
         problems.push(Problem::new(at, "expected an array of numbers"));
         return None;

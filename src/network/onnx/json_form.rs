@@ -3,11 +3,11 @@
 //! ONNX. A convolution keeps its kernel (a few numbers) instead of a dense layer of
 //! `outputs x inputs` weights. See `docs/format.md` for the form.
 
-use super::{convert, load_external, parse_model, Graph, Node, Tensor};
+use super::{convert, read_graph, unsupported, Graph, Node, Tensor};
 use crate::error::{NetworkError, Problem};
-use crate::network::json::{domain_value, number_from_value};
+use crate::network::json::{domain_value, number_from_value, vector_from_value};
 use crate::network::{Activation, Domain, InputFormat, Network};
-use crate::num::{fmt_q, Q};
+use crate::num::fmt_q;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
@@ -165,15 +165,11 @@ fn tensor_from_value(value: &Value, at: &str, problems: &mut Vec<Problem>) -> Op
         problems.push(Problem::new(format!("{at}.dims"), "missing or not an array of integers"));
         return None;
     };
-    let Some(items) = value.get("values").and_then(Value::as_array) else {
-        problems.push(Problem::new(format!("{at}.values"), "missing or not an array"));
+    let Some(items) = value.get("values") else {
+        problems.push(Problem::new(format!("{at}.values"), "missing"));
         return None;
     };
-    let values: Vec<Q> = items
-        .iter()
-        .enumerate()
-        .map(|(j, v)| number_from_value(v, &format!("{at}.values[{j}]"), problems).unwrap_or_default())
-        .collect();
+    let values = vector_from_value(items, &format!("{at}.values"), problems)?;
     if dims.iter().product::<usize>() != values.len() {
         problems
             .push(Problem::new(format!("{at}.values"), format!("{} values for dims {dims:?}", values.len())));
@@ -249,9 +245,10 @@ fn node_from_value(value: &Value, at: &str, problems: &mut Vec<Problem>) -> Opti
 /// shape, its `domain`).
 pub(crate) fn network_from_value(value: &Value, source_name: &str) -> Result<Network, NetworkError> {
     let mut problems = Vec::new();
-    let object = value.as_object().cloned().unwrap_or_default();
-    unknown_keys(&object, "(top level)", &["input_dim", "graph", "domain", "notes"], &mut problems);
-    let g = graph_from_value(&object["graph"], &mut problems);
+    let empty = Map::new();
+    let object = value.as_object().unwrap_or(&empty);
+    unknown_keys(object, "(top level)", &["input_dim", "graph", "domain", "notes"], &mut problems);
+    let g = graph_from_value(object.get("graph").unwrap_or(&Value::Null), &mut problems);
     let invalid = |problems| NetworkError::Invalid { source_name: source_name.to_string(), problems };
     if !problems.is_empty() {
         return Err(invalid(problems));
@@ -291,11 +288,8 @@ pub fn onnx_graph_form(
     dir: Option<&std::path::Path>,
     domain: &Domain,
 ) -> Result<String, NetworkError> {
-    let fail = |message: String| NetworkError::Unsupported { source_name: source_name.into(), message };
-    let mut graph = parse_model(data)
-        .map_err(|m| NetworkError::Syntax { source_name: source_name.into(), message: m })?;
-    load_external(&mut graph, dir).map_err(fail)?;
-    let (input_dim, _, _) = convert(&graph).map_err(fail)?;
+    let graph = read_graph(data, source_name, dir)?;
+    let (input_dim, _, _) = convert(&graph).map_err(|m| unsupported(source_name, m))?;
     Ok(document(&graph, input_dim, domain))
 }
 

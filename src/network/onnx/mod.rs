@@ -119,14 +119,23 @@ pub fn read_onnx_in(
     source_name: &str,
     dir: Option<&std::path::Path>,
 ) -> Result<Network, NetworkError> {
-    let fail = |message: String| NetworkError::Unsupported { source_name: source_name.into(), message };
-    let mut graph = parse_model(data)
-        .map_err(|m| NetworkError::Syntax { source_name: source_name.into(), message: m })?;
-    load_external(&mut graph, dir).map_err(fail)?;
-    let (input_dim, layers, notes) = convert(&graph).map_err(fail)?;
+    let graph = read_graph(data, source_name, dir)?;
+    let (input_dim, layers, notes) = convert(&graph).map_err(|m| unsupported(source_name, m))?;
     Network::new(input_dim, layers, Domain::Whole)
         .map(|n| n.with_notes(notes))
         .map_err(|e| e.with_source(source_name))
+}
+
+fn unsupported(source_name: &str, message: String) -> NetworkError {
+    NetworkError::Unsupported { source_name: source_name.into(), message }
+}
+
+/// The model's graph with its external data read.
+fn read_graph(data: &[u8], source_name: &str, dir: Option<&std::path::Path>) -> Result<Graph, NetworkError> {
+    let mut graph = parse_model(data)
+        .map_err(|m| NetworkError::Syntax { source_name: source_name.into(), message: m })?;
+    load_external(&mut graph, dir).map_err(|m| unsupported(source_name, m))?;
+    Ok(graph)
 }
 
 fn parse_model(data: &[u8]) -> Res<Graph> {
