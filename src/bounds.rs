@@ -38,17 +38,26 @@ pub fn zaslavsky(n: usize, d: usize) -> BigUint {
 enum Step {
     Relu(usize),
     Linear(usize),
+    /// A max layer: the hyperplanes `c_i = c_j` of its units (`n k (k - 1) / 2`) and its
+    /// output width `n`.
+    Max {
+        planes: usize,
+        units: usize,
+    },
 }
 
 fn steps(net: &Network) -> Vec<Step> {
     let layers = net.layers();
-    let last_relu = layers.iter().rposition(|l| l.activation == Activation::Relu);
+    let last_relu = layers.iter().rposition(|l| l.activation.has_states());
     layers
         .iter()
         .enumerate()
         .filter(|(i, _)| last_relu.is_some_and(|r| *i <= r))
         .map(|(_, l)| match l.activation {
             Activation::Relu => Step::Relu(l.width()),
+            Activation::Max(k) => {
+                Step::Max { planes: l.width() / k * (k * (k - 1) / 2), units: l.width() / k }
+            }
             _ => Step::Linear(l.width()),
         })
         .collect()
@@ -75,6 +84,9 @@ pub fn serra_bound(net: &Network) -> BigUint {
             Some((Step::Relu(n), rest)) => {
                 (0..=cap.min(*n)).map(|j| binomial(*n, j) * rec(rest, cap.min(n - j))).sum()
             }
+            // each piece of the layers before is cut by the units' hyperplanes at most as an
+            // arrangement in general position would be
+            Some((Step::Max { planes, units }, rest)) => zaslavsky(*planes, cap) * rec(rest, cap.min(*units)),
         }
     }
     rec(&steps(net), net.input_dim())
@@ -104,6 +116,10 @@ pub fn product_bound(net: &Network) -> BigUint {
                 cap = cap.min(n);
             }
             Step::Linear(w) => cap = cap.min(w),
+            Step::Max { planes, units } => {
+                total *= zaslavsky(planes, cap);
+                cap = cap.min(units);
+            }
         }
     }
     total
@@ -120,7 +136,8 @@ pub fn product_bound(net: &Network) -> BigUint {
 /// ```
 pub fn one_hidden_layer(net: &Network) -> Option<usize> {
     let relu: Vec<usize> = net.relu_layers().collect();
-    (relu.len() == 1).then(|| net.layers()[relu[0]].width())
+    let layer = &net.layers()[*relu.first()?];
+    (relu.len() == 1 && layer.activation == Activation::Relu).then(|| layer.width())
 }
 
 #[cfg(test)]

@@ -347,6 +347,7 @@ mod tests {
             constraints,
             map: AffineMap { jacobian: Vec::new(), offset: Vec::new() },
             bounded: true,
+            layout: Default::default(),
         };
         let net = crate::network::Network::from_json(
             r#"{"input_dim": 2, "domain": {"box": [["0", "4"], ["0", "4"]]},

@@ -111,7 +111,7 @@ pub fn build(
                         "the neighbour of region {} across its facet {k} (point {}) has pattern {} which is not among the {} regions",
                         region.id,
                         crate::num::fmt_point(&facet.point),
-                        crate::region::pattern_strings(&pattern).join("|"),
+                        prepared.layout().strings(&pattern).join("|"),
                         regions.len()
                     )));
                 }

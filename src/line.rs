@@ -93,6 +93,8 @@ pub struct LinePiece {
     pub x: (Vec<Q>, Vec<Q>),
     /// The activation pattern.
     pub pattern: Pattern,
+    /// How the pattern is written (relu bits, max pieces).
+    pub layout: crate::network::pieces::PatternLayout,
     /// `dy/dt` for every output.
     pub slope: Vec<Q>,
     /// Every output at the start of the interval.
@@ -139,6 +141,7 @@ pub fn slice(segment: &Segment, a: &Analysis) -> LineSlice {
             LinePiece {
                 x: (segment.point(&t0), segment.point(&t1)),
                 pattern: r.pattern.clone(),
+                layout: r.layout.clone(),
                 slope: map.jacobian.iter().map(|row| row[0].clone()).collect(),
                 start: at(&t0),
                 end: at(&t1),

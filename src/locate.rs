@@ -13,7 +13,7 @@
 use crate::certify::is_bounded;
 use crate::enumerate::Enumerator;
 use crate::error::InternalError;
-use crate::network::{Activation, Domain, Network, Pattern};
+use crate::network::{Domain, Network, Pattern};
 use crate::num::{q, Q};
 use crate::poly::Halfspace;
 use crate::region::{AffineMap, Constraint, NeuronId, Origin, Region};
@@ -66,7 +66,7 @@ pub fn locate(net: &Network, x: &[Q], enumerator: &Enumerator) -> Result<(Vec<Re
     if domain_rows.iter().any(|h| h.slack(x).is_negative()) {
         return Err(LocateError::Outside);
     }
-    let tied = domain_rows.iter().any(|h| h.slack(x).is_zero()) || has_zero_preactivation(net, x);
+    let tied = domain_rows.iter().any(|h| h.slack(x).is_zero()) || net.touches_a_hyperplane(x);
     if !tied {
         let (pattern, _) = net.evaluate(x);
         return Ok((vec![region_of(net, pattern, x.to_vec(), enumerator)?], false));
@@ -104,23 +104,6 @@ pub fn locate(net: &Network, x: &[Q], enumerator: &Enumerator) -> Result<(Vec<Re
     Ok((regions, true))
 }
 
-/// Whether some hidden preactivation is exactly zero at `x`.
-fn has_zero_preactivation(net: &Network, x: &[Q]) -> bool {
-    let mut h = x.to_vec();
-    for layer in net.layers() {
-        let z = layer.preactivation(&h);
-        if layer.activation == Activation::Relu {
-            if z.iter().any(Zero::is_zero) {
-                return true;
-            }
-            h = z.into_iter().map(|v| if v.is_positive() { v } else { Q::zero() }).collect();
-        } else {
-            h = z;
-        }
-    }
-    false
-}
-
 /// The region of `pattern` on the whole domain, with a known interior point: its neuron rows
 /// (the composed preactivation of every hidden neuron on the side its bit says, constant rows
 /// left out), the domain's rows, its map and whether it is bounded.
@@ -149,20 +132,14 @@ pub fn region_of(
     let mut relu = 0;
     for (l, layer) in net.layers().iter().enumerate() {
         map = map.then_affine(&layer.weights, &layer.bias);
-        if layer.activation != Activation::Relu {
+        if !layer.activation.has_states() {
             continue;
         }
         let bits = &pattern[relu];
         relu += 1;
-        for (index, ((row, c), &on)) in map.jacobian.iter().zip(&map.offset).zip(bits).enumerate() {
-            if row.iter().all(Zero::is_zero) {
-                continue;
-            }
-            let halfspace = if on {
-                Halfspace::new(row.iter().map(|v| -v).collect(), c.clone())
-            } else {
-                Halfspace::new(row.clone(), -c)
-            };
+        let rows = crate::network::pieces::state_rows(layer.activation, &map.jacobian, &map.offset, bits);
+        for (index, halfspace) in rows {
+            // a constant row the point's pattern violates cannot occur: the pattern is the point's
             constraints.push(Constraint { halfspace, origin: Origin::Neuron(NeuronId { layer: l, index }) });
         }
         map = map.masked(bits);
@@ -170,5 +147,6 @@ pub fn region_of(
     let rows: Vec<&Halfspace> = constraints.iter().map(|c| &c.halfspace).collect();
     let bounded =
         matches!(net.domain(), Domain::Box(_)) || is_bounded(&rows, d, enumerator.backend().filter())?;
-    Ok(Region { id: 0, pattern, point, constraints, map, bounded })
+    let layout = crate::network::pieces::PatternLayout::of(net);
+    Ok(Region { id: 0, pattern, point, constraints, map, bounded, layout })
 }

@@ -17,6 +17,7 @@ pub struct NeighbourFinder {
     layers: Vec<(Vec<Vec<f64>>, Vec<f64>, bool)>,
     exact: FixedNetwork,
     filter: Filter,
+    max_units: bool,
 }
 
 impl NeighbourFinder {
@@ -30,7 +31,7 @@ impl NeighbourFinder {
                 (w, images(&l.bias), l.activation == Activation::Relu)
             })
             .collect();
-        NeighbourFinder { layers, exact: FixedNetwork::new(net), filter }
+        NeighbourFinder { layers, exact: FixedNetwork::new(net), filter, max_units: net.has_max_units() }
     }
 
     /// The pattern at `q + t n` for small `t > 0`, where `q` is in the relative interior of a
@@ -42,6 +43,9 @@ impl NeighbourFinder {
     }
 
     fn float_pass(&self, q: &[Q], own: &Pattern, flip: &[NeuronId]) -> Option<Pattern> {
+        if self.max_units {
+            return None; // a max unit's winner across a facet is left to the exact pass
+        }
         let mut h = Approximations::images(q);
         let mut pattern = Vec::new();
         for (l, (w, b, relu)) in self.layers.iter().enumerate() {

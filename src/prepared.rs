@@ -37,6 +37,7 @@ pub struct Prepared<'n> {
     float_box: Option<FloatBox>,
     chained: Vec<FixedLayer>,
     neighbours: OnceLock<NeighbourFinder>,
+    layout: crate::network::pieces::PatternLayout,
 }
 
 impl<'n> Prepared<'n> {
@@ -53,7 +54,13 @@ impl<'n> Prepared<'n> {
             float_box,
             chained: FixedLayer::chain(net.layers()),
             neighbours: OnceLock::new(),
+            layout: crate::network::pieces::PatternLayout::of(net),
         }
+    }
+
+    /// How the network's patterns are written.
+    pub(crate) fn layout(&self) -> &crate::network::pieces::PatternLayout {
+        &self.layout
     }
 
     /// The network.
@@ -121,7 +128,7 @@ impl<'n> Prepared<'n> {
         let (mut relu, mut mask) = (0, None);
         for (layer, fixed) in self.net.layers().iter().zip(&self.chained) {
             map = map.then_masked_layer(mask.take(), fixed);
-            if layer.activation == crate::network::Activation::Relu {
+            if layer.activation.has_states() {
                 mask = Some(pattern[relu].as_slice());
                 relu += 1;
             }

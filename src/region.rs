@@ -141,6 +141,8 @@ pub struct Region {
     /// Whether the region is a bounded polytope (certified: a box domain, or an exact
     /// recession-cone check).
     pub bounded: bool,
+    /// How its pattern is written (relu bits, max pieces); the default is relu bits.
+    pub layout: crate::network::pieces::PatternLayout,
 }
 
 impl Region {
@@ -160,6 +162,7 @@ impl Region {
             constraints: Vec::new(),
             map: AffineMap { jacobian: Vec::new(), offset: Vec::new() },
             bounded,
+            layout: Default::default(),
         }
     }
 
@@ -185,7 +188,7 @@ impl Region {
     /// assert_eq!(r.halfspaces().len(), r.constraints.len());
     /// ```
     pub fn pattern_strings(&self) -> Vec<String> {
-        pattern_strings(&self.pattern)
+        self.layout.strings(&self.pattern)
     }
 }
 

@@ -515,9 +515,16 @@ fn merge_with(
     let mut graph_stats = summary.stats;
     let mut bounded = 0;
     let (mut regions, mut facets) = (Vec::new(), Vec::new());
+    let layout = crate::network::pieces::PatternLayout::of(net);
     for (index, part) in by_index.into_iter().enumerate() {
         let (file, reader) = part.expect("every shard has a part");
-        let tail = read_part_body(reader, &file, index, !counts_only, threads, &mut regions, &mut facets)?;
+        let tail = read_part_body(
+            reader,
+            (&file, index),
+            (!counts_only, threads),
+            &layout,
+            (&mut regions, &mut facets),
+        )?;
         summary.regions += tail.regions;
         bounded += tail.bounded;
         summary.stats.add(&tail.stats);
@@ -565,12 +572,10 @@ struct PartTail {
 /// Reads a part's regions (renumbered after those already read) and its summary line.
 fn read_part_body(
     reader: Box<dyn BufRead>,
-    file: &str,
-    index: usize,
-    keep: bool,
-    threads: usize,
-    regions: &mut Vec<crate::region::Region>,
-    facets: &mut Vec<Vec<crate::facets::Facet>>,
+    (file, index): (&str, usize),
+    (keep, threads): (bool, usize),
+    layout: &crate::network::pieces::PatternLayout,
+    (regions, facets): (&mut Vec<crate::region::Region>, &mut Vec<Vec<crate::facets::Facet>>),
 ) -> Result<PartTail, ShardError> {
     let malformed = |line: usize, message: String| ShardError::Malformed {
         file: file.into(),
@@ -634,7 +639,8 @@ fn read_part_body(
                 .map(|(j, line)| {
                     let value: Value =
                         serde_json::from_str(line).map_err(|e| malformed(j + 2, e.to_string()))?;
-                    crate::export::read::region_from_wire(&value, first + j).map_err(|m| malformed(j + 2, m))
+                    crate::export::read::region_from_wire(&value, first + j, layout)
+                        .map_err(|m| malformed(j + 2, m))
                 })
                 .collect::<Vec<_>>()
         });

@@ -4,8 +4,8 @@
 
 use crate::analysis::Analysis;
 use crate::bounds::{one_hidden_layer, product_bound, serra_bound, zaslavsky};
-use crate::network::{Activation, Domain, Network, Pattern};
-use crate::num::{sign, Q};
+use crate::network::{Domain, Network, Pattern};
+use crate::num::Q;
 use num_bigint::{BigInt, BigUint};
 use serde::Serialize;
 use std::collections::HashSet;
@@ -276,17 +276,5 @@ fn sampling_check(net: &Network, a: &Analysis, samples: usize, seed: u64) -> Opt
 /// assert!(on_a_hyperplane(&net, &[q(1), q(1)]) && !on_a_hyperplane(&net, &[q(2), q(1)]));
 /// ```
 pub fn on_a_hyperplane(net: &Network, x: &[Q]) -> bool {
-    let mut h = x.to_vec();
-    for layer in net.layers() {
-        let z = layer.preactivation(&h);
-        if layer.activation == Activation::Relu {
-            if z.iter().any(|v| sign(v).is_eq()) {
-                return true;
-            }
-            h = z.into_iter().map(|v| if sign(&v).is_gt() { v } else { Q::default() }).collect();
-        } else {
-            h = z;
-        }
-    }
-    false
+    net.touches_a_hyperplane(x)
 }

@@ -33,6 +33,8 @@ mod hostile;
 mod invariants;
 #[path = "suite/layers.rs"]
 mod layers;
+#[path = "suite/maxunits.rs"]
+mod maxunits;
 #[path = "suite/minmax.rs"]
 mod minmax;
 #[path = "suite/onnx_writer.rs"]

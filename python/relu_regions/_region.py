@@ -48,8 +48,11 @@ class Region:
 
     Attributes:
         id: its id (the depth-first order, the same as the CLI's).
-        pattern: on/off of every hidden neuron, layers one after another (numpy bool array).
-        pattern_strings: one ``"0101..."`` string per hidden layer (the CLI's form).
+        pattern: on/off of every relu neuron, layers one after another (numpy bool array; for
+            networks with max units read ``pattern_strings``).
+        pattern_strings: one string per hidden layer (the CLI's form): ``"0101..."`` for a relu
+            layer, and for a max layer (MaxPool, ReduceMax, Max of tensors) one base-36 digit per
+            unit, the index of its winning candidate.
         point, jacobian, offset: float64 numpy arrays; ``point_exact``, ``jacobian_exact``,
             ``offset_exact``: the exact values as Fractions.
         inequalities: the non-redundant inequalities (:class:`Inequality`).

@@ -273,6 +273,36 @@ def test_max_and_min_with_constants():
     assert_maps_reproduce(m, regions)
 
 
+class Pooled(nn.Module):
+    """A max pool after a ReLU layer, and the max of two branches (MaxPool, Max of tensors)."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.b, self.out = nn.Linear(2, 8), nn.Linear(8, 2), nn.Linear(2, 1)
+
+    def forward(self, x):
+        h = torch.relu(self.a(x))
+        p = nn.functional.max_pool2d(h.view(-1, 2, 2, 2), 2).flatten(1)
+        return self.out(torch.maximum(p, self.b(h)))
+
+
+def test_max_pooling_and_max_of_branches():
+    """Max units over data values: one piece per argmax; every region's map gives the module's
+    output at its point, and the pattern names each max unit's piece by a digit."""
+    torch.manual_seed(11)
+    m = Pooled().eval()
+    net = Network.from_torch(m, input_dim=2)
+    regions = list(net.regions(box="-3:3,-3:3"))
+    assert len(regions) > 2
+    assert_maps_reproduce(m, regions)
+    # relu bits (8); the pool's 2 units (pieces 0-3) with the 8 relu outputs riding along (read
+    # again by self.b, each a unit of equal candidates: piece 0); the max of branches' 2 units
+    strings = [r.pattern_strings for r in regions]
+    assert all([len(s) for s in p] == [8, 10, 2] for p in strings)
+    assert {c for p in strings for c in p[1][:2]} <= set("0123") and all(p[1][2:] == "0" * 8 for p in strings)
+    assert {c for p in strings for c in p[2]} <= set("01")
+
+
 def test_the_dynamo_exporter_gives_the_same_network(tmp_path):
     """torch.onnx.export(dynamo=True) (torch.export based; needs onnxscript) and the legacy
     exporter give the same exact network: dense chains, LeakyReLU, concatenated branches, and
@@ -286,6 +316,8 @@ def test_the_dynamo_exporter_gives_the_same_network(tmp_path):
         (Unflat(), (1, 2)),
         (nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), nn.AvgPool2d(2), nn.Flatten(),
                        nn.Linear(8, 3), nn.Hardtanh(), nn.Linear(3, 1)), (1, 1, 4, 4)),
+        (nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                       nn.Linear(8, 1)), (1, 1, 4, 4)),
     ]
     for k, (m, shape) in enumerate(cases):
         m.eval()

@@ -55,11 +55,12 @@ pub(super) fn vector(v: &Value) -> Option<Vec<Q>> {
 /// `None` if the pattern does not fit the network's shape.
 fn pattern_constraints(net: &Network, pattern: &[String]) -> Option<(Vec<Row>, Matrix, Vec<Q>)> {
     let d = net.input_dim();
+    let states = net.parse_pattern(pattern)?;
     let mut jac: Vec<Vec<Q>> =
         (0..d).map(|i| (0..d).map(|j| Q::from_integer(u8::from(i == j).into())).collect()).collect();
     let mut off = vec![Q::zero(); d];
     let mut rows = Vec::new();
-    let mut relu_index = 0;
+    let mut states = states.iter();
     for layer in net.layers() {
         let mut new_jac = Vec::new();
         let mut new_off = Vec::new();
@@ -70,24 +71,13 @@ fn pattern_constraints(net: &Network, pattern: &[String]) -> Option<(Vec<Row>, M
             new_jac.push(row);
             new_off.push(o);
         }
-        if layer.activation == Activation::Relu {
-            let bits = pattern.get(relu_index)?;
-            relu_index += 1;
-            if bits.len() != new_jac.len() {
-                return None;
+        if layer.activation.has_states() {
+            let bits = states.next()?;
+            match layer.activation {
+                Activation::Max(k) => rows.extend(max_rows(&new_jac, &new_off, bits, k)),
+                _ => rows.extend(relu_rows(&new_jac, &new_off, bits)),
             }
-            for ((row, o), bit) in new_jac.iter_mut().zip(new_off.iter_mut()).zip(bits.chars()) {
-                let on = bit == '1';
-                if row.iter().any(|v| !v.is_zero()) {
-                    let (a, rhs) = if on {
-                        (row.iter().map(|v| -v).collect(), o.clone())
-                    } else {
-                        (row.clone(), -o.clone())
-                    };
-                    rows.push(Halfspace::new(a, rhs));
-                } else if on != o.is_positive() {
-                    rows.push(Halfspace::new(vec![Q::zero(); d], if on { o.clone() } else { -o.clone() }));
-                }
+            for ((row, o), &on) in new_jac.iter_mut().zip(new_off.iter_mut()).zip(bits) {
                 if !on {
                     row.iter_mut().for_each(|v| *v = Q::zero());
                     *o = Q::zero();
@@ -97,7 +87,45 @@ fn pattern_constraints(net: &Network, pattern: &[String]) -> Option<(Vec<Row>, M
         jac = new_jac;
         off = new_off;
     }
-    (relu_index == pattern.len()).then_some((rows, jac, off))
+    Some((rows, jac, off))
+}
+
+/// `h >= 0` for a relu neuron on, `h <= 0` off; a constant `h` the state contradicts gives a
+/// row no point is strictly inside.
+fn relu_rows(jac: &[Vec<Q>], off: &[Q], bits: &[bool]) -> Vec<Row> {
+    let d = jac.first().map_or(0, Vec::len);
+    let mut rows = Vec::new();
+    for ((row, o), &on) in jac.iter().zip(off).zip(bits) {
+        if row.iter().any(|v| !v.is_zero()) {
+            let (a, rhs) =
+                if on { (row.iter().map(|v| -v).collect(), o.clone()) } else { (row.clone(), -o.clone()) };
+            rows.push(Halfspace::new(a, rhs));
+        } else if on != o.is_positive() {
+            rows.push(Halfspace::new(vec![Q::zero(); d], if on { o.clone() } else { -o.clone() }));
+        }
+    }
+    rows
+}
+
+/// For each max unit with winner `t`: `c_j <= c_t` for every other candidate `j`, and strictly
+/// `c_j < c_t` when `c_j - c_t` is constant and `j < t` (equal candidates: the lower one wins).
+fn max_rows(jac: &[Vec<Q>], off: &[Q], bits: &[bool], k: usize) -> Vec<Row> {
+    let d = jac.first().map_or(0, Vec::len);
+    let mut rows = Vec::new();
+    for (u, unit) in bits.chunks(k).enumerate() {
+        let Some(t) = unit.iter().position(|&b| b) else { continue };
+        let (ct, et) = (&jac[u * k + t], &off[u * k + t]);
+        for j in (0..k).filter(|&j| j != t) {
+            let a: Vec<Q> = jac[u * k + j].iter().zip(ct).map(|(x, y)| x - y).collect();
+            let b = et - &off[u * k + j];
+            if a.iter().any(|v| !v.is_zero()) {
+                rows.push(Halfspace::new(a, b));
+            } else if b.is_negative() || (b.is_zero() && j < t) {
+                rows.push(Halfspace::new(vec![Q::zero(); d], b));
+            }
+        }
+    }
+    rows
 }
 
 /// A constraint with its integer numerators over a common denominator, computed once, so that
@@ -158,8 +186,7 @@ pub(super) fn check_region(
         fail(format!("the point is not strictly inside constraint {k} of its pattern"));
     }
     let (actual, _) = net.evaluate(&point);
-    let actual: Vec<String> =
-        actual.iter().map(|l| l.iter().map(|&b| if b { '1' } else { '0' }).collect()).collect();
+    let actual = net.pattern_strings(&actual);
     if actual != pattern {
         fail(format!("the network's pattern at the point is {actual:?}"));
     }

@@ -110,7 +110,7 @@ pub(super) fn check_coverage(
             .enumerate()
             .filter(|(_, (row, _))| !domain.iter().any(|d| d.same_halfspace(row, Filter::Off)))
             .map(|(k, (row, point))| {
-                (k, point.as_ref().map(|q| crate::region::pattern_strings(&exact.pattern_towards(q, &row.a))))
+                (k, point.as_ref().map(|q| net.pattern_strings(&exact.pattern_towards(q, &row.a))))
             })
             .collect()
     };

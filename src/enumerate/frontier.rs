@@ -68,7 +68,7 @@ impl Enumerator {
     }
 
     /// [`Enumerator::split_frontier`] with each item's address: the child taken at each split
-    /// from the root (a digit per split, in depth-first order), then `.` for a finished region.
+    /// from the root (a base-36 digit per split, in depth-first order: a max unit has up to 36), then `.` for a finished region.
     /// Shards name their subtrees by these (see `subtrees`).
     pub(super) fn addressed_frontier(
         &self,
@@ -128,7 +128,7 @@ impl Enumerator {
                         .into_iter()
                         .rev()
                         .enumerate()
-                        .map(|(k, c)| (format!("{address}{k}"), Item::Task(c))),
+                        .map(|(k, c)| (format!("{address}{}", child_digit(k)), Item::Task(c))),
                 ),
             }
         }
@@ -206,4 +206,9 @@ impl Enumerator {
             stopped
         })
     }
+}
+
+/// The address digit of the `k`-th child of a split (base 36).
+fn child_digit(k: usize) -> char {
+    char::from_digit(k as u32, 36).expect("a split has at most 36 children")
 }

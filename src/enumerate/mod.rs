@@ -14,6 +14,7 @@
 
 mod constraints;
 mod frontier;
+mod max_split;
 mod sink;
 mod split;
 mod subtrees;

@@ -2,6 +2,7 @@
 //! its hyperplane cuts the region (filtered exact signs, interval and safe dual bounds, then a
 //! certified centring LP), and finishing a region (its map, boundedness).
 
+use super::max_split::enter_cell;
 use super::{Constraints, Context, Enumerator, Partial};
 use crate::certify::safe::{interval_excludes_sparse, proves_empty_floats, FloatBox};
 use crate::certify::{is_bounded, point_between, split_point, LpStats};
@@ -54,6 +55,35 @@ impl Enumerator {
             }
             let pre = p.pre.clone().expect("just computed");
             while p.neuron < layer.width() {
+                if let Activation::Max(k) = layer.activation {
+                    let unit = (p.neuron / k, k);
+                    let mut cells = match self.max_cells(ctx, &p, &pre, unit, stats) {
+                        Ok(cells) => cells,
+                        Err(e) => {
+                            ctx.fail(e);
+                            return None;
+                        }
+                    };
+                    if cells.len() == 1 {
+                        // the region is the cell: no row is added (field by field, as `region`
+                        // borrows the constraints)
+                        let cell = cells.pop().expect("one cell");
+                        if let Some(x) = cell.point {
+                            p.point_float = x.iter().map(to_f64).collect();
+                            p.point = x;
+                        }
+                        p.bits.extend((0..k).map(|t| t == cell.piece));
+                        p.neuron += k;
+                        continue;
+                    }
+                    // pushed last first: the lowest piece is explored first
+                    for cell in cells.into_iter().rev() {
+                        let mut child = p.clone();
+                        enter_cell(&mut child, cell, unit);
+                        stack.push(child);
+                    }
+                    return None;
+                }
                 let i = p.neuron;
                 let decision = self.decide(&p, &pre, i, bx, &mut region, stats);
                 let decision = match decision {
@@ -316,7 +346,12 @@ pub(super) fn finish(p: Partial, ctx: &Context<'_>) -> Option<Region> {
             }
         };
     if !ctx.details {
-        return Some(Region { pattern: p.pattern, point: p.point, ..Region::counted(bounded) });
+        return Some(Region {
+            pattern: p.pattern,
+            point: p.point,
+            layout: ctx.prepared.layout().clone(),
+            ..Region::counted(bounded)
+        });
     }
     let map = match (p.input_masked, p.pattern.last()) {
         (true, Some(bits)) => p.input.masked(bits).to_affine(),
@@ -329,5 +364,6 @@ pub(super) fn finish(p: Partial, ctx: &Context<'_>) -> Option<Region> {
         constraints: p.constraints.to_vec(),
         map,
         bounded,
+        layout: ctx.prepared.layout().clone(),
     })
 }

@@ -124,7 +124,7 @@ impl Enumerator {
             match (self.advance(ctx, p, &mut children, &mut stats), step) {
                 (Some(done), '.') => return finish(done, ctx).map(|r| Item::Done(Box::new(r))),
                 (None, digit) => {
-                    let k = digit.to_digit(10)? as usize;
+                    let k = digit.to_digit(36)? as usize;
                     children.reverse();
                     p = (k < children.len()).then(|| children.swap_remove(k))?;
                 }

@@ -98,7 +98,7 @@ pub fn slice_json(slice: &LineSlice) -> Value {
             t: [fmt_q(&p.t.0), fmt_q(&p.t.1)],
             x_start: qs(&p.x.0),
             x_end: qs(&p.x.1),
-            pattern: crate::region::pattern_strings(&p.pattern),
+            pattern: p.layout.strings(&p.pattern),
             slope: qs(&p.slope),
             start: qs(&p.start),
             end: qs(&p.end),

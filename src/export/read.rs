@@ -3,6 +3,7 @@
 //! constraint per neuron or domain row listed), point, map and pattern; ids are the caller's.
 
 use crate::facets::Facet;
+use crate::network::pieces::PatternLayout;
 use crate::num::{parse_rational, Q};
 use crate::poly::Halfspace;
 use crate::region::{AffineMap, Constraint, NeuronId, Origin, Region};
@@ -20,19 +21,23 @@ use serde_json::Value;
 ///     {"weights": [["1", "2"]], "activation": "linear"}]}"#, "seed").unwrap();
 /// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
 /// let wire = serde_json::to_value(RegionOut::new(&a.regions[1], &a.facets[1], None)).unwrap();
-/// let (region, facets) = region_from_wire(&wire, 1).unwrap();
+/// let layout = relu_regions::network::pieces::PatternLayout::of(&net);
+/// let (region, facets) = region_from_wire(&wire, 1, &layout).unwrap();
 /// // the round trip gives the same wire form
 /// assert_eq!(serde_json::to_value(RegionOut::new(&region, &facets, None)).unwrap(), wire);
 /// ```
-pub fn region_from_wire(wire: &Value, id: usize) -> Result<(Region, Vec<Facet>), String> {
-    let pattern = wire["pattern"]
+pub fn region_from_wire(
+    wire: &Value,
+    id: usize,
+    layout: &PatternLayout,
+) -> Result<(Region, Vec<Facet>), String> {
+    let strings = wire["pattern"]
         .as_array()
         .ok_or("pattern is not a list")?
         .iter()
-        .map(|s| {
-            s.as_str().map(|s| s.chars().map(|c| c == '1').collect()).ok_or("pattern entry is not a string")
-        })
-        .collect::<Result<Vec<Vec<bool>>, _>>()?;
+        .map(|s| s.as_str().map(String::from).ok_or("pattern entry is not a string"))
+        .collect::<Result<Vec<String>, _>>()?;
+    let pattern = layout.parse(&strings).ok_or("the pattern does not fit the network's layers")?;
     let point = vector(&wire["point"]).ok_or("point is not a list of rationals")?;
     let jacobian = wire["jacobian"]
         .as_array()
@@ -76,7 +81,8 @@ pub fn region_from_wire(wire: &Value, id: usize) -> Result<(Region, Vec<Facet>),
             on_boundary,
         });
     }
-    let region = Region { id, pattern, point, constraints, map: AffineMap { jacobian, offset }, bounded };
+    let map = AffineMap { jacobian, offset };
+    let region = Region { id, pattern, point, constraints, map, bounded, layout: layout.clone() };
     Ok((region, facets))
 }
 

@@ -225,7 +225,7 @@ pub fn slice(out: &mut impl Write, slice: &crate::line::LineSlice) -> std::io::R
             "t in [{}, {}]  pattern {}  dy/dt = [{}]",
             fmt_q(&p.t.0),
             fmt_q(&p.t.1),
-            crate::region::pattern_strings(&p.pattern).join("|"),
+            p.layout.strings(&p.pattern).join("|"),
             slope.join(", ")
         )?;
     }

@@ -381,21 +381,16 @@ mod tests {
 /// The whole network over integers, for exact evaluation without gcds.
 #[derive(Debug, Clone)]
 pub struct FixedNetwork {
-    layers: Vec<(FixedLayer, bool)>,
+    layers: Vec<(FixedLayer, crate::network::Activation)>,
 }
 
 impl FixedNetwork {
-    /// The network's layers over integers (`bool`: relu).
+    /// The network's layers over integers, with their activations.
     pub fn new(net: &crate::network::Network) -> FixedNetwork {
         let layers = net
             .layers()
             .iter()
-            .map(|l| {
-                (
-                    FixedLayer::new(l, Arc::new(BigInt::one())),
-                    l.activation == crate::network::Activation::Relu,
-                )
-            })
+            .map(|l| (FixedLayer::new(l, Arc::new(BigInt::one())), l.activation))
             .collect();
         FixedNetwork { layers }
     }
@@ -411,7 +406,7 @@ impl FixedNetwork {
         let (mut h, mut den) = to_ints(x);
         let (mut dh, _) = to_ints(n);
         let mut pattern = Vec::new();
-        for (layer, relu) in &self.layers {
+        for (layer, activation) in &self.layers {
             let mut z = Vec::with_capacity(layer.w.len());
             let mut dz = Vec::with_capacity(layer.w.len());
             for (w, b) in layer.w.iter().zip(&layer.bias) {
@@ -429,18 +424,11 @@ impl FixedNetwork {
                 dz.push(dv);
             }
             den *= &layer.scale;
-            if *relu {
-                let bits: Vec<bool> = z
-                    .iter()
-                    .zip(&dz)
-                    .map(|(v, dv)| {
-                        if v.is_zero() {
-                            dv.sign() == num_bigint::Sign::Plus
-                        } else {
-                            v.sign() == num_bigint::Sign::Plus
-                        }
-                    })
-                    .collect();
+            if activation.has_states() {
+                // lexicographic keys (value, derivative)
+                let keys: Vec<(&BigInt, &BigInt)> = z.iter().zip(&dz).collect();
+                let zero = BigInt::zero();
+                let bits = activation.states(&keys, &(&zero, &zero));
                 for ((v, dv), &on) in z.iter_mut().zip(dz.iter_mut()).zip(&bits) {
                     if !on {
                         *v = BigInt::zero();

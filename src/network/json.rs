@@ -161,23 +161,38 @@ fn layer_from_value(value: &Value, l: usize, problems: &mut Vec<Problem>) -> Opt
         problems.push(Problem::new(at, "expected an object"));
         return None;
     };
-    check_keys(object, &at, &["weights", "bias", "activation"], problems);
+    check_keys(object, &at, &["weights", "bias", "activation", "pieces"], problems);
     let activation = match object.get("activation").and_then(Value::as_str) {
         Some("relu") => Activation::Relu,
         Some("linear") => Activation::Linear,
+        Some("max") => match object.get("pieces").and_then(Value::as_u64) {
+            Some(k) => Activation::Max(k as usize),
+            None => {
+                problems.push(Problem::new(
+                    format!("{at}.pieces"),
+                    "missing or not a whole number (a max layer says how many candidates each unit has)",
+                ));
+                Activation::Linear
+            }
+        },
         Some(other) => {
             problems.push(Problem::new(
                 format!("{at}.activation"),
-                format!("unknown activation `{other}` (expected relu or linear)"),
+                format!("unknown activation `{other}` (expected relu, max or linear)"),
             ));
             Activation::Linear
         }
         None => {
-            problems
-                .push(Problem::new(format!("{at}.activation"), "missing (expected \"relu\" or \"linear\")"));
+            problems.push(Problem::new(
+                format!("{at}.activation"),
+                "missing (expected \"relu\", \"max\" or \"linear\")",
+            ));
             Activation::Linear
         }
     };
+    if object.contains_key("pieces") && !matches!(activation, Activation::Max(_)) {
+        problems.push(Problem::new(format!("{at}.pieces"), "only a max layer has pieces"));
+    }
     let weights = match object.get("weights") {
         Some(w) => matrix_from_value(w, &format!("{at}.weights"), problems)?,
         None => {
@@ -287,11 +302,15 @@ pub fn write_network(net: &Network) -> String {
         .layers()
         .iter()
         .map(|layer| {
-            serde_json::json!({
+            let mut value = serde_json::json!({
                 "weights": matrix(&layer.weights),
                 "bias": vector(&layer.bias),
                 "activation": layer.activation.name(),
-            })
+            });
+            if let Activation::Max(k) = layer.activation {
+                value["pieces"] = k.into();
+            }
+            value
         })
         .collect();
     let mut out = serde_json::json!({"input_dim": net.input_dim(), "layers": layers});

@@ -7,14 +7,14 @@
 pub mod json;
 pub mod nnet;
 pub mod onnx;
+pub mod pieces;
 pub use onnx::graph_form;
 pub(crate) mod protobuf;
 
 use crate::error::{NetworkError, Problem};
-use crate::num::{dot, sign, Q};
+use crate::num::{dot, Q};
 use crate::poly::Halfspace;
 use num_traits::Zero;
-use std::cmp::Ordering;
 
 /// The activation function of a layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +24,9 @@ pub enum Activation {
     Relu,
     /// The identity: the layer is a plain affine map.
     Linear,
+    /// `k` pieces per unit: the layer's rows are the units' candidates (unit-major, `k` per
+    /// unit), and each unit passes its largest candidate on (see [`pieces`]).
+    Max(usize),
 }
 
 impl Activation {
@@ -38,6 +41,7 @@ impl Activation {
         match self {
             Activation::Relu => "relu",
             Activation::Linear => "linear",
+            Activation::Max(_) => "max",
         }
     }
 }
@@ -216,6 +220,7 @@ impl Network {
             }
             width = layer.weights.len();
         }
+        problems.extend(pieces::max_layer_problems(self));
         problems.extend(domain_problems(&self.domain, self.input_dim));
         problems
     }
@@ -281,18 +286,11 @@ impl Network {
         &self.notes
     }
 
-    /// Indices of the `relu` layers.
+    /// Indices of the layers with states in the pattern (`relu` and `max` layers).
     ///
     /// See the example on [`Network::evaluate`].
     pub fn relu_layers(&self) -> impl Iterator<Item = usize> + '_ {
-        self.layers.iter().enumerate().filter(|(_, l)| l.activation == Activation::Relu).map(|(i, _)| i)
-    }
-
-    /// Total number of hidden (relu) neurons.
-    ///
-    /// See the example on [`Network::new`].
-    pub fn hidden_neurons(&self) -> usize {
-        self.relu_layers().map(|l| self.layers[l].width()).sum()
+        self.layers.iter().enumerate().filter(|(_, l)| l.activation.has_states()).map(|(i, _)| i)
     }
 
     /// The activation pattern and the output at an exact point. A neuron whose preactivation is
@@ -325,16 +323,13 @@ impl Network {
         let mut pattern = Vec::new();
         for layer in &self.layers {
             let z = layer.preactivation(&h);
-            h = match layer.activation {
-                Activation::Linear => z,
-                Activation::Relu => {
-                    let bits: Vec<bool> = z.iter().map(|v| sign(v) == Ordering::Greater).collect();
-                    let out =
-                        z.into_iter().zip(&bits).map(|(v, &on)| if on { v } else { Q::zero() }).collect();
-                    pattern.push(bits);
-                    out
-                }
-            };
+            if !layer.activation.has_states() {
+                h = z;
+                continue;
+            }
+            let bits = layer.activation.states(&z, &Q::zero());
+            h = z.into_iter().zip(&bits).map(|(v, &on)| if on { v } else { Q::zero() }).collect();
+            pattern.push(bits);
         }
         (pattern, h)
     }
@@ -420,25 +415,17 @@ impl Network {
         for layer in &self.layers {
             let z = layer.preactivation(&h);
             let dz: Vec<Q> = layer.weights.iter().map(|row| dot(row, &dh)).collect();
-            match layer.activation {
-                Activation::Linear => {
-                    h = z;
-                    dh = dz;
-                }
-                Activation::Relu => {
-                    let bits: Vec<bool> = z
-                        .iter()
-                        .zip(&dz)
-                        .map(|(v, dv)| match sign(v) {
-                            Ordering::Equal => sign(dv) == Ordering::Greater,
-                            s => s == Ordering::Greater,
-                        })
-                        .collect();
-                    h = z.into_iter().zip(&bits).map(|(v, &on)| if on { v } else { Q::zero() }).collect();
-                    dh = dz.into_iter().zip(&bits).map(|(v, &on)| if on { v } else { Q::zero() }).collect();
-                    pattern.push(bits);
-                }
+            if !layer.activation.has_states() {
+                h = z;
+                dh = dz;
+                continue;
             }
+            // lexicographic keys (value, derivative)
+            let keys: Vec<(Q, Q)> = z.iter().cloned().zip(dz.iter().cloned()).collect();
+            let bits = layer.activation.states(&keys, &(Q::zero(), Q::zero()));
+            h = z.into_iter().zip(&bits).map(|(v, &on)| if on { v } else { Q::zero() }).collect();
+            dh = dz.into_iter().zip(&bits).map(|(v, &on)| if on { v } else { Q::zero() }).collect();
+            pattern.push(bits);
         }
         pattern
     }

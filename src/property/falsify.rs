@@ -23,29 +23,35 @@ const EXACT_CHECKS: usize = 8;
 
 /// An exact input of the property's box whose exact outputs are unsafe, if sampling finds one.
 pub(super) fn falsify(net: &Network, property: &Property) -> Option<Vec<Q>> {
-    let layers: Vec<(Vec<Vec<f64>>, Vec<f64>, bool)> = net
+    let layers: Vec<(Vec<Vec<f64>>, Vec<f64>, Activation)> = net
         .layers()
         .iter()
         .map(|l| {
             let w = l.weights.iter().map(|row| row.iter().map(image).collect()).collect();
-            (w, l.bias.iter().map(image).collect(), l.activation == Activation::Relu)
+            (w, l.bias.iter().map(image).collect(), l.activation)
         })
         .collect();
     let forward = |x: &[f64]| -> Vec<f64> {
         let mut v = x.to_vec();
-        for (w, b, relu) in &layers {
-            v = w
+        for (w, b, activation) in &layers {
+            let z: Vec<f64> = w
                 .iter()
                 .zip(b)
-                .map(|(row, bias)| {
-                    let z = row.iter().zip(&v).map(|(a, x)| a * x).sum::<f64>() + bias;
-                    if *relu {
-                        z.max(0.0)
-                    } else {
-                        z
-                    }
-                })
+                .map(|(row, bias)| row.iter().zip(&v).map(|(a, x)| a * x).sum::<f64>() + bias)
                 .collect();
+            v = match activation {
+                Activation::Relu => z.into_iter().map(|z| z.max(0.0)).collect(),
+                // only proposes points: their outputs are checked exactly
+                Activation::Max(k) => z
+                    .chunks(*k)
+                    .flat_map(|unit| {
+                        let best = unit.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                        let winner = unit.iter().position(|&c| c == best).unwrap_or(0);
+                        unit.iter().enumerate().map(move |(t, &c)| if t == winner { c } else { 0.0 })
+                    })
+                    .collect(),
+                _ => z,
+            };
         }
         v
     };

@@ -89,6 +89,13 @@ pub struct Decision {
 /// assert_eq!(decide(&net, &never, &e).unwrap().verdict, Verdict::Unsat);
 /// ```
 pub fn decide(net: &Network, property: &Property, enumerator: &Enumerator) -> Result<Decision, DecideError> {
+    if net.has_max_units() {
+        return Err(DecideError::Unsupported(
+            "property verification does not handle max units (MaxPool, ReduceMax, Max of tensors) yet; \
+             `count`, `regions` and `graph` do"
+                .into(),
+        ));
+    }
     // inputs fixed by the property (lo = hi) are folded into the first layer's bias
     let free: Vec<usize> =
         (0..net.input_dim()).filter(|&i| property.input_box[i].0 < property.input_box[i].1).collect();
@@ -227,6 +234,9 @@ pub enum DecideError {
     /// An exact check failed.
     #[error(transparent)]
     Internal(#[from] InternalError),
+    /// The network has units the verifier does not handle yet.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 /// Regions checked together, in parallel (the earliest counterexample in enumeration order is

@@ -322,8 +322,11 @@ fn trailing_smooth_outputs_and_refusals() {
     assert_eq!(net.layers(), plain.layers());
     let e = read_onnx(&model(&["Sigmoid", "MatMul"]), "mid.onnx").unwrap_err().to_string();
     assert!(e.contains("mid.onnx") && e.contains("in the middle"), "{e}");
+    // a max pool needs [channels, spatial...] data: refused naming the node and the shape
     let e = read_onnx(&model(&["Relu", "MaxPool"]), "max.onnx").unwrap_err().to_string();
-    assert!(e.contains("MaxPool") && e.contains("not supported yet"), "{e}");
+    assert!(e.contains("MaxPool_0") && e.contains("expects data of shape"), "{e}");
+    let e = read_onnx(&model(&["Relu", "Erf"]), "erf.onnx").unwrap_err().to_string();
+    assert!(e.contains("Erf") && e.contains("unsupported operator"), "{e}");
 }
 
 /// A LeakyReLU layer has the ReLU layer's regions (the same hyperplanes) but other maps; Clip

@@ -1,6 +1,6 @@
 //! Issue 13 (part): `Max` and `Min` of the data and constants (`torch.maximum(x, c)`,
 //! `torch.clamp` with tensor bounds): two pieces per unit, exactly; the regions pass the
-//! independent checker. Max/Min over several data values stays refused, naming the node.
+//! independent checker. Max/Min over several data values: `maxunits`.
 
 use crate::onnx_writer as onnx;
 use crate::support::*;
@@ -51,11 +51,4 @@ fn max_and_min_with_constants_are_exact() {
     let doc = relu_regions::export::json::regions_document(&boxed, &a, None);
     let report = check_answer(&boxed, &doc, None, CheckOptions { partial: false, threads: 2 });
     assert!(report.failures.is_empty(), "{:?}", report.failures);
-}
-
-#[test]
-fn max_over_data_values_is_refused_naming_the_node() {
-    let model = onnx::model(&[onnx::node("Max", &["x", "x"], &["m"])], &[], onnx::input("x", &[1, 2]));
-    let err = read_onnx(&model, "max.onnx").unwrap_err().to_string();
-    assert!(err.contains("Max") && err.contains("not supported yet"), "{err}");
 }

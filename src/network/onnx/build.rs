@@ -21,7 +21,7 @@ use std::collections::HashMap;
 /// The network built so far: finished layers and the pending affine map `W h + b` since the last
 /// ReLU (rows = current width, sparse over the `cols` values of the layer input).
 pub(super) struct Builder {
-    layers: Vec<Layer>,
+    pub(super) layers: Vec<Layer>,
     pub(super) w: Vec<Row>,
     pub(super) b: Vec<Q>,
     /// The width of the pending layer's input.
@@ -36,6 +36,8 @@ pub(super) struct Builder {
     /// them), and the notes the network will carry.
     pub(super) tail: Vec<String>,
     notes: Vec<String>,
+    /// The kept tensors that the node being applied reads for the last time.
+    pub(super) expiring: Vec<String>,
 }
 
 /// A tensor kept for later: its map of the current layer input, shape and sign.
@@ -180,6 +182,7 @@ pub(super) fn convert(g: &Graph) -> Res<(usize, Vec<Layer>, Vec<String>)> {
         skips: Vec::new(),
         tail: Vec::new(),
         notes: Vec::new(),
+        expiring: Vec::new(),
     };
     // the last node that reads each tensor
     let mut last_use: HashMap<&str, usize> = HashMap::new();
@@ -225,6 +228,8 @@ pub(super) fn convert(g: &Graph) -> Res<(usize, Vec<Layer>, Vec<String>)> {
             let kept = net.live();
             net.skips.push((current.clone(), kept));
         }
+        // kept tensors this node reads for the last time need not ride through a layer it makes
+        net.expiring = net.skips.iter().map(|(s, _)| s.clone()).filter(|s| !needed_after(s, i)).collect();
         apply_node(node, &current, &constants, &mut net)?;
         current = node.outputs.first().cloned().ok_or_else(|| at(node, "has no output"))?;
         net.skips.retain(|(name, _)| needed_after(name, i));
@@ -295,7 +300,8 @@ fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, n
         "AveragePool",
         "GlobalAveragePool",
     ];
-    if !KEEP_SIGN.contains(&op) && op != "Pad" {
+    const MAX_UNITS: [&str; 6] = ["MaxPool", "GlobalMaxPool", "ReduceMax", "ReduceMin", "Max", "Min"];
+    if !KEEP_SIGN.contains(&op) && op != "Pad" && !MAX_UNITS.contains(&op) {
         net.nonneg = false;
     }
     match op {
@@ -459,10 +465,10 @@ fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, n
             net.piecewise(&pieces, &bound).map_err(|m| at(node, &m))?;
             net.nonneg = nonneg;
         }
-        "MaxPool" | "Max" | "ReduceMax" | "Min" | "ReduceMin" => {
-            return Err(at(node, "piecewise linear, but max/min units over several data values (pieces chosen by an argmax) are not supported yet (Max/Min of the data and constants is); networks of ReLU, LeakyReLU, PReLU, Clip, Abs and Max/Min with constants, with affine operators, are"))
+        "MaxPool" | "GlobalMaxPool" | "ReduceMax" | "ReduceMin" | "Max" | "Min" => {
+            super::maxunits::apply(node, current, constants, net)?
         }
-        _ => return Err(at(node, "unsupported operator (supported: Gemm, MatMul, Conv, AveragePool, GlobalAveragePool, BatchNormalization, Pad, Transpose, Concat, Add, Sub, Mul, Div, Relu, LeakyRelu, PRelu, Clip, Abs, Max and Min with constants, Flatten, Reshape, Identity, Dropout, Squeeze, Unsqueeze, Constant; trailing Sigmoid, Softmax, LogSoftmax, Tanh)")),
+        _ => return Err(at(node, "unsupported operator (supported: Gemm, MatMul, Conv, AveragePool, GlobalAveragePool, BatchNormalization, Pad, Transpose, Concat, Add, Sub, Mul, Div, Relu, LeakyRelu, PRelu, Clip, Abs, MaxPool, GlobalMaxPool, ReduceMax, ReduceMin, Max, Min, Flatten, Reshape, Identity, Dropout, Squeeze, Unsqueeze, Constant; trailing Sigmoid, Softmax, LogSoftmax, Tanh)")),
     }
     Ok(())
 }

@@ -62,10 +62,12 @@ pub(super) fn layers_graph(net: &Network) -> Graph {
         ..Graph::default()
     };
     let mut current = "input".to_string();
+    // after a max layer of `k` pieces the next weights read one column per unit
+    let mut pieces = 1;
     for (l, layer) in net.layers().iter().enumerate() {
         let (w, b) = (format!("layers.{l}.weight"), format!("layers.{l}.bias"));
-        let cols = layer.weights.first().map_or(0, Vec::len);
-        let values = layer.weights.iter().flatten().cloned().collect();
+        let cols = layer.weights.first().map_or(0, Vec::len) / pieces;
+        let values = layer.weights.iter().flat_map(|row| row.iter().step_by(pieces).cloned()).collect();
         g.constants.insert(w.clone(), Tensor { dims: vec![layer.width(), cols], values });
         g.constants.insert(b.clone(), Tensor { dims: vec![layer.width()], values: layer.bias.clone() });
         let out = format!("layers.{l}");
@@ -75,17 +77,35 @@ pub(super) fn layers_graph(net: &Network) -> Graph {
         gemm.ints.insert("transB".into(), 1);
         g.nodes.push(gemm);
         current = out;
-        if layer.activation == Activation::Relu {
-            let out = format!("relu.{l}");
-            let relu = Node {
-                name: format!("Relu_{l}"),
-                op: "Relu".into(),
-                inputs: vec![current],
-                outputs: vec![out.clone()],
-                ..Node::default()
-            };
-            g.nodes.push(relu);
-            current = out;
+        let node = |name: String, op: &str, inputs: Vec<String>, out: &str| Node {
+            name,
+            op: op.into(),
+            inputs,
+            outputs: vec![out.to_string()],
+            ..Node::default()
+        };
+        pieces = 1;
+        match layer.activation {
+            Activation::Relu => {
+                let out = format!("relu.{l}");
+                g.nodes.push(node(format!("Relu_{l}"), "Relu", vec![current], &out));
+                current = out;
+            }
+            Activation::Max(k) => {
+                // the candidates as [1, units, k], then the max over the last axis
+                let (shape, grouped, out) =
+                    (format!("layers.{l}.units"), format!("grouped.{l}"), format!("max.{l}"));
+                let dims = [1, layer.width() / k, k].map(|v| crate::num::Q::from_integer((v as i64).into()));
+                g.constants.insert(shape.clone(), Tensor { dims: vec![3], values: dims.to_vec() });
+                g.nodes.push(node(format!("Reshape_{l}"), "Reshape", vec![current, shape], &grouped));
+                let mut reduce = node(format!("ReduceMax_{l}"), "ReduceMax", vec![grouped], &out);
+                reduce.int_lists.insert("axes".into(), vec![2]);
+                reduce.ints.insert("keepdims".into(), 0);
+                g.nodes.push(reduce);
+                current = out;
+                pieces = k;
+            }
+            _ => {}
         }
     }
     g

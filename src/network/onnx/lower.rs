@@ -154,16 +154,30 @@ pub(super) fn conv(
     Ok((Sparse { rows, offset }, out_shape))
 }
 
-/// `AveragePool` (`count_include_pad` as given, `ceil_mode` 0) and `GlobalAveragePool`.
-pub(super) fn average_pool(node: &Node, shape: &[usize], global: bool) -> Res<(Sparse, Vec<usize>)> {
-    if shape.len() < 2 {
-        return Err(at(node, &format!("expects data of shape [channels, spatial...], got {shape:?}")));
-    }
-    let k = shape.len() - 1;
-    let sizes = &shape[1..];
-    let (kernel, st, pads) = if global {
-        (sizes.to_vec(), vec![1; k], vec![0; 2 * k])
-    } else {
+/// A pooling window's geometry: kernel, strides, pads (begin then end) and dilations.
+pub(super) struct Window {
+    pub kernel: Vec<usize>,
+    pub strides: Vec<i64>,
+    pub pads: Vec<i64>,
+    pub dilations: Vec<i64>,
+}
+
+impl Window {
+    /// The window of a pooling node (`kernel_shape`, `strides`, `pads`, `dilations` when
+    /// `dilated`; `ceil_mode` 0), or the whole spatial extent for a global pooling.
+    pub(super) fn of(node: &Node, shape: &[usize], global: bool, dilated: bool) -> Res<Window> {
+        if shape.len() < 2 {
+            return Err(at(node, &format!("expects data of shape [channels, spatial...], got {shape:?}")));
+        }
+        let k = shape.len() - 1;
+        if global {
+            return Ok(Window {
+                kernel: shape[1..].to_vec(),
+                strides: vec![1; k],
+                pads: vec![0; 2 * k],
+                dilations: vec![1; k],
+            });
+        }
         require_no_auto_pad(node)?;
         if node.ints.get("ceil_mode").copied().unwrap_or(0) != 0 {
             return Err(at(node, "ceil_mode = 1 is not supported"));
@@ -172,44 +186,67 @@ pub(super) fn average_pool(node: &Node, shape: &[usize], global: bool) -> Res<(S
         if kernel.len() != k || kernel.iter().any(|&v| v <= 0) {
             return Err(at(node, "kernel_shape does not match the data"));
         }
-        (
-            kernel.iter().map(|&v| v as usize).collect(),
-            int_list(node, "strides", k, 1)?,
-            int_list(node, "pads", 2 * k, 0)?,
-        )
-    };
-    let include_pad = node.ints.get("count_include_pad").copied().unwrap_or(0) != 0;
-    let outs: Vec<usize> = (0..k)
-        .map(|i| out_size(node, sizes[i], pads[i] + pads[k + i], kernel[i], st[i], 1))
-        .collect::<Res<_>>()?;
-    let in_strides = strides(shape);
-    let window = indices(&kernel);
-    let mut out_shape = vec![shape[0]];
-    out_shape.extend(&outs);
-    let mut rows = Vec::new();
-    for c in 0..shape[0] {
-        for o in indices(&outs) {
-            let mut members = Vec::new();
-            for kk in &window {
-                let mut flat = c * in_strides[0];
-                let mut inside = true;
-                for i in 0..k {
-                    let p = o[i] as i64 * st[i] - pads[i] + kk[i] as i64;
-                    if p < 0 || p >= sizes[i] as i64 {
-                        inside = false;
-                        break;
-                    }
-                    flat += p as usize * in_strides[i + 1];
-                }
-                if inside {
-                    members.push(flat);
-                }
-            }
-            let count = if include_pad { window.len() } else { members.len() };
-            let weight = Q::new(1.into(), (count.max(1) as i64).into());
-            rows.push(members.into_iter().map(|f| (f, weight.clone())).collect());
-        }
+        let dilations = if dilated { int_list(node, "dilations", k, 1)? } else { vec![1; k] };
+        Ok(Window {
+            kernel: kernel.iter().map(|&v| v as usize).collect(),
+            strides: int_list(node, "strides", k, 1)?,
+            pads: int_list(node, "pads", 2 * k, 0)?,
+            dilations,
+        })
     }
+
+    /// For every output value (channel-major, then the output positions in row-major order),
+    /// the flat indices of the input values its window covers (padding left out); with the
+    /// output shape and the window's full size.
+    pub(super) fn members(&self, node: &Node, shape: &[usize]) -> Res<(Vec<Vec<usize>>, Vec<usize>, usize)> {
+        let k = shape.len() - 1;
+        let sizes = &shape[1..];
+        let (st, pads, dil) = (&self.strides, &self.pads, &self.dilations);
+        let outs: Vec<usize> = (0..k)
+            .map(|i| out_size(node, sizes[i], pads[i] + pads[k + i], self.kernel[i], st[i], dil[i]))
+            .collect::<Res<_>>()?;
+        let in_strides = strides(shape);
+        let window = indices(&self.kernel);
+        let mut out_shape = vec![shape[0]];
+        out_shape.extend(&outs);
+        let mut groups = Vec::new();
+        for c in 0..shape[0] {
+            for o in indices(&outs) {
+                let mut members = Vec::new();
+                for kk in &window {
+                    let mut flat = c * in_strides[0];
+                    let mut inside = true;
+                    for i in 0..k {
+                        let p = o[i] as i64 * st[i] - pads[i] + kk[i] as i64 * dil[i];
+                        if p < 0 || p >= sizes[i] as i64 {
+                            inside = false;
+                            break;
+                        }
+                        flat += p as usize * in_strides[i + 1];
+                    }
+                    if inside {
+                        members.push(flat);
+                    }
+                }
+                groups.push(members);
+            }
+        }
+        Ok((groups, out_shape, window.len()))
+    }
+}
+
+/// `AveragePool` (`count_include_pad` as given, `ceil_mode` 0) and `GlobalAveragePool`.
+pub(super) fn average_pool(node: &Node, shape: &[usize], global: bool) -> Res<(Sparse, Vec<usize>)> {
+    let (groups, out_shape, size) = Window::of(node, shape, global, false)?.members(node, shape)?;
+    let include_pad = node.ints.get("count_include_pad").copied().unwrap_or(0) != 0;
+    let rows: Vec<Vec<(usize, Q)>> = groups
+        .into_iter()
+        .map(|members| {
+            let count = if include_pad { size } else { members.len() };
+            let weight = Q::new(1.into(), (count.max(1) as i64).into());
+            members.into_iter().map(|f| (f, weight.clone())).collect()
+        })
+        .collect();
     let offset = vec![Q::zero(); rows.len()];
     Ok((Sparse { rows, offset }, out_shape))
 }

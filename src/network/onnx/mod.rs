@@ -23,6 +23,7 @@ mod fold;
 mod join;
 mod json_form;
 mod lower;
+mod maxunits;
 mod rows;
 
 use build::convert;
