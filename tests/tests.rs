@@ -11,6 +11,8 @@ mod checker;
 mod cli;
 #[path = "suite/concat.rs"]
 mod concat;
+#[path = "suite/conv_transpose.rs"]
+mod conv_transpose;
 #[path = "suite/counts.rs"]
 mod counts;
 #[path = "suite/degenerate.rs"]

@@ -303,6 +303,27 @@ def test_max_pooling_and_max_of_branches():
     assert {c for p in strings for c in p[2]} <= set("01")
 
 
+class Upsampled(nn.Module):
+    """A transposed 1-D convolution (stride 2) on a 2-value input, then ReLU and a readout."""
+
+    def __init__(self):
+        super().__init__()
+        self.up, self.out = nn.ConvTranspose1d(1, 2, 3, stride=2), nn.Linear(10, 1)
+
+    def forward(self, x):
+        return self.out(torch.relu(self.up(x.view(-1, 1, 2))).flatten(1))
+
+
+def test_transposed_convolution():
+    """ConvTranspose: every region's exact map gives the module's output at its point."""
+    torch.manual_seed(12)
+    m = Upsampled().eval()
+    net = Network.from_torch(m, input_dim=2)
+    regions = list(net.regions(box="-3:3,-3:3"))
+    assert len(regions) > 2
+    assert_maps_reproduce(m, regions)
+
+
 def test_the_dynamo_exporter_gives_the_same_network(tmp_path):
     """torch.onnx.export(dynamo=True) (torch.export based; needs onnxscript) and the legacy
     exporter give the same exact network: dense chains, LeakyReLU, concatenated branches, and
@@ -318,6 +339,8 @@ def test_the_dynamo_exporter_gives_the_same_network(tmp_path):
                        nn.Linear(8, 3), nn.Hardtanh(), nn.Linear(3, 1)), (1, 1, 4, 4)),
         (nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                        nn.Linear(8, 1)), (1, 1, 4, 4)),
+        (nn.Sequential(nn.ConvTranspose2d(1, 2, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
+                       nn.Flatten(), nn.Linear(32, 1)), (1, 1, 2, 2)),
     ]
     for k, (m, shape) in enumerate(cases):
         m.eval()

@@ -357,12 +357,17 @@ fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, n
                 _ => return Err(at(node, "dividing a constant by the data is not piecewise linear")),
             }
         }
-        "Conv" => {
+        "Conv" | "ConvTranspose" => {
             let bias = match node.inputs.get(2).filter(|s| !s.is_empty()) {
                 Some(_) => Some(constant(2, "the bias")?),
                 None => None,
             };
-            let (m, shape) = lower::conv(node, &net.shape, constant(1, "the weight")?, bias)?;
+            let weight = constant(1, "the weight")?;
+            let (m, shape) = if op == "Conv" {
+                lower::conv(node, &net.shape, weight, bias)?
+            } else {
+                super::conv_transpose::conv_transpose(node, &net.shape, weight, bias)?
+            };
             net.apply_sparse(&m, shape);
         }
         "AveragePool" | "GlobalAveragePool" => {
@@ -468,7 +473,7 @@ fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, n
         "MaxPool" | "GlobalMaxPool" | "ReduceMax" | "ReduceMin" | "Max" | "Min" => {
             super::maxunits::apply(node, current, constants, net)?
         }
-        _ => return Err(at(node, "unsupported operator (supported: Gemm, MatMul, Conv, AveragePool, GlobalAveragePool, BatchNormalization, Pad, Transpose, Concat, Add, Sub, Mul, Div, Relu, LeakyRelu, PRelu, Clip, Abs, MaxPool, GlobalMaxPool, ReduceMax, ReduceMin, Max, Min, Flatten, Reshape, Identity, Dropout, Squeeze, Unsqueeze, Constant; trailing Sigmoid, Softmax, LogSoftmax, Tanh)")),
+        _ => return Err(at(node, "unsupported operator (supported: Gemm, MatMul, Conv, ConvTranspose, AveragePool, GlobalAveragePool, BatchNormalization, Pad, Transpose, Concat, Add, Sub, Mul, Div, Relu, LeakyRelu, PRelu, Clip, Abs, MaxPool, GlobalMaxPool, ReduceMax, ReduceMin, Max, Min, Flatten, Reshape, Identity, Dropout, Squeeze, Unsqueeze, Constant; trailing Sigmoid, Softmax, LogSoftmax, Tanh)")),
     }
     Ok(())
 }

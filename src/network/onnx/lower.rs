@@ -23,7 +23,7 @@ pub(super) struct Sparse {
 }
 
 /// Row-major strides of a shape.
-fn strides(shape: &[usize]) -> Vec<usize> {
+pub(super) fn strides(shape: &[usize]) -> Vec<usize> {
     let mut s = vec![1; shape.len()];
     for i in (0..shape.len().saturating_sub(1)).rev() {
         s[i] = s[i + 1] * shape[i + 1];
@@ -32,13 +32,13 @@ fn strides(shape: &[usize]) -> Vec<usize> {
 }
 
 /// Every multi-index of a shape, in row-major order.
-fn indices(shape: &[usize]) -> Vec<Vec<usize>> {
+pub(super) fn indices(shape: &[usize]) -> Vec<Vec<usize>> {
     let total: usize = shape.iter().product();
     let st = strides(shape);
     (0..total).map(|flat| shape.iter().zip(&st).map(|(&n, &s)| (flat / s) % n.max(1)).collect()).collect()
 }
 
-fn int_list(node: &Node, name: &str, len: usize, default: i64) -> Res<Vec<i64>> {
+pub(super) fn int_list(node: &Node, name: &str, len: usize, default: i64) -> Res<Vec<i64>> {
     match node.int_lists.get(name) {
         Some(v) if v.len() == len => Ok(v.clone()),
         Some(v) => Err(at(node, &format!("attribute `{name}` has {} values, expected {len}", v.len()))),
@@ -46,7 +46,7 @@ fn int_list(node: &Node, name: &str, len: usize, default: i64) -> Res<Vec<i64>> 
     }
 }
 
-fn require_no_auto_pad(node: &Node) -> Res<()> {
+pub(super) fn require_no_auto_pad(node: &Node) -> Res<()> {
     match node.strings.get("auto_pad").map(String::as_str) {
         None | Some("NOTSET") | Some("VALID") => Ok(()),
         Some(other) => Err(at(
@@ -57,7 +57,7 @@ fn require_no_auto_pad(node: &Node) -> Res<()> {
 }
 
 /// The spatial part of a `[C, S_1, ..., S_k]` shape, checked against a kernel of rank `k`.
-fn spatial<'s>(node: &Node, shape: &'s [usize], k: usize) -> Res<&'s [usize]> {
+pub(super) fn spatial<'s>(node: &Node, shape: &'s [usize], k: usize) -> Res<&'s [usize]> {
     if shape.len() != k + 1 {
         return Err(at(
             node,

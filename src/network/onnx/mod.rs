@@ -19,6 +19,7 @@ fn at(node: &Node, message: &str) -> String {
 }
 
 mod build;
+mod conv_transpose;
 mod fold;
 mod join;
 mod json_form;
