@@ -36,7 +36,8 @@ fn dot(a: &[Q], b: &[Q]) -> Q {
 #[test]
 fn conv_transpose_is_the_adjoint_of_conv() {
     // (spatial input of the transposed convolution, kernel, strides, pads, dilations, output padding)
-    let cases: [(&[u64], &[u64], &[i64], &[i64], &[i64], &[i64]); 4] = [
+    type Case<'a> = (&'a [u64], &'a [u64], &'a [i64], &'a [i64], &'a [i64], &'a [i64]);
+    let cases: [Case; 4] = [
         (&[5], &[3], &[1], &[0, 0], &[1], &[0]),
         (&[4], &[3], &[2], &[1, 1], &[1], &[1]),
         (&[3, 4], &[2, 3], &[2, 1], &[0, 1, 1, 0], &[1, 2], &[1, 0]),
@@ -92,6 +93,6 @@ fn conv_transpose_is_the_adjoint_of_conv() {
     let t = read_onnx(&single("ConvTranspose", &[2, 3, 2], &weight, Some(&bias), &[1, 2, 3], &[]), "b.onnx")
         .unwrap();
     let zero = vec![Q::from_integer(0.into()); t.input_dim()];
-    let expected: Vec<Q> = bias.iter().flat_map(|b| std::iter::repeat(exact(*b)).take(4)).collect();
+    let expected: Vec<Q> = bias.iter().flat_map(|b| std::iter::repeat_n(exact(*b), 4)).collect();
     assert_eq!(t.output(&zero), expected);
 }
