@@ -67,7 +67,8 @@ pub struct Decision {
     pub subtrees_pruned: usize,
     /// LPs asked.
     pub lps: u64,
-    /// For `unsat`: the leaves of the tree, for [`crate::check::proof`] to re-verify.
+    /// For `unsat`: the leaves of the tree, for [`crate::check::proof`] to re-verify (none for
+    /// networks with max units: their regions are each certified, but no proof file is made).
     pub proof: Option<UnsatProof>,
 }
 
@@ -89,13 +90,6 @@ pub struct Decision {
 /// assert_eq!(decide(&net, &never, &e).unwrap().verdict, Verdict::Unsat);
 /// ```
 pub fn decide(net: &Network, property: &Property, enumerator: &Enumerator) -> Result<Decision, DecideError> {
-    if net.has_max_units() {
-        return Err(DecideError::Unsupported(
-            "property verification does not handle max units (MaxPool, ReduceMax, Max of tensors) yet; \
-             `count`, `regions` and `graph` do"
-                .into(),
-        ));
-    }
     // inputs fixed by the property (lo = hi) are folded into the first layer's bias
     let free: Vec<usize> =
         (0..net.input_dim()).filter(|&i| property.input_box[i].0 < property.input_box[i].1).collect();
@@ -145,7 +139,12 @@ pub fn decide(net: &Network, property: &Property, enumerator: &Enumerator) -> Re
         pruned: 0,
         stats: LpStats::default(),
     };
-    let pruner = enumerator.backend().filter().on().then(|| SafetyPruner::new(boxed, property)).flatten();
+    // max units have no symbolic bounds yet: their networks are decided region by region, and
+    // their `unsat` carries no proof file (each region's answer is still certified)
+    let max_units = net.has_max_units();
+    let pruner = (enumerator.backend().filter().on() && !max_units)
+        .then(|| SafetyPruner::new(boxed, property))
+        .flatten();
     let mut summary =
         enumerator.enumerate_pruned(&prepared, &mut sink, pruner.as_ref().map(|p| p as &dyn Prune));
     if sink.found.is_none() && sink.failure.is_none() {
@@ -166,7 +165,7 @@ pub fn decide(net: &Network, property: &Property, enumerator: &Enumerator) -> Re
         None if summary.complete() => Verdict::Unsat,
         None => Verdict::Unknown,
     };
-    let proof = (verdict == Verdict::Unsat).then(|| {
+    let proof = (verdict == Verdict::Unsat && !max_units).then(|| {
         let mut leaves = std::mem::take(&mut sink.leaves);
         if let Some(p) = &pruner {
             leaves.extend(p.take_leaves());
@@ -234,9 +233,6 @@ pub enum DecideError {
     /// An exact check failed.
     #[error(transparent)]
     Internal(#[from] InternalError),
-    /// The network has units the verifier does not handle yet.
-    #[error("{0}")]
-    Unsupported(String),
 }
 
 /// Regions checked together, in parallel (the earliest counterexample in enumeration order is

@@ -267,7 +267,7 @@ fn max_and_min_of_tensors_and_reductions() {
 }
 
 #[test]
-fn max_layers_round_trip_through_both_json_forms_and_verification_says_it_cannot() {
+fn max_layers_round_trip_through_both_json_forms_and_properties_are_decided() {
     let net = tangent_max(&[(0, 0), (5, 1), (-2, 4), (1, -6), (2, 1)]);
     let text = relu_regions::network::json::write_network(&net);
     assert!(text.contains("\"pieces\": 5") || text.contains("\"pieces\":5"), "{text}");
@@ -282,14 +282,64 @@ fn max_layers_round_trip_through_both_json_forms_and_verification_says_it_cannot
         {"weights": [[1, 2]], "activation": "linear"}]}"#;
     let err = relu_regions::network::json::read_network(bad, "bad.json").unwrap_err().to_string();
     assert!(err.contains("layers[1].weights[0]") && err.contains("max unit 0"), "{err}");
-    let property = relu_regions::vnnlib::read_vnnlib(
-        "(declare-const X_0 Real)(declare-const X_1 Real)(declare-const Y_0 Real)(assert (<= X_0 1))(assert (>= X_0 -1))(assert (<= X_1 1))(assert (>= X_1 -1))(assert (>= Y_0 100))",
-        "p",
-        2,
-        1,
-    )
-    .unwrap();
-    let err = relu_regions::property::decide(&net, &property, &relu_regions::Enumerator::builder().build())
-        .unwrap_err();
-    assert!(err.to_string().contains("max units"), "{err}");
+    // verification: the max of the tangent planes is convex, so its largest value on the box
+    // [-1, 1]^2 is at a corner; just above it is unsat, just below sat (with and without floats)
+    let corners = [[-1, -1], [-1, 1], [1, -1], [1, 1]].map(|c| c.map(|v| Q::from_integer(v.into())).to_vec());
+    let top = corners.iter().map(|x| net.output(x)[0].clone()).max().unwrap();
+    let head = "(declare-const X_0 Real)(declare-const X_1 Real)(declare-const Y_0 Real)(assert (<= X_0 1))(assert (>= X_0 -1))(assert (<= X_1 1))(assert (>= X_1 -1))";
+    for backend in [relu_regions::lp::Backend::FloatSimplex, relu_regions::lp::Backend::ExactOnly] {
+        let e = relu_regions::Enumerator::builder().backend(backend).build();
+        for (delta, sat) in [("1/100", false), ("-1/100", true)] {
+            let bound = &top + r(delta);
+            let text = format!("{head}(assert (>= Y_0 {}))", relu_regions::num::fmt_q(&bound));
+            let property = relu_regions::vnnlib::read_vnnlib(&text, "p", 2, 1).unwrap();
+            let decision = relu_regions::property::decide(&net, &property, &e).unwrap();
+            match decision.verdict {
+                relu_regions::property::Verdict::Sat { output, .. } => {
+                    assert!(sat && output[0] >= bound, "{delta} {backend:?}")
+                }
+                relu_regions::property::Verdict::Unsat => {
+                    assert!(!sat && decision.proof.is_none(), "{delta} {backend:?}")
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+}
+
+/// The command line on a network with max units: patterns with piece digits, the checker, the
+/// graph at any thread count, `verify` with the bounds, and `vnnlib --proof` saying that it writes no proof for them.
+#[test]
+fn the_command_line_on_max_units() {
+    let dir = std::env::temp_dir().join(format!("relu-regions-max-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("max.json");
+    let text =
+        relu_regions::network::json::write_network(&tangent_max(&[(0, 0), (5, 1), (-2, 4), (1, -6), (2, 1)]));
+    std::fs::write(&file, text).unwrap();
+    let f = file.to_str().unwrap();
+    let regions = dir.join("regions.json");
+    let out = crate::cli::run_cli(&["regions", f, "--json", "--box=-8:8,-8:8"]);
+    assert!(out.status.success());
+    std::fs::write(&regions, &out.stdout).unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let patterns: HashSet<&str> =
+        doc["regions"].as_array().unwrap().iter().map(|r| r["pattern"][0].as_str().unwrap()).collect();
+    assert_eq!(patterns, HashSet::from(["0", "1", "2", "3", "4"]));
+    let check = crate::cli::run_cli(&["check", f, regions.to_str().unwrap(), "--box=-8:8,-8:8"]);
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+    let one = crate::cli::run_cli(&["graph", f, "--format", "json", "--threads", "1"]);
+    let two = crate::cli::run_cli(&["graph", f, "--format", "json", "--threads", "2"]);
+    assert!(one.status.success() && one.stdout == two.stdout);
+    let verify = crate::cli::run_cli(&["verify", f, "--box=-8:8,-8:8", "--expect", "regions=5,bounded=5"]);
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+    let property = dir.join("p.vnnlib");
+    std::fs::write(&property, "(declare-const X_0 Real)(declare-const X_1 Real)(declare-const Y_0 Real)(assert (<= X_0 1))(assert (>= X_0 -1))(assert (<= X_1 1))(assert (>= X_1 -1))(assert (>= Y_0 1000))").unwrap();
+    let proof = dir.join("proof.json");
+    let v =
+        crate::cli::run_cli(&["vnnlib", f, property.to_str().unwrap(), "--proof", proof.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&v.stdout).contains("unsat"), "{}", String::from_utf8_lossy(&v.stdout));
+    assert!(String::from_utf8_lossy(&v.stderr).contains("no proof written"));
+    assert!(!proof.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
 }
