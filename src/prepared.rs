@@ -38,6 +38,8 @@ pub struct Prepared<'n> {
     chained: Vec<FixedLayer>,
     neighbours: OnceLock<NeighbourFinder>,
     layout: crate::network::pieces::PatternLayout,
+    /// Per max layer after a relu layer, the relu output each candidate selects.
+    selections: Vec<Option<Vec<Option<usize>>>>,
 }
 
 impl<'n> Prepared<'n> {
@@ -55,7 +57,13 @@ impl<'n> Prepared<'n> {
             chained: FixedLayer::chain(net.layers()),
             neighbours: OnceLock::new(),
             layout: crate::network::pieces::PatternLayout::of(net),
+            selections: crate::network::pieces::relu_selections(net),
         }
+    }
+
+    /// For a max layer right after a relu layer, the relu output each candidate selects.
+    pub(crate) fn relu_selections(&self, layer: usize) -> Option<&[Option<usize>]> {
+        self.selections.get(layer)?.as_deref()
     }
 
     /// How the network's patterns are written.

@@ -57,7 +57,7 @@ impl Enumerator {
             while p.neuron < layer.width() {
                 if let Activation::Max(k) = layer.activation {
                     let unit = (p.neuron / k, k);
-                    let mut cells = match self.max_cells(ctx, &p, &pre, unit, stats) {
+                    let mut cells = match self.max_cells(ctx, &p, &pre, unit, &mut region, stats) {
                         Ok(cells) => cells,
                         Err(e) => {
                             ctx.fail(e);
@@ -206,7 +206,7 @@ fn discard(ctx: &Context<'_>, p: &Partial) -> bool {
 
 /// The rows of a region, listed once for all its decisions, and its bound LP on a box domain
 /// ([`BoxLp`]: the neuron rows, the box as bounds), built on first use.
-struct RegionRows<'a> {
+pub(super) struct RegionRows<'a> {
     /// Every row: the domain's, then the neurons'.
     all: Vec<&'a Halfspace>,
     /// The neuron rows (on a box domain the others are the box).
@@ -216,7 +216,7 @@ struct RegionRows<'a> {
 }
 
 /// What a bound LP says of `fa . x <= fb` on a region.
-enum Bound {
+pub(super) enum Bound {
     /// Proved: no point of the region satisfies it (a safe dual bound).
     Empty,
     /// The float minimum of `fa . x` is below `fb`, at this vertex: a split, to be certified.
@@ -234,7 +234,7 @@ impl<'a> RegionRows<'a> {
 
     /// Minimizes `fa . x` over the region: above `fb` with a safe dual bound that proves it,
     /// [`Bound::Empty`]; below, the minimizing vertex.
-    fn bound(&mut self, fa: &[f64], fb: f64, bx: &FloatBox, stats: &mut LpStats) -> Bound {
+    pub(super) fn bound(&mut self, fa: &[f64], fb: f64, bx: &FloatBox, stats: &mut LpStats) -> Bound {
         let neurons = &self.neurons;
         let Some(lp) = self.lp.get_or_insert_with(|| BoxLp::new(neurons, bx)) else { return Bound::Unknown };
         stats.bound_lps += 1;

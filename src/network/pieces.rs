@@ -348,3 +348,43 @@ pub(crate) fn state_rows(
     }
     out
 }
+
+/// For each layer, when it is a max layer right after a relu layer, the relu output each
+/// candidate row selects (`Some(i)`: the row is `h_i` exactly, no bias). Such a candidate is
+/// `>= 0` everywhere and identically 0 where neuron `i` is off, which decides most cells of
+/// max pooling after a ReLU without an LP: an off candidate never wins over an on one (an on
+/// neuron is positive inside the region), and an on candidate is never below an off one.
+///
+/// # Examples
+/// ```
+/// use relu_regions::network::pieces::relu_selections;
+/// let net = relu_regions::Network::from_json(r#"{"input_dim": 1, "layers": [
+///     {"weights": [[1], [-1]], "activation": "relu"},
+///     {"weights": [[1, 0], [0, 1]], "activation": "max", "pieces": 2},
+///     {"weights": [[1, 1]], "activation": "linear"}]}"#).unwrap();
+/// assert_eq!(relu_selections(&net), [None, Some(vec![Some(0), Some(1)]), None]);
+/// ```
+pub fn relu_selections(net: &Network) -> Vec<Option<Vec<Option<usize>>>> {
+    use num_traits::{One, Zero};
+    let layers = net.layers();
+    (0..layers.len())
+        .map(|l| {
+            let layer = &layers[l];
+            let after_relu = l > 0 && layers[l - 1].activation == Activation::Relu;
+            (matches!(layer.activation, Activation::Max(_)) && after_relu).then(|| {
+                layer
+                    .weights
+                    .iter()
+                    .zip(&layer.bias)
+                    .map(|(row, b)| {
+                        let mut nonzero = row.iter().enumerate().filter(|(_, v)| !v.is_zero());
+                        match (nonzero.next(), nonzero.next()) {
+                            (Some((i, v)), None) if v.is_one() && b.is_zero() => Some(i),
+                            _ => None,
+                        }
+                    })
+                    .collect()
+            })
+        })
+        .collect()
+}
