@@ -1,7 +1,7 @@
 //! `ConvTranspose` (1-D to 3-D; `strides`, `pads`, `dilations`, `group`, `output_padding`) as a
 //! sparse affine map: every input value spreads over the outputs its kernel reaches.
 
-use super::lower::{indices, int_list, require_no_auto_pad, spatial, strides, Sparse};
+use super::lower::{indices, int_list, require_no_auto_pad, spatial, strides, tap, Sparse};
 use super::{at, Node, Res, Tensor};
 use crate::num::Q;
 use num_traits::Zero;
@@ -69,19 +69,9 @@ pub(super) fn conv_transpose(
             let from = channel * in_strides[0]
                 + position.iter().zip(&in_strides[1..]).map(|(p, s)| p * s).sum::<usize>();
             for t in &kernel_points {
-                let mut to = 0;
-                let mut inside = true;
-                for i in 0..k {
-                    let o = position[i] as i64 * st[i] - pads[i] + t[i] as i64 * dil[i];
-                    if o < 0 || o >= outs[i] as i64 {
-                        inside = false;
-                        break;
-                    }
-                    to += o as usize * out_strides[i + 1];
-                }
-                if !inside {
+                let Some(to) = tap(&position, t, &st, &pads, &dil, &outs, &out_strides[1..]) else {
                     continue;
-                }
+                };
                 for local in 0..mg {
                     let at_w = channel * w_strides[0]
                         + local * w_strides[1]

@@ -77,6 +77,30 @@ fn out_size(node: &Node, size: usize, pads: i64, kernel: usize, stride: i64, dil
     Ok((span / stride + 1) as usize)
 }
 
+/// The flat offset (channel excluded) of the position `o stride - pad_begin + t dilation` on
+/// every spatial axis, when it lies inside `sizes` (`strides`: the spatial axes' row-major
+/// strides); `None` in the padding. Convolutions, pooling windows and transposed convolutions
+/// all address their inputs or outputs this way.
+pub(super) fn tap(
+    o: &[usize],
+    t: &[usize],
+    st: &[i64],
+    pads: &[i64],
+    dil: &[i64],
+    sizes: &[usize],
+    strides: &[usize],
+) -> Option<usize> {
+    let mut flat = 0;
+    for i in 0..o.len() {
+        let p = o[i] as i64 * st[i] - pads[i] + t[i] as i64 * dil[i];
+        if p < 0 || p >= sizes[i] as i64 {
+            return None;
+        }
+        flat += p as usize * strides[i];
+    }
+    Some(flat)
+}
+
 /// `Conv` (1-D, 2-D or 3-D; strides, pads, dilations, groups) with a constant weight and bias.
 pub(super) fn conv(
     node: &Node,
@@ -125,19 +149,8 @@ pub(super) fn conv(
             for ci in 0..cg {
                 let channel = g * cg + ci;
                 for kk in &kernel_points {
-                    let mut flat = channel * in_strides[0];
-                    let mut inside = true;
-                    for i in 0..k {
-                        let p = o[i] as i64 * st[i] - pads[i] + kk[i] as i64 * dil[i];
-                        if p < 0 || p >= sizes[i] as i64 {
-                            inside = false;
-                            break;
-                        }
-                        flat += p as usize * in_strides[i + 1];
-                    }
-                    if !inside {
-                        continue;
-                    }
+                    let Some(at) = tap(&o, kk, &st, &pads, &dil, sizes, &in_strides[1..]) else { continue };
+                    let flat = channel * in_strides[0] + at;
                     let at_w = oc * w_strides[0]
                         + ci * w_strides[1]
                         + kk.iter().zip(&w_strides[2..]).map(|(a, b)| a * b).sum::<usize>();
@@ -214,18 +227,8 @@ impl Window {
             for o in indices(&outs) {
                 let mut members = Vec::new();
                 for kk in &window {
-                    let mut flat = c * in_strides[0];
-                    let mut inside = true;
-                    for i in 0..k {
-                        let p = o[i] as i64 * st[i] - pads[i] + kk[i] as i64 * dil[i];
-                        if p < 0 || p >= sizes[i] as i64 {
-                            inside = false;
-                            break;
-                        }
-                        flat += p as usize * in_strides[i + 1];
-                    }
-                    if inside {
-                        members.push(flat);
+                    if let Some(at) = tap(&o, kk, st, pads, dil, sizes, &in_strides[1..]) {
+                        members.push(c * in_strides[0] + at);
                     }
                 }
                 groups.push(members);
