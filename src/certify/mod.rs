@@ -22,7 +22,7 @@ use crate::kernel::Filter;
 use crate::lp::simplex::{solve, solve_square, LpOutcome};
 use crate::lp::{Hint, LpBackend};
 use crate::network::Domain;
-use crate::num::{from_f64_exact, simple_dyadic_near, to_f64, Q};
+use crate::num::{common_denominator, from_f64_exact, scaled_numerator, simple_dyadic_near, to_f64, Q};
 use crate::poly::Halfspace;
 use num_traits::{One, Signed, Zero};
 use std::cmp::Ordering;
@@ -313,7 +313,10 @@ fn float_candidate_plausible(rows: &[&Halfspace], equality: Option<&Halfspace>, 
     })
 }
 
-/// Moves `x` onto the hyperplane `e . x = f` along its largest coordinate.
+/// Moves `x` onto the hyperplane `e . x = f` along its largest coordinate `j`: the new `x_j`
+/// is `(F D - sum_{k != j} E_k X_k) / (E_j D)` over the integers `E = e m`, `F = f m`, `X = x D`
+/// (`m`, `D` the common denominators), so that one fraction is reduced (one gcd) however long the
+/// row's coefficients are.
 fn project_onto(x: &mut [Q], e: &Halfspace) {
     let Some(j) = (0..x.len())
         .filter(|&j| !e.a[j].is_zero())
@@ -321,8 +324,15 @@ fn project_onto(x: &mut [Q], e: &Halfspace) {
     else {
         return;
     };
-    let residual = e.slack(x);
-    x[j] += residual / &e.a[j];
+    let m = common_denominator(e.a.iter().chain([&e.b]));
+    let d = common_denominator(x.iter().enumerate().filter(|&(k, _)| k != j).map(|(_, v)| v));
+    let mut numerator = scaled_numerator(&e.b, &m) * &d;
+    for (k, (ek, xk)) in e.a.iter().zip(x.iter()).enumerate() {
+        if k != j && !ek.is_zero() && !xk.is_zero() {
+            numerator -= scaled_numerator(ek, &m) * scaled_numerator(xk, &d);
+        }
+    }
+    x[j] = Q::new(numerator, scaled_numerator(&e.a[j], &m) * d);
 }
 
 /// The exact weight of a row in the centring LP.
@@ -378,18 +388,24 @@ impl<'a> CentringLp<'a> {
     /// The exact constraint matrix over `(x, t)`, with the row `t <= 1` last.
     fn matrix(&self) -> (Vec<Vec<Q>>, Vec<Q>) {
         let lp_rows = self.lp_rows();
-        let d = lp_rows.first().map_or(0, |r| r.a.len());
-        let mut a: Vec<Vec<Q>> = Vec::with_capacity(lp_rows.len() + 1);
-        let mut b = Vec::with_capacity(lp_rows.len() + 1);
-        for (r, &s) in lp_rows.iter().zip(&self.strict) {
-            a.push(r.a.iter().cloned().chain(std::iter::once(weight(r, s))).collect());
-            b.push(r.b.clone());
+        (0..=lp_rows.len()).filter_map(|k| self.matrix_row(&lp_rows, k)).unzip()
+    }
+
+    /// Row `k` of [`CentringLp::matrix`] (`None` past its end).
+    fn matrix_row(&self, lp_rows: &[&Halfspace], k: usize) -> Option<(Vec<Q>, Q)> {
+        match lp_rows.get(k) {
+            Some(r) => {
+                let w = weight(r, *self.strict.get(k)?);
+                Some((r.a.iter().cloned().chain(std::iter::once(w)).collect(), r.b.clone()))
+            }
+            None if k == lp_rows.len() => {
+                let d = lp_rows.first().map_or(0, |r| r.a.len());
+                let mut top = vec![Q::zero(); d + 1];
+                top[d] = Q::one();
+                Some((top, Q::one()))
+            }
+            None => None,
         }
-        let mut top = vec![Q::zero(); d + 1];
-        top[d] = Q::one();
-        a.push(top);
-        b.push(Q::one());
-        (a, b)
     }
 
     /// A Motzkin certificate from LP multipliers `y` over the LP rows (the hyperplane's two
@@ -410,33 +426,40 @@ impl<'a> CentringLp<'a> {
         if basis.len() != d + 1 {
             return None;
         }
-        let (a, b) = self.matrix();
-        let columns: Vec<&Vec<Q>> = basis.iter().map(|&k| a.get(k)).collect::<Option<_>>()?;
+        // only the basis rows of the LP's matrix
+        let lp_rows = self.lp_rows();
+        let (square, rhs): (Vec<Vec<Q>>, Vec<Q>) = basis
+            .iter()
+            .map(|&k| self.matrix_row(&lp_rows, k))
+            .collect::<Option<Vec<_>>>()?
+            .into_iter()
+            .unzip();
         let transposed: Vec<Vec<Q>> =
-            (0..=d).map(|j| columns.iter().map(|c| c[j].clone()).collect()).collect();
-        let mut rhs = vec![Q::zero(); d + 1];
-        rhs[d] = Q::one();
+            (0..=d).map(|j| square.iter().map(|c| c[j].clone()).collect()).collect();
+        let mut unit = vec![Q::zero(); d + 1];
+        unit[d] = Q::one();
         // y = numerators / det, unreduced: its signs and the optimum's need no gcd
-        let (numerators, det) = crate::lp::simplex::solve_square_unreduced(&transposed, &rhs)?;
+        let (numerators, det) = crate::lp::simplex::solve_square_unreduced(&transposed, &unit)?;
         let det_sign = det.sign();
         if numerators.iter().any(|v| v.sign() != num_bigint::Sign::NoSign && v.sign() != det_sign) {
             return None;
         }
-        let numerators_q: Vec<Q> = numerators.iter().map(|v| Q::from_integer(v.clone())).collect();
-        let optimum =
-            crate::num::sign_of_sum_of_products(basis.iter().zip(&numerators_q).map(|(&k, v)| (&b[k], v)));
-        let optimum = if det_sign == num_bigint::Sign::Minus { optimum.reverse() } else { optimum };
+        // `det y`, a positive multiple of `y` when det > 0 (else its negation): integers
+        let scaled: Vec<Q> = numerators
+            .into_iter()
+            .map(|v| Q::from_integer(if det_sign == num_bigint::Sign::Minus { -v } else { v }))
+            .collect();
+        let optimum = crate::num::sign_of_sum_of_products(rhs.iter().zip(&scaled));
         if optimum == Ordering::Greater {
-            let square: Vec<Vec<Q>> = columns.iter().map(|c| (*c).clone()).collect();
-            let rhs: Vec<Q> = basis.iter().map(|&k| b[k].clone()).collect();
             let x = solve_square(&square, &rhs)?[..d].to_vec();
             let on_plane = self.equality.is_none_or(|e| e.slack(&x).is_zero());
             return (on_plane && is_strictly_inside(&self.rows, &x, self.filter))
                 .then_some(Feasibility::Interior(x));
         }
-        let mut y = vec![Q::zero(); a.len()];
-        for (&k, v) in basis.iter().zip(numerators) {
-            y[k] = Q::new(v, det.clone());
+        // a Motzkin certificate is one up to a positive factor: `|det| y` serves, with no gcd
+        let mut y = vec![Q::zero(); lp_rows.len() + 1];
+        for (&k, v) in basis.iter().zip(scaled) {
+            y[k] = v;
         }
         let cert = self.certificate(&y);
         check_motzkin(&self.rows, self.equality, &cert).then_some(Feasibility::Empty(cert))
