@@ -6,7 +6,9 @@
 //! on the domain's boundary) are one geometric facet.
 
 use crate::certify::safe::{proves_empty, proves_empty_floats, FloatBox};
-use crate::certify::{find_strict_point, is_strictly_inside, point_on_hyperplane_near, Feasibility, LpStats};
+use crate::certify::{
+    bounding_box, find_strict_point, is_strictly_inside, point_on_hyperplane_near, Feasibility, LpStats,
+};
 use crate::error::InternalError;
 use crate::kernel::Filter;
 use crate::lp::boxed::BoxLp;
@@ -248,26 +250,43 @@ pub(crate) fn facets_counting_inner(
     let backend = prepared.solver();
     let filter = prepared.filter();
     // the float-free reference has no float box: it takes no float shortcut at all
-    let bx = prepared.float_box();
+    let domain_box = prepared.float_box();
     let rows = region.halfspaces();
+    // a box holding the region: the domain's, or a certified one for a bounded region on
+    // another domain (float hints only), so that redundant rows are proved by bound LPs
+    let certified;
+    let bx = match domain_box {
+        Some(bx) => Some(bx),
+        None if region.bounded && prepared.box_hints() => {
+            certified = bounding_box(&rows, prepared.network().input_dim());
+            certified.as_ref()
+        }
+        None => None,
+    };
     let point_float: Vec<f64> = region.point.iter().map(crate::num::to_f64).collect();
     let is_domain = |i: usize| matches!(region.constraints[i].origin, Origin::Domain(_));
     // two faces of a box are never the same halfspace
-    let classes = halfspace_classes(&rows, |i, j| bx.is_some() && is_domain(i) && is_domain(j), filter);
+    let classes =
+        halfspace_classes(&rows, |i, j| domain_box.is_some() && is_domain(i) && is_domain(j), filter);
     let facet_of =
         |k: usize, class: &Vec<usize>, stats: &mut LpStats| -> Result<Option<Facet>, InternalError> {
             let others: Vec<&Halfspace> =
                 classes.iter().enumerate().filter(|&(j, _)| j != k).map(|(_, c)| rows[c[0]]).collect();
             // on a box domain the box rows are the box itself: the bound LP takes the neuron rows
-            let neuron_others: Vec<&Halfspace> = classes
+            // (on other domains all the other rows, the box only holding the region)
+            let lp_others: Vec<&Halfspace> = classes
                 .iter()
                 .enumerate()
-                .filter(|&(j, c)| j != k && matches!(region.constraints[c[0]].origin, Origin::Neuron(_)))
+                .filter(|&(j, c)| {
+                    j != k
+                        && (domain_box.is_none()
+                            || matches!(region.constraints[c[0]].origin, Origin::Neuron(_)))
+                })
                 .map(|(_, c)| rows[c[0]])
                 .collect();
             let row = rows[class[0]];
-            if bx.is_some() && is_domain(class[0]) {
-                let found = bx.and_then(|bx| box_face_point(&region.point, row, &neuron_others, bx));
+            if domain_box.is_some() && is_domain(class[0]) {
+                let found = domain_box.and_then(|bx| box_face_point(&region.point, row, &lp_others, bx));
                 // the exact check of the other box rows (cheap: one coordinate each)
                 if let Some(point) = found.filter(|x| is_strictly_inside(&others, x, filter)) {
                     return Ok(Some(Facet { constraints: class.clone(), point, on_boundary: true }));
@@ -275,7 +294,8 @@ pub(crate) fn facets_counting_inner(
             }
             let mut near = None;
             if let Some(bx) = bx {
-                match redundancy(&neuron_others, row, is_domain(class[0]), bx, stats) {
+                let box_face = domain_box.is_some() && is_domain(class[0]);
+                match redundancy(&lp_others, row, box_face, bx, stats) {
                     Redundancy::Strict => return Ok(None),
                     Redundancy::Crossed(x) => near = crossing(row, &point_float, &x),
                     Redundancy::Unknown => {}
@@ -346,6 +366,7 @@ mod tests {
             point: vec![q(1), q(2)],
             constraints,
             map: AffineMap { jacobian: Vec::new(), offset: Vec::new() },
+            map_hash: None,
             bounded: true,
             layout: Default::default(),
         };

@@ -35,6 +35,8 @@ pub struct Prepared<'n> {
     backend: Backend,
     domain_rows: Vec<Constraint>,
     float_box: Option<FloatBox>,
+    /// Whether bounded regions may prove boxes of their own ([`Prepared::box_hints`]).
+    region_boxes: bool,
     chained: Vec<FixedLayer>,
     neighbours: OnceLock<NeighbourFinder>,
     layout: crate::network::pieces::PatternLayout,
@@ -54,6 +56,7 @@ impl<'n> Prepared<'n> {
             backend,
             domain_rows: Constraint::domain(net.domain(), net.input_dim()),
             float_box,
+            region_boxes: true,
             chained: FixedLayer::chain(net.layers()),
             neighbours: OnceLock::new(),
             layout: crate::network::pieces::PatternLayout::of(net),
@@ -117,10 +120,18 @@ impl<'n> Prepared<'n> {
         self.float_box.as_ref()
     }
 
-    /// The same context without the float box (tests compare the paths with and without it).
+    /// Whether a bounded region on a domain other than a box may prove a box that holds it
+    /// ([`crate::certify::bounding_box`]) and decide with bound LPs and safe dual bounds over
+    /// it: with float hints only (never with the float-free backend).
+    pub(crate) fn box_hints(&self) -> bool {
+        self.region_boxes && self.backend != Backend::ExactOnly && self.filter().on()
+    }
+
+    /// The same context without any float box (tests compare the paths with and without it).
     #[cfg(test)]
     pub(crate) fn without_float_box(mut self) -> Self {
         self.float_box = None;
+        self.region_boxes = false;
         self
     }
 

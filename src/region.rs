@@ -57,7 +57,7 @@ impl Constraint {
 }
 
 /// An exact affine map `y = J x + c`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct AffineMap {
     /// `J`, one row per output.
     pub jacobian: Vec<Vec<Q>>,
@@ -136,8 +136,12 @@ pub struct Region {
     /// Its constraints: domain rows and the neuron rows that cut it (each certified to cut some
     /// ancestor region). They describe the region; [`crate::facets`] finds which are facets.
     pub constraints: Vec<Constraint>,
-    /// The network's affine map on the region.
+    /// The network's affine map on the region (empty when the sink asked for its hash only,
+    /// [`crate::enumerate::RegionSink::needs_map`]).
     pub map: AffineMap,
+    /// A hash of the exact map, set instead of `map` for a sink that asked for no map: within
+    /// one run, equal maps have equal hashes (unequal hashes prove the maps differ).
+    pub map_hash: Option<u64>,
     /// Whether the region is a bounded polytope (certified: a box domain, or an exact
     /// recession-cone check).
     pub bounded: bool,
@@ -160,7 +164,8 @@ impl Region {
             pattern: Vec::new(),
             point: Vec::new(),
             constraints: Vec::new(),
-            map: AffineMap { jacobian: Vec::new(), offset: Vec::new() },
+            map: AffineMap::default(),
+            map_hash: None,
             bounded,
             layout: Default::default(),
         }

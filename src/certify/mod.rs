@@ -511,5 +511,7 @@ pub(crate) fn polytope_is_full_dimensional(domain: &Domain, dim: usize) -> bool 
     matches!(find_strict_point(&refs, None, &crate::lp::ExactOnly, &mut stats), Ok(Feasibility::Interior(_)))
 }
 
+mod bounding;
 mod recession;
+pub use bounding::bounding_box;
 pub use recession::{is_bounded, recession_ray};

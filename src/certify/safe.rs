@@ -35,6 +35,13 @@ impl FloatBox {
         }
     }
 
+    /// The box with these float bounds: images ([`image`]) of exact bounds of a box that
+    /// holds whatever it is used for.
+    pub(crate) fn new(lo: Vec<f64>, hi: Vec<f64>) -> FloatBox {
+        debug_assert_eq!(lo.len(), hi.len());
+        FloatBox { lo, hi }
+    }
+
     /// The dimension.
     pub fn dim(&self) -> usize {
         self.lo.len()

@@ -12,6 +12,8 @@ pub(super) struct Constraints {
     pub(super) domain: Arc<Vec<Constraint>>,
     /// The newest neuron row first.
     neurons: Option<Arc<Link>>,
+    /// How many neuron rows.
+    len: usize,
 }
 
 struct Link {
@@ -34,12 +36,18 @@ impl Drop for Link {
 
 impl Constraints {
     pub(super) fn new(domain: Vec<Constraint>) -> Constraints {
-        Constraints { domain: Arc::new(domain), neurons: None }
+        Constraints { domain: Arc::new(domain), neurons: None, len: 0 }
     }
 
     pub(super) fn push(&mut self, constraint: Constraint) {
         let parent = self.neurons.take();
         self.neurons = Some(Arc::new(Link { constraint, parent }));
+        self.len += 1;
+    }
+
+    /// How many neuron rows.
+    pub(super) fn neuron_count(&self) -> usize {
+        self.len
     }
 
     /// The neuron constraints, oldest first.

@@ -99,7 +99,7 @@ impl Enumerator {
             _ => vec![Known::Nothing; k],
         };
         let some_on = known.contains(&Known::On);
-        let bx = ctx.prepared.float_box();
+        let bx = p.bounds.as_deref();
         let point_float = self.backend.filter().on().then_some(p.point_float.as_slice());
         let region: Vec<&Halfspace> = p.constraints.rows();
         let mut cells = Vec::new();

@@ -12,15 +12,19 @@
 //! One LP per (region of the layer, neuron) pair, plus exact linear algebra for the maps.
 //! Memory while streaming is the depth-first stack: `O(neurons)` partial regions.
 
+mod builder;
 mod constraints;
 mod frontier;
 mod max_split;
 mod sink;
 mod split;
 mod subtrees;
+mod summary;
 
+pub use builder::EnumeratorBuilder;
 pub use sink::{CountingSink, RegionSink};
 pub use subtrees::{Estimate, Subtrees};
+pub use summary::{StopReason, Summary};
 
 use constraints::Constraints;
 use sink::Emitter;
@@ -28,7 +32,8 @@ use sink::Emitter;
 use crate::progress::{Phase, Progress};
 use split::finish;
 
-use crate::certify::{find_strict_point, is_bounded, Feasibility, LpStats};
+use crate::certify::safe::FloatBox;
+use crate::certify::{bounding_box, find_strict_point, is_bounded, Feasibility, LpStats};
 use crate::error::InternalError;
 use crate::fixed::FixedMap;
 use crate::lp::Backend;
@@ -43,86 +48,6 @@ use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Why an enumeration stopped early.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum StopReason {
-    /// `max_regions` was reached.
-    MaxRegions,
-    /// The time limit passed.
-    TimeLimit,
-    /// The cancel flag was raised (e.g. Ctrl-C).
-    Cancelled,
-    /// The sink asked to stop.
-    Sink,
-    /// An exact check failed on the crate's own answer ([`Summary::failure`] says which).
-    Failed,
-}
-
-impl std::fmt::Display for StopReason {
-    /// Why the run stopped, for people.
-    ///
-    /// # Examples
-    /// ```
-    /// use relu_regions::StopReason;
-    /// assert_eq!(StopReason::TimeLimit.to_string(), "the time limit passed");
-    /// ```
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            StopReason::MaxRegions => "the region limit was reached",
-            StopReason::TimeLimit => "the time limit passed",
-            StopReason::Cancelled => "it was cancelled",
-            StopReason::Sink => "the output stopped taking regions",
-            StopReason::Failed => "an exact check failed",
-        })
-    }
-}
-
-/// What an enumeration did.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Summary {
-    /// Regions emitted.
-    pub regions: usize,
-    /// `None` when every region was found; otherwise why it stopped.
-    pub stopped: Option<StopReason>,
-    /// How the LP decisions were certified.
-    pub stats: LpStats,
-    /// Wall time.
-    pub elapsed: Duration,
-    /// The internal error that stopped the run, if one did.
-    pub failure: Option<InternalError>,
-    /// The sink's own error, if it failed (see [`RegionSink::finish`]).
-    pub sink_error: Option<crate::error::SinkError>,
-    /// Subtrees discarded whole by a pruning test (only runs that ask a question, such as
-    /// `vnnlib`, have one).
-    pub discarded: usize,
-}
-
-impl Summary {
-    /// The summary of a run stopped at its start by an internal error.
-    fn failed(error: InternalError, start: Instant) -> Summary {
-        Summary {
-            stopped: Some(StopReason::Failed),
-            failure: Some(error),
-            elapsed: start.elapsed(),
-            ..Summary::default()
-        }
-    }
-
-    /// Whether the enumeration is complete.
-    ///
-    /// # Examples
-    /// ```
-    /// use relu_regions::{Enumerator, Network};
-    /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [{"weights": [["1"], ["-1"]], "bias": ["0", "1"], "activation": "relu"}]}"#).unwrap();
-    /// assert!(Enumerator::builder().build().collect(&net).1.complete());
-    /// assert!(!Enumerator::builder().max_regions(Some(1)).build().collect(&net).1.complete());
-    /// ```
-    pub fn complete(&self) -> bool {
-        self.stopped.is_none()
-    }
-}
-
 /// The enumerator, configured once (certification is always on; it is not a setting).
 #[derive(Debug, Clone, Default)]
 pub struct Enumerator {
@@ -133,91 +58,6 @@ pub struct Enumerator {
     threads: usize,
     progress: Option<Arc<Progress>>,
     subtrees: Option<Subtrees>,
-}
-
-/// Builds an [`Enumerator`].
-#[derive(Debug, Clone, Default)]
-pub struct EnumeratorBuilder {
-    inner: Enumerator,
-}
-
-impl EnumeratorBuilder {
-    /// The float LP backend that proposes hints.
-    ///
-    /// # Examples
-    /// ```
-    /// use relu_regions::{Backend, Enumerator, Network, StopReason};
-    /// use std::sync::{atomic::AtomicBool, Arc};
-    /// use std::time::Duration;
-    /// // 8 neurons in general position on the line: 9 regions
-    /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [{"weights": [[1], [1], [1], [1], [1], [1], [1], [1]],
-    ///     "bias": [1, 2, 3, 4, 5, 6, 7, 8], "activation": "relu"}]}"#).unwrap();
-    /// let exact = Enumerator::builder().backend(Backend::ExactOnly).threads(1).build();
-    /// assert_eq!((exact.backend(), exact.thread_count()), (Backend::ExactOnly, 1));
-    /// assert_eq!(exact.collect(&net).0.len(), 9);
-    /// // limits: the first 3 regions, or nothing once the cancel flag is set
-    /// let (some, summary) = Enumerator::builder().max_regions(Some(3)).time_limit(Some(Duration::from_secs(60))).build().collect(&net);
-    /// assert_eq!((some.len(), summary.stopped), (3, Some(StopReason::MaxRegions)));
-    /// let cancelled = Arc::new(AtomicBool::new(true));
-    /// let (none, summary) = Enumerator::builder().cancel_flag(cancelled).build().collect(&net);
-    /// assert_eq!((none.len(), summary.stopped), (0, Some(StopReason::Cancelled)));
-    /// ```
-    pub fn backend(mut self, backend: Backend) -> Self {
-        self.inner.backend = backend;
-        self
-    }
-    /// Stop after this many regions.
-    ///
-    /// See the example on [`EnumeratorBuilder::backend`].
-    pub fn max_regions(mut self, n: Option<usize>) -> Self {
-        self.inner.max_regions = n;
-        self
-    }
-    /// Stop after this much time.
-    ///
-    /// See the example on [`EnumeratorBuilder::backend`].
-    pub fn time_limit(mut self, t: Option<Duration>) -> Self {
-        self.inner.time_limit = t;
-        self
-    }
-    /// Worker threads (0, the default: every core; 1: sequential). The output is the same for
-    /// every thread count.
-    ///
-    /// See the example on [`EnumeratorBuilder::backend`].
-    pub fn threads(mut self, n: usize) -> Self {
-        self.inner.threads = n;
-        self
-    }
-    /// Count the run's progress here (regions found; the analysis adds its facet phase), for a
-    /// front end to draw from another thread.
-    ///
-    /// See the example on [`crate::progress::Progress::with_listener`].
-    pub fn progress(mut self, progress: Arc<Progress>) -> Self {
-        self.inner.progress = Some(progress);
-        self
-    }
-    /// Enumerate only these subtrees of the depth-first tree (one shard of a sharded run);
-    /// region ids then start at 0 in the part.
-    /// Sharded runs set it through `Enumerator::reconfigure`.
-    ///
-    /// See the example on [`crate::shard::merge_to_text`].
-    pub fn subtrees(mut self, part: Option<Subtrees>) -> Self {
-        self.inner.subtrees = part;
-        self
-    }
-    /// Stop when this flag becomes true.
-    ///
-    /// See the example on [`EnumeratorBuilder::backend`].
-    pub fn cancel_flag(mut self, flag: Arc<AtomicBool>) -> Self {
-        self.inner.cancel = Some(flag);
-        self
-    }
-    /// The configured enumerator.
-    ///
-    /// See the example on [`EnumeratorBuilder::backend`].
-    pub fn build(self) -> Enumerator {
-        self.inner
-    }
 }
 
 /// A test that may discard a partial region's whole subtree, for questions that need only some
@@ -240,8 +80,16 @@ struct Context<'a> {
     /// Subtrees it discarded.
     discarded: std::sync::atomic::AtomicUsize,
     bounded_domain: bool,
+    /// Whether a region without a box seeks one when it gains rows (any domain but a box, with
+    /// float hints).
+    seek_bounds: bool,
+    /// Whether the domain is a box (its rows are then the bounds of the regions' bound LPs).
+    box_domain: bool,
     /// Whether the sink reads maps and constraints (see [`RegionSink::needs_details`]).
     details: bool,
+    /// Whether the sink reads the rational map (see [`RegionSink::needs_map`]); without it a
+    /// detailed region carries the map's hash instead.
+    map: bool,
     start: Instant,
     /// Set when the emitter has stopped (a limit, the sink or a failure): the workers stop too.
     enough: AtomicBool,
@@ -299,6 +147,11 @@ struct Partial {
     input_masked: bool,
     /// The current layer's preactivation map (computed when the region enters the layer).
     pre: Option<Arc<FixedMap>>,
+    /// A certified box holding the region (the domain's box, or proved for a bounded region
+    /// or an ancestor of it: [`crate::certify::bounding_box`]); its children keep it.
+    bounds: Option<Arc<FloatBox>>,
+    /// The neuron rows the region had when a box was last sought.
+    bounds_sought_at: usize,
 }
 
 impl Partial {
@@ -408,7 +261,7 @@ impl Enumerator {
         &self,
         prepared: &'a Prepared<'a>,
         prune: Option<&'a dyn Prune>,
-        details: bool,
+        (details, map): (bool, bool),
         start: Instant,
         stats: &mut LpStats,
     ) -> Result<Option<(Context<'a>, Partial)>, InternalError> {
@@ -430,13 +283,23 @@ impl Enumerator {
             Domain::Box(_) => true,
             _ => is_bounded(&refs, d, self.backend.filter())?,
         };
+        let box_domain = matches!(net.domain(), Domain::Box(_));
+        let hints = prepared.box_hints();
+        let bounds = match prepared.float_box() {
+            Some(bx) => Some(Arc::new(bx.clone())),
+            None if hints && bounded_domain => bounding_box(&refs, d).map(Arc::new),
+            None => None,
+        };
         let ctx = Context {
             prepared,
             net,
             prune,
             discarded: std::sync::atomic::AtomicUsize::new(0),
             bounded_domain,
+            seek_bounds: hints && !box_domain,
+            box_domain,
             details,
+            map,
             start,
             enough: AtomicBool::new(false),
             failure: std::sync::Mutex::new(None),
@@ -457,6 +320,8 @@ impl Enumerator {
             input: Arc::new(FixedMap::identity(d)),
             input_masked: false,
             pre: None,
+            bounds,
+            bounds_sought_at: 0,
         };
         Ok(Some((ctx, root)))
     }
@@ -522,7 +387,13 @@ impl Enumerator {
         // a shard's figures leave out the work above its subtrees (the plan counts that once)
         let mut above = LpStats::default();
         let prepare_stats = if self.subtrees.is_some() { &mut above } else { &mut summary.stats };
-        let (ctx, root) = match self.root(prepared, prune, sink.needs_details(), start, prepare_stats) {
+        let (ctx, root) = match self.root(
+            prepared,
+            prune,
+            (sink.needs_details(), sink.needs_map()),
+            start,
+            prepare_stats,
+        ) {
             Ok(Some(prepared)) => prepared,
             Ok(None) => return summary,
             Err(e) => return Summary::failed(e, start),

@@ -32,6 +32,13 @@ pub trait RegionSink {
     fn needs_details(&self) -> bool {
         true
     }
+
+    /// Whether the sink reads a detailed region's rational map. A sink that only compares maps
+    /// says no: the region then comes with an empty `map` and its [`Region::map_hash`] (forming
+    /// the rational map takes a gcd per entry).
+    fn needs_map(&self) -> bool {
+        true
+    }
 }
 
 impl RegionSink for Vec<Region> {

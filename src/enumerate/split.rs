@@ -5,7 +5,7 @@
 use super::max_split::enter_cell;
 use super::{Constraints, Context, Enumerator, Partial};
 use crate::certify::safe::{interval_excludes_sparse, proves_empty_floats, FloatBox};
-use crate::certify::{is_bounded, point_between, split_point, LpStats};
+use crate::certify::{bounding_box, is_bounded, point_between, split_point, LpStats};
 use crate::error::InternalError;
 use crate::fixed::FixedMap;
 use crate::lp::boxed::BoxLp;
@@ -13,7 +13,7 @@ use crate::lp::Backend;
 use crate::network::Activation;
 use crate::num::{sign, to_f64, Q};
 use crate::poly::Halfspace;
-use crate::region::{Constraint, NeuronId, Origin, Region};
+use crate::region::{AffineMap, Constraint, NeuronId, Origin, Region};
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -29,16 +29,19 @@ impl Enumerator {
         stats: &mut LpStats,
     ) -> Option<Partial> {
         let _stop = ctx.install_stop();
-        let (bx, fixed) = (ctx.prepared.float_box(), ctx.prepared.fixed_layers());
+        let fixed = ctx.prepared.fixed_layers();
         let layers = ctx.net.layers();
         // asked after every split, and again as the region enters a layer (with the states
         // the previous layer's constant neurons added)
         if discard(ctx, &p) {
             return None;
         }
+        seek_bounds(ctx, &mut p);
+        let bounds = p.bounds.clone();
+        let bx = bounds.as_deref();
         // the region does not change until it splits: its rows are listed once, its bound LP
         // built once when needed
-        let mut region = RegionRows::new(&p.constraints);
+        let mut region = RegionRows::new(&p.constraints, ctx.box_domain);
         while p.layer < layers.len() {
             let layer = &layers[p.layer];
             if layer.activation == Activation::Linear {
@@ -192,6 +195,18 @@ impl Enumerator {
     }
 }
 
+/// Gives a region without a box one when it is bounded ([`bounding_box`]: 2d float LPs and
+/// exact basis solves), once per new row: from then on its decisions and its descendants' use
+/// the box machinery (bound LPs with safe dual bounds) instead of certified centring LPs.
+fn seek_bounds(ctx: &Context<'_>, p: &mut Partial) {
+    let rows = p.constraints.neuron_count();
+    if !ctx.seek_bounds || p.bounds.is_some() || rows <= p.bounds_sought_at {
+        return;
+    }
+    p.bounds_sought_at = rows;
+    p.bounds = bounding_box(&p.constraints.rows(), ctx.net.input_dim()).map(Arc::new);
+}
+
 /// Whether the run's pruning test discards the partial region's subtree (counted in `ctx`).
 fn discard(ctx: &Context<'_>, p: &Partial) -> bool {
     let Some(prune) = ctx.prune else { return false };
@@ -204,13 +219,14 @@ fn discard(ctx: &Context<'_>, p: &Partial) -> bool {
     discarded
 }
 
-/// The rows of a region, listed once for all its decisions, and its bound LP on a box domain
-/// ([`BoxLp`]: the neuron rows, the box as bounds), built on first use.
+/// The rows of a region, listed once for all its decisions, and its bound LP when it has a box
+/// ([`BoxLp`]: its rows, the box as bounds), built on first use.
 pub(super) struct RegionRows<'a> {
     /// Every row: the domain's, then the neurons'.
     all: Vec<&'a Halfspace>,
-    /// The neuron rows (on a box domain the others are the box).
-    neurons: Vec<&'a Halfspace>,
+    /// The rows of the bound LP: on a box domain the neuron rows (the others are the box),
+    /// else all (the box only holds the region).
+    lp_rows: Vec<&'a Halfspace>,
     /// `None` until built; then `None` inside when a float image is not finite.
     lp: Option<Option<BoxLp>>,
 }
@@ -226,21 +242,23 @@ pub(super) enum Bound {
 }
 
 impl<'a> RegionRows<'a> {
-    fn new(constraints: &'a Constraints) -> RegionRows<'a> {
+    fn new(constraints: &'a Constraints, box_domain: bool) -> RegionRows<'a> {
         let neurons = constraints.neuron_rows();
-        let all = constraints.domain.iter().map(|c| &c.halfspace).chain(neurons.iter().copied()).collect();
-        RegionRows { all, neurons, lp: None }
+        let all: Vec<&Halfspace> =
+            constraints.domain.iter().map(|c| &c.halfspace).chain(neurons.iter().copied()).collect();
+        let lp_rows = if box_domain { neurons } else { all.clone() };
+        RegionRows { all, lp_rows, lp: None }
     }
 
     /// Minimizes `fa . x` over the region: above `fb` with a safe dual bound that proves it,
     /// [`Bound::Empty`]; below, the minimizing vertex.
     pub(super) fn bound(&mut self, fa: &[f64], fb: f64, bx: &FloatBox, stats: &mut LpStats) -> Bound {
-        let neurons = &self.neurons;
-        let Some(lp) = self.lp.get_or_insert_with(|| BoxLp::new(neurons, bx)) else { return Bound::Unknown };
+        let rows = &self.lp_rows;
+        let Some(lp) = self.lp.get_or_insert_with(|| BoxLp::new(rows, bx)) else { return Bound::Unknown };
         stats.bound_lps += 1;
         stats.lps += 1;
         match lp.minimize(fa) {
-            Some(opt) if opt.value > fb && proves_empty_floats(&self.neurons, fa, fb, Some(&opt.y), bx) => {
+            Some(opt) if opt.value > fb && proves_empty_floats(&self.lp_rows, fa, fb, Some(&opt.y), bx) => {
                 Bound::Empty
             }
             Some(opt) if opt.value < fb => Bound::Below(opt.x),
@@ -337,7 +355,9 @@ fn push_side(p: &mut Partial, pre: &FixedMap, i: usize, on: bool, point: Option<
 /// list of constraints is formed. `None` after an internal error (recorded in `ctx`).
 pub(super) fn finish(p: Partial, ctx: &Context<'_>) -> Option<Region> {
     let _stop = ctx.install_stop();
+    // a certified box proves the region bounded
     let bounded = ctx.bounded_domain
+        || p.bounds.is_some()
         || match is_bounded(&p.constraints.rows(), ctx.net.input_dim(), ctx.prepared.filter()) {
             Ok(b) => b,
             Err(e) => {
@@ -353,9 +373,15 @@ pub(super) fn finish(p: Partial, ctx: &Context<'_>) -> Option<Region> {
             ..Region::counted(bounded)
         });
     }
-    let map = match (p.input_masked, p.pattern.last()) {
-        (true, Some(bits)) => p.input.masked(bits).to_affine(),
-        _ => p.input.to_affine(),
+    let mask = if p.input_masked { p.pattern.last().map(Vec::as_slice) } else { None };
+    let (map, map_hash) = if ctx.map {
+        let map = match mask {
+            Some(bits) => p.input.masked(bits).to_affine(),
+            None => p.input.to_affine(),
+        };
+        (map, None)
+    } else {
+        (AffineMap::default(), Some(p.input.fingerprint(mask)))
     };
     Some(Region {
         id: 0,
@@ -363,6 +389,7 @@ pub(super) fn finish(p: Partial, ctx: &Context<'_>) -> Option<Region> {
         point: p.point,
         constraints: p.constraints.to_vec(),
         map,
+        map_hash,
         bounded,
         layout: ctx.prepared.layout().clone(),
     })

@@ -64,7 +64,7 @@ impl Enumerator {
         let start = Instant::now();
         let mut stats = LpStats::default();
         let prepared = self.prepare(net);
-        let Some((ctx, root)) = self.root(&prepared, None, false, start, &mut stats)? else {
+        let Some((ctx, root)) = self.root(&prepared, None, (false, false), start, &mut stats)? else {
             return Ok((Vec::new(), stats));
         };
         let threads = self.thread_count().max(1);

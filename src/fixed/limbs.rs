@@ -23,6 +23,21 @@ pub fn magnitude_into(v: &[u64], out: &mut [u64]) -> bool {
     negative
 }
 
+/// The shortest prefix of `v` (at least one limb) that is the same two's complement number:
+/// the top limbs that only extend the sign are left off.
+pub fn canonical(v: &[u64]) -> &[u64] {
+    let mut len = v.len();
+    while len > 1 {
+        let (top, next) = (v[len - 1], v[len - 2]);
+        let extends = (top == 0 && (next as i64) >= 0) || (top == u64::MAX && (next as i64) < 0);
+        if !extends {
+            break;
+        }
+        len -= 1;
+    }
+    &v[..len]
+}
+
 /// `v := -v` modulo `2^(64 k)`.
 pub fn negate(v: &mut [u64]) {
     let mut carry = true;
@@ -180,6 +195,37 @@ mod tests {
                         crate::num::to_f64(&crate::num::Q::from_integer(&c + BigInt::from(2) * &a * &b));
                     assert!((f - exact).abs() <= exact.abs() * 2.0 * f64::EPSILON, "{f} vs {exact}");
                 }
+            }
+        }
+    }
+
+    /// The canonical limbs of a number do not depend on how many limbs hold it, and tell
+    /// different numbers apart (sign bits at limb edges included).
+    #[test]
+    fn canonical_limbs_forget_the_width_only() {
+        let values = [
+            "0",
+            "1",
+            "-1",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "18446744073709551615",
+            "-18446744073709551616",
+            "-98765432109876543210987654321",
+        ];
+        let forms: Vec<Vec<u64>> =
+            values.iter().map(|v| canonical(&from_bigint(&big(v), 3)).to_vec()).collect();
+        for (v, form) in values.iter().zip(&forms) {
+            for k in 4..7 {
+                assert_eq!(canonical(&from_bigint(&big(v), k)), &form[..], "{v} in {k} limbs");
+            }
+            assert_eq!(&to_bigint(form), &big(v), "{v}: the canonical limbs are the same number");
+        }
+        for (i, a) in forms.iter().enumerate() {
+            for b in &forms[i + 1..] {
+                assert_ne!(a, b);
             }
         }
     }

@@ -248,6 +248,23 @@ impl FixedMap {
         FixedMap { rows: out_rows, cols, limbs: k_out, data, floats, den: layer.den_out.clone(), support }
     }
 
+    /// A hash of the exact map (with the rows whose bit in `mask` is off taken as zero), equal
+    /// for equal maps over the same denominator whatever their limb widths: each entry is
+    /// hashed as its two's complement limbs without sign-extension limbs.
+    pub fn fingerprint(&self, mask: Option<&[bool]>) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (self.rows, self.cols).hash(&mut hasher);
+        for i in 0..self.rows {
+            let on = mask.is_none_or(|bits| bits.get(i).copied().unwrap_or(true));
+            for j in 0..self.cols {
+                let entry = if on { limbs::canonical(self.entry(i, j)) } else { &[0][..] };
+                entry.hash(&mut hasher);
+            }
+        }
+        hasher.finish()
+    }
+
     /// Zeroes the rows whose bit is off (a ReLU with a fixed pattern).
     pub fn masked(&self, bits: &[bool]) -> FixedMap {
         let mut out = self.clone();
@@ -345,6 +362,16 @@ mod tests {
         assert_eq!(fixed.to_affine(), exact);
     }
 
+    /// The same map with one more limb per entry.
+    fn widened(map: &FixedMap) -> FixedMap {
+        let data = map
+            .data
+            .chunks_exact(map.limbs)
+            .flat_map(|entry| limbs::from_bigint(&limbs::to_bigint(entry), map.limbs + 1))
+            .collect();
+        FixedMap { limbs: map.limbs + 1, data, ..map.clone() }
+    }
+
     /// Multi-limb weights, big offsets and five layers (entries of several hundred bits) agree
     /// with rational composition, masks included.
     #[test]
@@ -373,6 +400,13 @@ mod tests {
             // the mask fused with the next product gives the same map
             fused = fused.then_masked_layer(previous, f);
             assert_eq!(fused.masked(mask).to_affine(), exact);
+            // the hash: of the map, however it is masked or how many limbs hold it
+            let hash = fused.fingerprint(Some(mask));
+            assert_eq!(hash, fused.masked(mask).fingerprint(None));
+            assert_eq!(hash, widened(&fused.masked(mask)).fingerprint(None));
+            if mask.contains(&false) {
+                assert_ne!(hash, fused.fingerprint(None), "the mask zeroes some nonzero row");
+            }
             previous = Some(mask);
         }
     }

@@ -12,6 +12,26 @@ fn braid_has_n_factorial_regions() {
     }
 }
 
+/// On all of R^d a bounded region proves a box that holds it and decides the rest of its
+/// neurons with bound LPs over that box: generic arrangements still follow Zaslavsky with bound
+/// LPs asked, and the float-free backend (which never proves boxes) finds the same regions.
+#[test]
+fn bounded_regions_of_the_whole_space_decide_over_certified_boxes() {
+    for (k, d) in [(6, 2), (7, 3)] {
+        let net = generic(k, d, &default_ts(k));
+        let a = run(&net);
+        assert_eq!(a.bounded(), binomial(k - 1, d), "bounded, k={k} d={d}");
+        assert!(a.summary.stats.bound_lps > 0, "no bound LP on R^{d}: {:?}", a.summary.stats);
+        let exact = analyze_with(&net, Backend::ExactOnly);
+        assert_eq!(exact.summary.stats.bound_lps, 0);
+        let patterns = |a: &relu_regions::Analysis| {
+            a.regions.iter().map(|r| (r.pattern.clone(), r.bounded)).collect::<Vec<_>>()
+        };
+        assert_eq!(patterns(&a), patterns(&exact));
+        assert_eq!(a.edges(), exact.edges());
+    }
+}
+
 #[test]
 fn shi_has_n_plus_one_to_n_minus_one_regions() {
     for n in 3..=4 {

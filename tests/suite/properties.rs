@@ -16,6 +16,23 @@ fn boxed(dim: usize, half: i64) -> Domain {
     Domain::Box((0..dim).map(|_| (q(-half), q(half))).collect())
 }
 
+/// The box `[-half, half]^d` (0), all of R^d (1), or the simplex `x_j >= -half`,
+/// `sum x_j <= half` (2).
+fn domain(kind: usize, dim: usize, half: i64) -> Domain {
+    match kind {
+        0 => boxed(dim, half),
+        1 => Domain::Whole,
+        _ => {
+            let mut a: Vec<Vec<Q>> =
+                (0..dim).map(|i| (0..dim).map(|j| q(-i64::from(i == j))).collect()).collect();
+            a.push(vec![q(1); dim]);
+            let mut b = vec![q(half); dim];
+            b.push(q(half));
+            Domain::Polytope { a, b }
+        }
+    }
+}
+
 /// Permutes the neurons of hidden layer `l` (and the columns of layer `l + 1`).
 fn permuted(net: &Network, l: usize, perm: &[usize]) -> Network {
     let mut layers: Vec<Layer> = net.layers().to_vec();
@@ -43,25 +60,29 @@ fn rescaled(net: &Network, l: usize, i: usize, c: &Q) -> Network {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
 
-    /// The fast paths (interval bounds, bound LPs with safe dual bounds, float hints) find the
-    /// same regions as the exact rational simplex alone, on generic and on degenerate networks
-    /// (small integer weights: many neurons share hyperplanes or meet the box corners).
+    /// The fast paths (interval bounds, bound LPs with safe dual bounds over the box or over a
+    /// bounded region's certified box, float hints) find the same regions, boundedness flags and
+    /// edges as the exact rational simplex alone, on generic and on degenerate networks (small
+    /// integer weights: many neurons share hyperplanes or meet the box corners), in a box, on
+    /// all of R^d and in a simplex.
     #[test]
-    fn fast_paths_agree_with_the_exact_simplex(seed in 0u64..100_000, dim in 1usize..4, degenerate in any::<bool>()) {
+    fn fast_paths_agree_with_the_exact_simplex(seed in 0u64..100_000, dim in 1usize..4, degenerate in any::<bool>(), kind in 0usize..3) {
         let mut rng = Rng::new(seed);
-        let mut net = random_net(&mut rng, dim, &[4, 3], boxed(dim, 2));
+        let mut net = random_net(&mut rng, dim, &[4, 3], domain(kind, dim, 2));
         if degenerate {
             let layers: Vec<Layer> = net.layers().iter().map(|l| Layer {
                 weights: l.weights.iter().map(|r| r.iter().map(|w| Q::from_integer(w.round().to_integer() % 2)).collect()).collect(),
                 bias: l.bias.iter().map(|b| Q::from_integer(b.round().to_integer() % 2)).collect(),
                 activation: l.activation,
             }).collect();
-            net = Network::new(dim, layers, boxed(dim, 1)).unwrap();
+            net = Network::new(dim, layers, domain(kind, dim, 1)).unwrap();
         }
-        let patterns = |backend| -> Vec<_> {
-            analyze_with(&net, backend).regions.into_iter().map(|r| r.pattern).collect()
+        let figures = |backend| {
+            let a = analyze_with(&net, backend);
+            let regions: Vec<_> = a.regions.iter().map(|r| (r.pattern.clone(), r.bounded)).collect();
+            (regions, a.edges())
         };
-        prop_assert_eq!(patterns(relu_regions::lp::Backend::FloatSimplex), patterns(relu_regions::lp::Backend::ExactOnly));
+        prop_assert_eq!(figures(relu_regions::lp::Backend::FloatSimplex), figures(relu_regions::lp::Backend::ExactOnly));
     }
 }
 

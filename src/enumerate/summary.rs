@@ -1,0 +1,85 @@
+//! What a run reports: its [`Summary`] and why it stopped early ([`StopReason`]).
+
+use crate::certify::LpStats;
+use crate::error::InternalError;
+use std::time::{Duration, Instant};
+
+/// Why an enumeration stopped early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StopReason {
+    /// `max_regions` was reached.
+    MaxRegions,
+    /// The time limit passed.
+    TimeLimit,
+    /// The cancel flag was raised (e.g. Ctrl-C).
+    Cancelled,
+    /// The sink asked to stop.
+    Sink,
+    /// An exact check failed on the crate's own answer ([`Summary::failure`] says which).
+    Failed,
+}
+
+impl std::fmt::Display for StopReason {
+    /// Why the run stopped, for people.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::StopReason;
+    /// assert_eq!(StopReason::TimeLimit.to_string(), "the time limit passed");
+    /// ```
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StopReason::MaxRegions => "the region limit was reached",
+            StopReason::TimeLimit => "the time limit passed",
+            StopReason::Cancelled => "it was cancelled",
+            StopReason::Sink => "the output stopped taking regions",
+            StopReason::Failed => "an exact check failed",
+        })
+    }
+}
+
+/// What an enumeration did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    /// Regions emitted.
+    pub regions: usize,
+    /// `None` when every region was found; otherwise why it stopped.
+    pub stopped: Option<StopReason>,
+    /// How the LP decisions were certified.
+    pub stats: LpStats,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// The internal error that stopped the run, if one did.
+    pub failure: Option<InternalError>,
+    /// The sink's own error, if it failed (see [`super::RegionSink::finish`]).
+    pub sink_error: Option<crate::error::SinkError>,
+    /// Subtrees discarded whole by a pruning test (only runs that ask a question, such as
+    /// `vnnlib`, have one).
+    pub discarded: usize,
+}
+
+impl Summary {
+    /// The summary of a run stopped at its start by an internal error.
+    pub(super) fn failed(error: InternalError, start: Instant) -> Summary {
+        Summary {
+            stopped: Some(StopReason::Failed),
+            failure: Some(error),
+            elapsed: start.elapsed(),
+            ..Summary::default()
+        }
+    }
+
+    /// Whether the enumeration is complete.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::{Enumerator, Network};
+    /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [{"weights": [["1"], ["-1"]], "bias": ["0", "1"], "activation": "relu"}]}"#).unwrap();
+    /// assert!(Enumerator::builder().build().collect(&net).1.complete());
+    /// assert!(!Enumerator::builder().max_regions(Some(1)).build().collect(&net).1.complete());
+    /// ```
+    pub fn complete(&self) -> bool {
+        self.stopped.is_none()
+    }
+}
