@@ -255,13 +255,14 @@ pub(crate) fn facets_counting_inner(
     // a box holding the region: the domain's, or a certified one for a bounded region on
     // another domain (float hints only), so that redundant rows are proved by bound LPs
     let certified;
-    let bx = match domain_box {
-        Some(bx) => Some(bx),
-        None if region.bounded && prepared.box_hints() => {
+    let bx = match (domain_box, &region.bounds) {
+        (Some(bx), _) => Some(bx),
+        (None, Some(bx)) if prepared.box_hints() => Some(&**bx),
+        (None, None) if region.bounded && prepared.box_hints() => {
             certified = bounding_box(&rows, prepared.network().input_dim());
             certified.as_ref()
         }
-        None => None,
+        _ => None,
     };
     let point_float: Vec<f64> = region.point.iter().map(crate::num::to_f64).collect();
     let is_domain = |i: usize| matches!(region.constraints[i].origin, Origin::Domain(_));
@@ -367,6 +368,7 @@ mod tests {
             constraints,
             map: AffineMap { jacobian: Vec::new(), offset: Vec::new() },
             map_hash: None,
+            bounds: None,
             bounded: true,
             layout: Default::default(),
         };

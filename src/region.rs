@@ -142,6 +142,9 @@ pub struct Region {
     /// A hash of the exact map, set instead of `map` for a sink that asked for no map: within
     /// one run, equal maps have equal hashes (unequal hashes prove the maps differ).
     pub map_hash: Option<u64>,
+    /// A box known to hold the region, when the enumeration had one: the domain's box, or one
+    /// proved for the region or an ancestor ([`crate::certify::bounding_box`]).
+    pub bounds: Option<std::sync::Arc<crate::certify::FloatBox>>,
     /// Whether the region is a bounded polytope (certified: a box domain, or an exact
     /// recession-cone check).
     pub bounded: bool,
@@ -166,6 +169,7 @@ impl Region {
             constraints: Vec::new(),
             map: AffineMap::default(),
             map_hash: None,
+            bounds: None,
             bounded,
             layout: Default::default(),
         }

@@ -1,17 +1,17 @@
 //! A certified bounding box of a bounded polyhedron: for each coordinate, `max +-x_j` over
 //! `A x <= b` solved in floats, its optimal basis solved exactly (fraction-free), and the bound
-//! `+-x_j <= y . b` taken from the exact multipliers `y >= 0` with `A^T y = +-e_j`. The box
+//! `+-x_j <= y . b` taken from the exact multipliers `y >= 0` with `A^T y = +-e_j`, rounded up
+//! to a float checked exactly (the box's bounds are floats, exact as they stand). The box
 //! contains the polyhedron, so a region inside it can use the box machinery (interval bounds,
 //! bound LPs with safe dual bounds) on any domain, all of R^d included; each child of a region
 //! keeps its box. Proving the box also proves the polyhedron bounded.
 
 use super::safe::FloatBox;
-use crate::kernel::image;
 use crate::lp::simplex::{solve, solve_square_unreduced, LpOutcome};
-use crate::num::Q;
+use crate::num::{from_f64_exact, Q};
 use crate::poly::Halfspace;
 use num_bigint::{BigInt, Sign};
-use num_traits::Zero;
+use num_traits::{One, Zero};
 
 /// A box holding `{x : rows}` (in `R^dim`), certified as the module says; `None` when the
 /// polyhedron is unbounded or a float answer could not be proved (nothing is claimed then).
@@ -47,22 +47,23 @@ pub fn bounding_box(rows: &[&Halfspace], dim: usize) -> Option<FloatBox> {
         // the upper bound first: an unbounded direction is usually found by the first LP
         let upper = coordinate_bound(rows, &float_a, &float_b, j, 1)?;
         let lower = coordinate_bound(rows, &float_a, &float_b, j, -1)?;
-        hi.push(image(&upper));
-        lo.push(-image(&lower));
+        hi.push(upper);
+        lo.push(-lower);
     }
     let finite = lo.iter().chain(&hi).all(|v| v.is_finite());
     finite.then(|| FloatBox::new(lo, hi))
 }
 
-/// An exact `B` with `s x_j <= B` on `{x : rows}` (`s = +-1`), from the float LP's optimal
-/// basis, or `None`.
+/// A float `B` with `s x_j <= B` on `{x : rows}` (`s = +-1`), proved from the float LP's
+/// optimal basis: exact multipliers give an exact bound as an unreduced fraction, and `B` is a
+/// float checked exactly to be at least that bound (no gcd anywhere). `None`: nothing proved.
 fn coordinate_bound(
     rows: &[&Halfspace],
     float_a: &[Vec<f64>],
     float_b: &[f64],
     j: usize,
     s: i64,
-) -> Option<Q> {
+) -> Option<f64> {
     let dim = float_a.first()?.len();
     // min -s x_j
     let mut c = vec![0.0; dim];
@@ -84,20 +85,72 @@ fn coordinate_bound(
     {
         return None; // some multiplier is negative: no bound proved
     }
-    // B = y . b: the multipliers are numerators / det over the basis rows
-    let mut sum = Q::zero();
+    // y . b = num / den (unreduced): the multipliers are numerators / det over the basis rows
+    let (mut num, mut den) = (BigInt::zero(), BigInt::one());
     for (&i, v) in basis.iter().zip(&numerators) {
-        if !v.is_zero() {
-            sum += &rows[i].b * Q::from_integer(v.clone());
+        let b = &rows[i].b;
+        if v.is_zero() || b.is_zero() {
+            continue;
+        }
+        let term = b.numer() * v;
+        if b.denom() == &den {
+            num += term;
+        } else {
+            num = num * b.denom() + term * &den;
+            den *= b.denom();
         }
     }
-    Some(sum / Q::from_integer(BigInt::clone(&det)))
+    den *= det;
+    if den.sign() == Sign::Minus {
+        (num, den) = (-num, -den);
+    }
+    upper_float(&num, &den)
+}
+
+/// A float at least `num / den` (`den > 0`), checked exactly; `None` when it overflows.
+fn upper_float(num: &BigInt, den: &BigInt) -> Option<f64> {
+    let near = crate::num::to_f64(&Q::new_raw(num.clone(), den.clone()));
+    // the nearest float first (exact bounds stay tight), then further up
+    let mut margin = 0.0;
+    for _ in 0..5 {
+        let candidate = near + margin;
+        let exact = from_f64_exact(candidate)?;
+        // candidate >= num / den  <=>  candidate_num * den >= num * candidate_den
+        if exact.numer() * den >= num * exact.denom() {
+            return Some(candidate);
+        }
+        margin =
+            if margin == 0.0 { near.abs() * 4.0 * f64::EPSILON + f64::MIN_POSITIVE } else { margin * 1024.0 };
+    }
+    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::num::q;
+
+    /// The float bound is at least the exact fraction and next to it, for huge and tiny ones.
+    #[test]
+    fn upper_floats_bound_the_fraction_from_above() {
+        let big = |s: &str| s.parse::<BigInt>().unwrap();
+        for (n, d) in [
+            ("1", "3"),
+            ("-1", "3"),
+            ("4", "1"),
+            ("0", "7"),
+            ("123456789012345678901234567890123456789", "98765432109876543210987654321"),
+            ("-123456789012345678901234567890123456789", "98765432109876543210987654321"),
+            ("1", "98765432109876543210987654321098765432109876543210987654321"),
+        ] {
+            let (n, d) = (big(n), big(d));
+            let f = upper_float(&n, &d).unwrap();
+            let exact = Q::new(n.clone(), d.clone());
+            assert!(from_f64_exact(f).unwrap() >= exact, "{f} < {n}/{d}");
+            let near = crate::num::to_f64(&exact);
+            assert!((f - near).abs() <= near.abs() * 1e-14 + 1e-300, "{f} far from {near}");
+        }
+    }
 
     /// Random small polygons and simplices: every vertex found by brute force lies in the box,
     /// and the box is tight up to the images' rounding (the bound is the LP optimum).

@@ -515,3 +515,4 @@ mod bounding;
 mod recession;
 pub use bounding::bounding_box;
 pub use recession::{is_bounded, recession_ray};
+pub use safe::FloatBox;

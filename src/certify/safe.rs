@@ -16,7 +16,8 @@ use crate::kernel::{self, image};
 use crate::network::Domain;
 use crate::poly::Halfspace;
 
-/// The float image of a box domain.
+/// A box in floats: the images ([`image`]) of the bounds of an exact box (a box domain's, or
+/// floats exact as they stand, [`crate::certify::bounding_box`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FloatBox {
     lo: Vec<f64>,

@@ -390,6 +390,7 @@ pub(super) fn finish(p: Partial, ctx: &Context<'_>) -> Option<Region> {
         constraints: p.constraints.to_vec(),
         map,
         map_hash,
+        bounds: p.bounds.clone(),
         bounded,
         layout: ctx.prepared.layout().clone(),
     })

@@ -82,8 +82,17 @@ pub fn region_from_wire(
         });
     }
     let map = AffineMap { jacobian, offset };
-    let region =
-        Region { id, pattern, point, constraints, map, map_hash: None, bounded, layout: layout.clone() };
+    let region = Region {
+        id,
+        pattern,
+        point,
+        constraints,
+        map,
+        map_hash: None,
+        bounds: None,
+        bounded,
+        layout: layout.clone(),
+    };
     Ok((region, facets))
 }
 
