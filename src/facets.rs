@@ -255,7 +255,7 @@ pub(crate) fn facets_counting_inner(
     // a box holding the region: the domain's, or a certified one for a bounded region on
     // another domain (float hints only), so that redundant rows are proved by bound LPs
     let certified;
-    let bx = match (domain_box, &region.bounds) {
+    let bx = match (domain_box, &region.facts.bounds) {
         (Some(bx), _) => Some(bx),
         (None, Some(bx)) if prepared.box_hints() => Some(&**bx),
         (None, None) if region.bounded && prepared.box_hints() => {
@@ -325,10 +325,15 @@ pub(crate) fn facets_counting_inner(
             continue;
         }
         let mut local = LpStats::default();
-        let facet = facet_of(k, class, &mut local)?;
+        let mut facet = facet_of(k, class, &mut local)?;
         stats.add(&local);
         if inner {
             inner_stats.add(&local);
+        }
+        // a projected coordinate comes unreduced: the points that are shown are reduced (the
+        // graph's count only evaluates them)
+        if let Some(f) = facet.as_mut().filter(|_| !inner_only) {
+            f.point.iter_mut().for_each(|v| *v = Q::new(v.numer().clone(), v.denom().clone()));
         }
         out.extend(facet);
     }
@@ -367,8 +372,7 @@ mod tests {
             point: vec![q(1), q(2)],
             constraints,
             map: AffineMap { jacobian: Vec::new(), offset: Vec::new() },
-            map_hash: None,
-            bounds: None,
+            facts: Default::default(),
             bounded: true,
             layout: Default::default(),
         };

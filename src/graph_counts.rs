@@ -220,18 +220,37 @@ impl RegionSink for Tally<'_> {
 /// The region's record: its facets certified, the pattern across each inner one.
 fn record(region: &Region, prepared: &Prepared<'_>, stats: &mut LpStats) -> Result<Record, InternalError> {
     let finder = prepared.neighbours();
+    let stateful: Vec<usize> = prepared.network().relu_layers().collect();
     let across = inner_facets(region, prepared, stats)?
         .iter()
         .map(|f| {
+            let flip = f.neurons(region);
+            if region.facts.states_strict {
+                // every other neuron is nonzero on the closure: only the facet's own flip
+                return pack(&flipped(&region.pattern, &flip, &stateful));
+            }
             let normal = &region.constraints[f.constraints[0]].halfspace.a;
-            pack(&finder.across(&f.point, normal, &region.pattern, &f.neurons(region)))
+            pack(&finder.across(&f.point, normal, &region.pattern, &flip))
         })
         .collect();
     // the sinks ask for the map's hash, not the map: every region of the run has one
     let fingerprint = region
+        .facts
         .map_hash
         .ok_or_else(|| InternalError::new(format!("region {} came without its map's hash", region.id)))?;
     Ok(Record { pattern: pack(&region.pattern), bounded: region.bounded, fingerprint, across })
+}
+
+/// The pattern with the states of `neurons` (relu neurons; `stateful` lists the network layers
+/// the pattern's entries belong to) flipped.
+fn flipped(pattern: &Pattern, neurons: &[crate::region::NeuronId], stateful: &[usize]) -> Pattern {
+    let mut out = pattern.clone();
+    for n in neurons {
+        if let Some(at) = stateful.iter().position(|&l| l == n.layer) {
+            out[at][n.index] = !out[at][n.index];
+        }
+    }
+    out
 }
 
 /// The edges found from the records.
@@ -379,7 +398,11 @@ mod tests {
         let prepared = e.prepare(&net);
         let mut stats = LpStats::default();
         // every map's hash forged equal
-        let forged = |r: &Region| Region { map_hash: Some(0), ..r.clone() };
+        let forged = |r: &Region| {
+            let mut r = r.clone();
+            r.facts.map_hash = Some(0);
+            r
+        };
         let records: Vec<Record> =
             a.regions.iter().map(|r| record(&forged(r), &prepared, &mut stats).unwrap()).collect();
         let c = tally(&prepared, records, a.summary.clone()).unwrap();

@@ -148,5 +148,5 @@ pub fn region_of(
     let bounded =
         matches!(net.domain(), Domain::Box(_)) || is_bounded(&rows, d, enumerator.backend().filter())?;
     let layout = crate::network::pieces::PatternLayout::of(net);
-    Ok(Region { id: 0, pattern, point, constraints, map, map_hash: None, bounds: None, bounded, layout })
+    Ok(Region { id: 0, pattern, point, constraints, map, facts: Default::default(), bounded, layout })
 }

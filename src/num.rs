@@ -274,7 +274,10 @@ pub(crate) fn simple_dyadic_near(x: f64, bits: u32) -> Option<Q> {
     if !n.is_finite() || n.abs() > 9.0e15 {
         return from_f64_exact(x);
     }
-    Some(Q::new(BigInt::from(n as i64), BigInt::from(1u64 << bits)))
+    // n / 2^bits in lowest terms without a gcd: only twos can cancel
+    let n = n as i64;
+    let shift = if n == 0 { bits } else { n.trailing_zeros().min(bits) };
+    Some(Q::new_raw(BigInt::from(n >> shift), BigInt::from(1u64 << (bits - shift))))
 }
 
 /// The least common multiple of the denominators of `values` (1 for an empty slice).

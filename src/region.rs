@@ -124,6 +124,23 @@ impl AffineMap {
     }
 }
 
+/// Facts the enumeration proved of a region on the way, which later work may use instead of
+/// proving them again. Every field may be empty (a region read from a file has none).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RegionFacts {
+    /// A hash of the exact map, set instead of [`Region::map`] for a sink that asked for no map
+    /// ([`crate::enumerate::RegionSink::needs_map`]): within one run, equal maps have equal
+    /// hashes (unequal hashes prove the maps differ).
+    pub map_hash: Option<u64>,
+    /// A box known to hold the region: the domain's box, or one proved for the region or an
+    /// ancestor ([`crate::certify::bounding_box`]).
+    pub bounds: Option<std::sync::Arc<crate::certify::FloatBox>>,
+    /// True when every neuron without a row in [`Region::constraints`] was proved nonzero on
+    /// the whole closure of the region (interval bounds, safe dual bounds, or a nonzero
+    /// constant): then crossing a facet flips exactly the facet's own neurons.
+    pub states_strict: bool,
+}
+
 /// A full-dimensional activation region.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Region {
@@ -139,12 +156,9 @@ pub struct Region {
     /// The network's affine map on the region (empty when the sink asked for its hash only,
     /// [`crate::enumerate::RegionSink::needs_map`]).
     pub map: AffineMap,
-    /// A hash of the exact map, set instead of `map` for a sink that asked for no map: within
-    /// one run, equal maps have equal hashes (unequal hashes prove the maps differ).
-    pub map_hash: Option<u64>,
-    /// A box known to hold the region, when the enumeration had one: the domain's box, or one
-    /// proved for the region or an ancestor ([`crate::certify::bounding_box`]).
-    pub bounds: Option<std::sync::Arc<crate::certify::FloatBox>>,
+    /// What the enumeration proved of the region on the way, for the work that follows (facets,
+    /// the graph); empty for regions from elsewhere.
+    pub facts: RegionFacts,
     /// Whether the region is a bounded polytope (certified: a box domain, or an exact
     /// recession-cone check).
     pub bounded: bool,
@@ -168,8 +182,7 @@ impl Region {
             point: Vec::new(),
             constraints: Vec::new(),
             map: AffineMap::default(),
-            map_hash: None,
-            bounds: None,
+            facts: RegionFacts::default(),
             bounded,
             layout: Default::default(),
         }

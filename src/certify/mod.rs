@@ -315,8 +315,7 @@ fn float_candidate_plausible(rows: &[&Halfspace], equality: Option<&Halfspace>, 
 
 /// Moves `x` onto the hyperplane `e . x = f` along its largest coordinate `j`: the new `x_j`
 /// is `(F D - sum_{k != j} E_k X_k) / (E_j D)` over the integers `E = e m`, `F = f m`, `X = x D`
-/// (`m`, `D` the common denominators), so that one fraction is reduced (one gcd) however long the
-/// row's coefficients are.
+/// (`m`, `D` the common denominators), one fraction however long the row's coefficients are.
 fn project_onto(x: &mut [Q], e: &Halfspace) {
     let Some(j) = (0..x.len())
         .filter(|&j| !e.a[j].is_zero())
@@ -332,7 +331,13 @@ fn project_onto(x: &mut [Q], e: &Halfspace) {
             numerator -= scaled_numerator(ek, &m) * scaled_numerator(xk, &d);
         }
     }
-    x[j] = Q::new(numerator, scaled_numerator(&e.a[j], &m) * d);
+    let mut denominator = scaled_numerator(&e.a[j], &m) * d;
+    if denominator.is_negative() {
+        (numerator, denominator) = (-numerator, -denominator);
+    }
+    // left unreduced (a fraction with a positive denominator: every operation and comparison
+    // takes it as it is); callers that show the point reduce it
+    x[j] = Q::new_raw(numerator, denominator);
 }
 
 /// The exact weight of a row in the centring LP.

@@ -152,6 +152,9 @@ struct Partial {
     bounds: Option<Arc<FloatBox>>,
     /// The neuron rows the region had when a box was last sought.
     bounds_sought_at: usize,
+    /// Whether every state decided without a row so far was proved nonzero on the closure
+    /// ([`crate::region::RegionFacts::states_strict`]).
+    states_strict: bool,
 }
 
 impl Partial {
@@ -322,6 +325,7 @@ impl Enumerator {
             pre: None,
             bounds,
             bounds_sought_at: 0,
+            states_strict: true,
         };
         Ok(Some((ctx, root)))
     }

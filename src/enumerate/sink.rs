@@ -34,7 +34,7 @@ pub trait RegionSink {
     }
 
     /// Whether the sink reads a detailed region's rational map. A sink that only compares maps
-    /// says no: the region then comes with an empty `map` and its [`Region::map_hash`] (forming
+    /// says no: the region then comes with an empty `map` and its map's hash ([`crate::region::RegionFacts::map_hash`]) (forming
     /// the rational map takes a gcd per entry).
     fn needs_map(&self) -> bool {
         true

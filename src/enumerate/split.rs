@@ -5,7 +5,7 @@
 use super::max_split::enter_cell;
 use super::{Constraints, Context, Enumerator, Partial};
 use crate::certify::safe::{interval_excludes_sparse, proves_empty_floats, FloatBox};
-use crate::certify::{bounding_box, is_bounded, point_between, split_point, LpStats};
+use crate::certify::{bounding_box, is_bounded, point_between, reach, LpStats, Reach};
 use crate::error::InternalError;
 use crate::fixed::FixedMap;
 use crate::lp::boxed::BoxLp;
@@ -13,7 +13,7 @@ use crate::lp::Backend;
 use crate::network::Activation;
 use crate::num::{sign, to_f64, Q};
 use crate::poly::Halfspace;
-use crate::region::{AffineMap, Constraint, NeuronId, Origin, Region};
+use crate::region::{AffineMap, Constraint, NeuronId, Origin, Region, RegionFacts};
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -59,6 +59,9 @@ impl Enumerator {
             let pre = p.pre.clone().expect("just computed");
             while p.neuron < layer.width() {
                 if let Activation::Max(k) = layer.activation {
+                    // a max unit's cells are not tracked as strict: crossing a facet is left to
+                    // the neighbour pass
+                    p.states_strict = false;
                     let unit = (p.neuron / k, k);
                     let mut cells = match self.max_cells(ctx, &p, &pre, unit, &mut region, stats) {
                         Ok(cells) => cells,
@@ -97,7 +100,10 @@ impl Enumerator {
                     }
                 };
                 match decision {
-                    Decision::Constant(on) => p.bits.push(on),
+                    Decision::Constant { on, strict } => {
+                        p.bits.push(on);
+                        p.states_strict &= strict;
+                    }
                     Decision::Split { off, on } => {
                         let mut off_child = p.clone();
                         push_side(&mut off_child, &pre, i, false, off);
@@ -133,62 +139,66 @@ impl Enumerator {
         stats: &mut LpStats,
     ) -> Result<Decision, InternalError> {
         if pre.row_is_constant(i) {
-            return Ok(Decision::Constant(pre.offset_sign(i) == Ordering::Greater));
+            let sign = pre.offset_sign(i);
+            return Ok(Decision::Constant { on: sign == Ordering::Greater, strict: sign != Ordering::Equal });
         }
         let row = IntRow::new(pre, i);
         let backend = self.backend.solver();
-        let mut side_point = |on: bool| {
+        // a side's interior point, or none: `Side::Empty(true)` when even the closed side misses
+        // the closed region (so `h` is nonzero on all of its closure)
+        let mut side_point = |on: bool| -> Result<Side, InternalError> {
             if let (Some(bx), Some((columns, g, beta))) = (bx, row.sparse_side(on)) {
                 if interval_excludes_sparse(bx, columns, &g, beta) {
                     stats.by_interval += 1;
-                    return Ok(None);
+                    return Ok(Side::Empty(true));
                 }
             }
             let (fa, fb) = row.float_side(on);
             if let Some(bx) = bx {
                 if row.support.is_none() && proves_empty_floats(&[], &fa, fb, None, bx) {
                     stats.by_interval += 1;
-                    return Ok(None);
+                    return Ok(Side::Empty(true));
                 }
                 // `--lp exact` takes no float hint at all, so it stays an independent reference
                 if self.backend != Backend::ExactOnly {
                     match region.bound(&fa, fb, bx, stats) {
                         Bound::Empty => {
                             stats.by_bound_lp += 1;
-                            return Ok(None);
+                            return Ok(Side::Empty(true));
                         }
                         Bound::Below(vertex) => {
                             let side = row.side(on, fa, fb);
                             if let Some(q) = point_between(&region.all, &side, &p.point_float, &vertex) {
                                 stats.by_bound_vertex += 1;
-                                return Ok(Some(q));
+                                return Ok(Side::Point(q));
                             }
-                            return split_point(&region.all, &side, Some(bx), backend, stats);
+                            return Ok(Side::reached(reach(&region.all, &side, Some(bx), backend, stats)?));
                         }
                         Bound::Unknown => {}
                     }
                 }
             }
-            split_point(&region.all, &row.side(on, fa, fb), bx, backend, stats)
+            Ok(Side::reached(reach(&region.all, &row.side(on, fa, fb), bx, backend, stats)?))
         };
         let point_float = self.backend.filter().on().then_some(p.point_float.as_slice());
         Ok(match row.sign_at(&p.point, point_float) {
             Ordering::Greater => match side_point(false)? {
-                Some(q) => Decision::Split { off: Some(q), on: None },
-                None => Decision::Constant(true),
+                Side::Point(q) => Decision::Split { off: Some(q), on: None },
+                Side::Empty(strict) => Decision::Constant { on: true, strict },
             },
             Ordering::Less => match side_point(true)? {
-                Some(q) => Decision::Split { off: None, on: Some(q) },
-                None => Decision::Constant(false),
+                Side::Point(q) => Decision::Split { off: None, on: Some(q) },
+                Side::Empty(strict) => Decision::Constant { on: false, strict },
             },
             Ordering::Equal => {
                 // h vanishes at an interior point and is not constant: both sides have interior
+                // (a side found empty is a degenerate answer; never strict, h vanishes inside)
                 let off = side_point(false)?;
                 let on = side_point(true)?;
                 match (off, on) {
-                    (Some(off), Some(on)) => Decision::Split { off: Some(off), on: Some(on) },
-                    (None, _) => Decision::Constant(true),
-                    (_, None) => Decision::Constant(false),
+                    (Side::Point(off), Side::Point(on)) => Decision::Split { off: Some(off), on: Some(on) },
+                    (Side::Empty(_), _) => Decision::Constant { on: true, strict: false },
+                    (_, Side::Empty(_)) => Decision::Constant { on: false, strict: false },
                 }
             }
         })
@@ -267,10 +277,29 @@ impl<'a> RegionRows<'a> {
     }
 }
 
-/// A neuron's effect on a region. In `Split`, a side with `None` keeps the parent's point.
+/// A neuron's effect on a region. In `Split`, a side with `None` keeps the parent's point;
+/// `Constant` is `strict` when the neuron is proved nonzero on the region's whole closure.
 enum Decision {
-    Constant(bool),
+    Constant { on: bool, strict: bool },
     Split { off: Option<Vec<Q>>, on: Option<Vec<Q>> },
+}
+
+/// What one side of a neuron holds of a region.
+enum Side {
+    /// A checked interior point of the region on that side.
+    Point(Vec<Q>),
+    /// No interior point; `true` when the closed side misses the closed region.
+    Empty(bool),
+}
+
+impl Side {
+    fn reached(reach: Reach) -> Side {
+        match reach {
+            Reach::Interior(x) => Side::Point(x),
+            Reach::NoPoint => Side::Empty(true),
+            Reach::NoInterior(_) => Side::Empty(false),
+        }
+    }
 }
 
 /// A neuron's preactivation `c . x + e` with integer coefficients (the fixed-point numerators),
@@ -389,8 +418,7 @@ pub(super) fn finish(p: Partial, ctx: &Context<'_>) -> Option<Region> {
         point: p.point,
         constraints: p.constraints.to_vec(),
         map,
-        map_hash,
-        bounds: p.bounds.clone(),
+        facts: RegionFacts { map_hash, bounds: p.bounds.clone(), states_strict: p.states_strict },
         bounded,
         layout: ctx.prepared.layout().clone(),
     })

@@ -88,8 +88,7 @@ pub fn region_from_wire(
         point,
         constraints,
         map,
-        map_hash: None,
-        bounds: None,
+        facts: Default::default(),
         bounded,
         layout: layout.clone(),
     };

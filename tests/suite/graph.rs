@@ -177,13 +177,25 @@ mod streamed_counts {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(24))]
+        /// Degenerate networks (weights and biases in {-1, 0, 1}: shared hyperplanes, neurons
+        /// identically zero on one side of another) check that a region takes the shortcut
+        /// across its facets (flip the facet's neurons only) just when it may.
         #[test]
         fn equal_the_analysis_on_random_networks(seed in 0u64..10_000, dim in 1usize..4, depth in 1usize..4,
-                                                 whole in any::<bool>(), threads in 1usize..3) {
+                                                 whole in any::<bool>(), threads in 1usize..3, degenerate in any::<bool>()) {
             let mut rng = Rng::new(seed);
             let widths: Vec<usize> = (0..depth).map(|_| 1 + (rng.next() % 4) as usize).collect();
             let domain = if whole { Domain::Whole } else { Domain::Box((0..dim).map(|_| (q(-2), q(2))).collect()) };
-            let net = random_net(&mut rng, dim, &widths, domain);
+            let mut net = random_net(&mut rng, dim, &widths, domain.clone());
+            if degenerate {
+                let unit = |v: &relu_regions::num::Q| relu_regions::num::Q::from_integer(v.round().to_integer() % 2);
+                let layers: Vec<relu_regions::network::Layer> = net.layers().iter().map(|l| relu_regions::network::Layer {
+                    weights: l.weights.iter().map(|r| r.iter().map(unit).collect()).collect(),
+                    bias: l.bias.iter().map(unit).collect(),
+                    activation: l.activation,
+                }).collect();
+                net = Network::new(dim, layers, domain).unwrap();
+            }
             let c = streamed(&net, threads, Backend::FloatSimplex);
             prop_assert!(c.summary.complete());
             prop_assert_eq!(figures(&c), analysed(&run(&net)));
