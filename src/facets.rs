@@ -187,6 +187,40 @@ fn face_centre(neuron_rows: &[&Halfspace], j: usize, value: f64, bx: &FloatBox) 
     (opt.x[d] > 0.0).then(|| opt.x[..d].to_vec())
 }
 
+/// Rays from `p` (strictly inside the region) along each row's normal: a row that a ray meets
+/// first, with room before the next, is a facet, met there. `hits[k]` is that float point for
+/// row `k` (only a proposal: the caller certifies it exactly), found with `O(m^2 d)` float
+/// operations instead of one LP per facet.
+fn ray_hits(reps: &[&Halfspace], p: &[f64]) -> Vec<Option<Vec<f64>>> {
+    let slacks: Vec<f64> = reps.iter().map(|r| r.float_slack(p)).collect();
+    let mut hits = vec![None; reps.len()];
+    for ray in reps {
+        let u = ray.float_a();
+        // the first two crossings along p + t u, t > 0
+        let (mut first, mut second) = (None::<(usize, f64)>, f64::INFINITY);
+        for (k, r) in reps.iter().enumerate() {
+            let rate: f64 = r.float_a().iter().zip(u).map(|(a, b)| a * b).sum();
+            let t = slacks[k] / rate;
+            if !(rate > 0.0 && slacks[k] > 0.0 && t.is_finite()) {
+                continue;
+            }
+            match first {
+                Some((_, t0)) if t >= t0 => second = second.min(t),
+                _ => {
+                    second = first.map_or(second, |(_, t0)| t0);
+                    first = Some((k, t));
+                }
+            }
+        }
+        if let Some((k, t)) = first {
+            if hits[k].is_none() && t < second * (1.0 - 1e-9) {
+                hits[k] = Some(p.iter().zip(u).map(|(x, v)| x + t * v).collect());
+            }
+        }
+    }
+    hits
+}
+
 /// Where the segment from `p` (strictly inside the region) to `x` (beyond the hyperplane of
 /// `row`) meets that hyperplane, in floats.
 fn crossing(row: &Halfspace, p: &[f64], x: &[f64]) -> Option<Vec<f64>> {
@@ -269,6 +303,12 @@ pub(crate) fn facets_counting_inner(
     // two faces of a box are never the same halfspace
     let classes =
         halfspace_classes(&rows, |i, j| domain_box.is_some() && is_domain(i) && is_domain(j), filter);
+    // facets proposed by rays from the region's point (with float hints only)
+    let hits = if bx.is_some() {
+        ray_hits(&classes.iter().map(|c| rows[c[0]]).collect::<Vec<_>>(), &point_float)
+    } else {
+        vec![None; classes.len()]
+    };
     let facet_of =
         |k: usize, class: &Vec<usize>, stats: &mut LpStats| -> Result<Option<Facet>, InternalError> {
             let others: Vec<&Halfspace> =
@@ -292,6 +332,11 @@ pub(crate) fn facets_counting_inner(
                 if let Some(point) = found.filter(|x| is_strictly_inside(&others, x, filter)) {
                     return Ok(Some(Facet { constraints: class.clone(), point, on_boundary: true }));
                 }
+            }
+            if let Some(point) = hits[k].as_ref().and_then(|x| point_on_hyperplane_near(&others, row, x)) {
+                stats.by_bound_vertex += 1;
+                let on_boundary = class.iter().any(|&i| is_domain(i));
+                return Ok(Some(Facet { constraints: class.clone(), point, on_boundary }));
             }
             let mut near = None;
             if let Some(bx) = bx {
@@ -346,6 +391,31 @@ mod tests {
     use crate::network::Domain;
     use crate::num::{parse_rational, q};
     use crate::region::{AffineMap, Constraint};
+
+    /// Rays from the centre of the square `|x|, |y| <= 1` (with the redundant row `x + y <= 3`
+    /// and the corner cut `x + y <= 1.5`) meet the four sides and the cut, never the
+    /// redundant row; each proposed point lies on its row and inside the others.
+    #[test]
+    fn rays_propose_facets_only() {
+        let h = |a: [i64; 2], b: &str| Halfspace::new(vec![q(a[0]), q(a[1])], parse_rational(b).unwrap());
+        let rows = [
+            h([1, 0], "1"),
+            h([-1, 0], "1"),
+            h([0, 1], "1"),
+            h([0, -1], "1"),
+            h([1, 1], "3"),
+            h([1, 1], "3/2"),
+        ];
+        let refs: Vec<&Halfspace> = rows.iter().collect();
+        let hits = ray_hits(&refs, &[0.0, 0.0]);
+        let found: Vec<usize> = (0..rows.len()).filter(|&k| hits[k].is_some()).collect();
+        assert_eq!(found, vec![0, 1, 2, 3, 5]);
+        for &k in &found {
+            let x = hits[k].as_ref().unwrap();
+            assert!(rows[k].float_slack(x).abs() < 1e-12);
+            assert!(rows.iter().enumerate().all(|(j, r)| j == k || r.float_slack(x) > 0.0));
+        }
+    }
 
     /// The box `[0, 4]^2` cut by `y - x <= 3/2` and `x <= 3`, with the point `(1, 2)`: moving
     /// the point onto the face `x = 0` leaves the region (the face's centre is needed), and the
