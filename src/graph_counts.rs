@@ -96,8 +96,10 @@ pub fn count_graph(net: &Network, enumerator: &Enumerator) -> Result<GraphCounts
                         let next = batch_rx.lock().unwrap_or_else(std::sync::PoisonError::into_inner).recv();
                         let Ok((index, batch)) = next else { break };
                         let mut stats = LpStats::default();
-                        let records: Result<Vec<Record>, InternalError> =
-                            batch.iter().map(|r| record(r, &prepared, &mut stats)).collect();
+                        let records: Result<Vec<Record>, InternalError> = batch
+                            .into_iter()
+                            .map(|r| record(&with_domain(r, &prepared), &prepared, &mut stats))
+                            .collect();
                         if records.is_err() {
                             failed.store(true, Ordering::Relaxed);
                         }
@@ -109,7 +111,8 @@ pub fn count_graph(net: &Network, enumerator: &Enumerator) -> Result<GraphCounts
             .collect();
         // the regions come in order from one thread (counting costs a fraction of certifying
         // facets); the bounded channel keeps memory to a few batches
-        let mut tally = Tally { batches, batch: Vec::new(), sent: 0, failed: &failed };
+        let domain_rows = prepared.domain_rows().len();
+        let mut tally = Tally { domain_rows, batches, batch: Vec::new(), sent: 0, failed: &failed };
         let summary = enumerator.with_threads(1).enumerate_prepared(&prepared, &mut tally);
         drop(tally);
         let mut parts: Vec<_> = workers.into_iter().flat_map(|w| w.join().expect("facet worker")).collect();
@@ -180,6 +183,8 @@ const BATCH: usize = 32;
 
 /// The sink that hands the regions to the facet workers in numbered batches.
 struct Tally<'a> {
+    /// How many domain rows lead every region's constraints.
+    domain_rows: usize,
     batches: SyncSender<(usize, Vec<Region>)>,
     batch: Vec<Region>,
     sent: usize,
@@ -200,10 +205,13 @@ impl RegionSink for Tally<'_> {
         false
     }
 
-    fn region(&mut self, region: Region) -> ControlFlow<()> {
+    fn region(&mut self, mut region: Region) -> ControlFlow<()> {
         if self.failed.load(Ordering::Relaxed) {
             return ControlFlow::Break(());
         }
+        // the domain's rows (first) wait in the queue as a count: a worker puts them back
+        // (1,568 dense rows a region on MNIST's box would hold gigabytes in the batches)
+        region.constraints.drain(..self.domain_rows);
         self.batch.push(region);
         if self.batch.len() >= BATCH {
             self.send();
@@ -215,6 +223,14 @@ impl RegionSink for Tally<'_> {
         self.send();
         Ok(())
     }
+}
+
+/// The region with the domain's rows put back in front of its neuron rows ([`Tally`] leaves
+/// them out of the queue).
+fn with_domain(mut region: Region, prepared: &Prepared<'_>) -> Region {
+    let neurons = std::mem::take(&mut region.constraints);
+    region.constraints = prepared.domain_rows().iter().cloned().chain(neurons).collect();
+    region
 }
 
 /// The region's record: its facets certified, the pattern across each inner one.
