@@ -173,7 +173,7 @@ def _interrupt_after(seconds):
     return timer
 
 
-SLOW = FIXTURES / "bench" / "torch32-2-32-32.json"  # about 10 s of work on 2 cores
+SLOW = FIXTURES / "bench" / "torch32-5-20-20.json"  # minutes of work (over 70,000 regions a minute)
 
 
 def test_ctrl_c_stops_a_count_with_the_partial_result():

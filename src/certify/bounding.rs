@@ -13,8 +13,13 @@ use crate::poly::Halfspace;
 use num_bigint::{BigInt, Sign};
 use num_traits::{One, Zero};
 
+/// Above this input dimension no box is sought: its `2d` exact `d x d` solves would cost more
+/// than the decisions they make cheaper (box domains have their box at no cost whatever `d`).
+pub const BOX_DIMENSION_LIMIT: usize = 24;
+
 /// A box holding `{x : rows}` (in `R^dim`), certified as the module says; `None` when the
-/// polyhedron is unbounded or a float answer could not be proved (nothing is claimed then).
+/// polyhedron is unbounded, a float answer could not be proved (nothing is claimed then), or
+/// `dim` exceeds [`BOX_DIMENSION_LIMIT`].
 ///
 /// # Examples
 /// ```
@@ -34,7 +39,7 @@ use num_traits::{One, Zero};
 /// assert!(bounding_box(&refs[..2], 2).is_none());
 /// ```
 pub fn bounding_box(rows: &[&Halfspace], dim: usize) -> Option<FloatBox> {
-    if rows.len() <= dim {
+    if rows.len() <= dim || dim > BOX_DIMENSION_LIMIT {
         return None; // a bounded polyhedron needs d + 1 rows
     }
     let (float_a, float_b, _) = crate::lp::scaled_rows(rows);
