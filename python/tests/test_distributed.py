@@ -43,7 +43,7 @@ def test_box_and_domain_keywords(client):
 
 
 def test_a_worker_killed_mid_run_is_survived(client):
-    net = Network.from_json(FIXTURES / "bench" / "torch32-2-32-32.json")  # about 10 s of work
+    net = Network.from_json(FIXTURES / "bench" / "torch32-4-8-8-8.json")  # about 2 s of work
     expected_regions = net.count(graph=False, threads=2)["regions"]
     plan_text = rd.plan(net, 24, per_shard=4, descents=1)
     pids = list(client.run(os.getpid).values())
