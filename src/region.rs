@@ -132,9 +132,9 @@ pub struct RegionFacts {
     /// ([`crate::enumerate::RegionSink::needs_map`]): within one run, equal maps have equal
     /// hashes (unequal hashes prove the maps differ).
     pub map_hash: Option<u64>,
-    /// A box known to hold the region: the domain's box, or one proved for the region or an
-    /// ancestor ([`crate::certify::bounding_box`]).
-    pub bounds: Option<std::sync::Arc<crate::certify::FloatBox>>,
+    /// A box known to hold the region (a float view, so crate-private): the domain's box, or
+    /// one proved for the region or an ancestor (`certify::bounding_box`).
+    pub(crate) bounds: Option<std::sync::Arc<crate::certify::safe::FloatBox>>,
     /// True when every neuron without a row in [`Region::constraints`] was proved nonzero on
     /// the whole closure of the region (interval bounds, safe dual bounds, or a nonzero
     /// constant): then crossing a facet flips exactly the facet's own neurons.

@@ -15,30 +15,15 @@ use num_traits::{One, Zero};
 
 /// Above this input dimension no box is sought: its `2d` exact `d x d` solves would cost more
 /// than the decisions they make cheaper (box domains have their box at no cost whatever `d`).
-pub const BOX_DIMENSION_LIMIT: usize = 24;
+pub(crate) const BOX_DIMENSION_LIMIT: usize = 24;
 
 /// A box holding `{x : rows}` (in `R^dim`), certified as the module says; `None` when the
 /// polyhedron is unbounded, a float answer could not be proved (nothing is claimed then), or
 /// `dim` exceeds [`BOX_DIMENSION_LIMIT`].
 ///
-/// # Examples
-/// ```
-/// use relu_regions::certify::bounding_box;
-/// use relu_regions::num::q;
-/// use relu_regions::poly::Halfspace;
-/// // the triangle x >= 0, y >= 0, x + 2 y <= 4 lies in [0, 4] x [0, 2]
-/// let rows = [
-///     Halfspace::new(vec![q(-1), q(0)], q(0)),
-///     Halfspace::new(vec![q(0), q(-1)], q(0)),
-///     Halfspace::new(vec![q(1), q(2)], q(4)),
-/// ];
-/// let refs: Vec<&Halfspace> = rows.iter().collect();
-/// let b = bounding_box(&refs, 2).unwrap();
-/// assert_eq!((b.lo(0), b.hi(0), b.lo(1), b.hi(1)), (0.0, 4.0, 0.0, 2.0));
-/// // without the third row the quadrant has no box
-/// assert!(bounding_box(&refs[..2], 2).is_none());
-/// ```
-pub fn bounding_box(rows: &[&Halfspace], dim: usize) -> Option<FloatBox> {
+/// (The triangle `x, y >= 0`, `x + 2y <= 4` lies in `[0, 4] x [0, 2]`, the quadrant has no
+/// box: see the tests.)
+pub(crate) fn bounding_box(rows: &[&Halfspace], dim: usize) -> Option<FloatBox> {
     if rows.len() <= dim || dim > BOX_DIMENSION_LIMIT {
         return None; // a bounded polyhedron needs d + 1 rows
     }
@@ -134,6 +119,21 @@ fn upper_float(num: &BigInt, den: &BigInt) -> Option<f64> {
 mod tests {
     use super::*;
     use crate::num::q;
+
+    /// The triangle `x, y >= 0`, `x + 2y <= 4` lies in `[0, 4] x [0, 2]` (tight: the bounds are
+    /// exact floats); the quadrant without the third row has no box.
+    #[test]
+    fn a_triangle_has_its_box_and_a_quadrant_none() {
+        let rows = [
+            Halfspace::new(vec![q(-1), q(0)], q(0)),
+            Halfspace::new(vec![q(0), q(-1)], q(0)),
+            Halfspace::new(vec![q(1), q(2)], q(4)),
+        ];
+        let refs: Vec<&Halfspace> = rows.iter().collect();
+        let b = bounding_box(&refs, 2).unwrap();
+        assert_eq!((b.lo(0), b.hi(0), b.lo(1), b.hi(1)), (0.0, 4.0, 0.0, 2.0));
+        assert!(bounding_box(&refs[..2], 2).is_none());
+    }
 
     /// The float bound is at least the exact fraction and next to it, for huge and tiny ones.
     #[test]

@@ -518,6 +518,5 @@ pub(crate) fn polytope_is_full_dimensional(domain: &Domain, dim: usize) -> bool 
 
 mod bounding;
 mod recession;
-pub use bounding::{bounding_box, BOX_DIMENSION_LIMIT};
+pub(crate) use bounding::bounding_box;
 pub use recession::{is_bounded, recession_ray};
-pub use safe::FloatBox;
