@@ -312,7 +312,7 @@ pub(crate) fn facets_counting_inner(
     let classes =
         halfspace_classes(&rows, |i, j| domain_box.is_some() && is_domain(i) && is_domain(j), filter);
     // facets proposed by rays from the region's point (with float hints only)
-    let hits = if bx.is_some() {
+    let hits = if bx.is_some() || prepared.box_hints() {
         ray_hits(&classes.iter().map(|c| rows[c[0]]).collect::<Vec<_>>(), &point_float)
     } else {
         vec![None; classes.len()]
