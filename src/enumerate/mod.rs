@@ -152,6 +152,9 @@ struct Partial {
     bounds: Option<Arc<FloatBox>>,
     /// The neuron rows the region had when a box was last sought.
     bounds_sought_at: usize,
+    /// A checked recession direction (nonzero, `A d <= 0`) of the region or an ancestor: while
+    /// it holds for the region's rows, the region is unbounded without an LP.
+    ray: Option<Arc<Vec<Q>>>,
     /// Whether every state decided without a row so far was proved nonzero on the closure
     /// ([`crate::region::RegionFacts::states_strict`]).
     states_strict: bool,
@@ -325,6 +328,7 @@ impl Enumerator {
             pre: None,
             bounds,
             bounds_sought_at: 0,
+            ray: None,
             states_strict: true,
         };
         Ok(Some((ctx, root)))

@@ -5,7 +5,7 @@
 use super::max_split::enter_cell;
 use super::{Constraints, Context, Enumerator, Partial};
 use crate::certify::safe::{interval_excludes_sparse, proves_empty_floats, FloatBox};
-use crate::certify::{bounding_box, is_bounded, point_between, reach, LpStats, Reach};
+use crate::certify::{bounding_box, is_bounded, point_between, reach, recession_ray, LpStats, Reach};
 use crate::error::InternalError;
 use crate::fixed::FixedMap;
 use crate::lp::boxed::BoxLp;
@@ -214,7 +214,22 @@ fn seek_bounds(ctx: &Context<'_>, p: &mut Partial) {
         return;
     }
     p.bounds_sought_at = rows;
-    p.bounds = bounding_box(&p.constraints.rows(), ctx.net.input_dim()).map(Arc::new);
+    let all = p.constraints.rows();
+    // a recession direction of an ancestor that still holds proves the region unbounded
+    if p.ray.as_deref().is_some_and(|ray| ray_holds(&all, ray)) {
+        return;
+    }
+    p.bounds = bounding_box(&all, ctx.net.input_dim()).map(Arc::new);
+    // unbounded (or unproved): a checked recession direction, which its descendants test first
+    p.ray = match p.bounds {
+        Some(_) => None,
+        None => recession_ray(&all, ctx.net.input_dim(), ctx.prepared.filter()).ok().flatten().map(Arc::new),
+    };
+}
+
+/// Whether `d` is a recession direction of the rows: `a . d <= 0` for each (exact, no gcd).
+fn ray_holds(rows: &[&Halfspace], d: &[Q]) -> bool {
+    rows.iter().all(|r| crate::num::sign_of_sum_of_products(r.a.iter().zip(d)) != Ordering::Greater)
 }
 
 /// Whether the run's pruning test discards the partial region's subtree (counted in `ctx`).
@@ -384,16 +399,18 @@ fn push_side(p: &mut Partial, pre: &FixedMap, i: usize, on: bool, point: Option<
 /// list of constraints is formed. `None` after an internal error (recorded in `ctx`).
 pub(super) fn finish(p: Partial, ctx: &Context<'_>) -> Option<Region> {
     let _stop = ctx.install_stop();
-    // a certified box proves the region bounded
+    let all = p.constraints.rows();
+    // a certified box proves it bounded, a recession direction (nonzero) that holds unbounded
     let bounded = ctx.bounded_domain
         || p.bounds.is_some()
-        || match is_bounded(&p.constraints.rows(), ctx.net.input_dim(), ctx.prepared.filter()) {
-            Ok(b) => b,
-            Err(e) => {
-                ctx.fail(e);
-                return None;
-            }
-        };
+        || !p.ray.as_deref().is_some_and(|ray| ray_holds(&all, ray))
+            && match is_bounded(&all, ctx.net.input_dim(), ctx.prepared.filter()) {
+                Ok(b) => b,
+                Err(e) => {
+                    ctx.fail(e);
+                    return None;
+                }
+            };
     if !ctx.details {
         return Some(Region {
             pattern: p.pattern,
