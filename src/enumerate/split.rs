@@ -249,9 +249,9 @@ fn discard(ctx: &Context<'_>, p: &Partial) -> bool {
 pub(super) struct RegionRows<'a> {
     /// Every row: the domain's, then the neurons'.
     all: Vec<&'a Halfspace>,
-    /// The rows of the bound LP: on a box domain the neuron rows (the others are the box),
-    /// else all (the box only holds the region).
-    lp_rows: Vec<&'a Halfspace>,
+    /// Where the bound LP's rows start in `all`: on a box domain after the domain's rows (they
+    /// are the box), else at 0 (the box only holds the region).
+    lp_from: usize,
     /// `None` until built; then `None` inside when a float image is not finite.
     lp: Option<Option<BoxLp>>,
 }
@@ -268,22 +268,19 @@ pub(super) enum Bound {
 
 impl<'a> RegionRows<'a> {
     fn new(constraints: &'a Constraints, box_domain: bool) -> RegionRows<'a> {
-        let neurons = constraints.neuron_rows();
-        let all: Vec<&Halfspace> =
-            constraints.domain.iter().map(|c| &c.halfspace).chain(neurons.iter().copied()).collect();
-        let lp_rows = if box_domain { neurons } else { all.clone() };
-        RegionRows { all, lp_rows, lp: None }
+        let lp_from = if box_domain { constraints.domain.len() } else { 0 };
+        RegionRows { all: constraints.rows(), lp_from, lp: None }
     }
 
     /// Minimizes `fa . x` over the region: above `fb` with a safe dual bound that proves it,
     /// [`Bound::Empty`]; below, the minimizing vertex.
     pub(super) fn bound(&mut self, fa: &[f64], fb: f64, bx: &FloatBox, stats: &mut LpStats) -> Bound {
-        let rows = &self.lp_rows;
+        let rows = &self.all[self.lp_from..];
         let Some(lp) = self.lp.get_or_insert_with(|| BoxLp::new(rows, bx)) else { return Bound::Unknown };
         stats.bound_lps += 1;
         stats.lps += 1;
         match lp.minimize(fa) {
-            Some(opt) if opt.value > fb && proves_empty_floats(&self.lp_rows, fa, fb, Some(&opt.y), bx) => {
+            Some(opt) if opt.value > fb && proves_empty_floats(rows, fa, fb, Some(&opt.y), bx) => {
                 Bound::Empty
             }
             Some(opt) if opt.value < fb => Bound::Below(opt.x),
@@ -399,12 +396,13 @@ fn push_side(p: &mut Partial, pre: &FixedMap, i: usize, on: bool, point: Option<
 /// list of constraints is formed. `None` after an internal error (recorded in `ctx`).
 pub(super) fn finish(p: Partial, ctx: &Context<'_>) -> Option<Region> {
     let _stop = ctx.install_stop();
-    let all = p.constraints.rows();
-    // a certified box proves it bounded, a recession direction (nonzero) that holds unbounded
+    // a certified box proves it bounded, a recession direction (nonzero) that holds unbounded;
+    // the rows are listed only when neither the domain nor a box decides
+    let rows = || p.constraints.rows();
     let bounded = ctx.bounded_domain
         || p.bounds.is_some()
-        || !p.ray.as_deref().is_some_and(|ray| ray_holds(&all, ray))
-            && match is_bounded(&all, ctx.net.input_dim(), ctx.prepared.filter()) {
+        || !p.ray.as_deref().is_some_and(|ray| ray_holds(&rows(), ray))
+            && match is_bounded(&rows(), ctx.net.input_dim(), ctx.prepared.filter()) {
                 Ok(b) => b,
                 Err(e) => {
                     ctx.fail(e);
