@@ -5,6 +5,7 @@
 
 use crate::analysis::Analysis;
 use crate::error::{NetworkError, Problem};
+use crate::network::weights::sparse_dot;
 use crate::network::{Domain, Layer, Network, Pattern};
 use crate::num::{dot, q, Q};
 use crate::region::AffineMap;
@@ -52,11 +53,10 @@ pub fn restrict(net: &Network, segment: &Segment) -> Result<Network, NetworkErro
     let direction: Vec<Q> = segment.b.iter().zip(&segment.a).map(|(b, a)| b - a).collect();
     let mut layers: Vec<Layer> = net.layers().to_vec();
     let first = &mut layers[0];
-    let old = first.weights.clone();
-    first.weights = old.iter().map(|w| vec![dot(w, &direction)]).collect();
-    for (bias, w) in first.bias.iter_mut().zip(&old) {
-        *bias += dot(w, &segment.a);
+    for (bias, w) in first.bias.iter_mut().zip(first.weights.rows()) {
+        *bias += sparse_dot(w, &segment.a);
     }
+    first.weights = first.weights.map_rows(1, |w| vec![(0, sparse_dot(w, &direction))]);
     // t in [0, 1], and the domain's rows a . (p + t d) <= b as rows in t
     let (mut lo, mut hi) = (q(0), q(1));
     for h in net.domain().halfspaces(net.input_dim()) {

@@ -23,15 +23,20 @@ pub struct NeighbourFinder {
 impl NeighbourFinder {
     /// Prepares the float and integer images of a network (no float pass with [`Filter::Off`]).
     pub fn new(net: &Network, filter: Filter) -> NeighbourFinder {
+        let max_units = net.has_max_units(); // no float pass for them: no float images
         let layers = net
             .layers()
             .iter()
             .map(|l| {
-                let w = l.weights.iter().map(|r| images(r)).collect();
+                let w = if max_units {
+                    Vec::new()
+                } else {
+                    l.weights.to_dense().iter().map(|r| images(r)).collect()
+                };
                 (w, images(&l.bias), l.activation == Activation::Relu)
             })
             .collect();
-        NeighbourFinder { layers, exact: FixedNetwork::new(net), filter, max_units: net.has_max_units() }
+        NeighbourFinder { layers, exact: FixedNetwork::new(net), filter, max_units }
     }
 
     /// The pattern at `q + t n` for small `t > 0`, where `q` is in the relative interior of a
@@ -90,7 +95,7 @@ mod tests {
     use super::NeighbourFinder;
     use crate::analysis::analyze;
     use crate::enumerate::Enumerator;
-    use crate::network::{Activation, Domain, Layer, Network};
+    use crate::network::{Activation, Domain, Layer, Network, Weights};
     use crate::num::Q;
 
     /// A network with pseudo-random small rational weights (a linear congruential generator).
@@ -104,13 +109,13 @@ mod tests {
         let mut layers = Vec::new();
         let mut input = dim;
         for &w in widths {
-            let weights = (0..w).map(|_| (0..input).map(|_| next(5)).collect()).collect();
+            let weights = Weights::dense((0..w).map(|_| (0..input).map(|_| next(5)).collect()).collect());
             let bias = (0..w).map(|_| next(3)).collect();
             layers.push(Layer { weights, bias, activation: Activation::Relu });
             input = w;
         }
         layers.push(Layer {
-            weights: vec![(0..input).map(|_| next(4)).collect()],
+            weights: Weights::dense(vec![(0..input).map(|_| next(4)).collect()]),
             bias: vec![next(1)],
             activation: Activation::Linear,
         });

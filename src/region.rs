@@ -1,7 +1,8 @@
 //! What the enumerator reports: a region's constraints (with where each came from), its
 //! affine map, and the region itself.
 
-use crate::network::Pattern;
+use crate::network::weights::sparse_dot;
+use crate::network::{Pattern, Weights};
 use crate::num::{dot, Q};
 use crate::poly::Halfspace;
 use num_traits::Zero;
@@ -75,24 +76,21 @@ impl AffineMap {
     }
 
     /// `W (self) + bias`: the map followed by the affine layer `h -> W h + bias`.
-    pub(crate) fn then_affine(&self, weights: &[Vec<Q>], bias: &[Q]) -> AffineMap {
+    pub(crate) fn then_affine(&self, weights: &Weights, bias: &[Q]) -> AffineMap {
         let d = self.jacobian.first().map_or(0, Vec::len);
-        let mut jacobian = Vec::with_capacity(weights.len());
-        let mut offset = Vec::with_capacity(weights.len());
-        for (w, b) in weights.iter().zip(bias) {
+        let mut jacobian = Vec::with_capacity(weights.outputs());
+        let mut offset = Vec::with_capacity(weights.outputs());
+        for (w, b) in weights.rows().zip(bias) {
             let mut row = vec![Q::zero(); d];
-            for (wk, jk) in w.iter().zip(&self.jacobian) {
-                if wk.is_zero() {
-                    continue;
-                }
-                for (r, v) in row.iter_mut().zip(jk) {
+            for (k, wk) in w {
+                for (r, v) in row.iter_mut().zip(&self.jacobian[*k]) {
                     if !v.is_zero() {
                         *r += wk * v;
                     }
                 }
             }
             jacobian.push(row);
-            offset.push(dot(w, &self.offset) + b);
+            offset.push(sparse_dot(w, &self.offset) + b);
         }
         AffineMap { jacobian, offset }
     }

@@ -3,6 +3,7 @@
 //! exact partition of that plane.
 
 use crate::error::{NetworkError, Problem};
+use crate::network::weights::sparse_dot;
 use crate::network::{Domain, Layer, Network};
 use crate::num::{dot, parse_rational, q, Q};
 use num_traits::Zero;
@@ -119,11 +120,11 @@ impl Plane {
 pub fn restrict(net: &Network, plane: &Plane, st_box: Option<Domain>) -> Result<Network, NetworkError> {
     let mut layers: Vec<Layer> = net.layers().to_vec();
     let first = &mut layers[0];
-    let old = first.weights.clone();
-    first.weights = old.iter().map(|w| vec![dot(w, &plane.u), dot(w, &plane.v)]).collect();
-    for (b, w) in first.bias.iter_mut().zip(&old) {
-        *b += dot(w, &plane.p);
+    for (b, w) in first.bias.iter_mut().zip(first.weights.rows()) {
+        *b += sparse_dot(w, &plane.p);
     }
+    first.weights =
+        first.weights.map_rows(2, |w| vec![(0, sparse_dot(w, &plane.u)), (1, sparse_dot(w, &plane.v))]);
     let st = st_box.unwrap_or_else(|| Domain::Box(vec![(q(0), q(1)), (q(0), q(1))]));
     let mut a: Vec<Vec<Q>> = Vec::new();
     let mut b: Vec<Q> = Vec::new();

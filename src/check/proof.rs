@@ -139,17 +139,17 @@ struct IntMap {
 
 /// A layer as integers over one positive denominator: `W = w / den`, `b = bias / den`.
 struct IntLayer {
-    w: Vec<Vec<BigInt>>,
+    w: Vec<Vec<(usize, BigInt)>>,
     bias: Vec<BigInt>,
     den: BigInt,
 }
 
 impl IntLayer {
     fn new(layer: &crate::network::Layer) -> IntLayer {
-        let den = common_denominator(layer.weights.iter().flatten().chain(&layer.bias));
+        let den = common_denominator(layer.weights.values().chain(&layer.bias));
         let int = |q: &Q| (q * Q::from_integer(den.clone())).to_integer();
         IntLayer {
-            w: layer.weights.iter().map(|row| row.iter().map(int).collect()).collect(),
+            w: layer.weights.rows().map(|row| row.iter().map(|(k, v)| (*k, int(v))).collect()).collect(),
             bias: layer.bias.iter().map(int).collect(),
             den,
         }
@@ -161,10 +161,8 @@ impl IntLayer {
         let w = &self.w[j];
         let mut c = vec![BigInt::zero(); d];
         let mut e = &self.bias[j] * &map.den;
-        for (wi, (row, o)) in w.iter().zip(map.jac.iter().zip(&map.off)) {
-            if wi.is_zero() {
-                continue;
-            }
+        for (k, wi) in w {
+            let (row, o) = (&map.jac[*k], &map.off[*k]);
             for (ck, r) in c.iter_mut().zip(row) {
                 *ck += wi * r;
             }

@@ -13,8 +13,9 @@
 
 use crate::kernel::Filter;
 use crate::lp::simplex::{solve, LpOutcome};
+use crate::network::weights::sparse_dot;
 use crate::network::{Activation, Network};
-use crate::num::{common_denominator, dot, parse_rational, Q};
+use crate::num::{common_denominator, parse_rational, Q};
 use crate::poly::Halfspace;
 use num_bigint::BigInt;
 use num_traits::{Signed, Zero};
@@ -65,9 +66,9 @@ fn pattern_constraints(net: &Network, pattern: &[String]) -> Option<(Vec<Row>, M
         let mut new_jac = Vec::new();
         let mut new_off = Vec::new();
         let columns: Vec<Vec<Q>> = (0..d).map(|j| jac.iter().map(|row| row[j].clone()).collect()).collect();
-        for (w, b) in layer.weights.iter().zip(&layer.bias) {
-            let row: Vec<Q> = columns.iter().map(|column| dot(w, column)).collect();
-            let o: Q = dot(w, &off) + b;
+        for (w, b) in layer.weights.rows().zip(&layer.bias) {
+            let row: Vec<Q> = columns.iter().map(|column| sparse_dot(w, column)).collect();
+            let o: Q = sparse_dot(w, &off) + b;
             new_jac.push(row);
             new_off.push(o);
         }

@@ -50,15 +50,10 @@ impl FixedLayer {
     /// The layer over the least common denominator of its weights and biases, for input maps
     /// with denominator `den_in`.
     pub fn new(layer: &Layer, den_in: Arc<BigInt>) -> FixedLayer {
-        let scale = common_denominator(layer.weights.iter().flatten().chain(&layer.bias));
+        let scale = common_denominator(layer.weights.values().chain(&layer.bias));
         let to_int = |v: &Q| v.numer() * (&scale / v.denom());
-        let w: Vec<Vec<(usize, BigInt)>> = layer
-            .weights
-            .iter()
-            .map(|row| {
-                row.iter().enumerate().filter(|(_, v)| !v.is_zero()).map(|(j, v)| (j, to_int(v))).collect()
-            })
-            .collect();
+        let w: Vec<Vec<(usize, BigInt)>> =
+            layer.weights.rows().map(|row| row.iter().map(|(j, v)| (*j, to_int(v))).collect()).collect();
         let bias: Vec<BigInt> = layer.bias.iter().map(to_int).collect();
         let entries = || w.iter().flatten().map(|(_, v)| v);
         let w_bits = entries().map(BigInt::bits).max().unwrap_or(0);
@@ -85,7 +80,7 @@ impl FixedLayer {
         let den_out = Arc::new(&*den_in * &scale);
         FixedLayer {
             w,
-            inputs: layer.weights.first().map_or(0, Vec::len),
+            inputs: layer.weights.inputs(),
             bias,
             scale,
             den_in,
@@ -335,19 +330,19 @@ impl FixedMap {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::network::Activation;
+    use crate::network::{Activation, Weights};
     use crate::num::parse_rational;
 
     #[test]
     fn agrees_with_rational_composition() {
         let r = |s: &str| parse_rational(s).unwrap();
         let l1 = Layer {
-            weights: vec![vec![r("0.1"), r("-1/3")], vec![r("2"), r("1e-3")]],
+            weights: Weights::dense(vec![vec![r("0.1"), r("-1/3")], vec![r("2"), r("1e-3")]]),
             bias: vec![r("1/7"), r("-0.5")],
             activation: Activation::Relu,
         };
         let l2 = Layer {
-            weights: vec![vec![r("3/2"), r("-0.25")]],
+            weights: Weights::dense(vec![vec![r("3/2"), r("-0.25")]]),
             bias: vec![r("2")],
             activation: Activation::Linear,
         };
@@ -380,9 +375,11 @@ mod tests {
         let values =
             ["123456789012345678901234567890/7", "-1e-40", "3", "-98765432109876543210.5", "1/3", "0"];
         let layer = |shift: usize| Layer {
-            weights: (0..3)
-                .map(|i| (0..3).map(|j| r(values[(i * 3 + j + shift) % values.len()])).collect())
-                .collect(),
+            weights: Weights::dense(
+                (0..3)
+                    .map(|i| (0..3).map(|j| r(values[(i * 3 + j + shift) % values.len()])).collect())
+                    .collect(),
+            ),
             bias: (0..3).map(|i| r(values[(i + 2 * shift) % values.len()])).collect(),
             activation: Activation::Relu,
         };

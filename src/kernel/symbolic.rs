@@ -184,7 +184,7 @@ impl SymbolicBounds {
     /// The network on the box `bounds` (one `(lo, hi)` per input).
     pub fn new(net: &Network, bounds: &[(Q, Q)]) -> SymbolicBounds {
         let prepare = |layer: &crate::network::Layer| Prepared {
-            weights: layer.weights.iter().map(|row| row.iter().map(Near::of).collect()).collect(),
+            weights: layer.weights.to_dense().iter().map(|row| row.iter().map(Near::of).collect()).collect(),
             bias: layer.bias.iter().map(Near::of).collect(),
             relu: layer.activation == Activation::Relu,
         };
@@ -209,11 +209,8 @@ impl SymbolicBounds {
     pub fn objective(&self, c: &[Q]) -> Objective {
         match &self.output_layer {
             Some(out) => {
-                let width = out.weights.first().map_or(0, Vec::len);
                 // the exact rationals of c^T W and c . b, then their images
-                let weights = (0..width)
-                    .map(|m| Near::of(&c.iter().zip(&out.weights).map(|(ck, row)| ck * &row[m]).sum::<Q>()))
-                    .collect();
+                let weights = out.weights.transposed_apply(c).iter().map(Near::of).collect();
                 let constant: Q = c.iter().zip(&out.bias).map(|(ck, b)| ck * b).sum();
                 Objective { weights, constant: Near::of(&constant) }
             }

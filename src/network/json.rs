@@ -4,7 +4,7 @@
 //! Numbers are read from their literal text (serde_json's `arbitrary_precision`), so the JSON
 //! number `0.1` is exactly `1/10`.
 
-use super::{Activation, Domain, Layer, Network};
+use super::{Activation, Domain, Layer, Network, Weights};
 use crate::error::{NetworkError, Problem};
 use crate::num::{fmt_q, parse_rational, Q};
 use serde_json::{Map, Value};
@@ -204,7 +204,20 @@ fn layer_from_value(value: &Value, l: usize, problems: &mut Vec<Problem>) -> Opt
         None | Some(Value::Null) => vec![Q::default(); weights.len()],
         Some(b) => vector_from_value(b, &format!("{at}.bias"), problems)?,
     };
-    Some(Layer { weights, bias, activation })
+    // rows of one length (the network's validation checks that length against the layer's input)
+    let inputs = weights.first().map_or(0, Vec::len);
+    let mut rows = Vec::with_capacity(weights.len());
+    for (i, mut row) in weights.into_iter().enumerate() {
+        if row.len() != inputs {
+            problems.push(Problem::new(
+                format!("{at}.weights[{i}]"),
+                format!("row has {} entries, expected {inputs} (as row 0)", row.len()),
+            ));
+            row.resize(inputs, Q::default());
+        }
+        rows.push(row);
+    }
+    Some(Layer { weights: Weights::dense(rows), bias, activation })
 }
 
 fn domain_from_value(value: &Value, at: &str, problems: &mut Vec<Problem>) -> Domain {
@@ -303,7 +316,7 @@ pub fn write_network(net: &Network) -> String {
         .iter()
         .map(|layer| {
             let mut value = serde_json::json!({
-                "weights": matrix(&layer.weights),
+                "weights": matrix(&layer.weights.to_dense()),
                 "bias": vector(&layer.bias),
                 "activation": layer.activation.name(),
             });

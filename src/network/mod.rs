@@ -8,11 +8,13 @@ pub mod json;
 pub mod nnet;
 pub mod onnx;
 pub mod pieces;
+pub mod weights;
 pub use onnx::graph_form;
+pub use weights::Weights;
 pub(crate) mod protobuf;
 
 use crate::error::{NetworkError, Problem};
-use crate::num::{dot, Q};
+use crate::num::Q;
 use crate::poly::Halfspace;
 use num_traits::Zero;
 
@@ -49,8 +51,8 @@ impl Activation {
 /// One layer `z = W h + b` followed by its activation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layer {
-    /// `weights[i][j]`: from input `j` of the layer to neuron `i` (out x in).
-    pub weights: Vec<Vec<Q>>,
+    /// `W` (out x in): the entry in row `i`, column `j` is from input `j` of the layer to neuron `i`.
+    pub weights: Weights,
     /// One bias per neuron.
     pub bias: Vec<Q>,
     /// The activation applied to `z`.
@@ -62,22 +64,22 @@ impl Layer {
     ///
     /// # Examples
     /// ```
-    /// use relu_regions::network::{Activation, Layer};
+    /// use relu_regions::network::{Activation, Layer, Weights};
     /// use relu_regions::num::q;
     /// // z = (x - y, 2 y + 1)
-    /// let layer = Layer { weights: vec![vec![q(1), q(-1)], vec![q(0), q(2)]], bias: vec![q(0), q(1)], activation: Activation::Relu };
+    /// let layer = Layer { weights: Weights::dense(vec![vec![q(1), q(-1)], vec![q(0), q(2)]]), bias: vec![q(0), q(1)], activation: Activation::Relu };
     /// assert_eq!(layer.width(), 2);
     /// assert_eq!(layer.preactivation(&[q(3), q(5)]), vec![q(-2), q(11)]);
     /// ```
     pub fn width(&self) -> usize {
-        self.weights.len()
+        self.weights.outputs()
     }
 
     /// The preactivation `W h + b` at an exact input `h`.
     ///
     /// See the example on [`Layer::width`].
     pub fn preactivation(&self, h: &[Q]) -> Vec<Q> {
-        self.weights.iter().zip(&self.bias).map(|(row, b)| dot(row, h) + b).collect()
+        self.weights.rows().zip(&self.bias).map(|(row, b)| weights::sparse_dot(row, h) + b).collect()
     }
 }
 
@@ -158,9 +160,9 @@ impl Network {
     ///
     /// # Examples
     /// ```
-    /// use relu_regions::network::{Network, Layer, Activation, Domain};
+    /// use relu_regions::network::{Network, Layer, Activation, Domain, Weights};
     /// use relu_regions::num::q;
-    /// let hidden = Layer { weights: vec![vec![q(1), q(0)], vec![q(0), q(1)]], bias: vec![q(0), q(0)], activation: Activation::Relu };
+    /// let hidden = Layer { weights: Weights::dense(vec![vec![q(1), q(0)], vec![q(0), q(1)]]), bias: vec![q(0), q(0)], activation: Activation::Relu };
     /// let net = Network::new(2, vec![hidden], Domain::Whole).unwrap();
     /// assert_eq!(net.hidden_neurons(), 2);
     /// ```
@@ -178,13 +180,13 @@ impl Network {
     ///
     /// # Examples
     /// ```
-    /// use relu_regions::network::{Activation, Domain, Layer, Network};
+    /// use relu_regions::network::{Activation, Domain, Layer, Network, Weights};
     /// use relu_regions::num::q;
     /// // a 2x1 weight matrix for an input of dimension 2 and a bias of the wrong length
-    /// let bad = Layer { weights: vec![vec![q(1)], vec![q(2)]], bias: vec![q(0)], activation: Activation::Relu };
+    /// let bad = Layer { weights: Weights::dense(vec![vec![q(1)], vec![q(2)]]), bias: vec![q(0)], activation: Activation::Relu };
     /// let err = Network::new(2, vec![bad], Domain::Whole).unwrap_err();
     /// assert!(err.to_string().contains("layers[0]"));
-    /// let fine = Layer { weights: vec![vec![q(1), q(2)]], bias: vec![q(0)], activation: Activation::Relu };
+    /// let fine = Layer { weights: Weights::dense(vec![vec![q(1), q(2)]]), bias: vec![q(0)], activation: Activation::Relu };
     /// assert!(Network::new(2, vec![fine], Domain::Whole).unwrap().validation_problems().is_empty());
     /// ```
     pub fn validation_problems(&self) -> Vec<Problem> {
@@ -200,25 +202,26 @@ impl Network {
             if layer.weights.is_empty() {
                 problems.push(Problem::new(format!("layers[{l}].weights"), "layer has no neurons"));
             }
-            for (i, row) in layer.weights.iter().enumerate() {
-                if row.len() != width {
-                    problems.push(Problem::new(
-                        format!("layers[{l}].weights[{i}]"),
-                        format!("row has {} entries, expected {width} (the layer's input width)", row.len()),
-                    ));
-                }
+            if !layer.weights.is_empty() && layer.weights.inputs() != width {
+                problems.push(Problem::new(
+                    format!("layers[{l}].weights[0]"),
+                    format!(
+                        "row has {} entries, expected {width} (the layer's input width)",
+                        layer.weights.inputs()
+                    ),
+                ));
             }
-            if layer.bias.len() != layer.weights.len() {
+            if layer.bias.len() != layer.weights.outputs() {
                 problems.push(Problem::new(
                     format!("layers[{l}].bias"),
                     format!(
                         "has {} entries, expected {} (one per neuron)",
                         layer.bias.len(),
-                        layer.weights.len()
+                        layer.weights.outputs()
                     ),
                 ));
             }
-            width = layer.weights.len();
+            width = layer.weights.outputs();
         }
         problems.extend(pieces::max_layer_problems(self));
         problems.extend(domain_problems(&self.domain, self.input_dim));
@@ -414,7 +417,7 @@ impl Network {
         let mut pattern = Vec::new();
         for layer in &self.layers {
             let z = layer.preactivation(&h);
-            let dz: Vec<Q> = layer.weights.iter().map(|row| dot(row, &dh)).collect();
+            let dz: Vec<Q> = layer.weights.apply(&dh);
             if !layer.activation.has_states() {
                 h = z;
                 dh = dz;

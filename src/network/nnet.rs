@@ -6,7 +6,7 @@
 //! mean); ranges (inputs, then the output range); then per layer its weight rows and its biases,
 //! one line each. Hidden layers are ReLU, the last is affine.
 
-use super::{Activation, Domain, Layer, Network};
+use super::{Activation, Domain, Layer, Network, Weights};
 use crate::error::{NetworkError, Problem};
 use crate::num::{parse_rational, Q};
 use num_traits::Zero;
@@ -147,7 +147,7 @@ fn parse_lines(lines: &[Line], coords: Coords) -> Result<Network, Problem> {
             .map(|i| cur.take(&format!("layer {k} bias {i}"), Some(1)).map(|l| l.values[0].clone()))
             .collect::<Result<Vec<_>, _>>()?;
         let activation = if k + 1 == num_layers { Activation::Linear } else { Activation::Relu };
-        layers.push(Layer { weights, bias, activation });
+        layers.push(Layer { weights: Weights::dense(weights), bias, activation });
     }
     if let Some(extra) = lines.get(cur.next) {
         return Err(Problem::new(format!("line {}", extra.number), "unexpected data after the last layer"));
@@ -173,17 +173,17 @@ fn parse_lines(lines: &[Line], coords: Coords) -> Result<Network, Problem> {
 /// Folds `x_n = (x - mean) / range` into the first layer and `y = y_n range + mean` into the last.
 fn fold_normalization(layers: &mut [Layer], means: &[Q], ranges: &[Q], d: usize) {
     let first = &mut layers[0];
-    for (row, b) in first.weights.iter_mut().zip(first.bias.iter_mut()) {
-        for j in 0..d {
-            row[j] = &row[j] / &ranges[j];
-            *b -= &row[j] * &means[j];
+    for (row, b) in first.weights.rows().zip(first.bias.iter_mut()) {
+        for (j, w) in row {
+            *b -= w / &ranges[*j] * &means[*j];
         }
     }
+    first.weights = first.weights.map_rows(d, |row| row.iter().map(|(j, w)| (*j, w / &ranges[*j])).collect());
     let last = layers.last_mut().expect("at least one layer");
-    for (row, b) in last.weights.iter_mut().zip(last.bias.iter_mut()) {
-        for w in row.iter_mut() {
-            *w *= &ranges[d];
-        }
+    let outputs = last.weights.inputs();
+    last.weights =
+        last.weights.map_rows(outputs, |row| row.iter().map(|(j, w)| (*j, w * &ranges[d])).collect());
+    for b in last.bias.iter_mut() {
         *b = &*b * &ranges[d] + &means[d];
     }
 }

@@ -279,8 +279,11 @@ pub(super) fn max_layer_problems(net: &Network) -> Vec<Problem> {
             ));
             continue;
         };
-        for (i, row) in next.weights.iter().enumerate() {
-            let unequal = row.chunks(k).position(|unit| unit.iter().any(|w| w != &unit[0]));
+        for (i, row) in next.weights.rows().enumerate() {
+            // a unit's columns are all stored (nonzero) and equal, or none is
+            let unequal = row.chunk_by(|(a, _), (b, _)| a / k == b / k).find_map(|unit| {
+                (unit.len() != k || unit.iter().any(|(_, w)| w != &unit[0].1)).then_some(unit[0].0 / k)
+            });
             if let Some(u) = unequal {
                 problems.push(Problem::new(
                     format!("layers[{}].weights[{i}]", l + 1),
@@ -374,14 +377,11 @@ pub fn relu_selections(net: &Network) -> Vec<Option<Vec<Option<usize>>>> {
             (matches!(layer.activation, Activation::Max(_)) && after_relu).then(|| {
                 layer
                     .weights
-                    .iter()
+                    .rows()
                     .zip(&layer.bias)
-                    .map(|(row, b)| {
-                        let mut nonzero = row.iter().enumerate().filter(|(_, v)| !v.is_zero());
-                        match (nonzero.next(), nonzero.next()) {
-                            (Some((i, v)), None) if v.is_one() && b.is_zero() => Some(i),
-                            _ => None,
-                        }
+                    .map(|(row, b)| match row {
+                        [(i, v)] if v.is_one() && b.is_zero() => Some(*i),
+                        _ => None,
                     })
                     .collect()
             })

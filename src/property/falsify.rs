@@ -27,7 +27,7 @@ pub(super) fn falsify(net: &Network, property: &Property) -> Option<Vec<Q>> {
         .layers()
         .iter()
         .map(|l| {
-            let w = l.weights.iter().map(|row| row.iter().map(image).collect()).collect();
+            let w = l.weights.to_dense().iter().map(|row| row.iter().map(image).collect()).collect();
             (w, l.bias.iter().map(image).collect(), l.activation)
         })
         .collect();

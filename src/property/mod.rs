@@ -211,14 +211,21 @@ fn fold_fixed_inputs(
 ) -> Result<Network, crate::error::NetworkError> {
     let mut layers = net.layers().to_vec();
     let first = &mut layers[0];
-    for (row, bias) in first.weights.iter_mut().zip(first.bias.iter_mut()) {
-        for (i, (lo, hi)) in property.input_box.iter().enumerate() {
+    for (row, bias) in first.weights.rows().zip(first.bias.iter_mut()) {
+        for (i, w) in row {
+            let (lo, hi) = &property.input_box[*i];
             if lo == hi {
-                *bias += &row[i] * lo;
+                *bias += w * lo;
             }
         }
-        *row = free.iter().map(|&i| row[i].clone()).collect();
     }
+    let mut new_column = vec![None; first.weights.inputs()];
+    for (k, &i) in free.iter().enumerate() {
+        new_column[i] = Some(k);
+    }
+    first.weights = first.weights.map_rows(free.len(), |row| {
+        row.iter().filter_map(|(i, w)| Some((new_column[*i]?, w.clone()))).collect()
+    });
     let bounds = free.iter().map(|&i| property.input_box[i].clone()).collect();
     Network::new(free.len(), layers, Domain::Box(bounds))
 }

@@ -5,7 +5,7 @@ use crate::layers::{exact, points, relu, values};
 use crate::onnx_writer as onnx;
 use crate::support::*;
 use relu_regions::network::onnx::read_onnx;
-use relu_regions::network::{Activation, Domain, Layer, Network};
+use relu_regions::network::{Activation, Domain, Layer, Network, Weights};
 use relu_regions::num::Q;
 
 /// `c = concat(y, W1 y, C)` on a ReLU output `y`, then `relu(c)` and a linear read-out.
@@ -41,7 +41,7 @@ fn by_hand() -> Network {
         (0..rows).map(|i| exact(m[i * cols + j])).collect()
     };
     let first = Layer {
-        weights: (0..3).map(|j| column(&w0, 2, 3, j)).collect(),
+        weights: Weights::dense((0..3).map(|j| column(&w0, 2, 3, j)).collect()),
         bias: vec![zero(); 3],
         activation: Activation::Relu,
     };
@@ -51,9 +51,12 @@ fn by_hand() -> Network {
     weights.extend((0..2).map(|_| vec![zero(); 3]));
     let mut bias = vec![zero(); 5];
     bias.extend([exact(0.5), exact(-0.25)]);
-    let second = Layer { weights, bias, activation: Activation::Relu };
-    let out =
-        Layer { weights: vec![column(&g, 7, 1, 0)], bias: vec![zero()], activation: Activation::Linear };
+    let second = Layer { weights: Weights::dense(weights), bias, activation: Activation::Relu };
+    let out = Layer {
+        weights: Weights::dense(vec![column(&g, 7, 1, 0)]),
+        bias: vec![zero()],
+        activation: Activation::Linear,
+    };
     Network::new(2, vec![first, second, out], Domain::Whole).unwrap()
 }
 

@@ -85,10 +85,13 @@ fn extreme_net() -> impl Strategy<Value = Network> {
         };
         let relu = relu_regions::network::Activation::Relu;
         let layers = vec![
-            Layer { weights: w1, bias: b1, activation: relu },
-            Layer { weights: w2, bias: b2, activation: relu },
+            Layer { weights: relu_regions::network::Weights::dense(w1), bias: b1, activation: relu },
+            Layer { weights: relu_regions::network::Weights::dense(w2), bias: b2, activation: relu },
             Layer {
-                weights: vec![vec![Q::from_integer(1.into()), Q::from_integer(1.into())]],
+                weights: relu_regions::network::Weights::dense(vec![vec![
+                    Q::from_integer(1.into()),
+                    Q::from_integer(1.into()),
+                ]]),
                 bias: vec![Q::from_integer(0.into())],
                 activation: relu_regions::network::Activation::Linear,
             },

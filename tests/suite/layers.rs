@@ -7,7 +7,7 @@
 use crate::onnx_writer as onnx;
 use crate::support::*;
 use relu_regions::network::onnx::read_onnx;
-use relu_regions::network::{Activation, Domain, Layer, Network};
+use relu_regions::network::{Activation, Domain, Layer, Network, Weights};
 use relu_regions::num::{from_f64_exact, Q};
 
 pub fn exact(v: f32) -> Q {
@@ -108,9 +108,9 @@ fn a_one_by_one_convolution_is_the_dense_layer() {
     let dense = Network::new(
         8,
         vec![
-            Layer { weights, bias, activation: Activation::Relu },
+            Layer { weights: Weights::dense(weights), bias, activation: Activation::Relu },
             Layer {
-                weights: vec![g.iter().map(|v| exact(*v)).collect()],
+                weights: Weights::dense(vec![g.iter().map(|v| exact(*v)).collect()]),
                 bias: vec![r("0")],
                 activation: Activation::Linear,
             },
@@ -267,7 +267,7 @@ fn batch_normalisation_is_folded_exactly_or_noted() {
     let net = read_onnx(&batch_norm_model(&[0.0, 0.75]), "bn.onnx").unwrap();
     let (s0, s1) = (r("3/2") / r("1/2"), r("-2") / r("1"));
     let folded = Layer {
-        weights: vec![vec![s0.clone(), r("0")], vec![r("0"), s1.clone()]],
+        weights: Weights::dense(vec![vec![s0.clone(), r("0")], vec![r("0"), s1.clone()]]),
         bias: vec![r("1/4") - r("1/2") * &s0, r("1") - r("-3/4") * &s1],
         activation: Activation::Relu,
     };
@@ -278,7 +278,7 @@ fn batch_normalisation_is_folded_exactly_or_noted() {
     let net = read_onnx(&bytes, "bn2.onnx").unwrap();
     assert_eq!(net.notes().len(), 1, "{:?}", net.notes());
     assert!(net.notes()[0].contains("1 of 2 channels"));
-    let root = r("3/2") / &net.layers()[0].weights[0][0];
+    let root = r("3/2") / &net.layers()[0].weights.entry(0, 0);
     let f = relu_regions::num::to_f64(&root);
     assert_eq!(f, 1.25f64.sqrt(), "the nearest float64 to sqrt(5/4)");
     let dir = std::env::temp_dir().join(format!("rr-layers-{}", std::process::id()));

@@ -37,23 +37,28 @@ fn domain(kind: usize, dim: usize, half: i64) -> Domain {
 fn permuted(net: &Network, l: usize, perm: &[usize]) -> Network {
     let mut layers: Vec<Layer> = net.layers().to_vec();
     let old = layers[l].clone();
-    layers[l].weights = perm.iter().map(|&i| old.weights[i].clone()).collect();
+    layers[l].weights =
+        relu_regions::network::Weights::dense(perm.iter().map(|&i| old.weights.dense_row(i)).collect());
     layers[l].bias = perm.iter().map(|&i| old.bias[i].clone()).collect();
-    for row in layers[l + 1].weights.iter_mut() {
-        let old_row = row.clone();
-        *row = perm.iter().map(|&i| old_row[i].clone()).collect();
-    }
+    let next = layers[l + 1].weights.to_dense();
+    layers[l + 1].weights = relu_regions::network::Weights::dense(
+        next.iter().map(|row| perm.iter().map(|&i| row[i].clone()).collect()).collect(),
+    );
     Network::new(net.input_dim(), layers, net.domain().clone()).unwrap()
 }
 
 /// Scales neuron `i` of layer `l` by `c > 0` and its outgoing weights by `1 / c`.
 fn rescaled(net: &Network, l: usize, i: usize, c: &Q) -> Network {
     let mut layers: Vec<Layer> = net.layers().to_vec();
-    layers[l].weights[i].iter_mut().for_each(|w| *w *= c);
+    let mut own = layers[l].weights.to_dense();
+    own[i].iter_mut().for_each(|w| *w *= c);
+    layers[l].weights = relu_regions::network::Weights::dense(own);
     layers[l].bias[i] *= c;
-    for row in layers[l + 1].weights.iter_mut() {
+    let mut next = layers[l + 1].weights.to_dense();
+    for row in next.iter_mut() {
         row[i] /= c;
     }
+    layers[l + 1].weights = relu_regions::network::Weights::dense(next);
     Network::new(net.input_dim(), layers, net.domain().clone()).unwrap()
 }
 
@@ -71,7 +76,7 @@ proptest! {
         let mut net = random_net(&mut rng, dim, &[4, 3], domain(kind, dim, 2));
         if degenerate {
             let layers: Vec<Layer> = net.layers().iter().map(|l| Layer {
-                weights: l.weights.iter().map(|r| r.iter().map(|w| Q::from_integer(w.round().to_integer() % 2)).collect()).collect(),
+                weights: relu_regions::network::Weights::dense(l.weights.to_dense().iter().map(|r| r.iter().map(|w| Q::from_integer(w.round().to_integer() % 2)).collect()).collect()),
                 bias: l.bias.iter().map(|b| Q::from_integer(b.round().to_integer() % 2)).collect(),
                 activation: l.activation,
             }).collect();

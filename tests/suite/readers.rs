@@ -31,7 +31,8 @@ fn onnx_and_normalized_nnet_are_the_same_network() {
     assert_eq!(onnx.layers().len(), nnet.layers().len());
     for (lo, ln) in onnx.layers().iter().zip(nnet.layers()) {
         assert_eq!(lo.activation, ln.activation);
-        for (ro, rn) in lo.weights.iter().zip(&ln.weights).chain([(&lo.bias, &ln.bias)]) {
+        let (wo, wn) = (lo.weights.to_dense(), ln.weights.to_dense());
+        for (ro, rn) in wo.iter().zip(&wn).chain([(&lo.bias, &ln.bias)]) {
             assert_eq!(ro.len(), rn.len());
             for (vo, vn) in ro.iter().zip(rn) {
                 assert!(is_nearest_f32(vo, vn), "{vo} is not the float32 of {vn}");

@@ -13,7 +13,7 @@ use super::lower;
 use super::lower::{broadcast, check_width, matrix, reshape, squeeze_axes, transposed_matrix};
 use super::rows::{self, Row};
 use super::{at, Graph, Node, Res, Tensor};
-use crate::network::{Activation, Layer};
+use crate::network::{Activation, Layer, Weights};
 use crate::num::{from_f64_exact, Q};
 use num_traits::{One, Signed, Zero};
 use std::collections::HashMap;
@@ -90,14 +90,15 @@ impl Builder {
             ));
         }
         let n = self.width();
-        let mut weights = rows::dense(&std::mem::take(&mut self.w), self.cols);
+        let mut weights = std::mem::take(&mut self.w);
         let mut bias = std::mem::take(&mut self.b);
         let mut starts = Vec::new();
         for (_, s) in &self.skips {
             starts.push(bias.len());
-            weights.extend(rows::dense(&s.w, self.cols));
+            weights.extend(s.w.iter().cloned());
             bias.extend(s.b.iter().cloned());
         }
+        let weights = Weights::sparse(self.cols, weights);
         self.cols = bias.len();
         self.layers.push(Layer { weights, bias, activation: Activation::Relu });
         self.w = rows::block(0, n);
@@ -241,7 +242,7 @@ pub(super) fn convert(g: &Graph) -> Res<(usize, Vec<Layer>, Vec<String>)> {
         ));
     }
     if net.layers.is_empty() || !rows::is_identity(&net.w, &net.b) {
-        let (weights, bias) = (rows::dense(&net.w, net.cols), net.b);
+        let (weights, bias) = (Weights::sparse(net.cols, net.w), net.b);
         net.layers.push(Layer { weights, bias, activation: Activation::Linear });
     }
     Ok((d, net.layers, net.notes))

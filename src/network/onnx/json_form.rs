@@ -66,8 +66,9 @@ pub(super) fn layers_graph(net: &Network) -> Graph {
     let mut pieces = 1;
     for (l, layer) in net.layers().iter().enumerate() {
         let (w, b) = (format!("layers.{l}.weight"), format!("layers.{l}.bias"));
-        let cols = layer.weights.first().map_or(0, Vec::len) / pieces;
-        let values = layer.weights.iter().flat_map(|row| row.iter().step_by(pieces).cloned()).collect();
+        let cols = layer.weights.inputs() / pieces;
+        let values =
+            layer.weights.to_dense().into_iter().flat_map(|row| row.into_iter().step_by(pieces)).collect();
         g.constants.insert(w.clone(), Tensor { dims: vec![layer.width(), cols], values });
         g.constants.insert(b.clone(), Tensor { dims: vec![layer.width()], values: layer.bias.clone() });
         let out = format!("layers.{l}");

@@ -9,17 +9,14 @@
 
 use super::build::{Builder, Live};
 use super::lower::{self, Window};
-use super::rows::{self, Row};
+use super::rows::Row;
 use super::{at, Node, Res, Tensor};
 use crate::network::pieces::MAX_PIECES;
-use crate::network::{Activation, Layer};
+use crate::network::{Activation, Layer, Weights};
 use crate::num::Q;
 use num_traits::{One, Signed, Zero};
 
 use std::collections::HashMap;
-
-/// The most weights a max layer may hold densely (the network model keeps layers dense).
-const DENSE_LIMIT: usize = 60_000_000;
 
 /// Applies a max/min operator of the data path.
 pub(super) fn apply(
@@ -164,14 +161,6 @@ impl Builder {
         let expiring = std::mem::take(&mut self.expiring);
         self.skips.retain(|(name, _)| !expiring.contains(name));
         let skip_values: usize = self.skips.iter().map(|(_, s)| s.b.len()).sum();
-        let size = (units + skip_values) * k * self.cols;
-        if size > DENSE_LIMIT {
-            return Err(format!(
-                "a max layer of {} candidates over {} inputs needs {size} dense weights: more than the dense network model holds ({DENSE_LIMIT})",
-                (units + skip_values) * k,
-                self.cols
-            ));
-        }
         let mut w: Vec<Row> = Vec::with_capacity((units + skip_values) * k);
         let mut b = Vec::with_capacity(w.capacity());
         for unit in candidates {
@@ -191,7 +180,7 @@ impl Builder {
                 }
             }
         }
-        let weights = rows::dense(&w, self.cols);
+        let weights = Weights::sparse(self.cols, w);
         self.cols = b.len();
         self.layers.push(Layer { weights, bias: b, activation: Activation::Max(k) });
         // each unit's value: the sum of its candidates' outputs (only the winner's is nonzero)

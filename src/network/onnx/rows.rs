@@ -7,7 +7,7 @@ use crate::num::Q;
 use num_traits::{One, Zero};
 
 /// `(column, weight)` terms in increasing column order, without zeros.
-pub(super) type Row = Vec<(usize, Q)>;
+pub(super) type Row = crate::network::weights::SparseRow;
 
 /// The identity map on `n` values.
 pub(super) fn identity(n: usize) -> Vec<Row> {
@@ -38,37 +38,8 @@ pub(super) fn linear(a: &Q, x: &Row, b: &Q, y: &Row) -> Row {
 }
 
 /// Sorts terms by column, adds those of one column and drops zeros.
-fn merge(mut all: Vec<(usize, Q)>) -> Row {
-    all.sort_by_key(|(j, _)| *j);
-    let mut out: Row = Vec::with_capacity(all.len());
-    for (j, v) in all {
-        match out.last_mut() {
-            Some((last, acc)) if *last == j => *acc += v,
-            _ => {
-                if out.last().is_some_and(|(_, acc)| acc.is_zero()) {
-                    out.pop();
-                }
-                out.push((j, v));
-            }
-        }
-    }
-    if out.last().is_some_and(|(_, acc)| acc.is_zero()) {
-        out.pop();
-    }
-    out
-}
-
-/// The rows as a dense `rows x cols` matrix.
-pub(super) fn dense(rows: &[Row], cols: usize) -> Vec<Vec<Q>> {
-    rows.iter()
-        .map(|row| {
-            let mut out = vec![Q::zero(); cols];
-            for (j, v) in row {
-                out[*j] = v.clone();
-            }
-            out
-        })
-        .collect()
+fn merge(all: Vec<(usize, Q)>) -> Row {
+    crate::network::weights::normalise(all)
 }
 
 /// A dense matrix's rows, zeros dropped.
@@ -97,8 +68,7 @@ mod tests {
         // 1*r0 + 3*r1 = [1, 15, 0]
         assert_eq!(combine(&rows, [(0, &q(1)), (1, &q(3))]), vec![(0, q(1)), (1, q(15))]);
         assert_eq!(linear(&q(2), &rows[0], &q(-2), &rows[0]), vec![]);
-        assert_eq!(dense(&rows, 3), vec![vec![q(1), q(0), q(3)], vec![q(0), q(5), q(-1)]]);
-        assert_eq!(from_dense(&dense(&rows, 3)), rows);
+        assert_eq!(from_dense(&[vec![q(1), q(0), q(3)], vec![q(0), q(5), q(-1)]]), rows);
         assert!(is_identity(&identity(3), &[q(0), q(0), q(0)]));
         assert!(!is_identity(&block(1, 2), &[q(0), q(0)]));
     }
