@@ -23,6 +23,8 @@ from fractions import Fraction
 
 # (name, network, property, eps values): eps grows until a run takes minutes
 RUNS = [
+    ("Convnet_maxpool", "verivital/Convnet_maxpool.onnx", "verivital/maxpool_prop_0_0.004.vnnlib",
+     ["0.00001"]),
     ("Convnet_avgpool", "verivital/Convnet_avgpool.onnx", "verivital/avgpool_prop_0_0.02.vnnlib",
      ["0.0001", "0.0002", "0.0004", "0.0006"]),
     ("ResNet-2B", "cifar10_resnet/resnet_2b.onnx", "cifar10_resnet/resnet2b_prop_0_eps_0.008.vnnlib",
