@@ -6,6 +6,7 @@
 //! halfspaces: `max t  s.t.  a_i . x + t w_i <= b_i,  t <= 1`, with `w_i = ||a_i||_inf` for the
 //! rows that must hold strictly and `w_i = 0` for the rows that may be tight.
 
+mod box_centre;
 pub(crate) mod boxed;
 pub(crate) mod good_lp_backend;
 pub(crate) mod interrupt;
@@ -110,6 +111,9 @@ impl LpBackend for FloatSimplex {
 
     fn centre(&self, rows: &[&Halfspace], strict: &[bool]) -> Hint {
         let d = rows.first().map_or(0, |r| r.a.len());
+        if let Some(hint) = box_centre::centre_in_box(rows, strict, d) {
+            return hint;
+        }
         let (mut a, mut b, scales) = scaled_rows(rows);
         for (r, &s) in a.iter_mut().zip(strict) {
             r.push(if s { 1.0 } else { 0.0 });
