@@ -24,6 +24,11 @@ const BOX_CENTRE_DIMENSION: usize = 24;
 /// so that the proposal lies strictly inside the box too. `None` (the dense tableau decides)
 /// below [`BOX_CENTRE_DIMENSION`], with a hyperplane (rows that are not strict), without a box,
 /// or when the float solve fails or finds no room.
+/// Iterations allowed, per variable and row: degenerate cells in hundreds of dimensions (a
+/// max-pooling cell in R^784) take about 20 per variable, and a failure here costs the dense
+/// tableau and perhaps the exact simplex.
+const PATIENCE: usize = 200;
+
 pub(super) fn centre_in_box(rows: &[&Halfspace], strict: &[bool], d: usize) -> Option<Hint> {
     if d < BOX_CENTRE_DIMENSION || strict.iter().any(|s| !s) {
         return None;
@@ -62,7 +67,7 @@ pub(super) fn centre_in_box(rows: &[&Halfspace], strict: &[bool], d: usize) -> O
     hi_t.push(1.0);
     let mut g = vec![0.0; d + 1];
     g[d] = -1.0;
-    let optimum = BoxLp::from_floats(&lp_rows, &lo_t, &hi_t)?.minimize(&g)?;
+    let optimum = BoxLp::from_floats(&lp_rows, &lo_t, &hi_t)?.minimize_bounded_within(&g, PATIENCE)?;
     let (v, t) = (&optimum.x[..d], optimum.x[d]);
     if !(t > 0.0 && t.is_finite()) {
         return None;

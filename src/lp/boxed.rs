@@ -65,6 +65,12 @@ impl BoxLp {
     /// `m` rows with slacks: the `d` variables stay at their bounds unless basic, so a pivot
     /// costs `O(m (d + m))` whatever the dimension.
     fn minimize_bounded(&self, g: &[f64]) -> Option<BoxOptimum> {
+        self.minimize_bounded_within(g, 20)
+    }
+
+    /// [`BoxLp::minimize`] by the bounded method with up to `patience (d + m + 1)` iterations
+    /// (the default 20 can be too few for degenerate rows in hundreds of dimensions).
+    pub(crate) fn minimize_bounded_within(&self, g: &[f64], patience: usize) -> Option<BoxOptimum> {
         let (d, m) = (self.d, self.m);
         if g.len() != d || g.iter().any(|v| !v.is_finite()) {
             return None;
@@ -88,7 +94,12 @@ impl BoxLp {
         let value_of = |j: usize, at_upper: &[bool]| if at_upper[j] { hi(j) } else { lo(j) };
         let mut values = vec![0.0; m];
         let mut candidates: Vec<(f64, usize)> = Vec::new();
-        for _ in 0..20 * (n + 1) {
+        for _ in 0..patience * (n + 1) {
+            // a long solve gives way to the run's stop request (like the dense tableau); the
+            // bound LPs (default patience) run to their end, as their answers steer decisions
+            if patience > 20 && super::interrupt::requested() {
+                return None;
+            }
             // values of the basic variables: B^-1 b - sum over nonbasic of column * value
             for i in 0..m {
                 let row = &t[i * n..(i + 1) * n];

@@ -3,6 +3,7 @@
 //! row has kernel-size terms, so a wide tensor (a conv layer's tens of thousands of values) costs
 //! its nonzeros, not width x width.
 
+use crate::network::weights::normalise;
 use crate::num::Q;
 use num_traits::{One, Zero};
 
@@ -28,18 +29,13 @@ pub(super) fn combine<'a>(rows: &[Row], terms: impl IntoIterator<Item = (usize, 
         }
         all.extend(rows[k].iter().map(|(j, v)| (*j, v * c)));
     }
-    merge(all)
+    normalise(all)
 }
 
 /// `a * x + b * y`.
 pub(super) fn linear(a: &Q, x: &Row, b: &Q, y: &Row) -> Row {
     let all = x.iter().map(|(j, v)| (*j, v * a)).chain(y.iter().map(|(j, v)| (*j, v * b))).collect();
-    merge(all)
-}
-
-/// Sorts terms by column, adds those of one column and drops zeros.
-fn merge(all: Vec<(usize, Q)>) -> Row {
-    crate::network::weights::normalise(all)
+    normalise(all)
 }
 
 /// A dense matrix's rows, zeros dropped.
