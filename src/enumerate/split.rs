@@ -397,18 +397,18 @@ fn push_side(p: &mut Partial, pre: &FixedMap, i: usize, on: bool, point: Option<
 pub(super) fn finish(p: Partial, ctx: &Context<'_>) -> Option<Region> {
     let _stop = ctx.install_stop();
     // a certified box proves it bounded, a recession direction (nonzero) that holds unbounded;
-    // the rows are listed only when neither the domain nor a box decides
-    let rows = || p.constraints.rows();
-    let bounded = ctx.bounded_domain
-        || p.bounds.is_some()
-        || !p.ray.as_deref().is_some_and(|ray| ray_holds(&rows(), ray))
-            && match is_bounded(&rows(), ctx.net.input_dim(), ctx.prepared.filter()) {
+    // the rows are listed (once) only when neither the domain nor a box decides
+    let bounded = ctx.bounded_domain || p.bounds.is_some() || {
+        let rows = p.constraints.rows();
+        !p.ray.as_deref().is_some_and(|ray| ray_holds(&rows, ray))
+            && match is_bounded(&rows, ctx.net.input_dim(), ctx.prepared.filter()) {
                 Ok(b) => b,
                 Err(e) => {
                     ctx.fail(e);
                     return None;
                 }
-            };
+            }
+    };
     if !ctx.details {
         return Some(Region {
             pattern: p.pattern,

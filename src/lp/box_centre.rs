@@ -16,6 +16,11 @@ use crate::poly::Halfspace;
 /// bounds ([`centre_in_box`]): below it the dense tableau is cheap.
 const BOX_CENTRE_DIMENSION: usize = 24;
 
+/// Iterations allowed, per variable and row: degenerate cells in hundreds of dimensions (a
+/// max-pooling cell in R^784) take about 20 per variable, and a failure here costs the dense
+/// tableau and perhaps the exact simplex.
+const PATIENCE: usize = 200;
+
 /// The centring LP of rows that include a box (every coordinate bounded on both sides by rows
 /// of one nonzero), solved with the box as bounds: `max t` over the other rows `a_i x + w_i t
 /// <= b_i` with `x` in the closed box and `0 <= t <= 1` ([`BoxLp`]: its cost grows with
@@ -24,11 +29,6 @@ const BOX_CENTRE_DIMENSION: usize = 24;
 /// so that the proposal lies strictly inside the box too. `None` (the dense tableau decides)
 /// below [`BOX_CENTRE_DIMENSION`], with a hyperplane (rows that are not strict), without a box,
 /// or when the float solve fails or finds no room.
-/// Iterations allowed, per variable and row: degenerate cells in hundreds of dimensions (a
-/// max-pooling cell in R^784) take about 20 per variable, and a failure here costs the dense
-/// tableau and perhaps the exact simplex.
-const PATIENCE: usize = 200;
-
 pub(super) fn centre_in_box(rows: &[&Halfspace], strict: &[bool], d: usize) -> Option<Hint> {
     if d < BOX_CENTRE_DIMENSION || strict.iter().any(|s| !s) {
         return None;
@@ -36,12 +36,10 @@ pub(super) fn centre_in_box(rows: &[&Halfspace], strict: &[bool], d: usize) -> O
     let (mut lo, mut hi) = (vec![f64::NEG_INFINITY; d], vec![f64::INFINITY; d]);
     let mut others: Vec<&Halfspace> = Vec::new();
     for row in rows {
-        let a = row.float_a();
-        let mut nonzero = a.iter().enumerate().filter(|(_, v)| **v != 0.0);
-        match (nonzero.next(), nonzero.next()) {
-            (Some((j, &v)), None) if v > 0.0 => hi[j] = hi[j].min(row.float_b() / v),
-            (Some((j, &v)), None) => lo[j] = lo[j].max(row.float_b() / v),
-            _ => others.push(row),
+        match row.single_coordinate() {
+            Some(j) if row.float_a()[j] > 0.0 => hi[j] = hi[j].min(row.float_b() / row.float_a()[j]),
+            Some(j) => lo[j] = lo[j].max(row.float_b() / row.float_a()[j]),
+            None => others.push(row),
         }
     }
     if !lo.iter().zip(&hi).all(|(l, h)| l.is_finite() && h.is_finite() && l < h) {
