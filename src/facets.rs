@@ -7,7 +7,8 @@
 
 use crate::certify::safe::{proves_empty, proves_empty_floats, FloatBox};
 use crate::certify::{
-    bounding_box, find_strict_point, is_strictly_inside, point_on_hyperplane_near, Feasibility, LpStats,
+    bound_by_basis, bounding_box, find_strict_point, is_strictly_inside, point_on_hyperplane_near,
+    BasisBound, Feasibility, LpStats, BOX_DIMENSION_LIMIT,
 };
 use crate::error::InternalError;
 use crate::kernel::Filter;
@@ -132,6 +133,22 @@ fn redundancy(
         }
         Some(opt) if -opt.value > row.float_b() => Redundancy::Crossed(opt.x),
         _ => Redundancy::Unknown,
+    }
+}
+
+/// [`redundancy`] without a box: `max a . x` over the other rows by the dense simplex, a
+/// maximum below `b` proved by the basis's exact multipliers ([`bound_by_basis`]).
+fn redundancy_by_basis(others: &[&Halfspace], row: &Halfspace, stats: &mut LpStats) -> Redundancy {
+    stats.lps += 1;
+    stats.bound_lps += 1;
+    match bound_by_basis(others, &row.flipped()) {
+        BasisBound::Empty { strict: true } => {
+            stats.by_basis += 1;
+            Redundancy::Strict
+        }
+        BasisBound::Below(x) => Redundancy::Crossed(x),
+        // touching without crossing is decided by the centring LP
+        BasisBound::Empty { strict: false } | BasisBound::Unknown => Redundancy::Unknown,
     }
 }
 
@@ -301,7 +318,7 @@ pub(crate) fn facets_counting_inner(
         (Some(bx), _) => Some(bx),
         (None, Some(bx)) if prepared.box_hints() => Some(&**bx),
         (None, None) if region.bounded && prepared.box_hints() => {
-            certified = bounding_box(&rows, prepared.network().input_dim());
+            certified = bounding_box(&rows, prepared.network().input_dim(), &region.point);
             certified.as_ref()
         }
         _ => None,
@@ -347,13 +364,21 @@ pub(crate) fn facets_counting_inner(
                 return Ok(Some(Facet { constraints: class.clone(), point, on_boundary }));
             }
             let mut near = None;
-            if let Some(bx) = bx {
-                let box_face = domain_box.is_some() && is_domain(class[0]);
-                match redundancy(&lp_others, row, box_face, bx, stats) {
-                    Redundancy::Strict => return Ok(None),
-                    Redundancy::Crossed(x) => near = crossing(row, &point_float, &x),
-                    Redundancy::Unknown => {}
+            let found = match bx {
+                Some(bx) => {
+                    let box_face = domain_box.is_some() && is_domain(class[0]);
+                    redundancy(&lp_others, row, box_face, bx, stats)
                 }
+                // no box (an unbounded region): the bound LP's basis solved exactly
+                None if prepared.box_hints() && region.point.len() <= BOX_DIMENSION_LIMIT => {
+                    redundancy_by_basis(&lp_others, row, stats)
+                }
+                None => Redundancy::Unknown,
+            };
+            match found {
+                Redundancy::Strict => return Ok(None),
+                Redundancy::Crossed(x) => near = crossing(row, &point_float, &x),
+                Redundancy::Unknown => {}
             }
             let from_crossing = near.and_then(|x| point_on_hyperplane_near(&others, row, &x));
             if from_crossing.is_some() {

@@ -1,10 +1,19 @@
-//! A certified bounding box of a bounded polyhedron: for each coordinate, `max +-x_j` over
-//! `A x <= b` solved in floats, its optimal basis solved exactly (fraction-free), and the bound
-//! `+-x_j <= y . b` taken from the exact multipliers `y >= 0` with `A^T y = +-e_j`, rounded up
-//! to a float checked exactly (the box's bounds are floats, exact as they stand). The box
-//! contains the polyhedron, so a region inside it can use the box machinery (interval bounds,
-//! bound LPs with safe dual bounds) on any domain, all of R^d included; each child of a region
-//! keeps its box. Proving the box also proves the polyhedron bounded.
+//! A certified bounding box of a bounded polyhedron `P = {x : A x <= b}` with a known point
+//! `p`, from the `2d` float LPs `max +-x_j` over `P`, proved in one of two ways:
+//!
+//! - **Safe dual bounds on a candidate box** (no exact arithmetic): the box `B` is the float
+//!   optima padded by a little, and for each face of `B` the float LP's multipliers prove, by a
+//!   safe dual bound ([`super::safe`]), that `P ∩ B` stays strictly inside that face. Then `P ⊆ B`:
+//!   `p` lies strictly inside `B` (checked exactly), and a point of `P` outside `B` would put a
+//!   point of `P` on the boundary of `B` on the segment from `p` (`P` is convex).
+//! - **Exact multipliers** (when that fails): each LP's optimal basis solved exactly
+//!   (fraction-free), the bound `+-x_j <= y . b` taken from the exact multipliers `y >= 0` with
+//!   `A^T y = +-e_j`, rounded up to a float checked exactly.
+//!
+//! The box's bounds are floats, exact as they stand. The box contains the polyhedron, so a
+//! region inside it can use the box machinery (interval bounds, bound LPs with safe dual
+//! bounds) on any domain, all of R^d included; each child of a region keeps its box. Proving
+//! the box also proves the polyhedron bounded.
 
 use super::safe::FloatBox;
 use crate::lp::simplex::{solve, solve_square_unreduced, LpOutcome};
@@ -23,47 +32,127 @@ pub(crate) const BOX_DIMENSION_LIMIT: usize = 24;
 ///
 /// (The triangle `x, y >= 0`, `x + 2y <= 4` lies in `[0, 4] x [0, 2]`, the quadrant has no
 /// box: see the tests.)
-pub(crate) fn bounding_box(rows: &[&Halfspace], dim: usize) -> Option<FloatBox> {
+pub(crate) fn bounding_box(rows: &[&Halfspace], dim: usize, inside: &[Q]) -> Option<FloatBox> {
+    match search_box(rows, dim, inside) {
+        BoxSearch::Box(b) => Some(b),
+        BoxSearch::Unbounded(..) | BoxSearch::Unknown => None,
+    }
+}
+
+/// What the search for a bounding box found.
+pub(crate) enum BoxSearch {
+    /// A certified box.
+    Box(FloatBox),
+    /// The float LP `max s x_j` (`s = +-1`) is unbounded: `s x_j` seems to grow without bound
+    /// on the polyhedron (only a hint where to look for a ray; nothing is claimed).
+    Unbounded(usize, i64),
+    /// Nothing proved.
+    Unknown,
+}
+
+/// [`bounding_box`] of the polyhedron `rows` around its point `inside`, saying where a float LP
+/// found the polyhedron unbounded: the `2d` float LPs run first (cheap), and only when each has
+/// an optimum is the box proved (safe dual bounds first, else exact basis solves), so an
+/// unbounded polyhedron costs no exact work here.
+pub(crate) fn search_box(rows: &[&Halfspace], dim: usize, inside: &[Q]) -> BoxSearch {
+    let optima = match float_optima(rows, dim) {
+        Ok(optima) => optima,
+        Err(answer) => return answer,
+    };
+    match box_from_duals(rows, &optima, inside).or_else(|| box_from_bases(rows, &optima)) {
+        Some(b) => BoxSearch::Box(b),
+        None => BoxSearch::Unknown,
+    }
+}
+
+/// The float optimum of `max s x_j` over the polyhedron: its value, its multipliers over the
+/// rows as given, and its basis.
+struct Optimum {
+    value: f64,
+    y: Vec<f64>,
+    basis: Vec<usize>,
+}
+
+/// The `2d` float LPs `max s x_j` (`optima[2 j]` for `s = 1`, `optima[2 j + 1]` for `s = -1`),
+/// or what stopped them: an unbounded one, or no optimal basis.
+fn float_optima(rows: &[&Halfspace], dim: usize) -> Result<Vec<Optimum>, BoxSearch> {
     if rows.len() <= dim || dim > BOX_DIMENSION_LIMIT {
-        return None; // a bounded polyhedron needs d + 1 rows
+        return Err(BoxSearch::Unknown); // a bounded polyhedron needs d + 1 rows
     }
-    let (float_a, float_b, _) = crate::lp::scaled_rows(rows);
+    let (float_a, float_b, scales) = crate::lp::scaled_rows(rows);
     if float_a.iter().flatten().chain(&float_b).any(|v| !v.is_finite()) {
-        return None;
+        return Err(BoxSearch::Unknown);
     }
-    let mut lo = Vec::with_capacity(dim);
-    let mut hi = Vec::with_capacity(dim);
+    let mut optima = Vec::with_capacity(2 * dim);
     for j in 0..dim {
         // the upper bound first: an unbounded direction is usually found by the first LP
-        let upper = coordinate_bound(rows, &float_a, &float_b, j, 1)?;
-        let lower = coordinate_bound(rows, &float_a, &float_b, j, -1)?;
-        hi.push(upper);
-        lo.push(-lower);
+        for s in [1, -1] {
+            // min -s x_j
+            let mut c = vec![0.0; dim];
+            c[j] = -(s as f64);
+            match solve(&float_a, &float_b, &c, 50 * (rows.len() + dim + 2)) {
+                Some(LpOutcome::Optimal { x, y, basis }) if basis.len() == dim => {
+                    // the multipliers of the rows as given (the LP's rows are scaled)
+                    let y = y.iter().zip(&scales).map(|(v, k)| v * k).collect();
+                    optima.push(Optimum { value: s as f64 * x[j], y, basis });
+                }
+                Some(LpOutcome::Unbounded { .. }) => return Err(BoxSearch::Unbounded(j, s)),
+                _ => return Err(BoxSearch::Unknown),
+            }
+        }
     }
-    let finite = lo.iter().chain(&hi).all(|v| v.is_finite());
-    finite.then(|| FloatBox::new(lo, hi))
+    Ok(optima)
 }
+
+/// The box of the module's second proof, from the optima's bases.
+fn box_from_bases(rows: &[&Halfspace], optima: &[Optimum]) -> Option<FloatBox> {
+    let dim = optima.len() / 2;
+    let (mut lo, mut hi) = (Vec::with_capacity(dim), Vec::with_capacity(dim));
+    for j in 0..dim {
+        hi.push(coordinate_bound(rows, &optima[2 * j].basis, j, 1)?);
+        lo.push(-coordinate_bound(rows, &optima[2 * j + 1].basis, j, -1)?);
+    }
+    lo.iter().chain(&hi).all(|v| v.is_finite()).then(|| FloatBox::new(lo, hi))
+}
+
+/// The box of the module's first proof, from the optima's multipliers (`inside`: a point of
+/// the polyhedron). `None` when a bound is not proved.
+fn box_from_duals(rows: &[&Halfspace], optima: &[Optimum], inside: &[Q]) -> Option<FloatBox> {
+    let dim = inside.len();
+    let spread = optima.iter().fold(0.0f64, |m, o| m.max(o.value.abs()));
+    // room for the safe bounds' error terms, far below the box's size
+    let pad = spread * BOX_PAD + f64::MIN_POSITIVE;
+    let face = |k: usize| optima[k].value + pad;
+    let hi: Vec<f64> = (0..dim).map(|j| face(2 * j)).collect();
+    let lo: Vec<f64> = (0..dim).map(|j| -face(2 * j + 1)).collect();
+    // `inside` strictly inside the box, exactly (this also rejects non-finite bounds)
+    let strictly_between = |j: usize| {
+        let (l, h) = (from_f64_exact(lo[j]), from_f64_exact(hi[j]));
+        matches!((l, h), (Some(l), Some(h)) if l < inside[j] && inside[j] < h)
+    };
+    if !(0..dim).all(strictly_between) {
+        return None;
+    }
+    let candidate = FloatBox::new(lo, hi);
+    // each face: `s x_j >= face` has no point of P inside the box, i.e. the halfspace
+    // `-s x_j <= -face` is empty there (safe dual bound with the LP's multipliers)
+    let proved = (0..2 * dim).all(|k| {
+        let (j, s) = (k / 2, if k % 2 == 0 { 1.0 } else { -1.0 });
+        let mut g = vec![0.0; dim];
+        g[j] = -s;
+        super::safe::proves_empty_floats(rows, &g, -face(k), Some(&optima[k].y), &candidate)
+    });
+    proved.then_some(candidate)
+}
+
+/// The candidate box's padding, relative to the largest float bound.
+const BOX_PAD: f64 = 1.0 / (1u64 << 22) as f64;
 
 /// A float `B` with `s x_j <= B` on `{x : rows}` (`s = +-1`), proved from the float LP's
 /// optimal basis: exact multipliers give an exact bound as an unreduced fraction, and `B` is a
 /// float checked exactly to be at least that bound (no gcd anywhere). `None`: nothing proved.
-fn coordinate_bound(
-    rows: &[&Halfspace],
-    float_a: &[Vec<f64>],
-    float_b: &[f64],
-    j: usize,
-    s: i64,
-) -> Option<f64> {
-    let dim = float_a.first()?.len();
-    // min -s x_j
-    let mut c = vec![0.0; dim];
-    c[j] = -(s as f64);
-    let LpOutcome::Optimal { basis, .. } = solve(float_a, float_b, &c, 50 * (rows.len() + dim + 2))? else {
-        return None;
-    };
-    if basis.len() != dim {
-        return None;
-    }
+fn coordinate_bound(rows: &[&Halfspace], basis: &[usize], j: usize, s: i64) -> Option<f64> {
+    let dim = basis.len();
     // A_B^T y = s e_j, y = numerators / det
     let transposed: Vec<Vec<Q>> =
         (0..dim).map(|k| basis.iter().map(|&i| rows[i].a[k].clone()).collect()).collect();
@@ -130,9 +219,37 @@ mod tests {
             Halfspace::new(vec![q(1), q(2)], q(4)),
         ];
         let refs: Vec<&Halfspace> = rows.iter().collect();
-        let b = bounding_box(&refs, 2).unwrap();
+        let inside = [q(1), q(1)];
+        // the exact multipliers' box is tight, the dual bounds' one padded a little
+        let optima = float_optima(&refs, 2).ok().unwrap();
+        let b = box_from_bases(&refs, &optima).unwrap();
         assert_eq!((b.lo(0), b.hi(0), b.lo(1), b.hi(1)), (0.0, 4.0, 0.0, 2.0));
-        assert!(bounding_box(&refs[..2], 2).is_none());
+        let b = bounding_box(&refs, 2, &inside).unwrap();
+        assert!(b.lo(0) < 0.0 && b.lo(0) > -1e-5 && b.hi(0) > 4.0 && b.hi(0) < 4.0 + 1e-5);
+        assert!(b.lo(1) < 0.0 && b.lo(1) > -1e-5 && b.hi(1) > 2.0 && b.hi(1) < 2.0 + 1e-5);
+        assert!(bounding_box(&refs[..2], 2, &inside).is_none());
+        // the half-strip x >= 0, 0 <= y <= 1 grows along +x, where the search says so
+        let strip = [rows[0].clone(), rows[1].clone(), Halfspace::new(vec![q(0), q(1)], q(1))];
+        let refs: Vec<&Halfspace> = strip.iter().collect();
+        assert!(matches!(search_box(&refs, 2, &[q(1), q(1) / q(2)]), BoxSearch::Unbounded(0, 1)));
+    }
+
+    /// The dual bounds prove nothing about a polyhedron that the given point is not in (the
+    /// point is the argument's anchor), nor about a box too tight for it.
+    #[test]
+    fn the_dual_box_needs_its_point_and_room() {
+        let rows = [
+            Halfspace::new(vec![q(-1), q(0)], q(0)),
+            Halfspace::new(vec![q(0), q(-1)], q(0)),
+            Halfspace::new(vec![q(1), q(1)], q(1)),
+        ];
+        let refs: Vec<&Halfspace> = rows.iter().collect();
+        let optima = float_optima(&refs, 2).ok().unwrap();
+        assert!(box_from_duals(&refs, &optima, &[q(5), q(5)]).is_none());
+        let mut shrunk = float_optima(&refs, 2).ok().unwrap();
+        shrunk[0].value = 0.5; // x <= 0.5 is false on the triangle
+        assert!(box_from_duals(&refs, &shrunk, &[q(1) / q(4), q(1) / q(4)]).is_none());
+        assert!(box_from_duals(&refs, &optima, &[q(1) / q(4), q(1) / q(4)]).is_some());
     }
 
     /// The float bound is at least the exact fraction and next to it, for huge and tiny ones.
@@ -191,18 +308,30 @@ mod tests {
                     }
                 }
             }
-            let Some(b) = bounding_box(&refs, 2) else { continue };
-            boxes += 1;
-            assert!(!vertices.is_empty(), "a box for an empty or unbounded set");
-            for j in 0..2 {
-                let (min, max) = vertices.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-                    let c = crate::num::to_f64(&v[j]);
-                    (lo.min(c), hi.max(c))
-                });
-                assert!(b.lo(j) <= min + 1e-12 && max <= b.hi(j) + 1e-12, "{j}: [{min}, {max}] vs {b:?}");
-                assert!((b.lo(j) - min).abs() < 1e-9 && (b.hi(j) - max).abs() < 1e-9, "tight");
+            // a point of the polygon: its vertices' mean (unbounded and empty ones have none
+            // here, and then the float LPs are not all optimal)
+            let Ok(optima) = float_optima(&refs, 2) else { continue };
+            assert!(!vertices.is_empty(), "float optima for an empty or unbounded set");
+            let k = q(vertices.len() as i64);
+            let inside: Vec<Q> =
+                (0..2).map(|j| vertices.iter().map(|v| v[j].clone()).sum::<Q>() / &k).collect();
+            // both proofs: the dual bounds' box (padded) and the exact multipliers' (tight)
+            for (b, tolerance) in
+                [(box_from_duals(&refs, &optima, &inside), 1e-5), (box_from_bases(&refs, &optima), 1e-9)]
+            {
+                let Some(b) = b else { continue };
+                boxes += 1;
+                for j in 0..2 {
+                    let (min, max) =
+                        vertices.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                            let c = crate::num::to_f64(&v[j]);
+                            (lo.min(c), hi.max(c))
+                        });
+                    assert!(b.lo(j) <= min && max <= b.hi(j), "{j}: [{min}, {max}] vs {b:?}");
+                    assert!((b.lo(j) - min).abs() < tolerance && (b.hi(j) - max).abs() < tolerance, "tight");
+                }
             }
         }
-        assert!(boxes >= 5, "too few bounded polygons ({boxes}) to test anything");
+        assert!(boxes >= 10, "too few bounded polygons ({boxes}) to test anything");
     }
 }

@@ -34,7 +34,7 @@ pub struct LpStats {
     pub lps: u64,
     /// Decided by a rounded float point, checked exactly.
     pub by_float_point: u64,
-    /// Decided by solving the float basis exactly.
+    /// Decided by solving a float LP's basis exactly (a centring LP's or a bound LP's).
     pub by_basis: u64,
     /// Decided by the exact rational simplex.
     pub exact_fallbacks: u64,
@@ -42,7 +42,8 @@ pub struct LpStats {
     pub by_interval: u64,
     /// "No split" proved by a safe dual bound from the float LP's multipliers.
     pub by_safe_bound: u64,
-    /// Small bound LPs (`min h` over a region of a box, the bounded dual simplex of `lp::boxed`) solved.
+    /// Bound LPs (`min h` over a region) solved: on a box the bounded dual simplex of
+    /// `lp::boxed`; without one the dense simplex, its basis solved exactly.
     pub bound_lps: u64,
     /// "No split" proved by a safe dual bound from a bound LP's multipliers.
     pub by_bound_lp: u64,
@@ -516,7 +517,10 @@ pub(crate) fn polytope_is_full_dimensional(domain: &Domain, dim: usize) -> bool 
     matches!(find_strict_point(&refs, None, &crate::lp::ExactOnly, &mut stats), Ok(Feasibility::Interior(_)))
 }
 
+mod basis_bound;
 mod bounding;
 mod recession;
-pub(crate) use bounding::bounding_box;
+pub(crate) use basis_bound::{bound_by_basis, BasisBound};
+pub(crate) use bounding::{bounding_box, search_box, BoxSearch, BOX_DIMENSION_LIMIT};
+pub(crate) use recession::recession_ray_trying_first;
 pub use recession::{is_bounded, recession_ray};

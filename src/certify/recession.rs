@@ -4,11 +4,12 @@
 
 use crate::error::InternalError;
 use crate::kernel::Filter;
-use crate::lp::simplex::{solve, solve_square, LpOutcome};
-use crate::num::{dot, Q};
+use crate::lp::simplex::{solve, solve_square, solve_square_unreduced, LpOutcome};
+use crate::num::{dot, sign_of_sum_of_products, Q};
 use crate::poly::Halfspace;
 use crate::proof::dual_certifies_zero;
 use num_traits::{One, Signed, Zero};
+use std::cmp::Ordering;
 
 /// Whether `{x : A x <= b}` (nonempty) is bounded, decided exactly: an unbounded answer comes
 /// with a checked ray, a bounded one with `2d` exact LP optima and their checked duals.
@@ -43,6 +44,17 @@ pub fn recession_ray(
     dim: usize,
     filter: Filter,
 ) -> Result<Option<Vec<Q>>, InternalError> {
+    recession_ray_trying_first(rows, dim, filter, None)
+}
+
+/// [`recession_ray`] with the LP `max s d_j` of `first = (j, s)` solved first: where `s x_j`
+/// is known (in floats) to grow without bound, the first LP usually gives the ray.
+pub(crate) fn recession_ray_trying_first(
+    rows: &[&Halfspace],
+    dim: usize,
+    filter: Filter,
+    first: Option<(usize, i64)>,
+) -> Result<Option<Vec<Q>>, InternalError> {
     let mut a: Vec<Vec<Q>> = rows.iter().map(|r| r.a.clone()).collect();
     let mut b = vec![Q::zero(); rows.len()];
     a.push(vec![Q::zero(); dim]);
@@ -50,47 +62,46 @@ pub fn recession_ray(
     let mut float_a = crate::lp::scaled_rows(rows).0;
     float_a.push(vec![0.0; dim]);
     let float_b = vec![0.0; rows.len()].into_iter().chain([1.0]).collect::<Vec<f64>>();
-    for j in 0..dim {
-        for s in [1i64, -1] {
-            let cap = a.last_mut().expect("cap row");
-            cap.iter_mut().for_each(|v| *v = Q::zero());
-            cap[j] = Q::from_integer(s.into());
-            let float_cap = float_a.last_mut().expect("cap row");
-            float_cap.iter_mut().for_each(|v| *v = 0.0);
-            float_cap[j] = s as f64;
-            let c: Vec<Q> = a[rows.len()].iter().map(|v| -v).collect();
-            let float_c: Vec<f64> = float_cap.iter().map(|v| -v).collect();
-            if filter.on() {
-                match recession_from_float(&a, &b, &c, &float_a, &float_b, &float_c) {
-                    Some(Recession::Ray(x)) => return Ok(Some(x)),
-                    Some(Recession::Zero) => continue,
-                    None => {}
+    let directions = (0..dim).flat_map(|j| [(j, 1i64), (j, -1)]);
+    for (j, s) in first.into_iter().chain(directions.filter(|&d| Some(d) != first)) {
+        let cap = a.last_mut().expect("cap row");
+        cap.iter_mut().for_each(|v| *v = Q::zero());
+        cap[j] = Q::from_integer(s.into());
+        let float_cap = float_a.last_mut().expect("cap row");
+        float_cap.iter_mut().for_each(|v| *v = 0.0);
+        float_cap[j] = s as f64;
+        let c: Vec<Q> = a[rows.len()].iter().map(|v| -v).collect();
+        let float_c: Vec<f64> = float_cap.iter().map(|v| -v).collect();
+        if filter.on() {
+            match recession_from_float(&a, &b, &c, &float_a, &float_b, &float_c) {
+                Some(Recession::Ray(x)) => return Ok(Some(x)),
+                Some(Recession::Zero) => continue,
+                None => {}
+            }
+        }
+        let failure = |what: &str| {
+            let sign = if s > 0 { '+' } else { '-' };
+            InternalError::new(format!(
+                "recession LP max {sign}d_{j} ({} rows in R^{dim}): {what}",
+                rows.len()
+            ))
+        };
+        match solve(&a, &b, &c, usize::MAX) {
+            Some(LpOutcome::Optimal { x, .. }) if dot(&c, &x).is_negative() => {
+                if !rows.iter().all(|r| !dot(&r.a, &x).is_positive()) {
+                    return Err(failure("the exact ray failed its check"));
+                }
+                return Ok(Some(x));
+            }
+            Some(LpOutcome::Optimal { y, .. }) => {
+                if !dual_certifies_zero(&a, &b, &c, &y) {
+                    return Err(failure("the exact boundedness dual failed its check"));
                 }
             }
-            let failure = |what: &str| {
-                let sign = if s > 0 { '+' } else { '-' };
-                InternalError::new(format!(
-                    "recession LP max {sign}d_{j} ({} rows in R^{dim}): {what}",
-                    rows.len()
-                ))
-            };
-            match solve(&a, &b, &c, usize::MAX) {
-                Some(LpOutcome::Optimal { x, .. }) if dot(&c, &x).is_negative() => {
-                    if !rows.iter().all(|r| !dot(&r.a, &x).is_positive()) {
-                        return Err(failure("the exact ray failed its check"));
-                    }
-                    return Ok(Some(x));
-                }
-                Some(LpOutcome::Optimal { y, .. }) => {
-                    if !dual_certifies_zero(&a, &b, &c, &y) {
-                        return Err(failure("the exact boundedness dual failed its check"));
-                    }
-                }
-                other => {
-                    return Err(failure(&format!(
-                        "the exact simplex answered {other:?} on a feasible, bounded LP"
-                    )))
-                }
+            other => {
+                return Err(failure(&format!(
+                    "the exact simplex answered {other:?} on a feasible, bounded LP"
+                )))
             }
         }
     }
@@ -128,10 +139,13 @@ fn recession_from_float(
     }
     let square: Vec<Vec<Q>> = basis.iter().map(|&k| a[k].clone()).collect();
     let rhs: Vec<Q> = basis.iter().map(|&k| b[k].clone()).collect();
-    let x = solve_square(&square, &rhs)?;
-    if dot(c, &x).is_negative() {
+    // the vertex up to a positive factor (a ray is one up to such a factor): integers, no gcd
+    let x = unreduced_vertex(&square, &rhs)?;
+    // signs of unreduced sums (no gcd)
+    let sign = |row: &[Q]| sign_of_sum_of_products(row.iter().zip(&x));
+    if sign(c) == Ordering::Less {
         let m = a.len() - 1;
-        let feasible = a[..m].iter().all(|row| !dot(row, &x).is_positive());
+        let feasible = a[..m].iter().all(|row| sign(row) != Ordering::Greater);
         return feasible.then_some(Recession::Ray(x));
     }
     let transposed: Vec<Vec<Q>> = (0..d).map(|j| square.iter().map(|row| row[j].clone()).collect()).collect();
@@ -142,4 +156,12 @@ fn recession_from_float(
         y[k] = v;
     }
     dual_certifies_zero(a, b, c, &y).then_some(Recession::Zero)
+}
+
+/// The solution of `M z = r` times the absolute value of a nonzero integer (the elimination's
+/// determinant): integer entries with the solution's signs, without a gcd.
+fn unreduced_vertex(m: &[Vec<Q>], r: &[Q]) -> Option<Vec<Q>> {
+    let (numerators, det) = solve_square_unreduced(m, r)?;
+    let negative = det.is_negative();
+    Some(numerators.into_iter().map(|v| Q::from_integer(if negative { -v } else { v })).collect())
 }

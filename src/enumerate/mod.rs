@@ -293,7 +293,7 @@ impl Enumerator {
         let hints = prepared.box_hints();
         let bounds = match prepared.float_box() {
             Some(bx) => Some(Arc::new(bx.clone())),
-            None if hints && bounded_domain => bounding_box(&refs, d).map(Arc::new),
+            None if hints && bounded_domain => bounding_box(&refs, d, &point).map(Arc::new),
             None => None,
         };
         let ctx = Context {

@@ -5,7 +5,10 @@
 use super::max_split::enter_cell;
 use super::{Constraints, Context, Enumerator, Partial};
 use crate::certify::safe::{interval_excludes_sparse, proves_empty_floats, FloatBox};
-use crate::certify::{bounding_box, is_bounded, point_between, reach, recession_ray, LpStats, Reach};
+use crate::certify::{
+    bound_by_basis, is_bounded, point_between, reach, recession_ray_trying_first, search_box, BasisBound,
+    BoxSearch, LpStats, Reach, BOX_DIMENSION_LIMIT,
+};
 use crate::error::InternalError;
 use crate::fixed::FixedMap;
 use crate::lp::boxed::BoxLp;
@@ -178,7 +181,26 @@ impl Enumerator {
                     }
                 }
             }
-            Ok(Side::reached(reach(&region.all, &row.side(on, fa, fb), bx, backend, stats)?))
+            let side = row.side(on, fa, fb);
+            // no box: the bound LP's basis, solved exactly, proves an empty side
+            if bx.is_none() && self.backend != Backend::ExactOnly && p.point.len() <= BOX_DIMENSION_LIMIT {
+                stats.lps += 1;
+                stats.bound_lps += 1;
+                match bound_by_basis(&region.all, &side) {
+                    BasisBound::Empty { strict } => {
+                        stats.by_basis += 1;
+                        return Ok(Side::Empty(strict));
+                    }
+                    BasisBound::Below(vertex) => {
+                        if let Some(q) = point_between(&region.all, &side, &p.point_float, &vertex) {
+                            stats.by_bound_vertex += 1;
+                            return Ok(Side::Point(q));
+                        }
+                    }
+                    BasisBound::Unknown => {}
+                }
+            }
+            Ok(Side::reached(reach(&region.all, &side, bx, backend, stats)?))
         };
         let point_float = self.backend.filter().on().then_some(p.point_float.as_slice());
         Ok(match row.sign_at(&p.point, point_float) {
@@ -219,12 +241,19 @@ fn seek_bounds(ctx: &Context<'_>, p: &mut Partial) {
     if p.ray.as_deref().is_some_and(|ray| ray_holds(&all, ray)) {
         return;
     }
-    p.bounds = bounding_box(&all, ctx.net.input_dim()).map(Arc::new);
-    // unbounded (or unproved): a checked recession direction, which its descendants test first
-    p.ray = match p.bounds {
-        Some(_) => None,
-        None => recession_ray(&all, ctx.net.input_dim(), ctx.prepared.filter()).ok().flatten().map(Arc::new),
+    let dim = ctx.net.input_dim();
+    // unbounded (or unproved): a checked recession direction, which its descendants test first,
+    // sought first along the direction where a float LP found the region unbounded
+    let first = match search_box(&all, dim, &p.point) {
+        BoxSearch::Box(b) => {
+            p.bounds = Some(Arc::new(b));
+            p.ray = None;
+            return;
+        }
+        BoxSearch::Unbounded(j, s) => Some((j, s)),
+        BoxSearch::Unknown => None,
     };
+    p.ray = recession_ray_trying_first(&all, dim, ctx.prepared.filter(), first).ok().flatten().map(Arc::new);
 }
 
 /// Whether `d` is a recession direction of the rows: `a . d <= 0` for each (exact, no gcd).

@@ -380,32 +380,33 @@ fn bareiss(m: &[Vec<Q>], r: &[Q]) -> Option<Option<(Vec<num_bigint::BigInt>, num
         }
         let Some(p) = (k..n).find(|&i| !a[i][k].is_zero()) else { return Some(None) };
         a.swap(k, p);
-        let pivot_row = a[k].clone();
+        let (before, rest) = a.split_at_mut(k);
+        let (pivot_row, after) = rest.split_first_mut().expect("row k");
         let pivot = &pivot_row[k];
-        for (i, row) in a.iter_mut().enumerate() {
-            if i == k {
-                continue;
-            }
+        for row in before.iter_mut().chain(after.iter_mut()) {
             let factor = std::mem::take(&mut row[k]);
-            for (j, v) in row.iter_mut().enumerate() {
-                if j == k {
-                    continue;
+            // columns left of k are final (zero off the diagonal; the diagonal, the determinant
+            // so far, is not needed)
+            for (v, p) in row[k + 1..].iter_mut().zip(&pivot_row[k + 1..]) {
+                if !v.is_zero() {
+                    *v *= pivot;
                 }
-                let mut t = pivot * &*v;
-                if !factor.is_zero() && !pivot_row[j].is_zero() {
-                    t -= &factor * &pivot_row[j];
+                if !factor.is_zero() && !p.is_zero() {
+                    *v -= &factor * p;
                 }
-                let (quotient, remainder) = t.div_rem(&previous);
-                if !remainder.is_zero() {
-                    return None;
+                // the first step divides by 1
+                if k > 0 && !v.is_zero() {
+                    let (quotient, remainder) = v.div_rem(&previous);
+                    if !remainder.is_zero() {
+                        return None;
+                    }
+                    *v = quotient;
                 }
-                *v = quotient;
             }
         }
         previous = pivot.clone();
     }
-    // every diagonal entry is now the last pivot (the determinant up to the swaps' sign)
-    debug_assert!((0..n).all(|i| a[i][i] == previous));
+    // every diagonal entry would now be the last pivot (the determinant up to the swaps' sign)
     let numerators = a.iter_mut().map(|row| std::mem::take(&mut row[n])).collect();
     Some(Some((numerators, previous)))
 }
