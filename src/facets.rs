@@ -5,7 +5,7 @@
 //! Constraints that are positive multiples of each other (duplicate or scaled neurons, a neuron
 //! on the domain's boundary) are one geometric facet.
 
-use crate::certify::safe::{proves_empty, proves_empty_floats, FloatBox};
+use crate::certify::safe::{proves_empty_floats, FloatBox};
 use crate::certify::{
     bound_by_basis, bounding_box, find_strict_point, is_strictly_inside, point_on_hyperplane_near,
     BasisBound, Feasibility, LpStats, BOX_DIMENSION_LIMIT,
@@ -97,8 +97,10 @@ fn redundancy(
     bx: &FloatBox,
     stats: &mut LpStats,
 ) -> Redundancy {
-    let flipped = row.flipped();
-    if proves_empty_floats(&[], flipped.float_a(), flipped.float_b(), None, bx) {
+    // the images of the flipped row `-a . x <= -b` (exact negations; the exact row is not needed)
+    let (flipped_a, flipped_b): (Vec<f64>, f64) =
+        (row.float_a().iter().map(|v| -v).collect(), -row.float_b());
+    if proves_empty_floats(&[], &flipped_a, flipped_b, None, bx) {
         stats.by_interval += 1;
         return Redundancy::Strict;
     }
@@ -124,9 +126,10 @@ fn redundancy(
     stats.lps += 1;
     stats.bound_lps += 1;
     // max a . x = -min (-a) . x
-    match lp.minimize(flipped.float_a()) {
+    match lp.minimize(&flipped_a) {
         Some(opt)
-            if -opt.value < row.float_b() && proves_empty(neuron_others, &flipped, Some(&opt.y), bx) =>
+            if -opt.value < row.float_b()
+                && proves_empty_floats(neuron_others, &flipped_a, flipped_b, Some(&opt.y), bx) =>
         {
             stats.by_bound_lp += 1;
             Redundancy::Strict

@@ -151,6 +151,14 @@ pub fn from_f64_exact(x: f64) -> Option<Q> {
 /// assert_eq!(to_f64(&parse_rational("-1e999").unwrap()), f64::NEG_INFINITY);
 /// ```
 pub fn to_f64(x: &Q) -> f64 {
+    // both exactly representable: one correctly rounded division (num-rational's own fast
+    // track, without its allocations)
+    const EXACT: i64 = 1 << f64::MANTISSA_DIGITS;
+    if let (Some(n), Some(d)) = (x.numer().to_i64(), x.denom().to_i64()) {
+        if (-EXACT..=EXACT).contains(&n) && (1..=EXACT).contains(&d) {
+            return n as f64 / d as f64;
+        }
+    }
     x.to_f64().unwrap_or_else(|| if x.is_negative() { f64::NEG_INFINITY } else { f64::INFINITY })
 }
 
