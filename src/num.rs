@@ -154,12 +154,36 @@ pub fn to_f64(x: &Q) -> f64 {
     // both exactly representable: one correctly rounded division (num-rational's own fast
     // track, without its allocations)
     const EXACT: i64 = 1 << f64::MANTISSA_DIGITS;
-    if let (Some(n), Some(d)) = (x.numer().to_i64(), x.denom().to_i64()) {
-        if (-EXACT..=EXACT).contains(&n) && (1..=EXACT).contains(&d) {
+    let n = x.numer().to_i64().filter(|n| (-EXACT..=EXACT).contains(n));
+    if let (Some(n), Some(d)) = (n, x.denom().to_i64()) {
+        if (1..=EXACT).contains(&d) {
             return n as f64 / d as f64;
         }
     }
+    // an exact numerator over a power of two 2^k (dyadic values: floats, float32 weights):
+    // n * 2^-k is one correctly rounded product (exact unless it is subnormal)
+    if let (Some(n), Some(k)) = (n, power_of_two_exponent(x.denom())) {
+        if k <= 1074 {
+            return n as f64 * exact_power_of_two(-(k as i32));
+        }
+    }
     x.to_f64().unwrap_or_else(|| if x.is_negative() { f64::NEG_INFINITY } else { f64::INFINITY })
+}
+
+/// `k` when `d = 2^k` (`d > 0`).
+fn power_of_two_exponent(d: &BigInt) -> Option<u64> {
+    let k = d.trailing_zeros()?;
+    (d.sign() == Sign::Plus && d.bits() == k + 1).then_some(k)
+}
+
+/// `2^e` as an `f64`, exactly, for `-1074 <= e <= 1023`.
+fn exact_power_of_two(e: i32) -> f64 {
+    debug_assert!((-1074..=1023).contains(&e));
+    if e >= -1022 {
+        f64::from_bits(((e + 1023) as u64) << 52)
+    } else {
+        f64::from_bits(1u64 << (e + 1074))
+    }
 }
 
 /// The exact sign of a rational as an [`Ordering`] against zero.
@@ -304,6 +328,30 @@ pub(crate) fn common_denominator<'a>(values: impl IntoIterator<Item = &'a Q>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast tracks of `to_f64` agree with num-rational's correctly rounded conversion on
+    /// small fractions and dyadic values down to the subnormals.
+    #[test]
+    fn to_f64_fast_tracks_round_correctly() {
+        let mut state = 5u64;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state
+        };
+        for _ in 0..20_000 {
+            let n = (next() >> (11 + next() % 52)) as i64 * if next() % 2 == 0 { 1 } else { -1 };
+            let d = match next() % 3 {
+                0 => BigInt::from(1 + (next() >> (11 + next() % 52))),
+                _ => BigInt::one() << (next() % 1100) as usize,
+            };
+            let x = Q::new(BigInt::from(n), d);
+            let expected = num_traits::ToPrimitive::to_f64(&x).unwrap();
+            assert_eq!(to_f64(&x).to_bits(), expected.to_bits(), "{x}");
+        }
+        assert_eq!(exact_power_of_two(-1074), f64::from_bits(1));
+        assert_eq!(exact_power_of_two(0), 1.0);
+        assert_eq!(exact_power_of_two(-1022), f64::MIN_POSITIVE);
+    }
 
     #[test]
     fn parses_every_form() {

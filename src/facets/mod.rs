@@ -151,27 +151,25 @@ pub(crate) fn facets_counting_inner(
     let classes =
         halfspace_classes(&rows, |i, j| domain_box.is_some() && is_domain(i) && is_domain(j), filter);
     // facets proposed by rays from the region's point (with float hints only)
+    let reps: Vec<&Halfspace> = classes.iter().map(|c| rows[c[0]]).collect();
+    // on a box domain the box rows are the box itself: the bound LP takes the neuron rows
+    // (on other domains all the other rows, the box only holding the region)
+    let lp_reps: Vec<(usize, &Halfspace)> = (0..classes.len())
+        .filter(|&j| {
+            domain_box.is_none() || matches!(region.constraints[classes[j][0]].origin, Origin::Neuron(_))
+        })
+        .map(|j| (j, reps[j]))
+        .collect();
     let hits = if bx.is_some() || prepared.box_hints() {
-        ray_hits(&classes.iter().map(|c| rows[c[0]]).collect::<Vec<_>>(), &point_float)
+        ray_hits(&reps, &point_float)
     } else {
         vec![None; classes.len()]
     };
     let facet_of =
         |k: usize, class: &Vec<usize>, stats: &mut LpStats| -> Result<Option<Facet>, InternalError> {
-            let others: Vec<&Halfspace> =
-                classes.iter().enumerate().filter(|&(j, _)| j != k).map(|(_, c)| rows[c[0]]).collect();
-            // on a box domain the box rows are the box itself: the bound LP takes the neuron rows
-            // (on other domains all the other rows, the box only holding the region)
-            let lp_others: Vec<&Halfspace> = classes
-                .iter()
-                .enumerate()
-                .filter(|&(j, c)| {
-                    j != k
-                        && (domain_box.is_none()
-                            || matches!(region.constraints[c[0]].origin, Origin::Neuron(_)))
-                })
-                .map(|(_, c)| rows[c[0]])
-                .collect();
+            let others: Vec<&Halfspace> = [&reps[..k], &reps[k + 1..]].concat();
+            let lp_others: Vec<&Halfspace> =
+                lp_reps.iter().filter(|&&(j, _)| j != k).map(|&(_, r)| r).collect();
             let row = rows[class[0]];
             if domain_box.is_some() && is_domain(class[0]) {
                 let found = domain_box.and_then(|bx| box_face_point(&region.point, row, &lp_others, bx));
