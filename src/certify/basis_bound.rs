@@ -9,11 +9,11 @@
 //! This is the exact counterpart of the safe dual bounds of [`super::safe`], which need a box:
 //! one `d x d` exact solve instead of the `(d + 1) x (d + 1)` solve of a centring LP's basis.
 
-use crate::lp::simplex::{solve, solve_square_unreduced, LpOutcome};
+use crate::lp::simplex::{solve, solve_square_scaled, LpOutcome};
 use crate::num::{sign_of_sum_of_products, Q};
 use crate::poly::Halfspace;
-use num_bigint::Sign;
-use num_traits::Zero;
+use num_bigint::BigInt;
+use num_traits::{Signed, Zero};
 use std::cmp::Ordering;
 
 /// What the bound LP `min g . x` says of the halfspace `side = {g . x <= beta}`.
@@ -65,28 +65,30 @@ pub(crate) fn bound_by_basis(rows: &[&Halfspace], side: &Halfspace) -> BasisBoun
 /// `A_B^T y = -g`, when they are all nonnegative (`None` otherwise, or for a singular basis):
 /// `Greater` proves `g . x > beta` on the polyhedron, `Equal` proves `g . x >= beta`.
 fn exact_lower_bound(rows: &[&Halfspace], side: &Halfspace, basis: &[usize]) -> Option<Ordering> {
-    let d = basis.len();
-    let transposed: Vec<Vec<Q>> =
-        (0..d).map(|k| basis.iter().map(|&i| rows[i].a[k].clone()).collect()).collect();
     let minus_g: Vec<Q> = side.a.iter().map(|v| -v).collect();
-    // y = numerators / det
-    let (numerators, det) = solve_square_unreduced(&transposed, &minus_g)?;
-    let det_sign = det.sign();
-    if det_sign == Sign::NoSign || numerators.iter().any(|v| v.sign() != Sign::NoSign && v.sign() != det_sign)
-    {
-        return None;
-    }
-    // |det| (-y . b - beta) = -sum_i |det| y_i b_i - |det| beta, with |det| y_i = +-numerators_i
-    let flip = det_sign == Sign::Minus;
-    let scaled: Vec<Q> = numerators.into_iter().map(|v| Q::from_integer(if flip { v } else { -v })).collect();
-    let minus_abs_det = Q::from_integer(if flip { det } else { -det });
+    let (scaled, abs_det) = basis_multipliers(rows, basis, &minus_g)?;
+    // |det| (-y . b - beta) = -sum_i (|det| y_i) b_i - |det| beta
+    let minus_scaled: Vec<Q> = scaled.into_iter().map(|v| Q::from_integer(-v)).collect();
+    let minus_abs_det = Q::from_integer(-abs_det);
     let terms = basis
         .iter()
-        .zip(&scaled)
+        .zip(&minus_scaled)
         .map(|(&i, y)| (&rows[i].b, y))
         .chain(std::iter::once((&side.b, &minus_abs_det)));
-    let sign = sign_of_sum_of_products(terms.filter(|(b, y)| !b.is_zero() && !y.is_zero()));
-    Some(sign)
+    Some(sign_of_sum_of_products(terms.filter(|(b, y)| !b.is_zero() && !y.is_zero())))
+}
+
+/// The multipliers `y >= 0` of the basis rows with `A_B^T y = target`, as `|det| y` (integers)
+/// and `|det|`; `None` for a singular basis or a negative multiplier.
+pub(super) fn basis_multipliers(
+    rows: &[&Halfspace],
+    basis: &[usize],
+    target: &[Q],
+) -> Option<(Vec<BigInt>, BigInt)> {
+    let transposed: Vec<Vec<Q>> =
+        (0..basis.len()).map(|k| basis.iter().map(|&i| rows[i].a[k].clone()).collect()).collect();
+    let (scaled, abs_det) = solve_square_scaled(&transposed, target)?;
+    scaled.iter().all(|v| !v.is_negative()).then_some((scaled, abs_det))
 }
 
 #[cfg(test)]

@@ -16,10 +16,10 @@
 //! the box also proves the polyhedron bounded.
 
 use super::safe::FloatBox;
-use crate::lp::simplex::{solve, solve_square_unreduced, LpOutcome};
+use crate::lp::simplex::{solve, LpOutcome};
 use crate::num::{from_f64_exact, Q};
 use crate::poly::Halfspace;
-use num_bigint::{BigInt, Sign};
+use num_bigint::BigInt;
 use num_traits::{One, Zero};
 
 /// Above this input dimension no box is sought: its `2d` exact `d x d` solves would cost more
@@ -152,21 +152,14 @@ const BOX_PAD: f64 = 1.0 / (1u64 << 22) as f64;
 /// optimal basis: exact multipliers give an exact bound as an unreduced fraction, and `B` is a
 /// float checked exactly to be at least that bound (no gcd anywhere). `None`: nothing proved.
 fn coordinate_bound(rows: &[&Halfspace], basis: &[usize], j: usize, s: i64) -> Option<f64> {
-    let dim = basis.len();
-    // A_B^T y = s e_j, y = numerators / det
-    let transposed: Vec<Vec<Q>> =
-        (0..dim).map(|k| basis.iter().map(|&i| rows[i].a[k].clone()).collect()).collect();
-    let mut target = vec![Q::zero(); dim];
+    // A_B^T y = s e_j, as |det| y and |det|
+    let mut target = vec![Q::zero(); basis.len()];
     target[j] = Q::from_integer(s.into());
-    let (numerators, det) = solve_square_unreduced(&transposed, &target)?;
-    let det_sign = det.sign();
-    if det_sign == Sign::NoSign || numerators.iter().any(|v| v.sign() != Sign::NoSign && v.sign() != det_sign)
-    {
-        return None; // some multiplier is negative: no bound proved
-    }
-    // y . b = num / den (unreduced): the multipliers are numerators / det over the basis rows
+    // some multiplier negative: no bound proved
+    let (scaled, abs_det) = super::basis_bound::basis_multipliers(rows, basis, &target)?;
+    // y . b = num / den (unreduced, den > 0)
     let (mut num, mut den) = (BigInt::zero(), BigInt::one());
-    for (&i, v) in basis.iter().zip(&numerators) {
+    for (&i, v) in basis.iter().zip(&scaled) {
         let b = &rows[i].b;
         if v.is_zero() || b.is_zero() {
             continue;
@@ -179,10 +172,7 @@ fn coordinate_bound(rows: &[&Halfspace], basis: &[usize], j: usize, s: i64) -> O
             den *= b.denom();
         }
     }
-    den *= det;
-    if den.sign() == Sign::Minus {
-        (num, den) = (-num, -den);
-    }
+    den *= abs_det;
     upper_float(&num, &den)
 }
 

@@ -444,17 +444,12 @@ impl<'a> CentringLp<'a> {
             (0..=d).map(|j| square.iter().map(|c| c[j].clone()).collect()).collect();
         let mut unit = vec![Q::zero(); d + 1];
         unit[d] = Q::one();
-        // y = numerators / det, unreduced: its signs and the optimum's need no gcd
-        let (numerators, det) = crate::lp::simplex::solve_square_unreduced(&transposed, &unit)?;
-        let det_sign = det.sign();
-        if numerators.iter().any(|v| v.sign() != num_bigint::Sign::NoSign && v.sign() != det_sign) {
+        // |det| y, integers: its signs and the optimum's need no gcd
+        let (scaled, _) = crate::lp::simplex::solve_square_scaled(&transposed, &unit)?;
+        if scaled.iter().any(|v| v.is_negative()) {
             return None;
         }
-        // `det y`, a positive multiple of `y` when det > 0 (else its negation): integers
-        let scaled: Vec<Q> = numerators
-            .into_iter()
-            .map(|v| Q::from_integer(if det_sign == num_bigint::Sign::Minus { -v } else { v }))
-            .collect();
+        let scaled: Vec<Q> = scaled.into_iter().map(Q::from_integer).collect();
         let optimum = crate::num::sign_of_sum_of_products(rhs.iter().zip(&scaled));
         if optimum == Ordering::Greater {
             let x = solve_square(&square, &rhs)?[..d].to_vec();

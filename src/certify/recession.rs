@@ -4,7 +4,7 @@
 
 use crate::error::InternalError;
 use crate::kernel::Filter;
-use crate::lp::simplex::{solve, solve_square, solve_square_unreduced, LpOutcome};
+use crate::lp::simplex::{solve, solve_square, solve_square_scaled, LpOutcome};
 use crate::num::{dot, sign_of_sum_of_products, Q};
 use crate::poly::Halfspace;
 use crate::proof::dual_certifies_zero;
@@ -140,7 +140,7 @@ fn recession_from_float(
     let square: Vec<Vec<Q>> = basis.iter().map(|&k| a[k].clone()).collect();
     let rhs: Vec<Q> = basis.iter().map(|&k| b[k].clone()).collect();
     // the vertex up to a positive factor (a ray is one up to such a factor): integers, no gcd
-    let x = unreduced_vertex(&square, &rhs)?;
+    let x: Vec<Q> = solve_square_scaled(&square, &rhs)?.0.into_iter().map(Q::from_integer).collect();
     // signs of unreduced sums (no gcd)
     let sign = |row: &[Q]| sign_of_sum_of_products(row.iter().zip(&x));
     if sign(c) == Ordering::Less {
@@ -156,12 +156,4 @@ fn recession_from_float(
         y[k] = v;
     }
     dual_certifies_zero(a, b, c, &y).then_some(Recession::Zero)
-}
-
-/// The solution of `M z = r` times the absolute value of a nonzero integer (the elimination's
-/// determinant): integer entries with the solution's signs, without a gcd.
-fn unreduced_vertex(m: &[Vec<Q>], r: &[Q]) -> Option<Vec<Q>> {
-    let (numerators, det) = solve_square_unreduced(m, r)?;
-    let negative = det.is_negative();
-    Some(numerators.into_iter().map(|v| Q::from_integer(if negative { -v } else { v })).collect())
 }

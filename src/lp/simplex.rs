@@ -356,6 +356,24 @@ pub(crate) fn solve_square_unreduced(
     }
 }
 
+/// The solution of `M z = r` times `|det|` (a positive integer, returned beside it): integer
+/// entries with the solution's signs, no gcd. For certificates that hold up to a positive
+/// factor (multipliers, rays) and for sign tests.
+pub(crate) fn solve_square_scaled(
+    m: &[Vec<Q>],
+    r: &[Q],
+) -> Option<(Vec<num_bigint::BigInt>, num_bigint::BigInt)> {
+    let (numerators, det) = solve_square_unreduced(m, r)?;
+    if det.is_zero() {
+        return None;
+    }
+    Some(if det.is_negative() {
+        (numerators.into_iter().map(|v| -v).collect(), -det)
+    } else {
+        (numerators, det)
+    })
+}
+
 /// The fraction-free elimination of [`solve_square`]; `None` if a division were inexact (which
 /// the theory excludes, and a test checks).
 #[allow(clippy::type_complexity)]
