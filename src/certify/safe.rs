@@ -65,8 +65,6 @@ pub fn proves_empty(rows: &[&Halfspace], g: &Halfspace, y: Option<&[f64]>, bx: &
     proves_empty_floats(rows, g.float_a(), g.float_b(), y, bx)
 }
 
-/// [`proves_empty`] for a halfspace given by the images `g_a`, `g_b` of its exact coefficients
-/// ([`kernel::image`]). With no rows this is interval arithmetic.
 /// [`proves_empty_floats`] without rows (interval arithmetic over the box) for a halfspace
 /// `g . x <= beta` whose coefficients are zero outside the coordinates `columns`, given there
 /// (`g[k]` is the coefficient of `x[columns[k]]`): the bound is that of the problem in those
@@ -76,6 +74,25 @@ pub(crate) fn interval_excludes_sparse(bx: &FloatBox, columns: &[usize], g: &[f6
     kernel::safe_lower_bound_exceeds(std::iter::empty(), (&pick(&bx.lo), &pick(&bx.hi)), g, beta, None)
 }
 
+/// True when `c . x + e > m` is proved on every point of the box (interval arithmetic), for an
+/// affine function given by the images `c`, `e` of its exact coefficients ([`kernel::image`])
+/// and an exact `m`; `c[k]` is the coefficient of `x[columns[k]]` and every other one is 0
+/// (`columns` `None`: `c` is dense). The offset enters as a coordinate fixed at 1.
+pub(crate) fn interval_exceeds(bx: &FloatBox, columns: Option<&[usize]>, c: &[f64], e: f64, m: f64) -> bool {
+    let (mut lo, mut hi) = match columns {
+        Some(columns) => {
+            (columns.iter().map(|&j| bx.lo[j]).collect(), columns.iter().map(|&j| bx.hi[j]).collect())
+        }
+        None => (bx.lo.clone(), bx.hi.clone()),
+    };
+    lo.push(1.0);
+    hi.push(1.0);
+    let g: Vec<f64> = c.iter().copied().chain([e]).collect();
+    kernel::safe_lower_bound_exceeds(std::iter::empty(), (&lo, &hi), &g, m, None)
+}
+
+/// [`proves_empty`] for a halfspace given by the images `g_a`, `g_b` of its exact coefficients
+/// ([`kernel::image`]). With no rows this is interval arithmetic.
 pub fn proves_empty_floats(
     rows: &[&Halfspace],
     g_a: &[f64],
@@ -111,5 +128,21 @@ mod tests {
         for y in [0.0, 0.5, 1.0, 3.0] {
             assert!(!proves_empty(&[&row], &g, Some(&[y]), &bx));
         }
+    }
+
+    #[test]
+    fn interval_exceeds_is_tight_and_sound() {
+        let bx = FloatBox { lo: vec![-1.0, 0.0, 2.0], hi: vec![1.0, 1.0, 3.0] };
+        // 2 x0 - x2 + 7 on the box: minimum 2 (at x0 = -1, x2 = 3), maximum 7
+        let (c, e) = ([2.0, -1.0], 7.0);
+        assert!(interval_exceeds(&bx, Some(&[0, 2]), &c, e, 1.999));
+        assert!(!interval_exceeds(&bx, Some(&[0, 2]), &c, e, 2.0), "attained: never proved");
+        assert!(interval_exceeds(&bx, None, &[2.0, 0.0, -1.0], e, 1.999));
+        // its negation stays below 7 but reaches it
+        assert!(interval_exceeds(&bx, Some(&[0, 2]), &[-2.0, 1.0], -e, -7.001));
+        assert!(!interval_exceeds(&bx, Some(&[0, 2]), &[-2.0, 1.0], -e, -7.0));
+        // a huge offset and tiny coefficients: the error bound, not the rounding, decides
+        assert!(!interval_exceeds(&bx, Some(&[0]), &[1e-300], 1e300, 1e300));
+        assert!(!interval_exceeds(&bx, Some(&[0]), &[f64::INFINITY], 0.0, 0.0));
     }
 }

@@ -10,6 +10,7 @@
 //! preactivation row `num_i . x + off_i` has the sign of the rational one since `den > 0`.
 
 pub(crate) mod limbs;
+mod product;
 
 use crate::network::Layer;
 use crate::num::{common_denominator, Q};
@@ -38,6 +39,13 @@ pub struct FixedLayer {
     w_magnitude: Vec<u64>,
     w_negative: Vec<bool>,
     w_start: Vec<usize>,
+    /// The nonzero weights again, column by column (for products with maps of which few rows
+    /// are on, such as a max layer's one-hot mask): input `h`'s are numbers
+    /// `col_start[h]..col_start[h + 1]`, each with its output row, magnitude and sign.
+    col_start: Vec<usize>,
+    col_row: Vec<usize>,
+    col_magnitude: Vec<u64>,
+    col_negative: Vec<bool>,
     w_limbs: usize,
     w_bits: u64,
     /// `bias * den_in` in two's complement, `b_limbs` limbs each.
@@ -64,8 +72,8 @@ impl FixedLayer {
             m.resize(w_limbs, 0);
             w_magnitude.extend(m);
         }
-        let w_negative = entries().map(|v| v.sign() == num_bigint::Sign::Minus).collect();
-        let w_start = w
+        let w_negative: Vec<bool> = entries().map(|v| v.sign() == num_bigint::Sign::Minus).collect();
+        let w_start: Vec<usize> = w
             .iter()
             .scan(0, |at, row| {
                 let start = *at;
@@ -73,6 +81,25 @@ impl FixedLayer {
                 Some(start)
             })
             .collect();
+        let mut by_input: Vec<Vec<(usize, usize)>> = vec![Vec::new(); layer.weights.inputs()];
+        for (i, (row, start)) in w.iter().zip(&w_start).enumerate() {
+            for (t, (h, _)) in row.iter().enumerate() {
+                by_input[*h].push((i, start + t));
+            }
+        }
+        let col_start: Vec<usize> = std::iter::once(0)
+            .chain(by_input.iter().scan(0, |at, column| {
+                *at += column.len();
+                Some(*at)
+            }))
+            .collect();
+        let col_row = by_input.iter().flatten().map(|&(i, _)| i).collect();
+        let col_magnitude = by_input
+            .iter()
+            .flatten()
+            .flat_map(|&(_, wi)| w_magnitude[wi * w_limbs..(wi + 1) * w_limbs].iter().copied())
+            .collect();
+        let col_negative = by_input.iter().flatten().map(|&(_, wi)| w_negative[wi]).collect();
         let scaled: Vec<BigInt> = bias.iter().map(|b| b * &*den_in).collect();
         let b_bits = scaled.iter().map(BigInt::bits).max().unwrap_or(0);
         let b_limbs = ((b_bits + 1).div_ceil(64) as usize).max(1);
@@ -88,6 +115,10 @@ impl FixedLayer {
             w_magnitude,
             w_negative,
             w_start,
+            col_start,
+            col_row,
+            col_magnitude,
+            col_negative,
             w_limbs,
             w_bits,
             bias_scaled,
@@ -111,16 +142,6 @@ impl FixedLayer {
     fn inputs(&self) -> usize {
         self.inputs
     }
-}
-
-/// A nonzero entry of a map, listed for a product: its column, and its magnitude's limbs at
-/// `at..at + len` of a shared buffer.
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    column: usize,
-    at: usize,
-    len: usize,
-    negative: bool,
 }
 
 /// The affine map `x -> (num x + off) / den` with `den > 0`: `rows` rows of `cols = d + 1`
@@ -162,85 +183,6 @@ impl FixedMap {
     fn entry(&self, i: usize, j: usize) -> &[u64] {
         let at = (i * self.cols + j) * self.limbs;
         &self.data[at..at + self.limbs]
-    }
-
-    /// The map, with the rows whose bit in `mask` is off zeroed (a ReLU with a fixed pattern),
-    /// followed by the affine layer `h -> W h + b`; the masked map is never built. The layer must
-    /// be prepared for this map's denominator, as [`FixedLayer::chain`] does.
-    pub fn then_masked_layer(&self, mask: Option<&[bool]>, layer: &FixedLayer) -> FixedMap {
-        assert_eq!(*self.den, *layer.den_in, "layer prepared for another denominator");
-        assert_eq!(self.rows, layer.inputs(), "layer input size");
-        let (k, cols) = (self.limbs, self.cols);
-        // the nonzero entries of the rows that are on, with their magnitudes and signs, listed
-        // once for every output row: rows switched off contribute nothing, and a convolution's
-        // row has kernel-size nonzeros among thousands of columns
-        let mut entries: Vec<Vec<Entry>> = vec![Vec::new(); self.rows];
-        let mut magnitude = Vec::new();
-        let mut scratch = vec![0u64; k];
-        let mut v_bits = 0;
-        for (h, row) in entries.iter_mut().enumerate() {
-            if mask.is_some_and(|m| !m[h]) {
-                continue;
-            }
-            for j in 0..cols {
-                let e = &self.data[(h * cols + j) * k..(h * cols + j + 1) * k];
-                if e.iter().all(|&l| l == 0) {
-                    continue;
-                }
-                let negative = limbs::magnitude_into(e, &mut scratch);
-                let len = limbs::significant_len(&scratch);
-                v_bits = v_bits.max(limbs::bit_len(&scratch));
-                row.push(Entry { column: j, at: magnitude.len(), len, negative });
-                magnitude.extend_from_slice(&scratch[..len]);
-            }
-        }
-        let terms = (self.rows + 1) as u64;
-        let bits = (layer.w_bits + v_bits).max(layer.b_bits) + u64::from(64 - terms.leading_zeros()) + 1;
-        let k_out = (bits.div_ceil(64) as usize).max(layer.b_limbs);
-        let out_rows = layer.w.len();
-        let mut data = vec![0u64; out_rows * cols * k_out];
-        let kw = layer.w_limbs;
-        // lazy carries: limb products land in u128 sums (wrapping, read back as i128: each sum
-        // stays below 2^(72 + log2 rows) in magnitude), normalized once per entry
-        let mut acc = vec![0u128; cols * k_out];
-        for (i, out) in data.chunks_exact_mut(cols * k_out).enumerate() {
-            acc.fill(0);
-            let b = &layer.bias_scaled[i * layer.b_limbs..(i + 1) * layer.b_limbs];
-            let fill = if limbs::is_negative(b) { u64::MAX } else { 0 };
-            for (t, sum) in acc[(cols - 1) * k_out..].iter_mut().enumerate() {
-                *sum = u128::from(b.get(t).copied().unwrap_or(fill));
-            }
-            for (t, (h, _)) in layer.w[i].iter().enumerate() {
-                if entries[*h].is_empty() {
-                    continue;
-                }
-                let wi = layer.w_start[i] + t;
-                let w = &layer.w_magnitude[wi * kw..(wi + 1) * kw];
-                let w = &w[..limbs::significant_len(w)];
-                if w.is_empty() {
-                    continue;
-                }
-                for e in &entries[*h] {
-                    let v = &magnitude[e.at..e.at + e.len];
-                    let sums = &mut acc[e.column * k_out..(e.column + 1) * k_out];
-                    limbs::accumulate(sums, w, v, layer.w_negative[wi] != e.negative);
-                }
-            }
-            for (entry, sums) in out.chunks_exact_mut(k_out).zip(acc.chunks_exact(k_out)) {
-                limbs::normalize(sums, entry);
-            }
-        }
-        let floats = data.chunks_exact(k_out).map(limbs::to_f64).collect();
-        let support = data
-            .chunks_exact(cols * k_out)
-            .map(|row| {
-                let nonzero: Vec<usize> = (0..cols - 1)
-                    .filter(|&j| row[j * k_out..(j + 1) * k_out].iter().any(|&l| l != 0))
-                    .collect();
-                (4 * nonzero.len() < cols).then_some(nonzero)
-            })
-            .collect();
-        FixedMap { rows: out_rows, cols, limbs: k_out, data, floats, den: layer.den_out.clone(), support }
     }
 
     /// A hash of the exact map (with the rows whose bit in `mask` is off taken as zero), equal
@@ -316,6 +258,20 @@ impl FixedMap {
         ((0..d).map(|j| limbs::to_bigint(self.entry(i, j))).collect(), limbs::to_bigint(self.entry(i, d)))
     }
 
+    /// The nonzero Jacobian numerators of row `i` by column, in column order, and its offset
+    /// numerator: [`FixedMap::row_ints`] without the zeros (a convolution's row has kernel-size
+    /// terms), read from the row's support when it is sparse.
+    pub fn row_terms(&self, i: usize) -> (Vec<(usize, BigInt)>, BigInt) {
+        let d = self.cols - 1;
+        let nonzero = |&j: &usize| self.entry(i, j).iter().any(|&l| l != 0);
+        let term = |j: usize| (j, limbs::to_bigint(self.entry(i, j)));
+        let terms = match self.row_support(i) {
+            Some(columns) => columns.iter().copied().filter(nonzero).map(term).collect(),
+            None => (0..d).filter(nonzero).map(term).collect(),
+        };
+        (terms, limbs::to_bigint(self.entry(i, d)))
+    }
+
     /// The exact rational map.
     pub fn to_affine(&self) -> AffineMap {
         let d = self.cols - 1;
@@ -328,86 +284,7 @@ impl FixedMap {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::network::{Activation, Weights};
-    use crate::num::parse_rational;
-
-    #[test]
-    fn agrees_with_rational_composition() {
-        let r = |s: &str| parse_rational(s).unwrap();
-        let l1 = Layer {
-            weights: Weights::dense(vec![vec![r("0.1"), r("-1/3")], vec![r("2"), r("1e-3")]]),
-            bias: vec![r("1/7"), r("-0.5")],
-            activation: Activation::Relu,
-        };
-        let l2 = Layer {
-            weights: Weights::dense(vec![vec![r("3/2"), r("-0.25")]]),
-            bias: vec![r("2")],
-            activation: Activation::Linear,
-        };
-        let exact = AffineMap::identity(2).then_affine(&l1.weights, &l1.bias).masked(&[true, false]);
-        let exact = exact.then_affine(&l2.weights, &l2.bias);
-        let chain = FixedLayer::chain(&[l1, l2]);
-        let fixed = FixedMap::identity(2)
-            .then_masked_layer(None, &chain[0])
-            .then_masked_layer(Some(&[true, false]), &chain[1]);
-        let unfused = FixedMap::identity(2).then_masked_layer(None, &chain[0]).masked(&[true, false]);
-        assert_eq!(fixed, unfused.then_masked_layer(None, &chain[1]));
-        assert_eq!(fixed.to_affine(), exact);
-    }
-
-    /// The same map with one more limb per entry.
-    fn widened(map: &FixedMap) -> FixedMap {
-        let data = map
-            .data
-            .chunks_exact(map.limbs)
-            .flat_map(|entry| limbs::from_bigint(&limbs::to_bigint(entry), map.limbs + 1))
-            .collect();
-        FixedMap { limbs: map.limbs + 1, data, ..map.clone() }
-    }
-
-    /// Multi-limb weights, big offsets and five layers (entries of several hundred bits) agree
-    /// with rational composition, masks included.
-    #[test]
-    fn agrees_with_rational_composition_on_huge_numbers() {
-        let r = |s: &str| parse_rational(s).unwrap();
-        let values =
-            ["123456789012345678901234567890/7", "-1e-40", "3", "-98765432109876543210.5", "1/3", "0"];
-        let layer = |shift: usize| Layer {
-            weights: Weights::dense(
-                (0..3)
-                    .map(|i| (0..3).map(|j| r(values[(i * 3 + j + shift) % values.len()])).collect())
-                    .collect(),
-            ),
-            bias: (0..3).map(|i| r(values[(i + 2 * shift) % values.len()])).collect(),
-            activation: Activation::Relu,
-        };
-        let layers: Vec<Layer> = (0..5).map(layer).collect();
-        let chain = FixedLayer::chain(&layers);
-        let masks =
-            [[true, false, true], [true, true, true], [false, true, true], [true, true, false], [true; 3]];
-        let (mut exact, mut fixed, mut fused) =
-            (AffineMap::identity(3), FixedMap::identity(3), FixedMap::identity(3));
-        let mut previous: Option<&[bool]> = None;
-        for ((l, f), mask) in layers.iter().zip(&chain).zip(&masks) {
-            exact = exact.then_affine(&l.weights, &l.bias).masked(mask);
-            fixed = fixed.then_masked_layer(None, f).masked(mask);
-            assert_eq!(fixed.to_affine(), exact);
-            // the mask fused with the next product gives the same map
-            fused = fused.then_masked_layer(previous, f);
-            assert_eq!(fused.masked(mask).to_affine(), exact);
-            // the hash: of the map, however it is masked or how many limbs hold it
-            let hash = fused.fingerprint(Some(mask));
-            assert_eq!(hash, fused.masked(mask).fingerprint(None));
-            assert_eq!(hash, widened(&fused.masked(mask)).fingerprint(None));
-            if mask.contains(&false) {
-                assert_ne!(hash, fused.fingerprint(None), "the mask zeroes some nonzero row");
-            }
-            previous = Some(mask);
-        }
-    }
-}
+mod tests;
 
 /// The whole network over integers, for exact evaluation without gcds.
 #[derive(Debug, Clone)]
