@@ -15,6 +15,9 @@ use super::unit_scale;
 use crate::certify::safe::FloatBox;
 use crate::poly::Halfspace;
 
+/// The relative size of the bounded method's cost perturbation ([`BoxLp::minimize`]).
+const COST_PERTURBATION: f64 = 1e-7;
+
 /// The rows of one region scaled to unit infinity norm, with the box as `2d` extra rows
 /// (bounds, for the bounded method).
 #[derive(Debug, Clone)]
@@ -75,24 +78,44 @@ impl BoxLp {
         if g.len() != d || g.iter().any(|v| !v.is_finite()) {
             return None;
         }
-        let n = d + m;
-        let lo = |j: usize| if j < d { -self.b[m + 2 * j] } else { 0.0 };
-        let hi = |j: usize| if j < d { self.b[m + 2 * j + 1] } else { f64::INFINITY };
+        // the columns that matter: a variable in no row and without cost stays at its lower
+        // bound (a pixel that no row of the region reads)
+        let cols: Vec<usize> =
+            (0..d).filter(|&j| g[j] != 0.0 || (0..m).any(|i| self.a[i * d + j] != 0.0)).collect();
+        let dc = cols.len();
+        let n = dc + m;
+        let lo = |j: usize| if j < dc { -self.b[m + 2 * cols[j]] } else { 0.0 };
+        let hi = |j: usize| if j < dc { self.b[m + 2 * cols[j] + 1] } else { f64::INFINITY };
         // tableau rows B^-1 [A | I] and B^-1 b; reduced costs; basic variable of each row
         let mut t = vec![0.0; m * n];
         let mut beta = self.b[..m].to_vec();
         for i in 0..m {
-            t[i * n..i * n + d].copy_from_slice(self.row(i));
-            t[i * n + d + i] = 1.0;
+            let row = self.row(i);
+            for (k, &j) in cols.iter().enumerate() {
+                t[i * n + k] = row[j];
+            }
+            t[i * n + dc + i] = 1.0;
         }
-        let mut r: Vec<f64> = g.iter().copied().chain(std::iter::repeat_n(0.0, m)).collect();
-        let mut basic: Vec<usize> = (d..n).collect();
+        let mut r: Vec<f64> = cols.iter().map(|&j| g[j]).chain(std::iter::repeat_n(0.0, m)).collect();
+        let mut basic: Vec<usize> = (dc..n).collect();
         let mut is_basic = vec![false; n];
-        is_basic[d..].iter_mut().for_each(|b| *b = true);
+        is_basic[dc..].iter_mut().for_each(|b| *b = true);
         // nonbasic value: the g-minimizing bound for x_j, 0 for a slack
-        let mut at_upper: Vec<bool> = (0..n).map(|j| j < d && g[j] < 0.0).collect();
+        let mut at_upper: Vec<bool> = (0..n).map(|k| k < dc && g[cols[k]] < 0.0).collect();
+        // most costs are 0 (a bound LP's row has kernel-size terms, the centring LP's cost is t
+        // alone), and the ties of such a dual degenerate ratio test stall it for thousands of
+        // pivots: the costs are perturbed in their dual feasible direction by deterministic
+        // amounts that break the ties (as industrial dual simplex codes do). The answer stays a
+        // hint: a point is checked exactly, and the safe bound charges the multipliers' residual
+        // against the box.
+        let largest = g.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        for (k, rk) in r[..dc].iter_mut().enumerate() {
+            let delta = COST_PERTURBATION * largest * (1.0 + ((cols[k] * 7919) % 1009) as f64 / 1009.0);
+            *rk += if at_upper[k] { -delta } else { delta };
+        }
         let value_of = |j: usize, at_upper: &[bool]| if at_upper[j] { hi(j) } else { lo(j) };
         let mut values = vec![0.0; m];
+        let mut nonbasic_value = vec![0.0; n];
         let mut candidates: Vec<(f64, usize)> = Vec::new();
         for _ in 0..patience * (n + 1) {
             // a long solve gives way to the run's stop request (like the dense tableau); the
@@ -101,16 +124,12 @@ impl BoxLp {
                 return None;
             }
             // values of the basic variables: B^-1 b - sum over nonbasic of column * value
-            for i in 0..m {
+            for (j, v) in nonbasic_value.iter_mut().enumerate() {
+                *v = if is_basic[j] { 0.0 } else { value_of(j, &at_upper) };
+            }
+            for (i, value) in values.iter_mut().enumerate() {
                 let row = &t[i * n..(i + 1) * n];
-                let mut v = beta[i];
-                for j in (0..n).filter(|&j| !is_basic[j]) {
-                    let x = value_of(j, &at_upper);
-                    if x != 0.0 {
-                        v -= row[j] * x;
-                    }
-                }
-                values[i] = v;
+                *value = beta[i] - row.iter().zip(&nonbasic_value).map(|(a, x)| a * x).sum::<f64>();
             }
             // the basic variable most outside its bounds leaves
             let mut leave = None;
@@ -131,14 +150,26 @@ impl BoxLp {
                 }
             }
             let Some((i, below)) = leave else {
-                let mut x: Vec<f64> = (0..d).map(|j| value_of(j, &at_upper)).collect();
+                let mut x: Vec<f64> = (0..d).map(|j| -self.b[m + 2 * j]).collect();
+                for (k, &j) in cols.iter().enumerate() {
+                    x[j] = value_of(k, &at_upper);
+                }
                 for (row, &var) in basic.iter().enumerate() {
-                    if var < d {
-                        x[var] = values[row];
+                    if var < dc {
+                        x[cols[var]] = values[row];
                     }
                 }
                 let value: f64 = g.iter().zip(&x).map(|(gi, xi)| gi * xi).sum();
-                let y = (0..m).map(|k| r[d + k].max(0.0) * self.scale[k]).collect();
+                // the multipliers of the final basis for the costs as given (not perturbed): the
+                // slacks' reduced costs `-c_B B^-1 e_k`
+                let basic_cost: Vec<f64> =
+                    basic.iter().map(|&var| if var < dc { g[cols[var]] } else { 0.0 }).collect();
+                let y = (0..m)
+                    .map(|k| {
+                        let reduced: f64 = -(0..m).map(|i| basic_cost[i] * t[i * n + dc + k]).sum::<f64>();
+                        reduced.max(0.0) * self.scale[k]
+                    })
+                    .collect();
                 return value.is_finite().then_some(BoxOptimum { value, y, x });
             };
             // entering, by the bound-flipping ratio test: candidates in order of |r_j / alpha_j|
