@@ -166,6 +166,27 @@ impl Halfspace {
 }
 
 impl Halfspace {
+    /// The `lambda > 0` for which `other`'s normal is `-lambda` times this one's (parallel
+    /// hyperplanes, opposite sides), decided exactly; with [`Filter::Float`] most pairs are
+    /// told apart by their images first.
+    pub(crate) fn opposite_multiple(&self, other: &Halfspace, filter: Filter) -> Option<Q> {
+        if self.single != other.single {
+            return None;
+        }
+        if filter.on() && self.faithful && other.faithful {
+            let negated: Vec<f64> = other.float_a.iter().map(|v| -v).collect();
+            if !kernel::may_be_proportional((&self.float_a, 0.0), (&negated, 0.0)) {
+                return None;
+            }
+        }
+        let k = self.a.iter().position(|v| !v.is_zero())?;
+        let lambda = -(&other.a[k] / &self.a[k]);
+        if !num_traits::Signed::is_positive(&lambda) {
+            return None;
+        }
+        self.a.iter().zip(&other.a).all(|(s, o)| &-(s * &lambda) == o).then_some(lambda)
+    }
+
     /// A necessary condition for [`Halfspace::same_halfspace`] ([`kernel::may_be_proportional`]):
     /// rejects most pairs without rational arithmetic.
     fn float_image_close(&self, other: &Halfspace) -> bool {
@@ -203,5 +224,23 @@ mod tests {
             Halfspace::new(vec![parse_rational("7e-321").unwrap(), parse_rational("3e-321").unwrap()], q(0));
         assert!(h.same_halfspace(&small, Filter::Float) && small.same_halfspace(&h, Filter::Float));
         assert!(h.same_halfspace(&small, Filter::Off) && !h.same_halfspace(&h.flipped(), Filter::Off));
+    }
+
+    #[test]
+    fn opposite_multiple_finds_parallel_rows_facing_each_other() {
+        let h = Halfspace::new(vec![q(1), q(-2), q(0)], q(3));
+        for filter in [Filter::Float, Filter::Off] {
+            let opposite = Halfspace::new(vec![parse_rational("-3/2").unwrap(), q(3), q(0)], q(7));
+            assert_eq!(h.opposite_multiple(&opposite, filter), Some(parse_rational("3/2").unwrap()));
+            assert_eq!(h.opposite_multiple(&h.flipped(), filter), Some(q(1)));
+            assert_eq!(h.opposite_multiple(&h, filter), None, "same side");
+            let skew = Halfspace::new(vec![q(-1), q(2), q(1)], q(0));
+            assert_eq!(h.opposite_multiple(&skew, filter), None);
+            let x = Halfspace::new(vec![q(1), q(0), q(0)], q(1));
+            let minus_x = Halfspace::new(vec![q(-2), q(0), q(0)], q(1));
+            let minus_y = Halfspace::new(vec![q(0), q(-2), q(0)], q(1));
+            assert_eq!(x.opposite_multiple(&minus_x, filter), Some(q(2)));
+            assert_eq!(x.opposite_multiple(&minus_y, filter), None);
+        }
     }
 }

@@ -49,6 +49,9 @@ pub struct LpStats {
     pub by_bound_lp: u64,
     /// Split points found between the region's point and a bound LP's vertex, checked exactly.
     pub by_bound_vertex: u64,
+    /// "No interior point" proved by a region row facing the side (a Motzkin pair), without
+    /// an LP.
+    pub by_opposite_row: u64,
 }
 
 impl LpStats {
@@ -70,6 +73,7 @@ impl LpStats {
         self.by_safe_bound += o.by_safe_bound;
         self.bound_lps += o.bound_lps;
         self.by_bound_lp += o.by_bound_lp;
+        self.by_opposite_row += o.by_opposite_row;
         self.by_bound_vertex += o.by_bound_vertex;
     }
 }
@@ -170,6 +174,10 @@ pub(crate) fn reach(
     stats: &mut LpStats,
 ) -> Result<Reach, InternalError> {
     debug_assert!(rows.iter().all(|r| !r.is_trivial()));
+    if let Some((y, apart)) = opposite::facing_row_certificate(rows, side, backend.filter()) {
+        stats.by_opposite_row += 1;
+        return Ok(if apart { Reach::NoPoint } else { Reach::NoInterior(y) });
+    }
     stats.lps += 1;
     let mut with_side: Vec<&Halfspace> = rows.to_vec();
     with_side.push(side);
@@ -514,6 +522,7 @@ pub(crate) fn polytope_is_full_dimensional(domain: &Domain, dim: usize) -> bool 
 
 mod basis_bound;
 mod bounding;
+mod opposite;
 mod recession;
 pub(crate) use basis_bound::{bound_by_basis, BasisBound};
 pub(crate) use bounding::{bounding_box, search_box, BoxSearch, BOX_DIMENSION_LIMIT};
