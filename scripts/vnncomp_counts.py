@@ -34,7 +34,7 @@ RUNS = [
     ("Convnet_avgpool", "verivital/Convnet_avgpool.onnx", "verivital/avgpool_prop_0_0.02.vnnlib",
      ["0.0001", "0.0002", "0.0004", "0.0006"], None),
     ("ResNet-2B", "cifar10_resnet/resnet_2b.onnx", "cifar10_resnet/resnet2b_prop_0_eps_0.008.vnnlib",
-     ["0.00001", "0.00003"], None),
+     ["0.00001", "0.00003", "0.00005", "0.0001", "0.0002"], None),
     ("cifar10_small", "marabou-cifar10/cifar10_small.onnx",
      "marabou-cifar10/networkcifar10_small_index1189_eps0.012_target1_orig0.vnnlib",
      ["0.00001", "0.00003", "0.0001"], None),
