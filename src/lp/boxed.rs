@@ -18,6 +18,17 @@ use crate::poly::Halfspace;
 /// The relative size of the bounded method's cost perturbation ([`BoxLp::minimize`]).
 const COST_PERTURBATION: f64 = 1e-7;
 
+/// Per column of the row-major `m x d` matrix `a`, whether some row has a nonzero there.
+fn read_columns(a: &[f64], d: usize) -> Vec<bool> {
+    let mut read = vec![false; d];
+    for row in a.chunks_exact(d.max(1)) {
+        for (r, v) in read.iter_mut().zip(row) {
+            *r |= *v != 0.0;
+        }
+    }
+    read
+}
+
 /// The rows of one region scaled to unit infinity norm, with the box as `2d` extra rows
 /// (bounds, for the bounded method).
 #[derive(Debug, Clone)]
@@ -31,6 +42,9 @@ pub struct BoxLp {
     b: Vec<f64>,
     /// The factor each of the `m` rows was scaled by.
     scale: Vec<f64>,
+    /// Per variable, whether some row reads it (a nonzero coefficient), listed once for the
+    /// many costs minimized over the same rows.
+    read: Vec<bool>,
 }
 
 /// The float optimum of [`BoxLp::minimize`].
@@ -61,7 +75,8 @@ impl BoxLp {
         for j in 0..d {
             b.extend([-bx.lo(j), bx.hi(j)]);
         }
-        a.iter().chain(&b).all(|v| v.is_finite()).then_some(BoxLp { d, m, a, b, scale })
+        let read = read_columns(&a, d);
+        a.iter().chain(&b).all(|v| v.is_finite()).then_some(BoxLp { d, m, a, b, scale, read })
     }
 
     /// [`BoxLp::minimize`] by the bounded dual simplex on the tableau `B^-1 [A | I]` of the
@@ -80,8 +95,7 @@ impl BoxLp {
         }
         // the columns that matter: a variable in no row and without cost stays at its lower
         // bound (a pixel that no row of the region reads)
-        let cols: Vec<usize> =
-            (0..d).filter(|&j| g[j] != 0.0 || (0..m).any(|i| self.a[i * d + j] != 0.0)).collect();
+        let cols: Vec<usize> = (0..d).filter(|&j| g[j] != 0.0 || self.read[j]).collect();
         let dc = cols.len();
         let n = dc + m;
         let lo = |j: usize| if j < dc { -self.b[m + 2 * cols[j]] } else { 0.0 };
@@ -259,7 +273,8 @@ impl BoxLp {
             b.extend([-l, *h]);
         }
         let finite = a.iter().chain(&b).all(|v| v.is_finite());
-        (finite && a.len() == m * d && hi.len() == d).then_some(BoxLp { d, m, a, b, scale })
+        let read = read_columns(&a, d);
+        (finite && a.len() == m * d && hi.len() == d).then_some(BoxLp { d, m, a, b, scale, read })
     }
 
     fn row(&self, k: usize) -> &[f64] {
