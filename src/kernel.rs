@@ -297,6 +297,8 @@ pub(crate) fn images_faithful<'q>(exact: impl IntoIterator<Item = &'q Q>, images
 /// the images, scaled to unit infinity norm, differ by more than `1e-6` in some entry. Exact
 /// positive multiples cannot: their scaled images agree to `30u`, plus at most `2^-1021` where a
 /// scaled entry underflows. Rows with a zero image are always "maybe".
+///
+/// Its first comparison alone, keyed per row: [`proportion_key`].
 pub(crate) fn may_be_proportional(first: (&[f64], f64), second: (&[f64], f64)) -> bool {
     let norm = |(a, b): (&[f64], f64)| a.iter().fold(b.abs(), |m, v| m.max(v.abs()));
     let (n1, n2) = (norm(first), norm(second));
@@ -309,6 +311,15 @@ pub(crate) fn may_be_proportional(first: (&[f64], f64), second: (&[f64], f64)) -
         .chain([&first.1])
         .zip(second.0.iter().chain([&second.1]))
         .all(|(x, y)| (x / n1 - y / n2).abs() <= 1e-6)
+}
+
+/// The first entry of a row's images scaled to unit infinity norm, computed as
+/// [`may_be_proportional`] computes it (`None` where that answers "maybe" whatever the other
+/// row): two rows whose keys differ by more than `1e-6` are told apart by it, so a list of rows
+/// is compared pairwise only where keys are close.
+pub(crate) fn proportion_key((a, b): (&[f64], f64)) -> Option<f64> {
+    let n = a.iter().fold(b.abs(), |m, v| m.max(v.abs()));
+    (n != 0.0 && n.is_finite()).then(|| a.first().unwrap_or(&b) / n)
 }
 
 pub(crate) mod symbolic;

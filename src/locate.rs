@@ -140,11 +140,14 @@ pub fn region_of(
         let rows = crate::network::pieces::state_rows(layer.activation, &map.jacobian, &map.offset, bits);
         for (index, halfspace) in rows {
             // a constant row the point's pattern violates cannot occur: the pattern is the point's
-            constraints.push(Constraint { halfspace, origin: Origin::Neuron(NeuronId { layer: l, index }) });
+            constraints.push(Constraint {
+                halfspace: halfspace.into(),
+                origin: Origin::Neuron(NeuronId { layer: l, index }),
+            });
         }
         map = map.masked(bits);
     }
-    let rows: Vec<&Halfspace> = constraints.iter().map(|c| &c.halfspace).collect();
+    let rows: Vec<&Halfspace> = constraints.iter().map(|c| &*c.halfspace).collect();
     let bounded =
         matches!(net.domain(), Domain::Box(_)) || is_bounded(&rows, d, enumerator.backend().filter())?;
     let layout = crate::network::pieces::PatternLayout::of(net);

@@ -187,6 +187,13 @@ impl Halfspace {
         self.a.iter().zip(&other.a).all(|(s, o)| &-(s * &lambda) == o).then_some(lambda)
     }
 
+    /// [`kernel::proportion_key`] of a faithful row (`None` otherwise): rows whose keys are
+    /// both known and differ by more than `1e-6` are never [`Halfspace::same_halfspace`] under
+    /// [`Filter::Float`].
+    pub(crate) fn proportion_key(&self) -> Option<f64> {
+        self.faithful.then(|| kernel::proportion_key((&self.float_a, self.float_b))).flatten()
+    }
+
     /// A necessary condition for [`Halfspace::same_halfspace`] ([`kernel::may_be_proportional`]):
     /// rejects most pairs without rational arithmetic.
     fn float_image_close(&self, other: &Halfspace) -> bool {

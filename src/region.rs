@@ -6,6 +6,7 @@ use crate::network::{Pattern, Weights};
 use crate::num::{dot, Q};
 use crate::poly::Halfspace;
 use num_traits::Zero;
+use std::sync::Arc;
 
 /// A hidden neuron: `layer` is the index in the network's `layers`, `index` the row in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -28,8 +29,9 @@ pub enum Origin {
 /// One inequality of a region with its origin.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Constraint {
-    /// `a . x <= b`.
-    pub halfspace: Halfspace,
+    /// `a . x <= b` (shared: a region's constraints are shared with the partial regions it
+    /// came from, so that listing them copies no number).
+    pub halfspace: Arc<Halfspace>,
     /// Where it comes from.
     pub origin: Origin,
 }
@@ -52,7 +54,7 @@ impl Constraint {
             .into_iter()
             .enumerate()
             .filter(|(_, h)| !h.is_trivial())
-            .map(|(k, h)| Constraint { halfspace: h, origin: Origin::Domain(k) })
+            .map(|(k, h)| Constraint { halfspace: Arc::new(h), origin: Origin::Domain(k) })
             .collect()
     }
 }
@@ -190,7 +192,7 @@ impl Region {
     ///
     /// See the example on [`Region::pattern_strings`].
     pub fn halfspaces(&self) -> Vec<&Halfspace> {
-        self.constraints.iter().map(|c| &c.halfspace).collect()
+        self.constraints.iter().map(|c| &*c.halfspace).collect()
     }
 
     /// The pattern as one 0/1 string per hidden layer.

@@ -98,7 +98,7 @@ pub fn measure(r: &Region, facets: &[Facet]) -> Q {
     if r.point.len() == 2 {
         return crate::plane::area(&crate::plane::polygon(r, facets));
     }
-    let rows: Vec<&Halfspace> = facets.iter().map(|f| &r.constraints[f.constraints[0]].halfspace).collect();
+    let rows: Vec<&Halfspace> = facets.iter().map(|f| &*r.constraints[f.constraints[0]].halfspace).collect();
     let vertices = vertices_3d(&rows);
     let p = &r.point;
     let mut volume = Q::zero();

@@ -22,8 +22,9 @@ use crate::kernel::Filter;
 use crate::lp::simplex::{solve, solve_square, LpOutcome};
 use crate::lp::{Hint, LpBackend};
 use crate::network::Domain;
-use crate::num::{common_denominator, from_f64_exact, scaled_numerator, simple_dyadic_near, to_f64, Q};
+use crate::num::{to_f64, Q};
 use crate::poly::Halfspace;
+use hint_point::{point_from_hint, rounded};
 use num_traits::{One, Signed, Zero};
 use std::cmp::Ordering;
 
@@ -267,88 +268,6 @@ fn expand_certificate(y: Vec<Q>, kept: &[usize], len: usize) -> Vec<Q> {
     full
 }
 
-/// `x` rounded to simple dyadic rationals with `bits` fraction bits, or to the floats' exact
-/// values when `bits` is 0 (`None` for a non-finite entry).
-fn rounded(x: &[f64], bits: u32) -> Option<Vec<Q>> {
-    x.iter().map(|&v| if bits == 0 { from_f64_exact(v) } else { simple_dyadic_near(v, bits) }).collect()
-}
-
-/// Rounds the hint's centre to simple rationals (then to its exact float value), projects it
-/// onto the hyperplane, and checks it exactly.
-fn point_from_hint(rows: &[&Halfspace], equality: Option<&Halfspace>, hint: &Hint) -> Option<Vec<Q>> {
-    // a hint exists only where floats propose (never with the float-free backend)
-    let p = hint.point.as_ref()?;
-    if hint.radius.is_nan() || hint.radius <= 0.0 {
-        return None;
-    }
-    for bits in [2u32, 6, 12, 24, 0] {
-        let Some(mut x) = rounded(p, bits) else { continue };
-        if !float_candidate_plausible(rows, equality, &x) {
-            continue;
-        }
-        if let Some(e) = equality {
-            project_onto(&mut x, e);
-        }
-        if is_strictly_inside(rows, &x, Filter::Float) {
-            return Some(x);
-        }
-    }
-    None
-}
-
-/// A float look at a rounded candidate before any exact work: false when, after a float
-/// projection onto the hyperplane, some row is clearly violated (only a shortcut: whatever
-/// passes is still checked exactly, and a rejected candidate only costs a finer rounding).
-fn float_candidate_plausible(rows: &[&Halfspace], equality: Option<&Halfspace>, x: &[Q]) -> bool {
-    let mut xf: Vec<f64> = x.iter().map(to_f64).collect();
-    if let Some(e) = equality {
-        let ea = e.float_a();
-        let Some(j) = (0..ea.len()).max_by(|&i, &k| ea[i].abs().total_cmp(&ea[k].abs())) else { return true };
-        if ea[j] == 0.0 {
-            return true;
-        }
-        let residual = e.float_b() - ea.iter().zip(&xf).map(|(a, v)| a * v).sum::<f64>();
-        xf[j] += residual / ea[j];
-    }
-    rows.iter().all(|r| {
-        let (mut dot, mut magnitude) = (0.0, r.float_b().abs());
-        for (a, v) in r.float_a().iter().zip(&xf) {
-            dot += a * v;
-            magnitude += (a * v).abs();
-        }
-        let slack = r.float_b() - dot;
-        // a NaN (overflow) is not a clear violation either
-        slack.is_nan() || slack >= -1e-9 * magnitude
-    })
-}
-
-/// Moves `x` onto the hyperplane `e . x = f` along its largest coordinate `j`: the new `x_j`
-/// is `(F D - sum_{k != j} E_k X_k) / (E_j D)` over the integers `E = e m`, `F = f m`, `X = x D`
-/// (`m`, `D` the common denominators), one fraction however long the row's coefficients are.
-fn project_onto(x: &mut [Q], e: &Halfspace) {
-    let Some(j) = (0..x.len())
-        .filter(|&j| !e.a[j].is_zero())
-        .max_by(|&i, &k| to_f64(&e.a[i]).abs().total_cmp(&to_f64(&e.a[k]).abs()))
-    else {
-        return;
-    };
-    let m = common_denominator(e.a.iter().chain([&e.b]));
-    let d = common_denominator(x.iter().enumerate().filter(|&(k, _)| k != j).map(|(_, v)| v));
-    let mut numerator = scaled_numerator(&e.b, &m) * &d;
-    for (k, (ek, xk)) in e.a.iter().zip(x.iter()).enumerate() {
-        if k != j && !ek.is_zero() && !xk.is_zero() {
-            numerator -= scaled_numerator(ek, &m) * scaled_numerator(xk, &d);
-        }
-    }
-    let mut denominator = scaled_numerator(&e.a[j], &m) * d;
-    if denominator.is_negative() {
-        (numerator, denominator) = (-numerator, -denominator);
-    }
-    // left unreduced (a fraction with a positive denominator: every operation and comparison
-    // takes it as it is); callers that show the point reduce it
-    x[j] = Q::new_raw(numerator, denominator);
-}
-
 /// The exact weight of a row in the centring LP.
 fn weight(row: &Halfspace, strict: bool) -> Q {
     if !strict {
@@ -522,6 +441,7 @@ pub(crate) fn polytope_is_full_dimensional(domain: &Domain, dim: usize) -> bool 
 
 mod basis_bound;
 mod bounding;
+mod hint_point;
 mod opposite;
 mod recession;
 pub(crate) use basis_bound::{bound_by_basis, BasisBound};

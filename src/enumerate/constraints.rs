@@ -64,12 +64,12 @@ impl Constraints {
 
     /// The halfspaces of the neuron constraints, oldest first.
     pub(super) fn neuron_rows(&self) -> Vec<&Halfspace> {
-        self.neurons().into_iter().map(|c| &c.halfspace).collect()
+        self.neurons().into_iter().map(|c| &*c.halfspace).collect()
     }
 
     /// Every halfspace: the domain's, then the neurons' (oldest first).
     pub(super) fn rows(&self) -> Vec<&Halfspace> {
-        self.domain.iter().map(|c| &c.halfspace).chain(self.neuron_rows()).collect()
+        self.domain.iter().map(|c| &*c.halfspace).chain(self.neuron_rows()).collect()
     }
 
     /// The constraints as a list (cloned), in the order of [`Constraints::rows`].

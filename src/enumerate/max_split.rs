@@ -318,7 +318,7 @@ pub(super) fn enter_cell(p: &mut Partial, cell: Cell, (unit, k): (usize, usize))
     for row in cell.rows {
         let (j, halfspace) = (row.other, row.halfspace(d));
         let origin = Origin::Neuron(NeuronId { layer: p.layer, index: unit * k + j });
-        p.constraints.push(Constraint { halfspace, origin });
+        p.constraints.push(Constraint { halfspace: halfspace.into(), origin });
     }
     if let Some(x) = cell.point {
         p.point_float = x.iter().map(crate::num::to_f64).collect();

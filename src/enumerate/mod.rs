@@ -274,7 +274,7 @@ impl Enumerator {
         let net = prepared.network();
         let d = net.input_dim();
         let constraints = prepared.domain_rows().to_vec();
-        let refs: Vec<&Halfspace> = constraints.iter().map(|c| &c.halfspace).collect();
+        let refs: Vec<&Halfspace> = constraints.iter().map(|c| &*c.halfspace).collect();
         // all of R^d: the origin (an LP over no rows would not know the dimension)
         let point = if refs.is_empty() {
             vec![Q::zero(); d]

@@ -411,8 +411,10 @@ fn push_side(p: &mut Partial, pre: &FixedMap, i: usize, on: bool, point: Option<
     let row = IntRow::new(pre, i);
     let (fa, fb) = row.float_side(on);
     let halfspace = row.side(on, fa, fb);
-    p.constraints
-        .push(Constraint { halfspace, origin: Origin::Neuron(NeuronId { layer: p.layer, index: i }) });
+    p.constraints.push(Constraint {
+        halfspace: halfspace.into(),
+        origin: Origin::Neuron(NeuronId { layer: p.layer, index: i }),
+    });
     if let Some(x) = point {
         p.point_float = x.iter().map(to_f64).collect();
         p.point = x;

@@ -54,7 +54,7 @@ pub fn region_from_wire(
         let a = vector(&ineq["a"]).ok_or_else(|| bad("a is not a list of rationals"))?;
         let b = rational(&ineq["b"]).ok_or_else(|| bad("b is not a rational"))?;
         let facet_point = vector(&ineq["facet_point"]).ok_or_else(|| bad("facet_point is not a list"))?;
-        let halfspace = Halfspace::new(a, b);
+        let halfspace = std::sync::Arc::new(Halfspace::new(a, b));
         let mut origins = Vec::new();
         for n in ineq.get("neurons").and_then(Value::as_array).into_iter().flatten() {
             let (Some(layer), Some(index)) = (n["layer"].as_u64(), n["index"].as_u64()) else {

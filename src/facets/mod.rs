@@ -11,10 +11,11 @@ use crate::certify::{
 };
 use crate::error::InternalError;
 use crate::kernel::Filter;
+use crate::lp::boxed::BoxLp;
 use crate::poly::Halfspace;
 use crate::prepared::Prepared;
 use crate::region::{Origin, Region};
-use proposals::{box_face_point, crossing, ray_hits, redundancy, redundancy_by_basis, Redundancy};
+use proposals::{box_face_point, crossing, ray_hits, redundancy, redundancy_by_basis, Redundancy, SharedLp};
 
 mod proposals;
 
@@ -67,9 +68,16 @@ fn halfspace_classes(
     distinct: impl Fn(usize, usize) -> bool,
     filter: Filter,
 ) -> Vec<Vec<usize>> {
+    // with the float filter, rows whose keys differ are different halfspaces: not compared
+    let keys: Vec<Option<f64>> =
+        rows.iter().map(|r| if filter.on() { r.proportion_key() } else { None }).collect();
+    let apart = |i: usize, j: usize| matches!((keys[i], keys[j]), (Some(x), Some(y)) if (x - y).abs() > 1e-6);
     let mut classes: Vec<Vec<usize>> = Vec::new();
     for (i, row) in rows.iter().enumerate() {
-        match classes.iter_mut().find(|c| !distinct(c[0], i) && rows[c[0]].same_halfspace(row, filter)) {
+        match classes
+            .iter_mut()
+            .find(|c| !apart(c[0], i) && !distinct(c[0], i) && rows[c[0]].same_halfspace(row, filter))
+        {
             Some(class) => class.push(i),
             None => classes.push(vec![i]),
         }
@@ -165,6 +173,9 @@ pub(crate) fn facets_counting_inner(
     } else {
         vec![None; classes.len()]
     };
+    // the bound LP of all the rows, asked of each row with that row left out
+    let lp_rows: Vec<&Halfspace> = lp_reps.iter().map(|&(_, r)| r).collect();
+    let shared_lp = std::cell::OnceCell::new();
     let facet_of =
         |k: usize, class: &Vec<usize>, stats: &mut LpStats| -> Result<Option<Facet>, InternalError> {
             let others: Vec<&Halfspace> = [&reps[..k], &reps[k + 1..]].concat();
@@ -187,7 +198,11 @@ pub(crate) fn facets_counting_inner(
             let found = match bx {
                 Some(bx) => {
                     let box_face = domain_box.is_some() && is_domain(class[0]);
-                    redundancy(&lp_others, row, box_face, bx, stats)
+                    let shared = lp_reps.iter().position(|&(j, _)| j == k).and_then(|position| {
+                        let lp = shared_lp.get_or_init(|| BoxLp::new(&lp_rows, bx)).as_ref()?;
+                        Some(SharedLp { lp, rows: &lp_rows, position })
+                    });
+                    redundancy(&lp_others, row, box_face, bx, shared, stats)
                 }
                 // no box (an unbounded region): the bound LP's basis solved exactly
                 None if prepared.box_hints() && region.point.len() <= BOX_DIMENSION_LIMIT => {
@@ -279,14 +294,14 @@ mod tests {
     fn box_faces_that_need_the_face_centre_or_a_relaxed_bound() {
         let domain = Domain::Box(vec![(q(0), q(4)), (q(0), q(4))]);
         let neuron = |k: usize, a: Vec<Q>, b: Q| Constraint {
-            halfspace: Halfspace::new(a, b),
+            halfspace: Halfspace::new(a, b).into(),
             origin: Origin::Neuron(NeuronId { layer: 0, index: k }),
         };
         let mut constraints: Vec<Constraint> = domain
             .halfspaces(2)
             .into_iter()
             .enumerate()
-            .map(|(k, h)| Constraint { halfspace: h, origin: Origin::Domain(k) })
+            .map(|(k, h)| Constraint { halfspace: h.into(), origin: Origin::Domain(k) })
             .collect();
         constraints.push(neuron(0, vec![q(-1), q(1)], parse_rational("3/2").unwrap()));
         constraints.push(neuron(1, vec![q(1), q(0)], q(3)));

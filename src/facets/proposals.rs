@@ -24,11 +24,15 @@ pub(super) enum Redundancy {
 /// constraint is not a facet: by interval arithmetic, or by a safe dual bound from the float
 /// multipliers of `max a . x` (a bound LP over the other neuron rows, the box as bounds).
 /// Otherwise returns the maximizing vertex when it lies beyond the hyperplane.
+///
+/// `shared` is the bound LP of all the region's rows (`rows`) with this one at `position`:
+/// left out of it, no LP need be built for this row alone.
 pub(super) fn redundancy(
     neuron_others: &[&Halfspace],
     row: &Halfspace,
     box_face: bool,
     bx: &FloatBox,
+    shared: Option<SharedLp<'_>>,
     stats: &mut LpStats,
 ) -> Redundancy {
     // the images of the flipped row `-a . x <= -b` (exact negations; the exact row is not needed)
@@ -37,6 +41,25 @@ pub(super) fn redundancy(
     if proves_empty_floats(&[], &flipped_a, flipped_b, None, bx) {
         stats.by_interval += 1;
         return Redundancy::Strict;
+    }
+    // the row left out of the region's LP: its multiplier is 0, so the bound leans on the
+    // others only
+    let skipped = shared
+        .filter(|_| !box_face)
+        .and_then(|s| Some((s.rows, s.lp.minimize_skipping(&flipped_a, s.position)?)));
+    if let Some((rows, opt)) = skipped {
+        stats.lps += 1;
+        stats.bound_lps += 1;
+        return match opt {
+            opt if -opt.value < row.float_b()
+                && proves_empty_floats(rows, &flipped_a, flipped_b, Some(&opt.y), bx) =>
+            {
+                stats.by_bound_lp += 1;
+                Redundancy::Strict
+            }
+            opt if -opt.value > row.float_b() => Redundancy::Crossed(opt.x),
+            _ => Redundancy::Unknown,
+        };
     }
     let lp = match row.single_coordinate().filter(|_| box_face) {
         // a box face: its own bound is moved out by the box's width, so that a maximum below
@@ -71,6 +94,14 @@ pub(super) fn redundancy(
         Some(opt) if -opt.value > row.float_b() => Redundancy::Crossed(opt.x),
         _ => Redundancy::Unknown,
     }
+}
+
+/// The bound LP of all the rows of a region, asked of each row with that row left out.
+#[derive(Clone, Copy)]
+pub(super) struct SharedLp<'a> {
+    pub(super) lp: &'a BoxLp,
+    pub(super) rows: &'a [&'a Halfspace],
+    pub(super) position: usize,
 }
 
 /// [`redundancy`] without a box: `max a . x` over the other rows by the dense simplex, a

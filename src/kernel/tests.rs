@@ -120,3 +120,39 @@ fn decides_far_from_zero_and_refuses_overflow() {
     let tiny = parse_rational("5e-324").unwrap();
     assert!(!images_faithful([&tiny], &[image(&tiny)]));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// Keys that differ by more than `1e-6` imply `may_be_proportional` is false, and exact
+    /// positive multiples of a faithful row (any scale, down to the float range's edges) have
+    /// keys that close, so they are still compared.
+    #[test]
+    fn proportion_keys_only_tell_apart_what_may_be_proportional_would(
+        a in prop::collection::vec(extreme(), 1..5),
+        b in extreme(),
+        c in prop::collection::vec(extreme(), 5),
+        e in extreme(),
+        scale in extreme(),
+    ) {
+        let c = &c[..a.len()];
+        let (fa, fb, fc, fe) = (images(&a), image(&b), images(c), image(&e));
+        if let (Some(x), Some(y)) = (proportion_key((&fa, fb)), proportion_key((&fc, fe))) {
+            if (x - y).abs() > 1e-6 {
+                prop_assert!(!may_be_proportional((&fa, fb), (&fc, fe)));
+            }
+        }
+        let scale = scale.abs();
+        let row = a.iter().chain([&b]);
+        if !scale.is_zero() && images_faithful(row.clone(), &[fa.clone(), vec![fb]].concat()) {
+            let multiple: Vec<Q> = a.iter().map(|v| v * &scale).collect();
+            let (fm, fmb) = (images(&multiple), image(&(&b * &scale)));
+            if images_faithful(multiple.iter().chain([&(&b * &scale)]), &[fm.clone(), vec![fmb]].concat()) {
+                prop_assert!(may_be_proportional((&fa, fb), (&fm, fmb)));
+                if let (Some(x), Some(y)) = (proportion_key((&fa, fb)), proportion_key((&fm, fmb))) {
+                    prop_assert!((x - y).abs() <= 1e-6, "{} vs {}", x, y);
+                }
+            }
+        }
+    }
+}

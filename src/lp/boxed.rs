@@ -293,9 +293,22 @@ impl BoxLp {
         }
     }
 
+    /// [`BoxLp::minimize`] with row `skip` left out (its multiplier 0), when the LP goes to the
+    /// vertex method (many rows in few dimensions); `None` otherwise or when the float solve
+    /// fails. The facets of a region ask this of each of its rows in turn over one LP.
+    pub(crate) fn minimize_skipping(&self, g: &[f64], skip: usize) -> Option<BoxOptimum> {
+        let (d, m) = (self.d, self.m);
+        (5 * d * d < m * d + 2 * m * m).then(|| self.minimize_vertex_skipping(g, Some(skip)))?
+    }
+
     /// [`BoxLp::minimize`] by a vertex (active-set) dual simplex: the basis is `d` active
     /// constraints with an explicit inverse, so a pivot costs `O(d^2 + m d)`.
     fn minimize_vertex(&self, g: &[f64]) -> Option<BoxOptimum> {
+        self.minimize_vertex_skipping(g, None)
+    }
+
+    /// [`BoxLp::minimize_vertex`] over the rows other than `skip`.
+    fn minimize_vertex_skipping(&self, g: &[f64], skip: Option<usize>) -> Option<BoxOptimum> {
         let d = self.d;
         if g.len() != d || g.iter().any(|v| !v.is_finite()) {
             return None;
@@ -316,7 +329,7 @@ impl BoxLp {
             for (i, xi) in x.iter_mut().enumerate() {
                 *xi = (0..d).map(|r| inv[i * d + r] * self.b[basis[r]]).sum();
             }
-            let Some(k) = self.most_violated(&x, &basis) else {
+            let Some(k) = self.most_violated(&x, &basis, skip) else {
                 let value: f64 = g.iter().zip(&x).map(|(gi, xi)| gi * xi).sum();
                 let mut y = vec![0.0; self.m];
                 for (r, &k) in basis.iter().enumerate() {
@@ -365,7 +378,7 @@ impl BoxLp {
     }
 
     /// The constraint outside the basis that `x` violates most (beyond a small tolerance).
-    fn most_violated(&self, x: &[f64], basis: &[usize]) -> Option<usize> {
+    fn most_violated(&self, x: &[f64], basis: &[usize], skip: Option<usize>) -> Option<usize> {
         let (d, m) = (self.d, self.m);
         let mut best = None;
         let mut worst = 0.0;
@@ -375,8 +388,10 @@ impl BoxLp {
                 best = Some(k);
             }
         };
-        for k in 0..m {
-            consider(k, self.row(k).iter().zip(x).map(|(a, xi)| a * xi).sum::<f64>() - self.b[k]);
+        for (k, row) in self.a.chunks_exact(d.max(1)).enumerate().take(m) {
+            if Some(k) != skip {
+                consider(k, row.iter().zip(x).map(|(a, xi)| a * xi).sum::<f64>() - self.b[k]);
+            }
         }
         // the box rows `-x_j <= -lo_j`, `x_j <= hi_j`
         for (j, &xj) in x.iter().enumerate().take(d) {
@@ -388,73 +403,5 @@ impl BoxLp {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::network::Domain;
-    use crate::num::q;
-
-    #[test]
-    fn minimizes_over_rows_and_box() {
-        let bx = FloatBox::from_domain(&Domain::Box(vec![(q(-1), q(1)), (q(-1), q(1))])).unwrap();
-        // x + y >= 1/2 (as -x - y <= -1/2), y <= x
-        let r1 = Halfspace::new(vec![q(-1), q(-1)], crate::num::parse_rational("-1/2").unwrap());
-        let r2 = Halfspace::new(vec![q(-1), q(1)], q(0));
-        let lp = BoxLp::new(&[&r1, &r2], &bx).unwrap();
-        // min x over the region: at x = y = 1/4
-        let opt = lp.minimize(&[1.0, 0.0]).unwrap();
-        assert!((opt.value - 0.25).abs() < 1e-12, "{opt:?}");
-        // multipliers reproduce g: g + sum y_i a_i = 0 off the box
-        assert!((opt.y[0] - 0.5).abs() < 1e-12 && (opt.y[1] - 0.5).abs() < 1e-12, "{opt:?}");
-        // min -x: at the box corner x = 1
-        let opt = lp.minimize(&[-1.0, 0.0]).unwrap();
-        assert!((opt.value + 1.0).abs() < 1e-12);
-        // min y: y = max(1/2 - x, ...) on the region -> at x = 1, y = -1/2
-        let opt = lp.minimize(&[0.0, 1.0]).unwrap();
-        assert!((opt.value + 0.5).abs() < 1e-12, "{opt:?}");
-        for g in [[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.3, -0.7], [-2.0, -1.0]] {
-            let (a, b) = (lp.minimize_vertex(&g).unwrap(), lp.minimize_bounded(&g).unwrap());
-            assert!((a.value - b.value).abs() < 1e-12, "{g:?}: {a:?} {b:?}");
-            assert!(a.y.iter().zip(&b.y).all(|(u, v)| (u - v).abs() < 1e-12), "{g:?}: {a:?} {b:?}");
-        }
-    }
-
-    /// Both methods find the same optimum on random regions around a known interior point, in
-    /// low and high dimensions, and their multipliers certify it: `g + A^T y` is the reduced
-    /// cost, whose box minimum plus `-y . b` gives back the optimum.
-    #[test]
-    fn both_methods_agree_on_random_regions() {
-        let mut state = 12345u64;
-        let mut next = move || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-        };
-        for (d, m) in [(2, 6), (5, 20), (12, 4), (40, 8)] {
-            for _ in 0..20 {
-                let lo = vec![q(-1); d];
-                let bx = FloatBox::from_domain(&Domain::Box(lo.iter().map(|l| (l.clone(), q(1))).collect()))
-                    .unwrap();
-                let rows: Vec<Halfspace> = (0..m)
-                    .map(|_| {
-                        let a: Vec<f64> = (0..d).map(|_| next()).collect();
-                        let b = 0.2 + 0.5 * next().abs();
-                        let exact = |v: f64| crate::num::from_f64_exact(v).unwrap();
-                        Halfspace::new(a.iter().map(|&v| exact(v)).collect(), exact(b))
-                    })
-                    .collect();
-                let refs: Vec<&Halfspace> = rows.iter().collect();
-                let lp = BoxLp::new(&refs, &bx).unwrap();
-                let g: Vec<f64> = (0..d).map(|_| next()).collect();
-                let (v, bnd) = (lp.minimize_vertex(&g).unwrap(), lp.minimize_bounded(&g).unwrap());
-                assert!((v.value - bnd.value).abs() < 1e-9, "d={d} m={m}: {} vs {}", v.value, bnd.value);
-                for opt in [&v, &bnd] {
-                    let mut dual = -opt.y.iter().zip(&rows).map(|(y, r)| y * r.float_b()).sum::<f64>();
-                    for (j, gj) in g.iter().enumerate() {
-                        let rj = gj + opt.y.iter().zip(&rows).map(|(y, r)| y * r.float_a()[j]).sum::<f64>();
-                        dual += rj.min(-rj);
-                    }
-                    assert!((dual - opt.value).abs() < 1e-9, "d={d} m={m}: dual {dual} vs {}", opt.value);
-                }
-            }
-        }
-    }
-}
+#[path = "boxed_tests.rs"]
+mod tests;

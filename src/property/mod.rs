@@ -333,7 +333,7 @@ impl Checker<'_> {
             .constraints
             .iter()
             .filter(|c| matches!(c.origin, crate::region::Origin::Neuron(_)))
-            .map(|c| &c.halfspace)
+            .map(|c| &*c.halfspace)
             .collect();
         let bound_lp = self.bx.and_then(|bx| crate::lp::boxed::BoxLp::new(&neurons, bx));
         // the exact outputs at the region's point, formed once and only if some disjunct needs them

@@ -247,6 +247,8 @@ fn plots_are_readable() {
 fn ctrl_c_is_prompt_in_every_phase() {
     let acas = fixture("nnet/ACASXU_run2a_1_1_batch_2000.nnet");
     let wide = "-0.025:0.025,0.075:0.125,-0.125:-0.075,0.175:0.225,-0.225:-0.175";
+    // a box twice as wide: its count with the graph takes a minute
+    let wider = "-0.05:0.05,0.05:0.15,-0.15:-0.05,0.15:0.25,-0.25:-0.15";
     let spawn = || {
         Command::new(env!("CARGO_BIN_EXE_relu-regions"))
             .args([
@@ -256,7 +258,7 @@ fn ctrl_c_is_prompt_in_every_phase() {
                 "--coords",
                 "normalized",
                 "--box",
-                wide,
+                wider,
                 "--threads",
                 "1",
             ])
@@ -268,9 +270,9 @@ fn ctrl_c_is_prompt_in_every_phase() {
     let interrupt = |pid: u32| {
         let _ = Command::new("kill").args(["-INT", &pid.to_string()]).status();
     };
-    // the enumeration takes about 2 s, the facets and graph several more: interrupt in between
+    // regions and their facets alternate (one thread): interrupt after a few thousand
     let child = spawn();
-    std::thread::sleep(std::time::Duration::from_millis(3500));
+    std::thread::sleep(std::time::Duration::from_millis(2000));
     let sent = std::time::Instant::now();
     interrupt(child.id());
     let out = child.wait_with_output().unwrap();
