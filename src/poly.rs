@@ -5,9 +5,11 @@
 //! float sign only when a forward error bound proves it, and computes in rationals otherwise.
 
 use crate::kernel::{self, image, Filter};
-use crate::num::{dot, sign, Q};
+use crate::num::{common_denominator, dot, scaled_numerator, sign, Q};
+use num_bigint::BigInt;
 use num_traits::Zero;
 use std::cmp::Ordering;
+use std::sync::OnceLock;
 
 /// The closed halfspace `a . x <= b`.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +26,19 @@ pub struct Halfspace {
     /// ([`kernel::images_faithful`]); the float prefilter of [`Halfspace::same_halfspace`] runs
     /// only then.
     faithful: bool,
+    /// The row over the integers, made on first use.
+    integers: IntegerRow,
+}
+
+/// `(a m, b m)` for the common denominator `m` of `a` and `b`: a cache, no part of the value
+/// (every two caches compare equal).
+#[derive(Debug, Clone, Default)]
+struct IntegerRow(OnceLock<(Vec<BigInt>, BigInt)>);
+
+impl PartialEq for IntegerRow {
+    fn eq(&self, _: &IntegerRow) -> bool {
+        true
+    }
 }
 
 fn faithful(a: &[Q], b: &Q, float_a: &[f64], float_b: f64) -> bool {
@@ -46,7 +61,7 @@ impl Halfspace {
         let float_b = image(&b);
         let single = single_nonzero(&a);
         let faithful = faithful(&a, &b, &float_a, float_b);
-        Halfspace { a, b, float_a, float_b, single, faithful }
+        Halfspace { a, b, float_a, float_b, single, faithful, integers: IntegerRow::default() }
     }
 
     /// The halfspace with its float image already computed (`float_a`, `float_b` must obey the
@@ -55,7 +70,7 @@ impl Halfspace {
         debug_assert_eq!(a.len(), float_a.len());
         let single = single_nonzero(&a);
         let faithful = faithful(&a, &b, &float_a, float_b);
-        Halfspace { a, b, float_a, float_b, single, faithful }
+        Halfspace { a, b, float_a, float_b, single, faithful, integers: IntegerRow::default() }
     }
 
     /// The exact slack `b - a . x` (positive strictly inside).
@@ -135,7 +150,18 @@ impl Halfspace {
             float_b: -self.float_b,
             single: self.single,
             faithful: self.faithful,
+            integers: IntegerRow::default(),
         }
+    }
+
+    /// The row over the integers: `(a m, b m)` with `m` the least common denominator of `a`
+    /// and `b`, computed on first use and kept (a region's rows are shared by many regions).
+    pub(crate) fn integer_row(&self) -> (&[BigInt], &BigInt) {
+        let (a, b) = self.integers.0.get_or_init(|| {
+            let m = common_denominator(self.a.iter().chain([&self.b]));
+            (self.a.iter().map(|v| scaled_numerator(v, &m)).collect(), scaled_numerator(&self.b, &m))
+        });
+        (a, b)
     }
 
     /// The coordinate `j` when the normal is a multiple of `e_j` (a box face), else `None`.
@@ -217,6 +243,21 @@ mod tests {
         let inside = vec![q(0), q(0)];
         assert_eq!(h.slack_sign(&inside, Some(&[0.0, 0.0])), Ordering::Greater);
         assert_eq!(h.slack_sign(&on, None), Ordering::Equal);
+    }
+
+    /// The integer row is the row times the least common denominator (the integers have no
+    /// common factor with it left), and filling the cache changes no comparison.
+    #[test]
+    fn integer_row_scales_by_the_least_common_denominator() {
+        let r = |s: &str| parse_rational(s).unwrap();
+        let h = Halfspace::new(vec![r("3/4"), r("-5/6"), q(0)], r("7/10"));
+        let fresh = h.clone();
+        let (a, b) = h.integer_row();
+        // lcm(4, 6, 10) = 60
+        let want: Vec<BigInt> = [45, -50, 0].into_iter().map(BigInt::from).collect();
+        assert_eq!((a, b), (&want[..], &BigInt::from(42)));
+        assert_eq!(h, fresh);
+        assert!(h.same_halfspace(&fresh, Filter::Float) && h.same_halfspace(&fresh, Filter::Off));
     }
 
     #[test]

@@ -85,8 +85,9 @@ fn float_candidate_plausible(rows: &[&Halfspace], equality: Option<&Halfspace>, 
 }
 
 /// Moves `x` onto the hyperplane `e . x = f` along its largest coordinate `j`: the new `x_j`
-/// is `(F D - sum_{k != j} E_k X_k) / (E_j D)` over the integers `E = e m`, `F = f m`, `X = x D`
-/// (`m`, `D` the common denominators), one fraction however long the row's coefficients are.
+/// is `(F D - sum_{k != j} E_k X_k) / (E_j D)` over the integers `E = e m`, `F = f m` (the
+/// row's own, kept with it), `X = x D` (`m`, `D` the common denominators), one fraction however
+/// long the row's coefficients are.
 fn project_onto(x: &mut [Q], e: &Halfspace) {
     // the largest coefficient by its cached image (any nonzero one would do: exactness does
     // not depend on the choice)
@@ -96,15 +97,15 @@ fn project_onto(x: &mut [Q], e: &Halfspace) {
     else {
         return;
     };
-    let m = common_denominator(e.a.iter().chain([&e.b]));
+    let (ints, f) = e.integer_row();
     let d = common_denominator(x.iter().enumerate().filter(|&(k, _)| k != j).map(|(_, v)| v));
-    let mut numerator = scaled_numerator(&e.b, &m) * &d;
-    for (k, (ek, xk)) in e.a.iter().zip(x.iter()).enumerate() {
+    let mut numerator = f * &d;
+    for (k, (ek, xk)) in ints.iter().zip(x.iter()).enumerate() {
         if k != j && !ek.is_zero() && !xk.is_zero() {
-            numerator -= scaled_numerator(ek, &m) * scaled_numerator(xk, &d);
+            numerator -= ek * scaled_numerator(xk, &d);
         }
     }
-    let mut denominator = scaled_numerator(&e.a[j], &m) * d;
+    let mut denominator = &ints[j] * d;
     if denominator.is_negative() {
         (numerator, denominator) = (-numerator, -denominator);
     }
