@@ -9,8 +9,8 @@
 //! This is the exact counterpart of the safe dual bounds of [`super::safe`], which need a box:
 //! one `d x d` exact solve instead of the `(d + 1) x (d + 1)` solve of a centring LP's basis.
 
-use crate::lp::simplex::{solve, solve_square_scaled, LpOutcome};
-use crate::num::{sign_of_sum_of_products, Q};
+use crate::lp::simplex::{solve, solve_square_scaled_integers, LpOutcome};
+use crate::num::Q;
 use crate::poly::Halfspace;
 use num_bigint::BigInt;
 use num_traits::{Signed, Zero};
@@ -66,29 +66,45 @@ pub(crate) fn bound_by_basis(rows: &[&Halfspace], side: &Halfspace) -> BasisBoun
 /// `Greater` proves `g . x > beta` on the polyhedron, `Equal` proves `g . x >= beta`.
 fn exact_lower_bound(rows: &[&Halfspace], side: &Halfspace, basis: &[usize]) -> Option<Ordering> {
     let minus_g: Vec<Q> = side.a.iter().map(|v| -v).collect();
-    let (scaled, abs_det) = basis_multipliers(rows, basis, &minus_g)?;
-    // |det| (-y . b - beta) = -sum_i (|det| y_i) b_i - |det| beta
-    let minus_scaled: Vec<Q> = scaled.into_iter().map(|v| Q::from_integer(-v)).collect();
-    let minus_abs_det = Q::from_integer(-abs_det);
-    let terms = basis
-        .iter()
-        .zip(&minus_scaled)
-        .map(|(&i, y)| (&rows[i].b, y))
-        .chain(std::iter::once((&side.b, &minus_abs_det)));
-    Some(sign_of_sum_of_products(terms.filter(|(b, y)| !b.is_zero() && !y.is_zero())))
+    // -y . b = -N / D with D > 0; -y . b - beta has the sign of -N den(beta) - D num(beta)
+    let (n, d) = basis_dual_value(rows, basis, &minus_g)?;
+    let value = -(n * side.b.denom()) - d * side.b.numer();
+    Some(value.sign().cmp(&num_bigint::Sign::NoSign))
 }
 
-/// The multipliers `y >= 0` of the basis rows with `A_B^T y = target`, as `|det| y` (integers)
-/// and `|det|`; `None` for a singular basis or a negative multiplier.
-pub(super) fn basis_multipliers(
+/// `y . b` for the multipliers `y >= 0` of the basis rows with `A_B^T y = t`, as `N / D` with
+/// `D > 0` (unreduced); `None` when the basis is singular or a multiplier is negative.
+///
+/// Each row is taken over the integers (`a_i = A_i / m_i`, `b_i = B_i / m_i`, kept with the
+/// row) and the target likewise (`t = T / m_t`): the integer system `sum_i z_i A_i = T` has
+/// `z_i = y_i m_t / m_i`, of the signs of `y`, and `y . b = (sum_i z_i B_i) / m_t`. Solved
+/// fraction-free as `z = s / |det|`: `N = sum_i s_i B_i`, `D = |det| m_t`. Rows of very
+/// different scales (a deep layer's row beside a shallow one's) never share a denominator.
+pub(super) fn basis_dual_value(
     rows: &[&Halfspace],
     basis: &[usize],
     target: &[Q],
-) -> Option<(Vec<BigInt>, BigInt)> {
-    let transposed: Vec<Vec<Q>> =
-        (0..basis.len()).map(|k| basis.iter().map(|&i| rows[i].a[k].clone()).collect()).collect();
-    let (scaled, abs_det) = solve_square_scaled(&transposed, target)?;
-    scaled.iter().all(|v| !v.is_negative()).then_some((scaled, abs_det))
+) -> Option<(BigInt, BigInt)> {
+    let m_t = crate::num::common_denominator(target);
+    let integer_rows: Vec<(&[BigInt], &BigInt)> = basis.iter().map(|&i| rows[i].integer_row()).collect();
+    // row k of the transposed system: the k-th entries of the basis rows, then T_k
+    let augmented: Vec<Vec<BigInt>> = target
+        .iter()
+        .enumerate()
+        .map(|(k, t)| {
+            integer_rows
+                .iter()
+                .map(|(a, _)| a[k].clone())
+                .chain([crate::num::scaled_numerator(t, &m_t)])
+                .collect()
+        })
+        .collect();
+    let (scaled, abs_det) = solve_square_scaled_integers(augmented)?;
+    if scaled.iter().any(Signed::is_negative) {
+        return None;
+    }
+    let n = scaled.iter().zip(&integer_rows).filter(|(s, _)| !s.is_zero()).map(|(s, (_, b))| s * *b).sum();
+    Some((n, abs_det * m_t))
 }
 
 #[cfg(test)]
@@ -144,5 +160,52 @@ mod tests {
             }
         }
         assert!(empties >= 20 && belows >= 20, "too few cases: {empties} empty, {belows} below");
+    }
+
+    /// The dual value over integer rows equals `y . b` for the rational solution of
+    /// `A_B^T y = t`, for rows of very different scales and denominators; a negative
+    /// multiplier or a singular basis gives `None`.
+    #[test]
+    fn dual_value_over_integer_rows_is_the_rational_one() {
+        use crate::lp::simplex::solve_square;
+        use crate::num::parse_rational;
+        let r = |s: &str| parse_rational(s).unwrap();
+        let mut state = 5u64;
+        let mut next = |k: i64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((state >> 33) % (2 * k as u64 + 1)) as i64 - k
+        };
+        let (mut proved, mut refused) = (0, 0);
+        for _ in 0..200 {
+            // three rows in R^3 with scales from 2^-60 to 3^5 and mixed denominators
+            let scales = [r("1/1152921504606846976"), r("7/3"), r("243")];
+            let rows: Vec<Halfspace> = scales
+                .iter()
+                .map(|s| {
+                    let a = (0..3).map(|_| q(next(9)) * s / q(next(4).abs() + 1)).collect();
+                    Halfspace::new(a, q(next(9)) * s / q(5))
+                })
+                .collect();
+            let refs: Vec<&Halfspace> = rows.iter().collect();
+            let target: Vec<Q> = (0..3).map(|_| q(next(9)) / q(next(3).abs() + 1)).collect();
+            let transposed: Vec<Vec<Q>> =
+                (0..3).map(|k| rows.iter().map(|h| h.a[k].clone()).collect()).collect();
+            let exact = solve_square(&transposed, &target);
+            match (basis_dual_value(&refs, &[0, 1, 2], &target), exact) {
+                (Some((n, d)), Some(y)) => {
+                    assert!(d.is_positive() && y.iter().all(|v| !v.is_negative()));
+                    let value: Q = y.iter().zip(&rows).map(|(v, h)| v * &h.b).sum();
+                    assert_eq!(Q::new(n, d), value);
+                    proved += 1;
+                }
+                (None, Some(y)) => {
+                    assert!(y.iter().any(Signed::is_negative), "refused a nonnegative solution {y:?}");
+                    refused += 1;
+                }
+                (None, None) => refused += 1,
+                (Some(_), None) => panic!("a value for a singular basis"),
+            }
+        }
+        assert!(proved >= 10 && refused >= 10, "too few cases: {proved} proved, {refused} refused");
     }
 }

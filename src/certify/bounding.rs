@@ -20,7 +20,7 @@ use crate::lp::simplex::{solve, LpOutcome};
 use crate::num::{from_f64_exact, Q};
 use crate::poly::Halfspace;
 use num_bigint::BigInt;
-use num_traits::{One, Zero};
+use num_traits::Zero;
 
 /// Above this input dimension no box is sought: its `2d` exact `d x d` solves would cost more
 /// than the decisions they make cheaper (box domains have their box at no cost whatever `d`).
@@ -155,24 +155,8 @@ fn coordinate_bound(rows: &[&Halfspace], basis: &[usize], j: usize, s: i64) -> O
     // A_B^T y = s e_j, as |det| y and |det|
     let mut target = vec![Q::zero(); basis.len()];
     target[j] = Q::from_integer(s.into());
-    // some multiplier negative: no bound proved
-    let (scaled, abs_det) = super::basis_bound::basis_multipliers(rows, basis, &target)?;
-    // y . b = num / den (unreduced, den > 0)
-    let (mut num, mut den) = (BigInt::zero(), BigInt::one());
-    for (&i, v) in basis.iter().zip(&scaled) {
-        let b = &rows[i].b;
-        if v.is_zero() || b.is_zero() {
-            continue;
-        }
-        let term = b.numer() * v;
-        if b.denom() == &den {
-            num += term;
-        } else {
-            num = num * b.denom() + term * &den;
-            den *= b.denom();
-        }
-    }
-    den *= abs_det;
+    // some multiplier negative: no bound proved; y . b = num / den (unreduced, den > 0)
+    let (num, den) = super::basis_bound::basis_dual_value(rows, basis, &target)?;
     upper_float(&num, &den)
 }
 

@@ -380,9 +380,7 @@ pub(crate) fn solve_square_scaled(
 fn bareiss(m: &[Vec<Q>], r: &[Q]) -> Option<Option<(Vec<num_bigint::BigInt>, num_bigint::BigInt)>> {
     use crate::num::{common_denominator, scaled_numerator};
     use num_bigint::BigInt;
-    use num_integer::Integer;
-    let n = r.len();
-    let mut a: Vec<Vec<BigInt>> = m
+    let a: Vec<Vec<BigInt>> = m
         .iter()
         .zip(r)
         .map(|(row, ri)| {
@@ -390,6 +388,35 @@ fn bareiss(m: &[Vec<Q>], r: &[Q]) -> Option<Option<(Vec<num_bigint::BigInt>, num
             row.iter().chain(std::iter::once(ri)).map(|v| scaled_numerator(v, &d)).collect()
         })
         .collect();
+    bareiss_integers(a)
+}
+
+/// [`solve_square_scaled`] of an integer system given as its augmented rows `[M | r]`.
+pub(crate) fn solve_square_scaled_integers(
+    augmented: Vec<Vec<num_bigint::BigInt>>,
+) -> Option<(Vec<num_bigint::BigInt>, num_bigint::BigInt)> {
+    let (numerators, det) = bareiss_integers(augmented)??;
+    if det.is_zero() {
+        return None;
+    }
+    Some(if det.is_negative() {
+        (numerators.into_iter().map(|v| -v).collect(), -det)
+    } else {
+        (numerators, det)
+    })
+}
+
+/// [`bareiss`] on the augmented integer rows `[M | r]`.
+#[allow(clippy::type_complexity)]
+fn bareiss_integers(
+    mut a: Vec<Vec<num_bigint::BigInt>>,
+) -> Option<Option<(Vec<num_bigint::BigInt>, num_bigint::BigInt)>> {
+    use num_bigint::BigInt;
+    use num_integer::Integer;
+    let n = a.len();
+    if a.iter().any(|row| row.len() != n + 1) {
+        return Some(None);
+    }
     let mut previous = BigInt::one();
     for k in 0..n {
         // a run that must stop gives up here (`None`, as for no answer)
