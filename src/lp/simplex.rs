@@ -363,7 +363,13 @@ pub(crate) fn solve_square_scaled(
     m: &[Vec<Q>],
     r: &[Q],
 ) -> Option<(Vec<num_bigint::BigInt>, num_bigint::BigInt)> {
-    let (numerators, det) = solve_square_unreduced(m, r)?;
+    positive_denominator(solve_square_unreduced(m, r)?)
+}
+
+/// `(z det, det)` as `(z |det|, |det|)`; `None` for a zero determinant.
+fn positive_denominator(
+    (numerators, det): (Vec<num_bigint::BigInt>, num_bigint::BigInt),
+) -> Option<(Vec<num_bigint::BigInt>, num_bigint::BigInt)> {
     if det.is_zero() {
         return None;
     }
@@ -395,15 +401,7 @@ fn bareiss(m: &[Vec<Q>], r: &[Q]) -> Option<Option<(Vec<num_bigint::BigInt>, num
 pub(crate) fn solve_square_scaled_integers(
     augmented: Vec<Vec<num_bigint::BigInt>>,
 ) -> Option<(Vec<num_bigint::BigInt>, num_bigint::BigInt)> {
-    let (numerators, det) = bareiss_integers(augmented)??;
-    if det.is_zero() {
-        return None;
-    }
-    Some(if det.is_negative() {
-        (numerators.into_iter().map(|v| -v).collect(), -det)
-    } else {
-        (numerators, det)
-    })
+    positive_denominator(bareiss_integers(augmented)??)
 }
 
 /// [`bareiss`] on the augmented integer rows `[M | r]`.
