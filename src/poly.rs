@@ -12,6 +12,10 @@ use std::cmp::Ordering;
 use std::sync::OnceLock;
 
 /// The closed halfspace `a . x <= b`.
+///
+/// Its float image (and its integer form, once asked for) are made from `a` and `b` when it is
+/// built: read `a` and `b` freely, but build a new halfspace ([`Halfspace::new`]) rather than
+/// change them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Halfspace {
     /// The normal.

@@ -104,8 +104,8 @@ pub(super) struct SharedLp<'a> {
     pub(super) position: usize,
 }
 
-/// [`redundancy`] without a box: `max a . x` over the other rows by the dense simplex, a
-/// maximum below `b` proved by the basis's exact multipliers ([`bound_by_basis`]).
+/// [`redundancy`] without a box: `max a . x` over the other rows in floats, a maximum below `b`
+/// proved by the basis's exact multipliers ([`bound_by_basis`]).
 pub(super) fn redundancy_by_basis(others: &[&Halfspace], row: &Halfspace, stats: &mut LpStats) -> Redundancy {
     stats.lps += 1;
     stats.bound_lps += 1;
