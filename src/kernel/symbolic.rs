@@ -14,6 +14,10 @@
 //! side). A weight `w` (exact rational, image `f`, `|w - f| <= r`) times a value `v` in
 //! `[L, U]` with `|v| <= M` is at least `f L - r M` (`f >= 0`) or `f U - r M` (`f < 0`).
 //!
+//! A max layer's values are bounded as each unit's sum `sum_j o_j` (its largest candidate), the
+//! only thing the next layer reads (its columns are equal within a unit): the guarantee above
+//! holds for that sum, not for each candidate's value (`symbolic_units.rs`).
+//!
 //! # Why every bound holds (rounding)
 //! Each operation is computed in round-to-nearest and then moved one float outwards
 //! (to the next float below for lower ends, above for upper ends). A nearest float `r` of the exact
@@ -121,7 +125,7 @@ impl Flat {
 struct Prepared {
     weights: Vec<Vec<Near>>,
     bias: Vec<Near>,
-    relu: bool,
+    activation: Activation,
 }
 
 /// A linear function of the last bounded layer's values (`weights . v + constant`), from an
@@ -186,10 +190,10 @@ impl SymbolicBounds {
         let prepare = |layer: &crate::network::Layer| Prepared {
             weights: layer.weights.to_dense().iter().map(|row| row.iter().map(Near::of).collect()).collect(),
             bias: layer.bias.iter().map(Near::of).collect(),
-            relu: layer.activation == Activation::Relu,
+            activation: layer.activation,
         };
         let all = net.layers();
-        let output_layer = all.last().filter(|l| l.activation != Activation::Relu).cloned();
+        let output_layer = all.last().filter(|l| l.activation == Activation::Linear).cloned();
         let hidden = if output_layer.is_some() { &all[..all.len() - 1] } else { all };
         let layers: Vec<Prepared> = hidden.iter().map(prepare).collect();
         let outwards = |q: &Q, up: bool| {
@@ -397,76 +401,42 @@ impl SymbolicBounds {
                 Bounded { lower: form.clone(), upper: form, magnitude: x, lower_weight: x, upper_weight: x }
             })
             .collect();
-        let mut relu_index = 0;
+        // the index of the next hidden layer (ReLU or max) in `states`
+        let mut hidden_index = 0;
         for layer in &self.layers {
-            let fixed: &[bool] =
-                if layer.relu { states.get(relu_index).copied().unwrap_or(&[]) } else { &[] };
-            let mut next = Vec::with_capacity(layer.weights.len());
+            let hidden = layer.activation != Activation::Linear;
+            let fixed: &[bool] = if hidden { states.get(hidden_index).copied().unwrap_or(&[]) } else { &[] };
+            let mut pres = Vec::with_capacity(layer.weights.len());
             let inputs = Flat::new(&values, d);
-            for (j, (row, bias)) in layer.weights.iter().zip(&layer.bias).enumerate() {
+            for (row, bias) in layer.weights.iter().zip(&layer.bias) {
                 let ((lower, lower_weight), (upper, upper_weight)) = self.affine(f, row, *bias, &inputs);
                 let (l, u) = (self.minimum(f, &lower), self.maximum(f, &upper));
                 if !(l.is_finite() && u.is_finite() && lower_weight.is_finite() && upper_weight.is_finite()) {
                     return None;
                 }
-                let pre =
-                    Bounded { lower, upper, magnitude: l.abs().max(u.abs()), lower_weight, upper_weight };
-                next.push(if layer.relu { self.activate(f, fixed.get(j).copied(), pre, l, u)? } else { pre });
+                pres.push((
+                    Bounded { lower, upper, magnitude: l.abs().max(u.abs()), lower_weight, upper_weight },
+                    l,
+                    u,
+                ));
             }
-            if layer.relu {
-                relu_index += 1;
-            }
-            values = next;
+            values = match layer.activation {
+                Activation::Linear => pres.into_iter().map(|(pre, _, _)| pre).collect(),
+                Activation::Relu => pres
+                    .into_iter()
+                    .enumerate()
+                    .map(|(j, (pre, l, u))| self.activate(f, fixed.get(j).copied(), pre, l, u))
+                    .collect::<Option<_>>()?,
+                Activation::Max(k) => self.max_units(f, fixed, pres, k)?,
+            };
+            hidden_index += usize::from(hidden);
         }
         Some(values)
     }
-
-    /// A ReLU's value bounds from its preactivation's bounds, whose range over the box is
-    /// `[l, u]`.
-    fn activate(&self, f: &Frame, state: Option<bool>, pre: Bounded, l: f64, u: f64) -> Option<Bounded> {
-        let d = f.lo.len();
-        let zero = || (vec![0.0; d + 1], 0.0);
-        let on = match state {
-            Some(on) => Some(on),
-            None if u <= 0.0 => Some(false),
-            None if l >= 0.0 => Some(true),
-            None => None,
-        };
-        Some(match on {
-            // a value known >= 0 is above both its preactivation's lower form and 0: keep the
-            // one that is better on most of the range
-            Some(true) => {
-                let (lower, lower_weight) =
-                    if l >= 0.0 || u > -l { (pre.lower, pre.lower_weight) } else { zero() };
-                Bounded { lower, lower_weight, magnitude: u.max(0.0), ..pre }
-            }
-            Some(false) => {
-                let (form, weight) = zero();
-                Bounded {
-                    lower: form.clone(),
-                    upper: form,
-                    magnitude: 0.0,
-                    lower_weight: weight,
-                    upper_weight: weight,
-                }
-            }
-            None => {
-                // relu(h) <= s (h - l) on [l, u] for any s >= u / (u - l)
-                let s = (u / (u - l).down()).up();
-                let shift = -l * s;
-                if !(s.is_finite() && shift.is_finite()) {
-                    return None;
-                }
-                let one = Near { value: s, radius: 0.0 };
-                let constant = Near { value: shift, radius: (image_error(shift) + image_error(shift)).up() };
-                let (upper, upper_weight) =
-                    self.combine(f, std::iter::once((one, &pre.upper, pre.upper_weight, u)), constant, true);
-                let (lower, lower_weight) = if u > -l { (pre.lower, pre.lower_weight) } else { zero() };
-                Bounded { lower, upper, magnitude: u, lower_weight, upper_weight }
-            }
-        })
-    }
 }
+
+#[path = "symbolic_units.rs"]
+mod units;
 
 #[cfg(test)]
 #[path = "symbolic_tests.rs"]

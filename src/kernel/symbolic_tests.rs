@@ -75,3 +75,55 @@ fn bound_excludes_and_implies() {
     assert_eq!(found[0], ConstraintBound::Excluded);
     assert!(matches!(&found[1], ConstraintBound::Open(row) if row.a[0] > 0.0));
 }
+
+/// Max units: `y = |x1| - 2 max(x2, x1 - x2)` on [-1, 1]^2 (two units of two candidates). An
+/// excluded constraint `c y <= r` has no grid point meeting it, free or with the winners fixed
+/// (then over the cell where they win); the exact extremes over the box are nearly reached.
+#[test]
+fn max_unit_bounds_hold_at_every_grid_point() {
+    let net = read_network(
+        r#"{"input_dim": 2, "layers": [
+            {"weights": [["1", "0"], ["-1", "0"], ["0", "1"], ["1", "-1"]], "activation": "max", "pieces": 2},
+            {"weights": [["1", "1", "-2", "-2"]], "activation": "linear"}]}"#,
+        "t",
+    )
+    .unwrap();
+    let bounds = SymbolicBounds::new(&net, &[(q("-1"), q("1")), (q("-1"), q("1"))]);
+    let grid: Vec<[Q; 2]> = (0..=40)
+        .flat_map(|i| {
+            (0..=40).map(move |j| [Q::new((i - 20).into(), 20.into()), Q::new((j - 20).into(), 20.into())])
+        })
+        .collect();
+    let wins = |x: &[Q; 2], bits: &[bool]| {
+        let (c0, c1) = ([x[0].clone(), -x[0].clone()], [x[1].clone(), &x[0] - &x[1]]);
+        let top = |c: &[Q; 2], b: &[bool]| if b[0] { c[0] >= c[1] } else { c[1] >= c[0] };
+        top(&c0, &bits[..2]) && top(&c1, &bits[2..])
+    };
+    let mut excluded = 0;
+    for sign in [q("1"), q("-1")] {
+        let objective = bounds.objective(std::slice::from_ref(&sign));
+        for states in [vec![], vec![true, false, true, false], vec![false, true, false, true]] {
+            let fixed: Vec<&[bool]> = if states.is_empty() { vec![] } else { vec![&states[..]] };
+            for r in -16..=16 {
+                let rhs = Q::new(r.into(), 4.into());
+                if bounds.bound(&fixed, &[(&objective, &rhs, false)], None)[0] != ConstraintBound::Excluded {
+                    continue;
+                }
+                excluded += 1;
+                for x in grid.iter().filter(|x| states.is_empty() || wins(x, &states)) {
+                    let y = &net.output(x)[0] * &sign;
+                    assert!(y > rhs, "{sign} y = {y} <= {rhs} at {x:?} was excluded (states {states:?})");
+                }
+            }
+        }
+    }
+    assert!(excluded >= 10, "the bounds exclude too little: {excluded}");
+    // y ranges over [-3, 2] on the box; the free bounds are [-5, 3] (|x1| >= x1 >= -1 and the
+    // second unit <= 2; |x1| <= 1 and the second unit >= x2 >= -1): y <= -6 and y >= 4 are
+    // excluded, and with the first winners fixed (x1 >= 0, x2 >= x1 - x2), y = x1 - 2 x2 <= 3
+    let (up, down) = (bounds.objective(&[q("1")]), bounds.objective(&[q("-1")]));
+    assert_eq!(bounds.bound(&[], &[(&up, &q("-6"), false)], None)[0], ConstraintBound::Excluded);
+    assert_eq!(bounds.bound(&[], &[(&down, &q("-4"), false)], None)[0], ConstraintBound::Excluded);
+    let fixed: [&[bool]; 1] = [&[true, false, true, false]];
+    assert_eq!(bounds.bound(&fixed, &[(&down, &q("-4"), false)], None)[0], ConstraintBound::Excluded);
+}

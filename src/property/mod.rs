@@ -53,6 +53,10 @@ pub enum Verdict {
     Unknown,
 }
 
+/// The most dense weights (all layers together) for which a network with max units gets
+/// symbolic-bound pruning in `vnnlib` (16 bytes each: about 800 MB).
+const MAX_DENSE_BOUND_ENTRIES: usize = 50_000_000;
+
 /// The answer with what it took.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
@@ -139,10 +143,16 @@ pub fn decide(net: &Network, property: &Property, enumerator: &Enumerator) -> Re
         pruned: 0,
         stats: LpStats::default(),
     };
-    // max units have no symbolic bounds yet: their networks are decided region by region, and
-    // their `unsat` carries no proof file (each region's answer is still certified)
+    // max units are pruned by their own symbolic bounds, but the proof file and its checker
+    // know only ReLU states: their `unsat` carries no proof file (each region's answer and each
+    // pruned subtree's bound are still certified)
     let max_units = net.has_max_units();
-    let pruner = (enumerator.backend().filter().on() && !max_units)
+    // the symbolic bounds hold every layer densely: a max layer of a conv net (Convnet_maxpool's
+    // pooling reads 23,328 values through 18,432 candidate rows) would need gigabytes, so such
+    // a network goes without pruning, as before max units had bounds
+    let dense_entries: usize = boxed.layers().iter().map(|l| l.weights.outputs() * l.weights.inputs()).sum();
+    let affordable = !max_units || dense_entries <= MAX_DENSE_BOUND_ENTRIES;
+    let pruner = (enumerator.backend().filter().on() && affordable)
         .then(|| SafetyPruner::new(boxed, property))
         .flatten();
     let mut summary =

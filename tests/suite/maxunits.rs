@@ -343,3 +343,60 @@ fn the_command_line_on_max_units() {
     assert!(!proof.exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `vnnlib` on networks with max pooling after a ReLU layer (random small weights): the float
+/// backend, which prunes subtrees by the max units' symbolic bounds, gives the verdicts of the
+/// float-free `--lp exact` (which prunes nothing), every counterexample meets the property, and
+/// some subtrees are pruned.
+#[test]
+fn pruned_max_networks_decide_as_the_exact_reference() {
+    let mut state = 17u64;
+    let mut next = |k: i64| {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((state >> 33) % (2 * k as u64 + 1)) as i64 - k
+    };
+    let head = "(declare-const X_0 Real)(declare-const X_1 Real)(declare-const Y_0 Real)(assert (<= X_0 1))(assert (>= X_0 -1))(assert (<= X_1 1))(assert (>= X_1 -1))";
+    let (mut pruned, mut decided) = (0, 0);
+    for _ in 0..6 {
+        let row = |next: &mut dyn FnMut(i64) -> i64| format!("[{}, {}]", next(3), next(3));
+        let hidden: Vec<String> = (0..4).map(|_| row(&mut next)).collect();
+        let bias: Vec<String> = (0..4).map(|_| next(2).to_string()).collect();
+        let pool: Vec<String> =
+            (0..4).map(|_| format!("[{}, {}, {}, {}]", next(2), next(2), next(2), next(2))).collect();
+        let (a, b) = (next(3), next(3));
+        let text = format!(
+            r#"{{"input_dim": 2, "layers": [
+                {{"weights": [{}], "bias": [{}], "activation": "relu"}},
+                {{"weights": [{}], "activation": "max", "pieces": 2}},
+                {{"weights": [[{a}, {a}, {b}, {b}]], "activation": "linear"}}]}}"#,
+            hidden.join(", "),
+            bias.join(", "),
+            pool.join(", ")
+        );
+        let net = relu_regions::network::json::read_network(&text, "pool.json").unwrap();
+        for t in -12..=12 {
+            let property = format!("{head}(assert (>= Y_0 {t}))");
+            let property = relu_regions::vnnlib::read_vnnlib(&property, "p", 2, 1).unwrap();
+            let verdicts: Vec<_> =
+                [relu_regions::lp::Backend::FloatSimplex, relu_regions::lp::Backend::ExactOnly]
+                    .into_iter()
+                    .map(|backend| {
+                        let e = relu_regions::Enumerator::builder().backend(backend).build();
+                        let decision = relu_regions::property::decide(&net, &property, &e).unwrap();
+                        pruned += decision.subtrees_pruned;
+                        match decision.verdict {
+                            relu_regions::property::Verdict::Sat { output, .. } => {
+                                assert!(output[0] >= Q::from_integer(t.into()), "{text} Y_0 >= {t}");
+                                true
+                            }
+                            relu_regions::property::Verdict::Unsat => false,
+                            other => panic!("{other:?}"),
+                        }
+                    })
+                    .collect();
+            assert_eq!(verdicts[0], verdicts[1], "{text}: Y_0 >= {t}");
+            decided += 1;
+        }
+    }
+    assert!(decided > 100 && pruned > 0, "{decided} properties, {pruned} subtrees pruned");
+}
