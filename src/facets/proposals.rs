@@ -43,27 +43,38 @@ pub(super) fn redundancy(
         return Redundancy::Strict;
     }
     // the row left out of the region's LP: its multiplier is 0, so the bound leans on the
-    // others only
+    // others only; otherwise an LP of the other rows alone
     let skipped = shared
         .filter(|_| !box_face)
         .and_then(|s| Some((s.rows, s.lp.minimize_skipping(&flipped_a, s.position)?)));
-    if let Some((rows, opt)) = skipped {
-        stats.lps += 1;
-        stats.bound_lps += 1;
-        return match opt {
-            opt if -opt.value < row.float_b()
+    let (rows, opt) = match skipped {
+        Some(found) => (found.0, Some(found.1)),
+        None => {
+            let Some(lp) = own_bound_lp(neuron_others, row, box_face, bx) else { return Redundancy::Unknown };
+            // max a . x = -min (-a) . x
+            (neuron_others, lp.minimize(&flipped_a))
+        }
+    };
+    stats.lps += 1;
+    stats.bound_lps += 1;
+    match opt {
+        Some(opt)
+            if -opt.value < row.float_b()
                 && proves_empty_floats(rows, &flipped_a, flipped_b, Some(&opt.y), bx) =>
-            {
-                stats.by_bound_lp += 1;
-                Redundancy::Strict
-            }
-            opt if -opt.value > row.float_b() => Redundancy::Crossed(opt.x),
-            _ => Redundancy::Unknown,
-        };
+        {
+            stats.by_bound_lp += 1;
+            Redundancy::Strict
+        }
+        Some(opt) if -opt.value > row.float_b() => Redundancy::Crossed(opt.x),
+        _ => Redundancy::Unknown,
     }
-    let lp = match row.single_coordinate().filter(|_| box_face) {
-        // a box face: its own bound is moved out by the box's width, so that a maximum below
-        // it comes with multipliers that do not lean on it
+}
+
+/// The bound LP of `row` over the other rows inside the box; for a box face, its own bound is
+/// moved out by the box's width, so that a maximum below it comes with multipliers that do not
+/// lean on it.
+fn own_bound_lp(others: &[&Halfspace], row: &Halfspace, box_face: bool, bx: &FloatBox) -> Option<BoxLp> {
+    match row.single_coordinate().filter(|_| box_face) {
         Some(j) => {
             let mut lo: Vec<f64> = (0..bx.dim()).map(|k| bx.lo(k)).collect();
             let mut hi: Vec<f64> = (0..bx.dim()).map(|k| bx.hi(k)).collect();
@@ -74,25 +85,10 @@ pub(super) fn redundancy(
                 lo[j] -= width;
             }
             let rows: Vec<(Vec<f64>, f64)> =
-                neuron_others.iter().map(|r| (r.float_a().to_vec(), r.float_b())).collect();
+                others.iter().map(|r| (r.float_a().to_vec(), r.float_b())).collect();
             BoxLp::from_floats(&rows, &lo, &hi)
         }
-        None => BoxLp::new(neuron_others, bx),
-    };
-    let Some(lp) = lp else { return Redundancy::Unknown };
-    stats.lps += 1;
-    stats.bound_lps += 1;
-    // max a . x = -min (-a) . x
-    match lp.minimize(&flipped_a) {
-        Some(opt)
-            if -opt.value < row.float_b()
-                && proves_empty_floats(neuron_others, &flipped_a, flipped_b, Some(&opt.y), bx) =>
-        {
-            stats.by_bound_lp += 1;
-            Redundancy::Strict
-        }
-        Some(opt) if -opt.value > row.float_b() => Redundancy::Crossed(opt.x),
-        _ => Redundancy::Unknown,
+        None => BoxLp::new(others, bx),
     }
 }
 
