@@ -137,6 +137,22 @@ pub(super) fn infeasible(rows: &[Row]) -> bool {
     implied(rows, &Row::new(vec![Q::zero(); d], Q::from_integer((-1).into())))
 }
 
+/// Whether `rows` and `cell` together have no interior point (no `x` strictly inside every
+/// row; `rows` a cell of the checker, `cell` the rows that cut it further): a zero row of
+/// `cell` that fails, the whole system empty ([`infeasible`]), or a nonzero row that the system
+/// holds with equality (`a . x >= b` implied; an implicit equality leaves no interior). The
+/// `cell` rows are tried first: when `rows` alone have an interior point, an implicit equality
+/// of the whole system is always among them.
+pub(super) fn no_interior(rows: &[Row], cell: &[Row]) -> bool {
+    let zero = |r: &Row| r.a.iter().all(Zero::is_zero);
+    if cell.iter().any(|r| zero(r) && r.b.is_negative()) {
+        return true;
+    }
+    let all: Vec<Row> = rows.iter().chain(cell.iter().filter(|r| !zero(r))).cloned().collect();
+    let reversed = |r: &Row| Row::new(r.a.iter().map(|v| -v).collect(), -r.b.clone());
+    cell.iter().chain(rows).filter(|r| !zero(r)).any(|r| implied(&all, &reversed(r))) || infeasible(&all)
+}
+
 /// `y >= 0`, `A^T y = 0`, `b . y < 0`.
 fn farkas_infeasible(rows: &[Row], y: &[Q]) -> bool {
     let d = rows.first().map_or(0, |r| r.a.len());

@@ -20,6 +20,7 @@
 //!   and pieces cannot be checked and are not).
 
 mod certificates;
+mod int_map;
 pub mod proof;
 mod region;
 mod whole;

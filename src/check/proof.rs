@@ -1,10 +1,13 @@
 //! Checks the certificate of an `unsat` answer of `vnnlib` ([`crate::property::UnsatProof`])
 //! in exact arithmetic:
-//! - **cover**: the leaves' states, read as paths in the tree of neuron states (neurons in
-//!   order), are prefix-free, and wherever only one state of a neuron continues, the checker
-//!   proves that neuron constant on the cell (a Farkas vector for `h >= 0` or `h <= 0` over the
-//!   cell's rows, checked by exact sums; a neuron with `h` constant by its sign). The cells of
-//!   the leaves then cover the box;
+//! - **cover**: the leaves' states, read as paths in the tree of neuron states (neurons and
+//!   max units in order), are prefix-free, and wherever only one state of a neuron continues,
+//!   the checker proves that neuron constant on the cell (a Farkas vector for `h >= 0` or
+//!   `h <= 0` over the cell's rows, checked by exact sums; a neuron with `h` constant by its
+//!   sign). A max unit's states are its `k` bits with one set (the winner); a candidate that
+//!   wins in no leaf is shown to be at most a present one on the whole cell, or to win on no
+//!   interior point (an implicit equality of its cell, or the cell empty). The cells of the
+//!   leaves then cover the box;
 //! - **regions** (every state fixed): the network is the checker's own exact affine map there,
 //!   and each disjunct of the unsafe set, as rows over the inputs, is refuted with the cell's
 //!   rows by an exact Farkas vector of infeasibility;
@@ -17,15 +20,15 @@
 //! The work is one exact implication per tree edge without a split, so checking costs a few
 //! times what proving did (see docs/performance.md).
 
-use super::certificates::{certified_min, implied, infeasible, refuted_by_minimum};
+use super::certificates::{certified_min, implied, infeasible, no_interior, refuted_by_minimum};
+use super::int_map::{IntLayer, IntMap};
 use super::region::Row;
 use super::{CheckReport, Failure};
 use crate::kernel::symbolic::{ConstraintBound, SymbolicBounds};
 use crate::network::{Activation, Domain, Network};
-use crate::num::{common_denominator, dot, from_f64_exact, parse_rational, to_f64, Q};
+use crate::num::{dot, from_f64_exact, parse_rational, to_f64, Q};
 use crate::vnnlib::Property;
-use num_bigint::BigInt;
-use num_traits::{One, Signed, Zero};
+use num_traits::{Signed, Zero};
 use serde_json::Value;
 
 /// One leaf as read from the document.
@@ -61,10 +64,6 @@ pub fn check_proof(net: &Network, property: &Property, proof: &Value) -> CheckRe
     let mut fail = |m: String| report.failures.push(Failure { region: None, message: m });
     if proof.get("relu_regions_proof").and_then(Value::as_u64) != Some(1) {
         fail("not a relu-regions proof (missing \"relu_regions_proof\": 1)".into());
-        return report;
-    }
-    if net.has_max_units() {
-        fail("proofs of networks with max units are not checked yet (none is written)".into());
         return report;
     }
     let net = match crate::property::reduced_network(net, property) {
@@ -128,67 +127,6 @@ fn read_leaf(item: &Value) -> Option<Leaf> {
     Some(Leaf { flat, pruned, within })
 }
 
-/// An affine map `x -> (jac x + off) / den` with integer numerators and `den > 0`: composing
-/// layers is then integer products with no gcd (rows of signs can drop the denominator).
-#[derive(Clone)]
-struct IntMap {
-    jac: Vec<Vec<BigInt>>,
-    off: Vec<BigInt>,
-    den: BigInt,
-}
-
-/// A layer as integers over one positive denominator: `W = w / den`, `b = bias / den`.
-struct IntLayer {
-    w: Vec<Vec<(usize, BigInt)>>,
-    bias: Vec<BigInt>,
-    den: BigInt,
-}
-
-impl IntLayer {
-    fn new(layer: &crate::network::Layer) -> IntLayer {
-        let den = common_denominator(layer.weights.values().chain(&layer.bias));
-        let int = |q: &Q| (q * Q::from_integer(den.clone())).to_integer();
-        IntLayer {
-            w: layer.weights.rows().map(|row| row.iter().map(|(k, v)| (*k, int(v))).collect()).collect(),
-            bias: layer.bias.iter().map(int).collect(),
-            den,
-        }
-    }
-
-    /// Neuron `j`'s preactivation on the map, as numerators over `den * map.den`.
-    fn preactivation(&self, map: &IntMap, j: usize) -> (Vec<BigInt>, BigInt) {
-        let d = map.jac.first().map_or(0, Vec::len);
-        let w = &self.w[j];
-        let mut c = vec![BigInt::zero(); d];
-        let mut e = &self.bias[j] * &map.den;
-        for (k, wi) in w {
-            let (row, o) = (&map.jac[*k], &map.off[*k]);
-            for (ck, r) in c.iter_mut().zip(row) {
-                *ck += wi * r;
-            }
-            e += wi * o;
-        }
-        (c, e)
-    }
-
-    /// The layer after the map, masked by the states (`None`: no activation).
-    fn compose(&self, map: &IntMap, states: Option<&[bool]>) -> IntMap {
-        let d = map.jac.first().map_or(0, Vec::len);
-        let (mut jac, mut off) = (Vec::with_capacity(self.w.len()), Vec::with_capacity(self.w.len()));
-        for j in 0..self.w.len() {
-            if states.is_some_and(|s| !s[j]) {
-                jac.push(vec![BigInt::zero(); d]);
-                off.push(BigInt::zero());
-            } else {
-                let (c, e) = self.preactivation(map, j);
-                jac.push(c);
-                off.push(e);
-            }
-        }
-        IntMap { jac, off, den: &self.den * &map.den }
-    }
-}
-
 /// A node of the tree: the cell's rows and where the composition stands.
 #[derive(Clone)]
 struct Node {
@@ -204,15 +142,9 @@ struct Node {
 impl Node {
     fn root(net: &Network) -> Node {
         let d = net.input_dim();
-        let jac = (0..d).map(|i| (0..d).map(|j| BigInt::from(u8::from(i == j))).collect()).collect();
         // the box's rows (the property's network is on a box)
         let rows = net.domain().halfspaces(d);
-        Node {
-            rows,
-            input: IntMap { jac, off: vec![BigInt::zero(); d], den: BigInt::one() },
-            layer: 0,
-            bits: Vec::new(),
-        }
+        Node { rows, input: IntMap::identity(d), layer: 0, bits: Vec::new() }
     }
 }
 
@@ -270,7 +202,14 @@ impl<'a> Walker<'a> {
             self.failures.push(format!("a state beyond the last neuron at depth {depth}"));
             return;
         }
-        let layer = &self.net.layers()[node.layer];
+        match self.net.layers()[node.layer].activation {
+            Activation::Max(k) => self.visit_unit(node, leaves, depth, k),
+            _ => self.visit_neuron(node, leaves, depth),
+        }
+    }
+
+    /// The node's next ReLU neuron: the leaves continue with its state.
+    fn visit_neuron(&mut self, node: Node, leaves: &[Leaf], depth: usize) {
         let j = node.bits.len();
         let (c, e) = self.layers[node.layer].preactivation(&node.input, j);
         let (c, e): (Vec<Q>, Q) = (c.into_iter().map(Q::from_integer).collect(), Q::from_integer(e));
@@ -300,13 +239,77 @@ impl<'a> Walker<'a> {
                 child.rows.push(row);
             }
             child.bits.push(side);
-            if child.bits.len() == layer.width() {
-                let bits = std::mem::take(&mut child.bits);
-                child.input = self.layers[node.layer].compose(&child.input, Some(&bits));
-                child.layer += 1;
-            }
-            self.visit(child, part, depth + 1);
+            self.descend(child, part, depth + 1);
         }
+    }
+
+    /// The node's next max unit of `k` candidates: the leaves continue with its `k` bits,
+    /// exactly one set (the winner). A present winner `t` gets the cell where it is largest
+    /// (rows `c_s <= c_t`); every absent candidate is shown to add no point: a present one is
+    /// at least as large on the whole cell, or its own cell has no interior (then the closed
+    /// cells of the others cover the node's cell up to a nowhere dense set, hence wholly,
+    /// since a finite union of closed cells is closed; see docs/algorithm.md).
+    fn visit_unit(&mut self, node: Node, leaves: &[Leaf], depth: usize, k: usize) {
+        let unit = node.bits.len() / k;
+        let mut groups: Vec<(usize, &[Leaf])> = Vec::new();
+        let mut start = 0;
+        while start < leaves.len() {
+            let Some(t) = winner(&leaves[start].flat, depth, k) else {
+                self.failures.push(format!(
+                    "a leaf's states for max unit {unit} of layer {} are not one winner among {k} (depth {depth})",
+                    node.layer
+                ));
+                return;
+            };
+            let end =
+                start + leaves[start..].iter().take_while(|l| winner(&l.flat, depth, k) == Some(t)).count();
+            groups.push((t, &leaves[start..end]));
+            start = end;
+        }
+        let first = node.bits.len();
+        let candidates: Vec<(Vec<Q>, Q)> = (0..k)
+            .map(|t| {
+                let (c, e) = self.layers[node.layer].preactivation(&node.input, first + t);
+                (c.into_iter().map(Q::from_integer).collect(), Q::from_integer(e))
+            })
+            .collect();
+        // `c_s . x + e_s <= c_t . x + e_t`
+        let at_most = |s: usize, t: usize| {
+            let ((cs, es), (ct, et)) = (&candidates[s], &candidates[t]);
+            Row::new(cs.iter().zip(ct).map(|(a, b)| a - b).collect(), et - es)
+        };
+        for u in (0..k).filter(|u| groups.iter().all(|(t, _)| t != u)) {
+            let dominated = groups.iter().any(|(t, _)| self.constant_on(&node.rows, &at_most(u, *t)));
+            let cell: Vec<Row> = (0..k).filter(|s| *s != u).map(|s| at_most(s, u)).collect();
+            if !dominated && !no_interior(&node.rows, &cell) {
+                self.failures.push(format!(
+                    "candidate {u} of max unit {unit} of layer {} never wins in the proof, but it is not shown to win nowhere (depth {depth})",
+                    node.layer
+                ));
+                return;
+            }
+        }
+        let split = groups.len() > 1;
+        for (t, part) in groups {
+            let mut child = node.clone();
+            if split {
+                let rows = (0..k).filter(|s| *s != t).map(|s| at_most(s, t));
+                child.rows.extend(rows.filter(|r| r.a.iter().any(|v| !v.is_zero()) || r.b.is_negative()));
+            }
+            child.bits.extend((0..k).map(|s| s == t));
+            self.descend(child, part, depth + k);
+        }
+    }
+
+    /// Visits a child whose states grew: past the end of its layer, the layer is composed
+    /// (masked by the states) and the walk moves to the next layer.
+    fn descend(&mut self, mut child: Node, leaves: &[Leaf], depth: usize) {
+        if child.bits.len() == self.net.layers()[child.layer].width() {
+            let bits = std::mem::take(&mut child.bits);
+            child.input = self.layers[child.layer].compose(&child.input, Some(&bits));
+            child.layer += 1;
+        }
+        self.visit(child, leaves, depth);
     }
 
     /// Whether the row holds on the whole cell (no split needed): exact.
@@ -428,11 +431,21 @@ impl<'a> Walker<'a> {
     }
 }
 
-/// The flat states split into ReLU layers (the last possibly a prefix).
+/// The winner of a max unit of `k` candidates whose bits start at `depth`: the one bit set.
+fn winner(flat: &[bool], depth: usize, k: usize) -> Option<usize> {
+    let bits = flat.get(depth..depth + k)?;
+    let mut set = bits.iter().enumerate().filter(|(_, b)| **b).map(|(t, _)| t);
+    match (set.next(), set.next()) {
+        (Some(t), None) => Some(t),
+        _ => None,
+    }
+}
+
+/// The flat states split into layers with states (the last possibly a prefix).
 fn split_states(net: &Network, flat: &[bool]) -> Vec<Vec<bool>> {
     let mut out = Vec::new();
     let mut rest = flat;
-    for layer in net.layers().iter().filter(|l| l.activation == Activation::Relu) {
+    for layer in net.layers().iter().filter(|l| l.activation.has_states()) {
         if rest.is_empty() {
             break;
         }

@@ -424,14 +424,9 @@ pub fn vnnlib(
         other => BadInput(anyhow::anyhow!("{}: {other}", path.display())),
     })?;
     let seconds = start.elapsed().as_secs_f64();
-    match (proof, &decision.proof) {
-        (Some(file), Some(certificate)) => std::fs::write(file, json::to_json(&certificate.to_json()))
-            .map_err(|e| BadInput(anyhow::anyhow!("cannot write {}: {e}", file.display())))?,
-        (Some(file), None) if decision.verdict == Verdict::Unsat => eprintln!(
-            "note: no proof written to {}: proofs of networks with max units are not written yet (each region's answer was certified)",
-            file.display()
-        ),
-        _ => {}
+    if let (Some(file), Some(certificate)) = (proof, &decision.proof) {
+        std::fs::write(file, json::to_json(&certificate.to_json()))
+            .map_err(|e| BadInput(anyhow::anyhow!("cannot write {}: {e}", file.display())))?;
     }
     let qs = |v: &[relu_regions::num::Q]| v.iter().map(relu_regions::num::fmt_q).collect::<Vec<_>>();
     let (result, counterexample) = match &decision.verdict {

@@ -71,8 +71,7 @@ pub struct Decision {
     pub subtrees_pruned: usize,
     /// LPs asked.
     pub lps: u64,
-    /// For `unsat`: the leaves of the tree, for [`crate::check::proof`] to re-verify (none for
-    /// networks with max units: their regions are each certified, but no proof file is made).
+    /// For `unsat`: the leaves of the tree, for [`crate::check::proof`] to re-verify.
     pub proof: Option<UnsatProof>,
 }
 
@@ -143,9 +142,6 @@ pub fn decide(net: &Network, property: &Property, enumerator: &Enumerator) -> Re
         pruned: 0,
         stats: LpStats::default(),
     };
-    // max units are pruned by their own symbolic bounds, but the proof file and its checker
-    // know only ReLU states: their `unsat` carries no proof file (each region's answer and each
-    // pruned subtree's bound are still certified)
     let max_units = net.has_max_units();
     // the symbolic bounds hold every layer densely: a max layer of a conv net (Convnet_maxpool's
     // pooling reads 23,328 values through 18,432 candidate rows) would need gigabytes, so such
@@ -175,7 +171,7 @@ pub fn decide(net: &Network, property: &Property, enumerator: &Enumerator) -> Re
         None if summary.complete() => Verdict::Unsat,
         None => Verdict::Unknown,
     };
-    let proof = (verdict == Verdict::Unsat && !max_units).then(|| {
+    let proof = (verdict == Verdict::Unsat).then(|| {
         let mut leaves = std::mem::take(&mut sink.leaves);
         if let Some(p) = &pruner {
             leaves.extend(p.take_leaves());

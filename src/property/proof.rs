@@ -13,7 +13,9 @@ use serde_json::{json, Value};
 /// One leaf of the tree.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProofLeaf {
-    /// The fixed states, per ReLU layer in order (the last one possibly a prefix of its neurons).
+    /// The fixed states, per layer with states in order (a bit per ReLU neuron; a bit per
+    /// candidate of a max unit, the winner's set), the last possibly a prefix of its neurons
+    /// or units.
     pub states: Vec<Vec<bool>>,
     /// A pruned partial region (else a region, all states fixed).
     pub pruned: bool,

@@ -299,7 +299,10 @@ fn max_layers_round_trip_through_both_json_forms_and_properties_are_decided() {
                     assert!(sat && output[0] >= bound, "{delta} {backend:?}")
                 }
                 relu_regions::property::Verdict::Unsat => {
-                    assert!(!sat && decision.proof.is_none(), "{delta} {backend:?}")
+                    assert!(!sat, "{delta} {backend:?}");
+                    let proof = decision.proof.expect("an unsat answer carries its proof").to_json();
+                    let report = relu_regions::check::proof::check_proof(&net, &property, &proof);
+                    assert!(report.failures.is_empty(), "{delta} {backend:?}: {:?}", report.failures);
                 }
                 other => panic!("{other:?}"),
             }
@@ -308,7 +311,8 @@ fn max_layers_round_trip_through_both_json_forms_and_properties_are_decided() {
 }
 
 /// The command line on a network with max units: patterns with piece digits, the checker, the
-/// graph at any thread count, `verify` with the bounds, and `vnnlib --proof` saying that it writes no proof for them.
+/// graph at any thread count, `verify` with the bounds, and `vnnlib --proof` whose proof
+/// `check --property` accepts.
 #[test]
 fn the_command_line_on_max_units() {
     let dir = std::env::temp_dir().join(format!("relu-regions-max-{}", std::process::id()));
@@ -339,15 +343,17 @@ fn the_command_line_on_max_units() {
     let v =
         crate::cli::run_cli(&["vnnlib", f, property.to_str().unwrap(), "--proof", proof.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&v.stdout).contains("unsat"), "{}", String::from_utf8_lossy(&v.stdout));
-    assert!(String::from_utf8_lossy(&v.stderr).contains("no proof written"));
-    assert!(!proof.exists());
+    let p = property.to_str().unwrap();
+    let check = crate::cli::run_cli(&["check", f, proof.to_str().unwrap(), "--property", p]);
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// `vnnlib` on networks with max pooling after a ReLU layer (random small weights): the float
 /// backend, which prunes subtrees by the max units' symbolic bounds, gives the verdicts of the
-/// float-free `--lp exact` (which prunes nothing), every counterexample meets the property, and
-/// some subtrees are pruned.
+/// float-free `--lp exact` (which prunes nothing), every counterexample meets the property,
+/// every `unsat` carries a proof that the checker accepts and that fails with any one leaf
+/// left out, and some subtrees are pruned.
 #[test]
 fn pruned_max_networks_decide_as_the_exact_reference() {
     let mut state = 17u64;
@@ -356,7 +362,7 @@ fn pruned_max_networks_decide_as_the_exact_reference() {
         ((state >> 33) % (2 * k as u64 + 1)) as i64 - k
     };
     let head = "(declare-const X_0 Real)(declare-const X_1 Real)(declare-const Y_0 Real)(assert (<= X_0 1))(assert (>= X_0 -1))(assert (<= X_1 1))(assert (>= X_1 -1))";
-    let (mut pruned, mut decided) = (0, 0);
+    let (mut pruned, mut decided, mut proofs, mut forgeries) = (0, 0, 0, 0);
     for _ in 0..6 {
         let row = |next: &mut dyn FnMut(i64) -> i64| format!("[{}, {}]", next(3), next(3));
         let hidden: Vec<String> = (0..4).map(|_| row(&mut next)).collect();
@@ -389,7 +395,23 @@ fn pruned_max_networks_decide_as_the_exact_reference() {
                                 assert!(output[0] >= Q::from_integer(t.into()), "{text} Y_0 >= {t}");
                                 true
                             }
-                            relu_regions::property::Verdict::Unsat => false,
+                            relu_regions::property::Verdict::Unsat => {
+                                let proof = decision.proof.expect("unsat carries a proof").to_json();
+                                let check = |p: &serde_json::Value| {
+                                    relu_regions::check::proof::check_proof(&net, &property, p).failures
+                                };
+                                assert_eq!(check(&proof), [], "{text} Y_0 >= {t} {backend:?}");
+                                let leaves = proof["leaves"].as_array().unwrap().len();
+                                proofs += 1;
+                                // every leaf is needed (one dropped in turn, for a few proofs)
+                                for k in (0..leaves).filter(|_| proofs % 7 == 0) {
+                                    let mut forged = proof.clone();
+                                    forged["leaves"].as_array_mut().unwrap().remove(k);
+                                    assert!(!check(&forged).is_empty(), "{text} Y_0 >= {t}: leaf {k}");
+                                    forgeries += 1;
+                                }
+                                false
+                            }
                             other => panic!("{other:?}"),
                         }
                     })
@@ -399,4 +421,43 @@ fn pruned_max_networks_decide_as_the_exact_reference() {
         }
     }
     assert!(decided > 100 && pruned > 0, "{decided} properties, {pruned} subtrees pruned");
+    assert!(proofs > 20 && forgeries > 20, "{proofs} proofs, {forgeries} forgeries");
+}
+
+/// The proof of a max network where a candidate wins only on a point: `|x| = max(x, -x, 0)`
+/// below 3/2 on [-1, 1], decided by the exact backend (no pruning, so the proof's leaves are
+/// regions). The checker accepts the two leaves (the `0` candidate wins at `x = 0` only: no
+/// interior) and rejects a proof whose leaves name the wrong winners.
+#[test]
+fn a_candidate_that_wins_on_no_interior_needs_no_leaf() {
+    let net = relu_regions::network::json::read_network(
+        r#"{"input_dim": 1, "layers": [{"weights": [[1], [-1], [0]], "activation": "max", "pieces": 3},
+            {"weights": [[1, 1, 1]], "activation": "linear"}]}"#,
+        "abs.json",
+    )
+    .unwrap();
+    let text = "(declare-const X_0 Real)(declare-const Y_0 Real)(assert (<= X_0 1))(assert (>= X_0 -1))(assert (>= Y_0 3/2))";
+    let property = relu_regions::vnnlib::read_vnnlib(text, "p", 1, 1).unwrap();
+    let e = relu_regions::Enumerator::builder().backend(relu_regions::lp::Backend::ExactOnly).build();
+    let decision = relu_regions::property::decide(&net, &property, &e).unwrap();
+    assert_eq!(decision.verdict, relu_regions::property::Verdict::Unsat);
+    let proof = decision.proof.unwrap().to_json();
+    let states: HashSet<&str> =
+        proof["leaves"].as_array().unwrap().iter().map(|l| l["states"][0].as_str().unwrap()).collect();
+    assert_eq!(states, HashSet::from(["100", "010"]));
+    let check = |p: &serde_json::Value| relu_regions::check::proof::check_proof(&net, &property, p).failures;
+    assert_eq!(check(&proof), []);
+    // `x` and `0` only: `-x` wins on [-1, 0), which no leaf covers
+    let mut forged = proof.clone();
+    for leaf in forged["leaves"].as_array_mut().unwrap() {
+        if leaf["states"][0] == "010" {
+            leaf["states"][0] = "001".into();
+        }
+    }
+    let failures = check(&forged);
+    assert!(failures.iter().any(|f| f.message.contains("candidate 1 of max unit 0")), "{failures:?}");
+    // two winners at once is not a state of a max unit
+    let mut forged = proof.clone();
+    forged["leaves"][0]["states"][0] = "110".into();
+    assert!(!check(&forged).is_empty());
 }

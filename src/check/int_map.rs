@@ -1,0 +1,76 @@
+//! The proof checker's exact affine maps: a layer's preactivations over the map of its input,
+//! as integers over one positive denominator, and the masked composition of a layer with
+//! states (a relu neuron off, or a max unit's losing candidates, passes 0).
+
+use crate::num::{common_denominator, Q};
+use num_bigint::BigInt;
+use num_traits::{One, Zero};
+
+/// An affine map `x -> (jac x + off) / den` with integer numerators and `den > 0`: composing
+/// layers is then integer products with no gcd (rows of signs can drop the denominator).
+#[derive(Clone)]
+pub(super) struct IntMap {
+    pub(super) jac: Vec<Vec<BigInt>>,
+    pub(super) off: Vec<BigInt>,
+    pub(super) den: BigInt,
+}
+
+/// A layer as integers over one positive denominator: `W = w / den`, `b = bias / den`.
+pub(super) struct IntLayer {
+    w: Vec<Vec<(usize, BigInt)>>,
+    bias: Vec<BigInt>,
+    den: BigInt,
+}
+
+impl IntLayer {
+    pub(super) fn new(layer: &crate::network::Layer) -> IntLayer {
+        let den = common_denominator(layer.weights.values().chain(&layer.bias));
+        let int = |q: &Q| (q * Q::from_integer(den.clone())).to_integer();
+        IntLayer {
+            w: layer.weights.rows().map(|row| row.iter().map(|(k, v)| (*k, int(v))).collect()).collect(),
+            bias: layer.bias.iter().map(int).collect(),
+            den,
+        }
+    }
+
+    /// Neuron `j`'s preactivation on the map, as numerators over `den * map.den`.
+    pub(super) fn preactivation(&self, map: &IntMap, j: usize) -> (Vec<BigInt>, BigInt) {
+        let d = map.jac.first().map_or(0, Vec::len);
+        let w = &self.w[j];
+        let mut c = vec![BigInt::zero(); d];
+        let mut e = &self.bias[j] * &map.den;
+        for (k, wi) in w {
+            let (row, o) = (&map.jac[*k], &map.off[*k]);
+            for (ck, r) in c.iter_mut().zip(row) {
+                *ck += wi * r;
+            }
+            e += wi * o;
+        }
+        (c, e)
+    }
+
+    /// The layer after the map, masked by the states (`None`: no activation).
+    pub(super) fn compose(&self, map: &IntMap, states: Option<&[bool]>) -> IntMap {
+        let d = map.jac.first().map_or(0, Vec::len);
+        let (mut jac, mut off) = (Vec::with_capacity(self.w.len()), Vec::with_capacity(self.w.len()));
+        for j in 0..self.w.len() {
+            if states.is_some_and(|s| !s[j]) {
+                jac.push(vec![BigInt::zero(); d]);
+                off.push(BigInt::zero());
+            } else {
+                let (c, e) = self.preactivation(map, j);
+                jac.push(c);
+                off.push(e);
+            }
+        }
+        IntMap { jac, off, den: &self.den * &map.den }
+    }
+}
+
+impl IntMap {
+    /// The identity on `d` inputs.
+    pub(super) fn identity(d: usize) -> IntMap {
+        let jac = (0..d).map(|i| (0..d).map(|j| BigInt::from(u8::from(i == j))).collect()).collect();
+        IntMap { jac, off: vec![BigInt::zero(); d], den: BigInt::one() }
+    }
+}
