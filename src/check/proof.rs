@@ -407,10 +407,12 @@ impl<'a> Walker<'a> {
         };
         let states = split_states(self.net, &leaf.flat);
         let refs: Vec<&[bool]> = states.iter().map(Vec::as_slice).collect();
+        // every disjunct's constraints in one pass of the bounds, then taken apart again
+        let asked: Vec<(&crate::kernel::symbolic::Objective, &Q, bool)> =
+            self.objectives.iter().flatten().map(|(o, r, s)| (o, r, *s)).collect();
+        let mut found = self.bounds.bound(&refs, &asked, within).into_iter();
         for (k, conj) in self.objectives.iter().enumerate() {
-            let asked: Vec<(&crate::kernel::symbolic::Objective, &Q, bool)> =
-                conj.iter().map(|(o, r, s)| (o, r, *s)).collect();
-            let found = self.bounds.bound(&refs, &asked, within.clone());
+            let found: Vec<ConstraintBound> = found.by_ref().take(conj.len()).collect();
             let refuted = found.iter().any(|b| match b {
                 ConstraintBound::Excluded => true,
                 ConstraintBound::Open(row) => {

@@ -15,11 +15,12 @@ use crate::kernel::Filter;
 use crate::lp::simplex::{solve, LpOutcome};
 use crate::network::weights::sparse_dot;
 use crate::network::{Activation, Network};
-use crate::num::{common_denominator, parse_rational, Q};
+use crate::num::{common_denominator, parse_rational, sign_of_sum_of_products, Q};
 use crate::poly::Halfspace;
 use num_bigint::BigInt;
-use num_traits::{Signed, Zero};
+use num_traits::{One, Signed, Zero};
 use serde_json::Value;
+use std::cmp::Ordering;
 
 /// A dense rational matrix (rows).
 type Matrix = Vec<Vec<Q>>;
@@ -345,13 +346,18 @@ pub(super) fn farkas_from_float_basis(listed: &[Row], row: &Row) -> bool {
     farkas_holds(listed, row, &y)
 }
 
-/// `y >= 0`, `sum y_i a_i = a_k`, `sum y_i b_i <= b_k`.
+/// `y >= 0`, `sum y_i a_i = a_k`, `sum y_i b_i <= b_k`: signs of unreduced sums over the
+/// rows with `y_i != 0`.
 pub(super) fn farkas_holds(listed: &[Row], row: &Row, y: &[Q]) -> bool {
     if y.iter().any(|v| v.is_negative()) || y.len() != listed.len() {
         return false;
     }
-    let d = row.a.len();
-    let combo_ok = (0..d).all(|j| listed.iter().zip(y).map(|(r, yi)| &r.a[j] * yi).sum::<Q>() == row.a[j]);
-    let rhs: Q = listed.iter().zip(y).map(|(r, yi)| &r.b * yi).sum();
-    combo_ok && rhs <= row.b
+    let minus_one = -Q::one();
+    let support: Vec<(&Row, &Q)> = listed.iter().zip(y).filter(|(_, yi)| !yi.is_zero()).collect();
+    let combo_ok = (0..row.a.len()).all(|j| {
+        let terms = support.iter().map(|(r, yi)| (&r.a[j], *yi)).chain([(&row.a[j], &minus_one)]);
+        sign_of_sum_of_products(terms) == Ordering::Equal
+    });
+    let rhs = support.iter().map(|(r, yi)| (&r.b, *yi)).chain([(&row.b, &minus_one)]);
+    combo_ok && sign_of_sum_of_products(rhs) != Ordering::Greater
 }
