@@ -31,6 +31,7 @@
 use super::{image, image_error, ETA};
 use crate::network::{Activation, Network};
 use crate::num::{from_f64_exact, Q};
+use num_traits::Zero;
 
 /// One float outwards: the neighbours of a float (as `f64::next_up` and `next_down`, which
 /// this crate's minimum Rust version lacks). Infinities and NaN stay as they are.
@@ -120,10 +121,11 @@ impl Flat {
     }
 }
 
-/// One layer, its rationals as floats with error radii.
+/// One layer, its rationals as floats with error radii; each row its nonzero weights by
+/// column (a conv row has kernel-size terms, a pooling candidate one).
 #[derive(Debug, Clone)]
 struct Prepared {
-    weights: Vec<Vec<Near>>,
+    weights: Vec<Vec<(usize, Near)>>,
     bias: Vec<Near>,
     activation: Activation,
 }
@@ -188,7 +190,11 @@ impl SymbolicBounds {
     /// The network on the box `bounds` (one `(lo, hi)` per input).
     pub fn new(net: &Network, bounds: &[(Q, Q)]) -> SymbolicBounds {
         let prepare = |layer: &crate::network::Layer| Prepared {
-            weights: layer.weights.to_dense().iter().map(|row| row.iter().map(Near::of).collect()).collect(),
+            weights: layer
+                .weights
+                .rows()
+                .map(|row| row.iter().filter(|(_, v)| !v.is_zero()).map(|(k, v)| (*k, Near::of(v))).collect())
+                .collect(),
             bias: layer.bias.iter().map(Near::of).collect(),
             activation: layer.activation,
         };
@@ -337,7 +343,13 @@ impl SymbolicBounds {
 
     /// The lower and upper forms of `row . v + bias`: [`SymbolicBounds::combine`] for both
     /// sides in one pass over the inputs' forms, laid out flat (the same sums in the same order).
-    fn affine(&self, f: &Frame, row: &[Near], bias: Near, inputs: &Flat) -> ((Form, f64), (Form, f64)) {
+    fn affine(
+        &self,
+        f: &Frame,
+        row: &[(usize, Near)],
+        bias: Near,
+        inputs: &Flat,
+    ) -> ((Form, f64), (Form, f64)) {
         let w = inputs.width;
         let mut lower = vec![0.0; w];
         let mut upper = vec![0.0; w];
@@ -345,7 +357,7 @@ impl SymbolicBounds {
         upper[w - 1] = bias.value;
         let (mut mag_lower, mut mag_upper, mut slack, mut n) =
             (bias.value.abs(), bias.value.abs(), bias.radius, 1);
-        for (m, near) in row.iter().enumerate() {
+        for &(m, ref near) in row {
             let v = near.value;
             if v != 0.0 {
                 let (below, above) =

@@ -53,10 +53,6 @@ pub enum Verdict {
     Unknown,
 }
 
-/// The most dense weights (all layers together) for which a network with max units gets
-/// symbolic-bound pruning in `vnnlib` (16 bytes each: about 800 MB).
-const MAX_DENSE_BOUND_ENTRIES: usize = 50_000_000;
-
 /// The answer with what it took.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
@@ -142,15 +138,7 @@ pub fn decide(net: &Network, property: &Property, enumerator: &Enumerator) -> Re
         pruned: 0,
         stats: LpStats::default(),
     };
-    let max_units = net.has_max_units();
-    // the symbolic bounds hold every layer densely: a max layer of a conv net (Convnet_maxpool's
-    // pooling reads 23,328 values through 18,432 candidate rows) would need gigabytes, so such
-    // a network goes without pruning, as before max units had bounds
-    let dense_entries: usize = boxed.layers().iter().map(|l| l.weights.outputs() * l.weights.inputs()).sum();
-    let affordable = !max_units || dense_entries <= MAX_DENSE_BOUND_ENTRIES;
-    let pruner = (enumerator.backend().filter().on() && affordable)
-        .then(|| SafetyPruner::new(boxed, property))
-        .flatten();
+    let pruner = enumerator.backend().filter().on().then(|| SafetyPruner::new(boxed, property)).flatten();
     let mut summary =
         enumerator.enumerate_pruned(&prepared, &mut sink, pruner.as_ref().map(|p| p as &dyn Prune));
     if sink.found.is_none() && sink.failure.is_none() {
