@@ -353,3 +353,53 @@ def test_the_dynamo_exporter_gives_the_same_network(tmp_path):
             paths.append(path)
         legacy, dynamo = (Network.from_onnx(p) for p in paths)
         assert legacy.to_json() == dynamo.to_json(), f"case {k}"
+
+
+class OpsetZoo(nn.Module):
+    """Operators whose ONNX form changed between opsets 9 and 21: Pad (pads an attribute, an
+    input from 11), Clip (min/max attributes, inputs from 11), Squeeze/Unsqueeze (axes an
+    attribute, an input from 13), ReduceMax (axes an attribute, an input from 18), Dropout."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv, self.drop, self.out = nn.Conv2d(1, 2, 2), nn.Dropout(0.3), nn.Linear(6, 1)
+
+    def forward(self, x):
+        h = self.conv(torch.nn.functional.pad(x, (1, 0, 0, 1)))  # 1x1x3x3 -> 4x4 -> 2x3x3
+        h = torch.clamp(h, -0.5, 0.75).amax(dim=3)  # 1x2x3
+        h = h.unsqueeze(1).squeeze(1)
+        return self.out(self.drop(h.flatten(1)))
+
+
+def test_every_opset_from_9_to_21_gives_the_same_network(tmp_path):
+    """The legacy exporter at opsets 9 to 20 and the dynamo exporter at 18 and 21 (where torch
+    can write them) give the same exact network, whose regions' maps reproduce the module."""
+    torch.manual_seed(9)
+    m = OpsetZoo().eval()
+    x = torch.zeros(1, 1, 3, 3)
+    nets, failed = {}, {}
+    attempts = [(v, False) for v in (9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20)]
+    if __import__("importlib").util.find_spec("onnxscript"):
+        attempts += [(18, True), (21, True)]
+    for opset, dynamo in attempts:
+        path = tmp_path / f"zoo-{opset}-{dynamo}.onnx"
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                torch.onnx.export(m, (x,), str(path), opset_version=opset, dynamo=dynamo)
+        except Exception as e:  # an opset this torch cannot write
+            failed[(opset, dynamo)] = repr(e)[:200]
+            continue
+        nets[(opset, dynamo)] = Network.from_onnx(path)
+    # the forms that changed must all have been read: opsets 9 (attributes), 13 and 18 (inputs)
+    assert {(9, False), (13, False), (18, False)} <= nets.keys(), failed
+    first = nets[(9, False)]
+    for key, net in nets.items():
+        assert net.to_json() == first.to_json(), f"opset {key}"
+    regions = list(first.regions(box=",".join(["-1/8:1/8"] * 9)))
+    assert len(regions) > 1
+    points = torch.tensor(np.array([r.point for r in regions])).reshape(-1, 1, 3, 3)
+    with torch.no_grad():
+        ys = m.double()(points).numpy()
+    for r, y in zip(regions, ys):
+        np.testing.assert_allclose(r.map(r.point), y, rtol=1e-9, atol=1e-9)
