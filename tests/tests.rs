@@ -47,6 +47,8 @@ mod plot;
 mod properties;
 #[path = "suite/readers.rs"]
 mod readers;
+#[path = "suite/residual.rs"]
+mod residual;
 #[path = "suite/shapes.rs"]
 mod shapes;
 #[path = "suite/shards.rs"]

@@ -49,6 +49,17 @@ class Unflat(nn.Module):
         return self.out(torch.relu(h.view(x.size(0), -1)))
 
 
+class SignedSkip(nn.Module):
+    """A residual block whose skip is the raw input (it may be negative)."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.b, self.out = nn.Conv2d(1, 1, 3, padding=1), nn.Conv2d(1, 1, 3, padding=1), nn.Linear(16, 1)
+
+    def forward(self, x):
+        return self.out(torch.relu(x + self.b(torch.relu(self.a(x)))).flatten(1))
+
+
 def assert_maps_reproduce(module, regions):
     """Each region's map at its point equals the module's output there (torch in float64)."""
     points = torch.tensor(np.array([r.point for r in regions]))
@@ -326,8 +337,9 @@ def test_transposed_convolution():
 
 def test_the_dynamo_exporter_gives_the_same_network(tmp_path):
     """torch.onnx.export(dynamo=True) (torch.export based; needs onnxscript) and the legacy
-    exporter give the same exact network: dense chains, LeakyReLU, concatenated branches, and
-    convolution with average pooling."""
+    exporter give the same exact network: dense chains, LeakyReLU, concatenated branches,
+    convolution with average and max pooling, transposed convolution, a residual block on the
+    raw input, and global average pooling."""
     pytest.importorskip("onnxscript")
 
     torch.manual_seed(8)
@@ -341,6 +353,10 @@ def test_the_dynamo_exporter_gives_the_same_network(tmp_path):
                        nn.Linear(8, 1)), (1, 1, 4, 4)),
         (nn.Sequential(nn.ConvTranspose2d(1, 2, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
                        nn.Flatten(), nn.Linear(32, 1)), (1, 1, 2, 2)),
+        # a skip from the raw input; global average pooling (ReduceMean from the dynamo exporter)
+        (SignedSkip(), (1, 1, 4, 4)),
+        (nn.Sequential(nn.Conv2d(1, 3, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                       nn.Linear(3, 1)), (1, 1, 5, 5)),
     ]
     for k, (m, shape) in enumerate(cases):
         m.eval()
@@ -353,6 +369,14 @@ def test_the_dynamo_exporter_gives_the_same_network(tmp_path):
             paths.append(path)
         legacy, dynamo = (Network.from_onnx(p) for p in paths)
         assert legacy.to_json() == dynamo.to_json(), f"case {k}"
+        if isinstance(m, SignedSkip):
+            regions = list(legacy.regions(box=",".join(["-1/8:1/8"] * 16)))
+            assert len(regions) > 1
+            points = torch.tensor(np.array([r.point for r in regions])).reshape(-1, 1, 4, 4)
+            with torch.no_grad():
+                ys = m.double()(points).numpy()
+            for r, y in zip(regions, ys):
+                np.testing.assert_allclose(r.map(r.point), y, rtol=1e-9, atol=1e-9)
 
 
 class OpsetZoo(nn.Module):

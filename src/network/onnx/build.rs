@@ -5,7 +5,9 @@
 //! through each layer as extra ReLU neurons on its values. That is exact when the tensor is known
 //! to be nonnegative (the output of a ReLU, averaged, padded with 0, ...): such a neuron is
 //! identically zero or strictly positive wherever the earlier states are fixed, so it never cuts
-//! a region; its state is determined by theirs. A skip that may be negative is refused.
+//! a region; its state is determined by theirs. When a skip may be negative (the raw input, a
+//! pre-activation) the layer is written as max units of two pieces instead: each ReLU neuron is
+//! `max(0, h)` and each skip value `max(t, t)`, two equal candidates, one piece, no cut.
 
 use super::fold;
 use super::join;
@@ -14,7 +16,7 @@ use super::lower::{broadcast, check_width, matrix, reshape, squeeze_axes, transp
 use super::rows::{self, Row};
 use super::{at, Graph, Node, Res, Tensor};
 use crate::network::{Activation, Layer, Weights};
-use crate::num::{from_f64_exact, Q};
+use crate::num::Q;
 use num_traits::{One, Signed, Zero};
 use std::collections::HashMap;
 
@@ -35,7 +37,7 @@ pub(super) struct Builder {
     /// Smooth operators met after the last piecewise-linear one (the outputs are taken before
     /// them), and the notes the network will carry.
     pub(super) tail: Vec<String>,
-    notes: Vec<String>,
+    pub(super) notes: Vec<String>,
     /// The kept tensors that the node being applied reads for the last time.
     pub(super) expiring: Vec<String>,
 }
@@ -56,7 +58,7 @@ impl Builder {
 
     /// Applies a sparse map (each output a few input terms plus a constant) after the pending
     /// map; the data then has `shape`.
-    fn apply_sparse(&mut self, m: &lower::Sparse, shape: Vec<usize>) {
+    pub(super) fn apply_sparse(&mut self, m: &lower::Sparse, shape: Vec<usize>) {
         let mut w = Vec::with_capacity(m.rows.len());
         let mut b = Vec::with_capacity(m.rows.len());
         for (row, c) in m.rows.iter().zip(&m.offset) {
@@ -82,12 +84,18 @@ impl Builder {
     }
 
     /// Ends a layer with a ReLU on the current tensor; the skips ride along as extra neurons
-    /// (refused unless nonnegative, where the ReLU is their identity).
-    fn relu(&mut self) -> Res<()> {
-        if let Some((name, _)) = self.skips.iter().find(|(_, s)| !s.nonneg) {
-            return Err(format!(
-                "the tensor `{name}` is used again after a ReLU but may be negative: skip connections are supported from nonnegative tensors (e.g. the output of a ReLU)"
-            ));
+    /// (nonnegative ones: the ReLU is their identity) or, when one may be negative, the layer
+    /// is written as max units (see the module's doc).
+    pub(super) fn relu(&mut self) -> Res<()> {
+        if self.skips.iter().any(|(_, s)| !s.nonneg) {
+            // a skip that may be negative cannot ride on a ReLU neuron: the layer becomes max
+            // units of two pieces, each neuron `max(0, h)` (the `0` first, so that a tie is off
+            // and piece 1 is on) and each skip value a unit of two equal candidates
+            let (w, b) = (std::mem::take(&mut self.w), std::mem::take(&mut self.b));
+            let candidates =
+                w.into_iter().zip(b).map(|(row, c)| vec![(Row::new(), Q::zero()), (row, c)]).collect();
+            let shape = self.shape.clone();
+            return self.max_layer(candidates, &Q::one(), shape, true);
         }
         let n = self.width();
         let mut weights = std::mem::take(&mut self.w);
@@ -109,30 +117,6 @@ impl Builder {
             s.w = rows::block(start, len);
             s.b = vec![Q::zero(); len];
         }
-        Ok(())
-    }
-
-    /// A unit with several linear pieces, written with ReLUs: unit `j` becomes
-    /// `d_j + sum_t c_t relu(s_t h_j + e_t)` for its pieces `(s_t, e_t, c_t)` (the same number for
-    /// every unit). One ReLU layer of `pieces x width` neurons (piece-major) is emitted; the data
-    /// keeps its shape. The ReLUs of one unit share its hyperplanes, so the regions are the
-    /// unit's.
-    fn piecewise(&mut self, pieces: &[Vec<(Q, Q, Q)>], constant: &[Q]) -> Res<()> {
-        let n = self.width();
-        let k = pieces.first().map_or(0, Vec::len);
-        let shape = self.shape.clone();
-        // the ReLUs' preactivations: piece t of unit j is s h_j + e
-        let rows: Vec<Vec<(usize, Q)>> = (0..k)
-            .flat_map(|t| (0..n).map(move |j| (t, j)))
-            .map(|(t, j)| vec![(j, pieces[j][t].0.clone())])
-            .collect();
-        let offset: Vec<Q> =
-            (0..k).flat_map(|t| (0..n).map(move |j| (t, j))).map(|(t, j)| pieces[j][t].1.clone()).collect();
-        self.apply_sparse(&lower::Sparse { rows, offset }, vec![k * n]);
-        self.relu()?;
-        // then the combination
-        let rows = (0..n).map(|j| (0..k).map(|t| (t * n + j, pieces[j][t].2.clone())).collect()).collect();
-        self.apply_sparse(&lower::Sparse { rows, offset: constant.to_vec() }, shape);
         Ok(())
     }
 
@@ -290,7 +274,9 @@ fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, n
     }
     // the sign of the result: kept by moving, averaging and padding values; set by the
     // activations below; unknown after any other affine operator
-    const KEEP_SIGN: [&str; 9] = [
+    const KEEP_SIGN: [&str; 11] = [
+        "ReduceMean",
+        "ReduceSum",
         "Identity",
         "Dropout",
         "Flatten",
@@ -375,6 +361,7 @@ fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, n
             let (m, shape) = lower::average_pool(node, &net.shape, op == "GlobalAveragePool")?;
             net.apply_sparse(&m, shape);
         }
+        "ReduceMean" | "ReduceSum" => super::activations::mean_or_sum(node, constants, net)?,
         "Pad" => {
             let pads: Vec<i64> = match node.int_lists.get("pads") {
                 Some(p) => p.clone(),
@@ -398,83 +385,14 @@ fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, n
             net.scale_shift(&s, &t);
             net.notes.extend(note);
         }
-        "LeakyRelu" | "PRelu" => {
-            let n = net.width();
-            let slopes = if op == "LeakyRelu" {
-                // ONNX's default alpha is the float32 nearest 0.01
-                let alpha = match node.floats.get("alpha") {
-                    Some(a) => a.clone(),
-                    None => from_f64_exact(f64::from(0.01f32)).ok_or_else(|| at(node, "bad alpha"))?,
-                };
-                vec![alpha; n]
-            } else {
-                lower::broadcast_to(node, constant(1, "the slope")?, &net.shape)?
-            };
-            let (one, zero) = (Q::one(), Q::zero());
-            // x >= 0: x; x < 0: alpha x. relu(x) - alpha relu(-x)
-            let pieces: Vec<Vec<(Q, Q, Q)>> =
-                slopes.iter().map(|a| vec![(one.clone(), zero.clone(), one.clone()), (-&one, zero.clone(), -a)]).collect();
-            net.piecewise(&pieces, &vec![zero; n]).map_err(|m| at(node, &m))?;
-            net.nonneg = false;
-        }
-        "Abs" => {
-            let n = net.width();
-            let (one, zero) = (Q::one(), Q::zero());
-            let pieces = vec![vec![(one.clone(), zero.clone(), one.clone()), (-&one, zero.clone(), one.clone())]; n];
-            net.piecewise(&pieces, &vec![zero; n]).map_err(|m| at(node, &m))?;
-            net.nonneg = true;
-        }
-        "Clip" => {
-            let bound = |k: usize, attr: &str| -> Res<Option<Q>> {
-                match node.inputs.get(k).filter(|s| !s.is_empty()) {
-                    Some(_) => Ok(constant(k, attr)?.values.first().cloned()),
-                    None => Ok(node.floats.get(attr).cloned()),
-                }
-            };
-            let (lo, hi) = (bound(1, "min")?, bound(2, "max")?);
-            let n = net.width();
-            let one = Q::one();
-            let (pieces, constant): (Vec<(Q, Q, Q)>, Q) = match (lo, hi) {
-                (Some(lo), Some(hi)) if lo < hi => {
-                    (vec![(one.clone(), -&lo, one.clone()), (one.clone(), -&hi, -&one)], lo)
-                }
-                (Some(lo), None) => (vec![(one.clone(), -&lo, one.clone())], lo),
-                (None, Some(hi)) => (vec![(-&one, hi.clone(), -&one)], hi),
-                (None, None) => return Ok(()),
-                _ => return Err(at(node, "min is not below max")),
-            };
-            // lo + relu(x - lo) - ... >= lo: nonnegative when a lower bound lo >= 0 is given
-            let nonneg = pieces[0].0 == one && pieces[0].1 <= Q::zero();
-            net.piecewise(&vec![pieces; n], &vec![constant; n]).map_err(|m| at(node, &m))?;
-            net.nonneg = nonneg;
-        }
-        "Max" | "Min" if node.inputs.len() >= 2 && node.inputs.iter().filter(|i| *i == current).count() == 1
-            && node.inputs.iter().all(|i| i == current || constants.contains_key(i)) =>
-        {
-            // against constants only: two pieces per unit, max(x, c) = c + relu(x - c),
-            // min(x, c) = c - relu(c - x) (several constants: their elementwise max or min)
-            let mut bound: Option<Vec<Q>> = None;
-            for name in node.inputs.iter().filter(|i| *i != current) {
-                let c = lower::broadcast_to(node, &constants[name], &net.shape)?;
-                bound = Some(match bound {
-                    None => c,
-                    Some(b) => b.into_iter().zip(c).map(|(x, y)| if (op == "Max") == (y > x) { y } else { x }).collect(),
-                });
-            }
-            let bound = bound.ok_or_else(|| at(node, "needs a constant operand"))?;
-            let one = Q::one();
-            let pieces: Vec<Vec<(Q, Q, Q)>> = bound
-                .iter()
-                .map(|c| if op == "Max" { vec![(one.clone(), -c, one.clone())] } else { vec![(-&one, c.clone(), -&one)] })
-                .collect();
-            let nonneg = op == "Max" && bound.iter().all(|c| !c.is_negative());
-            net.piecewise(&pieces, &bound).map_err(|m| at(node, &m))?;
-            net.nonneg = nonneg;
+        "LeakyRelu" | "PRelu" | "Abs" | "Clip" => super::activations::apply(node, constants, net)?,
+        "Max" | "Min" if super::activations::against_constants(node, current, constants) => {
+            super::activations::apply(node, constants, net)?
         }
         "MaxPool" | "GlobalMaxPool" | "ReduceMax" | "ReduceMin" | "Max" | "Min" => {
             super::maxunits::apply(node, current, constants, net)?
         }
-        _ => return Err(at(node, "unsupported operator (supported: Gemm, MatMul, Conv, ConvTranspose, AveragePool, GlobalAveragePool, BatchNormalization, Pad, Transpose, Concat, Add, Sub, Mul, Div, Relu, LeakyRelu, PRelu, Clip, Abs, MaxPool, GlobalMaxPool, ReduceMax, ReduceMin, Max, Min, Flatten, Reshape, Identity, Dropout, Squeeze, Unsqueeze, Constant; trailing Sigmoid, Softmax, LogSoftmax, Tanh)")),
+        _ => return Err(at(node, "unsupported operator (supported: Gemm, MatMul, Conv, ConvTranspose, AveragePool, GlobalAveragePool, ReduceMean, ReduceSum, BatchNormalization, Pad, Transpose, Concat, Add, Sub, Mul, Div, Relu, LeakyRelu, PRelu, Clip, Abs, MaxPool, GlobalMaxPool, ReduceMax, ReduceMin, Max, Min, Flatten, Reshape, Identity, Dropout, Squeeze, Unsqueeze, Constant; trailing Sigmoid, Softmax, LogSoftmax, Tanh)")),
     }
     Ok(())
 }

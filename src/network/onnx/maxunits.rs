@@ -82,9 +82,10 @@ fn of_tensors(node: &Node, current: &str, constants: &HashMap<String, Tensor>, n
     net.max_layer(candidates, &sign, shape, nonneg).map_err(|m| at(node, &m))
 }
 
-/// The groups of `ReduceMax`/`ReduceMin`: `axes` (attribute, or input 1 from opset 18; none:
-/// every axis) over the data with the batch axis first, `keepdims` (default 1).
-fn reduce_groups(
+/// The groups of `ReduceMax`/`ReduceMin` (and `ReduceMean`/`ReduceSum`): `axes` (attribute, or
+/// input 1 from opset 18, 13 for `ReduceSum`; none: every axis) over the data with the batch
+/// axis first, `keepdims` (default 1).
+pub(super) fn reduce_groups(
     node: &Node,
     shape: &[usize],
     constants: &HashMap<String, Tensor>,

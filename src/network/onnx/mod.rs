@@ -18,6 +18,7 @@ fn at(node: &Node, message: &str) -> String {
     format!("node `{}` (operator {}): {message}", node.name, node.op)
 }
 
+mod activations;
 mod build;
 mod conv_transpose;
 mod fold;
