@@ -4,8 +4,11 @@ incomplete (``complete`` false), with a warning."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
+import threading
 import warnings
 from fractions import Fraction
 from typing import Any, Iterator, List, Optional, Sequence, Tuple, Union
@@ -18,6 +21,27 @@ Box = Union[str, Sequence[Tuple[Number, Number]]]
 
 #: Seconds between two looks at Ctrl-C while Rust works.
 _POLL = 0.1
+
+
+@contextlib.contextmanager
+def _ctrl_c_cancels(job: Any) -> Iterator[List[bool]]:
+    """While the block runs, Ctrl-C cancels ``job`` and sets the yielded flag instead of raising
+    ``KeyboardInterrupt`` wherever Python happens to be (between taking lines and keeping them,
+    say). Only the main thread receives signals; elsewhere the block runs as it is."""
+    hit = [False]
+    if threading.current_thread() is not threading.main_thread():
+        yield hit
+        return
+
+    def cancel(signum: int, frame: Any) -> None:
+        hit[0] = True
+        job.cancel()
+
+    previous = signal.signal(signal.SIGINT, cancel)
+    try:
+        yield hit
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def exact_text(value: Number) -> str:
@@ -97,17 +121,26 @@ class RegionStream:
         return self
 
     def __next__(self) -> Region:
+        with _ctrl_c_cancels(self._job) as hit:
+            try:
+                return self._next()
+            finally:
+                if hit[0] and not self.interrupted:
+                    self.interrupted = True
+                    warnings.warn("interrupted: the regions found so far are returned, marked incomplete", stacklevel=2)
+
+    def _next(self) -> Region:
         while not self._buffer:
             if self.summary is not None:
                 raise StopIteration
             try:
                 lines, doc, interrupted = self._job.take(_POLL, 1024)
-            except KeyboardInterrupt:
+            except KeyboardInterrupt:  # off the main thread, or before the handler was set
                 lines, doc, interrupted = [], None, True
                 self._job.cancel()
             if interrupted and not self.interrupted:
                 self.interrupted = True
-                warnings.warn("interrupted: the regions found so far are returned, marked incomplete", stacklevel=2)
+                warnings.warn("interrupted: the regions found so far are returned, marked incomplete", stacklevel=3)
             self._buffer.extend(reversed(lines))
             if self._progress is not None:
                 self._progress.update(len(lines))
@@ -126,23 +159,24 @@ def _wait(job: Any, progress: Any = None) -> dict:
     """Waits for a job's final document, watching Ctrl-C; returns the parsed document."""
     interrupted = False
     shown = 0
-    while True:
-        try:
-            _, doc, hit = job.take(_POLL, 1 << 30)
-        except KeyboardInterrupt:
-            doc, hit = None, True
-            job.cancel()
-        if hit and not interrupted:
-            interrupted = True
-            warnings.warn("interrupted: the partial result is returned, marked incomplete", stacklevel=3)
-        if progress is not None:
-            found = job.regions_found
-            progress.update(found - shown)
-            shown = found
-        if doc is not None:
+    with _ctrl_c_cancels(job) as cancelled:
+        while True:
+            try:
+                _, doc, hit = job.take(_POLL, 1 << 30)
+            except KeyboardInterrupt:  # off the main thread
+                doc, hit = None, True
+                job.cancel()
+            if (hit or cancelled[0]) and not interrupted:
+                interrupted = True
+                warnings.warn("interrupted: the partial result is returned, marked incomplete", stacklevel=3)
             if progress is not None:
-                progress.close()
-            return json.loads(doc)
+                found = job.regions_found
+                progress.update(found - shown)
+                shown = found
+            if doc is not None:
+                if progress is not None:
+                    progress.close()
+                return json.loads(doc)
 
 
 def _networkx(doc: dict) -> Any:
