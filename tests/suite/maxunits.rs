@@ -311,7 +311,7 @@ fn max_layers_round_trip_through_both_json_forms_and_properties_are_decided() {
 }
 
 /// The command line on a network with max units: patterns with piece digits, the checker, the
-/// graph at any thread count, `verify` with the bounds, and `vnnlib --proof` whose proof
+/// plot (one polygon a region), the graph at any thread count, `verify` with the bounds, and `vnnlib --proof` whose proof
 /// `check --property` accepts.
 #[test]
 fn the_command_line_on_max_units() {
@@ -335,6 +335,10 @@ fn the_command_line_on_max_units() {
     let one = crate::cli::run_cli(&["graph", f, "--format", "json", "--threads", "1"]);
     let two = crate::cli::run_cli(&["graph", f, "--format", "json", "--threads", "2"]);
     assert!(one.status.success() && one.stdout == two.stdout);
+    let svg = dir.join("max.svg");
+    let plot = crate::cli::run_cli(&["plot", f, "--box=-8:8,-8:8", "--svg", svg.to_str().unwrap()]);
+    assert!(plot.status.success() && String::from_utf8_lossy(&plot.stderr).contains("5 regions"));
+    assert_eq!(std::fs::read_to_string(&svg).unwrap().matches("<polygon").count(), 5);
     let verify = crate::cli::run_cli(&["verify", f, "--box=-8:8,-8:8", "--expect", "regions=5,bounded=5"]);
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
     let property = dir.join("p.vnnlib");
