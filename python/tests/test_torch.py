@@ -60,9 +60,12 @@ class SignedSkip(nn.Module):
         return self.out(torch.relu(x + self.b(torch.relu(self.a(x)))).flatten(1))
 
 
-def assert_maps_reproduce(module, regions):
-    """Each region's map at its point equals the module's output there (torch in float64)."""
+def assert_maps_reproduce(module, regions, shape=None):
+    """Each region's map at its point equals the module's output there (torch in float64); the
+    points reshaped to ``(-1, *shape)`` when the module takes a tensor of that shape."""
     points = torch.tensor(np.array([r.point for r in regions]))
+    if shape is not None:
+        points = points.reshape(-1, *shape)
     with torch.no_grad():
         ys = module.double()(points).numpy()
     module.float()
@@ -372,11 +375,7 @@ def test_the_dynamo_exporter_gives_the_same_network(tmp_path):
         if isinstance(m, SignedSkip):
             regions = list(legacy.regions(box=",".join(["-1/8:1/8"] * 16)))
             assert len(regions) > 1
-            points = torch.tensor(np.array([r.point for r in regions])).reshape(-1, 1, 4, 4)
-            with torch.no_grad():
-                ys = m.double()(points).numpy()
-            for r, y in zip(regions, ys):
-                np.testing.assert_allclose(r.map(r.point), y, rtol=1e-9, atol=1e-9)
+            assert_maps_reproduce(m, regions, shape=(1, 4, 4))
 
 
 class OpsetZoo(nn.Module):
@@ -422,8 +421,4 @@ def test_every_opset_from_9_to_21_gives_the_same_network(tmp_path):
         assert net.to_json() == first.to_json(), f"opset {key}"
     regions = list(first.regions(box=",".join(["-1/8:1/8"] * 9)))
     assert len(regions) > 1
-    points = torch.tensor(np.array([r.point for r in regions])).reshape(-1, 1, 3, 3)
-    with torch.no_grad():
-        ys = m.double()(points).numpy()
-    for r, y in zip(regions, ys):
-        np.testing.assert_allclose(r.map(r.point), y, rtol=1e-9, atol=1e-9)
+    assert_maps_reproduce(m, regions, shape=(1, 3, 3))

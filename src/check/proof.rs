@@ -280,8 +280,8 @@ impl<'a> Walker<'a> {
         };
         for u in (0..k).filter(|u| groups.iter().all(|(t, _)| t != u)) {
             let dominated = groups.iter().any(|(t, _)| self.constant_on(&node.rows, &at_most(u, *t)));
-            let cell: Vec<Row> = (0..k).filter(|s| *s != u).map(|s| at_most(s, u)).collect();
-            if !dominated && !no_interior(&node.rows, &cell) {
+            let cell = || -> Vec<Row> { (0..k).filter(|s| *s != u).map(|s| at_most(s, u)).collect() };
+            if !dominated && !no_interior(&node.rows, &cell()) {
                 self.failures.push(format!(
                     "candidate {u} of max unit {unit} of layer {} never wins in the proof, but it is not shown to win nowhere (depth {depth})",
                     node.layer

@@ -18,14 +18,7 @@ pub(super) fn against_constants(node: &Node, current: &str, constants: &HashMap<
 /// Applies an elementwise piecewise-linear operator to the current tensor.
 pub(super) fn apply(node: &Node, constants: &HashMap<String, Tensor>, net: &mut Builder) -> Res<()> {
     let op = node.op.as_str();
-    let constant = |k: usize, what: &str| -> Res<&Tensor> {
-        let name = node
-            .inputs
-            .get(k)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| at(node, &format!("missing {what}")))?;
-        constants.get(name).ok_or_else(|| at(node, &format!("{what} is not a constant")))
-    };
+    let constant = |k: usize, what: &str| super::build::constant_input(node, constants, k, what);
     match op {
         "LeakyRelu" | "PRelu" => {
             let n = net.width();

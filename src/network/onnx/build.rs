@@ -232,6 +232,18 @@ pub(super) fn convert(g: &Graph) -> Res<(usize, Vec<Layer>, Vec<String>)> {
     Ok((d, net.layers, net.notes))
 }
 
+/// The node's input `k` (`what` names it in errors), which must be a constant.
+pub(super) fn constant_input<'c>(
+    node: &Node,
+    constants: &'c HashMap<String, Tensor>,
+    k: usize,
+    what: &str,
+) -> Res<&'c Tensor> {
+    let name =
+        node.inputs.get(k).filter(|s| !s.is_empty()).ok_or_else(|| at(node, &format!("missing {what}")))?;
+    constants.get(name).ok_or_else(|| at(node, &format!("{what} is not a constant")))
+}
+
 fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, net: &mut Builder) -> Res<()> {
     let other = || -> Res<(&Tensor, bool)> {
         let pos = node
@@ -251,14 +263,7 @@ fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, n
     if matches!(node.op.as_str(), "Add" | "Sub") && join::add_branches(node, current, net)? {
         return Ok(());
     }
-    let constant = |k: usize, what: &str| -> Res<&Tensor> {
-        let name = node
-            .inputs
-            .get(k)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| at(node, &format!("missing {what}")))?;
-        constants.get(name).ok_or_else(|| at(node, &format!("{what} is not a constant")))
-    };
+    let constant = |k: usize, what: &str| constant_input(node, constants, k, what);
     let op = node.op.as_str();
     const SMOOTH: [&str; 6] = ["Sigmoid", "Softmax", "LogSoftmax", "Tanh", "Softplus", "Softsign"];
     const SHAPE_ONLY: [&str; 3] = ["Identity", "Dropout", "Flatten"];
