@@ -38,9 +38,10 @@ pub(super) fn case_leaves(property: &Property, proof: &Value) -> Result<Vec<Vec<
                 .map(|(k, c)| c.get("leaves").ok_or(format!("case {k} has no \"leaves\"")))
                 .collect::<Result<_, _>>()?
         }
-        _ => return Err(format!(
-            "missing \"leaves\" (a property of one case) or \"cases\" (one per case: the property has {n})"
-        )),
+        _ => {
+            let want = "\"leaves\" (a property of one case) or \"cases\" (one per case)";
+            return Err(format!("missing {want}: the property has {n} cases"));
+        }
     };
     let mut all = Vec::with_capacity(n);
     for (k, list) in lists.into_iter().enumerate() {
