@@ -10,6 +10,7 @@ use crate::network::{Activation, Network};
 use crate::num::Q;
 use crate::verify::SplitMix;
 use crate::vnnlib::Case;
+use num_traits::Zero;
 
 /// Points evaluated in floats.
 const SAMPLES: usize = 512;
@@ -70,14 +71,25 @@ pub(super) fn falsify(net: &Network, case: &Case) -> Option<Vec<Q>> {
         v
     };
     // how far from unsafe: the least over disjuncts of the largest violation of a constraint
+    // (each constraint's nonzero coefficients in floats, formed once)
+    type FloatRow = (Vec<(usize, f64)>, f64);
+    let rows: Vec<Vec<FloatRow>> = case
+        .unsafe_set
+        .iter()
+        .map(|conj| {
+            conj.iter()
+                .map(|c| {
+                    let a = c.coefficients.iter().enumerate().filter(|(_, a)| !a.is_zero());
+                    (a.map(|(j, a)| (j, image(a))).collect(), image(&c.rhs))
+                })
+                .collect()
+        })
+        .collect();
     let distance = |y: &[f64]| -> f64 {
-        case.unsafe_set
-            .iter()
+        rows.iter()
             .map(|conj| {
                 conj.iter()
-                    .map(|c| {
-                        c.coefficients.iter().zip(y).map(|(a, v)| image(a) * v).sum::<f64>() - image(&c.rhs)
-                    })
+                    .map(|(a, rhs)| a.iter().map(|(j, a)| a * y[*j]).sum::<f64>() - rhs)
                     .fold(f64::NEG_INFINITY, f64::max)
             })
             .fold(f64::INFINITY, f64::min)

@@ -51,7 +51,7 @@ pub(super) struct Checker<'a> {
 
 impl Checker<'_> {
     /// A point of the region with unsafe outputs, if there is one.
-    pub fn examine(&self, region: &Region) -> Checked {
+    pub(super) fn examine(&self, region: &Region) -> Checked {
         let mut stats = LpStats::default();
         let mut pruned = 0;
         let neurons: Vec<&Halfspace> = region

@@ -118,6 +118,16 @@ fn expand(f: &Formula, root: usize) -> Vec<Term> {
                 let mut acc = vec![Term::default()];
                 for &k in kids {
                     let d = take(&mut dnf, k);
+                    if let [one] = d.as_slice() {
+                        // one conjunction: extend in place (a flat `and` of n atoms is n steps)
+                        for a in &mut acc {
+                            a.bounds.extend(&one.bounds);
+                            a.outputs.extend(&one.outputs);
+                        }
+                        continue;
+                    }
+                    // several: every pair (each such child at least doubles the count, so at
+                    // most log2 of the budget of them rebuild the list)
                     acc = acc
                         .iter()
                         .flat_map(|a| {

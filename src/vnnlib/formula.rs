@@ -142,13 +142,13 @@ pub(super) struct Reader<'s, 'a> {
 }
 
 impl<'s, 'a> Reader<'s, 'a> {
-    pub fn new(s: &'s Sexps<'a>, inputs: usize, outputs: usize) -> Reader<'s, 'a> {
+    pub(super) fn new(s: &'s Sexps<'a>, inputs: usize, outputs: usize) -> Reader<'s, 'a> {
         Reader { s, inputs, outputs, values: HashMap::new(), formula: Formula::new() }
     }
 
     /// The formula of `(assert F)`, the top-level list `id` whose own s-expressions are the
     /// indices `first..id`.
-    pub fn assertion(&mut self, first: usize, id: usize) -> Result<usize, VnnlibError> {
+    pub(super) fn assertion(&mut self, first: usize, id: usize) -> Result<usize, VnnlibError> {
         let s = self.s;
         for k in first..id {
             if s.list(k).is_some() {
@@ -378,7 +378,7 @@ impl<'s, 'a> Reader<'s, 'a> {
     }
 
     /// The conjunction of the assertions.
-    pub fn conjunction(&mut self, assertions: &[usize]) -> usize {
+    pub(super) fn conjunction(&mut self, assertions: &[usize]) -> usize {
         self.formula.and(assertions, 0)
     }
 }

@@ -146,6 +146,13 @@ impl Case {
     }
 
     /// The inputs the box leaves free (`lo < hi`); the others are fixed at `lo`.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::{num::q, vnnlib::Case};
+    /// let case = Case { input_box: vec![(q(0), q(1)), (q(2), q(2))], strict: vec![(false, false); 2], unsafe_set: vec![] };
+    /// assert_eq!(case.free_inputs(), vec![0]);
+    /// ```
     pub fn free_inputs(&self) -> Vec<usize> {
         (0..self.input_box.len()).filter(|&i| self.input_box[i].0 < self.input_box[i].1).collect()
     }

@@ -39,7 +39,7 @@ impl<'a> Sexps<'a> {
     ///
     /// # Errors
     /// An unbalanced `)`, a list never closed, or a token outside any list.
-    pub fn parse(text: &'a str, name: &'a str) -> Result<Sexps<'a>, VnnlibError> {
+    pub(super) fn parse(text: &'a str, name: &'a str) -> Result<Sexps<'a>, VnnlibError> {
         let mut s = Sexps { text, name, nodes: Vec::new(), items: Vec::new(), top: Vec::new() };
         let bytes = text.as_bytes();
         // the open lists: their `(` and where their items start in `pending`
@@ -90,7 +90,7 @@ impl<'a> Sexps<'a> {
     }
 
     /// An error at a byte offset, with its line and column.
-    pub fn error(&self, offset: usize, message: impl Into<String>) -> VnnlibError {
+    pub(super) fn error(&self, offset: usize, message: impl Into<String>) -> VnnlibError {
         let before = &self.text.as_bytes()[..offset.min(self.text.len())];
         let line = before.iter().filter(|&&c| c == b'\n').count() + 1;
         let column = before.len() - before.iter().rposition(|&c| c == b'\n').map_or(0, |i| i + 1) + 1;
@@ -98,7 +98,7 @@ impl<'a> Sexps<'a> {
     }
 
     /// The token's text, if `id` is a token.
-    pub fn token(&self, id: usize) -> Option<&'a str> {
+    pub(super) fn token(&self, id: usize) -> Option<&'a str> {
         match self.nodes[id].kind {
             Kind::Token { end } => Some(&self.text[self.nodes[id].offset..end]),
             Kind::List { .. } => None,
@@ -106,7 +106,7 @@ impl<'a> Sexps<'a> {
     }
 
     /// The list's items, if `id` is a list.
-    pub fn list(&self, id: usize) -> Option<&[usize]> {
+    pub(super) fn list(&self, id: usize) -> Option<&[usize]> {
         match self.nodes[id].kind {
             Kind::List { start, end } => Some(&self.items[start..end]),
             Kind::Token { .. } => None,
@@ -114,7 +114,7 @@ impl<'a> Sexps<'a> {
     }
 
     /// The operator of a list: its first item when that is a token.
-    pub fn head(&self, id: usize) -> Option<&'a str> {
+    pub(super) fn head(&self, id: usize) -> Option<&'a str> {
         self.list(id)?.first().and_then(|&h| self.token(h))
     }
 }
