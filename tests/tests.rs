@@ -59,3 +59,9 @@ mod sparse;
 mod verify;
 #[path = "suite/vnnlib.rs"]
 mod vnnlib;
+#[path = "suite/vnnlib_formula.rs"]
+mod vnnlib_formula;
+#[path = "suite/vnnlib_reference.rs"]
+mod vnnlib_reference;
+#[path = "suite/vnnlib_strict.rs"]
+mod vnnlib_strict;

@@ -22,6 +22,7 @@
 mod certificates;
 mod int_map;
 pub mod proof;
+mod proof_cases;
 mod region;
 mod whole;
 

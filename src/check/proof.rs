@@ -1,5 +1,6 @@
 //! Checks the certificate of an `unsat` answer of `vnnlib` ([`crate::property::UnsatProof`])
-//! in exact arithmetic:
+//! in exact arithmetic, case by case of the property (an empty box, or one that fixes every
+//! input, is decided from the property itself: module `proof_cases`), on each case's tree:
 //! - **cover**: the leaves' states, read as paths in the tree of neuron states (neurons and
 //!   max units in order), are prefix-free, and wherever only one state of a neuron continues,
 //!   the checker proves that neuron constant on the cell (a Farkas vector for `h >= 0` or
@@ -10,7 +11,8 @@
 //!   leaves then cover the box;
 //! - **regions** (every state fixed): the network is the checker's own exact affine map there,
 //!   and each disjunct of the unsafe set, as rows over the inputs, is refuted with the cell's
-//!   rows by an exact Farkas vector of infeasibility;
+//!   rows by an exact Farkas vector of infeasibility, or, for strict rows (strict constraints
+//!   and strict sides of the case's box), by a strict row whose opposite the others imply;
 //! - **pruned partial regions**: the box stated around the cell is proved to contain it (a
 //!   Farkas vector per side), the symbolic interval bounds over that box (the kernel's proved
 //!   filter, `kernel::symbolic`, the one piece shared with the prover) exclude some
@@ -22,21 +24,15 @@
 
 use super::certificates::{certified_min, implied, infeasible, no_interior, refuted_by_minimum};
 use super::int_map::{IntLayer, IntMap};
+use super::proof_cases::{case_leaves, check_without_tree, Leaf};
 use super::region::Row;
 use super::{CheckReport, Failure};
 use crate::kernel::symbolic::{ConstraintBound, SymbolicBounds};
 use crate::network::{Activation, Domain, Network};
-use crate::num::{dot, from_f64_exact, parse_rational, to_f64, Q};
-use crate::vnnlib::Property;
+use crate::num::{dot, from_f64_exact, to_f64, Q};
+use crate::vnnlib::{Case, Property};
 use num_traits::{Signed, Zero};
 use serde_json::Value;
-
-/// One leaf as read from the document.
-struct Leaf {
-    flat: Vec<bool>,
-    pruned: bool,
-    within: Option<Vec<(Q, Q)>>,
-}
 
 /// Checks `proof` (the `vnnlib --proof` document) for the network and property.
 ///
@@ -61,70 +57,37 @@ struct Leaf {
 /// ```
 pub fn check_proof(net: &Network, property: &Property, proof: &Value) -> CheckReport {
     let mut report = CheckReport::default();
-    let mut fail = |m: String| report.failures.push(Failure { region: None, message: m });
-    if proof.get("relu_regions_proof").and_then(Value::as_u64) != Some(1) {
-        fail("not a relu-regions proof (missing \"relu_regions_proof\": 1)".into());
-        return report;
-    }
-    let net = match crate::property::reduced_network(net, property) {
-        Ok(n) => n,
-        Err(e) => {
-            fail(format!("the property does not fit the network: {e}"));
+    let cases = match case_leaves(property, proof) {
+        Ok(cases) => cases,
+        Err(m) => {
+            report.failures.push(Failure { region: None, message: m });
             return report;
         }
     };
-    let Some(items) = proof.get("leaves").and_then(Value::as_array) else {
-        fail("missing \"leaves\"".into());
-        return report;
-    };
-    let mut leaves = Vec::with_capacity(items.len());
-    for (k, item) in items.iter().enumerate() {
-        match read_leaf(item) {
-            Some(leaf) => leaves.push(leaf),
-            None => {
-                fail(format!("leaf {k} is malformed"));
-                return report;
+    let several = property.cases.len() > 1;
+    for (k, (case, leaves)) in property.cases.iter().zip(&cases).enumerate() {
+        let mut fail = |m: String| {
+            report
+                .failures
+                .push(Failure { region: None, message: if several { format!("case {k}: {m}") } else { m } })
+        };
+        if let Some(failures) = check_without_tree(net, case, leaves) {
+            failures.into_iter().for_each(&mut fail);
+            continue;
+        }
+        let net = match crate::property::reduced_network(net, case) {
+            Ok(n) => n,
+            Err(e) => {
+                fail(format!("the property does not fit the network: {e}"));
+                continue;
             }
-        }
+        };
+        let mut walker = Walker::new(&net, case);
+        walker.visit(Node::root(&net), leaves, 0);
+        walker.failures.into_iter().for_each(&mut fail);
+        report.regions += walker.leaves_checked;
     }
-    leaves.sort_by(|a, b| a.flat.cmp(&b.flat));
-    let mut walker = Walker::new(&net, property);
-    let root = Node::root(&net);
-    walker.visit(root, &leaves, 0);
-    report.regions = walker.leaves_checked;
-    report.failures.extend(walker.failures.into_iter().map(|m| Failure { region: None, message: m }));
     report
-}
-
-fn read_leaf(item: &Value) -> Option<Leaf> {
-    let states = item.get("states")?.as_array()?;
-    let mut flat = Vec::new();
-    for s in states {
-        for c in s.as_str()?.chars() {
-            flat.push(match c {
-                '0' => false,
-                '1' => true,
-                _ => return None,
-            });
-        }
-    }
-    let pruned = item.get("pruned")?.as_bool()?;
-    let within = match item.get("box") {
-        None => None,
-        Some(b) => Some(
-            b.as_array()?
-                .iter()
-                .map(|pair| {
-                    let p = pair.as_array()?;
-                    Some((
-                        parse_rational(p.first()?.as_str()?).ok()?,
-                        parse_rational(p.get(1)?.as_str()?).ok()?,
-                    ))
-                })
-                .collect::<Option<Vec<_>>>()?,
-        ),
-    };
-    Some(Leaf { flat, pruned, within })
 }
 
 /// A node of the tree: the cell's rows and where the composition stands.
@@ -153,14 +116,16 @@ struct Walker<'a> {
     layers: Vec<IntLayer>,
     /// Each disjunct's constraints as objectives of the symbolic bounds, with their bounds.
     objectives: Vec<Vec<(crate::kernel::symbolic::Objective, Q, bool)>>,
-    property: &'a Property,
+    property: &'a Case,
+    /// The strict sides of the case's box, as rows over the free inputs (to hold strictly).
+    sides: Vec<Row>,
     bounds: SymbolicBounds,
     failures: Vec<String>,
     leaves_checked: usize,
 }
 
 impl<'a> Walker<'a> {
-    fn new(net: &'a Network, property: &'a Property) -> Walker<'a> {
+    fn new(net: &'a Network, property: &'a Case) -> Walker<'a> {
         let Domain::Box(b) = net.domain() else { unreachable!("a property's network is on a box") };
         let bounds = SymbolicBounds::new(net, b);
         let layers = net.layers().iter().map(IntLayer::new).collect();
@@ -171,7 +136,8 @@ impl<'a> Walker<'a> {
                 conj.iter().map(|c| (bounds.objective(&c.coefficients), c.rhs.clone(), c.strict)).collect()
             })
             .collect();
-        Walker { net, layers, objectives, property, bounds, failures: Vec::new(), leaves_checked: 0 }
+        let sides = strict_sides(property);
+        Walker { net, layers, objectives, property, sides, bounds, failures: Vec::new(), leaves_checked: 0 }
     }
 
     /// Moves past linear layers to the next ReLU layer (or the output), composing exactly.
@@ -351,23 +317,13 @@ impl<'a> Walker<'a> {
                     Row::new(a, &c.rhs * &den - dot(&c.coefficients, &off))
                 })
                 .collect();
-            let mut rows = node.rows.clone();
-            rows.extend(over_x.iter().cloned());
-            // the closed system has no point; or, for a strict constraint g.x < beta, the cell
-            // and the other constraints imply g.x >= beta
-            let others = |i: usize| -> Vec<Row> {
-                let rest = over_x.iter().enumerate().filter(|(m, _)| *m != i).map(|(_, r)| r.clone());
-                node.rows.iter().cloned().chain(rest).collect()
-            };
-            // some constraint's certified minimum over the cell and the others exceeds its
-            // bound (reaches it, for a strict one); else the exact simplex on the whole system
-            let refuted = conj.iter().enumerate().any(|(i, c)| {
-                matches!(certified_min(&others(i), &over_x[i].a),
-                    Some(min) if min > over_x[i].b || (c.strict && min == over_x[i].b))
-            }) || infeasible(&rows)
-                || conj.iter().enumerate().any(|(i, c)| {
-                    let g = &over_x[i];
-                    c.strict && implied(&others(i), &Row::new(g.a.iter().map(|v| -v).collect(), -g.b.clone()))
+            let constraints: Vec<(Row, bool)> =
+                over_x.into_iter().zip(conj.iter().map(|c| c.strict)).collect();
+            // on the closed box first; then with its strict sides as strict rows
+            let refuted = refutes(&node.rows, &constraints)
+                || (!self.sides.is_empty() && {
+                    let sides = self.sides.iter().map(|r| (r.clone(), true));
+                    refutes(&node.rows, &constraints.iter().cloned().chain(sides).collect::<Vec<_>>())
                 });
             if !refuted {
                 self.failures.push(format!(
@@ -431,6 +387,46 @@ impl<'a> Walker<'a> {
             }
         }
     }
+}
+
+/// Whether no point of the cell meets every constraint (each strict or not): some
+/// constraint's certified minimum over the cell and the others exceeds its bound (reaches it,
+/// for a strict one); the closed system has no point; or, for a strict constraint `g.x < beta`,
+/// the cell and the others (closed) imply `g.x >= beta`. Complete by Motzkin's transposition
+/// theorem: when the closed system has points but the strict one none, a multiplier vector
+/// puts weight on some strict row, whose opposite the others then imply.
+fn refutes(cell: &[Row], constraints: &[(Row, bool)]) -> bool {
+    let others = |i: usize| -> Vec<Row> {
+        let rest = constraints.iter().enumerate().filter(|(m, _)| *m != i).map(|(_, (r, _))| r.clone());
+        cell.iter().cloned().chain(rest).collect()
+    };
+    let all: Vec<Row> = cell.iter().cloned().chain(constraints.iter().map(|(r, _)| r.clone())).collect();
+    constraints.iter().enumerate().any(|(i, (g, strict))| {
+        matches!(certified_min(&others(i), &g.a), Some(min) if min > g.b || (*strict && min == g.b))
+    }) || infeasible(&all)
+        || constraints.iter().enumerate().any(|(i, (g, strict))| {
+            *strict && implied(&others(i), &Row::new(g.a.iter().map(|v| -v).collect(), -g.b.clone()))
+        })
+}
+
+/// The strict sides of a case's box as rows over its free inputs: `-x_k <= -lo` for `lo < x`,
+/// `x_k <= hi` for `x < hi` (each to hold strictly).
+fn strict_sides(case: &Case) -> Vec<Row> {
+    let free = case.free_inputs();
+    let unit = |k: usize, v: i64| -> Vec<Q> {
+        (0..free.len()).map(|j| Q::from_integer(if j == k { v.into() } else { 0.into() })).collect()
+    };
+    let mut rows = Vec::new();
+    for (k, &i) in free.iter().enumerate() {
+        let ((lo, hi), (sl, sh)) = (&case.input_box[i], case.strict[i]);
+        if sl {
+            rows.push(Row::new(unit(k, -1), -lo.clone()));
+        }
+        if sh {
+            rows.push(Row::new(unit(k, 1), hi.clone()));
+        }
+    }
+    rows
 }
 
 /// The winner of a max unit of `k` candidates whose bits start at `depth`: the one bit set.

@@ -233,6 +233,12 @@ impl Enumerator {
         self.time_limit.filter(|&t| start.elapsed() >= t).map(|_| StopReason::TimeLimit)
     }
 
+    /// The same enumerator with `used` taken off its time limit (for a question answered by
+    /// several enumerations, such as a property's cases).
+    pub(crate) fn with_time_used(&self, used: Duration) -> Enumerator {
+        Enumerator { time_limit: self.time_limit.map(|t| t.saturating_sub(used)), ..self.clone() }
+    }
+
     /// The progress counters, if any were given.
     pub(crate) fn progress_counters(&self) -> Option<&Progress> {
         self.progress.as_deref()

@@ -9,7 +9,8 @@ use crate::kernel::image;
 use crate::network::{Activation, Network};
 use crate::num::Q;
 use crate::verify::SplitMix;
-use crate::vnnlib::Property;
+use crate::vnnlib::Case;
+use num_traits::Zero;
 
 /// Points evaluated in floats.
 const SAMPLES: usize = 512;
@@ -31,8 +32,9 @@ const EXACT_CHECKS: usize = 8;
 /// forward pass is far more accurate; a point skipped here is only not proposed).
 const NEARLY_UNSAFE: f64 = 1e-6;
 
-/// An exact input of the property's box whose exact outputs are unsafe, if sampling finds one.
-pub(super) fn falsify(net: &Network, property: &Property) -> Option<Vec<Q>> {
+/// An exact input of the case's box (strict sides strictly) whose exact outputs are unsafe, if
+/// sampling finds one.
+pub(super) fn falsify(net: &Network, case: &Case) -> Option<Vec<Q>> {
     // each row's nonzero weights by column (a conv or pooling row has a few)
     type SparseRows = Vec<Vec<(usize, f64)>>;
     let layers: Vec<(SparseRows, Vec<f64>, Activation)> = net
@@ -69,26 +71,36 @@ pub(super) fn falsify(net: &Network, property: &Property) -> Option<Vec<Q>> {
         v
     };
     // how far from unsafe: the least over disjuncts of the largest violation of a constraint
+    // (each constraint's nonzero coefficients in floats, formed once)
+    type FloatRow = (Vec<(usize, f64)>, f64);
+    let rows: Vec<Vec<FloatRow>> = case
+        .unsafe_set
+        .iter()
+        .map(|conj| {
+            conj.iter()
+                .map(|c| {
+                    let a = c.coefficients.iter().enumerate().filter(|(_, a)| !a.is_zero());
+                    (a.map(|(j, a)| (j, image(a))).collect(), image(&c.rhs))
+                })
+                .collect()
+        })
+        .collect();
     let distance = |y: &[f64]| -> f64 {
-        property
-            .unsafe_set
-            .iter()
+        rows.iter()
             .map(|conj| {
                 conj.iter()
-                    .map(|c| {
-                        c.coefficients.iter().zip(y).map(|(a, v)| image(a) * v).sum::<f64>() - image(&c.rhs)
-                    })
+                    .map(|(a, rhs)| a.iter().map(|(j, a)| a * y[*j]).sum::<f64>() - rhs)
                     .fold(f64::NEG_INFINITY, f64::max)
             })
             .fold(f64::INFINITY, f64::min)
     };
     let mut rng = SplitMix(0x000f_a15e);
     let two = Q::from_integer(2.into());
-    let centre: Vec<Q> = property.input_box.iter().map(|(lo, hi)| (lo + hi) / &two).collect();
+    let centre: Vec<Q> = case.input_box.iter().map(|(lo, hi)| (lo + hi) / &two).collect();
     // a sample is `lo + (hi - lo) u / 2^32` per input (`u` drawn): scored in floats, made
     // exact only for the best few
-    let lo_f: Vec<f64> = property.input_box.iter().map(|(lo, _)| image(lo)).collect();
-    let width_f: Vec<f64> = property.input_box.iter().map(|(lo, hi)| image(&(hi - lo))).collect();
+    let lo_f: Vec<f64> = case.input_box.iter().map(|(lo, _)| image(lo)).collect();
+    let width_f: Vec<f64> = case.input_box.iter().map(|(lo, hi)| image(&(hi - lo))).collect();
     let grid = (1u64 << 32) as f64;
     let mut scored: Vec<(f64, usize, Option<Vec<u64>>)> = Vec::with_capacity(SAMPLES);
     for k in 0..SAMPLES {
@@ -111,7 +123,7 @@ pub(super) fn falsify(net: &Network, property: &Property) -> Option<Vec<Q>> {
             None => centre.clone(),
             Some(draws) => draws
                 .iter()
-                .zip(&property.input_box)
+                .zip(&case.input_box)
                 .map(|(u, (lo, hi))| lo + (hi - lo) * Q::new((*u).into(), (1u64 << 32).into()))
                 .collect(),
         }
@@ -119,7 +131,7 @@ pub(super) fn falsify(net: &Network, property: &Property) -> Option<Vec<Q>> {
     let best: Vec<(f64, Vec<Q>)> = scored.iter().take(DESCENTS).map(|(s, _, d)| (*s, exact(d))).collect();
     // the exact forward pass only where the floats say the point is unsafe or nearly so
     let worth_checking = |score: f64| score <= NEARLY_UNSAFE;
-    let unsafe_exactly = |x: &[Q]| property.is_unsafe(&net.output(x));
+    let unsafe_exactly = |x: &[Q]| case.contains(x) && case.is_unsafe(&net.output(x));
     if let Some((_, x)) =
         best.iter().take(EXACT_CHECKS).find(|(score, x)| worth_checking(*score) && unsafe_exactly(x))
     {
@@ -128,7 +140,7 @@ pub(super) fn falsify(net: &Network, property: &Property) -> Option<Vec<Q>> {
     // then a pattern search from each of them (floats propose; the exact check decides)
     let score = |x: &[Q]| distance(&forward(&x.iter().map(image).collect::<Vec<f64>>()));
     best.into_iter().find_map(|(_, start)| {
-        let x = descend(start, &property.input_box, &score, DESCENT_WORK / work.max(1));
+        let x = descend(start, &case.input_box, &score, DESCENT_WORK / work.max(1));
         (worth_checking(score(&x)) && unsafe_exactly(&x)).then_some(x)
     })
 }

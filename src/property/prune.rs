@@ -9,7 +9,7 @@ use crate::lp::boxed::BoxLp;
 use crate::network::{Domain, Network};
 use crate::num::Q;
 use crate::poly::Halfspace;
-use crate::vnnlib::Property;
+use crate::vnnlib::Case;
 
 /// Discards a partial region when, for every disjunct of the unsafe set, some constraint is
 /// proved out of reach on it: by symbolic interval bounds over the box with the region's fixed
@@ -27,15 +27,16 @@ pub(super) struct SafetyPruner<'p> {
 }
 
 impl<'p> SafetyPruner<'p> {
-    /// For the reduced network (on the property's box of free inputs); `None` when the box
+    /// For the reduced network (on the case's closed box of free inputs: a strict side only
+    /// shrinks the set, so what is out of reach on the closed box stays so); `None` when the box
     /// has no float image.
-    pub(super) fn new(net: &Network, property: &'p Property) -> Option<SafetyPruner<'p>> {
+    pub(super) fn new(net: &Network, case: &'p Case) -> Option<SafetyPruner<'p>> {
         let Domain::Box(bounds) = net.domain() else { return None };
         let bx = FloatBox::from_domain(net.domain())?;
         let bounds = SymbolicBounds::new(net, bounds);
         let mut constraints = Vec::new();
         let mut starts = vec![0];
-        for conj in &property.unsafe_set {
+        for conj in &case.unsafe_set {
             for c in conj {
                 constraints.push((bounds.objective(&c.coefficients), &c.rhs, c.strict));
             }

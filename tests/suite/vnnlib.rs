@@ -82,7 +82,7 @@ fn the_exact_range_decides_properties_at_its_edges() {
         let d = decide(&net, &p, &e).unwrap();
         match (&d.verdict, sat) {
             (Verdict::Sat { input, output }, true) => {
-                assert!(p.is_unsafe(output) && net.output(input) == *output, "{assertion}");
+                assert!(p.is_violated(input, output) && net.output(input) == *output, "{assertion}");
             }
             (Verdict::Unsat, false) => {}
             (v, _) => panic!("{assertion}: {v:?}"),
@@ -180,7 +180,7 @@ fn bad_properties_name_line_and_column() {
         ("(declare-const X_0 Real)\n(declare-const X_1 Real)\n(declare-const Y_0 Real)\n(assert (<= X_0 1)", "never closed"),
         ("(declare-const X_0 Real)\n(declare-const X_1 Real)\n(declare-const Y_0 Real)\n(assert (<= Y_3 1))", "not declared"),
         ("(declare-const X_0 Real)\n(declare-const Y_0 Real)", "declares 1 inputs"),
-        ("(declare-const X_0 Real)\n(declare-const X_1 Real)\n(declare-const Y_0 Real)\n(assert (or (<= X_0 1) (<= X_1 1)))", "conjunction"),
+        ("(declare-const X_0 Real)\n(declare-const X_1 Real)\n(declare-const Y_0 Real)\n(assert (or (<= X_0 1) (<= X_1 1)))", "needs a lower and an upper bound"),
     ] {
         let path = dir.join("bad.vnnlib");
         std::fs::write(&path, text).unwrap();
@@ -210,7 +210,7 @@ fn fuzzed_properties_never_panic() {
             if parsed <= 200 {
                 if let Ok(d) = decide(&net, &p, &e) {
                     if let Verdict::Sat { input, output } = d.verdict {
-                        assert!(p.is_unsafe(&output) && net.output(&input) == output);
+                        assert!(p.is_violated(&input, &output) && net.output(&input) == output);
                     }
                 }
             }
@@ -253,7 +253,7 @@ proptest::proptest! {
             let e = Enumerator::builder().backend(backend).threads(2).build();
             match decide(&net, &p, &e).unwrap().verdict {
                 Verdict::Sat { input, output } => {
-                    assert!(p.is_unsafe(&output) && net.output(&input) == output);
+                    assert!(p.is_violated(&input, &output) && net.output(&input) == output);
                     "sat"
                 }
                 Verdict::Unsat => "unsat",
