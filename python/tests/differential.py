@@ -71,6 +71,17 @@ def random_points(rng, d, count):
     return points
 
 
+def data_input(model):
+    """The graph input that is not an initializer (old models list the weights as inputs too)."""
+    weights = {t.name for t in model.graph.initializer}
+    return next(i for i in model.graph.input if i.name not in weights)
+
+
+def input_shape(model):
+    """The data input's shape, an unknown dimension taken as 1 (a batch)."""
+    return [d.dim_value or 1 for d in data_input(model).type.tensor_type.shape.dim]
+
+
 def flat(outputs):
     return np.concatenate([np.asarray(o, dtype=np.float64).reshape(-1) for o in outputs])
 
@@ -86,13 +97,13 @@ class Oracle:
             import onnxruntime as ort
 
             session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-            feed = session.get_inputs()[0].name
+            feed = data_input(model).name
             self.name, self.run = "onnxruntime", lambda x: flat(session.run(None, {feed: x}))
         except Exception:  # noqa: BLE001 - any failure to load: try the reference evaluator
             from onnx.reference import ReferenceEvaluator
 
             ref = ReferenceEvaluator(model)
-            feed = model.graph.input[0].name
+            feed = data_input(model).name
             self.name, self.run = "onnx.reference", lambda x: flat(ref.run(None, {feed: x}))
 
 
