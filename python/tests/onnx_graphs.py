@@ -54,8 +54,10 @@ class Graph:
 class Builder:
     """Emits nodes on the current data tensor and tracks its full shape."""
 
-    def __init__(self, rng, opset, input_shape):
+    def __init__(self, rng, opset, input_shape, small=False):
         self.rng = rng
+        # only the operators of onnx_patterns.py's exact evaluator, no refused unit
+        self.small = small
         self.opset = opset
         self.nodes = []
         self.inits = []
@@ -153,7 +155,7 @@ class Builder:
         self.tags.add("constant-first-matmul")
 
     def elementwise_affine(self):
-        op = self.choice(["Add", "Sub", "Mul", "Div"])
+        op = self.choice(["Add", "Sub", "Mul"] if self.small else ["Add", "Sub", "Mul", "Div"])
         shape = self.broadcast_shape()
         if op == "Div":
             c = self.choice([0.5, 2.0, 4.0, -0.25]) * np.ones(shape, dtype=np.float32)
@@ -343,11 +345,12 @@ class Builder:
         slope = self.dyadic(shape, -2, 4, 4)
         if self.coin(0.4):
             slope[...] = 1.0
+        if (slope == 1).any():
             self.tags.add("slope-1")
         self.node("PRelu", [self.cur, self.const(slope)], self.shape)
 
     def clip(self):
-        kind = self.choice(["both", "both", "min", "max", "equal"])
+        kind = self.choice(["both", "both", "min", "max"] + ([] if self.small else ["equal"]))
         lo, hi = sorted(float(v) for v in self.dyadic((2,), -4, 4, 4))
         if kind == "equal":
             hi = lo
@@ -391,7 +394,7 @@ class Builder:
         skip, shape = self.cur, self.shape
         for _ in range(int(self.rng.integers(1, 3))):
             self.choice([self.relu, self.leaky_relu, self.abs, self.elementwise_affine, self.clip,
-                         self.batch_norm if self.rank >= 2 else self.relu])()
+                         self.batch_norm if self.rank >= 2 and not self.small else self.relu])()
         join = self.choice(["Add", "Sub", "Max", "Min"] + (["Concat"] if self.rank >= 2 else []))
         if join == "Concat":
             axis = int(self.rng.integers(1, self.rank))
@@ -567,3 +570,21 @@ def tiny(nodes, initializers, input_shape, outputs, opset=13):
     elif outputs[0] != nodes[-1][2]:
         tags.add("dead-node-after-output")
     return Graph(model, list(input_shape), shapes, tags)
+
+
+def small_graph(seed, d):
+    """A graph on `d` inputs (shape [1, d]) for the brute-force region counts: 1 to 3 affine maps
+    (Gemm, MatMul) of width up to 4 with units between them (Relu, LeakyRelu and PRelu, slope 1
+    among them, Clip, Abs, Max/Min with constants, joins of two branches), then 1 or 2 outputs."""
+    rng = np.random.default_rng(seed)
+    b = Builder(rng, 13, [1, d], small=True)
+    for _ in range(int(rng.integers(1, 4))):
+        b.choice([b.gemm, b.matmul])()
+        for _ in range(int(rng.integers(1, 3))):
+            b.choice([b.relu, b.relu, b.leaky_relu, b.prelu, b.clip, b.abs, b.max_min_constant, b.branch,
+                      b.elementwise_affine, b.max_of_itself])()
+        if b.shape[-1] > 4:
+            b.gemm()
+    w = b.dyadic((int(rng.integers(1, 3)), b.shape[-1]))
+    b.node("Gemm", [b.cur, b.const(w)], [1, w.shape[0]], transB=1)
+    return b.finish([1, d])
