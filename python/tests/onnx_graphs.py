@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+from onnx_steps import AffineSteps, UnitSteps
 
 
 @dataclass
@@ -36,6 +37,13 @@ class Graph:
     tags: set = field(default_factory=set)
     # documented-unsupported constructs: (node name, why)
     unsupported: list = field(default_factory=list)
+    # the model a float evaluator runs, when not `model` (a trailing smooth operator, which the
+    # reader leaves out with a note, left out here too)
+    reference: onnx.ModelProto = None
+
+    @property
+    def oracle_model(self):
+        return self.reference if self.reference is not None else self.model
 
     def describe(self):
         """The graph's operators and shapes, one node a line (for failure messages)."""
@@ -51,7 +59,7 @@ class Graph:
         return "\n".join(lines)
 
 
-class Builder:
+class Builder(AffineSteps, UnitSteps):
     """Emits nodes on the current data tensor and tracks its full shape."""
 
     def __init__(self, rng, opset, input_shape, small=False):
@@ -69,8 +77,11 @@ class Builder:
         # the data tensors computed so far (name, full shape), for extra graph outputs
         self.history = []
         self.extra_outputs = []
-        # the op after which the pending map of the reader is the identity on the last ReLU
+        # the last node's operator
         self.last = None
+        # how float constants are stored: initializers, Constant nodes, or float16 initializers
+        # cast to float (the reader folds the Cast)
+        self.storage = "initializer"
 
     # -- numbers and constants ------------------------------------------------------------------
 
@@ -81,7 +92,16 @@ class Builder:
     def const(self, values, dtype=np.float32):
         self.count += 1
         name = f"c{self.count}"
-        self.inits.append(numpy_helper.from_array(np.asarray(values, dtype=dtype), name))
+        storage = self.storage if dtype == np.float32 else "initializer"
+        if storage == "constant-node":
+            tensor = numpy_helper.from_array(np.asarray(values, dtype=dtype), name + "v")
+            self.nodes.append(helper.make_node("Constant", [], [name], name=f"constant{self.count}", value=tensor))
+        elif storage == "float16":
+            self.inits.append(numpy_helper.from_array(np.asarray(values, dtype=np.float16), name + "h"))
+            self.nodes.append(helper.make_node("Cast", [name + "h"], [name], name=f"cast{self.count}",
+                                               to=TensorProto.FLOAT))
+        else:
+            self.inits.append(numpy_helper.from_array(np.asarray(values, dtype=dtype), name))
         return name
 
     def ints(self, values):
@@ -111,313 +131,6 @@ class Builder:
     def width(self):
         return int(np.prod(self.shape))
 
-    # -- affine operators ---------------------------------------------------------------------------
-
-    def gemm(self):
-        n, m = self.shape[1], int(self.rng.integers(1, 6))
-        w = self.dyadic((m, n))
-        self.degenerate_rows(w)
-        trans_b = self.coin()
-        b = self.const(w if trans_b else w.T.copy())
-        inputs = [self.cur, b]
-        attrs = {"transB": int(trans_b)}
-        if self.coin(0.3):
-            attrs["alpha"] = float(self.choice([0.5, 2.0, -1.0]))
-        if self.coin(0.8):
-            c_shape = self.choice([(m,), (1, m), (1,)])
-            inputs.append(self.const(self.dyadic(c_shape)))
-            if self.coin(0.3):
-                attrs["beta"] = float(self.choice([0.5, 2.0]))
-        self.node("Gemm", inputs, [self.shape[0], m], **attrs)
-
-    def degenerate_rows(self, w):
-        """Sometimes a duplicated neuron (two equal rows) or a dead one (a zero row)."""
-        if w.shape[0] >= 2 and self.coin(0.3):
-            i, j = self.rng.choice(w.shape[0], size=2, replace=False)
-            w[j] = w[i]
-            self.tags.add("duplicated-neuron")
-        if self.coin(0.1):
-            w[int(self.rng.integers(w.shape[0]))] = 0
-            self.tags.add("dead-neuron")
-
-    def matmul(self):
-        n, m = self.shape[-1], int(self.rng.integers(1, 6))
-        w = self.dyadic((m, n))
-        self.degenerate_rows(w)
-        if self.rank > 2 and int(np.prod(self.shape[1:-1])) > 1:
-            self.tags.add("matmul-over-last-axis")
-        self.node("MatMul", [self.cur, self.const(w.T.copy())], self.shape[:-1] + [m])
-
-    def matmul_left(self):
-        """`W @ x` with the data a column [k, 1] (its leading axis is not a batch)."""
-        k, m = self.shape[0], int(self.rng.integers(1, 5))
-        self.node("MatMul", [self.const(self.dyadic((m, k))), self.cur], [m, self.shape[1]])
-        self.tags.add("constant-first-matmul")
-
-    def elementwise_affine(self):
-        op = self.choice(["Add", "Sub", "Mul"] if self.small else ["Add", "Sub", "Mul", "Div"])
-        shape = self.broadcast_shape()
-        if op == "Div":
-            c = self.choice([0.5, 2.0, 4.0, -0.25]) * np.ones(shape, dtype=np.float32)
-        elif op == "Mul":
-            c = self.dyadic(shape, -8, 8, 4)
-        else:
-            c = self.dyadic(shape)
-        first = op in ("Sub", "Add") and self.coin(0.3)
-        inputs = [self.const(c), self.cur] if first else [self.cur, self.const(c)]
-        self.node(op, inputs, self.shape)
-
-    def broadcast_shape(self):
-        """A constant shape broadcasting to the data: scalar, the last axis, per channel, full."""
-        options = [(), (1,), (self.shape[-1],)]
-        if self.rank >= 3:
-            options.append((self.shape[1],) + (1,) * (self.rank - 2))
-        if self.rank >= 2:
-            options.append(tuple([1] + self.shape[1:]))
-        return self.choice(options)
-
-    def conv(self):
-        c, spatial = self.shape[1], self.shape[2:]
-        group = self.choice([g for g in (1, 2, 3) if c % g == 0])
-        cout = group * int(self.rng.integers(1, 3))
-        kernel = [int(self.rng.integers(1, min(3, s) + 1)) for s in spatial]
-        pads = [int(self.rng.integers(0, 2)) for _ in spatial] * 2 if self.coin(0.5) else [0] * (2 * len(spatial))
-        strides = [int(self.rng.integers(1, 3)) for _ in spatial]
-        out, dil = [], []
-        for i, s in enumerate(spatial):
-            room = s + pads[i] + pads[len(spatial) + i]
-            d = 2 if kernel[i] > 1 and room >= 2 * kernel[i] - 1 and self.coin(0.3) else 1
-            dil.append(d)
-            out.append((room - d * (kernel[i] - 1) - 1) // strides[i] + 1)
-        w = self.dyadic([cout, c // group] + kernel)
-        inputs = [self.cur, self.const(w)]
-        if self.coin(0.7):
-            inputs.append(self.const(self.dyadic((cout,))))
-        attrs = {"kernel_shape": kernel, "strides": strides, "pads": pads, "dilations": dil}
-        if group > 1:
-            attrs["group"] = group
-        self.node("Conv", inputs, [self.shape[0], cout] + out, **attrs)
-
-    def conv_transpose(self):
-        c, spatial = self.shape[1], self.shape[2:]
-        group = self.choice([g for g in (1, 2) if c % g == 0])
-        cout = group * int(self.rng.integers(1, 3))
-        kernel = [int(self.rng.integers(1, 4)) for _ in spatial]
-        strides = [int(self.rng.integers(1, 3)) for _ in spatial]
-        pads = [int(self.rng.integers(0, k)) for k in kernel] * 2 if self.coin(0.5) else [0] * (2 * len(spatial))
-        outpad = [int(self.rng.integers(0, s)) if self.coin(0.3) else 0 for s in strides]
-        out = [st * (s - 1) + op + k - p0 - p1
-               for s, st, op, k, p0, p1 in zip(spatial, strides, outpad, kernel, pads[:len(spatial)],
-                                                pads[len(spatial):])]
-        if min(out) < 1:
-            return self.conv()
-        w = self.dyadic([c, cout // group] + kernel)
-        inputs = [self.cur, self.const(w)]
-        if self.coin(0.5):
-            inputs.append(self.const(self.dyadic((cout,))))
-        attrs = {"kernel_shape": kernel, "strides": strides, "pads": pads}
-        if any(outpad):
-            attrs["output_padding"] = outpad
-        if group > 1:
-            attrs["group"] = group
-        self.node("ConvTranspose", inputs, [self.shape[0], cout] + out, **attrs)
-
-    def pool(self):
-        op = self.choice(["AveragePool", "MaxPool", "GlobalAveragePool", "GlobalMaxPool"])
-        spatial = self.shape[2:]
-        if op.startswith("Global"):
-            name = self.node(op, [self.cur], self.shape[:2] + [1] * len(spatial))
-            if op == "GlobalMaxPool":
-                self.max_unit_size(name, int(np.prod(spatial)))
-            return
-        kernel = [int(self.rng.integers(1, min(3, s) + 1)) for s in spatial]
-        strides = [int(self.rng.integers(1, 3)) for _ in spatial]
-        pads = ([int(self.rng.integers(0, k)) for k in kernel] * 2 if self.coin(0.4)
-                else [0] * (2 * len(spatial)))
-        out = [(s + pads[i] + pads[len(spatial) + i] - kernel[i]) // strides[i] + 1
-               for i, s in enumerate(spatial)]
-        attrs = {"kernel_shape": kernel, "strides": strides, "pads": pads}
-        if op == "AveragePool" and any(pads) and self.coin():
-            attrs["count_include_pad"] = 1
-        self.node(op, [self.cur], self.shape[:2] + out, **attrs)
-
-    def batch_norm(self):
-        c = self.shape[1]
-        scale, bias, mean = self.dyadic((c,)), self.dyadic((c,)), self.dyadic((c,))
-        # var + eps a square of a rational (exact) or, with the default eps, a rounded root
-        var = np.array([self.choice([1.0, 4.0, 0.25, 2.25]) for _ in range(c)], dtype=np.float32)
-        attrs = {"epsilon": 0.0} if self.coin(0.6) else {}
-        names = [self.const(v) for v in (scale, bias, mean, var)]
-        self.node("BatchNormalization", [self.cur, *names], self.shape, **attrs)
-
-    def reduce(self):
-        op = self.choice(["ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin"])
-        lo = 0 if self.shape[0] > 1 and self.coin(0.3) else 1
-        candidates = list(range(lo, self.rank))
-        k = int(self.rng.integers(1, len(candidates) + 1))
-        axes = sorted(int(a) for a in self.rng.choice(candidates, size=k, replace=False))
-        if self.coin(0.2):
-            axes = [a - self.rank for a in axes]
-        keep = self.coin(0.6)
-        full = [a % self.rank for a in axes]
-        shape = [1 if i in full else s for i, s in enumerate(self.shape)] if keep else \
-            [s for i, s in enumerate(self.shape) if i not in full]
-        if not shape:
-            shape = []
-        as_input = self.opset >= 18 or (op == "ReduceSum" and self.opset >= 13)
-        attrs = {"keepdims": int(keep)}
-        group = int(np.prod([self.shape[a] for a in full]))
-        if as_input:
-            name = self.node(op, [self.cur, self.ints(axes)], shape, **attrs)
-        else:
-            name = self.node(op, [self.cur], shape, axes=axes, **attrs)
-        if op in ("ReduceMax", "ReduceMin"):
-            self.max_unit_size(name, group)
-        if self.shape == []:
-            # a scalar: back to one value with the batch axis
-            self.reshape_to([1, 1])
-
-    def max_unit_size(self, name, k):
-        """A max unit over more than 36 values is documented as refused."""
-        if k > 36:
-            self.unsupported.append((name, "a max unit of more than 36 candidates"))
-
-    def transpose(self):
-        rest = list(range(1, self.rank))
-        perm = [0] + [int(a) for a in self.rng.permutation(rest)]
-        if perm == list(range(self.rank)) and self.rank > 2:
-            perm[1], perm[2] = perm[2], perm[1]
-        self.node("Transpose", [self.cur], [self.shape[p] for p in perm], perm=perm)
-        self.tags.add("permutation")
-
-    def reshape_to(self, target, written=None):
-        self.node("Reshape", [self.cur, self.ints(written or target)], target)
-
-    def reshape(self):
-        w = int(np.prod(self.shape[1:]))
-        options = [([self.shape[0], w], [0, -1])]
-        divisors = [d for d in range(2, w) if w % d == 0]
-        if divisors:
-            d = self.choice(divisors)
-            options.append(([self.shape[0], d, w // d], [self.shape[0], d, -1]))
-        target, written = self.choice(options)
-        self.reshape_to(target, written if self.coin() else target)
-
-    def flatten(self):
-        self.node("Flatten", [self.cur], [self.shape[0], int(np.prod(self.shape[1:]))], axis=1)
-
-    def unsqueeze_squeeze(self):
-        axis = int(self.rng.integers(1, self.rank + 1))
-        shape = self.shape[:axis] + [1] + self.shape[axis:]
-        if self.opset >= 13:
-            self.node("Unsqueeze", [self.cur, self.ints([axis])], shape)
-            self.node("Squeeze", [self.cur, self.ints([axis])], shape[:axis] + shape[axis + 1:])
-        else:
-            self.node("Unsqueeze", [self.cur], shape, axes=[axis])
-            self.node("Squeeze", [self.cur], shape[:axis] + shape[axis + 1:], axes=[axis])
-
-    def pad(self):
-        before = [0] + [int(self.rng.integers(0, 2)) for _ in self.shape[1:]]
-        after = [0] + [int(self.rng.integers(0, 2)) for _ in self.shape[1:]]
-        value = float(self.choice([0.0, 0.0, 0.5, -1.0]))
-        shape = [s + a + b for s, a, b in zip(self.shape, before, after)]
-        if self.opset >= 11:
-            inputs = [self.cur, self.ints(before + after)]
-            if value != 0 or self.coin():
-                inputs.append(self.const(np.array(value, dtype=np.float32)))
-            self.node("Pad", inputs, shape, mode="constant")
-        else:
-            self.node("Pad", [self.cur], shape, pads=before + after, value=value)
-
-    # -- piecewise-linear units -----------------------------------------------------------------
-
-    def relu(self):
-        self.node("Relu", [self.cur], self.shape)
-
-    def leaky_relu(self):
-        alpha = float(self.choice([0.5, 0.25, -0.5, 2.0, 0.0, 1.0]))
-        if alpha == 1.0:
-            self.tags.add("slope-1")
-        self.node("LeakyRelu", [self.cur], self.shape, alpha=alpha)
-
-    def prelu(self):
-        shape = self.choice([(1,), (self.shape[1],) + (1,) * (self.rank - 2)] if self.rank >= 2 else [(1,)])
-        slope = self.dyadic(shape, -2, 4, 4)
-        if self.coin(0.4):
-            slope[...] = 1.0
-        if (slope == 1).any():
-            self.tags.add("slope-1")
-        self.node("PRelu", [self.cur, self.const(slope)], self.shape)
-
-    def clip(self):
-        kind = self.choice(["both", "both", "min", "max"] + ([] if self.small else ["equal"]))
-        lo, hi = sorted(float(v) for v in self.dyadic((2,), -4, 4, 4))
-        if kind == "equal":
-            hi = lo
-            self.tags.add("clip-min-eq-max")
-        elif lo == hi:
-            hi = lo + 0.5
-        if self.opset >= 11:
-            none = ""
-            inputs = [self.cur,
-                      self.const(np.array(lo, np.float32)) if kind in ("both", "min", "equal") else none,
-                      self.const(np.array(hi, np.float32)) if kind in ("both", "max", "equal") else none]
-            while inputs[-1] == "":
-                inputs.pop()
-            self.node("Clip", inputs, self.shape)
-        else:
-            attrs = {}
-            if kind in ("both", "min", "equal"):
-                attrs["min"] = lo
-            if kind in ("both", "max", "equal"):
-                attrs["max"] = hi
-            self.node("Clip", [self.cur], self.shape, **attrs)
-
-    def abs(self):
-        self.node("Abs", [self.cur], self.shape)
-
-    def max_min_constant(self):
-        op = self.choice(["Max", "Min"])
-        inputs = [self.cur, self.const(self.dyadic(self.broadcast_shape()))]
-        if self.coin(0.3):
-            inputs.append(self.const(self.dyadic(())))
-        self.node(op, list(self.rng.permutation(inputs)), self.shape)
-
-    def max_of_itself(self):
-        self.node(self.choice(["Max", "Min"]), [self.cur, self.cur], self.shape)
-        self.tags.add("max-of-itself")
-
-    # -- joins of two branches ------------------------------------------------------------------
-
-    def branch(self):
-        """`join(x, f(x))` for a shape-keeping `f` of one or two steps."""
-        skip, shape = self.cur, self.shape
-        for _ in range(int(self.rng.integers(1, 3))):
-            self.choice([self.relu, self.leaky_relu, self.abs, self.elementwise_affine, self.clip,
-                         self.batch_norm if self.rank >= 2 and not self.small else self.relu])()
-        join = self.choice(["Add", "Sub", "Max", "Min"] + (["Concat"] if self.rank >= 2 else []))
-        if join == "Concat":
-            axis = int(self.rng.integers(1, self.rank))
-            out = list(shape)
-            out[axis] *= 2
-            inputs = [self.cur, skip] if self.coin() else [skip, self.cur]
-            self.node("Concat", inputs, out, axis=axis if self.coin() else axis - self.rank)
-        else:
-            inputs = [self.cur, skip] if self.coin() else [skip, self.cur]
-            self.node(join, inputs, shape)
-        self.tags.add("branch")
-
-    def concat_constant(self):
-        axis = int(self.rng.integers(1, self.rank))
-        c_shape = list(self.shape)
-        c_shape[axis] = int(self.rng.integers(1, 3))
-        out = list(self.shape)
-        out[axis] += c_shape[axis]
-        inputs = [self.cur, self.const(self.dyadic(c_shape))]
-        if self.coin():
-            inputs.reverse()
-        self.node("Concat", inputs, out, axis=axis)
-
     # -- outputs --------------------------------------------------------------------------------
 
     def select(self):
@@ -446,19 +159,53 @@ class Builder:
         else:
             self.node("MatMul", [self.cur, self.const(eye)], self.shape[:-1] + [len(cols)])
 
-    def gather_or_slice(self):
-        """`Gather` or `Slice` of the data: documented as unsupported on the data path."""
-        n = self.shape[-1]
-        axis = self.rank - 1
-        if self.coin():
+    def unsupported_step(self):
+        """A construct docs/format.md documents as unsupported: Gather or Slice of the data (read
+        only in shape arithmetic), Gemm with transA, AveragePool with ceil_mode, Conv with
+        auto_pad SAME_UPPER."""
+        kinds = ["gather", "slice"] + (["gemm-trans-a"] if self.rank == 2 else [])
+        if self.rank >= 3:
+            kinds += ["ceil-mode", "same-upper"]
+        kind = self.choice(kinds)
+        n, axis = self.shape[-1], self.rank - 1
+        if kind == "gather":
             idx = [int(i) for i in self.rng.integers(0, n, size=int(self.rng.integers(1, n + 1)))]
             name = self.node("Gather", [self.cur, self.ints(idx)], self.shape[:-1] + [len(idx)], axis=axis)
-        else:
+            why = "Gather is read only in shape arithmetic"
+        elif kind == "slice":
             start = int(self.rng.integers(0, n))
             end = int(self.rng.integers(start + 1, n + 1))
             name = self.node("Slice", [self.cur, self.ints([start]), self.ints([end]), self.ints([axis])],
                              self.shape[:-1] + [end - start])
-        self.unsupported.append((name, "Gather and Slice are read only in shape arithmetic"))
+            why = "Slice is read only in shape arithmetic"
+        elif kind == "gemm-trans-a":
+            m = int(self.rng.integers(1, 4))
+            b = self.const(self.dyadic((self.shape[0], m)))
+            name = self.node("Gemm", [self.cur, b], [self.shape[1], m], transA=1)
+            why = "Gemm with transA = 1"
+        elif kind == "ceil-mode":
+            spatial = self.shape[2:]
+            kernel = [min(2, s) for s in spatial]
+            out = [-(-(s - k) // 2) + 1 for s, k in zip(spatial, kernel)]
+            name = self.node("AveragePool", [self.cur], self.shape[:2] + out, kernel_shape=kernel,
+                             strides=[2] * len(spatial), ceil_mode=1)
+            why = "AveragePool with ceil_mode = 1"
+        else:
+            spatial = self.shape[2:]
+            c = self.shape[1]
+            w = self.dyadic([1, c] + [3] * len(spatial))
+            name = self.node("Conv", [self.cur, self.const(w)], self.shape[:1] + [1] + spatial,
+                             kernel_shape=[3] * len(spatial), auto_pad="SAME_UPPER")
+            why = "Conv with auto_pad SAME_UPPER"
+        self.unsupported.append((name, why))
+
+    def smooth_tail(self):
+        """A trailing smooth operator, which the reader leaves out with a note: the float
+        evaluator runs the graph without it."""
+        self.tail = (self.cur, self.shape, len(self.nodes))
+        op = self.choice(["Softmax", "Sigmoid", "Tanh", "LogSoftmax"])
+        self.node(op, [self.cur], self.shape, **({"axis": -1} if "Softmax" in op else {}))
+        self.tags.add("smooth-tail")
 
     def partial_outputs(self, kind):
         """Graph outputs that are not the last node's tensor: `several` declares an earlier data
@@ -481,6 +228,12 @@ class Builder:
             self.tags.add("dead-node-after-output")
 
     def finish(self, input_shape):
+        reference = None
+        if getattr(self, "tail", None):
+            cur, shape, k = self.tail
+            tailless = Builder(self.rng, self.opset, input_shape)
+            tailless.nodes, tailless.inits, tailless.cur, tailless.shape = self.nodes[:k], self.inits, cur, shape
+            reference = tailless.finish(input_shape).model
         x = helper.make_tensor_value_info("x", TensorProto.FLOAT, input_shape)
         outputs = [helper.make_tensor_value_info(self.cur, TensorProto.FLOAT, self.shape)]
         for name, shape, first in self.extra_outputs:
@@ -492,14 +245,15 @@ class Builder:
         model.ir_version = 8
         onnx.checker.check_model(model, full_check=True)
         shapes = [[d.dim_value for d in o.type.tensor_type.shape.dim] for o in outputs]
-        return Graph(model, list(input_shape), shapes, self.tags, self.unsupported)
+        return Graph(model, list(input_shape), shapes, self.tags, self.unsupported, reference)
 
 
 def steps_for(b):
     """The steps applicable to the current shape, with their weights."""
     r = b.rank
     steps = [(b.relu, 4), (b.leaky_relu, 1), (b.prelu, 1), (b.clip, 1), (b.abs, 1),
-             (b.max_min_constant, 1), (b.elementwise_affine, 2), (b.branch, 1.5), (b.max_of_itself, 0.3)]
+             (b.max_min_constant, 1), (b.elementwise_affine, 2), (b.branch, 1.5), (b.max_of_itself, 0.3),
+             (b.no_op, 0.3)]
     if r == 2:
         steps += [(b.gemm, 4), (b.matmul, 3), (b.batch_norm, 0.5), (b.concat_constant, 0.5)]
     if r >= 2:
@@ -529,6 +283,9 @@ def random_graph(seed, leading=None, unsupported=0.05, partial=0.05):
     else:
         input_shape = [n0, int(rng.integers(1, 3)), int(rng.integers(2, 4)), int(rng.integers(2, 4))]
     b = Builder(rng, opset, input_shape)
+    b.storage = b.choice(["initializer"] * 6 + ["constant-node", "float16"])
+    if b.storage != "initializer":
+        b.tags.add(b.storage)
     if leading and leading > 1:
         b.tags.add("leading-axis")
     for _ in range(int(rng.integers(2, 7))):
@@ -543,9 +300,11 @@ def random_graph(seed, leading=None, unsupported=0.05, partial=0.05):
             b.relu()
         b.select()
     if b.rank >= 2 and b.coin(unsupported):
-        b.gather_or_slice()
+        b.unsupported_step()
     if b.coin(partial):
         b.partial_outputs(b.choice(["several", "dead"]))
+    elif b.coin(0.05):
+        b.smooth_tail()
     return b.finish(input_shape)
 
 

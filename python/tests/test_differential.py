@@ -21,6 +21,10 @@ import numpy as np
 import pytest
 
 onnx = pytest.importorskip("onnx")
+# the float side: onnx.reference alone is not enough (onnx 1.23's gives BatchNormalization on
+# [N, C] other values than onnxruntime and numpy, and fails on a grouped ConvTranspose), so it
+# only stands in for models that onnxruntime cannot load
+pytest.importorskip("onnxruntime")
 
 from conftest import FIXTURES, cli_binary  # noqa: E402
 from differential import compare  # noqa: E402
@@ -59,16 +63,16 @@ BUGS = {
 # xfails only with a known bug: any other failure of it is reported
 MAIN_SEEDS = range(400)
 MAIN_XFAIL = {
-    "selection-dropped": {0, 6, 8, 11, 25, 30, 36, 70, 93, 133, 152, 157, 160, 189, 216, 223, 270, 324,
-                          325, 329, 345},
-    "outputs-ignored": {3, 64, 67, 85, 125, 130, 168, 184, 188, 233, 238, 283, 286, 361, 364, 369, 378},
-    "clip-min-eq-max": {5, 7, 19, 21, 27, 48, 91, 98, 107, 116, 127, 159, 162, 173, 250, 318, 332, 343,
-                        355, 359, 362, 391},
-    "matmul-last-axis": {79, 106, 153, 154, 192, 194, 203, 205, 255, 293, 336, 350, 373},
+    "selection-dropped": {23, 35, 60, 70, 88, 98, 192, 225, 235, 244, 245, 255, 270, 324, 325, 346, 353,
+                          356, 369},
+    "outputs-ignored": {45, 49, 59, 90, 117, 143, 168, 188, 201, 215, 227, 233, 282, 302, 350, 361, 389},
+    "clip-min-eq-max": {7, 33, 53, 65, 82, 84, 89, 91, 102, 103, 113, 116, 220, 228, 237, 247, 263, 303,
+                        308, 327, 330},
+    "matmul-last-axis": {6, 15, 16, 119, 140, 163, 205, 300},
 }
-# every graph with a leading axis of 2 or 3 fails today
+# nearly every graph with a leading axis of 2 or 3 fails today
 LEADING_SEEDS = range(40)
-LEADING_XFAIL = {"leading-axis": set(LEADING_SEEDS)}
+LEADING_XFAIL = {"leading-axis": set(LEADING_SEEDS) - {4, 35}}
 
 @pytest.fixture(scope="module")
 def binary():
@@ -125,7 +129,7 @@ def judge(graph, outcome, path):
 
 def check(graph, path, binary, rng, points=4):
     onnx.save(graph.model, path)
-    outcome = compare(binary, path, graph.model, graph.input_shape, rng, points=points)
+    outcome = compare(binary, path, graph.oracle_model, graph.input_shape, rng, points=points)
     judge(graph, outcome, path)
     return outcome
 
@@ -139,7 +143,7 @@ def outcome_of(seed, leading, binary, workdir):
         graph = random_graph(seed, leading=leading)
         path = workdir / f"random-{seed}-{leading}.onnx"
         onnx.save(graph.model, path)
-        outcome = compare(binary, path, graph.model, graph.input_shape, np.random.default_rng(seed))
+        outcome = compare(binary, path, graph.oracle_model, graph.input_shape, np.random.default_rng(seed))
         _outcomes[(seed, leading)] = (graph, path, outcome)
     return _outcomes[(seed, leading)]
 
@@ -245,7 +249,8 @@ def test_random_graphs_are_read_and_cover_every_operator(binary, workdir):
     assert documented <= 0.1 * len(results), (documented, counts)
     covered = set().union(*(g.tags for g, _, o in results if o.status == "agree"))
     features = {"branch", "duplicated-neuron", "dead-neuron", "slope-1", "max-of-itself", "permutation",
-                "select-subset", "select-permutation", "select-repeat", "select-prefix"}
+                "select-subset", "select-permutation", "select-repeat", "select-prefix", "smooth-tail",
+                "constant-node", "float16", "Identity", "Dropout"}
     assert SUPPORTED | features <= covered, sorted((SUPPORTED | features) - covered)
     # the exact side was checked at every point of every agreeing graph, through locate too
     assert all(o.points == 4 for _, _, o in results if o.status == "agree")
@@ -480,3 +485,15 @@ def test_degenerate_units_do_not_split_regions(name, bug, binary, workdir):
     got = (counts["regions"], counts["pieces"])
     if got != expected:
         raise ReaderBug(f"{got} regions and pieces, {expected} by reasoning\n{graph.describe()}")
+
+
+def test_the_generator_is_deterministic():
+    """A seed gives the same model bytes every time (the xfail lists above name seeds)."""
+    from onnx_graphs import small_graph
+
+    for seed in (0, 1, 2, 23):
+        assert random_graph(seed).model.SerializeToString() == random_graph(seed).model.SerializeToString()
+        assert random_graph(seed, leading=2).model.SerializeToString() == \
+            random_graph(seed, leading=2).model.SerializeToString()
+        assert small_graph(seed, 2).model.SerializeToString() == small_graph(seed, 2).model.SerializeToString()
+    assert random_graph(0).model.SerializeToString() != random_graph(1).model.SerializeToString()
