@@ -1,6 +1,8 @@
-"""The comparison behind test_differential.py: an ONNX model evaluated at random rational points by
-the exact network the reader builds and by onnxruntime (onnx.reference where onnxruntime cannot
-run the model).
+"""The comparison behind the differential tests (test_differential*.py): an ONNX model evaluated at
+random rational points by the exact network the reader builds and by onnxruntime (onnx.reference
+where onnxruntime cannot load the model), and the judging of the outcome: the known reader bugs
+(`BUGS`) recognised by their signatures and raised as `ReaderBug`, which the tests' strict
+xfail markers expect.
 
 The exact side: `relu-regions convert MODEL` writes the network the reader built as exact JSON
 layers (docs/format.md: `relu`, `linear` and `max` layers), which `exact_output` evaluates in
@@ -11,11 +13,14 @@ to `RTOL` relative to the outputs' size.
 """
 
 import json
+import re
 import subprocess
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
+import onnx
+import pytest
 
 # float32 evaluation of small graphs with dyadic weights: a few ulps per operator
 RTOL = 1e-4
@@ -178,3 +183,103 @@ def region_map_value(binary, path, x):
         values.add(tuple(sum((a * v for a, v in zip(row, x)), c) for row, c in zip(jac, off)))
     assert len(values) == 1, f"the regions at the point give {len(values)} different values"
     return list(values.pop())
+
+
+class ReaderBug(AssertionError):
+    """The exact network and the model disagree, or a valid model is refused or crashes the CLI."""
+
+
+BUGS = {
+    "selection-dropped":
+        "reader bug: a last map keeping the first k of the n values of the last ReLU layer (a "
+        "MatMul or Gemm by the first k columns of the identity after Relu, or a trailing "
+        "LeakyRelu with alpha 0) is taken for the identity and dropped (rows::is_identity does "
+        "not compare the row count with the width): the network outputs all n values",
+    "clip-min-eq-max":
+        "reader bug: Clip with min = max (a constant unit) is refused ('min is not below max'), "
+        "valid ONNX not documented as unsupported",
+    "matmul-last-axis":
+        "reader bug: MatMul of a tensor with several rows ([1, ..., k, n] @ [n, m], as nn.Linear "
+        "on a 3-D tensor) is refused ('weight expects n inputs but the data has width k n'), "
+        "not documented as unsupported",
+    "outputs-ignored":
+        "reader bug: the graph's declared outputs are ignored and the network's output is the "
+        "last node's tensor (several outputs: only the last node's; a node after the output: "
+        "its tensor)",
+    "leading-axis":
+        "reader bug: an input whose leading axis is not a batch of 1 (shape [N, ...], N > 1) has "
+        "its first axis dropped as a batch while the width keeps all N samples: panics "
+        "(build.rs scale_shift, activations.rs piecewise), inputs lost (ReduceSum), wrong "
+        "outputs, refusals of Gemm/MatMul/Reshape",
+    "slope-1-splits":
+        "reader bug: a LeakyRelu or PRelu of slope 1 (the identity) is written as two ReLUs that cut "
+        "the input's hyperplane, so a region of the graph is split in two (same map on both sides)",
+}
+
+
+def classify(graph, outcome):
+    """The known bug an outcome shows, by its signature, or None."""
+    message = outcome.message
+    if outcome.status == "agree":
+        return None
+    if "leading-axis" in graph.tags:
+        return "leading-axis"
+    if outcome.status == "refused" and "min is not below max" in message:
+        return "clip-min-eq-max"
+    if outcome.status == "refused" and re.search(r"operator MatMul\): weight expects \d+ inputs but the data", message):
+        return "matmul-last-axis"
+    if outcome.status == "disagree" and graph.tags & {"several-outputs", "dead-node-after-output"}:
+        return "outputs-ignored"
+    if outcome.status == "disagree" and outcome.prefix_agrees:
+        return "selection-dropped"
+    return None
+
+
+def documented_refusal(graph, outcome, path):
+    """Whether a refusal is of a documented-unsupported node of the graph, with a message naming
+    the file and the node. (Should the fix of the leading-axis bug refuse such inputs instead of
+    reading them, documented, its message names the input `x`: that counts too.)"""
+    if outcome.status != "refused" or not outcome.message.startswith(f"error: {path}"):
+        return False
+    named = [name for name, _ in graph.unsupported if f"node `{name}`" in outcome.message]
+    return bool(named) or ("leading-axis" in graph.tags and "input `x`" in outcome.message)
+
+
+def judge(graph, outcome, path):
+    """Returns when the outcome is an agreement or a documented refusal; raises ReaderBug for a
+    known bug, AssertionError for any other failure."""
+    if outcome.status == "agree" or documented_refusal(graph, outcome, path):
+        return
+    bug = classify(graph, outcome)
+    report = (f"{outcome.status} {outcome.message}\n" + "\n".join(outcome.details[:3]) + "\n"
+              + graph.describe())
+    if bug is None:
+        raise AssertionError(f"a disagreement of no known bug: {report}")
+    raise ReaderBug(f"[{bug}] {report}")
+
+
+def check(graph, path, binary, rng, points=4):
+    """Saves the graph's model at `path`, compares and judges."""
+    onnx.save(graph.model, path)
+    outcome = compare(binary, path, graph.oracle_model, graph.input_shape, rng, points=points)
+    judge(graph, outcome, path)
+    return outcome
+
+
+def marks(bug):
+    """The marks of a case that shows the known `bug` (None: none)."""
+    return [pytest.mark.xfail(strict=True, raises=ReaderBug, reason=BUGS[bug])] if bug else []
+
+
+def params(seeds, known):
+    """`(seed, bug)` parameters, each seed listed in `known` (bug -> seeds) marked."""
+    out = []
+    for seed in seeds:
+        bug = next((b for b, s in known.items() if seed in s), None)
+        out.append(pytest.param(seed, bug, marks=marks(bug), id=str(seed)))
+    return out
+
+
+def named_params(table):
+    """`(name, bug)` parameters of a table whose values start with the bug (or None)."""
+    return [pytest.param(name, row[0], marks=marks(row[0]), id=name) for name, row in table.items()]
