@@ -33,3 +33,12 @@ def cli():
         return json.loads(out.stdout) if parse else out.stdout
 
     return run
+
+
+@pytest.fixture(scope="session")
+def cli_path():
+    """The CLI binary's path (the test skips when it is not built)."""
+    binary = cli_binary()
+    if binary is None:
+        pytest.skip("the relu-regions binary is not built (cargo build --release)")
+    return binary
