@@ -19,6 +19,8 @@ mod counts;
 mod degenerate;
 #[path = "suite/docs.rs"]
 mod docs;
+#[path = "suite/domains.rs"]
+mod domains;
 #[path = "suite/errors.rs"]
 mod errors;
 #[path = "suite/extremes.rs"]
