@@ -37,6 +37,8 @@ mod hostile;
 mod invariants;
 #[path = "suite/layers.rs"]
 mod layers;
+#[path = "suite/locate.rs"]
+mod locate;
 #[path = "suite/maxunits.rs"]
 mod maxunits;
 #[path = "suite/minmax.rs"]
