@@ -87,6 +87,30 @@ impl Domain {
     }
 }
 
+impl super::Network {
+    /// The input domain.
+    ///
+    /// See the example on [`Network::evaluate`](super::Network::evaluate).
+    pub fn domain(&self) -> &Domain {
+        &self.domain
+    }
+
+    /// The same network on another domain (validated; the notes are kept).
+    ///
+    /// See the example on [`Network::evaluate`](super::Network::evaluate).
+    pub fn with_domain(&self, domain: Domain) -> Result<super::Network, crate::error::NetworkError> {
+        super::Network::new(self.input_dim, self.layers.clone(), domain)
+            .map(|n| n.with_notes(self.notes.clone()))
+    }
+
+    /// Whether a point lies in the closed domain.
+    ///
+    /// See the example on [`Network::evaluate`](super::Network::evaluate).
+    pub fn domain_contains(&self, x: &[Q]) -> bool {
+        self.domain.halfspaces(self.input_dim).iter().all(|h| h.slack(x) >= Q::zero())
+    }
+}
+
 /// Every problem of `domain` for inputs of dimension `dim` (empty when it is a valid domain).
 pub(super) fn domain_problems(domain: &Domain, dim: usize) -> Vec<Problem> {
     let mut problems = Vec::new();

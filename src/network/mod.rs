@@ -192,20 +192,6 @@ impl Network {
         &self.layers
     }
 
-    /// The input domain.
-    ///
-    /// See the example on [`Network::evaluate`].
-    pub fn domain(&self) -> &Domain {
-        &self.domain
-    }
-
-    /// The same network on another domain (validated; the notes are kept).
-    ///
-    /// See the example on [`Network::evaluate`].
-    pub fn with_domain(&self, domain: Domain) -> Result<Network, NetworkError> {
-        Network::new(self.input_dim, self.layers.clone(), domain).map(|n| n.with_notes(self.notes.clone()))
-    }
-
     /// The network with notes for its users (what a reader approximated or left out).
     ///
     /// # Examples
@@ -285,13 +271,6 @@ impl Network {
     /// See the example on [`Network::evaluate`].
     pub fn output(&self, x: &[Q]) -> Vec<Q> {
         self.evaluate(x).1
-    }
-
-    /// Whether a point lies in the closed domain.
-    ///
-    /// See the example on [`Network::evaluate`].
-    pub fn domain_contains(&self, x: &[Q]) -> bool {
-        self.domain.halfspaces(self.input_dim).iter().all(|h| h.slack(x) >= Q::zero())
     }
 }
 
