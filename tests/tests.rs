@@ -41,6 +41,8 @@ mod layers;
 mod locate;
 #[path = "suite/maxunits.rs"]
 mod maxunits;
+#[path = "suite/merge_checks.rs"]
+mod merge_checks;
 #[path = "suite/minmax.rs"]
 mod minmax;
 #[path = "suite/onnx_writer.rs"]
