@@ -6,7 +6,7 @@ use crate::support::{fixture, r};
 use proptest::prelude::*;
 use relu_regions::certify::{polytope_defect, PolytopeDefect};
 use relu_regions::num::{dot, parse_rational, q, Q};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("relu-regions-domains-{}", std::process::id()));
@@ -24,6 +24,9 @@ fn polytope(name: &str, rows: &[(&[&str], &str)]) -> PathBuf {
     path
 }
 
+/// Rows `a . x <= b` as text.
+type Rows<'a> = &'a [(&'a [&'a str], &'a str)];
+
 const SQUARE: [(&[&str], &str); 4] =
     [(&["1", "0"], "1"), (&["-1", "0"], "1"), (&["0", "1"], "1"), (&["0", "-1"], "1")];
 
@@ -34,7 +37,7 @@ fn with_square(
 }
 
 /// `count --json` of the seed network on a domain file: its regions, bounded, edges, pieces.
-fn counts(domain: &PathBuf) -> [u64; 4] {
+fn counts(domain: &Path) -> [u64; 4] {
     let seed = fixture("seed.json");
     let out = run_cli(&["count", seed.to_str().unwrap(), "--json", "--domain", domain.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -43,7 +46,7 @@ fn counts(domain: &PathBuf) -> [u64; 4] {
 }
 
 /// The refusal of a domain file: exit 2 and the message.
-fn refusal(domain: &PathBuf) -> String {
+fn refusal(domain: &Path) -> String {
     let seed = fixture("seed.json");
     let out = run_cli(&["count", seed.to_str().unwrap(), "--domain", domain.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&out.stderr).to_string();
@@ -96,7 +99,7 @@ fn stated_point(message: &str, rows: &[(&[&str], &str)]) -> Vec<Q> {
 fn zero_rows_that_hold_everywhere_change_nothing() {
     let plain = counts(&polytope("square.json", &SQUARE));
     assert_eq!(plain, [4, 4, 4, 4]);
-    let cases: [&[(&[&str], &str)]; 5] = [
+    let cases: [Rows; 5] = [
         &[(&["0", "0"], "0")],
         &[(&["0", "0"], "5"), (&["0", "0"], "1e-300")],
         // a duplicated row, a positive multiple of one, a huge and a tiny multiple
@@ -146,7 +149,7 @@ fn a_zero_row_below_zero_empties_the_domain() {
 
 #[test]
 fn implicit_equalities_are_lower_dimensional_with_a_point_and_multipliers() {
-    let cases: [(&str, &[(&[&str], &str)]); 3] = [
+    let cases: [(&str, Rows); 3] = [
         // x + y <= 1 and x + y >= 1
         ("diagonal.json", &[(&["1", "1"], "1"), (&["-1", "-1"], "-1")]),
         // x <= 0 and x >= 0, one of them scaled by 1e-300, the other by 1e300
@@ -170,7 +173,7 @@ fn implicit_equalities_are_lower_dimensional_with_a_point_and_multipliers() {
 
 #[test]
 fn empty_polytopes_are_refused_with_farkas_multipliers() {
-    let cases: [(&str, &[(&[&str], &str)]); 3] = [
+    let cases: [(&str, Rows); 3] = [
         ("apart.json", &[(&["1", "0"], "-1e-300"), (&["-1", "0"], "-1e-300")]),
         ("outside.json", &[(&["1", "1"], "-3")]),
         // an implicit equality y = 0 beside the contradiction x <= -2

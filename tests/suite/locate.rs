@@ -153,7 +153,7 @@ fn check_point(net: &Network, all: &relu_regions::analysis::Analysis, x: &[Q]) -
             .iter()
             .zip(x)
             .zip(&n)
-            .all(|(((lo, hi), v), d)| !(v == lo && *d < q(0)) && !(v == hi && *d > q(0)));
+            .all(|(((lo, hi), v), d)| !(v == lo && *d < q(0) || v == hi && *d > q(0)));
         if inside {
             prop_assert!(listed.contains(&net.pattern_towards(x, &n)), "direction {:?}", n);
         }
