@@ -349,7 +349,8 @@ fn read_part_body(
     // every line before the summary is a region: `k` of them have been read at line `k + 2`;
     // they are parsed in parallel once the part has been read
     let mut pending = Vec::new();
-    for (k, line) in reader.lines().enumerate() {
+    let mut lines = reader.lines().enumerate();
+    while let Some((k, line)) = lines.next() {
         let number = k + 2;
         let line = line.map_err(|error| ShardError::Io { file: file.into(), error })?;
         if !line.starts_with("{\"summary\"") {
@@ -360,6 +361,12 @@ fn read_part_body(
         }
         let value: Value = serde_json::from_str(&line).map_err(|e| malformed(number, e.to_string()))?;
         let tail = summary_of(&value["summary"], (file, ctx.index, number))?;
+        if let Some((extra, _)) = lines.find(|(_, l)| !matches!(l, Ok(text) if text.trim().is_empty())) {
+            return Err(malformed(
+                extra + 2,
+                "a line after the summary (the part ends with its summary)".into(),
+            ));
+        }
         if ctx.keep && tail.regions != k {
             return Err(malformed(
                 number,

@@ -153,7 +153,8 @@ fn duplicated_reordered_and_edited_regions_are_refused() {
         let bad = with(name, edit);
         refused(&plan, &[bad.clone(), parts[1].clone(), parts[2].clone()], &bad, what);
     }
-    // a summary that disagrees with the regions, and a header naming other items
+    // a summary that disagrees with the regions, a region after the summary, and a header
+    // naming other items
     let mut part = lines(&parts[0]);
     let n = part.len() - 1;
     part[n]["summary"]["bounded"] = 1.into();
@@ -164,6 +165,10 @@ fn duplicated_reordered_and_edited_regions_are_refused() {
         &bad,
         "bounded regions, the part lists",
     );
+    let mut part = lines(&parts[0]);
+    part.push(part[1].clone());
+    let bad = write(&dir.join("after.jsonl"), &part);
+    refused(&plan, &[bad.clone(), parts[1].clone(), parts[2].clone()], &bad, "a line after the summary");
     let mut part = lines(&parts[0]);
     part[0]["part"]["items"] = serde_json::json!([0, 1]);
     let bad = write(&dir.join("items.jsonl"), &part);
