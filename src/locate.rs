@@ -1,5 +1,5 @@
-//! Where a point lies: the region containing it, or every region it lies on when it sits on a
-//! boundary.
+//! Where a point lies: the region containing it, or every region whose closure contains it
+//! when it sits on a boundary between regions.
 //!
 //! A point where no preactivation is exactly zero, strictly inside the domain, is an interior
 //! point of exactly one region (the one with its pattern), and is itself that region's certified
@@ -9,6 +9,13 @@
 //! every neighbourhood of it in a full-dimensional set, so the answer does not depend on the
 //! box's size, only the work does. Each region is then rebuilt in full from its pattern (its
 //! constraints on the whole domain, map and boundedness), ready for [`crate::facets`].
+//!
+//! A zero preactivation alone does not put a point on a boundary: a neuron can be zero on a
+//! whole region (zero weights and bias, or inputs that earlier layers switch off there), and a
+//! neuron's hyperplane can touch a region only where the domain ends. The point is on a
+//! boundary between regions exactly when two or more regions' closures contain it, i.e. points
+//! of different patterns lie arbitrarily close to it inside the domain; the neurons that split
+//! there are those whose states differ among these regions.
 
 use crate::certify::is_bounded;
 use crate::enumerate::Enumerator;
@@ -42,22 +49,40 @@ pub enum LocateError {
     Internal(#[from] InternalError),
 }
 
-/// The regions whose closure contains `x` (one when `x` is inside a region), each rebuilt in
-/// full with its id left 0; and whether `x` lies on a boundary.
+/// Where a point lies: the regions whose closure contains it, and what separates them.
+#[derive(Debug, Clone)]
+pub struct Location {
+    /// The regions whose closure contains the point (one when it is inside a region), in the
+    /// enumeration's order, each rebuilt in full with its id left 0.
+    pub regions: Vec<Region>,
+    /// Whether the point lies on a boundary between regions: two or more regions' closures
+    /// contain it (a zero preactivation that splits nothing, or the domain's boundary, does
+    /// not count).
+    pub on_boundary: bool,
+    /// Whether the point lies on the domain's boundary (a domain row is tight there).
+    pub on_domain_boundary: bool,
+    /// The hidden neurons (rows of `relu` and `max` layers) whose states differ among the
+    /// regions: the neurons that split at the point. Empty when it is inside one region.
+    pub split_by: Vec<NeuronId>,
+}
+
+/// The regions whose closure contains `x` (see [`Location`]).
 ///
 /// # Examples
 /// ```
 /// use relu_regions::{enumerate::Enumerator, locate::locate, network::json::read_network, num::q};
 /// let net = read_network(r#"{"input_dim": 2, "layers": [
-///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
-///     {"weights": [["1", "2"]], "activation": "linear"}]}"#, "seed").unwrap();
+///     {"weights": [["1", "-1"], ["1", "1"], ["0", "0"]], "activation": "relu"},
+///     {"weights": [["1", "2", "3"]], "activation": "linear"}]}"#, "seed").unwrap();
 /// let e = Enumerator::builder().build();
-/// let (inside, on_boundary) = locate(&net, &[q(0), q(1)], &e).unwrap();
-/// assert_eq!((inside.len(), on_boundary), (1, false));
-/// let (around, on_boundary) = locate(&net, &[q(0), q(0)], &e).unwrap();
-/// assert_eq!((around.len(), on_boundary), (4, true)); // the origin touches all four regions
+/// // the third neuron is zero everywhere: it splits nothing
+/// let inside = locate(&net, &[q(0), q(1)], &e).unwrap();
+/// assert_eq!((inside.regions.len(), inside.on_boundary), (1, false));
+/// let around = locate(&net, &[q(0), q(0)], &e).unwrap();
+/// assert_eq!((around.regions.len(), around.on_boundary), (4, true)); // the origin touches all four regions
+/// assert_eq!(around.split_by.len(), 2);
 /// ```
-pub fn locate(net: &Network, x: &[Q], enumerator: &Enumerator) -> Result<(Vec<Region>, bool), LocateError> {
+pub fn locate(net: &Network, x: &[Q], enumerator: &Enumerator) -> Result<Location, LocateError> {
     let d = net.input_dim();
     if x.len() != d {
         return Err(LocateError::Dimension { expected: d, got: x.len() });
@@ -66,11 +91,30 @@ pub fn locate(net: &Network, x: &[Q], enumerator: &Enumerator) -> Result<(Vec<Re
     if domain_rows.iter().any(|h| h.slack(x).is_negative()) {
         return Err(LocateError::Outside);
     }
-    let tied = domain_rows.iter().any(|h| h.slack(x).is_zero()) || net.touches_a_hyperplane(x);
-    if !tied {
+    let on_domain_boundary = domain_rows.iter().any(|h| h.slack(x).is_zero());
+    if !on_domain_boundary && !net.touches_a_hyperplane(x) {
         let (pattern, _) = net.evaluate(x);
-        return Ok((vec![region_of(net, pattern, x.to_vec(), enumerator)?], false));
+        let region = region_of(net, pattern, x.to_vec(), enumerator)?;
+        return Ok(Location {
+            regions: vec![region],
+            on_boundary: false,
+            on_domain_boundary,
+            split_by: Vec::new(),
+        });
     }
+    let regions = regions_around(net, x, &domain_rows, enumerator)?;
+    let split_by = differing_neurons(net, &regions);
+    Ok(Location { on_boundary: regions.len() > 1, regions, on_domain_boundary, split_by })
+}
+
+/// The regions whose closure contains `x`, from the enumeration of a small box around it.
+fn regions_around(
+    net: &Network,
+    x: &[Q],
+    domain_rows: &[Halfspace],
+    enumerator: &Enumerator,
+) -> Result<Vec<Region>, LocateError> {
+    let d = x.len();
     let radius = Q::new(1.into(), 1024.into());
     let around: Vec<Halfspace> = (0..d)
         .flat_map(|j| {
@@ -80,7 +124,6 @@ pub fn locate(net: &Network, x: &[Q], enumerator: &Enumerator) -> Result<(Vec<Re
             [Halfspace::new(up, &x[j] + &radius), Halfspace::new(down, &radius - &x[j])]
         })
         .chain(domain_rows.iter().cloned())
-        .filter(|h| !h.is_trivial())
         .collect();
     let local = Domain::Polytope {
         a: around.iter().map(|h| h.a.clone()).collect(),
@@ -101,7 +144,21 @@ pub fn locate(net: &Network, x: &[Q], enumerator: &Enumerator) -> Result<(Vec<Re
             regions.push(region_of(net, piece.pattern, piece.point, enumerator)?);
         }
     }
-    Ok((regions, true))
+    Ok(regions)
+}
+
+/// The hidden neurons whose states are not the same in every region.
+fn differing_neurons(net: &Network, regions: &[Region]) -> Vec<NeuronId> {
+    let Some(first) = regions.first() else { return Vec::new() };
+    net.relu_layers()
+        .zip(&first.pattern)
+        .enumerate()
+        .flat_map(|(k, (layer, bits))| {
+            (0..bits.len())
+                .filter(move |&i| regions.iter().any(|r| r.pattern[k][i] != bits[i]))
+                .map(move |index| NeuronId { layer, index })
+        })
+        .collect()
 }
 
 /// The region of `pattern` on the whole domain, with a known interior point: its neuron rows

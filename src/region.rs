@@ -50,10 +50,8 @@ impl Constraint {
     /// ```
     pub fn domain(domain: &crate::network::Domain, dim: usize) -> Vec<Constraint> {
         domain
-            .halfspaces(dim)
+            .indexed_halfspaces(dim)
             .into_iter()
-            .enumerate()
-            .filter(|(_, h)| !h.is_trivial())
             .map(|(k, h)| Constraint { halfspace: Arc::new(h), origin: Origin::Domain(k) })
             .collect()
     }

@@ -19,6 +19,8 @@ mod counts;
 mod degenerate;
 #[path = "suite/docs.rs"]
 mod docs;
+#[path = "suite/domains.rs"]
+mod domains;
 #[path = "suite/errors.rs"]
 mod errors;
 #[path = "suite/extremes.rs"]
@@ -35,8 +37,12 @@ mod hostile;
 mod invariants;
 #[path = "suite/layers.rs"]
 mod layers;
+#[path = "suite/locate.rs"]
+mod locate;
 #[path = "suite/maxunits.rs"]
 mod maxunits;
+#[path = "suite/merge_checks.rs"]
+mod merge_checks;
 #[path = "suite/minmax.rs"]
 mod minmax;
 #[path = "suite/onnx_writer.rs"]

@@ -9,6 +9,7 @@
 //! | it has none | a Motzkin vector `y >= 0`, `y^T A = 0` (plus a free multiple of the hyperplane), `y^T b <= 0`, checked exactly |
 //! | a region is unbounded | a rational ray `d != 0` with `A d <= 0` |
 //! | a region is bounded | for each of the `2d` directions `+-e_j`, an exact LP optimum `0` with its dual multipliers checked |
+//! | a polytope domain has no interior point | a zero row with `b < 0`, Farkas multipliers, or implicit equalities and a point (`domain`) |
 //!
 //! A float hint is tried first (its rounded point, then its basis solved exactly); when neither
 //! proves the answer the exact rational simplex decides, and its answer is checked the same way.
@@ -21,7 +22,6 @@ use crate::error::InternalError;
 use crate::kernel::Filter;
 use crate::lp::simplex::{solve, solve_square, LpOutcome};
 use crate::lp::{Hint, LpBackend};
-use crate::network::Domain;
 use crate::num::{to_f64, Q};
 use crate::poly::Halfspace;
 use hint_point::{point_from_hint, rounded};
@@ -430,21 +430,14 @@ impl<'a> CentringLp<'a> {
     }
 }
 
-/// Whether a polytope domain has interior points (certified exactly).
-pub(crate) fn polytope_is_full_dimensional(domain: &Domain, dim: usize) -> bool {
-    let rows = domain.halfspaces(dim);
-    let refs: Vec<&Halfspace> = rows.iter().collect();
-    let mut stats = LpStats::default();
-    // an internal error here is reported as "not full-dimensional" by the validation, never a panic
-    matches!(find_strict_point(&refs, None, &crate::lp::ExactOnly, &mut stats), Ok(Feasibility::Interior(_)))
-}
-
 mod basis_bound;
 mod bounding;
+mod domain;
 mod hint_point;
 mod opposite;
 mod recession;
 pub(crate) use basis_bound::{bound_by_basis, BasisBound};
 pub(crate) use bounding::{bounding_box, search_box, BoxSearch, BOX_DIMENSION_LIMIT};
+pub use domain::{polytope_defect, PolytopeDefect};
 pub(crate) use recession::recession_ray_trying_first;
 pub use recession::{is_bounded, recession_ray};

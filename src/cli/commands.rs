@@ -293,11 +293,11 @@ pub fn locate(
         .map(|t| relu_regions::num::parse_rational(t).map_err(|e| BadInput(anyhow::anyhow!("--point: {e}"))))
         .collect::<Result<_, _>>()?;
     let enumerator = run.enumerator()?;
-    let (regions, on_boundary) =
-        relu_regions::locate::locate(&net, &x, &enumerator).map_err(|e| match e {
-            relu_regions::locate::LocateError::Internal(e) => BadInput::from(e),
-            other => BadInput(anyhow::anyhow!("--point: {other}")),
-        })?;
+    let location = relu_regions::locate::locate(&net, &x, &enumerator).map_err(|e| match e {
+        relu_regions::locate::LocateError::Internal(e) => BadInput::from(e),
+        other => BadInput(anyhow::anyhow!("--point: {other}")),
+    })?;
+    let regions = &location.regions;
     let ids: Option<std::collections::HashMap<relu_regions::network::Pattern, usize>> = if with_ids {
         let (all, mut summary) = enumerator.collect(&net);
         if let Some(failure) = summary.failure.take() {
@@ -314,7 +314,7 @@ pub fn locate(
     };
     let prepared = enumerator.prepare(&net);
     let mut wire = Vec::new();
-    for r in &regions {
+    for r in regions {
         let f = facets(r, &prepared, &mut Default::default())?;
         let mut v = serde_json::to_value(json::RegionOut::new(r, &f, None)).expect("wire structs serialize");
         v["id"] =
@@ -325,19 +325,32 @@ pub fn locate(
     if as_json {
         let doc = serde_json::json!({
             "point": x.iter().map(relu_regions::num::fmt_q).collect::<Vec<_>>(),
-            "on_boundary": on_boundary,
+            "on_boundary": location.on_boundary,
+            "on_domain_boundary": location.on_domain_boundary,
+            "split_by": location.split_by.iter().map(|&n| json::NeuronOut::from(n)).collect::<Vec<_>>(),
             "regions": wire,
             "provenance": input.provenance(&net)?,
         });
         out.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
     } else {
-        let where_ = if on_boundary {
-            format!("on the boundary of {}", text::plural(regions.len(), "region"))
+        let neurons: Vec<String> =
+            location.split_by.iter().map(|n| format!("layer {} neuron {}", n.layer, n.index)).collect();
+        let mut where_ = if location.on_boundary {
+            format!(
+                "on the boundary between {} (split by {})",
+                text::plural(regions.len(), "region"),
+                neurons.join(", ")
+            )
+        } else if location.on_domain_boundary {
+            "in one region".into()
         } else {
             "inside one region".into()
         };
+        if location.on_domain_boundary {
+            where_ += ", on the domain's boundary";
+        }
         writeln!(out, "the point lies {where_}").map_err(output_error)?;
-        for (v, r) in wire.iter().zip(&regions) {
+        for (v, r) in wire.iter().zip(regions) {
             let patterns: Vec<&str> = v["pattern"]
                 .as_array()
                 .map(|a| a.iter().filter_map(|s| s.as_str()).collect())

@@ -272,6 +272,11 @@ impl FixedMap {
         (terms, limbs::to_bigint(self.entry(i, d)))
     }
 
+    /// The common positive denominator of every entry.
+    pub fn denominator(&self) -> &BigInt {
+        &self.den
+    }
+
     /// The exact rational map.
     pub fn to_affine(&self) -> AffineMap {
         let d = self.cols - 1;

@@ -4,18 +4,20 @@
 //! Readers for the file formats live in the submodules ([`json`] for our exact JSON,
 //! [`nnet`] for the ACAS Xu / Reluplex text format); they all produce a validated [`Network`].
 
+mod domain;
 pub mod json;
 pub mod nnet;
 pub mod onnx;
 pub mod pieces;
 pub mod weights;
+use domain::domain_problems;
+pub use domain::Domain;
 pub use onnx::graph_form;
 pub use weights::Weights;
 pub(crate) mod protobuf;
 
 use crate::error::{NetworkError, Problem};
 use crate::num::Q;
-use crate::poly::Halfspace;
 use num_traits::Zero;
 
 /// The activation function of a layer.
@@ -80,65 +82,6 @@ impl Layer {
     /// See the example on [`Layer::width`].
     pub fn preactivation(&self, h: &[Q]) -> Vec<Q> {
         self.weights.rows().zip(&self.bias).map(|(row, b)| weights::sparse_dot(row, h) + b).collect()
-    }
-}
-
-/// The input domain of a network.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum Domain {
-    /// All of R^d.
-    Whole,
-    /// `lo_j <= x_j <= hi_j` with `lo_j < hi_j`.
-    Box(Vec<(Q, Q)>),
-    /// `A x <= b`, full-dimensional.
-    Polytope {
-        /// Row normals.
-        a: Vec<Vec<Q>>,
-        /// Right-hand sides.
-        b: Vec<Q>,
-    },
-}
-
-impl Domain {
-    /// The domain as a list of halfspaces `a . x <= b` (empty for all of R^d).
-    ///
-    /// # Examples
-    /// ```
-    /// use relu_regions::network::Domain;
-    /// use relu_regions::num::q;
-    /// let unit = Domain::Box(vec![(q(0), q(1)), (q(0), q(1))]);
-    /// assert!(unit.is_box() && !Domain::Whole.is_box());
-    /// let rows = unit.halfspaces(2); // -x <= 0, x <= 1, -y <= 0, y <= 1
-    /// assert_eq!(rows.len(), 4);
-    /// assert!(rows.iter().all(|h| h.slack(&[q(1), q(0)]) >= q(0))); // a corner is in the closed box
-    /// assert!(Domain::Whole.halfspaces(2).is_empty());
-    /// ```
-    pub fn halfspaces(&self, dim: usize) -> Vec<Halfspace> {
-        match self {
-            Domain::Whole => Vec::new(),
-            Domain::Box(bounds) => bounds
-                .iter()
-                .enumerate()
-                .flat_map(|(j, (lo, hi))| {
-                    let mut up = vec![Q::zero(); dim];
-                    up[j] = crate::num::q(1);
-                    let mut down = vec![Q::zero(); dim];
-                    down[j] = crate::num::q(-1);
-                    [Halfspace::new(down, -lo.clone()), Halfspace::new(up, hi.clone())]
-                })
-                .collect(),
-            Domain::Polytope { a, b } => {
-                a.iter().zip(b).map(|(row, rhs)| Halfspace::new(row.clone(), rhs.clone())).collect()
-            }
-        }
-    }
-
-    /// Whether every point of the domain has bounded coordinates known without solving an LP.
-    ///
-    /// See the example on [`Domain::halfspaces`].
-    pub fn is_box(&self) -> bool {
-        matches!(self, Domain::Box(_))
     }
 }
 
@@ -249,20 +192,6 @@ impl Network {
         &self.layers
     }
 
-    /// The input domain.
-    ///
-    /// See the example on [`Network::evaluate`].
-    pub fn domain(&self) -> &Domain {
-        &self.domain
-    }
-
-    /// The same network on another domain (validated; the notes are kept).
-    ///
-    /// See the example on [`Network::evaluate`].
-    pub fn with_domain(&self, domain: Domain) -> Result<Network, NetworkError> {
-        Network::new(self.input_dim, self.layers.clone(), domain).map(|n| n.with_notes(self.notes.clone()))
-    }
-
     /// The network with notes for its users (what a reader approximated or left out).
     ///
     /// # Examples
@@ -343,59 +272,6 @@ impl Network {
     pub fn output(&self, x: &[Q]) -> Vec<Q> {
         self.evaluate(x).1
     }
-
-    /// Whether a point lies in the closed domain.
-    ///
-    /// See the example on [`Network::evaluate`].
-    pub fn domain_contains(&self, x: &[Q]) -> bool {
-        self.domain.halfspaces(self.input_dim).iter().all(|h| h.slack(x) >= Q::zero())
-    }
-}
-
-fn domain_problems(domain: &Domain, dim: usize) -> Vec<Problem> {
-    let mut problems = Vec::new();
-    match domain {
-        Domain::Whole => {}
-        Domain::Box(bounds) => {
-            if bounds.len() != dim {
-                problems.push(Problem::new(
-                    "domain.box",
-                    format!("has {} intervals, expected {dim} (one per input)", bounds.len()),
-                ));
-            }
-            for (j, (lo, hi)) in bounds.iter().enumerate() {
-                if lo >= hi {
-                    problems.push(Problem::new(
-                        format!("domain.box[{j}]"),
-                        "needs lo < hi (the box must be full-dimensional)",
-                    ));
-                }
-            }
-        }
-        Domain::Polytope { a, b } => {
-            if a.len() != b.len() {
-                problems.push(Problem::new(
-                    "domain.polytope",
-                    format!("A has {} rows but b has {} entries", a.len(), b.len()),
-                ));
-            }
-            for (i, row) in a.iter().enumerate() {
-                if row.len() != dim {
-                    problems.push(Problem::new(
-                        format!("domain.polytope.A[{i}]"),
-                        format!("row has {} entries, expected {dim}", row.len()),
-                    ));
-                }
-            }
-            if problems.is_empty() && !crate::certify::polytope_is_full_dimensional(domain, dim) {
-                problems.push(Problem::new(
-                    "domain.polytope",
-                    "is empty or lower-dimensional (certified by an exact Motzkin certificate)",
-                ));
-            }
-        }
-    }
-    problems
 }
 
 impl Network {

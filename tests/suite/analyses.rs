@@ -149,8 +149,9 @@ fn locate_finds_exactly_the_regions_at_a_point() {
             .collect()
     };
     for r in a.regions.iter().take(6) {
-        let (found, on_boundary) = locate(&net, &r.point, &e).unwrap();
-        assert!(!on_boundary);
+        let location = locate(&net, &r.point, &e).unwrap();
+        let found = &location.regions;
+        assert!(!location.on_boundary);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].pattern, r.pattern);
         assert_eq!(found[0].map, r.map);
@@ -160,7 +161,7 @@ fn locate_finds_exactly_the_regions_at_a_point() {
         let mut points: Vec<Vec<Q>> = polygon(r, f).into_iter().map(|v| v.to_vec()).collect();
         points.extend(f.iter().map(|f| f.point.clone()));
         for x in points {
-            let (found, _) = locate(&net, &x, &e).unwrap();
+            let found = locate(&net, &x, &e).unwrap().regions;
             let got: BTreeSet<Vec<Vec<bool>>> = found.iter().map(|g| g.pattern.clone()).collect();
             assert_eq!(got, containing(&x), "at {x:?}");
             checked += 1;

@@ -71,12 +71,18 @@ fn bad_domains() {
         ))
     };
     assert!(with(r#"{"box": [["1", "0"], [0, 1]]}"#).contains("domain.box[0]"));
-    assert!(with(r#"{"box": [[0, 0], [0, 1]]}"#).contains("lo < hi"));
+    assert!(with(r#"{"box": [[0, 0], [0, 1]]}"#).contains("lower-dimensional"));
+    assert!(with(r#"{"box": [["1", "0"], [0, 1]]}"#).contains("empty"));
     assert!(with(r#"{"box": [[0, 1]]}"#).contains("one per input"));
+    // x <= 0 and x >= 1: 1 * row 0 + 1 * row 1 reads 0 . x <= -1 (multipliers in lowest terms)
     let infeasible = with(r#"{"polytope": {"A": [[1, 0], [-1, 0]], "b": [0, -1]}}"#);
-    assert!(infeasible.contains("empty or lower-dimensional"), "{infeasible}");
+    assert!(
+        infeasible.contains("is empty (certified: rows 0, 1 times 1, 1 add up to 0 . x <= -1 < 0"),
+        "{infeasible}"
+    );
+    // x <= 0 and x >= 0: the segment x = 0 of the strip
     let flat = with(r#"{"polytope": {"A": [[1, 0], [-1, 0], [0, 1], [0, -1]], "b": [0, 0, 1, 1]}}"#);
-    assert!(flat.contains("empty or lower-dimensional"), "{flat}");
+    assert!(flat.contains("lower-dimensional") && flat.contains("row(s) 0, 1 hold with equality"), "{flat}");
     assert!(with(r#"{"polytope": {"A": [[1, 0]], "b": [0, 1]}}"#).contains("b has 2"));
     assert!(with(r#"{"sphere": 1}"#).contains("unknown key"));
 }

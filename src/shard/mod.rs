@@ -9,9 +9,17 @@
 //! JSON Lines: a header naming the plan (its SHA-256) and the shard, the regions as
 //! `regions --jsonl` writes them, and a summary line. Writing a part is atomic (a temporary
 //! file renamed), and running a shard twice gives the same bytes, so a scheduler may retry it.
+//!
+//! The merge trusts no part: each region is verified against the network (`verify`: its point,
+//! map, inequalities and facet points, `bounded`), the regions of all parts against the
+//! enumeration's order and the graph (`order`), the counts against the regions; a part that
+//! fails is refused by name ([`ShardError`]), never merged.
 
-use crate::analysis::Analysis;
-use crate::certify::LpStats;
+mod merge;
+mod order;
+mod verify;
+pub use merge::{merge, merge_to_text, MergeOutput, Merged};
+
 use crate::enumerate::{CountingSink, Enumerator, Estimate, Subtrees, Summary};
 use crate::error::{InternalError, NetworkError};
 use crate::export::json::RegionOut;
@@ -22,7 +30,7 @@ use crate::network::Network;
 use crate::region::Region;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::io::{BufRead, Write};
+use std::io::Write;
 
 /// The plan format's version.
 pub const PLAN_FORMAT: u32 = 1;
@@ -71,6 +79,18 @@ pub enum ShardError {
         index: usize,
         /// Why its run stopped.
         stopped: String,
+    },
+    /// A part whose contents are not what its shard computes: a region that fails its
+    /// verification, counts that disagree with the regions, regions out of the enumeration's
+    /// order, or a region or facet left out.
+    #[error(
+        "{file}: {message}; the part is not what its shard computes (damaged or edited): run the shard again"
+    )]
+    Inconsistent {
+        /// The part file (or the two parts a missing region may belong to).
+        file: String,
+        /// What is wrong, and where.
+        message: String,
     },
     /// A part written with `--counts-only` where regions are needed.
     #[error("{file}: holds counts only; regions or a graph need parts that were written with their regions")]
@@ -349,307 +369,4 @@ pub fn run_shard(
     }
     writeln!(out, "{tail}").map_err(io)?;
     Ok(summary)
-}
-
-/// What a merge gives: the whole analysis (regions, facets, graph), or only the counts when a
-/// part holds counts only and `want_regions` is false.
-#[derive(Debug)]
-pub enum Merged {
-    /// Every region with its facets and the graph.
-    Analysis(Box<Analysis>),
-    /// Only the counts (the `count --no-graph` figures).
-    Counts {
-        /// The summary (regions, LP figures).
-        summary: Summary,
-        /// Bounded regions.
-        bounded: usize,
-    },
-}
-
-/// Merges the parts of `plan` (each a file name and a reader), in any order given: each must
-/// name the plan, every shard must have exactly one complete part. When every part holds its
-/// regions the graph is built; with `want_regions`, a counts-only part is an error.
-///
-/// See the example on [`merge_to_text`].
-pub fn merge(
-    plan: &Plan,
-    plan_sha256: &str,
-    parts: Vec<(String, Box<dyn BufRead>)>,
-    want_regions: bool,
-    threads: usize,
-) -> Result<Merged, ShardError> {
-    merge_with(&plan.network("plan")?, plan, plan_sha256, parts, want_regions, threads)
-        .map(|(merged, _)| merged)
-}
-
-/// What `merge` prints: what the single-machine command prints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MergeOutput {
-    /// `count --json` (the `--no-graph` figures from counts-only parts).
-    Count,
-    /// `regions --json`.
-    Regions,
-    /// `graph --format json`.
-    GraphJson,
-    /// `graph --format dot`.
-    GraphDot,
-}
-
-/// Merges the parts of `plan` (see [`merge`]) and renders `output`, byte for byte what one
-/// machine prints.
-///
-/// # Examples
-/// ```
-/// use relu_regions::export::{json::{graph_json, to_json}, provenance::Provenance};
-/// use relu_regions::network::{nnet::Coords, InputFormat};
-/// use relu_regions::shard::{merge, merge_to_text, plan_hash, run_shard, Merged, MergeOutput, Plan};
-/// use relu_regions::{analyze, Backend, Enumerator, Network};
-/// let text = r#"{"input_dim": 2, "layers": [
-///     {"weights": [["1", "-1"], ["1", "1"], ["1", "0"]], "bias": ["0", "-1", "1"], "activation": "relu"},
-///     {"weights": [["1", "2", "-1"]], "activation": "linear"}]}"#;
-/// let net = Network::from_json(text).unwrap();
-/// let provenance = Provenance::new(text.as_bytes(), InputFormat::Json, Coords::Raw, net.domain());
-/// // plan 2 shards, write the plan, run each shard into its part, merge the parts
-/// let plan = Plan::new(&net, &Enumerator::builder().build(), provenance.clone(), 2, 2, 1).unwrap();
-/// assert_eq!(plan.backend(), Backend::FloatSimplex);
-/// assert!(plan.subtrees(1).is_some() && plan.subtrees(2).is_none());
-/// let plan_text = serde_json::to_string(&plan).unwrap();
-/// let sha = plan_hash(plan_text.as_bytes());
-/// let plan = Plan::read(&plan_text, "plan.json").unwrap();
-/// let written: Vec<Vec<u8>> = (0..2)
-///     .map(|i| {
-///         let mut part = Vec::new();
-///         run_shard(&plan, &sha, i, Enumerator::builder().build(), false, &mut part).unwrap();
-///         part
-///     })
-///     .collect();
-/// let parts = || -> Vec<(String, Box<dyn std::io::BufRead>)> {
-///     written.iter().enumerate()
-///         .map(|(i, b)| (format!("part-{i}.jsonl"), Box::new(std::io::Cursor::new(b.clone())) as Box<dyn std::io::BufRead>))
-///         .collect()
-/// };
-/// let Merged::Analysis(a) = merge(&plan, &sha, parts(), true, 1).unwrap() else { panic!("regions were written") };
-/// let merged = merge_to_text(&plan, &sha, parts(), MergeOutput::GraphJson, 1).unwrap();
-/// // byte for byte what one machine prints
-/// let one = analyze(&net, &Enumerator::builder().build()).unwrap();
-/// let key = |r: &relu_regions::Region| (r.pattern.clone(), r.point.clone(), r.map.clone());
-/// assert!(a.regions.iter().map(key).eq(one.regions.iter().map(key)));
-/// assert_eq!(merged, graph_json(&one.regions, &one.graph, true, Some(&provenance)));
-/// ```
-pub fn merge_to_text(
-    plan: &Plan,
-    plan_sha256: &str,
-    parts: Vec<(String, Box<dyn BufRead>)>,
-    output: MergeOutput,
-    threads: usize,
-) -> Result<String, ShardError> {
-    use crate::export::json::{graph_json, regions_document, to_json, CountsOut};
-    let net = plan.network("plan")?;
-    let (merged, graph_stats) =
-        merge_with(&net, plan, plan_sha256, parts, output != MergeOutput::Count, threads)?;
-    let mut counts = match &merged {
-        Merged::Counts { summary, bounded } => CountsOut::new(&net, summary, summary.regions, *bounded, None),
-        Merged::Analysis(a) => {
-            // the LP figures `count` with the graph reports (it certifies the inner facets only)
-            let summary = Summary { stats: graph_stats, ..a.summary.clone() };
-            CountsOut::new(&net, &summary, a.regions.len(), a.bounded(), Some(a))
-        }
-    };
-    counts.provenance = Some(plan.provenance.clone());
-    Ok(match (&merged, output) {
-        (Merged::Analysis(a), MergeOutput::Regions) => {
-            to_json(&regions_document(&net, a, Some(&plan.provenance)))
-        }
-        (Merged::Analysis(a), MergeOutput::GraphJson) => {
-            graph_json(&a.regions, &a.graph, true, Some(&plan.provenance))
-        }
-        (Merged::Analysis(a), MergeOutput::GraphDot) => {
-            crate::export::dot::graph_dot(&a.regions, &a.graph, false)
-        }
-        // counts-only parts were refused above for any other output
-        _ => to_json(&counts),
-    })
-}
-
-fn merge_with(
-    net: &Network,
-    plan: &Plan,
-    plan_sha256: &str,
-    parts: Vec<(String, Box<dyn BufRead>)>,
-    want_regions: bool,
-    threads: usize,
-) -> Result<(Merged, LpStats), ShardError> {
-    let mut by_index: Vec<Option<(String, Box<dyn BufRead>)>> =
-        (0..plan.shards.len()).map(|_| None).collect();
-    let mut counts_only = false;
-    for (file, mut reader) in parts {
-        let mut first = String::new();
-        reader.read_line(&mut first).map_err(|error| ShardError::Io { file: file.clone(), error })?;
-        let header = part_header(&first, &file)?;
-        if header.plan_sha256 != plan_sha256 {
-            return Err(ShardError::Foreign { file, why: "its plan hash differs".into() });
-        }
-        if header.provenance != plan.provenance {
-            return Err(ShardError::Foreign { file, why: "its network or domain differs".into() });
-        }
-        let Some(slot) = by_index.get_mut(header.index) else {
-            return Err(ShardError::Foreign { file, why: format!("the plan has no shard {}", header.index) });
-        };
-        if let Some((first, _)) = slot {
-            return Err(ShardError::Duplicate { index: header.index, first: first.clone(), second: file });
-        }
-        counts_only |= header.counts_only;
-        if header.counts_only && want_regions {
-            return Err(ShardError::CountsOnly { file });
-        }
-        *slot = Some((file, reader));
-    }
-    let missing: Vec<usize> =
-        by_index.iter().enumerate().filter(|(_, p)| p.is_none()).map(|(i, _)| i).collect();
-    if !missing.is_empty() {
-        return Err(ShardError::Missing { indices: missing });
-    }
-    let mut summary = Summary::default();
-    let [lps, bound_lps, exact_fallbacks] = plan.above;
-    summary.stats.add(&LpStats { lps, bound_lps, exact_fallbacks, ..LpStats::default() });
-    let mut graph_stats = summary.stats;
-    let mut bounded = 0;
-    let (mut regions, mut facets) = (Vec::new(), Vec::new());
-    let layout = crate::network::pieces::PatternLayout::of(net);
-    for (index, part) in by_index.into_iter().enumerate() {
-        let (file, reader) = part.expect("every shard has a part");
-        let tail = read_part_body(
-            reader,
-            (&file, index),
-            (!counts_only, threads),
-            &layout,
-            (&mut regions, &mut facets),
-        )?;
-        summary.regions += tail.regions;
-        bounded += tail.bounded;
-        summary.stats.add(&tail.stats);
-        graph_stats.add(&tail.graph_stats);
-    }
-    if counts_only {
-        return Ok((Merged::Counts { summary, bounded }, graph_stats));
-    }
-    let prepared = crate::prepared::Prepared::new(net, plan.backend());
-    let graph = crate::graph::build(&prepared, &regions, &facets, true, threads)?;
-    let facets_certified = regions.len();
-    Ok((
-        Merged::Analysis(Box::new(Analysis { regions, facets, graph, summary, facets_certified })),
-        graph_stats,
-    ))
-}
-
-#[derive(Deserialize)]
-struct PartHeader {
-    plan_sha256: String,
-    index: usize,
-    counts_only: bool,
-    provenance: Provenance,
-}
-
-fn part_header(line: &str, file: &str) -> Result<PartHeader, ShardError> {
-    #[derive(Deserialize)]
-    struct Wrapper {
-        part: PartHeader,
-    }
-    serde_json::from_str::<Wrapper>(line).map(|w| w.part).map_err(|e| ShardError::Malformed {
-        file: file.into(),
-        message: format!("line 1: not the header of a part ({e})"),
-    })
-}
-
-struct PartTail {
-    regions: usize,
-    bounded: usize,
-    stats: LpStats,
-    /// The LP figures of `count` with the graph (parts with regions).
-    graph_stats: LpStats,
-}
-
-/// Reads a part's regions (renumbered after those already read) and its summary line.
-fn read_part_body(
-    reader: Box<dyn BufRead>,
-    (file, index): (&str, usize),
-    (keep, threads): (bool, usize),
-    layout: &crate::network::pieces::PatternLayout,
-    (regions, facets): (&mut Vec<crate::region::Region>, &mut Vec<Vec<crate::facets::Facet>>),
-) -> Result<PartTail, ShardError> {
-    let malformed = |line: usize, message: String| ShardError::Malformed {
-        file: file.into(),
-        message: format!("line {line}: {message}"),
-    };
-    // every line before the summary is a region: `k` of them have been read at line `k + 2`;
-    // they are parsed in parallel once the part has been read
-    let mut pending = Vec::new();
-    for (k, line) in reader.lines().enumerate() {
-        let number = k + 2;
-        let line = line.map_err(|error| ShardError::Io { file: file.into(), error })?;
-        if !line.starts_with("{\"summary\"") {
-            if keep {
-                pending.push(line);
-            }
-            continue;
-        }
-        let value: Value = serde_json::from_str(&line).map_err(|e| malformed(number, e.to_string()))?;
-        let s = &value["summary"];
-        let complete = s["complete"].as_bool().unwrap_or(false);
-        if !complete {
-            let stopped = s["stopped"].as_str().unwrap_or("unknown").to_string();
-            return Err(ShardError::Partial { file: file.into(), index, stopped });
-        }
-        let count =
-            |key: &str| s[key].as_u64().ok_or_else(|| malformed(number, format!("summary.{key} is missing")));
-        let stats = LpStats {
-            lps: count("lps")?,
-            bound_lps: count("bound_lps")?,
-            exact_fallbacks: count("exact_fallbacks")?,
-            ..LpStats::default()
-        };
-        let graph_stats = match s
-            .get("graph_lps")
-            .and_then(Value::as_array)
-            .map(|v| v.iter().map(Value::as_u64).collect::<Option<Vec<u64>>>())
-        {
-            Some(Some(v)) if v.len() == 3 => {
-                LpStats { lps: v[0], bound_lps: v[1], exact_fallbacks: v[2], ..LpStats::default() }
-            }
-            None => stats,
-            _ => return Err(malformed(number, "summary.graph_lps is not three counts".into())),
-        };
-        let tail = PartTail {
-            regions: count("regions")? as usize,
-            bounded: count("bounded")? as usize,
-            stats,
-            graph_stats,
-        };
-        if keep && tail.regions != k {
-            return Err(malformed(
-                number,
-                format!("the summary says {} regions, the part lists {k}", tail.regions),
-            ));
-        }
-        let first = regions.len();
-        let numbered: Vec<(usize, String)> = pending.into_iter().enumerate().collect();
-        let parsed = crate::parallel::map_chunks(&numbered, threads, 4, |chunk| {
-            chunk
-                .iter()
-                .map(|(j, line)| {
-                    let value: Value =
-                        serde_json::from_str(line).map_err(|e| malformed(j + 2, e.to_string()))?;
-                    crate::export::read::region_from_wire(&value, first + j, layout)
-                        .map_err(|m| malformed(j + 2, m))
-                })
-                .collect::<Vec<_>>()
-        });
-        for result in parsed.into_iter().flatten() {
-            let (region, f) = result?;
-            regions.push(region);
-            facets.push(f);
-        }
-        return Ok(tail);
-    }
-    Err(ShardError::Partial { file: file.into(), index, stopped: "the part ends before its summary".into() })
 }
