@@ -89,6 +89,10 @@ pub struct Decision {
 /// assert_eq!(decide(&net, &never, &e).unwrap().verdict, Verdict::Unsat);
 /// ```
 pub fn decide(net: &Network, property: &Property, enumerator: &Enumerator) -> Result<Decision, DecideError> {
+    // one stop token for every phase (sampling, enumeration, the last batch), [`crate::stop`]
+    let start = std::time::Instant::now();
+    let enumerator = &enumerator.anchored(start);
+    let _stop = enumerator.stop_token(start).install();
     // inputs fixed by the property (lo = hi) are folded into the first layer's bias
     let free: Vec<usize> =
         (0..net.input_dim()).filter(|&i| property.input_box[i].0 < property.input_box[i].1).collect();
@@ -133,6 +137,7 @@ pub fn decide(net: &Network, property: &Property, enumerator: &Enumerator) -> Re
         batch: Vec::new(),
         found: None,
         failure: None,
+        stopped: false,
         leaves: Vec::new(),
         visited: 0,
         pruned: 0,
@@ -141,7 +146,7 @@ pub fn decide(net: &Network, property: &Property, enumerator: &Enumerator) -> Re
     let pruner = enumerator.backend().filter().on().then(|| SafetyPruner::new(boxed, property)).flatten();
     let mut summary =
         enumerator.enumerate_pruned(&prepared, &mut sink, pruner.as_ref().map(|p| p as &dyn Prune));
-    if sink.found.is_none() && sink.failure.is_none() {
+    if sink.found.is_none() && sink.failure.is_none() && !sink.stopped {
         let _ = sink.flush();
     }
     if let Some(failure) = summary.failure.take().or(sink.failure.take()) {
@@ -156,7 +161,7 @@ pub fn decide(net: &Network, property: &Property, enumerator: &Enumerator) -> Re
             }
             Verdict::Sat { input, output }
         }
-        None if summary.complete() => Verdict::Unsat,
+        None if summary.complete() && !sink.stopped => Verdict::Unsat,
         None => Verdict::Unknown,
     };
     let proof = (verdict == Verdict::Unsat).then(|| {
@@ -250,6 +255,8 @@ struct PropertySink<'a> {
     batch: Vec<Region>,
     found: Option<Vec<Q>>,
     failure: Option<InternalError>,
+    /// Set when the run's stop token stopped the checks of a batch (the answer is then unknown).
+    stopped: bool,
     visited: usize,
     pruned: usize,
     stats: LpStats,
@@ -292,11 +299,16 @@ impl PropertySink<'_> {
                     self.found = Some(x);
                     return ControlFlow::Break(());
                 }
+                // an exact solve that gave up because the run must stop: no answer, no failure
+                Err(_) if crate::stop::requested() => self.stopped = true,
                 Err(e) => {
                     self.failure = Some(e);
                     return ControlFlow::Break(());
                 }
             }
+        }
+        if self.stopped {
+            return ControlFlow::Break(());
         }
         ControlFlow::Continue(())
     }
