@@ -35,6 +35,8 @@ mod hostile;
 mod invariants;
 #[path = "suite/layers.rs"]
 mod layers;
+#[path = "suite/limits.rs"]
+mod limits;
 #[path = "suite/maxunits.rs"]
 mod maxunits;
 #[path = "suite/minmax.rs"]
