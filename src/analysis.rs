@@ -9,6 +9,7 @@ use crate::graph::{build, RegionGraph};
 use crate::network::Network;
 use crate::prepared::Prepared;
 use crate::region::Region;
+use crate::stop::StopToken;
 use std::ops::ControlFlow;
 
 /// Regions with their facets and graph.
@@ -83,7 +84,11 @@ pub fn analyze(net: &Network, enumerator: &Enumerator) -> Result<Analysis, Inter
 /// assert_eq!((a.regions.len(), a.edges(), a.bounded()), (3, 2, 1));
 /// ```
 pub fn analyze_prepared(prepared: &Prepared<'_>, enumerator: &Enumerator) -> Result<Analysis, InternalError> {
+    // one token for the whole job: the time limit counts from here, in every phase
     let run_start = std::time::Instant::now();
+    let enumerator = &enumerator.anchored(run_start);
+    let token = enumerator.stop_token(run_start);
+    let _stop = token.install();
     let (regions, mut summary) = enumerator.collect_prepared(prepared);
     if let Some(failure) = summary.failure.take() {
         return Err(failure);
@@ -92,25 +97,25 @@ pub fn analyze_prepared(prepared: &Prepared<'_>, enumerator: &Enumerator) -> Res
     if let Some(p) = progress {
         p.start_facets(regions.len());
     }
-    let outcome = facets_and_graph(prepared, enumerator, regions, summary, run_start);
+    let outcome = facets_and_graph(prepared, enumerator, &token, regions, summary);
     if let Some(p) = progress {
         p.enter(crate::progress::Phase::Idle);
     }
     outcome
 }
 
-/// The facet phase of [`analyze`]: the facets of every region, then the graph.
+/// The facet phase of [`analyze`]: the facets of every region, then the graph. The token (installed
+/// on this thread) stops either; the regions found are all kept.
 fn facets_and_graph(
     prepared: &Prepared<'_>,
     enumerator: &Enumerator,
+    token: &StopToken,
     regions: Vec<Region>,
     mut summary: Summary,
-    run_start: std::time::Instant,
 ) -> Result<Analysis, InternalError> {
     let start = std::time::Instant::now();
     let mut stats = LpStats::default();
-    let phase = FacetPhase { enumerator, run_start };
-    let (facets, stopped) = all_facets(&regions, prepared, &phase, &mut stats)?;
+    let (facets, stopped) = all_facets(&regions, prepared, enumerator, token, &mut stats)?;
     let facets_certified = facets.len();
     let mut facets = facets;
     if let Some(reason) = stopped {
@@ -120,6 +125,10 @@ fn facets_and_graph(
         summary.stopped = summary.stopped.or(Some(reason));
     }
     let graph = build(prepared, &regions, &facets, summary.complete(), enumerator.thread_count())?;
+    if graph.edges_from < regions.len() {
+        // interrupted while finding the edges: those of the regions after the prefix are missing
+        summary.stopped = summary.stopped.or(token.reason()).or(Some(StopReason::Cancelled));
+    }
     summary.stats.add(&stats);
     summary.elapsed += start.elapsed();
     Ok(Analysis { regions, facets, graph, summary, facets_certified })
@@ -186,6 +195,21 @@ pub(crate) fn stream_with_graph_stats(
         inner: LpStats,
         sink: &'a mut dyn FacetSink,
         error: Option<InternalError>,
+        token: StopToken,
+        /// Regions passed on with their facets.
+        passed: usize,
+        /// Set when the token stopped the certification of a region (it is not passed on).
+        stopped: Option<StopReason>,
+    }
+    impl Certifying<'_> {
+        /// The summary of what was passed on.
+        fn passed_on(&self, summary: &Summary) -> Summary {
+            let mut whole = summary.clone();
+            if let Some(reason) = self.stopped {
+                (whole.regions, whole.stopped) = (self.passed, Some(reason));
+            }
+            whole
+        }
     }
     impl crate::enumerate::RegionSink for Certifying<'_> {
         fn begin(&mut self, net: &Network) -> Result<(), SinkError> {
@@ -199,9 +223,15 @@ pub(crate) fn stream_with_graph_stats(
                 false,
                 &mut self.inner,
             ) {
-                Ok(f) => self.sink.region(&region, &f),
+                Ok(f) => {
+                    self.passed += 1;
+                    self.sink.region(&region, &f)
+                }
                 Err(e) => {
-                    self.error = Some(e);
+                    match self.token.excuse(e) {
+                        Ok(reason) => self.stopped = Some(reason),
+                        Err(e) => self.error = Some(e),
+                    }
                     ControlFlow::Break(())
                 }
             }
@@ -210,11 +240,13 @@ pub(crate) fn stream_with_graph_stats(
             if self.error.is_some() || summary.failure.is_some() {
                 return Ok(()); // the run failed: nothing to finish
             }
-            let mut whole = summary.clone();
+            let mut whole = self.passed_on(summary);
             whole.stats.add(&self.stats);
             self.sink.finish(&whole)
         }
     }
+    let start = std::time::Instant::now();
+    let enumerator = enumerator.anchored(start);
     let prepared = enumerator.prepare(net);
     let mut certifying = Certifying {
         prepared: &prepared,
@@ -222,8 +254,12 @@ pub(crate) fn stream_with_graph_stats(
         inner: LpStats::default(),
         sink,
         error: None,
+        token: enumerator.stop_token(start),
+        passed: 0,
+        stopped: None,
     };
-    let mut summary = enumerator.enumerate_prepared(&prepared, &mut certifying);
+    let summary = enumerator.enumerate_prepared(&prepared, &mut certifying);
+    let mut summary = certifying.passed_on(&summary);
     if let Some(e) = certifying.error.take().or_else(|| summary.failure.take()) {
         return Err(e);
     }
@@ -233,50 +269,48 @@ pub(crate) fn stream_with_graph_stats(
     Ok((summary, graph_stats))
 }
 
-/// What the facet phase needs besides the regions: where to look for Ctrl-C and the time
-/// limit, and the progress counters.
-struct FacetPhase<'a> {
-    enumerator: &'a Enumerator,
-    run_start: std::time::Instant,
-}
-
 /// The facets of every region, in order; chunks of regions are shared among the threads and
-/// put back in order, so the result does not depend on the thread count. Ctrl-C or the time
-/// limit stops it: then the facets of a prefix of the regions come back, with the reason.
+/// put back in order, so the result does not depend on the thread count. The token stops it
+/// (between regions, or inside one: an exact solve that gives up is excused by it): then the
+/// facets of a prefix of the regions come back, with the reason.
 fn all_facets(
     regions: &[Region],
     prepared: &Prepared<'_>,
-    phase: &FacetPhase<'_>,
+    enumerator: &Enumerator,
+    token: &StopToken,
     stats: &mut LpStats,
 ) -> Result<(Vec<Vec<Facet>>, Option<StopReason>), InternalError> {
-    let threads = phase.enumerator.thread_count();
+    let threads = enumerator.thread_count();
     let parts = crate::parallel::map_chunks(regions, threads, 16, |part| {
         let mut local = LpStats::default();
         let mut out = Vec::with_capacity(part.len());
+        // why the chunk ended before its last region
+        let mut end = None;
         for r in part {
-            if phase.enumerator.interrupted(phase.run_start).is_some() {
+            if let Some(reason) = token.reason() {
+                end = Some(Ok(reason));
                 break;
             }
             match facets(r, prepared, &mut local) {
                 Ok(f) => out.push(f),
-                Err(e) => return (Err(e), local, true),
+                Err(e) => {
+                    end = Some(token.excuse(e));
+                    break;
+                }
             }
-            if let Some(p) = phase.enumerator.progress_counters() {
+            if let Some(p) = enumerator.progress_counters() {
                 p.add_facets(1);
             }
         }
-        let whole = out.len() == part.len();
-        (Ok(out), local, whole)
+        (out, local, end)
     });
     let mut out = Vec::with_capacity(regions.len());
     let mut stopped = None;
-    for (f, local, whole) in parts {
+    for (f, local, end) in parts {
         stats.add(&local);
         if stopped.is_none() {
-            out.extend(f?);
-            if !whole {
-                stopped = phase.enumerator.interrupted(phase.run_start).or(Some(StopReason::Cancelled));
-            }
+            out.extend(f);
+            stopped = end.transpose()?;
         }
     }
     Ok((out, stopped))

@@ -5,6 +5,7 @@
 use crate::network::{Activation, Network};
 use num_bigint::BigUint;
 use num_traits::{One, Zero};
+use std::collections::HashMap;
 
 /// `C(n, k)` as a big integer.
 ///
@@ -30,7 +31,14 @@ pub fn binomial(n: usize, k: usize) -> BigUint {
 /// assert_eq!(relu_regions::bounds::zaslavsky(3, 2), 7u32.into());
 /// ```
 pub fn zaslavsky(n: usize, d: usize) -> BigUint {
-    (0..=d.min(n)).map(|i| binomial(n, i)).sum()
+    // C(n, i + 1) = C(n, i) (n - i) / (i + 1): one step a term
+    let mut term = BigUint::one();
+    let mut sum = BigUint::one();
+    for i in 0..d.min(n) {
+        term = term * BigUint::from(n - i) / BigUint::from(i + 1);
+        sum += &term;
+    }
+    sum
 }
 
 /// One step of the layer structure: a relu layer's width, or a linear layer capping the rank.
@@ -75,21 +83,39 @@ fn steps(net: &Network) -> Vec<Step> {
 /// ```
 ///
 /// # Complexity
-/// `O(prod_l (min(d, n_l) + 1))` terms.
+/// `O(sum_l (min(d, n_l) + 1)^2)` big-integer products (the rest of the sum is memoized by
+/// its rank).
 pub fn serra_bound(net: &Network) -> BigUint {
-    fn rec(steps: &[Step], cap: usize) -> BigUint {
-        match steps.split_first() {
+    /// The sum over the steps from `steps` on with rank `cap` (memoized by the steps left and
+    /// the cap: a wide layer asks the same rest again and again).
+    fn rec(steps: &[Step], cap: usize, memo: &mut HashMap<(usize, usize), BigUint>) -> BigUint {
+        if let Some(known) = memo.get(&(steps.len(), cap)) {
+            return known.clone();
+        }
+        let value = match steps.split_first() {
             None => BigUint::one(),
-            Some((Step::Linear(w), rest)) => rec(rest, cap.min(*w)),
+            Some((Step::Linear(w), rest)) => rec(rest, cap.min(*w), memo),
             Some((Step::Relu(n), rest)) => {
-                (0..=cap.min(*n)).map(|j| binomial(*n, j) * rec(rest, cap.min(n - j))).sum()
+                let mut choose = BigUint::one(); // C(n, j), one step a term
+                let mut total = BigUint::zero();
+                for j in 0..=cap.min(*n) {
+                    if j > 0 {
+                        choose = choose * BigUint::from(n - j + 1) / BigUint::from(j);
+                    }
+                    total += &choose * rec(rest, cap.min(n - j), memo);
+                }
+                total
             }
             // each piece of the layers before is cut by the units' hyperplanes at most as an
             // arrangement in general position would be
-            Some((Step::Max { planes, units }, rest)) => zaslavsky(*planes, cap) * rec(rest, cap.min(*units)),
-        }
+            Some((Step::Max { planes, units }, rest)) => {
+                zaslavsky(*planes, cap) * rec(rest, cap.min(*units), memo)
+            }
+        };
+        memo.insert((steps.len(), cap), value.clone());
+        value
     }
-    rec(&steps(net), net.input_dim())
+    rec(&steps(net), net.input_dim(), &mut HashMap::new())
 }
 
 /// The product bound `prod_l sum_{j <= d_l} C(n_l, j)` with `d_l` the smallest width before
@@ -150,5 +176,32 @@ mod tests {
         assert_eq!(binomial(3, 5), 0u32.into());
         assert_eq!(zaslavsky(4, 2), 11u32.into());
         assert_eq!(zaslavsky(2, 5), 4u32.into());
+        for n in 0..12 {
+            for d in 0..14 {
+                let direct: BigUint = (0..=d.min(n)).map(|i| binomial(n, i)).sum();
+                assert_eq!(zaslavsky(n, d), direct, "n = {n}, d = {d}");
+            }
+        }
+    }
+
+    /// The memoized bound is the sum of its definition, term by term, on small layer shapes.
+    #[test]
+    fn serra_bound_is_its_definition() {
+        // sum over j_1 <= min(d, n_1), j_2 <= min(d, n_1 - j_1, n_2) of C(n_1, j_1) C(n_2, j_2)
+        for (d, n1, n2) in [(2, 3, 4), (3, 2, 5), (1, 4, 4), (4, 6, 3), (5, 3, 3)] {
+            let row = |n: usize| format!("[{}]", vec!["1"; n].join(", "));
+            let layer = |n: usize, inputs: usize| {
+                format!(r#"{{"weights": [{}], "activation": "relu"}}"#, vec![row(inputs); n].join(", "))
+            };
+            let text = format!(r#"{{"input_dim": {d}, "layers": [{}, {}]}}"#, layer(n1, d), layer(n2, n1));
+            let net = crate::network::json::read_network(&text, "t").unwrap();
+            let mut want = BigUint::zero();
+            for j1 in 0..=d.min(n1) {
+                for j2 in 0..=d.min(n1 - j1).min(n2) {
+                    want += binomial(n1, j1) * binomial(n2, j2);
+                }
+            }
+            assert_eq!(serra_bound(&net), want, "d = {d}, widths {n1}, {n2}");
+        }
     }
 }

@@ -42,12 +42,20 @@ pub struct RegionGraph {
     /// Facets whose neighbour was not among the regions (only in a partial enumeration; in a
     /// complete one that is an internal error).
     pub dangling: usize,
+    /// How many regions (a prefix, in id order) had the neighbours across their facets found:
+    /// all of them, unless the run's stop token ([`crate::stop`]) cut the graph phase short
+    /// (the graph then lacks the edges between two regions after the prefix).
+    pub edges_from: usize,
 }
 
 /// Builds the graph from the regions (ids `0..n` in order) and their facets. In a `complete`
 /// enumeration every facet inside the domain must lead to a listed region, and every shared
 /// facet must be seen from both sides: anything else is an [`InternalError`] naming the facet,
 /// never a dropped edge. With [`Filter::Off`] no float pass or float bucketing is used.
+///
+/// The stop token installed on this thread ([`crate::stop`]) is polled at every facet: once
+/// it asks to stop, the regions not yet done give no edges from their side
+/// ([`RegionGraph::edges_from`]).
 ///
 /// # Complexity
 /// One network evaluation per facet, plus union-find over the edges.
@@ -61,7 +69,7 @@ pub struct RegionGraph {
 /// let a = analyze(&net, &e).unwrap();
 /// let prepared = e.prepare(&net);
 /// let g = build(&prepared, &a.regions, &a.facets, true, 1).unwrap();
-/// assert_eq!((g.graph.edge_count(), g.pieces, g.dangling), (4, 4, 0));
+/// assert_eq!((g.graph.edge_count(), g.pieces, g.dangling, g.edges_from), (4, 4, 0, 4));
 /// // in a complete run, a facet without its neighbour is an internal error, never a dropped edge
 /// assert!(build(&prepared, &a.regions[..3], &a.facets[..3], true, 1).is_err());
 /// ```
@@ -72,17 +80,23 @@ pub fn build(
     complete: bool,
     threads: usize,
 ) -> Result<RegionGraph, InternalError> {
-    let (net, filter) = (prepared.network(), prepared.filter());
-    let by_pattern: HashMap<&Vec<Vec<bool>>, usize> = regions.iter().map(|r| (&r.pattern, r.id)).collect();
-    let relu_layers: Vec<usize> = net.relu_layers().collect();
+    let across = across_patterns(prepared, regions, facets, threads);
+    assemble(prepared, regions, facets, across, complete)
+}
+
+/// The patterns across every inner facet of each region, for a prefix of the regions: all of
+/// them, unless the stop token installed on this thread asks to stop first (polled at every
+/// facet). The costly part of [`build`], shared among the threads.
+fn across_patterns(
+    prepared: &Prepared<'_>,
+    regions: &[Region],
+    facets: &[Vec<Facet>],
+    threads: usize,
+) -> Vec<Vec<Pattern>> {
     let finder = prepared.neighbours();
-    let mut graph = UnGraph::with_capacity(regions.len(), 0);
-    for r in regions {
-        graph.add_node(r.id);
-    }
-    // the patterns across every inner facet: the costly part, shared among the threads
     let ids: Vec<usize> = (0..regions.len()).collect();
-    let across: Vec<Vec<Pattern>> = crate::parallel::map_chunks(&ids, threads, 8, |part| {
+    // `None` for a region not done when the run had to stop
+    let across: Vec<Option<Vec<Pattern>>> = crate::parallel::map_chunks(&ids, threads, 8, |part| {
         part.iter()
             .map(|&i| {
                 let region = &regions[i];
@@ -90,16 +104,39 @@ pub fn build(
                     .iter()
                     .filter(|f| !f.on_boundary)
                     .map(|facet| {
+                        if crate::stop::requested() {
+                            return None;
+                        }
                         let normal = &region.constraints[facet.constraints[0]].halfspace.a;
-                        finder.across(&facet.point, normal, &region.pattern, &facet.neurons(region))
+                        Some(finder.across(&facet.point, normal, &region.pattern, &facet.neurons(region)))
                     })
-                    .collect::<Vec<Pattern>>()
+                    .collect::<Option<Vec<Pattern>>>()
             })
             .collect::<Vec<_>>()
     })
     .into_iter()
     .flatten()
     .collect();
+    across.into_iter().map_while(|a| a).collect()
+}
+
+/// The graph from the patterns across the inner facets of the first `across.len()` regions
+/// (the others give no edges from their side: an edge to one of them is seen once).
+fn assemble(
+    prepared: &Prepared<'_>,
+    regions: &[Region],
+    facets: &[Vec<Facet>],
+    across: Vec<Vec<Pattern>>,
+    complete: bool,
+) -> Result<RegionGraph, InternalError> {
+    let (net, filter) = (prepared.network(), prepared.filter());
+    let by_pattern: HashMap<&Vec<Vec<bool>>, usize> = regions.iter().map(|r| (&r.pattern, r.id)).collect();
+    let relu_layers: Vec<usize> = net.relu_layers().collect();
+    let mut graph = UnGraph::with_capacity(regions.len(), 0);
+    for r in regions {
+        graph.add_node(r.id);
+    }
+    let edges_from = across.len();
     let mut seen: BTreeMap<(usize, usize), (u8, Option<EdgeInfo>)> = BTreeMap::new();
     let mut dangling = 0;
     for ((region, region_facets), patterns) in regions.iter().zip(facets).zip(across) {
@@ -131,17 +168,21 @@ pub fn build(
         }
     }
     for ((a, b), (count, info)) in seen {
-        // seen once is right only when the other side's facets were never certified (a run
-        // stopped in the facet phase: those regions have none)
+        // seen once is right only when the other side was not looked from: its facets were
+        // never certified (a run stopped in the facet phase: those regions have none), or the
+        // graph phase stopped before it
         let uncertified = facets[a].is_empty() || facets[b].is_empty();
-        let Some(info) = info.filter(|_| count == 2 || (count == 1 && !complete && uncertified)) else {
+        let unseen = b >= edges_from;
+        let Some(info) =
+            info.filter(|_| count == 2 || (count == 1 && (unseen || (!complete && uncertified))))
+        else {
             return Err(unmatched_facet(a, b, count));
         };
         graph.add_edge(NodeIndex::new(a), NodeIndex::new(b), info);
     }
     let (piece_of, pieces) = pieces(&graph, regions.len());
     let distinct_maps = distinct_maps(regions, filter);
-    Ok(RegionGraph { graph, piece_of, pieces, distinct_maps, dangling })
+    Ok(RegionGraph { graph, piece_of, pieces, distinct_maps, dangling, edges_from })
 }
 
 /// The error for a facet between regions `a` and `b` not seen exactly once from each side.
@@ -211,4 +252,46 @@ fn pieces(graph: &UnGraph<usize, EdgeInfo>, n: usize) -> (Vec<usize>, usize) {
         })
         .collect();
     (piece_of, label.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A graph phase stopped after a prefix of the regions: the edges seen from the prefix are
+    /// kept (an edge to a region after it, seen once, is no error even in a complete run), the
+    /// others are missing, and a token that has fired stops the pass before any region.
+    #[test]
+    fn a_stopped_graph_pass_keeps_the_edges_of_its_prefix() {
+        let net = crate::network::Network::from_json(
+            r#"{"input_dim": 2, "layers": [
+                {"weights": [["1", "0"], ["0", "1"], ["1", "1"]], "bias": ["0", "0", "-1"], "activation": "relu"}]}"#,
+        )
+        .unwrap();
+        let e = crate::Enumerator::builder().threads(1).build();
+        let a = crate::analyze(&net, &e).unwrap();
+        let prepared = e.prepare(&net);
+        let full = across_patterns(&prepared, &a.regions, &a.facets, 2);
+        let whole = assemble(&prepared, &a.regions, &a.facets, full.clone(), true).unwrap();
+        assert_eq!((whole.edges_from, whole.graph.edge_count()), (a.regions.len(), a.edges()));
+        for k in 0..=a.regions.len() {
+            let part = assemble(&prepared, &a.regions, &a.facets, full[..k].to_vec(), true).unwrap();
+            let touching = |g: &UnGraph<usize, EdgeInfo>| {
+                let mut ends: Vec<(usize, usize)> = g
+                    .edge_indices()
+                    .map(|e| g.edge_endpoints(e).unwrap())
+                    .map(|(x, y)| (x.index().min(y.index()), x.index().max(y.index())))
+                    .filter(|&(x, _)| x < k)
+                    .collect();
+                ends.sort_unstable();
+                ends
+            };
+            assert_eq!(part.edges_from, k);
+            assert_eq!(touching(&part.graph), touching(&whole.graph), "prefix {k}");
+            assert_eq!(part.graph.edge_count(), touching(&whole.graph).len(), "prefix {k}");
+        }
+        let _stop = crate::stop::StopToken::new(Some(std::time::Instant::now()), None).install();
+        let stopped = build(&prepared, &a.regions, &a.facets, true, 2).unwrap();
+        assert_eq!((stopped.edges_from, stopped.graph.edge_count()), (0, 0));
+    }
 }

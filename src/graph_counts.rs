@@ -10,6 +10,11 @@
 //!
 //! Memory is about `(1 + inner facets) x (hidden neurons / 8)` bytes per region plus the edge
 //! table, instead of every region's rational rows, map and facet points.
+//!
+//! The run's stop token ([`crate::stop`]) reaches every phase: the enumeration, the facet
+//! workers (a region whose facets were not certified when the run had to stop keeps a record
+//! without them: it is counted, and an edge to it seen from one side only is kept) and the
+//! exact comparisons of maps (those left out count as different).
 
 use crate::certify::LpStats;
 use crate::enumerate::{Enumerator, RegionSink, Summary};
@@ -19,6 +24,7 @@ use crate::graph::unmatched_facet;
 use crate::network::{Network, Pattern};
 use crate::prepared::Prepared;
 use crate::region::{AffineMap, Region};
+use crate::stop::StopToken;
 use petgraph::unionfind::UnionFind;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::ControlFlow;
@@ -49,8 +55,9 @@ struct Record {
     pattern: Box<[u64]>,
     bounded: bool,
     fingerprint: u64,
-    /// The patterns across its facets inside the domain.
-    across: Vec<Box<[u64]>>,
+    /// The patterns across its facets inside the domain (`None`: not certified, the run had to
+    /// stop first).
+    across: Option<Vec<Box<[u64]>>>,
 }
 
 /// Enumerates the regions of `net` and counts the graph's figures, holding compact records
@@ -70,6 +77,11 @@ struct Record {
 /// assert!(c.pieces < c.regions);
 /// ```
 pub fn count_graph(net: &Network, enumerator: &Enumerator) -> Result<GraphCounts, InternalError> {
+    // one token for the whole job, installed here and on the facet workers
+    let start = std::time::Instant::now();
+    let enumerator = &enumerator.anchored(start);
+    let token = enumerator.stop_token(start);
+    let _stop = token.install();
     let prepared = enumerator.prepare(net);
     let threads = enumerator.thread_count();
     if threads == 1 {
@@ -81,7 +93,7 @@ pub fn count_graph(net: &Network, enumerator: &Enumerator) -> Result<GraphCounts
             return Err(e);
         }
         summary.stats.add(&inline.stats);
-        return tally(&prepared, inline.records, summary);
+        return tally(&prepared, inline.records, summary, &token);
     }
     let (batches, batch_rx) = std::sync::mpsc::sync_channel::<(usize, Vec<Region>)>(threads);
     let batch_rx = std::sync::Mutex::new(batch_rx);
@@ -91,6 +103,7 @@ pub fn count_graph(net: &Network, enumerator: &Enumerator) -> Result<GraphCounts
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
+                    let _stop = token.install();
                     let mut done = Vec::new();
                     loop {
                         let next = batch_rx.lock().unwrap_or_else(std::sync::PoisonError::into_inner).recv();
@@ -127,19 +140,28 @@ pub fn count_graph(net: &Network, enumerator: &Enumerator) -> Result<GraphCounts
         summary.stats.add(&stats);
         records.extend(part?);
     }
-    tally(&prepared, records, summary)
+    tally(&prepared, records, summary, &token)
 }
 
-/// The figures from the records.
+/// The figures from the records. A record without facets, or an exact comparison of maps the
+/// token cut short, makes the figures partial: the summary then says why.
 fn tally(
     prepared: &Prepared<'_>,
     records: Vec<Record>,
-    summary: Summary,
+    mut summary: Summary,
+    token: &StopToken,
 ) -> Result<GraphCounts, InternalError> {
+    let stopped = || token.reason().or(Some(crate::enumerate::StopReason::Cancelled));
+    if records.iter().any(|r| r.across.is_none()) {
+        summary.stopped = summary.stopped.or_else(stopped);
+    }
     let found = edges(&records, summary.complete())?;
-    let mut maps = ExactMaps { prepared, records: &records, cache: HashMap::new() };
+    let mut maps = ExactMaps { prepared, records: &records, cache: HashMap::new(), cut: false };
     let pieces = maps.pieces(&found.same_fingerprint);
     let distinct_maps = maps.distinct();
+    if maps.cut {
+        summary.stopped = summary.stopped.or_else(stopped);
+    }
     Ok(GraphCounts {
         regions: records.len(),
         bounded: records.iter().filter(|r| r.bounded).count(),
@@ -233,28 +255,43 @@ fn with_domain(mut region: Region, prepared: &Prepared<'_>) -> Region {
     region
 }
 
-/// The region's record: its facets certified, the pattern across each inner one.
+/// The region's record: its facets certified, the pattern across each inner one; without them
+/// when the run must stop before they are done.
 fn record(region: &Region, prepared: &Prepared<'_>, stats: &mut LpStats) -> Result<Record, InternalError> {
-    let finder = prepared.neighbours();
-    let stateful: Vec<usize> = prepared.network().relu_layers().collect();
-    let across = inner_facets(region, prepared, stats)?
-        .iter()
-        .map(|f| {
-            let flip = f.neurons(region);
-            if region.facts.states_strict {
-                // every other neuron is nonzero on the closure: only the facet's own flip
-                return pack(&flipped(&region.pattern, &flip, &stateful));
-            }
-            let normal = &region.constraints[f.constraints[0]].halfspace.a;
-            pack(&finder.across(&f.point, normal, &region.pattern, &flip))
-        })
-        .collect();
     // the sinks ask for the map's hash, not the map: every region of the run has one
     let fingerprint = region
         .facts
         .map_hash
         .ok_or_else(|| InternalError::new(format!("region {} came without its map's hash", region.id)))?;
-    Ok(Record { pattern: pack(&region.pattern), bounded: region.bounded, fingerprint, across })
+    let mut record =
+        Record { pattern: pack(&region.pattern), bounded: region.bounded, fingerprint, across: None };
+    if crate::stop::requested() {
+        return Ok(record);
+    }
+    let facets = match inner_facets(region, prepared, stats) {
+        Ok(facets) => facets,
+        // an exact solve gave up: the run must stop
+        Err(_) if crate::stop::requested() => return Ok(record),
+        Err(e) => return Err(e),
+    };
+    let finder = prepared.neighbours();
+    let stateful: Vec<usize> = prepared.network().relu_layers().collect();
+    record.across = facets
+        .iter()
+        .map(|f| {
+            if crate::stop::requested() {
+                return None;
+            }
+            let flip = f.neurons(region);
+            if region.facts.states_strict {
+                // every other neuron is nonzero on the closure: only the facet's own flip
+                return Some(pack(&flipped(&region.pattern, &flip, &stateful)));
+            }
+            let normal = &region.constraints[f.constraints[0]].halfspace.a;
+            Some(pack(&finder.across(&f.point, normal, &region.pattern, &flip)))
+        })
+        .collect();
+    Ok(record)
 }
 
 /// The pattern with the states of `neurons` (relu neurons; `stateful` lists the network layers
@@ -279,14 +316,15 @@ struct Edges {
 }
 
 /// The edges of the records. In a complete run every facet must lead to a listed region and
-/// every edge must be found from both sides.
+/// every edge must be found from both sides (an edge to a record without facets is found from
+/// one).
 fn edges(records: &[Record], complete: bool) -> Result<Edges, InternalError> {
     let index: HashMap<&[u64], usize> = records.iter().enumerate().map(|(i, r)| (&*r.pattern, i)).collect();
     // in id order, so that a failure names the same facet whatever the run
     let mut seen: BTreeMap<(usize, usize), u8> = BTreeMap::new();
     let mut dangling = 0;
     for (i, r) in records.iter().enumerate() {
-        for other in &r.across {
+        for other in r.across.iter().flatten() {
             let Some(&j) = index.get(&**other) else {
                 if complete {
                     return Err(InternalError::new(format!(
@@ -302,7 +340,8 @@ fn edges(records: &[Record], complete: bool) -> Result<Edges, InternalError> {
     }
     let mut same = Vec::new();
     for (&(a, b), &count) in &seen {
-        if count != 2 {
+        let one_side = records[a].across.is_none() || records[b].across.is_none();
+        if count != 2 && !(count == 1 && one_side) {
             return Err(unmatched_facet(a, b, count));
         }
         if records[a].fingerprint == records[b].fingerprint {
@@ -317,11 +356,18 @@ struct ExactMaps<'a> {
     prepared: &'a Prepared<'a>,
     records: &'a [Record],
     cache: HashMap<usize, AffineMap>,
+    /// Set when a comparison was left out because the run had to stop.
+    cut: bool,
 }
 
 impl ExactMaps<'_> {
-    /// Whether the maps of regions `a` and `b` are exactly equal (each recomputed once).
+    /// Whether the maps of regions `a` and `b` are exactly equal (each recomputed once); `false`
+    /// once the run must stop (the comparison is then left out, and `cut` says so).
     fn equal(&mut self, a: usize, b: usize) -> bool {
+        if crate::stop::requested() {
+            self.cut = true;
+            return false;
+        }
         let (prepared, records) = (self.prepared, self.records);
         for i in [a, b] {
             self.cache
@@ -395,49 +441,5 @@ fn unpack(bits: &[u64], net: &Network) -> Pattern {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Fingerprints only tell maps apart: with every fingerprint forged equal, the exact
-    /// comparisons still find the true pieces and distinct maps.
-    #[test]
-    fn equal_fingerprints_are_decided_exactly() {
-        let net = crate::network::json::read_network(
-            r#"{"input_dim": 2, "layers": [
-                {"weights": [["1", "0"], ["0", "1"], ["1", "1"]], "bias": ["0", "0", "-1"], "activation": "relu"},
-                {"weights": [["1", "-1", "0"]], "activation": "linear"}]}"#,
-            "t",
-        )
-        .unwrap();
-        let e = Enumerator::builder().build();
-        let a = crate::analysis::analyze(&net, &e).unwrap();
-        let prepared = e.prepare(&net);
-        let mut stats = LpStats::default();
-        // every map's hash forged equal
-        let forged = |r: &Region| {
-            let mut r = r.clone();
-            r.facts.map_hash = Some(0);
-            r
-        };
-        let records: Vec<Record> =
-            a.regions.iter().map(|r| record(&forged(r), &prepared, &mut stats).unwrap()).collect();
-        let c = tally(&prepared, records, a.summary.clone()).unwrap();
-        assert_eq!((c.edges, c.pieces, c.distinct_maps), (a.edges(), a.graph.pieces, a.graph.distinct_maps));
-        assert!(c.pieces < c.regions && c.distinct_maps > 1);
-    }
-
-    #[test]
-    fn patterns_pack_and_unpack() {
-        let net = crate::network::json::read_network(
-            r#"{"input_dim": 1, "layers": [
-                {"weights": [[1], [1], [1]], "activation": "relu"}, {"weights": [[1, 1, 1]], "activation": "linear"},
-                {"weights": [[1]], "activation": "relu"}]}"#,
-            "t",
-        )
-        .unwrap();
-        let pattern = vec![vec![true, false, true], vec![true]];
-        assert_eq!(unpack(&pack(&pattern), &net), pattern);
-        let wide: Pattern = vec![(0..130).map(|i| i % 3 == 0).collect()];
-        assert_eq!(pack(&wide).len(), 3);
-    }
-}
+#[path = "graph_counts_tests.rs"]
+mod tests;

@@ -35,7 +35,8 @@
 //! - [`facets`]: non-redundant inequalities and facet points;
 //! - [`graph`]: the adjacency graph and linear pieces;
 //! - [`export`]: JSON, DOT and SVG writers (and the reader of the region wire form);
-//! - [`shard`]: sharded runs (plan, run a shard, merge the parts exactly).
+//! - [`shard`]: sharded runs (plan, run a shard, merge the parts exactly);
+//! - [`stop`]: a run's stop token (deadline and cancel flag), polled by every long loop.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -70,6 +71,7 @@ pub mod region;
 pub mod shard;
 pub mod sizes;
 pub mod slice;
+pub mod stop;
 pub mod verify;
 pub mod vnnlib;
 

@@ -114,6 +114,10 @@ enum Command {
         /// that its leaves cover the property's box and each misses the unsafe set.
         #[arg(long, value_name = "PROP.vnnlib", conflicts_with_all = ["graph", "partial"])]
         property: Option<PathBuf>,
+        /// Stop after this many seconds (the check is then incomplete: exit code 3, unless a
+        /// failure was found).
+        #[arg(long, value_name = "SECONDS")]
+        time_limit: Option<f64>,
     },
     /// Draw the exact partition of a 2-input network, or of a plane through the input space, as SVG.
     Plot {
@@ -278,6 +282,23 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, BadInput> {
+    // the command's stop token starts with it: its deadline counts the reading of the network
+    let limit = match &cli.command {
+        Command::Count { run, .. }
+        | Command::Regions { run, .. }
+        | Command::Graph { run, .. }
+        | Command::Verify { run, .. }
+        | Command::Plot { run, .. }
+        | Command::Vnnlib { run, .. }
+        | Command::Range { run, .. }
+        | Command::Locate { run, .. }
+        | Command::Slice { run, .. } => Some(run.time_limit),
+        Command::Check { time_limit, .. } => Some(*time_limit),
+        _ => None,
+    };
+    if let Some(limit) = limit {
+        cli::stop::start(limit)?;
+    }
     match cli.command {
         Command::Count { input, run, json, no_graph } => commands::count(&input, &run, json, no_graph),
         Command::Regions { input, run, json, jsonl, sizes, samples } => {
@@ -292,7 +313,11 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
             if json {
                 let mut doc = json::regions_document(&net, &a, Some(&input.provenance(&net)?));
                 if sizes {
-                    let s = relu_regions::sizes::region_sizes(&net, &a.regions, &a.facets, samples, 1);
+                    // the regions with certified facets, until the command's token fires
+                    let _stop = cli::stop::token().install();
+                    let n = a.facets_certified;
+                    let s =
+                        relu_regions::sizes::region_sizes(&net, &a.regions[..n], &a.facets[..n], samples, 1);
                     relu_regions::export::answers::add_sizes(&mut doc, &s, net.input_dim());
                 }
                 out.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
@@ -323,7 +348,10 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
             let expect = Expectations::parse(expect.as_deref().unwrap_or(""))
                 .map_err(|e| BadInput(anyhow::anyhow!("--expect: {e}")))?;
             let a = analyze(&net, &run.enumerator()?)?;
-            let report = verify(&net, &a, &expect, samples, seed);
+            let report = {
+                let _stop = cli::stop::token().install();
+                verify(&net, &a, &expect, samples, seed)
+            };
             let text = if json {
                 let mut doc = serde_json::to_value(&report).expect("reports serialize");
                 doc["provenance"] = serde_json::json!(input.provenance(&net)?);
@@ -333,9 +361,16 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
             };
             std::io::stdout().write_all(text.as_bytes()).map_err(output_error)?;
             report_incomplete(&a.summary);
-            Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
+            // a partial run whose only failed check is its completeness: a limit stopped it
+            let failed = report.checks.iter().filter(|c| !c.ok).all(|c| c.name == "complete enumeration");
+            Ok(match (report.ok, a.summary.complete()) {
+                (true, _) => ExitCode::SUCCESS,
+                (false, false) if failed => exit_code(false),
+                _ => ExitCode::from(EXIT_FAILED),
+            })
         }
-        Command::Check { input, threads, regions, graph, partial, property } => match property {
+        Command::Check { input, threads, regions, graph, partial, property, time_limit: _ } => match property
+        {
             Some(property) => commands::check_proof(&input, &regions, &property),
             None => commands::check(&input, &threads, &regions, graph.as_deref(), partial),
         },

@@ -1,5 +1,6 @@
 //! Ordered parallel maps over slices: the work is shared among threads in chunks pulled from a
 //! counter, and the results come back in chunk order, so they do not depend on the thread count.
+//! The workers poll the caller's stop token ([`crate::stop`]): it is installed on each of them.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -18,10 +19,12 @@ where
     let size = items.len().div_ceil(threads * chunks_per_thread.max(1)).max(1);
     let chunks: Vec<&[T]> = items.chunks(size).collect();
     let next = AtomicUsize::new(0);
+    let token = crate::stop::current();
     let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads.min(chunks.len()))
             .map(|_| {
                 scope.spawn(|| {
+                    let _stop = token.install();
                     let mut mine = Vec::new();
                     loop {
                         let k = next.fetch_add(1, Ordering::Relaxed);
@@ -49,6 +52,17 @@ mod tests {
                 c.iter().map(|x| x * x).collect::<Vec<_>>()
             });
             assert_eq!(got.concat(), want, "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn workers_poll_the_callers_token() {
+        let items: Vec<u64> = (0..64).collect();
+        let asked = |threads| super::map_chunks(&items, threads, 4, |_| crate::stop::requested());
+        assert!(asked(3).iter().all(|&r| !r));
+        let _stop = crate::stop::StopToken::new(Some(std::time::Instant::now()), None).install();
+        for threads in 1..4 {
+            assert!(asked(threads).iter().all(|&r| r), "{threads} threads");
         }
     }
 }

@@ -95,27 +95,58 @@ pub struct LipschitzConstants {
 /// assert_eq!(ranges[0].max.value(), Some(&q(3)));
 /// ```
 pub fn output_ranges(regions: &[Region]) -> Result<Option<Vec<OutputRange>>, InternalError> {
-    let Some(first) = regions.first() else { return Ok(None) };
+    output_ranges_prefix(regions).map(|(ranges, _)| ranges)
+}
+
+/// [`output_ranges`] over the regions taken in order until the run's stop token
+/// ([`crate::stop`]) asks to stop: the ranges over that prefix, and its length (all the
+/// regions unless the token fired).
+///
+/// # Examples
+/// ```
+/// use relu_regions::{range::output_ranges_prefix, stop::StopToken, Enumerator, Network};
+/// let net = Network::from_json(r#"{"input_dim": 1, "layers": [{"weights": [[1], [-1]], "activation": "relu"},
+///     {"weights": [[1, 1]], "activation": "linear"}], "domain": {"box": [[-2, 3]]}}"#).unwrap();
+/// let regions = Enumerator::builder().build().collect(&net).0;
+/// assert_eq!(output_ranges_prefix(&regions).unwrap().1, 2);
+/// let _stop = StopToken::new(Some(std::time::Instant::now()), None).install();
+/// assert_eq!(output_ranges_prefix(&regions).unwrap(), (None, 0)); // stopped before the first
+/// ```
+pub fn output_ranges_prefix(regions: &[Region]) -> Result<(Option<Vec<OutputRange>>, usize), InternalError> {
+    let Some(first) = regions.first() else { return Ok((None, 0)) };
     let outputs = first.map.offset.len();
-    let mut ranges = Vec::with_capacity(outputs);
-    for k in 0..outputs {
-        let mut min: Option<Extreme> = None;
-        let mut max: Option<Extreme> = None;
-        for r in regions {
-            let g = &r.map.jacobian[k];
-            let c = &r.map.offset[k];
-            let low = optimum(r, g, c, false)?;
-            if better(&low, min.as_ref(), false) {
-                min = Some(low);
-            }
-            let high = optimum(r, g, c, true)?;
-            if better(&high, max.as_ref(), true) {
-                max = Some(high);
+    let mut min: Vec<Option<Extreme>> = vec![None; outputs];
+    let mut max: Vec<Option<Extreme>> = vec![None; outputs];
+    let mut done = 0;
+    for r in regions {
+        if crate::stop::requested() {
+            break;
+        }
+        let mut ends = Vec::with_capacity(outputs);
+        for (g, c) in r.map.jacobian.iter().zip(&r.map.offset) {
+            match (optimum(r, g, c, false), optimum(r, g, c, true)) {
+                (Ok(low), Ok(high)) => ends.push((low, high)),
+                // an exact solve gave up: the run must stop, this region is not counted
+                (Err(_), _) | (_, Err(_)) if crate::stop::requested() => break,
+                (Err(e), _) | (_, Err(e)) => return Err(e),
             }
         }
-        ranges.push(OutputRange { min: min.expect("regions"), max: max.expect("regions") });
+        if ends.len() < outputs {
+            break;
+        }
+        for ((low, high), (min, max)) in ends.into_iter().zip(min.iter_mut().zip(max.iter_mut())) {
+            if better(&low, min.as_ref(), false) {
+                *min = Some(low);
+            }
+            if better(&high, max.as_ref(), true) {
+                *max = Some(high);
+            }
+        }
+        done += 1;
     }
-    Ok(Some(ranges))
+    let ranges =
+        min.into_iter().zip(max).map(|(min, max)| Some(OutputRange { min: min?, max: max? })).collect();
+    Ok((ranges, done))
 }
 
 /// Whether `candidate` improves on `best` (unbounded beats everything; ties keep the first).

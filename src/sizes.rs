@@ -71,9 +71,11 @@ pub fn region_sizes(
     seed: u64,
 ) -> Vec<RegionSize> {
     let d = net.input_dim();
+    // the run's stop token ([`crate::stop`]): the sizes of a prefix of the regions
     let mut sizes: Vec<RegionSize> = regions
         .iter()
         .zip(facets)
+        .take_while(|_| !crate::stop::requested())
         .map(|(r, f)| RegionSize {
             measure: match d {
                 2 | 3 if r.bounded => Some(measure(r, f)),
@@ -228,6 +230,9 @@ fn sampled_volumes(
     let mut counts = vec![0usize; regions.len()];
     let mut rng = crate::verify::SplitMix(seed);
     for _ in 0..samples {
+        if crate::stop::requested() {
+            return Vec::new(); // stopped (crate::stop): no estimate from fewer samples than asked
+        }
         let x: Vec<Q> = bounds.iter().map(|(lo, hi)| rng.rational_in(lo, hi)).collect();
         if let Some(&i) = index.get(&net.evaluate(&x).0) {
             counts[i] += 1;

@@ -37,6 +37,8 @@ mod hostile;
 mod invariants;
 #[path = "suite/layers.rs"]
 mod layers;
+#[path = "suite/limits.rs"]
+mod limits;
 #[path = "suite/locate.rs"]
 mod locate;
 #[path = "suite/maxunits.rs"]

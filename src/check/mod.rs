@@ -140,9 +140,17 @@ pub fn check_answer(net: &Network, doc: &Value, graph: Option<&Value>, options: 
             fail("missing or malformed `pattern`".into());
             return (failures, None);
         };
+        // the run's stop token ([`crate::stop`]): a region not checked, or checked while the
+        // run had to stop (a solve that gave up fails it), counts as not checked
+        if crate::stop::requested() {
+            return (Vec::new(), None);
+        }
         let checked = check_region(net, &domain, region, &pattern, &mut fail);
         if let Some(c) = &checked {
             whole::check_bounded(region, c, domain_bounded, net.input_dim(), &mut fail);
+        }
+        if !failures.is_empty() && crate::stop::requested() {
+            return (Vec::new(), None);
         }
         (failures, checked)
     };
@@ -161,10 +169,16 @@ pub fn check_answer(net: &Network, doc: &Value, graph: Option<&Value>, options: 
         checked.push(c);
     }
     whole::check_ids_and_patterns(regions, &mut report);
-    if !whole {
+    // stopped: what needs every region is not checked
+    if !whole || crate::stop::requested() {
         return report;
     }
+    let before = report.failures.len();
     let edges = whole::check_coverage(net, &domain, regions, &checked, options.threads, &mut report);
+    if crate::stop::requested() {
+        report.failures.truncate(before); // a facet left out looks seen from one side only
+        return report;
+    }
     whole::check_pieces_in_regions(regions, &checked, &edges, &mut report);
     if let Some(graph) = graph {
         whole::check_graph(graph, regions, &checked, &edges, &mut report);

@@ -151,7 +151,7 @@ impl<'a> Walker<'a> {
 
     /// `leaves` all start with the node's `depth` states.
     fn visit(&mut self, mut node: Node, leaves: &[Leaf], depth: usize) {
-        if self.failures.len() > 20 {
+        if self.failures.len() > 20 || crate::stop::requested() {
             return;
         }
         self.skip_linear(&mut node);

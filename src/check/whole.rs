@@ -104,7 +104,7 @@ pub(super) fn check_coverage(
         checked.iter().enumerate().filter_map(|(i, c)| Some((c.as_ref()?.pattern.as_slice(), i))).collect();
     // the neighbour patterns of every region's inner facets, computed in parallel
     let across = |c: &Option<CheckedRegion>| -> Vec<(usize, Option<Vec<String>>)> {
-        let Some(c) = c else { return Vec::new() };
+        let Some(c) = c.as_ref().filter(|_| !crate::stop::requested()) else { return Vec::new() };
         c.listed
             .iter()
             .enumerate()

@@ -12,9 +12,6 @@ use relu_regions::lp::Backend;
 use relu_regions::network::nnet::Coords;
 use relu_regions::network::{self, Domain, InputFormat, Network};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
 
 /// The network file formats.
 #[derive(Clone, Copy, ValueEnum)]
@@ -154,7 +151,11 @@ impl NetArgs {
     /// reader's list of problems.
     pub fn load_file(&self) -> Result<Network, BadInput> {
         let given = self.input_format.map(FormatArg::format);
-        let loaded = network::load_with_bytes(&self.net, given, self.coords()).map(|(net, bytes)| {
+        let (path, coords) = (self.net.clone(), self.coords());
+        // a huge model may take long to read: the command's token stops the wait
+        let what = format!("reading {}", self.net.display());
+        let read = super::stop::until_stopped(&what, move || network::load_with_bytes(&path, given, coords));
+        let loaded = read.map(|(net, bytes)| {
             let _ = self.loaded.set(bytes);
             net
         });
@@ -220,41 +221,20 @@ impl NetArgs {
     }
 }
 
-/// Ctrl-C presses so far: the first stops the run cleanly (what was found is written, marked
-/// incomplete), the second exits at once.
-static PRESSES: AtomicUsize = AtomicUsize::new(0);
-
 impl RunArgs {
-    /// The configured enumerator, with Ctrl-C wired to its cancel flag.
+    /// The configured enumerator, stopped by the command's token ([`super::stop`]: the
+    /// deadline of `--time-limit`, counted from the command's start, and Ctrl-C).
     pub fn enumerator(&self) -> Result<Enumerator, BadInput> {
         let backend = match self.lp {
             LpArg::Simplex => Backend::FloatSimplex,
             LpArg::GoodLp => Backend::GoodLp,
             LpArg::Exact => Backend::ExactOnly,
         };
-        let time_limit = match self.time_limit {
-            Some(t) if !(t.is_finite() && t >= 0.0) => {
-                return Err(BadInput(anyhow::anyhow!(
-                    "--time-limit must be a non-negative number of seconds"
-                )))
-            }
-            t => t.map(Duration::from_secs_f64),
-        };
-        let cancel = Arc::new(AtomicBool::new(false));
-        let flag = cancel.clone();
-        let _ = ctrlc::set_handler(move || {
-            if PRESSES.fetch_add(1, Ordering::SeqCst) >= 1 {
-                eprintln!("\ninterrupted twice: exiting at once, nothing more is written");
-                std::process::exit(130);
-            }
-            eprintln!("\nstopping (Ctrl-C again exits at once)...");
-            flag.store(true, Ordering::Relaxed);
-        });
+        let token = super::stop::start(self.time_limit)?;
         Ok(Enumerator::builder()
             .backend(backend)
             .max_regions(self.max_regions)
-            .time_limit(time_limit)
-            .cancel_flag(cancel)
+            .stop(&token)
             .progress(super::progress::counters())
             .threads(self.threads.count())
             .build())

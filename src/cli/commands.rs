@@ -69,10 +69,14 @@ const MAX_FAILURE_LINES: usize = 50;
 /// Reads a JSON output given to `check`, refusing one made for another network, format,
 /// `--coords` or domain before any work.
 fn read_output(path: &Path, here: &Provenance) -> Result<serde_json::Value, BadInput> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| BadInput(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
-    let doc: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| BadInput(anyhow::anyhow!("{}: invalid JSON: {e}", path.display())))?;
+    // a big answer takes a while to parse: the command's token stops the wait
+    let owned = path.to_path_buf();
+    let doc = super::stop::until_stopped(&format!("reading {}", path.display()), move || {
+        let text = std::fs::read_to_string(&owned)
+            .map_err(|e| BadInput(anyhow::anyhow!("cannot read {}: {e}", owned.display())))?;
+        serde_json::from_str::<serde_json::Value>(&text)
+            .map_err(|e| BadInput(anyhow::anyhow!("{}: invalid JSON: {e}", owned.display())))
+    })?;
     match doc.get("provenance") {
         Some(p) => {
             let recorded: Provenance = serde_json::from_value(p.clone())
@@ -110,9 +114,18 @@ pub fn check(
     let doc = read_output(regions, &here)?;
     let graph = graph.map(|g| read_output(g, &here)).transpose()?;
     let options = CheckOptions { partial, threads: threads.count() };
-    let report = check_answer(&net, &doc, graph.as_ref(), options);
+    // the command's token: the checker gives up what it had not finished when it fires
+    let token = super::stop::token();
+    let report = {
+        let _stop = token.install();
+        check_answer(&net, &doc, graph.as_ref(), options)
+    };
     let mut out = std::io::stdout().lock();
     write_failures(&mut out, &report.failures)?;
+    if let Some(reason) = token.reason().filter(|_| report.failures.is_empty()) {
+        let total = doc.get("regions").and_then(serde_json::Value::as_array).map_or(0, Vec::len);
+        return stopped_check(&mut out, reason, &format!("{} of {total} regions", report.regions));
+    }
     if !partial && doc.get("complete").and_then(serde_json::Value::as_bool) != Some(true) {
         writeln!(out, "(give --partial to check the regions of a partial answer)").map_err(output_error)?;
     }
@@ -216,14 +229,23 @@ pub fn range(
 ) -> Result<ExitCode, BadInput> {
     let net = input.load()?;
     let enumerator = run.enumerator()?;
-    let (regions, mut summary) = enumerator.collect(&net);
+    let (mut regions, mut summary) = enumerator.collect(&net);
     if let Some(failure) = summary.failure.take() {
         return Err(failure.into());
     }
-    let Some(ranges) = relu_regions::range::output_ranges(&regions)? else {
-        return Err(BadInput(anyhow::anyhow!(
-            "no region was found before the run stopped: no range to report"
-        )));
+    // the regions' optima until the command's token fires: the ranges over those regions
+    let token = super::stop::token();
+    let (ranges, done) = {
+        let _stop = token.install();
+        relu_regions::range::output_ranges_prefix(&regions)?
+    };
+    if done < regions.len() {
+        regions.truncate(done);
+        summary.stopped = summary.stopped.or(token.reason()).or(Some(relu_regions::StopReason::Cancelled));
+    }
+    let Some(ranges) = ranges else {
+        eprintln!("warning: INCOMPLETE result: the run stopped before any region's range was found: no range to report");
+        return Ok(exit_code(false));
     };
     let lipschitz = with_lipschitz.then(|| relu_regions::range::lipschitz(&regions)).flatten();
     let mut out = std::io::stdout().lock();
@@ -392,8 +414,16 @@ pub fn check_proof(input: &NetArgs, proof: &Path, property: &Path) -> Result<Exi
         .map_err(|e| BadInput(anyhow::anyhow!("cannot read {}: {e}", proof.display())))?;
     let doc: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| BadInput(anyhow::anyhow!("{}:{}:{}: {e}", proof.display(), e.line(), e.column())))?;
-    let report = relu_regions::check::proof::check_proof(&net, &property, &doc);
+    let token = super::stop::token();
+    let report = {
+        let _stop = token.install();
+        relu_regions::check::proof::check_proof(&net, &property, &doc)
+    };
     let mut out = std::io::stdout().lock();
+    if let Some(reason) = token.reason() {
+        // a failure met after the stop may be the stop's (a solve that gave up): none is shown
+        return stopped_check(&mut out, reason, &format!("{} leaves", report.regions));
+    }
     write_failures(&mut out, &report.failures)?;
     let verdict = if report.failures.is_empty() {
         format!(
@@ -405,6 +435,18 @@ pub fn check_proof(input: &NetArgs, proof: &Path, property: &Path) -> Result<Exi
     };
     writeln!(out, "{verdict}").map_err(output_error)?;
     Ok(if report.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
+}
+
+/// A check the token stopped: what was checked, marked incomplete (exit code 3).
+fn stopped_check(
+    out: &mut impl Write,
+    reason: relu_regions::StopReason,
+    checked: &str,
+) -> Result<ExitCode, BadInput> {
+    writeln!(out, "INCOMPLETE: the check stopped ({reason}) after {checked}: nothing is proved yet")
+        .map_err(output_error)?;
+    eprintln!("warning: INCOMPLETE check: stopped ({reason}); run it again without the limit");
+    Ok(ExitCode::from(super::EXIT_INCOMPLETE))
 }
 
 /// The checker's failures, one line each (the first `MAX_FAILURE_LINES`, then how many more).

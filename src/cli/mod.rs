@@ -1,11 +1,13 @@
-//! The command line's pieces: options ([`args`]), text rendering ([`render`]) and the commands
-//! that need more than a call into the library ([`commands`]).
+//! The command line's pieces: options ([`args`]), text rendering ([`render`]), the commands
+//! that need more than a call into the library ([`commands`]) and the command's stop token
+//! ([`stop`]).
 
 pub mod args;
 pub mod commands;
 pub mod progress;
 pub mod render;
 pub mod shard;
+pub mod stop;
 
 use relu_regions::error::InternalError;
 use std::process::ExitCode;

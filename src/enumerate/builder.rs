@@ -3,9 +3,10 @@
 use super::{Enumerator, Subtrees};
 use crate::lp::Backend;
 use crate::progress::Progress;
+use crate::stop::StopToken;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Builds an [`Enumerator`].
 #[derive(Debug, Clone, Default)]
@@ -82,6 +83,32 @@ impl EnumeratorBuilder {
     /// See the example on [`EnumeratorBuilder::backend`].
     pub fn cancel_flag(mut self, flag: Arc<AtomicBool>) -> Self {
         self.inner.cancel = Some(flag);
+        self
+    }
+    /// Stop at this instant, whenever a run starts (with a time limit too, the earlier wins).
+    ///
+    /// See the example on [`EnumeratorBuilder::stop`].
+    pub fn deadline(mut self, deadline: Option<Instant>) -> Self {
+        self.inner.deadline = deadline;
+        self
+    }
+    /// Stop with this token: its deadline and its cancel flag (the CLI makes one token when a
+    /// command starts, for the reading of the network, the enumeration and every later phase).
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::{stop::StopToken, Enumerator, Network, StopReason};
+    /// use std::time::Instant;
+    /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [{"weights": [[1]], "activation": "relu"}]}"#).unwrap();
+    /// let passed = StopToken::new(Some(Instant::now()), None);
+    /// let (regions, summary) = Enumerator::builder().stop(&passed).build().collect(&net);
+    /// assert_eq!((regions.len(), summary.stopped), (0, Some(StopReason::TimeLimit)));
+    /// ```
+    pub fn stop(mut self, token: &StopToken) -> Self {
+        self.inner.deadline = token.deadline();
+        if let Some(flag) = token.cancel_flag() {
+            self.inner.cancel = Some(flag.clone());
+        }
         self
     }
     /// The configured enumerator.

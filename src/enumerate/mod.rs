@@ -42,6 +42,7 @@ use crate::num::{to_f64, Q};
 use crate::poly::Halfspace;
 use crate::prepared::Prepared;
 use crate::region::Region;
+use crate::stop::StopToken;
 use num_traits::Zero;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
@@ -54,6 +55,9 @@ pub struct Enumerator {
     backend: Backend,
     max_regions: Option<usize>,
     time_limit: Option<Duration>,
+    /// A deadline for every run, whenever it starts (the earlier of it and the time limit
+    /// counts).
+    deadline: Option<Instant>,
     cancel: Option<Arc<AtomicBool>>,
     threads: usize,
     progress: Option<Arc<Progress>>,
@@ -90,31 +94,28 @@ struct Context<'a> {
     /// Whether the sink reads the rational map (see [`RegionSink::needs_map`]); without it a
     /// detailed region carries the map's hash instead.
     map: bool,
-    start: Instant,
     /// Set when the emitter has stopped (a limit, the sink or a failure): the workers stop too.
     enough: AtomicBool,
     /// The first internal error met by any worker.
     failure: std::sync::Mutex<Option<InternalError>>,
-    /// The run's time limit and cancel flag, installed for the exact solves of its decisions.
-    stop: crate::lp::interrupt::StopRequest,
+    /// The run's stop token, installed for the exact solves of its decisions.
+    stop: StopToken,
     /// Set when an exact solve gave up because of them (its partial region was dropped).
     gave_up: std::sync::Mutex<Option<StopReason>>,
 }
 
 impl Context<'_> {
-    /// Makes the run's stop request visible to the exact solves of this thread (until the
-    /// guard is dropped).
-    fn install_stop(&self) -> crate::lp::interrupt::Installed {
-        crate::lp::interrupt::install(self.stop.clone())
+    /// Makes the run's stop token visible to the exact solves of this thread (until the guard
+    /// is dropped).
+    fn install_stop(&self) -> crate::stop::Installed {
+        self.stop.install()
     }
 
     /// Records an internal error and stops every worker. An exact solve that gave up because
     /// the run must stop (its time limit, its cancel flag) is not an error: the run stops for
     /// that reason and is marked incomplete.
     fn fail(&self, error: InternalError) {
-        if crate::lp::interrupt::requested() {
-            let cancelled = self.stop.cancel.as_ref().is_some_and(|c| c.load(AtomicOrdering::Relaxed));
-            let reason = if cancelled { StopReason::Cancelled } else { StopReason::TimeLimit };
+        if let Some(reason) = self.stop.reason() {
             let mut slot = self.gave_up.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             slot.get_or_insert(reason);
             return;
@@ -227,10 +228,29 @@ impl Enumerator {
     /// assert_eq!(Enumerator::builder().build().interrupted(Instant::now()), None);
     /// ```
     pub fn interrupted(&self, start: Instant) -> Option<StopReason> {
-        if self.cancel.as_ref().is_some_and(|c| c.load(AtomicOrdering::Relaxed)) {
-            return Some(StopReason::Cancelled);
-        }
-        self.time_limit.filter(|&t| start.elapsed() >= t).map(|_| StopReason::TimeLimit)
+        self.stop_token(start).reason()
+    }
+
+    /// The stop token of a run that starts at `start`: the earlier of the deadline and
+    /// `start` plus the time limit, and the cancel flag.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::Enumerator;
+    /// use std::time::{Duration, Instant};
+    /// let start = Instant::now();
+    /// let e = Enumerator::builder().time_limit(Some(Duration::from_secs(60))).build();
+    /// assert_eq!(e.stop_token(start).deadline(), Some(start + Duration::from_secs(60)));
+    /// assert_eq!(Enumerator::builder().build().stop_token(start).deadline(), None);
+    /// ```
+    pub fn stop_token(&self, start: Instant) -> StopToken {
+        StopToken::new(self.time_limit.map(|t| start + t), self.cancel.clone()).sooner(self.deadline)
+    }
+
+    /// The same enumerator with the time limit of a job that started at `start` turned into a
+    /// deadline: every phase of the job (enumeration, facets, graph) then shares one token.
+    pub(crate) fn anchored(&self, start: Instant) -> Enumerator {
+        Enumerator { deadline: self.stop_token(start).deadline(), time_limit: None, ..self.clone() }
     }
 
     /// The same enumerator with `used` taken off its time limit (for a question answered by
@@ -312,13 +332,9 @@ impl Enumerator {
             box_domain,
             details,
             map,
-            start,
             enough: AtomicBool::new(false),
             failure: std::sync::Mutex::new(None),
-            stop: crate::lp::interrupt::StopRequest {
-                deadline: self.time_limit.map(|t| start + t),
-                cancel: self.cancel.clone(),
-            },
+            stop: self.stop_token(start),
             gave_up: std::sync::Mutex::new(None),
         };
         let root = Partial {
@@ -397,6 +413,10 @@ impl Enumerator {
         prune: Option<&'a dyn Prune>,
     ) -> Summary {
         let start = Instant::now();
+        // the run's token on this thread too: the root's solves and the sink (which may certify
+        // facets, as `regions --jsonl` does) poll it
+        let token = self.stop_token(start);
+        let _stop = token.install();
         let mut summary = Summary::default();
         // a shard's figures leave out the work above its subtrees (the plan counts that once)
         let mut above = LpStats::default();
@@ -410,7 +430,13 @@ impl Enumerator {
         ) {
             Ok(Some(prepared)) => prepared,
             Ok(None) => return summary,
-            Err(e) => return Summary::failed(e, start),
+            Err(e) => {
+                return match token.excuse(e) {
+                    // an exact solve of the root gave up: stopped before the first region
+                    Ok(reason) => Summary { stopped: Some(reason), elapsed: start.elapsed(), ..summary },
+                    Err(e) => Summary::failed(e, start),
+                };
+            }
         };
         if let Some(p) = &self.progress {
             p.enter(Phase::Regions);
@@ -475,12 +501,6 @@ impl Enumerator {
         if ctx.enough.load(AtomicOrdering::Relaxed) {
             return Some(StopReason::Sink);
         }
-        if self.time_limit.is_some_and(|t| ctx.start.elapsed() >= t) {
-            return Some(StopReason::TimeLimit);
-        }
-        if self.cancel.as_ref().is_some_and(|c| c.load(AtomicOrdering::Relaxed)) {
-            return Some(StopReason::Cancelled);
-        }
-        None
+        ctx.stop.reason()
     }
 }

@@ -237,6 +237,11 @@ pub(crate) fn facets_counting_inner(
         if inner_only && !inner {
             continue;
         }
+        // the run's stop token ([`crate::stop`]), between two facets (the exact solves inside
+        // one poll it too, and give up)
+        if crate::stop::requested() {
+            return Err(crate::stop::gave_up(&format!("the facets of region {}", region.id)));
+        }
         let mut local = LpStats::default();
         let mut facet = facet_of(k, class, &mut local)?;
         stats.add(&local);

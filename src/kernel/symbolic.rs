@@ -421,6 +421,10 @@ impl SymbolicBounds {
             let mut pres = Vec::with_capacity(layer.weights.len());
             let inputs = Flat::new(&values, d);
             for (row, bias) in layer.weights.iter().zip(&layer.bias) {
+                // the run's stop token ([`crate::stop`]): no bound (nothing is pruned)
+                if crate::stop::requested() {
+                    return None;
+                }
                 let ((lower, lower_weight), (upper, upper_weight)) = self.affine(f, row, *bias, &inputs);
                 let (l, u) = (self.minimum(f, &lower), self.maximum(f, &upper));
                 if !(l.is_finite() && u.is_finite() && lower_weight.is_finite() && upper_weight.is_finite()) {

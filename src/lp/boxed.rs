@@ -134,7 +134,7 @@ impl BoxLp {
         for _ in 0..patience * (n + 1) {
             // a long solve gives way to the run's stop request (like the dense tableau); the
             // bound LPs (default patience) run to their end, as their answers steer decisions
-            if patience > 20 && super::interrupt::requested() {
+            if patience > 20 && crate::stop::requested() {
                 return None;
             }
             // values of the basic variables: B^-1 b - sum over nonbasic of column * value

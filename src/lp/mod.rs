@@ -9,8 +9,8 @@
 mod box_centre;
 pub(crate) mod boxed;
 pub(crate) mod good_lp_backend;
-pub(crate) mod interrupt;
 pub mod simplex;
+pub(crate) mod square;
 
 use crate::kernel::Filter;
 use crate::poly::Halfspace;

@@ -8,6 +8,10 @@
 //! costs `O(n m)`. Bland's rule cannot cycle in exact arithmetic, so the rational run always
 //! terminates, degenerate or not.
 //!
+//! The run's stop token ([`crate::stop`]) is polled at every pivot and, inside a pivot, every
+//! [`Field::POLL_ENTRIES`] entry updates (a few dozen big rationals over [`Q`]): a solve that
+//! must stop gives up (`None`) within one row's work, however large its numbers have grown.
+//!
 //! # Complexity
 //! Each pivot is `O(n (m + n))` field operations; the number of pivots is small in practice
 //! (a few times `n`) and finite in the worst case.
@@ -16,8 +20,12 @@ use crate::num::{sign, Q};
 use num_traits::{One, Signed, Zero};
 use std::cmp::Ordering;
 
+pub(crate) use super::square::{solve_square, solve_square_scaled, solve_square_scaled_integers};
+
 /// The arithmetic the simplex needs: exact for [`Q`], tolerance-based for `f64`.
 pub trait Field: Clone {
+    /// Entry updates between two polls of the stop token inside a pivot.
+    const POLL_ENTRIES: usize = 1 << 14;
     /// Zero.
     fn zero() -> Self;
     /// One.
@@ -35,6 +43,8 @@ pub trait Field: Clone {
 }
 
 impl Field for Q {
+    // one update of big rationals costs up to milliseconds (a gcd of thousands of digits)
+    const POLL_ENTRIES: usize = 64;
     fn zero() -> Self {
         Zero::zero()
     }
@@ -125,7 +135,9 @@ struct Tableau<F> {
 }
 
 impl<F: Field> Tableau<F> {
-    fn new(a: &[Vec<F>], c: &[F]) -> Tableau<F> {
+    /// The phase-one tableau; `None` when the run must stop while it is formed (its objective
+    /// row sums every row: one pivot's work).
+    fn new(a: &[Vec<F>], c: &[F]) -> Option<Tableau<F>> {
         let (m, n) = (a.len(), c.len());
         let width = m + n + 1;
         let mut rows = Vec::with_capacity(n);
@@ -143,21 +155,29 @@ impl<F: Field> Tableau<F> {
             flips.push(flip);
         }
         let mut obj = vec![F::zero(); width];
+        let mut poll = crate::stop::Poll::every(F::POLL_ENTRIES);
         for row in &rows {
+            if poll.stop(width) {
+                return None;
+            }
             for (j, v) in row.iter().enumerate() {
                 if j < m || j == width - 1 {
                     obj[j] = obj[j].sub(v);
                 }
             }
         }
-        Tableau { rows, obj, basis: (m..m + n).collect(), m, flips }
+        Some(Tableau { rows, obj, basis: (m..m + n).collect(), m, flips })
     }
 
     fn width(&self) -> usize {
         self.obj.len()
     }
 
-    fn pivot(&mut self, r: usize, s: usize) {
+    /// Pivots on row `r`, column `s`; `None` when the run must stop (the tableau is then left
+    /// half-updated, and the solve gives up).
+    fn pivot(&mut self, r: usize, s: usize) -> Option<()> {
+        let width = self.width();
+        let mut poll = crate::stop::Poll::every(F::POLL_ENTRIES);
         let p = self.rows[r][s].clone();
         for v in self.rows[r].iter_mut() {
             if v.sgn() != Ordering::Equal {
@@ -165,11 +185,14 @@ impl<F: Field> Tableau<F> {
             }
         }
         let pivot_row = self.rows[r].clone();
-        let eliminate = |row: &mut Vec<F>| {
+        let eliminate = |row: &mut Vec<F>, poll: &mut crate::stop::Poll| {
             let f = row[s].clone();
             if f.sgn() == Ordering::Equal {
                 row[s] = F::zero();
-                return;
+                return Some(());
+            }
+            if poll.stop(width) {
+                return None;
             }
             for (v, pv) in row.iter_mut().zip(&pivot_row) {
                 if pv.sgn() != Ordering::Equal {
@@ -177,21 +200,23 @@ impl<F: Field> Tableau<F> {
                 }
             }
             row[s] = F::zero();
+            Some(())
         };
         for (i, row) in self.rows.iter_mut().enumerate() {
             if i != r {
-                eliminate(row);
+                eliminate(row, &mut poll)?;
             }
         }
-        eliminate(&mut self.obj);
+        eliminate(&mut self.obj, &mut poll)?;
         self.basis[r] = s;
+        Some(())
     }
 
     /// Bland's rule on the current objective row; `Err(col)` reports an unbounded column.
     fn run(&mut self, max_pivots: usize) -> Option<Result<(), usize>> {
         let rhs = self.width() - 1;
         for _ in 0..max_pivots {
-            if super::interrupt::requested() {
+            if crate::stop::requested() {
                 return None;
             }
             let Some(s) = (0..self.m).find(|&j| self.obj[j].sgn() == Ordering::Less) else {
@@ -216,7 +241,7 @@ impl<F: Field> Tableau<F> {
                 }
             }
             match best {
-                Some((r, _)) => self.pivot(r, s),
+                Some((r, _)) => self.pivot(r, s)?,
                 None => return Some(Err(s)),
             }
         }
@@ -237,25 +262,32 @@ impl<F: Field> Tableau<F> {
             .collect()
     }
 
-    fn drive_out_artificials(&mut self) {
+    /// `None` when the run must stop.
+    fn drive_out_artificials(&mut self) -> Option<()> {
         for r in 0..self.rows.len() {
             if self.basis[r] < self.m {
                 continue;
             }
             if let Some(s) = (0..self.m).find(|&j| self.rows[r][j].sgn() != Ordering::Equal) {
-                self.pivot(r, s);
+                self.pivot(r, s)?;
             }
         }
+        Some(())
     }
 
-    fn set_phase_two_objective(&mut self, b: &[F]) {
+    /// `None` when the run must stop (one pivot's work, like [`Tableau::new`]).
+    fn set_phase_two_objective(&mut self, b: &[F]) -> Option<()> {
         let width = self.width();
         let mut obj = vec![F::zero(); width];
         obj[..self.m].clone_from_slice(b);
+        let mut poll = crate::stop::Poll::every(F::POLL_ENTRIES);
         for (i, row) in self.rows.iter().enumerate() {
             let k = self.basis[i];
             if k >= self.m || b[k].sgn() == Ordering::Equal {
                 continue;
+            }
+            if poll.stop(width) {
+                return None;
             }
             for (o, v) in obj.iter_mut().zip(row) {
                 if v.sgn() != Ordering::Equal {
@@ -264,6 +296,7 @@ impl<F: Field> Tableau<F> {
             }
         }
         self.obj = obj;
+        Some(())
     }
 
     fn dual_solution(&self) -> Vec<F> {
@@ -279,7 +312,8 @@ impl<F: Field> Tableau<F> {
 }
 
 /// Solves `min c . x  s.t.  A x <= b` (`x` free). Returns `None` only when `max_pivots` is
-/// exceeded (possible in floating point; the rational run terminates by Bland's rule).
+/// exceeded (possible in floating point; the rational run terminates by Bland's rule) or the
+/// run's stop token asks to stop ([`crate::stop`]).
 ///
 /// # Examples
 /// ```
@@ -294,15 +328,15 @@ impl<F: Field> Tableau<F> {
 /// }
 /// ```
 pub fn solve<F: Field>(a: &[Vec<F>], b: &[F], c: &[F], max_pivots: usize) -> Option<LpOutcome<F>> {
-    let mut t = Tableau::new(a, c);
+    let mut t = Tableau::new(a, c)?;
     t.run(max_pivots)?.ok()?;
     let rhs = t.width() - 1;
     if t.obj[rhs].sgn() == Ordering::Less {
         let pi = t.multipliers(&F::one());
         return Some(LpOutcome::Unbounded { ray: pi });
     }
-    t.drive_out_artificials();
-    t.set_phase_two_objective(b);
+    t.drive_out_artificials()?;
+    t.set_phase_two_objective(b)?;
     match t.run(max_pivots)? {
         Ok(()) => {
             let x = t.multipliers(&F::zero());
@@ -322,252 +356,11 @@ pub fn solve<F: Field>(a: &[Vec<F>], b: &[F], c: &[F], max_pivots: usize) -> Opt
     }
 }
 
-/// Solves the square system `M z = r` exactly; `None` when `M` is singular.
-///
-/// Fraction-free (Bareiss) Gauss-Jordan elimination on the rows scaled to integers: every
-/// intermediate entry is a minor of the matrix, so each division is exact and no gcd is taken
-/// until the `n` answers are formed (a rational elimination takes one at every step).
-pub(crate) fn solve_square(m: &[Vec<Q>], r: &[Q]) -> Option<Vec<Q>> {
-    match bareiss(m, r) {
-        Some(Some((numerators, det))) => {
-            Some(numerators.into_iter().map(|n| Q::new(n, det.clone())).collect())
-        }
-        Some(None) => None,
-        None if super::interrupt::requested() => None,
-        None => solve_square_rational(m, r),
-    }
-}
-
-/// [`solve_square`] with the answer unreduced: integer numerators over one common nonzero
-/// denominator (the determinant of the row-scaled system, of either sign). For callers that only
-/// need signs, or reduce later.
-pub(crate) fn solve_square_unreduced(
-    m: &[Vec<Q>],
-    r: &[Q],
-) -> Option<(Vec<num_bigint::BigInt>, num_bigint::BigInt)> {
-    match bareiss(m, r) {
-        Some(answer) => answer,
-        None if super::interrupt::requested() => None,
-        None => {
-            let z = solve_square_rational(m, r)?;
-            let den = crate::num::common_denominator(&z);
-            Some((z.iter().map(|v| crate::num::scaled_numerator(v, &den)).collect(), den))
-        }
-    }
-}
-
-/// The solution of `M z = r` times `|det|` (a positive integer, returned beside it): integer
-/// entries with the solution's signs, no gcd. For certificates that hold up to a positive
-/// factor (multipliers, rays) and for sign tests.
-pub(crate) fn solve_square_scaled(
-    m: &[Vec<Q>],
-    r: &[Q],
-) -> Option<(Vec<num_bigint::BigInt>, num_bigint::BigInt)> {
-    positive_denominator(solve_square_unreduced(m, r)?)
-}
-
-/// `(z det, det)` as `(z |det|, |det|)`; `None` for a zero determinant.
-fn positive_denominator(
-    (numerators, det): (Vec<num_bigint::BigInt>, num_bigint::BigInt),
-) -> Option<(Vec<num_bigint::BigInt>, num_bigint::BigInt)> {
-    if det.is_zero() {
-        return None;
-    }
-    Some(if det.is_negative() {
-        (numerators.into_iter().map(|v| -v).collect(), -det)
-    } else {
-        (numerators, det)
-    })
-}
-
-/// The fraction-free elimination of [`solve_square`]; `None` if a division were inexact (which
-/// the theory excludes, and a test checks).
-#[allow(clippy::type_complexity)]
-fn bareiss(m: &[Vec<Q>], r: &[Q]) -> Option<Option<(Vec<num_bigint::BigInt>, num_bigint::BigInt)>> {
-    use crate::num::{common_denominator, scaled_numerator};
-    use num_bigint::BigInt;
-    let a: Vec<Vec<BigInt>> = m
-        .iter()
-        .zip(r)
-        .map(|(row, ri)| {
-            let d = common_denominator(row.iter().chain(std::iter::once(ri)));
-            row.iter().chain(std::iter::once(ri)).map(|v| scaled_numerator(v, &d)).collect()
-        })
-        .collect();
-    bareiss_integers(a)
-}
-
-/// [`solve_square_scaled`] of an integer system given as its augmented rows `[M | r]`.
-pub(crate) fn solve_square_scaled_integers(
-    augmented: Vec<Vec<num_bigint::BigInt>>,
-) -> Option<(Vec<num_bigint::BigInt>, num_bigint::BigInt)> {
-    positive_denominator(bareiss_integers(augmented)??)
-}
-
-/// [`bareiss`] on the augmented integer rows `[M | r]`.
-#[allow(clippy::type_complexity)]
-fn bareiss_integers(
-    mut a: Vec<Vec<num_bigint::BigInt>>,
-) -> Option<Option<(Vec<num_bigint::BigInt>, num_bigint::BigInt)>> {
-    use num_bigint::BigInt;
-    use num_integer::Integer;
-    let n = a.len();
-    if a.iter().any(|row| row.len() != n + 1) {
-        return Some(None);
-    }
-    let mut previous = BigInt::one();
-    for k in 0..n {
-        // a run that must stop gives up here (`None`, as for no answer)
-        if super::interrupt::requested() {
-            return None;
-        }
-        let Some(p) = (k..n).find(|&i| !a[i][k].is_zero()) else { return Some(None) };
-        a.swap(k, p);
-        let (before, rest) = a.split_at_mut(k);
-        let (pivot_row, after) = rest.split_first_mut().expect("row k");
-        let pivot = &pivot_row[k];
-        for row in before.iter_mut().chain(after.iter_mut()) {
-            let factor = std::mem::take(&mut row[k]);
-            // columns left of k are final (zero off the diagonal; the diagonal, the determinant
-            // so far, is not needed)
-            for (v, p) in row[k + 1..].iter_mut().zip(&pivot_row[k + 1..]) {
-                if !v.is_zero() {
-                    *v *= pivot;
-                }
-                if !factor.is_zero() && !p.is_zero() {
-                    *v -= &factor * p;
-                }
-                // the first step divides by 1
-                if k > 0 && !v.is_zero() {
-                    let (quotient, remainder) = v.div_rem(&previous);
-                    if !remainder.is_zero() {
-                        return None;
-                    }
-                    *v = quotient;
-                }
-            }
-        }
-        previous = pivot.clone();
-    }
-    // every diagonal entry would now be the last pivot (the determinant up to the swaps' sign)
-    let numerators = a.iter_mut().map(|row| std::mem::take(&mut row[n])).collect();
-    Some(Some((numerators, previous)))
-}
-
-/// [`solve_square`] by rational Gauss-Jordan elimination (a fallback that should never run).
-fn solve_square_rational(m: &[Vec<Q>], r: &[Q]) -> Option<Vec<Q>> {
-    let n = r.len();
-    let mut aug: Vec<Vec<Q>> = m
-        .iter()
-        .zip(r)
-        .map(|(row, ri)| row.iter().cloned().chain(std::iter::once(ri.clone())).collect())
-        .collect();
-    for col in 0..n {
-        let p = (col..n).find(|&i| !aug[i][col].is_zero())?;
-        aug.swap(col, p);
-        let pivot = aug[col][col].clone();
-        for v in aug[col].iter_mut() {
-            *v /= &pivot;
-        }
-        let prow = aug[col].clone();
-        for (i, row) in aug.iter_mut().enumerate() {
-            if i == col || row[col].is_zero() {
-                continue;
-            }
-            let f = row[col].clone();
-            for (v, pv) in row.iter_mut().zip(&prow) {
-                if !pv.is_zero() {
-                    *v -= &f * pv;
-                }
-            }
-        }
-    }
-    Some(aug.into_iter().map(|row| row[n].clone()).collect())
-}
-
 /// True when every entry is `>= 0`.
 pub(crate) fn all_nonnegative(v: &[Q]) -> bool {
     v.iter().all(|x| !x.is_negative())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::num::q;
-
-    fn qs(v: &[i64]) -> Vec<Q> {
-        v.iter().map(|&x| q(x)).collect()
-    }
-
-    #[test]
-    fn fraction_free_elimination_is_exact_and_agrees_with_rational_elimination() {
-        let mut state = 7u64;
-        let mut next = |k: i64| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            let v = ((state >> 33) % (2 * k as u64 + 1)) as i64 - k;
-            let den = 1 + ((state >> 20) % 7) as i64;
-            Q::new(v.into(), den.into())
-        };
-        for n in 1..7 {
-            for _ in 0..60 {
-                let m: Vec<Vec<Q>> = (0..n).map(|_| (0..n).map(|_| next(4)).collect()).collect();
-                let r: Vec<Q> = (0..n).map(|_| next(9)).collect();
-                let fraction_free = bareiss(&m, &r)
-                    .expect("every division exact")
-                    .map(|(num, det)| num.into_iter().map(|v| Q::new(v, det.clone())).collect::<Vec<_>>());
-                assert_eq!(fraction_free, solve_square_rational(&m, &r), "{m:?} {r:?}");
-                if let Some(z) = fraction_free {
-                    for (row, ri) in m.iter().zip(&r) {
-                        assert_eq!(&crate::num::dot(row, &z), ri);
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn detects_infeasible_with_farkas() {
-        // x <= 0 and -x <= -1
-        let a = vec![qs(&[1]), qs(&[-1])];
-        let b = qs(&[0, -1]);
-        match solve(&a, &b, &qs(&[0]), 100).unwrap() {
-            LpOutcome::Infeasible { y } => {
-                assert!(all_nonnegative(&y));
-                assert_eq!(&y[0] * q(1) + &y[1] * q(-1), q(0));
-                assert!(&y[0] * q(0) + &y[1] * q(-1) < q(0));
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn detects_unbounded_with_ray() {
-        let a = vec![qs(&[1, 0])];
-        let b = qs(&[1]);
-        match solve(&a, &b, &qs(&[0, 1]), 100).unwrap() {
-            LpOutcome::Unbounded { ray } => {
-                assert!(ray[0] <= q(0));
-                assert!(ray[1] < q(0));
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn degenerate_vertex_terminates() {
-        // many constraints through the origin
-        let a =
-            vec![qs(&[1, 1]), qs(&[1, 2]), qs(&[2, 1]), qs(&[1, 0]), qs(&[0, 1]), qs(&[-1, 0]), qs(&[0, -1])];
-        let b = qs(&[0, 0, 0, 0, 0, 1, 1]);
-        match solve(&a, &b, &qs(&[-1, -1]), 1000).unwrap() {
-            LpOutcome::Optimal { x, y, .. } => {
-                assert_eq!(&x[0] + &x[1], q(0));
-                assert!(all_nonnegative(&y));
-            }
-            other => panic!("{other:?}"),
-        }
-        let f: Vec<Vec<f64>> = a.iter().map(|r| r.iter().map(crate::num::to_f64).collect()).collect();
-        let fb: Vec<f64> = b.iter().map(crate::num::to_f64).collect();
-        assert!(matches!(solve(&f, &fb, &[-1.0, -1.0], 1000), Some(LpOutcome::Optimal { .. })));
-    }
-}
+#[path = "simplex_tests.rs"]
+mod tests;

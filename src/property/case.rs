@@ -67,6 +67,7 @@ pub(super) fn decide_case(
         batch: Vec::new(),
         found: None,
         failure: None,
+        stopped: false,
         leaves: Vec::new(),
         visited: 0,
         pruned: 0,
@@ -75,7 +76,7 @@ pub(super) fn decide_case(
     let pruner = enumerator.backend().filter().on().then(|| SafetyPruner::new(&reduced, case)).flatten();
     let mut summary =
         enumerator.enumerate_pruned(&prepared, &mut sink, pruner.as_ref().map(|p| p as &dyn Prune));
-    if sink.found.is_none() && sink.failure.is_none() {
+    if sink.found.is_none() && sink.failure.is_none() && !sink.stopped {
         let _ = sink.flush();
     }
     if let Some(failure) = summary.failure.take().or(sink.failure.take()) {
@@ -89,7 +90,7 @@ pub(super) fn decide_case(
         }
         full
     });
-    let complete = summary.complete();
+    let complete = summary.complete() && !sink.stopped;
     let mut leaves = std::mem::take(&mut sink.leaves);
     if let Some(p) = &pruner {
         leaves.extend(p.take_leaves());
@@ -117,6 +118,8 @@ struct PropertySink<'a> {
     batch: Vec<Region>,
     found: Option<Vec<Q>>,
     failure: Option<InternalError>,
+    /// Set when the run's stop token stopped the checks of a batch (the answer is then unknown).
+    stopped: bool,
     visited: usize,
     pruned: usize,
     stats: LpStats,
@@ -156,11 +159,16 @@ impl PropertySink<'_> {
                     self.found = Some(x);
                     return ControlFlow::Break(());
                 }
+                // an exact solve that gave up because the run must stop: no answer, no failure
+                Err(_) if crate::stop::requested() => self.stopped = true,
                 Err(e) => {
                     self.failure = Some(e);
                     return ControlFlow::Break(());
                 }
             }
+        }
+        if self.stopped {
+            return ControlFlow::Break(());
         }
         ControlFlow::Continue(())
     }

@@ -104,6 +104,9 @@ pub(super) fn falsify(net: &Network, case: &Case) -> Option<Vec<Q>> {
     let grid = (1u64 << 32) as f64;
     let mut scored: Vec<(f64, usize, Option<Vec<u64>>)> = Vec::with_capacity(SAMPLES);
     for k in 0..SAMPLES {
+        if crate::stop::requested() {
+            return None; // the run must stop (crate::stop): no counterexample proposed
+        }
         let (xf, draws): (Vec<f64>, _) = if k == 0 {
             (centre.iter().map(image).collect(), None)
         } else {
@@ -161,7 +164,7 @@ fn descend(mut x: Vec<Q>, bounds: &[(Q, Q)], score: &dyn Fn(&[Q]) -> f64, evalua
         let mut improved = false;
         for j in 0..x.len() {
             for sign in [1, -1] {
-                if left == 0 {
+                if left == 0 || crate::stop::requested() {
                     return x;
                 }
                 left -= 1;

@@ -58,6 +58,9 @@ impl SafetyPruner<'_> {
         let (mut lo, mut hi) = (Vec::with_capacity(d), Vec::with_capacity(d));
         let mut e = vec![0.0; d];
         for j in 0..d {
+            if crate::stop::requested() {
+                return None; // the run must stop (crate::stop): no box
+            }
             for up in [false, true] {
                 e[j] = if up { -1.0 } else { 1.0 };
                 let opt = lp.minimize(&e)?;
