@@ -32,7 +32,9 @@ pub enum Merged {
 
 /// Merges the parts of `plan` (each a file name and a reader), in any order given: each must
 /// name the plan, every shard must have exactly one complete part. When every part holds its
-/// regions the graph is built; with `want_regions`, a counts-only part is an error.
+/// regions they are verified against the network and each other (a part that fails is
+/// [`ShardError::Inconsistent`], by name) and the graph is built; with `want_regions`, a
+/// counts-only part is an error.
 ///
 /// See the example on [`merge_to_text`].
 pub fn merge(
