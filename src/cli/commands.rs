@@ -313,10 +313,12 @@ pub fn locate(
         None
     };
     let prepared = enumerator.prepare(&net);
+    let labels = relu_regions::export::labels::FacetLabels::new(&net);
     let mut wire = Vec::new();
     for r in &regions {
         let f = facets(r, &prepared, &mut Default::default())?;
-        let mut v = serde_json::to_value(json::RegionOut::new(r, &f, None)).expect("wire structs serialize");
+        let mut v =
+            serde_json::to_value(json::RegionOut::new(&labels, r, &f, None)).expect("wire structs serialize");
         v["id"] =
             ids.as_ref().and_then(|m| m.get(&r.pattern)).map_or(serde_json::Value::Null, |&id| id.into());
         wire.push(v);
