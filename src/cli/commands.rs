@@ -66,13 +66,18 @@ pub fn stream_regions(
 /// Most failure lines printed by `check` (the count of the rest follows).
 const MAX_FAILURE_LINES: usize = 50;
 
-/// Reads a JSON output given to `check`, refusing one made for another network, format,
-/// `--coords` or domain before any work.
+/// Reads a JSON output given to `check` (a `regions --jsonl` stream as the document it stands
+/// for), refusing one made for another network, format, `--coords` or domain before any work.
 fn read_output(path: &Path, here: &Provenance) -> Result<serde_json::Value, BadInput> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| BadInput(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
-    let doc: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| BadInput(anyhow::anyhow!("{}: invalid JSON: {e}", path.display())))?;
+    let doc: serde_json::Value = if relu_regions::check::lines::is_lines(&text) {
+        relu_regions::check::lines::document_from_lines(&text)
+            .map_err(|e| BadInput(anyhow::anyhow!("{}: {e}", path.display())))?
+    } else {
+        serde_json::from_str(&text)
+            .map_err(|e| BadInput(anyhow::anyhow!("{}: invalid JSON: {e}", path.display())))?
+    };
     match doc.get("provenance") {
         Some(p) => {
             let recorded: Provenance = serde_json::from_value(p.clone())

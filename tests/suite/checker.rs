@@ -2,6 +2,8 @@
 //! each kind of damage: a deleted or duplicated region, a flipped `bounded`, a point forged onto
 //! a boundary, a forged or missing facet, an edge added or removed, a partial file; and it
 //! refuses (exit 2, one line, before any work) an output of another network, domain or coords.
+//! The forgeries of a later report are in `checker_forgeries`, the generic test of every field
+//! in `checker_fields`.
 
 use crate::cli::run_cli;
 use crate::support::fixture;
@@ -9,14 +11,14 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// A scratch folder for one test.
-fn scratch(name: &str) -> PathBuf {
+pub fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("rr-checker-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
 /// `regions --json` and `graph --format json` of a network (with extra arguments).
-fn outputs(net: &Path, args: &[&str]) -> (Value, Value) {
+pub fn outputs(net: &Path, args: &[&str]) -> (Value, Value) {
     let net = net.to_str().unwrap();
     let regions = run_cli(&[&["regions", net, "--json"], args].concat());
     let graph = run_cli(&[&["graph", net, "--format", "json"], args].concat());
@@ -25,7 +27,7 @@ fn outputs(net: &Path, args: &[&str]) -> (Value, Value) {
 }
 
 /// Runs `check` on the two documents; returns the exit code and stdout.
-fn check(dir: &Path, net: &Path, regions: &Value, graph: Option<&Value>, args: &[&str]) -> (i32, String) {
+pub fn check(dir: &Path, net: &Path, regions: &Value, graph: Option<&Value>, args: &[&str]) -> (i32, String) {
     let r = dir.join("regions.json");
     std::fs::write(&r, serde_json::to_vec(regions).unwrap()).unwrap();
     let mut cmd = vec!["check", net.to_str().unwrap(), r.to_str().unwrap()];
