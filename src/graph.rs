@@ -141,7 +141,16 @@ fn assemble(
     let mut dangling = 0;
     for ((region, region_facets), patterns) in regions.iter().zip(facets).zip(across) {
         let inner = region_facets.iter().enumerate().filter(|(_, f)| !f.on_boundary);
-        for ((k, facet), pattern) in inner.zip(patterns) {
+        for ((k, facet), fast) in inner.zip(patterns) {
+            // a pattern not listed is asked again of the exact pass: the float pass trusts the
+            // facet's neurons to change state, and a neuron tight on the facet that keeps its
+            // state (labels read back from the wire name those too) leads it to a pattern that
+            // is no region's
+            let exact = || {
+                let normal = &region.constraints[facet.constraints[0]].halfspace.a;
+                finder.across_exactly(&facet.point, normal)
+            };
+            let pattern = if by_pattern.contains_key(&fast) || !filter.on() { fast } else { exact() };
             let Some(&other) = by_pattern.get(&pattern) else {
                 if complete {
                     return Err(InternalError::new(format!(

@@ -102,13 +102,14 @@ enum Command {
         input: NetArgs,
         #[command(flatten)]
         threads: ThreadArgs,
-        /// The `regions --json` output to check.
+        /// The `regions --json` output to check (or a `regions --jsonl` stream).
         regions: PathBuf,
-        /// The `graph --format json` output of the same run: its edges and pieces are checked too.
+        /// The `graph --format json` output of the same run: every node and edge field is checked
+        /// too (complete answers only).
         #[arg(long)]
         graph: Option<PathBuf>,
         /// Accept a partial answer ("complete": false): check its regions, not coverage or counts.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "graph")]
         partial: bool,
         /// The document is a `vnnlib --proof` certificate that this property is unsat: check
         /// that its leaves cover the property's box and each misses the unsafe set.

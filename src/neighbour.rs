@@ -47,6 +47,13 @@ impl NeighbourFinder {
         fast.unwrap_or_else(|| self.exact.pattern_towards(q, n))
     }
 
+    /// The pattern at `q + t n` for small `t > 0` by the exact pass alone: for a caller whose
+    /// `flip` may name a neuron that is zero at `q` without changing state (the labels of a
+    /// facet read back from its wire form name every neuron tight on it).
+    pub fn across_exactly(&self, q: &[Q], n: &[Q]) -> Pattern {
+        self.exact.pattern_towards(q, n)
+    }
+
     fn float_pass(&self, q: &[Q], own: &Pattern, flip: &[NeuronId]) -> Option<Pattern> {
         if self.max_units {
             return None; // a max unit's winner across a facet is left to the exact pass

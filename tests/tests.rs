@@ -7,6 +7,10 @@ mod support;
 mod analyses;
 #[path = "suite/checker.rs"]
 mod checker;
+#[path = "suite/checker_fields.rs"]
+mod checker_fields;
+#[path = "suite/checker_forgeries.rs"]
+mod checker_forgeries;
 #[path = "suite/cli.rs"]
 mod cli;
 #[path = "suite/concat.rs"]

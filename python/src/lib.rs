@@ -346,11 +346,12 @@ fn run(
             Ok(json::graph_json(&a.regions, &a.graph, a.summary.complete(), Some(provenance)))
         }
         Kind::Regions => {
+            let labels = relu_regions::export::labels::FacetLabels::new(net);
             let summary = stream_with_facets(
                 net,
                 enumerator,
                 &mut |region: &relu_regions::Region, facets: &[relu_regions::Facet]| {
-                    let line = serde_json::to_string(&RegionOut::new(region, facets, None))
+                    let line = serde_json::to_string(&RegionOut::new(&labels, region, facets, None))
                         .expect("wire structs serialize");
                     match tx.send(Message::Region(line)) {
                         Ok(()) => ControlFlow::Continue(()),

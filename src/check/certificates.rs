@@ -2,7 +2,8 @@
 //! systems, each proved by a checked certificate (exact safe bounds from a float LP's dual, a
 //! Farkas vector from a float basis solved exactly, or the exact simplex).
 
-use super::region::{farkas_from_float_basis, farkas_holds, implied_by_box, Row};
+use super::constraints::Row;
+use super::implied::{box_of, farkas_from_float_basis, farkas_holds, implied_by_box};
 use crate::lp::simplex::{solve, LpOutcome};
 use crate::network::Domain;
 use crate::num::{from_f64_exact, to_f64, Q};
@@ -11,9 +12,7 @@ use num_traits::{One, Signed, Zero};
 /// Whether `rows` imply `row`: exact interval bounds over the rows' box, a Farkas vector from a
 /// float basis, or the exact simplex; each certificate checked by exact sums.
 pub(super) fn implied(rows: &[Row], row: &Row) -> bool {
-    if super::region::box_of(rows).is_some_and(|bx| implied_by_box(row, &bx))
-        || farkas_from_float_basis(rows, row)
-    {
+    if box_of(rows).is_some_and(|bx| implied_by_box(row, &bx)) || farkas_from_float_basis(rows, row) {
         return true;
     }
     let a: Vec<Vec<Q>> = rows.iter().map(|r| r.a.clone()).collect();
@@ -31,7 +30,7 @@ pub(super) fn implied(rows: &[Row], row: &Row) -> bool {
 /// `r = g + A^T y` (Neumaier and Shcherbina), evaluated here in exact rationals with the float
 /// dual of the box LP as `y`. `None` without a box or a float optimum.
 fn safe_box_min(rows: &[Row], g: &[Q]) -> Option<Q> {
-    let bx = super::region::box_of(rows)?;
+    let bx = box_of(rows)?;
     let float_box = crate::certify::safe::FloatBox::from_domain(&Domain::Box(bx.clone()))?;
     // the box is the LP's bounds: its rows are left out (duplicates stall the dual simplex)
     let refs: Vec<&Row> = rows.iter().filter(|r| r.a.iter().filter(|v| !v.is_zero()).count() > 1).collect();

@@ -3,31 +3,46 @@
 //! enumeration code and no float filter: floats at most propose an LP basis whose Farkas vector
 //! is then checked by exact sums.
 //!
-//! What a passing check proves (see docs/algorithm.md):
-//! - each region (module `check::region`): its point is strictly inside, its pattern and affine map
-//!   are the network's there, its inequalities are facet-defining and imply every constraint of
-//!   its pattern;
+//! What a passing check proves (see docs/algorithm.md; docs/format.md lists every field and
+//! how it is checked):
+//! - each region (module `check::region`): its point is strictly inside, its pattern and affine
+//!   map are the network's there, its inequalities are exactly the non-redundant set of its
+//!   constraints (each facet-defining, listed once, labelled with exactly the neurons and
+//!   domain rows tight on it; every other constraint, domain rows included, implied), its
+//!   `bounded` flag (a checked ray or checked boundedness duals), its nearest floats and, when
+//!   given, its sizes (module `check::sizes`);
 //! - the regions tile the domain: the patterns are pairwise distinct (interiors disjoint), and
 //!   across every facet not on the domain's boundary the checker computes the pattern on the
 //!   other side itself (exact lexicographic signs at the facet point along the outward normal)
-//!   and finds it among the listed regions. The union of the regions is then closed under
-//!   crossing facets, so it is the whole (connected) domain: a missing region is always found;
-//! - every `bounded` flag: true on a bounded domain, else a checked ray or checked boundedness
-//!   duals ([`crate::certify::recession_ray`] in exact arithmetic);
-//! - with the graph: its nodes are the regions (same ids and patterns), its edges exactly the
-//!   facet-sharing pairs found above, and its pieces the components over edges with equal maps;
+//!   and finds it among the listed regions, which lists the facet too. The union of the regions
+//!   is then closed under crossing facets, so it is the whole (connected) domain: a missing
+//!   region is always found;
+//! - the pieces are the components over the facet-sharing pairs with equal maps;
+//! - with the graph (module `check::graph`): node `i` says what region `i` says, the edges are
+//!   exactly the facet-sharing pairs in order, each with the neurons whose state differs, whether
+//!   the maps are equal and a point in the relative interior of the shared facet;
+//! - every object has only the fields of the format (an unknown field is an unchecked claim);
 //! - a partial answer (`"complete": false`) fails unless `partial` is set (then coverage, edges
-//!   and pieces cannot be checked and are not).
+//!   and pieces cannot be checked and are not, and only then may a region's facets be
+//!   uncertified).
 
 mod certificates;
+mod constraints;
+mod fields;
+mod floats;
+mod graph;
+mod implied;
 mod int_map;
+pub mod lines;
 pub mod proof;
 mod proof_cases;
 mod region;
+mod sizes;
 mod whole;
 
 use crate::network::Network;
-use region::{check_region, CheckedRegion, Row};
+use constraints::Row;
+use region::{check_region, CheckedRegion, Context};
 use serde_json::Value;
 
 /// One failed check, with the region it concerns.
@@ -110,6 +125,11 @@ pub fn check_regions(net: &Network, doc: &Value) -> CheckReport {
 /// ```
 pub fn check_answer(net: &Network, doc: &Value, graph: Option<&Value>, options: CheckOptions) -> CheckReport {
     let mut report = CheckReport::default();
+    let mut fail = |m: String| report.fail(None, m);
+    fields::known_keys(doc, "the document", fields::DOCUMENT, &mut fail);
+    if doc.get("input_dim").and_then(Value::as_u64) != Some(net.input_dim() as u64) {
+        fail(format!("`input_dim` is not the network's ({})", net.input_dim()));
+    }
     let Some(regions) = doc.get("regions").and_then(Value::as_array) else {
         report.fail(None, "no `regions` array");
         return report;
@@ -129,26 +149,31 @@ pub fn check_answer(net: &Network, doc: &Value, graph: Option<&Value>, options: 
         );
         return report;
     }
+    if complete.is_none() {
+        report.fail(None, "`complete` is not a boolean");
+    }
     let whole = complete == Some(true) && !options.partial;
-    let domain: Vec<Row> = net.domain().halfspaces(net.input_dim()).into_iter().collect();
-    let domain_bounded = whole::domain_is_bounded(net, &domain);
+    if graph.is_some() && !whole {
+        report
+            .fail(None, "a graph is checked only with a complete answer checked as complete (not --partial)");
+    }
+    let domain: Vec<Row> = net.domain().halfspaces(net.input_dim());
+    let cx = Context {
+        net,
+        domain: &domain,
+        domain_bounded: whole::domain_is_bounded(net, &domain),
+        partial: complete == Some(false),
+    };
     let one = |region: &Value| -> (Vec<Failure>, Option<CheckedRegion>) {
         let id = region.get("id").and_then(Value::as_u64);
         let mut failures = Vec::new();
-        let mut fail = |message: String| failures.push(Failure { region: id, message });
-        let Some(pattern) = whole::pattern_of(region) else {
-            fail("missing or malformed `pattern`".into());
-            return (failures, None);
-        };
         // the run's stop token ([`crate::stop`]): a region not checked, or checked while the
         // run had to stop (a solve that gave up fails it), counts as not checked
         if crate::stop::requested() {
             return (Vec::new(), None);
         }
-        let checked = check_region(net, &domain, region, &pattern, &mut fail);
-        if let Some(c) = &checked {
-            whole::check_bounded(region, c, domain_bounded, net.input_dim(), &mut fail);
-        }
+        let checked =
+            check_region(&cx, region, &mut |message: String| failures.push(Failure { region: id, message }));
         if !failures.is_empty() && crate::stop::requested() {
             return (Vec::new(), None);
         }
@@ -174,14 +199,15 @@ pub fn check_answer(net: &Network, doc: &Value, graph: Option<&Value>, options: 
         return report;
     }
     let before = report.failures.len();
-    let edges = whole::check_coverage(net, &domain, regions, &checked, options.threads, &mut report);
+    let edges = whole::check_coverage(net, regions, &checked, options.threads, &mut report);
     if crate::stop::requested() {
         report.failures.truncate(before); // a facet left out looks seen from one side only
         return report;
     }
-    whole::check_pieces_in_regions(regions, &checked, &edges, &mut report);
+    let pieces = whole::pieces(&checked, &edges);
+    whole::check_pieces_in_regions(regions, &pieces, &mut report);
     if let Some(graph) = graph {
-        whole::check_graph(graph, regions, &checked, &edges, &mut report);
+        graph::check_graph(net, graph, regions, &checked, (&edges, &pieces), &mut report);
     }
     report
 }

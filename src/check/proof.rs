@@ -23,9 +23,9 @@
 //! times what proving did (see docs/performance.md).
 
 use super::certificates::{certified_min, implied, infeasible, no_interior, refuted_by_minimum};
+use super::constraints::Row;
 use super::int_map::{IntLayer, IntMap};
 use super::proof_cases::{case_leaves, check_without_tree, Leaf};
-use super::region::Row;
 use super::{CheckReport, Failure};
 use crate::kernel::symbolic::{ConstraintBound, SymbolicBounds};
 use crate::network::{Activation, Domain, Network};

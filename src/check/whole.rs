@@ -1,59 +1,28 @@
-//! The checks of the answer as a whole: ids and distinct patterns, `bounded` flags, coverage of
-//! the domain (every facet inside the domain leads to a listed region), and the edges and
-//! pieces, all in exact arithmetic.
+//! The checks of the answer as a whole: ids and distinct patterns, coverage of the domain
+//! (every facet inside the domain leads to a listed region, and is that region's facet too),
+//! and the pieces, all in exact arithmetic.
 
-use super::region::{vector, CheckedRegion, Row};
-use super::{CheckReport, Failure};
-use crate::kernel::Filter;
+use super::region::{pattern_of, CheckedRegion, Listed};
+use super::CheckReport;
 use crate::network::{Domain, Network};
 use petgraph::unionfind::UnionFind;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
-/// The stated pattern of a region: one string per hidden layer.
-pub(super) fn pattern_of(region: &Value) -> Option<Vec<String>> {
-    region.get("pattern")?.as_array()?.iter().map(|s| s.as_str().map(String::from)).collect()
-}
+/// The facet-sharing pairs `(smaller id, larger id)`, each with the index of the shared facet
+/// among the listed inequalities of either region.
+pub(super) type Edges = BTreeMap<(usize, usize), (usize, usize)>;
 
 /// Whether the domain is bounded (a box; a polytope with a trivial recession cone, decided
 /// exactly). On a bounded domain every region is bounded.
-pub(super) fn domain_is_bounded(net: &Network, domain: &[Row]) -> bool {
+pub(super) fn domain_is_bounded(net: &Network, domain: &[super::constraints::Row]) -> bool {
     match net.domain() {
         Domain::Whole => false,
         Domain::Box(_) => true,
         _ => {
-            let refs: Vec<&Row> = domain.iter().collect();
-            matches!(crate::certify::is_bounded(&refs, net.input_dim(), Filter::Off), Ok(true))
+            let refs: Vec<&super::constraints::Row> = domain.iter().collect();
+            matches!(crate::certify::is_bounded(&refs, net.input_dim(), crate::kernel::Filter::Off), Ok(true))
         }
-    }
-}
-
-/// Checks the `bounded` flag against the region's listed inequalities (which define it, once
-/// their completeness is checked): a checked ray or checked boundedness duals.
-pub(super) fn check_bounded(
-    region: &Value,
-    checked: &CheckedRegion,
-    domain_bounded: bool,
-    dim: usize,
-    fail: &mut impl FnMut(String),
-) {
-    let Some(stated) = region.get("bounded").and_then(Value::as_bool) else {
-        fail("missing or malformed `bounded`".into());
-        return;
-    };
-    let actual = domain_bounded || {
-        let rows: Vec<&Row> = checked.listed.iter().map(|(r, _)| r).collect();
-        match crate::certify::recession_ray(&rows, dim, Filter::Off) {
-            Ok(ray) => ray.is_none(),
-            Err(e) => {
-                fail(format!("boundedness could not be decided: {e}"));
-                return;
-            }
-        }
-    };
-    if stated != actual {
-        let what = if actual { "bounded (its recession cone is {0})" } else { "unbounded (it has a ray)" };
-        fail(format!("`bounded` says {stated}, but the region is {what}"));
     }
 }
 
@@ -82,20 +51,19 @@ pub(super) fn check_ids_and_patterns(regions: &[Value], report: &mut CheckReport
     }
 }
 
-/// Across every listed facet not on the domain's boundary, the pattern on the other side
-/// (computed here) must be a listed region; each such facet must be seen from both sides.
-/// Returns the facet-sharing pairs `(smaller id, larger id)`.
+/// Across every listed facet inside the domain, the pattern on the other side (computed here)
+/// must be a listed region, and the facet must be seen exactly once from each side. Returns the
+/// facet-sharing pairs.
 pub(super) fn check_coverage(
     net: &Network,
-    domain: &[Row],
     regions: &[Value],
     checked: &[Option<CheckedRegion>],
     threads: usize,
     report: &mut CheckReport,
-) -> BTreeSet<(usize, usize)> {
+) -> Edges {
     if regions.is_empty() {
         report.fail(None, "no regions are listed, but the domain is full-dimensional");
-        return BTreeSet::new();
+        return Edges::new();
     }
     // exact integer evaluation (numerators over common denominators, no gcd): the same
     // arithmetic the graph uses, tested against plain rational evaluation in `fixed`
@@ -103,28 +71,30 @@ pub(super) fn check_coverage(
     let index: HashMap<&[String], usize> =
         checked.iter().enumerate().filter_map(|(i, c)| Some((c.as_ref()?.pattern.as_slice(), i))).collect();
     // the neighbour patterns of every region's inner facets, computed in parallel
-    let across = |c: &Option<CheckedRegion>| -> Vec<(usize, Option<Vec<String>>)> {
+    let across = |c: &Option<CheckedRegion>| -> Vec<(usize, Vec<String>)> {
         let Some(c) = c.as_ref().filter(|_| !crate::stop::requested()) else { return Vec::new() };
-        c.listed
-            .iter()
-            .enumerate()
-            .filter(|(_, (row, _))| !domain.iter().any(|d| d.same_halfspace(row, Filter::Off)))
-            .map(|(k, (row, point))| {
-                (k, point.as_ref().map(|q| net.pattern_strings(&exact.pattern_towards(q, &row.a))))
+        let inner =
+            c.listed.iter().enumerate().filter_map(|(k, l)| Some((k, l.as_ref().filter(|l| l.inner)?)));
+        inner
+            .map(|(k, Listed { row, point, .. })| {
+                (k, net.pattern_strings(&exact.pattern_towards(point, &row.a)))
             })
             .collect()
     };
-    let neighbours: Vec<Vec<(usize, Option<Vec<String>>)>> =
+    let neighbours: Vec<Vec<(usize, Vec<String>)>> =
         crate::parallel::map_chunks(checked, threads.max(1), 8, |part| {
             part.iter().map(across).collect::<Vec<_>>()
         })
         .concat();
-    let mut sides: BTreeMap<(usize, usize), u32> = BTreeMap::new();
+    // for each pair, the facets that lead across it, from either side
+    let mut sides: BTreeMap<(usize, usize), (Vec<usize>, Vec<usize>)> = BTreeMap::new();
     for (i, facets) in neighbours.iter().enumerate() {
         for (k, pattern) in facets {
-            let Some(pattern) = pattern else { continue }; // its facet point already failed
             match index.get(pattern.as_slice()) {
-                Some(&j) if j != i => *sides.entry((i.min(j), i.max(j))).or_default() += 1,
+                Some(&j) if j != i => {
+                    let entry = sides.entry((i.min(j), i.max(j))).or_default();
+                    if i < j { entry.0.push(*k) } else { entry.1.push(*k) }
+                }
                 Some(_) => report.fail(Some(i as u64), format!("inequality {k}: the region across it is the region itself")),
                 None => report.fail(
                     Some(i as u64),
@@ -136,22 +106,30 @@ pub(super) fn check_coverage(
             }
         }
     }
-    for (&(a, b), &n) in &sides {
-        if n != 2 {
-            report.fail(
+    let mut edges = Edges::new();
+    for ((a, b), (from_a, from_b)) in sides {
+        match (&from_a[..], &from_b[..]) {
+            ([ka], [kb]) => {
+                edges.insert((a, b), (*ka, *kb));
+            }
+            _ => report.fail(
                 Some(a as u64),
-                format!("the facet shared with region {b} is listed by only one of the two"),
-            );
+                format!(
+                    "the facet shared with region {b} is listed {} time(s) by region {a} and {} by region {b} (once each)",
+                    from_a.len(),
+                    from_b.len()
+                ),
+            ),
         }
     }
-    sides.into_keys().collect()
+    edges
 }
 
 /// The pieces: components of the regions over the edges whose two maps are exactly equal,
 /// labelled by first appearance in region order.
-fn pieces(checked: &[Option<CheckedRegion>], edges: &BTreeSet<(usize, usize)>) -> Vec<usize> {
+pub(super) fn pieces(checked: &[Option<CheckedRegion>], edges: &Edges) -> Vec<usize> {
     let mut uf = UnionFind::<usize>::new(checked.len());
-    for &(a, b) in edges {
+    for &(a, b) in edges.keys() {
         if let (Some(x), Some(y)) = (&checked[a], &checked[b]) {
             if x.map == y.map {
                 uf.union(a, b);
@@ -172,88 +150,39 @@ fn canonical(labels: impl Iterator<Item = usize>) -> Vec<usize> {
         .collect()
 }
 
-/// The stated `piece` of each item, when every item has one.
-fn stated_pieces(items: &[Value]) -> Option<Vec<usize>> {
-    items.iter().map(|r| r.get("piece").and_then(Value::as_u64).map(|p| p as usize)).collect()
+/// The stated `piece` of each item (`None` where absent or malformed).
+pub(super) fn stated_pieces(items: &[Value]) -> Vec<Option<usize>> {
+    items
+        .iter()
+        .map(|r| r.get("piece").and_then(Value::as_u64).and_then(|p| usize::try_from(p).ok()))
+        .collect()
 }
 
-/// When the regions carry `piece` fields, they must be the pieces.
-pub(super) fn check_pieces_in_regions(
-    regions: &[Value],
-    checked: &[Option<CheckedRegion>],
-    edges: &BTreeSet<(usize, usize)>,
+/// The stated pieces must be the pieces, as a partition numbered by first appearance (the
+/// writer's numbering: piece `p` is the `p`-th to appear in id order). `what` names the items.
+pub(super) fn compare_pieces(
+    stated: &[Option<usize>],
+    actual: &[usize],
+    what: &str,
     report: &mut CheckReport,
 ) {
-    if let Some(stated) = stated_pieces(regions) {
-        compare_pieces(&stated, &pieces(checked, edges), report);
+    if let Some(i) = stated.iter().position(Option::is_none) {
+        report.fail(Some(i as u64), format!("{what} {i} has no `piece` (a number)"));
+        return;
     }
-}
-
-fn compare_pieces(stated: &[usize], actual: &[usize], report: &mut CheckReport) {
-    let stated = canonical(stated.iter().copied());
-    if let Some(i) = (0..actual.len()).find(|&i| stated.get(i) != actual.get(i)) {
+    if let Some(i) = (0..actual.len()).find(|&i| stated.get(i).copied().flatten() != actual.get(i).copied()) {
         report.fail(
             Some(i as u64),
-            "its `piece` differs from the linear pieces (components over edges with equal maps)",
+            format!("{what} {i}: its `piece` differs from the linear pieces (components over edges with equal maps, numbered in order of first appearance)"),
         );
     }
 }
 
-/// The graph document: nodes are the regions, edges exactly the facet-sharing pairs, pieces the
-/// components over equal maps.
-pub(super) fn check_graph(
-    graph: &Value,
-    regions: &[Value],
-    checked: &[Option<CheckedRegion>],
-    edges: &BTreeSet<(usize, usize)>,
-    report: &mut CheckReport,
-) {
-    let mut failures = Vec::new();
-    let mut fail =
-        |message: String| failures.push(Failure { region: None, message: format!("graph: {message}") });
-    if graph.get("complete").and_then(Value::as_bool) != Some(true) {
-        fail("the graph is not marked complete".into());
+/// When the regions carry `piece` fields (all of them, or none), they must be the pieces.
+pub(super) fn check_pieces_in_regions(regions: &[Value], actual: &[usize], report: &mut CheckReport) {
+    let stated = stated_pieces(regions);
+    if regions.iter().all(|r| r.get("piece").is_none()) {
+        return;
     }
-    let nodes = graph.get("nodes").and_then(Value::as_array).cloned().unwrap_or_default();
-    if nodes.len() != regions.len() {
-        fail(format!("{} nodes for {} regions", nodes.len(), regions.len()));
-    }
-    for (i, (node, region)) in nodes.iter().zip(regions).enumerate() {
-        if node.get("id").and_then(Value::as_u64) != Some(i as u64) || pattern_of(node) != pattern_of(region)
-        {
-            fail(format!("node {i} is not region {i} (id or pattern differs)"));
-        }
-        let point = node.get("point").and_then(vector);
-        if point.is_some() && point != region.get("point").and_then(vector) {
-            fail(format!("node {i}'s point differs from region {i}'s"));
-        }
-    }
-    let mut stated: BTreeSet<(usize, usize)> = BTreeSet::new();
-    for e in graph.get("edges").and_then(Value::as_array).map_or(&[][..], Vec::as_slice) {
-        let ends = (e.get("source").and_then(Value::as_u64), e.get("target").and_then(Value::as_u64));
-        match ends {
-            (Some(a), Some(b)) => {
-                if !stated.insert((a.min(b) as usize, a.max(b) as usize)) {
-                    fail(format!("edge {a}-{b} is listed twice"));
-                }
-            }
-            _ => fail("an edge without `source` and `target`".into()),
-        }
-    }
-    for (a, b) in stated.difference(edges) {
-        fail(format!("edge {a}-{b} is listed, but regions {a} and {b} share no facet"));
-    }
-    for (a, b) in edges.difference(&stated) {
-        fail(format!("regions {a} and {b} share a facet, but edge {a}-{b} is missing"));
-    }
-    let actual = pieces(checked, edges);
-    let count = actual.iter().max().map_or(0, |m| m + 1);
-    if graph.get("pieces").and_then(Value::as_u64) != Some(count as u64) {
-        fail(format!("`pieces` is {:?}, but there are {count} linear pieces", graph.get("pieces")));
-    }
-    report.failures.extend(failures);
-    if let Some(stated) = stated_pieces(&nodes) {
-        compare_pieces(&stated, &actual, report);
-    }
-    report.edges = edges.len();
+    compare_pieces(&stated, actual, "region", report);
 }

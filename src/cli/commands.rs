@@ -66,16 +66,21 @@ pub fn stream_regions(
 /// Most failure lines printed by `check` (the count of the rest follows).
 const MAX_FAILURE_LINES: usize = 50;
 
-/// Reads a JSON output given to `check`, refusing one made for another network, format,
-/// `--coords` or domain before any work.
+/// Reads a JSON output given to `check` (a `regions --jsonl` stream as the document it stands
+/// for), refusing one made for another network, format, `--coords` or domain before any work.
 fn read_output(path: &Path, here: &Provenance) -> Result<serde_json::Value, BadInput> {
     // a big answer takes a while to parse: the command's token stops the wait
     let owned = path.to_path_buf();
     let doc = super::stop::until_stopped(&format!("reading {}", path.display()), move || {
         let text = std::fs::read_to_string(&owned)
             .map_err(|e| BadInput(anyhow::anyhow!("cannot read {}: {e}", owned.display())))?;
-        serde_json::from_str::<serde_json::Value>(&text)
-            .map_err(|e| BadInput(anyhow::anyhow!("{}: invalid JSON: {e}", owned.display())))
+        if relu_regions::check::lines::is_lines(&text) {
+            relu_regions::check::lines::document_from_lines(&text)
+                .map_err(|e| BadInput(anyhow::anyhow!("{}: {e}", owned.display())))
+        } else {
+            serde_json::from_str::<serde_json::Value>(&text)
+                .map_err(|e| BadInput(anyhow::anyhow!("{}: invalid JSON: {e}", owned.display())))
+        }
     })?;
     match doc.get("provenance") {
         Some(p) => {
@@ -335,10 +340,12 @@ pub fn locate(
         None
     };
     let prepared = enumerator.prepare(&net);
+    let labels = relu_regions::export::labels::FacetLabels::new(&net);
     let mut wire = Vec::new();
     for r in regions {
         let f = facets(r, &prepared, &mut Default::default())?;
-        let mut v = serde_json::to_value(json::RegionOut::new(r, &f, None)).expect("wire structs serialize");
+        let mut v =
+            serde_json::to_value(json::RegionOut::new(&labels, r, &f, None)).expect("wire structs serialize");
         v["id"] =
             ids.as_ref().and_then(|m| m.get(&r.pattern)).map_or(serde_json::Value::Null, |&id| id.into());
         wire.push(v);

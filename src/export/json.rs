@@ -1,9 +1,10 @@
 //! JSON wire forms (serde structs with rationals as strings), kept apart from the domain types.
 
+use super::labels::FacetLabels;
 use crate::facets::Facet;
 use crate::graph::RegionGraph;
 use crate::num::{fmt_q, Q};
-use crate::region::{NeuronId, Origin, Region};
+use crate::region::{NeuronId, Region};
 use serde::Serialize;
 
 /// Rationals as strings.
@@ -81,26 +82,20 @@ pub struct RegionOut {
 }
 
 impl RegionOut {
-    /// The wire form of a region with its facets.
+    /// The wire form of a region with its facets, each inequality labelled with every neuron
+    /// and domain row tight on its facet ([`super::labels`]).
     ///
     /// See the example on [`crate::export::read::region_from_wire`].
-    pub fn new(region: &Region, facets: &[Facet], piece: Option<usize>) -> RegionOut {
+    pub fn new(labels: &FacetLabels, region: &Region, facets: &[Facet], piece: Option<usize>) -> RegionOut {
         let inequalities = facets
             .iter()
-            .map(|f| {
+            .zip(labels.of(region, facets))
+            .map(|(f, (neurons, domain_rows))| {
                 let rep = &region.constraints[f.constraints[0]].halfspace;
-                let mut neurons = Vec::new();
-                let mut domain_rows = Vec::new();
-                for &i in &f.constraints {
-                    match region.constraints[i].origin {
-                        Origin::Neuron(n) => neurons.push(n.into()),
-                        Origin::Domain(k) => domain_rows.push(k),
-                    }
-                }
                 InequalityOut {
                     a: qs(&rep.a),
                     b: fmt_q(&rep.b),
-                    neurons,
+                    neurons: neurons.into_iter().map(Into::into).collect(),
                     domain_rows,
                     facet_point: qs(&f.point),
                 }
@@ -331,13 +326,14 @@ pub fn regions_document(
     a: &crate::analysis::Analysis,
     provenance: Option<&super::provenance::Provenance>,
 ) -> serde_json::Value {
+    let labels = FacetLabels::new(net);
     let wire: Vec<RegionOut> = a
         .regions
         .iter()
         .zip(&a.facets)
         .map(|(r, f)| RegionOut {
             facets_uncertified: r.id >= a.facets_certified,
-            ..RegionOut::new(r, f, Some(a.graph.piece_of[r.id]))
+            ..RegionOut::new(&labels, r, f, Some(a.graph.piece_of[r.id]))
         })
         .collect();
     let mut doc = serde_json::json!({
@@ -368,6 +364,8 @@ pub struct JsonLines<W: std::io::Write> {
     out: W,
     input_dim: usize,
     provenance: Option<super::provenance::Provenance>,
+    /// The network's facet labelling, from [`crate::analysis::FacetSink::begin`] on.
+    labels: Option<FacetLabels>,
     error: Option<std::io::Error>,
 }
 
@@ -387,19 +385,24 @@ impl<W: std::io::Write> JsonLines<W> {
     /// assert_eq!(lines[4]["summary"]["regions"], 4);
     /// ```
     pub fn new(out: W, provenance: Option<super::provenance::Provenance>) -> JsonLines<W> {
-        JsonLines { out, input_dim: 0, provenance, error: None }
+        JsonLines { out, input_dim: 0, provenance, labels: None, error: None }
     }
 }
 
 impl<W: std::io::Write> crate::analysis::FacetSink for JsonLines<W> {
     fn begin(&mut self, net: &crate::network::Network) -> Result<(), crate::error::SinkError> {
         self.input_dim = net.input_dim();
+        self.labels = Some(FacetLabels::new(net));
         Ok(())
     }
 
     fn region(&mut self, region: &Region, facets: &[Facet]) -> std::ops::ControlFlow<()> {
-        let line =
-            serde_json::to_string(&RegionOut::new(region, facets, None)).expect("wire structs serialize");
+        let Some(labels) = &self.labels else {
+            self.error = Some(std::io::Error::other("a region came before the network (no `begin`)"));
+            return std::ops::ControlFlow::Break(());
+        };
+        let line = serde_json::to_string(&RegionOut::new(labels, region, facets, None))
+            .expect("wire structs serialize");
         match writeln!(self.out, "{line}") {
             Ok(()) => std::ops::ControlFlow::Continue(()),
             Err(e) => {

@@ -4,6 +4,7 @@
 pub mod answers;
 pub mod dot;
 pub mod json;
+pub mod labels;
 pub mod line_svg;
 pub mod provenance;
 pub mod read;

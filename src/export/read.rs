@@ -20,11 +20,12 @@ use serde_json::Value;
 ///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
 ///     {"weights": [["1", "2"]], "activation": "linear"}]}"#, "seed").unwrap();
 /// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
-/// let wire = serde_json::to_value(RegionOut::new(&a.regions[1], &a.facets[1], None)).unwrap();
+/// let labels = relu_regions::export::labels::FacetLabels::new(&net);
+/// let wire = serde_json::to_value(RegionOut::new(&labels, &a.regions[1], &a.facets[1], None)).unwrap();
 /// let layout = relu_regions::network::pieces::PatternLayout::of(&net);
 /// let (region, facets) = region_from_wire(&wire, 1, &layout).unwrap();
 /// // the round trip gives the same wire form
-/// assert_eq!(serde_json::to_value(RegionOut::new(&region, &facets, None)).unwrap(), wire);
+/// assert_eq!(serde_json::to_value(RegionOut::new(&labels, &region, &facets, None)).unwrap(), wire);
 /// ```
 pub fn region_from_wire(
     wire: &Value,

@@ -4,7 +4,7 @@
 use crate::analysis::Analysis;
 use crate::export::json;
 use crate::network::{Domain, Network};
-use crate::num::{fmt_approx, Q};
+use crate::num::{fmt_approx, fmt_q, Q};
 use crate::region::Region;
 use num_traits::Signed;
 use std::io::Write;
@@ -115,8 +115,7 @@ pub fn counts(
 /// ```
 pub fn regions(out: &mut impl Write, a: &Analysis) -> std::io::Result<()> {
     for (r, f) in a.regions.iter().zip(&a.facets) {
-        let w = json::RegionOut::new(r, f, Some(a.graph.piece_of[r.id]));
-        region(out, r, &w)?;
+        region(out, r, f)?;
     }
     writeln!(
         out,
@@ -137,16 +136,18 @@ fn signed(c: &Q) -> String {
     }
 }
 
-fn region(out: &mut impl Write, r: &Region, w: &json::RegionOut) -> std::io::Result<()> {
+fn region(out: &mut impl Write, r: &Region, facets: &[crate::facets::Facet]) -> std::io::Result<()> {
     let bounded = if r.bounded { "bounded" } else { "unbounded" };
-    writeln!(out, "region {}  pattern {}  {bounded}", r.id, w.pattern.join("|"))?;
-    writeln!(out, "  point  ({})", w.point.join(", "))?;
+    writeln!(out, "region {}  pattern {}  {bounded}", r.id, r.pattern_strings().join("|"))?;
+    writeln!(out, "  point  {}", crate::num::fmt_point(&r.point))?;
     for (k, row) in r.map.jacobian.iter().enumerate() {
         let slope: Vec<String> = row.iter().map(fmt_approx).collect();
         writeln!(out, "  y{k} = [{}] . x {}", slope.join(", "), signed(&r.map.offset[k]))?;
     }
-    for ineq in &w.inequalities {
-        writeln!(out, "  [{}] . x <= {}", ineq.a.join(", "), ineq.b)?;
+    for f in facets {
+        let row = &r.constraints[f.constraints[0]].halfspace;
+        let a: Vec<String> = row.a.iter().map(fmt_q).collect();
+        writeln!(out, "  [{}] . x <= {}", a.join(", "), fmt_q(&row.b))?;
     }
     Ok(())
 }

@@ -308,6 +308,47 @@ impl FixedNetwork {
         FixedNetwork { layers }
     }
 
+    /// The preactivations of every layer with states at `x`, one vector per such layer, as
+    /// integer numerators over a positive denominator shared within the layer: their signs,
+    /// and their equalities within a layer, are the exact ones. (Each preactivation is a
+    /// continuous function of `x`, whatever states the evaluation picks at a tie.)
+    ///
+    pub fn preactivations(&self, x: &[Q]) -> Vec<Vec<BigInt>> {
+        let mut den = common_denominator(x);
+        let mut h: Vec<BigInt> = x.iter().map(|q| q.numer() * (&den / q.denom())).collect();
+        let mut out = Vec::new();
+        for (layer, activation) in &self.layers {
+            let mut z: Vec<BigInt> = layer
+                .w
+                .iter()
+                .zip(&layer.bias)
+                .map(|(w, b)| {
+                    let mut v = b * &den;
+                    for (k, wk) in w {
+                        if !h[*k].is_zero() {
+                            v += wk * &h[*k];
+                        }
+                    }
+                    v
+                })
+                .collect();
+            // the layer's values are over `den * scale`
+            den *= &layer.scale;
+            if activation.has_states() {
+                let zero = BigInt::zero();
+                let bits = activation.states(&z, &zero);
+                out.push(z.clone());
+                for (v, on) in z.iter_mut().zip(bits) {
+                    if !on {
+                        *v = BigInt::zero();
+                    }
+                }
+            }
+            h = z;
+        }
+        out
+    }
+
     /// Same as [`crate::network::Network::pattern_towards`]: the pattern at `x + t n` for all
     /// small `t > 0`, by exact lexicographic signs, computed on integer numerators.
     pub fn pattern_towards(&self, x: &[Q], n: &[Q]) -> crate::network::Pattern {
@@ -380,6 +421,51 @@ mod network_tests {
         for x in &points {
             for n in &dirs {
                 assert_eq!(fixed.pattern_towards(x, n), net.pattern_towards(x, n));
+            }
+        }
+    }
+
+    /// The integer preactivations are the rational ones times one positive factor per layer,
+    /// on a network with a max layer and at points on hyperplanes (ties) and off them.
+    #[test]
+    fn preactivations_are_the_rational_ones_scaled() {
+        let net = read_network(
+            r#"{"input_dim": 2, "layers": [
+            {"weights": [["0.5", "-1/3"], [1, 1], [2, "0.25"], [1, 0]], "bias": ["1/7", 0, "-0.1", 0], "activation": "max", "pieces": 2},
+            {"weights": [["1/3", "1/3", 1, 1], [0, 0, 2, 2]], "bias": [0, "-1/9"], "activation": "relu"},
+            {"weights": [[1, 1]], "activation": "linear"}]}"#,
+            "t",
+        )
+        .unwrap();
+        let fixed = FixedNetwork::new(&net);
+        let r = |s: &str| parse_rational(s).unwrap();
+        for x in [[q(0), q(0)], [r("1/3"), r("-2/7")], [q(1), q(-1)], [r("-2/7"), r("6/7")]] {
+            let mut h = x.to_vec();
+            let mut exact = Vec::new();
+            for layer in net.layers() {
+                let z = layer.preactivation(&h);
+                if layer.activation.has_states() {
+                    let bits = layer.activation.states(&z, &Q::zero());
+                    exact.push(z.clone());
+                    h = z.into_iter().zip(bits).map(|(v, on)| if on { v } else { Q::zero() }).collect();
+                } else {
+                    h = z;
+                }
+            }
+            let found = fixed.preactivations(&x);
+            assert_eq!(found.len(), exact.len());
+            for (f, e) in found.iter().zip(&exact) {
+                // f = D e for one D > 0: the same signs, and f_i e_j = f_j e_i
+                for i in 0..f.len() {
+                    assert_eq!(f[i].sign() == num_bigint::Sign::Plus, e[i] > Q::zero());
+                    assert_eq!(f[i].is_zero(), e[i].is_zero());
+                    for j in 0..f.len() {
+                        assert_eq!(
+                            Q::from_integer(f[i].clone()) * &e[j],
+                            Q::from_integer(f[j].clone()) * &e[i]
+                        );
+                    }
+                }
             }
         }
     }

@@ -336,12 +336,13 @@ pub fn run_shard(
     } else {
         let mut bounded = 0;
         let mut error = None;
+        let labels = crate::export::labels::FacetLabels::new(&net);
         let (summary, graph) = crate::analysis::stream_with_graph_stats(
             &net,
             &enumerator,
             &mut |region: &Region, facets: &[Facet]| {
                 bounded += usize::from(region.bounded);
-                let line = serde_json::to_string(&RegionOut::new(region, facets, None))
+                let line = serde_json::to_string(&RegionOut::new(&labels, region, facets, None))
                     .expect("wire structs serialize");
                 match writeln!(out, "{line}") {
                     Ok(()) => std::ops::ControlFlow::Continue(()),

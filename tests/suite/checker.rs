@@ -2,6 +2,8 @@
 //! each kind of damage: a deleted or duplicated region, a flipped `bounded`, a point forged onto
 //! a boundary, a forged or missing facet, an edge added or removed, a partial file; and it
 //! refuses (exit 2, one line, before any work) an output of another network, domain or coords.
+//! The forgeries of a later report are in `checker_forgeries`, the generic test of every field
+//! in `checker_fields`.
 
 use crate::cli::run_cli;
 use crate::support::fixture;
@@ -9,14 +11,14 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// A scratch folder for one test.
-fn scratch(name: &str) -> PathBuf {
+pub fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("rr-checker-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
 /// `regions --json` and `graph --format json` of a network (with extra arguments).
-fn outputs(net: &Path, args: &[&str]) -> (Value, Value) {
+pub fn outputs(net: &Path, args: &[&str]) -> (Value, Value) {
     let net = net.to_str().unwrap();
     let regions = run_cli(&[&["regions", net, "--json"], args].concat());
     let graph = run_cli(&[&["graph", net, "--format", "json"], args].concat());
@@ -25,7 +27,7 @@ fn outputs(net: &Path, args: &[&str]) -> (Value, Value) {
 }
 
 /// Runs `check` on the two documents; returns the exit code and stdout.
-fn check(dir: &Path, net: &Path, regions: &Value, graph: Option<&Value>, args: &[&str]) -> (i32, String) {
+pub fn check(dir: &Path, net: &Path, regions: &Value, graph: Option<&Value>, args: &[&str]) -> (i32, String) {
     let r = dir.join("regions.json");
     std::fs::write(&r, serde_json::to_vec(regions).unwrap()).unwrap();
     let mut cmd = vec!["check", net.to_str().unwrap(), r.to_str().unwrap()];
@@ -183,5 +185,75 @@ fn foreign_outputs_are_refused_before_any_work() {
     let (code, text) = check(&dir, &tiny, &tiny_regions, None, &["--coords", "normalized"]);
     assert_eq!(code, 2, "{text}");
     assert!(text.contains("--coords"), "{text}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `|x|` as a neuron of the second layer, `relu(relu(x) + relu(-x))`: its constraint is tight on
+/// the facets on `x = 0` (it vanishes there) but it keeps its state across them. Every
+/// inequality names it with the two neurons that do change state (the labels are every
+/// constraint tight on the facet), and a sharded run, whose merge reads those labels back,
+/// still finds every neighbour and prints what one machine prints.
+#[test]
+fn a_neuron_tight_on_a_facet_without_changing_state_is_labelled_and_merges_still_work() {
+    let dir = scratch("v-neuron");
+    let net = dir.join("v.json");
+    std::fs::write(
+        &net,
+        r#"{"input_dim": 2, "layers": [
+          {"weights": [[1, 0], [-1, 0], [0, 1]], "bias": [0, 0, "-1/2"], "activation": "relu"},
+          {"weights": [[1, 1, 0], [1, -1, 1]], "bias": [0, "-1/3"], "activation": "relu"},
+          {"weights": [[1, 2]], "activation": "linear"}],
+         "domain": {"box": [["-1", "1"], ["-1", "1"]]}}"#,
+    )
+    .unwrap();
+    let (regions, graph) = outputs(&net, &[]);
+    let on_x_zero: Vec<&Value> = regions["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["inequalities"].as_array().unwrap())
+        .filter(|i| i["a"][1] == "0" && i["b"] == "0")
+        .collect();
+    assert_eq!(on_x_zero.len(), 6, "six regions touch x = 0");
+    for i in on_x_zero {
+        let names: Vec<(u64, u64)> = i["neurons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| (n["layer"].as_u64().unwrap(), n["index"].as_u64().unwrap()))
+            .collect();
+        assert_eq!(names, [(0, 0), (0, 1), (1, 0)], "{i}");
+    }
+    // the edges across x = 0 name the neurons whose state changes: not the |x| neuron
+    let neurons = |e: &Value| -> Vec<(u64, u64)> {
+        e["neurons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| (n["layer"].as_u64().unwrap(), n["index"].as_u64().unwrap()))
+            .collect()
+    };
+    let across: Vec<&Value> =
+        graph["edges"].as_array().unwrap().iter().filter(|e| neurons(e).contains(&(0, 0))).collect();
+    assert_eq!(across.len(), 3);
+    assert!(across.iter().all(|e| neurons(e) == [(0, 0), (0, 1)]), "{across:?}");
+    let (code, text) = check(&dir, &net, &regions, Some(&graph), &[]);
+    assert_eq!(code, 0, "{text}");
+    // three shards, merged: the same graph as one machine's
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let plan = dir.join("plan.json");
+    assert!(run_cli(&["shard", "plan", &s(&net), "--shards", "3", "-o", &s(&plan)]).status.success());
+    let mut merge = vec!["merge".to_string(), s(&plan)];
+    for i in 0..3 {
+        let part = dir.join(format!("part-{i}.jsonl"));
+        let index = i.to_string();
+        assert!(run_cli(&["shard", "run", &s(&plan), "--index", &index, "-o", &s(&part)]).status.success());
+        merge.push(s(&part));
+    }
+    merge.extend(["--output".into(), "graph".into()]);
+    let args: Vec<&str> = merge.iter().map(String::as_str).collect();
+    let merged = run_cli(&args);
+    assert!(merged.status.success(), "{}", String::from_utf8_lossy(&merged.stderr));
+    assert_eq!(serde_json::from_slice::<Value>(&merged.stdout).unwrap(), graph);
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -1,0 +1,156 @@
+//! The checker's own composition of the network along a stated pattern, in rationals: the
+//! constraints of the pattern, each with the neuron (or domain row) it comes from, and the
+//! network's affine map there; and exact slack signs of constraints at rational points.
+
+use crate::network::weights::sparse_dot;
+use crate::network::{Activation, Network};
+use crate::num::{common_denominator, Q};
+use crate::poly::Halfspace;
+use num_bigint::BigInt;
+use num_traits::{Signed, Zero};
+use std::cmp::Ordering;
+
+/// A dense rational matrix (rows).
+pub(super) type Matrix = Vec<Vec<Q>>;
+
+/// A constraint `a . x <= b`: a [`Halfspace`], used here only through its exact operations (no
+/// float filter decides anything in the checker).
+pub(super) type Row = Halfspace;
+
+/// Where a constraint comes from: a neuron `(layer, index)` (`layer` its index in the
+/// network's layers; for a max unit, the index of the losing candidate `j` of `c_j <= c_t`),
+/// or a domain row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Origin {
+    Neuron(usize, usize),
+    Domain(usize),
+}
+
+impl Origin {
+    /// The constraint's name in messages.
+    pub(super) fn describe(self) -> String {
+        match self {
+            Origin::Neuron(layer, index) => format!("neuron L{layer}.{index}'s constraint"),
+            Origin::Domain(row) => format!("domain row {row}"),
+        }
+    }
+}
+
+/// A constraint of a pattern with its origin.
+#[derive(Debug, Clone)]
+pub(super) struct Constraint {
+    pub row: Row,
+    pub origin: Origin,
+}
+
+/// The constraints of a pattern (its states, one vector per layer with states, as the network
+/// parses its strings) and the output map, by the checker's own composition.
+pub(super) fn pattern_constraints(net: &Network, states: &[Vec<bool>]) -> (Vec<Constraint>, Matrix, Vec<Q>) {
+    let d = net.input_dim();
+    let mut jac: Matrix =
+        (0..d).map(|i| (0..d).map(|j| Q::from_integer(u8::from(i == j).into())).collect()).collect();
+    let mut off = vec![Q::zero(); d];
+    let mut rows = Vec::new();
+    let mut states = states.iter();
+    for (l, layer) in net.layers().iter().enumerate() {
+        let mut new_jac = Vec::new();
+        let mut new_off = Vec::new();
+        let columns: Vec<Vec<Q>> = (0..d).map(|j| jac.iter().map(|row| row[j].clone()).collect()).collect();
+        for (w, b) in layer.weights.rows().zip(&layer.bias) {
+            new_jac.push(columns.iter().map(|column| sparse_dot(w, column)).collect::<Vec<Q>>());
+            new_off.push(sparse_dot(w, &off) + b);
+        }
+        if layer.activation.has_states() {
+            let Some(bits) = states.next() else { break };
+            match layer.activation {
+                Activation::Max(k) => rows.extend(max_rows(&new_jac, &new_off, bits, k, l)),
+                _ => rows.extend(relu_rows(&new_jac, &new_off, bits, l)),
+            }
+            for ((row, o), &on) in new_jac.iter_mut().zip(new_off.iter_mut()).zip(bits) {
+                if !on {
+                    row.iter_mut().for_each(|v| *v = Q::zero());
+                    *o = Q::zero();
+                }
+            }
+        }
+        jac = new_jac;
+        off = new_off;
+    }
+    (rows, jac, off)
+}
+
+/// `h >= 0` for a relu neuron on, `h <= 0` off; a constant `h` the state contradicts gives a
+/// row no point is strictly inside.
+fn relu_rows(jac: &[Vec<Q>], off: &[Q], bits: &[bool], layer: usize) -> Vec<Constraint> {
+    let d = jac.first().map_or(0, Vec::len);
+    let mut rows = Vec::new();
+    for (index, ((row, o), &on)) in jac.iter().zip(off).zip(bits).enumerate() {
+        let origin = Origin::Neuron(layer, index);
+        if row.iter().any(|v| !v.is_zero()) {
+            let (a, rhs) =
+                if on { (row.iter().map(|v| -v).collect(), o.clone()) } else { (row.clone(), -o.clone()) };
+            rows.push(Constraint { row: Halfspace::new(a, rhs), origin });
+        } else if on != o.is_positive() {
+            let rhs = if on { o.clone() } else { -o.clone() };
+            rows.push(Constraint { row: Halfspace::new(vec![Q::zero(); d], rhs), origin });
+        }
+    }
+    rows
+}
+
+/// For each max unit with winner `t`: `c_j <= c_t` for every other candidate `j`, and strictly
+/// `c_j < c_t` when `c_j - c_t` is constant and `j < t` (equal candidates: the lower one wins).
+fn max_rows(jac: &[Vec<Q>], off: &[Q], bits: &[bool], k: usize, layer: usize) -> Vec<Constraint> {
+    let d = jac.first().map_or(0, Vec::len);
+    let mut rows = Vec::new();
+    for (u, unit) in bits.chunks(k).enumerate() {
+        let Some(t) = unit.iter().position(|&b| b) else { continue };
+        let (ct, et) = (&jac[u * k + t], &off[u * k + t]);
+        for j in (0..k).filter(|&j| j != t) {
+            let a: Vec<Q> = jac[u * k + j].iter().zip(ct).map(|(x, y)| x - y).collect();
+            let b = et - &off[u * k + j];
+            let origin = Origin::Neuron(layer, u * k + j);
+            if a.iter().any(|v| !v.is_zero()) {
+                rows.push(Constraint { row: Halfspace::new(a, b), origin });
+            } else if b.is_negative() || (b.is_zero() && j < t) {
+                rows.push(Constraint { row: Halfspace::new(vec![Q::zero(); d], b), origin });
+            }
+        }
+    }
+    rows
+}
+
+/// A constraint with its integer numerators over a common denominator, computed once, so that
+/// the sign of a slack is one integer expression with no gcd.
+pub(super) struct ExactRow {
+    a: Vec<BigInt>,
+    b: BigInt,
+    /// Whether `a = 0`.
+    pub zero: bool,
+}
+
+impl ExactRow {
+    pub(super) fn new(row: &Row) -> ExactRow {
+        let d = common_denominator(row.a.iter().chain([&row.b]));
+        let int = |v: &Q| v.numer() * (&d / v.denom());
+        ExactRow { a: row.a.iter().map(int).collect(), b: int(&row.b), zero: row.a.iter().all(Zero::is_zero) }
+    }
+
+    /// The exact sign of the slack `b - a . x` at a point given by integers over a positive
+    /// common denominator.
+    pub(super) fn slack_sign(&self, (x, d): &(Vec<BigInt>, BigInt)) -> Ordering {
+        let mut value = &self.b * d;
+        for (a, v) in self.a.iter().zip(x) {
+            if !a.is_zero() && !v.is_zero() {
+                value -= a * v;
+            }
+        }
+        value.sign().cmp(&num_bigint::Sign::NoSign)
+    }
+}
+
+/// A point as integers over a positive common denominator.
+pub(super) fn integer_point(x: &[Q]) -> (Vec<BigInt>, BigInt) {
+    let d = common_denominator(x);
+    (x.iter().map(|v| v.numer() * (&d / v.denom())).collect(), d)
+}

@@ -1,0 +1,107 @@
+//! Reading the fields of an answer: the keys each object may have (an unknown key is a claim
+//! that nothing checks, so it fails), and exact rationals, vectors and labels.
+
+use crate::num::{parse_rational, Q};
+use serde_json::Value;
+
+/// The keys of a `regions --json` document.
+pub(super) const DOCUMENT: &[&str] = &["input_dim", "complete", "regions", "provenance"];
+/// The keys of a region.
+pub(super) const REGION: &[&str] = &[
+    "id",
+    "pattern",
+    "point",
+    "inequalities",
+    "jacobian",
+    "offset",
+    "bounded",
+    "piece",
+    "point_f64",
+    "jacobian_f64",
+    "offset_f64",
+    "facets_uncertified",
+    "size",
+];
+/// The keys of an inequality.
+pub(super) const INEQUALITY: &[&str] = &["a", "b", "neurons", "domain_rows", "facet_point"];
+/// The keys of a `graph --format json` document.
+pub(super) const GRAPH: &[&str] = &["nodes", "edges", "pieces", "complete", "provenance"];
+/// The keys of a graph node.
+pub(super) const NODE: &[&str] = &[
+    "id",
+    "pattern",
+    "piece",
+    "bounded",
+    "jacobian",
+    "offset",
+    "point",
+    "point_f64",
+    "jacobian_f64",
+    "offset_f64",
+];
+/// The keys of a graph edge.
+pub(super) const EDGE: &[&str] = &["source", "target", "neurons", "same_map", "point"];
+/// The keys of a neuron label.
+const NEURON: &[&str] = &["layer", "index"];
+
+/// Reports every key of `object` not in `allowed` (or that it is not an object at all).
+pub(super) fn known_keys(object: &Value, what: &str, allowed: &[&str], fail: &mut impl FnMut(String)) {
+    match object.as_object() {
+        Some(map) => {
+            for key in map.keys().filter(|k| !allowed.contains(&k.as_str())) {
+                fail(format!("{what} has a field `{key}` that the format does not have"));
+            }
+        }
+        None => fail(format!("{what} is not an object")),
+    }
+}
+
+/// Parses a JSON rational (string or integer).
+pub(super) fn rational(v: &Value) -> Option<Q> {
+    match v {
+        Value::String(s) => parse_rational(s).ok(),
+        Value::Number(n) => parse_rational(&n.to_string()).ok(),
+        _ => None,
+    }
+}
+
+/// A list of rationals.
+pub(super) fn vector(v: &Value) -> Option<Vec<Q>> {
+    v.as_array()?.iter().map(rational).collect()
+}
+
+/// A list of lists of rationals.
+pub(super) fn matrix(v: &Value) -> Option<Vec<Vec<Q>>> {
+    v.as_array()?.iter().map(vector).collect()
+}
+
+/// A list of neuron labels `{"layer", "index"}`, sorted (`Some(empty)` when absent); `None`
+/// when malformed.
+pub(super) fn neurons(v: Option<&Value>) -> Option<Vec<(usize, usize)>> {
+    let Some(v) = v else { return Some(Vec::new()) };
+    let mut out: Vec<(usize, usize)> = v
+        .as_array()?
+        .iter()
+        .map(|n| {
+            let map = n.as_object()?;
+            if map.keys().any(|k| !NEURON.contains(&k.as_str())) {
+                return None;
+            }
+            Some((
+                usize::try_from(n.get("layer")?.as_u64()?).ok()?,
+                usize::try_from(n.get("index")?.as_u64()?).ok()?,
+            ))
+        })
+        .collect::<Option<_>>()?;
+    out.sort_unstable();
+    Some(out)
+}
+
+/// A list of indices, sorted (`Some(empty)` when absent); `None` when malformed.
+pub(super) fn indices(v: Option<&Value>) -> Option<Vec<usize>> {
+    let Some(v) = v else { return Some(Vec::new()) };
+    let mut out: Vec<usize> =
+        v.as_array()?.iter().map(|i| usize::try_from(i.as_u64()?).ok()).collect::<Option<_>>()?;
+    out.sort_unstable();
+    Some(out)
+}

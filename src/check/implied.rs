@@ -1,0 +1,104 @@
+//! Implication of a constraint by a region's listed inequalities, proved by checked
+//! certificates: exact interval arithmetic over a box the listed rows are known to confine the
+//! region to, or a Farkas vector (proposed by a float LP's basis or the exact simplex, checked
+//! here by exact sums).
+
+use super::constraints::Row;
+use crate::lp::simplex::{solve, LpOutcome};
+use crate::num::{sign_of_sum_of_products, Q};
+use num_traits::{One, Signed, Zero};
+use std::cmp::Ordering;
+
+/// Whether `listed` implies `row`: over `bounds` (a box that the listed rows are already known
+/// to imply, when given) by exact intervals, else by a Farkas vector from a float basis, else
+/// by the exact simplex's dual.
+pub(super) fn implied_by_listed(listed: &[Row], row: &Row, bounds: Option<&[(Q, Q)]>) -> bool {
+    if row.a.iter().all(Zero::is_zero) && !row.b.is_negative() {
+        return true;
+    }
+    if listed.is_empty() {
+        return false; // all of R^d: only a trivial row holds
+    }
+    if bounds.is_some_and(|bx| implied_by_box(row, bx)) || farkas_from_float_basis(listed, row) {
+        return true;
+    }
+    // min -a_k . x over the listed polyhedron: its dual is the Farkas vector
+    let a: Vec<Vec<Q>> = listed.iter().map(|r| r.a.clone()).collect();
+    let b: Vec<Q> = listed.iter().map(|r| r.b.clone()).collect();
+    let c: Vec<Q> = row.a.iter().map(|v| -v).collect();
+    match solve(&a, &b, &c, usize::MAX) {
+        Some(LpOutcome::Optimal { y, .. }) => farkas_holds(listed, row, &y),
+        _ => false,
+    }
+}
+
+/// The box `[lo_j, hi_j]` given by axis-parallel rows, if every coordinate has both.
+pub(super) fn box_of(rows: &[Row]) -> Option<Vec<(Q, Q)>> {
+    let d = rows.first()?.a.len();
+    let mut lo: Vec<Option<Q>> = vec![None; d];
+    let mut hi: Vec<Option<Q>> = vec![None; d];
+    for r in rows {
+        let nonzero: Vec<usize> = (0..d).filter(|&j| !r.a[j].is_zero()).collect();
+        if let [j] = nonzero[..] {
+            let v = &r.b / &r.a[j];
+            if r.a[j].is_positive() {
+                hi[j] = Some(hi[j].take().map_or(v.clone(), |h| h.min(v)));
+            } else {
+                lo[j] = Some(lo[j].take().map_or(v.clone(), |l| l.max(v)));
+            }
+        }
+    }
+    lo.into_iter().zip(hi).map(|(l, h)| Some((l?, h?))).collect()
+}
+
+/// `max over the box of a . x <= b`, exactly.
+pub(super) fn implied_by_box(row: &Row, bx: &[(Q, Q)]) -> bool {
+    let max: Q =
+        row.a.iter().zip(bx).map(|(a, (lo, hi))| if a.is_positive() { a * hi } else { a * lo }).sum();
+    max <= row.b
+}
+
+/// Solves the LP in floats, then the Farkas vector on its basis exactly, and checks it.
+pub(super) fn farkas_from_float_basis(listed: &[Row], row: &Row) -> bool {
+    if listed.is_empty() {
+        return false;
+    }
+    // each row scaled to unit infinity norm (the coefficients of deep layers reach 1e60)
+    let refs: Vec<&Row> = listed.iter().collect();
+    let (a, b, _) = crate::lp::scaled_rows(&refs);
+    let c: Vec<f64> = crate::lp::scaled_rows(&[row]).0[0].iter().map(|v| -v).collect();
+    if a.iter().flatten().chain(&b).chain(&c).any(|v| !v.is_finite()) {
+        return false;
+    }
+    let Some(LpOutcome::Optimal { basis, .. }) = solve(&a, &b, &c, 50 * (listed.len() + row.a.len())) else {
+        return false;
+    };
+    let d = row.a.len();
+    if basis.len() != d {
+        return false;
+    }
+    let transposed: Vec<Vec<Q>> =
+        (0..d).map(|j| basis.iter().map(|&k| listed[k].a[j].clone()).collect()).collect();
+    let Some(y_basis) = crate::lp::simplex::solve_square(&transposed, &row.a) else { return false };
+    let mut y = vec![Q::zero(); listed.len()];
+    for (&k, v) in basis.iter().zip(y_basis) {
+        y[k] = v;
+    }
+    farkas_holds(listed, row, &y)
+}
+
+/// `y >= 0`, `sum y_i a_i = a_k`, `sum y_i b_i <= b_k`: signs of unreduced sums over the
+/// rows with `y_i != 0`.
+pub(super) fn farkas_holds(listed: &[Row], row: &Row, y: &[Q]) -> bool {
+    if y.iter().any(|v| v.is_negative()) || y.len() != listed.len() {
+        return false;
+    }
+    let minus_one = -Q::one();
+    let support: Vec<(&Row, &Q)> = listed.iter().zip(y).filter(|(_, yi)| !yi.is_zero()).collect();
+    let combo_ok = (0..row.a.len()).all(|j| {
+        let terms = support.iter().map(|(r, yi)| (&r.a[j], *yi)).chain([(&row.a[j], &minus_one)]);
+        sign_of_sum_of_products(terms) == Ordering::Equal
+    });
+    let rhs = support.iter().map(|(r, yi)| (&r.b, *yi)).chain([(&row.b, &minus_one)]);
+    combo_ok && sign_of_sum_of_products(rhs) != Ordering::Greater
+}
