@@ -39,6 +39,8 @@ mod layers;
 mod maxunits;
 #[path = "suite/minmax.rs"]
 mod minmax;
+#[path = "suite/onnx_exact.rs"]
+mod onnx_exact;
 #[path = "suite/onnx_writer.rs"]
 mod onnx_writer;
 #[path = "suite/plot.rs"]

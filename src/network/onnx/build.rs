@@ -225,7 +225,7 @@ pub(super) fn convert(g: &Graph) -> Res<(usize, Vec<Layer>, Vec<String>)> {
             net.tail.join(", ")
         ));
     }
-    if net.layers.is_empty() || !rows::is_identity(&net.w, &net.b) {
+    if net.layers.is_empty() || !rows::is_identity(&net.w, &net.b, net.cols) {
         let (weights, bias) = (Weights::sparse(net.cols, net.w), net.b);
         net.layers.push(Layer { weights, bias, activation: Activation::Linear });
     }
