@@ -8,6 +8,7 @@ use crate::support::*;
 use relu_regions::network::json::read_network;
 use relu_regions::network::onnx::read_onnx;
 use relu_regions::network::Network;
+use num_traits::Signed;
 
 /// A fresh directory of this test process.
 pub fn scratch(name: &str) -> std::path::PathBuf {
@@ -69,4 +70,45 @@ fn the_graph_form_of_a_last_layer_keeping_one_value_keeps_it() {
     assert_eq!(back.layers(), original.layers());
     let a = run(&back);
     assert_eq!((a.regions.len(), a.graph.pieces), (4, 2));
+}
+
+/// A graph-form network: `Relu(BatchNormalization(x))` on one input with the given variance
+/// and epsilon (scale 1, shift 0, mean 0), so `y = relu(x / sqrt(var + eps))`.
+fn batch_norm_relu(var: &str, eps: &str) -> String {
+    format!(
+        r#"{{"graph": {{"input": {{"name": "x", "shape": [1, 1]}},
+        "constants": {{"s": {{"dims": [1], "values": ["1"]}}, "b": {{"dims": [1], "values": ["0"]}},
+                       "m": {{"dims": [1], "values": ["0"]}}, "v": {{"dims": [1], "values": ["{var}"]}}}},
+        "nodes": [{{"op": "BatchNormalization", "inputs": ["x", "s", "b", "m", "v"], "outputs": ["n"],
+                    "floats": {{"epsilon": "{eps}"}}}},
+                  {{"op": "Relu", "inputs": ["n"], "outputs": ["y"]}}]}}}}"#
+    )
+}
+
+/// A variance below the float range (`2e-1000`, epsilon 0) has an irrational root: it is
+/// rounded, positive (the layer is not mirrored: `y(1) > 0`, `y(-1) = 0`) and within 2^-53 of
+/// the true root; one above the range (`2e400`) is read too (it panicked). A variance whose root
+/// is rational (`4e-1000`) is exact and carries no note.
+#[test]
+fn batch_normalisation_roots_far_outside_the_float_range_are_positive() {
+    for var in ["2e-1000", "2e400", "3", "4e-1000"] {
+        let net = net(&batch_norm_relu(var, "0"));
+        let slope = net.output(&[r("1")])[0].clone();
+        assert!(slope > r("0"), "var {var}: the layer is mirrored");
+        assert_eq!(net.output(&[r("-1")]), [r("0")], "var {var}");
+        // slope = 1 / root with |root - sqrt(var)| <= root 2^-53: slope^2 var within 2^-51 of 1
+        let err = (&slope * &slope * r(var) - r("1")).abs();
+        assert!(err < r("1") / r("2251799813685248"), "var {var}");
+        let rational = var == "4e-1000";
+        assert_eq!(net.notes().is_empty(), rational, "var {var}: {:?}", net.notes());
+        if rational {
+            assert_eq!(slope, r("5e499")); // 1 / 2e-500
+        }
+        // the command line reads it (exit 0) and says so on stderr
+        let path = scratch("bn").join(format!("bn-{var}.json"));
+        std::fs::write(&path, batch_norm_relu(var, "0")).unwrap();
+        let out = run_cli(&["count", path.to_str().unwrap()]);
+        assert!(out.status.success(), "var {var}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8_lossy(&out.stderr).contains("53-bit"), !rational, "var {var}");
+    }
 }

@@ -5,12 +5,12 @@
 //! Each map is sparse: an output is a short list of `(input index, weight)` plus a constant (a
 //! convolution's output has kernel-size terms). The one value that is not exact in general is
 //! batch normalisation's `1 / sqrt(var + eps)`: exact when `var + eps` is the square of a
-//! rational, otherwise the correctly rounded float64 square root is used and the network
+//! rational, otherwise rounded to 53 significant bits (see [`super::roots`]) and the network
 //! carries a note saying so.
 
 use super::{at, Node, Res, Tensor};
-use crate::kernel::symbolic::Outward;
-use crate::num::{from_f64_exact, to_f64, Q};
+use super::roots::{exact_sqrt, rounded_sqrt};
+use crate::num::{from_f64_exact, Q};
 use num_traits::{One, Signed, Zero};
 use std::collections::HashMap;
 
@@ -383,7 +383,7 @@ pub(super) fn batch_norm(
             }
             let root = exact_sqrt(&v).unwrap_or_else(|| {
                 rounded += 1;
-                nearest_sqrt(&v)
+                rounded_sqrt(&v)
             });
             let s = &scale.values[c] / root;
             let t = &bias.values[c] - &mean.values[c] * &s;
@@ -395,39 +395,11 @@ pub(super) fn batch_norm(
         per_channel.iter().flat_map(|(s, t)| std::iter::repeat_n((s.clone(), t.clone()), block)).unzip();
     let note = (rounded > 0).then(|| {
         format!(
-            "BatchNormalization `{}`: sqrt(var + eps) is irrational in {rounded} of {channels} channels; the correctly rounded float64 square root was used there (the only approximation in this network)",
+            "BatchNormalization `{}`: sqrt(var + eps) is irrational in {rounded} of {channels} channels; there it was rounded to the nearest number with a 53-bit significand (float64's precision at any exponent, relative error below 2^-53, always positive; the only approximation in this network)",
             node.name
         )
     });
     Ok((s, t, note))
-}
-
-/// `sqrt(v)` when it is rational.
-fn exact_sqrt(v: &Q) -> Option<Q> {
-    let (n, d) = (v.numer(), v.denom());
-    let (rn, rd) = (n.sqrt(), d.sqrt());
-    (&rn * &rn == *n && &rd * &rd == *d).then(|| Q::new(rn, rd))
-}
-
-/// The float64 nearest to `sqrt(v)` (for `v > 0`), as an exact rational: a float guess moved
-/// until `v` lies between the squares of the midpoints to its neighbours.
-fn nearest_sqrt(v: &Q) -> Q {
-    let exact = |x: f64| from_f64_exact(x).expect("finite");
-    let mut g = to_f64(v).sqrt();
-    for _ in 0..8 {
-        let (lo, hi) = (exact(g.down()), exact(g.up()));
-        let here = exact(g);
-        let two = Q::from_integer(2.into());
-        let (m_lo, m_hi) = ((&lo + &here) / &two, (&here + &hi) / &two);
-        if *v < &m_lo * &m_lo {
-            g = g.down();
-        } else if *v > &m_hi * &m_hi {
-            g = g.up();
-        } else {
-            break;
-        }
-    }
-    exact(g)
 }
 
 /// The axes of `Squeeze`/`Unsqueeze` (attribute before opset 13, input after).

@@ -26,6 +26,7 @@ mod join;
 mod json_form;
 mod lower;
 mod maxunits;
+mod roots;
 mod rows;
 
 use build::convert;
