@@ -5,10 +5,10 @@
 use crate::cli::run_cli;
 use crate::onnx_writer as onnx;
 use crate::support::*;
+use num_traits::Signed;
 use relu_regions::network::json::read_network;
 use relu_regions::network::onnx::read_onnx;
 use relu_regions::network::Network;
-use num_traits::Signed;
 
 /// A fresh directory of this test process.
 pub fn scratch(name: &str) -> std::path::PathBuf {
@@ -111,4 +111,100 @@ fn batch_normalisation_roots_far_outside_the_float_range_are_positive() {
         assert!(out.status.success(), "var {var}: {}", String::from_utf8_lossy(&out.stderr));
         assert_eq!(String::from_utf8_lossy(&out.stderr).contains("53-bit"), !rational, "var {var}");
     }
+}
+
+/// `(regions, pieces, hidden units)` of a model on the box `[-4, 4]^d`, by the library and the
+/// command line (which must agree).
+fn counted(name: &str, model: &[u8], d: usize) -> (u64, u64, u64) {
+    let boxed = vec!["-4:4"; d].join(",");
+    let v = count_file(name, model, &["--box", &boxed]);
+    let cli = (
+        v["regions"].as_u64().unwrap(),
+        v["pieces"].as_u64().unwrap(),
+        v["hidden_neurons"].as_u64().unwrap(),
+    );
+    let net = read_onnx(model, name).unwrap();
+    let net = net.with_domain(relu_regions::network::Domain::Box(vec![(r("-4"), r("4")); d])).unwrap();
+    let a = run(&net);
+    assert_eq!((a.regions.len() as u64, a.graph.pieces as u64, net.hidden_neurons() as u64), cli, "{name}");
+    cli
+}
+
+/// An elementwise operator on the input `x` of shape `[1, 2]` (extra initializers given).
+fn on_input(node: Vec<u8>, initializers: &[Vec<u8>]) -> Vec<u8> {
+    onnx::model(&[node], initializers, onnx::input("x", &[1, 2]))
+}
+
+/// A unit whose pieces coincide is linear and cuts nothing. LeakyRelu with alpha = 1 is the
+/// identity: one region, one piece, no hidden unit (it made 4 regions). With alpha = 0 it is
+/// the ReLU: the quadrants, 4 regions and 4 pieces (each quadrant its own map).
+#[test]
+fn leaky_relu_of_slope_one_is_the_identity() {
+    let leaky = |alpha: f32| {
+        on_input(onnx::node_with("LeakyRelu", &["x"], &["y"], &[onnx::attr_float("alpha", alpha)]), &[])
+    };
+    assert_eq!(counted("leaky1.onnx", &leaky(1.0), 2), (1, 1, 0));
+    let identity = read_onnx(&leaky(1.0), "leaky1.onnx").unwrap();
+    assert_eq!(identity.output(&[r("-3"), r("5/2")]), [r("-3"), r("5/2")]);
+    assert_eq!(counted("leaky0.onnx", &leaky(0.0), 2), (4, 4, 2));
+    let relu = on_input(onnx::node("Relu", &["x"], &["y"]), &[]);
+    assert_eq!(read_onnx(&leaky(0.0), "l0").unwrap().layers(), read_onnx(&relu, "r").unwrap().layers());
+}
+
+/// PRelu with slopes (1, 1/2): the first value passes on linearly (signed: it rides through the
+/// layer of the second as a max unit of equal candidates) and only `y = 0` cuts: 2 regions,
+/// 2 pieces; the maps are exact on both sides.
+#[test]
+fn prelu_with_a_slope_of_one_cuts_only_where_the_others_bend() {
+    let model = on_input(onnx::node("PRelu", &["x", "S"], &["y"]), &[onnx::floats("S", &[2], &[1.0, 0.5])]);
+    assert_eq!(counted("prelu.onnx", &model, 2).0, 2);
+    assert_eq!(counted("prelu.onnx", &model, 2).1, 2);
+    let net = read_onnx(&model, "prelu.onnx").unwrap();
+    for (x, y) in [(["-3", "-2"], ["-3", "-1"]), (["3", "2"], ["3", "2"]), (["-1/3", "5"], ["-1/3", "5"])] {
+        assert_eq!(net.output(&[r(x[0]), r(x[1])]), [r(y[0]), r(y[1])]);
+    }
+}
+
+/// Clip with min = max is the constant min (one region, one piece, no hidden unit), and with
+/// min > max the constant max (`min(max(x, lo), hi) = hi`, as numpy and ONNX's reference; it
+/// was refused).
+#[test]
+fn clip_with_equal_bounds_is_a_constant() {
+    for (lo, hi, value) in [(0.5f32, 0.5f32, "1/2"), (1.0, -1.0, "-1")] {
+        let model = on_input(
+            onnx::node("Clip", &["x", "lo", "hi"], &["y"]),
+            &[onnx::floats("lo", &[], &[lo]), onnx::floats("hi", &[], &[hi])],
+        );
+        assert_eq!(counted("clip.onnx", &model, 2), (1, 1, 0), "clip({lo}, {hi})");
+        let net = read_onnx(&model, "clip.onnx").unwrap();
+        assert_eq!(net.output(&[r("-3"), r("2")]), [r(value), r(value)]);
+    }
+}
+
+/// Max units whose candidates are all equal are no units: `Max(h, h)` after a ReLU, and a
+/// ReduceMax over two copies of `h`, leave the ReLU's 4 regions, 4 pieces and 2 neurons.
+#[test]
+fn max_units_of_equal_candidates_cut_nothing() {
+    let relu = onnx::node("Relu", &["x"], &["h"]);
+    let max =
+        onnx::model(&[relu.clone(), onnx::node("Max", &["h", "h"], &["y"])], &[], onnx::input("x", &[1, 2]));
+    assert_eq!(counted("max.onnx", &max, 2), (4, 4, 2));
+    let reduce = onnx::model(
+        &[
+            relu,
+            onnx::node("Unsqueeze", &["h", "one"], &["u"]),
+            onnx::node_with("Concat", &["u", "u"], &["c"], &[onnx::attr_int("axis", 1)]),
+            onnx::node_with(
+                "ReduceMax",
+                &["c"],
+                &["y"],
+                &[onnx::attr_ints("axes", &[1]), onnx::attr_int("keepdims", 0)],
+            ),
+        ],
+        &[onnx::int64s("one", &[1], &[1])],
+        onnx::input("x", &[1, 2]),
+    );
+    assert_eq!(counted("reduce.onnx", &reduce, 2), (4, 4, 2));
+    let net = read_onnx(&reduce, "reduce.onnx").unwrap();
+    assert_eq!(net.output(&[r("-1"), r("7/2")]), [r("0"), r("7/2")]);
 }

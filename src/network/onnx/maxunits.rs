@@ -1,9 +1,10 @@
 //! Max and min units over several values of the data: `MaxPool`, `GlobalMaxPool`, `ReduceMax`,
 //! `ReduceMin`, and `Max`/`Min` of tensors of the data path (with constants among them).
 //!
-//! Each unit becomes `k` candidate rows of a `max` layer (see [`crate::network::pieces`]); a
-//! unit with fewer candidates (a window cut by padding) repeats its first one, which never wins
-//! (a tie goes to the lower index), so every unit has `k`. A min is the max of the negated
+//! Each unit becomes `k` candidate rows of a `max` layer (see [`crate::network::pieces`]); equal
+//! candidates count once (a unit whose candidates are all equal is no unit: it cuts nothing),
+//! and a unit with fewer candidates (a window cut by padding) repeats its first one, which never
+//! wins (a tie goes to the lower index), so every unit has `k`. A min is the max of the negated
 //! candidates, negated. Kept tensors (skip connections) ride through the layer as units whose
 //! `k` candidates are the same value, exact whatever their sign.
 
@@ -146,6 +147,8 @@ impl Builder {
         shape: Vec<usize>,
         nonneg: bool,
     ) -> Result<(), String> {
+        // equal candidates are one piece: a unit whose candidates are all equal bends nowhere
+        let candidates: Vec<Vec<(Row, Q)>> = candidates.into_iter().map(distinct).collect();
         let k = candidates.iter().map(Vec::len).max().unwrap_or(1);
         if k > MAX_PIECES {
             return Err(format!("a max over {k} values: at most {MAX_PIECES} are supported (a pattern names a piece by one base-36 digit)"));
@@ -197,4 +200,11 @@ impl Builder {
         }
         Ok(())
     }
+}
+
+/// A unit's candidates without repeats (the first of equal ones kept, in order).
+fn distinct(unit: Vec<(Row, Q)>) -> Vec<(Row, Q)> {
+    let mut seen = std::collections::HashSet::new();
+    let keep: Vec<bool> = unit.iter().map(|c| seen.insert(c)).collect();
+    unit.iter().zip(keep).filter(|(_, k)| *k).map(|(c, _)| c.clone()).collect()
 }
