@@ -5,6 +5,8 @@ mod support;
 
 #[path = "suite/analyses.rs"]
 mod analyses;
+#[path = "suite/axes.rs"]
+mod axes;
 #[path = "suite/checker.rs"]
 mod checker;
 #[path = "suite/cli.rs"]
@@ -35,6 +37,8 @@ mod hostile;
 mod invariants;
 #[path = "suite/layers.rs"]
 mod layers;
+#[path = "suite/limits.rs"]
+mod limits;
 #[path = "suite/maxunits.rs"]
 mod maxunits;
 #[path = "suite/minmax.rs"]

@@ -5,6 +5,7 @@
 //! [`nnet`] for the ACAS Xu / Reluplex text format); they all produce a validated [`Network`].
 
 pub mod json;
+pub mod limits;
 pub mod nnet;
 pub mod onnx;
 pub mod pieces;
@@ -548,8 +549,7 @@ impl Network {
     }
 }
 
-/// Largest network file read (bytes); larger files are refused before reading.
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+pub use limits::MAX_FILE_BYTES;
 
 /// Reads a network file in the given (or implied) format.
 ///
@@ -592,7 +592,9 @@ pub fn load_with_bytes(
     if size > MAX_FILE_BYTES {
         return Err(NetworkError::Unsupported {
             source_name: name,
-            message: format!("file is {size} bytes, more than the limit of {MAX_FILE_BYTES}"),
+            message: format!(
+                "file is {size} bytes, more than the limit of {MAX_FILE_BYTES} (MAX_FILE_BYTES)"
+            ),
         });
     }
     let bytes = std::fs::read(path).map_err(io)?;

@@ -115,7 +115,7 @@ fn batch_normalisation_roots_far_outside_the_float_range_are_positive() {
 
 /// `(regions, pieces, hidden units)` of a model on the box `[-4, 4]^d`, by the library and the
 /// command line (which must agree).
-fn counted(name: &str, model: &[u8], d: usize) -> (u64, u64, u64) {
+pub fn counted(name: &str, model: &[u8], d: usize) -> (u64, u64, u64) {
     let boxed = vec!["-4:4"; d].join(",");
     let v = count_file(name, model, &["--box", &boxed]);
     let cli = (

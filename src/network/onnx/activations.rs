@@ -2,15 +2,14 @@
 //! each unit's hyperplanes (`LeakyRelu`, `PRelu`, `Abs`, `Clip`, and `Max`/`Min` against
 //! constants), and the affine reductions `ReduceMean` and `ReduceSum`.
 
-use super::build::{Builder, Live};
+use super::build::{Builder, Constants, Live};
 use super::rows;
-use super::{at, lower, Node, Res, Tensor};
+use super::{lower, Node, Res};
 use crate::num::{from_f64_exact, Q};
 use num_traits::{One, Signed, Zero};
-use std::collections::HashMap;
 
 /// Whether a `Max`/`Min` node takes the current tensor once and otherwise only constants.
-pub(super) fn against_constants(node: &Node, current: &str, constants: &HashMap<String, Tensor>) -> bool {
+pub(super) fn against_constants(node: &Node, current: &str, constants: &Constants) -> bool {
     node.inputs.len() >= 2
         && node.inputs.iter().filter(|i| *i == current).count() == 1
         && node.inputs.iter().all(|i| i == current || constants.contains_key(i))
@@ -84,7 +83,7 @@ impl Unit {
 }
 
 /// Applies an elementwise piecewise-linear operator to the current tensor.
-pub(super) fn apply(node: &Node, constants: &HashMap<String, Tensor>, net: &mut Builder) -> Res<()> {
+pub(super) fn apply(node: &Node, constants: &Constants, net: &mut Builder) -> Res<()> {
     let op = node.op.as_str();
     let constant = |k: usize, what: &str| super::build::constant_input(node, constants, k, what);
     let (one, zero) = (Q::one(), Q::zero());
@@ -95,11 +94,11 @@ pub(super) fn apply(node: &Node, constants: &HashMap<String, Tensor>, net: &mut 
                 // ONNX's default alpha is the float32 nearest 0.01
                 let alpha = match node.floats.get("alpha") {
                     Some(a) => a.clone(),
-                    None => from_f64_exact(f64::from(0.01f32)).ok_or_else(|| at(node, "bad alpha"))?,
+                    None => from_f64_exact(f64::from(0.01f32)).ok_or("bad alpha")?,
                 };
                 vec![alpha; n]
             } else {
-                lower::broadcast_to(node, constant(1, "the slope")?, &net.shape)?
+                lower::broadcast_to(constant(1, "the slope")?, &net.shape)?
             };
             // x >= 0: x; x < 0: alpha x. relu(x) - alpha relu(-x) (x itself when alpha = 1)
             let units = slopes
@@ -126,7 +125,7 @@ pub(super) fn apply(node: &Node, constants: &HashMap<String, Tensor>, net: &mut 
                 match node.inputs.get(k).filter(|s| !s.is_empty()) {
                     Some(_) => match constant(k, attr)?.values.as_slice() {
                         [v] => Ok(Some(v.clone())),
-                        values => Err(at(node, &format!("its {attr} has {} values, not one", values.len()))),
+                        values => Err(format!("its {attr} has {} values, not one", values.len())),
                     },
                     None => Ok(node.floats.get(attr).cloned()),
                 }
@@ -155,8 +154,8 @@ pub(super) fn apply(node: &Node, constants: &HashMap<String, Tensor>, net: &mut 
             // against constants only: one piece per unit, max(x, c) = c + relu(x - c),
             // min(x, c) = c - relu(c - x) (several constants: their elementwise max or min)
             let mut bound: Option<Vec<Q>> = None;
-            for name in node.inputs.iter().filter(|i| constants.contains_key(*i)) {
-                let c = lower::broadcast_to(node, &constants[name], &net.shape)?;
+            for t in node.inputs.iter().filter_map(|i| constants.get(i)) {
+                let c = lower::broadcast_to(t, &net.shape)?;
                 bound = Some(match bound {
                     None => c,
                     Some(b) => b
@@ -166,7 +165,7 @@ pub(super) fn apply(node: &Node, constants: &HashMap<String, Tensor>, net: &mut 
                         .collect(),
                 });
             }
-            let bound = bound.ok_or_else(|| at(node, "needs a constant operand"))?;
+            let bound = bound.ok_or("needs a constant operand")?;
             let nonneg = op == "Max" && bound.iter().all(|c| !c.is_negative());
             let units = bound
                 .into_iter()
@@ -178,21 +177,19 @@ pub(super) fn apply(node: &Node, constants: &HashMap<String, Tensor>, net: &mut 
                 .collect();
             (units, nonneg)
         }
-        _ => return Err(at(node, "is not an elementwise piecewise-linear operator")),
+        _ => return Err("is not an elementwise piecewise-linear operator".into()),
     };
-    net.piecewise(units).map_err(|m| at(node, &m))?;
+    net.piecewise(units)?;
     net.nonneg = nonneg;
     Ok(())
 }
 
-/// `ReduceMean` and `ReduceSum` (axes as in `ReduceMax`; none with `noop_with_empty_axes` set
-/// leaves the data as it is): each output the exact mean or sum of its group.
-pub(super) fn mean_or_sum(node: &Node, constants: &HashMap<String, Tensor>, net: &mut Builder) -> Res<()> {
-    let no_axes = !node.int_lists.contains_key("axes") && node.inputs.get(1).is_none_or(|s| s.is_empty());
-    if no_axes && node.ints.get("noop_with_empty_axes") == Some(&1) {
+/// `ReduceMean` and `ReduceSum` (axes as in `ReduceMax`): each output the exact mean or sum of
+/// its group.
+pub(super) fn mean_or_sum(node: &Node, constants: &Constants, net: &mut Builder) -> Res<()> {
+    let Some((groups, shape)) = super::maxunits::reduce_groups(node, &net.shape, constants)? else {
         return Ok(());
-    }
-    let (groups, shape) = super::maxunits::reduce_groups(node, &net.shape, constants)?;
+    };
     let mean = node.op == "ReduceMean";
     let rows = groups
         .iter()
@@ -201,8 +198,7 @@ pub(super) fn mean_or_sum(node: &Node, constants: &HashMap<String, Tensor>, net:
             g.iter().map(|&i| (i, w.clone())).collect()
         })
         .collect();
-    net.apply_sparse(&lower::Sparse { rows, offset: vec![Q::zero(); groups.len()] }, shape);
-    Ok(())
+    net.apply_sparse(&lower::Sparse { rows, offset: vec![Q::zero(); groups.len()] }, shape)
 }
 
 impl Builder {
@@ -225,8 +221,7 @@ impl Builder {
                 .enumerate()
                 .map(|(j, u)| if u.linear.is_zero() { Vec::new() } else { vec![(j, u.linear.clone())] })
                 .collect();
-            self.apply_sparse(&lower::Sparse { rows, offset: constants }, shape);
-            return Ok(());
+            return self.apply_sparse(&lower::Sparse { rows, offset: constants }, shape);
         }
         // the neurons: piece t of unit j is s h_j + e, at index neuron[j][t]
         let (mut rows, mut offset) = (Vec::new(), Vec::new());
@@ -253,7 +248,7 @@ impl Builder {
             self.skips.push((PASSED.to_string(), live));
         }
         let width = rows.len();
-        self.apply_sparse(&lower::Sparse { rows, offset }, vec![width]);
+        self.apply_sparse(&lower::Sparse { rows, offset }, vec![width])?;
         self.relu()?;
         let kept = self.skips.iter().position(|(name, _)| name == PASSED).map(|i| self.skips.remove(i).1);
         // then the combination, over the new layer's input
