@@ -55,6 +55,8 @@ mod properties;
 mod readers;
 #[path = "suite/residual.rs"]
 mod residual;
+#[path = "suite/round_trip.rs"]
+mod round_trip;
 #[path = "suite/shapes.rs"]
 mod shapes;
 #[path = "suite/shards.rs"]

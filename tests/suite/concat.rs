@@ -9,7 +9,7 @@ use relu_regions::network::{Activation, Domain, Layer, Network, Weights};
 use relu_regions::num::Q;
 
 /// `c = concat(y, W1 y, C)` on a ReLU output `y`, then `relu(c)` and a linear read-out.
-fn model(axis: i64) -> Vec<u8> {
+pub fn model(axis: i64) -> Vec<u8> {
     let (w0, w1, g) = (values(6, 41), values(6, 42), values(7, 43));
     onnx::model(
         &[

@@ -269,6 +269,9 @@ impl Builder {
             w.push(row);
             b.push(bias);
         }
+        // a unit of one piece `relu(h)` (LeakyRelu of slope 0) passes the layer's output on as it
+        // is: the data is then the layer's, like a ReLU's
+        self.touched = !rows::is_identity(&w, &b, self.cols);
         (self.w, self.b, self.shape) = (w, b, shape);
         Ok(())
     }

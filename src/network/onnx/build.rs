@@ -82,6 +82,10 @@ pub(super) struct Builder {
     pub(super) notes: Vec<String>,
     /// The kept tensors that the node being applied reads for the last time.
     pub(super) expiring: Vec<String>,
+    /// Whether an operator has mapped the values since the last layer (then the pending map
+    /// is a layer of its own, even when it is the identity: a `layers` network's last
+    /// `[[1, 0], [0, 1]]` stays a layer).
+    pub(super) touched: bool,
     /// The terms the maps are formed from, and the layers' entries, so far.
     work: Budget,
     entries: Budget,
@@ -109,6 +113,7 @@ impl Builder {
             tail: Vec::new(),
             notes: Vec::new(),
             expiring: Vec::new(),
+            touched: false,
             work: Budget::new(MAX_NETWORK_TERMS, "MAX_NETWORK_TERMS", "terms formed by the graph's maps"),
             entries: Budget::new(MAX_NETWORK_TERMS, "MAX_NETWORK_TERMS", "layer entries"),
         }
@@ -146,6 +151,7 @@ impl Builder {
         self.w = w;
         self.b = b;
         self.shape = shape;
+        self.touched = true;
         Ok(())
     }
 
@@ -159,6 +165,7 @@ impl Builder {
 
     /// Elementwise `h_i -> s_i h_i + t_i`.
     pub(super) fn scale_shift(&mut self, s: &[Q], t: &[Q]) {
+        self.touched = true;
         for (i, (row, bi)) in self.w.iter_mut().zip(self.b.iter_mut()).enumerate() {
             if s[i].is_zero() {
                 row.clear();
@@ -213,6 +220,7 @@ impl Builder {
         self.w = rows::block(0, n);
         self.b = vec![Q::zero(); n];
         self.nonneg = true;
+        self.touched = false;
         for ((_, s), start) in self.skips.iter_mut().zip(starts) {
             let len = s.b.len();
             s.w = rows::block(start, len);
@@ -252,6 +260,7 @@ impl Builder {
 
     /// Makes `live` the current tensor.
     pub(super) fn make_current(&mut self, live: Live) {
+        self.touched = true;
         self.w = live.w;
         self.b = live.b;
         self.shape = live.shape;
@@ -355,7 +364,7 @@ pub(super) fn convert(g: &Graph) -> Res<(usize, Vec<Layer>, Vec<String>)> {
             net.tail.join(", ")
         ));
     }
-    if net.layers.is_empty() || !rows::is_identity(&net.w, &net.b, net.cols) {
+    if net.layers.is_empty() || net.touched || !rows::is_identity(&net.w, &net.b, net.cols) {
         net.reserve_layer(net.w.len(), net.w.iter().map(Vec::len).sum())?;
         let (weights, bias) =
             (Weights::sparse(net.cols, std::mem::take(&mut net.w)), std::mem::take(&mut net.b));

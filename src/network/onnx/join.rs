@@ -51,6 +51,7 @@ pub(super) fn add_branches(node: &Node, current: &str, net: &mut Builder) -> Res
         *bias = &*bias * &sc + &skip.b[i] * &ss;
     }
     net.nonneg = net.nonneg && skip.nonneg && add;
+    net.touched = true;
     Ok(true)
 }
 

@@ -161,6 +161,7 @@ impl Builder {
             let (w, b) = candidates.into_iter().map(|mut c| c.swap_remove(0)).unzip();
             (self.w, self.b) = (w, b);
             self.shape = shape;
+            self.touched = true;
             self.nonneg = nonneg;
             return Ok(());
         }
@@ -200,6 +201,7 @@ impl Builder {
         self.cols = width;
         // each unit's value: the sum of its candidates' outputs (only the winner's is nonzero)
         let sum = |u: usize, s: &Q| -> Row { (0..k).map(|t| (u * k + t, s.clone())).collect() };
+        self.touched = true;
         self.w = (0..units).map(|u| sum(u, sign)).collect();
         self.b = vec![Q::zero(); units];
         self.shape = shape;
