@@ -1,9 +1,9 @@
 //! ONNX reader for piecewise-linear networks, converted exactly: float32/float64 weights are
 //! dyadic rationals, taken with no rounding.
 //!
-//! The model is read with a small protobuf walker (`network::protobuf`, [`parse`]) rather than
+//! The model is read with a small protobuf walker (`network::protobuf`, `parse.rs`) rather than
 //! a full ONNX runtime; the graph's data path is then composed exactly into layers
-//! ([`build`], and one module per kind of operator: [`dispatch`] says which). Tensors keep
+//! (`build.rs`, and one module per kind of operator: `dispatch.rs` says which). Tensors keep
 //! every axis (the first one is an axis like the others). Every size the file sets is checked
 //! against [`crate::network::limits`] before it is allocated. An operator that is not
 //! supported is an error naming the node and its operator (`docs/format.md` lists the
