@@ -364,6 +364,52 @@ pub fn write_network(net: &Network) -> String {
     serde_json::to_string_pretty(&out).expect("JSON values always serialize") + "\n"
 }
 
+/// The numbers the exact JSON of `net` holds: every weight of every layer (zeros too) and the
+/// biases.
+///
+/// # Examples
+/// ```
+/// use relu_regions::network::json::{dense_numbers, read_network};
+/// let net = read_network(r#"{"input_dim": 3, "layers": [{"weights": [[1, 0, 2]], "activation": "relu"}]}"#, "t").unwrap();
+/// assert_eq!(dense_numbers(&net), 4);
+/// ```
+pub fn dense_numbers(net: &Network) -> usize {
+    net.layers().iter().fold(0usize, |acc, l| {
+        acc.saturating_add(l.width().saturating_mul(l.weights.inputs())).saturating_add(l.width())
+    })
+}
+
+/// [`write_network`], refused (naming `source_name`) when the JSON would hold more than
+/// [`MAX_CONSTANT_VALUES`] numbers: no reader would take it back, and its dense table could
+/// exhaust the memory (a convolutional network's layers are sparse; its graph form,
+/// `convert --to json-graph`, keeps the kernels).
+///
+/// # Examples
+/// ```
+/// use relu_regions::network::json::{read_network, write_network_checked};
+/// let net = read_network(r#"{"input_dim": 1, "layers": [{"weights": [[1]], "activation": "relu"}]}"#, "t").unwrap();
+/// assert!(write_network_checked(&net, "t").unwrap().contains("relu"));
+/// ```
+pub fn write_network_checked(net: &Network, source_name: &str) -> Result<String, NetworkError> {
+    check_dense(net, source_name)?;
+    Ok(write_network(net))
+}
+
+/// Refuses a network whose dense JSON (or dense graph form) would hold more than
+/// [`MAX_CONSTANT_VALUES`] numbers.
+pub(crate) fn check_dense(net: &Network, source_name: &str) -> Result<(), NetworkError> {
+    let n = dense_numbers(net);
+    if n > MAX_CONSTANT_VALUES {
+        return Err(NetworkError::Unsupported {
+            source_name: source_name.to_string(),
+            message: format!(
+                "its layers as dense weights would be {n} numbers, more than {MAX_CONSTANT_VALUES} (MAX_CONSTANT_VALUES: no reader takes such a file back); write the graph form of an ONNX model instead (--to json-graph)"
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// The `domain` object of the network format for a domain (exact strings), `None` for all of
 /// R^d (the format's absent domain).
 ///

@@ -208,3 +208,28 @@ fn max_attribute_ints() {
     );
     refused("pads.json", form.as_bytes(), &["graph.nodes[0].int_lists.pads", "MAX_ATTRIBUTE_INTS"]);
 }
+
+/// `convert --to json` of a convolutional network whose layers, written dense, would pass
+/// `MAX_CONSTANT_VALUES` (8 channels of 100 x 100 over 10,000 inputs: 800 million weights):
+/// refused before the table is made (it exhausted the memory), pointing to the graph form,
+/// which converts.
+#[test]
+fn convert_refuses_a_dense_table_no_reader_takes_back() {
+    let conv = onnx::node_with("Conv", &["x", "W"], &["c"], &[onnx::attr_ints("pads", &[1, 1, 1, 1])]);
+    let bytes = model(
+        &[conv, onnx::node("Relu", &["c"], &["y"])],
+        &[onnx::floats("W", &[8, 1, 3, 3], &[0.25; 72])],
+        &[1, 1, 100, 100],
+    );
+    let path = scratch("limits").join("wide-conv.onnx");
+    std::fs::write(&path, bytes).unwrap();
+    let out = run_cli(&["convert", path.to_str().unwrap(), "--to", "json"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("wide-conv.onnx") && err.contains("MAX_CONSTANT_VALUES") && err.contains("json-graph"),
+        "{err}"
+    );
+    let out = run_cli(&["convert", path.to_str().unwrap(), "--to", "json-graph"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -407,5 +407,6 @@ pub fn graph_form(
             return Ok(rewrite_graph_form(&value, net.input_dim(), net.domain()));
         }
     }
+    crate::network::json::check_dense(net, &name)?;
     Ok(layers_graph_form(net))
 }
