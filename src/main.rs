@@ -407,7 +407,10 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
         Command::Convert { input, to } => {
             let net = input.load()?;
             let text = match to {
-                ConvertFormat::Json => network::json::write_network(&net),
+                ConvertFormat::Json => {
+                    network::json::write_network_checked(&net, &input.net.display().to_string())
+                        .map_err(|e| cli::BadInput(e.into()))?
+                }
                 ConvertFormat::JsonGraph => {
                     let bytes = input.loaded.get().map_or(&[][..], Vec::as_slice);
                     network::graph_form(&input.net, input.format(), bytes, &net)

@@ -5,6 +5,8 @@ mod support;
 
 #[path = "suite/analyses.rs"]
 mod analyses;
+#[path = "suite/axes.rs"]
+mod axes;
 #[path = "suite/checker.rs"]
 mod checker;
 #[path = "suite/checker_fields.rs"]
@@ -51,6 +53,8 @@ mod maxunits;
 mod merge_checks;
 #[path = "suite/minmax.rs"]
 mod minmax;
+#[path = "suite/onnx_exact.rs"]
+mod onnx_exact;
 #[path = "suite/onnx_writer.rs"]
 mod onnx_writer;
 #[path = "suite/plot.rs"]
@@ -61,8 +65,12 @@ mod properties;
 mod readers;
 #[path = "suite/residual.rs"]
 mod residual;
+#[path = "suite/round_trip.rs"]
+mod round_trip;
 #[path = "suite/shapes.rs"]
 mod shapes;
+#[path = "suite/size_limits.rs"]
+mod size_limits;
 #[path = "suite/shards.rs"]
 mod shards;
 #[path = "suite/sparse.rs"]

@@ -4,6 +4,7 @@
 //! Numbers are read from their literal text (serde_json's `arbitrary_precision`), so the JSON
 //! number `0.1` is exactly `1/10`.
 
+use super::limits::{MAX_CONSTANT_VALUES, MAX_INPUT_DIM, MAX_LAYERS};
 use super::{Activation, Domain, Layer, Network, Weights};
 use crate::error::{NetworkError, Problem};
 use crate::num::{fmt_q, parse_rational, Q};
@@ -21,6 +22,7 @@ use serde_json::{Map, Value};
 /// assert!(err.to_string().contains("layers[0].weights[0][1]"));
 /// ```
 pub fn read_network(text: &str, source_name: &str) -> Result<Network, NetworkError> {
+    check_numbers(text.bytes().filter(|&b| b == b',').count(), source_name)?;
     let value = parse_json(text, source_name)?;
     if value.get("graph").is_some() {
         return super::onnx::network_from_graph_form(&value, source_name);
@@ -28,11 +30,25 @@ pub fn read_network(text: &str, source_name: &str) -> Result<Network, NetworkErr
     let mut problems = Vec::new();
     let net = network_from_value(&value, &mut problems);
     match net {
-        Some(net) if problems.is_empty() => {
-            Network::new(net.input_dim, net.layers, net.domain).map_err(|e| e.with_source(source_name))
-        }
+        Some(net) if problems.is_empty() => Network::new(net.input_dim, net.layers, net.domain)
+            .map(|n| n.with_notes(net.notes))
+            .map_err(|e| e.with_source(source_name)),
         _ => Err(NetworkError::Invalid { source_name: source_name.to_string(), problems }),
     }
+}
+
+/// Refuses a file that may hold more than [`MAX_CONSTANT_VALUES`] numbers (`count`, counted on
+/// its text before it is parsed: a JSON file's commas, a `.nnet` file's tokens).
+pub(crate) fn check_numbers(count: usize, source_name: &str) -> Result<(), NetworkError> {
+    if count > MAX_CONSTANT_VALUES {
+        return Err(NetworkError::Unsupported {
+            source_name: source_name.to_string(),
+            message: format!(
+                "the file holds {count} separated values, more than {MAX_CONSTANT_VALUES} numbers (MAX_CONSTANT_VALUES)"
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Reads a domain object (`{"box": ...}` or `{"polytope": ...}`, or a whole network file whose
@@ -114,7 +130,14 @@ fn network_from_value(value: &Value, problems: &mut Vec<Problem>) -> Option<Netw
     };
     check_keys(object, "(top level)", &["input_dim", "layers", "domain", "notes"], problems);
     let input_dim = match object.get("input_dim").map(|v| (v.as_u64(), v)) {
-        Some((Some(d), _)) if (1..=1_000_000).contains(&d) => d as usize,
+        Some((Some(d), _)) if (1..=MAX_INPUT_DIM as u64).contains(&d) => d as usize,
+        Some((Some(d), _)) if d > 0 => {
+            problems.push(Problem::new(
+                "input_dim",
+                format!("{d} is more than {MAX_INPUT_DIM} inputs (MAX_INPUT_DIM)"),
+            ));
+            return None;
+        }
         Some((_, v)) => {
             problems.push(Problem::new("input_dim", format!("expected a positive integer, got {v}")));
             return None;
@@ -125,6 +148,11 @@ fn network_from_value(value: &Value, problems: &mut Vec<Problem>) -> Option<Netw
         }
     };
     let layers = match object.get("layers").and_then(Value::as_array) {
+        Some(layers) if layers.len() > MAX_LAYERS => {
+            let message = format!("has {} layers, more than {MAX_LAYERS} (MAX_LAYERS)", layers.len());
+            problems.push(Problem::new("layers", message));
+            return None;
+        }
         Some(layers) => {
             layers.iter().enumerate().filter_map(|(l, v)| layer_from_value(v, l, problems)).collect()
         }
@@ -334,6 +362,52 @@ pub fn write_network(net: &Network) -> String {
         out["notes"] = serde_json::json!(net.notes());
     }
     serde_json::to_string_pretty(&out).expect("JSON values always serialize") + "\n"
+}
+
+/// The numbers the exact JSON of `net` holds: every weight of every layer (zeros too) and the
+/// biases.
+///
+/// # Examples
+/// ```
+/// use relu_regions::network::json::{dense_numbers, read_network};
+/// let net = read_network(r#"{"input_dim": 3, "layers": [{"weights": [[1, 0, 2]], "activation": "relu"}]}"#, "t").unwrap();
+/// assert_eq!(dense_numbers(&net), 4);
+/// ```
+pub fn dense_numbers(net: &Network) -> usize {
+    net.layers().iter().fold(0usize, |acc, l| {
+        acc.saturating_add(l.width().saturating_mul(l.weights.inputs())).saturating_add(l.width())
+    })
+}
+
+/// [`write_network`], refused (naming `source_name`) when the JSON would hold more than
+/// [`MAX_CONSTANT_VALUES`] numbers: no reader would take it back, and its dense table could
+/// exhaust the memory (a convolutional network's layers are sparse; its graph form,
+/// `convert --to json-graph`, keeps the kernels).
+///
+/// # Examples
+/// ```
+/// use relu_regions::network::json::{read_network, write_network_checked};
+/// let net = read_network(r#"{"input_dim": 1, "layers": [{"weights": [[1]], "activation": "relu"}]}"#, "t").unwrap();
+/// assert!(write_network_checked(&net, "t").unwrap().contains("relu"));
+/// ```
+pub fn write_network_checked(net: &Network, source_name: &str) -> Result<String, NetworkError> {
+    check_dense(net, source_name)?;
+    Ok(write_network(net))
+}
+
+/// Refuses a network whose dense JSON (or dense graph form) would hold more than
+/// [`MAX_CONSTANT_VALUES`] numbers.
+pub(crate) fn check_dense(net: &Network, source_name: &str) -> Result<(), NetworkError> {
+    let n = dense_numbers(net);
+    if n > MAX_CONSTANT_VALUES {
+        return Err(NetworkError::Unsupported {
+            source_name: source_name.to_string(),
+            message: format!(
+                "its layers as dense weights would be {n} numbers, more than {MAX_CONSTANT_VALUES} (MAX_CONSTANT_VALUES: no reader takes such a file back); write the graph form of an ONNX model instead (--to json-graph)"
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// The `domain` object of the network format for a domain (exact strings), `None` for all of

@@ -6,6 +6,7 @@
 //! mean); ranges (inputs, then the output range); then per layer its weight rows and its biases,
 //! one line each. Hidden layers are ReLU, the last is affine.
 
+use super::limits::{MAX_CONSTANT_VALUES, MAX_INPUT_DIM, MAX_LAYERS, MAX_TENSOR_VALUES};
 use super::{Activation, Domain, Layer, Network, Weights};
 use crate::error::{NetworkError, Problem};
 use crate::num::{parse_rational, Q};
@@ -84,12 +85,16 @@ impl Cursor<'_> {
     }
 }
 
-fn as_size(v: &Q, at: &str) -> Result<usize, Problem> {
+/// A size of the header, at most `limit` (the constant `name` of [`crate::network::limits`]).
+fn as_size(v: &Q, at: &str, limit: usize, name: &str) -> Result<usize, Problem> {
     use num_traits::ToPrimitive;
     if !v.is_integer() || v < &Q::zero() {
         return Err(Problem::new(at, "expected a non-negative integer"));
     }
-    v.to_integer().to_usize().filter(|&n| n <= 1_000_000).ok_or_else(|| Problem::new(at, "size too large"))
+    v.to_integer()
+        .to_usize()
+        .filter(|&n| n <= limit)
+        .ok_or_else(|| Problem::new(at, format!("{v} is more than {limit} ({name})")))
 }
 
 /// Reads a `.nnet` file's text. The default domain is the file's min/max box in the chosen
@@ -103,6 +108,10 @@ fn as_size(v: &Q, at: &str) -> Result<usize, Problem> {
 /// assert_eq!(net.hidden_neurons(), 2);
 /// ```
 pub fn read_nnet(text: &str, source_name: &str, coords: Coords) -> Result<Network, NetworkError> {
+    // the tokens: runs of characters between separators
+    let separator = |b: u8| matches!(b, b',' | b'\n' | b'\r' | b' ' | b'\t');
+    let tokens = text.as_bytes().windows(2).filter(|w| separator(w[0]) && !separator(w[1])).count() + 1;
+    super::json::check_numbers(tokens, source_name)?;
     let mut problems = Vec::new();
     let lines = tokenize(text, &mut problems);
     if !problems.is_empty() {
@@ -116,16 +125,28 @@ fn parse_lines(lines: &[Line], coords: Coords) -> Result<Network, Problem> {
     let mut cur = Cursor { lines, next: 0 };
     let header = cur.take("the header numLayers,inputSize,outputSize,maxLayerSize", Some(4))?;
     let at = format!("line {}", header.number);
-    let num_layers = as_size(&header.values[0], &at)?;
-    let input_size = as_size(&header.values[1], &at)?;
+    let num_layers = as_size(&header.values[0], &format!("{at}, numLayers"), MAX_LAYERS, "MAX_LAYERS")?;
+    let input_size = as_size(&header.values[1], &format!("{at}, inputSize"), MAX_INPUT_DIM, "MAX_INPUT_DIM")?;
     if num_layers == 0 || input_size == 0 {
         return Err(Problem::new(at, "numLayers and inputSize must be positive"));
     }
     let sizes_line = cur.take("the layer sizes", Some(num_layers + 1))?;
     let at = format!("line {}", sizes_line.number);
-    let sizes: Vec<usize> = sizes_line.values.iter().map(|v| as_size(v, &at)).collect::<Result<_, _>>()?;
+    let sizes: Vec<usize> = sizes_line
+        .values
+        .iter()
+        .map(|v| as_size(v, &at, MAX_TENSOR_VALUES, "MAX_TENSOR_VALUES"))
+        .collect::<Result<_, _>>()?;
     if sizes[0] != input_size || sizes.contains(&0) {
         return Err(Problem::new(at, "layer sizes must be positive and start with inputSize"));
+    }
+    // the weights the sizes call for, before any row is read
+    let weights = sizes.windows(2).try_fold(0usize, |acc, w| acc.checked_add(w[0].checked_mul(w[1])?));
+    if weights.is_none_or(|w| w > MAX_CONSTANT_VALUES) {
+        return Err(Problem::new(
+            at,
+            format!("the layer sizes call for more than {MAX_CONSTANT_VALUES} weights (MAX_CONSTANT_VALUES)"),
+        ));
     }
     cur.take("the symmetric flag", None)?;
     let mins = cur.take("the input minimums", Some(input_size))?.values.clone();

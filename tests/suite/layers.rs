@@ -236,7 +236,7 @@ fn padding_and_transposes() {
     }
 }
 
-fn batch_norm_model(var: &[f32]) -> Vec<u8> {
+pub fn batch_norm_model(var: &[f32]) -> Vec<u8> {
     onnx::model(
         &[
             onnx::node_with(

@@ -8,7 +8,7 @@ use relu_regions::network::onnx::read_onnx;
 use relu_regions::network::Domain;
 use relu_regions::num::Q;
 
-fn model(op_between: (&str, &str)) -> Vec<u8> {
+pub fn model(op_between: (&str, &str)) -> Vec<u8> {
     onnx::model(
         &[
             onnx::node_with("Gemm", &["x", "W"], &["g"], &[onnx::attr_int("transB", 1)]),

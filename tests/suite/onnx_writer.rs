@@ -162,3 +162,47 @@ pub fn external_tensor(
     int(14, 1, &mut t);
     t
 }
+
+/// ModelProto like [`model`], with the graph's declared outputs (ValueInfoProto by name).
+pub fn model_with_outputs(
+    nodes: &[Vec<u8>],
+    initializers: &[Vec<u8>],
+    input: Vec<u8>,
+    outputs: &[&str],
+) -> Vec<u8> {
+    let mut g = Vec::new();
+    for n in nodes {
+        bytes(1, n, &mut g);
+    }
+    for t in initializers {
+        bytes(5, t, &mut g);
+    }
+    bytes(11, &input, &mut g);
+    for o in outputs {
+        let mut v = Vec::new();
+        bytes(1, o.as_bytes(), &mut v);
+        bytes(12, &v, &mut g);
+    }
+    let mut m = Vec::new();
+    int(1, 8, &mut m);
+    bytes(7, &g, &mut m);
+    m
+}
+
+/// AttributeProto of one tensor (e.g. `ConstantOfShape`'s `value`).
+pub fn attr_tensor(name: &str, tensor: Vec<u8>) -> Vec<u8> {
+    let mut a = Vec::new();
+    bytes(1, name.as_bytes(), &mut a);
+    bytes(5, &tensor, &mut a);
+    int(20, 4, &mut a);
+    a
+}
+
+/// AttributeProto of a string (e.g. `Pad`'s `mode`).
+pub fn attr_string(name: &str, value: &str) -> Vec<u8> {
+    let mut a = Vec::new();
+    bytes(1, name.as_bytes(), &mut a);
+    bytes(4, value.as_bytes(), &mut a);
+    int(20, 3, &mut a);
+    a
+}

@@ -1,6 +1,10 @@
 //! Building the chain of layers from the ONNX graph's data path: a pending affine map is
 //! composed exactly with every affine operator and becomes a layer at each ReLU.
 //!
+//! The data's shape is tracked with every axis, the first one too (a batch of one sample or
+//! not: it is an axis like the others, so a `[2, 2]` input has 4 values and they all flow on).
+//! Only the nodes the graph's output depends on are read.
+//!
 //! Skip connections (a tensor used again after a ReLU, as in residual blocks) are carried
 //! through each layer as extra ReLU neurons on its values. That is exact when the tensor is known
 //! to be nonnegative (the output of a ReLU, averaged, padded with 0, ...): such a neuron is
@@ -8,17 +12,55 @@
 //! a region; its state is determined by theirs. When a skip may be negative (the raw input, a
 //! pre-activation) the layer is written as max units of two pieces instead: each ReLU neuron is
 //! `max(0, h)` and each skip value `max(t, t)`, two equal candidates, one piece, no cut.
+//!
+//! Every size is checked before it is allocated: each tensor's values, each map's terms, the
+//! layers' entries and the reader's total work ([`crate::network::limits`]).
 
-use super::fold;
-use super::join;
-use super::lower;
-use super::lower::{broadcast, check_width, matrix, reshape, squeeze_axes, transposed_matrix};
 use super::rows::{self, Row};
-use super::{at, Graph, Node, Res, Tensor};
+use super::{at, dispatch, Graph, Node, Res, Tensor};
+use crate::network::limits::{self, Budget, MAX_INPUT_DIM, MAX_LAYERS, MAX_MAP_TERMS, MAX_NETWORK_TERMS};
 use crate::network::{Activation, Layer, Weights};
 use crate::num::Q;
-use num_traits::{One, Signed, Zero};
-use std::collections::HashMap;
+use num_traits::{One, Zero};
+use std::collections::{HashMap, HashSet};
+
+/// The graph's constants and those its nodes make (`Constant` nodes, folded shape arithmetic),
+/// the latter counted against [`limits::MAX_CONSTANT_VALUES`].
+pub(super) struct Constants<'g> {
+    base: &'g HashMap<String, Tensor>,
+    added: HashMap<String, Tensor>,
+    budget: Budget,
+}
+
+impl<'g> Constants<'g> {
+    pub(super) fn new(base: &'g HashMap<String, Tensor>) -> Constants<'g> {
+        Constants { base, added: HashMap::new(), budget: limits::constant_budget() }
+    }
+
+    pub(super) fn get(&self, name: &str) -> Option<&Tensor> {
+        self.added.get(name).or_else(|| self.base.get(name))
+    }
+
+    pub(super) fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Adds a constant made by a node.
+    pub(super) fn insert(&mut self, name: String, t: Tensor) -> Res<()> {
+        self.budget.spend(t.values.len())?;
+        self.added.insert(name, t);
+        Ok(())
+    }
+
+    /// Adds the constant `t` under every name of `names`, counted before it is copied.
+    fn insert_copies(&mut self, names: &[String], t: &Tensor) -> Res<()> {
+        self.budget.spend(t.values.len().saturating_mul(names.len()))?;
+        for name in names {
+            self.added.insert(name.clone(), t.clone());
+        }
+        Ok(())
+    }
+}
 
 /// The network built so far: finished layers and the pending affine map `W h + b` since the last
 /// ReLU (rows = current width, sparse over the `cols` values of the layer input).
@@ -28,7 +70,7 @@ pub(super) struct Builder {
     pub(super) b: Vec<Q>,
     /// The width of the pending layer's input.
     pub(super) cols: usize,
-    /// The data's shape, batch axis dropped (its product is the width).
+    /// The data's shape, every axis (its product is the width).
     pub(super) shape: Vec<usize>,
     /// Whether the current tensor is known to be nonnegative.
     pub(super) nonneg: bool,
@@ -40,6 +82,13 @@ pub(super) struct Builder {
     pub(super) notes: Vec<String>,
     /// The kept tensors that the node being applied reads for the last time.
     pub(super) expiring: Vec<String>,
+    /// Whether an operator has mapped the values since the last layer (then the pending map
+    /// is a layer of its own, even when it is the identity: a `layers` network's last
+    /// `[[1, 0], [0, 1]]` stays a layer).
+    pub(super) touched: bool,
+    /// The terms the maps are formed from, and the layers' entries, so far.
+    work: Budget,
+    entries: Budget,
 }
 
 /// A tensor kept for later: its map of the current layer input, shape and sign.
@@ -52,13 +101,47 @@ pub(super) struct Live {
 }
 
 impl Builder {
+    fn new(shape: Vec<usize>, d: usize) -> Builder {
+        Builder {
+            layers: Vec::new(),
+            w: rows::identity(d),
+            b: vec![Q::zero(); d],
+            cols: d,
+            shape,
+            nonneg: false,
+            skips: Vec::new(),
+            tail: Vec::new(),
+            notes: Vec::new(),
+            expiring: Vec::new(),
+            touched: false,
+            work: Budget::new(MAX_NETWORK_TERMS, "MAX_NETWORK_TERMS", "terms formed by the graph's maps"),
+            entries: Budget::new(MAX_NETWORK_TERMS, "MAX_NETWORK_TERMS", "layer entries"),
+        }
+    }
+
     pub(super) fn width(&self) -> usize {
         self.b.len()
     }
 
     /// Applies a sparse map (each output a few input terms plus a constant) after the pending
-    /// map; the data then has `shape`.
-    pub(super) fn apply_sparse(&mut self, m: &lower::Sparse, shape: Vec<usize>) {
+    /// map; the data then has `shape`. The composed rows' terms are counted before they are
+    /// formed (at most [`MAX_MAP_TERMS`], and the graph's total).
+    pub(super) fn apply_sparse(&mut self, m: &super::lower::Sparse, shape: Vec<usize>) -> Res<()> {
+        debug_assert_eq!(shape.iter().product::<usize>(), m.rows.len(), "a map's rows and its shape");
+        limits::tensor_values(&shape)?;
+        let mut bound = 0usize;
+        for row in &m.rows {
+            for (k, _) in row {
+                bound = bound.saturating_add(self.w[*k].len());
+            }
+        }
+        let bound = bound.saturating_add(m.rows.len());
+        if bound > MAX_MAP_TERMS {
+            return Err(format!(
+                "its map, composed with the pending one, would be formed from {bound} terms (more than {MAX_MAP_TERMS}: MAX_MAP_TERMS)"
+            ));
+        }
+        self.work.spend(bound)?;
         let mut w = Vec::with_capacity(m.rows.len());
         let mut b = Vec::with_capacity(m.rows.len());
         for (row, c) in m.rows.iter().zip(&m.offset) {
@@ -68,10 +151,21 @@ impl Builder {
         self.w = w;
         self.b = b;
         self.shape = shape;
+        self.touched = true;
+        Ok(())
+    }
+
+    /// The current values `index[i]` in order, as a tensor of `shape` (a selection: moved or
+    /// repeated values).
+    pub(super) fn gather(&mut self, index: &[usize], shape: Vec<usize>) -> Res<()> {
+        let rows = index.iter().map(|&i| vec![(i, Q::one())]).collect();
+        let offset = vec![Q::zero(); index.len()];
+        self.apply_sparse(&super::lower::Sparse { rows, offset }, shape)
     }
 
     /// Elementwise `h_i -> s_i h_i + t_i`.
-    fn scale_shift(&mut self, s: &[Q], t: &[Q]) {
+    pub(super) fn scale_shift(&mut self, s: &[Q], t: &[Q]) {
+        self.touched = true;
         for (i, (row, bi)) in self.w.iter_mut().zip(self.b.iter_mut()).enumerate() {
             if s[i].is_zero() {
                 row.clear();
@@ -81,6 +175,16 @@ impl Builder {
             }
             *bi = &*bi * &s[i] + &t[i];
         }
+    }
+
+    /// Counts a layer of `rows` rows and `terms` nonzero weights against [`MAX_LAYERS`] and the
+    /// entries' budget, before it is built.
+    pub(super) fn reserve_layer(&mut self, rows: usize, terms: usize) -> Res<()> {
+        if self.layers.len() >= MAX_LAYERS {
+            return Err(format!("the network would have more than {MAX_LAYERS} layers (MAX_LAYERS)"));
+        }
+        limits::tensor_values(&[rows])?;
+        self.entries.spend(rows.saturating_add(terms))
     }
 
     /// Ends a layer with a ReLU on the current tensor; the skips ride along as extra neurons
@@ -98,6 +202,9 @@ impl Builder {
             return self.max_layer(candidates, &Q::one(), shape, true);
         }
         let n = self.width();
+        let skip_values: usize = self.skips.iter().map(|(_, s)| s.b.len()).sum();
+        let terms = self.w.iter().chain(self.skips.iter().flat_map(|(_, s)| &s.w)).map(Vec::len).sum();
+        self.reserve_layer(n.saturating_add(skip_values), terms)?;
         let mut weights = std::mem::take(&mut self.w);
         let mut bias = std::mem::take(&mut self.b);
         let mut starts = Vec::new();
@@ -107,15 +214,41 @@ impl Builder {
             bias.extend(s.b.iter().cloned());
         }
         let weights = Weights::sparse(self.cols, weights);
-        self.cols = bias.len();
+        let width = bias.len();
         self.layers.push(Layer { weights, bias, activation: Activation::Relu });
+        self.cols = width;
         self.w = rows::block(0, n);
         self.b = vec![Q::zero(); n];
         self.nonneg = true;
+        self.touched = false;
         for ((_, s), start) in self.skips.iter_mut().zip(starts) {
             let len = s.b.len();
             s.w = rows::block(start, len);
             s.b = vec![Q::zero(); len];
+        }
+        Ok(())
+    }
+
+    /// The terms of the tensors of the data path or constants named `names` (the current one
+    /// `current`), refused above [`MAX_MAP_TERMS`] before a join copies them.
+    pub(super) fn check_parts(&self, names: &[String], current: &str, constants: &Constants) -> Res<()> {
+        let mut total = 0usize;
+        for name in names {
+            let rows: &[Row] = if name == current {
+                &self.w
+            } else if let Some((_, kept)) = self.skips.iter().find(|(s, _)| s == name) {
+                &kept.w
+            } else {
+                &[]
+            };
+            let values = constants.get(name).map_or(0, |t| t.values.len());
+            let terms = rows.iter().fold(rows.len() + values, |acc, r| acc.saturating_add(r.len()));
+            total = total.saturating_add(terms);
+        }
+        if total > MAX_MAP_TERMS {
+            return Err(format!(
+                "its operands hold {total} terms (more than {MAX_MAP_TERMS}: MAX_MAP_TERMS)"
+            ));
         }
         Ok(())
     }
@@ -127,97 +260,103 @@ impl Builder {
 
     /// Makes `live` the current tensor.
     pub(super) fn make_current(&mut self, live: Live) {
+        self.touched = true;
         self.w = live.w;
         self.b = live.b;
         self.shape = live.shape;
         self.nonneg = live.nonneg;
     }
+}
 
-    /// Applies a dense map `h -> M h + c` (M: out x width); the data becomes a vector.
-    fn apply(&mut self, m: &[Vec<Q>], c: &[Q]) {
-        let n = m.len();
-        self.apply_sparse(&lower::Sparse { rows: rows::from_dense(m), offset: c.to_vec() }, vec![n]);
+/// The input's shape (unknown dimensions, such as a symbolic batch, are 1) and its number of
+/// values, checked against the limits.
+fn input_shape(name: &str, dims: &[Option<u64>]) -> Res<(Vec<usize>, usize)> {
+    let shape = dims
+        .iter()
+        .map(|d| {
+            let d = d.unwrap_or(1);
+            i64::try_from(d)
+                .ok()
+                .and_then(|d| limits::axis_value(d, "a dimension").ok())
+                .map(|d| d as usize)
+                .ok_or_else(|| {
+                    format!(
+                        "the input `{name}` has a dimension {d}, beyond the limit of {} (MAX_AXIS)",
+                        limits::MAX_AXIS
+                    )
+                })
+        })
+        .collect::<Res<Vec<usize>>>()?;
+    let shape = super::shapes::checked(shape).map_err(|m| format!("the input `{name}`: {m}"))?;
+    let d: usize = shape.iter().product();
+    if d > MAX_INPUT_DIM {
+        return Err(format!(
+            "the input `{name}` of shape {shape:?} has {d} values, more than {MAX_INPUT_DIM} (MAX_INPUT_DIM)"
+        ));
     }
+    Ok((shape, d))
+}
+
+/// The graph's output (its one declared output, else the last node's) and the nodes it depends
+/// on, in order.
+fn live_nodes<'g>(g: &'g Graph, input: &str) -> Res<(String, Vec<&'g Node>)> {
+    let output = match g.outputs.as_slice() {
+        [] => g.nodes.last().and_then(|n| n.outputs.first()).map_or(input, String::as_str).to_string(),
+        [one] => one.clone(),
+        many => {
+            return Err(format!(
+                "the graph has {} outputs ({}): only one is supported",
+                many.len(),
+                many.join(", ")
+            ))
+        }
+    };
+    let mut needed: HashSet<&str> = HashSet::from([output.as_str()]);
+    let mut keep = vec![false; g.nodes.len()];
+    for (i, node) in g.nodes.iter().enumerate().rev() {
+        if node.outputs.iter().any(|o| needed.contains(o.as_str())) {
+            keep[i] = true;
+            needed.extend(node.inputs.iter().map(String::as_str));
+        }
+    }
+    let nodes = g.nodes.iter().zip(keep).filter(|(_, k)| *k).map(|(n, _)| n).collect();
+    Ok((output, nodes))
 }
 
 pub(super) fn convert(g: &Graph) -> Res<(usize, Vec<Layer>, Vec<String>)> {
-    let mut constants = g.constants.clone();
+    if g.nodes.len() > limits::MAX_NODES {
+        return Err(format!(
+            "the graph has {} nodes, more than {} (MAX_NODES)",
+            g.nodes.len(),
+            limits::MAX_NODES
+        ));
+    }
+    let mut constants = Constants::new(&g.constants);
     let (input_name, dims) = g
         .inputs
         .iter()
         .find(|(name, _)| !constants.contains_key(name))
         .ok_or("the graph has no non-constant input")?;
-    let d = dims.iter().map(|v| v.unwrap_or(1)).product::<u64>();
-    let d = usize::try_from(d)
-        .ok()
-        .filter(|&d| d > 0 && d <= 1_000_000)
-        .ok_or("the input shape is not a known vector size")?;
-    // the batch axis (first, when there are several) is dropped
-    let shape: Vec<usize> = match dims.len() {
-        0 | 1 => vec![d],
-        _ => dims[1..].iter().map(|v| v.unwrap_or(1) as usize).collect(),
-    };
-    let mut net = Builder {
-        layers: Vec::new(),
-        w: rows::identity(d),
-        b: vec![Q::zero(); d],
-        cols: d,
-        shape,
-        nonneg: false,
-        skips: Vec::new(),
-        tail: Vec::new(),
-        notes: Vec::new(),
-        expiring: Vec::new(),
-    };
+    let (shape, d) = input_shape(input_name, dims)?;
+    let mut net = Builder::new(shape, d);
+    let (output, nodes) = live_nodes(g, input_name)?;
     // the last node that reads each tensor
     let mut last_use: HashMap<&str, usize> = HashMap::new();
-    for (i, node) in g.nodes.iter().enumerate() {
+    for (i, node) in nodes.iter().enumerate() {
         for input in &node.inputs {
             last_use.insert(input.as_str(), i);
         }
     }
     let needed_after = |name: &str, i: usize| last_use.get(name).is_some_and(|&j| j > i);
     let mut current = input_name.clone();
-    for (i, node) in g.nodes.iter().enumerate() {
-        if node.op == "Constant" {
-            let t = node.tensors.get("value").ok_or_else(|| at(node, "Constant without a tensor `value`"))?;
-            for out in &node.outputs {
-                constants.insert(out.clone(), t.clone());
-            }
-            continue;
-        }
-        let shape_of = |name: &str| {
-            if name == current {
-                Some(net.shape.clone())
-            } else {
-                net.skips.iter().find(|(s, _)| s == name).map(|(_, live)| live.shape.clone())
-            }
-        };
-        if let Some(folded) = fold::fold(node, &constants, shape_of) {
-            let out = node.outputs.first().ok_or_else(|| at(node, "has no output"))?;
-            constants.insert(out.clone(), folded?);
-            continue;
-        }
-        if !node.inputs.contains(&current) {
-            // a node on another branch: its input becomes the current tensor
-            let Some(k) = node.inputs.iter().find_map(|n| net.skips.iter().position(|(s, _)| s == n)) else {
-                return Err(at(node, "does not consume the network's data path"));
-            };
-            let (name, live) = net.skips.remove(k);
-            let previous = std::mem::replace(&mut current, name);
-            let kept = net.live();
-            net.skips.push((previous, kept));
-            net.make_current(live);
-        }
-        if needed_after(&current, i) {
-            let kept = net.live();
-            net.skips.push((current.clone(), kept));
-        }
-        // kept tensors this node reads for the last time need not ride through a layer it makes
-        net.expiring = net.skips.iter().map(|(s, _)| s.clone()).filter(|s| !needed_after(s, i)).collect();
-        apply_node(node, &current, &constants, &mut net)?;
-        current = node.outputs.first().cloned().ok_or_else(|| at(node, "has no output"))?;
-        net.skips.retain(|(name, _)| needed_after(name, i));
+    for (i, node) in nodes.iter().enumerate() {
+        let named = |m: String| if m.starts_with("node `") { m } else { at(node, &m) };
+        step(node, i, &mut current, &mut constants, &mut net, &needed_after).map_err(named)?;
+    }
+    if current != output {
+        let why =
+            if constants.contains_key(&output) { "is a constant" } else { "is not computed from the input" };
+        return Err(format!("the graph's output `{output}` {why}"));
     }
     if !net.tail.is_empty() {
         net.notes.push(format!(
@@ -225,17 +364,66 @@ pub(super) fn convert(g: &Graph) -> Res<(usize, Vec<Layer>, Vec<String>)> {
             net.tail.join(", ")
         ));
     }
-    if net.layers.is_empty() || !rows::is_identity(&net.w, &net.b) {
-        let (weights, bias) = (Weights::sparse(net.cols, net.w), net.b);
+    if net.layers.is_empty() || net.touched || !rows::is_identity(&net.w, &net.b, net.cols) {
+        net.reserve_layer(net.w.len(), net.w.iter().map(Vec::len).sum())?;
+        let (weights, bias) =
+            (Weights::sparse(net.cols, std::mem::take(&mut net.w)), std::mem::take(&mut net.b));
         net.layers.push(Layer { weights, bias, activation: Activation::Linear });
     }
     Ok((d, net.layers, net.notes))
 }
 
+/// Reads node `i`: a constant it makes, or its operator applied to the data path.
+fn step(
+    node: &Node,
+    i: usize,
+    current: &mut String,
+    constants: &mut Constants,
+    net: &mut Builder,
+    needed_after: &impl Fn(&str, usize) -> bool,
+) -> Res<()> {
+    if node.op == "Constant" {
+        let t = super::fold::constant_node(node)?;
+        return constants.insert_copies(&node.outputs, &t);
+    }
+    let shape_of = |name: &str| {
+        if name == current.as_str() {
+            Some(net.shape.clone())
+        } else {
+            net.skips.iter().find(|(s, _)| s == name).map(|(_, live)| live.shape.clone())
+        }
+    };
+    if let Some(folded) = super::fold::fold(node, constants, shape_of) {
+        let out = node.outputs.first().ok_or("has no output")?;
+        return constants.insert(out.clone(), folded?);
+    }
+    if !node.inputs.contains(current) {
+        // a node on another branch: its input becomes the current tensor
+        let Some(k) = node.inputs.iter().find_map(|n| net.skips.iter().position(|(s, _)| s == n)) else {
+            return Err("does not consume the network's data path".into());
+        };
+        let (name, live) = net.skips.remove(k);
+        let previous = std::mem::replace(current, name);
+        let kept = net.live();
+        net.skips.push((previous, kept));
+        net.make_current(live);
+    }
+    if needed_after(current, i) {
+        let kept = net.live();
+        net.skips.push((current.clone(), kept));
+    }
+    // kept tensors this node reads for the last time need not ride through a layer it makes
+    net.expiring = net.skips.iter().map(|(s, _)| s.clone()).filter(|s| !needed_after(s, i)).collect();
+    dispatch::apply_node(node, current, constants, net)?;
+    *current = node.outputs.first().cloned().ok_or("has no output")?;
+    net.skips.retain(|(name, _)| needed_after(name, i));
+    Ok(())
+}
+
 /// The node's input `k` (`what` names it in errors), which must be a constant.
 pub(super) fn constant_input<'c>(
     node: &Node,
-    constants: &'c HashMap<String, Tensor>,
+    constants: &'c Constants,
     k: usize,
     what: &str,
 ) -> Res<&'c Tensor> {
@@ -244,189 +432,21 @@ pub(super) fn constant_input<'c>(
     constants.get(name).ok_or_else(|| at(node, &format!("{what} is not a constant")))
 }
 
-fn apply_node(node: &Node, current: &str, constants: &HashMap<String, Tensor>, net: &mut Builder) -> Res<()> {
-    let other = || -> Res<(&Tensor, bool)> {
-        let pos = node
-            .inputs
-            .iter()
-            .position(|i| i != current)
-            .ok_or_else(|| at(node, "needs a constant operand"))?;
-        let t = constants.get(&node.inputs[pos]).ok_or_else(|| {
-            at(node, "its other operand is neither a constant nor a tensor of the data path")
-        })?;
-        Ok((t, pos == 0))
-    };
-    if node.op == "Concat" {
-        return join::concat(node, current, constants, net);
-    }
-    // Add/Sub of two tensors of the data path (a residual connection)
-    if matches!(node.op.as_str(), "Add" | "Sub") && join::add_branches(node, current, net)? {
-        return Ok(());
-    }
-    let constant = |k: usize, what: &str| constant_input(node, constants, k, what);
-    let op = node.op.as_str();
-    const SMOOTH: [&str; 6] = ["Sigmoid", "Softmax", "LogSoftmax", "Tanh", "Softplus", "Softsign"];
-    const SHAPE_ONLY: [&str; 3] = ["Identity", "Dropout", "Flatten"];
-    if SMOOTH.contains(&op) {
-        net.tail.push(op.to_string());
-        return Ok(());
-    }
-    if !net.tail.is_empty() && !SHAPE_ONLY.contains(&op) && op != "Reshape" {
-        return Err(at(
-            node,
-            &format!("follows the smooth {} : a smooth activation in the middle of the network is not piecewise linear", net.tail.join(", ")),
-        ));
-    }
-    // the sign of the result: kept by moving, averaging and padding values; set by the
-    // activations below; unknown after any other affine operator
-    const KEEP_SIGN: [&str; 11] = [
-        "ReduceMean",
-        "ReduceSum",
-        "Identity",
-        "Dropout",
-        "Flatten",
-        "Reshape",
-        "Squeeze",
-        "Unsqueeze",
-        "Transpose",
-        "AveragePool",
-        "GlobalAveragePool",
-    ];
-    const MAX_UNITS: [&str; 6] = ["MaxPool", "GlobalMaxPool", "ReduceMax", "ReduceMin", "Max", "Min"];
-    if !KEEP_SIGN.contains(&op) && op != "Pad" && !MAX_UNITS.contains(&op) {
-        net.nonneg = false;
-    }
-    match op {
-        "Relu" => net.relu().map_err(|m| at(node, &m))?,
-        "Identity" | "Dropout" => {}
-        "Flatten" => net.shape = vec![net.width()],
-        "Reshape" => {
-            let target = constant(1, "the shape")?;
-            net.shape = reshape(node, &net.shape, target)?;
-        }
-        "Squeeze" => {
-            let axes = squeeze_axes(node, constants);
-            net.shape = match axes {
-                Some(axes) => net.shape.iter().enumerate().filter(|(i, _)| !axes.contains(&(*i as i64 + 1))).map(|(_, &v)| v).collect(),
-                None => net.shape.iter().copied().filter(|&v| v != 1).collect(),
-            };
-            if net.shape.is_empty() {
-                net.shape = vec![1];
-            }
-        }
-        "Unsqueeze" => {
-            for a in squeeze_axes(node, constants).unwrap_or_default() {
-                let at_axis = usize::try_from(a - 1).unwrap_or(0).min(net.shape.len());
-                net.shape.insert(at_axis, 1);
-            }
-        }
-        "MatMul" => {
-            let (t, constant_first) = other()?;
-            let m = matrix(t, node)?;
-            // data x (1 x n) @ W (n x m): y = W^T x; W (m x n) @ x (n x 1): y = W x
-            let m = if constant_first { m } else { transposed_matrix(&m) };
-            check_width(node, m.first().map_or(0, Vec::len), net.width())?;
-            net.apply(&m, &vec![Q::zero(); m.len()]);
-        }
-        "Gemm" => gemm(node, current, constants, net)?,
-        "Add" | "Sub" | "Mul" | "Div" => {
-            let (t, constant_first) = other()?;
-            let n = net.width();
-            let c = lower::broadcast_to(node, t, &net.shape)?;
-            let ones = vec![Q::one(); n];
-            let zeros = vec![Q::zero(); n];
-            match (op, constant_first) {
-                ("Add", _) => net.scale_shift(&ones, &c),
-                ("Sub", false) => net.scale_shift(&ones, &c.iter().map(|v| -v).collect::<Vec<_>>()),
-                ("Sub", true) => net.scale_shift(&ones.iter().map(|v| -v).collect::<Vec<_>>(), &c),
-                ("Mul", _) => net.scale_shift(&c, &zeros),
-                ("Div", false) => {
-                    if c.iter().any(Zero::is_zero) {
-                        return Err(at(node, "divides by zero"));
-                    }
-                    net.scale_shift(&c.iter().map(|v| v.recip()).collect::<Vec<_>>(), &zeros)
-                }
-                _ => return Err(at(node, "dividing a constant by the data is not piecewise linear")),
-            }
-        }
-        "Conv" | "ConvTranspose" => {
-            let bias = match node.inputs.get(2).filter(|s| !s.is_empty()) {
-                Some(_) => Some(constant(2, "the bias")?),
-                None => None,
-            };
-            let weight = constant(1, "the weight")?;
-            let (m, shape) = if op == "Conv" {
-                lower::conv(node, &net.shape, weight, bias)?
-            } else {
-                super::conv_transpose::conv_transpose(node, &net.shape, weight, bias)?
-            };
-            net.apply_sparse(&m, shape);
-        }
-        "AveragePool" | "GlobalAveragePool" => {
-            let (m, shape) = lower::average_pool(node, &net.shape, op == "GlobalAveragePool")?;
-            net.apply_sparse(&m, shape);
-        }
-        "ReduceMean" | "ReduceSum" => super::activations::mean_or_sum(node, constants, net)?,
-        "Pad" => {
-            let pads: Vec<i64> = match node.int_lists.get("pads") {
-                Some(p) => p.clone(),
-                None => constant(1, "the pads")?.values.iter().map(|v| v.to_integer().try_into().unwrap_or(-1)).collect(),
-            };
-            let value = match node.inputs.get(2).filter(|s| !s.is_empty()) {
-                Some(_) => constant(2, "the value")?.values.first().cloned().unwrap_or_default(),
-                None => node.floats.get("value").cloned().unwrap_or_default(),
-            };
-            net.nonneg = net.nonneg && !value.is_negative();
-            let (m, shape) = lower::pad(node, &net.shape, &pads, value)?;
-            net.apply_sparse(&m, shape);
-        }
-        "Transpose" => {
-            let (m, shape) = lower::transpose(node, &net.shape)?;
-            net.apply_sparse(&m, shape);
-        }
-        "BatchNormalization" => {
-            let params = [constant(1, "scale")?, constant(2, "B")?, constant(3, "mean")?, constant(4, "var")?];
-            let (s, t, note) = lower::batch_norm(node, &net.shape, params)?;
-            net.scale_shift(&s, &t);
-            net.notes.extend(note);
-        }
-        "LeakyRelu" | "PRelu" | "Abs" | "Clip" => super::activations::apply(node, constants, net)?,
-        "Max" | "Min" if super::activations::against_constants(node, current, constants) => {
-            super::activations::apply(node, constants, net)?
-        }
-        "MaxPool" | "GlobalMaxPool" | "ReduceMax" | "ReduceMin" | "Max" | "Min" => {
-            super::maxunits::apply(node, current, constants, net)?
-        }
-        _ => return Err(at(node, "unsupported operator (supported: Gemm, MatMul, Conv, ConvTranspose, AveragePool, GlobalAveragePool, ReduceMean, ReduceSum, BatchNormalization, Pad, Transpose, Concat, Add, Sub, Mul, Div, Relu, LeakyRelu, PRelu, Clip, Abs, MaxPool, GlobalMaxPool, ReduceMax, ReduceMin, Max, Min, Flatten, Reshape, Identity, Dropout, Squeeze, Unsqueeze, Constant; trailing Sigmoid, Softmax, LogSoftmax, Tanh)")),
-    }
-    Ok(())
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn gemm(node: &Node, current: &str, constants: &HashMap<String, Tensor>, net: &mut Builder) -> Res<()> {
-    if node.inputs.first().map(String::as_str) != Some(current)
-        || node.ints.get("transA").copied().unwrap_or(0) != 0
-    {
-        return Err(at(node, "only Gemm(data, B, C) with transA = 0 is supported"));
+    /// A layer is counted against the entries' budget before it is built, and refused (the
+    /// layers so far kept) when it would pass it.
+    #[test]
+    fn layers_are_counted_before_they_are_built() {
+        let mut b = Builder::new(vec![1, 2], 2);
+        b.entries = Budget::new(5, "MAX_NETWORK_TERMS", "layer entries");
+        // 2 rows of one weight each: 4 entries
+        assert!(b.relu().is_ok());
+        let err = b.relu().unwrap_err();
+        assert!(err.contains("MAX_NETWORK_TERMS") && err.contains("more than 5"), "{err}");
+        assert_eq!(b.layers.len(), 1);
+        assert_eq!(b.entries.used(), 4);
     }
-    let b = constants
-        .get(node.inputs.get(1).ok_or_else(|| at(node, "missing B"))?)
-        .ok_or_else(|| at(node, "B is not a constant"))?;
-    let alpha = node.floats.get("alpha").cloned().unwrap_or_else(Q::one);
-    let beta = node.floats.get("beta").cloned().unwrap_or_else(Q::one);
-    let m = matrix(b, node)?;
-    // y = alpha * op(B)^T x + beta * C, op(B) = B^T when transB
-    let w = if node.ints.get("transB").copied().unwrap_or(0) != 0 { m } else { transposed_matrix(&m) };
-    let w: Vec<Vec<Q>> = w.into_iter().map(|row| row.into_iter().map(|v| v * &alpha).collect()).collect();
-    check_width(node, w.first().map_or(0, Vec::len), net.width())?;
-    let c = match node.inputs.get(2).filter(|s| !s.is_empty()) {
-        Some(name) => {
-            broadcast(constants.get(name).ok_or_else(|| at(node, "C is not a constant"))?, w.len(), node)?
-                .into_iter()
-                .map(|v| v * &beta)
-                .collect()
-        }
-        None => vec![Q::zero(); w.len()],
-    };
-    net.apply(&w, &c);
-    Ok(())
 }

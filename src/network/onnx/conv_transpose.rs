@@ -1,13 +1,17 @@
 //! `ConvTranspose` (1-D to 3-D; `strides`, `pads`, `dilations`, `group`, `output_padding`) as a
-//! sparse affine map: every input value spreads over the outputs its kernel reaches.
+//! sparse affine map: every input value spreads over the outputs its kernel reaches. The output
+//! size is checked against the limits before anything of its size is made (a stride of 100000
+//! asks for a tensor of the limit's size at most, not terabytes).
 
-use super::lower::{indices, int_list, require_no_auto_pad, spatial, strides, tap, Sparse};
-use super::{at, Node, Res, Tensor};
+use super::linear::check_terms;
+use super::lower::{channel_bias, int_list, spatial, tap, Sparse};
+use super::shapes::{checked, each_position, strides};
+use super::{Node, Res, Tensor};
 use crate::num::Q;
 use num_traits::Zero;
 
-/// The transposed convolution of data of `shape` (`[C, D_1, ..., D_k]`, batch dropped) by the
-/// weight `w` (`[C, M / group, kernel...]`) and the optional bias (`M` values): output channel
+/// The transposed convolution of data of `shape` (`[N, C, D_1, ..., D_k]`, each sample alike) by
+/// the weight `w` (`[C, M / group, kernel...]`) and the optional bias (`M` values): output channel
 /// `g M / group + m` at position `o` sums `x[c, i] w[c, m, t]` over the channels `c` of group
 /// `g` and the positions with `o = i stride - pad_begin + t dilation`. Output sizes:
 /// `stride (D - 1) + output_padding + dilation (kernel - 1) + 1 - pad_begin - pad_end`.
@@ -17,24 +21,29 @@ pub(super) fn conv_transpose(
     w: &Tensor,
     bias: Option<&Tensor>,
 ) -> Res<(Sparse, Vec<usize>)> {
-    require_no_auto_pad(node)?;
+    if node.strings.get("auto_pad").is_some_and(|m| m != "NOTSET" && m != "VALID") {
+        return Err(
+            "auto_pad SAME_UPPER/SAME_LOWER is not supported: export with explicit pads (PyTorch does)"
+                .into(),
+        );
+    }
     if node.int_lists.contains_key("output_shape") {
-        return Err(at(
-            node,
-            "output_shape is not supported: export with explicit pads and output_padding (PyTorch does)",
-        ));
+        return Err(
+            "output_shape is not supported: export with explicit pads and output_padding (PyTorch does)"
+                .into(),
+        );
     }
     if w.dims.len() < 3 {
-        return Err(at(node, "the weight must have shape [in channels, out channels / group, kernel...]"));
+        return Err("the weight must have shape [in channels, out channels / group, kernel...]".into());
     }
     let k = w.dims.len() - 2;
-    let sizes = spatial(node, shape, k)?;
+    let sizes = spatial(shape, k)?;
     let (c, mg, kernel) = (w.dims[0], w.dims[1], &w.dims[2..]);
     let group = node.ints.get("group").copied().unwrap_or(1);
-    if group <= 0 || shape[0] != c || c as i64 % group != 0 {
-        return Err(at(
-            node,
-            &format!("{} input channels do not match the weight {:?} with group {group}", shape[0], w.dims),
+    if group <= 0 || shape[1] != c || c as i64 % group != 0 {
+        return Err(format!(
+            "{} input channels do not match the weight {:?} with group {group}",
+            shape[1], w.dims
         ));
     }
     let group = group as usize;
@@ -45,46 +54,50 @@ pub(super) fn conv_transpose(
     let extra = int_list(node, "output_padding", k, 0)?;
     let mut outs = Vec::with_capacity(k);
     for i in 0..k {
+        // every value within MAX_AXIS: no overflow
         let size = st[i] * (sizes[i] as i64 - 1) + extra[i] + dil[i] * (kernel[i] as i64 - 1) + 1
             - pads[i]
             - pads[k + i];
         if st[i] <= 0 || dil[i] <= 0 || extra[i] < 0 || size <= 0 {
-            return Err(at(node, "the strides, dilations, pads and output_padding give no output"));
+            return Err("the strides, dilations, pads and output_padding give no output".into());
         }
         outs.push(size as usize);
     }
-    let bias: Vec<Q> = match bias {
-        Some(b) if b.values.len() == m => b.values.clone(),
-        Some(_) => return Err(at(node, "the bias does not have one value per output channel")),
-        None => vec![Q::zero(); m],
-    };
-    let mut out_shape = vec![m];
+    let bias = channel_bias(bias, m)?;
+    let batch = shape[0];
+    let mut out_shape = vec![batch, m];
     out_shape.extend(&outs);
+    let out_shape = checked(out_shape)?;
+    let inputs: usize = shape.iter().product();
+    check_terms(inputs, mg * kernel.iter().product::<usize>())?;
     let (in_strides, out_strides, w_strides) = (strides(shape), strides(&out_shape), strides(&w.dims));
     let mut rows: Vec<Vec<(usize, Q)>> = vec![Vec::new(); out_shape.iter().product()];
-    let kernel_points = indices(kernel);
-    for channel in 0..c {
-        let g = channel / cg;
-        for position in indices(sizes) {
-            let from = channel * in_strides[0]
-                + position.iter().zip(&in_strides[1..]).map(|(p, s)| p * s).sum::<usize>();
-            for t in &kernel_points {
-                let Some(to) = tap(&position, t, &st, &pads, &dil, &outs, &out_strides[1..]) else {
-                    continue;
-                };
-                for local in 0..mg {
-                    let at_w = channel * w_strides[0]
-                        + local * w_strides[1]
-                        + t.iter().zip(&w_strides[2..]).map(|(a, b)| a * b).sum::<usize>();
-                    let weight = &w.values[at_w];
-                    if !weight.is_zero() {
-                        rows[(g * mg + local) * out_strides[0] + to].push((from, weight.clone()));
+    for n in 0..batch {
+        for channel in 0..c {
+            let g = channel / cg;
+            each_position(sizes, |position| {
+                let from = n * in_strides[0]
+                    + channel * in_strides[1]
+                    + position.iter().zip(&in_strides[2..]).map(|(p, s)| p * s).sum::<usize>();
+                each_position(kernel, |t| {
+                    let Some(to) = tap(position, t, &st, &pads, &dil, &outs, &out_strides[2..]) else {
+                        return;
+                    };
+                    for local in 0..mg {
+                        let at_w = channel * w_strides[0]
+                            + local * w_strides[1]
+                            + t.iter().zip(&w_strides[2..]).map(|(a, b)| a * b).sum::<usize>();
+                        let weight = &w.values[at_w];
+                        if !weight.is_zero() {
+                            rows[n * out_strides[0] + (g * mg + local) * out_strides[1] + to]
+                                .push((from, weight.clone()));
+                        }
                     }
-                }
-            }
+                });
+            });
         }
     }
-    let per_channel = out_strides[0];
-    let offset = (0..rows.len()).map(|r| bias[r / per_channel].clone()).collect();
+    let per_channel = out_strides[1];
+    let offset = (0..rows.len()).map(|r| bias[(r / per_channel) % m].clone()).collect();
     Ok((Sparse { rows, offset }, out_shape))
 }

@@ -6,6 +6,7 @@
 use super::{convert, read_graph, unsupported, Graph, Node, Tensor};
 use crate::error::{NetworkError, Problem};
 use crate::network::json::{domain_value, number_from_value, vector_from_value};
+use crate::network::limits::{MAX_ATTRIBUTE_INTS, MAX_NODES, MAX_RANK};
 use crate::network::{Activation, Domain, InputFormat, Network};
 use crate::num::fmt_q;
 use serde_json::{json, Map, Value};
@@ -25,7 +26,11 @@ pub(super) fn graph_value(g: &Graph) -> Value {
     let constants: Map<String, Value> =
         names.into_iter().map(|n| (n.clone(), tensor_value(&g.constants[n]))).collect();
     let nodes: Vec<Value> = g.nodes.iter().map(node_value).collect();
-    json!({"input": {"name": name, "shape": shape}, "constants": constants, "nodes": nodes})
+    let mut out = json!({"input": {"name": name, "shape": shape}, "constants": constants, "nodes": nodes});
+    if !g.outputs.is_empty() {
+        out["outputs"] = json!(g.outputs);
+    }
+    out
 }
 
 fn tensor_value(t: &Tensor) -> Value {
@@ -113,8 +118,11 @@ pub(super) fn layers_graph(net: &Network) -> Graph {
 }
 
 /// The whole file of the form: `input_dim`, `graph`, and the domain unless it is all of R^d.
-pub(super) fn document(g: &Graph, input_dim: usize, domain: &Domain) -> String {
+pub(super) fn document(g: &Graph, input_dim: usize, domain: &Domain, notes: &[String]) -> String {
     let mut out = json!({"input_dim": input_dim, "graph": graph_value(g)});
+    if !notes.is_empty() {
+        out["notes"] = json!(notes);
+    }
     if let Some(d) = domain_value(domain) {
         out["domain"] = d;
     }
@@ -128,23 +136,35 @@ pub(super) fn graph_from_value(value: &Value, problems: &mut Vec<Problem>) -> Gr
         problems.push(Problem::new("graph", "expected an object with input, constants and nodes"));
         return g;
     };
-    unknown_keys(object, "graph", &["input", "constants", "nodes"], problems);
+    unknown_keys(object, "graph", &["input", "constants", "nodes", "outputs"], problems);
     match object.get("input").and_then(Value::as_object) {
         Some(input) => {
             let name = input.get("name").and_then(Value::as_str).unwrap_or("input").to_string();
             let shape = match input.get("shape").and_then(Value::as_array) {
-                Some(dims) if !dims.is_empty() && dims.iter().all(|d| d.as_u64().is_some_and(|d| d > 0)) => {
+                Some(dims)
+                    if dims.iter().all(|d| d.as_u64().is_some_and(|d| d > 0)) && dims.len() <= MAX_RANK =>
+                {
                     dims.iter().filter_map(Value::as_u64).map(Some).collect()
                 }
                 _ => {
-                    problems
-                        .push(Problem::new("graph.input.shape", "expected an array of positive integers"));
+                    problems.push(Problem::new(
+                        "graph.input.shape",
+                        format!(
+                            "expected an array of at most {MAX_RANK} positive integers ([] for a scalar)"
+                        ),
+                    ));
                     Vec::new()
                 }
             };
             g.inputs.push((name, shape));
         }
         None => problems.push(Problem::new("graph.input", "missing: an object with name and shape")),
+    }
+    if let Some(outputs) = object.get("outputs") {
+        match outputs.as_array().filter(|a| a.iter().all(Value::is_string)) {
+            Some(names) => g.outputs = names.iter().filter_map(Value::as_str).map(String::from).collect(),
+            None => problems.push(Problem::new("graph.outputs", "expected an array of tensor names")),
+        }
     }
     if let Some(constants) = object.get("constants") {
         match constants.as_object() {
@@ -159,6 +179,10 @@ pub(super) fn graph_from_value(value: &Value, problems: &mut Vec<Problem>) -> Gr
         }
     }
     match object.get("nodes").and_then(Value::as_array) {
+        Some(nodes) if nodes.len() > MAX_NODES => problems.push(Problem::new(
+            "graph.nodes",
+            format!("has {} nodes, more than {MAX_NODES} (MAX_NODES)", nodes.len()),
+        )),
         Some(nodes) => {
             for (i, n) in nodes.iter().enumerate() {
                 if let Some(node) = node_from_value(n, &format!("graph.nodes[{i}]"), problems) {
@@ -181,9 +205,13 @@ fn tensor_from_value(value: &Value, at: &str, problems: &mut Vec<Problem>) -> Op
     let dims: Option<Vec<usize>> = value
         .get("dims")
         .and_then(Value::as_array)
-        .and_then(|d| d.iter().map(|v| v.as_u64().map(|v| v as usize)).collect());
+        .filter(|d| d.len() <= MAX_RANK)
+        .and_then(|d| d.iter().map(|v| v.as_u64().and_then(|v| usize::try_from(v).ok())).collect());
     let Some(dims) = dims else {
-        problems.push(Problem::new(format!("{at}.dims"), "missing or not an array of integers"));
+        problems.push(Problem::new(
+            format!("{at}.dims"),
+            format!("missing or not an array of at most {MAX_RANK} integers (MAX_RANK)"),
+        ));
         return None;
     };
     let Some(items) = value.get("values") else {
@@ -191,7 +219,7 @@ fn tensor_from_value(value: &Value, at: &str, problems: &mut Vec<Problem>) -> Op
         return None;
     };
     let values = vector_from_value(items, &format!("{at}.values"), problems)?;
-    if dims.iter().product::<usize>() != values.len() {
+    if dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)) != Some(values.len()) {
         problems
             .push(Problem::new(format!("{at}.values"), format!("{} values for dims {dims:?}", values.len())));
         return None;
@@ -241,11 +269,13 @@ fn node_from_value(value: &Value, at: &str, problems: &mut Vec<Problem>) -> Opti
         }
     }
     for (k, v) in group("int_lists") {
-        match v.as_array().and_then(|a| a.iter().map(Value::as_i64).collect::<Option<Vec<i64>>>()) {
+        let list = v.as_array().filter(|a| a.len() <= MAX_ATTRIBUTE_INTS);
+        match list.and_then(|a| a.iter().map(Value::as_i64).collect::<Option<Vec<i64>>>()) {
             Some(v) => drop(node.int_lists.insert(k.clone(), v)),
-            None => {
-                problems.push(Problem::new(format!("{at}.int_lists.{k}"), "expected an array of integers"))
-            }
+            None => problems.push(Problem::new(
+                format!("{at}.int_lists.{k}"),
+                format!("expected an array of at most {MAX_ATTRIBUTE_INTS} integers (MAX_ATTRIBUTE_INTS)"),
+            )),
         }
     }
     for (k, v) in group("strings") {
@@ -274,8 +304,14 @@ pub(crate) fn network_from_value(value: &Value, source_name: &str) -> Result<Net
     if !problems.is_empty() {
         return Err(invalid(problems));
     }
-    let (input_dim, layers, notes) = convert(&g)
+    let (input_dim, layers, mut notes) = convert(&g)
         .map_err(|message| NetworkError::Unsupported { source_name: source_name.into(), message })?;
+    // the notes the file carries (from the network it was written from), each once
+    for note in file_notes(value) {
+        if !notes.contains(&note) {
+            notes.push(note);
+        }
+    }
     if let Some(d) = object.get("input_dim") {
         if d.as_u64() != Some(input_dim as u64) {
             return Err(invalid(vec![Problem::new(
@@ -311,7 +347,7 @@ pub fn onnx_graph_form(
 ) -> Result<String, NetworkError> {
     let graph = read_graph(data, source_name, dir)?;
     let (input_dim, _, _) = convert(&graph).map_err(|m| unsupported(source_name, m))?;
-    Ok(document(&graph, input_dim, domain))
+    Ok(document(&graph, input_dim, domain, &[]))
 }
 
 /// A network's layers in the JSON graph form (a `Gemm` per layer, a `Relu` after each hidden
@@ -327,14 +363,20 @@ pub fn onnx_graph_form(
 /// assert_eq!(read_network(&text, "again").unwrap().layers(), net.layers());
 /// ```
 pub fn layers_graph_form(net: &Network) -> String {
-    document(&layers_graph(net), net.input_dim(), net.domain())
+    document(&layers_graph(net), net.input_dim(), net.domain(), net.notes())
 }
 
 /// A file of the JSON graph form written again (normalized: keys sorted), with `domain`.
 fn rewrite_graph_form(value: &serde_json::Value, input_dim: usize, domain: &Domain) -> String {
     let mut problems = Vec::new();
     let graph = graph_from_value(&value["graph"], &mut problems);
-    document(&graph, input_dim, domain)
+    document(&graph, input_dim, domain, &file_notes(value))
+}
+
+/// The `notes` a file of the form carries (what a reader noted before it was written).
+fn file_notes(value: &Value) -> Vec<String> {
+    let notes = value.get("notes").and_then(Value::as_array);
+    notes.map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default()
 }
 
 /// The network of `path` (read as `format`, by default from the extension; its `bytes` as
@@ -365,5 +407,6 @@ pub fn graph_form(
             return Ok(rewrite_graph_form(&value, net.input_dim(), net.domain()));
         }
     }
+    crate::network::json::check_dense(net, &name)?;
     Ok(layers_graph_form(net))
 }

@@ -1,56 +1,56 @@
 //! Max and min units over several values of the data: `MaxPool`, `GlobalMaxPool`, `ReduceMax`,
 //! `ReduceMin`, and `Max`/`Min` of tensors of the data path (with constants among them).
 //!
-//! Each unit becomes `k` candidate rows of a `max` layer (see [`crate::network::pieces`]); a
-//! unit with fewer candidates (a window cut by padding) repeats its first one, which never wins
-//! (a tie goes to the lower index), so every unit has `k`. A min is the max of the negated
+//! Each unit becomes `k` candidate rows of a `max` layer (see [`crate::network::pieces`]); equal
+//! candidates count once (a unit whose candidates are all equal is no unit: it cuts nothing),
+//! and a unit with fewer candidates (a window cut by padding) repeats its first one, which never
+//! wins (a tie goes to the lower index), so every unit has `k`. A min is the max of the negated
 //! candidates, negated. Kept tensors (skip connections) ride through the layer as units whose
 //! `k` candidates are the same value, exact whatever their sign.
 
-use super::build::{Builder, Live};
-use super::lower::{self, Window};
+use super::build::{Builder, Constants, Live};
+use super::lower::Window;
 use super::rows::Row;
-use super::{at, Node, Res, Tensor};
+use super::shapes::{axes_of, axis, broadcast_index, broadcast_shapes, checked};
+use super::{Node, Res};
+use crate::network::limits;
 use crate::network::pieces::MAX_PIECES;
 use crate::network::{Activation, Layer, Weights};
 use crate::num::Q;
 use num_traits::{One, Signed, Zero};
 
-use std::collections::HashMap;
-
 /// Applies a max/min operator of the data path.
-pub(super) fn apply(
-    node: &Node,
-    current: &str,
-    constants: &HashMap<String, Tensor>,
-    net: &mut Builder,
-) -> Res<()> {
+pub(super) fn apply(node: &Node, current: &str, constants: &Constants, net: &mut Builder) -> Res<()> {
     let op = node.op.as_str();
-    let (groups, shape): (Vec<Vec<usize>>, Vec<usize>) = match op {
+    let (groups, shape): Groups = match op {
         "MaxPool" | "GlobalMaxPool" => {
             if node.outputs.get(1).is_some_and(|o| !o.is_empty()) {
-                return Err(at(node, "its Indices output is not supported"));
+                return Err("its Indices output is not supported".into());
             }
             let window = Window::of(node, &net.shape, op == "GlobalMaxPool", true)?;
-            let (groups, shape, _) = window.members(node, &net.shape)?;
+            let (groups, shape, _) = window.members(&net.shape)?;
             (groups, shape)
         }
-        "ReduceMax" | "ReduceMin" => reduce_groups(node, &net.shape, constants)?,
+        "ReduceMax" | "ReduceMin" => match reduce_groups(node, &net.shape, constants)? {
+            Some(reduced) => reduced,
+            None => return Ok(()),
+        },
         _ => return of_tensors(node, current, constants, net),
     };
     if groups.iter().any(Vec::is_empty) {
-        return Err(at(node, "a window lies entirely in the padding"));
+        return Err("a window lies entirely in the padding".into());
     }
     let sign = if op == "ReduceMin" { -Q::one() } else { Q::one() };
+    candidate_terms(groups.iter().flatten().map(|&i| net.w[i].len()))?;
     let candidates =
         groups.iter().map(|g| g.iter().map(|&i| (net.w[i].clone(), net.b[i].clone())).collect()).collect();
     let nonneg = net.nonneg;
-    net.max_layer(candidates, &sign, shape, nonneg).map_err(|m| at(node, &m))
+    net.max_layer(candidates, &sign, shape, nonneg)
 }
 
-/// `Max`/`Min` of tensors of the data path and constants, elementwise (equal shapes; constants
-/// broadcast).
-fn of_tensors(node: &Node, current: &str, constants: &HashMap<String, Tensor>, net: &mut Builder) -> Res<()> {
+/// `Max`/`Min` of tensors of the data path and constants, elementwise, numpy broadcasting.
+fn of_tensors(node: &Node, current: &str, constants: &Constants, net: &mut Builder) -> Res<()> {
+    net.check_parts(&node.inputs, current, constants)?;
     let mut parts: Vec<Live> = Vec::new();
     for name in &node.inputs {
         let part = if name == current {
@@ -58,56 +58,60 @@ fn of_tensors(node: &Node, current: &str, constants: &HashMap<String, Tensor>, n
         } else if let Some((_, kept)) = net.skips.iter().find(|(s, _)| s == name) {
             kept.clone()
         } else if let Some(t) = constants.get(name) {
-            let b = lower::broadcast_to(node, t, &net.shape)?;
-            let nonneg = b.iter().all(|v| !v.is_negative());
-            Live { w: vec![Vec::new(); b.len()], b, shape: net.shape.clone(), nonneg }
+            let nonneg = t.values.iter().all(|v| !v.is_negative());
+            Live { w: vec![Vec::new(); t.values.len()], b: t.values.clone(), shape: t.dims.clone(), nonneg }
         } else {
-            return Err(at(
-                node,
-                &format!("its input `{name}` is neither a constant nor a tensor of the data path"),
-            ));
+            return Err(format!("its input `{name}` is neither a constant nor a tensor of the data path"));
         };
-        if part.b.len() != net.width() {
-            return Err(at(node, &format!("joins tensors of {} and {} values", net.width(), part.b.len())));
-        }
         parts.push(part);
     }
+    let shape =
+        parts.iter().try_fold(Vec::new(), |s, p| broadcast_shapes(&s, &p.shape)).ok_or_else(|| {
+            let shapes: Vec<&Vec<usize>> = parts.iter().map(|p| &p.shape).collect();
+            format!("the shapes {shapes:?} do not broadcast")
+        })?;
+    let shape = checked(shape)?;
+    let index: Vec<Vec<usize>> = parts.iter().map(|p| broadcast_index(&p.shape, &shape)).collect();
     let is_max = node.op == "Max";
     let sign = if is_max { Q::one() } else { -Q::one() };
     // max(a, b) >= a >= 0 when one part is nonnegative; min needs them all
     let nonneg = if is_max { parts.iter().any(|p| p.nonneg) } else { parts.iter().all(|p| p.nonneg) };
-    let candidates =
-        (0..net.width()).map(|i| parts.iter().map(|p| (p.w[i].clone(), p.b[i].clone())).collect()).collect();
-    let shape = net.shape.clone();
-    net.max_layer(candidates, &sign, shape, nonneg).map_err(|m| at(node, &m))
+    let width: usize = shape.iter().product();
+    candidate_terms((0..width).flat_map(|i| parts.iter().zip(&index).map(move |(p, at)| p.w[at[i]].len())))?;
+    let candidates = (0..width)
+        .map(|i| parts.iter().zip(&index).map(|(p, at)| (p.w[at[i]].clone(), p.b[at[i]].clone())).collect())
+        .collect();
+    net.max_layer(candidates, &sign, shape, nonneg)
 }
 
-/// The groups of `ReduceMax`/`ReduceMin` (and `ReduceMean`/`ReduceSum`): `axes` (attribute, or
-/// input 1 from opset 18, 13 for `ReduceSum`; none: every axis) over the data with the batch
-/// axis first, `keepdims` (default 1).
-pub(super) fn reduce_groups(
-    node: &Node,
-    shape: &[usize],
-    constants: &HashMap<String, Tensor>,
-) -> Res<(Vec<Vec<usize>>, Vec<usize>)> {
-    let rank = shape.len() as i64 + 1;
-    let axes: Vec<i64> = match (node.int_lists.get("axes"), node.inputs.get(1).filter(|s| !s.is_empty())) {
-        (Some(a), _) => a.clone(),
-        (None, Some(name)) => {
-            let t = constants.get(name).ok_or_else(|| at(node, "its axes are not a constant"))?;
-            t.values.iter().map(|v| v.to_integer().try_into().unwrap_or(i64::MAX)).collect()
-        }
-        (None, None) => (0..rank).collect(),
-    };
-    let mut reduced = vec![false; shape.len()];
+/// The candidates' terms (each candidate's row length), refused above `MAX_MAP_TERMS` before
+/// the candidates are copied.
+fn candidate_terms(lengths: impl Iterator<Item = usize>) -> Res<()> {
+    let total = lengths.fold(0usize, |acc, n| acc.saturating_add(n + 1));
+    if total > limits::MAX_MAP_TERMS {
+        return Err(format!(
+            "its candidates would hold {total} terms (more than {}: MAX_MAP_TERMS)",
+            limits::MAX_MAP_TERMS
+        ));
+    }
+    Ok(())
+}
+
+/// Groups of input values (flat indices), one per output value, and the output's shape.
+pub(super) type Groups = (Vec<Vec<usize>>, Vec<usize>);
+
+/// The groups of `ReduceMax`/`ReduceMin` (and `ReduceMean`/`ReduceSum`) and the output shape:
+/// `axes` (attribute, or input 1 from opset 18, 13 for `ReduceSum`) over every axis of the data;
+/// no axes (or empty ones) reduce every axis, or nothing when `noop_with_empty_axes` is set
+/// (`None`); `keepdims` (default 1).
+pub(super) fn reduce_groups(node: &Node, shape: &[usize], constants: &Constants) -> Res<Option<Groups>> {
+    let axes = axes_of(node, constants)?.unwrap_or_default();
+    if axes.is_empty() && node.ints.get("noop_with_empty_axes").copied().unwrap_or(0) != 0 {
+        return Ok(None);
+    }
+    let mut reduced = vec![axes.is_empty(); shape.len()];
     for a in axes {
-        let a = if a < 0 { a + rank } else { a };
-        if !(0..rank).contains(&a) {
-            return Err(at(node, &format!("axis {a} is outside the data's {rank} axes")));
-        }
-        if a > 0 {
-            reduced[a as usize - 1] = true;
-        }
+        reduced[axis(a, shape.len())?] = true;
     }
     let keep = node.ints.get("keepdims").copied().unwrap_or(1) != 0;
     let out_dims: Vec<usize> = shape.iter().zip(&reduced).map(|(&n, &r)| if r { 1 } else { n }).collect();
@@ -132,7 +136,7 @@ pub(super) fn reduce_groups(
     } else {
         shape.iter().zip(&reduced).filter(|(_, &r)| !r).map(|(&n, _)| n).collect()
     };
-    Ok((groups, if out_shape.is_empty() { vec![1] } else { out_shape }))
+    Ok(Some((groups, out_shape)))
 }
 
 impl Builder {
@@ -146,6 +150,8 @@ impl Builder {
         shape: Vec<usize>,
         nonneg: bool,
     ) -> Result<(), String> {
+        // equal candidates are one piece: a unit whose candidates are all equal bends nowhere
+        let candidates: Vec<Vec<(Row, Q)>> = candidates.into_iter().map(distinct).collect();
         let k = candidates.iter().map(Vec::len).max().unwrap_or(1);
         if k > MAX_PIECES {
             return Err(format!("a max over {k} values: at most {MAX_PIECES} are supported (a pattern names a piece by one base-36 digit)"));
@@ -155,6 +161,7 @@ impl Builder {
             let (w, b) = candidates.into_iter().map(|mut c| c.swap_remove(0)).unzip();
             (self.w, self.b) = (w, b);
             self.shape = shape;
+            self.touched = true;
             self.nonneg = nonneg;
             return Ok(());
         }
@@ -162,6 +169,13 @@ impl Builder {
         let expiring = std::mem::take(&mut self.expiring);
         self.skips.retain(|(name, _)| !expiring.contains(name));
         let skip_values: usize = self.skips.iter().map(|(_, s)| s.b.len()).sum();
+        limits::tensor_values(&[units.saturating_add(skip_values), k])?;
+        let candidate_terms: usize = candidates
+            .iter()
+            .map(|unit| unit.iter().map(|(r, _)| r.len()).sum::<usize>() + (k - unit.len()) * unit[0].0.len())
+            .sum();
+        let skip_terms: usize = self.skips.iter().flat_map(|(_, s)| &s.w).map(Vec::len).sum();
+        self.reserve_layer((units + skip_values) * k, candidate_terms + k * skip_terms)?;
         let mut w: Vec<Row> = Vec::with_capacity((units + skip_values) * k);
         let mut b = Vec::with_capacity(w.capacity());
         for unit in candidates {
@@ -182,10 +196,12 @@ impl Builder {
             }
         }
         let weights = Weights::sparse(self.cols, w);
-        self.cols = b.len();
+        let width = b.len();
         self.layers.push(Layer { weights, bias: b, activation: Activation::Max(k) });
+        self.cols = width;
         // each unit's value: the sum of its candidates' outputs (only the winner's is nonzero)
         let sum = |u: usize, s: &Q| -> Row { (0..k).map(|t| (u * k + t, s.clone())).collect() };
+        self.touched = true;
         self.w = (0..units).map(|u| sum(u, sign)).collect();
         self.b = vec![Q::zero(); units];
         self.shape = shape;
@@ -197,4 +213,11 @@ impl Builder {
         }
         Ok(())
     }
+}
+
+/// A unit's candidates without repeats (the first of equal ones kept, in order).
+fn distinct(unit: Vec<(Row, Q)>) -> Vec<(Row, Q)> {
+    let mut seen = std::collections::HashSet::new();
+    let keep: Vec<bool> = unit.iter().map(|c| seen.insert(c)).collect();
+    unit.iter().zip(keep).filter(|(_, k)| *k).map(|(c, _)| c.clone()).collect()
 }

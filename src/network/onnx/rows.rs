@@ -38,18 +38,11 @@ pub(super) fn linear(a: &Q, x: &Row, b: &Q, y: &Row) -> Row {
     normalise(all)
 }
 
-/// A dense matrix's rows, zeros dropped.
-pub(super) fn from_dense(m: &[Vec<Q>]) -> Vec<Row> {
-    m.iter()
-        .map(|row| {
-            row.iter().enumerate().filter(|(_, v)| !v.is_zero()).map(|(k, v)| (k, v.clone())).collect()
-        })
-        .collect()
-}
-
-/// Whether `w x + b` is the identity map.
-pub(super) fn is_identity(w: &[Row], b: &[Q]) -> bool {
-    b.iter().all(Zero::is_zero)
+/// Whether `w x + b` is the identity map of `cols` values (as many rows as columns: a map that
+/// keeps some of its inputs, `[[1, 0]]`, is not the identity).
+pub(super) fn is_identity(w: &[Row], b: &[Q], cols: usize) -> bool {
+    w.len() == cols
+        && b.iter().all(Zero::is_zero)
         && w.iter().enumerate().all(|(i, row)| row.len() == 1 && row[0].0 == i && row[0].1.is_one())
 }
 
@@ -64,8 +57,9 @@ mod tests {
         // 1*r0 + 3*r1 = [1, 15, 0]
         assert_eq!(combine(&rows, [(0, &q(1)), (1, &q(3))]), vec![(0, q(1)), (1, q(15))]);
         assert_eq!(linear(&q(2), &rows[0], &q(-2), &rows[0]), vec![]);
-        assert_eq!(from_dense(&[vec![q(1), q(0), q(3)], vec![q(0), q(5), q(-1)]]), rows);
-        assert!(is_identity(&identity(3), &[q(0), q(0), q(0)]));
-        assert!(!is_identity(&block(1, 2), &[q(0), q(0)]));
+        assert!(is_identity(&identity(3), &[q(0), q(0), q(0)], 3));
+        assert!(!is_identity(&block(1, 2), &[q(0), q(0)], 3));
+        // keeping the first of two values is not the identity
+        assert!(!is_identity(&identity(1), &[q(0)], 2));
     }
 }
