@@ -130,6 +130,7 @@ fn assemble(
     complete: bool,
 ) -> Result<RegionGraph, InternalError> {
     let (net, filter) = (prepared.network(), prepared.filter());
+    let finder = prepared.neighbours();
     let by_pattern: HashMap<&Vec<Vec<bool>>, usize> = regions.iter().map(|r| (&r.pattern, r.id)).collect();
     let relu_layers: Vec<usize> = net.relu_layers().collect();
     let mut graph = UnGraph::with_capacity(regions.len(), 0);
