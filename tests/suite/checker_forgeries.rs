@@ -239,6 +239,17 @@ fn unreadable_documents_and_unknown_fields() {
     let mut dim = regions.clone();
     dim["input_dim"] = 3.into();
     assert_eq!(check(&dir, &net, &dim, None, &[]).0, 1);
+    // the provenance: the tool's name is informational, every other field is compared, and
+    // none may be unknown (refused before any work)
+    let mut tool = regions.clone();
+    tool["provenance"]["tool"] = "another tool 9".into();
+    assert_eq!(check(&dir, &net, &tool, None, &[]).0, 0);
+    let mut notes = regions.clone();
+    notes["provenance"]["notes"] = serde_json::json!(["an approximation that was not made"]);
+    assert_eq!(check(&dir, &net, &notes, None, &[]).0, 2);
+    let mut unknown = regions.clone();
+    unknown["provenance"]["verified_by"] = "someone".into();
+    assert_eq!(check(&dir, &net, &unknown, None, &[]).0, 2);
     let _ = std::fs::remove_dir_all(dir);
 }
 
