@@ -293,11 +293,21 @@ fn a_jsonl_stream_is_checked_like_its_document() {
 #[test]
 fn sizes_are_proved() {
     let dir = scratch("sizes");
-    for (name, args, key) in [
-        ("seed.json", vec!["--box", "-1:2,-3:1/3"], "area"),
-        ("bench/torch32-3-10-10.json", vec!["--box", "-1:1,-1:1,-1:1"], "volume"),
+    // a small 3-D network: three planes and a bent one
+    let three = dir.join("three.json");
+    std::fs::write(
+        &three,
+        r#"{"input_dim": 3, "layers": [
+          {"weights": [[1, 0, 0], [0, 1, 1], [1, -1, 2]], "bias": [0, "-1/2", "1/3"], "activation": "relu"},
+          {"weights": [[1, -1, 1]], "bias": ["-1/4"], "activation": "relu"},
+          {"weights": [[1]], "activation": "linear"}]}"#,
+    )
+    .unwrap();
+    for (net, args, key) in [
+        (fixture("seed.json"), vec!["--box", "-1:2,-3:1/3"], "area"),
+        (three, vec!["--box", "-1:1,-1:1,-1:1"], "volume"),
     ] {
-        let net = fixture(name);
+        let name = net.file_name().unwrap().to_string_lossy().to_string();
         let mut cmd = vec!["regions", net.to_str().unwrap(), "--json", "--sizes", "--samples", "200"];
         cmd.extend(&args);
         let out = run_cli(&cmd);
