@@ -71,13 +71,8 @@ const MAX_FAILURE_LINES: usize = 50;
 fn read_output(path: &Path, here: &Provenance) -> Result<serde_json::Value, BadInput> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| BadInput(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
-    let doc: serde_json::Value = if relu_regions::check::lines::is_lines(&text) {
-        relu_regions::check::lines::document_from_lines(&text)
-            .map_err(|e| BadInput(anyhow::anyhow!("{}: {e}", path.display())))?
-    } else {
-        serde_json::from_str(&text)
-            .map_err(|e| BadInput(anyhow::anyhow!("{}: invalid JSON: {e}", path.display())))?
-    };
+    let doc = relu_regions::check::lines::read_document(&text)
+        .map_err(|e| BadInput(anyhow::anyhow!("{}: {e}", path.display())))?;
     match doc.get("provenance") {
         Some(p) => {
             let recorded: Provenance = serde_json::from_value(p.clone())
