@@ -8,6 +8,18 @@ use serde_json::{json, Value};
 /// The keys of the summary line.
 const SUMMARY: &[&str] = &["regions", "complete", "input_dim", "provenance"];
 
+/// The document `text` holds: one JSON document, or a stream read as the document it stands
+/// for ([`document_from_lines`]); the error says why it cannot be read.
+///
+/// See the example on [`document_from_lines`].
+pub fn read_document(text: &str) -> Result<Value, String> {
+    if is_lines(text) {
+        document_from_lines(text)
+    } else {
+        serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))
+    }
+}
+
 /// Whether `text` is a JSON Lines stream of regions rather than one JSON document: several
 /// lines, or one line holding only a summary.
 ///
@@ -29,6 +41,7 @@ pub fn is_lines(text: &str) -> bool {
 /// let text = "{\"id\": 0, \"pattern\": [\"1\"]}\n{\"summary\": {\"regions\": 1, \"complete\": true, \"input_dim\": 1, \"provenance\": null}}\n";
 /// assert!(is_lines(text));
 /// let doc = document_from_lines(text).unwrap();
+/// assert_eq!(relu_regions::check::lines::read_document(text).unwrap(), doc);
 /// assert_eq!(doc["regions"][0]["pattern"][0], "1");
 /// assert_eq!((doc["complete"].as_bool(), doc["input_dim"].as_u64()), (Some(true), Some(1)));
 /// // a stream whose summary does not count its lines is refused

@@ -235,12 +235,14 @@ fn check_inequalities(
             listed.push(None);
             continue;
         }
+        if let Some(j) = tight.iter().find_map(|&i| owner[i]) {
+            fail(format!("inequality {k} is the facet of inequality {j} again"));
+            listed.push(None);
+            continue;
+        }
         check_labels(k, item, &tight, constraints, fail);
         for &i in &tight {
-            match owner[i] {
-                Some(j) => fail(format!("inequality {k} is the facet of inequality {j} again")),
-                None => owner[i] = Some(k),
-            }
+            owner[i] = Some(k);
         }
         let inner = !tight.iter().any(|&i| matches!(constraints[i].origin, Origin::Domain(_)));
         listed.push(Some(Listed { row, point: q, inner }));

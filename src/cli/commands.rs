@@ -74,19 +74,24 @@ fn read_output(path: &Path, here: &Provenance) -> Result<serde_json::Value, BadI
     let doc = super::stop::until_stopped(&format!("reading {}", path.display()), move || {
         let text = std::fs::read_to_string(&owned)
             .map_err(|e| BadInput(anyhow::anyhow!("cannot read {}: {e}", owned.display())))?;
-        if relu_regions::check::lines::is_lines(&text) {
-            relu_regions::check::lines::document_from_lines(&text)
-                .map_err(|e| BadInput(anyhow::anyhow!("{}: {e}", owned.display())))
-        } else {
-            serde_json::from_str::<serde_json::Value>(&text)
-                .map_err(|e| BadInput(anyhow::anyhow!("{}: invalid JSON: {e}", owned.display())))
-        }
+        relu_regions::check::lines::read_document(&text)
+            .map_err(|e| BadInput(anyhow::anyhow!("{}: {e}", owned.display())))
     })?;
     match doc.get("provenance") {
         Some(p) => {
             let recorded: Provenance = serde_json::from_value(p.clone())
                 .map_err(|e| BadInput(anyhow::anyhow!("{}: malformed `provenance`: {e}", path.display())))?;
-            if let Some(why) = here.mismatch(&recorded) {
+            // every field of it is compared (`tool` aside): none may be unknown
+            let known = ["tool", "network_sha256", "input_format", "coords", "domain", "notes"];
+            if let Some(key) = p.as_object().and_then(|m| m.keys().find(|k| !known.contains(&k.as_str()))) {
+                return Err(BadInput(anyhow::anyhow!(
+                    "{}: `provenance` has a field `{key}` that the format does not have",
+                    path.display()
+                )));
+            }
+            let notes_differ = (recorded.notes != here.notes)
+                .then(|| "the network was read with other notes (`provenance.notes`)".to_string());
+            if let Some(why) = here.mismatch(&recorded).or(notes_differ) {
                 let hint = if recorded.coords != here.coords {
                     format!(" (give --coords {})", recorded.coords)
                 } else {

@@ -239,6 +239,17 @@ fn unreadable_documents_and_unknown_fields() {
     let mut dim = regions.clone();
     dim["input_dim"] = 3.into();
     assert_eq!(check(&dir, &net, &dim, None, &[]).0, 1);
+    // the provenance: the tool's name is informational, every other field is compared, and
+    // none may be unknown (refused before any work)
+    let mut tool = regions.clone();
+    tool["provenance"]["tool"] = "another tool 9".into();
+    assert_eq!(check(&dir, &net, &tool, None, &[]).0, 0);
+    let mut notes = regions.clone();
+    notes["provenance"]["notes"] = serde_json::json!(["an approximation that was not made"]);
+    assert_eq!(check(&dir, &net, &notes, None, &[]).0, 2);
+    let mut unknown = regions.clone();
+    unknown["provenance"]["verified_by"] = "someone".into();
+    assert_eq!(check(&dir, &net, &unknown, None, &[]).0, 2);
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -282,11 +293,21 @@ fn a_jsonl_stream_is_checked_like_its_document() {
 #[test]
 fn sizes_are_proved() {
     let dir = scratch("sizes");
-    for (name, args, key) in [
-        ("seed.json", vec!["--box", "-1:2,-3:1/3"], "area"),
-        ("bench/torch32-3-10-10.json", vec!["--box", "-1:1,-1:1,-1:1"], "volume"),
+    // a small 3-D network: three planes and a bent one
+    let three = dir.join("three.json");
+    std::fs::write(
+        &three,
+        r#"{"input_dim": 3, "layers": [
+          {"weights": [[1, 0, 0], [0, 1, 1], [1, -1, 2]], "bias": [0, "-1/2", "1/3"], "activation": "relu"},
+          {"weights": [[1, -1, 1]], "bias": ["-1/4"], "activation": "relu"},
+          {"weights": [[1]], "activation": "linear"}]}"#,
+    )
+    .unwrap();
+    for (net, args, key) in [
+        (fixture("seed.json"), vec!["--box", "-1:2,-3:1/3"], "area"),
+        (three, vec!["--box", "-1:1,-1:1,-1:1"], "volume"),
     ] {
-        let net = fixture(name);
+        let name = net.file_name().unwrap().to_string_lossy().to_string();
         let mut cmd = vec!["regions", net.to_str().unwrap(), "--json", "--sizes", "--samples", "200"];
         cmd.extend(&args);
         let out = run_cli(&cmd);
