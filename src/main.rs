@@ -372,8 +372,8 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
         }
         Command::Check { input, threads, regions, graph, partial, property, time_limit: _ } => match property
         {
-            Some(property) => commands::check_proof(&input, &regions, &property),
-            None => commands::check(&input, &threads, &regions, graph.as_deref(), partial),
+            Some(property) => cli::check::check_proof(&input, &regions, &property),
+            None => cli::check::check(&input, &threads, &regions, graph.as_deref(), partial),
         },
         Command::Plot { input, run, svg, color, ids, plane, through, window } => {
             let options = SvgOptions {

@@ -1,11 +1,10 @@
 //! The commands that need more than one library call: counting (streamed or with the graph),
-//! streaming regions, checking, and plotting.
+//! streaming regions, plotting, ranges, slices, locating and vnnlib (checking: [`super::check`]).
 
-use super::args::{NetArgs, RunArgs, ThreadArgs};
+use super::args::{NetArgs, RunArgs};
 use super::render::report_incomplete;
-use super::{exit_code, output_error, BadInput, EXIT_FAILED};
+use super::{exit_code, output_error, BadInput};
 use relu_regions::analysis::{analyze, stream_with_facets};
-use relu_regions::check::{check_answer, CheckOptions};
 use relu_regions::enumerate::{CountingSink, Enumerator, Summary};
 use relu_regions::export::json;
 use relu_regions::export::provenance::Provenance;
@@ -61,102 +60,6 @@ pub fn stream_regions(
     }
     report_incomplete(&summary);
     Ok(summary)
-}
-
-/// Most failure lines printed by `check` (the count of the rest follows).
-const MAX_FAILURE_LINES: usize = 50;
-
-/// Reads a JSON output given to `check` (a `regions --jsonl` stream as the document it stands
-/// for), refusing one made for another network, format, `--coords` or domain before any work.
-fn read_output(path: &Path, here: &Provenance) -> Result<serde_json::Value, BadInput> {
-    // a big answer takes a while to parse: the command's token stops the wait
-    let owned = path.to_path_buf();
-    let doc = super::stop::until_stopped(&format!("reading {}", path.display()), move || {
-        let text = std::fs::read_to_string(&owned)
-            .map_err(|e| BadInput(anyhow::anyhow!("cannot read {}: {e}", owned.display())))?;
-        relu_regions::check::lines::read_document(&text)
-            .map_err(|e| BadInput(anyhow::anyhow!("{}: {e}", owned.display())))
-    })?;
-    match doc.get("provenance") {
-        Some(p) => {
-            let recorded: Provenance = serde_json::from_value(p.clone())
-                .map_err(|e| BadInput(anyhow::anyhow!("{}: malformed `provenance`: {e}", path.display())))?;
-            // every field of it is compared (`tool` aside): none may be unknown
-            let known = ["tool", "network_sha256", "input_format", "coords", "domain", "notes"];
-            if let Some(key) = p.as_object().and_then(|m| m.keys().find(|k| !known.contains(&k.as_str()))) {
-                return Err(BadInput(anyhow::anyhow!(
-                    "{}: `provenance` has a field `{key}` that the format does not have",
-                    path.display()
-                )));
-            }
-            let notes_differ = (recorded.notes != here.notes)
-                .then(|| "the network was read with other notes (`provenance.notes`)".to_string());
-            if let Some(why) = here.mismatch(&recorded).or(notes_differ) {
-                let hint = if recorded.coords != here.coords {
-                    format!(" (give --coords {})", recorded.coords)
-                } else {
-                    String::new()
-                };
-                return Err(BadInput(anyhow::anyhow!(
-                    "{} does not belong to this run: {why}{hint}",
-                    path.display()
-                )));
-            }
-        }
-        None => eprintln!(
-            "warning: {} records no provenance: its network and domain cannot be compared",
-            path.display()
-        ),
-    }
-    Ok(doc)
-}
-
-/// `check`: the whole answer, in exact arithmetic.
-pub fn check(
-    input: &NetArgs,
-    threads: &ThreadArgs,
-    regions: &Path,
-    graph: Option<&Path>,
-    partial: bool,
-) -> Result<ExitCode, BadInput> {
-    let net = input.load()?;
-    let here = input.provenance(&net)?;
-    let doc = read_output(regions, &here)?;
-    let graph = graph.map(|g| read_output(g, &here)).transpose()?;
-    let options = CheckOptions { partial, threads: threads.count() };
-    // the command's token: the checker gives up what it had not finished when it fires
-    let token = super::stop::token();
-    let report = {
-        let _stop = token.install();
-        check_answer(&net, &doc, graph.as_ref(), options)
-    };
-    let mut out = std::io::stdout().lock();
-    write_failures(&mut out, &report.failures)?;
-    if let Some(reason) = token.reason().filter(|_| report.failures.is_empty()) {
-        let total = doc.get("regions").and_then(serde_json::Value::as_array).map_or(0, Vec::len);
-        return stopped_check(&mut out, reason, &format!("{} of {total} regions", report.regions));
-    }
-    if !partial && doc.get("complete").and_then(serde_json::Value::as_bool) != Some(true) {
-        writeln!(out, "(give --partial to check the regions of a partial answer)").map_err(output_error)?;
-    }
-    let scope = if partial {
-        "the listed regions (partial answer: coverage not checked)"
-    } else {
-        "the whole answer"
-    };
-    let verdict = if report.failures.is_empty() {
-        format!("every check holds on {scope}")
-    } else {
-        "CHECK FAILED".to_string()
-    };
-    let edges = if graph.is_some() { format!(", {} edges", report.edges) } else { String::new() };
-    writeln!(
-        out,
-        "checked {} regions, {} inequalities{edges}: {verdict}",
-        report.regions, report.inequalities
-    )
-    .map_err(output_error)?;
-    Ok(if report.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
 }
 
 /// What `plot` draws: which plane (if any) and which window.
@@ -408,7 +311,7 @@ pub fn locate(
     Ok(ExitCode::SUCCESS)
 }
 
-fn read_property(
+pub(super) fn read_property(
     net: &relu_regions::Network,
     path: &Path,
 ) -> Result<relu_regions::vnnlib::Property, BadInput> {
@@ -416,62 +319,6 @@ fn read_property(
         .map_err(|e| BadInput(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
     relu_regions::vnnlib::read_vnnlib(&text, &path.display().to_string(), net.input_dim(), net.output_dim())
         .map_err(|e| BadInput(e.into()))
-}
-
-/// `check NET PROOF --property PROP`: an unsat certificate checked.
-pub fn check_proof(input: &NetArgs, proof: &Path, property: &Path) -> Result<ExitCode, BadInput> {
-    let net = input.load()?;
-    let property = read_property(&net, property)?;
-    let text = std::fs::read_to_string(proof)
-        .map_err(|e| BadInput(anyhow::anyhow!("cannot read {}: {e}", proof.display())))?;
-    let doc: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| BadInput(anyhow::anyhow!("{}:{}:{}: {e}", proof.display(), e.line(), e.column())))?;
-    let token = super::stop::token();
-    let report = {
-        let _stop = token.install();
-        relu_regions::check::proof::check_proof(&net, &property, &doc)
-    };
-    let mut out = std::io::stdout().lock();
-    if let Some(reason) = token.reason() {
-        // a failure met after the stop may be the stop's (a solve that gave up): none is shown
-        return stopped_check(&mut out, reason, &format!("{} leaves", report.regions));
-    }
-    write_failures(&mut out, &report.failures)?;
-    let verdict = if report.failures.is_empty() {
-        format!(
-            "every check holds: {} leaves cover the box and miss the unsafe set (unsat proved)",
-            report.regions
-        )
-    } else {
-        "CHECK FAILED".to_string()
-    };
-    writeln!(out, "{verdict}").map_err(output_error)?;
-    Ok(if report.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
-}
-
-/// A check the token stopped: what was checked, marked incomplete (exit code 3).
-fn stopped_check(
-    out: &mut impl Write,
-    reason: relu_regions::StopReason,
-    checked: &str,
-) -> Result<ExitCode, BadInput> {
-    writeln!(out, "INCOMPLETE: the check stopped ({reason}) after {checked}: nothing is proved yet")
-        .map_err(output_error)?;
-    eprintln!("warning: INCOMPLETE check: stopped ({reason}); run it again without the limit");
-    Ok(ExitCode::from(super::EXIT_INCOMPLETE))
-}
-
-/// The checker's failures, one line each (the first `MAX_FAILURE_LINES`, then how many more).
-fn write_failures(out: &mut impl Write, failures: &[relu_regions::check::Failure]) -> Result<(), BadInput> {
-    for f in failures.iter().take(MAX_FAILURE_LINES) {
-        let at = f.region.map_or("answer".to_string(), |r| format!("region {r}"));
-        writeln!(out, "FAIL {at}: {}", f.message).map_err(output_error)?;
-    }
-    if failures.len() > MAX_FAILURE_LINES {
-        writeln!(out, "... and {} more failures", failures.len() - MAX_FAILURE_LINES)
-            .map_err(output_error)?;
-    }
-    Ok(())
 }
 
 /// `vnnlib`: a property decided exactly.

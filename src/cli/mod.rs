@@ -1,8 +1,9 @@
 //! The command line's pieces: options ([`args`]), text rendering ([`render`]), the commands
-//! that need more than a call into the library ([`commands`]) and the command's stop token
-//! ([`stop`]).
+//! that need more than a call into the library ([`commands`], [`check`]) and the command's stop
+//! token ([`stop`]).
 
 pub mod args;
+pub mod check;
 pub mod commands;
 pub mod progress;
 pub mod render;
