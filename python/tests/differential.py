@@ -242,7 +242,9 @@ def documented_refusal(graph, outcome, path):
     if outcome.status != "refused" or not outcome.message.startswith(f"error: {path}"):
         return False
     named = [name for name, _ in graph.unsupported if f"node `{name}`" in outcome.message]
-    return bool(named) or ("leading-axis" in graph.tags and "input `x`" in outcome.message)
+    # several declared outputs are refused as a whole (docs/format.md): the message names them
+    several = "several-outputs" in graph.tags and re.search(r"the graph has \d+ outputs \(", outcome.message)
+    return bool(named) or bool(several) or ("leading-axis" in graph.tags and "input `x`" in outcome.message)
 
 
 def judge(graph, outcome, path):
@@ -266,9 +268,17 @@ def check(graph, path, binary, rng, points=4):
     return outcome
 
 
+# The bugs above that the reader no longer has: their cases run unmarked and must agree (a
+# return of one fails as a ReaderBug naming it). Every bug this module found is fixed; the
+# table stays as the record of what each seed was chosen to show.
+FIXED = set(BUGS)
+
+
 def marks(bug):
-    """The marks of a case that shows the known `bug` (None: none)."""
-    return [pytest.mark.xfail(strict=True, raises=ReaderBug, reason=BUGS[bug])] if bug else []
+    """The marks of a case that shows the known, not yet fixed `bug` (None: none)."""
+    if bug is None or bug in FIXED:
+        return []
+    return [pytest.mark.xfail(strict=True, raises=ReaderBug, reason=BUGS[bug])]
 
 
 def params(seeds, known):

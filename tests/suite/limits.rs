@@ -130,9 +130,11 @@ fn cnn(dir: &std::path::Path) -> (PathBuf, Vec<(i64, i64)>) {
 }
 
 /// The facet phase, watched through the progress counters: the regions are found quickly
-/// (one, with `max_regions`), the phase starts before the deadline, and the run comes back
-/// within the grace after it, the region kept without facets. Before, the exact simplex of
-/// the facet phase ignored the deadline for minutes.
+/// (up to 64, with `max_regions`), the phase starts before the deadline, and the run comes back
+/// within the grace after it, the regions whose facets were not done kept without facets.
+/// Before, the exact simplex of the facet phase ignored the deadline for minutes. (The facets
+/// of one region take a few seconds, of all of them minutes; one region alone could finish by
+/// the deadline on a quiet machine.)
 #[test]
 fn the_facet_phase_stops_at_the_deadline() {
     let dir = scratch("facets");
@@ -144,7 +146,7 @@ fn the_facet_phase_stops_at_the_deadline() {
         Arc::new(Progress::with_listener(move |phase| log.lock().unwrap().push((phase, Instant::now()))));
     let limit = Duration::from_secs(4);
     let enumerator = Enumerator::builder()
-        .max_regions(Some(1))
+        .max_regions(Some(64))
         .time_limit(Some(limit))
         .threads(2)
         .progress(progress)
@@ -156,8 +158,13 @@ fn the_facet_phase_stops_at_the_deadline() {
     let heard = heard.lock().unwrap();
     let facets_from = heard.iter().find(|(p, _)| *p == Phase::Facets).map(|(_, at)| *at - started);
     assert!(facets_from.is_some_and(|t| t < limit), "the facet phase started at {facets_from:?}");
-    assert_eq!(a.regions.len(), 1);
-    assert_eq!(a.facets_certified, 0, "the facets of the region take minutes: not done by the deadline");
+    assert!(!a.regions.is_empty());
+    assert!(
+        a.facets_certified < a.regions.len(),
+        "the facets of the {} regions take minutes: not all done by the deadline ({} were)",
+        a.regions.len(),
+        a.facets_certified
+    );
     assert!(!a.summary.complete());
     let _ = std::fs::remove_dir_all(dir);
 }
