@@ -69,10 +69,10 @@ mod residual;
 mod round_trip;
 #[path = "suite/shapes.rs"]
 mod shapes;
-#[path = "suite/size_limits.rs"]
-mod size_limits;
 #[path = "suite/shards.rs"]
 mod shards;
+#[path = "suite/size_limits.rs"]
+mod size_limits;
 #[path = "suite/sparse.rs"]
 mod sparse;
 #[path = "suite/verify.rs"]
