@@ -130,7 +130,6 @@ fn assemble(
     complete: bool,
 ) -> Result<RegionGraph, InternalError> {
     let (net, filter) = (prepared.network(), prepared.filter());
-    let finder = prepared.neighbours();
     let by_pattern: HashMap<&Vec<Vec<bool>>, usize> = regions.iter().map(|r| (&r.pattern, r.id)).collect();
     let relu_layers: Vec<usize> = net.relu_layers().collect();
     let mut graph = UnGraph::with_capacity(regions.len(), 0);
@@ -143,15 +142,7 @@ fn assemble(
     for ((region, region_facets), patterns) in regions.iter().zip(facets).zip(across) {
         let inner = region_facets.iter().enumerate().filter(|(_, f)| !f.on_boundary);
         for ((k, facet), fast) in inner.zip(patterns) {
-            // a pattern not listed is asked again of the exact pass: the float pass trusts the
-            // facet's neurons to change state, and a neuron tight on the facet that keeps its
-            // state (labels read back from the wire name those too) leads it to a pattern that
-            // is no region's
-            let exact = || {
-                let normal = &region.constraints[facet.constraints[0]].halfspace.a;
-                finder.across_exactly(&facet.point, normal)
-            };
-            let pattern = if by_pattern.contains_key(&fast) || !filter.on() { fast } else { exact() };
+            let pattern = listed_or_exact(prepared, region, facet, fast, |p| by_pattern.contains_key(p));
             let Some(&other) = by_pattern.get(&pattern) else {
                 if complete {
                     return Err(InternalError::new(format!(
@@ -193,6 +184,24 @@ fn assemble(
     let (piece_of, pieces) = pieces(&graph, regions.len());
     let distinct_maps = distinct_maps(regions, filter);
     Ok(RegionGraph { graph, piece_of, pieces, distinct_maps, dangling, edges_from })
+}
+
+/// The pattern across `facet` of `region`: `fast` (the float pass's) when it is `listed` (some
+/// region's) or the float filter is off, else the exact pass's. The float pass trusts the
+/// facet's neurons to change state, and a neuron tight on the facet that keeps its state
+/// (labels read back from the wire name those too) leads it to a pattern that is no region's.
+pub(crate) fn listed_or_exact(
+    prepared: &Prepared<'_>,
+    region: &Region,
+    facet: &Facet,
+    fast: Pattern,
+    listed: impl Fn(&Pattern) -> bool,
+) -> Pattern {
+    if listed(&fast) || !prepared.filter().on() {
+        return fast;
+    }
+    let normal = &region.constraints[facet.constraints[0]].halfspace.a;
+    prepared.neighbours().across_exactly(&facet.point, normal)
 }
 
 /// The error for a facet between regions `a` and `b` not seen exactly once from each side.

@@ -65,7 +65,10 @@ pub(super) fn diagnose(prepared: &Prepared<'_>, read: &Read) -> Option<ShardErro
     for (i, (region, facets)) in read.regions.iter().zip(&read.facets).enumerate() {
         for (k, facet) in facets.iter().enumerate().filter(|(_, f)| !f.on_boundary) {
             let normal = &region.constraints[facet.constraints[0]].halfspace.a;
-            let pattern = finder.across(&facet.point, normal, &region.pattern, &facet.neurons(region));
+            let fast = finder.across(&facet.point, normal, &region.pattern, &facet.neurons(region));
+            // as the graph does: the exact pass when the float pass's pattern is no region's
+            let pattern =
+                crate::graph::listed_or_exact(prepared, region, facet, fast, |p| by_pattern.contains_key(p));
             let Some(&j) = by_pattern.get(&pattern) else {
                 let (file, line) = read.place(i);
                 let wanted = key(net, &pattern);

@@ -17,8 +17,9 @@
 //!
 //! Not proved here: that the inequalities are all of the region's facets (an LP per row, the
 //! costly part of the run). The graph the merge builds sees every shared facet from both sides,
-//! so a facet left out on one side is found there; `check` on the merged output proves the
-//! rest.
+//! so an inner facet left out on one side is found there; a facet on the domain's boundary
+//! (one naming a domain row, whatever neurons are tight on it too) has no second side, and
+//! `check` on the merged output proves it and the rest.
 //!
 //! The maps are composed over integers ([`crate::fixed`]) and shared between consecutive
 //! regions with a common prefix of states (a part lists its regions in depth-first order), as

@@ -232,8 +232,13 @@ fn merged(plan: &Plan, sha: &str, parts: &[Vec<Value>]) -> Result<(), ShardError
 fn tamper(part: &mut Vec<Value>, j: usize, kind: usize) -> bool {
     let n = part.len() - 2;
     let r = j + 1;
-    let inner =
-        |v: &Value| v["inequalities"].as_array().unwrap().iter().position(|i| i.get("neurons").is_some());
+    // an inner inequality: one naming neurons and no domain row (a neuron tight on a box face
+    // is named on that face too, and a facet on the domain's boundary is not one the graph
+    // sees from a second side)
+    let inner = |v: &Value| {
+        let inequalities = v["inequalities"].as_array().unwrap();
+        inequalities.iter().position(|i| i.get("neurons").is_some() && i.get("domain_rows").is_none())
+    };
     match kind {
         0 => {
             let offset = relu_regions::num::parse_rational(part[r]["offset"][0].as_str().unwrap()).unwrap();
