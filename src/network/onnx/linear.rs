@@ -77,10 +77,11 @@ pub(super) fn gemm(node: &Node, current: &str, constants: &Constants, net: &mut 
     for i in 0..n {
         for j in 0..m {
             let at = |kk: usize| if trans_a { kk * n + i } else { i * k + kk };
+            let scaled = |v: &Q| if alpha.is_one() { v.clone() } else { v * &alpha };
             rows.push(
                 (0..k)
                     .filter(|&kk| !weight(kk, j).is_zero())
-                    .map(|kk| (at(kk), weight(kk, j) * &alpha))
+                    .map(|kk| (at(kk), scaled(weight(kk, j))))
                     .collect(),
             );
         }
