@@ -4,8 +4,8 @@
 //!
 //! The long loops deep inside the crate (the exact simplex's pivots, the fraction-free square
 //! solves, the facet and graph passes, the checker) do not take the token as an argument: a
-//! phase installs it on its threads ([`StopToken::install`]; [`crate::parallel::map_chunks`]
-//! carries it to its workers) and they poll [`requested`], a thread-local read, an atomic load
+//! phase installs it on its threads ([`StopToken::install`]; `parallel::map_chunks`
+//! carries it to its workers) and they poll `requested()`, a thread-local read, an atomic load
 //! and, only when a deadline is set, a clock read. A computation that gives up returns no
 //! answer (`None`, or an error the phase excuses with [`StopToken::excuse`]): never a wrong one.
 //! The phase then stops for the token's reason and keeps everything it had finished. Where
@@ -105,7 +105,7 @@ impl StopToken {
         self.deadline.is_some() || self.cancel.is_some()
     }
 
-    /// Makes the token the one [`requested`] polls on this thread, until the guard is dropped
+    /// Makes the token the one `requested()` polls on this thread, until the guard is dropped
     /// (the token installed before is then restored).
     ///
     /// # Examples
