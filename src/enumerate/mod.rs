@@ -253,12 +253,6 @@ impl Enumerator {
         Enumerator { deadline: self.stop_token(start).deadline(), time_limit: None, ..self.clone() }
     }
 
-    /// The same enumerator with `used` taken off its time limit (for a question answered by
-    /// several enumerations, such as a property's cases).
-    pub(crate) fn with_time_used(&self, used: Duration) -> Enumerator {
-        Enumerator { time_limit: self.time_limit.map(|t| t.saturating_sub(used)), ..self.clone() }
-    }
-
     /// The progress counters, if any were given.
     pub(crate) fn progress_counters(&self) -> Option<&Progress> {
         self.progress.as_deref()

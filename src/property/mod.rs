@@ -140,9 +140,9 @@ pub fn decide(net: &Network, property: &Property, enumerator: &Enumerator) -> Re
         }
     }
     let mut complete = true;
+    // the cases share the run's deadline (the enumerator is anchored above)
     for k in open {
-        let e = enumerator.with_time_used(start.elapsed());
-        let outcome = case::decide_case(net, &property.cases[k], &e)?;
+        let outcome = case::decide_case(net, &property.cases[k], enumerator)?;
         decision.regions_visited += outcome.regions_visited;
         decision.pruned += outcome.pruned;
         decision.subtrees_pruned += outcome.subtrees_pruned;
