@@ -3,7 +3,7 @@
 //! Farkas vector from a float basis solved exactly, or the exact simplex).
 
 use super::constraints::Row;
-use super::implied::{box_of, farkas_from_float_basis, farkas_holds, implied_by_box};
+use super::implied::{box_of, farkas_from_float_basis, farkas_holds, implication_lp, implied_by_box};
 use crate::lp::simplex::{solve, LpOutcome};
 use crate::network::Domain;
 use crate::num::{from_f64_exact, to_f64, Q};
@@ -15,10 +15,7 @@ pub(super) fn implied(rows: &[Row], row: &Row) -> bool {
     if box_of(rows).is_some_and(|bx| implied_by_box(row, &bx)) || farkas_from_float_basis(rows, row) {
         return true;
     }
-    let a: Vec<Vec<Q>> = rows.iter().map(|r| r.a.clone()).collect();
-    let b: Vec<Q> = rows.iter().map(|r| r.b.clone()).collect();
-    let c: Vec<Q> = row.a.iter().map(|v| -v).collect();
-    match solve(&a, &b, &c, usize::MAX) {
+    match implication_lp(rows, row) {
         Some(LpOutcome::Optimal { y, .. }) => farkas_holds(rows, row, &y),
         Some(LpOutcome::Infeasible { y }) => farkas_infeasible(rows, &y),
         _ => false,

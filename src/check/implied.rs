@@ -22,14 +22,19 @@ pub(super) fn implied_by_listed(listed: &[Row], row: &Row, bounds: Option<&[(Q, 
     if bounds.is_some_and(|bx| implied_by_box(row, bx)) || farkas_from_float_basis(listed, row) {
         return true;
     }
-    // min -a_k . x over the listed polyhedron: its dual is the Farkas vector
-    let a: Vec<Vec<Q>> = listed.iter().map(|r| r.a.clone()).collect();
-    let b: Vec<Q> = listed.iter().map(|r| r.b.clone()).collect();
-    let c: Vec<Q> = row.a.iter().map(|v| -v).collect();
-    match solve(&a, &b, &c, usize::MAX) {
+    match implication_lp(listed, row) {
         Some(LpOutcome::Optimal { y, .. }) => farkas_holds(listed, row, &y),
         _ => false,
     }
+}
+
+/// The exact simplex on `min -row.a . x` over `rows`: its dual, when optimal, is the Farkas
+/// vector of `row` (checked by [`farkas_holds`]); when infeasible, a Farkas vector of `rows`.
+pub(super) fn implication_lp(rows: &[Row], row: &Row) -> Option<LpOutcome<Q>> {
+    let a: Vec<Vec<Q>> = rows.iter().map(|r| r.a.clone()).collect();
+    let b: Vec<Q> = rows.iter().map(|r| r.b.clone()).collect();
+    let c: Vec<Q> = row.a.iter().map(|v| -v).collect();
+    solve(&a, &b, &c, usize::MAX)
 }
 
 /// The box `[lo_j, hi_j]` given by axis-parallel rows, if every coordinate has both.
