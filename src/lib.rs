@@ -45,6 +45,7 @@ pub mod analysis;
 pub mod bounds;
 pub mod certify;
 pub mod check;
+pub mod complex;
 pub mod enumerate;
 pub mod error;
 pub mod export;

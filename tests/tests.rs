@@ -15,6 +15,8 @@ mod checker_fields;
 mod checker_forgeries;
 #[path = "suite/cli.rs"]
 mod cli;
+#[path = "suite/complex.rs"]
+mod complex;
 #[path = "suite/concat.rs"]
 mod concat;
 #[path = "suite/conv_transpose.rs"]

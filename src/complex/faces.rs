@@ -1,0 +1,261 @@
+//! Every face of the complex: each region (with its certified facets from the facet pipeline)
+//! is walked down its face lattice, a face's facets being the rows of its region that touch it
+//! in a (k-1)-dimensional set (a certified relative-interior point each, in the face's own
+//! exact affine frame). Faces are identified by sign vectors, so a face shared by many regions
+//! is found once and its facets computed once.
+
+use super::frame::{distinct_rows, Frame};
+use super::sign::{SignKey, Signer};
+use super::ComplexError;
+use crate::analysis::{stream_with_facets, FacetSink};
+use crate::certify::{find_strict_point, Feasibility, LpStats};
+use crate::enumerate::Enumerator;
+use crate::facets::Facet;
+use crate::lp::LpBackend;
+use crate::network::Network;
+use crate::num::Q;
+use crate::poly::Halfspace;
+use crate::region::Region;
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+
+/// One face of the complex: a relatively open convex set of one sign vector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Face {
+    /// Its id: the position in [`Complex::faces`] (faces sorted by dimension, then sign).
+    pub id: usize,
+    /// Its dimension.
+    pub dim: usize,
+    /// Its sign vector ([`SignKey`]).
+    pub sign: SignKey,
+    /// An exact point in its relative interior.
+    pub point: Vec<Q>,
+    /// Whether it is bounded.
+    pub bounded: bool,
+    /// The ids of its (dim-1)-faces (its facets), ascending.
+    pub boundary: Vec<usize>,
+}
+
+/// The whole complex of a network on its domain.
+#[derive(Debug, Clone)]
+pub struct Complex {
+    /// The input dimension.
+    pub input_dim: usize,
+    /// Every face, sorted by dimension then sign vector.
+    pub faces: Vec<Face>,
+    /// The width of each ReLU layer (how a sign vector splits into layers).
+    pub widths: Vec<usize>,
+    /// Number of domain rows at the end of each sign vector.
+    pub domain_rows: usize,
+    /// The enumeration and LP figures.
+    pub stats: LpStats,
+}
+
+impl Complex {
+    /// `f_k`: the number of faces of each dimension `0..=d`.
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::{complex::complex, Enumerator, Network};
+    /// // relu(x), relu(y) on the box [-1, 1]^2: four squares
+    /// let net = Network::from_json(r#"{"input_dim": 2, "domain": {"box": [["-1", "1"], ["-1", "1"]]},
+    ///     "layers": [{"weights": [["1", "0"], ["0", "1"]], "activation": "relu"}]}"#).unwrap();
+    /// let c = complex(&net, &Enumerator::builder().build()).unwrap();
+    /// assert_eq!(c.f_vector(), [9, 12, 4]);
+    /// assert_eq!(c.f_vector_bounded(), [9, 12, 4]);
+    /// ```
+    pub fn f_vector(&self) -> Vec<usize> {
+        let mut f = vec![0; self.input_dim + 1];
+        self.faces.iter().for_each(|x| f[x.dim] += 1);
+        f
+    }
+
+    /// The f-vector of the bounded faces. See [`Complex::f_vector`].
+    pub fn f_vector_bounded(&self) -> Vec<usize> {
+        let mut f = vec![0; self.input_dim + 1];
+        self.faces.iter().filter(|x| x.bounded).for_each(|x| f[x.dim] += 1);
+        f
+    }
+
+    /// `sum_k (-1)^k f_k`. See [`Complex::f_vector`].
+    pub fn euler_characteristic(&self) -> i64 {
+        self.faces.iter().map(|f| if f.dim % 2 == 0 { 1 } else { -1 }).sum()
+    }
+}
+
+/// A face as it is being found: ids are positions in discovery order.
+struct Found {
+    dim: usize,
+    key: SignKey,
+    point: Vec<Q>,
+    boundary: Vec<usize>,
+    done: bool,
+}
+
+/// Walks regions down their face lattices.
+pub(crate) struct Walker<'n> {
+    signer: Signer<'n>,
+    backend: &'static dyn LpBackend,
+    index: HashMap<SignKey, usize>,
+    found: Vec<Found>,
+    stats: LpStats,
+    regions: usize,
+}
+
+impl<'n> Walker<'n> {
+    fn new(net: &'n Network, backend: &'static dyn LpBackend) -> Walker<'n> {
+        Walker {
+            signer: Signer::new(net),
+            backend,
+            index: HashMap::new(),
+            found: Vec::new(),
+            stats: LpStats::default(),
+            regions: 0,
+        }
+    }
+
+    /// The face of `key`: its index, and whether its facets are still to be found.
+    fn entry(&mut self, key: SignKey, dim: usize, point: Vec<Q>) -> Result<(usize, bool), ComplexError> {
+        if let Some(&i) = self.index.get(&key) {
+            if self.found[i].dim != dim {
+                return Err(ComplexError::identity(format!(
+                    "one sign vector was found as a face of dimensions {} and {dim}",
+                    self.found[i].dim
+                )));
+            }
+            return Ok((i, !self.found[i].done));
+        }
+        let i = self.found.len();
+        self.index.insert(key.clone(), i);
+        self.found.push(Found { dim, key, point, boundary: Vec::new(), done: false });
+        Ok((i, true))
+    }
+
+    /// A region and its certified facets.
+    fn region(&mut self, region: &Region, facets: &[Facet]) -> Result<(), ComplexError> {
+        self.regions += 1;
+        let d = region.point.len();
+        let key = self.signer.key(&region.point);
+        let (top, fresh) = self.entry(key, d, region.point.clone())?;
+        if !fresh {
+            return Err(ComplexError::identity(format!(
+                "region {} has another region's sign vector",
+                region.id
+            )));
+        }
+        let rows: Vec<&Halfspace> =
+            facets.iter().map(|f| &*region.constraints[f.constraints[0]].halfspace).collect();
+        let frame = Frame::identity(d);
+        let mut boundary = Vec::with_capacity(facets.len());
+        for (j, f) in facets.iter().enumerate() {
+            let others: Vec<&Halfspace> =
+                rows.iter().enumerate().filter(|&(i, _)| i != j).map(|(_, r)| *r).collect();
+            let sub = frame.restrict(rows[j], &others, &f.point);
+            boundary.push(self.face(&sub.frame, sub.rows, sub.point, d - 1)?);
+        }
+        self.finish(top, boundary)
+    }
+
+    fn finish(&mut self, i: usize, mut boundary: Vec<usize>) -> Result<(), ComplexError> {
+        boundary.sort_unstable();
+        let n = boundary.len();
+        boundary.dedup();
+        if boundary.len() != n {
+            return Err(ComplexError::identity("two facets of one face have the same sign vector"));
+        }
+        self.found[i].boundary = boundary;
+        self.found[i].done = true;
+        Ok(())
+    }
+
+    /// The face of dimension `dim` with frame `frame`, the rows of its region restricted to
+    /// it (strict at `z`), and its point `z`: its index, its facets found if new.
+    fn face(
+        &mut self,
+        frame: &Frame,
+        rows: Vec<Halfspace>,
+        z: Vec<Q>,
+        dim: usize,
+    ) -> Result<usize, ComplexError> {
+        let x = frame.apply(&z);
+        let key = self.signer.key(&x);
+        let (i, fresh) = self.entry(key, dim, x)?;
+        if !fresh {
+            return Ok(i);
+        }
+        if crate::stop::requested() {
+            return Err(crate::stop::gave_up("the faces of the complex").into());
+        }
+        let rows = distinct_rows(rows);
+        let mut boundary = Vec::new();
+        if dim > 0 {
+            for j in 0..rows.len() {
+                let others: Vec<&Halfspace> =
+                    rows.iter().enumerate().filter(|&(i, _)| i != j).map(|(_, r)| r).collect();
+                let point = match find_strict_point(&others, Some(&rows[j]), self.backend, &mut self.stats)? {
+                    Feasibility::Interior(p) => p,
+                    Feasibility::Empty(_) => continue,
+                };
+                let sub = frame.restrict(&rows[j], &others, &point);
+                boundary.push(self.face(&sub.frame, sub.rows, sub.point, dim - 1)?);
+            }
+        }
+        self.finish(i, boundary)?;
+        Ok(i)
+    }
+
+    /// The complex: faces sorted and renumbered, boundedness derived, every identity checked.
+    fn into_complex(self, net: &Network, stats: LpStats) -> Result<Complex, ComplexError> {
+        let mut order: Vec<usize> = (0..self.found.len()).collect();
+        order.sort_by(|&a, &b| {
+            (self.found[a].dim, &self.found[a].key).cmp(&(self.found[b].dim, &self.found[b].key))
+        });
+        let mut new_id = vec![0; order.len()];
+        for (n, &o) in order.iter().enumerate() {
+            new_id[o] = n;
+        }
+        let mut slots: Vec<Option<Found>> = self.found.into_iter().map(Some).collect();
+        let mut faces: Vec<Face> = Vec::with_capacity(order.len());
+        for (id, &o) in order.iter().enumerate() {
+            let f = slots[o].take().expect("each face once");
+            let mut boundary: Vec<usize> = f.boundary.iter().map(|&b| new_id[b]).collect();
+            boundary.sort_unstable();
+            faces.push(Face { id, dim: f.dim, sign: f.key, point: f.point, bounded: false, boundary });
+        }
+        super::fvector::derive_bounded(&mut faces);
+        let widths = net.relu_layers().map(|i| net.layers()[i].width()).collect();
+        let domain_rows = net.domain().halfspaces(net.input_dim()).len();
+        let mut all = stats;
+        all.add(&self.stats);
+        let c = Complex { input_dim: net.input_dim(), faces, widths, domain_rows, stats: all };
+        super::fvector::check(&c, net)?;
+        Ok(c)
+    }
+}
+
+/// Every face of the complex of `net` on its domain, with the f-vector identities and the
+/// diamond property checked (a failed identity is an internal error).
+///
+/// See the example on [`Complex::f_vector`].
+pub fn complex(net: &Network, enumerator: &Enumerator) -> Result<Complex, ComplexError> {
+    super::sign::supported(net).map_err(ComplexError::Unsupported)?;
+    let mut walker = Walker::new(net, enumerator.backend().solver());
+    let mut failure = None;
+    let summary = {
+        let mut sink = |r: &Region, f: &[Facet]| match walker.region(r, f) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                failure = Some(e);
+                ControlFlow::Break(())
+            }
+        };
+        stream_with_facets(net, enumerator, &mut sink as &mut dyn FacetSink)?
+    };
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    if let Some(reason) = summary.stopped {
+        return Err(ComplexError::Stopped(reason));
+    }
+    walker.into_complex(net, summary.stats)
+}

@@ -1,0 +1,110 @@
+//! Affine frames of faces: a k-dimensional face lives in coordinates `z` in R^k, with
+//! `x = origin + sum_i z_i basis_i`; restricting to a facet's hyperplane drops one coordinate,
+//! exactly (rational elimination, no float).
+
+use crate::num::Q;
+use crate::poly::Halfspace;
+use num_traits::Zero;
+
+/// `x = origin + sum_i z_i basis[i]`.
+#[derive(Debug, Clone)]
+pub(crate) struct Frame {
+    pub(crate) origin: Vec<Q>,
+    pub(crate) basis: Vec<Vec<Q>>,
+}
+
+impl Frame {
+    /// The identity frame of R^d.
+    pub(crate) fn identity(d: usize) -> Frame {
+        let basis = (0..d)
+            .map(|i| (0..d).map(|j| if i == j { crate::num::q(1) } else { Q::zero() }).collect())
+            .collect();
+        Frame { origin: vec![Q::zero(); d], basis }
+    }
+
+    /// The point `x` of coordinates `z`.
+    pub(crate) fn apply(&self, z: &[Q]) -> Vec<Q> {
+        let mut x = self.origin.clone();
+        for (zi, col) in z.iter().zip(&self.basis) {
+            if zi.is_zero() {
+                continue;
+            }
+            for (xv, c) in x.iter_mut().zip(col) {
+                if !c.is_zero() {
+                    *xv += zi * c;
+                }
+            }
+        }
+        x
+    }
+
+    /// The frame of the hyperplane `row` (`c . z = e`, `c` nonzero), the other rows restricted
+    /// to it (rows that become trivial dropped), and `z` written in the new coordinates.
+    pub(crate) fn restrict(&self, row: &Halfspace, others: &[&Halfspace], z: &[Q]) -> Restricted {
+        let c = &row.a;
+        let p = c.iter().position(|v| !v.is_zero()).expect("a facet's row is nontrivial");
+        let t = &row.b / &c[p];
+        let ratios: Vec<Q> = c.iter().map(|ci| ci / &c[p]).collect();
+        let mut origin = self.origin.clone();
+        for (o, n) in origin.iter_mut().zip(&self.basis[p]) {
+            *o += &t * n;
+        }
+        let basis = (0..c.len())
+            .filter(|&i| i != p)
+            .map(|i| self.basis[i].iter().zip(&self.basis[p]).map(|(ni, np)| ni - &ratios[i] * np).collect())
+            .collect();
+        let rows = others
+            .iter()
+            .filter_map(|h| {
+                let ap = &h.a[p];
+                let a: Vec<Q> = (0..c.len()).filter(|&i| i != p).map(|i| &h.a[i] - ap * &ratios[i]).collect();
+                let b = &h.b - ap * &t;
+                (!a.iter().all(Zero::is_zero)).then(|| Halfspace::new(a, b))
+            })
+            .collect();
+        let point = (0..z.len()).filter(|&i| i != p).map(|i| z[i].clone()).collect();
+        Restricted { frame: Frame { origin, basis }, rows, point }
+    }
+}
+
+/// A facet's frame, its rows and its point in its own coordinates.
+pub(crate) struct Restricted {
+    pub(crate) frame: Frame,
+    pub(crate) rows: Vec<Halfspace>,
+    pub(crate) point: Vec<Q>,
+}
+
+/// The rows up to positive multiples (one per halfspace), exactly.
+pub(crate) fn distinct_rows(rows: Vec<Halfspace>) -> Vec<Halfspace> {
+    let mut out: Vec<Halfspace> = Vec::with_capacity(rows.len());
+    for r in rows {
+        if !out.iter().any(|o| o.same_halfspace(&r, crate::kernel::Filter::Off)) {
+            out.push(r);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::num::q;
+
+    /// The plane `x + 2y + 3z = 6` in R^3: the restricted frame maps every point of the new
+    /// coordinates onto it, and the point keeps its place.
+    #[test]
+    fn restriction_stays_on_the_hyperplane() {
+        let f = Frame::identity(3);
+        let row = Halfspace::new(vec![q(1), q(2), q(3)], q(6));
+        let other = Halfspace::new(vec![q(0), q(1), q(0)], q(5));
+        let z = vec![q(1), q(1), q(1)];
+        let r = f.restrict(&row, &[&other], &z);
+        assert_eq!(r.frame.apply(&r.point), z);
+        for w in [[q(0), q(0)], [q(3), q(-7)], [q(1), q(2)]] {
+            let x = r.frame.apply(&w);
+            assert_eq!(row.slack(&x), q(0));
+            // the restricted row is the same inequality
+            assert_eq!(r.rows[0].slack(&w), other.slack(&x));
+        }
+    }
+}

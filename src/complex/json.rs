@@ -1,0 +1,86 @@
+//! The wire forms of the complex: the `faces` document (f-vectors and their identities), one
+//! JSON line per face, and the `boundary` document. Rationals are strings `"p/q"` or integers,
+//! as in every other output.
+
+use super::faces::{Complex, Face};
+use super::level::{Betti, Boundary, LevelSpec};
+use super::sign::sign_strings;
+use crate::num::{fmt_q, Q};
+use serde_json::{json, Value};
+
+fn point(x: &[Q]) -> Value {
+    Value::Array(x.iter().map(|v| Value::String(fmt_q(v))).collect())
+}
+
+/// The `faces --json` document (without provenance, which the caller adds).
+///
+/// # Examples
+/// ```
+/// use relu_regions::{complex::{complex, json::faces_document}, Enumerator, Network};
+/// let net = Network::from_json(r#"{"input_dim": 1, "layers": [{"weights": [["1"]], "activation": "relu"}]}"#).unwrap();
+/// let doc = faces_document(&complex(&net, &Enumerator::builder().build()).unwrap());
+/// assert_eq!(doc["f_vector"], serde_json::json!([1, 2]));
+/// assert_eq!(doc["euler_characteristic"], -1);
+/// ```
+pub fn faces_document(c: &Complex) -> Value {
+    json!({
+        "input_dim": c.input_dim,
+        "f_vector": c.f_vector(),
+        "f_vector_bounded": c.f_vector_bounded(),
+        "euler_characteristic": c.euler_characteristic(),
+        "regions": c.f_vector()[c.input_dim],
+        "complete": true,
+    })
+}
+
+/// One face as a JSON line of `faces --jsonl`.
+///
+/// See [`faces_document`]; `faces --jsonl` writes one of these per face.
+pub fn face_line(c: &Complex, f: &Face) -> Value {
+    let (neurons, domain) = sign_strings(&f.sign, &c.widths);
+    json!({
+        "id": f.id,
+        "dim": f.dim,
+        "sign": {"neurons": neurons, "domain": domain},
+        "point": point(&f.point),
+        "bounded": f.bounded,
+        "boundary": f.boundary,
+    })
+}
+
+fn betti(b: &Betti) -> Value {
+    json!({"set": b.set, "borel_moore": b.borel_moore, "one_point": b.one_point})
+}
+
+/// The `boundary --json` document (without provenance).
+///
+/// See [`crate::complex::boundary`] for an example of the figures it lists.
+pub fn boundary_document(b: &Boundary) -> Value {
+    let c = &b.complex;
+    let cell = |i: usize| {
+        let f = &c.faces[i];
+        json!({"id": f.id, "dim": f.dim, "point": point(&f.point), "bounded": f.bounded})
+    };
+    let what = match &b.spec {
+        LevelSpec::Level { output, level } => json!({"output": output, "level": fmt_q(level)}),
+        LevelSpec::Classes => json!({"classes": true}),
+    };
+    json!({
+        "input_dim": c.input_dim,
+        "boundary": what,
+        "cells": b.top_cells.iter().map(|&i| cell(i)).collect::<Vec<_>>(),
+        "f_vector": b.f_vector,
+        "euler_characteristic": b.euler_characteristic,
+        "betti": betti(&b.betti),
+        "full_dimensional_regions": b.full_dimensional.iter().map(|&i| cell(i)).collect::<Vec<_>>(),
+        "components": b.decision.iter().map(|r| json!({
+            "region": r.name,
+            "betti": betti(&r.betti),
+            "components": r.components.iter().map(|k| json!({
+                "point": point(&k.point), "dim": k.dim, "regions": k.regions})).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "truncation_box": b.truncation.as_ref().map(fmt_q),
+        "complex_f_vector": c.f_vector(),
+        "complete": true,
+    })
+}
