@@ -43,6 +43,44 @@ enum Command {
         /// Skip facets and the adjacency graph (regions and bounded only; streams, flat memory).
         #[arg(long)]
         no_graph: bool,
+        /// Add the f-vector of the whole complex (every face, bounded and all).
+        #[arg(long)]
+        faces: bool,
+    },
+    /// Every face of the complex (all dimensions): the f-vector, or each face with --jsonl.
+    Faces {
+        #[command(flatten)]
+        input: NetArgs,
+        #[command(flatten)]
+        run: RunArgs,
+        /// List the faces of this dimension only.
+        #[arg(long, value_name = "K")]
+        dim: Option<usize>,
+        /// Print one JSON object (f-vectors; the faces of --dim when given).
+        #[arg(long, conflicts_with = "jsonl")]
+        json: bool,
+        /// Stream one JSON object per face per line, then a summary line.
+        #[arg(long)]
+        jsonl: bool,
+    },
+    /// A level set {y_K = C} or the argmax ties, with its Betti numbers and the decision regions.
+    Boundary {
+        #[command(flatten)]
+        input: NetArgs,
+        #[command(flatten)]
+        run: RunArgs,
+        /// The output K.
+        #[arg(long, default_value_t = 0)]
+        output: usize,
+        /// The level C (exact decimal or p/q; default 0).
+        #[arg(long, allow_hyphen_values = true, conflicts_with = "classes")]
+        level: Option<String>,
+        /// Where the argmax of the outputs is not unique.
+        #[arg(long)]
+        classes: bool,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
     },
     /// List every region with its pattern, interior point, inequalities and affine map.
     Regions {
@@ -115,6 +153,10 @@ enum Command {
         /// that its leaves cover the property's box and each misses the unsafe set.
         #[arg(long, value_name = "PROP.vnnlib", conflicts_with_all = ["graph", "partial"])]
         property: Option<PathBuf>,
+        /// The document is a `faces --jsonl` stream: every face's point, sign vector and
+        /// dimension, its facets and the identities are checked.
+        #[arg(long, conflicts_with_all = ["graph", "partial", "property"])]
+        faces: bool,
         /// Stop after this many seconds (the check is then incomplete: exit code 3, unless a
         /// failure was found).
         #[arg(long, value_name = "SECONDS")]
@@ -293,7 +335,9 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
         | Command::Vnnlib { run, .. }
         | Command::Range { run, .. }
         | Command::Locate { run, .. }
-        | Command::Slice { run, .. } => Some(run.time_limit),
+        | Command::Slice { run, .. }
+        | Command::Faces { run, .. }
+        | Command::Boundary { run, .. } => Some(run.time_limit),
         Command::Check { time_limit, .. } => Some(*time_limit),
         _ => None,
     };
@@ -301,7 +345,13 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
         cli::stop::start(limit)?;
     }
     match cli.command {
-        Command::Count { input, run, json, no_graph } => commands::count(&input, &run, json, no_graph),
+        Command::Count { input, run, json, no_graph, faces } => {
+            commands::count(&input, &run, json, no_graph, faces)
+        }
+        Command::Faces { input, run, dim, json, jsonl } => cli::faces::faces(&input, &run, dim, json, jsonl),
+        Command::Boundary { input, run, output, level, classes, json } => {
+            cli::faces::boundary(&input, &run, output, level.as_deref(), classes, json)
+        }
         Command::Regions { input, run, json, jsonl, sizes, samples } => {
             let net = input.load()?;
             let enumerator = run.enumerator()?;
@@ -370,11 +420,13 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
                 _ => ExitCode::from(EXIT_FAILED),
             })
         }
-        Command::Check { input, threads, regions, graph, partial, property, time_limit: _ } => match property
-        {
-            Some(property) => cli::check::check_proof(&input, &regions, &property),
-            None => cli::check::check(&input, &threads, &regions, graph.as_deref(), partial),
-        },
+        Command::Check { input, threads, regions, graph, partial, property, faces, time_limit: _ } => {
+            match (property, faces) {
+                (Some(property), _) => cli::check::check_proof(&input, &regions, &property),
+                (None, true) => cli::faces::check_faces(&input, &regions),
+                (None, false) => cli::check::check(&input, &threads, &regions, graph.as_deref(), partial),
+            }
+        }
         Command::Plot { input, run, svg, color, ids, plane, through, window } => {
             let options = SvgOptions {
                 color: match color {

@@ -28,6 +28,7 @@
 
 mod certificates;
 mod constraints;
+pub mod faces;
 mod fields;
 mod floats;
 mod graph;

@@ -18,7 +18,18 @@ use std::path::Path;
 use std::process::ExitCode;
 
 /// `count`: streamed without the graph, or with facets, graph and pieces.
-pub fn count(input: &NetArgs, run: &RunArgs, as_json: bool, no_graph: bool) -> Result<ExitCode, BadInput> {
+pub fn count(
+    input: &NetArgs,
+    run: &RunArgs,
+    as_json: bool,
+    no_graph: bool,
+    with_faces: bool,
+) -> Result<ExitCode, BadInput> {
+    let faces = match with_faces.then(|| super::faces::count_faces(input, run)).transpose()? {
+        Some(Err(code)) => return Ok(code),
+        Some(Ok(f)) => Some(f),
+        None => None,
+    };
     let net = input.load()?;
     let enumerator = run.enumerator()?;
     let (mut out, summary) = if no_graph {
@@ -34,10 +45,19 @@ pub fn count(input: &NetArgs, run: &RunArgs, as_json: bool, no_graph: bool) -> R
     };
     out.provenance = Some(input.provenance(&net)?);
     let mut stdout = std::io::stdout().lock();
-    if as_json {
-        stdout.write_all(json::to_json(&out).as_bytes()).map_err(output_error)?;
-    } else {
-        text::counts(&mut stdout, &input.net, &net, &out).map_err(output_error)?;
+    match (as_json, faces) {
+        (true, Some((f, bounded))) => {
+            let mut doc = serde_json::json!(out);
+            (doc["f_vector"], doc["f_vector_bounded"]) = (f.into(), bounded.into());
+            stdout.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
+        }
+        (true, None) => stdout.write_all(json::to_json(&out).as_bytes()).map_err(output_error)?,
+        (false, faces) => {
+            text::counts(&mut stdout, &input.net, &net, &out).map_err(output_error)?;
+            if let Some((f, bounded)) = faces {
+                writeln!(stdout, "f-vector: {f:?} (bounded {bounded:?})").map_err(output_error)?;
+            }
+        }
     }
     report_incomplete(&summary);
     Ok(exit_code(out.complete))

@@ -5,6 +5,7 @@
 pub mod args;
 pub mod check;
 pub mod commands;
+pub mod faces;
 pub mod progress;
 pub mod render;
 pub mod shard;

@@ -1,0 +1,188 @@
+//! The commands of the complex (issue 34): `faces` (the f-vector, every face streamed with
+//! `--jsonl`), `boundary` (a level set or the argmax ties with its topology) and the f-vector
+//! of `count --faces`.
+
+use super::args::{NetArgs, RunArgs};
+use super::{output_error, BadInput, EXIT_INCOMPLETE};
+use relu_regions::complex::json::{boundary_document, face_line, faces_document};
+use relu_regions::complex::{boundary as level_set, complex, Complex, ComplexError, LevelSpec};
+use relu_regions::network::Network;
+use relu_regions::num::{fmt_point, parse_rational};
+use std::io::Write;
+use std::process::ExitCode;
+
+/// A library error of the complex as the CLI reports it: input errors name the network file,
+/// a stop is exit 3 (the message says the answer is incomplete), an internal error exit 4.
+fn reported(input: &NetArgs, e: ComplexError) -> Result<ExitCode, BadInput> {
+    match e {
+        ComplexError::Unsupported(m) => Err(BadInput(anyhow::anyhow!("{}: {m}", input.net.display()))),
+        ComplexError::Stopped(reason) => {
+            eprintln!("incomplete: {reason}; no face is printed (the complex needs every region)");
+            Ok(ExitCode::from(EXIT_INCOMPLETE))
+        }
+        ComplexError::Internal(e) => Err(e.into()),
+        other => Err(BadInput(anyhow::anyhow!("{other}"))),
+    }
+}
+
+/// The complex of a loaded network, or the exit to take.
+pub fn complex_of(
+    input: &NetArgs,
+    net: &Network,
+    run: &RunArgs,
+) -> Result<Result<Complex, ExitCode>, BadInput> {
+    match complex(net, &run.enumerator()?) {
+        Ok(c) => Ok(Ok(c)),
+        Err(e) => reported(input, e).map(Err),
+    }
+}
+
+/// `faces`: the f-vectors (`--json`), or every face one JSON line each (`--jsonl`); `--dim`
+/// keeps the faces of one dimension in the listing.
+pub fn faces(
+    input: &NetArgs,
+    run: &RunArgs,
+    dim: Option<usize>,
+    json: bool,
+    jsonl: bool,
+) -> Result<ExitCode, BadInput> {
+    let net = input.load()?;
+    if let Some(k) = dim.filter(|&k| k > net.input_dim()) {
+        return Err(BadInput(anyhow::anyhow!("--dim {k}: the network has {} inputs", net.input_dim())));
+    }
+    let c = match complex_of(input, &net, run)? {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let provenance = serde_json::json!(input.provenance(&net)?);
+    let listed = c.faces.iter().filter(|f| dim.is_none_or(|k| f.dim == k));
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if jsonl {
+        for f in listed {
+            writeln!(out, "{}", face_line(&c, f)).map_err(output_error)?;
+        }
+        let mut summary = faces_document(&c);
+        summary["summary"] = true.into();
+        summary["provenance"] = provenance;
+        writeln!(out, "{summary}").map_err(output_error)?;
+    } else if json {
+        let mut doc = faces_document(&c);
+        if dim.is_some() {
+            doc["faces"] = listed.map(|f| face_line(&c, f)).collect();
+        }
+        doc["provenance"] = provenance;
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("JSON")).map_err(output_error)?;
+    } else {
+        writeln!(out, "{}: {} inputs", input.net.display(), c.input_dim).map_err(output_error)?;
+        writeln!(out, "f-vector (f_0 .. f_{}): {:?}", c.input_dim, c.f_vector()).map_err(output_error)?;
+        writeln!(out, "bounded faces: {:?}", c.f_vector_bounded()).map_err(output_error)?;
+        writeln!(out, "Euler characteristic (open cells): {} (checked)", c.euler_characteristic())
+            .map_err(output_error)?;
+        if dim.is_some() {
+            for f in listed {
+                writeln!(
+                    out,
+                    "face {} (dim {}): point ({}), facets {:?}",
+                    f.id,
+                    f.dim,
+                    fmt_point(&f.point),
+                    f.boundary
+                )
+                .map_err(output_error)?;
+            }
+        }
+    }
+    out.flush().map_err(output_error)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `boundary`: the level set `{y_output = level}` or, with `classes`, the argmax ties.
+pub fn boundary(
+    input: &NetArgs,
+    run: &RunArgs,
+    output: usize,
+    level: Option<&str>,
+    classes: bool,
+    json: bool,
+) -> Result<ExitCode, BadInput> {
+    let net = input.load()?;
+    let spec = if classes {
+        LevelSpec::Classes
+    } else {
+        let text = level.unwrap_or("0");
+        let level = parse_rational(text).map_err(|e| BadInput(anyhow::anyhow!("--level {text}: {e}")))?;
+        LevelSpec::Level { output, level }
+    };
+    let b = match level_set(&net, &spec, &run.enumerator()?) {
+        Ok(b) => b,
+        Err(e) => return reported(input, e),
+    };
+    let mut out = std::io::stdout().lock();
+    if json {
+        let mut doc = boundary_document(&b);
+        doc["provenance"] = serde_json::json!(input.provenance(&net)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("JSON")).map_err(output_error)?;
+    } else {
+        let what = match &spec {
+            LevelSpec::Level { output, level } => format!("y_{output} = {}", relu_regions::num::fmt_q(level)),
+            LevelSpec::Classes => "argmax ties".to_string(),
+        };
+        let mut lines = vec![
+            format!("{}: the set {what}", input.net.display()),
+            format!("top cells: {}", b.top_cells.len()),
+            format!("f-vector: {:?} (Euler characteristic {}, checked)", b.f_vector, b.euler_characteristic),
+            format!(
+                "Betti numbers over GF(2): set {:?}, Borel-Moore {:?}, one-point {:?}",
+                b.betti.set, b.betti.borel_moore, b.betti.one_point
+            ),
+            format!("regions where it holds identically: {}", b.full_dimensional.len()),
+        ];
+        for r in &b.decision {
+            lines.push(format!("{}: {} component(s), Betti {:?}", r.name, r.components.len(), r.betti.set));
+            for k in &r.components {
+                lines.push(format!("  component at {}, dimension {}", fmt_point(&k.point), k.dim));
+            }
+        }
+        writeln!(out, "{}", lines.join("\n")).map_err(output_error)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The f-vectors for `count --faces`, added to its JSON document (or its text).
+pub fn count_faces(
+    input: &NetArgs,
+    run: &RunArgs,
+) -> Result<Result<(Vec<usize>, Vec<usize>), ExitCode>, BadInput> {
+    let net = input.load()?;
+    Ok(complex_of(input, &net, run)?.map(|c| (c.f_vector(), c.f_vector_bounded())))
+}
+
+/// `check NET FACES.jsonl --faces`: a faces answer checked independently, in exact arithmetic.
+pub fn check_faces(input: &NetArgs, path: &std::path::Path) -> Result<ExitCode, BadInput> {
+    let net = input.load()?;
+    let here = input.provenance(&net)?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| BadInput(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
+    let recorded = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .and_then(|v| v.get("provenance").cloned());
+    if let Some(p) = recorded {
+        let recorded: relu_regions::export::provenance::Provenance = serde_json::from_value(p)
+            .map_err(|e| BadInput(anyhow::anyhow!("{}: malformed `provenance`: {e}", path.display())))?;
+        if let Some(why) = here.mismatch(&recorded) {
+            return Err(BadInput(anyhow::anyhow!("{} does not belong to this run: {why}", path.display())));
+        }
+    }
+    let report = relu_regions::check::faces::check_faces(&net, &text)
+        .map_err(|e| BadInput(anyhow::anyhow!("{}: {e}", path.display())))?;
+    let mut out = std::io::stdout().lock();
+    for f in report.failures.iter().take(50) {
+        writeln!(out, "FAIL {f}").map_err(output_error)?;
+    }
+    let verdict = if report.failures.is_empty() { "every check holds" } else { "CHECK FAILED" };
+    writeln!(out, "checked {} faces: {verdict}", report.faces).map_err(output_error)?;
+    Ok(if report.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(super::EXIT_FAILED) })
+}
