@@ -17,6 +17,8 @@ mod checker_forgeries;
 mod cli;
 #[path = "suite/complex.rs"]
 mod complex;
+#[path = "suite/complex_cli.rs"]
+mod complex_cli;
 #[path = "suite/concat.rs"]
 mod concat;
 #[path = "suite/conv_transpose.rs"]
