@@ -363,12 +363,39 @@ class Network:
     def plot(self, ax: Any = None, domain: Any = None, box: Optional[Box] = None,
              threads: Optional[int] = None, max_regions: Optional[int] = None,
              time_limit: Optional[float] = None, lp: str = "simplex", edgecolor: str = "black",
-             linewidth: float = 0.5) -> Any:
+             linewidth: float = 0.5, boundary: bool = False, output: int = 0, level: Number = 0,
+             classes: bool = False) -> Any:
         """Draws the exact partition of a 2-input network with matplotlib (regions coloured by
-        linear piece) and returns the axes."""
+        linear piece) and returns the axes; ``boundary=True`` draws the level set
+        ``{y_output = level}`` (or the argmax ties with ``classes=True``) over it, in red."""
         from ._plot import draw
 
-        return draw(self.partition(domain, box, threads, max_regions, time_limit, lp), ax, edgecolor, linewidth)
+        ax = draw(self.partition(domain, box, threads, max_regions, time_limit, lp), ax, edgecolor, linewidth)
+        if boundary:
+            from ._complex import draw_boundary
+
+            draw_boundary(self.boundary(output, level, classes, domain, box, threads, time_limit, lp), ax)
+        return ax
+
+    def faces(self, dim: Optional[int] = None, domain: Any = None, box: Optional[Box] = None,
+              threads: Optional[int] = None, time_limit: Optional[float] = None, lp: str = "simplex") -> dict:
+        """Every face of the complex (all dimensions), as ``faces --json`` with each face listed
+        (only those of dimension ``dim`` when given); see :func:`relu_regions._complex.faces`."""
+        from . import _complex
+
+        net = self.with_domain(box=box, domain=domain)
+        return _complex.faces(net._native, dim, threads or 0, time_limit, lp)
+
+    def boundary(self, output: int = 0, level: Number = 0, classes: bool = False, domain: Any = None,
+                 box: Optional[Box] = None, threads: Optional[int] = None, time_limit: Optional[float] = None,
+                 lp: str = "simplex") -> dict:
+        """The level set ``{y_output = level}`` (or the argmax ties) with its Betti numbers under
+        the three conventions at infinity and the decision regions' components, as
+        ``boundary --json``; see :func:`relu_regions._complex.boundary`."""
+        from . import _complex
+
+        net = self.with_domain(box=box, domain=domain)
+        return _complex.boundary(net._native, output, level, classes, threads or 0, time_limit, lp)
 
     def __repr__(self) -> str:
         return f"Network(input_dim={self.input_dim}, output_dim={self.output_dim}, hidden_neurons={self.hidden_neurons})"

@@ -24,6 +24,8 @@ use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+mod complex;
+
 create_exception!(_native, NetworkError, PyValueError, "A network, domain or option that cannot be used.");
 create_exception!(
     _native,
@@ -505,6 +507,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_function(wrap_pyfunction!(run_shard, m)?)?;
     m.add_function(wrap_pyfunction!(merge_parts, m)?)?;
+    m.add_function(wrap_pyfunction!(complex::faces_json, m)?)?;
+    m.add_function(wrap_pyfunction!(complex::boundary_json, m)?)?;
     m.add("NetworkError", m.py().get_type::<NetworkError>())?;
     m.add("InternalError", m.py().get_type::<InternalError>())?;
     Ok(())

@@ -52,6 +52,21 @@ fn betti(b: &Betti) -> Value {
     json!({"set": b.set, "borel_moore": b.borel_moore, "one_point": b.one_point})
 }
 
+/// In 2-D, the bounded edges of the boundary set as pairs of exact endpoints (what a plot
+/// draws); empty in other dimensions.
+fn segments(b: &Boundary) -> Vec<Value> {
+    let c = &b.complex;
+    if c.input_dim != 2 {
+        return Vec::new();
+    }
+    b.cells
+        .iter()
+        .map(|&i| &c.faces[i])
+        .filter(|f| f.dim == 1 && f.boundary.len() == 2)
+        .map(|f| json!([point(&c.faces[f.boundary[0]].point), point(&c.faces[f.boundary[1]].point)]))
+        .collect()
+}
+
 /// The `boundary --json` document (without provenance).
 ///
 /// See [`crate::complex::boundary`] for an example of the figures it lists.
@@ -80,6 +95,7 @@ pub fn boundary_document(b: &Boundary) -> Value {
                 "point": point(&k.point), "dim": k.dim, "regions": k.regions})).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "truncation_box": b.truncation.as_ref().map(fmt_q),
+        "segments": segments(b),
         "complex_f_vector": c.f_vector(),
         "complete": true,
     })
