@@ -93,8 +93,8 @@ struct Found {
 }
 
 /// Walks regions down their face lattices.
-pub(crate) struct Walker<'n> {
-    signer: Signer<'n>,
+pub(crate) struct Walker {
+    signer: Signer,
     backend: &'static dyn LpBackend,
     index: HashMap<SignKey, usize>,
     found: Vec<Found>,
@@ -102,8 +102,8 @@ pub(crate) struct Walker<'n> {
     regions: usize,
 }
 
-impl<'n> Walker<'n> {
-    fn new(net: &'n Network, backend: &'static dyn LpBackend) -> Walker<'n> {
+impl Walker {
+    fn new(net: &Network, backend: &'static dyn LpBackend) -> Walker {
         Walker {
             signer: Signer::new(net),
             backend,
@@ -148,10 +148,7 @@ impl<'n> Walker<'n> {
         let frame = Frame::identity(d);
         let mut boundary = Vec::with_capacity(facets.len());
         for (j, f) in facets.iter().enumerate() {
-            let others: Vec<&Halfspace> =
-                rows.iter().enumerate().filter(|&(i, _)| i != j).map(|(_, r)| *r).collect();
-            let sub = frame.restrict(rows[j], &others, &f.point);
-            boundary.push(self.face(&sub.frame, sub.rows, sub.point, d - 1)?);
+            boundary.push(self.facet(&frame, &rows, j, f.point.clone(), d - 1)?);
         }
         self.finish(top, boundary)
     }
@@ -168,12 +165,14 @@ impl<'n> Walker<'n> {
         Ok(())
     }
 
-    /// The face of dimension `dim` with frame `frame`, the rows of its region restricted to
-    /// it (strict at `z`), and its point `z`: its index, its facets found if new.
-    fn face(
+    /// The facet of a face on its row `j` (of `rows`, in the face's frame), of dimension
+    /// `dim`, with its point `z` (in the face's coordinates): its index, its own facets found
+    /// if it is new (its frame and rows are made only then).
+    fn facet(
         &mut self,
         frame: &Frame,
-        rows: Vec<Halfspace>,
+        rows: &[&Halfspace],
+        j: usize,
         z: Vec<Q>,
         dim: usize,
     ) -> Result<usize, ComplexError> {
@@ -186,18 +185,21 @@ impl<'n> Walker<'n> {
         if crate::stop::requested() {
             return Err(crate::stop::gave_up("the faces of the complex").into());
         }
-        let rows = distinct_rows(rows);
+        let others: Vec<&Halfspace> =
+            rows.iter().enumerate().filter(|&(k, _)| k != j).map(|(_, r)| *r).collect();
+        let sub = frame.restrict(rows[j], &others);
+        let rows = distinct_rows(sub.rows);
+        let refs: Vec<&Halfspace> = rows.iter().collect();
         let mut boundary = Vec::new();
         if dim > 0 {
-            for j in 0..rows.len() {
+            for k in 0..rows.len() {
                 let others: Vec<&Halfspace> =
-                    rows.iter().enumerate().filter(|&(i, _)| i != j).map(|(_, r)| r).collect();
-                let point = match find_strict_point(&others, Some(&rows[j]), self.backend, &mut self.stats)? {
+                    refs.iter().enumerate().filter(|&(m, _)| m != k).map(|(_, r)| *r).collect();
+                let point = match find_strict_point(&others, Some(&rows[k]), self.backend, &mut self.stats)? {
                     Feasibility::Interior(p) => p,
                     Feasibility::Empty(_) => continue,
                 };
-                let sub = frame.restrict(&rows[j], &others, &point);
-                boundary.push(self.face(&sub.frame, sub.rows, sub.point, dim - 1)?);
+                boundary.push(self.facet(&sub.frame, &refs, k, point, dim - 1)?);
             }
         }
         self.finish(i, boundary)?;

@@ -39,8 +39,9 @@ impl Frame {
     }
 
     /// The frame of the hyperplane `row` (`c . z = e`, `c` nonzero), the other rows restricted
-    /// to it (rows that become trivial dropped), and `z` written in the new coordinates.
-    pub(crate) fn restrict(&self, row: &Halfspace, others: &[&Halfspace], z: &[Q]) -> Restricted {
+    /// to it (rows that become trivial dropped). The new coordinates are the old ones but the
+    /// pivot (the first nonzero entry of `c`).
+    pub(crate) fn restrict(&self, row: &Halfspace, others: &[&Halfspace]) -> Restricted {
         let c = &row.a;
         let p = c.iter().position(|v| !v.is_zero()).expect("a facet's row is nontrivial");
         let t = &row.b / &c[p];
@@ -62,23 +63,22 @@ impl Frame {
                 (!a.iter().all(Zero::is_zero)).then(|| Halfspace::new(a, b))
             })
             .collect();
-        let point = (0..z.len()).filter(|&i| i != p).map(|i| z[i].clone()).collect();
-        Restricted { frame: Frame { origin, basis }, rows, point }
+        Restricted { frame: Frame { origin, basis }, rows }
     }
 }
 
-/// A facet's frame, its rows and its point in its own coordinates.
+/// A facet's frame and its rows in its own coordinates.
 pub(crate) struct Restricted {
     pub(crate) frame: Frame,
     pub(crate) rows: Vec<Halfspace>,
-    pub(crate) point: Vec<Q>,
 }
 
-/// The rows up to positive multiples (one per halfspace), exactly.
+/// The rows up to positive multiples (one per halfspace), decided exactly (the float images
+/// only tell apart rows that differ, with the kernel's proved bound).
 pub(crate) fn distinct_rows(rows: Vec<Halfspace>) -> Vec<Halfspace> {
     let mut out: Vec<Halfspace> = Vec::with_capacity(rows.len());
     for r in rows {
-        if !out.iter().any(|o| o.same_halfspace(&r, crate::kernel::Filter::Off)) {
+        if !out.iter().any(|o| o.same_halfspace(&r, crate::kernel::Filter::Float)) {
             out.push(r);
         }
     }
@@ -98,8 +98,9 @@ mod tests {
         let row = Halfspace::new(vec![q(1), q(2), q(3)], q(6));
         let other = Halfspace::new(vec![q(0), q(1), q(0)], q(5));
         let z = vec![q(1), q(1), q(1)];
-        let r = f.restrict(&row, &[&other], &z);
-        assert_eq!(r.frame.apply(&r.point), z);
+        let r = f.restrict(&row, &[&other]);
+        // the point keeps its place: its coordinates but the pivot's
+        assert_eq!(r.frame.apply(&z[1..]), z);
         for w in [[q(0), q(0)], [q(3), q(-7)], [q(1), q(2)]] {
             let x = r.frame.apply(&w);
             assert_eq!(row.slack(&x), q(0));

@@ -3,48 +3,107 @@
 //! exactly at a rational point by a forward pass.
 
 use crate::network::{Activation, Network};
-use crate::num::Q;
-use crate::poly::Halfspace;
-use num_traits::{Signed, Zero};
+use crate::num::{common_denominator, Q};
+use num_bigint::{BigInt, Sign};
+use num_integer::Integer;
+use num_traits::{One, Zero};
 
 /// A face's key: the neurons' signs (`1`, `-1`, `0`, layer by layer), then one entry per
 /// domain row (`1` tight, `0` not).
 pub type SignKey = Vec<i8>;
 
-/// Computes sign keys for one network and domain.
-pub(crate) struct Signer<'n> {
-    net: &'n Network,
-    domain: Vec<Halfspace>,
+/// One layer over integers: row `i` is `(sum_j num[i][j] h_j + bias[i] e) / (den[i] e)` for
+/// `h = H / e`; `scale[i] = lcm(den) / den[i]` puts the outputs over one denominator.
+struct IntLayer {
+    rows: Vec<Vec<(usize, BigInt)>>,
+    bias: Vec<BigInt>,
+    scale: Vec<BigInt>,
+    lcm: BigInt,
+    relu: bool,
 }
 
-impl<'n> Signer<'n> {
+/// Computes sign keys for one network and domain, by an exact forward pass over integers
+/// (each layer's rows scaled to integers once; no rational normalisation per operation).
+pub(crate) struct Signer {
+    layers: Vec<IntLayer>,
+    /// The domain rows over integers: `a . x <= b` as `(a * den, b * den)`.
+    domain: Vec<(Vec<BigInt>, BigInt)>,
+}
+
+impl Signer {
     /// For `net` on its domain (the network must have no max layers; see [`supported`]).
-    pub(crate) fn new(net: &'n Network) -> Signer<'n> {
-        Signer { net, domain: net.domain().halfspaces(net.input_dim()) }
+    pub(crate) fn new(net: &Network) -> Signer {
+        let layers = net
+            .layers()
+            .iter()
+            .map(|layer| {
+                let mut rows = Vec::with_capacity(layer.width());
+                let mut bias = Vec::with_capacity(layer.width());
+                let mut dens = Vec::with_capacity(layer.width());
+                for (row, b) in layer.weights.rows().zip(&layer.bias) {
+                    let den = common_denominator(row.iter().map(|(_, w)| w).chain([b]));
+                    let int = |v: &Q| (v * Q::from_integer(den.clone())).to_integer();
+                    rows.push(row.iter().map(|(j, w)| (*j, int(w))).collect());
+                    bias.push(int(b));
+                    dens.push(den);
+                }
+                let lcm = dens.iter().fold(BigInt::one(), |acc, d| acc.lcm(d));
+                let scale = dens.iter().map(|d| &lcm / d).collect();
+                IntLayer { rows, bias, scale, lcm, relu: layer.activation == Activation::Relu }
+            })
+            .collect();
+        let domain = net
+            .domain()
+            .halfspaces(net.input_dim())
+            .iter()
+            .map(|h| {
+                let den = common_denominator(h.a.iter().chain([&h.b]));
+                let int = |v: &Q| (v * Q::from_integer(den.clone())).to_integer();
+                (h.a.iter().map(int).collect(), int(&h.b))
+            })
+            .collect();
+        Signer { layers, domain }
     }
 
     /// The key at `x`.
     pub(crate) fn key(&self, x: &[Q]) -> SignKey {
-        let mut key = Vec::with_capacity(self.net.hidden_neurons() + self.domain.len());
-        let mut h = x.to_vec();
-        for layer in self.net.layers() {
-            let z = layer.preactivation(&h);
-            if layer.activation == Activation::Relu {
-                key.extend(z.iter().map(|v| {
-                    if v.is_positive() {
-                        1
-                    } else if v.is_zero() {
-                        0
-                    } else {
-                        -1
+        let mut key = Vec::with_capacity(self.domain.len() + 64);
+        let mut e = common_denominator(x);
+        let mut h: Vec<BigInt> = x.iter().map(|v| v.numer() * (&e / v.denom())).collect();
+        // x = h / e: a domain row is tight when a . h = b e
+        let tight: Vec<i8> = self
+            .domain
+            .iter()
+            .map(|(a, b)| {
+                let lhs: BigInt = a.iter().zip(&h).filter(|(v, _)| !v.is_zero()).map(|(v, w)| v * w).sum();
+                i8::from(lhs == b * &e)
+            })
+            .collect();
+        for layer in &self.layers {
+            let mut next = Vec::with_capacity(layer.rows.len());
+            for ((row, b), scale) in layer.rows.iter().zip(&layer.bias).zip(&layer.scale) {
+                let mut n = b * &e;
+                for (j, w) in row {
+                    if !h[*j].is_zero() {
+                        n += w * &h[*j];
                     }
-                }));
-                h = z.into_iter().map(|v| if v.is_positive() { v } else { Q::zero() }).collect();
-            } else {
-                h = z;
+                }
+                if layer.relu {
+                    key.push(match n.sign() {
+                        Sign::Plus => 1,
+                        Sign::NoSign => 0,
+                        Sign::Minus => -1,
+                    });
+                    if n.sign() != Sign::Plus {
+                        n = BigInt::zero();
+                    }
+                }
+                next.push(if n.is_zero() { n } else { n * scale });
             }
+            h = next;
+            e *= &layer.lcm;
         }
-        key.extend(self.domain.iter().map(|row| i8::from(row.slack(x).is_zero())));
+        key.extend(tight);
         key
     }
 }
