@@ -60,11 +60,26 @@ impl Frame {
                 let ap = &h.a[p];
                 let a: Vec<Q> = (0..c.len()).filter(|&i| i != p).map(|i| &h.a[i] - ap * &ratios[i]).collect();
                 let b = &h.b - ap * &t;
-                (!a.iter().all(Zero::is_zero)).then(|| Halfspace::new(a, b))
+                (!a.iter().all(Zero::is_zero)).then(|| primitive(a, b))
             })
             .collect();
         Restricted { frame: Frame { origin, basis }, rows }
     }
+}
+
+/// The row `a . z <= b` scaled by a positive factor to coprime integers (the same halfspace,
+/// with small numbers for the work that follows).
+fn primitive(a: Vec<Q>, b: Q) -> Halfspace {
+    use num_integer::Integer;
+    use num_traits::{One, Signed};
+    let den = crate::num::common_denominator(a.iter().chain([&b]));
+    let ints: Vec<num_bigint::BigInt> =
+        a.iter().chain([&b]).map(|v| v.numer() * (&den / v.denom())).collect();
+    let g = ints.iter().fold(num_bigint::BigInt::zero(), |acc, v| acc.gcd(v)).abs();
+    let g = if g.is_zero() { num_bigint::BigInt::one() } else { g };
+    let mut q: Vec<Q> = ints.into_iter().map(|v| Q::from_integer(v / &g)).collect();
+    let b = q.pop().expect("the right-hand side");
+    Halfspace::new(q, b)
 }
 
 /// A facet's frame and its rows in its own coordinates.
