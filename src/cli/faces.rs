@@ -148,11 +148,11 @@ pub fn boundary(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The f-vector and the bounded faces' f-vector.
+pub type FVectors = (Vec<usize>, Vec<usize>);
+
 /// The f-vectors for `count --faces`, added to its JSON document (or its text).
-pub fn count_faces(
-    input: &NetArgs,
-    run: &RunArgs,
-) -> Result<Result<(Vec<usize>, Vec<usize>), ExitCode>, BadInput> {
+pub fn count_faces(input: &NetArgs, run: &RunArgs) -> Result<Result<FVectors, ExitCode>, BadInput> {
     let net = input.load()?;
     Ok(complex_of(input, &net, run)?.map(|c| (c.f_vector(), c.f_vector_bounded())))
 }

@@ -192,10 +192,10 @@ impl Walker {
         let refs: Vec<&Halfspace> = rows.iter().collect();
         let mut boundary = Vec::new();
         if dim > 0 {
-            for k in 0..rows.len() {
+            for (k, row) in refs.iter().enumerate() {
                 let others: Vec<&Halfspace> =
                     refs.iter().enumerate().filter(|&(m, _)| m != k).map(|(_, r)| *r).collect();
-                let point = match find_strict_point(&others, Some(&rows[k]), self.backend, &mut self.stats)? {
+                let point = match find_strict_point(&others, Some(row), self.backend, &mut self.stats)? {
                     Feasibility::Interior(p) => p,
                     Feasibility::Empty(_) => continue,
                 };

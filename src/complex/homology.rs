@@ -34,17 +34,16 @@ impl Chains {
     pub fn restricted(complex: &Chains, keep: impl Fn(usize) -> bool) -> Chains {
         let mut new = vec![usize::MAX; complex.dims.len()];
         let mut out = Chains::default();
-        for i in 0..complex.dims.len() {
+        for (i, slot) in new.iter_mut().enumerate() {
             if keep(i) {
-                new[i] = out.dims.len();
+                *slot = out.dims.len();
                 out.dims.push(complex.dims[i]);
                 out.boundary.push(Vec::new());
             }
         }
-        for i in 0..complex.dims.len() {
+        for (i, facets) in complex.boundary.iter().enumerate() {
             if new[i] != usize::MAX {
-                out.boundary[new[i]] =
-                    complex.boundary[i].iter().map(|&b| new[b]).filter(|&b| b != usize::MAX).collect();
+                out.boundary[new[i]] = facets.iter().map(|&b| new[b]).filter(|&b| b != usize::MAX).collect();
             }
         }
         out
