@@ -12,7 +12,7 @@ use relu_regions::analysis::analyze;
 use relu_regions::export::svg::{ColorBy, SvgOptions};
 use relu_regions::export::{dot, json};
 use relu_regions::network;
-use relu_regions::verify::{verify, Expectations};
+use relu_regions::queries::verify::{verify, Expectations};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -356,21 +356,17 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
             let net = input.load()?;
             let enumerator = run.enumerator()?;
             if jsonl {
-                let summary = commands::stream_regions(&net, &enumerator, &input.provenance(&net)?)?;
+                let summary = commands::stream_regions(&net, &enumerator, input.provenance(&net)?)?;
                 return Ok(exit_code(summary.complete()));
             }
             let a = analyze(&net, &enumerator)?;
             let mut out = std::io::stdout().lock();
             if json {
-                let mut doc = json::regions_document(&net, &a, Some(&input.provenance(&net)?));
-                if sizes {
-                    // the regions with certified facets, until the command's token fires
-                    let _stop = cli::stop::token().install();
-                    let n = a.facets_certified;
-                    let s =
-                        relu_regions::sizes::region_sizes(&net, &a.regions[..n], &a.facets[..n], samples, 1);
-                    relu_regions::export::answers::add_sizes(&mut doc, &s, net.input_dim());
-                }
+                // sizes: the regions with certified facets, until the command's token fires
+                let _stop = cli::stop::token().install();
+                let samples = sizes.then_some(samples);
+                let doc =
+                    relu_regions::jobs::regions_document(&net, &a, Some(&input.provenance(&net)?), samples);
                 out.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
             } else {
                 relu_regions::export::text::regions(&mut out, &a).map_err(output_error)?;
@@ -383,12 +379,7 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
             let a = analyze(&net, &run.enumerator()?)?;
             let text = match format {
                 GraphFormat::Dot => dot::graph_dot(&a.regions, &a.graph, matches!(labels, LabelsArg::Exact)),
-                GraphFormat::Json => json::graph_json(
-                    &a.regions,
-                    &a.graph,
-                    a.summary.complete(),
-                    Some(&input.provenance(&net)?),
-                ),
+                GraphFormat::Json => relu_regions::jobs::graph_document(&a, Some(&input.provenance(&net)?)),
             };
             std::io::stdout().write_all(text.as_bytes()).map_err(output_error)?;
             report_incomplete(&a.summary);

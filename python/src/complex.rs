@@ -6,9 +6,9 @@ use pyo3::prelude::*;
 use relu_regions::complex::json::{boundary_document, face_line, faces_document};
 use relu_regions::complex::{boundary, complex, ComplexError, LevelSpec};
 use relu_regions::enumerate::Enumerator;
+use relu_regions::exact::num::parse_rational;
 use relu_regions::export::provenance::Provenance;
 use relu_regions::lp::Backend;
-use relu_regions::num::parse_rational;
 use std::time::Duration;
 
 fn enumerator(threads: usize, time_limit: Option<f64>, lp: &str) -> PyResult<Enumerator> {
@@ -20,7 +20,11 @@ fn enumerator(threads: usize, time_limit: Option<f64>, lp: &str) -> PyResult<Enu
         }
         t => t.map(Duration::from_secs_f64),
     };
-    Ok(Enumerator::builder().backend(backend).threads(super::all_cores(threads)).time_limit(time_limit).build())
+    Ok(Enumerator::builder()
+        .backend(backend)
+        .threads(relu_regions::runtime::parallel::threads_for(threads))
+        .time_limit(time_limit)
+        .build())
 }
 
 fn failed(e: ComplexError) -> PyErr {
@@ -50,7 +54,8 @@ pub fn faces_json(
     let net = network.net.clone();
     let c = py.detach(move || complex(&net, &enumerator)).map_err(failed)?;
     let mut doc = faces_document(&c);
-    doc["faces"] = c.faces.iter().filter(|f| dim.is_none_or(|k| f.dim == k)).map(|f| face_line(&c, f)).collect();
+    doc["faces"] =
+        c.faces.iter().filter(|f| dim.is_none_or(|k| f.dim == k)).map(|f| face_line(&c, f)).collect();
     doc["provenance"] = provenance(&network);
     Ok(doc.to_string())
 }
@@ -72,7 +77,10 @@ pub fn boundary_json(
     let spec = if classes {
         LevelSpec::Classes
     } else {
-        LevelSpec::Level { output, level: parse_rational(level).map_err(|e| bad(format!("level {level:?}: {e}")))? }
+        LevelSpec::Level {
+            output,
+            level: parse_rational(level).map_err(|e| bad(format!("level {level:?}: {e}")))?,
+        }
     };
     let enumerator = enumerator(threads, time_limit, lp)?;
     let net = network.net.clone();

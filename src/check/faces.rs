@@ -8,8 +8,8 @@
 //! lies in the face's closure); boundedness follows from the facets; and the identities hold:
 //! the diamond property, the Euler relation of the domain, the summary's f-vectors.
 
+use crate::exact::num::{parse_rational, Q};
 use crate::network::{Activation, Domain, Network};
-use crate::num::{parse_rational, Q};
 use num_traits::{Signed, Zero};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -162,7 +162,7 @@ fn signs_and_forms(net: &Network, rows: &[(Vec<Q>, Q)], x: &[Q]) -> (Vec<i8>, Ve
         }
     }
     for (a, b) in rows {
-        let slack = b - crate::num::dot(a, x);
+        let slack = b - crate::exact::num::dot(a, x);
         signs.push(if slack.is_zero() { 2 } else { 3 });
         if slack.is_zero() {
             zero_rows.push(a.clone());
@@ -246,7 +246,7 @@ pub fn check_faces(net: &Network, text: &str) -> Result<FacesReport, String> {
     let mut seen: HashMap<&[i8], usize> = HashMap::new();
     for (i, f) in faces.iter().enumerate() {
         let fail = |m: String| format!("line {} (face {i}): {m}", f.line);
-        if rows.iter().any(|(a, b)| crate::num::dot(a, &f.point) > *b) {
+        if rows.iter().any(|(a, b)| crate::exact::num::dot(a, &f.point) > *b) {
             report.failures.push(fail("its point is outside the domain".into()));
             continue;
         }

@@ -6,8 +6,8 @@ use super::args::{NetArgs, RunArgs};
 use super::{output_error, BadInput, EXIT_INCOMPLETE};
 use relu_regions::complex::json::{boundary_document, face_line, faces_document};
 use relu_regions::complex::{boundary as level_set, complex, Complex, ComplexError, LevelSpec};
+use relu_regions::exact::num::{fmt_point, parse_rational};
 use relu_regions::network::Network;
-use relu_regions::num::{fmt_point, parse_rational};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -124,7 +124,9 @@ pub fn boundary(
         writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("JSON")).map_err(output_error)?;
     } else {
         let what = match &spec {
-            LevelSpec::Level { output, level } => format!("y_{output} = {}", relu_regions::num::fmt_q(level)),
+            LevelSpec::Level { output, level } => {
+                format!("y_{output} = {}", relu_regions::exact::num::fmt_q(level))
+            }
             LevelSpec::Classes => "argmax ties".to_string(),
         };
         let mut lines = vec![

@@ -7,15 +7,15 @@
 use super::frame::{distinct_rows, Frame};
 use super::sign::{SignKey, Signer};
 use super::ComplexError;
+use crate::analysis::facets::Facet;
 use crate::analysis::{stream_with_facets, FacetSink};
 use crate::certify::{find_strict_point, Feasibility, LpStats};
+use crate::enumerate::region::Region;
 use crate::enumerate::Enumerator;
-use crate::facets::Facet;
+use crate::exact::num::Q;
+use crate::kernel::halfspace::Halfspace;
 use crate::lp::LpBackend;
 use crate::network::Network;
-use crate::num::Q;
-use crate::poly::Halfspace;
-use crate::region::Region;
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 
@@ -70,14 +70,18 @@ impl Complex {
         f
     }
 
-    /// The f-vector of the bounded faces. See [`Complex::f_vector`].
+    /// The f-vector of the bounded faces.
+    ///
+    /// See the example on [`Complex::f_vector`].
     pub fn f_vector_bounded(&self) -> Vec<usize> {
         let mut f = vec![0; self.input_dim + 1];
         self.faces.iter().filter(|x| x.bounded).for_each(|x| f[x.dim] += 1);
         f
     }
 
-    /// `sum_k (-1)^k f_k`. See [`Complex::f_vector`].
+    /// `sum_k (-1)^k f_k`.
+    ///
+    /// See the example on [`Complex::f_vector`].
     pub fn euler_characteristic(&self) -> i64 {
         self.faces.iter().map(|f| if f.dim % 2 == 0 { 1 } else { -1 }).sum()
     }
@@ -182,8 +186,8 @@ impl Walker {
         if !fresh {
             return Ok(i);
         }
-        if crate::stop::requested() {
-            return Err(crate::stop::gave_up("the faces of the complex").into());
+        if crate::runtime::stop::requested() {
+            return Err(crate::runtime::stop::gave_up("the faces of the complex").into());
         }
         let others: Vec<&Halfspace> =
             rows.iter().enumerate().filter(|&(k, _)| k != j).map(|(_, r)| *r).collect();

@@ -2,8 +2,8 @@
 //! `x = origin + sum_i z_i basis_i`; restricting to a facet's hyperplane drops one coordinate,
 //! exactly (rational elimination, no float).
 
-use crate::num::Q;
-use crate::poly::Halfspace;
+use crate::exact::num::Q;
+use crate::kernel::halfspace::Halfspace;
 use num_traits::Zero;
 
 /// `x = origin + sum_i z_i basis[i]`.
@@ -17,7 +17,7 @@ impl Frame {
     /// The identity frame of R^d.
     pub(crate) fn identity(d: usize) -> Frame {
         let basis = (0..d)
-            .map(|i| (0..d).map(|j| if i == j { crate::num::q(1) } else { Q::zero() }).collect())
+            .map(|i| (0..d).map(|j| if i == j { crate::exact::num::q(1) } else { Q::zero() }).collect())
             .collect();
         Frame { origin: vec![Q::zero(); d], basis }
     }
@@ -72,7 +72,7 @@ impl Frame {
 fn primitive(a: Vec<Q>, b: Q) -> Halfspace {
     use num_integer::Integer;
     use num_traits::{One, Signed};
-    let den = crate::num::common_denominator(a.iter().chain([&b]));
+    let den = crate::exact::num::common_denominator(a.iter().chain([&b]));
     let ints: Vec<num_bigint::BigInt> =
         a.iter().chain([&b]).map(|v| v.numer() * (&den / v.denom())).collect();
     let g = ints.iter().fold(num_bigint::BigInt::zero(), |acc, v| acc.gcd(v)).abs();
@@ -103,7 +103,7 @@ pub(crate) fn distinct_rows(rows: Vec<Halfspace>) -> Vec<Halfspace> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::num::q;
+    use crate::exact::num::q;
 
     /// The plane `x + 2y + 3z = 6` in R^3: the restricted frame maps every point of the new
     /// coordinates onto it, and the point keeps its place.

@@ -45,9 +45,9 @@ pub(crate) fn domain_euler(net: &Network) -> Result<Option<i64>, ComplexError> {
 }
 
 /// The rank of a rational matrix (exact elimination).
-pub(crate) fn rank(rows: &[Vec<crate::num::Q>]) -> usize {
+pub(crate) fn rank(rows: &[Vec<crate::exact::num::Q>]) -> usize {
     use num_traits::Zero;
-    let mut m: Vec<Vec<crate::num::Q>> = rows.to_vec();
+    let mut m: Vec<Vec<crate::exact::num::Q>> = rows.to_vec();
     let cols = m.first().map_or(0, Vec::len);
     let mut r = 0;
     for c in 0..cols {

@@ -50,6 +50,8 @@ impl Chains {
     }
 
     /// `sum (-1)^k f_k` of the cells.
+    ///
+    /// See the example on [`Chains::restricted`].
     pub fn euler(&self) -> i64 {
         self.dims.iter().map(|&k| if k % 2 == 0 { 1 } else { -1 }).sum()
     }
@@ -82,7 +84,7 @@ pub fn with_point_at_infinity(c: &Chains) -> Chains {
 
 /// Betti numbers `b_0 .. b_top` over GF(2).
 ///
-/// See the examples on [`Chains::restricted`] and [`with_point_at_infinity`].
+/// See the example on [`Chains::restricted`] (and on [`with_point_at_infinity`]).
 pub fn betti(c: &Chains, top: usize) -> Vec<usize> {
     let max_dim = c.dims.iter().copied().max().unwrap_or(0).max(top);
     // local index of each cell within its dimension

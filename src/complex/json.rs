@@ -5,7 +5,7 @@
 use super::faces::{Complex, Face};
 use super::level::{Betti, Boundary, LevelSpec};
 use super::sign::sign_strings;
-use crate::num::{fmt_q, Q};
+use crate::exact::num::{fmt_q, Q};
 use serde_json::{json, Value};
 
 fn point(x: &[Q]) -> Value {
@@ -35,7 +35,7 @@ pub fn faces_document(c: &Complex) -> Value {
 
 /// One face as a JSON line of `faces --jsonl`.
 ///
-/// See [`faces_document`]; `faces --jsonl` writes one of these per face.
+/// See the example on [`faces_document`]; `faces --jsonl` writes one of these per face.
 pub fn face_line(c: &Complex, f: &Face) -> Value {
     let (neurons, domain) = sign_strings(&f.sign, &c.widths);
     json!({
@@ -69,7 +69,7 @@ fn segments(b: &Boundary) -> Vec<Value> {
 
 /// The `boundary --json` document (without provenance).
 ///
-/// See [`crate::complex::boundary`] for an example of the figures it lists.
+/// See the example on [`crate::complex::boundary`] for the figures it lists.
 pub fn boundary_document(b: &Boundary) -> Value {
     let c = &b.complex;
     let cell = |i: usize| {

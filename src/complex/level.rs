@@ -18,8 +18,8 @@ use super::faces::{complex, Complex};
 use super::homology::{betti, with_point_at_infinity, Chains};
 use super::ComplexError;
 use crate::enumerate::Enumerator;
+use crate::exact::num::{q, Q};
 use crate::network::{Activation, Domain, Layer, Network, Weights};
-use crate::num::{q, Q};
 use num_traits::{Signed, Zero};
 
 /// Which set is the boundary.
@@ -199,7 +199,7 @@ type Member = Box<dyn Fn(&[i8]) -> bool>;
 fn members(spec: &LevelSpec, m: usize, level: &Q) -> (Member, Vec<(String, Member)>) {
     match spec {
         LevelSpec::Level { output, .. } => {
-            let c = crate::num::fmt_q(level);
+            let c = crate::exact::num::fmt_q(level);
             (
                 Box::new(|s: &[i8]| s[0] == 0),
                 vec![

@@ -2,8 +2,8 @@
 //! (per hidden neuron the sign of its preactivation, per domain row tight or not), computed
 //! exactly at a rational point by a forward pass.
 
+use crate::exact::num::{common_denominator, Q};
 use crate::network::{Activation, Network};
-use crate::num::{common_denominator, Q};
 use num_bigint::{BigInt, Sign};
 use num_integer::Integer;
 use num_traits::{One, Zero};
@@ -120,6 +120,13 @@ pub(crate) fn supported(net: &Network) -> Result<(), String> {
 
 /// The key written for people and files: per ReLU layer one string of `+`, `-`, `0`, and the
 /// domain rows as one string of `t` (tight) and `.`.
+///
+/// # Examples
+/// ```
+/// use relu_regions::complex::sign::sign_strings;
+/// let (layers, domain) = sign_strings(&[1, 0, -1, 1, 0], &[2, 1]);
+/// assert_eq!((layers, domain), (vec!["+0".to_string(), "-".to_string()], "t.".to_string()));
+/// ```
 pub fn sign_strings(key: &[i8], widths: &[usize]) -> (Vec<String>, String) {
     let mut at = 0;
     let layers = widths

@@ -1,0 +1,6 @@
+//! The whole complex and the topology of level sets (issue 34): the library against closed
+//! forms, brute force and identities; the commands `faces`, `boundary`, `count --faces` and
+//! `check --faces`.
+
+pub(crate) mod cli;
+pub(crate) mod faces;
