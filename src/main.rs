@@ -187,6 +187,9 @@ enum Command {
         /// are clipped to it exactly).
         #[arg(long, allow_hyphen_values = true)]
         window: Option<String>,
+        /// Draw the level set {y_0 = 0} over the partition (exact segments, in red).
+        #[arg(long)]
+        boundary: bool,
     },
     /// Decide a VNN-LIB property exactly: sat (with an exact counterexample), unsat, or unknown
     /// when a limit stops the run.
@@ -418,7 +421,7 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
                 (None, false) => cli::check::check(&input, &threads, &regions, graph.as_deref(), partial),
             }
         }
-        Command::Plot { input, run, svg, color, ids, plane, through, window } => {
+        Command::Plot { input, run, svg, color, ids, plane, through, window, boundary } => {
             let options = SvgOptions {
                 color: match color {
                     ColorArg::Piece => ColorBy::Piece,
@@ -427,11 +430,13 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
                 ids,
                 title: format!("{}: exact activation regions", input.net.display()),
                 axes: Default::default(),
+                boundary: Vec::new(),
             };
             let request = PlotRequest {
                 plane: plane.as_deref(),
                 through: through.as_deref(),
                 window: window.as_deref(),
+                boundary,
             };
             commands::plot(&input, &run, &request, options, &svg)
         }

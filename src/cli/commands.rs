@@ -76,6 +76,8 @@ pub struct PlotRequest<'a> {
     pub through: Option<&'a str>,
     /// `--window "lo:hi,lo:hi"`.
     pub window: Option<&'a str>,
+    /// `--boundary`: the level set `{y_0 = 0}` drawn over it.
+    pub boundary: bool,
 }
 
 /// `plot`: the exact partition in a window. On an unbounded domain the window is chosen from
@@ -100,6 +102,12 @@ pub fn plot(
         None => net,
     };
     let a = relu_regions::queries::plane::drawn_partition(&net, &enumerator)?;
+    if request.boundary {
+        match super::faces::drawn_boundary(input, &net, &a, run)? {
+            Ok(segments) => options.boundary = segments,
+            Err(code) => return Ok(code),
+        }
+    }
     let text = relu_regions::export::svg::partition_svg(&a, &options);
     std::fs::write(svg, text)
         .map_err(|e| BadInput(anyhow::anyhow!("cannot write {}: {e}", svg.display())))?;

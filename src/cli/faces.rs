@@ -188,3 +188,48 @@ pub fn check_faces(input: &NetArgs, path: &std::path::Path) -> Result<ExitCode, 
     writeln!(out, "checked {} faces: {verdict}", report.faces).map_err(output_error)?;
     Ok(if report.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(super::EXIT_FAILED) })
 }
+
+/// The segments of `{y_0 = 0}` in the drawn window of `plot --boundary`: the network's domain
+/// when bounded, else the box of the drawn polygons.
+pub fn drawn_boundary(
+    input: &NetArgs,
+    net: &Network,
+    drawn: &relu_regions::Analysis,
+    run: &RunArgs,
+) -> Result<Result<Vec<[[relu_regions::exact::num::Q; 2]; 2]>, ExitCode>, BadInput> {
+    use relu_regions::network::Domain;
+    let net = match net.domain() {
+        Domain::Box(_) => net.clone(),
+        _ => {
+            let mut bounds: Option<[(relu_regions::exact::num::Q, relu_regions::exact::num::Q); 2]> = None;
+            for (r, f) in drawn.regions.iter().zip(&drawn.facets) {
+                for p in relu_regions::queries::plane::polygon(r, f) {
+                    let b = bounds
+                        .get_or_insert_with(|| [(p[0].clone(), p[0].clone()), (p[1].clone(), p[1].clone())]);
+                    for k in 0..2 {
+                        b[k].0 = b[k].0.clone().min(p[k].clone());
+                        b[k].1 = b[k].1.clone().max(p[k].clone());
+                    }
+                }
+            }
+            let Some(b) = bounds.filter(|b| b.iter().all(|(lo, hi)| lo < hi)) else {
+                return Ok(Ok(Vec::new()));
+            };
+            net.with_domain(Domain::Box(b.to_vec())).map_err(|e| BadInput(e.into()))?
+        }
+    };
+    let spec = LevelSpec::Level { output: 0, level: relu_regions::exact::num::q(0) };
+    let b = match level_set(&net, &spec, &run.enumerator()?) {
+        Ok(b) => b,
+        Err(e) => return reported(input, e).map(Err),
+    };
+    let c = &b.complex;
+    let point = |i: usize| [c.faces[i].point[0].clone(), c.faces[i].point[1].clone()];
+    Ok(Ok(b
+        .cells
+        .iter()
+        .map(|&i| &c.faces[i])
+        .filter(|f| f.dim == 1 && f.boundary.len() == 2)
+        .map(|f| [point(f.boundary[0]), point(f.boundary[1])])
+        .collect()))
+}

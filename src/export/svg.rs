@@ -30,6 +30,8 @@ pub struct SvgOptions {
     pub title: String,
     /// Axis names.
     pub axes: [String; 2],
+    /// Segments drawn over the partition (a level set: `plot --boundary`).
+    pub boundary: Vec<[[Q; 2]; 2]>,
 }
 
 /// Stroke colours of the boundaries of each layer (cycled).
@@ -147,6 +149,13 @@ pub fn partition_svg(a: &Analysis, opts: &SvgOptions) -> String {
     }
     draw_axes(&mut s, &frame, opts);
     draw_legend(&mut s, a, opts, (omin, omax));
+    for [p, q] in &opts.boundary {
+        let ((x1, y1), (x2, y2)) = (frame.map(p), frame.map(q));
+        let _ = writeln!(
+            s,
+            r##"<line class="boundary" x1="{x1:.2}" y1="{y1:.2}" x2="{x2:.2}" y2="{y2:.2}" stroke="#d00000" stroke-width="3"/>"##
+        );
+    }
     if !a.summary.complete() {
         let _ = writeln!(
             s,

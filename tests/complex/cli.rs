@@ -149,3 +149,25 @@ fn bad_input_is_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 1"));
 }
+
+/// `plot --boundary` draws the level set's segments: `|x| + |y| = 1` is four of them, each
+/// endpoint on the diamond.
+#[test]
+fn plot_draws_the_boundary() {
+    let dir = scratch("plot");
+    let net = write(
+        &dir,
+        "diamond.json",
+        r#"{"input_dim": 2, "layers": [
+            {"weights": [["1", "0"], ["-1", "0"], ["0", "1"], ["0", "-1"]], "activation": "relu"},
+            {"weights": [["1", "1", "1", "1"]], "bias": ["-1"], "activation": "linear"}]}"#,
+    );
+    let svg = dir.path().join("out.svg");
+    let out = cli(&["plot", &net, "--svg", svg.to_str().unwrap(), "--boundary", "--box", "-2:2,-2:2"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert_eq!(text.matches("class=\"boundary\"").count(), 4);
+    let plain = dir.path().join("plain.svg");
+    cli(&["plot", &net, "--svg", plain.to_str().unwrap(), "--box", "-2:2,-2:2"]);
+    assert_eq!(std::fs::read_to_string(&plain).unwrap().matches("class=\"boundary\"").count(), 0);
+}
