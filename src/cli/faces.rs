@@ -189,6 +189,9 @@ pub fn check_faces(input: &NetArgs, path: &std::path::Path) -> Result<ExitCode, 
     Ok(if report.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(super::EXIT_FAILED) })
 }
 
+/// Segments of the plane, by their exact endpoints.
+pub type Segments = Vec<[[relu_regions::exact::num::Q; 2]; 2]>;
+
 /// The segments of `{y_0 = 0}` in the drawn window of `plot --boundary`: the network's domain
 /// when bounded, else the box of the drawn polygons.
 pub fn drawn_boundary(
@@ -196,7 +199,7 @@ pub fn drawn_boundary(
     net: &Network,
     drawn: &relu_regions::Analysis,
     run: &RunArgs,
-) -> Result<Result<Vec<[[relu_regions::exact::num::Q; 2]; 2]>, ExitCode>, BadInput> {
+) -> Result<Result<Segments, ExitCode>, BadInput> {
     use relu_regions::network::Domain;
     let net = match net.domain() {
         Domain::Box(_) => net.clone(),
