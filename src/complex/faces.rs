@@ -245,6 +245,12 @@ impl Walker {
 /// See the example on [`Complex::f_vector`].
 pub fn complex(net: &Network, enumerator: &Enumerator) -> Result<Complex, ComplexError> {
     super::sign::supported(net).map_err(ComplexError::Unsupported)?;
+    // one token for the whole job (the enumeration and the walk), polled by the walk and its
+    // exact solves: a solve that gave up when it fired is the stop, not an error
+    let start = std::time::Instant::now();
+    let enumerator = &enumerator.anchored(start);
+    let token = enumerator.stop_token(start);
+    let _stop = token.install();
     let mut walker = Walker::new(net, enumerator.backend().solver());
     let mut failure = None;
     let summary = {
@@ -258,7 +264,12 @@ pub fn complex(net: &Network, enumerator: &Enumerator) -> Result<Complex, Comple
         stream_with_facets(net, enumerator, &mut sink as &mut dyn FacetSink)?
     };
     if let Some(e) = failure {
-        return Err(e);
+        return Err(match e {
+            ComplexError::Internal(e) => {
+                token.excuse(e).map_or_else(ComplexError::Internal, ComplexError::Stopped)
+            }
+            other => other,
+        });
     }
     if let Some(reason) = summary.stopped {
         return Err(ComplexError::Stopped(reason));

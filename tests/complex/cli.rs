@@ -171,3 +171,16 @@ fn plot_draws_the_boundary() {
     cli(&["plot", &net, "--svg", plain.to_str().unwrap(), "--box", "-2:2,-2:2"]);
     assert_eq!(std::fs::read_to_string(&plain).unwrap().matches("class=\"boundary\"").count(), 0);
 }
+
+/// A run stopped by a limit prints no face and exits with 3 (the complex needs every region).
+#[test]
+fn a_stopped_run_is_exit_3() {
+    let dir = scratch("stopped");
+    let net = write(&dir, "net.json", THREE_LINES);
+    let out = cli(&["faces", &net, "--json", "--max-regions", "2"]);
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("incomplete"));
+    let out = cli(&["boundary", &net, "--max-regions", "1"]);
+    assert_eq!(out.status.code(), Some(3));
+}
