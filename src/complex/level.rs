@@ -248,7 +248,7 @@ fn chains(c: &Complex) -> Chains {
 /// # Examples
 /// ```
 /// use relu_regions::complex::{boundary, LevelSpec};
-/// use relu_regions::{num::q, Enumerator, Network};
+/// use relu_regions::{exact::num::q, Enumerator, Network};
 /// // |x| + |y| = 1 in the box [-2, 2]^2: a diamond, one loop
 /// let net = Network::from_json(r#"{"input_dim": 2, "domain": {"box": [["-2", "2"], ["-2", "2"]]}, "layers": [
 ///     {"weights": [["1", "0"], ["-1", "0"], ["0", "1"], ["0", "-1"]], "activation": "relu"},
