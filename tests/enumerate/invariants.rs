@@ -189,10 +189,10 @@ fn real_networks_keep_their_invariants() {
     let acas = real_net("nnet/ACASXU_run2a_1_1_batch_2000.nnet", Coords::Normalized, &acas_box(0.01));
     let mnist = real_net("nnet/mnist10x10.nnet", Coords::Raw, &[(0.495, 0.505); 784]);
     for net in [&acas, &mnist] {
-        let (one, summary) = Enumerator::builder().build().collect(net);
+        let (one, summary) = Enumerator::builder().build().collect(net).unwrap();
         assert!(summary.complete());
         check_region_list(net, &one);
-        let two = Enumerator::builder().threads(2).build().collect(net).0;
+        let two = Enumerator::builder().threads(2).build().collect(net).unwrap().0;
         let patterns = |a: &[relu_regions::enumerate::region::Region]| {
             a.iter().map(|r| r.pattern.clone()).collect::<Vec<_>>()
         };
@@ -215,6 +215,7 @@ fn acas_fast_paths_agree_with_the_exact_simplex() {
             .backend(backend)
             .build()
             .collect(&acas)
+            .unwrap()
             .0
             .into_iter()
             .map(|r| r.pattern)
