@@ -39,12 +39,14 @@ pub fn random_net(rng: &mut Rng, dim: usize, widths: &[usize], domain: Domain) -
     for &w in widths {
         let weights = relu_regions::network::Weights::dense(
             (0..w).map(|_| (0..input).map(|_| rng.rational(5)).collect()).collect(),
-        );
+        )
+        .unwrap();
         let bias = (0..w).map(|_| rng.rational(3)).collect();
         layers.push(Layer { weights, bias, activation: Activation::Relu });
         input = w;
     }
-    let weights = relu_regions::network::Weights::dense(vec![(0..input).map(|_| rng.rational(4)).collect()]);
+    let weights =
+        relu_regions::network::Weights::dense(vec![(0..input).map(|_| rng.rational(4)).collect()]).unwrap();
     layers.push(Layer { weights, bias: vec![q(0)], activation: Activation::Linear });
     Network::new(dim, layers, domain).unwrap()
 }
