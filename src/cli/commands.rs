@@ -17,7 +17,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 /// `count`: streamed without the graph, or with facets, graph and pieces.
-pub fn count(
+pub(crate) fn count(
     input: &NetArgs,
     run: &RunArgs,
     as_json: bool,
@@ -51,7 +51,7 @@ pub fn count(
 }
 
 /// `regions --jsonl`: facets per region, no graph; memory flat in the region count.
-pub fn stream_regions(
+pub(crate) fn stream_regions(
     net: &Network,
     enumerator: &Enumerator,
     provenance: Provenance,
@@ -69,7 +69,7 @@ pub fn stream_regions(
 }
 
 /// What `plot` draws: which plane (if any) and which window.
-pub struct PlotRequest<'a> {
+pub(crate) struct PlotRequest<'a> {
     /// `--plane "p;u;v"`.
     pub plane: Option<&'a str>,
     /// `--through "a;b;c"`.
@@ -83,7 +83,7 @@ pub struct PlotRequest<'a> {
 /// `plot`: the exact partition in a window. On an unbounded domain the window is chosen from
 /// the bounded regions' vertices (with a margin), unless `--window` gives it; regions are
 /// clipped to it exactly.
-pub fn plot(
+pub(crate) fn plot(
     input: &NetArgs,
     run: &RunArgs,
     request: &PlotRequest<'_>,
@@ -148,7 +148,7 @@ fn plot_network(input: &NetArgs, request: &PlotRequest<'_>) -> Result<(Network, 
 }
 
 /// `range`: the exact range of every output (and `--lipschitz`).
-pub fn range(
+pub(crate) fn range(
     input: &NetArgs,
     run: &RunArgs,
     with_lipschitz: bool,
@@ -173,7 +173,7 @@ pub fn range(
 }
 
 /// `slice`: the exact breakpoints along a segment.
-pub fn slice(
+pub(crate) fn slice(
     input: &NetArgs,
     run: &RunArgs,
     line: &str,
@@ -201,7 +201,7 @@ pub fn slice(
 }
 
 /// `locate`: the region(s) at a point, with their facets (and ids with `--ids`).
-pub fn locate(
+pub(crate) fn locate(
     input: &NetArgs,
     run: &RunArgs,
     point: &str,
@@ -278,7 +278,7 @@ pub(super) fn read_property(
 }
 
 /// `vnnlib`: a property decided exactly.
-pub fn vnnlib(
+pub(crate) fn vnnlib(
     input: &NetArgs,
     run: &RunArgs,
     path: &Path,

@@ -26,7 +26,7 @@ fn reported(input: &NetArgs, e: ComplexError) -> Result<ExitCode, BadInput> {
 }
 
 /// The complex of a loaded network, or the exit to take.
-pub fn complex_of(
+pub(crate) fn complex_of(
     input: &NetArgs,
     net: &Network,
     run: &RunArgs,
@@ -39,7 +39,7 @@ pub fn complex_of(
 
 /// `faces`: the f-vectors (`--json`), or every face one JSON line each (`--jsonl`); `--dim`
 /// keeps the faces of one dimension in the listing.
-pub fn faces(
+pub(crate) fn faces(
     input: &NetArgs,
     run: &RunArgs,
     dim: Option<usize>,
@@ -97,7 +97,7 @@ pub fn faces(
 }
 
 /// `boundary`: the level set `{y_output = level}` or, with `classes`, the argmax ties.
-pub fn boundary(
+pub(crate) fn boundary(
     input: &NetArgs,
     run: &RunArgs,
     output: usize,
@@ -151,16 +151,16 @@ pub fn boundary(
 }
 
 /// The f-vector and the bounded faces' f-vector.
-pub type FVectors = (Vec<usize>, Vec<usize>);
+pub(crate) type FVectors = (Vec<usize>, Vec<usize>);
 
 /// The f-vectors for `count --faces`, added to its JSON document (or its text).
-pub fn count_faces(input: &NetArgs, run: &RunArgs) -> Result<Result<FVectors, ExitCode>, BadInput> {
+pub(crate) fn count_faces(input: &NetArgs, run: &RunArgs) -> Result<Result<FVectors, ExitCode>, BadInput> {
     let net = input.load()?;
     Ok(complex_of(input, &net, run)?.map(|c| (c.f_vector(), c.f_vector_bounded())))
 }
 
 /// `check NET FACES.jsonl --faces`: a faces answer checked independently, in exact arithmetic.
-pub fn check_faces(input: &NetArgs, path: &std::path::Path) -> Result<ExitCode, BadInput> {
+pub(crate) fn check_faces(input: &NetArgs, path: &std::path::Path) -> Result<ExitCode, BadInput> {
     let net = input.load()?;
     let here = input.provenance(&net)?;
     let text = std::fs::read_to_string(path)
@@ -190,11 +190,11 @@ pub fn check_faces(input: &NetArgs, path: &std::path::Path) -> Result<ExitCode, 
 }
 
 /// Segments of the plane, by their exact endpoints.
-pub type Segments = Vec<[[relu_regions::exact::num::Q; 2]; 2]>;
+pub(crate) type Segments = Vec<[[relu_regions::exact::num::Q; 2]; 2]>;
 
 /// The segments of `{y_0 = 0}` in the drawn window of `plot --boundary`: the network's domain
 /// when bounded, else the box of the drawn polygons.
-pub fn drawn_boundary(
+pub(crate) fn drawn_boundary(
     input: &NetArgs,
     net: &Network,
     drawn: &relu_regions::Analysis,

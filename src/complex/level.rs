@@ -128,7 +128,7 @@ fn augmented(net: &Network, spec: &LevelSpec) -> Result<Network, ComplexError> {
         }
     };
     let mut layers = net.layers().to_vec();
-    layers.push(Layer { weights: Weights::dense(rows), bias, activation: Activation::Relu });
+    layers.push(Layer { weights: Weights::from_dense_rows(rows), bias, activation: Activation::Relu });
     Network::new(net.input_dim(), layers, net.domain().clone())
         .map_err(|e| ComplexError::Unsupported(e.to_string()))
 }
@@ -163,8 +163,16 @@ fn with_norm_fan(net: &Network) -> Result<Network, ComplexError> {
         })
         .collect();
     let mut layers = vec![
-        Layer { weights: Weights::dense(rows), bias: vec![Q::zero(); width], activation: Activation::Relu },
-        Layer { weights: Weights::dense(back), bias: vec![Q::zero(); d], activation: Activation::Linear },
+        Layer {
+            weights: Weights::from_dense_rows(rows),
+            bias: vec![Q::zero(); width],
+            activation: Activation::Relu,
+        },
+        Layer {
+            weights: Weights::from_dense_rows(back),
+            bias: vec![Q::zero(); d],
+            activation: Activation::Linear,
+        },
     ];
     layers.extend(net.layers().iter().cloned());
     Network::new(d, layers, net.domain().clone()).map_err(|e| ComplexError::Unsupported(e.to_string()))

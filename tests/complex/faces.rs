@@ -69,10 +69,13 @@ fn diamond(d: usize, domain: Domain) -> Network {
             rows.push(r);
         }
     }
-    let hidden =
-        Layer { weights: Weights::dense(rows), bias: vec![q(0); 2 * d], activation: Activation::Relu };
+    let hidden = Layer {
+        weights: Weights::dense(rows).unwrap(),
+        bias: vec![q(0); 2 * d],
+        activation: Activation::Relu,
+    };
     let out = Layer {
-        weights: Weights::dense(vec![vec![q(1); 2 * d]]),
+        weights: Weights::dense(vec![vec![q(1); 2 * d]]).unwrap(),
         bias: vec![q(-1)],
         activation: Activation::Linear,
     };
@@ -344,12 +347,12 @@ fn random_net(d: usize, widths: &[usize], seed: u64, domain: Domain) -> Network 
     for &w in widths {
         let rows = (0..w).map(|_| (0..inputs).map(|_| next()).collect()).collect();
         let bias = (0..w).map(|_| next() / q(2)).collect();
-        layers.push(Layer { weights: Weights::dense(rows), bias, activation: Activation::Relu });
+        layers.push(Layer { weights: Weights::dense(rows).unwrap(), bias, activation: Activation::Relu });
         inputs = w;
     }
     let out = (0..inputs).map(|_| next()).collect();
     layers.push(Layer {
-        weights: Weights::dense(vec![out]),
+        weights: Weights::dense(vec![out]).unwrap(),
         bias: vec![q(1)],
         activation: Activation::Linear,
     });
