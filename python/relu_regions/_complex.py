@@ -17,7 +17,7 @@ def _exact_point(values: list) -> tuple:
 def _with_views(points: list) -> Any:
     import numpy as np
 
-    return np.array([[float(v) for v in p] for p in points], dtype=float).reshape(len(points), -1)
+    return np.array([[float(Fraction(v)) for v in p] for p in points], dtype=float).reshape(len(points), -1)
 
 
 def faces(native: Any, dim: Optional[int], threads: int, time_limit: Optional[float], lp: str) -> dict:
