@@ -36,12 +36,14 @@
 //! - [`graph`]: the adjacency graph and linear pieces;
 //! - [`export`]: JSON, DOT and SVG writers (and the reader of the region wire form);
 //! - [`shard`]: sharded runs (plan, run a shard, merge the parts exactly);
+//! - [`batch`]: counts of many boxes at once (local complexity);
 //! - [`stop`]: a run's stop token (deadline and cancel flag), polled by every long loop.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod analysis;
+pub mod batch;
 pub mod bounds;
 pub mod certify;
 pub mod check;

@@ -7,6 +7,8 @@ mod support;
 mod analyses;
 #[path = "suite/axes.rs"]
 mod axes;
+#[path = "suite/batch.rs"]
+mod batch;
 #[path = "suite/checker.rs"]
 mod checker;
 #[path = "suite/checker_fields.rs"]
