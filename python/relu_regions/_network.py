@@ -24,24 +24,34 @@ _POLL = 0.1
 
 
 @contextlib.contextmanager
-def _ctrl_c_cancels(job: Any) -> Iterator[List[bool]]:
-    """While the block runs, Ctrl-C cancels ``job`` and sets the yielded flag instead of raising
-    ``KeyboardInterrupt`` wherever Python happens to be (between taking lines and keeping them,
-    say). Only the main thread receives signals; elsewhere the block runs as it is."""
-    hit = [False]
+def _ctrl_c_cancels(job: Any) -> Iterator[List[int]]:
+    """While the block runs, the first Ctrl-C cancels ``job`` and counts in the yielded flag
+    instead of raising ``KeyboardInterrupt`` wherever Python happens to be (between taking lines
+    and keeping them, say); a second Ctrl-C raises ``KeyboardInterrupt`` (for a job that does not
+    stop). Only the main thread receives signals; elsewhere the block runs as it is."""
+    hit = [0]
     if threading.current_thread() is not threading.main_thread():
         yield hit
         return
 
     def cancel(signum: int, frame: Any) -> None:
-        hit[0] = True
+        hit[0] += 1
         job.cancel()
+        if hit[0] >= 2:
+            raise KeyboardInterrupt("a second Ctrl-C: the job was asked to stop and is left to end")
 
     previous = signal.signal(signal.SIGINT, cancel)
     try:
         yield hit
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _second_press(hit: List[int]) -> None:
+    """Raises ``KeyboardInterrupt`` when Ctrl-C came twice (the native wait may have swallowed
+    the handler's exception while it looked at signals)."""
+    if hit[0] >= 2:
+        raise KeyboardInterrupt("a second Ctrl-C: the job was asked to stop and is left to end")
 
 
 def exact_text(value: Number) -> str:
@@ -101,14 +111,18 @@ class RegionStream:
     """The regions of a run, streamed from Rust as they are found (with their facets).
 
     Iterate over it (once). After the end, ``complete`` says whether every region was found
-    (false after ``max_regions``, ``time_limit`` or Ctrl-C) and ``summary`` holds the run's
-    summary (the last line of ``regions --jsonl``). Leaving the loop early stops the run.
+    (false after ``max_regions``, ``time_limit``, Ctrl-C or ``close()``) and ``summary`` holds the
+    run's summary (the last line of ``regions --jsonl``). The run stops at once when the loop
+    is left early (``break``, an exception), on ``close()``, at the end of a ``with`` block and
+    when the stream is garbage-collected; Ctrl-C ends the stream at once (the regions already
+    yielded are what was found; a second Ctrl-C raises ``KeyboardInterrupt``).
     """
 
     def __init__(self, job: Any, progress: Any = None):
         self._job = job
         self._buffer: List[str] = []
         self._progress = progress
+        self._yielded = 0
         self.summary: Optional[dict] = None
         self.interrupted = False
 
@@ -118,41 +132,95 @@ class RegionStream:
         return None if self.summary is None else bool(self.summary["complete"])
 
     def __iter__(self) -> Iterator[Region]:
-        return self
+        # a generator: leaving the loop early drops it, and its ``finally`` stops the run
+        try:
+            while True:
+                try:
+                    region = self.__next__()
+                except StopIteration:
+                    return
+                yield region
+        finally:
+            if self.summary is None:
+                self.close()
 
     def __next__(self) -> Region:
-        with _ctrl_c_cancels(self._job) as hit:
+        with _ctrl_c_cancels(self._job) if self._job is not None else contextlib.nullcontext([0]) as hit:
             try:
-                return self._next()
+                region = self._next(hit)
             finally:
                 if hit[0] and not self.interrupted:
-                    self.interrupted = True
-                    warnings.warn("interrupted: the regions found so far are returned, marked incomplete", stacklevel=2)
+                    self._interrupt()
+                _second_press(hit)
+        if hit[0]:
+            raise StopIteration
+        self._yielded += 1
+        return region
 
-    def _next(self) -> Region:
+    def _interrupt(self) -> None:
+        self.interrupted = True
+        warnings.warn("interrupted: the regions yielded so far are what was found (marked incomplete)",
+                      stacklevel=3)
+        self._end("Cancelled")
+
+    def _end(self, why: str) -> None:
+        """Ends the stream now: the run is cancelled and dropped (its thread ends)."""
+        if self._job is not None:
+            self._job.cancel()
+        self._job = None
+        self._buffer.clear()
+        if self.summary is None:
+            self.summary = {"regions": self._yielded, "complete": False, "stopped": why}
+        if self._progress is not None:
+            self._progress.close()
+            self._progress = None
+
+    def _next(self, hit: List[int]) -> Region:
         while not self._buffer:
-            if self.summary is not None:
+            if self.summary is not None or self._job is None:
+                raise StopIteration
+            if hit[0]:
                 raise StopIteration
             try:
                 lines, doc, interrupted = self._job.take(_POLL, 1024)
             except KeyboardInterrupt:  # off the main thread, or before the handler was set
-                lines, doc, interrupted = [], None, True
-                self._job.cancel()
-            if interrupted and not self.interrupted:
-                self.interrupted = True
-                warnings.warn("interrupted: the regions found so far are returned, marked incomplete", stacklevel=3)
+                hit[0] += 1
+                raise StopIteration from None
+            if interrupted:
+                hit[0] += 1
+                raise StopIteration
             self._buffer.extend(reversed(lines))
             if self._progress is not None:
                 self._progress.update(len(lines))
             if doc is not None:
                 self.summary = json.loads(doc)["summary"]
+                self._job = None
                 if self._progress is not None:
                     self._progress.close()
+                    self._progress = None
         return Region(json.loads(self._buffer.pop()))
 
     def close(self) -> None:
-        """Stops the run (also done when the stream is garbage-collected)."""
-        self._job.cancel()
+        """Stops the run at once (also done on ``break``, at the end of a ``with`` block and when
+        the stream is garbage-collected); the stream then ends, marked incomplete."""
+        if self.summary is None or self._job is not None:
+            self._end("Closed")
+
+    def __enter__(self) -> "RegionStream":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        job = getattr(self, "_job", None)
+        if job is not None:
+            job.cancel()
+
+    def to_json(self) -> str:
+        """Not available: a stream is read once; collect it (``list(stream)``) and save the
+        regions with :func:`relu_regions.save_regions`."""
+        raise TypeError("a stream is read once: save list(stream) with relu_regions.save_regions")
 
 
 def _wait(job: Any, progress: Any = None) -> dict:
@@ -166,6 +234,7 @@ def _wait(job: Any, progress: Any = None) -> dict:
             except KeyboardInterrupt:  # off the main thread
                 doc, hit = None, True
                 job.cancel()
+            _second_press(cancelled)
             if (hit or cancelled[0]) and not interrupted:
                 interrupted = True
                 warnings.warn("interrupted: the partial result is returned, marked incomplete", stacklevel=3)
@@ -193,7 +262,7 @@ def _networkx(doc: dict) -> Any:
     return g
 
 
-def _progress_bar(progress: Any, what: str) -> Any:
+def _progress_bar(progress: Any, what: str, total: Optional[int] = None) -> Any:
     if not progress:
         return None
     if progress is True:
@@ -201,7 +270,7 @@ def _progress_bar(progress: Any, what: str) -> Any:
             from tqdm.auto import tqdm
         except ImportError as e:  # pragma: no cover - depends on the environment
             raise ImportError("progress=True needs tqdm (pip install tqdm)") from e
-        return tqdm(desc=what, unit=" regions")
+        return tqdm(desc=what, unit=f" {what}", total=total)
     return progress
 
 
@@ -327,6 +396,32 @@ class Network:
         like ``--no-graph``, and faster)."""
         job = self._start("count" if graph else "count_no_graph", box, domain, threads, max_regions, time_limit, lp)
         return _wait(job, _progress_bar(progress, "regions"))
+
+    def count_many(self, boxes: Any = None, centers: Any = None, radius: Any = None, norm: str = "linf",
+                   graph: bool = False, threads: Optional[int] = None, time_limit: Optional[float] = None,
+                   box_time_limit: Optional[float] = None, max_regions: Optional[int] = None,
+                   lp: str = "simplex", progress: Any = False) -> dict:
+        """Local complexity: one count per box, many boxes at once (each box on one thread, the
+        boxes in parallel on ``threads`` threads; default every core).
+
+        Give ``boxes`` (shape ``(n, input_dim, 2)``: a ``(lo, hi)`` pair per input) or
+        ``centers`` (shape ``(n, *input_shape)``, e.g. a batch of images) and ``radius``: the
+        L_inf balls ``centers[i] +- radius`` (``norm="linf"``, the only norm whose balls are
+        boxes). Floats are taken as the exact values they hold; pass ``radius="0.05"`` (or a
+        ``Fraction``) for an exact decimal. Each box replaces the network's domain, so a count
+        is that of ``count(box=...)``: the full-dimensional regions meeting the box.
+
+        Returns a dict of numpy arrays in the boxes' order: ``regions``, ``bounded``,
+        ``complete`` (per box), ``stopped`` (why a box stopped, or None), ``lps``, ``seconds``,
+        and with ``graph=True`` ``pieces``, ``edges``, ``distinct_maps``; plus ``boxes``,
+        ``input_dim``, ``all_complete``, ``total_seconds`` and ``provenance``.
+        ``time_limit`` holds for the whole batch (boxes not reached are marked incomplete with
+        0 regions), ``box_time_limit`` and ``max_regions`` for each box; Ctrl-C stops the batch
+        and returns what was counted."""
+        from ._batch import count_many
+
+        return count_many(self, boxes, centers, radius, norm, graph, threads, time_limit, box_time_limit,
+                          max_regions, lp, progress)
 
     def regions(self, domain: Any = None, box: Optional[Box] = None, threads: Optional[int] = None,
                 max_regions: Optional[int] = None, time_limit: Optional[float] = None,

@@ -20,11 +20,14 @@ fn exact_values(values: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<Q>> {
         return floats
             .iter()
             .enumerate()
-            .map(|(k, &v)| from_f64_exact(v).ok_or_else(|| bad(format!("{what}[{k}]: {v} is not a finite number"))))
+            .map(|(k, &v)| {
+                from_f64_exact(v).ok_or_else(|| bad(format!("{what}[{k}]: {v} is not a finite number")))
+            })
             .collect();
     }
-    let texts: Vec<String> =
-        values.extract().map_err(|_| bad(format!("{what}: expected a list of floats or of exact strings")))?;
+    let texts: Vec<String> = values
+        .extract()
+        .map_err(|_| bad(format!("{what}: expected a list of floats or of exact strings")))?;
     texts
         .iter()
         .enumerate()
@@ -75,7 +78,10 @@ pub(crate) fn count_many(
             if r <= Q::from_integer(0.into()) {
                 return Err(bad("radius: must be positive"));
             }
-            rows(exact_values(centers, "centers")?, n, dim, "centers")?.iter().map(|c| linf_ball(c, &r)).collect()
+            rows(exact_values(centers, "centers")?, n, dim, "centers")?
+                .iter()
+                .map(|c| linf_ball(c, &r))
+                .collect()
         }
         _ => return Err(bad("give boxes, or centers and a radius")),
     };

@@ -58,7 +58,12 @@ impl Job {
     /// interrupted)`: up to `most` region JSON lines, the final JSON document once the job has
     /// finished (else None), and whether Ctrl-C arrived (the job is then cancelled: it finishes
     /// soon with what it found, marked incomplete). Raises the job's error, if it failed.
-    fn take(&self, py: Python<'_>, timeout: f64, most: usize) -> PyResult<(Vec<String>, Option<String>, bool)> {
+    fn take(
+        &self,
+        py: Python<'_>,
+        timeout: f64,
+        most: usize,
+    ) -> PyResult<(Vec<String>, Option<String>, bool)> {
         if self.finished.load(Ordering::Relaxed) {
             return Err(PyRuntimeError::new_err("the job has already finished"));
         }
