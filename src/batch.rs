@@ -43,6 +43,8 @@ pub struct BoxCount {
 
 impl BoxCount {
     /// Whether every region of the box was found.
+    ///
+    /// See the example on [`count_many`].
     pub fn complete(&self) -> bool {
         self.stopped.is_none()
     }

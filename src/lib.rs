@@ -36,6 +36,8 @@
 //! - [`graph`]: the adjacency graph and linear pieces;
 //! - [`export`]: JSON, DOT and SVG writers (and the reader of the region wire form);
 //! - [`shard`]: sharded runs (plan, run a shard, merge the parts exactly);
+//! - [`reports`]: the JSON answers of `range`, `slice`, `locate`, `vnnlib` and `regions
+//!   --sizes`, shared by the CLI and the Python package;
 //! - [`batch`]: counts of many boxes at once (local complexity);
 //! - [`stop`]: a run's stop token (deadline and cancel flag), polled by every long loop.
 
@@ -70,6 +72,7 @@ pub mod proof;
 pub mod property;
 pub mod range;
 pub mod region;
+pub mod reports;
 pub mod shard;
 pub mod sizes;
 pub mod slice;

@@ -309,22 +309,22 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
                 let summary = commands::stream_regions(&net, &enumerator, &input.provenance(&net)?)?;
                 return Ok(exit_code(summary.complete()));
             }
-            let a = analyze(&net, &enumerator)?;
             let mut out = std::io::stdout().lock();
             if json {
-                let mut doc = json::regions_document(&net, &a, Some(&input.provenance(&net)?));
-                if sizes {
-                    // the regions with certified facets, until the command's token fires
-                    let _stop = cli::stop::token().install();
-                    let n = a.facets_certified;
-                    let s =
-                        relu_regions::sizes::region_sizes(&net, &a.regions[..n], &a.facets[..n], samples, 1);
-                    relu_regions::export::answers::add_sizes(&mut doc, &s, net.input_dim());
-                }
+                let provenance = input.provenance(&net)?;
+                let (doc, summary) = relu_regions::reports::regions_json(
+                    &net,
+                    &enumerator,
+                    sizes,
+                    samples,
+                    Some(&provenance),
+                )?;
                 out.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
-            } else {
-                relu_regions::export::text::regions(&mut out, &a).map_err(output_error)?;
+                report_incomplete(&summary);
+                return Ok(exit_code(summary.complete()));
             }
+            let a = analyze(&net, &enumerator)?;
+            relu_regions::export::text::regions(&mut out, &a).map_err(output_error)?;
             report_incomplete(&a.summary);
             Ok(exit_code(a.summary.complete()))
         }

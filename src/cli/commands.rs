@@ -4,13 +4,12 @@
 use super::args::{NetArgs, RunArgs};
 use super::render::report_incomplete;
 use super::{exit_code, output_error, BadInput};
-use relu_regions::analysis::{analyze, stream_with_facets};
+use relu_regions::analysis::stream_with_facets;
 use relu_regions::enumerate::{CountingSink, Enumerator, Summary};
 use relu_regions::export::json;
 use relu_regions::export::provenance::Provenance;
 use relu_regions::export::svg::SvgOptions;
 use relu_regions::export::text;
-use relu_regions::facets::facets;
 use relu_regions::network::Network;
 use relu_regions::slice::{restrict, Plane};
 use std::io::Write;
@@ -141,39 +140,21 @@ pub fn range(
     as_json: bool,
 ) -> Result<ExitCode, BadInput> {
     let net = input.load()?;
-    let enumerator = run.enumerator()?;
-    let (mut regions, mut summary) = enumerator.collect(&net);
-    if let Some(failure) = summary.failure.take() {
-        return Err(failure.into());
-    }
-    // the regions' optima until the command's token fires: the ranges over those regions
-    let token = super::stop::token();
-    let (ranges, done) = {
-        let _stop = token.install();
-        relu_regions::range::output_ranges_prefix(&regions)?
-    };
-    if done < regions.len() {
-        regions.truncate(done);
-        summary.stopped = summary.stopped.or(token.reason()).or(Some(relu_regions::StopReason::Cancelled));
-    }
-    let Some(ranges) = ranges else {
+    let report = relu_regions::reports::range_report(&net, &run.enumerator()?, with_lipschitz)?;
+    let Some(ranges) = &report.ranges else {
         eprintln!("warning: INCOMPLETE result: the run stopped before any region's range was found: no range to report");
         return Ok(exit_code(false));
     };
-    let lipschitz = with_lipschitz.then(|| relu_regions::range::lipschitz(&regions)).flatten();
     let mut out = std::io::stdout().lock();
     if as_json {
-        let mut doc = relu_regions::export::answers::ranges_json(&ranges, lipschitz.as_ref());
-        doc["regions"] = regions.len().into();
-        doc["complete"] = summary.complete().into();
-        doc["provenance"] = serde_json::json!(input.provenance(&net)?);
+        let doc = report.to_json(Some(&input.provenance(&net)?)).expect("a range was found");
         out.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
     } else {
-        text::ranges(&mut out, &ranges, lipschitz.as_ref(), regions.len(), summary.complete())
+        text::ranges(&mut out, ranges, report.lipschitz.as_ref(), report.regions, report.summary.complete())
             .map_err(output_error)?;
     }
-    report_incomplete(&summary);
-    Ok(exit_code(summary.complete()))
+    report_incomplete(&report.summary);
+    Ok(exit_code(report.summary.complete()))
 }
 
 /// `slice`: the exact breakpoints along a segment.
@@ -187,30 +168,27 @@ pub fn slice(
     let net = input.load()?;
     let segment =
         relu_regions::line::Segment::parse(line, net.input_dim()).map_err(option_error("--line"))?;
-    let restricted = relu_regions::line::restrict(&net, &segment).map_err(option_error("--line"))?;
-    let a = analyze(&restricted, &run.enumerator()?)?;
-    let slice = relu_regions::line::slice(&segment, &a);
-    let complete = a.summary.complete();
+    let report =
+        relu_regions::reports::slice_report(&net, segment, &run.enumerator()?).map_err(|e| match e {
+            relu_regions::reports::SliceError::Segment(e) => option_error("--line")(e),
+            relu_regions::reports::SliceError::Internal(e) => BadInput::from(e),
+            other => BadInput(anyhow::anyhow!("--line: {other}")),
+        })?;
+    let complete = report.summary.complete();
     if let Some(path) = svg {
         let title = format!("{} along the segment", input.net.display());
-        let text = relu_regions::export::line_svg::line_svg(&slice, &title, complete);
+        let text = relu_regions::export::line_svg::line_svg(&report.slice, &title, complete);
         std::fs::write(path, text)
             .map_err(|e| BadInput(anyhow::anyhow!("cannot write {}: {e}", path.display())))?;
     }
     let mut out = std::io::stdout().lock();
     if as_json {
-        let mut doc = relu_regions::export::answers::slice_json(&slice);
-        doc["segment"] = serde_json::json!({
-            "a": segment.a.iter().map(relu_regions::num::fmt_q).collect::<Vec<_>>(),
-            "b": segment.b.iter().map(relu_regions::num::fmt_q).collect::<Vec<_>>(),
-        });
-        doc["complete"] = complete.into();
-        doc["provenance"] = serde_json::json!(input.provenance(&net)?);
+        let doc = report.to_json(Some(&input.provenance(&net)?));
         out.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
     } else {
-        text::slice(&mut out, &slice).map_err(output_error)?;
+        text::slice(&mut out, &report.slice).map_err(output_error)?;
     }
-    report_incomplete(&a.summary);
+    report_incomplete(&report.summary);
     Ok(exit_code(complete))
 }
 
@@ -228,11 +206,6 @@ pub fn locate(
         .map(|t| relu_regions::num::parse_rational(t).map_err(|e| BadInput(anyhow::anyhow!("--point: {e}"))))
         .collect::<Result<_, _>>()?;
     let enumerator = run.enumerator()?;
-    let location = relu_regions::locate::locate(&net, &x, &enumerator).map_err(|e| match e {
-        relu_regions::locate::LocateError::Internal(e) => BadInput::from(e),
-        other => BadInput(anyhow::anyhow!("--point: {other}")),
-    })?;
-    let regions = &location.regions;
     let ids: Option<std::collections::HashMap<relu_regions::network::Pattern, usize>> = if with_ids {
         let (all, mut summary) = enumerator.collect(&net);
         if let Some(failure) = summary.failure.take() {
@@ -247,27 +220,15 @@ pub fn locate(
     } else {
         None
     };
-    let prepared = enumerator.prepare(&net);
-    let labels = relu_regions::export::labels::FacetLabels::new(&net);
-    let mut wire = Vec::new();
-    for r in regions {
-        let f = facets(r, &prepared, &mut Default::default())?;
-        let mut v =
-            serde_json::to_value(json::RegionOut::new(&labels, r, &f, None)).expect("wire structs serialize");
-        v["id"] =
-            ids.as_ref().and_then(|m| m.get(&r.pattern)).map_or(serde_json::Value::Null, |&id| id.into());
-        wire.push(v);
-    }
+    let report =
+        relu_regions::reports::locate_report(&net, &x, &enumerator, ids.as_ref()).map_err(|e| match e {
+            relu_regions::locate::LocateError::Internal(e) => BadInput::from(e),
+            other => BadInput(anyhow::anyhow!("--point: {other}")),
+        })?;
+    let (location, regions, wire) = (&report.location, &report.location.regions, &report.regions);
     let mut out = std::io::stdout().lock();
     if as_json {
-        let doc = serde_json::json!({
-            "point": x.iter().map(relu_regions::num::fmt_q).collect::<Vec<_>>(),
-            "on_boundary": location.on_boundary,
-            "on_domain_boundary": location.on_domain_boundary,
-            "split_by": location.split_by.iter().map(|&n| json::NeuronOut::from(n)).collect::<Vec<_>>(),
-            "regions": wire,
-            "provenance": input.provenance(&net)?,
-        });
+        let doc = report.to_json(Some(&input.provenance(&net)?));
         out.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
     } else {
         let neurons: Vec<String> =
@@ -343,32 +304,13 @@ pub fn vnnlib(
             .map_err(|e| BadInput(anyhow::anyhow!("cannot write {}: {e}", file.display())))?;
     }
     let qs = |v: &[relu_regions::num::Q]| v.iter().map(relu_regions::num::fmt_q).collect::<Vec<_>>();
-    let (result, counterexample) = match &decision.verdict {
-        Verdict::Sat { input, output } => {
-            ("sat", Some(serde_json::json!({"input": qs(input), "output": qs(output)})))
-        }
-        Verdict::Unsat => ("unsat", None),
-        _ => ("unknown", None),
-    };
-    let complete = result != "unknown";
+    let doc = relu_regions::reports::vnnlib_json(&decision, seconds, Some(&input.provenance(&net)?));
+    let complete = doc["complete"] == true;
     let mut out = std::io::stdout().lock();
     if as_json {
-        let mut doc = serde_json::json!({
-            "result": result,
-            "complete": complete,
-            "regions_visited": decision.regions_visited,
-            "pruned": decision.pruned,
-            "subtrees_pruned": decision.subtrees_pruned,
-            "lps": decision.lps,
-            "seconds": seconds,
-            "provenance": input.provenance(&net)?,
-        });
-        if let Some(c) = counterexample {
-            doc["counterexample"] = c;
-        }
         out.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
     } else {
-        writeln!(out, "{result}").map_err(output_error)?;
+        writeln!(out, "{}", doc["result"].as_str().unwrap_or("unknown")).map_err(output_error)?;
         if let Verdict::Sat { input, output } = &decision.verdict {
             writeln!(out, "counterexample input:  ({})", qs(input).join(", ")).map_err(output_error)?;
             writeln!(out, "its exact outputs:     ({})", qs(output).join(", ")).map_err(output_error)?;
