@@ -14,6 +14,8 @@ from fractions import Fraction
 from typing import Any, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import _native
+from ._analyses import Analyses
+from ._plot import Plotting
 from ._region import Region
 
 Number = Union[int, float, Fraction, str]
@@ -274,7 +276,7 @@ def _progress_bar(progress: Any, what: str, total: Optional[int] = None) -> Any:
     return progress
 
 
-class Network:
+class Network(Analyses, Plotting):
     """A piecewise-linear network with exact rational weights, and its input domain.
 
     Make one with :meth:`from_json`, :meth:`from_onnx`, :meth:`from_nnet` or
@@ -323,25 +325,36 @@ class Network:
         trailing softmax) goes through ``torch.onnx.export`` in eval mode and the ONNX reader,
         which needs the shape of one input sample: ``input_shape`` (e.g. ``(1, 28, 28)``; without
         the batch axis) or ``input_dim``. Weights are taken as the exact dyadic values they are."""
-        from ._torch import UnsupportedModule, network_json, onnx_bytes
+        from ._torch import NotPiecewiseLinear, UnsupportedModule, network_json, onnx_bytes
 
         try:
             if input_shape is None:
                 text, name = network_json(module, input_dim)
                 return cls(_native.NativeNetwork.from_json_text(text, name))
+        except NotPiecewiseLinear:
+            raise  # no other path helps
         except UnsupportedModule as e:
             if input_dim is None:
                 raise UnsupportedModule(f"{e}; for other layers give input_shape= (one sample's shape, "
                                         f"e.g. (1, 28, 28)) and the module goes through ONNX") from e
         shape = tuple(input_shape) if input_shape is not None else (int(input_dim),)
-        data = onnx_bytes(module, shape)
+        data, notes = onnx_bytes(module, shape)
         import tempfile
 
+        name = f"torch module {type(module).__name__} (exported to ONNX)"
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, f"{type(module).__name__}.onnx")
             with open(path, "wb") as f:
                 f.write(data)
-            return cls(_native.NativeNetwork.load(path, "onnx"))
+            try:
+                native = _native.NativeNetwork.load(path, "onnx")
+            except _native.NetworkError as e:  # name the module, not the temporary file
+                raise UnsupportedModule(str(e).replace(path, name)) from None
+        if notes:  # the exporter's doings join the reader's notes
+            doc = json.loads(native.to_json())
+            doc["notes"] = notes + list(doc.get("notes", []))
+            native = _native.NativeNetwork.from_json_text(json.dumps(doc), name)
+        return cls(native)
 
     # ----- facts -----
     @property
@@ -425,9 +438,14 @@ class Network:
 
     def regions(self, domain: Any = None, box: Optional[Box] = None, threads: Optional[int] = None,
                 max_regions: Optional[int] = None, time_limit: Optional[float] = None,
-                lp: str = "simplex", progress: Any = False) -> RegionStream:
+                lp: str = "simplex", progress: Any = False, sizes: bool = False, samples: int = 0) -> Any:
         """Every region, streamed as found (an iterable of :class:`Region`; see
-        :class:`RegionStream` for ``complete``)."""
+        :class:`RegionStream` for ``complete``). With ``sizes=True`` (``regions --sizes``) a
+        :class:`RegionList` instead, each region with its exact ``size`` (``area``/``volume``,
+        ``inradius``, ``ball_center``; ``samples`` random points for a volume estimate)."""
+        if sizes:
+            net = self.with_domain(box=box, domain=domain)
+            return net._regions_with_sizes(samples, self._opts(threads, max_regions, time_limit, lp))
         job = self._start("regions", box, domain, threads, max_regions, time_limit, lp)
         return RegionStream(job, _progress_bar(progress, "regions"))
 
@@ -446,24 +464,6 @@ class Network:
         ``offset`` (exact strings) and their ``_f64`` twins; edge attributes ``neurons``,
         ``same_map``, ``point``; graph attributes ``pieces``, ``complete``, ``provenance``."""
         return _networkx(self.graph_json(domain, box, threads, max_regions, time_limit, lp, progress))
-
-    def partition(self, domain: Any = None, box: Optional[Box] = None, threads: Optional[int] = None,
-                  max_regions: Optional[int] = None, time_limit: Optional[float] = None,
-                  lp: str = "simplex") -> dict:
-        """The drawn partition of a 2-input network: each region's polygon (float vertices of the
-        exact polygon, counter-clockwise), piece and colour; on an unbounded domain, clipped to a
-        window chosen like ``plot``'s."""
-        return _wait(self._start("plot", box, domain, threads, max_regions, time_limit, lp))
-
-    def plot(self, ax: Any = None, domain: Any = None, box: Optional[Box] = None,
-             threads: Optional[int] = None, max_regions: Optional[int] = None,
-             time_limit: Optional[float] = None, lp: str = "simplex", edgecolor: str = "black",
-             linewidth: float = 0.5) -> Any:
-        """Draws the exact partition of a 2-input network with matplotlib (regions coloured by
-        linear piece) and returns the axes."""
-        from ._plot import draw
-
-        return draw(self.partition(domain, box, threads, max_regions, time_limit, lp), ax, edgecolor, linewidth)
 
     def __repr__(self) -> str:
         return f"Network(input_dim={self.input_dim}, output_dim={self.output_dim}, hidden_neurons={self.hidden_neurons})"

@@ -25,6 +25,7 @@ use std::sync::mpsc::SyncSender;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod analyses;
 mod batch;
 mod job;
 
@@ -381,8 +382,13 @@ fn run(
                             .collect()
                     };
                     let piece = a.graph.piece_of[r.id];
+                    let floats = |v: &[relu_regions::num::Q]| {
+                        v.iter().map(relu_regions::num::to_f64).collect::<Vec<_>>()
+                    };
+                    let jacobian: Vec<_> = r.map.jacobian.iter().map(|row| floats(row)).collect();
                     json!({"id": r.id, "pattern": r.pattern_strings(), "piece": piece,
-                           "colour": colours[piece], "polygon": polygon})
+                           "colour": colours[piece], "polygon": polygon,
+                           "jacobian_f64": jacobian, "offset_f64": floats(&r.map.offset)})
                 })
                 .collect();
             Ok(json!({"regions": regions, "pieces": a.graph.pieces, "complete": a.summary.complete()})
@@ -417,6 +423,17 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run_shard, m)?)?;
     m.add_function(wrap_pyfunction!(merge_parts, m)?)?;
     m.add_function(wrap_pyfunction!(batch::count_many, m)?)?;
+    for f in [
+        wrap_pyfunction!(analyses::locate, m)?,
+        wrap_pyfunction!(analyses::range, m)?,
+        wrap_pyfunction!(analyses::slice, m)?,
+        wrap_pyfunction!(analyses::regions_sizes, m)?,
+        wrap_pyfunction!(analyses::vnnlib, m)?,
+        wrap_pyfunction!(analyses::check, m)?,
+        wrap_pyfunction!(analyses::restrict, m)?,
+    ] {
+        m.add_function(f)?;
+    }
     m.add("NetworkError", m.py().get_type::<NetworkError>())?;
     m.add("InternalError", m.py().get_type::<InternalError>())?;
     Ok(())

@@ -160,3 +160,29 @@ def test_a_second_ctrl_c_raises_in_a_stream():
         assert list(stream) == []
     with pytest.raises(KeyboardInterrupt):
         time.sleep(2)  # the second press arrives after the stream has given Ctrl-C back
+
+
+@pytest.mark.parametrize("job", ["count", "count_no_graph", "graph", "regions", "sizes", "range", "count_many"])
+def test_the_time_limit_holds_for_every_job(slow, job):
+    """Each job on a network with minutes of work stops within 2 s of its 1 s limit, marked."""
+    box = [(-1, 1)] * 5
+    start = time.monotonic()
+    if job == "count":
+        done = slow.count(time_limit=1)["complete"]
+    elif job == "count_no_graph":
+        done = slow.count(graph=False, time_limit=1)["complete"]
+    elif job == "graph":
+        done = slow.graph_json(time_limit=1)["complete"]
+    elif job == "regions":
+        s = slow.regions(time_limit=1)
+        list(s)
+        done = s.complete
+    elif job == "sizes":
+        done = slow.regions(sizes=True, time_limit=1).complete
+    elif job == "range":
+        done = slow.range(time_limit=1)["complete"]
+    else:
+        done = bool(slow.count_many(boxes=[box, box], time_limit=1)["complete"].any())
+    elapsed = time.monotonic() - start
+    assert elapsed < 3.0, f"{job} ran {elapsed:.1f} s past a 1 s limit"
+    assert done is False
