@@ -166,3 +166,22 @@ def test_analyses_save_and_load(tmp_path):
     counts = net.count()
     path.write_text(to_json(counts))
     assert from_json(path) == counts
+
+
+def test_region_rows_are_scaled_to_unit_length_with_the_exact_rows_kept():
+    # weights from 1e-7 to 1e20: the exact rows span 27 orders of magnitude
+    net = Network.from_json('{"input_dim": 2, "layers": [{"weights": [["1e20", "1"], ["1e-7", "-3e-7"], '
+                            '["2", "-1e19"]], "bias": ["1", "1e-8", "-5"], "activation": "relu"}, '
+                            '{"weights": [[1, 2, 3]], "activation": "linear"}]}')
+    regions = list(net.regions(box=[(-1, 1), (-1, 1)]))
+    assert len(regions) > 1
+    for r in regions:
+        assert np.allclose(np.linalg.norm(r.A, axis=1), 1.0)
+        assert np.all(r.A @ r.point < r.b)  # the interior point, strictly inside in floats too
+        for row, b, exact_row, exact_b in zip(r.A, r.b, r.A_exact, r.b_exact):
+            # the same halfspace: a positive multiple of the exact row
+            k = max(range(2), key=lambda j: abs(exact_row[j]))
+            scale = row[k] / float(exact_row[k])
+            assert scale > 0
+            assert np.allclose(row, [float(v) * scale for v in exact_row], rtol=1e-12, atol=1e-300)
+            assert math.isclose(b, float(exact_b) * scale, rel_tol=1e-9, abs_tol=1e-12)
