@@ -71,7 +71,12 @@ impl NativeNetwork {
     /// Reads a network file (`format`: "json", "nnet", "onnx" or None for the extension's).
     #[staticmethod]
     #[pyo3(signature = (path, format=None, coords="raw"))]
-    fn load(path: std::path::PathBuf, format: Option<&str>, coords: &str) -> PyResult<NativeNetwork> {
+    fn load(
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        format: Option<&str>,
+        coords: &str,
+    ) -> PyResult<NativeNetwork> {
         let given = match format {
             Some(name) => {
                 Some(InputFormat::from_name(name).ok_or_else(|| bad(format!("unknown format {name:?}")))?)
@@ -79,7 +84,28 @@ impl NativeNetwork {
             None => None,
         };
         let coords = coords_named(coords)?;
-        let (net, source) = network::load_with_bytes(&path, given, coords).map_err(bad)?;
+        // read on a thread of its own while this one watches Ctrl-C (a big ONNX file takes a
+        // while): KeyboardInterrupt comes at once, the abandoned reading ends by itself
+        let (tx, rx) = std::sync::mpsc::channel();
+        let file = path.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(network::load_with_bytes(&file, given, coords));
+        });
+        let rx = std::sync::Mutex::new(rx);
+        let wait = || {
+            rx.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .recv_timeout(Duration::from_millis(50))
+        };
+        let (net, source) = loop {
+            match py.detach(wait) {
+                Ok(read) => break read.map_err(bad)?,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => py.check_signals()?,
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(InternalError::new_err("the reader stopped without an answer"))
+                }
+            }
+        };
         let format = given.or_else(|| InputFormat::from_path(&path)).unwrap_or(InputFormat::Json);
         Ok(NativeNetwork { net: Arc::new(net), source: Arc::new(source), format, coords })
     }

@@ -186,3 +186,18 @@ def test_the_time_limit_holds_for_every_job(slow, job):
     elapsed = time.monotonic() - start
     assert elapsed < 3.0, f"{job} ran {elapsed:.1f} s past a 1 s limit"
     assert done is False
+
+
+def test_ctrl_c_stops_the_reading_of_a_network(tmp_path):
+    """Reading a big file runs on a thread of its own: Ctrl-C raises KeyboardInterrupt at once."""
+    import json
+
+    n = 1200  # 1.4 million exact weights: seconds of reading
+    rows = [[f"{(i * 7 + j * 13) % 97 - 48}/97" for j in range(n)] for i in range(n)]
+    path = tmp_path / "wide.json"
+    path.write_text(json.dumps({"input_dim": n, "layers": [{"weights": rows, "activation": "relu"}]}))
+    threading.Timer(0.1, _thread.interrupt_main).start()
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        Network.from_json(path)
+    assert time.monotonic() - start < 1.0
