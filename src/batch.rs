@@ -17,6 +17,7 @@ use crate::enumerate::{CountingSink, Enumerator, StopReason};
 use crate::error::{InternalError, NetworkError, Problem};
 use crate::network::{Domain, Network};
 use crate::num::{fmt_q, Q};
+use crate::prepared::Prepared;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -156,13 +157,15 @@ pub fn count_many(
 ) -> Result<Vec<BoxCount>, BatchError> {
     check_boxes(boxes, net.input_dim())?;
     let per_box = enumerator.with_threads(1);
+    // the network's integer layers, made once for every box
+    let prepared = (!graph).then(|| per_box.prepare(net));
     let indexed: Vec<(usize, &Vec<(Q, Q)>)> = boxes.iter().enumerate().collect();
     // chunks of one box: a worker takes the next box when it finishes one
     let answers = crate::parallel::map_chunks(&indexed, enumerator.thread_count(), boxes.len(), |chunk| {
         chunk
             .iter()
             .map(|&(index, b)| {
-                let answer = count_box(net, index, b, graph, &per_box);
+                let answer = count_box(net, prepared.as_ref(), index, b, &per_box);
                 if let Some(done) = done {
                     done.fetch_add(1, Ordering::Relaxed);
                 }
@@ -173,21 +176,22 @@ pub fn count_many(
     answers.into_iter().flatten().collect()
 }
 
-/// One box, on the calling thread.
+/// One box, on the calling thread: with the graph when `prepared` is `None`, else counted in
+/// the batch's prepared context moved onto the box.
 fn count_box(
     net: &Network,
+    prepared: Option<&Prepared<'_>>,
     index: usize,
     b: &[(Q, Q)],
-    graph: bool,
     enumerator: &Enumerator,
 ) -> Result<BoxCount, BatchError> {
     let start = Instant::now();
     let boxed =
         net.with_domain(Domain::Box(b.to_vec())).map_err(|e| e.with_source(&format!("boxes[{index}]")))?;
     let internal = |error| BatchError::Internal { index, error };
-    if graph {
+    let Some(prepared) = prepared else {
         let c = crate::graph_counts::count_graph(&boxed, enumerator).map_err(internal)?;
-        Ok(BoxCount {
+        return Ok(BoxCount {
             regions: c.regions,
             bounded: c.bounded,
             edges: Some(c.edges),
@@ -196,22 +200,21 @@ fn count_box(
             stopped: c.summary.stopped,
             lps: c.summary.stats.lps,
             elapsed: start.elapsed(),
-        })
-    } else {
-        let mut sink = CountingSink::default();
-        let mut summary = enumerator.enumerate(&boxed, &mut sink);
-        if let Some(failure) = summary.failure.take() {
-            return Err(internal(failure));
-        }
-        Ok(BoxCount {
-            regions: sink.regions,
-            bounded: sink.bounded,
-            edges: None,
-            pieces: None,
-            distinct_maps: None,
-            stopped: summary.stopped,
-            lps: summary.stats.lps,
-            elapsed: start.elapsed(),
-        })
+        });
+    };
+    let mut sink = CountingSink::default();
+    let mut summary = enumerator.enumerate_prepared(&prepared.on_domain(&boxed), &mut sink);
+    if let Some(failure) = summary.failure.take() {
+        return Err(internal(failure));
     }
+    Ok(BoxCount {
+        regions: sink.regions,
+        bounded: sink.bounded,
+        edges: None,
+        pieces: None,
+        distinct_maps: None,
+        stopped: summary.stopped,
+        lps: summary.stats.lps,
+        elapsed: start.elapsed(),
+    })
 }
