@@ -158,14 +158,14 @@ pub fn count_many(
     check_boxes(boxes, net.input_dim())?;
     let per_box = enumerator.with_threads(1);
     // the network's integer layers, made once for every box
-    let prepared = (!graph).then(|| per_box.prepare(net));
+    let prepared = per_box.prepare(net);
     let indexed: Vec<(usize, &Vec<(Q, Q)>)> = boxes.iter().enumerate().collect();
     // chunks of one box: a worker takes the next box when it finishes one
     let answers = crate::parallel::map_chunks(&indexed, enumerator.thread_count(), boxes.len(), |chunk| {
         chunk
             .iter()
             .map(|&(index, b)| {
-                let answer = count_box(net, prepared.as_ref(), index, b, &per_box);
+                let answer = count_box(net, &prepared, index, b, graph, &per_box);
                 if let Some(done) = done {
                     done.fetch_add(1, Ordering::Relaxed);
                 }
@@ -176,21 +176,22 @@ pub fn count_many(
     answers.into_iter().flatten().collect()
 }
 
-/// One box, on the calling thread: with the graph when `prepared` is `None`, else counted in
-/// the batch's prepared context moved onto the box.
+/// One box, on the calling thread, in the batch's prepared context moved onto the box.
 fn count_box(
     net: &Network,
-    prepared: Option<&Prepared<'_>>,
+    prepared: &Prepared<'_>,
     index: usize,
     b: &[(Q, Q)],
+    graph: bool,
     enumerator: &Enumerator,
 ) -> Result<BoxCount, BatchError> {
     let start = Instant::now();
     let boxed =
         net.with_domain(Domain::Box(b.to_vec())).map_err(|e| e.with_source(&format!("boxes[{index}]")))?;
     let internal = |error| BatchError::Internal { index, error };
-    let Some(prepared) = prepared else {
-        let c = crate::graph_counts::count_graph(&boxed, enumerator).map_err(internal)?;
+    let prepared = prepared.on_domain(&boxed);
+    if graph {
+        let c = crate::graph_counts::count_graph_prepared(&prepared, enumerator).map_err(internal)?;
         return Ok(BoxCount {
             regions: c.regions,
             bounded: c.bounded,
@@ -201,9 +202,9 @@ fn count_box(
             lps: c.summary.stats.lps,
             elapsed: start.elapsed(),
         });
-    };
+    }
     let mut sink = CountingSink::default();
-    let mut summary = enumerator.enumerate_prepared(&prepared.on_domain(&boxed), &mut sink);
+    let mut summary = enumerator.enumerate_prepared(&prepared, &mut sink);
     if let Some(failure) = summary.failure.take() {
         return Err(internal(failure));
     }
