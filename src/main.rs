@@ -12,7 +12,7 @@ use relu_regions::analysis::analyze;
 use relu_regions::export::svg::{ColorBy, SvgOptions};
 use relu_regions::export::{dot, json};
 use relu_regions::network;
-use relu_regions::verify::{verify, Expectations};
+use relu_regions::queries::verify::{verify, Expectations};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -306,25 +306,21 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
             let net = input.load()?;
             let enumerator = run.enumerator()?;
             if jsonl {
-                let summary = commands::stream_regions(&net, &enumerator, &input.provenance(&net)?)?;
-                return Ok(exit_code(summary.complete()));
-            }
-            let mut out = std::io::stdout().lock();
-            if json {
-                let provenance = input.provenance(&net)?;
-                let (doc, summary) = relu_regions::reports::regions_json(
-                    &net,
-                    &enumerator,
-                    sizes,
-                    samples,
-                    Some(&provenance),
-                )?;
-                out.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
-                report_incomplete(&summary);
+                let summary = commands::stream_regions(&net, &enumerator, input.provenance(&net)?)?;
                 return Ok(exit_code(summary.complete()));
             }
             let a = analyze(&net, &enumerator)?;
-            relu_regions::export::text::regions(&mut out, &a).map_err(output_error)?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                // sizes: the regions with certified facets, until the command's token fires
+                let _stop = cli::stop::token().install();
+                let samples = sizes.then_some(samples);
+                let doc =
+                    relu_regions::jobs::regions_document(&net, &a, Some(&input.provenance(&net)?), samples);
+                out.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
+            } else {
+                relu_regions::export::text::regions(&mut out, &a).map_err(output_error)?;
+            }
             report_incomplete(&a.summary);
             Ok(exit_code(a.summary.complete()))
         }
@@ -333,12 +329,7 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
             let a = analyze(&net, &run.enumerator()?)?;
             let text = match format {
                 GraphFormat::Dot => dot::graph_dot(&a.regions, &a.graph, matches!(labels, LabelsArg::Exact)),
-                GraphFormat::Json => json::graph_json(
-                    &a.regions,
-                    &a.graph,
-                    a.summary.complete(),
-                    Some(&input.provenance(&net)?),
-                ),
+                GraphFormat::Json => relu_regions::jobs::graph_document(&a, Some(&input.provenance(&net)?)),
             };
             std::io::stdout().write_all(text.as_bytes()).map_err(output_error)?;
             report_incomplete(&a.summary);

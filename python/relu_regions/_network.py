@@ -114,10 +114,11 @@ class RegionStream:
 
     Iterate over it (once). After the end, ``complete`` says whether every region was found
     (false after ``max_regions``, ``time_limit``, Ctrl-C or ``close()``) and ``summary`` holds the
-    run's summary (the last line of ``regions --jsonl``). The run stops at once when the loop
-    is left early (``break``, an exception), on ``close()``, at the end of a ``with`` block and
-    when the stream is garbage-collected; Ctrl-C ends the stream at once (the regions already
-    yielded are what was found; a second Ctrl-C raises ``KeyboardInterrupt``).
+    run's summary (the last line of ``regions --jsonl``; ``summary_line`` is that line, the same
+    bytes as the CLI's). The run stops at once when the loop is left early (``break``, an
+    exception), on ``close()``, at the end of a ``with`` block and when the stream is
+    garbage-collected; Ctrl-C ends the stream at once (the regions already yielded are what was
+    found; a second Ctrl-C raises ``KeyboardInterrupt``).
     """
 
     def __init__(self, job: Any, progress: Any = None):
@@ -126,6 +127,7 @@ class RegionStream:
         self._progress = progress
         self._yielded = 0
         self.summary: Optional[dict] = None
+        self.summary_line: Optional[str] = None
         self.interrupted = False
 
     @property
@@ -195,6 +197,7 @@ class RegionStream:
             if self._progress is not None:
                 self._progress.update(len(lines))
             if doc is not None:
+                self.summary_line = doc
                 self.summary = json.loads(doc)["summary"]
                 self._job = None
                 if self._progress is not None:

@@ -1,14 +1,17 @@
 //! The analyses beyond counting, as the CLI runs them: `locate` (many points), `range`,
 //! `slice`, `regions --sizes`, `vnnlib` and `check`, each a job on its own thread whose final
-//! document is built by the library's [`relu_regions::reports`] (or the checker), so the keys
-//! are the CLI's; and `restrict` (a plane through the inputs: an exact 2-input network).
+//! document is built by the library's jobs layer ([`relu_regions::jobs`]) or its checker, so
+//! the keys are the CLI's; and `restrict` (a plane through the inputs: an exact 2-input
+//! network).
 
 use crate::job::{self, Job};
-use crate::{all_cores, backend_named, bad, seconds, NativeNetwork};
+use crate::{backend_named, bad, seconds, NativeNetwork};
 use pyo3::prelude::*;
+use relu_regions::exact::num::{fmt_q, parse_rational, Q};
 use relu_regions::export::provenance::Provenance;
-use relu_regions::num::{parse_rational, Q};
-use relu_regions::{reports, Enumerator, Network};
+use relu_regions::jobs::{self, JobError};
+use relu_regions::runtime::parallel::threads_for;
+use relu_regions::{Enumerator, Network};
 use serde_json::json;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -29,10 +32,10 @@ where
     F: FnOnce(&Network, &Enumerator, &Provenance) -> Result<String, String> + Send + 'static,
 {
     let cancel = Arc::new(AtomicBool::new(false));
-    let progress = Arc::new(relu_regions::progress::Progress::default());
+    let progress = Arc::new(relu_regions::runtime::progress::Progress::default());
     let enumerator = Enumerator::builder()
         .backend(backend_named(run.lp)?)
-        .threads(all_cores(run.threads))
+        .threads(threads_for(run.threads))
         .max_regions(run.max_regions)
         .time_limit(seconds("time_limit", run.time_limit)?)
         .cancel_flag(cancel.clone())
@@ -81,17 +84,19 @@ pub(crate) fn locate(
     start(network, run_args!(threads, max_regions, time_limit, lp), move |net, e, prov| {
         let mut docs = Vec::with_capacity(xs.len());
         let mut complete = true;
+        let start = std::time::Instant::now();
         for x in &xs {
-            match reports::locate_report(net, x, e, None) {
-                Ok(r) => docs.push(r.to_json(Some(prov))),
-                Err(relu_regions::locate::LocateError::Internal(err)) => return Err(err.to_string()),
-                Err(relu_regions::locate::LocateError::Incomplete) => {
+            let text = x.iter().map(fmt_q).collect::<Vec<_>>().join(",");
+            match jobs::locate(net, e, &text, false) {
+                Ok(r) => docs.push(r.document(Some(prov))),
+                Err(JobError::Input(_)) if e.interrupted(start).is_some() => {
                     complete = false;
                     break; // a limit or Ctrl-C: the points located so far
                 }
-                Err(other) => docs
-                    .push(json!({"point": x.iter().map(relu_regions::num::fmt_q).collect::<Vec<_>>(),
-                                               "error": other.to_string()})),
+                Err(JobError::Input(what)) => docs
+                    .push(json!({"point": x.iter().map(fmt_q).collect::<Vec<_>>(),
+                    "error": what.trim_start_matches("--point: ")})),
+                Err(other) => return Err(other.to_string()),
             }
         }
         Ok(json!({"points": docs, "complete": complete}).to_string())
@@ -131,12 +136,18 @@ pub(crate) fn slice(
     lp: &str,
 ) -> PyResult<Job> {
     let d = network.net.input_dim();
-    let segment = relu_regions::line::Segment { a: point(&a, "a", d)?, b: point(&b, "b", d)? };
+    let (a, b) = (point(&a, "a", d)?, point(&b, "b", d)?);
+    let line = format!(
+        "{};{}",
+        a.iter().map(fmt_q).collect::<Vec<_>>().join(","),
+        b.iter().map(fmt_q).collect::<Vec<_>>().join(",")
+    );
     // the checks of `slice --line` (a segment of positive length), before the job starts
-    relu_regions::line::restrict(&network.net, &segment).map_err(bad)?;
+    let segment = relu_regions::queries::line::Segment::parse(&line, d).map_err(bad)?;
+    relu_regions::queries::line::restrict(&network.net, &segment).map_err(bad)?;
     start(network, run_args!(threads, max_regions, time_limit, lp), move |net, e, prov| {
-        let r = reports::slice_report(net, segment, e).map_err(|e| e.to_string())?;
-        Ok(r.to_json(Some(prov)).to_string())
+        let r = jobs::slice(net, e, &line).map_err(|e| e.to_string())?;
+        Ok(r.document(Some(prov)).to_string())
     })
 }
 
@@ -152,8 +163,11 @@ pub(crate) fn regions_sizes(
     lp: &str,
 ) -> PyResult<Job> {
     start(network, run_args!(threads, max_regions, time_limit, lp), move |net, e, prov| {
-        let (doc, _) = reports::regions_json(net, e, true, samples, Some(prov)).map_err(|e| e.to_string())?;
-        Ok(doc.to_string())
+        let start = std::time::Instant::now();
+        let a = relu_regions::analyze(net, e).map_err(|e| e.to_string())?;
+        // the sizes of the regions with certified facets, until the job's token fires
+        let _stop = e.stop_token(start).install();
+        Ok(jobs::regions_document(net, &a, Some(prov), Some(samples)).to_string())
     })
 }
 
@@ -181,13 +195,12 @@ pub(crate) fn vnnlib(
     )
     .map_err(bad)?;
     start(network, run_args!(threads, max_regions, time_limit, lp), move |net, e, prov| {
-        let clock = std::time::Instant::now();
-        let decision = relu_regions::property::decide(net, &property, e).map_err(|err| match err {
-            relu_regions::property::DecideError::Internal(err) => err.to_string(),
-            other => format!("bad input: {}: {other}", path.display()),
+        let job = jobs::vnnlib(net, &property, e, &path.display().to_string()).map_err(|err| match err {
+            JobError::Input(what) => format!("bad input: {what}"),
+            other => other.to_string(),
         })?;
-        let doc = reports::vnnlib_json(&decision, clock.elapsed().as_secs_f64(), Some(prov));
-        if let (Some(file), Some(certificate)) = (proof, &decision.proof) {
+        let doc = job.document(Some(prov));
+        if let (Some(file), Some(certificate)) = (proof, &job.decision.proof) {
             std::fs::write(&file, relu_regions::export::json::to_json(&certificate.to_json()))
                 .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
         }
@@ -222,7 +235,7 @@ pub(crate) fn check(
     };
     let doc = read(regions, "regions")?;
     let graph = graph.map(|g| read(g, "graph")).transpose()?;
-    let options = relu_regions::check::CheckOptions { partial, threads: all_cores(threads) };
+    let options = relu_regions::check::CheckOptions { partial, threads: threads_for(threads) };
     start(network, run_args!(threads, None, time_limit, "simplex"), move |net, e, _| {
         let token = e.stop_token(std::time::Instant::now());
         let report = {
@@ -257,7 +270,7 @@ pub(crate) fn restrict(
     through: bool,
     st_box: Option<&str>,
 ) -> PyResult<NativeNetwork> {
-    use relu_regions::slice::Plane;
+    use relu_regions::queries::slice::Plane;
     let d = network.net.input_dim();
     let what = if through { "through" } else { "plane" };
     let plane = if through { Plane::parse_through(text, d) } else { Plane::parse_plane(text, d) }

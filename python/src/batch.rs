@@ -1,13 +1,14 @@
-//! `count_many`: the binding of the library's [`relu_regions::batch::count_many`] (many boxes
+//! `count_many`: the binding of the library's [`relu_regions::jobs::batch::count_many`] (many boxes
 //! or L_inf balls, one count each, in parallel across boxes). The boxes come as flat lists of
 //! floats (numpy arrays: each float taken as the exact value it holds) or of exact strings;
 //! the answer is one JSON document of columns, one entry per box in input order.
 
 use crate::job::{self, Job};
-use crate::{all_cores, backend_named, bad, seconds, NativeNetwork};
+use crate::{backend_named, bad, seconds, NativeNetwork};
 use pyo3::prelude::*;
-use relu_regions::batch::{count_many as count_boxes, linf_ball, BoxCount};
-use relu_regions::num::{from_f64_exact, parse_rational, Q};
+use relu_regions::exact::num::{from_f64_exact, parse_rational, Q};
+use relu_regions::jobs::batch::{count_many as count_boxes, linf_ball, BoxCount};
+use relu_regions::runtime::parallel::threads_for;
 use relu_regions::Enumerator;
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -85,12 +86,12 @@ pub(crate) fn count_many(
         }
         _ => return Err(bad("give boxes, or centers and a radius")),
     };
-    relu_regions::batch::check_boxes(&boxes, dim).map_err(bad)?;
+    relu_regions::jobs::batch::check_boxes(&boxes, dim).map_err(bad)?;
     let batch_limit = seconds("time_limit", time_limit)?;
     let cancel = Arc::new(AtomicBool::new(false));
     let enumerator = Enumerator::builder()
         .backend(backend_named(lp)?)
-        .threads(all_cores(threads))
+        .threads(threads_for(threads))
         .max_regions(max_regions)
         .time_limit(seconds("box_time_limit", box_time_limit)?)
         .deadline(batch_limit.map(|t| Instant::now() + t))

@@ -2,10 +2,10 @@
 //! constraints of the pattern, each with the neuron (or domain row) it comes from, and the
 //! network's affine map there; and exact slack signs of constraints at rational points.
 
+use crate::exact::num::{common_denominator, Q};
+use crate::kernel::halfspace::Halfspace;
 use crate::network::weights::sparse_dot;
 use crate::network::{Activation, Network};
-use crate::num::{common_denominator, Q};
-use crate::poly::Halfspace;
 use num_bigint::BigInt;
 use num_traits::{Signed, Zero};
 use std::cmp::Ordering;

@@ -4,8 +4,8 @@
 //! here by exact sums).
 
 use super::constraints::Row;
-use crate::lp::simplex::{solve, LpOutcome};
-use crate::num::{sign_of_sum_of_products, Q};
+use crate::exact::num::{sign_of_sum_of_products, Q};
+use crate::exact::simplex::{solve, LpOutcome};
 use num_traits::{One, Signed, Zero};
 use std::cmp::Ordering;
 
@@ -84,7 +84,7 @@ pub(super) fn farkas_from_float_basis(listed: &[Row], row: &Row) -> bool {
     }
     let transposed: Vec<Vec<Q>> =
         (0..d).map(|j| basis.iter().map(|&k| listed[k].a[j].clone()).collect()).collect();
-    let Some(y_basis) = crate::lp::simplex::solve_square(&transposed, &row.a) else { return false };
+    let Some(y_basis) = crate::exact::simplex::solve_square(&transposed, &row.a) else { return false };
     let mut y = vec![Q::zero(); listed.len()];
     for (&k, v) in basis.iter().zip(y_basis) {
         y[k] = v;

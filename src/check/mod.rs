@@ -167,20 +167,20 @@ pub fn check_answer(net: &Network, doc: &Value, graph: Option<&Value>, options: 
     let one = |region: &Value| -> (Vec<Failure>, Option<CheckedRegion>) {
         let id = region.get("id").and_then(Value::as_u64);
         let mut failures = Vec::new();
-        // the run's stop token ([`crate::stop`]): a region not checked, or checked while the
+        // the run's stop token ([`crate::runtime::stop`]): a region not checked, or checked while the
         // run had to stop (a solve that gave up fails it), counts as not checked
-        if crate::stop::requested() {
+        if crate::runtime::stop::requested() {
             return (Vec::new(), None);
         }
         let checked =
             check_region(&cx, region, &mut |message: String| failures.push(Failure { region: id, message }));
-        if !failures.is_empty() && crate::stop::requested() {
+        if !failures.is_empty() && crate::runtime::stop::requested() {
             return (Vec::new(), None);
         }
         (failures, checked)
     };
     let outcomes: Vec<(Vec<Failure>, Option<CheckedRegion>)> =
-        crate::parallel::map_chunks(regions, options.threads.max(1), 8, |part| {
+        crate::runtime::parallel::map_chunks(regions, options.threads.max(1), 8, |part| {
             part.iter().map(one).collect::<Vec<_>>()
         })
         .concat();
@@ -195,12 +195,12 @@ pub fn check_answer(net: &Network, doc: &Value, graph: Option<&Value>, options: 
     }
     whole::check_ids_and_patterns(regions, &mut report);
     // stopped: what needs every region is not checked
-    if !whole || crate::stop::requested() {
+    if !whole || crate::runtime::stop::requested() {
         return report;
     }
     let before = report.failures.len();
     let edges = whole::check_coverage(net, regions, &checked, options.threads, &mut report);
-    if crate::stop::requested() {
+    if crate::runtime::stop::requested() {
         report.failures.truncate(before); // a facet left out looks seen from one side only
         return report;
     }

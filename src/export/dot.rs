@@ -6,9 +6,9 @@
 
 use super::json::sorted_edges;
 use super::piece_colours;
-use crate::graph::RegionGraph;
-use crate::num::{fmt_q, to_f64, Q};
-use crate::region::Region;
+use crate::analysis::graph::RegionGraph;
+use crate::enumerate::region::Region;
+use crate::exact::num::{fmt_q, to_f64, Q};
 use num_traits::One;
 use std::fmt::Write;
 
