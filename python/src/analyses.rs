@@ -115,9 +115,10 @@ pub(crate) fn range(
     lp: &str,
 ) -> PyResult<Job> {
     start(network, run_args!(threads, max_regions, time_limit, lp), move |net, e, prov| {
-        let r = reports::range_report(net, e, lipschitz).map_err(|e| e.to_string())?;
+        let token = e.stop_token(std::time::Instant::now());
+        let r = jobs::range(net, e, lipschitz, &token).map_err(|e| e.to_string())?;
         let doc = r
-            .to_json(Some(prov))
+            .document(Some(prov))
             .unwrap_or_else(|| json!({"outputs": null, "regions": 0, "complete": false, "provenance": prov}));
         Ok(doc.to_string())
     })
@@ -187,7 +188,7 @@ pub(crate) fn vnnlib(
     let net = &network.net;
     let text =
         std::fs::read_to_string(&path).map_err(|e| bad(format!("cannot read {}: {e}", path.display())))?;
-    let property = relu_regions::vnnlib::read_vnnlib(
+    let property = relu_regions::network::vnnlib::read_vnnlib(
         &text,
         &path.display().to_string(),
         net.input_dim(),
@@ -279,7 +280,7 @@ pub(crate) fn restrict(
         .map(|b| relu_regions::network::json::parse_box(b, 2).map_err(|e| bad(e.with_source("box"))))
         .transpose()?;
     let net =
-        relu_regions::slice::restrict(&network.net, &plane, st_box).map_err(|e| bad(e.with_source(what)))?;
+        relu_regions::queries::slice::restrict(&network.net, &plane, st_box).map_err(|e| bad(e.with_source(what)))?;
     let text = relu_regions::network::json::write_network(&net);
     Ok(NativeNetwork {
         net: Arc::new(net),
