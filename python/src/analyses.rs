@@ -279,8 +279,8 @@ pub(crate) fn restrict(
     let st_box = st_box
         .map(|b| relu_regions::network::json::parse_box(b, 2).map_err(|e| bad(e.with_source("box"))))
         .transpose()?;
-    let net =
-        relu_regions::queries::slice::restrict(&network.net, &plane, st_box).map_err(|e| bad(e.with_source(what)))?;
+    let net = relu_regions::queries::slice::restrict(&network.net, &plane, st_box)
+        .map_err(|e| bad(e.with_source(what)))?;
     let text = relu_regions::network::json::write_network(&net);
     Ok(NativeNetwork {
         net: Arc::new(net),

@@ -94,8 +94,7 @@ pub(crate) fn count_graph_prepared(
     let threads = enumerator.thread_count();
     if threads == 1 {
         // one thread: the facets of each region right after it
-        let mut inline =
-            Inline { prepared: prepared, records: Vec::new(), stats: LpStats::default(), error: None };
+        let mut inline = Inline { prepared, records: Vec::new(), stats: LpStats::default(), error: None };
         let mut summary = enumerator.enumerate_prepared(prepared, &mut inline);
         if let Some(e) = inline.error.take().or_else(|| summary.failure.take()) {
             return Err(e);
