@@ -1,7 +1,7 @@
 """The CLI's analyses beyond counting, as methods of :class:`~relu_regions.Network` (a mixin):
 ``locate``, ``range``, ``slice``, ``restrict``, ``vnnlib``, ``check``, and the regions with
 their sizes. Each runs as a job (Ctrl-C and ``time_limit`` stop it) and returns the document
-the CLI prints with ``--json``, built by the same library code (``relu_regions::reports``)."""
+the CLI prints with ``--json``, built by the same library code (``relu_regions::jobs``)."""
 
 from __future__ import annotations
 
