@@ -27,12 +27,12 @@ impl EnumeratorBuilder {
     ///     "bias": [1, 2, 3, 4, 5, 6, 7, 8], "activation": "relu"}]}"#).unwrap();
     /// let exact = Enumerator::builder().backend(Backend::ExactOnly).threads(1).build();
     /// assert_eq!((exact.backend(), exact.thread_count()), (Backend::ExactOnly, 1));
-    /// assert_eq!(exact.collect(&net).0.len(), 9);
+    /// assert_eq!(exact.collect(&net).unwrap().0.len(), 9);
     /// // limits: the first 3 regions, or nothing once the cancel flag is set
-    /// let (some, summary) = Enumerator::builder().max_regions(Some(3)).time_limit(Some(Duration::from_secs(60))).build().collect(&net);
+    /// let (some, summary) = Enumerator::builder().max_regions(Some(3)).time_limit(Some(Duration::from_secs(60))).build().collect(&net).unwrap();
     /// assert_eq!((some.len(), summary.stopped), (3, Some(StopReason::MaxRegions)));
     /// let cancelled = Arc::new(AtomicBool::new(true));
-    /// let (none, summary) = Enumerator::builder().cancel_flag(cancelled).build().collect(&net);
+    /// let (none, summary) = Enumerator::builder().cancel_flag(cancelled).build().collect(&net).unwrap();
     /// assert_eq!((none.len(), summary.stopped), (0, Some(StopReason::Cancelled)));
     /// ```
     pub fn backend(mut self, backend: Backend) -> Self {
@@ -101,7 +101,7 @@ impl EnumeratorBuilder {
     /// use std::time::Instant;
     /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [{"weights": [[1]], "activation": "relu"}]}"#).unwrap();
     /// let passed = StopToken::new(Some(Instant::now()), None);
-    /// let (regions, summary) = Enumerator::builder().stop(&passed).build().collect(&net);
+    /// let (regions, summary) = Enumerator::builder().stop(&passed).build().collect(&net).unwrap();
     /// assert_eq!((regions.len(), summary.stopped), (0, Some(StopReason::TimeLimit)));
     /// ```
     pub fn stop(mut self, token: &StopToken) -> Self {

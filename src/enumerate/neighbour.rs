@@ -116,13 +116,14 @@ mod tests {
         let mut layers = Vec::new();
         let mut input = dim;
         for &w in widths {
-            let weights = Weights::dense((0..w).map(|_| (0..input).map(|_| next(5)).collect()).collect());
+            let weights =
+                Weights::from_dense_rows((0..w).map(|_| (0..input).map(|_| next(5)).collect()).collect());
             let bias = (0..w).map(|_| next(3)).collect();
             layers.push(Layer { weights, bias, activation: Activation::Relu });
             input = w;
         }
         layers.push(Layer {
-            weights: Weights::dense(vec![(0..input).map(|_| next(4)).collect()]),
+            weights: Weights::from_dense_rows(vec![(0..input).map(|_| next(4)).collect()]),
             bias: vec![next(1)],
             activation: Activation::Linear,
         });

@@ -145,12 +145,12 @@ mod tests {
         .unwrap();
         for threads in [1, 3] {
             let mut sink = Recorder::default();
-            let summary = Enumerator::builder().threads(threads).build().enumerate(&net, &mut sink);
+            let summary = Enumerator::builder().threads(threads).build().enumerate(&net, &mut sink).unwrap();
             assert_eq!(sink.calls, ["begin 2", "region 0", "region 1", "region 2", "region 3", "finish 4"]);
             assert!(summary.complete() && summary.sink_error.is_none());
         }
         let mut failing = Recorder { fail: true, ..Recorder::default() };
-        let summary = Enumerator::builder().build().enumerate(&net, &mut failing);
+        let summary = Enumerator::builder().build().enumerate(&net, &mut failing).unwrap();
         assert_eq!(summary.stopped, Some(StopReason::Sink));
         assert_eq!(summary.sink_error.map(|e| e.message), Some("disk full".to_string()));
     }

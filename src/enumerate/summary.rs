@@ -17,8 +17,9 @@ pub struct Summary {
     pub stats: LpStats,
     /// Wall time.
     pub elapsed: Duration,
-    /// The internal error that stopped the run, if one did.
-    pub failure: Option<InternalError>,
+    /// The internal error that stopped the run, if one did (the public calls return it as
+    /// their `Err`; the crate's own pruned runs read it here).
+    pub(crate) failure: Option<InternalError>,
     /// The sink's own error, if it failed (see [`super::RegionSink::finish`]).
     pub sink_error: Option<crate::error::SinkError>,
     /// Subtrees discarded whole by a pruning test (only runs that ask a question, such as
@@ -43,8 +44,8 @@ impl Summary {
     /// ```
     /// use relu_regions::{Enumerator, Network};
     /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [{"weights": [["1"], ["-1"]], "bias": ["0", "1"], "activation": "relu"}]}"#).unwrap();
-    /// assert!(Enumerator::builder().build().collect(&net).1.complete());
-    /// assert!(!Enumerator::builder().max_regions(Some(1)).build().collect(&net).1.complete());
+    /// assert!(Enumerator::builder().build().collect(&net).unwrap().1.complete());
+    /// assert!(!Enumerator::builder().max_regions(Some(1)).build().collect(&net).unwrap().1.complete());
     /// ```
     pub fn complete(&self) -> bool {
         self.stopped.is_none()

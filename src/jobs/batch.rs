@@ -207,10 +207,7 @@ fn count_box(
         });
     }
     let mut sink = CountingSink::default();
-    let mut summary = enumerator.enumerate_prepared(&prepared, &mut sink);
-    if let Some(failure) = summary.failure.take() {
-        return Err(internal(failure));
-    }
+    let summary = enumerator.enumerate_prepared(&prepared, &mut sink).map_err(internal)?;
     Ok(BoxCount {
         regions: sink.regions,
         bounded: sink.bounded,

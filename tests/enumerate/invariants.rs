@@ -39,12 +39,14 @@ pub fn random_net(rng: &mut Rng, dim: usize, widths: &[usize], domain: Domain) -
     for &w in widths {
         let weights = relu_regions::network::Weights::dense(
             (0..w).map(|_| (0..input).map(|_| rng.rational(5)).collect()).collect(),
-        );
+        )
+        .unwrap();
         let bias = (0..w).map(|_| rng.rational(3)).collect();
         layers.push(Layer { weights, bias, activation: Activation::Relu });
         input = w;
     }
-    let weights = relu_regions::network::Weights::dense(vec![(0..input).map(|_| rng.rational(4)).collect()]);
+    let weights =
+        relu_regions::network::Weights::dense(vec![(0..input).map(|_| rng.rational(4)).collect()]).unwrap();
     layers.push(Layer { weights, bias: vec![q(0)], activation: Activation::Linear });
     Network::new(dim, layers, domain).unwrap()
 }
@@ -189,10 +191,10 @@ fn real_networks_keep_their_invariants() {
     let acas = real_net("nnet/ACASXU_run2a_1_1_batch_2000.nnet", Coords::Normalized, &acas_box(0.01));
     let mnist = real_net("nnet/mnist10x10.nnet", Coords::Raw, &[(0.495, 0.505); 784]);
     for net in [&acas, &mnist] {
-        let (one, summary) = Enumerator::builder().build().collect(net);
+        let (one, summary) = Enumerator::builder().build().collect(net).unwrap();
         assert!(summary.complete());
         check_region_list(net, &one);
-        let two = Enumerator::builder().threads(2).build().collect(net).0;
+        let two = Enumerator::builder().threads(2).build().collect(net).unwrap().0;
         let patterns = |a: &[relu_regions::enumerate::region::Region]| {
             a.iter().map(|r| r.pattern.clone()).collect::<Vec<_>>()
         };
@@ -215,6 +217,7 @@ fn acas_fast_paths_agree_with_the_exact_simplex() {
             .backend(backend)
             .build()
             .collect(&acas)
+            .unwrap()
             .0
             .into_iter()
             .map(|r| r.pattern)

@@ -108,9 +108,9 @@ fn a_one_by_one_convolution_is_the_dense_layer() {
     let dense = Network::new(
         8,
         vec![
-            Layer { weights: Weights::dense(weights), bias, activation: Activation::Relu },
+            Layer { weights: Weights::dense(weights).unwrap(), bias, activation: Activation::Relu },
             Layer {
-                weights: Weights::dense(vec![g.iter().map(|v| exact(*v)).collect()]),
+                weights: Weights::dense(vec![g.iter().map(|v| exact(*v)).collect()]).unwrap(),
                 bias: vec![r("0")],
                 activation: Activation::Linear,
             },
@@ -267,7 +267,7 @@ fn batch_normalisation_is_folded_exactly_or_noted() {
     let net = read_onnx(&batch_norm_model(&[0.0, 0.75]), "bn.onnx").unwrap();
     let (s0, s1) = (r("3/2") / r("1/2"), r("-2") / r("1"));
     let folded = Layer {
-        weights: Weights::dense(vec![vec![s0.clone(), r("0")], vec![r("0"), s1.clone()]]),
+        weights: Weights::dense(vec![vec![s0.clone(), r("0")], vec![r("0"), s1.clone()]]).unwrap(),
         bias: vec![r("1/4") - r("1/2") * &s0, r("1") - r("-3/4") * &s1],
         activation: Activation::Relu,
     };

@@ -18,10 +18,13 @@ pub fn r(s: &str) -> Q {
 pub fn arrangement(dim: usize, planes: Vec<(Vec<Q>, Q)>, domain: Domain) -> Network {
     let n = planes.len();
     let (weights, bias): (Vec<_>, Vec<_>) = planes.into_iter().unzip();
-    let hidden =
-        Layer { weights: relu_regions::network::Weights::dense(weights), bias, activation: Activation::Relu };
+    let hidden = Layer {
+        weights: relu_regions::network::Weights::dense(weights).unwrap(),
+        bias,
+        activation: Activation::Relu,
+    };
     let out = Layer {
-        weights: relu_regions::network::Weights::dense(vec![(1..=n as i64).map(q).collect()]),
+        weights: relu_regions::network::Weights::dense(vec![(1..=n as i64).map(q).collect()]).unwrap(),
         bias: vec![q(0)],
         activation: Activation::Linear,
     };
