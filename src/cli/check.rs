@@ -59,7 +59,7 @@ fn read_output(path: &Path, here: &Provenance) -> Result<serde_json::Value, BadI
 }
 
 /// `check`: the whole answer, in exact arithmetic.
-pub fn check(
+pub(crate) fn check(
     input: &NetArgs,
     threads: &ThreadArgs,
     regions: &Path,
@@ -107,7 +107,7 @@ pub fn check(
 }
 
 /// `check NET PROOF --property PROP`: an unsat certificate checked.
-pub fn check_proof(input: &NetArgs, proof: &Path, property: &Path) -> Result<ExitCode, BadInput> {
+pub(crate) fn check_proof(input: &NetArgs, proof: &Path, property: &Path) -> Result<ExitCode, BadInput> {
     let net = input.load()?;
     let property = read_property(&net, property)?;
     let text = std::fs::read_to_string(proof)

@@ -8,7 +8,25 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Builds an [`Enumerator`].
+/// Builds an [`Enumerator`]: every setting has a default (float simplex hints, all cores, no
+/// limits), and none changes the answer, only how it is found and when the run stops.
+///
+/// # Examples
+/// ```
+/// use relu_regions::{lp::Backend, Enumerator, Network, StopReason};
+/// use std::time::Duration;
+/// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
+///     {"weights": [["1", "0"], ["0", "1"], ["1", "1"]], "activation": "relu"}]}"#).unwrap();
+/// let exact = Enumerator::builder().backend(Backend::ExactOnly).threads(1).build();
+/// let floats = Enumerator::builder().threads(2).time_limit(Some(Duration::from_secs(60))).build();
+/// let (a, _) = exact.collect(&net).unwrap();
+/// let (b, _) = floats.collect(&net).unwrap();
+/// assert_eq!(a.len(), 6); // three lines through the origin
+/// assert_eq!(a.iter().map(|r| &r.pattern).collect::<Vec<_>>(), b.iter().map(|r| &r.pattern).collect::<Vec<_>>());
+/// // a limit stops the run early; what was found is kept and the summary says why
+/// let (some, summary) = Enumerator::builder().max_regions(Some(2)).build().collect(&net).unwrap();
+/// assert_eq!((some.len(), summary.stopped), (2, Some(StopReason::MaxRegions)));
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct EnumeratorBuilder {
     inner: Enumerator,

@@ -10,6 +10,30 @@ use std::ops::ControlFlow;
 
 /// Receives regions as they are found: `begin` once, `region` for each (in id order), `finish`
 /// once with the summary.
+///
+/// # Examples
+/// A sink that keeps the bounded regions' points and stops after the first five regions:
+/// ```
+/// use relu_regions::{exact::num::Q, Enumerator, Network, Region, RegionSink, StopReason};
+/// use std::ops::ControlFlow;
+/// struct Bounded { seen: usize, points: Vec<Vec<Q>> }
+/// impl RegionSink for Bounded {
+///     fn region(&mut self, region: Region) -> ControlFlow<()> {
+///         self.seen += 1;
+///         if region.bounded {
+///             self.points.push(region.point);
+///         }
+///         if self.seen == 5 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+///     }
+/// }
+/// // a triangle's three lines cut the plane into 7 regions, one of them bounded
+/// let net = Network::from_json(r#"{"input_dim": 2, "layers": [{"weights": [["1", "0"], ["0", "1"], ["-1", "-1"]],
+///     "bias": ["0", "0", "1"], "activation": "relu"}]}"#).unwrap();
+/// let mut all = Bounded { seen: 0, points: Vec::new() };
+/// let summary = Enumerator::builder().build().enumerate(&net, &mut all).unwrap();
+/// assert_eq!((summary.regions, summary.stopped), (5, Some(StopReason::Sink)));
+/// assert!(all.points.len() <= 1);
+/// ```
 pub trait RegionSink {
     /// Called once before the first region; an error stops the run before it starts.
     fn begin(&mut self, _net: &Network) -> Result<(), SinkError> {

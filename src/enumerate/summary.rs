@@ -6,7 +6,21 @@ use std::time::{Duration, Instant};
 
 pub use crate::runtime::stop::StopReason;
 
-/// What an enumeration did.
+/// What an enumeration did: how many regions it emitted, whether it found them all (and if not,
+/// why it stopped), how its decisions were certified, and how long it took.
+///
+/// # Examples
+/// ```
+/// use relu_regions::{CountingSink, Enumerator, Network, StopReason};
+/// let net = Network::from_json(r#"{"input_dim": 1, "layers": [
+///     {"weights": [["1"], ["1"], ["1"]], "bias": ["0", "-1", "-2"], "activation": "relu"}]}"#).unwrap();
+/// let summary = Enumerator::builder().build().enumerate(&net, &mut CountingSink::default()).unwrap();
+/// assert!(summary.complete() && summary.stopped.is_none());
+/// assert_eq!(summary.regions, 4); // breaks at 0, 1 and 2
+/// let cut = Enumerator::builder().max_regions(Some(3)).build();
+/// let partial = cut.enumerate(&net, &mut CountingSink::default()).unwrap();
+/// assert_eq!((partial.regions, partial.stopped, partial.complete()), (3, Some(StopReason::MaxRegions), false));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Summary {
     /// Regions emitted.

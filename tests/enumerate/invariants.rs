@@ -10,30 +10,30 @@ use relu_regions::network::{Activation, Domain, Layer, Network};
 use std::collections::HashSet;
 
 /// The library's deterministic generator (SplitMix64) with test helpers.
-pub struct Rng {
+pub(crate) struct Rng {
     inner: relu_regions::exact::rng::SplitMix,
 }
 
 impl Rng {
-    pub fn new(seed: u64) -> Rng {
+    pub(crate) fn new(seed: u64) -> Rng {
         Rng { inner: relu_regions::exact::rng::SplitMix(seed) }
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.inner.next_u64()
     }
     /// An integer in `-k..=k`.
-    pub fn int(&mut self, k: i64) -> i64 {
+    pub(crate) fn int(&mut self, k: i64) -> i64 {
         (self.next() % (2 * k as u64 + 1)) as i64 - k
     }
     /// A rational with a random small denominator.
-    pub fn rational(&mut self, k: i64) -> Q {
+    pub(crate) fn rational(&mut self, k: i64) -> Q {
         Q::new(self.int(k).into(), ((self.next() % 7) as i64 + 1).into())
     }
 }
 
 /// A random network with the given hidden widths.
-pub fn random_net(rng: &mut Rng, dim: usize, widths: &[usize], domain: Domain) -> Network {
+pub(crate) fn random_net(rng: &mut Rng, dim: usize, widths: &[usize], domain: Domain) -> Network {
     let mut layers = Vec::new();
     let mut input = dim;
     for &w in widths {

@@ -9,7 +9,7 @@ use relu_regions::network::onnx::read_onnx;
 use relu_regions::network::{Activation, Domain, Layer, Network, Weights};
 
 /// `c = concat(y, W1 y, C)` on a ReLU output `y`, then `relu(c)` and a linear read-out.
-pub fn model(axis: i64) -> Vec<u8> {
+pub(crate) fn model(axis: i64) -> Vec<u8> {
     let (w0, w1, g) = (values(6, 41), values(6, 42), values(7, 43));
     onnx::model(
         &[

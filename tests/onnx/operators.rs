@@ -10,12 +10,12 @@ use relu_regions::exact::num::{from_f64_exact, Q};
 use relu_regions::network::onnx::read_onnx;
 use relu_regions::network::{Activation, Domain, Layer, Network, Weights};
 
-pub fn exact(v: f32) -> Q {
+pub(crate) fn exact(v: f32) -> Q {
     from_f64_exact(f64::from(v)).unwrap()
 }
 
 /// Deterministic small float32 values (multiples of 1/8 in [-1, 1]).
-pub fn values(n: usize, seed: u64) -> Vec<f32> {
+pub(crate) fn values(n: usize, seed: u64) -> Vec<f32> {
     let mut s = seed;
     (0..n)
         .map(|_| {
@@ -25,13 +25,13 @@ pub fn values(n: usize, seed: u64) -> Vec<f32> {
         .collect()
 }
 
-pub fn points(d: usize, n: usize) -> Vec<Vec<Q>> {
+pub(crate) fn points(d: usize, n: usize) -> Vec<Vec<Q>> {
     (0..n)
         .map(|k| values(d, 100 + k as u64).iter().map(|v| exact(*v) + Q::new(k.into(), 7.into())).collect())
         .collect()
 }
 
-pub fn relu(v: Q) -> Q {
+pub(crate) fn relu(v: Q) -> Q {
     if v > Q::from_integer(0.into()) {
         v
     } else {
@@ -236,7 +236,7 @@ fn padding_and_transposes() {
     }
 }
 
-pub fn batch_norm_model(var: &[f32]) -> Vec<u8> {
+pub(crate) fn batch_norm_model(var: &[f32]) -> Vec<u8> {
     onnx::model(
         &[
             onnx::node_with(
