@@ -11,12 +11,19 @@ exact :class:`fractions.Fraction` values.
 ...     {"weights": [["1", "2"]], "activation": "linear"}]}''')
 >>> net.count()["regions"]
 4
+
+Errors: every problem with a network, a domain, an option or a conversion raises
+:class:`NetworkError` (a ``ValueError``) or one of its subclasses (:class:`ConversionError`,
+:class:`UnsupportedModule`, :class:`NotPiecewiseLinear`); :class:`InternalError` is a bug.
 """
 
 from ._native import InternalError, NetworkError
 from ._native import version as _native_version
+from ._analyses import RegionList
 from ._network import Network, RegionStream
 from ._region import Inequality, Region
+from ._saved import from_json, to_json
+from ._torch import ConversionError, NotPiecewiseLinear, UnsupportedModule
 
 __version__ = _native_version()
 
@@ -25,7 +32,13 @@ __all__ = [
     "Region",
     "Inequality",
     "RegionStream",
+    "RegionList",
     "NetworkError",
+    "ConversionError",
+    "UnsupportedModule",
+    "NotPiecewiseLinear",
     "InternalError",
+    "to_json",
+    "from_json",
     "__version__",
 ]

@@ -14,6 +14,8 @@ from fractions import Fraction
 from typing import Any, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import _native
+from ._analyses import Analyses
+from ._plot import Plotting
 from ._region import Region
 
 Number = Union[int, float, Fraction, str]
@@ -24,24 +26,34 @@ _POLL = 0.1
 
 
 @contextlib.contextmanager
-def _ctrl_c_cancels(job: Any) -> Iterator[List[bool]]:
-    """While the block runs, Ctrl-C cancels ``job`` and sets the yielded flag instead of raising
-    ``KeyboardInterrupt`` wherever Python happens to be (between taking lines and keeping them,
-    say). Only the main thread receives signals; elsewhere the block runs as it is."""
-    hit = [False]
+def _ctrl_c_cancels(job: Any) -> Iterator[List[int]]:
+    """While the block runs, the first Ctrl-C cancels ``job`` and counts in the yielded flag
+    instead of raising ``KeyboardInterrupt`` wherever Python happens to be (between taking lines
+    and keeping them, say); a second Ctrl-C raises ``KeyboardInterrupt`` (for a job that does not
+    stop). Only the main thread receives signals; elsewhere the block runs as it is."""
+    hit = [0]
     if threading.current_thread() is not threading.main_thread():
         yield hit
         return
 
     def cancel(signum: int, frame: Any) -> None:
-        hit[0] = True
+        hit[0] += 1
         job.cancel()
+        if hit[0] >= 2:
+            raise KeyboardInterrupt("a second Ctrl-C: the job was asked to stop and is left to end")
 
     previous = signal.signal(signal.SIGINT, cancel)
     try:
         yield hit
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _second_press(hit: List[int]) -> None:
+    """Raises ``KeyboardInterrupt`` when Ctrl-C came twice (the native wait may have swallowed
+    the handler's exception while it looked at signals)."""
+    if hit[0] >= 2:
+        raise KeyboardInterrupt("a second Ctrl-C: the job was asked to stop and is left to end")
 
 
 def exact_text(value: Number) -> str:
@@ -101,15 +113,19 @@ class RegionStream:
     """The regions of a run, streamed from Rust as they are found (with their facets).
 
     Iterate over it (once). After the end, ``complete`` says whether every region was found
-    (false after ``max_regions``, ``time_limit`` or Ctrl-C) and ``summary`` holds the run's
-    summary (the last line of ``regions --jsonl``; ``summary_line`` is that line, the same bytes
-    as the CLI's). Leaving the loop early stops the run.
+    (false after ``max_regions``, ``time_limit``, Ctrl-C or ``close()``) and ``summary`` holds the
+    run's summary (the last line of ``regions --jsonl``; ``summary_line`` is that line, the same
+    bytes as the CLI's). The run stops at once when the loop is left early (``break``, an
+    exception), on ``close()``, at the end of a ``with`` block and when the stream is
+    garbage-collected; Ctrl-C ends the stream at once (the regions already yielded are what was
+    found; a second Ctrl-C raises ``KeyboardInterrupt``).
     """
 
     def __init__(self, job: Any, progress: Any = None):
         self._job = job
         self._buffer: List[str] = []
         self._progress = progress
+        self._yielded = 0
         self.summary: Optional[dict] = None
         self.summary_line: Optional[str] = None
         self.interrupted = False
@@ -120,42 +136,96 @@ class RegionStream:
         return None if self.summary is None else bool(self.summary["complete"])
 
     def __iter__(self) -> Iterator[Region]:
-        return self
+        # a generator: leaving the loop early drops it, and its ``finally`` stops the run
+        try:
+            while True:
+                try:
+                    region = self.__next__()
+                except StopIteration:
+                    return
+                yield region
+        finally:
+            if self.summary is None:
+                self.close()
 
     def __next__(self) -> Region:
-        with _ctrl_c_cancels(self._job) as hit:
+        with _ctrl_c_cancels(self._job) if self._job is not None else contextlib.nullcontext([0]) as hit:
             try:
-                return self._next()
+                region = self._next(hit)
             finally:
                 if hit[0] and not self.interrupted:
-                    self.interrupted = True
-                    warnings.warn("interrupted: the regions found so far are returned, marked incomplete", stacklevel=2)
+                    self._interrupt()
+                _second_press(hit)
+        if hit[0]:
+            raise StopIteration
+        self._yielded += 1
+        return region
 
-    def _next(self) -> Region:
+    def _interrupt(self) -> None:
+        self.interrupted = True
+        warnings.warn("interrupted: the regions yielded so far are what was found (marked incomplete)",
+                      stacklevel=3)
+        self._end("Cancelled")
+
+    def _end(self, why: str) -> None:
+        """Ends the stream now: the run is cancelled and dropped (its thread ends)."""
+        if self._job is not None:
+            self._job.cancel()
+        self._job = None
+        self._buffer.clear()
+        if self.summary is None:
+            self.summary = {"regions": self._yielded, "complete": False, "stopped": why}
+        if self._progress is not None:
+            self._progress.close()
+            self._progress = None
+
+    def _next(self, hit: List[int]) -> Region:
         while not self._buffer:
-            if self.summary is not None:
+            if self.summary is not None or self._job is None:
+                raise StopIteration
+            if hit[0]:
                 raise StopIteration
             try:
                 lines, doc, interrupted = self._job.take(_POLL, 1024)
             except KeyboardInterrupt:  # off the main thread, or before the handler was set
-                lines, doc, interrupted = [], None, True
-                self._job.cancel()
-            if interrupted and not self.interrupted:
-                self.interrupted = True
-                warnings.warn("interrupted: the regions found so far are returned, marked incomplete", stacklevel=3)
+                hit[0] += 1
+                raise StopIteration from None
+            if interrupted:
+                hit[0] += 1
+                raise StopIteration
             self._buffer.extend(reversed(lines))
             if self._progress is not None:
                 self._progress.update(len(lines))
             if doc is not None:
                 self.summary_line = doc
                 self.summary = json.loads(doc)["summary"]
+                self._job = None
                 if self._progress is not None:
                     self._progress.close()
+                    self._progress = None
         return Region(json.loads(self._buffer.pop()))
 
     def close(self) -> None:
-        """Stops the run (also done when the stream is garbage-collected)."""
-        self._job.cancel()
+        """Stops the run at once (also done on ``break``, at the end of a ``with`` block and when
+        the stream is garbage-collected); the stream then ends, marked incomplete."""
+        if self.summary is None or self._job is not None:
+            self._end("Closed")
+
+    def __enter__(self) -> "RegionStream":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        job = getattr(self, "_job", None)
+        if job is not None:
+            job.cancel()
+
+    def to_json(self) -> str:
+        """Not available: a stream is read once; collect it (``list(stream)``) and save the
+        regions with :func:`relu_regions.save_regions`."""
+        raise TypeError("a stream is read once: save list(stream) with relu_regions.save_regions")
 
 
 def _wait(job: Any, progress: Any = None) -> dict:
@@ -169,6 +239,7 @@ def _wait(job: Any, progress: Any = None) -> dict:
             except KeyboardInterrupt:  # off the main thread
                 doc, hit = None, True
                 job.cancel()
+            _second_press(cancelled)
             if (hit or cancelled[0]) and not interrupted:
                 interrupted = True
                 warnings.warn("interrupted: the partial result is returned, marked incomplete", stacklevel=3)
@@ -196,7 +267,7 @@ def _networkx(doc: dict) -> Any:
     return g
 
 
-def _progress_bar(progress: Any, what: str) -> Any:
+def _progress_bar(progress: Any, what: str, total: Optional[int] = None) -> Any:
     if not progress:
         return None
     if progress is True:
@@ -204,11 +275,11 @@ def _progress_bar(progress: Any, what: str) -> Any:
             from tqdm.auto import tqdm
         except ImportError as e:  # pragma: no cover - depends on the environment
             raise ImportError("progress=True needs tqdm (pip install tqdm)") from e
-        return tqdm(desc=what, unit=" regions")
+        return tqdm(desc=what, unit=f" {what}", total=total)
     return progress
 
 
-class Network:
+class Network(Analyses, Plotting):
     """A piecewise-linear network with exact rational weights, and its input domain.
 
     Make one with :meth:`from_json`, :meth:`from_onnx`, :meth:`from_nnet` or
@@ -257,25 +328,36 @@ class Network:
         trailing softmax) goes through ``torch.onnx.export`` in eval mode and the ONNX reader,
         which needs the shape of one input sample: ``input_shape`` (e.g. ``(1, 28, 28)``; without
         the batch axis) or ``input_dim``. Weights are taken as the exact dyadic values they are."""
-        from ._torch import UnsupportedModule, network_json, onnx_bytes
+        from ._torch import NotPiecewiseLinear, UnsupportedModule, network_json, onnx_bytes
 
         try:
             if input_shape is None:
                 text, name = network_json(module, input_dim)
                 return cls(_native.NativeNetwork.from_json_text(text, name))
+        except NotPiecewiseLinear:
+            raise  # no other path helps
         except UnsupportedModule as e:
             if input_dim is None:
                 raise UnsupportedModule(f"{e}; for other layers give input_shape= (one sample's shape, "
                                         f"e.g. (1, 28, 28)) and the module goes through ONNX") from e
         shape = tuple(input_shape) if input_shape is not None else (int(input_dim),)
-        data = onnx_bytes(module, shape)
+        data, notes = onnx_bytes(module, shape)
         import tempfile
 
+        name = f"torch module {type(module).__name__} (exported to ONNX)"
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, f"{type(module).__name__}.onnx")
             with open(path, "wb") as f:
                 f.write(data)
-            return cls(_native.NativeNetwork.load(path, "onnx"))
+            try:
+                native = _native.NativeNetwork.load(path, "onnx")
+            except _native.NetworkError as e:  # name the module, not the temporary file
+                raise UnsupportedModule(str(e).replace(path, name)) from None
+        if notes:  # the exporter's doings join the reader's notes
+            doc = json.loads(native.to_json())
+            doc["notes"] = notes + list(doc.get("notes", []))
+            native = _native.NativeNetwork.from_json_text(json.dumps(doc), name)
+        return cls(native)
 
     # ----- facts -----
     @property
@@ -331,11 +413,42 @@ class Network:
         job = self._start("count" if graph else "count_no_graph", box, domain, threads, max_regions, time_limit, lp)
         return _wait(job, _progress_bar(progress, "regions"))
 
+    def count_many(self, boxes: Any = None, centers: Any = None, radius: Any = None, norm: str = "linf",
+                   graph: bool = False, threads: Optional[int] = None, time_limit: Optional[float] = None,
+                   box_time_limit: Optional[float] = None, max_regions: Optional[int] = None,
+                   lp: str = "simplex", progress: Any = False) -> dict:
+        """Local complexity: one count per box, many boxes at once (each box on one thread, the
+        boxes in parallel on ``threads`` threads; default every core).
+
+        Give ``boxes`` (shape ``(n, input_dim, 2)``: a ``(lo, hi)`` pair per input) or
+        ``centers`` (shape ``(n, *input_shape)``, e.g. a batch of images) and ``radius``: the
+        L_inf balls ``centers[i] +- radius`` (``norm="linf"``, the only norm whose balls are
+        boxes). Floats are taken as the exact values they hold; pass ``radius="0.05"`` (or a
+        ``Fraction``) for an exact decimal. Each box replaces the network's domain, so a count
+        is that of ``count(box=...)``: the full-dimensional regions meeting the box.
+
+        Returns a dict of numpy arrays in the boxes' order: ``regions``, ``bounded``,
+        ``complete`` (per box), ``stopped`` (why a box stopped, or None), ``lps``, ``seconds``,
+        and with ``graph=True`` ``pieces``, ``edges``, ``distinct_maps``; plus ``boxes``,
+        ``input_dim``, ``all_complete``, ``total_seconds`` and ``provenance``.
+        ``time_limit`` holds for the whole batch (boxes not reached are marked incomplete with
+        0 regions), ``box_time_limit`` and ``max_regions`` for each box; Ctrl-C stops the batch
+        and returns what was counted."""
+        from ._batch import count_many
+
+        return count_many(self, boxes, centers, radius, norm, graph, threads, time_limit, box_time_limit,
+                          max_regions, lp, progress)
+
     def regions(self, domain: Any = None, box: Optional[Box] = None, threads: Optional[int] = None,
                 max_regions: Optional[int] = None, time_limit: Optional[float] = None,
-                lp: str = "simplex", progress: Any = False) -> RegionStream:
+                lp: str = "simplex", progress: Any = False, sizes: bool = False, samples: int = 0) -> Any:
         """Every region, streamed as found (an iterable of :class:`Region`; see
-        :class:`RegionStream` for ``complete``)."""
+        :class:`RegionStream` for ``complete``). With ``sizes=True`` (``regions --sizes``) a
+        :class:`RegionList` instead, each region with its exact ``size`` (``area``/``volume``,
+        ``inradius``, ``ball_center``; ``samples`` random points for a volume estimate)."""
+        if sizes:
+            net = self.with_domain(box=box, domain=domain)
+            return net._regions_with_sizes(samples, self._opts(threads, max_regions, time_limit, lp))
         job = self._start("regions", box, domain, threads, max_regions, time_limit, lp)
         return RegionStream(job, _progress_bar(progress, "regions"))
 
@@ -354,31 +467,6 @@ class Network:
         ``offset`` (exact strings) and their ``_f64`` twins; edge attributes ``neurons``,
         ``same_map``, ``point``; graph attributes ``pieces``, ``complete``, ``provenance``."""
         return _networkx(self.graph_json(domain, box, threads, max_regions, time_limit, lp, progress))
-
-    def partition(self, domain: Any = None, box: Optional[Box] = None, threads: Optional[int] = None,
-                  max_regions: Optional[int] = None, time_limit: Optional[float] = None,
-                  lp: str = "simplex") -> dict:
-        """The drawn partition of a 2-input network: each region's polygon (float vertices of the
-        exact polygon, counter-clockwise), piece and colour; on an unbounded domain, clipped to a
-        window chosen like ``plot``'s."""
-        return _wait(self._start("plot", box, domain, threads, max_regions, time_limit, lp))
-
-    def plot(self, ax: Any = None, domain: Any = None, box: Optional[Box] = None,
-             threads: Optional[int] = None, max_regions: Optional[int] = None,
-             time_limit: Optional[float] = None, lp: str = "simplex", edgecolor: str = "black",
-             linewidth: float = 0.5, boundary: bool = False, output: int = 0, level: Number = 0,
-             classes: bool = False) -> Any:
-        """Draws the exact partition of a 2-input network with matplotlib (regions coloured by
-        linear piece) and returns the axes; ``boundary=True`` draws the level set
-        ``{y_output = level}`` (or the argmax ties with ``classes=True``) over it, in red."""
-        from ._plot import draw
-
-        ax = draw(self.partition(domain, box, threads, max_regions, time_limit, lp), ax, edgecolor, linewidth)
-        if boundary:
-            from ._complex import draw_boundary
-
-            draw_boundary(self.boundary(output, level, classes, domain, box, threads, time_limit, lp), ax)
-        return ax
 
     def faces(self, dim: Optional[int] = None, domain: Any = None, box: Optional[Box] = None,
               threads: Optional[int] = None, time_limit: Optional[float] = None, lp: str = "simplex") -> dict:

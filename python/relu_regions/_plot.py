@@ -1,19 +1,129 @@
-"""Matplotlib drawing of a 2-input network's exact partition."""
+"""Drawing the exact partition of a 2-input network (or of a plane through a higher-dimensional
+input) with matplotlib: regions coloured by linear piece, by an output's value or by class, and
+the decision boundary. The partition is exact; the drawing is in floats (each region's polygon
+and affine map rounded), so shading and boundaries are only as fine as the screen needs."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, List, Optional
+
+import numpy as np
 
 
-def draw(partition: dict, ax: Any = None, edgecolor: str = "black", linewidth: float = 0.5) -> Any:
+class Plotting:
+    """``partition`` and ``plot`` (mixed into :class:`~relu_regions.Network`)."""
+
+    def partition(self, domain: Any = None, box: Any = None, threads: Optional[int] = None,
+                  max_regions: Optional[int] = None, time_limit: Optional[float] = None,
+                  lp: str = "simplex") -> dict:
+        """The drawn partition of a 2-input network: each region's polygon (float vertices of the
+        exact polygon, counter-clockwise), piece, colour and affine map (``jacobian_f64``,
+        ``offset_f64``); on an unbounded domain, clipped to a window chosen like ``plot``'s."""
+        from ._network import _wait
+
+        return _wait(self._start("plot", box, domain, threads, max_regions, time_limit, lp))  # type: ignore
+
+    def plot(self, ax: Any = None, domain: Any = None, box: Any = None, threads: Optional[int] = None,
+             max_regions: Optional[int] = None, time_limit: Optional[float] = None, lp: str = "simplex",
+             edgecolor: str = "black", linewidth: float = 0.5, plane: Any = None, through: Any = None,
+             color: str = "piece", boundary: bool = False, output: int = 0, cmap: str = "viridis") -> Any:
+        """Draws the exact partition with matplotlib and returns the axes.
+
+        ``plane=(p, u, v)`` or ``through=(a, b, c)`` draw a plane through a higher-dimensional
+        input (``plot --plane``/``--through``; the axes are then ``s`` and ``t``, ``box`` bounds
+        them). ``color``: ``"piece"`` (linear pieces, as the CLI), ``"output"`` (the value of
+        output ``output``, shaded exactly linearly inside each region) or ``"class"`` (the
+        argmax of the outputs; a 1-output network: its sign). ``boundary=True`` draws the
+        decision boundary (where the top two outputs tie; a 1-output network: its zero level)."""
+        net = self
+        if plane is not None or through is not None:
+            net = self.restrict(plane=plane, through=through, box=box)  # type: ignore
+            box = None
+        part = net.partition(domain, box, threads, max_regions, time_limit, lp)
+        ax = draw(part, ax, edgecolor, linewidth, color, output, cmap)
+        if boundary:
+            draw_boundary(part, ax)
+        if plane is not None or through is not None:
+            ax.set_xlabel("s")
+            ax.set_ylabel("t")
+        return ax
+
+
+def _values(region: dict, pts: np.ndarray) -> np.ndarray:
+    """The region's outputs at the points (rows), floats."""
+    j = np.asarray(region["jacobian_f64"], dtype=np.float64)
+    c = np.asarray(region["offset_f64"], dtype=np.float64)
+    return pts @ j.T + c
+
+
+def _clip(poly: np.ndarray, g: np.ndarray, h: float) -> np.ndarray:
+    """The part of a convex polygon where ``g . x + h >= 0`` (Sutherland-Hodgman)."""
+    out: List[np.ndarray] = []
+    n = len(poly)
+    for k in range(n):
+        p, q = poly[k], poly[(k + 1) % n]
+        fp, fq = g @ p + h, g @ q + h
+        if fp >= 0:
+            out.append(p)
+        if (fp >= 0) != (fq >= 0):
+            out.append(p + (q - p) * (fp / (fp - fq)))
+    return np.array(out).reshape(-1, 2)
+
+
+def _class_cells(region: dict, poly: np.ndarray):
+    """The parts of a region's polygon where each class wins: (class, polygon) pairs."""
+    j = np.asarray(region["jacobian_f64"], dtype=np.float64)
+    c = np.asarray(region["offset_f64"], dtype=np.float64)
+    if len(c) == 1:  # one output: its sign
+        j, c = np.vstack([np.zeros_like(j[0]), j[0]]), np.array([0.0, c[0]])
+    for k in range(len(c)):
+        cell = poly
+        for i in range(len(c)):
+            if i != k and len(cell) >= 3:
+                cell = _clip(cell, j[k] - j[i], c[k] - c[i])
+        if len(cell) >= 3:
+            yield k, cell
+
+
+def draw(partition: dict, ax: Any = None, edgecolor: str = "black", linewidth: float = 0.5,
+         color: str = "piece", output: int = 0, cmap: str = "viridis") -> Any:
     import matplotlib.pyplot as plt
     from matplotlib.collections import PolyCollection
 
+    if color not in ("piece", "output", "class"):
+        raise ValueError(f"color must be \"piece\", \"output\" or \"class\", not {color!r}")
     if ax is None:
         _, ax = plt.subplots()
-    polygons = [r["polygon"] for r in partition["regions"] if len(r["polygon"]) >= 3]
-    colours = [r["colour"] for r in partition["regions"] if len(r["polygon"]) >= 3]
-    ax.add_collection(PolyCollection(polygons, facecolors=colours, edgecolors=edgecolor, linewidths=linewidth))
+    regions = [r for r in partition["regions"] if len(r["polygon"]) >= 3]
+    polygons = [np.asarray(r["polygon"], dtype=np.float64) for r in regions]
+    if color == "piece":
+        colours = [r["colour"] for r in regions]
+        ax.add_collection(PolyCollection(polygons, facecolors=colours, edgecolors=edgecolor, linewidths=linewidth))
+    elif color == "output":
+        import matplotlib.tri as mtri
+
+        xs, ys, zs, tris = [], [], [], []
+        for r, poly in zip(regions, polygons):
+            if not 0 <= output < len(r["offset_f64"]):
+                raise ValueError(f"output {output}: the network has {len(r['offset_f64'])} outputs")
+            base = len(xs)
+            xs += list(poly[:, 0])
+            ys += list(poly[:, 1])
+            zs += list(_values(r, poly)[:, output])
+            tris += [(base, base + k, base + k + 1) for k in range(1, len(poly) - 1)]
+        if tris:
+            shading = ax.tripcolor(mtri.Triangulation(xs, ys, tris), zs, shading="gouraud", cmap=cmap)
+            ax.figure.colorbar(shading, ax=ax, label=f"y{output}")
+        ax.add_collection(PolyCollection(polygons, facecolors="none", edgecolors=edgecolor, linewidths=linewidth))
+    else:
+        palette = plt.get_cmap("tab10")
+        cells, colours = [], []
+        for r, poly in zip(regions, polygons):
+            for k, cell in _class_cells(r, poly):
+                cells.append(cell)
+                colours.append(palette(k % 10))
+        ax.add_collection(PolyCollection(cells, facecolors=colours, edgecolors="none"))
+        ax.add_collection(PolyCollection(polygons, facecolors="none", edgecolors=edgecolor, linewidths=linewidth))
     ax.autoscale_view()
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xlabel("x0")
@@ -22,4 +132,34 @@ def draw(partition: dict, ax: Any = None, edgecolor: str = "black", linewidth: f
     if not partition["complete"]:
         title += " (INCOMPLETE)"
     ax.set_title(title)
+    return ax
+
+
+def boundary_segments(partition: dict) -> List[np.ndarray]:
+    """The decision boundary as float segments (2 x 2 arrays): in each region, the edges of
+    its class cells where two classes meet (a 1-output network: its zero level)."""
+    segments = []
+    for r in partition["regions"]:
+        if len(r["polygon"]) < 3:
+            continue
+        poly = np.asarray(r["polygon"], dtype=np.float64)
+        scale = max(1.0, float(np.abs(poly).max()))
+        for k, cell in _class_cells(r, poly):
+            vals = _values(r, cell)
+            if vals.shape[1] == 1:
+                vals = np.hstack([np.zeros_like(vals), vals])
+            tol = 1e-9 * scale * max(1.0, float(np.abs(vals).max()))
+            for a in range(len(cell)):
+                b = (a + 1) % len(cell)
+                others = [i for i in range(vals.shape[1]) if i != k]
+                if any(abs(vals[a, k] - vals[a, i]) <= tol and abs(vals[b, k] - vals[b, i]) <= tol for i in others):
+                    if k < min(i for i in others if abs(vals[a, k] - vals[a, i]) <= tol):
+                        segments.append(np.array([cell[a], cell[b]]))
+    return segments
+
+
+def draw_boundary(partition: dict, ax: Any, colour: str = "red", linewidth: float = 1.5) -> Any:
+    from matplotlib.collections import LineCollection
+
+    ax.add_collection(LineCollection(boundary_segments(partition), colors=colour, linewidths=linewidth))
     return ax

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, List, Sequence
+from typing import Any, List, Optional, Sequence
 
 import numpy as np
 
@@ -19,7 +19,8 @@ class Inequality:
     """One non-redundant inequality ``a . x <= b`` of a region (a facet).
 
     ``a`` and ``b`` are the nearest floats; ``a_exact`` and ``b_exact`` the exact values.
-    ``neurons`` lists the ``(layer, index)`` hidden neurons whose hyperplane this is, and
+    ``neurons`` lists the hidden neurons whose hyperplane this is, each ``{"layer": l, "index":
+    i}`` as in every document (graph edges, ``locate``'s ``split_by``), and
     ``domain_rows`` the rows of the domain it is (on the domain's boundary).
     """
 
@@ -109,7 +110,7 @@ class Region:
                 Inequality(
                     a_exact=[exact(v) for v in ineq["a"]],
                     b_exact=exact(ineq["b"]),
-                    neurons=[(n["layer"], n["index"]) for n in ineq.get("neurons", [])],
+                    neurons=[dict(n) for n in ineq.get("neurons", [])],
                     domain_rows=list(ineq.get("domain_rows", [])),
                     facet_point_exact=[exact(v) for v in ineq.get("facet_point", [])],
                 )
@@ -119,15 +120,49 @@ class Region:
         return self._cached("inequalities", make)
 
     @property
+    def A_exact(self) -> List[List[Fraction]]:
+        """The inequalities' exact normals as rows: the region is ``A_exact x <= b_exact``."""
+        return [i.a_exact for i in self.inequalities]
+
+    @property
+    def b_exact(self) -> List[Fraction]:
+        return [i.b_exact for i in self.inequalities]
+
+    def _scaled(self) -> tuple:
+        """``(A, b)`` with every row scaled to unit Euclidean length. Each exact row is first
+        divided by its largest entry (exactly), so no float overflows or underflows however
+        large the exact entries are; the positive factor leaves the halfspace unchanged."""
+        def make() -> tuple:
+            d = len(self._wire["point"])
+            rows, rhs = [], []
+            for i in self.inequalities:
+                m = max((abs(v) for v in i.a_exact), default=Fraction(0)) or Fraction(1)
+                a = np.array([float(v / m) for v in i.a_exact], dtype=np.float64)
+                n = float(np.linalg.norm(a)) or 1.0
+                rows.append(a / n)
+                rhs.append(float(i.b_exact / m) / n)
+            return np.array(rows, dtype=np.float64).reshape(len(rows), d), np.array(rhs, dtype=np.float64)
+
+        return self._cached("scaled", make)
+
+    @property
     def A(self) -> np.ndarray:
-        """The inequalities' normals as rows (floats): the region is ``A x <= b``."""
-        d = len(self._wire["point"])
-        rows = [i.a for i in self.inequalities]
-        return np.array(rows, dtype=np.float64).reshape(len(rows), d)
+        """The inequalities' normals as rows, in floats, each row scaled to unit length: the
+        region is ``A x <= b`` (the exact rows, unscaled: ``A_exact``, ``b_exact``). The exact
+        rows can have entries from 1e-7 to 1e20; scaled, a float LP solver (scipy's HiGHS)
+        reads them well."""
+        return self._scaled()[0]
 
     @property
     def b(self) -> np.ndarray:
-        return np.array([i.b for i in self.inequalities], dtype=np.float64)
+        """The right-hand sides of :attr:`A`'s rows (scaled with them)."""
+        return self._scaled()[1]
+
+    @property
+    def size(self) -> Optional[dict]:
+        """The region's exact size when it was asked for (``regions(sizes=True)``): ``area`` or
+        ``volume`` (exact strings, with ``_f64`` twins), ``inradius``, ``ball_center``."""
+        return self._wire.get("size")
 
     def map(self, x: Sequence[float] | np.ndarray) -> np.ndarray:
         """The region's affine map at ``x`` (floats): ``jacobian @ x + offset``."""
@@ -136,6 +171,19 @@ class Region:
     def to_dict(self) -> dict[str, Any]:
         """The region as the CLI writes it (``regions --jsonl``)."""
         return dict(self._wire)
+
+    def to_json(self) -> str:
+        """The region as one line of ``regions --jsonl`` (exact; :meth:`from_json` reads it)."""
+        import json
+
+        return json.dumps(self._wire)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Region":
+        """A region saved by :meth:`to_json` (or a line of ``regions --jsonl``)."""
+        import json
+
+        return cls(json.loads(text))
 
     def __repr__(self) -> str:
         return (

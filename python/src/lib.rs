@@ -2,9 +2,10 @@
 //!
 //! Every answer crosses into Python as the JSON the command-line tool prints (the Python side
 //! builds its objects from it), so the package and the CLI cannot disagree. Long work runs on
-//! a thread of its own ([`Job`]); Python waits for it with the GIL released and looks at
+//! a thread of its own ([`job::Job`]); Python waits for it with the GIL released and looks at
 //! Ctrl-C in between, which cancels the run and keeps what was found (marked incomplete).
 
+use job::{Job, Message};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -19,12 +20,15 @@ use relu_regions::lp::Backend;
 use relu_regions::network::nnet::Coords;
 use relu_regions::network::{self, InputFormat, Network};
 use relu_regions::runtime::parallel::threads_for;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc::SyncSender;
+use std::sync::Arc;
 use std::time::Duration;
 
+mod analyses;
+mod batch;
 mod complex;
+mod job;
 
 create_exception!(_native, NetworkError, PyValueError, "A network, domain or option that cannot be used.");
 create_exception!(
@@ -34,17 +38,25 @@ create_exception!(
     "An exact check failed on relu-regions' own answer (a bug: please report it)."
 );
 
-fn bad(e: impl std::fmt::Display) -> PyErr {
+pub(crate) fn bad(e: impl std::fmt::Display) -> PyErr {
     NetworkError::new_err(e.to_string())
 }
 
 /// A network with its domain, and the bytes it was read from (for the provenance of outputs).
 #[pyclass(frozen, module = "relu_regions._native")]
-struct NativeNetwork {
-    net: Arc<Network>,
-    source: Arc<Vec<u8>>,
-    format: InputFormat,
-    coords: Coords,
+pub(crate) struct NativeNetwork {
+    pub(crate) net: Arc<Network>,
+    pub(crate) source: Arc<Vec<u8>>,
+    pub(crate) format: InputFormat,
+    pub(crate) coords: Coords,
+}
+
+impl NativeNetwork {
+    /// Where an answer about this network came from.
+    pub(crate) fn provenance(&self) -> Provenance {
+        Provenance::new(&self.source, self.format, self.coords, self.net.domain())
+            .with_notes(self.net.notes())
+    }
 }
 
 fn coords_named(name: &str) -> PyResult<Coords> {
@@ -60,7 +72,12 @@ impl NativeNetwork {
     /// Reads a network file (`format`: "json", "nnet", "onnx" or None for the extension's).
     #[staticmethod]
     #[pyo3(signature = (path, format=None, coords="raw"))]
-    fn load(path: std::path::PathBuf, format: Option<&str>, coords: &str) -> PyResult<NativeNetwork> {
+    fn load(
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        format: Option<&str>,
+        coords: &str,
+    ) -> PyResult<NativeNetwork> {
         let given = match format {
             Some(name) => {
                 Some(InputFormat::from_name(name).ok_or_else(|| bad(format!("unknown format {name:?}")))?)
@@ -68,7 +85,28 @@ impl NativeNetwork {
             None => None,
         };
         let coords = coords_named(coords)?;
-        let (net, source) = network::load_with_bytes(&path, given, coords).map_err(bad)?;
+        // read on a thread of its own while this one watches Ctrl-C (a big ONNX file takes a
+        // while): KeyboardInterrupt comes at once, the abandoned reading ends by itself
+        let (tx, rx) = std::sync::mpsc::channel();
+        let file = path.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(network::load_with_bytes(&file, given, coords));
+        });
+        let rx = std::sync::Mutex::new(rx);
+        let wait = || {
+            rx.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .recv_timeout(Duration::from_millis(50))
+        };
+        let (net, source) = loop {
+            match py.detach(wait) {
+                Ok(read) => break read.map_err(bad)?,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => py.check_signals()?,
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(InternalError::new_err("the reader stopped without an answer"))
+                }
+            }
+        };
         let format = given.or_else(|| InputFormat::from_path(&path)).unwrap_or(InputFormat::Json);
         Ok(NativeNetwork { net: Arc::new(net), source: Arc::new(source), format, coords })
     }
@@ -197,14 +235,8 @@ impl NativeNetwork {
             }
             other => return Err(bad(format!("unknown job {other:?}"))),
         };
-        let backend = Backend::from_name(lp)
-            .ok_or_else(|| bad(format!("lp must be simplex, good_lp or exact, not {lp:?}")))?;
-        let time_limit = match time_limit {
-            Some(t) if !(t.is_finite() && t >= 0.0) => {
-                return Err(bad("time_limit must be a non-negative number of seconds"))
-            }
-            t => t.map(Duration::from_secs_f64),
-        };
+        let backend = backend_named(lp)?;
+        let time_limit = seconds("time_limit", time_limit)?;
         let threads = threads_for(threads);
         let cancel = Arc::new(AtomicBool::new(false));
         let progress = Arc::new(relu_regions::runtime::progress::Progress::default());
@@ -216,21 +248,26 @@ impl NativeNetwork {
             .cancel_flag(cancel.clone())
             .progress(progress.clone())
             .build();
-        let provenance = Provenance::new(&self.source, self.format, self.coords, self.net.domain())
-            .with_notes(self.net.notes());
-        let (tx, rx) = sync_channel(4096);
+        let provenance = self.provenance();
         let net = self.net.clone();
-        std::thread::Builder::new()
-            .name("relu-regions".into())
-            .spawn(move || {
-                let end = match run(kind, &net, &enumerator, &provenance, &tx) {
-                    Ok(doc) => Message::Done(doc),
-                    Err(e) => Message::Failed(e),
-                };
-                let _ = tx.send(end);
-            })
-            .map_err(|e| PyRuntimeError::new_err(format!("cannot start a thread: {e}")))?;
-        Ok(Job { rx: Mutex::new(rx), cancel, progress, finished: AtomicBool::new(false) })
+        let counter = progress.clone();
+        job::spawn(cancel, Arc::new(move || counter.regions()), move |tx| {
+            run(kind, &net, &enumerator, &provenance, tx)
+        })
+    }
+}
+
+pub(crate) fn backend_named(lp: &str) -> PyResult<Backend> {
+    Backend::from_name(lp).ok_or_else(|| bad(format!("lp must be simplex, good_lp or exact, not {lp:?}")))
+}
+
+/// A time limit in seconds, checked.
+pub(crate) fn seconds(name: &str, t: Option<f64>) -> PyResult<Option<Duration>> {
+    match t {
+        Some(t) if !(t.is_finite() && (0.0..1e9).contains(&t)) => {
+            Err(bad(format!("{name} must be a non-negative number of seconds")))
+        }
+        t => Ok(t.map(Duration::from_secs_f64)),
     }
 }
 
@@ -302,12 +339,6 @@ enum Kind {
     Plot,
 }
 
-enum Message {
-    Region(String),
-    Done(String),
-    Failed(String),
-}
-
 /// Runs one job, sending regions as they come (for `Regions`), and returns the final document.
 /// Every document is built by the library's jobs layer, as the CLI's are.
 fn run(
@@ -373,97 +404,6 @@ impl std::io::Write for Lines<'_> {
     }
 }
 
-/// A running job: Python takes its messages with the GIL released.
-#[pyclass(module = "relu_regions._native")]
-struct Job {
-    rx: Mutex<Receiver<Message>>,
-    cancel: Arc<AtomicBool>,
-    progress: Arc<relu_regions::runtime::progress::Progress>,
-    finished: AtomicBool,
-}
-
-#[pymethods]
-impl Job {
-    /// Waits up to `timeout` seconds for messages and returns `(regions, document,
-    /// interrupted)`: up to `most` region JSON lines, the final JSON document once the job has
-    /// finished (else None), and whether Ctrl-C arrived (the job is then cancelled: it finishes
-    /// soon with what it found, marked incomplete). Raises the job's error, if it failed.
-    fn take(
-        &self,
-        py: Python<'_>,
-        timeout: f64,
-        most: usize,
-    ) -> PyResult<(Vec<String>, Option<String>, bool)> {
-        if self.finished.load(Ordering::Relaxed) {
-            return Err(PyRuntimeError::new_err("the job has already finished"));
-        }
-        let wait = Duration::from_secs_f64(timeout.clamp(0.0, 3600.0));
-        let received = py.detach(|| {
-            let rx = self.rx.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let mut lines = Vec::new();
-            let mut first = Some(wait);
-            loop {
-                let next = match first.take() {
-                    Some(wait) => rx.recv_timeout(wait),
-                    None => rx.try_recv().map_err(|e| match e {
-                        std::sync::mpsc::TryRecvError::Empty => RecvTimeoutError::Timeout,
-                        std::sync::mpsc::TryRecvError::Disconnected => RecvTimeoutError::Disconnected,
-                    }),
-                };
-                match next {
-                    Ok(Message::Region(line)) => {
-                        lines.push(line);
-                        if lines.len() >= most {
-                            return (lines, None);
-                        }
-                    }
-                    Ok(end) => return (lines, Some(Ok(end))),
-                    Err(RecvTimeoutError::Timeout) => return (lines, None),
-                    Err(RecvTimeoutError::Disconnected) => return (lines, Some(Err(()))),
-                }
-            }
-        });
-        let interrupted = py.check_signals().is_err();
-        if interrupted {
-            self.cancel.store(true, Ordering::Relaxed);
-        }
-        let (lines, end) = received;
-        let document = match end {
-            None => None,
-            Some(end) => {
-                self.finished.store(true, Ordering::Relaxed);
-                match end {
-                    Ok(Message::Done(doc)) => Some(doc),
-                    Ok(Message::Failed(what)) => return Err(InternalError::new_err(what)),
-                    Ok(Message::Region(_)) => unreachable!("regions are taken above"),
-                    Err(()) => {
-                        return Err(InternalError::new_err("the job's thread stopped without an answer"))
-                    }
-                }
-            }
-        };
-        Ok((lines, document, interrupted))
-    }
-
-    /// Asks the job to stop; it finishes soon with what it found, marked incomplete.
-    fn cancel(&self) {
-        self.cancel.store(true, Ordering::Relaxed);
-    }
-
-    /// Regions found so far.
-    #[getter]
-    fn regions_found(&self) -> usize {
-        self.progress.regions()
-    }
-}
-
-impl Drop for Job {
-    fn drop(&mut self) {
-        // a stream dropped before its end stops the work it no longer needs
-        self.cancel.store(true, Ordering::Relaxed);
-    }
-}
-
 /// The version of the Rust library.
 #[pyfunction]
 fn version() -> &'static str {
@@ -477,6 +417,18 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_function(wrap_pyfunction!(run_shard, m)?)?;
     m.add_function(wrap_pyfunction!(merge_parts, m)?)?;
+    m.add_function(wrap_pyfunction!(batch::count_many, m)?)?;
+    for f in [
+        wrap_pyfunction!(analyses::locate, m)?,
+        wrap_pyfunction!(analyses::range, m)?,
+        wrap_pyfunction!(analyses::slice, m)?,
+        wrap_pyfunction!(analyses::regions_sizes, m)?,
+        wrap_pyfunction!(analyses::vnnlib, m)?,
+        wrap_pyfunction!(analyses::check, m)?,
+        wrap_pyfunction!(analyses::restrict, m)?,
+    ] {
+        m.add_function(f)?;
+    }
     m.add_function(wrap_pyfunction!(complex::faces_json, m)?)?;
     m.add_function(wrap_pyfunction!(complex::boundary_json, m)?)?;
     m.add("NetworkError", m.py().get_type::<NetworkError>())?;

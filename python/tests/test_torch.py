@@ -132,8 +132,10 @@ def test_half_precision_weights_are_exact():
 def test_unsupported_modules_are_refused_by_name():
     with pytest.raises(ValueError, match="Conv2d"):
         Network.from_torch(nn.Sequential(nn.Conv2d(1, 1, 3), nn.ReLU()))
+    # a Sigmoid before other layers is refused by name (a trailing one is left out with a note,
+    # as the ONNX path does: tests/test_conversion.py)
     with pytest.raises(ValueError, match="Sigmoid"):
-        Network.from_torch(nn.Sequential(nn.Linear(2, 2), nn.Sigmoid()))
+        Network.from_torch(nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 1)))
 
     class Residual(nn.Module):
         def __init__(self):

@@ -64,6 +64,24 @@ impl<'n> Prepared<'n> {
         }
     }
 
+    /// The same context for `net`, the same layers on another domain (the domain's rows and
+    /// float box are made again; the integer layers, the layout and the selections are kept):
+    /// a batch of boxes prepares its network once ([`crate::jobs::batch`]).
+    pub(crate) fn on_domain<'m>(&self, net: &'m Network) -> Prepared<'m> {
+        debug_assert!(net.layers() == self.net.layers(), "the same layers on another domain");
+        Prepared {
+            net,
+            backend: self.backend,
+            domain_rows: Constraint::domain(net.domain(), net.input_dim()),
+            float_box: net.domain().float_box().filter(|_| self.backend.filter().on()),
+            region_boxes: self.region_boxes,
+            chained: self.chained.clone(),
+            neighbours: OnceLock::new(),
+            layout: self.layout.clone(),
+            selections: self.selections.clone(),
+        }
+    }
+
     /// For a max layer right after a relu layer, the relu output each candidate selects.
     pub(crate) fn relu_selections(&self, layer: usize) -> Option<&[Option<usize>]> {
         self.selections.get(layer)?.as_deref()

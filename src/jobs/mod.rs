@@ -9,11 +9,13 @@
 //! - [`stream_regions`]: every region with its facets as JSON lines, then the summary line;
 //! - [`graph_document`], [`regions_document`] and [`plot_document`]: whole answers;
 //! - [`range`], [`slice()`], [`locate`] and [`vnnlib`]: the questions, with their documents;
+//! - [`batch`]: counts of many boxes at once (local complexity: `count_many`);
 //! - [`shard`]: sharded runs (plan, run a shard, merge the parts exactly).
 //!
 //! May import: every library layer below it.
 
 mod answers;
+pub mod batch;
 mod count;
 mod locate;
 mod regions;

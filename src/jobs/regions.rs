@@ -111,8 +111,12 @@ pub fn plot_document(net: &Network, enumerator: &Enumerator) -> Result<serde_jso
                 polygon(r, f).iter().map(|v| [to_f64(&v[0]), to_f64(&v[1])]).collect()
             };
             let piece = a.graph.piece_of[r.id];
+            // the map in floats, for drawing outputs and classes (Python's plot)
+            let floats = |v: &[crate::exact::num::Q]| v.iter().map(to_f64).collect::<Vec<_>>();
+            let jacobian: Vec<_> = r.map.jacobian.iter().map(|row| floats(row)).collect();
             serde_json::json!({"id": r.id, "pattern": r.pattern_strings(), "piece": piece,
-                               "colour": colours[piece], "polygon": vertices})
+                               "colour": colours[piece], "polygon": vertices,
+                               "jacobian_f64": jacobian, "offset_f64": floats(&r.map.offset)})
         })
         .collect();
     Ok(serde_json::json!({"regions": regions, "pieces": a.graph.pieces, "complete": a.summary.complete()}))

@@ -1,4 +1,5 @@
-//! Sharded runs and the merge.
+//! Sharded runs and the merge; counts of many boxes (`count_many`).
 
+pub(crate) mod batch;
 pub(crate) mod merge_checks;
 pub(crate) mod shards;

@@ -77,24 +77,31 @@ struct Record {
 /// assert!(c.pieces < c.regions);
 /// ```
 pub fn count_graph(net: &Network, enumerator: &Enumerator) -> Result<GraphCounts, InternalError> {
+    count_graph_prepared(&enumerator.prepare(net), enumerator)
+}
+
+/// [`count_graph`] in a prepared context (a batch of boxes prepares its network once:
+/// [`crate::jobs::batch`]).
+pub(crate) fn count_graph_prepared(
+    prepared: &Prepared<'_>,
+    enumerator: &Enumerator,
+) -> Result<GraphCounts, InternalError> {
     // one token for the whole job, installed here and on the facet workers
     let start = std::time::Instant::now();
     let enumerator = &enumerator.anchored(start);
     let token = enumerator.stop_token(start);
     let _stop = token.install();
-    let prepared = enumerator.prepare(net);
     let threads = enumerator.thread_count();
     if threads == 1 {
         // one thread: the facets of each region right after it
-        let mut inline =
-            Inline { prepared: &prepared, records: Vec::new(), stats: LpStats::default(), error: None };
-        let summary = enumerator.enumerate_prepared(&prepared, &mut inline);
+        let mut inline = Inline { prepared, records: Vec::new(), stats: LpStats::default(), error: None };
+        let summary = enumerator.enumerate_prepared(prepared, &mut inline);
         if let Some(e) = inline.error.take() {
             return Err(e);
         }
         let mut summary = summary?;
         summary.stats.add(&inline.stats);
-        return tally(&prepared, inline.records, summary, &token);
+        return tally(prepared, inline.records, summary, &token);
     }
     let (batches, batch_rx) = std::sync::mpsc::sync_channel::<(usize, Vec<Region>)>(threads);
     let batch_rx = std::sync::Mutex::new(batch_rx);
@@ -112,7 +119,7 @@ pub fn count_graph(net: &Network, enumerator: &Enumerator) -> Result<GraphCounts
                         let mut stats = LpStats::default();
                         let records: Result<Vec<Record>, InternalError> = batch
                             .into_iter()
-                            .map(|r| record(&with_domain(r, &prepared), &prepared, &mut stats))
+                            .map(|r| record(&with_domain(r, prepared), prepared, &mut stats))
                             .collect();
                         if records.is_err() {
                             failed.store(true, Ordering::Relaxed);
@@ -127,7 +134,7 @@ pub fn count_graph(net: &Network, enumerator: &Enumerator) -> Result<GraphCounts
         // facets); the bounded channel keeps memory to a few batches
         let domain_rows = prepared.domain_rows().len();
         let mut tally = Tally { domain_rows, batches, batch: Vec::new(), sent: 0, failed: &failed };
-        let summary = enumerator.with_threads(1).enumerate_prepared(&prepared, &mut tally);
+        let summary = enumerator.with_threads(1).enumerate_prepared(prepared, &mut tally);
         drop(tally);
         let mut parts: Vec<_> = workers.into_iter().flat_map(|w| w.join().expect("facet worker")).collect();
         parts.sort_by_key(|(index, _, _)| *index);
@@ -139,7 +146,7 @@ pub fn count_graph(net: &Network, enumerator: &Enumerator) -> Result<GraphCounts
         summary.stats.add(&stats);
         records.extend(part?);
     }
-    tally(&prepared, records, summary, &token)
+    tally(prepared, records, summary, &token)
 }
 
 /// The figures from the records. A record without facets, or an exact comparison of maps the
