@@ -327,15 +327,18 @@ fn check_bounded(checked: &CheckedRegion, rows: &[&Row], cx: &Context<'_>, fail:
         fail("missing or malformed `bounded`".into());
         return;
     };
-    let actual = cx.domain_bounded || {
-        match crate::certify::recession_ray(rows, cx.net.input_dim(), Filter::Off) {
-            Ok(ray) => ray.is_none(),
-            Err(e) => {
-                fail(format!("boundedness could not be decided: {e}"));
-                return;
+    let d = cx.net.input_dim();
+    // checked certificates proposed by floats first; the exact simplex where none checks
+    let actual = cx.domain_bounded
+        || super::bounded::bounded_by_certificates(rows, d).unwrap_or_else(|| {
+            match crate::certify::recession_ray(rows, d, Filter::Off) {
+                Ok(ray) => ray.is_none(),
+                Err(e) => {
+                    fail(format!("boundedness could not be decided: {e}"));
+                    stated // the failure is reported; the flag is not compared again
+                }
             }
-        }
-    };
+        });
     if stated != actual {
         let what = if actual { "bounded (its recession cone is {0})" } else { "unbounded (it has a ray)" };
         fail(format!("`bounded` says {stated}, but the region is {what}"));
