@@ -75,6 +75,8 @@ mod shards;
 mod size_limits;
 #[path = "suite/sparse.rs"]
 mod sparse;
+#[path = "suite/streams.rs"]
+mod streams;
 #[path = "suite/verify.rs"]
 mod verify;
 #[path = "suite/vnnlib.rs"]

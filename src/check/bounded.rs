@@ -14,7 +14,7 @@
 //! exact simplex as before.
 
 use super::constraints::Row;
-use crate::lp::simplex::{solve, solve_square, LpOutcome};
+use crate::lp::simplex::{solve, solve_square_scaled, LpOutcome};
 use crate::num::{sign_of_sum_of_products, Q};
 use num_traits::{One, Signed, Zero};
 use std::cmp::Ordering;
@@ -56,13 +56,15 @@ fn spans_towards(rows: &[&Row], basis: &[usize], v: &[Q]) -> bool {
     }
     let transposed: Vec<Vec<Q>> =
         (0..d).map(|j| basis.iter().map(|&k| rows[k].a[j].clone()).collect()).collect();
-    let Some(y) = solve_square(&transposed, v) else { return false };
-    if y.iter().any(Signed::is_negative) {
+    // `y = num / den` with `den > 0`, checked without dividing
+    let Some((num, den)) = solve_square_scaled(&transposed, v) else { return false };
+    if num.iter().any(Signed::is_negative) || !den.is_positive() {
         return false;
     }
-    let minus_one = -Q::one();
+    let y: Vec<Q> = num.into_iter().map(Q::from_integer).collect();
+    let minus_den = -Q::from_integer(den);
     (0..d).all(|j| {
-        let terms = basis.iter().zip(&y).map(|(&k, yk)| (&rows[k].a[j], yk)).chain([(&v[j], &minus_one)]);
+        let terms = basis.iter().zip(&y).map(|(&k, yk)| (&rows[k].a[j], yk)).chain([(&v[j], &minus_den)]);
         sign_of_sum_of_products(terms) == Ordering::Equal
     })
 }
@@ -97,7 +99,9 @@ fn ray_towards(rows: &[&Row], fa: &[Vec<f64>], c: &[f64], pivots: usize) -> bool
             }
         })
         .unzip();
-    let Some(ray) = solve_square(&m, &r) else { return false };
+    // the vertex up to the positive factor `den` (a ray is one up to such a factor)
+    let Some((ray, _)) = solve_square_scaled(&m, &r) else { return false };
+    let ray: Vec<Q> = ray.into_iter().map(Q::from_integer).collect();
     ray.iter().any(|x| !x.is_zero())
         && rows.iter().all(|row| sign_of_sum_of_products(row.a.iter().zip(&ray)) != Ordering::Greater)
 }

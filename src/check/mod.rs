@@ -28,6 +28,7 @@
 
 mod bounded;
 mod certificates;
+mod compose;
 mod constraints;
 mod fields;
 mod floats;
@@ -165,7 +166,7 @@ pub fn check_answer(net: &Network, doc: &Value, graph: Option<&Value>, options: 
         domain_bounded: whole::domain_is_bounded(net, &domain),
         partial: complete == Some(false),
     };
-    let one = |region: &Value| -> (Vec<Failure>, Option<CheckedRegion>) {
+    let one = |composer: &mut compose::Composer<'_>, region: &Value| -> (Vec<Failure>, Option<CheckedRegion>) {
         let id = region.get("id").and_then(Value::as_u64);
         let mut failures = Vec::new();
         // the run's stop token ([`crate::stop`]): a region not checked, or checked while the
@@ -173,8 +174,9 @@ pub fn check_answer(net: &Network, doc: &Value, graph: Option<&Value>, options: 
         if crate::stop::requested() {
             return (Vec::new(), None);
         }
-        let checked =
-            check_region(&cx, region, &mut |message: String| failures.push(Failure { region: id, message }));
+        let checked = check_region(&cx, composer, region, &mut |message: String| {
+            failures.push(Failure { region: id, message })
+        });
         if !failures.is_empty() && crate::stop::requested() {
             return (Vec::new(), None);
         }
@@ -182,7 +184,9 @@ pub fn check_answer(net: &Network, doc: &Value, graph: Option<&Value>, options: 
     };
     let outcomes: Vec<(Vec<Failure>, Option<CheckedRegion>)> =
         crate::parallel::map_chunks(regions, options.threads.max(1), 8, |part| {
-            part.iter().map(one).collect::<Vec<_>>()
+            // one composition per chunk of consecutive regions, shared along their prefixes
+            let mut composer = compose::Composer::new(net);
+            part.iter().map(|region| one(&mut composer, region)).collect::<Vec<_>>()
         })
         .concat();
     let mut checked = Vec::with_capacity(outcomes.len());

@@ -1,6 +1,6 @@
 //! The checks of one region, in exact arithmetic only: the region's constraints re-derived from
 //! the network and its stated pattern by the checker's own composition in rationals
-//! ([`super::constraints`]), then
+//! ([`super::compose`], shared with the regions before it that share a prefix), then
 //!
 //! 1. the point strictly inside every constraint of its pattern (and of the domain), and the
 //!    network's pattern at the point the stated one;
@@ -17,7 +17,8 @@
 //!
 //! What it returns ([`CheckedRegion`]) feeds the checks of the whole answer ([`super::whole`]).
 
-use super::constraints::{integer_point, pattern_constraints, Constraint, ExactRow, Matrix, Origin, Row};
+use super::compose::Composer;
+use super::constraints::{integer_point, Constraint, ExactRow, Matrix, Origin, Row};
 use super::fields::{indices, known_keys, matrix, neurons, rational, vector, INEQUALITY, REGION};
 use super::floats::{nearest_matrix, nearest_vector};
 use super::implied::{box_of, implied_by_listed};
@@ -82,6 +83,7 @@ pub(super) fn pattern_of(region: &Value) -> Option<Vec<String>> {
 /// misshapen).
 pub(super) fn check_region(
     cx: &Context<'_>,
+    composer: &mut Composer<'_>,
     region: &Value,
     fail: &mut impl FnMut(String),
 ) -> Option<CheckedRegion> {
@@ -95,7 +97,7 @@ pub(super) fn check_region(
         fail("the pattern does not fit the network".into());
         return None;
     };
-    let (mut constraints, jac, off) = pattern_constraints(net, &states);
+    let (mut constraints, jac, off) = composer.constraints(&states);
     constraints.extend(
         cx.domain
             .iter()
@@ -108,13 +110,16 @@ pub(super) fn check_region(
     };
     let exact: Vec<ExactRow> = constraints.iter().map(|c| ExactRow::new(&c.row)).collect();
     let at_point = integer_point(&point);
+    // strictly inside every constraint of the pattern, the network's own pattern at the point
+    // is the stated one (layer by layer: each preactivation is the composed one, of the sign
+    // the state says); only where that fails is the network evaluated, to say what it is
     if let Some(k) = exact.iter().position(|r| r.slack_sign(&at_point) != Ordering::Greater) {
         fail(format!("the point is not strictly inside {}", constraints[k].origin.describe()));
-    }
-    let (actual, _) = net.evaluate(&point);
-    let actual = net.pattern_strings(&actual);
-    if actual != pattern {
-        fail(format!("the network's pattern at the point is {actual:?}"));
+        let (actual, _) = net.evaluate(&point);
+        let actual = net.pattern_strings(&actual);
+        if actual != pattern {
+            fail(format!("the network's pattern at the point is {actual:?}"));
+        }
     }
     check_map(region, &jac, &off, fail);
     check_floats(region, &point, &jac, &off, fail);
