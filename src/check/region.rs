@@ -36,8 +36,26 @@ pub(super) struct Context<'a> {
     pub domain: &'a [Row],
     pub domain_bounded: bool,
     /// Whether the answer says it is partial (`"complete": false`): only then may a region's
-    /// facets be uncertified.
-    pub partial: bool,
+    /// facets be uncertified. `None` while not known (a stream whose summary comes last): the
+    /// failure is then deferred ([`resolve_deferred`]).
+    pub partial: Option<bool>,
+}
+
+/// A complete answer's region whose facets are uncertified.
+const UNCERTIFIED: &str =
+    "its facets are uncertified (`facets_uncertified`), which only a partial answer may say";
+
+/// Where [`UNCERTIFIED`] goes once the answer says whether it is partial.
+const DEFERRED: &str = "\u{0}uncertified facets, in an answer not yet known to be partial";
+
+/// A region's failures once the answer says whether it is partial: the deferred failure of its
+/// uncertified facets dropped (partial) or said (complete), in its place.
+pub(super) fn resolve_deferred(failures: Vec<super::Failure>, partial: bool) -> Vec<super::Failure> {
+    failures
+        .into_iter()
+        .filter(|f| !(partial && f.message == DEFERRED))
+        .map(|f| if f.message == DEFERRED { super::Failure { message: UNCERTIFIED.into(), ..f } } else { f })
+        .collect()
 }
 
 /// A listed inequality that passed its checks.
@@ -132,11 +150,10 @@ pub(super) fn check_region(
         }
     };
     let listed = if uncertified {
-        if !cx.partial {
-            fail(
-                "its facets are uncertified (`facets_uncertified`), which only a partial answer may say"
-                    .into(),
-            );
+        match cx.partial {
+            Some(true) => {}
+            Some(false) => fail(UNCERTIFIED.into()),
+            None => fail(DEFERRED.into()),
         }
         if region.get("inequalities").and_then(Value::as_array).is_none_or(|l| !l.is_empty()) {
             fail("a region whose facets are uncertified lists inequalities (it must list none)".into());
