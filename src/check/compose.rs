@@ -32,6 +32,8 @@ struct Level {
     map: Map,
     /// What follows, composed once (the regions sharing this prefix share it).
     ahead: Option<Ahead>,
+    /// Whether the layer is relu with no preactivation identically zero on the region.
+    plain: bool,
 }
 
 /// The composition of the last pattern asked, by layer with states.
@@ -54,7 +56,12 @@ impl<'a> Composer<'a> {
     /// The constraints of a pattern (its states, one vector per layer with states, as the
     /// network parses its strings) and the output map, as a composition from scratch gives
     /// them: the constraints in layer order, each layer's in neuron order.
-    pub(super) fn constraints(&mut self, states: &[Vec<bool>]) -> (Vec<Constraint>, Matrix, Vec<Q>) {
+    ///
+    /// The last value says whether every layer with states is relu and no preactivation is
+    /// identically zero on the region: then every neuron not tight at a point of the region's
+    /// closure keeps its sign near it (what [`super::whole::check_coverage`] uses to cross a
+    /// facet with one tight neuron by flipping it).
+    pub(super) fn constraints(&mut self, states: &[Vec<bool>]) -> (Vec<Constraint>, Matrix, Vec<Q>, bool) {
         let keep = self.levels.iter().zip(states).take_while(|(level, bits)| &level.bits == *bits).count();
         self.levels.truncate(keep);
         let (jac, off) = loop {
@@ -71,6 +78,8 @@ impl<'a> Composer<'a> {
             };
             // its states from the pattern (none left: the map stops before it)
             let Some(bits) = states.get(depth) else { break before.clone() };
+            let plain = matches!(net.layers()[layer].activation, Activation::Relu)
+                && pre.0.iter().zip(&pre.1).all(|(row, o)| !o.is_zero() || row.iter().any(|v| !v.is_zero()));
             let rows = match net.layers()[layer].activation {
                 Activation::Max(k) => max_rows(&pre.0, &pre.1, bits, k, layer),
                 _ => relu_rows(&pre.0, &pre.1, bits, layer),
@@ -89,10 +98,12 @@ impl<'a> Composer<'a> {
                 next_layer,
                 map: (jac, off),
                 ahead: None,
+                plain,
             });
         };
         let rows = self.levels.iter().flat_map(|level| level.rows.iter().cloned()).collect();
-        (rows, jac, off)
+        let plain = self.levels.iter().all(|level| level.plain);
+        (rows, jac, off, plain)
     }
 }
 

@@ -66,6 +66,8 @@ pub(super) struct Listed {
     pub point: Vec<Q>,
     /// Whether the facet is inside the domain (no domain row is tight on it).
     pub inner: bool,
+    /// The one constraint tight on it, when only one is.
+    pub alone: Option<Origin>,
 }
 
 /// A region as the whole-answer checks need it.
@@ -83,6 +85,8 @@ pub(super) struct CheckedRegion {
     pub point: Vec<Q>,
     /// The stated `bounded`.
     pub bounded: Option<bool>,
+    /// Relu layers only, no preactivation identically zero ([`Composer::constraints`]).
+    pub plain: bool,
 }
 
 impl CheckedRegion {
@@ -115,7 +119,7 @@ pub(super) fn check_region(
         fail("the pattern does not fit the network".into());
         return None;
     };
-    let (mut constraints, jac, off) = composer.constraints(&states);
+    let (mut constraints, jac, off, plain) = composer.constraints(&states);
     constraints.extend(
         cx.domain
             .iter()
@@ -171,6 +175,7 @@ pub(super) fn check_region(
         map: (jac, off),
         point,
         bounded: region.get("bounded").and_then(Value::as_bool),
+        plain,
     };
     // an uncertified region is bounded or not by all its constraints; a certified one by the
     // listed inequalities (which define it, once their completeness is checked)
@@ -267,7 +272,8 @@ fn check_inequalities(
             owner[i] = Some(k);
         }
         let inner = !tight.iter().any(|&i| matches!(constraints[i].origin, Origin::Domain(_)));
-        listed.push(Some(Listed { row, point: q, inner }));
+        let alone = if let [i] = tight[..] { Some(constraints[i].origin) } else { None };
+        listed.push(Some(Listed { row, point: q, inner, alone }));
     }
     (listed, owner)
 }
