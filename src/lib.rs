@@ -23,65 +23,49 @@
 //! [`Enumerator`] and its builder, [`RegionSink`], [`Summary`], [`Region`], [`Facet`],
 //! [`RegionGraph`], [`Analysis`] with [`analyze`], the shard [`Plan`], and the errors.
 //!
-//! Architecture (one module per concern):
-//! - [`num`]: the exact rational type and number parsing;
-//! - [`network`]: the model and its readers;
-//! - [`kernel`]: the one filtered-arithmetic kernel (every float filter, with its proved bound);
-//! - [`poly`]: halfspaces with float-filtered exact signs;
-//! - [`lp`]: float LP backends (hints) and the generic simplex (exact when run over `Q`);
-//! - [`proof`]: the pure checkers of certificates;
-//! - [`certify`]: the decisions: how each certificate is obtained (and checked by [`proof`]);
+//! The folders are the layers, bottom to top (docs/architecture.md; a test enforces that no
+//! module imports from a layer above its own):
+//! - [`runtime`]: the stop token every long loop polls, the thread map, progress counters;
+//! - [`exact`]: the rational type, exact parsing, square solves, the simplex (exact over `Q`);
+//! - [`kernel`]: the one filtered-arithmetic kernel (every float filter, with its proved bound)
+//!   and halfspaces with float-filtered exact signs;
+//! - [`lp`]: float LP backends (hints only);
+//! - [`certify`]: decisions about polyhedra with their certificates, and the pure checkers;
+//! - [`network`]: the model and its readers (JSON, `.nnet`, ONNX, VNN-LIB);
+//! - [`forward`]: running the network exactly (fixed-point maps, symbolic bounds, [`AffineMap`]);
 //! - [`enumerate`]: the region enumerator;
-//! - [`facets`]: non-redundant inequalities and facet points;
-//! - [`graph`]: the adjacency graph and linear pieces;
+//! - [`analysis`]: non-redundant inequalities and facet points, the adjacency graph and pieces;
+//! - [`queries`]: locate, ranges, sizes, slices, verification, VNN-LIB properties;
+//! - [`check`]: the independent checker of every answer;
 //! - [`export`]: JSON, DOT and SVG writers (and the reader of the region wire form);
-//! - [`shard`]: sharded runs (plan, run a shard, merge the parts exactly);
-//! - [`stop`]: a run's stop token (deadline and cancel flag), polled by every long loop.
+//! - [`jobs`]: what the CLI and Python run (count, regions, graph, range, slice, locate, vnnlib,
+//!   sharded runs).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod analysis;
-pub mod bounds;
 pub mod certify;
 pub mod check;
 pub mod enumerate;
 pub mod error;
+pub mod exact;
 pub mod export;
-pub mod facets;
-pub(crate) mod fixed;
-pub mod graph;
-pub mod graph_counts;
+pub mod forward;
+pub mod jobs;
 pub mod kernel;
-pub mod line;
-pub mod locate;
 pub mod lp;
-pub(crate) mod neighbour;
 pub mod network;
-pub mod num;
-pub(crate) mod parallel;
-pub mod plane;
-pub mod poly;
-pub mod prepared;
-pub mod progress;
-pub mod proof;
-pub mod property;
-pub mod range;
-pub mod region;
-pub mod shard;
-pub mod sizes;
-pub mod slice;
-pub mod stop;
-pub mod verify;
-pub mod vnnlib;
+pub mod queries;
+pub mod runtime;
 
+pub use analysis::facets::Facet;
+pub use analysis::graph::RegionGraph;
 pub use analysis::{analyze, Analysis};
+pub use enumerate::prepared::Prepared;
+pub use enumerate::region::{AffineMap, Region};
 pub use enumerate::{CountingSink, Enumerator, EnumeratorBuilder, RegionSink, StopReason, Summary};
 pub use error::{InternalError, NetworkError};
-pub use facets::Facet;
-pub use graph::RegionGraph;
+pub use jobs::shard::{Plan, ShardError};
 pub use lp::Backend;
 pub use network::{Domain, InputFormat, Network};
-pub use prepared::Prepared;
-pub use region::{AffineMap, Region};
-pub use shard::{Plan, ShardError};

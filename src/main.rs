@@ -12,7 +12,7 @@ use relu_regions::analysis::analyze;
 use relu_regions::export::svg::{ColorBy, SvgOptions};
 use relu_regions::export::{dot, json};
 use relu_regions::network;
-use relu_regions::verify::{verify, Expectations};
+use relu_regions::queries::verify::{verify, Expectations};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -306,7 +306,7 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
             let net = input.load()?;
             let enumerator = run.enumerator()?;
             if jsonl {
-                let summary = commands::stream_regions(&net, &enumerator, &input.provenance(&net)?)?;
+                let summary = commands::stream_regions(&net, &enumerator, input.provenance(&net)?)?;
                 return Ok(exit_code(summary.complete()));
             }
             let a = analyze(&net, &enumerator)?;
@@ -316,7 +316,7 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
                     // the regions with certified facets, until the command's token fires
                     let _stop = cli::stop::token().install();
                     let n = a.facets_certified;
-                    relu_regions::sizes::region_sizes(&net, &a.regions[..n], &a.facets[..n], samples, 1)
+                    relu_regions::queries::sizes::region_sizes(&net, &a.regions[..n], &a.facets[..n], samples, 1)
                 });
                 // written as it goes, a region at a time
                 let provenance = input.provenance(&net)?;

@@ -102,7 +102,8 @@ class RegionStream:
 
     Iterate over it (once). After the end, ``complete`` says whether every region was found
     (false after ``max_regions``, ``time_limit`` or Ctrl-C) and ``summary`` holds the run's
-    summary (the last line of ``regions --jsonl``). Leaving the loop early stops the run.
+    summary (the last line of ``regions --jsonl``; ``summary_line`` is that line, the same bytes
+    as the CLI's). Leaving the loop early stops the run.
     """
 
     def __init__(self, job: Any, progress: Any = None):
@@ -110,6 +111,7 @@ class RegionStream:
         self._buffer: List[str] = []
         self._progress = progress
         self.summary: Optional[dict] = None
+        self.summary_line: Optional[str] = None
         self.interrupted = False
 
     @property
@@ -145,6 +147,7 @@ class RegionStream:
             if self._progress is not None:
                 self._progress.update(len(lines))
             if doc is not None:
+                self.summary_line = doc
                 self.summary = json.loads(doc)["summary"]
                 if self._progress is not None:
                     self._progress.close()

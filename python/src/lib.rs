@@ -8,17 +8,17 @@
 use pyo3::create_exception;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use relu_regions::analysis::{analyze, stream_with_facets};
-use relu_regions::enumerate::{CountingSink, Enumerator, Summary};
-use relu_regions::export::json::{self, CountsOut, RegionOut};
+use relu_regions::analysis::analyze;
+use relu_regions::enumerate::Enumerator;
+use relu_regions::exact::num::{fmt_q, parse_rational};
+use relu_regions::export::json;
 use relu_regions::export::provenance::Provenance;
+use relu_regions::jobs;
+use relu_regions::jobs::shard::{self, plan_hash, Plan, ShardError};
 use relu_regions::lp::Backend;
 use relu_regions::network::nnet::Coords;
 use relu_regions::network::{self, InputFormat, Network};
-use relu_regions::num::{fmt_q, parse_rational};
-use relu_regions::shard::{self, plan_hash, Plan, ShardError};
-use serde_json::json;
-use std::ops::ControlFlow;
+use relu_regions::runtime::parallel::threads_for;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex};
@@ -160,7 +160,7 @@ impl NativeNetwork {
         }
         let backend = Backend::from_name(lp)
             .ok_or_else(|| bad(format!("lp must be simplex, good_lp or exact, not {lp:?}")))?;
-        let enumerator = Enumerator::builder().backend(backend).threads(all_cores(threads)).build();
+        let enumerator = Enumerator::builder().backend(backend).threads(threads_for(threads)).build();
         let provenance = Provenance::new(&self.source, self.format, self.coords, self.net.domain())
             .with_notes(self.net.notes());
         let net = self.net.clone();
@@ -203,10 +203,9 @@ impl NativeNetwork {
             }
             t => t.map(Duration::from_secs_f64),
         };
-        let threads =
-            if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
+        let threads = threads_for(threads);
         let cancel = Arc::new(AtomicBool::new(false));
-        let progress = Arc::new(relu_regions::progress::Progress::default());
+        let progress = Arc::new(relu_regions::runtime::progress::Progress::default());
         let enumerator = Enumerator::builder()
             .backend(backend)
             .threads(threads)
@@ -233,14 +232,6 @@ impl NativeNetwork {
     }
 }
 
-fn all_cores(threads: usize) -> usize {
-    if threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        threads
-    }
-}
-
 fn shard_error(e: ShardError) -> PyErr {
     match e {
         ShardError::Internal(e) => InternalError::new_err(e.to_string()),
@@ -260,7 +251,7 @@ fn run_shard(
 ) -> PyResult<String> {
     let plan = Plan::read(plan_text, "plan").map_err(shard_error)?;
     let sha = plan_hash(plan_text.as_bytes());
-    let enumerator = Enumerator::builder().threads(all_cores(threads)).build();
+    let enumerator = Enumerator::builder().threads(threads_for(threads)).build();
     let (part, summary) = py
         .detach(move || {
             let mut part = Vec::new();
@@ -296,7 +287,7 @@ fn merge_parts(py: Python<'_>, plan_text: &str, parts: Vec<String>, output: &str
                 )
             })
             .collect();
-        shard::merge_to_text(&plan, &sha, readers, output, all_cores(0))
+        shard::merge_to_text(&plan, &sha, readers, output, threads_for(0))
     })
     .map_err(shard_error)
 }
@@ -316,6 +307,7 @@ enum Message {
 }
 
 /// Runs one job, sending regions as they come (for `Regions`), and returns the final document.
+/// Every document is built by the library's jobs layer, as the CLI's are.
 fn run(
     kind: Kind,
     net: &Network,
@@ -325,80 +317,58 @@ fn run(
 ) -> Result<String, String> {
     let fail = |e: relu_regions::error::InternalError| e.to_string();
     match kind {
-        Kind::Count { graph: false } => {
-            let mut sink = CountingSink::default();
-            let mut summary = enumerator.enumerate(net, &mut sink);
-            if let Some(e) = summary.failure.take() {
-                return Err(fail(e));
-            }
-            let mut out = CountsOut::new(net, &summary, sink.regions, sink.bounded, None);
-            out.provenance = Some(provenance.clone());
-            Ok(json::to_json(&out))
-        }
-        Kind::Count { graph: true } => {
-            let c = relu_regions::graph_counts::count_graph(net, enumerator).map_err(fail)?;
-            let mut out = CountsOut::from_graph_counts(net, &c);
-            out.provenance = Some(provenance.clone());
-            Ok(json::to_json(&out))
+        Kind::Count { graph } => {
+            let counted = jobs::count(net, enumerator, Some(provenance.clone()), graph).map_err(fail)?;
+            Ok(json::to_json(&counted.counts))
         }
         Kind::Graph => {
             let a = analyze(net, enumerator).map_err(fail)?;
-            Ok(json::graph_json(&a.regions, &a.graph, a.summary.complete(), Some(provenance)))
+            Ok(jobs::graph_document(&a, Some(provenance)))
         }
         Kind::Regions => {
-            let labels = relu_regions::export::labels::FacetLabels::new(net);
-            let summary = stream_with_facets(
-                net,
-                enumerator,
-                &mut |region: &relu_regions::Region, facets: &[relu_regions::Facet]| {
-                    let line = serde_json::to_string(&RegionOut::new(&labels, region, facets, None))
-                        .expect("wire structs serialize");
-                    match tx.send(Message::Region(line)) {
-                        Ok(()) => ControlFlow::Continue(()),
-                        Err(_) => ControlFlow::Break(()), // Python dropped the stream
-                    }
-                },
-            )
-            .map_err(fail)?;
-            Ok(summary_json(net, &summary, provenance))
+            let mut lines = Lines { tx, partial: Vec::new(), held: None };
+            let summary =
+                jobs::stream_regions(net, enumerator, Some(provenance.clone()), &mut lines).map_err(fail)?;
+            match (&summary.sink_error, lines.held) {
+                // the last line of a finished stream is its summary line, the CLI's bytes
+                (None, Some(summary_line)) => Ok(summary_line),
+                _ => Err("the stream was closed before its end".into()),
+            }
         }
-        Kind::Plot => {
-            let a = relu_regions::plane::drawn_partition(net, enumerator).map_err(fail)?;
-            let colours = relu_regions::export::piece_colours(&a.graph);
-            let regions: Vec<_> = a
-                .regions
-                .iter()
-                .zip(&a.facets)
-                .map(|(r, f)| {
-                    let polygon: Vec<[f64; 2]> = if f.is_empty() {
-                        Vec::new()
-                    } else {
-                        relu_regions::plane::polygon(r, f)
-                            .iter()
-                            .map(|v| [relu_regions::num::to_f64(&v[0]), relu_regions::num::to_f64(&v[1])])
-                            .collect()
-                    };
-                    let piece = a.graph.piece_of[r.id];
-                    json!({"id": r.id, "pattern": r.pattern_strings(), "piece": piece,
-                           "colour": colours[piece], "polygon": polygon})
-                })
-                .collect();
-            Ok(json!({"regions": regions, "pieces": a.graph.pieces, "complete": a.summary.complete()})
-                .to_string())
-        }
+        Kind::Plot => Ok(jobs::plot_document(net, enumerator).map_err(fail)?.to_string()),
     }
 }
 
-/// The last line of a stream: what `regions --jsonl` ends with.
-fn summary_json(net: &Network, summary: &Summary, provenance: &Provenance) -> String {
-    json!({"summary": {
-        "regions": summary.regions,
-        "complete": summary.complete(),
-        "stopped": summary.stopped.map(|r| format!("{r:?}")),
-        "input_dim": net.input_dim(),
-        "provenance": provenance,
-    }})
-    .to_string()
+/// The `regions --jsonl` writer's output, line by line: each line is sent to Python once the
+/// next one has begun, so the last (the summary line) stays held for the final document. A
+/// stream Python dropped fails the write, which stops the job.
+struct Lines<'a> {
+    tx: &'a SyncSender<Message>,
+    partial: Vec<u8>,
+    held: Option<String>,
+}
+
+impl std::io::Write for Lines<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        for chunk in buf.split_inclusive(|&b| b == b'\n') {
+            self.partial.extend_from_slice(chunk);
+            if self.partial.last() == Some(&b'\n') {
+                self.partial.pop();
+                let line = String::from_utf8(std::mem::take(&mut self.partial))
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+                if let Some(previous) = self.held.replace(line) {
+                    self.tx.send(Message::Region(previous)).map_err(|_| {
+                        std::io::Error::new(std::io::ErrorKind::BrokenPipe, "Python dropped the stream")
+                    })?;
+                }
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A running job: Python takes its messages with the GIL released.
@@ -406,7 +376,7 @@ fn summary_json(net: &Network, summary: &Summary, provenance: &Provenance) -> St
 struct Job {
     rx: Mutex<Receiver<Message>>,
     cancel: Arc<AtomicBool>,
-    progress: Arc<relu_regions::progress::Progress>,
+    progress: Arc<relu_regions::runtime::progress::Progress>,
     finished: AtomicBool,
 }
 

@@ -10,10 +10,10 @@
 //! This is the exact counterpart of the safe dual bounds of [`super::safe`], which need a box:
 //! one `d x d` exact solve instead of the `(d + 1) x (d + 1)` solve of a centring LP's basis.
 
+use crate::exact::num::Q;
+use crate::exact::simplex::{solve, solve_square_scaled_integers, LpOutcome};
+use crate::kernel::halfspace::Halfspace;
 use crate::lp::boxed::BoxLp;
-use crate::lp::simplex::{solve, solve_square_scaled_integers, LpOutcome};
-use crate::num::Q;
-use crate::poly::Halfspace;
 use num_bigint::BigInt;
 use num_traits::{Signed, Zero};
 use std::cmp::Ordering;
@@ -127,7 +127,7 @@ pub(super) fn basis_dual_value(
     basis: &[usize],
     target: &[Q],
 ) -> Option<(BigInt, BigInt)> {
-    let m_t = crate::num::common_denominator(target);
+    let m_t = crate::exact::num::common_denominator(target);
     let integer_rows: Vec<(&[BigInt], &BigInt)> = basis.iter().map(|&i| rows[i].integer_row()).collect();
     // row k of the transposed system: the k-th entries of the basis rows, then T_k
     let augmented: Vec<Vec<BigInt>> = target
@@ -137,7 +137,7 @@ pub(super) fn basis_dual_value(
             integer_rows
                 .iter()
                 .map(|(a, _)| a[k].clone())
-                .chain([crate::num::scaled_numerator(t, &m_t)])
+                .chain([crate::exact::num::scaled_numerator(t, &m_t)])
                 .collect()
         })
         .collect();
@@ -152,7 +152,7 @@ pub(super) fn basis_dual_value(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::num::q;
+    use crate::exact::num::q;
 
     /// A wedge `y >= |x|` (unbounded): `y <= -1` misses it strictly, `y <= 0` touches it at the
     /// apex only, `y <= 1` meets it; `x <= -5` meets it too (the wedge is unbounded that way).
@@ -249,8 +249,8 @@ mod tests {
     /// multiplier or a singular basis gives `None`.
     #[test]
     fn dual_value_over_integer_rows_is_the_rational_one() {
-        use crate::lp::simplex::solve_square;
-        use crate::num::parse_rational;
+        use crate::exact::num::parse_rational;
+        use crate::exact::simplex::solve_square;
         let r = |s: &str| parse_rational(s).unwrap();
         let mut state = 5u64;
         let mut next = |k: i64| {

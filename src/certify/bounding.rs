@@ -15,10 +15,10 @@
 //! bounds) on any domain, all of R^d included; each child of a region keeps its box. Proving
 //! the box also proves the polyhedron bounded.
 
-use super::safe::FloatBox;
-use crate::lp::simplex::{solve, LpOutcome};
-use crate::num::{from_f64_exact, Q};
-use crate::poly::Halfspace;
+use crate::exact::num::{from_f64_exact, Q};
+use crate::exact::simplex::{solve, LpOutcome};
+use crate::kernel::float_box::FloatBox;
+use crate::kernel::halfspace::Halfspace;
 use num_bigint::BigInt;
 use num_traits::Zero;
 
@@ -140,7 +140,7 @@ fn box_from_duals(rows: &[&Halfspace], optima: &[Optimum], inside: &[Q]) -> Opti
         let (j, s) = (k / 2, if k % 2 == 0 { 1.0 } else { -1.0 });
         let mut g = vec![0.0; dim];
         g[j] = -s;
-        super::safe::proves_empty_floats(rows, &g, -face(k), Some(&optima[k].y), &candidate)
+        crate::kernel::float_box::proves_empty_floats(rows, &g, -face(k), Some(&optima[k].y), &candidate)
     });
     proved.then_some(candidate)
 }
@@ -162,7 +162,7 @@ fn coordinate_bound(rows: &[&Halfspace], basis: &[usize], j: usize, s: i64) -> O
 
 /// A float at least `num / den` (`den > 0`), checked exactly; `None` when it overflows.
 fn upper_float(num: &BigInt, den: &BigInt) -> Option<f64> {
-    let near = crate::num::to_f64(&Q::new_raw(num.clone(), den.clone()));
+    let near = crate::exact::num::to_f64(&Q::new_raw(num.clone(), den.clone()));
     // the nearest float first (exact bounds stay tight), then further up
     let mut margin = 0.0;
     for _ in 0..5 {
@@ -181,7 +181,7 @@ fn upper_float(num: &BigInt, den: &BigInt) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::num::q;
+    use crate::exact::num::q;
 
     /// The triangle `x, y >= 0`, `x + 2y <= 4` lies in `[0, 4] x [0, 2]` (tight: the bounds are
     /// exact floats); the quadrant without the third row has no box.
@@ -243,7 +243,7 @@ mod tests {
             let f = upper_float(&n, &d).unwrap();
             let exact = Q::new(n.clone(), d.clone());
             assert!(from_f64_exact(f).unwrap() >= exact, "{f} < {n}/{d}");
-            let near = crate::num::to_f64(&exact);
+            let near = crate::exact::num::to_f64(&exact);
             assert!((f - near).abs() <= near.abs() * 1e-14 + 1e-300, "{f} far from {near}");
         }
     }
@@ -298,7 +298,7 @@ mod tests {
                 for j in 0..2 {
                     let (min, max) =
                         vertices.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-                            let c = crate::num::to_f64(&v[j]);
+                            let c = crate::exact::num::to_f64(&v[j]);
                             (lo.min(c), hi.max(c))
                         });
                     assert!(b.lo(j) <= min && max <= b.hi(j), "{j}: [{min}, {max}] vs {b:?}");

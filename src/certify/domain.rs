@@ -8,14 +8,14 @@
 //! | they have points, none interior | multipliers `y >= 0` with `y^T A = 0`, `y^T b = 0` (every row with `y_i > 0` is tight at every point: an implicit equality) and a point of the domain |
 //!
 //! A zero row `0 . x <= b` with `b >= 0` holds everywhere and takes no part in the decision
-//! (the enumeration leaves such rows out too, [`crate::region::Constraint::domain`]).
+//! (the enumeration leaves such rows out too, [`crate::enumerate::region::Constraint::domain`]).
 
 use super::{find_strict_point, Feasibility, LpStats};
+use crate::certify::certificate::check_motzkin;
 use crate::error::InternalError;
-use crate::lp::simplex::{solve, LpOutcome};
-use crate::num::{fmt_point, fmt_q, sign_of_sum_of_products, Q};
-use crate::poly::Halfspace;
-use crate::proof::check_motzkin;
+use crate::exact::num::{fmt_point, fmt_q, sign_of_sum_of_products, Q};
+use crate::exact::simplex::{solve, LpOutcome};
+use crate::kernel::halfspace::Halfspace;
 use num_bigint::BigInt;
 use num_integer::Integer;
 use num_traits::{Signed, Zero};
@@ -107,7 +107,7 @@ fn weighted_rhs(multipliers: &[(usize, Q)], b: &[Q]) -> Q {
 /// # Examples
 /// ```
 /// use relu_regions::certify::{polytope_defect, PolytopeDefect};
-/// use relu_regions::num::q;
+/// use relu_regions::exact::num::q;
 /// let rows = |r: &[[i64; 2]]| r.iter().map(|v| vec![q(v[0]), q(v[1])]).collect::<Vec<_>>();
 /// // the unit square and a zero row 0 . x <= 0, which holds everywhere: full-dimensional
 /// let square = rows(&[[1, 0], [-1, 0], [0, 1], [0, -1], [0, 0]]);
@@ -145,8 +145,9 @@ pub fn polytope_defect(a: &[Vec<Q>], b: &[Q]) -> Result<Option<PolytopeDefect>, 
         let support: Vec<(usize, &Q)> =
             kept.iter().zip(y).filter(|(_, v)| !v.is_zero()).map(|(&i, v)| (i, v)).collect();
         // scaled to coprime integers (a certificate up to a positive factor)
-        let m = crate::num::common_denominator(support.iter().map(|(_, v)| *v));
-        let ints: Vec<BigInt> = support.iter().map(|(_, v)| crate::num::scaled_numerator(v, &m)).collect();
+        let m = crate::exact::num::common_denominator(support.iter().map(|(_, v)| *v));
+        let ints: Vec<BigInt> =
+            support.iter().map(|(_, v)| crate::exact::num::scaled_numerator(v, &m)).collect();
         let g = ints.iter().fold(BigInt::zero(), |g, v| g.gcd(v)).max(BigInt::from(1));
         support.iter().zip(ints).map(|((i, _), v)| (*i, Q::from_integer(v / &g))).collect()
     };
@@ -174,7 +175,7 @@ pub fn polytope_defect(a: &[Vec<Q>], b: &[Q]) -> Result<Option<PolytopeDefect>, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::num::{parse_rational, q};
+    use crate::exact::num::{parse_rational, q};
 
     fn r(s: &str) -> Q {
         parse_rational(s).unwrap()
@@ -203,7 +204,7 @@ mod tests {
                     && multipliers.iter().all(|(_, y)| y.is_positive())
                     && lhs.iter().all(Zero::is_zero)
                     && rhs.is_zero()
-                    && a.iter().zip(b).all(|(row, bi)| crate::num::dot(row, point) <= *bi)
+                    && a.iter().zip(b).all(|(row, bi)| crate::exact::num::dot(row, point) <= *bi)
             }
         }
     }

@@ -3,10 +3,10 @@
 //! checked exactly strictly inside the rows. Floats only propose here; the exact check decides.
 
 use super::is_strictly_inside;
+use crate::exact::num::{common_denominator, from_f64_exact, scaled_numerator, simple_dyadic_near, Q};
+use crate::kernel::halfspace::Halfspace;
 use crate::kernel::Filter;
 use crate::lp::Hint;
-use crate::num::{common_denominator, from_f64_exact, scaled_numerator, simple_dyadic_near, Q};
-use crate::poly::Halfspace;
 use num_traits::{Signed, Zero};
 
 /// `x` rounded to simple dyadic rationals with `bits` fraction bits, or to the floats' exact
@@ -117,7 +117,7 @@ fn project_onto(x: &mut [Q], e: &Halfspace) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::num::to_f64;
+    use crate::exact::num::to_f64;
 
     /// The images computed without rationals are the images of the rounded rationals, at every
     /// precision, for values from the subnormals to beyond `2^53` scaled.

@@ -1,6 +1,6 @@
 //! Decisions: how the certificate of every geometric decision of the enumerator is obtained
 //! (a float hint's rounded point, its basis solved exactly, else the exact rational simplex),
-//! each checked by the pure checkers of [`crate::proof`] before it is returned, whatever the
+//! each checked by the pure checkers of [`crate::certify::certificate`] before it is returned, whatever the
 //! float backend proposed.
 //!
 //! | decision | certificate checked here |
@@ -14,16 +14,16 @@
 //! A float hint is tried first (its rounded point, then its basis solved exactly); when neither
 //! proves the answer the exact rational simplex decides, and its answer is checked the same way.
 
-pub(crate) mod safe;
+pub mod certificate;
 
-pub use crate::proof::{check_motzkin, is_strictly_inside};
+pub use crate::certify::certificate::{check_motzkin, is_strictly_inside};
 
 use crate::error::InternalError;
+use crate::exact::num::{to_f64, Q};
+use crate::exact::simplex::{solve, solve_square, LpOutcome};
+use crate::kernel::halfspace::Halfspace;
 use crate::kernel::Filter;
-use crate::lp::simplex::{solve, solve_square, LpOutcome};
 use crate::lp::{Hint, LpBackend};
-use crate::num::{to_f64, Q};
-use crate::poly::Halfspace;
 use hint_point::{point_from_hint, rounded};
 use num_traits::{One, Signed, Zero};
 use std::cmp::Ordering;
@@ -97,8 +97,8 @@ pub enum Feasibility {
 /// ```
 /// use relu_regions::certify::{find_strict_point, is_strictly_inside, Feasibility, LpStats};
 /// use relu_regions::kernel::Filter;
-/// use relu_regions::num::q;
-/// use relu_regions::poly::Halfspace;
+/// use relu_regions::exact::num::q;
+/// use relu_regions::kernel::halfspace::Halfspace;
 /// use relu_regions::Backend;
 /// // x > 0, y > 0, x + y < 1: a triangle's interior
 /// let rows = [Halfspace::new(vec![q(-1), q(0)], q(0)), Halfspace::new(vec![q(0), q(-1)], q(0)),
@@ -144,7 +144,7 @@ pub fn find_strict_point(
 pub(crate) fn split_point(
     rows: &[&Halfspace],
     side: &Halfspace,
-    bx: Option<&safe::FloatBox>,
+    bx: Option<&crate::kernel::float_box::FloatBox>,
     backend: &dyn LpBackend,
     stats: &mut LpStats,
 ) -> Result<Option<Vec<Q>>, InternalError> {
@@ -170,7 +170,7 @@ pub enum Reach {
 pub(crate) fn reach(
     rows: &[&Halfspace],
     side: &Halfspace,
-    bx: Option<&safe::FloatBox>,
+    bx: Option<&crate::kernel::float_box::FloatBox>,
     backend: &dyn LpBackend,
     stats: &mut LpStats,
 ) -> Result<Reach, InternalError> {
@@ -244,12 +244,17 @@ pub(crate) fn point_on_hyperplane_near(
 }
 
 /// Normalizes the centring LP's multipliers by the side's and tries the safe bound.
-fn safe_bound_from_dual(rows: &[&Halfspace], side: &Halfspace, dual: &[f64], bx: &safe::FloatBox) -> bool {
+fn safe_bound_from_dual(
+    rows: &[&Halfspace],
+    side: &Halfspace,
+    dual: &[f64],
+    bx: &crate::kernel::float_box::FloatBox,
+) -> bool {
     let m = rows.len();
     match dual.get(m) {
         Some(&ys) if ys > 0.0 => {
             let y: Vec<f64> = dual[..m].iter().map(|v| (v / ys).max(0.0)).collect();
-            safe::proves_empty(rows, side, Some(&y), bx)
+            crate::kernel::float_box::proves_empty(rows, side, Some(&y), bx)
         }
         _ => false,
     }
@@ -372,12 +377,12 @@ impl<'a> CentringLp<'a> {
         let mut unit = vec![Q::zero(); d + 1];
         unit[d] = Q::one();
         // |det| y, integers: its signs and the optimum's need no gcd
-        let (scaled, _) = crate::lp::simplex::solve_square_scaled(&transposed, &unit)?;
+        let (scaled, _) = crate::exact::simplex::solve_square_scaled(&transposed, &unit)?;
         if scaled.iter().any(|v| v.is_negative()) {
             return None;
         }
         let scaled: Vec<Q> = scaled.into_iter().map(Q::from_integer).collect();
-        let optimum = crate::num::sign_of_sum_of_products(rhs.iter().zip(&scaled));
+        let optimum = crate::exact::num::sign_of_sum_of_products(rhs.iter().zip(&scaled));
         if optimum == Ordering::Greater {
             let x = solve_square(&square, &rhs)?[..d].to_vec();
             let on_plane = self.equality.is_none_or(|e| e.slack(&x).is_zero());
@@ -411,7 +416,7 @@ impl<'a> CentringLp<'a> {
             if !(on_plane && is_strictly_inside(&self.rows, &point, self.filter)) {
                 return Err(self.failure(format!(
                     "the exact LP point {} failed its check",
-                    crate::num::fmt_point(&point)
+                    crate::exact::num::fmt_point(&point)
                 )));
             }
             return Ok(Feasibility::Interior(point));

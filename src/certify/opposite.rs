@@ -4,10 +4,10 @@
 //! earlier one up to scale; the centring LP of such a side in thousands of variables is
 //! degenerate (its optimum is 0) and can end in an exact solve of their order.
 
+use crate::certify::certificate::check_motzkin;
+use crate::exact::num::Q;
+use crate::kernel::halfspace::Halfspace;
 use crate::kernel::Filter;
-use crate::num::Q;
-use crate::poly::Halfspace;
-use crate::proof::check_motzkin;
 use num_traits::{One, Signed, Zero};
 
 /// The Motzkin vector (over `rows`, then `side`) of a row facing `side` with no room between
@@ -36,7 +36,7 @@ pub(super) fn facing_row_certificate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::num::{parse_rational, q};
+    use crate::exact::num::{parse_rational, q};
 
     #[test]
     fn a_facing_row_with_no_room_is_a_certificate() {

@@ -2,12 +2,12 @@
 //! duals (each recession LP solved in floats, its basis solved exactly, the exact simplex only
 //! as a fallback; with [`Filter::Off`] the exact simplex alone).
 
+use crate::certify::certificate::dual_certifies_zero;
 use crate::error::InternalError;
+use crate::exact::num::{dot, sign_of_sum_of_products, Q};
+use crate::exact::simplex::{solve, solve_square, solve_square_scaled, LpOutcome};
+use crate::kernel::halfspace::Halfspace;
 use crate::kernel::Filter;
-use crate::lp::simplex::{solve, solve_square, solve_square_scaled, LpOutcome};
-use crate::num::{dot, sign_of_sum_of_products, Q};
-use crate::poly::Halfspace;
-use crate::proof::dual_certifies_zero;
 use num_traits::{One, Signed, Zero};
 use std::cmp::Ordering;
 
@@ -18,8 +18,8 @@ use std::cmp::Ordering;
 /// ```
 /// use relu_regions::certify::{is_bounded, recession_ray};
 /// use relu_regions::kernel::Filter;
-/// use relu_regions::num::q;
-/// use relu_regions::poly::Halfspace;
+/// use relu_regions::exact::num::q;
+/// use relu_regions::kernel::halfspace::Halfspace;
 /// // x >= 0, y >= 0: a quadrant, unbounded; with x + y <= 1 a triangle, bounded
 /// let quadrant = [Halfspace::new(vec![q(-1), q(0)], q(0)), Halfspace::new(vec![q(0), q(-1)], q(0))];
 /// let refs: Vec<&Halfspace> = quadrant.iter().collect();

@@ -14,8 +14,8 @@
 //! exact simplex as before.
 
 use super::constraints::Row;
-use crate::lp::simplex::{solve, solve_square_scaled, LpOutcome};
-use crate::num::{sign_of_sum_of_products, Q};
+use crate::exact::simplex::{solve, solve_square_scaled, LpOutcome};
+use crate::exact::num::{sign_of_sum_of_products, Q};
 use num_traits::{One, Signed, Zero};
 use std::cmp::Ordering;
 
@@ -33,7 +33,7 @@ pub(super) fn bounded_by_certificates(rows: &[&Row], d: usize) -> Option<bool> {
         let v: Vec<Q> = (0..d)
             .map(|j| if k == d { -Q::one() } else { Q::from_integer(u8::from(k == j).into()) })
             .collect();
-        let c: Vec<f64> = v.iter().map(|x| -crate::num::to_f64(x)).collect();
+        let c: Vec<f64> = v.iter().map(|x| -crate::exact::num::to_f64(x)).collect();
         match solve(&fa, &fb, &c, pivots)? {
             LpOutcome::Optimal { basis, .. } => {
                 if !spans_towards(rows, &basis, &v) {
@@ -109,7 +109,7 @@ fn ray_towards(rows: &[&Row], fa: &[Vec<f64>], c: &[f64], pivots: usize) -> bool
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::num::q;
+    use crate::exact::num::q;
 
     fn row(a: &[i64], b: i64) -> Row {
         Row::new(a.iter().map(|&v| q(v)).collect(), q(b))

@@ -4,9 +4,8 @@
 
 use super::constraints::Row;
 use super::implied::{box_of, farkas_from_float_basis, farkas_holds, implication_lp, implied_by_box};
-use crate::lp::simplex::{solve, LpOutcome};
-use crate::network::Domain;
-use crate::num::{from_f64_exact, to_f64, Q};
+use crate::exact::num::{from_f64_exact, to_f64, Q};
+use crate::exact::simplex::{solve, LpOutcome};
 use num_traits::{One, Signed, Zero};
 
 /// Whether `rows` imply `row`: exact interval bounds over the rows' box, a Farkas vector from a
@@ -28,7 +27,7 @@ pub(super) fn implied(rows: &[Row], row: &Row) -> bool {
 /// dual of the box LP as `y`. `None` without a box or a float optimum.
 fn safe_box_min(rows: &[Row], g: &[Q]) -> Option<Q> {
     let bx = box_of(rows)?;
-    let float_box = crate::certify::safe::FloatBox::from_domain(&Domain::Box(bx.clone()))?;
+    let float_box = crate::kernel::float_box::FloatBox::of_box(&bx);
     // the box is the LP's bounds: its rows are left out (duplicates stall the dual simplex)
     let refs: Vec<&Row> = rows.iter().filter(|r| r.a.iter().filter(|v| !v.is_zero()).count() > 1).collect();
     let lp = crate::lp::boxed::BoxLp::new(&refs, &float_box)?;
@@ -79,7 +78,7 @@ pub(super) fn certified_min(rows: &[Row], g: &[Q]) -> Option<Q> {
     let transposed: Vec<Vec<Q>> =
         (0..d).map(|j| basis.iter().map(|&k| rows[k].a[j].clone()).collect()).collect();
     let minus_g: Vec<Q> = g.iter().map(|v| -v).collect();
-    let y = crate::lp::simplex::solve_square(&transposed, &minus_g)?;
+    let y = crate::exact::simplex::solve_square(&transposed, &minus_g)?;
     if y.iter().any(Signed::is_negative) {
         return None;
     }

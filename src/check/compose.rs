@@ -8,7 +8,7 @@
 use super::constraints::{max_rows, relu_rows, Constraint, Matrix};
 use crate::network::weights::sparse_dot;
 use crate::network::{Activation, Layer, Network};
-use crate::num::Q;
+use crate::exact::num::Q;
 use num_traits::Zero;
 
 /// A map `x -> jac x + off`.

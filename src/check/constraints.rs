@@ -2,8 +2,8 @@
 //! (their composition is [`super::compose`]'s), and exact slack signs of constraints at
 //! rational points.
 
-use crate::num::{common_denominator, Q};
-use crate::poly::Halfspace;
+use crate::exact::num::{common_denominator, Q};
+use crate::kernel::halfspace::Halfspace;
 use num_bigint::BigInt;
 use num_traits::{Signed, Zero};
 use std::cmp::Ordering;

@@ -1,7 +1,7 @@
 //! Reading the fields of an answer: the keys each object may have (an unknown key is a claim
 //! that nothing checks, so it fails), and exact rationals, vectors and labels.
 
-use crate::num::{parse_rational, Q};
+use crate::exact::num::{parse_rational, Q};
 use serde_json::Value;
 
 /// The keys of a `regions --json` document.

@@ -3,7 +3,7 @@
 //! stands for a value beyond the float range (it rounds to an infinity, which JSON cannot
 //! write).
 
-use crate::num::{from_f64_exact, Q};
+use crate::exact::num::{from_f64_exact, Q};
 use num_traits::Signed;
 use serde_json::Value;
 
@@ -71,7 +71,7 @@ pub(super) fn nearest_matrix(rows: &[Vec<Q>], json: Option<&Value>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::num::parse_rational;
+    use crate::exact::num::parse_rational;
 
     #[test]
     fn the_nearest_float_and_only_it_passes() {
@@ -98,7 +98,7 @@ mod tests {
         assert!(is_nearest(&under, &json(f64::MAX)) && !is_nearest(&overflow_threshold(), &json(f64::MAX)));
         for s in ["1/7", "-22/7", "123456789/1000", "1e-310", "-3e-320"] {
             let v = r(s);
-            assert!(is_nearest(&v, &json(crate::num::to_f64(&v))), "{s}");
+            assert!(is_nearest(&v, &json(crate::exact::num::to_f64(&v))), "{s}");
         }
     }
 }

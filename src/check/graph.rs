@@ -9,8 +9,8 @@ use super::fields::{known_keys, matrix, neurons, vector, EDGE, GRAPH, NODE};
 use super::region::{check_floats, pattern_of, CheckedRegion};
 use super::whole::{compare_pieces, stated_pieces, Edges};
 use super::{CheckReport, Failure};
+use crate::exact::num::Q;
 use crate::network::Network;
-use crate::num::Q;
 use serde_json::Value;
 use std::cmp::Ordering;
 

@@ -2,7 +2,7 @@
 //! as integers over one positive denominator, and the masked composition of a layer with
 //! states (a relu neuron off, or a max unit's losing candidates, passes 0).
 
-use crate::num::{common_denominator, Q};
+use crate::exact::num::{common_denominator, Q};
 use num_bigint::BigInt;
 use num_traits::{One, Zero};
 

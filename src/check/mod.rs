@@ -209,12 +209,12 @@ fn finish(
     }
     whole::check_ids_and_patterns(regions, &mut report);
     // stopped: what needs every region is not checked
-    if !whole || crate::stop::requested() {
+    if !whole || crate::runtime::stop::requested() {
         return report;
     }
     let before = report.failures.len();
     let edges = whole::check_coverage(net, regions, &checked, options.threads, &mut report);
-    if crate::stop::requested() {
+    if crate::runtime::stop::requested() {
         report.failures.truncate(before); // a facet left out looks seen from one side only
         return report;
     }

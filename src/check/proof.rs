@@ -1,4 +1,4 @@
-//! Checks the certificate of an `unsat` answer of `vnnlib` ([`crate::property::UnsatProof`])
+//! Checks the certificate of an `unsat` answer of `vnnlib` ([`crate::queries::property::UnsatProof`])
 //! in exact arithmetic, case by case of the property (an empty box, or one that fixes every
 //! input, is decided from the property itself: module `proof_cases`), on each case's tree:
 //! - **cover**: the leaves' states, read as paths in the tree of neuron states (neurons and
@@ -27,10 +27,10 @@ use super::constraints::Row;
 use super::int_map::{IntLayer, IntMap};
 use super::proof_cases::{case_leaves, check_without_tree, Leaf};
 use super::{CheckReport, Failure};
-use crate::kernel::symbolic::{ConstraintBound, SymbolicBounds};
+use crate::exact::num::{dot, from_f64_exact, to_f64, Q};
+use crate::forward::symbolic::{ConstraintBound, SymbolicBounds};
+use crate::network::vnnlib::{Case, Property};
 use crate::network::{Activation, Domain, Network};
-use crate::num::{dot, from_f64_exact, to_f64, Q};
-use crate::vnnlib::{Case, Property};
 use num_traits::{Signed, Zero};
 use serde_json::Value;
 
@@ -39,7 +39,7 @@ use serde_json::Value;
 /// # Examples
 /// ```
 /// use relu_regions::{check::proof::check_proof, enumerate::Enumerator, network::json::read_network};
-/// use relu_regions::{property::decide, vnnlib::read_vnnlib};
+/// use relu_regions::{queries::property::decide, network::vnnlib::read_vnnlib};
 /// // relu(x) - relu(x - 1) stays in [0, 1] on [-2, 2]: reaching 2 is impossible
 /// let net = read_network(r#"{"input_dim": 1, "layers": [
 ///     {"weights": [[1], [1]], "bias": [0, -1], "activation": "relu"},
@@ -75,7 +75,7 @@ pub fn check_proof(net: &Network, property: &Property, proof: &Value) -> CheckRe
             failures.into_iter().for_each(&mut fail);
             continue;
         }
-        let net = match crate::property::reduced_network(net, case) {
+        let net = match crate::network::vnnlib::reduced_network(net, case) {
             Ok(n) => n,
             Err(e) => {
                 fail(format!("the property does not fit the network: {e}"));
@@ -115,7 +115,7 @@ struct Walker<'a> {
     net: &'a Network,
     layers: Vec<IntLayer>,
     /// Each disjunct's constraints as objectives of the symbolic bounds, with their bounds.
-    objectives: Vec<Vec<(crate::kernel::symbolic::Objective, Q, bool)>>,
+    objectives: Vec<Vec<(crate::forward::symbolic::Objective, Q, bool)>>,
     property: &'a Case,
     /// The strict sides of the case's box, as rows over the free inputs (to hold strictly).
     sides: Vec<Row>,
@@ -151,7 +151,7 @@ impl<'a> Walker<'a> {
 
     /// `leaves` all start with the node's `depth` states.
     fn visit(&mut self, mut node: Node, leaves: &[Leaf], depth: usize) {
-        if self.failures.len() > 20 || crate::stop::requested() {
+        if self.failures.len() > 20 || crate::runtime::stop::requested() {
             return;
         }
         self.skip_linear(&mut node);
@@ -364,7 +364,7 @@ impl<'a> Walker<'a> {
         let states = split_states(self.net, &leaf.flat);
         let refs: Vec<&[bool]> = states.iter().map(Vec::as_slice).collect();
         // every disjunct's constraints in one pass of the bounds, then taken apart again
-        let asked: Vec<(&crate::kernel::symbolic::Objective, &Q, bool)> =
+        let asked: Vec<(&crate::forward::symbolic::Objective, &Q, bool)> =
             self.objectives.iter().flatten().map(|(o, r, s)| (o, r, *s)).collect();
         let mut found = self.bounds.bound(&refs, &asked, within).into_iter();
         for (k, conj) in self.objectives.iter().enumerate() {

@@ -3,9 +3,9 @@
 //! an empty box (some `lo > hi`, or `lo = hi` with a strict side: no input at all), and a box
 //! that fixes every input (its one point, whose exact outputs must miss the unsafe set).
 
+use crate::exact::num::{parse_rational, Q};
+use crate::network::vnnlib::{Case, Property};
 use crate::network::Network;
-use crate::num::{parse_rational, Q};
-use crate::vnnlib::{Case, Property};
 use serde_json::Value;
 
 /// One leaf as read from the document.

@@ -22,9 +22,9 @@ use super::constraints::{integer_point, Constraint, ExactRow, Matrix, Origin, Ro
 use super::fields::{indices, known_keys, matrix, neurons, rational, vector, INEQUALITY, REGION};
 use super::floats::{nearest_matrix, nearest_vector};
 use super::implied::{box_of, implied_by_listed};
+use crate::exact::num::Q;
 use crate::kernel::Filter;
 use crate::network::Network;
-use crate::num::Q;
 use num_traits::Zero;
 use serde_json::Value;
 use std::cmp::Ordering;

@@ -9,8 +9,8 @@ use super::constraints::Row;
 use super::fields::{known_keys, rational, vector};
 use super::floats::is_nearest;
 use super::region::CheckedRegion;
-use crate::lp::simplex::solve_square;
-use crate::num::{dot, Q};
+use crate::exact::num::{dot, Q};
+use crate::exact::simplex::solve_square;
 use num_traits::{Signed, Zero};
 use serde_json::Value;
 
@@ -183,7 +183,7 @@ fn det(a: &[Q], b: &[Q], c: &[Q], p: &[Q]) -> Q {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::num::q;
+    use crate::exact::num::q;
 
     fn row(a: &[i64], b: i64) -> Row {
         Row::new(a.iter().map(|&v| q(v)).collect(), q(b))

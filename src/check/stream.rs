@@ -47,18 +47,18 @@ impl<'a> RegionChecks<'a> {
             let mut failures = Vec::new();
             // the run's stop token ([`crate::stop`]): a region not checked, or checked while
             // the run had to stop (a solve that gave up fails it), counts as not checked
-            if crate::stop::requested() {
+            if crate::runtime::stop::requested() {
                 return (Vec::new(), None);
             }
             let checked = check_region(&cx, composer, region, &mut |message: String| {
                 failures.push(Failure { region: id, message })
             });
-            if !failures.is_empty() && crate::stop::requested() {
+            if !failures.is_empty() && crate::runtime::stop::requested() {
                 return (Vec::new(), None);
             }
             (failures, checked)
         };
-        crate::parallel::map_chunks(regions, threads.max(1), 8, |part| {
+        crate::runtime::parallel::map_chunks(regions, threads.max(1), 8, |part| {
             // one composition per chunk of consecutive regions, shared along their prefixes
             let mut composer = Composer::new(self.net);
             part.iter().map(|region| one(&mut composer, region)).collect::<Vec<_>>()
@@ -133,6 +133,23 @@ impl Batches<'_, '_> {
 /// holding the document; `on_header` sees the document's fields other than `regions` (a
 /// stream's summary) before any region is checked where they come first, and may refuse it.
 /// Returns the report and the number of regions listed.
+///
+/// # Examples
+/// ```
+/// use relu_regions::check::{stream::check_reader, CheckOptions};
+/// use relu_regions::{analyze, export::stream::write_regions_json, Enumerator, Network};
+/// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
+///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
+///     {"weights": [["1", "2"]], "activation": "linear"}]}"#).unwrap();
+/// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
+/// let mut text = Vec::new();
+/// write_regions_json(&mut text, &net, &a, None, None).unwrap();
+/// let options = CheckOptions { partial: false, threads: 2 };
+/// let (report, listed) = check_reader(&net, &text[..], options, &mut |_| Ok(())).unwrap();
+/// assert!(report.failures.is_empty() && listed == 4);
+/// // a header the caller refuses stops the check
+/// assert!(check_reader(&net, &text[..], options, &mut |_| Err("no".into())).is_err());
+/// ```
 pub fn check_reader(
     net: &Network,
     mut reader: impl BufRead,

@@ -68,7 +68,7 @@ pub(super) fn check_coverage(
     }
     // exact integer evaluation (numerators over common denominators, no gcd): the same
     // arithmetic the graph uses, tested against plain rational evaluation in `fixed`
-    let exact = crate::fixed::FixedNetwork::new(net);
+    let exact = crate::forward::fixed_point::FixedNetwork::new(net);
     let index: HashMap<&[String], usize> =
         checked.iter().enumerate().filter_map(|(i, c)| Some((c.as_ref()?.pattern.as_slice(), i))).collect();
     // each layer's index among the layers with states
@@ -85,7 +85,7 @@ pub(super) fn check_coverage(
         .collect();
     // the neighbour patterns of every region's inner facets, computed in parallel
     let across = |c: &Option<CheckedRegion>| -> Vec<(usize, Vec<String>)> {
-        let Some(c) = c.as_ref().filter(|_| !crate::stop::requested()) else { return Vec::new() };
+        let Some(c) = c.as_ref().filter(|_| !crate::runtime::stop::requested()) else { return Vec::new() };
         let inner =
             c.listed.iter().enumerate().filter_map(|(k, l)| Some((k, l.as_ref().filter(|l| l.inner)?)));
         inner
@@ -103,7 +103,7 @@ pub(super) fn check_coverage(
             .collect()
     };
     let neighbours: Vec<Vec<(usize, Vec<String>)>> =
-        crate::parallel::map_chunks(checked, threads.max(1), 8, |part| {
+        crate::runtime::parallel::map_chunks(checked, threads.max(1), 8, |part| {
             part.iter().map(across).collect::<Vec<_>>()
         })
         .concat();

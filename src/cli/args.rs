@@ -105,7 +105,7 @@ pub struct ThreadArgs {
 impl ThreadArgs {
     /// The thread count: all cores for none or 0, capped at 4 per core (with a warning).
     pub fn count(&self) -> usize {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cores = relu_regions::runtime::parallel::threads_for(0);
         match self.threads {
             None | Some(0) => cores,
             Some(n) if n > 4 * cores => {

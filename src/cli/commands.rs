@@ -4,15 +4,14 @@
 use super::args::{NetArgs, RunArgs};
 use super::render::report_incomplete;
 use super::{exit_code, output_error, BadInput};
-use relu_regions::analysis::{analyze, stream_with_facets};
-use relu_regions::enumerate::{CountingSink, Enumerator, Summary};
+use relu_regions::enumerate::{Enumerator, Summary};
 use relu_regions::export::json;
 use relu_regions::export::provenance::Provenance;
 use relu_regions::export::svg::SvgOptions;
 use relu_regions::export::text;
-use relu_regions::facets::facets;
+use relu_regions::jobs;
 use relu_regions::network::Network;
-use relu_regions::slice::{restrict, Plane};
+use relu_regions::queries::slice::{restrict, Plane};
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
@@ -20,38 +19,25 @@ use std::process::ExitCode;
 /// `count`: streamed without the graph, or with facets, graph and pieces.
 pub fn count(input: &NetArgs, run: &RunArgs, as_json: bool, no_graph: bool) -> Result<ExitCode, BadInput> {
     let net = input.load()?;
-    let enumerator = run.enumerator()?;
-    let (mut out, summary) = if no_graph {
-        let mut sink = CountingSink::default();
-        let mut summary = enumerator.enumerate(&net, &mut sink);
-        if let Some(failure) = summary.failure.take() {
-            return Err(failure.into());
-        }
-        (json::CountsOut::new(&net, &summary, sink.regions, sink.bounded, None), summary)
-    } else {
-        let c = relu_regions::graph_counts::count_graph(&net, &enumerator)?;
-        (json::CountsOut::from_graph_counts(&net, &c), c.summary)
-    };
-    out.provenance = Some(input.provenance(&net)?);
+    let counted = jobs::count(&net, &run.enumerator()?, Some(input.provenance(&net)?), !no_graph)?;
     let mut stdout = std::io::stdout().lock();
     if as_json {
-        stdout.write_all(json::to_json(&out).as_bytes()).map_err(output_error)?;
+        stdout.write_all(json::to_json(&counted.counts).as_bytes()).map_err(output_error)?;
     } else {
-        text::counts(&mut stdout, &input.net, &net, &out).map_err(output_error)?;
+        text::counts(&mut stdout, &input.net, &net, &counted.counts).map_err(output_error)?;
     }
-    report_incomplete(&summary);
-    Ok(exit_code(out.complete))
+    report_incomplete(&counted.summary);
+    Ok(exit_code(counted.counts.complete))
 }
 
 /// `regions --jsonl`: facets per region, no graph; memory flat in the region count.
 pub fn stream_regions(
     net: &Network,
     enumerator: &Enumerator,
-    provenance: &Provenance,
+    provenance: Provenance,
 ) -> Result<Summary, BadInput> {
     let out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut sink = json::JsonLines::new(out, Some(provenance.clone()));
-    let summary = stream_with_facets(net, enumerator, &mut sink)?;
+    let summary = jobs::stream_regions(net, enumerator, Some(provenance), out)?;
     if let Some(e) = &summary.sink_error {
         return Err(output_error(match e.io_kind {
             Some(kind) => std::io::Error::new(kind, e.message.clone()),
@@ -93,7 +79,7 @@ pub fn plot(
         }
         None => net,
     };
-    let a = relu_regions::plane::drawn_partition(&net, &enumerator)?;
+    let a = relu_regions::queries::plane::drawn_partition(&net, &enumerator)?;
     let text = relu_regions::export::svg::partition_svg(&a, &options);
     std::fs::write(svg, text)
         .map_err(|e| BadInput(anyhow::anyhow!("cannot write {}: {e}", svg.display())))?;
@@ -141,39 +127,21 @@ pub fn range(
     as_json: bool,
 ) -> Result<ExitCode, BadInput> {
     let net = input.load()?;
-    let enumerator = run.enumerator()?;
-    let (mut regions, mut summary) = enumerator.collect(&net);
-    if let Some(failure) = summary.failure.take() {
-        return Err(failure.into());
-    }
-    // the regions' optima until the command's token fires: the ranges over those regions
-    let token = super::stop::token();
-    let (ranges, done) = {
-        let _stop = token.install();
-        relu_regions::range::output_ranges_prefix(&regions)?
-    };
-    if done < regions.len() {
-        regions.truncate(done);
-        summary.stopped = summary.stopped.or(token.reason()).or(Some(relu_regions::StopReason::Cancelled));
-    }
-    let Some(ranges) = ranges else {
+    let job = jobs::range(&net, &run.enumerator()?, with_lipschitz, &super::stop::token())?;
+    let Some(ranges) = &job.ranges else {
         eprintln!("warning: INCOMPLETE result: the run stopped before any region's range was found: no range to report");
         return Ok(exit_code(false));
     };
-    let lipschitz = with_lipschitz.then(|| relu_regions::range::lipschitz(&regions)).flatten();
     let mut out = std::io::stdout().lock();
     if as_json {
-        let mut doc = relu_regions::export::answers::ranges_json(&ranges, lipschitz.as_ref());
-        doc["regions"] = regions.len().into();
-        doc["complete"] = summary.complete().into();
-        doc["provenance"] = serde_json::json!(input.provenance(&net)?);
+        let doc = job.document(Some(&input.provenance(&net)?)).expect("ranges were found");
         out.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
     } else {
-        text::ranges(&mut out, &ranges, lipschitz.as_ref(), regions.len(), summary.complete())
+        text::ranges(&mut out, ranges, job.lipschitz.as_ref(), job.regions, job.summary.complete())
             .map_err(output_error)?;
     }
-    report_incomplete(&summary);
-    Ok(exit_code(summary.complete()))
+    report_incomplete(&job.summary);
+    Ok(exit_code(job.summary.complete()))
 }
 
 /// `slice`: the exact breakpoints along a segment.
@@ -185,32 +153,22 @@ pub fn slice(
     svg: Option<&Path>,
 ) -> Result<ExitCode, BadInput> {
     let net = input.load()?;
-    let segment =
-        relu_regions::line::Segment::parse(line, net.input_dim()).map_err(option_error("--line"))?;
-    let restricted = relu_regions::line::restrict(&net, &segment).map_err(option_error("--line"))?;
-    let a = analyze(&restricted, &run.enumerator()?)?;
-    let slice = relu_regions::line::slice(&segment, &a);
-    let complete = a.summary.complete();
+    let job = jobs::slice(&net, &run.enumerator()?, line)?;
+    let complete = job.summary.complete();
     if let Some(path) = svg {
         let title = format!("{} along the segment", input.net.display());
-        let text = relu_regions::export::line_svg::line_svg(&slice, &title, complete);
+        let text = relu_regions::export::line_svg::line_svg(&job.slice, &title, complete);
         std::fs::write(path, text)
             .map_err(|e| BadInput(anyhow::anyhow!("cannot write {}: {e}", path.display())))?;
     }
     let mut out = std::io::stdout().lock();
     if as_json {
-        let mut doc = relu_regions::export::answers::slice_json(&slice);
-        doc["segment"] = serde_json::json!({
-            "a": segment.a.iter().map(relu_regions::num::fmt_q).collect::<Vec<_>>(),
-            "b": segment.b.iter().map(relu_regions::num::fmt_q).collect::<Vec<_>>(),
-        });
-        doc["complete"] = complete.into();
-        doc["provenance"] = serde_json::json!(input.provenance(&net)?);
+        let doc = job.document(Some(&input.provenance(&net)?));
         out.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
     } else {
-        text::slice(&mut out, &slice).map_err(output_error)?;
+        text::slice(&mut out, &job.slice).map_err(output_error)?;
     }
-    report_incomplete(&a.summary);
+    report_incomplete(&job.summary);
     Ok(exit_code(complete))
 }
 
@@ -223,51 +181,11 @@ pub fn locate(
     as_json: bool,
 ) -> Result<ExitCode, BadInput> {
     let net = input.load()?;
-    let x: Vec<relu_regions::num::Q> = point
-        .split(',')
-        .map(|t| relu_regions::num::parse_rational(t).map_err(|e| BadInput(anyhow::anyhow!("--point: {e}"))))
-        .collect::<Result<_, _>>()?;
-    let enumerator = run.enumerator()?;
-    let location = relu_regions::locate::locate(&net, &x, &enumerator).map_err(|e| match e {
-        relu_regions::locate::LocateError::Internal(e) => BadInput::from(e),
-        other => BadInput(anyhow::anyhow!("--point: {other}")),
-    })?;
-    let regions = &location.regions;
-    let ids: Option<std::collections::HashMap<relu_regions::network::Pattern, usize>> = if with_ids {
-        let (all, mut summary) = enumerator.collect(&net);
-        if let Some(failure) = summary.failure.take() {
-            return Err(failure.into());
-        }
-        if !summary.complete() {
-            return Err(BadInput(anyhow::anyhow!(
-                "--ids: the enumeration of the domain was stopped, so ids are unknown"
-            )));
-        }
-        Some(all.into_iter().map(|r| (r.pattern, r.id)).collect())
-    } else {
-        None
-    };
-    let prepared = enumerator.prepare(&net);
-    let labels = relu_regions::export::labels::FacetLabels::new(&net);
-    let mut wire = Vec::new();
-    for r in regions {
-        let f = facets(r, &prepared, &mut Default::default())?;
-        let mut v =
-            serde_json::to_value(json::RegionOut::new(&labels, r, &f, None)).expect("wire structs serialize");
-        v["id"] =
-            ids.as_ref().and_then(|m| m.get(&r.pattern)).map_or(serde_json::Value::Null, |&id| id.into());
-        wire.push(v);
-    }
+    let job = jobs::locate(&net, &run.enumerator()?, point, with_ids)?;
+    let (location, regions, wire) = (&job.location, &job.location.regions, &job.regions);
     let mut out = std::io::stdout().lock();
     if as_json {
-        let doc = serde_json::json!({
-            "point": x.iter().map(relu_regions::num::fmt_q).collect::<Vec<_>>(),
-            "on_boundary": location.on_boundary,
-            "on_domain_boundary": location.on_domain_boundary,
-            "split_by": location.split_by.iter().map(|&n| json::NeuronOut::from(n)).collect::<Vec<_>>(),
-            "regions": wire,
-            "provenance": input.provenance(&net)?,
-        });
+        let doc = job.document(Some(&input.provenance(&net)?));
         out.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
     } else {
         let neurons: Vec<String> =
@@ -302,9 +220,14 @@ pub fn locate(
             )
             .map_err(output_error)?;
             for (k, (row, c)) in r.map.jacobian.iter().zip(&r.map.offset).enumerate() {
-                let slope: Vec<String> = row.iter().map(relu_regions::num::fmt_approx).collect();
-                writeln!(out, "  y{k} = [{}] . x + {}", slope.join(", "), relu_regions::num::fmt_approx(c))
-                    .map_err(output_error)?;
+                let slope: Vec<String> = row.iter().map(relu_regions::exact::num::fmt_approx).collect();
+                writeln!(
+                    out,
+                    "  y{k} = [{}] . x + {}",
+                    slope.join(", "),
+                    relu_regions::exact::num::fmt_approx(c)
+                )
+                .map_err(output_error)?;
             }
         }
     }
@@ -314,11 +237,16 @@ pub fn locate(
 pub(super) fn read_property(
     net: &relu_regions::Network,
     path: &Path,
-) -> Result<relu_regions::vnnlib::Property, BadInput> {
+) -> Result<relu_regions::network::vnnlib::Property, BadInput> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| BadInput(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
-    relu_regions::vnnlib::read_vnnlib(&text, &path.display().to_string(), net.input_dim(), net.output_dim())
-        .map_err(|e| BadInput(e.into()))
+    relu_regions::network::vnnlib::read_vnnlib(
+        &text,
+        &path.display().to_string(),
+        net.input_dim(),
+        net.output_dim(),
+    )
+    .map_err(|e| BadInput(e.into()))
 }
 
 /// `vnnlib`: a property decided exactly.
@@ -329,43 +257,21 @@ pub fn vnnlib(
     as_json: bool,
     proof: Option<&Path>,
 ) -> Result<ExitCode, BadInput> {
-    use relu_regions::property::{decide, DecideError, Verdict};
+    use relu_regions::queries::property::Verdict;
     let net = input.load()?;
     let property = read_property(&net, path)?;
-    let start = std::time::Instant::now();
-    let decision = decide(&net, &property, &run.enumerator()?).map_err(|e| match e {
-        DecideError::Internal(e) => BadInput::from(e),
-        other => BadInput(anyhow::anyhow!("{}: {other}", path.display())),
-    })?;
-    let seconds = start.elapsed().as_secs_f64();
+    let job = jobs::vnnlib(&net, &property, &run.enumerator()?, &path.display().to_string())?;
+    let (decision, seconds, result) = (&job.decision, job.seconds, job.result());
     if let (Some(file), Some(certificate)) = (proof, &decision.proof) {
         std::fs::write(file, json::to_json(&certificate.to_json()))
             .map_err(|e| BadInput(anyhow::anyhow!("cannot write {}: {e}", file.display())))?;
     }
-    let qs = |v: &[relu_regions::num::Q]| v.iter().map(relu_regions::num::fmt_q).collect::<Vec<_>>();
-    let (result, counterexample) = match &decision.verdict {
-        Verdict::Sat { input, output } => {
-            ("sat", Some(serde_json::json!({"input": qs(input), "output": qs(output)})))
-        }
-        Verdict::Unsat => ("unsat", None),
-        _ => ("unknown", None),
-    };
+    let qs =
+        |v: &[relu_regions::exact::num::Q]| v.iter().map(relu_regions::exact::num::fmt_q).collect::<Vec<_>>();
     let complete = result != "unknown";
     let mut out = std::io::stdout().lock();
     if as_json {
-        let mut doc = serde_json::json!({
-            "result": result,
-            "complete": complete,
-            "regions_visited": decision.regions_visited,
-            "pruned": decision.pruned,
-            "subtrees_pruned": decision.subtrees_pruned,
-            "lps": decision.lps,
-            "seconds": seconds,
-            "provenance": input.provenance(&net)?,
-        });
-        if let Some(c) = counterexample {
-            doc["counterexample"] = c;
-        }
+        let doc = job.document(Some(&input.provenance(&net)?));
         out.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
     } else {
         writeln!(out, "{result}").map_err(output_error)?;
@@ -388,11 +294,5 @@ pub fn vnnlib(
 
 /// An option's value the library refused, told as `FLAG: what is wrong`.
 fn option_error(flag: &'static str) -> impl Fn(relu_regions::error::NetworkError) -> BadInput {
-    move |e| match e {
-        relu_regions::error::NetworkError::Invalid { problems, .. } => BadInput(anyhow::anyhow!(
-            "{flag}: {}",
-            problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; ")
-        )),
-        other => BadInput(anyhow::anyhow!("{flag}: {other}")),
-    }
+    move |e| jobs::JobError::option(flag, e).into()
 }

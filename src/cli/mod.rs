@@ -32,6 +32,15 @@ impl From<InternalError> for BadInput {
     }
 }
 
+impl From<relu_regions::jobs::JobError> for BadInput {
+    fn from(e: relu_regions::jobs::JobError) -> BadInput {
+        match e {
+            relu_regions::jobs::JobError::Internal(e) => e.into(),
+            other => BadInput(anyhow::anyhow!("{other}")),
+        }
+    }
+}
+
 impl BadInput {
     /// The exit code of this error.
     pub fn code(&self) -> ExitCode {

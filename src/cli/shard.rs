@@ -1,5 +1,5 @@
 //! `shard plan`, `shard run` and `merge`: sharded runs for schedulers (Slurm arrays, Kubernetes
-//! indexed jobs, Dask), over the library's [`relu_regions::shard`].
+//! indexed jobs, Dask), over the library's [`relu_regions::jobs::shard`].
 
 use super::args::{NetArgs, RunArgs, ThreadArgs};
 use super::render::report_incomplete;
@@ -7,7 +7,7 @@ use super::{exit_code, output_error, BadInput};
 use clap::{Args, Subcommand, ValueEnum};
 use relu_regions::enumerate::Enumerator;
 use relu_regions::export::json;
-use relu_regions::shard::{self, merge_to_text, plan_hash, run_shard, Plan, ShardError};
+use relu_regions::jobs::shard::{self, merge_to_text, plan_hash, run_shard, Plan, ShardError};
 use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

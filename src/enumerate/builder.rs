@@ -2,8 +2,8 @@
 
 use super::{Enumerator, Subtrees};
 use crate::lp::Backend;
-use crate::progress::Progress;
-use crate::stop::StopToken;
+use crate::runtime::progress::Progress;
+use crate::runtime::stop::StopToken;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -64,7 +64,7 @@ impl EnumeratorBuilder {
     /// Count the run's progress here (regions found; the analysis adds its facet phase), for a
     /// front end to draw from another thread.
     ///
-    /// See the example on [`crate::progress::Progress::with_listener`].
+    /// See the example on [`crate::runtime::progress::Progress::with_listener`].
     pub fn progress(mut self, progress: Arc<Progress>) -> Self {
         self.inner.progress = Some(progress);
         self
@@ -73,7 +73,7 @@ impl EnumeratorBuilder {
     /// region ids then start at 0 in the part.
     /// Sharded runs set it through `Enumerator::reconfigure`.
     ///
-    /// See the example on [`crate::shard::merge_to_text`].
+    /// See the example on [`crate::jobs::shard::merge_to_text`].
     pub fn subtrees(mut self, part: Option<Subtrees>) -> Self {
         self.inner.subtrees = part;
         self
@@ -97,7 +97,7 @@ impl EnumeratorBuilder {
     ///
     /// # Examples
     /// ```
-    /// use relu_regions::{stop::StopToken, Enumerator, Network, StopReason};
+    /// use relu_regions::{runtime::stop::StopToken, Enumerator, Network, StopReason};
     /// use std::time::Instant;
     /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [{"weights": [[1]], "activation": "relu"}]}"#).unwrap();
     /// let passed = StopToken::new(Some(Instant::now()), None);

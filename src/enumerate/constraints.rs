@@ -1,7 +1,7 @@
 //! The constraints of a partial region as a persistent list shared with its ancestors.
 
-use crate::poly::Halfspace;
-use crate::region::Constraint;
+use crate::enumerate::region::Constraint;
+use crate::kernel::halfspace::Halfspace;
 use std::sync::Arc;
 
 /// The constraints of a partial region: the domain's rows, shared by all, then the neuron rows

@@ -5,7 +5,7 @@
 use super::sink::Emitter;
 use super::{finish, Context, Enumerator, Item, Partial, StopReason};
 use crate::certify::LpStats;
-use crate::region::Region;
+use crate::enumerate::region::Region;
 use std::ops::ControlFlow;
 use std::sync::atomic::Ordering as AtomicOrdering;
 

@@ -16,14 +16,14 @@
 
 use super::split::{Bound, RegionRows};
 use super::{Context, Enumerator, Partial};
-use crate::certify::safe::{interval_exceeds, interval_excludes_sparse, FloatBox};
 use crate::certify::{point_between, split_point, LpStats};
+use crate::enumerate::region::{Constraint, NeuronId, Origin};
 use crate::error::InternalError;
-use crate::fixed::FixedMap;
+use crate::exact::num::Q;
+use crate::forward::fixed_point::FixedMap;
+use crate::kernel::float_box::{interval_exceeds, interval_excludes_sparse, FloatBox};
+use crate::kernel::halfspace::Halfspace;
 use crate::lp::Backend;
-use crate::num::Q;
-use crate::poly::Halfspace;
-use crate::region::{Constraint, NeuronId, Origin};
 use num_bigint::BigInt;
 use num_traits::{Signed, ToPrimitive, Zero};
 use std::cmp::Ordering;
@@ -277,7 +277,7 @@ impl Enumerator {
                             Bound::Below(vertex) => {
                                 if let Some(q) = point_between(&all, h, &point_float, &vertex) {
                                     stats.by_bound_vertex += 1;
-                                    point_float = q.iter().map(crate::num::to_f64).collect();
+                                    point_float = q.iter().map(crate::exact::num::to_f64).collect();
                                     point = q;
                                     all.push(h);
                                     continue;
@@ -288,7 +288,7 @@ impl Enumerator {
                     }
                     match split_point(&all, h, bx, self.backend.solver(), stats)? {
                         Some(q) => {
-                            point_float = q.iter().map(crate::num::to_f64).collect();
+                            point_float = q.iter().map(crate::exact::num::to_f64).collect();
                             point = q;
                         }
                         None => {
@@ -321,7 +321,7 @@ pub(super) fn enter_cell(p: &mut Partial, cell: Cell, (unit, k): (usize, usize))
         p.constraints.push(Constraint { halfspace: halfspace.into(), origin });
     }
     if let Some(x) = cell.point {
-        p.point_float = x.iter().map(crate::num::to_f64).collect();
+        p.point_float = x.iter().map(crate::exact::num::to_f64).collect();
         p.point = x;
     }
     p.bits.extend((0..k).map(|t| t == cell.piece));

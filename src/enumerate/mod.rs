@@ -16,6 +16,10 @@ mod builder;
 mod constraints;
 mod frontier;
 mod max_split;
+pub(crate) mod neighbour;
+mod partial;
+pub mod prepared;
+pub mod region;
 mod sink;
 mod split;
 mod subtrees;
@@ -27,23 +31,22 @@ pub use subtrees::{Estimate, Subtrees};
 pub use summary::{StopReason, Summary};
 
 use constraints::Constraints;
+use partial::Partial;
 use sink::Emitter;
-
-use crate::progress::{Phase, Progress};
 use split::finish;
 
-use crate::certify::safe::FloatBox;
 use crate::certify::{bounding_box, find_strict_point, is_bounded, Feasibility, LpStats};
 use crate::error::InternalError;
-use crate::fixed::FixedMap;
+use crate::exact::num::{to_f64, Q};
+use crate::forward::fixed_point::FixedMap;
+use crate::kernel::halfspace::Halfspace;
 use crate::lp::Backend;
-use crate::network::{Domain, Network, Pattern};
-use crate::num::{to_f64, Q};
-use crate::poly::Halfspace;
-use crate::prepared::Prepared;
-use crate::region::Region;
-use crate::stop::StopToken;
+use crate::network::{Domain, Network};
+use crate::runtime::progress::{Phase, Progress};
+use crate::runtime::stop::StopToken;
 use num_traits::Zero;
+use prepared::Prepared;
+use region::Region;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::sync::Arc;
@@ -107,7 +110,7 @@ struct Context<'a> {
 impl Context<'_> {
     /// Makes the run's stop token visible to the exact solves of this thread (until the guard
     /// is dropped).
-    fn install_stop(&self) -> crate::stop::Installed {
+    fn install_stop(&self) -> crate::runtime::stop::Installed {
         self.stop.install()
     }
 
@@ -130,44 +133,6 @@ impl Context<'_> {
 enum Item {
     Task(Partial),
     Done(Box<Region>),
-}
-
-/// A partial region on the depth-first stack.
-#[derive(Clone)]
-struct Partial {
-    layer: usize,
-    neuron: usize,
-    constraints: Constraints,
-    point: Vec<Q>,
-    point_float: Vec<f64>,
-    pattern: Pattern,
-    bits: Vec<bool>,
-    /// The map of the current layer's input, before the last ReLU layer's mask when
-    /// `input_masked` (the mask is `pattern`'s last bits: masking is fused with the next layer).
-    input: Arc<FixedMap>,
-    input_masked: bool,
-    /// The current layer's preactivation map (computed when the region enters the layer).
-    pre: Option<Arc<FixedMap>>,
-    /// A certified box holding the region (the domain's box, or proved for a bounded region
-    /// or an ancestor of it: [`crate::certify::bounding_box`]); its children keep it.
-    bounds: Option<Arc<FloatBox>>,
-    /// The neuron rows the region had when a box was last sought.
-    bounds_sought_at: usize,
-    /// A checked recession direction (nonzero, `A d <= 0`) of the region or an ancestor: while
-    /// it holds for the region's rows, the region is unbounded without an LP.
-    ray: Option<Arc<Vec<Q>>>,
-    /// Whether every state decided without a row so far was proved nonzero on the closure
-    /// ([`crate::region::RegionFacts::states_strict`]).
-    states_strict: bool,
-}
-
-impl Partial {
-    /// The current layer's input map composed with `layer` (the previous ReLU layer's mask
-    /// applied on the way).
-    fn input_then(&self, layer: &crate::fixed::FixedLayer) -> FixedMap {
-        let mask = self.input_masked.then(|| self.pattern.last()).flatten();
-        self.input.then_masked_layer(mask.map(Vec::as_slice), layer)
-    }
 }
 
 impl Enumerator {
@@ -203,10 +168,7 @@ impl Enumerator {
     ///
     /// See the example on [`EnumeratorBuilder::backend`].
     pub fn thread_count(&self) -> usize {
-        match self.threads {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-            n => n,
-        }
+        crate::runtime::parallel::threads_for(self.threads)
     }
 
     /// The backend in use.

@@ -2,10 +2,10 @@
 //! regions their ids in order, applies `max_regions` and counts progress.
 
 use super::{StopReason, Summary};
+use crate::enumerate::region::Region;
 use crate::error::SinkError;
 use crate::network::Network;
-use crate::progress::Progress;
-use crate::region::Region;
+use crate::runtime::progress::Progress;
 use std::ops::ControlFlow;
 
 /// Receives regions as they are found: `begin` once, `region` for each (in id order), `finish`
@@ -34,7 +34,7 @@ pub trait RegionSink {
     }
 
     /// Whether the sink reads a detailed region's rational map. A sink that only compares maps
-    /// says no: the region then comes with an empty `map` and its map's hash ([`crate::region::RegionFacts::map_hash`]) (forming
+    /// says no: the region then comes with an empty `map` and its map's hash ([`crate::enumerate::region::RegionFacts::map_hash`]) (forming
     /// the rational map takes a gcd per entry).
     fn needs_map(&self) -> bool {
         true

@@ -4,19 +4,19 @@
 
 use super::max_split::enter_cell;
 use super::{Constraints, Context, Enumerator, Partial};
-use crate::certify::safe::{interval_excludes_sparse, proves_empty_floats, FloatBox};
 use crate::certify::{
     bound_by_basis, is_bounded, point_between, reach, recession_ray_trying_first, search_box, BasisBound,
     BoxSearch, LpStats, Reach, BOX_DIMENSION_LIMIT,
 };
+use crate::enumerate::region::{AffineMap, Constraint, NeuronId, Origin, Region, RegionFacts};
 use crate::error::InternalError;
-use crate::fixed::FixedMap;
+use crate::exact::num::{sign, to_f64, Q};
+use crate::forward::fixed_point::FixedMap;
+use crate::kernel::float_box::{interval_excludes_sparse, proves_empty_floats, FloatBox};
+use crate::kernel::halfspace::Halfspace;
 use crate::lp::boxed::BoxLp;
 use crate::lp::Backend;
 use crate::network::Activation;
-use crate::num::{sign, to_f64, Q};
-use crate::poly::Halfspace;
-use crate::region::{AffineMap, Constraint, NeuronId, Origin, Region, RegionFacts};
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -258,7 +258,7 @@ fn seek_bounds(ctx: &Context<'_>, p: &mut Partial) {
 
 /// Whether `d` is a recession direction of the rows: `a . d <= 0` for each (exact, no gcd).
 fn ray_holds(rows: &[&Halfspace], d: &[Q]) -> bool {
-    rows.iter().all(|r| crate::num::sign_of_sum_of_products(r.a.iter().zip(d)) != Ordering::Greater)
+    rows.iter().all(|r| crate::exact::num::sign_of_sum_of_products(r.a.iter().zip(d)) != Ordering::Greater)
 }
 
 /// Whether the run's pruning test discards the partial region's subtree (counted in `ctx`).

@@ -15,8 +15,8 @@
 use super::{finish, Context, Emitter, Enumerator, Item, Partial};
 use crate::certify::LpStats;
 use crate::error::InternalError;
+use crate::exact::rng::SplitMix;
 use crate::network::Network;
-use crate::verify::SplitMix;
 use std::time::Instant;
 
 /// Frontier items to enumerate, by address, in order.
@@ -69,7 +69,7 @@ impl Enumerator {
         };
         let threads = self.thread_count().max(1);
         let items = self.addressed_frontier(&ctx, root, frontier, threads, &mut stats);
-        let estimates = crate::parallel::map_chunks(&items, threads, 4, |part| {
+        let estimates = crate::runtime::parallel::map_chunks(&items, threads, 4, |part| {
             part.iter()
                 .map(|(address, item)| match item {
                     Item::Done(_) => Ok(Estimate { address: address.clone(), regions: 1.0, finished: true }),

@@ -4,40 +4,7 @@ use crate::certify::LpStats;
 use crate::error::InternalError;
 use std::time::{Duration, Instant};
 
-/// Why an enumeration stopped early.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum StopReason {
-    /// `max_regions` was reached.
-    MaxRegions,
-    /// The time limit passed.
-    TimeLimit,
-    /// The cancel flag was raised (e.g. Ctrl-C).
-    Cancelled,
-    /// The sink asked to stop.
-    Sink,
-    /// An exact check failed on the crate's own answer ([`Summary::failure`] says which).
-    Failed,
-}
-
-impl std::fmt::Display for StopReason {
-    /// Why the run stopped, for people.
-    ///
-    /// # Examples
-    /// ```
-    /// use relu_regions::StopReason;
-    /// assert_eq!(StopReason::TimeLimit.to_string(), "the time limit passed");
-    /// ```
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            StopReason::MaxRegions => "the region limit was reached",
-            StopReason::TimeLimit => "the time limit passed",
-            StopReason::Cancelled => "it was cancelled",
-            StopReason::Sink => "the output stopped taking regions",
-            StopReason::Failed => "an exact check failed",
-        })
-    }
-}
+pub use crate::runtime::stop::StopReason;
 
 /// What an enumeration did.
 #[derive(Debug, Clone, Default, PartialEq)]

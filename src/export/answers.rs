@@ -2,9 +2,9 @@
 //! Lipschitz constants (`range`) and line slices (`slice`). Exact rationals as strings, with
 //! float companions for plotting.
 
-use crate::line::LineSlice;
-use crate::num::{fmt_q, Q};
-use crate::range::{Extreme, LipschitzConstants, OutputRange};
+use crate::exact::num::{fmt_q, Q};
+use crate::queries::line::LineSlice;
+use crate::queries::range::{Extreme, LipschitzConstants, OutputRange};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -30,7 +30,7 @@ fn extreme(e: &Extreme, infinity: &str) -> Value {
 /// # Examples
 /// ```
 /// use relu_regions::export::answers::ranges_json;
-/// use relu_regions::range::{lipschitz, output_ranges};
+/// use relu_regions::queries::range::{lipschitz, output_ranges};
 /// use relu_regions::{Enumerator, Network};
 /// // |x| on [-1, 2]: range [0, 2], slope 1 everywhere
 /// let net = Network::from_json(r#"{"input_dim": 1, "domain": {"box": [["-1", "2"]]}, "layers": [
@@ -78,13 +78,13 @@ struct PieceOut {
 /// # Examples
 /// ```
 /// use relu_regions::export::answers::slice_json;
-/// use relu_regions::line::{restrict, slice, Segment};
+/// use relu_regions::queries::line::{restrict, slice, Segment};
 /// use relu_regions::{analyze, Enumerator, Network};
 /// // |x| from -1 to 1: two pieces, a breakpoint at t = 1/2
 /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [
 ///     {"weights": [["1"], ["-1"]], "activation": "relu"}, {"weights": [["1", "1"]], "activation": "linear"}]}"#).unwrap();
 /// let segment = Segment::parse("-1;1", 1).unwrap();
-/// assert_eq!(segment.point(&relu_regions::num::q(1)), vec![relu_regions::num::q(1)]);
+/// assert_eq!(segment.point(&relu_regions::exact::num::q(1)), vec![relu_regions::exact::num::q(1)]);
 /// let a = analyze(&restrict(&net, &segment).unwrap(), &Enumerator::builder().build()).unwrap();
 /// let doc = slice_json(&slice(&segment, &a));
 /// assert_eq!(doc["breakpoints"][0], "1/2");
@@ -120,7 +120,7 @@ pub fn slice_json(slice: &LineSlice) -> Value {
 /// # Examples
 /// ```
 /// use relu_regions::export::{answers::add_sizes, json::regions_document};
-/// use relu_regions::sizes::region_sizes;
+/// use relu_regions::queries::sizes::region_sizes;
 /// use relu_regions::{analyze, Enumerator, Network};
 /// // relu(x) + relu(y) on [0, 2] x [0, 1] with a cut at x = 1: two unit squares
 /// let net = Network::from_json(r#"{"input_dim": 2, "domain": {"box": [["0", "2"], ["0", "1"]]}, "layers": [
@@ -131,7 +131,7 @@ pub fn slice_json(slice: &LineSlice) -> Value {
 /// assert_eq!(doc["regions"][0]["size"]["area"], "1");
 /// assert_eq!(doc["regions"][1]["size"]["area"], "1");
 /// ```
-pub fn add_sizes(doc: &mut Value, sizes: &[crate::sizes::RegionSize], dim: usize) {
+pub fn add_sizes(doc: &mut Value, sizes: &[crate::queries::sizes::RegionSize], dim: usize) {
     let Some(regions) = doc.get_mut("regions").and_then(Value::as_array_mut) else { return };
     for (region, size) in regions.iter_mut().zip(sizes) {
         region["size"] = size_value(size, dim);
@@ -139,7 +139,7 @@ pub fn add_sizes(doc: &mut Value, sizes: &[crate::sizes::RegionSize], dim: usize
 }
 
 /// A region's `size` object.
-pub(crate) fn size_value(size: &crate::sizes::RegionSize, dim: usize) -> Value {
+pub(crate) fn size_value(size: &crate::queries::sizes::RegionSize, dim: usize) -> Value {
     let mut v = json!({});
     if let Some(m) = &size.measure {
         let key = if dim == 2 { "area" } else { "volume" };

@@ -6,9 +6,9 @@
 
 use super::json::sorted_edges;
 use super::piece_colours;
-use crate::graph::RegionGraph;
-use crate::num::{fmt_q, to_f64, Q};
-use crate::region::Region;
+use crate::analysis::graph::RegionGraph;
+use crate::enumerate::region::Region;
+use crate::exact::num::{fmt_q, to_f64, Q};
 use num_traits::One;
 
 /// Outputs shown in a short label (the rest are counted).
@@ -84,6 +84,17 @@ pub fn graph_dot(regions: &[Region], g: &RegionGraph, exact_labels: bool) -> Str
 
 /// [`graph_dot`] written to `out` as it goes, a node or an edge at a time (the output is never
 /// held whole).
+///
+/// # Examples
+/// ```
+/// use relu_regions::{analyze, export::dot, Enumerator, Network};
+/// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
+///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"}]}"#).unwrap();
+/// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
+/// let mut out = Vec::new();
+/// dot::write_graph_dot(&mut out, &a.regions, &a.graph, false).unwrap();
+/// assert_eq!(String::from_utf8(out).unwrap(), dot::graph_dot(&a.regions, &a.graph, false));
+/// ```
 pub fn write_graph_dot(
     out: &mut impl std::io::Write,
     regions: &[Region],

@@ -1,10 +1,10 @@
 //! JSON wire forms (serde structs with rationals as strings), kept apart from the domain types.
 
 use super::labels::FacetLabels;
-use crate::facets::Facet;
-use crate::graph::RegionGraph;
-use crate::num::{fmt_q, Q};
-use crate::region::{NeuronId, Region};
+use crate::analysis::facets::Facet;
+use crate::analysis::graph::RegionGraph;
+use crate::enumerate::region::{NeuronId, Region};
+use crate::exact::num::{fmt_q, Q};
 use serde::Serialize;
 
 /// Rationals as strings.
@@ -186,11 +186,11 @@ impl CountsOut {
 }
 
 impl CountsOut {
-    /// The counts of `count` with the graph, from [`crate::graph_counts::count_graph`].
+    /// The counts of `count` with the graph, from [`crate::analysis::graph_counts::count_graph`].
     ///
     /// # Examples
     /// ```
-    /// use relu_regions::{export::json::CountsOut, graph_counts::count_graph, Enumerator, Network};
+    /// use relu_regions::{export::json::CountsOut, analysis::graph_counts::count_graph, Enumerator, Network};
     /// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
     ///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"}]}"#).unwrap();
     /// let c = CountsOut::from_graph_counts(&net, &count_graph(&net, &Enumerator::builder().build()).unwrap());
@@ -198,7 +198,7 @@ impl CountsOut {
     /// ```
     pub fn from_graph_counts(
         net: &crate::network::Network,
-        c: &crate::graph_counts::GraphCounts,
+        c: &crate::analysis::graph_counts::GraphCounts,
     ) -> CountsOut {
         CountsOut {
             pieces: Some(c.pieces),
@@ -266,7 +266,7 @@ pub struct GraphOut {
 }
 
 /// Sorted edges `(source, target, info)` of a graph.
-pub(crate) fn sorted_edges(g: &RegionGraph) -> Vec<(usize, usize, &crate::graph::EdgeInfo)> {
+pub(crate) fn sorted_edges(g: &RegionGraph) -> Vec<(usize, usize, &crate::analysis::graph::EdgeInfo)> {
     let mut edges: Vec<_> = g
         .graph
         .edge_indices()
@@ -311,7 +311,7 @@ pub(crate) fn node_out(r: &Region, g: &RegionGraph) -> NodeOut {
 }
 
 /// A graph edge on the wire.
-pub(crate) fn edge_out(source: usize, target: usize, info: &crate::graph::EdgeInfo) -> EdgeOut {
+pub(crate) fn edge_out(source: usize, target: usize, info: &crate::analysis::graph::EdgeInfo) -> EdgeOut {
     EdgeOut {
         source,
         target,

@@ -10,11 +10,11 @@
 //! constraint `c_j <= c_t` is tight iff `c_j = c_t` at `q` and not at `p`. A domain row is tight
 //! iff it is nonzero and holds with equality at `q`.
 
-use crate::facets::Facet;
-use crate::fixed::FixedNetwork;
+use crate::analysis::facets::Facet;
+use crate::enumerate::region::{NeuronId, Region};
+use crate::forward::fixed_point::FixedNetwork;
+use crate::kernel::halfspace::Halfspace;
 use crate::network::{Activation, Network};
-use crate::poly::Halfspace;
-use crate::region::{NeuronId, Region};
 use num_bigint::BigInt;
 use num_traits::Zero;
 
@@ -53,7 +53,7 @@ impl FacetLabels {
     ///
     /// # Examples
     /// ```
-    /// use relu_regions::{analyze, export::labels::FacetLabels, region::NeuronId, Enumerator, Network};
+    /// use relu_regions::{analyze, export::labels::FacetLabels, enumerate::region::NeuronId, Enumerator, Network};
     /// // relu(x) and relu(2 x): one hyperplane, which only the first neuron cuts; both are tight
     /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [
     ///     {"weights": [[1], [2]], "activation": "relu"}]}"#).unwrap();
@@ -70,7 +70,7 @@ impl FacetLabels {
         facets.iter().map(|f| self.facet(region, &inside, &f.point)).collect()
     }
 
-    fn facet(&self, region: &Region, inside: &[Vec<BigInt>], q: &[crate::num::Q]) -> Labels {
+    fn facet(&self, region: &Region, inside: &[Vec<BigInt>], q: &[crate::exact::num::Q]) -> Labels {
         let at = self.exact.preactivations(q);
         let mut neurons = Vec::new();
         for (s, &(layer, activation)) in self.stated.iter().enumerate() {

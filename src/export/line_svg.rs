@@ -1,8 +1,8 @@
 //! SVG of a line slice: every output along the segment (exact breakpoints, drawn in floats),
 //! with the breakpoints marked.
 
-use crate::line::LineSlice;
-use crate::num::to_f64;
+use crate::exact::num::to_f64;
+use crate::queries::line::LineSlice;
 use std::fmt::Write;
 
 const WIDTH: f64 = 700.0;
@@ -16,7 +16,7 @@ const COLOURS: [&str; 6] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e
 /// # Examples
 /// ```
 /// use relu_regions::export::line_svg::line_svg;
-/// use relu_regions::line::{restrict, slice, Segment};
+/// use relu_regions::queries::line::{restrict, slice, Segment};
 /// use relu_regions::{analyze, Enumerator, Network};
 /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [
 ///     {"weights": [["1"], ["-1"]], "activation": "relu"}, {"weights": [["1", "1"]], "activation": "linear"}]}"#).unwrap();

@@ -12,7 +12,7 @@ pub mod stream;
 pub mod svg;
 pub mod text;
 
-use crate::graph::RegionGraph;
+use crate::analysis::graph::RegionGraph;
 
 /// A colour palette for linear pieces, shared by the DOT and SVG writers.
 pub const PALETTE: [&str; 12] = [

@@ -2,11 +2,11 @@
 //! a sharded run. The region keeps what its line says: its facets' inequalities (one
 //! constraint per neuron or domain row listed), point, map and pattern; ids are the caller's.
 
-use crate::facets::Facet;
+use crate::analysis::facets::Facet;
+use crate::enumerate::region::{AffineMap, Constraint, NeuronId, Origin, Region};
+use crate::exact::num::{parse_rational, Q};
+use crate::kernel::halfspace::Halfspace;
 use crate::network::pieces::PatternLayout;
-use crate::num::{parse_rational, Q};
-use crate::poly::Halfspace;
-use crate::region::{AffineMap, Constraint, NeuronId, Origin, Region};
 use serde_json::Value;
 
 /// A region and its facets from its wire form, with the given id; the error says which field

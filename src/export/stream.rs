@@ -8,9 +8,9 @@ use super::json::{edge_out, node_out, sorted_edges, RegionOut};
 use super::labels::FacetLabels;
 use super::provenance::Provenance;
 use crate::analysis::Analysis;
-use crate::graph::RegionGraph;
+use crate::analysis::graph::RegionGraph;
 use crate::network::Network;
-use crate::region::Region;
+use crate::enumerate::region::Region;
 use serde::ser::Serializer;
 use serde::Serialize;
 use serde_json::Value;
@@ -83,7 +83,7 @@ pub fn write_regions_json<W: Write>(
     net: &Network,
     a: &Analysis,
     provenance: Option<&Provenance>,
-    sizes: Option<&[crate::sizes::RegionSize]>,
+    sizes: Option<&[crate::queries::sizes::RegionSize]>,
 ) -> std::io::Result<()> {
     let labels = FacetLabels::new(net);
     let dim = net.input_dim();

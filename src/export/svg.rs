@@ -5,8 +5,8 @@
 
 use super::piece_colours;
 use crate::analysis::Analysis;
-use crate::num::{to_f64, Q};
-use crate::plane::polygon;
+use crate::exact::num::{to_f64, Q};
+use crate::queries::plane::polygon;
 use std::fmt::Write;
 
 /// How regions are filled.

@@ -2,10 +2,10 @@
 //! inequalities, output ranges and slices (the CLI prints these without `--json`).
 
 use crate::analysis::Analysis;
+use crate::enumerate::region::Region;
+use crate::exact::num::{fmt_approx, fmt_q, Q};
 use crate::export::json;
 use crate::network::{Domain, Network};
-use crate::num::{fmt_approx, fmt_q, Q};
-use crate::region::Region;
 use num_traits::Signed;
 use std::io::Write;
 
@@ -136,10 +136,14 @@ fn signed(c: &Q) -> String {
     }
 }
 
-fn region(out: &mut impl Write, r: &Region, facets: &[crate::facets::Facet]) -> std::io::Result<()> {
+fn region(
+    out: &mut impl Write,
+    r: &Region,
+    facets: &[crate::analysis::facets::Facet],
+) -> std::io::Result<()> {
     let bounded = if r.bounded { "bounded" } else { "unbounded" };
     writeln!(out, "region {}  pattern {}  {bounded}", r.id, r.pattern_strings().join("|"))?;
-    writeln!(out, "  point  {}", crate::num::fmt_point(&r.point))?;
+    writeln!(out, "  point  {}", crate::exact::num::fmt_point(&r.point))?;
     for (k, row) in r.map.jacobian.iter().enumerate() {
         let slope: Vec<String> = row.iter().map(fmt_approx).collect();
         writeln!(out, "  y{k} = [{}] . x {}", slope.join(", "), signed(&r.map.offset[k]))?;
@@ -157,7 +161,7 @@ fn region(out: &mut impl Write, r: &Region, facets: &[crate::facets::Facet]) -> 
 /// # Examples
 /// ```
 /// use relu_regions::export::text::ranges;
-/// use relu_regions::range::output_ranges;
+/// use relu_regions::queries::range::output_ranges;
 /// use relu_regions::{Enumerator, Network};
 /// let net = Network::from_json(r#"{"input_dim": 1, "domain": {"box": [["-1", "2"]]}, "layers": [
 ///     {"weights": [["1"], ["-1"]], "activation": "relu"}, {"weights": [["1", "1"]], "activation": "linear"}]}"#).unwrap();
@@ -169,18 +173,18 @@ fn region(out: &mut impl Write, r: &Region, facets: &[crate::facets::Facet]) -> 
 /// ```
 pub fn ranges(
     out: &mut impl Write,
-    ranges: &[crate::range::OutputRange],
-    lipschitz: Option<&crate::range::LipschitzConstants>,
+    ranges: &[crate::queries::range::OutputRange],
+    lipschitz: Option<&crate::queries::range::LipschitzConstants>,
     regions: usize,
     complete: bool,
 ) -> std::io::Result<()> {
-    use crate::range::Extreme;
+    use crate::queries::range::Extreme;
     let show = |e: &Extreme, infinity: &str| match e {
         Extreme::Attained { value, point, region } => format!(
             "{} ({}) at ({}) in region {region}",
-            crate::num::fmt_q(value),
+            crate::exact::num::fmt_q(value),
             fmt_approx(value),
-            point.iter().map(crate::num::fmt_q).collect::<Vec<_>>().join(", ")
+            point.iter().map(crate::exact::num::fmt_q).collect::<Vec<_>>().join(", ")
         ),
         Extreme::Unbounded { region, .. } => format!("{infinity} (unbounded along a ray of region {region})"),
     };
@@ -190,7 +194,7 @@ pub fn ranges(
     }
     if let Some(l) = lipschitz {
         for (label, c) in [("Lipschitz (l1):  ", &l.l1), ("Lipschitz (linf):", &l.linf)] {
-            let exact = crate::num::fmt_q(&c.value);
+            let exact = crate::exact::num::fmt_q(&c.value);
             writeln!(out, "{label} {exact} ({}), region {}", fmt_approx(&c.value), c.region)?;
         }
     }
@@ -206,7 +210,7 @@ pub fn ranges(
 ///
 /// # Examples
 /// ```
-/// use relu_regions::line::{restrict, slice, Segment};
+/// use relu_regions::queries::line::{restrict, slice, Segment};
 /// use relu_regions::{analyze, export::text, Enumerator, Network};
 /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [
 ///     {"weights": [["1"], ["-1"]], "activation": "relu"}, {"weights": [["1", "1"]], "activation": "linear"}]}"#).unwrap();
@@ -217,8 +221,8 @@ pub fn ranges(
 /// let text = String::from_utf8(out).unwrap();
 /// assert!(text.starts_with("t in [0, 1/2]"), "{text}");
 /// ```
-pub fn slice(out: &mut impl Write, slice: &crate::line::LineSlice) -> std::io::Result<()> {
-    use crate::num::fmt_q;
+pub fn slice(out: &mut impl Write, slice: &crate::queries::line::LineSlice) -> std::io::Result<()> {
+    use crate::exact::num::fmt_q;
     for p in &slice.pieces {
         let slope: Vec<String> = p.slope.iter().map(fmt_approx).collect();
         writeln!(
@@ -247,7 +251,7 @@ pub fn slice(out: &mut impl Write, slice: &crate::line::LineSlice) -> std::io::R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::num::{parse_rational, q};
+    use crate::exact::num::{parse_rational, q};
 
     #[test]
     fn offsets_read_naturally() {

@@ -2,7 +2,7 @@
 //! `1e-400 .. 1e400` (subnormal and underflowing images, huge partners, overflow).
 
 use super::*;
-use crate::num::{from_f64_exact, parse_rational, sign};
+use crate::exact::num::{from_f64_exact, parse_rational, sign};
 use num_traits::{Signed, Zero};
 use proptest::prelude::*;
 

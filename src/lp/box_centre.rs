@@ -10,7 +10,7 @@
 
 use super::boxed::BoxLp;
 use super::Hint;
-use crate::poly::Halfspace;
+use crate::kernel::halfspace::Halfspace;
 
 /// The dimension from which a centring LP whose rows hold a box is solved with the box as
 /// bounds ([`centre_in_box`]): below it the dense tableau is cheap.
@@ -92,8 +92,8 @@ pub(super) fn centre_in_box(rows: &[&Halfspace], strict: &[bool], d: usize) -> O
 mod tests {
     use super::*;
     use crate::certify::is_strictly_inside;
+    use crate::exact::num::{from_f64_exact, q, Q};
     use crate::kernel::Filter;
-    use crate::num::{from_f64_exact, q, Q};
 
     /// A thin box far from the origin in 30 dimensions, cut by rows through its centre with
     /// large integer coefficients (a max-pooling cell's shape): the proposal is strictly inside

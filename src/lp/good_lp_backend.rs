@@ -1,7 +1,7 @@
 //! The good_lp backend (microlp, pure Rust): proposes a centre, no basis.
 
 use super::{Hint, LpBackend};
-use crate::poly::Halfspace;
+use crate::kernel::halfspace::Halfspace;
 use good_lp::{constraint, microlp, variable, Expression, ProblemVariables, Solution, SolverModel};
 
 /// good_lp with microlp.

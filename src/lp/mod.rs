@@ -9,12 +9,10 @@
 mod box_centre;
 pub(crate) mod boxed;
 pub(crate) mod good_lp_backend;
-pub mod simplex;
-pub(crate) mod square;
 
+use crate::exact::simplex::{solve, LpOutcome};
+use crate::kernel::halfspace::Halfspace;
 use crate::kernel::Filter;
-use crate::poly::Halfspace;
-use simplex::{solve, LpOutcome};
 
 /// A backend's proposal for the centring LP.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -5,8 +5,8 @@
 //! they are accepted and left out of every computation.
 
 use crate::error::Problem;
-use crate::num::{fmt_q, Q};
-use crate::poly::Halfspace;
+use crate::exact::num::{fmt_q, Q};
+use crate::kernel::halfspace::Halfspace;
 use num_traits::Zero;
 
 /// The input domain of a network.
@@ -27,6 +27,14 @@ pub enum Domain {
 }
 
 impl Domain {
+    /// The float box of a box domain (`None` for other domains): the images of its bounds.
+    pub(crate) fn float_box(&self) -> Option<crate::kernel::float_box::FloatBox> {
+        match self {
+            Domain::Box(bounds) => Some(crate::kernel::float_box::FloatBox::of_box(bounds)),
+            _ => None,
+        }
+    }
+
     /// The domain as a list of halfspaces `a . x <= b` (empty for all of R^d). A polytope's
     /// zero rows are left out: on a valid domain each reads `0 . x <= b` with `b >= 0` and holds
     /// everywhere.
@@ -34,7 +42,7 @@ impl Domain {
     /// # Examples
     /// ```
     /// use relu_regions::network::Domain;
-    /// use relu_regions::num::q;
+    /// use relu_regions::exact::num::q;
     /// let unit = Domain::Box(vec![(q(0), q(1)), (q(0), q(1))]);
     /// assert!(unit.is_box() && !Domain::Whole.is_box());
     /// let rows = unit.halfspaces(2); // -x <= 0, x <= 1, -y <= 0, y <= 1
@@ -62,9 +70,9 @@ impl Domain {
                 .enumerate()
                 .flat_map(|(j, (lo, hi))| {
                     let mut up = vec![Q::zero(); dim];
-                    up[j] = crate::num::q(1);
+                    up[j] = crate::exact::num::q(1);
                     let mut down = vec![Q::zero(); dim];
-                    down[j] = crate::num::q(-1);
+                    down[j] = crate::exact::num::q(-1);
                     [Halfspace::new(down, -lo.clone()), Halfspace::new(up, hi.clone())]
                 })
                 .enumerate()

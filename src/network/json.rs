@@ -7,7 +7,7 @@
 use super::limits::{MAX_CONSTANT_VALUES, MAX_INPUT_DIM, MAX_LAYERS};
 use super::{Activation, Domain, Layer, Network, Weights};
 use crate::error::{NetworkError, Problem};
-use crate::num::{fmt_q, parse_rational, Q};
+use crate::exact::num::{fmt_q, parse_rational, Q};
 use serde_json::{Map, Value};
 
 /// Reads a network from JSON text. `source_name` (usually the file path) is used in errors.
@@ -57,7 +57,7 @@ pub(crate) fn check_numbers(count: usize, source_name: &str) -> Result<(), Netwo
 /// # Examples
 /// ```
 /// use relu_regions::network::{json::read_domain, Domain};
-/// use relu_regions::num::q;
+/// use relu_regions::exact::num::q;
 /// let domain = read_domain(r#"{"box": [[0, 1], ["-1/2", "1/2"]]}"#, "box.json", 2).unwrap();
 /// assert_eq!(domain, Domain::Box(vec![(q(0), q(1)), (q(-1) / q(2), q(1) / q(2))]));
 /// assert!(read_domain(r#"{"box": [[0, 1]]}"#, "box.json", 2).is_err()); // one pair for 2 inputs
@@ -415,7 +415,7 @@ pub(crate) fn check_dense(net: &Network, source_name: &str) -> Result<(), Networ
 ///
 /// # Examples
 /// ```
-/// use relu_regions::{network::{json::domain_value, Domain}, num::q};
+/// use relu_regions::{network::{json::domain_value, Domain}, exact::num::q};
 /// let v = domain_value(&Domain::Box(vec![(q(-1), q(1))])).unwrap();
 /// assert_eq!(v.to_string(), r#"{"box":[["-1","1"]]}"#);
 /// assert!(domain_value(&Domain::Whole).is_none());

@@ -93,7 +93,7 @@ impl Network {
     /// # Examples
     /// ```
     /// use relu_regions::network::nnet::Coords;
-    /// use relu_regions::num::q;
+    /// use relu_regions::exact::num::q;
     /// // 1 input, one hidden ReLU neuron, 1 output; no normalisation (means 0, ranges 1)
     /// let text = "2,1,1,1,\n1,1,1,\n0,\n-10,\n10,\n0,0,\n1,1,\n2,\n-1,\n3,\n1,\n";
     /// let net = relu_regions::Network::from_nnet(text, Coords::Raw).unwrap();

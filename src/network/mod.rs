@@ -13,6 +13,8 @@ mod load;
 pub mod nnet;
 pub mod onnx;
 pub mod pieces;
+mod restrict;
+pub mod vnnlib;
 pub mod weights;
 use domain::domain_problems;
 pub use domain::Domain;
@@ -23,7 +25,7 @@ pub use weights::Weights;
 pub(crate) mod protobuf;
 
 use crate::error::{NetworkError, Problem};
-use crate::num::Q;
+use crate::exact::num::Q;
 use num_traits::Zero;
 
 /// The activation function of a layer.
@@ -73,7 +75,7 @@ impl Layer {
     /// # Examples
     /// ```
     /// use relu_regions::network::{Activation, Layer, Weights};
-    /// use relu_regions::num::q;
+    /// use relu_regions::exact::num::q;
     /// // z = (x - y, 2 y + 1)
     /// let layer = Layer { weights: Weights::dense(vec![vec![q(1), q(-1)], vec![q(0), q(2)]]), bias: vec![q(0), q(1)], activation: Activation::Relu };
     /// assert_eq!(layer.width(), 2);
@@ -110,7 +112,7 @@ impl Network {
     /// # Examples
     /// ```
     /// use relu_regions::network::{Network, Layer, Activation, Domain, Weights};
-    /// use relu_regions::num::q;
+    /// use relu_regions::exact::num::q;
     /// let hidden = Layer { weights: Weights::dense(vec![vec![q(1), q(0)], vec![q(0), q(1)]]), bias: vec![q(0), q(0)], activation: Activation::Relu };
     /// let net = Network::new(2, vec![hidden], Domain::Whole).unwrap();
     /// assert_eq!(net.hidden_neurons(), 2);
@@ -130,7 +132,7 @@ impl Network {
     /// # Examples
     /// ```
     /// use relu_regions::network::{Activation, Domain, Layer, Network, Weights};
-    /// use relu_regions::num::q;
+    /// use relu_regions::exact::num::q;
     /// // a 2x1 weight matrix for an input of dimension 2 and a bias of the wrong length
     /// let bad = Layer { weights: Weights::dense(vec![vec![q(1)], vec![q(2)]]), bias: vec![q(0)], activation: Activation::Relu };
     /// let err = Network::new(2, vec![bad], Domain::Whole).unwrap_err();
@@ -237,7 +239,7 @@ impl Network {
     /// # Examples
     /// ```
     /// use relu_regions::network::Domain;
-    /// use relu_regions::num::q;
+    /// use relu_regions::exact::num::q;
     /// // the seed network: relu(x - y), relu(x + y), then u + 2 v
     /// let net = relu_regions::Network::from_json(r#"{"input_dim": 2, "layers": [
     ///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
@@ -288,7 +290,7 @@ impl Network {
     /// # Examples
     /// ```
     /// use relu_regions::network::json::read_network;
-    /// use relu_regions::num::q;
+    /// use relu_regions::exact::num::q;
     /// let net = read_network(r#"{"input_dim": 1, "layers": [{"weights": [["1"]], "activation": "relu"}]}"#, "n").unwrap();
     /// assert_eq!(net.pattern_towards(&[q(0)], &[q(1)]), vec![vec![true]]);
     /// assert_eq!(net.pattern_towards(&[q(0)], &[q(-1)]), vec![vec![false]]);

@@ -9,7 +9,7 @@
 use super::limits::{MAX_CONSTANT_VALUES, MAX_INPUT_DIM, MAX_LAYERS, MAX_TENSOR_VALUES};
 use super::{Activation, Domain, Layer, Network, Weights};
 use crate::error::{NetworkError, Problem};
-use crate::num::{parse_rational, Q};
+use crate::exact::num::{parse_rational, Q};
 use num_traits::Zero;
 
 /// Which coordinates the network is expressed in.

@@ -175,7 +175,7 @@ impl Network {
     ///
     /// # Examples
     /// ```
-    /// use relu_regions::{num::q, Network};
+    /// use relu_regions::{exact::num::q, Network};
     /// // the max of (x, -x, 1/2) (three pieces)
     /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [
     ///     {"weights": [[1], [-1], [0]], "bias": [0, 0, "1/2"], "activation": "max", "pieces": 3},
@@ -205,13 +205,13 @@ impl Network {
     ///
     /// # Examples
     /// ```
-    /// use relu_regions::{num::q, Network};
+    /// use relu_regions::{exact::num::q, Network};
     /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [
     ///     {"weights": [[1], [-1]], "activation": "max", "pieces": 2},
     ///     {"weights": [[1, 1]], "activation": "linear"}]}"#).unwrap();
     /// assert!(net.touches_a_hyperplane(&[q(0)]) && !net.touches_a_hyperplane(&[q(1)]));
     /// ```
-    pub fn touches_a_hyperplane(&self, x: &[crate::num::Q]) -> bool {
+    pub fn touches_a_hyperplane(&self, x: &[crate::exact::num::Q]) -> bool {
         use num_traits::Zero;
         let mut h = x.to_vec();
         for layer in &self.layers {
@@ -227,9 +227,12 @@ impl Network {
             if touches {
                 return true;
             }
-            let bits = layer.activation.states(&z, &crate::num::Q::zero());
+            let bits = layer.activation.states(&z, &crate::exact::num::Q::zero());
             h = if layer.activation.has_states() {
-                z.into_iter().zip(&bits).map(|(v, &on)| if on { v } else { crate::num::Q::zero() }).collect()
+                z.into_iter()
+                    .zip(&bits)
+                    .map(|(v, &on)| if on { v } else { crate::exact::num::Q::zero() })
+                    .collect()
             } else {
                 z
             };
@@ -308,12 +311,12 @@ pub(super) fn max_layer_problems(net: &Network) -> Vec<Problem> {
 /// `j > t`), and kept as `0 <= b` with `b <= 0` when they do not (no point is strictly inside).
 pub(crate) fn state_rows(
     activation: Activation,
-    jacobian: &[Vec<crate::num::Q>],
-    offset: &[crate::num::Q],
+    jacobian: &[Vec<crate::exact::num::Q>],
+    offset: &[crate::exact::num::Q],
     bits: &[bool],
-) -> Vec<(usize, crate::poly::Halfspace)> {
-    use crate::num::Q;
-    use crate::poly::Halfspace;
+) -> Vec<(usize, crate::kernel::halfspace::Halfspace)> {
+    use crate::exact::num::Q;
+    use crate::kernel::halfspace::Halfspace;
     use num_traits::{Signed, Zero};
     let d = jacobian.first().map_or(0, Vec::len);
     // `a . x + c >= 0` (strictly, in the interior) as a row

@@ -5,7 +5,7 @@
 //! of thousands of units cost their nonzeros, not `outputs x inputs` rationals. Every entry is
 //! exact; the rows are kept sorted by column, without zeros, so two equal matrices compare equal.
 
-use crate::num::{common_denominator, scaled_numerator, Q};
+use crate::exact::num::{common_denominator, scaled_numerator, Q};
 use num_bigint::BigInt;
 use num_traits::Zero;
 
@@ -17,7 +17,7 @@ pub type SparseRow = Vec<(usize, Q)>;
 /// # Examples
 /// ```
 /// use relu_regions::network::Weights;
-/// use relu_regions::num::q;
+/// use relu_regions::exact::num::q;
 /// let dense = Weights::dense(vec![vec![q(1), q(0), q(2)], vec![q(0), q(0), q(-1)]]);
 /// let sparse = Weights::sparse(3, vec![vec![(2, q(2)), (0, q(1))], vec![(2, q(-1))]]);
 /// assert_eq!(dense, sparse); // one matrix, however it was written
@@ -186,7 +186,7 @@ impl Weights {
     /// # Examples
     /// ```
     /// use relu_regions::network::Weights;
-    /// use relu_regions::num::q;
+    /// use relu_regions::exact::num::q;
     /// let w = Weights::dense(vec![vec![q(1), q(2)], vec![q(3), q(4)]]);
     /// // keep column 1 only, as column 0 of a one-input matrix
     /// let kept = w.map_rows(1, |row| row.iter().filter(|(j, _)| *j == 1).map(|(_, v)| (0, v.clone())).collect());
@@ -198,12 +198,12 @@ impl Weights {
 }
 
 /// `row . h` for a row of nonzero entries, exactly (one fraction, numerators over common
-/// denominators as [`crate::num::dot`] does).
+/// denominators as [`crate::exact::num::dot`] does).
 ///
 /// # Examples
 /// ```
 /// use relu_regions::network::weights::sparse_dot;
-/// use relu_regions::num::{q, Q};
+/// use relu_regions::exact::num::{q, Q};
 /// assert_eq!(sparse_dot(&[(0, q(2)), (2, Q::new(q(1).numer().clone(), 3.into()))], &[q(1), q(9), q(3)]), q(3));
 /// ```
 pub fn sparse_dot(row: &[(usize, Q)], h: &[Q]) -> Q {

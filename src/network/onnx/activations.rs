@@ -5,7 +5,7 @@
 use super::build::{Builder, Constants, Live};
 use super::rows;
 use super::{lower, Node, Res};
-use crate::num::{from_f64_exact, Q};
+use crate::exact::num::{from_f64_exact, Q};
 use num_traits::{One, Signed, Zero};
 
 /// Whether a `Max`/`Min` node takes the current tensor once and otherwise only constants.

@@ -18,9 +18,9 @@
 
 use super::rows::{self, Row};
 use super::{at, dispatch, Graph, Node, Res, Tensor};
+use crate::exact::num::Q;
 use crate::network::limits::{self, Budget, MAX_INPUT_DIM, MAX_LAYERS, MAX_MAP_TERMS, MAX_NETWORK_TERMS};
 use crate::network::{Activation, Layer, Weights};
-use crate::num::Q;
 use num_traits::{One, Zero};
 use std::collections::{HashMap, HashSet};
 

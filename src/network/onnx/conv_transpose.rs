@@ -7,7 +7,7 @@ use super::linear::check_terms;
 use super::lower::{channel_bias, int_list, spatial, tap, Sparse};
 use super::shapes::{checked, each_position, strides};
 use super::{Node, Res, Tensor};
-use crate::num::Q;
+use crate::exact::num::Q;
 use num_traits::Zero;
 
 /// The transposed convolution of data of `shape` (`[N, C, D_1, ..., D_k]`, each sample alike) by

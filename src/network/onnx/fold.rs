@@ -11,7 +11,7 @@
 
 use super::shapes::{axis, broadcast_index, broadcast_shapes, squeezed, unsqueezed};
 use super::{Node, Res, Tensor};
-use crate::num::{from_f64_exact, to_f64, Q};
+use crate::exact::num::{from_f64_exact, to_f64, Q};
 use num_traits::{ToPrimitive, Zero};
 
 use crate::network::limits::MAX_FOLDED_VALUES as MAX_FOLDED;

@@ -6,8 +6,8 @@
 use super::build::{Builder, Constants, Live};
 use super::shapes::{axis, broadcast_index, broadcast_shapes, checked};
 use super::{rows, Node, Res};
+use crate::exact::num::Q;
 use crate::network::limits;
-use crate::num::Q;
 use num_traits::{One, Signed, Zero};
 
 /// `Add`/`Sub` of the current tensor and a kept one (a residual connection), or of the current

@@ -5,10 +5,10 @@
 
 use super::{convert, read_graph, unsupported, Graph, Node, Tensor};
 use crate::error::{NetworkError, Problem};
+use crate::exact::num::fmt_q;
 use crate::network::json::{domain_value, number_from_value, vector_from_value};
 use crate::network::limits::{MAX_ATTRIBUTE_INTS, MAX_NODES, MAX_RANK};
 use crate::network::{Activation, Domain, InputFormat, Network};
-use crate::num::fmt_q;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
@@ -101,7 +101,8 @@ pub(super) fn layers_graph(net: &Network) -> Graph {
                 // the candidates as [1, units, k], then the max over the last axis
                 let (shape, grouped, out) =
                     (format!("layers.{l}.units"), format!("grouped.{l}"), format!("max.{l}"));
-                let dims = [1, layer.width() / k, k].map(|v| crate::num::Q::from_integer((v as i64).into()));
+                let dims =
+                    [1, layer.width() / k, k].map(|v| crate::exact::num::Q::from_integer((v as i64).into()));
                 g.constants.insert(shape.clone(), Tensor { dims: vec![3], values: dims.to_vec() });
                 g.nodes.push(node(format!("Reshape_{l}"), "Reshape", vec![current, shape], &grouped));
                 let mut reduce = node(format!("ReduceMax_{l}"), "ReduceMax", vec![grouped], &out);

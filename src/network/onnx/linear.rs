@@ -8,8 +8,8 @@ use super::lower::Sparse;
 use super::roots::{exact_sqrt, rounded_sqrt};
 use super::shapes::{broadcast_index, broadcast_shapes, checked};
 use super::{Node, Res, Tensor};
+use crate::exact::num::{from_f64_exact, Q};
 use crate::network::limits::{tensor_values, MAX_MAP_TERMS};
-use crate::num::{from_f64_exact, Q};
 use num_traits::{One, Signed, Zero};
 
 /// `rows x per_row` terms, refused above [`MAX_MAP_TERMS`] before they are formed.

@@ -10,8 +10,8 @@
 use super::linear::check_terms;
 use super::shapes::{broadcast_index, broadcast_shapes, checked, each_position, strides};
 use super::{Node, Res, Tensor};
+use crate::exact::num::Q;
 use crate::network::limits::axis_value;
-use crate::num::Q;
 use num_traits::Zero;
 
 /// A sparse affine map on flattened tensors.

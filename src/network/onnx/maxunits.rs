@@ -13,10 +13,10 @@ use super::lower::Window;
 use super::rows::Row;
 use super::shapes::{axes_of, axis, broadcast_index, broadcast_shapes, checked};
 use super::{Node, Res};
+use crate::exact::num::Q;
 use crate::network::limits;
 use crate::network::pieces::MAX_PIECES;
 use crate::network::{Activation, Layer, Weights};
-use crate::num::Q;
 use num_traits::{One, Signed, Zero};
 
 /// Applies a max/min operator of the data path.

@@ -11,7 +11,7 @@
 
 use super::{Domain, Network};
 use crate::error::NetworkError;
-use crate::num::Q;
+use crate::exact::num::Q;
 use std::collections::HashMap;
 
 /// A message about a node, naming it and its operator.

@@ -6,9 +6,9 @@
 //! decoded.
 
 use super::{External, Graph, Node, Res, Tensor};
+use crate::exact::num::{from_f64_exact, q, Q};
 use crate::network::limits::{Budget, MAX_ATTRIBUTE_INTS, MAX_FILE_BYTES, MAX_NODES, MAX_RANK};
 use crate::network::protobuf::{fixed_chunks, varints, Fields, WireError, WireValue};
-use crate::num::{from_f64_exact, q, Q};
 
 fn wire(e: WireError, what: &str) -> String {
     format!("malformed {what} at byte {}: {}", e.offset, e.message)

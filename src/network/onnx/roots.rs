@@ -3,7 +3,7 @@
 //! float64 gives when the value is in its range) by big-integer arithmetic, at any exponent: the
 //! result is always positive, whatever the size of the value (`2e-1000`, `2e400`).
 
-use crate::num::Q;
+use crate::exact::num::Q;
 use num_bigint::BigInt;
 use num_traits::{One, Signed};
 
@@ -60,7 +60,7 @@ pub(super) fn rounded_sqrt(v: &Q) -> Q {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::num::{from_f64_exact, parse_rational};
+    use crate::exact::num::{from_f64_exact, parse_rational};
     use num_traits::Zero;
 
     fn exact(x: f64) -> Q {

@@ -3,8 +3,8 @@
 //! row has kernel-size terms, so a wide tensor (a conv layer's tens of thousands of values) costs
 //! its nonzeros, not width x width.
 
+use crate::exact::num::Q;
 use crate::network::weights::normalise;
-use crate::num::Q;
 use num_traits::{One, Zero};
 
 /// `(column, weight)` terms in increasing column order, without zeros.
@@ -49,7 +49,7 @@ pub(super) fn is_identity(w: &[Row], b: &[Q], cols: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::num::q;
+    use crate::exact::num::q;
 
     #[test]
     fn combining_adds_columns_and_drops_cancelled_terms() {

@@ -8,8 +8,8 @@
 use super::build::{constant_input, Builder, Constants};
 use super::lower::Sparse;
 use super::{Node, Res, Tensor};
+use crate::exact::num::Q;
 use crate::network::limits::{axis_value, tensor_values, MAX_ATTRIBUTE_INTS, MAX_RANK};
-use crate::num::Q;
 use num_traits::{One, Signed, ToPrimitive, Zero};
 
 /// Row-major strides of a shape.

@@ -1,0 +1,316 @@
+//! The adjacency graph of regions (petgraph, node index = region id, never pruned) and the
+//! linear pieces (union-find over the edges whose two affine maps are exactly equal).
+//!
+//! Edges come from facets: at a rational point `q` in the relative interior of a facet with
+//! outward normal `n`, the neighbour's pattern is the exact lexicographic pattern at `q + t n`
+//! ([`crate::network::Network::pattern_towards`]); its region is looked up by pattern. Every edge is found from
+//! both sides, which is checked.
+
+use crate::analysis::facets::Facet;
+use crate::enumerate::prepared::Prepared;
+use crate::enumerate::region::{AffineMap, NeuronId, Region};
+use crate::error::InternalError;
+use crate::exact::num::{to_f64, Q};
+use crate::kernel::Filter;
+use crate::network::Pattern;
+use petgraph::graph::{NodeIndex, UnGraph};
+use petgraph::unionfind::UnionFind;
+use std::collections::{BTreeMap, HashMap};
+
+/// An edge: two regions sharing a facet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EdgeInfo {
+    /// The neurons whose state differs across the facet (the hyperplanes crossed).
+    pub neurons: Vec<NeuronId>,
+    /// A rational point in the relative interior of the shared facet.
+    pub point: Vec<Q>,
+    /// Whether the two affine maps are exactly equal.
+    pub same_map: bool,
+}
+
+/// The region adjacency graph with its linear pieces.
+#[derive(Debug, Clone)]
+pub struct RegionGraph {
+    /// Node weight = region id = node index.
+    pub graph: UnGraph<usize, EdgeInfo>,
+    /// The piece of each region (pieces numbered by their smallest region id, in order).
+    pub piece_of: Vec<usize>,
+    /// Number of linear pieces.
+    pub pieces: usize,
+    /// Number of distinct affine maps among the regions.
+    pub distinct_maps: usize,
+    /// Facets whose neighbour was not among the regions (only in a partial enumeration; in a
+    /// complete one that is an internal error).
+    pub dangling: usize,
+    /// How many regions (a prefix, in id order) had the neighbours across their facets found:
+    /// all of them, unless the run's stop token ([`crate::runtime::stop`]) cut the graph phase short
+    /// (the graph then lacks the edges between two regions after the prefix).
+    pub edges_from: usize,
+}
+
+/// Builds the graph from the regions (ids `0..n` in order) and their facets. In a `complete`
+/// enumeration every facet inside the domain must lead to a listed region, and every shared
+/// facet must be seen from both sides: anything else is an [`InternalError`] naming the facet,
+/// never a dropped edge. With [`Filter::Off`] no float pass or float bucketing is used.
+///
+/// The stop token installed on this thread ([`crate::runtime::stop`]) is polled at every facet: once
+/// it asks to stop, the regions not yet done give no edges from their side
+/// ([`RegionGraph::edges_from`]).
+///
+/// # Complexity
+/// One network evaluation per facet, plus union-find over the edges.
+///
+/// # Examples
+/// ```
+/// use relu_regions::{analyze, analysis::graph::build, Enumerator, Network};
+/// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
+///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"}]}"#).unwrap();
+/// let e = Enumerator::builder().build();
+/// let a = analyze(&net, &e).unwrap();
+/// let prepared = e.prepare(&net);
+/// let g = build(&prepared, &a.regions, &a.facets, true, 1).unwrap();
+/// assert_eq!((g.graph.edge_count(), g.pieces, g.dangling, g.edges_from), (4, 4, 0, 4));
+/// // in a complete run, a facet without its neighbour is an internal error, never a dropped edge
+/// assert!(build(&prepared, &a.regions[..3], &a.facets[..3], true, 1).is_err());
+/// ```
+pub fn build(
+    prepared: &Prepared<'_>,
+    regions: &[Region],
+    facets: &[Vec<Facet>],
+    complete: bool,
+    threads: usize,
+) -> Result<RegionGraph, InternalError> {
+    let across = across_patterns(prepared, regions, facets, threads);
+    assemble(prepared, regions, facets, across, complete)
+}
+
+/// The patterns across every inner facet of each region, for a prefix of the regions: all of
+/// them, unless the stop token installed on this thread asks to stop first (polled at every
+/// facet). The costly part of [`build`], shared among the threads.
+fn across_patterns(
+    prepared: &Prepared<'_>,
+    regions: &[Region],
+    facets: &[Vec<Facet>],
+    threads: usize,
+) -> Vec<Vec<Pattern>> {
+    let finder = prepared.neighbours();
+    let ids: Vec<usize> = (0..regions.len()).collect();
+    // `None` for a region not done when the run had to stop
+    let across: Vec<Option<Vec<Pattern>>> = crate::runtime::parallel::map_chunks(&ids, threads, 8, |part| {
+        part.iter()
+            .map(|&i| {
+                let region = &regions[i];
+                facets[i]
+                    .iter()
+                    .filter(|f| !f.on_boundary)
+                    .map(|facet| {
+                        if crate::runtime::stop::requested() {
+                            return None;
+                        }
+                        let normal = &region.constraints[facet.constraints[0]].halfspace.a;
+                        Some(finder.across(&facet.point, normal, &region.pattern, &facet.neurons(region)))
+                    })
+                    .collect::<Option<Vec<Pattern>>>()
+            })
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
+    across.into_iter().map_while(|a| a).collect()
+}
+
+/// The graph from the patterns across the inner facets of the first `across.len()` regions
+/// (the others give no edges from their side: an edge to one of them is seen once).
+fn assemble(
+    prepared: &Prepared<'_>,
+    regions: &[Region],
+    facets: &[Vec<Facet>],
+    across: Vec<Vec<Pattern>>,
+    complete: bool,
+) -> Result<RegionGraph, InternalError> {
+    let (net, filter) = (prepared.network(), prepared.filter());
+    let by_pattern: HashMap<&Vec<Vec<bool>>, usize> = regions.iter().map(|r| (&r.pattern, r.id)).collect();
+    let relu_layers: Vec<usize> = net.relu_layers().collect();
+    let mut graph = UnGraph::with_capacity(regions.len(), 0);
+    for r in regions {
+        graph.add_node(r.id);
+    }
+    let edges_from = across.len();
+    let mut seen: BTreeMap<(usize, usize), (u8, Option<EdgeInfo>)> = BTreeMap::new();
+    let mut dangling = 0;
+    for ((region, region_facets), patterns) in regions.iter().zip(facets).zip(across) {
+        let inner = region_facets.iter().enumerate().filter(|(_, f)| !f.on_boundary);
+        for ((k, facet), fast) in inner.zip(patterns) {
+            let pattern = listed_or_exact(prepared, region, facet, fast, |p| by_pattern.contains_key(p));
+            let Some(&other) = by_pattern.get(&pattern) else {
+                if complete {
+                    return Err(InternalError::new(format!(
+                        "the neighbour of region {} across its facet {k} (point {}) has pattern {} which is not among the {} regions",
+                        region.id,
+                        crate::exact::num::fmt_point(&facet.point),
+                        prepared.layout().strings(&pattern).join("|"),
+                        regions.len()
+                    )));
+                }
+                dangling += 1;
+                continue;
+            };
+            let key = (region.id.min(other), region.id.max(other));
+            let entry = seen.entry(key).or_insert((0, None));
+            entry.0 += 1;
+            // the lower id's side records the edge; in a partial run the other side may lack
+            // its facets (Ctrl-C while certifying them), and then this side records it
+            if region.id < other || entry.1.is_none() {
+                let neurons = crossed_neurons(&region.pattern, &pattern, &relu_layers);
+                let same_map = region.map == regions[other].map;
+                entry.1 = Some(EdgeInfo { neurons, point: facet.point.clone(), same_map });
+            }
+        }
+    }
+    for ((a, b), (count, info)) in seen {
+        // seen once is right only when the other side was not looked from: its facets were
+        // never certified (a run stopped in the facet phase: those regions have none), or the
+        // graph phase stopped before it
+        let uncertified = facets[a].is_empty() || facets[b].is_empty();
+        let unseen = b >= edges_from;
+        let Some(info) =
+            info.filter(|_| count == 2 || (count == 1 && (unseen || (!complete && uncertified))))
+        else {
+            return Err(unmatched_facet(a, b, count));
+        };
+        graph.add_edge(NodeIndex::new(a), NodeIndex::new(b), info);
+    }
+    let (piece_of, pieces) = pieces(&graph, regions.len());
+    let distinct_maps = distinct_maps(regions, filter);
+    Ok(RegionGraph { graph, piece_of, pieces, distinct_maps, dangling, edges_from })
+}
+
+/// The pattern across `facet` of `region`: `fast` (the float pass's) when it is `listed` (some
+/// region's) or the float filter is off, else the exact pass's. The float pass trusts the
+/// facet's neurons to change state, and a neuron tight on the facet that keeps its state
+/// (labels read back from the wire name those too) leads it to a pattern that is no region's.
+pub(crate) fn listed_or_exact(
+    prepared: &Prepared<'_>,
+    region: &Region,
+    facet: &Facet,
+    fast: Pattern,
+    listed: impl Fn(&Pattern) -> bool,
+) -> Pattern {
+    if listed(&fast) || !prepared.filter().on() {
+        return fast;
+    }
+    let normal = &region.constraints[facet.constraints[0]].halfspace.a;
+    prepared.neighbours().across_exactly(&facet.point, normal)
+}
+
+/// The error for a facet between regions `a` and `b` not seen exactly once from each side.
+pub(crate) fn unmatched_facet(a: usize, b: usize, count: u8) -> InternalError {
+    InternalError::new(format!(
+        "the facet between regions {a} and {b} was seen {count} time(s) (expected once from each side)"
+    ))
+}
+
+/// The number of distinct affine maps: bucketed by their fingerprints ([`map_fingerprint`]),
+/// then compared exactly within a bucket.
+fn distinct_maps(regions: &[Region], filter: Filter) -> usize {
+    let mut buckets: HashMap<u64, Vec<&AffineMap>> = HashMap::new();
+    for r in regions {
+        let bucket = buckets.entry(map_fingerprint(&r.map, filter)).or_default();
+        if !bucket.contains(&&r.map) {
+            bucket.push(&r.map);
+        }
+    }
+    buckets.values().map(Vec::len).sum()
+}
+
+/// A fingerprint of a map: equal maps have equal fingerprints, so different fingerprints mean
+/// different maps (equal ones decide nothing). From the float images of the entries (equal
+/// values have equal images), or from the exact entries with [`Filter::Off`] (hashing big
+/// rationals is slower).
+pub(crate) fn map_fingerprint(map: &AffineMap, filter: Filter) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for v in map.jacobian.iter().flatten().chain(&map.offset) {
+        if filter.on() {
+            to_f64(v).to_bits().hash(&mut hasher);
+        } else {
+            v.hash(&mut hasher);
+        }
+    }
+    hasher.finish()
+}
+
+fn crossed_neurons(a: &[Vec<bool>], b: &[Vec<bool>], relu_layers: &[usize]) -> Vec<NeuronId> {
+    let mut out = Vec::new();
+    for ((la, lb), &layer) in a.iter().zip(b).zip(relu_layers) {
+        for (index, (x, y)) in la.iter().zip(lb).enumerate() {
+            if x != y {
+                out.push(NeuronId { layer, index });
+            }
+        }
+    }
+    out
+}
+
+/// Connected components over the edges with equal maps, numbered by smallest member.
+fn pieces(graph: &UnGraph<usize, EdgeInfo>, n: usize) -> (Vec<usize>, usize) {
+    let mut uf = UnionFind::<usize>::new(n);
+    for e in graph.edge_indices() {
+        let (a, b) = graph.edge_endpoints(e).expect("edge exists");
+        if graph[e].same_map {
+            uf.union(a.index(), b.index());
+        }
+    }
+    let mut label: HashMap<usize, usize> = HashMap::new();
+    let piece_of: Vec<usize> = (0..n)
+        .map(|i| {
+            let root = uf.find(i);
+            let next = label.len();
+            *label.entry(root).or_insert(next)
+        })
+        .collect();
+    (piece_of, label.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A graph phase stopped after a prefix of the regions: the edges seen from the prefix are
+    /// kept (an edge to a region after it, seen once, is no error even in a complete run), the
+    /// others are missing, and a token that has fired stops the pass before any region.
+    #[test]
+    fn a_stopped_graph_pass_keeps_the_edges_of_its_prefix() {
+        let net = crate::network::Network::from_json(
+            r#"{"input_dim": 2, "layers": [
+                {"weights": [["1", "0"], ["0", "1"], ["1", "1"]], "bias": ["0", "0", "-1"], "activation": "relu"}]}"#,
+        )
+        .unwrap();
+        let e = crate::Enumerator::builder().threads(1).build();
+        let a = crate::analyze(&net, &e).unwrap();
+        let prepared = e.prepare(&net);
+        let full = across_patterns(&prepared, &a.regions, &a.facets, 2);
+        let whole = assemble(&prepared, &a.regions, &a.facets, full.clone(), true).unwrap();
+        assert_eq!((whole.edges_from, whole.graph.edge_count()), (a.regions.len(), a.edges()));
+        for k in 0..=a.regions.len() {
+            let part = assemble(&prepared, &a.regions, &a.facets, full[..k].to_vec(), true).unwrap();
+            let touching = |g: &UnGraph<usize, EdgeInfo>| {
+                let mut ends: Vec<(usize, usize)> = g
+                    .edge_indices()
+                    .map(|e| g.edge_endpoints(e).unwrap())
+                    .map(|(x, y)| (x.index().min(y.index()), x.index().max(y.index())))
+                    .filter(|&(x, _)| x < k)
+                    .collect();
+                ends.sort_unstable();
+                ends
+            };
+            assert_eq!(part.edges_from, k);
+            assert_eq!(touching(&part.graph), touching(&whole.graph), "prefix {k}");
+            assert_eq!(part.graph.edge_count(), touching(&whole.graph).len(), "prefix {k}");
+        }
+        let _stop = crate::runtime::stop::StopToken::new(Some(std::time::Instant::now()), None).install();
+        let stopped = build(&prepared, &a.regions, &a.facets, true, 2).unwrap();
+        assert_eq!((stopped.edges_from, stopped.graph.edge_count()), (0, 0));
+    }
+}

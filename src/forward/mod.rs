@@ -1,0 +1,10 @@
+//! Running the network exactly: the integer fixed-point layer maps and forward passes, and the
+//! symbolic interval bounds of a network on a box (rounding paid in the constants).
+//!
+//! May import: [`crate::network`] and the layers below it.
+
+mod affine_map;
+pub(crate) mod fixed_point;
+pub(crate) mod symbolic;
+
+pub use affine_map::AffineMap;

@@ -1,0 +1,457 @@
+//! Symbolic interval bounds of linear functions of a network's outputs over a box, with some
+//! neurons' states fixed: the float filter with which `vnnlib` discards a partial region whose
+//! every point is provably safe (symbolic intervals as in Wang et al., "Formal Security Analysis
+//! of Neural Networks using Symbolic Intervals", USENIX Security 2018, here with outward
+//! rounding so that every bound is a proof).
+//!
+//! Every neuron gets a lower and an upper *form*: an affine function of the inputs whose
+//! coefficients are intervals. The guarantee: on the cell (the box, restricted to the points
+//! where every fixed neuron is in its state), some member of the lower form is below the
+//! neuron's value at every point, and some member of the upper form above it. A fixed neuron
+//! passes its preactivation's forms (on) or zero (off); a free one whose bounds over the box
+//! have one sign does the same; a free one that may change sign takes the triangle relaxation
+//! `relu(h) <= u (h - l) / (u - l)` above and `relu(h) >= h` or `>= 0` below (the larger
+//! side). A weight `w` (exact rational, image `f`, `|w - f| <= r`) times a value `v` in
+//! `[L, U]` with `|v| <= M` is at least `f L - r M` (`f >= 0`) or `f U - r M` (`f < 0`).
+//!
+//! A max layer's values are bounded as each unit's sum `sum_j o_j` (its largest candidate), the
+//! only thing the next layer reads (its columns are equal within a unit): the guarantee above
+//! holds for that sum, not for each candidate's value (`symbolic_units.rs`).
+//!
+//! # Why every bound holds (rounding)
+//! Each operation is computed in round-to-nearest and then moved one float outwards
+//! (to the next float below for lower ends, above for upper ends). A nearest float `r` of the exact
+//! result `e` has no float strictly between them, so `r.down() <= e <= r.up()`: for
+//! normal, subnormal and zero results alike, and for an overflow (a result that rounds to
+//! `+inf` exceeds the largest float, which is `inf.down()`). Exact rationals (weights,
+//! biases, the box, right-hand sides) enter through their images widened by the kernel's image
+//! error (I). A form with a non-finite coefficient abandons the bound ("undecided"), so NaN and
+//! infinities never decide anything.
+
+use crate::exact::num::{from_f64_exact, Q};
+use crate::kernel::{image, image_error, ETA};
+use crate::network::{Activation, Network};
+use num_traits::Zero;
+
+/// One float outwards: the neighbours of a float (as `f64::next_up` and `next_down`, which
+/// this crate's minimum Rust version lacks). Infinities and NaN stay as they are.
+pub(crate) trait Outward {
+    /// The next float above.
+    fn up(self) -> Self;
+    /// The next float below.
+    fn down(self) -> Self;
+}
+
+impl Outward for f64 {
+    fn up(self) -> f64 {
+        if self.is_nan() || self == f64::INFINITY {
+            self
+        } else if self == 0.0 {
+            f64::from_bits(1)
+        } else if self > 0.0 {
+            f64::from_bits(self.to_bits() + 1)
+        } else {
+            f64::from_bits(self.to_bits() - 1)
+        }
+    }
+
+    fn down(self) -> f64 {
+        -(-self).up()
+    }
+}
+
+/// An exact rational as a float and a bound on its distance to it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Near {
+    value: f64,
+    radius: f64,
+}
+
+impl Near {
+    fn of(q: &Q) -> Near {
+        let value = image(q);
+        let exact = value.is_finite() && from_f64_exact(value).is_some_and(|f| &f == q);
+        Near { value, radius: if exact { 0.0 } else { image_error(value).up() } }
+    }
+}
+
+/// An affine form over the `d` inputs: `d` coefficients, then the constant. The form *is* the
+/// function with exactly these float coefficients (rounding errors are paid for in the
+/// constant when it is formed).
+type Form = Vec<f64>;
+
+/// A neuron's (or input's) bounds: a lower and an upper form valid on the cell, a bound on the
+/// value's magnitude, and each form's weight `sum_k X_k |c_k|` (with `X_k = max |x_k|` over the
+/// box and `X_d = 1`), which bounds its rounding errors downstream.
+#[derive(Debug, Clone)]
+struct Bounded {
+    lower: Form,
+    upper: Form,
+    magnitude: f64,
+    lower_weight: f64,
+    upper_weight: f64,
+}
+
+/// `gamma_n = n u / (1 - n u)` (Higham), for `n u < 1/2`.
+fn gamma(n: usize) -> f64 {
+    let nu = n as f64 * crate::kernel::UNIT_ROUNDOFF;
+    nu / (1.0 - nu)
+}
+
+/// The bounds of a layer's values laid out flat for the next layer's sums.
+struct Flat {
+    width: usize,
+    lower: Vec<f64>,
+    upper: Vec<f64>,
+    lower_weight: Vec<f64>,
+    upper_weight: Vec<f64>,
+    magnitude: Vec<f64>,
+}
+
+impl Flat {
+    fn new(values: &[Bounded], d: usize) -> Flat {
+        Flat {
+            width: d + 1,
+            lower: values.iter().flat_map(|v| v.lower.iter().copied()).collect(),
+            upper: values.iter().flat_map(|v| v.upper.iter().copied()).collect(),
+            lower_weight: values.iter().map(|v| v.lower_weight).collect(),
+            upper_weight: values.iter().map(|v| v.upper_weight).collect(),
+            magnitude: values.iter().map(|v| v.magnitude).collect(),
+        }
+    }
+}
+
+/// One layer, its rationals as floats with error radii; each row its nonzero weights by
+/// column (a conv row has kernel-size terms, a pooling candidate one).
+#[derive(Debug, Clone)]
+struct Prepared {
+    weights: Vec<Vec<(usize, Near)>>,
+    bias: Vec<Near>,
+    activation: Activation,
+}
+
+/// A linear function of the last bounded layer's values (`weights . v + constant`), from an
+/// output constraint.
+#[derive(Debug, Clone)]
+pub struct Objective {
+    weights: Vec<Near>,
+    constant: Near,
+}
+
+/// A float row `a . x <= b` that every point of the cell reaching an output constraint satisfies
+/// (the constraint's symbolic lower bound), for a linear program over the cell to refute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImpliedRow {
+    /// The coefficients (exact floats).
+    pub a: Vec<f64>,
+    /// The right-hand side (an exact float).
+    pub b: f64,
+}
+
+/// What the bounds say of one output constraint `c . y <= rhs` (or `<`) over a cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConstraintBound {
+    /// Proved: no point of the cell satisfies it.
+    Excluded,
+    /// Not excluded over the box; the cell's points that satisfy it obey this row.
+    Open(ImpliedRow),
+    /// Nothing proved (a bound was not finite).
+    Unknown,
+}
+
+/// The box the bounds are taken over, with `X_k = max(|lo_k|, |hi_k|)` and `1 + sum X_k`.
+#[derive(Debug, Clone)]
+struct Frame {
+    lo: Vec<f64>,
+    hi: Vec<f64>,
+    reach: Vec<f64>,
+    reach_sum: f64,
+}
+
+impl Frame {
+    fn new(lo: Vec<f64>, hi: Vec<f64>) -> Frame {
+        let reach: Vec<f64> = lo.iter().zip(&hi).map(|(l, h): (&f64, &f64)| l.abs().max(h.abs())).collect();
+        let reach_sum = reach.iter().sum::<f64>() + 1.0;
+        Frame { lo, hi, reach, reach_sum }
+    }
+}
+
+/// A network prepared for symbolic bounds over a box.
+#[derive(Debug, Clone)]
+pub struct SymbolicBounds {
+    layers: Vec<Prepared>,
+    /// The box, widened outwards to floats.
+    frame: Frame,
+    /// The last layer when it is linear: folded into the objectives, exactly.
+    output_layer: Option<crate::network::Layer>,
+}
+
+impl SymbolicBounds {
+    /// The network on the box `bounds` (one `(lo, hi)` per input).
+    pub fn new(net: &Network, bounds: &[(Q, Q)]) -> SymbolicBounds {
+        let prepare = |layer: &crate::network::Layer| Prepared {
+            weights: layer
+                .weights
+                .rows()
+                .map(|row| row.iter().filter(|(_, v)| !v.is_zero()).map(|(k, v)| (*k, Near::of(v))).collect())
+                .collect(),
+            bias: layer.bias.iter().map(Near::of).collect(),
+            activation: layer.activation,
+        };
+        let all = net.layers();
+        let output_layer = all.last().filter(|l| l.activation == Activation::Linear).cloned();
+        let hidden = if output_layer.is_some() { &all[..all.len() - 1] } else { all };
+        let layers: Vec<Prepared> = hidden.iter().map(prepare).collect();
+        let outwards = |q: &Q, up: bool| {
+            let n = Near::of(q);
+            if up {
+                (n.value + n.radius).up()
+            } else {
+                (n.value - n.radius).down()
+            }
+        };
+        let lo: Vec<f64> = bounds.iter().map(|(l, _)| outwards(l, false)).collect();
+        let hi: Vec<f64> = bounds.iter().map(|(_, h)| outwards(h, true)).collect();
+        SymbolicBounds { layers, frame: Frame::new(lo, hi), output_layer }
+    }
+
+    /// The objective `c . y` for output coefficients `c` (exact), over the last bounded layer.
+    pub fn objective(&self, c: &[Q]) -> Objective {
+        match &self.output_layer {
+            Some(out) => {
+                // the exact rationals of c^T W and c . b, then their images
+                let weights = out.weights.transposed_apply(c).iter().map(Near::of).collect();
+                let constant: Q = c.iter().zip(&out.bias).map(|(ck, b)| ck * b).sum();
+                Objective { weights, constant: Near::of(&constant) }
+            }
+            None => Objective {
+                weights: c.iter().map(Near::of).collect(),
+                constant: Near { value: 0.0, radius: 0.0 },
+            },
+        }
+    }
+
+    /// Bounds each `(objective, rhs, strict)` (meaning `objective <= rhs`, or `<` when strict)
+    /// over the cell whose neurons in `states` are fixed: `states[k]` lists the states of the
+    /// first neurons of the `k`-th ReLU layer (a prefix; later layers free).
+    ///
+    /// `within`, when given, is a smaller box `(lo, hi)` proved to contain the cell: the forms
+    /// are then bounded over it.
+    /// (The unit test `bound_excludes_and_implies` shows it on relu(x) over [-1, 2].)
+    pub fn bound(
+        &self,
+        states: &[&[bool]],
+        constraints: &[(&Objective, &Q, bool)],
+        within: Option<(Vec<f64>, Vec<f64>)>,
+    ) -> Vec<ConstraintBound> {
+        let narrowed;
+        let frame = match within {
+            Some((lo, hi)) if lo.len() == self.frame.lo.len() && hi.len() == lo.len() => {
+                narrowed = Frame::new(lo, hi);
+                &narrowed
+            }
+            _ => &self.frame,
+        };
+        let Some(values) = self.propagate(frame, states) else {
+            return vec![ConstraintBound::Unknown; constraints.len()];
+        };
+        constraints
+            .iter()
+            .map(|(objective, rhs, strict)| self.bound_one(frame, &values, objective, rhs, *strict))
+            .collect()
+    }
+
+    fn bound_one(
+        &self,
+        f: &Frame,
+        values: &[Bounded],
+        objective: &Objective,
+        rhs: &Q,
+        strict: bool,
+    ) -> ConstraintBound {
+        let d = f.lo.len();
+        let terms = objective.weights.iter().zip(values).map(|(w, v)| {
+            let (form, weight) =
+                if w.value >= 0.0 { (&v.lower, v.lower_weight) } else { (&v.upper, v.upper_weight) };
+            (*w, form, weight, v.magnitude)
+        });
+        let (form, _) = self.combine(f, terms, objective.constant, false);
+        let lower = self.minimum(f, &form);
+        let rhs_up = (Near::of(rhs).value + Near::of(rhs).radius).up();
+        if !lower.is_finite() || !rhs_up.is_finite() {
+            return ConstraintBound::Unknown;
+        }
+        if lower > rhs_up || (strict && lower >= rhs_up) {
+            return ConstraintBound::Excluded;
+        }
+        // a . x + a_d <= objective: where the objective is <= rhs, a . x <= rhs - a_d
+        let b = (rhs_up - form[d]).up();
+        if !b.is_finite() {
+            return ConstraintBound::Unknown;
+        }
+        ConstraintBound::Open(ImpliedRow { a: form[..d].to_vec(), b })
+    }
+
+    /// `sum_m w_m v_m + constant` as a lower form (`upper = false`: each `v_m` given by the form
+    /// on the side that keeps the sum below) or an upper one, with its weight. The computed
+    /// coefficients differ from the exact sums by at most `gamma_(n+1)` of the magnitudes plus
+    /// `eta / 2` a product (Higham 3.1, products that underflow included), so over the box
+    /// the form is off by at most `gamma_(n+1) (|b| + sum |f_m| N_m) + (n + 1) eta sum_k X_k`;
+    /// the weights' radii add `sum r_m M_m` and the constant's its radius. Twice that (the
+    /// factor pays for evaluating the bound in floats) moves the constant outwards.
+    fn combine<'v>(
+        &self,
+        f: &Frame,
+        terms: impl Iterator<Item = (Near, &'v Form, f64, f64)>,
+        constant: Near,
+        upper: bool,
+    ) -> (Form, f64) {
+        let d = f.lo.len();
+        let mut form: Form = vec![0.0; d + 1];
+        form[d] = constant.value;
+        let (mut magnitude, mut slack, mut n) = (constant.value.abs(), constant.radius, 1usize);
+        for (w, v, weight, size) in terms {
+            if w.value != 0.0 {
+                for (acc, c) in form.iter_mut().zip(v) {
+                    *acc += w.value * c;
+                }
+                magnitude += w.value.abs() * weight;
+                n += 1;
+            }
+            slack += w.radius * size;
+        }
+        self.seal(f, form, magnitude, slack, n, upper)
+    }
+
+    /// Moves a computed form's constant outwards by twice its error bound (see
+    /// [`SymbolicBounds::combine`]) and returns it with its weight.
+    fn seal(
+        &self,
+        f: &Frame,
+        mut form: Form,
+        magnitude: f64,
+        slack: f64,
+        n: usize,
+        upper: bool,
+    ) -> (Form, f64) {
+        let d = f.lo.len();
+        let error = 2.0 * (gamma(n + 1) * magnitude + (n + 1) as f64 * ETA * f.reach_sum + slack);
+        form[d] = if upper { (form[d] + error).up() } else { (form[d] - error).down() };
+        let weight = self.weight(f, &form);
+        (form, weight)
+    }
+
+    /// The lower and upper forms of `row . v + bias`: [`SymbolicBounds::combine`] for both
+    /// sides in one pass over the inputs' forms, laid out flat (the same sums in the same order).
+    fn affine(
+        &self,
+        f: &Frame,
+        row: &[(usize, Near)],
+        bias: Near,
+        inputs: &Flat,
+    ) -> ((Form, f64), (Form, f64)) {
+        let w = inputs.width;
+        let mut lower = vec![0.0; w];
+        let mut upper = vec![0.0; w];
+        lower[w - 1] = bias.value;
+        upper[w - 1] = bias.value;
+        let (mut mag_lower, mut mag_upper, mut slack, mut n) =
+            (bias.value.abs(), bias.value.abs(), bias.radius, 1);
+        for &(m, ref near) in row {
+            let v = near.value;
+            if v != 0.0 {
+                let (below, above) =
+                    if v >= 0.0 { (&inputs.lower, &inputs.upper) } else { (&inputs.upper, &inputs.lower) };
+                let (wb, wa) = if v >= 0.0 {
+                    (inputs.lower_weight[m], inputs.upper_weight[m])
+                } else {
+                    (inputs.upper_weight[m], inputs.lower_weight[m])
+                };
+                let (below, above) = (&below[m * w..(m + 1) * w], &above[m * w..(m + 1) * w]);
+                for ((l, u), (b, a)) in lower.iter_mut().zip(upper.iter_mut()).zip(below.iter().zip(above)) {
+                    *l += v * b;
+                    *u += v * a;
+                }
+                mag_lower += v.abs() * wb;
+                mag_upper += v.abs() * wa;
+                n += 1;
+            }
+            slack += near.radius * inputs.magnitude[m];
+        }
+        (self.seal(f, lower, mag_lower, slack, n, false), self.seal(f, upper, mag_upper, slack, n, true))
+    }
+
+    /// `sum_k X_k |c_k|` with `X_d = 1`.
+    fn weight(&self, f: &Frame, form: &Form) -> f64 {
+        let d = f.lo.len();
+        form[..d].iter().zip(&f.reach).map(|(c, x)| c.abs() * x).sum::<f64>() + form[d].abs()
+    }
+
+    /// A lower bound of a form's range over the box (the computed sum is off by at most
+    /// `gamma_(d+1)` of the form's weight plus `eta` a term; twice that is subtracted).
+    fn minimum(&self, f: &Frame, form: &Form) -> f64 {
+        let d = f.lo.len();
+        let value: f64 = form[d] + (0..d).map(|j| (form[j] * f.lo[j]).min(form[j] * f.hi[j])).sum::<f64>();
+        (value - 2.0 * (gamma(d + 1) * self.weight(f, form) + (d + 1) as f64 * ETA)).down()
+    }
+
+    /// An upper bound of a form's range over the box (as [`SymbolicBounds::minimum`]).
+    fn maximum(&self, f: &Frame, form: &Form) -> f64 {
+        let d = f.lo.len();
+        let value: f64 = form[d] + (0..d).map(|j| (form[j] * f.lo[j]).max(form[j] * f.hi[j])).sum::<f64>();
+        (value + 2.0 * (gamma(d + 1) * self.weight(f, form) + (d + 1) as f64 * ETA)).up()
+    }
+
+    /// The bounds of every layer's values in turn; `None` when one is not finite.
+    fn propagate(&self, f: &Frame, states: &[&[bool]]) -> Option<Vec<Bounded>> {
+        let d = f.lo.len();
+        let mut values: Vec<Bounded> = (0..d)
+            .map(|j| {
+                let mut form = vec![0.0; d + 1];
+                form[j] = 1.0;
+                let x = f.reach[j];
+                Bounded { lower: form.clone(), upper: form, magnitude: x, lower_weight: x, upper_weight: x }
+            })
+            .collect();
+        // the index of the next hidden layer (ReLU or max) in `states`
+        let mut hidden_index = 0;
+        for layer in &self.layers {
+            let hidden = layer.activation != Activation::Linear;
+            let fixed: &[bool] = if hidden { states.get(hidden_index).copied().unwrap_or(&[]) } else { &[] };
+            let mut pres = Vec::with_capacity(layer.weights.len());
+            let inputs = Flat::new(&values, d);
+            for (row, bias) in layer.weights.iter().zip(&layer.bias) {
+                // the run's stop token ([`crate::runtime::stop`]): no bound (nothing is pruned)
+                if crate::runtime::stop::requested() {
+                    return None;
+                }
+                let ((lower, lower_weight), (upper, upper_weight)) = self.affine(f, row, *bias, &inputs);
+                let (l, u) = (self.minimum(f, &lower), self.maximum(f, &upper));
+                if !(l.is_finite() && u.is_finite() && lower_weight.is_finite() && upper_weight.is_finite()) {
+                    return None;
+                }
+                pres.push((
+                    Bounded { lower, upper, magnitude: l.abs().max(u.abs()), lower_weight, upper_weight },
+                    l,
+                    u,
+                ));
+            }
+            values = match layer.activation {
+                Activation::Linear => pres.into_iter().map(|(pre, _, _)| pre).collect(),
+                Activation::Relu => pres
+                    .into_iter()
+                    .enumerate()
+                    .map(|(j, (pre, l, u))| self.activate(f, fixed.get(j).copied(), pre, l, u))
+                    .collect::<Option<_>>()?,
+                Activation::Max(k) => self.max_units(f, fixed, pres, k)?,
+            };
+            hidden_index += usize::from(hidden);
+        }
+        Some(values)
+    }
+}
+
+mod units;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,129 @@
+//! The symbolic bounds' soundness and the outward steps.
+use super::*;
+use crate::exact::num::parse_rational;
+use crate::network::json::read_network;
+
+fn q(s: &str) -> Q {
+    parse_rational(s).unwrap()
+}
+
+#[test]
+fn outward_steps_match_the_float_neighbours() {
+    for x in [0.0, -0.0, 1.0, -1.0, 5e-324, -5e-324, f64::MAX, -f64::MAX, 1e-310, 3.5, f64::MIN_POSITIVE] {
+        assert_eq!(x.up(), x.next_up(), "{x}");
+        assert_eq!(x.down(), x.next_down(), "{x}");
+    }
+    assert_eq!(f64::INFINITY.down(), f64::MAX);
+    assert_eq!(f64::NEG_INFINITY.up(), -f64::MAX);
+}
+
+#[test]
+fn bounds_hold_at_every_grid_point_and_fixed_states_tighten_them() {
+    // y = relu(x1 - x2) - relu(x1 + x2 - 1/3) on [-1, 1]^2
+    let net = read_network(
+        r#"{"input_dim": 2, "layers": [
+            {"weights": [["1", "-1"], ["1", "1"]], "bias": ["0", "-1/3"], "activation": "relu"},
+            {"weights": [["1", "-1"]], "activation": "linear"}]}"#,
+        "t",
+    )
+    .unwrap();
+    let bounds = SymbolicBounds::new(&net, &[(q("-1"), q("1")), (q("-1"), q("1"))]);
+    let objective = bounds.objective(&[q("1")]);
+    // the exact minimum over the box is -(1 + 1 - 1/3) = -5/3
+    let min = q("-5/3");
+    let just_below = &min - q("1/1000");
+    let found = bounds.bound(&[], &[(&objective, &just_below, false)], None);
+    assert_eq!(found[0], ConstraintBound::Excluded, "y <= -5/3 - 1/1000 is impossible");
+    let at_min = bounds.bound(&[], &[(&objective, &min, false)], None);
+    assert_ne!(at_min[0], ConstraintBound::Excluded, "y <= -5/3 is reached at (-1, 1)... or near");
+    // every open row is satisfied by every grid point whose output meets the constraint
+    let rhs = q("-1/2");
+    let ConstraintBound::Open(row) = &bounds.bound(&[], &[(&objective, &rhs, false)], None)[0] else {
+        panic!("y <= -1/2 is reachable");
+    };
+    for i in 0..=20 {
+        for j in 0..=20 {
+            let x = [Q::new((i - 10).into(), 10.into()), Q::new((j - 10).into(), 10.into())];
+            let y = &net.output(&x)[0];
+            if y <= &rhs {
+                let lhs: f64 = row.a.iter().zip(&x).map(|(a, v)| a * crate::exact::num::to_f64(v)).sum();
+                assert!(lhs <= row.b + 1e-12, "the implied row holds where the constraint does");
+            }
+        }
+    }
+    // with both neurons fixed off, y = 0: y <= -1/100 is excluded
+    let neg = q("-1/100");
+    let states: [&[bool]; 1] = [&[false, false]];
+    assert_eq!(bounds.bound(&states, &[(&objective, &neg, false)], None)[0], ConstraintBound::Excluded);
+    assert_ne!(bounds.bound(&[], &[(&objective, &neg, false)], None)[0], ConstraintBound::Excluded);
+}
+
+/// y = relu(x) on [-1, 2], bounded below by x: y <= -2 is impossible; where y <= 1/2, x <= 1/2
+/// (up to rounding).
+#[test]
+fn bound_excludes_and_implies() {
+    let net = read_network(
+        r#"{"input_dim": 1, "layers": [
+            {"weights": [[1]], "activation": "relu"}, {"weights": [[1]], "activation": "linear"}]}"#,
+        "t",
+    )
+    .unwrap();
+    let bounds = SymbolicBounds::new(&net, &[(q("-1"), q("2"))]);
+    let y = bounds.objective(&[q("1")]);
+    let (minus_two, half) = (q("-2"), q("1/2"));
+    let found = bounds.bound(&[], &[(&y, &minus_two, false), (&y, &half, false)], None);
+    assert_eq!(found[0], ConstraintBound::Excluded);
+    assert!(matches!(&found[1], ConstraintBound::Open(row) if row.a[0] > 0.0));
+}
+
+/// Max units: `y = |x1| - 2 max(x2, x1 - x2)` on [-1, 1]^2 (two units of two candidates). An
+/// excluded constraint `c y <= r` has no grid point meeting it, free or with the winners fixed
+/// (then over the cell where they win); the exact extremes over the box are nearly reached.
+#[test]
+fn max_unit_bounds_hold_at_every_grid_point() {
+    let net = read_network(
+        r#"{"input_dim": 2, "layers": [
+            {"weights": [["1", "0"], ["-1", "0"], ["0", "1"], ["1", "-1"]], "activation": "max", "pieces": 2},
+            {"weights": [["1", "1", "-2", "-2"]], "activation": "linear"}]}"#,
+        "t",
+    )
+    .unwrap();
+    let bounds = SymbolicBounds::new(&net, &[(q("-1"), q("1")), (q("-1"), q("1"))]);
+    let grid: Vec<[Q; 2]> = (0..=40)
+        .flat_map(|i| {
+            (0..=40).map(move |j| [Q::new((i - 20).into(), 20.into()), Q::new((j - 20).into(), 20.into())])
+        })
+        .collect();
+    let wins = |x: &[Q; 2], bits: &[bool]| {
+        let (c0, c1) = ([x[0].clone(), -x[0].clone()], [x[1].clone(), &x[0] - &x[1]]);
+        let top = |c: &[Q; 2], b: &[bool]| if b[0] { c[0] >= c[1] } else { c[1] >= c[0] };
+        top(&c0, &bits[..2]) && top(&c1, &bits[2..])
+    };
+    let mut excluded = 0;
+    for sign in [q("1"), q("-1")] {
+        let objective = bounds.objective(std::slice::from_ref(&sign));
+        for states in [vec![], vec![true, false, true, false], vec![false, true, false, true]] {
+            let fixed: Vec<&[bool]> = if states.is_empty() { vec![] } else { vec![&states[..]] };
+            for r in -16..=16 {
+                let rhs = Q::new(r.into(), 4.into());
+                if bounds.bound(&fixed, &[(&objective, &rhs, false)], None)[0] != ConstraintBound::Excluded {
+                    continue;
+                }
+                excluded += 1;
+                for x in grid.iter().filter(|x| states.is_empty() || wins(x, &states)) {
+                    let y = &net.output(x)[0] * &sign;
+                    assert!(y > rhs, "{sign} y = {y} <= {rhs} at {x:?} was excluded (states {states:?})");
+                }
+            }
+        }
+    }
+    assert!(excluded >= 10, "the bounds exclude too little: {excluded}");
+    // y ranges over [-3, 2] on the box; the free bounds are [-5, 3] (|x1| >= x1 >= -1 and the
+    // second unit <= 2; |x1| <= 1 and the second unit >= x2 >= -1): y <= -6 and y >= 4 are
+    // excluded, and with the first winners fixed (x1 >= 0, x2 >= x1 - x2), y = x1 - 2 x2 <= 3
+    let (up, down) = (bounds.objective(&[q("1")]), bounds.objective(&[q("-1")]));
+    assert_eq!(bounds.bound(&[], &[(&up, &q("-6"), false)], None)[0], ConstraintBound::Excluded);
+    assert_eq!(bounds.bound(&[], &[(&down, &q("-4"), false)], None)[0], ConstraintBound::Excluded);
+    let fixed: [&[bool]; 1] = [&[true, false, true, false]];
+    assert_eq!(bounds.bound(&fixed, &[(&down, &q("-4"), false)], None)[0], ConstraintBound::Excluded);
+}

@@ -1,0 +1,119 @@
+//! The jobs that list regions: the `regions --jsonl` stream, the `regions --json` and
+//! `graph --format json` documents, and the plot document of a 2-input network.
+
+use crate::analysis::{stream_with_facets, Analysis};
+use crate::enumerate::{Enumerator, Summary};
+use crate::error::InternalError;
+use crate::exact::num::to_f64;
+use crate::export::json::{self, JsonLines};
+use crate::export::provenance::Provenance;
+use crate::network::Network;
+use crate::queries::plane::{drawn_partition, polygon};
+
+/// Streams every region of `net` with its facets to `out` as JSON lines, then the summary line
+/// (the one writer, [`JsonLines`], for the CLI and Python). A failed write stops the run and is
+/// the summary's `sink_error`.
+///
+/// # Examples
+/// ```
+/// use relu_regions::{jobs, Enumerator, Network};
+/// let net = Network::from_json(r#"{"input_dim": 1, "layers": [
+///     {"weights": [["1"]], "activation": "relu"}]}"#).unwrap();
+/// let mut out = Vec::new();
+/// let summary = jobs::stream_regions(&net, &Enumerator::builder().build(), None, &mut out).unwrap();
+/// assert_eq!(summary.regions, 2);
+/// let text = String::from_utf8(out).unwrap();
+/// let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+/// assert_eq!((last["summary"]["regions"].as_u64(), last["summary"]["complete"].as_bool()), (Some(2), Some(true)));
+/// ```
+///
+/// # Errors
+/// An exact check failed.
+pub fn stream_regions<W: std::io::Write>(
+    net: &Network,
+    enumerator: &Enumerator,
+    provenance: Option<Provenance>,
+    out: W,
+) -> Result<Summary, InternalError> {
+    stream_with_facets(net, enumerator, &mut JsonLines::new(out, provenance))
+}
+
+/// The `regions --json` document of an analysis, with exact sizes when `sizes_samples` is given
+/// (volumes of the regions whose facets are certified; the caller's stop token bounds them).
+///
+/// # Examples
+/// ```
+/// use relu_regions::{analyze, jobs, Enumerator, Network};
+/// let net = Network::from_json(r#"{"input_dim": 1, "domain": {"box": [["-1", "1"]]}, "layers": [
+///     {"weights": [["1"]], "activation": "relu"}]}"#).unwrap();
+/// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
+/// let doc = jobs::regions_document(&net, &a, None, Some(0));
+/// assert_eq!(doc["regions"].as_array().unwrap().len(), 2);
+/// assert!(doc["regions"][0]["size"]["inradius"].is_string()); // [-1, 0] and [0, 1]
+/// ```
+pub fn regions_document(
+    net: &Network,
+    a: &Analysis,
+    provenance: Option<&Provenance>,
+    sizes_samples: Option<usize>,
+) -> serde_json::Value {
+    let mut doc = json::regions_document(net, a, provenance);
+    if let Some(samples) = sizes_samples {
+        let n = a.facets_certified;
+        let s = crate::queries::sizes::region_sizes(net, &a.regions[..n], &a.facets[..n], samples, 1);
+        crate::export::answers::add_sizes(&mut doc, &s, net.input_dim());
+    }
+    doc
+}
+
+/// The `graph --format json` document of an analysis.
+///
+/// # Examples
+/// ```
+/// use relu_regions::{analyze, jobs, Enumerator, Network};
+/// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
+///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"}]}"#).unwrap();
+/// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
+/// let doc: serde_json::Value = serde_json::from_str(&jobs::graph_document(&a, None)).unwrap();
+/// assert_eq!(doc["edges"].as_array().unwrap().len(), 4);
+/// ```
+pub fn graph_document(a: &Analysis, provenance: Option<&Provenance>) -> String {
+    json::graph_json(&a.regions, &a.graph, a.summary.complete(), provenance)
+}
+
+/// What a picture of a 2-input network needs: each region's id, pattern, piece, colour and
+/// polygon (float vertices for drawing; the exact partition is `regions --json`), the piece
+/// count, and whether the run was complete. On an unbounded domain the window is chosen from
+/// the bounded regions' vertices ([`drawn_partition`]).
+///
+/// # Examples
+/// ```
+/// use relu_regions::{jobs, Enumerator, Network};
+/// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
+///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"}]}"#).unwrap();
+/// let doc = jobs::plot_document(&net, &Enumerator::builder().build()).unwrap();
+/// assert_eq!((doc["regions"].as_array().unwrap().len(), doc["pieces"].as_u64()), (4, Some(4)));
+/// ```
+///
+/// # Errors
+/// An exact check failed.
+pub fn plot_document(net: &Network, enumerator: &Enumerator) -> Result<serde_json::Value, InternalError> {
+    let a = drawn_partition(net, enumerator)?;
+    let colours = crate::export::piece_colours(&a.graph);
+    let regions: Vec<serde_json::Value> = a
+        .regions
+        .iter()
+        .zip(&a.facets)
+        .map(|(r, f)| {
+            let vertices: Vec<[f64; 2]> = if f.is_empty() {
+                Vec::new()
+            } else {
+                polygon(r, f).iter().map(|v| [to_f64(&v[0]), to_f64(&v[1])]).collect()
+            };
+            let piece = a.graph.piece_of[r.id];
+            serde_json::json!({"id": r.id, "pattern": r.pattern_strings(), "piece": piece,
+                               "colour": colours[piece], "polygon": vertices})
+        })
+        .collect();
+    Ok(serde_json::json!({"regions": regions, "pieces": a.graph.pieces, "complete": a.summary.complete()}))
+}

@@ -1,0 +1,98 @@
+//! Tests of the box LP: the two methods against each other and against its multipliers.
+
+use super::*;
+use crate::exact::num::q;
+
+#[test]
+fn minimizes_over_rows_and_box() {
+    let bx = FloatBox::of_box(&[(q(-1), q(1)), (q(-1), q(1))]);
+    // x + y >= 1/2 (as -x - y <= -1/2), y <= x
+    let r1 = Halfspace::new(vec![q(-1), q(-1)], crate::exact::num::parse_rational("-1/2").unwrap());
+    let r2 = Halfspace::new(vec![q(-1), q(1)], q(0));
+    let lp = BoxLp::new(&[&r1, &r2], &bx).unwrap();
+    // min x over the region: at x = y = 1/4
+    let opt = lp.minimize(&[1.0, 0.0]).unwrap();
+    assert!((opt.value - 0.25).abs() < 1e-12, "{opt:?}");
+    // multipliers reproduce g: g + sum y_i a_i = 0 off the box
+    assert!((opt.y[0] - 0.5).abs() < 1e-12 && (opt.y[1] - 0.5).abs() < 1e-12, "{opt:?}");
+    // min -x: at the box corner x = 1
+    let opt = lp.minimize(&[-1.0, 0.0]).unwrap();
+    assert!((opt.value + 1.0).abs() < 1e-12);
+    // min y: y = max(1/2 - x, ...) on the region -> at x = 1, y = -1/2
+    let opt = lp.minimize(&[0.0, 1.0]).unwrap();
+    assert!((opt.value + 0.5).abs() < 1e-12, "{opt:?}");
+    for g in [[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.3, -0.7], [-2.0, -1.0]] {
+        let (a, b) = (lp.minimize_vertex(&g).unwrap(), lp.minimize_bounded(&g).unwrap());
+        assert!((a.value - b.value).abs() < 1e-12, "{g:?}: {a:?} {b:?}");
+        assert!(a.y.iter().zip(&b.y).all(|(u, v)| (u - v).abs() < 1e-12), "{g:?}: {a:?} {b:?}");
+    }
+}
+
+/// Both methods find the same optimum on random regions around a known interior point, in
+/// low and high dimensions, and their multipliers certify it: `g + A^T y` is the reduced
+/// cost, whose box minimum plus `-y . b` gives back the optimum.
+#[test]
+fn both_methods_agree_on_random_regions() {
+    let mut state = 12345u64;
+    let mut next = move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+    };
+    for (d, m) in [(2, 6), (5, 20), (12, 4), (40, 8)] {
+        for _ in 0..20 {
+            let lo = vec![q(-1); d];
+            let bx = FloatBox::of_box(&lo.iter().map(|l| (l.clone(), q(1))).collect::<Vec<_>>());
+            let rows: Vec<Halfspace> = (0..m)
+                .map(|_| {
+                    let a: Vec<f64> = (0..d).map(|_| next()).collect();
+                    let b = 0.2 + 0.5 * next().abs();
+                    let exact = |v: f64| crate::exact::num::from_f64_exact(v).unwrap();
+                    Halfspace::new(a.iter().map(|&v| exact(v)).collect(), exact(b))
+                })
+                .collect();
+            let refs: Vec<&Halfspace> = rows.iter().collect();
+            let lp = BoxLp::new(&refs, &bx).unwrap();
+            let g: Vec<f64> = (0..d).map(|_| next()).collect();
+            let (v, bnd) = (lp.minimize_vertex(&g).unwrap(), lp.minimize_bounded(&g).unwrap());
+            assert!((v.value - bnd.value).abs() < 1e-9, "d={d} m={m}: {} vs {}", v.value, bnd.value);
+            for opt in [&v, &bnd] {
+                let mut dual = -opt.y.iter().zip(&rows).map(|(y, r)| y * r.float_b()).sum::<f64>();
+                for (j, gj) in g.iter().enumerate() {
+                    let rj = gj + opt.y.iter().zip(&rows).map(|(y, r)| y * r.float_a()[j]).sum::<f64>();
+                    dual += rj.min(-rj);
+                }
+                assert!((dual - opt.value).abs() < 1e-9, "d={d} m={m}: dual {dual} vs {}", opt.value);
+            }
+        }
+    }
+}
+
+/// Leaving a row out of the LP of all rows gives the optimum of the LP built without it, with
+/// multiplier 0 on it, on random regions in few dimensions (the vertex method).
+#[test]
+fn skipping_a_row_equals_leaving_it_out() {
+    let mut state = 777u64;
+    let mut next = move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+    };
+    let (d, m) = (4, 16);
+    let bx = FloatBox::of_box(&vec![(q(-1), q(1)); d]);
+    let exact = |v: f64| crate::exact::num::from_f64_exact(v).unwrap();
+    for _ in 0..30 {
+        let rows: Vec<Halfspace> = (0..m)
+            .map(|_| Halfspace::new((0..d).map(|_| exact(next())).collect(), exact(0.1 + 0.5 * next().abs())))
+            .collect();
+        let refs: Vec<&Halfspace> = rows.iter().collect();
+        let all = BoxLp::new(&refs, &bx).unwrap();
+        let g: Vec<f64> = (0..d).map(|_| next()).collect();
+        for skip in 0..m {
+            let others: Vec<&Halfspace> =
+                refs.iter().enumerate().filter(|&(k, _)| k != skip).map(|(_, r)| *r).collect();
+            let alone = BoxLp::new(&others, &bx).unwrap().minimize(&g).unwrap();
+            let skipped = all.minimize_skipping(&g, skip).unwrap();
+            assert!((alone.value - skipped.value).abs() < 1e-9, "{} vs {}", alone.value, skipped.value);
+            assert_eq!(skipped.y[skip], 0.0);
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! One case of a property decided by enumeration: the network reduced to the case's free
+//! inputs on the closed box, its regions checked in parallel batches (module `region`), partial
+//! regions pruned (module `prune`); the leaves of the tree are the `unsat` certificate.
+
+use super::prune::SafetyPruner;
+use super::region::{Checked, Checker};
+use super::{DecideError, ProofLeaf};
+use crate::certify::LpStats;
+use crate::enumerate::region::Region;
+use crate::enumerate::{Enumerator, Prune, RegionSink};
+use crate::error::InternalError;
+use crate::exact::num::Q;
+use crate::kernel::halfspace::Halfspace;
+use crate::network::vnnlib::Case;
+use crate::network::Network;
+use num_traits::One;
+use std::ops::ControlFlow;
+
+/// What deciding one case gave.
+pub(super) struct CaseOutcome {
+    /// A counterexample (every input, the fixed ones included), not yet re-checked.
+    pub found: Option<Vec<Q>>,
+    /// Whether every region was examined (or pruned).
+    pub complete: bool,
+    /// The leaves of the tree (meaningful when complete without a counterexample).
+    pub leaves: Vec<ProofLeaf>,
+    pub regions_visited: usize,
+    pub pruned: usize,
+    pub subtrees_pruned: usize,
+    pub lps: u64,
+}
+
+/// Enumerates the regions of a case with at least one free input.
+pub(super) fn decide_case(
+    net: &Network,
+    case: &Case,
+    enumerator: &Enumerator,
+) -> Result<CaseOutcome, DecideError> {
+    let free = case.free_inputs();
+    let reduced =
+        crate::network::vnnlib::reduced_network(net, case).map_err(|e| DecideError::Input(e.to_string()))?;
+    // the strict sides of the box, as strict rows over the free inputs
+    let strict_rows: Vec<Halfspace> = free
+        .iter()
+        .enumerate()
+        .flat_map(|(k, &i)| {
+            let ((lo, hi), (sl, sh)) = (&case.input_box[i], case.strict[i]);
+            let unit = |sign: Q| {
+                let mut a = vec![Q::from_integer(0.into()); free.len()];
+                a[k] = sign;
+                a
+            };
+            let below = sl.then(|| Halfspace::new(unit(-Q::one()), -lo.clone()));
+            let above = sh.then(|| Halfspace::new(unit(Q::one()), hi.clone()));
+            below.into_iter().chain(above)
+        })
+        .collect();
+    let prepared = enumerator.prepare(&reduced);
+    let checker = Checker {
+        case,
+        bx: prepared.float_box(),
+        backend: enumerator.backend().solver(),
+        strict_rows: &strict_rows,
+    };
+    let mut sink = PropertySink {
+        checker: &checker,
+        threads: enumerator.thread_count().max(1),
+        batch: Vec::new(),
+        found: None,
+        failure: None,
+        stopped: false,
+        leaves: Vec::new(),
+        visited: 0,
+        pruned: 0,
+        stats: LpStats::default(),
+    };
+    let pruner = enumerator.backend().filter().on().then(|| SafetyPruner::new(&reduced, case)).flatten();
+    let mut summary =
+        enumerator.enumerate_pruned(&prepared, &mut sink, pruner.as_ref().map(|p| p as &dyn Prune));
+    if sink.found.is_none() && sink.failure.is_none() && !sink.stopped {
+        let _ = sink.flush();
+    }
+    if let Some(failure) = summary.failure.take().or(sink.failure.take()) {
+        return Err(failure.into());
+    }
+    // the free inputs back among the fixed ones
+    let found = sink.found.take().map(|x| {
+        let mut full: Vec<Q> = case.input_box.iter().map(|(lo, _)| lo.clone()).collect();
+        for (&i, v) in free.iter().zip(x) {
+            full[i] = v;
+        }
+        full
+    });
+    let complete = summary.complete() && !sink.stopped;
+    let mut leaves = std::mem::take(&mut sink.leaves);
+    if let Some(p) = &pruner {
+        leaves.extend(p.take_leaves());
+    }
+    Ok(CaseOutcome {
+        found,
+        complete,
+        leaves,
+        regions_visited: sink.visited,
+        pruned: sink.pruned,
+        subtrees_pruned: summary.discarded,
+        lps: summary.stats.lps + sink.stats.lps,
+    })
+}
+
+/// Regions checked together, in parallel (the earliest counterexample in enumeration order is
+/// kept, so the answer does not depend on the thread count).
+const BATCH: usize = 1024;
+
+struct PropertySink<'a> {
+    checker: &'a Checker<'a>,
+    /// The regions examined (leaves of the proof when the answer is `unsat`).
+    leaves: Vec<ProofLeaf>,
+    threads: usize,
+    batch: Vec<Region>,
+    found: Option<Vec<Q>>,
+    failure: Option<InternalError>,
+    /// Set when the run's stop token stopped the checks of a batch (the answer is then unknown).
+    stopped: bool,
+    visited: usize,
+    pruned: usize,
+    stats: LpStats,
+}
+
+impl RegionSink for PropertySink<'_> {
+    fn region(&mut self, region: Region) -> ControlFlow<()> {
+        self.batch.push(region);
+        if self.batch.len() < BATCH {
+            return ControlFlow::Continue(());
+        }
+        self.flush()
+    }
+}
+
+impl PropertySink<'_> {
+    /// Checks the waiting regions in parallel; `Break` once a counterexample or a failure is
+    /// found (the earliest in enumeration order).
+    fn flush(&mut self) -> ControlFlow<()> {
+        let batch = std::mem::take(&mut self.batch);
+        self.leaves.extend(batch.iter().map(|r| ProofLeaf {
+            states: r.pattern.clone(),
+            pruned: false,
+            within: None,
+        }));
+        let checker = self.checker;
+        let parts = crate::runtime::parallel::map_chunks(&batch, self.threads, 4, |part| {
+            part.iter().map(|r| checker.examine(r)).collect::<Vec<Checked>>()
+        });
+        for (outcome, pruned, stats) in parts.into_iter().flatten() {
+            self.visited += 1;
+            self.pruned += pruned;
+            self.stats.add(&stats);
+            match outcome {
+                Ok(None) => {}
+                Ok(Some(x)) => {
+                    self.found = Some(x);
+                    return ControlFlow::Break(());
+                }
+                // an exact solve that gave up because the run must stop: no answer, no failure
+                Err(_) if crate::runtime::stop::requested() => self.stopped = true,
+                Err(e) => {
+                    self.failure = Some(e);
+                    return ControlFlow::Break(());
+                }
+            }
+        }
+        if self.stopped {
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    }
+}

@@ -1,0 +1,3 @@
+//! Facets, the adjacency graph and linear pieces.
+
+pub(crate) mod graph;

@@ -1,0 +1,7 @@
+//! Region enumeration: closed-form counts, invariants, degenerate networks, limits.
+
+pub(crate) mod counts;
+pub(crate) mod degenerate;
+pub(crate) mod invariants;
+pub(crate) mod limits;
+pub(crate) mod properties;

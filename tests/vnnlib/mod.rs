@@ -1,0 +1,6 @@
+//! VNN-LIB properties: reading, strictness, decisions with proofs.
+
+pub(crate) mod decide;
+pub(crate) mod formula;
+pub(crate) mod reference;
+pub(crate) mod strict;
