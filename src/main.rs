@@ -316,13 +316,25 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
                     // the regions with certified facets, until the command's token fires
                     let _stop = cli::stop::token().install();
                     let n = a.facets_certified;
-                    relu_regions::queries::sizes::region_sizes(&net, &a.regions[..n], &a.facets[..n], samples, 1)
+                    relu_regions::queries::sizes::region_sizes(
+                        &net,
+                        &a.regions[..n],
+                        &a.facets[..n],
+                        samples,
+                        1,
+                    )
                 });
                 // written as it goes, a region at a time
                 let provenance = input.provenance(&net)?;
                 let out = std::io::BufWriter::new(out);
-                relu_regions::export::stream::write_regions_json(out, &net, &a, Some(&provenance), sizes.as_deref())
-                    .map_err(output_error)?;
+                relu_regions::export::stream::write_regions_json(
+                    out,
+                    &net,
+                    &a,
+                    Some(&provenance),
+                    sizes.as_deref(),
+                )
+                .map_err(output_error)?;
             } else {
                 relu_regions::export::text::regions(&mut out, &a).map_err(output_error)?;
             }

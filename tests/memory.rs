@@ -104,7 +104,8 @@ fn measure(net: &Network, a: &Analysis) -> Vec<(&'static str, usize, usize, usiz
     });
     rows.push(("regions --json", streamed, whole, bytes.0));
     let mut bytes = Bytes::default();
-    let streamed = peak_above(|| stream::write_graph_json(&mut bytes, &a.regions, &a.graph, true, None).unwrap());
+    let streamed =
+        peak_above(|| stream::write_graph_json(&mut bytes, &a.regions, &a.graph, true, None).unwrap());
     let whole = peak_above(|| {
         std::hint::black_box(json::graph_json(&a.regions, &a.graph, true, None));
     });

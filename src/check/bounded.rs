@@ -14,8 +14,8 @@
 //! exact simplex as before.
 
 use super::constraints::Row;
-use crate::exact::simplex::{solve, solve_square_scaled, LpOutcome};
 use crate::exact::num::{sign_of_sum_of_products, Q};
+use crate::exact::simplex::{solve, solve_square_scaled, LpOutcome};
 use num_traits::{One, Signed, Zero};
 use std::cmp::Ordering;
 
@@ -147,7 +147,8 @@ mod tests {
                 })
                 .collect();
             let refs: Vec<&Row> = rows.iter().collect();
-            let exact = crate::certify::recession_ray(&refs, d, crate::kernel::Filter::Off).unwrap().is_none();
+            let exact =
+                crate::certify::recession_ray(&refs, d, crate::kernel::Filter::Off).unwrap().is_none();
             if let Some(b) = bounded_by_certificates(&refs, d) {
                 assert_eq!(b, exact, "{rows:?}");
                 decided += 1;

@@ -6,9 +6,9 @@
 //! rows), so most of the exact products are done once per prefix, not once per region.
 
 use super::constraints::{max_rows, relu_rows, Constraint, Matrix};
+use crate::exact::num::Q;
 use crate::network::weights::sparse_dot;
 use crate::network::{Activation, Layer, Network};
-use crate::exact::num::Q;
 use num_traits::Zero;
 
 /// A map `x -> jac x + off`.

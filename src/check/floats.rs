@@ -95,7 +95,7 @@ mod tests {
         // the largest float, and a value just under the threshold that still rounds to it
         assert!(is_nearest(&from_f64_exact(f64::MAX).unwrap(), &json(f64::MAX)));
         let under = overflow_threshold() - Q::from_integer(1.into());
-        assert!(is_nearest(&under, &json(f64::MAX)) && !is_nearest(&overflow_threshold(), &json(f64::MAX)));
+        assert!(is_nearest(&under, &json(f64::MAX)) && !is_nearest(overflow_threshold(), &json(f64::MAX)));
         for s in ["1/7", "-22/7", "123456789/1000", "1e-310", "-3e-320"] {
             let v = r(s);
             assert!(is_nearest(&v, &json(crate::exact::num::to_f64(&v))), "{s}");

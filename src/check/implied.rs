@@ -85,7 +85,9 @@ pub(super) fn farkas_from_float_basis(listed: &[Row], row: &Row) -> bool {
     let transposed: Vec<Vec<Q>> =
         (0..d).map(|j| basis.iter().map(|&k| listed[k].a[j].clone()).collect()).collect();
     // the multipliers as integers over one positive denominator (no gcd): `y = num / den`
-    let Some((num, den)) = crate::exact::simplex::solve_square_scaled(&transposed, &row.a) else { return false };
+    let Some((num, den)) = crate::exact::simplex::solve_square_scaled(&transposed, &row.a) else {
+        return false;
+    };
     let basis_rows: Vec<&Row> = basis.iter().map(|&k| &listed[k]).collect();
     let num: Vec<Q> = num.into_iter().map(Q::from_integer).collect();
     scaled_farkas_holds(&basis_rows, row, &num, &Q::from_integer(den))

@@ -213,8 +213,9 @@ pub fn check_reader(
         _ => {
             let chained = std::io::Read::chain(std::io::Cursor::new(consumed.into_bytes()), &mut reader);
             let mut de = serde_json::Deserializer::from_reader(chained);
-            let read = serde::Deserializer::deserialize_map(&mut de, DocumentVisitor { batches: &mut batches })
-                .and_then(|()| de.end());
+            let read =
+                serde::Deserializer::deserialize_map(&mut de, DocumentVisitor { batches: &mut batches })
+                    .and_then(|()| de.end());
             if let Some(why) = batches.refused.take() {
                 return Err(Refused::Header(why));
             }
@@ -235,7 +236,9 @@ pub fn check_reader(
     }
     let doc = Value::Object(doc);
     let mut report = CheckReport::default();
-    let Some(header) = check_header(net, &doc, false, options, &mut report) else { return Ok((report, total)) };
+    let Some(header) = check_header(net, &doc, false, options, &mut report) else {
+        return Ok((report, total));
+    };
     Ok((finish(net, &batches.kept, batches.outcomes, None, options, header, report), total))
 }
 
@@ -279,7 +282,9 @@ fn read_lines(
                 let Some(map) = s.as_object() else { return Err(bad("`summary` is not an object".into())) };
                 let known = ["regions", "complete", "input_dim", "provenance"];
                 if let Some(key) = map.keys().find(|k| !known.contains(&k.as_str())) {
-                    return Err(bad(format!("the summary has a field `{key}` that the format does not have")));
+                    return Err(bad(format!(
+                        "the summary has a field `{key}` that the format does not have"
+                    )));
                 }
                 let listed = batches.kept.len() + batches.batch.len();
                 if s.get("regions").and_then(Value::as_u64) != Some(listed as u64) {
@@ -308,8 +313,8 @@ fn read_lines(
         if line.trim().is_empty() {
             continue;
         }
-        let value: Value =
-            serde_json::from_str(&line).map_err(|e| Refused::Unreadable(format!("line {line_number}: {e}")))?;
+        let value: Value = serde_json::from_str(&line)
+            .map_err(|e| Refused::Unreadable(format!("line {line_number}: {e}")))?;
         take(line_number, value, batches)?;
     }
     let Some(s) = summary else {

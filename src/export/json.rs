@@ -290,7 +290,8 @@ pub fn graph_json(
     provenance: Option<&super::provenance::Provenance>,
 ) -> String {
     let nodes = regions.iter().map(|r| node_out(r, g)).collect();
-    let edges = sorted_edges(g).into_iter().map(|(source, target, info)| edge_out(source, target, info)).collect();
+    let edges =
+        sorted_edges(g).into_iter().map(|(source, target, info)| edge_out(source, target, info)).collect();
     to_json(&GraphOut { nodes, edges, pieces: g.pieces, complete, provenance: provenance.cloned() })
 }
 

@@ -7,10 +7,10 @@
 use super::json::{edge_out, node_out, sorted_edges, RegionOut};
 use super::labels::FacetLabels;
 use super::provenance::Provenance;
-use crate::analysis::Analysis;
 use crate::analysis::graph::RegionGraph;
-use crate::network::Network;
+use crate::analysis::Analysis;
 use crate::enumerate::region::Region;
+use crate::network::Network;
 use serde::ser::Serializer;
 use serde::Serialize;
 use serde_json::Value;
@@ -133,7 +133,9 @@ pub fn write_graph_json<W: Write>(
 ) -> std::io::Result<()> {
     let doc = GraphDocument {
         nodes: Lazy::new(regions.iter().map(|r| node_out(r, g))),
-        edges: Lazy::new(sorted_edges(g).into_iter().map(|(source, target, info)| edge_out(source, target, info))),
+        edges: Lazy::new(
+            sorted_edges(g).into_iter().map(|(source, target, info)| edge_out(source, target, info)),
+        ),
         pieces: g.pieces,
         complete,
         provenance: provenance.cloned(),

@@ -24,7 +24,10 @@ fn streamed_documents_are_the_whole_documents_bytes() {
         let a = run(&net);
         let mut streamed = Vec::new();
         stream::write_regions_json(&mut streamed, &net, &a, None, None).unwrap();
-        assert_eq!(String::from_utf8(streamed).unwrap(), json::to_json(&json::regions_document(&net, &a, None)));
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            json::to_json(&json::regions_document(&net, &a, None))
+        );
         let mut streamed = Vec::new();
         stream::write_graph_json(&mut streamed, &a.regions, &a.graph, true, None).unwrap();
         assert_eq!(String::from_utf8(streamed).unwrap(), json::graph_json(&a.regions, &a.graph, true, None));
@@ -60,7 +63,10 @@ fn the_cli_writes_the_streamed_bytes() {
     assert_eq!(String::from_utf8(out.stdout).unwrap(), json::to_json(&doc));
     let out = run_cli(&["graph", path.to_str().unwrap(), "--format", "dot"]);
     assert!(out.status.success());
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), relu_regions::export::dot::graph_dot(&a.regions, &a.graph, false));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        relu_regions::export::dot::graph_dot(&a.regions, &a.graph, false)
+    );
 }
 
 /// `check` with 1, 2 and 3 threads: the same stdout and exit code, on a correct answer and on
