@@ -11,7 +11,7 @@
 //! let net = Network::from_json(r#"{"input_dim": 2, "layers": [
 //!     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
 //!     {"weights": [["1", "2"]], "activation": "linear"}]}"#).unwrap();
-//! let (regions, summary) = Enumerator::builder().threads(2).build().collect(&net);
+//! let (regions, summary) = Enumerator::builder().threads(2).build().collect(&net).unwrap();
 //! assert!(summary.complete());
 //! assert_eq!(regions.len(), 4); // four regions, four different slopes: not linear
 //! // with facets, the adjacency graph and the linear pieces

@@ -83,7 +83,7 @@ pub fn analyze(net: &Network, enumerator: &Enumerator) -> Result<Analysis, Inter
 /// let enumerator = Enumerator::builder().build();
 /// let prepared = enumerator.prepare(&net);
 /// // the regions alone, then the whole analysis, in the one context
-/// assert_eq!(enumerator.collect_prepared(&prepared).0.len(), 3);
+/// assert_eq!(enumerator.collect_prepared(&prepared).unwrap().0.len(), 3);
 /// let a = analyze_prepared(&prepared, &enumerator).unwrap();
 /// assert_eq!((a.regions.len(), a.edges(), a.bounded()), (3, 2, 1));
 /// ```
@@ -93,10 +93,7 @@ pub fn analyze_prepared(prepared: &Prepared<'_>, enumerator: &Enumerator) -> Res
     let enumerator = &enumerator.anchored(run_start);
     let token = enumerator.stop_token(run_start);
     let _stop = token.install();
-    let (regions, mut summary) = enumerator.collect_prepared(prepared);
-    if let Some(failure) = summary.failure.take() {
-        return Err(failure);
-    }
+    let (regions, summary) = enumerator.collect_prepared(prepared)?;
     let progress = enumerator.progress_counters();
     if let Some(p) = progress {
         p.start_facets(regions.len());
@@ -263,10 +260,10 @@ pub(crate) fn stream_with_graph_stats(
         stopped: None,
     };
     let summary = enumerator.enumerate_prepared(&prepared, &mut certifying);
-    let mut summary = certifying.passed_on(&summary);
-    if let Some(e) = certifying.error.take().or_else(|| summary.failure.take()) {
+    if let Some(e) = certifying.error.take() {
         return Err(e);
     }
+    let mut summary = certifying.passed_on(&summary?);
     let mut graph_stats = summary.stats;
     graph_stats.add(&certifying.inner);
     summary.stats.add(&certifying.stats);

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 /// The network file formats.
 #[derive(Clone, Copy, ValueEnum)]
-pub enum FormatArg {
+pub(crate) enum FormatArg {
     /// Our exact JSON.
     Json,
     /// The .nnet text format (ACAS Xu, Reluplex, Marabou).
@@ -36,7 +36,7 @@ impl FormatArg {
 
 /// Coordinates of a `.nnet` network.
 #[derive(Clone, Copy, ValueEnum)]
-pub enum CoordsArg {
+pub(crate) enum CoordsArg {
     /// Physical units: the input normalization and output scaling folded in exactly.
     Raw,
     /// The normalized inputs and outputs the network computes on.
@@ -45,7 +45,7 @@ pub enum CoordsArg {
 
 /// The float backend that proposes LP hints.
 #[derive(Clone, Copy, ValueEnum)]
-pub enum LpArg {
+pub(crate) enum LpArg {
     /// Our dense dual simplex in f64 (a point and a basis).
     Simplex,
     /// good_lp with the pure-Rust microlp solver (a point).
@@ -57,7 +57,7 @@ pub enum LpArg {
 
 /// The network and its domain.
 #[derive(Args)]
-pub struct NetArgs {
+pub(crate) struct NetArgs {
     /// The network file (.json, .nnet or .onnx).
     pub net: PathBuf,
     /// The file format (default: from the extension).
@@ -79,7 +79,7 @@ pub struct NetArgs {
 
 /// How to run an enumeration.
 #[derive(Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// The float LP backend proposing hints (`exact`: a float-free reference).
     #[arg(long, value_enum, default_value = "simplex")]
     pub lp: LpArg,
@@ -95,7 +95,7 @@ pub struct RunArgs {
 
 /// Worker threads.
 #[derive(Args)]
-pub struct ThreadArgs {
+pub(crate) struct ThreadArgs {
     /// Worker threads (default and 0: all cores; at most 4 per core). The output is identical
     /// for every thread count.
     #[arg(long)]
@@ -104,7 +104,7 @@ pub struct ThreadArgs {
 
 impl ThreadArgs {
     /// The thread count: all cores for none or 0, capped at 4 per core (with a warning).
-    pub fn count(&self) -> usize {
+    pub(crate) fn count(&self) -> usize {
         let cores = relu_regions::runtime::parallel::threads_for(0);
         match self.threads {
             None | Some(0) => cores,
@@ -122,7 +122,7 @@ impl ThreadArgs {
 
 impl NetArgs {
     /// The network with its domain (`--box`/`--domain` applied).
-    pub fn load(&self) -> Result<Network, BadInput> {
+    pub(crate) fn load(&self) -> Result<Network, BadInput> {
         let net = self.load_file()?;
         for note in net.notes() {
             eprintln!("note: {}: {note}", self.net.display());
@@ -142,14 +142,14 @@ impl NetArgs {
     }
 
     /// The format the file is read as: `--input-format`, else the extension.
-    pub fn format(&self) -> Option<InputFormat> {
+    pub(crate) fn format(&self) -> Option<InputFormat> {
         self.input_format.map(FormatArg::format).or_else(|| InputFormat::from_path(&self.net))
     }
 
     /// The network with the file's own domain (`--box`/`--domain` not applied). An explicit
     /// `--input-format` that contradicts the extension and fails gives one line, not the
     /// reader's list of problems.
-    pub fn load_file(&self) -> Result<Network, BadInput> {
+    pub(crate) fn load_file(&self) -> Result<Network, BadInput> {
         let given = self.input_format.map(FormatArg::format);
         let (path, coords) = (self.net.clone(), self.coords());
         // a huge model may take long to read: the command's token stops the wait
@@ -179,7 +179,7 @@ impl NetArgs {
     }
 
     /// The domain of `--box` or `--domain`, if given.
-    pub fn domain_override(&self, dim: usize) -> Result<Option<Domain>, BadInput> {
+    pub(crate) fn domain_override(&self, dim: usize) -> Result<Option<Domain>, BadInput> {
         if let Some(text) = &self.bounds {
             return Ok(Some(
                 network::json::parse_box(text, dim).map_err(|e| BadInput(e.with_source("--box").into()))?,
@@ -196,7 +196,7 @@ impl NetArgs {
     }
 
     /// The `.nnet` coordinates.
-    pub fn coords(&self) -> Coords {
+    pub(crate) fn coords(&self) -> Coords {
         match self.coords {
             CoordsArg::Raw => Coords::Raw,
             CoordsArg::Normalized => Coords::Normalized,
@@ -205,7 +205,7 @@ impl NetArgs {
 
     /// Where an output of this run comes from: the network file's hash, format, coordinates and
     /// the domain used.
-    pub fn provenance(&self, net: &Network) -> Result<Provenance, BadInput> {
+    pub(crate) fn provenance(&self, net: &Network) -> Result<Provenance, BadInput> {
         let read;
         let bytes = match self.loaded.get() {
             Some(bytes) => bytes,
@@ -224,7 +224,7 @@ impl NetArgs {
 impl RunArgs {
     /// The configured enumerator, stopped by the command's token ([`super::stop`]: the
     /// deadline of `--time-limit`, counted from the command's start, and Ctrl-C).
-    pub fn enumerator(&self) -> Result<Enumerator, BadInput> {
+    pub(crate) fn enumerator(&self) -> Result<Enumerator, BadInput> {
         let backend = match self.lp {
             LpArg::Simplex => Backend::FloatSimplex,
             LpArg::GoodLp => Backend::GoodLp,

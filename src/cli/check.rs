@@ -67,7 +67,7 @@ fn compare_provenance(path: &Path, doc: &serde_json::Value, here: &Provenance) -
 }
 
 /// `check`: the whole answer, in exact arithmetic.
-pub fn check(
+pub(crate) fn check(
     input: &NetArgs,
     threads: &ThreadArgs,
     regions: &Path,
@@ -143,7 +143,7 @@ pub fn check(
 }
 
 /// `check NET PROOF --property PROP`: an unsat certificate checked.
-pub fn check_proof(input: &NetArgs, proof: &Path, property: &Path) -> Result<ExitCode, BadInput> {
+pub(crate) fn check_proof(input: &NetArgs, proof: &Path, property: &Path) -> Result<ExitCode, BadInput> {
     let net = input.load()?;
     let property = read_property(&net, property)?;
     let text = std::fs::read_to_string(proof)

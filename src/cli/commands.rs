@@ -17,7 +17,12 @@ use std::path::Path;
 use std::process::ExitCode;
 
 /// `count`: streamed without the graph, or with facets, graph and pieces.
-pub fn count(input: &NetArgs, run: &RunArgs, as_json: bool, no_graph: bool) -> Result<ExitCode, BadInput> {
+pub(crate) fn count(
+    input: &NetArgs,
+    run: &RunArgs,
+    as_json: bool,
+    no_graph: bool,
+) -> Result<ExitCode, BadInput> {
     let net = input.load()?;
     let counted = jobs::count(&net, &run.enumerator()?, Some(input.provenance(&net)?), !no_graph)?;
     let mut stdout = std::io::stdout().lock();
@@ -31,7 +36,7 @@ pub fn count(input: &NetArgs, run: &RunArgs, as_json: bool, no_graph: bool) -> R
 }
 
 /// `regions --jsonl`: facets per region, no graph; memory flat in the region count.
-pub fn stream_regions(
+pub(crate) fn stream_regions(
     net: &Network,
     enumerator: &Enumerator,
     provenance: Provenance,
@@ -49,7 +54,7 @@ pub fn stream_regions(
 }
 
 /// What `plot` draws: which plane (if any) and which window.
-pub struct PlotRequest<'a> {
+pub(crate) struct PlotRequest<'a> {
     /// `--plane "p;u;v"`.
     pub plane: Option<&'a str>,
     /// `--through "a;b;c"`.
@@ -61,7 +66,7 @@ pub struct PlotRequest<'a> {
 /// `plot`: the exact partition in a window. On an unbounded domain the window is chosen from
 /// the bounded regions' vertices (with a margin), unless `--window` gives it; regions are
 /// clipped to it exactly.
-pub fn plot(
+pub(crate) fn plot(
     input: &NetArgs,
     run: &RunArgs,
     request: &PlotRequest<'_>,
@@ -120,7 +125,7 @@ fn plot_network(input: &NetArgs, request: &PlotRequest<'_>) -> Result<(Network, 
 }
 
 /// `range`: the exact range of every output (and `--lipschitz`).
-pub fn range(
+pub(crate) fn range(
     input: &NetArgs,
     run: &RunArgs,
     with_lipschitz: bool,
@@ -145,7 +150,7 @@ pub fn range(
 }
 
 /// `slice`: the exact breakpoints along a segment.
-pub fn slice(
+pub(crate) fn slice(
     input: &NetArgs,
     run: &RunArgs,
     line: &str,
@@ -173,7 +178,7 @@ pub fn slice(
 }
 
 /// `locate`: the region(s) at a point, with their facets (and ids with `--ids`).
-pub fn locate(
+pub(crate) fn locate(
     input: &NetArgs,
     run: &RunArgs,
     point: &str,
@@ -250,7 +255,7 @@ pub(super) fn read_property(
 }
 
 /// `vnnlib`: a property decided exactly.
-pub fn vnnlib(
+pub(crate) fn vnnlib(
     input: &NetArgs,
     run: &RunArgs,
     path: &Path,

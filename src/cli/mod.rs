@@ -2,29 +2,29 @@
 //! that need more than a call into the library ([`commands`], [`check`]) and the command's stop
 //! token ([`stop`]).
 
-pub mod args;
-pub mod check;
-pub mod commands;
-pub mod progress;
-pub mod render;
-pub mod shard;
-pub mod stop;
+pub(crate) mod args;
+pub(crate) mod check;
+pub(crate) mod commands;
+pub(crate) mod progress;
+pub(crate) mod render;
+pub(crate) mod shard;
+pub(crate) mod stop;
 
 use relu_regions::error::InternalError;
 use std::process::ExitCode;
 
 /// Exit code of a failed verification or check.
-pub const EXIT_FAILED: u8 = 1;
+pub(crate) const EXIT_FAILED: u8 = 1;
 /// Exit code of bad input or usage.
-pub const EXIT_BAD_INPUT: u8 = 2;
+pub(crate) const EXIT_BAD_INPUT: u8 = 2;
 /// Exit code of a run stopped by a limit (the output is marked incomplete).
-pub const EXIT_INCOMPLETE: u8 = 3;
+pub(crate) const EXIT_INCOMPLETE: u8 = 3;
 /// Exit code of an internal error (an exact check failed on the tool's own answer: a bug).
-pub const EXIT_INTERNAL: u8 = 4;
+pub(crate) const EXIT_INTERNAL: u8 = 4;
 
 /// An error reported on stderr with exit code 2 (or 4 when it wraps an [`InternalError`]).
 #[derive(Debug)]
-pub struct BadInput(pub anyhow::Error);
+pub(crate) struct BadInput(pub anyhow::Error);
 
 impl From<InternalError> for BadInput {
     fn from(e: InternalError) -> BadInput {
@@ -43,7 +43,7 @@ impl From<relu_regions::jobs::JobError> for BadInput {
 
 impl BadInput {
     /// The exit code of this error.
-    pub fn code(&self) -> ExitCode {
+    pub(crate) fn code(&self) -> ExitCode {
         if self.0.downcast_ref::<InternalError>().is_some() {
             ExitCode::from(EXIT_INTERNAL)
         } else {
@@ -54,7 +54,7 @@ impl BadInput {
 
 /// Writing to stdout failed: a closed pipe (`regions ... | head`) is a quiet success, anything
 /// else an error.
-pub fn output_error(e: std::io::Error) -> BadInput {
+pub(crate) fn output_error(e: std::io::Error) -> BadInput {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         std::process::exit(0);
     }
@@ -62,7 +62,7 @@ pub fn output_error(e: std::io::Error) -> BadInput {
 }
 
 /// 0 for a complete run, 3 for one a limit stopped.
-pub fn exit_code(complete: bool) -> ExitCode {
+pub(crate) fn exit_code(complete: bool) -> ExitCode {
     if complete {
         ExitCode::SUCCESS
     } else {

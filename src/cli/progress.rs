@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 static BAR: Mutex<Option<(Phase, ProgressBar)>> = Mutex::new(None);
 
 /// Counters for a run, drawn while it lasts.
-pub fn counters() -> Arc<Progress> {
+pub(crate) fn counters() -> Arc<Progress> {
     let progress = Arc::new(Progress::with_listener(|phase| {
         if phase == Phase::Idle {
             clear();

@@ -4,7 +4,7 @@ use relu_regions::enumerate::Summary;
 use relu_regions::export::text::plural;
 
 /// The warning on stderr for a run a limit, Ctrl-C or the sink stopped.
-pub fn report_incomplete(summary: &Summary) {
+pub(crate) fn report_incomplete(summary: &Summary) {
     if let Some(reason) = summary.stopped {
         eprintln!(
             "warning: INCOMPLETE result: stopped after {} ({reason}); everything found so far was written",

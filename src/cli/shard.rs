@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 /// `shard plan` and `shard run`.
 #[derive(Subcommand)]
-pub enum ShardCommand {
+pub(crate) enum ShardCommand {
     /// Plan a sharded run: cut the depth-first tree into shards balanced by estimated size.
     Plan {
         #[command(flatten)]
@@ -40,7 +40,7 @@ pub enum ShardCommand {
 
 /// `shard run` options.
 #[derive(Args)]
-pub struct RunShard {
+pub(crate) struct RunShard {
     /// The plan.
     plan: PathBuf,
     /// The shard (default: $SLURM_ARRAY_TASK_ID, else $JOB_COMPLETION_INDEX).
@@ -61,7 +61,7 @@ pub struct RunShard {
 
 /// What `merge` prints.
 #[derive(Clone, Copy, ValueEnum)]
-pub enum MergeOutput {
+pub(crate) enum MergeOutput {
     /// What `count --json` prints.
     Count,
     /// What `regions --json` prints.
@@ -72,7 +72,7 @@ pub enum MergeOutput {
 
 /// The graph's format for `merge --output graph`.
 #[derive(Clone, Copy, ValueEnum)]
-pub enum MergeGraphFormat {
+pub(crate) enum MergeGraphFormat {
     /// `graph --format json`.
     Json,
     /// `graph --format dot`.
@@ -107,7 +107,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), BadInput> {
 }
 
 /// Runs `shard plan` or `shard run`.
-pub fn shard(command: ShardCommand) -> Result<ExitCode, BadInput> {
+pub(crate) fn shard(command: ShardCommand) -> Result<ExitCode, BadInput> {
     match command {
         ShardCommand::Plan { input, run, shards, per_shard, descents, output } => {
             if shards == 0 {
@@ -176,7 +176,7 @@ fn run(args: RunShard) -> Result<ExitCode, BadInput> {
 }
 
 /// `merge PLAN PART...`: prints what the single-machine command would.
-pub fn merge_parts(
+pub(crate) fn merge_parts(
     plan_path: &Path,
     parts: &[PathBuf],
     output: MergeOutput,

@@ -19,7 +19,7 @@ static PRESSES: AtomicUsize = AtomicUsize::new(0);
 
 /// The command's token, made on the first call: the deadline `time_limit` seconds from now, and
 /// the cancel flag raised by Ctrl-C. Later calls return the same token.
-pub fn start(time_limit: Option<f64>) -> Result<StopToken, BadInput> {
+pub(crate) fn start(time_limit: Option<f64>) -> Result<StopToken, BadInput> {
     let limit = match time_limit {
         Some(t) if !(t.is_finite() && t >= 0.0) => {
             return Err(BadInput(anyhow::anyhow!("--time-limit must be a non-negative number of seconds")))
@@ -46,14 +46,14 @@ pub fn start(time_limit: Option<f64>) -> Result<StopToken, BadInput> {
 }
 
 /// The command's token (one that never stops when the command does not honour limits).
-pub fn token() -> StopToken {
+pub(crate) fn token() -> StopToken {
     TOKEN.get().cloned().unwrap_or_default()
 }
 
 /// Runs `work` (the reading of a network: nothing is found yet, so nothing is lost) on a thread
 /// of its own while this one watches the token; once the token fires first, says so and exits
 /// with code 3. Without a token `work` runs here.
-pub fn until_stopped<T: Send + 'static>(what: &str, work: impl FnOnce() -> T + Send + 'static) -> T {
+pub(crate) fn until_stopped<T: Send + 'static>(what: &str, work: impl FnOnce() -> T + Send + 'static) -> T {
     let token = token();
     if token.deadline().is_none() && token.cancel_flag().is_none() {
         return work();

@@ -144,7 +144,7 @@ impl Enumerator {
     /// let net = read_network(r#"{"input_dim": 2, "layers": [
     ///     {"weights": [["1", "0"], ["0", "1"]], "activation": "relu"},
     ///     {"weights": [["1", "1"]], "activation": "linear"}]}"#, "inline").unwrap();
-    /// let regions = Enumerator::builder().build().collect(&net).0;
+    /// let regions = Enumerator::builder().build().collect(&net).unwrap().0;
     /// assert_eq!(regions.len(), 4);
     /// ```
     pub fn builder() -> EnumeratorBuilder {
@@ -223,17 +223,23 @@ impl Enumerator {
     /// Enumerates every region into a vector.
     ///
     /// See the example on [`Enumerator::builder`].
-    pub fn collect(&self, net: &Network) -> (Vec<Region>, Summary) {
+    ///
+    /// # Errors
+    /// As [`Enumerator::enumerate`].
+    pub fn collect(&self, net: &Network) -> Result<(Vec<Region>, Summary), InternalError> {
         self.collect_prepared(&self.prepare(net))
     }
 
     /// [`Enumerator::collect`] in a prepared context (see [`Enumerator::prepare`]).
     ///
     /// See the example on [`crate::analysis::analyze_prepared`].
-    pub fn collect_prepared(&self, prepared: &Prepared<'_>) -> (Vec<Region>, Summary) {
+    ///
+    /// # Errors
+    /// As [`Enumerator::enumerate`].
+    pub fn collect_prepared(&self, prepared: &Prepared<'_>) -> Result<(Vec<Region>, Summary), InternalError> {
         let mut regions = Vec::new();
-        let summary = self.enumerate_prepared(prepared, &mut regions);
-        (regions, summary)
+        let summary = self.enumerate_prepared(prepared, &mut regions)?;
+        Ok((regions, summary))
     }
 
     /// The context of a run on `net` with this enumerator's backend, to share between
@@ -316,8 +322,12 @@ impl Enumerator {
     /// depth-first order, into `sink`.
     ///
     /// See the example on [`Enumerator::enumerate_prepared`].
-    pub fn enumerate(&self, net: &Network, sink: &mut dyn RegionSink) -> Summary {
-        self.enumerate_pruned(&self.prepare(net), sink, None)
+    ///
+    /// # Errors
+    /// An exact check failed on the crate's own answer (a bug); the regions the sink received
+    /// before are correct.
+    pub fn enumerate(&self, net: &Network, sink: &mut dyn RegionSink) -> Result<Summary, InternalError> {
+        self.enumerate_prepared(&self.prepare(net), sink)
     }
 
     /// [`Enumerator::enumerate`] in a prepared context (see [`Enumerator::prepare`]); the
@@ -331,11 +341,22 @@ impl Enumerator {
     /// let e = Enumerator::builder().build();
     /// let prepared = e.prepare(&net);
     /// let mut sink = CountingSink::default();
-    /// let summary = e.enumerate_prepared(&prepared, &mut sink);
+    /// let summary = e.enumerate_prepared(&prepared, &mut sink).unwrap();
     /// assert_eq!((summary.regions, sink.bounded), (4, 0));
     /// ```
-    pub fn enumerate_prepared(&self, prepared: &Prepared<'_>, sink: &mut dyn RegionSink) -> Summary {
-        self.enumerate_pruned(prepared, sink, None)
+    ///
+    /// # Errors
+    /// As [`Enumerator::enumerate`].
+    pub fn enumerate_prepared(
+        &self,
+        prepared: &Prepared<'_>,
+        sink: &mut dyn RegionSink,
+    ) -> Result<Summary, InternalError> {
+        let mut summary = self.enumerate_pruned(prepared, sink, None);
+        match summary.failure.take() {
+            Some(e) => Err(e),
+            None => Ok(summary),
+        }
     }
 
     /// [`Enumerator::enumerate`] with subtrees discarded by `prune`: the regions of the kept

@@ -13,7 +13,7 @@ use std::cmp::Ordering;
 
 /// Float weights of a network, with everything needed for error bounds.
 #[derive(Debug, Clone)]
-pub struct NeighbourFinder {
+pub(crate) struct NeighbourFinder {
     layers: Vec<(Vec<Vec<f64>>, Vec<f64>, bool)>,
     exact: FixedNetwork,
     filter: Filter,
@@ -22,7 +22,7 @@ pub struct NeighbourFinder {
 
 impl NeighbourFinder {
     /// Prepares the float and integer images of a network (no float pass with [`Filter::Off`]).
-    pub fn new(net: &Network, filter: Filter) -> NeighbourFinder {
+    pub(crate) fn new(net: &Network, filter: Filter) -> NeighbourFinder {
         let max_units = net.has_max_units(); // no float pass for them: no float images
         let layers = net
             .layers()
@@ -42,7 +42,7 @@ impl NeighbourFinder {
     /// The pattern at `q + t n` for small `t > 0`, where `q` is in the relative interior of a
     /// facet of the region with pattern `own`, on the hyperplanes of exactly the neurons `flip`
     /// (whose states change across it), `n` the outward normal.
-    pub fn across(&self, q: &[Q], n: &[Q], own: &Pattern, flip: &[NeuronId]) -> Pattern {
+    pub(crate) fn across(&self, q: &[Q], n: &[Q], own: &Pattern, flip: &[NeuronId]) -> Pattern {
         let fast = if self.filter.on() { self.float_pass(q, own, flip) } else { None };
         fast.unwrap_or_else(|| self.exact.pattern_towards(q, n))
     }
@@ -50,7 +50,7 @@ impl NeighbourFinder {
     /// The pattern at `q + t n` for small `t > 0` by the exact pass alone: for a caller whose
     /// `flip` may name a neuron that is zero at `q` without changing state (the labels of a
     /// facet read back from its wire form name every neuron tight on it).
-    pub fn across_exactly(&self, q: &[Q], n: &[Q]) -> Pattern {
+    pub(crate) fn across_exactly(&self, q: &[Q], n: &[Q]) -> Pattern {
         self.exact.pattern_towards(q, n)
     }
 
@@ -116,13 +116,14 @@ mod tests {
         let mut layers = Vec::new();
         let mut input = dim;
         for &w in widths {
-            let weights = Weights::dense((0..w).map(|_| (0..input).map(|_| next(5)).collect()).collect());
+            let weights =
+                Weights::from_dense_rows((0..w).map(|_| (0..input).map(|_| next(5)).collect()).collect());
             let bias = (0..w).map(|_| next(3)).collect();
             layers.push(Layer { weights, bias, activation: Activation::Relu });
             input = w;
         }
         layers.push(Layer {
-            weights: Weights::dense(vec![(0..input).map(|_| next(4)).collect()]),
+            weights: Weights::from_dense_rows(vec![(0..input).map(|_| next(4)).collect()]),
             bias: vec![next(1)],
             activation: Activation::Linear,
         });

@@ -137,7 +137,7 @@ impl Region {
     /// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
     ///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
     ///     {"weights": [["1", "0"]], "activation": "relu"}]}"#).unwrap();
-    /// let regions = Enumerator::builder().build().collect(&net).0;
+    /// let regions = Enumerator::builder().build().collect(&net).unwrap().0;
     /// let r = regions.iter().find(|r| r.pattern == vec![vec![true, false], vec![true]]).unwrap();
     /// assert_eq!(r.pattern_strings(), ["10", "1"]);
     /// assert_eq!(r.halfspaces().len(), r.constraints.len());

@@ -10,6 +10,30 @@ use std::ops::ControlFlow;
 
 /// Receives regions as they are found: `begin` once, `region` for each (in id order), `finish`
 /// once with the summary.
+///
+/// # Examples
+/// A sink that keeps the bounded regions' points and stops after the first five regions:
+/// ```
+/// use relu_regions::{exact::num::Q, Enumerator, Network, Region, RegionSink, StopReason};
+/// use std::ops::ControlFlow;
+/// struct Bounded { seen: usize, points: Vec<Vec<Q>> }
+/// impl RegionSink for Bounded {
+///     fn region(&mut self, region: Region) -> ControlFlow<()> {
+///         self.seen += 1;
+///         if region.bounded {
+///             self.points.push(region.point);
+///         }
+///         if self.seen == 5 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+///     }
+/// }
+/// // a triangle's three lines cut the plane into 7 regions, one of them bounded
+/// let net = Network::from_json(r#"{"input_dim": 2, "layers": [{"weights": [["1", "0"], ["0", "1"], ["-1", "-1"]],
+///     "bias": ["0", "0", "1"], "activation": "relu"}]}"#).unwrap();
+/// let mut all = Bounded { seen: 0, points: Vec::new() };
+/// let summary = Enumerator::builder().build().enumerate(&net, &mut all).unwrap();
+/// assert_eq!((summary.regions, summary.stopped), (5, Some(StopReason::Sink)));
+/// assert!(all.points.len() <= 1);
+/// ```
 pub trait RegionSink {
     /// Called once before the first region; an error stops the run before it starts.
     fn begin(&mut self, _net: &Network) -> Result<(), SinkError> {
@@ -145,12 +169,12 @@ mod tests {
         .unwrap();
         for threads in [1, 3] {
             let mut sink = Recorder::default();
-            let summary = Enumerator::builder().threads(threads).build().enumerate(&net, &mut sink);
+            let summary = Enumerator::builder().threads(threads).build().enumerate(&net, &mut sink).unwrap();
             assert_eq!(sink.calls, ["begin 2", "region 0", "region 1", "region 2", "region 3", "finish 4"]);
             assert!(summary.complete() && summary.sink_error.is_none());
         }
         let mut failing = Recorder { fail: true, ..Recorder::default() };
-        let summary = Enumerator::builder().build().enumerate(&net, &mut failing);
+        let summary = Enumerator::builder().build().enumerate(&net, &mut failing).unwrap();
         assert_eq!(summary.stopped, Some(StopReason::Sink));
         assert_eq!(summary.sink_error.map(|e| e.message), Some("disk full".to_string()));
     }

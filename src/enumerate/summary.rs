@@ -6,7 +6,21 @@ use std::time::{Duration, Instant};
 
 pub use crate::runtime::stop::StopReason;
 
-/// What an enumeration did.
+/// What an enumeration did: how many regions it emitted, whether it found them all (and if not,
+/// why it stopped), how its decisions were certified, and how long it took.
+///
+/// # Examples
+/// ```
+/// use relu_regions::{CountingSink, Enumerator, Network, StopReason};
+/// let net = Network::from_json(r#"{"input_dim": 1, "layers": [
+///     {"weights": [["1"], ["1"], ["1"]], "bias": ["0", "-1", "-2"], "activation": "relu"}]}"#).unwrap();
+/// let summary = Enumerator::builder().build().enumerate(&net, &mut CountingSink::default()).unwrap();
+/// assert!(summary.complete() && summary.stopped.is_none());
+/// assert_eq!(summary.regions, 4); // breaks at 0, 1 and 2
+/// let cut = Enumerator::builder().max_regions(Some(3)).build();
+/// let partial = cut.enumerate(&net, &mut CountingSink::default()).unwrap();
+/// assert_eq!((partial.regions, partial.stopped, partial.complete()), (3, Some(StopReason::MaxRegions), false));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Summary {
     /// Regions emitted.
@@ -17,8 +31,9 @@ pub struct Summary {
     pub stats: LpStats,
     /// Wall time.
     pub elapsed: Duration,
-    /// The internal error that stopped the run, if one did.
-    pub failure: Option<InternalError>,
+    /// The internal error that stopped the run, if one did (the public calls return it as
+    /// their `Err`; the crate's own pruned runs read it here).
+    pub(crate) failure: Option<InternalError>,
     /// The sink's own error, if it failed (see [`super::RegionSink::finish`]).
     pub sink_error: Option<crate::error::SinkError>,
     /// Subtrees discarded whole by a pruning test (only runs that ask a question, such as
@@ -43,8 +58,8 @@ impl Summary {
     /// ```
     /// use relu_regions::{Enumerator, Network};
     /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [{"weights": [["1"], ["-1"]], "bias": ["0", "1"], "activation": "relu"}]}"#).unwrap();
-    /// assert!(Enumerator::builder().build().collect(&net).1.complete());
-    /// assert!(!Enumerator::builder().max_regions(Some(1)).build().collect(&net).1.complete());
+    /// assert!(Enumerator::builder().build().collect(&net).unwrap().1.complete());
+    /// assert!(!Enumerator::builder().max_regions(Some(1)).build().collect(&net).unwrap().1.complete());
     /// ```
     pub fn complete(&self) -> bool {
         self.stopped.is_none()

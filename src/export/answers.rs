@@ -35,7 +35,7 @@ fn extreme(e: &Extreme, infinity: &str) -> Value {
 /// // |x| on [-1, 2]: range [0, 2], slope 1 everywhere
 /// let net = Network::from_json(r#"{"input_dim": 1, "domain": {"box": [["-1", "2"]]}, "layers": [
 ///     {"weights": [["1"], ["-1"]], "activation": "relu"}, {"weights": [["1", "1"]], "activation": "linear"}]}"#).unwrap();
-/// let regions = Enumerator::builder().build().collect(&net).0;
+/// let regions = Enumerator::builder().build().collect(&net).unwrap().0;
 /// let ranges = output_ranges(&regions).unwrap().unwrap();
 /// let doc = ranges_json(&ranges, lipschitz(&regions).as_ref());
 /// assert_eq!(doc["outputs"][0]["min"]["value"], "0");

@@ -165,7 +165,7 @@ fn region(
 /// use relu_regions::{Enumerator, Network};
 /// let net = Network::from_json(r#"{"input_dim": 1, "domain": {"box": [["-1", "2"]]}, "layers": [
 ///     {"weights": [["1"], ["-1"]], "activation": "relu"}, {"weights": [["1", "1"]], "activation": "linear"}]}"#).unwrap();
-/// let regions = Enumerator::builder().build().collect(&net).0;
+/// let regions = Enumerator::builder().build().collect(&net).unwrap().0;
 /// let mut out = Vec::new();
 /// ranges(&mut out, &output_ranges(&regions).unwrap().unwrap(), None, regions.len(), true).unwrap();
 /// let text = String::from_utf8(out).unwrap();

@@ -65,10 +65,7 @@ pub fn range(
     with_lipschitz: bool,
     token: &StopToken,
 ) -> Result<RangeJob, JobError> {
-    let (mut regions, mut summary) = enumerator.collect(net);
-    if let Some(failure) = summary.failure.take() {
-        return Err(failure.into());
-    }
+    let (mut regions, mut summary) = enumerator.collect(net)?;
     let (ranges, done) = {
         let _stop = token.install();
         output_ranges_prefix(&regions)?

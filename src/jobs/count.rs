@@ -42,10 +42,7 @@ pub fn count(
         (CountsOut::from_graph_counts(net, &c), c.summary)
     } else {
         let mut sink = CountingSink::default();
-        let mut summary = enumerator.enumerate(net, &mut sink);
-        if let Some(failure) = summary.failure.take() {
-            return Err(failure);
-        }
+        let summary = enumerator.enumerate(net, &mut sink)?;
         (CountsOut::new(net, &summary, sink.regions, sink.bounded, None), summary)
     };
     counts.provenance = provenance;

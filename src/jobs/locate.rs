@@ -74,10 +74,7 @@ pub fn locate(
         other => JobError::Input(format!("--point: {other}")),
     })?;
     let ids: Option<HashMap<Pattern, usize>> = if with_ids {
-        let (all, mut summary) = enumerator.collect(net);
-        if let Some(failure) = summary.failure.take() {
-            return Err(failure.into());
-        }
+        let (all, summary) = enumerator.collect(net)?;
         if !summary.complete() {
             return Err(JobError::Input(
                 "--ids: the enumeration of the domain was stopped, so ids are unknown".into(),

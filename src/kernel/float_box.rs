@@ -19,7 +19,7 @@ use crate::kernel::{self, image};
 /// A box in floats: the images ([`image`]) of the bounds of an exact box (a box domain's, or
 /// floats exact as they stand, [`crate::certify::bounding_box`]).
 #[derive(Debug, Clone, PartialEq)]
-pub struct FloatBox {
+pub(crate) struct FloatBox {
     lo: Vec<f64>,
     hi: Vec<f64>,
 }
@@ -27,7 +27,7 @@ pub struct FloatBox {
 impl FloatBox {
     /// The float box of an exact box given by its `(lo, hi)` bounds (a box domain's:
     /// [`crate::network::Domain::float_box`]).
-    pub fn of_box(bounds: &[(Q, Q)]) -> FloatBox {
+    pub(crate) fn of_box(bounds: &[(Q, Q)]) -> FloatBox {
         FloatBox {
             lo: bounds.iter().map(|(l, _)| image(l)).collect(),
             hi: bounds.iter().map(|(_, h)| image(h)).collect(),
@@ -42,24 +42,24 @@ impl FloatBox {
     }
 
     /// The dimension.
-    pub fn dim(&self) -> usize {
+    pub(crate) fn dim(&self) -> usize {
         self.lo.len()
     }
 
     /// The float lower bound of coordinate `j`.
-    pub fn lo(&self, j: usize) -> f64 {
+    pub(crate) fn lo(&self, j: usize) -> f64 {
         self.lo[j]
     }
 
     /// The float upper bound of coordinate `j`.
-    pub fn hi(&self, j: usize) -> f64 {
+    pub(crate) fn hi(&self, j: usize) -> f64 {
         self.hi[j]
     }
 }
 
 /// True when `g . x <= beta` provably contains no point of `R = rows ∩ box`, proved with the
 /// multipliers `y` (one per row, negative entries treated as 0; `None` means all 0).
-pub fn proves_empty(rows: &[&Halfspace], g: &Halfspace, y: Option<&[f64]>, bx: &FloatBox) -> bool {
+pub(crate) fn proves_empty(rows: &[&Halfspace], g: &Halfspace, y: Option<&[f64]>, bx: &FloatBox) -> bool {
     proves_empty_floats(rows, g.float_a(), g.float_b(), y, bx)
 }
 
@@ -91,7 +91,7 @@ pub(crate) fn interval_exceeds(bx: &FloatBox, columns: Option<&[usize]>, c: &[f6
 
 /// [`proves_empty`] for a halfspace given by the images `g_a`, `g_b` of its exact coefficients
 /// ([`kernel::image`]). With no rows this is interval arithmetic.
-pub fn proves_empty_floats(
+pub(crate) fn proves_empty_floats(
     rows: &[&Halfspace],
     g_a: &[f64],
     g_b: f64,

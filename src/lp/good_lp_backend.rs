@@ -6,7 +6,7 @@ use good_lp::{constraint, microlp, variable, Expression, ProblemVariables, Solut
 
 /// good_lp with microlp.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct GoodLpBackend;
+pub(crate) struct GoodLpBackend;
 
 impl LpBackend for GoodLpBackend {
     fn name(&self) -> &'static str {

@@ -245,7 +245,7 @@ fn layer_from_value(value: &Value, l: usize, problems: &mut Vec<Problem>) -> Opt
         }
         rows.push(row);
     }
-    Some(Layer { weights: Weights::dense(rows), bias, activation })
+    Some(Layer { weights: Weights::from_dense_rows(rows), bias, activation })
 }
 
 fn domain_from_value(value: &Value, at: &str, problems: &mut Vec<Problem>) -> Domain {

@@ -77,7 +77,7 @@ impl Layer {
     /// use relu_regions::network::{Activation, Layer, Weights};
     /// use relu_regions::exact::num::q;
     /// // z = (x - y, 2 y + 1)
-    /// let layer = Layer { weights: Weights::dense(vec![vec![q(1), q(-1)], vec![q(0), q(2)]]), bias: vec![q(0), q(1)], activation: Activation::Relu };
+    /// let layer = Layer { weights: Weights::dense(vec![vec![q(1), q(-1)], vec![q(0), q(2)]]).unwrap(), bias: vec![q(0), q(1)], activation: Activation::Relu };
     /// assert_eq!(layer.width(), 2);
     /// assert_eq!(layer.preactivation(&[q(3), q(5)]), vec![q(-2), q(11)]);
     /// ```
@@ -113,7 +113,7 @@ impl Network {
     /// ```
     /// use relu_regions::network::{Network, Layer, Activation, Domain, Weights};
     /// use relu_regions::exact::num::q;
-    /// let hidden = Layer { weights: Weights::dense(vec![vec![q(1), q(0)], vec![q(0), q(1)]]), bias: vec![q(0), q(0)], activation: Activation::Relu };
+    /// let hidden = Layer { weights: Weights::dense(vec![vec![q(1), q(0)], vec![q(0), q(1)]]).unwrap(), bias: vec![q(0), q(0)], activation: Activation::Relu };
     /// let net = Network::new(2, vec![hidden], Domain::Whole).unwrap();
     /// assert_eq!(net.hidden_neurons(), 2);
     /// ```
@@ -134,10 +134,10 @@ impl Network {
     /// use relu_regions::network::{Activation, Domain, Layer, Network, Weights};
     /// use relu_regions::exact::num::q;
     /// // a 2x1 weight matrix for an input of dimension 2 and a bias of the wrong length
-    /// let bad = Layer { weights: Weights::dense(vec![vec![q(1)], vec![q(2)]]), bias: vec![q(0)], activation: Activation::Relu };
+    /// let bad = Layer { weights: Weights::dense(vec![vec![q(1)], vec![q(2)]]).unwrap(), bias: vec![q(0)], activation: Activation::Relu };
     /// let err = Network::new(2, vec![bad], Domain::Whole).unwrap_err();
     /// assert!(err.to_string().contains("layers[0]"));
-    /// let fine = Layer { weights: Weights::dense(vec![vec![q(1), q(2)]]), bias: vec![q(0)], activation: Activation::Relu };
+    /// let fine = Layer { weights: Weights::dense(vec![vec![q(1), q(2)]]).unwrap(), bias: vec![q(0)], activation: Activation::Relu };
     /// assert!(Network::new(2, vec![fine], Domain::Whole).unwrap().validation_problems().is_empty());
     /// ```
     pub fn validation_problems(&self) -> Vec<Problem> {

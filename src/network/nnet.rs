@@ -168,7 +168,7 @@ fn parse_lines(lines: &[Line], coords: Coords) -> Result<Network, Problem> {
             .map(|i| cur.take(&format!("layer {k} bias {i}"), Some(1)).map(|l| l.values[0].clone()))
             .collect::<Result<Vec<_>, _>>()?;
         let activation = if k + 1 == num_layers { Activation::Linear } else { Activation::Relu };
-        layers.push(Layer { weights: Weights::dense(weights), bias, activation });
+        layers.push(Layer { weights: Weights::from_dense_rows(weights), bias, activation });
     }
     if let Some(extra) = lines.get(cur.next) {
         return Err(Problem::new(format!("line {}", extra.number), "unexpected data after the last layer"));

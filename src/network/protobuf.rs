@@ -4,7 +4,7 @@
 
 /// A wire-format error with the byte offset where it happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WireError {
+pub(crate) struct WireError {
     /// Byte offset in the message being decoded.
     pub offset: usize,
     /// What is wrong.
@@ -13,7 +13,7 @@ pub struct WireError {
 
 /// A field's value.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum WireValue<'a> {
+pub(crate) enum WireValue<'a> {
     /// Wire type 0.
     Varint(u64),
     /// Wire type 1.
@@ -25,14 +25,14 @@ pub enum WireValue<'a> {
 }
 
 /// Iterates over the fields `(number, value)` of one message.
-pub struct Fields<'a> {
+pub(crate) struct Fields<'a> {
     data: &'a [u8],
     pos: usize,
 }
 
 impl<'a> Fields<'a> {
     /// The fields of `data`.
-    pub fn new(data: &'a [u8]) -> Fields<'a> {
+    pub(crate) fn new(data: &'a [u8]) -> Fields<'a> {
         Fields { data, pos: 0 }
     }
 
@@ -52,7 +52,7 @@ impl<'a> Fields<'a> {
 }
 
 /// Reads one varint at `pos`.
-pub fn read_varint(data: &[u8], pos: &mut usize) -> Result<u64, WireError> {
+pub(crate) fn read_varint(data: &[u8], pos: &mut usize) -> Result<u64, WireError> {
     let mut value = 0u64;
     for shift in (0..64).step_by(7) {
         let byte = *data.get(*pos).ok_or(WireError { offset: *pos, message: "truncated varint" })?;
@@ -103,7 +103,7 @@ impl<'a> Iterator for Fields<'a> {
 }
 
 /// Decodes a packed (or single) repeated varint field value.
-pub fn varints(value: WireValue<'_>) -> Result<Vec<u64>, WireError> {
+pub(crate) fn varints(value: WireValue<'_>) -> Result<Vec<u64>, WireError> {
     match value {
         WireValue::Varint(v) => Ok(vec![v]),
         WireValue::Bytes(b) => {
@@ -119,7 +119,7 @@ pub fn varints(value: WireValue<'_>) -> Result<Vec<u64>, WireError> {
 }
 
 /// Decodes a packed (or single) repeated fixed-width field into chunks of `width` bytes.
-pub fn fixed_chunks(value: WireValue<'_>, width: usize) -> Result<Vec<Vec<u8>>, WireError> {
+pub(crate) fn fixed_chunks(value: WireValue<'_>, width: usize) -> Result<Vec<Vec<u8>>, WireError> {
     match value {
         WireValue::Fixed32(v) if width == 4 => Ok(vec![v.to_le_bytes().to_vec()]),
         WireValue::Fixed64(v) if width == 8 => Ok(vec![v.to_le_bytes().to_vec()]),

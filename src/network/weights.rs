@@ -12,14 +12,42 @@ use num_traits::Zero;
 /// `(column, weight)` entries of one row, in increasing column order, without zeros.
 pub type SparseRow = Vec<(usize, Q)>;
 
+/// A weight matrix that cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WeightsError {
+    /// A row's length differs from the first row's.
+    #[error("row {row} of the weight matrix has {entries} entries, row 0 has {first}")]
+    RowLength {
+        /// The row.
+        row: usize,
+        /// Its entries.
+        entries: usize,
+        /// The first row's entries.
+        first: usize,
+    },
+    /// An entry's column is not one of the inputs.
+    #[error("row {row} of the weight matrix has an entry in column {column}, beyond its {inputs} inputs")]
+    Column {
+        /// The row.
+        row: usize,
+        /// The column.
+        column: usize,
+        /// The inputs.
+        inputs: usize,
+    },
+}
+
 /// The weights `W` (outputs x inputs) of a layer `z = W h + b`.
 ///
 /// # Examples
 /// ```
 /// use relu_regions::network::Weights;
 /// use relu_regions::exact::num::q;
-/// let dense = Weights::dense(vec![vec![q(1), q(0), q(2)], vec![q(0), q(0), q(-1)]]);
-/// let sparse = Weights::sparse(3, vec![vec![(2, q(2)), (0, q(1))], vec![(2, q(-1))]]);
+/// let dense = Weights::dense(vec![vec![q(1), q(0), q(2)], vec![q(0), q(0), q(-1)]]).unwrap();
+/// let sparse = Weights::sparse(3, vec![vec![(2, q(2)), (0, q(1))], vec![(2, q(-1))]]).unwrap();
+/// assert!(Weights::dense(vec![vec![q(1)], vec![q(1), q(2)]]).is_err()); // ragged rows
+/// assert!(Weights::sparse(3, vec![vec![(3, q(1))]]).is_err()); // no column 3
 /// assert_eq!(dense, sparse); // one matrix, however it was written
 /// assert_eq!((dense.outputs(), dense.inputs(), dense.nonzeros()), (2, 3, 3));
 /// assert_eq!(dense.row(1), &[(2, q(-1))]);
@@ -37,24 +65,25 @@ pub struct Weights {
 impl Weights {
     /// A matrix from its rows, each with one entry per input.
     ///
-    /// # Panics
-    /// If the rows differ in length (the readers check their rows first and name the bad one).
-    ///
     /// See the example on [`Weights`].
-    pub fn dense(rows: Vec<Vec<Q>>) -> Weights {
+    ///
+    /// # Errors
+    /// The rows differ in length.
+    pub fn dense(rows: Vec<Vec<Q>>) -> Result<Weights, WeightsError> {
         let inputs = rows.first().map_or(0, Vec::len);
+        if let Some((row, r)) = rows.iter().enumerate().find(|(_, r)| r.len() != inputs) {
+            return Err(WeightsError::RowLength { row, entries: r.len(), first: inputs });
+        }
+        Ok(Weights::from_dense_rows(rows))
+    }
+
+    /// [`Weights::dense`] of rows the caller has checked (a reader names the bad row first).
+    pub(crate) fn from_dense_rows(rows: Vec<Vec<Q>>) -> Weights {
+        let inputs = rows.first().map_or(0, Vec::len);
+        debug_assert!(rows.iter().all(|r| r.len() == inputs), "rows of one length");
         let rows = rows
             .into_iter()
-            .enumerate()
-            .map(|(i, row)| {
-                assert_eq!(
-                    row.len(),
-                    inputs,
-                    "row {i} of a weight matrix has {} entries, row 0 {inputs}",
-                    row.len()
-                );
-                row.into_iter().enumerate().filter(|(_, v)| !v.is_zero()).collect()
-            })
+            .map(|row| row.into_iter().enumerate().filter(|(_, v)| !v.is_zero()).collect())
             .collect();
         Weights { inputs, rows }
     }
@@ -62,22 +91,23 @@ impl Weights {
     /// A matrix of `inputs` columns from `(column, weight)` entries per row, in any order
     /// (entries of one column are added, zeros dropped).
     ///
-    /// # Panics
-    /// If a column is `inputs` or more.
-    ///
     /// See the example on [`Weights`].
-    pub fn sparse(inputs: usize, rows: Vec<SparseRow>) -> Weights {
-        let rows = rows
-            .into_iter()
-            .map(|row| {
-                assert!(
-                    row.iter().all(|(j, _)| *j < inputs),
-                    "a weight's column is beyond the {inputs} inputs"
-                );
-                normalise(row)
-            })
-            .collect();
-        Weights { inputs, rows }
+    ///
+    /// # Errors
+    /// A column is `inputs` or more.
+    pub fn sparse(inputs: usize, rows: Vec<SparseRow>) -> Result<Weights, WeightsError> {
+        for (row, entries) in rows.iter().enumerate() {
+            if let Some((column, _)) = entries.iter().find(|(j, _)| *j >= inputs) {
+                return Err(WeightsError::Column { row, column: *column, inputs });
+            }
+        }
+        Ok(Weights::from_sparse_rows(inputs, rows))
+    }
+
+    /// [`Weights::sparse`] of rows whose columns the caller has checked.
+    pub(crate) fn from_sparse_rows(inputs: usize, rows: Vec<SparseRow>) -> Weights {
+        debug_assert!(rows.iter().flatten().all(|(j, _)| *j < inputs), "columns within the inputs");
+        Weights { inputs, rows: rows.into_iter().map(normalise).collect() }
     }
 
     /// The number of rows (the layer's units or candidates).
@@ -178,22 +208,10 @@ impl Weights {
         out
     }
 
-    /// The matrix with every row passed through `f` (a row's new entries over `inputs` columns).
-    ///
-    /// # Panics
-    /// As [`Weights::sparse`].
-    ///
-    /// # Examples
-    /// ```
-    /// use relu_regions::network::Weights;
-    /// use relu_regions::exact::num::q;
-    /// let w = Weights::dense(vec![vec![q(1), q(2)], vec![q(3), q(4)]]);
-    /// // keep column 1 only, as column 0 of a one-input matrix
-    /// let kept = w.map_rows(1, |row| row.iter().filter(|(j, _)| *j == 1).map(|(_, v)| (0, v.clone())).collect());
-    /// assert_eq!(kept, Weights::dense(vec![vec![q(2)], vec![q(4)]]));
-    /// ```
-    pub fn map_rows(&self, inputs: usize, f: impl FnMut(&[(usize, Q)]) -> SparseRow) -> Weights {
-        Weights::sparse(inputs, self.rows.iter().map(Vec::as_slice).map(f).collect())
+    /// The matrix with every row passed through `f` (a row's new entries over `inputs` columns,
+    /// which the caller keeps within `inputs`).
+    pub(crate) fn map_rows(&self, inputs: usize, f: impl FnMut(&[(usize, Q)]) -> SparseRow) -> Weights {
+        Weights::from_sparse_rows(inputs, self.rows.iter().map(Vec::as_slice).map(f).collect())
     }
 }
 

@@ -130,10 +130,7 @@ fn regions_around(
         b: around.iter().map(|h| h.b.clone()).collect(),
     };
     let near = net.with_domain(local).map_err(|_| LocateError::Outside)?;
-    let (pieces, summary) = enumerator.collect(&near);
-    if let Some(failure) = summary.failure {
-        return Err(failure.into());
-    }
+    let (pieces, summary) = enumerator.collect(&near)?;
     if !summary.complete() {
         return Err(LocateError::Incomplete);
     }

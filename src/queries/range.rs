@@ -89,7 +89,7 @@ pub struct LipschitzConstants {
 ///     {"weights": [[1], [-1]], "activation": "relu"},
 ///     {"weights": [[1, -1]], "activation": "linear"}],
 ///     "domain": {"box": [[-2, 3]]}}"#, "t").unwrap();
-/// let regions = Enumerator::builder().build().collect(&net).0;
+/// let regions = Enumerator::builder().build().collect(&net).unwrap().0;
 /// let ranges = output_ranges(&regions).unwrap().unwrap();
 /// assert_eq!(ranges[0].min.value(), Some(&q(-2)));
 /// assert_eq!(ranges[0].max.value(), Some(&q(3)));
@@ -107,7 +107,7 @@ pub fn output_ranges(regions: &[Region]) -> Result<Option<Vec<OutputRange>>, Int
 /// use relu_regions::{queries::range::output_ranges_prefix, runtime::stop::StopToken, Enumerator, Network};
 /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [{"weights": [[1], [-1]], "activation": "relu"},
 ///     {"weights": [[1, 1]], "activation": "linear"}], "domain": {"box": [[-2, 3]]}}"#).unwrap();
-/// let regions = Enumerator::builder().build().collect(&net).0;
+/// let regions = Enumerator::builder().build().collect(&net).unwrap().0;
 /// assert_eq!(output_ranges_prefix(&regions).unwrap().1, 2);
 /// let _stop = StopToken::new(Some(std::time::Instant::now()), None).install();
 /// assert_eq!(output_ranges_prefix(&regions).unwrap(), (None, 0)); // stopped before the first
@@ -209,7 +209,7 @@ fn optimum(r: &Region, g: &[Q], c: &Q, maximize: bool) -> Result<Extreme, Intern
 /// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
 ///     {"weights": [["1", "0"], ["0", "1"], ["0", "-1"]], "activation": "relu"},
 ///     {"weights": [["2", "-1", "1"], ["0", "1", "-1"]], "activation": "linear"}]}"#).unwrap();
-/// let regions = Enumerator::builder().build().collect(&net).0;
+/// let regions = Enumerator::builder().build().collect(&net).unwrap().0;
 /// let l = lipschitz(&regions).unwrap();
 /// assert_eq!((l.l1.value.clone(), l.linf.value.clone()), (q(2), q(3)));
 /// assert_eq!(regions[l.linf.region].pattern[0][0], true);

@@ -10,7 +10,7 @@
 //! let net = Network::from_json(r#"{"input_dim": 1, "layers": [
 //!     {"weights": [["1"], ["-1"]], "activation": "relu"}]}"#).unwrap();
 //! let progress = Arc::new(Progress::default());
-//! Enumerator::builder().progress(progress.clone()).build().collect(&net);
+//! Enumerator::builder().progress(progress.clone()).build().collect(&net).unwrap();
 //! assert_eq!((progress.regions(), progress.phase()), (2, Phase::Idle));
 //! ```
 

@@ -205,7 +205,7 @@ pub enum StopReason {
     Cancelled,
     /// The sink asked to stop.
     Sink,
-    /// An exact check failed on the crate's own answer ([`crate::Summary::failure`] says which).
+    /// An exact check failed on the crate's own answer (the run returned the error).
     Failed,
 }
 

@@ -190,7 +190,7 @@ mod streamed_counts {
             if degenerate {
                 let unit = |v: &relu_regions::exact::num::Q| relu_regions::exact::num::Q::from_integer(v.round().to_integer() % 2);
                 let layers: Vec<relu_regions::network::Layer> = net.layers().iter().map(|l| relu_regions::network::Layer {
-                    weights: relu_regions::network::Weights::dense(l.weights.to_dense().iter().map(|r| r.iter().map(unit).collect()).collect()),
+                    weights: relu_regions::network::Weights::dense(l.weights.to_dense().iter().map(|r| r.iter().map(unit).collect()).collect()).unwrap(),
                     bias: l.bias.iter().map(unit).collect(),
                     activation: l.activation,
                 }).collect();

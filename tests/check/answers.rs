@@ -11,14 +11,14 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// A scratch folder for one test.
-pub fn scratch(name: &str) -> PathBuf {
+pub(crate) fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("rr-checker-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
 /// `regions --json` and `graph --format json` of a network (with extra arguments).
-pub fn outputs(net: &Path, args: &[&str]) -> (Value, Value) {
+pub(crate) fn outputs(net: &Path, args: &[&str]) -> (Value, Value) {
     let net = net.to_str().unwrap();
     let regions = run_cli(&[&["regions", net, "--json"], args].concat());
     let graph = run_cli(&[&["graph", net, "--format", "json"], args].concat());
@@ -27,7 +27,13 @@ pub fn outputs(net: &Path, args: &[&str]) -> (Value, Value) {
 }
 
 /// Runs `check` on the two documents; returns the exit code and stdout.
-pub fn check(dir: &Path, net: &Path, regions: &Value, graph: Option<&Value>, args: &[&str]) -> (i32, String) {
+pub(crate) fn check(
+    dir: &Path,
+    net: &Path,
+    regions: &Value,
+    graph: Option<&Value>,
+    args: &[&str],
+) -> (i32, String) {
     let r = dir.join("regions.json");
     std::fs::write(&r, serde_json::to_vec(regions).unwrap()).unwrap();
     let mut cmd = vec!["check", net.to_str().unwrap(), r.to_str().unwrap()];

@@ -4,7 +4,7 @@ use crate::support::fixture;
 use std::process::{Command, Output};
 
 /// Runs the binary with arguments.
-pub fn run_cli(args: &[&str]) -> Output {
+pub(crate) fn run_cli(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_relu-regions")).args(args).output().expect("binary runs")
 }
 

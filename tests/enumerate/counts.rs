@@ -74,7 +74,7 @@ fn counting_is_identical_whatever_the_thread_count() {
     let count = |threads: usize, max: Option<usize>| {
         let mut sink = CountingSink::default();
         let e = Enumerator::builder().threads(threads).max_regions(max).build();
-        let summary = e.enumerate(&net, &mut sink);
+        let summary = e.enumerate(&net, &mut sink).unwrap();
         (sink.regions, sink.bounded, summary.regions, summary.complete())
     };
     let full = count(1, None);

@@ -10,41 +10,43 @@ use relu_regions::network::{Activation, Domain, Layer, Network};
 use std::collections::HashSet;
 
 /// The library's deterministic generator (SplitMix64) with test helpers.
-pub struct Rng {
+pub(crate) struct Rng {
     inner: relu_regions::exact::rng::SplitMix,
 }
 
 impl Rng {
-    pub fn new(seed: u64) -> Rng {
+    pub(crate) fn new(seed: u64) -> Rng {
         Rng { inner: relu_regions::exact::rng::SplitMix(seed) }
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.inner.next_u64()
     }
     /// An integer in `-k..=k`.
-    pub fn int(&mut self, k: i64) -> i64 {
+    pub(crate) fn int(&mut self, k: i64) -> i64 {
         (self.next() % (2 * k as u64 + 1)) as i64 - k
     }
     /// A rational with a random small denominator.
-    pub fn rational(&mut self, k: i64) -> Q {
+    pub(crate) fn rational(&mut self, k: i64) -> Q {
         Q::new(self.int(k).into(), ((self.next() % 7) as i64 + 1).into())
     }
 }
 
 /// A random network with the given hidden widths.
-pub fn random_net(rng: &mut Rng, dim: usize, widths: &[usize], domain: Domain) -> Network {
+pub(crate) fn random_net(rng: &mut Rng, dim: usize, widths: &[usize], domain: Domain) -> Network {
     let mut layers = Vec::new();
     let mut input = dim;
     for &w in widths {
         let weights = relu_regions::network::Weights::dense(
             (0..w).map(|_| (0..input).map(|_| rng.rational(5)).collect()).collect(),
-        );
+        )
+        .unwrap();
         let bias = (0..w).map(|_| rng.rational(3)).collect();
         layers.push(Layer { weights, bias, activation: Activation::Relu });
         input = w;
     }
-    let weights = relu_regions::network::Weights::dense(vec![(0..input).map(|_| rng.rational(4)).collect()]);
+    let weights =
+        relu_regions::network::Weights::dense(vec![(0..input).map(|_| rng.rational(4)).collect()]).unwrap();
     layers.push(Layer { weights, bias: vec![q(0)], activation: Activation::Linear });
     Network::new(dim, layers, domain).unwrap()
 }
@@ -189,10 +191,10 @@ fn real_networks_keep_their_invariants() {
     let acas = real_net("nnet/ACASXU_run2a_1_1_batch_2000.nnet", Coords::Normalized, &acas_box(0.01));
     let mnist = real_net("nnet/mnist10x10.nnet", Coords::Raw, &[(0.495, 0.505); 784]);
     for net in [&acas, &mnist] {
-        let (one, summary) = Enumerator::builder().build().collect(net);
+        let (one, summary) = Enumerator::builder().build().collect(net).unwrap();
         assert!(summary.complete());
         check_region_list(net, &one);
-        let two = Enumerator::builder().threads(2).build().collect(net).0;
+        let two = Enumerator::builder().threads(2).build().collect(net).unwrap().0;
         let patterns = |a: &[relu_regions::enumerate::region::Region]| {
             a.iter().map(|r| r.pattern.clone()).collect::<Vec<_>>()
         };
@@ -215,6 +217,7 @@ fn acas_fast_paths_agree_with_the_exact_simplex() {
             .backend(backend)
             .build()
             .collect(&acas)
+            .unwrap()
             .0
             .into_iter()
             .map(|r| r.pattern)

@@ -38,12 +38,14 @@ fn permuted(net: &Network, l: usize, perm: &[usize]) -> Network {
     let mut layers: Vec<Layer> = net.layers().to_vec();
     let old = layers[l].clone();
     layers[l].weights =
-        relu_regions::network::Weights::dense(perm.iter().map(|&i| old.weights.dense_row(i)).collect());
+        relu_regions::network::Weights::dense(perm.iter().map(|&i| old.weights.dense_row(i)).collect())
+            .unwrap();
     layers[l].bias = perm.iter().map(|&i| old.bias[i].clone()).collect();
     let next = layers[l + 1].weights.to_dense();
     layers[l + 1].weights = relu_regions::network::Weights::dense(
         next.iter().map(|row| perm.iter().map(|&i| row[i].clone()).collect()).collect(),
-    );
+    )
+    .unwrap();
     Network::new(net.input_dim(), layers, net.domain().clone()).unwrap()
 }
 
@@ -52,13 +54,13 @@ fn rescaled(net: &Network, l: usize, i: usize, c: &Q) -> Network {
     let mut layers: Vec<Layer> = net.layers().to_vec();
     let mut own = layers[l].weights.to_dense();
     own[i].iter_mut().for_each(|w| *w *= c);
-    layers[l].weights = relu_regions::network::Weights::dense(own);
+    layers[l].weights = relu_regions::network::Weights::dense(own).unwrap();
     layers[l].bias[i] *= c;
     let mut next = layers[l + 1].weights.to_dense();
     for row in next.iter_mut() {
         row[i] /= c;
     }
-    layers[l + 1].weights = relu_regions::network::Weights::dense(next);
+    layers[l + 1].weights = relu_regions::network::Weights::dense(next).unwrap();
     Network::new(net.input_dim(), layers, net.domain().clone()).unwrap()
 }
 
@@ -76,7 +78,7 @@ proptest! {
         let mut net = random_net(&mut rng, dim, &[4, 3], domain(kind, dim, 2));
         if degenerate {
             let layers: Vec<Layer> = net.layers().iter().map(|l| Layer {
-                weights: relu_regions::network::Weights::dense(l.weights.to_dense().iter().map(|r| r.iter().map(|w| Q::from_integer(w.round().to_integer() % 2)).collect()).collect()),
+                weights: relu_regions::network::Weights::dense(l.weights.to_dense().iter().map(|r| r.iter().map(|w| Q::from_integer(w.round().to_integer() % 2)).collect()).collect()).unwrap(),
                 bias: l.bias.iter().map(|b| Q::from_integer(b.round().to_integer() % 2)).collect(),
                 activation: l.activation,
             }).collect();

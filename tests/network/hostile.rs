@@ -9,7 +9,7 @@ use relu_regions::network::nnet::{read_nnet, Coords};
 use relu_regions::network::onnx::read_onnx;
 
 /// Random byte-level mutations (flip, delete, insert, duplicate a slice) of a seed input.
-pub fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
+pub(crate) fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
     let mut data = seed.to_vec();
     for _ in 0..1 + rng.next() % 8 {
         if data.is_empty() {

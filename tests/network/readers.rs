@@ -88,7 +88,7 @@ fn exact_network_matches_a_float_forward_pass() {
 #[test]
 fn raw_and_normalized_coordinates_give_the_same_partition() {
     let tiny = load(&fixture("nnet/fc_2-2-3.nnet"), None, Coords::Raw).unwrap();
-    let (regions, summary) = Enumerator::builder().build().collect(&tiny);
+    let (regions, summary) = Enumerator::builder().build().collect(&tiny).unwrap();
     assert!(summary.complete());
     assert_eq!(regions.len(), 2);
     // ACAS Xu: the same small box in both coordinate systems has the same regions
@@ -106,7 +106,7 @@ fn raw_and_normalized_coordinates_give_the_same_partition() {
     let normalized = acas(Coords::Normalized).with_domain(Domain::Box(norm_box)).unwrap();
     let raw = acas(Coords::Raw).with_domain(Domain::Box(raw_box)).unwrap();
     let e = Enumerator::builder().build();
-    let (a, b) = (e.collect(&normalized).0, e.collect(&raw).0);
+    let (a, b) = (e.collect(&normalized).unwrap().0, e.collect(&raw).unwrap().0);
     assert_eq!(a.len(), b.len());
     let pa: Vec<_> = a.iter().map(|r| r.pattern.clone()).collect();
     let pb: Vec<_> = b.iter().map(|r| r.pattern.clone()).collect();

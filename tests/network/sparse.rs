@@ -135,14 +135,14 @@ fn a_wide_max_pooling_layer_costs_its_nonzeros() {
 fn sparse_layers_are_validated_like_dense_ones() {
     use relu_regions::network::{Activation, Layer, Network, Weights};
     let wide = Layer {
-        weights: Weights::sparse(3, vec![vec![(2, r("1"))]]),
+        weights: Weights::sparse(3, vec![vec![(2, r("1"))]]).unwrap(),
         bias: vec![r("0")],
         activation: Activation::Relu,
     };
     let err = Network::new(2, vec![wide], Domain::Whole).unwrap_err().to_string();
     assert!(err.contains("layers[0].weights[0]") && err.contains("expected 2"), "{err}");
     // entries in any order, repeated columns added, zeros dropped
-    let messy = Weights::sparse(2, vec![vec![(1, r("1")), (0, r("2")), (1, r("-1")), (0, r("0"))]]);
-    assert_eq!(messy, Weights::dense(vec![vec![r("2"), r("0")]]));
+    let messy = Weights::sparse(2, vec![vec![(1, r("1")), (0, r("2")), (1, r("-1")), (0, r("0"))]]).unwrap();
+    assert_eq!(messy, Weights::dense(vec![vec![r("2"), r("0")]]).unwrap());
     assert_eq!(messy.nonzeros(), 1);
 }

@@ -9,7 +9,7 @@ use relu_regions::network::onnx::read_onnx;
 use relu_regions::network::{Activation, Domain, Layer, Network, Weights};
 
 /// `c = concat(y, W1 y, C)` on a ReLU output `y`, then `relu(c)` and a linear read-out.
-pub fn model(axis: i64) -> Vec<u8> {
+pub(crate) fn model(axis: i64) -> Vec<u8> {
     let (w0, w1, g) = (values(6, 41), values(6, 42), values(7, 43));
     onnx::model(
         &[
@@ -41,7 +41,7 @@ fn by_hand() -> Network {
         (0..rows).map(|i| exact(m[i * cols + j])).collect()
     };
     let first = Layer {
-        weights: Weights::dense((0..3).map(|j| column(&w0, 2, 3, j)).collect()),
+        weights: Weights::dense((0..3).map(|j| column(&w0, 2, 3, j)).collect()).unwrap(),
         bias: vec![zero(); 3],
         activation: Activation::Relu,
     };
@@ -51,9 +51,9 @@ fn by_hand() -> Network {
     weights.extend((0..2).map(|_| vec![zero(); 3]));
     let mut bias = vec![zero(); 5];
     bias.extend([exact(0.5), exact(-0.25)]);
-    let second = Layer { weights: Weights::dense(weights), bias, activation: Activation::Relu };
+    let second = Layer { weights: Weights::dense(weights).unwrap(), bias, activation: Activation::Relu };
     let out = Layer {
-        weights: Weights::dense(vec![column(&g, 7, 1, 0)]),
+        weights: Weights::dense(vec![column(&g, 7, 1, 0)]).unwrap(),
         bias: vec![zero()],
         activation: Activation::Linear,
     };

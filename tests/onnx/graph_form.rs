@@ -10,7 +10,7 @@ use relu_regions::network::json::read_network;
 use relu_regions::network::onnx::read_onnx;
 
 /// Conv (padded) -> average pool -> LeakyReLU (a float attribute) -> Flatten -> Gemm (alpha).
-pub fn conv_model() -> Vec<u8> {
+pub(crate) fn conv_model() -> Vec<u8> {
     onnx::model(
         &[
             onnx::node_with(

@@ -76,7 +76,7 @@ fn the_max_of_k_affine_functions_in_general_position_has_k_regions() {
 
 /// Max pooling after a ReLU layer, 2-D windows: `x -> relu(W0 x) as [2, 2, 2] -> MaxPool 2x2
 /// -> G`; and a 1-D max pool with stride and padding straight on an affine map.
-pub fn pool_models() -> (Vec<u8>, Vec<u8>) {
+pub(crate) fn pool_models() -> (Vec<u8>, Vec<u8>) {
     let two_d = onnx::model(
         &[
             onnx::node("MatMul", &["x", "W0"], &["a"]),

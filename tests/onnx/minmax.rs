@@ -8,7 +8,7 @@ use relu_regions::exact::num::Q;
 use relu_regions::network::onnx::read_onnx;
 use relu_regions::network::Domain;
 
-pub fn model(op_between: (&str, &str)) -> Vec<u8> {
+pub(crate) fn model(op_between: (&str, &str)) -> Vec<u8> {
     onnx::model(
         &[
             onnx::node_with("Gemm", &["x", "W"], &["g"], &[onnx::attr_int("transB", 1)]),

@@ -10,12 +10,12 @@ use relu_regions::exact::num::{from_f64_exact, Q};
 use relu_regions::network::onnx::read_onnx;
 use relu_regions::network::{Activation, Domain, Layer, Network, Weights};
 
-pub fn exact(v: f32) -> Q {
+pub(crate) fn exact(v: f32) -> Q {
     from_f64_exact(f64::from(v)).unwrap()
 }
 
 /// Deterministic small float32 values (multiples of 1/8 in [-1, 1]).
-pub fn values(n: usize, seed: u64) -> Vec<f32> {
+pub(crate) fn values(n: usize, seed: u64) -> Vec<f32> {
     let mut s = seed;
     (0..n)
         .map(|_| {
@@ -25,13 +25,13 @@ pub fn values(n: usize, seed: u64) -> Vec<f32> {
         .collect()
 }
 
-pub fn points(d: usize, n: usize) -> Vec<Vec<Q>> {
+pub(crate) fn points(d: usize, n: usize) -> Vec<Vec<Q>> {
     (0..n)
         .map(|k| values(d, 100 + k as u64).iter().map(|v| exact(*v) + Q::new(k.into(), 7.into())).collect())
         .collect()
 }
 
-pub fn relu(v: Q) -> Q {
+pub(crate) fn relu(v: Q) -> Q {
     if v > Q::from_integer(0.into()) {
         v
     } else {
@@ -108,9 +108,9 @@ fn a_one_by_one_convolution_is_the_dense_layer() {
     let dense = Network::new(
         8,
         vec![
-            Layer { weights: Weights::dense(weights), bias, activation: Activation::Relu },
+            Layer { weights: Weights::dense(weights).unwrap(), bias, activation: Activation::Relu },
             Layer {
-                weights: Weights::dense(vec![g.iter().map(|v| exact(*v)).collect()]),
+                weights: Weights::dense(vec![g.iter().map(|v| exact(*v)).collect()]).unwrap(),
                 bias: vec![r("0")],
                 activation: Activation::Linear,
             },
@@ -236,7 +236,7 @@ fn padding_and_transposes() {
     }
 }
 
-pub fn batch_norm_model(var: &[f32]) -> Vec<u8> {
+pub(crate) fn batch_norm_model(var: &[f32]) -> Vec<u8> {
     onnx::model(
         &[
             onnx::node_with(
@@ -267,7 +267,7 @@ fn batch_normalisation_is_folded_exactly_or_noted() {
     let net = read_onnx(&batch_norm_model(&[0.0, 0.75]), "bn.onnx").unwrap();
     let (s0, s1) = (r("3/2") / r("1/2"), r("-2") / r("1"));
     let folded = Layer {
-        weights: Weights::dense(vec![vec![s0.clone(), r("0")], vec![r("0"), s1.clone()]]),
+        weights: Weights::dense(vec![vec![s0.clone(), r("0")], vec![r("0"), s1.clone()]]).unwrap(),
         bias: vec![r("1/4") - r("1/2") * &s0, r("1") - r("-3/4") * &s1],
         activation: Activation::Relu,
     };

@@ -8,7 +8,7 @@ use relu_regions::network::onnx::read_onnx;
 /// `Gemm` (4 -> 8), then a reshape to `[batch, 2, 2, 2]` whose target is computed from
 /// `Shape` as the legacy exporter writes `nn.Unflatten(1, (2, 2, 2))`, ReLU, a 2x2 conv to one
 /// channel, and a reshape to `[batch, -1]` computed from `Gather(Shape, 0)`.
-pub fn unflatten_model(divisor: i64) -> Vec<u8> {
+pub(crate) fn unflatten_model(divisor: i64) -> Vec<u8> {
     let w = crate::onnx::operators::values(32, 11);
     let k = crate::onnx::operators::values(8, 12);
     onnx::model(

@@ -1,7 +1,7 @@
 //! A minimal ONNX writer for the tests: protobuf fields by hand (ModelProto, GraphProto,
 //! NodeProto with attributes, TensorProto, ValueInfoProto).
 
-pub fn varint(mut v: u64, out: &mut Vec<u8>) {
+pub(crate) fn varint(mut v: u64, out: &mut Vec<u8>) {
     loop {
         let byte = (v & 0x7f) as u8;
         v >>= 7;
@@ -13,19 +13,19 @@ pub fn varint(mut v: u64, out: &mut Vec<u8>) {
     }
 }
 
-pub fn bytes(field: u64, data: &[u8], out: &mut Vec<u8>) {
+pub(crate) fn bytes(field: u64, data: &[u8], out: &mut Vec<u8>) {
     varint(field << 3 | 2, out);
     varint(data.len() as u64, out);
     out.extend_from_slice(data);
 }
 
-pub fn int(field: u64, v: u64, out: &mut Vec<u8>) {
+pub(crate) fn int(field: u64, v: u64, out: &mut Vec<u8>) {
     varint(field << 3, out);
     varint(v, out);
 }
 
 /// TensorProto with raw data.
-pub fn tensor(name: &str, dims: &[u64], data_type: u64, raw: &[u8]) -> Vec<u8> {
+pub(crate) fn tensor(name: &str, dims: &[u64], data_type: u64, raw: &[u8]) -> Vec<u8> {
     let mut t = Vec::new();
     for &d in dims {
         int(1, d, &mut t);
@@ -37,7 +37,7 @@ pub fn tensor(name: &str, dims: &[u64], data_type: u64, raw: &[u8]) -> Vec<u8> {
 }
 
 /// NodeProto.
-pub fn node(op: &str, inputs: &[&str], outputs: &[&str]) -> Vec<u8> {
+pub(crate) fn node(op: &str, inputs: &[&str], outputs: &[&str]) -> Vec<u8> {
     let mut n = Vec::new();
     for i in inputs {
         bytes(1, i.as_bytes(), &mut n);
@@ -51,7 +51,7 @@ pub fn node(op: &str, inputs: &[&str], outputs: &[&str]) -> Vec<u8> {
 }
 
 /// ValueInfoProto of a float tensor with fixed dims.
-pub fn input(name: &str, dims: &[u64]) -> Vec<u8> {
+pub(crate) fn input(name: &str, dims: &[u64]) -> Vec<u8> {
     let mut shape = Vec::new();
     for &d in dims {
         let mut dim = Vec::new();
@@ -70,7 +70,7 @@ pub fn input(name: &str, dims: &[u64]) -> Vec<u8> {
 }
 
 /// ModelProto around a graph of nodes, initializers and one input.
-pub fn model(nodes: &[Vec<u8>], initializers: &[Vec<u8>], input: Vec<u8>) -> Vec<u8> {
+pub(crate) fn model(nodes: &[Vec<u8>], initializers: &[Vec<u8>], input: Vec<u8>) -> Vec<u8> {
     let mut g = Vec::new();
     for n in nodes {
         bytes(1, n, &mut g);
@@ -86,7 +86,7 @@ pub fn model(nodes: &[Vec<u8>], initializers: &[Vec<u8>], input: Vec<u8>) -> Vec
 }
 
 /// NodeProto with attributes (each from [`attr_ints`], [`attr_int`], [`attr_float`]).
-pub fn node_with(op: &str, inputs: &[&str], outputs: &[&str], attributes: &[Vec<u8>]) -> Vec<u8> {
+pub(crate) fn node_with(op: &str, inputs: &[&str], outputs: &[&str], attributes: &[Vec<u8>]) -> Vec<u8> {
     let mut n = node(op, inputs, outputs);
     for a in attributes {
         bytes(5, a, &mut n);
@@ -95,7 +95,7 @@ pub fn node_with(op: &str, inputs: &[&str], outputs: &[&str], attributes: &[Vec<
 }
 
 /// AttributeProto of a list of integers.
-pub fn attr_ints(name: &str, values: &[i64]) -> Vec<u8> {
+pub(crate) fn attr_ints(name: &str, values: &[i64]) -> Vec<u8> {
     let mut a = Vec::new();
     bytes(1, name.as_bytes(), &mut a);
     for &v in values {
@@ -106,7 +106,7 @@ pub fn attr_ints(name: &str, values: &[i64]) -> Vec<u8> {
 }
 
 /// AttributeProto of one integer.
-pub fn attr_int(name: &str, value: i64) -> Vec<u8> {
+pub(crate) fn attr_int(name: &str, value: i64) -> Vec<u8> {
     let mut a = Vec::new();
     bytes(1, name.as_bytes(), &mut a);
     int(3, value as u64, &mut a);
@@ -115,7 +115,7 @@ pub fn attr_int(name: &str, value: i64) -> Vec<u8> {
 }
 
 /// AttributeProto of one float.
-pub fn attr_float(name: &str, value: f32) -> Vec<u8> {
+pub(crate) fn attr_float(name: &str, value: f32) -> Vec<u8> {
     let mut a = Vec::new();
     bytes(1, name.as_bytes(), &mut a);
     varint(2 << 3 | 5, &mut a);
@@ -125,19 +125,19 @@ pub fn attr_float(name: &str, value: f32) -> Vec<u8> {
 }
 
 /// A float32 tensor.
-pub fn floats(name: &str, dims: &[u64], values: &[f32]) -> Vec<u8> {
+pub(crate) fn floats(name: &str, dims: &[u64], values: &[f32]) -> Vec<u8> {
     let raw: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
     tensor(name, dims, 1, &raw)
 }
 
 /// An int64 tensor.
-pub fn int64s(name: &str, dims: &[u64], values: &[i64]) -> Vec<u8> {
+pub(crate) fn int64s(name: &str, dims: &[u64], values: &[i64]) -> Vec<u8> {
     let raw: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
     tensor(name, dims, 7, &raw)
 }
 
 /// A TensorProto whose data lies in an external file (`location`, `offset`, `length`).
-pub fn external_tensor(
+pub(crate) fn external_tensor(
     name: &str,
     dims: &[u64],
     data_type: u64,
@@ -164,7 +164,7 @@ pub fn external_tensor(
 }
 
 /// ModelProto like [`model`], with the graph's declared outputs (ValueInfoProto by name).
-pub fn model_with_outputs(
+pub(crate) fn model_with_outputs(
     nodes: &[Vec<u8>],
     initializers: &[Vec<u8>],
     input: Vec<u8>,
@@ -190,7 +190,7 @@ pub fn model_with_outputs(
 }
 
 /// AttributeProto of one tensor (e.g. `ConstantOfShape`'s `value`).
-pub fn attr_tensor(name: &str, tensor: Vec<u8>) -> Vec<u8> {
+pub(crate) fn attr_tensor(name: &str, tensor: Vec<u8>) -> Vec<u8> {
     let mut a = Vec::new();
     bytes(1, name.as_bytes(), &mut a);
     bytes(5, &tensor, &mut a);
@@ -199,7 +199,7 @@ pub fn attr_tensor(name: &str, tensor: Vec<u8>) -> Vec<u8> {
 }
 
 /// AttributeProto of a string (e.g. `Pad`'s `mode`).
-pub fn attr_string(name: &str, value: &str) -> Vec<u8> {
+pub(crate) fn attr_string(name: &str, value: &str) -> Vec<u8> {
     let mut a = Vec::new();
     bytes(1, name.as_bytes(), &mut a);
     bytes(4, value.as_bytes(), &mut a);

@@ -191,12 +191,12 @@ fn small_net(params: &[i64]) -> Network {
     let mut layers = Vec::new();
     let mut input = 2;
     for _ in 0..2 {
-        let weights = Weights::dense((0..3).map(|_| take(input)).collect());
+        let weights = Weights::dense((0..3).map(|_| take(input)).collect()).unwrap();
         layers.push(Layer { weights, bias: take(3), activation: Activation::Relu });
         input = 3;
     }
     layers.push(Layer {
-        weights: Weights::dense(vec![take(3)]),
+        weights: Weights::dense(vec![take(3)]).unwrap(),
         bias: vec![q(0)],
         activation: Activation::Linear,
     });

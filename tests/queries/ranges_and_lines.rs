@@ -53,7 +53,7 @@ fn closed_forms_of_range_and_lipschitz() {
     .unwrap();
     let mut layers = net.layers().to_vec();
     // subtract x0 by hand: y = |x0| + 2|x1| - x0 = 2 relu(-x0) + 2|x1|
-    layers[1].weights = relu_regions::network::Weights::dense(vec![vec![q(0), q(2), q(2), q(2)]]);
+    layers[1].weights = relu_regions::network::Weights::dense(vec![vec![q(0), q(2), q(2), q(2)]]).unwrap();
     let net = relu_regions::network::Network::new(2, layers, Domain::Whole).unwrap();
     let a = run(&net);
     let r = &output_ranges(&a.regions).unwrap().unwrap()[0];

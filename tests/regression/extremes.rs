@@ -85,13 +85,14 @@ fn extreme_net() -> impl Strategy<Value = Network> {
         };
         let relu = relu_regions::network::Activation::Relu;
         let layers = vec![
-            Layer { weights: relu_regions::network::Weights::dense(w1), bias: b1, activation: relu },
-            Layer { weights: relu_regions::network::Weights::dense(w2), bias: b2, activation: relu },
+            Layer { weights: relu_regions::network::Weights::dense(w1).unwrap(), bias: b1, activation: relu },
+            Layer { weights: relu_regions::network::Weights::dense(w2).unwrap(), bias: b2, activation: relu },
             Layer {
                 weights: relu_regions::network::Weights::dense(vec![vec![
                     Q::from_integer(1.into()),
                     Q::from_integer(1.into()),
-                ]]),
+                ]])
+                .unwrap(),
                 bias: vec![Q::from_integer(0.into())],
                 activation: relu_regions::network::Activation::Linear,
             },

@@ -11,14 +11,14 @@ use relu_regions::network::onnx::read_onnx;
 use relu_regions::network::Network;
 
 /// A fresh directory of this test process.
-pub fn scratch(name: &str) -> std::path::PathBuf {
+pub(crate) fn scratch(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("rr-onnx-exact-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
 /// `count --json` of a file written to `name` in a scratch directory (the run must succeed).
-pub fn count_file(name: &str, bytes: &[u8], extra: &[&str]) -> serde_json::Value {
+pub(crate) fn count_file(name: &str, bytes: &[u8], extra: &[&str]) -> serde_json::Value {
     let path = scratch("count").join(name);
     std::fs::write(&path, bytes).unwrap();
     let mut args = vec!["count", path.to_str().unwrap(), "--json"];
@@ -115,7 +115,7 @@ fn batch_normalisation_roots_far_outside_the_float_range_are_positive() {
 
 /// `(regions, pieces, hidden units)` of a model on the box `[-4, 4]^d`, by the library and the
 /// command line (which must agree).
-pub fn counted(name: &str, model: &[u8], d: usize) -> (u64, u64, u64) {
+pub(crate) fn counted(name: &str, model: &[u8], d: usize) -> (u64, u64, u64) {
     let boxed = vec!["-4:4"; d].join(",");
     let v = count_file(name, model, &["--box", &boxed]);
     let cli = (

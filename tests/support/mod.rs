@@ -9,19 +9,22 @@ use relu_regions::lp::Backend;
 use relu_regions::network::{Activation, Domain, Layer, Network};
 
 /// Parses a rational literal.
-pub fn r(s: &str) -> Q {
+pub(crate) fn r(s: &str) -> Q {
     parse_rational(s).unwrap()
 }
 
 /// A one-hidden-layer network whose hyperplanes are `a . x + b = 0` (neuron `relu(a . x + b)`),
 /// followed by a linear output with weights `out` (or 1, 2, 3, ... when `None`).
-pub fn arrangement(dim: usize, planes: Vec<(Vec<Q>, Q)>, domain: Domain) -> Network {
+pub(crate) fn arrangement(dim: usize, planes: Vec<(Vec<Q>, Q)>, domain: Domain) -> Network {
     let n = planes.len();
     let (weights, bias): (Vec<_>, Vec<_>) = planes.into_iter().unzip();
-    let hidden =
-        Layer { weights: relu_regions::network::Weights::dense(weights), bias, activation: Activation::Relu };
+    let hidden = Layer {
+        weights: relu_regions::network::Weights::dense(weights).unwrap(),
+        bias,
+        activation: Activation::Relu,
+    };
     let out = Layer {
-        weights: relu_regions::network::Weights::dense(vec![(1..=n as i64).map(q).collect()]),
+        weights: relu_regions::network::Weights::dense(vec![(1..=n as i64).map(q).collect()]).unwrap(),
         bias: vec![q(0)],
         activation: Activation::Linear,
     };
@@ -29,7 +32,7 @@ pub fn arrangement(dim: usize, planes: Vec<(Vec<Q>, Q)>, domain: Domain) -> Netw
 }
 
 /// The braid arrangement `x_i = x_j` in R^n.
-pub fn braid(n: usize) -> Network {
+pub(crate) fn braid(n: usize) -> Network {
     let mut planes = Vec::new();
     for i in 0..n {
         for j in i + 1..n {
@@ -43,7 +46,7 @@ pub fn braid(n: usize) -> Network {
 }
 
 /// The Shi arrangement `x_i - x_j in {0, 1}` in R^n.
-pub fn shi(n: usize) -> Network {
+pub(crate) fn shi(n: usize) -> Network {
     let mut planes = Vec::new();
     for i in 0..n {
         for j in i + 1..n {
@@ -60,7 +63,7 @@ pub fn shi(n: usize) -> Network {
 
 /// `k` hyperplanes in general position in R^d: tangent hyperplanes of the moment curve,
 /// `sum_j t^j x_j = t^d` for distinct `t` (any `d` normals are independent, no `d + 1` planes meet).
-pub fn generic(k: usize, d: usize, ts: &[Q]) -> Network {
+pub(crate) fn generic(k: usize, d: usize, ts: &[Q]) -> Network {
     assert_eq!(ts.len(), k);
     let planes = ts
         .iter()
@@ -73,12 +76,12 @@ pub fn generic(k: usize, d: usize, ts: &[Q]) -> Network {
 }
 
 /// Distinct small rationals for [`generic`].
-pub fn default_ts(k: usize) -> Vec<Q> {
+pub(crate) fn default_ts(k: usize) -> Vec<Q> {
     (0..k).map(|i| Q::new((2 * i as i64 - k as i64).into(), 3.into())).collect()
 }
 
 /// Binomial coefficient.
-pub fn binomial(n: usize, k: usize) -> usize {
+pub(crate) fn binomial(n: usize, k: usize) -> usize {
     if k > n {
         return 0;
     }
@@ -86,26 +89,26 @@ pub fn binomial(n: usize, k: usize) -> usize {
 }
 
 /// Runs the whole analysis with a backend.
-pub fn analyze_with(net: &Network, backend: Backend) -> Analysis {
+pub(crate) fn analyze_with(net: &Network, backend: Backend) -> Analysis {
     analyze(net, &Enumerator::builder().backend(backend).build()).expect("no internal error")
 }
 
 /// Runs the whole analysis with the default backend.
-pub fn run(net: &Network) -> Analysis {
+pub(crate) fn run(net: &Network) -> Analysis {
     analyze_with(net, Backend::default())
 }
 
 /// Reads a JSON network from text.
-pub fn net(text: &str) -> Network {
+pub(crate) fn net(text: &str) -> Network {
     relu_regions::network::json::read_network(text, "test").unwrap()
 }
 
 /// The factorial.
-pub fn factorial(n: usize) -> usize {
+pub(crate) fn factorial(n: usize) -> usize {
     (1..=n).product()
 }
 
 /// A bundled fixture's path.
-pub fn fixture(name: &str) -> std::path::PathBuf {
+pub(crate) fn fixture(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
 }

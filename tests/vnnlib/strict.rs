@@ -9,27 +9,27 @@ use relu_regions::exact::num::Q;
 use std::path::PathBuf;
 
 /// `relu(x) + relu(x - 1/2)`: increasing on [-1, 1], largest (3/2) at x = 1 only.
-pub const RAMP: &str = r#"{"input_dim": 1, "layers": [
+pub(crate) const RAMP: &str = r#"{"input_dim": 1, "layers": [
     {"weights": [[1], [1]], "bias": [0, "-1/2"], "activation": "relu"},
     {"weights": [[1, 1]], "bias": [0], "activation": "linear"}]}"#;
 
 /// `(relu(x0), relu(x1))`, the identity on [0, 1]^2, with a hidden layer that cuts the square.
-pub const SQUARE: &str = r#"{"input_dim": 2, "layers": [
+pub(crate) const SQUARE: &str = r#"{"input_dim": 2, "layers": [
     {"weights": [[1, 0], [0, 1], [1, -1]], "bias": [0, 0, 0], "activation": "relu"},
     {"weights": [[1, 0, 0], [0, 1, 0]], "bias": [0, 0], "activation": "linear"}]}"#;
 
 /// A scratch directory for one test.
-pub struct Scratch(pub PathBuf);
+pub(crate) struct Scratch(pub PathBuf);
 
 impl Scratch {
-    pub fn new(tag: &str) -> Scratch {
+    pub(crate) fn new(tag: &str) -> Scratch {
         let dir = std::env::temp_dir().join(format!("rr-vnnlib-{tag}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         Scratch(dir)
     }
 
     /// Writes a file and returns its path as a string.
-    pub fn write(&self, name: &str, text: &str) -> String {
+    pub(crate) fn write(&self, name: &str, text: &str) -> String {
         let path = self.0.join(name);
         std::fs::write(&path, text).unwrap();
         path.to_str().unwrap().to_string()
@@ -43,7 +43,7 @@ impl Drop for Scratch {
 }
 
 /// What `vnnlib NET PROP --json --proof FILE` answered.
-pub struct Answer {
+pub(crate) struct Answer {
     pub code: Option<i32>,
     pub json: serde_json::Value,
     pub stderr: String,
@@ -51,12 +51,12 @@ pub struct Answer {
 }
 
 impl Answer {
-    pub fn result(&self) -> &str {
+    pub(crate) fn result(&self) -> &str {
         self.json["result"].as_str().unwrap_or("")
     }
 
     /// The counterexample's input and output, exactly.
-    pub fn counterexample(&self) -> (Vec<Q>, Vec<Q>) {
+    pub(crate) fn counterexample(&self) -> (Vec<Q>, Vec<Q>) {
         let read = |key: &str| -> Vec<Q> {
             self.json["counterexample"][key]
                 .as_array()
@@ -70,7 +70,7 @@ impl Answer {
 }
 
 /// Runs `vnnlib` on a network file and a property text (written to `name`).
-pub fn decide_cli(dir: &Scratch, net: &str, name: &str, property: &str) -> Answer {
+pub(crate) fn decide_cli(dir: &Scratch, net: &str, name: &str, property: &str) -> Answer {
     let prop = dir.write(name, property);
     let proof = dir.0.join(format!("{name}.proof.json")).to_str().unwrap().to_string();
     let _ = std::fs::remove_file(&proof);
@@ -80,13 +80,18 @@ pub fn decide_cli(dir: &Scratch, net: &str, name: &str, property: &str) -> Answe
 }
 
 /// `check NET PROOF --property PROP`: its exit code and stdout.
-pub fn check_cli(net: &str, proof: &str, property: &str) -> (Option<i32>, String) {
+pub(crate) fn check_cli(net: &str, proof: &str, property: &str) -> (Option<i32>, String) {
     let out = run_cli(&["check", net, proof, "--property", property]);
     (out.status.code(), String::from_utf8_lossy(&out.stdout).into())
 }
 
 /// Asserts an unsat answer whose proof the checker accepts; returns the proof document.
-pub fn assert_unsat_checked(dir: &Scratch, net: &str, name: &str, answer: &Answer) -> serde_json::Value {
+pub(crate) fn assert_unsat_checked(
+    dir: &Scratch,
+    net: &str,
+    name: &str,
+    answer: &Answer,
+) -> serde_json::Value {
     assert_eq!(
         (answer.code, answer.result()),
         (Some(0), "unsat"),

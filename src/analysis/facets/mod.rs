@@ -100,7 +100,7 @@ fn halfspace_classes(
 ///     {"weights": [["1", "0"], ["0", "1"]], "bias": ["-1", "0"], "activation": "relu"}]}"#).unwrap();
 /// let e = Enumerator::builder().build();
 /// let prepared = e.prepare(&net);
-/// let regions = e.collect_prepared(&prepared).0;
+/// let regions = e.collect_prepared(&prepared).unwrap().0;
 /// let region = regions.iter().find(|r| r.pattern == vec![vec![false, true]]).unwrap();
 /// let found = facets(region, &prepared, &mut LpStats::default()).unwrap();
 /// assert_eq!(found.len(), 4);

@@ -88,17 +88,18 @@ pub fn count_graph(net: &Network, enumerator: &Enumerator) -> Result<GraphCounts
         // one thread: the facets of each region right after it
         let mut inline =
             Inline { prepared: &prepared, records: Vec::new(), stats: LpStats::default(), error: None };
-        let mut summary = enumerator.enumerate_prepared(&prepared, &mut inline);
-        if let Some(e) = inline.error.take().or_else(|| summary.failure.take()) {
+        let summary = enumerator.enumerate_prepared(&prepared, &mut inline);
+        if let Some(e) = inline.error.take() {
             return Err(e);
         }
+        let mut summary = summary?;
         summary.stats.add(&inline.stats);
         return tally(&prepared, inline.records, summary, &token);
     }
     let (batches, batch_rx) = std::sync::mpsc::sync_channel::<(usize, Vec<Region>)>(threads);
     let batch_rx = std::sync::Mutex::new(batch_rx);
     let failed = AtomicBool::new(false);
-    let (mut summary, parts) = std::thread::scope(|scope| {
+    let (summary, parts) = std::thread::scope(|scope| {
         // the workers certify the batches' facets while the enumeration goes on
         let workers: Vec<_> = (0..threads)
             .map(|_| {
@@ -132,9 +133,7 @@ pub fn count_graph(net: &Network, enumerator: &Enumerator) -> Result<GraphCounts
         parts.sort_by_key(|(index, _, _)| *index);
         (summary, parts)
     });
-    if let Some(e) = summary.failure.take() {
-        return Err(e);
-    }
+    let mut summary = summary?;
     let mut records = Vec::new();
     for (_, part, stats) in parts {
         summary.stats.add(&stats);

@@ -9,12 +9,12 @@
 use num_bigint::{BigInt, BigUint, Sign};
 
 /// True when the two's complement number is negative.
-pub fn is_negative(v: &[u64]) -> bool {
+pub(crate) fn is_negative(v: &[u64]) -> bool {
     v.last().is_some_and(|&top| (top as i64) < 0)
 }
 
 /// Writes `|v|` into `out` (same length) and returns whether `v` is negative.
-pub fn magnitude_into(v: &[u64], out: &mut [u64]) -> bool {
+pub(crate) fn magnitude_into(v: &[u64], out: &mut [u64]) -> bool {
     out.copy_from_slice(v);
     let negative = is_negative(v);
     if negative {
@@ -25,7 +25,7 @@ pub fn magnitude_into(v: &[u64], out: &mut [u64]) -> bool {
 
 /// The shortest prefix of `v` (at least one limb) that is the same two's complement number:
 /// the top limbs that only extend the sign are left off.
-pub fn canonical(v: &[u64]) -> &[u64] {
+pub(crate) fn canonical(v: &[u64]) -> &[u64] {
     let mut len = v.len();
     while len > 1 {
         let (top, next) = (v[len - 1], v[len - 2]);
@@ -39,7 +39,7 @@ pub fn canonical(v: &[u64]) -> &[u64] {
 }
 
 /// `v := -v` modulo `2^(64 k)`.
-pub fn negate(v: &mut [u64]) {
+pub(crate) fn negate(v: &mut [u64]) {
     let mut carry = true;
     for limb in v.iter_mut() {
         let (sum, overflow) = (!*limb).overflowing_add(u64::from(carry));
@@ -49,12 +49,12 @@ pub fn negate(v: &mut [u64]) {
 }
 
 /// The number of limbs of an unsigned magnitude without its leading zero limbs.
-pub fn significant_len(magnitude: &[u64]) -> usize {
+pub(crate) fn significant_len(magnitude: &[u64]) -> usize {
     magnitude.iter().rposition(|&l| l != 0).map_or(0, |i| i + 1)
 }
 
 /// The bit length of an unsigned magnitude.
-pub fn bit_len(magnitude: &[u64]) -> u64 {
+pub(crate) fn bit_len(magnitude: &[u64]) -> u64 {
     match magnitude.iter().rposition(|&l| l != 0) {
         Some(i) => 64 * i as u64 + u64::from(64 - magnitude[i].leading_zeros()),
         None => 0,
@@ -65,7 +65,7 @@ pub fn bit_len(magnitude: &[u64]) -> u64 {
 /// adds its low half to `sums[a + t]` and its high half to `sums[a + t + 1]` (wrapping; sums
 /// beyond `sums.len()` are dropped, which is arithmetic modulo `2^(64 k)`). See [`normalize`].
 #[inline]
-pub fn accumulate(sums: &mut [u128], w: &[u64], v: &[u64], subtract: bool) {
+pub(crate) fn accumulate(sums: &mut [u128], w: &[u64], v: &[u64], subtract: bool) {
     let k = sums.len();
     for (a, &wa) in w.iter().enumerate() {
         for (t, &vt) in v.iter().enumerate() {
@@ -93,7 +93,7 @@ pub fn accumulate(sums: &mut [u128], w: &[u64], v: &[u64], subtract: bool) {
 /// Writes the two's complement limbs of `sum_t sums[t] 2^(64 t)` (each sum read as an `i128`)
 /// modulo `2^(64 k)` into `out`.
 #[inline]
-pub fn normalize(sums: &[u128], out: &mut [u64]) {
+pub(crate) fn normalize(sums: &[u128], out: &mut [u64]) {
     let mut carry: i128 = 0;
     for (limb, &sum) in out.iter_mut().zip(sums) {
         let s = carry.wrapping_add(sum as i128);
@@ -105,7 +105,7 @@ pub fn normalize(sums: &[u128], out: &mut [u64]) {
 /// The nearest-ish float of a two's complement number: relative error below `2^-52` (the top
 /// 128 bits of the magnitude are rounded once, the rest truncated), infinite beyond the float
 /// range.
-pub fn to_f64(v: &[u64]) -> f64 {
+pub(crate) fn to_f64(v: &[u64]) -> f64 {
     let negative = is_negative(v);
     // limb t of |v| = !v + 1 when negative: the +1 reaches limb t only if every limb below is 0
     let mut carry = true;
@@ -137,7 +137,7 @@ pub fn to_f64(v: &[u64]) -> f64 {
 }
 
 /// The exact big integer of a two's complement number.
-pub fn to_bigint(v: &[u64]) -> BigInt {
+pub(crate) fn to_bigint(v: &[u64]) -> BigInt {
     let mut magnitude = v.to_vec();
     let negative = magnitude_into(v, &mut magnitude);
     let digits: Vec<u32> = magnitude.iter().flat_map(|&l| [l as u32, (l >> 32) as u32]).collect();
@@ -146,7 +146,7 @@ pub fn to_bigint(v: &[u64]) -> BigInt {
 }
 
 /// The two's complement limbs of `x`, sign-extended to `k` limbs (`x` must fit).
-pub fn from_bigint(x: &BigInt, k: usize) -> Vec<u64> {
+pub(crate) fn from_bigint(x: &BigInt, k: usize) -> Vec<u64> {
     let mut limbs = x.magnitude().to_u64_digits();
     debug_assert!(limbs.len() <= k, "{x} does not fit in {k} limbs");
     limbs.resize(k, 0);

@@ -23,7 +23,7 @@ use std::sync::Arc;
 /// A layer with integer weights: `W = w / scale`, `b = bias / scale`, `scale > 0`, prepared
 /// for maps whose denominator is `den_in`.
 #[derive(Debug, Clone)]
-pub struct FixedLayer {
+pub(crate) struct FixedLayer {
     /// Per output row: its nonzero weight numerators `(input, w)` (a convolution's row has
     /// kernel-size entries).
     w: Vec<Vec<(usize, BigInt)>>,
@@ -57,7 +57,7 @@ pub struct FixedLayer {
 impl FixedLayer {
     /// The layer over the least common denominator of its weights and biases, for input maps
     /// with denominator `den_in`.
-    pub fn new(layer: &Layer, den_in: Arc<BigInt>) -> FixedLayer {
+    pub(crate) fn new(layer: &Layer, den_in: Arc<BigInt>) -> FixedLayer {
         let scale = common_denominator(layer.weights.values().chain(&layer.bias));
         let to_int = |v: &Q| v.numer() * (&scale / v.denom());
         let w: Vec<Vec<(usize, BigInt)>> =
@@ -128,7 +128,7 @@ impl FixedLayer {
     }
 
     /// The layers of a network, each prepared for the maps the previous ones produce.
-    pub fn chain(layers: &[Layer]) -> Vec<FixedLayer> {
+    pub(crate) fn chain(layers: &[Layer]) -> Vec<FixedLayer> {
         let mut den = Arc::new(BigInt::one());
         let mut out = Vec::with_capacity(layers.len());
         for layer in layers {
@@ -147,7 +147,7 @@ impl FixedLayer {
 /// The affine map `x -> (num x + off) / den` with `den > 0`: `rows` rows of `cols = d + 1`
 /// integers (the Jacobian numerators, then the offset's), `limbs` limbs each.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FixedMap {
+pub(crate) struct FixedMap {
     rows: usize,
     cols: usize,
     limbs: usize,
@@ -162,7 +162,7 @@ pub struct FixedMap {
 
 impl FixedMap {
     /// The identity on R^d.
-    pub fn identity(d: usize) -> FixedMap {
+    pub(crate) fn identity(d: usize) -> FixedMap {
         let cols = d + 1;
         let mut data = vec![0u64; d * cols];
         for i in 0..d {
@@ -188,7 +188,7 @@ impl FixedMap {
     /// A hash of the exact map (with the rows whose bit in `mask` is off taken as zero), equal
     /// for equal maps over the same denominator whatever their limb widths: each entry is
     /// hashed as its two's complement limbs without sign-extension limbs.
-    pub fn fingerprint(&self, mask: Option<&[bool]>) -> u64 {
+    pub(crate) fn fingerprint(&self, mask: Option<&[bool]>) -> u64 {
         use std::hash::{Hash, Hasher};
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         (self.rows, self.cols).hash(&mut hasher);
@@ -203,7 +203,7 @@ impl FixedMap {
     }
 
     /// Zeroes the rows whose bit is off (a ReLU with a fixed pattern).
-    pub fn masked(&self, bits: &[bool]) -> FixedMap {
+    pub(crate) fn masked(&self, bits: &[bool]) -> FixedMap {
         let mut out = self.clone();
         let row_len = self.cols * self.limbs;
         for (row, &on) in out.data.chunks_exact_mut(row_len).zip(bits) {
@@ -220,12 +220,12 @@ impl FixedMap {
     }
 
     /// The columns holding every nonzero Jacobian entry of row `i`, when the row is sparse.
-    pub fn row_support(&self, i: usize) -> Option<&[usize]> {
+    pub(crate) fn row_support(&self, i: usize) -> Option<&[usize]> {
         self.support[i].as_deref()
     }
 
     /// Whether the Jacobian row `i` is zero.
-    pub fn row_is_constant(&self, i: usize) -> bool {
+    pub(crate) fn row_is_constant(&self, i: usize) -> bool {
         if let Some(columns) = self.row_support(i) {
             return columns.iter().all(|&j| self.entry(i, j).iter().all(|&l| l == 0));
         }
@@ -234,7 +234,7 @@ impl FixedMap {
     }
 
     /// The sign of the offset numerator of row `i`.
-    pub fn offset_sign(&self, i: usize) -> Ordering {
+    pub(crate) fn offset_sign(&self, i: usize) -> Ordering {
         let e = self.entry(i, self.cols - 1);
         if limbs::is_negative(e) {
             Ordering::Less
@@ -247,13 +247,13 @@ impl FixedMap {
 
     /// The float images of row `i`'s Jacobian and offset numerators (each within 2 units of
     /// roundoff of the exact integer).
-    pub fn row_floats(&self, i: usize) -> (&[f64], f64) {
+    pub(crate) fn row_floats(&self, i: usize) -> (&[f64], f64) {
         let row = &self.floats[i * self.cols..(i + 1) * self.cols];
         (&row[..self.cols - 1], row[self.cols - 1])
     }
 
     /// The exact Jacobian and offset numerators of row `i`.
-    pub fn row_ints(&self, i: usize) -> (Vec<BigInt>, BigInt) {
+    pub(crate) fn row_ints(&self, i: usize) -> (Vec<BigInt>, BigInt) {
         let d = self.cols - 1;
         ((0..d).map(|j| limbs::to_bigint(self.entry(i, j))).collect(), limbs::to_bigint(self.entry(i, d)))
     }
@@ -261,7 +261,7 @@ impl FixedMap {
     /// The nonzero Jacobian numerators of row `i` by column, in column order, and its offset
     /// numerator: [`FixedMap::row_ints`] without the zeros (a convolution's row has kernel-size
     /// terms), read from the row's support when it is sparse.
-    pub fn row_terms(&self, i: usize) -> (Vec<(usize, BigInt)>, BigInt) {
+    pub(crate) fn row_terms(&self, i: usize) -> (Vec<(usize, BigInt)>, BigInt) {
         let d = self.cols - 1;
         let nonzero = |&j: &usize| self.entry(i, j).iter().any(|&l| l != 0);
         let term = |j: usize| (j, limbs::to_bigint(self.entry(i, j)));
@@ -273,12 +273,12 @@ impl FixedMap {
     }
 
     /// The common positive denominator of every entry.
-    pub fn denominator(&self) -> &BigInt {
+    pub(crate) fn denominator(&self) -> &BigInt {
         &self.den
     }
 
     /// The exact rational map.
-    pub fn to_affine(&self) -> AffineMap {
+    pub(crate) fn to_affine(&self) -> AffineMap {
         let d = self.cols - 1;
         let q = |i: usize, j: usize| Q::new(limbs::to_bigint(self.entry(i, j)), (*self.den).clone());
         AffineMap {
@@ -293,13 +293,13 @@ mod tests;
 
 /// The whole network over integers, for exact evaluation without gcds.
 #[derive(Debug, Clone)]
-pub struct FixedNetwork {
+pub(crate) struct FixedNetwork {
     layers: Vec<(FixedLayer, crate::network::Activation)>,
 }
 
 impl FixedNetwork {
     /// The network's layers over integers, with their activations.
-    pub fn new(net: &crate::network::Network) -> FixedNetwork {
+    pub(crate) fn new(net: &crate::network::Network) -> FixedNetwork {
         let layers = net
             .layers()
             .iter()
@@ -313,7 +313,7 @@ impl FixedNetwork {
     /// and their equalities within a layer, are the exact ones. (Each preactivation is a
     /// continuous function of `x`, whatever states the evaluation picks at a tie.)
     ///
-    pub fn preactivations(&self, x: &[Q]) -> Vec<Vec<BigInt>> {
+    pub(crate) fn preactivations(&self, x: &[Q]) -> Vec<Vec<BigInt>> {
         let mut den = common_denominator(x);
         let mut h: Vec<BigInt> = x.iter().map(|q| q.numer() * (&den / q.denom())).collect();
         let mut out = Vec::new();
@@ -351,7 +351,7 @@ impl FixedNetwork {
 
     /// Same as [`crate::network::Network::pattern_towards`]: the pattern at `x + t n` for all
     /// small `t > 0`, by exact lexicographic signs, computed on integer numerators.
-    pub fn pattern_towards(&self, x: &[Q], n: &[Q]) -> crate::network::Pattern {
+    pub(crate) fn pattern_towards(&self, x: &[Q], n: &[Q]) -> crate::network::Pattern {
         let to_ints = |v: &[Q]| -> (Vec<BigInt>, BigInt) {
             let den = common_denominator(v);
             let ints = v.iter().map(|q| q.numer() * (&den / q.denom())).collect();

@@ -62,7 +62,7 @@ impl FixedMap {
     /// The map, with the rows whose bit in `mask` is off zeroed (a ReLU with a fixed pattern),
     /// followed by the affine layer `h -> W h + b`; the masked map is never built. The layer must
     /// be prepared for this map's denominator, as [`FixedLayer::chain`] does.
-    pub fn then_masked_layer(&self, mask: Option<&[bool]>, layer: &FixedLayer) -> FixedMap {
+    pub(crate) fn then_masked_layer(&self, mask: Option<&[bool]>, layer: &FixedLayer) -> FixedMap {
         assert_eq!(*self.den, *layer.den_in, "layer prepared for another denominator");
         assert_eq!(self.rows, layer.inputs(), "layer input size");
         let cols = self.cols;

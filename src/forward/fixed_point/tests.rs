@@ -9,12 +9,12 @@ use crate::network::{Activation, Weights};
 fn agrees_with_rational_composition() {
     let r = |s: &str| parse_rational(s).unwrap();
     let l1 = Layer {
-        weights: Weights::dense(vec![vec![r("0.1"), r("-1/3")], vec![r("2"), r("1e-3")]]),
+        weights: Weights::from_dense_rows(vec![vec![r("0.1"), r("-1/3")], vec![r("2"), r("1e-3")]]),
         bias: vec![r("1/7"), r("-0.5")],
         activation: Activation::Relu,
     };
     let l2 = Layer {
-        weights: Weights::dense(vec![vec![r("3/2"), r("-0.25")]]),
+        weights: Weights::from_dense_rows(vec![vec![r("3/2"), r("-0.25")]]),
         bias: vec![r("2")],
         activation: Activation::Linear,
     };
@@ -40,7 +40,7 @@ fn sparse_rows_and_sparse_masks_agree_with_rational_composition() {
     // layer 1: each unit reads two inputs (a convolution's shape), some weights cancelling
     let rows1 = (0..width).map(|i| vec![(i % d, value(i, 0)), ((i * 5 + 1) % d, value(i, 1))]).collect();
     let l1 = Layer {
-        weights: Weights::sparse(d, rows1),
+        weights: Weights::from_sparse_rows(d, rows1),
         bias: (0..width).map(|i| value(i, 2)).collect(),
         activation: Activation::Relu,
     };
@@ -48,7 +48,7 @@ fn sparse_rows_and_sparse_masks_agree_with_rational_composition() {
     let mut rows2: Vec<SparseRow> = (0..3).map(|i| (0..width).map(|j| (j, value(i, j))).collect()).collect();
     rows2.extend((0..width).map(|j| vec![(j, Q::one())]));
     let l2 = Layer {
-        weights: Weights::sparse(width, rows2),
+        weights: Weights::from_sparse_rows(width, rows2),
         bias: (0..width + 3).map(|i| value(i, 5)).collect(),
         activation: Activation::Linear,
     };
@@ -94,7 +94,7 @@ fn agrees_with_rational_composition_on_huge_numbers() {
     let r = |s: &str| parse_rational(s).unwrap();
     let values = ["123456789012345678901234567890/7", "-1e-40", "3", "-98765432109876543210.5", "1/3", "0"];
     let layer = |shift: usize| Layer {
-        weights: Weights::dense(
+        weights: Weights::from_dense_rows(
             (0..3).map(|i| (0..3).map(|j| r(values[(i * 3 + j + shift) % values.len()])).collect()).collect(),
         ),
         bias: (0..3).map(|i| r(values[(i + 2 * shift) % values.len()])).collect(),

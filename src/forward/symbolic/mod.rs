@@ -133,7 +133,7 @@ struct Prepared {
 /// A linear function of the last bounded layer's values (`weights . v + constant`), from an
 /// output constraint.
 #[derive(Debug, Clone)]
-pub struct Objective {
+pub(crate) struct Objective {
     weights: Vec<Near>,
     constant: Near,
 }
@@ -141,7 +141,7 @@ pub struct Objective {
 /// A float row `a . x <= b` that every point of the cell reaching an output constraint satisfies
 /// (the constraint's symbolic lower bound), for a linear program over the cell to refute.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ImpliedRow {
+pub(crate) struct ImpliedRow {
     /// The coefficients (exact floats).
     pub a: Vec<f64>,
     /// The right-hand side (an exact float).
@@ -150,7 +150,7 @@ pub struct ImpliedRow {
 
 /// What the bounds say of one output constraint `c . y <= rhs` (or `<`) over a cell.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ConstraintBound {
+pub(crate) enum ConstraintBound {
     /// Proved: no point of the cell satisfies it.
     Excluded,
     /// Not excluded over the box; the cell's points that satisfy it obey this row.
@@ -178,7 +178,7 @@ impl Frame {
 
 /// A network prepared for symbolic bounds over a box.
 #[derive(Debug, Clone)]
-pub struct SymbolicBounds {
+pub(crate) struct SymbolicBounds {
     layers: Vec<Prepared>,
     /// The box, widened outwards to floats.
     frame: Frame,
@@ -188,7 +188,7 @@ pub struct SymbolicBounds {
 
 impl SymbolicBounds {
     /// The network on the box `bounds` (one `(lo, hi)` per input).
-    pub fn new(net: &Network, bounds: &[(Q, Q)]) -> SymbolicBounds {
+    pub(crate) fn new(net: &Network, bounds: &[(Q, Q)]) -> SymbolicBounds {
         let prepare = |layer: &crate::network::Layer| Prepared {
             weights: layer
                 .weights
@@ -216,7 +216,7 @@ impl SymbolicBounds {
     }
 
     /// The objective `c . y` for output coefficients `c` (exact), over the last bounded layer.
-    pub fn objective(&self, c: &[Q]) -> Objective {
+    pub(crate) fn objective(&self, c: &[Q]) -> Objective {
         match &self.output_layer {
             Some(out) => {
                 // the exact rationals of c^T W and c . b, then their images
@@ -238,7 +238,7 @@ impl SymbolicBounds {
     /// `within`, when given, is a smaller box `(lo, hi)` proved to contain the cell: the forms
     /// are then bounded over it.
     /// (The unit test `bound_excludes_and_implies` shows it on relu(x) over [-1, 2].)
-    pub fn bound(
+    pub(crate) fn bound(
         &self,
         states: &[&[bool]],
         constraints: &[(&Objective, &Q, bool)],

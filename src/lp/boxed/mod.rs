@@ -32,7 +32,7 @@ fn read_columns(a: &[f64], d: usize) -> Vec<bool> {
 /// The rows of one region scaled to unit infinity norm, with the box as `2d` extra rows
 /// (bounds, for the bounded method).
 #[derive(Debug, Clone)]
-pub struct BoxLp {
+pub(crate) struct BoxLp {
     d: usize,
     m: usize,
     /// `m x d`, row-major: the scaled rows. The box rows `-e_j <= -lo_j`, `e_j <= hi_j` (numbers
@@ -49,7 +49,7 @@ pub struct BoxLp {
 
 /// The float optimum of [`BoxLp::minimize`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct BoxOptimum {
+pub(crate) struct BoxOptimum {
     /// `min g . x` (float).
     pub value: f64,
     /// Multipliers `y >= 0` of the rows as given (unscaled), zero off the optimal basis.
@@ -60,7 +60,7 @@ pub struct BoxOptimum {
 
 impl BoxLp {
     /// The LP of `rows` inside the box; `None` when a float image is not finite.
-    pub fn new(rows: &[&Halfspace], bx: &FloatBox) -> Option<BoxLp> {
+    pub(crate) fn new(rows: &[&Halfspace], bx: &FloatBox) -> Option<BoxLp> {
         let d = bx.dim();
         let m = rows.len();
         let mut a = Vec::with_capacity(m * d);
@@ -257,7 +257,7 @@ impl BoxLp {
 
     /// The LP of float rows `a_i . x <= b_i` inside the float box `[lo, hi]` (`lo_j <= hi_j`;
     /// equal bounds fix a variable); `None` when a number is not finite.
-    pub fn from_floats(rows: &[(Vec<f64>, f64)], lo: &[f64], hi: &[f64]) -> Option<BoxLp> {
+    pub(crate) fn from_floats(rows: &[(Vec<f64>, f64)], lo: &[f64], hi: &[f64]) -> Option<BoxLp> {
         let d = lo.len();
         let m = rows.len();
         let mut a = Vec::with_capacity(m * d);
@@ -284,7 +284,7 @@ impl BoxLp {
     /// The float optimum of `min g . x`, or `None` when the float solve fails (never a
     /// decision: the caller proves or tries something else). Few rows in a high dimension go
     /// to the bounded tableau method, many rows in a low dimension to the vertex method.
-    pub fn minimize(&self, g: &[f64]) -> Option<BoxOptimum> {
+    pub(crate) fn minimize(&self, g: &[f64]) -> Option<BoxOptimum> {
         let (d, m) = (self.d, self.m);
         if 5 * d * d < m * d + 2 * m * m {
             self.minimize_vertex(g)

@@ -213,7 +213,7 @@ impl Builder {
             weights.extend(s.w.iter().cloned());
             bias.extend(s.b.iter().cloned());
         }
-        let weights = Weights::sparse(self.cols, weights);
+        let weights = Weights::from_sparse_rows(self.cols, weights);
         let width = bias.len();
         self.layers.push(Layer { weights, bias, activation: Activation::Relu });
         self.cols = width;
@@ -367,7 +367,7 @@ pub(super) fn convert(g: &Graph) -> Res<(usize, Vec<Layer>, Vec<String>)> {
     if net.layers.is_empty() || net.touched || !rows::is_identity(&net.w, &net.b, net.cols) {
         net.reserve_layer(net.w.len(), net.w.iter().map(Vec::len).sum())?;
         let (weights, bias) =
-            (Weights::sparse(net.cols, std::mem::take(&mut net.w)), std::mem::take(&mut net.b));
+            (Weights::from_sparse_rows(net.cols, std::mem::take(&mut net.w)), std::mem::take(&mut net.b));
         net.layers.push(Layer { weights, bias, activation: Activation::Linear });
     }
     Ok((d, net.layers, net.notes))

@@ -195,7 +195,7 @@ impl Builder {
                 }
             }
         }
-        let weights = Weights::sparse(self.cols, w);
+        let weights = Weights::from_sparse_rows(self.cols, w);
         let width = b.len();
         self.layers.push(Layer { weights, bias: b, activation: Activation::Max(k) });
         self.cols = width;
