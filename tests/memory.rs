@@ -114,7 +114,10 @@ fn check_streams(planes: usize, per_region: usize) {
     };
     for (what, streamed, whole, bytes) in rows {
         eprintln!("{what}: {streamed} bytes streamed, {whole} whole, a document of {bytes} bytes");
-        assert!(streamed <= per_region + edges + (4 << 20), "{what}: {streamed} bytes held while writing {bytes}");
+        assert!(
+            streamed <= per_region + edges + (4 << 20),
+            "{what}: {streamed} bytes held while writing {bytes}"
+        );
         // measured first, before freed pages the allocator keeps can serve a later writer
         if what == "regions --json" {
             assert!(whole >= bytes, "{what}: the whole document ({bytes} bytes) was held");
