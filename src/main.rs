@@ -365,12 +365,29 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
             let a = analyze(&net, &enumerator)?;
             let mut out = std::io::stdout().lock();
             if json {
-                // sizes: the regions with certified facets, until the command's token fires
-                let _stop = cli::stop::token().install();
-                let samples = sizes.then_some(samples);
-                let doc =
-                    relu_regions::jobs::regions_document(&net, &a, Some(&input.provenance(&net)?), samples);
-                out.write_all(json::to_json(&doc).as_bytes()).map_err(output_error)?;
+                let sizes = sizes.then(|| {
+                    // the regions with certified facets, until the command's token fires
+                    let _stop = cli::stop::token().install();
+                    let n = a.facets_certified;
+                    relu_regions::queries::sizes::region_sizes(
+                        &net,
+                        &a.regions[..n],
+                        &a.facets[..n],
+                        samples,
+                        1,
+                    )
+                });
+                // written as it goes, a region at a time
+                let provenance = input.provenance(&net)?;
+                let out = std::io::BufWriter::new(out);
+                relu_regions::export::stream::write_regions_json(
+                    out,
+                    &net,
+                    &a,
+                    Some(&provenance),
+                    sizes.as_deref(),
+                )
+                .map_err(output_error)?;
             } else {
                 relu_regions::export::text::regions(&mut out, &a).map_err(output_error)?;
             }
@@ -380,11 +397,21 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
         Command::Graph { input, run, format, labels } => {
             let net = input.load()?;
             let a = analyze(&net, &run.enumerator()?)?;
-            let text = match format {
-                GraphFormat::Dot => dot::graph_dot(&a.regions, &a.graph, matches!(labels, LabelsArg::Exact)),
-                GraphFormat::Json => relu_regions::jobs::graph_document(&a, Some(&input.provenance(&net)?)),
-            };
-            std::io::stdout().write_all(text.as_bytes()).map_err(output_error)?;
+            // written as it goes, a node or an edge at a time
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            match format {
+                GraphFormat::Dot => {
+                    dot::write_graph_dot(&mut out, &a.regions, &a.graph, matches!(labels, LabelsArg::Exact))
+                }
+                GraphFormat::Json => relu_regions::export::stream::write_graph_json(
+                    &mut out,
+                    &a.regions,
+                    &a.graph,
+                    a.summary.complete(),
+                    Some(&input.provenance(&net)?),
+                ),
+            }
+            .map_err(output_error)?;
             report_incomplete(&a.summary);
             Ok(exit_code(a.summary.complete()))
         }

@@ -1,11 +1,9 @@
-//! The checker's own composition of the network along a stated pattern, in rationals: the
-//! constraints of the pattern, each with the neuron (or domain row) it comes from, and the
-//! network's affine map there; and exact slack signs of constraints at rational points.
+//! The constraints of a stated pattern, each with the neuron (or domain row) it comes from
+//! (their composition is [`super::compose`]'s), and exact slack signs of constraints at
+//! rational points.
 
 use crate::exact::num::{common_denominator, Q};
 use crate::kernel::halfspace::Halfspace;
-use crate::network::weights::sparse_dot;
-use crate::network::{Activation, Network};
 use num_bigint::BigInt;
 use num_traits::{Signed, Zero};
 use std::cmp::Ordering;
@@ -43,45 +41,9 @@ pub(super) struct Constraint {
     pub origin: Origin,
 }
 
-/// The constraints of a pattern (its states, one vector per layer with states, as the network
-/// parses its strings) and the output map, by the checker's own composition.
-pub(super) fn pattern_constraints(net: &Network, states: &[Vec<bool>]) -> (Vec<Constraint>, Matrix, Vec<Q>) {
-    let d = net.input_dim();
-    let mut jac: Matrix =
-        (0..d).map(|i| (0..d).map(|j| Q::from_integer(u8::from(i == j).into())).collect()).collect();
-    let mut off = vec![Q::zero(); d];
-    let mut rows = Vec::new();
-    let mut states = states.iter();
-    for (l, layer) in net.layers().iter().enumerate() {
-        let mut new_jac = Vec::new();
-        let mut new_off = Vec::new();
-        let columns: Vec<Vec<Q>> = (0..d).map(|j| jac.iter().map(|row| row[j].clone()).collect()).collect();
-        for (w, b) in layer.weights.rows().zip(&layer.bias) {
-            new_jac.push(columns.iter().map(|column| sparse_dot(w, column)).collect::<Vec<Q>>());
-            new_off.push(sparse_dot(w, &off) + b);
-        }
-        if layer.activation.has_states() {
-            let Some(bits) = states.next() else { break };
-            match layer.activation {
-                Activation::Max(k) => rows.extend(max_rows(&new_jac, &new_off, bits, k, l)),
-                _ => rows.extend(relu_rows(&new_jac, &new_off, bits, l)),
-            }
-            for ((row, o), &on) in new_jac.iter_mut().zip(new_off.iter_mut()).zip(bits) {
-                if !on {
-                    row.iter_mut().for_each(|v| *v = Q::zero());
-                    *o = Q::zero();
-                }
-            }
-        }
-        jac = new_jac;
-        off = new_off;
-    }
-    (rows, jac, off)
-}
-
 /// `h >= 0` for a relu neuron on, `h <= 0` off; a constant `h` the state contradicts gives a
 /// row no point is strictly inside.
-fn relu_rows(jac: &[Vec<Q>], off: &[Q], bits: &[bool], layer: usize) -> Vec<Constraint> {
+pub(super) fn relu_rows(jac: &[Vec<Q>], off: &[Q], bits: &[bool], layer: usize) -> Vec<Constraint> {
     let d = jac.first().map_or(0, Vec::len);
     let mut rows = Vec::new();
     for (index, ((row, o), &on)) in jac.iter().zip(off).zip(bits).enumerate() {
@@ -100,7 +62,7 @@ fn relu_rows(jac: &[Vec<Q>], off: &[Q], bits: &[bool], layer: usize) -> Vec<Cons
 
 /// For each max unit with winner `t`: `c_j <= c_t` for every other candidate `j`, and strictly
 /// `c_j < c_t` when `c_j - c_t` is constant and `j < t` (equal candidates: the lower one wins).
-fn max_rows(jac: &[Vec<Q>], off: &[Q], bits: &[bool], k: usize, layer: usize) -> Vec<Constraint> {
+pub(super) fn max_rows(jac: &[Vec<Q>], off: &[Q], bits: &[bool], k: usize, layer: usize) -> Vec<Constraint> {
     let d = jac.first().map_or(0, Vec::len);
     let mut rows = Vec::new();
     for (u, unit) in bits.chunks(k).enumerate() {

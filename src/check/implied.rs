@@ -84,12 +84,28 @@ pub(super) fn farkas_from_float_basis(listed: &[Row], row: &Row) -> bool {
     }
     let transposed: Vec<Vec<Q>> =
         (0..d).map(|j| basis.iter().map(|&k| listed[k].a[j].clone()).collect()).collect();
-    let Some(y_basis) = crate::exact::simplex::solve_square(&transposed, &row.a) else { return false };
-    let mut y = vec![Q::zero(); listed.len()];
-    for (&k, v) in basis.iter().zip(y_basis) {
-        y[k] = v;
+    // the multipliers as integers over one positive denominator (no gcd): `y = num / den`
+    let Some((num, den)) = crate::exact::simplex::solve_square_scaled(&transposed, &row.a) else {
+        return false;
+    };
+    let basis_rows: Vec<&Row> = basis.iter().map(|&k| &listed[k]).collect();
+    let num: Vec<Q> = num.into_iter().map(Q::from_integer).collect();
+    scaled_farkas_holds(&basis_rows, row, &num, &Q::from_integer(den))
+}
+
+/// [`farkas_holds`] for `y = num / den` (`den > 0`) on `rows`, checked without dividing:
+/// `num >= 0`, `sum num_i a_i = den a_k`, `sum num_i b_i <= den b_k`.
+fn scaled_farkas_holds(rows: &[&Row], row: &Row, num: &[Q], den: &Q) -> bool {
+    if num.iter().any(Signed::is_negative) || num.len() != rows.len() || !den.is_positive() {
+        return false;
     }
-    farkas_holds(listed, row, &y)
+    let minus_den = -den;
+    let combo_ok = (0..row.a.len()).all(|j| {
+        let terms = rows.iter().zip(num).map(|(r, y)| (&r.a[j], y)).chain([(&row.a[j], &minus_den)]);
+        sign_of_sum_of_products(terms) == Ordering::Equal
+    });
+    let rhs = rows.iter().zip(num).map(|(r, y)| (&r.b, y)).chain([(&row.b, &minus_den)]);
+    combo_ok && sign_of_sum_of_products(rhs) != Ordering::Greater
 }
 
 /// `y >= 0`, `sum y_i a_i = a_k`, `sum y_i b_i <= b_k`: signs of unreduced sums over the

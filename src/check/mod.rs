@@ -26,7 +26,9 @@
 //!   and pieces cannot be checked and are not, and only then may a region's facets be
 //!   uncertified).
 
+mod bounded;
 mod certificates;
+mod compose;
 mod constraints;
 pub mod faces;
 mod fields;
@@ -39,11 +41,10 @@ pub mod proof;
 mod proof_cases;
 mod region;
 mod sizes;
+pub mod stream;
 mod whole;
 
 use crate::network::Network;
-use constraints::Row;
-use region::{check_region, CheckedRegion, Context};
 use serde_json::Value;
 
 /// One failed check, with the region it concerns.
@@ -126,15 +127,39 @@ pub fn check_regions(net: &Network, doc: &Value) -> CheckReport {
 /// ```
 pub fn check_answer(net: &Network, doc: &Value, graph: Option<&Value>, options: CheckOptions) -> CheckReport {
     let mut report = CheckReport::default();
+    let Some(header) = check_header(net, doc, graph.is_some(), options, &mut report) else { return report };
+    let regions = doc.get("regions").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+    let outcomes = stream::RegionChecks::new(net, Some(header.partial)).check(regions, options.threads);
+    finish(net, regions, outcomes, graph, options, header, report)
+}
+
+/// What the document says of itself, once its fields are checked.
+#[derive(Clone, Copy)]
+struct Header {
+    /// Complete and checked as complete: coverage, edges and pieces are checked.
+    whole: bool,
+    /// The answer says it is partial (`"complete": false`).
+    partial: bool,
+}
+
+/// The document's own fields; `None` when nothing more is checked (no regions, or a partial
+/// answer not checked as one).
+fn check_header(
+    net: &Network,
+    doc: &Value,
+    has_graph: bool,
+    options: CheckOptions,
+    report: &mut CheckReport,
+) -> Option<Header> {
     let mut fail = |m: String| report.fail(None, m);
     fields::known_keys(doc, "the document", fields::DOCUMENT, &mut fail);
     if doc.get("input_dim").and_then(Value::as_u64) != Some(net.input_dim() as u64) {
         fail(format!("`input_dim` is not the network's ({})", net.input_dim()));
     }
-    let Some(regions) = doc.get("regions").and_then(Value::as_array) else {
+    if doc.get("regions").and_then(Value::as_array).is_none() {
         report.fail(None, "no `regions` array");
-        return report;
-    };
+        return None;
+    }
     let complete = doc.get("complete").and_then(Value::as_bool);
     if complete != Some(true) && !options.partial {
         let why = if complete == Some(false) {
@@ -148,46 +173,35 @@ pub fn check_answer(net: &Network, doc: &Value, graph: Option<&Value>, options: 
                 "{why}: a partial answer proves no count; check it as a partial answer (its regions only)"
             ),
         );
-        return report;
+        return None;
     }
     if complete.is_none() {
         report.fail(None, "`complete` is not a boolean");
     }
     let whole = complete == Some(true) && !options.partial;
-    if graph.is_some() && !whole {
+    if has_graph && !whole {
         report
             .fail(None, "a graph is checked only with a complete answer checked as complete (not --partial)");
     }
-    let domain: Vec<Row> = net.domain().halfspaces(net.input_dim());
-    let cx = Context {
-        net,
-        domain: &domain,
-        domain_bounded: whole::domain_is_bounded(net, &domain),
-        partial: complete == Some(false),
-    };
-    let one = |region: &Value| -> (Vec<Failure>, Option<CheckedRegion>) {
-        let id = region.get("id").and_then(Value::as_u64);
-        let mut failures = Vec::new();
-        // the run's stop token ([`crate::runtime::stop`]): a region not checked, or checked while the
-        // run had to stop (a solve that gave up fails it), counts as not checked
-        if crate::runtime::stop::requested() {
-            return (Vec::new(), None);
-        }
-        let checked =
-            check_region(&cx, region, &mut |message: String| failures.push(Failure { region: id, message }));
-        if !failures.is_empty() && crate::runtime::stop::requested() {
-            return (Vec::new(), None);
-        }
-        (failures, checked)
-    };
-    let outcomes: Vec<(Vec<Failure>, Option<CheckedRegion>)> =
-        crate::runtime::parallel::map_chunks(regions, options.threads.max(1), 8, |part| {
-            part.iter().map(one).collect::<Vec<_>>()
-        })
-        .concat();
+    Some(Header { whole, partial: complete == Some(false) })
+}
+
+/// The regions' outcomes (in order) gathered, then what needs every region: ids and distinct
+/// patterns, coverage, pieces and the graph. `regions` need hold only each region's `id`,
+/// `pattern` and `piece` (and the graph's checks the whole regions).
+fn finish(
+    net: &Network,
+    regions: &[Value],
+    outcomes: Vec<stream::Outcome>,
+    graph: Option<&Value>,
+    options: CheckOptions,
+    header: Header,
+    mut report: CheckReport,
+) -> CheckReport {
+    let whole = header.whole;
     let mut checked = Vec::with_capacity(outcomes.len());
     for (failures, c) in outcomes {
-        report.failures.extend(failures);
+        report.failures.extend(region::resolve_deferred(failures, header.partial));
         if let Some(c) = &c {
             report.regions += 1;
             report.inequalities += c.listed.len();

@@ -1,6 +1,6 @@
 //! The checks of one region, in exact arithmetic only: the region's constraints re-derived from
 //! the network and its stated pattern by the checker's own composition in rationals
-//! ([`super::constraints`]), then
+//! ([`super::compose`], shared with the regions before it that share a prefix), then
 //!
 //! 1. the point strictly inside every constraint of its pattern (and of the domain), and the
 //!    network's pattern at the point the stated one;
@@ -17,7 +17,8 @@
 //!
 //! What it returns ([`CheckedRegion`]) feeds the checks of the whole answer ([`super::whole`]).
 
-use super::constraints::{integer_point, pattern_constraints, Constraint, ExactRow, Matrix, Origin, Row};
+use super::compose::Composer;
+use super::constraints::{integer_point, Constraint, ExactRow, Matrix, Origin, Row};
 use super::fields::{indices, known_keys, matrix, neurons, rational, vector, INEQUALITY, REGION};
 use super::floats::{nearest_matrix, nearest_vector};
 use super::implied::{box_of, implied_by_listed};
@@ -35,8 +36,26 @@ pub(super) struct Context<'a> {
     pub domain: &'a [Row],
     pub domain_bounded: bool,
     /// Whether the answer says it is partial (`"complete": false`): only then may a region's
-    /// facets be uncertified.
-    pub partial: bool,
+    /// facets be uncertified. `None` while not known (a stream whose summary comes last): the
+    /// failure is then deferred ([`resolve_deferred`]).
+    pub partial: Option<bool>,
+}
+
+/// A complete answer's region whose facets are uncertified.
+const UNCERTIFIED: &str =
+    "its facets are uncertified (`facets_uncertified`), which only a partial answer may say";
+
+/// Where [`UNCERTIFIED`] goes once the answer says whether it is partial.
+const DEFERRED: &str = "\u{0}uncertified facets, in an answer not yet known to be partial";
+
+/// A region's failures once the answer says whether it is partial: the deferred failure of its
+/// uncertified facets dropped (partial) or said (complete), in its place.
+pub(super) fn resolve_deferred(failures: Vec<super::Failure>, partial: bool) -> Vec<super::Failure> {
+    failures
+        .into_iter()
+        .filter(|f| !(partial && f.message == DEFERRED))
+        .map(|f| if f.message == DEFERRED { super::Failure { message: UNCERTIFIED.into(), ..f } } else { f })
+        .collect()
 }
 
 /// A listed inequality that passed its checks.
@@ -47,6 +66,8 @@ pub(super) struct Listed {
     pub point: Vec<Q>,
     /// Whether the facet is inside the domain (no domain row is tight on it).
     pub inner: bool,
+    /// The one constraint tight on it, when only one is.
+    pub alone: Option<Origin>,
 }
 
 /// A region as the whole-answer checks need it.
@@ -64,6 +85,8 @@ pub(super) struct CheckedRegion {
     pub point: Vec<Q>,
     /// The stated `bounded`.
     pub bounded: Option<bool>,
+    /// Relu layers only, no preactivation identically zero ([`Composer::constraints`]).
+    pub plain: bool,
 }
 
 impl CheckedRegion {
@@ -82,6 +105,7 @@ pub(super) fn pattern_of(region: &Value) -> Option<Vec<String>> {
 /// misshapen).
 pub(super) fn check_region(
     cx: &Context<'_>,
+    composer: &mut Composer<'_>,
     region: &Value,
     fail: &mut impl FnMut(String),
 ) -> Option<CheckedRegion> {
@@ -95,7 +119,7 @@ pub(super) fn check_region(
         fail("the pattern does not fit the network".into());
         return None;
     };
-    let (mut constraints, jac, off) = pattern_constraints(net, &states);
+    let (mut constraints, jac, off, plain) = composer.constraints(&states);
     constraints.extend(
         cx.domain
             .iter()
@@ -108,13 +132,16 @@ pub(super) fn check_region(
     };
     let exact: Vec<ExactRow> = constraints.iter().map(|c| ExactRow::new(&c.row)).collect();
     let at_point = integer_point(&point);
+    // strictly inside every constraint of the pattern, the network's own pattern at the point
+    // is the stated one (layer by layer: each preactivation is the composed one, of the sign
+    // the state says); only where that fails is the network evaluated, to say what it is
     if let Some(k) = exact.iter().position(|r| r.slack_sign(&at_point) != Ordering::Greater) {
         fail(format!("the point is not strictly inside {}", constraints[k].origin.describe()));
-    }
-    let (actual, _) = net.evaluate(&point);
-    let actual = net.pattern_strings(&actual);
-    if actual != pattern {
-        fail(format!("the network's pattern at the point is {actual:?}"));
+        let (actual, _) = net.evaluate(&point);
+        let actual = net.pattern_strings(&actual);
+        if actual != pattern {
+            fail(format!("the network's pattern at the point is {actual:?}"));
+        }
     }
     check_map(region, &jac, &off, fail);
     check_floats(region, &point, &jac, &off, fail);
@@ -127,11 +154,10 @@ pub(super) fn check_region(
         }
     };
     let listed = if uncertified {
-        if !cx.partial {
-            fail(
-                "its facets are uncertified (`facets_uncertified`), which only a partial answer may say"
-                    .into(),
-            );
+        match cx.partial {
+            Some(true) => {}
+            Some(false) => fail(UNCERTIFIED.into()),
+            None => fail(DEFERRED.into()),
         }
         if region.get("inequalities").and_then(Value::as_array).is_none_or(|l| !l.is_empty()) {
             fail("a region whose facets are uncertified lists inequalities (it must list none)".into());
@@ -149,6 +175,7 @@ pub(super) fn check_region(
         map: (jac, off),
         point,
         bounded: region.get("bounded").and_then(Value::as_bool),
+        plain,
     };
     // an uncertified region is bounded or not by all its constraints; a certified one by the
     // listed inequalities (which define it, once their completeness is checked)
@@ -245,7 +272,8 @@ fn check_inequalities(
             owner[i] = Some(k);
         }
         let inner = !tight.iter().any(|&i| matches!(constraints[i].origin, Origin::Domain(_)));
-        listed.push(Some(Listed { row, point: q, inner }));
+        let alone = if let [i] = tight[..] { Some(constraints[i].origin) } else { None };
+        listed.push(Some(Listed { row, point: q, inner, alone }));
     }
     (listed, owner)
 }
@@ -327,15 +355,18 @@ fn check_bounded(checked: &CheckedRegion, rows: &[&Row], cx: &Context<'_>, fail:
         fail("missing or malformed `bounded`".into());
         return;
     };
-    let actual = cx.domain_bounded || {
-        match crate::certify::recession_ray(rows, cx.net.input_dim(), Filter::Off) {
-            Ok(ray) => ray.is_none(),
-            Err(e) => {
-                fail(format!("boundedness could not be decided: {e}"));
-                return;
+    let d = cx.net.input_dim();
+    // checked certificates proposed by floats first; the exact simplex where none checks
+    let actual = cx.domain_bounded
+        || super::bounded::bounded_by_certificates(rows, d).unwrap_or_else(|| {
+            match crate::certify::recession_ray(rows, d, Filter::Off) {
+                Ok(ray) => ray.is_none(),
+                Err(e) => {
+                    fail(format!("boundedness could not be decided: {e}"));
+                    stated // the failure is reported; the flag is not compared again
+                }
             }
-        }
-    };
+        });
     if stated != actual {
         let what = if actual { "bounded (its recession cone is {0})" } else { "unbounded (it has a ray)" };
         fail(format!("`bounded` says {stated}, but the region is {what}"));

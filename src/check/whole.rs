@@ -2,6 +2,7 @@
 //! (every facet inside the domain leads to a listed region, and is that region's facet too),
 //! and the pieces, all in exact arithmetic.
 
+use super::constraints::Origin;
 use super::region::{pattern_of, CheckedRegion, Listed};
 use super::CheckReport;
 use crate::network::{Domain, Network};
@@ -70,14 +71,34 @@ pub(super) fn check_coverage(
     let exact = crate::forward::fixed_point::FixedNetwork::new(net);
     let index: HashMap<&[String], usize> =
         checked.iter().enumerate().filter_map(|(i, c)| Some((c.as_ref()?.pattern.as_slice(), i))).collect();
+    // each layer's index among the layers with states
+    let mut next = 0;
+    let stateful: Vec<Option<usize>> = net
+        .layers()
+        .iter()
+        .map(|l| {
+            l.activation.has_states().then(|| {
+                next += 1;
+                next - 1
+            })
+        })
+        .collect();
     // the neighbour patterns of every region's inner facets, computed in parallel
     let across = |c: &Option<CheckedRegion>| -> Vec<(usize, Vec<String>)> {
         let Some(c) = c.as_ref().filter(|_| !crate::runtime::stop::requested()) else { return Vec::new() };
         let inner =
             c.listed.iter().enumerate().filter_map(|(k, l)| Some((k, l.as_ref().filter(|l| l.inner)?)));
         inner
-            .map(|(k, Listed { row, point, .. })| {
-                (k, net.pattern_strings(&exact.pattern_towards(point, &row.a)))
+            .map(|(k, Listed { row, point, alone, .. })| match alone {
+                // one relu neuron tight on the facet, none identically zero: every other
+                // neuron keeps its sign across it, and it changes its own
+                Some(Origin::Neuron(layer, index)) if c.plain => {
+                    let mut states = c.states.clone();
+                    let s = stateful[*layer].expect("a neuron's layer has states");
+                    states[s][*index] = !states[s][*index];
+                    (k, net.pattern_strings(&states))
+                }
+                _ => (k, net.pattern_strings(&exact.pattern_towards(point, &row.a))),
             })
             .collect()
     };

@@ -4,6 +4,7 @@
 use super::args::{NetArgs, ThreadArgs};
 use super::commands::read_property;
 use super::{output_error, BadInput, EXIT_FAILED};
+use relu_regions::check::stream::{check_reader, Refused};
 use relu_regions::check::{check_answer, CheckOptions};
 use relu_regions::export::provenance::Provenance;
 use std::io::Write;
@@ -24,6 +25,13 @@ fn read_output(path: &Path, here: &Provenance) -> Result<serde_json::Value, BadI
         relu_regions::check::lines::read_document(&text)
             .map_err(|e| BadInput(anyhow::anyhow!("{}: {e}", owned.display())))
     })?;
+    compare_provenance(path, &doc, here)?;
+    Ok(doc)
+}
+
+/// Refuses an output made for another network, format, `--coords` or domain (its
+/// `provenance`); warns when it records none.
+fn compare_provenance(path: &Path, doc: &serde_json::Value, here: &Provenance) -> Result<(), BadInput> {
     match doc.get("provenance") {
         Some(p) => {
             let recorded: Provenance = serde_json::from_value(p.clone())
@@ -55,7 +63,7 @@ fn read_output(path: &Path, here: &Provenance) -> Result<serde_json::Value, BadI
             path.display()
         ),
     }
-    Ok(doc)
+    Ok(())
 }
 
 /// `check`: the whole answer, in exact arithmetic.
@@ -68,22 +76,50 @@ pub(crate) fn check(
 ) -> Result<ExitCode, BadInput> {
     let net = input.load()?;
     let here = input.provenance(&net)?;
-    let doc = read_output(regions, &here)?;
-    let graph = graph.map(|g| read_output(g, &here)).transpose()?;
     let options = CheckOptions { partial, threads: threads.count() };
     // the command's token: the checker gives up what it had not finished when it fires
     let token = super::stop::token();
-    let report = {
-        let _stop = token.install();
-        check_answer(&net, &doc, graph.as_ref(), options)
+    let (report, total, complete) = match graph {
+        // with the graph, both documents whole (a node is compared with its region)
+        Some(graph) => {
+            let doc = read_output(regions, &here)?;
+            let graph = read_output(graph, &here)?;
+            let _stop = token.install();
+            let report = check_answer(&net, &doc, Some(&graph), options);
+            let total = doc.get("regions").and_then(serde_json::Value::as_array).map_or(0, Vec::len);
+            (report, total, doc.get("complete").and_then(serde_json::Value::as_bool))
+        }
+        // without it, read as it goes (a region at a time)
+        None => {
+            let file = std::fs::File::open(regions)
+                .map_err(|e| BadInput(anyhow::anyhow!("cannot read {}: {e}", regions.display())))?;
+            let mut complete = None;
+            let mut refused = None;
+            let mut on_header = |header: &serde_json::Value| {
+                complete = header.get("complete").and_then(serde_json::Value::as_bool);
+                compare_provenance(regions, header, &here).map_err(|e| {
+                    let message = e.0.to_string();
+                    refused = Some(e);
+                    message
+                })
+            };
+            let _stop = token.install();
+            let read = check_reader(&net, std::io::BufReader::new(file), options, &mut on_header);
+            match read {
+                Ok((report, total)) => (report, total, complete),
+                Err(Refused::Header(_)) => return Err(refused.expect("the header was refused here")),
+                Err(Refused::Unreadable(e)) => {
+                    return Err(BadInput(anyhow::anyhow!("{}: {e}", regions.display())))
+                }
+            }
+        }
     };
     let mut out = std::io::stdout().lock();
     write_failures(&mut out, &report.failures)?;
     if let Some(reason) = token.reason().filter(|_| report.failures.is_empty()) {
-        let total = doc.get("regions").and_then(serde_json::Value::as_array).map_or(0, Vec::len);
         return stopped_check(&mut out, reason, &format!("{} of {total} regions", report.regions));
     }
-    if !partial && doc.get("complete").and_then(serde_json::Value::as_bool) != Some(true) {
+    if !partial && complete != Some(true) {
         writeln!(out, "(give --partial to check the regions of a partial answer)").map_err(output_error)?;
     }
     let scope = if partial {

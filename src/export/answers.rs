@@ -134,20 +134,25 @@ pub fn slice_json(slice: &LineSlice) -> Value {
 pub fn add_sizes(doc: &mut Value, sizes: &[crate::queries::sizes::RegionSize], dim: usize) {
     let Some(regions) = doc.get_mut("regions").and_then(Value::as_array_mut) else { return };
     for (region, size) in regions.iter_mut().zip(sizes) {
-        let mut v = json!({});
-        if let Some(m) = &size.measure {
-            let key = if dim == 2 { "area" } else { "volume" };
-            v[key] = fmt_q(m).into();
-            v[format!("{key}_f64")] = crate::kernel::image(m).into();
-        }
-        if let Some(ball) = &size.ball {
-            v["inradius"] = fmt_q(&ball.radius).into();
-            v["inradius_f64"] = crate::kernel::image(&ball.radius).into();
-            v["ball_center"] = qs(&ball.center).into();
-        }
-        if let Some((estimate, low, high)) = size.sampled {
-            v["volume_estimate"] = json!({"value": estimate, "low": low, "high": high, "confidence": 0.95});
-        }
-        region["size"] = v;
+        region["size"] = size_value(size, dim);
     }
+}
+
+/// A region's `size` object.
+pub(crate) fn size_value(size: &crate::queries::sizes::RegionSize, dim: usize) -> Value {
+    let mut v = json!({});
+    if let Some(m) = &size.measure {
+        let key = if dim == 2 { "area" } else { "volume" };
+        v[key] = fmt_q(m).into();
+        v[format!("{key}_f64")] = crate::kernel::image(m).into();
+    }
+    if let Some(ball) = &size.ball {
+        v["inradius"] = fmt_q(&ball.radius).into();
+        v["inradius_f64"] = crate::kernel::image(&ball.radius).into();
+        v["ball_center"] = qs(&ball.center).into();
+    }
+    if let Some((estimate, low, high)) = size.sampled {
+        v["volume_estimate"] = json!({"value": estimate, "low": low, "high": high, "confidence": 0.95});
+    }
+    v
 }

@@ -10,7 +10,6 @@ use crate::analysis::graph::RegionGraph;
 use crate::enumerate::region::Region;
 use crate::exact::num::{fmt_q, to_f64, Q};
 use num_traits::One;
-use std::fmt::Write;
 
 /// Outputs shown in a short label (the rest are counted).
 const SHORT_ROWS: usize = 2;
@@ -78,27 +77,50 @@ fn label(r: &Region, exact: bool) -> String {
 /// assert_eq!(dot.matches(" -- ").count(), 4); // one line per edge
 /// ```
 pub fn graph_dot(regions: &[Region], g: &RegionGraph, exact_labels: bool) -> String {
-    let mut out = String::new();
-    out.push_str("graph regions {\n");
-    out.push_str("  graph [layout=neato, overlap=false, splines=true, size=\"12,12\", ratio=compress];\n");
-    out.push_str("  node [shape=box, style=filled, fontname=\"monospace\", fontsize=10];\n");
+    let mut out = Vec::new();
+    write_graph_dot(&mut out, regions, g, exact_labels).expect("writing to memory");
+    String::from_utf8(out).expect("DOT text is UTF-8")
+}
+
+/// [`graph_dot`] written to `out` as it goes, a node or an edge at a time (the output is never
+/// held whole).
+///
+/// # Examples
+/// ```
+/// use relu_regions::{analyze, export::dot, Enumerator, Network};
+/// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
+///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"}]}"#).unwrap();
+/// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
+/// let mut out = Vec::new();
+/// dot::write_graph_dot(&mut out, &a.regions, &a.graph, false).unwrap();
+/// assert_eq!(String::from_utf8(out).unwrap(), dot::graph_dot(&a.regions, &a.graph, false));
+/// ```
+pub fn write_graph_dot(
+    out: &mut impl std::io::Write,
+    regions: &[Region],
+    g: &RegionGraph,
+    exact_labels: bool,
+) -> std::io::Result<()> {
+    out.write_all(b"graph regions {\n")?;
+    out.write_all(b"  graph [layout=neato, overlap=false, splines=true, size=\"12,12\", ratio=compress];\n")?;
+    out.write_all(b"  node [shape=box, style=filled, fontname=\"monospace\", fontsize=10];\n")?;
     let colours = piece_colours(g);
     for r in regions {
         let piece = g.piece_of[r.id];
-        let _ = writeln!(
+        writeln!(
             out,
             "  {} [label=\"{}\", fillcolor=\"{}\", piece={}];",
             r.id,
             label(r, exact_labels),
             colours[piece],
             piece
-        );
+        )?;
     }
     for (a, b, info) in sorted_edges(g) {
         let names: Vec<String> = info.neurons.iter().map(|n| format!("L{}.{}", n.layer, n.index)).collect();
         let style = if info.same_map { ", style=dashed" } else { "" };
-        let _ = writeln!(out, "  {a} -- {b} [label=\"{}\"{style}];", names.join(","));
+        writeln!(out, "  {a} -- {b} [label=\"{}\"{style}];", names.join(","))?;
     }
-    out.push_str("}\n");
-    out
+    out.write_all(b"}\n")?;
+    out.flush()
 }

@@ -289,32 +289,37 @@ pub fn graph_json(
     complete: bool,
     provenance: Option<&super::provenance::Provenance>,
 ) -> String {
-    let nodes = regions
-        .iter()
-        .map(|r| NodeOut {
-            id: r.id,
-            pattern: r.pattern_strings(),
-            piece: g.piece_of[r.id],
-            bounded: r.bounded,
-            jacobian: r.map.jacobian.iter().map(|row| qs(row)).collect(),
-            offset: qs(&r.map.offset),
-            point: qs(&r.point),
-            point_f64: floats(&r.point),
-            jacobian_f64: r.map.jacobian.iter().map(|row| floats(row)).collect(),
-            offset_f64: floats(&r.map.offset),
-        })
-        .collect();
-    let edges = sorted_edges(g)
-        .into_iter()
-        .map(|(source, target, info)| EdgeOut {
-            source,
-            target,
-            neurons: info.neurons.iter().copied().map(Into::into).collect(),
-            same_map: info.same_map,
-            point: qs(&info.point),
-        })
-        .collect();
+    let nodes = regions.iter().map(|r| node_out(r, g)).collect();
+    let edges =
+        sorted_edges(g).into_iter().map(|(source, target, info)| edge_out(source, target, info)).collect();
     to_json(&GraphOut { nodes, edges, pieces: g.pieces, complete, provenance: provenance.cloned() })
+}
+
+/// A region as a graph node on the wire.
+pub(crate) fn node_out(r: &Region, g: &RegionGraph) -> NodeOut {
+    NodeOut {
+        id: r.id,
+        pattern: r.pattern_strings(),
+        piece: g.piece_of[r.id],
+        bounded: r.bounded,
+        jacobian: r.map.jacobian.iter().map(|row| qs(row)).collect(),
+        offset: qs(&r.map.offset),
+        point: qs(&r.point),
+        point_f64: floats(&r.point),
+        jacobian_f64: r.map.jacobian.iter().map(|row| floats(row)).collect(),
+        offset_f64: floats(&r.map.offset),
+    }
+}
+
+/// A graph edge on the wire.
+pub(crate) fn edge_out(source: usize, target: usize, info: &crate::analysis::graph::EdgeInfo) -> EdgeOut {
+    EdgeOut {
+        source,
+        target,
+        neurons: info.neurons.iter().copied().map(Into::into).collect(),
+        same_map: info.same_map,
+        point: qs(&info.point),
+    }
 }
 
 /// The `regions --json` document: the regions with their facets and pieces, whether the run

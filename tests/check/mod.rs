@@ -3,3 +3,4 @@
 pub(crate) mod answers;
 pub(crate) mod fields;
 pub(crate) mod forgeries;
+pub(crate) mod streams;

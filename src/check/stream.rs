@@ -1,0 +1,412 @@
+//! `check` reading its answer as it goes: a `regions --json` document or a `regions --jsonl`
+//! stream is parsed one region at a time, the regions checked in batches (in parallel, each
+//! chunk of consecutive regions sharing one [`Composer`]) and dropped, keeping of each only
+//! what the checks of the whole answer need (its outcome, `id`, `pattern` and `piece`). The
+//! verdict is the one [`super::check_answer`] gives on the whole document, for every thread
+//! count.
+
+use super::compose::Composer;
+use super::constraints::Row;
+use super::region::{check_region, CheckedRegion, Context};
+use super::{check_header, finish, whole, CheckOptions, CheckReport, Failure};
+use crate::network::Network;
+use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::io::BufRead;
+
+/// A region's failures and, when it could be checked, what the whole-answer checks need.
+pub(super) type Outcome = (Vec<Failure>, Option<CheckedRegion>);
+
+/// The checks of single regions.
+pub(super) struct RegionChecks<'a> {
+    net: &'a Network,
+    domain: Vec<Row>,
+    domain_bounded: bool,
+    partial: Option<bool>,
+}
+
+impl<'a> RegionChecks<'a> {
+    /// `partial`: whether the answer says it is partial (`None`: not known yet).
+    pub(super) fn new(net: &'a Network, partial: Option<bool>) -> RegionChecks<'a> {
+        let domain: Vec<Row> = net.domain().halfspaces(net.input_dim());
+        let domain_bounded = whole::domain_is_bounded(net, &domain);
+        RegionChecks { net, domain, domain_bounded, partial }
+    }
+
+    /// The outcomes of `regions`, in order, on `threads` threads (the same for every count).
+    pub(super) fn check(&self, regions: &[Value], threads: usize) -> Vec<Outcome> {
+        let cx = Context {
+            net: self.net,
+            domain: &self.domain,
+            domain_bounded: self.domain_bounded,
+            partial: self.partial,
+        };
+        let one = |composer: &mut Composer<'_>, region: &Value| -> Outcome {
+            let id = region.get("id").and_then(Value::as_u64);
+            let mut failures = Vec::new();
+            // the run's stop token ([`crate::stop`]): a region not checked, or checked while
+            // the run had to stop (a solve that gave up fails it), counts as not checked
+            if crate::runtime::stop::requested() {
+                return (Vec::new(), None);
+            }
+            let checked = check_region(&cx, composer, region, &mut |message: String| {
+                failures.push(Failure { region: id, message })
+            });
+            if !failures.is_empty() && crate::runtime::stop::requested() {
+                return (Vec::new(), None);
+            }
+            (failures, checked)
+        };
+        crate::runtime::parallel::map_chunks(regions, threads.max(1), 8, |part| {
+            // one composition per chunk of consecutive regions, shared along their prefixes
+            let mut composer = Composer::new(self.net);
+            part.iter().map(|region| one(&mut composer, region)).collect::<Vec<_>>()
+        })
+        .concat()
+    }
+}
+
+/// Why a streamed answer was not checked.
+#[derive(Debug)]
+pub enum Refused {
+    /// It cannot be read (the message says where).
+    Unreadable(String),
+    /// The caller refused its header (the caller's message).
+    Header(String),
+}
+
+/// Regions gathered into batches, each checked as it fills.
+struct Batches<'a, 'b> {
+    checks: &'a RegionChecks<'a>,
+    threads: usize,
+    batch: Vec<Value>,
+    outcomes: Vec<Outcome>,
+    /// Each region's `id`, `pattern` and `piece`.
+    kept: Vec<Value>,
+    /// The document's fields before its regions, and the caller's look at them.
+    header: Map<String, Value>,
+    on_header: &'b mut dyn FnMut(&Value) -> Result<(), String>,
+    header_seen: bool,
+    refused: Option<String>,
+    /// Whether `regions` was an array (or the stream's lines).
+    regions_listed: bool,
+}
+
+impl Batches<'_, '_> {
+    fn size(&self) -> usize {
+        64 * self.threads.max(1)
+    }
+
+    fn push(&mut self, region: Value) {
+        self.batch.push(region);
+        if self.batch.len() >= self.size() {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        self.outcomes.extend(self.checks.check(&self.batch, self.threads));
+        self.kept.extend(self.batch.drain(..).map(|r| {
+            let mut kept = Map::new();
+            for key in ["id", "pattern", "piece"] {
+                if let Some(v) = r.get(key) {
+                    kept.insert(key.into(), v.clone());
+                }
+            }
+            Value::Object(kept)
+        }));
+    }
+
+    /// Shows the caller the header once (before the first region where it comes first).
+    fn show_header(&mut self) -> Result<(), String> {
+        if !self.header_seen {
+            self.header_seen = true;
+            (self.on_header)(&Value::Object(self.header.clone()))?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks the answer `reader` holds (one JSON document, or a `--jsonl` stream read as the
+/// document it stands for, as [`super::lines::read_document`] reads it) region by region, never
+/// holding the document; `on_header` sees the document's fields other than `regions` (a
+/// stream's summary) before any region is checked where they come first, and may refuse it.
+/// Returns the report and the number of regions listed.
+///
+/// # Examples
+/// ```
+/// use relu_regions::check::{stream::check_reader, CheckOptions};
+/// use relu_regions::{analyze, export::stream::write_regions_json, Enumerator, Network};
+/// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
+///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
+///     {"weights": [["1", "2"]], "activation": "linear"}]}"#).unwrap();
+/// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
+/// let mut text = Vec::new();
+/// write_regions_json(&mut text, &net, &a, None, None).unwrap();
+/// let options = CheckOptions { partial: false, threads: 2 };
+/// let (report, listed) = check_reader(&net, &text[..], options, &mut |_| Ok(())).unwrap();
+/// assert!(report.failures.is_empty() && listed == 4);
+/// // a header the caller refuses stops the check
+/// assert!(check_reader(&net, &text[..], options, &mut |_| Err("no".into())).is_err());
+/// ```
+pub fn check_reader(
+    net: &Network,
+    mut reader: impl BufRead,
+    options: CheckOptions,
+    on_header: &mut dyn FnMut(&Value) -> Result<(), String>,
+) -> Result<(CheckReport, usize), Refused> {
+    let checks = RegionChecks::new(net, None);
+    let mut batches = Batches {
+        checks: &checks,
+        threads: options.threads,
+        batch: Vec::new(),
+        outcomes: Vec::new(),
+        kept: Vec::new(),
+        header: Map::new(),
+        on_header,
+        header_seen: false,
+        refused: None,
+        regions_listed: false,
+    };
+    // the first non-empty line tells a stream from a document
+    let mut consumed = String::new();
+    let mut first = None;
+    let mut line = String::new();
+    let mut number = 0;
+    let unreadable = |e: std::io::Error| Refused::Unreadable(format!("cannot read: {e}"));
+    while first.is_none() {
+        line.clear();
+        if reader.read_line(&mut line).map_err(unreadable)? == 0 {
+            break;
+        }
+        consumed.push_str(&line);
+        number += 1;
+        if !line.trim().is_empty() {
+            first = Some(line.clone());
+        }
+    }
+    let lines = match first.as_deref().map(serde_json::from_str::<Value>) {
+        Some(Ok(value)) => {
+            let first_number = number;
+            let summary_only = value.as_object().is_some_and(|m| m.len() == 1 && m.contains_key("summary"));
+            // a second non-empty line: a stream
+            let mut second = None;
+            while second.is_none() {
+                line.clear();
+                if reader.read_line(&mut line).map_err(unreadable)? == 0 {
+                    break;
+                }
+                number += 1;
+                if !line.trim().is_empty() {
+                    second = Some((number, line.clone()));
+                }
+            }
+            if summary_only || second.is_some() {
+                Some((first_number, value, second))
+            } else {
+                // one document on one line
+                read_document_value(value, &mut batches)?;
+                None
+            }
+        }
+        _ => {
+            let chained = std::io::Read::chain(std::io::Cursor::new(consumed.into_bytes()), &mut reader);
+            let mut de = serde_json::Deserializer::from_reader(chained);
+            let read =
+                serde::Deserializer::deserialize_map(&mut de, DocumentVisitor { batches: &mut batches })
+                    .and_then(|()| de.end());
+            if let Some(why) = batches.refused.take() {
+                return Err(Refused::Header(why));
+            }
+            read.map_err(|e| Refused::Unreadable(format!("invalid JSON: {e}")))?;
+            None
+        }
+    };
+    if let Some((first_number, first, second)) = lines {
+        batches.regions_listed = true;
+        read_lines((first_number, first), second, reader, &mut batches)?;
+    }
+    batches.flush();
+    batches.show_header().map_err(Refused::Header)?;
+    let total = batches.kept.len();
+    let mut doc = batches.header;
+    if batches.regions_listed {
+        doc.insert("regions".into(), Value::Array(Vec::new()));
+    }
+    let doc = Value::Object(doc);
+    let mut report = CheckReport::default();
+    let Some(header) = check_header(net, &doc, false, options, &mut report) else {
+        return Ok((report, total));
+    };
+    Ok((finish(net, &batches.kept, batches.outcomes, None, options, header, report), total))
+}
+
+/// A document already parsed whole (it was one line).
+fn read_document_value(value: Value, batches: &mut Batches<'_, '_>) -> Result<(), Refused> {
+    let Value::Object(mut map) = value else {
+        return Err(Refused::Unreadable("invalid JSON: the document is not an object".into()));
+    };
+    let regions = map.remove("regions");
+    batches.header = map;
+    batches.show_header().map_err(Refused::Header)?;
+    match regions {
+        Some(Value::Array(regions)) => {
+            batches.regions_listed = true;
+            regions.into_iter().for_each(|r| batches.push(r));
+        }
+        Some(other) => {
+            batches.header.insert("regions".into(), other);
+        }
+        None => {}
+    }
+    Ok(())
+}
+
+/// The lines of a stream from its first (and second) non-empty line on; errors name the line
+/// (numbered in the file, blank lines counted).
+fn read_lines(
+    first: (usize, Value),
+    second: Option<(usize, String)>,
+    reader: impl BufRead,
+    batches: &mut Batches<'_, '_>,
+) -> Result<(), Refused> {
+    let mut summary: Option<Value> = None;
+    let mut take = |number: usize, value: Value, batches: &mut Batches<'_, '_>| -> Result<(), Refused> {
+        let bad = |m: String| Refused::Unreadable(format!("line {number}: {m}"));
+        if summary.is_some() {
+            return Err(bad("a line after the summary".into()));
+        }
+        match value.get("summary") {
+            Some(s) => {
+                let Some(map) = s.as_object() else { return Err(bad("`summary` is not an object".into())) };
+                let known = ["regions", "complete", "input_dim", "provenance"];
+                if let Some(key) = map.keys().find(|k| !known.contains(&k.as_str())) {
+                    return Err(bad(format!(
+                        "the summary has a field `{key}` that the format does not have"
+                    )));
+                }
+                let listed = batches.kept.len() + batches.batch.len();
+                if s.get("regions").and_then(Value::as_u64) != Some(listed as u64) {
+                    return Err(bad(format!(
+                        "the summary's `regions` is {}, but the stream lists {listed} regions",
+                        s.get("regions").map_or("absent".into(), Value::to_string),
+                    )));
+                }
+                summary = Some(s.clone());
+            }
+            None => batches.push(value),
+        }
+        Ok(())
+    };
+    let mut line_number = first.0;
+    take(first.0, first.1, batches)?;
+    if let Some((number, text)) = second {
+        line_number = number;
+        let value: Value =
+            serde_json::from_str(&text).map_err(|e| Refused::Unreadable(format!("line {number}: {e}")))?;
+        take(number, value, batches)?;
+    }
+    for line in reader.lines() {
+        let line = line.map_err(|e| Refused::Unreadable(format!("cannot read: {e}")))?;
+        line_number += 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: Value = serde_json::from_str(&line)
+            .map_err(|e| Refused::Unreadable(format!("line {line_number}: {e}")))?;
+        take(line_number, value, batches)?;
+    }
+    let Some(s) = summary else {
+        return Err(Refused::Unreadable("no summary line (the stream was cut short)".into()));
+    };
+    for key in ["complete", "input_dim", "provenance"] {
+        match s.get(key) {
+            Some(Value::Null) | None => {}
+            Some(v) => {
+                batches.header.insert(key.into(), v.clone());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The top-level object: its fields kept, its `regions` streamed into the batches.
+struct DocumentVisitor<'a, 'b, 'c> {
+    batches: &'a mut Batches<'b, 'c>,
+}
+
+impl<'de> Visitor<'de> for DocumentVisitor<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a regions document (an object)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "regions" {
+                if self.batches.header.contains_key("provenance") {
+                    if let Err(why) = self.batches.show_header() {
+                        self.batches.refused = Some(why);
+                        return Err(serde::de::Error::custom("refused"));
+                    }
+                }
+                let value = map.next_value_seed(RegionsSeed { batches: self.batches })?;
+                if let Some(other) = value {
+                    self.batches.header.insert(key, other);
+                }
+            } else {
+                let value: Value = map.next_value()?;
+                self.batches.header.insert(key, value);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The `regions` value: an array streamed region by region (anything else kept as it is).
+struct RegionsSeed<'a, 'b, 'c> {
+    batches: &'a mut Batches<'b, 'c>,
+}
+
+impl<'de> DeserializeSeed<'de> for RegionsSeed<'_, '_, '_> {
+    type Value = Option<Value>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Option<Value>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RegionsSeed<'_, '_, '_> {
+    type Value = Option<Value>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("the regions")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Value>, A::Error> {
+        self.batches.regions_listed = true;
+        while let Some(region) = seq.next_element::<Value>()? {
+            self.batches.push(region);
+        }
+        Ok(None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Value>, A::Error> {
+        let value = Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+        Ok(Some(value))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Option<Value>, E> {
+        Ok(Some(Value::String(v.into())))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Option<Value>, E> {
+        Ok(Some(Value::Bool(v)))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Option<Value>, E> {
+        Ok(Some(Value::Null))
+    }
+}

@@ -1,0 +1,140 @@
+//! Peak memory of the writers that write as they go (`regions --json`, `graph --format json`,
+//! `graph --format dot`), measured by the kernel's high-water mark of the test process (reset
+//! before each writer): once the analysis is held, writing its whole answer may hold about one
+//! region's worth at a time, never the document. The whole-document writers are measured beside
+//! them, so the bound is seen to bite.
+//!
+//! A test binary of its own: the mark is the whole process's, so its tests run one at a time (a
+//! lock) and nothing else runs in it.
+
+use relu_regions::export::{dot, json, stream};
+use relu_regions::{analyze, Analysis, Enumerator, Network};
+use std::io::Write;
+use std::sync::Mutex;
+
+/// One measurement at a time.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// A field of /proc/self/status, in bytes.
+fn status(field: &str) -> Option<usize> {
+    let text = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = text.lines().find(|l| l.starts_with(field))?;
+    let kb: usize = line[field.len()..].trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// The most resident bytes above those resident before `f`, while it ran: the kernel's
+/// high-water mark (`VmHWM`), reset first (`/proc/self/clear_refs`, Linux). `None` where that
+/// cannot be read.
+fn peak_above(f: impl FnOnce()) -> Option<usize> {
+    std::fs::write("/proc/self/clear_refs", "5").ok()?;
+    let base = status("VmRSS:")?;
+    f();
+    Some(status("VmHWM:")?.saturating_sub(base))
+}
+
+/// A writer that only counts bytes (it allocates nothing).
+#[derive(Default)]
+struct Bytes(usize);
+
+impl Write for Bytes {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `n` relu neurons in general position in R^3 (integer coefficients from a fixed LCG): the
+/// arrangement has `1 + n + C(n,2) + C(n,3)` regions.
+fn arrangement(n: usize) -> Network {
+    let mut seed: u64 = 12345;
+    let mut draw = || {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((seed >> 33) % 2001) as i64 - 1000
+    };
+    let rows: Vec<String> =
+        (0..n).map(|_| format!("[\"{}\", \"{}\", \"{}\"]", draw(), draw(), draw())).collect();
+    let bias: Vec<String> = (0..n).map(|_| format!("\"{}\"", draw())).collect();
+    let out: Vec<String> = (1..=n).map(|k| format!("\"{k}\"")).collect();
+    Network::from_json(&format!(
+        r#"{{"input_dim": 3, "layers": [
+            {{"weights": [{}], "bias": [{}], "activation": "relu"}},
+            {{"weights": [[{}]], "activation": "linear"}}]}}"#,
+        rows.join(", "),
+        bias.join(", "),
+        out.join(", ")
+    ))
+    .unwrap()
+}
+
+/// What writing `a` costs above the analysis: (writer, streamed, whole document, document
+/// bytes), `None` where the high-water mark cannot be read.
+fn measure(net: &Network, a: &Analysis) -> Option<Vec<(&'static str, usize, usize, usize)>> {
+    let mut rows = Vec::new();
+    let mut bytes = Bytes::default();
+    let streamed = peak_above(|| stream::write_regions_json(&mut bytes, net, a, None, None).unwrap())?;
+    let whole = peak_above(|| {
+        let text = json::to_json(&json::regions_document(net, a, None));
+        std::hint::black_box(&text);
+    })?;
+    rows.push(("regions --json", streamed, whole, bytes.0));
+    let mut bytes = Bytes::default();
+    let streamed =
+        peak_above(|| stream::write_graph_json(&mut bytes, &a.regions, &a.graph, true, None).unwrap())?;
+    let whole = peak_above(|| {
+        std::hint::black_box(json::graph_json(&a.regions, &a.graph, true, None));
+    })?;
+    rows.push(("graph --format json", streamed, whole, bytes.0));
+    let mut bytes = Bytes::default();
+    let streamed = peak_above(|| dot::write_graph_dot(&mut bytes, &a.regions, &a.graph, false).unwrap())?;
+    let whole = peak_above(|| {
+        std::hint::black_box(dot::graph_dot(&a.regions, &a.graph, false));
+    })?;
+    rows.push(("graph --format dot", streamed, whole, bytes.0));
+    Some(rows)
+}
+
+/// The writers hold at most `per_region` bytes plus the sorted edge list above the analysis
+/// (with 4 MB for pages and the allocator's slack), where the whole regions document held at
+/// least its text.
+fn check_streams(planes: usize, per_region: usize) {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let net = arrangement(planes);
+    let a = analyze(&net, &Enumerator::builder().threads(1).build()).unwrap();
+    let n = planes;
+    assert_eq!(a.regions.len(), 1 + n + n * (n - 1) / 2 + n * (n - 1) * (n - 2) / 6, "general position");
+    // the sorted edge list (three words an edge) is the one thing held for the whole graph
+    let edges = a.graph.graph.edge_count() * 3 * std::mem::size_of::<usize>();
+    let Some(rows) = measure(&net, &a) else {
+        eprintln!("no /proc/self/clear_refs here: the peak is not measured");
+        return;
+    };
+    for (what, streamed, whole, bytes) in rows {
+        eprintln!("{what}: {streamed} bytes streamed, {whole} whole, a document of {bytes} bytes");
+        assert!(
+            streamed <= per_region + edges + (4 << 20),
+            "{what}: {streamed} bytes held while writing {bytes}"
+        );
+        // measured first, before freed pages the allocator keeps can serve a later writer
+        if what == "regions --json" {
+            assert!(whole >= bytes, "{what}: the whole document ({bytes} bytes) was held");
+        }
+    }
+}
+
+/// The CI-fast variant: 1,794 regions (a regions document of a few MB).
+#[test]
+fn writers_hold_one_region_at_a_time() {
+    check_streams(22, 256 * 1024);
+}
+
+/// 47,972 regions (about a minute in a release build): `cargo test --release --test memory --
+/// --ignored`.
+#[test]
+#[ignore]
+fn writers_hold_one_region_at_a_time_on_48k_regions() {
+    check_streams(66, 256 * 1024);
+}
