@@ -356,43 +356,7 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
             cli::faces::boundary(&input, &run, output, level.as_deref(), classes, json)
         }
         Command::Regions { input, run, json, jsonl, sizes, samples } => {
-            let net = input.load()?;
-            let enumerator = run.enumerator()?;
-            if jsonl {
-                let summary = commands::stream_regions(&net, &enumerator, input.provenance(&net)?)?;
-                return Ok(exit_code(summary.complete()));
-            }
-            let a = analyze(&net, &enumerator)?;
-            let mut out = std::io::stdout().lock();
-            if json {
-                let sizes = sizes.then(|| {
-                    // the regions with certified facets, until the command's token fires
-                    let _stop = cli::stop::token().install();
-                    let n = a.facets_certified;
-                    relu_regions::queries::sizes::region_sizes(
-                        &net,
-                        &a.regions[..n],
-                        &a.facets[..n],
-                        samples,
-                        1,
-                    )
-                });
-                // written as it goes, a region at a time
-                let provenance = input.provenance(&net)?;
-                let out = std::io::BufWriter::new(out);
-                relu_regions::export::stream::write_regions_json(
-                    out,
-                    &net,
-                    &a,
-                    Some(&provenance),
-                    sizes.as_deref(),
-                )
-                .map_err(output_error)?;
-            } else {
-                relu_regions::export::text::regions(&mut out, &a).map_err(output_error)?;
-            }
-            report_incomplete(&a.summary);
-            Ok(exit_code(a.summary.complete()))
+            commands::regions(&input, &run, json, jsonl, sizes.then_some(samples))
         }
         Command::Graph { input, run, format, labels } => {
             let net = input.load()?;

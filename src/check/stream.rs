@@ -1,6 +1,6 @@
 //! `check` reading its answer as it goes: a `regions --json` document or a `regions --jsonl`
 //! stream is parsed one region at a time, the regions checked in batches (in parallel, each
-//! chunk of consecutive regions sharing one [`Composer`]) and dropped, keeping of each only
+//! chunk of consecutive regions sharing one `Composer`) and dropped, keeping of each only
 //! what the checks of the whole answer need (its outcome, `id`, `pattern` and `piece`). The
 //! verdict is the one [`super::check_answer`] gives on the whole document, for every thread
 //! count.

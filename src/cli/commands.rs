@@ -68,6 +68,42 @@ pub(crate) fn stream_regions(
     Ok(summary)
 }
 
+/// `regions`: as JSON lines (facets per region, no graph), one JSON document written as it goes
+/// (with exact sizes for `--sizes`), or text.
+pub(crate) fn regions(
+    input: &NetArgs,
+    run: &RunArgs,
+    json: bool,
+    jsonl: bool,
+    sizes_samples: Option<usize>,
+) -> Result<ExitCode, BadInput> {
+    let net = input.load()?;
+    let enumerator = run.enumerator()?;
+    if jsonl {
+        let summary = stream_regions(&net, &enumerator, input.provenance(&net)?)?;
+        return Ok(exit_code(summary.complete()));
+    }
+    let a = relu_regions::analysis::analyze(&net, &enumerator)?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        let sizes = sizes_samples.map(|samples| {
+            // the regions with certified facets, until the command's token fires
+            let _stop = super::stop::token().install();
+            let n = a.facets_certified;
+            relu_regions::queries::sizes::region_sizes(&net, &a.regions[..n], &a.facets[..n], samples, 1)
+        });
+        // written as it goes, a region at a time
+        let provenance = input.provenance(&net)?;
+        let out = std::io::BufWriter::new(out);
+        relu_regions::export::stream::write_regions_json(out, &net, &a, Some(&provenance), sizes.as_deref())
+            .map_err(output_error)?;
+    } else {
+        relu_regions::export::text::regions(&mut out, &a).map_err(output_error)?;
+    }
+    report_incomplete(&a.summary);
+    Ok(exit_code(a.summary.complete()))
+}
+
 /// What `plot` draws: which plane (if any) and which window.
 pub(crate) struct PlotRequest<'a> {
     /// `--plane "p;u;v"`.
