@@ -13,6 +13,8 @@ import warnings
 from fractions import Fraction
 from typing import Any, Iterator, List, Optional, Sequence, Tuple, Union
 
+import numpy as np
+
 from . import _native
 from ._analyses import Analyses
 from ._plot import Plotting
@@ -260,6 +262,10 @@ def _networkx(doc: dict) -> Any:
     g = nx.Graph(pieces=doc["pieces"], complete=doc["complete"], provenance=doc.get("provenance"))
     for node in doc["nodes"]:
         attrs = dict(node)
+        # one representation of a pattern everywhere, as on a Region: ``pattern`` the on/off bits
+        # (numpy bool array), ``pattern_strings`` the CLI's strings
+        attrs["pattern_strings"] = list(attrs["pattern"])
+        attrs["pattern"] = np.array([c == "1" for c in "".join(attrs["pattern_strings"])], dtype=bool)
         g.add_node(attrs.pop("id"), **attrs)
     for edge in doc["edges"]:
         attrs = dict(edge)
@@ -463,7 +469,8 @@ class Network(Analyses, Plotting):
               max_regions: Optional[int] = None, time_limit: Optional[float] = None,
               lp: str = "simplex", progress: Any = False) -> Any:
         """The adjacency graph as a ``networkx.Graph``: the nodes and edges of ``graph --format
-        json``, node attributes ``pattern``, ``piece``, ``bounded``, ``point``, ``jacobian``,
+        json``, node attributes ``pattern`` (numpy bool array, as ``Region.pattern``) and
+        ``pattern_strings`` (the CLI's strings), ``piece``, ``bounded``, ``point``, ``jacobian``,
         ``offset`` (exact strings) and their ``_f64`` twins; edge attributes ``neurons``,
         ``same_map``, ``point``; graph attributes ``pieces``, ``complete``, ``provenance``."""
         return _networkx(self.graph_json(domain, box, threads, max_regions, time_limit, lp, progress))

@@ -26,7 +26,7 @@ class Inequality:
 
     a_exact: List[Fraction]
     b_exact: Fraction
-    neurons: List[tuple] = field(default_factory=list)
+    neurons: List[dict] = field(default_factory=list)
     domain_rows: List[int] = field(default_factory=list)
     facet_point_exact: List[Fraction] = field(default_factory=list)
 

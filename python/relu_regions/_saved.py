@@ -24,6 +24,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _wire_node(n: int, attrs: dict) -> dict:
+    """A networkx node back in the wire form: its pattern as the CLI's strings."""
+    node = {"id": n, **attrs}
+    if "pattern_strings" in node:
+        node["pattern"] = node.pop("pattern_strings")
+    return node
+
+
 def to_json(obj: Any) -> str:
     """The JSON text of an analysis: regions (``{"regions": [...]}``, as ``regions --json``),
     a networkx graph (as ``graph --format json``), counts or a batch of counts."""
@@ -36,7 +44,7 @@ def to_json(obj: Any) -> str:
         return json.dumps({"regions": [r.to_dict() for r in obj], "complete": True})
     if hasattr(obj, "nodes") and hasattr(obj, "edges") and hasattr(obj, "graph"):  # networkx
         doc = {k: obj.graph.get(k) for k in ("pieces", "complete", "provenance")}
-        doc["nodes"] = [{"id": n, **attrs} for n, attrs in obj.nodes(data=True)]
+        doc["nodes"] = [_wire_node(n, attrs) for n, attrs in obj.nodes(data=True)]
         doc["edges"] = [{"source": a, "target": b, **attrs} for a, b, attrs in obj.edges(data=True)]
         return json.dumps(_plain(doc))
     if isinstance(obj, dict):

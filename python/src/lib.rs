@@ -89,7 +89,12 @@ impl NativeNetwork {
         // while): KeyboardInterrupt comes at once, the abandoned reading ends by itself
         let (tx, rx) = std::sync::mpsc::channel();
         let file = path.clone();
+        // Ctrl-C raises the reader's cancel flag: the ONNX reader polls it between nodes and
+        // convolution channels, so an abandoned reading ends at once too
+        let cancel = Arc::new(AtomicBool::new(false));
+        let flag = cancel.clone();
         std::thread::spawn(move || {
+            let _stop = relu_regions::runtime::stop::StopToken::new(None, Some(flag)).install();
             let _ = tx.send(network::load_with_bytes(&file, given, coords));
         });
         let rx = std::sync::Mutex::new(rx);
@@ -101,7 +106,12 @@ impl NativeNetwork {
         let (net, source) = loop {
             match py.detach(wait) {
                 Ok(read) => break read.map_err(bad)?,
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => py.check_signals()?,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    if let Err(interrupted) = py.check_signals() {
+                        cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+                        return Err(interrupted);
+                    }
+                }
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
                     return Err(InternalError::new_err("the reader stopped without an answer"))
                 }

@@ -66,7 +66,11 @@ def test_graph_equals_the_cli_json(cli):
     assert sorted(tuple(sorted(e)) for e in g.edges) == sorted((e["source"], e["target"]) for e in expected["edges"])
     assert g.graph["pieces"] == expected["pieces"] and g.graph["complete"]
     for node in expected["nodes"]:
-        assert g.nodes[node["id"]]["pattern"] == node["pattern"]
+        assert g.nodes[node["id"]]["pattern_strings"] == node["pattern"]
+    # one representation of patterns: a graph node's equals its Region's
+    regions = {r.id: r for r in Network.from_json(path).regions(threads=1)}
+    for i, data in g.nodes(data=True):
+        assert (data["pattern"] == regions[i].pattern).all() and data["pattern"].dtype == bool
 
 
 def test_regions_stream_equals_cli_jsonl(cli):

@@ -197,3 +197,21 @@ fn cli_reads_every_format_and_converts_exactly() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A reading on a thread whose stop token has fired gives up between nodes with an error that
+/// says so (Python raises the token's flag on Ctrl-C, so an abandoned reading ends at once);
+/// without a token, or with one that has not fired, the same file reads.
+#[test]
+fn an_onnx_reading_stops_when_its_thread_is_stopped() {
+    use relu_regions::runtime::stop::StopToken;
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+    let path = fixture("onnx/ACASXU_run2a_1_1_batch_2000.onnx");
+    let read = |flag: bool| {
+        let _stop = StopToken::new(None, Some(Arc::new(AtomicBool::new(flag)))).install();
+        load(&path, None, Coords::Raw)
+    };
+    let stopped = read(true).expect_err("a stopped reading gives no network");
+    assert!(stopped.to_string().contains("stopped"), "{stopped}");
+    assert_eq!(read(false).unwrap().input_dim(), 5);
+}

@@ -323,6 +323,9 @@ fn live_nodes<'g>(g: &'g Graph, input: &str) -> Res<(String, Vec<&'g Node>)> {
     Ok((output, nodes))
 }
 
+/// The message of a reading stopped by its thread's stop token.
+pub(super) const STOPPED: &str = "the reading was stopped (Ctrl-C or a time limit)";
+
 pub(super) fn convert(g: &Graph) -> Res<(usize, Vec<Layer>, Vec<String>)> {
     if g.nodes.len() > limits::MAX_NODES {
         return Err(format!(
@@ -350,6 +353,10 @@ pub(super) fn convert(g: &Graph) -> Res<(usize, Vec<Layer>, Vec<String>)> {
     let needed_after = |name: &str, i: usize| last_use.get(name).is_some_and(|&j| j > i);
     let mut current = input_name.clone();
     for (i, node) in nodes.iter().enumerate() {
+        // a reader on a thread with a stop token (Python's, on Ctrl-C) gives up between nodes
+        if crate::runtime::stop::requested() {
+            return Err(STOPPED.into());
+        }
         let named = |m: String| if m.starts_with("node `") { m } else { at(node, &m) };
         step(node, i, &mut current, &mut constants, &mut net, &needed_after).map_err(named)?;
     }

@@ -156,6 +156,10 @@ pub(super) fn conv(
     let mut offset = Vec::with_capacity(outputs);
     for n in 0..batch {
         for (oc, channel_bias) in bias.iter().enumerate() {
+            // a convolution of many channels takes a while: its reading may be stopped here
+            if crate::runtime::stop::requested() {
+                return Err(super::build::STOPPED.into());
+            }
             let g = oc / (m / group);
             each_position(&outs, |o| {
                 let mut row = Vec::new();
