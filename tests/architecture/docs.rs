@@ -1,7 +1,8 @@
 //! The library's documentation: every public function of a public module shows how it is used,
 //! with a runnable example of its own or a pointer to the example that uses it.
 
-use std::path::{Path, PathBuf};
+use crate::support::rust_files;
+use std::path::Path;
 
 /// Modules that are crate-private (their `pub fn`s are not part of the library's API), and
 /// the binary's own code.
@@ -21,17 +22,6 @@ const NOT_PUBLIC: [&str; 14] = [
     "src/kernel/float_box.rs",
     "src/exact/simplex/tests.rs",
 ];
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
 
 /// The public functions whose doc comment has neither an example nor a pointer to one.
 fn undocumented(relative: &str, text: &str) -> Vec<String> {

@@ -4,6 +4,7 @@
 //! crate::` and `crate::` path of the library's code is read (comments and `#[cfg(test)]`
 //! modules excluded: a unit test may drive a lower module with a higher one).
 
+use crate::support::rust_files;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -37,17 +38,6 @@ fn layer_table() -> BTreeMap<String, Layer> {
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
 }
 
 /// The top-level module a file of `src/` belongs to (`lib` and `main` for the crate roots).
