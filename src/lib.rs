@@ -20,7 +20,7 @@
 //! ```
 //!
 //! The main types are re-exported at the crate root: [`Network`] (with its readers), [`Domain`],
-//! [`Enumerator`] and its builder, [`RegionSink`], [`Summary`], [`Region`], [`Facet`],
+//! [`Enumerator`] and its builder, [`Sink`], [`Summary`], [`Region`], [`Facet`],
 //! [`RegionGraph`], [`Analysis`] with [`analyze`], the shard [`Plan`], and the errors.
 //!
 //! The folders are the layers, bottom to top (docs/architecture.md; a test enforces that no
@@ -65,8 +65,8 @@ pub use analysis::graph::RegionGraph;
 pub use analysis::{analyze, Analysis};
 pub use enumerate::prepared::Prepared;
 pub use enumerate::region::{AffineMap, Region};
-pub use enumerate::{CountingSink, Enumerator, EnumeratorBuilder, RegionSink, StopReason, Summary};
-pub use error::{InternalError, NetworkError};
+pub use enumerate::{from_fn, CountingSink, Enumerator, EnumeratorBuilder, Sink, StopReason, Summary};
+pub use error::{InternalError, NetworkError, SinkError};
 pub use jobs::shard::{Plan, ShardError};
 pub use lp::Backend;
 pub use network::{Domain, InputFormat, Network};

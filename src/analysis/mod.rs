@@ -10,7 +10,7 @@ use crate::analysis::graph::{build, RegionGraph};
 use crate::certify::LpStats;
 use crate::enumerate::prepared::Prepared;
 use crate::enumerate::region::Region;
-use crate::enumerate::{Enumerator, StopReason, Summary};
+use crate::enumerate::{Enumerator, Sink, StopReason, Summary};
 use crate::error::{InternalError, SinkError};
 use crate::network::Network;
 use crate::runtime::stop::StopToken;
@@ -135,26 +135,14 @@ fn facets_and_graph(
     Ok(Analysis { regions, facets, graph, summary, facets_certified })
 }
 
-/// Receives regions with their certified facets from [`stream_with_facets`]: `begin` once,
-/// `region` for each in id order, `finish` once with the summary (facet LPs included). A
-/// closure `FnMut(&Region, &[Facet]) -> ControlFlow<()>` is one.
-pub trait FacetSink {
-    /// Called once before the first region.
-    fn begin(&mut self, _net: &Network) -> Result<(), SinkError> {
-        Ok(())
-    }
-    /// Takes a region and its facets; `Break` stops the run.
-    fn region(&mut self, region: &Region, facets: &[Facet]) -> ControlFlow<()>;
-    /// Called once at the end; an error is the run's ([`Summary::sink_error`]).
-    fn finish(&mut self, _summary: &Summary) -> Result<(), SinkError> {
-        Ok(())
-    }
-}
-
-impl<F: FnMut(&Region, &[Facet]) -> ControlFlow<()>> FacetSink for F {
-    fn region(&mut self, region: &Region, facets: &[Facet]) -> ControlFlow<()> {
-        self(region, facets)
-    }
+/// A region with its certified facets: the item of [`stream_with_facets`] (a
+/// `Sink<FacetedRegion>` receives them in id order).
+#[derive(Debug, Clone)]
+pub struct FacetedRegion {
+    /// The region.
+    pub region: Region,
+    /// Its facets (non-redundant inequalities with a point on each).
+    pub facets: Vec<Facet>,
 }
 
 /// Streams every region with its certified facets to `sink`, keeping none of them (memory flat
@@ -163,22 +151,22 @@ impl<F: FnMut(&Region, &[Facet]) -> ControlFlow<()>> FacetSink for F {
 ///
 /// # Examples
 /// ```
-/// use relu_regions::{analysis::stream_with_facets, Enumerator, Facet, Network, Region};
+/// use relu_regions::{analysis::{stream_with_facets, FacetedRegion}, from_fn, Enumerator, Network};
 /// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
 ///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
 ///     {"weights": [["1", "2"]], "activation": "linear"}]}"#).unwrap();
 /// let mut facet_counts = Vec::new();
-/// let summary = stream_with_facets(&net, &Enumerator::builder().build(), &mut |_: &Region, f: &[Facet]| {
-///     facet_counts.push(f.len());
+/// let summary = stream_with_facets(&net, &Enumerator::builder().build(), &mut from_fn(|r: FacetedRegion| {
+///     facet_counts.push(r.facets.len());
 ///     std::ops::ControlFlow::Continue(())
-/// }).unwrap();
+/// })).unwrap();
 /// assert!(summary.complete());
 /// assert_eq!(facet_counts, [2, 2, 2, 2]); // four quadrant-like cones, two facets each
 /// ```
 pub fn stream_with_facets(
     net: &Network,
     enumerator: &Enumerator,
-    sink: &mut dyn FacetSink,
+    sink: &mut dyn Sink<FacetedRegion>,
 ) -> Result<Summary, InternalError> {
     stream_with_graph_stats(net, enumerator, sink).map(|(summary, _)| summary)
 }
@@ -188,13 +176,13 @@ pub fn stream_with_facets(
 pub(crate) fn stream_with_graph_stats(
     net: &Network,
     enumerator: &Enumerator,
-    sink: &mut dyn FacetSink,
+    sink: &mut dyn Sink<FacetedRegion>,
 ) -> Result<(Summary, LpStats), InternalError> {
     struct Certifying<'a> {
         prepared: &'a Prepared<'a>,
         stats: LpStats,
         inner: LpStats,
-        sink: &'a mut dyn FacetSink,
+        sink: &'a mut dyn Sink<FacetedRegion>,
         error: Option<InternalError>,
         token: StopToken,
         /// Regions passed on with their facets.
@@ -212,11 +200,11 @@ pub(crate) fn stream_with_graph_stats(
             whole
         }
     }
-    impl crate::enumerate::RegionSink for Certifying<'_> {
+    impl Sink<Region> for Certifying<'_> {
         fn begin(&mut self, net: &Network) -> Result<(), SinkError> {
             self.sink.begin(net)
         }
-        fn region(&mut self, region: Region) -> ControlFlow<()> {
+        fn item(&mut self, region: Region) -> Result<ControlFlow<()>, SinkError> {
             match crate::analysis::facets::facets_counting_inner(
                 &region,
                 self.prepared,
@@ -224,16 +212,16 @@ pub(crate) fn stream_with_graph_stats(
                 false,
                 &mut self.inner,
             ) {
-                Ok(f) => {
+                Ok(facets) => {
                     self.passed += 1;
-                    self.sink.region(&region, &f)
+                    self.sink.item(FacetedRegion { region, facets })
                 }
                 Err(e) => {
                     match self.token.excuse(e) {
                         Ok(reason) => self.stopped = Some(reason),
                         Err(e) => self.error = Some(e),
                     }
-                    ControlFlow::Break(())
+                    Ok(ControlFlow::Break(()))
                 }
             }
         }

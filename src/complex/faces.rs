@@ -8,8 +8,9 @@ use super::frame::{distinct_rows, Frame};
 use super::sign::{SignKey, Signer};
 use super::ComplexError;
 use crate::analysis::facets::Facet;
-use crate::analysis::{stream_with_facets, FacetSink};
+use crate::analysis::{stream_with_facets, FacetedRegion};
 use crate::certify::{find_strict_point, Feasibility, LpStats};
+use crate::enumerate::from_fn;
 use crate::enumerate::region::Region;
 use crate::enumerate::Enumerator;
 use crate::exact::num::Q;
@@ -254,14 +255,14 @@ pub fn complex(net: &Network, enumerator: &Enumerator) -> Result<Complex, Comple
     let mut walker = Walker::new(net, enumerator.backend().solver());
     let mut failure = None;
     let summary = {
-        let mut sink = |r: &Region, f: &[Facet]| match walker.region(r, f) {
+        let mut sink = from_fn(|r: FacetedRegion| match walker.region(&r.region, &r.facets) {
             Ok(()) => ControlFlow::Continue(()),
             Err(e) => {
                 failure = Some(e);
                 ControlFlow::Break(())
             }
-        };
-        stream_with_facets(net, enumerator, &mut sink as &mut dyn FacetSink)?
+        });
+        stream_with_facets(net, enumerator, &mut sink)?
     };
     if let Some(e) = failure {
         return Err(match e {

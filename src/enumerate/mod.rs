@@ -1,5 +1,5 @@
 //! Region enumeration: a depth-first split of the domain, layer by layer and neuron by neuron,
-//! streaming every full-dimensional activation region to a [`RegionSink`].
+//! streaming every full-dimensional activation region to a [`Sink`].
 //!
 //! A region carries a rational interior point `p`. For each neuron, with preactivation
 //! `h(x) = c . x + e` (affine on the region), the side of `p` is known by one exact (filtered)
@@ -26,7 +26,7 @@ mod subtrees;
 mod summary;
 
 pub use builder::EnumeratorBuilder;
-pub use sink::{CountingSink, RegionSink};
+pub use sink::{from_fn, CountingSink, FromFn, Sink};
 pub use subtrees::{Estimate, Subtrees};
 pub use summary::{StopReason, Summary};
 
@@ -92,9 +92,9 @@ struct Context<'a> {
     seek_bounds: bool,
     /// Whether the domain is a box (its rows are then the bounds of the regions' bound LPs).
     box_domain: bool,
-    /// Whether the sink reads maps and constraints (see [`RegionSink::needs_details`]).
+    /// Whether the sink reads maps and constraints (see [`Sink::needs_details`]).
     details: bool,
-    /// Whether the sink reads the rational map (see [`RegionSink::needs_map`]); without it a
+    /// Whether the sink reads the rational map (see [`Sink::needs_map`]); without it a
     /// detailed region carries the map's hash instead.
     map: bool,
     /// Set when the emitter has stopped (a limit, the sink or a failure): the workers stop too.
@@ -326,7 +326,7 @@ impl Enumerator {
     /// # Errors
     /// An exact check failed on the crate's own answer (a bug); the regions the sink received
     /// before are correct.
-    pub fn enumerate(&self, net: &Network, sink: &mut dyn RegionSink) -> Result<Summary, InternalError> {
+    pub fn enumerate(&self, net: &Network, sink: &mut dyn Sink<Region>) -> Result<Summary, InternalError> {
         self.enumerate_prepared(&self.prepare(net), sink)
     }
 
@@ -350,7 +350,7 @@ impl Enumerator {
     pub fn enumerate_prepared(
         &self,
         prepared: &Prepared<'_>,
-        sink: &mut dyn RegionSink,
+        sink: &mut dyn Sink<Region>,
     ) -> Result<Summary, InternalError> {
         let mut summary = self.enumerate_pruned(prepared, sink, None);
         match summary.failure.take() {
@@ -364,7 +364,7 @@ impl Enumerator {
     pub(crate) fn enumerate_pruned<'a>(
         &self,
         prepared: &'a Prepared<'a>,
-        sink: &mut dyn RegionSink,
+        sink: &mut dyn Sink<Region>,
         prune: Option<&'a dyn Prune>,
     ) -> Summary {
         if prepared.backend() != self.backend {
@@ -375,6 +375,9 @@ impl Enumerator {
             return Summary { stopped: Some(StopReason::Sink), sink_error: Some(e), ..Summary::default() };
         }
         let mut summary = self.run(prepared, sink, prune);
+        if summary.sink_error.is_some() {
+            return summary; // the sink failed on an item: the run is over, nothing to finish
+        }
         if let Err(e) = sink.finish(&summary) {
             summary.stopped.get_or_insert(StopReason::Sink);
             summary.sink_error = Some(e);
@@ -386,7 +389,7 @@ impl Enumerator {
     fn run<'a>(
         &self,
         prepared: &'a Prepared<'a>,
-        sink: &mut dyn RegionSink,
+        sink: &mut dyn Sink<Region>,
         prune: Option<&'a dyn Prune>,
     ) -> Summary {
         let start = Instant::now();

@@ -62,7 +62,7 @@ pub use crate::forward::AffineMap;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RegionFacts {
     /// A hash of the exact map, set instead of [`Region::map`] for a sink that asked for no map
-    /// ([`crate::enumerate::RegionSink::needs_map`]): within one run, equal maps have equal
+    /// ([`crate::enumerate::Sink::needs_map`]): within one run, equal maps have equal
     /// hashes (unequal hashes prove the maps differ).
     pub map_hash: Option<u64>,
     /// A box known to hold the region (a float view, so crate-private): the domain's box, or
@@ -87,7 +87,7 @@ pub struct Region {
     /// ancestor region). They describe the region; [`crate::analysis::facets`] finds which are facets.
     pub constraints: Vec<Constraint>,
     /// The network's affine map on the region (empty when the sink asked for its hash only,
-    /// [`crate::enumerate::RegionSink::needs_map`]).
+    /// [`crate::enumerate::Sink::needs_map`]).
     pub map: AffineMap,
     /// What the enumeration proved of the region on the way, for the work that follows (facets,
     /// the graph); empty for regions from elsewhere.
@@ -101,7 +101,7 @@ pub struct Region {
 
 impl Region {
     /// A region known only by whether it is bounded: what a sink that needs no details (see
-    /// [`crate::enumerate::RegionSink::needs_details`]) may receive.
+    /// [`crate::enumerate::Sink::needs_details`]) may receive.
     ///
     /// # Examples
     /// ```

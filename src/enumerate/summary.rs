@@ -34,7 +34,7 @@ pub struct Summary {
     /// The internal error that stopped the run, if one did (the public calls return it as
     /// their `Err`; the crate's own pruned runs read it here).
     pub(crate) failure: Option<InternalError>,
-    /// The sink's own error, if it failed (see [`super::RegionSink::finish`]).
+    /// The sink's own error, if it failed (see [`super::Sink::finish`]).
     pub sink_error: Option<crate::error::SinkError>,
     /// Subtrees discarded whole by a pruning test (only runs that ask a question, such as
     /// `vnnlib`, have one).

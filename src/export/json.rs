@@ -369,9 +369,8 @@ pub struct JsonLines<W: std::io::Write> {
     out: W,
     input_dim: usize,
     provenance: Option<super::provenance::Provenance>,
-    /// The network's facet labelling, from [`crate::analysis::FacetSink::begin`] on.
+    /// The network's facet labelling, from [`crate::enumerate::Sink::begin`] on.
     labels: Option<FacetLabels>,
-    error: Option<std::io::Error>,
 }
 
 impl<W: std::io::Write> JsonLines<W> {
@@ -390,37 +389,31 @@ impl<W: std::io::Write> JsonLines<W> {
     /// assert_eq!(lines[4]["summary"]["regions"], 4);
     /// ```
     pub fn new(out: W, provenance: Option<super::provenance::Provenance>) -> JsonLines<W> {
-        JsonLines { out, input_dim: 0, provenance, labels: None, error: None }
+        JsonLines { out, input_dim: 0, provenance, labels: None }
     }
 }
 
-impl<W: std::io::Write> crate::analysis::FacetSink for JsonLines<W> {
+impl<W: std::io::Write> crate::enumerate::Sink<crate::analysis::FacetedRegion> for JsonLines<W> {
     fn begin(&mut self, net: &crate::network::Network) -> Result<(), crate::error::SinkError> {
         self.input_dim = net.input_dim();
         self.labels = Some(FacetLabels::new(net));
         Ok(())
     }
 
-    fn region(&mut self, region: &Region, facets: &[Facet]) -> std::ops::ControlFlow<()> {
+    fn item(
+        &mut self,
+        item: crate::analysis::FacetedRegion,
+    ) -> Result<std::ops::ControlFlow<()>, crate::error::SinkError> {
         let Some(labels) = &self.labels else {
-            self.error = Some(std::io::Error::other("a region came before the network (no `begin`)"));
-            return std::ops::ControlFlow::Break(());
+            return Err(std::io::Error::other("a region came before the network (no `begin`)").into());
         };
-        let line = serde_json::to_string(&RegionOut::new(labels, region, facets, None))
+        let line = serde_json::to_string(&RegionOut::new(labels, &item.region, &item.facets, None))
             .expect("wire structs serialize");
-        match writeln!(self.out, "{line}") {
-            Ok(()) => std::ops::ControlFlow::Continue(()),
-            Err(e) => {
-                self.error = Some(e);
-                std::ops::ControlFlow::Break(())
-            }
-        }
+        writeln!(self.out, "{line}")?;
+        Ok(std::ops::ControlFlow::Continue(()))
     }
 
     fn finish(&mut self, summary: &crate::enumerate::Summary) -> Result<(), crate::error::SinkError> {
-        if let Some(e) = self.error.take() {
-            return Err(e.into());
-        }
         let tail = serde_json::json!({"summary": {"regions": summary.regions, "complete": summary.complete(),
             "input_dim": self.input_dim, "provenance": self.provenance}});
         writeln!(self.out, "{tail}")?;

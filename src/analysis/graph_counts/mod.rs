@@ -21,7 +21,7 @@ use crate::analysis::graph::unmatched_facet;
 use crate::certify::LpStats;
 use crate::enumerate::prepared::Prepared;
 use crate::enumerate::region::{AffineMap, Region};
-use crate::enumerate::{Enumerator, RegionSink, Summary};
+use crate::enumerate::{Enumerator, Sink, Summary};
 use crate::error::{InternalError, SinkError};
 use crate::network::{Network, Pattern};
 use crate::runtime::stop::StopToken;
@@ -187,20 +187,20 @@ struct Inline<'a> {
     error: Option<InternalError>,
 }
 
-impl RegionSink for Inline<'_> {
+impl Sink<Region> for Inline<'_> {
     fn needs_map(&self) -> bool {
         false
     }
 
-    fn region(&mut self, region: Region) -> ControlFlow<()> {
+    fn item(&mut self, region: Region) -> Result<ControlFlow<()>, SinkError> {
         match record(&region, self.prepared, &mut self.stats) {
             Ok(r) => {
                 self.records.push(r);
-                ControlFlow::Continue(())
+                Ok(ControlFlow::Continue(()))
             }
             Err(e) => {
                 self.error = Some(e);
-                ControlFlow::Break(())
+                Ok(ControlFlow::Break(()))
             }
         }
     }
@@ -228,14 +228,14 @@ impl Tally<'_> {
     }
 }
 
-impl RegionSink for Tally<'_> {
+impl Sink<Region> for Tally<'_> {
     fn needs_map(&self) -> bool {
         false
     }
 
-    fn region(&mut self, mut region: Region) -> ControlFlow<()> {
+    fn item(&mut self, mut region: Region) -> Result<ControlFlow<()>, SinkError> {
         if self.failed.load(Ordering::Relaxed) {
-            return ControlFlow::Break(());
+            return Ok(ControlFlow::Break(()));
         }
         // the domain's rows (first) wait in the queue as a count: a worker puts them back
         // (1,568 dense rows a region on MNIST's box would hold gigabytes in the batches)
@@ -244,7 +244,7 @@ impl RegionSink for Tally<'_> {
         if self.batch.len() >= BATCH {
             self.send();
         }
-        ControlFlow::Continue(())
+        Ok(ControlFlow::Continue(()))
     }
 
     fn finish(&mut self, _summary: &Summary) -> Result<(), SinkError> {

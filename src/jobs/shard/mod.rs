@@ -20,9 +20,8 @@ mod order;
 mod verify;
 pub use merge::{merge, merge_to_text, MergeOutput, Merged};
 
-use crate::analysis::facets::Facet;
-use crate::enumerate::region::Region;
-use crate::enumerate::{CountingSink, Enumerator, Estimate, Subtrees, Summary};
+use crate::analysis::FacetedRegion;
+use crate::enumerate::{from_fn, CountingSink, Enumerator, Estimate, Subtrees, Summary};
 use crate::error::{InternalError, NetworkError};
 use crate::export::json::RegionOut;
 use crate::export::provenance::Provenance;
@@ -340,9 +339,9 @@ pub fn run_shard(
         let (summary, graph) = crate::analysis::stream_with_graph_stats(
             &net,
             &enumerator,
-            &mut |region: &Region, facets: &[Facet]| {
-                bounded += usize::from(region.bounded);
-                let line = serde_json::to_string(&RegionOut::new(&labels, region, facets, None))
+            &mut from_fn(|r: FacetedRegion| {
+                bounded += usize::from(r.region.bounded);
+                let line = serde_json::to_string(&RegionOut::new(&labels, &r.region, &r.facets, None))
                     .expect("wire structs serialize");
                 match writeln!(out, "{line}") {
                     Ok(()) => std::ops::ControlFlow::Continue(()),
@@ -351,7 +350,7 @@ pub fn run_shard(
                         std::ops::ControlFlow::Break(())
                     }
                 }
-            },
+            }),
         )?;
         if let Some(e) = error {
             return Err(io(e));

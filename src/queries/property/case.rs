@@ -7,7 +7,7 @@ use super::region::{Checked, Checker};
 use super::{DecideError, ProofLeaf};
 use crate::certify::LpStats;
 use crate::enumerate::region::Region;
-use crate::enumerate::{Enumerator, Prune, RegionSink};
+use crate::enumerate::{Enumerator, Prune, Sink};
 use crate::error::InternalError;
 use crate::exact::num::Q;
 use crate::kernel::halfspace::Halfspace;
@@ -126,13 +126,13 @@ struct PropertySink<'a> {
     stats: LpStats,
 }
 
-impl RegionSink for PropertySink<'_> {
-    fn region(&mut self, region: Region) -> ControlFlow<()> {
+impl Sink<Region> for PropertySink<'_> {
+    fn item(&mut self, region: Region) -> Result<ControlFlow<()>, crate::error::SinkError> {
         self.batch.push(region);
         if self.batch.len() < BATCH {
-            return ControlFlow::Continue(());
+            return Ok(ControlFlow::Continue(()));
         }
-        self.flush()
+        Ok(self.flush())
     }
 }
 
