@@ -16,7 +16,7 @@
 //! assert_eq!(regions.len(), 4); // four regions, four different slopes: not linear
 //! // with facets, the adjacency graph and the linear pieces
 //! let a = analyze(&net, &Enumerator::builder().build()).unwrap();
-//! assert_eq!((a.edges(), a.graph.pieces), (4, 4));
+//! assert_eq!((a.edges(), a.graph().pieces()), (4, 4));
 //! ```
 //!
 //! The main types are re-exported at the crate root: [`Network`] (with its readers), [`Domain`],
@@ -48,14 +48,14 @@ pub mod analysis;
 pub mod certify;
 pub mod check;
 pub mod complex;
-pub mod enumerate;
+pub(crate) mod enumerate;
 pub mod error;
 pub mod exact;
 pub mod export;
-pub mod forward;
+pub(crate) mod forward;
 pub mod jobs;
-pub mod kernel;
-pub mod lp;
+pub(crate) mod kernel;
+pub(crate) mod lp;
 pub mod network;
 pub mod queries;
 pub mod runtime;
@@ -63,10 +63,17 @@ pub mod runtime;
 pub use analysis::facets::Facet;
 pub use analysis::graph::RegionGraph;
 pub use analysis::{analyze, Analysis};
+pub use analysis::{stream_with_facets, FacetedRegion};
 pub use enumerate::prepared::Prepared;
-pub use enumerate::region::{AffineMap, Region};
-pub use enumerate::{from_fn, CountingSink, Enumerator, EnumeratorBuilder, Sink, StopReason, Summary};
+pub use enumerate::region::{AffineMap, Constraint, NeuronId, Origin, Region};
+pub use enumerate::{
+    from_fn, CountingSink, Enumerator, EnumeratorBuilder, Estimate, FromFn, Sink, StopReason, Subtrees,
+    Summary,
+};
 pub use error::{InternalError, NetworkError, SinkError};
+pub use exact::num::Q;
 pub use jobs::shard::{Plan, ShardError};
+pub use kernel::halfspace::Halfspace;
+pub use kernel::Filter;
 pub use lp::Backend;
 pub use network::{Domain, InputFormat, Network};

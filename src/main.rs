@@ -365,19 +365,19 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             match format {
                 GraphFormat::Dot => {
-                    dot::write_graph_dot(&mut out, &a.regions, &a.graph, matches!(labels, LabelsArg::Exact))
+                    dot::write_graph_dot(&mut out, a.regions(), a.graph(), matches!(labels, LabelsArg::Exact))
                 }
                 GraphFormat::Json => relu_regions::export::stream::write_graph_json(
                     &mut out,
-                    &a.regions,
-                    &a.graph,
-                    a.summary.complete(),
+                    a.regions(),
+                    a.graph(),
+                    a.summary().complete(),
                     Some(&input.provenance(&net)?),
                 ),
             }
             .map_err(output_error)?;
-            report_incomplete(&a.summary);
-            Ok(exit_code(a.summary.complete()))
+            report_incomplete(a.summary());
+            Ok(exit_code(a.summary().complete()))
         }
         Command::Verify { input, run, expect, samples, seed, json } => {
             let net = input.load()?;
@@ -396,10 +396,10 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
                 report.text()
             };
             std::io::stdout().write_all(text.as_bytes()).map_err(output_error)?;
-            report_incomplete(&a.summary);
+            report_incomplete(a.summary());
             // a partial run whose only failed check is its completeness: a limit stopped it
             let failed = report.checks.iter().filter(|c| !c.ok).all(|c| c.name == "complete enumeration");
-            Ok(match (report.ok, a.summary.complete()) {
+            Ok(match (report.ok, a.summary().complete()) {
                 (true, _) => ExitCode::SUCCESS,
                 (false, false) if failed => exit_code(false),
                 _ => ExitCode::from(EXIT_FAILED),

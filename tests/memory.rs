@@ -83,15 +83,15 @@ fn measure(net: &Network, a: &Analysis) -> Option<Vec<(&'static str, usize, usiz
     rows.push(("regions --json", streamed, whole, bytes.0));
     let mut bytes = Bytes::default();
     let streamed =
-        peak_above(|| stream::write_graph_json(&mut bytes, &a.regions, &a.graph, true, None).unwrap())?;
+        peak_above(|| stream::write_graph_json(&mut bytes, a.regions(), a.graph(), true, None).unwrap())?;
     let whole = peak_above(|| {
-        std::hint::black_box(json::graph_json(&a.regions, &a.graph, true, None));
+        std::hint::black_box(json::graph_json(a.regions(), a.graph(), true, None));
     })?;
     rows.push(("graph --format json", streamed, whole, bytes.0));
     let mut bytes = Bytes::default();
-    let streamed = peak_above(|| dot::write_graph_dot(&mut bytes, &a.regions, &a.graph, false).unwrap())?;
+    let streamed = peak_above(|| dot::write_graph_dot(&mut bytes, a.regions(), a.graph(), false).unwrap())?;
     let whole = peak_above(|| {
-        std::hint::black_box(dot::graph_dot(&a.regions, &a.graph, false));
+        std::hint::black_box(dot::graph_dot(a.regions(), a.graph(), false));
     })?;
     rows.push(("graph --format dot", streamed, whole, bytes.0));
     Some(rows)
@@ -105,9 +105,9 @@ fn check_streams(planes: usize, per_region: usize) {
     let net = arrangement(planes);
     let a = analyze(&net, &Enumerator::builder().threads(1).build()).unwrap();
     let n = planes;
-    assert_eq!(a.regions.len(), 1 + n + n * (n - 1) / 2 + n * (n - 1) * (n - 2) / 6, "general position");
+    assert_eq!(a.regions().len(), 1 + n + n * (n - 1) / 2 + n * (n - 1) * (n - 2) / 6, "general position");
     // the sorted edge list (three words an edge) is the one thing held for the whole graph
-    let edges = a.graph.graph.edge_count() * 3 * std::mem::size_of::<usize>();
+    let edges = a.graph().graph().edge_count() * 3 * std::mem::size_of::<usize>();
     let Some(rows) = measure(&net, &a) else {
         eprintln!("no /proc/self/clear_refs here: the peak is not measured");
         return;

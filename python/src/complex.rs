@@ -5,10 +5,10 @@ use super::{bad, InternalError, NativeNetwork};
 use pyo3::prelude::*;
 use relu_regions::complex::json::{boundary_document, face_line, faces_document};
 use relu_regions::complex::{boundary, complex, ComplexError, LevelSpec};
-use relu_regions::enumerate::Enumerator;
+use relu_regions::Enumerator;
 use relu_regions::exact::num::parse_rational;
 use relu_regions::export::provenance::Provenance;
-use relu_regions::lp::Backend;
+use relu_regions::Backend;
 use std::time::Duration;
 
 fn enumerator(threads: usize, time_limit: Option<f64>, lp: &str) -> PyResult<Enumerator> {

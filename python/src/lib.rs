@@ -10,13 +10,13 @@ use pyo3::create_exception;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use relu_regions::analysis::analyze;
-use relu_regions::enumerate::Enumerator;
+use relu_regions::Enumerator;
 use relu_regions::exact::num::{fmt_q, parse_rational};
 use relu_regions::export::json;
 use relu_regions::export::provenance::Provenance;
 use relu_regions::jobs;
 use relu_regions::jobs::shard::{self, plan_hash, Plan, ShardError};
-use relu_regions::lp::Backend;
+use relu_regions::Backend;
 use relu_regions::network::nnet::Coords;
 use relu_regions::network::{self, InputFormat, Network};
 use relu_regions::runtime::parallel::threads_for;
@@ -372,7 +372,7 @@ fn run(
             let mut lines = Lines { tx, partial: Vec::new(), held: None };
             let summary =
                 jobs::stream_regions(net, enumerator, Some(provenance.clone()), &mut lines).map_err(fail)?;
-            match (&summary.sink_error, lines.held) {
+            match (&summary.sink_error(), lines.held) {
                 // the last line of a finished stream is its summary line, the CLI's bytes
                 (None, Some(summary_line)) => Ok(summary_line),
                 _ => Err("the stream was closed before its end".into()),

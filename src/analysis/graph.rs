@@ -32,20 +32,66 @@ pub struct EdgeInfo {
 #[derive(Debug, Clone)]
 pub struct RegionGraph {
     /// Node weight = region id = node index.
-    pub graph: UnGraph<usize, EdgeInfo>,
+    pub(crate) graph: UnGraph<usize, EdgeInfo>,
     /// The piece of each region (pieces numbered by their smallest region id, in order).
-    pub piece_of: Vec<usize>,
+    pub(crate) piece_of: Vec<usize>,
     /// Number of linear pieces.
-    pub pieces: usize,
+    pub(crate) pieces: usize,
     /// Number of distinct affine maps among the regions.
-    pub distinct_maps: usize,
+    pub(crate) distinct_maps: usize,
     /// Facets whose neighbour was not among the regions (only in a partial enumeration; in a
     /// complete one that is an internal error).
-    pub dangling: usize,
+    pub(crate) dangling: usize,
     /// How many regions (a prefix, in id order) had the neighbours across their facets found:
     /// all of them, unless the run's stop token ([`crate::runtime::stop`]) cut the graph phase short
     /// (the graph then lacks the edges between two regions after the prefix).
-    pub edges_from: usize,
+    pub(crate) edges_from: usize,
+}
+
+impl RegionGraph {
+    /// The graph: node weight = region id = node index; an edge per shared facet.
+    ///
+    /// See the example on [`RegionGraph`].
+    pub fn graph(&self) -> &UnGraph<usize, EdgeInfo> {
+        &self.graph
+    }
+
+    /// The piece of each region (pieces numbered by their smallest region id, in order).
+    ///
+    /// See the example on [`RegionGraph`].
+    pub fn piece_of(&self) -> &[usize] {
+        &self.piece_of
+    }
+
+    /// Number of linear pieces.
+    ///
+    /// See the example on [`RegionGraph`].
+    pub fn pieces(&self) -> usize {
+        self.pieces
+    }
+
+    /// Number of distinct affine maps among the regions.
+    ///
+    /// See the example on [`RegionGraph`].
+    pub fn distinct_maps(&self) -> usize {
+        self.distinct_maps
+    }
+
+    /// Facets whose neighbour was not among the regions (only in a partial enumeration; in a
+    /// complete one that is an internal error).
+    ///
+    /// See the example on [`RegionGraph`].
+    pub fn dangling(&self) -> usize {
+        self.dangling
+    }
+
+    /// How many regions (a prefix, in id order) had the neighbours across their facets found
+    /// (all of them unless the run was stopped in the graph phase).
+    ///
+    /// See the example on [`RegionGraph`].
+    pub fn edges_from(&self) -> usize {
+        self.edges_from
+    }
 }
 
 /// Builds the graph from the regions (ids `0..n` in order) and their facets. In a `complete`
@@ -68,10 +114,10 @@ pub struct RegionGraph {
 /// let e = Enumerator::builder().build();
 /// let a = analyze(&net, &e).unwrap();
 /// let prepared = e.prepare(&net);
-/// let g = build(&prepared, &a.regions, &a.facets, true, 1).unwrap();
-/// assert_eq!((g.graph.edge_count(), g.pieces, g.dangling, g.edges_from), (4, 4, 0, 4));
+/// let g = build(&prepared, &a.regions(), &a.facets(), true, 1).unwrap();
+/// assert_eq!((g.graph().edge_count(), g.pieces(), g.dangling(), g.edges_from()), (4, 4, 0, 4));
 /// // in a complete run, a facet without its neighbour is an internal error, never a dropped edge
-/// assert!(build(&prepared, &a.regions[..3], &a.facets[..3], true, 1).is_err());
+/// assert!(build(&prepared, &a.regions()[..3], &a.facets()[..3], true, 1).is_err());
 /// ```
 pub fn build(
     prepared: &Prepared<'_>,

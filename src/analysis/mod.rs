@@ -20,20 +20,64 @@ use std::ops::ControlFlow;
 #[derive(Debug, Clone)]
 pub struct Analysis {
     /// Regions in id order.
-    pub regions: Vec<Region>,
+    pub(crate) regions: Vec<Region>,
     /// The facets of each region.
-    pub facets: Vec<Vec<Facet>>,
+    pub(crate) facets: Vec<Vec<Facet>>,
     /// The adjacency graph and pieces.
-    pub graph: RegionGraph,
+    pub(crate) graph: RegionGraph,
     /// The enumeration summary (its stats include the facet LPs).
-    pub summary: Summary,
+    pub(crate) summary: Summary,
     /// How many regions (a prefix, in id order) have certified facets: all of them, unless
     /// Ctrl-C or the time limit stopped the facet phase (the others then have none listed, and
     /// the graph lacks their edges).
-    pub facets_certified: usize,
+    pub(crate) facets_certified: usize,
 }
 
 impl Analysis {
+    /// Regions in id order.
+    ///
+    /// See the example on [`Analysis`].
+    pub fn regions(&self) -> &[Region] {
+        &self.regions
+    }
+
+    /// The facets of each region.
+    ///
+    /// See the example on [`Analysis`].
+    pub fn facets(&self) -> &[Vec<Facet>] {
+        &self.facets
+    }
+
+    /// The adjacency graph and pieces.
+    ///
+    /// See the example on [`Analysis`].
+    pub fn graph(&self) -> &RegionGraph {
+        &self.graph
+    }
+
+    /// The enumeration summary (its stats include the facet LPs).
+    ///
+    /// See the example on [`Analysis`].
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// How many regions (a prefix, in id order) have certified facets: all of them, unless
+    /// Ctrl-C or the time limit stopped the facet phase (the others then have none listed, and
+    /// the graph lacks their edges).
+    ///
+    /// See the example on [`Analysis`].
+    pub fn facets_certified(&self) -> usize {
+        self.facets_certified
+    }
+
+    /// The regions and their facets, taken (the analysis is consumed).
+    ///
+    /// See the example on [`Analysis`].
+    pub fn into_regions_and_facets(self) -> (Vec<Region>, Vec<Vec<Facet>>) {
+        (self.regions, self.facets)
+    }
+
     /// Number of edges.
     ///
     /// # Examples
@@ -43,7 +87,7 @@ impl Analysis {
     /// let net = Network::from_json(r#"{"input_dim": 1, "domain": {"box": [["-1", "1"]]},
     ///     "layers": [{"weights": [["1"]], "activation": "relu"}]}"#).unwrap();
     /// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
-    /// assert_eq!((a.regions.len(), a.edges(), a.bounded()), (2, 1, 2));
+    /// assert_eq!((a.regions().len(), a.edges(), a.bounded()), (2, 1, 2));
     /// ```
     pub fn edges(&self) -> usize {
         self.graph.graph.edge_count()
@@ -61,12 +105,12 @@ impl Analysis {
 ///
 /// # Examples
 /// ```
-/// use relu_regions::{analysis::analyze, enumerate::Enumerator, network::json::read_network};
+/// use relu_regions::{analysis::analyze, Enumerator, network::json::read_network};
 /// let net = read_network(r#"{"input_dim": 2, "layers": [
 ///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
 ///     {"weights": [["1", "2"]], "activation": "linear"}]}"#, "seed").unwrap();
 /// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
-/// assert_eq!((a.regions.len(), a.edges(), a.graph.pieces), (4, 4, 4));
+/// assert_eq!((a.regions().len(), a.edges(), a.graph().pieces()), (4, 4, 4));
 /// ```
 pub fn analyze(net: &Network, enumerator: &Enumerator) -> Result<Analysis, InternalError> {
     analyze_prepared(&enumerator.prepare(net), enumerator)
@@ -85,7 +129,7 @@ pub fn analyze(net: &Network, enumerator: &Enumerator) -> Result<Analysis, Inter
 /// // the regions alone, then the whole analysis, in the one context
 /// assert_eq!(enumerator.collect_prepared(&prepared).unwrap().0.len(), 3);
 /// let a = analyze_prepared(&prepared, &enumerator).unwrap();
-/// assert_eq!((a.regions.len(), a.edges(), a.bounded()), (3, 2, 1));
+/// assert_eq!((a.regions().len(), a.edges(), a.bounded()), (3, 2, 1));
 /// ```
 pub fn analyze_prepared(prepared: &Prepared<'_>, enumerator: &Enumerator) -> Result<Analysis, InternalError> {
     // one token for the whole job: the time limit counts from here, in every phase

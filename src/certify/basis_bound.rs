@@ -10,6 +10,7 @@
 //! This is the exact counterpart of the safe dual bounds of [`super::safe`], which need a box:
 //! one `d x d` exact solve instead of the `(d + 1) x (d + 1)` solve of a centring LP's basis.
 
+use super::{Outcome, Probe};
 use crate::exact::num::Q;
 use crate::exact::simplex::{solve, solve_square_scaled_integers, LpOutcome};
 use crate::kernel::halfspace::Halfspace;
@@ -18,25 +19,19 @@ use num_bigint::BigInt;
 use num_traits::{Signed, Zero};
 use std::cmp::Ordering;
 
-/// What the bound LP `min g . x` says of the halfspace `side = {g . x <= beta}`.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum BasisBound {
-    /// Proved: no point of the polyhedron lies in `side`'s interior; `strict` when not even
-    /// its boundary is met (`g . x > beta` on the whole polyhedron).
-    Empty { strict: bool },
-    /// The float minimum is below `beta` at this vertex: `side` seems to meet the polyhedron
-    /// there (a proposal, to be certified).
-    Below(Vec<f64>),
-    /// Nothing proved (the float LP unbounded, failed, or its basis proved nothing).
-    Unknown,
-}
+/// What the bound LP `min g . x` says of the halfspace `side = {g . x <= beta}`: `Proved(strict)`,
+/// no point of the polyhedron lies in `side`'s interior (`strict` when not even its boundary is
+/// met, `g . x > beta` on the whole polyhedron); `Witness(x)`, the float minimum is below `beta`
+/// at the vertex `x` (a proposal, to be certified); `Unknown`, nothing proved (the float LP
+/// unbounded, failed, or its basis proved nothing).
+pub(crate) type BasisBound = Probe<bool, Vec<f64>>;
 
 /// Minimizes `side`'s normal over `rows` (nonempty, in `R^d`) in floats and proves what it
 /// can, as the module says.
 pub(crate) fn bound_by_basis(rows: &[&Halfspace], side: &Halfspace) -> BasisBound {
     let d = side.a.len();
     if rows.len() < d {
-        return BasisBound::Unknown;
+        return Outcome::Unknown(());
     }
     boxed_bound(rows, side).unwrap_or_else(|| dense_bound(rows, side))
 }
@@ -49,23 +44,23 @@ fn dense_bound(rows: &[&Halfspace], side: &Halfspace) -> BasisBound {
     let scale = crate::lp::unit_scale(g);
     let c: Vec<f64> = g.iter().map(|v| v * scale).collect();
     if float_a.iter().flatten().chain(&float_b).chain(&c).any(|v| !v.is_finite()) {
-        return BasisBound::Unknown;
+        return Outcome::Unknown(());
     }
     let Some(LpOutcome::Optimal { x, basis, .. }) = solve(&float_a, &float_b, &c, 50 * (rows.len() + d + 2))
     else {
-        return BasisBound::Unknown;
+        return Outcome::Unknown(());
     };
     let value: f64 = g.iter().zip(&x).map(|(a, v)| a * v).sum();
     if value < side.float_b() {
-        return BasisBound::Below(x);
+        return Outcome::Witness(x);
     }
     if basis.len() != d {
-        return BasisBound::Unknown;
+        return Outcome::Unknown(());
     }
     match exact_lower_bound(rows, side, &basis) {
-        Some(Ordering::Greater) => BasisBound::Empty { strict: true },
-        Some(Ordering::Equal) => BasisBound::Empty { strict: false },
-        _ => BasisBound::Unknown,
+        Some(Ordering::Greater) => Outcome::Proved(true),
+        Some(Ordering::Equal) => Outcome::Proved(false),
+        _ => Outcome::Unknown(()),
     }
 }
 
@@ -89,7 +84,7 @@ fn boxed_bound(rows: &[&Halfspace], side: &Halfspace) -> Option<BasisBound> {
     let opt = lp.minimize(side.float_a())?;
     let value: f64 = side.float_a().iter().zip(&opt.x).map(|(a, v)| a * v).sum();
     if value < side.float_b() {
-        return Some(BasisBound::Below(opt.x));
+        return Some(Outcome::Witness(opt.x));
     }
     let inside = opt.x.iter().all(|v| v.abs() < 0.5 * far);
     let basis: Vec<usize> = (0..rows.len()).filter(|&i| opt.y[i] > 0.0).collect();
@@ -97,8 +92,8 @@ fn boxed_bound(rows: &[&Halfspace], side: &Halfspace) -> Option<BasisBound> {
         return None;
     }
     match exact_lower_bound(rows, side, &basis)? {
-        Ordering::Greater => Some(BasisBound::Empty { strict: true }),
-        Ordering::Equal => Some(BasisBound::Empty { strict: false }),
+        Ordering::Greater => Some(Outcome::Proved(true)),
+        Ordering::Equal => Some(Outcome::Proved(false)),
         Ordering::Less => None,
     }
 }
@@ -161,11 +156,11 @@ mod tests {
         let rows = [Halfspace::new(vec![q(1), q(-1)], q(0)), Halfspace::new(vec![q(-1), q(-1)], q(0))];
         let refs: Vec<&Halfspace> = rows.iter().collect();
         let below = |b: i64| Halfspace::new(vec![q(0), q(1)], q(b));
-        assert_eq!(bound_by_basis(&refs, &below(-1)), BasisBound::Empty { strict: true });
-        assert_eq!(bound_by_basis(&refs, &below(0)), BasisBound::Empty { strict: false });
-        assert!(matches!(bound_by_basis(&refs, &below(1)), BasisBound::Below(_)));
+        assert_eq!(bound_by_basis(&refs, &below(-1)), Outcome::Proved(true));
+        assert_eq!(bound_by_basis(&refs, &below(0)), Outcome::Proved(false));
+        assert!(matches!(bound_by_basis(&refs, &below(1)), Outcome::Witness(_)));
         let left = Halfspace::new(vec![q(1), q(0)], q(-5));
-        assert!(!matches!(bound_by_basis(&refs, &left), BasisBound::Empty { .. }));
+        assert!(!matches!(bound_by_basis(&refs, &left), Outcome::Proved(_)));
     }
 
     /// Random halfspaces against random cones and polygons: an `Empty` answer is never given
@@ -193,12 +188,12 @@ mod tests {
             let Some(first) = inside.next() else { continue };
             let met = std::iter::once(first).chain(inside).any(|x| side.slack(&x) > q(0));
             match bound_by_basis(&refs, &side) {
-                BasisBound::Empty { .. } => {
+                Outcome::Proved(_) => {
                     empties += 1;
                     assert!(!met, "{rows:?} {side:?}");
                 }
-                BasisBound::Below(_) => belows += 1,
-                BasisBound::Unknown => {}
+                Outcome::Witness(_) => belows += 1,
+                Outcome::Unknown(()) => {}
             }
         }
         assert!(empties >= 20 && belows >= 20, "too few cases: {empties} empty, {belows} below");
@@ -229,13 +224,13 @@ mod tests {
             let Some(boxed) = boxed_bound(&refs, &side) else { continue };
             decided += 1;
             match (boxed, dense_bound(&refs, &side)) {
-                (BasisBound::Empty { strict: a }, BasisBound::Empty { strict: b }) => {
+                (Outcome::Proved(a), Outcome::Proved(b)) => {
                     assert_eq!(a, b, "{rows:?} {side:?}");
                     both += 1;
                 }
                 // a proved strict gap with a float vertex below it (touching may round either way)
-                (BasisBound::Empty { strict: true }, BasisBound::Below(x))
-                | (BasisBound::Below(x), BasisBound::Empty { strict: true }) => {
+                (Outcome::Proved(true), Outcome::Witness(x))
+                | (Outcome::Witness(x), Outcome::Proved(true)) => {
                     panic!("one method found {x:?} where the other proved none: {rows:?} {side:?}")
                 }
                 _ => {}

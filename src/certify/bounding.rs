@@ -15,6 +15,7 @@
 //! bounds) on any domain, all of R^d included; each child of a region keeps its box. Proving
 //! the box also proves the polyhedron bounded.
 
+use super::{Outcome, Probe};
 use crate::exact::num::{from_f64_exact, Q};
 use crate::exact::simplex::{solve, LpOutcome};
 use crate::kernel::float_box::FloatBox;
@@ -34,21 +35,16 @@ pub(crate) const BOX_DIMENSION_LIMIT: usize = 24;
 /// box: see the tests.)
 pub(crate) fn bounding_box(rows: &[&Halfspace], dim: usize, inside: &[Q]) -> Option<FloatBox> {
     match search_box(rows, dim, inside) {
-        BoxSearch::Box(b) => Some(b),
-        BoxSearch::Unbounded(..) | BoxSearch::Unknown => None,
+        Outcome::Proved(b) => Some(b),
+        Outcome::Witness(_) | Outcome::Unknown(()) => None,
     }
 }
 
-/// What the search for a bounding box found.
-pub(crate) enum BoxSearch {
-    /// A certified box.
-    Box(FloatBox),
-    /// The float LP `max s x_j` (`s = +-1`) is unbounded: `s x_j` seems to grow without bound
-    /// on the polyhedron (only a hint where to look for a ray; nothing is claimed).
-    Unbounded(usize, i64),
-    /// Nothing proved.
-    Unknown,
-}
+/// What the search for a bounding box found: `Proved(b)`, a certified box; `Witness((j, s))`,
+/// the float LP `max s x_j` (`s = +-1`) is unbounded, so `s x_j` seems to grow without bound on
+/// the polyhedron (only a hint where to look for a ray; nothing is claimed); `Unknown`, nothing
+/// proved.
+pub(crate) type BoxSearch = Probe<FloatBox, (usize, i64)>;
 
 /// [`bounding_box`] of the polyhedron `rows` around its point `inside`, saying where a float LP
 /// found the polyhedron unbounded: the `2d` float LPs run first (cheap), and only when each has
@@ -60,8 +56,8 @@ pub(crate) fn search_box(rows: &[&Halfspace], dim: usize, inside: &[Q]) -> BoxSe
         Err(answer) => return answer,
     };
     match box_from_duals(rows, &optima, inside).or_else(|| box_from_bases(rows, &optima)) {
-        Some(b) => BoxSearch::Box(b),
-        None => BoxSearch::Unknown,
+        Some(b) => Outcome::Proved(b),
+        None => Outcome::Unknown(()),
     }
 }
 
@@ -77,11 +73,11 @@ struct Optimum {
 /// or what stopped them: an unbounded one, or no optimal basis.
 fn float_optima(rows: &[&Halfspace], dim: usize) -> Result<Vec<Optimum>, BoxSearch> {
     if rows.len() <= dim || dim > BOX_DIMENSION_LIMIT {
-        return Err(BoxSearch::Unknown); // a bounded polyhedron needs d + 1 rows
+        return Err(Outcome::Unknown(())); // a bounded polyhedron needs d + 1 rows
     }
     let (float_a, float_b, scales) = crate::lp::scaled_rows(rows);
     if float_a.iter().flatten().chain(&float_b).any(|v| !v.is_finite()) {
-        return Err(BoxSearch::Unknown);
+        return Err(Outcome::Unknown(()));
     }
     let mut optima = Vec::with_capacity(2 * dim);
     for j in 0..dim {
@@ -96,8 +92,8 @@ fn float_optima(rows: &[&Halfspace], dim: usize) -> Result<Vec<Optimum>, BoxSear
                     let y = y.iter().zip(&scales).map(|(v, k)| v * k).collect();
                     optima.push(Optimum { value: s as f64 * x[j], y, basis });
                 }
-                Some(LpOutcome::Unbounded { .. }) => return Err(BoxSearch::Unbounded(j, s)),
-                _ => return Err(BoxSearch::Unknown),
+                Some(LpOutcome::Unbounded { .. }) => return Err(Outcome::Witness((j, s))),
+                _ => return Err(Outcome::Unknown(())),
             }
         }
     }
@@ -205,7 +201,7 @@ mod tests {
         // the half-strip x >= 0, 0 <= y <= 1 grows along +x, where the search says so
         let strip = [rows[0].clone(), rows[1].clone(), Halfspace::new(vec![q(0), q(1)], q(1))];
         let refs: Vec<&Halfspace> = strip.iter().collect();
-        assert!(matches!(search_box(&refs, 2, &[q(1), q(1) / q(2)]), BoxSearch::Unbounded(0, 1)));
+        assert!(matches!(search_box(&refs, 2, &[q(1), q(1) / q(2)]), Outcome::Witness((0, 1))));
     }
 
     /// The dual bounds prove nothing about a polyhedron that the given point is not in (the

@@ -19,7 +19,7 @@ use std::cmp::Ordering;
 ///
 /// # Examples
 /// ```
-/// use relu_regions::{exact::num::q, kernel::halfspace::Halfspace, certify::certificate::is_strictly_inside, kernel::Filter};
+/// use relu_regions::{exact::num::q, Halfspace, certify::certificate::is_strictly_inside, Filter};
 /// let unit = [Halfspace::new(vec![q(1), q(0)], q(1)), Halfspace::new(vec![q(-1), q(0)], q(0))];
 /// let rows: Vec<&Halfspace> = unit.iter().collect();
 /// assert!(is_strictly_inside(&rows, &[q(1) / q(2), q(7)], Filter::Float));
@@ -36,7 +36,7 @@ pub fn is_strictly_inside(rows: &[&Halfspace], x: &[Q], filter: Filter) -> bool 
 ///
 /// # Examples
 /// ```
-/// use relu_regions::{exact::num::q, kernel::halfspace::Halfspace, certify::certificate::check_motzkin};
+/// use relu_regions::{exact::num::q, Halfspace, certify::certificate::check_motzkin};
 /// // x < 0 and -x < -1 (x > 1) have no common point: 1 * (x < 0) + 1 * (-x < -1) gives 0 < -1
 /// let rows = [Halfspace::new(vec![q(1)], q(0)), Halfspace::new(vec![q(-1)], q(-1))];
 /// let refs: Vec<&Halfspace> = rows.iter().collect();

@@ -10,7 +10,8 @@
 //! A zero row `0 . x <= b` with `b >= 0` holds everywhere and takes no part in the decision
 //! (the enumeration leaves such rows out too, [`crate::enumerate::region::Constraint::domain`]).
 
-use super::{find_strict_point, Feasibility, LpStats};
+use super::Outcome;
+use super::{find_strict_point, LpStats};
 use crate::certify::certificate::check_motzkin;
 use crate::error::InternalError;
 use crate::exact::num::{fmt_point, fmt_q, sign_of_sum_of_products, Q};
@@ -137,8 +138,8 @@ pub fn polytope_defect(a: &[Vec<Q>], b: &[Q]) -> Result<Option<PolytopeDefect>, 
     let refs: Vec<&Halfspace> = kept.iter().map(|&i| &rows[i]).collect();
     let mut stats = LpStats::default();
     let y = match find_strict_point(&refs, None, &crate::lp::ExactOnly, &mut stats)? {
-        Feasibility::Interior(_) => return Ok(None),
-        Feasibility::Empty(y) => y,
+        Outcome::Witness(_) => return Ok(None),
+        Outcome::Proved(y) => y,
     };
     // a checked Motzkin vector: y >= 0, y^T A = 0, y^T b <= 0
     let multipliers = |y: &[Q]| -> Vec<(usize, Q)> {

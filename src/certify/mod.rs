@@ -15,8 +15,10 @@
 //! proves the answer the exact rational simplex decides, and its answer is checked the same way.
 
 pub mod certificate;
+mod outcome;
 
 pub use crate::certify::certificate::{check_motzkin, is_strictly_inside};
+pub use outcome::{Decided, Outcome, Probe};
 
 use crate::error::InternalError;
 use crate::exact::num::{to_f64, Q};
@@ -80,14 +82,9 @@ impl LpStats {
 }
 
 /// The certified answer to "is there a point strictly inside these halfspaces (and on this
-/// hyperplane)?".
-#[derive(Debug, Clone, PartialEq)]
-pub enum Feasibility {
-    /// A rational point, checked strictly inside every halfspace (and exactly on the hyperplane).
-    Interior(Vec<Q>),
-    /// A Motzkin certificate, checked: no such point exists.
-    Empty(Vec<Q>),
-}
+/// hyperplane)?": `Proved(y)`, none, with the checked Motzkin vector `y`; `Witness(x)`, a rational
+/// point checked strictly inside every halfspace (and exactly on the hyperplane).
+pub type Feasibility = Decided<Vec<Q>, Vec<Q>>;
 
 /// Decides, with a checked certificate, whether some rational `x` satisfies every row strictly
 /// and lies on `equality` (when given). The backend's hint is tried first; the exact simplex
@@ -95,24 +92,24 @@ pub enum Feasibility {
 ///
 /// # Examples
 /// ```
-/// use relu_regions::certify::{find_strict_point, is_strictly_inside, Feasibility, LpStats};
-/// use relu_regions::kernel::Filter;
+/// use relu_regions::certify::{find_strict_point, is_strictly_inside, LpStats, Outcome};
+/// use relu_regions::Filter;
 /// use relu_regions::exact::num::q;
-/// use relu_regions::kernel::halfspace::Halfspace;
+/// use relu_regions::Halfspace;
 /// use relu_regions::Backend;
 /// // x > 0, y > 0, x + y < 1: a triangle's interior
 /// let rows = [Halfspace::new(vec![q(-1), q(0)], q(0)), Halfspace::new(vec![q(0), q(-1)], q(0)),
 ///             Halfspace::new(vec![q(1), q(1)], q(1))];
 /// let refs: Vec<&Halfspace> = rows.iter().collect();
 /// let mut stats = LpStats::default();
-/// let Feasibility::Interior(p) = find_strict_point(&refs, None, Backend::FloatSimplex.solver(), &mut stats).unwrap()
+/// let Outcome::Witness(p) = find_strict_point(&refs, None, Backend::FloatSimplex.solver(), &mut stats).unwrap()
 ///     else { panic!("the triangle has interior points") };
 /// assert!(is_strictly_inside(&refs, &p, Filter::Off)); // checked exactly
 /// // ... and x + y > 1 as well: empty, with a checked Motzkin certificate
 /// let more = Halfspace::new(vec![q(-1), q(-1)], q(-1));
 /// let refs: Vec<&Halfspace> = rows.iter().chain([&more]).collect();
 /// let answer = find_strict_point(&refs, None, Backend::ExactOnly.solver(), &mut stats).unwrap();
-/// assert!(matches!(answer, Feasibility::Empty(_)));
+/// assert!(matches!(answer, Outcome::Proved(_)));
 /// ```
 pub fn find_strict_point(
     rows: &[&Halfspace],
@@ -125,13 +122,13 @@ pub fn find_strict_point(
     if let Some(i) = rows.iter().position(|r| r.is_trivial() && !r.b.is_positive()) {
         let mut y = vec![Q::zero(); cert_len];
         y[i] = Q::one();
-        return Ok(Feasibility::Empty(y));
+        return Ok(Outcome::Proved(y));
     }
     let kept: Vec<usize> = (0..rows.len()).filter(|&i| !rows[i].is_trivial()).collect();
     let lp = CentringLp::new(kept.iter().map(|&i| rows[i]).collect(), equality, backend.filter());
     let hint = backend.centre(&lp.lp_rows(), &lp.strict);
     Ok(match lp.decide(&hint, stats)? {
-        Feasibility::Empty(y) => Feasibility::Empty(expand_certificate(y, &kept, cert_len)),
+        Outcome::Proved(y) => Outcome::Proved(expand_certificate(y, &kept, cert_len)),
         interior => interior,
     })
 }
@@ -149,21 +146,16 @@ pub(crate) fn split_point(
     stats: &mut LpStats,
 ) -> Result<Option<Vec<Q>>, InternalError> {
     Ok(match reach(rows, side, bx, backend, stats)? {
-        Reach::Interior(x) => Some(x),
-        Reach::NoPoint | Reach::NoInterior(_) => None,
+        Outcome::Witness(x) => Some(x),
+        Outcome::Proved(None) | Outcome::Proved(Some(_)) => None,
     })
 }
 
-/// What `reach` proved of a halfspace inside a region.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Reach {
-    /// A rational point strictly inside the region and the halfspace (checked).
-    Interior(Vec<Q>),
-    /// No point at all, not even on the boundary (a safe dual bound on a box domain).
-    NoPoint,
-    /// No interior point: the checked Motzkin vector (over the rows, then the side).
-    NoInterior(Vec<Q>),
-}
+/// What `reach` proved of a halfspace inside a region: `Witness(x)`, a rational point strictly
+/// inside the region and the halfspace (checked); `Proved(None)`, no point at all, not even on
+/// the boundary (a safe dual bound on a box domain); `Proved(Some(y))`, no interior point, with
+/// the checked Motzkin vector (over the rows, then the side).
+pub type Reach = Decided<Option<Vec<Q>>, Vec<Q>>;
 
 /// Whether the halfspace `side` meets the region `rows` (all nontrivial): a safe dual bound
 /// from the centring LP's multipliers first (box domains), then the LP's certified answer.
@@ -177,7 +169,7 @@ pub(crate) fn reach(
     debug_assert!(rows.iter().all(|r| !r.is_trivial()));
     if let Some((y, apart)) = opposite::facing_row_certificate(rows, side, backend.filter()) {
         stats.by_opposite_row += 1;
-        return Ok(if apart { Reach::NoPoint } else { Reach::NoInterior(y) });
+        return Ok(if apart { Outcome::Proved(None) } else { Outcome::Proved(Some(y)) });
     }
     stats.lps += 1;
     let mut with_side: Vec<&Halfspace> = rows.to_vec();
@@ -187,12 +179,12 @@ pub(crate) fn reach(
     if let (Some(bx), Some(dual)) = (bx, &hint.dual) {
         if hint.radius <= 0.0 && safe_bound_from_dual(rows, side, dual, bx) {
             stats.by_safe_bound += 1;
-            return Ok(Reach::NoPoint);
+            return Ok(Outcome::Proved(None));
         }
     }
     Ok(match lp.decide(&hint, stats)? {
-        Feasibility::Interior(x) => Reach::Interior(x),
-        Feasibility::Empty(y) => Reach::NoInterior(y),
+        Outcome::Witness(x) => Outcome::Witness(x),
+        Outcome::Proved(y) => Outcome::Proved(Some(y)),
     })
 }
 
@@ -313,7 +305,7 @@ impl<'a> CentringLp<'a> {
     fn decide(&self, hint: &Hint, stats: &mut LpStats) -> Result<Feasibility, InternalError> {
         if let Some(x) = point_from_hint(&self.rows, self.equality, hint) {
             stats.by_float_point += 1;
-            Ok(Feasibility::Interior(x))
+            Ok(Outcome::Witness(x))
         } else if let Some(answer) = self.answer_from_basis(hint) {
             stats.by_basis += 1;
             Ok(answer)
@@ -387,7 +379,7 @@ impl<'a> CentringLp<'a> {
             let x = solve_square(&square, &rhs)?[..d].to_vec();
             let on_plane = self.equality.is_none_or(|e| e.slack(&x).is_zero());
             return (on_plane && is_strictly_inside(&self.rows, &x, self.filter))
-                .then_some(Feasibility::Interior(x));
+                .then_some(Outcome::Witness(x));
         }
         // a Motzkin certificate is one up to a positive factor: `|det| y` serves, with no gcd
         let mut y = vec![Q::zero(); lp_rows.len() + 1];
@@ -395,7 +387,7 @@ impl<'a> CentringLp<'a> {
             y[k] = v;
         }
         let cert = self.certificate(&y);
-        check_motzkin(&self.rows, self.equality, &cert).then_some(Feasibility::Empty(cert))
+        check_motzkin(&self.rows, self.equality, &cert).then_some(Outcome::Proved(cert))
     }
 
     /// Solves the LP with the exact simplex and checks its answer.
@@ -419,13 +411,13 @@ impl<'a> CentringLp<'a> {
                     crate::exact::num::fmt_point(&point)
                 )));
             }
-            return Ok(Feasibility::Interior(point));
+            return Ok(Outcome::Witness(point));
         }
         let cert = self.certificate(&y);
         if !check_motzkin(&self.rows, self.equality, &cert) {
             return Err(self.failure("the exact Motzkin certificate failed its check".into()));
         }
-        Ok(Feasibility::Empty(cert))
+        Ok(Outcome::Proved(cert))
     }
 
     /// An internal error of this LP, with its size for context.
@@ -441,8 +433,8 @@ mod domain;
 mod hint_point;
 mod opposite;
 mod recession;
-pub(crate) use basis_bound::{bound_by_basis, BasisBound};
-pub(crate) use bounding::{bounding_box, search_box, BoxSearch, BOX_DIMENSION_LIMIT};
+pub(crate) use basis_bound::bound_by_basis;
+pub(crate) use bounding::{bounding_box, search_box, BOX_DIMENSION_LIMIT};
 pub use domain::{polytope_defect, PolytopeDefect};
 pub(crate) use recession::recession_ray_trying_first;
 pub use recession::{is_bounded, recession_ray};

@@ -17,9 +17,9 @@ use std::cmp::Ordering;
 /// # Examples
 /// ```
 /// use relu_regions::certify::{is_bounded, recession_ray};
-/// use relu_regions::kernel::Filter;
+/// use relu_regions::Filter;
 /// use relu_regions::exact::num::q;
-/// use relu_regions::kernel::halfspace::Halfspace;
+/// use relu_regions::Halfspace;
 /// // x >= 0, y >= 0: a quadrant, unbounded; with x + y <= 1 a triangle, bounded
 /// let quadrant = [Halfspace::new(vec![q(-1), q(0)], q(0)), Halfspace::new(vec![q(0), q(-1)], q(0))];
 /// let refs: Vec<&Halfspace> = quadrant.iter().collect();

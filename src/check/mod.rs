@@ -88,7 +88,7 @@ pub struct CheckOptions {
 ///
 /// # Examples
 /// ```
-/// use relu_regions::{analysis::analyze, check::check_regions, enumerate::Enumerator};
+/// use relu_regions::{analysis::analyze, check::check_regions, Enumerator};
 /// use relu_regions::export::json::regions_document;
 /// use relu_regions::network::json::read_network;
 /// let net = read_network(r#"{"input_dim": 2, "layers": [
@@ -116,7 +116,7 @@ pub fn check_regions(net: &Network, doc: &Value) -> CheckReport {
 ///     {"weights": [["1", "2"]], "activation": "linear"}]}"#).unwrap();
 /// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
 /// let doc = regions_document(&net, &a, None);
-/// let graph: serde_json::Value = serde_json::from_str(&graph_json(&a.regions, &a.graph, true, None)).unwrap();
+/// let graph: serde_json::Value = serde_json::from_str(&graph_json(&a.regions(), &a.graph(), true, None)).unwrap();
 /// let report = check_answer(&net, &doc, Some(&graph), CheckOptions { partial: false, threads: 1 });
 /// assert!(report.failures.is_empty());
 /// assert_eq!((report.regions, report.edges), (4, 4));

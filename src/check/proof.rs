@@ -38,7 +38,7 @@ use serde_json::Value;
 ///
 /// # Examples
 /// ```
-/// use relu_regions::{check::proof::check_proof, enumerate::Enumerator, network::json::read_network};
+/// use relu_regions::{check::proof::check_proof, Enumerator, network::json::read_network};
 /// use relu_regions::{queries::property::decide, network::vnnlib::read_vnnlib};
 /// // relu(x) - relu(x - 1) stays in [0, 1] on [-2, 2]: reaching 2 is impossible
 /// let net = read_network(r#"{"input_dim": 1, "layers": [

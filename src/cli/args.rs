@@ -5,12 +5,12 @@
 use super::BadInput;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use relu_regions::enumerate::Enumerator;
 use relu_regions::error::NetworkError;
 use relu_regions::export::provenance::Provenance;
-use relu_regions::lp::Backend;
 use relu_regions::network::nnet::Coords;
 use relu_regions::network::{self, Domain, InputFormat, Network};
+use relu_regions::Backend;
+use relu_regions::Enumerator;
 use std::path::PathBuf;
 
 /// The network file formats.

@@ -4,7 +4,6 @@
 use super::args::{NetArgs, RunArgs};
 use super::render::report_incomplete;
 use super::{exit_code, output_error, BadInput};
-use relu_regions::enumerate::{Enumerator, Summary};
 use relu_regions::export::json;
 use relu_regions::export::provenance::Provenance;
 use relu_regions::export::svg::SvgOptions;
@@ -12,6 +11,7 @@ use relu_regions::export::text;
 use relu_regions::jobs;
 use relu_regions::network::Network;
 use relu_regions::queries::slice::{restrict, Plane};
+use relu_regions::{Enumerator, Summary};
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
@@ -58,7 +58,7 @@ pub(crate) fn stream_regions(
 ) -> Result<Summary, BadInput> {
     let out = std::io::BufWriter::new(std::io::stdout().lock());
     let summary = jobs::stream_regions(net, enumerator, Some(provenance), out)?;
-    if let Some(e) = &summary.sink_error {
+    if let Some(e) = &summary.sink_error() {
         return Err(output_error(match e.io_kind {
             Some(kind) => std::io::Error::new(kind, e.message.clone()),
             None => std::io::Error::other(e.message.clone()),
@@ -89,8 +89,8 @@ pub(crate) fn regions(
         let sizes = sizes_samples.map(|samples| {
             // the regions with certified facets, until the command's token fires
             let _stop = super::stop::token().install();
-            let n = a.facets_certified;
-            relu_regions::queries::sizes::region_sizes(&net, &a.regions[..n], &a.facets[..n], samples, 1)
+            let n = a.facets_certified();
+            relu_regions::queries::sizes::region_sizes(&net, &a.regions()[..n], &a.facets()[..n], samples, 1)
         });
         // written as it goes, a region at a time
         let provenance = input.provenance(&net)?;
@@ -100,8 +100,8 @@ pub(crate) fn regions(
     } else {
         relu_regions::export::text::regions(&mut out, &a).map_err(output_error)?;
     }
-    report_incomplete(&a.summary);
-    Ok(exit_code(a.summary.complete()))
+    report_incomplete(a.summary());
+    Ok(exit_code(a.summary().complete()))
 }
 
 /// What `plot` draws: which plane (if any) and which window.
@@ -150,11 +150,11 @@ pub(crate) fn plot(
     eprintln!(
         "wrote {} ({}, {})",
         svg.display(),
-        text::plural(a.regions.len(), "region"),
-        text::plural(a.graph.pieces, "piece")
+        text::plural(a.regions().len(), "region"),
+        text::plural(a.graph().pieces(), "piece")
     );
-    report_incomplete(&a.summary);
-    Ok(exit_code(a.summary.complete()))
+    report_incomplete(a.summary());
+    Ok(exit_code(a.summary().complete()))
 }
 
 /// The 2-input network to draw and its axis names: the network itself, or its restriction to a
@@ -283,7 +283,7 @@ pub(crate) fn locate(
                 if v["bounded"] == true { "bounded" } else { "unbounded" }
             )
             .map_err(output_error)?;
-            for (k, (row, c)) in r.map.jacobian.iter().zip(&r.map.offset).enumerate() {
+            for (k, (row, c)) in r.map().jacobian.iter().zip(&r.map().offset).enumerate() {
                 let slope: Vec<String> = row.iter().map(relu_regions::exact::num::fmt_approx).collect();
                 writeln!(
                     out,

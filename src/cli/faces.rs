@@ -205,7 +205,7 @@ pub(crate) fn drawn_boundary(
         Domain::Box(_) => net.clone(),
         _ => {
             let mut bounds: Option<[(relu_regions::exact::num::Q, relu_regions::exact::num::Q); 2]> = None;
-            for (r, f) in drawn.regions.iter().zip(&drawn.facets) {
+            for (r, f) in drawn.regions().iter().zip(drawn.facets()) {
                 for p in relu_regions::queries::plane::polygon(r, f) {
                     let b = bounds
                         .get_or_insert_with(|| [(p[0].clone(), p[0].clone()), (p[1].clone(), p[1].clone())]);

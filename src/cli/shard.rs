@@ -5,9 +5,9 @@ use super::args::{NetArgs, RunArgs, ThreadArgs};
 use super::render::report_incomplete;
 use super::{exit_code, output_error, BadInput};
 use clap::{Args, Subcommand, ValueEnum};
-use relu_regions::enumerate::Enumerator;
 use relu_regions::export::json;
 use relu_regions::jobs::shard::{self, merge_to_text, plan_hash, run_shard, Plan, ShardError};
+use relu_regions::Enumerator;
 use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -170,7 +170,7 @@ fn run(args: RunShard) -> Result<ExitCode, BadInput> {
         run_shard(&plan, &sha, index, enumerator, args.counts_only, &mut part).map_err(shard_error)?;
     let output = PathBuf::from(args.output.to_string_lossy().replace("{index}", &index.to_string()));
     write_atomically(&output, &part)?;
-    eprintln!("wrote {}: shard {index}, {} regions", output.display(), summary.regions);
+    eprintln!("wrote {}: shard {index}, {} regions", output.display(), summary.regions());
     report_incomplete(&summary);
     Ok(exit_code(summary.complete()))
 }

@@ -9,7 +9,8 @@ use super::sign::{SignKey, Signer};
 use super::ComplexError;
 use crate::analysis::facets::Facet;
 use crate::analysis::{stream_with_facets, FacetedRegion};
-use crate::certify::{find_strict_point, Feasibility, LpStats};
+use crate::certify::Outcome;
+use crate::certify::{find_strict_point, LpStats};
 use crate::enumerate::from_fn;
 use crate::enumerate::region::Region;
 use crate::enumerate::Enumerator;
@@ -201,8 +202,8 @@ impl Walker {
                 let others: Vec<&Halfspace> =
                     refs.iter().enumerate().filter(|&(m, _)| m != k).map(|(_, r)| *r).collect();
                 let point = match find_strict_point(&others, Some(row), self.backend, &mut self.stats)? {
-                    Feasibility::Interior(p) => p,
-                    Feasibility::Empty(_) => continue,
+                    Outcome::Witness(p) => p,
+                    Outcome::Proved(_) => continue,
                 };
                 boundary.push(self.facet(&sub.frame, &refs, k, point, dim - 1)?);
             }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 ///
 /// # Examples
 /// ```
-/// use relu_regions::{lp::Backend, Enumerator, Network, StopReason};
+/// use relu_regions::{Backend, Enumerator, Network, StopReason};
 /// use std::time::Duration;
 /// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
 ///     {"weights": [["1", "0"], ["0", "1"], ["1", "1"]], "activation": "relu"}]}"#).unwrap();
@@ -22,10 +22,10 @@ use std::time::{Duration, Instant};
 /// let (a, _) = exact.collect(&net).unwrap();
 /// let (b, _) = floats.collect(&net).unwrap();
 /// assert_eq!(a.len(), 6); // three lines through the origin
-/// assert_eq!(a.iter().map(|r| &r.pattern).collect::<Vec<_>>(), b.iter().map(|r| &r.pattern).collect::<Vec<_>>());
+/// assert_eq!(a.iter().map(|r| r.pattern()).collect::<Vec<_>>(), b.iter().map(|r| r.pattern()).collect::<Vec<_>>());
 /// // a limit stops the run early; what was found is kept and the summary says why
 /// let (some, summary) = Enumerator::builder().max_regions(Some(2)).build().collect(&net).unwrap();
-/// assert_eq!((some.len(), summary.stopped), (2, Some(StopReason::MaxRegions)));
+/// assert_eq!((some.len(), summary.stopped()), (2, Some(StopReason::MaxRegions)));
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct EnumeratorBuilder {
@@ -48,10 +48,10 @@ impl EnumeratorBuilder {
     /// assert_eq!(exact.collect(&net).unwrap().0.len(), 9);
     /// // limits: the first 3 regions, or nothing once the cancel flag is set
     /// let (some, summary) = Enumerator::builder().max_regions(Some(3)).time_limit(Some(Duration::from_secs(60))).build().collect(&net).unwrap();
-    /// assert_eq!((some.len(), summary.stopped), (3, Some(StopReason::MaxRegions)));
+    /// assert_eq!((some.len(), summary.stopped()), (3, Some(StopReason::MaxRegions)));
     /// let cancelled = Arc::new(AtomicBool::new(true));
     /// let (none, summary) = Enumerator::builder().cancel_flag(cancelled).build().collect(&net).unwrap();
-    /// assert_eq!((none.len(), summary.stopped), (0, Some(StopReason::Cancelled)));
+    /// assert_eq!((none.len(), summary.stopped()), (0, Some(StopReason::Cancelled)));
     /// ```
     pub fn backend(mut self, backend: Backend) -> Self {
         self.inner.backend = backend;
@@ -120,7 +120,7 @@ impl EnumeratorBuilder {
     /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [{"weights": [[1]], "activation": "relu"}]}"#).unwrap();
     /// let passed = StopToken::new(Some(Instant::now()), None);
     /// let (regions, summary) = Enumerator::builder().stop(&passed).build().collect(&net).unwrap();
-    /// assert_eq!((regions.len(), summary.stopped), (0, Some(StopReason::TimeLimit)));
+    /// assert_eq!((regions.len(), summary.stopped()), (0, Some(StopReason::TimeLimit)));
     /// ```
     pub fn stop(mut self, token: &StopToken) -> Self {
         self.inner.deadline = token.deadline();

@@ -14,8 +14,9 @@
 //! candidates that select relu outputs are known: an off one (identically 0) never wins over
 //! an on one (positive inside the region), with no LP at all.
 
-use super::split::{Bound, RegionRows};
+use super::split::RegionRows;
 use super::{Context, Enumerator, Partial};
+use crate::certify::Outcome;
 use crate::certify::{point_between, split_point, LpStats};
 use crate::enumerate::region::{Constraint, NeuronId, Origin};
 use crate::error::InternalError;
@@ -269,12 +270,12 @@ impl Enumerator {
                     // (or a point between the current one and the LP's vertex, checked exactly)
                     if let (Some(bx), true) = (bx, self.backend != Backend::ExactOnly) {
                         match region_rows.bound(h.float_a(), h.float_b(), bx, stats) {
-                            Bound::Empty => {
+                            Outcome::Proved(()) => {
                                 stats.by_bound_lp += 1;
                                 empty = true;
                                 break;
                             }
-                            Bound::Below(vertex) => {
+                            Outcome::Witness(vertex) => {
                                 if let Some(q) = point_between(&all, h, &point_float, &vertex) {
                                     stats.by_bound_vertex += 1;
                                     point_float = q.iter().map(crate::exact::num::to_f64).collect();
@@ -283,7 +284,7 @@ impl Enumerator {
                                     continue;
                                 }
                             }
-                            Bound::Unknown => {}
+                            Outcome::Unknown(()) => {}
                         }
                     }
                     match split_point(&all, h, bx, self.backend.solver(), stats)? {

@@ -18,8 +18,8 @@ mod frontier;
 mod max_split;
 pub(crate) mod neighbour;
 mod partial;
-pub mod prepared;
-pub mod region;
+pub(crate) mod prepared;
+pub(crate) mod region;
 mod sink;
 mod split;
 mod subtrees;
@@ -30,12 +30,13 @@ pub use sink::{from_fn, CountingSink, FromFn, Sink};
 pub use subtrees::{Estimate, Subtrees};
 pub use summary::{StopReason, Summary};
 
+use crate::certify::Outcome;
 use constraints::Constraints;
 use partial::Partial;
 use sink::Emitter;
 use split::finish;
 
-use crate::certify::{bounding_box, find_strict_point, is_bounded, Feasibility, LpStats};
+use crate::certify::{bounding_box, find_strict_point, is_bounded, LpStats};
 use crate::error::InternalError;
 use crate::exact::num::{to_f64, Q};
 use crate::forward::fixed_point::FixedMap;
@@ -140,7 +141,7 @@ impl Enumerator {
     ///
     /// # Examples
     /// ```
-    /// use relu_regions::{enumerate::Enumerator, network::json::read_network};
+    /// use relu_regions::{Enumerator, network::json::read_network};
     /// let net = read_network(r#"{"input_dim": 2, "layers": [
     ///     {"weights": [["1", "0"], ["0", "1"]], "activation": "relu"},
     ///     {"weights": [["1", "1"]], "activation": "linear"}]}"#, "inline").unwrap();
@@ -268,8 +269,8 @@ impl Enumerator {
             vec![Q::zero(); d]
         } else {
             match find_strict_point(&refs, None, self.backend.solver(), stats)? {
-                Feasibility::Interior(p) => p,
-                Feasibility::Empty(_) => return Ok(None),
+                Outcome::Witness(p) => p,
+                Outcome::Proved(_) => return Ok(None),
             }
         };
         let bounded_domain = match net.domain() {
@@ -342,7 +343,7 @@ impl Enumerator {
     /// let prepared = e.prepare(&net);
     /// let mut sink = CountingSink::default();
     /// let summary = e.enumerate_prepared(&prepared, &mut sink).unwrap();
-    /// assert_eq!((summary.regions, sink.bounded), (4, 0));
+    /// assert_eq!((summary.regions(), sink.bounded), (4, 0));
     /// ```
     ///
     /// # Errors

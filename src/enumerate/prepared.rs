@@ -28,7 +28,7 @@ use std::sync::OnceLock;
 /// let prepared = enumerator.prepare(&net);
 /// assert_eq!(prepared.domain_rows().len(), 4);
 /// let a = analyze_prepared(&prepared, &enumerator).unwrap();
-/// assert_eq!((a.regions.len(), a.edges()), (4, 4));
+/// assert_eq!((a.regions().len(), a.edges()), (4, 4));
 /// ```
 pub struct Prepared<'n> {
     net: &'n Network,

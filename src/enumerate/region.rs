@@ -41,7 +41,7 @@ impl Constraint {
     /// ```
     /// use relu_regions::network::Domain;
     /// use relu_regions::exact::num::q;
-    /// use relu_regions::enumerate::region::{Constraint, Origin};
+    /// use relu_regions::{Constraint, Origin};
     /// let rows = Constraint::domain(&Domain::Box(vec![(q(0), q(1))]), 1);
     /// assert_eq!(rows.len(), 2);
     /// assert!(matches!(rows[1].origin, Origin::Domain(1)));
@@ -75,38 +75,123 @@ pub struct RegionFacts {
 }
 
 /// A full-dimensional activation region.
+///
+/// # Examples
+/// ```
+/// use relu_regions::{exact::num::q, Enumerator, Network};
+/// // relu(x - 1) on all of R: the regions x < 1 (off) and x > 1 (on)
+/// let net = Network::from_json(r#"{"input_dim": 1, "layers": [
+///     {"weights": [["1"]], "bias": ["-1"], "activation": "relu"}]}"#).unwrap();
+/// let (regions, _) = Enumerator::builder().build().collect(&net).unwrap();
+/// for r in &regions {
+///     let on = r.pattern()[0][0];
+///     assert!(r.id() < 2 && !r.bounded() && r.facts().map_hash.is_none());
+///     assert_eq!(r.constraints().len(), 1); // the neuron's row; R has no domain rows
+///     assert!(r.constraints()[0].halfspace.slack(r.point()) > q(0)); // strictly inside
+///     assert_eq!(r.map().apply(r.point())[0], if on { &r.point()[0] - q(1) } else { q(0) });
+///     assert_eq!(r.layout(), &relu_regions::network::pieces::PatternLayout::of(&net));
+/// }
+/// assert_eq!(regions[0].clone().into_point(), regions[0].point());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Region {
     /// Its id: the position in the enumeration order (deterministic).
-    pub id: usize,
+    pub(crate) id: usize,
     /// Its activation pattern.
-    pub pattern: Pattern,
+    pub(crate) pattern: Pattern,
     /// A rational point strictly inside it (checked exactly).
-    pub point: Vec<Q>,
+    pub(crate) point: Vec<Q>,
     /// Its constraints: domain rows and the neuron rows that cut it (each certified to cut some
     /// ancestor region). They describe the region; [`crate::analysis::facets`] finds which are facets.
-    pub constraints: Vec<Constraint>,
+    pub(crate) constraints: Vec<Constraint>,
     /// The network's affine map on the region (empty when the sink asked for its hash only,
     /// [`crate::enumerate::Sink::needs_map`]).
-    pub map: AffineMap,
+    pub(crate) map: AffineMap,
     /// What the enumeration proved of the region on the way, for the work that follows (facets,
     /// the graph); empty for regions from elsewhere.
-    pub facts: RegionFacts,
+    pub(crate) facts: RegionFacts,
     /// Whether the region is a bounded polytope (certified: a box domain, or an exact
     /// recession-cone check).
-    pub bounded: bool,
+    pub(crate) bounded: bool,
     /// How its pattern is written (relu bits, max pieces); the default is relu bits.
-    pub layout: crate::network::pieces::PatternLayout,
+    pub(crate) layout: crate::network::pieces::PatternLayout,
 }
 
 impl Region {
+    /// Its id: the position in the enumeration order (deterministic).
+    ///
+    /// See the example on [`Region`].
+    pub fn id(&self) -> usize {
+        self.id
+    }
+
+    /// Its activation pattern.
+    ///
+    /// See the example on [`Region`].
+    pub fn pattern(&self) -> &Pattern {
+        &self.pattern
+    }
+
+    /// A rational point strictly inside it (checked exactly).
+    ///
+    /// See the example on [`Region`].
+    pub fn point(&self) -> &[Q] {
+        &self.point
+    }
+
+    /// Its constraints: domain rows and the neuron rows that cut it (each certified to cut
+    /// some ancestor region). They describe the region; [`crate::analysis::facets`] finds
+    /// which are facets.
+    ///
+    /// See the example on [`Region`].
+    pub fn constraints(&self) -> &[Constraint] {
+        &self.constraints
+    }
+
+    /// The network's affine map on the region (empty when the sink asked for its hash only,
+    /// [`crate::enumerate::Sink::needs_map`]).
+    ///
+    /// See the example on [`Region`].
+    pub fn map(&self) -> &AffineMap {
+        &self.map
+    }
+
+    /// What the enumeration proved of the region on the way (informational).
+    ///
+    /// See the example on [`Region`].
+    pub fn facts(&self) -> &RegionFacts {
+        &self.facts
+    }
+
+    /// Whether the region is a bounded polytope (certified: a box domain, or an exact
+    /// recession-cone check).
+    ///
+    /// See the example on [`Region`].
+    pub fn bounded(&self) -> bool {
+        self.bounded
+    }
+
+    /// How its pattern is written (relu bits, max pieces).
+    ///
+    /// See the example on [`Region`].
+    pub fn layout(&self) -> &crate::network::pieces::PatternLayout {
+        &self.layout
+    }
+
+    /// Its point, taken (the region is consumed).
+    ///
+    /// See the example on [`Region`].
+    pub fn into_point(self) -> Vec<Q> {
+        self.point
+    }
+
     /// A region known only by whether it is bounded: what a sink that needs no details (see
     /// [`crate::enumerate::Sink::needs_details`]) may receive.
     ///
     /// # Examples
     /// ```
     /// let r = relu_regions::Region::counted(true);
-    /// assert!(r.bounded && r.pattern.is_empty() && r.constraints.is_empty());
+    /// assert!(r.bounded() && r.pattern().is_empty() && r.constraints().is_empty());
     /// ```
     pub fn counted(bounded: bool) -> Region {
         Region {
@@ -138,21 +223,16 @@ impl Region {
     ///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
     ///     {"weights": [["1", "0"]], "activation": "relu"}]}"#).unwrap();
     /// let regions = Enumerator::builder().build().collect(&net).unwrap().0;
-    /// let r = regions.iter().find(|r| r.pattern == vec![vec![true, false], vec![true]]).unwrap();
+    /// let r = regions.iter().find(|r| *r.pattern() == vec![vec![true, false], vec![true]]).unwrap();
     /// assert_eq!(r.pattern_strings(), ["10", "1"]);
-    /// assert_eq!(r.halfspaces().len(), r.constraints.len());
+    /// assert_eq!(r.halfspaces().len(), r.constraints().len());
     /// ```
     pub fn pattern_strings(&self) -> Vec<String> {
         self.layout.strings(&self.pattern)
     }
 }
 
-/// A pattern as one 0/1 string per hidden layer.
-///
-/// # Examples
-/// ```
-/// assert_eq!(relu_regions::enumerate::region::pattern_strings(&vec![vec![true, false], vec![]]), ["10", ""]);
-/// ```
-pub fn pattern_strings(pattern: &Pattern) -> Vec<String> {
+/// A pattern as one 0/1 string per hidden layer (`[[true, false], []]` is `["10", ""]`).
+pub(crate) fn pattern_strings(pattern: &Pattern) -> Vec<String> {
     pattern.iter().map(|bits| bits.iter().map(|&b| if b { '1' } else { '0' }).collect()).collect()
 }

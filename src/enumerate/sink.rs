@@ -24,8 +24,8 @@ use std::ops::ControlFlow;
 /// impl Sink<Region> for Bounded {
 ///     fn item(&mut self, region: Region) -> Result<ControlFlow<()>, SinkError> {
 ///         self.seen += 1;
-///         if region.bounded {
-///             self.points.push(region.point);
+///         if region.bounded() {
+///             self.points.push(region.into_point());
 ///         }
 ///         Ok(if self.seen == 5 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
 ///     }
@@ -35,7 +35,7 @@ use std::ops::ControlFlow;
 ///     "bias": ["0", "0", "1"], "activation": "relu"}]}"#).unwrap();
 /// let mut all = Bounded { seen: 0, points: Vec::new() };
 /// let summary = Enumerator::builder().build().enumerate(&net, &mut all).unwrap();
-/// assert_eq!((summary.regions, summary.stopped), (5, Some(StopReason::Sink)));
+/// assert_eq!((summary.regions(), summary.stopped()), (5, Some(StopReason::Sink)));
 /// assert!(all.points.len() <= 1);
 /// ```
 pub trait Sink<Item> {
@@ -126,9 +126,9 @@ pub struct FromFn<F>(F);
 /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [{"weights": [["1"]], "activation": "relu"}]}"#).unwrap();
 /// let mut unbounded = 0;
 /// let summary = Enumerator::builder().build()
-///     .enumerate(&net, &mut from_fn(|r: Region| { unbounded += usize::from(!r.bounded); ControlFlow::Continue(()) }))
+///     .enumerate(&net, &mut from_fn(|r: Region| { unbounded += usize::from(!r.bounded()); ControlFlow::Continue(()) }))
 ///     .unwrap();
-/// assert_eq!((summary.regions, unbounded), (2, 2));
+/// assert_eq!((summary.regions(), unbounded), (2, 2));
 /// ```
 pub fn from_fn<I, F: FnMut(I) -> ControlFlow<()>>(f: F) -> FromFn<F> {
     FromFn(f)

@@ -5,9 +5,10 @@
 use super::max_split::enter_cell;
 use super::{Constraints, Context, Enumerator, Partial};
 use crate::certify::{
-    bound_by_basis, is_bounded, point_between, reach, recession_ray_trying_first, search_box, BasisBound,
-    BoxSearch, LpStats, Reach, BOX_DIMENSION_LIMIT,
+    bound_by_basis, is_bounded, point_between, reach, recession_ray_trying_first, search_box, LpStats, Reach,
+    BOX_DIMENSION_LIMIT,
 };
+use crate::certify::{Outcome, Probe};
 use crate::enumerate::region::{AffineMap, Constraint, NeuronId, Origin, Region, RegionFacts};
 use crate::error::InternalError;
 use crate::exact::num::{sign, to_f64, Q};
@@ -165,11 +166,11 @@ impl Enumerator {
                 // `--lp exact` takes no float hint at all, so it stays an independent reference
                 if self.backend != Backend::ExactOnly {
                     match region.bound(&fa, fb, bx, stats) {
-                        Bound::Empty => {
+                        Outcome::Proved(()) => {
                             stats.by_bound_lp += 1;
                             return Ok(Side::Empty(true));
                         }
-                        Bound::Below(vertex) => {
+                        Outcome::Witness(vertex) => {
                             let side = row.side(on, fa, fb);
                             if let Some(q) = point_between(&region.all, &side, &p.point_float, &vertex) {
                                 stats.by_bound_vertex += 1;
@@ -177,7 +178,7 @@ impl Enumerator {
                             }
                             return Ok(Side::reached(reach(&region.all, &side, Some(bx), backend, stats)?));
                         }
-                        Bound::Unknown => {}
+                        Outcome::Unknown(()) => {}
                     }
                 }
             }
@@ -187,17 +188,17 @@ impl Enumerator {
                 stats.lps += 1;
                 stats.bound_lps += 1;
                 match bound_by_basis(&region.all, &side) {
-                    BasisBound::Empty { strict } => {
+                    Outcome::Proved(strict) => {
                         stats.by_basis += 1;
                         return Ok(Side::Empty(strict));
                     }
-                    BasisBound::Below(vertex) => {
+                    Outcome::Witness(vertex) => {
                         if let Some(q) = point_between(&region.all, &side, &p.point_float, &vertex) {
                             stats.by_bound_vertex += 1;
                             return Ok(Side::Point(q));
                         }
                     }
-                    BasisBound::Unknown => {}
+                    Outcome::Unknown(()) => {}
                 }
             }
             Ok(Side::reached(reach(&region.all, &side, bx, backend, stats)?))
@@ -245,13 +246,13 @@ fn seek_bounds(ctx: &Context<'_>, p: &mut Partial) {
     // unbounded (or unproved): a checked recession direction, which its descendants test first,
     // sought first along the direction where a float LP found the region unbounded
     let first = match search_box(&all, dim, &p.point) {
-        BoxSearch::Box(b) => {
+        Outcome::Proved(b) => {
             p.bounds = Some(Arc::new(b));
             p.ray = None;
             return;
         }
-        BoxSearch::Unbounded(j, s) => Some((j, s)),
-        BoxSearch::Unknown => None,
+        Outcome::Witness((j, s)) => Some((j, s)),
+        Outcome::Unknown(()) => None,
     };
     p.ray = recession_ray_trying_first(&all, dim, ctx.prepared.filter(), first).ok().flatten().map(Arc::new);
 }
@@ -285,15 +286,10 @@ pub(super) struct RegionRows<'a> {
     lp: Option<Option<BoxLp>>,
 }
 
-/// What a bound LP says of `fa . x <= fb` on a region.
-pub(super) enum Bound {
-    /// Proved: no point of the region satisfies it (a safe dual bound).
-    Empty,
-    /// The float minimum of `fa . x` is below `fb`, at this vertex: a split, to be certified.
-    Below(Vec<f64>),
-    /// Nothing proved.
-    Unknown,
-}
+/// What a bound LP says of `fa . x <= fb` on a region: `Proved(())`, no point of the region
+/// satisfies it (a safe dual bound); `Witness(v)`, the float minimum of `fa . x` is below `fb`
+/// at the vertex `v` (a split, to be certified); `Unknown`, nothing proved.
+pub(super) type Bound = Probe<(), Vec<f64>>;
 
 impl<'a> RegionRows<'a> {
     fn new(constraints: &'a Constraints, box_domain: bool) -> RegionRows<'a> {
@@ -302,18 +298,20 @@ impl<'a> RegionRows<'a> {
     }
 
     /// Minimizes `fa . x` over the region: above `fb` with a safe dual bound that proves it,
-    /// [`Bound::Empty`]; below, the minimizing vertex.
+    /// [`Outcome::Proved(())`]; below, the minimizing vertex.
     pub(super) fn bound(&mut self, fa: &[f64], fb: f64, bx: &FloatBox, stats: &mut LpStats) -> Bound {
         let rows = &self.all[self.lp_from..];
-        let Some(lp) = self.lp.get_or_insert_with(|| BoxLp::new(rows, bx)) else { return Bound::Unknown };
+        let Some(lp) = self.lp.get_or_insert_with(|| BoxLp::new(rows, bx)) else {
+            return Outcome::Unknown(());
+        };
         stats.bound_lps += 1;
         stats.lps += 1;
         match lp.minimize(fa) {
             Some(opt) if opt.value > fb && proves_empty_floats(rows, fa, fb, Some(&opt.y), bx) => {
-                Bound::Empty
+                Outcome::Proved(())
             }
-            Some(opt) if opt.value < fb => Bound::Below(opt.x),
-            _ => Bound::Unknown,
+            Some(opt) if opt.value < fb => Outcome::Witness(opt.x),
+            _ => Outcome::Unknown(()),
         }
     }
 }
@@ -336,9 +334,9 @@ enum Side {
 impl Side {
     fn reached(reach: Reach) -> Side {
         match reach {
-            Reach::Interior(x) => Side::Point(x),
-            Reach::NoPoint => Side::Empty(true),
-            Reach::NoInterior(_) => Side::Empty(false),
+            Outcome::Witness(x) => Side::Point(x),
+            Outcome::Proved(None) => Side::Empty(true),
+            Outcome::Proved(Some(_)) => Side::Empty(false),
         }
     }
 }

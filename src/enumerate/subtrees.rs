@@ -44,7 +44,7 @@ impl Enumerator {
     ///
     /// # Examples
     /// ```
-    /// use relu_regions::{enumerate::Enumerator, network::json::read_network};
+    /// use relu_regions::{Enumerator, network::json::read_network};
     /// let net = read_network(r#"{"input_dim": 2, "layers": [
     ///     {"weights": [["1", "0"], ["0", "1"], ["1", "1"]], "activation": "relu"},
     ///     {"weights": [["1", "1", "1"]], "activation": "linear"}]}"#, "t").unwrap();

@@ -127,7 +127,7 @@ pub fn slice_json(slice: &LineSlice) -> Value {
 ///     {"weights": [["1", "0"]], "bias": ["-1"], "activation": "relu"}]}"#).unwrap();
 /// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
 /// let mut doc = regions_document(&net, &a, None);
-/// add_sizes(&mut doc, &region_sizes(&net, &a.regions, &a.facets, 0, 1), 2);
+/// add_sizes(&mut doc, &region_sizes(&net, &a.regions(), &a.facets(), 0, 1), 2);
 /// assert_eq!(doc["regions"][0]["size"]["area"], "1");
 /// assert_eq!(doc["regions"][1]["size"]["area"], "1");
 /// ```

@@ -72,7 +72,7 @@ fn label(r: &Region, exact: bool) -> String {
 ///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
 ///     {"weights": [["1", "2"]], "activation": "linear"}]}"#).unwrap();
 /// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
-/// let dot = graph_dot(&a.regions, &a.graph, false);
+/// let dot = graph_dot(&a.regions(), &a.graph(), false);
 /// assert!(dot.starts_with("graph regions {"));
 /// assert_eq!(dot.matches(" -- ").count(), 4); // one line per edge
 /// ```
@@ -92,8 +92,8 @@ pub fn graph_dot(regions: &[Region], g: &RegionGraph, exact_labels: bool) -> Str
 ///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"}]}"#).unwrap();
 /// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
 /// let mut out = Vec::new();
-/// dot::write_graph_dot(&mut out, &a.regions, &a.graph, false).unwrap();
-/// assert_eq!(String::from_utf8(out).unwrap(), dot::graph_dot(&a.regions, &a.graph, false));
+/// dot::write_graph_dot(&mut out, &a.regions(), &a.graph(), false).unwrap();
+/// assert_eq!(String::from_utf8(out).unwrap(), dot::graph_dot(&a.regions(), &a.graph(), false));
 /// ```
 pub fn write_graph_dot(
     out: &mut impl std::io::Write,

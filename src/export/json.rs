@@ -383,7 +383,7 @@ impl<W: std::io::Write> JsonLines<W> {
     ///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"}]}"#).unwrap();
     /// let mut out = Vec::new();
     /// let summary = stream_with_facets(&net, &Enumerator::builder().build(), &mut JsonLines::new(&mut out, None)).unwrap();
-    /// assert!(summary.sink_error.is_none());
+    /// assert!(summary.sink_error().is_none());
     /// let lines: Vec<serde_json::Value> = String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     /// assert_eq!(lines.len(), 5); // four regions, then the summary
     /// assert_eq!(lines[4]["summary"]["regions"], 4);

@@ -53,12 +53,12 @@ impl FacetLabels {
     ///
     /// # Examples
     /// ```
-    /// use relu_regions::{analyze, export::labels::FacetLabels, enumerate::region::NeuronId, Enumerator, Network};
+    /// use relu_regions::{analyze, export::labels::FacetLabels, NeuronId, Enumerator, Network};
     /// // relu(x) and relu(2 x): one hyperplane, which only the first neuron cuts; both are tight
     /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [
     ///     {"weights": [[1], [2]], "activation": "relu"}]}"#).unwrap();
     /// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
-    /// let labels = FacetLabels::new(&net).of(&a.regions[0], &a.facets[0]);
+    /// let labels = FacetLabels::new(&net).of(&a.regions()[0], &a.facets()[0]);
     /// let both = vec![NeuronId { layer: 0, index: 0 }, NeuronId { layer: 0, index: 1 }];
     /// assert_eq!(labels, vec![(both, vec![])]);
     /// ```

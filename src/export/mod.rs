@@ -27,16 +27,16 @@ pub const PALETTE: [&str; 12] = [
 ///
 /// # Examples
 /// ```
-/// use relu_regions::{analysis::analyze, enumerate::Enumerator, export::piece_colours};
+/// use relu_regions::{analysis::analyze, Enumerator, export::piece_colours};
 /// use relu_regions::network::json::read_network;
 /// let net = read_network(r#"{"input_dim": 2, "layers": [
 ///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
 ///     {"weights": [["1", "2"]], "activation": "linear"}]}"#, "seed").unwrap();
 /// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
-/// let colours = piece_colours(&a.graph);
-/// for e in a.graph.graph.edge_indices() {
-///     let (x, y) = a.graph.graph.edge_endpoints(e).unwrap();
-///     let (p, q) = (a.graph.piece_of[x.index()], a.graph.piece_of[y.index()]);
+/// let colours = piece_colours(&a.graph());
+/// for e in a.graph().graph().edge_indices() {
+///     let (x, y) = a.graph().graph().edge_endpoints(e).unwrap();
+///     let (p, q) = (a.graph().piece_of()[x.index()], a.graph().piece_of()[y.index()]);
 ///     assert!(p == q || colours[p] != colours[q]);
 /// }
 /// ```

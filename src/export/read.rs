@@ -14,14 +14,14 @@ use serde_json::Value;
 ///
 /// # Examples
 /// ```
-/// use relu_regions::{analysis::analyze, enumerate::Enumerator, network::json::read_network};
+/// use relu_regions::{analysis::analyze, Enumerator, network::json::read_network};
 /// use relu_regions::export::{json::RegionOut, read::region_from_wire};
 /// let net = read_network(r#"{"input_dim": 2, "layers": [
 ///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
 ///     {"weights": [["1", "2"]], "activation": "linear"}]}"#, "seed").unwrap();
 /// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
 /// let labels = relu_regions::export::labels::FacetLabels::new(&net);
-/// let wire = serde_json::to_value(RegionOut::new(&labels, &a.regions[1], &a.facets[1], None)).unwrap();
+/// let wire = serde_json::to_value(RegionOut::new(&labels, &a.regions()[1], &a.facets()[1], None)).unwrap();
 /// let layout = relu_regions::network::pieces::PatternLayout::of(&net);
 /// let (region, facets) = region_from_wire(&wire, 1, &layout).unwrap();
 /// // the round trip gives the same wire form

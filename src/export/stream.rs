@@ -120,7 +120,7 @@ pub fn write_regions_json<W: Write>(
 ///     {"weights": [["1", "2"]], "activation": "linear"}]}"#).unwrap();
 /// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
 /// let mut out = Vec::new();
-/// stream::write_graph_json(&mut out, &a.regions, &a.graph, true, None).unwrap();
+/// stream::write_graph_json(&mut out, &a.regions(), &a.graph(), true, None).unwrap();
 /// let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
 /// assert_eq!(doc["nodes"].as_array().unwrap().len(), 4);
 /// ```

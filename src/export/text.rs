@@ -64,7 +64,7 @@ pub fn verdict(maps: usize, complete: bool) -> String {
 ///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
 ///     {"weights": [["1", "2"]], "activation": "linear"}]}"#).unwrap();
 /// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
-/// let c = CountsOut::new(&net, &a.summary, a.regions.len(), a.bounded(), Some(&a));
+/// let c = CountsOut::new(&net, &a.summary(), a.regions().len(), a.bounded(), Some(&a));
 /// let mut out = Vec::new();
 /// counts(&mut out, std::path::Path::new("seed.json"), &net, &c).unwrap();
 /// let text = String::from_utf8(out).unwrap();

@@ -21,7 +21,7 @@ use crate::queries::plane::{drawn_partition, polygon};
 ///     {"weights": [["1"]], "activation": "relu"}]}"#).unwrap();
 /// let mut out = Vec::new();
 /// let summary = jobs::stream_regions(&net, &Enumerator::builder().build(), None, &mut out).unwrap();
-/// assert_eq!(summary.regions, 2);
+/// assert_eq!(summary.regions(), 2);
 /// let text = String::from_utf8(out).unwrap();
 /// let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
 /// assert_eq!((last["summary"]["regions"].as_u64(), last["summary"]["complete"].as_bool()), (Some(2), Some(true)));

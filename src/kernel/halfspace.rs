@@ -81,7 +81,7 @@ impl Halfspace {
     ///
     /// # Examples
     /// ```
-    /// use relu_regions::{exact::num::q, kernel::halfspace::Halfspace};
+    /// use relu_regions::{exact::num::q, Halfspace};
     /// let h = Halfspace::new(vec![q(1), q(2)], q(5)); // x + 2 y <= 5
     /// assert_eq!(h.slack(&[q(1), q(1)]), q(2));
     /// ```
@@ -108,12 +108,13 @@ impl Halfspace {
     ///
     /// # Examples
     /// ```
-    /// use relu_regions::{kernel::images, exact::num::{parse_rational, q}, kernel::halfspace::Halfspace};
+    /// use relu_regions::{exact::num::{parse_rational, q, to_f64}, Halfspace};
     /// use std::cmp::Ordering;
     /// // x + y <= 1 at (1/3, 2/3): exactly on it, whatever the floats say
     /// let h = Halfspace::new(vec![q(1), q(1)], q(1));
     /// let x = [parse_rational("1/3").unwrap(), parse_rational("2/3").unwrap()];
-    /// assert_eq!(h.slack_sign(&x, Some(&images(&x))), Ordering::Equal);
+    /// let images: Vec<f64> = x.iter().map(to_f64).collect();
+    /// assert_eq!(h.slack_sign(&x, Some(&images)), Ordering::Equal);
     /// assert_eq!(h.slack_sign(&[q(0), q(0)], None), Ordering::Greater);
     /// assert_eq!(h.flipped().slack_sign(&[q(0), q(0)], None), Ordering::Less);
     /// ```

@@ -66,7 +66,7 @@ impl Filter {
     ///
     /// # Examples
     /// ```
-    /// use relu_regions::{kernel::Filter, Backend};
+    /// use relu_regions::{Filter, Backend};
     /// assert!(Backend::FloatSimplex.filter().on() && !Backend::ExactOnly.filter().on());
     /// assert!(!Filter::Off.on());
     /// ```
@@ -76,37 +76,24 @@ impl Filter {
 }
 
 /// Unit roundoff of `f64`: `2^-53`.
-pub const UNIT_ROUNDOFF: f64 = f64::EPSILON / 2.0;
+pub(crate) const UNIT_ROUNDOFF: f64 = f64::EPSILON / 2.0;
 
 /// The smallest positive subnormal `f64`: `2^-1074`.
-pub const ETA: f64 = 5e-324;
+pub(crate) const ETA: f64 = 5e-324;
 
 /// Relative part of the image error model (I): `4u = 2^-51`.
 const IMAGE_RELATIVE: f64 = 4.0 * UNIT_ROUNDOFF;
 
 /// The float image of an exact rational: the nearest `f64` (correctly rounded), `+-inf` beyond
 /// the float range, 0 or a subnormal below it. Obeys the error model (I) of the module docs.
-///
-/// # Examples
-/// ```
-/// use relu_regions::{kernel::image, exact::num::parse_rational};
-/// assert_eq!(image(&parse_rational("1/4").unwrap()), 0.25);
-/// assert_eq!(image(&parse_rational("1e-400").unwrap()), 0.0);
-/// assert!(image(&parse_rational("-1e400").unwrap()).is_infinite());
-/// ```
-pub fn image(v: &Q) -> f64 {
+/// (Examples: `kernel::tests`.)
+pub(crate) fn image(v: &Q) -> f64 {
     crate::exact::num::to_f64(v)
 }
 
 /// The images of a vector ([`image`]).
-///
-/// # Examples
-/// ```
-/// use relu_regions::{kernel::images, exact::num::parse_rational};
-/// let v = [parse_rational("1/3").unwrap(), parse_rational("-2").unwrap()];
-/// assert_eq!(images(&v), vec![1.0 / 3.0, -2.0]);
-/// ```
-pub fn images(v: &[Q]) -> Vec<f64> {
+/// (Examples: `kernel::tests`.)
+pub(crate) fn images(v: &[Q]) -> Vec<f64> {
     v.iter().map(image).collect()
 }
 
@@ -119,17 +106,8 @@ pub(crate) fn image_error(f: f64) -> f64 {
 /// The exact sign of `b - a . x` (if `slack`) or `a . x + b` (otherwise), where `a`, `b`, `x`
 /// are images of exact values, when the float evaluation and its error bound (module docs)
 /// prove it; `None` when the float value is too close to zero or not finite.
-///
-/// # Examples
-/// ```
-/// use relu_regions::kernel::affine_sign;
-/// use std::cmp::Ordering;
-/// assert_eq!(affine_sign(&[1.0, 2.0], 4.0, &[1.0, 1.0], true), Some(Ordering::Greater));
-/// // 1e308 * x with x's image 0 (x may be up to 2.5e-324): the product may be 1e-16
-/// assert_eq!(affine_sign(&[1e308], 0.0, &[0.0], false), None);
-/// assert_eq!(affine_sign(&[1.0], 1e-20, &[0.0], false), Some(Ordering::Greater));
-/// ```
-pub fn affine_sign(a: &[f64], b: f64, x: &[f64], slack: bool) -> Option<Ordering> {
+/// (Examples: `kernel::tests`.)
+pub(crate) fn affine_sign(a: &[f64], b: f64, x: &[f64], slack: bool) -> Option<Ordering> {
     let mut value = if slack { b } else { -b };
     let (mut magnitude, mut sum_x, mut sum_a) = (b.abs(), 0.0, 0.0);
     for (ai, xi) in a.iter().zip(x) {
@@ -323,7 +301,7 @@ pub(crate) fn proportion_key((a, b): (&[f64], f64)) -> Option<f64> {
 }
 
 pub(crate) mod float_box;
-pub mod halfspace;
+pub(crate) mod halfspace;
 
 #[cfg(test)]
 mod tests;

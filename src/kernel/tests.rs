@@ -156,3 +156,20 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn images_are_nearest_floats_and_saturate() {
+    assert_eq!(image(&parse_rational("1/4").unwrap()), 0.25);
+    assert_eq!(image(&parse_rational("1e-400").unwrap()), 0.0);
+    assert!(image(&parse_rational("-1e400").unwrap()).is_infinite());
+    let v = [parse_rational("1/3").unwrap(), parse_rational("-2").unwrap()];
+    assert_eq!(images(&v), vec![1.0 / 3.0, -2.0]);
+}
+
+#[test]
+fn affine_sign_decides_only_beyond_its_error_bound() {
+    assert_eq!(affine_sign(&[1.0, 2.0], 4.0, &[1.0, 1.0], true), Some(Ordering::Greater));
+    // 1e308 * x with x's image 0 (x may be up to 2.5e-324): the product may be 1e-16
+    assert_eq!(affine_sign(&[1e308], 0.0, &[0.0], false), None);
+    assert_eq!(affine_sign(&[1.0], 1e-20, &[0.0], false), Some(Ordering::Greater));
+}

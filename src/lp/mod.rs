@@ -100,7 +100,7 @@ impl Backend {
 
 /// Our dual simplex run in `f64` on rows scaled to unit infinity norm.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct FloatSimplex;
+pub(crate) struct FloatSimplex;
 
 impl LpBackend for FloatSimplex {
     fn name(&self) -> &'static str {
@@ -164,7 +164,7 @@ pub(crate) fn scaled_rows(rows: &[&Halfspace]) -> (Vec<Vec<f64>>, Vec<f64>, Vec<
 
 /// No hint: forces the exact rational simplex on every LP (slow; for testing and as a reference).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct ExactOnly;
+pub(crate) struct ExactOnly;
 
 impl LpBackend for ExactOnly {
     fn name(&self) -> &'static str {

@@ -111,7 +111,7 @@ pub struct LineSlice {
 ///
 /// # Examples
 /// ```
-/// use relu_regions::{analysis::analyze, enumerate::Enumerator, network::json::read_network};
+/// use relu_regions::{analysis::analyze, Enumerator, network::json::read_network};
 /// use relu_regions::queries::line::{restrict, slice, Segment};
 /// use relu_regions::exact::num::parse_rational;
 /// // |x0| + |x1| along the segment (-1, 1/2) -> (1, 1/2): a kink at x0 = 0 only

@@ -70,7 +70,7 @@ pub struct Location {
 ///
 /// # Examples
 /// ```
-/// use relu_regions::{enumerate::Enumerator, queries::locate::locate, network::json::read_network, exact::num::q};
+/// use relu_regions::{Enumerator, queries::locate::locate, network::json::read_network, exact::num::q};
 /// let net = read_network(r#"{"input_dim": 2, "layers": [
 ///     {"weights": [["1", "-1"], ["1", "1"], ["0", "0"]], "activation": "relu"},
 ///     {"weights": [["1", "2", "3"]], "activation": "linear"}]}"#, "seed").unwrap();
@@ -171,8 +171,8 @@ fn differing_neurons(net: &Network, regions: &[Region]) -> Vec<NeuronId> {
 /// let x = vec![q(0), q(1)];
 /// let (pattern, y) = net.evaluate(&x);
 /// let region = region_of(&net, pattern, x.clone(), &Enumerator::builder().build()).unwrap();
-/// assert_eq!(region.map.apply(&x), y);
-/// assert!(!region.bounded);
+/// assert_eq!(region.map().apply(&x), y);
+/// assert!(!region.bounded());
 /// ```
 pub fn region_of(
     net: &Network,

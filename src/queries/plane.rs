@@ -12,12 +12,12 @@ use std::cmp::Ordering;
 ///
 /// # Examples
 /// ```
-/// use relu_regions::{analysis::analyze, enumerate::Enumerator, network::json::read_network, queries::plane};
+/// use relu_regions::{analysis::analyze, Enumerator, network::json::read_network, queries::plane};
 /// use relu_regions::exact::num::q;
 /// let net = read_network(r#"{"input_dim": 2, "layers": [{"weights": [[1, -1]], "activation": "relu"}],
 ///     "domain": {"box": [[0, 1], [0, 1]]}}"#, "t").unwrap();
 /// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
-/// let total: relu_regions::exact::num::Q = a.regions.iter().zip(&a.facets)
+/// let total: relu_regions::exact::num::Q = a.regions().iter().zip(a.facets())
 ///     .map(|(r, f)| plane::area(&plane::polygon(r, f))).sum();
 /// assert_eq!(total, q(1));
 /// ```
@@ -89,13 +89,13 @@ pub fn area(vertices: &[[Q; 2]]) -> Q {
 ///
 /// # Examples
 /// ```
-/// use relu_regions::{enumerate::Enumerator, network::json::read_network, queries::plane};
+/// use relu_regions::{Enumerator, network::json::read_network, queries::plane};
 /// let net = read_network(r#"{"input_dim": 2, "layers": [
 ///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"},
 ///     {"weights": [["1", "2"]], "activation": "linear"}]}"#, "seed").unwrap();
 /// let a = plane::drawn_partition(&net, &Enumerator::builder().build()).unwrap();
-/// assert!(a.regions.iter().all(|r| r.bounded)); // four cones, clipped to a window
-/// assert_eq!(a.regions.len(), 4);
+/// assert!(a.regions().iter().all(|r| r.bounded())); // four cones, clipped to a window
+/// assert_eq!(a.regions().len(), 4);
 /// ```
 pub fn drawn_partition(
     net: &crate::network::Network,
@@ -129,10 +129,10 @@ pub fn drawn_partition(
 /// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
 ///     {"weights": [["1", "0"], ["1", "0"], ["0", "1"]], "bias": ["0", "-1", "0"], "activation": "relu"}]}"#).unwrap();
 /// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
-/// let w = window(&a.regions, &a.facets);
-/// let c = covering_box(&a.regions, &a.facets);
-/// for r in &a.regions {
-///     assert!((0..2).all(|j| c[j].0 < r.point[j] && r.point[j] < c[j].1));
+/// let w = window(&a.regions(), &a.facets());
+/// let c = covering_box(&a.regions(), &a.facets());
+/// for r in a.regions() {
+///     assert!((0..2).all(|j| c[j].0 < r.point()[j] && r.point()[j] < c[j].1));
 /// }
 /// assert!(w[0].0 < q(0) && q(1) < w[0].1); // both breaks in x are in view
 /// ```

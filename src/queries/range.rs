@@ -83,7 +83,7 @@ pub struct LipschitzConstants {
 ///
 /// # Examples
 /// ```
-/// use relu_regions::{enumerate::Enumerator, network::json::read_network, exact::num::q, queries::range::output_ranges};
+/// use relu_regions::{Enumerator, network::json::read_network, exact::num::q, queries::range::output_ranges};
 /// // relu(x) - relu(-x) = x on [-2, 3]: the range is [-2, 3]
 /// let net = read_network(r#"{"input_dim": 1, "layers": [
 ///     {"weights": [[1], [-1]], "activation": "relu"},
@@ -212,7 +212,7 @@ fn optimum(r: &Region, g: &[Q], c: &Q, maximize: bool) -> Result<Extreme, Intern
 /// let regions = Enumerator::builder().build().collect(&net).unwrap().0;
 /// let l = lipschitz(&regions).unwrap();
 /// assert_eq!((l.l1.value.clone(), l.linf.value.clone()), (q(2), q(3)));
-/// assert_eq!(regions[l.linf.region].pattern[0][0], true);
+/// assert_eq!(regions[l.linf.region].pattern()[0][0], true);
 /// ```
 pub fn lipschitz(regions: &[Region]) -> Option<LipschitzConstants> {
     let mut l1: Option<Lipschitz> = None;

@@ -54,10 +54,10 @@ pub struct RegionSize {
 /// let net = Network::from_json(r#"{"input_dim": 2, "domain": {"box": [["0", "1"], ["0", "1"]]}, "layers": [
 ///     {"weights": [["1", "1"]], "bias": ["-1"], "activation": "relu"}]}"#).unwrap();
 /// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
-/// assert_eq!(measure(&a.regions[0], &a.facets[0]), q(1) / q(2));
-/// let ball = inscribed_ball(&a.regions[0]).unwrap();
-/// assert!(a.regions[0].halfspaces().iter().all(|h| h.slack(&ball.center) >= ball.radius));
-/// let sizes = region_sizes(&net, &a.regions, &a.facets, 1000, 7);
+/// assert_eq!(measure(&a.regions()[0], &a.facets()[0]), q(1) / q(2));
+/// let ball = inscribed_ball(&a.regions()[0]).unwrap();
+/// assert!(a.regions()[0].halfspaces().iter().all(|h| h.slack(&ball.center) >= ball.radius));
+/// let sizes = region_sizes(&net, &a.regions(), &a.facets(), 1000, 7);
 /// assert!(sizes.iter().all(|s| s.measure == Some(q(1) / q(2))));
 /// // the sampled estimate with its 95% interval (from 1000 reproducible samples)
 /// let (estimate, low, high) = sizes[0].sampled.unwrap();

@@ -4,12 +4,12 @@ use crate::cli::fixtures::run_cli;
 use crate::support::*;
 use petgraph::algo::connected_components;
 use relu_regions::analysis::graph::RegionGraph;
-use relu_regions::enumerate::region::NeuronId;
 use relu_regions::exact::num::q;
 use relu_regions::network::Domain;
+use relu_regions::NeuronId;
 
 fn degrees(g: &RegionGraph) -> Vec<usize> {
-    g.graph.node_indices().map(|n| g.graph.neighbors(n).count()).collect()
+    g.graph().node_indices().map(|n| g.graph().neighbors(n).count()).collect()
 }
 
 #[test]
@@ -17,8 +17,8 @@ fn braid_graph_is_the_permutohedron() {
     for n in 3..=5 {
         let a = run(&braid(n));
         assert_eq!(a.edges(), factorial(n) * (n - 1) / 2, "braid {n}");
-        assert!(degrees(&a.graph).iter().all(|&d| d == n - 1), "every region has degree n-1");
-        for e in a.graph.graph.edge_weights() {
+        assert!(degrees(a.graph()).iter().all(|&d| d == n - 1), "every region has degree n-1");
+        for e in a.graph().graph().edge_weights() {
             assert_eq!(e.neurons.len(), 1, "adjacent permutations differ by one transposition");
         }
     }
@@ -40,8 +40,8 @@ fn graph_of_a_convex_domain_is_connected() {
         let boxed = Domain::Box((0..dim).map(|_| (q(-2), q(2))).collect());
         let net = crate::enumerate::invariants::random_net(&mut rng, dim, &[4, 3], boxed);
         let a = run(&net);
-        assert_eq!(connected_components(&a.graph.graph), 1, "dim {dim}");
-        assert_eq!(a.graph.dangling, 0);
+        assert_eq!(connected_components(a.graph().graph()), 1, "dim {dim}");
+        assert_eq!(a.graph().dangling(), 0);
     }
 }
 
@@ -52,9 +52,9 @@ fn cancelling_duplicates_give_fewer_pieces_than_regions() {
         {"weights": [[1, 1], [1, 1], [1, -1]], "activation": "relu"},
         {"weights": [[2, -2, 1]], "activation": "linear"}]}"#;
     let b = run(&net(text4));
-    assert_eq!(b.regions.len(), 4);
-    assert_eq!(b.graph.pieces, 2, "across x+y=0 the map does not change");
-    assert_eq!(b.graph.distinct_maps, 2);
+    assert_eq!(b.regions().len(), 4);
+    assert_eq!(b.graph().pieces(), 2, "across x+y=0 the map does not change");
+    assert_eq!(b.graph().distinct_maps(), 2);
 }
 
 #[test]
@@ -63,14 +63,14 @@ fn maps_agree_across_every_edge() {
     for (dim, widths) in [(2, vec![5, 4]), (2, vec![3, 3, 3]), (3, vec![4, 4])] {
         let net = crate::enumerate::invariants::random_net(&mut rng, dim, &widths, Domain::Whole);
         let a = run(&net);
-        for e in a.graph.graph.edge_indices() {
-            let (s, t) = a.graph.graph.edge_endpoints(e).unwrap();
-            let point = &a.graph.graph[e].point;
-            let (ms, mt) = (&a.regions[s.index()].map, &a.regions[t.index()].map);
+        for e in a.graph().graph().edge_indices() {
+            let (s, t) = a.graph().graph().edge_endpoints(e).unwrap();
+            let point = &a.graph().graph()[e].point;
+            let (ms, mt) = (&a.regions()[s.index()].map(), &a.regions()[t.index()].map());
             assert_eq!(ms.apply(point), mt.apply(point), "continuity across {s:?}-{t:?}");
             assert_eq!(ms.apply(point), net.output(point));
         }
-        let facet_sides: usize = a.facets.iter().flatten().filter(|f| !f.on_boundary).count();
+        let facet_sides: usize = a.facets().iter().flatten().filter(|f| !f.on_boundary).count();
         assert_eq!(facet_sides, 2 * a.edges(), "every edge is one facet seen from both sides");
     }
 }
@@ -82,7 +82,7 @@ fn one_facet_can_flip_several_neurons() {
         {"weights": [[1], [2], [-1]], "bias": [0, 0, 1], "activation": "relu"},
         {"weights": [[1, 1, 1]], "activation": "linear"}]}"#;
     let a = run(&net(text));
-    let edges: Vec<_> = a.graph.graph.edge_weights().collect();
+    let edges: Vec<_> = a.graph().graph().edge_weights().collect();
     let flips_at_zero = edges.iter().find(|e| e.point == vec![q(0)]).expect("edge at x = 0");
     assert_eq!(
         flips_at_zero.neurons,
@@ -92,7 +92,7 @@ fn one_facet_can_flip_several_neurons() {
             NeuronId { layer: 1, index: 1 }
         ]
     );
-    assert_eq!(a.regions.len(), 3, "x < 0, 0 < x < 1, x > 1");
+    assert_eq!(a.regions().len(), 3, "x < 0, 0 < x < 1, x > 1");
 }
 
 #[test]
@@ -141,15 +141,15 @@ fn edges_to_regions_without_certified_facets() {
     let net = relu_regions::network::json::read_network(&std::fs::read_to_string(&path).unwrap(), "deep2d")
         .unwrap();
     let a = run(&net);
-    let mut facets = a.facets.clone();
+    let mut facets = a.facets().to_vec();
     let half = facets.len() / 2;
     for f in &mut facets[half..] {
         f.clear();
     }
     let prepared = Prepared::new(&net, Backend::FloatSimplex);
-    let partial = build(&prepared, &a.regions, &facets, false, 2).unwrap();
-    assert!(partial.graph.edge_count() < a.edges() && partial.graph.edge_count() > 0);
-    assert!(build(&prepared, &a.regions, &facets, true, 1).is_err());
+    let partial = build(&prepared, a.regions(), &facets, false, 2).unwrap();
+    assert!(partial.graph().edge_count() < a.edges() && partial.graph().edge_count() > 0);
+    assert!(build(&prepared, a.regions(), &facets, true, 1).is_err());
 }
 
 mod streamed_counts {
@@ -168,7 +168,7 @@ mod streamed_counts {
     }
 
     fn analysed(a: &Analysis) -> [usize; 6] {
-        [a.regions.len(), a.bounded(), a.edges(), a.graph.pieces, a.graph.distinct_maps, 0]
+        [a.regions().len(), a.bounded(), a.edges(), a.graph().pieces(), a.graph().distinct_maps(), 0]
     }
 
     fn streamed(net: &Network, threads: usize, backend: Backend) -> GraphCounts {

@@ -222,6 +222,15 @@ fn in_facet(rows: &[(Vec<Q>, Q)], k: usize, x: &[Q]) -> bool {
             .all(|(j, row)| if j == k { slack(row, x) == zero() } else { slack(row, x) > zero() })
 }
 
+/// Whether `after` is `c * before` for some `c > 0` (the same halfspace).
+fn positive_multiple(before: &(Vec<Q>, Q), after: &(Vec<Q>, Q)) -> bool {
+    let entries = |row: &(Vec<Q>, Q)| row.0.iter().chain([&row.1]).cloned().collect::<Vec<Q>>();
+    let (u, v) = (entries(before), entries(after));
+    let Some(j) = u.iter().position(|x| *x != zero()) else { return false };
+    let c = &v[j] / &u[j];
+    c > zero() && u.iter().zip(&v).all(|(x, y)| x * &c == *y)
+}
+
 /// Whether the damaged document is still a correct answer (`regions` the original regions
 /// document, `graph_doc` whether `path` is in the graph).
 fn still_correct(
@@ -255,6 +264,23 @@ fn still_correct(
             return unordered(list) && before == after;
         }
         _ => {}
+    }
+    // an entry of an inequality changed so that the inequality is a positive multiple of itself
+    // (e.g. `x_2 <= 0` with its coefficient 1 shifted to 4/3): the same halfspace
+    if let (false, Damage::Shift(_)) = (graph_doc, damage) {
+        let steps: Vec<&Step> = path.iter().collect();
+        let row = match &steps[..] {
+            [Step::Key(rs), Step::At(i), Step::Key(is), Step::At(k), Step::Key(f), Step::At(_)]
+            | [Step::Key(rs), Step::At(i), Step::Key(is), Step::At(k), Step::Key(f)]
+                if rs == "regions" && is == "inequalities" && (f == "a" || f == "b") =>
+            {
+                Some((*i, *k))
+            }
+            _ => None,
+        };
+        if let Some((i, k)) = row {
+            return positive_multiple(&inequalities(regions, i)[k], &inequalities(damaged, i)[k]);
+        }
     }
     // a moved point: a facet point, an edge's point, a ball's centre
     let moved = match damage {
@@ -394,10 +420,10 @@ proptest! {
         let a = analyze(&net, &Enumerator::builder().build()).unwrap();
         let mut regions = regions_document(&net, &a, None);
         if sizes {
-            let s = relu_regions::queries::sizes::region_sizes(&net, &a.regions, &a.facets, 0, 1);
+            let s = relu_regions::queries::sizes::region_sizes(&net, a.regions(), a.facets(), 0, 1);
             relu_regions::export::answers::add_sizes(&mut regions, &s, dim);
         }
-        let graph: Value = serde_json::from_str(&graph_json(&a.regions, &a.graph, true, None)).unwrap();
+        let graph: Value = serde_json::from_str(&graph_json(a.regions(), a.graph(), true, None)).unwrap();
         let failures = fails(&net, &regions, Some(&graph));
         prop_assert!(failures.is_empty(), "the correct answer fails: {:?}", failures);
         // every (document, path, damage), then the picked ones

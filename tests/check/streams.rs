@@ -29,8 +29,11 @@ fn streamed_documents_are_the_whole_documents_bytes() {
             json::to_json(&json::regions_document(&net, &a, None))
         );
         let mut streamed = Vec::new();
-        stream::write_graph_json(&mut streamed, &a.regions, &a.graph, true, None).unwrap();
-        assert_eq!(String::from_utf8(streamed).unwrap(), json::graph_json(&a.regions, &a.graph, true, None));
+        stream::write_graph_json(&mut streamed, a.regions(), a.graph(), true, None).unwrap();
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            json::graph_json(a.regions(), a.graph(), true, None)
+        );
     }
 }
 
@@ -39,8 +42,8 @@ fn streamed_sizes_are_the_whole_documents_bytes() {
     let seed = net(&std::fs::read_to_string(fixture("seed.json")).unwrap());
     let a = run(&seed);
     // the sizes of the first regions only, as a stopped `--sizes` run gives them
-    let n = a.regions.len() - 1;
-    let sizes = relu_regions::queries::sizes::region_sizes(&seed, &a.regions[..n], &a.facets[..n], 0, 1);
+    let n = a.regions().len() - 1;
+    let sizes = relu_regions::queries::sizes::region_sizes(&seed, &a.regions()[..n], &a.facets()[..n], 0, 1);
     let mut doc = json::regions_document(&seed, &a, None);
     answers::add_sizes(&mut doc, &sizes, seed.input_dim());
     let mut streamed = Vec::new();
@@ -65,7 +68,7 @@ fn the_cli_writes_the_streamed_bytes() {
     assert!(out.status.success());
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
-        relu_regions::export::dot::graph_dot(&a.regions, &a.graph, false)
+        relu_regions::export::dot::graph_dot(a.regions(), a.graph(), false)
     );
 }
 

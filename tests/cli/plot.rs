@@ -16,7 +16,7 @@ fn tmp(name: &str) -> std::path::PathBuf {
 
 fn total_area(net: &relu_regions::network::Network) -> Q {
     let a = run(net);
-    a.regions.iter().zip(&a.facets).map(|(r, f)| area(&polygon(r, f))).sum()
+    a.regions().iter().zip(a.facets()).map(|(r, f)| area(&polygon(r, f))).sum()
 }
 
 #[test]

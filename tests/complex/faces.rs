@@ -6,9 +6,9 @@
 use crate::support::*;
 use proptest::prelude::*;
 use relu_regions::complex::{boundary, complex, Complex, LevelSpec};
-use relu_regions::enumerate::Enumerator;
 use relu_regions::exact::num::{q, Q};
 use relu_regions::network::{Activation, Domain, Layer, Network, Weights};
+use relu_regions::Enumerator;
 
 fn faces_of(net: &Network) -> Complex {
     complex(net, &Enumerator::builder().threads(1).build()).expect("the complex")
@@ -296,8 +296,8 @@ fn signs_at(net: &Network, x: &[Q]) -> Vec<i8> {
 fn brute_force_vertices(net: &Network) -> Vec<Vec<Q>> {
     let a = run(net);
     let mut lines: Vec<(Vec<Q>, Q)> = net.domain().halfspaces(2).into_iter().map(|h| (h.a, h.b)).collect();
-    for r in &a.regions {
-        for c in &r.constraints {
+    for r in a.regions() {
+        for c in r.constraints() {
             lines.push((c.halfspace.a.clone(), c.halfspace.b.clone()));
         }
     }
@@ -373,7 +373,7 @@ proptest! {
         let c = faces_of(&net);
         let expected = if boxed || d % 2 == 0 { 1 } else { -1 };
         prop_assert_eq!(c.euler_characteristic(), expected);
-        prop_assert_eq!(c.f_vector()[d], run(&net).regions.len());
+        prop_assert_eq!(c.f_vector()[d], run(&net).regions().len());
         if d <= 3 {
             let b = level(&net, 0);
             let from_betti: i64 = b.betti.borel_moore.iter().enumerate()

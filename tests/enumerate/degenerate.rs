@@ -2,11 +2,11 @@
 
 use crate::support::*;
 use relu_regions::exact::num::q;
-use relu_regions::lp::Backend;
 use relu_regions::network::Domain;
+use relu_regions::Backend;
 
 fn count(text: &str) -> usize {
-    run(&net(text)).regions.len()
+    run(&net(text)).regions().len()
 }
 
 #[test]
@@ -24,11 +24,11 @@ fn duplicate_and_scaled_neurons_add_nothing() {
         {"weights": [[1, 1], [1, 1], ["3", "3"], ["1/2", "1/2"]], "activation": "relu"},
         {"weights": [[1, 1, 1, 1]], "activation": "linear"}]}"#;
     let a = run(&net(text));
-    assert_eq!(a.regions.len(), 2);
+    assert_eq!(a.regions().len(), 2);
     assert_eq!(a.edges(), 1);
     // the one facet names all four coinciding neurons
-    assert_eq!(a.facets[0].len(), 1);
-    assert_eq!(a.facets[0][0].constraints.len(), 1, "only the first neuron cuts; the others never split");
+    assert_eq!(a.facets()[0].len(), 1);
+    assert_eq!(a.facets()[0][0].constraints.len(), 1, "only the first neuron cuts; the others never split");
 }
 
 #[test]
@@ -38,8 +38,8 @@ fn opposite_neurons_share_a_hyperplane() {
         {"weights": [[1, 1], [-1, -1]], "activation": "relu"},
         {"weights": [[2, -1], [-1, 1], [1, -1]], "activation": "linear"}]}"#;
     let a = run(&net(text));
-    assert_eq!(a.regions.len(), 2);
-    let patterns: Vec<String> = a.regions.iter().map(|r| r.pattern_strings().join("|")).collect();
+    assert_eq!(a.regions().len(), 2);
+    let patterns: Vec<String> = a.regions().iter().map(|r| r.pattern_strings().join("|")).collect();
     assert_eq!(patterns, vec!["01", "10"]);
 }
 
@@ -57,10 +57,10 @@ fn all_zero_neurons_never_split() {
         {"weights": [[0, 0], [0, 0], [1, 0]], "bias": [0, 5, 0], "activation": "relu"},
         {"weights": [[1, 1, 1]], "activation": "linear"}]}"#;
     let a = run(&net(text));
-    assert_eq!(a.regions.len(), 2);
-    for r in &a.regions {
-        assert!(!r.pattern[0][0], "a neuron identically zero is off");
-        assert!(r.pattern[0][1], "a constant positive neuron is on");
+    assert_eq!(a.regions().len(), 2);
+    for r in a.regions() {
+        assert!(!r.pattern()[0][0], "a neuron identically zero is off");
+        assert!(r.pattern()[0][1], "a constant positive neuron is on");
     }
 }
 
@@ -72,7 +72,7 @@ fn neuron_identically_zero_on_a_region_does_not_split_it() {
         {"weights": [[1], [-1], [0]], "activation": "relu"},
         {"weights": [[1, 1, 1]], "activation": "linear"}]}"#;
     let a = run(&net(text));
-    let patterns: Vec<String> = a.regions.iter().map(|r| r.pattern_strings().join("|")).collect();
+    let patterns: Vec<String> = a.regions().iter().map(|r| r.pattern_strings().join("|")).collect();
     assert_eq!(patterns, vec!["0|000", "1|100"]);
 }
 
@@ -88,9 +88,9 @@ fn sliver_regions_one_picometre_wide() {
         {"weights": [[1, 2, 3]], "activation": "linear"}],
         "domain": {"box": [["-1", "1"], ["-1", "1"]]}}"#;
     let a = run(&net(two_d));
-    assert_eq!(a.regions.len(), 6);
+    assert_eq!(a.regions().len(), 6);
     for backend in [Backend::GoodLp, Backend::ExactOnly] {
-        assert_eq!(analyze_with(&net(two_d), backend).regions.len(), 6, "{backend:?}");
+        assert_eq!(analyze_with(&net(two_d), backend).regions().len(), 6, "{backend:?}");
     }
 }
 
@@ -125,9 +125,9 @@ fn empty_box_corner_and_polytope_domain() {
         b: vec![q(0), q(0), q(1)],
     };
     let a = run(&arrangement(2, planes.clone(), domain));
-    assert_eq!((a.regions.len(), a.bounded(), a.edges()), (2, 2, 1));
+    assert_eq!((a.regions().len(), a.bounded(), a.edges()), (2, 2, 1));
     // a hyperplane that misses the box entirely
     let far = vec![(vec![q(1), q(0)], q(-5))];
     let boxed = Domain::Box(vec![(q(-1), q(1)), (q(-1), q(1))]);
-    assert_eq!(run(&arrangement(2, far, boxed)).regions.len(), 1);
+    assert_eq!(run(&arrangement(2, far, boxed)).regions().len(), 1);
 }

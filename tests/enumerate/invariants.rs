@@ -4,9 +4,9 @@
 use crate::support::*;
 use proptest::prelude::*;
 use relu_regions::certify::is_strictly_inside;
-use relu_regions::enumerate::Enumerator;
 use relu_regions::exact::num::{q, Q};
 use relu_regions::network::{Activation, Domain, Layer, Network};
+use relu_regions::Enumerator;
 use std::collections::HashSet;
 
 /// The library's deterministic generator (SplitMix64) with test helpers.
@@ -57,32 +57,32 @@ fn unit_box(dim: usize, half: i64) -> Domain {
 
 fn check_regions(net: &Network) {
     let a = run(net);
-    assert!(a.summary.complete());
-    check_region_list(net, &a.regions);
+    assert!(a.summary().complete());
+    check_region_list(net, a.regions());
     // the independent checker proves the whole answer, graph included
     use relu_regions::check::{check_answer, CheckOptions};
     use relu_regions::export::json::{graph_json, regions_document};
     let doc = regions_document(net, &a, None);
     let graph: serde_json::Value =
-        serde_json::from_str(&graph_json(&a.regions, &a.graph, true, None)).unwrap();
+        serde_json::from_str(&graph_json(a.regions(), a.graph(), true, None)).unwrap();
     let report = check_answer(net, &doc, Some(&graph), CheckOptions { partial: false, threads: 2 });
     assert!(report.failures.is_empty(), "{:?}", &report.failures[..report.failures.len().min(5)]);
     assert_eq!(report.edges, a.edges());
 }
 
-fn check_region_list(net: &Network, regions: &[relu_regions::enumerate::region::Region]) {
+fn check_region_list(net: &Network, regions: &[relu_regions::Region]) {
     let mut patterns = HashSet::new();
     for r in regions {
-        assert_eq!(r.point.len(), net.input_dim(), "the point has every coordinate");
-        assert!(patterns.insert(r.pattern.clone()), "patterns are distinct");
-        let (pattern, output) = net.evaluate(&r.point);
-        assert_eq!(pattern, r.pattern, "the interior point has its region's pattern");
-        assert_eq!(output, r.map.apply(&r.point), "J x + c equals the network at the point");
+        assert_eq!(r.point().len(), net.input_dim(), "the point has every coordinate");
+        assert!(patterns.insert(r.pattern().clone()), "patterns are distinct");
+        let (pattern, output) = net.evaluate(r.point());
+        assert_eq!(&pattern, r.pattern(), "the interior point has its region's pattern");
+        assert_eq!(output, r.map().apply(r.point()), "J x + c equals the network at the point");
         assert!(
-            is_strictly_inside(&r.halfspaces(), &r.point, relu_regions::kernel::Filter::Off),
+            is_strictly_inside(&r.halfspaces(), r.point(), relu_regions::Filter::Off),
             "the point is strictly inside"
         );
-        assert!(net.domain_contains(&r.point));
+        assert!(net.domain_contains(r.point()));
     }
 }
 
@@ -99,7 +99,7 @@ fn random_deep_networks_keep_their_invariants() {
 /// must be an enumerated region.
 fn sampled_patterns_are_enumerated(net: &Network, half: i64, samples: usize, rng: &mut Rng) {
     let a = run(net);
-    let known: HashSet<_> = a.regions.iter().map(|r| r.pattern.clone()).collect();
+    let known: HashSet<_> = a.regions().iter().map(|r| r.pattern().clone()).collect();
     let dim = net.input_dim();
     let mut seen = HashSet::new();
     for _ in 0..samples {
@@ -113,7 +113,7 @@ fn sampled_patterns_are_enumerated(net: &Network, half: i64, samples: usize, rng
         assert!(known.contains(&pattern), "sampled pattern {pattern:?} at {x:?} not enumerated");
         seen.insert(pattern);
     }
-    assert!(seen.len() <= a.regions.len());
+    assert!(seen.len() <= a.regions().len());
 }
 
 /// Whether some neuron's preactivation is exactly zero at `x` (a boundary point).
@@ -156,7 +156,7 @@ proptest! {
         }
         let a = run(&generic(k, d, &ts));
         let regions: usize = (0..=d).map(|i| binomial(k, i)).sum();
-        prop_assert_eq!(a.regions.len(), regions);
+        prop_assert_eq!(a.regions().len(), regions);
         prop_assert_eq!(a.bounded(), binomial(k - 1, d));
     }
 
@@ -195,9 +195,7 @@ fn real_networks_keep_their_invariants() {
         assert!(summary.complete());
         check_region_list(net, &one);
         let two = Enumerator::builder().threads(2).build().collect(net).unwrap().0;
-        let patterns = |a: &[relu_regions::enumerate::region::Region]| {
-            a.iter().map(|r| r.pattern.clone()).collect::<Vec<_>>()
-        };
+        let patterns = |a: &[relu_regions::Region]| a.iter().map(|r| r.pattern().clone()).collect::<Vec<_>>();
         assert_eq!(patterns(&one), patterns(&two));
         assert!(one.len() > 10, "{} regions", one.len());
     }
@@ -209,8 +207,8 @@ fn real_networks_keep_their_invariants() {
 #[test]
 #[ignore]
 fn acas_fast_paths_agree_with_the_exact_simplex() {
-    use relu_regions::lp::Backend;
     use relu_regions::network::nnet::Coords;
+    use relu_regions::Backend;
     let acas = real_net("nnet/ACASXU_run2a_1_1_batch_2000.nnet", Coords::Normalized, &acas_box(0.01));
     let patterns = |backend| -> Vec<_> {
         Enumerator::builder()
@@ -220,7 +218,7 @@ fn acas_fast_paths_agree_with_the_exact_simplex() {
             .unwrap()
             .0
             .into_iter()
-            .map(|r| r.pattern)
+            .map(|r| r.pattern().clone())
             .collect()
     };
     assert_eq!(patterns(Backend::FloatSimplex), patterns(Backend::ExactOnly));

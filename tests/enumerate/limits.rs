@@ -162,14 +162,14 @@ fn the_facet_phase_stops_at_the_deadline() {
     let heard = heard.lock().unwrap();
     let facets_from = heard.iter().find(|(p, _)| *p == Phase::Facets).map(|(_, at)| *at - started);
     assert!(facets_from.is_some_and(|t| t < limit), "the facet phase started at {facets_from:?}");
-    assert!(!a.regions.is_empty());
+    assert!(!a.regions().is_empty());
     assert!(
-        a.facets_certified < a.regions.len(),
+        a.facets_certified() < a.regions().len(),
         "the facets of the {} regions take minutes: not all done by the deadline ({} were)",
-        a.regions.len(),
-        a.facets_certified
+        a.regions().len(),
+        a.facets_certified()
     );
-    assert!(!a.summary.complete());
+    assert!(!a.summary().complete());
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -319,5 +319,5 @@ fn a_passed_deadline_is_the_reason_when_nothing_else_stopped_the_run() {
     .unwrap();
     let passed = relu_regions::runtime::stop::StopToken::new(Some(Instant::now()), None);
     let a = analyze(&net, &Enumerator::builder().stop(&passed).build()).unwrap();
-    assert_eq!((a.regions.len(), a.summary.stopped), (0, Some(StopReason::TimeLimit)));
+    assert_eq!((a.regions().len(), a.summary().stopped()), (0, Some(StopReason::TimeLimit)));
 }

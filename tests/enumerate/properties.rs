@@ -86,10 +86,10 @@ proptest! {
         }
         let figures = |backend| {
             let a = analyze_with(&net, backend);
-            let regions: Vec<_> = a.regions.iter().map(|r| (r.pattern.clone(), r.bounded)).collect();
+            let regions: Vec<_> = a.regions().iter().map(|r| (r.pattern().clone(), r.bounded())).collect();
             (regions, a.edges())
         };
-        prop_assert_eq!(figures(relu_regions::lp::Backend::FloatSimplex), figures(relu_regions::lp::Backend::ExactOnly));
+        prop_assert_eq!(figures(relu_regions::Backend::FloatSimplex), figures(relu_regions::Backend::ExactOnly));
     }
 }
 
@@ -104,13 +104,13 @@ proptest! {
         let net = random_net(&mut rng, dim, &widths, boxed(dim, 2));
         let a = run(&net);
         let total: Q = if dim == 1 {
-            a.regions.iter().zip(&a.facets).map(|(_, f)| {
+            a.regions().iter().zip(a.facets()).map(|(_, f)| {
                 let ends: Vec<Q> = f.iter().map(|f| f.point[0].clone()).collect();
                 prop_assert_eq!(ends.len(), 2);
                 Ok((&ends[0] - &ends[1]).abs())
             }).collect::<Result<Vec<Q>, _>>()?.into_iter().sum()
         } else {
-            a.regions.iter().zip(&a.facets).map(|(r, f)| area(&polygon(r, f))).sum()
+            a.regions().iter().zip(a.facets()).map(|(r, f)| area(&polygon(r, f))).sum()
         };
         prop_assert_eq!(total, q(4).pow(dim as i32));
     }
@@ -123,8 +123,8 @@ proptest! {
         for _ in 0..40 {
             // strictly inside the box (-2, 2)^d: the box's own boundary is not a neuron's hyperplane
             let x: Vec<Q> = (0..dim).map(|_| Q::new(((rng.next() % 3999) as i64 - 1999).into(), 1000.into())).collect();
-            let strictly: usize = a.regions.iter().filter(|r| r.halfspaces().iter().all(|h| h.slack(&x) > Q::zero())).count();
-            let closed: usize = a.regions.iter().filter(|r| r.halfspaces().iter().all(|h| h.slack(&x) >= Q::zero())).count();
+            let strictly: usize = a.regions().iter().filter(|r| r.halfspaces().iter().all(|h| h.slack(&x) > Q::zero())).count();
+            let closed: usize = a.regions().iter().filter(|r| r.halfspaces().iter().all(|h| h.slack(&x) >= Q::zero())).count();
             // in at most one interior, in at least one closure; off every hyperplane, in exactly one
             // interior (a point on a neuron's zero set may still be interior to a region where
             // that neuron is identically zero)
@@ -145,12 +145,12 @@ proptest! {
         let s = rescaled(&net, 1, (rng.next() % 3) as usize, &c);
         for other in [p, s] {
             let b = run(&other);
-            prop_assert_eq!(a.regions.len(), b.regions.len());
+            prop_assert_eq!(a.regions().len(), b.regions().len());
             prop_assert_eq!(a.edges(), b.edges());
-            prop_assert_eq!(a.graph.pieces, b.graph.pieces);
+            prop_assert_eq!(a.graph().pieces(), b.graph().pieces());
             prop_assert_eq!(a.bounded(), b.bounded());
-            let mut maps_a: Vec<String> = a.regions.iter().map(|r| format!("{:?}", r.map)).collect();
-            let mut maps_b: Vec<String> = b.regions.iter().map(|r| format!("{:?}", r.map)).collect();
+            let mut maps_a: Vec<String> = a.regions().iter().map(|r| format!("{:?}", r.map())).collect();
+            let mut maps_b: Vec<String> = b.regions().iter().map(|r| format!("{:?}", r.map())).collect();
             maps_a.sort();
             maps_b.sort();
             prop_assert_eq!(maps_a, maps_b);
@@ -163,14 +163,14 @@ proptest! {
         let widths: Vec<usize> = (0..depth).map(|_| 1 + (rng.next() % 4) as usize).collect();
         let net = random_net(&mut rng, dim, &widths, Domain::Whole);
         let a = run(&net);
-        let regions = BigUint::from(a.regions.len());
+        let regions = BigUint::from(a.regions().len());
         prop_assert!(regions <= serra_bound(&net));
         prop_assert!(serra_bound(&net) <= product_bound(&net));
         // adjacency is symmetric (undirected, each edge from both sides) and maps are continuous
-        for e in a.graph.graph.edge_indices() {
-            let (s, t) = a.graph.graph.edge_endpoints(e).unwrap();
-            let point = &a.graph.graph[e].point;
-            prop_assert_eq!(a.regions[s.index()].map.apply(point), a.regions[t.index()].map.apply(point));
+        for e in a.graph().graph().edge_indices() {
+            let (s, t) = a.graph().graph().edge_endpoints(e).unwrap();
+            let point = &a.graph().graph()[e].point;
+            prop_assert_eq!(a.regions()[s.index()].map().apply(point), a.regions()[t.index()].map().apply(point));
         }
     }
 }
@@ -178,5 +178,5 @@ proptest! {
 #[test]
 fn one_hidden_layer_bound_is_tight_for_generic_layers() {
     let net = generic(6, 2, &default_ts(6));
-    assert_eq!(serra_bound(&net), BigUint::from(run(&net).regions.len()));
+    assert_eq!(serra_bound(&net), BigUint::from(run(&net).regions().len()));
 }

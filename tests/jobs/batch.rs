@@ -4,10 +4,10 @@
 //! the batch, and with bad boxes refused by index before any work.
 
 use crate::support::*;
-use relu_regions::enumerate::{Enumerator, StopReason};
 use relu_regions::exact::num::{q, Q};
 use relu_regions::jobs::batch::{count_many, linf_ball, BatchError};
 use relu_regions::network::{Domain, Network};
+use relu_regions::{Enumerator, StopReason};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -73,7 +73,7 @@ fn the_batch_equals_one_count_per_box_for_every_thread_count() {
         .iter()
         .map(|b| {
             let a = run(&net.with_domain(Domain::Box(b.clone())).unwrap());
-            (a.regions.len(), a.edges(), a.graph.pieces)
+            (a.regions().len(), a.edges(), a.graph().pieces())
         })
         .collect();
     for threads in [1, 2, 5] {

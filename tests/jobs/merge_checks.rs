@@ -6,12 +6,12 @@ use crate::cli::fixtures::run_cli;
 use crate::enumerate::invariants::{random_net, Rng};
 use crate::support::fixture;
 use proptest::prelude::*;
-use relu_regions::enumerate::Enumerator;
 use relu_regions::exact::num::q;
 use relu_regions::export::provenance::Provenance;
 use relu_regions::jobs::shard::{merge, plan_hash, run_shard, Plan, ShardError};
 use relu_regions::network::nnet::Coords;
 use relu_regions::network::{Domain, InputFormat, Network};
+use relu_regions::Enumerator;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 

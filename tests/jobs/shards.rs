@@ -6,13 +6,13 @@ use crate::enumerate::invariants::{random_net, Rng};
 use crate::support::fixture;
 use proptest::prelude::*;
 use relu_regions::analysis::analyze;
-use relu_regions::enumerate::Enumerator;
 use relu_regions::exact::num::q;
 use relu_regions::export::json::{graph_json, regions_document};
 use relu_regions::export::provenance::Provenance;
 use relu_regions::jobs::shard::{merge, plan_hash, run_shard, Merged, Plan, ShardError};
 use relu_regions::network::nnet::Coords;
 use relu_regions::network::{Domain, InputFormat, Network};
+use relu_regions::Enumerator;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -210,11 +210,11 @@ fn library_roundtrip(net: &Network, shards: usize) -> Result<(), TestCaseError> 
         panic!("regions were written")
     };
     prop_assert_eq!(
-        graph_json(&a.regions, &a.graph, true, Some(&provenance)),
-        graph_json(&one.regions, &one.graph, true, Some(&provenance))
+        graph_json(a.regions(), a.graph(), true, Some(&provenance)),
+        graph_json(one.regions(), one.graph(), true, Some(&provenance))
     );
     prop_assert_eq!(regions_document(net, &a, None), regions_document(net, &one, None));
-    prop_assert_eq!(a.summary.stats.lps, one.summary.stats.lps);
+    prop_assert_eq!(a.summary().stats().lps, one.summary().stats().lps);
     Ok(())
 }
 

@@ -62,7 +62,7 @@ fn fuzzed_networks_that_parse_also_enumerate() {
         if let Ok(net) = read_network(&String::from_utf8_lossy(&j), "fuzz.json") {
             if net.input_dim() <= 3 && net.hidden_neurons() <= 8 {
                 let a = run(&net);
-                assert!(a.summary.complete());
+                assert!(a.summary().complete());
                 parsed += 1;
             }
         }
@@ -79,9 +79,9 @@ fn huge_and_tiny_exact_numbers_are_computed_exactly() {
     assert!(read_network(text, "x").is_err(), "`1/10^1000` is not a number form");
     let text = text.replace("-1/10^1000", "-1e-1000");
     let a = run(&net(&text));
-    assert_eq!(a.regions.len(), 3, "x < 0 < 1e-1000 = 1/1e1000: the third plane coincides with the second");
+    assert_eq!(a.regions().len(), 3, "x < 0 < 1e-1000 = 1/1e1000: the third plane coincides with the second");
     let text = text.replace("\"-1\"", "\"-2\"");
-    assert_eq!(run(&net(&text)).regions.len(), 4);
+    assert_eq!(run(&net(&text)).regions().len(), 4);
 }
 
 #[test]

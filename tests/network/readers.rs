@@ -3,11 +3,11 @@
 use crate::cli::fixtures::run_cli;
 use crate::support::fixture;
 use num_traits::Signed;
-use relu_regions::enumerate::Enumerator;
 use relu_regions::exact::num::{from_f64_exact, parse_rational, to_f64, Q};
 use relu_regions::network::nnet::{read_nnet, Coords};
 use relu_regions::network::onnx::read_onnx;
 use relu_regions::network::{load, Domain, InputFormat, Network};
+use relu_regions::Enumerator;
 
 const ACAS: &str = "nnet/ACASXU_run2a_1_1_batch_2000.nnet";
 const ACAS_ONNX: &str = "onnx/ACASXU_run2a_1_1_batch_2000.onnx";
@@ -108,8 +108,8 @@ fn raw_and_normalized_coordinates_give_the_same_partition() {
     let e = Enumerator::builder().build();
     let (a, b) = (e.collect(&normalized).unwrap().0, e.collect(&raw).unwrap().0);
     assert_eq!(a.len(), b.len());
-    let pa: Vec<_> = a.iter().map(|r| r.pattern.clone()).collect();
-    let pb: Vec<_> = b.iter().map(|r| r.pattern.clone()).collect();
+    let pa: Vec<_> = a.iter().map(|r| r.pattern().clone()).collect();
+    let pb: Vec<_> = b.iter().map(|r| r.pattern().clone()).collect();
     assert_eq!(pa, pb);
 }
 

@@ -5,9 +5,9 @@
 use crate::onnx::writer as onnx;
 use crate::support::*;
 use relu_regions::exact::num::Q;
-use relu_regions::lp::Backend;
 use relu_regions::network::onnx::read_onnx;
 use relu_regions::network::Domain;
+use relu_regions::Backend;
 
 #[test]
 fn sparse_conv_rows_give_the_float_free_answer() {
@@ -40,12 +40,12 @@ fn sparse_conv_rows_give_the_float_free_answer() {
     let net = net.with_domain(Domain::Box(vec![(r("-3/16"), r("3/16")); 16])).unwrap();
     let fast = analyze_with(&net, Backend::FloatSimplex);
     let reference = analyze_with(&net, Backend::ExactOnly);
-    assert!(fast.regions.len() > 8, "{}", fast.regions.len());
+    assert!(fast.regions().len() > 8, "{}", fast.regions().len());
     let patterns = |a: &relu_regions::analysis::Analysis| -> Vec<_> {
-        a.regions.iter().map(|r| (r.pattern.clone(), r.map.clone())).collect()
+        a.regions().iter().map(|r| (r.pattern().clone(), r.map().clone())).collect()
     };
     assert_eq!(patterns(&fast), patterns(&reference));
-    assert_eq!(fast.graph.graph.edge_count(), reference.graph.graph.edge_count());
+    assert_eq!(fast.graph().graph().edge_count(), reference.graph().graph().edge_count());
     use relu_regions::check::{check_answer, CheckOptions};
     let doc = relu_regions::export::json::regions_document(&net, &fast, None);
     let report = check_answer(&net, &doc, None, CheckOptions { partial: false, threads: 2 });

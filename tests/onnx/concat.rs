@@ -72,9 +72,9 @@ fn concat_equals_the_dense_network() {
     }
     let square = Domain::Box(vec![(r("-3"), r("3")), (r("-3"), r("3"))]);
     let (a, b) = (run(&net.with_domain(square.clone()).unwrap()), run(&dense.with_domain(square).unwrap()));
-    assert_eq!(a.regions.len(), b.regions.len());
+    assert_eq!(a.regions().len(), b.regions().len());
     let maps = |a: &relu_regions::Analysis| {
-        let mut m: Vec<String> = a.regions.iter().map(|r| format!("{:?}", r.map)).collect();
+        let mut m: Vec<String> = a.regions().iter().map(|r| format!("{:?}", r.map())).collect();
         m.sort();
         m
     };

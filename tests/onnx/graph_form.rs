@@ -90,8 +90,8 @@ fn the_graph_form_of_an_onnx_model_is_the_model() {
     let boxed_net = read_network(&boxed, "boxed.json").unwrap();
     assert_eq!(boxed_net.domain(), &relu_regions::network::Domain::Box(vec![(r("-1"), r("1")); 9]));
     assert_eq!(
-        run(&boxed_net).regions.len(),
-        run(&from_onnx.with_domain(boxed_net.domain().clone()).unwrap()).regions.len()
+        run(&boxed_net).regions().len(),
+        run(&from_onnx.with_domain(boxed_net.domain().clone()).unwrap()).regions().len()
     );
 }
 

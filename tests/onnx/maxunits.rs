@@ -17,7 +17,7 @@ fn assert_checked(net: &Network) -> relu_regions::Analysis {
     let a = run(net);
     let doc = relu_regions::export::json::regions_document(net, &a, None);
     let graph: serde_json::Value =
-        serde_json::from_str(&relu_regions::export::json::graph_json(&a.regions, &a.graph, true, None))
+        serde_json::from_str(&relu_regions::export::json::graph_json(a.regions(), a.graph(), true, None))
             .unwrap();
     let report = check_answer(net, &doc, Some(&graph), CheckOptions { partial: false, threads: 2 });
     assert!(report.failures.is_empty(), "{:?}", report.failures);
@@ -53,25 +53,25 @@ fn the_max_of_k_affine_functions_in_general_position_has_k_regions() {
     for (points, bounded) in cases {
         let net = tangent_max(points);
         let a = assert_checked(&net);
-        assert_eq!(a.regions.len(), points.len(), "{points:?}");
-        assert_eq!(a.regions.iter().filter(|r| r.bounded).count(), bounded, "{points:?}");
+        assert_eq!(a.regions().len(), points.len(), "{points:?}");
+        assert_eq!(a.regions().iter().filter(|r| r.bounded()).count(), bounded, "{points:?}");
         // each region's map is its own tangent plane, and its pattern names it
-        for r in &a.regions {
-            let t = r.pattern[0].iter().position(|&b| b).unwrap();
+        for r in a.regions() {
+            let t = r.pattern()[0].iter().position(|&b| b).unwrap();
             assert_eq!(
-                r.map.jacobian[0],
+                r.map().jacobian[0],
                 [Q::from_integer((2 * points[t].0).into()), Q::from_integer((2 * points[t].1).into())]
             );
             assert_eq!(r.pattern_strings(), [char::from_digit(t as u32, 36).unwrap().to_string()]);
         }
-        let exact_backend = analyze_with(&net, relu_regions::lp::Backend::ExactOnly);
-        assert_eq!(exact_backend.regions.len(), points.len());
+        let exact_backend = analyze_with(&net, relu_regions::Backend::ExactOnly);
+        assert_eq!(exact_backend.regions().len(), points.len());
     }
     // a candidate equal to another (a full-dimensional tie) is one piece: the lower index
     let twice = tangent_max(&[(0, 0), (2, 1), (2, 1)]);
     let a = assert_checked(&twice);
-    assert_eq!(a.regions.len(), 2);
-    assert!(a.regions.iter().all(|r| !r.pattern[0][2]));
+    assert_eq!(a.regions().len(), 2);
+    assert!(a.regions().iter().all(|r| !r.pattern()[0][2]));
 }
 
 /// Max pooling after a ReLU layer, 2-D windows: `x -> relu(W0 x) as [2, 2, 2] -> MaxPool 2x2
@@ -155,16 +155,16 @@ fn max_pooling_regions_match_a_brute_force_grid_of_patterns() {
     let boxed = net.with_domain(Domain::Box(vec![(r("-4"), r("4")); 2])).unwrap();
     let a = assert_checked(&boxed);
     let listed: HashSet<(Vec<bool>, Vec<usize>)> = a
-        .regions
+        .regions()
         .iter()
         .map(|r| {
             (
-                r.pattern[0].clone(),
-                r.pattern[1].chunks(4).map(|u| u.iter().position(|&b| b).unwrap()).collect(),
+                r.pattern()[0].clone(),
+                r.pattern()[1].chunks(4).map(|u| u.iter().position(|&b| b).unwrap()).collect(),
             )
         })
         .collect();
-    assert_eq!(listed.len(), a.regions.len());
+    assert_eq!(listed.len(), a.regions().len());
     let mut seen = HashSet::new();
     for i in 0..=120 {
         for j in 0..=120 {
@@ -181,13 +181,13 @@ fn max_pooling_regions_match_a_brute_force_grid_of_patterns() {
         }
     }
     assert!(
-        seen.len() * 10 >= a.regions.len() * 9,
+        seen.len() * 10 >= a.regions().len() * 9,
         "the grid sees {} of {} regions",
         seen.len(),
-        a.regions.len()
+        a.regions().len()
     );
-    let exact_backend = analyze_with(&boxed, relu_regions::lp::Backend::ExactOnly);
-    assert_eq!(exact_backend.regions.len(), a.regions.len());
+    let exact_backend = analyze_with(&boxed, relu_regions::Backend::ExactOnly);
+    assert_eq!(exact_backend.regions().len(), a.regions().len());
 }
 
 #[test]
@@ -208,7 +208,7 @@ fn one_dimensional_max_pooling_with_stride_and_padding() {
         assert_eq!(net.output(&x), vec![y]);
     }
     let a = assert_checked(&net);
-    assert!(a.regions.len() >= 3);
+    assert!(a.regions().len() >= 3);
 }
 
 #[test]
@@ -262,7 +262,7 @@ fn max_and_min_of_tensors_and_reductions() {
         }
         let boxed = net.with_domain(Domain::Box(vec![(r("-3"), r("3")); 2])).unwrap();
         let a = assert_checked(&boxed);
-        assert!(a.regions.len() >= 2, "{op} {reduce:?}");
+        assert!(a.regions().len() >= 2, "{op} {reduce:?}");
     }
 }
 
@@ -287,7 +287,7 @@ fn max_layers_round_trip_through_both_json_forms_and_properties_are_decided() {
     let corners = [[-1, -1], [-1, 1], [1, -1], [1, 1]].map(|c| c.map(|v| Q::from_integer(v.into())).to_vec());
     let top = corners.iter().map(|x| net.output(x)[0].clone()).max().unwrap();
     let head = "(declare-const X_0 Real)(declare-const X_1 Real)(declare-const Y_0 Real)(assert (<= X_0 1))(assert (>= X_0 -1))(assert (<= X_1 1))(assert (>= X_1 -1))";
-    for backend in [relu_regions::lp::Backend::FloatSimplex, relu_regions::lp::Backend::ExactOnly] {
+    for backend in [relu_regions::Backend::FloatSimplex, relu_regions::Backend::ExactOnly] {
         let e = relu_regions::Enumerator::builder().backend(backend).build();
         for (delta, sat) in [("1/100", false), ("-1/100", true)] {
             let bound = &top + r(delta);
@@ -393,39 +393,38 @@ fn pruned_max_networks_decide_as_the_exact_reference() {
         for t in -12..=12 {
             let property = format!("{head}(assert (>= Y_0 {t}))");
             let property = relu_regions::network::vnnlib::read_vnnlib(&property, "p", 2, 1).unwrap();
-            let verdicts: Vec<_> =
-                [relu_regions::lp::Backend::FloatSimplex, relu_regions::lp::Backend::ExactOnly]
-                    .into_iter()
-                    .map(|backend| {
-                        let e = relu_regions::Enumerator::builder().backend(backend).build();
-                        let decision = relu_regions::queries::property::decide(&net, &property, &e).unwrap();
-                        pruned += decision.subtrees_pruned;
-                        match decision.verdict {
-                            relu_regions::queries::property::Verdict::Sat { output, .. } => {
-                                assert!(output[0] >= Q::from_integer(t.into()), "{text} Y_0 >= {t}");
-                                true
-                            }
-                            relu_regions::queries::property::Verdict::Unsat => {
-                                let proof = decision.proof.expect("unsat carries a proof").to_json();
-                                let check = |p: &serde_json::Value| {
-                                    relu_regions::check::proof::check_proof(&net, &property, p).failures
-                                };
-                                assert_eq!(check(&proof), [], "{text} Y_0 >= {t} {backend:?}");
-                                let leaves = proof["leaves"].as_array().unwrap().len();
-                                proofs += 1;
-                                // every leaf is needed (one dropped in turn, for a few proofs)
-                                for k in (0..leaves).filter(|_| proofs % 7 == 0) {
-                                    let mut forged = proof.clone();
-                                    forged["leaves"].as_array_mut().unwrap().remove(k);
-                                    assert!(!check(&forged).is_empty(), "{text} Y_0 >= {t}: leaf {k}");
-                                    forgeries += 1;
-                                }
-                                false
-                            }
-                            other => panic!("{other:?}"),
+            let verdicts: Vec<_> = [relu_regions::Backend::FloatSimplex, relu_regions::Backend::ExactOnly]
+                .into_iter()
+                .map(|backend| {
+                    let e = relu_regions::Enumerator::builder().backend(backend).build();
+                    let decision = relu_regions::queries::property::decide(&net, &property, &e).unwrap();
+                    pruned += decision.subtrees_pruned;
+                    match decision.verdict {
+                        relu_regions::queries::property::Verdict::Sat { output, .. } => {
+                            assert!(output[0] >= Q::from_integer(t.into()), "{text} Y_0 >= {t}");
+                            true
                         }
-                    })
-                    .collect();
+                        relu_regions::queries::property::Verdict::Unsat => {
+                            let proof = decision.proof.expect("unsat carries a proof").to_json();
+                            let check = |p: &serde_json::Value| {
+                                relu_regions::check::proof::check_proof(&net, &property, p).failures
+                            };
+                            assert_eq!(check(&proof), [], "{text} Y_0 >= {t} {backend:?}");
+                            let leaves = proof["leaves"].as_array().unwrap().len();
+                            proofs += 1;
+                            // every leaf is needed (one dropped in turn, for a few proofs)
+                            for k in (0..leaves).filter(|_| proofs % 7 == 0) {
+                                let mut forged = proof.clone();
+                                forged["leaves"].as_array_mut().unwrap().remove(k);
+                                assert!(!check(&forged).is_empty(), "{text} Y_0 >= {t}: leaf {k}");
+                                forgeries += 1;
+                            }
+                            false
+                        }
+                        other => panic!("{other:?}"),
+                    }
+                })
+                .collect();
             assert_eq!(verdicts[0], verdicts[1], "{text}: Y_0 >= {t}");
             decided += 1;
         }
@@ -448,7 +447,7 @@ fn a_candidate_that_wins_on_no_interior_needs_no_leaf() {
     .unwrap();
     let text = "(declare-const X_0 Real)(declare-const Y_0 Real)(assert (<= X_0 1))(assert (>= X_0 -1))(assert (>= Y_0 3/2))";
     let property = relu_regions::network::vnnlib::read_vnnlib(text, "p", 1, 1).unwrap();
-    let e = relu_regions::Enumerator::builder().backend(relu_regions::lp::Backend::ExactOnly).build();
+    let e = relu_regions::Enumerator::builder().backend(relu_regions::Backend::ExactOnly).build();
     let decision = relu_regions::queries::property::decide(&net, &property, &e).unwrap();
     assert_eq!(decision.verdict, relu_regions::queries::property::Verdict::Unsat);
     let proof = decision.proof.unwrap().to_json();

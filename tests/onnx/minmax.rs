@@ -46,7 +46,7 @@ fn max_and_min_with_constants_are_exact() {
     }
     let boxed = net.with_domain(Domain::Box(vec![(r("-3"), r("3")); 2])).unwrap();
     let a = run(&boxed);
-    assert!(a.regions.len() > 3);
+    assert!(a.regions().len() > 3);
     use relu_regions::check::{check_answer, CheckOptions};
     let doc = relu_regions::export::json::regions_document(&boxed, &a, None);
     let report = check_answer(&boxed, &doc, None, CheckOptions { partial: false, threads: 2 });

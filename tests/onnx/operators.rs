@@ -168,7 +168,7 @@ fn convolution_and_average_pooling_are_exact() {
     }
     let boxed = net.with_domain(Domain::Box((0..9).map(|_| (r("-1"), r("1"))).collect())).unwrap();
     let a = run(&boxed);
-    assert!(a.regions.len() > 1);
+    assert!(a.regions().len() > 1);
     use relu_regions::check::{check_answer, CheckOptions};
     let doc = relu_regions::export::json::regions_document(&boxed, &a, None);
     let report = check_answer(&boxed, &doc, None, CheckOptions { partial: false, threads: 2 });
@@ -360,8 +360,8 @@ fn leaky_relu_clip_and_abs_keep_the_regions_of_their_pieces() {
         .unwrap(),
     );
     let (a_plain, a_leaky) = (run(&plain), run(&leaky));
-    assert_eq!(a_plain.regions.len(), a_leaky.regions.len(), "same hyperplanes, same regions");
-    assert!(a_plain.regions.len() > 1);
+    assert_eq!(a_plain.regions().len(), a_leaky.regions().len(), "same hyperplanes, same regions");
+    assert!(a_plain.regions().len() > 1);
     let leaky_ref = |x: &[Q]| -> Q {
         (0..3)
             .map(|j| {
@@ -390,12 +390,12 @@ fn leaky_relu_clip_and_abs_keep_the_regions_of_their_pieces() {
         vec![onnx::node("Clip", &["x", "lo", "hi"], &["y"])],
         vec![onnx::floats("lo", &[], &[0.0]), onnx::floats("hi", &[], &[1.0])],
     );
-    assert_eq!(run(&clip).regions.len(), 3);
+    assert_eq!(run(&clip).regions().len(), 3);
     for (x, y) in [("-3/2", "0"), ("1/3", "1/3"), ("7/4", "1")] {
         assert_eq!(clip.output(&[r(x)]), vec![r(y)]);
     }
     let abs = unit(vec![onnx::node("Abs", &["x"], &["y"])], vec![]);
-    assert_eq!(run(&abs).regions.len(), 2);
+    assert_eq!(run(&abs).regions().len(), 2);
     assert_eq!(abs.output(&[r("-3/2")]), vec![r("3/2")]);
 }
 

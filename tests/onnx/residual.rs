@@ -87,8 +87,8 @@ fn residual_blocks_on_relu_outputs_and_on_signed_tensors() {
             inner.into_iter().chain(outer).chain(p[2].iter().copied()).collect()
         };
         let listed: std::collections::HashSet<Vec<bool>> =
-            a.regions.iter().map(|r| real(&r.pattern)).collect();
-        assert_eq!(listed.len(), a.regions.len(), "the carried neurons never split a region");
+            a.regions().iter().map(|r| real(r.pattern())).collect();
+        assert_eq!(listed.len(), a.regions().len(), "the carried neurons never split a region");
         for i in 0..=80 {
             for j in 0..=80 {
                 let x = [

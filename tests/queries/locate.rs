@@ -8,11 +8,11 @@ use crate::cli::fixtures::run_cli;
 use crate::support::net;
 use proptest::prelude::*;
 use relu_regions::analysis::analyze;
-use relu_regions::enumerate::region::NeuronId;
-use relu_regions::enumerate::Enumerator;
 use relu_regions::exact::num::{parse_rational, q, Q};
 use relu_regions::network::{Activation, Domain, Layer, Network, Pattern, Weights};
 use relu_regions::queries::locate::locate;
+use relu_regions::Enumerator;
+use relu_regions::NeuronId;
 use std::collections::BTreeSet;
 
 fn point(s: &str) -> Vec<Q> {
@@ -135,16 +135,16 @@ fn generic_directions() -> Vec<Vec<Q>> {
 fn check_point(net: &Network, all: &relu_regions::analysis::Analysis, x: &[Q]) -> Result<(), TestCaseError> {
     let e = Enumerator::builder().build();
     let location = locate(net, x, &e).unwrap();
-    let listed: BTreeSet<Pattern> = location.regions.iter().map(|r| r.pattern.clone()).collect();
+    let listed: BTreeSet<Pattern> = location.regions.iter().map(|r| r.pattern().clone()).collect();
     prop_assert_eq!(listed.len(), location.regions.len());
     // each listed region: its point inside with its pattern and map, and x in its closure
     // (the pattern just off x towards its point is its own)
     for r in &location.regions {
-        let (pattern, y) = net.evaluate(&r.point);
-        prop_assert_eq!(&pattern, &r.pattern);
-        prop_assert_eq!(r.map.apply(&r.point), y);
-        let towards: Vec<Q> = r.point.iter().zip(x).map(|(p, v)| p - v).collect();
-        prop_assert_eq!(&net.pattern_towards(x, &towards), &r.pattern);
+        let (pattern, y) = net.evaluate(r.point());
+        prop_assert_eq!(&pattern, r.pattern());
+        prop_assert_eq!(r.map().apply(r.point()), y);
+        let towards: Vec<Q> = r.point().iter().zip(x).map(|(p, v)| p - v).collect();
+        prop_assert_eq!(&net.pattern_towards(x, &towards), r.pattern());
     }
     // brute force: the pattern just off x in each generic direction into the domain is listed
     let Domain::Box(bounds) = net.domain() else { unreachable!() };
@@ -160,10 +160,10 @@ fn check_point(net: &Network, all: &relu_regions::analysis::Analysis, x: &[Q]) -
     }
     // the full enumeration: exactly the regions whose closure holds x
     let closure: BTreeSet<Pattern> = all
-        .regions
+        .regions()
         .iter()
         .filter(|r| r.halfspaces().iter().all(|h| h.slack(x) >= q(0)))
-        .map(|r| r.pattern.clone())
+        .map(|r| r.pattern().clone())
         .collect();
     prop_assert_eq!(&listed, &closure);
     prop_assert_eq!(location.on_boundary, listed.len() > 1);
@@ -174,7 +174,7 @@ fn check_point(net: &Network, all: &relu_regions::analysis::Analysis, x: &[Q]) -
     let mut differ = Vec::new();
     for (k, &layer) in stateful.iter().enumerate() {
         for i in 0..net.layers()[layer].width() {
-            if listed.iter().any(|p| p[k][i] != location.regions[0].pattern[k][i]) {
+            if listed.iter().any(|p| p[k][i] != location.regions[0].pattern()[k][i]) {
                 differ.push(NeuronId { layer, index: i });
             }
         }

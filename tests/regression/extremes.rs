@@ -6,15 +6,15 @@ use crate::cli::fixtures::run_cli;
 use crate::support::*;
 use proptest::prelude::*;
 use relu_regions::exact::num::{parse_rational, Q};
-use relu_regions::lp::Backend;
 use relu_regions::network::json::read_network;
 use relu_regions::network::{Domain, Layer, Network};
+use relu_regions::Backend;
 
 /// Regions, edges, pieces and bounded regions of a network.
 fn counts(net: &Network, backend: Backend) -> (usize, usize, usize, usize) {
     let a = analyze_with(net, backend);
-    assert!(a.summary.complete());
-    (a.regions.len(), a.edges(), a.graph.pieces, a.bounded())
+    assert!(a.summary().complete());
+    (a.regions().len(), a.edges(), a.graph().pieces(), a.bounded())
 }
 
 fn issue_fixture(name: &str) -> Network {

@@ -50,7 +50,7 @@ fn keeping_one_output_after_a_relu_is_not_the_identity() {
     assert_eq!(net.output(&[r("-3"), r("5")]), [r("0")]);
     assert_eq!(regions_pieces(&count_file("keep.onnx", &model, &[])), (4, 2));
     let a = run(&net);
-    assert_eq!((a.regions.len(), a.graph.pieces), (4, 2));
+    assert_eq!((a.regions().len(), a.graph().pieces()), (4, 2));
 }
 
 /// The same loss through the graph form: a dense network whose last layer is `[[1, 0]]` comes
@@ -69,7 +69,7 @@ fn the_graph_form_of_a_last_layer_keeping_one_value_keeps_it() {
     assert_eq!(back.output_dim(), 1);
     assert_eq!(back.layers(), original.layers());
     let a = run(&back);
-    assert_eq!((a.regions.len(), a.graph.pieces), (4, 2));
+    assert_eq!((a.regions().len(), a.graph().pieces()), (4, 2));
 }
 
 /// A graph-form network: `Relu(BatchNormalization(x))` on one input with the given variance
@@ -126,7 +126,11 @@ pub(crate) fn counted(name: &str, model: &[u8], d: usize) -> (u64, u64, u64) {
     let net = read_onnx(model, name).unwrap();
     let net = net.with_domain(relu_regions::network::Domain::Box(vec![(r("-4"), r("4")); d])).unwrap();
     let a = run(&net);
-    assert_eq!((a.regions.len() as u64, a.graph.pieces as u64, net.hidden_neurons() as u64), cli, "{name}");
+    assert_eq!(
+        (a.regions().len() as u64, a.graph().pieces() as u64, net.hidden_neurons() as u64),
+        cli,
+        "{name}"
+    );
     cli
 }
 

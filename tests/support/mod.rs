@@ -3,10 +3,10 @@
 #![allow(dead_code)]
 
 use relu_regions::analysis::{analyze, Analysis};
-use relu_regions::enumerate::Enumerator;
 use relu_regions::exact::num::{parse_rational, q, Q};
-use relu_regions::lp::Backend;
 use relu_regions::network::{Activation, Domain, Layer, Network};
+use relu_regions::Backend;
+use relu_regions::Enumerator;
 
 /// Parses a rational literal.
 pub(crate) fn r(s: &str) -> Q {

@@ -4,12 +4,12 @@
 
 use crate::cli::fixtures::run_cli;
 use crate::support::*;
-use relu_regions::enumerate::Enumerator;
 use relu_regions::exact::num::{fmt_q, Q};
 use relu_regions::network::json::read_network;
 use relu_regions::network::vnnlib::read_vnnlib;
 use relu_regions::queries::property::{decide, Verdict};
 use relu_regions::queries::range::output_ranges;
+use relu_regions::Enumerator;
 
 fn header(inputs: &[(String, String)], outputs: usize) -> String {
     let mut s = String::new();
@@ -42,11 +42,11 @@ struct Deep2d {
 fn deep2d_range() -> Deep2d {
     let net = deep2d();
     let a = run(&net);
-    let ranges = output_ranges(&a.regions).unwrap().unwrap();
+    let ranges = output_ranges(a.regions()).unwrap().unwrap();
     let (min, max) = (ranges[0].min.value().unwrap().clone(), ranges[0].max.value().unwrap().clone());
     let relu_regions::network::Domain::Box(bounds) = net.domain() else { panic!("a box") };
     let inputs: Vec<(String, String)> = bounds.iter().map(|(l, h)| (fmt_q(l), fmt_q(h))).collect();
-    Deep2d { regions: a.regions.len(), min, max, head: header(&inputs, 1), net }
+    Deep2d { regions: a.regions().len(), min, max, head: header(&inputs, 1), net }
 }
 
 impl Deep2d {
@@ -231,12 +231,12 @@ proptest::proptest! {
     /// properties at, just inside and just beyond the exact output range, with disjunctions.
     #[test]
     fn pruning_and_sampling_never_change_an_answer(seed in 0u64..100_000, dim in 1usize..4, case in 0usize..6) {
-        use relu_regions::lp::Backend;
+        use relu_regions::Backend;
         let mut rng = crate::enumerate::invariants::Rng::new(seed);
         let bx = relu_regions::network::Domain::Box((0..dim).map(|_| (r("-3/2"), r("2"))).collect());
         let net = crate::enumerate::invariants::random_net(&mut rng, dim, &[5, 4], bx.clone());
         let a = run(&net);
-        let ranges = output_ranges(&a.regions).unwrap().unwrap();
+        let ranges = output_ranges(a.regions()).unwrap().unwrap();
         let (min, max) = (ranges[0].min.value().unwrap().clone(), ranges[0].max.value().unwrap().clone());
         let tiny = r("1/1000000");
         let middle = (&min + &max) / Q::from_integer(2.into());

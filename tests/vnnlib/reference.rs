@@ -12,12 +12,12 @@
 //! default run (sampling, pruning) agrees with the exact-only one.
 
 use crate::enumerate::invariants::{random_net, Rng};
-use relu_regions::enumerate::Enumerator;
 use relu_regions::exact::num::{fmt_q, Q};
-use relu_regions::lp::Backend;
 use relu_regions::network::vnnlib::read_vnnlib;
 use relu_regions::network::{Activation, Domain, Network};
 use relu_regions::queries::property::{decide, Verdict};
+use relu_regions::Backend;
+use relu_regions::Enumerator;
 
 /// One side of an interval: its value and whether it is strict (`None`: unbounded).
 type Side = Option<(Q, bool)>;

@@ -5,8 +5,9 @@
 //! Constraints that are positive multiples of each other (duplicate or scaled neurons, a neuron
 //! on the domain's boundary) are one geometric facet.
 
+use crate::certify::Outcome;
 use crate::certify::{
-    bounding_box, find_strict_point, is_strictly_inside, point_on_hyperplane_near, Feasibility, LpStats,
+    bounding_box, find_strict_point, is_strictly_inside, point_on_hyperplane_near, LpStats,
     BOX_DIMENSION_LIMIT,
 };
 use crate::enumerate::prepared::Prepared;
@@ -15,7 +16,7 @@ use crate::error::InternalError;
 use crate::kernel::halfspace::Halfspace;
 use crate::kernel::Filter;
 use crate::lp::boxed::BoxLp;
-use proposals::{box_face_point, crossing, ray_hits, redundancy, redundancy_by_basis, Redundancy, SharedLp};
+use proposals::{box_face_point, crossing, ray_hits, redundancy, redundancy_by_basis, SharedLp};
 
 mod proposals;
 
@@ -41,12 +42,12 @@ impl Facet {
     /// # Examples
     /// ```
     /// use relu_regions::{analyze, Enumerator, Network};
-    /// use relu_regions::enumerate::region::NeuronId;
+    /// use relu_regions::NeuronId;
     /// // relu(x) and relu(y): every facet of a quadrant lies on one neuron's hyperplane
     /// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
     ///     {"weights": [["1", "0"], ["0", "1"]], "activation": "relu"}]}"#).unwrap();
     /// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
-    /// let mut on: Vec<NeuronId> = a.facets[0].iter().flat_map(|f| f.neurons(&a.regions[0])).collect();
+    /// let mut on: Vec<NeuronId> = a.facets()[0].iter().flat_map(|f| f.neurons(&a.regions()[0])).collect();
     /// on.sort_by_key(|n| n.index);
     /// assert_eq!(on, [NeuronId { layer: 0, index: 0 }, NeuronId { layer: 0, index: 1 }]);
     /// ```
@@ -101,12 +102,12 @@ fn halfspace_classes(
 /// let e = Enumerator::builder().build();
 /// let prepared = e.prepare(&net);
 /// let regions = e.collect_prepared(&prepared).unwrap().0;
-/// let region = regions.iter().find(|r| r.pattern == vec![vec![false, true]]).unwrap();
+/// let region = regions.iter().find(|r| *r.pattern() == vec![vec![false, true]]).unwrap();
 /// let found = facets(region, &prepared, &mut LpStats::default()).unwrap();
 /// assert_eq!(found.len(), 4);
 /// for f in &found {
 ///     // each facet's point lies on its hyperplane
-///     assert_eq!(region.constraints[f.constraints[0]].halfspace.slack(&f.point), relu_regions::exact::num::q(0));
+///     assert_eq!(region.constraints()[f.constraints[0]].halfspace.slack(&f.point), relu_regions::exact::num::q(0));
 /// }
 /// ```
 pub fn facets(
@@ -208,12 +209,12 @@ pub(crate) fn facets_counting_inner(
                 None if prepared.box_hints() && region.point.len() <= BOX_DIMENSION_LIMIT => {
                     redundancy_by_basis(&lp_others, row, stats)
                 }
-                None => Redundancy::Unknown,
+                None => Outcome::Unknown(()),
             };
             match found {
-                Redundancy::Strict => return Ok(None),
-                Redundancy::Crossed(x) => near = crossing(row, &point_float, &x),
-                Redundancy::Unknown => {}
+                Outcome::Proved(()) => return Ok(None),
+                Outcome::Witness(x) => near = crossing(row, &point_float, &x),
+                Outcome::Unknown(()) => {}
             }
             let from_crossing = near.and_then(|x| point_on_hyperplane_near(&others, row, &x));
             if from_crossing.is_some() {
@@ -222,8 +223,8 @@ pub(crate) fn facets_counting_inner(
             let point = match from_crossing {
                 Some(point) => Some(point),
                 None => match find_strict_point(&others, Some(row), backend, stats)? {
-                    Feasibility::Interior(point) => Some(point),
-                    Feasibility::Empty(_) => None,
+                    Outcome::Witness(point) => Some(point),
+                    Outcome::Proved(_) => None,
                 },
             };
             Ok(point.map(|point| {

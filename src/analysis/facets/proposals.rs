@@ -3,22 +3,19 @@
 //! without one), and the points of box faces. Everything here proposes floats or proves
 //! redundancy; the facet points themselves are certified by the caller.
 
-use crate::certify::{bound_by_basis, is_strictly_inside, BasisBound, LpStats};
+use crate::certify::{bound_by_basis, is_strictly_inside, LpStats};
+use crate::certify::{Outcome, Probe};
 use crate::exact::num::Q;
 use crate::kernel::float_box::{proves_empty_floats, FloatBox};
 use crate::kernel::halfspace::Halfspace;
 use crate::kernel::Filter;
 use crate::lp::boxed::BoxLp;
 
-/// What the bound LP `max a . x` over the other constraints says of a constraint `a . x <= b`.
-pub(super) enum Redundancy {
-    /// Proved: `a . x < b` on all of the others' polyhedron, so it is no facet.
-    Strict,
-    /// The float maximum exceeds `b` at this vertex: the hyperplane cuts the others' polyhedron.
-    Crossed(Vec<f64>),
-    /// Nothing proved.
-    Unknown,
-}
+/// What the bound LP `max a . x` over the other constraints says of a constraint `a . x <= b`:
+/// `Proved(())`, `a . x < b` on all of the others' polyhedron, so it is no facet;
+/// `Witness(v)`, the float maximum exceeds `b` at the vertex `v` (the hyperplane cuts the others'
+/// polyhedron); `Unknown`, nothing proved.
+pub(super) type Redundancy = Probe<(), Vec<f64>>;
 
 /// Proves `a . x < b` on all of the other constraints' polyhedron (inside the box), so the
 /// constraint is not a facet: by interval arithmetic, or by a safe dual bound from the float
@@ -40,7 +37,7 @@ pub(super) fn redundancy(
         (row.float_a().iter().map(|v| -v).collect(), -row.float_b());
     if proves_empty_floats(&[], &flipped_a, flipped_b, None, bx) {
         stats.by_interval += 1;
-        return Redundancy::Strict;
+        return Outcome::Proved(());
     }
     // the row left out of the region's LP: its multiplier is 0, so the bound leans on the
     // others only; otherwise an LP of the other rows alone
@@ -50,7 +47,9 @@ pub(super) fn redundancy(
     let (rows, opt) = match skipped {
         Some(found) => (found.0, Some(found.1)),
         None => {
-            let Some(lp) = own_bound_lp(neuron_others, row, box_face, bx) else { return Redundancy::Unknown };
+            let Some(lp) = own_bound_lp(neuron_others, row, box_face, bx) else {
+                return Outcome::Unknown(());
+            };
             // max a . x = -min (-a) . x
             (neuron_others, lp.minimize(&flipped_a))
         }
@@ -63,10 +62,10 @@ pub(super) fn redundancy(
                 && proves_empty_floats(rows, &flipped_a, flipped_b, Some(&opt.y), bx) =>
         {
             stats.by_bound_lp += 1;
-            Redundancy::Strict
+            Outcome::Proved(())
         }
-        Some(opt) if -opt.value > row.float_b() => Redundancy::Crossed(opt.x),
-        _ => Redundancy::Unknown,
+        Some(opt) if -opt.value > row.float_b() => Outcome::Witness(opt.x),
+        _ => Outcome::Unknown(()),
     }
 }
 
@@ -106,13 +105,13 @@ pub(super) fn redundancy_by_basis(others: &[&Halfspace], row: &Halfspace, stats:
     stats.lps += 1;
     stats.bound_lps += 1;
     match bound_by_basis(others, &row.flipped()) {
-        BasisBound::Empty { strict: true } => {
+        Outcome::Proved(true) => {
             stats.by_basis += 1;
-            Redundancy::Strict
+            Outcome::Proved(())
         }
-        BasisBound::Below(x) => Redundancy::Crossed(x),
+        Outcome::Witness(x) => Outcome::Witness(x),
         // touching without crossing is decided by the centring LP
-        BasisBound::Empty { strict: false } | BasisBound::Unknown => Redundancy::Unknown,
+        Outcome::Proved(false) | Outcome::Unknown(()) => Outcome::Unknown(()),
     }
 }
 

@@ -72,7 +72,7 @@ struct Record {
 /// let e = Enumerator::builder().build();
 /// let c = count_graph(&net, &e).unwrap();
 /// let a = analyze(&net, &e).unwrap();
-/// assert_eq!((c.regions, c.edges, c.pieces, c.distinct_maps), (a.regions.len(), a.edges(), a.graph.pieces, a.graph.distinct_maps));
+/// assert_eq!((c.regions, c.edges, c.pieces, c.distinct_maps), (a.regions().len(), a.edges(), a.graph().pieces(), a.graph().distinct_maps()));
 /// // the third neuron does not reach the output: the map is the same on both of its sides
 /// assert!(c.pieces < c.regions);
 /// ```

@@ -98,9 +98,9 @@ pub enum MergeOutput {
 /// let merged = merge_to_text(&plan, &sha, parts(), MergeOutput::GraphJson, 1).unwrap();
 /// // byte for byte what one machine prints
 /// let one = analyze(&net, &Enumerator::builder().build()).unwrap();
-/// let key = |r: &relu_regions::Region| (r.pattern.clone(), r.point.clone(), r.map.clone());
-/// assert!(a.regions.iter().map(key).eq(one.regions.iter().map(key)));
-/// assert_eq!(merged, graph_json(&one.regions, &one.graph, true, Some(&provenance)));
+/// let key = |r: &relu_regions::Region| (r.pattern().clone(), r.point().to_vec(), r.map().clone());
+/// assert!(a.regions().iter().map(key).eq(one.regions().iter().map(key)));
+/// assert_eq!(merged, graph_json(&one.regions(), &one.graph(), true, Some(&provenance)));
 /// ```
 pub fn merge_to_text(
     plan: &Plan,

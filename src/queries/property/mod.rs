@@ -73,7 +73,7 @@ pub struct Decision {
 ///
 /// # Examples
 /// ```
-/// use relu_regions::{enumerate::Enumerator, network::json::read_network};
+/// use relu_regions::{Enumerator, network::json::read_network};
 /// use relu_regions::queries::property::{decide, Verdict};
 /// use relu_regions::network::vnnlib::read_vnnlib;
 /// // relu(x) on [-1, 1]: it reaches 1/2, never -1/2

@@ -14,7 +14,8 @@
 //!   or `= 0` with a positive multiplier on a strict row (Motzkin's transposition theorem),
 //!   checked exactly: no point meets every strict row.
 
-use crate::certify::{reach, LpStats, Reach};
+use crate::certify::Outcome;
+use crate::certify::{reach, LpStats};
 use crate::enumerate::region::Region;
 use crate::error::InternalError;
 use crate::exact::num::{dot, Q};
@@ -116,12 +117,12 @@ impl Checker<'_> {
         let others: Vec<&Halfspace> =
             region_rows.iter().copied().chain(rows[..rows.len() - 1].iter().map(|(h, _)| h)).collect();
         match reach(&others, side, self.bx, self.backend, stats)? {
-            Reach::Interior(x) if self.strict_rows.iter().all(|h| h.slack(&x).is_positive()) => Ok(Some(x)),
-            Reach::NoPoint => {
+            Outcome::Witness(x) if self.strict_rows.iter().all(|h| h.slack(&x).is_positive()) => Ok(Some(x)),
+            Outcome::Proved(None) => {
                 *pruned += 1;
                 Ok(None)
             }
-            Reach::NoInterior(y) if all_b(&others, side, &y).is_negative() => Ok(None), // a Farkas vector
+            Outcome::Proved(Some(y)) if all_b(&others, side, &y).is_negative() => Ok(None), // a Farkas vector
             _ => strict_point(&region_rows, &rows, self.strict_rows, stats),
         }
     }
