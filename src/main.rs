@@ -3,17 +3,10 @@
 
 mod cli;
 
-use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use cli::args::{NetArgs, RunArgs, ThreadArgs};
 use cli::commands::{self, PlotRequest};
-use cli::render::report_incomplete;
-use cli::{exit_code, output_error, BadInput, EXIT_FAILED};
-use relu_regions::analysis::analyze;
-use relu_regions::export::svg::{ColorBy, SvgOptions};
-use relu_regions::export::{dot, json};
-use relu_regions::network;
-use relu_regions::queries::verify::{verify, Expectations};
-use std::io::Write;
+use cli::{simple, BadInput};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -329,7 +322,15 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, BadInput> {
     // the command's stop token starts with it: its deadline counts the reading of the network
-    let limit = match &cli.command {
+    if let Some(limit) = time_limit(&cli.command) {
+        cli::stop::start(limit)?;
+    }
+    dispatch(cli.command)
+}
+
+/// The `--time-limit` of a command that has one (`None` outside: no stop token).
+fn time_limit(command: &Command) -> Option<Option<f64>> {
+    match command {
         Command::Count { run, .. }
         | Command::Regions { run, .. }
         | Command::Graph { run, .. }
@@ -343,11 +344,12 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
         | Command::Boundary { run, .. } => Some(run.time_limit),
         Command::Check { time_limit, .. } => Some(*time_limit),
         _ => None,
-    };
-    if let Some(limit) = limit {
-        cli::stop::start(limit)?;
     }
-    match cli.command {
+}
+
+/// Runs one command: each arm hands its options to the function that runs it.
+fn dispatch(command: Command) -> Result<ExitCode, BadInput> {
+    match command {
         Command::Count { input, run, json, no_graph, faces } => {
             commands::count(&input, &run, json, no_graph, faces)
         }
@@ -358,52 +360,10 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
         Command::Regions { input, run, json, jsonl, sizes, samples } => {
             commands::regions(&input, &run, json, jsonl, sizes.then_some(samples))
         }
-        Command::Graph { input, run, format, labels } => {
-            let net = input.load()?;
-            let a = analyze(&net, &run.enumerator()?)?;
-            // written as it goes, a node or an edge at a time
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            match format {
-                GraphFormat::Dot => {
-                    dot::write_graph_dot(&mut out, a.regions(), a.graph(), matches!(labels, LabelsArg::Exact))
-                }
-                GraphFormat::Json => relu_regions::export::stream::write_graph_json(
-                    &mut out,
-                    a.regions(),
-                    a.graph(),
-                    a.summary().complete(),
-                    Some(&input.provenance(&net)?),
-                ),
-            }
-            .map_err(output_error)?;
-            report_incomplete(a.summary());
-            Ok(exit_code(a.summary().complete()))
-        }
+        Command::Graph { input, run, format, labels } => simple::graph(&input, &run, format, labels),
         Command::Verify { input, run, expect, samples, seed, json } => {
-            let net = input.load()?;
-            let expect = Expectations::parse(expect.as_deref().unwrap_or(""))
-                .map_err(|e| BadInput(anyhow::anyhow!("--expect: {e}")))?;
-            let a = analyze(&net, &run.enumerator()?)?;
-            let report = {
-                let _stop = cli::stop::token().install();
-                verify(&net, &a, &expect, samples, seed)
-            };
-            let text = if json {
-                let mut doc = serde_json::to_value(&report).expect("reports serialize");
-                doc["provenance"] = serde_json::json!(input.provenance(&net)?);
-                json::to_json(&doc)
-            } else {
-                report.text()
-            };
-            std::io::stdout().write_all(text.as_bytes()).map_err(output_error)?;
-            report_incomplete(a.summary());
-            // a partial run whose only failed check is its completeness: a limit stopped it
-            let failed = report.checks.iter().filter(|c| !c.ok).all(|c| c.name == "complete enumeration");
-            Ok(match (report.ok, a.summary().complete()) {
-                (true, _) => ExitCode::SUCCESS,
-                (false, false) if failed => exit_code(false),
-                _ => ExitCode::from(EXIT_FAILED),
-            })
+            let request = simple::VerifyRequest { expect: expect.as_deref(), samples, seed };
+            simple::verify_command(&input, &run, &request, json)
         }
         Command::Check { input, threads, regions, graph, partial, property, faces, time_limit: _ } => {
             match (property, faces) {
@@ -413,23 +373,13 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
             }
         }
         Command::Plot { input, run, svg, color, ids, plane, through, window, boundary } => {
-            let options = SvgOptions {
-                color: match color {
-                    ColorArg::Piece => ColorBy::Piece,
-                    ColorArg::Output => ColorBy::Output,
-                },
-                ids,
-                title: format!("{}: exact activation regions", input.net.display()),
-                axes: Default::default(),
-                boundary: Vec::new(),
-            };
             let request = PlotRequest {
                 plane: plane.as_deref(),
                 through: through.as_deref(),
                 window: window.as_deref(),
                 boundary,
             };
-            commands::plot(&input, &run, &request, options, &svg)
+            commands::plot(&input, &run, &request, simple::svg_options(&input, color, ids), &svg)
         }
         Command::Vnnlib { input, property, run, json, proof } => {
             commands::vnnlib(&input, &run, &property, json, proof.as_deref())
@@ -443,30 +393,8 @@ fn run(cli: Cli) -> Result<ExitCode, BadInput> {
         Command::Merge { plan, parts, output, format, threads } => {
             cli::shard::merge_parts(&plan, &parts, output, format, &threads)
         }
-        Command::Convert { input, to } => {
-            let net = input.load()?;
-            let text = match to {
-                ConvertFormat::Json => {
-                    network::json::write_network_checked(&net, &input.net.display().to_string())
-                        .map_err(|e| cli::BadInput(e.into()))?
-                }
-                ConvertFormat::JsonGraph => {
-                    let bytes = input.loaded.get().map_or(&[][..], Vec::as_slice);
-                    network::graph_form(&input.net, input.format(), bytes, &net)
-                        .map_err(|e| cli::BadInput(e.into()))?
-                }
-            };
-            std::io::stdout().write_all(text.as_bytes()).map_err(output_error)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "relu-regions", &mut std::io::stdout());
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Man => {
-            let page = clap_mangen::Man::new(Cli::command());
-            page.render(&mut std::io::stdout()).map_err(output_error)?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Convert { input, to } => simple::convert(&input, to),
+        Command::Completions { shell } => simple::completions(shell),
+        Command::Man => simple::man(),
     }
 }

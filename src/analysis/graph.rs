@@ -1,5 +1,8 @@
 //! The adjacency graph of regions (petgraph, node index = region id, never pruned) and the
-//! linear pieces (union-find over the edges whose two affine maps are exactly equal).
+//! linear pieces (union-find over the edges whose two affine maps are exactly equal): the one
+//! piece counter ([`pieces`]) and the one count of distinct maps ([`distinct_maps`], by the
+//! one fingerprint of [`crate::forward::fingerprint`], settled exactly), which the graph counts
+//! ([`crate::analysis::graph_counts`]) share.
 //!
 //! Edges come from facets: at a rational point `q` in the relative interior of a facet with
 //! outward normal `n`, the neighbour's pattern is the exact lexicographic pattern at `q + t n`
@@ -8,10 +11,10 @@
 
 use crate::analysis::facets::Facet;
 use crate::enumerate::prepared::Prepared;
-use crate::enumerate::region::{AffineMap, NeuronId, Region};
+use crate::enumerate::region::{NeuronId, Region};
 use crate::error::InternalError;
-use crate::exact::num::{to_f64, Q};
-use crate::kernel::Filter;
+use crate::exact::num::Q;
+use crate::forward::fingerprint::Fingerprints;
 use crate::network::Pattern;
 use petgraph::graph::{NodeIndex, UnGraph};
 use petgraph::unionfind::UnionFind;
@@ -97,7 +100,7 @@ impl RegionGraph {
 /// Builds the graph from the regions (ids `0..n` in order) and their facets. In a `complete`
 /// enumeration every facet inside the domain must lead to a listed region, and every shared
 /// facet must be seen from both sides: anything else is an [`InternalError`] naming the facet,
-/// never a dropped edge. With [`Filter::Off`] no float pass or float bucketing is used.
+/// never a dropped edge. With [`crate::kernel::Filter::Off`] no float pass is used.
 ///
 /// The stop token installed on this thread ([`crate::runtime::stop`]) is polled at every facet: once
 /// it asks to stop, the regions not yet done give no edges from their side
@@ -175,7 +178,7 @@ fn assemble(
     across: Vec<Vec<Pattern>>,
     complete: bool,
 ) -> Result<RegionGraph, InternalError> {
-    let (net, filter) = (prepared.network(), prepared.filter());
+    let net = prepared.network();
     let by_pattern: HashMap<&Vec<Vec<bool>>, usize> = regions.iter().map(|r| (&r.pattern, r.id)).collect();
     let relu_layers: Vec<usize> = net.relu_layers().collect();
     let mut graph = UnGraph::with_capacity(regions.len(), 0);
@@ -227,8 +230,15 @@ fn assemble(
         };
         graph.add_edge(NodeIndex::new(a), NodeIndex::new(b), info);
     }
-    let (piece_of, pieces) = pieces(&graph, regions.len());
-    let distinct_maps = distinct_maps(regions, filter);
+    let same_map = graph.edge_indices().filter(|&e| graph[e].same_map).map(|e| {
+        let (a, b) = graph.edge_endpoints(e).expect("edge exists");
+        (a.index(), b.index())
+    });
+    let (piece_of, pieces) = pieces(regions.len(), same_map);
+    let fingerprints = Fingerprints::new(prepared.fixed_layers());
+    let distinct_maps = distinct_maps(regions.iter().map(|r| fingerprints.of(&r.map)), |a, b| {
+        regions[a].map == regions[b].map
+    });
     Ok(RegionGraph { graph, piece_of, pieces, distinct_maps, dangling, edges_from })
 }
 
@@ -257,34 +267,30 @@ pub(crate) fn unmatched_facet(a: usize, b: usize, count: u8) -> InternalError {
     ))
 }
 
-/// The number of distinct affine maps: bucketed by their fingerprints ([`map_fingerprint`]),
-/// then compared exactly within a bucket.
-fn distinct_maps(regions: &[Region], filter: Filter) -> usize {
-    let mut buckets: HashMap<u64, Vec<&AffineMap>> = HashMap::new();
-    for r in regions {
-        let bucket = buckets.entry(map_fingerprint(&r.map, filter)).or_default();
-        if !bucket.contains(&&r.map) {
-            bucket.push(&r.map);
-        }
+/// The number of distinct maps among regions `0..n` given their fingerprints
+/// ([`crate::forward::fingerprint`]): maps with different fingerprints differ, and within a
+/// fingerprint `equal(a, b)` decides exactly (asked in a fixed order: buckets by fingerprint,
+/// members in region order against the bucket's kinds so far). Shared by [`build`] and the graph
+/// counts, which recompute maps from patterns to compare them.
+pub(crate) fn distinct_maps(
+    fingerprints: impl Iterator<Item = u64>,
+    mut equal: impl FnMut(usize, usize) -> bool,
+) -> usize {
+    let mut buckets: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    for (i, f) in fingerprints.enumerate() {
+        buckets.entry(f).or_default().push(i);
     }
-    buckets.values().map(Vec::len).sum()
-}
-
-/// A fingerprint of a map: equal maps have equal fingerprints, so different fingerprints mean
-/// different maps (equal ones decide nothing). From the float images of the entries (equal
-/// values have equal images), or from the exact entries with [`Filter::Off`] (hashing big
-/// rationals is slower).
-pub(crate) fn map_fingerprint(map: &AffineMap, filter: Filter) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    for v in map.jacobian.iter().flatten().chain(&map.offset) {
-        if filter.on() {
-            to_f64(v).to_bits().hash(&mut hasher);
-        } else {
-            v.hash(&mut hasher);
+    let mut total = 0;
+    for members in buckets.values() {
+        let mut kinds: Vec<usize> = Vec::new();
+        for &i in members {
+            if !kinds.iter().any(|&k| equal(k, i)) {
+                kinds.push(i);
+            }
         }
+        total += kinds.len();
     }
-    hasher.finish()
+    total
 }
 
 fn crossed_neurons(a: &[Vec<bool>], b: &[Vec<bool>], relu_layers: &[usize]) -> Vec<NeuronId> {
@@ -299,14 +305,13 @@ fn crossed_neurons(a: &[Vec<bool>], b: &[Vec<bool>], relu_layers: &[usize]) -> V
     out
 }
 
-/// Connected components over the edges with equal maps, numbered by smallest member.
-fn pieces(graph: &UnGraph<usize, EdgeInfo>, n: usize) -> (Vec<usize>, usize) {
+/// The linear pieces of regions `0..n`: the connected components of the edges `joined` (those
+/// whose two maps are exactly equal), numbered by their smallest member in order; with their
+/// number. The one piece counter: [`build`] and the graph counts use it.
+pub(crate) fn pieces(n: usize, joined: impl IntoIterator<Item = (usize, usize)>) -> (Vec<usize>, usize) {
     let mut uf = UnionFind::<usize>::new(n);
-    for e in graph.edge_indices() {
-        let (a, b) = graph.edge_endpoints(e).expect("edge exists");
-        if graph[e].same_map {
-            uf.union(a.index(), b.index());
-        }
+    for (a, b) in joined {
+        uf.union(a, b);
     }
     let mut label: HashMap<usize, usize> = HashMap::new();
     let piece_of: Vec<usize> = (0..n)
@@ -358,5 +363,22 @@ mod tests {
         let _stop = crate::runtime::stop::StopToken::new(Some(std::time::Instant::now()), None).install();
         let stopped = build(&prepared, &a.regions, &a.facets, true, 2).unwrap();
         assert_eq!((stopped.edges_from, stopped.graph.edge_count()), (0, 0));
+    }
+}
+
+#[cfg(test)]
+mod counter_tests {
+    /// Pieces are the components of the joined edges, numbered by their smallest member in
+    /// order; distinct maps are settled by the exact comparison within a fingerprint.
+    #[test]
+    fn pieces_and_distinct_maps_from_edges_and_fingerprints() {
+        let (piece_of, n) = super::pieces(6, [(4, 1), (5, 3), (3, 4)]);
+        assert_eq!((piece_of, n), (vec![0, 1, 2, 1, 1, 1], 3));
+        assert_eq!(super::pieces(3, []), (vec![0, 1, 2], 3));
+        // values 7, 7, 8, 9 with forged fingerprints: all equal, or all different
+        let values = [7, 7, 8, 9];
+        let equal = |a: usize, b: usize| values[a] == values[b];
+        assert_eq!(super::distinct_maps([0u64; 4].into_iter(), equal), 3);
+        assert_eq!(super::distinct_maps(values.iter().map(|&v| v as u64), equal), 3);
     }
 }

@@ -1,6 +1,6 @@
 //! The command line's pieces: options ([`args`]), text rendering ([`render`]), the commands
-//! that need more than a call into the library ([`commands`], [`check`]) and the command's stop
-//! token ([`stop`]).
+//! that need more than a call into the library ([`commands`], [`check`]), those that print one
+//! library call's answer ([`simple`]) and the command's stop token ([`stop`]).
 
 pub(crate) mod args;
 pub(crate) mod check;
@@ -9,6 +9,7 @@ pub(crate) mod faces;
 pub(crate) mod progress;
 pub(crate) mod render;
 pub(crate) mod shard;
+pub(crate) mod simple;
 pub(crate) mod stop;
 
 use relu_regions::error::InternalError;

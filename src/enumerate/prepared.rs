@@ -161,19 +161,10 @@ impl<'n> Prepared<'n> {
     /// The exact affine map of the network on the region of `pattern` (the same map the
     /// enumerator gives that region).
     pub(crate) fn map_of(&self, pattern: &crate::network::Pattern) -> crate::enumerate::region::AffineMap {
-        let mut map = crate::forward::fixed_point::FixedMap::identity(self.net.input_dim());
-        let (mut relu, mut mask) = (0, None);
-        for (layer, fixed) in self.net.layers().iter().zip(&self.chained) {
-            map = map.then_masked_layer(mask.take(), fixed);
-            if layer.activation.has_states() {
-                mask = Some(pattern[relu].as_slice());
-                relu += 1;
-            }
-        }
-        match mask {
-            Some(bits) => map.masked(bits).to_affine(),
-            None => map.to_affine(),
-        }
+        let mut maps =
+            crate::forward::pattern::PatternMaps::new(self.net.layers(), &self.chained, self.net.input_dim());
+        maps.compose(pattern);
+        maps.output()
     }
 
     /// The float and integer images of the network for the pattern across a facet (made on

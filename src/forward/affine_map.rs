@@ -1,9 +1,8 @@
 //! The exact affine map `y = J x + c` of a region, and how a layer acts on it.
 
 use crate::exact::num::{dot, Q};
-use crate::network::weights::sparse_dot;
-use crate::network::Weights;
-use num_traits::Zero;
+#[cfg(test)]
+use {crate::network::weights::sparse_dot, crate::network::Weights, num_traits::Zero};
 
 /// An exact affine map `y = J x + c`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -15,7 +14,10 @@ pub struct AffineMap {
 }
 
 impl AffineMap {
-    /// The identity map on R^d.
+    /// The identity map on R^d. This and the two compositions below are the rational reference
+    /// the tests compare the fixed-point maps against ([`crate::forward::pattern`] composes the
+    /// maps of a pattern).
+    #[cfg(test)]
     pub(crate) fn identity(d: usize) -> AffineMap {
         let jacobian = (0..d)
             .map(|i| (0..d).map(|j| if i == j { crate::exact::num::q(1) } else { Q::zero() }).collect())
@@ -24,6 +26,7 @@ impl AffineMap {
     }
 
     /// `W (self) + bias`: the map followed by the affine layer `h -> W h + bias`.
+    #[cfg(test)]
     pub(crate) fn then_affine(&self, weights: &Weights, bias: &[Q]) -> AffineMap {
         let d = self.jacobian.first().map_or(0, Vec::len);
         let mut jacobian = Vec::with_capacity(weights.outputs());
@@ -44,6 +47,7 @@ impl AffineMap {
     }
 
     /// Keeps the rows whose bit is on and zeroes the others (a ReLU with a fixed pattern).
+    #[cfg(test)]
     pub(crate) fn masked(&self, bits: &[bool]) -> AffineMap {
         let d = self.jacobian.first().map_or(0, Vec::len);
         let jacobian = self

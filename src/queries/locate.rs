@@ -18,10 +18,11 @@
 //! there are those whose states differ among these regions.
 
 use crate::certify::is_bounded;
-use crate::enumerate::region::{AffineMap, Constraint, NeuronId, Origin, Region};
+use crate::enumerate::region::{Constraint, NeuronId, Origin, Region};
 use crate::enumerate::Enumerator;
 use crate::error::InternalError;
 use crate::exact::num::{q, Q};
+use crate::forward::pattern::PatternMaps;
 use crate::kernel::halfspace::Halfspace;
 use crate::network::{Domain, Network, Pattern};
 use num_traits::{Signed, Zero};
@@ -134,11 +135,13 @@ fn regions_around(
     if !summary.complete() {
         return Err(LocateError::Incomplete);
     }
+    let fixed = crate::forward::fixed_point::FixedLayer::chain(net.layers());
+    let mut maps = PatternMaps::new(net.layers(), &fixed, d);
     let mut regions = Vec::new();
     for piece in pieces {
         let touches = piece.constraints.iter().all(|c| !c.halfspace.slack(x).is_negative());
         if touches {
-            regions.push(region_of(net, piece.pattern, piece.point, enumerator)?);
+            regions.push(region_in(net, &mut maps, piece.pattern, piece.point, enumerator)?);
         }
     }
     Ok(regions)
@@ -180,27 +183,29 @@ pub fn region_of(
     point: Vec<Q>,
     enumerator: &Enumerator,
 ) -> Result<Region, InternalError> {
+    let fixed = crate::forward::fixed_point::FixedLayer::chain(net.layers());
+    let mut maps = PatternMaps::new(net.layers(), &fixed, net.input_dim());
+    region_in(net, &mut maps, pattern, point, enumerator)
+}
+
+/// [`region_of`] with the composition of the patterns (regions with a common prefix of states
+/// share the maps of that prefix).
+fn region_in(
+    net: &Network,
+    maps: &mut PatternMaps<'_>,
+    pattern: Pattern,
+    point: Vec<Q>,
+    enumerator: &Enumerator,
+) -> Result<Region, InternalError> {
     let d = net.input_dim();
     let mut constraints = Constraint::domain(net.domain(), d);
-    let mut map = AffineMap::identity(d);
-    let mut relu = 0;
-    for (l, layer) in net.layers().iter().enumerate() {
-        map = map.then_affine(&layer.weights, &layer.bias);
-        if !layer.activation.has_states() {
-            continue;
-        }
-        let bits = &pattern[relu];
-        relu += 1;
-        let rows = crate::network::pieces::state_rows(layer.activation, &map.jacobian, &map.offset, bits);
-        for (index, halfspace) in rows {
-            // a constant row the point's pattern violates cannot occur: the pattern is the point's
-            constraints.push(Constraint {
-                halfspace: halfspace.into(),
-                origin: Origin::Neuron(NeuronId { layer: l, index }),
-            });
-        }
-        map = map.masked(bits);
-    }
+    maps.compose(&pattern);
+    // a constant row the point's pattern violates cannot occur: the pattern is the point's
+    constraints.extend(maps.halfspaces().into_iter().map(|(layer, index, halfspace)| Constraint {
+        halfspace: halfspace.into(),
+        origin: Origin::Neuron(NeuronId { layer, index }),
+    }));
+    let map = maps.output();
     let rows: Vec<&Halfspace> = constraints.iter().map(|c| &*c.halfspace).collect();
     let bounded =
         matches!(net.domain(), Domain::Box(_)) || is_bounded(&rows, d, enumerator.backend().filter())?;

@@ -5,20 +5,16 @@
 //! Constraints that are positive multiples of each other (duplicate or scaled neurons, a neuron
 //! on the domain's boundary) are one geometric facet.
 
-use crate::certify::Outcome;
-use crate::certify::{
-    bounding_box, find_strict_point, is_strictly_inside, point_on_hyperplane_near, LpStats,
-    BOX_DIMENSION_LIMIT,
-};
+use crate::certify::LpStats;
 use crate::enumerate::prepared::Prepared;
 use crate::enumerate::region::{Origin, Region};
 use crate::error::InternalError;
 use crate::kernel::halfspace::Halfspace;
 use crate::kernel::Filter;
-use crate::lp::boxed::BoxLp;
-use proposals::{box_face_point, crossing, ray_hits, redundancy, redundancy_by_basis, SharedLp};
+use search::FacetSearch;
 
 mod proposals;
+mod search;
 
 /// One facet of a region.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,12 +38,12 @@ impl Facet {
     /// # Examples
     /// ```
     /// use relu_regions::{analyze, Enumerator, Network};
-    /// use relu_regions::NeuronId;
+    /// use relu_regions::enumerate::region::NeuronId;
     /// // relu(x) and relu(y): every facet of a quadrant lies on one neuron's hyperplane
     /// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
     ///     {"weights": [["1", "0"], ["0", "1"]], "activation": "relu"}]}"#).unwrap();
     /// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
-    /// let mut on: Vec<NeuronId> = a.facets()[0].iter().flat_map(|f| f.neurons(&a.regions()[0])).collect();
+    /// let mut on: Vec<NeuronId> = a.facets[0].iter().flat_map(|f| f.neurons(&a.regions[0])).collect();
     /// on.sort_by_key(|n| n.index);
     /// assert_eq!(on, [NeuronId { layer: 0, index: 0 }, NeuronId { layer: 0, index: 1 }]);
     /// ```
@@ -102,12 +98,12 @@ fn halfspace_classes(
 /// let e = Enumerator::builder().build();
 /// let prepared = e.prepare(&net);
 /// let regions = e.collect_prepared(&prepared).unwrap().0;
-/// let region = regions.iter().find(|r| *r.pattern() == vec![vec![false, true]]).unwrap();
+/// let region = regions.iter().find(|r| r.pattern == vec![vec![false, true]]).unwrap();
 /// let found = facets(region, &prepared, &mut LpStats::default()).unwrap();
 /// assert_eq!(found.len(), 4);
 /// for f in &found {
 ///     // each facet's point lies on its hyperplane
-///     assert_eq!(region.constraints()[f.constraints[0]].halfspace.slack(&f.point), relu_regions::exact::num::q(0));
+///     assert_eq!(region.constraints[f.constraints[0]].halfspace.slack(&f.point), relu_regions::exact::num::q(0));
 /// }
 /// ```
 pub fn facets(
@@ -129,7 +125,8 @@ pub(crate) fn inner_facets(
 }
 
 /// The facets (all, or the inner ones only), with the LPs of the inner ones also added to
-/// `inner_stats` (what `count` with the graph reports, which certifies no others).
+/// `inner_stats` (what `count` with the graph reports, which certifies no others): each class
+/// of rows searched in turn ([`FacetSearch`]).
 pub(crate) fn facets_counting_inner(
     region: &Region,
     prepared: &Prepared<'_>,
@@ -137,104 +134,10 @@ pub(crate) fn facets_counting_inner(
     inner_only: bool,
     inner_stats: &mut LpStats,
 ) -> Result<Vec<Facet>, InternalError> {
-    let backend = prepared.solver();
-    let filter = prepared.filter();
-    // the float-free reference has no float box: it takes no float shortcut at all
-    let domain_box = prepared.float_box();
-    let rows = region.halfspaces();
-    // a box holding the region: the domain's, or a certified one for a bounded region on
-    // another domain (float hints only), so that redundant rows are proved by bound LPs
-    let certified;
-    let bx = match (domain_box, &region.facts.bounds) {
-        (Some(bx), _) => Some(bx),
-        (None, Some(bx)) if prepared.box_hints() => Some(&**bx),
-        (None, None) if region.bounded && prepared.box_hints() => {
-            certified = bounding_box(&rows, prepared.network().input_dim(), &region.point);
-            certified.as_ref()
-        }
-        _ => None,
-    };
-    let point_float: Vec<f64> = region.point.iter().map(crate::exact::num::to_f64).collect();
-    let is_domain = |i: usize| matches!(region.constraints[i].origin, Origin::Domain(_));
-    // two faces of a box are never the same halfspace
-    let classes =
-        halfspace_classes(&rows, |i, j| domain_box.is_some() && is_domain(i) && is_domain(j), filter);
-    // facets proposed by rays from the region's point (with float hints only)
-    let reps: Vec<&Halfspace> = classes.iter().map(|c| rows[c[0]]).collect();
-    // on a box domain the box rows are the box itself: the bound LP takes the neuron rows
-    // (on other domains all the other rows, the box only holding the region)
-    let lp_reps: Vec<(usize, &Halfspace)> = (0..classes.len())
-        .filter(|&j| {
-            domain_box.is_none() || matches!(region.constraints[classes[j][0]].origin, Origin::Neuron(_))
-        })
-        .map(|j| (j, reps[j]))
-        .collect();
-    let hits = if bx.is_some() || prepared.box_hints() {
-        ray_hits(&reps, &point_float)
-    } else {
-        vec![None; classes.len()]
-    };
-    // the bound LP of all the rows, asked of each row with that row left out
-    let lp_rows: Vec<&Halfspace> = lp_reps.iter().map(|&(_, r)| r).collect();
-    let shared_lp = std::cell::OnceCell::new();
-    let facet_of =
-        |k: usize, class: &Vec<usize>, stats: &mut LpStats| -> Result<Option<Facet>, InternalError> {
-            let others: Vec<&Halfspace> = [&reps[..k], &reps[k + 1..]].concat();
-            let lp_others: Vec<&Halfspace> =
-                lp_reps.iter().filter(|&&(j, _)| j != k).map(|&(_, r)| r).collect();
-            let row = rows[class[0]];
-            if domain_box.is_some() && is_domain(class[0]) {
-                let found = domain_box.and_then(|bx| box_face_point(&region.point, row, &lp_others, bx));
-                // the exact check of the other box rows (cheap: one coordinate each)
-                if let Some(point) = found.filter(|x| is_strictly_inside(&others, x, filter)) {
-                    return Ok(Some(Facet { constraints: class.clone(), point, on_boundary: true }));
-                }
-            }
-            if let Some(point) = hits[k].as_ref().and_then(|x| point_on_hyperplane_near(&others, row, x)) {
-                stats.by_bound_vertex += 1;
-                let on_boundary = class.iter().any(|&i| is_domain(i));
-                return Ok(Some(Facet { constraints: class.clone(), point, on_boundary }));
-            }
-            let mut near = None;
-            let found = match bx {
-                Some(bx) => {
-                    let box_face = domain_box.is_some() && is_domain(class[0]);
-                    let shared = lp_reps.iter().position(|&(j, _)| j == k).and_then(|position| {
-                        let lp = shared_lp.get_or_init(|| BoxLp::new(&lp_rows, bx)).as_ref()?;
-                        Some(SharedLp { lp, rows: &lp_rows, position })
-                    });
-                    redundancy(&lp_others, row, box_face, bx, shared, stats)
-                }
-                // no box (an unbounded region): the bound LP's basis solved exactly
-                None if prepared.box_hints() && region.point.len() <= BOX_DIMENSION_LIMIT => {
-                    redundancy_by_basis(&lp_others, row, stats)
-                }
-                None => Outcome::Unknown(()),
-            };
-            match found {
-                Outcome::Proved(()) => return Ok(None),
-                Outcome::Witness(x) => near = crossing(row, &point_float, &x),
-                Outcome::Unknown(()) => {}
-            }
-            let from_crossing = near.and_then(|x| point_on_hyperplane_near(&others, row, &x));
-            if from_crossing.is_some() {
-                stats.by_bound_vertex += 1;
-            }
-            let point = match from_crossing {
-                Some(point) => Some(point),
-                None => match find_strict_point(&others, Some(row), backend, stats)? {
-                    Outcome::Witness(point) => Some(point),
-                    Outcome::Proved(_) => None,
-                },
-            };
-            Ok(point.map(|point| {
-                let on_boundary = class.iter().any(|&i| is_domain(i));
-                Facet { constraints: class.clone(), point, on_boundary }
-            }))
-        };
+    let search = FacetSearch::new(region, prepared);
     let mut out = Vec::new();
-    for (k, class) in classes.iter().enumerate() {
-        let inner = !class.iter().any(|&i| is_domain(i));
+    for (k, class) in search.classes.iter().enumerate() {
+        let inner = !class.iter().any(|&i| search.is_domain(i));
         if inner_only && !inner {
             continue;
         }
@@ -244,7 +147,7 @@ pub(crate) fn facets_counting_inner(
             return Err(crate::runtime::stop::gave_up(&format!("the facets of region {}", region.id)));
         }
         let mut local = LpStats::default();
-        let mut facet = facet_of(k, class, &mut local)?;
+        let mut facet = search.facet(k, &mut local)?;
         stats.add(&local);
         if inner {
             inner_stats.add(&local);
@@ -261,6 +164,7 @@ pub(crate) fn facets_counting_inner(
 
 #[cfg(test)]
 mod tests {
+    use super::proposals::ray_hits;
     use super::*;
     use crate::enumerate::region::{AffineMap, Constraint};
     use crate::exact::num::{parse_rational, q};

@@ -3,10 +3,12 @@
 //! facets are certified in parallel and every region then shrinks to a compact record: its
 //! pattern as bits, the patterns across its inner facets, and a fingerprint of its affine map.
 //! At the end the records give the edges (each must be found from both sides, as in
-//! [`crate::analysis::graph::build`]), the pieces and the distinct maps. Two maps are equal only when an
-//! exact comparison says so: a fingerprint only tells maps apart (different fingerprints,
-//! different maps); maps with equal fingerprints are recomputed from their patterns in the
-//! run's prepared context and compared exactly.
+//! [`crate::analysis::graph::build`]), the pieces and the distinct maps, counted by the graph's
+//! own counters ([`crate::analysis::graph::pieces`], [`crate::analysis::graph::distinct_maps`]).
+//! Two maps are equal only when an exact comparison says so: the one map fingerprint
+//! ([`crate::forward::fingerprint`], the enumerator's `map_hash`) only tells maps apart
+//! (different fingerprints, different maps); maps with equal fingerprints are recomputed from
+//! their patterns in the run's prepared context and compared exactly.
 //!
 //! Memory is about `(1 + inner facets) x (hidden neurons / 8)` bytes per region plus the edge
 //! table, instead of every region's rational rows, map and facet points.
@@ -25,7 +27,6 @@ use crate::enumerate::{Enumerator, Sink, Summary};
 use crate::error::{InternalError, SinkError};
 use crate::network::{Network, Pattern};
 use crate::runtime::stop::StopToken;
-use petgraph::unionfind::UnionFind;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -383,38 +384,19 @@ impl ExactMaps<'_> {
         self.cache[&a] == self.cache[&b]
     }
 
-    /// The pieces: classes of regions joined by edges with exactly equal maps.
+    /// The pieces: classes of regions joined by edges with exactly equal maps
+    /// ([`crate::analysis::graph::pieces`]).
     fn pieces(&mut self, candidates: &[(usize, usize)]) -> usize {
-        let n = self.records.len();
-        let mut uf = UnionFind::<usize>::new(n);
-        for &(a, b) in candidates {
-            if self.equal(a, b) {
-                uf.union(a, b);
-            }
-        }
-        (0..n).filter(|&i| uf.find(i) == i).count()
+        let joined: Vec<(usize, usize)> =
+            candidates.iter().copied().filter(|&(a, b)| self.equal(a, b)).collect();
+        crate::analysis::graph::pieces(self.records.len(), joined).1
     }
 
-    /// The distinct maps: one per fingerprint, unless maps with one fingerprint differ.
+    /// The distinct maps: one per fingerprint, unless maps with one fingerprint differ
+    /// ([`crate::analysis::graph::distinct_maps`]).
     fn distinct(&mut self) -> usize {
-        let mut buckets: HashMap<u64, Vec<usize>> = HashMap::new();
-        for (i, r) in self.records.iter().enumerate() {
-            buckets.entry(r.fingerprint).or_default().push(i);
-        }
-        let mut keys: Vec<u64> = buckets.keys().copied().collect();
-        keys.sort_unstable();
-        let mut total = 0;
-        for key in keys {
-            let members = &buckets[&key];
-            let mut kinds: Vec<usize> = Vec::new();
-            for &i in members {
-                if !(0..kinds.len()).any(|k| self.equal(kinds[k], i)) {
-                    kinds.push(i);
-                }
-            }
-            total += kinds.len();
-        }
-        total
+        let records = self.records;
+        crate::analysis::graph::distinct_maps(records.iter().map(|r| r.fingerprint), |a, b| self.equal(a, b))
     }
 }
 

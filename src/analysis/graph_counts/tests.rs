@@ -64,7 +64,8 @@ fn records_without_facets_keep_the_edges_seen_from_the_others() {
     let prepared = e.prepare(&net);
     let hashed = |r: &Region| {
         let mut r = r.clone();
-        r.facts.map_hash = Some(crate::analysis::graph::map_fingerprint(&r.map, prepared.filter()));
+        r.facts.map_hash =
+            Some(crate::forward::fingerprint::Fingerprints::new(prepared.fixed_layers()).of(&r.map));
         r
     };
     let mut stats = LpStats::default();
@@ -87,4 +88,45 @@ fn records_without_facets_keep_the_edges_seen_from_the_others() {
     let _stop = StopToken::new(Some(std::time::Instant::now()), None).install();
     let late = record(&hashed(&a.regions[0]), &prepared, &mut stats).unwrap();
     assert!(late.across.is_none());
+}
+
+/// The one map fingerprint: the enumerator's `map_hash` (from its fixed-point map, when the
+/// sink asks for no map) is the fingerprint the graph computes from the region's rational map.
+#[test]
+fn the_map_hash_is_the_fingerprint_of_the_rational_map() {
+    struct Hashes(Vec<Region>);
+    impl Sink<Region> for Hashes {
+        fn needs_map(&self) -> bool {
+            false
+        }
+        fn item(&mut self, region: Region) -> Result<ControlFlow<()>, SinkError> {
+            self.0.push(region);
+            Ok(ControlFlow::Continue(()))
+        }
+    }
+    let net = crate::network::json::read_network(
+        r#"{"input_dim": 2, "layers": [
+            {"weights": [["1/3", "-2"], ["1", "1/7"], ["1", "1"]], "bias": ["1/2", "0", "-1"], "activation": "relu"},
+            {"weights": [["1", "-1", "0"], ["0", "1/5", "1"]], "bias": ["1/9", "0"], "activation": "relu"},
+            {"weights": [["2", "-1/3"]], "activation": "linear"}]}"#,
+        "t",
+    )
+    .unwrap();
+    let e = Enumerator::builder().threads(1).build();
+    let prepared = e.prepare(&net);
+    let (with_maps, _) = e.collect(&net).unwrap();
+    let mut hashes = Hashes(Vec::new());
+    e.enumerate_prepared(&prepared, &mut hashes).unwrap();
+    assert_eq!(hashes.0.len(), with_maps.len());
+    let fingerprints = crate::forward::fingerprint::Fingerprints::new(prepared.fixed_layers());
+    for (hashed, mapped) in hashes.0.iter().zip(&with_maps) {
+        assert_eq!(hashed.pattern, mapped.pattern);
+        assert_eq!(hashed.facts.map_hash, Some(fingerprints.of(&mapped.map)));
+    }
+    // different maps, different fingerprints here (a hash only proposes; these differ)
+    let distinct: std::collections::HashSet<u64> =
+        with_maps.iter().map(|r| fingerprints.of(&r.map)).collect();
+    let maps: Vec<&crate::enumerate::region::AffineMap> = with_maps.iter().map(|r| &r.map).collect();
+    let exact = (0..maps.len()).filter(|&i| !maps[..i].contains(&maps[i])).count();
+    assert_eq!(distinct.len(), exact);
 }

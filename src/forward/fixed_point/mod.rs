@@ -142,6 +142,11 @@ impl FixedLayer {
     fn inputs(&self) -> usize {
         self.inputs
     }
+
+    /// The denominator of the maps this layer produces.
+    pub(crate) fn den_out(&self) -> &BigInt {
+        &self.den_out
+    }
 }
 
 /// The affine map `x -> (num x + off) / den` with `den > 0`: `rows` rows of `cols = d + 1`
@@ -185,21 +190,16 @@ impl FixedMap {
         &self.data[at..at + self.limbs]
     }
 
-    /// A hash of the exact map (with the rows whose bit in `mask` is off taken as zero), equal
-    /// for equal maps over the same denominator whatever their limb widths: each entry is
-    /// hashed as its two's complement limbs without sign-extension limbs.
+    /// The map's fingerprint ([`crate::forward::fingerprint`]), with the rows whose bit in
+    /// `mask` is off taken as zero: equal for equal maps over the same denominator whatever
+    /// their limb widths (each entry is hashed as its two's complement limbs without
+    /// sign-extension limbs).
     pub(crate) fn fingerprint(&self, mask: Option<&[bool]>) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        (self.rows, self.cols).hash(&mut hasher);
-        for i in 0..self.rows {
+        let entries = (0..self.rows).flat_map(|i| {
             let on = mask.is_none_or(|bits| bits.get(i).copied().unwrap_or(true));
-            for j in 0..self.cols {
-                let entry = if on { limbs::canonical(self.entry(i, j)) } else { &[0][..] };
-                entry.hash(&mut hasher);
-            }
-        }
-        hasher.finish()
+            (0..self.cols).map(move |j| if on { limbs::canonical(self.entry(i, j)) } else { &[0][..] })
+        });
+        crate::forward::fingerprint::hash_entries(self.rows, self.cols, entries)
     }
 
     /// Zeroes the rows whose bit is off (a ReLU with a fixed pattern).

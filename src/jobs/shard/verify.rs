@@ -21,18 +21,19 @@
 //! (one naming a domain row, whatever neurons are tight on it too) has no second side, and
 //! `check` on the merged output proves it and the rest.
 //!
-//! The maps are composed over integers ([`crate::forward::fixed_point`]) and shared between consecutive
-//! regions with a common prefix of states (a part lists its regions in depth-first order), as
-//! the enumeration shares them.
+//! The maps and state rows of a pattern come from [`crate::forward::pattern`]: composed over
+//! integers and shared between consecutive regions with a common prefix of states (a part lists
+//! its regions in depth-first order), as the enumeration shares them.
 
 use crate::analysis::facets::Facet;
 use crate::enumerate::prepared::Prepared;
 use crate::enumerate::region::{NeuronId, Origin, Region};
 use crate::exact::num::{fmt_point, sign_of_sum_of_products, Q};
 use crate::forward::fixed_point::FixedMap;
+use crate::forward::pattern::{PatternMaps, StateRow};
 use crate::kernel::halfspace::Halfspace;
 use crate::kernel::{affine_sign, images};
-use crate::network::{Activation, Network, Pattern};
+use crate::network::{Activation, Network};
 use num_bigint::BigInt;
 use num_traits::{One, Zero};
 use std::cmp::Ordering;
@@ -46,11 +47,8 @@ pub(super) struct RegionVerifier<'p, 'n> {
     domain: Vec<(usize, Halfspace)>,
     /// Whether every region is bounded (a bounded domain).
     bounded_domain: bool,
-    identity: FixedMap,
-    /// The pattern whose maps `maps` holds, and `maps[l]`: the map after layer `l` (layer
-    /// `l`'s preactivation on the region, before its own states).
-    cached: Option<Pattern>,
-    maps: Vec<FixedMap>,
+    /// The maps of the last region's pattern ([`crate::forward::pattern`]).
+    maps: PatternMaps<'p>,
 }
 
 /// A point with its float images (`None` with the float filter off).
@@ -59,18 +57,6 @@ struct Point<'a> {
     floats: Option<Vec<f64>>,
     /// Whether it is a direction (the rows' offsets left out).
     direction: bool,
-}
-
-/// One state row of a region: `g(x) >= 0` in its interior (strictly unless `tie` and the row
-/// is constant), with `g = sign * (row - minus)` of a layer's preactivation map.
-#[derive(Clone, Copy)]
-struct StateRow {
-    id: NeuronId,
-    /// The row of the layer's map and, for a max unit, the winner's row it is subtracted from.
-    row: usize,
-    winner: Option<usize>,
-    on: bool,
-    tie: bool,
 }
 
 impl<'p, 'n> RegionVerifier<'p, 'n> {
@@ -89,9 +75,7 @@ impl<'p, 'n> RegionVerifier<'p, 'n> {
             stateful: stateful.collect(),
             domain: net.domain().indexed_halfspaces(net.input_dim()),
             bounded_domain,
-            identity: FixedMap::identity(net.input_dim()),
-            cached: None,
-            maps: Vec::new(),
+            maps: PatternMaps::new(net.layers(), prepared.fixed_layers(), net.input_dim()),
         }
     }
 
@@ -102,8 +86,8 @@ impl<'p, 'n> RegionVerifier<'p, 'n> {
     /// Checks one region and its facets; the error says what is wrong.
     pub(super) fn verify(&mut self, region: &Region, facets: &[Facet]) -> Result<(), String> {
         self.shapes(region, facets)?;
-        self.compose(&region.pattern);
-        let rows = self.state_rows(&region.pattern);
+        self.maps.compose(&region.pattern);
+        let rows = self.maps.state_rows();
         // the point: strictly inside every row
         let point = self.point(&region.point, false);
         for row in &rows {
@@ -111,8 +95,8 @@ impl<'p, 'n> RegionVerifier<'p, 'n> {
                 return Err(format!(
                     "its point {} is not strictly inside the region of its pattern (layer {} neuron {} is on the wrong side or on its hyperplane there)",
                     fmt_point(&region.point),
-                    row.id.layer,
-                    row.id.index
+                    row.layer,
+                    row.row
                 ));
             }
         }
@@ -124,7 +108,7 @@ impl<'p, 'n> RegionVerifier<'p, 'n> {
                 fmt_point(&region.point)
             ));
         }
-        if !self.map_is(&region.pattern, &region.map) {
+        if !self.map_is(&region.map) {
             return Err("its map (jacobian, offset) is not the network's map on its pattern".into());
         }
         for (k, facet) in facets.iter().enumerate() {
@@ -198,38 +182,10 @@ impl<'p, 'n> RegionVerifier<'p, 'n> {
         Ok(())
     }
 
-    /// Composes the maps of `pattern`, from the first layer where it differs from the last one.
-    fn compose(&mut self, pattern: &Pattern) {
-        let layers = self.net().layers();
-        let start = match &self.cached {
-            None => 0,
-            Some(old) => match old.iter().zip(pattern).position(|(a, b)| a != b) {
-                Some(k) => self.stateful[k].0 + 1,
-                None => layers.len(),
-            },
-        };
-        self.maps.truncate(start);
-        let fixed = self.prepared.fixed_layers();
-        for (l, layer) in fixed.iter().enumerate().skip(start) {
-            let mask = l
-                .checked_sub(1)
-                .and_then(|p| self.stateful.iter().position(|&(s, _)| s == p))
-                .map(|s| pattern[s].as_slice());
-            let input = if l == 0 { &self.identity } else { &self.maps[l - 1] };
-            let next = input.then_masked_layer(mask, layer);
-            self.maps.push(next);
-        }
-        self.cached = Some(pattern.clone());
-    }
-
     /// Whether `map` is the network's map on the composed pattern: each entry `n / m` against
     /// the integer numerator `N` over the common denominator `D`, as `n D = N m` (no gcd).
-    fn map_is(&self, pattern: &Pattern, map: &crate::enumerate::region::AffineMap) -> bool {
-        let last = self.maps.last().expect("a network has layers");
-        let mask = match self.stateful.last() {
-            Some(&(l, _)) if l + 1 == self.maps.len() => pattern.last().map(Vec::as_slice),
-            _ => None,
-        };
+    fn map_is(&self, map: &crate::enumerate::region::AffineMap) -> bool {
+        let (last, mask) = self.maps.last();
         let den = last.denominator();
         let same = |stated: &Q, numerator: &BigInt| stated.numer() * den == numerator * stated.denom();
         map.jacobian.iter().zip(&map.offset).enumerate().all(|(i, (row, offset))| {
@@ -241,40 +197,13 @@ impl<'p, 'n> RegionVerifier<'p, 'n> {
         })
     }
 
-    /// Every state row of the region of `pattern` (as [`crate::network::pieces::state_rows`]).
-    fn state_rows(&self, pattern: &Pattern) -> Vec<StateRow> {
-        let mut rows = Vec::new();
-        for (bits, &(layer, activation)) in pattern.iter().zip(&self.stateful) {
-            match activation {
-                Activation::Max(k) => {
-                    for (u, unit) in bits.chunks(k).enumerate() {
-                        let t = unit.iter().position(|&b| b).unwrap_or(0);
-                        for j in (0..k).filter(|&j| j != t) {
-                            let row = u * k + j;
-                            let id = NeuronId { layer, index: row };
-                            rows.push(StateRow { id, row, winner: Some(u * k + t), on: true, tie: j > t });
-                        }
-                    }
-                }
-                _ => rows.extend(bits.iter().enumerate().map(|(i, &on)| StateRow {
-                    id: NeuronId { layer, index: i },
-                    row: i,
-                    winner: None,
-                    on,
-                    tie: !on,
-                })),
-            }
-        }
-        rows
-    }
-
     fn point<'a>(&self, x: &'a [Q], direction: bool) -> Point<'a> {
         Point { exact: x, floats: self.prepared.filter().on().then(|| images(x)), direction }
     }
 
     /// The sign of `g` at `x` (of its linear part for a direction).
     fn sign(&self, row: &StateRow, x: &Point<'_>) -> Ordering {
-        let map = &self.maps[row.id.layer];
+        let map = self.maps.preactivation(row.layer);
         let raw = match row.winner {
             None => self.row_sign(map, row.row, x),
             // a max unit: the winner's row minus the candidate's, exactly
@@ -327,7 +256,7 @@ impl<'p, 'n> RegionVerifier<'p, 'n> {
     /// The integer numerators of `g`'s linear part and offset (over the map's positive
     /// denominator).
     fn numerators(&self, row: &StateRow) -> (Vec<BigInt>, BigInt) {
-        let map = &self.maps[row.id.layer];
+        let map = self.maps.preactivation(row.layer);
         let (mut a, mut b) = map.row_ints(row.row);
         if let Some(t) = row.winner {
             let (at, bt) = map.row_ints(t);
@@ -365,7 +294,7 @@ impl<'p, 'n> RegionVerifier<'p, 'n> {
         for &c in &facet.constraints {
             match region.constraints[c].origin {
                 Origin::Neuron(n) => {
-                    let row = rows.iter().find(|r| r.id == n).expect("origins checked against the pattern");
+                    let row = rows.iter().find(|r| id(r) == n).expect("origins checked against the pattern");
                     if !self.row_is(row, stated) {
                         return Err(format!(
                             "it is not the row of layer {} neuron {} on this region (a positive multiple of it)",
@@ -398,14 +327,14 @@ impl<'p, 'n> RegionVerifier<'p, 'n> {
         };
         // another row zero at the point is allowed only where it is the same halfspace (a
         // neuron that never cuts the region but meets its boundary along this facet)
-        for row in rows.iter().filter(|r| !own_neurons.contains(&r.id)) {
+        for row in rows.iter().filter(|r| !own_neurons.contains(&id(r))) {
             let fine = match self.sign(row, &at) {
                 Ordering::Greater => true,
                 Ordering::Less => false,
                 Ordering::Equal => self.holds(row, &at, true) || self.row_is(row, stated),
             };
             if !fine {
-                return off_facet(format!("layer {} neuron {}", row.id.layer, row.id.index));
+                return off_facet(format!("layer {} neuron {}", row.layer, row.row));
             }
         }
         for (k, row) in self.domain.iter().filter(|(k, _)| !own_domain.contains(k)) {
@@ -453,6 +382,11 @@ impl<'p, 'n> RegionVerifier<'p, 'n> {
         }
         Ok(())
     }
+}
+
+/// The neuron a state row belongs to.
+fn id(row: &StateRow) -> NeuronId {
+    NeuronId { layer: row.layer, index: row.row }
 }
 
 /// Whether `(a, b)` is a positive multiple of `(c, d)` (integer rows; a zero row is a multiple

@@ -42,21 +42,15 @@ const SET_SIGN: [&str; 11] = [
 /// Every operator of the data path, for the refusal's message.
 const SUPPORTED: &str = "Gemm, MatMul, Conv, ConvTranspose, AveragePool, GlobalAveragePool, ReduceMean, ReduceSum, BatchNormalization, Pad, Transpose, Concat, Add, Sub, Mul, Div, Relu, LeakyRelu, PRelu, Clip, Abs, MaxPool, GlobalMaxPool, ReduceMax, ReduceMin, Max, Min, Flatten, Reshape, Identity, Dropout, Squeeze, Unsqueeze, Constant; trailing Sigmoid, Softmax, LogSoftmax, Tanh, Softplus, Softsign";
 
-/// Applies `node`, which reads the current tensor `current`.
+/// Applies `node`, which reads the current tensor `current`: the smooth tail and the rules that
+/// span operators here, then the operator's own family ([`apply_operator`]).
 pub(super) fn apply_node(node: &Node, current: &str, constants: &Constants, net: &mut Builder) -> Res<()> {
     let op = node.op.as_str();
     if SMOOTH.contains(&op) {
         net.tail.push(op.to_string());
         return Ok(());
     }
-    if !net.tail.is_empty()
-        && !["Identity", "Dropout", "Flatten", "Reshape", "Squeeze", "Unsqueeze"].contains(&op)
-    {
-        return Err(format!(
-            "follows the smooth {}: a smooth activation in the middle of the network is not piecewise linear",
-            net.tail.join(", ")
-        ));
-    }
+    after_tail(op, net)?;
     if op == "Concat" {
         return join::concat(node, current, constants, net);
     }
@@ -67,22 +61,33 @@ pub(super) fn apply_node(node: &Node, current: &str, constants: &Constants, net:
     if !KEEP_SIGN.contains(&op) && !SET_SIGN.contains(&op) {
         net.nonneg = false;
     }
-    let constant = |k: usize, what: &str| constant_input(node, constants, k, what);
+    apply_operator(op, node, current, constants, net)
+}
+
+/// After a smooth operator, only operators that move no value may follow.
+fn after_tail(op: &str, net: &Builder) -> Res<()> {
+    if !net.tail.is_empty()
+        && !["Identity", "Dropout", "Flatten", "Reshape", "Squeeze", "Unsqueeze"].contains(&op)
+    {
+        return Err(format!(
+            "follows the smooth {}: a smooth activation in the middle of the network is not piecewise linear",
+            net.tail.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+/// One operator of the data path, by its family: shapes, linear maps, lowered sparse maps
+/// (convolutions, pooling), piecewise-linear activations and max units.
+fn apply_operator(op: &str, node: &Node, current: &str, constants: &Constants, net: &mut Builder) -> Res<()> {
     match op {
         "Relu" => net.relu()?,
         "Identity" => {}
-        "Dropout" => {
-            // opset 12: a constant `training_mode` input, which must be false
-            if let Some(t) =
-                node.inputs.get(2).filter(|s| !s.is_empty()).map(|_| constant(2, "training_mode"))
-            {
-                if t?.values.iter().any(|v| !num_traits::Zero::is_zero(v)) {
-                    return Err("training_mode is true: export the model in eval mode".into());
-                }
-            }
-        }
+        "Dropout" => dropout(node, constants)?,
         "Flatten" => net.shape = shapes::flatten(node, &net.shape)?,
-        "Reshape" => net.shape = shapes::reshape(node, &net.shape, constant(1, "the shape")?)?,
+        "Reshape" => {
+            net.shape = shapes::reshape(node, &net.shape, constant_input(node, constants, 1, "the shape")?)?
+        }
         "Squeeze" => net.shape = shapes::squeeze(node, &net.shape, constants)?,
         "Unsqueeze" => net.shape = shapes::unsqueeze(node, &net.shape, constants)?,
         "Transpose" => {
@@ -94,19 +99,7 @@ pub(super) fn apply_node(node: &Node, current: &str, constants: &Constants, net:
         "Gemm" => linear::gemm(node, current, constants, net)?,
         "Add" | "Sub" | "Mul" | "Div" => linear::arithmetic(node, current, constants, net)?,
         "BatchNormalization" => linear::batch_norm(node, constants, net)?,
-        "Conv" | "ConvTranspose" => {
-            let bias = match node.inputs.get(2).filter(|s| !s.is_empty()) {
-                Some(_) => Some(constant(2, "the bias")?),
-                None => None,
-            };
-            let weight = constant(1, "the weight")?;
-            let (m, shape) = if op == "Conv" {
-                lower::conv(node, &net.shape, weight, bias)?
-            } else {
-                super::conv_transpose::conv_transpose(node, &net.shape, weight, bias)?
-            };
-            net.apply_sparse(&m, shape)?;
-        }
+        "Conv" | "ConvTranspose" => convolution(op, node, constants, net)?,
         "AveragePool" | "GlobalAveragePool" => {
             let (m, shape) = lower::average_pool(node, &net.shape, op == "GlobalAveragePool")?;
             net.apply_sparse(&m, shape)?;
@@ -122,4 +115,36 @@ pub(super) fn apply_node(node: &Node, current: &str, constants: &Constants, net:
         _ => return Err(format!("unsupported operator (supported: {SUPPORTED})")),
     }
     Ok(())
+}
+
+/// Dropout is the identity in eval mode; opset 12 gives a constant `training_mode` input, which
+/// must be false.
+fn dropout(node: &Node, constants: &Constants) -> Res<()> {
+    if let Some(t) = node
+        .inputs
+        .get(2)
+        .filter(|s| !s.is_empty())
+        .map(|_| constant_input(node, constants, 2, "training_mode"))
+    {
+        if t?.values.iter().any(|v| !num_traits::Zero::is_zero(v)) {
+            return Err("training_mode is true: export the model in eval mode".into());
+        }
+    }
+    Ok(())
+}
+
+/// `Conv` or `ConvTranspose` with its constant weight and optional bias, lowered to a sparse map.
+fn convolution(op: &str, node: &Node, constants: &Constants, net: &mut Builder) -> Res<()> {
+    let constant = |k: usize, what: &str| constant_input(node, constants, k, what);
+    let bias = match node.inputs.get(2).filter(|s| !s.is_empty()) {
+        Some(_) => Some(constant(2, "the bias")?),
+        None => None,
+    };
+    let weight = constant(1, "the weight")?;
+    let (m, shape) = if op == "Conv" {
+        lower::conv(node, &net.shape, weight, bias)?
+    } else {
+        super::conv_transpose::conv_transpose(node, &net.shape, weight, bias)?
+    };
+    net.apply_sparse(&m, shape)
 }
