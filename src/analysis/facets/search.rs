@@ -5,6 +5,7 @@
 //! a crossing point of that LP's answer, and last a strict point found by an LP of its own.
 //! Every point found is checked exactly before it is kept.
 
+use crate::certify::Outcome;
 use super::proposals::{
     box_face_point, crossing, ray_hits, redundancy, redundancy_by_basis, Redundancy, SharedLp,
 };
@@ -127,17 +128,17 @@ impl<'r, 'p> FacetSearch<'r, 'p> {
             return Ok(Some(facet(point)));
         }
         let near = match self.redundancy(k, row, &lp_others, stats) {
-            Redundancy::Strict => return Ok(None),
-            Redundancy::Crossed(x) => crossing(row, &self.point_float, &x),
-            Redundancy::Unknown => None,
+            Outcome::Proved(()) => return Ok(None),
+            Outcome::Witness(x) => crossing(row, &self.point_float, &x),
+            Outcome::Unknown(()) => None,
         };
         if let Some(point) = near.and_then(|x| point_on_hyperplane_near(&others, row, &x)) {
             stats.by_bound_vertex += 1;
             return Ok(Some(facet(point)));
         }
         Ok(match find_strict_point(&others, Some(row), self.prepared.solver(), stats)? {
-            Feasibility::Interior(point) => Some(facet(point)),
-            Feasibility::Empty(_) => None,
+            Outcome::Witness(point) => Some(facet(point)),
+            Outcome::Proved(_) => None,
         })
     }
 
@@ -176,7 +177,7 @@ impl<'r, 'p> FacetSearch<'r, 'p> {
             None if self.prepared.box_hints() && self.region.point.len() <= BOX_DIMENSION_LIMIT => {
                 redundancy_by_basis(lp_others, row, stats)
             }
-            None => Redundancy::Unknown,
+            None => Outcome::Unknown(()),
         }
     }
 }
