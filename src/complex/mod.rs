@@ -8,6 +8,7 @@
 //! d-dimensional faces are the regions. This module owns:
 //! - [`faces`]: every face from the regions and their certified facets (exact frames, exact
 //!   relative-interior points), identified by sign vectors;
+//!   bounded regions go by their vertices first (`vertices`: no LP, no frame);
 //! - [`fvector`]: the f-vector's identities (Euler, diamond) and boundedness;
 //! - [`homology`]: Betti numbers over GF(2) by sparse boundary-matrix reduction;
 //! - [`level`]: level sets `{y_k = c}` and argmax ties as subcomplexes of an augmented
@@ -22,6 +23,9 @@ pub mod homology;
 pub mod json;
 pub mod level;
 pub mod sign;
+mod vertices;
+#[cfg(test)]
+mod vertices_tests;
 
 pub use faces::{complex, Complex, Face};
 pub use level::{boundary, Boundary, LevelSpec};
