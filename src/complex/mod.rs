@@ -11,6 +11,7 @@
 //!   bounded regions go by their vertices first (`vertices`: no LP, no frame);
 //! - [`fvector`]: the f-vector's identities (Euler, diamond) and boundedness;
 //! - [`homology`]: Betti numbers over GF(2) by sparse boundary-matrix reduction;
+//! - [`rational`]: Betti numbers over Q and 2-torsion (incidence numbers from the face poset);
 //! - [`level`]: level sets `{y_k = c}` and argmax ties as subcomplexes of an augmented
 //!   network, decision regions, their components and Betti numbers under three conventions at
 //!   infinity;
@@ -22,6 +23,7 @@ pub mod fvector;
 pub mod homology;
 pub mod json;
 pub mod level;
+pub mod rational;
 pub mod sign;
 mod vertices;
 #[cfg(test)]
