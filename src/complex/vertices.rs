@@ -82,6 +82,9 @@ impl Table {
     }
 }
 
+/// A vertex of a region: its id in the table and its tight facet rows.
+type Vertex = (u32, Vec<usize>);
+
 /// Why the fast path gave a region back (nothing but exact vertices was recorded).
 struct GiveBack;
 
@@ -138,11 +141,7 @@ pub(crate) fn region(w: &mut Walker, region: &Region, facets: &[Facet]) -> Resul
 }
 
 /// Every vertex of the region (ids into the table) with its tight rows, or [`GiveBack`].
-fn vertices(
-    w: &mut Walker,
-    rows: &Rows,
-    point: &[Q],
-) -> Result<Result<Vec<(u32, Vec<usize>)>, GiveBack>, ComplexError> {
+fn vertices(w: &mut Walker, rows: &Rows, point: &[Q]) -> Result<Result<Vec<Vertex>, GiveBack>, ComplexError> {
     let d = point.len();
     let m = rows.rows.len();
     // a first vertex: rays from the region's point, each keeping the rows met so far tight
@@ -162,7 +161,7 @@ fn vertices(
     }
     let Some(first) = vertex(w, rows, &tight, cand)? else { return Ok(Err(GiveBack)) };
     let mut seen: HashMap<u32, usize> = HashMap::new();
-    let mut out: Vec<(u32, Vec<usize>)> = Vec::new();
+    let mut out: Vec<Vertex> = Vec::new();
     let mut queue = vec![first];
     seen.insert(first, 0);
     out.push((first, Vec::new()));
@@ -309,12 +308,7 @@ fn bits_members(a: &Bits) -> impl Iterator<Item = usize> + '_ {
 
 /// The region's face lattice from its vertices, every new face entered in the walker with its
 /// facets.
-fn lattice(
-    w: &mut Walker,
-    rows: &Rows,
-    verts: &[(u32, Vec<usize>)],
-    region: &Region,
-) -> Result<(), ComplexError> {
+fn lattice(w: &mut Walker, rows: &Rows, verts: &[Vertex], region: &Region) -> Result<(), ComplexError> {
     let d = region.point.len();
     let words = verts.len().div_ceil(64);
     let mut facet_sets: Vec<Bits> = vec![vec![0; words]; rows.rows.len()];
@@ -380,12 +374,7 @@ fn lattice(
 
 /// The face of the vertex set `set`, of dimension `dim`: its index in the walker and whether
 /// it is new (its facets still to be found).
-fn face(
-    w: &mut Walker,
-    verts: &[(u32, Vec<usize>)],
-    set: &Bits,
-    dim: usize,
-) -> Result<(usize, bool), ComplexError> {
+fn face(w: &mut Walker, verts: &[Vertex], set: &Bits, dim: usize) -> Result<(usize, bool), ComplexError> {
     let mut ids: Vec<u32> = bits_members(set).map(|i| verts[i].0).collect();
     ids.sort_unstable();
     if let Some(&i) = w.table.by_set.get(&ids) {
