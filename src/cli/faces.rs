@@ -137,6 +137,7 @@ pub(crate) fn boundary(
                 "Betti numbers over GF(2): set {:?}, Borel-Moore {:?}, one-point {:?}",
                 b.betti.set, b.betti.borel_moore, b.betti.one_point
             ),
+            format!("over Q (2-torsion): {}", rational_line(&b.betti)),
             format!("regions where it holds identically: {}", b.full_dimensional.len()),
         ];
         for r in &b.decision {
@@ -235,4 +236,18 @@ pub(crate) fn drawn_boundary(
         .filter(|f| f.dim == 1 && f.boundary.len() == 2)
         .map(|f| [point(f.boundary[0]), point(f.boundary[1])])
         .collect()))
+}
+
+/// The rational Betti numbers and 2-torsion of the three conventions, for people.
+fn rational_line(b: &relu_regions::complex::level::Betti) -> String {
+    let one = |r: &Option<relu_regions::complex::rational::Rational>| match r {
+        Some(r) => format!("{:?} ({:?})", r.betti, r.two_torsion),
+        None => "not oriented by the face poset".to_string(),
+    };
+    format!(
+        "set {}, Borel-Moore {}, one-point {}",
+        one(&b.rational[0]),
+        one(&b.rational[1]),
+        one(&b.rational[2])
+    )
 }

@@ -100,28 +100,41 @@ struct Found {
 
 /// Walks regions down their face lattices.
 pub(crate) struct Walker {
-    signer: Signer,
+    pub(super) signer: Signer,
+    pub(super) table: super::vertices::Table,
     backend: &'static dyn LpBackend,
     index: HashMap<SignKey, usize>,
     found: Vec<Found>,
     stats: LpStats,
     regions: usize,
+    /// Whether bounded regions go by their vertices ([`super::vertices`]); off only to compare.
+    pub(super) fast: bool,
+    /// How many regions went by their vertices.
+    pub(super) fast_regions: usize,
 }
 
 impl Walker {
     fn new(net: &Network, backend: &'static dyn LpBackend) -> Walker {
         Walker {
             signer: Signer::new(net),
+            table: super::vertices::Table::new(net),
             backend,
             index: HashMap::new(),
             found: Vec::new(),
             stats: LpStats::default(),
             regions: 0,
+            fast: true,
+            fast_regions: 0,
         }
     }
 
     /// The face of `key`: its index, and whether its facets are still to be found.
-    fn entry(&mut self, key: SignKey, dim: usize, point: Vec<Q>) -> Result<(usize, bool), ComplexError> {
+    pub(super) fn entry(
+        &mut self,
+        key: SignKey,
+        dim: usize,
+        point: Vec<Q>,
+    ) -> Result<(usize, bool), ComplexError> {
         if let Some(&i) = self.index.get(&key) {
             if self.found[i].dim != dim {
                 return Err(ComplexError::identity(format!(
@@ -140,6 +153,13 @@ impl Walker {
     /// A region and its certified facets.
     fn region(&mut self, region: &Region, facets: &[Facet]) -> Result<(), ComplexError> {
         self.regions += 1;
+        if crate::runtime::stop::requested() {
+            return Err(crate::runtime::stop::gave_up("the faces of the complex").into());
+        }
+        if self.fast && super::vertices::region(self, region, facets)? {
+            self.fast_regions += 1;
+            return Ok(());
+        }
         let d = region.point.len();
         let key = self.signer.key(&region.point);
         let (top, fresh) = self.entry(key, d, region.point.clone())?;
@@ -159,7 +179,12 @@ impl Walker {
         self.finish(top, boundary)
     }
 
-    fn finish(&mut self, i: usize, mut boundary: Vec<usize>) -> Result<(), ComplexError> {
+    /// Whether the facets of face `i` are known.
+    pub(super) fn done(&self, i: usize) -> bool {
+        self.found[i].done
+    }
+
+    pub(super) fn finish(&mut self, i: usize, mut boundary: Vec<usize>) -> Result<(), ComplexError> {
         boundary.sort_unstable();
         let n = boundary.len();
         boundary.dedup();
@@ -246,6 +271,15 @@ impl Walker {
 ///
 /// See the example on [`Complex::f_vector`].
 pub fn complex(net: &Network, enumerator: &Enumerator) -> Result<Complex, ComplexError> {
+    complex_walk(net, enumerator, true).map(|(c, _)| c)
+}
+
+/// [`complex`], with bounded regions going by their vertices or not (`fast`), and how many did.
+pub(crate) fn complex_walk(
+    net: &Network,
+    enumerator: &Enumerator,
+    fast: bool,
+) -> Result<(Complex, usize), ComplexError> {
     super::sign::supported(net).map_err(ComplexError::Unsupported)?;
     // one token for the whole job (the enumeration and the walk), polled by the walk and its
     // exact solves: a solve that gave up when it fired is the stop, not an error
@@ -254,6 +288,7 @@ pub fn complex(net: &Network, enumerator: &Enumerator) -> Result<Complex, Comple
     let token = enumerator.stop_token(start);
     let _stop = token.install();
     let mut walker = Walker::new(net, enumerator.backend().solver());
+    walker.fast = fast;
     let mut failure = None;
     let summary = {
         let mut sink = from_fn(|r: FacetedRegion| match walker.region(&r.region, &r.facets) {
@@ -276,5 +311,6 @@ pub fn complex(net: &Network, enumerator: &Enumerator) -> Result<Complex, Comple
     if let Some(reason) = summary.stopped {
         return Err(ComplexError::Stopped(reason));
     }
-    walker.into_complex(net, summary.stats)
+    let fast_regions = walker.fast_regions;
+    Ok((walker.into_complex(net, summary.stats)?, fast_regions))
 }

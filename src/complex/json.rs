@@ -49,7 +49,12 @@ pub fn face_line(c: &Complex, f: &Face) -> Value {
 }
 
 fn betti(b: &Betti) -> Value {
-    json!({"set": b.set, "borel_moore": b.borel_moore, "one_point": b.one_point})
+    let q = |r: &Option<crate::complex::rational::Rational>| match r {
+        Some(r) => json!({"betti": r.betti, "two_torsion": r.two_torsion}),
+        None => Value::Null,
+    };
+    json!({"set": b.set, "borel_moore": b.borel_moore, "one_point": b.one_point,
+        "rational": {"set": q(&b.rational[0]), "borel_moore": q(&b.rational[1]), "one_point": q(&b.rational[2])}})
 }
 
 /// In 2-D, the bounded edges of the boundary set as pairs of exact endpoints (what a plot

@@ -45,6 +45,9 @@ pub struct Betti {
     pub borel_moore: Vec<usize>,
     /// The one-point compactification (the set itself when bounded).
     pub one_point: Vec<usize>,
+    /// Over Q, with the 2-torsion over Z, under the same three conventions (`None` where the
+    /// face poset does not fix the incidence numbers: [`super::rational`]).
+    pub rational: [Option<super::rational::Rational>; 3],
 }
 
 /// A connected component of a decision region.
@@ -308,17 +311,28 @@ pub fn boundary(net: &Network, spec: &LevelSpec, enumerator: &Enumerator) -> Res
             let open = Chains::restricted(&all, |i| mask[i]);
             let borel_moore = betti(&open, top);
             let unbounded = full.faces.iter().zip(mask).any(|(f, &m)| m && !f.bounded);
-            let (set, one_point) = match (&boxed, boxed_mask) {
+            let (set, one_point, cut) = match (&boxed, boxed_mask) {
                 (Some(b), Some(bm)) if unbounded => {
                     let cut = Chains::restricted(&chains(b), |i| bm[i]);
                     let set = betti(&cut, top);
                     check_euler(&cut, &set, "the truncated set")?;
-                    (set, betti(&with_point_at_infinity(&open), top))
+                    (set, betti(&with_point_at_infinity(&open), top), Some(cut))
                 }
-                _ => (borel_moore.clone(), borel_moore.clone()),
+                _ => (borel_moore.clone(), borel_moore.clone(), None),
             };
             check_euler(&open, &borel_moore, "the set's open cells (Borel-Moore)")?;
-            Ok(Betti { set, borel_moore, one_point })
+            let rational = match cut {
+                Some(cut) => [
+                    rational(&cut, top, &set)?,
+                    rational(&open, top, &borel_moore)?,
+                    rational(&with_point_at_infinity(&open), top, &one_point)?,
+                ],
+                None => {
+                    let r = rational(&open, top, &borel_moore)?;
+                    [r.clone(), r.clone(), r]
+                }
+            };
+            Ok(Betti { set, borel_moore, one_point, rational })
         };
     let top_of = |mask: &[bool]| -> usize {
         let has_d = full.faces.iter().zip(mask).any(|(f, &m)| m && f.dim == d);
@@ -371,6 +385,19 @@ pub fn boundary(net: &Network, spec: &LevelSpec, enumerator: &Enumerator) -> Res
 }
 
 /// The alternating sums of the cells and of the Betti numbers agree.
+/// Betti numbers over Q and 2-torsion, checked: the Euler characteristic from them equals the
+/// cells', and `b_k(GF(2)) = b_k(Q) + t_k + t_(k-1)` (by construction of `t`).
+fn rational(
+    c: &Chains,
+    top: usize,
+    gf2: &[usize],
+) -> Result<Option<super::rational::Rational>, ComplexError> {
+    let Some(r) = super::rational::rational_betti(c, top) else { return Ok(None) };
+    check_euler(c, &r.betti, "over Q")?;
+    debug_assert_eq!(r.betti.len(), gf2.len());
+    Ok(Some(r))
+}
+
 fn check_euler(c: &Chains, b: &[usize], what: &str) -> Result<(), ComplexError> {
     let from_betti: i64 =
         b.iter().enumerate().map(|(k, &v)| if k % 2 == 0 { v as i64 } else { -(v as i64) }).sum();

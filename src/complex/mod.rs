@@ -8,8 +8,10 @@
 //! d-dimensional faces are the regions. This module owns:
 //! - [`faces`]: every face from the regions and their certified facets (exact frames, exact
 //!   relative-interior points), identified by sign vectors;
+//!   bounded regions go by their vertices first (`vertices`: no LP, no frame);
 //! - [`fvector`]: the f-vector's identities (Euler, diamond) and boundedness;
 //! - [`homology`]: Betti numbers over GF(2) by sparse boundary-matrix reduction;
+//! - [`rational`]: Betti numbers over Q and 2-torsion (incidence numbers from the face poset);
 //! - [`level`]: level sets `{y_k = c}` and argmax ties as subcomplexes of an augmented
 //!   network, decision regions, their components and Betti numbers under three conventions at
 //!   infinity;
@@ -21,7 +23,11 @@ pub mod fvector;
 pub mod homology;
 pub mod json;
 pub mod level;
+pub mod rational;
 pub mod sign;
+mod vertices;
+#[cfg(test)]
+mod vertices_tests;
 
 pub use faces::{complex, Complex, Face};
 pub use level::{boundary, Boundary, LevelSpec};

@@ -114,6 +114,12 @@ fn two_parallel_lines() {
     assert_eq!(b.betti.set, [2, 0]);
     assert_eq!(b.betti.borel_moore, [0, 2]);
     assert_eq!(b.betti.one_point, [1, 2]);
+    // over Q the same (two lines, a wedge of two circles at infinity: no torsion)
+    let q =
+        |r: &Option<relu_regions::complex::rational::Rational>| r.clone().map(|r| (r.betti, r.two_torsion));
+    assert_eq!(q(&b.betti.rational[0]), Some((vec![2, 0], vec![0, 0])));
+    assert_eq!(q(&b.betti.rational[1]), Some((vec![0, 2], vec![0, 0])));
+    assert_eq!(q(&b.betti.rational[2]), Some((vec![1, 2], vec![0, 0])));
     assert_eq!(b.f_vector, [0, 2, 0]);
     assert!(b.truncation.is_some());
     // the strip between them is connected, the outside has two components
@@ -135,6 +141,11 @@ fn an_octahedron_surface_is_a_sphere() {
     // the inside is a ball, the outside in R^3 has the sphere's homology
     assert_eq!(b.decision[1].betti.set, [1, 0, 0, 0]);
     assert_eq!(b.decision[0].betti.set, [1, 0, 1, 0]);
+    // in R^3 the ranks over Q equal those over GF(2) and there is no torsion
+    let r = b.betti.rational[0].clone().expect("the set's chains are oriented by their poset");
+    assert_eq!((r.betti, r.two_torsion), (vec![1, 0, 1], vec![0, 0, 0]));
+    let outside = b.decision[0].betti.rational[0].clone().expect("oriented");
+    assert_eq!(outside.betti, [1, 0, 1, 0]);
 }
 
 /// `relu(x)` at level 0 in R^2: the level set is the closed half-plane x <= 0, a whole region.
