@@ -149,12 +149,11 @@ fn float_inverse(a: &[Vec<f64>], basis: &[usize]) -> Option<Vec<Vec<f64>>> {
         m.swap(k, p);
         let pivot = m[k][k];
         m[k].iter_mut().for_each(|v| *v /= pivot);
-        for i in (0..n).filter(|&i| i != k) {
-            let f = m[i][k];
-            if f != 0.0 {
-                for j in 0..2 * n {
-                    m[i][j] -= f * m[k][j];
-                }
+        let pivot_row = m[k].clone();
+        for (i, row) in m.iter_mut().enumerate().filter(|(i, _)| *i != k) {
+            let f = row[k];
+            if f != 0.0 && i != k {
+                row.iter_mut().zip(&pivot_row).for_each(|(v, p)| *v -= f * p);
             }
         }
     }
@@ -304,10 +303,10 @@ mod tests {
             .collect();
         let (x, delta) = exact_inverse(&rows, &[0, 1, 2]).unwrap();
         assert!(delta.is_positive());
-        for i in 0..3 {
-            for j in 0..3 {
+        for (i, xi) in x.iter().enumerate() {
+            for (j, row) in rows.iter().enumerate() {
                 // N[k][j] = rows[j].a[k]
-                let s: BigInt = (0..3).map(|k| &x[i][k] * &rows[j].a[k]).sum();
+                let s: BigInt = xi.iter().zip(&row.a).map(|(a, b)| a * b).sum();
                 let want = if i == j { delta.clone() } else { BigInt::zero() };
                 assert_eq!(s, want);
             }
