@@ -131,6 +131,13 @@ fn writers_hold_one_region_at_a_time() {
     check_streams(22, 256 * 1024);
 }
 
+/// The CI-fast variant at scale: 7,807 regions (a regions document of about 20 MB; a few
+/// seconds in a release build), run by default.
+#[test]
+fn writers_hold_one_region_at_a_time_on_8k_regions() {
+    check_streams(36, 256 * 1024);
+}
+
 /// 47,972 regions (about a minute in a release build): `cargo test --release --test memory --
 /// --ignored`.
 #[test]

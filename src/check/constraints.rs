@@ -111,6 +111,19 @@ impl ExactRow {
     }
 }
 
+impl ExactRow {
+    /// Whether `other` is a positive multiple of this row (the same halfspace), by integer
+    /// cross products (no gcd). A zero row is no halfspace's.
+    pub(super) fn same_halfspace(&self, other: &ExactRow) -> bool {
+        let Some(k) = self.a.iter().position(|v| !v.is_zero()) else { return false };
+        if self.a.len() != other.a.len() || other.a[k].sign() != self.a[k].sign() {
+            return false;
+        }
+        let (s, o) = (&self.a[k], &other.a[k]);
+        self.a.iter().zip(&other.a).chain([(&self.b, &other.b)]).all(|(x, y)| x * o == y * s)
+    }
+}
+
 /// A point as integers over a positive common denominator.
 pub(super) fn integer_point(x: &[Q]) -> (Vec<BigInt>, BigInt) {
     let d = common_denominator(x);

@@ -59,9 +59,30 @@ pub(super) fn known_keys(object: &Value, what: &str, allowed: &[&str], fail: &mu
 /// Parses a JSON rational (string or integer).
 pub(super) fn rational(v: &Value) -> Option<Q> {
     match v {
-        Value::String(s) => parse_rational(s).ok(),
+        Value::String(s) => match s.split_once('/') {
+            Some((n, d)) => fraction(n, d),
+            None => parse_rational(s).ok(),
+        },
         Value::Number(n) => parse_rational(&n.to_string()).ok(),
         _ => None,
+    }
+}
+
+/// `n/d` as written, not reduced (no gcd: every use of it is exact on any representative),
+/// the denominator made positive; `None` unless both are integers and `d != 0`.
+fn fraction(n: &str, d: &str) -> Option<Q> {
+    let int = |s: &str| -> Option<num_bigint::BigInt> {
+        let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+        if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        s.strip_prefix('+').unwrap_or(s).parse().ok()
+    };
+    let (n, d) = (int(n)?, int(d)?);
+    match d.sign() {
+        num_bigint::Sign::NoSign => None,
+        num_bigint::Sign::Minus => Some(Q::new_raw(-n, -d)),
+        num_bigint::Sign::Plus => Some(Q::new_raw(n, d)),
     }
 }
 

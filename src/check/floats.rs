@@ -3,7 +3,7 @@
 //! stands for a value beyond the float range (it rounds to an infinity, which JSON cannot
 //! write).
 
-use crate::exact::num::{from_f64_exact, Q};
+use crate::exact::num::Q;
 use num_traits::Signed;
 use serde_json::Value;
 
@@ -29,21 +29,66 @@ fn next_up(x: f64) -> f64 {
     }
 }
 
-/// Whether the float `f` is the one nearest to `v` (ties to even).
+/// `x = m 2^e` exactly (finite `x`; `(0, 0)` for a zero).
+fn decode(x: f64) -> (i128, i32) {
+    if x == 0.0 {
+        return (0, 0);
+    }
+    let bits = x.to_bits();
+    let exp_bits = ((bits >> 52) & 0x7ff) as i32;
+    let frac = (bits & ((1u64 << 52) - 1)) as i128;
+    let (m, e) = if exp_bits == 0 { (frac, -1074) } else { (frac | (1 << 52), exp_bits - 1075) };
+    (if bits >> 63 == 1 { -m } else { m }, e)
+}
+
+/// The midpoint of two adjacent floats (`g` may be `+-2^1024`, given as `(+-1, 1024)`), as
+/// `m 2^e`.
+fn midpoint((mf, ef): (i128, i32), (mg, eg): (i128, i32)) -> (i128, i32) {
+    let e = match (mf, mg) {
+        (0, _) => eg,
+        (_, 0) => ef,
+        _ => ef.min(eg),
+    };
+    let up = |m: i128, from: i32| if m == 0 { 0 } else { m << (from - e) };
+    (up(mf, ef) + up(mg, eg), e - 1)
+}
+
+/// The exact order of `v` against `m 2^e`, by integers (no gcd).
+fn compare_dyadic(v: &Q, (m, e): (i128, i32)) -> std::cmp::Ordering {
+    // the denominator is positive (both the parser and the arithmetic keep it so)
+    let (p, q) = (v.numer().clone(), v.denom() * num_bigint::BigInt::from(m));
+    if e >= 0 {
+        p.cmp(&(q << e as usize))
+    } else {
+        (p << (-e) as usize).cmp(&q)
+    }
+}
+
+/// Whether the float `f` is the one nearest to `v` (ties to even): `v` strictly between the
+/// midpoints of `f` and its two neighbours, or on one of them with `f` even. Beyond the
+/// largest float the neighbour is `2^1024` (where rounding gives an infinity), so the upper
+/// midpoint of `f64::MAX` is the overflow threshold.
 fn nearest(v: &Q, f: f64) -> bool {
-    let Some(e) = from_f64_exact(f) else { return false };
-    // below the largest float, a value at or beyond the threshold is nearer the next float up
-    // (or down) than to `f`, which the comparison with the neighbours finds
-    if f.abs() == f64::MAX && &v.abs() >= overflow_threshold() {
+    use std::cmp::Ordering::{Equal, Greater, Less};
+    if !f.is_finite() {
         return false;
     }
-    let distance = (v - &e).abs();
+    let beyond = |g: f64, sign: i128| if g.is_finite() { decode(g) } else { (sign, 1024) };
+    let (up, down) = (next_up(f), -next_up(-f));
+    let low = midpoint(decode(f), beyond(down, -1));
+    let high = midpoint(decode(f), beyond(up, 1));
     let even = f.to_bits() & 1 == 0;
-    // both neighbours (an infinite one is no competitor below the threshold)
-    [next_up(f), -next_up(-f)].into_iter().filter(|g| g.is_finite()).all(|g| {
-        let other = (v - from_f64_exact(g).expect("finite")).abs();
-        distance < other || (distance == other && even)
-    })
+    let above_low = match compare_dyadic(v, low) {
+        Greater => true,
+        Equal => even,
+        Less => false,
+    };
+    above_low
+        && match compare_dyadic(v, high) {
+            Less => true,
+            Equal => even,
+            Greater => false,
+        }
 }
 
 /// Whether the JSON value is the float nearest to `v` (`null` when `v` is beyond the range).
@@ -71,7 +116,51 @@ pub(super) fn nearest_matrix(rows: &[Vec<Q>], json: Option<&Value>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exact::num::parse_rational;
+    use crate::exact::num::{from_f64_exact, parse_rational};
+
+    /// The nearest float by exact distances to `f` and to both its neighbours (the definition).
+    fn nearest_by_distances(v: &Q, f: f64) -> bool {
+        let Some(e) = from_f64_exact(f) else { return false };
+        if f.abs() == f64::MAX && &v.abs() >= overflow_threshold() {
+            return false;
+        }
+        let distance = (v - &e).abs();
+        let even = f.to_bits() & 1 == 0;
+        [next_up(f), -next_up(-f)].into_iter().filter(|g| g.is_finite()).all(|g| {
+            let other = (v - from_f64_exact(g).expect("finite")).abs();
+            distance < other || (distance == other && even)
+        })
+    }
+
+    /// The midpoint test agrees with the distances on floats, their midpoints and values
+    /// beside them, across the range (zero, subnormals, the largest float).
+    #[test]
+    fn midpoints_agree_with_distances() {
+        let mut floats =
+            vec![0.0, -0.0, 1.0, -1.5, 0.1, 1e300, -1e-310, 5e-324, f64::MAX, -f64::MAX, 1.0 / 3.0];
+        let mut seed: u64 = 7;
+        for _ in 0..200 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let f = f64::from_bits(seed >> 1);
+            if f.is_finite() {
+                floats.push(f);
+            }
+        }
+        let tiny = Q::new(1.into(), num_traits::pow(num_bigint::BigInt::from(2), 1200));
+        for &f in &floats {
+            let e = from_f64_exact(f).unwrap();
+            let mut values = vec![e.clone(), &e + &tiny, &e - &tiny, -e.clone()];
+            for g in [next_up(f), -next_up(-f)].into_iter().filter(|g| g.is_finite()) {
+                let mid = (&e + from_f64_exact(g).unwrap()) / Q::from_integer(2.into());
+                values.extend([mid.clone(), &mid + &tiny, &mid - &tiny]);
+            }
+            for v in &values {
+                for g in [f, next_up(f), -next_up(-f)].into_iter().filter(|g| g.is_finite()) {
+                    assert_eq!(nearest(v, g), nearest_by_distances(v, g), "{v} {g:e}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn the_nearest_float_and_only_it_passes() {

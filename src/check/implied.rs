@@ -4,22 +4,28 @@
 //! here by exact sums).
 
 use super::constraints::Row;
+use super::farkas::{Combiner, IntRow};
 use crate::exact::num::{sign_of_sum_of_products, Q};
 use crate::exact::simplex::{solve, LpOutcome};
 use num_traits::{One, Signed, Zero};
 use std::cmp::Ordering;
 
 /// Whether `listed` implies `row`: over `bounds` (a box that the listed rows are already known
-/// to imply, when given) by exact intervals, else by a Farkas vector from a float basis, else
-/// by the exact simplex's dual.
-pub(super) fn implied_by_listed(listed: &[Row], row: &Row, bounds: Option<&[(Q, Q)]>) -> bool {
+/// to imply, when given) by exact intervals, else by a Farkas vector on a basis of the
+/// region's [`Combiner`] (one it met, or a float LP's), else by the exact simplex's dual.
+pub(super) fn implied_by_listed(
+    listed: &[Row],
+    combiner: &mut Combiner,
+    row: &Row,
+    bounds: Option<&[(Q, Q)]>,
+) -> bool {
     if row.a.iter().all(Zero::is_zero) && !row.b.is_negative() {
         return true;
     }
     if listed.is_empty() {
         return false; // all of R^d: only a trivial row holds
     }
-    if bounds.is_some_and(|bx| implied_by_box(row, bx)) || farkas_from_float_basis(listed, row) {
+    if bounds.is_some_and(|bx| implied_by_box(row, bx)) || combiner.implies(&IntRow::new(row)) {
         return true;
     }
     match implication_lp(listed, row) {

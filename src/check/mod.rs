@@ -31,6 +31,7 @@ mod certificates;
 mod compose;
 mod constraints;
 pub mod faces;
+mod farkas;
 mod fields;
 mod floats;
 mod graph;

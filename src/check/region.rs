@@ -19,6 +19,7 @@
 
 use super::compose::Composer;
 use super::constraints::{integer_point, Constraint, ExactRow, Matrix, Origin, Row};
+use super::farkas::Combiner;
 use super::fields::{indices, known_keys, matrix, neurons, rational, vector, INEQUALITY, REGION};
 use super::floats::{nearest_matrix, nearest_vector};
 use super::implied::{box_of, implied_by_listed};
@@ -242,8 +243,8 @@ fn check_inequalities(
         // the constraints tight at the facet point (a zero row is never a facet's)
         let tight: Vec<usize> =
             (0..exact.len()).filter(|&i| signs[i] == Ordering::Equal && !exact[i].zero).collect();
-        let same: Vec<bool> =
-            tight.iter().map(|&i| constraints[i].row.same_halfspace(&row, Filter::Off)).collect();
+        let stated = ExactRow::new(&row);
+        let same: Vec<bool> = tight.iter().map(|&i| exact[i].same_halfspace(&stated)).collect();
         let problem = if !row.slack(&q).is_zero() {
             Some("its facet point is not on it")
         } else if signs.contains(&Ordering::Less)
@@ -317,6 +318,8 @@ fn check_completeness(
 ) {
     let rows: Vec<Row> = listed.iter().flatten().map(|l| l.row.clone()).collect();
     let own_box = box_of(&rows);
+    let d = constraints.first().map_or(0, |c| c.row.a.len());
+    let mut combiner = Combiner::new(&rows.iter().collect::<Vec<_>>(), d);
     let is_domain = |c: &Constraint| matches!(c.origin, Origin::Domain(_));
     let missing = |k: usize| {
         let which = constraints[k].origin.describe();
@@ -324,7 +327,7 @@ fn check_completeness(
     };
     let mut domain_implied = true;
     for (k, c) in constraints.iter().enumerate().filter(|(k, c)| owner[*k].is_none() && is_domain(c)) {
-        if !implied_by_listed(&rows, &c.row, own_box.as_deref()) {
+        if !implied_by_listed(&rows, &mut combiner, &c.row, own_box.as_deref()) {
             domain_implied = false;
             fail(missing(k));
         }
@@ -342,7 +345,7 @@ fn check_completeness(
         None
     };
     for (k, c) in constraints.iter().enumerate().filter(|(k, c)| owner[*k].is_none() && !is_domain(c)) {
-        if !implied_by_listed(&rows, &c.row, bounds.as_deref()) {
+        if !implied_by_listed(&rows, &mut combiner, &c.row, bounds.as_deref()) {
             fail(missing(k));
         }
     }

@@ -6,9 +6,9 @@ use super::render::report_incomplete;
 use super::{exit_code, output_error, BadInput};
 use clap::{Args, Subcommand, ValueEnum};
 use relu_regions::export::json;
-use relu_regions::jobs::shard::{self, merge_to_text, plan_hash, run_shard, Plan, ShardError};
+use relu_regions::jobs::shard::{self, merge_to_writer, plan_hash, run_shard, Plan, ShardError};
+use std::io::BufReader;
 use relu_regions::Enumerator;
-use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -196,7 +196,10 @@ pub(crate) fn merge_parts(
         (MergeOutput::Graph, MergeGraphFormat::Json) => shard::MergeOutput::GraphJson,
         (MergeOutput::Graph, MergeGraphFormat::Dot) => shard::MergeOutput::GraphDot,
     };
-    let text = merge_to_text(&plan, &sha, readers, output, threads.count()).map_err(shard_error)?;
-    std::io::stdout().write_all(text.as_bytes()).map_err(output_error)?;
+    // written as it goes: the merged analysis is held, its text never is
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    merge_to_writer(&plan, &sha, readers, output, threads.count(), &mut out)
+        .map_err(shard_error)?
+        .map_err(output_error)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -109,32 +109,57 @@ pub fn merge_to_text(
     output: MergeOutput,
     threads: usize,
 ) -> Result<String, ShardError> {
-    use crate::export::json::{graph_json, regions_document, to_json, CountsOut};
+    let mut text = Vec::new();
+    merge_to_writer(plan, plan_sha256, parts, output, threads, &mut text)?
+        .expect("writing to memory does not fail");
+    Ok(String::from_utf8(text).expect("the writers write UTF-8"))
+}
+
+/// [`merge_to_text`] written to `out` as it goes (the regions document, the graph's nodes and
+/// edges one at a time, never the whole text): the outer error is the merge's, the inner one
+/// the writer's.
+pub fn merge_to_writer(
+    plan: &Plan,
+    plan_sha256: &str,
+    parts: Vec<(String, Box<dyn BufRead>)>,
+    output: MergeOutput,
+    threads: usize,
+    out: &mut dyn std::io::Write,
+) -> Result<std::io::Result<()>, ShardError> {
+    use crate::export::json::{to_json, CountsOut};
+    use crate::export::stream::{write_graph_json, write_regions_json};
     let net = plan.network("plan")?;
     let (merged, graph_stats) =
         merge_with(&net, plan, plan_sha256, parts, output != MergeOutput::Count, threads)?;
-    let mut counts = match &merged {
-        Merged::Counts { summary, bounded } => CountsOut::new(&net, summary, summary.regions, *bounded, None),
-        Merged::Analysis(a) => {
-            // the LP figures `count` with the graph reports (it certifies the inner facets only)
-            let summary = Summary { stats: graph_stats, ..a.summary.clone() };
-            CountsOut::new(&net, &summary, a.regions.len(), a.bounded(), Some(a))
-        }
-    };
-    counts.provenance = Some(plan.provenance.clone());
-    Ok(match (&merged, output) {
+    let provenance = Some(&plan.provenance);
+    let written = match (&merged, output) {
         (Merged::Analysis(a), MergeOutput::Regions) => {
-            to_json(&regions_document(&net, a, Some(&plan.provenance)))
+            write_regions_json(&mut *out, &net, a, provenance, None)
         }
         (Merged::Analysis(a), MergeOutput::GraphJson) => {
-            graph_json(&a.regions, &a.graph, true, Some(&plan.provenance))
+            write_graph_json(&mut *out, &a.regions, &a.graph, true, provenance)
         }
         (Merged::Analysis(a), MergeOutput::GraphDot) => {
-            crate::export::dot::graph_dot(&a.regions, &a.graph, false)
+            crate::export::dot::write_graph_dot(&mut &mut *out, &a.regions, &a.graph, false)
         }
         // counts-only parts were refused above for any other output
-        _ => to_json(&counts),
-    })
+        _ => {
+            let mut counts = match &merged {
+                Merged::Counts { summary, bounded } => {
+                    CountsOut::new(&net, summary, summary.regions, *bounded, None)
+                }
+                Merged::Analysis(a) => {
+                    // the LP figures `count` with the graph reports (it certifies the inner
+                    // facets only)
+                    let summary = Summary { stats: graph_stats, ..a.summary.clone() };
+                    CountsOut::new(&net, &summary, a.regions.len(), a.bounded(), Some(a))
+                }
+            };
+            counts.provenance = Some(plan.provenance.clone());
+            out.write_all(to_json(&counts).as_bytes())
+        }
+    };
+    Ok(written.and_then(|()| out.flush()))
 }
 
 fn merge_with(

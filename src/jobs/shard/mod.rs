@@ -18,7 +18,7 @@
 mod merge;
 mod order;
 mod verify;
-pub use merge::{merge, merge_to_text, MergeOutput, Merged};
+pub use merge::{merge, merge_to_text, merge_to_writer, MergeOutput, Merged};
 
 use crate::analysis::FacetedRegion;
 use crate::enumerate::{from_fn, CountingSink, Enumerator, Estimate, Subtrees, Summary};
