@@ -117,7 +117,18 @@ pub(crate) fn widened_rhs(beta: f64, beta_err: f64, g_err: &[f64], bx: &FloatBox
     if !(rhs.is_finite() && widening.is_finite()) {
         return f64::INFINITY;
     }
-    rhs.next_up()
+    step_up(rhs)
+}
+
+/// The next float above a finite `x` (`f64::next_up`, which the crate's minimum Rust lacks).
+fn step_up(x: f64) -> f64 {
+    if x == 0.0 {
+        ETA
+    } else if x > 0.0 {
+        f64::from_bits(x.to_bits() + 1)
+    } else {
+        f64::from_bits(x.to_bits() - 1)
+    }
 }
 
 #[cfg(test)]
@@ -144,6 +155,14 @@ mod tests {
                 (moved, 2.0 * (moved - f).abs() + image_error(f) + image_error(moved))
             })
             .unzip()
+    }
+
+    #[test]
+    fn step_up_is_the_next_float() {
+        assert_eq!(step_up(1.0), 1.0 + f64::EPSILON);
+        assert_eq!(step_up(-1.0), -1.0 + f64::EPSILON / 2.0);
+        assert_eq!(step_up(0.0), ETA);
+        assert_eq!(step_up(-ETA), 0.0);
     }
 
     proptest! {
