@@ -5,47 +5,104 @@ nnenum (https://github.com/stanleybak/nnenum) is not part of this project: insta
 (a clone, and a venv with its requirements) and point this script at it.
 
 usage: scripts/vnnlib_side_by_side.py DATA_DIR NNENUM_DIR NNENUM_PYTHON [PROPS...]
+       [--threads N] [--limit S] [--nets 1_1,1_2,...] [--proofs DIR]
 DATA_DIR holds ACASXU_run2a_*_batch_2000.nnet, onnx/ACASXU_run2a_*_batch_2000.onnx and
-vnnlib/prop_N.vnnlib. Prints one tab-separated line per instance: our answer and wall seconds
-(--threads 2), nnenum's answer, wall seconds (2 processes, its default here) and its own reported
-runtime (which leaves out its start-up and model loading).
+vnnlib/prop_N.vnnlib. Both tools get the same number of threads (`--threads`, default 1: ours
+`--threads N`, nnenum N processes) and the same time limit (`--limit`, default 120 s). With
+`--proofs DIR` every unsat answer of ours writes its certificate (`vnnlib --proof`) there and
+`check NET PROOF --property PROP` proves it (same thread count); its verdict and time are listed.
+
+Prints one tab-separated line per instance: our answer, wall and CPU (user+sys) seconds; nnenum's
+answer, wall and CPU seconds and its own reported runtime (which leaves out its start-up and model
+loading); the check's result (`ok`, `FAIL`, or `-`), wall and CPU seconds.
 """
+import argparse
 import os
 import re
 import subprocess
-import sys
 import time
 
-data, nnenum_dir, nnenum_python = sys.argv[1:4]
-props = sys.argv[4:] or ["3", "4"]
-ours = os.environ.get("RELU_REGIONS_BIN", "target/release/relu-regions")
-env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", PYTHONPATH=os.path.join(nnenum_dir, "src"))
-print("network\tproperty\tours\tours_s\tnnenum\tnnenum_wall_s\tnnenum_runtime_s", flush=True)
-for p in props:
-    for a in range(1, 6):
-        for b in range(1, 10):
-            net = f"{a}_{b}"
-            prop = f"{data}/vnnlib/prop_{p}.vnnlib"
-            t = time.time()
-            r = subprocess.run([ours, "vnnlib", f"{data}/ACASXU_run2a_{net}_batch_2000.nnet", prop,
-                                "--coords", "normalized", "--threads", "2", "--time-limit", "120"],
-                               capture_output=True, text=True)
-            ours_s = time.time() - t
-            answer = r.stdout.split("\n")[0]
-            t = time.time()
-            try:
-                out = subprocess.run([nnenum_python, "-m", "nnenum.nnenum", f"{data}/onnx/ACASXU_run2a_{net}_batch_2000.onnx",
-                                      prop, "120"], capture_output=True, text=True, env=env, cwd=nnenum_dir,
-                                     timeout=300).stdout
-            except subprocess.TimeoutExpired:
-                out = "timeout"
-            nn_s = time.time() - t
+
+def run(cmd, env=None, cwd=None, timeout=None):
+    """Runs cmd; returns (stdout, exit code, wall seconds)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=cwd)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+        out = "timeout"
+    wall = time.perf_counter() - start
+    # communicate reaped the child: its rusage is in this process's RUSAGE_CHILDREN, read as a
+    # difference around the run
+    return out, proc.returncode, wall
+
+
+def children_cpu():
+    import resource
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def timed(cmd, **kw):
+    before = children_cpu()
+    out, rc, wall = run(cmd, **kw)
+    return out, rc, wall, children_cpu() - before
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("data")
+    ap.add_argument("nnenum_dir")
+    ap.add_argument("nnenum_python")
+    ap.add_argument("props", nargs="*", default=["3", "4"])
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--limit", type=float, default=120.0)
+    ap.add_argument("--nets", default=None)
+    ap.add_argument("--proofs", default=None)
+    args = ap.parse_args()
+    ours = os.environ.get("RELU_REGIONS_BIN", "target/release/relu-regions")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
+               PYTHONPATH=os.path.join(args.nnenum_dir, "src"))
+    nets = args.nets.split(",") if args.nets else [f"{a}_{b}" for a in range(1, 6) for b in range(1, 10)]
+    if args.proofs:
+        os.makedirs(args.proofs, exist_ok=True)
+    print("network\tproperty\tours\tours_s\tours_cpu_s\tnnenum\tnnenum_wall_s\tnnenum_cpu_s\tnnenum_runtime_s"
+          "\tcheck\tcheck_s\tcheck_cpu_s", flush=True)
+    threads = str(args.threads)
+    for p in args.props:
+        prop = f"{args.data}/vnnlib/prop_{p}.vnnlib"
+        for net in nets:
+            nnet = f"{args.data}/ACASXU_run2a_{net}_batch_2000.nnet"
+            cmd = [ours, "vnnlib", nnet, prop, "--coords", "normalized", "--threads", threads,
+                   "--time-limit", f"{args.limit:g}"]
+            proof = os.path.join(args.proofs, f"{net}_prop{p}.json") if args.proofs else None
+            if proof:
+                cmd += ["--proof", proof]
+            out, _, ours_s, ours_cpu = timed(cmd)
+            answer = out.split("\n")[0]
+            onnx = f"{args.data}/onnx/ACASXU_run2a_{net}_batch_2000.onnx"
+            out, _, nn_s, nn_cpu = timed([args.nnenum_python, "-m", "nnenum.nnenum", onnx, prop, f"{args.limit:g}",
+                                          os.devnull, threads], env=env, cwd=args.nnenum_dir,
+                                         timeout=args.limit + 60)
             if "UNSAFE" in out:
                 theirs = "sat"
             elif "SAFE" in out or "Proven safe before enumerate" in out:
                 theirs = "unsat"
             else:
                 theirs = "unknown"
-            m = re.search(r"Runtime: ([0-9.]+)", out)
-            runtime = m.group(1) if m else "0"
-            print(f"{net}\t{p}\t{answer}\t{ours_s:.2f}\t{theirs}\t{nn_s:.2f}\t{runtime}", flush=True)
+            # one "Runtime: X sec|min" per enumeration (a property with several boxes has several)
+            scale = {"sec": 1.0, "min": 60.0, "hr": 3600.0}
+            runtime = f'{sum(float(v) * scale[u] for v, u in re.findall(r"Runtime: ([0-9.]+) (sec|min|hr)", out)):.2f}'
+            check, check_s, check_cpu = "-", 0.0, 0.0
+            if proof and answer == "unsat":
+                _, rc, check_s, check_cpu = timed([ours, "check", nnet, proof, "--property", prop, "--coords",
+                                                   "normalized", "--threads", threads])
+                check = "ok" if rc == 0 else "FAIL"
+            print(f"{net}\t{p}\t{answer}\t{ours_s:.2f}\t{ours_cpu:.2f}\t{theirs}\t{nn_s:.2f}\t{nn_cpu:.2f}\t{runtime}"
+                  f"\t{check}\t{check_s:.2f}\t{check_cpu:.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

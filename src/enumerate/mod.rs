@@ -15,6 +15,7 @@
 mod builder;
 mod constraints;
 mod frontier;
+mod last_layer;
 mod max_split;
 pub(crate) mod neighbour;
 mod partial;
@@ -311,6 +312,7 @@ impl Enumerator {
             input: Arc::new(FixedMap::identity(d)),
             input_masked: false,
             pre: None,
+            approx: None,
             bounds,
             bounds_sought_at: 0,
             ray: None,

@@ -23,6 +23,9 @@ pub(super) struct Partial {
     pub(super) input_masked: bool,
     /// The current layer's preactivation map (computed when the region enters the layer).
     pub(super) pre: Option<Arc<FixedMap>>,
+    /// Instead of `pre`, in a counting run's last ReLU layer: its approximate rows
+    /// ([`super::last_layer`]).
+    pub(super) approx: Option<Arc<super::last_layer::LazyPre>>,
     /// A certified box holding the region (the domain's box, or proved for a bounded region
     /// or an ancestor of it: [`crate::certify::bounding_box`]); its children keep it.
     pub(super) bounds: Option<Arc<FloatBox>>,

@@ -2,6 +2,7 @@
 //! its hyperplane cuts the region (filtered exact signs, interval and safe dual bounds, then a
 //! certified centring LP), and finishing a region (its map, boundedness).
 
+use super::last_layer::{self, LazyPre, Rows};
 use super::max_split::enter_cell;
 use super::{Constraints, Context, Enumerator, Partial};
 use crate::certify::{
@@ -11,8 +12,7 @@ use crate::certify::{
 use crate::certify::{Outcome, Probe};
 use crate::enumerate::region::{AffineMap, Constraint, NeuronId, Origin, Region, RegionFacts};
 use crate::error::InternalError;
-use crate::exact::num::{sign, to_f64, Q};
-use crate::forward::fixed_point::FixedMap;
+use crate::exact::num::{to_f64, Q};
 use crate::kernel::float_box::{interval_excludes_sparse, proves_empty_floats, FloatBox};
 use crate::kernel::halfspace::Halfspace;
 use crate::lp::boxed::BoxLp;
@@ -47,6 +47,11 @@ impl Enumerator {
         // built once when needed
         let mut region = RegionRows::new(&p.constraints, ctx.box_domain);
         while p.layer < layers.len() {
+            // a counting run reads no map past the last ReLU layer
+            if last_layer::rest_unread(ctx, p.layer) {
+                p.layer = layers.len();
+                break;
+            }
             let layer = &layers[p.layer];
             if layer.activation == Activation::Linear {
                 p.input = Arc::new(p.input_then(&fixed[p.layer]));
@@ -54,20 +59,30 @@ impl Enumerator {
                 p.layer += 1;
                 continue;
             }
-            if p.pre.is_none() && p.neuron == 0 && p.layer > 0 && discard(ctx, &p) {
+            let entering = p.pre.is_none() && p.approx.is_none();
+            if entering && p.neuron == 0 && p.layer > 0 && discard(ctx, &p) {
                 return None;
             }
-            if p.pre.is_none() {
+            if entering && last_layer::applies(ctx, &p, bx.is_some()) {
+                p.approx = LazyPre::new(&p, &fixed[p.layer]).map(Arc::new);
+            }
+            if p.pre.is_none() && p.approx.is_none() {
                 p.pre = Some(Arc::new(p.input_then(&fixed[p.layer])));
             }
-            let pre = p.pre.clone().expect("just computed");
+            let (pre, approx) = (p.pre.clone(), p.approx.clone());
+            let rows = match (&pre, &approx) {
+                (Some(map), _) => Rows::Exact(map),
+                (None, Some(lazy)) => Rows::Approximate(lazy, &fixed[p.layer]),
+                (None, None) => unreachable!("just computed"),
+            };
             while p.neuron < layer.width() {
                 if let Activation::Max(k) = layer.activation {
                     // a max unit's cells are not tracked as strict: crossing a facet is left to
                     // the neighbour pass
                     p.states_strict = false;
                     let unit = (p.neuron / k, k);
-                    let mut cells = match self.max_cells(ctx, &p, &pre, unit, &mut region, stats) {
+                    let Rows::Exact(pre) = rows else { unreachable!("a max layer is decided exactly") };
+                    let mut cells = match self.max_cells(ctx, &p, pre, unit, &mut region, stats) {
                         Ok(cells) => cells,
                         Err(e) => {
                             ctx.fail(e);
@@ -95,7 +110,7 @@ impl Enumerator {
                     return None;
                 }
                 let i = p.neuron;
-                let decision = self.decide(&p, &pre, i, bx, &mut region, stats);
+                let decision = self.decide(&p, rows, i, bx, &mut region, stats);
                 let decision = match decision {
                     Ok(decision) => decision,
                     Err(e) => {
@@ -110,9 +125,9 @@ impl Enumerator {
                     }
                     Decision::Split { off, on } => {
                         let mut off_child = p.clone();
-                        push_side(&mut off_child, &pre, i, false, off);
+                        push_side(&mut off_child, rows, i, false, off);
                         let mut on_child = p;
-                        push_side(&mut on_child, &pre, i, true, on);
+                        push_side(&mut on_child, rows, i, true, on);
                         stack.push(on_child);
                         stack.push(off_child);
                         return None;
@@ -121,10 +136,14 @@ impl Enumerator {
                 p.neuron += 1;
             }
             let bits = std::mem::take(&mut p.bits);
-            p.input = pre;
-            p.input_masked = true;
+            // after approximate rows the rest is unread (the loop ends at its next step)
+            if let Some(pre) = pre {
+                p.input = pre;
+                p.input_masked = true;
+            }
             p.pattern.push(bits);
             p.pre = None;
+            p.approx = None;
             p.neuron = 0;
             p.layer += 1;
         }
@@ -136,17 +155,16 @@ impl Enumerator {
     fn decide(
         &self,
         p: &Partial,
-        pre: &FixedMap,
+        rows: Rows<'_>,
         i: usize,
         bx: Option<&FloatBox>,
         region: &mut RegionRows<'_>,
         stats: &mut LpStats,
     ) -> Result<Decision, InternalError> {
-        if pre.row_is_constant(i) {
-            let sign = pre.offset_sign(i);
+        if let Some(sign) = rows.constant_sign(i) {
             return Ok(Decision::Constant { on: sign == Ordering::Greater, strict: sign != Ordering::Equal });
         }
-        let row = IntRow::new(pre, i);
+        let row = IntRow::new(rows, i);
         let backend = self.backend.solver();
         // a side's interior point, or none: `Side::Empty(true)` when even the closed side misses
         // the closed region (so `h` is nonzero on all of its closure)
@@ -159,13 +177,15 @@ impl Enumerator {
             }
             let (fa, fb) = row.float_side(on);
             if let Some(bx) = bx {
-                if row.support.is_none() && proves_empty_floats(&[], &fa, fb, None, bx) {
+                // the right-hand side a float proof needs (widened for approximate rows)
+                let fb_proof = rows.proof_rhs(i, fb, bx);
+                if row.support.is_none() && proves_empty_floats(&[], &fa, fb_proof, None, bx) {
                     stats.by_interval += 1;
                     return Ok(Side::Empty(true));
                 }
                 // `--lp exact` takes no float hint at all, so it stays an independent reference
                 if self.backend != Backend::ExactOnly {
-                    match region.bound(&fa, fb, bx, stats) {
+                    match region.bound(&fa, fb_proof, bx, stats) {
                         Outcome::Proved(()) => {
                             stats.by_bound_lp += 1;
                             return Ok(Side::Empty(true));
@@ -344,7 +364,7 @@ impl Side {
 /// A neuron's preactivation `c . x + e` with integer coefficients (the fixed-point numerators),
 /// with its float image computed once and its exact coefficients formed only when needed.
 struct IntRow<'a> {
-    map: &'a FixedMap,
+    rows: Rows<'a>,
     i: usize,
     float_c: &'a [f64],
     float_e: f64,
@@ -353,9 +373,9 @@ struct IntRow<'a> {
 }
 
 impl<'a> IntRow<'a> {
-    fn new(map: &'a FixedMap, i: usize) -> IntRow<'a> {
-        let (float_c, float_e) = map.row_floats(i);
-        IntRow { map, i, float_c, float_e, support: map.row_support(i) }
+    fn new(rows: Rows<'a>, i: usize) -> IntRow<'a> {
+        let (float_c, float_e) = rows.floats(i);
+        IntRow { rows, i, float_c, float_e, support: rows.support(i) }
     }
 
     /// The side's float row on the support only (`None` for a dense row).
@@ -377,36 +397,27 @@ impl<'a> IntRow<'a> {
 
     /// The exact row of the side (on: `h >= 0`, off: `h <= 0`).
     fn side(&self, on: bool, float_a: Vec<f64>, float_b: f64) -> Halfspace {
-        let (c, e) = self.map.row_ints(self.i);
+        let (c, e) = self.rows.ints(self.i);
         let (a, b) = if on {
             (c.into_iter().map(|v| Q::from_integer(-v)).collect(), Q::from_integer(e))
         } else {
             (c.into_iter().map(Q::from_integer).collect(), Q::from_integer(-e))
         };
-        Halfspace::with_floats(a, b, float_a, float_b)
+        match self.rows {
+            Rows::Exact(_) => Halfspace::with_floats(a, b, float_a, float_b),
+            // approximations are not images: the halfspace takes its own
+            Rows::Approximate(..) => Halfspace::new(a, b),
+        }
     }
 
     /// The exact sign of `c . x + e` (float-filtered when the images `x_float` are given).
     fn sign_at(&self, x: &[Q], x_float: Option<&[f64]>) -> Ordering {
-        let filtered = x_float.and_then(|xf| match self.support {
-            // the same affine form in the coordinates where it is nonzero
-            Some(columns) => {
-                let pick = |v: &[f64]| -> Vec<f64> { columns.iter().map(|&j| v[j]).collect() };
-                crate::kernel::affine_sign(&pick(self.float_c), self.float_e, &pick(xf), false)
-            }
-            None => crate::kernel::affine_sign(self.float_c, self.float_e, xf, false),
-        });
-        if let Some(s) = filtered {
-            return s;
-        }
-        let (c, e) = self.map.row_ints(self.i);
-        let value: Q = c.iter().zip(x).map(|(ci, xi)| xi * ci).sum::<Q>() + Q::from_integer(e);
-        sign(&value)
+        self.rows.sign_at(self.i, x, x_float)
     }
 }
 
-fn push_side(p: &mut Partial, pre: &FixedMap, i: usize, on: bool, point: Option<Vec<Q>>) {
-    let row = IntRow::new(pre, i);
+fn push_side(p: &mut Partial, rows: Rows<'_>, i: usize, on: bool, point: Option<Vec<Q>>) {
+    let row = IntRow::new(rows, i);
     let (fa, fb) = row.float_side(on);
     let halfspace = row.side(on, fa, fb);
     p.constraints.push(Constraint {

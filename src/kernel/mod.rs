@@ -300,6 +300,7 @@ pub(crate) fn proportion_key((a, b): (&[f64], f64)) -> Option<f64> {
     (n != 0.0 && n.is_finite()).then(|| a.first().unwrap_or(&b) / n)
 }
 
+pub(crate) mod approximate;
 pub(crate) mod float_box;
 pub(crate) mod halfspace;
 

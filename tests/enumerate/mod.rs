@@ -3,5 +3,6 @@
 pub(crate) mod counts;
 pub(crate) mod degenerate;
 pub(crate) mod invariants;
+pub(crate) mod last_layer;
 pub(crate) mod limits;
 pub(crate) mod properties;

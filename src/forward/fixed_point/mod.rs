@@ -9,8 +9,11 @@
 //! Exactness is unchanged: `FixedMap` denotes exactly the rational map `num / den`, and a
 //! preactivation row `num_i . x + off_i` has the sign of the rational one since `den > 0`.
 
+mod lazy;
 pub(crate) mod limbs;
 mod product;
+
+pub(crate) use lazy::ApproximateMap;
 
 use crate::exact::num::{common_denominator, Q};
 use crate::forward::AffineMap;
@@ -52,6 +55,8 @@ pub(crate) struct FixedLayer {
     bias_scaled: Vec<u64>,
     b_limbs: usize,
     b_bits: u64,
+    /// The images of the weights and scaled biases ([`lazy`]), computed on first use.
+    images: std::sync::OnceLock<Arc<lazy::LayerImages>>,
 }
 
 impl FixedLayer {
@@ -124,6 +129,7 @@ impl FixedLayer {
             bias_scaled,
             b_limbs,
             b_bits,
+            images: std::sync::OnceLock::new(),
         }
     }
 
