@@ -7,8 +7,8 @@ use super::{exit_code, output_error, BadInput};
 use clap::{Args, Subcommand, ValueEnum};
 use relu_regions::export::json;
 use relu_regions::jobs::shard::{self, merge_to_writer, plan_hash, run_shard, Plan, ShardError};
-use std::io::BufReader;
 use relu_regions::Enumerator;
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 

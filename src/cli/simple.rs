@@ -28,19 +28,19 @@ pub(crate) fn graph(
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match format {
         GraphFormat::Dot => {
-            dot::write_graph_dot(&mut out, &a.regions, &a.graph, matches!(labels, LabelsArg::Exact))
+            dot::write_graph_dot(&mut out, a.regions(), a.graph(), matches!(labels, LabelsArg::Exact))
         }
         GraphFormat::Json => relu_regions::export::stream::write_graph_json(
             &mut out,
-            &a.regions,
-            &a.graph,
-            a.summary.complete(),
+            a.regions(),
+            a.graph(),
+            a.summary().complete(),
             Some(&input.provenance(&net)?),
         ),
     }
     .map_err(output_error)?;
-    report_incomplete(&a.summary);
-    Ok(exit_code(a.summary.complete()))
+    report_incomplete(a.summary());
+    Ok(exit_code(a.summary().complete()))
 }
 
 /// What `verify` checks: the `--expect` list, the samples and their seed.
@@ -74,10 +74,10 @@ pub(crate) fn verify_command(
         report.text()
     };
     std::io::stdout().write_all(text.as_bytes()).map_err(output_error)?;
-    report_incomplete(&a.summary);
+    report_incomplete(a.summary());
     // a partial run whose only failed check is its completeness: a limit stopped it
     let failed = report.checks.iter().filter(|c| !c.ok).all(|c| c.name == "complete enumeration");
-    Ok(match (report.ok, a.summary.complete()) {
+    Ok(match (report.ok, a.summary().complete()) {
         (true, _) => ExitCode::SUCCESS,
         (false, false) if failed => exit_code(false),
         _ => ExitCode::from(EXIT_FAILED),

@@ -4,11 +4,11 @@
 
 use crate::enumerate::invariants::{random_net, Rng};
 use crate::support::fixture;
-use relu_regions::enumerate::region::Region;
-use relu_regions::enumerate::{CountingSink, Enumerator};
 use relu_regions::exact::num::{parse_rational, q};
 use relu_regions::network::nnet::{read_nnet, Coords};
 use relu_regions::network::{Domain, Network};
+use relu_regions::Region;
+use relu_regions::{CountingSink, Enumerator};
 
 /// The counts (regions, bounded) of a counting sink and of a detailed run.
 fn counted_and_listed(net: &Network) -> ((usize, usize), (usize, usize)) {
@@ -17,7 +17,7 @@ fn counted_and_listed(net: &Network) -> ((usize, usize), (usize, usize)) {
     assert!(e.enumerate(net, &mut sink).unwrap().complete());
     let mut regions: Vec<Region> = Vec::new();
     assert!(e.enumerate(net, &mut regions).unwrap().complete());
-    let bounded = regions.iter().filter(|r| r.bounded).count();
+    let bounded = regions.iter().filter(|r| r.bounded()).count();
     ((sink.regions, sink.bounded), (regions.len(), bounded))
 }
 

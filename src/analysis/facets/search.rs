@@ -5,13 +5,13 @@
 //! a crossing point of that LP's answer, and last a strict point found by an LP of its own.
 //! Every point found is checked exactly before it is kept.
 
-use crate::certify::Outcome;
 use super::proposals::{
     box_face_point, crossing, ray_hits, redundancy, redundancy_by_basis, Redundancy, SharedLp,
 };
 use super::{halfspace_classes, Facet};
+use crate::certify::Outcome;
 use crate::certify::{
-    bounding_box, find_strict_point, is_strictly_inside, point_on_hyperplane_near, Feasibility, LpStats,
+    bounding_box, find_strict_point, is_strictly_inside, point_on_hyperplane_near, LpStats,
     BOX_DIMENSION_LIMIT,
 };
 use crate::enumerate::prepared::Prepared;
