@@ -38,12 +38,12 @@ impl Facet {
     /// # Examples
     /// ```
     /// use relu_regions::{analyze, Enumerator, Network};
-    /// use relu_regions::enumerate::region::NeuronId;
+    /// use relu_regions::NeuronId;
     /// // relu(x) and relu(y): every facet of a quadrant lies on one neuron's hyperplane
     /// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
     ///     {"weights": [["1", "0"], ["0", "1"]], "activation": "relu"}]}"#).unwrap();
     /// let a = analyze(&net, &Enumerator::builder().build()).unwrap();
-    /// let mut on: Vec<NeuronId> = a.facets[0].iter().flat_map(|f| f.neurons(&a.regions[0])).collect();
+    /// let mut on: Vec<NeuronId> = a.facets()[0].iter().flat_map(|f| f.neurons(&a.regions()[0])).collect();
     /// on.sort_by_key(|n| n.index);
     /// assert_eq!(on, [NeuronId { layer: 0, index: 0 }, NeuronId { layer: 0, index: 1 }]);
     /// ```
@@ -98,12 +98,12 @@ fn halfspace_classes(
 /// let e = Enumerator::builder().build();
 /// let prepared = e.prepare(&net);
 /// let regions = e.collect_prepared(&prepared).unwrap().0;
-/// let region = regions.iter().find(|r| r.pattern == vec![vec![false, true]]).unwrap();
+/// let region = regions.iter().find(|r| *r.pattern() == vec![vec![false, true]]).unwrap();
 /// let found = facets(region, &prepared, &mut LpStats::default()).unwrap();
 /// assert_eq!(found.len(), 4);
 /// for f in &found {
 ///     // each facet's point lies on its hyperplane
-///     assert_eq!(region.constraints[f.constraints[0]].halfspace.slack(&f.point), relu_regions::exact::num::q(0));
+///     assert_eq!(region.constraints()[f.constraints[0]].halfspace.slack(&f.point), relu_regions::exact::num::q(0));
 /// }
 /// ```
 pub fn facets(

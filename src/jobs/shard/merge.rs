@@ -118,6 +118,8 @@ pub fn merge_to_text(
 /// [`merge_to_text`] written to `out` as it goes (the regions document, the graph's nodes and
 /// edges one at a time, never the whole text): the outer error is the merge's, the inner one
 /// the writer's.
+///
+/// See the example on [`merge_to_text`] (which writes through it).
 pub fn merge_to_writer(
     plan: &Plan,
     plan_sha256: &str,
