@@ -27,13 +27,13 @@
 //! module imports from a layer above its own):
 //! - [`runtime`]: the stop token every long loop polls, the thread map, progress counters;
 //! - [`exact`]: the rational type, exact parsing, square solves, the simplex (exact over `Q`);
-//! - [`kernel`]: the one filtered-arithmetic kernel (every float filter, with its proved bound)
+//! - `kernel`: the one filtered-arithmetic kernel (every float filter, with its proved bound)
 //!   and halfspaces with float-filtered exact signs;
-//! - [`lp`]: float LP backends (hints only);
+//! - `lp`: float LP backends (hints only);
 //! - [`certify`]: decisions about polyhedra with their certificates, and the pure checkers;
 //! - [`network`]: the model and its readers (JSON, `.nnet`, ONNX, VNN-LIB);
-//! - [`forward`]: running the network exactly (fixed-point maps, symbolic bounds, [`AffineMap`]);
-//! - [`enumerate`]: the region enumerator;
+//! - `forward`: running the network exactly (fixed-point maps, symbolic bounds, [`AffineMap`]);
+//! - `enumerate`: the region enumerator;
 //! - [`analysis`]: non-redundant inequalities and facet points, the adjacency graph and pieces;
 //! - [`queries`]: locate, ranges, sizes, slices, verification, VNN-LIB properties;
 //! - [`check`]: the independent checker of every answer;

@@ -1,7 +1,7 @@
 //! The adjacency graph of regions (petgraph, node index = region id, never pruned) and the
 //! linear pieces (union-find over the edges whose two affine maps are exactly equal): the one
-//! piece counter ([`pieces`]) and the one count of distinct maps ([`distinct_maps`], by the
-//! one fingerprint of [`crate::forward::fingerprint`], settled exactly), which the graph counts
+//! piece counter (`pieces`) and the one count of distinct maps (`distinct_maps`, by the
+//! one fingerprint of `crate::forward::fingerprint`, settled exactly), which the graph counts
 //! ([`crate::analysis::graph_counts`]) share.
 //!
 //! Edges come from facets: at a rational point `q` in the relative interior of a facet with

@@ -83,23 +83,24 @@ pub(crate) fn regions(
         let summary = stream_regions(&net, &enumerator, input.provenance(&net)?)?;
         return Ok(exit_code(summary.complete()));
     }
-    let a = relu_regions::analysis::analyze(&net, &enumerator)?;
-    let mut out = std::io::stdout().lock();
     if json {
-        let sizes = sizes_samples.map(|samples| {
-            // the regions with certified facets, until the command's token fires
-            let _stop = super::stop::token().install();
-            let n = a.facets_certified();
-            relu_regions::queries::sizes::region_sizes(&net, &a.regions()[..n], &a.facets()[..n], samples, 1)
-        });
-        // written as it goes, a region at a time
+        // written as it goes, a region at a time (sizes until the command's token fires)
         let provenance = input.provenance(&net)?;
-        let out = std::io::BufWriter::new(out);
-        relu_regions::export::stream::write_regions_json(out, &net, &a, Some(&provenance), sizes.as_deref())
-            .map_err(output_error)?;
-    } else {
-        relu_regions::export::text::regions(&mut out, &a).map_err(output_error)?;
+        let out = std::io::BufWriter::new(std::io::stdout().lock());
+        let (summary, written) = jobs::write_regions_json(
+            &net,
+            &enumerator,
+            Some(&provenance),
+            sizes_samples,
+            &super::stop::token(),
+            out,
+        )?;
+        written.map_err(output_error)?;
+        report_incomplete(&summary);
+        return Ok(exit_code(summary.complete()));
     }
+    let a = relu_regions::analysis::analyze(&net, &enumerator)?;
+    relu_regions::export::text::regions(&mut std::io::stdout().lock(), &a).map_err(output_error)?;
     report_incomplete(a.summary());
     Ok(exit_code(a.summary().complete()))
 }

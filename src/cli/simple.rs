@@ -9,8 +9,9 @@ use super::{exit_code, output_error, BadInput, EXIT_FAILED};
 use crate::{Cli, ColorArg, ConvertFormat, GraphFormat, LabelsArg};
 use clap::CommandFactory;
 use relu_regions::analysis::analyze;
+use relu_regions::export::json;
 use relu_regions::export::svg::{ColorBy, SvgOptions};
-use relu_regions::export::{dot, json};
+use relu_regions::jobs;
 use relu_regions::network;
 use relu_regions::queries::verify::{verify, Expectations};
 use std::io::Write;
@@ -24,23 +25,16 @@ pub(crate) fn graph(
     labels: LabelsArg,
 ) -> Result<ExitCode, BadInput> {
     let net = input.load()?;
-    let a = analyze(&net, &run.enumerator()?)?;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    match format {
-        GraphFormat::Dot => {
-            dot::write_graph_dot(&mut out, a.regions(), a.graph(), matches!(labels, LabelsArg::Exact))
-        }
-        GraphFormat::Json => relu_regions::export::stream::write_graph_json(
-            &mut out,
-            a.regions(),
-            a.graph(),
-            a.summary().complete(),
-            Some(&input.provenance(&net)?),
-        ),
-    }
-    .map_err(output_error)?;
-    report_incomplete(a.summary());
-    Ok(exit_code(a.summary().complete()))
+    let form = match format {
+        GraphFormat::Dot => jobs::GraphForm::Dot { exact_labels: matches!(labels, LabelsArg::Exact) },
+        GraphFormat::Json => jobs::GraphForm::Json,
+    };
+    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    let (summary, written) =
+        jobs::write_graph(&net, &run.enumerator()?, form, Some(&input.provenance(&net)?), out)?;
+    written.map_err(output_error)?;
+    report_incomplete(&summary);
+    Ok(exit_code(summary.complete()))
 }
 
 /// What `verify` checks: the `--expect` list, the samples and their seed.

@@ -63,7 +63,7 @@ pub trait Sink<Item> {
 
     /// Whether the sink reads a detailed region's rational map. A sink that only compares maps
     /// says no: the region then comes with an empty `map` and its map's hash
-    /// ([`crate::enumerate::region::RegionFacts::map_hash`]) (forming the rational map takes a
+    /// (`crate::enumerate::region::RegionFacts::map_hash`) (forming the rational map takes a
     /// gcd per entry).
     fn needs_map(&self) -> bool {
         true

@@ -7,6 +7,7 @@
 //!
 //! - [`count`]: the counts, streamed (no graph) or with facets, graph and pieces;
 //! - [`stream_regions`]: every region with its facets as JSON lines, then the summary line;
+//! - [`write_regions_json`] and [`write_graph`]: `regions --json` and `graph`, written as they go;
 //! - [`graph_document`], [`regions_document`] and [`plot_document`]: whole answers;
 //! - [`range`], [`slice()`], [`locate`] and [`vnnlib`]: the questions, with their documents;
 //! - [`batch`]: counts of many boxes at once (local complexity: `count_many`);
@@ -24,7 +25,10 @@ pub mod shard;
 pub use answers::{range, slice, vnnlib, RangeJob, SliceJob, VnnlibJob};
 pub use count::{count, Counted};
 pub use locate::{locate, LocateJob};
-pub use regions::{graph_document, plot_document, regions_document, stream_regions};
+pub use regions::{
+    graph_document, plot_document, regions_document, stream_regions, write_graph, write_regions_json,
+    GraphForm, Written,
+};
 
 use crate::error::{InternalError, NetworkError};
 

@@ -66,6 +66,101 @@ pub fn regions_document(
     doc
 }
 
+/// What a job that writes as it goes returns: the run's summary, and the writer's own result
+/// (an error cuts the answer short; the summary is still the run's).
+pub type Written = (Summary, std::io::Result<()>);
+
+/// `regions --json`: analyzes `net` and writes the regions document to `out` a region at a
+/// time ([`crate::export::stream::write_regions_json`]), with exact sizes of the regions whose
+/// facets are certified when `sizes_samples` is given (the sizes poll `stop`).
+///
+/// # Examples
+/// ```
+/// use relu_regions::{jobs, Enumerator, Network};
+/// let net = Network::from_json(r#"{"input_dim": 1, "domain": {"box": [["-1", "1"]]}, "layers": [
+///     {"weights": [["1"]], "activation": "relu"}]}"#).unwrap();
+/// let (mut out, stop) = (Vec::new(), relu_regions::runtime::stop::StopToken::new(None, None));
+/// let (summary, written) =
+///     jobs::write_regions_json(&net, &Enumerator::builder().build(), None, Some(0), &stop, &mut out).unwrap();
+/// assert!(summary.complete() && written.is_ok());
+/// let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+/// assert_eq!(doc, jobs::regions_document(&net, &relu_regions::analyze(&net, &Enumerator::builder().build()).unwrap(), None, Some(0)));
+/// ```
+///
+/// # Errors
+/// An exact check failed.
+pub fn write_regions_json<W: std::io::Write>(
+    net: &Network,
+    enumerator: &Enumerator,
+    provenance: Option<&Provenance>,
+    sizes_samples: Option<usize>,
+    stop: &crate::runtime::stop::StopToken,
+    out: W,
+) -> Result<Written, InternalError> {
+    let a = crate::analysis::analyze(net, enumerator)?;
+    let sizes = sizes_samples.map(|samples| {
+        let _stop = stop.install();
+        let n = a.facets_certified;
+        crate::queries::sizes::region_sizes(net, &a.regions[..n], &a.facets[..n], samples, 1)
+    });
+    let written = crate::export::stream::write_regions_json(out, net, &a, provenance, sizes.as_deref());
+    Ok((a.summary, written))
+}
+
+/// The wire forms of `graph`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphForm {
+    /// Graphviz DOT; `exact_labels` writes each edge's facet as its exact inequality.
+    Dot {
+        /// Label edges with exact inequalities.
+        exact_labels: bool,
+    },
+    /// The `graph --format json` document.
+    Json,
+}
+
+/// `graph`: analyzes `net` and writes its adjacency graph to `out` a node or an edge at a time.
+///
+/// # Examples
+/// ```
+/// use relu_regions::{jobs::{self, GraphForm}, Enumerator, Network};
+/// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
+///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"}]}"#).unwrap();
+/// let mut out = Vec::new();
+/// let (summary, written) = jobs::write_graph(&net, &Enumerator::builder().build(), GraphForm::Json, None, &mut out).unwrap();
+/// assert!(summary.complete() && written.is_ok());
+/// let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+/// assert_eq!(doc["edges"].as_array().unwrap().len(), 4);
+/// let mut dot = Vec::new();
+/// jobs::write_graph(&net, &Enumerator::builder().build(), GraphForm::Dot { exact_labels: false }, None, &mut dot).unwrap();
+/// assert!(String::from_utf8(dot).unwrap().starts_with("graph regions {"));
+/// ```
+///
+/// # Errors
+/// An exact check failed.
+pub fn write_graph<W: std::io::Write>(
+    net: &Network,
+    enumerator: &Enumerator,
+    form: GraphForm,
+    provenance: Option<&Provenance>,
+    mut out: W,
+) -> Result<Written, InternalError> {
+    let a = crate::analysis::analyze(net, enumerator)?;
+    let written = match form {
+        GraphForm::Dot { exact_labels } => {
+            crate::export::dot::write_graph_dot(&mut out, &a.regions, &a.graph, exact_labels)
+        }
+        GraphForm::Json => crate::export::stream::write_graph_json(
+            &mut out,
+            &a.regions,
+            &a.graph,
+            a.summary.complete(),
+            provenance,
+        ),
+    };
+    Ok((a.summary, written))
+}
+
 /// The `graph --format json` document of an analysis.
 ///
 /// # Examples

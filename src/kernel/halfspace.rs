@@ -103,7 +103,7 @@ impl Halfspace {
     }
 
     /// The exact sign of the slack at `x`, filtered: the float evaluation at `x_float` (the
-    /// images of `x`, [`kernel::images`]) decides when its error bound proves the sign; with no
+    /// images of `x`, `kernel::images`) decides when its error bound proves the sign; with no
     /// images, or when the bound proves nothing, the slack is computed exactly.
     ///
     /// # Examples

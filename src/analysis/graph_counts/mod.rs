@@ -4,9 +4,9 @@
 //! pattern as bits, the patterns across its inner facets, and a fingerprint of its affine map.
 //! At the end the records give the edges (each must be found from both sides, as in
 //! [`crate::analysis::graph::build`]), the pieces and the distinct maps, counted by the graph's
-//! own counters ([`crate::analysis::graph::pieces`], [`crate::analysis::graph::distinct_maps`]).
+//! own counters (`crate::analysis::graph::pieces`, `crate::analysis::graph::distinct_maps`).
 //! Two maps are equal only when an exact comparison says so: the one map fingerprint
-//! ([`crate::forward::fingerprint`], the enumerator's `map_hash`) only tells maps apart
+//! (`crate::forward::fingerprint`, the enumerator's `map_hash`) only tells maps apart
 //! (different fingerprints, different maps); maps with equal fingerprints are recomputed from
 //! their patterns in the run's prepared context and compared exactly.
 //!
