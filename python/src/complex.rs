@@ -3,12 +3,12 @@
 
 use super::{bad, InternalError, NativeNetwork};
 use pyo3::prelude::*;
-use relu_regions::complex::json::{boundary_document, face_line, faces_document};
-use relu_regions::complex::{boundary, complex, ComplexError, LevelSpec};
-use relu_regions::Enumerator;
+use relu_regions::complex::{ComplexError, LevelSpec};
 use relu_regions::exact::num::parse_rational;
 use relu_regions::export::provenance::Provenance;
+use relu_regions::jobs::{self, Listed};
 use relu_regions::Backend;
+use relu_regions::Enumerator;
 use std::time::Duration;
 
 fn enumerator(threads: usize, time_limit: Option<f64>, lp: &str) -> PyResult<Enumerator> {
@@ -34,8 +34,8 @@ fn failed(e: ComplexError) -> PyErr {
     }
 }
 
-fn provenance(n: &NativeNetwork) -> serde_json::Value {
-    serde_json::json!(Provenance::new(&n.source, n.format, n.coords, n.net.domain()).with_notes(n.net.notes()))
+fn provenance(n: &NativeNetwork) -> Provenance {
+    Provenance::new(&n.source, n.format, n.coords, n.net.domain()).with_notes(n.net.notes())
 }
 
 /// Every face of the complex: the `faces --json` document with `faces` listing each face (or
@@ -52,12 +52,8 @@ pub fn faces_json(
 ) -> PyResult<String> {
     let enumerator = enumerator(threads, time_limit, lp)?;
     let net = network.net.clone();
-    let c = py.detach(move || complex(&net, &enumerator)).map_err(failed)?;
-    let mut doc = faces_document(&c);
-    doc["faces"] =
-        c.faces.iter().filter(|f| dim.is_none_or(|k| f.dim == k)).map(|f| face_line(&c, f)).collect();
-    doc["provenance"] = provenance(&network);
-    Ok(doc.to_string())
+    let job = py.detach(move || jobs::faces(&net, &enumerator)).map_err(failed)?;
+    Ok(job.document(dim.map_or(Listed::All, Listed::OfDim), Some(&provenance(&network))).to_string())
 }
 
 /// The `boundary --json` document of `{y_output = level}` or, with `classes`, the argmax ties.
@@ -84,8 +80,6 @@ pub fn boundary_json(
     };
     let enumerator = enumerator(threads, time_limit, lp)?;
     let net = network.net.clone();
-    let b = py.detach(move || boundary(&net, &spec, &enumerator)).map_err(failed)?;
-    let mut doc = boundary_document(&b);
-    doc["provenance"] = provenance(&network);
-    Ok(doc.to_string())
+    let job = py.detach(move || jobs::boundary(&net, &spec, &enumerator)).map_err(failed)?;
+    Ok(job.document(Some(&provenance(&network))).to_string())
 }

@@ -4,9 +4,9 @@
 
 use super::args::{NetArgs, RunArgs};
 use super::{output_error, BadInput, EXIT_INCOMPLETE};
-use relu_regions::complex::json::{boundary_document, face_line, faces_document};
-use relu_regions::complex::{boundary as level_set, complex, Complex, ComplexError, LevelSpec};
+use relu_regions::complex::{ComplexError, LevelSpec};
 use relu_regions::exact::num::{fmt_point, parse_rational};
+use relu_regions::jobs::{self, FacesJob, Listed};
 use relu_regions::network::Network;
 use std::io::Write;
 use std::process::ExitCode;
@@ -30,9 +30,9 @@ pub(crate) fn complex_of(
     input: &NetArgs,
     net: &Network,
     run: &RunArgs,
-) -> Result<Result<Complex, ExitCode>, BadInput> {
-    match complex(net, &run.enumerator()?) {
-        Ok(c) => Ok(Ok(c)),
+) -> Result<Result<FacesJob, ExitCode>, BadInput> {
+    match jobs::faces(net, &run.enumerator()?) {
+        Ok(job) => Ok(Ok(job)),
         Err(e) => reported(input, e).map(Err),
     }
 }
@@ -50,29 +50,21 @@ pub(crate) fn faces(
     if let Some(k) = dim.filter(|&k| k > net.input_dim()) {
         return Err(BadInput(anyhow::anyhow!("--dim {k}: the network has {} inputs", net.input_dim())));
     }
-    let c = match complex_of(input, &net, run)? {
-        Ok(c) => c,
+    let job = match complex_of(input, &net, run)? {
+        Ok(job) => job,
         Err(code) => return Ok(code),
     };
-    let provenance = serde_json::json!(input.provenance(&net)?);
-    let listed = c.faces.iter().filter(|f| dim.is_none_or(|k| f.dim == k));
+    let provenance = input.provenance(&net)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if jsonl {
-        for f in listed {
-            writeln!(out, "{}", face_line(&c, f)).map_err(output_error)?;
-        }
-        let mut summary = faces_document(&c);
-        summary["summary"] = true.into();
-        summary["provenance"] = provenance;
-        writeln!(out, "{summary}").map_err(output_error)?;
+        let listed = dim.map_or(Listed::All, Listed::OfDim);
+        job.write_lines(listed, Some(&provenance), &mut out).map_err(output_error)?;
     } else if json {
-        let mut doc = faces_document(&c);
-        if dim.is_some() {
-            doc["faces"] = listed.map(|f| face_line(&c, f)).collect();
-        }
-        doc["provenance"] = provenance;
+        let doc = job.document(dim.map_or(Listed::Nothing, Listed::OfDim), Some(&provenance));
         writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("JSON")).map_err(output_error)?;
     } else {
+        let c = job.complex();
+        let listed = c.faces.iter().filter(|f| dim.is_none_or(|k| f.dim == k));
         writeln!(out, "{}: {} inputs", input.net.display(), c.input_dim).map_err(output_error)?;
         writeln!(out, "f-vector (f_0 .. f_{}): {:?}", c.input_dim, c.f_vector()).map_err(output_error)?;
         writeln!(out, "bounded faces: {:?}", c.f_vector_bounded()).map_err(output_error)?;
@@ -113,14 +105,14 @@ pub(crate) fn boundary(
         let level = parse_rational(text).map_err(|e| BadInput(anyhow::anyhow!("--level {text}: {e}")))?;
         LevelSpec::Level { output, level }
     };
-    let b = match level_set(&net, &spec, &run.enumerator()?) {
-        Ok(b) => b,
+    let job = match jobs::boundary(&net, &spec, &run.enumerator()?) {
+        Ok(job) => job,
         Err(e) => return reported(input, e),
     };
+    let b = job.boundary();
     let mut out = std::io::stdout().lock();
     if json {
-        let mut doc = boundary_document(&b);
-        doc["provenance"] = serde_json::json!(input.provenance(&net)?);
+        let doc = job.document(Some(&input.provenance(&net)?));
         writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("JSON")).map_err(output_error)?;
     } else {
         let what = match &spec {
@@ -157,7 +149,7 @@ pub(crate) type FVectors = (Vec<usize>, Vec<usize>);
 /// The f-vectors for `count --faces`, added to its JSON document (or its text).
 pub(crate) fn count_faces(input: &NetArgs, run: &RunArgs) -> Result<Result<FVectors, ExitCode>, BadInput> {
     let net = input.load()?;
-    Ok(complex_of(input, &net, run)?.map(|c| (c.f_vector(), c.f_vector_bounded())))
+    Ok(complex_of(input, &net, run)?.map(|job| (job.complex().f_vector(), job.complex().f_vector_bounded())))
 }
 
 /// `check NET FACES.jsonl --faces`: a faces answer checked independently, in exact arithmetic.
@@ -223,10 +215,11 @@ pub(crate) fn drawn_boundary(
         }
     };
     let spec = LevelSpec::Level { output: 0, level: relu_regions::exact::num::q(0) };
-    let b = match level_set(&net, &spec, &run.enumerator()?) {
-        Ok(b) => b,
+    let job = match jobs::boundary(&net, &spec, &run.enumerator()?) {
+        Ok(job) => job,
         Err(e) => return reported(input, e).map(Err),
     };
+    let b = job.boundary();
     let c = &b.complex;
     let point = |i: usize| [c.faces[i].point[0].clone(), c.faces[i].point[1].clone()];
     Ok(Ok(b

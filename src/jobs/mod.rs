@@ -10,6 +10,7 @@
 //! - [`write_regions_json`] and [`write_graph`]: `regions --json` and `graph`, written as they go;
 //! - [`graph_document`], [`regions_document`] and [`plot_document`]: whole answers;
 //! - [`range`], [`slice()`], [`locate`] and [`vnnlib`]: the questions, with their documents;
+//! - [`faces`] and [`boundary`]: the complex and the topology of a level set;
 //! - [`batch`]: counts of many boxes at once (local complexity: `count_many`);
 //! - [`shard`]: sharded runs (plan, run a shard, merge the parts exactly).
 //!
@@ -17,12 +18,14 @@
 
 mod answers;
 pub mod batch;
+mod complex;
 mod count;
 mod locate;
 mod regions;
 pub mod shard;
 
 pub use answers::{range, slice, vnnlib, RangeJob, SliceJob, VnnlibJob};
+pub use complex::{boundary, faces, BoundaryJob, FacesJob, Listed};
 pub use count::{count, Counted};
 pub use locate::{locate, LocateJob};
 pub use regions::{
