@@ -12,6 +12,8 @@
 //! alone decides.
 
 use super::unit_scale;
+
+mod bounded;
 use crate::kernel::float_box::FloatBox;
 use crate::kernel::halfspace::Halfspace;
 
@@ -87,170 +89,24 @@ impl BoxLp {
     }
 
     /// [`BoxLp::minimize`] by the bounded method with up to `patience (d + m + 1)` iterations
-    /// (the default 20 can be too few for degenerate rows in hundreds of dimensions).
+    /// (the default 20 can be too few for degenerate rows in hundreds of dimensions): the
+    /// tableau of [`bounded::Tableau`], a leaving row, a bound-flipping ratio test and a pivot
+    /// per iteration, until no basic variable is outside its bounds.
     pub(crate) fn minimize_bounded_within(&self, g: &[f64], patience: usize) -> Option<BoxOptimum> {
-        let (d, m) = (self.d, self.m);
-        if g.len() != d || g.iter().any(|v| !v.is_finite()) {
+        if g.len() != self.d || g.iter().any(|v| !v.is_finite()) {
             return None;
         }
-        // the columns that matter: a variable in no row and without cost stays at its lower
-        // bound (a pixel that no row of the region reads)
-        let cols: Vec<usize> = (0..d).filter(|&j| g[j] != 0.0 || self.read[j]).collect();
-        let dc = cols.len();
-        let n = dc + m;
-        let lo = |j: usize| if j < dc { -self.b[m + 2 * cols[j]] } else { 0.0 };
-        let hi = |j: usize| if j < dc { self.b[m + 2 * cols[j] + 1] } else { f64::INFINITY };
-        // tableau rows B^-1 [A | I] and B^-1 b; reduced costs; basic variable of each row
-        let mut t = vec![0.0; m * n];
-        let mut beta = self.b[..m].to_vec();
-        for i in 0..m {
-            let row = self.row(i);
-            for (k, &j) in cols.iter().enumerate() {
-                t[i * n + k] = row[j];
-            }
-            t[i * n + dc + i] = 1.0;
-        }
-        let mut r: Vec<f64> = cols.iter().map(|&j| g[j]).chain(std::iter::repeat_n(0.0, m)).collect();
-        let mut basic: Vec<usize> = (dc..n).collect();
-        let mut is_basic = vec![false; n];
-        is_basic[dc..].iter_mut().for_each(|b| *b = true);
-        // nonbasic value: the g-minimizing bound for x_j, 0 for a slack
-        let mut at_upper: Vec<bool> = (0..n).map(|k| k < dc && g[cols[k]] < 0.0).collect();
-        // most costs are 0 (a bound LP's row has kernel-size terms, the centring LP's cost is t
-        // alone), and the ties of such a dual degenerate ratio test stall it for thousands of
-        // pivots: the costs are perturbed in their dual feasible direction by deterministic
-        // amounts that break the ties (as industrial dual simplex codes do). The answer stays a
-        // hint: a point is checked exactly, and the safe bound charges the multipliers' residual
-        // against the box.
-        let largest = g.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        for (k, rk) in r[..dc].iter_mut().enumerate() {
-            let delta = COST_PERTURBATION * largest * (1.0 + ((cols[k] * 7919) % 1009) as f64 / 1009.0);
-            *rk += if at_upper[k] { -delta } else { delta };
-        }
-        let value_of = |j: usize, at_upper: &[bool]| if at_upper[j] { hi(j) } else { lo(j) };
-        let mut values = vec![0.0; m];
-        let mut nonbasic_value = vec![0.0; n];
-        let mut candidates: Vec<(f64, usize)> = Vec::new();
-        for _ in 0..patience * (n + 1) {
+        let mut t = bounded::Tableau::new(self, g);
+        for _ in 0..patience * (t.n + 1) {
             // a long solve gives way to the run's stop request (like the dense tableau); the
             // bound LPs (default patience) run to their end, as their answers steer decisions
             if patience > 20 && crate::runtime::stop::requested() {
                 return None;
             }
-            // values of the basic variables: B^-1 b - sum over nonbasic of column * value
-            for (j, v) in nonbasic_value.iter_mut().enumerate() {
-                *v = if is_basic[j] { 0.0 } else { value_of(j, &at_upper) };
-            }
-            for (i, value) in values.iter_mut().enumerate() {
-                let row = &t[i * n..(i + 1) * n];
-                *value = beta[i] - row.iter().zip(&nonbasic_value).map(|(a, x)| a * x).sum::<f64>();
-            }
-            // the basic variable most outside its bounds leaves
-            let mut leave = None;
-            let mut worst = 0.0;
-            for i in 0..m {
-                let (l, h, v) = (lo(basic[i]), hi(basic[i]), values[i]);
-                let tol = 1e-10 * (1.0 + v.abs());
-                let excess = if v < l - tol {
-                    l - v
-                } else if v > h + tol {
-                    v - h
-                } else {
-                    0.0
-                };
-                if excess > worst {
-                    worst = excess;
-                    leave = Some((i, v < l));
-                }
-            }
-            let Some((i, below)) = leave else {
-                let mut x: Vec<f64> = (0..d).map(|j| -self.b[m + 2 * j]).collect();
-                for (k, &j) in cols.iter().enumerate() {
-                    x[j] = value_of(k, &at_upper);
-                }
-                for (row, &var) in basic.iter().enumerate() {
-                    if var < dc {
-                        x[cols[var]] = values[row];
-                    }
-                }
-                let value: f64 = g.iter().zip(&x).map(|(gi, xi)| gi * xi).sum();
-                // the multipliers of the final basis for the costs as given (not perturbed): the
-                // slacks' reduced costs `-c_B B^-1 e_k`
-                let basic_cost: Vec<f64> =
-                    basic.iter().map(|&var| if var < dc { g[cols[var]] } else { 0.0 }).collect();
-                let y = (0..m)
-                    .map(|k| {
-                        let reduced: f64 = -(0..m).map(|i| basic_cost[i] * t[i * n + dc + k]).sum::<f64>();
-                        reduced.max(0.0) * self.scale[k]
-                    })
-                    .collect();
-                return value.is_finite().then_some(BoxOptimum { value, y, x });
-            };
-            // entering, by the bound-flipping ratio test: candidates in order of |r_j / alpha_j|
-            // (which keeps the reduced costs dual feasible); a boxed candidate whose whole range
-            // does not repair the violation flips to its other bound instead of entering
-            let row = &t[i * n..(i + 1) * n];
-            candidates.clear();
-            for j in (0..n).filter(|&j| !is_basic[j]) {
-                let alpha = row[j];
-                if alpha.abs() <= 1e-12 {
-                    continue;
-                }
-                // the basic variable moves by -alpha * (change of x_j): below its lower bound it
-                // must rise, above its upper bound fall
-                let can_rise = !at_upper[j] && hi(j) > lo(j);
-                let can_fall = at_upper[j];
-                let ok = if below {
-                    (alpha < 0.0 && can_rise) || (alpha > 0.0 && can_fall)
-                } else {
-                    (alpha > 0.0 && can_rise) || (alpha < 0.0 && can_fall)
-                };
-                if ok {
-                    candidates.push(((r[j] / alpha).abs(), j));
-                }
-            }
-            candidates.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
-            let mut violation = worst;
-            let mut enter = None;
-            for &(_, j) in &candidates {
-                let reach = row[j].abs() * (hi(j) - lo(j));
-                if reach.is_finite() && reach < violation {
-                    violation -= reach;
-                    at_upper[j] = !at_upper[j];
-                } else {
-                    enter = Some(j);
-                    break;
-                }
-            }
-            let j = enter?;
-            // pivot on (i, j)
-            let pivot = t[i * n + j];
-            for v in &mut t[i * n..(i + 1) * n] {
-                *v /= pivot;
-            }
-            beta[i] /= pivot;
-            let pivot_row: Vec<f64> = t[i * n..(i + 1) * n].to_vec();
-            for k in (0..m).filter(|&k| k != i) {
-                let f = t[k * n + j];
-                if f != 0.0 {
-                    for (v, p) in t[k * n..(k + 1) * n].iter_mut().zip(&pivot_row) {
-                        *v -= f * p;
-                    }
-                    beta[k] -= f * beta[i];
-                }
-            }
-            let f = r[j];
-            if f != 0.0 {
-                for (v, p) in r.iter_mut().zip(&pivot_row) {
-                    *v -= f * p;
-                }
-            }
-            let leaving = basic[i];
-            is_basic[leaving] = false;
-            at_upper[leaving] = !below;
-            is_basic[j] = true;
-            at_upper[j] = false;
-            basic[i] = j;
+            t.update_values();
+            let Some((i, below, worst)) = t.leaving() else { return t.optimum() };
+            let j = t.entering(i, below, worst)?;
+            t.pivot(i, j, below);
         }
         None
     }
