@@ -18,6 +18,20 @@ pub struct Chains {
 }
 
 impl Chains {
+    /// The highest dimension (at least `top`), each cell's index within its dimension, and the
+    /// number of cells of each dimension (`max_dim + 2` entries): the numbering of the boundary
+    /// matrices that the GF(2) and the rational reductions share.
+    pub(crate) fn numbering(&self, top: usize) -> (usize, Vec<u32>, Vec<usize>) {
+        let max_dim = self.dims.iter().copied().max().unwrap_or(0).max(top);
+        let mut local = vec![0u32; self.dims.len()];
+        let mut count = vec![0usize; max_dim + 2];
+        for (i, &k) in self.dims.iter().enumerate() {
+            local[i] = count[k] as u32;
+            count[k] += 1;
+        }
+        (max_dim, local, count)
+    }
+
     /// The cells of `complex` kept by `keep`, renumbered (each kept cell's facets must be kept:
     /// the set is closed).
     ///
@@ -86,14 +100,7 @@ pub fn with_point_at_infinity(c: &Chains) -> Chains {
 ///
 /// See the example on [`Chains::restricted`] (and on [`with_point_at_infinity`]).
 pub fn betti(c: &Chains, top: usize) -> Vec<usize> {
-    let max_dim = c.dims.iter().copied().max().unwrap_or(0).max(top);
-    // local index of each cell within its dimension
-    let mut local = vec![0u32; c.dims.len()];
-    let mut count = vec![0usize; max_dim + 2];
-    for (i, &k) in c.dims.iter().enumerate() {
-        local[i] = count[k] as u32;
-        count[k] += 1;
-    }
+    let (max_dim, local, count) = c.numbering(top);
     let mut rank = vec![0usize; max_dim + 2];
     for k in 1..=max_dim {
         let mut pivot_of: Vec<Option<usize>> = vec![None; count[k - 1]];

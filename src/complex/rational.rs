@@ -131,13 +131,7 @@ fn boundary_of_boundary_vanishes(c: &Chains, signs: &[Vec<i8>]) -> bool {
 /// ```
 pub fn rational_betti(c: &Chains, top: usize) -> Option<Rational> {
     let signs = orient(c)?;
-    let max_dim = c.dims.iter().copied().max().unwrap_or(0).max(top);
-    let mut local = vec![0u32; c.dims.len()];
-    let mut count = vec![0usize; max_dim + 2];
-    for (i, &k) in c.dims.iter().enumerate() {
-        local[i] = count[k] as u32;
-        count[k] += 1;
-    }
+    let (max_dim, local, count) = c.numbering(top);
     let mut rank = vec![0usize; max_dim + 2];
     for (k, r) in rank.iter_mut().enumerate().take(max_dim + 1).skip(1) {
         let mut pivot_of: HashMap<u32, usize> = HashMap::new();
@@ -206,6 +200,33 @@ fn axpy(a: &[(u32, Q)], f: &Q, b: &[(u32, Q)]) -> Vec<(u32, Q)> {
 mod tests {
     use super::*;
 
+    /// The cell complex of a triangulated surface given by its triangles (sorted vertex
+    /// triples, vertices `0..n`): vertices, then each edge once, then the triangles.
+    fn triangulated(triangles: &[[usize; 3]]) -> Chains {
+        let n = triangles.iter().flatten().max().map_or(0, |v| v + 1);
+        let mut dims = vec![0; n];
+        let mut boundary: Vec<Vec<usize>> = vec![vec![]; n];
+        let mut edges: HashMap<(usize, usize), usize> = HashMap::new();
+        let mut faces = Vec::new();
+        for t in triangles {
+            let mut tri = Vec::new();
+            for (a, b) in [(t[0], t[1]), (t[0], t[2]), (t[1], t[2])] {
+                let id = *edges.entry((a, b)).or_insert_with(|| {
+                    dims.push(1);
+                    boundary.push(vec![a, b]);
+                    dims.len() - 1
+                });
+                tri.push(id);
+            }
+            faces.push(tri);
+        }
+        for tri in faces {
+            dims.push(2);
+            boundary.push(tri);
+        }
+        Chains { dims, boundary }
+    }
+
     /// The 6-vertex triangulation of the real projective plane: over GF(2) b = (1, 1, 1), over
     /// Q b = (1, 0, 0), and H_1 = Z/2 (one summand of even order).
     #[test]
@@ -222,28 +243,8 @@ mod tests {
             [1, 3, 5],
             [2, 4, 5],
         ];
-        let mut dims = vec![0; 6];
-        let mut boundary: Vec<Vec<usize>> = vec![vec![]; 6];
-        let mut edges: HashMap<(usize, usize), usize> = HashMap::new();
-        let mut faces = Vec::new();
-        for t in triangles {
-            let mut tri = Vec::new();
-            for (a, b) in [(t[0], t[1]), (t[0], t[2]), (t[1], t[2])] {
-                let id = *edges.entry((a, b)).or_insert_with(|| {
-                    dims.push(1);
-                    boundary.push(vec![a, b]);
-                    dims.len() - 1
-                });
-                tri.push(id);
-            }
-            faces.push(tri);
-        }
-        assert_eq!(edges.len(), 15);
-        for tri in faces {
-            dims.push(2);
-            boundary.push(tri);
-        }
-        let c = Chains { dims, boundary };
+        let c = triangulated(&triangles);
+        assert_eq!(c.dims.iter().filter(|&&k| k == 1).count(), 15);
         assert_eq!(c.euler(), 1);
         assert_eq!(betti(&c, 2), [1, 1, 1]);
         let r = rational_betti(&c, 2).expect("a regular complex");
@@ -270,28 +271,7 @@ mod tests {
                 vec![1, 2, 1],
             ),
         ] {
-            let n = triangles.iter().flatten().max().unwrap() + 1;
-            let mut dims = vec![0; n];
-            let mut boundary: Vec<Vec<usize>> = vec![vec![]; n];
-            let mut edges: HashMap<(usize, usize), usize> = HashMap::new();
-            let mut faces = Vec::new();
-            for t in &triangles {
-                let mut tri = Vec::new();
-                for (a, b) in [(t[0], t[1]), (t[0], t[2]), (t[1], t[2])] {
-                    let id = *edges.entry((a, b)).or_insert_with(|| {
-                        dims.push(1);
-                        boundary.push(vec![a, b]);
-                        dims.len() - 1
-                    });
-                    tri.push(id);
-                }
-                faces.push(tri);
-            }
-            for tri in faces {
-                dims.push(2);
-                boundary.push(tri);
-            }
-            let c = Chains { dims, boundary };
+            let c = triangulated(&triangles);
             assert_eq!(betti(&c, 2), expect);
             let r = rational_betti(&c, 2).expect("a regular complex");
             assert_eq!(r.betti, expect);
