@@ -428,12 +428,13 @@ impl<'a> CentringLp<'a> {
 }
 
 mod basis_bound;
+mod bound_probe;
 mod bounding;
 mod domain;
 mod hint_point;
 mod opposite;
 mod recession;
-pub(crate) use basis_bound::bound_by_basis;
+pub(crate) use bound_probe::{probe_by_basis, probe_over_box, Bound};
 pub(crate) use bounding::{bounding_box, search_box, BOX_DIMENSION_LIMIT};
 pub use domain::{polytope_defect, PolytopeDefect};
 pub(crate) use recession::recession_ray_trying_first;

@@ -271,7 +271,6 @@ impl Enumerator {
                     if let (Some(bx), true) = (bx, self.backend != Backend::ExactOnly) {
                         match region_rows.bound(h.float_a(), h.float_b(), bx, stats) {
                             Outcome::Proved(()) => {
-                                stats.by_bound_lp += 1;
                                 empty = true;
                                 break;
                             }

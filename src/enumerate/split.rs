@@ -6,10 +6,10 @@ use super::last_layer::{self, LazyPre, Rows};
 use super::max_split::enter_cell;
 use super::{Constraints, Context, Enumerator, Partial};
 use crate::certify::{
-    bound_by_basis, is_bounded, point_between, reach, recession_ray_trying_first, search_box, LpStats, Reach,
+    is_bounded, point_between, reach, recession_ray_trying_first, search_box, LpStats, Reach,
     BOX_DIMENSION_LIMIT,
 };
-use crate::certify::{Outcome, Probe};
+use crate::certify::{probe_by_basis, probe_over_box, Bound, Outcome};
 use crate::enumerate::region::{AffineMap, Constraint, NeuronId, Origin, Region, RegionFacts};
 use crate::error::InternalError;
 use crate::exact::num::{to_f64, Q};
@@ -186,10 +186,7 @@ impl Enumerator {
                 // `--lp exact` takes no float hint at all, so it stays an independent reference
                 if self.backend != Backend::ExactOnly {
                     match region.bound(&fa, fb_proof, bx, stats) {
-                        Outcome::Proved(()) => {
-                            stats.by_bound_lp += 1;
-                            return Ok(Side::Empty(true));
-                        }
+                        Outcome::Proved(()) => return Ok(Side::Empty(true)),
                         Outcome::Witness(vertex) => {
                             let side = row.side(on, fa, fb);
                             if let Some(q) = point_between(&region.all, &side, &p.point_float, &vertex) {
@@ -205,13 +202,8 @@ impl Enumerator {
             let side = row.side(on, fa, fb);
             // no box: the bound LP's basis, solved exactly, proves an empty side
             if bx.is_none() && self.backend != Backend::ExactOnly && p.point.len() <= BOX_DIMENSION_LIMIT {
-                stats.lps += 1;
-                stats.bound_lps += 1;
-                match bound_by_basis(&region.all, &side) {
-                    Outcome::Proved(strict) => {
-                        stats.by_basis += 1;
-                        return Ok(Side::Empty(strict));
-                    }
+                match probe_by_basis(&region.all, &side, stats) {
+                    Outcome::Proved(strict) => return Ok(Side::Empty(strict)),
                     Outcome::Witness(vertex) => {
                         if let Some(q) = point_between(&region.all, &side, &p.point_float, &vertex) {
                             stats.by_bound_vertex += 1;
@@ -306,11 +298,6 @@ pub(super) struct RegionRows<'a> {
     lp: Option<Option<BoxLp>>,
 }
 
-/// What a bound LP says of `fa . x <= fb` on a region: `Proved(())`, no point of the region
-/// satisfies it (a safe dual bound); `Witness(v)`, the float minimum of `fa . x` is below `fb`
-/// at the vertex `v` (a split, to be certified); `Unknown`, nothing proved.
-pub(super) type Bound = Probe<(), Vec<f64>>;
-
 impl<'a> RegionRows<'a> {
     fn new(constraints: &'a Constraints, box_domain: bool) -> RegionRows<'a> {
         let lp_from = if box_domain { constraints.domain.len() } else { 0 };
@@ -324,15 +311,7 @@ impl<'a> RegionRows<'a> {
         let Some(lp) = self.lp.get_or_insert_with(|| BoxLp::new(rows, bx)) else {
             return Outcome::Unknown(());
         };
-        stats.bound_lps += 1;
-        stats.lps += 1;
-        match lp.minimize(fa) {
-            Some(opt) if opt.value > fb && proves_empty_floats(rows, fa, fb, Some(&opt.y), bx) => {
-                Outcome::Proved(())
-            }
-            Some(opt) if opt.value < fb => Outcome::Witness(opt.x),
-            _ => Outcome::Unknown(()),
-        }
+        probe_over_box(lp.minimize(fa), rows, fa, fb, bx, stats)
     }
 }
 

@@ -3,8 +3,7 @@
 //! without one), and the points of box faces. Everything here proposes floats or proves
 //! redundancy; the facet points themselves are certified by the caller.
 
-use crate::certify::{bound_by_basis, is_strictly_inside, LpStats};
-use crate::certify::{Outcome, Probe};
+use crate::certify::{is_strictly_inside, probe_by_basis, probe_over_box, Bound, LpStats, Outcome};
 use crate::exact::num::Q;
 use crate::kernel::float_box::{proves_empty_floats, FloatBox};
 use crate::kernel::halfspace::Halfspace;
@@ -15,7 +14,7 @@ use crate::lp::boxed::BoxLp;
 /// `Proved(())`, `a . x < b` on all of the others' polyhedron, so it is no facet;
 /// `Witness(v)`, the float maximum exceeds `b` at the vertex `v` (the hyperplane cuts the others'
 /// polyhedron); `Unknown`, nothing proved.
-pub(super) type Redundancy = Probe<(), Vec<f64>>;
+pub(super) type Redundancy = Bound;
 
 /// Proves `a . x < b` on all of the other constraints' polyhedron (inside the box), so the
 /// constraint is not a facet: by interval arithmetic, or by a safe dual bound from the float
@@ -54,19 +53,8 @@ pub(super) fn redundancy(
             (neuron_others, lp.minimize(&flipped_a))
         }
     };
-    stats.lps += 1;
-    stats.bound_lps += 1;
-    match opt {
-        Some(opt)
-            if -opt.value < row.float_b()
-                && proves_empty_floats(rows, &flipped_a, flipped_b, Some(&opt.y), bx) =>
-        {
-            stats.by_bound_lp += 1;
-            Outcome::Proved(())
-        }
-        Some(opt) if -opt.value > row.float_b() => Outcome::Witness(opt.x),
-        _ => Outcome::Unknown(()),
-    }
+    // min (-a) . x above -b: max a . x below b
+    probe_over_box(opt, rows, &flipped_a, flipped_b, bx, stats)
 }
 
 /// The bound LP of `row` over the other rows inside the box; for a box face, its own bound is
@@ -102,13 +90,8 @@ pub(super) struct SharedLp<'a> {
 /// [`redundancy`] without a box: `max a . x` over the other rows in floats, a maximum below `b`
 /// proved by the basis's exact multipliers ([`bound_by_basis`]).
 pub(super) fn redundancy_by_basis(others: &[&Halfspace], row: &Halfspace, stats: &mut LpStats) -> Redundancy {
-    stats.lps += 1;
-    stats.bound_lps += 1;
-    match bound_by_basis(others, &row.flipped()) {
-        Outcome::Proved(true) => {
-            stats.by_basis += 1;
-            Outcome::Proved(())
-        }
+    match probe_by_basis(others, &row.flipped(), stats) {
+        Outcome::Proved(true) => Outcome::Proved(()),
         Outcome::Witness(x) => Outcome::Witness(x),
         // touching without crossing is decided by the centring LP
         Outcome::Proved(false) | Outcome::Unknown(()) => Outcome::Unknown(()),
