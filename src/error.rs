@@ -17,7 +17,7 @@ impl Problem {
     ///
     /// # Examples
     /// ```
-    /// use relu_regions::error::{NetworkError, Problem};
+    /// use relu_regions::{NetworkError, Problem};
     /// let err = NetworkError::Invalid { source_name: "net.json".into(), problems: vec![Problem::new("layers[0].bias", "3 values, expected 2")] };
     /// assert!(err.to_string().contains("layers[0].bias: 3 values, expected 2"));
     /// ```

@@ -19,21 +19,27 @@
 //! assert_eq!((a.edges(), a.graph().pieces()), (4, 4));
 //! ```
 //!
-//! The main types are re-exported at the crate root: [`Network`] (with its readers), [`Domain`],
-//! [`Enumerator`] and its builder, [`Sink`], [`Summary`], [`Region`], [`Facet`],
-//! [`RegionGraph`], [`Analysis`] with [`analyze`], the shard [`Plan`], and the errors.
+//! The main types are re-exported at the crate root (about twenty names): [`Network`] (with its
+//! readers), [`Domain`], [`Enumerator`] and its builder, [`Sink`] with [`from_fn`], [`Summary`]
+//! with [`StopReason`], [`Region`], [`Facet`], [`RegionGraph`], [`Analysis`] with [`analyze`],
+//! the rational [`Q`], [`Halfspace`], the LP [`Backend`] and [`Filter`], and the errors. The rest
+//! of the API lives in ten modules named after the layers: [`network`], [`exact`], [`certify`],
+//! [`enumerate`] (a region's parts, the prepared network, counting sinks, subtree estimates),
+//! [`analysis`] (facets, the graph, facet streams), [`queries`], [`complex`], [`check`],
+//! [`export`] and [`jobs`] (what the front ends run, with the run controls: stop token,
+//! progress, threads, shard plans).
 //!
 //! The folders are the layers, bottom to top (docs/architecture.md; a test enforces that no
 //! module imports from a layer above its own):
-//! - [`runtime`]: the stop token every long loop polls, the thread map, progress counters;
+//! - `runtime`: the stop token every long loop polls, the thread map, progress counters;
 //! - [`exact`]: the rational type, exact parsing, square solves, the simplex (exact over `Q`);
 //! - `kernel`: the one filtered-arithmetic kernel (every float filter, with its proved bound)
 //!   and halfspaces with float-filtered exact signs;
 //! - `lp`: float LP backends (hints only);
 //! - [`certify`]: decisions about polyhedra with their certificates, and the pure checkers;
 //! - [`network`]: the model and its readers (JSON, `.nnet`, ONNX, VNN-LIB);
-//! - `forward`: running the network exactly (fixed-point maps, symbolic bounds, [`AffineMap`]);
-//! - `enumerate`: the region enumerator;
+//! - `forward`: running the network exactly (fixed-point maps, symbolic bounds, [`enumerate::AffineMap`]);
+//! - [`enumerate`]: the region enumerator;
 //! - [`analysis`]: non-redundant inequalities and facet points, the adjacency graph and pieces;
 //! - [`queries`]: locate, ranges, sizes, slices, verification, VNN-LIB properties;
 //! - [`check`]: the independent checker of every answer;
@@ -48,8 +54,8 @@ pub mod analysis;
 pub mod certify;
 pub mod check;
 pub mod complex;
-pub(crate) mod enumerate;
-pub mod error;
+pub mod enumerate;
+pub(crate) mod error;
 pub mod exact;
 pub mod export;
 pub(crate) mod forward;
@@ -58,21 +64,14 @@ pub(crate) mod kernel;
 pub(crate) mod lp;
 pub mod network;
 pub mod queries;
-pub mod runtime;
+pub(crate) mod runtime;
 
 pub use analysis::facets::Facet;
 pub use analysis::graph::RegionGraph;
 pub use analysis::{analyze, Analysis};
-pub use analysis::{stream_with_facets, FacetedRegion};
-pub use enumerate::prepared::Prepared;
-pub use enumerate::region::{AffineMap, Constraint, NeuronId, Origin, Region};
-pub use enumerate::{
-    from_fn, CountingSink, Enumerator, EnumeratorBuilder, Estimate, FromFn, Sink, StopReason, Subtrees,
-    Summary,
-};
-pub use error::{InternalError, NetworkError, SinkError};
+pub use enumerate::{from_fn, Enumerator, EnumeratorBuilder, Region, Sink, StopReason, Summary};
+pub use error::{InternalError, NetworkError, Problem, SinkError};
 pub use exact::num::Q;
-pub use jobs::shard::{Plan, ShardError};
 pub use kernel::halfspace::Halfspace;
 pub use kernel::Filter;
 pub use lp::Backend;

@@ -9,8 +9,8 @@ use crate::{backend_named, bad, seconds, NativeNetwork};
 use pyo3::prelude::*;
 use relu_regions::exact::num::{fmt_q, parse_rational, Q};
 use relu_regions::export::provenance::Provenance;
+use relu_regions::jobs::threads_for;
 use relu_regions::jobs::{self, JobError};
-use relu_regions::runtime::parallel::threads_for;
 use relu_regions::{Enumerator, Network};
 use serde_json::json;
 use std::sync::atomic::AtomicBool;
@@ -32,7 +32,7 @@ where
     F: FnOnce(&Network, &Enumerator, &Provenance) -> Result<String, String> + Send + 'static,
 {
     let cancel = Arc::new(AtomicBool::new(false));
-    let progress = Arc::new(relu_regions::runtime::progress::Progress::default());
+    let progress = Arc::new(relu_regions::jobs::Progress::default());
     let enumerator = Enumerator::builder()
         .backend(backend_named(run.lp)?)
         .threads(threads_for(run.threads))

@@ -8,7 +8,7 @@ use crate::{backend_named, bad, seconds, NativeNetwork};
 use pyo3::prelude::*;
 use relu_regions::exact::num::{from_f64_exact, parse_rational, Q};
 use relu_regions::jobs::batch::{count_many as count_boxes, linf_ball, BoxCount};
-use relu_regions::runtime::parallel::threads_for;
+use relu_regions::jobs::threads_for;
 use relu_regions::Enumerator;
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -22,7 +22,7 @@ fn enumerator(threads: usize, time_limit: Option<f64>, lp: &str) -> PyResult<Enu
     };
     Ok(Enumerator::builder()
         .backend(backend)
-        .threads(relu_regions::runtime::parallel::threads_for(threads))
+        .threads(relu_regions::jobs::threads_for(threads))
         .time_limit(time_limit)
         .build())
 }

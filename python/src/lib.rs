@@ -15,9 +15,9 @@ use relu_regions::export::json;
 use relu_regions::export::provenance::Provenance;
 use relu_regions::jobs;
 use relu_regions::jobs::shard::{self, plan_hash, Plan, ShardError};
+use relu_regions::jobs::threads_for;
 use relu_regions::network::nnet::Coords;
 use relu_regions::network::{self, InputFormat, Network};
-use relu_regions::runtime::parallel::threads_for;
 use relu_regions::Backend;
 use relu_regions::Enumerator;
 use std::sync::atomic::AtomicBool;
@@ -94,7 +94,7 @@ impl NativeNetwork {
         let cancel = Arc::new(AtomicBool::new(false));
         let flag = cancel.clone();
         std::thread::spawn(move || {
-            let _stop = relu_regions::runtime::stop::StopToken::new(None, Some(flag)).install();
+            let _stop = relu_regions::jobs::StopToken::new(None, Some(flag)).install();
             let _ = tx.send(network::load_with_bytes(&file, given, coords));
         });
         let rx = std::sync::Mutex::new(rx);
@@ -249,7 +249,7 @@ impl NativeNetwork {
         let time_limit = seconds("time_limit", time_limit)?;
         let threads = threads_for(threads);
         let cancel = Arc::new(AtomicBool::new(false));
-        let progress = Arc::new(relu_regions::runtime::progress::Progress::default());
+        let progress = Arc::new(relu_regions::jobs::Progress::default());
         let enumerator = Enumerator::builder()
             .backend(backend)
             .threads(threads)
@@ -358,7 +358,7 @@ fn run(
     provenance: &Provenance,
     tx: &SyncSender<Message>,
 ) -> Result<String, String> {
-    let fail = |e: relu_regions::error::InternalError| e.to_string();
+    let fail = |e: relu_regions::InternalError| e.to_string();
     match kind {
         Kind::Count { graph } => {
             let counted = jobs::count(net, enumerator, Some(provenance.clone()), graph).map_err(fail)?;

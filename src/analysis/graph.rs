@@ -46,7 +46,7 @@ pub struct RegionGraph {
     /// complete one that is an internal error).
     pub(crate) dangling: usize,
     /// How many regions (a prefix, in id order) had the neighbours across their facets found:
-    /// all of them, unless the run's stop token ([`crate::runtime::stop`]) cut the graph phase short
+    /// all of them, unless the run's stop token ([`crate::jobs::StopToken`]) cut the graph phase short
     /// (the graph then lacks the edges between two regions after the prefix).
     pub(crate) edges_from: usize,
 }
@@ -102,7 +102,7 @@ impl RegionGraph {
 /// facet must be seen from both sides: anything else is an [`InternalError`] naming the facet,
 /// never a dropped edge. With [`crate::kernel::Filter::Off`] no float pass is used.
 ///
-/// The stop token installed on this thread ([`crate::runtime::stop`]) is polled at every facet: once
+/// The stop token installed on this thread ([`crate::jobs::StopToken`]) is polled at every facet: once
 /// it asks to stop, the regions not yet done give no edges from their side
 /// ([`RegionGraph::edges_from`]).
 ///

@@ -5,12 +5,12 @@
 use super::BadInput;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use relu_regions::error::NetworkError;
 use relu_regions::export::provenance::Provenance;
 use relu_regions::network::nnet::Coords;
 use relu_regions::network::{self, Domain, InputFormat, Network};
 use relu_regions::Backend;
 use relu_regions::Enumerator;
+use relu_regions::NetworkError;
 use std::path::PathBuf;
 
 /// The network file formats.
@@ -105,7 +105,7 @@ pub(crate) struct ThreadArgs {
 impl ThreadArgs {
     /// The thread count: all cores for none or 0, capped at 4 per core (with a warning).
     pub(crate) fn count(&self) -> usize {
-        let cores = relu_regions::runtime::parallel::threads_for(0);
+        let cores = relu_regions::jobs::threads_for(0);
         match self.threads {
             None | Some(0) => cores,
             Some(n) if n > 4 * cores => {

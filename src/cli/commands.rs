@@ -358,6 +358,6 @@ pub(crate) fn vnnlib(
 }
 
 /// An option's value the library refused, told as `FLAG: what is wrong`.
-fn option_error(flag: &'static str) -> impl Fn(relu_regions::error::NetworkError) -> BadInput {
+fn option_error(flag: &'static str) -> impl Fn(relu_regions::NetworkError) -> BadInput {
     move |e| jobs::JobError::option(flag, e).into()
 }

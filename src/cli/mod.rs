@@ -12,7 +12,7 @@ pub(crate) mod shard;
 pub(crate) mod simple;
 pub(crate) mod stop;
 
-use relu_regions::error::InternalError;
+use relu_regions::InternalError;
 use std::process::ExitCode;
 
 /// Exit code of a failed verification or check.

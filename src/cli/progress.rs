@@ -1,10 +1,10 @@
 //! The progress display on stderr, drawn from the library's counters
-//! ([`relu_regions::runtime::progress::Progress`]) by a thread of its own: only when stderr is a
+//! ([`relu_regions::jobs::Progress`]) by a thread of its own: only when stderr is a
 //! terminal, and only once a phase has lasted a second. The library tells every change of phase
 //! at once, so the display is cleared before any output is printed.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use relu_regions::runtime::progress::{Phase, Progress};
+use relu_regions::jobs::{Phase, Progress};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 

@@ -1,11 +1,11 @@
-//! The command's one stop token ([`relu_regions::runtime::stop::StopToken`]): made when a command that
+//! The command's one stop token ([`relu_regions::jobs::StopToken`]): made when a command that
 //! honours limits starts, with the deadline `--time-limit` seconds later and a cancel flag that
 //! Ctrl-C raises (a second Ctrl-C exits at once). Every phase of the command polls it: the
 //! reading of the network ([`until_stopped`]), the enumeration (through the enumerator), the
 //! facets and the graph, `check`, `vnnlib`.
 
 use super::{BadInput, EXIT_INCOMPLETE};
-use relu_regions::runtime::stop::StopToken;
+use relu_regions::jobs::StopToken;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};

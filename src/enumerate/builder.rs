@@ -82,7 +82,7 @@ impl EnumeratorBuilder {
     /// Count the run's progress here (regions found; the analysis adds its facet phase), for a
     /// front end to draw from another thread.
     ///
-    /// See the example on [`crate::runtime::progress::Progress::with_listener`].
+    /// See the example on [`crate::jobs::Progress::with_listener`].
     pub fn progress(mut self, progress: Arc<Progress>) -> Self {
         self.inner.progress = Some(progress);
         self
@@ -115,7 +115,7 @@ impl EnumeratorBuilder {
     ///
     /// # Examples
     /// ```
-    /// use relu_regions::{runtime::stop::StopToken, Enumerator, Network, StopReason};
+    /// use relu_regions::{jobs::StopToken, Enumerator, Network, StopReason};
     /// use std::time::Instant;
     /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [{"weights": [[1]], "activation": "relu"}]}"#).unwrap();
     /// let passed = StopToken::new(Some(Instant::now()), None);

@@ -27,6 +27,8 @@ mod subtrees;
 mod summary;
 
 pub use builder::EnumeratorBuilder;
+pub use prepared::Prepared;
+pub use region::{AffineMap, Constraint, NeuronId, Origin, Region};
 pub use sink::{from_fn, CountingSink, FromFn, Sink};
 pub use subtrees::{Estimate, Subtrees};
 pub use summary::{StopReason, Summary};
@@ -47,8 +49,6 @@ use crate::network::{Domain, Network};
 use crate::runtime::progress::{Phase, Progress};
 use crate::runtime::stop::StopToken;
 use num_traits::Zero;
-use prepared::Prepared;
-use region::Region;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::sync::Arc;
@@ -338,7 +338,8 @@ impl Enumerator {
     ///
     /// # Examples
     /// ```
-    /// use relu_regions::{CountingSink, Enumerator, Network};
+    /// use relu_regions::{Enumerator, Network};
+    /// use relu_regions::enumerate::CountingSink;
     /// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
     ///     {"weights": [["1", "-1"], ["1", "1"]], "activation": "relu"}]}"#).unwrap();
     /// let e = Enumerator::builder().build();

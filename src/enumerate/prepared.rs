@@ -103,7 +103,8 @@ impl<'n> Prepared<'n> {
     ///
     /// # Examples
     /// ```
-    /// use relu_regions::{Backend, Network, Prepared};
+    /// use relu_regions::{Backend, Network};
+    /// use relu_regions::enumerate::Prepared;
     /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [{"weights": [["1"]], "activation": "relu"}]}"#).unwrap();
     /// let exact = Prepared::new(&net, Backend::ExactOnly);
     /// assert_eq!(exact.backend(), Backend::ExactOnly);

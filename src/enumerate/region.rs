@@ -41,7 +41,7 @@ impl Constraint {
     /// ```
     /// use relu_regions::network::Domain;
     /// use relu_regions::exact::num::q;
-    /// use relu_regions::{Constraint, Origin};
+    /// use relu_regions::enumerate::{Constraint, Origin};
     /// let rows = Constraint::domain(&Domain::Box(vec![(q(0), q(1))]), 1);
     /// assert_eq!(rows.len(), 2);
     /// assert!(matches!(rows[1].origin, Origin::Domain(1)));

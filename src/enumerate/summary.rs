@@ -11,7 +11,8 @@ pub use crate::runtime::stop::StopReason;
 ///
 /// # Examples
 /// ```
-/// use relu_regions::{CountingSink, Enumerator, Network, StopReason};
+/// use relu_regions::{Enumerator, Network, StopReason};
+/// use relu_regions::enumerate::CountingSink;
 /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [
 ///     {"weights": [["1"], ["1"], ["1"]], "bias": ["0", "-1", "-2"], "activation": "relu"}]}"#).unwrap();
 /// let summary = Enumerator::builder().build().enumerate(&net, &mut CountingSink::default()).unwrap();

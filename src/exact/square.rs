@@ -1,7 +1,7 @@
 //! Exact solves of square systems `M z = r` (basis solves: points, multipliers, rays): a
 //! fraction-free (Bareiss) elimination over the rows scaled to integers, with a rational
 //! elimination as a fallback that should never run. The elimination polls the run's stop token
-//! ([`crate::runtime::stop`]) every 64 big-integer updates (one row's work at most): a solve that gives up
+//! ([`crate::jobs::StopToken`]) every 64 big-integer updates (one row's work at most): a solve that gives up
 //! answers `None`, and its callers, seeing the token fired, do not fall back.
 
 use crate::exact::num::Q;

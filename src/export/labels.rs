@@ -53,7 +53,8 @@ impl FacetLabels {
     ///
     /// # Examples
     /// ```
-    /// use relu_regions::{analyze, export::labels::FacetLabels, NeuronId, Enumerator, Network};
+    /// use relu_regions::{analyze, export::labels::FacetLabels, Enumerator, Network};
+    /// use relu_regions::enumerate::NeuronId;
     /// // relu(x) and relu(2 x): one hyperplane, which only the first neuron cuts; both are tight
     /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [
     ///     {"weights": [[1], [2]], "activation": "relu"}]}"#).unwrap();

@@ -65,7 +65,8 @@ impl AffineMap {
     ///
     /// # Examples
     /// ```
-    /// use relu_regions::{exact::num::q, AffineMap};
+    /// use relu_regions::exact::num::q;
+    /// use relu_regions::enumerate::AffineMap;
     /// let map = AffineMap { jacobian: vec![vec![q(1), q(2)]], offset: vec![q(-1)] };
     /// assert_eq!(map.apply(&[q(3), q(4)]), vec![q(10)]);
     /// ```

@@ -48,7 +48,7 @@ impl RangeJob {
 ///
 /// # Examples
 /// ```
-/// use relu_regions::{jobs, runtime::stop::StopToken, Enumerator, Network};
+/// use relu_regions::{jobs, jobs::StopToken, Enumerator, Network};
 /// let net = Network::from_json(r#"{"input_dim": 1, "domain": {"box": [["-1", "2"]]}, "layers": [
 ///     {"weights": [["1"]], "activation": "relu"}]}"#).unwrap();
 /// let job = jobs::range(&net, &Enumerator::builder().build(), true, &StopToken::default()).unwrap();

@@ -24,6 +24,9 @@ mod locate;
 mod regions;
 pub mod shard;
 
+pub use crate::runtime::parallel::threads_for;
+pub use crate::runtime::progress::{Phase, Progress};
+pub use crate::runtime::stop::StopToken;
 pub use answers::{range, slice, vnnlib, RangeJob, SliceJob, VnnlibJob};
 pub use complex::{boundary, faces, BoundaryJob, FacesJob, Listed};
 pub use count::{count, Counted};

@@ -79,7 +79,7 @@ pub type Written = (Summary, std::io::Result<()>);
 /// use relu_regions::{jobs, Enumerator, Network};
 /// let net = Network::from_json(r#"{"input_dim": 1, "domain": {"box": [["-1", "1"]]}, "layers": [
 ///     {"weights": [["1"]], "activation": "relu"}]}"#).unwrap();
-/// let (mut out, stop) = (Vec::new(), relu_regions::runtime::stop::StopToken::new(None, None));
+/// let (mut out, stop) = (Vec::new(), relu_regions::jobs::StopToken::new(None, None));
 /// let (summary, written) =
 ///     jobs::write_regions_json(&net, &Enumerator::builder().build(), None, Some(0), &stop, &mut out).unwrap();
 /// assert!(summary.complete() && written.is_ok());

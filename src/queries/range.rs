@@ -99,12 +99,12 @@ pub fn output_ranges(regions: &[Region]) -> Result<Option<Vec<OutputRange>>, Int
 }
 
 /// [`output_ranges`] over the regions taken in order until the run's stop token
-/// ([`crate::runtime::stop`]) asks to stop: the ranges over that prefix, and its length (all the
+/// ([`crate::jobs::StopToken`]) asks to stop: the ranges over that prefix, and its length (all the
 /// regions unless the token fired).
 ///
 /// # Examples
 /// ```
-/// use relu_regions::{queries::range::output_ranges_prefix, runtime::stop::StopToken, Enumerator, Network};
+/// use relu_regions::{queries::range::output_ranges_prefix, jobs::StopToken, Enumerator, Network};
 /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [{"weights": [[1], [-1]], "activation": "relu"},
 ///     {"weights": [[1, 1]], "activation": "linear"}], "domain": {"box": [[-2, 3]]}}"#).unwrap();
 /// let regions = Enumerator::builder().build().collect(&net).unwrap().0;

@@ -71,7 +71,7 @@ pub fn region_sizes(
     seed: u64,
 ) -> Vec<RegionSize> {
     let d = net.input_dim();
-    // the run's stop token ([`crate::runtime::stop`]): the sizes of a prefix of the regions
+    // the run's stop token ([`crate::jobs::StopToken`]): the sizes of a prefix of the regions
     let mut sizes: Vec<RegionSize> = regions
         .iter()
         .zip(facets)

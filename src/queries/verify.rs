@@ -166,7 +166,7 @@ pub fn verify(net: &Network, a: &Analysis, expect: &Expectations, samples: usize
 /// and 3-D): the slivers that sampling and tolerance-based tools miss. A report, never a failure.
 fn smallest_region(a: &Analysis) -> Option<Check> {
     let d = a.regions.first()?.point.len();
-    // until the run's stop token fires ([`crate::runtime::stop`])
+    // until the run's stop token fires ([`crate::jobs::StopToken`])
     let balls: Vec<(usize, crate::queries::sizes::Ball)> = a
         .regions
         .iter()
@@ -221,7 +221,7 @@ fn sampling_check(net: &Network, a: &Analysis, samples: usize, seed: u64) -> Opt
     let mut missing = 0;
     let mut drawn = 0;
     for _ in 0..samples {
-        // the run's stop token ([`crate::runtime::stop`]): the points drawn so far
+        // the run's stop token ([`crate::jobs::StopToken`]): the points drawn so far
         if crate::runtime::stop::requested() {
             break;
         }

@@ -3,6 +3,6 @@
 //!
 //! May import: nothing of the crate but [`crate::error`].
 
-pub mod parallel;
-pub mod progress;
-pub mod stop;
+pub(crate) mod parallel;
+pub(crate) mod progress;
+pub(crate) mod stop;

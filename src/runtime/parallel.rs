@@ -1,6 +1,6 @@
 //! Ordered parallel maps over slices: the work is shared among threads in chunks pulled from a
 //! counter, and the results come back in chunk order, so they do not depend on the thread count.
-//! The workers poll the caller's stop token ([`crate::runtime::stop`]): it is installed on each of them.
+//! The workers poll the caller's stop token ([`crate::jobs::StopToken`]): it is installed on each of them.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 ///
 /// # Examples
 /// ```
-/// use relu_regions::runtime::parallel::threads_for;
+/// use relu_regions::jobs::threads_for;
 /// assert_eq!(threads_for(3), 3);
 /// assert!(threads_for(0) >= 1);
 /// ```
@@ -22,7 +22,7 @@ pub fn threads_for(requested: usize) -> usize {
 
 /// Applies `f` to consecutive chunks of `items` (about `chunks_per_thread` chunks for each of
 /// `threads` threads) and returns the results in order. One thread runs on the caller's.
-pub fn map_chunks<T, R, F>(items: &[T], threads: usize, chunks_per_thread: usize, f: F) -> Vec<R>
+pub(crate) fn map_chunks<T, R, F>(items: &[T], threads: usize, chunks_per_thread: usize, f: F) -> Vec<R>
 where
     T: Sync,
     R: Send,

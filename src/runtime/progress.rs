@@ -5,7 +5,7 @@
 //!
 //! # Examples
 //! ```
-//! use relu_regions::{runtime::progress::{Phase, Progress}, Enumerator, Network};
+//! use relu_regions::{jobs::{Phase, Progress}, Enumerator, Network};
 //! use std::sync::Arc;
 //! let net = Network::from_json(r#"{"input_dim": 1, "layers": [
 //!     {"weights": [["1"], ["-1"]], "activation": "relu"}]}"#).unwrap();
@@ -55,7 +55,7 @@ impl Progress {
     ///
     /// # Examples
     /// ```
-    /// use relu_regions::runtime::progress::{Phase, Progress};
+    /// use relu_regions::jobs::{Phase, Progress};
     /// use relu_regions::{analyze, Enumerator, Network};
     /// use std::sync::{Arc, Mutex};
     /// let net = Network::from_json(r#"{"input_dim": 1, "layers": [
@@ -75,7 +75,7 @@ impl Progress {
 
     /// Regions found so far.
     ///
-    /// See the example on [`crate::runtime::progress`].
+    /// See the example on [`crate::jobs::Progress`].
     pub fn regions(&self) -> usize {
         self.regions.load(Ordering::Relaxed)
     }
@@ -89,7 +89,7 @@ impl Progress {
 
     /// The current phase.
     ///
-    /// See the example on [`crate::runtime::progress`].
+    /// See the example on [`crate::jobs::Progress`].
     pub fn phase(&self) -> Phase {
         match self.phase.load(Ordering::Relaxed) {
             1 => Phase::Regions,

@@ -13,7 +13,7 @@
 //!
 //! # Examples
 //! ```
-//! use relu_regions::runtime::stop::StopToken;
+//! use relu_regions::jobs::StopToken;
 //! use relu_regions::StopReason;
 //! use std::sync::{atomic::{AtomicBool, Ordering}, Arc};
 //! use std::time::{Duration, Instant};
@@ -43,7 +43,7 @@ pub struct StopToken {
 impl StopToken {
     /// A token with this deadline and cancel flag (either may be absent).
     ///
-    /// See the example on [`crate::runtime::stop`].
+    /// See the example on [`crate::jobs::StopToken`].
     pub fn new(deadline: Option<Instant>, cancel: Option<Arc<AtomicBool>>) -> StopToken {
         StopToken { deadline, cancel }
     }
@@ -57,7 +57,7 @@ impl StopToken {
 
     /// The cancel flag.
     ///
-    /// See the example on [`crate::runtime::stop`].
+    /// See the example on [`crate::jobs::StopToken`].
     pub fn cancel_flag(&self) -> Option<&Arc<AtomicBool>> {
         self.cancel.as_ref()
     }
@@ -66,7 +66,7 @@ impl StopToken {
     ///
     /// # Examples
     /// ```
-    /// use relu_regions::runtime::stop::StopToken;
+    /// use relu_regions::jobs::StopToken;
     /// use std::time::{Duration, Instant};
     /// let now = Instant::now();
     /// let token = StopToken::new(Some(now + Duration::from_secs(5)), None);
@@ -84,7 +84,7 @@ impl StopToken {
     /// Why the run must stop now, if it must: [`StopReason::Cancelled`] once the flag is raised,
     /// [`StopReason::TimeLimit`] from the deadline on.
     ///
-    /// See the example on [`crate::runtime::stop`].
+    /// See the example on [`crate::jobs::StopToken`].
     pub fn reason(&self) -> Option<StopReason> {
         if self.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
             return Some(StopReason::Cancelled);
@@ -109,7 +109,7 @@ impl StopToken {
     ///
     /// # Examples
     /// ```
-    /// use relu_regions::runtime::stop::StopToken;
+    /// use relu_regions::jobs::StopToken;
     /// use std::time::Instant;
     /// let past = StopToken::new(Some(Instant::now()), None);
     /// assert!(past.is_stopped());
@@ -126,7 +126,7 @@ impl StopToken {
     ///
     /// # Examples
     /// ```
-    /// use relu_regions::{runtime::stop::StopToken, InternalError, StopReason};
+    /// use relu_regions::{jobs::StopToken, InternalError, StopReason};
     /// use std::time::Instant;
     /// let e = InternalError::new("the exact simplex answered None");
     /// assert_eq!(StopToken::new(Some(Instant::now()), None).excuse(e.clone()), Ok(StopReason::TimeLimit));

@@ -4,9 +4,9 @@ use crate::cli::fixtures::run_cli;
 use crate::support::*;
 use petgraph::algo::connected_components;
 use relu_regions::analysis::graph::RegionGraph;
+use relu_regions::enumerate::NeuronId;
 use relu_regions::exact::num::q;
 use relu_regions::network::Domain;
-use relu_regions::NeuronId;
 
 fn degrees(g: &RegionGraph) -> Vec<usize> {
     g.graph().node_indices().map(|n| g.graph().neighbors(n).count()).collect()
@@ -136,7 +136,8 @@ fn dot_renders_with_graphviz() {
 #[test]
 fn edges_to_regions_without_certified_facets() {
     use relu_regions::analysis::graph::build;
-    use relu_regions::{Backend, Prepared};
+    use relu_regions::enumerate::Prepared;
+    use relu_regions::Backend;
     let path = fixture("deep2d.json");
     let net = relu_regions::network::json::read_network(&std::fs::read_to_string(&path).unwrap(), "deep2d")
         .unwrap();

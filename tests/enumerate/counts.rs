@@ -68,8 +68,9 @@ fn every_backend_gives_the_same_regions() {
 #[test]
 fn counting_is_identical_whatever_the_thread_count() {
     use crate::enumerate::invariants::{random_net, Rng};
+    use relu_regions::enumerate::CountingSink;
     use relu_regions::network::Domain;
-    use relu_regions::{CountingSink, Enumerator};
+    use relu_regions::Enumerator;
     let net = random_net(&mut Rng::new(7), 2, &[6, 5], Domain::Whole);
     let count = |threads: usize, max: Option<usize>| {
         let mut sink = CountingSink::default();

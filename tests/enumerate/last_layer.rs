@@ -4,11 +4,12 @@
 
 use crate::enumerate::invariants::{random_net, Rng};
 use crate::support::fixture;
+use relu_regions::enumerate::CountingSink;
 use relu_regions::exact::num::{parse_rational, q};
 use relu_regions::network::nnet::{read_nnet, Coords};
 use relu_regions::network::{Domain, Network};
+use relu_regions::Enumerator;
 use relu_regions::Region;
-use relu_regions::{CountingSink, Enumerator};
 
 /// The counts (regions, bounded) of a counting sink and of a detailed run.
 fn counted_and_listed(net: &Network) -> ((usize, usize), (usize, usize)) {

@@ -8,7 +8,7 @@
 
 use crate::cli::fixtures::run_cli;
 use crate::support::fixture;
-use relu_regions::runtime::progress::{Phase, Progress};
+use relu_regions::jobs::{Phase, Progress};
 use relu_regions::{analyze, Enumerator, Network, StopReason};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
@@ -321,7 +321,7 @@ fn a_passed_deadline_is_the_reason_when_nothing_else_stopped_the_run() {
         r#"{"input_dim": 1, "layers": [{"weights": [[1], [1]], "bias": [0, -1], "activation": "relu"}]}"#,
     )
     .unwrap();
-    let passed = relu_regions::runtime::stop::StopToken::new(Some(Instant::now()), None);
+    let passed = relu_regions::jobs::StopToken::new(Some(Instant::now()), None);
     let a = analyze(&net, &Enumerator::builder().stop(&passed).build()).unwrap();
     assert_eq!((a.regions().len(), a.summary().stopped()), (0, Some(StopReason::TimeLimit)));
 }

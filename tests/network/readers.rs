@@ -203,7 +203,7 @@ fn cli_reads_every_format_and_converts_exactly() {
 /// without a token, or with one that has not fired, the same file reads.
 #[test]
 fn an_onnx_reading_stops_when_its_thread_is_stopped() {
-    use relu_regions::runtime::stop::StopToken;
+    use relu_regions::jobs::StopToken;
     use std::sync::atomic::AtomicBool;
     use std::sync::Arc;
     let path = fixture("onnx/ACASXU_run2a_1_1_batch_2000.onnx");

@@ -8,11 +8,11 @@ use crate::cli::fixtures::run_cli;
 use crate::support::net;
 use proptest::prelude::*;
 use relu_regions::analysis::analyze;
+use relu_regions::enumerate::NeuronId;
 use relu_regions::exact::num::{parse_rational, q, Q};
 use relu_regions::network::{Activation, Domain, Layer, Network, Pattern, Weights};
 use relu_regions::queries::locate::locate;
 use relu_regions::Enumerator;
-use relu_regions::NeuronId;
 use std::collections::BTreeSet;
 
 fn point(s: &str) -> Vec<Q> {

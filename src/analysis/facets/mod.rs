@@ -38,7 +38,7 @@ impl Facet {
     /// # Examples
     /// ```
     /// use relu_regions::{analyze, Enumerator, Network};
-    /// use relu_regions::NeuronId;
+    /// use relu_regions::enumerate::NeuronId;
     /// // relu(x) and relu(y): every facet of a quadrant lies on one neuron's hyperplane
     /// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
     ///     {"weights": [["1", "0"], ["0", "1"]], "activation": "relu"}]}"#).unwrap();
@@ -141,7 +141,7 @@ pub(crate) fn facets_counting_inner(
         if inner_only && !inner {
             continue;
         }
-        // the run's stop token ([`crate::runtime::stop`]), between two facets (the exact solves inside
+        // the run's stop token ([`crate::jobs::StopToken`]), between two facets (the exact solves inside
         // one poll it too, and give up)
         if crate::runtime::stop::requested() {
             return Err(crate::runtime::stop::gave_up(&format!("the facets of region {}", region.id)));

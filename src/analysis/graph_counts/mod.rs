@@ -13,7 +13,7 @@
 //! Memory is about `(1 + inner facets) x (hidden neurons / 8)` bytes per region plus the edge
 //! table, instead of every region's rational rows, map and facet points.
 //!
-//! The run's stop token ([`crate::runtime::stop`]) reaches every phase: the enumeration, the facet
+//! The run's stop token ([`crate::jobs::StopToken`]) reaches every phase: the enumeration, the facet
 //! workers (a region whose facets were not certified when the run had to stop keeps a record
 //! without them: it is counted, and an edge to it seen from one side only is kept) and the
 //! exact comparisons of maps (those left out count as different).

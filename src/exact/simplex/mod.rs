@@ -8,7 +8,7 @@
 //! costs `O(n m)`. Bland's rule cannot cycle in exact arithmetic, so the rational run always
 //! terminates, degenerate or not.
 //!
-//! The run's stop token ([`crate::runtime::stop`]) is polled at every pivot and, inside a pivot, every
+//! The run's stop token ([`crate::jobs::StopToken`]) is polled at every pivot and, inside a pivot, every
 //! [`Field::POLL_ENTRIES`] entry updates (a few dozen big rationals over [`Q`]): a solve that
 //! must stop gives up (`None`) within one row's work, however large its numbers have grown.
 //!
@@ -313,7 +313,7 @@ impl<F: Field> Tableau<F> {
 
 /// Solves `min c . x  s.t.  A x <= b` (`x` free). Returns `None` only when `max_pivots` is
 /// exceeded (possible in floating point; the rational run terminates by Bland's rule) or the
-/// run's stop token asks to stop ([`crate::runtime::stop`]).
+/// run's stop token asks to stop ([`crate::jobs::StopToken`]).
 ///
 /// # Examples
 /// ```

@@ -421,7 +421,7 @@ impl SymbolicBounds {
             let mut pres = Vec::with_capacity(layer.weights.len());
             let inputs = Flat::new(&values, d);
             for (row, bias) in layer.weights.iter().zip(&layer.bias) {
-                // the run's stop token ([`crate::runtime::stop`]): no bound (nothing is pruned)
+                // the run's stop token ([`crate::jobs::StopToken`]): no bound (nothing is pruned)
                 if crate::runtime::stop::requested() {
                     return None;
                 }

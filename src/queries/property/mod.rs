@@ -95,7 +95,7 @@ pub struct Decision {
 /// A case whose box does not fit the network, or an exact check that failed.
 pub fn decide(net: &Network, property: &Property, enumerator: &Enumerator) -> Result<Decision, DecideError> {
     // one stop token for every phase and every case (sampling, enumeration, the last batch),
-    // [`crate::runtime::stop`]: the time limit becomes the run's deadline
+    // [`crate::jobs::StopToken`]: the time limit becomes the run's deadline
     let start = std::time::Instant::now();
     let enumerator = &enumerator.anchored(start);
     let _stop = enumerator.stop_token(start).install();
