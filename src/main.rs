@@ -150,6 +150,10 @@ enum Command {
         /// dimension, its facets and the identities are checked.
         #[arg(long, conflicts_with_all = ["graph", "partial", "property"])]
         faces: bool,
+        /// The document is a `boundary --json` document: every face of the augmented complex,
+        /// the boundary set's cells, f-vector, Betti numbers and decision regions are checked.
+        #[arg(long, conflicts_with_all = ["graph", "partial", "property", "faces"])]
+        boundary: bool,
         /// Stop after this many seconds (the check is then incomplete: exit code 3, unless a
         /// failure was found).
         #[arg(long, value_name = "SECONDS")]
@@ -365,13 +369,22 @@ fn dispatch(command: Command) -> Result<ExitCode, BadInput> {
             let request = simple::VerifyRequest { expect: expect.as_deref(), samples, seed };
             simple::verify_command(&input, &run, &request, json)
         }
-        Command::Check { input, threads, regions, graph, partial, property, faces, time_limit: _ } => {
-            match (property, faces) {
-                (Some(property), _) => cli::check::check_proof(&input, &regions, &property),
-                (None, true) => cli::faces::check_faces(&input, &regions),
-                (None, false) => cli::check::check(&input, &threads, &regions, graph.as_deref(), partial),
-            }
-        }
+        Command::Check {
+            input,
+            threads,
+            regions,
+            graph,
+            partial,
+            property,
+            faces,
+            boundary,
+            time_limit: _,
+        } => match (property, faces) {
+            (Some(property), _) => cli::check::check_proof(&input, &regions, &property),
+            (None, true) => cli::faces::check_faces(&input, &regions),
+            (None, false) if boundary => cli::faces::check_boundary(&input, &regions),
+            (None, false) => cli::check::check(&input, &threads, &regions, graph.as_deref(), partial),
+        },
         Command::Plot { input, run, svg, color, ids, plane, through, window, boundary } => {
             let request = PlotRequest {
                 plane: plane.as_deref(),

@@ -154,16 +154,38 @@ pub(crate) fn count_faces(input: &NetArgs, run: &RunArgs) -> Result<Result<FVect
 
 /// `check NET FACES.jsonl --faces`: a faces answer checked independently, in exact arithmetic.
 pub(crate) fn check_faces(input: &NetArgs, path: &std::path::Path) -> Result<ExitCode, BadInput> {
+    let (net, text) =
+        read_answer(input, path, |t| t.lines().rev().find(|l| !l.trim().is_empty()).map(str::to_string))?;
+    let report = relu_regions::check::faces::check_faces(&net, &text)
+        .map_err(|e| BadInput(anyhow::anyhow!("{}: {e}", path.display())))?;
+    verdict(&report.failures, &[], &format!("checked {} faces", report.faces))
+}
+
+/// `check NET BOUNDARY.json --boundary`: a boundary document checked independently, in exact
+/// arithmetic.
+pub(crate) fn check_boundary(input: &NetArgs, path: &std::path::Path) -> Result<ExitCode, BadInput> {
+    let (net, text) = read_answer(input, path, |t| Some(t.to_string()))?;
+    let report = relu_regions::check::boundary::check_boundary(&net, &text)
+        .map_err(|e| BadInput(anyhow::anyhow!("{}: {e}", path.display())))?;
+    let what = format!("checked {} faces, {} cells of the boundary set", report.faces, report.cells);
+    verdict(&report.failures, &report.notes, &what)
+}
+
+/// The network and the answer's text, its provenance (in the JSON value `holder` picks)
+/// matched against this run's.
+fn read_answer(
+    input: &NetArgs,
+    path: &std::path::Path,
+    holder: impl Fn(&str) -> Option<String>,
+) -> Result<(Network, String), BadInput> {
     let net = input.load()?;
     let here = input.provenance(&net)?;
     let text = std::fs::read_to_string(path)
         .map_err(|e| BadInput(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
-    let recorded = text
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .and_then(|v| v.get("provenance").cloned());
+    let recorded = holder(&text)
+        .and_then(|l| serde_json::from_str::<serde_json::Value>(&l).ok())
+        .and_then(|v| v.get("provenance").cloned())
+        .filter(|p| !p.is_null());
     if let Some(p) = recorded {
         let recorded: relu_regions::export::provenance::Provenance = serde_json::from_value(p)
             .map_err(|e| BadInput(anyhow::anyhow!("{}: malformed `provenance`: {e}", path.display())))?;
@@ -171,15 +193,21 @@ pub(crate) fn check_faces(input: &NetArgs, path: &std::path::Path) -> Result<Exi
             return Err(BadInput(anyhow::anyhow!("{} does not belong to this run: {why}", path.display())));
         }
     }
-    let report = relu_regions::check::faces::check_faces(&net, &text)
-        .map_err(|e| BadInput(anyhow::anyhow!("{}: {e}", path.display())))?;
+    Ok((net, text))
+}
+
+/// Prints the failures (50 at most) and notes, then the verdict; exit 1 on a failure.
+fn verdict(failures: &[String], notes: &[String], what: &str) -> Result<ExitCode, BadInput> {
     let mut out = std::io::stdout().lock();
-    for f in report.failures.iter().take(50) {
+    for f in failures.iter().take(50) {
         writeln!(out, "FAIL {f}").map_err(output_error)?;
     }
-    let verdict = if report.failures.is_empty() { "every check holds" } else { "CHECK FAILED" };
-    writeln!(out, "checked {} faces: {verdict}", report.faces).map_err(output_error)?;
-    Ok(if report.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(super::EXIT_FAILED) })
+    for n in notes {
+        writeln!(out, "note: {n}").map_err(output_error)?;
+    }
+    let verdict = if failures.is_empty() { "every check holds" } else { "CHECK FAILED" };
+    writeln!(out, "{what}: {verdict}").map_err(output_error)?;
+    Ok(if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(super::EXIT_FAILED) })
 }
 
 /// Segments of the plane, by their exact endpoints.
