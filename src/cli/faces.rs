@@ -272,3 +272,68 @@ fn rational_line(b: &relu_regions::complex::level::Betti) -> String {
         one(&b.rational[2])
     )
 }
+
+/// `plot --boundary-color/--boundary-width`: checked (a colour is `#` and hex digits or a name
+/// of letters; a width positive and finite) and set.
+pub(crate) fn boundary_stroke(
+    options: &mut relu_regions::export::svg::SvgOptions,
+    colour: &str,
+    width: f64,
+) -> Result<(), BadInput> {
+    let hex = colour
+        .strip_prefix('#')
+        .is_some_and(|h| matches!(h.len(), 3 | 6) && h.chars().all(|c| c.is_ascii_hexdigit()));
+    let name = !colour.is_empty() && colour.len() <= 30 && colour.chars().all(|c| c.is_ascii_alphabetic());
+    if !hex && !name {
+        return Err(BadInput(anyhow::anyhow!(
+            "--boundary-color {colour:?}: expected #rgb, #rrggbb or a colour name (letters only)"
+        )));
+    }
+    if !(width.is_finite() && width > 0.0) {
+        return Err(BadInput(anyhow::anyhow!("--boundary-width {width}: expected a positive number")));
+    }
+    options.boundary_colour = colour.to_string();
+    options.boundary_width = width;
+    Ok(())
+}
+
+/// The network refined by its decision boundary, with the same outputs: a ReLU layer passing
+/// each output `y_i` on as `relu(y_i) - relu(-y_i)` beside `relu(y_i - y_j)` and
+/// `relu(y_j - y_i)` for each pair `i < j`, so that on each region of the refined network the
+/// argmax (one output: the sign) is one (`plot --color class`).
+pub(crate) fn decision_refined(net: &Network) -> Result<Network, BadInput> {
+    use relu_regions::exact::num::Q;
+    use relu_regions::network::{Activation, Layer, Weights};
+    let m = net.output_dim();
+    let unit = |i: usize, s: i64| {
+        let mut r = vec![Q::from_integer(0.into()); m];
+        r[i] = Q::from_integer(s.into());
+        r
+    };
+    let mut rows: Vec<Vec<Q>> = (0..m).flat_map(|i| [unit(i, 1), unit(i, -1)]).collect();
+    for i in 0..m {
+        for j in i + 1..m {
+            for s in [1, -1] {
+                let mut r = unit(i, s);
+                r[j] = Q::from_integer((-s).into());
+                rows.push(r);
+            }
+        }
+    }
+    let width = rows.len();
+    let back: Vec<Vec<Q>> = (0..m)
+        .map(|i| {
+            let mut r = vec![Q::from_integer(0.into()); width];
+            r[2 * i] = Q::from_integer(1.into());
+            r[2 * i + 1] = Q::from_integer((-1).into());
+            r
+        })
+        .collect();
+    let mut layers = net.layers().to_vec();
+    let zero = |n: usize| vec![Q::from_integer(0.into()); n];
+    let dense = |rows| Weights::dense(rows).map_err(|e| BadInput(anyhow::anyhow!("--color class: {e}")));
+    layers.push(Layer { weights: dense(rows)?, bias: zero(width), activation: Activation::Relu });
+    layers.push(Layer { weights: dense(back)?, bias: zero(m), activation: Activation::Linear });
+    Network::new(net.input_dim(), layers, net.domain().clone())
+        .map_err(|e| BadInput(anyhow::anyhow!("--color class: {e}")))
+}
