@@ -107,6 +107,23 @@ fn members(spec: &Spec) -> (Member, Vec<(String, Member)>) {
 
 /// Checks a `boundary --json` document against `net`.
 ///
+/// # Examples
+/// ```
+/// use relu_regions::{check::boundary::check_boundary, complex::LevelSpec, exact::num::q, jobs, Enumerator, Network};
+/// // |x| + |y| = 1 on R^2: a loop
+/// let net = Network::from_json(r#"{"input_dim": 2, "layers": [
+///     {"weights": [["1", "0"], ["-1", "0"], ["0", "1"], ["0", "-1"]], "activation": "relu"},
+///     {"weights": [["1", "1", "1", "1"]], "bias": ["-1"], "activation": "linear"}]}"#).unwrap();
+/// let spec = LevelSpec::Level { output: 0, level: q(0) };
+/// let doc = jobs::boundary(&net, &spec, &Enumerator::builder().build()).unwrap().document(None);
+/// assert!(check_boundary(&net, &doc.to_string()).unwrap().failures.is_empty());
+/// // a Betti number changed
+/// let mut bad = doc.clone();
+/// bad["betti"]["set"][1] = 2.into();
+/// let report = check_boundary(&net, &bad.to_string()).unwrap();
+/// assert!(report.failures.iter().any(|f| f.contains("`betti.set`")));
+/// ```
+///
 /// # Errors
 /// The document is not a boundary document (a field missing or malformed).
 pub fn check_boundary(net: &Network, text: &str) -> Result<BoundaryReport, String> {
