@@ -150,6 +150,10 @@ enum Command {
         /// dimension, its facets and the identities are checked.
         #[arg(long, conflicts_with_all = ["graph", "partial", "property"])]
         faces: bool,
+        /// The document is a `boundary --json` document: every face of the augmented complex,
+        /// the boundary set's cells, f-vector, Betti numbers and decision regions are checked.
+        #[arg(long, conflicts_with_all = ["graph", "partial", "property", "faces"])]
+        boundary: bool,
         /// Stop after this many seconds (the check is then incomplete: exit code 3, unless a
         /// failure was found).
         #[arg(long, value_name = "SECONDS")]
@@ -180,9 +184,15 @@ enum Command {
         /// are clipped to it exactly).
         #[arg(long, allow_hyphen_values = true)]
         window: Option<String>,
-        /// Draw the level set {y_0 = 0} over the partition (exact segments, in red).
+        /// Draw the level set {y_0 = 0} over the partition (exact segments).
         #[arg(long)]
         boundary: bool,
+        /// The boundary's line colour: `#rrggbb` or a colour name (letters only).
+        #[arg(long, value_name = "COLOUR", default_value = "#d00000")]
+        boundary_color: String,
+        /// The boundary's line width.
+        #[arg(long, value_name = "WIDTH", default_value_t = 3.0)]
+        boundary_width: f64,
     },
     /// Decide a VNN-LIB property exactly: sat (with an exact counterexample), unsat, or unknown
     /// when a limit stops the run.
@@ -299,6 +309,9 @@ enum LabelsArg {
 enum ColorArg {
     Piece,
     Output,
+    /// The decision class (argmax of the outputs; one output: its sign), the partition refined
+    /// by the decision boundary first.
+    Class,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -365,21 +378,45 @@ fn dispatch(command: Command) -> Result<ExitCode, BadInput> {
             let request = simple::VerifyRequest { expect: expect.as_deref(), samples, seed };
             simple::verify_command(&input, &run, &request, json)
         }
-        Command::Check { input, threads, regions, graph, partial, property, faces, time_limit: _ } => {
-            match (property, faces) {
-                (Some(property), _) => cli::check::check_proof(&input, &regions, &property),
-                (None, true) => cli::faces::check_faces(&input, &regions),
-                (None, false) => cli::check::check(&input, &threads, &regions, graph.as_deref(), partial),
-            }
-        }
-        Command::Plot { input, run, svg, color, ids, plane, through, window, boundary } => {
+        Command::Check {
+            input,
+            threads,
+            regions,
+            graph,
+            partial,
+            property,
+            faces,
+            boundary,
+            time_limit: _,
+        } => match (property, faces) {
+            (Some(property), _) => cli::check::check_proof(&input, &regions, &property),
+            (None, true) => cli::faces::check_faces(&input, &regions),
+            (None, false) if boundary => cli::faces::check_boundary(&input, &regions),
+            (None, false) => cli::check::check(&input, &threads, &regions, graph.as_deref(), partial),
+        },
+        Command::Plot {
+            input,
+            run,
+            svg,
+            color,
+            ids,
+            plane,
+            through,
+            window,
+            boundary,
+            boundary_color,
+            boundary_width,
+        } => {
             let request = PlotRequest {
                 plane: plane.as_deref(),
                 through: through.as_deref(),
                 window: window.as_deref(),
                 boundary,
+                classes: matches!(color, ColorArg::Class),
             };
-            commands::plot(&input, &run, &request, simple::svg_options(&input, color, ids), &svg)
+            let mut options = simple::svg_options(&input, color, ids);
+            cli::faces::boundary_stroke(&mut options, &boundary_color, boundary_width)?;
+            commands::plot(&input, &run, &request, options, &svg)
         }
         Command::Vnnlib { input, property, run, json, proof } => {
             commands::vnnlib(&input, &run, &property, json, proof.as_deref())

@@ -26,7 +26,8 @@ class Plotting:
     def plot(self, ax: Any = None, domain: Any = None, box: Any = None, threads: Optional[int] = None,
              max_regions: Optional[int] = None, time_limit: Optional[float] = None, lp: str = "simplex",
              edgecolor: str = "black", linewidth: float = 0.5, plane: Any = None, through: Any = None,
-             color: str = "piece", boundary: bool = False, output: int = 0, cmap: str = "viridis") -> Any:
+             color: str = "piece", boundary: bool = False, output: int = 0, cmap: str = "viridis",
+             boundary_color: str = "red", boundary_width: float = 1.5) -> Any:
         """Draws the exact partition with matplotlib and returns the axes.
 
         ``plane=(p, u, v)`` or ``through=(a, b, c)`` draw a plane through a higher-dimensional
@@ -34,7 +35,9 @@ class Plotting:
         them). ``color``: ``"piece"`` (linear pieces, as the CLI), ``"output"`` (the value of
         output ``output``, shaded exactly linearly inside each region) or ``"class"`` (the
         argmax of the outputs; a 1-output network: its sign). ``boundary=True`` draws the
-        decision boundary (where the top two outputs tie; a 1-output network: its zero level)."""
+        decision boundary (where the top two outputs tie; a 1-output network: its zero level) in
+        ``boundary_color`` with width ``boundary_width``; with ``color="class"`` the decision
+        regions are filled by class."""
         net = self
         if plane is not None or through is not None:
             net = self.restrict(plane=plane, through=through, box=box)  # type: ignore
@@ -42,7 +45,7 @@ class Plotting:
         part = net.partition(domain, box, threads, max_regions, time_limit, lp)
         ax = draw(part, ax, edgecolor, linewidth, color, output, cmap)
         if boundary:
-            draw_boundary(part, ax)
+            draw_boundary(part, ax, boundary_color, boundary_width)
         if plane is not None or through is not None:
             ax.set_xlabel("s")
             ax.set_ylabel("t")

@@ -53,3 +53,19 @@ def test_plot_draws_the_boundary():
     net = Network.from_json(DIAMOND)
     ax = net.plot(box=[(-2, 2), (-2, 2)], boundary=True)
     assert len(ax.collections) == 2
+
+
+def test_plot_boundary_colour_width_and_classes():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+    from matplotlib.colors import to_rgba
+    matplotlib.use("Agg")
+    net = Network.from_json(DIAMOND)
+    ax = net.plot(box=[(-2, 2), (-2, 2)], boundary=True, color="class", boundary_color="blue", boundary_width=2.5)
+    lines = ax.collections[-1]
+    assert len(lines.get_segments()) == 4
+    assert tuple(lines.get_colors()[0]) == to_rgba("blue")
+    assert list(lines.get_linewidths()) == [2.5]
+    # the class fills: inside the diamond (y < 0) one colour, outside another
+    fills = {tuple(c) for c in ax.collections[0].get_facecolors()}
+    assert len(fills) == 2

@@ -15,13 +15,15 @@ use serde_json::Value;
 use std::collections::HashMap;
 
 /// A face as listed.
-struct Listed {
-    line: usize,
-    dim: usize,
-    sign: Vec<i8>,
-    point: Vec<Q>,
-    bounded: bool,
-    boundary: Vec<usize>,
+pub(super) struct Listed {
+    /// Where it is listed (`line 7`, `faces[3]`), for messages.
+    pub(super) at: String,
+    pub(super) dim: usize,
+    /// Neuron signs `1`, `0`, `-1`, then domain rows `2` (tight) or `3`.
+    pub(super) sign: Vec<i8>,
+    pub(super) point: Vec<Q>,
+    pub(super) bounded: bool,
+    pub(super) boundary: Vec<usize>,
 }
 
 /// What the check of a faces answer found.
@@ -33,8 +35,9 @@ pub struct FacesReport {
     pub failures: Vec<String>,
 }
 
-fn parse_face(v: &Value, line: usize, d: usize) -> Result<(usize, Listed), String> {
-    let at = |what: &str| format!("line {line}: {what}");
+/// A face from its JSON object, listed at `place` (`line 7`, `faces[3]`).
+pub(super) fn parse_face(v: &Value, place: &str, d: usize) -> Result<(usize, Listed), String> {
+    let at = |what: &str| format!("{place}: {what}");
     let int = |k: &str| {
         v.get(k)
             .and_then(Value::as_u64)
@@ -96,7 +99,7 @@ fn parse_face(v: &Value, line: usize, d: usize) -> Result<(usize, Listed), Strin
         .iter()
         .map(|x| x.as_u64().map(|x| x as usize).ok_or_else(|| at("`boundary` holds a non-id")))
         .collect::<Result<_, _>>()?;
-    Ok((id, Listed { line, dim, sign, point, bounded, boundary }))
+    Ok((id, Listed { at: place.to_string(), dim, sign, point, bounded, boundary }))
 }
 
 /// The signs at `x` (neurons, then the domain rows as 2 tight, 3 not) and the neurons'
@@ -215,7 +218,6 @@ fn below(g: &[i8], f: &[i8]) -> bool {
 /// ```
 pub fn check_faces(net: &Network, text: &str) -> Result<FacesReport, String> {
     let d = net.input_dim();
-    let rows: Vec<(Vec<Q>, Q)> = net.domain().halfspaces(d).into_iter().map(|h| (h.a, h.b)).collect();
     let mut faces: Vec<Option<Listed>> = Vec::new();
     let mut summary = None;
     for (k, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
@@ -224,7 +226,7 @@ pub fn check_faces(net: &Network, text: &str) -> Result<FacesReport, String> {
             summary = Some(v);
             continue;
         }
-        let (id, f) = parse_face(&v, k + 1, d)?;
+        let (id, f) = parse_face(&v, &format!("line {}", k + 1), d)?;
         if id >= faces.len() {
             if id > 100_000_000 {
                 return Err(format!("line {}: id {id} is too large", k + 1));
@@ -243,51 +245,65 @@ pub fn check_faces(net: &Network, text: &str) -> Result<FacesReport, String> {
         .map(|(i, f)| f.ok_or(format!("face id {i} is missing (ids must be 0..n)")))
         .collect::<Result<_, _>>()?;
     let mut report = FacesReport { faces: faces.len(), failures: Vec::new() };
+    check_listed(net, &faces, &mut report.failures);
+    if !report.failures.is_empty() {
+        return Ok(report);
+    }
+    identities(net, &faces, Some(&summary), &mut report.failures);
+    Ok(report)
+}
+
+/// Each listed face on its own: its point in the domain with exactly its sign vector and
+/// dimension, no sign vector twice, its facets one dimension down and in its closure.
+pub(super) fn check_listed(net: &Network, faces: &[Listed], failures: &mut Vec<String>) {
+    let d = net.input_dim();
+    let rows: Vec<(Vec<Q>, Q)> = net.domain().halfspaces(d).into_iter().map(|h| (h.a, h.b)).collect();
     let mut seen: HashMap<&[i8], usize> = HashMap::new();
     for (i, f) in faces.iter().enumerate() {
-        let fail = |m: String| format!("line {} (face {i}): {m}", f.line);
+        let fail = |m: String| format!("{} (face {i}): {m}", f.at);
         if rows.iter().any(|(a, b)| crate::exact::num::dot(a, &f.point) > *b) {
-            report.failures.push(fail("its point is outside the domain".into()));
+            failures.push(fail("its point is outside the domain".into()));
             continue;
         }
         let (signs, zero) = signs_and_forms(net, &rows, &f.point);
         if signs != f.sign {
-            report.failures.push(fail("its point does not have its sign vector".into()));
+            failures.push(fail("its point does not have its sign vector".into()));
             continue;
         }
         if d - rank(zero) != f.dim {
-            report.failures.push(fail(format!(
+            failures.push(fail(format!(
                 "the face of its sign vector has dimension {}, not {}",
                 d - rank_of(net, &rows, &f.point),
                 f.dim
             )));
         }
         if let Some(j) = seen.insert(&f.sign, i) {
-            report.failures.push(fail(format!("face {j} has the same sign vector")));
+            failures.push(fail(format!("face {j} has the same sign vector")));
         }
         for &g in &f.boundary {
             match faces.get(g) {
-                None => report.failures.push(fail(format!("its facet {g} is not listed"))),
+                None => failures.push(fail(format!("its facet {g} is not listed"))),
                 Some(h) if h.dim + 1 != f.dim || !below(&h.sign, &f.sign) => {
-                    report.failures.push(fail(format!("face {g} is not a facet of it (dimension or signs)")))
+                    failures.push(fail(format!("face {g} is not a facet of it (dimension or signs)")))
                 }
                 _ => {}
             }
         }
     }
-    if !report.failures.is_empty() {
-        return Ok(report);
-    }
-    identities(net, &faces, &summary, &mut report);
-    Ok(report)
 }
 
 fn rank_of(net: &Network, rows: &[(Vec<Q>, Q)], x: &[Q]) -> usize {
     rank(signs_and_forms(net, rows, x).1)
 }
 
-/// Boundedness from the facets, the diamond property, the Euler relation and the summary.
-fn identities(net: &Network, faces: &[Listed], summary: &Value, report: &mut FacesReport) {
+/// Boundedness from the facets, the diamond property, the Euler relation and the summary's
+/// f-vectors (when there is a summary).
+pub(super) fn identities(
+    net: &Network,
+    faces: &[Listed],
+    summary: Option<&Value>,
+    failures: &mut Vec<String>,
+) {
     let d = net.input_dim();
     let mut order: Vec<usize> = (0..faces.len()).collect();
     order.sort_by_key(|&i| faces[i].dim);
@@ -300,9 +316,7 @@ fn identities(net: &Network, faces: &[Listed], summary: &Value, report: &mut Fac
             _ => !f.boundary.is_empty() && f.boundary.iter().all(|&b| bounded[b]),
         };
         if bounded[i] != f.bounded {
-            report
-                .failures
-                .push(format!("face {i}: `bounded` is {}, its facets say {}", f.bounded, bounded[i]));
+            failures.push(format!("face {i}: `bounded` is {}, its facets say {}", f.bounded, bounded[i]));
         }
     }
     for (i, f) in faces.iter().enumerate().filter(|(_, f)| f.dim >= 2) {
@@ -313,9 +327,7 @@ fn identities(net: &Network, faces: &[Listed], summary: &Value, report: &mut Fac
             }
         }
         if let Some((h, n)) = count.iter().find(|(_, &n)| n != 2) {
-            report
-                .failures
-                .push(format!("face {i}: the diamond property fails (face {h} in {n} of its facets)"));
+            failures.push(format!("face {i}: the diamond property fails (face {h} in {n} of its facets)"));
         }
     }
     let mut f = vec![0u64; d + 1];
@@ -333,23 +345,23 @@ fn identities(net: &Network, faces: &[Listed], summary: &Value, report: &mut Fac
         Domain::Polytope { .. } => None,
     };
     if let Some(e) = expected.filter(|&e| e != chi) {
-        report.failures.push(format!("sum (-1)^k f_k = {chi}, the domain's Euler characteristic is {e}"));
+        failures.push(format!("sum (-1)^k f_k = {chi}, the domain's Euler characteristic is {e}"));
     }
+    let Some(summary) = summary else { return };
     let listed = |k: &str| {
         summary.get(k).and_then(Value::as_array).map(|a| a.iter().map(Value::as_u64).collect::<Vec<_>>())
     };
     if listed("f_vector") != Some(f.iter().map(|&v| Some(v)).collect()) {
-        report.failures.push(format!("the summary's `f_vector` is not the count of the faces listed, {f:?}"));
+        failures.push(format!("the summary's `f_vector` is not the count of the faces listed, {f:?}"));
     }
     if listed("f_vector_bounded") != Some(fb.iter().map(|&v| Some(v)).collect()) {
-        report
-            .failures
+        failures
             .push(format!("the summary's `f_vector_bounded` is not the count of the bounded faces, {fb:?}"));
     }
     if summary.get("euler_characteristic").and_then(Value::as_i64) != Some(chi) {
-        report.failures.push(format!("the summary's `euler_characteristic` is not {chi}"));
+        failures.push(format!("the summary's `euler_characteristic` is not {chi}"));
     }
     if summary.get("complete").and_then(Value::as_bool) != Some(true) {
-        report.failures.push("the summary does not say `complete`: true".into());
+        failures.push("the summary does not say `complete`: true".into());
     }
 }

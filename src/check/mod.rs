@@ -26,6 +26,8 @@
 //!   and pieces cannot be checked and are not, and only then may a region's facets be
 //!   uncertified).
 
+pub mod boundary;
+mod boundary_sets;
 mod bounded;
 mod certificates;
 mod compose;

@@ -115,6 +115,8 @@ pub(crate) struct PlotRequest<'a> {
     pub window: Option<&'a str>,
     /// `--boundary`: the level set `{y_0 = 0}` drawn over it.
     pub boundary: bool,
+    /// `--color class`: the partition refined by the decision boundary, filled by class.
+    pub classes: bool,
 }
 
 /// `plot`: the exact partition in a window. On an unbounded domain the window is chosen from
@@ -138,6 +140,7 @@ pub(crate) fn plot(
         }
         None => net,
     };
+    let net = if request.classes { super::faces::decision_refined(&net)? } else { net };
     let a = relu_regions::queries::plane::drawn_partition(&net, &enumerator)?;
     if request.boundary {
         match super::faces::drawn_boundary(input, &net, &a, run)? {

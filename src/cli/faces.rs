@@ -154,16 +154,38 @@ pub(crate) fn count_faces(input: &NetArgs, run: &RunArgs) -> Result<Result<FVect
 
 /// `check NET FACES.jsonl --faces`: a faces answer checked independently, in exact arithmetic.
 pub(crate) fn check_faces(input: &NetArgs, path: &std::path::Path) -> Result<ExitCode, BadInput> {
+    let (net, text) =
+        read_answer(input, path, |t| t.lines().rev().find(|l| !l.trim().is_empty()).map(str::to_string))?;
+    let report = relu_regions::check::faces::check_faces(&net, &text)
+        .map_err(|e| BadInput(anyhow::anyhow!("{}: {e}", path.display())))?;
+    verdict(&report.failures, &[], &format!("checked {} faces", report.faces))
+}
+
+/// `check NET BOUNDARY.json --boundary`: a boundary document checked independently, in exact
+/// arithmetic.
+pub(crate) fn check_boundary(input: &NetArgs, path: &std::path::Path) -> Result<ExitCode, BadInput> {
+    let (net, text) = read_answer(input, path, |t| Some(t.to_string()))?;
+    let report = relu_regions::check::boundary::check_boundary(&net, &text)
+        .map_err(|e| BadInput(anyhow::anyhow!("{}: {e}", path.display())))?;
+    let what = format!("checked {} faces, {} cells of the boundary set", report.faces, report.cells);
+    verdict(&report.failures, &report.notes, &what)
+}
+
+/// The network and the answer's text, its provenance (in the JSON value `holder` picks)
+/// matched against this run's.
+fn read_answer(
+    input: &NetArgs,
+    path: &std::path::Path,
+    holder: impl Fn(&str) -> Option<String>,
+) -> Result<(Network, String), BadInput> {
     let net = input.load()?;
     let here = input.provenance(&net)?;
     let text = std::fs::read_to_string(path)
         .map_err(|e| BadInput(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
-    let recorded = text
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .and_then(|v| v.get("provenance").cloned());
+    let recorded = holder(&text)
+        .and_then(|l| serde_json::from_str::<serde_json::Value>(&l).ok())
+        .and_then(|v| v.get("provenance").cloned())
+        .filter(|p| !p.is_null());
     if let Some(p) = recorded {
         let recorded: relu_regions::export::provenance::Provenance = serde_json::from_value(p)
             .map_err(|e| BadInput(anyhow::anyhow!("{}: malformed `provenance`: {e}", path.display())))?;
@@ -171,15 +193,21 @@ pub(crate) fn check_faces(input: &NetArgs, path: &std::path::Path) -> Result<Exi
             return Err(BadInput(anyhow::anyhow!("{} does not belong to this run: {why}", path.display())));
         }
     }
-    let report = relu_regions::check::faces::check_faces(&net, &text)
-        .map_err(|e| BadInput(anyhow::anyhow!("{}: {e}", path.display())))?;
+    Ok((net, text))
+}
+
+/// Prints the failures (50 at most) and notes, then the verdict; exit 1 on a failure.
+fn verdict(failures: &[String], notes: &[String], what: &str) -> Result<ExitCode, BadInput> {
     let mut out = std::io::stdout().lock();
-    for f in report.failures.iter().take(50) {
+    for f in failures.iter().take(50) {
         writeln!(out, "FAIL {f}").map_err(output_error)?;
     }
-    let verdict = if report.failures.is_empty() { "every check holds" } else { "CHECK FAILED" };
-    writeln!(out, "checked {} faces: {verdict}", report.faces).map_err(output_error)?;
-    Ok(if report.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(super::EXIT_FAILED) })
+    for n in notes {
+        writeln!(out, "note: {n}").map_err(output_error)?;
+    }
+    let verdict = if failures.is_empty() { "every check holds" } else { "CHECK FAILED" };
+    writeln!(out, "{what}: {verdict}").map_err(output_error)?;
+    Ok(if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(super::EXIT_FAILED) })
 }
 
 /// Segments of the plane, by their exact endpoints.
@@ -243,4 +271,69 @@ fn rational_line(b: &relu_regions::complex::level::Betti) -> String {
         one(&b.rational[1]),
         one(&b.rational[2])
     )
+}
+
+/// `plot --boundary-color/--boundary-width`: checked (a colour is `#` and hex digits or a name
+/// of letters; a width positive and finite) and set.
+pub(crate) fn boundary_stroke(
+    options: &mut relu_regions::export::svg::SvgOptions,
+    colour: &str,
+    width: f64,
+) -> Result<(), BadInput> {
+    let hex = colour
+        .strip_prefix('#')
+        .is_some_and(|h| matches!(h.len(), 3 | 6) && h.chars().all(|c| c.is_ascii_hexdigit()));
+    let name = !colour.is_empty() && colour.len() <= 30 && colour.chars().all(|c| c.is_ascii_alphabetic());
+    if !hex && !name {
+        return Err(BadInput(anyhow::anyhow!(
+            "--boundary-color {colour:?}: expected #rgb, #rrggbb or a colour name (letters only)"
+        )));
+    }
+    if !(width.is_finite() && width > 0.0) {
+        return Err(BadInput(anyhow::anyhow!("--boundary-width {width}: expected a positive number")));
+    }
+    options.boundary_colour = colour.to_string();
+    options.boundary_width = width;
+    Ok(())
+}
+
+/// The network refined by its decision boundary, with the same outputs: a ReLU layer passing
+/// each output `y_i` on as `relu(y_i) - relu(-y_i)` beside `relu(y_i - y_j)` and
+/// `relu(y_j - y_i)` for each pair `i < j`, so that on each region of the refined network the
+/// argmax (one output: the sign) is one (`plot --color class`).
+pub(crate) fn decision_refined(net: &Network) -> Result<Network, BadInput> {
+    use relu_regions::exact::num::Q;
+    use relu_regions::network::{Activation, Layer, Weights};
+    let m = net.output_dim();
+    let unit = |i: usize, s: i64| {
+        let mut r = vec![Q::from_integer(0.into()); m];
+        r[i] = Q::from_integer(s.into());
+        r
+    };
+    let mut rows: Vec<Vec<Q>> = (0..m).flat_map(|i| [unit(i, 1), unit(i, -1)]).collect();
+    for i in 0..m {
+        for j in i + 1..m {
+            for s in [1, -1] {
+                let mut r = unit(i, s);
+                r[j] = Q::from_integer((-s).into());
+                rows.push(r);
+            }
+        }
+    }
+    let width = rows.len();
+    let back: Vec<Vec<Q>> = (0..m)
+        .map(|i| {
+            let mut r = vec![Q::from_integer(0.into()); width];
+            r[2 * i] = Q::from_integer(1.into());
+            r[2 * i + 1] = Q::from_integer((-1).into());
+            r
+        })
+        .collect();
+    let mut layers = net.layers().to_vec();
+    let zero = |n: usize| vec![Q::from_integer(0.into()); n];
+    let dense = |rows| Weights::dense(rows).map_err(|e| BadInput(anyhow::anyhow!("--color class: {e}")));
+    layers.push(Layer { weights: dense(rows)?, bias: zero(width), activation: Activation::Relu });
+    layers.push(Layer { weights: dense(back)?, bias: zero(m), activation: Activation::Linear });
+    Network::new(net.input_dim(), layers, net.domain().clone())
+        .map_err(|e| BadInput(anyhow::anyhow!("--color class: {e}")))
 }

@@ -84,11 +84,14 @@ pub(crate) fn svg_options(input: &NetArgs, color: ColorArg, ids: bool) -> SvgOpt
         color: match color {
             ColorArg::Piece => ColorBy::Piece,
             ColorArg::Output => ColorBy::Output,
+            ColorArg::Class => ColorBy::Class,
         },
         ids,
         title: format!("{}: exact activation regions", input.net.display()),
         axes: Default::default(),
         boundary: Vec::new(),
+        boundary_colour: String::new(),
+        boundary_width: 0.0,
     }
 }
 

@@ -102,6 +102,7 @@ pub fn boundary_document(b: &Boundary) -> Value {
         "truncation_box": b.truncation.as_ref().map(fmt_q),
         "segments": segments(b),
         "complex_f_vector": c.f_vector(),
+        "faces": c.faces.iter().map(|f| face_line(c, f)).collect::<Vec<_>>(),
         "complete": true,
     })
 }

@@ -6,21 +6,21 @@
 //! decision regions `{y_k >= c}`, `{y_k <= c}` or `{argmax = i}` are closed subcomplexes too.
 //!
 //! Betti numbers over GF(2) under three conventions at infinity (docs/algorithm.md):
-//! - `set`: the set itself; when it is unbounded, computed on its truncation by the box
-//!   `[-R, R]^d`, where `R` exceeds the sup norm of every vertex of the complex refined by the
-//!   hyperplanes `x_i = 0`, `x_i = +-x_j` (on whose faces the sup norm is linear, so no
-//!   topology changes beyond `R`);
+//! - `set`: the set itself; when it is unbounded, the union of its bounded faces when every
+//!   face is pointed (homotopy equivalent to it, and to its truncation by any box holding every
+//!   vertex: [`super::truncation`]), else its truncation by the box `[-R, R]^d`;
 //! - `borel_moore`: the chains of its open cells (the one-point compactification relative to
 //!   the point at infinity);
 //! - `one_point`: its closure in the sphere `R^d + {infinity}` (the set itself when bounded).
 
 use super::faces::{complex, Complex};
 use super::homology::{betti, with_point_at_infinity, Chains};
+use super::truncation::Truncation;
 use super::ComplexError;
 use crate::enumerate::Enumerator;
 use crate::exact::num::{q, Q};
-use crate::network::{Activation, Domain, Layer, Network, Weights};
-use num_traits::{Signed, Zero};
+use crate::network::{Activation, Layer, Network, Weights};
+use num_traits::Zero;
 
 /// Which set is the boundary.
 #[derive(Debug, Clone, PartialEq)]
@@ -136,72 +136,6 @@ fn augmented(net: &Network, spec: &LevelSpec) -> Result<Network, ComplexError> {
         .map_err(|e| ComplexError::Unsupported(e.to_string()))
 }
 
-/// The network behind the hyperplanes `x_i = 0` and `x_i = +-x_j` (a first ReLU layer
-/// passing `x` on as `relu(x) - relu(-x)`): its complex refines the given one so that the sup
-/// norm is linear on every face.
-fn with_norm_fan(net: &Network) -> Result<Network, ComplexError> {
-    let d = net.input_dim();
-    let unit = |i: usize, s: i64| {
-        let mut r = vec![Q::zero(); d];
-        r[i] = q(s);
-        r
-    };
-    let mut rows: Vec<Vec<Q>> = (0..d).flat_map(|i| [unit(i, 1), unit(i, -1)]).collect();
-    for i in 0..d {
-        for j in i + 1..d {
-            for s in [1, -1] {
-                let mut r = unit(i, 1);
-                r[j] = q(s);
-                rows.push(r);
-            }
-        }
-    }
-    let width = rows.len();
-    let back: Vec<Vec<Q>> = (0..d)
-        .map(|i| {
-            let mut r = vec![Q::zero(); width];
-            r[2 * i] = q(1);
-            r[2 * i + 1] = q(-1);
-            r
-        })
-        .collect();
-    let mut layers = vec![
-        Layer {
-            weights: Weights::from_dense_rows(rows),
-            bias: vec![Q::zero(); width],
-            activation: Activation::Relu,
-        },
-        Layer {
-            weights: Weights::from_dense_rows(back),
-            bias: vec![Q::zero(); d],
-            activation: Activation::Linear,
-        },
-    ];
-    layers.extend(net.layers().iter().cloned());
-    Network::new(d, layers, net.domain().clone()).map_err(|e| ComplexError::Unsupported(e.to_string()))
-}
-
-/// The domain cut by the box `[-r, r]^d`.
-fn truncated(domain: &Domain, d: usize, r: &Q) -> Domain {
-    match domain {
-        Domain::Whole => Domain::Box(vec![(-r.clone(), r.clone()); d]),
-        other => {
-            let rows = other.halfspaces(d);
-            let mut a: Vec<Vec<Q>> = rows.iter().map(|h| h.a.clone()).collect();
-            let mut b: Vec<Q> = rows.iter().map(|h| h.b.clone()).collect();
-            for i in 0..d {
-                for s in [1, -1] {
-                    let mut row = vec![Q::zero(); d];
-                    row[i] = q(s);
-                    a.push(row);
-                    b.push(r.clone());
-                }
-            }
-            Domain::Polytope { a, b }
-        }
-    }
-}
-
 /// Which faces belong to a set, from the signs of the boundary's neurons (`signs`: the last
 /// entries of the neurons' part of the key).
 type Member = Box<dyn Fn(&[i8]) -> bool>;
@@ -269,6 +203,17 @@ fn chains(c: &Complex) -> Chains {
 /// assert_eq!(b.f_vector, [4, 4, 0]);
 /// ```
 pub fn boundary(net: &Network, spec: &LevelSpec, enumerator: &Enumerator) -> Result<Boundary, ComplexError> {
+    boundary_with(net, spec, enumerator, true)
+}
+
+/// [`boundary`], with the `set` convention of an unbounded set taken on its bounded faces
+/// when the complex is pointed (`by_bounded_faces`), or always on a truncated complex.
+pub(crate) fn boundary_with(
+    net: &Network,
+    spec: &LevelSpec,
+    enumerator: &Enumerator,
+    by_bounded_faces: bool,
+) -> Result<Boundary, ComplexError> {
     let d = net.input_dim();
     let aug = augmented(net, spec)?;
     let full = complex(&aug, enumerator)?;
@@ -287,33 +232,23 @@ pub fn boundary(net: &Network, spec: &LevelSpec, enumerator: &Enumerator) -> Res
     };
     let set_mask = keep(&full, &in_set);
     let _ = signs;
-    // the truncated complex, when some face of a set may be unbounded
-    let needs_box = full.faces.iter().any(|f| !f.bounded);
-    let (boxed, radius) = if needs_box {
-        let fan = complex(&with_norm_fan(&aug)?, enumerator)?;
-        let r0 = fan
-            .faces
-            .iter()
-            .filter(|f| f.dim == 0)
-            .flat_map(|f| f.point.iter().map(|v| v.abs()))
-            .max()
-            .unwrap_or_else(Q::zero);
-        let r = Q::from_integer(r0.floor().to_integer() + 1);
-        let cut = aug
-            .with_domain(truncated(aug.domain(), d, &r))
-            .map_err(|e| ComplexError::Unsupported(e.to_string()))?;
-        (Some(complex(&cut, enumerator)?), Some(r))
-    } else {
-        (None, None)
-    };
+    let truncation = super::truncation::plan(&aug, &full, enumerator, by_bounded_faces)?;
     let topology =
         |mask: &[bool], boxed_mask: Option<Vec<bool>>, top: usize| -> Result<Betti, ComplexError> {
             let open = Chains::restricted(&all, |i| mask[i]);
             let borel_moore = betti(&open, top);
             let unbounded = full.faces.iter().zip(mask).any(|(f, &m)| m && !f.bounded);
-            let (set, one_point, cut) = match (&boxed, boxed_mask) {
-                (Some(b), Some(bm)) if unbounded => {
-                    let cut = Chains::restricted(&chains(b), |i| bm[i]);
+            let cut = match (&truncation, boxed_mask) {
+                (Truncation::Boxed(b, _), Some(bm)) if unbounded => {
+                    Some(Chains::restricted(&chains(b), |i| bm[i]))
+                }
+                (Truncation::Bounded(_), _) if unbounded => {
+                    Some(Chains::restricted(&all, |i| mask[i] && full.faces[i].bounded))
+                }
+                _ => None,
+            };
+            let (set, one_point, cut) = match cut {
+                Some(cut) => {
                     let set = betti(&cut, top);
                     check_euler(&cut, &set, "the truncated set")?;
                     (set, betti(&with_point_at_infinity(&open), top), Some(cut))
@@ -342,7 +277,10 @@ pub fn boundary(net: &Network, spec: &LevelSpec, enumerator: &Enumerator) -> Res
             d.saturating_sub(1)
         }
     };
-    let boxed_mask = |f: &Member| boxed.as_ref().map(|b| keep(b, f));
+    let boxed_mask = |f: &Member| match &truncation {
+        Truncation::Boxed(b, _) => Some(keep(b, f)),
+        _ => None,
+    };
     let top = top_of(&set_mask);
     let set_betti = topology(&set_mask, boxed_mask(&in_set), top)?;
     let cells: Vec<usize> = (0..full.faces.len()).filter(|&i| set_mask[i]).collect();
@@ -380,7 +318,7 @@ pub fn boundary(net: &Network, spec: &LevelSpec, enumerator: &Enumerator) -> Res
         euler_characteristic,
         betti: set_betti,
         decision,
-        truncation: radius,
+        truncation: truncation.radius(),
     })
 }
 

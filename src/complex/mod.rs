@@ -8,7 +8,8 @@
 //! d-dimensional faces are the regions. This module owns:
 //! - [`faces`]: every face from the regions and their certified facets (exact frames, exact
 //!   relative-interior points), identified by sign vectors;
-//!   bounded regions go by their vertices first (`vertices`: no LP, no frame);
+//!   pointed regions go by their vertices and extreme rays first (`vertices`, `lattice`: no
+//!   LP, no frame);
 //! - [`fvector`]: the f-vector's identities (Euler, diamond) and boundedness;
 //! - [`homology`]: Betti numbers over GF(2) by sparse boundary-matrix reduction;
 //! - [`rational`]: Betti numbers over Q and 2-torsion (incidence numbers from the face poset);
@@ -22,9 +23,11 @@ mod frame;
 pub mod fvector;
 pub mod homology;
 pub mod json;
+mod lattice;
 pub mod level;
 pub mod rational;
 pub mod sign;
+mod truncation;
 mod vertices;
 #[cfg(test)]
 mod vertices_tests;

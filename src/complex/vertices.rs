@@ -1,29 +1,31 @@
-//! The fast path of the walk for a bounded region: its vertices first, then its face lattice
-//! from them, with no LP and no affine frame.
+//! The fast path of the walk for a pointed region: its vertices and extreme rays first, then
+//! its face lattice from them ([`super::lattice`]), with no LP and no affine frame.
 //!
 //! - **Vertices.** Floats propose, exact arithmetic decides. A first vertex is reached from the
-//!   region's point by shooting rays in floats; from each vertex, each of its edges is followed
-//!   in floats to the row it meets first, and the vertex there is looked up by its sign vector
-//!   (or solved exactly from its `d` tight rows and its sign vector computed exactly, once for
-//!   the whole complex). A vertex is accepted for the region only when its exact sign vector is
-//!   below the region's (each entry equal or `0`/tight), which proves it lies in the region's
-//!   closure: there every neuron's preactivation is the region's affine form, so its tight
-//!   facet rows are read from its sign vector. A vertex with exactly `d` tight facet rows is
-//!   simple, and its `d` edges are the lines where `d - 1` of them stay tight; an accepted
-//!   vertex other than `v` on such a line is the edge's other end (a vertex of a polytope on an
-//!   edge is an endpoint). When every accepted vertex is simple and has all `d` neighbours
-//!   accepted, the accepted set is every vertex (the graph of a polytope is connected). Any
-//!   degenerate vertex, or a float proposal the exact check refuses, hands the region back to
-//!   the LP walk of [`super::faces`].
-//! - **Faces.** The region is a polytope with the certified facets of the facet pipeline. A
-//!   face is a set of vertices; the facets of a face `F` are the inclusion-maximal sets among
-//!   `F ∩ G_j` other than `F` and the empty set, `G_j` the vertices of facet `j` (every face of a
-//!   polytope is the intersection of the facets that hold it). A face's sign vector is the
-//!   meet of its vertices' (a neuron is affine on the region's closure, so its sign at a
-//!   positive combination of the vertices is `+` if one vertex has `+`, `-` if one has `-`, else `0`; a
-//!   domain row is tight when it is tight at every vertex), and its relative-interior point is
-//!   the average of its vertices (exact, strictly inside every facet inequality it does not lie
-//!   on, since such an inequality is strict at one of its vertices at least).
+//!   region's point by shooting rays in floats (a ray that meets no row is shot backwards: in a
+//!   pointed polyhedron one of the two directions is blocked); from each vertex, each of its
+//!   edges is followed in floats to the row it meets first, and the vertex there is looked up by
+//!   its sign vector (or solved exactly from its `d` tight rows and its sign vector computed
+//!   exactly, once for the whole complex). A vertex is accepted for the region only when its
+//!   exact sign vector is below the region's (each entry equal or `0`/tight), which proves it
+//!   lies in the region's closure: there every neuron's preactivation is the region's affine
+//!   form, so its tight facet rows are read from its sign vector. A vertex with exactly `d`
+//!   tight facet rows is simple, and its `d` edges are the lines where `d - 1` of them stay
+//!   tight; an accepted vertex other than `v` on such a line is the edge's other end (a vertex
+//!   of a polyhedron on an edge is an endpoint).
+//! - **Extreme rays** (unbounded regions). An edge that meets no row in floats is checked
+//!   exactly: its direction `r` solves `a_k . r = 0` for the `d - 1` rows kept tight and
+//!   `a_j . r = -1` for the row left, and is accepted only when `a . r <= 0` for every facet row
+//!   (so `v + t r` stays in the region for all `t >= 0`: an unbounded edge, and `r`, with `d - 1`
+//!   independent rows tight, an extreme ray of the recession cone). Rays are kept as primitive
+//!   integer vectors, one id each for the whole complex.
+//! - **Completeness.** When every accepted vertex is simple and each of its `d` edges ends at
+//!   an accepted vertex or is an accepted unbounded edge, the accepted vertices are every vertex
+//!   (the vertex-edge graph of a pointed polyhedron is connected) and the accepted rays every
+//!   extreme ray (each extreme ray of the recession cone is the direction of an unbounded edge
+//!   at some vertex). Any degenerate vertex, a region without a vertex (one holding a line), or
+//!   a float proposal the exact check refuses hands the region back to the LP walk of
+//!   [`super::faces`].
 
 use super::faces::Walker;
 use super::sign::SignKey;
@@ -40,19 +42,22 @@ use std::collections::HashMap;
 #[derive(Default)]
 pub(crate) struct Table {
     index: HashMap<SignKey, u32>,
-    keys: Vec<SignKey>,
-    points: Vec<Vec<Q>>,
+    pub(super) keys: Vec<SignKey>,
+    pub(super) points: Vec<Vec<Q>>,
     /// Each vertex as integer numerators over its positive common denominator.
-    ints: Vec<(Vec<BigInt>, BigInt)>,
+    pub(super) ints: Vec<(Vec<BigInt>, BigInt)>,
     floats: Vec<Vec<f64>>,
-    /// A face's sorted vertex ids -> its index in the walker.
-    by_set: HashMap<Vec<u32>, usize>,
+    /// The extreme rays found so far, as primitive integer vectors, and their ids.
+    ray_index: HashMap<Vec<BigInt>, u32>,
+    pub(super) rays: Vec<Vec<BigInt>>,
+    /// A face's sorted vertex ids and sorted ray ids -> its index in the walker.
+    pub(super) by_set: HashMap<(Vec<u32>, Vec<u32>), usize>,
     /// Key position of each ReLU layer's first neuron, by layer index.
     layer_start: HashMap<usize, usize>,
     /// Key position of each domain row, by its row index.
     domain_pos: HashMap<usize, usize>,
     /// The number of neuron entries of a key (the domain rows follow).
-    neurons: usize,
+    pub(super) neurons: usize,
 }
 
 impl Table {
@@ -82,19 +87,19 @@ impl Table {
     }
 }
 
-/// A vertex of a region: its id in the table and its tight facet rows.
-type Vertex = (u32, Vec<usize>);
+/// A vertex (or an extreme ray) of a region: its id in the table and its tight facet rows.
+pub(super) type Vertex = (u32, Vec<usize>);
 
 /// Why the fast path gave a region back (nothing but exact vertices was recorded).
 struct GiveBack;
 
 /// One region's rows as the fast path sees them.
-struct Rows<'a> {
-    rows: Vec<&'a Halfspace>,
+pub(super) struct Rows<'a> {
+    pub(super) rows: Vec<&'a Halfspace>,
     /// Key position and tight value of each row.
     pos: Vec<(usize, i8)>,
     /// The region's own key.
-    key: SignKey,
+    pub(super) key: SignKey,
 }
 
 impl Rows<'_> {
@@ -116,11 +121,12 @@ impl Rows<'_> {
     }
 }
 
-/// Walks a bounded region by its vertices: `Ok(true)` when done, `Ok(false)` when the region
-/// is handed back to the LP walk (only vertices were recorded then).
+/// Walks a pointed region by its vertices and rays: `Ok(true)` when done, `Ok(false)` when
+/// the region is handed back to the LP walk (only vertices and rays were recorded then).
 pub(crate) fn region(w: &mut Walker, region: &Region, facets: &[Facet]) -> Result<bool, ComplexError> {
     let d = region.point.len();
-    if !region.bounded || d == 0 || facets.len() <= d {
+    // a polytope has d + 1 facets at least, a pointed polyhedron d
+    if d == 0 || facets.len() < d || (region.bounded && facets.len() == d) {
         return Ok(false);
     }
     let mut pos = Vec::with_capacity(facets.len());
@@ -135,13 +141,19 @@ pub(crate) fn region(w: &mut Walker, region: &Region, facets: &[Facet]) -> Resul
         pos,
         key: w.signer.key(&region.point),
     };
-    let Ok(verts) = vertices(w, &rows, &region.point)? else { return Ok(false) };
-    lattice(w, &rows, &verts, region)?;
+    let Ok((verts, rays)) = vertices(w, &rows, &region.point)? else { return Ok(false) };
+    super::lattice::lattice(w, &rows, &verts, &rays, region)?;
     Ok(true)
 }
 
-/// Every vertex of the region (ids into the table) with its tight rows, or [`GiveBack`].
-fn vertices(w: &mut Walker, rows: &Rows, point: &[Q]) -> Result<Result<Vec<Vertex>, GiveBack>, ComplexError> {
+/// Every vertex and every extreme ray of the region (ids into the table) with their tight
+/// rows, or [`GiveBack`].
+#[allow(clippy::type_complexity)]
+fn vertices(
+    w: &mut Walker,
+    rows: &Rows,
+    point: &[Q],
+) -> Result<Result<(Vec<Vertex>, Vec<Vertex>), GiveBack>, ComplexError> {
     let d = point.len();
     let m = rows.rows.len();
     // a first vertex: rays from the region's point, each keeping the rows met so far tight
@@ -149,8 +161,15 @@ fn vertices(w: &mut Walker, rows: &Rows, point: &[Q]) -> Result<Result<Vec<Verte
     let mut tight: Vec<usize> = Vec::new();
     for step in 0..d {
         let g: Vec<f64> = (0..d).map(|i| 1.0 + 0.618_034 * ((i * 7 + step * 3) % 11) as f64).collect();
-        let dir = project(&g, &tight.iter().map(|&j| rows.rows[j].float_a()).collect::<Vec<_>>());
-        let Some(k) = first_hit(rows, &x, &dir, &tight) else { return Ok(Err(GiveBack)) };
+        let mut dir = project(&g, &tight.iter().map(|&j| rows.rows[j].float_a()).collect::<Vec<_>>());
+        let hit = match first_hit(rows, &x, &dir, &tight) {
+            Some(k) => Some(k),
+            None => {
+                dir.iter_mut().for_each(|v| *v = -*v);
+                first_hit(rows, &x, &dir, &tight)
+            }
+        };
+        let Some(k) = hit else { return Ok(Err(GiveBack)) };
         let t = rows.rows[k].float_slack(&x) / dot(rows.rows[k].float_a(), &dir);
         x.iter_mut().zip(&dir).for_each(|(xi, di)| *xi += t * di);
         tight.push(k);
@@ -162,6 +181,8 @@ fn vertices(w: &mut Walker, rows: &Rows, point: &[Q]) -> Result<Result<Vec<Verte
     let Some(first) = vertex(w, rows, &tight, cand)? else { return Ok(Err(GiveBack)) };
     let mut seen: HashMap<u32, usize> = HashMap::new();
     let mut out: Vec<Vertex> = Vec::new();
+    let mut rays: Vec<Vertex> = Vec::new();
+    let mut ray_seen: HashMap<u32, ()> = HashMap::new();
     let mut queue = vec![first];
     seen.insert(first, 0);
     out.push((first, Vec::new()));
@@ -181,7 +202,14 @@ fn vertices(w: &mut Walker, rows: &Rows, point: &[Q]) -> Result<Result<Vec<Verte
             let s: Vec<usize> = tv.iter().copied().filter(|&k| k != j).collect();
             let minus: Vec<f64> = rows.rows[j].float_a().iter().map(|a| -a).collect();
             let dir = project(&minus, &s.iter().map(|&k| rows.rows[k].float_a()).collect::<Vec<_>>());
-            let Some(k) = first_hit(rows, &xv, &dir, &tv) else { return Ok(Err(GiveBack)) };
+            let Some(k) = first_hit(rows, &xv, &dir, &tv) else {
+                // no row ahead in floats: an unbounded edge, if exactly so
+                let Some((r, tight)) = ray(w, rows, &s, j) else { return Ok(Err(GiveBack)) };
+                if ray_seen.insert(r, ()).is_none() {
+                    rays.push((r, tight));
+                }
+                continue;
+            };
             let mut cand = key.clone();
             cand[rows.pos[j].0] = rows.key[rows.pos[j].0];
             cand[rows.pos[k].0] = rows.pos[k].1;
@@ -199,7 +227,43 @@ fn vertices(w: &mut Walker, rows: &Rows, point: &[Q]) -> Result<Result<Vec<Verte
             }
         }
     }
-    Ok(Ok(out))
+    Ok(Ok((out, rays)))
+}
+
+/// The direction of the edge leaving row `j` with the rows `s` tight, when it is exactly an
+/// unbounded edge of the region: its ray id and its tight rows (`None` otherwise).
+fn ray(w: &mut Walker, rows: &Rows, s: &[usize], j: usize) -> Option<(u32, Vec<usize>)> {
+    use num_integer::Integer;
+    use num_traits::{Signed, Zero};
+    let m: Vec<Vec<Q>> = s.iter().chain([&j]).map(|&k| rows.rows[k].a.clone()).collect();
+    let mut rhs = vec![Q::zero(); s.len()];
+    rhs.push(crate::exact::num::q(-1));
+    let r = crate::exact::square::solve_square(&m, &rhs)?;
+    let mut tight = Vec::new();
+    for (k, row) in rows.rows.iter().enumerate() {
+        let rate: Q = row.a.iter().zip(&r).filter(|(a, _)| !a.is_zero()).map(|(a, x)| a * x).sum();
+        if rate.is_positive() {
+            return None; // a row ahead after all: the floats were wrong
+        }
+        if rate.is_zero() {
+            tight.push(k);
+        }
+    }
+    let den = crate::exact::num::common_denominator(&r);
+    let ints: Vec<BigInt> = r.iter().map(|v| crate::exact::num::scaled_numerator(v, &den)).collect();
+    let g = ints.iter().fold(BigInt::zero(), |acc, v| acc.gcd(v));
+    let ints: Vec<BigInt> = ints.into_iter().map(|v| v / &g).collect();
+    let t = &mut w.table;
+    let id = match t.ray_index.get(&ints) {
+        Some(&id) => id,
+        None => {
+            let id = t.rays.len() as u32;
+            t.ray_index.insert(ints.clone(), id);
+            t.rays.push(ints);
+            id
+        }
+    };
+    Some((id, tight))
 }
 
 /// The vertex of the rows `basis` (d of them, tight) in the region, looked up by its proposed
@@ -285,135 +349,4 @@ fn project(g: &[f64], rows: &[&[f64]]) -> Vec<f64> {
         }
     }
     out
-}
-
-/// A set of the region's vertices (by their position in its vertex list).
-type Bits = Vec<u64>;
-
-fn bits_and(a: &Bits, b: &Bits) -> Bits {
-    a.iter().zip(b).map(|(x, y)| x & y).collect()
-}
-
-fn bits_subset(a: &Bits, b: &Bits) -> bool {
-    a.iter().zip(b).all(|(x, y)| x & !y == 0)
-}
-
-fn bits_count(a: &Bits) -> usize {
-    a.iter().map(|x| x.count_ones() as usize).sum()
-}
-
-fn bits_members(a: &Bits) -> impl Iterator<Item = usize> + '_ {
-    a.iter().enumerate().flat_map(|(w, &x)| (0..64).filter(move |b| x >> b & 1 == 1).map(move |b| w * 64 + b))
-}
-
-/// The region's face lattice from its vertices, every new face entered in the walker with its
-/// facets.
-fn lattice(w: &mut Walker, rows: &Rows, verts: &[Vertex], region: &Region) -> Result<(), ComplexError> {
-    let d = region.point.len();
-    let words = verts.len().div_ceil(64);
-    let mut facet_sets: Vec<Bits> = vec![vec![0; words]; rows.rows.len()];
-    for (i, (_, tv)) in verts.iter().enumerate() {
-        for &j in tv {
-            facet_sets[j][i / 64] |= 1 << (i % 64);
-        }
-    }
-    if facet_sets.iter().any(|g| bits_count(g) < d) {
-        return Err(ComplexError::identity(format!(
-            "region {}: a certified facet has fewer than {d} vertices",
-            region.id
-        )));
-    }
-    let (top, fresh) = w.entry(rows.key.clone(), d, region.point.clone())?;
-    if !fresh {
-        return Err(ComplexError::identity(format!("region {} has another region's sign vector", region.id)));
-    }
-    let mut stack: Vec<(Bits, usize, usize)> = Vec::new();
-    let mut boundary = Vec::with_capacity(facet_sets.len());
-    for g in &facet_sets {
-        let (i, fresh) = face(w, verts, g, d - 1)?;
-        boundary.push(i);
-        if fresh {
-            stack.push((g.clone(), d - 1, i));
-        }
-    }
-    w.finish(top, boundary)?;
-    while let Some((f, dim, i)) = stack.pop() {
-        if dim == 0 {
-            w.finish(i, Vec::new())?;
-            continue;
-        }
-        let mut parts: Vec<Bits> = Vec::new();
-        for g in &facet_sets {
-            let p = bits_and(&f, g);
-            if p == f || p.iter().all(|&x| x == 0) || parts.contains(&p) {
-                continue;
-            }
-            parts.push(p);
-        }
-        let maximal: Vec<&Bits> =
-            parts.iter().filter(|p| !parts.iter().any(|q| q != *p && bits_subset(p, q))).collect();
-        let mut boundary = Vec::with_capacity(maximal.len());
-        for p in maximal {
-            if bits_count(p) < dim {
-                return Err(ComplexError::identity(format!(
-                    "region {}: a face of dimension {} has too few vertices",
-                    region.id,
-                    dim - 1
-                )));
-            }
-            let (j, fresh) = face(w, verts, p, dim - 1)?;
-            boundary.push(j);
-            if fresh {
-                stack.push((p.clone(), dim - 1, j));
-            }
-        }
-        w.finish(i, boundary)?;
-    }
-    Ok(())
-}
-
-/// The face of the vertex set `set`, of dimension `dim`: its index in the walker and whether
-/// it is new (its facets still to be found).
-fn face(w: &mut Walker, verts: &[Vertex], set: &Bits, dim: usize) -> Result<(usize, bool), ComplexError> {
-    let mut ids: Vec<u32> = bits_members(set).map(|i| verts[i].0).collect();
-    ids.sort_unstable();
-    if let Some(&i) = w.table.by_set.get(&ids) {
-        return Ok((i, !w.done(i)));
-    }
-    let keys = &w.table.keys;
-    let neurons = w.table.neurons;
-    let mut key = keys[ids[0] as usize].clone();
-    for &v in &ids[1..] {
-        for (p, (k, &o)) in key.iter_mut().zip(&keys[v as usize]).enumerate() {
-            if p < neurons {
-                if *k == 0 {
-                    *k = o;
-                } else if o != 0 && o != *k {
-                    return Err(ComplexError::identity(
-                        "a neuron changes sign between two vertices of one face",
-                    ));
-                }
-            } else if o == 0 {
-                *k = 0;
-            }
-        }
-    }
-    // the vertices weighted by their denominators: sum_v e_v (h_v / e_v) / sum_v e_v, a convex
-    // combination with positive weights (so in the relative interior) over integers only
-    let point = if ids.len() == 1 {
-        w.table.points[ids[0] as usize].clone()
-    } else {
-        let (h0, e0) = &w.table.ints[ids[0] as usize];
-        let mut sum = h0.clone();
-        let mut den = e0.clone();
-        for &v in &ids[1..] {
-            let (h, e) = &w.table.ints[v as usize];
-            sum.iter_mut().zip(h).for_each(|(s, x)| *s += x);
-            den += e;
-        }
-        sum.into_iter().map(|s| Q::new(s, den.clone())).collect()
-    };
-    let (i, fresh) = w.entry(key, dim, point)?;
-    w.table.by_set.insert(ids, i);
-    Ok((i, fresh))
 }

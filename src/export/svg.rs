@@ -17,6 +17,11 @@ pub enum ColorBy {
     Piece,
     /// A colour scale of the first output at the region's centroid.
     Output,
+    /// The decision class at the region's centroid: the argmax of the outputs (the first
+    /// output's index on ties), or for one output `1` where it is positive and `0` elsewhere
+    /// (exact; `plot --color class` refines the partition by the decision boundary first, so
+    /// that the class is one on each region).
+    Class,
 }
 
 /// Drawing options.
@@ -32,6 +37,28 @@ pub struct SvgOptions {
     pub axes: [String; 2],
     /// Segments drawn over the partition (a level set: `plot --boundary`).
     pub boundary: Vec<[[Q; 2]; 2]>,
+    /// The boundary segments' stroke colour (`#d00000` when empty).
+    pub boundary_colour: String,
+    /// The boundary segments' width (3 when not positive).
+    pub boundary_width: f64,
+}
+
+/// Fill colours of the decision classes (cycled).
+const CLASS_FILLS: [&str; 6] = ["#f4a582", "#92c5de", "#b8e186", "#fddbc7", "#c2a5cf", "#fee090"];
+
+/// The class of a region's outputs `y` at its centroid (see [`ColorBy::Class`]).
+fn class_of(y: &[Q]) -> usize {
+    use num_traits::Signed;
+    if y.len() == 1 {
+        return usize::from(y[0].is_positive());
+    }
+    let mut best = 0;
+    for (i, v) in y.iter().enumerate() {
+        if *v > y[best] {
+            best = i;
+        }
+    }
+    best
 }
 
 /// Stroke colours of the boundaries of each layer (cycled).
@@ -126,6 +153,9 @@ pub fn partition_svg(a: &Analysis, opts: &SvgOptions) -> String {
         let fill = match opts.color {
             ColorBy::Piece => colours[a.graph.piece_of[r.id]].clone(),
             ColorBy::Output => scale_colour((outputs[r.id] - omin) / (omax - omin)),
+            ColorBy::Class => {
+                CLASS_FILLS[class_of(&r.map.apply(&centroid(poly))) % CLASS_FILLS.len()].to_string()
+            }
         };
         let points: Vec<String> =
             poly.iter().map(|p| frame.map(p)).map(|(x, y)| format!("{x:.2},{y:.2}")).collect();
@@ -149,11 +179,14 @@ pub fn partition_svg(a: &Analysis, opts: &SvgOptions) -> String {
     }
     draw_axes(&mut s, &frame, opts);
     draw_legend(&mut s, a, opts, (omin, omax));
+    let stroke = if opts.boundary_colour.is_empty() { "#d00000" } else { opts.boundary_colour.as_str() };
+    let width = if opts.boundary_width > 0.0 { opts.boundary_width } else { 3.0 };
     for [p, q] in &opts.boundary {
         let ((x1, y1), (x2, y2)) = (frame.map(p), frame.map(q));
         let _ = writeln!(
             s,
-            r##"<line class="boundary" x1="{x1:.2}" y1="{y1:.2}" x2="{x2:.2}" y2="{y2:.2}" stroke="#d00000" stroke-width="3"/>"##
+            r##"<line class="boundary" x1="{x1:.2}" y1="{y1:.2}" x2="{x2:.2}" y2="{y2:.2}" stroke="{}" stroke-width="{width}"/>"##,
+            xml(stroke)
         );
     }
     if !a.summary.complete() {
@@ -268,6 +301,10 @@ fn draw_legend(s: &mut String, a: &Analysis, opts: &SvgOptions, (omin, omax): (f
             match opts.color {
                 ColorBy::Piece => "fill: one colour per piece".into(),
                 ColorBy::Output => format!("fill: output 0 from {omin:.4} to {omax:.4}"),
+                ColorBy::Class if a.regions.first().is_some_and(|r| r.map.apply(&r.point).len() == 1) => {
+                    "fill: output 0 > 0 or not".into()
+                }
+                ColorBy::Class => "fill: the argmax of the outputs".into(),
             },
         ),
         (None, "boundaries by layer:".into()),

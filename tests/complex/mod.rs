@@ -2,5 +2,7 @@
 //! forms, brute force and identities; the commands `faces`, `boundary`, `count --faces` and
 //! `check --faces`.
 
+pub(crate) mod check_boundary;
 pub(crate) mod cli;
 pub(crate) mod faces;
+pub(crate) mod plot;

@@ -1,0 +1,195 @@
+//! The face lattice of a pointed region from its vertices and extreme rays ([`super::vertices`]).
+//!
+//! The region `P` is the set of points `conv(V) + cone(R)`, with the certified facets of the
+//! facet pipeline. Homogenized, `P` is the pointed cone over `(v, 1)` and `(r, 0)`; the nonempty
+//! faces of `P` are its faces holding some `(v, 1)`, each one generator set. The facets of a
+//! face `F` are the inclusion-maximal sets among `F ∩ G_j` holding a vertex, other than `F`,
+//! `G_j` the generators on facet `j` (every face of a polyhedron is the intersection of the
+//! facets that hold it; the cone's one other facet, at infinity, holds no vertex, and a set
+//! holding a vertex lies in none of its subsets). A face's relative-interior point is the
+//! average of its vertices plus the sum of its rays (a combination of every generator with
+//! positive weights), exact over integers. A bounded face's sign vector is the meet of its
+//! vertices' (a neuron is affine on the region's closure, so its sign at a positive
+//! combination of the vertices is `+` if one vertex has `+`, `-` if one has `-`, else `0`; a
+//! domain row is tight when it is tight at every vertex); an unbounded face's is computed at its
+//! point.
+
+use super::faces::Walker;
+use super::vertices::{Rows, Vertex};
+use super::ComplexError;
+use crate::enumerate::region::Region;
+use crate::exact::num::Q;
+use num_bigint::BigInt;
+
+/// A set of the region's generators: its vertices by their position in its vertex list, then
+/// its rays.
+type Bits = Vec<u64>;
+
+fn bits_and(a: &Bits, b: &Bits) -> Bits {
+    a.iter().zip(b).map(|(x, y)| x & y).collect()
+}
+
+fn bits_subset(a: &Bits, b: &Bits) -> bool {
+    a.iter().zip(b).all(|(x, y)| x & !y == 0)
+}
+
+fn bits_count(a: &Bits) -> usize {
+    a.iter().map(|x| x.count_ones() as usize).sum()
+}
+
+fn bits_members(a: &Bits) -> impl Iterator<Item = usize> + '_ {
+    a.iter().enumerate().flat_map(|(w, &x)| (0..64).filter(move |b| x >> b & 1 == 1).map(move |b| w * 64 + b))
+}
+
+/// Whether the set holds one of the first `nv` generators (a vertex).
+fn has_vertex(a: &Bits, nv: usize) -> bool {
+    bits_members(a).next().is_some_and(|i| i < nv)
+}
+
+/// The region's face lattice from its vertices and rays, every new face entered in the walker
+/// with its facets.
+pub(super) fn lattice(
+    w: &mut Walker,
+    rows: &Rows,
+    verts: &[Vertex],
+    rays: &[Vertex],
+    region: &Region,
+) -> Result<(), ComplexError> {
+    let d = region.point.len();
+    let nv = verts.len();
+    let words = (nv + rays.len()).div_ceil(64);
+    let mut facet_sets: Vec<Bits> = vec![vec![0; words]; rows.rows.len()];
+    for (i, (_, tv)) in verts.iter().chain(rays).enumerate() {
+        for &j in tv {
+            facet_sets[j][i / 64] |= 1 << (i % 64);
+        }
+    }
+    if facet_sets.iter().any(|g| bits_count(g) < d || !has_vertex(g, nv)) {
+        return Err(ComplexError::identity(format!(
+            "region {}: a certified facet has fewer than {d} generators or no vertex",
+            region.id
+        )));
+    }
+    let (top, fresh) = w.entry(rows.key.clone(), d, region.point.clone())?;
+    if !fresh {
+        return Err(ComplexError::identity(format!("region {} has another region's sign vector", region.id)));
+    }
+    let gens = Generators { verts, rays };
+    let mut stack: Vec<(Bits, usize, usize)> = Vec::new();
+    let mut boundary = Vec::with_capacity(facet_sets.len());
+    for g in &facet_sets {
+        let (i, fresh) = face(w, &gens, g, d - 1)?;
+        boundary.push(i);
+        if fresh {
+            stack.push((g.clone(), d - 1, i));
+        }
+    }
+    w.finish(top, boundary)?;
+    while let Some((f, dim, i)) = stack.pop() {
+        if dim == 0 {
+            w.finish(i, Vec::new())?;
+            continue;
+        }
+        let mut parts: Vec<Bits> = Vec::new();
+        for g in &facet_sets {
+            let p = bits_and(&f, g);
+            if p == f || !has_vertex(&p, nv) || parts.contains(&p) {
+                continue;
+            }
+            parts.push(p);
+        }
+        let maximal: Vec<&Bits> =
+            parts.iter().filter(|p| !parts.iter().any(|q| q != *p && bits_subset(p, q))).collect();
+        let mut boundary = Vec::with_capacity(maximal.len());
+        for p in maximal {
+            if bits_count(p) < dim {
+                return Err(ComplexError::identity(format!(
+                    "region {}: a face of dimension {} has too few generators",
+                    region.id,
+                    dim - 1
+                )));
+            }
+            let (j, fresh) = face(w, &gens, p, dim - 1)?;
+            boundary.push(j);
+            if fresh {
+                stack.push((p.clone(), dim - 1, j));
+            }
+        }
+        w.finish(i, boundary)?;
+    }
+    Ok(())
+}
+
+/// A region's vertices and rays (ids into the walker's table).
+struct Generators<'a> {
+    verts: &'a [Vertex],
+    rays: &'a [Vertex],
+}
+
+/// The face of the generator set `set`, of dimension `dim`: its index in the walker and whether
+/// it is new (its facets still to be found).
+fn face(w: &mut Walker, gens: &Generators, set: &Bits, dim: usize) -> Result<(usize, bool), ComplexError> {
+    let nv = gens.verts.len();
+    let mut ids: Vec<u32> = Vec::new();
+    let mut ray_ids: Vec<u32> = Vec::new();
+    for i in bits_members(set) {
+        if i < nv {
+            ids.push(gens.verts[i].0);
+        } else {
+            ray_ids.push(gens.rays[i - nv].0);
+        }
+    }
+    ids.sort_unstable();
+    ray_ids.sort_unstable();
+    let set_key = (ids, ray_ids);
+    if let Some(&i) = w.table.by_set.get(&set_key) {
+        return Ok((i, !w.done(i)));
+    }
+    let (ids, ray_ids) = &set_key;
+    // the vertices weighted by their denominators: sum_v e_v (h_v / e_v) / sum_v e_v, a convex
+    // combination with positive weights, plus the rays: over integers only
+    let point = if ids.len() == 1 && ray_ids.is_empty() {
+        w.table.points[ids[0] as usize].clone()
+    } else {
+        let (h0, e0) = &w.table.ints[ids[0] as usize];
+        let mut sum = h0.clone();
+        let mut den = e0.clone();
+        for &v in &ids[1..] {
+            let (h, e) = &w.table.ints[v as usize];
+            sum.iter_mut().zip(h).for_each(|(s, x)| *s += x);
+            den += e;
+        }
+        for &r in ray_ids {
+            let dir: &Vec<BigInt> = &w.table.rays[r as usize];
+            sum.iter_mut().zip(dir).for_each(|(s, x)| *s += x * &den);
+        }
+        sum.into_iter().map(|s| Q::new(s, den.clone())).collect()
+    };
+    let key = if ray_ids.is_empty() { meet(w, ids)? } else { w.signer.key(&point) };
+    let (i, fresh) = w.entry(key, dim, point)?;
+    w.table.by_set.insert(set_key, i);
+    Ok((i, fresh))
+}
+
+/// The sign vector of a bounded face from its vertices'.
+fn meet(w: &Walker, ids: &[u32]) -> Result<Vec<i8>, ComplexError> {
+    let keys = &w.table.keys;
+    let neurons = w.table.neurons;
+    let mut key = keys[ids[0] as usize].clone();
+    for &v in &ids[1..] {
+        for (p, (k, &o)) in key.iter_mut().zip(&keys[v as usize]).enumerate() {
+            if p < neurons {
+                if *k == 0 {
+                    *k = o;
+                } else if o != 0 && o != *k {
+                    return Err(ComplexError::identity(
+                        "a neuron changes sign between two vertices of one face",
+                    ));
+                }
+            } else if o == 0 {
+                *k = 0;
+            }
+        }
+    }
+    Ok(key)
+}
