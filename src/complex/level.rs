@@ -8,7 +8,7 @@
 //! Betti numbers over GF(2) under three conventions at infinity (docs/algorithm.md):
 //! - `set`: the set itself; when it is unbounded, the union of its bounded faces when every
 //!   face is pointed (homotopy equivalent to it, and to its truncation by any box holding every
-//!   vertex: [`super::truncation`]), else its truncation by the box `[-R, R]^d`;
+//!   vertex: `complex::truncation`), else its truncation by the box `[-R, R]^d`;
 //! - `borel_moore`: the chains of its open cells (the one-point compactification relative to
 //!   the point at infinity);
 //! - `one_point`: its closure in the sphere `R^d + {infinity}` (the set itself when bounded).
