@@ -145,3 +145,91 @@ fn writers_hold_one_region_at_a_time_on_8k_regions() {
 fn writers_hold_one_region_at_a_time_on_48k_regions() {
     check_streams(66, 256 * 1024);
 }
+
+/// The environment variable that makes [`job_in_a_child`] run one job: `JOB:PLANES`.
+const CHILD_JOB: &str = "RELU_REGIONS_MEMORY_JOB";
+
+/// One job on the arrangement of `planes` planes, one thread: `count` (with the graph),
+/// `regions` (the `regions --json` job into a byte counter) or `held` (the analysis and its whole
+/// document); its regions, and the document's bytes.
+fn run_job(job: &str, planes: usize) -> (usize, usize) {
+    let net = arrangement(planes);
+    let e = Enumerator::builder().threads(1).build();
+    match job {
+        "count" => (relu_regions::analysis::graph_counts::count_graph(&net, &e).unwrap().regions, 0),
+        "regions" => {
+            let stop = relu_regions::runtime::stop::StopToken::new(None, None);
+            let mut bytes = Bytes::default();
+            let (summary, written) =
+                relu_regions::jobs::write_regions_json(&net, &e, None, None, &stop, &mut bytes).unwrap();
+            assert!(summary.complete() && written.is_ok());
+            (summary.regions(), bytes.0)
+        }
+        "held" => {
+            let a = analyze(&net, &e).unwrap();
+            let text = json::to_json(&json::regions_document(&net, &a, None));
+            (a.regions().len(), std::hint::black_box(text).len())
+        }
+        other => panic!("no job {other}"),
+    }
+}
+
+/// Not a test of its own: run by [`peak_of`] in a fresh process (this binary), it runs the job
+/// that [`CHILD_JOB`] names and prints `PEAK regions bytes high-water-mark`.
+#[test]
+fn job_in_a_child() {
+    let Ok(spec) = std::env::var(CHILD_JOB) else { return };
+    let (job, planes) = spec.split_once(':').unwrap();
+    let (regions, bytes) = run_job(job, planes.parse().unwrap());
+    println!("PEAK {regions} {bytes} {}", status("VmHWM:").unwrap_or(0));
+}
+
+/// The peak resident bytes of a fresh process that ran one job (none kept from an earlier
+/// one), with its regions and document bytes; `None` where the mark cannot be read.
+fn peak_of(job: &str, planes: usize) -> Option<(usize, usize, usize)> {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "job_in_a_child", "--nocapture", "--test-threads=1"])
+        .env(CHILD_JOB, format!("{job}:{planes}"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{job}: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text.lines().find_map(|l| l.split_once("PEAK ").map(|(_, rest)| rest))?;
+    let v: Vec<usize> = line.split(' ').map(|w| w.parse().unwrap()).collect();
+    (v[2] > 0).then_some((v[0], v[1], v[2]))
+}
+
+/// The whole `regions --json` job (enumeration, facets, pieces, the document) against `count`
+/// with the graph on the same network, each in a fresh process: the job's peak stays within
+/// twice count's plus `per_region`, where holding the analysis took at least the document.
+fn check_regions_job(planes: usize, per_region: usize) {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let Some((counted, _, count)) = peak_of("count", planes) else {
+        eprintln!("no VmHWM here: the peak is not measured");
+        return;
+    };
+    let n = planes;
+    assert_eq!(counted, 1 + n + n * (n - 1) / 2 + n * (n - 1) * (n - 2) / 6, "general position");
+    let (listed, bytes, streamed) = peak_of("regions", planes).unwrap();
+    let (_, held_bytes, held) = peak_of("held", planes).unwrap();
+    eprintln!(
+        "{counted} regions: count {count} bytes, regions --json {streamed} streamed, {held} holding the analysis, a document of {bytes} bytes"
+    );
+    assert_eq!((listed, bytes), (counted, held_bytes), "the streamed document is the whole one's size");
+    assert!(streamed <= 2 * count + per_region, "regions --json held {streamed} bytes, count {count}");
+    assert!(held >= bytes, "the whole document ({bytes} bytes) was held");
+}
+
+/// `regions --json` at the memory of `count`: 7,807 regions (a 21 MB document), run by default.
+#[test]
+fn regions_json_job_at_counting_memory() {
+    check_regions_job(36, 256 * 1024);
+}
+
+/// `regions --json` at the memory of `count`: 47,972 regions (a 134 MB document; about a minute
+/// in a release build): `cargo test --release --test memory -- --ignored`.
+#[test]
+#[ignore]
+fn regions_json_job_at_counting_memory_on_48k_regions() {
+    check_regions_job(66, 256 * 1024);
+}

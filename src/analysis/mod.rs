@@ -222,6 +222,19 @@ pub(crate) fn stream_with_graph_stats(
     enumerator: &Enumerator,
     sink: &mut dyn Sink<FacetedRegion>,
 ) -> Result<(Summary, LpStats), InternalError> {
+    let start = std::time::Instant::now();
+    let enumerator = enumerator.anchored(start);
+    let prepared = enumerator.prepare(net);
+    stream_prepared(&prepared, &enumerator, start, sink)
+}
+
+/// [`stream_with_graph_stats`] in a prepared context, `enumerator` anchored at `start`.
+pub(crate) fn stream_prepared(
+    prepared: &Prepared<'_>,
+    enumerator: &Enumerator,
+    start: std::time::Instant,
+    sink: &mut dyn Sink<FacetedRegion>,
+) -> Result<(Summary, LpStats), InternalError> {
     struct Certifying<'a> {
         prepared: &'a Prepared<'a>,
         stats: LpStats,
@@ -278,11 +291,8 @@ pub(crate) fn stream_with_graph_stats(
             self.sink.finish(&whole)
         }
     }
-    let start = std::time::Instant::now();
-    let enumerator = enumerator.anchored(start);
-    let prepared = enumerator.prepare(net);
     let mut certifying = Certifying {
-        prepared: &prepared,
+        prepared,
         stats: LpStats::default(),
         inner: LpStats::default(),
         sink,
@@ -291,7 +301,7 @@ pub(crate) fn stream_with_graph_stats(
         passed: 0,
         stopped: None,
     };
-    let summary = enumerator.enumerate_prepared(&prepared, &mut certifying);
+    let summary = enumerator.enumerate_prepared(prepared, &mut certifying);
     if let Some(e) = certifying.error.take() {
         return Err(e);
     }

@@ -2,6 +2,7 @@
 //! (their composition is [`super::compose`]'s), and exact slack signs of constraints at
 //! rational points.
 
+use super::farkas::IntRow;
 use crate::exact::num::{common_denominator, Q};
 use crate::kernel::halfspace::Halfspace;
 use num_bigint::BigInt;
@@ -85,24 +86,22 @@ pub(super) fn max_rows(jac: &[Vec<Q>], off: &[Q], bits: &[bool], k: usize, layer
 /// A constraint with its integer numerators over a common denominator, computed once, so that
 /// the sign of a slack is one integer expression with no gcd.
 pub(super) struct ExactRow {
-    a: Vec<BigInt>,
-    b: BigInt,
-    /// Whether `a = 0`.
+    /// The row in integers.
+    pub int: IntRow,
+    /// Whether the normal is zero.
     pub zero: bool,
 }
 
 impl ExactRow {
     pub(super) fn new(row: &Row) -> ExactRow {
-        let d = common_denominator(row.a.iter().chain([&row.b]));
-        let int = |v: &Q| v.numer() * (&d / v.denom());
-        ExactRow { a: row.a.iter().map(int).collect(), b: int(&row.b), zero: row.a.iter().all(Zero::is_zero) }
+        ExactRow { int: IntRow::new(row), zero: row.a.iter().all(Zero::is_zero) }
     }
 
     /// The exact sign of the slack `b - a . x` at a point given by integers over a positive
     /// common denominator.
     pub(super) fn slack_sign(&self, (x, d): &(Vec<BigInt>, BigInt)) -> Ordering {
-        let mut value = &self.b * d;
-        for (a, v) in self.a.iter().zip(x) {
+        let mut value = &self.int.b * d;
+        for (a, v) in self.int.a.iter().zip(x) {
             if !a.is_zero() && !v.is_zero() {
                 value -= a * v;
             }
@@ -115,12 +114,13 @@ impl ExactRow {
     /// Whether `other` is a positive multiple of this row (the same halfspace), by integer
     /// cross products (no gcd). A zero row is no halfspace's.
     pub(super) fn same_halfspace(&self, other: &ExactRow) -> bool {
-        let Some(k) = self.a.iter().position(|v| !v.is_zero()) else { return false };
-        if self.a.len() != other.a.len() || other.a[k].sign() != self.a[k].sign() {
+        let (this, other) = (&self.int, &other.int);
+        let Some(k) = this.a.iter().position(|v| !v.is_zero()) else { return false };
+        if this.a.len() != other.a.len() || other.a[k].sign() != this.a[k].sign() {
             return false;
         }
-        let (s, o) = (&self.a[k], &other.a[k]);
-        self.a.iter().zip(&other.a).chain([(&self.b, &other.b)]).all(|(x, y)| x * o == y * s)
+        let (s, o) = (&this.a[k], &other.a[k]);
+        this.a.iter().zip(&other.a).chain([(&this.b, &other.b)]).all(|(x, y)| x * o == y * s)
     }
 }
 

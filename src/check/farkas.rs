@@ -62,8 +62,14 @@ pub(super) struct Combiner {
 }
 
 impl Combiner {
+    #[cfg(test)]
     pub(super) fn new(rows: &[&Row], d: usize) -> Combiner {
-        let ints = rows.iter().map(|r| IntRow::new(r)).collect();
+        Combiner::with_ints(rows, rows.iter().map(|r| IntRow::new(r)).collect(), d)
+    }
+
+    /// [`Combiner::new`] with the rows in integers already (`ints[i]` a positive multiple of
+    /// `rows[i]`, as [`IntRow::new`] gives it).
+    pub(super) fn with_ints(rows: &[&Row], ints: Vec<IntRow>, d: usize) -> Combiner {
         let (a, b, _) = crate::lp::scaled_rows(rows);
         let finite = a.iter().flatten().chain(&b).all(|v| v.is_finite());
         Combiner { rows: ints, float: finite.then_some((a, b)), bases: Vec::new(), d }

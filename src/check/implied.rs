@@ -13,10 +13,11 @@ use std::cmp::Ordering;
 /// Whether `listed` implies `row`: over `bounds` (a box that the listed rows are already known
 /// to imply, when given) by exact intervals, else by a Farkas vector on a basis of the
 /// region's [`Combiner`] (one it met, or a float LP's), else by the exact simplex's dual.
+/// `int` is `row` in integers ([`IntRow::new`]).
 pub(super) fn implied_by_listed(
     listed: &[Row],
     combiner: &mut Combiner,
-    row: &Row,
+    (row, int): (&Row, &IntRow),
     bounds: Option<&[(Q, Q)]>,
 ) -> bool {
     if row.a.iter().all(Zero::is_zero) && !row.b.is_negative() {
@@ -25,7 +26,7 @@ pub(super) fn implied_by_listed(
     if listed.is_empty() {
         return false; // all of R^d: only a trivial row holds
     }
-    if bounds.is_some_and(|bx| implied_by_box(row, bx)) || combiner.implies(&IntRow::new(row)) {
+    if bounds.is_some_and(|bx| implied_by_box(row, bx)) || combiner.implies(int) {
         return true;
     }
     match implication_lp(listed, row) {

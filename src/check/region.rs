@@ -19,7 +19,7 @@
 
 use super::compose::Composer;
 use super::constraints::{integer_point, Constraint, ExactRow, Matrix, Origin, Row};
-use super::farkas::Combiner;
+use super::farkas::{Combiner, IntRow};
 use super::fields::{indices, known_keys, matrix, neurons, rational, vector, INEQUALITY, REGION};
 use super::floats::{nearest_matrix, nearest_vector};
 use super::implied::{box_of, implied_by_listed};
@@ -165,8 +165,8 @@ pub(super) fn check_region(
         }
         Vec::new()
     } else {
-        let (listed, owner) = check_inequalities(region, &constraints, &exact, fail);
-        check_completeness(&constraints, &owner, &listed, fail);
+        let (listed, owner, ints) = check_inequalities(region, &constraints, &exact, fail);
+        check_completeness((&constraints, &exact), &owner, (&listed, ints), fail);
         listed
     };
     let checked = CheckedRegion {
@@ -220,11 +220,12 @@ fn check_inequalities(
     constraints: &[Constraint],
     exact: &[ExactRow],
     fail: &mut impl FnMut(String),
-) -> (Vec<Option<Listed>>, Vec<Option<usize>>) {
+) -> (Vec<Option<Listed>>, Vec<Option<usize>>, Vec<IntRow>) {
     let mut owner: Vec<Option<usize>> = vec![None; constraints.len()];
+    let mut ints = Vec::new();
     let Some(items) = region.get("inequalities").and_then(Value::as_array) else {
         fail("missing or malformed `inequalities`".into());
-        return (Vec::new(), owner);
+        return (Vec::new(), owner, ints);
     };
     let d = constraints.first().map_or(0, |c| c.row.a.len());
     let mut listed = Vec::with_capacity(items.len());
@@ -275,8 +276,9 @@ fn check_inequalities(
         let inner = !tight.iter().any(|&i| matches!(constraints[i].origin, Origin::Domain(_)));
         let alone = if let [i] = tight[..] { Some(constraints[i].origin) } else { None };
         listed.push(Some(Listed { row, point: q, inner, alone }));
+        ints.push(stated.int);
     }
-    (listed, owner)
+    (listed, owner, ints)
 }
 
 /// An inequality's `neurons` and `domain_rows` must name exactly the constraints tight on its
@@ -311,15 +313,15 @@ fn check_labels(
 /// first (by the listed rows alone), after which the domain's box, which they then imply,
 /// settles the others by exact intervals where it can; a Farkas vector for the rest.
 fn check_completeness(
-    constraints: &[Constraint],
+    (constraints, exact): (&[Constraint], &[ExactRow]),
     owner: &[Option<usize>],
-    listed: &[Option<Listed>],
+    (listed, ints): (&[Option<Listed>], Vec<IntRow>),
     fail: &mut impl FnMut(String),
 ) {
     let rows: Vec<Row> = listed.iter().flatten().map(|l| l.row.clone()).collect();
     let own_box = box_of(&rows);
     let d = constraints.first().map_or(0, |c| c.row.a.len());
-    let mut combiner = Combiner::new(&rows.iter().collect::<Vec<_>>(), d);
+    let mut combiner = Combiner::with_ints(&rows.iter().collect::<Vec<_>>(), ints, d);
     let is_domain = |c: &Constraint| matches!(c.origin, Origin::Domain(_));
     let missing = |k: usize| {
         let which = constraints[k].origin.describe();
@@ -327,7 +329,7 @@ fn check_completeness(
     };
     let mut domain_implied = true;
     for (k, c) in constraints.iter().enumerate().filter(|(k, c)| owner[*k].is_none() && is_domain(c)) {
-        if !implied_by_listed(&rows, &mut combiner, &c.row, own_box.as_deref()) {
+        if !implied_by_listed(&rows, &mut combiner, (&c.row, &exact[k].int), own_box.as_deref()) {
             domain_implied = false;
             fail(missing(k));
         }
@@ -345,7 +347,7 @@ fn check_completeness(
         None
     };
     for (k, c) in constraints.iter().enumerate().filter(|(k, c)| owner[*k].is_none() && !is_domain(c)) {
-        if !implied_by_listed(&rows, &mut combiner, &c.row, bounds.as_deref()) {
+        if !implied_by_listed(&rows, &mut combiner, (&c.row, &exact[k].int), bounds.as_deref()) {
             fail(missing(k));
         }
     }

@@ -212,7 +212,10 @@ pub fn check_reader(
         }
         _ => {
             let chained = std::io::Read::chain(std::io::Cursor::new(consumed.into_bytes()), &mut reader);
-            let mut de = serde_json::Deserializer::from_reader(chained);
+            // buffered again: the parser reads a byte at a time, and a `BufReader` hands them
+            // out of its buffer (through the chain, every byte was a call of `read`)
+            let mut de =
+                serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, chained));
             let read =
                 serde::Deserializer::deserialize_map(&mut de, DocumentVisitor { batches: &mut batches })
                     .and_then(|()| de.end());

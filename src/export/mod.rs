@@ -8,6 +8,7 @@ pub mod labels;
 pub mod line_svg;
 pub mod provenance;
 pub mod read;
+pub(crate) mod spill;
 pub mod stream;
 pub mod svg;
 pub mod text;

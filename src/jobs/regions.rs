@@ -70,9 +70,15 @@ pub fn regions_document(
 /// (an error cuts the answer short; the summary is still the run's).
 pub type Written = (Summary, std::io::Result<()>);
 
-/// `regions --json`: analyzes `net` and writes the regions document to `out` a region at a
-/// time ([`crate::export::stream::write_regions_json`]), with exact sizes of the regions whose
-/// facets are certified when `sizes_samples` is given (the sizes poll `stop`).
+/// `regions --json`: writes the regions document of `net` to `out`. Without sizes it is written
+/// while the regions are enumerated, at the memory of `count` with the graph: each region, once
+/// its facets are certified, is spilled to a temporary file and kept only as the compact
+/// record that numbers the pieces; at the end the regions are copied to `out` with their
+/// pieces (the bytes of the held analysis's document; a run stopped by its time limit or
+/// Ctrl-C lists the regions whose facets were certified before the stop). With sizes (when
+/// `sizes_samples` is given, polling `stop`), or when no temporary file can be made, the
+/// analysis is held and written a region at a time
+/// ([`crate::export::stream::write_regions_json`]).
 ///
 /// # Examples
 /// ```
@@ -97,6 +103,12 @@ pub fn write_regions_json<W: std::io::Write>(
     stop: &crate::runtime::stop::StopToken,
     out: W,
 ) -> Result<Written, InternalError> {
+    if sizes_samples.is_none() {
+        // at the memory of counting, unless no temporary file can be made
+        if let Ok(spill) = crate::export::spill::RegionsSpill::new(net) {
+            return streamed_regions_json(net, enumerator, provenance, spill, out);
+        }
+    }
     let a = crate::analysis::analyze(net, enumerator)?;
     let sizes = sizes_samples.map(|samples| {
         let _stop = stop.install();
@@ -105,6 +117,25 @@ pub fn write_regions_json<W: std::io::Write>(
     });
     let written = crate::export::stream::write_regions_json(out, net, &a, provenance, sizes.as_deref());
     Ok((a.summary, written))
+}
+
+/// `regions --json` without sizes: the regions spilled with their facets as they are
+/// enumerated (in id order), each kept only as the record that numbers the pieces
+/// ([`crate::analysis::graph_counts::pieces`]), then copied to `out` with their pieces.
+fn streamed_regions_json<W: std::io::Write>(
+    net: &Network,
+    enumerator: &Enumerator,
+    provenance: Option<&Provenance>,
+    mut spill: crate::export::spill::RegionsSpill,
+    out: W,
+) -> Result<Written, InternalError> {
+    let mut push = |r: &crate::analysis::FacetedRegion| spill.push(&r.region, &r.facets);
+    let streamed = crate::analysis::graph_counts::pieces::stream_with_pieces(net, enumerator, &mut push)?;
+    let complete = streamed.summary.complete();
+    let written = streamed
+        .written
+        .and_then(|()| spill.finish(out, complete, provenance, net.input_dim(), &streamed.piece_of));
+    Ok((streamed.summary, written))
 }
 
 /// The wire forms of `graph`.

@@ -37,6 +37,56 @@ fn streamed_documents_are_the_whole_documents_bytes() {
     }
 }
 
+/// The `regions --json` job writes while it enumerates (regions spilled, pieces numbered at the
+/// end from count's records): the bytes of the held analysis's whole document, with one thread
+/// and two, with and without provenance.
+#[test]
+fn the_regions_job_writes_the_whole_documents_bytes_while_enumerating() {
+    let stop = relu_regions::runtime::stop::StopToken::new(None, None);
+    for net in networks() {
+        let provenance = relu_regions::export::provenance::Provenance::new(
+            b"{}",
+            relu_regions::network::InputFormat::Json,
+            relu_regions::network::nnet::Coords::Raw,
+            net.domain(),
+        );
+        let a = run(&net);
+        for threads in [1, 2] {
+            for p in [None, Some(&provenance)] {
+                let e = relu_regions::Enumerator::builder().threads(threads).build();
+                let mut out = Vec::new();
+                let (summary, written) =
+                    relu_regions::jobs::write_regions_json(&net, &e, p, None, &stop, &mut out).unwrap();
+                assert!(summary.complete() && written.is_ok());
+                assert_eq!(summary.regions(), a.regions().len());
+                let text = String::from_utf8(out).unwrap();
+                assert_eq!(text, json::to_json(&json::regions_document(&net, &a, p)), "{threads} thread(s)");
+                assert!(text.contains("\"piece\": "));
+            }
+        }
+    }
+}
+
+/// A failed write stops the streamed `regions --json` job and is its writer's error, never a
+/// panic or a wrong summary of success.
+#[test]
+fn a_failed_write_stops_the_regions_job() {
+    struct Full;
+    impl std::io::Write for Full {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("disk full"))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let stop = relu_regions::runtime::stop::StopToken::new(None, None);
+    let net = braid(4);
+    let e = relu_regions::Enumerator::builder().build();
+    let (_, written) = relu_regions::jobs::write_regions_json(&net, &e, None, None, &stop, Full).unwrap();
+    assert!(written.unwrap_err().to_string().contains("disk full"));
+}
+
 #[test]
 fn streamed_sizes_are_the_whole_documents_bytes() {
     let seed = net(&std::fs::read_to_string(fixture("seed.json")).unwrap());

@@ -18,7 +18,7 @@
 //! without them: it is counted, and an edge to it seen from one side only is kept) and the
 //! exact comparisons of maps (those left out count as different).
 
-use crate::analysis::facets::inner_facets;
+use crate::analysis::facets::{inner_facets, Facet};
 use crate::analysis::graph::unmatched_facet;
 use crate::certify::LpStats;
 use crate::enumerate::prepared::Prepared;
@@ -164,7 +164,7 @@ fn tally(
     }
     let found = edges(&records, summary.complete())?;
     let mut maps = ExactMaps { prepared, records: &records, cache: HashMap::new(), cut: false };
-    let pieces = maps.pieces(&found.same_fingerprint);
+    let (_, pieces) = maps.pieces(&found.same_fingerprint);
     let distinct_maps = maps.distinct();
     if maps.cut {
         summary.stopped = summary.stopped.or_else(stopped);
@@ -281,10 +281,19 @@ fn record(region: &Region, prepared: &Prepared<'_>, stats: &mut LpStats) -> Resu
         Err(_) if crate::runtime::stop::requested() => return Ok(record),
         Err(e) => return Err(e),
     };
+    record.across = across(region, facets.iter(), prepared);
+    Ok(record)
+}
+
+/// The packed patterns across `facets` (the region's inner ones); `None` once the run must stop.
+fn across<'f>(
+    region: &Region,
+    facets: impl Iterator<Item = &'f Facet>,
+    prepared: &Prepared<'_>,
+) -> Option<Vec<Box<[u64]>>> {
     let finder = prepared.neighbours();
     let stateful: Vec<usize> = prepared.network().relu_layers().collect();
-    record.across = facets
-        .iter()
+    facets
         .map(|f| {
             if crate::runtime::stop::requested() {
                 return None;
@@ -297,8 +306,7 @@ fn record(region: &Region, prepared: &Prepared<'_>, stats: &mut LpStats) -> Resu
             let normal = &region.constraints[f.constraints[0]].halfspace.a;
             Some(pack(&finder.across(&f.point, normal, &region.pattern, &flip)))
         })
-        .collect();
-    Ok(record)
+        .collect()
 }
 
 /// The pattern with the states of `neurons` (relu neurons; `stateful` lists the network layers
@@ -386,10 +394,10 @@ impl ExactMaps<'_> {
 
     /// The pieces: classes of regions joined by edges with exactly equal maps
     /// ([`crate::analysis::graph::pieces`]).
-    fn pieces(&mut self, candidates: &[(usize, usize)]) -> usize {
+    fn pieces(&mut self, candidates: &[(usize, usize)]) -> (Vec<usize>, usize) {
         let joined: Vec<(usize, usize)> =
             candidates.iter().copied().filter(|&(a, b)| self.equal(a, b)).collect();
-        crate::analysis::graph::pieces(self.records.len(), joined).1
+        crate::analysis::graph::pieces(self.records.len(), joined)
     }
 
     /// The distinct maps: one per fingerprint, unless maps with one fingerprint differ
@@ -428,5 +436,6 @@ fn unpack(bits: &[u64], net: &Network) -> Pattern {
         .collect()
 }
 
+pub(crate) mod pieces;
 #[cfg(test)]
 mod tests;
