@@ -158,7 +158,7 @@ fn run_job(job: &str, planes: usize) -> (usize, usize) {
     match job {
         "count" => (relu_regions::analysis::graph_counts::count_graph(&net, &e).unwrap().regions, 0),
         "regions" => {
-            let stop = relu_regions::runtime::stop::StopToken::new(None, None);
+            let stop = relu_regions::jobs::StopToken::new(None, None);
             let mut bytes = Bytes::default();
             let (summary, written) =
                 relu_regions::jobs::write_regions_json(&net, &e, None, None, &stop, &mut bytes).unwrap();

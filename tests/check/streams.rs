@@ -42,7 +42,7 @@ fn streamed_documents_are_the_whole_documents_bytes() {
 /// and two, with and without provenance.
 #[test]
 fn the_regions_job_writes_the_whole_documents_bytes_while_enumerating() {
-    let stop = relu_regions::runtime::stop::StopToken::new(None, None);
+    let stop = relu_regions::jobs::StopToken::new(None, None);
     for net in networks() {
         let provenance = relu_regions::export::provenance::Provenance::new(
             b"{}",
@@ -80,7 +80,7 @@ fn a_failed_write_stops_the_regions_job() {
             Ok(())
         }
     }
-    let stop = relu_regions::runtime::stop::StopToken::new(None, None);
+    let stop = relu_regions::jobs::StopToken::new(None, None);
     let net = braid(4);
     let e = relu_regions::Enumerator::builder().build();
     let (_, written) = relu_regions::jobs::write_regions_json(&net, &e, None, None, &stop, Full).unwrap();
