@@ -15,12 +15,14 @@ vnnlib/prop_N.vnnlib. Both tools get the same number of threads (`--threads`, de
 `--check-limit S` gives the check its own `--time-limit` (default: none; a stopped check is
 `stopped`). `--no-nnenum` runs ours and the checks only (a first pass to find the hard instances).
 
-Prints one tab-separated line per instance: our answer, wall and CPU (user+sys) seconds; nnenum's
+Prints one tab-separated line per instance: our answer, wall and CPU (user+sys) seconds and our own
+reported `seconds` (`--json`: from the start of the decision, after reading the files); nnenum's
 answer, wall and CPU seconds and its own reported runtime (which leaves out its start-up and model
 loading); the check's result (`ok`, `FAIL`, `stopped` or `-`), wall and CPU seconds, and the proof's size in
 bytes.
 """
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -74,7 +76,7 @@ def main():
     nets = args.nets.split(",") if args.nets else [f"{a}_{b}" for a in range(1, 6) for b in range(1, 10)]
     if args.proofs:
         os.makedirs(args.proofs, exist_ok=True)
-    print("network\tproperty\tours\tours_s\tours_cpu_s\tnnenum\tnnenum_wall_s\tnnenum_cpu_s\tnnenum_runtime_s"
+    print("network\tproperty\tours\tours_s\tours_cpu_s\tours_runtime_s\tnnenum\tnnenum_wall_s\tnnenum_cpu_s\tnnenum_runtime_s"
           "\tcheck\tcheck_s\tcheck_cpu_s\tproof_bytes", flush=True)
     threads = str(args.threads)
     for p in args.props:
@@ -82,12 +84,16 @@ def main():
         for net in nets:
             nnet = f"{args.data}/ACASXU_run2a_{net}_batch_2000.nnet"
             cmd = [ours, "vnnlib", nnet, prop, "--coords", "normalized", "--threads", threads,
-                   "--time-limit", f"{args.limit:g}"]
+                   "--time-limit", f"{args.limit:g}", "--json"]
             proof = os.path.join(args.proofs, f"{net}_prop{p}.json") if args.proofs else None
             if proof:
                 cmd += ["--proof", proof]
             out, _, ours_s, ours_cpu = timed(cmd)
-            answer = out.split("\n")[0]
+            try:
+                doc = json.loads(out)
+                answer, ours_runtime = doc["result"], float(doc["seconds"])
+            except (ValueError, KeyError, TypeError):
+                answer, ours_runtime = "error", 0.0
             onnx = f"{args.data}/onnx/ACASXU_run2a_{net}_batch_2000.onnx"
             if args.no_nnenum:
                 out, nn_s, nn_cpu = "", 0.0, 0.0
@@ -113,7 +119,7 @@ def main():
                                                    "normalized", "--threads", threads] + limit)
                 check = "ok" if rc == 0 else "stopped" if rc == 3 else "FAIL"
                 size = os.path.getsize(proof)
-            print(f"{net}\t{p}\t{answer}\t{ours_s:.2f}\t{ours_cpu:.2f}\t{theirs}\t{nn_s:.2f}\t{nn_cpu:.2f}\t{runtime}"
+            print(f"{net}\t{p}\t{answer}\t{ours_s:.2f}\t{ours_cpu:.2f}\t{ours_runtime:.2f}\t{theirs}\t{nn_s:.2f}\t{nn_cpu:.2f}\t{runtime}"
                   f"\t{check}\t{check_s:.2f}\t{check_cpu:.2f}\t{size}", flush=True)
 
 

@@ -66,10 +66,12 @@ def main():
         differ = [r["network"] for r in rs
                   if r["nnenum"] in ("sat", "unsat") and r["ours"] in ("sat", "unsat") and r["ours"] != r["nnenum"]]
         checked = [r for r in rs if r["check"] != "-"]
+        # our own reported seconds, where the run recorded them (`vnnlib --json`)
+        runtime = f" (runtime {total('ours_runtime_s'):.1f})" if "ours_runtime_s" in rs[0] else ""
         ok = sum(r["check"] == "ok" for r in checked)
         print(f"| {p} | {len(rs)} | {verdicts(Counter(r['ours'] for r in rs))} "
               f"| {verdicts(Counter(r['nnenum'] for r in rs))} | {', '.join(differ) or 'none'} "
-              f"| {total('ours_s'):.1f} / {total('ours_cpu_s'):.1f} "
+              f"| {total('ours_s'):.1f} / {total('ours_cpu_s'):.1f}{runtime} "
               f"| {total('nnenum_wall_s'):.1f} / {total('nnenum_cpu_s'):.1f} / {total('nnenum_runtime_s'):.1f} "
               f"| {worst} | {len(over)} of {len(answered)} | {ok} of {len(checked)} "
               f"| {total('check_s'):.1f} / {total('check_cpu_s'):.1f} |")
