@@ -3,9 +3,9 @@
 //! input, is decided from the property itself: module `proof_cases`), on each case's tree:
 //! - **cover**: the leaves' states, read as paths in the tree of neuron states (neurons and
 //!   max units in order), are prefix-free, and wherever only one state of a neuron continues,
-//!   the checker proves that neuron constant on the cell (a Farkas vector for `h >= 0` or
-//!   `h <= 0` over the cell's rows, checked by exact sums; a neuron with `h` constant by its
-//!   sign). A max unit's states are its `k` bits with one set (the winner); a candidate that
+//!   the checker proves that neuron constant on the cell (on the whole case's box by integer
+//!   sums, module `proof_box`; else a Farkas vector for `h >= 0` or `h <= 0` over the cell's
+//!   rows, checked by exact sums; a neuron with `h` constant by its sign). A max unit's states are its `k` bits with one set (the winner); a candidate that
 //!   wins in no leaf is shown to be at most a present one on the whole cell, or to win on no
 //!   interior point (an implicit equality of its cell, or the cell empty). The cells of the
 //!   leaves then cover the box;
@@ -16,8 +16,8 @@
 //! - **pruned partial regions**: the box stated around the cell is proved to contain it (a
 //!   Farkas vector per side), the symbolic interval bounds over that box (the kernel's proved
 //!   filter, `kernel::symbolic`, the one piece shared with the prover) exclude some
-//!   constraint of each disjunct, or imply a row that an exact Farkas vector refutes with the
-//!   cell's rows.
+//!   constraint of each disjunct, or imply a row that the cell's rows refute (cheapest first:
+//!   a certified minimum above the row's bound, then the exact infeasibility test).
 //!
 //! The work is one exact implication per tree edge without a split, so checking costs a few
 //! times what proving did (see docs/performance.md).
