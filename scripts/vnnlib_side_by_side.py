@@ -5,18 +5,24 @@ nnenum (https://github.com/stanleybak/nnenum) is not part of this project: insta
 (a clone, and a venv with its requirements) and point this script at it.
 
 usage: scripts/vnnlib_side_by_side.py DATA_DIR NNENUM_DIR NNENUM_PYTHON [PROPS...]
-       [--threads N] [--limit S] [--nets 1_1,1_2,...] [--proofs DIR]
+       [--threads N] [--limit S] [--nets 1_1,1_2,...] [--proofs DIR] [--check-limit S]
+       [--no-nnenum]
 DATA_DIR holds ACASXU_run2a_*_batch_2000.nnet, onnx/ACASXU_run2a_*_batch_2000.onnx and
 vnnlib/prop_N.vnnlib. Both tools get the same number of threads (`--threads`, default 1: ours
 `--threads N`, nnenum N processes) and the same time limit (`--limit`, default 120 s). With
 `--proofs DIR` every unsat answer of ours writes its certificate (`vnnlib --proof`) there and
 `check NET PROOF --property PROP` proves it (same thread count); its verdict and time are listed.
+`--check-limit S` gives the check its own `--time-limit` (default: none; a stopped check is
+`stopped`). `--no-nnenum` runs ours and the checks only (a first pass to find the hard instances).
 
-Prints one tab-separated line per instance: our answer, wall and CPU (user+sys) seconds; nnenum's
+Prints one tab-separated line per instance: our answer, wall and CPU (user+sys) seconds and our own
+reported `seconds` (`--json`: from the start of the decision, after reading the files); nnenum's
 answer, wall and CPU seconds and its own reported runtime (which leaves out its start-up and model
-loading); the check's result (`ok`, `FAIL`, or `-`), wall and CPU seconds.
+loading); the check's result (`ok`, `FAIL`, `stopped` or `-`), wall and CPU seconds, and the proof's size in
+bytes.
 """
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -61,6 +67,8 @@ def main():
     ap.add_argument("--limit", type=float, default=120.0)
     ap.add_argument("--nets", default=None)
     ap.add_argument("--proofs", default=None)
+    ap.add_argument("--check-limit", type=float, default=None)
+    ap.add_argument("--no-nnenum", action="store_true")
     args = ap.parse_args()
     ours = os.environ.get("RELU_REGIONS_BIN", "target/release/relu-regions")
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
@@ -68,25 +76,34 @@ def main():
     nets = args.nets.split(",") if args.nets else [f"{a}_{b}" for a in range(1, 6) for b in range(1, 10)]
     if args.proofs:
         os.makedirs(args.proofs, exist_ok=True)
-    print("network\tproperty\tours\tours_s\tours_cpu_s\tnnenum\tnnenum_wall_s\tnnenum_cpu_s\tnnenum_runtime_s"
-          "\tcheck\tcheck_s\tcheck_cpu_s", flush=True)
+    print("network\tproperty\tours\tours_s\tours_cpu_s\tours_runtime_s\tnnenum\tnnenum_wall_s\tnnenum_cpu_s\tnnenum_runtime_s"
+          "\tcheck\tcheck_s\tcheck_cpu_s\tproof_bytes", flush=True)
     threads = str(args.threads)
     for p in args.props:
         prop = f"{args.data}/vnnlib/prop_{p}.vnnlib"
         for net in nets:
             nnet = f"{args.data}/ACASXU_run2a_{net}_batch_2000.nnet"
             cmd = [ours, "vnnlib", nnet, prop, "--coords", "normalized", "--threads", threads,
-                   "--time-limit", f"{args.limit:g}"]
+                   "--time-limit", f"{args.limit:g}", "--json"]
             proof = os.path.join(args.proofs, f"{net}_prop{p}.json") if args.proofs else None
             if proof:
                 cmd += ["--proof", proof]
             out, _, ours_s, ours_cpu = timed(cmd)
-            answer = out.split("\n")[0]
+            try:
+                doc = json.loads(out)
+                answer, ours_runtime = doc["result"], float(doc["seconds"])
+            except (ValueError, KeyError, TypeError):
+                answer, ours_runtime = "error", 0.0
             onnx = f"{args.data}/onnx/ACASXU_run2a_{net}_batch_2000.onnx"
-            out, _, nn_s, nn_cpu = timed([args.nnenum_python, "-m", "nnenum.nnenum", onnx, prop, f"{args.limit:g}",
-                                          os.devnull, threads], env=env, cwd=args.nnenum_dir,
-                                         timeout=args.limit + 60)
-            if "UNSAFE" in out:
+            if args.no_nnenum:
+                out, nn_s, nn_cpu = "", 0.0, 0.0
+            else:
+                out, _, nn_s, nn_cpu = timed([args.nnenum_python, "-m", "nnenum.nnenum", onnx, prop, f"{args.limit:g}",
+                                              os.devnull, threads], env=env, cwd=args.nnenum_dir,
+                                             timeout=args.limit + 60)
+            if args.no_nnenum:
+                theirs = "-"
+            elif "UNSAFE" in out:
                 theirs = "sat"
             elif "SAFE" in out or "Proven safe before enumerate" in out:
                 theirs = "unsat"
@@ -95,13 +112,15 @@ def main():
             # one "Runtime: X sec|min" per enumeration (a property with several boxes has several)
             scale = {"sec": 1.0, "min": 60.0, "hr": 3600.0}
             runtime = f'{sum(float(v) * scale[u] for v, u in re.findall(r"Runtime: ([0-9.]+) (sec|min|hr)", out)):.2f}'
-            check, check_s, check_cpu = "-", 0.0, 0.0
+            check, check_s, check_cpu, size = "-", 0.0, 0.0, 0
             if proof and answer == "unsat":
+                limit = ["--time-limit", f"{args.check_limit:g}"] if args.check_limit else []
                 _, rc, check_s, check_cpu = timed([ours, "check", nnet, proof, "--property", prop, "--coords",
-                                                   "normalized", "--threads", threads])
-                check = "ok" if rc == 0 else "FAIL"
-            print(f"{net}\t{p}\t{answer}\t{ours_s:.2f}\t{ours_cpu:.2f}\t{theirs}\t{nn_s:.2f}\t{nn_cpu:.2f}\t{runtime}"
-                  f"\t{check}\t{check_s:.2f}\t{check_cpu:.2f}", flush=True)
+                                                   "normalized", "--threads", threads] + limit)
+                check = "ok" if rc == 0 else "stopped" if rc == 3 else "FAIL"
+                size = os.path.getsize(proof)
+            print(f"{net}\t{p}\t{answer}\t{ours_s:.2f}\t{ours_cpu:.2f}\t{ours_runtime:.2f}\t{theirs}\t{nn_s:.2f}\t{nn_cpu:.2f}\t{runtime}"
+                  f"\t{check}\t{check_s:.2f}\t{check_cpu:.2f}\t{size}", flush=True)
 
 
 if __name__ == "__main__":

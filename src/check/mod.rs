@@ -41,6 +41,7 @@ mod implied;
 mod int_map;
 pub mod lines;
 pub mod proof;
+mod proof_box;
 mod proof_cases;
 mod region;
 mod sizes;

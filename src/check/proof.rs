@@ -3,9 +3,9 @@
 //! input, is decided from the property itself: module `proof_cases`), on each case's tree:
 //! - **cover**: the leaves' states, read as paths in the tree of neuron states (neurons and
 //!   max units in order), are prefix-free, and wherever only one state of a neuron continues,
-//!   the checker proves that neuron constant on the cell (a Farkas vector for `h >= 0` or
-//!   `h <= 0` over the cell's rows, checked by exact sums; a neuron with `h` constant by its
-//!   sign). A max unit's states are its `k` bits with one set (the winner); a candidate that
+//!   the checker proves that neuron constant on the cell (on the whole case's box by integer
+//!   sums, module `proof_box`; else a Farkas vector for `h >= 0` or `h <= 0` over the cell's
+//!   rows, checked by exact sums; a neuron with `h` constant by its sign). A max unit's states are its `k` bits with one set (the winner); a candidate that
 //!   wins in no leaf is shown to be at most a present one on the whole cell, or to win on no
 //!   interior point (an implicit equality of its cell, or the cell empty). The cells of the
 //!   leaves then cover the box;
@@ -16,15 +16,17 @@
 //! - **pruned partial regions**: the box stated around the cell is proved to contain it (a
 //!   Farkas vector per side), the symbolic interval bounds over that box (the kernel's proved
 //!   filter, `kernel::symbolic`, the one piece shared with the prover) exclude some
-//!   constraint of each disjunct, or imply a row that an exact Farkas vector refutes with the
-//!   cell's rows.
+//!   constraint of each disjunct, or imply a row that the cell's rows refute (cheapest first:
+//!   a certified minimum above the row's bound, then the exact infeasibility test).
 //!
 //! The work is one exact implication per tree edge without a split, so checking costs a few
 //! times what proving did (see docs/performance.md).
 
 use super::certificates::{certified_min, implied, infeasible, no_interior, refuted_by_minimum};
 use super::constraints::Row;
+use super::implied::farkas_from_float_basis;
 use super::int_map::{IntLayer, IntMap};
+use super::proof_box::IntBox;
 use super::proof_cases::{case_leaves, check_without_tree, Leaf};
 use super::{CheckReport, Failure};
 use crate::exact::num::{dot, from_f64_exact, to_f64, Q};
@@ -120,6 +122,8 @@ struct Walker<'a> {
     /// The strict sides of the case's box, as rows over the free inputs (to hold strictly).
     sides: Vec<Row>,
     bounds: SymbolicBounds,
+    /// The case's box in integers, for the first test of a neuron fixed without a split.
+    int_box: IntBox,
     failures: Vec<String>,
     leaves_checked: usize,
 }
@@ -137,7 +141,18 @@ impl<'a> Walker<'a> {
             })
             .collect();
         let sides = strict_sides(property);
-        Walker { net, layers, objectives, property, sides, bounds, failures: Vec::new(), leaves_checked: 0 }
+        let int_box = IntBox::new(b);
+        Walker {
+            net,
+            layers,
+            objectives,
+            property,
+            sides,
+            bounds,
+            int_box,
+            failures: Vec::new(),
+            leaves_checked: 0,
+        }
     }
 
     /// Moves past linear layers to the next ReLU layer (or the output), composing exactly.
@@ -177,31 +192,48 @@ impl<'a> Walker<'a> {
     /// The node's next ReLU neuron: the leaves continue with its state.
     fn visit_neuron(&mut self, node: Node, leaves: &[Leaf], depth: usize) {
         let j = node.bits.len();
-        let (c, e) = self.layers[node.layer].preactivation(&node.input, j);
-        let (c, e): (Vec<Q>, Q) = (c.into_iter().map(Q::from_integer).collect(), Q::from_integer(e));
+        let (c_int, e_int) = self.layers[node.layer].preactivation(&node.input, j);
         let split = leaves.partition_point(|l| !l.flat[depth]);
         let (off, on) = leaves.split_at(split);
-        for (side, part) in [(false, off), (true, on)] {
-            let other_empty = if side { off.is_empty() } else { on.is_empty() };
-            if part.is_empty() {
-                continue;
-            }
+        let sides: Vec<(bool, &[Leaf])> =
+            [(false, off), (true, on)].into_iter().filter(|(_, part)| !part.is_empty()).collect();
+        // the state fixed without a split must be shown constant on the cell: first on the
+        // whole box in integers (no gcd, no LP), then over the cell's rows
+        let fixed = match sides[..] {
+            [(side, _)] => Some(side),
+            _ => None,
+        };
+        let minus_e = -&e_int;
+        if fixed.is_some_and(|side| self.int_box.holds(&c_int, &minus_e, side)) {
+            let mut child = node;
+            child.bits.push(fixed.unwrap_or_default());
+            self.descend(child, leaves, depth + 1);
+            return;
+        }
+        let c: Vec<Q> = c_int.into_iter().map(Q::from_integer).collect();
+        let e = Q::from_integer(e_int);
+        let mut node = Some(node);
+        for (n, &(side, part)) in sides.iter().enumerate() {
             // the side's row: on is -c.x <= e, off is c.x <= -e
             let row = if side {
                 Row::new(c.iter().map(|v| -v).collect(), e.clone())
             } else {
                 Row::new(c.clone(), -e.clone())
             };
-            if other_empty && !self.constant_on(&node.rows, &row) {
+            let Some(parent) = node.as_ref() else { return };
+            if fixed.is_some() && !self.constant_on(&parent.rows, &row) {
                 self.failures.push(format!(
                     "neuron {j} of layer {} is fixed {} without a split, but no proof that it is constant on its cell (depth {depth})",
-                    node.layer,
+                    parent.layer,
                     u8::from(side)
                 ));
                 return;
             }
-            let mut child = node.clone();
-            if !other_empty && c.iter().any(|v| !v.is_zero()) {
+            // the last side takes the node itself (no copy of its rows and map)
+            let Some(mut child) = (if n + 1 == sides.len() { node.take() } else { node.clone() }) else {
+                return;
+            };
+            if fixed.is_none() && c.iter().any(|v| !v.is_zero()) {
                 child.rows.push(row);
             }
             child.bits.push(side);
@@ -278,12 +310,13 @@ impl<'a> Walker<'a> {
         self.visit(child, leaves, depth);
     }
 
-    /// Whether the row holds on the whole cell (no split needed): exact.
+    /// Whether the row holds on the whole cell (no split needed): exact (a Farkas vector on a
+    /// float LP's basis first, then the exact tests of [`implied`]).
     fn constant_on(&self, rows: &[Row], row: &Row) -> bool {
         if row.a.iter().all(Zero::is_zero) {
             return !row.b.is_negative();
         }
-        implied(rows, row)
+        farkas_from_float_basis(rows, row) || implied(rows, row)
     }
 
     fn check_leaf(&mut self, node: &Node, leaf: &Leaf, depth: usize) {
@@ -369,17 +402,22 @@ impl<'a> Walker<'a> {
         let mut found = self.bounds.bound(&refs, &asked, within).into_iter();
         for (k, conj) in self.objectives.iter().enumerate() {
             let found: Vec<ConstraintBound> = found.by_ref().take(conj.len()).collect();
-            let refuted = found.iter().any(|b| match b {
-                ConstraintBound::Excluded => true,
-                ConstraintBound::Open(row) => {
-                    let exact: Option<Vec<Q>> = row.a.iter().map(|v| from_f64_exact(*v)).collect();
-                    match (exact, from_f64_exact(row.b)) {
-                        (Some(a), Some(b)) => refuted_by_minimum(&node.rows, &Row::new(a, b), false),
-                        _ => false,
-                    }
-                }
-                ConstraintBound::Unknown => false,
-            });
+            // cheapest first: a constraint the bounds exclude; then an implied row whose
+            // certified minimum over the cell exceeds its bound (the prover's own test, one
+            // float LP checked exactly); only then the exact infeasibility test per row, which
+            // may run the exact simplex (costly on deep cells, and usually in vain for the
+            // rows the prover did not use)
+            let open: Vec<Row> = found
+                .iter()
+                .filter_map(|b| {
+                    let ConstraintBound::Open(row) = b else { return None };
+                    let a: Vec<Q> = row.a.iter().map(|v| from_f64_exact(*v)).collect::<Option<_>>()?;
+                    Some(Row::new(a, from_f64_exact(row.b)?))
+                })
+                .collect();
+            let refuted = found.contains(&ConstraintBound::Excluded)
+                || open.iter().any(|row| certified_min(&node.rows, &row.a).is_some_and(|min| min > row.b))
+                || open.iter().any(|row| refuted_by_minimum(&node.rows, row, false));
             if !refuted {
                 self.failures
                     .push(format!("a pruned leaf (depth {depth}) is not shown to miss disjunct {k}"));

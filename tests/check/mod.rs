@@ -1,6 +1,8 @@
-//! The independent checker: correct answers pass, forgeries fail.
+//! The independent checker: correct answers pass, forgeries fail (regions, graphs, faces and
+//! `vnnlib` proofs).
 
 pub(crate) mod answers;
 pub(crate) mod fields;
 pub(crate) mod forgeries;
+pub(crate) mod proofs;
 pub(crate) mod streams;
