@@ -63,6 +63,12 @@ impl Enumerator {
             if entering && p.neuron == 0 && p.layer > 0 && discard(ctx, &p) {
                 return None;
             }
+            if entering && ctx.box_domain && self.backend != Backend::ExactOnly {
+                p.entry = Some(Arc::new(super::entry::EntryProofs::new(
+                    p.constraints.neuron_count(),
+                    layer.width(),
+                )));
+            }
             if entering && last_layer::applies(ctx, &p, bx.is_some()) {
                 p.approx = LazyPre::new(&p, &fixed[p.layer]).map(Arc::new);
             }
@@ -185,7 +191,9 @@ impl Enumerator {
                 }
                 // `--lp exact` takes no float hint at all, so it stays an independent reference
                 if self.backend != Backend::ExactOnly {
-                    match region.bound(&fa, fb_proof, bx, stats) {
+                    // through the proofs of the layer's entry region ([`super::entry`])
+                    match super::entry::bound(p.entry.as_deref(), region, (i, on), (&fa, fb_proof), bx, stats)
+                    {
                         Outcome::Proved(()) => {
                             stats.by_bound_lp += 1;
                             return Ok(Side::Empty(true));
@@ -299,6 +307,8 @@ fn discard(ctx: &Context<'_>, p: &Partial) -> bool {
 pub(super) struct RegionRows<'a> {
     /// Every row: the domain's, then the neurons'.
     all: Vec<&'a Halfspace>,
+    /// How many of them are the domain's.
+    domain: usize,
     /// Where the bound LP's rows start in `all`: on a box domain after the domain's rows (they
     /// are the box), else at 0 (the box only holds the region).
     lp_from: usize,
@@ -314,7 +324,18 @@ pub(super) type Bound = Probe<(), Vec<f64>>;
 impl<'a> RegionRows<'a> {
     fn new(constraints: &'a Constraints, box_domain: bool) -> RegionRows<'a> {
         let lp_from = if box_domain { constraints.domain.len() } else { 0 };
-        RegionRows { all: constraints.rows(), lp_from, lp: None }
+        RegionRows { all: constraints.rows(), domain: constraints.domain.len(), lp_from, lp: None }
+    }
+
+    /// How many neuron rows the region has.
+    pub(super) fn neuron_rows(&self) -> usize {
+        self.all.len() - self.domain
+    }
+
+    /// The rows of its bound LP up to its first `k` neuron rows (an ancestor's in the layer,
+    /// on a box domain: [`super::entry`]).
+    pub(super) fn first_rows(&self, k: usize) -> &[&'a Halfspace] {
+        &self.all[self.lp_from..self.domain + k]
     }
 
     /// Minimizes `fa . x` over the region: above `fb` with a safe dual bound that proves it,
@@ -326,12 +347,10 @@ impl<'a> RegionRows<'a> {
         };
         stats.bound_lps += 1;
         stats.lps += 1;
-        match lp.minimize(fa) {
-            Some(opt) if opt.value > fb && proves_empty_floats(rows, fa, fb, Some(&opt.y), bx) => {
-                Outcome::Proved(())
-            }
-            Some(opt) if opt.value < fb => Outcome::Witness(opt.x),
-            _ => Outcome::Unknown(()),
+        match lp.minimize_or_prove(fa, fb, &mut |y| proves_empty_floats(rows, fa, fb, Some(y), bx)) {
+            Ok(()) => Outcome::Proved(()),
+            Err(Some(opt)) if opt.value < fb => Outcome::Witness(opt.x),
+            Err(_) => Outcome::Unknown(()),
         }
     }
 }
