@@ -238,28 +238,30 @@ impl BoxLp {
         }
         // the g-minimizing corner: x_j at lo_j (row m + 2j) when g_j > 0, else at hi_j
         let mut basis: Vec<usize> = (0..d).map(|j| self.m + 2 * j + usize::from(g[j] <= 0.0)).collect();
-        let mut lambda: Vec<f64> = g.iter().map(|v| v.abs()).collect();
-        // inverse of the basis matrix (rows a_k, k in basis): diagonal +-1 at the start
-        let mut inv = vec![0.0; d * d];
+        // one buffer for the working arrays (the solve runs millions of times): the inverse of
+        // the basis matrix (rows a_k, k in basis), diagonal +-1 at the start, then lambda, x, w
+        let mut buffer = vec![0.0; d * d + 3 * d];
+        let (inv, rest) = buffer.split_at_mut(d * d);
+        let (lambda, rest) = rest.split_at_mut(d);
+        let (x, w) = rest.split_at_mut(d);
         for j in 0..d {
             inv[j * d + j] = if basis[j] % 2 == self.m % 2 { -1.0 } else { 1.0 };
+            lambda[j] = g[j].abs();
         }
-        let mut x = vec![0.0; d];
         let total = self.m + 2 * d;
-        let mut w = vec![0.0; d];
         for _ in 0..20 * (total + d) {
             // x = inv * b_B
             for (i, xi) in x.iter_mut().enumerate() {
                 *xi = (0..d).map(|r| inv[i * d + r] * self.b[basis[r]]).sum();
             }
-            let Some(k) = self.most_violated(&x, &basis, skip) else {
-                let value: f64 = g.iter().zip(&x).map(|(gi, xi)| gi * xi).sum();
-                let y = self.multipliers(&basis, &lambda);
-                return value.is_finite().then_some(Solved::Optimum(BoxOptimum { value, y, x: x.clone() }));
+            let Some(k) = self.most_violated(x, &basis, skip) else {
+                let value: f64 = g.iter().zip(x.iter()).map(|(gi, xi)| gi * xi).sum();
+                let y = self.multipliers(&basis, lambda);
+                return value.is_finite().then_some(Solved::Optimum(BoxOptimum { value, y, x: x.to_vec() }));
             };
             if let Some((above, prove)) = early.as_mut() {
-                let value: f64 = g.iter().zip(&x).map(|(gi, xi)| gi * xi).sum();
-                if value > *above && prove(&self.multipliers(&basis, &lambda)) {
+                let value: f64 = g.iter().zip(x.iter()).map(|(gi, xi)| gi * xi).sum();
+                if value > *above && prove(&self.multipliers(&basis, lambda)) {
                     return Some(Solved::Proved);
                 }
             }
