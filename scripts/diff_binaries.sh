@@ -32,7 +32,7 @@ normalise() {
   python3 -c '
 import json, sys
 VOLATILE = {"seconds", "elapsed", "elapsed_seconds", "time", "wall_seconds", "version", "lp_stats",
-            "lps", "exact_lps", "statistics", "stats"}
+            "lps", "bound_lps", "exact_lps", "statistics", "stats"}
 def strip(v):
     if isinstance(v, dict):
         return {k: strip(x) for k, x in v.items() if k not in VOLATILE}

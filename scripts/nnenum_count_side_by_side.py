@@ -11,6 +11,8 @@ nnenum is not part of this project: clone it and make a venv yourself (see nnenu
 
 usage: nnenum_count_side_by_side.py DATA_DIR NNENUM_DIR NNENUM_PYTHON [--net 1_1] [--reps N]
        [--widths 0.05,0.1] [--no-graph-only]
+With RELU_REGIONS_BEFORE=OTHER_BINARY in the environment, each repetition also runs that binary
+(`--no-graph`) just before ours, so that a before/after comparison is interleaved as well.
 Prints one tab-separated line per run: width, tool, count, wall seconds, CPU seconds (user+sys of
 the process), and for nnenum its own enumeration time (no start-up or model loading).
 """
@@ -51,6 +53,7 @@ def main():
     ap.add_argument("--no-graph-only", action="store_true")
     args = ap.parse_args()
     ours = os.environ.get("RELU_REGIONS_BIN", "target/release/relu-regions")
+    before = os.environ.get("RELU_REGIONS_BEFORE")
     here = os.path.dirname(os.path.abspath(__file__))
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
                PYTHONPATH=os.path.join(args.nnenum_dir, "src"))
@@ -61,10 +64,13 @@ def main():
         b = box(width)
         for _ in range(args.reps):
             variants = [("ours --no-graph", ["--no-graph"])]
+            if before:
+                variants.insert(0, ("before --no-graph", ["--no-graph"]))
             if not args.no_graph_only:
                 variants.append(("ours graph", []))
             for name, extra in variants:
-                out, wall, cpu = run([ours, "count", nnet, "--coords", "normalized", "--box", b,
+                binary = before if name.startswith("before") else ours
+                out, wall, cpu = run([binary, "count", nnet, "--coords", "normalized", "--box", b,
                                       "--threads", "1", "--json"] + extra)
                 count = re.search(r'"regions":\s*(\d+)', out).group(1)
                 print(f"{width}\t{name}\t{count}\t{wall:.2f}\t{cpu:.2f}\t", flush=True)

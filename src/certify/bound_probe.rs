@@ -17,7 +17,7 @@ use super::basis_bound::{bound_by_basis, BasisBound};
 use super::{LpStats, Outcome, Probe};
 use crate::kernel::float_box::{proves_empty_floats, FloatBox};
 use crate::kernel::halfspace::Halfspace;
-use crate::lp::boxed::BoxOptimum;
+use crate::lp::boxed::{BoxLp, BoxOptimum};
 
 /// What a bound LP says of `g . x <= beta` on a region: `Proved(())`, no point of the region
 /// satisfies it (a safe dual bound); `Witness(v)`, the float minimum of `g . x` is below `beta`
@@ -45,6 +45,30 @@ pub(crate) fn probe_over_box(
         }
         Some(opt) if opt.value < beta => Outcome::Witness(opt.x),
         _ => Outcome::Unknown(()),
+    }
+}
+
+/// Minimizes `g . x` by the box LP `lp` of `rows` inside `bx` and certifies what it says of
+/// `g . x <= beta`, as [`probe_over_box`] does, but trying the safe dual bound at every
+/// dual-feasible basis past `beta` ([`BoxLp::minimize_or_prove`]): a proof found before the
+/// optimum stops the solve early. Counts the LP and, when proved, the safe bound.
+pub(crate) fn probe_box_lp(
+    lp: &BoxLp,
+    rows: &[&Halfspace],
+    g: &[f64],
+    beta: f64,
+    bx: &FloatBox,
+    stats: &mut LpStats,
+) -> Bound {
+    stats.lps += 1;
+    stats.bound_lps += 1;
+    match lp.minimize_or_prove(g, beta, &mut |y| proves_empty_floats(rows, g, beta, Some(y), bx)) {
+        Ok(()) => {
+            stats.by_bound_lp += 1;
+            Outcome::Proved(())
+        }
+        Err(Some(opt)) if opt.value < beta => Outcome::Witness(opt.x),
+        Err(_) => Outcome::Unknown(()),
     }
 }
 
@@ -88,6 +112,11 @@ mod tests {
         let failed = probe_over_box(None, &refs, &[1.0, 1.0], -1.0, &bx, &mut stats);
         assert_eq!(failed, Outcome::Unknown(()));
         assert_eq!((stats.lps, stats.bound_lps, stats.by_bound_lp), (3, 3, 1));
+        // the same answers with the proof tried before the optimum
+        assert_eq!(probe_box_lp(&lp, &refs, &[1.0, 1.0], -1.0, &bx, &mut stats), Outcome::Proved(()));
+        let met = probe_box_lp(&lp, &refs, &[1.0, 1.0], 0.5, &bx, &mut stats);
+        assert!(matches!(met, Outcome::Witness(ref v) if v[0] + v[1] < 0.5), "{met:?}");
+        assert_eq!((stats.lps, stats.bound_lps, stats.by_bound_lp), (5, 5, 2));
     }
 
     /// Without a box: `x >= 0, y >= 0` and the side `x + y <= -1` misses it strictly (an exact

@@ -14,6 +14,7 @@
 
 mod builder;
 mod constraints;
+mod entry;
 mod frontier;
 mod last_layer;
 mod max_split;
@@ -317,6 +318,7 @@ impl Enumerator {
             bounds_sought_at: 0,
             ray: None,
             states_strict: true,
+            entry: None,
         };
         Ok(Some((ctx, root)))
     }

@@ -37,6 +37,9 @@ pub(super) struct Partial {
     /// Whether every state decided without a row so far was proved nonzero on the closure
     /// ([`crate::enumerate::region::RegionFacts::states_strict`]).
     pub(super) states_strict: bool,
+    /// The proofs of the region the current layer was entered with, shared by its descendants
+    /// in the layer ([`super::entry`]; box domains only).
+    pub(super) entry: Option<Arc<super::entry::EntryProofs>>,
 }
 
 impl Partial {

@@ -9,7 +9,7 @@ use crate::certify::{
     is_bounded, point_between, reach, recession_ray_trying_first, search_box, LpStats, Reach,
     BOX_DIMENSION_LIMIT,
 };
-use crate::certify::{probe_by_basis, probe_over_box, Bound, Outcome};
+use crate::certify::{probe_box_lp, probe_by_basis, Bound, Outcome};
 use crate::enumerate::region::{AffineMap, Constraint, NeuronId, Origin, Region, RegionFacts};
 use crate::error::InternalError;
 use crate::exact::num::{to_f64, Q};
@@ -62,6 +62,12 @@ impl Enumerator {
             let entering = p.pre.is_none() && p.approx.is_none();
             if entering && p.neuron == 0 && p.layer > 0 && discard(ctx, &p) {
                 return None;
+            }
+            if entering && ctx.box_domain && self.backend != Backend::ExactOnly {
+                p.entry = Some(Arc::new(super::entry::EntryProofs::new(
+                    p.constraints.neuron_count(),
+                    layer.width(),
+                )));
             }
             if entering && last_layer::applies(ctx, &p, bx.is_some()) {
                 p.approx = LazyPre::new(&p, &fixed[p.layer]).map(Arc::new);
@@ -185,7 +191,9 @@ impl Enumerator {
                 }
                 // `--lp exact` takes no float hint at all, so it stays an independent reference
                 if self.backend != Backend::ExactOnly {
-                    match region.bound(&fa, fb_proof, bx, stats) {
+                    // through the proofs of the layer's entry region ([`super::entry`])
+                    match super::entry::bound(p.entry.as_deref(), region, (i, on), (&fa, fb_proof), bx, stats)
+                    {
                         Outcome::Proved(()) => return Ok(Side::Empty(true)),
                         Outcome::Witness(vertex) => {
                             let side = row.side(on, fa, fb);
@@ -291,6 +299,8 @@ fn discard(ctx: &Context<'_>, p: &Partial) -> bool {
 pub(super) struct RegionRows<'a> {
     /// Every row: the domain's, then the neurons'.
     all: Vec<&'a Halfspace>,
+    /// How many of them are the domain's.
+    domain: usize,
     /// Where the bound LP's rows start in `all`: on a box domain after the domain's rows (they
     /// are the box), else at 0 (the box only holds the region).
     lp_from: usize,
@@ -301,7 +311,18 @@ pub(super) struct RegionRows<'a> {
 impl<'a> RegionRows<'a> {
     fn new(constraints: &'a Constraints, box_domain: bool) -> RegionRows<'a> {
         let lp_from = if box_domain { constraints.domain.len() } else { 0 };
-        RegionRows { all: constraints.rows(), lp_from, lp: None }
+        RegionRows { all: constraints.rows(), domain: constraints.domain.len(), lp_from, lp: None }
+    }
+
+    /// How many neuron rows the region has.
+    pub(super) fn neuron_rows(&self) -> usize {
+        self.all.len() - self.domain
+    }
+
+    /// The rows of its bound LP up to its first `k` neuron rows (an ancestor's in the layer,
+    /// on a box domain: [`super::entry`]).
+    pub(super) fn first_rows(&self, k: usize) -> &[&'a Halfspace] {
+        &self.all[self.lp_from..self.domain + k]
     }
 
     /// Minimizes `fa . x` over the region: above `fb` with a safe dual bound that proves it,
@@ -311,7 +332,7 @@ impl<'a> RegionRows<'a> {
         let Some(lp) = self.lp.get_or_insert_with(|| BoxLp::new(rows, bx)) else {
             return Outcome::Unknown(());
         };
-        probe_over_box(lp.minimize(fa), rows, fa, fb, bx, stats)
+        probe_box_lp(lp, rows, fa, fb, bx, stats)
     }
 }
 

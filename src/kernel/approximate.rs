@@ -58,18 +58,21 @@ fn error_of(propagated: f64, magnitude: f64, sum_err: f64, sum_h: f64, n: f64) -
 /// approximations (`h[k * cols + j]`, within `h_err[k * cols + j]`) and each column `j` gets
 /// `sum_k w_k h_kj + b[j]` in `values[j]` with its error bound in `errors[j]` (the same sums,
 /// term by term in the same order, as `affine_with_error(w, b[j], column j)`). `column_sums`
-/// are the columns' `(sum_k h_err_kj, sum_k |h_kj|)` ([`column_sums`]).
+/// are the columns' `(sum_k h_err_kj, sum_k |h_kj|)` ([`column_sums`]); `work` is scratch space
+/// (reused across the rows of a product).
 pub(crate) fn affine_with_error_columns(
     w: &[f64],
     b: &[f64],
     (h, h_err): (&[f64], &[f64]),
     column_sums: &[(f64, f64)],
-    values: &mut [f64],
-    errors: &mut [f64],
+    (values, errors): (&mut [f64], &mut [f64]),
+    work: &mut Vec<f64>,
 ) {
     let cols = b.len();
-    let mut magnitude: Vec<f64> = b.iter().map(|v| v.abs()).collect();
-    let mut propagated = vec![0.0f64; cols];
+    work.clear();
+    work.extend(b.iter().map(|v| v.abs()));
+    work.resize(2 * cols, 0.0);
+    let (magnitude, propagated) = work.split_at_mut(cols);
     values.copy_from_slice(b);
     for (k, &wk) in w.iter().enumerate() {
         let (row, row_err) = (&h[k * cols..(k + 1) * cols], &h_err[k * cols..(k + 1) * cols]);

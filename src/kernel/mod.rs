@@ -224,8 +224,21 @@ pub(crate) fn safe_lower_bound_exceeds<'r>(
 ) -> bool {
     let d = g.len();
     let mut m = 0usize;
-    let mut r: Vec<f64> = g.to_vec();
-    let mut r_mag: Vec<f64> = r.iter().map(|v| v.abs()).collect();
+    // the reduced costs and their magnitudes, on the stack in few dimensions (this runs for
+    // every bound LP)
+    let mut stack = [0.0f64; 32];
+    let mut heap = Vec::new();
+    let buffer: &mut [f64] = if 2 * d <= stack.len() {
+        &mut stack[..2 * d]
+    } else {
+        heap.resize(2 * d, 0.0);
+        &mut heap
+    };
+    let (r, r_mag) = buffer.split_at_mut(d);
+    for ((rj, mj), gj) in r.iter_mut().zip(r_mag.iter_mut()).zip(g) {
+        *rj = *gj;
+        *mj = gj.abs();
+    }
     let (mut lower, mut magnitude, mut total_y) = (0.0, beta.abs(), 0.0);
     if let Some(y) = y {
         for ((a, b), &yi) in rows.into_iter().zip(y) {

@@ -76,6 +76,7 @@ impl FixedMap {
         let mut values = vec![0.0; out_rows * cols];
         let mut errors = vec![0.0; out_rows * cols];
         let (mut w, mut b) = (vec![0.0; on.len()], vec![0.0; cols]);
+        let mut work = Vec::with_capacity(2 * cols);
         for (i, row) in layer.w.iter().enumerate() {
             w.fill(0.0);
             for (t, (h, _)) in row.iter().enumerate() {
@@ -90,8 +91,8 @@ impl FixedMap {
                 &b,
                 (&h, &h_err),
                 &sums,
-                &mut values[at.clone()],
-                &mut errors[at.clone()],
+                (&mut values[at.clone()], &mut errors[at.clone()]),
+                &mut work,
             );
             if !values[at.clone()].iter().chain(&errors[at]).all(|v| v.is_finite()) {
                 return None;

@@ -49,6 +49,17 @@ pub(crate) struct BoxLp {
     read: Vec<bool>,
 }
 
+/// A caller's proof that `min g . x` exceeds its threshold, given a basis's multipliers
+/// ([`BoxLp::minimize_or_prove`]).
+pub(crate) type Prove<'a> = &'a mut dyn FnMut(&[f64]) -> bool;
+
+/// How [`BoxLp::vertex_solve`] ended.
+enum Solved {
+    Optimum(BoxOptimum),
+    /// The caller's proof accepted a basis before the optimum.
+    Proved,
+}
+
 /// The float optimum of [`BoxLp::minimize`].
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct BoxOptimum {
@@ -149,6 +160,36 @@ impl BoxLp {
         }
     }
 
+    /// [`BoxLp::minimize`] for a caller that wants `min g . x > above` proved: `Ok(())` as soon
+    /// as `prove(y)` accepts the multipliers `y` (of the rows as given, `y >= 0`) of a basis
+    /// whose value exceeds `above`, else `Err` with the float optimum (`None` when the float
+    /// solve fails). On the vertex method every basis is dual feasible, so its value is a lower
+    /// bound on the minimum in exact arithmetic (the dual objective, which only rises): a
+    /// proof can be tried before the optimum, and is tried at each basis past `above`; the
+    /// bounded method tries it at the optimum only. `prove` alone decides (a safe dual bound),
+    /// so stopping early changes no answer: only how soon it is found.
+    pub(crate) fn minimize_or_prove(
+        &self,
+        g: &[f64],
+        above: f64,
+        prove: Prove<'_>,
+    ) -> Result<(), Option<BoxOptimum>> {
+        let (d, m) = (self.d, self.m);
+        let opt = if 5 * d * d < m * d + 2 * m * m {
+            match self.vertex_solve(g, None, Some((above, &mut *prove))) {
+                Some(Solved::Proved) => return Ok(()),
+                Some(Solved::Optimum(opt)) => Some(opt),
+                None => None,
+            }
+        } else {
+            self.minimize_bounded(g)
+        };
+        match opt {
+            Some(opt) if opt.value > above && prove(&opt.y) => Ok(()),
+            opt => Err(opt),
+        }
+    }
+
     /// [`BoxLp::minimize`] with row `skip` left out (its multiplier 0), when the LP goes to the
     /// vertex method (many rows in few dimensions); `None` otherwise or when the float solve
     /// fails. The facets of a region ask this of each of its rows in turn over one LP.
@@ -165,36 +206,65 @@ impl BoxLp {
 
     /// [`BoxLp::minimize_vertex`] over the rows other than `skip`.
     fn minimize_vertex_skipping(&self, g: &[f64], skip: Option<usize>) -> Option<BoxOptimum> {
+        match self.vertex_solve(g, skip, None)? {
+            Solved::Optimum(opt) => Some(opt),
+            Solved::Proved => unreachable!("nothing to prove"),
+        }
+    }
+
+    /// The multipliers of the rows as given (unscaled) of a dual feasible basis.
+    fn multipliers(&self, basis: &[usize], lambda: &[f64]) -> Vec<f64> {
+        let mut y = vec![0.0; self.m];
+        for (r, &k) in basis.iter().enumerate() {
+            if k < self.m {
+                y[k] = lambda[r].max(0.0) * self.scale[k];
+            }
+        }
+        y
+    }
+
+    /// The vertex method over the rows other than `skip`; with `early = (above, prove)`, stops
+    /// at the first basis whose value exceeds `above` and whose multipliers `prove` accepts
+    /// ([`BoxLp::minimize_or_prove`]).
+    fn vertex_solve(
+        &self,
+        g: &[f64],
+        skip: Option<usize>,
+        mut early: Option<(f64, Prove<'_>)>,
+    ) -> Option<Solved> {
         let d = self.d;
         if g.len() != d || g.iter().any(|v| !v.is_finite()) {
             return None;
         }
         // the g-minimizing corner: x_j at lo_j (row m + 2j) when g_j > 0, else at hi_j
         let mut basis: Vec<usize> = (0..d).map(|j| self.m + 2 * j + usize::from(g[j] <= 0.0)).collect();
-        let mut lambda: Vec<f64> = g.iter().map(|v| v.abs()).collect();
-        // inverse of the basis matrix (rows a_k, k in basis): diagonal +-1 at the start
-        let mut inv = vec![0.0; d * d];
+        // one buffer for the working arrays (the solve runs millions of times): the inverse of
+        // the basis matrix (rows a_k, k in basis), diagonal +-1 at the start, then lambda, x, w
+        let mut buffer = vec![0.0; d * d + 3 * d];
+        let (inv, rest) = buffer.split_at_mut(d * d);
+        let (lambda, rest) = rest.split_at_mut(d);
+        let (x, w) = rest.split_at_mut(d);
         for j in 0..d {
             inv[j * d + j] = if basis[j] % 2 == self.m % 2 { -1.0 } else { 1.0 };
+            lambda[j] = g[j].abs();
         }
-        let mut x = vec![0.0; d];
         let total = self.m + 2 * d;
-        let mut w = vec![0.0; d];
         for _ in 0..20 * (total + d) {
             // x = inv * b_B
             for (i, xi) in x.iter_mut().enumerate() {
                 *xi = (0..d).map(|r| inv[i * d + r] * self.b[basis[r]]).sum();
             }
-            let Some(k) = self.most_violated(&x, &basis, skip) else {
-                let value: f64 = g.iter().zip(&x).map(|(gi, xi)| gi * xi).sum();
-                let mut y = vec![0.0; self.m];
-                for (r, &k) in basis.iter().enumerate() {
-                    if k < self.m {
-                        y[k] = lambda[r].max(0.0) * self.scale[k];
-                    }
-                }
-                return value.is_finite().then_some(BoxOptimum { value, y, x: x.clone() });
+            let Some(k) = self.most_violated(x, &basis, skip) else {
+                let value: f64 = g.iter().zip(x.iter()).map(|(gi, xi)| gi * xi).sum();
+                let y = self.multipliers(&basis, lambda);
+                return value.is_finite().then_some(Solved::Optimum(BoxOptimum { value, y, x: x.to_vec() }));
             };
+            if let Some((above, prove)) = early.as_mut() {
+                let value: f64 = g.iter().zip(x.iter()).map(|(gi, xi)| gi * xi).sum();
+                if value > *above && prove(&self.multipliers(&basis, lambda)) {
+                    return Some(Solved::Proved);
+                }
+            }
             // a_k = sum_r w_r a_{basis[r]}: w = inv^T a_k
             if k < self.m {
                 let ak = self.row(k);

@@ -96,3 +96,59 @@ fn skipping_a_row_equals_leaving_it_out() {
         }
     }
 }
+
+/// [`BoxLp::minimize_or_prove`] with the safe dual bound as its proof, on random regions in five
+/// dimensions (the vertex method, which may prove before the optimum): a threshold below the
+/// minimum is proved (also one just 1e-9 below), one at the float minimum or above it never
+/// is, and a proof that accepts nothing gives back `minimize`'s optimum. Thresholds halfway
+/// between the box corner and the minimum need the rows, and some are proved by a basis
+/// before the optimal one (other multipliers than the optimum's).
+#[test]
+fn proofs_before_the_optimum_are_sound_and_complete() {
+    use crate::kernel::float_box::proves_empty_floats;
+    let mut state = 4242u64;
+    let mut next = move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+    };
+    let (d, m) = (5, 24);
+    let bx = FloatBox::of_box(&vec![(q(-1), q(1)); d]);
+    let exact = |v: f64| crate::exact::num::from_f64_exact(v).unwrap();
+    let mut before_the_optimum = 0;
+    for _ in 0..60 {
+        // the origin inside: every row a . x <= b with b > 0
+        let rows: Vec<Halfspace> = (0..m)
+            .map(|_| {
+                Halfspace::new((0..d).map(|_| exact(next())).collect(), exact(0.05 + 0.3 * next().abs()))
+            })
+            .collect();
+        let refs: Vec<&Halfspace> = rows.iter().collect();
+        let lp = BoxLp::new(&refs, &bx).unwrap();
+        let g: Vec<f64> = (0..d).map(|_| next()).collect();
+        let opt = lp.minimize(&g).unwrap();
+        assert_eq!(lp.minimize_or_prove(&g, opt.value - 1.0, &mut |_| false), Err(Some(opt.clone())));
+        let corner: f64 = -g.iter().map(|v| v.abs()).sum::<f64>();
+        let halfway = 0.5 * (corner + opt.value);
+        for (above, provable) in [
+            (halfway, true),
+            (opt.value - 1e-9, true),
+            (opt.value, false),
+            (opt.value + 1e-12, false),
+            (opt.value + 0.5, false),
+        ] {
+            let mut accepted = None;
+            let answer = lp.minimize_or_prove(&g, above, &mut |y| {
+                let proved = proves_empty_floats(&refs, &g, above, Some(y), &bx);
+                if proved {
+                    accepted = Some(y.to_vec());
+                }
+                proved
+            });
+            assert_eq!(answer.is_ok(), provable, "min {} above {above}", opt.value);
+            if above == halfway && opt.value > corner + 1e-6 && accepted.as_ref() != Some(&opt.y) {
+                before_the_optimum += 1;
+            }
+        }
+    }
+    assert!(before_the_optimum > 0, "no proof came before the optimum");
+}
