@@ -12,6 +12,11 @@
 //! region's own proofs are recorded as it makes them.
 //!
 //! Only on a box domain: the box (the LP's bounds) is then the same for every region.
+//!
+//! The entry region's LPs asked on a descendant's demand are not counted in the run's LP
+//! statistics: which process asks them first depends on how the tree is cut into shards, and
+//! the shards' statistics must add up to one machine's. What is counted (each region's own
+//! LPs, and the decisions read from the entry) depends on the region alone.
 
 use super::split::RegionRows;
 use crate::certify::{probe_box_lp, Bound, LpStats, Outcome};
@@ -59,12 +64,13 @@ impl EntryProofs {
         (i, on): (usize, bool),
         (fa, fb): (&[f64], f64),
         bx: &FloatBox,
-        stats: &mut LpStats,
     ) -> bool {
         *self.empty[i][usize::from(on)].get_or_init(|| {
             let rows = region.first_rows(self.rows);
             let Some(lp) = self.lp.get_or_init(|| BoxLp::new(rows, bx)) else { return false };
-            matches!(probe_box_lp(lp, rows, fa, fb, bx, stats), Outcome::Proved(()))
+            // counted nowhere: the shards' statistics must add up to one machine's
+            let mut uncounted = LpStats::default();
+            matches!(probe_box_lp(lp, rows, fa, fb, bx, &mut uncounted), Outcome::Proved(()))
         })
     }
 }
@@ -81,7 +87,9 @@ pub(super) fn bound(
     stats: &mut LpStats,
 ) -> Bound {
     let own = entry.filter(|e| e.is_entry(region));
-    if entry.is_some_and(|e| own.is_none() && e.side_empty(region, (i, on), (fa, fb), bx, stats)) {
+    if entry.is_some_and(|e| own.is_none() && e.side_empty(region, (i, on), (fa, fb), bx)) {
+        // a decision of this region, proved by the entry region's bound LP
+        stats.by_bound_lp += 1;
         return Outcome::Proved(());
     }
     let bound = region.bound(fa, fb, bx, stats);
