@@ -280,7 +280,9 @@ fn vertex(w: &mut Walker, rows: &Rows, basis: &[usize], cand: SignKey) -> Result
         }
         return Ok(None);
     };
-    let key = w.signer.key(&x);
+    let den = crate::exact::num::common_denominator(&x);
+    let ints: Vec<BigInt> = x.iter().map(|v| crate::exact::num::scaled_numerator(v, &den)).collect();
+    let key = w.signer.key_over(ints.clone(), den.clone());
     if !rows.below(&key, w.table.neurons) {
         return Ok(None);
     }
@@ -291,8 +293,7 @@ fn vertex(w: &mut Walker, rows: &Rows, basis: &[usize], cand: SignKey) -> Result
     w.table.index.insert(key.clone(), v);
     w.table.keys.push(key);
     w.table.floats.push(x.iter().map(crate::exact::num::to_f64).collect());
-    let den = crate::exact::num::common_denominator(&x);
-    w.table.ints.push((x.iter().map(|v| crate::exact::num::scaled_numerator(v, &den)).collect(), den));
+    w.table.ints.push((ints, den));
     w.table.points.push(x);
     Ok(Some(v))
 }
