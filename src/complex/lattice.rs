@@ -148,6 +148,7 @@ fn face(w: &mut Walker, gens: &Generators, set: &Bits, dim: usize) -> Result<(us
     let (ids, ray_ids) = &set_key;
     // the vertices weighted by their denominators: sum_v e_v (h_v / e_v) / sum_v e_v, a convex
     // combination with positive weights, plus the rays: over integers only
+    let mut over = None;
     let point = if ids.len() == 1 && ray_ids.is_empty() {
         w.table.points[ids[0] as usize].clone()
     } else {
@@ -163,9 +164,16 @@ fn face(w: &mut Walker, gens: &Generators, set: &Bits, dim: usize) -> Result<(us
             let dir: &Vec<BigInt> = &w.table.rays[r as usize];
             sum.iter_mut().zip(dir).for_each(|(s, x)| *s += x * &den);
         }
-        sum.into_iter().map(|s| Q::new(s, den.clone())).collect()
+        let point = sum.iter().map(|s| Q::new(s.clone(), den.clone())).collect();
+        over = Some((sum, den));
+        point
     };
-    let key = if ray_ids.is_empty() { meet(w, ids)? } else { w.signer.key(&point) };
+    let key = match over {
+        _ if ray_ids.is_empty() => meet(w, ids)?,
+        // the sign vector from the unreduced integers (no common denominator to rebuild)
+        Some((sum, den)) => w.signer.key_over(sum, den),
+        None => w.signer.key(&point),
+    };
     let (i, fresh) = w.entry(key, dim, point)?;
     w.table.by_set.insert(set_key, i);
     Ok((i, fresh))

@@ -67,9 +67,16 @@ impl Signer {
 
     /// The key at `x`.
     pub(crate) fn key(&self, x: &[Q]) -> SignKey {
+        let e = common_denominator(x);
+        let h: Vec<BigInt> = x.iter().map(|v| v.numer() * (&e / v.denom())).collect();
+        self.key_over(h, e)
+    }
+
+    /// The key at `x = h / e` for integers `h` and a positive integer `e`, not necessarily in
+    /// lowest terms (every sign and every tightness below is unchanged by a positive scale).
+    pub(crate) fn key_over(&self, mut h: Vec<BigInt>, mut e: BigInt) -> SignKey {
+        debug_assert!(e.sign() == Sign::Plus);
         let mut key = Vec::with_capacity(self.domain.len() + 64);
-        let mut e = common_denominator(x);
-        let mut h: Vec<BigInt> = x.iter().map(|v| v.numer() * (&e / v.denom())).collect();
         // x = h / e: a domain row is tight when a . h = b e
         let tight: Vec<i8> = self
             .domain

@@ -234,19 +234,19 @@ fn vertices(
 /// unbounded edge of the region: its ray id and its tight rows (`None` otherwise).
 fn ray(w: &mut Walker, rows: &Rows, s: &[usize], j: usize) -> Option<(u32, Vec<usize>)> {
     use num_integer::Integer;
-    use num_traits::{Signed, Zero};
+    use num_traits::Zero;
     let m: Vec<Vec<Q>> = s.iter().chain([&j]).map(|&k| rows.rows[k].a.clone()).collect();
     let mut rhs = vec![Q::zero(); s.len()];
     rhs.push(crate::exact::num::q(-1));
     let r = crate::exact::square::solve_square(&m, &rhs)?;
     let mut tight = Vec::new();
     for (k, row) in rows.rows.iter().enumerate() {
-        let rate: Q = row.a.iter().zip(&r).filter(|(a, _)| !a.is_zero()).map(|(a, x)| a * x).sum();
-        if rate.is_positive() {
-            return None; // a row ahead after all: the floats were wrong
-        }
-        if rate.is_zero() {
-            tight.push(k);
+        // the sign of a . r over unreduced fractions: no gcd (this runs for every row of every
+        // unbounded edge of every vertex)
+        match crate::exact::num::sign_of_sum_of_products(row.a.iter().zip(&r)) {
+            std::cmp::Ordering::Greater => return None, // a row ahead after all: the floats were wrong
+            std::cmp::Ordering::Equal => tight.push(k),
+            std::cmp::Ordering::Less => {}
         }
     }
     let den = crate::exact::num::common_denominator(&r);
@@ -280,7 +280,9 @@ fn vertex(w: &mut Walker, rows: &Rows, basis: &[usize], cand: SignKey) -> Result
         }
         return Ok(None);
     };
-    let key = w.signer.key(&x);
+    let den = crate::exact::num::common_denominator(&x);
+    let ints: Vec<BigInt> = x.iter().map(|v| crate::exact::num::scaled_numerator(v, &den)).collect();
+    let key = w.signer.key_over(ints.clone(), den.clone());
     if !rows.below(&key, w.table.neurons) {
         return Ok(None);
     }
@@ -291,8 +293,7 @@ fn vertex(w: &mut Walker, rows: &Rows, basis: &[usize], cand: SignKey) -> Result
     w.table.index.insert(key.clone(), v);
     w.table.keys.push(key);
     w.table.floats.push(x.iter().map(crate::exact::num::to_f64).collect());
-    let den = crate::exact::num::common_denominator(&x);
-    w.table.ints.push((x.iter().map(|v| crate::exact::num::scaled_numerator(v, &den)).collect(), den));
+    w.table.ints.push((ints, den));
     w.table.points.push(x);
     Ok(Some(v))
 }
