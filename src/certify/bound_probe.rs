@@ -36,16 +36,11 @@ pub(crate) fn probe_over_box(
     bx: &FloatBox,
     stats: &mut LpStats,
 ) -> Bound {
-    stats.lps += 1;
-    stats.bound_lps += 1;
-    match optimum {
-        Some(opt) if opt.value > beta && proves_empty_floats(rows, g, beta, Some(&opt.y), bx) => {
-            stats.by_bound_lp += 1;
-            Outcome::Proved(())
-        }
-        Some(opt) if opt.value < beta => Outcome::Witness(opt.x),
-        _ => Outcome::Unknown(()),
-    }
+    let proved = match optimum {
+        Some(opt) if opt.value > beta && proves_empty_floats(rows, g, beta, Some(&opt.y), bx) => Ok(()),
+        other => Err(other),
+    };
+    counted(proved, beta, stats)
 }
 
 /// Minimizes `g . x` by the box LP `lp` of `rows` inside `bx` and certifies what it says of
@@ -60,9 +55,16 @@ pub(crate) fn probe_box_lp(
     bx: &FloatBox,
     stats: &mut LpStats,
 ) -> Bound {
+    let proved = lp.minimize_or_prove(g, beta, &mut |y| proves_empty_floats(rows, g, beta, Some(y), bx));
+    counted(proved, beta, stats)
+}
+
+/// The outcome of one box LP, counted: `Ok(())` when the safe bound proved `g . x <= beta`
+/// empty, else the float optimum (`None` when the solve failed), a witness below `beta`.
+fn counted(proved: Result<(), Option<BoxOptimum>>, beta: f64, stats: &mut LpStats) -> Bound {
     stats.lps += 1;
     stats.bound_lps += 1;
-    match lp.minimize_or_prove(g, beta, &mut |y| proves_empty_floats(rows, g, beta, Some(y), bx)) {
+    match proved {
         Ok(()) => {
             stats.by_bound_lp += 1;
             Outcome::Proved(())
