@@ -38,7 +38,12 @@ def _ctrl_c_cancels(job: Any) -> Iterator[List[int]]:
         yield hit
         return
 
+    active = [True]
+
     def cancel(signum: int, frame: Any) -> None:
+        if not active[0]:  # left installed by blocks that ended out of order: pass it on
+            _pass_on(previous, signum, frame)
+            return
         hit[0] += 1
         job.cancel()
         if hit[0] >= 2:
@@ -48,7 +53,20 @@ def _ctrl_c_cancels(job: Any) -> Iterator[List[int]]:
     try:
         yield hit
     finally:
-        signal.signal(signal.SIGINT, previous)
+        active[0] = False
+        # restore only our own handler: a block that ended out of order (two streams read in
+        # turn) leaves the other's in place, and ours, now inactive, passes presses on
+        if (previous is not None and threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is cancel):
+            signal.signal(signal.SIGINT, previous)
+
+
+def _pass_on(handler: Any, signum: int, frame: Any) -> None:
+    """Runs the SIGINT handler that was installed before ours."""
+    if callable(handler):
+        handler(signum, frame)
+    elif handler != signal.SIG_IGN:
+        raise KeyboardInterrupt
 
 
 def _second_press(hit: List[int]) -> None:
@@ -120,7 +138,9 @@ class RegionStream:
     bytes as the CLI's). The run stops at once when the loop is left early (``break``, an
     exception), on ``close()``, at the end of a ``with`` block and when the stream is
     garbage-collected; Ctrl-C ends the stream at once (the regions already yielded are what was
-    found; a second Ctrl-C raises ``KeyboardInterrupt``).
+    found; a second Ctrl-C raises ``KeyboardInterrupt``). In a ``for`` loop that holds also for a
+    press while the loop's body runs: the loop then ends at the next region, without an
+    exception.
     """
 
     def __init__(self, job: Any, progress: Any = None):
@@ -131,6 +151,7 @@ class RegionStream:
         self.summary: Optional[dict] = None
         self.summary_line: Optional[str] = None
         self.interrupted = False
+        self._hit: Optional[List[int]] = None
 
     @property
     def complete(self) -> Optional[bool]:
@@ -138,26 +159,40 @@ class RegionStream:
         return None if self.summary is None else bool(self.summary["complete"])
 
     def __iter__(self) -> Iterator[Region]:
-        # a generator: leaving the loop early drops it, and its ``finally`` stops the run
+        # a generator: leaving the loop early drops it, and its ``finally`` stops the run. Its
+        # Ctrl-C handler stays installed for the whole loop, also while the loop's body runs:
+        # a press between two regions cancels the run too, where the default handler's
+        # ``KeyboardInterrupt`` could be raised inside a finalizer and lost.
+        watch = _ctrl_c_cancels(self._job) if self._job is not None else contextlib.nullcontext([0])
         try:
-            while True:
-                try:
-                    region = self.__next__()
-                except StopIteration:
-                    return
-                yield region
+            with watch as hit:
+                self._hit = hit
+                while True:
+                    try:
+                        region = self._step(hit)
+                    except StopIteration:
+                        return
+                    yield region
         finally:
+            self._hit = None
             if self.summary is None:
                 self.close()
 
     def __next__(self) -> Region:
+        if self._hit is not None:  # inside ``__iter__``: its handler is already installed
+            return self._step(self._hit)
         with _ctrl_c_cancels(self._job) if self._job is not None else contextlib.nullcontext([0]) as hit:
-            try:
-                region = self._next(hit)
-            finally:
-                if hit[0] and not self.interrupted:
-                    self._interrupt()
-                _second_press(hit)
+            return self._step(hit)
+
+    def _step(self, hit: List[int]) -> Region:
+        """The next region, or ``StopIteration`` at the end or once Ctrl-C was pressed (counted
+        in ``hit``)."""
+        try:
+            region = self._next(hit)
+        finally:
+            if hit[0] and not self.interrupted:
+                self._interrupt()
+            _second_press(hit)
         if hit[0]:
             raise StopIteration
         self._yielded += 1

@@ -3,6 +3,7 @@ partial runs."""
 
 import json
 import math
+import signal
 import threading
 import _thread
 import time
@@ -204,6 +205,34 @@ def test_ctrl_c_stops_a_region_stream():
         regions = list(stream)
     assert stream.complete is False and stream.interrupted
     assert [r.id for r in regions] == list(range(len(regions)))
+
+
+def test_ctrl_c_between_two_regions_ends_the_stream():
+    # the press comes while the loop's body runs, not inside the stream's own code: the stream's
+    # handler is installed for the whole loop, so the run is cancelled and nothing raises
+    net = Network.from_json(SLOW)
+    stream = net.regions(threads=1)
+    seen = []
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        for region in stream:
+            seen.append(region.id)
+            if region.id == 3:
+                signal.raise_signal(signal.SIGINT)
+    assert stream.interrupted and stream.complete is False
+    assert seen == [0, 1, 2, 3]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_raises_after_streams_read_in_turn():
+    # two streams read side by side end in the other order than they began: afterwards a press
+    # is a KeyboardInterrupt again, not swallowed by a handler left behind
+    net = Network.from_json(FIXTURES / "deep2d.json")
+    for a, b in zip(net.regions(), net.regions(max_regions=3)):
+        assert a.id == b.id
+    with pytest.raises(KeyboardInterrupt):
+        signal.raise_signal(signal.SIGINT)
+        time.sleep(0.1)
 
 
 def test_leaving_a_stream_early_stops_the_run():
