@@ -7,6 +7,7 @@
 //! A test binary of its own: the mark is the whole process's, so its tests run one at a time (a
 //! lock) and nothing else runs in it.
 
+use relu_regions::check::{check_answer, stream::check_reader, CheckOptions};
 use relu_regions::export::{dot, json, stream};
 use relu_regions::{analyze, Analysis, Enumerator, Network};
 use std::io::Write;
@@ -149,6 +150,9 @@ fn writers_hold_one_region_at_a_time_on_48k_regions() {
 /// The environment variable that makes [`job_in_a_child`] run one job: `JOB:PLANES`.
 const CHILD_JOB: &str = "RELU_REGIONS_MEMORY_JOB";
 
+/// The answer file the `check` jobs read.
+const CHILD_ANSWER: &str = "RELU_REGIONS_MEMORY_ANSWER";
+
 /// One job on the arrangement of `planes` planes, one thread: `count` (with the graph),
 /// `regions` (the `regions --json` job into a byte counter) or `held` (the analysis and its whole
 /// document); its regions, and the document's bytes.
@@ -170,6 +174,21 @@ fn run_job(job: &str, planes: usize) -> (usize, usize) {
             let text = json::to_json(&json::regions_document(&net, &a, None));
             (a.regions().len(), std::hint::black_box(text).len())
         }
+        // `check` of the answer file, read as it goes (the CLI's way), or parsed whole first
+        "check" | "check_held" => {
+            let path = std::env::var(CHILD_ANSWER).unwrap();
+            let bytes = std::fs::metadata(&path).unwrap().len() as usize;
+            let options = CheckOptions { partial: false, threads: 1 };
+            let file = std::io::BufReader::new(std::fs::File::open(&path).unwrap());
+            let report = if job == "check" {
+                check_reader(&net, file, options, &mut |_| Ok(())).unwrap().0
+            } else {
+                let doc: serde_json::Value = serde_json::from_reader(file).unwrap();
+                check_answer(&net, &doc, None, options)
+            };
+            assert!(report.failures.is_empty(), "{:?}", &report.failures[..1]);
+            (report.regions, bytes)
+        }
         other => panic!("no job {other}"),
     }
 }
@@ -187,11 +206,18 @@ fn job_in_a_child() {
 /// The peak resident bytes of a fresh process that ran one job (none kept from an earlier
 /// one), with its regions and document bytes; `None` where the mark cannot be read.
 fn peak_of(job: &str, planes: usize) -> Option<(usize, usize, usize)> {
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "job_in_a_child", "--nocapture", "--test-threads=1"])
-        .env(CHILD_JOB, format!("{job}:{planes}"))
-        .output()
-        .unwrap();
+    peak_of_on(job, planes, None)
+}
+
+/// [`peak_of`], the `check` jobs reading `answer`.
+fn peak_of_on(job: &str, planes: usize, answer: Option<&std::path::Path>) -> Option<(usize, usize, usize)> {
+    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+    command.args(["--exact", "job_in_a_child", "--nocapture", "--test-threads=1"]);
+    command.env(CHILD_JOB, format!("{job}:{planes}"));
+    if let Some(answer) = answer {
+        command.env(CHILD_ANSWER, answer);
+    }
+    let out = command.output().unwrap();
     assert!(out.status.success(), "{job}: {}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
     let line = text.lines().find_map(|l| l.split_once("PEAK ").map(|(_, rest)| rest))?;
@@ -232,4 +258,49 @@ fn regions_json_job_at_counting_memory() {
 #[ignore]
 fn regions_json_job_at_counting_memory_on_48k_regions() {
     check_regions_job(66, 256 * 1024);
+}
+
+/// `check` of the whole `regions --json` answer (written to a file here), read as it goes,
+/// against `count` with the graph, each in a fresh process: its peak stays within twice
+/// count's plus `per_region`, where parsing the document whole first took at least the
+/// document.
+fn check_check_job(planes: usize, per_region: usize) {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let Some((counted, _, count)) = peak_of("count", planes) else {
+        eprintln!("no VmHWM here: the peak is not measured");
+        return;
+    };
+    let path = std::env::temp_dir().join(format!("relu-regions-memory-{}-{planes}.json", std::process::id()));
+    {
+        let net = arrangement(planes);
+        let e = Enumerator::builder().threads(1).build();
+        let stop = relu_regions::jobs::StopToken::new(None, None);
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        let (summary, written) =
+            relu_regions::jobs::write_regions_json(&net, &e, None, None, &stop, &mut file).unwrap();
+        assert!(summary.complete() && written.is_ok());
+        file.flush().unwrap();
+    }
+    let checked = peak_of_on("check", planes, Some(&path));
+    let held = peak_of_on("check_held", planes, Some(&path));
+    std::fs::remove_file(&path).unwrap();
+    let ((regions, bytes, streamed), (_, _, held)) = (checked.unwrap(), held.unwrap());
+    eprintln!("{counted} regions: count {count} bytes, check {streamed} streamed, {held} parsing whole, an answer of {bytes} bytes");
+    assert_eq!(regions, counted, "every region checked");
+    assert!(streamed <= 2 * count + per_region, "check held {streamed} bytes, count {count}");
+    assert!(held >= bytes, "the whole document ({bytes} bytes) was held");
+}
+
+/// `check` at the memory of `count`: 7,807 regions (a 21 MB answer), run by default.
+#[test]
+fn check_at_counting_memory() {
+    check_check_job(36, 256 * 1024);
+}
+
+/// `check` at the memory of `count`: 47,972 regions (a 134 MB answer; about two minutes in a
+/// release build): `cargo test --release --test memory -- --ignored`.
+#[test]
+#[ignore]
+fn check_at_counting_memory_on_48k_regions() {
+    check_check_job(66, 256 * 1024);
 }

@@ -39,6 +39,7 @@ mod floats;
 mod graph;
 mod implied;
 mod int_map;
+mod kept;
 pub mod lines;
 pub mod proof;
 mod proof_box;
@@ -133,8 +134,23 @@ pub fn check_answer(net: &Network, doc: &Value, graph: Option<&Value>, options: 
     let mut report = CheckReport::default();
     let Some(header) = check_header(net, doc, graph.is_some(), options, &mut report) else { return report };
     let regions = doc.get("regions").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
-    let outcomes = stream::RegionChecks::new(net, Some(header.partial)).check(regions, options.threads);
-    finish(net, regions, outcomes, graph, options, header, report)
+    let checks = stream::RegionChecks::new(net, Some(header.partial), header.whole);
+    let (mut failures, mut kept, mut full) = (Vec::new(), Vec::new(), Vec::new());
+    for o in checks.check(regions, options.threads, graph.is_some()) {
+        failures.extend(o.failures);
+        kept.push(o.kept);
+        full.push(o.full);
+    }
+    let graph = graph.map(|g| WithGraph { net, graph: g, regions, checked: &full });
+    finish(&checks.layout, failures, kept, graph, header, report)
+}
+
+/// The graph to check with the answer, and the answer's regions whole.
+struct WithGraph<'a> {
+    net: &'a Network,
+    graph: &'a Value,
+    regions: &'a [Value],
+    checked: &'a [Option<region::CheckedRegion>],
 }
 
 /// What the document says of itself, once its fields are checked.
@@ -190,43 +206,37 @@ fn check_header(
     Some(Header { whole, partial: complete == Some(false) })
 }
 
-/// The regions' outcomes (in order) gathered, then what needs every region: ids and distinct
-/// patterns, coverage, pieces and the graph. `regions` need hold only each region's `id`,
-/// `pattern` and `piece` (and the graph's checks the whole regions).
+/// The regions' failures (in order) and what is kept of each, then what needs every region:
+/// ids and distinct patterns, coverage, pieces and the graph.
 fn finish(
-    net: &Network,
-    regions: &[Value],
-    outcomes: Vec<stream::Outcome>,
-    graph: Option<&Value>,
-    options: CheckOptions,
+    layout: &kept::Layout<'_>,
+    failures: Vec<Failure>,
+    kept: Vec<kept::Kept>,
+    graph: Option<WithGraph<'_>>,
     header: Header,
     mut report: CheckReport,
 ) -> CheckReport {
     let whole = header.whole;
-    let mut checked = Vec::with_capacity(outcomes.len());
-    for (failures, c) in outcomes {
-        report.failures.extend(region::resolve_deferred(failures, header.partial));
-        if let Some(c) = &c {
-            report.regions += 1;
-            report.inequalities += c.listed.len();
-        }
-        checked.push(c);
+    report.failures.extend(region::resolve_deferred(failures, header.partial));
+    for c in kept.iter().filter_map(|k| k.checked.as_ref()) {
+        report.regions += 1;
+        report.inequalities += c.inequalities;
     }
-    whole::check_ids_and_patterns(regions, &mut report);
+    whole::check_ids_and_patterns(&kept, layout, &mut report);
     // stopped: what needs every region is not checked
     if !whole || crate::runtime::stop::requested() {
         return report;
     }
     let before = report.failures.len();
-    let edges = whole::check_coverage(net, regions, &checked, options.threads, &mut report);
+    let edges = whole::check_coverage(&kept, layout, &mut report);
     if crate::runtime::stop::requested() {
         report.failures.truncate(before); // a facet left out looks seen from one side only
         return report;
     }
-    let pieces = whole::pieces(&checked, &edges);
-    whole::check_pieces_in_regions(regions, &pieces, &mut report);
-    if let Some(graph) = graph {
-        graph::check_graph(net, graph, regions, &checked, (&edges, &pieces), &mut report);
+    let pieces = whole::pieces(&kept, &edges, layout);
+    whole::check_pieces_in_regions(&kept, &pieces, &mut report);
+    if let Some(g) = graph {
+        graph::check_graph(g.net, g.graph, g.regions, g.checked, (&edges, &pieces), &mut report);
     }
     report
 }

@@ -1,12 +1,13 @@
 //! `check` reading its answer as it goes: a `regions --json` document or a `regions --jsonl`
 //! stream is parsed one region at a time, the regions checked in batches (in parallel, each
 //! chunk of consecutive regions sharing one `Composer`) and dropped, keeping of each only
-//! what the checks of the whole answer need (its outcome, `id`, `pattern` and `piece`). The
-//! verdict is the one [`super::check_answer`] gives on the whole document, for every thread
-//! count.
+//! what the checks of the whole answer need (its failures and [`Kept`]: its `id`, `piece`,
+//! its pattern and those across its facets as bits, a fingerprint of its map). The verdict is
+//! the one [`super::check_answer`] gives on the whole document, for every thread count.
 
 use super::compose::Composer;
 use super::constraints::Row;
+use super::kept::{Kept, Layout, PieceField};
 use super::region::{check_region, CheckedRegion, Context};
 use super::{check_header, finish, whole, CheckOptions, CheckReport, Failure};
 use crate::network::Network;
@@ -15,8 +16,13 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::io::BufRead;
 
-/// A region's failures and, when it could be checked, what the whole-answer checks need.
-pub(super) type Outcome = (Vec<Failure>, Option<CheckedRegion>);
+/// A region's failures and what the whole-answer checks keep of it; the whole checked region
+/// too where asked (the graph's checks need its rows and points).
+pub(super) struct Outcome {
+    pub failures: Vec<Failure>,
+    pub kept: Kept,
+    pub full: Option<CheckedRegion>,
+}
 
 /// The checks of single regions.
 pub(super) struct RegionChecks<'a> {
@@ -24,18 +30,25 @@ pub(super) struct RegionChecks<'a> {
     domain: Vec<Row>,
     domain_bounded: bool,
     partial: Option<bool>,
+    pub(super) layout: Layout<'a>,
+    /// Whether the patterns across the facets are computed (not for a check of the listed
+    /// regions only, where coverage is not checked).
+    across: bool,
 }
 
 impl<'a> RegionChecks<'a> {
     /// `partial`: whether the answer says it is partial (`None`: not known yet).
-    pub(super) fn new(net: &'a Network, partial: Option<bool>) -> RegionChecks<'a> {
+    /// `partial`: whether the answer says it is partial (`None`: not known yet); `across`:
+    /// whether coverage may be checked.
+    pub(super) fn new(net: &'a Network, partial: Option<bool>, across: bool) -> RegionChecks<'a> {
         let domain: Vec<Row> = net.domain().halfspaces(net.input_dim());
         let domain_bounded = whole::domain_is_bounded(net, &domain);
-        RegionChecks { net, domain, domain_bounded, partial }
+        RegionChecks { net, domain, domain_bounded, partial, layout: Layout::new(net), across }
     }
 
-    /// The outcomes of `regions`, in order, on `threads` threads (the same for every count).
-    pub(super) fn check(&self, regions: &[Value], threads: usize) -> Vec<Outcome> {
+    /// The outcomes of `regions`, in order, on `threads` threads (the same for every count);
+    /// `full`: the checked regions kept whole too.
+    pub(super) fn check(&self, regions: &[Value], threads: usize, full: bool) -> Vec<Outcome> {
         let cx = Context {
             net: self.net,
             domain: &self.domain,
@@ -44,26 +57,35 @@ impl<'a> RegionChecks<'a> {
         };
         let one = |composer: &mut Composer<'_>, region: &Value| -> Outcome {
             let id = region.get("id").and_then(Value::as_u64);
+            let kept = |checked| Kept {
+                id,
+                pattern: self.layout.stated(region),
+                piece: PieceField::of(region),
+                checked,
+            };
             let mut failures = Vec::new();
             // the run's stop token ([`crate::stop`]): a region not checked, or checked while
             // the run had to stop (a solve that gave up fails it), counts as not checked
             if crate::runtime::stop::requested() {
-                return (Vec::new(), None);
+                return Outcome { failures, kept: kept(None), full: None };
             }
             let checked = check_region(&cx, composer, region, &mut |message: String| {
                 failures.push(Failure { region: id, message })
             });
             if !failures.is_empty() && crate::runtime::stop::requested() {
-                return (Vec::new(), None);
+                return Outcome { failures: Vec::new(), kept: kept(None), full: None };
             }
-            (failures, checked)
+            let summary = checked.as_ref().map(|c| self.layout.summary(c, self.across));
+            Outcome { failures, kept: kept(summary), full: checked.filter(|_| full) }
         };
         crate::runtime::parallel::map_chunks(regions, threads.max(1), 8, |part| {
             // one composition per chunk of consecutive regions, shared along their prefixes
             let mut composer = Composer::new(self.net);
             part.iter().map(|region| one(&mut composer, region)).collect::<Vec<_>>()
         })
-        .concat()
+        .into_iter()
+        .flatten()
+        .collect()
     }
 }
 
@@ -81,9 +103,10 @@ struct Batches<'a, 'b> {
     checks: &'a RegionChecks<'a>,
     threads: usize,
     batch: Vec<Value>,
-    outcomes: Vec<Outcome>,
-    /// Each region's `id`, `pattern` and `piece`.
-    kept: Vec<Value>,
+    /// The regions' failures, in order.
+    failures: Vec<Failure>,
+    /// What the whole answer's checks keep of each region.
+    kept: Vec<Kept>,
     /// The document's fields before its regions, and the caller's look at them.
     header: Map<String, Value>,
     on_header: &'b mut dyn FnMut(&Value) -> Result<(), String>,
@@ -106,16 +129,11 @@ impl Batches<'_, '_> {
     }
 
     fn flush(&mut self) {
-        self.outcomes.extend(self.checks.check(&self.batch, self.threads));
-        self.kept.extend(self.batch.drain(..).map(|r| {
-            let mut kept = Map::new();
-            for key in ["id", "pattern", "piece"] {
-                if let Some(v) = r.get(key) {
-                    kept.insert(key.into(), v.clone());
-                }
-            }
-            Value::Object(kept)
-        }));
+        for o in self.checks.check(&self.batch, self.threads, false) {
+            self.failures.extend(o.failures);
+            self.kept.push(o.kept);
+        }
+        self.batch.clear();
     }
 
     /// Shows the caller the header once (before the first region where it comes first).
@@ -156,12 +174,12 @@ pub fn check_reader(
     options: CheckOptions,
     on_header: &mut dyn FnMut(&Value) -> Result<(), String>,
 ) -> Result<(CheckReport, usize), Refused> {
-    let checks = RegionChecks::new(net, None);
+    let checks = RegionChecks::new(net, None, !options.partial);
     let mut batches = Batches {
         checks: &checks,
         threads: options.threads,
         batch: Vec::new(),
-        outcomes: Vec::new(),
+        failures: Vec::new(),
         kept: Vec::new(),
         header: Map::new(),
         on_header,
@@ -242,7 +260,7 @@ pub fn check_reader(
     let Some(header) = check_header(net, &doc, false, options, &mut report) else {
         return Ok((report, total));
     };
-    Ok((finish(net, &batches.kept, batches.outcomes, None, options, header, report), total))
+    Ok((finish(&checks.layout, batches.failures, batches.kept, None, header, report), total))
 }
 
 /// A document already parsed whole (it was one line).

@@ -2,8 +2,7 @@
 //! (every facet inside the domain leads to a listed region, and is that region's facet too),
 //! and the pieces, all in exact arithmetic.
 
-use super::constraints::Origin;
-use super::region::{pattern_of, CheckedRegion, Listed};
+use super::kept::{Kept, Layout, Maps, PieceField, Stated};
 use super::CheckReport;
 use crate::network::{Domain, Network};
 use petgraph::unionfind::UnionFind;
@@ -28,23 +27,27 @@ pub(super) fn domain_is_bounded(net: &Network, domain: &[super::constraints::Row
 }
 
 /// Ids must be `0..n` in order and patterns pairwise distinct (interiors disjoint).
-pub(super) fn check_ids_and_patterns(regions: &[Value], report: &mut CheckReport) {
-    let mut seen: HashMap<Vec<String>, u64> = HashMap::new();
-    for (index, region) in regions.iter().enumerate() {
-        let id = region.get("id").and_then(Value::as_u64);
+pub(super) fn check_ids_and_patterns(kept: &[Kept], layout: &Layout<'_>, report: &mut CheckReport) {
+    let mut seen: HashMap<&Stated, u64> = HashMap::new();
+    for (index, region) in kept.iter().enumerate() {
+        let id = region.id;
         if id != Some(index as u64) {
             report.fail(
                 id,
                 format!("the region at position {index} has id {id:?} (ids are 0, 1, 2, ... in order)"),
             );
         }
-        if let Some(pattern) = pattern_of(region) {
-            if let Some(first) = seen.insert(pattern.clone(), index as u64) {
+        if let Some(pattern) = &region.pattern {
+            if let Some(first) = seen.insert(pattern, index as u64) {
+                let strings = match pattern {
+                    Stated::Bits(key) => layout.strings(key),
+                    Stated::Strings(strings) => strings.to_vec(),
+                };
                 report.fail(
                     id,
                     format!(
                         "pattern {} is also region {first}'s (regions must be interior-disjoint)",
-                        pattern.join("|")
+                        strings.join("|")
                     ),
                 );
             }
@@ -52,83 +55,46 @@ pub(super) fn check_ids_and_patterns(regions: &[Value], report: &mut CheckReport
     }
 }
 
-/// Across every listed facet inside the domain, the pattern on the other side (computed here)
-/// must be a listed region, and the facet must be seen exactly once from each side. Returns the
-/// facet-sharing pairs.
-pub(super) fn check_coverage(
-    net: &Network,
-    regions: &[Value],
-    checked: &[Option<CheckedRegion>],
-    threads: usize,
-    report: &mut CheckReport,
-) -> Edges {
-    if regions.is_empty() {
+/// Across every listed facet inside the domain, the pattern on the other side (computed with
+/// the region, [`Layout::summary`]) must be a listed region, and the facet must be seen exactly
+/// once from each side. Returns the facet-sharing pairs.
+pub(super) fn check_coverage(kept: &[Kept], layout: &Layout<'_>, report: &mut CheckReport) -> Edges {
+    if kept.is_empty() {
         report.fail(None, "no regions are listed, but the domain is full-dimensional");
         return Edges::new();
     }
-    // exact integer evaluation (numerators over common denominators, no gcd): the same
-    // arithmetic the graph uses, tested against plain rational evaluation in `fixed`
-    let exact = crate::forward::fixed_point::FixedNetwork::new(net);
-    let index: HashMap<&[String], usize> =
-        checked.iter().enumerate().filter_map(|(i, c)| Some((c.as_ref()?.pattern.as_slice(), i))).collect();
-    // each layer's index among the layers with states
-    let mut next = 0;
-    let stateful: Vec<Option<usize>> = net
-        .layers()
-        .iter()
-        .map(|l| {
-            l.activation.has_states().then(|| {
-                next += 1;
-                next - 1
-            })
-        })
-        .collect();
-    // the neighbour patterns of every region's inner facets, computed in parallel
-    let across = |c: &Option<CheckedRegion>| -> Vec<(usize, Vec<String>)> {
-        let Some(c) = c.as_ref().filter(|_| !crate::runtime::stop::requested()) else { return Vec::new() };
-        let inner =
-            c.listed.iter().enumerate().filter_map(|(k, l)| Some((k, l.as_ref().filter(|l| l.inner)?)));
-        inner
-            .map(|(k, Listed { row, point, alone, .. })| match alone {
-                // one relu neuron tight on the facet, none identically zero: every other
-                // neuron keeps its sign across it, and it changes its own
-                Some(Origin::Neuron(layer, index)) if c.plain => {
-                    let mut states = c.states.clone();
-                    let s = stateful[*layer].expect("a neuron's layer has states");
-                    states[s][*index] = !states[s][*index];
-                    (k, net.pattern_strings(&states))
-                }
-                _ => (k, net.pattern_strings(&exact.pattern_towards(point, &row.a))),
-            })
-            .collect()
+    let index: HashMap<&[u64], usize> =
+        kept.iter().enumerate().filter_map(|(i, k)| Some((k.indexed()?, i))).collect();
+    // each facet that leads across a pair `(lo, hi)`: (lo, hi, seen from hi, its index), in u32s
+    let Ok(_) = u32::try_from(kept.len()) else {
+        report.fail(None, format!("{} regions are more than this checker indexes (2^32)", kept.len()));
+        return Edges::new();
     };
-    let neighbours: Vec<Vec<(usize, Vec<String>)>> =
-        crate::runtime::parallel::map_chunks(checked, threads.max(1), 8, |part| {
-            part.iter().map(across).collect::<Vec<_>>()
-        })
-        .concat();
-    // for each pair, the facets that lead across it, from either side
-    let mut sides: BTreeMap<(usize, usize), (Vec<usize>, Vec<usize>)> = BTreeMap::new();
-    for (i, facets) in neighbours.iter().enumerate() {
-        for (k, pattern) in facets {
-            match index.get(pattern.as_slice()) {
-                Some(&j) if j != i => {
-                    let entry = sides.entry((i.min(j), i.max(j))).or_default();
-                    if i < j { entry.0.push(*k) } else { entry.1.push(*k) }
-                }
+    let words = layout.words();
+    let mut sides: Vec<(u32, u32, bool, u32)> = Vec::new();
+    for (i, region) in kept.iter().enumerate() {
+        let Some(c) = &region.checked else { continue };
+        for (k, pattern) in c.facets.iter().zip(c.across.chunks(words)) {
+            match index.get(pattern) {
+                Some(&j) if j != i => sides.push((i.min(j) as u32, i.max(j) as u32, i > j, *k)),
                 Some(_) => report.fail(Some(i as u64), format!("inequality {k}: the region across it is the region itself")),
                 None => report.fail(
                     Some(i as u64),
                     format!(
                         "inequality {k}: across it lies the region with pattern {}, which is not listed (a region is missing)",
-                        pattern.join("|")
+                        layout.strings(pattern).join("|")
                     ),
                 ),
             }
         }
     }
+    drop(index);
+    sides.sort_unstable();
     let mut edges = Edges::new();
-    for ((a, b), (from_a, from_b)) in sides {
+    for group in sides.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)) {
+        let (a, b) = (group[0].0 as usize, group[0].1 as usize);
+        let from_a: Vec<usize> = group.iter().filter(|s| !s.2).map(|s| s.3 as usize).collect();
+        let from_b: Vec<usize> = group.iter().filter(|s| s.2).map(|s| s.3 as usize).collect();
         match (&from_a[..], &from_b[..]) {
             ([ka], [kb]) => {
                 edges.insert((a, b), (*ka, *kb));
@@ -145,19 +111,17 @@ pub(super) fn check_coverage(
     }
     edges
 }
-
 /// The pieces: components of the regions over the edges whose two maps are exactly equal,
 /// labelled by first appearance in region order.
-pub(super) fn pieces(checked: &[Option<CheckedRegion>], edges: &Edges) -> Vec<usize> {
-    let mut uf = UnionFind::<usize>::new(checked.len());
+pub(super) fn pieces(kept: &[Kept], edges: &Edges, layout: &Layout<'_>) -> Vec<usize> {
+    let mut uf = UnionFind::<usize>::new(kept.len());
+    let mut maps = Maps::new(layout);
     for &(a, b) in edges.keys() {
-        if let (Some(x), Some(y)) = (&checked[a], &checked[b]) {
-            if x.map == y.map {
-                uf.union(a, b);
-            }
+        if maps.equal(&kept[a], &kept[b]) {
+            uf.union(a, b);
         }
     }
-    canonical((0..checked.len()).map(|i| uf.find(i)))
+    canonical((0..kept.len()).map(|i| uf.find(i)))
 }
 
 /// Relabels by first appearance (two labellings are the same partition iff these agree).
@@ -173,10 +137,7 @@ fn canonical(labels: impl Iterator<Item = usize>) -> Vec<usize> {
 
 /// The stated `piece` of each item (`None` where absent or malformed).
 pub(super) fn stated_pieces(items: &[Value]) -> Vec<Option<usize>> {
-    items
-        .iter()
-        .map(|r| r.get("piece").and_then(Value::as_u64).and_then(|p| usize::try_from(p).ok()))
-        .collect()
+    items.iter().map(|r| PieceField::of(r).number()).collect()
 }
 
 /// The stated pieces must be the pieces, as a partition numbered by first appearance (the
@@ -200,10 +161,10 @@ pub(super) fn compare_pieces(
 }
 
 /// When the regions carry `piece` fields (all of them, or none), they must be the pieces.
-pub(super) fn check_pieces_in_regions(regions: &[Value], actual: &[usize], report: &mut CheckReport) {
-    let stated = stated_pieces(regions);
-    if regions.iter().all(|r| r.get("piece").is_none()) {
+pub(super) fn check_pieces_in_regions(kept: &[Kept], actual: &[usize], report: &mut CheckReport) {
+    if kept.iter().all(|r| r.piece == PieceField::Absent) {
         return;
     }
+    let stated: Vec<Option<usize>> = kept.iter().map(|r| r.piece.number()).collect();
     compare_pieces(&stated, actual, "region", report);
 }

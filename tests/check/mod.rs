@@ -6,3 +6,4 @@ pub(crate) mod fields;
 pub(crate) mod forgeries;
 pub(crate) mod proofs;
 pub(crate) mod streams;
+pub(crate) mod streams_kept;
