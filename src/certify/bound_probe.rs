@@ -15,7 +15,7 @@
 
 use super::basis_bound::{bound_by_basis, BasisBound};
 use super::{LpStats, Outcome, Probe};
-use crate::kernel::float_box::{proves_empty_floats, FloatBox};
+use crate::kernel::float_box::{proves_empty_floats, proves_empty_sparse, FloatBox};
 use crate::kernel::halfspace::Halfspace;
 use crate::lp::boxed::{BoxLp, BoxOptimum};
 
@@ -55,7 +55,7 @@ pub(crate) fn probe_box_lp(
     bx: &FloatBox,
     stats: &mut LpStats,
 ) -> Bound {
-    let proved = lp.minimize_or_prove(g, beta, &mut |y| proves_empty_floats(rows, g, beta, Some(y), bx));
+    let proved = lp.minimize_or_prove(g, beta, &mut |y| proves_empty_sparse(rows, g, beta, y, bx));
     counted(proved, beta, stats)
 }
 

@@ -102,6 +102,19 @@ pub(crate) fn proves_empty_floats(
     kernel::safe_lower_bound_exceeds(rows, (&bx.lo, &bx.hi), g_a, g_b, y)
 }
 
+/// [`proves_empty_floats`] with the multipliers given sparsely (`(i, y_i)` by increasing row
+/// number, every other one 0): the same answer as the dense form, reading only those rows.
+pub(crate) fn proves_empty_sparse(
+    rows: &[&Halfspace],
+    g_a: &[f64],
+    g_b: f64,
+    y: &[(usize, f64)],
+    bx: &FloatBox,
+) -> bool {
+    let row = |i: usize| (rows[i].float_a(), rows[i].float_b());
+    kernel::safe_lower_bound_exceeds_sparse(row, rows.len(), (&bx.lo, &bx.hi), g_a, g_b, y)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -222,8 +222,47 @@ pub(crate) fn safe_lower_bound_exceeds<'r>(
     beta: f64,
     y: Option<&[f64]>,
 ) -> bool {
+    // `m` counts every row paired with a multiplier, used or not, as the error bound says
+    let m = std::cell::Cell::new(0usize);
+    let used = y.map(|y| rows.into_iter().zip(y)).into_iter().flatten().filter_map(|((a, b), &yi)| {
+        m.set(m.get() + 1);
+        (!yi.is_nan() && yi > 0.0).then_some((a, b, yi))
+    });
+    safe_lower_bound_core(used, || m.get(), (lo, hi), g, beta)
+}
+
+/// [`safe_lower_bound_exceeds`] with the multipliers given sparsely: `y` lists `(i, y_i)` by
+/// increasing row number `i` (every other row's multiplier is 0), `m` is the number of rows.
+/// The same floats in the same order as the dense form with those multipliers, so the same
+/// answer, without reading the rows whose multiplier is 0 (a vertex of the bound LP has at most
+/// `d` nonzero multipliers among hundreds of rows).
+pub(crate) fn safe_lower_bound_exceeds_sparse<'r>(
+    row: impl Fn(usize) -> (&'r [f64], f64),
+    m: usize,
+    (lo, hi): (&[f64], &[f64]),
+    g: &[f64],
+    beta: f64,
+    y: &[(usize, f64)],
+) -> bool {
+    debug_assert!(y.windows(2).all(|w| w[0].0 < w[1].0) && y.iter().all(|&(i, _)| i < m));
+    let used = y.iter().filter(|(_, yi)| !yi.is_nan() && *yi > 0.0).map(|&(i, yi)| {
+        let (a, b) = row(i);
+        (a, b, yi)
+    });
+    safe_lower_bound_core(used, || m, (lo, hi), g, beta)
+}
+
+/// The bound of [`safe_lower_bound_exceeds`] over the rows `(a_i, b_i, y_i)` whose multiplier
+/// is used (positive), in row order; `m()`, read after them, is the number of rows paired with
+/// a multiplier.
+fn safe_lower_bound_core<'r>(
+    used: impl Iterator<Item = (&'r [f64], f64, f64)>,
+    m: impl FnOnce() -> usize,
+    (lo, hi): (&[f64], &[f64]),
+    g: &[f64],
+    beta: f64,
+) -> bool {
     let d = g.len();
-    let mut m = 0usize;
     // the reduced costs and their magnitudes, on the stack in few dimensions (this runs for
     // every bound LP)
     let mut stack = [0.0f64; 32];
@@ -240,22 +279,17 @@ pub(crate) fn safe_lower_bound_exceeds<'r>(
         *mj = gj.abs();
     }
     let (mut lower, mut magnitude, mut total_y) = (0.0, beta.abs(), 0.0);
-    if let Some(y) = y {
-        for ((a, b), &yi) in rows.into_iter().zip(y) {
-            m += 1;
-            if yi.is_nan() || yi <= 0.0 {
-                continue;
-            }
-            for j in 0..d {
-                let t = a[j] * yi;
-                r[j] += t;
-                r_mag[j] += t.abs();
-            }
-            lower -= yi * b;
-            magnitude += (yi * b).abs();
-            total_y += yi;
+    for (a, b, yi) in used {
+        for j in 0..d {
+            let t = a[j] * yi;
+            r[j] += t;
+            r_mag[j] += t.abs();
         }
+        lower -= yi * b;
+        magnitude += (yi * b).abs();
+        total_y += yi;
     }
+    let m = m();
     let (mut sum_w, mut sum_r) = (0.0, 0.0);
     for j in 0..d {
         let (lo, hi) = (lo[j], hi[j]);

@@ -173,3 +173,50 @@ fn affine_sign_decides_only_beyond_its_error_bound() {
     assert_eq!(affine_sign(&[1e308], 0.0, &[0.0], false), None);
     assert_eq!(affine_sign(&[1.0], 1e-20, &[0.0], false), Some(Ordering::Greater));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    /// The sparse safe bound is the dense one with every unlisted multiplier 0: the same answer
+    /// on rows and multipliers across the float range (negative, zero and NaN multipliers
+    /// listed too, skipped by both).
+    #[test]
+    fn sparse_safe_bound_is_the_dense_one(
+        rows in prop::collection::vec((prop::collection::vec(extreme(), 3), extreme()), 1..7),
+        g in prop::collection::vec(extreme(), 3),
+        beta in extreme(),
+        picks in prop::collection::vec((0usize..7, prop_oneof![
+            4 => (1i64..=1000).prop_map(|v| v as f64 / 100.0),
+            1 => Just(0.0), 1 => Just(-1.0), 1 => Just(f64::NAN), 1 => Just(1e300)
+        ]), 0..5),
+    ) {
+        let float_rows: Vec<(Vec<f64>, f64)> = rows.iter().map(|(a, b)| (images(a), image(b))).collect();
+        let m = float_rows.len();
+        let mut sparse: Vec<(usize, f64)> = picks.into_iter().filter(|&(i, _)| i < m).collect();
+        sparse.sort_by_key(|&(i, _)| i);
+        sparse.dedup_by_key(|&mut (i, _)| i);
+        let mut dense = vec![0.0; m];
+        sparse.iter().for_each(|&(i, y)| dense[i] = y);
+        let (lo, hi) = (vec![-1.0, -2.0, 0.5], vec![1.0, 0.0, 3.0]);
+        let (g, beta) = (images(&g), image(&beta));
+        let dense_rows = float_rows.iter().map(|(a, b)| (a.as_slice(), *b));
+        let by_dense = safe_lower_bound_exceeds(dense_rows, (&lo, &hi), &g, beta, Some(&dense));
+        let row = |i: usize| (float_rows[i].0.as_slice(), float_rows[i].1);
+        let by_sparse = safe_lower_bound_exceeds_sparse(row, m, (&lo, &hi), &g, beta, &sparse);
+        prop_assert_eq!(by_dense, by_sparse);
+    }
+}
+
+/// A sparse proof in closed form: over `x0 + x1 >= 1/2` (row 1 of three) in `[-1, 1]^2`,
+/// `x0 + x1 <= 0` is empty with multiplier 1 on that row alone, and `x0 + x1 <= 1/2` (touching)
+/// never is.
+#[test]
+fn sparse_safe_bound_proves_with_the_rows_multiplier_alone() {
+    let rows = [(vec![1.0, 0.0], 5.0), (vec![-1.0, -1.0], -0.5), (vec![0.0, 1.0], 7.0)];
+    let row = |i: usize| (rows[i].0.as_slice(), rows[i].1);
+    let bx = (&[-1.0, -1.0][..], &[1.0, 1.0][..]);
+    assert!(safe_lower_bound_exceeds_sparse(row, 3, bx, &[1.0, 1.0], 0.0, &[(1, 1.0)]));
+    assert!(!safe_lower_bound_exceeds_sparse(row, 3, bx, &[1.0, 1.0], 0.0, &[]));
+    assert!(!safe_lower_bound_exceeds_sparse(row, 3, bx, &[1.0, 1.0], 0.5, &[(1, 1.0)]));
+    assert!(!safe_lower_bound_exceeds_sparse(row, 3, bx, &[1.0, 1.0], 0.0, &[(0, 2.0), (2, 3.0)]));
+}

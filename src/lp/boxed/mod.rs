@@ -47,11 +47,31 @@ pub(crate) struct BoxLp {
     /// Per variable, whether some row reads it (a nonzero coefficient), listed once for the
     /// many costs minimized over the same rows.
     read: Vec<bool>,
+    /// Per row of the `m + 2d`, the violation the vertex method tolerates: `1e-10 (1 + |b_k|)`.
+    tol: Vec<f64>,
 }
 
 /// A caller's proof that `min g . x` exceeds its threshold, given a basis's multipliers
-/// ([`BoxLp::minimize_or_prove`]).
-pub(crate) type Prove<'a> = &'a mut dyn FnMut(&[f64]) -> bool;
+/// ([`BoxLp::minimize_or_prove`]) sparsely: `(i, y_i)` by increasing row number `i`, of the
+/// rows as given (unscaled), every other row's multiplier 0.
+pub(crate) type Prove<'a> = &'a mut dyn FnMut(&[(usize, f64)]) -> bool;
+
+/// The dimensions up to which the vertex method keeps its working arrays on the stack and
+/// reads the rows with the dimension known at compile time.
+const SMALL: usize = 8;
+
+/// `row . x` summed left to right, for rows of `D` entries (unrolled by the compiler; the same
+/// floats as the loop over slices).
+#[inline(always)]
+fn dot_fixed<const D: usize>(row: &[f64], x: &[f64; D]) -> f64 {
+    let row: &[f64; D] = row.try_into().expect("a row of the LP's dimension");
+    row.iter().zip(x).map(|(a, xi)| a * xi).sum::<f64>()
+}
+
+/// The tolerances of [`BoxLp::tol`] for the right-hand sides `b`.
+fn tolerances(b: &[f64]) -> Vec<f64> {
+    b.iter().map(|bk| 1e-10 * (1.0 + bk.abs())).collect()
+}
 
 /// How [`BoxLp::vertex_solve`] ended.
 enum Solved {
@@ -89,7 +109,8 @@ impl BoxLp {
             b.extend([-bx.lo(j), bx.hi(j)]);
         }
         let read = read_columns(&a, d);
-        a.iter().chain(&b).all(|v| v.is_finite()).then_some(BoxLp { d, m, a, b, scale, read })
+        let tol = tolerances(&b);
+        a.iter().chain(&b).all(|v| v.is_finite()).then_some(BoxLp { d, m, a, b, scale, read, tol })
     }
 
     /// [`BoxLp::minimize`] by the bounded dual simplex on the tableau `B^-1 [A | I]` of the
@@ -141,7 +162,8 @@ impl BoxLp {
         }
         let finite = a.iter().chain(&b).all(|v| v.is_finite());
         let read = read_columns(&a, d);
-        (finite && a.len() == m * d && hi.len() == d).then_some(BoxLp { d, m, a, b, scale, read })
+        let tol = tolerances(&b);
+        (finite && a.len() == m * d && hi.len() == d).then_some(BoxLp { d, m, a, b, scale, read, tol })
     }
 
     fn row(&self, k: usize) -> &[f64] {
@@ -185,7 +207,7 @@ impl BoxLp {
             self.minimize_bounded(g)
         };
         match opt {
-            Some(opt) if opt.value > above && prove(&opt.y) => Ok(()),
+            Some(opt) if opt.value > above && prove(&sparse(&opt.y)) => Ok(()),
             opt => Err(opt),
         }
     }
@@ -212,6 +234,23 @@ impl BoxLp {
         }
     }
 
+    /// [`BoxLp::multipliers`] sparsely, into `out` (at least `d` long): the positive ones,
+    /// `(i, y_i)` by increasing row number; returns how many.
+    fn sparse_multipliers(&self, basis: &[usize], lambda: &[f64], out: &mut [(usize, f64)]) -> usize {
+        let mut n = 0;
+        for (r, &k) in basis.iter().enumerate() {
+            if k < self.m {
+                let y = lambda[r].max(0.0) * self.scale[k];
+                if y > 0.0 {
+                    out[n] = (k, y);
+                    n += 1;
+                }
+            }
+        }
+        out[..n].sort_unstable_by_key(|&(k, _)| k);
+        n
+    }
+
     /// The multipliers of the rows as given (unscaled) of a dual feasible basis.
     fn multipliers(&self, basis: &[usize], lambda: &[f64]) -> Vec<f64> {
         let mut y = vec![0.0; self.m];
@@ -236,11 +275,24 @@ impl BoxLp {
         if g.len() != d || g.iter().any(|v| !v.is_finite()) {
             return None;
         }
+        // the working arrays on the stack in few dimensions (the solve runs millions of times)
+        let (mut basis_stack, mut basis_heap) = ([0usize; SMALL], Vec::new());
+        let (mut buffer_stack, mut buffer_heap) = ([0.0f64; SMALL * SMALL + 3 * SMALL], Vec::new());
+        let (mut sparse_stack, mut sparse_heap) = ([(0usize, 0.0f64); SMALL], Vec::new());
+        let (basis, buffer, sparse_y): (&mut [usize], &mut [f64], &mut [(usize, f64)]) = if d <= SMALL {
+            (&mut basis_stack[..d], &mut buffer_stack[..d * d + 3 * d], &mut sparse_stack[..d])
+        } else {
+            basis_heap.resize(d, 0);
+            buffer_heap.resize(d * d + 3 * d, 0.0);
+            sparse_heap.resize(d, (0, 0.0));
+            (&mut basis_heap, &mut buffer_heap, &mut sparse_heap)
+        };
         // the g-minimizing corner: x_j at lo_j (row m + 2j) when g_j > 0, else at hi_j
-        let mut basis: Vec<usize> = (0..d).map(|j| self.m + 2 * j + usize::from(g[j] <= 0.0)).collect();
-        // one buffer for the working arrays (the solve runs millions of times): the inverse of
-        // the basis matrix (rows a_k, k in basis), diagonal +-1 at the start, then lambda, x, w
-        let mut buffer = vec![0.0; d * d + 3 * d];
+        for (j, k) in basis.iter_mut().enumerate() {
+            *k = self.m + 2 * j + usize::from(g[j] <= 0.0);
+        }
+        // one buffer for the working arrays: the inverse of the basis matrix (rows a_k, k in
+        // basis), diagonal +-1 at the start, then lambda, x, w
         let (inv, rest) = buffer.split_at_mut(d * d);
         let (lambda, rest) = rest.split_at_mut(d);
         let (x, w) = rest.split_at_mut(d);
@@ -254,14 +306,17 @@ impl BoxLp {
             for (i, xi) in x.iter_mut().enumerate() {
                 *xi = (0..d).map(|r| inv[i * d + r] * self.b[basis[r]]).sum();
             }
-            let Some(k) = self.most_violated(x, &basis, skip) else {
+            let Some(k) = self.most_violated(x, basis, skip) else {
                 let value: f64 = g.iter().zip(x.iter()).map(|(gi, xi)| gi * xi).sum();
-                let y = self.multipliers(&basis, lambda);
+                let y = self.multipliers(basis, lambda);
                 return value.is_finite().then_some(Solved::Optimum(BoxOptimum { value, y, x: x.to_vec() }));
             };
             if let Some((above, prove)) = early.as_mut() {
                 let value: f64 = g.iter().zip(x.iter()).map(|(gi, xi)| gi * xi).sum();
-                if value > *above && prove(&self.multipliers(&basis, lambda)) {
+                if value > *above && {
+                    let n = self.sparse_multipliers(basis, lambda, sparse_y);
+                    prove(&sparse_y[..n])
+                } {
                     return Some(Solved::Proved);
                 }
             }
@@ -303,21 +358,47 @@ impl BoxLp {
         None
     }
 
-    /// The constraint outside the basis that `x` violates most (beyond a small tolerance).
+    /// The constraint outside the basis that `x` violates most (beyond its tolerance,
+    /// [`BoxLp::tol`]); the rows read with the dimension known at compile time when it is
+    /// small (the same floats either way).
     fn most_violated(&self, x: &[f64], basis: &[usize], skip: Option<usize>) -> Option<usize> {
+        macro_rules! fixed {
+            ($($d:literal)*) => {
+                match self.d {
+                    $($d => {
+                        let x: &[f64; $d] = x.try_into().expect("a point of the LP's dimension");
+                        self.most_violated_by(x, basis, skip, |row| dot_fixed::<$d>(row, x))
+                    })*
+                    _ => self.most_violated_by(x, basis, skip, |row| {
+                        row.iter().zip(x).map(|(a, xi)| a * xi).sum::<f64>()
+                    }),
+                }
+            };
+        }
+        fixed!(1 2 3 4 5 6 7 8)
+    }
+
+    /// [`BoxLp::most_violated`] with `dot(row) = row . x`.
+    #[inline(always)]
+    fn most_violated_by(
+        &self,
+        x: &[f64],
+        basis: &[usize],
+        skip: Option<usize>,
+        dot: impl Fn(&[f64]) -> f64,
+    ) -> Option<usize> {
         let (d, m) = (self.d, self.m);
         let mut best = None;
         let mut worst = 0.0;
+        // the basis and `skip` are checked only for a new worst (rare)
         let mut consider = |k: usize, excess: f64| {
-            if excess > 1e-10 * (1.0 + self.b[k].abs()) && excess > worst && !basis.contains(&k) {
+            if excess > self.tol[k] && excess > worst && Some(k) != skip && !basis.contains(&k) {
                 worst = excess;
                 best = Some(k);
             }
         };
         for (k, row) in self.a.chunks_exact(d.max(1)).enumerate().take(m) {
-            if Some(k) != skip {
-                consider(k, row.iter().zip(x).map(|(a, xi)| a * xi).sum::<f64>() - self.b[k]);
-            }
+            consider(k, dot(row) - self.b[k]);
         }
         // the box rows `-x_j <= -lo_j`, `x_j <= hi_j`
         for (j, &xj) in x.iter().enumerate().take(d) {
@@ -326,6 +407,11 @@ impl BoxLp {
         }
         best
     }
+}
+
+/// The positive entries of dense multipliers, `(i, y_i)` by increasing `i`.
+fn sparse(y: &[f64]) -> Vec<(usize, f64)> {
+    y.iter().enumerate().filter(|(_, v)| **v > 0.0).map(|(i, v)| (i, *v)).collect()
 }
 
 #[cfg(test)]

@@ -105,7 +105,7 @@ fn skipping_a_row_equals_leaving_it_out() {
 /// before the optimal one (other multipliers than the optimum's).
 #[test]
 fn proofs_before_the_optimum_are_sound_and_complete() {
-    use crate::kernel::float_box::proves_empty_floats;
+    use crate::kernel::float_box::{proves_empty_floats, proves_empty_sparse};
     let mut state = 4242u64;
     let mut next = move || {
         state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
@@ -138,14 +138,21 @@ fn proofs_before_the_optimum_are_sound_and_complete() {
         ] {
             let mut accepted = None;
             let answer = lp.minimize_or_prove(&g, above, &mut |y| {
-                let proved = proves_empty_floats(&refs, &g, above, Some(y), &bx);
+                let proved = proves_empty_sparse(&refs, &g, above, y, &bx);
+                // the sparse bound is the dense one with the other multipliers 0
+                let mut dense = vec![0.0; m];
+                y.iter().for_each(|&(i, v)| dense[i] = v);
+                assert_eq!(proved, proves_empty_floats(&refs, &g, above, Some(&dense), &bx));
                 if proved {
                     accepted = Some(y.to_vec());
                 }
                 proved
             });
             assert_eq!(answer.is_ok(), provable, "min {} above {above}", opt.value);
-            if above == halfway && opt.value > corner + 1e-6 && accepted.as_ref() != Some(&opt.y) {
+            if above == halfway
+                && opt.value > corner + 1e-6
+                && accepted.as_ref() != Some(&super::sparse(&opt.y))
+            {
                 before_the_optimum += 1;
             }
         }
