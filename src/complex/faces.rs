@@ -5,6 +5,7 @@
 //! is found once and its facets computed once.
 
 use super::frame::{distinct_rows, Frame};
+use super::point::FacePoint;
 use super::sign::{SignKey, Signer};
 use super::ComplexError;
 use crate::analysis::facets::Facet;
@@ -30,8 +31,8 @@ pub struct Face {
     pub dim: usize,
     /// Its sign vector ([`SignKey`]).
     pub sign: SignKey,
-    /// An exact point in its relative interior.
-    pub point: Vec<Q>,
+    /// An exact point in its relative interior (reduced when read: [`FacePoint::to_vec`]).
+    pub point: FacePoint,
     /// Whether it is bounded.
     pub bounded: bool,
     /// The ids of its (dim-1)-faces (its facets), ascending.
@@ -93,7 +94,7 @@ impl Complex {
 struct Found {
     dim: usize,
     key: SignKey,
-    point: Vec<Q>,
+    point: FacePoint,
     boundary: Vec<usize>,
     done: bool,
 }
@@ -133,7 +134,7 @@ impl Walker {
         &mut self,
         key: SignKey,
         dim: usize,
-        point: Vec<Q>,
+        point: FacePoint,
     ) -> Result<(usize, bool), ComplexError> {
         if let Some(&i) = self.index.get(&key) {
             if self.found[i].dim != dim {
@@ -162,7 +163,7 @@ impl Walker {
         }
         let d = region.point.len();
         let key = self.signer.key(&region.point);
-        let (top, fresh) = self.entry(key, d, region.point.clone())?;
+        let (top, fresh) = self.entry(key, d, region.point.clone().into())?;
         if !fresh {
             return Err(ComplexError::identity(format!(
                 "region {} has another region's sign vector",
@@ -209,7 +210,7 @@ impl Walker {
     ) -> Result<usize, ComplexError> {
         let x = frame.apply(&z);
         let key = self.signer.key(&x);
-        let (i, fresh) = self.entry(key, dim, x)?;
+        let (i, fresh) = self.entry(key, dim, x.into())?;
         if !fresh {
             return Ok(i);
         }

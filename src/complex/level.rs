@@ -383,7 +383,7 @@ fn components(c: &Complex, mask: &[bool]) -> Vec<Component> {
     by_root
         .values()
         .map(|&(best, regions)| Component {
-            point: c.faces[best].point.clone(),
+            point: c.faces[best].point.to_vec(),
             dim: c.faces[best].dim,
             regions,
         })

@@ -25,6 +25,7 @@ pub mod homology;
 pub mod json;
 mod lattice;
 pub mod level;
+pub mod point;
 pub mod rational;
 pub mod sign;
 mod truncation;
@@ -34,6 +35,7 @@ mod vertices_tests;
 
 pub use faces::{complex, Complex, Face};
 pub use level::{boundary, Boundary, LevelSpec};
+pub use point::FacePoint;
 
 use crate::enumerate::StopReason;
 use crate::error::InternalError;
