@@ -1,7 +1,7 @@
 //! A face's exact relative-interior point, kept as the walk made it: rationals, or integer
 //! numerators over one positive common denominator (a face of a pointed region: the sum of its
 //! vertices' numerators over the sum of their denominators, plus its rays). The second form is
-//! reduced to lowest terms only when it is read ([`FacePoint::to_vec`]): one gcd of numbers of
+//! reduced to lowest terms only when it is read ([`FacePoint::to_vec`]): one (Lehmer) gcd of numbers of
 //! hundreds of digits per coordinate, which `boundary` and `faces --json` never pay for the
 //! faces they do not write.
 
@@ -43,7 +43,7 @@ impl FacePoint {
     pub fn to_vec(&self) -> Vec<Q> {
         match &self.0 {
             Repr::Reduced(x) => x.clone(),
-            Repr::Over(h, e) => h.iter().map(|v| Q::new(v.clone(), e.clone())).collect(),
+            Repr::Over(h, e) => h.iter().map(|v| super::gcd::reduced(v, e)).collect(),
         }
     }
 
@@ -64,7 +64,7 @@ impl FacePoint {
     pub fn coordinate(&self, i: usize) -> Q {
         match &self.0 {
             Repr::Reduced(x) => x[i].clone(),
-            Repr::Over(h, e) => Q::new(h[i].clone(), e.clone()),
+            Repr::Over(h, e) => super::gcd::reduced(&h[i], e),
         }
     }
 }

@@ -233,7 +233,6 @@ fn vertices(
 /// The direction of the edge leaving row `j` with the rows `s` tight, when it is exactly an
 /// unbounded edge of the region: its ray id and its tight rows (`None` otherwise).
 fn ray(w: &mut Walker, rows: &Rows, s: &[usize], j: usize) -> Option<(u32, Vec<usize>)> {
-    use num_integer::Integer;
     use num_traits::{One, Zero};
     // over the rows' integer forms (each row a positive multiple of its rational one): the
     // answer is a positive multiple of the direction asked for, which is all a ray is
@@ -255,7 +254,7 @@ fn ray(w: &mut Walker, rows: &Rows, s: &[usize], j: usize) -> Option<(u32, Vec<u
             num_bigint::Sign::Minus => {}
         }
     }
-    let g = r.iter().fold(BigInt::zero(), |acc, v| acc.gcd(v));
+    let g = r.iter().fold(BigInt::zero(), |acc, v| super::gcd::gcd(&acc, v));
     let ints: Vec<BigInt> = r.into_iter().map(|v| v / &g).collect();
     let t = &mut w.table;
     let id = match t.ray_index.get(&ints) {
@@ -273,7 +272,6 @@ fn ray(w: &mut Walker, rows: &Rows, s: &[usize], j: usize) -> Option<(u32, Vec<u
 /// The vertex of the rows `basis` (d of them, tight) in the region, looked up by its proposed
 /// key `cand` or solved exactly; `None` when the exact answer is not a vertex of the region.
 fn vertex(w: &mut Walker, rows: &Rows, basis: &[usize], cand: SignKey) -> Result<Option<u32>, ComplexError> {
-    use num_integer::Integer;
     use num_traits::One;
     if let Some(&v) = w.table.index.get(&cand) {
         return Ok(Some(v));
@@ -305,7 +303,7 @@ fn vertex(w: &mut Walker, rows: &Rows, basis: &[usize], cand: SignKey) -> Result
         if g.is_one() {
             break;
         }
-        g = g.gcd(v);
+        g = super::gcd::gcd(&g, v);
     }
     let (ints, den) = if g.is_one() { (n, det) } else { (n.iter().map(|v| v / &g).collect(), &det / &g) };
     let v = w.table.keys.len() as u32;
