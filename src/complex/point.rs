@@ -21,6 +21,8 @@ use num_traits::Signed;
 /// let mut points: Vec<_> = c.faces.iter().map(|f| f.point.to_vec()[0].clone()).collect();
 /// points.sort();
 /// assert_eq!(points, [q(-1), "-1/2".parse().unwrap(), q(0), "1/2".parse().unwrap(), q(1)]);
+/// let p = &c.faces[0].point;
+/// assert!(p.len() == 1 && !p.is_empty() && p.coordinate(0) == p.to_vec()[0]);
 /// ```
 #[derive(Debug, Clone)]
 pub struct FacePoint(Repr);
@@ -40,6 +42,8 @@ impl FacePoint {
     }
 
     /// Its coordinates in lowest terms.
+    ///
+    /// See the example on [`FacePoint`].
     pub fn to_vec(&self) -> Vec<Q> {
         match &self.0 {
             Repr::Reduced(x) => x.clone(),
@@ -48,6 +52,8 @@ impl FacePoint {
     }
 
     /// Its dimension (the number of coordinates).
+    ///
+    /// See the example on [`FacePoint`].
     pub fn len(&self) -> usize {
         match &self.0 {
             Repr::Reduced(x) => x.len(),
@@ -56,11 +62,15 @@ impl FacePoint {
     }
 
     /// Whether it has no coordinate (a point of `R^0`).
+    ///
+    /// See the example on [`FacePoint`].
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Coordinate `i` in lowest terms.
+    ///
+    /// See the example on [`FacePoint`].
     pub fn coordinate(&self, i: usize) -> Q {
         match &self.0 {
             Repr::Reduced(x) => x[i].clone(),
