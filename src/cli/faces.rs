@@ -77,7 +77,7 @@ pub(crate) fn faces(
                     "face {} (dim {}): point ({}), facets {:?}",
                     f.id,
                     f.dim,
-                    fmt_point(&f.point),
+                    fmt_point(&f.point.to_vec()),
                     f.boundary
                 )
                 .map_err(output_error)?;
@@ -249,7 +249,7 @@ pub(crate) fn drawn_boundary(
     };
     let b = job.boundary();
     let c = &b.complex;
-    let point = |i: usize| [c.faces[i].point[0].clone(), c.faces[i].point[1].clone()];
+    let point = |i: usize| [c.faces[i].point.coordinate(0), c.faces[i].point.coordinate(1)];
     Ok(Ok(b
         .cells
         .iter()

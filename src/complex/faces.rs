@@ -5,13 +5,13 @@
 //! is found once and its facets computed once.
 
 use super::frame::{distinct_rows, Frame};
+use super::point::FacePoint;
 use super::sign::{SignKey, Signer};
 use super::ComplexError;
 use crate::analysis::facets::Facet;
-use crate::analysis::{stream_with_facets, FacetedRegion};
+use crate::analysis::FacetedRegion;
 use crate::certify::Outcome;
 use crate::certify::{find_strict_point, LpStats};
-use crate::enumerate::from_fn;
 use crate::enumerate::region::Region;
 use crate::enumerate::Enumerator;
 use crate::exact::num::Q;
@@ -19,7 +19,6 @@ use crate::kernel::halfspace::Halfspace;
 use crate::lp::LpBackend;
 use crate::network::Network;
 use std::collections::HashMap;
-use std::ops::ControlFlow;
 
 /// One face of the complex: a relatively open convex set of one sign vector.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,8 +29,8 @@ pub struct Face {
     pub dim: usize,
     /// Its sign vector ([`SignKey`]).
     pub sign: SignKey,
-    /// An exact point in its relative interior.
-    pub point: Vec<Q>,
+    /// An exact point in its relative interior (reduced when read: [`FacePoint::to_vec`]).
+    pub point: FacePoint,
     /// Whether it is bounded.
     pub bounded: bool,
     /// The ids of its (dim-1)-faces (its facets), ascending.
@@ -90,12 +89,20 @@ impl Complex {
 }
 
 /// A face as it is being found: ids are positions in discovery order.
-struct Found {
-    dim: usize,
-    key: SignKey,
-    point: Vec<Q>,
-    boundary: Vec<usize>,
-    done: bool,
+pub(super) struct Found {
+    pub(super) dim: usize,
+    pub(super) key: SignKey,
+    pub(super) point: FacePoint,
+    pub(super) boundary: Vec<usize>,
+    pub(super) done: bool,
+}
+
+/// What one walker found: its faces (ids local to it), its LP figures, and how many of its
+/// regions went by their vertices.
+pub(super) struct Walked {
+    pub(super) found: Vec<Found>,
+    pub(super) stats: LpStats,
+    pub(super) fast_regions: usize,
 }
 
 /// Walks regions down their face lattices.
@@ -114,7 +121,7 @@ pub(crate) struct Walker {
 }
 
 impl Walker {
-    fn new(net: &Network, backend: &'static dyn LpBackend) -> Walker {
+    pub(super) fn new(net: &Network, backend: &'static dyn LpBackend) -> Walker {
         Walker {
             signer: Signer::new(net),
             table: super::vertices::Table::new(net),
@@ -133,7 +140,7 @@ impl Walker {
         &mut self,
         key: SignKey,
         dim: usize,
-        point: Vec<Q>,
+        point: FacePoint,
     ) -> Result<(usize, bool), ComplexError> {
         if let Some(&i) = self.index.get(&key) {
             if self.found[i].dim != dim {
@@ -150,6 +157,15 @@ impl Walker {
         Ok((i, true))
     }
 
+    /// Walks `regions` in order (the faces a region shares with an earlier one of them are
+    /// taken from it).
+    pub(super) fn walk(mut self, regions: &[FacetedRegion]) -> Result<Walked, ComplexError> {
+        for r in regions {
+            self.region(&r.region, &r.facets)?;
+        }
+        Ok(Walked { found: self.found, stats: self.stats, fast_regions: self.fast_regions })
+    }
+
     /// A region and its certified facets.
     fn region(&mut self, region: &Region, facets: &[Facet]) -> Result<(), ComplexError> {
         self.regions += 1;
@@ -162,7 +178,7 @@ impl Walker {
         }
         let d = region.point.len();
         let key = self.signer.key(&region.point);
-        let (top, fresh) = self.entry(key, d, region.point.clone())?;
+        let (top, fresh) = self.entry(key, d, region.point.clone().into())?;
         if !fresh {
             return Err(ComplexError::identity(format!(
                 "region {} has another region's sign vector",
@@ -209,7 +225,7 @@ impl Walker {
     ) -> Result<usize, ComplexError> {
         let x = frame.apply(&z);
         let key = self.signer.key(&x);
-        let (i, fresh) = self.entry(key, dim, x)?;
+        let (i, fresh) = self.entry(key, dim, x.into())?;
         if !fresh {
             return Ok(i);
         }
@@ -236,34 +252,31 @@ impl Walker {
         self.finish(i, boundary)?;
         Ok(i)
     }
+}
 
-    /// The complex: faces sorted and renumbered, boundedness derived, every identity checked.
-    fn into_complex(self, net: &Network, stats: LpStats) -> Result<Complex, ComplexError> {
-        let mut order: Vec<usize> = (0..self.found.len()).collect();
-        order.sort_by(|&a, &b| {
-            (self.found[a].dim, &self.found[a].key).cmp(&(self.found[b].dim, &self.found[b].key))
-        });
-        let mut new_id = vec![0; order.len()];
-        for (n, &o) in order.iter().enumerate() {
-            new_id[o] = n;
-        }
-        let mut slots: Vec<Option<Found>> = self.found.into_iter().map(Some).collect();
-        let mut faces: Vec<Face> = Vec::with_capacity(order.len());
-        for (id, &o) in order.iter().enumerate() {
-            let f = slots[o].take().expect("each face once");
-            let mut boundary: Vec<usize> = f.boundary.iter().map(|&b| new_id[b]).collect();
-            boundary.sort_unstable();
-            faces.push(Face { id, dim: f.dim, sign: f.key, point: f.point, bounded: false, boundary });
-        }
-        super::fvector::derive_bounded(&mut faces);
-        let widths = net.relu_layers().map(|i| net.layers()[i].width()).collect();
-        let domain_rows = net.domain().halfspaces(net.input_dim()).len();
-        let mut all = stats;
-        all.add(&self.stats);
-        let c = Complex { input_dim: net.input_dim(), faces, widths, domain_rows, stats: all };
-        super::fvector::check(&c, net)?;
-        Ok(c)
+/// The complex from the faces found: sorted and renumbered, boundedness derived, every
+/// identity checked.
+pub(super) fn assemble(found: Vec<Found>, net: &Network, stats: LpStats) -> Result<Complex, ComplexError> {
+    let mut order: Vec<usize> = (0..found.len()).collect();
+    order.sort_by(|&a, &b| (found[a].dim, &found[a].key).cmp(&(found[b].dim, &found[b].key)));
+    let mut new_id = vec![0; order.len()];
+    for (n, &o) in order.iter().enumerate() {
+        new_id[o] = n;
     }
+    let mut slots: Vec<Option<Found>> = found.into_iter().map(Some).collect();
+    let mut faces: Vec<Face> = Vec::with_capacity(order.len());
+    for (id, &o) in order.iter().enumerate() {
+        let f = slots[o].take().expect("each face once");
+        let mut boundary: Vec<usize> = f.boundary.iter().map(|&b| new_id[b]).collect();
+        boundary.sort_unstable();
+        faces.push(Face { id, dim: f.dim, sign: f.key, point: f.point, bounded: false, boundary });
+    }
+    super::fvector::derive_bounded(&mut faces);
+    let widths = net.relu_layers().map(|i| net.layers()[i].width()).collect();
+    let domain_rows = net.domain().halfspaces(net.input_dim()).len();
+    let c = Complex { input_dim: net.input_dim(), faces, widths, domain_rows, stats };
+    super::fvector::check(&c, net)?;
+    Ok(c)
 }
 
 /// Every face of the complex of `net` on its domain, with the f-vector identities and the
@@ -287,30 +300,17 @@ pub(crate) fn complex_walk(
     let enumerator = &enumerator.anchored(start);
     let token = enumerator.stop_token(start);
     let _stop = token.install();
-    let mut walker = Walker::new(net, enumerator.backend().solver());
-    walker.fast = fast;
-    let mut failure = None;
-    let summary = {
-        let mut sink = from_fn(|r: FacetedRegion| match walker.region(&r.region, &r.facets) {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(e) => {
-                failure = Some(e);
-                ControlFlow::Break(())
-            }
-        });
-        stream_with_facets(net, enumerator, &mut sink)?
+    let (walked, summary) = match super::walk::walk(net, enumerator, fast) {
+        Ok(done) => done,
+        Err(ComplexError::Internal(e)) => {
+            return Err(token.excuse(e).map_or_else(ComplexError::Internal, ComplexError::Stopped))
+        }
+        Err(e) => return Err(e),
     };
-    if let Some(e) = failure {
-        return Err(match e {
-            ComplexError::Internal(e) => {
-                token.excuse(e).map_or_else(ComplexError::Internal, ComplexError::Stopped)
-            }
-            other => other,
-        });
-    }
     if let Some(reason) = summary.stopped {
         return Err(ComplexError::Stopped(reason));
     }
-    let fast_regions = walker.fast_regions;
-    Ok((walker.into_complex(net, summary.stats)?, fast_regions))
+    let mut stats = summary.stats;
+    stats.add(&walked.stats);
+    Ok((assemble(walked.found, net, stats)?, walked.fast_regions))
 }

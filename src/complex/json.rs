@@ -42,7 +42,7 @@ pub fn face_line(c: &Complex, f: &Face) -> Value {
         "id": f.id,
         "dim": f.dim,
         "sign": {"neurons": neurons, "domain": domain},
-        "point": point(&f.point),
+        "point": point(&f.point.to_vec()),
         "bounded": f.bounded,
         "boundary": f.boundary,
     })
@@ -68,7 +68,12 @@ fn segments(b: &Boundary) -> Vec<Value> {
         .iter()
         .map(|&i| &c.faces[i])
         .filter(|f| f.dim == 1 && f.boundary.len() == 2)
-        .map(|f| json!([point(&c.faces[f.boundary[0]].point), point(&c.faces[f.boundary[1]].point)]))
+        .map(|f| {
+            json!([
+                point(&c.faces[f.boundary[0]].point.to_vec()),
+                point(&c.faces[f.boundary[1]].point.to_vec())
+            ])
+        })
         .collect()
 }
 
@@ -79,7 +84,7 @@ pub fn boundary_document(b: &Boundary) -> Value {
     let c = &b.complex;
     let cell = |i: usize| {
         let f = &c.faces[i];
-        json!({"id": f.id, "dim": f.dim, "point": point(&f.point), "bounded": f.bounded})
+        json!({"id": f.id, "dim": f.dim, "point": point(&f.point.to_vec()), "bounded": f.bounded})
     };
     let what = match &b.spec {
         LevelSpec::Level { output, level } => json!({"output": output, "level": fmt_q(level)}),

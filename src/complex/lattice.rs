@@ -15,10 +15,10 @@
 //! point.
 
 use super::faces::Walker;
+use super::point::FacePoint;
 use super::vertices::{Rows, Vertex};
 use super::ComplexError;
 use crate::enumerate::region::Region;
-use crate::exact::num::Q;
 use num_bigint::BigInt;
 
 /// A set of the region's generators: its vertices by their position in its vertex list, then
@@ -70,7 +70,7 @@ pub(super) fn lattice(
             region.id
         )));
     }
-    let (top, fresh) = w.entry(rows.key.clone(), d, region.point.clone())?;
+    let (top, fresh) = w.entry(rows.key.clone(), d, region.point.clone().into())?;
     if !fresh {
         return Err(ComplexError::identity(format!("region {} has another region's sign vector", region.id)));
     }
@@ -147,33 +147,27 @@ fn face(w: &mut Walker, gens: &Generators, set: &Bits, dim: usize) -> Result<(us
     }
     let (ids, ray_ids) = &set_key;
     // the vertices weighted by their denominators: sum_v e_v (h_v / e_v) / sum_v e_v, a convex
-    // combination with positive weights, plus the rays: over integers only
-    let mut over = None;
-    let point = if ids.len() == 1 && ray_ids.is_empty() {
-        w.table.points[ids[0] as usize].clone()
+    // combination with positive weights, plus the rays: over integers only, reduced only if
+    // the point is read (`FacePoint`)
+    let (h0, e0) = &w.table.ints[ids[0] as usize];
+    let mut sum = h0.clone();
+    let mut den = e0.clone();
+    for &v in &ids[1..] {
+        let (h, e) = &w.table.ints[v as usize];
+        sum.iter_mut().zip(h).for_each(|(s, x)| *s += x);
+        den += e;
+    }
+    for &r in ray_ids {
+        let dir: &Vec<BigInt> = &w.table.rays[r as usize];
+        sum.iter_mut().zip(dir).for_each(|(s, x)| *s += x * &den);
+    }
+    let key = if ray_ids.is_empty() {
+        meet(w, ids)?
     } else {
-        let (h0, e0) = &w.table.ints[ids[0] as usize];
-        let mut sum = h0.clone();
-        let mut den = e0.clone();
-        for &v in &ids[1..] {
-            let (h, e) = &w.table.ints[v as usize];
-            sum.iter_mut().zip(h).for_each(|(s, x)| *s += x);
-            den += e;
-        }
-        for &r in ray_ids {
-            let dir: &Vec<BigInt> = &w.table.rays[r as usize];
-            sum.iter_mut().zip(dir).for_each(|(s, x)| *s += x * &den);
-        }
-        let point = sum.iter().map(|s| Q::new(s.clone(), den.clone())).collect();
-        over = Some((sum, den));
-        point
-    };
-    let key = match over {
-        _ if ray_ids.is_empty() => meet(w, ids)?,
         // the sign vector from the unreduced integers (no common denominator to rebuild)
-        Some((sum, den)) => w.signer.key_over(sum, den),
-        None => w.signer.key(&point),
+        w.signer.key_over(sum.clone(), den.clone())
     };
+    let point = FacePoint::over(sum, den);
     let (i, fresh) = w.entry(key, dim, point)?;
     w.table.by_set.insert(set_key, i);
     Ok((i, fresh))

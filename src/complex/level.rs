@@ -330,7 +330,7 @@ fn rational(
     top: usize,
     gf2: &[usize],
 ) -> Result<Option<super::rational::Rational>, ComplexError> {
-    let Some(r) = super::rational::rational_betti(c, top) else { return Ok(None) };
+    let Some(r) = super::rational::rational_betti_given(c, top, gf2) else { return Ok(None) };
     check_euler(c, &r.betti, "over Q")?;
     debug_assert_eq!(r.betti.len(), gf2.len());
     Ok(Some(r))
@@ -383,7 +383,7 @@ fn components(c: &Complex, mask: &[bool]) -> Vec<Component> {
     by_root
         .values()
         .map(|&(best, regions)| Component {
-            point: c.faces[best].point.clone(),
+            point: c.faces[best].point.to_vec(),
             dim: c.faces[best].dim,
             regions,
         })

@@ -16,24 +16,31 @@
 //! - [`level`]: level sets `{y_k = c}` and argmax ties as subcomplexes of an augmented
 //!   network, decision regions, their components and Betti numbers under three conventions at
 //!   infinity;
-//! - [`json`]: the `faces` and `boundary` documents.
+//! - [`json`]: the `faces` and `boundary` documents;
+//! - [`point`]: face points, kept unreduced until read;
+//! - `walk`: the regions walked in fixed batches on `--threads` workers, merged in order (the
+//!   same complex, points included, for every thread count).
 
 pub mod faces;
 mod frame;
 pub mod fvector;
+mod gcd;
 pub mod homology;
 pub mod json;
 mod lattice;
 pub mod level;
+pub mod point;
 pub mod rational;
 pub mod sign;
 mod truncation;
 mod vertices;
 #[cfg(test)]
 mod vertices_tests;
+mod walk;
 
 pub use faces::{complex, Complex, Face};
 pub use level::{boundary, Boundary, LevelSpec};
+pub use point::FacePoint;
 
 use crate::enumerate::StopReason;
 use crate::error::InternalError;

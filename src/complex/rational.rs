@@ -130,7 +130,31 @@ fn boundary_of_boundary_vanishes(c: &Chains, signs: &[Vec<i8>]) -> bool {
 /// assert_eq!((r.betti, r.two_torsion), (vec![1, 1], vec![0, 0]));
 /// ```
 pub fn rational_betti(c: &Chains, top: usize) -> Option<Rational> {
+    rational_betti_given(c, top, &betti(c, top))
+}
+
+/// [`rational_betti`] given the Betti numbers over GF(2) of the same chains (`b_0 .. b_top`).
+///
+/// By the universal coefficients, `b_k(GF(2)) = b_k(Q) + t_k + t_(k-1)` with `t_k >= 0`, so
+/// `b_k(GF(2)) = 0` forces `t_k = t_(k-1) = 0`; `t_top = 0` when no cell lies above `top`
+/// (`H_top` is then a subgroup of the free chains). When that leaves no `t_k` free, which is the
+/// common case (no two consecutive nonzero Betti numbers over GF(2) below the top), there is no
+/// 2-torsion and the Betti numbers over Q are those over GF(2): no elimination over Q is run
+/// (the incidence numbers are still fixed and checked, [`orient`]). Otherwise the boundary
+/// matrices are reduced over Q.
+pub(crate) fn rational_betti_given(c: &Chains, top: usize, two: &[usize]) -> Option<Rational> {
     let signs = orient(c)?;
+    let above_top = c.dims.iter().any(|&k| k > top);
+    let torsion_free = !above_top && two.len() == top + 1 && (0..top).all(|k| two[k] == 0 || two[k + 1] == 0);
+    if torsion_free {
+        return Some(Rational { betti: two.to_vec(), two_torsion: vec![0; top + 1] });
+    }
+    reduced_over_q(c, top, &signs, two)
+}
+
+/// The Betti numbers over Q by exact sparse column reduction, and the 2-torsion from them and
+/// those over GF(2) (`two`).
+fn reduced_over_q(c: &Chains, top: usize, signs: &[Vec<i8>], two: &[usize]) -> Option<Rational> {
     let (max_dim, local, count) = c.numbering(top);
     let mut rank = vec![0usize; max_dim + 2];
     for (k, r) in rank.iter_mut().enumerate().take(max_dim + 1).skip(1) {
@@ -161,7 +185,6 @@ pub fn rational_betti(c: &Chains, top: usize) -> Option<Rational> {
         }
     }
     let rational: Vec<usize> = (0..=top).map(|k| count[k] - rank[k] - rank[k + 1]).collect();
-    let two = betti(c, top);
     // t_(k-1) = rank_Q d_k - rank_2 d_k, from b_k(2) = b_k(Q) + t_k + t_(k-1) bottom up
     let mut two_torsion = vec![0usize; top + 1];
     for k in 0..=top {
@@ -276,6 +299,61 @@ mod tests {
             let r = rational_betti(&c, 2).expect("a regular complex");
             assert_eq!(r.betti, expect);
             assert_eq!(r.two_torsion, [0, 0, 0]);
+        }
+    }
+
+    /// The shortcut of [`rational_betti_given`] (no elimination when no torsion is possible)
+    /// gives what the elimination over Q gives: on a sphere, a disc, a circle with a tail, two
+    /// points, and on complexes where it must not apply (torus, projective plane: consecutive
+    /// nonzero Betti numbers over GF(2)) it leaves the elimination to answer.
+    #[test]
+    fn the_torsion_free_shortcut_agrees_with_the_elimination() {
+        let sphere = triangulated(&[[0, 1, 2], [0, 1, 3], [0, 2, 3], [1, 2, 3]]);
+        let disc = triangulated(&[[0, 1, 2], [0, 2, 3]]);
+        let circle_tail = Chains {
+            dims: vec![0, 0, 0, 0, 1, 1, 1, 1],
+            boundary: vec![vec![], vec![], vec![], vec![], vec![0, 1], vec![1, 2], vec![0, 2], vec![2, 3]],
+        };
+        let two_points = Chains { dims: vec![0, 0], boundary: vec![vec![], vec![]] };
+        let torus = triangulated(
+            &(0..7)
+                .flat_map(|i| [[i, (i + 1) % 7, (i + 3) % 7], [i, (i + 2) % 7, (i + 3) % 7]])
+                .map(|mut t| {
+                    t.sort_unstable();
+                    t
+                })
+                .collect::<Vec<_>>(),
+        );
+        let projective = triangulated(&[
+            [0, 1, 2],
+            [0, 2, 3],
+            [0, 3, 4],
+            [0, 4, 5],
+            [0, 1, 5],
+            [1, 2, 4],
+            [2, 3, 5],
+            [1, 3, 4],
+            [1, 3, 5],
+            [2, 4, 5],
+        ]);
+        for (c, top, shortcut) in [
+            (&sphere, 2, true),
+            (&disc, 2, true),
+            (&circle_tail, 1, false),
+            (&two_points, 0, true),
+            (&torus, 2, false),
+            (&projective, 2, false),
+        ] {
+            let two = betti(c, top);
+            let signs = orient(c).expect("a regular complex");
+            let eliminated = reduced_over_q(c, top, &signs, &two).expect("consistent");
+            assert_eq!(rational_betti_given(c, top, &two).as_ref(), Some(&eliminated));
+            // the shortcut applies exactly when no two consecutive GF(2) Betti numbers are nonzero
+            assert_eq!((0..top).all(|k| two[k] == 0 || two[k + 1] == 0), shortcut);
+            if shortcut {
+                assert_eq!(eliminated.betti, two);
+                assert!(eliminated.two_torsion.iter().all(|&t| t == 0));
+            }
         }
     }
 

@@ -74,7 +74,7 @@ fn beyond_vertices(c: &Complex) -> Q {
         .faces
         .iter()
         .filter(|f| f.dim == 0)
-        .flat_map(|f| f.point.iter().map(|v| v.abs()))
+        .flat_map(|f| f.point.to_vec().into_iter().map(|v| v.abs()))
         .max()
         .unwrap_or_else(Q::zero);
     Q::from_integer(r0.floor().to_integer() + 1)

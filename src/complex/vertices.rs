@@ -43,8 +43,8 @@ use std::collections::HashMap;
 pub(crate) struct Table {
     index: HashMap<SignKey, u32>,
     pub(super) keys: Vec<SignKey>,
-    pub(super) points: Vec<Vec<Q>>,
-    /// Each vertex as integer numerators over its positive common denominator.
+    /// Each vertex as integer numerators over its positive common denominator, in lowest
+    /// terms (the denominator is the least common one of its coordinates).
     pub(super) ints: Vec<(Vec<BigInt>, BigInt)>,
     floats: Vec<Vec<f64>>,
     /// The extreme rays found so far, as primitive integer vectors, and their ids.
@@ -233,26 +233,29 @@ fn vertices(
 /// The direction of the edge leaving row `j` with the rows `s` tight, when it is exactly an
 /// unbounded edge of the region: its ray id and its tight rows (`None` otherwise).
 fn ray(w: &mut Walker, rows: &Rows, s: &[usize], j: usize) -> Option<(u32, Vec<usize>)> {
-    use num_integer::Integer;
-    use num_traits::Zero;
-    let m: Vec<Vec<Q>> = s.iter().chain([&j]).map(|&k| rows.rows[k].a.clone()).collect();
-    let mut rhs = vec![Q::zero(); s.len()];
-    rhs.push(crate::exact::num::q(-1));
-    let r = crate::exact::square::solve_square(&m, &rhs)?;
+    use num_traits::{One, Zero};
+    // over the rows' integer forms (each row a positive multiple of its rational one): the
+    // answer is a positive multiple of the direction asked for, which is all a ray is
+    let int_row = |k: usize, rhs: BigInt| -> Vec<BigInt> {
+        rows.rows[k].integer_row().0.iter().cloned().chain([rhs]).collect()
+    };
+    let mut augmented: Vec<Vec<BigInt>> = s.iter().map(|&k| int_row(k, BigInt::zero())).collect();
+    augmented.push(int_row(j, -BigInt::one()));
+    let (r, _) = crate::exact::square::solve_square_scaled_integers(augmented)?;
     let mut tight = Vec::new();
     for (k, row) in rows.rows.iter().enumerate() {
-        // the sign of a . r over unreduced fractions: no gcd (this runs for every row of every
-        // unbounded edge of every vertex)
-        match crate::exact::num::sign_of_sum_of_products(row.a.iter().zip(&r)) {
-            std::cmp::Ordering::Greater => return None, // a row ahead after all: the floats were wrong
-            std::cmp::Ordering::Equal => tight.push(k),
-            std::cmp::Ordering::Less => {}
+        // the sign of a . r over integers (this runs for every row of every unbounded edge of
+        // every vertex)
+        let dot: BigInt =
+            row.integer_row().0.iter().zip(&r).filter(|(a, _)| !a.is_zero()).map(|(a, x)| a * x).sum();
+        match dot.sign() {
+            num_bigint::Sign::Plus => return None, // a row ahead after all: the floats were wrong
+            num_bigint::Sign::NoSign => tight.push(k),
+            num_bigint::Sign::Minus => {}
         }
     }
-    let den = crate::exact::num::common_denominator(&r);
-    let ints: Vec<BigInt> = r.iter().map(|v| crate::exact::num::scaled_numerator(v, &den)).collect();
-    let g = ints.iter().fold(BigInt::zero(), |acc, v| acc.gcd(v));
-    let ints: Vec<BigInt> = ints.into_iter().map(|v| v / &g).collect();
+    let g = r.iter().fold(BigInt::zero(), |acc, v| super::gcd::gcd(&acc, v));
+    let ints: Vec<BigInt> = r.into_iter().map(|v| v / &g).collect();
     let t = &mut w.table;
     let id = match t.ray_index.get(&ints) {
         Some(&id) => id,
@@ -269,32 +272,47 @@ fn ray(w: &mut Walker, rows: &Rows, s: &[usize], j: usize) -> Option<(u32, Vec<u
 /// The vertex of the rows `basis` (d of them, tight) in the region, looked up by its proposed
 /// key `cand` or solved exactly; `None` when the exact answer is not a vertex of the region.
 fn vertex(w: &mut Walker, rows: &Rows, basis: &[usize], cand: SignKey) -> Result<Option<u32>, ComplexError> {
+    use num_traits::One;
     if let Some(&v) = w.table.index.get(&cand) {
         return Ok(Some(v));
     }
-    let m: Vec<Vec<Q>> = basis.iter().map(|&j| rows.rows[j].a.clone()).collect();
-    let r: Vec<Q> = basis.iter().map(|&j| rows.rows[j].b.clone()).collect();
-    let Some(x) = crate::exact::square::solve_square(&m, &r) else {
+    // a fraction-free solve over the rows' integer forms: `x = n / det`, unreduced (no gcd)
+    let augmented: Vec<Vec<BigInt>> = basis
+        .iter()
+        .map(|&j| {
+            let (a, b) = rows.rows[j].integer_row();
+            a.iter().chain([b]).cloned().collect()
+        })
+        .collect();
+    let Some((n, det)) = crate::exact::square::solve_square_scaled_integers(augmented) else {
         if crate::runtime::stop::requested() {
             return Err(crate::runtime::stop::gave_up("the faces of the complex").into());
         }
         return Ok(None);
     };
-    let den = crate::exact::num::common_denominator(&x);
-    let ints: Vec<BigInt> = x.iter().map(|v| crate::exact::num::scaled_numerator(v, &den)).collect();
-    let key = w.signer.key_over(ints.clone(), den.clone());
+    let key = w.signer.key_over(n.clone(), det.clone());
     if !rows.below(&key, w.table.neurons) {
         return Ok(None);
     }
     if let Some(&v) = w.table.index.get(&key) {
         return Ok(Some(v));
     }
+    // a new vertex: in lowest terms over its least common denominator, `det / gcd(det, n)`
+    let mut g = det.clone();
+    for v in &n {
+        if g.is_one() {
+            break;
+        }
+        g = super::gcd::gcd(&g, v);
+    }
+    let (ints, den) = if g.is_one() { (n, det) } else { (n.iter().map(|v| v / &g).collect(), &det / &g) };
     let v = w.table.keys.len() as u32;
     w.table.index.insert(key.clone(), v);
     w.table.keys.push(key);
-    w.table.floats.push(x.iter().map(crate::exact::num::to_f64).collect());
+    w.table
+        .floats
+        .push(ints.iter().map(|h| crate::exact::num::to_f64(&Q::new_raw(h.clone(), den.clone()))).collect());
     w.table.ints.push((ints, den));
-    w.table.points.push(x);
     Ok(Some(v))
 }
 

@@ -71,7 +71,7 @@ fn the_vertex_path_gives_the_lp_walks_faces() {
         assert_eq!(shape(&fast), shape(&slow), "case {case}");
         let signer = Signer::new(&net);
         for f in &fast.faces {
-            assert_eq!(signer.key(&f.point), f.sign, "case {case}: face {}", f.id);
+            assert_eq!(signer.key(&f.point.to_vec()), f.sign, "case {case}: face {}", f.id);
         }
     }
     // both paths ran: most regions by their vertices, degenerate ones by the LP walk

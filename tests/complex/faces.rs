@@ -162,7 +162,7 @@ fn a_level_that_holds_on_a_region_is_reported() {
     assert_eq!(b.betti.borel_moore, [0, 0, 0]);
     assert_eq!(b.betti.one_point, [1, 0, 0]);
     let cell = &b.complex.faces[b.full_dimensional[0]];
-    assert!(cell.point[0] < q(0));
+    assert!(cell.point.coordinate(0) < q(0));
 }
 
 /// Two classes, `y = (x, -x)` plus a third constant: the ties of the argmax.
@@ -176,7 +176,7 @@ fn argmax_ties_of_three_classes() {
     let b = boundary(&net, &LevelSpec::Classes, &Enumerator::builder().build()).unwrap();
     assert_eq!(b.f_vector, [2, 0]);
     assert_eq!(b.betti.set, [2]);
-    let points: Vec<Q> = b.top_cells.iter().map(|&i| b.complex.faces[i].point[0].clone()).collect();
+    let points: Vec<Q> = b.top_cells.iter().map(|&i| b.complex.faces[i].point.coordinate(0)).collect();
     assert_eq!(points, [q(-1), q(1)]);
     assert!(b.decision.iter().all(|r| r.components.len() == 1));
 }
@@ -232,7 +232,8 @@ fn vertices_in_2d_match_a_brute_force_over_pairs() {
     ];
     for net in &nets {
         let c = faces_of(net);
-        let mut found: Vec<Vec<Q>> = c.faces.iter().filter(|f| f.dim == 0).map(|f| f.point.clone()).collect();
+        let mut found: Vec<Vec<Q>> =
+            c.faces.iter().filter(|f| f.dim == 0).map(|f| f.point.to_vec()).collect();
         found.sort();
         assert!(found.len() >= 4, "{found:?}");
         assert_eq!(found, brute_force_vertices(net));

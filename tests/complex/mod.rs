@@ -6,3 +6,4 @@ pub(crate) mod check_boundary;
 pub(crate) mod cli;
 pub(crate) mod faces;
 pub(crate) mod plot;
+pub(crate) mod threads;

@@ -1,0 +1,203 @@
+//! The walk of the regions in fixed batches, on one thread or several, with one answer.
+//!
+//! The regions stream in their canonical order; every [`BATCH`] consecutive regions form a
+//! batch (the same batches whatever the thread count), which a fresh [`Walker`] walks in order.
+//! A face's point is the one its walk made where it was first found, and a face walked by the LP
+//! walk (a region that is not pointed, or has a degenerate vertex) gets a point that depends on
+//! the faces its walker already knew: so each batch starts from nothing, and the batches are
+//! merged in batch order, a face found by several batches taking the first one's point (the
+//! batch of the lowest region id that finds it) and incidences. Batches are walked by
+//! `--threads` workers while the enumeration goes on and merged as they come back in order, so
+//! the complex, every point included, is the same for every thread count. (A face of a pointed
+//! region has the same point from every region: the one made from its vertices and rays.)
+//! Faces shared by two batches are walked twice; a batch is large enough for that to be rare.
+
+use super::faces::{Found, Walked, Walker};
+use super::sign::SignKey;
+use super::ComplexError;
+use crate::analysis::{stream_with_facets, FacetedRegion};
+use crate::certify::LpStats;
+use crate::enumerate::{from_fn, Enumerator, Summary};
+use crate::network::Network;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::ControlFlow;
+use std::sync::{mpsc, Mutex};
+
+/// Regions per batch (fixed: the answer depends on it, never on the thread count).
+pub(super) const BATCH: usize = 128;
+
+/// The faces of the batches merged so far, in batch order.
+#[derive(Default)]
+struct Merge {
+    index: HashMap<SignKey, usize>,
+    found: Vec<Found>,
+    stats: LpStats,
+    fast_regions: usize,
+}
+
+impl Merge {
+    /// Adds the next batch's faces: those already known keep their point and incidences.
+    fn add(&mut self, walked: Walked) -> Result<(), ComplexError> {
+        self.stats.add(&walked.stats);
+        self.fast_regions += walked.fast_regions;
+        let mut global = Vec::with_capacity(walked.found.len());
+        let mut fresh: Vec<(usize, Vec<usize>)> = Vec::new();
+        for f in walked.found {
+            if !f.done {
+                return Err(ComplexError::identity("a batch ended with a face whose facets were not found"));
+            }
+            match self.index.get(&f.key) {
+                Some(&g) => {
+                    if self.found[g].dim != f.dim {
+                        return Err(ComplexError::identity(format!(
+                            "one sign vector was found as a face of dimensions {} and {}",
+                            self.found[g].dim, f.dim
+                        )));
+                    }
+                    global.push(g);
+                }
+                None => {
+                    let g = self.found.len();
+                    self.index.insert(f.key.clone(), g);
+                    fresh.push((g, f.boundary));
+                    self.found.push(Found { boundary: Vec::new(), ..f });
+                    global.push(g);
+                }
+            }
+        }
+        for (g, local) in fresh {
+            self.found[g].boundary = local.iter().map(|&l| global[l]).collect();
+        }
+        Ok(())
+    }
+
+    fn into_walked(self) -> Walked {
+        Walked { found: self.found, stats: self.stats, fast_regions: self.fast_regions }
+    }
+}
+
+/// One batch walked by a fresh walker.
+fn walk_batch(
+    net: &Network,
+    enumerator: &Enumerator,
+    fast: bool,
+    batch: &[FacetedRegion],
+) -> Result<Walked, ComplexError> {
+    let mut walker = Walker::new(net, enumerator.backend().solver());
+    walker.fast = fast;
+    walker.walk(batch)
+}
+
+/// Every region of `net` walked, in batches on `enumerator`'s thread count: the merged faces
+/// (ids in merge order) and the enumeration's summary. The caller has installed the run's stop
+/// token on this thread; the workers install it on theirs.
+pub(super) fn walk(
+    net: &Network,
+    enumerator: &Enumerator,
+    fast: bool,
+) -> Result<(Walked, Summary), ComplexError> {
+    let threads = enumerator.thread_count().max(1);
+    let mut merge = Merge::default();
+    let mut failure: Option<ComplexError> = None;
+    let mut batch: Vec<FacetedRegion> = Vec::with_capacity(BATCH);
+    if threads == 1 {
+        let summary = {
+            let mut sink = from_fn(|r: FacetedRegion| {
+                batch.push(r);
+                if batch.len() < BATCH {
+                    return ControlFlow::Continue(());
+                }
+                let full = std::mem::take(&mut batch);
+                match walk_batch(net, enumerator, fast, &full).and_then(|w| merge.add(w)) {
+                    Ok(()) => ControlFlow::Continue(()),
+                    Err(e) => {
+                        failure = Some(e);
+                        ControlFlow::Break(())
+                    }
+                }
+            });
+            stream_with_facets(net, enumerator, &mut sink)?
+        };
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        if !batch.is_empty() && summary.stopped.is_none() {
+            merge.add(walk_batch(net, enumerator, fast, &batch)?)?;
+        }
+        return Ok((merge.into_walked(), summary));
+    }
+    let token = crate::runtime::stop::current();
+    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<FacetedRegion>)>(threads);
+    let job_rx = &Mutex::new(job_rx);
+    let (done_tx, done_rx) = mpsc::channel::<(usize, Result<Walked, ComplexError>)>();
+    std::thread::scope(move |scope| {
+        for _ in 0..threads {
+            let (done_tx, token) = (done_tx.clone(), token.clone());
+            scope.spawn(move || {
+                let _stop = token.install();
+                loop {
+                    let job = job_rx.lock().map_err(|_| ()).and_then(|rx| rx.recv().map_err(|_| ()));
+                    let Ok((n, regions)) = job else { break };
+                    if done_tx.send((n, walk_batch(net, enumerator, fast, &regions))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        // results come back in any order; they are merged in batch order
+        let mut pending: BTreeMap<usize, Result<Walked, ComplexError>> = BTreeMap::new();
+        let mut next = 0;
+        let mut merge_ready = |pending: &mut BTreeMap<usize, Result<Walked, ComplexError>>,
+                               merge: &mut Merge|
+         -> Result<(), ComplexError> {
+            while let Some(r) = pending.remove(&next) {
+                merge.add(r?)?;
+                next += 1;
+            }
+            Ok(())
+        };
+        let mut sent = 0;
+        let summary = {
+            let mut sink = from_fn(|r: FacetedRegion| {
+                batch.push(r);
+                if batch.len() < BATCH {
+                    return ControlFlow::Continue(());
+                }
+                let full = std::mem::take(&mut batch);
+                if job_tx.send((sent, full)).is_err() {
+                    failure = Some(ComplexError::identity("a walker thread ended early"));
+                    return ControlFlow::Break(());
+                }
+                sent += 1;
+                while let Ok((n, r)) = done_rx.try_recv() {
+                    pending.insert(n, r);
+                }
+                match merge_ready(&mut pending, &mut merge) {
+                    Ok(()) => ControlFlow::Continue(()),
+                    Err(e) => {
+                        failure = Some(e);
+                        ControlFlow::Break(())
+                    }
+                }
+            });
+            stream_with_facets(net, enumerator, &mut sink)
+        };
+        let summary = match (summary, failure) {
+            (_, Some(e)) => return Err(e),
+            (Err(e), None) => return Err(e.into()),
+            (Ok(s), None) => s,
+        };
+        if !batch.is_empty() && summary.stopped.is_none() {
+            job_tx
+                .send((sent, std::mem::take(&mut batch)))
+                .map_err(|_| ComplexError::identity("a walker thread ended early"))?;
+        }
+        drop(job_tx);
+        for (n, r) in done_rx.iter() {
+            pending.insert(n, r);
+            merge_ready(&mut pending, &mut merge)?;
+        }
+        Ok((merge.into_walked(), summary))
+    })
+}
