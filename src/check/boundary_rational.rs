@@ -220,6 +220,13 @@ fn rank_over<T: Int>(columns: &[Vec<(usize, i8)>]) -> Option<usize> {
     Some(reduced.len())
 }
 
+/// The rank over Q of columns of `0, ±1` entries (each: sorted `(row, sign)`): in `i64`, again
+/// in big integers on an overflow.
+pub(super) fn rank_over_q(columns: &[Vec<(usize, i8)>]) -> usize {
+    rank_over::<i64>(columns)
+        .unwrap_or_else(|| rank_over::<BigInt>(columns).expect("big integers do not overflow"))
+}
+
 /// `a col - b piv` for sorted sparse columns, zeros dropped.
 fn combine<T: Int>(col: &[(usize, T)], a: &T, b: &T, piv: &[(usize, T)]) -> Option<Vec<(usize, T)>> {
     let zero = T::zero();
@@ -276,8 +283,7 @@ fn ranks(cells: &Cells, max_dim: usize) -> Option<(Vec<usize>, Vec<usize>)> {
                 c
             })
             .collect();
-        *rank_k = rank_over::<i64>(&columns)
-            .unwrap_or_else(|| rank_over::<BigInt>(&columns).expect("big integers do not overflow"));
+        *rank_k = rank_over_q(&columns);
     }
     Some((rank, count))
 }

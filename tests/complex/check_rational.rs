@@ -3,7 +3,7 @@
 //! a recomputation can see it) is refused with exit 1 naming the field, under each convention
 //! and for a decision region; `null` where the face poset orients the cells, and numbers where
 //! it does not (a strip between two parallel lines), are refused too; where a face holds a
-//! line the `set` convention is reported as not checked, and everything else still is.
+//! line the `set` convention is checked on the order complex of the set's faces.
 
 use serde_json::{json, Value};
 use std::process::{Command, Output};
@@ -136,8 +136,24 @@ fn where_the_poset_does_not_orient_the_document_says_null() {
     assert_eq!(good["betti"]["borel_moore"], json!([0, 2]));
     let (code, text) = check(&files, &net, &good, &[]);
     assert_eq!(code, Some(0), "{text}");
-    // the set convention needs the truncated complex: reported, not checked
-    assert!(text.contains("`betti.set` and `betti.rational.set`: not checked"), "{text}");
+    // the set convention, computed by the prover on a truncated complex, is checked on the
+    // order complex of the listed faces: two lines, two points
+    assert!(!text.contains("not checked"), "{text}");
+    assert_eq!(good["betti"]["set"], json!([2, 0]));
+    for (what, value) in [
+        ("`betti.set`", json!([1, 0])),
+        ("`betti.rational.set.betti`", json!({"betti": [1, 1], "two_torsion": [0, 0]})),
+    ] {
+        let mut doc = good.clone();
+        if what == "`betti.set`" {
+            doc["betti"]["set"] = value;
+        } else {
+            doc["betti"]["rational"]["set"] = value;
+        }
+        let (code, text) = check(&files, &net, &doc, &[]);
+        assert_eq!(code, Some(1), "{what}: {text}");
+        assert!(text.contains(what), "{what}: {text}");
+    }
     // y <= 0 is the strip -1 <= x <= 1, cut by x = 0 into two strips: no ridge, no orientation
     let inside =
         good["components"].as_array().unwrap().iter().position(|r| r["region"] == "y_0 <= 0").unwrap();
