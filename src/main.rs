@@ -189,9 +189,31 @@ enum Command {
         /// are clipped to it exactly).
         #[arg(long, allow_hyphen_values = true)]
         window: Option<String>,
-        /// Draw the level set {y_0 = 0} over the partition (exact segments).
+        /// Draw the level set {y_K = C} (default {y_0 = 0}), or with --classes the argmax ties,
+        /// over the partition (exact segments).
         #[arg(long)]
         boundary: bool,
+        /// With --boundary: the output K of the level set.
+        #[arg(
+            long,
+            value_name = "K",
+            default_value_t = 0,
+            requires = "boundary",
+            conflicts_with = "classes"
+        )]
+        output: usize,
+        /// With --boundary: the level C (exact decimal or p/q; default 0).
+        #[arg(
+            long,
+            value_name = "C",
+            allow_hyphen_values = true,
+            requires = "boundary",
+            conflicts_with = "classes"
+        )]
+        level: Option<String>,
+        /// With --boundary: draw where the argmax of the outputs is not unique.
+        #[arg(long, requires = "boundary")]
+        classes: bool,
         /// The boundary's line colour: `#rrggbb` or a colour name (letters only).
         #[arg(long, value_name = "COLOUR", default_value = "#d00000")]
         boundary_color: String,
@@ -409,6 +431,9 @@ fn dispatch(command: Command) -> Result<ExitCode, BadInput> {
             through,
             window,
             boundary,
+            output,
+            level,
+            classes,
             boundary_color,
             boundary_width,
         } => {
@@ -416,7 +441,11 @@ fn dispatch(command: Command) -> Result<ExitCode, BadInput> {
                 plane: plane.as_deref(),
                 through: through.as_deref(),
                 window: window.as_deref(),
-                boundary,
+                boundary: boundary.then_some(cli::faces::LevelFlags {
+                    output,
+                    level: level.as_deref(),
+                    classes,
+                }),
                 classes: matches!(color, ColorArg::Class),
             };
             let mut options = simple::svg_options(&input, color, ids);

@@ -14,9 +14,12 @@ def _exact_point(values: list) -> tuple:
     return tuple(Fraction(v) for v in values)
 
 
-def _with_views(points: list) -> Any:
+def _with_views(points: list, dim: int = 0) -> Any:
+    """The points as a float array, one row each (``(0, dim)`` when there is none)."""
     import numpy as np
 
+    if not points:
+        return np.zeros((0, dim), dtype=float)
     return np.array([[float(Fraction(v)) for v in p] for p in points], dtype=float).reshape(len(points), -1)
 
 
@@ -44,7 +47,7 @@ def boundary(native: Any, output: int, level: Any, classes: bool, threads: int,
     for region in doc["components"]:
         for comp in region["components"]:
             comp["point_exact"] = _exact_point(comp["point"])
-    doc["cell_points"] = _with_views([c["point"] for c in doc["cells"]])
+    doc["cell_points"] = _with_views([c["point"] for c in doc["cells"]], doc.get("input_dim", 0))
     return doc
 
 

@@ -27,29 +27,79 @@ class Plotting:
              max_regions: Optional[int] = None, time_limit: Optional[float] = None, lp: str = "simplex",
              edgecolor: str = "black", linewidth: float = 0.5, plane: Any = None, through: Any = None,
              color: str = "piece", boundary: bool = False, output: int = 0, cmap: str = "viridis",
-             boundary_color: str = "red", boundary_width: float = 1.5) -> Any:
+             boundary_color: str = "red", boundary_width: float = 1.5, level: Any = None,
+             classes: Optional[bool] = None) -> Any:
         """Draws the exact partition with matplotlib and returns the axes.
 
         ``plane=(p, u, v)`` or ``through=(a, b, c)`` draw a plane through a higher-dimensional
         input (``plot --plane``/``--through``; the axes are then ``s`` and ``t``, ``box`` bounds
         them). ``color``: ``"piece"`` (linear pieces, as the CLI), ``"output"`` (the value of
         output ``output``, shaded exactly linearly inside each region) or ``"class"`` (the
-        argmax of the outputs; a 1-output network: its sign). ``boundary=True`` draws the
-        decision boundary (where the top two outputs tie; a 1-output network: its zero level) in
-        ``boundary_color`` with width ``boundary_width``; with ``color="class"`` the decision
-        regions are filled by class."""
+        argmax of the outputs; a 1-output network: its sign). ``boundary=True`` draws a level
+        set exactly (its segments are the exact edges of ``net.boundary(...)``, like ``plot
+        --boundary``) in ``boundary_color`` with width ``boundary_width``: ``{y_output = level}``
+        when ``level`` is given (or ``output`` is not 0, or ``classes=False``; the level is then
+        0 unless given), the argmax ties with ``classes=True``, and by default the decision
+        boundary (the argmax ties; a 1-output network: its zero level). A missing output, a level
+        that is not a number, or ``classes=True`` beside a level or on one output raise; with
+        ``color="class"`` the decision regions are filled by class."""
         net = self
         if plane is not None or through is not None:
             net = self.restrict(plane=plane, through=through, box=box)  # type: ignore
             box = None
+        spec = _boundary_spec(net, output, level, classes) if boundary else None
         part = net.partition(domain, box, threads, max_regions, time_limit, lp)
         ax = draw(part, ax, edgecolor, linewidth, color, output, cmap)
-        if boundary:
-            draw_boundary(part, ax, boundary_color, boundary_width)
+        if spec is not None:
+            from ._complex import draw_boundary as draw_exact
+
+            run = dict(threads=threads, time_limit=time_limit, lp=lp)
+            doc = net.boundary(*spec, domain=domain, box=box, **run)  # type: ignore
+            if doc.get("truncation_box") is not None:
+                # an unbounded domain: the set's edges in the drawn window
+                window = _window(part)
+                doc = net.boundary(*spec, box=window, **run) if window else {"segments": []}  # type: ignore
+            draw_exact(doc, ax, boundary_color, boundary_width)
         if plane is not None or through is not None:
             ax.set_xlabel("s")
             ax.set_ylabel("t")
         return ax
+
+
+def _boundary_spec(net: Any, output: int, level: Any, classes: Optional[bool]) -> tuple:
+    """``(output, level, classes)`` of ``plot(boundary=True, ...)``, checked before any work."""
+    m = net.output_dim
+    if classes and level is not None:
+        raise ValueError("classes=True draws the argmax ties: give it or a level, not both")
+    if classes is None and level is None and output == 0:
+        classes = m >= 2
+    if classes:
+        if m < 2:
+            raise ValueError(f"classes=True: ties of the argmax need two outputs or more, the network has {m}")
+        return 0, 0, True
+    if not isinstance(output, int) or isinstance(output, bool) or not 0 <= output < m:
+        raise ValueError(f"output {output!r}: the network has {m} output{'s' if m != 1 else ''}")
+    from ._network import exact_text
+
+    exact_text(0 if level is None else level)  # a level that is not a number raises here
+    return output, 0 if level is None else level, False
+
+
+def _window(partition: dict) -> Optional[list]:
+    """The box of the drawn polygons (exact Fractions of their float vertices), or ``None``
+    when nothing is drawn: where ``plot`` clips the boundary on an unbounded domain."""
+    from fractions import Fraction
+
+    points = [p for r in partition["regions"] for p in r["polygon"]]
+    if not points:
+        return None
+    box = []
+    for k in range(2):
+        lo, hi = min(float(p[k]) for p in points), max(float(p[k]) for p in points)
+        if not lo < hi:
+            return None
+        box.append((Fraction(lo), Fraction(hi)))
+    return box
 
 
 def _values(region: dict, pts: np.ndarray) -> np.ndarray:

@@ -10,10 +10,12 @@
 //! recomputes and compares `cells` (the maximal ones), `full_dimensional_regions`, `f_vector`,
 //! `euler_characteristic`, `complex_f_vector`, the Betti numbers over GF(2) under the three
 //! conventions (its own boundary-matrix reduction; `set` on the bounded faces when every face
-//! is pointed, the convention of docs/algorithm.md), the Euler characteristic from them, the
-//! rational Betti numbers' identities (`b_k(GF(2)) = b_k(Q) + t_k + t_(k-1)`, the Euler
-//! characteristic), the decision regions' Betti numbers and their components (count, points,
-//! cells per component), and the truncation box (every vertex strictly inside).
+//! is pointed, the convention of docs/algorithm.md; on the order complex of the set's faces
+//! when a face holds a line), the Euler characteristic from them, the Betti numbers over Q and
+//! the 2-torsion recomputed (`boundary_rational`) with their identities (`b_k(GF(2)) = b_k(Q) +
+//! t_k + t_(k-1)`, the Euler characteristic), the decision regions' Betti numbers and their
+//! components (count, points, cells per component), and the truncation box (every vertex
+//! strictly inside).
 
 use super::faces::{check_listed, identities, parse_face, Listed};
 use crate::exact::num::{fmt_q, parse_rational, Q};

@@ -1,7 +1,7 @@
 //! The boundary set and the decision regions of a `boundary --json` document, recomputed from
 //! its verified faces ([`super::boundary`]): cells, f-vector, Betti numbers over GF(2) under the
-//! three conventions (a boundary-matrix reduction of its own), the identities of the rational
-//! Betti numbers, components.
+//! three conventions (a boundary-matrix reduction of its own), the Betti numbers over Q and the
+//! 2-torsion recomputed ([`super::boundary_rational`]) with their identities, components.
 
 use super::faces::Listed;
 use crate::exact::num::{fmt_q, Q};
@@ -45,8 +45,9 @@ fn on_set(net: &Network, on: &OnSet, x: &[Q]) -> bool {
 
 /// Betti numbers over GF(2) of the cells `keep` (each with its kept facets), with a point at
 /// infinity in the boundary of every kept 1-cell with one vertex (`one_point`), of length
-/// `max(top, highest dimension) + 1`.
-fn betti(faces: &[Listed], keep: &[bool], top: usize, one_point: bool) -> Vec<usize> {
+/// `max(top, highest dimension) + 1`, and the ranks of the boundary matrices (entry `k`:
+/// `rank ∂_k`, entries `0` and `max + 1` zero).
+fn gf2(faces: &[Listed], keep: &[bool], top: usize, one_point: bool) -> (Vec<usize>, Vec<usize>) {
     let max_dim = faces.iter().zip(keep).filter(|(_, &k)| k).map(|(f, _)| f.dim).max().unwrap_or(0).max(top);
     // cells renumbered per dimension; the point at infinity is the last 0-cell
     let mut local = vec![0usize; faces.len()];
@@ -80,7 +81,7 @@ fn betti(faces: &[Listed], keep: &[bool], top: usize, one_point: bool) -> Vec<us
             }
         }
     }
-    (0..=max_dim).map(|k| count[k] - rank[k] - rank[k + 1]).collect()
+    ((0..=max_dim).map(|k| count[k] - rank[k] - rank[k + 1]).collect(), rank)
 }
 
 /// The symmetric difference of two sorted lists.
@@ -110,7 +111,8 @@ fn as_list(v: &Value) -> Option<Vec<usize>> {
 }
 
 /// The three conventions of the closed set `mask`, compared with `listed` (a `betti` object)
-/// under the field name `field`.
+/// under the field name `field`: over GF(2), then over Q with the 2-torsion
+/// ([`super::boundary_rational`]).
 fn check_betti(
     faces: &[Listed],
     mask: &[bool],
@@ -120,55 +122,127 @@ fn check_betti(
     report: &mut super::boundary::BoundaryReport,
 ) {
     let unbounded = faces.iter().zip(mask).any(|(f, &m)| m && !f.bounded);
-    let borel_moore = betti(faces, mask, top, false);
-    let one_point = if unbounded { betti(faces, mask, top, true) } else { borel_moore.clone() };
     let pointed = faces.iter().all(|f| f.dim == 0 || !f.boundary.is_empty());
-    let set = if !unbounded {
-        Some(borel_moore.clone())
+    let bounded: Vec<bool> = faces.iter().zip(mask).map(|(f, &m)| m && f.bounded).collect();
+    // each convention: its cells and whether the point at infinity is added
+    let mut conventions: Vec<(&str, &[bool], bool)> = Vec::new();
+    if !unbounded {
+        conventions.push(("set", mask, false));
     } else if pointed {
-        let bounded: Vec<bool> = faces.iter().zip(mask).map(|(f, &m)| m && f.bounded).collect();
-        Some(betti(faces, &bounded, top, false))
+        conventions.push(("set", &bounded, false));
     } else {
-        report.notes.push(format!(
-            "`{field}.set`: not checked (a face of the complex holds a line, so the set convention needs a truncated complex the document does not list)"
-        ));
-        None
-    };
+        check_set_with_lines(faces, mask, top, listed, field, report);
+    }
+    conventions.push(("borel_moore", mask, false));
+    conventions.push(("one_point", mask, unbounded));
     let cells: i64 =
         faces.iter().zip(mask).filter(|(_, &m)| m).map(|(f, _)| if f.dim % 2 == 0 { 1 } else { -1 }).sum();
-    if euler(&borel_moore) != cells {
-        report.failures.push(format!("`{field}`: internal: the Euler characteristic of the cells is not that of the Borel-Moore numbers"));
-    }
-    let mut computed = vec![("borel_moore", borel_moore), ("one_point", one_point)];
-    if let Some(set) = set {
-        computed.insert(0, ("set", set));
-    }
-    for (name, b) in &computed {
-        if as_list(&listed[name]).as_ref() != Some(b) {
+    for (name, keep, one_point) in conventions {
+        let (b, rank_gf2) = gf2(faces, keep, top, one_point);
+        if name == "borel_moore" && euler(&b) != cells {
+            report.failures.push(format!("`{field}`: internal: the Euler characteristic of the cells is not that of the Borel-Moore numbers"));
+        }
+        if as_list(&listed[name]).as_ref() != Some(&b) {
             report
                 .failures
                 .push(format!("`{field}.{name}` is {}, the verified cells give {b:?}", listed[name]));
         }
+        check_rational(
+            faces,
+            (keep, top, one_point),
+            (&b, &rank_gf2),
+            &listed["rational"][name],
+            &format!("{field}.rational.{name}"),
+            report,
+        );
     }
-    // over Q: b_k(GF(2)) = b_k(Q) + t_k + t_(k-1), and the Euler characteristic
-    for (name, gf2) in &computed {
-        let r = &listed["rational"][name];
-        if r.is_null() {
-            continue;
-        }
-        let (Some(bq), Some(t)) = (as_list(&r["betti"]), as_list(&r["two_torsion"])) else {
-            report.failures.push(format!("`{field}.rational.{name}` is malformed"));
-            continue;
-        };
-        let ok = bq.len() == gf2.len()
-            && t.len() == gf2.len()
-            && (0..gf2.len()).all(|k| gf2[k] == bq[k] + t[k] + if k > 0 { t[k - 1] } else { 0 })
-            && euler(&bq) == euler(gf2);
-        if !ok {
+}
+
+/// The `set` convention when a face of the complex holds a line: the homology of the order
+/// complex of the set's faces ([`super::boundary_order`]), over GF(2) and Q.
+fn check_set_with_lines(
+    faces: &[Listed],
+    mask: &[bool],
+    top: usize,
+    listed: &Value,
+    field: &str,
+    report: &mut super::boundary::BoundaryReport,
+) {
+    let Some((b, r)) = super::boundary_order::order_complex_betti(faces, mask, top) else {
+        report.notes.push(format!(
+            "`{field}.set` and `{field}.rational.set`: not checked (a face of the complex holds a line, and the order complex of the set's faces has more than {} chains; docs/algorithm.md)",
+            super::boundary_order::MAX_CHAINS
+        ));
+        return;
+    };
+    if as_list(&listed["set"]).as_ref() != Some(&b) {
+        report.failures.push(format!("`{field}.set` is {}, the verified cells give {b:?}", listed["set"]));
+    }
+    let q = &listed["rational"]["set"];
+    for (key, want) in [("betti", &r.betti), ("two_torsion", &r.two_torsion)] {
+        if as_list(&q[key]).as_ref() != Some(want) {
             report.failures.push(format!(
-                "`{field}.rational.{name}`: b_k(GF(2)) = b_k(Q) + t_k + t_(k-1) and the Euler characteristic fail against {gf2:?}"
+                "`{field}.rational.set.{key}` is {}, the verified cells give {want:?}",
+                q[key]
             ));
         }
+    }
+}
+
+/// One convention over Q: the Betti numbers and the 2-torsion recomputed from the cells
+/// `keep` and compared with `listed` (`null` when the poset does not fix the incidence
+/// numbers); the identities `b_k(GF(2)) = b_k(Q) + t_k + t_(k-1)` and the Euler
+/// characteristic; a torsion found is a note.
+fn check_rational(
+    faces: &[Listed],
+    (keep, top, one_point): (&[bool], usize, bool),
+    (gf2, rank_gf2): (&[usize], &[usize]),
+    listed: &Value,
+    field: &str,
+    report: &mut super::boundary::BoundaryReport,
+) {
+    let computed = match super::boundary_rational::rational_betti(faces, keep, top, one_point, rank_gf2) {
+        Ok(c) => c,
+        Err(e) => {
+            report.failures.push(format!("`{field}`: internal: {e}"));
+            return;
+        }
+    };
+    let Some(r) = computed else {
+        if !listed.is_null() {
+            report.failures.push(format!(
+                "`{field}` is {listed}, but the face poset does not fix the incidence numbers of these cells: it must be null"
+            ));
+        }
+        return;
+    };
+    if listed.is_null() {
+        report.failures.push(format!(
+            "`{field}` is null, but the face poset fixes the incidence numbers: the verified cells give betti {:?}, two_torsion {:?}",
+            r.betti, r.two_torsion
+        ));
+        return;
+    }
+    for (key, want) in [("betti", &r.betti), ("two_torsion", &r.two_torsion)] {
+        if as_list(&listed[key]).as_ref() != Some(want) {
+            report
+                .failures
+                .push(format!("`{field}.{key}` is {}, the verified cells give {want:?}", listed[key]));
+        }
+    }
+    let (bq, t) = (&r.betti, &r.two_torsion);
+    let identity = bq.len() == gf2.len()
+        && (0..gf2.len()).all(|k| gf2[k] == bq[k] + t[k] + if k > 0 { t[k - 1] } else { 0 })
+        && euler(bq) == euler(gf2);
+    if !identity {
+        report.failures.push(format!(
+            "`{field}`: internal: b_k(GF(2)) = b_k(Q) + t_k + t_(k-1) or the Euler characteristic fails against {gf2:?}"
+        ));
+    }
+    if t.iter().any(|&x| x > 0) {
+        report.notes.push(format!(
+            "`{field}`: 2-torsion over the integers (checked): {t:?} cyclic summands of even order in H_0, H_1, ..."
+        ));
     }
 }
 

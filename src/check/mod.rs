@@ -27,6 +27,8 @@
 //!   uncertified).
 
 pub mod boundary;
+mod boundary_order;
+mod boundary_rational;
 mod boundary_sets;
 mod bounded;
 mod certificates;

@@ -113,8 +113,9 @@ pub(crate) struct PlotRequest<'a> {
     pub through: Option<&'a str>,
     /// `--window "lo:hi,lo:hi"`.
     pub window: Option<&'a str>,
-    /// `--boundary`: the level set `{y_0 = 0}` drawn over it.
-    pub boundary: bool,
+    /// `--boundary` with `--output/--level/--classes`: the level set `{y_K = C}` or the argmax
+    /// ties drawn over it.
+    pub boundary: Option<super::faces::LevelFlags<'a>>,
     /// `--color class`: the partition refined by the decision boundary, filled by class.
     pub classes: bool,
 }
@@ -140,10 +141,14 @@ pub(crate) fn plot(
         }
         None => net,
     };
+    let spec = match &request.boundary {
+        Some(flags) => Some(flags.spec(&net)?),
+        None => None,
+    };
     let net = if request.classes { super::faces::decision_refined(&net)? } else { net };
     let a = relu_regions::queries::plane::drawn_partition(&net, &enumerator)?;
-    if request.boundary {
-        match super::faces::drawn_boundary(input, &net, &a, run)? {
+    if let Some(spec) = &spec {
+        match super::faces::drawn_boundary(input, &net, spec, &a, run)? {
             Ok(segments) => options.boundary = segments,
             Err(code) => return Ok(code),
         }

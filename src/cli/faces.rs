@@ -88,6 +88,43 @@ pub(crate) fn faces(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The flags `--output K`, `--level C` and `--classes` of `boundary` and `plot --boundary`.
+pub(crate) struct LevelFlags<'a> {
+    /// `--output K` (default 0).
+    pub output: usize,
+    /// `--level C` (default 0).
+    pub level: Option<&'a str>,
+    /// `--classes`: the argmax ties instead of a level set.
+    pub classes: bool,
+}
+
+impl LevelFlags<'_> {
+    /// The set asked for on `net`, checked: a missing output, a level that is not an exact
+    /// number, or argmax ties of a one-output network are exit 2 naming the flag.
+    pub(crate) fn spec(&self, net: &Network) -> Result<LevelSpec, BadInput> {
+        let m = net.output_dim();
+        if self.classes {
+            if m < 2 {
+                return Err(BadInput(anyhow::anyhow!(
+                    "--classes: ties of the argmax need two outputs or more, the network has {m}"
+                )));
+            }
+            return Ok(LevelSpec::Classes);
+        }
+        let output = self.output;
+        if output >= m {
+            return Err(BadInput(anyhow::anyhow!(
+                "--output {output}: the network has {m} output{} (0..{})",
+                if m == 1 { "" } else { "s" },
+                m.saturating_sub(1)
+            )));
+        }
+        let text = self.level.unwrap_or("0");
+        let level = parse_rational(text).map_err(|e| BadInput(anyhow::anyhow!("--level {text}: {e}")))?;
+        Ok(LevelSpec::Level { output, level })
+    }
+}
+
 /// `boundary`: the level set `{y_output = level}` or, with `classes`, the argmax ties.
 pub(crate) fn boundary(
     input: &NetArgs,
@@ -98,13 +135,7 @@ pub(crate) fn boundary(
     json: bool,
 ) -> Result<ExitCode, BadInput> {
     let net = input.load()?;
-    let spec = if classes {
-        LevelSpec::Classes
-    } else {
-        let text = level.unwrap_or("0");
-        let level = parse_rational(text).map_err(|e| BadInput(anyhow::anyhow!("--level {text}: {e}")))?;
-        LevelSpec::Level { output, level }
-    };
+    let spec = LevelFlags { output, level, classes }.spec(&net)?;
     let job = match jobs::boundary(&net, &spec, &run.enumerator()?) {
         Ok(job) => job,
         Err(e) => return reported(input, e),
@@ -213,11 +244,14 @@ fn verdict(failures: &[String], notes: &[String], what: &str) -> Result<ExitCode
 /// Segments of the plane, by their exact endpoints.
 pub(crate) type Segments = Vec<[[relu_regions::exact::num::Q; 2]; 2]>;
 
-/// The segments of `{y_0 = 0}` in the drawn window of `plot --boundary`: the network's domain
-/// when bounded, else the box of the drawn polygons.
+/// The segments of the set `spec` (`{y_K = C}` or the argmax ties) in the drawn window of
+/// `plot --boundary`: the network's domain when bounded, else the box of the drawn polygons.
+/// Each segment is a bounded edge of the set, by its exact endpoints (a region on which the
+/// level holds identically is drawn by its edges; an isolated point of the set is not drawn).
 pub(crate) fn drawn_boundary(
     input: &NetArgs,
     net: &Network,
+    spec: &LevelSpec,
     drawn: &relu_regions::Analysis,
     run: &RunArgs,
 ) -> Result<Result<Segments, ExitCode>, BadInput> {
@@ -242,8 +276,7 @@ pub(crate) fn drawn_boundary(
             net.with_domain(Domain::Box(b.to_vec())).map_err(|e| BadInput(e.into()))?
         }
     };
-    let spec = LevelSpec::Level { output: 0, level: relu_regions::exact::num::q(0) };
-    let job = match jobs::boundary(&net, &spec, &run.enumerator()?) {
+    let job = match jobs::boundary(&net, spec, &run.enumerator()?) {
         Ok(job) => job,
         Err(e) => return reported(input, e).map(Err),
     };

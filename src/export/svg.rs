@@ -5,7 +5,7 @@
 
 use super::piece_colours;
 use crate::analysis::Analysis;
-use crate::exact::num::{to_f64, Q};
+use crate::exact::num::{fmt_q, to_f64, Q};
 use crate::queries::plane::polygon;
 use std::fmt::Write;
 
@@ -35,7 +35,8 @@ pub struct SvgOptions {
     pub title: String,
     /// Axis names.
     pub axes: [String; 2],
-    /// Segments drawn over the partition (a level set: `plot --boundary`).
+    /// Segments drawn over the partition (a level set: `plot --boundary`), each written with
+    /// its exact endpoints in `data-exact="x1 y1 x2 y2"`.
     pub boundary: Vec<[[Q; 2]; 2]>,
     /// The boundary segments' stroke colour (`#d00000` when empty).
     pub boundary_colour: String,
@@ -185,8 +186,12 @@ pub fn partition_svg(a: &Analysis, opts: &SvgOptions) -> String {
         let ((x1, y1), (x2, y2)) = (frame.map(p), frame.map(q));
         let _ = writeln!(
             s,
-            r##"<line class="boundary" x1="{x1:.2}" y1="{y1:.2}" x2="{x2:.2}" y2="{y2:.2}" stroke="{}" stroke-width="{width}"/>"##,
-            xml(stroke)
+            r##"<line class="boundary" x1="{x1:.2}" y1="{y1:.2}" x2="{x2:.2}" y2="{y2:.2}" stroke="{}" stroke-width="{width}" data-exact="{} {} {} {}"/>"##,
+            xml(stroke),
+            fmt_q(&p[0]),
+            fmt_q(&p[1]),
+            fmt_q(&q[0]),
+            fmt_q(&q[1])
         );
     }
     if !a.summary.complete() {

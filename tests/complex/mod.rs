@@ -3,7 +3,9 @@
 //! `check --faces`.
 
 pub(crate) mod check_boundary;
+pub(crate) mod check_rational;
 pub(crate) mod cli;
 pub(crate) mod faces;
 pub(crate) mod plot;
+pub(crate) mod plot_level;
 pub(crate) mod threads;
