@@ -255,11 +255,12 @@ pub(crate) fn drawn_boundary(
     drawn: &relu_regions::Analysis,
     run: &RunArgs,
 ) -> Result<Result<Segments, ExitCode>, BadInput> {
+    use relu_regions::exact::num::Q;
     use relu_regions::network::Domain;
     let net = match net.domain() {
         Domain::Box(_) => net.clone(),
         _ => {
-            let mut bounds: Option<[(relu_regions::exact::num::Q, relu_regions::exact::num::Q); 2]> = None;
+            let mut bounds: Option<[(Q, Q); 2]> = None;
             for (r, f) in drawn.regions().iter().zip(drawn.facets()) {
                 for p in relu_regions::queries::plane::polygon(r, f) {
                     let b = bounds
@@ -273,7 +274,27 @@ pub(crate) fn drawn_boundary(
             let Some(b) = bounds.filter(|b| b.iter().all(|(lo, hi)| lo < hi)) else {
                 return Ok(Ok(Vec::new()));
             };
-            net.with_domain(Domain::Box(b.to_vec())).map_err(|e| BadInput(e.into()))?
+            // the window is the drawn regions' bounding box, cut by the polytope's rows when the
+            // domain is one (the box alone would let the set run outside the polytope)
+            let window = match net.domain() {
+                Domain::Polytope { a, b: rhs } => {
+                    let (mut a, mut rhs) = (a.clone(), rhs.clone());
+                    for (k, (lo, hi)) in b.iter().enumerate() {
+                        let unit = |s: i32| {
+                            (0..2)
+                                .map(|j| Q::from_integer(if j == k { s.into() } else { 0.into() }))
+                                .collect()
+                        };
+                        a.push(unit(1));
+                        rhs.push(hi.clone());
+                        a.push(unit(-1));
+                        rhs.push(-lo.clone());
+                    }
+                    Domain::Polytope { a, b: rhs }
+                }
+                _ => Domain::Box(b.to_vec()),
+            };
+            net.with_domain(window).map_err(|e| BadInput(e.into()))?
         }
     };
     let job = match jobs::boundary(&net, spec, &run.enumerator()?) {

@@ -203,3 +203,37 @@ fn bad_level_flags_are_exit_2_naming_the_flag() {
         assert!(svg.is_empty(), "{args:?}: no SVG written");
     }
 }
+
+/// On a polytope domain the drawn level set stays inside the polytope: `|x| + |y| = 1` on the
+/// triangle `x >= -2, y >= -2, x + y <= 1/2` is three segments (the closed form), not the whole
+/// square that the drawn regions' bounding box holds.
+#[test]
+fn a_level_on_a_polytope_stays_inside_it() {
+    let net: serde_json::Value = serde_json::from_str(TWO).unwrap();
+    let mut net = net.as_object().unwrap().clone();
+    net.insert(
+        "domain".into(),
+        serde_json::json!({"polytope": {"A": [["-1", "0"], ["0", "-1"], ["1", "1"]], "b": ["2", "2", "1/2"]}}),
+    );
+    let text = serde_json::Value::Object(net).to_string();
+    let (out, svg) = plot("polytope", &text, &["--boundary", "--level", "0"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let segs = segments(&svg);
+    let mut ends: Vec<[Q; 2]> = segs.iter().flatten().cloned().collect();
+    for p in &ends {
+        assert!(&p[0] + &p[1] <= r("1/2"), "endpoint {p:?} outside the polytope");
+    }
+    ends.sort();
+    let mut want = vec![
+        [r("-1/4"), r("3/4")],
+        [r("-1"), r("0")],
+        [r("3/4"), r("-1/4")],
+        [r("0"), r("-1")],
+        [r("0"), r("-1")],
+        [r("-1"), r("0")],
+    ];
+    want.sort();
+    assert_eq!(ends, want);
+    let doc = boundary_doc("polytope", &text, &["--level", "0"]);
+    assert_eq!(Some(segs.len() as u64), doc["f_vector"][1].as_u64());
+}
