@@ -1,7 +1,7 @@
 //! `check` reading its answer as it goes: a `regions --json` document or a `regions --jsonl`
 //! stream is parsed one region at a time, the regions checked in batches (in parallel, each
 //! chunk of consecutive regions sharing one `Composer`) and dropped, keeping of each only
-//! what the checks of the whole answer need (its failures and [`Kept`]: its `id`, `piece`,
+//! what the checks of the whole answer need (its failures and `Kept`: its `id`, `piece`,
 //! its pattern and those across its facets as bits, a fingerprint of its map). The verdict is
 //! the one [`super::check_answer`] gives on the whole document, for every thread count.
 
