@@ -28,11 +28,13 @@ _POLL = 0.1
 
 
 @contextlib.contextmanager
-def _ctrl_c_cancels(job: Any) -> Iterator[List[int]]:
+def _ctrl_c_cancels(job: Any, passes_on: Any = None) -> Iterator[List[int]]:
     """While the block runs, the first Ctrl-C cancels ``job`` and counts in the yielded flag
     instead of raising ``KeyboardInterrupt`` wherever Python happens to be (between taking lines
     and keeping them, say); a second Ctrl-C raises ``KeyboardInterrupt`` (for a job that does not
-    stop). Only the main thread receives signals; elsewhere the block runs as it is."""
+    stop). Where ``passes_on()`` is true when a press arrives, the job is cancelled and the
+    press is passed on too (to the handler installed before: a ``KeyboardInterrupt`` by
+    default). Only the main thread receives signals; elsewhere the block runs as it is."""
     hit = [0]
     if threading.current_thread() is not threading.main_thread():
         yield hit
@@ -46,6 +48,9 @@ def _ctrl_c_cancels(job: Any) -> Iterator[List[int]]:
             return
         hit[0] += 1
         job.cancel()
+        if passes_on is not None and passes_on():
+            _pass_on(previous, signum, frame)
+            return
         if hit[0] >= 2:
             raise KeyboardInterrupt("a second Ctrl-C: the job was asked to stop and is left to end")
 
@@ -138,9 +143,9 @@ class RegionStream:
     bytes as the CLI's). The run stops at once when the loop is left early (``break``, an
     exception), on ``close()``, at the end of a ``with`` block and when the stream is
     garbage-collected; Ctrl-C ends the stream at once (the regions already yielded are what was
-    found; a second Ctrl-C raises ``KeyboardInterrupt``). In a ``for`` loop that holds also for a
-    press while the loop's body runs: the loop then ends at the next region, without an
-    exception.
+    found; a second Ctrl-C raises ``KeyboardInterrupt``). In a ``for`` loop, a press while the
+    loop's body runs raises ``KeyboardInterrupt`` there, as in any Python loop, and cancels the
+    run too.
     """
 
     def __init__(self, job: Any, progress: Any = None):
@@ -152,6 +157,7 @@ class RegionStream:
         self.summary_line: Optional[str] = None
         self.interrupted = False
         self._hit: Optional[List[int]] = None
+        self._inside = False
 
     @property
     def complete(self) -> Optional[bool]:
@@ -160,10 +166,12 @@ class RegionStream:
 
     def __iter__(self) -> Iterator[Region]:
         # a generator: leaving the loop early drops it, and its ``finally`` stops the run. Its
-        # Ctrl-C handler stays installed for the whole loop, also while the loop's body runs:
-        # a press between two regions cancels the run too, where the default handler's
-        # ``KeyboardInterrupt`` could be raised inside a finalizer and lost.
-        watch = _ctrl_c_cancels(self._job) if self._job is not None else contextlib.nullcontext([0])
+        # Ctrl-C handler stays installed for the whole loop: a press while the loop's body runs
+        # cancels the run and is passed on (a ``KeyboardInterrupt`` there, as Python's own
+        # handler does), so the run ends even where that exception is lost (raised inside a
+        # finalizer, which CPython prints and drops)
+        outside = lambda: not self._inside  # noqa: E731
+        watch = _ctrl_c_cancels(self._job, outside) if self._job is not None else contextlib.nullcontext([0])
         try:
             with watch as hit:
                 self._hit = hit
@@ -187,9 +195,11 @@ class RegionStream:
     def _step(self, hit: List[int]) -> Region:
         """The next region, or ``StopIteration`` at the end or once Ctrl-C was pressed (counted
         in ``hit``)."""
+        self._inside = True
         try:
             region = self._next(hit)
         finally:
+            self._inside = False
             if hit[0] and not self.interrupted:
                 self._interrupt()
             _second_press(hit)

@@ -134,6 +134,7 @@ def test_a_second_ctrl_c_raises_keyboard_interrupt():
         time.sleep(0.3)
         _thread.interrupt_main()
 
+    before = signal.getsignal(signal.SIGINT)
     threading.Timer(0.2, press_twice).start()
     start = time.monotonic()
     with warnings.catch_warnings():
@@ -141,8 +142,9 @@ def test_a_second_ctrl_c_raises_keyboard_interrupt():
         with pytest.raises(KeyboardInterrupt):
             _network._wait(job)
     assert job.cancelled and time.monotonic() - start < 3
-    # the handler is restored: Ctrl-C is Python's again
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    # the handler is restored: Ctrl-C is the one before again (Python's, unless a stream whose
+    # loop an earlier exception left suspended still holds its own, which passes presses on)
+    assert signal.getsignal(signal.SIGINT) is before
 
 
 def test_a_second_ctrl_c_raises_in_a_stream():
