@@ -1,6 +1,8 @@
 //! Checks the certificate of an `unsat` answer of `vnnlib` ([`crate::queries::property::UnsatProof`])
 //! in exact arithmetic, case by case of the property (an empty box, or one that fixes every
 //! input, is decided from the property itself: module `proof_cases`), on each case's tree:
+//! - **network**: the proof's fingerprint, where it has one, is the network's own (module
+//!   `proof_cases`);
 //! - **cover**: the leaves' states, read as paths in the tree of neuron states (neurons and
 //!   max units in order), are prefix-free, and wherever only one state of a neuron continues,
 //!   the checker proves that neuron constant on the cell (on the whole case's box by integer
@@ -27,7 +29,7 @@ use super::constraints::Row;
 use super::implied::farkas_from_float_basis;
 use super::int_map::{IntLayer, IntMap};
 use super::proof_box::IntBox;
-use super::proof_cases::{case_leaves, check_without_tree, Leaf};
+use super::proof_cases::{case_leaves, check_without_tree, same_network, Leaf};
 use super::{CheckReport, Failure};
 use crate::exact::num::{dot, from_f64_exact, to_f64, Q};
 use crate::forward::symbolic::{ConstraintBound, SymbolicBounds};
@@ -59,7 +61,7 @@ use serde_json::Value;
 /// ```
 pub fn check_proof(net: &Network, property: &Property, proof: &Value) -> CheckReport {
     let mut report = CheckReport::default();
-    let cases = match case_leaves(property, proof) {
+    let cases = match same_network(net, proof).and_then(|()| case_leaves(property, proof)) {
         Ok(cases) => cases,
         Err(m) => {
             report.failures.push(Failure { region: None, message: m });

@@ -8,6 +8,25 @@ use crate::network::vnnlib::{Case, Property};
 use crate::network::Network;
 use serde_json::Value;
 
+/// Whether the proof was made for this network: its `"network"` fingerprint, when it has one
+/// (proofs written before it was recorded have none and are checked as before), is the
+/// network's own ([`Network::fingerprint`]).
+///
+/// # Errors
+/// A fingerprint that is not this network's (naming both), or not a string.
+pub(super) fn same_network(net: &Network, proof: &Value) -> Result<(), String> {
+    let Some(stated) = proof.get("network") else { return Ok(()) };
+    let stated = stated.as_str().ok_or("\"network\" is not a string (a network fingerprint)")?;
+    let own = net.fingerprint();
+    if stated == own {
+        return Ok(());
+    }
+    Err(format!(
+        "the proof was made for another network: it names {stated}, the network given is {own} \
+         (another file, other weights, or other --coords or outputs); nothing was checked"
+    ))
+}
+
 /// One leaf as read from the document.
 pub(super) struct Leaf {
     pub flat: Vec<bool>,

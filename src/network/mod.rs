@@ -7,6 +7,7 @@
 //! allocate it. Loading a file by its format: [`load()`].
 
 mod domain;
+mod fingerprint;
 pub mod json;
 pub mod limits;
 mod load;

@@ -1,6 +1,7 @@
 //! VNN-LIB properties: reading, strictness, decisions with proofs.
 
 pub(crate) mod decide;
+pub(crate) mod fingerprint;
 pub(crate) mod formula;
 pub(crate) mod reference;
 pub(crate) mod strict;

@@ -70,7 +70,10 @@ struct Near {
 impl Near {
     fn of(q: &Q) -> Near {
         let value = image(q);
-        let exact = value.is_finite() && from_f64_exact(value).is_some_and(|f| &f == q);
+        // a float is a dyadic rational: a reduced denominator other than a power of two (a
+        // decimal weight's) is no float, known without forming the float's rational
+        let dyadic = q.denom().trailing_zeros() == Some(q.denom().bits() - 1);
+        let exact = dyadic && value.is_finite() && from_f64_exact(value).is_some_and(|f| &f == q);
         Near { value, radius: if exact { 0.0 } else { image_error(value).up() } }
     }
 }

@@ -1,5 +1,5 @@
 //! Looking for a counterexample before enumerating: the network in floats (each row's nonzero
-//! weights) at the box's centre and at reproducible random points, made exact only for the
+//! weights, or a dense layer's columns) at the box's centre and at reproducible random points, made exact only for the
 //! few most nearly unsafe; those the floats find unsafe or nearly so are checked in exact
 //! arithmetic, then improved by a coordinate pattern search (a bounded number of float
 //! multiply-adds from each start, so a wide network costs no more than a narrow one) and
@@ -35,25 +35,18 @@ const NEARLY_UNSAFE: f64 = 1e-6;
 /// An exact input of the case's box (strict sides strictly) whose exact outputs are unsafe, if
 /// sampling finds one.
 pub(super) fn falsify(net: &Network, case: &Case) -> Option<Vec<Q>> {
-    // each row's nonzero weights by column (a conv or pooling row has a few)
-    type SparseRows = Vec<Vec<(usize, f64)>>;
-    let layers: Vec<(SparseRows, Vec<f64>, Activation)> = net
+    let layers: Vec<(FloatWeights, Vec<f64>, Activation)> = net
         .layers()
         .iter()
-        .map(|l| {
-            let w = l.weights.rows().map(|row| row.iter().map(|(k, v)| (*k, image(v))).collect()).collect();
-            (w, l.bias.iter().map(image).collect(), l.activation)
-        })
+        .map(|l| (FloatWeights::new(&l.weights), l.bias.iter().map(image).collect(), l.activation))
         .collect();
-    let work: usize = layers.iter().map(|(w, b, _)| b.len() + w.iter().map(Vec::len).sum::<usize>()).sum();
+    // the terms of every row (as the rows store them) and the biases
+    let work: usize =
+        net.layers().iter().map(|l| l.bias.len() + l.weights.rows().map(<[_]>::len).sum::<usize>()).sum();
     let forward = |x: &[f64]| -> Vec<f64> {
         let mut v = x.to_vec();
         for (w, b, activation) in &layers {
-            let z: Vec<f64> = w
-                .iter()
-                .zip(b)
-                .map(|(row, bias)| row.iter().map(|(k, a)| a * v[*k]).sum::<f64>() + bias)
-                .collect();
+            let z = w.apply(&v, b);
             v = match activation {
                 Activation::Relu => z.into_iter().map(|z| z.max(0.0)).collect(),
                 // only proposes points: their outputs are checked exactly
@@ -141,19 +134,82 @@ pub(super) fn falsify(net: &Network, case: &Case) -> Option<Vec<Q>> {
         return Some(x.clone());
     }
     // then a pattern search from each of them (floats propose; the exact check decides)
-    let score = |x: &[Q]| distance(&forward(&x.iter().map(image).collect::<Vec<f64>>()));
+    let score = |x: &[f64]| distance(&forward(x));
     best.into_iter().find_map(|(_, start)| {
-        let x = descend(start, &case.input_box, &score, DESCENT_WORK / work.max(1));
-        (worth_checking(score(&x)) && unsafe_exactly(&x)).then_some(x)
+        let (x, s) = descend(start, &case.input_box, &score, DESCENT_WORK / work.max(1));
+        (worth_checking(s) && unsafe_exactly(&x)).then_some(x)
     })
+}
+
+/// A layer's weights in floats: each row's nonzero weights by column (a conv or pooling row
+/// has a few), or, for a dense layer, the columns laid out one after another, so that the
+/// rows' sums run side by side (vectorised) while each row still adds its terms in column
+/// order: the same sums as the rows' (a zero weight adds a zero, which changes no nonzero sum
+/// and at most the sign of a zero one, which no comparison sees).
+enum FloatWeights {
+    Sparse(Vec<Vec<(usize, f64)>>),
+    /// Column `j` is `columns[j * outputs..(j + 1) * outputs]`.
+    Dense {
+        outputs: usize,
+        columns: Vec<f64>,
+    },
+}
+
+/// Most entries of a layer laid out densely.
+const DENSE_ENTRIES: usize = 1 << 22;
+
+impl FloatWeights {
+    fn new(w: &crate::network::Weights) -> FloatWeights {
+        let (outputs, inputs) = (w.outputs(), w.inputs());
+        let entries = outputs.saturating_mul(inputs);
+        if entries <= DENSE_ENTRIES && entries <= 2 * w.nonzeros() {
+            let mut columns = vec![0.0; entries];
+            for (i, row) in w.rows().enumerate() {
+                for (j, v) in row {
+                    columns[j * outputs + i] = image(v);
+                }
+            }
+            return FloatWeights::Dense { outputs, columns };
+        }
+        FloatWeights::Sparse(w.rows().map(|row| row.iter().map(|(k, v)| (*k, image(v))).collect()).collect())
+    }
+
+    /// `W v + b`.
+    fn apply(&self, v: &[f64], b: &[f64]) -> Vec<f64> {
+        match self {
+            FloatWeights::Sparse(rows) => rows
+                .iter()
+                .zip(b)
+                .map(|(row, bias)| row.iter().map(|(k, a)| a * v[*k]).sum::<f64>() + bias)
+                .collect(),
+            FloatWeights::Dense { outputs, columns } => {
+                let mut sums = vec![-0.0; *outputs];
+                for (column, x) in columns.chunks_exact((*outputs).max(1)).zip(v) {
+                    for (s, a) in sums.iter_mut().zip(column) {
+                        *s += a * x;
+                    }
+                }
+                sums.iter_mut().zip(b).for_each(|(s, bias)| *s += bias);
+                sums
+            }
+        }
+    }
 }
 
 /// Coordinate pattern search inside the box: steps of a quarter of each side, halved after a
 /// sweep that improves nothing, for at most `DESCENT_SWEEPS` sweeps and `evaluations` scores.
-/// Points stay exact rationals of the box (dyadic steps from exact starts).
-fn descend(mut x: Vec<Q>, bounds: &[(Q, Q)], score: &dyn Fn(&[Q]) -> f64, evaluations: usize) -> Vec<Q> {
+/// Points stay exact rationals of the box (dyadic steps from exact starts); each is scored at
+/// its coordinates' floats (`image`), of which a step recomputes the one it moves. Returns the
+/// point and its score.
+fn descend(
+    mut x: Vec<Q>,
+    bounds: &[(Q, Q)],
+    score: &dyn Fn(&[f64]) -> f64,
+    evaluations: usize,
+) -> (Vec<Q>, f64) {
     let mut left = evaluations;
-    let mut best = score(&x);
+    let mut floats: Vec<f64> = x.iter().map(image).collect();
+    let mut best = score(&floats);
     let four = Q::from_integer(4.into());
     let mut steps: Vec<Q> = bounds.iter().map(|(lo, hi)| (hi - lo) / &four).collect();
     let two = Q::from_integer(2.into());
@@ -165,17 +221,19 @@ fn descend(mut x: Vec<Q>, bounds: &[(Q, Q)], score: &dyn Fn(&[Q]) -> f64, evalua
         for j in 0..x.len() {
             for sign in [1, -1] {
                 if left == 0 || crate::runtime::stop::requested() {
-                    return x;
+                    return (x, best);
                 }
                 left -= 1;
-                let mut y = x.clone();
-                let moved = if sign > 0 { &y[j] + &steps[j] } else { &y[j] - &steps[j] };
-                y[j] = moved.clamp(bounds[j].0.clone(), bounds[j].1.clone());
-                let s = score(&y);
+                let moved = if sign > 0 { &x[j] + &steps[j] } else { &x[j] - &steps[j] };
+                let moved = moved.clamp(bounds[j].0.clone(), bounds[j].1.clone());
+                let kept = std::mem::replace(&mut floats[j], image(&moved));
+                let s = score(&floats);
                 if s < best {
                     best = s;
-                    x = y;
+                    x[j] = moved;
                     improved = true;
+                } else {
+                    floats[j] = kept;
                 }
             }
         }
@@ -183,7 +241,7 @@ fn descend(mut x: Vec<Q>, bounds: &[(Q, Q)], score: &dyn Fn(&[Q]) -> f64, evalua
             steps.iter_mut().for_each(|s| *s /= &two);
         }
     }
-    x
+    (x, best)
 }
 
 #[cfg(test)]
@@ -196,22 +254,24 @@ mod tests {
         let bounds = vec![(Q::from_integer((-1).into()), Q::from_integer(1.into())); 3];
         let calls = std::cell::Cell::new(0usize);
         // smallest at (0.3, 0.3, 0.3), never 0 (so the search never stops early)
-        let score = |x: &[Q]| {
+        let score = |x: &[f64]| {
             calls.set(calls.get() + 1);
-            1.0 + x.iter().map(|v| (image(v) - 0.3).abs()).sum::<f64>()
+            1.0 + x.iter().map(|v| (v - 0.3).abs()).sum::<f64>()
         };
         let start = vec![Q::zero(); 3];
         for budget in [0, 1, 5, 17, 10_000] {
             calls.set(0);
-            let x = descend(start.clone(), &bounds, &score, budget);
+            let (x, best) = descend(start.clone(), &bounds, &score, budget);
             // one score of the start, then at most `budget`
             assert!(calls.get() <= budget + 1, "{budget}: {} scores", calls.get());
+            let floats: Vec<f64> = x.iter().map(image).collect();
+            assert_eq!(best, score(&floats), "the score returned is the point's");
             assert!(x.iter().zip(&bounds).all(|(v, (lo, hi))| lo <= v && v <= hi));
             if budget == 0 {
                 assert_eq!(x, start);
             }
             if budget == 10_000 {
-                assert!(score(&x) < 1.01, "{:?}", x.iter().map(image).collect::<Vec<_>>());
+                assert!(best < 1.01, "{floats:?}");
             }
         }
     }

@@ -157,7 +157,7 @@ pub fn decide(net: &Network, property: &Property, enumerator: &Enumerator) -> Re
         }
     }
     if complete {
-        decision.proof = Some(UnsatProof::new(leaves));
+        decision.proof = Some(UnsatProof::new(leaves).for_network(net));
     } else {
         decision.verdict = Verdict::Unknown;
     }

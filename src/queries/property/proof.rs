@@ -6,7 +6,8 @@
 //! partial region (a prefix of the states fixed; refuted by symbolic bounds over a box proved
 //! to contain it). [`crate::check::proof`] re-verifies one: that the leaves cover the box
 //! (every neuron whose state is fixed without a split is shown constant on its cell) and every
-//! leaf's refutation, in exact arithmetic.
+//! leaf's refutation, in exact arithmetic. The proof names the exact network it was made for
+//! by its fingerprint ([`crate::Network::fingerprint`]), which the checker compares first.
 
 use crate::enumerate::region::pattern_strings;
 use crate::exact::num::{fmt_q, from_f64_exact};
@@ -46,6 +47,9 @@ impl ProofLeaf {
 pub struct UnsatProof {
     /// Every case's leaves, each sorted by their flattened states.
     pub cases: Vec<Vec<ProofLeaf>>,
+    /// The fingerprint of the network the proof was made for ([`crate::Network::fingerprint`];
+    /// `None`: not recorded, as in proofs written before it was).
+    pub network: Option<String>,
 }
 
 impl UnsatProof {
@@ -63,12 +67,27 @@ impl UnsatProof {
         for leaves in &mut cases {
             leaves.sort_by_key(ProofLeaf::flat);
         }
-        UnsatProof { cases }
+        UnsatProof { cases, network: None }
     }
 
-    /// The JSON document (`relu-regions vnnlib --proof`): `{"relu_regions_proof": 1, "leaves":
-    /// [...]}` for a property of one case, else `"cases": [{"leaves": [...]}, ...]` in the
-    /// property's order of cases; floats are written as the exact rationals they are.
+    /// The same proof naming the network it was made for (by its fingerprint).
+    ///
+    /// # Examples
+    /// ```
+    /// use relu_regions::{network::json::read_network, queries::property::UnsatProof};
+    /// let net = read_network(r#"{"input_dim": 1, "layers": [{"weights": [[1]], "activation": "linear"}]}"#, "t").unwrap();
+    /// let doc = UnsatProof::new(vec![vec![]]).for_network(&net).to_json();
+    /// assert_eq!(doc["network"], net.fingerprint());
+    /// ```
+    pub fn for_network(mut self, net: &crate::Network) -> UnsatProof {
+        self.network = Some(net.fingerprint());
+        self
+    }
+
+    /// The JSON document (`relu-regions vnnlib --proof`): `{"relu_regions_proof": 1, "network":
+    /// FINGERPRINT, "leaves": [...]}` for a property of one case, else `"cases": [{"leaves":
+    /// [...]}, ...]` in the property's order of cases (`network` only when recorded); floats are
+    /// written as the exact rationals they are.
     ///
     /// # Examples
     /// ```
@@ -95,12 +114,16 @@ impl UnsatProof {
                 })
                 .collect()
         };
-        match self.cases.as_slice() {
+        let mut doc = match self.cases.as_slice() {
             [one] => json!({"relu_regions_proof": 1, "leaves": leaves(one)}),
             cases => {
                 let cases: Vec<Value> = cases.iter().map(|c| json!({"leaves": leaves(c)})).collect();
                 json!({"relu_regions_proof": 1, "cases": cases})
             }
+        };
+        if let Some(fp) = &self.network {
+            doc["network"] = json!(fp);
         }
+        doc
     }
 }
