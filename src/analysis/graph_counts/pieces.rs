@@ -204,3 +204,35 @@ fn listed_edges(records: &[Record], complete: bool) -> Result<Vec<EdgeRef>, Inte
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{listed_edges, EdgeRef, Record};
+
+    fn record(pattern: u64, across: Option<&[u64]>) -> Record {
+        Record {
+            pattern: vec![pattern].into_boxed_slice(),
+            bounded: false,
+            fingerprint: 0,
+            across: across.map(|a| a.iter().map(|&p| vec![p].into_boxed_slice()).collect()),
+        }
+    }
+
+    /// Edges come sorted by their ends, each with the point of its lower id's facet (its place
+    /// among that region's inner facets), or of the higher id's when the lower one's patterns
+    /// across were cut short by a stop; an edge seen once between two regions that both looked
+    /// is an error, and so is a facet leading nowhere in a complete run.
+    #[test]
+    fn edges_are_listed_in_order_with_the_side_whose_point_they_carry() {
+        let records = [record(0b00, None), record(0b01, Some(&[0b11, 0b00])), record(0b11, Some(&[0b01]))];
+        let edges = listed_edges(&records, false).unwrap();
+        let edge = |source, target, point_of| EdgeRef { source, target, same_map: false, point_of };
+        assert_eq!(edges, [edge(0, 1, (1, 1)), edge(1, 2, (1, 0))]);
+        // complete runs: every facet leads to a listed region, every edge is seen from both sides
+        assert!(listed_edges(&records[1..], true).is_err());
+        let one_sided = [record(0b01, Some(&[0b11])), record(0b11, Some(&[]))];
+        assert!(listed_edges(&one_sided, false).is_err());
+        let both = [record(0b01, Some(&[0b11])), record(0b11, Some(&[0b01]))];
+        assert_eq!(listed_edges(&both, true).unwrap(), [edge(0, 1, (0, 0))]);
+    }
+}
