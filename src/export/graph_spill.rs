@@ -141,13 +141,16 @@ impl GraphSpill {
         provenance: Option<&Provenance>,
     ) -> std::io::Result<()> {
         let piece_of = &g.streamed.piece_of;
+        if piece_of.len() != self.regions {
+            return Err(std::io::Error::other("the spilled nodes do not match the regions"));
+        }
         let mut nodes = rewind(self.nodes)?;
         let mut node = Vec::new();
-        let mut next_node = |i: usize, node: &mut Vec<u8>| -> std::io::Result<usize> {
+        let mut next_node = |node: &mut Vec<u8>| -> std::io::Result<usize> {
             let (len, at) = (read_word(&mut nodes)?, read_word(&mut nodes)?);
             node.resize(len, 0);
             nodes.read_exact(node)?;
-            if at > len || piece_of.len() <= i {
+            if at > len {
                 return Err(std::io::Error::other("the spilled nodes do not match the regions"));
             }
             Ok(at)
@@ -158,15 +161,18 @@ impl GraphSpill {
                 out.write_all(b"[]")?;
             } else {
                 out.write_all(b"[\n")?;
-                for i in 0..self.regions {
-                    let at = next_node(i, &mut node)?;
+                for (i, piece) in piece_of.iter().enumerate() {
+                    let at = next_node(&mut node)?;
                     if i > 0 {
                         out.write_all(b",\n")?;
                     }
                     // the placeholder `0` after the key is the piece
                     out.write_all(&node[..at])?;
-                    write!(out, "{}", piece_of[i])?;
-                    out.write_all(&node[at + 1..])?;
+                    write!(out, "{piece}")?;
+                    let rest = node
+                        .get(at + 1..)
+                        .ok_or_else(|| std::io::Error::other("a node without its piece"))?;
+                    out.write_all(rest)?;
                 }
                 out.write_all(b"\n  ]")?;
             }
@@ -187,10 +193,9 @@ impl GraphSpill {
         out.write_all(b"  node [shape=box, style=filled, fontname=\"monospace\", fontsize=10];\n")?;
         let touching = g.edges.iter().map(|e| (piece_of[e.source], piece_of[e.target]));
         let colours = super::colours_of_pieces(g.pieces, touching);
-        for i in 0..self.regions {
-            let at = next_node(i, &mut node)?;
+        for &piece in piece_of {
+            let at = next_node(&mut node)?;
             out.write_all(&node[..at])?;
-            let piece = piece_of[i];
             writeln!(out, "{}\", piece={piece}];", colours[piece])?;
         }
         for e in &g.edges {
