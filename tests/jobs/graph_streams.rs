@@ -11,8 +11,10 @@ use relu_regions::jobs::{self, GraphForm};
 use relu_regions::network::{nnet::Coords, InputFormat, Network};
 use relu_regions::{analyze, Enumerator};
 
-/// A box, R^d (bounded and unbounded regions), a braid arrangement, and two deeper networks of
-/// the bench fixtures (one with pieces spanning several regions).
+/// A box, R^d (bounded and unbounded regions), a braid arrangement, two deeper networks of the
+/// bench fixtures (one with pieces spanning several regions), a max unit of five affine
+/// functions, and `relu(relu(x) + relu(-x))`, a neuron tight on the facet `x = 0` that keeps
+/// its state across it (a neighbour's pattern is not the flip of the facet's neurons).
 fn networks() -> Vec<Network> {
     let read = |name: &str| net(&std::fs::read_to_string(fixture(name)).unwrap());
     vec![
@@ -21,6 +23,14 @@ fn networks() -> Vec<Network> {
         braid(4),
         read("bench/net-2-16-16.json"),
         read("deep2d.json"),
+        net(r#"{"input_dim": 2, "layers": [
+            {"weights": [[0, 0], [10, 2], [-4, 8], [2, -12], [4, 2]], "bias": [0, -26, -20, -37, -5],
+             "activation": "max", "pieces": 5},
+            {"weights": [["1", "1", "1", "1", "1"]], "activation": "linear"}]}"#),
+        net(r#"{"input_dim": 2, "domain": {"box": [["-1", "1"], ["-1", "1"]]}, "layers": [
+            {"weights": [["1", "0"], ["-1", "0"], ["0", "1"]], "activation": "relu"},
+            {"weights": [["1", "1", "0"], ["1", "1", "1"]], "bias": ["0", "-1/2"], "activation": "relu"},
+            {"weights": [["1", "2"]], "activation": "linear"}]}"#),
     ]
 }
 
