@@ -2,7 +2,8 @@
 //! `graph --format dot`), measured by the kernel's high-water mark of the test process (reset
 //! before each writer): once the analysis is held, writing its whole answer may hold about one
 //! region's worth at a time, never the document. The whole-document writers are measured beside
-//! them, so the bound is seen to bite.
+//! them, so the bound is seen to bite. The whole jobs (`regions --json`, `graph`, `check`) are
+//! measured in fresh processes against `count` with the graph: within twice its peak.
 //!
 //! A test binary of its own: the mark is the whole process's, so its tests run one at a time (a
 //! lock) and nothing else runs in it.
@@ -169,6 +170,30 @@ fn run_job(job: &str, planes: usize) -> (usize, usize) {
             assert!(summary.complete() && written.is_ok());
             (summary.regions(), bytes.0)
         }
+        // the `graph` job (JSON or DOT) into a byte counter
+        "graph_json" | "graph_dot" => {
+            let form = if job == "graph_json" {
+                relu_regions::jobs::GraphForm::Json
+            } else {
+                relu_regions::jobs::GraphForm::Dot { exact_labels: false }
+            };
+            let mut bytes = Bytes::default();
+            let (summary, written) =
+                relu_regions::jobs::write_graph(&net, &e, form, None, &mut bytes).unwrap();
+            assert!(summary.complete() && written.is_ok());
+            (summary.regions(), bytes.0)
+        }
+        // the analysis held and its graph written whole (the writer before issue 35 point 3)
+        "graph_json_held" | "graph_dot_held" => {
+            let a = analyze(&net, &e).unwrap();
+            let mut bytes = Bytes::default();
+            if job == "graph_json_held" {
+                stream::write_graph_json(&mut bytes, a.regions(), a.graph(), true, None).unwrap();
+            } else {
+                dot::write_graph_dot(&mut bytes, a.regions(), a.graph(), false).unwrap();
+            }
+            (a.regions().len(), bytes.0)
+        }
         "held" => {
             let a = analyze(&net, &e).unwrap();
             let text = json::to_json(&json::regions_document(&net, &a, None));
@@ -303,4 +328,47 @@ fn check_at_counting_memory() {
 #[ignore]
 fn check_at_counting_memory_on_48k_regions() {
     check_check_job(66, 256 * 1024);
+}
+
+/// The whole `graph` job (`--format json` or `dot`: enumeration, facets, pieces, the nodes and
+/// the sorted edges) against `count` with the graph on the same network, each in a fresh
+/// process: the job's peak stays within twice count's plus `per_region`, where the writer that
+/// held the analysis took more than that (the bound bites).
+fn check_graph_job(planes: usize, per_region: usize) {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let Some((counted, _, count)) = peak_of("count", planes) else {
+        eprintln!("no VmHWM here: the peak is not measured");
+        return;
+    };
+    for form in ["graph_json", "graph_dot"] {
+        let (listed, bytes, streamed) = peak_of(form, planes).unwrap();
+        let (_, held_bytes, held) = peak_of(&format!("{form}_held"), planes).unwrap();
+        eprintln!(
+            "{counted} regions: count {count} bytes, {form} {streamed} streamed, {held} holding the analysis, {bytes} bytes written"
+        );
+        assert_eq!(
+            (listed, bytes),
+            (counted, held_bytes),
+            "{form}: the streamed graph is the held one's size"
+        );
+        assert!(streamed <= 2 * count + per_region, "{form} held {streamed} bytes, count {count}");
+        assert!(
+            held > 2 * count + per_region,
+            "{form}: holding the analysis took {held} bytes, count {count}"
+        );
+    }
+}
+
+/// `graph --format json|dot` at the memory of `count`: 7,807 regions, run by default.
+#[test]
+fn graph_job_at_counting_memory() {
+    check_graph_job(36, 256 * 1024);
+}
+
+/// `graph --format json|dot` at the memory of `count`: 47,972 regions (a few minutes in a
+/// release build): `cargo test --release --test memory -- --ignored`.
+#[test]
+#[ignore]
+fn graph_job_at_counting_memory_on_48k_regions() {
+    check_graph_job(66, 256 * 1024);
 }

@@ -293,7 +293,7 @@ pub(crate) fn distinct_maps(
     total
 }
 
-fn crossed_neurons(a: &[Vec<bool>], b: &[Vec<bool>], relu_layers: &[usize]) -> Vec<NeuronId> {
+pub(crate) fn crossed_neurons(a: &[Vec<bool>], b: &[Vec<bool>], relu_layers: &[usize]) -> Vec<NeuronId> {
     let mut out = Vec::new();
     for ((la, lb), &layer) in a.iter().zip(b).zip(relu_layers) {
         for (index, (x, y)) in la.iter().zip(lb).enumerate() {

@@ -40,7 +40,7 @@ fn rounded(v: &Q) -> String {
 }
 
 /// The label of a region: exact (every rational) or short (rounded slopes of the first outputs).
-fn label(r: &Region, exact: bool) -> String {
+pub(super) fn label(r: &Region, exact: bool) -> String {
     let number = |v: &Q| if exact { fmt_q(v) } else { rounded(v) };
     let rows = r.map.jacobian.iter().zip(&r.map.offset);
     let shown = if exact { usize::MAX } else { SHORT_ROWS };

@@ -297,10 +297,15 @@ pub fn graph_json(
 
 /// A region as a graph node on the wire.
 pub(crate) fn node_out(r: &Region, g: &RegionGraph) -> NodeOut {
+    node_in_piece(r, g.piece_of[r.id])
+}
+
+/// A region as a graph node on the wire, in linear piece `piece`.
+pub(crate) fn node_in_piece(r: &Region, piece: usize) -> NodeOut {
     NodeOut {
         id: r.id,
         pattern: r.pattern_strings(),
-        piece: g.piece_of[r.id],
+        piece,
         bounded: r.bounded,
         jacobian: r.map.jacobian.iter().map(|row| qs(row)).collect(),
         offset: qs(&r.map.offset),
@@ -309,6 +314,17 @@ pub(crate) fn node_out(r: &Region, g: &RegionGraph) -> NodeOut {
         jacobian_f64: r.map.jacobian.iter().map(|row| floats(row)).collect(),
         offset_f64: floats(&r.map.offset),
     }
+}
+
+/// A graph edge on the wire from its parts (the point as its exact strings).
+pub(crate) fn edge_with_point(
+    source: usize,
+    target: usize,
+    neurons: &[NeuronId],
+    same_map: bool,
+    point: Vec<String>,
+) -> EdgeOut {
+    EdgeOut { source, target, neurons: neurons.iter().copied().map(Into::into).collect(), same_map, point }
 }
 
 /// A graph edge on the wire.

@@ -3,6 +3,7 @@
 
 pub mod answers;
 pub mod dot;
+pub(crate) mod graph_spill;
 pub mod json;
 pub mod labels;
 pub mod line_svg;
@@ -42,16 +43,24 @@ pub const PALETTE: [&str; 12] = [
 /// }
 /// ```
 pub fn piece_colours(g: &RegionGraph) -> Vec<String> {
-    let mut neighbours: Vec<std::collections::BTreeSet<usize>> = vec![Default::default(); g.pieces];
-    for e in g.graph.edge_indices() {
-        let Some((a, b)) = g.graph.edge_endpoints(e) else { continue };
-        let (p, q) = (g.piece_of[a.index()], g.piece_of[b.index()]);
+    let ends = g.graph.edge_indices().filter_map(|e| g.graph.edge_endpoints(e));
+    colours_of_pieces(g.pieces, ends.map(|(a, b)| (g.piece_of[a.index()], g.piece_of[b.index()])))
+}
+
+/// [`piece_colours`] of `pieces` pieces from the pieces at the two ends of each edge (in any
+/// order): the graph writers that do not hold the graph ([`graph_spill`]) colour by it.
+pub(crate) fn colours_of_pieces(
+    pieces: usize,
+    touching: impl Iterator<Item = (usize, usize)>,
+) -> Vec<String> {
+    let mut neighbours: Vec<std::collections::BTreeSet<usize>> = vec![Default::default(); pieces];
+    for (p, q) in touching {
         if p != q {
             neighbours[p].insert(q);
             neighbours[q].insert(p);
         }
     }
-    let mut colour: Vec<usize> = Vec::with_capacity(g.pieces);
+    let mut colour: Vec<usize> = Vec::with_capacity(pieces);
     for near in &neighbours {
         let taken: std::collections::BTreeSet<usize> =
             near.iter().filter(|&&q| q < colour.len()).map(|&q| colour[q]).collect();

@@ -135,13 +135,13 @@ impl RegionsSpill {
 }
 
 /// The first position of `needle` in `hay`.
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+pub(super) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// A new temporary file, open for writing and reading, its name removed where the system
 /// allows it (the file lives until closed).
-fn temporary() -> std::io::Result<File> {
+pub(super) fn temporary() -> std::io::Result<File> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir();

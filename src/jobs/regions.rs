@@ -150,7 +150,14 @@ pub enum GraphForm {
     Json,
 }
 
-/// `graph`: analyzes `net` and writes its adjacency graph to `out` a node or an edge at a time.
+/// `graph`: writes the adjacency graph of `net` to `out`, at the memory of `count` with the
+/// graph: each region, once its facets are certified, is spilled to a temporary file as its
+/// node (and its facet points) and kept only as the compact record that numbers the pieces and
+/// lists the edges; at the end the nodes are copied to `out` with their pieces, then the edges
+/// in order (the bytes of the held analysis's graph; a run stopped by its time limit or Ctrl-C
+/// lists the regions whose facets were certified before the stop, and the edges among them).
+/// When no temporary file can be made, the analysis is held and written a node or an edge at a
+/// time.
 ///
 /// # Examples
 /// ```
@@ -176,6 +183,14 @@ pub fn write_graph<W: std::io::Write>(
     provenance: Option<&Provenance>,
     mut out: W,
 ) -> Result<Written, InternalError> {
+    let dot = match form {
+        GraphForm::Dot { exact_labels } => Some(exact_labels),
+        GraphForm::Json => None,
+    };
+    // at the memory of counting, unless no temporary file can be made
+    if let Ok(spill) = crate::export::graph_spill::GraphSpill::new(dot) {
+        return streamed_graph(net, enumerator, provenance, spill, out);
+    }
     let a = crate::analysis::analyze(net, enumerator)?;
     let written = match form {
         GraphForm::Dot { exact_labels } => {
@@ -190,6 +205,25 @@ pub fn write_graph<W: std::io::Write>(
         ),
     };
     Ok((a.summary, written))
+}
+
+/// `graph` at the memory of counting: the nodes spilled as the regions are enumerated (in id
+/// order), each region kept only as its compact record, then the nodes copied to `out` with
+/// their pieces and the edges listed from the records
+/// ([`crate::analysis::graph_counts::pieces::stream_with_graph`]).
+fn streamed_graph<W: std::io::Write>(
+    net: &Network,
+    enumerator: &Enumerator,
+    provenance: Option<&Provenance>,
+    mut spill: crate::export::graph_spill::GraphSpill,
+    out: W,
+) -> Result<Written, InternalError> {
+    let mut push = |r: &crate::analysis::FacetedRegion| spill.push(&r.region, &r.facets);
+    let mut g = crate::analysis::graph_counts::pieces::stream_with_graph(net, enumerator, &mut push)?;
+    let complete = g.streamed.summary.complete();
+    let written = std::mem::replace(&mut g.streamed.written, Ok(()))
+        .and_then(|()| spill.finish(out, net, &g, complete, provenance));
+    Ok((g.streamed.summary, written))
 }
 
 /// The `graph --format json` document of an analysis.
