@@ -1,24 +1,27 @@
-//! The checker's own composition of the network along stated patterns, in rationals, shared
+//! The checker's own composition of the network along stated patterns, exact and shared
 //! across regions: the map after each layer with states depends only on the pattern's states
 //! up to that layer, so a [`Composer`] keeps the composition of the last pattern it was asked,
 //! layer by layer, and recomposes only from the first layer where the next pattern differs.
 //! Regions listed in tree order share long prefixes (every region shares the first layer's
 //! rows), so most of the exact products are done once per prefix, not once per region.
+//!
+//! The maps are integers over one positive denominator ([`IntMap`], each layer's weights
+//! over their common denominator, [`IntLayer`]): composing is integer products and sums with
+//! no gcd. A pattern's constraints are integer rows (positive multiples of the rational ones:
+//! the denominator only scales them), and only the region's output map is reduced to
+//! rationals, once per region.
 
-use super::constraints::{max_rows, relu_rows, Constraint, Matrix};
+use super::constraints::{max_rows, relu_rows, Constraint};
+use super::int_map::{IntLayer, IntMap};
 use crate::exact::num::Q;
-use crate::network::weights::sparse_dot;
-use crate::network::{Activation, Layer, Network};
+use crate::network::{Activation, Network};
 use num_traits::Zero;
-
-/// A map `x -> jac x + off`.
-type Map = (Matrix, Vec<Q>);
 
 /// What follows a map: the next layer with states (the map just before it and its
 /// preactivations, which the states only sign and mask), or the end of the network.
 enum Ahead {
-    Stateful { layer: usize, before: Map, pre: Map },
-    End(Map),
+    Stateful { layer: usize, before: IntMap, pre: IntMap },
+    End(IntMap),
 }
 
 /// The composition after one layer with states.
@@ -29,16 +32,22 @@ struct Level {
     rows: Vec<Constraint>,
     /// The index of the layer after it, and the map after it, masked by its states.
     next_layer: usize,
-    map: Map,
+    map: IntMap,
     /// What follows, composed once (the regions sharing this prefix share it).
     ahead: Option<Ahead>,
     /// Whether the layer is relu with no preactivation identically zero on the region.
     plain: bool,
 }
 
+/// A pattern's composition: its constraints (borrowed from the [`Composer`]), its output map
+/// in rationals, and whether it is plain ([`Composer::constraints`]).
+pub(super) type Composed<'c> = (Vec<&'c Constraint>, Vec<Vec<Q>>, Vec<Q>, bool);
+
 /// The composition of the last pattern asked, by layer with states.
 pub(super) struct Composer<'a> {
     net: &'a Network,
+    /// The network's layers in integers.
+    layers: Vec<IntLayer>,
     /// What follows the identity.
     root: Ahead,
     levels: Vec<Level>,
@@ -46,88 +55,83 @@ pub(super) struct Composer<'a> {
 
 impl<'a> Composer<'a> {
     pub(super) fn new(net: &'a Network) -> Composer<'a> {
-        let d = net.input_dim();
-        let jac: Matrix =
-            (0..d).map(|i| (0..d).map(|j| Q::from_integer(u8::from(i == j).into())).collect()).collect();
-        let root = advance(net, 0, (jac, vec![Q::zero(); d]));
-        Composer { net, root, levels: Vec::new() }
+        let layers: Vec<IntLayer> = net.layers().iter().map(IntLayer::new).collect();
+        let root = advance(&layers, net, 0, IntMap::identity(net.input_dim()));
+        Composer { net, layers, root, levels: Vec::new() }
     }
 
     /// The constraints of a pattern (its states, one vector per layer with states, as the
     /// network parses its strings) and the output map, as a composition from scratch gives
-    /// them: the constraints in layer order, each layer's in neuron order.
+    /// them: the constraints in layer order, each layer's in neuron order, each a positive
+    /// multiple of the rational constraint (integer coefficients); the map reduced.
     ///
     /// The last value says whether every layer with states is relu and no preactivation is
     /// identically zero on the region: then every neuron not tight at a point of the region's
     /// closure keeps its sign near it (what [`super::whole::check_coverage`] uses to cross a
     /// facet with one tight neuron by flipping it).
-    pub(super) fn constraints(&mut self, states: &[Vec<bool>]) -> (Vec<Constraint>, Matrix, Vec<Q>, bool) {
+    pub(super) fn constraints(&mut self, states: &[Vec<bool>]) -> Composed<'_> {
         let keep = self.levels.iter().zip(states).take_while(|(level, bits)| &level.bits == *bits).count();
         self.levels.truncate(keep);
-        let (jac, off) = loop {
-            let (net, depth) = (self.net, self.levels.len());
+        let map = loop {
+            let (net, layers, depth) = (self.net, &self.layers, self.levels.len());
             let ahead = match self.levels.last_mut() {
                 None => &self.root,
-                Some(level) => {
-                    &*level.ahead.get_or_insert_with(|| advance(net, level.next_layer, level.map.clone()))
-                }
+                Some(level) => &*level
+                    .ahead
+                    .get_or_insert_with(|| advance(layers, net, level.next_layer, level.map.clone())),
             };
             let (layer, before, pre) = match ahead {
-                Ahead::End(map) => break map.clone(),
+                Ahead::End(map) => break rational(map),
                 Ahead::Stateful { layer, before, pre } => (*layer, before, pre),
             };
             // its states from the pattern (none left: the map stops before it)
-            let Some(bits) = states.get(depth) else { break before.clone() };
+            let Some(bits) = states.get(depth) else { break rational(before) };
             let plain = matches!(net.layers()[layer].activation, Activation::Relu)
-                && pre.0.iter().zip(&pre.1).all(|(row, o)| !o.is_zero() || row.iter().any(|v| !v.is_zero()));
+                && pre
+                    .jac
+                    .iter()
+                    .zip(&pre.off)
+                    .all(|(row, o)| !o.is_zero() || row.iter().any(|v| !v.is_zero()));
             let rows = match net.layers()[layer].activation {
-                Activation::Max(k) => max_rows(&pre.0, &pre.1, bits, k, layer),
-                _ => relu_rows(&pre.0, &pre.1, bits, layer),
+                Activation::Max(k) => max_rows(&pre.jac, &pre.off, bits, k, layer),
+                _ => relu_rows(&pre.jac, &pre.off, bits, layer),
             };
-            let (mut jac, mut off) = pre.clone();
-            let next_layer = layer + 1;
-            for ((row, o), &on) in jac.iter_mut().zip(off.iter_mut()).zip(bits) {
+            let mut map = pre.clone();
+            for ((row, o), &on) in map.jac.iter_mut().zip(map.off.iter_mut()).zip(bits) {
                 if !on {
-                    row.iter_mut().for_each(|v| *v = Q::zero());
-                    *o = Q::zero();
+                    row.iter_mut().for_each(|v| v.set_zero());
+                    o.set_zero();
                 }
             }
             self.levels.push(Level {
                 bits: bits.clone(),
                 rows,
-                next_layer,
-                map: (jac, off),
+                next_layer: layer + 1,
+                map,
                 ahead: None,
                 plain,
             });
         };
-        let rows = self.levels.iter().flat_map(|level| level.rows.iter().cloned()).collect();
+        let rows = self.levels.iter().flat_map(|level| &level.rows).collect();
         let plain = self.levels.iter().all(|level| level.plain);
-        (rows, jac, off, plain)
+        (rows, map.0, map.1, plain)
     }
 }
 
+/// An integer map in rationals, each entry reduced.
+fn rational(map: &IntMap) -> (Vec<Vec<Q>>, Vec<Q>) {
+    let q = |v: &num_bigint::BigInt| Q::new(v.clone(), map.den.clone());
+    (map.jac.iter().map(|row| row.iter().map(q).collect()).collect(), map.off.iter().map(q).collect())
+}
+
 /// The layers from `l` on composed after `map`, up to the next layer with states.
-fn advance(net: &Network, mut l: usize, mut map: Map) -> Ahead {
+fn advance(layers: &[IntLayer], net: &Network, mut l: usize, mut map: IntMap) -> Ahead {
     loop {
         let Some(layer) = net.layers().get(l) else { return Ahead::End(map) };
-        let pre = affine(layer, &map.0, &map.1);
+        let pre = layers[l].compose(&map, None);
         if layer.activation.has_states() {
             return Ahead::Stateful { layer: l, before: map, pre };
         }
         (map, l) = (pre, l + 1);
     }
-}
-
-/// The layer's affine map after `x -> jac x + off`.
-fn affine(layer: &Layer, jac: &Matrix, off: &[Q]) -> (Matrix, Vec<Q>) {
-    let d = jac.first().map_or(0, Vec::len);
-    let columns: Vec<Vec<Q>> = (0..d).map(|j| jac.iter().map(|row| row[j].clone()).collect()).collect();
-    let mut new_jac = Vec::with_capacity(layer.bias.len());
-    let mut new_off = Vec::with_capacity(layer.bias.len());
-    for (w, b) in layer.weights.rows().zip(&layer.bias) {
-        new_jac.push(columns.iter().map(|column| sparse_dot(w, column)).collect::<Vec<Q>>());
-        new_off.push(sparse_dot(w, off) + b);
-    }
-    (new_jac, new_off)
 }

@@ -35,48 +35,72 @@ impl Origin {
     }
 }
 
-/// A constraint of a pattern with its origin.
-#[derive(Debug, Clone)]
+/// A constraint of a pattern with its origin, and its row in integers (computed once, where
+/// the constraint is made).
+#[derive(Clone)]
 pub(super) struct Constraint {
     pub row: Row,
     pub origin: Origin,
+    pub exact: ExactRow,
 }
 
-/// `h >= 0` for a relu neuron on, `h <= 0` off; a constant `h` the state contradicts gives a
-/// row no point is strictly inside.
-pub(super) fn relu_rows(jac: &[Vec<Q>], off: &[Q], bits: &[bool], layer: usize) -> Vec<Constraint> {
+impl Constraint {
+    /// A constraint given in rationals.
+    pub(super) fn new(row: Row, origin: Origin) -> Constraint {
+        Constraint { exact: ExactRow::new(&row), row, origin }
+    }
+
+    /// A constraint given in integers: `a . x <= b`.
+    fn integer(a: Vec<BigInt>, b: BigInt, origin: Origin) -> Constraint {
+        let zero = a.iter().all(Zero::is_zero);
+        let row =
+            Halfspace::new(a.iter().cloned().map(Q::from_integer).collect(), Q::from_integer(b.clone()));
+        Constraint { row, origin, exact: ExactRow { int: IntRow { a, b }, zero } }
+    }
+}
+
+/// `h >= 0` for a relu neuron on, `h <= 0` off, for the preactivations `h = jac x + off` (in
+/// integers: a positive common denominator only scales the rows); a constant `h` the state
+/// contradicts gives a row no point is strictly inside.
+pub(super) fn relu_rows(jac: &[Vec<BigInt>], off: &[BigInt], bits: &[bool], layer: usize) -> Vec<Constraint> {
     let d = jac.first().map_or(0, Vec::len);
     let mut rows = Vec::new();
     for (index, ((row, o), &on)) in jac.iter().zip(off).zip(bits).enumerate() {
         let origin = Origin::Neuron(layer, index);
         if row.iter().any(|v| !v.is_zero()) {
-            let (a, rhs) =
-                if on { (row.iter().map(|v| -v).collect(), o.clone()) } else { (row.clone(), -o.clone()) };
-            rows.push(Constraint { row: Halfspace::new(a, rhs), origin });
+            let (a, rhs) = if on { (row.iter().map(|v| -v).collect(), o.clone()) } else { (row.clone(), -o) };
+            rows.push(Constraint::integer(a, rhs, origin));
         } else if on != o.is_positive() {
-            let rhs = if on { o.clone() } else { -o.clone() };
-            rows.push(Constraint { row: Halfspace::new(vec![Q::zero(); d], rhs), origin });
+            let rhs = if on { o.clone() } else { -o };
+            rows.push(Constraint::integer(vec![BigInt::zero(); d], rhs, origin));
         }
     }
     rows
 }
 
 /// For each max unit with winner `t`: `c_j <= c_t` for every other candidate `j`, and strictly
-/// `c_j < c_t` when `c_j - c_t` is constant and `j < t` (equal candidates: the lower one wins).
-pub(super) fn max_rows(jac: &[Vec<Q>], off: &[Q], bits: &[bool], k: usize, layer: usize) -> Vec<Constraint> {
+/// `c_j < c_t` when `c_j - c_t` is constant and `j < t` (equal candidates: the lower one wins);
+/// the candidates `c = jac x + off` in integers as for [`relu_rows`].
+pub(super) fn max_rows(
+    jac: &[Vec<BigInt>],
+    off: &[BigInt],
+    bits: &[bool],
+    k: usize,
+    layer: usize,
+) -> Vec<Constraint> {
     let d = jac.first().map_or(0, Vec::len);
     let mut rows = Vec::new();
     for (u, unit) in bits.chunks(k).enumerate() {
         let Some(t) = unit.iter().position(|&b| b) else { continue };
         let (ct, et) = (&jac[u * k + t], &off[u * k + t]);
         for j in (0..k).filter(|&j| j != t) {
-            let a: Vec<Q> = jac[u * k + j].iter().zip(ct).map(|(x, y)| x - y).collect();
+            let a: Vec<BigInt> = jac[u * k + j].iter().zip(ct).map(|(x, y)| x - y).collect();
             let b = et - &off[u * k + j];
             let origin = Origin::Neuron(layer, u * k + j);
             if a.iter().any(|v| !v.is_zero()) {
-                rows.push(Constraint { row: Halfspace::new(a, b), origin });
+                rows.push(Constraint::integer(a, b, origin));
             } else if b.is_negative() || (b.is_zero() && j < t) {
-                rows.push(Constraint { row: Halfspace::new(vec![Q::zero(); d], b), origin });
+                rows.push(Constraint::integer(vec![BigInt::zero(); d], b, origin));
             }
         }
     }
@@ -85,6 +109,7 @@ pub(super) fn max_rows(jac: &[Vec<Q>], off: &[Q], bits: &[bool], k: usize, layer
 
 /// A constraint with its integer numerators over a common denominator, computed once, so that
 /// the sign of a slack is one integer expression with no gcd.
+#[derive(Clone)]
 pub(super) struct ExactRow {
     /// The row in integers.
     pub int: IntRow,

@@ -5,28 +5,29 @@
 
 use super::constraints::Row;
 use super::farkas::{Combiner, IntRow};
-use crate::exact::num::{sign_of_sum_of_products, Q};
+use crate::exact::num::{common_denominator, scaled_numerator, sign_of_sum_of_products, Q};
 use crate::exact::simplex::{solve, LpOutcome};
+use num_bigint::{BigInt, Sign};
 use num_traits::{One, Signed, Zero};
 use std::cmp::Ordering;
 
 /// Whether `listed` implies `row`: over `bounds` (a box that the listed rows are already known
-/// to imply, when given) by exact intervals, else by a Farkas vector on a basis of the
+/// to imply, when given) by exact intervals in integers, else by a Farkas vector on a basis of the
 /// region's [`Combiner`] (one it met, or a float LP's), else by the exact simplex's dual.
 /// `int` is `row` in integers ([`IntRow::new`]).
 pub(super) fn implied_by_listed(
     listed: &[Row],
     combiner: &mut Combiner,
     (row, int): (&Row, &IntRow),
-    bounds: Option<&[(Q, Q)]>,
+    bounds: Option<&IntBox>,
 ) -> bool {
-    if row.a.iter().all(Zero::is_zero) && !row.b.is_negative() {
+    if int.a.iter().all(Zero::is_zero) && !int.b.is_negative() {
         return true;
     }
     if listed.is_empty() {
         return false; // all of R^d: only a trivial row holds
     }
-    if bounds.is_some_and(|bx| implied_by_box(row, bx)) || combiner.implies(int) {
+    if bounds.is_some_and(|bx| bx.implies(int)) || combiner.implies(int) {
         return true;
     }
     match implication_lp(listed, row) {
@@ -68,6 +69,44 @@ pub(super) fn implied_by_box(row: &Row, bx: &[(Q, Q)]) -> bool {
     let max: Q =
         row.a.iter().zip(bx).map(|(a, (lo, hi))| if a.is_positive() { a * hi } else { a * lo }).sum();
     max <= row.b
+}
+
+/// A box `[lo_j / den, hi_j / den]` in integers over one positive denominator.
+pub(super) struct IntBox {
+    lo: Vec<BigInt>,
+    hi: Vec<BigInt>,
+    den: BigInt,
+}
+
+impl IntBox {
+    /// The box `bx` (`[lo_j, hi_j]` in rationals) over the common denominator of its bounds.
+    pub(super) fn new(bx: &[(Q, Q)]) -> IntBox {
+        let den = common_denominator(bx.iter().flat_map(|(lo, hi)| [lo, hi]));
+        let int = |v: &Q| scaled_numerator(v, &den);
+        IntBox {
+            lo: bx.iter().map(|(lo, _)| int(lo)).collect(),
+            hi: bx.iter().map(|(_, hi)| int(hi)).collect(),
+            den,
+        }
+    }
+
+    /// `max over the box of a . x <= b` for a row in integers, exactly, with no gcd: the sign
+    /// of `b den - sum_j a_j (a_j > 0 ? hi_j : lo_j)`, one integer expression (the same
+    /// decision as [`implied_by_box`] on the rational row, which `row` is a positive multiple of).
+    pub(super) fn implies(&self, row: &IntRow) -> bool {
+        if row.a.len() != self.lo.len() {
+            return false;
+        }
+        let mut slack = &row.b * &self.den;
+        for ((a, lo), hi) in row.a.iter().zip(&self.lo).zip(&self.hi) {
+            match a.sign() {
+                Sign::Plus => slack -= a * hi,
+                Sign::Minus => slack -= a * lo,
+                Sign::NoSign => {}
+            }
+        }
+        !slack.is_negative()
+    }
 }
 
 /// Solves the LP in floats, then the Farkas vector on its basis exactly, and checks it.

@@ -33,6 +33,8 @@ mod boundary_sets;
 mod bounded;
 mod certificates;
 mod compose;
+#[cfg(test)]
+mod compose_tests;
 mod constraints;
 pub mod faces;
 mod farkas;

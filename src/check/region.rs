@@ -1,5 +1,5 @@
 //! The checks of one region, in exact arithmetic only: the region's constraints re-derived from
-//! the network and its stated pattern by the checker's own composition in rationals
+//! the network and its stated pattern by the checker's own exact composition in integers
 //! ([`super::compose`], shared with the regions before it that share a prefix), then
 //!
 //! 1. the point strictly inside every constraint of its pattern (and of the domain), and the
@@ -22,7 +22,7 @@ use super::constraints::{integer_point, Constraint, ExactRow, Matrix, Origin, Ro
 use super::farkas::{Combiner, IntRow};
 use super::fields::{indices, known_keys, matrix, neurons, rational, vector, INEQUALITY, REGION};
 use super::floats::{nearest_matrix, nearest_vector};
-use super::implied::{box_of, implied_by_listed};
+use super::implied::{box_of, implied_by_listed, IntBox};
 use crate::exact::num::Q;
 use crate::kernel::Filter;
 use crate::network::Network;
@@ -120,18 +120,19 @@ pub(super) fn check_region(
         fail("the pattern does not fit the network".into());
         return None;
     };
+    let domain: Vec<Constraint> = cx
+        .domain
+        .iter()
+        .enumerate()
+        .map(|(k, row)| Constraint::new(row.clone(), Origin::Domain(k)))
+        .collect();
     let (mut constraints, jac, off, plain) = composer.constraints(&states);
-    constraints.extend(
-        cx.domain
-            .iter()
-            .enumerate()
-            .map(|(k, row)| Constraint { row: row.clone(), origin: Origin::Domain(k) }),
-    );
+    constraints.extend(&domain);
     let Some(point) = region.get("point").and_then(vector).filter(|p| p.len() == net.input_dim()) else {
         fail("missing or malformed `point`".into());
         return None;
     };
-    let exact: Vec<ExactRow> = constraints.iter().map(|c| ExactRow::new(&c.row)).collect();
+    let exact: Vec<&ExactRow> = constraints.iter().map(|c| &c.exact).collect();
     let at_point = integer_point(&point);
     // strictly inside every constraint of the pattern, the network's own pattern at the point
     // is the stated one (layer by layer: each preactivation is the composed one, of the sign
@@ -217,8 +218,8 @@ pub(super) fn check_floats(
 /// constraint of the pattern, the listed inequality whose facet it is.
 fn check_inequalities(
     region: &Value,
-    constraints: &[Constraint],
-    exact: &[ExactRow],
+    constraints: &[&Constraint],
+    exact: &[&ExactRow],
     fail: &mut impl FnMut(String),
 ) -> (Vec<Option<Listed>>, Vec<Option<usize>>, Vec<IntRow>) {
     let mut owner: Vec<Option<usize>> = vec![None; constraints.len()];
@@ -287,7 +288,7 @@ fn check_labels(
     k: usize,
     item: &Value,
     tight: &[usize],
-    constraints: &[Constraint],
+    constraints: &[&Constraint],
     fail: &mut impl FnMut(String),
 ) {
     let (mut want_neurons, mut want_rows) = (Vec::new(), Vec::new());
@@ -313,23 +314,23 @@ fn check_labels(
 /// first (by the listed rows alone), after which the domain's box, which they then imply,
 /// settles the others by exact intervals where it can; a Farkas vector for the rest.
 fn check_completeness(
-    (constraints, exact): (&[Constraint], &[ExactRow]),
+    (constraints, exact): (&[&Constraint], &[&ExactRow]),
     owner: &[Option<usize>],
     (listed, ints): (&[Option<Listed>], Vec<IntRow>),
     fail: &mut impl FnMut(String),
 ) {
     let rows: Vec<Row> = listed.iter().flatten().map(|l| l.row.clone()).collect();
-    let own_box = box_of(&rows);
+    let own_box = box_of(&rows).map(|bx| IntBox::new(&bx));
     let d = constraints.first().map_or(0, |c| c.row.a.len());
     let mut combiner = Combiner::with_ints(&rows.iter().collect::<Vec<_>>(), ints, d);
-    let is_domain = |c: &Constraint| matches!(c.origin, Origin::Domain(_));
+    let is_domain = |c: &&Constraint| matches!(c.origin, Origin::Domain(_));
     let missing = |k: usize| {
         let which = constraints[k].origin.describe();
         format!("{which} is not implied by the listed inequalities (a facet is missing)")
     };
     let mut domain_implied = true;
     for (k, c) in constraints.iter().enumerate().filter(|(k, c)| owner[*k].is_none() && is_domain(c)) {
-        if !implied_by_listed(&rows, &mut combiner, (&c.row, &exact[k].int), own_box.as_deref()) {
+        if !implied_by_listed(&rows, &mut combiner, (&c.row, &exact[k].int), own_box.as_ref()) {
             domain_implied = false;
             fail(missing(k));
         }
@@ -342,12 +343,12 @@ fn check_completeness(
             .map(|c| c.row.clone())
             .chain(rows.iter().cloned())
             .collect();
-        box_of(&axis)
+        box_of(&axis).map(|bx| IntBox::new(&bx))
     } else {
         None
     };
     for (k, c) in constraints.iter().enumerate().filter(|(k, c)| owner[*k].is_none() && !is_domain(c)) {
-        if !implied_by_listed(&rows, &mut combiner, (&c.row, &exact[k].int), bounds.as_deref()) {
+        if !implied_by_listed(&rows, &mut combiner, (&c.row, &exact[k].int), bounds.as_ref()) {
             fail(missing(k));
         }
     }

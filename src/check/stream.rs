@@ -1,6 +1,6 @@
 //! `check` reading its answer as it goes: a `regions --json` document or a `regions --jsonl`
 //! stream is parsed one region at a time, the regions checked in batches (in parallel, each
-//! chunk of consecutive regions sharing one `Composer`) and dropped, keeping of each only
+//! chunk of consecutive regions sharing one `Composer`, kept for the next chunks) and dropped, keeping of each only
 //! what the checks of the whole answer need (its failures and `Kept`: its `id`, `piece`,
 //! its pattern and those across its facets as bits, a fingerprint of its map). The verdict is
 //! the one [`super::check_answer`] gives on the whole document, for every thread count.
@@ -34,6 +34,11 @@ pub(super) struct RegionChecks<'a> {
     /// Whether the patterns across the facets are computed (not for a check of the listed
     /// regions only, where coverage is not checked).
     across: bool,
+    /// Compositions left by earlier chunks, taken up by the next ones (the network's layers in
+    /// integers built once per thread, and a batch's first region sharing the prefix of the
+    /// last one checked). Which chunk gets which changes no result: a composition recomposes
+    /// from the first layer where the pattern asked differs.
+    composers: std::sync::Mutex<Vec<Composer<'a>>>,
 }
 
 impl<'a> RegionChecks<'a> {
@@ -43,7 +48,8 @@ impl<'a> RegionChecks<'a> {
     pub(super) fn new(net: &'a Network, partial: Option<bool>, across: bool) -> RegionChecks<'a> {
         let domain: Vec<Row> = net.domain().halfspaces(net.input_dim());
         let domain_bounded = whole::domain_is_bounded(net, &domain);
-        RegionChecks { net, domain, domain_bounded, partial, layout: Layout::new(net), across }
+        let composers = std::sync::Mutex::new(Vec::new());
+        RegionChecks { net, domain, domain_bounded, partial, layout: Layout::new(net), across, composers }
     }
 
     /// The outcomes of `regions`, in order, on `threads` threads (the same for every count);
@@ -80,8 +86,13 @@ impl<'a> RegionChecks<'a> {
         };
         crate::runtime::parallel::map_chunks(regions, threads.max(1), 8, |part| {
             // one composition per chunk of consecutive regions, shared along their prefixes
-            let mut composer = Composer::new(self.net);
-            part.iter().map(|region| one(&mut composer, region)).collect::<Vec<_>>()
+            let taken = self.composers.lock().ok().and_then(|mut left| left.pop());
+            let mut composer = taken.unwrap_or_else(|| Composer::new(self.net));
+            let outcomes = part.iter().map(|region| one(&mut composer, region)).collect::<Vec<_>>();
+            if let Ok(mut left) = self.composers.lock() {
+                left.push(composer);
+            }
+            outcomes
         })
         .into_iter()
         .flatten()
