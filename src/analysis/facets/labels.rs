@@ -23,7 +23,7 @@
 use super::Facet;
 use crate::enumerate::region::{NeuronId, Origin, Region};
 use crate::kernel::{self, images, Approximations};
-use crate::network::{Activation, Network};
+use crate::network::{Activation, Domain, Network};
 use std::cell::OnceCell;
 use std::cmp::Ordering;
 
@@ -31,13 +31,16 @@ use std::cmp::Ordering;
 /// among the domain's nonzero rows), ascending.
 pub(crate) type Labels = (Vec<NeuronId>, Vec<usize>);
 
+/// A layer's float images: dense weight rows and the bias.
+type FloatLayer = (Vec<Vec<f64>>, Vec<f64>);
+
 /// What labelling certified facets needs of a network.
 pub(crate) struct CertifiedLabels<'n> {
     net: &'n Network,
     /// The index of each nonzero domain row (its label is its position here).
     domain_rows: Vec<usize>,
     /// Float images of the layers (dense weights, bias), made when a region first needs them.
-    floats: OnceCell<Vec<(Vec<Vec<f64>>, Vec<f64>)>>,
+    floats: OnceCell<Vec<FloatLayer>>,
     /// No max unit: the float pass applies.
     relu_only: bool,
 }
@@ -47,12 +50,7 @@ impl<'n> CertifiedLabels<'n> {
     pub(crate) fn new(net: &'n Network) -> CertifiedLabels<'n> {
         CertifiedLabels {
             net,
-            domain_rows: net
-                .domain()
-                .indexed_halfspaces(net.input_dim())
-                .into_iter()
-                .map(|(k, _)| k)
-                .collect(),
+            domain_rows: nonzero_rows(net.domain()),
             floats: OnceCell::new(),
             relu_only: !net.has_max_units(),
         }
@@ -126,11 +124,17 @@ impl<'n> CertifiedLabels<'n> {
         rowless: &[Vec<bool>],
     ) -> Option<bool> {
         let floats = self.floats.get_or_init(|| {
-            self.net
-                .layers()
-                .iter()
-                .map(|l| (l.weights.to_dense().iter().map(|r| images(r)).collect(), images(&l.bias)))
-                .collect()
+            // row by row from the sparse rows (no dense exact matrix)
+            let dense = |w: &crate::network::Weights| -> Vec<Vec<f64>> {
+                w.rows()
+                    .map(|row| {
+                        let mut out = vec![0.0; w.inputs()];
+                        row.iter().for_each(|(j, v)| out[*j] = kernel::image(v));
+                        out
+                    })
+                    .collect()
+            };
+            self.net.layers().iter().map(|l| (dense(&l.weights), images(&l.bias))).collect()
         });
         let mut h = Approximations::images(&facet.point);
         let mut stated = 0;
@@ -163,6 +167,18 @@ impl<'n> CertifiedLabels<'n> {
             h = Approximations::new(z, ez);
         }
         Some(true)
+    }
+}
+
+/// The indices of a domain's nonzero rows ([`crate::network::Domain::indexed_halfspaces`]'s),
+/// without forming the rows.
+fn nonzero_rows(domain: &Domain) -> Vec<usize> {
+    match domain {
+        Domain::Whole => Vec::new(),
+        Domain::Box(bounds) => (0..2 * bounds.len()).collect(),
+        Domain::Polytope { a, .. } => {
+            (0..a.len()).filter(|&k| a[k].iter().any(|v| !num_traits::Zero::is_zero(v))).collect()
+        }
     }
 }
 

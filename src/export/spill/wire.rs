@@ -160,19 +160,27 @@ impl<'w, W: Write> Indented<'w, W> {
 
     fn emit(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         self.out.write_all(bytes)?;
-        for &b in bytes {
-            if self.found.is_none() {
-                if b == self.key[self.matched] {
-                    self.matched += 1;
-                    if self.matched == self.key.len() {
-                        self.found = Some(self.written + 1 - self.key.len() as u64);
-                    }
-                } else {
-                    self.matched = usize::from(b == self.key[0]);
+        let mut k = 0;
+        while self.found.is_none() && k < bytes.len() {
+            if self.matched == 0 {
+                // the key starts with a newline: skip to the next one
+                match bytes[k..].iter().position(|&b| b == self.key[0]) {
+                    Some(at) => k += at,
+                    None => break,
                 }
             }
-            self.written += 1;
+            let b = bytes[k];
+            if b == self.key[self.matched] {
+                self.matched += 1;
+                if self.matched == self.key.len() {
+                    self.found = Some(self.written + k as u64 + 1 - self.key.len() as u64);
+                }
+            } else {
+                self.matched = usize::from(b == self.key[0]);
+            }
+            k += 1;
         }
+        self.written += bytes.len() as u64;
         Ok(())
     }
 }
