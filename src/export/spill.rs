@@ -2,30 +2,40 @@
 //! counting: each region, once its facets are certified, is serialized (without its piece,
 //! which is known only once every region is) into an unnamed temporary file, and at the end the
 //! regions are copied from it to the output with their pieces put in. The bytes are those of
-//! [`super::stream::write_regions_json`]: the same wire struct through a JSON value (keys
-//! sorted), the same pretty printer, indented as the whole document indents its regions.
+//! [`super::stream::write_regions_json`] (the wire struct through a JSON value, keys sorted, the
+//! pretty printer, indented as the whole document indents its regions), written without
+//! holding the region's text or strings ([`wire`]), and the facets are labelled from their
+//! certificates where the enumeration's facts allow ([`CertifiedLabels`]).
 
-use super::json::RegionOut;
 use super::labels::FacetLabels;
 use super::provenance::Provenance;
+use crate::analysis::facets::labels::CertifiedLabels;
 use crate::analysis::facets::Facet;
 use crate::enumerate::region::Region;
 use crate::network::Network;
 use serde::Serialize;
 use serde_json::Value;
+use std::cell::OnceCell;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+
+mod wire;
 
 /// Where a region's `piece` goes in its pretty text: before its `point` (the keys are sorted:
 /// `pattern`, `piece`, `point`), at the indentation of a region's keys in the document.
 const POINT_KEY: &[u8] = b"\n      \"point\": ";
 
 /// Regions spilled to a temporary file, in the order they were pushed.
-pub(crate) struct RegionsSpill {
+pub(crate) struct RegionsSpill<'n> {
     file: BufWriter<File>,
-    labels: FacetLabels,
-    regions: usize,
-    text: Vec<u8>,
+    net: &'n Network,
+    /// The exact labelling pass, made when a region first needs it.
+    labels: OnceCell<FacetLabels>,
+    /// The labels of the facets certified in this run, read off their classes where the
+    /// enumeration's facts allow (the exact pass of `labels` otherwise).
+    certified: CertifiedLabels<'n>,
+    /// Each region's length in the file and where its `piece` goes (from its start).
+    index: Vec<(u64, u64)>,
 }
 
 /// The document's own fields, in the order of the whole document (sorted keys; `regions` last).
@@ -38,44 +48,37 @@ struct Head<'a> {
     regions: &'a [u8],
 }
 
-impl RegionsSpill {
+impl<'n> RegionsSpill<'n> {
     /// An empty spill for the regions of `net`, in a new temporary file (removed from the
     /// directory at once where the system allows it; it goes when the spill is dropped).
     ///
     /// # Errors
     /// The temporary file cannot be created.
-    pub(crate) fn new(net: &Network) -> std::io::Result<RegionsSpill> {
+    pub(crate) fn new(net: &'n Network) -> std::io::Result<RegionsSpill<'n>> {
         Ok(RegionsSpill {
             file: BufWriter::new(temporary()?),
-            labels: FacetLabels::new(net),
-            regions: 0,
-            text: Vec::new(),
+            net,
+            labels: OnceCell::new(),
+            certified: CertifiedLabels::new(net),
+            index: Vec::new(),
         })
     }
 
-    /// Appends a region with its certified facets.
+    /// Appends a region with its facets, certified in this run (their labels are read off
+    /// their classes where that is proved: [`CertifiedLabels`]). The region is serialized
+    /// straight into the file ([`wire`]), as an element of the document's `regions`.
     ///
     /// # Errors
     /// The temporary file cannot be written.
     pub(crate) fn push(&mut self, region: &Region, facets: &[Facet]) -> std::io::Result<()> {
-        let value = serde_json::to_value(RegionOut::new(&self.labels, region, facets, None))
-            .expect("wire structs always serialize");
-        let mut pretty = Vec::new();
-        serde_json::to_writer_pretty(&mut pretty, &value).map_err(std::io::Error::other)?;
-        // indented as an element of the document's `regions` (two levels down)
-        self.text.clear();
-        self.text.extend_from_slice(b"    ");
-        for &b in &pretty {
-            self.text.push(b);
-            if b == b'\n' {
-                self.text.extend_from_slice(b"    ");
-            }
-        }
-        let at = find(&self.text, POINT_KEY).map_or(self.text.len(), |k| k + 1) as u64;
-        self.file.write_all(&(self.text.len() as u64).to_le_bytes())?;
-        self.file.write_all(&at.to_le_bytes())?;
-        self.file.write_all(&self.text)?;
-        self.regions += 1;
+        let labels = self
+            .certified
+            .of(region, facets)
+            .unwrap_or_else(|| self.labels.get_or_init(|| FacetLabels::new(self.net)).of(region, facets));
+        let mut indented = wire::Indented::new(&mut self.file, POINT_KEY);
+        wire::write_region(&mut indented, region, facets, &labels)?;
+        let (len, at) = indented.finish();
+        self.index.push((len, at.map_or(len, |k| k + 1)));
         Ok(())
     }
 
@@ -99,7 +102,7 @@ impl RegionsSpill {
             regions: &[],
         };
         let mut text = serde_json::to_vec_pretty(&head).map_err(std::io::Error::other)?;
-        if self.regions == 0 {
+        if self.index.is_empty() {
             out.write_all(&text)?;
             out.write_all(b"\n")?;
             return out.flush();
@@ -111,23 +114,16 @@ impl RegionsSpill {
         let mut file = self.file.into_inner().map_err(std::io::IntoInnerError::into_error)?;
         file.seek(SeekFrom::Start(0))?;
         let mut file = BufReader::new(file);
-        let mut region = Vec::new();
-        for i in 0..self.regions {
-            let mut words = [0u8; 16];
-            file.read_exact(&mut words)?;
-            let len = u64::from_le_bytes(words[..8].try_into().expect("8 bytes"));
-            let at = u64::from_le_bytes(words[8..].try_into().expect("8 bytes"));
-            region.resize(usize::try_from(len).map_err(std::io::Error::other)?, 0);
-            file.read_exact(&mut region)?;
-            let at = usize::try_from(at).map_err(std::io::Error::other)?.min(region.len());
+        for (i, &(len, at)) in self.index.iter().enumerate() {
             if i > 0 {
                 out.write_all(b",\n")?;
             }
-            out.write_all(&region[..at])?;
+            let at = at.min(len);
+            copy_exactly(&mut file, &mut out, at)?;
             if let Some(piece) = piece_of.get(i) {
                 writeln!(out, "      \"piece\": {piece},")?;
             }
-            out.write_all(&region[at..])?;
+            copy_exactly(&mut file, &mut out, len - at)?;
         }
         out.write_all(b"\n  ]\n}\n")?;
         out.flush()
@@ -137,6 +133,15 @@ impl RegionsSpill {
 /// The first position of `needle` in `hay`.
 pub(super) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Copies exactly `n` bytes of `from` to `to` (an error if `from` ends first).
+fn copy_exactly<R: Read, W: Write>(from: &mut R, to: &mut W, n: u64) -> std::io::Result<()> {
+    if std::io::copy(&mut from.take(n), to)? == n {
+        Ok(())
+    } else {
+        Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the spilled regions end early"))
+    }
 }
 
 /// A new temporary file, open for writing and reading, its name removed where the system

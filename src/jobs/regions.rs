@@ -126,7 +126,7 @@ fn streamed_regions_json<W: std::io::Write>(
     net: &Network,
     enumerator: &Enumerator,
     provenance: Option<&Provenance>,
-    mut spill: crate::export::spill::RegionsSpill,
+    mut spill: crate::export::spill::RegionsSpill<'_>,
     out: W,
 ) -> Result<Written, InternalError> {
     let mut push = |r: &crate::analysis::FacetedRegion| spill.push(&r.region, &r.facets);

@@ -13,6 +13,7 @@ use crate::kernel::halfspace::Halfspace;
 use crate::kernel::Filter;
 use search::FacetSearch;
 
+pub(crate) mod labels;
 mod proposals;
 mod search;
 

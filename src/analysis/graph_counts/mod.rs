@@ -291,7 +291,7 @@ fn across<'f>(
     facets: impl Iterator<Item = &'f Facet>,
     prepared: &Prepared<'_>,
 ) -> Option<Vec<Box<[u64]>>> {
-    let finder = prepared.neighbours();
+    // the finder (the network's dense float weights) is made only when a region needs it
     let stateful: Vec<usize> = prepared.network().relu_layers().collect();
     facets
         .map(|f| {
@@ -304,7 +304,7 @@ fn across<'f>(
                 return Some(pack(&flipped(&region.pattern, &flip, &stateful)));
             }
             let normal = &region.constraints[f.constraints[0]].halfspace.a;
-            Some(pack(&finder.across(&f.point, normal, &region.pattern, &flip)))
+            Some(pack(&prepared.neighbours().across(&f.point, normal, &region.pattern, &flip)))
         })
         .collect()
 }
