@@ -181,22 +181,26 @@ impl Enumerator {
                     return Ok(Side::Empty(true));
                 }
             }
-            let (fa, fb) = row.float_side(on);
+            // on the stack in few dimensions: this runs for every side of every decision
+            let mut fa_stack = [0.0f64; SIDE_ON_STACK];
+            let mut fa_heap = Vec::new();
+            let (fa, fb) = row.float_side_into(on, &mut fa_stack, &mut fa_heap);
+            let fa: &[f64] = fa;
             if let Some(bx) = bx {
                 // the right-hand side a float proof needs (widened for approximate rows)
                 let fb_proof = rows.proof_rhs(i, fb, bx);
-                if row.support.is_none() && proves_empty_floats(&[], &fa, fb_proof, None, bx) {
+                if row.support.is_none() && proves_empty_floats(&[], fa, fb_proof, None, bx) {
                     stats.by_interval += 1;
                     return Ok(Side::Empty(true));
                 }
                 // `--lp exact` takes no float hint at all, so it stays an independent reference
                 if self.backend != Backend::ExactOnly {
                     // through the proofs of the layer's entry region ([`super::entry`])
-                    match super::entry::bound(p.entry.as_deref(), region, (i, on), (&fa, fb_proof), bx, stats)
+                    match super::entry::bound(p.entry.as_deref(), region, (i, on), (fa, fb_proof), bx, stats)
                     {
                         Outcome::Proved(()) => return Ok(Side::Empty(true)),
                         Outcome::Witness(vertex) => {
-                            let side = row.side(on, fa, fb);
+                            let side = row.side(on, fa.to_vec(), fb);
                             if let Some(q) = point_between(&region.all, &side, &p.point_float, &vertex) {
                                 stats.by_bound_vertex += 1;
                                 return Ok(Side::Point(q));
@@ -207,7 +211,7 @@ impl Enumerator {
                     }
                 }
             }
-            let side = row.side(on, fa, fb);
+            let side = row.side(on, fa.to_vec(), fb);
             // no box: the bound LP's basis, solved exactly, proves an empty side
             if bx.is_none() && self.backend != Backend::ExactOnly && p.point.len() <= BOX_DIMENSION_LIMIT {
                 match probe_by_basis(&region.all, &side, stats) {
@@ -361,6 +365,9 @@ impl Side {
     }
 }
 
+/// The input dimensions up to which a side's float row is kept on the stack.
+const SIDE_ON_STACK: usize = 16;
+
 /// A neuron's preactivation `c . x + e` with integer coefficients (the fixed-point numerators),
 /// with its float image computed once and its exact coefficients formed only when needed.
 struct IntRow<'a> {
@@ -395,6 +402,17 @@ impl<'a> IntRow<'a> {
         }
     }
 
+    /// [`IntRow::float_side`] written into `stack` when it is long enough, else into `heap`:
+    /// the same floats, without an allocation per side in few dimensions.
+    fn float_side_into<'s>(
+        &self,
+        on: bool,
+        stack: &'s mut [f64; SIDE_ON_STACK],
+        heap: &'s mut Vec<f64>,
+    ) -> (&'s [f64], f64) {
+        side_floats_into((self.float_c, self.float_e), on, stack, heap)
+    }
+
     /// The exact row of the side (on: `h >= 0`, off: `h <= 0`).
     fn side(&self, on: bool, float_a: Vec<f64>, float_b: f64) -> Halfspace {
         let (c, e) = self.rows.ints(self.i);
@@ -413,6 +431,29 @@ impl<'a> IntRow<'a> {
     /// The exact sign of `c . x + e` (float-filtered when the images `x_float` are given).
     fn sign_at(&self, x: &[Q], x_float: Option<&[f64]>) -> Ordering {
         self.rows.sign_at(self.i, x, x_float)
+    }
+}
+
+/// The float side of `c . x + e` (on: `-c . x <= e`, off: `c . x <= -e`), its row written into
+/// `stack` when it fits, else into `heap`.
+fn side_floats_into<'s>(
+    (c, e): (&[f64], f64),
+    on: bool,
+    stack: &'s mut [f64; SIDE_ON_STACK],
+    heap: &'s mut Vec<f64>,
+) -> (&'s [f64], f64) {
+    let out: &mut [f64] = if c.len() <= SIDE_ON_STACK {
+        &mut stack[..c.len()]
+    } else {
+        heap.resize(c.len(), 0.0);
+        heap
+    };
+    if on {
+        out.iter_mut().zip(c).for_each(|(o, v)| *o = -v);
+        (out, e)
+    } else {
+        out.copy_from_slice(c);
+        (out, -e)
     }
 }
 
@@ -477,4 +518,27 @@ pub(super) fn finish(p: Partial, ctx: &Context<'_>) -> Option<Region> {
         bounded,
         layout: ctx.prepared.layout().clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A side's float row written on the stack (few dimensions) or on the heap (more than
+    /// [`SIDE_ON_STACK`]) is the row negated for on and as it is for off, with the offset's
+    /// sign the other way round, and nothing beyond the row's length.
+    #[test]
+    fn side_floats_on_the_stack_and_on_the_heap() {
+        for n in [0, 1, 5, SIDE_ON_STACK, SIDE_ON_STACK + 1, 40] {
+            let c: Vec<f64> = (0..n).map(|j| j as f64 - 2.5).collect();
+            let (mut stack, mut heap) = ([7.0; SIDE_ON_STACK], Vec::new());
+            let (off, off_b) = side_floats_into((&c, 1.5), false, &mut stack, &mut heap);
+            assert_eq!((off.to_vec(), off_b), (c.clone(), -1.5));
+            let (mut stack, mut heap) = ([7.0; SIDE_ON_STACK], Vec::new());
+            let (on, on_b) = side_floats_into((&c, 1.5), true, &mut stack, &mut heap);
+            assert_eq!((on.to_vec(), on_b), (c.iter().map(|v| -v).collect::<Vec<_>>(), 1.5));
+            // the stack is used exactly when the row fits
+            assert_eq!(heap.is_empty(), n <= SIDE_ON_STACK || n == 0);
+        }
+    }
 }
