@@ -4,6 +4,7 @@
 
 use super::last_layer::{self, LazyPre, Rows};
 use super::max_split::enter_cell;
+use super::side_floats::{side_floats_into, SIDE_ON_STACK};
 use super::{Constraints, Context, Enumerator, Partial};
 use crate::certify::{
     is_bounded, point_between, reach, recession_ray_trying_first, search_box, LpStats, Reach,
@@ -365,9 +366,6 @@ impl Side {
     }
 }
 
-/// The input dimensions up to which a side's float row is kept on the stack.
-const SIDE_ON_STACK: usize = 16;
-
 /// A neuron's preactivation `c . x + e` with integer coefficients (the fixed-point numerators),
 /// with its float image computed once and its exact coefficients formed only when needed.
 struct IntRow<'a> {
@@ -434,29 +432,6 @@ impl<'a> IntRow<'a> {
     }
 }
 
-/// The float side of `c . x + e` (on: `-c . x <= e`, off: `c . x <= -e`), its row written into
-/// `stack` when it fits, else into `heap`.
-fn side_floats_into<'s>(
-    (c, e): (&[f64], f64),
-    on: bool,
-    stack: &'s mut [f64; SIDE_ON_STACK],
-    heap: &'s mut Vec<f64>,
-) -> (&'s [f64], f64) {
-    let out: &mut [f64] = if c.len() <= SIDE_ON_STACK {
-        &mut stack[..c.len()]
-    } else {
-        heap.resize(c.len(), 0.0);
-        heap
-    };
-    if on {
-        out.iter_mut().zip(c).for_each(|(o, v)| *o = -v);
-        (out, e)
-    } else {
-        out.copy_from_slice(c);
-        (out, -e)
-    }
-}
-
 fn push_side(p: &mut Partial, rows: Rows<'_>, i: usize, on: bool, point: Option<Vec<Q>>) {
     let row = IntRow::new(rows, i);
     let (fa, fb) = row.float_side(on);
@@ -518,27 +493,4 @@ pub(super) fn finish(p: Partial, ctx: &Context<'_>) -> Option<Region> {
         bounded,
         layout: ctx.prepared.layout().clone(),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A side's float row written on the stack (few dimensions) or on the heap (more than
-    /// [`SIDE_ON_STACK`]) is the row negated for on and as it is for off, with the offset's
-    /// sign the other way round, and nothing beyond the row's length.
-    #[test]
-    fn side_floats_on_the_stack_and_on_the_heap() {
-        for n in [0, 1, 5, SIDE_ON_STACK, SIDE_ON_STACK + 1, 40] {
-            let c: Vec<f64> = (0..n).map(|j| j as f64 - 2.5).collect();
-            let (mut stack, mut heap) = ([7.0; SIDE_ON_STACK], Vec::new());
-            let (off, off_b) = side_floats_into((&c, 1.5), false, &mut stack, &mut heap);
-            assert_eq!((off.to_vec(), off_b), (c.clone(), -1.5));
-            let (mut stack, mut heap) = ([7.0; SIDE_ON_STACK], Vec::new());
-            let (on, on_b) = side_floats_into((&c, 1.5), true, &mut stack, &mut heap);
-            assert_eq!((on.to_vec(), on_b), (c.iter().map(|v| -v).collect::<Vec<_>>(), 1.5));
-            // the stack is used exactly when the row fits
-            assert_eq!(heap.is_empty(), n <= SIDE_ON_STACK || n == 0);
-        }
-    }
 }
