@@ -22,6 +22,7 @@ pub(crate) mod neighbour;
 mod partial;
 pub(crate) mod prepared;
 pub(crate) mod region;
+mod side_floats;
 mod sink;
 mod split;
 mod subtrees;

@@ -4,6 +4,7 @@
 
 use super::last_layer::{self, LazyPre, Rows};
 use super::max_split::enter_cell;
+use super::side_floats::{side_floats_into, SIDE_ON_STACK};
 use super::{Constraints, Context, Enumerator, Partial};
 use crate::certify::{
     is_bounded, point_between, reach, recession_ray_trying_first, search_box, LpStats, Reach,
@@ -181,22 +182,26 @@ impl Enumerator {
                     return Ok(Side::Empty(true));
                 }
             }
-            let (fa, fb) = row.float_side(on);
+            // on the stack in few dimensions: this runs for every side of every decision
+            let mut fa_stack = [0.0f64; SIDE_ON_STACK];
+            let mut fa_heap = Vec::new();
+            let (fa, fb) = row.float_side_into(on, &mut fa_stack, &mut fa_heap);
+            let fa: &[f64] = fa;
             if let Some(bx) = bx {
                 // the right-hand side a float proof needs (widened for approximate rows)
                 let fb_proof = rows.proof_rhs(i, fb, bx);
-                if row.support.is_none() && proves_empty_floats(&[], &fa, fb_proof, None, bx) {
+                if row.support.is_none() && proves_empty_floats(&[], fa, fb_proof, None, bx) {
                     stats.by_interval += 1;
                     return Ok(Side::Empty(true));
                 }
                 // `--lp exact` takes no float hint at all, so it stays an independent reference
                 if self.backend != Backend::ExactOnly {
                     // through the proofs of the layer's entry region ([`super::entry`])
-                    match super::entry::bound(p.entry.as_deref(), region, (i, on), (&fa, fb_proof), bx, stats)
+                    match super::entry::bound(p.entry.as_deref(), region, (i, on), (fa, fb_proof), bx, stats)
                     {
                         Outcome::Proved(()) => return Ok(Side::Empty(true)),
                         Outcome::Witness(vertex) => {
-                            let side = row.side(on, fa, fb);
+                            let side = row.side(on, fa.to_vec(), fb);
                             if let Some(q) = point_between(&region.all, &side, &p.point_float, &vertex) {
                                 stats.by_bound_vertex += 1;
                                 return Ok(Side::Point(q));
@@ -207,7 +212,7 @@ impl Enumerator {
                     }
                 }
             }
-            let side = row.side(on, fa, fb);
+            let side = row.side(on, fa.to_vec(), fb);
             // no box: the bound LP's basis, solved exactly, proves an empty side
             if bx.is_none() && self.backend != Backend::ExactOnly && p.point.len() <= BOX_DIMENSION_LIMIT {
                 match probe_by_basis(&region.all, &side, stats) {
@@ -393,6 +398,17 @@ impl<'a> IntRow<'a> {
         } else {
             (self.float_c.to_vec(), -self.float_e)
         }
+    }
+
+    /// [`IntRow::float_side`] written into `stack` when it is long enough, else into `heap`:
+    /// the same floats, without an allocation per side in few dimensions.
+    fn float_side_into<'s>(
+        &self,
+        on: bool,
+        stack: &'s mut [f64; SIDE_ON_STACK],
+        heap: &'s mut Vec<f64>,
+    ) -> (&'s [f64], f64) {
+        side_floats_into((self.float_c, self.float_e), on, stack, heap)
     }
 
     /// The exact row of the side (on: `h >= 0`, off: `h <= 0`).

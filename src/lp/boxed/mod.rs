@@ -198,11 +198,12 @@ impl BoxLp {
     ) -> Result<(), Option<BoxOptimum>> {
         let (d, m) = (self.d, self.m);
         let opt = if 5 * d * d < m * d + 2 * m * m {
-            match self.vertex_solve(g, None, Some((above, &mut *prove))) {
-                Some(Solved::Proved) => return Ok(()),
-                Some(Solved::Optimum(opt)) => Some(opt),
-                None => None,
-            }
+            // the vertex method tries the optimum's proof itself
+            return match self.vertex_solve(g, None, Some((above, &mut *prove))) {
+                Some(Solved::Proved) => Ok(()),
+                Some(Solved::Optimum(opt)) => Err(Some(opt)),
+                None => Err(None),
+            };
         } else {
             self.minimize_bounded(g)
         };
@@ -264,7 +265,8 @@ impl BoxLp {
 
     /// The vertex method over the rows other than `skip`; with `early = (above, prove)`, stops
     /// at the first basis whose value exceeds `above` and whose multipliers `prove` accepts
-    /// ([`BoxLp::minimize_or_prove`]).
+    /// ([`BoxLp::minimize_or_prove`]), the optimal one included (an `Optimum` then was not
+    /// proved).
     fn vertex_solve(
         &self,
         g: &[f64],
@@ -308,6 +310,16 @@ impl BoxLp {
             }
             let Some(k) = self.most_violated(x, basis, skip) else {
                 let value: f64 = g.iter().zip(x.iter()).map(|(gi, xi)| gi * xi).sum();
+                // the optimum's proof tried here, without forming the dense multipliers: the
+                // same list [`BoxLp::minimize_or_prove`] would hand `prove` from them
+                if let Some((above, prove)) = early.as_mut() {
+                    if value.is_finite() && value > *above && {
+                        let n = self.sparse_multipliers(basis, lambda, sparse_y);
+                        prove(&sparse_y[..n])
+                    } {
+                        return Some(Solved::Proved);
+                    }
+                }
                 let y = self.multipliers(basis, lambda);
                 return value.is_finite().then_some(Solved::Optimum(BoxOptimum { value, y, x: x.to_vec() }));
             };

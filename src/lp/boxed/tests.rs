@@ -159,3 +159,45 @@ fn proofs_before_the_optimum_are_sound_and_complete() {
     }
     assert!(before_the_optimum > 0, "no proof came before the optimum");
 }
+
+/// The vertex method tries the optimum's proof once, itself: a threshold just below the
+/// minimum is proved at the optimum (or before), a proof that accepts nothing is asked at most
+/// once per basis visited past the threshold and gives back `minimize`'s optimum, and the list
+/// handed to `prove` at the optimum is the optimum's positive multipliers by row number.
+#[test]
+fn the_optimum_is_proved_once_from_its_sparse_multipliers() {
+    let mut state = 777u64;
+    let mut next = move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+    };
+    let (d, m) = (5, 24);
+    let bx = FloatBox::of_box(&vec![(q(-1), q(1)); d]);
+    let exact = |v: f64| crate::exact::num::from_f64_exact(v).unwrap();
+    for _ in 0..40 {
+        let rows: Vec<Halfspace> = (0..m)
+            .map(|_| {
+                Halfspace::new((0..d).map(|_| exact(next())).collect(), exact(0.05 + 0.3 * next().abs()))
+            })
+            .collect();
+        let refs: Vec<&Halfspace> = rows.iter().collect();
+        let lp = BoxLp::new(&refs, &bx).unwrap();
+        let g: Vec<f64> = (0..d).map(|_| next()).collect();
+        let opt = lp.minimize(&g).unwrap();
+        // a threshold no basis passes but the optimum: its proof is asked once, with the
+        // optimum's multipliers
+        let above = opt.value - 1e-300_f64.max(opt.value.abs() * 1e-15);
+        let mut asked = Vec::new();
+        let answer = lp.minimize_or_prove(&g, above, &mut |y| {
+            asked.push(y.to_vec());
+            false
+        });
+        assert_eq!(answer, Err(Some(opt.clone())));
+        assert_eq!(asked.last(), Some(&super::sparse(&opt.y)), "the optimum's proof is asked");
+        let distinct: std::collections::BTreeSet<String> = asked.iter().map(|y| format!("{y:?}")).collect();
+        assert_eq!(distinct.len(), asked.len(), "a basis is asked twice: {asked:?}");
+        // accepting the optimum's multipliers proves it
+        let target = super::sparse(&opt.y);
+        assert_eq!(lp.minimize_or_prove(&g, above, &mut |y| y == target.as_slice()), Ok(()));
+    }
+}
