@@ -88,6 +88,42 @@ fn walk_batch(
     walker.walk(batch)
 }
 
+/// The regions of `net` streamed in fixed batches of [`BATCH`]: `on_batch` takes each full
+/// batch and, after a run no limit stopped, the last partial one; its first error ends the
+/// enumeration and is the answer.
+fn in_batches(
+    net: &Network,
+    enumerator: &Enumerator,
+    mut on_batch: impl FnMut(Vec<FacetedRegion>) -> Result<(), ComplexError>,
+) -> Result<Summary, ComplexError> {
+    let mut batch: Vec<FacetedRegion> = Vec::with_capacity(BATCH);
+    let mut failure: Option<ComplexError> = None;
+    let summary = {
+        let mut sink = from_fn(|r: FacetedRegion| {
+            batch.push(r);
+            if batch.len() < BATCH {
+                return ControlFlow::Continue(());
+            }
+            match on_batch(std::mem::take(&mut batch)) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => {
+                    failure = Some(e);
+                    ControlFlow::Break(())
+                }
+            }
+        });
+        stream_with_facets(net, enumerator, &mut sink)
+    };
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let summary = summary?;
+    if !batch.is_empty() && summary.stopped.is_none() {
+        on_batch(batch)?;
+    }
+    Ok(summary)
+}
+
 /// Every region of `net` walked, in batches on `enumerator`'s thread count: the merged faces
 /// (ids in merge order) and the enumeration's summary. The caller has installed the run's stop
 /// token on this thread; the workers install it on theirs.
@@ -98,32 +134,9 @@ pub(super) fn walk(
 ) -> Result<(Walked, Summary), ComplexError> {
     let threads = enumerator.thread_count().max(1);
     let mut merge = Merge::default();
-    let mut failure: Option<ComplexError> = None;
-    let mut batch: Vec<FacetedRegion> = Vec::with_capacity(BATCH);
     if threads == 1 {
-        let summary = {
-            let mut sink = from_fn(|r: FacetedRegion| {
-                batch.push(r);
-                if batch.len() < BATCH {
-                    return ControlFlow::Continue(());
-                }
-                let full = std::mem::take(&mut batch);
-                match walk_batch(net, enumerator, fast, &full).and_then(|w| merge.add(w)) {
-                    Ok(()) => ControlFlow::Continue(()),
-                    Err(e) => {
-                        failure = Some(e);
-                        ControlFlow::Break(())
-                    }
-                }
-            });
-            stream_with_facets(net, enumerator, &mut sink)?
-        };
-        if let Some(e) = failure {
-            return Err(e);
-        }
-        if !batch.is_empty() && summary.stopped.is_none() {
-            merge.add(walk_batch(net, enumerator, fast, &batch)?)?;
-        }
+        let summary =
+            in_batches(net, enumerator, |batch| merge.add(walk_batch(net, enumerator, fast, &batch)?))?;
         return Ok((merge.into_walked(), summary));
     }
     let token = crate::runtime::stop::current();
@@ -158,41 +171,14 @@ pub(super) fn walk(
             Ok(())
         };
         let mut sent = 0;
-        let summary = {
-            let mut sink = from_fn(|r: FacetedRegion| {
-                batch.push(r);
-                if batch.len() < BATCH {
-                    return ControlFlow::Continue(());
-                }
-                let full = std::mem::take(&mut batch);
-                if job_tx.send((sent, full)).is_err() {
-                    failure = Some(ComplexError::identity("a walker thread ended early"));
-                    return ControlFlow::Break(());
-                }
-                sent += 1;
-                while let Ok((n, r)) = done_rx.try_recv() {
-                    pending.insert(n, r);
-                }
-                match merge_ready(&mut pending, &mut merge) {
-                    Ok(()) => ControlFlow::Continue(()),
-                    Err(e) => {
-                        failure = Some(e);
-                        ControlFlow::Break(())
-                    }
-                }
-            });
-            stream_with_facets(net, enumerator, &mut sink)
-        };
-        let summary = match (summary, failure) {
-            (_, Some(e)) => return Err(e),
-            (Err(e), None) => return Err(e.into()),
-            (Ok(s), None) => s,
-        };
-        if !batch.is_empty() && summary.stopped.is_none() {
-            job_tx
-                .send((sent, std::mem::take(&mut batch)))
-                .map_err(|_| ComplexError::identity("a walker thread ended early"))?;
-        }
+        let summary = in_batches(net, enumerator, |batch| {
+            job_tx.send((sent, batch)).map_err(|_| ComplexError::identity("a walker thread ended early"))?;
+            sent += 1;
+            while let Ok((n, r)) = done_rx.try_recv() {
+                pending.insert(n, r);
+            }
+            merge_ready(&mut pending, &mut merge)
+        })?;
         drop(job_tx);
         for (n, r) in done_rx.iter() {
             pending.insert(n, r);
