@@ -38,6 +38,23 @@ pub(crate) fn stream_with_pieces(
     enumerator: &Enumerator,
     each: &mut dyn FnMut(&FacetedRegion) -> std::io::Result<()>,
 ) -> Result<Streamed, InternalError> {
+    stream_records(net, enumerator, each, |prepared, summary, records, written| {
+        let found = edges(&records, summary.complete())?;
+        let mut maps = ExactMaps { prepared, records: &records, cache: Default::default(), cut: false };
+        let (piece_of, _) = maps.pieces(&found.same_fingerprint);
+        Ok(Streamed { summary, piece_of, written })
+    })
+}
+
+/// Enumerates `net`, passing every region with its certified facets to `each` in id order and
+/// keeping only its record; then `finish` gets the prepared network, the summary, the records
+/// and the caller's first error.
+fn stream_records<T>(
+    net: &Network,
+    enumerator: &Enumerator,
+    each: &mut dyn FnMut(&FacetedRegion) -> std::io::Result<()>,
+    finish: impl FnOnce(&Prepared, Summary, Vec<Record>, std::io::Result<()>) -> Result<T, InternalError>,
+) -> Result<T, InternalError> {
     let start = std::time::Instant::now();
     let enumerator = enumerator.anchored(start);
     let token = enumerator.stop_token(start);
@@ -52,11 +69,7 @@ pub(crate) fn stream_with_pieces(
     };
     let (summary, _) = crate::analysis::stream_prepared(&prepared, &enumerator, start, &mut keeping)?;
     let Keeping { records, written, .. } = keeping;
-    let found = edges(&records, summary.complete())?;
-    let mut maps =
-        ExactMaps { prepared: &prepared, records: &records, cache: Default::default(), cut: false };
-    let (piece_of, _) = maps.pieces(&found.same_fingerprint);
-    Ok(Streamed { summary, piece_of, written })
+    finish(&prepared, summary, records, written)
 }
 
 /// The sink that keeps each region's record and passes the region on.
@@ -142,32 +155,19 @@ pub(crate) fn stream_with_graph(
     enumerator: &Enumerator,
     each: &mut dyn FnMut(&FacetedRegion) -> std::io::Result<()>,
 ) -> Result<StreamedGraph, InternalError> {
-    let start = std::time::Instant::now();
-    let enumerator = enumerator.anchored(start);
-    let token = enumerator.stop_token(start);
-    let _stop = token.install();
-    let prepared = enumerator.prepare(net);
-    let mut keeping = Keeping {
-        prepared: &prepared,
-        fingerprints: Fingerprints::new(prepared.fixed_layers()),
-        records: Vec::new(),
-        each,
-        written: Ok(()),
-    };
-    let (summary, _) = crate::analysis::stream_prepared(&prepared, &enumerator, start, &mut keeping)?;
-    let Keeping { records, written, .. } = keeping;
-    let mut edges = listed_edges(&records, summary.complete())?;
-    let mut maps =
-        ExactMaps { prepared: &prepared, records: &records, cache: Default::default(), cut: false };
-    // the candidates in the order `count` asks them ([`super::edges`]: sorted by the ends)
-    for e in &mut edges {
-        e.same_map =
-            records[e.source].fingerprint == records[e.target].fingerprint && maps.equal(e.source, e.target);
-    }
-    let joined = edges.iter().filter(|e| e.same_map).map(|e| (e.source, e.target));
-    let (piece_of, pieces) = crate::analysis::graph::pieces(records.len(), joined);
-    drop(maps);
-    Ok(StreamedGraph { streamed: Streamed { summary, piece_of, written }, pieces, edges, records })
+    stream_records(net, enumerator, each, |prepared, summary, records, written| {
+        let mut edges = listed_edges(&records, summary.complete())?;
+        let mut maps = ExactMaps { prepared, records: &records, cache: Default::default(), cut: false };
+        // the candidates in the order `count` asks them ([`super::edges`]: sorted by the ends)
+        for e in &mut edges {
+            e.same_map = records[e.source].fingerprint == records[e.target].fingerprint
+                && maps.equal(e.source, e.target);
+        }
+        let joined = edges.iter().filter(|e| e.same_map).map(|e| (e.source, e.target));
+        let (piece_of, pieces) = crate::analysis::graph::pieces(records.len(), joined);
+        drop(maps);
+        Ok(StreamedGraph { streamed: Streamed { summary, piece_of, written }, pieces, edges, records })
+    })
 }
 
 /// The edges of the records, sorted by their ends, checked as [`super::edges`] checks them.
