@@ -71,15 +71,7 @@ fn the_regions_job_writes_the_whole_documents_bytes_while_enumerating() {
 /// panic or a wrong summary of success.
 #[test]
 fn a_failed_write_stops_the_regions_job() {
-    struct Full;
-    impl std::io::Write for Full {
-        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
-            Err(std::io::Error::other("disk full"))
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::support::FullDisk as Full;
     let stop = relu_regions::jobs::StopToken::new(None, None);
     let net = braid(4);
     let e = relu_regions::Enumerator::builder().build();

@@ -88,15 +88,7 @@ fn a_graph_stopped_by_max_regions_is_the_held_analysis_graph() {
 /// A failed write stops the streamed graph job and is its writer's error, never a panic.
 #[test]
 fn a_failed_write_is_the_graph_jobs_error() {
-    struct Full;
-    impl std::io::Write for Full {
-        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
-            Err(std::io::Error::other("disk full"))
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::support::FullDisk as Full;
     let net = braid(4);
     for form in [GraphForm::Json, GraphForm::Dot { exact_labels: false }] {
         let (summary, written) =

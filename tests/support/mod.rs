@@ -124,3 +124,15 @@ pub(crate) fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf
         }
     }
 }
+
+/// A writer whose every write fails, as on a full disk.
+pub(crate) struct FullDisk;
+
+impl std::io::Write for FullDisk {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::other("disk full"))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
