@@ -18,7 +18,7 @@
 //! the shards' statistics must add up to one machine's. What is counted (each region's own
 //! LPs, and the decisions read from the entry) depends on the region alone.
 
-use super::split::RegionRows;
+use super::region_rows::RegionRows;
 use crate::certify::{probe_box_lp, Bound, LpStats, Outcome};
 use crate::kernel::float_box::FloatBox;
 use crate::lp::boxed::BoxLp;
@@ -97,4 +97,13 @@ pub(super) fn bound(
         e.record(i, on, matches!(bound, Outcome::Proved(())));
     }
     bound
+}
+
+/// Records, when `region` is the layer's entry region, that it proved the side `on` of neuron
+/// `i` empty without a bound LP (its own proved box, [`crate::kernel::tight_box`]): the proof
+/// holds on the entry region, so on each of its descendants in the layer.
+pub(super) fn record_own(entry: Option<&EntryProofs>, region: &RegionRows<'_>, (i, on): (usize, bool)) {
+    if let Some(e) = entry.filter(|e| e.is_entry(region)) {
+        e.record(i, on, true);
+    }
 }

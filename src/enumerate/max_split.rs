@@ -14,7 +14,7 @@
 //! candidates that select relu outputs are known: an off one (identically 0) never wins over
 //! an on one (positive inside the region), with no LP at all.
 
-use super::split::RegionRows;
+use super::region_rows::RegionRows;
 use super::{Context, Enumerator, Partial};
 use crate::certify::Outcome;
 use crate::certify::{point_between, split_point, LpStats};

@@ -22,6 +22,7 @@ pub(crate) mod neighbour;
 mod partial;
 pub(crate) mod prepared;
 pub(crate) mod region;
+mod region_rows;
 mod side_floats;
 mod sink;
 mod split;
@@ -320,6 +321,7 @@ impl Enumerator {
             ray: None,
             states_strict: true,
             entry: None,
+            tight: None,
         };
         Ok(Some((ctx, root)))
     }

@@ -40,6 +40,9 @@ pub(super) struct Partial {
     /// The proofs of the region the current layer was entered with, shared by its descendants
     /// in the layer ([`super::entry`]; box domains only).
     pub(super) entry: Option<Arc<super::entry::EntryProofs>>,
+    /// A box holding the region, proved by bound propagation over its rows or an ancestor's
+    /// ([`crate::kernel::tight_box`]; box domains only): the next one is sought from it.
+    pub(super) tight: Option<Arc<FloatBox>>,
 }
 
 impl Partial {

@@ -4,19 +4,19 @@
 
 use super::last_layer::{self, LazyPre, Rows};
 use super::max_split::enter_cell;
+use super::region_rows::RegionRows;
 use super::side_floats::{side_floats_into, SIDE_ON_STACK};
-use super::{Constraints, Context, Enumerator, Partial};
+use super::{Context, Enumerator, Partial};
 use crate::certify::{
     is_bounded, point_between, reach, recession_ray_trying_first, search_box, LpStats, Reach,
     BOX_DIMENSION_LIMIT,
 };
-use crate::certify::{probe_box_lp, probe_by_basis, Bound, Outcome};
+use crate::certify::{probe_by_basis, Outcome};
 use crate::enumerate::region::{AffineMap, Constraint, NeuronId, Origin, Region, RegionFacts};
 use crate::error::InternalError;
 use crate::exact::num::{to_f64, Q};
 use crate::kernel::float_box::{interval_excludes_sparse, proves_empty_floats, FloatBox};
 use crate::kernel::halfspace::Halfspace;
-use crate::lp::boxed::BoxLp;
 use crate::lp::Backend;
 use crate::network::Activation;
 use std::cmp::Ordering;
@@ -131,6 +131,7 @@ impl Enumerator {
                         p.states_strict &= strict;
                     }
                     Decision::Split { off, on } => {
+                        p.tight = region.tight_for_children(&p.tight);
                         let mut off_child = p.clone();
                         push_side(&mut off_child, rows, i, false, off);
                         let mut on_child = p;
@@ -190,11 +191,29 @@ impl Enumerator {
             if let Some(bx) = bx {
                 // the right-hand side a float proof needs (widened for approximate rows)
                 let fb_proof = rows.proof_rhs(i, fb, bx);
-                if row.support.is_none() && proves_empty_floats(&[], fa, fb_proof, None, bx) {
+                // over the region's own proved box once it has been sought (it lies in `bx`)
+                let known = region.known_tight();
+                if row.support.is_none()
+                    && proves_empty_floats(&[], fa, fb_proof, None, known.as_deref().unwrap_or(bx))
+                {
                     stats.by_interval += 1;
+                    if known.is_some() {
+                        super::entry::record_own(p.entry.as_deref(), region, (i, on));
+                    }
                     return Ok(Side::Empty(true));
                 }
                 // `--lp exact` takes no float hint at all, so it stays an independent reference
+                if self.backend != Backend::ExactOnly && known.is_none() {
+                    // the interval bound over the region's own proved box ([`tight_box`])
+                    if region
+                        .tight_box(bx, p.tight.as_ref(), &p.point_float)
+                        .is_some_and(|t| proves_empty_floats(&[], fa, fb_proof, None, t))
+                    {
+                        stats.by_interval += 1;
+                        super::entry::record_own(p.entry.as_deref(), region, (i, on));
+                        return Ok(Side::Empty(true));
+                    }
+                }
                 if self.backend != Backend::ExactOnly {
                     // through the proofs of the layer's entry region ([`super::entry`])
                     match super::entry::bound(p.entry.as_deref(), region, (i, on), (fa, fb_proof), bx, stats)
@@ -297,48 +316,6 @@ fn discard(ctx: &Context<'_>, p: &Partial) -> bool {
         ctx.discarded.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
     discarded
-}
-
-/// The rows of a region, listed once for all its decisions, and its bound LP when it has a box
-/// ([`BoxLp`]: its rows, the box as bounds), built on first use.
-pub(super) struct RegionRows<'a> {
-    /// Every row: the domain's, then the neurons'.
-    all: Vec<&'a Halfspace>,
-    /// How many of them are the domain's.
-    domain: usize,
-    /// Where the bound LP's rows start in `all`: on a box domain after the domain's rows (they
-    /// are the box), else at 0 (the box only holds the region).
-    lp_from: usize,
-    /// `None` until built; then `None` inside when a float image is not finite.
-    lp: Option<Option<BoxLp>>,
-}
-
-impl<'a> RegionRows<'a> {
-    fn new(constraints: &'a Constraints, box_domain: bool) -> RegionRows<'a> {
-        let lp_from = if box_domain { constraints.domain.len() } else { 0 };
-        RegionRows { all: constraints.rows(), domain: constraints.domain.len(), lp_from, lp: None }
-    }
-
-    /// How many neuron rows the region has.
-    pub(super) fn neuron_rows(&self) -> usize {
-        self.all.len() - self.domain
-    }
-
-    /// The rows of its bound LP up to its first `k` neuron rows (an ancestor's in the layer,
-    /// on a box domain: [`super::entry`]).
-    pub(super) fn first_rows(&self, k: usize) -> &[&'a Halfspace] {
-        &self.all[self.lp_from..self.domain + k]
-    }
-
-    /// Minimizes `fa . x` over the region: above `fb` with a safe dual bound that proves it,
-    /// [`Outcome::Proved(())`]; below, the minimizing vertex.
-    pub(super) fn bound(&mut self, fa: &[f64], fb: f64, bx: &FloatBox, stats: &mut LpStats) -> Bound {
-        let rows = &self.all[self.lp_from..];
-        let Some(lp) = self.lp.get_or_insert_with(|| BoxLp::new(rows, bx)) else {
-            return Outcome::Unknown(());
-        };
-        probe_box_lp(lp, rows, fa, fb, bx, stats)
-    }
 }
 
 /// A neuron's effect on a region. In `Split`, a side with `None` keeps the parent's point;

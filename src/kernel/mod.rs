@@ -350,6 +350,7 @@ pub(crate) fn proportion_key((a, b): (&[f64], f64)) -> Option<f64> {
 pub(crate) mod approximate;
 pub(crate) mod float_box;
 pub(crate) mod halfspace;
+pub(crate) mod tight_box;
 
 #[cfg(test)]
 mod tests;
