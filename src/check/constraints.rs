@@ -12,8 +12,9 @@ use std::cmp::Ordering;
 /// A dense rational matrix (rows).
 pub(super) type Matrix = Vec<Vec<Q>>;
 
-/// A constraint `a . x <= b`: a [`Halfspace`], used here only through its exact operations (no
-/// float filter decides anything in the checker).
+/// A constraint `a . x <= b`: a [`Halfspace`], used here through its exact operations and its
+/// float image, which decides a slack sign only through the kernel's proved bound
+/// ([`super::signs`]).
 pub(super) type Row = Halfspace;
 
 /// Where a constraint comes from: a neuron `(layer, index)` (`layer` its index in the
