@@ -1,5 +1,6 @@
-//! The checks of one region, in exact arithmetic only: the region's constraints re-derived from
-//! the network and its stated pattern by the checker's own exact composition in integers
+//! The checks of one region, in exact arithmetic (a slack sign may also be proved by the
+//! kernel's float filter with its error bound, [`super::signs`]): the region's constraints
+//! re-derived from the network and its stated pattern by the checker's own exact composition in integers
 //! ([`super::compose`], shared with the regions before it that share a prefix), then
 //!
 //! 1. the point strictly inside every constraint of its pattern (and of the domain), and the
