@@ -49,18 +49,37 @@ impl<'p> SignPoint<'p> {
 
 /// The filtered sign of `row`'s slack at `point` (for the tests: the same code path as the
 /// checker's).
+///
+/// # Examples
+/// ```
+/// use relu_regions::check::signs::{exact_slack_sign, filtered_slack_sign, float_slack_sign};
+/// use relu_regions::{exact::num::{parse_rational, q}, Halfspace};
+/// use std::cmp::Ordering;
+/// // x + y <= 1 at (1/3, 2/3): exactly on it, which floats never prove
+/// let h = Halfspace::new(vec![q(1), q(1)], q(1));
+/// let x = [parse_rational("1/3").unwrap(), parse_rational("2/3").unwrap()];
+/// assert_eq!(float_slack_sign(&h, &x), None);
+/// assert_eq!(filtered_slack_sign(&h, &x), Ordering::Equal);
+/// // at the origin the bound proves the sign
+/// assert_eq!(float_slack_sign(&h, &[q(0), q(0)]), Some(Ordering::Greater));
+/// assert_eq!(exact_slack_sign(&h, &[q(0), q(0)]), Ordering::Greater);
+/// ```
 #[doc(hidden)]
 pub fn filtered_slack_sign(row: &Halfspace, point: &[Q]) -> Ordering {
     SignPoint::new(point).sign(row, &ExactRow::new(row))
 }
 
 /// The float filter's answer alone (`None`: the bound proves nothing), for the tests.
+///
+/// See the example on [`filtered_slack_sign`].
 #[doc(hidden)]
 pub fn float_slack_sign(row: &Halfspace, point: &[Q]) -> Option<Ordering> {
     kernel::affine_sign(row.float_a(), row.float_b(), &kernel::images(point), true)
 }
 
 /// The exact sign of `row`'s slack at `point` by the checker's integer expression alone.
+///
+/// See the example on [`filtered_slack_sign`].
 #[doc(hidden)]
 pub fn exact_slack_sign(row: &Halfspace, point: &[Q]) -> Ordering {
     SignPoint::new(point).exact_sign(&ExactRow::new(row))
