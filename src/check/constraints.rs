@@ -6,14 +6,15 @@ use super::farkas::IntRow;
 use crate::exact::num::{common_denominator, Q};
 use crate::kernel::halfspace::Halfspace;
 use num_bigint::BigInt;
-use num_traits::{Signed, Zero};
+use num_traits::{Signed, ToPrimitive, Zero};
 use std::cmp::Ordering;
 
 /// A dense rational matrix (rows).
 pub(super) type Matrix = Vec<Vec<Q>>;
 
-/// A constraint `a . x <= b`: a [`Halfspace`], used here only through its exact operations (no
-/// float filter decides anything in the checker).
+/// A constraint `a . x <= b`: a [`Halfspace`], used here through its exact operations and its
+/// float image, which decides a slack sign only through the kernel's proved bound
+/// ([`super::signs`]).
 pub(super) type Row = Halfspace;
 
 /// Where a constraint comes from: a neuron `(layer, index)` (`layer` its index in the
@@ -53,10 +54,24 @@ impl Constraint {
     /// A constraint given in integers: `a . x <= b`.
     fn integer(a: Vec<BigInt>, b: BigInt, origin: Origin) -> Constraint {
         let zero = a.iter().all(Zero::is_zero);
-        let row =
-            Halfspace::new(a.iter().cloned().map(Q::from_integer).collect(), Q::from_integer(b.clone()));
+        // the images straight from the integers (correctly rounded, [`integer_image`]) rather
+        // than through the rationals' slower general conversion
+        let (float_a, float_b) = (a.iter().map(integer_image).collect(), integer_image(&b));
+        let row = Halfspace::with_floats(
+            a.iter().cloned().map(Q::from_integer).collect(),
+            Q::from_integer(b.clone()),
+            float_a,
+            float_b,
+        );
         Constraint { row, origin, exact: ExactRow { int: IntRow { a, b }, zero } }
     }
+}
+
+/// The nearest `f64` of an integer (`+-inf` beyond the float range): num-bigint's conversion
+/// keeps the top 64 bits with a sticky bit (round to odd) and rounds those once to nearest, so
+/// the image is correctly rounded and obeys the kernel's error model (I).
+pub(super) fn integer_image(v: &BigInt) -> f64 {
+    v.to_f64().unwrap_or(if v.is_negative() { f64::NEG_INFINITY } else { f64::INFINITY })
 }
 
 /// `h >= 0` for a relu neuron on, `h <= 0` off, for the preactivations `h = jac x + off` (in

@@ -7,6 +7,7 @@ use super::constraints::Row;
 use super::farkas::{Combiner, IntRow};
 use crate::exact::num::{common_denominator, scaled_numerator, sign_of_sum_of_products, Q};
 use crate::exact::simplex::{solve, LpOutcome};
+use crate::kernel;
 use num_bigint::{BigInt, Sign};
 use num_traits::{One, Signed, Zero};
 use std::cmp::Ordering;
@@ -27,7 +28,7 @@ pub(super) fn implied_by_listed(
     if listed.is_empty() {
         return false; // all of R^d: only a trivial row holds
     }
-    if bounds.is_some_and(|bx| bx.implies(int)) || combiner.implies(int) {
+    if bounds.is_some_and(|bx| bx.implies_filtered(row, int)) || combiner.implies(int) {
         return true;
     }
     match implication_lp(listed, row) {
@@ -76,6 +77,8 @@ pub(super) struct IntBox {
     lo: Vec<BigInt>,
     hi: Vec<BigInt>,
     den: BigInt,
+    /// The images of the bounds `lo_j / den`, `hi_j / den` (the kernel's model (I)).
+    images: Vec<(f64, f64)>,
 }
 
 impl IntBox {
@@ -87,6 +90,30 @@ impl IntBox {
             lo: bx.iter().map(|(lo, _)| int(lo)).collect(),
             hi: bx.iter().map(|(_, hi)| int(hi)).collect(),
             den,
+            images: bx.iter().map(|(lo, hi)| (kernel::image(lo), kernel::image(hi))).collect(),
+        }
+    }
+
+    /// [`IntBox::implies`] with a float filter in front: the slack `b - a . c` of the row at the
+    /// box's corner `c` that maximises `a . x` (chosen by the exact signs of `a`), in floats by
+    /// the kernel's [`kernel::affine_sign`] on the images of the row and of the corner, decides
+    /// when its proved bound does (positive: implied; negative: the box does not imply it);
+    /// the integer expression otherwise. `row` is the rational row that `int` is a positive
+    /// multiple of.
+    pub(super) fn implies_filtered(&self, row: &Row, int: &IntRow) -> bool {
+        if int.a.len() != self.images.len() || row.float_a().len() != self.images.len() {
+            return false;
+        }
+        let corner: Vec<f64> = int
+            .a
+            .iter()
+            .zip(&self.images)
+            .map(|(a, &(lo, hi))| if a.is_positive() { hi } else { lo })
+            .collect();
+        match kernel::affine_sign(row.float_a(), row.float_b(), &corner, true) {
+            Some(Ordering::Greater) => true,
+            Some(_) => false,
+            None => self.implies(int),
         }
     }
 

@@ -221,9 +221,14 @@ impl<'a> Layout<'a> {
 
 /// A fingerprint of an exact map (`Q`'s hash agrees with its equality).
 fn fingerprint((jac, off): &(Vec<Vec<Q>>, Vec<Q>)) -> u64 {
+    // the checker's map is reduced (positive denominators), so equal values have equal
+    // numerators and denominators: hashing those skips `Ratio`'s own hash, which expands
+    // each value as a continued fraction (divisions)
     let mut h = std::hash::DefaultHasher::new();
-    jac.hash(&mut h);
-    off.hash(&mut h);
+    for v in jac.iter().flatten().chain(off) {
+        v.numer().hash(&mut h);
+        v.denom().hash(&mut h);
+    }
     h.finish()
 }
 

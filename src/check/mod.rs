@@ -49,6 +49,8 @@ pub mod proof;
 mod proof_box;
 mod proof_cases;
 mod region;
+#[doc(hidden)]
+pub mod signs;
 mod sizes;
 pub mod stream;
 mod whole;

@@ -1,5 +1,6 @@
-//! The checks of one region, in exact arithmetic only: the region's constraints re-derived from
-//! the network and its stated pattern by the checker's own exact composition in integers
+//! The checks of one region, in exact arithmetic (a slack sign may also be proved by the
+//! kernel's float filter with its error bound, [`super::signs`]): the region's constraints
+//! re-derived from the network and its stated pattern by the checker's own exact composition in integers
 //! ([`super::compose`], shared with the regions before it that share a prefix), then
 //!
 //! 1. the point strictly inside every constraint of its pattern (and of the domain), and the
@@ -18,11 +19,12 @@
 //! What it returns ([`CheckedRegion`]) feeds the checks of the whole answer ([`super::whole`]).
 
 use super::compose::Composer;
-use super::constraints::{integer_point, Constraint, ExactRow, Matrix, Origin, Row};
+use super::constraints::{Constraint, ExactRow, Matrix, Origin, Row};
 use super::farkas::{Combiner, IntRow};
 use super::fields::{indices, known_keys, matrix, neurons, rational, vector, INEQUALITY, REGION};
 use super::floats::{nearest_matrix, nearest_vector};
 use super::implied::{box_of, implied_by_listed, IntBox};
+use super::signs::SignPoint;
 use crate::exact::num::Q;
 use crate::kernel::Filter;
 use crate::network::Network;
@@ -133,11 +135,11 @@ pub(super) fn check_region(
         return None;
     };
     let exact: Vec<&ExactRow> = constraints.iter().map(|c| &c.exact).collect();
-    let at_point = integer_point(&point);
+    let at_point = SignPoint::new(&point);
     // strictly inside every constraint of the pattern, the network's own pattern at the point
     // is the stated one (layer by layer: each preactivation is the composed one, of the sign
     // the state says); only where that fails is the network evaluated, to say what it is
-    if let Some(k) = exact.iter().position(|r| r.slack_sign(&at_point) != Ordering::Greater) {
+    if let Some(k) = constraints.iter().position(|c| at_point.sign(&c.row, &c.exact) != Ordering::Greater) {
         fail(format!("the point is not strictly inside {}", constraints[k].origin.describe()));
         let (actual, _) = net.evaluate(&point);
         let actual = net.pattern_strings(&actual);
@@ -240,8 +242,8 @@ fn check_inequalities(
             continue;
         };
         let row = Row::new(a, b);
-        let at = integer_point(&q);
-        let signs: Vec<Ordering> = exact.iter().map(|e| e.slack_sign(&at)).collect();
+        let at = SignPoint::new(&q);
+        let signs: Vec<Ordering> = constraints.iter().map(|c| at.sign(&c.row, &c.exact)).collect();
         // the constraints tight at the facet point (a zero row is never a facet's)
         let tight: Vec<usize> =
             (0..exact.len()).filter(|&i| signs[i] == Ordering::Equal && !exact[i].zero).collect();

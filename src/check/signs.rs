@@ -1,0 +1,86 @@
+//! Exact slack signs of a region's constraints at a rational point (its stated point, a facet
+//! point), with a float filter in front whose error bound is proved for every input.
+//!
+//! A [`SignPoint`] holds the point's coordinates, their nearest floats, and (made on first
+//! need) the point as integers over a positive common denominator. [`SignPoint::sign`] asks
+//! the kernel's [`kernel::affine_sign`] first: the constraint's cached float image (the nearest
+//! floats of the exact rational row, [`crate::kernel::image`]) evaluated at the point's images,
+//! which decides only when `|fl(b - a . x)|` exceeds twice the forward-error bound of the
+//! kernel's module docs (model (I) on every input, `gamma_n`-style for the products and the
+//! sum). Everything the bound leaves open (a tight constraint, a slack within a few ulps of 0,
+//! an infinite image) is decided by the one integer expression of [`ExactRow::slack_sign`].
+//! The proof is in docs/algorithm.md ("The independent checker", the filter of the slack
+//! signs); the tests in tests/check/signs.rs compare the filtered sign with the exact one.
+
+use super::constraints::{integer_point, ExactRow, Row};
+use crate::exact::num::Q;
+use crate::kernel;
+use crate::Halfspace;
+use num_bigint::BigInt;
+use std::cell::OnceCell;
+use std::cmp::Ordering;
+
+/// A rational point prepared for many slack signs.
+pub(super) struct SignPoint<'p> {
+    point: &'p [Q],
+    floats: Vec<f64>,
+    exact: OnceCell<(Vec<BigInt>, BigInt)>,
+}
+
+impl<'p> SignPoint<'p> {
+    pub(super) fn new(point: &'p [Q]) -> SignPoint<'p> {
+        SignPoint { point, floats: kernel::images(point), exact: OnceCell::new() }
+    }
+
+    /// The exact sign of the slack `b - a . x` of `row` (whose integer form is `exact`) at the
+    /// point: the float filter when its bound proves it, the integer expression otherwise.
+    pub(super) fn sign(&self, row: &Row, exact: &ExactRow) -> Ordering {
+        if let Some(s) = kernel::affine_sign(row.float_a(), row.float_b(), &self.floats, true) {
+            return s;
+        }
+        self.exact_sign(exact)
+    }
+
+    /// The sign by the integer expression alone (no float).
+    pub(super) fn exact_sign(&self, exact: &ExactRow) -> Ordering {
+        exact.slack_sign(self.exact.get_or_init(|| integer_point(self.point)))
+    }
+}
+
+/// The filtered sign of `row`'s slack at `point` (for the tests: the same code path as the
+/// checker's).
+///
+/// # Examples
+/// ```
+/// use relu_regions::check::signs::{exact_slack_sign, filtered_slack_sign, float_slack_sign};
+/// use relu_regions::{exact::num::{parse_rational, q}, Halfspace};
+/// use std::cmp::Ordering;
+/// // x + y <= 1 at (1/3, 2/3): exactly on it, which floats never prove
+/// let h = Halfspace::new(vec![q(1), q(1)], q(1));
+/// let x = [parse_rational("1/3").unwrap(), parse_rational("2/3").unwrap()];
+/// assert_eq!(float_slack_sign(&h, &x), None);
+/// assert_eq!(filtered_slack_sign(&h, &x), Ordering::Equal);
+/// // at the origin the bound proves the sign
+/// assert_eq!(float_slack_sign(&h, &[q(0), q(0)]), Some(Ordering::Greater));
+/// assert_eq!(exact_slack_sign(&h, &[q(0), q(0)]), Ordering::Greater);
+/// ```
+#[doc(hidden)]
+pub fn filtered_slack_sign(row: &Halfspace, point: &[Q]) -> Ordering {
+    SignPoint::new(point).sign(row, &ExactRow::new(row))
+}
+
+/// The float filter's answer alone (`None`: the bound proves nothing), for the tests.
+///
+/// See the example on [`filtered_slack_sign`].
+#[doc(hidden)]
+pub fn float_slack_sign(row: &Halfspace, point: &[Q]) -> Option<Ordering> {
+    kernel::affine_sign(row.float_a(), row.float_b(), &kernel::images(point), true)
+}
+
+/// The exact sign of `row`'s slack at `point` by the checker's integer expression alone.
+///
+/// See the example on [`filtered_slack_sign`].
+#[doc(hidden)]
+pub fn exact_slack_sign(row: &Halfspace, point: &[Q]) -> Ordering {
+    SignPoint::new(point).exact_sign(&ExactRow::new(row))
+}
