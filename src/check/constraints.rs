@@ -39,7 +39,8 @@ impl Origin {
 /// the constraint is made).
 #[derive(Clone)]
 pub(super) struct Constraint {
-    pub row: Row,
+    /// The row in rationals, made from the integers on first use (most never need it).
+    row: std::sync::OnceLock<Row>,
     pub origin: Origin,
     pub exact: ExactRow,
 }
@@ -47,15 +48,24 @@ pub(super) struct Constraint {
 impl Constraint {
     /// A constraint given in rationals.
     pub(super) fn new(row: Row, origin: Origin) -> Constraint {
-        Constraint { exact: ExactRow::new(&row), row, origin }
+        Constraint { exact: ExactRow::new(&row), row: row.into(), origin }
+    }
+
+    /// The row in rationals.
+    pub(super) fn row(&self) -> &Row {
+        self.row.get_or_init(|| {
+            let int = &self.exact.int;
+            Halfspace::new(
+                int.a.iter().cloned().map(Q::from_integer).collect(),
+                Q::from_integer(int.b.clone()),
+            )
+        })
     }
 
     /// A constraint given in integers: `a . x <= b`.
     fn integer(a: Vec<BigInt>, b: BigInt, origin: Origin) -> Constraint {
         let zero = a.iter().all(Zero::is_zero);
-        let row =
-            Halfspace::new(a.iter().cloned().map(Q::from_integer).collect(), Q::from_integer(b.clone()));
-        Constraint { row, origin, exact: ExactRow { int: IntRow { a, b }, zero } }
+        Constraint { row: std::sync::OnceLock::new(), origin, exact: ExactRow { int: IntRow { a, b }, zero } }
     }
 }
 

@@ -3,7 +3,7 @@
 //! region to, or a Farkas vector (proposed by a float LP's basis or the exact simplex, checked
 //! here by exact sums).
 
-use super::constraints::Row;
+use super::constraints::{Constraint, Row};
 use super::farkas::{Combiner, IntRow};
 use crate::exact::num::{common_denominator, scaled_numerator, sign_of_sum_of_products, Q};
 use crate::exact::simplex::{solve, LpOutcome};
@@ -14,13 +14,14 @@ use std::cmp::Ordering;
 /// Whether `listed` implies `row`: over `bounds` (a box that the listed rows are already known
 /// to imply, when given) by exact intervals in integers, else by a Farkas vector on a basis of the
 /// region's [`Combiner`] (one it met, or a float LP's), else by the exact simplex's dual.
-/// `int` is `row` in integers ([`IntRow::new`]).
+/// The constraint's row in rationals is made only where the exact simplex needs it.
 pub(super) fn implied_by_listed(
     listed: &[Row],
     combiner: &mut Combiner,
-    (row, int): (&Row, &IntRow),
+    constraint: &Constraint,
     bounds: Option<&IntBox>,
 ) -> bool {
+    let int = &constraint.exact.int;
     if int.a.iter().all(Zero::is_zero) && !int.b.is_negative() {
         return true;
     }
@@ -30,6 +31,7 @@ pub(super) fn implied_by_listed(
     if bounds.is_some_and(|bx| bx.implies(int)) || combiner.implies(int) {
         return true;
     }
+    let row = constraint.row();
     match implication_lp(listed, row) {
         Some(LpOutcome::Optimal { y, .. }) => farkas_holds(listed, row, &y),
         _ => false,

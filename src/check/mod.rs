@@ -50,6 +50,7 @@ mod proof_box;
 mod proof_cases;
 mod region;
 mod sizes;
+mod slacks;
 pub mod stream;
 mod whole;
 
