@@ -172,7 +172,7 @@ fn integer_composition_is_the_rational_one() {
             for (c, (a, b, origin)) in constraints.iter().zip(&rows) {
                 assert_eq!(c.origin, *origin);
                 assert!(positive_multiple(&c.exact, a, b), "trial {trial} step {step} {origin:?}");
-                assert!(positive_multiple(&c.exact, &c.row.a, &c.row.b));
+                assert!(positive_multiple(&c.exact, &c.row().a, &c.row().b));
             }
         }
     }

@@ -40,7 +40,11 @@ impl Origin {
 /// the constraint is made).
 #[derive(Clone)]
 pub(super) struct Constraint {
-    pub row: Row,
+    /// The row in rationals, made from the integers on first use (most never need it).
+    row: std::sync::OnceLock<Row>,
+    /// The nearest floats of the row's entries and of its bound: they decide a slack sign only
+    /// through the kernel's proved bound ([`super::signs`]).
+    floats: (Vec<f64>, f64),
     pub origin: Origin,
     pub exact: ExactRow,
 }
@@ -48,7 +52,24 @@ pub(super) struct Constraint {
 impl Constraint {
     /// A constraint given in rationals.
     pub(super) fn new(row: Row, origin: Origin) -> Constraint {
-        Constraint { exact: ExactRow::new(&row), row, origin }
+        let floats = (row.float_a().to_vec(), row.float_b());
+        Constraint { exact: ExactRow::new(&row), floats, row: row.into(), origin }
+    }
+
+    /// The nearest floats of the row's entries and of its bound.
+    pub(super) fn floats(&self) -> (&[f64], f64) {
+        (&self.floats.0, self.floats.1)
+    }
+
+    /// The row in rationals.
+    pub(super) fn row(&self) -> &Row {
+        self.row.get_or_init(|| {
+            let int = &self.exact.int;
+            Halfspace::new(
+                int.a.iter().cloned().map(Q::from_integer).collect(),
+                Q::from_integer(int.b.clone()),
+            )
+        })
     }
 
     /// A constraint given in integers: `a . x <= b`.
@@ -56,14 +77,13 @@ impl Constraint {
         let zero = a.iter().all(Zero::is_zero);
         // the images straight from the integers (correctly rounded, [`integer_image`]) rather
         // than through the rationals' slower general conversion
-        let (float_a, float_b) = (a.iter().map(integer_image).collect(), integer_image(&b));
-        let row = Halfspace::with_floats(
-            a.iter().cloned().map(Q::from_integer).collect(),
-            Q::from_integer(b.clone()),
-            float_a,
-            float_b,
-        );
-        Constraint { row, origin, exact: ExactRow { int: IntRow { a, b }, zero } }
+        let floats = (a.iter().map(integer_image).collect(), integer_image(&b));
+        Constraint {
+            row: std::sync::OnceLock::new(),
+            floats,
+            origin,
+            exact: ExactRow { int: IntRow { a, b }, zero },
+        }
     }
 }
 

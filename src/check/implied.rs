@@ -3,7 +3,7 @@
 //! region to, or a Farkas vector (proposed by a float LP's basis or the exact simplex, checked
 //! here by exact sums).
 
-use super::constraints::Row;
+use super::constraints::{Constraint, Row};
 use super::farkas::{Combiner, IntRow};
 use crate::exact::num::{common_denominator, scaled_numerator, sign_of_sum_of_products, Q};
 use crate::exact::simplex::{solve, LpOutcome};
@@ -15,22 +15,24 @@ use std::cmp::Ordering;
 /// Whether `listed` implies `row`: over `bounds` (a box that the listed rows are already known
 /// to imply, when given) by exact intervals in integers, else by a Farkas vector on a basis of the
 /// region's [`Combiner`] (one it met, or a float LP's), else by the exact simplex's dual.
-/// `int` is `row` in integers ([`IntRow::new`]).
+/// The constraint's row in rationals is made only where the exact simplex needs it.
 pub(super) fn implied_by_listed(
     listed: &[Row],
     combiner: &mut Combiner,
-    (row, int): (&Row, &IntRow),
+    constraint: &Constraint,
     bounds: Option<&IntBox>,
 ) -> bool {
+    let int = &constraint.exact.int;
     if int.a.iter().all(Zero::is_zero) && !int.b.is_negative() {
         return true;
     }
     if listed.is_empty() {
         return false; // all of R^d: only a trivial row holds
     }
-    if bounds.is_some_and(|bx| bx.implies_filtered(row, int)) || combiner.implies(int) {
+    if bounds.is_some_and(|bx| bx.implies_filtered(constraint.floats(), int)) || combiner.implies(int) {
         return true;
     }
+    let row = constraint.row();
     match implication_lp(listed, row) {
         Some(LpOutcome::Optimal { y, .. }) => farkas_holds(listed, row, &y),
         _ => false,
@@ -98,10 +100,10 @@ impl IntBox {
     /// box's corner `c` that maximises `a . x` (chosen by the exact signs of `a`), in floats by
     /// the kernel's [`kernel::affine_sign`] on the images of the row and of the corner, decides
     /// when its proved bound does (positive: implied; negative: the box does not imply it);
-    /// the integer expression otherwise. `row` is the rational row that `int` is a positive
-    /// multiple of.
-    pub(super) fn implies_filtered(&self, row: &Row, int: &IntRow) -> bool {
-        if int.a.len() != self.images.len() || row.float_a().len() != self.images.len() {
+    /// the integer expression otherwise. `float_a`, `float_b` are the nearest floats of a row
+    /// that `int` is a positive multiple of.
+    pub(super) fn implies_filtered(&self, (float_a, float_b): (&[f64], f64), int: &IntRow) -> bool {
+        if int.a.len() != self.images.len() || float_a.len() != self.images.len() {
             return false;
         }
         let corner: Vec<f64> = int
@@ -110,7 +112,7 @@ impl IntBox {
             .zip(&self.images)
             .map(|(a, &(lo, hi))| if a.is_positive() { hi } else { lo })
             .collect();
-        match kernel::affine_sign(row.float_a(), row.float_b(), &corner, true) {
+        match kernel::affine_sign(float_a, float_b, &corner, true) {
             Some(Ordering::Greater) => true,
             Some(_) => false,
             None => self.implies(int),

@@ -52,6 +52,7 @@ mod region;
 #[doc(hidden)]
 pub mod signs;
 mod sizes;
+mod slacks;
 pub mod stream;
 mod whole;
 

@@ -24,7 +24,6 @@ use super::farkas::{Combiner, IntRow};
 use super::fields::{indices, known_keys, matrix, neurons, rational, vector, INEQUALITY, REGION};
 use super::floats::{nearest_matrix, nearest_vector};
 use super::implied::{box_of, implied_by_listed, IntBox};
-use super::signs::SignPoint;
 use crate::exact::num::Q;
 use crate::kernel::Filter;
 use crate::network::Network;
@@ -135,11 +134,11 @@ pub(super) fn check_region(
         return None;
     };
     let exact: Vec<&ExactRow> = constraints.iter().map(|c| &c.exact).collect();
-    let at_point = SignPoint::new(&point);
+    let mut slacks = super::slacks::Slacks::new(&constraints, &point);
     // strictly inside every constraint of the pattern, the network's own pattern at the point
     // is the stated one (layer by layer: each preactivation is the composed one, of the sign
     // the state says); only where that fails is the network evaluated, to say what it is
-    if let Some(k) = constraints.iter().position(|c| at_point.sign(&c.row, &c.exact) != Ordering::Greater) {
+    if let Some(k) = slacks.at_point().position(|s| s != Ordering::Greater) {
         fail(format!("the point is not strictly inside {}", constraints[k].origin.describe()));
         let (actual, _) = net.evaluate(&point);
         let actual = net.pattern_strings(&actual);
@@ -168,8 +167,8 @@ pub(super) fn check_region(
         }
         Vec::new()
     } else {
-        let (listed, owner, ints) = check_inequalities(region, &constraints, &exact, fail);
-        check_completeness((&constraints, &exact), &owner, (&listed, ints), fail);
+        let (listed, owner, ints) = check_inequalities(region, &constraints, (&exact, &mut slacks), fail);
+        check_completeness(&constraints, &owner, (&listed, ints), fail);
         listed
     };
     let checked = CheckedRegion {
@@ -184,7 +183,7 @@ pub(super) fn check_region(
     // an uncertified region is bounded or not by all its constraints; a certified one by the
     // listed inequalities (which define it, once their completeness is checked)
     let rows: Vec<&Row> =
-        if uncertified { constraints.iter().map(|c| &c.row).collect() } else { checked.rows() };
+        if uncertified { constraints.iter().map(|c| c.row()).collect() } else { checked.rows() };
     check_bounded(&checked, &rows, cx, fail);
     if let Some(size) = region.get("size") {
         super::sizes::check_size(size, &checked, &rows, net.input_dim(), fail);
@@ -221,7 +220,7 @@ pub(super) fn check_floats(
 fn check_inequalities(
     region: &Value,
     constraints: &[&Constraint],
-    exact: &[&ExactRow],
+    (exact, slacks): (&[&ExactRow], &mut super::slacks::Slacks<'_, '_>),
     fail: &mut impl FnMut(String),
 ) -> (Vec<Option<Listed>>, Vec<Option<usize>>, Vec<IntRow>) {
     let mut owner: Vec<Option<usize>> = vec![None; constraints.len()];
@@ -230,7 +229,7 @@ fn check_inequalities(
         fail("missing or malformed `inequalities`".into());
         return (Vec::new(), owner, ints);
     };
-    let d = constraints.first().map_or(0, |c| c.row.a.len());
+    let d = constraints.first().map_or(0, |c| c.exact.int.a.len());
     let mut listed = Vec::with_capacity(items.len());
     for (k, item) in items.iter().enumerate() {
         known_keys(item, &format!("inequality {k}"), INEQUALITY, fail);
@@ -242,8 +241,7 @@ fn check_inequalities(
             continue;
         };
         let row = Row::new(a, b);
-        let at = SignPoint::new(&q);
-        let signs: Vec<Ordering> = constraints.iter().map(|c| at.sign(&c.row, &c.exact)).collect();
+        let signs: Vec<Ordering> = slacks.at(&q);
         // the constraints tight at the facet point (a zero row is never a facet's)
         let tight: Vec<usize> =
             (0..exact.len()).filter(|&i| signs[i] == Ordering::Equal && !exact[i].zero).collect();
@@ -316,14 +314,14 @@ fn check_labels(
 /// first (by the listed rows alone), after which the domain's box, which they then imply,
 /// settles the others by exact intervals where it can; a Farkas vector for the rest.
 fn check_completeness(
-    (constraints, exact): (&[&Constraint], &[&ExactRow]),
+    constraints: &[&Constraint],
     owner: &[Option<usize>],
     (listed, ints): (&[Option<Listed>], Vec<IntRow>),
     fail: &mut impl FnMut(String),
 ) {
     let rows: Vec<Row> = listed.iter().flatten().map(|l| l.row.clone()).collect();
     let own_box = box_of(&rows).map(|bx| IntBox::new(&bx));
-    let d = constraints.first().map_or(0, |c| c.row.a.len());
+    let d = constraints.first().map_or(0, |c| c.exact.int.a.len());
     let mut combiner = Combiner::with_ints(&rows.iter().collect::<Vec<_>>(), ints, d);
     let is_domain = |c: &&Constraint| matches!(c.origin, Origin::Domain(_));
     let missing = |k: usize| {
@@ -332,7 +330,7 @@ fn check_completeness(
     };
     let mut domain_implied = true;
     for (k, c) in constraints.iter().enumerate().filter(|(k, c)| owner[*k].is_none() && is_domain(c)) {
-        if !implied_by_listed(&rows, &mut combiner, (&c.row, &exact[k].int), own_box.as_ref()) {
+        if !implied_by_listed(&rows, &mut combiner, c, own_box.as_ref()) {
             domain_implied = false;
             fail(missing(k));
         }
@@ -342,7 +340,7 @@ fn check_completeness(
         let axis: Vec<Row> = constraints
             .iter()
             .filter(|c| is_domain(c))
-            .map(|c| c.row.clone())
+            .map(|c| c.row().clone())
             .chain(rows.iter().cloned())
             .collect();
         box_of(&axis).map(|bx| IntBox::new(&bx))
@@ -350,7 +348,7 @@ fn check_completeness(
         None
     };
     for (k, c) in constraints.iter().enumerate().filter(|(k, c)| owner[*k].is_none() && !is_domain(c)) {
-        if !implied_by_listed(&rows, &mut combiner, (&c.row, &exact[k].int), bounds.as_ref()) {
+        if !implied_by_listed(&rows, &mut combiner, c, bounds.as_ref()) {
             fail(missing(k));
         }
     }

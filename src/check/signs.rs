@@ -12,7 +12,7 @@
 //! The proof is in docs/algorithm.md ("The independent checker", the filter of the slack
 //! signs); the tests in tests/check/signs.rs compare the filtered sign with the exact one.
 
-use super::constraints::{integer_point, ExactRow, Row};
+use super::constraints::{integer_point, ExactRow};
 use crate::exact::num::Q;
 use crate::kernel;
 use crate::Halfspace;
@@ -32,10 +32,11 @@ impl<'p> SignPoint<'p> {
         SignPoint { point, floats: kernel::images(point), exact: OnceCell::new() }
     }
 
-    /// The exact sign of the slack `b - a . x` of `row` (whose integer form is `exact`) at the
-    /// point: the float filter when its bound proves it, the integer expression otherwise.
-    pub(super) fn sign(&self, row: &Row, exact: &ExactRow) -> Ordering {
-        if let Some(s) = kernel::affine_sign(row.float_a(), row.float_b(), &self.floats, true) {
+    /// The exact sign of the slack `b - a . x` of a row (the nearest floats of its entries and
+    /// bound, and its integer form `exact`) at the point: the float filter when its bound
+    /// proves it, the integer expression otherwise.
+    pub(super) fn sign(&self, (float_a, float_b): (&[f64], f64), exact: &ExactRow) -> Ordering {
+        if let Some(s) = kernel::affine_sign(float_a, float_b, &self.floats, true) {
             return s;
         }
         self.exact_sign(exact)
@@ -66,7 +67,7 @@ impl<'p> SignPoint<'p> {
 /// ```
 #[doc(hidden)]
 pub fn filtered_slack_sign(row: &Halfspace, point: &[Q]) -> Ordering {
-    SignPoint::new(point).sign(row, &ExactRow::new(row))
+    SignPoint::new(point).sign((row.float_a(), row.float_b()), &ExactRow::new(row))
 }
 
 /// The float filter's answer alone (`None`: the bound proves nothing), for the tests.

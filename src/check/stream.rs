@@ -100,6 +100,22 @@ impl<'a> RegionChecks<'a> {
     }
 }
 
+/// The numbers a batch's regions may hold before it is checked with fewer than
+/// [`Batches::size`] regions (about 100 bytes each as parsed JSON).
+const BATCH_NUMBERS: usize = 1 << 20;
+
+/// About how many numbers a region holds: its inequalities' normals and facet points, its
+/// Jacobian.
+fn weight(region: &Value) -> usize {
+    let len = |v: Option<&Value>| v.and_then(Value::as_array).map_or(0, Vec::len);
+    let inequalities = region.get("inequalities").and_then(Value::as_array);
+    let per_inequality =
+        inequalities.and_then(|l| l.first()).map_or(0, |i| len(i.get("a")) + len(i.get("facet_point")));
+    let jacobian = region.get("jacobian").and_then(Value::as_array);
+    let per_output = jacobian.and_then(|j| j.first()).map_or(0, |r| len(Some(r)));
+    1 + inequalities.map_or(0, Vec::len) * per_inequality + jacobian.map_or(0, Vec::len) * per_output
+}
+
 /// Why a streamed answer was not checked.
 #[derive(Debug)]
 pub enum Refused {
@@ -114,6 +130,8 @@ struct Batches<'a, 'b> {
     checks: &'a RegionChecks<'a>,
     threads: usize,
     batch: Vec<Value>,
+    /// About how many numbers the batch's regions hold ([`weight`]).
+    weight: usize,
     /// The regions' failures, in order.
     failures: Vec<Failure>,
     /// What the whole answer's checks keep of each region.
@@ -132,9 +150,14 @@ impl Batches<'_, '_> {
         64 * self.threads.max(1)
     }
 
+    /// Adds a region; the batch is checked once it has [`Batches::size`] regions, or once its
+    /// regions hold more than [`BATCH_NUMBERS`] numbers and give every thread one (in high
+    /// dimension one region's facet points alone are a million numbers, held as parsed JSON).
     fn push(&mut self, region: Value) {
+        self.weight += weight(&region);
         self.batch.push(region);
-        if self.batch.len() >= self.size() {
+        let heavy = self.weight > BATCH_NUMBERS && self.batch.len() >= self.threads.max(1);
+        if self.batch.len() >= self.size() || heavy {
             self.flush();
         }
     }
@@ -145,6 +168,7 @@ impl Batches<'_, '_> {
             self.kept.push(o.kept);
         }
         self.batch.clear();
+        self.weight = 0;
     }
 
     /// Shows the caller the header once (before the first region where it comes first).
@@ -190,6 +214,7 @@ pub fn check_reader(
         checks: &checks,
         threads: options.threads,
         batch: Vec::new(),
+        weight: 0,
         failures: Vec::new(),
         kept: Vec::new(),
         header: Map::new(),

@@ -1,0 +1,180 @@
+//! Exact slack signs of a region's constraints at its point and at its facet points, sharing
+//! the work between them. The signs at the region's point and at a facet point far from it are
+//! [`super::signs`]'s: the float filter with its proved bound, the integer expression where it
+//! does not decide. A facet point that differs from the region's point in a few coordinates (a
+//! facet on a box face is the point with one coordinate moved onto the face) keeps the point's
+//! sign on every row with no coefficient on those coordinates, and updates the others from the
+//! exact slacks at the point (computed once, on the first such facet point, each row over its
+//! nonzero coefficients only).
+//!
+//! Every sign is exact. The update is one integer expression with no gcd: with the point
+//! `p = y / E` and the slack `S_c = b_c E - a_c . y` of row `c` (so `b_c - a_c . p = S_c / E`),
+//! and the difference `q - p = z / F` (integers over one positive denominator),
+//! `b_c - a_c . q = (S_c F - E a_c . z) / (E F)`, whose sign is that of the numerator
+//! (`E, F > 0`). Rows with no coefficient on the support of `z` keep the sign at `p`.
+
+use super::constraints::{integer_point, Constraint, ExactRow};
+use super::signs::SignPoint;
+use crate::exact::num::{common_denominator, scaled_numerator, Q};
+use num_bigint::{BigInt, Sign};
+use num_traits::Zero;
+use std::cmp::Ordering;
+
+/// The exact slacks at the region's point, and which rows each coordinate reaches (made on the
+/// first facet point that differs from the point in few coordinates).
+struct Base {
+    /// The point's common denominator `E > 0`.
+    den: BigInt,
+    /// `S_c = b_c E - a_c . y` for each row.
+    slack: Vec<BigInt>,
+    /// For each coordinate, the rows with a nonzero coefficient on it.
+    columns: Vec<Vec<u32>>,
+}
+
+/// The slack signs of a region's constraints at its point, and what the facet points share.
+pub(super) struct Slacks<'r, 'p> {
+    rows: &'r [&'r Constraint],
+    /// The region's point.
+    point: &'p [Q],
+    /// The exact sign of each row's slack at the point.
+    signs: Vec<Ordering>,
+    base: Option<Base>,
+}
+
+fn sign(v: &BigInt) -> Ordering {
+    match v.sign() {
+        Sign::Minus => Ordering::Less,
+        Sign::NoSign => Ordering::Equal,
+        Sign::Plus => Ordering::Greater,
+    }
+}
+
+impl<'r, 'p> Slacks<'r, 'p> {
+    /// The slack signs of `rows` at `point` (a point of the rows' dimension).
+    pub(super) fn new(rows: &'r [&'r Constraint], point: &'p [Q]) -> Slacks<'r, 'p> {
+        let at = SignPoint::new(point);
+        let signs = rows.iter().map(|c| at.sign(c.floats(), &c.exact)).collect();
+        Slacks { rows, point, signs, base: None }
+    }
+
+    /// The sign of each row's slack at the point.
+    pub(super) fn at_point(&self) -> impl Iterator<Item = Ordering> + '_ {
+        self.signs.iter().copied()
+    }
+
+    /// The sign of each row's slack at `q` (of the rows' dimension), exactly.
+    pub(super) fn at(&mut self, q: &[Q]) -> Vec<Ordering> {
+        let support: Vec<usize> = (0..q.len()).filter(|&j| q[j] != self.point[j]).collect();
+        // a point far from the region's point: each row by the filter or its integer expression
+        if 8 * support.len() > q.len().max(8) {
+            let at = SignPoint::new(q);
+            return self.rows.iter().map(|c| at.sign(c.floats(), &c.exact)).collect();
+        }
+        let mut signs = self.signs.clone();
+        if support.is_empty() {
+            return signs;
+        }
+        let delta: Vec<Q> = support.iter().map(|&j| &q[j] - &self.point[j]).collect();
+        let f = common_denominator(&delta);
+        let z: Vec<BigInt> = delta.iter().map(|v| scaled_numerator(v, &f)).collect();
+        let (rows, point) = (self.rows, self.point);
+        let base = self.base.get_or_insert_with(|| base_of(rows, point));
+        // the rows reached by the support, each once
+        let mut reached: Vec<u32> = support.iter().flat_map(|&j| base.columns[j].iter().copied()).collect();
+        reached.sort_unstable();
+        reached.dedup();
+        for c in reached {
+            let (row, s) = (&self.rows[c as usize].exact, &base.slack[c as usize]);
+            let mut moved = BigInt::zero();
+            for (&j, zj) in support.iter().zip(&z) {
+                let a = &row.int.a[j];
+                if !a.is_zero() {
+                    moved += a * zj;
+                }
+            }
+            signs[c as usize] = sign(&(s * &f - &base.den * moved));
+        }
+        signs
+    }
+}
+
+/// The exact slacks of `rows` at `point`, and the rows each coordinate reaches.
+fn base_of(rows: &[&Constraint], point: &[Q]) -> Base {
+    let (y, den) = integer_point(point);
+    let slack = rows
+        .iter()
+        .map(|c| {
+            let r = &c.exact;
+            let mut value = &r.int.b * &den;
+            for (a, v) in r.int.a.iter().zip(&y) {
+                if !a.is_zero() && !v.is_zero() {
+                    value -= a * v;
+                }
+            }
+            value
+        })
+        .collect();
+    let exact: Vec<&ExactRow> = rows.iter().map(|c| &c.exact).collect();
+    Base { den, slack, columns: columns_of(&exact, point.len()) }
+}
+
+/// For each of `d` coordinates, the rows with a nonzero coefficient on it.
+fn columns_of(rows: &[&ExactRow], d: usize) -> Vec<Vec<u32>> {
+    let mut columns = vec![Vec::new(); d];
+    for (c, row) in rows.iter().enumerate() {
+        let c = u32::try_from(c).expect("fewer than 2^32 constraints in a region");
+        for (j, a) in row.int.a.iter().enumerate().take(d) {
+            if !a.is_zero() {
+                columns[j].push(c);
+            }
+        }
+    }
+    columns
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::constraints::Origin;
+    use super::*;
+    use crate::kernel::halfspace::Halfspace;
+    use proptest::prelude::*;
+
+    fn q(n: i64, d: i64) -> Q {
+        Q::new(n.into(), d.into())
+    }
+
+    proptest! {
+        /// The shared slacks give the signs of the direct computation at every point, near the
+        /// base point (a few coordinates moved) or far from it.
+        #[test]
+        fn signs_equal_the_direct_ones(
+            rows in prop::collection::vec((prop::collection::vec(-3i64..4, 6), -5i64..6, 1i64..4), 1..12),
+            point in prop::collection::vec((-4i64..5, 1i64..5), 6),
+            moves in prop::collection::vec(prop::collection::vec((0usize..6, -4i64..5, 1i64..5), 0..7), 1..6),
+        ) {
+            let constraints: Vec<Constraint> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, (a, b, den))| {
+                    let row = Halfspace::new(a.iter().map(|&v| q(v, *den)).collect(), q(*b, 1));
+                    Constraint::new(row, Origin::Domain(i))
+                })
+                .collect();
+            let refs: Vec<&Constraint> = constraints.iter().collect();
+            let p: Vec<Q> = point.iter().map(|&(n, d)| q(n, d)).collect();
+            let mut slacks = Slacks::new(&refs, &p);
+            let direct = |x: &[Q]| -> Vec<Ordering> {
+                let at = integer_point(x);
+                refs.iter().map(|c| c.exact.slack_sign(&at)).collect()
+            };
+            prop_assert_eq!(slacks.at_point().collect::<Vec<_>>(), direct(&p));
+            for m in moves {
+                let mut x = p.clone();
+                for (j, n, d) in m {
+                    x[j] = q(n, d);
+                }
+                prop_assert_eq!(slacks.at(&x), direct(&x));
+            }
+        }
+    }
+}
