@@ -225,16 +225,22 @@ pub struct SpilledFace {
 
 impl Spilled {
     /// The number of faces.
+    ///
+    /// See the example on [`crate::jobs::faces_spilled`].
     pub fn len(&self) -> usize {
         self.faces.len()
     }
 
     /// Whether there is no face (never, for a nonempty domain).
+    ///
+    /// See the example on [`crate::jobs::faces_spilled`].
     pub fn is_empty(&self) -> bool {
         self.faces.len() == 0
     }
 
     /// `f_k`: the number of faces of each dimension `0..=d`.
+    ///
+    /// See the example on [`crate::jobs::faces_spilled`].
     pub fn f_vector(&self) -> Vec<usize> {
         let mut f = vec![0; self.input_dim + 1];
         self.faces.dims.iter().for_each(|&k| f[usize::from(k)] += 1);
@@ -242,6 +248,8 @@ impl Spilled {
     }
 
     /// The f-vector of the bounded faces.
+    ///
+    /// See the example on [`crate::jobs::faces_spilled`].
     pub fn f_vector_bounded(&self) -> Vec<usize> {
         let mut f = vec![0; self.input_dim + 1];
         (0..self.len()).filter(|&id| self.bounded[id]).for_each(|id| f[self.dim(id)] += 1);
@@ -249,11 +257,15 @@ impl Spilled {
     }
 
     /// `sum_k (-1)^k f_k`.
+    ///
+    /// See the example on [`crate::jobs::faces_spilled`].
     pub fn euler_characteristic(&self) -> i64 {
         self.faces.dims.iter().map(|k| if k % 2 == 0 { 1 } else { -1 }).sum()
     }
 
     /// The dimension of face `id`.
+    ///
+    /// See the example on [`crate::jobs::faces_spilled`].
     pub fn dim(&self, id: usize) -> usize {
         usize::from(self.faces.dims[self.order[id] as usize])
     }
@@ -267,6 +279,8 @@ impl Spilled {
     ///
     /// # Errors
     /// The file cannot be read.
+    ///
+    /// See the example on [`crate::jobs::faces_spilled`].
     pub fn face(&mut self, id: usize) -> std::io::Result<SpilledFace> {
         let o = self.order[id] as usize;
         let point = match self.faces.point(o) {
@@ -292,6 +306,8 @@ impl Spilled {
     }
 
     /// The sign strings of a face ([`sign_strings`]).
+    ///
+    /// See the example on [`crate::jobs::faces_spilled`].
     pub fn sign_strings(&self, face: &SpilledFace) -> (Vec<String>, String) {
         sign_strings(&face.sign, &self.widths)
     }
@@ -304,6 +320,8 @@ impl Spilled {
 ///
 /// # Errors
 /// As [`super::complex`], and [`ComplexError::Spill`] when the file cannot be written.
+///
+/// See the example on [`crate::jobs::faces_spilled`].
 pub fn spilled(
     net: &Network,
     enumerator: &Enumerator,

@@ -23,6 +23,8 @@ pub enum Listed {
 
 impl Listed {
     /// Whether the faces of dimension `dim` are listed.
+    ///
+    /// See the example on [`faces_spilled`].
     pub fn keeps(self, dim: usize) -> bool {
         match self {
             Listed::Nothing => false,
@@ -149,12 +151,16 @@ const FACES_HERE: &str = "\u{1}faces\u{1}";
 
 impl SpilledFacesJob {
     /// The complex.
+    ///
+    /// See the example on [`faces_spilled`].
     pub fn complex(&self) -> &Spilled {
         &self.complex
     }
 
     /// The document of [`FacesJob::document`] without its faces (the f-vectors), with the
     /// provenance if given.
+    ///
+    /// See the example on [`faces_spilled`].
     pub fn summary(&self, provenance: Option<&Provenance>) -> Value {
         let c = &self.complex;
         let mut doc = serde_json::json!({
@@ -175,6 +181,8 @@ impl SpilledFacesJob {
     ///
     /// # Errors
     /// The temporary file cannot be read.
+    ///
+    /// See the example on [`faces_spilled`].
     pub fn face(&mut self, id: usize) -> std::io::Result<SpilledFace> {
         self.complex.face(id)
     }
@@ -183,6 +191,8 @@ impl SpilledFacesJob {
     ///
     /// # Errors
     /// The temporary file cannot be read, or `each` failed.
+    ///
+    /// See the example on [`faces_spilled`].
     pub fn for_each_listed(
         &mut self,
         mut each: impl FnMut(&Spilled, SpilledFace) -> std::io::Result<()>,
@@ -200,6 +210,8 @@ impl SpilledFacesJob {
     ///
     /// # Errors
     /// The output or the temporary file failed.
+    ///
+    /// See the example on [`faces_spilled`].
     pub fn write_lines<W: std::io::Write>(
         &mut self,
         provenance: Option<&Provenance>,
@@ -232,6 +244,8 @@ impl SpilledFacesJob {
     ///
     /// # Errors
     /// The output or the temporary file failed.
+    ///
+    /// See the example on [`faces_spilled`].
     pub fn write_json<W: std::io::Write>(
         &mut self,
         provenance: Option<&Provenance>,
