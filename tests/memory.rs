@@ -1,5 +1,5 @@
 //! Peak memory of the writers that write as they go (`regions --json`, `graph --format json`,
-//! `graph --format dot`), measured by the kernel's high-water mark of the test process (reset
+//! `graph --format dot`, `faces --jsonl`), measured by the kernel's high-water mark of the test process (reset
 //! before each writer): once the analysis is held, writing its whole answer may hold about one
 //! region's worth at a time, never the document. The whole-document writers are measured beside
 //! them, so the bound is seen to bite. The whole jobs (`regions --json`, `graph`, `check`) are
@@ -194,6 +194,21 @@ fn run_job(job: &str, planes: usize) -> (usize, usize) {
             }
             (a.regions().len(), bytes.0)
         }
+        // `faces --jsonl`: the compact complex, or the complex held (the writer before issue 35
+        // point 3), its lines into a byte counter; the regions are the faces here
+        "faces" => {
+            let mut job =
+                relu_regions::jobs::faces_spilled(&net, &e, relu_regions::jobs::Listed::All).unwrap();
+            let mut bytes = Bytes::default();
+            job.write_lines(None, &mut bytes).unwrap();
+            (job.complex().len(), bytes.0)
+        }
+        "faces_held" => {
+            let job = relu_regions::jobs::faces(&net, &e).unwrap();
+            let mut bytes = Bytes::default();
+            job.write_lines(relu_regions::jobs::Listed::All, None, &mut bytes).unwrap();
+            (job.complex().faces.len(), bytes.0)
+        }
         "held" => {
             let a = analyze(&net, &e).unwrap();
             let text = json::to_json(&json::regions_document(&net, &a, None));
@@ -371,4 +386,39 @@ fn graph_job_at_counting_memory() {
 #[ignore]
 fn graph_job_at_counting_memory_on_48k_regions() {
     check_graph_job(66, 256 * 1024);
+}
+
+/// The whole `faces --jsonl` job (enumeration, the walk of every region's faces, the sort by
+/// dimension and sign vector, the identities, the lines) against `count` with the graph on the
+/// same network, each in a fresh process: the job's peak stays within twice count's plus
+/// `allowance`, where the complex held (the writer before issue 35 point 3) took more.
+fn check_faces_job(planes: usize, allowance: usize) {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let Some((counted, _, count)) = peak_of("count", planes) else {
+        eprintln!("no VmHWM here: the peak is not measured");
+        return;
+    };
+    let (faces, bytes, streamed) = peak_of("faces", planes).unwrap();
+    let (held_faces, held_bytes, held) = peak_of("faces_held", planes).unwrap();
+    eprintln!(
+        "{counted} regions, {faces} faces: count {count} bytes, faces --jsonl {streamed} compact, {held} holding the complex, {bytes} bytes written"
+    );
+    assert_eq!((faces, bytes), (held_faces, held_bytes), "the same faces, the same bytes");
+    assert!(faces > 4 * counted, "every face, not only the regions");
+    assert!(streamed <= 2 * count + allowance, "faces held {streamed} bytes, count {count}");
+    assert!(held > 2 * count + allowance, "holding the complex took {held} bytes, count {count}");
+}
+
+/// `faces --jsonl` at the memory of `count`: 7,807 regions, run by default.
+#[test]
+fn faces_job_at_counting_memory() {
+    check_faces_job(36, 256 * 1024);
+}
+
+/// `faces --jsonl` at the memory of `count`: 47,972 regions (a few minutes in a release build):
+/// `cargo test --release --test memory -- --ignored`.
+#[test]
+#[ignore]
+fn faces_job_at_counting_memory_on_48k_regions() {
+    check_faces_job(66, 256 * 1024);
 }

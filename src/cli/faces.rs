@@ -50,39 +50,42 @@ pub(crate) fn faces(
     if let Some(k) = dim.filter(|&k| k > net.input_dim()) {
         return Err(BadInput(anyhow::anyhow!("--dim {k}: the network has {} inputs", net.input_dim())));
     }
-    let job = match complex_of(input, &net, run)? {
+    // the complex kept compact, the listed faces' points in a temporary file (issue 35)
+    let listed = match (jsonl, json, dim) {
+        (true, _, None) => Listed::All,
+        (_, _, Some(k)) => Listed::OfDim(k),
+        (false, _, None) => Listed::Nothing,
+    };
+    let mut job = match jobs::faces_spilled(&net, &run.enumerator()?, listed) {
         Ok(job) => job,
-        Err(code) => return Ok(code),
+        Err(ComplexError::Spill(e)) => return Err(output_error(e)),
+        Err(e) => return reported(input, e),
     };
     let provenance = input.provenance(&net)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if jsonl {
-        let listed = dim.map_or(Listed::All, Listed::OfDim);
-        job.write_lines(listed, Some(&provenance), &mut out).map_err(output_error)?;
+        job.write_lines(Some(&provenance), &mut out).map_err(output_error)?;
     } else if json {
-        let doc = job.document(dim.map_or(Listed::Nothing, Listed::OfDim), Some(&provenance));
-        writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("JSON")).map_err(output_error)?;
+        job.write_json(Some(&provenance), &mut out).map_err(output_error)?;
     } else {
         let c = job.complex();
-        let listed = c.faces.iter().filter(|f| dim.is_none_or(|k| f.dim == k));
         writeln!(out, "{}: {} inputs", input.net.display(), c.input_dim).map_err(output_error)?;
         writeln!(out, "f-vector (f_0 .. f_{}): {:?}", c.input_dim, c.f_vector()).map_err(output_error)?;
         writeln!(out, "bounded faces: {:?}", c.f_vector_bounded()).map_err(output_error)?;
         writeln!(out, "Euler characteristic (open cells): {} (checked)", c.euler_characteristic())
             .map_err(output_error)?;
-        if dim.is_some() {
-            for f in listed {
-                writeln!(
-                    out,
-                    "face {} (dim {}): point ({}), facets {:?}",
-                    f.id,
-                    f.dim,
-                    fmt_point(&f.point.to_vec()),
-                    f.boundary
-                )
-                .map_err(output_error)?;
-            }
-        }
+        job.for_each_listed(|_, f| {
+            let coords: Vec<String> = serde_json::from_str(f.point.as_deref().unwrap_or("[]"))?;
+            writeln!(
+                out,
+                "face {} (dim {}): point (({})), facets {:?}",
+                f.id,
+                f.dim,
+                coords.join(", "),
+                f.boundary
+            )
+        })
+        .map_err(output_error)?;
     }
     out.flush().map_err(output_error)?;
     Ok(ExitCode::SUCCESS)

@@ -293,6 +293,20 @@ pub(crate) fn complex_walk(
     enumerator: &Enumerator,
     fast: bool,
 ) -> Result<(Complex, usize), ComplexError> {
+    let (merge, mut stats) = walk_into(net, enumerator, fast, super::walk::Merge::default())?;
+    let walked = merge.into_walked();
+    stats.add(&walked.stats);
+    Ok((assemble(walked.found, net, stats)?, walked.fast_regions))
+}
+
+/// Every region of `net` walked into `merge` under one stop token for the whole job: the merge
+/// and the enumeration's LP figures (a stop, by a limit or Ctrl-C, is [`ComplexError::Stopped`]).
+pub(super) fn walk_into<M: super::walk::Merger>(
+    net: &Network,
+    enumerator: &Enumerator,
+    fast: bool,
+    merge: M,
+) -> Result<(M, LpStats), ComplexError> {
     super::sign::supported(net).map_err(ComplexError::Unsupported)?;
     // one token for the whole job (the enumeration and the walk), polled by the walk and its
     // exact solves: a solve that gave up when it fired is the stop, not an error
@@ -300,7 +314,7 @@ pub(crate) fn complex_walk(
     let enumerator = &enumerator.anchored(start);
     let token = enumerator.stop_token(start);
     let _stop = token.install();
-    let (walked, summary) = match super::walk::walk(net, enumerator, fast) {
+    let (merge, summary) = match super::walk::walk(net, enumerator, fast, merge) {
         Ok(done) => done,
         Err(ComplexError::Internal(e)) => {
             return Err(token.excuse(e).map_or_else(ComplexError::Internal, ComplexError::Stopped))
@@ -310,7 +324,5 @@ pub(crate) fn complex_walk(
     if let Some(reason) = summary.stopped {
         return Err(ComplexError::Stopped(reason));
     }
-    let mut stats = summary.stats;
-    stats.add(&walked.stats);
-    Ok((assemble(walked.found, net, stats)?, walked.fast_regions))
+    Ok((merge, summary.stats))
 }

@@ -17,6 +17,8 @@
 //!   network, decision regions, their components and Betti numbers under three conventions at
 //!   infinity;
 //! - [`json`]: the `faces` and `boundary` documents;
+//! - [`spilled`]: the complex kept as compact records, the points of the listed faces in a
+//!   temporary file (`faces` at the memory of counting);
 //! - [`point`]: face points, kept unreduced until read;
 //! - `walk`: the regions walked in fixed batches on `--threads` workers, merged in order (the
 //!   same complex, points included, for every thread count).
@@ -32,6 +34,7 @@ pub mod level;
 pub mod point;
 pub mod rational;
 pub mod sign;
+pub mod spilled;
 mod truncation;
 mod vertices;
 #[cfg(test)]
@@ -59,6 +62,9 @@ pub enum ComplexError {
     /// An exact check failed on the crate's own answer.
     #[error(transparent)]
     Internal(#[from] InternalError),
+    /// The temporary file of the faces' points could not be written.
+    #[error("the faces' temporary file: {0}")]
+    Spill(std::io::Error),
 }
 
 impl ComplexError {

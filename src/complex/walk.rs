@@ -26,17 +26,23 @@ use std::sync::{mpsc, Mutex};
 /// Regions per batch (fixed: the answer depends on it, never on the thread count).
 pub(super) const BATCH: usize = 128;
 
+/// Where the walked batches go, one at a time in batch order: the held merge ([`Merge`]) or
+/// the compact one of `faces` ([`super::spilled`]).
+pub(super) trait Merger {
+    /// Adds the next batch's faces: those already known keep their point and incidences.
+    fn add(&mut self, walked: Walked) -> Result<(), ComplexError>;
+}
+
 /// The faces of the batches merged so far, in batch order.
 #[derive(Default)]
-struct Merge {
+pub(super) struct Merge {
     index: HashMap<SignKey, usize>,
     found: Vec<Found>,
     stats: LpStats,
     fast_regions: usize,
 }
 
-impl Merge {
-    /// Adds the next batch's faces: those already known keep their point and incidences.
+impl Merger for Merge {
     fn add(&mut self, walked: Walked) -> Result<(), ComplexError> {
         self.stats.add(&walked.stats);
         self.fast_regions += walked.fast_regions;
@@ -70,8 +76,10 @@ impl Merge {
         }
         Ok(())
     }
+}
 
-    fn into_walked(self) -> Walked {
+impl Merge {
+    pub(super) fn into_walked(self) -> Walked {
         Walked { found: self.found, stats: self.stats, fast_regions: self.fast_regions }
     }
 }
@@ -124,20 +132,20 @@ fn in_batches(
     Ok(summary)
 }
 
-/// Every region of `net` walked, in batches on `enumerator`'s thread count: the merged faces
-/// (ids in merge order) and the enumeration's summary. The caller has installed the run's stop
-/// token on this thread; the workers install it on theirs.
-pub(super) fn walk(
+/// Every region of `net` walked, in batches on `enumerator`'s thread count, each batch added to
+/// `merge` in batch order: the merge and the enumeration's summary. The caller has installed
+/// the run's stop token on this thread; the workers install it on theirs.
+pub(super) fn walk<M: Merger>(
     net: &Network,
     enumerator: &Enumerator,
     fast: bool,
-) -> Result<(Walked, Summary), ComplexError> {
+    mut merge: M,
+) -> Result<(M, Summary), ComplexError> {
     let threads = enumerator.thread_count().max(1);
-    let mut merge = Merge::default();
     if threads == 1 {
         let summary =
             in_batches(net, enumerator, |batch| merge.add(walk_batch(net, enumerator, fast, &batch)?))?;
-        return Ok((merge.into_walked(), summary));
+        return Ok((merge, summary));
     }
     let token = crate::runtime::stop::current();
     let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<FacetedRegion>)>(threads);
@@ -162,7 +170,7 @@ pub(super) fn walk(
         let mut pending: BTreeMap<usize, Result<Walked, ComplexError>> = BTreeMap::new();
         let mut next = 0;
         let mut merge_ready = |pending: &mut BTreeMap<usize, Result<Walked, ComplexError>>,
-                               merge: &mut Merge|
+                               merge: &mut M|
          -> Result<(), ComplexError> {
             while let Some(r) = pending.remove(&next) {
                 merge.add(r?)?;
@@ -184,6 +192,6 @@ pub(super) fn walk(
             pending.insert(n, r);
             merge_ready(&mut pending, &mut merge)?;
         }
-        Ok((merge.into_walked(), summary))
+        Ok((merge, summary))
     })
 }

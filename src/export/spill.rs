@@ -146,7 +146,7 @@ fn copy_exactly<R: Read, W: Write>(from: &mut R, to: &mut W, n: u64) -> std::io:
 
 /// A new temporary file, open for writing and reading, its name removed where the system
 /// allows it (the file lives until closed).
-pub(super) fn temporary() -> std::io::Result<File> {
+pub(crate) fn temporary() -> std::io::Result<File> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir();

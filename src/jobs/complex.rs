@@ -3,6 +3,7 @@
 //! documents carry their provenance, for the CLI and Python alike.
 
 use crate::complex::json::{boundary_document, face_line, faces_document};
+use crate::complex::spilled::{Spilled, SpilledFace};
 use crate::complex::{Boundary, Complex, ComplexError, LevelSpec};
 use crate::enumerate::Enumerator;
 use crate::export::provenance::Provenance;
@@ -21,7 +22,10 @@ pub enum Listed {
 }
 
 impl Listed {
-    fn keeps(self, dim: usize) -> bool {
+    /// Whether the faces of dimension `dim` are listed.
+    ///
+    /// See the example on [`faces_spilled`].
+    pub fn keeps(self, dim: usize) -> bool {
         match self {
             Listed::Nothing => false,
             Listed::All => true,
@@ -103,6 +107,178 @@ impl FacesJob {
         summary["summary"] = true.into();
         summary["provenance"] = serde_json::json!(provenance);
         writeln!(out, "{summary}")?;
+        out.flush()
+    }
+}
+
+/// The complex of a network kept compact, for `faces` at the memory of counting
+/// ([`crate::complex::spilled`]): the faces listed are read back one at a time.
+pub struct SpilledFacesJob {
+    complex: Spilled,
+    listed: Listed,
+}
+
+/// [`faces`] at the memory of counting: the same faces, ids, points and checks, the points of
+/// the faces `listed` kept in an unnamed temporary file until they are written.
+///
+/// # Examples
+/// ```
+/// use relu_regions::{jobs::{self, Listed}, Enumerator, Network};
+/// let net = Network::from_json(r#"{"input_dim": 1, "domain": {"box": [["-1", "1"]]},
+///     "layers": [{"weights": [["1"]], "activation": "relu"}]}"#).unwrap();
+/// let e = Enumerator::builder().build();
+/// let mut job = jobs::faces_spilled(&net, &e, Listed::All).unwrap();
+/// let (mut lines, mut held) = (Vec::new(), Vec::new());
+/// job.write_lines(None, &mut lines).unwrap();
+/// jobs::faces(&net, &e).unwrap().write_lines(Listed::All, None, &mut held).unwrap();
+/// assert_eq!(lines, held);
+/// ```
+///
+/// # Errors
+/// As [`faces`], and [`ComplexError::Spill`] when the temporary file cannot be made or written.
+pub fn faces_spilled(
+    net: &Network,
+    enumerator: &Enumerator,
+    listed: Listed,
+) -> Result<SpilledFacesJob, ComplexError> {
+    let file = crate::export::spill::temporary().map_err(ComplexError::Spill)?;
+    let complex = crate::complex::spilled::spilled(net, enumerator, &|dim| listed.keeps(dim), file)?;
+    Ok(SpilledFacesJob { complex, listed })
+}
+
+/// Where the listed faces go in the pretty document (a string no document field holds).
+const FACES_HERE: &str = "\u{1}faces\u{1}";
+
+impl SpilledFacesJob {
+    /// The complex.
+    ///
+    /// See the example on [`faces_spilled`].
+    pub fn complex(&self) -> &Spilled {
+        &self.complex
+    }
+
+    /// The document of [`FacesJob::document`] without its faces (the f-vectors), with the
+    /// provenance if given.
+    ///
+    /// See the example on [`faces_spilled`].
+    pub fn summary(&self, provenance: Option<&Provenance>) -> Value {
+        let c = &self.complex;
+        let mut doc = serde_json::json!({
+            "input_dim": c.input_dim,
+            "f_vector": c.f_vector(),
+            "f_vector_bounded": c.f_vector_bounded(),
+            "euler_characteristic": c.euler_characteristic(),
+            "regions": c.f_vector()[c.input_dim],
+            "complete": true,
+        });
+        if let Some(p) = provenance {
+            doc["provenance"] = serde_json::json!(p);
+        }
+        doc
+    }
+
+    /// Face `id`, its point read back if it is listed.
+    ///
+    /// # Errors
+    /// The temporary file cannot be read.
+    ///
+    /// See the example on [`faces_spilled`].
+    pub fn face(&mut self, id: usize) -> std::io::Result<SpilledFace> {
+        self.complex.face(id)
+    }
+
+    /// Each face listed, in id order, its point read back.
+    ///
+    /// # Errors
+    /// The temporary file cannot be read, or `each` failed.
+    ///
+    /// See the example on [`faces_spilled`].
+    pub fn for_each_listed(
+        &mut self,
+        mut each: impl FnMut(&Spilled, SpilledFace) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        for id in 0..self.complex.len() {
+            if self.listed.keeps(self.complex.dim(id)) {
+                let face = self.complex.face(id)?;
+                each(&self.complex, face)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The bytes of [`FacesJob::write_lines`] with the listing of this job, one face at a time.
+    ///
+    /// # Errors
+    /// The output or the temporary file failed.
+    ///
+    /// See the example on [`faces_spilled`].
+    pub fn write_lines<W: std::io::Write>(
+        &mut self,
+        provenance: Option<&Provenance>,
+        mut out: W,
+    ) -> std::io::Result<()> {
+        self.for_each_listed(|c, f| {
+            let (neurons, domain) = c.sign_strings(&f);
+            // face_line's keys, sorted, compact
+            writeln!(
+                out,
+                r#"{{"boundary":{},"bounded":{},"dim":{},"id":{},"point":{},"sign":{{"domain":{},"neurons":{}}}}}"#,
+                serde_json::to_string(&f.boundary)?,
+                f.bounded,
+                f.dim,
+                f.id,
+                f.point.as_deref().unwrap_or("[]"),
+                serde_json::to_string(&domain)?,
+                serde_json::to_string(&neurons)?,
+            )
+        })?;
+        let mut summary = self.summary(None);
+        summary["summary"] = true.into();
+        summary["provenance"] = serde_json::json!(provenance);
+        writeln!(out, "{summary}")?;
+        out.flush()
+    }
+
+    /// The bytes of [`FacesJob::document`] (pretty, then a newline) with the listing of this
+    /// job, one face at a time.
+    ///
+    /// # Errors
+    /// The output or the temporary file failed.
+    ///
+    /// See the example on [`faces_spilled`].
+    pub fn write_json<W: std::io::Write>(
+        &mut self,
+        provenance: Option<&Provenance>,
+        mut out: W,
+    ) -> std::io::Result<()> {
+        let mut doc = self.summary(provenance);
+        if self.listed == Listed::Nothing {
+            writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+            return out.flush();
+        }
+        doc["faces"] = FACES_HERE.into();
+        let text = serde_json::to_string_pretty(&doc)?;
+        let here = serde_json::to_string(FACES_HERE)?;
+        let (head, tail) = text.split_once(&here).expect("the faces' place");
+        out.write_all(head.as_bytes())?;
+        let mut first = true;
+        self.for_each_listed(|c, f| {
+            let (neurons, domain) = c.sign_strings(&f);
+            let point: Value = serde_json::from_str(f.point.as_deref().unwrap_or("[]"))?;
+            let face = serde_json::json!({
+                "id": f.id,
+                "dim": f.dim,
+                "sign": {"neurons": neurons, "domain": domain},
+                "point": point,
+                "bounded": f.bounded,
+                "boundary": f.boundary,
+            });
+            out.write_all(if first { b"[\n    " } else { b",\n    " })?;
+            first = false;
+            out.write_all(serde_json::to_string_pretty(&face)?.replace('\n', "\n    ").as_bytes())
+        })?;
+        out.write_all(if first { b"[]" } else { b"\n  ]" })?;
+        writeln!(out, "{tail}")?;
         out.flush()
     }
 }

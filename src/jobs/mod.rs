@@ -28,7 +28,7 @@ pub use crate::runtime::parallel::threads_for;
 pub use crate::runtime::progress::{Phase, Progress};
 pub use crate::runtime::stop::StopToken;
 pub use answers::{range, slice, vnnlib, RangeJob, SliceJob, VnnlibJob};
-pub use complex::{boundary, faces, BoundaryJob, FacesJob, Listed};
+pub use complex::{boundary, faces, faces_spilled, BoundaryJob, FacesJob, Listed, SpilledFacesJob};
 pub use count::{count, Counted};
 pub use locate::{locate, LocateJob};
 pub use regions::{

@@ -8,4 +8,5 @@ pub(crate) mod cli;
 pub(crate) mod faces;
 pub(crate) mod plot;
 pub(crate) mod plot_level;
+pub(crate) mod spilled;
 pub(crate) mod threads;
