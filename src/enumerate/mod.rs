@@ -19,6 +19,7 @@ mod frontier;
 mod last_layer;
 mod max_split;
 pub(crate) mod neighbour;
+pub(crate) mod order;
 mod partial;
 pub(crate) mod prepared;
 pub(crate) mod region;
@@ -79,6 +80,18 @@ pub(crate) trait Prune: Sync {
     /// `k`-th ReLU layer (the last one possibly a prefix of its neurons); `neuron_rows` are the
     /// cell's rows from split neurons (with the domain's, they define the cell).
     fn discard(&self, states: &[&[bool]], neuron_rows: &[&Halfspace]) -> bool;
+
+    /// Whether the children of a split are asked as they are made and ordered by
+    /// [`Prune::score`] ([`order`]).
+    fn orders(&self) -> bool {
+        false
+    }
+
+    /// [`Prune::discard`] with a score for a kept cell (`None`: discarded): the child scored
+    /// lower is explored first ([`order`]).
+    fn score(&self, states: &[&[bool]], neuron_rows: &[&Halfspace]) -> Option<f64> {
+        (!self.discard(states, neuron_rows)).then_some(0.0)
+    }
 }
 
 /// What every worker shares during one enumeration.
@@ -320,6 +333,7 @@ impl Enumerator {
             ray: None,
             states_strict: true,
             entry: None,
+            asked: false,
         };
         Ok(Some((ctx, root)))
     }

@@ -40,6 +40,9 @@ pub(super) struct Partial {
     /// The proofs of the region the current layer was entered with, shared by its descendants
     /// in the layer ([`super::entry`]; box domains only).
     pub(super) entry: Option<Arc<super::entry::EntryProofs>>,
+    /// Whether the run's pruning test was already asked of this cell as it was made
+    /// ([`super::order`]).
+    pub(super) asked: bool,
 }
 
 impl Partial {
