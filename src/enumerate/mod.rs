@@ -81,17 +81,9 @@ pub(crate) trait Prune: Sync {
     /// cell's rows from split neurons (with the domain's, they define the cell).
     fn discard(&self, states: &[&[bool]], neuron_rows: &[&Halfspace]) -> bool;
 
-    /// Whether the children of a split are asked as they are made and ordered by
-    /// [`Prune::score`] ([`order`]).
-    fn orders(&self) -> bool {
-        false
-    }
-
-    /// [`Prune::discard`] with a score for a kept cell (`None`: discarded): the child scored
-    /// lower is explored first ([`order`]).
-    fn score(&self, states: &[&[bool]], neuron_rows: &[&Halfspace]) -> Option<f64> {
-        (!self.discard(states, neuron_rows)).then_some(0.0)
-    }
+    /// [`Prune::discard`] with a score for a kept cell (`None`: discarded): of the children of
+    /// a split, the one scored lower is explored first ([`order`]).
+    fn score(&self, states: &[&[bool]], neuron_rows: &[&Halfspace]) -> Option<f64>;
 }
 
 /// What every worker shares during one enumeration.

@@ -12,7 +12,7 @@ use super::{Context, Partial};
 
 /// Pushes the children of a split onto the depth-first stack: the one to explore first last.
 pub(super) fn push_children(ctx: &Context<'_>, stack: &mut Vec<Partial>, off: Partial, on: Partial) {
-    let Some(prune) = ctx.prune.filter(|p| p.orders()) else {
+    let Some(prune) = ctx.prune else {
         stack.push(on);
         stack.push(off);
         return;

@@ -94,10 +94,6 @@ impl Prune for SafetyPruner<'_> {
         self.score(states, neuron_rows).is_none()
     }
 
-    fn orders(&self) -> bool {
-        true
-    }
-
     /// Kept cells score by how much room the symbolic bounds leave to reach the unsafe set
     /// (module `order`): the least over the disjuncts not excluded of the largest
     /// `min a . x - b` over the box of an implied row `a . x <= b` (the nearest to being
