@@ -38,9 +38,6 @@ use crate::network::{Activation, Domain, Network};
 use num_traits::{Signed, Zero};
 use serde_json::Value;
 
-#[path = "proof_pruned.rs"]
-mod pruned;
-
 /// Checks `proof` (the `vnnlib --proof` document) for the network and property.
 ///
 /// # Examples
@@ -377,6 +374,22 @@ impl<'a> Walker<'a> {
     }
 }
 
+impl Walker<'_> {
+    /// A pruned leaf's test (module `proof_pruned`), its failure recorded.
+    fn check_pruned(&mut self, node: &Node, leaf: &Leaf, depth: usize) {
+        let pruning = super::proof_pruned::Pruning {
+            net: self.net,
+            bounds: &self.bounds,
+            zonotopes: self.zonotopes.as_ref(),
+            objectives: &self.objectives,
+            property: self.property,
+        };
+        if let Err(m) = pruning.check(&node.rows, leaf, depth) {
+            self.failures.push(m);
+        }
+    }
+}
+
 /// Whether no point of the cell meets every constraint (each strict or not): some
 /// constraint's certified minimum over the cell and the others exceeds its bound (reaches it,
 /// for a strict one); the closed system has no point; or, for a strict constraint `g.x < beta`,
@@ -428,7 +441,7 @@ fn winner(flat: &[bool], depth: usize, k: usize) -> Option<usize> {
 }
 
 /// The flat states split into layers with states (the last possibly a prefix).
-fn split_states(net: &Network, flat: &[bool]) -> Vec<Vec<bool>> {
+pub(super) fn split_states(net: &Network, flat: &[bool]) -> Vec<Vec<bool>> {
     let mut out = Vec::new();
     let mut rest = flat;
     for layer in net.layers().iter().filter(|l| l.activation.has_states()) {

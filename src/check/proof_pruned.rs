@@ -1,21 +1,34 @@
-//! The test of a pruned leaf of an `unsat` proof (module `check::proof`): the box stated
+//! The test of a pruned leaf of an `unsat` proof (for module `check::proof`): the box stated
 //! around the cell contains it, and some constraint of each disjunct of the unsafe set is out
 //! of the cell's reach: excluded by the symbolic interval bounds over that box, or by an
 //! implied row that the cell's rows refute, or (for a cell the prover discarded before any
 //! split, where the symbolic bounds fall short) excluded by the zonotope bounds over the
 //! case's box with the leaf's fixed states (`forward::zonotope`, the prover's own filter).
 
-use super::super::certificates::{certified_min, implied, refuted_by_minimum};
-use super::super::constraints::Row;
-use super::super::proof_cases::Leaf;
-use super::{split_states, Node, Walker};
+use super::certificates::{certified_min, implied, refuted_by_minimum};
+use super::constraints::Row;
+use super::proof::split_states;
+use super::proof_cases::Leaf;
 use crate::exact::num::{from_f64_exact, to_f64, Q};
-use crate::forward::symbolic::ConstraintBound;
-use crate::network::Domain;
+use crate::forward::symbolic::{ConstraintBound, Objective, SymbolicBounds};
+use crate::forward::zonotope::Zonotopes;
+use crate::network::vnnlib::Case;
+use crate::network::{Domain, Network};
 
-impl Walker<'_> {
-    /// The stated box contains the cell; the symbolic bounds over it refute every disjunct.
-    pub(super) fn check_pruned(&mut self, node: &Node, leaf: &Leaf, depth: usize) {
+/// What the test of a pruned leaf reads of the checker's walk of a case.
+pub(super) struct Pruning<'a> {
+    pub(super) net: &'a Network,
+    pub(super) bounds: &'a SymbolicBounds,
+    pub(super) zonotopes: Option<&'a Zonotopes>,
+    /// Each disjunct's constraints as objectives of the symbolic bounds, with their bounds.
+    pub(super) objectives: &'a [Vec<(Objective, Q, bool)>],
+    pub(super) property: &'a Case,
+}
+
+impl Pruning<'_> {
+    /// The stated box contains the cell (whose rows are `rows`); the bounds refute every
+    /// disjunct. `Err`: why not.
+    pub(super) fn check(&self, rows: &[Row], leaf: &Leaf, depth: usize) -> Result<(), String> {
         let d = self.net.input_dim();
         let within = match &leaf.within {
             None => None,
@@ -31,12 +44,11 @@ impl Walker<'_> {
                     .map(|v| v.into_iter().unzip());
                 // each side of the stated box is implied by the cell's rows
                 let contained = bx.len() == d
-                    && Domain::Box(bx.clone()).halfspaces(d).iter().all(|side| implied(&node.rows, side));
+                    && Domain::Box(bx.clone()).halfspaces(d).iter().all(|side| implied(rows, side));
                 if floats.is_none() || !contained {
-                    self.failures.push(format!(
+                    return Err(format!(
                         "the box of a pruned leaf (depth {depth}) is not shown to contain its cell"
                     ));
-                    return;
                 }
                 floats
             }
@@ -69,18 +81,17 @@ impl Walker<'_> {
             let range = first..first + conj.len();
             first = range.end;
             let refuted = found.contains(&ConstraintBound::Excluded)
-                || open.iter().any(|row| certified_min(&node.rows, &row.a).is_some_and(|min| min > row.b))
-                || self.zonotopes.as_ref().is_some_and(|z| {
+                || open.iter().any(|row| certified_min(rows, &row.a).is_some_and(|min| min > row.b))
+                || self.zonotopes.is_some_and(|z| {
                     let excluded = zonotope.get_or_insert_with(|| z.excluded(&refs, &self.constraints()));
                     excluded[range].contains(&true)
                 })
-                || open.iter().any(|row| refuted_by_minimum(&node.rows, row, false));
+                || open.iter().any(|row| refuted_by_minimum(rows, row, false));
             if !refuted {
-                self.failures
-                    .push(format!("a pruned leaf (depth {depth}) is not shown to miss disjunct {k}"));
-                return;
+                return Err(format!("a pruned leaf (depth {depth}) is not shown to miss disjunct {k}"));
             }
         }
+        Ok(())
     }
 
     /// Every constraint of every disjunct as `(coefficients, rhs, strict)`.
