@@ -48,6 +48,7 @@ pub mod lines;
 pub mod proof;
 mod proof_box;
 mod proof_cases;
+mod proof_pruned;
 mod region;
 #[doc(hidden)]
 pub mod signs;

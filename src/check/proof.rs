@@ -24,15 +24,15 @@
 //! The work is one exact implication per tree edge without a split, so checking costs a few
 //! times what proving did (see docs/performance.md).
 
-use super::certificates::{certified_min, implied, infeasible, no_interior, refuted_by_minimum};
+use super::certificates::{certified_min, implied, infeasible, no_interior};
 use super::constraints::Row;
 use super::implied::farkas_from_float_basis;
 use super::int_map::{IntLayer, IntMap};
 use super::proof_box::IntBox;
 use super::proof_cases::{case_leaves, check_without_tree, same_network, Leaf};
 use super::{CheckReport, Failure};
-use crate::exact::num::{dot, from_f64_exact, to_f64, Q};
-use crate::forward::symbolic::{ConstraintBound, SymbolicBounds};
+use crate::exact::num::{dot, Q};
+use crate::forward::symbolic::SymbolicBounds;
 use crate::network::vnnlib::{Case, Property};
 use crate::network::{Activation, Domain, Network};
 use num_traits::{Signed, Zero};
@@ -124,6 +124,8 @@ struct Walker<'a> {
     /// The strict sides of the case's box, as rows over the free inputs (to hold strictly).
     sides: Vec<Row>,
     bounds: SymbolicBounds,
+    /// The zonotope bounds over the case's box (`None`: an activation they do not take).
+    zonotopes: Option<crate::forward::zonotope::Zonotopes>,
     /// The case's box in integers, for the first test of a neuron fixed without a split.
     int_box: IntBox,
     failures: Vec<String>,
@@ -134,6 +136,7 @@ impl<'a> Walker<'a> {
     fn new(net: &'a Network, property: &'a Case) -> Walker<'a> {
         let Domain::Box(b) = net.domain() else { unreachable!("a property's network is on a box") };
         let bounds = SymbolicBounds::new(net, b);
+        let zonotopes = crate::forward::zonotope::Zonotopes::new(net, b);
         let layers = net.layers().iter().map(IntLayer::new).collect();
         let objectives = property
             .unsafe_set
@@ -151,6 +154,7 @@ impl<'a> Walker<'a> {
             property,
             sides,
             bounds,
+            zonotopes,
             int_box,
             failures: Vec::new(),
             leaves_checked: 0,
@@ -368,63 +372,20 @@ impl<'a> Walker<'a> {
             }
         }
     }
+}
 
-    /// The stated box contains the cell; the symbolic bounds over it refute every disjunct.
+impl Walker<'_> {
+    /// A pruned leaf's test (module `proof_pruned`), its failure recorded.
     fn check_pruned(&mut self, node: &Node, leaf: &Leaf, depth: usize) {
-        let d = self.net.input_dim();
-        let within = match &leaf.within {
-            None => None,
-            Some(bx) => {
-                let floats: Option<(Vec<f64>, Vec<f64>)> = bx
-                    .iter()
-                    .map(|(l, h)| {
-                        let (lf, hf) = (to_f64(l), to_f64(h));
-                        (from_f64_exact(lf).as_ref() == Some(l) && from_f64_exact(hf).as_ref() == Some(h))
-                            .then_some((lf, hf))
-                    })
-                    .collect::<Option<Vec<_>>>()
-                    .map(|v| v.into_iter().unzip());
-                // each side of the stated box is implied by the cell's rows
-                let contained = bx.len() == d
-                    && Domain::Box(bx.clone()).halfspaces(d).iter().all(|side| implied(&node.rows, side));
-                if floats.is_none() || !contained {
-                    self.failures.push(format!(
-                        "the box of a pruned leaf (depth {depth}) is not shown to contain its cell"
-                    ));
-                    return;
-                }
-                floats
-            }
+        let pruning = super::proof_pruned::Pruning {
+            net: self.net,
+            bounds: &self.bounds,
+            zonotopes: self.zonotopes.as_ref(),
+            objectives: &self.objectives,
+            property: self.property,
         };
-        let states = split_states(self.net, &leaf.flat);
-        let refs: Vec<&[bool]> = states.iter().map(Vec::as_slice).collect();
-        // every disjunct's constraints in one pass of the bounds, then taken apart again
-        let asked: Vec<(&crate::forward::symbolic::Objective, &Q, bool)> =
-            self.objectives.iter().flatten().map(|(o, r, s)| (o, r, *s)).collect();
-        let mut found = self.bounds.bound(&refs, &asked, within).into_iter();
-        for (k, conj) in self.objectives.iter().enumerate() {
-            let found: Vec<ConstraintBound> = found.by_ref().take(conj.len()).collect();
-            // cheapest first: a constraint the bounds exclude; then an implied row whose
-            // certified minimum over the cell exceeds its bound (the prover's own test, one
-            // float LP checked exactly); only then the exact infeasibility test per row, which
-            // may run the exact simplex (costly on deep cells, and usually in vain for the
-            // rows the prover did not use)
-            let open: Vec<Row> = found
-                .iter()
-                .filter_map(|b| {
-                    let ConstraintBound::Open(row) = b else { return None };
-                    let a: Vec<Q> = row.a.iter().map(|v| from_f64_exact(*v)).collect::<Option<_>>()?;
-                    Some(Row::new(a, from_f64_exact(row.b)?))
-                })
-                .collect();
-            let refuted = found.contains(&ConstraintBound::Excluded)
-                || open.iter().any(|row| certified_min(&node.rows, &row.a).is_some_and(|min| min > row.b))
-                || open.iter().any(|row| refuted_by_minimum(&node.rows, row, false));
-            if !refuted {
-                self.failures
-                    .push(format!("a pruned leaf (depth {depth}) is not shown to miss disjunct {k}"));
-                return;
-            }
+        if let Err(m) = pruning.check(&node.rows, leaf, depth) {
+            self.failures.push(m);
         }
     }
 }
@@ -480,7 +441,7 @@ fn winner(flat: &[bool], depth: usize, k: usize) -> Option<usize> {
 }
 
 /// The flat states split into layers with states (the last possibly a prefix).
-fn split_states(net: &Network, flat: &[bool]) -> Vec<Vec<bool>> {
+pub(super) fn split_states(net: &Network, flat: &[bool]) -> Vec<Vec<bool>> {
     let mut out = Vec::new();
     let mut rest = flat;
     for layer in net.layers().iter().filter(|l| l.activation.has_states()) {

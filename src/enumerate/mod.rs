@@ -19,6 +19,7 @@ mod frontier;
 mod last_layer;
 mod max_split;
 pub(crate) mod neighbour;
+pub(crate) mod order;
 mod partial;
 pub(crate) mod prepared;
 pub(crate) mod region;
@@ -72,14 +73,17 @@ pub struct Enumerator {
     subtrees: Option<Subtrees>,
 }
 
-/// A test that may discard a partial region's whole subtree, for questions that need only some
-/// regions (`property`). It is asked of every partial region of the depth-first tree, so the
-/// regions that remain do not depend on the thread count.
+/// A test that may discard a partial region's whole subtree, for questions that need only some regions
+/// (`property`). Asked of every partial region of the depth-first tree: what remains is thread-free.
 pub(crate) trait Prune: Sync {
     /// Whether no point of the cell can matter. `states[k]` are the states fixed so far in the
     /// `k`-th ReLU layer (the last one possibly a prefix of its neurons); `neuron_rows` are the
     /// cell's rows from split neurons (with the domain's, they define the cell).
     fn discard(&self, states: &[&[bool]], neuron_rows: &[&Halfspace]) -> bool;
+
+    /// [`Prune::discard`] with a score for a kept cell (`None`: discarded): of the children of
+    /// a split, the one scored lower is explored first ([`order`]).
+    fn score(&self, states: &[&[bool]], neuron_rows: &[&Halfspace]) -> Option<f64>;
 }
 
 /// What every worker shares during one enumeration.
@@ -322,6 +326,7 @@ impl Enumerator {
             states_strict: true,
             entry: None,
             tight: None,
+            asked: false,
         };
         Ok(Some((ctx, root)))
     }

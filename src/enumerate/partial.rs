@@ -43,6 +43,9 @@ pub(super) struct Partial {
     /// A box holding the region, proved by bound propagation over its rows or an ancestor's
     /// ([`crate::kernel::tight_box`]; box domains only): the next one is sought from it.
     pub(super) tight: Option<Arc<FloatBox>>,
+    /// Whether the run's pruning test was already asked of this cell as it was made
+    /// ([`super::order`]).
+    pub(super) asked: bool,
 }
 
 impl Partial {

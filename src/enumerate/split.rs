@@ -38,7 +38,7 @@ impl Enumerator {
         let layers = ctx.net.layers();
         // asked after every split, and again as the region enters a layer (with the states
         // the previous layer's constant neurons added)
-        if discard(ctx, &p) {
+        if !std::mem::take(&mut p.asked) && discard(ctx, &p) {
             return None;
         }
         seek_bounds(ctx, &mut p);
@@ -136,8 +136,7 @@ impl Enumerator {
                         push_side(&mut off_child, rows, i, false, off);
                         let mut on_child = p;
                         push_side(&mut on_child, rows, i, true, on);
-                        stack.push(on_child);
-                        stack.push(off_child);
+                        super::order::push_children(ctx, stack, off_child, on_child);
                         return None;
                     }
                 }

@@ -10,5 +10,6 @@ pub(crate) mod fingerprint;
 pub(crate) mod fixed_point;
 pub(crate) mod pattern;
 pub(crate) mod symbolic;
+pub(crate) mod zonotope;
 
 pub use affine_map::AffineMap;

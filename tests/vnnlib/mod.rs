@@ -4,4 +4,5 @@ pub(crate) mod decide;
 pub(crate) mod fingerprint;
 pub(crate) mod formula;
 pub(crate) mod reference;
+pub(crate) mod root;
 pub(crate) mod strict;

@@ -66,6 +66,7 @@ pub(super) fn decide_case(
         checker: &checker,
         threads: enumerator.thread_count().max(1),
         batch: Vec::new(),
+        batch_size: 1,
         found: None,
         failure: None,
         stopped: false,
@@ -107,8 +108,18 @@ pub(super) fn decide_case(
     })
 }
 
+/// Whether the bounds over the case's whole box (the root of its tree, no neuron fixed) show
+/// its unsafe set out of reach: the enumeration's first test (module `prune`), asked before
+/// sampling.
+pub(super) fn root_safe(net: &Network, case: &Case) -> bool {
+    let Ok(reduced) = crate::network::vnnlib::reduced_network(net, case) else { return false };
+    SafetyPruner::new(&reduced, case).is_some_and(|p| p.discard(&[&[]], &[]))
+}
+
 /// Regions checked together, in parallel (the earliest counterexample in enumeration order is
-/// kept, so the answer does not depend on the thread count).
+/// kept, so the answer does not depend on the thread count): the first batch is one region and
+/// each next one twice the last, up to this, so that a counterexample early in the order stops
+/// the enumeration early (a `sat` search does not enumerate a thousand regions past it).
 const BATCH: usize = 1024;
 
 struct PropertySink<'a> {
@@ -117,6 +128,8 @@ struct PropertySink<'a> {
     leaves: Vec<ProofLeaf>,
     threads: usize,
     batch: Vec<Region>,
+    /// The size of the next batch (1, 2, 4, ... up to [`BATCH`]).
+    batch_size: usize,
     found: Option<Vec<Q>>,
     failure: Option<InternalError>,
     /// Set when the run's stop token stopped the checks of a batch (the answer is then unknown).
@@ -129,9 +142,10 @@ struct PropertySink<'a> {
 impl Sink<Region> for PropertySink<'_> {
     fn item(&mut self, region: Region) -> Result<ControlFlow<()>, crate::error::SinkError> {
         self.batch.push(region);
-        if self.batch.len() < BATCH {
+        if self.batch.len() < self.batch_size {
             return Ok(ControlFlow::Continue(()));
         }
+        self.batch_size = (2 * self.batch_size).min(BATCH);
         Ok(self.flush())
     }
 }

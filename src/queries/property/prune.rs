@@ -5,6 +5,7 @@ use super::ProofLeaf;
 use crate::enumerate::Prune;
 use crate::exact::num::Q;
 use crate::forward::symbolic::{ConstraintBound, Objective, SymbolicBounds};
+use crate::forward::zonotope::Zonotopes;
 use crate::kernel::float_box::{proves_empty_floats, FloatBox};
 use crate::kernel::halfspace::Halfspace;
 use crate::lp::boxed::BoxLp;
@@ -21,6 +22,10 @@ pub(super) struct SafetyPruner<'p> {
     constraints: Vec<(Objective, &'p Q, bool)>,
     /// Where each disjunct's constraints start in `constraints`, and the end.
     starts: Vec<usize>,
+    /// The zonotope bounds, asked of a cell without split rows (the root) when the symbolic
+    /// bounds do not discard it, with every constraint as `(coefficients, rhs, strict)`.
+    zonotopes: Option<Zonotopes>,
+    raw: Vec<(&'p [Q], &'p Q, bool)>,
     bx: FloatBox,
     /// The discarded partial regions, as proof leaves.
     leaves: std::sync::Mutex<Vec<ProofLeaf>>,
@@ -33,16 +38,19 @@ impl<'p> SafetyPruner<'p> {
     pub(super) fn new(net: &Network, case: &'p Case) -> Option<SafetyPruner<'p>> {
         let Domain::Box(bounds) = net.domain() else { return None };
         let bx = net.domain().float_box()?;
+        let zonotopes = Zonotopes::new(net, bounds);
         let bounds = SymbolicBounds::new(net, bounds);
         let mut constraints = Vec::new();
+        let mut raw = Vec::new();
         let mut starts = vec![0];
         for conj in &case.unsafe_set {
             for c in conj {
                 constraints.push((bounds.objective(&c.coefficients), &c.rhs, c.strict));
+                raw.push((&c.coefficients[..], &c.rhs, c.strict));
             }
             starts.push(constraints.len());
         }
-        Some(SafetyPruner { bounds, constraints, starts, bx, leaves: Default::default() })
+        Some(SafetyPruner { bounds, constraints, starts, zonotopes, raw, bx, leaves: Default::default() })
     }
 }
 
@@ -83,6 +91,15 @@ impl SafetyPruner<'_> {
 
 impl Prune for SafetyPruner<'_> {
     fn discard(&self, states: &[&[bool]], neuron_rows: &[&Halfspace]) -> bool {
+        self.score(states, neuron_rows).is_none()
+    }
+
+    /// Kept cells score by how much room the symbolic bounds leave to reach the unsafe set
+    /// (module `order`): the least over the disjuncts not excluded of the largest
+    /// `min a . x - b` over the box of an implied row `a . x <= b` (the nearest to being
+    /// excluded; at most 0, and `-inf` for a constraint with no finite bound). Floats only
+    /// order the search; every verdict is decided as before.
+    fn score(&self, states: &[&[bool]], neuron_rows: &[&Halfspace]) -> Option<f64> {
         let asked: Vec<(&Objective, &Q, bool)> =
             self.constraints.iter().map(|(o, r, s)| (o, *r, *s)).collect();
         let mut lp = None;
@@ -94,9 +111,25 @@ impl Prune for SafetyPruner<'_> {
                 .and_then(|lp| self.cell_box(lp, neuron_rows))
         };
         let found = self.bounds.bound(states, &asked, within.clone());
+        // a cell without split rows: the zonotopes too, where the symbolic bounds fall short
+        let zonotope = |found: &[ConstraintBound]| {
+            let zonotopes = self.zonotopes.as_ref().filter(|_| neuron_rows.is_empty())?;
+            let excluded = zonotopes.excluded(states, &self.raw);
+            let both = found.iter().zip(excluded).map(|(b, z)| z || *b == ConstraintBound::Excluded);
+            Some(both.collect::<Vec<bool>>())
+        };
+        let excluded = |w: &[usize], zono: &Option<Vec<bool>>| {
+            zono.as_ref().map_or(found[w[0]..w[1]].contains(&ConstraintBound::Excluded), |z| {
+                z[w[0]..w[1]].contains(&true)
+            })
+        };
+        let mut zono = None;
+        if !self.starts.windows(2).all(|w| excluded(w, &None)) {
+            zono = zonotope(&found);
+        }
         let discarded = self.starts.windows(2).all(|w| {
             let disjunct = &found[w[0]..w[1]];
-            disjunct.contains(&ConstraintBound::Excluded)
+            excluded(w, &zono)
                 || (!neuron_rows.is_empty()
                     && disjunct.iter().any(|b| {
                         let ConstraintBound::Open(row) = b else { return false };
@@ -111,7 +144,38 @@ impl Prune for SafetyPruner<'_> {
             let leaf =
                 ProofLeaf { states: states.iter().map(|s| s.to_vec()).collect(), pruned: true, within };
             self.leaves.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(leaf);
+            return None;
         }
-        discarded
+        let side = |j: usize, up: bool| match &within {
+            Some((lo, hi)) => {
+                if up {
+                    hi[j]
+                } else {
+                    lo[j]
+                }
+            }
+            None => {
+                if up {
+                    self.bx.hi(j)
+                } else {
+                    self.bx.lo(j)
+                }
+            }
+        };
+        let room = |b: &ConstraintBound| match b {
+            ConstraintBound::Open(row) => {
+                let min: f64 =
+                    row.a.iter().enumerate().map(|(j, a)| (a * side(j, false)).min(a * side(j, true))).sum();
+                min - row.b
+            }
+            ConstraintBound::Unknown => f64::NEG_INFINITY,
+            ConstraintBound::Excluded => f64::INFINITY,
+        };
+        let score = self
+            .starts
+            .windows(2)
+            .map(|w| found[w[0]..w[1]].iter().map(room).fold(f64::NEG_INFINITY, f64::max))
+            .fold(f64::INFINITY, f64::min);
+        Some(score)
     }
 }
