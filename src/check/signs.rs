@@ -1,14 +1,14 @@
 //! Exact slack signs of a region's constraints at a rational point (its stated point, a facet
 //! point), with a float filter in front whose error bound is proved for every input.
 //!
-//! A [`SignPoint`] holds the point's coordinates, their nearest floats, and (made on first
-//! need) the point as integers over a positive common denominator. [`SignPoint::sign`] asks
-//! the kernel's [`kernel::affine_sign`] first: the constraint's cached float image (the nearest
-//! floats of the exact rational row, [`crate::kernel::image`]) evaluated at the point's images,
+//! A `SignPoint` holds the point's coordinates, their nearest floats, and (made on first
+//! need) the point as integers over a positive common denominator. `SignPoint::sign` asks
+//! the kernel's `kernel::affine_sign` first: the constraint's cached float image (the nearest
+//! floats of the exact rational row, `crate::kernel::image`) evaluated at the point's images,
 //! which decides only when `|fl(b - a . x)|` exceeds twice the forward-error bound of the
 //! kernel's module docs (model (I) on every input, `gamma_n`-style for the products and the
 //! sum). Everything the bound leaves open (a tight constraint, a slack within a few ulps of 0,
-//! an infinite image) is decided by the one integer expression of [`ExactRow::slack_sign`].
+//! an infinite image) is decided by the one integer expression of `ExactRow::slack_sign`.
 //! The proof is in docs/algorithm.md ("The independent checker", the filter of the slack
 //! signs); the tests in tests/check/signs.rs compare the filtered sign with the exact one.
 
