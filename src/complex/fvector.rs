@@ -75,16 +75,23 @@ pub(crate) fn check(c: &Complex, net: &Network) -> Result<(), ComplexError> {
         }
     }
     diamonds(&c.faces)?;
-    if let Some(expected) = domain_euler(net)? {
-        let chi = c.euler_characteristic();
-        if chi != expected {
-            return Err(ComplexError::identity(format!(
-                "sum (-1)^k f_k = {chi} for the f-vector {:?}, the domain's is {expected}",
-                c.f_vector()
-            )));
-        }
+    euler_holds(c.euler_characteristic(), || c.f_vector(), net)
+}
+
+/// Euler's identity: `chi = sum (-1)^k f_k` is the domain's (where it has one); the f-vector
+/// is asked only to name a failure.
+pub(super) fn euler_holds(
+    chi: i64,
+    f_vector: impl FnOnce() -> Vec<usize>,
+    net: &Network,
+) -> Result<(), ComplexError> {
+    match domain_euler(net)? {
+        Some(expected) if chi != expected => Err(ComplexError::identity(format!(
+            "sum (-1)^k f_k = {chi} for the f-vector {:?}, the domain's is {expected}",
+            f_vector()
+        ))),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// The diamond property of every face of dimension 2 or more.

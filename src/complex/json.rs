@@ -23,12 +23,24 @@ fn point(x: &[Q]) -> Value {
 /// assert_eq!(doc["euler_characteristic"], -1);
 /// ```
 pub fn faces_document(c: &Complex) -> Value {
+    f_vectors_document(c.input_dim, c.f_vector(), c.f_vector_bounded(), c.euler_characteristic())
+}
+
+/// The `faces --json` document of a complex given by its f-vectors (held or compact,
+/// [`super::spilled`]): `f_vector[input_dim]` is the number of regions.
+pub(crate) fn f_vectors_document(
+    input_dim: usize,
+    f_vector: Vec<usize>,
+    f_vector_bounded: Vec<usize>,
+    euler_characteristic: i64,
+) -> Value {
+    let regions = f_vector[input_dim];
     json!({
-        "input_dim": c.input_dim,
-        "f_vector": c.f_vector(),
-        "f_vector_bounded": c.f_vector_bounded(),
-        "euler_characteristic": c.euler_characteristic(),
-        "regions": c.f_vector()[c.input_dim],
+        "input_dim": input_dim,
+        "f_vector": f_vector,
+        "f_vector_bounded": f_vector_bounded,
+        "euler_characteristic": euler_characteristic,
+        "regions": regions,
         "complete": true,
     })
 }

@@ -409,16 +409,7 @@ fn check(c: &Spilled, net: &Network) -> Result<(), ComplexError> {
             )));
         }
     }
-    if let Some(expected) = super::fvector::domain_euler(net)? {
-        let chi = c.euler_characteristic();
-        if chi != expected {
-            return Err(ComplexError::identity(format!(
-                "sum (-1)^k f_k = {chi} for the f-vector {:?}, the domain's is {expected}",
-                c.f_vector()
-            )));
-        }
-    }
-    Ok(())
+    super::fvector::euler_holds(c.euler_characteristic(), || c.f_vector(), net)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! and `boundary` (a level set or the argmax ties with its topology), each a typed result whose
 //! documents carry their provenance, for the CLI and Python alike.
 
-use crate::complex::json::{boundary_document, face_line, faces_document};
+use crate::complex::json::{boundary_document, f_vectors_document, face_line, faces_document};
 use crate::complex::spilled::{Spilled, SpilledFace};
 use crate::complex::{Boundary, Complex, ComplexError, LevelSpec};
 use crate::enumerate::Enumerator;
@@ -163,14 +163,8 @@ impl SpilledFacesJob {
     /// See the example on [`faces_spilled`].
     pub fn summary(&self, provenance: Option<&Provenance>) -> Value {
         let c = &self.complex;
-        let mut doc = serde_json::json!({
-            "input_dim": c.input_dim,
-            "f_vector": c.f_vector(),
-            "f_vector_bounded": c.f_vector_bounded(),
-            "euler_characteristic": c.euler_characteristic(),
-            "regions": c.f_vector()[c.input_dim],
-            "complete": true,
-        });
+        let mut doc =
+            f_vectors_document(c.input_dim, c.f_vector(), c.f_vector_bounded(), c.euler_characteristic());
         if let Some(p) = provenance {
             doc["provenance"] = serde_json::json!(p);
         }

@@ -10,24 +10,7 @@ use relu_regions::jobs::{self, Listed};
 use relu_regions::network::{Domain, Network};
 use relu_regions::Enumerator;
 
-/// Lines `a x + b y <= c` with small integer coefficients (seeded): many through one point,
-/// some parallel or repeated.
-fn small_lines(k: usize, seed: u64, domain: Domain) -> Network {
-    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-    let mut next = |m: i64| {
-        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((s >> 33) % (2 * m as u64 + 1)) as i64 - m
-    };
-    let planes = (0..k)
-        .map(|_| loop {
-            let (a, b) = (next(3), next(3));
-            if a != 0 || b != 0 {
-                return (vec![q(a), q(b)], q(next(2)));
-            }
-        })
-        .collect();
-    arrangement(2, planes, domain)
-}
+use super::threads::small_lines;
 
 fn networks() -> Vec<Network> {
     vec![

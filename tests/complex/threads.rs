@@ -15,7 +15,7 @@ fn faces_on(net: &Network, threads: usize) -> Complex {
 
 /// Lines `a x + b y <= c` with small integer coefficients (seeded): many meet in one point, some
 /// are parallel or repeated.
-fn small_lines(k: usize, seed: u64, domain: Domain) -> Network {
+pub(super) fn small_lines(k: usize, seed: u64, domain: Domain) -> Network {
     let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
     let mut next = |m: i64| {
         s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
