@@ -3,6 +3,32 @@
 use super::*;
 use crate::exact::num::q;
 
+/// Floats uniform in `[-1, 1)` from a seeded linear congruential stream.
+fn uniform(seed: u64) -> impl FnMut() -> f64 {
+    let mut state = seed;
+    move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+    }
+}
+
+/// `m` rows `a . x <= b` in `d` dimensions from `next`: each entry of `a` a draw, then
+/// `b = base + spread |draw|` (so the origin is inside), all exact dyadics.
+fn random_rows(
+    next: &mut impl FnMut() -> f64,
+    d: usize,
+    m: usize,
+    (base, spread): (f64, f64),
+) -> Vec<Halfspace> {
+    let exact = |v: f64| crate::exact::num::from_f64_exact(v).unwrap();
+    (0..m)
+        .map(|_| {
+            let a = (0..d).map(|_| exact(next())).collect();
+            Halfspace::new(a, exact(base + spread * next().abs()))
+        })
+        .collect()
+}
+
 #[test]
 fn minimizes_over_rows_and_box() {
     let bx = FloatBox::of_box(&[(q(-1), q(1)), (q(-1), q(1))]);
@@ -33,23 +59,12 @@ fn minimizes_over_rows_and_box() {
 /// cost, whose box minimum plus `-y . b` gives back the optimum.
 #[test]
 fn both_methods_agree_on_random_regions() {
-    let mut state = 12345u64;
-    let mut next = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-    };
+    let mut next = uniform(12345);
     for (d, m) in [(2, 6), (5, 20), (12, 4), (40, 8)] {
         for _ in 0..20 {
             let lo = vec![q(-1); d];
             let bx = FloatBox::of_box(&lo.iter().map(|l| (l.clone(), q(1))).collect::<Vec<_>>());
-            let rows: Vec<Halfspace> = (0..m)
-                .map(|_| {
-                    let a: Vec<f64> = (0..d).map(|_| next()).collect();
-                    let b = 0.2 + 0.5 * next().abs();
-                    let exact = |v: f64| crate::exact::num::from_f64_exact(v).unwrap();
-                    Halfspace::new(a.iter().map(|&v| exact(v)).collect(), exact(b))
-                })
-                .collect();
+            let rows = random_rows(&mut next, d, m, (0.2, 0.5));
             let refs: Vec<&Halfspace> = rows.iter().collect();
             let lp = BoxLp::new(&refs, &bx).unwrap();
             let g: Vec<f64> = (0..d).map(|_| next()).collect();
@@ -71,18 +86,11 @@ fn both_methods_agree_on_random_regions() {
 /// multiplier 0 on it, on random regions in few dimensions (the vertex method).
 #[test]
 fn skipping_a_row_equals_leaving_it_out() {
-    let mut state = 777u64;
-    let mut next = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-    };
+    let mut next = uniform(777);
     let (d, m) = (4, 16);
     let bx = FloatBox::of_box(&vec![(q(-1), q(1)); d]);
-    let exact = |v: f64| crate::exact::num::from_f64_exact(v).unwrap();
     for _ in 0..30 {
-        let rows: Vec<Halfspace> = (0..m)
-            .map(|_| Halfspace::new((0..d).map(|_| exact(next())).collect(), exact(0.1 + 0.5 * next().abs())))
-            .collect();
+        let rows = random_rows(&mut next, d, m, (0.1, 0.5));
         let refs: Vec<&Halfspace> = rows.iter().collect();
         let all = BoxLp::new(&refs, &bx).unwrap();
         let g: Vec<f64> = (0..d).map(|_| next()).collect();
@@ -106,22 +114,13 @@ fn skipping_a_row_equals_leaving_it_out() {
 #[test]
 fn proofs_before_the_optimum_are_sound_and_complete() {
     use crate::kernel::float_box::{proves_empty_floats, proves_empty_sparse};
-    let mut state = 4242u64;
-    let mut next = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-    };
+    let mut next = uniform(4242);
     let (d, m) = (5, 24);
     let bx = FloatBox::of_box(&vec![(q(-1), q(1)); d]);
-    let exact = |v: f64| crate::exact::num::from_f64_exact(v).unwrap();
     let mut before_the_optimum = 0;
     for _ in 0..60 {
         // the origin inside: every row a . x <= b with b > 0
-        let rows: Vec<Halfspace> = (0..m)
-            .map(|_| {
-                Halfspace::new((0..d).map(|_| exact(next())).collect(), exact(0.05 + 0.3 * next().abs()))
-            })
-            .collect();
+        let rows = random_rows(&mut next, d, m, (0.05, 0.3));
         let refs: Vec<&Halfspace> = rows.iter().collect();
         let lp = BoxLp::new(&refs, &bx).unwrap();
         let g: Vec<f64> = (0..d).map(|_| next()).collect();
@@ -166,20 +165,11 @@ fn proofs_before_the_optimum_are_sound_and_complete() {
 /// handed to `prove` at the optimum is the optimum's positive multipliers by row number.
 #[test]
 fn the_optimum_is_proved_once_from_its_sparse_multipliers() {
-    let mut state = 777u64;
-    let mut next = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-    };
+    let mut next = uniform(777);
     let (d, m) = (5, 24);
     let bx = FloatBox::of_box(&vec![(q(-1), q(1)); d]);
-    let exact = |v: f64| crate::exact::num::from_f64_exact(v).unwrap();
     for _ in 0..40 {
-        let rows: Vec<Halfspace> = (0..m)
-            .map(|_| {
-                Halfspace::new((0..d).map(|_| exact(next())).collect(), exact(0.05 + 0.3 * next().abs()))
-            })
-            .collect();
+        let rows = random_rows(&mut next, d, m, (0.05, 0.3));
         let refs: Vec<&Halfspace> = rows.iter().collect();
         let lp = BoxLp::new(&refs, &bx).unwrap();
         let g: Vec<f64> = (0..d).map(|_| next()).collect();
