@@ -6,6 +6,8 @@
 //! [`crate::analysis::graph::build`] (pieces numbered by their smallest region id). For a
 //! writer of the graph (`graph --format json|dot`), [`stream_with_graph`] also lists the edges
 //! from the records, sorted by their ends, each naming the inner facet whose point it carries.
+//! The merge of a sharded run ([`crate::jobs::shard`]) keeps the same records of the regions it
+//! reads back from the parts ([`Record::read_back`]) and gets its graph from [`graph_from_edges`].
 
 use super::{across, edges, pack, ExactMaps, Record};
 use crate::analysis::facets::Facet;
