@@ -52,7 +52,7 @@ pub struct GraphCounts {
 }
 
 /// What is kept of a region once its facets are certified.
-struct Record {
+pub(crate) struct Record {
     pattern: Box<[u64]>,
     bounded: bool,
     fingerprint: u64,
@@ -421,7 +421,7 @@ fn pack(pattern: &Pattern) -> Box<[u64]> {
 }
 
 /// The pattern of `net`'s ReLU layers from its bits.
-fn unpack(bits: &[u64], net: &Network) -> Pattern {
+pub(crate) fn unpack(bits: &[u64], net: &Network) -> Pattern {
     let mut k = 0;
     net.relu_layers()
         .map(|l| {

@@ -6,6 +6,8 @@
 //! [`crate::analysis::graph::build`] (pieces numbered by their smallest region id). For a
 //! writer of the graph (`graph --format json|dot`), [`stream_with_graph`] also lists the edges
 //! from the records, sorted by their ends, each naming the inner facet whose point it carries.
+//! The merge of a sharded run ([`crate::jobs::shard`]) keeps the same records of the regions it
+//! reads back from the parts ([`Record::read_back`]) and gets its graph from [`graph_from_edges`].
 
 use super::{across, edges, pack, ExactMaps, Record};
 use crate::analysis::facets::Facet;
@@ -14,7 +16,7 @@ use crate::enumerate::prepared::Prepared;
 use crate::enumerate::{Enumerator, Sink, Summary};
 use crate::error::{InternalError, SinkError};
 use crate::forward::fingerprint::Fingerprints;
-use crate::network::Network;
+use crate::network::{Network, Pattern};
 use std::ops::ControlFlow;
 
 /// What [`stream_with_pieces`] gives back: the run's summary, the piece of each region passed
@@ -156,22 +158,77 @@ pub(crate) fn stream_with_graph(
     each: &mut dyn FnMut(&FacetedRegion) -> std::io::Result<()>,
 ) -> Result<StreamedGraph, InternalError> {
     stream_records(net, enumerator, each, |prepared, summary, records, written| {
-        let mut edges = listed_edges(&records, summary.complete())?;
-        let mut maps = ExactMaps { prepared, records: &records, cache: Default::default(), cut: false };
-        // the candidates in the order `count` asks them ([`super::edges`]: sorted by the ends)
-        for e in &mut edges {
-            e.same_map = records[e.source].fingerprint == records[e.target].fingerprint
-                && maps.equal(e.source, e.target);
-        }
-        let joined = edges.iter().filter(|e| e.same_map).map(|e| (e.source, e.target));
-        let (piece_of, pieces) = crate::analysis::graph::pieces(records.len(), joined);
-        drop(maps);
-        Ok(StreamedGraph { streamed: Streamed { summary, piece_of, written }, pieces, edges, records })
+        let edges = listed_edges(&records, summary.complete())?;
+        Ok(graph_from_edges(prepared, summary, records, edges, written))
     })
 }
 
+/// The graph of `records` (with their `edges`, from [`listed_edges`]): each edge's `same_map`
+/// decided exactly, and the pieces. For a caller that streams regions from elsewhere (the merge
+/// of a sharded run, [`crate::jobs::shard`]) as for [`stream_with_graph`].
+pub(crate) fn graph_from_edges(
+    prepared: &Prepared<'_>,
+    summary: Summary,
+    records: Vec<Record>,
+    mut edges: Vec<EdgeRef>,
+    written: std::io::Result<()>,
+) -> StreamedGraph {
+    let mut maps = ExactMaps { prepared, records: &records, cache: Default::default(), cut: false };
+    // the candidates in the order `count` asks them ([`super::edges`]: sorted by the ends)
+    for e in &mut edges {
+        e.same_map =
+            records[e.source].fingerprint == records[e.target].fingerprint && maps.equal(e.source, e.target);
+    }
+    let joined = edges.iter().filter(|e| e.same_map).map(|e| (e.source, e.target));
+    let (piece_of, pieces) = crate::analysis::graph::pieces(records.len(), joined);
+    drop(maps);
+    StreamedGraph { streamed: Streamed { summary, piece_of, written }, pieces, edges, records }
+}
+
+impl StreamedGraph {
+    /// The number of distinct affine maps among the regions, settled exactly as `count` settles
+    /// it ([`ExactMaps::distinct`]).
+    pub(crate) fn distinct_maps(&self, prepared: &Prepared<'_>) -> usize {
+        let mut maps = ExactMaps { prepared, records: &self.records, cache: Default::default(), cut: false };
+        maps.distinct()
+    }
+}
+
+impl Record {
+    /// The record of a region read back from its wire form (the merge of a sharded run): its
+    /// pattern, `bounded` flag, map fingerprint and the patterns across its inner facets.
+    pub(crate) fn read_back(
+        pattern: &Pattern,
+        bounded: bool,
+        fingerprint: u64,
+        across: &[Pattern],
+    ) -> Record {
+        Record {
+            pattern: pack(pattern),
+            bounded,
+            fingerprint,
+            across: Some(across.iter().map(pack).collect()),
+        }
+    }
+
+    /// The pattern as bits ([`super::pack`]).
+    pub(crate) fn pattern_bits(&self) -> &[u64] {
+        &self.pattern
+    }
+
+    /// The packed patterns across its inner facets (none when they were not found).
+    pub(crate) fn across_bits(&self) -> &[Box<[u64]>] {
+        self.across.as_deref().unwrap_or(&[])
+    }
+
+    /// The pattern of `net` from the record's bits.
+    pub(crate) fn pattern(&self, net: &Network) -> Pattern {
+        super::unpack(&self.pattern, net)
+    }
+}
+
 /// The edges of the records, sorted by their ends, checked as [`super::edges`] checks them.
-fn listed_edges(records: &[Record], complete: bool) -> Result<Vec<EdgeRef>, InternalError> {
+pub(crate) fn listed_edges(records: &[Record], complete: bool) -> Result<Vec<EdgeRef>, InternalError> {
     let index: std::collections::HashMap<&[u64], usize> =
         records.iter().enumerate().map(|(i, r)| (&*r.pattern, i)).collect();
     // per edge: the times it was seen, and whose facet gives its point

@@ -2,15 +2,14 @@
 //! verified ([`super::verify`]), the counts checked against them, the order and the graph of
 //! all regions ([`super::order`]), and the single machine's outputs printed from them.
 
+use super::read::{domain_is_bounded, ReadParts, Reading};
 use super::{Plan, ShardError};
-use crate::analysis::facets::Facet;
+use crate::analysis::graph_counts::pieces::{graph_from_edges, listed_edges, StreamedGraph};
 use crate::analysis::Analysis;
 use crate::certify::LpStats;
 use crate::enumerate::prepared::Prepared;
-use crate::enumerate::region::Region;
 use crate::enumerate::Summary;
 use crate::export::provenance::Provenance;
-use crate::network::{Domain, Network};
 use serde::Deserialize;
 use serde_json::Value;
 use std::io::BufRead;
@@ -44,8 +43,24 @@ pub fn merge(
     want_regions: bool,
     threads: usize,
 ) -> Result<Merged, ShardError> {
-    merge_with(&plan.network("plan")?, plan, plan_sha256, parts, want_regions, threads)
-        .map(|(merged, _)| merged)
+    let net = plan.network("plan")?;
+    let prepared = Prepared::new(&net, plan.backend());
+    let (parts, counts_only) = sort_parts(plan, plan_sha256, parts, want_regions)?;
+    let (mut regions, mut facets) = (Vec::new(), Vec::new());
+    let read = reading(&prepared, threads)?.read(plan, parts, counts_only, &mut |r, f| {
+        regions.push(r);
+        facets.push(f);
+        Ok(())
+    })?;
+    if read.counts_only {
+        return Ok(Merged::Counts { summary: read.summary, bounded: read.bounded });
+    }
+    let summary = read.summary.clone();
+    // the records' graph names a part that lacks a region or a facet; the held one is then built
+    drop(records_graph(&prepared, read)?);
+    let graph = crate::analysis::graph::build(&prepared, &regions, &facets, true, threads)?;
+    let facets_certified = regions.len();
+    Ok(Merged::Analysis(Box::new(Analysis { regions, facets, graph, summary, facets_certified })))
 }
 
 /// What `merge` prints: what the single-machine command prints.
@@ -115,9 +130,13 @@ pub fn merge_to_text(
     Ok(String::from_utf8(text).expect("the writers write UTF-8"))
 }
 
-/// [`merge_to_text`] written to `out` as it goes (the regions document, the graph's nodes and
-/// edges one at a time, never the whole text): the outer error is the merge's, the inner one
-/// the writer's.
+/// [`merge_to_text`] written to `out` as it goes, at the memory of `count` with the graph: the
+/// regions are read, verified and checked in order a batch at a time, spilled to an unnamed
+/// temporary file as the regions document's elements or the graph's nodes (and facet points)
+/// and kept only as compact records ([`super::read`]); the edges and pieces come from the
+/// records, and once every part has passed, the output is written from the spill. The outer
+/// error is the merge's (nothing is written then), the inner one the writer's (or the
+/// temporary file's).
 ///
 /// See the example on [`merge_to_text`] (which writes through it).
 pub fn merge_to_writer(
@@ -128,33 +147,49 @@ pub fn merge_to_writer(
     threads: usize,
     out: &mut dyn std::io::Write,
 ) -> Result<std::io::Result<()>, ShardError> {
+    use crate::export::graph_spill::GraphSpill;
     use crate::export::json::{to_json, CountsOut};
-    use crate::export::stream::{write_graph_json, write_regions_json};
+    use crate::export::spill::RegionsSpill;
     let net = plan.network("plan")?;
-    let (merged, graph_stats) =
-        merge_with(&net, plan, plan_sha256, parts, output != MergeOutput::Count, threads)?;
+    let prepared = Prepared::new(&net, plan.backend());
+    let (parts, counts_only) = sort_parts(plan, plan_sha256, parts, output != MergeOutput::Count)?;
+    let reading = reading(&prepared, threads)?;
     let provenance = Some(&plan.provenance);
-    let written = match (&merged, output) {
-        (Merged::Analysis(a), MergeOutput::Regions) => {
-            write_regions_json(&mut *out, &net, a, provenance, None)
+    let spill_error = |error| ShardError::Io { file: "a temporary file".into(), error };
+    let written = match output {
+        MergeOutput::Regions => {
+            let mut spill = RegionsSpill::new(&net).map_err(spill_error)?;
+            let read = reading.read(plan, parts, false, &mut |r, f| spill.push(&r, &f))?;
+            if let Err(e) = read.written {
+                return Ok(Err(e));
+            }
+            let g = records_graph(&prepared, read)?;
+            spill.finish(&mut *out, true, provenance, net.input_dim(), &g.streamed.piece_of)
         }
-        (Merged::Analysis(a), MergeOutput::GraphJson) => {
-            write_graph_json(&mut *out, &a.regions, &a.graph, true, provenance)
+        MergeOutput::GraphJson | MergeOutput::GraphDot => {
+            let dot = (output == MergeOutput::GraphDot).then_some(false);
+            let mut spill = GraphSpill::new(dot).map_err(spill_error)?;
+            let read = reading.read(plan, parts, false, &mut |r, f| spill.push(&r, &f))?;
+            if let Err(e) = read.written {
+                return Ok(Err(e));
+            }
+            let g = records_graph(&prepared, read)?;
+            spill.finish(&mut *out, &net, &g, true, provenance)
         }
-        (Merged::Analysis(a), MergeOutput::GraphDot) => {
-            crate::export::dot::write_graph_dot(&mut &mut *out, &a.regions, &a.graph, false)
-        }
-        // counts-only parts were refused above for any other output
-        _ => {
-            let mut counts = match &merged {
-                Merged::Counts { summary, bounded } => {
-                    CountsOut::new(&net, summary, summary.regions, *bounded, None)
-                }
-                Merged::Analysis(a) => {
-                    // the LP figures `count` with the graph reports (it certifies the inner
-                    // facets only)
-                    let summary = Summary { stats: graph_stats, ..a.summary.clone() };
-                    CountsOut::new(&net, &summary, a.regions.len(), a.bounded(), Some(a))
+        MergeOutput::Count => {
+            let read = reading.read(plan, parts, counts_only, &mut |_, _| Ok(()))?;
+            let mut counts = if read.counts_only {
+                CountsOut::new(&net, &read.summary, read.summary.regions, read.bounded, None)
+            } else {
+                // the LP figures `count` with the graph reports (it certifies the inner facets only)
+                let summary = Summary { stats: read.graph_stats, ..read.summary.clone() };
+                let (regions, bounded) = (read.records.len(), read.bounded);
+                let g = records_graph(&prepared, read)?;
+                CountsOut {
+                    pieces: Some(g.pieces),
+                    edges: Some(g.edges.len()),
+                    distinct_maps: Some(g.distinct_maps(&prepared)),
+                    ..CountsOut::new(&net, &summary, regions, bounded, None)
                 }
             };
             counts.provenance = Some(plan.provenance.clone());
@@ -164,110 +199,29 @@ pub fn merge_to_writer(
     Ok(written.and_then(|()| out.flush()))
 }
 
-fn merge_with(
-    net: &Network,
-    plan: &Plan,
-    plan_sha256: &str,
-    parts: Vec<(String, Box<dyn BufRead>)>,
-    want_regions: bool,
-    threads: usize,
-) -> Result<(Merged, LpStats), ShardError> {
-    let (by_index, counts_only) = sort_parts(plan, plan_sha256, parts, want_regions)?;
-    let mut summary = Summary::default();
-    let [lps, bound_lps, exact_fallbacks] = plan.above;
-    summary.stats.add(&LpStats { lps, bound_lps, exact_fallbacks, ..LpStats::default() });
-    let mut graph_stats = summary.stats;
-    let mut bounded = 0;
-    let prepared = Prepared::new(net, plan.backend());
-    let bounded_domain = domain_is_bounded(net, prepared.filter())?;
-    let mut read = Read::default();
-    for (index, (file, reader)) in by_index.into_iter().enumerate() {
-        let before = read.regions.len();
-        let ctx = PartContext {
-            file: &file,
-            index,
-            keep: !counts_only,
-            threads,
-            prepared: &prepared,
-            bounded_domain,
-        };
-        let tail = read_part_body(reader, &ctx, &mut read)?;
-        let [start, end] = plan.shards[index].items;
-        if tail.regions < end - start {
-            return Err(inconsistent(
-                &file,
-                format!(
-                    "it lists {} region(s), but its shard has {} subtree(s), each holding at least one region",
-                    tail.regions,
-                    end - start
-                ),
-            ));
+/// What reading the parts of `prepared`'s network needs.
+fn reading<'a, 'n>(prepared: &'a Prepared<'n>, threads: usize) -> Result<Reading<'a, 'n>, ShardError> {
+    let bounded_domain = domain_is_bounded(prepared.network(), prepared.filter())?;
+    Ok(Reading { prepared, threads, bounded_domain })
+}
+
+/// The graph of the regions read, from their records: every facet's neighbour listed and every
+/// edge seen from both sides, else the part at fault named ([`super::order::diagnose`]).
+fn records_graph(prepared: &Prepared<'_>, read: ReadParts) -> Result<StreamedGraph, ShardError> {
+    let ReadParts { summary, records, places, inner_at, .. } = read;
+    let edges = match listed_edges(&records, true) {
+        Ok(edges) => edges,
+        Err(e) => {
+            return Err(super::order::diagnose(prepared, &records, &places, &inner_at)
+                .unwrap_or(ShardError::Internal(e)))
         }
-        if tail.bounded > tail.regions {
-            return Err(inconsistent(
-                &file,
-                format!("its summary says {} of {} regions are bounded", tail.bounded, tail.regions),
-            ));
-        }
-        read.parts.extend((before..read.regions.len()).map(|k| (index, k - before + 2)));
-        read.files.push(file);
-        summary.regions += tail.regions;
-        bounded += tail.bounded;
-        summary.stats.add(&tail.stats);
-        graph_stats.add(&tail.graph_stats);
-    }
-    if counts_only {
-        return Ok((Merged::Counts { summary, bounded }, graph_stats));
-    }
-    super::order::check_order(net, &read)?;
-    let Read { regions, facets, .. } = &read;
-    let graph = match crate::analysis::graph::build(&prepared, regions, facets, true, threads) {
-        Ok(graph) => graph,
-        Err(e) => return Err(super::order::diagnose(&prepared, &read).unwrap_or(ShardError::Internal(e))),
     };
-    let Read { regions, facets, .. } = read;
-    let facets_certified = regions.len();
-    Ok((
-        Merged::Analysis(Box::new(Analysis { regions, facets, graph, summary, facets_certified })),
-        graph_stats,
-    ))
-}
-
-/// The regions read so far, with where each came from.
-#[derive(Default)]
-pub(super) struct Read {
-    pub(super) regions: Vec<Region>,
-    pub(super) facets: Vec<Vec<Facet>>,
-    /// Per region: its part (an index into `files`) and its line there.
-    pub(super) parts: Vec<(usize, usize)>,
-    /// The part files, in shard order.
-    pub(super) files: Vec<String>,
-}
-
-impl Read {
-    /// Where region `i` is written: `FILE: line N`.
-    pub(super) fn place(&self, i: usize) -> (String, usize) {
-        let (part, line) = self.parts[i];
-        (self.files[part].clone(), line)
-    }
+    Ok(graph_from_edges(prepared, summary, records, edges, Ok(())))
 }
 
 /// The error for a part whose contents are not what its shard computes.
 pub(super) fn inconsistent(file: &str, message: String) -> ShardError {
     ShardError::Inconsistent { file: file.into(), message }
-}
-
-/// Whether every region of the domain is bounded (a box, or a polytope without a ray).
-fn domain_is_bounded(net: &Network, filter: crate::kernel::Filter) -> Result<bool, ShardError> {
-    Ok(match net.domain() {
-        Domain::Whole => false,
-        Domain::Box(_) => true,
-        _ => {
-            let rows = net.domain().halfspaces(net.input_dim());
-            let refs: Vec<&crate::kernel::halfspace::Halfspace> = rows.iter().collect();
-            crate::certify::is_bounded(&refs, net.input_dim(), filter)?
-        }
-    })
 }
 
 type Slots = Vec<(String, Box<dyn BufRead>)>;
@@ -344,120 +298,21 @@ fn part_header(line: &str, file: &str) -> Result<PartHeader, ShardError> {
     })
 }
 
-struct PartTail {
-    regions: usize,
-    bounded: usize,
-    stats: LpStats,
+/// A part's summary line.
+#[derive(Default)]
+pub(super) struct PartTail {
+    pub(super) regions: usize,
+    pub(super) bounded: usize,
+    pub(super) stats: LpStats,
     /// The LP figures of `count` with the graph (parts with regions).
-    graph_stats: LpStats,
-}
-
-/// What reading one part needs.
-struct PartContext<'a, 'n> {
-    file: &'a str,
-    index: usize,
-    /// Whether its regions are kept (and verified).
-    keep: bool,
-    threads: usize,
-    prepared: &'a Prepared<'n>,
-    bounded_domain: bool,
-}
-
-/// Reads a part's regions (renumbered after those already read), each verified against the
-/// network ([`super::verify`]), and its summary line, checked against them.
-fn read_part_body(
-    reader: Box<dyn BufRead>,
-    ctx: &PartContext<'_, '_>,
-    read: &mut Read,
-) -> Result<PartTail, ShardError> {
-    let file = ctx.file;
-    let malformed = |line: usize, message: String| ShardError::Malformed {
-        file: file.into(),
-        message: format!("line {line}: {message}"),
-    };
-    // every line before the summary is a region: `k` of them have been read at line `k + 2`;
-    // they are parsed in parallel once the part has been read
-    let mut pending = Vec::new();
-    let mut lines = reader.lines().enumerate();
-    while let Some((k, line)) = lines.next() {
-        let number = k + 2;
-        let line = line.map_err(|error| ShardError::Io { file: file.into(), error })?;
-        if !line.starts_with("{\"summary\"") {
-            if ctx.keep {
-                pending.push(line);
-            }
-            continue;
-        }
-        let value: Value = serde_json::from_str(&line).map_err(|e| malformed(number, e.to_string()))?;
-        let tail = summary_of(&value["summary"], (file, ctx.index, number))?;
-        if let Some((extra, _)) = lines.find(|(_, l)| !matches!(l, Ok(text) if text.trim().is_empty())) {
-            return Err(malformed(
-                extra + 2,
-                "a line after the summary (the part ends with its summary)".into(),
-            ));
-        }
-        if ctx.keep && tail.regions != k {
-            return Err(malformed(
-                number,
-                format!("the summary says {} regions, the part lists {k}", tail.regions),
-            ));
-        }
-        let first = read.regions.len();
-        let layout = crate::network::pieces::PatternLayout::of(ctx.prepared.network());
-        let numbered: Vec<(usize, String)> = pending.into_iter().enumerate().collect();
-        let parsed = crate::runtime::parallel::map_chunks(&numbered, ctx.threads, 4, |chunk| {
-            let mut verifier = super::verify::RegionVerifier::new(ctx.prepared, ctx.bounded_domain);
-            chunk
-                .iter()
-                .map(|(j, line)| {
-                    let value: Value =
-                        serde_json::from_str(line).map_err(|e| malformed(j + 2, e.to_string()))?;
-                    if value["id"].as_u64() != Some(*j as u64) {
-                        return Err(inconsistent(
-                            file,
-                            format!(
-                                "line {}: its id is {}, not {j} (a part numbers its regions from 0)",
-                                j + 2,
-                                value["id"]
-                            ),
-                        ));
-                    }
-                    let (region, facets) = crate::export::read::region_from_wire(&value, first + j, &layout)
-                        .map_err(|m| malformed(j + 2, m))?;
-                    verifier
-                        .verify(&region, &facets)
-                        .map_err(|m| inconsistent(file, format!("line {}: region {j}: {m}", j + 2)))?;
-                    Ok((region, facets))
-                })
-                .collect::<Vec<_>>()
-        });
-        let mut bounded = 0;
-        for result in parsed.into_iter().flatten() {
-            let (region, f) = result?;
-            bounded += usize::from(region.bounded);
-            read.regions.push(region);
-            read.facets.push(f);
-        }
-        if ctx.keep && bounded != tail.bounded {
-            return Err(inconsistent(
-                file,
-                format!(
-                    "line {number}: the summary says {} bounded regions, the part lists {bounded}",
-                    tail.bounded
-                ),
-            ));
-        }
-        return Ok(tail);
-    }
-    Err(ShardError::Partial {
-        file: file.into(),
-        index: ctx.index,
-        stopped: "the part ends before its summary".into(),
-    })
+    pub(super) graph_stats: LpStats,
 }
 
 /// The summary line's figures (a partial part is refused here).
-fn summary_of(s: &Value, (file, index, number): (&str, usize, usize)) -> Result<PartTail, ShardError> {
+pub(super) fn summary_of(
+    s: &Value,
+    (file, index, number): (&str, usize, usize),
+) -> Result<PartTail, ShardError> {
     let malformed = |message: String| ShardError::Malformed {
         file: file.into(),
         message: format!("line {number}: {message}"),

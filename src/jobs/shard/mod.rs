@@ -13,10 +13,13 @@
 //! The merge trusts no part: each region is verified against the network (`verify`: its point,
 //! map, inequalities and facet points, `bounded`), the regions of all parts against the
 //! enumeration's order and the graph (`order`), the counts against the regions; a part that
-//! fails is refused by name ([`ShardError`]), never merged.
+//! fails is refused by name ([`ShardError`]), never merged. It reads the parts a batch of
+//! regions at a time (`read`), keeping of each region only the compact record `count` keeps,
+//! so merging into regions or a graph runs at the memory of `count` with the graph.
 
 mod merge;
 mod order;
+mod read;
 mod verify;
 pub use merge::{merge, merge_to_text, merge_to_writer, MergeOutput, Merged};
 

@@ -9,75 +9,81 @@
 //! lexicographically at the first neuron where they differ: the neuron where the enumeration
 //! split them.
 
-use super::merge::{inconsistent, Read};
+use super::merge::inconsistent;
+use super::read::{InnerAt, Places};
 use super::ShardError;
+use crate::analysis::graph_counts::Record;
 use crate::enumerate::prepared::Prepared;
 use crate::network::{Activation, Network, Pattern};
 use std::collections::{BTreeMap, HashMap};
 
-/// The enumeration's order key of a pattern (see the module docs).
-fn key(net: &Network, pattern: &Pattern) -> Vec<u8> {
-    let stateful = net.layers().iter().filter(|l| l.activation.has_states());
-    let mut key = Vec::new();
-    for (bits, layer) in pattern.iter().zip(stateful) {
-        match layer.activation {
-            Activation::Max(k) => {
-                key.extend(bits.chunks(k).map(|unit| unit.iter().position(|&b| b).unwrap_or(0) as u8));
+/// The enumeration's order key of a pattern (see the module docs): regions come in the order of
+/// their keys.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct OrderKey(Vec<u8>);
+
+impl OrderKey {
+    /// The key of `pattern`, a pattern of `net`.
+    pub(super) fn of(net: &Network, pattern: &Pattern) -> OrderKey {
+        let stateful = net.layers().iter().filter(|l| l.activation.has_states());
+        let mut key = Vec::new();
+        for (bits, layer) in pattern.iter().zip(stateful) {
+            match layer.activation {
+                Activation::Max(k) => {
+                    key.extend(bits.chunks(k).map(|unit| unit.iter().position(|&b| b).unwrap_or(0) as u8));
+                }
+                _ => key.extend(bits.iter().map(|&b| u8::from(b))),
             }
-            _ => key.extend(bits.iter().map(|&b| u8::from(b))),
         }
+        OrderKey(key)
     }
-    key
 }
 
-/// Every region after the one before it in the enumeration's order.
-pub(super) fn check_order(net: &Network, read: &Read) -> Result<(), ShardError> {
-    let keys: Vec<Vec<u8>> = read.regions.iter().map(|r| key(net, &r.pattern)).collect();
-    for (i, pair) in keys.windows(2).enumerate() {
-        if pair[0] < pair[1] {
-            continue;
-        }
-        let ((before, line_before), (after, line_after)) = (read.place(i), read.place(i + 1));
-        let file = if before == after { before.clone() } else { format!("{before} or {after}") };
-        let what = if pair[0] == pair[1] {
-            "has the same pattern as"
-        } else {
-            "comes before, in the enumeration's order,"
-        };
-        return Err(inconsistent(
-            &file,
-            format!("the region at line {line_after} of {after} {what} the region at line {line_before} of {before}"),
-        ));
-    }
-    Ok(())
+/// The error for the region at `after` (its part and line) that does not come after region
+/// `before` (`same`: it has the same pattern).
+pub(super) fn out_of_order(
+    places: &Places,
+    before: usize,
+    (after, line_after): (&str, usize),
+    same: bool,
+) -> ShardError {
+    let (before, line_before) = places.place(before);
+    let file = if before == after { before.clone() } else { format!("{before} or {after}") };
+    let what = if same { "has the same pattern as" } else { "comes before, in the enumeration's order," };
+    inconsistent(
+        &file,
+        format!(
+            "the region at line {line_after} of {after} {what} the region at line {line_before} of {before}"
+        ),
+    )
 }
 
 /// Why the graph of the regions read could not be built, naming the part at fault: a facet's
 /// neighbour that no part holds (a region left out: the part whose place in the order it
 /// falls in), or a facet seen from one side only (the other region's part lacks it). `None`
-/// when neither is found.
-pub(super) fn diagnose(prepared: &Prepared<'_>, read: &Read) -> Option<ShardError> {
+/// when neither is found. Works on the records alone (the regions are in order: their keys
+/// are searched by halving).
+pub(super) fn diagnose(
+    prepared: &Prepared<'_>,
+    records: &[Record],
+    places: &Places,
+    inner_at: &InnerAt,
+) -> Option<ShardError> {
     let net = prepared.network();
-    let finder = prepared.neighbours();
-    let by_pattern: HashMap<&Pattern, usize> =
-        read.regions.iter().enumerate().map(|(i, r)| (&r.pattern, i)).collect();
+    let by_pattern: HashMap<&[u64], usize> =
+        records.iter().enumerate().map(|(i, r)| (r.pattern_bits(), i)).collect();
     let mut sides: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
-    for (i, (region, facets)) in read.regions.iter().zip(&read.facets).enumerate() {
-        for (k, facet) in facets.iter().enumerate().filter(|(_, f)| !f.on_boundary) {
-            let normal = &region.constraints[facet.constraints[0]].halfspace.a;
-            let fast = finder.across(&facet.point, normal, &region.pattern, &facet.neurons(region));
-            // as the graph does: the exact pass when the float pass's pattern is no region's
-            let pattern = crate::analysis::graph::listed_or_exact(prepared, region, facet, fast, |p| {
-                by_pattern.contains_key(p)
-            });
-            let Some(&j) = by_pattern.get(&pattern) else {
-                let (file, line) = read.place(i);
-                let wanted = key(net, &pattern);
-                let at = read.regions.partition_point(|r| key(net, &r.pattern) < wanted);
-                let holders: Vec<String> = [at.checked_sub(1), (at < read.regions.len()).then_some(at)]
+    for (i, record) in records.iter().enumerate() {
+        for (m, across) in record.across_bits().iter().enumerate() {
+            let Some(&j) = by_pattern.get(&**across) else {
+                let (file, line) = places.place(i);
+                let pattern = crate::analysis::graph_counts::unpack(across, net);
+                let wanted = OrderKey::of(net, &pattern);
+                let at = records.partition_point(|r| OrderKey::of(net, &r.pattern(net)) < wanted);
+                let holders: Vec<String> = [at.checked_sub(1), (at < records.len()).then_some(at)]
                     .into_iter()
                     .flatten()
-                    .map(|n| read.place(n).0)
+                    .map(|n| places.place(n).0)
                     .fold(Vec::new(), |mut v, f| {
                         if !v.contains(&f) {
                             v.push(f);
@@ -87,8 +93,9 @@ pub(super) fn diagnose(prepared: &Prepared<'_>, read: &Read) -> Option<ShardErro
                 return Some(inconsistent(
                     &holders.join(" or "),
                     format!(
-                        "a region is missing: the one with pattern {} across inequalities[{k}] of the region at line {line} of {file}",
-                        prepared.layout().strings(&pattern).join("|")
+                        "a region is missing: the one with pattern {} across inequalities[{}] of the region at line {line} of {file}",
+                        prepared.layout().strings(&pattern).join("|"),
+                        inner_at.of(i, m)
                     ),
                 ));
             };
@@ -97,8 +104,8 @@ pub(super) fn diagnose(prepared: &Prepared<'_>, read: &Read) -> Option<ShardErro
     }
     sides.into_iter().find(|(_, from)| from.len() != 2).map(|((a, b), from)| {
         let (lacking, other) = if from.contains(&a) { (b, a) } else { (a, b) };
-        let (file, line) = read.place(lacking);
-        let (other_file, other_line) = read.place(other);
+        let (file, line) = places.place(lacking);
+        let (other_file, other_line) = places.place(other);
         let message = if from.len() == 1 {
             format!(
                 "the region at line {line} lacks its facet shared with the region at line {other_line} of {other_file}"
