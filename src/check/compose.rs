@@ -12,7 +12,7 @@
 //! rationals, once per region.
 
 use super::constraints::{max_rows, relu_rows, Constraint};
-use super::int_map::{IntLayer, IntMap};
+use super::int_map::{IntLayer, RowMap};
 use crate::exact::num::Q;
 use crate::network::{Activation, Network};
 use num_traits::Zero;
@@ -20,8 +20,8 @@ use num_traits::Zero;
 /// What follows a map: the next layer with states (the map just before it and its
 /// preactivations, which the states only sign and mask), or the end of the network.
 enum Ahead {
-    Stateful { layer: usize, before: IntMap, pre: IntMap },
-    End(IntMap),
+    Stateful { layer: usize, before: RowMap, pre: RowMap },
+    End(RowMap),
 }
 
 /// The composition after one layer with states.
@@ -32,7 +32,7 @@ struct Level {
     rows: Vec<Constraint>,
     /// The index of the layer after it, and the map after it, masked by its states.
     next_layer: usize,
-    map: IntMap,
+    map: RowMap,
     /// What follows, composed once (the regions sharing this prefix share it).
     ahead: Option<Ahead>,
     /// Whether the layer is relu with no preactivation identically zero on the region.
@@ -56,7 +56,7 @@ pub(super) struct Composer<'a> {
 impl<'a> Composer<'a> {
     pub(super) fn new(net: &'a Network) -> Composer<'a> {
         let layers: Vec<IntLayer> = net.layers().iter().map(IntLayer::new).collect();
-        let root = advance(&layers, net, 0, IntMap::identity(net.input_dim()));
+        let root = advance(&layers, net, 0, RowMap::identity(net.input_dim()));
         Composer { net, layers, root, levels: Vec::new() }
     }
 
@@ -87,20 +87,15 @@ impl<'a> Composer<'a> {
             // its states from the pattern (none left: the map stops before it)
             let Some(bits) = states.get(depth) else { break rational(before) };
             let plain = matches!(net.layers()[layer].activation, Activation::Relu)
-                && pre
-                    .jac
-                    .iter()
-                    .zip(&pre.off)
-                    .all(|(row, o)| !o.is_zero() || row.iter().any(|v| !v.is_zero()));
+                && pre.rows.iter().zip(&pre.off).all(|(row, o)| !o.is_zero() || !row.is_zero());
             let rows = match net.layers()[layer].activation {
-                Activation::Max(k) => max_rows(&pre.jac, &pre.off, bits, k, layer),
-                _ => relu_rows(&pre.jac, &pre.off, bits, layer),
+                Activation::Max(k) => max_rows(pre, bits, k, layer),
+                _ => relu_rows(pre, bits, layer),
             };
             let mut map = pre.clone();
-            for ((row, o), &on) in map.jac.iter_mut().zip(map.off.iter_mut()).zip(bits) {
+            for (i, &on) in bits.iter().enumerate() {
                 if !on {
-                    row.iter_mut().for_each(|v| v.set_zero());
-                    o.set_zero();
+                    map.clear(i);
                 }
             }
             self.levels.push(Level {
@@ -119,16 +114,17 @@ impl<'a> Composer<'a> {
 }
 
 /// An integer map in rationals, each entry reduced.
-fn rational(map: &IntMap) -> (Vec<Vec<Q>>, Vec<Q>) {
+fn rational(map: &RowMap) -> (Vec<Vec<Q>>, Vec<Q>) {
     let q = |v: &num_bigint::BigInt| Q::new(v.clone(), map.den.clone());
-    (map.jac.iter().map(|row| row.iter().map(q).collect()).collect(), map.off.iter().map(q).collect())
+    let jac = map.rows.iter().map(|row| row.to_dense(map.d).iter().map(q).collect()).collect();
+    (jac, map.off.iter().map(q).collect())
 }
 
 /// The layers from `l` on composed after `map`, up to the next layer with states.
-fn advance(layers: &[IntLayer], net: &Network, mut l: usize, mut map: IntMap) -> Ahead {
+fn advance(layers: &[IntLayer], net: &Network, mut l: usize, mut map: RowMap) -> Ahead {
     loop {
         let Some(layer) = net.layers().get(l) else { return Ahead::End(map) };
-        let pre = layers[l].compose(&map, None);
+        let pre = layers[l].compose_rows(&map);
         if layer.activation.has_states() {
             return Ahead::Stateful { layer: l, before: map, pre };
         }

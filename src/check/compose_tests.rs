@@ -46,6 +46,20 @@ fn layer(
     Layer { weights: Weights::dense(rows).expect("dense"), bias, activation }
 }
 
+/// A relu layer whose neuron `i` reads the window of three inputs from `7 i` (a conv layer's
+/// sparse rows).
+fn windowed(rng: &mut SplitMix, inputs: usize, outputs: usize) -> Layer {
+    let rows = (0..outputs)
+        .map(|i| {
+            (0..inputs)
+                .map(|j| if (7 * i..7 * i + 3).contains(&j) { small(rng) } else { Q::zero() })
+                .collect()
+        })
+        .collect();
+    let bias = (0..outputs).map(|_| small(rng)).collect();
+    Layer { weights: Weights::dense(rows).expect("dense"), bias, activation: Activation::Relu }
+}
+
 /// The rational map after each layer with states, composed from scratch (the definition):
 /// the constraints' rows `(a, b, origin)` and the output map.
 type Reference = (Vec<(Vec<Q>, Q, Origin)>, Vec<Vec<Q>>, Vec<Q>);
@@ -119,7 +133,7 @@ fn reference(net: &Network, states: &[Vec<bool>]) -> Reference {
 fn positive_multiple(int: &ExactRow, a: &[Q], b: &Q) -> bool {
     let exact = ExactRow::new(&Row::new(a.to_vec(), b.clone()));
     if exact.zero || int.zero {
-        return exact.zero && int.zero && exact.int.b.sign() == int.int.b.sign();
+        return exact.zero && int.zero && exact.b.sign() == int.b.sign();
     }
     exact.same_halfspace(int)
 }
@@ -146,11 +160,15 @@ fn random_states(rng: &mut SplitMix, net: &Network) -> Vec<Vec<bool>> {
 #[test]
 fn integer_composition_is_the_rational_one() {
     let mut rng = SplitMix(35);
-    for trial in 0..6 {
-        let d = 2 + trial % 3;
+    for trial in 0..10 {
+        // the last four in 70 inputs, the first layer reading windows of three (sparse rows,
+        // kept sparse through the second layer, dense after the third)
+        let d = if trial >= 6 { 70 } else { 2 + trial % 3 };
         let max = trial % 2 == 0;
+        let first =
+            if d >= 64 { windowed(&mut rng, d, 5) } else { layer(&mut rng, (d, 1), 5, Activation::Relu) };
         let layers = vec![
-            layer(&mut rng, (d, 1), 5, Activation::Relu),
+            first,
             layer(&mut rng, (5, 1), 4, Activation::Linear),
             layer(&mut rng, (4, 1), 6, if max { Activation::Max(2) } else { Activation::Relu }),
             layer(&mut rng, if max { (3, 2) } else { (6, 1) }, 4, Activation::Relu),

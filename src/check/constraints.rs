@@ -3,6 +3,8 @@
 //! rational points.
 
 use super::farkas::IntRow;
+use super::int_map::RowMap;
+use super::int_vec::{combination, IntVec};
 use crate::exact::num::{common_denominator, Q};
 use crate::kernel::halfspace::Halfspace;
 use num_bigint::BigInt;
@@ -37,13 +39,14 @@ impl Origin {
 }
 
 /// A constraint of a pattern with its origin, and its row in integers (computed once, where
-/// the constraint is made).
+/// the constraint is made; sparse where it has few nonzero coefficients, [`IntVec`]).
 #[derive(Clone)]
 pub(super) struct Constraint {
     /// The row in rationals, made from the integers on first use (most never need it).
     row: std::sync::OnceLock<Row>,
-    /// The nearest floats of the row's entries and of its bound: they decide a slack sign only
-    /// through the kernel's proved bound ([`super::signs`]).
+    /// The nearest floats of the row's entries (each of the integer row's held entries: every
+    /// entry of a dense row, the nonzero ones of a sparse row) and of its bound: they decide a
+    /// slack sign only through the kernel's proved bound ([`super::signs`]).
     floats: (Vec<f64>, f64),
     pub origin: Origin,
     pub exact: ExactRow,
@@ -52,37 +55,59 @@ pub(super) struct Constraint {
 impl Constraint {
     /// A constraint given in rationals.
     pub(super) fn new(row: Row, origin: Origin) -> Constraint {
-        let floats = (row.float_a().to_vec(), row.float_b());
-        Constraint { exact: ExactRow::new(&row), floats, row: row.into(), origin }
+        let exact = ExactRow::new(&row);
+        let float_a = match &exact.a {
+            IntVec::Dense(_) => row.float_a().to_vec(),
+            IntVec::Sparse(p) => p.iter().map(|(j, _)| row.float_a()[*j as usize]).collect(),
+        };
+        Constraint { exact, floats: (float_a, row.float_b()), row: row.into(), origin }
     }
 
-    /// The nearest floats of the row's entries and of its bound.
+    /// The nearest floats of the row's held entries (aligned with `exact.a`: all of a dense
+    /// row, the nonzero ones of a sparse row) and of its bound.
     pub(super) fn floats(&self) -> (&[f64], f64) {
         (&self.floats.0, self.floats.1)
+    }
+
+    /// The nearest floats of every entry of the row (a dense copy for a sparse row).
+    pub(super) fn dense_floats(&self) -> std::borrow::Cow<'_, [f64]> {
+        match &self.exact.a {
+            IntVec::Dense(_) => std::borrow::Cow::Borrowed(&self.floats.0),
+            IntVec::Sparse(p) => {
+                let mut v = vec![0.0; self.exact.d];
+                for ((j, _), f) in p.iter().zip(&self.floats.0) {
+                    v[*j as usize] = *f;
+                }
+                std::borrow::Cow::Owned(v)
+            }
+        }
     }
 
     /// The row in rationals.
     pub(super) fn row(&self) -> &Row {
         self.row.get_or_init(|| {
-            let int = &self.exact.int;
+            let a = self.exact.a.to_dense(self.exact.d);
             Halfspace::new(
-                int.a.iter().cloned().map(Q::from_integer).collect(),
-                Q::from_integer(int.b.clone()),
+                a.into_iter().map(Q::from_integer).collect(),
+                Q::from_integer(self.exact.b.clone()),
             )
         })
     }
 
-    /// A constraint given in integers: `a . x <= b`.
-    fn integer(a: Vec<BigInt>, b: BigInt, origin: Origin) -> Constraint {
-        let zero = a.iter().all(Zero::is_zero);
+    /// A constraint given in integers: `a . x <= b` on `d` inputs.
+    fn integer(a: IntVec, b: BigInt, d: usize, origin: Origin) -> Constraint {
+        let zero = a.is_zero();
         // the images straight from the integers (correctly rounded, [`integer_image`]) rather
         // than through the rationals' slower general conversion
-        let floats = (a.iter().map(integer_image).collect(), integer_image(&b));
+        let float_a = match &a {
+            IntVec::Dense(v) => v.iter().map(integer_image).collect(),
+            IntVec::Sparse(p) => p.iter().map(|(_, v)| integer_image(v)).collect(),
+        };
         Constraint {
             row: std::sync::OnceLock::new(),
-            floats,
+            floats: (float_a, integer_image(&b)),
             origin,
-            exact: ExactRow { int: IntRow { a, b }, zero },
+            exact: ExactRow { a, b, zero, d },
         }
     }
 }
@@ -94,20 +119,20 @@ pub(super) fn integer_image(v: &BigInt) -> f64 {
     v.to_f64().unwrap_or(if v.is_negative() { f64::NEG_INFINITY } else { f64::INFINITY })
 }
 
-/// `h >= 0` for a relu neuron on, `h <= 0` off, for the preactivations `h = jac x + off` (in
+/// `h >= 0` for a relu neuron on, `h <= 0` off, for the preactivations `h = rows x + off` (in
 /// integers: a positive common denominator only scales the rows); a constant `h` the state
 /// contradicts gives a row no point is strictly inside.
-pub(super) fn relu_rows(jac: &[Vec<BigInt>], off: &[BigInt], bits: &[bool], layer: usize) -> Vec<Constraint> {
-    let d = jac.first().map_or(0, Vec::len);
+pub(super) fn relu_rows(pre: &RowMap, bits: &[bool], layer: usize) -> Vec<Constraint> {
+    let d = pre.d;
     let mut rows = Vec::new();
-    for (index, ((row, o), &on)) in jac.iter().zip(off).zip(bits).enumerate() {
+    for (index, ((row, o), &on)) in pre.rows.iter().zip(&pre.off).zip(bits).enumerate() {
         let origin = Origin::Neuron(layer, index);
-        if row.iter().any(|v| !v.is_zero()) {
-            let (a, rhs) = if on { (row.iter().map(|v| -v).collect(), o.clone()) } else { (row.clone(), -o) };
-            rows.push(Constraint::integer(a, rhs, origin));
+        if !row.is_zero() {
+            let (a, rhs) = if on { (row.negated(), o.clone()) } else { (row.clone(), -o) };
+            rows.push(Constraint::integer(a, rhs, d, origin));
         } else if on != o.is_positive() {
             let rhs = if on { o.clone() } else { -o };
-            rows.push(Constraint::integer(vec![BigInt::zero(); d], rhs, origin));
+            rows.push(Constraint::integer(IntVec::zero(d), rhs, d, origin));
         }
     }
     rows
@@ -115,72 +140,92 @@ pub(super) fn relu_rows(jac: &[Vec<BigInt>], off: &[BigInt], bits: &[bool], laye
 
 /// For each max unit with winner `t`: `c_j <= c_t` for every other candidate `j`, and strictly
 /// `c_j < c_t` when `c_j - c_t` is constant and `j < t` (equal candidates: the lower one wins);
-/// the candidates `c = jac x + off` in integers as for [`relu_rows`].
-pub(super) fn max_rows(
-    jac: &[Vec<BigInt>],
-    off: &[BigInt],
-    bits: &[bool],
-    k: usize,
-    layer: usize,
-) -> Vec<Constraint> {
-    let d = jac.first().map_or(0, Vec::len);
+/// the candidates `c = rows x + off` in integers as for [`relu_rows`].
+pub(super) fn max_rows(pre: &RowMap, bits: &[bool], k: usize, layer: usize) -> Vec<Constraint> {
+    let d = pre.d;
+    let (one, minus_one) = (BigInt::from(1), BigInt::from(-1));
     let mut rows = Vec::new();
     for (u, unit) in bits.chunks(k).enumerate() {
         let Some(t) = unit.iter().position(|&b| b) else { continue };
-        let (ct, et) = (&jac[u * k + t], &off[u * k + t]);
+        let (ct, et) = (&pre.rows[u * k + t], &pre.off[u * k + t]);
         for j in (0..k).filter(|&j| j != t) {
-            let a: Vec<BigInt> = jac[u * k + j].iter().zip(ct).map(|(x, y)| x - y).collect();
-            let b = et - &off[u * k + j];
+            let a = combination([(&one, &pre.rows[u * k + j]), (&minus_one, ct)].into_iter(), d);
+            let b = et - &pre.off[u * k + j];
             let origin = Origin::Neuron(layer, u * k + j);
-            if a.iter().any(|v| !v.is_zero()) {
-                rows.push(Constraint::integer(a, b, origin));
+            if !a.is_zero() {
+                rows.push(Constraint::integer(a, b, d, origin));
             } else if b.is_negative() || (b.is_zero() && j < t) {
-                rows.push(Constraint::integer(vec![BigInt::zero(); d], b, origin));
+                rows.push(Constraint::integer(IntVec::zero(d), b, d, origin));
             }
         }
     }
     rows
 }
 
-/// A constraint with its integer numerators over a common denominator, computed once, so that
-/// the sign of a slack is one integer expression with no gcd.
+/// A constraint `a . x <= b` in integers (a positive multiple of the rational row), computed
+/// once, so that the sign of a slack is one integer expression with no gcd.
 #[derive(Clone)]
 pub(super) struct ExactRow {
-    /// The row in integers.
-    pub int: IntRow,
+    /// The normal's integers, dense or sparse.
+    pub a: IntVec,
+    /// The bound.
+    pub b: BigInt,
     /// Whether the normal is zero.
     pub zero: bool,
+    /// The dimension.
+    d: usize,
 }
 
 impl ExactRow {
     pub(super) fn new(row: &Row) -> ExactRow {
-        ExactRow { int: IntRow::new(row), zero: row.a.iter().all(Zero::is_zero) }
+        let IntRow { a, b } = IntRow::new(row);
+        let d = a.len();
+        let a = IntVec::from_dense(a);
+        ExactRow { zero: a.is_zero(), a, b, d }
+    }
+
+    /// The dimension.
+    pub(super) fn dim(&self) -> usize {
+        self.d
+    }
+
+    /// The row with every entry (a dense copy), as the Farkas code takes it.
+    pub(super) fn to_int(&self) -> IntRow {
+        IntRow { a: self.a.to_dense(self.d), b: self.b.clone() }
     }
 
     /// The exact sign of the slack `b - a . x` at a point given by integers over a positive
     /// common denominator.
     pub(super) fn slack_sign(&self, (x, d): &(Vec<BigInt>, BigInt)) -> Ordering {
-        let mut value = &self.int.b * d;
-        for (a, v) in self.int.a.iter().zip(x) {
-            if !a.is_zero() && !v.is_zero() {
+        let mut value = &self.b * d;
+        self.a.nonzeros(|j, a| {
+            let v = &x[j];
+            if !v.is_zero() {
                 value -= a * v;
             }
-        }
+        });
         value.sign().cmp(&num_bigint::Sign::NoSign)
     }
-}
 
-impl ExactRow {
     /// Whether `other` is a positive multiple of this row (the same halfspace), by integer
     /// cross products (no gcd). A zero row is no halfspace's.
     pub(super) fn same_halfspace(&self, other: &ExactRow) -> bool {
-        let (this, other) = (&self.int, &other.int);
-        let Some(k) = this.a.iter().position(|v| !v.is_zero()) else { return false };
-        if this.a.len() != other.a.len() || other.a[k].sign() != this.a[k].sign() {
+        let mut first = None;
+        self.a.nonzeros(|j, v| {
+            if first.is_none() {
+                first = Some((j, v.clone()));
+            }
+        });
+        let Some((k, s)) = first else { return false };
+        let Some(o) = other.a.get(k).filter(|_| self.d == other.d) else { return false };
+        if o.sign() != s.sign() || self.a.nonzero_count() != other.a.nonzero_count() {
             return false;
         }
-        let (s, o) = (&this.a[k], &other.a[k]);
-        this.a.iter().zip(&other.a).chain([(&this.b, &other.b)]).all(|(x, y)| x * o == y * s)
+        // the same support (as many nonzeros, each of this row's nonzero in the other) and
+        // proportional entries
+        let mut same = &self.b * o == &other.b * &s;
+        self.a.nonzeros(|j, x| same = same && other.a.get(j).is_some_and(|y| x * o == y * &s));
+        same
     }
 }
 

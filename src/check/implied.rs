@@ -22,14 +22,16 @@ pub(super) fn implied_by_listed(
     constraint: &Constraint,
     bounds: Option<&IntBox>,
 ) -> bool {
-    let int = &constraint.exact.int;
+    let int = &constraint.exact.to_int();
     if int.a.iter().all(Zero::is_zero) && !int.b.is_negative() {
         return true;
     }
     if listed.is_empty() {
         return false; // all of R^d: only a trivial row holds
     }
-    if bounds.is_some_and(|bx| bx.implies_filtered(constraint.floats(), int)) || combiner.implies(int) {
+    if bounds.is_some_and(|bx| bx.implies_filtered((&constraint.dense_floats(), constraint.floats().1), int))
+        || combiner.implies(int)
+    {
         return true;
     }
     let row = constraint.row();

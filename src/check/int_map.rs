@@ -2,6 +2,7 @@
 //! as integers over one positive denominator, and the masked composition of a layer with
 //! states (a relu neuron off, or a max unit's losing candidates, passes 0).
 
+use super::int_vec::{combination, IntVec};
 use crate::exact::num::{common_denominator, Q};
 use num_bigint::BigInt;
 use num_traits::{One, Zero};
@@ -72,5 +73,46 @@ impl IntMap {
     pub(super) fn identity(d: usize) -> IntMap {
         let jac = (0..d).map(|i| (0..d).map(|j| BigInt::from(u8::from(i == j))).collect()).collect();
         IntMap { jac, off: vec![BigInt::zero(); d], den: BigInt::one() }
+    }
+}
+
+/// An affine map `x -> (rows x + off) / den` on `d` inputs with integer numerators and
+/// `den > 0`, each row dense or sparse ([`IntVec`]): the composer's form of [`IntMap`].
+#[derive(Clone)]
+pub(super) struct RowMap {
+    pub(super) rows: Vec<IntVec>,
+    pub(super) off: Vec<BigInt>,
+    pub(super) den: BigInt,
+    pub(super) d: usize,
+}
+
+impl RowMap {
+    /// The identity on `d` inputs.
+    pub(super) fn identity(d: usize) -> RowMap {
+        let rows =
+            (0..d).map(|i| IntVec::from_pairs(vec![(super::int_vec::index(i), BigInt::one())], d)).collect();
+        RowMap { rows, off: vec![BigInt::zero(); d], den: BigInt::one(), d }
+    }
+
+    /// Output `i` set to zero (a relu neuron off).
+    pub(super) fn clear(&mut self, i: usize) {
+        self.rows[i] = IntVec::zero(self.d);
+        self.off[i].set_zero();
+    }
+}
+
+impl IntLayer {
+    /// The layer's preactivations after the map (no activation), each row sparse where it fits.
+    pub(super) fn compose_rows(&self, map: &RowMap) -> RowMap {
+        let (mut rows, mut off) = (Vec::with_capacity(self.w.len()), Vec::with_capacity(self.w.len()));
+        for (w, bias) in self.w.iter().zip(&self.bias) {
+            rows.push(combination(w.iter().map(|(k, wk)| (wk, &map.rows[*k])), map.d));
+            let mut e = bias * &map.den;
+            for (k, wk) in w {
+                e += wk * &map.off[*k];
+            }
+            off.push(e);
+        }
+        RowMap { rows, off, den: &self.den * &map.den, d: map.d }
     }
 }

@@ -43,6 +43,7 @@ mod floats;
 mod graph;
 mod implied;
 mod int_map;
+mod int_vec;
 mod kept;
 pub mod lines;
 pub mod proof;

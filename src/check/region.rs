@@ -229,7 +229,7 @@ fn check_inequalities(
         fail("missing or malformed `inequalities`".into());
         return (Vec::new(), owner, ints);
     };
-    let d = constraints.first().map_or(0, |c| c.exact.int.a.len());
+    let d = constraints.first().map_or(0, |c| c.exact.dim());
     let mut listed = Vec::with_capacity(items.len());
     for (k, item) in items.iter().enumerate() {
         known_keys(item, &format!("inequality {k}"), INEQUALITY, fail);
@@ -277,7 +277,7 @@ fn check_inequalities(
         let inner = !tight.iter().any(|&i| matches!(constraints[i].origin, Origin::Domain(_)));
         let alone = if let [i] = tight[..] { Some(constraints[i].origin) } else { None };
         listed.push(Some(Listed { row, point: q, inner, alone }));
-        ints.push(stated.int);
+        ints.push(stated.to_int());
     }
     (listed, owner, ints)
 }
@@ -321,7 +321,7 @@ fn check_completeness(
 ) {
     let rows: Vec<Row> = listed.iter().flatten().map(|l| l.row.clone()).collect();
     let own_box = box_of(&rows).map(|bx| IntBox::new(&bx));
-    let d = constraints.first().map_or(0, |c| c.exact.int.a.len());
+    let d = constraints.first().map_or(0, |c| c.exact.dim());
     let mut combiner = Combiner::with_ints(&rows.iter().collect::<Vec<_>>(), ints, d);
     let is_domain = |c: &&Constraint| matches!(c.origin, Origin::Domain(_));
     let missing = |k: usize| {

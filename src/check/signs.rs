@@ -12,12 +12,13 @@
 //! The proof is in docs/algorithm.md ("The independent checker", the filter of the slack
 //! signs); the tests in tests/check/signs.rs compare the filtered sign with the exact one.
 
-use super::constraints::{integer_point, ExactRow};
+use super::constraints::{integer_point, Constraint, ExactRow, Origin};
+use super::int_vec::IntVec;
 use crate::exact::num::Q;
 use crate::kernel;
 use crate::Halfspace;
 use num_bigint::BigInt;
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::cmp::Ordering;
 
 /// A rational point prepared for many slack signs.
@@ -25,18 +26,38 @@ pub(super) struct SignPoint<'p> {
     point: &'p [Q],
     floats: Vec<f64>,
     exact: OnceCell<(Vec<BigInt>, BigInt)>,
+    /// The point's floats at a sparse row's indices (reused).
+    gathered: RefCell<Vec<f64>>,
 }
 
 impl<'p> SignPoint<'p> {
     pub(super) fn new(point: &'p [Q]) -> SignPoint<'p> {
-        SignPoint { point, floats: kernel::images(point), exact: OnceCell::new() }
+        SignPoint {
+            point,
+            floats: kernel::images(point),
+            exact: OnceCell::new(),
+            gathered: RefCell::default(),
+        }
     }
 
     /// The exact sign of the slack `b - a . x` of a row (the nearest floats of its entries and
     /// bound, and its integer form `exact`) at the point: the float filter when its bound
     /// proves it, the integer expression otherwise.
+    ///
+    /// The floats of a sparse row are those of its nonzero entries: the filter then runs on
+    /// them and on the point's floats at their indices, which is the kernel's evaluation of
+    /// the same exact slack (the terms left out are exact zeros), so its proved bound holds.
     pub(super) fn sign(&self, (float_a, float_b): (&[f64], f64), exact: &ExactRow) -> Ordering {
-        if let Some(s) = kernel::affine_sign(float_a, float_b, &self.floats, true) {
+        let filtered = match &exact.a {
+            IntVec::Dense(_) => kernel::affine_sign(float_a, float_b, &self.floats, true),
+            IntVec::Sparse(p) => {
+                let mut x = self.gathered.borrow_mut();
+                x.clear();
+                x.extend(p.iter().map(|(j, _)| self.floats[*j as usize]));
+                kernel::affine_sign(float_a, float_b, &x, true)
+            }
+        };
+        if let Some(s) = filtered {
             return s;
         }
         self.exact_sign(exact)
@@ -67,7 +88,8 @@ impl<'p> SignPoint<'p> {
 /// ```
 #[doc(hidden)]
 pub fn filtered_slack_sign(row: &Halfspace, point: &[Q]) -> Ordering {
-    SignPoint::new(point).sign((row.float_a(), row.float_b()), &ExactRow::new(row))
+    let c = Constraint::new(row.clone(), Origin::Domain(0));
+    SignPoint::new(point).sign(c.floats(), &c.exact)
 }
 
 /// The float filter's answer alone (`None`: the bound proves nothing), for the tests.

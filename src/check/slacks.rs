@@ -87,8 +87,7 @@ impl<'r, 'p> Slacks<'r, 'p> {
             let (row, s) = (&self.rows[c as usize].exact, &base.slack[c as usize]);
             let mut moved = BigInt::zero();
             for (&j, zj) in support.iter().zip(&z) {
-                let a = &row.int.a[j];
-                if !a.is_zero() {
+                if let Some(a) = row.a.get(j) {
                     moved += a * zj;
                 }
             }
@@ -105,12 +104,12 @@ fn base_of(rows: &[&Constraint], point: &[Q]) -> Base {
         .iter()
         .map(|c| {
             let r = &c.exact;
-            let mut value = &r.int.b * &den;
-            for (a, v) in r.int.a.iter().zip(&y) {
-                if !a.is_zero() && !v.is_zero() {
-                    value -= a * v;
+            let mut value = &r.b * &den;
+            r.a.nonzeros(|j, a| {
+                if !y[j].is_zero() {
+                    value -= a * &y[j];
                 }
-            }
+            });
             value
         })
         .collect();
@@ -123,11 +122,11 @@ fn columns_of(rows: &[&ExactRow], d: usize) -> Vec<Vec<u32>> {
     let mut columns = vec![Vec::new(); d];
     for (c, row) in rows.iter().enumerate() {
         let c = u32::try_from(c).expect("fewer than 2^32 constraints in a region");
-        for (j, a) in row.int.a.iter().enumerate().take(d) {
-            if !a.is_zero() {
+        row.a.nonzeros(|j, _| {
+            if j < d {
                 columns[j].push(c);
             }
-        }
+        });
     }
     columns
 }
