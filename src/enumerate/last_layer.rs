@@ -12,7 +12,7 @@
 
 use super::{Context, Partial};
 use crate::exact::num::{sign, Q};
-use crate::forward::fixed_point::{ApproximateMap, FixedLayer, FixedMap};
+use crate::forward::fixed_point::{ApproximateMap, ExactRow, FixedLayer, FixedMap};
 use crate::kernel::approximate::{approximate_affine_sign, widened_rhs};
 use crate::kernel::float_box::FloatBox;
 use crate::network::Activation;
@@ -30,7 +30,7 @@ pub(super) struct LazyPre {
     input: Arc<FixedMap>,
     mask: Option<Vec<bool>>,
     approx: ApproximateMap,
-    exact: Vec<OnceLock<(Vec<BigInt>, BigInt)>>,
+    exact: Vec<OnceLock<ExactRow>>,
 }
 
 /// Whether the partial region, entering its layer, decides it on approximations: a counting
@@ -107,9 +107,22 @@ impl<'a> Rows<'a> {
     pub(super) fn ints(self, i: usize) -> (Vec<BigInt>, BigInt) {
         match self {
             Rows::Exact(map) => map.row_ints(i),
-            Rows::Approximate(lazy, layer) => lazy.exact[i]
-                .get_or_init(|| lazy.input.then_masked_layer_row(lazy.mask.as_deref(), layer, i))
-                .clone(),
+            Rows::Approximate(..) => {
+                let row = self.exact_row(i).expect("approximate");
+                (row.jacobian.clone(), row.offset.clone())
+            }
+        }
+    }
+
+    /// Row `i` formed exactly, with the images of its entries, when the rows are approximate
+    /// (formed on the first call, then shared by the region's descendants in the layer).
+    pub(super) fn exact_row(self, i: usize) -> Option<&'a ExactRow> {
+        match self {
+            Rows::Exact(_) => None,
+            Rows::Approximate(lazy, layer) => Some(
+                lazy.exact[i]
+                    .get_or_init(|| lazy.input.then_masked_layer_row(lazy.mask.as_deref(), layer, i)),
+            ),
         }
     }
 

@@ -395,10 +395,16 @@ impl<'a> IntRow<'a> {
         } else {
             (c.into_iter().map(Q::from_integer).collect(), Q::from_integer(-e))
         };
-        match self.rows {
-            Rows::Exact(_) => Halfspace::with_floats(a, b, float_a, float_b),
-            // approximations are not images: the halfspace takes its own
-            Rows::Approximate(..) => Halfspace::new(a, b),
+        match self.rows.exact_row(self.i) {
+            None => Halfspace::with_floats(a, b, float_a, float_b),
+            // approximations are not images: the halfspace takes the exact row's, read from
+            // its limbs (negating an image is exact)
+            Some(row) => {
+                let (c, e) = row.images.split_at(row.images.len() - 1);
+                let (float_a, float_b) =
+                    if on { (c.iter().map(|v| -v).collect(), e[0]) } else { (c.to_vec(), -e[0]) };
+                Halfspace::with_floats(a, b, float_a, float_b)
+            }
         }
     }
 

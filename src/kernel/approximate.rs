@@ -69,6 +69,16 @@ pub(crate) fn affine_with_error_columns(
     work: &mut Vec<f64>,
 ) {
     let cols = b.len();
+    // few columns (inputs up to 8): the same sums with the row length known at compile time
+    macro_rules! fixed {
+        ($($c:literal)*) => {
+            match cols {
+                $($c => return columns_fixed::<$c>(w, b, (h, h_err), column_sums, (values, errors)),)*
+                _ => {}
+            }
+        };
+    }
+    fixed!(2 3 4 5 6 7 8 9);
     work.clear();
     work.extend(b.iter().map(|v| v.abs()));
     work.resize(2 * cols, 0.0);
@@ -85,6 +95,37 @@ pub(crate) fn affine_with_error_columns(
     }
     let n = w.len() as f64;
     for j in 0..cols {
+        let (sum_err, sum_h) = column_sums[j];
+        errors[j] = error_of(propagated[j], magnitude[j], sum_err, sum_h, n);
+    }
+}
+
+/// [`affine_with_error_columns`] for `C` columns: every float operation the same, in the same
+/// order, so the same values and bounds.
+fn columns_fixed<const C: usize>(
+    w: &[f64],
+    b: &[f64],
+    (h, h_err): (&[f64], &[f64]),
+    column_sums: &[(f64, f64)],
+    (values, errors): (&mut [f64], &mut [f64]),
+) {
+    let mut value: [f64; C] = b.try_into().expect("C columns");
+    let mut magnitude = value.map(f64::abs);
+    let mut propagated = [0.0; C];
+    for ((&wk, row), row_err) in w.iter().zip(h.chunks_exact(C)).zip(h_err.chunks_exact(C)) {
+        let (row, row_err): (&[f64; C], &[f64; C]) =
+            (row.try_into().expect("C columns"), row_err.try_into().expect("C columns"));
+        let wk_abs = wk.abs();
+        for j in 0..C {
+            let p = wk * row[j];
+            value[j] += p;
+            magnitude[j] += p.abs();
+            propagated[j] += wk_abs * row_err[j];
+        }
+    }
+    values.copy_from_slice(&value);
+    let n = w.len() as f64;
+    for j in 0..C {
         let (sum_err, sum_h) = column_sums[j];
         errors[j] = error_of(propagated[j], magnitude[j], sum_err, sum_h, n);
     }
@@ -139,6 +180,7 @@ mod tests {
     use super::*;
     use crate::exact::num::{from_f64_exact, sign, Q};
     use crate::kernel::{image, image_error};
+    use num_traits::Signed;
     use proptest::prelude::*;
 
     /// A rational `m * 10^e` with a short mantissa.
@@ -185,6 +227,42 @@ mod tests {
             let fx: Vec<f64> = x.iter().map(image).collect();
             if let Some(s) = approximate_affine_sign(&fc, &ec, fe[0], ee[0], &fx) {
                 prop_assert_eq!(s, sign(&exact));
+            }
+        }
+
+        /// The columns of a product in one pass, for every row length (the fixed-length
+        /// paths and the general one): bit for bit the single-column evaluation
+        /// `affine_with_error`, and each value within its bound of the exact sum (huge, tiny
+        /// and cancelling terms from the mantissas and exponents drawn).
+        #[test]
+        fn column_sums_agree_with_one_column_at_a_time_and_hold(
+            cols in 1usize..=11,
+            n in 0usize..=6,
+            w in prop::collection::vec(value(), 6),
+            b in prop::collection::vec(value(), 11),
+            h in prop::collection::vec(value(), 66),
+            shift in prop::collection::vec(-1e-6f64..1e-6, 66),
+            scale in -200i32..=200,
+        ) {
+            let big = Q::from_integer(num_bigint::BigInt::from(2).pow(scale.unsigned_abs()));
+            let scaled = |v: &Q| if scale >= 0 { v * &big } else { v / &big };
+            let h: Vec<Q> = h[..n * cols].iter().map(scaled).collect();
+            let (fh, eh) = approximate(&h, &shift[..n * cols]);
+            let (fw, fb): (Vec<f64>, Vec<f64>) = (w[..n].iter().map(image).collect(), b[..cols].iter().map(image).collect());
+            let sums = column_sums(&fh, &eh, cols);
+            let (mut values, mut errors, mut work) = (vec![0.0; cols], vec![0.0; cols], Vec::new());
+            affine_with_error_columns(&fw, &fb, (&fh, &eh), &sums, (&mut values, &mut errors), &mut work);
+            for j in 0..cols {
+                let column: Vec<usize> = (0..n).map(|k| k * cols + j).collect();
+                let pick = |v: &[f64]| -> Vec<f64> { column.iter().map(|&at| v[at]).collect() };
+                let one = crate::kernel::Approximations::new(pick(&fh), pick(&eh));
+                let (value, error) = crate::kernel::affine_with_error(&fw, fb[j], &one);
+                prop_assert_eq!(values[j].to_bits(), value.to_bits());
+                prop_assert_eq!(errors[j].to_bits(), error.to_bits());
+                let exact: Q = w[..n].iter().zip(&column).map(|(wk, &at)| wk * &h[at]).sum::<Q>() + &b[j];
+                if let (Some(v), Some(e)) = (from_f64_exact(values[j]), from_f64_exact(errors[j])) {
+                    prop_assert!((exact - v).abs() <= e);
+                }
             }
         }
 

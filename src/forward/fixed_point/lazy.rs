@@ -7,7 +7,7 @@
 //! only for the rows of the neurons that split the region (their constraints) and for signs
 //! the float filters leave open, and no later layer composes with it.
 
-use super::{limbs, FixedLayer, FixedMap};
+use super::{FixedLayer, FixedMap};
 use crate::exact::num::{to_f64, Q};
 use crate::kernel::{self, approximate};
 use num_bigint::BigInt;
@@ -100,32 +100,6 @@ impl FixedMap {
         }
         Some(ApproximateMap { rows: out_rows, cols, values, errors })
     }
-
-    /// Row `i` of [`FixedMap::then_masked_layer`] (its Jacobian and offset numerators), computed
-    /// alone.
-    pub(crate) fn then_masked_layer_row(
-        &self,
-        mask: Option<&[bool]>,
-        layer: &FixedLayer,
-        i: usize,
-    ) -> (Vec<BigInt>, BigInt) {
-        let cols = self.cols;
-        let mut sums = vec![BigInt::default(); cols];
-        sums[cols - 1] = &layer.bias[i] * &*layer.den_in;
-        for (h, w) in &layer.w[i] {
-            if mask.is_some_and(|m| !m[*h]) {
-                continue;
-            }
-            for (j, sum) in sums.iter_mut().enumerate() {
-                let entry = self.entry(*h, j);
-                if entry.iter().any(|&l| l != 0) {
-                    *sum += w * limbs::to_bigint(entry);
-                }
-            }
-        }
-        let offset = sums.pop().expect("an offset column");
-        (sums, offset)
-    }
 }
 
 #[cfg(test)]
@@ -162,7 +136,8 @@ mod tests {
             let exact = first.then_masked_layer(mask.as_deref(), &chain[1]);
             let approx = first.then_masked_layer_approximately(mask.as_deref(), &chain[1]).unwrap();
             for i in 0..w2 {
-                assert_eq!(first.then_masked_layer_row(mask.as_deref(), &chain[1], i), exact.row_ints(i));
+                let row = first.then_masked_layer_row(mask.as_deref(), &chain[1], i);
+                assert_eq!((row.jacobian, row.offset), exact.row_ints(i));
                 let (c, e) = exact.row_ints(i);
                 for (j, v) in c.iter().chain([&e]).enumerate() {
                     let at = i * approx.cols + j;

@@ -12,8 +12,10 @@
 mod lazy;
 pub(crate) mod limbs;
 mod product;
+mod row;
 
 pub(crate) use lazy::ApproximateMap;
+pub(crate) use row::ExactRow;
 
 use crate::exact::num::{common_denominator, Q};
 use crate::forward::AffineMap;
