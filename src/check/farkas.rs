@@ -75,6 +75,11 @@ impl Combiner {
         Combiner { rows: ints, float: finite.then_some((a, b)), bases: Vec::new(), d }
     }
 
+    /// The listed rows in integers.
+    pub(super) fn ints(&self) -> &[IntRow] {
+        &self.rows
+    }
+
     /// Whether the listed rows imply `row` (a checked Farkas vector on a known basis or on a
     /// float LP's basis); `false` when none is found (the caller may still try elsewhere).
     pub(super) fn implies(&mut self, row: &IntRow) -> bool {

@@ -3,6 +3,7 @@
 //! region to, or a Farkas vector (proposed by a float LP's basis or the exact simplex, checked
 //! here by exact sums).
 
+use super::box_farkas::BoxFarkas;
 use super::constraints::{Constraint, Row};
 use super::farkas::{Combiner, IntRow};
 use crate::exact::num::{common_denominator, scaled_numerator, sign_of_sum_of_products, Q};
@@ -12,15 +13,35 @@ use num_bigint::{BigInt, Sign};
 use num_traits::{One, Signed, Zero};
 use std::cmp::Ordering;
 
-/// Whether `listed` implies `row`: over `bounds` (a box that the listed rows are already known
-/// to imply, when given) by exact intervals in integers, else by a Farkas vector on a basis of the
-/// region's [`Combiner`] (one it met, or a float LP's), else by the exact simplex's dual.
-/// The constraint's row in rationals is made only where the exact simplex needs it.
+/// What a region's listed rows confine it to, for [`implied_by_listed`]: the box of the axis
+/// rows (the listed ones, and a domain's once the listed rows are proved to imply it) when every
+/// coordinate has both bounds, and the interval certificate over those bounds and the other
+/// listed rows ([`BoxFarkas`]).
+pub(super) struct Bounds {
+    pub full: Option<IntBox>,
+    pub farkas: BoxFarkas,
+}
+
+impl Bounds {
+    /// The bounds of the listed `rows` (`ints` their integer forms) and the axis rows of `extra`.
+    pub(super) fn new(rows: &[Row], ints: &[IntRow], extra: &[&Row], d: usize) -> Bounds {
+        let full = box_of(rows.iter().chain(extra.iter().copied())).map(|bx| IntBox::new(&bx));
+        let listed: Vec<&Row> = rows.iter().collect();
+        Bounds { full, farkas: BoxFarkas::new(&listed, ints, extra, d) }
+    }
+}
+
+/// Whether `listed` implies `row`: over `bounds` (what the listed rows are already known to
+/// confine the region to, when given) by exact intervals in integers, or by the interval
+/// certificate on the few listed rows that are not axis-parallel, else by a Farkas vector on a
+/// basis of the region's [`Combiner`] (one it met, or a float LP's), else by the exact
+/// simplex's dual. The constraint's row in rationals is made only where the exact simplex
+/// needs it.
 pub(super) fn implied_by_listed(
     listed: &[Row],
     combiner: &mut Combiner,
     constraint: &Constraint,
-    bounds: Option<&IntBox>,
+    bounds: Option<&Bounds>,
 ) -> bool {
     let int = &constraint.exact.to_int();
     if int.a.iter().all(Zero::is_zero) && !int.b.is_negative() {
@@ -29,9 +50,10 @@ pub(super) fn implied_by_listed(
     if listed.is_empty() {
         return false; // all of R^d: only a trivial row holds
     }
-    if bounds.is_some_and(|bx| bx.implies_filtered((&constraint.dense_floats(), constraint.floats().1), int))
-        || combiner.implies(int)
-    {
+    let by_box = |b: &Bounds| {
+        b.full.as_ref().is_some_and(|bx| bx.implies_filtered((&constraint.dense_floats(), constraint.floats().1), int))
+    };
+    if bounds.is_some_and(|b| by_box(b) || b.farkas.implies(int)) || combiner.implies(int) {
         return true;
     }
     let row = constraint.row();
@@ -51,8 +73,9 @@ pub(super) fn implication_lp(rows: &[Row], row: &Row) -> Option<LpOutcome<Q>> {
 }
 
 /// The box `[lo_j, hi_j]` given by axis-parallel rows, if every coordinate has both.
-pub(super) fn box_of(rows: &[Row]) -> Option<Vec<(Q, Q)>> {
-    let d = rows.first()?.a.len();
+pub(super) fn box_of<'a>(rows: impl IntoIterator<Item = &'a Row>) -> Option<Vec<(Q, Q)>> {
+    let mut rows = rows.into_iter().peekable();
+    let d = rows.peek()?.a.len();
     let mut lo: Vec<Option<Q>> = vec![None; d];
     let mut hi: Vec<Option<Q>> = vec![None; d];
     for r in rows {

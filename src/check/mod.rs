@@ -31,6 +31,9 @@ mod boundary_order;
 mod boundary_rational;
 mod boundary_sets;
 mod bounded;
+mod box_farkas;
+#[cfg(test)]
+mod box_farkas_tests;
 mod certificates;
 mod compose;
 #[cfg(test)]

@@ -23,7 +23,7 @@ use super::constraints::{Constraint, ExactRow, Matrix, Origin, Row};
 use super::farkas::{Combiner, IntRow};
 use super::fields::{indices, known_keys, matrix, neurons, rational, vector, INEQUALITY, REGION};
 use super::floats::{nearest_matrix, nearest_vector};
-use super::implied::{box_of, implied_by_listed, IntBox};
+use super::implied::{implied_by_listed, Bounds};
 use crate::exact::num::Q;
 use crate::kernel::Filter;
 use crate::network::Network;
@@ -320,8 +320,8 @@ fn check_completeness(
     fail: &mut impl FnMut(String),
 ) {
     let rows: Vec<Row> = listed.iter().flatten().map(|l| l.row.clone()).collect();
-    let own_box = box_of(&rows).map(|bx| IntBox::new(&bx));
     let d = constraints.first().map_or(0, |c| c.exact.dim());
+    let own_box = Bounds::new(&rows, &ints, &[], d);
     let mut combiner = Combiner::with_ints(&rows.iter().collect::<Vec<_>>(), ints, d);
     let is_domain = |c: &&Constraint| matches!(c.origin, Origin::Domain(_));
     let missing = |k: usize| {
@@ -330,23 +330,16 @@ fn check_completeness(
     };
     let mut domain_implied = true;
     for (k, c) in constraints.iter().enumerate().filter(|(k, c)| owner[*k].is_none() && is_domain(c)) {
-        if !implied_by_listed(&rows, &mut combiner, c, own_box.as_ref()) {
+        if !implied_by_listed(&rows, &mut combiner, c, Some(&own_box)) {
             domain_implied = false;
             fail(missing(k));
         }
     }
     // the listed rows imply the domain: its box (with theirs) confines the region
-    let bounds = if domain_implied {
-        let axis: Vec<Row> = constraints
-            .iter()
-            .filter(|c| is_domain(c))
-            .map(|c| c.row().clone())
-            .chain(rows.iter().cloned())
-            .collect();
-        box_of(&axis).map(|bx| IntBox::new(&bx))
-    } else {
-        None
-    };
+    let bounds = domain_implied.then(|| {
+        let domain: Vec<&Row> = constraints.iter().filter(|c| is_domain(c)).map(|c| c.row()).collect();
+        Bounds::new(&rows, combiner.ints(), &domain, d)
+    });
     for (k, c) in constraints.iter().enumerate().filter(|(k, c)| owner[*k].is_none() && !is_domain(c)) {
         if !implied_by_listed(&rows, &mut combiner, c, bounds.as_ref()) {
             fail(missing(k));
