@@ -51,7 +51,9 @@ pub(super) fn implied_by_listed(
         return false; // all of R^d: only a trivial row holds
     }
     let by_box = |b: &Bounds| {
-        b.full.as_ref().is_some_and(|bx| bx.implies_filtered((&constraint.dense_floats(), constraint.floats().1), int))
+        b.full
+            .as_ref()
+            .is_some_and(|bx| bx.implies_filtered((&constraint.dense_floats(), constraint.floats().1), int))
     };
     if bounds.is_some_and(|b| by_box(b) || b.farkas.implies(int)) || combiner.implies(int) {
         return true;
