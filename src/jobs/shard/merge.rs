@@ -133,7 +133,7 @@ pub fn merge_to_text(
 /// [`merge_to_text`] written to `out` as it goes, at the memory of `count` with the graph: the
 /// regions are read, verified and checked in order a batch at a time, spilled to an unnamed
 /// temporary file as the regions document's elements or the graph's nodes (and facet points)
-/// and kept only as compact records ([`super::read`]); the edges and pieces come from the
+/// and kept only as compact records (`jobs::shard::read`); the edges and pieces come from the
 /// records, and once every part has passed, the output is written from the spill. The outer
 /// error is the merge's (nothing is written then), the inner one the writer's (or the
 /// temporary file's).
