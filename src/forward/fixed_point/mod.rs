@@ -9,6 +9,7 @@
 //! Exactness is unchanged: `FixedMap` denotes exactly the rational map `num / den`, and a
 //! preactivation row `num_i . x + off_i` has the sign of the rational one since `den > 0`.
 
+mod dense;
 mod lazy;
 pub(crate) mod limbs;
 mod product;

@@ -62,9 +62,21 @@ impl FixedMap {
     /// The map, with the rows whose bit in `mask` is off zeroed (a ReLU with a fixed pattern),
     /// followed by the affine layer `h -> W h + b`; the masked map is never built. The layer must
     /// be prepared for this map's denominator, as [`FixedLayer::chain`] does.
+    ///
+    /// In few columns with single-limb weights the product is summed an entry at a time
+    /// ([`super::dense`]); the map is the same.
     pub(crate) fn then_masked_layer(&self, mask: Option<&[bool]>, layer: &FixedLayer) -> FixedMap {
         assert_eq!(*self.den, *layer.den_in, "layer prepared for another denominator");
         assert_eq!(self.rows, layer.inputs(), "layer input size");
+        if super::dense::applies(self, layer) {
+            return super::dense::then_masked_layer_dense(self, mask, layer);
+        }
+        self.then_masked_layer_general(mask, layer)
+    }
+
+    /// [`FixedMap::then_masked_layer`] row by row over the input rows' nonzero entries (any
+    /// map, any layer).
+    pub(super) fn then_masked_layer_general(&self, mask: Option<&[bool]>, layer: &FixedLayer) -> FixedMap {
         let cols = self.cols;
         // rows switched off contribute nothing, and a convolution's row has kernel-size
         // nonzeros among thousands of columns
