@@ -129,11 +129,12 @@ mod tests {
                 det = -det;
             }
             det *= m[k][k].clone();
-            for i in k + 1..size {
-                let f = &m[i][k] / &m[k][k];
-                for j in k..size {
-                    let t = &f * &m[k][j];
-                    m[i][j] -= t;
+            let (top, below) = m.split_at_mut(k + 1);
+            let pivot_row = &top[k];
+            for row in below {
+                let f = &row[k] / &pivot_row[k];
+                for (v, p) in row[k..].iter_mut().zip(&pivot_row[k..]) {
+                    *v -= &f * p;
                 }
             }
         }
@@ -194,9 +195,9 @@ mod tests {
                 Some((y, delta)) => {
                     prop_assert!(!singular);
                     prop_assert!(delta.is_positive());
-                    for j in 0..d {
+                    for (j, vj) in v.iter().enumerate() {
                         let s: BigInt = rows.iter().zip(&y).map(|(r, yi)| &r.a[j] * yi).sum();
-                        prop_assert_eq!(s, &delta * &v[j]);
+                        prop_assert_eq!(s, &delta * vj);
                     }
                 }
             }
