@@ -8,8 +8,9 @@
 //! `y_k alpha_k = delta_G v[j(k)] - sum_g y_g a_g[j(k)]`, made integral by scaling everything by
 //! `L`, the least common multiple of the `|alpha_k|`. `N` is singular exactly when two axis rows
 //! share a coordinate or the order-`|G|` system is singular (`det N = +- prod alpha_k det N_G`),
-//! so the split solves the same systems as an elimination of order `d`, in far fewer products:
-//! on ACAS Xu's boxes most bases hold two to four box faces of five rows.
+//! so the split solves the same systems as an elimination of order `d`, in fewer products where
+//! the basis holds box faces (on ACAS Xu at width 0.02, 3-5 of a region's listed rows are box
+//! faces in 70% of the regions).
 //!
 //! Nothing here is trusted: the caller checks `y >= 0` and `sum y_i A_{B_i} = delta v` by its
 //! own exact sums.

@@ -325,6 +325,43 @@ mod tests {
         assert!(Combiner::new(&refs, 2).combine(&[BigInt::from(-1), BigInt::from(0)]).is_none());
     }
 
+    /// Near-ties through a vertex, where a sloppy filter would accept: the box
+    /// `-1 <= x, y <= 1` cut by `x + (1 + t) y <= t`, `t = 2^-80` (a general row, scaled to
+    /// integers with entries near `2^80`), implies `2x + y <= m` with `m` the exact maximum over
+    /// the region's vertices (tight at `(1, (t - 1) / (1 + t))`: a basis of one box face and the
+    /// general row, the split's path) and not `2x + y <= m - t^2`.
+    #[test]
+    fn near_ties_at_a_vertex_are_exact() {
+        let tiny = Q::new(BigInt::one(), BigInt::one() << 80u32);
+        let one = Q::one();
+        let rows = [
+            Row::new(vec![one.clone(), Q::zero()], one.clone()),
+            Row::new(vec![-one.clone(), Q::zero()], one.clone()),
+            Row::new(vec![Q::zero(), one.clone()], one.clone()),
+            Row::new(vec![Q::zero(), -one.clone()], one.clone()),
+            Row::new(vec![one.clone(), &one + &tiny], tiny.clone()),
+        ];
+        let refs: Vec<&Row> = rows.iter().collect();
+        // the region's vertices: three corners of the box, and where the cut meets x = 1
+        let vertices = [
+            vec![one.clone(), -one.clone()],
+            vec![-one.clone(), -one.clone()],
+            vec![-one.clone(), one.clone()],
+            vec![one.clone(), (&tiny - &one) / (&one + &tiny)],
+        ];
+        for v in &vertices {
+            assert!(rows.iter().all(|r| r.slack(v) >= Q::zero()), "a vertex outside");
+        }
+        let max_at = |a: &[Q]| vertices.iter().map(|v| &a[0] * &v[0] + &a[1] * &v[1]).max().unwrap();
+        let a = vec![Q::from_integer(2.into()), one.clone()];
+        let tight = max_at(&a);
+        assert_eq!(tight, (&one + &tiny * Q::from_integer(3.into())) / (&one + &tiny));
+        let mut c = Combiner::new(&refs, 2);
+        assert!(c.implies(&IntRow::new(&Row::new(a.clone(), tight.clone()))));
+        let below = &tight - &tiny * &tiny;
+        assert!(!c.implies(&IntRow::new(&Row::new(a, below))));
+    }
+
     /// The inverse up to a factor of a basis with growing entries is exact: `X N = delta I`.
     #[test]
     fn gauss_jordan_inverts_exactly() {
