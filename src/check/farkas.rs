@@ -13,6 +13,7 @@
 //! Floats only propose (a basis, and which known basis to try first); every answer is the
 //! exact integer check.
 
+use super::basis_split::Split;
 use super::constraints::Row;
 use crate::exact::num::{common_denominator, Q};
 use crate::exact::simplex::{solve, LpOutcome};
@@ -35,11 +36,14 @@ impl IntRow {
     }
 }
 
-/// A basis met: its rows, `X` with `X A_B^T = delta I` (`delta > 0`) once a second target
-/// asks for it, and `(A_B^T)^-1` in floats (to choose which basis to try; `None` where the
+/// A basis met: its rows, `X` with `X N_G = delta_G I` (`delta_G > 0`; `N_G` its rows that are
+/// not axis-parallel on the coordinates its axis rows leave free, [`Split`]) once a second
+/// target asks for it, and `(A_B^T)^-1` in floats (to choose which basis to try; `None` where the
 /// floats fail).
 struct Basis {
     rows: Vec<usize>,
+    /// Its axis-parallel rows apart: `X` inverts only the others on the free coordinates.
+    split: Split,
     exact: Option<(Vec<Vec<BigInt>>, BigInt)>,
     float: Option<Vec<Vec<f64>>>,
 }
@@ -116,13 +120,26 @@ impl Combiner {
         if let Some(i) = self.bases.iter().position(|b| b.rows == basis) {
             return self.bases[i].combination(&self.rows, v);
         }
-        let n: Vec<Vec<BigInt>> = (0..self.d)
-            .map(|j| basis.iter().map(|&k| self.rows[k].a[j].clone()).chain([v[j].clone()]).collect())
-            .collect();
-        let (y, delta) = crate::exact::simplex::solve_square_scaled_integers(n)?;
+        // the rows that are not axis-parallel on the free coordinates, solved alone
+        let split = Split::new(&self.rows, &basis, self.d)?;
+        let small = if split.order() == 0 {
+            (Vec::new(), BigInt::one())
+        } else {
+            let n: Vec<Vec<BigInt>> = split
+                .reduced(&self.rows, &basis)
+                .into_iter()
+                .zip(split.free_part(v))
+                .map(|(mut row, vj)| {
+                    row.push(vj);
+                    row
+                })
+                .collect();
+            crate::exact::simplex::solve_square_scaled_integers(n)?
+        };
+        let (y, delta) = split.complete(&self.rows, &basis, v, (&small.0, &small.1))?;
         let float = self.float.as_ref().and_then(|(a, _)| float_inverse(a, &basis));
         let found = Combination { rows: basis.clone(), y, delta };
-        self.bases.push(Basis { rows: basis, exact: None, float });
+        self.bases.push(Basis { rows: basis, split, exact: None, float });
         found.holds(&self.rows, v).then_some(found)
     }
 
@@ -191,16 +208,17 @@ impl Combination {
     }
 }
 
-/// `X` and `delta` for `N = A_B^T` by fraction-free Gauss-Jordan elimination on `[N | I]`
+/// `X` and `delta` for a square `N` by fraction-free Gauss-Jordan elimination on `[N | I]`
 /// (each division exact; one that is not gives `None`); `None` when `N` is singular.
-fn exact_inverse(rows: &[IntRow], basis: &[usize]) -> Option<(Vec<Vec<BigInt>>, BigInt)> {
-    let n = basis.len();
-    if basis.iter().any(|&k| k >= rows.len()) {
+fn exact_inverse(n_matrix: Vec<Vec<BigInt>>) -> Option<(Vec<Vec<BigInt>>, BigInt)> {
+    let n = n_matrix.len();
+    if n_matrix.iter().any(|row| row.len() != n) {
         return None;
     }
-    let mut m: Vec<Vec<BigInt>> = (0..n)
-        .map(|j| {
-            let mut row: Vec<BigInt> = basis.iter().map(|&k| rows[k].a[j].clone()).collect();
+    let mut m: Vec<Vec<BigInt>> = n_matrix
+        .into_iter()
+        .enumerate()
+        .map(|(j, mut row)| {
             row.extend((0..n).map(|i| BigInt::from(u8::from(i == j))));
             row
         })
@@ -254,13 +272,14 @@ impl Basis {
     /// computed the first time.
     fn combination(&mut self, rows: &[IntRow], v: &[BigInt]) -> Option<Combination> {
         if self.exact.is_none() {
-            self.exact = Some(exact_inverse(rows, &self.rows)?);
+            self.exact = Some(exact_inverse(self.split.reduced(rows, &self.rows))?);
         }
         let (x, delta) = self.exact.as_ref()?;
+        let free = self.split.free_part(v);
         let mut y = Vec::with_capacity(x.len());
         for row in x {
             let mut s = BigInt::zero();
-            for (a, b) in row.iter().zip(v) {
+            for (a, b) in row.iter().zip(&free) {
                 if !a.is_zero() && !b.is_zero() {
                     s += a * b;
                 }
@@ -270,7 +289,8 @@ impl Basis {
             }
             y.push(s);
         }
-        let c = Combination { rows: self.rows.clone(), y, delta: delta.clone() };
+        let (y, delta) = self.split.complete(rows, &self.rows, v, (&y, delta))?;
+        let c = Combination { rows: self.rows.clone(), y, delta };
         c.holds(rows, v).then_some(c)
     }
 }
@@ -305,6 +325,43 @@ mod tests {
         assert!(Combiner::new(&refs, 2).combine(&[BigInt::from(-1), BigInt::from(0)]).is_none());
     }
 
+    /// Near-ties through a vertex, where a sloppy filter would accept: the box
+    /// `-1 <= x, y <= 1` cut by `x + (1 + t) y <= t`, `t = 2^-80` (a general row, scaled to
+    /// integers with entries near `2^80`), implies `2x + y <= m` with `m` the exact maximum over
+    /// the region's vertices (tight at `(1, (t - 1) / (1 + t))`: a basis of one box face and the
+    /// general row, the split's path) and not `2x + y <= m - t^2`.
+    #[test]
+    fn near_ties_at_a_vertex_are_exact() {
+        let tiny = Q::new(BigInt::one(), BigInt::one() << 80u32);
+        let one = Q::one();
+        let rows = [
+            Row::new(vec![one.clone(), Q::zero()], one.clone()),
+            Row::new(vec![-one.clone(), Q::zero()], one.clone()),
+            Row::new(vec![Q::zero(), one.clone()], one.clone()),
+            Row::new(vec![Q::zero(), -one.clone()], one.clone()),
+            Row::new(vec![one.clone(), &one + &tiny], tiny.clone()),
+        ];
+        let refs: Vec<&Row> = rows.iter().collect();
+        // the region's vertices: three corners of the box, and where the cut meets x = 1
+        let vertices = [
+            vec![one.clone(), -one.clone()],
+            vec![-one.clone(), -one.clone()],
+            vec![-one.clone(), one.clone()],
+            vec![one.clone(), (&tiny - &one) / (&one + &tiny)],
+        ];
+        for v in &vertices {
+            assert!(rows.iter().all(|r| r.slack(v) >= Q::zero()), "a vertex outside");
+        }
+        let max_at = |a: &[Q]| vertices.iter().map(|v| &a[0] * &v[0] + &a[1] * &v[1]).max().unwrap();
+        let a = vec![Q::from_integer(2.into()), one.clone()];
+        let tight = max_at(&a);
+        assert_eq!(tight, (&one + &tiny * Q::from_integer(3.into())) / (&one + &tiny));
+        let mut c = Combiner::new(&refs, 2);
+        assert!(c.implies(&IntRow::new(&Row::new(a.clone(), tight.clone()))));
+        let below = &tight - &tiny * &tiny;
+        assert!(!c.implies(&IntRow::new(&Row::new(a, below))));
+    }
+
     /// The inverse up to a factor of a basis with growing entries is exact: `X N = delta I`.
     #[test]
     fn gauss_jordan_inverts_exactly() {
@@ -312,7 +369,8 @@ mod tests {
             .iter()
             .map(|a| IntRow { a: a.iter().map(|&v| BigInt::from(v)).collect(), b: BigInt::zero() })
             .collect();
-        let (x, delta) = exact_inverse(&rows, &[0, 1, 2]).unwrap();
+        let n: Vec<Vec<BigInt>> = (0..3).map(|j| rows.iter().map(|r| r.a[j].clone()).collect()).collect();
+        let (x, delta) = exact_inverse(n).unwrap();
         assert!(delta.is_positive());
         for (i, xi) in x.iter().enumerate() {
             for (j, row) in rows.iter().enumerate() {

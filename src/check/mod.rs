@@ -26,6 +26,7 @@
 //!   and pieces cannot be checked and are not, and only then may a region's facets be
 //!   uncertified).
 
+mod basis_split;
 pub mod boundary;
 mod boundary_order;
 mod boundary_rational;
