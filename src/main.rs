@@ -300,6 +300,9 @@ enum Command {
         /// The graph's format (with --output graph).
         #[arg(long, value_enum, default_value = "json")]
         format: cli::shard::MergeGraphFormat,
+        /// Stop after this many seconds (nothing is printed if it stops before writing; exit 3).
+        #[arg(long, value_name = "SECONDS")]
+        time_limit: Option<f64>,
         #[command(flatten)]
         threads: ThreadArgs,
     },
@@ -461,8 +464,8 @@ fn dispatch(command: Command) -> Result<ExitCode, BadInput> {
             commands::slice(&input, &run, &line, json, svg.as_deref())
         }
         Command::Shard(command) => cli::shard::shard(command),
-        Command::Merge { plan, parts, output, format, threads } => {
-            cli::shard::merge_parts(&plan, &parts, output, format, &threads)
+        Command::Merge { plan, parts, output, format, time_limit, threads } => {
+            cli::shard::merge_parts(&plan, &parts, output, format, time_limit, &threads)
         }
         Command::Convert { input, to } => simple::convert(&input, to),
         Command::Completions { shell } => simple::completions(shell),

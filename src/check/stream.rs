@@ -101,8 +101,12 @@ impl<'a> RegionChecks<'a> {
 }
 
 /// The numbers a batch's regions may hold before it is checked with fewer than
-/// [`Batches::size`] regions (about 100 bytes each as parsed JSON).
-const BATCH_NUMBERS: usize = 1 << 20;
+/// [`Batches::size`] regions (about 100 bytes each as parsed JSON): a region with a facet point
+/// on each side of a box in 120 dimensions (60,000 numbers) is checked as soon as every thread
+/// has one, so the batch stays about a region of the answer a thread (with `1 << 20` it held 18
+/// such regions: 91 MB against `count`'s 39 MB, `tests/memory`'s high-dimension test). A region
+/// of a low-dimensional network holds a few hundred numbers: its batches stay full.
+const BATCH_NUMBERS: usize = 1 << 15;
 
 /// About how many numbers a region holds: its inequalities' normals and facet points, its
 /// Jacobian.
@@ -223,66 +227,51 @@ pub fn check_reader(
         refused: None,
         regions_listed: false,
     };
-    // the first non-empty line tells a stream from a document
-    let mut consumed = String::new();
-    let mut first = None;
-    let mut line = String::new();
-    let mut number = 0;
+    // the first value tells a document from a stream: parsed as a document (its `regions`
+    // streamed into the batches, never a whole line held), it is a stream's first line if
+    // another value follows on a later line
     let unreadable = |e: std::io::Error| Refused::Unreadable(format!("cannot read: {e}"));
-    while first.is_none() {
-        line.clear();
-        if reader.read_line(&mut line).map_err(unreadable)? == 0 {
-            break;
-        }
-        consumed.push_str(&line);
-        number += 1;
-        if !line.trim().is_empty() {
-            first = Some(line.clone());
-        }
-    }
-    let lines = match first.as_deref().map(serde_json::from_str::<Value>) {
-        Some(Ok(value)) => {
-            let first_number = number;
-            let summary_only = value.as_object().is_some_and(|m| m.len() == 1 && m.contains_key("summary"));
-            // a second non-empty line: a stream
-            let mut second = None;
-            while second.is_none() {
-                line.clear();
-                if reader.read_line(&mut line).map_err(unreadable)? == 0 {
-                    break;
-                }
-                number += 1;
-                if !line.trim().is_empty() {
-                    second = Some((number, line.clone()));
-                }
-            }
-            if summary_only || second.is_some() {
-                Some((first_number, value, second))
-            } else {
-                // one document on one line
-                read_document_value(value, &mut batches)?;
-                None
-            }
-        }
-        _ => {
-            let chained = std::io::Read::chain(std::io::Cursor::new(consumed.into_bytes()), &mut reader);
-            // buffered again: the parser reads a byte at a time, and a `BufReader` hands them
-            // out of its buffer (through the chain, every byte was a call of `read`)
-            let mut de =
-                serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, chained));
-            let read =
-                serde::Deserializer::deserialize_map(&mut de, DocumentVisitor { batches: &mut batches })
-                    .and_then(|()| de.end());
-            if let Some(why) = batches.refused.take() {
-                return Err(Refused::Header(why));
-            }
-            read.map_err(|e| Refused::Unreadable(format!("invalid JSON: {e}")))?;
-            None
-        }
+    let mut counted = Counted { inner: &mut reader, newlines: 0, column: 0, start: None };
+    let read = {
+        let mut de = serde_json::Deserializer::from_reader(&mut counted);
+        serde::Deserializer::deserialize_map(&mut de, DocumentVisitor { batches: &mut batches })
+        // `de` holds no byte past the object's closing brace: what follows is read below
     };
-    if let Some((first_number, first, second)) = lines {
-        batches.regions_listed = true;
-        read_lines((first_number, first), second, reader, &mut batches)?;
+    if let Some(why) = batches.refused.take() {
+        return Err(Refused::Header(why));
+    }
+    read.map_err(|e| Refused::Unreadable(format!("invalid JSON: {e}")))?;
+    let (start, end, column) = (counted.start.unwrap_or(0) + 1, counted.newlines + 1, counted.column);
+    let next = after_value(&mut reader, end, column).map_err(unreadable)?;
+    let summary_only = !batches.regions_listed
+        && batches.header.len() == 1
+        && batches.header.get("summary").is_some_and(Value::is_object);
+    match next {
+        // one document (or a stream of its summary alone)
+        None if !summary_only => {}
+        Some(After::SameLine(line, column)) => {
+            return Err(Refused::Unreadable(format!(
+                "invalid JSON: trailing characters at line {line} column {column}"
+            )))
+        }
+        Some(After::Line(next))
+            if batches.regions_listed || batches.header.contains_key("regions") || start != end =>
+        {
+            return Err(Refused::Unreadable(format!(
+                "line {next}: another JSON value after the one on lines {start}-{end} (a `regions --json` \
+                 document is one value; a `--jsonl` stream holds one region, then its summary, a line)"
+            )))
+        }
+        next => {
+            // a stream: the first value was its first line (a region, or the summary)
+            let first = Value::Object(std::mem::take(&mut batches.header));
+            batches.regions_listed = true;
+            let next = match next {
+                Some(After::Line(n)) => n,
+                _ => end + 1,
+            };
+            read_lines((start, first), next, reader, &mut batches)?;
+        }
     }
     batches.flush();
     batches.show_header().map_err(Refused::Header)?;
@@ -299,32 +288,12 @@ pub fn check_reader(
     Ok((finish(&checks.layout, batches.failures, batches.kept, None, header, report), total))
 }
 
-/// A document already parsed whole (it was one line).
-fn read_document_value(value: Value, batches: &mut Batches<'_, '_>) -> Result<(), Refused> {
-    let Value::Object(mut map) = value else {
-        return Err(Refused::Unreadable("invalid JSON: the document is not an object".into()));
-    };
-    let regions = map.remove("regions");
-    batches.header = map;
-    batches.show_header().map_err(Refused::Header)?;
-    match regions {
-        Some(Value::Array(regions)) => {
-            batches.regions_listed = true;
-            regions.into_iter().for_each(|r| batches.push(r));
-        }
-        Some(other) => {
-            batches.header.insert("regions".into(), other);
-        }
-        None => {}
-    }
-    Ok(())
-}
-
-/// The lines of a stream from its first (and second) non-empty line on; errors name the line
+/// The lines of a stream from its first line on (`first`: its number and value; `next`: the
+/// number of the line `reader` is in, at its first non-blank byte); errors name the line
 /// (numbered in the file, blank lines counted).
 fn read_lines(
     first: (usize, Value),
-    second: Option<(usize, String)>,
+    next: usize,
     reader: impl BufRead,
     batches: &mut Batches<'_, '_>,
 ) -> Result<(), Refused> {
@@ -356,17 +325,10 @@ fn read_lines(
         }
         Ok(())
     };
-    let mut line_number = first.0;
     take(first.0, first.1, batches)?;
-    if let Some((number, text)) = second {
-        line_number = number;
-        let value: Value =
-            serde_json::from_str(&text).map_err(|e| Refused::Unreadable(format!("line {number}: {e}")))?;
-        take(number, value, batches)?;
-    }
-    for line in reader.lines() {
+    for (k, line) in reader.lines().enumerate() {
         let line = line.map_err(|e| Refused::Unreadable(format!("cannot read: {e}")))?;
-        line_number += 1;
+        let line_number = next + k;
         if line.trim().is_empty() {
             continue;
         }
@@ -397,7 +359,7 @@ impl<'de> Visitor<'de> for DocumentVisitor<'_, '_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a regions document (an object)")
+        f.write_str("a regions document or a `--jsonl` line (an object)")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
@@ -465,5 +427,69 @@ impl<'de> Visitor<'de> for RegionsSeed<'_, '_, '_> {
 
     fn visit_unit<E: serde::de::Error>(self) -> Result<Option<Value>, E> {
         Ok(Some(Value::Null))
+    }
+}
+
+/// A reader that counts the line breaks it hands out, the bytes since the last one, and the
+/// line of the first byte that is not white space (JSON's: space, tab, line feed, carriage
+/// return).
+struct Counted<R> {
+    inner: R,
+    newlines: usize,
+    column: usize,
+    start: Option<usize>,
+}
+
+impl<R: BufRead> std::io::Read for Counted<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let buf = self.inner.fill_buf()?;
+        let n = buf.len().min(out.len());
+        out[..n].copy_from_slice(&buf[..n]);
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                self.newlines += 1;
+                self.column = 0;
+            } else {
+                self.column += 1;
+            }
+            if self.start.is_none() && !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+                self.start = Some(self.newlines);
+            }
+        }
+        self.inner.consume(n);
+        Ok(n)
+    }
+}
+
+/// Where the next value after the first one starts.
+enum After {
+    /// On the line the first value ends on (its line and column, counted from 1).
+    SameLine(usize, usize),
+    /// On a later line (its number).
+    Line(usize),
+}
+
+/// Skips the white space after a value that ends on line `line` at `column`; leaves `reader`
+/// at the next byte that is not, and says where it is (`None`: the end of the input).
+fn after_value(reader: &mut impl BufRead, line: usize, column: usize) -> std::io::Result<Option<After>> {
+    let (mut line, mut column, mut same) = (line, column, true);
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(None);
+        }
+        let blank = buf.iter().take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')).count();
+        for &b in &buf[..blank] {
+            if b == b'\n' {
+                (line, column, same) = (line + 1, 0, false);
+            } else {
+                column += 1;
+            }
+        }
+        let found = blank < buf.len();
+        reader.consume(blank);
+        if found {
+            return Ok(Some(if same { After::SameLine(line, column + 1) } else { After::Line(line) }));
+        }
     }
 }

@@ -8,7 +8,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use relu_regions::export::json;
 use relu_regions::jobs::shard::{self, merge_to_writer, plan_hash, run_shard, Plan, ShardError};
 use relu_regions::Enumerator;
-use std::io::BufReader;
+use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -181,9 +181,16 @@ pub(crate) fn merge_parts(
     parts: &[PathBuf],
     output: MergeOutput,
     format: MergeGraphFormat,
+    time_limit: Option<f64>,
     threads: &ThreadArgs,
 ) -> Result<ExitCode, BadInput> {
-    let (plan, sha) = read_plan(plan_path)?;
+    // the limit and Ctrl-C hold in every phase: reading the plan and the parts, spilling, writing
+    let token = super::stop::start(time_limit)?;
+    let _stop = token.install();
+    let (plan, sha) = super::stop::until_stopped("reading the plan", {
+        let path = plan_path.to_path_buf();
+        move || read_plan(&path)
+    })?;
     let mut readers: Vec<(String, Box<dyn std::io::BufRead>)> = Vec::new();
     for path in parts {
         let file = std::fs::File::open(path)
@@ -198,8 +205,16 @@ pub(crate) fn merge_parts(
     };
     // written as it goes: the merged analysis is held, its text never is
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    merge_to_writer(&plan, &sha, readers, output, threads.count(), &mut out)
-        .map_err(shard_error)?
-        .map_err(output_error)?;
-    Ok(ExitCode::SUCCESS)
+    match merge_to_writer(&plan, &sha, readers, output, threads.count(), &mut out) {
+        Err(stopped @ ShardError::Stopped { .. }) => {
+            // what was written is flushed, and the message says it is cut short
+            out.flush().map_err(output_error)?;
+            eprintln!("warning: INCOMPLETE merge: {stopped}; run it again without the limit");
+            Ok(ExitCode::from(super::EXIT_INCOMPLETE))
+        }
+        merged => {
+            merged.map_err(shard_error)?.map_err(output_error)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

@@ -6,5 +6,6 @@ pub(crate) mod fields;
 pub(crate) mod forgeries;
 pub(crate) mod proofs;
 pub(crate) mod signs;
+pub(crate) mod stream_reader;
 pub(crate) mod streams;
 pub(crate) mod streams_kept;

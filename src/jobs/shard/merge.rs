@@ -136,10 +136,77 @@ pub fn merge_to_text(
 /// and kept only as compact records (`jobs::shard::read`); the edges and pieces come from the
 /// records, and once every part has passed, the output is written from the spill. The outer
 /// error is the merge's (nothing is written then), the inner one the writer's (or the
-/// temporary file's).
+/// temporary file's). The stop token installed on this thread (a time limit, Ctrl-C) is polled
+/// in every phase: between the parts' lines, before writing, and between writes;
+/// [`ShardError::Stopped`] says where and how many bytes were written (none before writing).
 ///
 /// See the example on [`merge_to_text`] (which writes through it).
 pub fn merge_to_writer(
+    plan: &Plan,
+    plan_sha256: &str,
+    parts: Vec<(String, Box<dyn BufRead>)>,
+    output: MergeOutput,
+    threads: usize,
+    out: &mut dyn std::io::Write,
+) -> Result<std::io::Result<()>, ShardError> {
+    // a verification that gave up because the run must stop is the stop, not a bad part
+    let token = crate::runtime::stop::current();
+    let excused = |e: ShardError| match e {
+        ShardError::Internal(e) => match token.excuse(e) {
+            Ok(reason) => {
+                ShardError::Stopped { reason, phase: "verifying the regions read".into(), written: 0 }
+            }
+            Err(e) => ShardError::Internal(e),
+        },
+        e => e,
+    };
+    let mut out = StopWriter { out, written: 0, stopped: false };
+    let written = merge_stopping(plan, plan_sha256, parts, output, threads, &mut out).map_err(excused)?;
+    if out.stopped {
+        let reason = token.reason().unwrap_or(crate::StopReason::Cancelled);
+        return Err(ShardError::Stopped { reason, phase: "writing the output".into(), written: out.written });
+    }
+    Ok(written)
+}
+
+/// The error of a merge that stopped while doing `phase` (the token installed on this thread
+/// asked it to), nothing written.
+pub(super) fn stopped(phase: String) -> ShardError {
+    let reason = crate::runtime::stop::current().reason().unwrap_or(crate::StopReason::Cancelled);
+    ShardError::Stopped { reason, phase, written: 0 }
+}
+
+/// The merge's output, polling the stop token at every write (the writers write whole lines
+/// or buffers): once it asks to stop, every write fails (the output is cut short;
+/// [`merge_to_writer`] says so).
+struct StopWriter<'a> {
+    out: &'a mut dyn std::io::Write,
+    written: u64,
+    stopped: bool,
+}
+
+impl std::io::Write for StopWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.stopped || crate::runtime::stop::requested() {
+            self.stopped = true;
+            return Err(std::io::Error::other("the merge was asked to stop"));
+        }
+        let n = self.out.write(buf)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.stopped {
+            true => Err(std::io::Error::other("the merge was asked to stop")),
+            false => self.out.flush(),
+        }
+    }
+}
+
+/// [`merge_to_writer`] with the stop polled between the phases: reading (and spilling) the
+/// parts polls it between lines, the output's writer between writes.
+fn merge_stopping(
     plan: &Plan,
     plan_sha256: &str,
     parts: Vec<(String, Box<dyn BufRead>)>,
@@ -164,6 +231,7 @@ pub fn merge_to_writer(
                 return Ok(Err(e));
             }
             let g = records_graph(&prepared, read)?;
+            poll("writing the output")?;
             spill.finish(&mut *out, true, provenance, net.input_dim(), &g.streamed.piece_of)
         }
         MergeOutput::GraphJson | MergeOutput::GraphDot => {
@@ -174,6 +242,7 @@ pub fn merge_to_writer(
                 return Ok(Err(e));
             }
             let g = records_graph(&prepared, read)?;
+            poll("writing the output")?;
             spill.finish(&mut *out, &net, &g, true, provenance)
         }
         MergeOutput::Count => {
@@ -193,10 +262,19 @@ pub fn merge_to_writer(
                 }
             };
             counts.provenance = Some(plan.provenance.clone());
+            poll("writing the output")?;
             out.write_all(to_json(&counts).as_bytes())
         }
     };
     Ok(written.and_then(|()| out.flush()))
+}
+
+/// The stop, where the token installed on this thread asks for one, before `phase`.
+fn poll(phase: &str) -> Result<(), ShardError> {
+    match crate::runtime::stop::requested() {
+        true => Err(stopped(phase.into())),
+        false => Ok(()),
+    }
 }
 
 /// What reading the parts of `prepared`'s network needs.

@@ -100,6 +100,17 @@ pub enum ShardError {
         /// The part file.
         file: String,
     },
+    /// The merge stopped (a time limit, Ctrl-C) before it was done: `written` bytes of the
+    /// output were written (0 where it stopped before writing: nothing was).
+    #[error("{}", stopped_message(*.reason, .phase, *.written))]
+    Stopped {
+        /// Why.
+        reason: crate::StopReason,
+        /// What it was doing.
+        phase: String,
+        /// The bytes of the output written before it stopped.
+        written: u64,
+    },
     /// The network in the plan.
     #[error(transparent)]
     Network(#[from] NetworkError),
@@ -114,6 +125,17 @@ pub enum ShardError {
         /// The error.
         error: std::io::Error,
     },
+}
+
+fn stopped_message(reason: crate::StopReason, phase: &str, written: u64) -> String {
+    if written == 0 {
+        format!("the merge stopped ({reason}) while {phase}: nothing was written")
+    } else {
+        format!(
+            "the merge stopped ({reason}) while {phase}: the output was cut short after {written} bytes \
+             and is not a complete document"
+        )
+    }
 }
 
 fn list(indices: &[usize]) -> String {

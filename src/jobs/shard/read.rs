@@ -170,6 +170,12 @@ impl Reading<'_, '_> {
         let mut lines = reader.lines().enumerate();
         while let Some((k, line)) = lines.next() {
             let number = k + 2;
+            // a limit or Ctrl-C: stop between lines (nothing was written yet)
+            if crate::runtime::stop::requested() {
+                return Err(super::merge::stopped(format!(
+                    "reading and spilling the regions ({file}, line {number})"
+                )));
+            }
             let line = line.map_err(|error| ShardError::Io { file: file.into(), error })?;
             if !line.starts_with("{\"summary\"") {
                 if !read.counts_only {
