@@ -18,8 +18,10 @@ vnnlib/prop_N.vnnlib. Both tools get the same number of threads (`--threads`, de
 Prints one tab-separated line per instance: our answer, wall and CPU (user+sys) seconds and our own
 reported `seconds` (`--json`: from the start of the decision, after reading the files); nnenum's
 answer, wall and CPU seconds and its own reported runtime (which leaves out its start-up and model
-loading); the check's result (`ok`, `FAIL`, `stopped` or `-`), wall and CPU seconds, and the proof's size in
-bytes.
+loading; rounded to 0.1 s, and 0 where nnenum proves the property before enumerating, for which it
+prints no runtime); the check's result (`ok`, `FAIL`, `stopped` or `-`), wall and CPU seconds, and
+the proof's size in bytes; last, nnenum's `enumerate_network` timed to the microsecond from
+outside (`scripts/vnnlib_nnenum_timed.py`, which runs nnenum's command line unchanged).
 """
 import argparse
 import json
@@ -77,8 +79,9 @@ def main():
     if args.proofs:
         os.makedirs(args.proofs, exist_ok=True)
     print("network\tproperty\tours\tours_s\tours_cpu_s\tours_runtime_s\tnnenum\tnnenum_wall_s\tnnenum_cpu_s\tnnenum_runtime_s"
-          "\tcheck\tcheck_s\tcheck_cpu_s\tproof_bytes", flush=True)
+          "\tcheck\tcheck_s\tcheck_cpu_s\tproof_bytes\tnnenum_enumerate_s", flush=True)
     threads = str(args.threads)
+    timed_nnenum = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vnnlib_nnenum_timed.py")
     for p in args.props:
         prop = f"{args.data}/vnnlib/prop_{p}.vnnlib"
         for net in nets:
@@ -98,7 +101,8 @@ def main():
             if args.no_nnenum:
                 out, nn_s, nn_cpu = "", 0.0, 0.0
             else:
-                out, _, nn_s, nn_cpu = timed([args.nnenum_python, "-m", "nnenum.nnenum", onnx, prop, f"{args.limit:g}",
+                # nnenum's command line, its enumeration timed from outside (see the script)
+                out, _, nn_s, nn_cpu = timed([args.nnenum_python, timed_nnenum, onnx, prop, f"{args.limit:g}",
                                               os.devnull, threads], env=env, cwd=args.nnenum_dir,
                                              timeout=args.limit + 60)
             if args.no_nnenum:
@@ -112,6 +116,8 @@ def main():
             # one "Runtime: X sec|min" per enumeration (a property with several boxes has several)
             scale = {"sec": 1.0, "min": 60.0, "hr": 3600.0}
             runtime = f'{sum(float(v) * scale[u] for v, u in re.findall(r"Runtime: ([0-9.]+) (sec|min|hr)", out)):.2f}'
+            harness = re.findall(r"Harness enumerate_network seconds: ([0-9.]+)", out)
+            enumerate_s = harness[-1] if harness else "-"
             check, check_s, check_cpu, size = "-", 0.0, 0.0, 0
             if proof and answer == "unsat":
                 limit = ["--time-limit", f"{args.check_limit:g}"] if args.check_limit else []
@@ -120,7 +126,7 @@ def main():
                 check = "ok" if rc == 0 else "stopped" if rc == 3 else "FAIL"
                 size = os.path.getsize(proof)
             print(f"{net}\t{p}\t{answer}\t{ours_s:.2f}\t{ours_cpu:.2f}\t{ours_runtime:.2f}\t{theirs}\t{nn_s:.2f}\t{nn_cpu:.2f}\t{runtime}"
-                  f"\t{check}\t{check_s:.2f}\t{check_cpu:.2f}\t{size}", flush=True)
+                  f"\t{check}\t{check_s:.2f}\t{check_cpu:.2f}\t{size}\t{enumerate_s}", flush=True)
 
 
 if __name__ == "__main__":

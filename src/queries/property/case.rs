@@ -64,6 +64,13 @@ pub(super) fn decide_case(
     };
     let mut sink = PropertySink {
         checker: &checker,
+        descent: enumerator
+            .backend()
+            .filter()
+            .on()
+            .then(|| super::gradient::Descent::new(net, case))
+            .flatten(),
+        descended: None,
         threads: enumerator.thread_count().max(1),
         batch: Vec::new(),
         batch_size: 1,
@@ -79,18 +86,21 @@ pub(super) fn decide_case(
     let mut summary =
         enumerator.enumerate_pruned(&prepared, &mut sink, pruner.as_ref().map(|p| p as &dyn Prune));
     if sink.found.is_none() && sink.failure.is_none() && !sink.stopped {
+        sink.descent = None; // the enumeration is over: the last batch decides
         let _ = sink.flush();
     }
     if let Some(failure) = summary.failure.take().or(sink.failure.take()) {
         return Err(failure.into());
     }
-    // the free inputs back among the fixed ones
-    let found = sink.found.take().map(|x| {
-        let mut full: Vec<Q> = case.input_box.iter().map(|(lo, _)| lo.clone()).collect();
-        for (&i, v) in free.iter().zip(x) {
-            full[i] = v;
-        }
-        full
+    // the free inputs back among the fixed ones (the descent's point has them all)
+    let found = sink.descended.take().or_else(|| {
+        sink.found.take().map(|x| {
+            let mut full: Vec<Q> = case.input_box.iter().map(|(lo, _)| lo.clone()).collect();
+            for (&i, v) in free.iter().zip(x) {
+                full[i] = v;
+            }
+            full
+        })
     });
     let complete = summary.complete() && !sink.stopped;
     let mut leaves = std::mem::take(&mut sink.leaves);
@@ -122,8 +132,23 @@ pub(super) fn root_safe(net: &Network, case: &Case) -> bool {
 /// the enumeration early (a `sat` search does not enumerate a thousand regions past it).
 const BATCH: usize = 1024;
 
+/// Regions after which a case not yet settled gets the gradient descent (module `gradient`):
+/// the first seven batches (1 + 2 + ... + 64), so a case settled in fewer regions never pays
+/// for it.
+const DESCENT_AFTER: usize = 127;
+
+/// The descent's float multiply-adds per region enumerated (after each batch from
+/// [`DESCENT_AFTER`] on it may have spent this times the regions so far: about a quarter of
+/// what the regions cost on ACAS Xu).
+const DESCENT_WORK_PER_REGION: usize = 1_000_000;
+
 struct PropertySink<'a> {
     checker: &'a Checker<'a>,
+    /// The gradient descent, run a share after each batch (`None` with the float filter off
+    /// and once the enumeration is over).
+    descent: Option<super::gradient::Descent<'a>>,
+    /// The descent's counterexample (every input, the fixed ones included).
+    descended: Option<Vec<Q>>,
     /// The regions examined (leaves of the proof when the answer is `unsat`).
     leaves: Vec<ProofLeaf>,
     threads: usize,
@@ -184,6 +209,14 @@ impl PropertySink<'_> {
         }
         if self.stopped {
             return ControlFlow::Break(());
+        }
+        if self.visited >= DESCENT_AFTER {
+            if let Some(descent) = &mut self.descent {
+                self.descended = descent.run(self.visited.saturating_mul(DESCENT_WORK_PER_REGION));
+                if self.descended.is_some() {
+                    return ControlFlow::Break(());
+                }
+            }
         }
         ControlFlow::Continue(())
     }

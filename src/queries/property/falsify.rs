@@ -146,20 +146,18 @@ pub(super) fn falsify(net: &Network, case: &Case) -> Option<Vec<Q>> {
 /// rows' sums run side by side (vectorised) while each row still adds its terms in column
 /// order: the same sums as the rows' (a zero weight adds a zero, which changes no nonzero sum
 /// and at most the sign of a zero one, which no comparison sees).
-enum FloatWeights {
-    Sparse(Vec<Vec<(usize, f64)>>),
+pub(super) enum FloatWeights {
+    /// The layer's inputs, and each row's nonzero weights.
+    Sparse(usize, Vec<Vec<(usize, f64)>>),
     /// Column `j` is `columns[j * outputs..(j + 1) * outputs]`.
-    Dense {
-        outputs: usize,
-        columns: Vec<f64>,
-    },
+    Dense { outputs: usize, columns: Vec<f64> },
 }
 
 /// Most entries of a layer laid out densely.
 const DENSE_ENTRIES: usize = 1 << 22;
 
 impl FloatWeights {
-    fn new(w: &crate::network::Weights) -> FloatWeights {
+    pub(super) fn new(w: &crate::network::Weights) -> FloatWeights {
         let (outputs, inputs) = (w.outputs(), w.inputs());
         let entries = outputs.saturating_mul(inputs);
         if entries <= DENSE_ENTRIES && entries <= 2 * w.nonzeros() {
@@ -171,13 +169,33 @@ impl FloatWeights {
             }
             return FloatWeights::Dense { outputs, columns };
         }
-        FloatWeights::Sparse(w.rows().map(|row| row.iter().map(|(k, v)| (*k, image(v))).collect()).collect())
+        FloatWeights::Sparse(
+            inputs,
+            w.rows().map(|row| row.iter().map(|(k, v)| (*k, image(v))).collect()).collect(),
+        )
+    }
+
+    /// `W^T g` (a backward pass: one sum per column).
+    pub(super) fn apply_transposed(&self, g: &[f64]) -> Vec<f64> {
+        match self {
+            FloatWeights::Sparse(inputs, rows) => {
+                let mut out = vec![0.0; *inputs];
+                for (row, gi) in rows.iter().zip(g).filter(|(_, gi)| **gi != 0.0) {
+                    row.iter().for_each(|(k, a)| out[*k] += a * gi);
+                }
+                out
+            }
+            FloatWeights::Dense { outputs, columns } => columns
+                .chunks_exact((*outputs).max(1))
+                .map(|column| column.iter().zip(g).map(|(a, g)| a * g).sum())
+                .collect(),
+        }
     }
 
     /// `W v + b`.
-    fn apply(&self, v: &[f64], b: &[f64]) -> Vec<f64> {
+    pub(super) fn apply(&self, v: &[f64], b: &[f64]) -> Vec<f64> {
         match self {
-            FloatWeights::Sparse(rows) => rows
+            FloatWeights::Sparse(_, rows) => rows
                 .iter()
                 .zip(b)
                 .map(|(row, bias)| row.iter().map(|(k, a)| a * v[*k]).sum::<f64>() + bias)

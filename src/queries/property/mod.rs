@@ -28,6 +28,7 @@ use crate::network::Network;
 
 mod case;
 mod falsify;
+mod gradient;
 pub mod proof;
 mod prune;
 mod region;
