@@ -26,6 +26,9 @@
 //!   and pieces cannot be checked and are not, and only then may a region's facets be
 //!   uncertified).
 
+mod axis_snap;
+#[cfg(test)]
+mod axis_snap_tests;
 mod basis_split;
 pub mod boundary;
 mod boundary_order;
@@ -50,6 +53,7 @@ mod int_map;
 mod int_vec;
 mod kept;
 pub mod lines;
+mod moved;
 pub mod proof;
 mod proof_box;
 mod proof_cases;

@@ -18,12 +18,14 @@
 //!
 //! What it returns ([`CheckedRegion`]) feeds the checks of the whole answer ([`super::whole`]).
 
+use super::axis_snap::AxisSnap;
 use super::compose::Composer;
 use super::constraints::{Constraint, ExactRow, Matrix, Origin, Row};
 use super::farkas::{Combiner, IntRow};
 use super::fields::{indices, known_keys, matrix, neurons, rational, vector, INEQUALITY, REGION};
 use super::floats::{nearest_matrix, nearest_vector};
 use super::implied::{implied_by_listed, Bounds};
+use super::moved::Moved;
 use crate::exact::num::Q;
 use crate::kernel::Filter;
 use crate::network::Network;
@@ -64,7 +66,8 @@ pub(super) fn resolve_deferred(failures: Vec<super::Failure>, partial: bool) -> 
 #[derive(Debug, Clone)]
 pub(super) struct Listed {
     pub row: Row,
-    /// Its facet point (in the facet's relative interior).
+    /// Its facet point (in the facet's relative interior) where the facet is inside the domain;
+    /// empty for a facet on the domain's boundary, which no check of the whole answer reads.
     pub point: Vec<Q>,
     /// Whether the facet is inside the domain (no domain row is tight on it).
     pub inner: bool,
@@ -167,8 +170,19 @@ pub(super) fn check_region(
         }
         Vec::new()
     } else {
-        let (listed, owner, ints) = check_inequalities(region, &constraints, (&exact, &mut slacks), fail);
-        check_completeness(&constraints, &owner, (&listed, ints), fail);
+        let (mut listed, owner, ints) =
+            check_inequalities(region, &constraints, (&exact, &mut slacks, &point), fail);
+        // the listed rows lent to the completeness check (not copied: 1,566 rows of 784
+        // rationals a region on the conv net), then given back
+        let rows: Vec<Row> = listed
+            .iter_mut()
+            .flatten()
+            .map(|l| std::mem::replace(&mut l.row, Row::new(Vec::new(), Q::zero())))
+            .collect();
+        check_completeness(&constraints, &owner, (&rows, ints), fail);
+        for (l, row) in listed.iter_mut().flatten().zip(rows) {
+            l.row = row;
+        }
         listed
     };
     let checked = CheckedRegion {
@@ -220,7 +234,7 @@ pub(super) fn check_floats(
 fn check_inequalities(
     region: &Value,
     constraints: &[&Constraint],
-    (exact, slacks): (&[&ExactRow], &mut super::slacks::Slacks<'_, '_>),
+    (exact, slacks, point): (&[&ExactRow], &mut super::slacks::Slacks<'_, '_>, &[Q]),
     fail: &mut impl FnMut(String),
 ) -> (Vec<Option<Listed>>, Vec<Option<usize>>, Vec<IntRow>) {
     let mut owner: Vec<Option<usize>> = vec![None; constraints.len()];
@@ -230,24 +244,27 @@ fn check_inequalities(
         return (Vec::new(), owner, ints);
     };
     let d = constraints.first().map_or(0, |c| c.exact.dim());
+    let text = region.get("point").and_then(Value::as_array);
     let mut listed = Vec::with_capacity(items.len());
     for (k, item) in items.iter().enumerate() {
         known_keys(item, &format!("inequality {k}"), INEQUALITY, fail);
         let a = item.get("a").and_then(vector).filter(|a| a.len() == d && a.iter().any(|v| !v.is_zero()));
-        let q = item.get("facet_point").and_then(vector).filter(|q| q.len() == d);
+        // read against the region's point: only the coordinates it moves
+        let q =
+            item.get("facet_point").and_then(|v| Moved::read(v, text, point)).filter(|_| point.len() == d);
         let (Some(a), Some(b), Some(q)) = (a, item.get("b").and_then(rational), q) else {
             fail(format!("inequality {k} is malformed (`a` a nonzero normal, `b`, `facet_point`)"));
             listed.push(None);
             continue;
         };
         let row = Row::new(a, b);
-        let signs: Vec<Ordering> = slacks.at(&q);
+        let signs: Vec<Ordering> = slacks.at_moved(&q.moved);
         // the constraints tight at the facet point (a zero row is never a facet's)
         let tight: Vec<usize> =
             (0..exact.len()).filter(|&i| signs[i] == Ordering::Equal && !exact[i].zero).collect();
         let stated = ExactRow::new(&row);
         let same: Vec<bool> = tight.iter().map(|&i| exact[i].same_halfspace(&stated)).collect();
-        let problem = if !row.slack(&q).is_zero() {
+        let problem = if !q.on(&row, point) {
             Some("its facet point is not on it")
         } else if signs.contains(&Ordering::Less)
             || tight.len() < signs.iter().filter(|s| **s == Ordering::Equal).count()
@@ -276,6 +293,7 @@ fn check_inequalities(
         }
         let inner = !tight.iter().any(|&i| matches!(constraints[i].origin, Origin::Domain(_)));
         let alone = if let [i] = tight[..] { Some(constraints[i].origin) } else { None };
+        let q = if inner { q.dense(point) } else { Vec::new() };
         listed.push(Some(Listed { row, point: q, inner, alone }));
         ints.push(stated.to_int());
     }
@@ -316,12 +334,11 @@ fn check_labels(
 fn check_completeness(
     constraints: &[&Constraint],
     owner: &[Option<usize>],
-    (listed, ints): (&[Option<Listed>], Vec<IntRow>),
+    (rows, ints): (&[Row], Vec<IntRow>),
     fail: &mut impl FnMut(String),
 ) {
-    let rows: Vec<Row> = listed.iter().flatten().map(|l| l.row.clone()).collect();
     let d = constraints.first().map_or(0, |c| c.exact.dim());
-    let own_box = Bounds::new(&rows, &ints, &[], d);
+    let own_box = Bounds::new(rows, &ints, &[], d);
     let mut combiner = Combiner::with_ints(&rows.iter().collect::<Vec<_>>(), ints, d);
     let is_domain = |c: &&Constraint| matches!(c.origin, Origin::Domain(_));
     let missing = |k: usize| {
@@ -329,8 +346,14 @@ fn check_completeness(
         format!("{which} is not implied by the listed inequalities (a facet is missing)")
     };
     let mut domain_implied = true;
+    // a domain row the listed rows imply, in high dimension with few rows that are not box
+    // faces: the interval certificate with exact multipliers first (an unlisted box face cut
+    // off by a neuron row needs one the floats cannot give), else the general ones
+    let mut snap = AxisSnap::fits(rows, d).then_some(None);
     for (k, c) in constraints.iter().enumerate().filter(|(k, c)| owner[*k].is_none() && is_domain(c)) {
-        if !implied_by_listed(&rows, &mut combiner, c, Some(&own_box)) {
+        let snapped =
+            snap.as_mut().is_some_and(|s| s.get_or_insert_with(|| AxisSnap::new(rows, d)).implies(c.row()));
+        if !snapped && !implied_by_listed(rows, &mut combiner, c, Some(&own_box)) {
             domain_implied = false;
             fail(missing(k));
         }
@@ -338,10 +361,10 @@ fn check_completeness(
     // the listed rows imply the domain: its box (with theirs) confines the region
     let bounds = domain_implied.then(|| {
         let domain: Vec<&Row> = constraints.iter().filter(|c| is_domain(c)).map(|c| c.row()).collect();
-        Bounds::new(&rows, combiner.ints(), &domain, d)
+        Bounds::new(rows, combiner.ints(), &domain, d)
     });
     for (k, c) in constraints.iter().enumerate().filter(|(k, c)| owner[*k].is_none() && !is_domain(c)) {
-        if !implied_by_listed(&rows, &mut combiner, c, bounds.as_ref()) {
+        if !implied_by_listed(rows, &mut combiner, c, bounds.as_ref()) {
             fail(missing(k));
         }
     }

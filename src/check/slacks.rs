@@ -63,18 +63,32 @@ impl<'r, 'p> Slacks<'r, 'p> {
     }
 
     /// The sign of each row's slack at `q` (of the rows' dimension), exactly.
+    #[cfg(test)]
     pub(super) fn at(&mut self, q: &[Q]) -> Vec<Ordering> {
-        let support: Vec<usize> = (0..q.len()).filter(|&j| q[j] != self.point[j]).collect();
+        let moved: Vec<(usize, Q)> =
+            (0..q.len()).filter(|&j| q[j] != self.point[j]).map(|j| (j, q[j].clone())).collect();
+        self.at_moved(&moved)
+    }
+
+    /// The sign of each row's slack at the point with the coordinates `moved` (increasing,
+    /// each `(j, q_j)` with `q_j` not the point's) moved, exactly.
+    pub(super) fn at_moved(&mut self, moved: &[(usize, Q)]) -> Vec<Ordering> {
+        let d = self.point.len();
         // a point far from the region's point: each row by the filter or its integer expression
-        if 8 * support.len() > q.len().max(8) {
-            let at = SignPoint::new(q);
+        if 8 * moved.len() > d.max(8) {
+            let mut q = self.point.to_vec();
+            for (j, x) in moved {
+                q[*j] = x.clone();
+            }
+            let at = SignPoint::new(&q);
             return self.rows.iter().map(|c| at.sign(c.floats(), &c.exact)).collect();
         }
         let mut signs = self.signs.clone();
-        if support.is_empty() {
+        if moved.is_empty() {
             return signs;
         }
-        let delta: Vec<Q> = support.iter().map(|&j| &q[j] - &self.point[j]).collect();
+        let support: Vec<usize> = moved.iter().map(|(j, _)| *j).collect();
+        let delta: Vec<Q> = moved.iter().map(|(j, x)| x - &self.point[*j]).collect();
         let f = common_denominator(&delta);
         let z: Vec<BigInt> = delta.iter().map(|v| scaled_numerator(v, &f)).collect();
         let (rows, point) = (self.rows, self.point);

@@ -4,6 +4,7 @@
 pub(crate) mod answers;
 pub(crate) mod fields;
 pub(crate) mod forgeries;
+pub(crate) mod high_dim;
 pub(crate) mod proofs;
 pub(crate) mod signs;
 pub(crate) mod stream_reader;
