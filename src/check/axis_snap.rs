@@ -18,6 +18,7 @@
 //! conditions above are checked in exact rationals, `O(k d)` for `k` chosen rows, where the
 //! general Farkas vector on a basis of `d` listed rows takes an elimination of order `d`.
 
+use super::box_farkas::float_bounds;
 use super::constraints::Row;
 use crate::exact::num::{from_f64_exact, to_f64, Q};
 use crate::lp::boxed::BoxLp;
@@ -237,15 +238,4 @@ fn axis(r: &Row, d: usize) -> Option<usize> {
         (Some(j), None) => Some(j),
         _ => None,
     }
-}
-
-/// The bounds in floats for the proposing LP: a missing side far outside the others.
-fn float_bounds(lo: &[Option<Q>], hi: &[Option<Q>]) -> Option<(Vec<f64>, Vec<f64>)> {
-    let f = |v: &Option<Q>| v.as_ref().map(to_f64);
-    let known = lo.iter().chain(hi).filter_map(f).fold(0.0f64, |m, v| m.max(v.abs()));
-    let far = 1e6 * (1.0 + known);
-    let flo: Vec<f64> = lo.iter().map(|v| f(v).unwrap_or(-far)).collect();
-    let fhi: Vec<f64> = hi.iter().map(|v| f(v).unwrap_or(far)).collect();
-    let ok = flo.iter().chain(&fhi).all(|v| v.is_finite()) && flo.iter().zip(&fhi).all(|(l, h)| l <= h);
-    ok.then_some((flo, fhi))
 }

@@ -205,7 +205,7 @@ fn float_row(row: &IntRow) -> (Vec<f64>, f64, u64) {
 
 /// The bounds in floats for the proposing LP: a missing side far outside the others (the LP
 /// then proposes nothing that leans on it, or a `y` that the exact check refuses).
-fn float_bounds(lo: &[Option<Q>], hi: &[Option<Q>]) -> Option<(Vec<f64>, Vec<f64>)> {
+pub(super) fn float_bounds(lo: &[Option<Q>], hi: &[Option<Q>]) -> Option<(Vec<f64>, Vec<f64>)> {
     let f = |v: &Option<Q>| v.as_ref().map(to_f64);
     let known = lo.iter().chain(hi).filter_map(f).fold(0.0f64, |m, v| m.max(v.abs()));
     let far = 1e6 * (1.0 + known);

@@ -65,19 +65,7 @@ pub(super) fn falsify(net: &Network, case: &Case) -> Option<Vec<Q>> {
     };
     // how far from unsafe: the least over disjuncts of the largest violation of a constraint
     // (each constraint's nonzero coefficients in floats, formed once)
-    type FloatRow = (Vec<(usize, f64)>, f64);
-    let rows: Vec<Vec<FloatRow>> = case
-        .unsafe_set
-        .iter()
-        .map(|conj| {
-            conj.iter()
-                .map(|c| {
-                    let a = c.coefficients.iter().enumerate().filter(|(_, a)| !a.is_zero());
-                    (a.map(|(j, a)| (j, image(a))).collect(), image(&c.rhs))
-                })
-                .collect()
-        })
-        .collect();
+    let rows = unsafe_rows(case);
     let distance = |y: &[f64]| -> f64 {
         rows.iter()
             .map(|conj| {
@@ -260,6 +248,25 @@ fn descend(
         }
     }
     (x, best)
+}
+
+/// A float constraint of the unsafe set: its nonzero coefficients and its right-hand side.
+pub(super) type FloatRow = (Vec<(usize, f64)>, f64);
+
+/// The unsafe set's disjuncts in floats, each constraint's nonzero coefficients formed once
+/// (floats only propose: a point counts when its exact outputs are unsafe).
+pub(super) fn unsafe_rows(case: &Case) -> Vec<Vec<FloatRow>> {
+    case.unsafe_set
+        .iter()
+        .map(|conj| {
+            conj.iter()
+                .map(|c| {
+                    let a = c.coefficients.iter().enumerate().filter(|(_, a)| !a.is_zero());
+                    (a.map(|(j, a)| (j, image(a))).collect(), image(&c.rhs))
+                })
+                .collect()
+        })
+        .collect()
 }
 
 #[cfg(test)]

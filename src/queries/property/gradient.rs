@@ -17,13 +17,12 @@
 //! box and counts only when its exact outputs are unsafe (and it lies in the box, strict sides
 //! strictly).
 
-use super::falsify::FloatWeights;
+use super::falsify::{unsafe_rows, FloatRow, FloatWeights};
 use crate::exact::num::{from_f64_exact, Q};
 use crate::exact::rng::SplitMix;
 use crate::kernel::image;
 use crate::network::vnnlib::Case;
 use crate::network::{Activation, Network};
-use num_traits::Zero;
 
 /// The step schedules: the first step as a fraction of each side, and the factor applied after
 /// each step.
@@ -46,7 +45,7 @@ const EXACT_CHECKS: usize = 16;
 /// A proposed input is rounded to a multiple of `2^-GRID_BITS` before the exact check.
 const GRID_BITS: i32 = 40;
 
-type FloatRows = Vec<Vec<(Vec<(usize, f64)>, f64)>>;
+type FloatRows = Vec<Vec<FloatRow>>;
 
 /// The descents of one case, run a share at a time ([`Descent::run`]).
 pub(super) struct Descent<'a> {
@@ -75,18 +74,7 @@ impl<'a> Descent<'a> {
         if net.layers().iter().any(|l| matches!(l.activation, Activation::Max(_))) {
             return None;
         }
-        let rows: FloatRows = case
-            .unsafe_set
-            .iter()
-            .map(|conj| {
-                conj.iter()
-                    .map(|c| {
-                        let a = c.coefficients.iter().enumerate().filter(|(_, a)| !a.is_zero());
-                        (a.map(|(j, a)| (j, image(a))).collect(), image(&c.rhs))
-                    })
-                    .collect()
-            })
-            .collect();
+        let rows: FloatRows = unsafe_rows(case);
         if rows.iter().any(Vec::is_empty) {
             return None;
         }
