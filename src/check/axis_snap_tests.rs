@@ -37,10 +37,13 @@ fn box_rows(bx: &[(Q, Q)], left_out: &[(usize, bool)]) -> Vec<Row> {
     rows
 }
 
-/// Whether `rows` imply `target`, by the exact simplex: `max target.a . x <= target.b`.
+/// Whether `rows` imply `target`, by the exact simplex: `max target.a . x <= target.b`, or
+/// `rows` empty (an empty set implies every row; the random rows may be contradictory, e.g. a
+/// zero row with a negative right-hand side).
 fn exactly_implied(rows: &[Row], target: &Row) -> bool {
     match implication_lp(rows, target) {
         Some(LpOutcome::Optimal { x, .. }) => dot(&target.a, &x) <= target.b,
+        Some(LpOutcome::Infeasible { .. }) => true,
         _ => false,
     }
 }
