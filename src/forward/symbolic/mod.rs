@@ -109,10 +109,17 @@ struct Flat {
     lower_weight: Vec<f64>,
     upper_weight: Vec<f64>,
     magnitude: Vec<f64>,
+    /// Whether each value's lower (upper) form is zero: an off neuron's, or a relaxation's zero
+    /// side. Its terms are left out of the sums they would add an exact zero to (the same
+    /// floats, up to the sign of a zero coefficient; the count of terms, which sizes the error
+    /// bound, is kept).
+    lower_zero: Vec<bool>,
+    upper_zero: Vec<bool>,
 }
 
 impl Flat {
     fn new(values: &[Bounded], d: usize) -> Flat {
+        let zero = |form: &Form| form.iter().all(|c| *c == 0.0);
         Flat {
             width: d + 1,
             lower: values.iter().flat_map(|v| v.lower.iter().copied()).collect(),
@@ -120,7 +127,29 @@ impl Flat {
             lower_weight: values.iter().map(|v| v.lower_weight).collect(),
             upper_weight: values.iter().map(|v| v.upper_weight).collect(),
             magnitude: values.iter().map(|v| v.magnitude).collect(),
+            lower_zero: values.iter().map(|v| zero(&v.lower)).collect(),
+            upper_zero: values.iter().map(|v| zero(&v.upper)).collect(),
         }
+    }
+}
+
+/// `acc += v x`, term by term, in the order of the terms (a fixed width unrolls the common
+/// small input dimensions; the same operations either way).
+#[inline(always)]
+fn add_scaled(acc: &mut [f64], v: f64, x: &[f64]) {
+    fn fixed<const W: usize>(acc: &mut [f64], v: f64, x: &[f64]) {
+        let (Ok(acc), Ok(x)) = (<&mut [f64; W]>::try_from(acc), <&[f64; W]>::try_from(x)) else {
+            unreachable!("both of width W")
+        };
+        for k in 0..W {
+            acc[k] += v * x[k];
+        }
+    }
+    if acc.len() == 6 && x.len() == 6 {
+        return fixed::<6>(acc, v, x); // ACAS Xu's 5 inputs and the constant
+    }
+    for (a, c) in acc.iter_mut().zip(x) {
+        *a += v * c;
     }
 }
 
@@ -370,10 +399,16 @@ impl SymbolicBounds {
                 } else {
                     (inputs.upper_weight[m], inputs.lower_weight[m])
                 };
-                let (below, above) = (&below[m * w..(m + 1) * w], &above[m * w..(m + 1) * w]);
-                for ((l, u), (b, a)) in lower.iter_mut().zip(upper.iter_mut()).zip(below.iter().zip(above)) {
-                    *l += v * b;
-                    *u += v * a;
+                let (below_zero, above_zero) = if v >= 0.0 {
+                    (inputs.lower_zero[m], inputs.upper_zero[m])
+                } else {
+                    (inputs.upper_zero[m], inputs.lower_zero[m])
+                };
+                if !below_zero {
+                    add_scaled(&mut lower, v, &below[m * w..(m + 1) * w]);
+                }
+                if !above_zero {
+                    add_scaled(&mut upper, v, &above[m * w..(m + 1) * w]);
                 }
                 mag_lower += v.abs() * wb;
                 mag_upper += v.abs() * wa;
@@ -422,12 +457,13 @@ impl SymbolicBounds {
             let hidden = layer.activation != Activation::Linear;
             let fixed: &[bool] = if hidden { states.get(hidden_index).copied().unwrap_or(&[]) } else { &[] };
             let mut pres = Vec::with_capacity(layer.weights.len());
+            // the run's stop token ([`crate::jobs::StopToken`]), asked once a layer: no bound
+            // (nothing is pruned)
+            if crate::runtime::stop::requested() {
+                return None;
+            }
             let inputs = Flat::new(&values, d);
             for (row, bias) in layer.weights.iter().zip(&layer.bias) {
-                // the run's stop token ([`crate::jobs::StopToken`]): no bound (nothing is pruned)
-                if crate::runtime::stop::requested() {
-                    return None;
-                }
                 let ((lower, lower_weight), (upper, upper_weight)) = self.affine(f, row, *bias, &inputs);
                 let (l, u) = (self.minimum(f, &lower), self.maximum(f, &upper));
                 if !(l.is_finite() && u.is_finite() && lower_weight.is_finite() && upper_weight.is_finite()) {
