@@ -109,10 +109,9 @@ struct Flat {
     lower_weight: Vec<f64>,
     upper_weight: Vec<f64>,
     magnitude: Vec<f64>,
-    /// Whether each value's lower (upper) form is zero: an off neuron's, or a relaxation's zero
-    /// side. Its terms are left out of the sums they would add an exact zero to (the same
-    /// floats, up to the sign of a zero coefficient; the count of terms, which sizes the error
-    /// bound, is kept).
+    /// Whether each value's lower (upper) form is zero (an off neuron's, a relaxation's zero
+    /// side): left out of sums it adds exact zeros to (the same floats up to a zero's sign; the
+    /// count of terms, which sizes the error bound, is kept).
     lower_zero: Vec<bool>,
     upper_zero: Vec<bool>,
 }
@@ -133,20 +132,14 @@ impl Flat {
     }
 }
 
-/// `acc += v x`, term by term, in the order of the terms (a fixed width unrolls the common
-/// small input dimensions; the same operations either way).
+/// `acc += v x`, term by term (unrolled for ACAS Xu's width; the same operations either way).
 #[inline(always)]
 fn add_scaled(acc: &mut [f64], v: f64, x: &[f64]) {
-    fn fixed<const W: usize>(acc: &mut [f64], v: f64, x: &[f64]) {
-        let (Ok(acc), Ok(x)) = (<&mut [f64; W]>::try_from(acc), <&[f64; W]>::try_from(x)) else {
-            unreachable!("both of width W")
-        };
-        for k in 0..W {
-            acc[k] += v * x[k];
+    if let (Ok(acc), Ok(x)) = (<&mut [f64; 6]>::try_from(&mut *acc), <&[f64; 6]>::try_from(x)) {
+        for (a, c) in acc.iter_mut().zip(x) {
+            *a += v * c;
         }
-    }
-    if acc.len() == 6 && x.len() == 6 {
-        return fixed::<6>(acc, v, x); // ACAS Xu's 5 inputs and the constant
+        return;
     }
     for (a, c) in acc.iter_mut().zip(x) {
         *a += v * c;
@@ -428,16 +421,22 @@ impl SymbolicBounds {
     /// A lower bound of a form's range over the box (the computed sum is off by at most
     /// `gamma_(d+1)` of the form's weight plus `eta` a term; twice that is subtracted).
     fn minimum(&self, f: &Frame, form: &Form) -> f64 {
-        let d = f.lo.len();
-        let value: f64 = form[d] + (0..d).map(|j| (form[j] * f.lo[j]).min(form[j] * f.hi[j])).sum::<f64>();
-        (value - 2.0 * (gamma(d + 1) * self.weight(f, form) + (d + 1) as f64 * ETA)).down()
+        self.minimum_weighted(f, form, self.weight(f, form))
     }
 
-    /// An upper bound of a form's range over the box (as [`SymbolicBounds::minimum`]).
-    fn maximum(&self, f: &Frame, form: &Form) -> f64 {
+    /// [`SymbolicBounds::minimum`] given the form's weight (as [`SymbolicBounds::seal`] returns it).
+    fn minimum_weighted(&self, f: &Frame, form: &Form, weight: f64) -> f64 {
+        let d = f.lo.len();
+        let value: f64 = form[d] + (0..d).map(|j| (form[j] * f.lo[j]).min(form[j] * f.hi[j])).sum::<f64>();
+        (value - 2.0 * (gamma(d + 1) * weight + (d + 1) as f64 * ETA)).down()
+    }
+
+    /// An upper bound of a form's range over the box (as [`SymbolicBounds::minimum`]), given
+    /// the form's weight.
+    fn maximum_weighted(&self, f: &Frame, form: &Form, weight: f64) -> f64 {
         let d = f.lo.len();
         let value: f64 = form[d] + (0..d).map(|j| (form[j] * f.lo[j]).max(form[j] * f.hi[j])).sum::<f64>();
-        (value + 2.0 * (gamma(d + 1) * self.weight(f, form) + (d + 1) as f64 * ETA)).up()
+        (value + 2.0 * (gamma(d + 1) * weight + (d + 1) as f64 * ETA)).up()
     }
 
     /// The bounds of every layer's values in turn; `None` when one is not finite.
@@ -465,7 +464,8 @@ impl SymbolicBounds {
             let inputs = Flat::new(&values, d);
             for (row, bias) in layer.weights.iter().zip(&layer.bias) {
                 let ((lower, lower_weight), (upper, upper_weight)) = self.affine(f, row, *bias, &inputs);
-                let (l, u) = (self.minimum(f, &lower), self.maximum(f, &upper));
+                let l = self.minimum_weighted(f, &lower, lower_weight);
+                let u = self.maximum_weighted(f, &upper, upper_weight);
                 if !(l.is_finite() && u.is_finite() && lower_weight.is_finite() && upper_weight.is_finite()) {
                     return None;
                 }
