@@ -109,10 +109,16 @@ struct Flat {
     lower_weight: Vec<f64>,
     upper_weight: Vec<f64>,
     magnitude: Vec<f64>,
+    /// Whether each value's lower (upper) form is zero (an off neuron's, a relaxation's zero
+    /// side): left out of sums it adds exact zeros to (the same floats up to a zero's sign; the
+    /// count of terms, which sizes the error bound, is kept).
+    lower_zero: Vec<bool>,
+    upper_zero: Vec<bool>,
 }
 
 impl Flat {
     fn new(values: &[Bounded], d: usize) -> Flat {
+        let zero = |form: &Form| form.iter().all(|c| *c == 0.0);
         Flat {
             width: d + 1,
             lower: values.iter().flat_map(|v| v.lower.iter().copied()).collect(),
@@ -120,7 +126,23 @@ impl Flat {
             lower_weight: values.iter().map(|v| v.lower_weight).collect(),
             upper_weight: values.iter().map(|v| v.upper_weight).collect(),
             magnitude: values.iter().map(|v| v.magnitude).collect(),
+            lower_zero: values.iter().map(|v| zero(&v.lower)).collect(),
+            upper_zero: values.iter().map(|v| zero(&v.upper)).collect(),
         }
+    }
+}
+
+/// `acc += v x`, term by term (unrolled for ACAS Xu's width; the same operations either way).
+#[inline(always)]
+fn add_scaled(acc: &mut [f64], v: f64, x: &[f64]) {
+    if let (Ok(acc), Ok(x)) = (<&mut [f64; 6]>::try_from(&mut *acc), <&[f64; 6]>::try_from(x)) {
+        for (a, c) in acc.iter_mut().zip(x) {
+            *a += v * c;
+        }
+        return;
+    }
+    for (a, c) in acc.iter_mut().zip(x) {
+        *a += v * c;
     }
 }
 
@@ -370,10 +392,16 @@ impl SymbolicBounds {
                 } else {
                     (inputs.upper_weight[m], inputs.lower_weight[m])
                 };
-                let (below, above) = (&below[m * w..(m + 1) * w], &above[m * w..(m + 1) * w]);
-                for ((l, u), (b, a)) in lower.iter_mut().zip(upper.iter_mut()).zip(below.iter().zip(above)) {
-                    *l += v * b;
-                    *u += v * a;
+                let (below_zero, above_zero) = if v >= 0.0 {
+                    (inputs.lower_zero[m], inputs.upper_zero[m])
+                } else {
+                    (inputs.upper_zero[m], inputs.lower_zero[m])
+                };
+                if !below_zero {
+                    add_scaled(&mut lower, v, &below[m * w..(m + 1) * w]);
+                }
+                if !above_zero {
+                    add_scaled(&mut upper, v, &above[m * w..(m + 1) * w]);
                 }
                 mag_lower += v.abs() * wb;
                 mag_upper += v.abs() * wa;
@@ -393,16 +421,22 @@ impl SymbolicBounds {
     /// A lower bound of a form's range over the box (the computed sum is off by at most
     /// `gamma_(d+1)` of the form's weight plus `eta` a term; twice that is subtracted).
     fn minimum(&self, f: &Frame, form: &Form) -> f64 {
-        let d = f.lo.len();
-        let value: f64 = form[d] + (0..d).map(|j| (form[j] * f.lo[j]).min(form[j] * f.hi[j])).sum::<f64>();
-        (value - 2.0 * (gamma(d + 1) * self.weight(f, form) + (d + 1) as f64 * ETA)).down()
+        self.minimum_weighted(f, form, self.weight(f, form))
     }
 
-    /// An upper bound of a form's range over the box (as [`SymbolicBounds::minimum`]).
-    fn maximum(&self, f: &Frame, form: &Form) -> f64 {
+    /// [`SymbolicBounds::minimum`] given the form's weight (as [`SymbolicBounds::seal`] returns it).
+    fn minimum_weighted(&self, f: &Frame, form: &Form, weight: f64) -> f64 {
+        let d = f.lo.len();
+        let value: f64 = form[d] + (0..d).map(|j| (form[j] * f.lo[j]).min(form[j] * f.hi[j])).sum::<f64>();
+        (value - 2.0 * (gamma(d + 1) * weight + (d + 1) as f64 * ETA)).down()
+    }
+
+    /// An upper bound of a form's range over the box (as [`SymbolicBounds::minimum`]), given
+    /// the form's weight.
+    fn maximum_weighted(&self, f: &Frame, form: &Form, weight: f64) -> f64 {
         let d = f.lo.len();
         let value: f64 = form[d] + (0..d).map(|j| (form[j] * f.lo[j]).max(form[j] * f.hi[j])).sum::<f64>();
-        (value + 2.0 * (gamma(d + 1) * self.weight(f, form) + (d + 1) as f64 * ETA)).up()
+        (value + 2.0 * (gamma(d + 1) * weight + (d + 1) as f64 * ETA)).up()
     }
 
     /// The bounds of every layer's values in turn; `None` when one is not finite.
@@ -422,14 +456,16 @@ impl SymbolicBounds {
             let hidden = layer.activation != Activation::Linear;
             let fixed: &[bool] = if hidden { states.get(hidden_index).copied().unwrap_or(&[]) } else { &[] };
             let mut pres = Vec::with_capacity(layer.weights.len());
+            // the run's stop token ([`crate::jobs::StopToken`]), asked once a layer: no bound
+            // (nothing is pruned)
+            if crate::runtime::stop::requested() {
+                return None;
+            }
             let inputs = Flat::new(&values, d);
             for (row, bias) in layer.weights.iter().zip(&layer.bias) {
-                // the run's stop token ([`crate::jobs::StopToken`]): no bound (nothing is pruned)
-                if crate::runtime::stop::requested() {
-                    return None;
-                }
                 let ((lower, lower_weight), (upper, upper_weight)) = self.affine(f, row, *bias, &inputs);
-                let (l, u) = (self.minimum(f, &lower), self.maximum(f, &upper));
+                let l = self.minimum_weighted(f, &lower, lower_weight);
+                let u = self.maximum_weighted(f, &upper, upper_weight);
                 if !(l.is_finite() && u.is_finite() && lower_weight.is_finite() && upper_weight.is_finite()) {
                     return None;
                 }

@@ -127,3 +127,86 @@ fn max_unit_bounds_hold_at_every_grid_point() {
     let fixed: [&[bool]; 1] = [&[true, false, true, false]];
     assert_eq!(bounds.bound(&fixed, &[(&down, &q("-4"), false)], None)[0], ConstraintBound::Excluded);
 }
+
+/// Random two-layer nets on [-1, 1]^2, with the states of a random grid point fixed up to a
+/// random depth: the constraint `c y <= m` at the exact least `m` over the cell's grid points
+/// is never excluded, and every cell grid point meeting `c y <= m + 1/4` obeys the implied row,
+/// in exact arithmetic. Off neurons and the zero sides of relaxations (forms the sums skip)
+/// are common here, next to negative weights, which read a value's other form.
+#[test]
+fn random_nets_keep_every_cell_point_and_its_implied_rows() {
+    use crate::exact::num::from_f64_exact;
+    use crate::exact::rng::SplitMix;
+    let mut rng = SplitMix(11);
+    let small = |rng: &mut SplitMix| Q::new(((rng.next_u64() % 9) as i64 - 4).into(), 2.into());
+    let grid: Vec<Vec<Q>> = (0..=12)
+        .flat_map(|i| {
+            (0..=12).map(move |j| vec![Q::new((i - 6).into(), 6.into()), Q::new((j - 6).into(), 6.into())])
+        })
+        .collect();
+    let (mut opened, mut fixed_deep) = (0, 0);
+    for _ in 0..40 {
+        let layer = |rng: &mut SplitMix, inputs: usize, width: usize, activation: &str| {
+            let weights: Vec<String> = (0..width)
+                .map(|_| {
+                    format!(
+                        "[{}]",
+                        (0..inputs).map(|_| format!("\"{}\"", small(rng))).collect::<Vec<_>>().join(",")
+                    )
+                })
+                .collect();
+            let bias: Vec<String> = (0..width).map(|_| format!("\"{}\"", small(rng))).collect();
+            format!(
+                r#"{{"weights": [{}], "bias": [{}], "activation": "{activation}"}}"#,
+                weights.join(","),
+                bias.join(",")
+            )
+        };
+        let text = format!(
+            r#"{{"input_dim": 2, "layers": [{}, {}, {}]}}"#,
+            layer(&mut rng, 2, 5, "relu"),
+            layer(&mut rng, 5, 4, "relu"),
+            layer(&mut rng, 4, 2, "linear")
+        );
+        let net = read_network(&text, "t").unwrap();
+        let bounds = SymbolicBounds::new(&net, &[(q("-1"), q("1")), (q("-1"), q("1"))]);
+        let c = [small(&mut rng), small(&mut rng)];
+        let objective = bounds.objective(&c);
+        // the states of a random grid point, fixed up to a random depth
+        let (pattern, _) = net.evaluate(&grid[(rng.next_u64() % grid.len() as u64) as usize]);
+        let depth = (rng.next_u64() % 10) as usize;
+        fixed_deep += usize::from(depth >= 5);
+        let states: Vec<Vec<bool>> =
+            vec![pattern[0][..depth.min(5)].to_vec(), pattern[1][..depth.saturating_sub(5).min(4)].to_vec()];
+        let refs: Vec<&[bool]> = states.iter().map(Vec::as_slice).collect();
+        let cell: Vec<(&Vec<Q>, Q)> = grid
+            .iter()
+            .filter_map(|x| {
+                let (p, y) = net.evaluate(x);
+                let inside = states.iter().zip(&p).all(|(s, ps)| s[..] == ps[..s.len()]);
+                inside.then(|| (x, c.iter().zip(&y).map(|(ck, yk)| ck * yk).sum::<Q>()))
+            })
+            .collect();
+        let least = cell.iter().map(|(_, v)| v.clone()).min().expect("the point itself");
+        let found = bounds.bound(&refs, &[(&objective, &least, false)], None);
+        assert_ne!(
+            found[0],
+            ConstraintBound::Excluded,
+            "c y <= {least} is met in the cell of {states:?}: {text}"
+        );
+        let rhs = &least + q("1/4");
+        if let ConstraintBound::Open(row) = &bounds.bound(&refs, &[(&objective, &rhs, false)], None)[0] {
+            opened += 1;
+            let a: Vec<Q> = row.a.iter().map(|v| from_f64_exact(*v).unwrap()).collect();
+            let b = from_f64_exact(row.b).unwrap();
+            for (x, v) in cell.iter().filter(|(_, v)| v <= &rhs) {
+                let lhs: Q = a.iter().zip(x.iter()).map(|(ai, xi)| ai * xi).sum();
+                assert!(
+                    lhs <= b,
+                    "the implied row fails at {x:?} (c y = {v}) in the cell of {states:?}: {text}"
+                );
+            }
+        }
+    }
+    assert!(opened >= 10 && fixed_deep >= 5, "too few rows ({opened}) or deep cells ({fixed_deep}) tried");
+}

@@ -65,7 +65,7 @@ impl UnsatProof {
     /// ```
     pub fn new(mut cases: Vec<Vec<ProofLeaf>>) -> UnsatProof {
         for leaves in &mut cases {
-            leaves.sort_by_key(ProofLeaf::flat);
+            leaves.sort_by_cached_key(ProofLeaf::flat); // each key formed once
         }
         UnsatProof { cases, network: None }
     }

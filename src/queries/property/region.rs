@@ -85,8 +85,17 @@ impl Checker<'_> {
         // C (J x + c) <= d  as rows over x, with their strictness
         let mut rows: Vec<(Halfspace, bool)> = Vec::with_capacity(conj.len());
         for c in conj {
+            // over the outputs the constraint names (most name two): one exact dot product per
+            // input, reduced once
+            let (named, jacobian): (Vec<Q>, Vec<&Vec<Q>>) = c
+                .coefficients
+                .iter()
+                .zip(&region.map.jacobian)
+                .filter(|(ck, _)| !ck.is_zero())
+                .map(|(ck, row)| (ck.clone(), row))
+                .unzip();
             let a: Vec<Q> = (0..region.point.len())
-                .map(|j| c.coefficients.iter().zip(&region.map.jacobian).map(|(ck, row)| ck * &row[j]).sum())
+                .map(|j| dot(&named, &jacobian.iter().map(|row| row[j].clone()).collect::<Vec<Q>>()))
                 .collect();
             let b = &c.rhs - dot(&c.coefficients, &region.map.offset);
             let row = Halfspace::new(a, b);
