@@ -18,7 +18,7 @@
 //! conditions above are checked in exact rationals, `O(k d)` for `k` chosen rows, where the
 //! general Farkas vector on a basis of `d` listed rows takes an elimination of order `d`.
 
-use super::box_farkas::float_bounds;
+use super::box_farkas::{axis_value, float_bounds};
 use super::constraints::Row;
 use crate::exact::num::{from_f64_exact, to_f64, Q};
 use crate::lp::boxed::BoxLp;
@@ -62,7 +62,7 @@ impl AxisSnap {
         for r in rows.iter().filter(|r| r.a.len() == d) {
             match axis(r, d) {
                 Some(j) => {
-                    let v = &r.b / &r.a[j];
+                    let v = axis_value(r, j);
                     if r.a[j].is_positive() {
                         if hi[j].as_ref().is_none_or(|h| v < *h) {
                             hi[j] = Some(v);

@@ -87,15 +87,23 @@ impl Combiner {
     /// Whether the listed rows imply `row` (a checked Farkas vector on a known basis or on a
     /// float LP's basis); `false` when none is found (the caller may still try elsewhere).
     pub(super) fn implies(&mut self, row: &IntRow) -> bool {
-        let Some(c) = self.combine(&row.a) else { return false };
         // sum y_i b_i <= delta b
-        let mut rhs = &c.delta * &row.b;
+        self.bound(&row.a).is_some_and(|(value, delta)| value <= &delta * &row.b)
+    }
+
+    /// A bound the listed rows prove on `v . x`: `(s, delta)` with `v . x <= s / delta` on every
+    /// point of the rows (`delta > 0`), from a checked combination `sum y_i A_i = delta v`,
+    /// `y >= 0` (then `delta v . x = sum y_i A_i . x <= sum y_i b_i = s`); `None` when none
+    /// is found.
+    pub(super) fn bound(&mut self, v: &[BigInt]) -> Option<(BigInt, BigInt)> {
+        let c = self.combine(v)?;
+        let mut value = BigInt::zero();
         for (&k, y) in c.rows.iter().zip(&c.y) {
             if !y.is_zero() {
-                rhs -= y * &self.rows[k].b;
+                value += y * &self.rows[k].b;
             }
         }
-        !rhs.is_negative()
+        Some((value, c.delta))
     }
 
     /// A checked combination of the listed rows equal to `v` up to a positive factor: on a
