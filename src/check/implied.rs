@@ -108,7 +108,7 @@ fn float_at_least(num: &BigInt, den: &BigInt) -> Option<Q> {
     };
     let ((n, s), (d, t)) = (top(num), top(den));
     let mut u = n / d * 2f64.powi(s.saturating_sub(t));
-    for _ in 0..4 {
+    for _ in 0..8 {
         let f = from_f64_exact(u)?;
         if f.numer() * den >= num * f.denom() {
             return Some(f);
@@ -281,4 +281,55 @@ pub(super) fn farkas_holds(listed: &[Row], row: &Row, y: &[Q]) -> bool {
     });
     let rhs = support.iter().map(|(r, yi)| (&r.b, *yi)).chain([(&row.b, &minus_one)]);
     combo_ok && sign_of_sum_of_products(rhs) != Ordering::Greater
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::constraints::Origin;
+    use super::*;
+    use crate::exact::num::{q, to_f64};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The float is at or above the ratio, and within 8 units in its last place of it
+        /// (exact comparisons), for ratios of integers up to 2^260 of either sign.
+        #[test]
+        fn floats_at_least_are_close_above(
+            n in any::<i64>(), ns in 0u32..200, d in 1i64..i64::MAX, ds in 0u32..200,
+        ) {
+            let (num, den) = (BigInt::from(n) << ns, BigInt::from(d) << ds);
+            let value = Q::new(num.clone(), den.clone());
+            let f = float_at_least(&num, &den).unwrap();
+            prop_assert!(f >= value);
+            let mut below = to_f64(&f);
+            for _ in 0..8 {
+                below = below.next_down();
+            }
+            prop_assert!(from_f64_exact(below).unwrap() < value);
+        }
+    }
+
+    /// The triangle `x >= 0, y >= 0, x + 2y <= 1/3`: the box faces it implies give its own
+    /// extents (`x <= 1/3` within a float of it, `-y <= 0` exactly); one it does not imply
+    /// (`y <= 1/7`, the triangle reaching `y = 1/6`) and a row that is not a box face give none.
+    #[test]
+    fn extents_of_a_triangle() {
+        let third = q(1) / q(3);
+        let listed = [
+            Row::new(vec![q(-1), q(0)], q(0)),
+            Row::new(vec![q(0), q(-1)], q(0)),
+            Row::new(vec![q(1), q(2)], third.clone()),
+        ];
+        let refs: Vec<&Row> = listed.iter().collect();
+        let mut combiner = Combiner::new(&refs, 2);
+        let face =
+            |a: [i64; 2], b: Q| Constraint::new(Row::new(vec![q(a[0]), q(a[1])], b), Origin::Domain(0));
+        let x = axis_bound(&mut combiner, &face([1, 0], q(1))).unwrap();
+        assert_eq!(x.a, vec![q(1), q(0)]);
+        assert!(x.b >= third && &x.b - &third < Q::new(1.into(), BigInt::from(1) << 50u32));
+        let y = axis_bound(&mut combiner, &face([0, -3], q(5))).unwrap();
+        assert_eq!((y.a, y.b), (vec![q(0), q(-1)], q(0)));
+        assert!(axis_bound(&mut combiner, &face([0, 1], q(1) / q(7))).is_none());
+        assert!(axis_bound(&mut combiner, &face([1, 1], q(1))).is_none());
+    }
 }
