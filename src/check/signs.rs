@@ -18,6 +18,7 @@ use crate::exact::num::Q;
 use crate::kernel;
 use crate::Halfspace;
 use num_bigint::BigInt;
+use num_traits::One;
 use std::cell::{OnceCell, RefCell};
 use std::cmp::Ordering;
 
@@ -67,8 +68,35 @@ impl<'p> SignPoint<'p> {
 
     /// The sign by the integer expression alone (no float).
     pub(super) fn exact_sign(&self, exact: &ExactRow) -> Ordering {
-        exact.slack_sign(self.exact.get_or_init(|| integer_point(self.point)))
+        exact.slack_sign(self.exact.get_or_init(|| short_integer_point(self.point)))
     }
+}
+
+/// The points of at most this many coordinates are made integers over the product of their
+/// distinct denominators.
+const SHORT_POINT: usize = 32;
+
+/// A point as integers over a positive common denominator: for a short point (ACAS Xu's facet
+/// points, five coordinates with unrelated denominators) the product of its distinct
+/// denominators, a few products and exact divisions where their least common multiple takes a
+/// gcd of large integers per coordinate; for a longer one (whose denominators mostly repeat or
+/// share factors) the least common multiple ([`integer_point`]).
+fn short_integer_point(point: &[Q]) -> (Vec<BigInt>, BigInt) {
+    if point.len() > SHORT_POINT {
+        return integer_point(point);
+    }
+    let mut distinct: Vec<&BigInt> = Vec::new();
+    for v in point {
+        if !v.denom().is_one() && !distinct.contains(&v.denom()) {
+            distinct.push(v.denom());
+        }
+    }
+    let den = distinct.iter().fold(BigInt::one(), |acc, d| acc * *d);
+    let y = point
+        .iter()
+        .map(|v| if v.denom().is_one() { v.numer() * &den } else { v.numer() * (&den / v.denom()) })
+        .collect();
+    (y, den)
 }
 
 /// The kernel's filtered sign of a row's slack (the nearest floats of its held entries and
