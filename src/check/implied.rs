@@ -8,6 +8,7 @@ use super::constraints::{Constraint, ExactRow, Row};
 use super::farkas::{Combiner, IntRow};
 use crate::exact::num::{common_denominator, from_f64_exact, scaled_numerator, sign_of_sum_of_products, Q};
 use crate::exact::simplex::{solve, LpOutcome};
+use crate::forward::symbolic::Outward;
 use crate::kernel;
 use num_bigint::{BigInt, Sign};
 use num_traits::{One, Signed, ToPrimitive, Zero};
@@ -113,7 +114,7 @@ fn float_at_least(num: &BigInt, den: &BigInt) -> Option<Q> {
         if f.numer() * den >= num * f.denom() {
             return Some(f);
         }
-        u = u.next_up();
+        u = u.up();
     }
     None
 }
@@ -303,7 +304,7 @@ mod tests {
             prop_assert!(f >= value);
             let mut below = to_f64(&f);
             for _ in 0..8 {
-                below = below.next_down();
+                below = below.down();
             }
             prop_assert!(from_f64_exact(below).unwrap() < value);
         }
