@@ -18,7 +18,7 @@
 //!
 //! What it returns ([`CheckedRegion`]) feeds the checks of the whole answer ([`super::whole`]).
 
-use super::axis_snap::AxisSnap;
+use super::axis_snap::{AxisSnap, HIGH_DIMENSION};
 use super::compose::Composer;
 use super::constraints::{Constraint, ExactRow, Matrix, Origin, Row};
 use super::farkas::{Combiner, IntRow};
@@ -363,9 +363,13 @@ fn check_completeness(
         if snapped {
             continue;
         }
-        if let Some(extent) = implied::axis_bound(&mut combiner, c) {
-            extents.push(extent);
-            continue;
+        // in low dimension (ACAS Xu's 5), a combination first: its elimination is small, and
+        // its bound is the region's extent; in high dimension the interval certificates first
+        if d < HIGH_DIMENSION {
+            if let Some(extent) = implied::axis_bound(&mut combiner, c) {
+                extents.push(extent);
+                continue;
+            }
         }
         let own = own_box.get_or_insert_with(|| Bounds::new(rows, combiner.ints(), &[], d));
         if !implied_by_listed(rows, &mut combiner, c, Some(own)) {
