@@ -18,11 +18,16 @@
 //! conditions above are checked in exact rationals, `O(k d)` for `k` chosen rows, where the
 //! general Farkas vector on a basis of `d` listed rows takes an elimination of order `d`.
 
-use super::box_farkas::float_bounds;
+use super::box_farkas::{axis_value, float_bounds};
 use super::constraints::Row;
 use crate::exact::num::{from_f64_exact, to_f64, Q};
 use crate::lp::boxed::BoxLp;
 use num_traits::{Signed, Zero};
+
+/// The dimension from which a region's eliminations of order `d` cost far more than the
+/// interval certificates: this certificate is tried from there, and below it the unlisted box
+/// faces are proved by combinations first (`implied::axis_bound`).
+pub(super) const HIGH_DIMENSION: usize = 16;
 
 /// The relative size under which a proposed `W_j` counts as zero.
 const ZERO: f64 = 1e-9;
@@ -51,7 +56,7 @@ impl AxisSnap {
     /// an elimination of order `d`, costs far more than this certificate's small solve.
     pub(super) fn fits(rows: &[Row], d: usize) -> bool {
         let others = rows.iter().filter(|r| axis(r, d).is_none()).count();
-        d >= 16 && 8 * others <= d
+        d >= HIGH_DIMENSION && 8 * others <= d
     }
 
     /// The certificate's data for a region confined by the listed `rows` in `d` dimensions.
@@ -62,7 +67,7 @@ impl AxisSnap {
         for r in rows.iter().filter(|r| r.a.len() == d) {
             match axis(r, d) {
                 Some(j) => {
-                    let v = &r.b / &r.a[j];
+                    let v = axis_value(r, j);
                     if r.a[j].is_positive() {
                         if hi[j].as_ref().is_none_or(|h| v < *h) {
                             hi[j] = Some(v);

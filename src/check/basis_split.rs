@@ -104,9 +104,28 @@ impl Split {
         Some((y, delta_g * &self.scale))
     }
 
-    /// The number of rows that are not axis-parallel (the order of the reduced system).
-    pub(super) fn order(&self) -> usize {
-        self.general.len()
+    /// `(y_G, delta_G)` with `N_G y_G = delta_G v[F]`, `delta_G > 0`, by one fraction-free
+    /// elimination of the reduced system (`None` when it is singular); [`Split::complete`]
+    /// makes the whole basis's multipliers of it.
+    pub(super) fn solve(
+        &self,
+        rows: &[IntRow],
+        basis: &[usize],
+        v: &[BigInt],
+    ) -> Option<(Vec<BigInt>, BigInt)> {
+        if self.general.is_empty() {
+            return Some((Vec::new(), BigInt::one()));
+        }
+        let n: Vec<Vec<BigInt>> = self
+            .reduced(rows, basis)
+            .into_iter()
+            .zip(self.free_part(v))
+            .map(|(mut row, vj)| {
+                row.push(vj);
+                row
+            })
+            .collect();
+        crate::exact::simplex::solve_square_scaled_integers(n)
     }
 }
 
@@ -146,20 +165,7 @@ mod tests {
     fn split_solve(rows: &[IntRow], v: &[BigInt]) -> Option<(Vec<BigInt>, BigInt)> {
         let basis: Vec<usize> = (0..rows.len()).collect();
         let split = Split::new(rows, &basis, v.len())?;
-        let small = if split.order() == 0 {
-            (Vec::new(), BigInt::one())
-        } else {
-            let n = split
-                .reduced(rows, &basis)
-                .into_iter()
-                .zip(split.free_part(v))
-                .map(|(mut r, x)| {
-                    r.push(x);
-                    r
-                })
-                .collect();
-            crate::exact::simplex::solve_square_scaled_integers(n)?
-        };
+        let small = split.solve(rows, &basis, v)?;
         split.complete(rows, &basis, v, (&small.0, &small.1))
     }
 

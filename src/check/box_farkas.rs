@@ -23,7 +23,7 @@ use super::farkas::IntRow;
 use crate::exact::num::{common_denominator, scaled_numerator, to_f64, Q};
 use crate::lp::boxed::BoxLp;
 use num_bigint::{BigInt, Sign};
-use num_traits::{Signed, ToPrimitive, Zero};
+use num_traits::{One, Signed, ToPrimitive, Zero};
 
 /// The significant bits kept of the largest proposed multiplier.
 const Y_BITS: u64 = 62;
@@ -59,7 +59,7 @@ impl BoxFarkas {
             }
         };
         let mut tighten = |r: &Row, j: usize| {
-            let v = &r.b / &r.a[j];
+            let v = axis_value(r, j);
             let side = if r.a[j].is_positive() { &mut hi[j] } else { &mut lo[j] };
             let tighter = match side.as_ref() {
                 None => true,
@@ -169,6 +169,19 @@ impl BoxFarkas {
             total -= w * bound;
         }
         !total.is_negative()
+    }
+}
+
+/// The bound `b / a_j` an axis-parallel row `a_j x_j <= b` puts on `x_j` (above for `a_j > 0`,
+/// below for `a_j < 0`): no division for the unit rows of a box (`a_j = +-1`).
+pub(super) fn axis_value(r: &Row, j: usize) -> Q {
+    let a = &r.a[j];
+    if a.is_one() {
+        r.b.clone()
+    } else if (-a).is_one() {
+        -&r.b
+    } else {
+        &r.b / a
     }
 }
 

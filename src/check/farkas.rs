@@ -4,9 +4,11 @@
 //! mostly combinations of the same few bases of listed rows (the corners of the region the
 //! constraints lean on). A [`Combiner`] holds the listed rows as integers (each row scaled by a
 //! positive integer, which changes no sign of a combination) and, for each basis it has met,
-//! the inverse of the transposed basis matrix up to a positive integer factor: `X N = delta I`
-//! with `N = A_B^T`, by one fraction-free Gauss-Jordan elimination. A target `v` then costs
-//! `d^2` products: `y = X v`, kept when `y >= 0` and `sum y_i A_{B_i} = delta v` holds by exact
+//! the multipliers of its first few targets by one fraction-free elimination each, then the
+//! inverse of the transposed basis matrix up to a positive integer factor: `X N = delta I`
+//! with `N = A_B^T`, by one fraction-free Gauss-Jordan elimination (about three eliminations'
+//! work, paid only by a basis that serves many targets). A target `v` then costs `d^2`
+//! products: `y = X v`, kept when `y >= 0` and `sum y_i A_{B_i} = delta v` holds by exact
 //! sums (checked here, so that nothing of the elimination is trusted). Only a target that no
 //! known basis combines asks a float LP for a new basis.
 //!
@@ -37,16 +39,22 @@ impl IntRow {
 }
 
 /// A basis met: its rows, `X` with `X N_G = delta_G I` (`delta_G > 0`; `N_G` its rows that are
-/// not axis-parallel on the coordinates its axis rows leave free, [`Split`]) once a second
-/// target asks for it, and `(A_B^T)^-1` in floats (to choose which basis to try; `None` where the
-/// floats fail).
+/// not axis-parallel on the coordinates its axis rows leave free, [`Split`]) once
+/// [`SOLVES_BEFORE_INVERSE`] targets were solved on it by elimination, and `(A_B^T)^-1` in
+/// floats (to choose which basis to try; `None` where the floats fail).
 struct Basis {
     rows: Vec<usize>,
     /// Its axis-parallel rows apart: `X` inverts only the others on the free coordinates.
     split: Split,
     exact: Option<(Vec<Vec<BigInt>>, BigInt)>,
     float: Option<Vec<Vec<f64>>>,
+    /// The targets solved on it by one elimination each, before `X` is made.
+    solved: u32,
 }
+
+/// The targets a basis solves by one elimination each before its inverse is made (an inverse
+/// costs about three eliminations; on ACAS Xu most bases met again serve one or two more).
+const SOLVES_BEFORE_INVERSE: u32 = 3;
 
 /// Nonnegative integer multipliers `y` on `rows` (indices into the listed rows) with
 /// `sum y_i A_i = delta v`, `delta > 0`.
@@ -87,15 +95,23 @@ impl Combiner {
     /// Whether the listed rows imply `row` (a checked Farkas vector on a known basis or on a
     /// float LP's basis); `false` when none is found (the caller may still try elsewhere).
     pub(super) fn implies(&mut self, row: &IntRow) -> bool {
-        let Some(c) = self.combine(&row.a) else { return false };
         // sum y_i b_i <= delta b
-        let mut rhs = &c.delta * &row.b;
+        self.bound(&row.a).is_some_and(|(value, delta)| value <= &delta * &row.b)
+    }
+
+    /// A bound the listed rows prove on `v . x`: `(s, delta)` with `v . x <= s / delta` on every
+    /// point of the rows (`delta > 0`), from a checked combination `sum y_i A_i = delta v`,
+    /// `y >= 0` (then `delta v . x = sum y_i A_i . x <= sum y_i b_i = s`); `None` when none
+    /// is found.
+    pub(super) fn bound(&mut self, v: &[BigInt]) -> Option<(BigInt, BigInt)> {
+        let c = self.combine(v)?;
+        let mut value = BigInt::zero();
         for (&k, y) in c.rows.iter().zip(&c.y) {
             if !y.is_zero() {
-                rhs -= y * &self.rows[k].b;
+                value += y * &self.rows[k].b;
             }
         }
-        !rhs.is_negative()
+        Some((value, c.delta))
     }
 
     /// A checked combination of the listed rows equal to `v` up to a positive factor: on a
@@ -122,24 +138,11 @@ impl Combiner {
         }
         // the rows that are not axis-parallel on the free coordinates, solved alone
         let split = Split::new(&self.rows, &basis, self.d)?;
-        let small = if split.order() == 0 {
-            (Vec::new(), BigInt::one())
-        } else {
-            let n: Vec<Vec<BigInt>> = split
-                .reduced(&self.rows, &basis)
-                .into_iter()
-                .zip(split.free_part(v))
-                .map(|(mut row, vj)| {
-                    row.push(vj);
-                    row
-                })
-                .collect();
-            crate::exact::simplex::solve_square_scaled_integers(n)?
-        };
+        let small = split.solve(&self.rows, &basis, v)?;
         let (y, delta) = split.complete(&self.rows, &basis, v, (&small.0, &small.1))?;
         let float = self.float.as_ref().and_then(|(a, _)| float_inverse(a, &basis));
         let found = Combination { rows: basis.clone(), y, delta };
-        self.bases.push(Basis { rows: basis, split, exact: None, float });
+        self.bases.push(Basis { rows: basis, split, exact: None, float, solved: 1 });
         found.holds(&self.rows, v).then_some(found)
     }
 
@@ -268,28 +271,35 @@ impl Basis {
         x.iter().all(|row| row.iter().zip(v).map(|(a, b)| a * b).sum::<f64>() >= -1e-9)
     }
 
-    /// `y = X v` when `y >= 0` and `sum y_i A_{B_i} = delta v` (checked exactly); `X` is
-    /// computed the first time.
+    /// The multipliers of `v` on this basis when `y >= 0` and `sum y_i A_{B_i} = delta v`
+    /// (checked exactly): by one elimination for the first few targets, then `y = X v` with `X`
+    /// computed once.
     fn combination(&mut self, rows: &[IntRow], v: &[BigInt]) -> Option<Combination> {
-        if self.exact.is_none() {
-            self.exact = Some(exact_inverse(self.split.reduced(rows, &self.rows))?);
-        }
-        let (x, delta) = self.exact.as_ref()?;
-        let free = self.split.free_part(v);
-        let mut y = Vec::with_capacity(x.len());
-        for row in x {
-            let mut s = BigInt::zero();
-            for (a, b) in row.iter().zip(&free) {
-                if !a.is_zero() && !b.is_zero() {
-                    s += a * b;
+        let (y, delta) = if self.exact.is_none() && self.solved < SOLVES_BEFORE_INVERSE {
+            self.solved += 1;
+            let (y, delta) = self.split.solve(rows, &self.rows, v)?;
+            self.split.complete(rows, &self.rows, v, (&y, &delta))?
+        } else {
+            if self.exact.is_none() {
+                self.exact = Some(exact_inverse(self.split.reduced(rows, &self.rows))?);
+            }
+            let (x, delta) = self.exact.as_ref()?;
+            let free = self.split.free_part(v);
+            let mut y = Vec::with_capacity(x.len());
+            for row in x {
+                let mut s = BigInt::zero();
+                for (a, b) in row.iter().zip(&free) {
+                    if !a.is_zero() && !b.is_zero() {
+                        s += a * b;
+                    }
                 }
+                if s.is_negative() {
+                    return None;
+                }
+                y.push(s);
             }
-            if s.is_negative() {
-                return None;
-            }
-            y.push(s);
-        }
-        let (y, delta) = self.split.complete(rows, &self.rows, v, (&y, delta))?;
+            self.split.complete(rows, &self.rows, v, (&y, delta))?
+        };
         let c = Combination { rows: self.rows.clone(), y, delta };
         c.holds(rows, v).then_some(c)
     }

@@ -3,14 +3,15 @@
 //! region to, or a Farkas vector (proposed by a float LP's basis or the exact simplex, checked
 //! here by exact sums).
 
-use super::box_farkas::BoxFarkas;
-use super::constraints::{Constraint, Row};
+use super::box_farkas::{axis_value, BoxFarkas};
+use super::constraints::{Constraint, ExactRow, Row};
 use super::farkas::{Combiner, IntRow};
-use crate::exact::num::{common_denominator, scaled_numerator, sign_of_sum_of_products, Q};
+use crate::exact::num::{common_denominator, from_f64_exact, scaled_numerator, sign_of_sum_of_products, Q};
 use crate::exact::simplex::{solve, LpOutcome};
+use crate::forward::symbolic::Outward;
 use crate::kernel;
 use num_bigint::{BigInt, Sign};
-use num_traits::{One, Signed, Zero};
+use num_traits::{One, Signed, ToPrimitive, Zero};
 use std::cmp::Ordering;
 
 /// What a region's listed rows confine it to, for [`implied_by_listed`]: the box of the axis
@@ -43,8 +44,8 @@ pub(super) fn implied_by_listed(
     constraint: &Constraint,
     bounds: Option<&Bounds>,
 ) -> bool {
-    let int = &constraint.exact.to_int();
-    if int.a.iter().all(Zero::is_zero) && !int.b.is_negative() {
+    let exact = &constraint.exact;
+    if exact.zero && !exact.b.is_negative() {
         return true;
     }
     if listed.is_empty() {
@@ -53,9 +54,14 @@ pub(super) fn implied_by_listed(
     let by_box = |b: &Bounds| {
         b.full
             .as_ref()
-            .is_some_and(|bx| bx.implies_filtered((&constraint.dense_floats(), constraint.floats().1), int))
+            .is_some_and(|bx| bx.implies_filtered((&constraint.dense_floats(), constraint.floats().1), exact))
     };
-    if bounds.is_some_and(|b| by_box(b) || b.farkas.implies(int)) || combiner.implies(int) {
+    if bounds.is_some_and(by_box) {
+        return true;
+    }
+    // every entry, for the certificates that take them all (most constraints never get here)
+    let int = &exact.to_int();
+    if bounds.is_some_and(|b| b.farkas.implies(int)) || combiner.implies(int) {
         return true;
     }
     let row = constraint.row();
@@ -63,6 +69,54 @@ pub(super) fn implied_by_listed(
         Some(LpOutcome::Optimal { y, .. }) => farkas_holds(listed, row, &y),
         _ => false,
     }
+}
+
+/// An axis-parallel constraint (`alpha x_j <= h`: a domain's box face) proved implied by a
+/// combination of the listed rows ([`Combiner::bound`]), with the tighter row the combination
+/// proves: `s x_j <= u`, `s` the sign of `alpha` and `u` a float at or above the
+/// combination's exact bound `value / (delta |alpha|)` (checked exactly against it), so that
+/// the region's own extent, not only the domain's, bounds what is implied next. The
+/// constraint's own row where the bound has no float. `None` when the constraint is not
+/// axis-parallel or the combination does not prove it (the caller tries the other
+/// certificates).
+pub(super) fn axis_bound(combiner: &mut Combiner, constraint: &Constraint) -> Option<Row> {
+    let exact = &constraint.exact;
+    let (mut count, mut axis) = (0, None);
+    exact.a.nonzeros(|j, alpha| {
+        count += 1;
+        axis = Some((j, alpha.clone()));
+    });
+    let (j, alpha) = axis.filter(|_| count == 1)?;
+    let (value, delta) = combiner.bound(&exact.to_int().a)?;
+    if value > &delta * &exact.b {
+        return None;
+    }
+    let Some(bound) = float_at_least(&value, &(delta * alpha.abs())) else {
+        return Some(constraint.row().clone());
+    };
+    let mut a = vec![Q::zero(); exact.dim()];
+    a[j] = if alpha.is_positive() { Q::one() } else { -Q::one() };
+    Some(Row::new(a, bound))
+}
+
+/// A float at or above `num / den` (`den > 0`), as a rational: the ratio's float (from the
+/// top bits of each, within a few units in the last place) moved up until `u den >= num` holds
+/// exactly in integers (no gcd of the large `num`, `den`). `None` beyond the float range.
+fn float_at_least(num: &BigInt, den: &BigInt) -> Option<Q> {
+    let top = |v: &BigInt| {
+        let shift = v.bits().saturating_sub(64);
+        ((v >> shift).to_f64().unwrap_or(f64::NAN), i32::try_from(shift).unwrap_or(i32::MAX))
+    };
+    let ((n, s), (d, t)) = (top(num), top(den));
+    let mut u = n / d * 2f64.powi(s.saturating_sub(t));
+    for _ in 0..8 {
+        let f = from_f64_exact(u)?;
+        if f.numer() * den >= num * f.denom() {
+            return Some(f);
+        }
+        u = u.up();
+    }
+    None
 }
 
 /// The exact simplex on `min -row.a . x` over `rows`: its dual, when optimal, is the Farkas
@@ -83,7 +137,7 @@ pub(super) fn box_of<'a>(rows: impl IntoIterator<Item = &'a Row>) -> Option<Vec<
     for r in rows {
         let nonzero: Vec<usize> = (0..d).filter(|&j| !r.a[j].is_zero()).collect();
         if let [j] = nonzero[..] {
-            let v = &r.b / &r.a[j];
+            let v = axis_value(r, j);
             if r.a[j].is_positive() {
                 hi[j] = Some(hi[j].take().map_or(v.clone(), |h| h.min(v)));
             } else {
@@ -127,40 +181,44 @@ impl IntBox {
     /// box's corner `c` that maximises `a . x` (chosen by the exact signs of `a`), in floats by
     /// the kernel's [`kernel::affine_sign`] on the images of the row and of the corner, decides
     /// when its proved bound does (positive: implied; negative: the box does not imply it);
-    /// the integer expression otherwise. `float_a`, `float_b` are the nearest floats of a row
-    /// that `int` is a positive multiple of.
-    pub(super) fn implies_filtered(&self, (float_a, float_b): (&[f64], f64), int: &IntRow) -> bool {
-        if int.a.len() != self.images.len() || float_a.len() != self.images.len() {
+    /// the integer expression otherwise. `float_a`, `float_b` are the nearest floats (every
+    /// entry) of a row that `exact` is a positive multiple of.
+    pub(super) fn implies_filtered(&self, (float_a, float_b): (&[f64], f64), exact: &ExactRow) -> bool {
+        if exact.dim() != self.images.len() || float_a.len() != self.images.len() {
             return false;
         }
-        let corner: Vec<f64> = int
-            .a
-            .iter()
-            .zip(&self.images)
-            .map(|(a, &(lo, hi))| if a.is_positive() { hi } else { lo })
-            .collect();
+        let mut corner: Vec<f64> = self.images.iter().map(|&(lo, _)| lo).collect();
+        exact.a.nonzeros(|j, a| {
+            if a.is_positive() {
+                corner[j] = self.images[j].1;
+            }
+        });
         match kernel::affine_sign(float_a, float_b, &corner, true) {
             Some(Ordering::Greater) => true,
             Some(_) => false,
-            None => self.implies(int),
+            None => self.corner_slack(&exact.b, |f| exact.a.nonzeros(f)),
         }
     }
 
     /// `max over the box of a . x <= b` for a row in integers, exactly, with no gcd: the sign
     /// of `b den - sum_j a_j (a_j > 0 ? hi_j : lo_j)`, one integer expression (the same
     /// decision as [`implied_by_box`] on the rational row, which `row` is a positive multiple of).
+    /// The tests' entry to [`IntBox::implies_filtered`]'s exact decision.
+    #[cfg(test)]
     pub(super) fn implies(&self, row: &IntRow) -> bool {
-        if row.a.len() != self.lo.len() {
-            return false;
-        }
-        let mut slack = &row.b * &self.den;
-        for ((a, lo), hi) in row.a.iter().zip(&self.lo).zip(&self.hi) {
-            match a.sign() {
-                Sign::Plus => slack -= a * hi,
-                Sign::Minus => slack -= a * lo,
-                Sign::NoSign => {}
-            }
-        }
+        row.a.len() == self.lo.len()
+            && self.corner_slack(&row.b, |f| row.a.iter().enumerate().for_each(|(j, a)| f(j, a)))
+    }
+
+    /// [`IntBox::implies`] on a row given by its bound `b` and its entries (`entries` calls its
+    /// argument on each `(j, a_j)` of `j` below the box's dimension, zeros allowed).
+    fn corner_slack(&self, b: &BigInt, entries: impl FnOnce(&mut dyn FnMut(usize, &BigInt))) -> bool {
+        let mut slack = b * &self.den;
+        entries(&mut |j, a| match a.sign() {
+            Sign::Plus => slack -= a * &self.hi[j],
+            Sign::Minus => slack -= a * &self.lo[j],
+            Sign::NoSign => {}
+        });
         !slack.is_negative()
     }
 }
@@ -224,4 +282,55 @@ pub(super) fn farkas_holds(listed: &[Row], row: &Row, y: &[Q]) -> bool {
     });
     let rhs = support.iter().map(|(r, yi)| (&r.b, *yi)).chain([(&row.b, &minus_one)]);
     combo_ok && sign_of_sum_of_products(rhs) != Ordering::Greater
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::constraints::Origin;
+    use super::*;
+    use crate::exact::num::{q, to_f64};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The float is at or above the ratio, and within 8 units in its last place of it
+        /// (exact comparisons), for ratios of integers up to 2^260 of either sign.
+        #[test]
+        fn floats_at_least_are_close_above(
+            n in any::<i64>(), ns in 0u32..200, d in 1i64..i64::MAX, ds in 0u32..200,
+        ) {
+            let (num, den) = (BigInt::from(n) << ns, BigInt::from(d) << ds);
+            let value = Q::new(num.clone(), den.clone());
+            let f = float_at_least(&num, &den).unwrap();
+            prop_assert!(f >= value);
+            let mut below = to_f64(&f);
+            for _ in 0..8 {
+                below = below.down();
+            }
+            prop_assert!(from_f64_exact(below).unwrap() < value);
+        }
+    }
+
+    /// The triangle `x >= 0, y >= 0, x + 2y <= 1/3`: the box faces it implies give its own
+    /// extents (`x <= 1/3` within a float of it, `-y <= 0` exactly); one it does not imply
+    /// (`y <= 1/7`, the triangle reaching `y = 1/6`) and a row that is not a box face give none.
+    #[test]
+    fn extents_of_a_triangle() {
+        let third = q(1) / q(3);
+        let listed = [
+            Row::new(vec![q(-1), q(0)], q(0)),
+            Row::new(vec![q(0), q(-1)], q(0)),
+            Row::new(vec![q(1), q(2)], third.clone()),
+        ];
+        let refs: Vec<&Row> = listed.iter().collect();
+        let mut combiner = Combiner::new(&refs, 2);
+        let face =
+            |a: [i64; 2], b: Q| Constraint::new(Row::new(vec![q(a[0]), q(a[1])], b), Origin::Domain(0));
+        let x = axis_bound(&mut combiner, &face([1, 0], q(1))).unwrap();
+        assert_eq!(x.a, vec![q(1), q(0)]);
+        assert!(x.b >= third && &x.b - &third < Q::new(1.into(), BigInt::from(1) << 50u32));
+        let y = axis_bound(&mut combiner, &face([0, -3], q(5))).unwrap();
+        assert_eq!((y.a, y.b), (vec![q(0), q(-1)], q(0)));
+        assert!(axis_bound(&mut combiner, &face([0, 1], q(1) / q(7))).is_none());
+        assert!(axis_bound(&mut combiner, &face([1, 1], q(1))).is_none());
+    }
 }

@@ -18,13 +18,13 @@
 //!
 //! What it returns ([`CheckedRegion`]) feeds the checks of the whole answer ([`super::whole`]).
 
-use super::axis_snap::AxisSnap;
+use super::axis_snap::{AxisSnap, HIGH_DIMENSION};
 use super::compose::Composer;
 use super::constraints::{Constraint, ExactRow, Matrix, Origin, Row};
 use super::farkas::{Combiner, IntRow};
 use super::fields::{indices, known_keys, matrix, neurons, rational, vector, INEQUALITY, REGION};
 use super::floats::{nearest_matrix, nearest_vector};
-use super::implied::{implied_by_listed, Bounds};
+use super::implied::{self, implied_by_listed, Bounds};
 use super::moved::Moved;
 use crate::exact::num::Q;
 use crate::kernel::Filter;
@@ -36,13 +36,19 @@ use std::cmp::Ordering;
 /// What every region's check needs.
 pub(super) struct Context<'a> {
     pub net: &'a Network,
-    /// The domain's rows (`domain_rows` index them).
-    pub domain: &'a [Row],
+    /// The domain's rows as constraints (`domain_rows` index them), made once per check
+    /// ([`domain_constraints`]).
+    pub domain: &'a [Constraint],
     pub domain_bounded: bool,
     /// Whether the answer says it is partial (`"complete": false`): only then may a region's
     /// facets be uncertified. `None` while not known (a stream whose summary comes last): the
     /// failure is then deferred ([`resolve_deferred`]).
     pub partial: Option<bool>,
+}
+
+/// The domain's rows as the constraints of every region (`Origin::Domain(k)` for row `k`).
+pub(super) fn domain_constraints(rows: &[Row]) -> Vec<Constraint> {
+    rows.iter().enumerate().map(|(k, row)| Constraint::new(row.clone(), Origin::Domain(k))).collect()
 }
 
 /// A complete answer's region whose facets are uncertified.
@@ -124,14 +130,8 @@ pub(super) fn check_region(
         fail("the pattern does not fit the network".into());
         return None;
     };
-    let domain: Vec<Constraint> = cx
-        .domain
-        .iter()
-        .enumerate()
-        .map(|(k, row)| Constraint::new(row.clone(), Origin::Domain(k)))
-        .collect();
     let (mut constraints, jac, off, plain) = composer.constraints(&states);
-    constraints.extend(&domain);
+    constraints.extend(cx.domain);
     let Some(point) = region.get("point").and_then(vector).filter(|p| p.len() == net.input_dim()) else {
         fail("missing or malformed `point`".into());
         return None;
@@ -264,7 +264,9 @@ fn check_inequalities(
             (0..exact.len()).filter(|&i| signs[i] == Ordering::Equal && !exact[i].zero).collect();
         let stated = ExactRow::new(&row);
         let same: Vec<bool> = tight.iter().map(|&i| exact[i].same_halfspace(&stated)).collect();
-        let problem = if !q.on(&row, point) {
+        // a tight constraint that is the same halfspace puts the facet point on the row: the
+        // row's own slack is computed only where none is
+        let problem = if !same.contains(&true) && !q.on(&row, point) {
             Some("its facet point is not on it")
         } else if signs.contains(&Ordering::Less)
             || tight.len() < signs.iter().filter(|s| **s == Ordering::Equal).count()
@@ -329,8 +331,10 @@ fn check_labels(
 }
 
 /// Every constraint not listed must be implied by the listed inequalities: the domain rows
-/// first (by the listed rows alone), after which the domain's box, which they then imply,
-/// settles the others by exact intervals where it can; a Farkas vector for the rest.
+/// first (by the listed rows alone; a box face by a combination whose bound is then the
+/// region's own extent on its coordinate), after which the domain's box and those extents,
+/// which the listed rows then imply, settle the others by exact intervals where they can; a
+/// Farkas vector for the rest.
 fn check_completeness(
     constraints: &[&Constraint],
     owner: &[Option<usize>],
@@ -338,7 +342,8 @@ fn check_completeness(
     fail: &mut impl FnMut(String),
 ) {
     let d = constraints.first().map_or(0, |c| c.exact.dim());
-    let own_box = Bounds::new(rows, &ints, &[], d);
+    // the listed rows' own bounds, made only if a domain row needs them
+    let mut own_box = None;
     let mut combiner = Combiner::with_ints(&rows.iter().collect::<Vec<_>>(), ints, d);
     let is_domain = |c: &&Constraint| matches!(c.origin, Origin::Domain(_));
     let missing = |k: usize| {
@@ -346,6 +351,8 @@ fn check_completeness(
         format!("{which} is not implied by the listed inequalities (a facet is missing)")
     };
     let mut domain_implied = true;
+    // the region's extents the combinations of the box faces prove
+    let mut extents: Vec<Row> = Vec::new();
     // a domain row the listed rows imply, in high dimension with few rows that are not box
     // faces: the interval certificate with exact multipliers first (an unlisted box face cut
     // off by a neuron row needs one the floats cannot give), else the general ones
@@ -353,15 +360,28 @@ fn check_completeness(
     for (k, c) in constraints.iter().enumerate().filter(|(k, c)| owner[*k].is_none() && is_domain(c)) {
         let snapped =
             snap.as_mut().is_some_and(|s| s.get_or_insert_with(|| AxisSnap::new(rows, d)).implies(c.row()));
-        if !snapped && !implied_by_listed(rows, &mut combiner, c, Some(&own_box)) {
+        if snapped {
+            continue;
+        }
+        // in low dimension (ACAS Xu's 5), a combination first: its elimination is small, and
+        // its bound is the region's extent; in high dimension the interval certificates first
+        if d < HIGH_DIMENSION {
+            if let Some(extent) = implied::axis_bound(&mut combiner, c) {
+                extents.push(extent);
+                continue;
+            }
+        }
+        let own = own_box.get_or_insert_with(|| Bounds::new(rows, combiner.ints(), &[], d));
+        if !implied_by_listed(rows, &mut combiner, c, Some(own)) {
             domain_implied = false;
             fail(missing(k));
         }
     }
-    // the listed rows imply the domain: its box (with theirs) confines the region
+    // the listed rows imply the domain: its box and the extents (with theirs) confine the region
     let bounds = domain_implied.then(|| {
-        let domain: Vec<&Row> = constraints.iter().filter(|c| is_domain(c)).map(|c| c.row()).collect();
-        Bounds::new(rows, combiner.ints(), &domain, d)
+        let confining: Vec<&Row> =
+            constraints.iter().filter(|c| is_domain(c)).map(|c| c.row()).chain(&extents).collect();
+        Bounds::new(rows, combiner.ints(), &confining, d)
     });
     for (k, c) in constraints.iter().enumerate().filter(|(k, c)| owner[*k].is_none() && !is_domain(c)) {
         if !implied_by_listed(rows, &mut combiner, c, bounds.as_ref()) {

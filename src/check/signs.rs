@@ -18,6 +18,7 @@ use crate::exact::num::Q;
 use crate::kernel;
 use crate::Halfspace;
 use num_bigint::BigInt;
+use num_traits::One;
 use std::cell::{OnceCell, RefCell};
 use std::cmp::Ordering;
 
@@ -50,11 +51,8 @@ impl<'p> SignPoint<'p> {
     pub(super) fn sign(&self, (float_a, float_b): (&[f64], f64), exact: &ExactRow) -> Ordering {
         let filtered = match &exact.a {
             IntVec::Dense(_) => kernel::affine_sign(float_a, float_b, &self.floats, true),
-            IntVec::Sparse(p) => {
-                let mut x = self.gathered.borrow_mut();
-                x.clear();
-                x.extend(p.iter().map(|(j, _)| self.floats[*j as usize]));
-                kernel::affine_sign(float_a, float_b, &x, true)
+            IntVec::Sparse(_) => {
+                filtered_at((float_a, float_b), exact, |j| self.floats[j], &mut self.gathered.borrow_mut())
             }
         };
         if let Some(s) = filtered {
@@ -63,10 +61,60 @@ impl<'p> SignPoint<'p> {
         self.exact_sign(exact)
     }
 
+    /// The nearest floats of the point's coordinates.
+    pub(super) fn floats(&self) -> &[f64] {
+        &self.floats
+    }
+
     /// The sign by the integer expression alone (no float).
     pub(super) fn exact_sign(&self, exact: &ExactRow) -> Ordering {
-        exact.slack_sign(self.exact.get_or_init(|| integer_point(self.point)))
+        exact.slack_sign(self.exact.get_or_init(|| short_integer_point(self.point)))
     }
+}
+
+/// The points of at most this many coordinates are made integers over the product of their
+/// distinct denominators.
+const SHORT_POINT: usize = 32;
+
+/// A point as integers over a positive common denominator: for a short point (ACAS Xu's facet
+/// points, five coordinates with unrelated denominators) the product of its distinct
+/// denominators, a few products and exact divisions where their least common multiple takes a
+/// gcd of large integers per coordinate; for a longer one (whose denominators mostly repeat or
+/// share factors) the least common multiple ([`integer_point`]).
+fn short_integer_point(point: &[Q]) -> (Vec<BigInt>, BigInt) {
+    if point.len() > SHORT_POINT {
+        return integer_point(point);
+    }
+    let mut distinct: Vec<&BigInt> = Vec::new();
+    for v in point {
+        if !v.denom().is_one() && !distinct.contains(&v.denom()) {
+            distinct.push(v.denom());
+        }
+    }
+    let den = distinct.iter().fold(BigInt::one(), |acc, d| acc * *d);
+    let y = point
+        .iter()
+        .map(|v| if v.denom().is_one() { v.numer() * &den } else { v.numer() * (&den / v.denom()) })
+        .collect();
+    (y, den)
+}
+
+/// The kernel's filtered sign of a row's slack (the nearest floats of its held entries and
+/// bound, aligned with `exact.a`) at a point whose coordinate `j` has the nearest float `x(j)`:
+/// the floats at the row's held indices are gathered into `gathered` (reused), and the filter
+/// decides on them only when its proved bound does (`None` otherwise).
+pub(super) fn filtered_at(
+    (float_a, float_b): (&[f64], f64),
+    exact: &ExactRow,
+    x: impl Fn(usize) -> f64,
+    gathered: &mut Vec<f64>,
+) -> Option<Ordering> {
+    gathered.clear();
+    match &exact.a {
+        IntVec::Dense(v) => gathered.extend((0..v.len()).map(x)),
+        IntVec::Sparse(p) => gathered.extend(p.iter().map(|(j, _)| x(*j as usize))),
+    }
+    kernel::affine_sign(float_a, float_b, gathered, true)
 }
 
 /// The filtered sign of `row`'s slack at `point` (for the tests: the same code path as the

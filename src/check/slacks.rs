@@ -3,39 +3,53 @@
 //! [`super::signs`]'s: the float filter with its proved bound, the integer expression where it
 //! does not decide. A facet point that differs from the region's point in a few coordinates (a
 //! facet on a box face is the point with one coordinate moved onto the face) keeps the point's
-//! sign on every row with no coefficient on those coordinates, and updates the others from the
-//! exact slacks at the point (computed once, on the first such facet point, each row over its
-//! nonzero coefficients only).
+//! sign on every row with no coefficient on those coordinates, and updates the others: a short
+//! row (ACAS Xu's, of 5 entries) by the float filter at the facet point first, and any row the
+//! filter leaves open (or a long one: the conv net's, of 784) from its exact slack at the point
+//! (computed on first need, over its nonzero coefficients only, and kept for the next facet
+//! points).
 //!
-//! Every sign is exact. The update is one integer expression with no gcd: with the point
+//! Every sign is exact: the filter decides only through its proved bound, on the nearest floats
+//! of the facet point's coordinates. The update is one integer expression with no gcd: with the point
 //! `p = y / E` and the slack `S_c = b_c E - a_c . y` of row `c` (so `b_c - a_c . p = S_c / E`),
 //! and the difference `q - p = z / F` (integers over one positive denominator),
 //! `b_c - a_c . q = (S_c F - E a_c . z) / (E F)`, whose sign is that of the numerator
 //! (`E, F > 0`). Rows with no coefficient on the support of `z` keep the sign at `p`.
 
 use super::constraints::{integer_point, Constraint, ExactRow};
-use super::signs::SignPoint;
+use super::signs::{filtered_at, SignPoint};
 use crate::exact::num::{common_denominator, scaled_numerator, Q};
+use crate::kernel;
 use num_bigint::{BigInt, Sign};
 use num_traits::Zero;
 use std::cmp::Ordering;
 
-/// The exact slacks at the region's point, and which rows each coordinate reaches (made on the
-/// first facet point that differs from the point in few coordinates).
+/// The exact slacks at the region's point (each made on first need), and which rows each
+/// coordinate reaches (made on the first facet point that differs from the point in few
+/// coordinates).
 struct Base {
-    /// The point's common denominator `E > 0`.
+    /// The point as integers `y` over its common denominator `E > 0`.
+    y: Vec<BigInt>,
     den: BigInt,
-    /// `S_c = b_c E - a_c . y` for each row.
-    slack: Vec<BigInt>,
+    /// `S_c = b_c E - a_c . y` for each row, once computed.
+    slack: Vec<Option<BigInt>>,
     /// For each coordinate, the rows with a nonzero coefficient on it.
     columns: Vec<Vec<u32>>,
 }
+
+/// The rows with at most this many held entries have their slack at a near facet point tried
+/// by the float filter first (a few products in floats); longer ones (a conv net's dense rows
+/// of 784 entries) go straight to the exact update, a few integer products per moved
+/// coordinate.
+const FILTERED_ENTRIES: usize = 32;
 
 /// The slack signs of a region's constraints at its point, and what the facet points share.
 pub(super) struct Slacks<'r, 'p> {
     rows: &'r [&'r Constraint],
     /// The region's point.
     point: &'p [Q],
+    /// The nearest floats of the point's coordinates.
+    floats: Vec<f64>,
     /// The exact sign of each row's slack at the point.
     signs: Vec<Ordering>,
     base: Option<Base>,
@@ -54,7 +68,7 @@ impl<'r, 'p> Slacks<'r, 'p> {
     pub(super) fn new(rows: &'r [&'r Constraint], point: &'p [Q]) -> Slacks<'r, 'p> {
         let at = SignPoint::new(point);
         let signs = rows.iter().map(|c| at.sign(c.floats(), &c.exact)).collect();
-        Slacks { rows, point, signs, base: None }
+        Slacks { rows, point, floats: at.floats().to_vec(), signs, base: None }
     }
 
     /// The sign of each row's slack at the point.
@@ -87,48 +101,72 @@ impl<'r, 'p> Slacks<'r, 'p> {
         if moved.is_empty() {
             return signs;
         }
-        let support: Vec<usize> = moved.iter().map(|(j, _)| *j).collect();
-        let delta: Vec<Q> = moved.iter().map(|(j, x)| x - &self.point[*j]).collect();
-        let f = common_denominator(&delta);
-        let z: Vec<BigInt> = delta.iter().map(|v| scaled_numerator(v, &f)).collect();
+        // the moved coordinates' floats, for the filter
+        let images: Vec<(usize, f64)> = moved.iter().map(|(j, x)| (*j, kernel::image(x))).collect();
+        let floats = &self.floats;
+        let x = |j: usize| images.iter().find(|(k, _)| *k == j).map_or(floats[j], |(_, f)| *f);
+        let mut gathered = Vec::new();
+        // every coordinate's float, for the dense rows the filter takes (made on the first)
+        let mut dense: Option<Vec<f64>> = None;
+        // the difference `q - p = z / F`, made on the first row the filter leaves open
+        let mut difference: Option<(Vec<BigInt>, BigInt)> = None;
         let (rows, point) = (self.rows, self.point);
         let base = self.base.get_or_insert_with(|| base_of(rows, point));
-        // the rows reached by the support, each once
-        let mut reached: Vec<u32> = support.iter().flat_map(|&j| base.columns[j].iter().copied()).collect();
+        // the rows reached by the moved coordinates, each once
+        let mut reached: Vec<u32> =
+            moved.iter().flat_map(|(j, _)| base.columns[*j].iter().copied()).collect();
         reached.sort_unstable();
         reached.dedup();
         for c in reached {
-            let (row, s) = (&self.rows[c as usize].exact, &base.slack[c as usize]);
-            let mut moved = BigInt::zero();
-            for (&j, zj) in support.iter().zip(&z) {
-                if let Some(a) = row.a.get(j) {
-                    moved += a * zj;
+            let constraint = rows[c as usize];
+            let row = &constraint.exact;
+            let (float_a, float_b) = constraint.floats();
+            if float_a.len() <= FILTERED_ENTRIES {
+                let filtered = if float_a.len() == d {
+                    let q = dense.get_or_insert_with(|| (0..d).map(x).collect());
+                    kernel::affine_sign(float_a, float_b, q, true)
+                } else {
+                    filtered_at((float_a, float_b), row, x, &mut gathered)
+                };
+                if let Some(s) = filtered {
+                    signs[c as usize] = s;
+                    continue;
                 }
             }
-            signs[c as usize] = sign(&(s * &f - &base.den * moved));
+            let (z, f) = difference.get_or_insert_with(|| {
+                let delta: Vec<Q> = moved.iter().map(|(j, x)| x - &point[*j]).collect();
+                let f = common_denominator(&delta);
+                (delta.iter().map(|v| scaled_numerator(v, &f)).collect(), f)
+            });
+            let s = base.slack[c as usize].get_or_insert_with(|| slack_of(row, &base.y, &base.den));
+            let mut change = BigInt::zero();
+            for ((j, _), zj) in moved.iter().zip(z.iter()) {
+                if let Some(a) = row.a.get(*j) {
+                    change += a * zj;
+                }
+            }
+            signs[c as usize] = sign(&(&*s * &*f - &base.den * change));
         }
         signs
     }
 }
 
-/// The exact slacks of `rows` at `point`, and the rows each coordinate reaches.
+/// `S = b E - a . y` of `row` at the point `y / E`.
+fn slack_of(row: &ExactRow, y: &[BigInt], den: &BigInt) -> BigInt {
+    let mut value = &row.b * den;
+    row.a.nonzeros(|j, a| {
+        if !y[j].is_zero() {
+            value -= a * &y[j];
+        }
+    });
+    value
+}
+
+/// The point in integers, no slack yet, and the rows each coordinate reaches.
 fn base_of(rows: &[&Constraint], point: &[Q]) -> Base {
     let (y, den) = integer_point(point);
-    let slack = rows
-        .iter()
-        .map(|c| {
-            let r = &c.exact;
-            let mut value = &r.b * &den;
-            r.a.nonzeros(|j, a| {
-                if !y[j].is_zero() {
-                    value -= a * &y[j];
-                }
-            });
-            value
-        })
-        .collect();
     let exact: Vec<&ExactRow> = rows.iter().map(|c| &c.exact).collect();
-    Base { den, slack, columns: columns_of(&exact, point.len()) }
+    Base { y, den, slack: vec![None; rows.len()], columns: columns_of(&exact, point.len()) }
 }
 
 /// For each of `d` coordinates, the rows with a nonzero coefficient on it.
@@ -158,23 +196,26 @@ mod tests {
 
     proptest! {
         /// The shared slacks give the signs of the direct computation at every point, near the
-        /// base point (a few coordinates moved) or far from it.
+        /// base point (a few coordinates moved) or far from it, in 6 dimensions (short rows:
+        /// the float filter first) and in 40 (rows longer than [`FILTERED_ENTRIES`]: the exact
+        /// update alone).
         #[test]
         fn signs_equal_the_direct_ones(
-            rows in prop::collection::vec((prop::collection::vec(-3i64..4, 6), -5i64..6, 1i64..4), 1..12),
-            point in prop::collection::vec((-4i64..5, 1i64..5), 6),
-            moves in prop::collection::vec(prop::collection::vec((0usize..6, -4i64..5, 1i64..5), 0..7), 1..6),
+            d in prop::sample::select(vec![6usize, 40]),
+            rows in prop::collection::vec((prop::collection::vec(-3i64..4, 40), -5i64..6, 1i64..4), 1..12),
+            point in prop::collection::vec((-4i64..5, 1i64..5), 40),
+            moves in prop::collection::vec(prop::collection::vec((0usize..40, -4i64..5, 1i64..5), 0..7), 1..6),
         ) {
             let constraints: Vec<Constraint> = rows
                 .iter()
                 .enumerate()
                 .map(|(i, (a, b, den))| {
-                    let row = Halfspace::new(a.iter().map(|&v| q(v, *den)).collect(), q(*b, 1));
+                    let row = Halfspace::new(a[..d].iter().map(|&v| q(v, *den)).collect(), q(*b, 1));
                     Constraint::new(row, Origin::Domain(i))
                 })
                 .collect();
             let refs: Vec<&Constraint> = constraints.iter().collect();
-            let p: Vec<Q> = point.iter().map(|&(n, d)| q(n, d)).collect();
+            let p: Vec<Q> = point[..d].iter().map(|&(n, den)| q(n, den)).collect();
             let mut slacks = Slacks::new(&refs, &p);
             let direct = |x: &[Q]| -> Vec<Ordering> {
                 let at = integer_point(x);
@@ -183,8 +224,8 @@ mod tests {
             prop_assert_eq!(slacks.at_point().collect::<Vec<_>>(), direct(&p));
             for m in moves {
                 let mut x = p.clone();
-                for (j, n, d) in m {
-                    x[j] = q(n, d);
+                for (j, n, den) in m {
+                    x[j % d] = q(n, den);
                 }
                 prop_assert_eq!(slacks.at(&x), direct(&x));
             }

@@ -6,9 +6,9 @@
 //! the one [`super::check_answer`] gives on the whole document, for every thread count.
 
 use super::compose::Composer;
-use super::constraints::Row;
+use super::constraints::{Constraint, Row};
 use super::kept::{Kept, Layout, PieceField};
-use super::region::{check_region, CheckedRegion, Context};
+use super::region::{check_region, domain_constraints, CheckedRegion, Context};
 use super::{check_header, finish, whole, CheckOptions, CheckReport, Failure};
 use crate::network::Network;
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
@@ -27,7 +27,7 @@ pub(super) struct Outcome {
 /// The checks of single regions.
 pub(super) struct RegionChecks<'a> {
     net: &'a Network,
-    domain: Vec<Row>,
+    domain: Vec<Constraint>,
     domain_bounded: bool,
     partial: Option<bool>,
     pub(super) layout: Layout<'a>,
@@ -48,6 +48,7 @@ impl<'a> RegionChecks<'a> {
     pub(super) fn new(net: &'a Network, partial: Option<bool>, across: bool) -> RegionChecks<'a> {
         let domain: Vec<Row> = net.domain().halfspaces(net.input_dim());
         let domain_bounded = whole::domain_is_bounded(net, &domain);
+        let domain = domain_constraints(&domain);
         let composers = std::sync::Mutex::new(Vec::new());
         RegionChecks { net, domain, domain_bounded, partial, layout: Layout::new(net), across, composers }
     }

@@ -133,12 +133,14 @@ pub fn from_f64_exact(x: f64) -> Option<Q> {
     let exp_bits = ((bits >> 52) & 0x7ff) as i64;
     let frac = bits & ((1u64 << 52) - 1);
     let (mantissa, exp) = if exp_bits == 0 { (frac, -1074) } else { (frac | (1u64 << 52), exp_bits - 1075) };
+    // in lowest terms without a gcd: an odd mantissa over a power of two
+    let zeros = mantissa.trailing_zeros();
+    let (mantissa, exp) = (mantissa >> zeros, exp + i64::from(zeros));
     let m = BigInt::from(mantissa) * sign;
-    let two = BigInt::from(2);
     Some(if exp >= 0 {
-        Q::from_integer(m * num_traits::pow(two, exp as usize))
+        Q::from_integer(m << exp as u64)
     } else {
-        Q::new(m, num_traits::pow(two, (-exp) as usize))
+        Q::new_raw(m, BigInt::one() << (-exp) as u64)
     })
 }
 
@@ -416,9 +418,23 @@ mod tests {
 
     #[test]
     fn float_conversion_is_exact() {
-        for x in [0.1, -3.5, 1e-310, 1e300, 123456.789] {
+        for x in [
+            0.1,
+            -3.5,
+            1e-310,
+            1e300,
+            123456.789,
+            1.0,
+            -2f64.powi(70),
+            5e-324,
+            3.0 * 2f64.powi(-1000),
+            1024.0,
+        ] {
             let r = from_f64_exact(x).unwrap();
             assert_eq!(r.to_f64().unwrap(), x);
+            // in lowest terms, as a reduction gives it
+            let reduced = Q::new(r.numer().clone(), r.denom().clone());
+            assert_eq!((r.numer(), r.denom()), (reduced.numer(), reduced.denom()));
         }
         assert!(from_f64_exact(f64::NAN).is_none());
         assert_eq!(fmt_q(&from_f64_exact(0.75).unwrap()), "3/4");
