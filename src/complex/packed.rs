@@ -75,7 +75,8 @@ impl Keys {
             return false;
         }
         if self.count % self.per_chunk == 0 {
-            self.chunks.push(Vec::with_capacity(self.per_chunk * self.width));
+            // grown as it fills (a walk of few faces takes little), never past its chunk
+            self.chunks.push(Vec::new());
         }
         self.chunks.last_mut().expect("a chunk").extend_from_slice(packed);
         self.count += 1;
