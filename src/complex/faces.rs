@@ -2,9 +2,13 @@
 //! is walked down its face lattice, a face's facets being the rows of its region that touch it
 //! in a (k-1)-dimensional set (a certified relative-interior point each, in the face's own
 //! exact affine frame). Faces are identified by sign vectors, so a face shared by many regions
-//! is found once and its facets computed once.
+//! is found once and its facets computed once. A walker holds each sign vector once, packed
+//! (`complex::packed`), and the faces it found by their vertices as generator sets, their
+//! points made only when the merge reads them (`complex::lattice`).
 
 use super::frame::{distinct_rows, Frame};
+use super::lattice::PointSource;
+use super::packed::{pack_into, KeyIndex, Keys};
 use super::point::FacePoint;
 use super::sign::{SignKey, Signer};
 use super::ComplexError;
@@ -18,7 +22,6 @@ use crate::exact::num::Q;
 use crate::kernel::halfspace::Halfspace;
 use crate::lp::LpBackend;
 use crate::network::Network;
-use std::collections::HashMap;
 
 /// One face of the complex: a relatively open convex set of one sign vector.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,19 +91,30 @@ impl Complex {
     }
 }
 
-/// A face as it is being found: ids are positions in discovery order.
+/// A face as it is being found: ids are positions in discovery order (its sign vector is the
+/// walker's key of the same number).
 pub(super) struct Found {
     pub(super) dim: usize,
-    pub(super) key: SignKey,
-    pub(super) point: FacePoint,
+    pub(super) made: Made,
     pub(super) boundary: Vec<usize>,
     pub(super) done: bool,
 }
 
-/// What one walker found: its faces (ids local to it), its LP figures, and how many of its
-/// regions went by their vertices.
+/// How a face's point is made: given (the LP walk's, and a region's own point), or from the
+/// generator set of a face found by its vertices ([`super::lattice`]), made only when the
+/// merge reads it.
+pub(super) enum Made {
+    Point(Box<FacePoint>),
+    Set(u32),
+}
+
+/// What one walker found: its faces (ids local to it) and their sign vectors (key `i` is face
+/// `i`'s), what their points are made from, its LP figures, and how many of its regions went
+/// by their vertices.
 pub(super) struct Walked {
     pub(super) found: Vec<Found>,
+    pub(super) keys: Keys,
+    pub(super) points: PointSource,
     pub(super) stats: LpStats,
     pub(super) fast_regions: usize,
 }
@@ -110,7 +124,9 @@ pub(crate) struct Walker {
     pub(super) signer: Signer,
     pub(super) table: super::vertices::Table,
     backend: &'static dyn LpBackend,
-    index: HashMap<SignKey, usize>,
+    /// The faces' sign vectors, packed, each once (face `i` has key `i`).
+    index: KeyIndex,
+    packed: Vec<u8>,
     found: Vec<Found>,
     stats: LpStats,
     regions: usize,
@@ -126,7 +142,8 @@ impl Walker {
             signer: Signer::new(net),
             table: super::vertices::Table::new(net),
             backend,
-            index: HashMap::new(),
+            index: KeyIndex::default(),
+            packed: Vec::new(),
             found: Vec::new(),
             stats: LpStats::default(),
             regions: 0,
@@ -138,23 +155,29 @@ impl Walker {
     /// The face of `key`: its index, and whether its facets are still to be found.
     pub(super) fn entry(
         &mut self,
-        key: SignKey,
+        key: &[i8],
         dim: usize,
-        point: FacePoint,
+        made: Made,
     ) -> Result<(usize, bool), ComplexError> {
-        if let Some(&i) = self.index.get(&key) {
-            if self.found[i].dim != dim {
-                return Err(ComplexError::identity(format!(
-                    "one sign vector was found as a face of dimensions {} and {dim}",
-                    self.found[i].dim
-                )));
+        self.packed.clear();
+        pack_into(key, &mut self.packed);
+        match self.index.entry(&self.packed, key.len()) {
+            None => Err(ComplexError::identity("two sign vectors of different lengths, or 2^32 faces")),
+            Some(Ok(i)) => {
+                let i = i as usize;
+                if self.found[i].dim != dim {
+                    return Err(ComplexError::identity(format!(
+                        "one sign vector was found as a face of dimensions {} and {dim}",
+                        self.found[i].dim
+                    )));
+                }
+                Ok((i, !self.found[i].done))
             }
-            return Ok((i, !self.found[i].done));
+            Some(Err(i)) => {
+                self.found.push(Found { dim, made, boundary: Vec::new(), done: false });
+                Ok((i as usize, true))
+            }
         }
-        let i = self.found.len();
-        self.index.insert(key.clone(), i);
-        self.found.push(Found { dim, key, point, boundary: Vec::new(), done: false });
-        Ok((i, true))
     }
 
     /// Walks `regions` in order (the faces a region shares with an earlier one of them are
@@ -163,7 +186,13 @@ impl Walker {
         for r in regions {
             self.region(&r.region, &r.facets)?;
         }
-        Ok(Walked { found: self.found, stats: self.stats, fast_regions: self.fast_regions })
+        Ok(Walked {
+            found: self.found,
+            keys: self.index.into_keys(),
+            points: self.table.into_points(),
+            stats: self.stats,
+            fast_regions: self.fast_regions,
+        })
     }
 
     /// A region and its certified facets.
@@ -178,7 +207,7 @@ impl Walker {
         }
         let d = region.point.len();
         let key = self.signer.key(&region.point);
-        let (top, fresh) = self.entry(key, d, region.point.clone().into())?;
+        let (top, fresh) = self.entry(&key, d, Made::Point(Box::new(region.point.clone().into())))?;
         if !fresh {
             return Err(ComplexError::identity(format!(
                 "region {} has another region's sign vector",
@@ -225,7 +254,7 @@ impl Walker {
     ) -> Result<usize, ComplexError> {
         let x = frame.apply(&z);
         let key = self.signer.key(&x);
-        let (i, fresh) = self.entry(key, dim, x.into())?;
+        let (i, fresh) = self.entry(&key, dim, Made::Point(Box::new(x.into())))?;
         if !fresh {
             return Ok(i);
         }
@@ -254,22 +283,22 @@ impl Walker {
     }
 }
 
-/// The complex from the faces found: sorted and renumbered, boundedness derived, every
-/// identity checked.
-pub(super) fn assemble(found: Vec<Found>, net: &Network, stats: LpStats) -> Result<Complex, ComplexError> {
+/// The complex from the faces found (in merge order, their facets by merge number): sorted and
+/// renumbered, boundedness derived, every identity checked.
+pub(super) fn assemble(found: Vec<Face>, net: &Network, stats: LpStats) -> Result<Complex, ComplexError> {
     let mut order: Vec<usize> = (0..found.len()).collect();
-    order.sort_by(|&a, &b| (found[a].dim, &found[a].key).cmp(&(found[b].dim, &found[b].key)));
+    order.sort_by(|&a, &b| (found[a].dim, &found[a].sign).cmp(&(found[b].dim, &found[b].sign)));
     let mut new_id = vec![0; order.len()];
     for (n, &o) in order.iter().enumerate() {
         new_id[o] = n;
     }
-    let mut slots: Vec<Option<Found>> = found.into_iter().map(Some).collect();
+    let mut slots: Vec<Option<Face>> = found.into_iter().map(Some).collect();
     let mut faces: Vec<Face> = Vec::with_capacity(order.len());
     for (id, &o) in order.iter().enumerate() {
         let f = slots[o].take().expect("each face once");
         let mut boundary: Vec<usize> = f.boundary.iter().map(|&b| new_id[b]).collect();
         boundary.sort_unstable();
-        faces.push(Face { id, dim: f.dim, sign: f.key, point: f.point, bounded: false, boundary });
+        faces.push(Face { id, boundary, ..f });
     }
     super::fvector::derive_bounded(&mut faces);
     let widths = net.relu_layers().map(|i| net.layers()[i].width()).collect();
@@ -294,9 +323,9 @@ pub(crate) fn complex_walk(
     fast: bool,
 ) -> Result<(Complex, usize), ComplexError> {
     let (merge, mut stats) = walk_into(net, enumerator, fast, super::walk::Merge::default())?;
-    let walked = merge.into_walked();
-    stats.add(&walked.stats);
-    Ok((assemble(walked.found, net, stats)?, walked.fast_regions))
+    let (found, walk_stats, fast_regions) = merge.into_faces();
+    stats.add(&walk_stats);
+    Ok((assemble(found, net, stats)?, fast_regions))
 }
 
 /// Every region of `net` walked into `merge` under one stop token for the whole job: the merge

@@ -12,9 +12,13 @@
 //! vertices' (a neuron is affine on the region's closure, so its sign at a positive
 //! combination of the vertices is `+` if one vertex has `+`, `-` if one has `-`, else `0`; a
 //! domain row is tight when it is tight at every vertex); an unbounded face's is computed at its
-//! point.
+//! point. The walk keeps a face's generator set, not its point ([`Sets`]): the point is made
+//! from the set when the merge reads it ([`PointSource`]), the same integers in the same order
+//! (a batch's points, numbers of hundreds of digits, are never all held at once, and a face
+//! found again by a later batch, or not listed, never has its point made).
 
-use super::faces::Walker;
+use super::faces::{Made, Walker};
+use super::packed::{hash_of, number, Slots, EMPTY};
 use super::point::FacePoint;
 use super::vertices::{Rows, Vertex};
 use super::ComplexError;
@@ -70,7 +74,7 @@ pub(super) fn lattice(
             region.id
         )));
     }
-    let (top, fresh) = w.entry(rows.key.clone(), d, region.point.clone().into())?;
+    let (top, fresh) = w.entry(&rows.key, d, Made::Point(Box::new(region.point.clone().into())))?;
     if !fresh {
         return Err(ComplexError::identity(format!("region {} has another region's sign vector", region.id)));
     }
@@ -127,7 +131,8 @@ struct Generators<'a> {
 }
 
 /// The face of the generator set `set`, of dimension `dim`: its index in the walker and whether
-/// it is new (its facets still to be found).
+/// it is new (its facets still to be found). Its point is not made here but when the merge
+/// reads it ([`PointSource::point`]), from its set.
 fn face(w: &mut Walker, gens: &Generators, set: &Bits, dim: usize) -> Result<(usize, bool), ComplexError> {
     let nv = gens.verts.len();
     let mut ids: Vec<u32> = Vec::new();
@@ -141,45 +146,141 @@ fn face(w: &mut Walker, gens: &Generators, set: &Bits, dim: usize) -> Result<(us
     }
     ids.sort_unstable();
     ray_ids.sort_unstable();
-    let set_key = (ids, ray_ids);
-    if let Some(&i) = w.table.by_set.get(&set_key) {
-        return Ok((i, !w.done(i)));
-    }
-    let (ids, ray_ids) = &set_key;
-    // the vertices weighted by their denominators: sum_v e_v (h_v / e_v) / sum_v e_v, a convex
-    // combination with positive weights, plus the rays: over integers only, reduced only if
-    // the point is read (`FacePoint`)
-    let (h0, e0) = &w.table.ints[ids[0] as usize];
+    let slot = match w.table.sets.find(&ids, &ray_ids) {
+        Ok(i) => return Ok((i, !w.done(i))),
+        Err(slot) => slot,
+    };
+    let key = if ray_ids.is_empty() {
+        meet(w, &ids)?
+    } else {
+        // the sign vector from the unreduced integers (no common denominator to rebuild)
+        let (sum, den) = point_of(&w.table.ints, &w.table.rays, &ids, &ray_ids);
+        w.signer.key_over(sum, den)
+    };
+    let made = Made::Set(w.table.sets.next());
+    let (i, fresh) = w.entry(&key, dim, made)?;
+    w.table.sets.insert(slot, &ids, &ray_ids, i)?;
+    Ok((i, fresh))
+}
+
+/// The point of a face from its vertices `ids` and rays `ray_ids`: the vertices weighted by
+/// their denominators, `sum_v e_v (h_v / e_v) / sum_v e_v`, a convex combination with positive
+/// weights, plus the rays: over integers only, reduced only if the point is read
+/// ([`FacePoint`]).
+fn point_of(
+    ints: &[(Vec<BigInt>, BigInt)],
+    rays: &[Vec<BigInt>],
+    ids: &[u32],
+    ray_ids: &[u32],
+) -> (Vec<BigInt>, BigInt) {
+    let (h0, e0) = &ints[ids[0] as usize];
     let mut sum = h0.clone();
     let mut den = e0.clone();
     for &v in &ids[1..] {
-        let (h, e) = &w.table.ints[v as usize];
+        let (h, e) = &ints[v as usize];
         sum.iter_mut().zip(h).for_each(|(s, x)| *s += x);
         den += e;
     }
     for &r in ray_ids {
-        let dir: &Vec<BigInt> = &w.table.rays[r as usize];
+        let dir: &Vec<BigInt> = &rays[r as usize];
         sum.iter_mut().zip(dir).for_each(|(s, x)| *s += x * &den);
     }
-    let key = if ray_ids.is_empty() {
-        meet(w, ids)?
-    } else {
-        // the sign vector from the unreduced integers (no common denominator to rebuild)
-        w.signer.key_over(sum.clone(), den.clone())
-    };
-    let point = FacePoint::over(sum, den);
-    let (i, fresh) = w.entry(key, dim, point)?;
-    w.table.by_set.insert(set_key, i);
-    Ok((i, fresh))
+    (sum, den)
+}
+
+/// The generator sets of the faces found by their vertices (vertex ids, then ray ids, each
+/// ascending), found again by their contents: a face shared by two regions is looked up by its
+/// set before its sign vector is made. Set `n` is `ids[spans[n].0..]`, its vertices then its
+/// rays, of face `faces[n]`.
+#[derive(Default)]
+pub(super) struct Sets {
+    ids: Vec<u32>,
+    spans: Vec<(usize, u32, u32)>,
+    faces: Vec<usize>,
+    slots: Slots,
+}
+
+impl Sets {
+    /// Set `n`: its vertices and its rays.
+    fn get(&self, n: usize) -> (&[u32], &[u32]) {
+        span(&self.ids, &self.spans, n)
+    }
+
+    /// The face of the set, or the slot where the set goes ([`Sets::insert`]).
+    fn find(&mut self, verts: &[u32], rays: &[u32]) -> Result<usize, usize> {
+        let Sets { ids, spans, faces, slots } = self;
+        slots.reserve(spans.len(), |n| hash_of(&span(ids, spans, n as usize)));
+        let at = slots.find(hash_of(&(verts, rays)), |n| span(ids, spans, n as usize) == (verts, rays));
+        match slots.at(at) {
+            EMPTY => Err(at),
+            n => Ok(faces[n as usize]),
+        }
+    }
+
+    /// The number the next set inserted gets.
+    fn next(&self) -> u32 {
+        self.spans.len() as u32
+    }
+
+    /// Enters a set not found ([`Sets::find`] gave `slot`), of face `face`.
+    fn insert(&mut self, slot: usize, verts: &[u32], rays: &[u32], face: usize) -> Result<(), ComplexError> {
+        let n = number(self.spans.len()).ok_or_else(|| ComplexError::identity("2^32 generator sets"))?;
+        self.spans.push((self.ids.len(), verts.len() as u32, rays.len() as u32));
+        self.ids.extend_from_slice(verts);
+        self.ids.extend_from_slice(rays);
+        self.faces.push(face);
+        self.slots.put(slot, n);
+        Ok(())
+    }
+}
+
+/// Set `n` of [`Sets`]: its vertices and its rays.
+fn span<'a>(ids: &'a [u32], spans: &[(usize, u32, u32)], n: usize) -> (&'a [u32], &'a [u32]) {
+    let (at, v, r) = spans[n];
+    let (v, r) = (v as usize, r as usize);
+    (&ids[at..at + v], &ids[at + v..at + v + r])
+}
+
+/// What the points of a walk's faces found by their vertices are made from: the vertices and
+/// rays of the walk's table and the faces' generator sets (the lookup tables dropped).
+pub(super) struct PointSource {
+    ints: Vec<(Vec<BigInt>, BigInt)>,
+    rays: Vec<Vec<BigInt>>,
+    sets: Sets,
+}
+
+impl PointSource {
+    /// From the vertices, rays and sets of a walk's table.
+    pub(super) fn new(
+        ints: Vec<(Vec<BigInt>, BigInt)>,
+        rays: Vec<Vec<BigInt>>,
+        mut sets: Sets,
+    ) -> PointSource {
+        sets.slots = Slots::default();
+        sets.faces = Vec::new();
+        PointSource { ints, rays, sets }
+    }
+
+    /// The point of a face, as the walk would have made it.
+    pub(super) fn point(&self, made: Made) -> FacePoint {
+        match made {
+            Made::Point(p) => *p,
+            Made::Set(n) => {
+                let (ids, ray_ids) = self.sets.get(n as usize);
+                let (sum, den) = point_of(&self.ints, &self.rays, ids, ray_ids);
+                FacePoint::over(sum, den)
+            }
+        }
+    }
 }
 
 /// The sign vector of a bounded face from its vertices'.
 fn meet(w: &Walker, ids: &[u32]) -> Result<Vec<i8>, ComplexError> {
     let keys = &w.table.keys;
     let neurons = w.table.neurons;
-    let mut key = keys[ids[0] as usize].clone();
+    let mut key = keys.get(ids[0]).to_vec();
     for &v in &ids[1..] {
-        for (p, (k, &o)) in key.iter_mut().zip(&keys[v as usize]).enumerate() {
+        for (p, (k, &o)) in key.iter_mut().zip(keys.get(v)).enumerate() {
             if p < neurons {
                 if *k == 0 {
                     *k = o;

@@ -19,6 +19,8 @@
 //! - [`json`]: the `faces` and `boundary` documents;
 //! - [`spilled`]: the complex kept as compact records, the points of the listed faces in a
 //!   temporary file (`faces` at the memory of counting);
+//! - `packed`: sign vectors packed two bits an entry in one column, found again through
+//!   open-addressing tables of face numbers (the walk's batches and the compact merge);
 //! - [`point`]: face points, kept unreduced until read;
 //! - `walk`: the regions walked in fixed batches on `--threads` workers, merged in order (the
 //!   same complex, points included, for every thread count).
@@ -31,6 +33,7 @@ pub mod homology;
 pub mod json;
 mod lattice;
 pub mod level;
+mod packed;
 pub mod point;
 pub mod rational;
 pub mod sign;

@@ -11,6 +11,7 @@
 //! batch that finds a face gives its point).
 
 use super::faces::{walk_into, Walked};
+use super::packed::{unpack, KeyIndex, Keys};
 use super::sign::{sign_strings, SignKey};
 use super::walk::Merger;
 use super::ComplexError;
@@ -22,20 +23,6 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 
-/// A sign vector two bits an entry (`-1, 0, 1` as `0, 1, 2`, the first entry in the high bits
-/// of the first byte): of keys of one length, the byte order is the order of the sign vectors.
-fn pack_into(key: &[i8], out: &mut Vec<u8>) {
-    let at = out.len();
-    out.resize(at + key.len().div_ceil(4), 0);
-    for (i, &v) in key.iter().enumerate() {
-        out[at + i / 4] |= ((v + 1) as u8) << (6 - 2 * (i % 4));
-    }
-}
-
-fn unpack(packed: &[u8], len: usize) -> SignKey {
-    (0..len).map(|i| ((packed[i / 4] >> (6 - 2 * (i % 4))) & 3) as i8 - 1).collect()
-}
-
 /// The faces as compact columns, one entry per face in merge order, in a few large vectors (no
 /// allocation of its own per face, which would pin the allocator's pages between the walk's
 /// short-lived numbers): the packed sign vectors (`width` bytes each), the dimensions, the
@@ -43,8 +30,7 @@ fn unpack(packed: &[u8], len: usize) -> SignKey {
 /// text starts in the file (it ends where the next face's starts: a face not listed has none).
 #[derive(Default)]
 struct Columns {
-    width: usize,
-    keys: Vec<u8>,
+    keys: Keys,
     dims: Vec<u8>,
     starts: Vec<u64>,
     bounds: Vec<u32>,
@@ -58,7 +44,7 @@ impl Columns {
     }
 
     fn key(&self, i: usize) -> &[u8] {
-        &self.keys[i * self.width..(i + 1) * self.width]
+        self.keys.get(i)
     }
 
     fn boundary(&self, i: usize) -> &[u32] {
@@ -72,101 +58,45 @@ impl Columns {
     }
 }
 
-/// Faces by their packed keys: an open-addressing table of face numbers (at most half full),
-/// the keys themselves in the columns.
-struct Index {
-    slots: Vec<u32>,
-}
-
-const EMPTY: u32 = u32::MAX;
-
-fn hash_of(key: &[u8]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    key.hash(&mut h);
-    h.finish()
-}
-
-impl Index {
-    /// The slot of `key`: the face there, or an empty slot to put it in.
-    fn slot(&self, faces: &Columns, key: &[u8]) -> usize {
-        let mask = self.slots.len() - 1;
-        let mut i = hash_of(key) as usize & mask;
-        loop {
-            let e = self.slots[i];
-            if e == EMPTY || faces.key(e as usize) == key {
-                return i;
-            }
-            i = (i + 1) & mask;
-        }
-    }
-
-    /// Room for one more face (the table doubled and refilled when half full).
-    fn reserve(&mut self, faces: &Columns) {
-        if 2 * (faces.len() + 1) <= self.slots.len() {
-            return;
-        }
-        let mut grown = Index { slots: vec![EMPTY; (2 * self.slots.len()).max(1024)] };
-        for i in 0..faces.len() {
-            let at = grown.slot(faces, faces.key(i));
-            grown.slots[at] = i as u32;
-        }
-        *self = grown;
-    }
-}
-
 /// The merge of the walk's batches into [`Columns`], the listed points spilled.
 struct Compact<'f> {
+    /// The faces, their keys in `index` until the walk ends.
     faces: Columns,
-    index: Index,
-    key_len: usize,
+    index: KeyIndex,
     listed: &'f dyn Fn(usize) -> bool,
     file: BufWriter<File>,
     stats: LpStats,
 }
 
-fn number(n: usize) -> Result<u32, ComplexError> {
-    u32::try_from(n).ok().filter(|&n| n != EMPTY).ok_or_else(|| ComplexError::identity("2^32 faces or more"))
-}
-
 impl Merger for Compact<'_> {
     fn add(&mut self, walked: Walked) -> Result<(), ComplexError> {
-        self.stats.add(&walked.stats);
-        let mut global = Vec::with_capacity(walked.found.len());
+        let Walked { found, keys, points, stats, .. } = walked;
+        self.stats.add(&stats);
+        let mut global = Vec::with_capacity(found.len());
         let mut fresh: Vec<Vec<usize>> = Vec::new();
-        let mut key = Vec::new();
-        for f in walked.found {
+        for (i, f) in found.into_iter().enumerate() {
             if !f.done {
                 return Err(ComplexError::identity("a batch ended with a face whose facets were not found"));
             }
-            key.clear();
-            pack_into(&f.key, &mut key);
-            if self.faces.len() == 0 {
-                (self.key_len, self.faces.width) = (f.key.len(), key.len());
-            } else if f.key.len() != self.key_len {
-                return Err(ComplexError::identity("two sign vectors of different lengths"));
-            }
-            self.index.reserve(&self.faces);
-            let at = self.index.slot(&self.faces, &key);
-            match self.index.slots[at] {
-                EMPTY => {
-                    let g = number(self.faces.len())?;
-                    self.index.slots[at] = g;
+            let entry = self.index.entry(keys.get(i), keys.len);
+            match entry.ok_or_else(|| {
+                ComplexError::identity("two sign vectors of different lengths, or 2^32 faces")
+            })? {
+                Err(g) => {
                     self.faces.points.push(self.faces.written);
                     if (self.listed)(f.dim) {
-                        let coords: Vec<String> = f.point.to_vec().iter().map(fmt_q).collect();
+                        let coords: Vec<String> = points.point(f.made).to_vec().iter().map(fmt_q).collect();
                         let text = serde_json::to_string(&coords).expect("JSON");
                         self.file.write_all(text.as_bytes()).map_err(ComplexError::Spill)?;
                         self.faces.written += text.len() as u64;
                     }
                     let dim =
                         u8::try_from(f.dim).map_err(|_| ComplexError::identity("a face of dimension 256"))?;
-                    self.faces.keys.extend_from_slice(&key);
                     self.faces.dims.push(dim);
                     fresh.push(f.boundary);
                     global.push(g);
                 }
-                g => {
+                Ok(g) => {
                     let known = usize::from(self.faces.dims[g as usize]);
                     if known != f.dim {
                         return Err(ComplexError::identity(format!(
@@ -330,8 +260,7 @@ pub fn spilled(
 ) -> Result<Spilled, ComplexError> {
     let merge = Compact {
         faces: Columns::default(),
-        index: Index { slots: Vec::new() },
-        key_len: 0,
+        index: KeyIndex::default(),
         listed,
         file: BufWriter::new(file),
         stats: LpStats::default(),
@@ -339,8 +268,9 @@ pub fn spilled(
     let (merge, mut stats) = walk_into(net, enumerator, true, merge)?;
     stats.add(&merge.stats);
     let file = merge.file.into_inner().map_err(|e| ComplexError::Spill(e.into_error()))?;
-    let (key_len, mut faces) = (merge.key_len, merge.faces);
-    drop(merge.index);
+    let mut faces = merge.faces;
+    faces.keys = merge.index.into_keys();
+    let key_len = faces.keys.len;
     // sorted by (dimension, sign vector), the facets renumbered in that order (in place)
     let mut order: Vec<u32> = (0..faces.len() as u32).collect();
     order.sort_unstable_by(|&a, &b| {
@@ -410,32 +340,4 @@ fn check(c: &Spilled, net: &Network) -> Result<(), ComplexError> {
         }
     }
     super::fvector::euler_holds(c.euler_characteristic(), || c.f_vector(), net)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn packing_keeps_the_order_of_sign_vectors() {
-        let keys: Vec<SignKey> = vec![
-            vec![-1, -1, -1, -1, -1],
-            vec![-1, 0, 1, 1, 0],
-            vec![0, -1, 1, 0, 1],
-            vec![0, 0, 0, 0, 0],
-            vec![1, -1, -1, 0, 1],
-            vec![1, 1, 1, 1, 1],
-        ];
-        let pack = |k: &[i8]| {
-            let mut out = Vec::new();
-            pack_into(k, &mut out);
-            out
-        };
-        for a in &keys {
-            assert_eq!(&unpack(&pack(a), a.len()), a);
-            for b in &keys {
-                assert_eq!(a.cmp(b), pack(a).cmp(&pack(b)), "{a:?} {b:?}");
-            }
-        }
-    }
 }

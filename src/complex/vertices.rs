@@ -41,8 +41,8 @@ use std::collections::HashMap;
 /// The vertices found so far (for the whole complex) and the faces known by vertex set.
 #[derive(Default)]
 pub(crate) struct Table {
-    index: HashMap<SignKey, u32>,
-    pub(super) keys: Vec<SignKey>,
+    /// The vertices' sign vectors.
+    pub(super) keys: super::packed::FlatKeys,
     /// Each vertex as integer numerators over its positive common denominator, in lowest
     /// terms (the denominator is the least common one of its coordinates).
     pub(super) ints: Vec<(Vec<BigInt>, BigInt)>,
@@ -50,8 +50,8 @@ pub(crate) struct Table {
     /// The extreme rays found so far, as primitive integer vectors, and their ids.
     ray_index: HashMap<Vec<BigInt>, u32>,
     pub(super) rays: Vec<Vec<BigInt>>,
-    /// A face's sorted vertex ids and sorted ray ids -> its index in the walker.
-    pub(super) by_set: HashMap<(Vec<u32>, Vec<u32>), usize>,
+    /// The faces by their sorted vertex ids and sorted ray ids.
+    pub(super) sets: super::lattice::Sets,
     /// Key position of each ReLU layer's first neuron, by layer index.
     layer_start: HashMap<usize, usize>,
     /// Key position of each domain row, by its row index.
@@ -76,6 +76,12 @@ impl Table {
             .map(|(p, (k, _))| (*k, at + p))
             .collect();
         Table { layer_start, domain_pos, neurons: at, ..Table::default() }
+    }
+
+    /// What the points of the faces found by their vertices are made from (the lookup tables
+    /// dropped).
+    pub(crate) fn into_points(self) -> super::lattice::PointSource {
+        super::lattice::PointSource::new(self.ints, self.rays, self.sets)
     }
 
     /// The key position of a row and the value meaning "tight" there.
@@ -191,7 +197,7 @@ fn vertices(
         let v = queue[next];
         let at = next;
         next += 1;
-        let key = w.table.keys[v as usize].clone();
+        let key = w.table.keys.get(v).to_vec();
         let tv: Vec<usize> = (0..m).filter(|&j| rows.tight(&key, j)).collect();
         if tv.len() != d {
             return Ok(Err(GiveBack)); // degenerate (or not a vertex of the region): the LP walk
@@ -216,7 +222,7 @@ fn vertices(
             let mut basis = s.clone();
             basis.push(k);
             let Some(u) = vertex(w, rows, &basis, cand)? else { return Ok(Err(GiveBack)) };
-            let ku = &w.table.keys[u as usize];
+            let ku = w.table.keys.get(u);
             if u == v || !s.iter().all(|&k| rows.tight(ku, k)) {
                 return Ok(Err(GiveBack));
             }
@@ -273,7 +279,7 @@ fn ray(w: &mut Walker, rows: &Rows, s: &[usize], j: usize) -> Option<(u32, Vec<u
 /// key `cand` or solved exactly; `None` when the exact answer is not a vertex of the region.
 fn vertex(w: &mut Walker, rows: &Rows, basis: &[usize], cand: SignKey) -> Result<Option<u32>, ComplexError> {
     use num_traits::One;
-    if let Some(&v) = w.table.index.get(&cand) {
+    if let Some(v) = w.table.keys.find(&cand) {
         return Ok(Some(v));
     }
     // a fraction-free solve over the rows' integer forms: `x = n / det`, unreduced (no gcd)
@@ -294,7 +300,7 @@ fn vertex(w: &mut Walker, rows: &Rows, basis: &[usize], cand: SignKey) -> Result
     if !rows.below(&key, w.table.neurons) {
         return Ok(None);
     }
-    if let Some(&v) = w.table.index.get(&key) {
+    if let Some(v) = w.table.keys.find(&key) {
         return Ok(Some(v));
     }
     // a new vertex: in lowest terms over its least common denominator, `det / gcd(det, n)`
@@ -306,9 +312,7 @@ fn vertex(w: &mut Walker, rows: &Rows, basis: &[usize], cand: SignKey) -> Result
         g = super::gcd::gcd(&g, v);
     }
     let (ints, den) = if g.is_one() { (n, det) } else { (n.iter().map(|v| v / &g).collect(), &det / &g) };
-    let v = w.table.keys.len() as u32;
-    w.table.index.insert(key.clone(), v);
-    w.table.keys.push(key);
+    let v = w.table.keys.insert(&key).ok_or_else(|| ComplexError::identity("2^32 vertices"))?;
     w.table
         .floats
         .push(ints.iter().map(|h| crate::exact::num::to_f64(&Q::new_raw(h.clone(), den.clone()))).collect());

@@ -12,7 +12,7 @@
 //! region has the same point from every region: the one made from its vertices and rays.)
 //! Faces shared by two batches are walked twice; a batch is large enough for that to be rare.
 
-use super::faces::{Found, Walked, Walker};
+use super::faces::{Face, Walked, Walker};
 use super::sign::SignKey;
 use super::ComplexError;
 use crate::analysis::{stream_with_facets, FacetedRegion};
@@ -33,26 +33,29 @@ pub(super) trait Merger {
     fn add(&mut self, walked: Walked) -> Result<(), ComplexError>;
 }
 
-/// The faces of the batches merged so far, in batch order.
+/// The faces of the batches merged so far, in batch order (ids and facets by merge number),
+/// each with its point.
 #[derive(Default)]
 pub(super) struct Merge {
     index: HashMap<SignKey, usize>,
-    found: Vec<Found>,
+    found: Vec<Face>,
     stats: LpStats,
     fast_regions: usize,
 }
 
 impl Merger for Merge {
     fn add(&mut self, walked: Walked) -> Result<(), ComplexError> {
-        self.stats.add(&walked.stats);
-        self.fast_regions += walked.fast_regions;
-        let mut global = Vec::with_capacity(walked.found.len());
+        let Walked { found, keys, points, stats, fast_regions } = walked;
+        self.stats.add(&stats);
+        self.fast_regions += fast_regions;
+        let mut global = Vec::with_capacity(found.len());
         let mut fresh: Vec<(usize, Vec<usize>)> = Vec::new();
-        for f in walked.found {
+        for (i, f) in found.into_iter().enumerate() {
             if !f.done {
                 return Err(ComplexError::identity("a batch ended with a face whose facets were not found"));
             }
-            match self.index.get(&f.key) {
+            let key = keys.unpacked(i);
+            match self.index.get(&key) {
                 Some(&g) => {
                     if self.found[g].dim != f.dim {
                         return Err(ComplexError::identity(format!(
@@ -64,9 +67,12 @@ impl Merger for Merge {
                 }
                 None => {
                     let g = self.found.len();
-                    self.index.insert(f.key.clone(), g);
+                    self.index.insert(key.clone(), g);
                     fresh.push((g, f.boundary));
-                    self.found.push(Found { boundary: Vec::new(), ..f });
+                    let point = points.point(f.made);
+                    let face =
+                        Face { id: g, dim: f.dim, sign: key, point, bounded: false, boundary: Vec::new() };
+                    self.found.push(face);
                     global.push(g);
                 }
             }
@@ -79,8 +85,10 @@ impl Merger for Merge {
 }
 
 impl Merge {
-    pub(super) fn into_walked(self) -> Walked {
-        Walked { found: self.found, stats: self.stats, fast_regions: self.fast_regions }
+    /// The faces in merge order, the walks' LP figures and how many regions went by their
+    /// vertices.
+    pub(super) fn into_faces(self) -> (Vec<Face>, LpStats, usize) {
+        (self.found, self.stats, self.fast_regions)
     }
 }
 

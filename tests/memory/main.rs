@@ -86,13 +86,16 @@ const CHILD_JOB: &str = "RELU_REGIONS_MEMORY_JOB";
 pub(crate) const CHILD_ANSWER: &str = "RELU_REGIONS_MEMORY_ANSWER";
 
 /// One job on the arrangement of `planes` planes (or, the job's name ending in `_wide`, on
-/// [`check::wide`] with `planes` inputs), one thread: `count` (with the graph),
+/// [`check::wide`] with `planes` inputs; ending in `_acas`, on [`jobs::acas_box`]), one thread: `count` (with the graph),
 /// `regions` (the `regions --json` job into a byte counter) or `held` (the analysis and its whole
 /// document); its regions, and the document's bytes.
 fn run_job(job: &str, planes: usize) -> (usize, usize) {
-    let (job, net) = match job.strip_suffix("_wide") {
-        Some(job) => (job, check::wide(planes)),
-        None => (job, arrangement(planes)),
+    let (job, net) = if let Some(job) = job.strip_suffix("_wide") {
+        (job, check::wide(planes))
+    } else if let Some(job) = job.strip_suffix("_acas") {
+        (job, jobs::acas_box())
+    } else {
+        (job, arrangement(planes))
     };
     let e = Enumerator::builder().threads(1).build();
     match job {
