@@ -58,6 +58,7 @@ pub mod proof;
 mod proof_box;
 mod proof_cases;
 mod proof_pruned;
+mod reduce;
 mod region;
 #[doc(hidden)]
 pub mod signs;
@@ -65,6 +66,7 @@ mod sizes;
 mod slacks;
 pub mod stream;
 mod whole;
+mod wide;
 
 use crate::network::Network;
 use serde_json::Value;
