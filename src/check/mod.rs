@@ -43,6 +43,7 @@ mod compose;
 #[cfg(test)]
 mod compose_tests;
 mod constraints;
+mod counted;
 pub mod faces;
 mod farkas;
 mod fields;
