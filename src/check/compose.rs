@@ -9,10 +9,11 @@
 //! over their common denominator, [`IntLayer`]): composing is integer products and sums with
 //! no gcd. A pattern's constraints are integer rows (positive multiples of the rational ones:
 //! the denominator only scales them), and only the region's output map is reduced to
-//! rationals, once per region.
+//! rationals, once per region, by the denominator's factors ([`super::reduce`]).
 
 use super::constraints::{max_rows, relu_rows, Constraint};
 use super::int_map::{IntLayer, RowMap};
+use super::reduce::Factored;
 use crate::exact::num::Q;
 use crate::network::{Activation, Network};
 use num_traits::Zero;
@@ -51,13 +52,15 @@ pub(super) struct Composer<'a> {
     /// What follows the identity.
     root: Ahead,
     levels: Vec<Level>,
+    /// The output map's denominator factored (the same for every full pattern).
+    factored: Option<Factored>,
 }
 
 impl<'a> Composer<'a> {
     pub(super) fn new(net: &'a Network) -> Composer<'a> {
         let layers: Vec<IntLayer> = net.layers().iter().map(IntLayer::new).collect();
         let root = advance(&layers, net, 0, RowMap::identity(net.input_dim()));
-        Composer { net, layers, root, levels: Vec::new() }
+        Composer { net, layers, root, levels: Vec::new(), factored: None }
     }
 
     /// The constraints of a pattern (its states, one vector per layer with states, as the
@@ -81,11 +84,11 @@ impl<'a> Composer<'a> {
                     .get_or_insert_with(|| advance(layers, net, level.next_layer, level.map.clone())),
             };
             let (layer, before, pre) = match ahead {
-                Ahead::End(map) => break rational(map),
+                Ahead::End(map) => break rational(map, &mut self.factored),
                 Ahead::Stateful { layer, before, pre } => (*layer, before, pre),
             };
             // its states from the pattern (none left: the map stops before it)
-            let Some(bits) = states.get(depth) else { break rational(before) };
+            let Some(bits) = states.get(depth) else { break rational(before, &mut self.factored) };
             let plain = matches!(net.layers()[layer].activation, Activation::Relu)
                 && pre.rows.iter().zip(&pre.off).all(|(row, o)| !o.is_zero() || !row.is_zero());
             let rows = match net.layers()[layer].activation {
@@ -113,9 +116,14 @@ impl<'a> Composer<'a> {
     }
 }
 
-/// An integer map in rationals, each entry reduced.
-fn rational(map: &RowMap) -> (Vec<Vec<Q>>, Vec<Q>) {
-    let q = |v: &num_bigint::BigInt| Q::new(v.clone(), map.den.clone());
+/// An integer map in rationals, each entry reduced ([`Factored`]: the denominator factored
+/// once, kept while it is the same).
+fn rational(map: &RowMap, factored: &mut Option<Factored>) -> (Vec<Vec<Q>>, Vec<Q>) {
+    if factored.as_ref().is_none_or(|f| f.den() != &map.den) {
+        *factored = Some(Factored::new(&map.den));
+    }
+    let factored = factored.as_ref().expect("just set");
+    let q = |v: &num_bigint::BigInt| factored.reduce(v);
     let jac = map.rows.iter().map(|row| row.to_dense(map.d).iter().map(q).collect()).collect();
     (jac, map.off.iter().map(q).collect())
 }

@@ -61,7 +61,12 @@ pub(super) fn rational(v: &Value) -> Option<Q> {
     match v {
         Value::String(s) => match s.split_once('/') {
             Some((n, d)) => fraction(n, d),
-            None => parse_rational(s).ok(),
+            // a plain integer that fits a word (most coefficients): no decimal parser; the
+            // strings `i64` reads (`[+-]digits`) are integers the decimal parser reads alike
+            None => match s.parse::<i64>() {
+                Ok(i) => Some(Q::from_integer(i.into())),
+                Err(_) => parse_rational(s).ok(),
+            },
         },
         Value::Number(n) => parse_rational(&n.to_string()).ok(),
         _ => None,
@@ -125,4 +130,30 @@ pub(super) fn indices(v: Option<&Value>) -> Option<Vec<usize>> {
         v.as_array()?.iter().map(|i| usize::try_from(i.as_u64()?).ok()).collect::<Option<_>>()?;
     out.sort_unstable();
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Integers (of a word or longer, with a sign or not), fractions and decimals read as
+        /// the decimal parser reads them; what it refuses is refused.
+        #[test]
+        fn strings_read_as_the_parser_reads_them(n in any::<i128>(), d in 1i64..1000) {
+            let texts = [
+                n.to_string(),
+                (n as i64).to_string(),
+                format!("+{}", n.unsigned_abs()),
+                format!("{n}/{d}"),
+                format!("{}.5", n as i64),
+                format!("{n} "),
+                format!("{n}x"),
+            ];
+            for s in texts {
+                prop_assert_eq!(rational(&Value::String(s.clone())), parse_rational(&s).ok(), "{}", s);
+            }
+        }
+    }
 }

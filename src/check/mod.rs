@@ -43,6 +43,7 @@ mod compose;
 #[cfg(test)]
 mod compose_tests;
 mod constraints;
+mod counted;
 pub mod faces;
 mod farkas;
 mod fields;
@@ -58,6 +59,7 @@ pub mod proof;
 mod proof_box;
 mod proof_cases;
 mod proof_pruned;
+mod reduce;
 mod region;
 #[doc(hidden)]
 pub mod signs;
@@ -65,6 +67,7 @@ mod sizes;
 mod slacks;
 pub mod stream;
 mod whole;
+mod wide;
 
 use crate::network::Network;
 use serde_json::Value;

@@ -9,9 +9,10 @@
 
 use super::constraints::Row;
 use super::fields::rational;
-use crate::exact::num::Q;
-use num_traits::Zero;
+use crate::exact::num::{sign_of_sum_of_products, Q};
+use num_traits::{One, Zero};
 use serde_json::Value;
+use std::cmp::Ordering;
 
 /// A facet point as the region's point with some coordinates moved.
 pub(super) struct Moved {
@@ -58,12 +59,17 @@ impl Moved {
     }
 
     /// Whether the point is on `row`'s hyperplane (its slack exactly zero): a row with one
-    /// nonzero entry (a box face) by that coordinate alone, any other by the whole point.
+    /// nonzero entry (a box face) by that coordinate alone, any other by the sign of
+    /// `a . q - b` summed as unreduced fractions (no gcd, no copy of the point).
     pub(super) fn on(&self, row: &Row, point: &[Q]) -> bool {
         let mut nonzero = row.a.iter().enumerate().filter(|(_, a)| !a.is_zero());
         match (nonzero.next(), nonzero.next()) {
             (Some((j, a)), None) => (&row.b - a * self.get(point, j)).is_zero(),
-            _ => row.slack(&self.dense(point)).is_zero(),
+            _ => {
+                let minus_one = -Q::one();
+                let terms = row.a.iter().enumerate().map(|(j, a)| (a, self.get(point, j)));
+                sign_of_sum_of_products(terms.chain([(&row.b, &minus_one)])) == Ordering::Equal
+            }
         }
     }
 }

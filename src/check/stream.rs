@@ -7,6 +7,7 @@
 
 use super::compose::Composer;
 use super::constraints::{Constraint, Row};
+use super::counted::Counted;
 use super::kept::{Kept, Layout, PieceField};
 use super::region::{check_region, domain_constraints, CheckedRegion, Context};
 use super::{check_header, finish, whole, CheckOptions, CheckReport, Failure};
@@ -232,12 +233,13 @@ pub fn check_reader(
     // streamed into the batches, never a whole line held), it is a stream's first line if
     // another value follows on a later line
     let unreadable = |e: std::io::Error| Refused::Unreadable(format!("cannot read: {e}"));
-    let mut counted = Counted { inner: &mut reader, newlines: 0, column: 0, start: None };
+    let mut counted = Counted::new(&mut reader);
     let read = {
         let mut de = serde_json::Deserializer::from_reader(&mut counted);
         serde::Deserializer::deserialize_map(&mut de, DocumentVisitor { batches: &mut batches })
         // `de` holds no byte past the object's closing brace: what follows is read below
     };
+    counted.settle();
     if let Some(why) = batches.refused.take() {
         return Err(Refused::Header(why));
     }
@@ -428,37 +430,6 @@ impl<'de> Visitor<'de> for RegionsSeed<'_, '_, '_> {
 
     fn visit_unit<E: serde::de::Error>(self) -> Result<Option<Value>, E> {
         Ok(Some(Value::Null))
-    }
-}
-
-/// A reader that counts the line breaks it hands out, the bytes since the last one, and the
-/// line of the first byte that is not white space (JSON's: space, tab, line feed, carriage
-/// return).
-struct Counted<R> {
-    inner: R,
-    newlines: usize,
-    column: usize,
-    start: Option<usize>,
-}
-
-impl<R: BufRead> std::io::Read for Counted<R> {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        let buf = self.inner.fill_buf()?;
-        let n = buf.len().min(out.len());
-        out[..n].copy_from_slice(&buf[..n]);
-        for &b in &buf[..n] {
-            if b == b'\n' {
-                self.newlines += 1;
-                self.column = 0;
-            } else {
-                self.column += 1;
-            }
-            if self.start.is_none() && !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
-                self.start = Some(self.newlines);
-            }
-        }
-        self.inner.consume(n);
-        Ok(n)
     }
 }
 

@@ -237,8 +237,17 @@ pub fn sign_of_sum_of_products<'a>(terms: impl IntoIterator<Item = (&'a Q, &'a Q
         if den.is_one() {
             num = num * &td + tn;
             den = td;
+        } else if td == den {
+            num += tn;
         } else if td.is_one() {
             num += tn * &den;
+        } else if td < den && (&den % &td).is_zero() {
+            // one denominator a multiple of the other (powers of two, most often): the larger
+            // is the common one, not their product
+            num += tn * (&den / &td);
+        } else if td > den && (&td % &den).is_zero() {
+            num = num * (&td / &den) + tn;
+            den = td;
         } else {
             num = num * &td + tn * &den;
             den *= td;
@@ -321,6 +330,9 @@ pub(crate) fn common_denominator<'a>(values: impl IntoIterator<Item = &'a Q>) ->
             acc
         } else if acc.is_one() {
             v.denom().clone()
+        } else if (&acc % v.denom()).is_zero() {
+            // a divisor of the one so far (powers of two, most often): one division, no gcd
+            acc
         } else {
             acc.lcm(v.denom())
         }
