@@ -4,6 +4,7 @@
 //! write).
 
 use crate::exact::num::Q;
+use crate::forward::symbolic::Outward;
 use num_traits::Signed;
 use serde_json::Value;
 
@@ -15,18 +16,6 @@ fn overflow_threshold() -> &'static Q {
         let two = Q::from_integer(2.into());
         num_traits::pow(two.clone(), 1024) - num_traits::pow(two, 970)
     })
-}
-
-/// The next float above `x` (finite `x`).
-fn next_up(x: f64) -> f64 {
-    let bits = x.to_bits();
-    if x == 0.0 {
-        f64::from_bits(1)
-    } else if x > 0.0 {
-        f64::from_bits(bits + 1)
-    } else {
-        f64::from_bits(bits - 1)
-    }
 }
 
 /// `x = m 2^e` exactly (finite `x`; `(0, 0)` for a zero).
@@ -74,7 +63,7 @@ fn nearest(v: &Q, f: f64) -> bool {
         return false;
     }
     let beyond = |g: f64, sign: i128| if g.is_finite() { decode(g) } else { (sign, 1024) };
-    let (up, down) = (next_up(f), -next_up(-f));
+    let (up, down) = (f.up(), f.down());
     let low = midpoint(decode(f), beyond(down, -1));
     let high = midpoint(decode(f), beyond(up, 1));
     let even = f.to_bits() & 1 == 0;
@@ -126,7 +115,7 @@ mod tests {
         }
         let distance = (v - &e).abs();
         let even = f.to_bits() & 1 == 0;
-        [next_up(f), -next_up(-f)].into_iter().filter(|g| g.is_finite()).all(|g| {
+        [f.up(), f.down()].into_iter().filter(|g| g.is_finite()).all(|g| {
             let other = (v - from_f64_exact(g).expect("finite")).abs();
             distance < other || (distance == other && even)
         })
@@ -150,12 +139,12 @@ mod tests {
         for &f in &floats {
             let e = from_f64_exact(f).unwrap();
             let mut values = vec![e.clone(), &e + &tiny, &e - &tiny, -e.clone()];
-            for g in [next_up(f), -next_up(-f)].into_iter().filter(|g| g.is_finite()) {
+            for g in [f.up(), f.down()].into_iter().filter(|g| g.is_finite()) {
                 let mid = (&e + from_f64_exact(g).unwrap()) / Q::from_integer(2.into());
                 values.extend([mid.clone(), &mid + &tiny, &mid - &tiny]);
             }
             for v in &values {
-                for g in [f, next_up(f), -next_up(-f)].into_iter().filter(|g| g.is_finite()) {
+                for g in [f, f.up(), f.down()].into_iter().filter(|g| g.is_finite()) {
                     assert_eq!(nearest(v, g), nearest_by_distances(v, g), "{v} {g:e}");
                 }
             }
@@ -168,14 +157,14 @@ mod tests {
         let json = |f: f64| serde_json::json!(f);
         assert!(is_nearest(&r("3/4"), &json(0.75)));
         assert!(is_nearest(&r("1/3"), &json(1.0 / 3.0)));
-        assert!(!is_nearest(&r("1/3"), &json(next_up(1.0 / 3.0))));
-        assert!(!is_nearest(&r("1/3"), &json(-next_up(-1.0 / 3.0))));
+        assert!(!is_nearest(&r("1/3"), &json((1.0_f64 / 3.0).up())));
+        assert!(!is_nearest(&r("1/3"), &json((1.0_f64 / 3.0).down())));
         assert!(is_nearest(&r("-1/10"), &json(-0.1)));
         assert!(is_nearest(&r("0"), &json(0.0)) && is_nearest(&r("0"), &json(-0.0)));
         // a tie between 1 and 1 + 2^-52 goes to 1 (even significand)
         let half_ulp = r("1") + Q::new(1.into(), num_traits::pow(num_bigint::BigInt::from(2), 53));
         assert!(is_nearest(&half_ulp, &json(1.0)));
-        assert!(!is_nearest(&half_ulp, &json(next_up(1.0))));
+        assert!(!is_nearest(&half_ulp, &json(1.0_f64.up())));
         // below the smallest subnormal's half: 0; beyond the range: null
         assert!(is_nearest(&r("1e-400"), &json(0.0)));
         assert!(is_nearest(&r("-1e400"), &Value::Null) && !is_nearest(&r("1e300"), &Value::Null));
