@@ -119,10 +119,16 @@ struct Flat {
 impl Flat {
     fn new(values: &[Bounded], d: usize) -> Flat {
         let zero = |form: &Form| form.iter().all(|c| *c == 0.0);
+        // one allocation a side (a flattening iterator's size is not known ahead)
+        let flat = |side: fn(&Bounded) -> &Form| {
+            let mut out = Vec::with_capacity(values.len() * (d + 1));
+            values.iter().for_each(|v| out.extend_from_slice(side(v)));
+            out
+        };
         Flat {
             width: d + 1,
-            lower: values.iter().flat_map(|v| v.lower.iter().copied()).collect(),
-            upper: values.iter().flat_map(|v| v.upper.iter().copied()).collect(),
+            lower: flat(|v| &v.lower),
+            upper: flat(|v| &v.upper),
             lower_weight: values.iter().map(|v| v.lower_weight).collect(),
             upper_weight: values.iter().map(|v| v.upper_weight).collect(),
             magnitude: values.iter().map(|v| v.magnitude).collect(),

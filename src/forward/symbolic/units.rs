@@ -84,8 +84,6 @@ impl SymbolicBounds {
         l: f64,
         u: f64,
     ) -> Option<Bounded> {
-        let d = f.lo.len();
-        let zero = || (vec![0.0; d + 1], 0.0);
         let on = match state {
             Some(on) => Some(on),
             None if u <= 0.0 => Some(false),
@@ -96,19 +94,19 @@ impl SymbolicBounds {
             // a value known >= 0 is above both its preactivation's lower form and 0: keep the
             // one that is better on most of the range
             Some(true) => {
-                let (lower, lower_weight) =
-                    if l >= 0.0 || u > -l { (pre.lower, pre.lower_weight) } else { zero() };
-                Bounded { lower, lower_weight, magnitude: u.max(0.0), ..pre }
+                let mut pre = pre;
+                if !(l >= 0.0 || u > -l) {
+                    pre.lower.fill(0.0);
+                    pre.lower_weight = 0.0;
+                }
+                Bounded { magnitude: u.max(0.0), ..pre }
             }
             Some(false) => {
-                let (form, weight) = zero();
-                Bounded {
-                    lower: form.clone(),
-                    upper: form,
-                    magnitude: 0.0,
-                    lower_weight: weight,
-                    upper_weight: weight,
-                }
+                // the zero forms in the preactivation's storage (the same `+0.0`s, no allocation)
+                let (mut lower, mut upper) = (pre.lower, pre.upper);
+                lower.fill(0.0);
+                upper.fill(0.0);
+                Bounded { lower, upper, magnitude: 0.0, lower_weight: 0.0, upper_weight: 0.0 }
             }
             None => {
                 // relu(h) <= s (h - l) on [l, u] for any s >= u / (u - l)
@@ -121,7 +119,11 @@ impl SymbolicBounds {
                 let constant = Near { value: shift, radius: (image_error(shift) + image_error(shift)).up() };
                 let (upper, upper_weight) =
                     self.combine(f, std::iter::once((one, &pre.upper, pre.upper_weight, u)), constant, true);
-                let (lower, lower_weight) = if u > -l { (pre.lower, pre.lower_weight) } else { zero() };
+                let (mut lower, mut lower_weight) = (pre.lower, pre.lower_weight);
+                if u <= -l {
+                    lower.fill(0.0);
+                    lower_weight = 0.0;
+                }
                 Bounded { lower, upper, magnitude: u, lower_weight, upper_weight }
             }
         })
