@@ -11,7 +11,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// mimalloc: the enumeration allocates and frees millions of small vectors (rows, patterns,
-/// maps), about an eighth of a counting run's time in the system allocator.
+/// maps), about an eighth of a counting run's time in the system allocator. Built without its
+/// transparent huge pages (the `no_thp` feature): with them every page a run touches was
+/// resident in 2 MiB, a third of `count`'s and `faces`' peak (docs/performance.md, `faces10`).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
