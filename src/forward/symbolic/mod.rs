@@ -33,33 +33,6 @@ use crate::kernel::{image, image_error, ETA};
 use crate::network::{Activation, Network};
 use num_traits::Zero;
 
-/// One float outwards: the neighbours of a float (as `f64::next_up` and `next_down`, which
-/// this crate's minimum Rust version lacks). Infinities and NaN stay as they are.
-pub(crate) trait Outward {
-    /// The next float above.
-    fn up(self) -> Self;
-    /// The next float below.
-    fn down(self) -> Self;
-}
-
-impl Outward for f64 {
-    fn up(self) -> f64 {
-        if self.is_nan() || self == f64::INFINITY {
-            self
-        } else if self == 0.0 {
-            f64::from_bits(1)
-        } else if self > 0.0 {
-            f64::from_bits(self.to_bits() + 1)
-        } else {
-            f64::from_bits(self.to_bits() - 1)
-        }
-    }
-
-    fn down(self) -> f64 {
-        -(-self).up()
-    }
-}
-
 /// An exact rational as a float and a bound on its distance to it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Near {
@@ -496,6 +469,8 @@ impl SymbolicBounds {
     }
 }
 
+mod outward;
+pub(crate) use outward::Outward;
 mod units;
 
 #[cfg(test)]
