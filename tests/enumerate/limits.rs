@@ -187,7 +187,10 @@ fn commands_with_the_graph_stop_at_the_deadline() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["complete"], false);
     let regions = v["regions"].as_array().unwrap();
-    assert!(regions.iter().all(|r| r["facets_uncertified"] == true), "no facets by the deadline");
+    // each region has its certified facets or says they are uncertified (on a quiet machine the
+    // two regions' facets may be certified before the deadline stops the rest of the run)
+    let listed = |r: &serde_json::Value| r["inequalities"].as_array().is_some_and(|l| !l.is_empty());
+    assert!(regions.iter().all(|r| (r["facets_uncertified"] == true) != listed(r)), "facets or the flag");
     assert!(text(&out.stderr).contains("INCOMPLETE"));
     let (out, took) = timed(&["count", net, "--json", "--time-limit", "2"]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
