@@ -23,7 +23,7 @@ def input_box(vnnlib_text):
     for op, i, v in re.findall(r"\(assert \((<=|>=) X_(\d+) ([-+0-9.eE]+)\)\)", vnnlib_text):
         (hi if op == "<=" else lo)[int(i)] = Fraction(v)
     if sorted(lo) != list(range(len(lo))) or sorted(hi) != sorted(lo):
-        raise SystemExit("the property does not bound every input X_0 .. X_n-1 both ways")
+        fail("the property does not bound every input X_0 .. X_n-1 both ways")
     return [(lo[i], hi[i]) for i in range(len(lo))]
 
 
@@ -32,14 +32,28 @@ def text(x):
     return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
 
 
+def fail(message):
+    """Bad input: the message on stderr, exit 2."""
+    print(f"vnnlib_box_domain: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
 def main():
     if len(sys.argv) != 3:
         raise SystemExit(__doc__)
-    eps = Fraction(sys.argv[2])
+    try:
+        eps = Fraction(sys.argv[2])
+    except ValueError:
+        fail(f"EPS {sys.argv[2]!r} is not a number (a decimal or p/q)")
     if eps <= 0:
-        raise SystemExit("EPS must be positive")
+        fail("EPS must be positive")
+    try:
+        with open(sys.argv[1]) as f:
+            property_text = f.read()
+    except OSError as e:
+        fail(f"{sys.argv[1]}: {e.strerror}")
     box = []
-    for lo, hi in input_box(open(sys.argv[1]).read()):
+    for lo, hi in input_box(property_text):
         c = (lo + hi) / 2
         box.append([text(max(lo, c - eps)), text(min(hi, c + eps))])
     json.dump({"box": box}, sys.stdout)
