@@ -1,7 +1,10 @@
 //! A second, stronger search for a counterexample, for a case whose enumeration did not end in
 //! its first batches (module `case`): projected sign-gradient descent on the network in
 //! floats, from the points of a grid over the box (each free input at its lower bound, its
-//! middle and its upper bound) under two step schedules.
+//! middle and its upper bound) under three step schedules, short and fine first: 20 steps
+//! from 1% of each side (a thin unsafe set near a face or a corner of the box, which a first
+//! step of 2% or 5% of a side jumps over: ACAS Xu 1_3 property 2, whose counterexample lies
+//! within 0.3% of the width of one side), then 80 steps from 2% and from 5%.
 //!
 //! The score of a point is how far its float outputs are from the unsafe set (the least over
 //! disjuncts of the largest violation of a constraint); on the point's region the network is
@@ -24,12 +27,10 @@ use crate::kernel::image;
 use crate::network::vnnlib::Case;
 use crate::network::{Activation, Network};
 
-/// The step schedules: the first step as a fraction of each side, and the factor applied after
-/// each step.
-const SCHEDULES: [(f64, f64); 2] = [(0.02, 0.97), (0.05, 0.95)];
-
-/// Steps of one descent.
-const STEPS: usize = 80;
+/// The step schedules, tried in this order (every start under one before the next): the first
+/// step as a fraction of each side, the factor applied after each step, and the steps of one
+/// descent.
+const SCHEDULES: [(f64, f64, usize); 3] = [(0.01, 0.97, 20), (0.02, 0.97, 80), (0.05, 0.95, 80)];
 
 /// Most starting points per schedule (the grid of `3^d` points while it fits, random points
 /// of the box beyond).
@@ -123,21 +124,21 @@ impl<'a> Descent<'a> {
             if crate::runtime::stop::requested() {
                 return None;
             }
-            let (first, factor) = SCHEDULES[self.next / self.starts.len()];
+            let (first, factor, steps) = SCHEDULES[self.next / self.starts.len()];
             let start = self.starts[self.next % self.starts.len()].clone();
             self.next += 1;
-            if let Some(p) = self.descend(start, first, factor) {
+            if let Some(p) = self.descend(start, first, factor, steps) {
                 return Some(p);
             }
         }
         None
     }
 
-    /// One descent from `x`.
-    fn descend(&mut self, mut x: Vec<f64>, first: f64, factor: f64) -> Option<Vec<Q>> {
+    /// One descent from `x`, of at most `steps` steps.
+    fn descend(&mut self, mut x: Vec<f64>, first: f64, factor: f64, steps: usize) -> Option<Vec<Q>> {
         let (lo, hi, free) = (&self.lo, &self.hi, &self.free);
         let mut step = first;
-        for _ in 0..STEPS {
+        for _ in 0..steps {
             self.work += 2 * self.pass;
             // forward, keeping each ReLU layer's states
             let mut v = x.clone();
@@ -265,11 +266,21 @@ mod tests {
     /// `y = -(|x0 - 3/10| + |x1 + 1/5|)` on `[-1, 1]^2`: largest (0) at `(3/10, -1/5)`, which
     /// no grid start is.
     fn cone() -> Network {
+        cone_at("3/10", "-1/5")
+    }
+
+    /// `y = -(|x0 - a| + |x1 - b|)` on `[-1, 1]^2`.
+    fn cone_at(a: &str, b: &str) -> Network {
+        let bias = |v: &str| if let Some(v) = v.strip_prefix('-') { v.to_string() } else { format!("-{v}") };
         read_network(
-            r#"{"input_dim": 2, "layers": [
-            {"weights": [[1, 0], [-1, 0], [0, 1], [0, -1]], "bias": ["-3/10", "3/10", "1/5", "-1/5"],
-             "activation": "relu"},
-            {"weights": [[-1, -1, -1, -1]], "activation": "linear"}]}"#,
+            &format!(
+                r#"{{"input_dim": 2, "layers": [
+            {{"weights": [[1, 0], [-1, 0], [0, 1], [0, -1]], "bias": ["{}", "{a}", "{}", "{b}"],
+             "activation": "relu"}},
+            {{"weights": [[-1, -1, -1, -1]], "activation": "linear"}}]}}"#,
+                bias(a),
+                bias(b)
+            ),
             "t",
         )
         .unwrap()
@@ -297,6 +308,21 @@ mod tests {
     }
 
     #[test]
+    fn a_small_unsafe_set_next_to_a_corner_is_found_by_the_first_short_fine_descent() {
+        // the diamond of radius 3/500 around (-197/200, -39/40), next to the corner (-1, -1),
+        // the first start: the fine schedule (1% of each side first) reaches it in about ten
+        // steps, where a first step of 2% or 5% of each side overshoots it for dozens
+        let net = cone_at("-197/200", "-39/40");
+        let case = case("(>= Y_0 -0.006)");
+        let mut descent = Descent::new(&net, &case).unwrap();
+        let found = descent.run(usize::MAX).expect("a counterexample");
+        assert!(case.contains(&found));
+        assert!(case.is_unsafe(&net.output(&found)));
+        assert_eq!(descent.next, 1, "the first descent");
+        assert!(descent.work <= SCHEDULES[0].2 * 2 * descent.pass, "within the short schedule's steps");
+    }
+
+    #[test]
     fn the_descent_proposes_nothing_where_nothing_is_unsafe_and_spends_its_budget_only() {
         let net = cone();
         // y <= 0 everywhere
@@ -307,7 +333,7 @@ mod tests {
         assert_eq!(descent.run(1), None);
         // whole descents only: one, at most its steps' work
         assert_eq!(descent.next, 1);
-        assert!(descent.work <= STEPS * 2 * descent.pass);
+        assert!(descent.work <= SCHEDULES[0].2 * 2 * descent.pass);
         assert_eq!(descent.run(usize::MAX), None);
         assert_eq!(descent.next, SCHEDULES.len() * 9, "every start of the 3^2 grid, every schedule");
     }
