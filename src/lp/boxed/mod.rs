@@ -266,26 +266,49 @@ impl BoxLp {
     /// The vertex method over the rows other than `skip`; with `early = (above, prove)`, stops
     /// at the first basis whose value exceeds `above` and whose multipliers `prove` accepts
     /// ([`BoxLp::minimize_or_prove`]), the optimal one included (an `Optimum` then was not
-    /// proved).
+    /// proved). Up to [`SMALL`] dimensions the solve runs with the dimension known at compile
+    /// time ([`BoxLp::vertex_solve_in`]): the same floats in the same order, loops unrolled.
     fn vertex_solve(
+        &self,
+        g: &[f64],
+        skip: Option<usize>,
+        early: Option<(f64, Prove<'_>)>,
+    ) -> Option<Solved> {
+        match self.d {
+            1 => self.vertex_solve_in::<1>(g, skip, early),
+            2 => self.vertex_solve_in::<2>(g, skip, early),
+            3 => self.vertex_solve_in::<3>(g, skip, early),
+            4 => self.vertex_solve_in::<4>(g, skip, early),
+            5 => self.vertex_solve_in::<5>(g, skip, early),
+            6 => self.vertex_solve_in::<6>(g, skip, early),
+            7 => self.vertex_solve_in::<7>(g, skip, early),
+            8 => self.vertex_solve_in::<8>(g, skip, early),
+            _ => self.vertex_solve_in::<0>(g, skip, early),
+        }
+    }
+
+    /// [`BoxLp::vertex_solve`] in `D` dimensions (`D == self.d`), or in `self.d` read at run
+    /// time when `D` is 0: one body, whose loops the compiler unrolls when `D` is a constant.
+    fn vertex_solve_in<const D: usize>(
         &self,
         g: &[f64],
         skip: Option<usize>,
         mut early: Option<(f64, Prove<'_>)>,
     ) -> Option<Solved> {
-        let d = self.d;
+        let d = if D == 0 { self.d } else { D };
+        debug_assert_eq!(d, self.d);
         if g.len() != d || g.iter().any(|v| !v.is_finite()) {
             return None;
         }
         // the working arrays on the stack in few dimensions (the solve runs millions of times)
         let (mut basis_stack, mut basis_heap) = ([0usize; SMALL], Vec::new());
-        let (mut buffer_stack, mut buffer_heap) = ([0.0f64; SMALL * SMALL + 3 * SMALL], Vec::new());
+        let (mut buffer_stack, mut buffer_heap) = ([0.0f64; SMALL * SMALL + 4 * SMALL], Vec::new());
         let (mut sparse_stack, mut sparse_heap) = ([(0usize, 0.0f64); SMALL], Vec::new());
         let (basis, buffer, sparse_y): (&mut [usize], &mut [f64], &mut [(usize, f64)]) = if d <= SMALL {
-            (&mut basis_stack[..d], &mut buffer_stack[..d * d + 3 * d], &mut sparse_stack[..d])
+            (&mut basis_stack[..d], &mut buffer_stack[..d * d + 4 * d], &mut sparse_stack[..d])
         } else {
             basis_heap.resize(d, 0);
-            buffer_heap.resize(d * d + 3 * d, 0.0);
+            buffer_heap.resize(d * d + 4 * d, 0.0);
             sparse_heap.resize(d, (0, 0.0));
             (&mut basis_heap, &mut buffer_heap, &mut sparse_heap)
         };
@@ -294,10 +317,11 @@ impl BoxLp {
             *k = self.m + 2 * j + usize::from(g[j] <= 0.0);
         }
         // one buffer for the working arrays: the inverse of the basis matrix (rows a_k, k in
-        // basis), diagonal +-1 at the start, then lambda, x, w
+        // basis), diagonal +-1 at the start, then lambda, x, w and the basis's right-hand sides
         let (inv, rest) = buffer.split_at_mut(d * d);
         let (lambda, rest) = rest.split_at_mut(d);
-        let (x, w) = rest.split_at_mut(d);
+        let (x, rest) = rest.split_at_mut(d);
+        let (w, b_basis) = rest.split_at_mut(d);
         for j in 0..d {
             inv[j * d + j] = if basis[j] % 2 == self.m % 2 { -1.0 } else { 1.0 };
             lambda[j] = g[j].abs();
@@ -305,8 +329,11 @@ impl BoxLp {
         let total = self.m + 2 * d;
         for _ in 0..20 * (total + d) {
             // x = inv * b_B
+            for (br, &k) in b_basis.iter_mut().zip(basis.iter()) {
+                *br = self.b[k];
+            }
             for (i, xi) in x.iter_mut().enumerate() {
-                *xi = (0..d).map(|r| inv[i * d + r] * self.b[basis[r]]).sum();
+                *xi = (0..d).map(|r| inv[i * d + r] * b_basis[r]).sum();
             }
             let Some(k) = self.most_violated(x, basis, skip) else {
                 let value: f64 = g.iter().zip(x.iter()).map(|(gi, xi)| gi * xi).sum();
@@ -345,26 +372,34 @@ impl BoxLp {
                     *wr = sign * inv[j * d + r];
                 }
             }
-            let leave = (0..d)
-                .filter(|&r| w[r] > 1e-12)
-                .min_by(|&r, &s| (lambda[r] / w[r]).total_cmp(&(lambda[s] / w[s])))?;
-            let t = (lambda[leave] / w[leave]).max(0.0);
+            // the ratio test: the first smallest `lambda_r / w_r` over `w_r > 1e-12`, each
+            // ratio divided once
+            let mut leave: Option<(usize, f64)> = None;
+            for r in 0..d {
+                if w[r] > 1e-12 {
+                    let ratio = lambda[r] / w[r];
+                    if leave.is_none_or(|(_, best)| ratio.total_cmp(&best) == std::cmp::Ordering::Less) {
+                        leave = Some((r, ratio));
+                    }
+                }
+            }
+            let (leave, ratio) = leave?;
+            let t = ratio.max(0.0);
             for r in 0..d {
                 lambda[r] -= t * w[r];
             }
             lambda[leave] = t;
             basis[leave] = k;
             // rank-one update: column `leave` becomes u / w_leave, the others lose u w_j / w_leave
+            // (column `leave` is computed with the others, then overwritten: no branch)
             let wl = w[leave];
             for i in 0..d {
-                let u = inv[i * d + leave];
-                for j in 0..d {
-                    if j == leave {
-                        inv[i * d + j] = u / wl;
-                    } else {
-                        inv[i * d + j] -= u * w[j] / wl;
-                    }
+                let row = &mut inv[i * d..(i + 1) * d];
+                let u = row[leave];
+                for (v, wj) in row.iter_mut().zip(w.iter()) {
+                    *v -= u * wj / wl;
                 }
+                row[leave] = u / wl;
             }
         }
         None

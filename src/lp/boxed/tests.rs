@@ -191,3 +191,62 @@ fn the_optimum_is_proved_once_from_its_sparse_multipliers() {
         assert_eq!(lp.minimize_or_prove(&g, above, &mut |y| y == target.as_slice()), Ok(()));
     }
 }
+
+/// The vertex method with the dimension known at compile time is the run-time one, bit for
+/// bit: the same optimum (value, multipliers, vertex), the same skipped row honoured, and the
+/// same bases handed to an early proof, in every dimension up to [`SMALL`], on random regions
+/// (degenerate ones too: rows repeated, a row through the origin) and random costs.
+#[test]
+fn the_fixed_dimension_solve_is_the_run_time_one_bit_for_bit() {
+    fn solve(lp: &BoxLp, g: &[f64], skip: Option<usize>, fixed: bool, above: f64) -> String {
+        let mut asked = Vec::new();
+        let mut prove = |y: &[(usize, f64)]| {
+            asked.push(y.iter().map(|&(i, v)| (i, v.to_bits())).collect::<Vec<_>>());
+            asked.len() % 3 == 0
+        };
+        let early = Some((above, &mut prove as Prove<'_>));
+        let solved =
+            if fixed { lp.vertex_solve(g, skip, early) } else { lp.vertex_solve_in::<0>(g, skip, early) };
+        let solved = match solved {
+            None => "none".to_string(),
+            Some(Solved::Proved) => "proved".to_string(),
+            Some(Solved::Optimum(o)) => {
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                format!("{} {:?} {:?}", o.value.to_bits(), bits(&o.y), bits(&o.x))
+            }
+        };
+        format!("{solved} {asked:?}")
+    }
+    let mut next = uniform(31337);
+    let mut optima = 0;
+    for d in 1..=SMALL {
+        let bx = FloatBox::of_box(&vec![(q(-1), q(1)); d]);
+        for m in [1, d + 1, 3 * d + 4] {
+            for round in 0..12 {
+                let mut rows = random_rows(&mut next, d, m, (0.05, 0.4));
+                if round % 3 == 1 {
+                    rows.push(rows[0].clone());
+                    rows.push(Halfspace::new(rows[0].a.clone(), q(0)));
+                }
+                let refs: Vec<&Halfspace> = rows.iter().collect();
+                let lp = BoxLp::new(&refs, &bx).unwrap();
+                let g: Vec<f64> = (0..d).map(|_| next()).collect();
+                let corner: f64 = -g.iter().map(|v| v.abs()).sum::<f64>();
+                for skip in [None, Some(round % rows.len())] {
+                    for above in [f64::INFINITY, corner + 0.5 * next().abs(), corner - 1.0] {
+                        let fixed = solve(&lp, &g, skip, true, above);
+                        assert_eq!(fixed, solve(&lp, &g, skip, false, above), "d={d} m={m} skip={skip:?}");
+                        optima += usize::from(!fixed.starts_with("proved") && !fixed.starts_with("none"));
+                    }
+                    let plain = lp.minimize_vertex_skipping(&g, skip);
+                    let general = match lp.vertex_solve_in::<0>(&g, skip, None) {
+                        Some(Solved::Optimum(o)) => Some(o),
+                        _ => None,
+                    };
+                    assert_eq!(plain.map(|o| o.value.to_bits()), general.map(|o| o.value.to_bits()));
+                }
+            }
+        }
+    }
+    assert!(optima > 100, "too few optima compared: {optima}");
+}
