@@ -74,57 +74,6 @@ fn gamma(n: usize) -> f64 {
     nu / (1.0 - nu)
 }
 
-/// The bounds of a layer's values laid out flat for the next layer's sums.
-struct Flat {
-    width: usize,
-    lower: Vec<f64>,
-    upper: Vec<f64>,
-    lower_weight: Vec<f64>,
-    upper_weight: Vec<f64>,
-    magnitude: Vec<f64>,
-    /// Whether each value's lower (upper) form is zero (an off neuron's, a relaxation's zero
-    /// side): left out of sums it adds exact zeros to (the same floats up to a zero's sign; the
-    /// count of terms, which sizes the error bound, is kept).
-    lower_zero: Vec<bool>,
-    upper_zero: Vec<bool>,
-}
-
-impl Flat {
-    fn new(values: &[Bounded], d: usize) -> Flat {
-        let zero = |form: &Form| form.iter().all(|c| *c == 0.0);
-        // one allocation a side (a flattening iterator's size is not known ahead)
-        let flat = |side: fn(&Bounded) -> &Form| {
-            let mut out = Vec::with_capacity(values.len() * (d + 1));
-            values.iter().for_each(|v| out.extend_from_slice(side(v)));
-            out
-        };
-        Flat {
-            width: d + 1,
-            lower: flat(|v| &v.lower),
-            upper: flat(|v| &v.upper),
-            lower_weight: values.iter().map(|v| v.lower_weight).collect(),
-            upper_weight: values.iter().map(|v| v.upper_weight).collect(),
-            magnitude: values.iter().map(|v| v.magnitude).collect(),
-            lower_zero: values.iter().map(|v| zero(&v.lower)).collect(),
-            upper_zero: values.iter().map(|v| zero(&v.upper)).collect(),
-        }
-    }
-}
-
-/// `acc += v x`, term by term (unrolled for ACAS Xu's width; the same operations either way).
-#[inline(always)]
-fn add_scaled(acc: &mut [f64], v: f64, x: &[f64]) {
-    if let (Ok(acc), Ok(x)) = (<&mut [f64; 6]>::try_from(&mut *acc), <&[f64; 6]>::try_from(x)) {
-        for (a, c) in acc.iter_mut().zip(x) {
-            *a += v * c;
-        }
-        return;
-    }
-    for (a, c) in acc.iter_mut().zip(x) {
-        *a += v * c;
-    }
-}
-
 /// One layer, its rationals as floats with error radii; each row its nonzero weights by
 /// column (a conv row has kernel-size terms, a pooling candidate one).
 #[derive(Debug, Clone)]
@@ -132,6 +81,8 @@ struct Prepared {
     weights: Vec<Vec<(usize, Near)>>,
     bias: Vec<Near>,
     activation: Activation,
+    /// Whether each row is dense (its `m`-th term is column `m`: module `affine`).
+    dense: Vec<bool>,
 }
 
 /// A linear function of the last bounded layer's values (`weights . v + constant`), from an
@@ -193,14 +144,19 @@ pub(crate) struct SymbolicBounds {
 impl SymbolicBounds {
     /// The network on the box `bounds` (one `(lo, hi)` per input).
     pub(crate) fn new(net: &Network, bounds: &[(Q, Q)]) -> SymbolicBounds {
-        let prepare = |layer: &crate::network::Layer| Prepared {
-            weights: layer
+        let prepare = |layer: &crate::network::Layer| {
+            let weights: Vec<Vec<(usize, Near)>> = layer
                 .weights
                 .rows()
                 .map(|row| row.iter().filter(|(_, v)| !v.is_zero()).map(|(k, v)| (*k, Near::of(v))).collect())
-                .collect(),
-            bias: layer.bias.iter().map(Near::of).collect(),
-            activation: layer.activation,
+                .collect();
+            let dense = weights.iter().map(|row| row.iter().enumerate().all(|(i, (m, _))| i == *m)).collect();
+            Prepared {
+                weights,
+                bias: layer.bias.iter().map(Near::of).collect(),
+                activation: layer.activation,
+                dense,
+            }
         };
         let all = net.layers();
         let output_layer = all.last().filter(|l| l.activation == Activation::Linear).cloned();
@@ -345,52 +301,6 @@ impl SymbolicBounds {
         (form, weight)
     }
 
-    /// The lower and upper forms of `row . v + bias`: [`SymbolicBounds::combine`] for both
-    /// sides in one pass over the inputs' forms, laid out flat (the same sums in the same order).
-    fn affine(
-        &self,
-        f: &Frame,
-        row: &[(usize, Near)],
-        bias: Near,
-        inputs: &Flat,
-    ) -> ((Form, f64), (Form, f64)) {
-        let w = inputs.width;
-        let mut lower = vec![0.0; w];
-        let mut upper = vec![0.0; w];
-        lower[w - 1] = bias.value;
-        upper[w - 1] = bias.value;
-        let (mut mag_lower, mut mag_upper, mut slack, mut n) =
-            (bias.value.abs(), bias.value.abs(), bias.radius, 1);
-        for &(m, ref near) in row {
-            let v = near.value;
-            if v != 0.0 {
-                let (below, above) =
-                    if v >= 0.0 { (&inputs.lower, &inputs.upper) } else { (&inputs.upper, &inputs.lower) };
-                let (wb, wa) = if v >= 0.0 {
-                    (inputs.lower_weight[m], inputs.upper_weight[m])
-                } else {
-                    (inputs.upper_weight[m], inputs.lower_weight[m])
-                };
-                let (below_zero, above_zero) = if v >= 0.0 {
-                    (inputs.lower_zero[m], inputs.upper_zero[m])
-                } else {
-                    (inputs.upper_zero[m], inputs.lower_zero[m])
-                };
-                if !below_zero {
-                    add_scaled(&mut lower, v, &below[m * w..(m + 1) * w]);
-                }
-                if !above_zero {
-                    add_scaled(&mut upper, v, &above[m * w..(m + 1) * w]);
-                }
-                mag_lower += v.abs() * wb;
-                mag_upper += v.abs() * wa;
-                n += 1;
-            }
-            slack += near.radius * inputs.magnitude[m];
-        }
-        (self.seal(f, lower, mag_lower, slack, n, false), self.seal(f, upper, mag_upper, slack, n, true))
-    }
-
     /// `sum_k X_k |c_k|` with `X_d = 1`.
     fn weight(&self, f: &Frame, form: &Form) -> f64 {
         let d = f.lo.len();
@@ -441,8 +351,11 @@ impl SymbolicBounds {
                 return None;
             }
             let inputs = Flat::new(&values, d);
-            for (row, bias) in layer.weights.iter().zip(&layer.bias) {
-                let ((lower, lower_weight), (upper, upper_weight)) = self.affine(f, row, *bias, &inputs);
+            let active = inputs.active();
+            for ((row, bias), dense) in layer.weights.iter().zip(&layer.bias).zip(&layer.dense) {
+                let active = dense.then_some(&active[..]);
+                let ((lower, lower_weight), (upper, upper_weight)) =
+                    self.affine(f, row, *bias, &inputs, active);
                 let l = self.minimum_weighted(f, &lower, lower_weight);
                 let u = self.maximum_weighted(f, &upper, upper_weight);
                 if !(l.is_finite() && u.is_finite() && lower_weight.is_finite() && upper_weight.is_finite()) {
@@ -469,6 +382,8 @@ impl SymbolicBounds {
     }
 }
 
+mod affine;
+use affine::Flat;
 mod outward;
 pub(crate) use outward::Outward;
 mod units;

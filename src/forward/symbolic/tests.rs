@@ -210,3 +210,62 @@ fn random_nets_keep_every_cell_point_and_its_implied_rows() {
     }
     assert!(opened >= 10 && fixed_deep >= 5, "too few rows ({opened}) or deep cells ({fixed_deep}) tried");
 }
+
+/// The dense rows' sums over the active columns (module `affine`) give, bit for bit, the forms,
+/// weights and error terms of the term-by-term sums: random 5-input forms (6 wide) with zero
+/// forms on one side or both (their weights 0, as every zero form's is), negative weights, zero
+/// weights with a radius, zero and nonzero biases.
+#[test]
+fn dense_rows_sum_what_the_term_by_term_sums_give() {
+    use crate::exact::rng::SplitMix;
+    let net = read_network(
+        r#"{"input_dim": 5, "layers": [{"weights": [[1, 0, 0, 0, 0]], "activation": "linear"}]}"#,
+        "t",
+    )
+    .unwrap();
+    let unit = (q("-1"), q("1"));
+    let bounds = SymbolicBounds::new(&net, &[unit.clone(), unit.clone(), unit.clone(), unit.clone(), unit]);
+    let mut rng = SplitMix(35);
+    let float = |rng: &mut SplitMix, zero_one_in: u64| {
+        if rng.next_u64() % zero_one_in == 0 {
+            0.0
+        } else {
+            ((rng.next_u64() % 4001) as f64 - 2000.0) / 7.0 * [1e-3, 1.0, 1e3][(rng.next_u64() % 3) as usize]
+        }
+    };
+    let (mut half_zero, mut both_zero) = (0, 0);
+    for _ in 0..200 {
+        let frame = Frame::new(vec![-1.0, -0.5, -2.0, 0.0, -1.0], vec![1.0, 0.5, 1.0, 3.0, 0.25]);
+        let width = 1 + (rng.next_u64() % 30) as usize;
+        let values: Vec<Bounded> = (0..width)
+            .map(|_| {
+                let form = |rng: &mut SplitMix, zero: bool| -> Form {
+                    (0..6).map(|_| if zero { 0.0 } else { float(rng, 5) }).collect()
+                };
+                let kind = rng.next_u64() % 4; // 0: both zero, 1: lower zero, 2: upper zero, 3: neither
+                half_zero += usize::from(kind == 1 || kind == 2);
+                both_zero += usize::from(kind == 0);
+                let (lower, upper) = (form(&mut rng, kind <= 1), form(&mut rng, kind == 0 || kind == 2));
+                let lower_weight = bounds.weight(&frame, &lower);
+                let upper_weight = bounds.weight(&frame, &upper);
+                let magnitude = if kind == 0 { 0.0 } else { float(&mut rng, 4).abs() };
+                Bounded { lower, upper, magnitude, lower_weight, upper_weight }
+            })
+            .collect();
+        let inputs = Flat::new(&values, 5);
+        let active = inputs.active();
+        let row: Vec<(usize, Near)> = (0..width)
+            .map(|m| (m, Near { value: float(&mut rng, 6), radius: float(&mut rng, 3).abs() * 1e-16 }))
+            .collect();
+        let bias = Near { value: float(&mut rng, 3), radius: float(&mut rng, 3).abs() * 1e-16 };
+        let dense = bounds.affine(&frame, &row, bias, &inputs, Some(&active));
+        let term_by_term = bounds.affine(&frame, &row, bias, &inputs, None);
+        let bits = |((lo, lw), (up, uw)): &((Form, f64), (Form, f64))| {
+            let mut all: Vec<u64> = lo.iter().chain(up).map(|c| c.to_bits()).collect();
+            all.extend([lw.to_bits(), uw.to_bits()]);
+            all
+        };
+        assert_eq!(bits(&dense), bits(&term_by_term), "row {row:?} over {width} values");
+    }
+    assert!(half_zero > 100 && both_zero > 100, "zero forms of both kinds were summed");
+}
