@@ -184,15 +184,25 @@ impl Walker {
     /// taken from it).
     pub(super) fn walk(mut self, regions: &[FacetedRegion]) -> Result<Walked, ComplexError> {
         for r in regions {
-            self.region(&r.region, &r.facets)?;
+            self.walk_one(r)?;
         }
-        Ok(Walked {
+        Ok(self.found())
+    }
+
+    /// Walks one more region (after those walked so far, as [`Walker::walk`] would).
+    pub(super) fn walk_one(&mut self, r: &FacetedRegion) -> Result<(), ComplexError> {
+        self.region(&r.region, &r.facets)
+    }
+
+    /// What the walk found.
+    pub(super) fn found(self) -> Walked {
+        Walked {
             found: self.found,
             keys: self.index.into_keys(),
             points: self.table.into_points(),
             stats: self.stats,
             fast_regions: self.fast_regions,
-        })
+        }
     }
 
     /// A region and its certified facets.

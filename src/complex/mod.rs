@@ -18,7 +18,8 @@
 //!   infinity;
 //! - [`json`]: the `faces` and `boundary` documents;
 //! - [`spilled`]: the complex kept as compact records, the points of the listed faces in a
-//!   temporary file (`faces` at the memory of counting);
+//!   temporary file, the sign vectors in another while the walk goes on (`faces` at the memory
+//!   of counting);
 //! - `packed`: sign vectors packed two bits an entry in one column, found again through
 //!   open-addressing tables of face numbers (the walk's batches and the compact merge);
 //! - [`point`]: face points, kept unreduced until read;

@@ -2,9 +2,14 @@
 //! tables of face numbers that find them again: the walk of a batch ([`super::faces`]) and the
 //! compact merge of `faces` ([`super::spilled`]) hold each key once this way, with no
 //! allocation of its own per face (which would also pin the allocator's pages between the
-//! walk's short-lived numbers).
+//! walk's short-lived numbers). The compact merge keeps its keys in a temporary file while the
+//! walk goes on ([`FiledKeyIndex`]: a hash and a slot a key in memory, a match read back and
+//! compared), so that they and a batch's walk are not in memory together.
 
 use super::sign::SignKey;
+use std::cell::Cell;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
 
 /// A sign vector two bits an entry (`-1, 0, 1` as `0, 1, 2`, the first entry in the high bits
 /// of the first byte): of keys of one length, the byte order is the order of the sign vectors.
@@ -182,6 +187,119 @@ impl KeyIndex {
     }
 }
 
+/// The bytes of keys that wait in memory before [`FiledKeyIndex`] writes them.
+const PENDING: usize = 1 << 16;
+
+/// Packed keys found again by key, as [`KeyIndex`], with the keys themselves in a file until
+/// [`FiledKeyIndex::into_keys`]: in memory a key holds its hash (8 bytes, not its packed
+/// width) and its slot. A key whose hash matches is read back and compared byte for byte, so a
+/// hash never decides; the last keys (up to [`PENDING`] bytes) wait in memory, then are
+/// appended to the file.
+pub(super) struct FiledKeyIndex {
+    len: usize,
+    width: usize,
+    /// By number.
+    hashes: Vec<u64>,
+    slots: Slots,
+    file: File,
+    /// Keys `0..written` are in the file, the others in `pending`.
+    written: usize,
+    pending: Vec<u8>,
+}
+
+impl FiledKeyIndex {
+    /// An empty index, its keys to go into `file` (empty, open for reading and writing).
+    pub(super) fn new(file: File) -> FiledKeyIndex {
+        let (len, width, written) = (0, 0, 0);
+        FiledKeyIndex {
+            len,
+            width,
+            hashes: Vec::new(),
+            slots: Slots::default(),
+            file,
+            written,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Whether key `n` is `packed` (read back from the file if it is there).
+    fn is(&self, n: u32, packed: &[u8]) -> std::io::Result<bool> {
+        let n = n as usize;
+        if n >= self.written {
+            let at = (n - self.written) * self.width;
+            return Ok(&self.pending[at..at + self.width] == packed);
+        }
+        let mut key = vec![0u8; self.width];
+        let mut file = &self.file;
+        file.seek(SeekFrom::Start((n * self.width) as u64))?;
+        file.read_exact(&mut key)?;
+        Ok(key == packed)
+    }
+
+    /// [`KeyIndex::entry`], the keys in the file.
+    ///
+    /// # Errors
+    /// The file cannot be read or written.
+    pub(super) fn entry(&mut self, packed: &[u8], len: usize) -> std::io::Result<Option<Result<u32, u32>>> {
+        if self.hashes.is_empty() {
+            (self.len, self.width) = (len, packed.len());
+        } else if len != self.len || packed.len() != self.width {
+            return Ok(None);
+        }
+        let FiledKeyIndex { hashes, slots, .. } = self;
+        slots.reserve(hashes.len(), |n| hashes[n as usize]);
+        let hash = hash_of(packed);
+        let failed = Cell::new(None);
+        let at = self.slots.find(hash, |n| {
+            self.hashes[n as usize] == hash
+                && self.is(n, packed).unwrap_or_else(|e| {
+                    failed.set(Some(e));
+                    true
+                })
+        });
+        if let Some(e) = failed.take() {
+            return Err(e);
+        }
+        if self.slots.at(at) != EMPTY {
+            return Ok(Some(Ok(self.slots.at(at))));
+        }
+        let Some(n) = number(self.hashes.len()) else { return Ok(None) };
+        self.slots.put(at, n);
+        self.hashes.push(hash);
+        self.pending.extend_from_slice(packed);
+        if self.pending.len() >= PENDING {
+            let mut file = &self.file;
+            file.seek(SeekFrom::End(0))?;
+            file.write_all(&self.pending)?;
+            self.pending.clear();
+            self.written = self.hashes.len();
+        }
+        Ok(Some(Err(n)))
+    }
+
+    /// The keys in memory, read back in order (the hashes and the table dropped first).
+    ///
+    /// # Errors
+    /// The file cannot be read.
+    pub(super) fn into_keys(self) -> std::io::Result<Keys> {
+        let FiledKeyIndex { len, width, hashes, slots, file, written, pending } = self;
+        let count = hashes.len();
+        drop((hashes, slots));
+        let mut keys = Keys::default();
+        let mut file = std::io::BufReader::new(file);
+        file.seek(SeekFrom::Start(0))?;
+        let mut key = vec![0u8; width];
+        for _ in 0..written {
+            file.read_exact(&mut key)?;
+            keys.push_packed(&key, len);
+        }
+        for i in 0..count - written {
+            keys.push_packed(&pending[i * width..(i + 1) * width], len);
+        }
+        Ok(keys)
+    }
+}
+
 /// Sign vectors of one length, unpacked (read entry by entry), one after another in one
 /// column, found again by key: key `v` is the `v`-th inserted.
 #[derive(Default)]
@@ -269,6 +387,39 @@ mod tests {
         }
         assert_eq!(index.entry(&pack(&[0; 8]), 8), None, "a key of another length");
         assert_eq!(index.into_keys().count(), all.len());
+    }
+
+    #[test]
+    fn the_filed_index_numbers_each_key_once_and_reads_matches_back() {
+        // 3^9 keys of 37 entries (10 bytes packed), 192 KiB: most are in the file when looked up
+        let digits = |n: usize| -> SignKey {
+            (0..37)
+                .map(|p| if p < 9 { (n / 3usize.pow(p) % 3) as i8 - 1 } else { (p % 3) as i8 - 1 })
+                .collect()
+        };
+        let all: Vec<SignKey> = (0..3usize.pow(9)).map(digits).collect();
+        let file = crate::export::spill::temporary().unwrap();
+        let mut index = FiledKeyIndex::new(file.try_clone().unwrap());
+        for (i, k) in all.iter().enumerate() {
+            assert_eq!(index.entry(&pack(k), 37).unwrap(), Some(Err(i as u32)));
+        }
+        assert!(index.written * 10 > 2 * PENDING, "keys in the file: {}", index.written);
+        for (i, k) in all.iter().enumerate().rev() {
+            assert_eq!(index.entry(&pack(k), 37).unwrap(), Some(Ok(i as u32)));
+        }
+        assert_eq!(index.entry(&pack(&[0; 36]), 36).unwrap(), None, "a key of another length");
+        // a key whose bytes in the file differ is not found by its hash alone
+        let mut f = &file;
+        f.seek(SeekFrom::Start(0)).unwrap();
+        f.write_all(&[0xff; 10]).unwrap();
+        assert_eq!(index.entry(&pack(&all[0]), 37).unwrap(), Some(Err(all.len() as u32)));
+        let keys = index.into_keys().unwrap();
+        assert_eq!(keys.count(), all.len() + 1);
+        for (i, k) in all.iter().enumerate().skip(1) {
+            assert_eq!(&keys.unpacked(i), k);
+        }
+        assert_eq!(keys.get(0), &[0xff; 10], "the keys are read back from the file");
+        assert_eq!(&keys.unpacked(all.len()), &all[0]);
     }
 
     #[test]

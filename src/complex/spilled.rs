@@ -2,16 +2,20 @@
 //! merged into compact columns (the sign vector packed two bits an entry, the dimension, the
 //! facets' numbers as `u32`s, each column one large vector for all faces) while the points of
 //! the faces to be listed are written, as their JSON text, into a temporary file the caller
-//! gives; nothing of a face's exact point stays in memory. At the end the faces are sorted by
-//! (dimension, sign vector) and renumbered in that order, boundedness is derived and every
-//! identity of [`super::fvector`] is checked on the columns (the facets' dimensions, the
-//! diamond property of every face, the Euler relation), exactly as on the held complex, and the
-//! faces are read back in id order with their points from the file. The faces, their numbers,
+//! gives; nothing of a face's exact point stays in memory. The sign vectors wait in a second
+//! temporary file until the walk ends (a hash a face in memory, a match read back and compared:
+//! `super::packed::FiledKeyIndex`), and the facets' numbers and the points' places in a third,
+//! so that they are never held beside a batch's walk; then they are read back into the columns.
+//! At the end the faces are sorted by (dimension, sign vector) and renumbered in that order,
+//! boundedness is derived and every identity of [`super::fvector`] is checked on the columns
+//! (the facets' dimensions, the diamond property of every face, the Euler relation), exactly as
+//! on the held complex, and the faces are read back in id order with their points from the
+//! file. The faces, their numbers,
 //! points and checks are those of [`super::complex`] (the same walk and merge order: the first
 //! batch that finds a face gives its point).
 
 use super::faces::{walk_into, Walked};
-use super::packed::{unpack, KeyIndex, Keys};
+use super::packed::{unpack, FiledKeyIndex, Keys};
 use super::sign::{sign_strings, SignKey};
 use super::walk::Merger;
 use super::ComplexError;
@@ -21,13 +25,15 @@ use crate::exact::num::fmt_q;
 use crate::network::Network;
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 
 /// The faces as compact columns, one entry per face in merge order, in a few large vectors (no
 /// allocation of its own per face, which would pin the allocator's pages between the walk's
 /// short-lived numbers): the packed sign vectors (`width` bytes each), the dimensions, the
 /// facets' numbers (face `i`'s are `bounds[starts[i]..starts[i + 1]]`), and where each point's
 /// text starts in the file (it ends where the next face's starts: a face not listed has none).
+/// While the walk goes on only the dimensions are filled: the keys wait in
+/// [`Compact::index`]'s file, the facets and points' places in [`Compact::records`].
 #[derive(Default)]
 struct Columns {
     keys: Keys,
@@ -56,15 +62,42 @@ impl Columns {
         let at = self.points[i];
         (at, self.points.get(i + 1).copied().unwrap_or(self.written) - at)
     }
+
+    /// Reads back the records [`Compact::add`] wrote (`bounds` of them in all), one a face in
+    /// merge order: where its point starts, the number of its facets, their numbers.
+    fn read_records(&mut self, records: File, bounds: usize) -> std::io::Result<()> {
+        let mut records = BufReader::new(records);
+        records.seek(SeekFrom::Start(0))?;
+        let (mut long, mut word) = ([0u8; 8], [0u8; 4]);
+        let mut number = |records: &mut BufReader<File>| -> std::io::Result<u32> {
+            records.read_exact(&mut word)?;
+            Ok(u32::from_le_bytes(word))
+        };
+        (self.points, self.starts, self.bounds) =
+            (Vec::with_capacity(self.len()), Vec::with_capacity(self.len()), Vec::with_capacity(bounds));
+        for _ in 0..self.len() {
+            records.read_exact(&mut long)?;
+            self.points.push(u64::from_le_bytes(long));
+            self.starts.push(self.bounds.len() as u64);
+            for _ in 0..number(&mut records)? {
+                self.bounds.push(number(&mut records)?);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The merge of the walk's batches into [`Columns`], the listed points spilled.
 struct Compact<'f> {
-    /// The faces, their keys in `index` until the walk ends.
+    /// The faces, their keys in `index` (in its file) until the walk ends.
     faces: Columns,
-    index: KeyIndex,
+    index: FiledKeyIndex,
     listed: &'f dyn Fn(usize) -> bool,
     file: BufWriter<File>,
+    /// Each new face's record, in merge order ([`Columns::read_records`]).
+    records: BufWriter<File>,
+    /// The facets' numbers in `records`.
+    bounds: usize,
     stats: LpStats,
 }
 
@@ -73,17 +106,17 @@ impl Merger for Compact<'_> {
         let Walked { found, keys, points, stats, .. } = walked;
         self.stats.add(&stats);
         let mut global = Vec::with_capacity(found.len());
-        let mut fresh: Vec<Vec<usize>> = Vec::new();
+        let mut fresh: Vec<(u64, Vec<usize>)> = Vec::new();
         for (i, f) in found.into_iter().enumerate() {
             if !f.done {
                 return Err(ComplexError::identity("a batch ended with a face whose facets were not found"));
             }
-            let entry = self.index.entry(keys.get(i), keys.len);
+            let entry = self.index.entry(keys.get(i), keys.len).map_err(ComplexError::Spill)?;
             match entry.ok_or_else(|| {
                 ComplexError::identity("two sign vectors of different lengths, or 2^32 faces")
             })? {
                 Err(g) => {
-                    self.faces.points.push(self.faces.written);
+                    let at = self.faces.written;
                     if (self.listed)(f.dim) {
                         let coords: Vec<String> = points.point(f.made).to_vec().iter().map(fmt_q).collect();
                         let text = serde_json::to_string(&coords).expect("JSON");
@@ -93,7 +126,7 @@ impl Merger for Compact<'_> {
                     let dim =
                         u8::try_from(f.dim).map_err(|_| ComplexError::identity("a face of dimension 256"))?;
                     self.faces.dims.push(dim);
-                    fresh.push(f.boundary);
+                    fresh.push((at, f.boundary));
                     global.push(g);
                 }
                 Ok(g) => {
@@ -108,10 +141,17 @@ impl Merger for Compact<'_> {
                 }
             }
         }
-        // the new faces are the last ones, in order: their facets go at the end
-        for local in fresh {
-            self.faces.starts.push(self.faces.bounds.len() as u64);
-            self.faces.bounds.extend(local.iter().map(|&l| global[l]));
+        // the new faces are the last ones, in order: their records go at the end
+        let records = &mut self.records;
+        for (at, local) in fresh {
+            let count = u32::try_from(local.len()).map_err(|_| ComplexError::identity("2^32 facets"))?;
+            let mut record = |bytes: &[u8]| records.write_all(bytes).map_err(ComplexError::Spill);
+            record(&at.to_le_bytes())?;
+            record(&count.to_le_bytes())?;
+            for &l in &local {
+                record(&global[l].to_le_bytes())?;
+            }
+            self.bounds += local.len();
         }
         Ok(())
     }
@@ -245,31 +285,38 @@ impl Spilled {
 
 /// Every face of the complex of `net`, as [`super::complex`] gives them (the same ids, points,
 /// boundedness and checks), kept compact: the points of the faces of the dimensions `listed`
-/// keeps are written into `file` (an empty temporary file, read back by [`Spilled::face`]), the
-/// others are not kept.
+/// keeps are written into a file that `temporary` makes (an empty temporary file, read back by
+/// [`Spilled::face`]), the others are not kept; the faces' sign vectors and their facets wait in
+/// two more until the walk ends, and are held from then on.
 ///
 /// # Errors
-/// As [`super::complex`], and [`ComplexError::Spill`] when the file cannot be written.
+/// As [`super::complex`], and [`ComplexError::Spill`] when a file cannot be made, written or
+/// read.
 ///
 /// See the example on [`crate::jobs::faces_spilled`].
 pub fn spilled(
     net: &Network,
     enumerator: &Enumerator,
     listed: &dyn Fn(usize) -> bool,
-    file: File,
+    temporary: &dyn Fn() -> std::io::Result<File>,
 ) -> Result<Spilled, ComplexError> {
+    let file = || temporary().map_err(ComplexError::Spill);
     let merge = Compact {
         faces: Columns::default(),
-        index: KeyIndex::default(),
+        index: FiledKeyIndex::new(file()?),
         listed,
-        file: BufWriter::new(file),
+        file: BufWriter::new(file()?),
+        records: BufWriter::new(file()?),
+        bounds: 0,
         stats: LpStats::default(),
     };
     let (merge, mut stats) = walk_into(net, enumerator, true, merge)?;
     stats.add(&merge.stats);
     let file = merge.file.into_inner().map_err(|e| ComplexError::Spill(e.into_error()))?;
     let mut faces = merge.faces;
-    faces.keys = merge.index.into_keys();
+    faces.keys = merge.index.into_keys().map_err(ComplexError::Spill)?;
+    let records = merge.records.into_inner().map_err(|e| ComplexError::Spill(e.into_error()))?;
+    faces.read_records(records, merge.bounds).map_err(ComplexError::Spill)?;
     let key_len = faces.keys.len;
     // sorted by (dimension, sign vector), the facets renumbered in that order (in place)
     let mut order: Vec<u32> = (0..faces.len() as u32).collect();

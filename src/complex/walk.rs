@@ -92,6 +92,13 @@ impl Merge {
     }
 }
 
+/// A fresh walker, for one batch.
+fn walker(net: &Network, enumerator: &Enumerator, fast: bool) -> Walker {
+    let mut walker = Walker::new(net, enumerator.backend().solver());
+    walker.fast = fast;
+    walker
+}
+
 /// One batch walked by a fresh walker.
 fn walk_batch(
     net: &Network,
@@ -99,9 +106,31 @@ fn walk_batch(
     fast: bool,
     batch: &[FacetedRegion],
 ) -> Result<Walked, ComplexError> {
-    let mut walker = Walker::new(net, enumerator.backend().solver());
-    walker.fast = fast;
-    walker.walk(batch)
+    walker(net, enumerator, fast).walk(batch)
+}
+
+/// The regions of `net` streamed to `on_region` in order; its first error ends the enumeration
+/// and is the answer.
+fn in_order(
+    net: &Network,
+    enumerator: &Enumerator,
+    mut on_region: impl FnMut(FacetedRegion) -> Result<(), ComplexError>,
+) -> Result<Summary, ComplexError> {
+    let mut failure: Option<ComplexError> = None;
+    let summary = {
+        let mut sink = from_fn(|r: FacetedRegion| match on_region(r) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                failure = Some(e);
+                ControlFlow::Break(())
+            }
+        });
+        stream_with_facets(net, enumerator, &mut sink)
+    };
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(summary?),
+    }
 }
 
 /// The regions of `net` streamed in fixed batches of [`BATCH`]: `on_batch` takes each full
@@ -113,31 +142,41 @@ fn in_batches(
     mut on_batch: impl FnMut(Vec<FacetedRegion>) -> Result<(), ComplexError>,
 ) -> Result<Summary, ComplexError> {
     let mut batch: Vec<FacetedRegion> = Vec::with_capacity(BATCH);
-    let mut failure: Option<ComplexError> = None;
-    let summary = {
-        let mut sink = from_fn(|r: FacetedRegion| {
-            batch.push(r);
-            if batch.len() < BATCH {
-                return ControlFlow::Continue(());
-            }
-            match on_batch(std::mem::take(&mut batch)) {
-                Ok(()) => ControlFlow::Continue(()),
-                Err(e) => {
-                    failure = Some(e);
-                    ControlFlow::Break(())
-                }
-            }
-        });
-        stream_with_facets(net, enumerator, &mut sink)
-    };
-    if let Some(e) = failure {
-        return Err(e);
-    }
-    let summary = summary?;
+    let summary = in_order(net, enumerator, |r| {
+        batch.push(r);
+        match batch.len() < BATCH {
+            true => Ok(()),
+            false => on_batch(std::mem::take(&mut batch)),
+        }
+    })?;
     if !batch.is_empty() && summary.stopped.is_none() {
         on_batch(batch)?;
     }
     Ok(summary)
+}
+
+/// [`walk`] on this thread: each region walked as it comes and dropped (one region held, not a
+/// batch of them), each batch's walker merged when its last region is walked (the last
+/// partial one after a run no limit stopped): the walkers and merges of [`in_batches`].
+fn walk_here<M: Merger>(
+    net: &Network,
+    enumerator: &Enumerator,
+    fast: bool,
+    mut merge: M,
+) -> Result<(M, Summary), ComplexError> {
+    let (mut walking, mut walked) = (None, 0);
+    let summary = in_order(net, enumerator, |r| {
+        walking.get_or_insert_with(|| walker(net, enumerator, fast)).walk_one(&r)?;
+        walked += 1;
+        match walked % BATCH {
+            0 => merge.add(walking.take().expect("a walker").found()),
+            _ => Ok(()),
+        }
+    })?;
+    if let Some(last) = walking.filter(|_| summary.stopped.is_none()) {
+        merge.add(last.found())?;
+    }
+    Ok((merge, summary))
 }
 
 /// Every region of `net` walked, in batches on `enumerator`'s thread count, each batch added to
@@ -151,9 +190,7 @@ pub(super) fn walk<M: Merger>(
 ) -> Result<(M, Summary), ComplexError> {
     let threads = enumerator.thread_count().max(1);
     if threads == 1 {
-        let summary =
-            in_batches(net, enumerator, |batch| merge.add(walk_batch(net, enumerator, fast, &batch)?))?;
-        return Ok((merge, summary));
+        return walk_here(net, enumerator, fast, merge);
     }
     let token = crate::runtime::stop::current();
     let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<FacetedRegion>)>(threads);

@@ -119,7 +119,8 @@ pub struct SpilledFacesJob {
 }
 
 /// [`faces`] at the memory of counting: the same faces, ids, points and checks, the points of
-/// the faces `listed` kept in an unnamed temporary file until they are written.
+/// the faces `listed` kept in an unnamed temporary file until they are written, the faces' sign
+/// vectors and facets in two others until the walk ends.
 ///
 /// # Examples
 /// ```
@@ -141,8 +142,8 @@ pub fn faces_spilled(
     enumerator: &Enumerator,
     listed: Listed,
 ) -> Result<SpilledFacesJob, ComplexError> {
-    let file = crate::export::spill::temporary().map_err(ComplexError::Spill)?;
-    let complex = crate::complex::spilled::spilled(net, enumerator, &|dim| listed.keeps(dim), file)?;
+    let temporary = crate::export::spill::temporary;
+    let complex = crate::complex::spilled::spilled(net, enumerator, &|dim| listed.keeps(dim), &temporary)?;
     Ok(SpilledFacesJob { complex, listed })
 }
 

@@ -184,3 +184,41 @@ fn a_stopped_run_is_exit_3() {
     let out = cli(&["boundary", &net, "--max-regions", "1"]);
     assert_eq!(out.status.code(), Some(3));
 }
+
+/// `faces` leaves no temporary file behind (the points, the sign vectors and the facets wait in
+/// files whose names are removed as they are made): after a complete run, `--json` and
+/// `--jsonl`, one stopped by `--max-regions` before the walk and one stopped by `--time-limit`
+/// in the middle of the ACAS Xu walk, `TMPDIR` is empty; a `TMPDIR` that does not exist is an
+/// error naming it (exit code 2), not a panic.
+#[test]
+fn faces_leaves_no_temporary_file() {
+    let dir = scratch("temporary");
+    let net = write(&dir, "net.json", THREE_LINES);
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let acas = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/nnet/ACASXU_run2a_1_1_batch_2000.nnet");
+    let acas_box = "--box=-0.01:0.01,0.09:0.11,-0.11:-0.09,0.19:0.21,-0.21:-0.19";
+    let runs: [(&[&str], i32); 4] = [
+        (&["faces", &net, "--jsonl"], 0),
+        (&["faces", &net, "--json"], 0),
+        (&["faces", &net, "--jsonl", "--max-regions", "2"], 3),
+        (&["faces", acas, acas_box, "--coords", "normalized", "--jsonl", "--time-limit", "0.3"], 3),
+    ];
+    for (args, code) in runs {
+        let out =
+            Command::new(env!("CARGO_BIN_EXE_relu-regions")).args(args).env("TMPDIR", &tmp).output().unwrap();
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert!(left.is_empty(), "{args:?} left {left:?}");
+    }
+    let missing = dir.path().join("missing");
+    let out = Command::new(env!("CARGO_BIN_EXE_relu-regions"))
+        .args(["faces", &net, "--jsonl"])
+        .env("TMPDIR", &missing)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("temporary file") && stderr.contains("missing"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}

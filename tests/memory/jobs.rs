@@ -133,11 +133,12 @@ pub(crate) fn acas_box() -> relu_regions::Network {
 
 /// `faces --jsonl` on the ACAS Xu box of [`acas_box`] (514 regions, 40,941 faces in R^5, a
 /// 47 MB listing), where the whole count is small (about 2.5 MB of heap) beside the faces: the
-/// job stays within twice count's peak plus 160 bytes a face, about what the compact complex
-/// that the sort by sign vector needs holds a face to the end (the packed key, 78 bytes here,
-/// the dimension, the facets' numbers, the point's offset, the table's slot), where the walk
-/// of a batch holding every key twice and every point (before this test) took twice that.
+/// job stays within twice count's peak plus one region's allowance, as on the arrangement. The
+/// compact complex (about 100 bytes a face: the packed key, 78 bytes here, the dimension, the
+/// facets' numbers, the point's offset) is held only once the walk has ended; during the walk
+/// the keys, facets and offsets wait in temporary files and the regions are walked one at a
+/// time (about 160 bytes a face more before `faces11`, which failed this bound).
 #[test]
 fn faces_job_at_counting_memory_on_acas_xu() {
-    check_faces_job("_acas", 0, 256 * 1024, 160);
+    check_faces_job("_acas", 0, 256 * 1024, 0);
 }
