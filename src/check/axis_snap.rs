@@ -156,9 +156,7 @@ impl AxisSnap {
             })
             .collect();
         let proposed: Vec<Q> = chosen.iter().map(|&(_, v)| from_f64_exact(v)).collect::<Option<_>>()?;
-        // `sum_i y_i r_ij = a_j` on `cancel`, in rationals: Gauss-Jordan on the chosen rows'
-        // columns; the columns with no pivot keep their proposed values
-        let mut m: Vec<Vec<Q>> = cancel
+        let equations: Vec<Vec<Q>> = cancel
             .iter()
             .map(|&j| {
                 let mut eq: Vec<Q> = chosen.iter().map(|&(i, _)| self.rows[i].coefficient(j)).collect();
@@ -166,35 +164,7 @@ impl AxisSnap {
                 eq
             })
             .collect();
-        let k = chosen.len();
-        let mut pivots = Vec::new();
-        let mut r = 0;
-        for c in 0..k {
-            let Some(p) = (r..m.len()).find(|&i| !m[i][c].is_zero()) else { continue };
-            m.swap(r, p);
-            let pivot = m[r][c].clone();
-            m[r].iter_mut().for_each(|v| *v /= &pivot);
-            let pivot_row = m[r].clone();
-            for (i, row) in m.iter_mut().enumerate() {
-                if i != r && !row[c].is_zero() {
-                    let f = row[c].clone();
-                    row.iter_mut().zip(&pivot_row).for_each(|(v, p)| *v -= &f * p);
-                }
-            }
-            pivots.push(c);
-            r += 1;
-        }
-        // each pivot variable from its row, the free ones at their proposed values
-        let mut y = proposed.clone();
-        for (row, &c) in m.iter().zip(&pivots) {
-            let mut v = row[k].clone();
-            for f in (0..k).filter(|f| !pivots.contains(f)) {
-                if !row[f].is_zero() {
-                    v -= &row[f] * &proposed[f];
-                }
-            }
-            y[c] = v;
-        }
+        let y = solve_pinned(equations, &proposed);
         Some(chosen.iter().map(|&(i, _)| i).zip(y).collect())
     }
 
@@ -225,6 +195,43 @@ impl AxisSnap {
         }
         !total.is_negative()
     }
+}
+
+/// The `k` unknowns of the linear `equations` (each `k` coefficients then its right side) in
+/// rationals by Gauss-Jordan: the unknowns with a pivot from their equation, the others (no
+/// pivot: the equations do not fix them) at their `proposed` values. Equations left over after
+/// the pivots are not checked: the caller's exact check decides whatever comes out.
+pub(super) fn solve_pinned(mut m: Vec<Vec<Q>>, proposed: &[Q]) -> Vec<Q> {
+    let k = proposed.len();
+    let mut pivots = Vec::new();
+    let mut r = 0;
+    for c in 0..k {
+        let Some(p) = (r..m.len()).find(|&i| !m[i][c].is_zero()) else { continue };
+        m.swap(r, p);
+        let pivot = m[r][c].clone();
+        m[r].iter_mut().for_each(|v| *v /= &pivot);
+        let pivot_row = m[r].clone();
+        for (i, row) in m.iter_mut().enumerate() {
+            if i != r && !row[c].is_zero() {
+                let f = row[c].clone();
+                row.iter_mut().zip(&pivot_row).for_each(|(v, p)| *v -= &f * p);
+            }
+        }
+        pivots.push(c);
+        r += 1;
+    }
+    // each pivot variable from its row, the free ones at their proposed values
+    let mut y = proposed.to_vec();
+    for (row, &c) in m.iter().zip(&pivots) {
+        let mut v = row[k].clone();
+        for f in (0..k).filter(|f| !pivots.contains(f)) {
+            if !row[f].is_zero() {
+                v -= &row[f] * &proposed[f];
+            }
+        }
+        y[c] = v;
+    }
+    y
 }
 
 impl Sparse {

@@ -17,16 +17,27 @@
 //! inequality is then decided exactly in integers, so nothing of the LP is trusted. A target
 //! that needs exact multipliers the floats cannot give (a constraint through a vertex) fails
 //! here and goes to the caller's other certificates.
+//!
+//! When the rounded multipliers fail, the target often lies in the span of the rows the LP
+//! chose (MNIST's deep neuron rows all lie in the span of two facets): the multipliers are then
+//! solved exactly on the coordinates where the float combination cancels the target (a small
+//! rational system, [`solve_pinned`]), so that no rounding residual is left for the intervals to
+//! absorb, and the same exact check decides again.
 
+use super::axis_snap::solve_pinned;
 use super::constraints::Row;
 use super::farkas::IntRow;
-use crate::exact::num::{common_denominator, scaled_numerator, to_f64, Q};
+use crate::exact::num::{common_denominator, from_f64_exact, scaled_numerator, to_f64, Q};
 use crate::lp::boxed::BoxLp;
 use num_bigint::{BigInt, Sign};
 use num_traits::{One, Signed, ToPrimitive, Zero};
 
 /// The significant bits kept of the largest proposed multiplier.
 const Y_BITS: u64 = 62;
+
+/// The relative size under which the float combination counts as cancelling the target at a
+/// coordinate (an equation of the exact solve).
+const CANCELS: f64 = 1e-9;
 
 /// The axis bounds of a region's listed rows and its other listed rows, in integers.
 pub(super) struct BoxFarkas {
@@ -39,6 +50,8 @@ pub(super) struct BoxFarkas {
     rows: Vec<IntRow>,
     /// Per row of `rows`, the power of two its float image was divided by.
     shifts: Vec<u64>,
+    /// Per row of `rows`, its float image (`a` only).
+    images: Vec<Vec<f64>>,
     /// The float LP over `rows` inside the bounds (`None` when its floats do not fit).
     lp: Option<BoxLp>,
 }
@@ -90,11 +103,13 @@ impl BoxFarkas {
             BoxLp::from_floats(&rows, &flo, &fhi)
         });
         let shifts = images.iter().map(|(_, _, s)| *s).collect();
-        BoxFarkas { d, lo: ilo, hi: ihi, den, rows: others, shifts, lp }
+        let images = images.into_iter().map(|(a, _, _)| a).collect();
+        BoxFarkas { d, lo: ilo, hi: ihi, den, rows: others, shifts, images, lp }
     }
 
     /// Whether the certificate proves `target` implied: by the bounds alone when there are no
-    /// other rows, else with the multipliers the float LP proposes, checked exactly.
+    /// other rows, else with the multipliers the float LP proposes, checked exactly, rounded
+    /// down to dyadics and else solved exactly where they cancel the target.
     pub(super) fn implies(&self, target: &IntRow) -> bool {
         if target.a.len() != self.d {
             return false;
@@ -107,7 +122,63 @@ impl BoxFarkas {
         let g: Vec<f64> = af.iter().map(|v| -v).collect();
         let Some(opt) = lp.minimize(&g) else { return false };
         let Some((y, p)) = self.dyadic(&opt.y, t) else { return false };
-        self.holds(target, &y, p)
+        self.holds(target, &y, p) || self.holds_solved(target, &af, t, &opt.y)
+    }
+
+    /// The exact check for multipliers solved in rationals on the coordinates where the float
+    /// multipliers `yf` (of the rows' images, for the target's image `af = a 2^-t`) cancel the
+    /// target: `sum_i y_i r_ij = a_j` over the rows with `yf_i > 0`, on at most a few such
+    /// coordinates per row (the largest terms first), the rest of `y` at its float value.
+    fn holds_solved(&self, target: &IntRow, af: &[f64], t: u64, yf: &[f64]) -> bool {
+        let chosen: Vec<usize> = (0..yf.len()).filter(|&i| yf[i] > 0.0 && yf[i].is_finite()).collect();
+        if chosen.is_empty() {
+            return false;
+        }
+        let mut w = af.to_vec();
+        let mut size: Vec<f64> = af.iter().map(|v| v.abs()).collect();
+        for &i in &chosen {
+            for (j, f) in self.images[i].iter().enumerate() {
+                w[j] -= yf[i] * f;
+                size[j] += (yf[i] * f).abs();
+            }
+        }
+        let mut cancel: Vec<usize> =
+            (0..self.d).filter(|&j| size[j] > 0.0 && w[j].abs() <= CANCELS * size[j]).collect();
+        cancel.sort_by(|&i, &j| size[j].total_cmp(&size[i]));
+        cancel.truncate(4 * chosen.len());
+        let equations: Vec<Vec<Q>> = cancel
+            .iter()
+            .map(|&j| {
+                let mut eq: Vec<Q> = chosen.iter().map(|&i| Q::from(self.rows[i].a[j].clone())).collect();
+                eq.push(Q::from(target.a[j].clone()));
+                eq
+            })
+            .collect();
+        // `y_i = yf_i 2^(t - s_i)` for the target and rows as given
+        let scale = |i: usize| {
+            let e = t as i64 - self.shifts[i] as i64;
+            let p = Q::from(BigInt::one() << e.unsigned_abs());
+            if e >= 0 {
+                p
+            } else {
+                p.recip()
+            }
+        };
+        let proposed: Option<Vec<Q>> =
+            chosen.iter().map(|&i| from_f64_exact(yf[i]).map(|v| v * scale(i))).collect();
+        let Some(proposed) = proposed else { return false };
+        let y = solve_pinned(equations, &proposed);
+        if y.iter().any(Signed::is_negative) {
+            return false;
+        }
+        let den = common_denominator(&y);
+        let ints: Vec<(usize, BigInt)> = chosen
+            .iter()
+            .zip(&y)
+            .map(|(&i, v)| (i, scaled_numerator(v, &den)))
+            .filter(|(_, v)| !v.is_zero())
+            .collect();
+        self.holds_scaled(target, &den, &ints, &BigInt::one())
     }
 
     /// The float multipliers `yf_i` of the rows' images as integers `Y_i` with
@@ -144,12 +215,19 @@ impl BoxFarkas {
     /// expression (every factor positive, so the inequality is the rational one scaled).
     fn holds(&self, target: &IntRow, y: &[(usize, BigInt)], p: i64) -> bool {
         let (left, right) = if p >= 0 { (0, p as u64) } else { ((-p) as u64, 0) };
-        let mut rhs = &target.b << left;
+        self.holds_scaled(target, &(BigInt::one() << left), y, &(BigInt::one() << right))
+    }
+
+    /// The exact check for `y_i = Y_i R / L` (`Y_i > 0`, `L`, `R > 0`): `W = L a - R sum Y_i r_i`
+    /// leans only on bounds that exist and `(L b - R sum Y_i c_i) den - sum_j W_j (W_j > 0 ?
+    /// hi_j : lo_j) >= 0`.
+    fn holds_scaled(&self, target: &IntRow, left: &BigInt, y: &[(usize, BigInt)], right: &BigInt) -> bool {
+        let mut rhs = &target.b * left;
         let mut combined = BigInt::zero();
         for (i, yi) in y {
             combined += yi * &self.rows[*i].b;
         }
-        rhs -= combined << right;
+        rhs -= combined * right;
         let mut total = rhs * &self.den;
         for j in 0..self.d {
             let mut s = BigInt::zero();
@@ -159,7 +237,7 @@ impl BoxFarkas {
                     s += yi * r;
                 }
             }
-            let w = (&target.a[j] << left) - (s << right);
+            let w = &target.a[j] * left - s * right;
             let bound = match w.sign() {
                 Sign::NoSign => continue,
                 Sign::Plus => &self.hi[j],

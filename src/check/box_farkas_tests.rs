@@ -89,6 +89,33 @@ fn a_missing_bound_is_never_leaned_on() {
     assert!(open.implies(&IntRow::new(&row(&[q(1), q(0)], q(1)))));
 }
 
+/// A target in the span of two cuts through a vertex, whose only multipliers are not dyadic:
+/// in the cube, `3x + y <= 1` and `y + 3z <= 1`; `x + y + 2z <= 1` is `(1/3) r_1 + (2/3) r_2`,
+/// its maximum 1 is reached at `(1/3, 0, 1/3)` where no box face is tight, so those are its
+/// only multipliers and no rounded float passes the exact check: the exact solve on the
+/// coordinates where the float combination cancels the target proves it. The same target a
+/// hair lower, or tilted off the span, is not implied (the exact LP agrees) and stays refused.
+#[test]
+fn multipliers_solved_exactly_where_rounding_fails() {
+    let mut rows = cube(3);
+    rows.push(row(&[q(3), q(1), q(0)], q(1)));
+    rows.push(row(&[q(0), q(1), q(3)], q(1)));
+    let c = certificate(&rows, &[], 3);
+    let int =
+        |a: &[i64], b: i64| IntRow { a: a.iter().map(|&v| BigInt::from(v)).collect(), b: BigInt::from(b) };
+    assert_eq!(exact_max(&rows, &[q(1), q(1), q(2)]), Some(q(1)));
+    assert!(c.implies(&int(&[1, 1, 2], 1)));
+    assert!(c.implies(&int(&[3, 3, 6], 3)));
+    let hair = BigInt::one() << 80u32;
+    let lower = IntRow { a: [1, 1, 2].iter().map(|&v| BigInt::from(v) * &hair).collect(), b: &hair - 1 };
+    assert!(!c.implies(&lower));
+    // tilted: `x + y + (2 + 2^-40) z <= 1`, whose maximum exceeds 1
+    let tilt = Q::new(BigInt::one(), BigInt::from(2).pow(40));
+    let tilted = [q(1), q(1), q(2) + &tilt];
+    assert!(exact_max(&rows, &tilted).is_some_and(|m| m > q(1)));
+    assert!(!c.implies(&IntRow::new(&row(&tilted, q(1)))));
+}
+
 /// The extra (domain) rows tighten the bounds: `x <= 1/2` from the extra box.
 #[test]
 fn extra_rows_bound_the_region() {
