@@ -88,10 +88,13 @@ fn check_one_line_job(planes: usize, allowance: usize) {
     assert!(held >= bytes, "the whole document ({bytes} bytes) was held");
 }
 
-/// The answer on one line at the memory of the pretty one: 7,807 regions, run by default.
+/// The answer on one line at the memory of the pretty one: 7,807 regions, run by default. The
+/// allowance is 1 MiB: the two fresh processes' peaks differ by up to about 270 KiB from run to
+/// run (a fresh-clone CI once saw 11,399,168 against 11,124,736 bytes), while holding the
+/// one-line document (7.9 MB here) or a line of it whole would add several MB.
 #[test]
 fn check_of_a_one_line_answer_at_the_pretty_ones_memory() {
-    check_one_line_job(36, 256 * 1024);
+    check_one_line_job(36, 1024 * 1024);
 }
 
 /// A network in `inputs` dimensions (at least 20) on the box `[-1, 1]^inputs`: a first layer of
