@@ -83,6 +83,11 @@ struct Prepared {
     activation: Activation,
     /// Whether each row is dense (its `m`-th term is column `m`: module `affine`).
     dense: Vec<bool>,
+    /// The number of inputs (columns).
+    columns: usize,
+    /// Each row's `sum |f|` and `sum r` over its weights (module `backward`).
+    row_abs: Vec<f64>,
+    row_radius: Vec<f64>,
 }
 
 /// A linear function of the last bounded layer's values (`weights . v + constant`), from an
@@ -151,11 +156,15 @@ impl SymbolicBounds {
                 .map(|row| row.iter().filter(|(_, v)| !v.is_zero()).map(|(k, v)| (*k, Near::of(v))).collect())
                 .collect();
             let dense = weights.iter().map(|row| row.iter().enumerate().all(|(i, (m, _))| i == *m)).collect();
+            let (row_abs, row_radius) = backward::row_sums(&weights);
             Prepared {
                 weights,
                 bias: layer.bias.iter().map(Near::of).collect(),
                 activation: layer.activation,
                 dense,
+                columns: layer.weights.inputs(),
+                row_abs,
+                row_radius,
             }
         };
         let all = net.layers();
@@ -212,31 +221,50 @@ impl SymbolicBounds {
             }
             _ => &self.frame,
         };
-        let Some(values) = self.propagate(frame, states) else {
+        let Some((values, steps)) = self.propagate(frame, states) else {
             return vec![ConstraintBound::Unknown; constraints.len()];
         };
         constraints
             .iter()
-            .map(|(objective, rhs, strict)| self.bound_one(frame, &values, objective, rhs, *strict))
+            .map(|(objective, rhs, strict)| {
+                self.bound_one(frame, &values, steps.as_deref(), objective, rhs, *strict)
+            })
             .collect()
     }
 
-    fn bound_one(
-        &self,
-        f: &Frame,
-        values: &[Bounded],
-        objective: &Objective,
-        rhs: &Q,
-        strict: bool,
-    ) -> ConstraintBound {
-        let d = f.lo.len();
+    /// The objective's lower form from the last layer's forward forms, with its weight.
+    fn forward_form(&self, f: &Frame, values: &[Bounded], objective: &Objective) -> (Form, f64) {
         let terms = objective.weights.iter().zip(values).map(|(w, v)| {
             let (form, weight) =
                 if w.value >= 0.0 { (&v.lower, v.lower_weight) } else { (&v.upper, v.upper_weight) };
             (*w, form, weight, v.magnitude)
         });
-        let (form, _) = self.combine(f, terms, objective.constant, false);
-        let lower = self.minimum(f, &form);
+        self.combine(f, terms, objective.constant, false)
+    }
+
+    /// What the bounds say of `objective <= rhs` (`<` when `strict`): the forward form's, or
+    /// the back-substituted one's (module `backward`, given the pass's `steps`) where its
+    /// minimum over the frame is larger.
+    fn bound_one(
+        &self,
+        f: &Frame,
+        values: &[Bounded],
+        steps: Option<&[backward::Step]>,
+        objective: &Objective,
+        rhs: &Q,
+        strict: bool,
+    ) -> ConstraintBound {
+        let d = f.lo.len();
+        let (mut form, weight) = self.forward_form(f, values, objective);
+        let mut lower = self.minimum_weighted(f, &form, weight);
+        if let Some((back, weight)) = steps
+            .and_then(|steps| self.back_substitute(f, steps, values, &objective.weights, objective.constant))
+        {
+            let back_lower = self.minimum_weighted(f, &back, weight);
+            if back_lower > lower || !lower.is_finite() {
+                (form, lower) = (back, back_lower);
+            }
+        }
         let rhs_up = (Near::of(rhs).value + Near::of(rhs).radius).up();
         if !lower.is_finite() || !rhs_up.is_finite() {
             return ConstraintBound::Unknown;
@@ -307,12 +335,6 @@ impl SymbolicBounds {
         form[..d].iter().zip(&f.reach).map(|(c, x)| c.abs() * x).sum::<f64>() + form[d].abs()
     }
 
-    /// A lower bound of a form's range over the box (the computed sum is off by at most
-    /// `gamma_(d+1)` of the form's weight plus `eta` a term; twice that is subtracted).
-    fn minimum(&self, f: &Frame, form: &Form) -> f64 {
-        self.minimum_weighted(f, form, self.weight(f, form))
-    }
-
     /// [`SymbolicBounds::minimum`] given the form's weight (as [`SymbolicBounds::seal`] returns it).
     fn minimum_weighted(&self, f: &Frame, form: &Form, weight: f64) -> f64 {
         let d = f.lo.len();
@@ -328,8 +350,14 @@ impl SymbolicBounds {
         (value + 2.0 * (gamma(d + 1) * weight + (d + 1) as f64 * ETA)).up()
     }
 
-    /// The bounds of every layer's values in turn; `None` when one is not finite.
-    fn propagate(&self, f: &Frame, states: &[&[bool]]) -> Option<Vec<Bounded>> {
+    /// The bounds of every layer's values in turn, with each hidden layer's step for the
+    /// backward pass (`None` when a layer's activation is not one it takes); `None` when a
+    /// bound is not finite.
+    fn propagate(
+        &self,
+        f: &Frame,
+        states: &[&[bool]],
+    ) -> Option<(Vec<Bounded>, Option<Vec<backward::Step>>)> {
         let d = f.lo.len();
         let mut values: Vec<Bounded> = (0..d)
             .map(|j| {
@@ -341,6 +369,8 @@ impl SymbolicBounds {
             .collect();
         // the index of the next hidden layer (ReLU or max) in `states`
         let mut hidden_index = 0;
+        // what the backward pass reads (module `backward`), where it takes every layer
+        let mut steps = self.layers.iter().all(|l| backward::takes(l.activation)).then(Vec::new);
         for layer in &self.layers {
             let hidden = layer.activation != Activation::Linear;
             let fixed: &[bool] = if hidden { states.get(hidden_index).copied().unwrap_or(&[]) } else { &[] };
@@ -367,6 +397,17 @@ impl SymbolicBounds {
                     u,
                 ));
             }
+            if let Some(steps) = &mut steps {
+                let units = match layer.activation {
+                    Activation::Relu => pres
+                        .iter()
+                        .enumerate()
+                        .map(|(j, (_, l, u))| backward::unit(fixed.get(j).copied(), *l, *u))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                steps.push(backward::Step::new(&values, units));
+            }
             values = match layer.activation {
                 Activation::Linear => pres.into_iter().map(|(pre, _, _)| pre).collect(),
                 Activation::Relu => pres
@@ -378,15 +419,18 @@ impl SymbolicBounds {
             };
             hidden_index += usize::from(hidden);
         }
-        Some(values)
+        Some((values, steps))
     }
 }
 
 mod affine;
 use affine::Flat;
+mod backward;
 mod outward;
 pub(crate) use outward::Outward;
 mod units;
 
+#[cfg(test)]
+mod backward_tests;
 #[cfg(test)]
 mod tests;

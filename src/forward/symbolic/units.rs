@@ -109,8 +109,7 @@ impl SymbolicBounds {
                 Bounded { lower, upper, magnitude: 0.0, lower_weight: 0.0, upper_weight: 0.0 }
             }
             None => {
-                // relu(h) <= s (h - l) on [l, u] for any s >= u / (u - l)
-                let s = (u / (u - l).down()).up();
+                let s = slope(l, u);
                 let shift = -l * s;
                 if !(s.is_finite() && shift.is_finite()) {
                     return None;
@@ -128,4 +127,10 @@ impl SymbolicBounds {
             }
         })
     }
+}
+
+/// A slope `s >= u / (u - l)` for the triangle relaxation's upper side: `relu(h) <= s (h - l)`
+/// on `[l, u]` (`l < 0 < u`) for any such `s`.
+pub(super) fn slope(l: f64, u: f64) -> f64 {
+    (u / (u - l).down()).up()
 }
