@@ -17,7 +17,7 @@ use super::basis_bound::{bound_by_basis, BasisBound};
 use super::{LpStats, Outcome, Probe};
 use crate::kernel::float_box::{proves_empty_floats, proves_empty_sparse, FloatBox};
 use crate::kernel::halfspace::Halfspace;
-use crate::lp::boxed::{BoxLp, BoxOptimum};
+use crate::lp::boxed::{BoxLp, BoxOptimum, KeptBases};
 
 /// What a bound LP says of `g . x <= beta` on a region: `Proved(())`, no point of the region
 /// satisfies it (a safe dual bound); `Witness(v)`, the float minimum of `g . x` is below `beta`
@@ -56,6 +56,30 @@ pub(crate) fn probe_box_lp(
     stats: &mut LpStats,
 ) -> Bound {
     let proved = lp.minimize_or_prove(g, beta, &mut |y| proves_empty_sparse(rows, g, beta, y, bx));
+    counted(proved, beta, stats)
+}
+
+/// [`probe_box_lp`] trying first the bases in `kept` (dual feasible bases of earlier solves
+/// over the same rows or an ancestor's, [`KeptBases`]): a proof from one of them is the answer
+/// the solve would give (counted as the LP it replaces), else the LP is solved and its last
+/// basis kept (at most `cap` own ones; at most `inherited` handed down are tried).
+pub(crate) fn probe_box_lp_kept(
+    lp: &BoxLp,
+    rows: &[&Halfspace],
+    (g, beta): (&[f64], f64),
+    bx: &FloatBox,
+    (kept, cap, inherited): (&mut KeptBases, usize, usize),
+    stats: &mut LpStats,
+) -> Bound {
+    let mut prove = |y: &[(usize, f64)]| proves_empty_sparse(rows, g, beta, y, bx);
+    if kept.prove(lp, g, beta, inherited, &mut prove) {
+        return counted(Ok(()), beta, stats);
+    }
+    let mut last = None;
+    let proved = lp.minimize_or_prove_keeping(g, beta, &mut prove, Some(&mut last));
+    if let Some(last) = last {
+        kept.add(last, cap);
+    }
     counted(proved, beta, stats)
 }
 

@@ -434,7 +434,7 @@ mod domain;
 mod hint_point;
 mod opposite;
 mod recession;
-pub(crate) use bound_probe::{probe_box_lp, probe_by_basis, probe_over_box, Bound};
+pub(crate) use bound_probe::{probe_box_lp, probe_box_lp_kept, probe_by_basis, probe_over_box, Bound};
 pub(crate) use bounding::{bounding_box, search_box, BOX_DIMENSION_LIMIT};
 pub use domain::{polytope_defect, PolytopeDefect};
 pub(crate) use recession::recession_ray_trying_first;

@@ -18,11 +18,11 @@
 //! the shards' statistics must add up to one machine's. What is counted (each region's own
 //! LPs, and the decisions read from the entry) depends on the region alone.
 
-use super::region_rows::RegionRows;
+use super::region_rows::{RegionRows, HANDED_DOWN};
 use crate::certify::{probe_box_lp, Bound, LpStats, Outcome};
-use crate::kernel::float_box::FloatBox;
-use crate::lp::boxed::BoxLp;
-use std::sync::OnceLock;
+use crate::kernel::float_box::{proves_empty_sparse, FloatBox};
+use crate::lp::boxed::{BoxLp, Handed, KeptBases};
+use std::sync::{Arc, OnceLock};
 
 /// The proofs of one layer's entry region, shared (behind an `Arc`) by its descendants in the
 /// layer.
@@ -36,12 +36,28 @@ pub(super) struct EntryProofs {
     /// Per neuron, per side (off, on): whether a safe dual bound proved the side empty on the
     /// entry region.
     empty: Vec<[OnceLock<bool>; 2]>,
+    /// The bases the entry region handed down as it split ([`KeptBasis`]), tried before each
+    /// of its LPs asked on demand.
+    kept: OnceLock<Option<Arc<Handed>>>,
 }
 
 impl EntryProofs {
     /// The proofs of a region with `rows` neuron rows entering a layer of `width` neurons.
     pub(super) fn new(rows: usize, width: usize) -> EntryProofs {
-        EntryProofs { rows, lp: OnceLock::new(), empty: (0..width).map(|_| Default::default()).collect() }
+        EntryProofs {
+            rows,
+            lp: OnceLock::new(),
+            empty: (0..width).map(|_| Default::default()).collect(),
+            kept: OnceLock::new(),
+        }
+    }
+
+    /// Records, when `region` is the entry region splitting, the bases it hands down: its LPs
+    /// asked on demand try them first.
+    pub(super) fn freeze_kept(&self, region: &RegionRows<'_>, kept: &Option<Arc<Handed>>) {
+        if self.is_entry(region) {
+            let _ = self.kept.set(kept.clone());
+        }
     }
 
     /// Whether the region with these rows is the entry region itself (no row added since).
@@ -70,6 +86,14 @@ impl EntryProofs {
             let Some(lp) = self.lp.get_or_init(|| BoxLp::new(rows, bx)) else { return false };
             // counted nowhere: the shards' statistics must add up to one machine's
             let mut uncounted = LpStats::default();
+            // the bases the entry handed down first: a proof from one is the one the solve would
+            // look for
+            if let Some(kept) = self.kept.get().cloned().flatten() {
+                let mut prove = |y: &[(usize, f64)]| proves_empty_sparse(rows, fa, fb, y, bx);
+                if KeptBases::inheriting(Some(kept)).prove(lp, fa, fb, HANDED_DOWN, &mut prove) {
+                    return true;
+                }
+            }
             matches!(probe_box_lp(lp, rows, fa, fb, bx, &mut uncounted), Outcome::Proved(()))
         })
     }

@@ -78,7 +78,7 @@ impl Enumerator {
         threads: usize,
         stats: &mut LpStats,
     ) -> Vec<(String, Item)> {
-        let mut items = vec![(String::new(), Item::Task(root))];
+        let mut items = vec![(String::new(), Item::Task(Box::new(root)))];
         loop {
             let tasks = items.iter().filter(|(_, i)| matches!(i, Item::Task(_))).count();
             if tasks == 0 || tasks >= target || self.should_stop(ctx).is_some() {
@@ -118,7 +118,7 @@ impl Enumerator {
                 continue;
             };
             let mut children = Vec::new();
-            match self.advance(ctx, p, &mut children, &mut stats) {
+            match self.advance(ctx, *p, &mut children, &mut stats) {
                 Some(done) => {
                     out.extend(finish(done, ctx).map(|r| (format!("{address}."), Item::Done(Box::new(r)))))
                 }
@@ -128,7 +128,7 @@ impl Enumerator {
                         .into_iter()
                         .rev()
                         .enumerate()
-                        .map(|(k, c)| (format!("{address}{}", child_digit(k)), Item::Task(c))),
+                        .map(|(k, c)| (format!("{address}{}", child_digit(k)), Item::Task(Box::new(c)))),
                 ),
             }
         }
@@ -168,7 +168,7 @@ impl Enumerator {
                         }
                         // one subtree never gives more than `max_regions` to the output: stop
                         // it past that (the emitter then stops the run)
-                        Item::Task(task) => self.explore(ctx, &mut vec![task], &mut local, &mut |r| {
+                        Item::Task(task) => self.explore(ctx, &mut vec![*task], &mut local, &mut |r| {
                             batch.push(r);
                             found += 1;
                             if self.max_regions.is_some_and(|n| found > n) {

@@ -11,7 +11,6 @@
 //! # Complexity
 //! One LP per (region of the layer, neuron) pair, plus exact linear algebra for the maps.
 //! Memory while streaming is the depth-first stack: `O(neurons)` partial regions.
-
 mod builder;
 mod constraints;
 mod entry;
@@ -140,7 +139,7 @@ impl Context<'_> {
 
 /// A piece of the work shared among threads: a subtree, or a region already finished.
 enum Item {
-    Task(Partial),
+    Task(Box<Partial>),
     Done(Box<Region>),
 }
 
@@ -326,6 +325,7 @@ impl Enumerator {
             states_strict: true,
             entry: None,
             tight: None,
+            kept: None,
             asked: false,
         };
         Ok(Some((ctx, root)))

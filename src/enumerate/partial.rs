@@ -43,6 +43,9 @@ pub(super) struct Partial {
     /// A box holding the region, proved by bound propagation over its rows or an ancestor's
     /// ([`crate::kernel::tight_box`]; box domains only): the next one is sought from it.
     pub(super) tight: Option<Arc<FloatBox>>,
+    /// Dual feasible bases of its ancestors' bound LPs, tried before its own solves
+    /// ([`crate::lp::boxed::KeptBases`]).
+    pub(super) kept: Option<Arc<crate::lp::boxed::Handed>>,
     /// Whether the run's pruning test was already asked of this cell as it was made
     /// ([`super::order`]).
     pub(super) asked: bool,

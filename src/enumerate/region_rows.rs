@@ -2,12 +2,19 @@
 //! bound LP and its proved tight box ([`crate::kernel::tight_box`]) built on first use.
 
 use super::Constraints;
-use crate::certify::{probe_box_lp, Bound, LpStats, Outcome};
+use crate::certify::{probe_box_lp_kept, Bound, LpStats, Outcome};
 use crate::kernel::float_box::FloatBox;
 use crate::kernel::halfspace::Halfspace;
 use crate::kernel::tight_box::tightened_box;
 use crate::lp::boxed::BoxLp;
+use crate::lp::boxed::{Handed, KeptBases};
 use std::sync::Arc;
+
+/// How many bases of its solves a region keeps.
+const KEPT: usize = 8;
+
+/// How many of the bases handed down a region tries.
+pub(super) const HANDED_DOWN: usize = 8;
 
 /// The rows of a region, listed once for all its decisions, and its bound LP when it has a box
 /// ([`BoxLp`]: its rows, the box as bounds), built on first use.
@@ -24,10 +31,17 @@ pub(super) struct RegionRows<'a> {
     /// The region's box tightened by its rows ([`tightened_box`]), `None` until sought, then
     /// `None` inside when neither it nor an ancestor has one.
     tight: Option<Option<Arc<FloatBox>>>,
+    /// The last bases of its bound LPs' solves and its ancestors', tried first for the next
+    /// costs.
+    kept: KeptBases,
 }
 
 impl<'a> RegionRows<'a> {
-    pub(super) fn new(constraints: &'a Constraints, box_domain: bool) -> RegionRows<'a> {
+    pub(super) fn new(
+        constraints: &'a Constraints,
+        box_domain: bool,
+        kept: Option<Arc<Handed>>,
+    ) -> RegionRows<'a> {
         let lp_from = if box_domain { constraints.domain.len() } else { 0 };
         RegionRows {
             all: constraints.rows(),
@@ -35,6 +49,7 @@ impl<'a> RegionRows<'a> {
             lp_from,
             lp: None,
             tight: None,
+            kept: KeptBases::inheriting(kept),
         }
     }
 
@@ -83,6 +98,11 @@ impl<'a> RegionRows<'a> {
         }
     }
 
+    /// The bases the region's children try before their solves (its own, then its ancestors').
+    pub(super) fn kept_for_children(&self) -> Option<Arc<Handed>> {
+        self.kept.for_children()
+    }
+
     /// Minimizes `fa . x` over the region: above `fb` with a safe dual bound that proves it,
     /// [`Outcome::Proved(())`]; below, the minimizing vertex.
     pub(super) fn bound(&mut self, fa: &[f64], fb: f64, bx: &FloatBox, stats: &mut LpStats) -> Bound {
@@ -90,6 +110,6 @@ impl<'a> RegionRows<'a> {
         let Some(lp) = self.lp.get_or_insert_with(|| BoxLp::new(rows, bx)) else {
             return Outcome::Unknown(());
         };
-        probe_box_lp(lp, rows, fa, fb, bx, stats)
+        probe_box_lp_kept(lp, rows, (fa, fb), bx, (&mut self.kept, KEPT, HANDED_DOWN), stats)
     }
 }

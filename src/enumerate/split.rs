@@ -46,7 +46,7 @@ impl Enumerator {
         let bx = bounds.as_deref();
         // the region does not change until it splits: its rows are listed once, its bound LP
         // built once when needed
-        let mut region = RegionRows::new(&p.constraints, ctx.box_domain);
+        let mut region = RegionRows::new(&p.constraints, ctx.box_domain, p.kept.clone());
         while p.layer < layers.len() {
             // a counting run reads no map past the last ReLU layer
             if last_layer::rest_unread(ctx, p.layer) {
@@ -132,6 +132,10 @@ impl Enumerator {
                     }
                     Decision::Split { off, on } => {
                         p.tight = region.tight_for_children(&p.tight);
+                        p.kept = region.kept_for_children();
+                        if let Some(e) = p.entry.as_deref() {
+                            e.freeze_kept(&region, &p.kept);
+                        }
                         let mut off_child = p.clone();
                         push_side(&mut off_child, rows, i, false, off);
                         let mut on_child = p;

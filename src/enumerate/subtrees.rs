@@ -78,7 +78,7 @@ impl Enumerator {
                         let mut rng = SplitMix(0x5eed ^ (p.bits.len() as u64));
                         let mut total = 0.0;
                         for _ in 0..descents.max(1) {
-                            total += self.descend(&ctx, p.clone(), &mut rng, &mut stats);
+                            total += self.descend(&ctx, Partial::clone(p), &mut rng, &mut stats);
                         }
                         let regions = total / descents.max(1) as f64;
                         Ok(Estimate { address: address.clone(), regions, finished: false })
@@ -131,7 +131,7 @@ impl Enumerator {
                 _ => return None,
             }
         }
-        Some(Item::Task(p))
+        Some(Item::Task(Box::new(p)))
     }
 
     /// Explores the items at the given addresses in order (see [`Subtrees`]).

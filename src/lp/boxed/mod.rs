@@ -14,8 +14,10 @@
 use super::unit_scale;
 
 mod bounded;
+mod kept;
 use crate::kernel::float_box::FloatBox;
 use crate::kernel::halfspace::Halfspace;
+pub(crate) use kept::{Handed, KeptBases, KeptBasis};
 
 /// The relative size of the bounded method's cost perturbation ([`BoxLp::minimize`]).
 const COST_PERTURBATION: f64 = 1e-7;
@@ -196,10 +198,22 @@ impl BoxLp {
         above: f64,
         prove: Prove<'_>,
     ) -> Result<(), Option<BoxOptimum>> {
+        self.minimize_or_prove_keeping(g, above, prove, None)
+    }
+
+    /// [`BoxLp::minimize_or_prove`], writing the vertex method's last basis into `keep` when
+    /// given ([`KeptBasis`]: for other costs over the same rows, [`BoxLp::prove_by_kept`]).
+    pub(crate) fn minimize_or_prove_keeping(
+        &self,
+        g: &[f64],
+        above: f64,
+        prove: Prove<'_>,
+        keep: Option<&mut Option<KeptBasis>>,
+    ) -> Result<(), Option<BoxOptimum>> {
         let (d, m) = (self.d, self.m);
         let opt = if 5 * d * d < m * d + 2 * m * m {
             // the vertex method tries the optimum's proof itself
-            return match self.vertex_solve(g, None, Some((above, &mut *prove))) {
+            return match self.vertex_solve_keeping(g, None, Some((above, &mut *prove)), keep) {
                 Some(Solved::Proved) => Ok(()),
                 Some(Solved::Optimum(opt)) => Err(Some(opt)),
                 None => Err(None),
@@ -274,16 +288,28 @@ impl BoxLp {
         skip: Option<usize>,
         early: Option<(f64, Prove<'_>)>,
     ) -> Option<Solved> {
+        self.vertex_solve_keeping(g, skip, early, None)
+    }
+
+    /// [`BoxLp::vertex_solve`], writing its last basis (dual feasible) into `keep` when given
+    /// and the dimension is at most [`SMALL`].
+    fn vertex_solve_keeping(
+        &self,
+        g: &[f64],
+        skip: Option<usize>,
+        early: Option<(f64, Prove<'_>)>,
+        keep: Option<&mut Option<KeptBasis>>,
+    ) -> Option<Solved> {
         match self.d {
-            1 => self.vertex_solve_in::<1>(g, skip, early),
-            2 => self.vertex_solve_in::<2>(g, skip, early),
-            3 => self.vertex_solve_in::<3>(g, skip, early),
-            4 => self.vertex_solve_in::<4>(g, skip, early),
-            5 => self.vertex_solve_in::<5>(g, skip, early),
-            6 => self.vertex_solve_in::<6>(g, skip, early),
-            7 => self.vertex_solve_in::<7>(g, skip, early),
-            8 => self.vertex_solve_in::<8>(g, skip, early),
-            _ => self.vertex_solve_in::<0>(g, skip, early),
+            1 => self.vertex_solve_in::<1>(g, skip, early, keep),
+            2 => self.vertex_solve_in::<2>(g, skip, early, keep),
+            3 => self.vertex_solve_in::<3>(g, skip, early, keep),
+            4 => self.vertex_solve_in::<4>(g, skip, early, keep),
+            5 => self.vertex_solve_in::<5>(g, skip, early, keep),
+            6 => self.vertex_solve_in::<6>(g, skip, early, keep),
+            7 => self.vertex_solve_in::<7>(g, skip, early, keep),
+            8 => self.vertex_solve_in::<8>(g, skip, early, keep),
+            _ => self.vertex_solve_in::<0>(g, skip, early, None),
         }
     }
 
@@ -294,6 +320,7 @@ impl BoxLp {
         g: &[f64],
         skip: Option<usize>,
         mut early: Option<(f64, Prove<'_>)>,
+        mut keep: Option<&mut Option<KeptBasis>>,
     ) -> Option<Solved> {
         let d = if D == 0 { self.d } else { D };
         debug_assert_eq!(d, self.d);
@@ -336,6 +363,9 @@ impl BoxLp {
                 *xi = (0..d).map(|r| inv[i * d + r] * b_basis[r]).sum();
             }
             let Some(k) = self.most_violated(x, basis, skip) else {
+                if let Some(keep) = keep.as_deref_mut() {
+                    *keep = KeptBasis::of(basis, inv, x, self.m);
+                }
                 let value: f64 = g.iter().zip(x.iter()).map(|(gi, xi)| gi * xi).sum();
                 // the optimum's proof tried here, without forming the dense multipliers: the
                 // same list [`BoxLp::minimize_or_prove`] would hand `prove` from them
@@ -356,6 +386,9 @@ impl BoxLp {
                     let n = self.sparse_multipliers(basis, lambda, sparse_y);
                     prove(&sparse_y[..n])
                 } {
+                    if let Some(keep) = keep.as_deref_mut() {
+                        *keep = KeptBasis::of(basis, inv, x, self.m);
+                    }
                     return Some(Solved::Proved);
                 }
             }

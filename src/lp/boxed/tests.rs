@@ -205,8 +205,11 @@ fn the_fixed_dimension_solve_is_the_run_time_one_bit_for_bit() {
             asked.len() % 3 == 0
         };
         let early = Some((above, &mut prove as Prove<'_>));
-        let solved =
-            if fixed { lp.vertex_solve(g, skip, early) } else { lp.vertex_solve_in::<0>(g, skip, early) };
+        let solved = if fixed {
+            lp.vertex_solve(g, skip, early)
+        } else {
+            lp.vertex_solve_in::<0>(g, skip, early, None)
+        };
         let solved = match solved {
             None => "none".to_string(),
             Some(Solved::Proved) => "proved".to_string(),
@@ -239,7 +242,7 @@ fn the_fixed_dimension_solve_is_the_run_time_one_bit_for_bit() {
                         optima += usize::from(!fixed.starts_with("proved") && !fixed.starts_with("none"));
                     }
                     let plain = lp.minimize_vertex_skipping(&g, skip);
-                    let general = match lp.vertex_solve_in::<0>(&g, skip, None) {
+                    let general = match lp.vertex_solve_in::<0>(&g, skip, None, None) {
                         Some(Solved::Optimum(o)) => Some(o),
                         _ => None,
                     };
@@ -249,4 +252,52 @@ fn the_fixed_dimension_solve_is_the_run_time_one_bit_for_bit() {
         }
     }
     assert!(optima > 100, "too few optima compared: {optima}");
+}
+
+/// Bases kept from solves ([`KeptBasis`]), tried for other costs over the same rows and over
+/// the rows with more added after them (a descendant region's LP, its box rows renumbered): the
+/// optimal basis of a cost proves that cost again just below its minimum, over the parent's
+/// LP and over the child's; a nearby cost is proved from it; and no proof from a kept basis
+/// ever passes the float minimum of the LP it is tried on.
+#[test]
+fn kept_bases_prove_soundly_over_the_same_and_more_rows() {
+    use crate::kernel::float_box::proves_empty_sparse;
+    let mut next = uniform(2024);
+    let (d, m) = (5, 20);
+    let bx = FloatBox::of_box(&vec![(q(-1), q(1)); d]);
+    let (mut nearby, mut tried) = (0, 0);
+    for _ in 0..60 {
+        let rows = random_rows(&mut next, d, m + 2, (0.05, 0.3));
+        let parent: Vec<&Halfspace> = rows[..m].iter().collect();
+        let child: Vec<&Halfspace> = rows.iter().collect();
+        let (lp, child_lp) = (BoxLp::new(&parent, &bx).unwrap(), BoxLp::new(&child, &bx).unwrap());
+        let g: Vec<f64> = (0..d).map(|_| next()).collect();
+        let mut kept = None;
+        let opt =
+            lp.minimize_or_prove_keeping(&g, f64::INFINITY, &mut |_| false, Some(&mut kept)).unwrap_err();
+        let (opt, kept) = (opt.unwrap(), kept.expect("a basis kept in five dimensions"));
+        for (over, refs) in [(&lp, &parent), (&child_lp, &child)] {
+            let above = opt.value - 1e-9;
+            let proved = over.prove_by_any([kept].iter(), &g, above, &mut |y| {
+                proves_empty_sparse(refs, &g, above, y, &bx)
+            });
+            assert!(proved, "the optimum's basis proves its own cost");
+        }
+        // other costs: nearby ones (the same basis often optimal) and random ones
+        for scale in [1e-3, 1.0] {
+            let h: Vec<f64> = g.iter().map(|v| v + scale * next()).collect();
+            for (over, refs) in [(&lp, &parent), (&child_lp, &child)] {
+                let min = over.minimize(&h).unwrap().value;
+                for above in [min - 1e-6, min - 1e-12, min, min + 1e-6] {
+                    tried += 1;
+                    let prove = &mut |y: &[(usize, f64)]| proves_empty_sparse(refs, &h, above, y, &bx);
+                    if over.prove_by_any([kept].iter(), &h, above, prove) {
+                        assert!(above < min + 1e-9, "proved {above} past the minimum {min}");
+                        nearby += usize::from(scale < 1.0);
+                    }
+                }
+            }
+        }
+    }
+    assert!(nearby > 0 && tried > 0, "no nearby cost proved from a kept basis");
 }
