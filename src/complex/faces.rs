@@ -22,6 +22,7 @@ use crate::exact::num::Q;
 use crate::kernel::halfspace::Halfspace;
 use crate::lp::LpBackend;
 use crate::network::Network;
+use std::sync::Arc;
 
 /// One face of the complex: a relatively open convex set of one sign vector.
 #[derive(Debug, Clone, PartialEq)]
@@ -121,7 +122,8 @@ pub(super) struct Walked {
 
 /// Walks regions down their face lattices.
 pub(crate) struct Walker {
-    pub(super) signer: Signer,
+    /// The network's signer, one for every walker of a job.
+    pub(super) signer: Arc<Signer>,
     pub(super) table: super::vertices::Table,
     backend: &'static dyn LpBackend,
     /// The faces' sign vectors, packed, each once (face `i` has key `i`).
@@ -137,9 +139,9 @@ pub(crate) struct Walker {
 }
 
 impl Walker {
-    pub(super) fn new(net: &Network, backend: &'static dyn LpBackend) -> Walker {
+    pub(super) fn new(net: &Network, signer: Arc<Signer>, backend: &'static dyn LpBackend) -> Walker {
         Walker {
-            signer: Signer::new(net),
+            signer,
             table: super::vertices::Table::new(net),
             backend,
             index: KeyIndex::default(),
@@ -180,16 +182,8 @@ impl Walker {
         }
     }
 
-    /// Walks `regions` in order (the faces a region shares with an earlier one of them are
-    /// taken from it).
-    pub(super) fn walk(mut self, regions: &[FacetedRegion]) -> Result<Walked, ComplexError> {
-        for r in regions {
-            self.walk_one(r)?;
-        }
-        Ok(self.found())
-    }
-
-    /// Walks one more region (after those walked so far, as [`Walker::walk`] would).
+    /// Walks one more region, after those walked so far (the faces it shares with an earlier one
+    /// are taken from it).
     pub(super) fn walk_one(&mut self, r: &FacetedRegion) -> Result<(), ComplexError> {
         self.region(&r.region, &r.facets)
     }

@@ -6,25 +6,31 @@
 //! walk (a region that is not pointed, or has a degenerate vertex) gets a point that depends on
 //! the faces its walker already knew: so each batch starts from nothing, and the batches are
 //! merged in batch order, a face found by several batches taking the first one's point (the
-//! batch of the lowest region id that finds it) and incidences. Batches are walked by
-//! `--threads` workers while the enumeration goes on and merged as they come back in order, so
-//! the complex, every point included, is the same for every thread count. (A face of a pointed
+//! batch of the lowest region id that finds it) and incidences. With several threads batches are
+//! walked by workers while the enumeration goes on (at most [`WALKS`] at once, their regions
+//! handed over as they stream) and merged as they come back in order, so the complex, every
+//! point included, is the same for every thread count. (A face of a pointed
 //! region has the same point from every region: the one made from its vertices and rays.)
 //! Faces shared by two batches are walked twice; a batch is large enough for that to be rare.
 
 use super::faces::{Face, Walked, Walker};
-use super::sign::SignKey;
+use super::sign::{SignKey, Signer};
 use super::ComplexError;
 use crate::analysis::{stream_with_facets, FacetedRegion};
 use crate::certify::LpStats;
 use crate::enumerate::{from_fn, Enumerator, Summary};
 use crate::network::Network;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::ControlFlow;
-use std::sync::{mpsc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 
 /// Regions per batch (fixed: the answer depends on it, never on the thread count).
 pub(super) const BATCH: usize = 128;
+
+/// The most batches walked at once, whatever the thread count (the others go to the
+/// enumeration): each walk holds its batch's faces, and two of them stay within twice the
+/// memory of counting (issue 35 point 3).
+const WALKS: usize = 2;
 
 /// Where the walked batches go, one at a time in batch order: the held merge ([`Merge`]) or
 /// the compact one of `faces` ([`super::spilled`]).
@@ -93,20 +99,10 @@ impl Merge {
 }
 
 /// A fresh walker, for one batch.
-fn walker(net: &Network, enumerator: &Enumerator, fast: bool) -> Walker {
-    let mut walker = Walker::new(net, enumerator.backend().solver());
+fn walker(net: &Network, signer: &Arc<Signer>, enumerator: &Enumerator, fast: bool) -> Walker {
+    let mut walker = Walker::new(net, Arc::clone(signer), enumerator.backend().solver());
     walker.fast = fast;
     walker
-}
-
-/// One batch walked by a fresh walker.
-fn walk_batch(
-    net: &Network,
-    enumerator: &Enumerator,
-    fast: bool,
-    batch: &[FacetedRegion],
-) -> Result<Walked, ComplexError> {
-    walker(net, enumerator, fast).walk(batch)
 }
 
 /// The regions of `net` streamed to `on_region` in order; its first error ends the enumeration
@@ -133,40 +129,18 @@ fn in_order(
     }
 }
 
-/// The regions of `net` streamed in fixed batches of [`BATCH`]: `on_batch` takes each full
-/// batch and, after a run no limit stopped, the last partial one; its first error ends the
-/// enumeration and is the answer.
-fn in_batches(
-    net: &Network,
-    enumerator: &Enumerator,
-    mut on_batch: impl FnMut(Vec<FacetedRegion>) -> Result<(), ComplexError>,
-) -> Result<Summary, ComplexError> {
-    let mut batch: Vec<FacetedRegion> = Vec::with_capacity(BATCH);
-    let summary = in_order(net, enumerator, |r| {
-        batch.push(r);
-        match batch.len() < BATCH {
-            true => Ok(()),
-            false => on_batch(std::mem::take(&mut batch)),
-        }
-    })?;
-    if !batch.is_empty() && summary.stopped.is_none() {
-        on_batch(batch)?;
-    }
-    Ok(summary)
-}
-
 /// [`walk`] on this thread: each region walked as it comes and dropped (one region held, not a
 /// batch of them), each batch's walker merged when its last region is walked (the last
-/// partial one after a run no limit stopped): the walkers and merges of [`in_batches`].
+/// partial one after a run no limit stopped).
 fn walk_here<M: Merger>(
     net: &Network,
     enumerator: &Enumerator,
     fast: bool,
     mut merge: M,
 ) -> Result<(M, Summary), ComplexError> {
-    let (mut walking, mut walked) = (None, 0);
+    let (mut walking, mut walked, signer) = (None, 0, Arc::new(Signer::new(net)));
     let summary = in_order(net, enumerator, |r| {
-        walking.get_or_insert_with(|| walker(net, enumerator, fast)).walk_one(&r)?;
+        walking.get_or_insert_with(|| walker(net, &signer, enumerator, fast)).walk_one(&r)?;
         walked += 1;
         match walked % BATCH {
             0 => merge.add(walking.take().expect("a walker").found()),
@@ -186,57 +160,141 @@ pub(super) fn walk<M: Merger>(
     net: &Network,
     enumerator: &Enumerator,
     fast: bool,
-    mut merge: M,
+    merge: M,
 ) -> Result<(M, Summary), ComplexError> {
-    let threads = enumerator.thread_count().max(1);
-    if threads == 1 {
-        return walk_here(net, enumerator, fast, merge);
+    match enumerator.thread_count().max(1) {
+        1 => walk_here(net, enumerator, fast, merge),
+        threads => walk_on(net, enumerator, fast, merge, threads.min(WALKS)),
     }
+}
+
+/// What a worker tells: that its batch has walked its share of regions (see [`walk_on`]), or the
+/// batch's walk.
+enum Report {
+    Along(usize),
+    Done(usize, Box<Result<Walked, ComplexError>>),
+}
+
+/// The walks given back out of order, merged in batch order, and how far the batches walking
+/// have come.
+struct InOrder<M> {
+    merge: M,
+    pending: BTreeMap<usize, Result<Walked, ComplexError>>,
+    /// The batches merged so far (the next to merge).
+    next: usize,
+    /// The batches that have walked their share or ended.
+    along: BTreeSet<usize>,
+}
+
+impl<M: Merger> InOrder<M> {
+    /// Files a report and merges every batch now next in order.
+    fn take(&mut self, report: Report) -> Result<(), ComplexError> {
+        match report {
+            Report::Along(n) => {
+                self.along.insert(n);
+            }
+            Report::Done(n, walked) => {
+                self.along.insert(n);
+                self.pending.insert(n, *walked);
+            }
+        }
+        while let Some(walked) = self.pending.remove(&self.next) {
+            self.merge.add(walked?)?;
+            self.along.remove(&self.next);
+            self.next += 1;
+        }
+        Ok(())
+    }
+
+    /// Whether batch `n` may begin (those before it begun): fewer than `walks` batches walk or
+    /// wait for their merge, and the one before it has walked its share.
+    fn may_begin(&self, n: usize, walks: usize) -> bool {
+        n - self.next < walks && (n == self.next || self.along.contains(&(n - 1)))
+    }
+}
+
+/// [`walk`] on `walks` workers beside this thread's enumeration: each batch goes to a free
+/// worker as it begins and its regions to that worker as they stream in (dropped once walked,
+/// at most a share of `BATCH / walks` waiting); a new batch begins only when fewer than `walks`
+/// batches are walked or wait for their merge and the batch before it has walked its share
+/// (then its last region is sent), the enumeration pausing meanwhile. So at most `walks` walks
+/// and a share of regions each are held at once, and their largest moments (a walk holds the
+/// most at its batch's end) come one after the other, not together. Each walk is merged, in
+/// batch order, as soon as the batches before it are.
+fn walk_on<M: Merger>(
+    net: &Network,
+    enumerator: &Enumerator,
+    fast: bool,
+    merge: M,
+    walks: usize,
+) -> Result<(M, Summary), ComplexError> {
     let token = crate::runtime::stop::current();
-    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<FacetedRegion>)>(threads);
+    let signer = &Arc::new(Signer::new(net));
+    let (job_tx, job_rx) = mpsc::channel::<(usize, mpsc::Receiver<FacetedRegion>)>();
     let job_rx = &Mutex::new(job_rx);
-    let (done_tx, done_rx) = mpsc::channel::<(usize, Result<Walked, ComplexError>)>();
+    let (report_tx, report_rx) = mpsc::channel::<Report>();
+    let share = BATCH / walks;
     std::thread::scope(move |scope| {
-        for _ in 0..threads {
-            let (done_tx, token) = (done_tx.clone(), token.clone());
+        for _ in 0..walks {
+            let (report_tx, token) = (report_tx.clone(), token.clone());
             scope.spawn(move || {
                 let _stop = token.install();
                 loop {
                     let job = job_rx.lock().map_err(|_| ()).and_then(|rx| rx.recv().map_err(|_| ()));
                     let Ok((n, regions)) = job else { break };
-                    if done_tx.send((n, walk_batch(net, enumerator, fast, &regions))).is_err() {
+                    let mut walking = walker(net, signer, enumerator, fast);
+                    // a failed walk drops its regions' receiver: the rest of its batch is
+                    // dropped as it is sent, the failure merged in its turn
+                    let walked = regions
+                        .iter()
+                        .enumerate()
+                        .try_for_each(|(i, r)| {
+                            walking.walk_one(&r)?;
+                            if i + 1 == share {
+                                let _ = report_tx.send(Report::Along(n));
+                            }
+                            Ok(())
+                        })
+                        .map(|()| walking.found());
+                    drop(regions);
+                    if report_tx.send(Report::Done(n, Box::new(walked))).is_err() {
                         break;
                     }
                 }
             });
         }
-        drop(done_tx);
-        // results come back in any order; they are merged in batch order
-        let mut pending: BTreeMap<usize, Result<Walked, ComplexError>> = BTreeMap::new();
-        let mut next = 0;
-        let mut merge_ready = |pending: &mut BTreeMap<usize, Result<Walked, ComplexError>>,
-                               merge: &mut M|
-         -> Result<(), ComplexError> {
-            while let Some(r) = pending.remove(&next) {
-                merge.add(r?)?;
-                next += 1;
+        drop(report_tx);
+        let ended = || ComplexError::identity("a walker thread ended early");
+        let mut merged = InOrder { merge, pending: BTreeMap::new(), next: 0, along: BTreeSet::new() };
+        let (mut batch, mut sent, mut streamed) = (None::<mpsc::SyncSender<FacetedRegion>>, 0, 0);
+        let summary = in_order(net, enumerator, |r| {
+            while let Ok(report) = report_rx.try_recv() {
+                merged.take(report)?;
+            }
+            if streamed % BATCH == 0 {
+                while !merged.may_begin(sent, walks) {
+                    merged.take(report_rx.recv().map_err(|_| ended())?)?;
+                }
+                let (tx, rx) = mpsc::sync_channel(share);
+                job_tx.send((sent, rx)).map_err(|_| ended())?;
+                (batch, sent) = (Some(tx), sent + 1);
+            }
+            let _ = batch.as_ref().expect("a batch").send(r);
+            streamed += 1;
+            if streamed % BATCH == 0 {
+                batch = None;
             }
             Ok(())
-        };
-        let mut sent = 0;
-        let summary = in_batches(net, enumerator, |batch| {
-            job_tx.send((sent, batch)).map_err(|_| ComplexError::identity("a walker thread ended early"))?;
-            sent += 1;
-            while let Ok((n, r)) = done_rx.try_recv() {
-                pending.insert(n, r);
-            }
-            merge_ready(&mut pending, &mut merge)
         })?;
+        // the last partial batch is merged only after a run no limit stopped
+        let whole = match batch.take() {
+            Some(_) if summary.stopped.is_some() => sent - 1,
+            _ => sent,
+        };
         drop(job_tx);
-        for (n, r) in done_rx.iter() {
-            pending.insert(n, r);
-            merge_ready(&mut pending, &mut merge)?;
+        while merged.next < whole {
+            merged.take(report_rx.recv().map_err(|_| ended())?)?;
         }
-        Ok((merge, summary))
+        Ok((merged.merge, summary))
     })
 }

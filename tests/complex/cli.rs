@@ -187,8 +187,10 @@ fn a_stopped_run_is_exit_3() {
 
 /// `faces` leaves no temporary file behind (the points, the sign vectors and the facets wait in
 /// files whose names are removed as they are made): after a complete run, `--json` and
-/// `--jsonl`, one stopped by `--max-regions` before the walk and one stopped by `--time-limit`
-/// in the middle of the ACAS Xu walk, `TMPDIR` is empty; a `TMPDIR` that does not exist is an
+/// `--jsonl` (and on two threads), one stopped by `--max-regions` before the walk, one stopped
+/// by `--time-limit` in the middle of the ACAS Xu walk, and on two or four threads stopped by
+/// `--time-limit` while batches are walked, or by `--max-regions` after whole batches,
+/// `TMPDIR` is empty; a `TMPDIR` that does not exist is an
 /// error naming it (exit code 2), not a panic.
 #[test]
 fn faces_leaves_no_temporary_file() {
@@ -198,15 +200,25 @@ fn faces_leaves_no_temporary_file() {
     std::fs::create_dir_all(&tmp).unwrap();
     let acas = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/nnet/ACASXU_run2a_1_1_batch_2000.nnet");
     let acas_box = "--box=-0.01:0.01,0.09:0.11,-0.11:-0.09,0.19:0.21,-0.21:-0.19";
-    let runs: [(&[&str], i32); 4] = [
-        (&["faces", &net, "--jsonl"], 0),
-        (&["faces", &net, "--json"], 0),
-        (&["faces", &net, "--jsonl", "--max-regions", "2"], 3),
-        (&["faces", acas, acas_box, "--coords", "normalized", "--jsonl", "--time-limit", "0.3"], 3),
+    let acas_args = ["faces", acas, acas_box, "--coords", "normalized", "--jsonl"];
+    let on = |more: &[&'static str]| -> Vec<&str> { acas_args.iter().chain(more).copied().collect() };
+    let runs: [(Vec<&str>, i32); 8] = [
+        (vec!["faces", &net, "--jsonl"], 0),
+        (vec!["faces", &net, "--json"], 0),
+        (vec!["faces", &net, "--json", "--threads", "2"], 0),
+        (vec!["faces", &net, "--jsonl", "--max-regions", "2"], 3),
+        (on(&["--time-limit", "0.3"]), 3),
+        // two threads: stopped while two batches are walked, or after two batches of regions
+        (on(&["--threads", "2", "--time-limit", "0.3"]), 3),
+        (on(&["--threads", "2", "--max-regions", "300"]), 3),
+        (on(&["--threads", "4", "--max-regions", "200"]), 3),
     ];
     for (args, code) in runs {
-        let out =
-            Command::new(env!("CARGO_BIN_EXE_relu-regions")).args(args).env("TMPDIR", &tmp).output().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_relu-regions"))
+            .args(&args)
+            .env("TMPDIR", &tmp)
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(code), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert!(left.is_empty(), "{args:?} left {left:?}");

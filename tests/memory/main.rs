@@ -86,10 +86,12 @@ const CHILD_JOB: &str = "RELU_REGIONS_MEMORY_JOB";
 pub(crate) const CHILD_ANSWER: &str = "RELU_REGIONS_MEMORY_ANSWER";
 
 /// One job on the arrangement of `planes` planes (or, the job's name ending in `_wide`, on
-/// [`check::wide`] with `planes` inputs; ending in `_acas`, on [`jobs::acas_box`]), one thread: `count` (with the graph),
+/// [`check::wide`] with `planes` inputs; ending in `_acas`, on [`jobs::acas_box`]), on one thread
+/// (or, the name followed by `@N`, on `N`): `count` (with the graph),
 /// `regions` (the `regions --json` job into a byte counter) or `held` (the analysis and its whole
 /// document); its regions, and the document's bytes.
 fn run_job(job: &str, planes: usize) -> (usize, usize) {
+    let (job, threads) = job.split_once('@').map_or((job, 1), |(job, n)| (job, n.parse().unwrap()));
     let (job, net) = if let Some(job) = job.strip_suffix("_wide") {
         (job, check::wide(planes))
     } else if let Some(job) = job.strip_suffix("_acas") {
@@ -97,7 +99,7 @@ fn run_job(job: &str, planes: usize) -> (usize, usize) {
     } else {
         (job, arrangement(planes))
     };
-    let e = Enumerator::builder().threads(1).build();
+    let e = Enumerator::builder().threads(threads).build();
     match job {
         "count" => (relu_regions::analysis::graph_counts::count_graph(&net, &e).unwrap().regions, 0),
         "regions" => {
