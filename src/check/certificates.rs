@@ -1,17 +1,26 @@
 //! Exact certificates for the proof checker: implications and infeasibility of rational row
-//! systems, each proved by a checked certificate (exact safe bounds from a float LP's dual, a
-//! Farkas vector from a float basis solved exactly, or the exact simplex).
+//! systems, each proved by a checked certificate (the kernel's safe dual bound on a float LP's
+//! multipliers, exact safe bounds from a float LP's dual, a Farkas vector from a float basis
+//! solved exactly, or the exact simplex).
 
 use super::constraints::Row;
 use super::implied::{box_of, farkas_from_float_basis, farkas_holds, implication_lp, implied_by_box};
 use crate::exact::num::{from_f64_exact, to_f64, Q};
 use crate::exact::simplex::{solve, LpOutcome};
+use crate::kernel::float_box::{proves_empty, proves_empty_sparse, FloatBox};
+use crate::lp::boxed::BoxLp;
 use num_traits::{One, Signed, Zero};
 
-/// Whether `rows` imply `row`: exact interval bounds over the rows' box, a Farkas vector from a
-/// float basis, or the exact simplex; each certificate checked by exact sums.
+/// Whether `rows` imply `row`: the safe dual bound of a float LP over the rows' box
+/// ([`dual_excludes`]), exact interval bounds over that box, a Farkas vector from a float basis, or the exact simplex;
+/// each certificate checked by exact sums or by the kernel's proved error bound.
 pub(super) fn implied(rows: &[Row], row: &Row) -> bool {
-    if box_of(rows).is_some_and(|bx| implied_by_box(row, &bx)) || farkas_from_float_basis(rows, row) {
+    // the float filter first (interval arithmetic, then a float LP's multipliers), then the
+    // exact box test for a row that touches the box
+    if box_of(rows).is_some_and(|bx| {
+        dual_excludes(rows, &FloatBox::of_box(&bx), &row.flipped()) || implied_by_box(row, &bx)
+    }) || farkas_from_float_basis(rows, row)
+    {
         return true;
     }
     match implication_lp(rows, row) {
@@ -19,6 +28,33 @@ pub(super) fn implied(rows: &[Row], row: &Row) -> bool {
         Some(LpOutcome::Infeasible { y }) => farkas_infeasible(rows, &y),
         _ => false,
     }
+}
+
+/// [`implied`] for rows that lie in the box `bx` (a case's box, whose faces are among them): the
+/// safe dual bound over it first, which spares finding the rows' own box.
+pub(super) fn implied_within(rows: &[Row], bx: &FloatBox, row: &Row) -> bool {
+    dual_excludes(rows, bx, &row.flipped()) || implied(rows, row)
+}
+
+/// Whether `g . x <= beta` (`g` a row) has no point of the cell `rows ∩ bx` (`bx` a box that
+/// contains every point of `rows`: their own, or one they lie in), proved by the kernel's safe
+/// dual bound ([`proves_empty_sparse`], a rigorous error bound for every input): interval
+/// arithmetic over the box first, then the multipliers of each dual feasible basis of the float
+/// box LP of the rows that are not box faces ([`BoxLp::minimize_or_prove`]). The LP only
+/// proposes; `false` proves nothing (the caller's exact certificates follow). Since the bound
+/// is strict, it shows `g . x > beta` on the cell: a side that touches the cell is left to them.
+pub(super) fn dual_excludes(rows: &[Row], bx: &FloatBox, g: &Row) -> bool {
+    if g.a.len() != bx.dim() {
+        return false;
+    }
+    let refs: Vec<&Row> =
+        rows.iter().filter(|r| r.single_coordinate().is_none() && !r.is_trivial()).collect();
+    if proves_empty(&refs, g, None, bx) {
+        return true;
+    }
+    let Some(lp) = BoxLp::new(&refs, bx) else { return false };
+    let (ga, beta) = (g.float_a(), g.float_b());
+    lp.minimize_or_prove(ga, beta, &mut |y| proves_empty_sparse(&refs, ga, beta, y, bx)).is_ok()
 }
 
 /// A lower bound of `g . x` over `rows` inside their box (the axis-parallel rows): for any
@@ -88,19 +124,6 @@ pub(super) fn certified_min(rows: &[Row], g: &[Q]) -> Option<Q> {
     combination_ok.then(|| -basis.iter().zip(&y).map(|(&k, yi)| &rows[k].b * yi).sum::<Q>())
 }
 
-/// Whether `rows` and `g . x <= beta` (or `<` when strict) have no common point: a certified
-/// minimum of `g` over the rows above `beta`, or else the exact test of [`infeasible`].
-pub(super) fn refuted_by_minimum(rows: &[Row], g: &Row, strict: bool) -> bool {
-    match certified_min(rows, &g.a) {
-        Some(min) if min > g.b || (strict && min == g.b) => true,
-        _ => {
-            let mut all = rows.to_vec();
-            all.push(g.clone());
-            infeasible(&all)
-        }
-    }
-}
-
 /// Whether `rows` have no point at all: the certified minimum of `s` over
 /// `{(x, s) : a_i . x - w_i s <= b_i, -1 <= s <= 2^30}` (weights `w_i >= 0`: each row's largest
 /// coefficient, 0 for the axis-parallel rows of the box) is positive, since a point of the rows gives `(x, 0)`; or else the rows
@@ -155,4 +178,48 @@ fn farkas_infeasible(rows: &[Row], y: &[Q]) -> bool {
         && y.iter().all(|v| !v.is_negative())
         && (0..d).all(|j| rows.iter().zip(y).map(|(r, yi)| &r.a[j] * yi).sum::<Q>().is_zero())
         && rows.iter().zip(y).map(|(r, yi)| &r.b * yi).sum::<Q>().is_negative()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exact::num::q;
+    use crate::exact::rng::SplitMix;
+
+    /// Random cells in the box `[-1, 1]^3` (three random rows through points near the centre)
+    /// and random halfspaces `g . x <= beta`: whenever the safe dual bound says `g` misses the
+    /// cell, no grid point of the cell satisfies `g` (exact slacks); and a halfspace beyond the
+    /// box's reach (`beta` below the interval minimum of `g`) is always proved to miss it.
+    #[test]
+    fn dual_exclusion_is_sound_on_grid_points_and_proves_the_clear_cases() {
+        let mut rng = SplitMix(17);
+        let mut small = || q(i64::try_from(rng.next_u64() % 9).unwrap() - 4);
+        let bounds = vec![(q(-1), q(1)); 3];
+        let bx = FloatBox::of_box(&bounds);
+        let grid: Vec<Vec<Q>> = (0..9 * 9 * 9)
+            .map(|m| [m % 9, m / 9 % 9, m / 81].iter().map(|&k| q(k as i64 - 4) / q(4)).collect())
+            .collect();
+        let (mut proved, mut clear) = (0, 0);
+        for _ in 0..300 {
+            let mut rows = crate::network::Domain::Box(bounds.clone()).halfspaces(3);
+            for _ in 0..3 {
+                rows.push(Row::new(vec![small(), small(), small()], small() / q(2) + q(2)));
+            }
+            let g = Row::new(vec![small(), small(), small()], small() / q(3) - q(2));
+            let inside: Vec<&Vec<Q>> =
+                grid.iter().filter(|x| rows.iter().all(|r| !r.slack(x).is_negative())).collect();
+            if dual_excludes(&rows, &bx, &g) {
+                proved += 1;
+                assert!(inside.iter().all(|x| g.slack(x).is_negative()), "a point of the cell meets g");
+            }
+            // beta below the minimum of g over the whole box: proved by intervals alone
+            let reach: Q = g.a.iter().map(Signed::abs).sum();
+            let far = Row::new(g.a.clone(), -reach - q(1));
+            if !g.a.iter().all(Zero::is_zero) {
+                clear += 1;
+                assert!(dual_excludes(&rows, &bx, &far));
+            }
+        }
+        assert!(proved > 20 && clear > 200, "proved {proved}, clear {clear}");
+    }
 }

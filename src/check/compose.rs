@@ -5,7 +5,7 @@
 //! Regions listed in tree order share long prefixes (every region shares the first layer's
 //! rows), so most of the exact products are done once per prefix, not once per region.
 //!
-//! The maps are integers over one positive denominator ([`IntMap`], each layer's weights
+//! The maps are integers over one positive denominator ([`RowMap`], each layer's weights
 //! over their common denominator, [`IntLayer`]): composing is integer products and sums with
 //! no gcd. A pattern's constraints are integer rows (positive multiples of the rational ones:
 //! the denominator only scales them), and only the region's output map is reduced to

@@ -1,21 +1,12 @@
-//! The proof checker's exact affine maps: a layer's preactivations over the map of its input,
-//! as integers over one positive denominator, and the masked composition of a layer with
-//! states (a relu neuron off, or a max unit's losing candidates, passes 0).
+//! The checker's exact affine maps: a layer's preactivations over the map of its input, as
+//! integers over one positive denominator (a layer with states is then masked by its states: a
+//! relu neuron off, or a max unit's losing candidates, passes 0).
 
 use super::int_vec::{combination, IntVec, SPARSE_MIN_DIM};
 use super::wide::{limbs_for, Operands, SmallWeights, Wide};
 use crate::exact::num::{common_denominator, Q};
 use num_bigint::BigInt;
 use num_traits::{One, Zero};
-
-/// An affine map `x -> (jac x + off) / den` with integer numerators and `den > 0`: composing
-/// layers is then integer products with no gcd (rows of signs can drop the denominator).
-#[derive(Clone)]
-pub(super) struct IntMap {
-    pub(super) jac: Vec<Vec<BigInt>>,
-    pub(super) off: Vec<BigInt>,
-    pub(super) den: BigInt,
-}
 
 /// A layer as integers over one positive denominator: `W = w / den`, `b = bias / den`.
 pub(super) struct IntLayer {
@@ -37,51 +28,11 @@ impl IntLayer {
         let small = SmallWeights::new(&w, &bias);
         IntLayer { w, bias, den, small }
     }
-
-    /// Neuron `j`'s preactivation on the map, as numerators over `den * map.den`.
-    pub(super) fn preactivation(&self, map: &IntMap, j: usize) -> (Vec<BigInt>, BigInt) {
-        let d = map.jac.first().map_or(0, Vec::len);
-        let w = &self.w[j];
-        let mut c = vec![BigInt::zero(); d];
-        let mut e = &self.bias[j] * &map.den;
-        for (k, wi) in w {
-            let (row, o) = (&map.jac[*k], &map.off[*k]);
-            for (ck, r) in c.iter_mut().zip(row) {
-                *ck += wi * r;
-            }
-            e += wi * o;
-        }
-        (c, e)
-    }
-
-    /// The layer after the map, masked by the states (`None`: no activation).
-    pub(super) fn compose(&self, map: &IntMap, states: Option<&[bool]>) -> IntMap {
-        let d = map.jac.first().map_or(0, Vec::len);
-        let (mut jac, mut off) = (Vec::with_capacity(self.w.len()), Vec::with_capacity(self.w.len()));
-        for j in 0..self.w.len() {
-            if states.is_some_and(|s| !s[j]) {
-                jac.push(vec![BigInt::zero(); d]);
-                off.push(BigInt::zero());
-            } else {
-                let (c, e) = self.preactivation(map, j);
-                jac.push(c);
-                off.push(e);
-            }
-        }
-        IntMap { jac, off, den: &self.den * &map.den }
-    }
-}
-
-impl IntMap {
-    /// The identity on `d` inputs.
-    pub(super) fn identity(d: usize) -> IntMap {
-        let jac = (0..d).map(|i| (0..d).map(|j| BigInt::from(u8::from(i == j))).collect()).collect();
-        IntMap { jac, off: vec![BigInt::zero(); d], den: BigInt::one() }
-    }
 }
 
 /// An affine map `x -> (rows x + off) / den` on `d` inputs with integer numerators and
-/// `den > 0`, each row dense or sparse ([`IntVec`]): the composer's form of [`IntMap`].
+/// `den > 0`, each row dense or sparse ([`IntVec`]): composing layers is then integer products
+/// with no gcd.
 #[derive(Clone)]
 pub(super) struct RowMap {
     pub(super) rows: Vec<IntVec>,

@@ -59,6 +59,7 @@ pub mod proof;
 mod proof_box;
 mod proof_cases;
 mod proof_pruned;
+mod proof_region;
 mod reduce;
 mod region;
 #[doc(hidden)]

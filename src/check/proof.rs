@@ -6,37 +6,41 @@
 //! - **cover**: the leaves' states, read as paths in the tree of neuron states (neurons and
 //!   max units in order), are prefix-free, and wherever only one state of a neuron continues,
 //!   the checker proves that neuron constant on the cell (on the whole case's box by integer
-//!   sums, module `proof_box`; else a Farkas vector for `h >= 0` or `h <= 0` over the cell's
-//!   rows, checked by exact sums; a neuron with `h` constant by its sign). A max unit's states are its `k` bits with one set (the winner); a candidate that
+//!   sums, module `proof_box`; else the kernel's safe dual bound, on a float LP's multipliers,
+//!   that `h < 0` or `h > 0` has no point of the cell, or a Farkas vector for `h >= 0` or
+//!   `h <= 0` over the cell's rows, checked by exact sums; a neuron with `h` constant by its
+//!   sign). A max unit's states are its `k` bits with one set (the winner); a candidate that
 //!   wins in no leaf is shown to be at most a present one on the whole cell, or to win on no
 //!   interior point (an implicit equality of its cell, or the cell empty). The cells of the
 //!   leaves then cover the box;
 //! - **regions** (every state fixed): the network is the checker's own exact affine map there,
 //!   and each disjunct of the unsafe set, as rows over the inputs, is refuted with the cell's
-//!   rows by an exact Farkas vector of infeasibility, or, for strict rows (strict constraints
-//!   and strict sides of the case's box), by a strict row whose opposite the others imply;
+//!   rows (module `proof_region`);
 //! - **pruned partial regions**: the box stated around the cell is proved to contain it (a
 //!   Farkas vector per side), the symbolic interval bounds over that box (the kernel's proved
 //!   filter, `kernel::symbolic`, the one piece shared with the prover) exclude some
 //!   constraint of each disjunct, or imply a row that the cell's rows refute (cheapest first:
 //!   a certified minimum above the row's bound, then the exact infeasibility test).
 //!
-//! The work is one exact implication per tree edge without a split, so checking costs a few
-//! times what proving did (see docs/performance.md).
+//! The work is one implication per tree edge without a split, mostly one float LP whose
+//! multipliers the kernel's proved error bound accepts, and the layers' exact preactivations
+//! once per node that enters a layer (shared by the nodes below it): checking costs about what
+//! proving did (see docs/performance.md).
 
-use super::certificates::{certified_min, implied, infeasible, no_interior};
+use super::certificates::{implied_within, no_interior};
 use super::constraints::Row;
-use super::implied::farkas_from_float_basis;
-use super::int_map::{IntLayer, IntMap};
+use super::int_map::{IntLayer, RowMap};
 use super::proof_box::IntBox;
 use super::proof_cases::{case_leaves, check_without_tree, same_network, Leaf};
 use super::{CheckReport, Failure};
-use crate::exact::num::{dot, Q};
+use crate::exact::num::Q;
 use crate::forward::symbolic::SymbolicBounds;
+use crate::kernel::float_box::FloatBox;
 use crate::network::vnnlib::{Case, Property};
 use crate::network::{Activation, Domain, Network};
 use num_traits::{Signed, Zero};
 use serde_json::Value;
+use std::rc::Rc;
 
 /// Checks `proof` (the `vnnlib --proof` document) for the network and property.
 ///
@@ -87,7 +91,8 @@ pub fn check_proof(net: &Network, property: &Property, proof: &Value) -> CheckRe
             }
         };
         let mut walker = Walker::new(&net, case);
-        walker.visit(Node::root(&net), leaves, 0);
+        let root = walker.root();
+        walker.visit(root, leaves, 0);
         walker.failures.into_iter().for_each(&mut fail);
         report.regions += walker.leaves_checked;
     }
@@ -98,21 +103,14 @@ pub fn check_proof(net: &Network, property: &Property, proof: &Value) -> CheckRe
 #[derive(Clone)]
 struct Node {
     rows: Vec<Row>,
-    /// The affine map of the current layer's input.
-    input: IntMap,
-    /// The index of the current layer in the network.
+    /// The current layer's preactivations as affine maps of the input (computed once as the
+    /// walk enters the layer, shared by the nodes below); past the last layer, the network's
+    /// output map.
+    pre: Rc<RowMap>,
+    /// The index of the current layer in the network (a layer with states, or the end).
     layer: usize,
     /// The states fixed in the current layer so far.
     bits: Vec<bool>,
-}
-
-impl Node {
-    fn root(net: &Network) -> Node {
-        let d = net.input_dim();
-        // the box's rows (the property's network is on a box)
-        let rows = net.domain().halfspaces(d);
-        Node { rows, input: IntMap::identity(d), layer: 0, bits: Vec::new() }
-    }
 }
 
 struct Walker<'a> {
@@ -128,6 +126,8 @@ struct Walker<'a> {
     zonotopes: Option<crate::forward::zonotope::Zonotopes>,
     /// The case's box in integers, for the first test of a neuron fixed without a split.
     int_box: IntBox,
+    /// The case's box in floats, for the safe dual bounds of the cells in it.
+    float_box: FloatBox,
     failures: Vec<String>,
     leaves_checked: usize,
 }
@@ -147,6 +147,7 @@ impl<'a> Walker<'a> {
             .collect();
         let sides = strict_sides(property);
         let int_box = IntBox::new(b);
+        let float_box = FloatBox::of_box(b);
         Walker {
             net,
             layers,
@@ -156,26 +157,46 @@ impl<'a> Walker<'a> {
             bounds,
             zonotopes,
             int_box,
+            float_box,
             failures: Vec::new(),
             leaves_checked: 0,
         }
     }
 
-    /// Moves past linear layers to the next ReLU layer (or the output), composing exactly.
-    fn skip_linear(&self, node: &mut Node) {
+    /// The root: the case's box (the property's network is on a box), the first layer entered.
+    fn root(&self) -> Node {
+        let d = self.net.input_dim();
+        let (layer, pre) = self.enter(0, RowMap::identity(d));
+        Node { rows: self.net.domain().halfspaces(d), pre, layer, bits: Vec::new() }
+    }
+
+    /// Enters layer `layer` with `input` the map of its input: composes exactly past linear
+    /// layers to the next layer with states, and gives it and its preactivations (past the last
+    /// layer, the end and the output map).
+    fn enter(&self, mut layer: usize, mut input: RowMap) -> (usize, Rc<RowMap>) {
         let layers = self.net.layers();
-        while node.layer < layers.len() && layers[node.layer].activation == Activation::Linear {
-            node.input = self.layers[node.layer].compose(&node.input, None);
-            node.layer += 1;
+        while layer < layers.len() {
+            let pre = self.layers[layer].compose_rows(&input);
+            if layers[layer].activation != Activation::Linear {
+                return (layer, Rc::new(pre));
+            }
+            input = pre;
+            layer += 1;
         }
+        (layer, Rc::new(input))
+    }
+
+    /// Neuron `j`'s preactivation at the node, as integer numerators `(c, e)` over the map's
+    /// positive denominator.
+    fn preactivation(&self, node: &Node, j: usize) -> (Vec<num_bigint::BigInt>, num_bigint::BigInt) {
+        (node.pre.rows[j].to_dense(self.net.input_dim()), node.pre.off[j].clone())
     }
 
     /// `leaves` all start with the node's `depth` states.
-    fn visit(&mut self, mut node: Node, leaves: &[Leaf], depth: usize) {
+    fn visit(&mut self, node: Node, leaves: &[Leaf], depth: usize) {
         if self.failures.len() > 20 || crate::runtime::stop::requested() {
             return;
         }
-        self.skip_linear(&mut node);
         if let Some(first) = leaves.first().filter(|l| l.flat.len() == depth) {
             if leaves.len() > 1 {
                 self.failures.push(format!("a leaf at depth {depth} is a prefix of another (cells overlap)"));
@@ -198,7 +219,7 @@ impl<'a> Walker<'a> {
     /// The node's next ReLU neuron: the leaves continue with its state.
     fn visit_neuron(&mut self, node: Node, leaves: &[Leaf], depth: usize) {
         let j = node.bits.len();
-        let (c_int, e_int) = self.layers[node.layer].preactivation(&node.input, j);
+        let (c_int, e_int) = self.preactivation(&node, j);
         let split = leaves.partition_point(|l| !l.flat[depth]);
         let (off, on) = leaves.split_at(split);
         let sides: Vec<(bool, &[Leaf])> =
@@ -273,7 +294,7 @@ impl<'a> Walker<'a> {
         let first = node.bits.len();
         let candidates: Vec<(Vec<Q>, Q)> = (0..k)
             .map(|t| {
-                let (c, e) = self.layers[node.layer].preactivation(&node.input, first + t);
+                let (c, e) = self.preactivation(&node, first + t);
                 (c.into_iter().map(Q::from_integer).collect(), Q::from_integer(e))
             })
             .collect();
@@ -305,24 +326,26 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// Visits a child whose states grew: past the end of its layer, the layer is composed
-    /// (masked by the states) and the walk moves to the next layer.
+    /// Visits a child whose states grew: past the end of its layer, the layer's output is its
+    /// preactivations masked by the states (a relu neuron off, a max unit's losing candidates
+    /// pass 0), and the walk enters the next layer.
     fn descend(&mut self, mut child: Node, leaves: &[Leaf], depth: usize) {
         if child.bits.len() == self.net.layers()[child.layer].width() {
             let bits = std::mem::take(&mut child.bits);
-            child.input = self.layers[child.layer].compose(&child.input, Some(&bits));
-            child.layer += 1;
+            let mut output = (*child.pre).clone();
+            bits.iter().enumerate().filter(|(_, on)| !**on).for_each(|(i, _)| output.clear(i));
+            (child.layer, child.pre) = self.enter(child.layer + 1, output);
         }
         self.visit(child, leaves, depth);
     }
 
-    /// Whether the row holds on the whole cell (no split needed): exact (a Farkas vector on a
-    /// float LP's basis first, then the exact tests of [`implied`]).
+    /// Whether the row holds on the whole cell (no split needed), by the tests of
+    /// [`implied_within`] the case's box.
     fn constant_on(&self, rows: &[Row], row: &Row) -> bool {
         if row.a.iter().all(Zero::is_zero) {
             return !row.b.is_negative();
         }
-        farkas_from_float_basis(rows, row) || implied(rows, row)
+        implied_within(rows, &self.float_box, row)
     }
 
     fn check_leaf(&mut self, node: &Node, leaf: &Leaf, depth: usize) {
@@ -333,43 +356,22 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// Every neuron fixed: the map is affine; each disjunct's rows with the cell's are infeasible.
+    /// Every neuron fixed: the map is affine; each disjunct's rows with the cell's are
+    /// infeasible (module `proof_region`).
     fn check_region(&mut self, node: &Node, depth: usize) {
         if node.layer != self.net.layers().len() {
             self.failures.push(format!("a region leaf at depth {depth} does not fix every neuron"));
             return;
         }
-        // y = (jac x + off) / den: c . y <= rhs is c . jac x <= rhs den - c . off
-        let map = &node.input;
-        let jac: Vec<Vec<Q>> =
-            map.jac.iter().map(|r| r.iter().cloned().map(Q::from_integer).collect()).collect();
-        let off: Vec<Q> = map.off.iter().cloned().map(Q::from_integer).collect();
-        let den = Q::from_integer(map.den.clone());
-        for (k, conj) in self.property.unsafe_set.iter().enumerate() {
-            let d = self.net.input_dim();
-            let over_x: Vec<Row> = conj
-                .iter()
-                .map(|c| {
-                    let a = (0..d)
-                        .map(|j| c.coefficients.iter().zip(&jac).map(|(ck, r)| ck * &r[j]).sum())
-                        .collect();
-                    Row::new(a, &c.rhs * &den - dot(&c.coefficients, &off))
-                })
-                .collect();
-            let constraints: Vec<(Row, bool)> =
-                over_x.into_iter().zip(conj.iter().map(|c| c.strict)).collect();
-            // on the closed box first; then with its strict sides as strict rows
-            let refuted = refutes(&node.rows, &constraints)
-                || (!self.sides.is_empty() && {
-                    let sides = self.sides.iter().map(|r| (r.clone(), true));
-                    refutes(&node.rows, &constraints.iter().cloned().chain(sides).collect::<Vec<_>>())
-                });
-            if !refuted {
-                self.failures.push(format!(
-                    "a region (depth {depth}) is not shown to miss disjunct {k} of the unsafe set"
-                ));
-                return;
-            }
+        let of = super::proof_region::Disjuncts {
+            case: self.property,
+            sides: &self.sides,
+            float_box: &self.float_box,
+        };
+        if let Err(k) = super::proof_region::misses(&node.rows, &node.pre, &of) {
+            self.failures.push(format!(
+                "a region (depth {depth}) is not shown to miss disjunct {k} of the unsafe set"
+            ));
         }
     }
 }
@@ -381,6 +383,7 @@ impl Walker<'_> {
             net: self.net,
             bounds: &self.bounds,
             zonotopes: self.zonotopes.as_ref(),
+            float_box: &self.float_box,
             objectives: &self.objectives,
             property: self.property,
         };
@@ -388,26 +391,6 @@ impl Walker<'_> {
             self.failures.push(m);
         }
     }
-}
-
-/// Whether no point of the cell meets every constraint (each strict or not): some
-/// constraint's certified minimum over the cell and the others exceeds its bound (reaches it,
-/// for a strict one); the closed system has no point; or, for a strict constraint `g.x < beta`,
-/// the cell and the others (closed) imply `g.x >= beta`. Complete by Motzkin's transposition
-/// theorem: when the closed system has points but the strict one none, a multiplier vector
-/// puts weight on some strict row, whose opposite the others then imply.
-fn refutes(cell: &[Row], constraints: &[(Row, bool)]) -> bool {
-    let others = |i: usize| -> Vec<Row> {
-        let rest = constraints.iter().enumerate().filter(|(m, _)| *m != i).map(|(_, (r, _))| r.clone());
-        cell.iter().cloned().chain(rest).collect()
-    };
-    let all: Vec<Row> = cell.iter().cloned().chain(constraints.iter().map(|(r, _)| r.clone())).collect();
-    constraints.iter().enumerate().any(|(i, (g, strict))| {
-        matches!(certified_min(&others(i), &g.a), Some(min) if min > g.b || (*strict && min == g.b))
-    }) || infeasible(&all)
-        || constraints.iter().enumerate().any(|(i, (g, strict))| {
-            *strict && implied(&others(i), &Row::new(g.a.iter().map(|v| -v).collect(), -g.b.clone()))
-        })
 }
 
 /// The strict sides of a case's box as rows over its free inputs: `-x_k <= -lo` for `lo < x`,

@@ -5,13 +5,14 @@
 //! split, where the symbolic bounds fall short) excluded by the zonotope bounds over the
 //! case's box with the leaf's fixed states (`forward::zonotope`, the prover's own filter).
 
-use super::certificates::{certified_min, implied, refuted_by_minimum};
+use super::certificates::{certified_min, dual_excludes, implied_within, infeasible};
 use super::constraints::Row;
 use super::proof::split_states;
 use super::proof_cases::Leaf;
 use crate::exact::num::{from_f64_exact, to_f64, Q};
 use crate::forward::symbolic::{ConstraintBound, Objective, SymbolicBounds};
 use crate::forward::zonotope::Zonotopes;
+use crate::kernel::float_box::FloatBox;
 use crate::network::vnnlib::Case;
 use crate::network::{Domain, Network};
 
@@ -20,6 +21,8 @@ pub(super) struct Pruning<'a> {
     pub(super) net: &'a Network,
     pub(super) bounds: &'a SymbolicBounds,
     pub(super) zonotopes: Option<&'a Zonotopes>,
+    /// The case's box in floats (the cell lies in it).
+    pub(super) float_box: &'a FloatBox,
     /// Each disjunct's constraints as objectives of the symbolic bounds, with their bounds.
     pub(super) objectives: &'a [Vec<(Objective, Q, bool)>],
     pub(super) property: &'a Case,
@@ -44,7 +47,10 @@ impl Pruning<'_> {
                     .map(|v| v.into_iter().unzip());
                 // each side of the stated box is implied by the cell's rows
                 let contained = bx.len() == d
-                    && Domain::Box(bx.clone()).halfspaces(d).iter().all(|side| implied(rows, side));
+                    && Domain::Box(bx.clone())
+                        .halfspaces(d)
+                        .iter()
+                        .all(|side| implied_within(rows, self.float_box, side));
                 if floats.is_none() || !contained {
                     return Err(format!(
                         "the box of a pruned leaf (depth {depth}) is not shown to contain its cell"
@@ -65,11 +71,12 @@ impl Pruning<'_> {
         for (k, conj) in self.objectives.iter().enumerate() {
             let found: Vec<ConstraintBound> = found.by_ref().take(conj.len()).collect();
             // cheapest first: a constraint the bounds exclude; then an implied row whose
-            // certified minimum over the cell exceeds its bound (the prover's own test, one
-            // float LP checked exactly); then the zonotopes (the prover's test of a cell before
-            // any split); only then the exact infeasibility test per row, which
-            // may run the exact simplex (costly on deep cells, and usually in vain for the
-            // rows the prover did not use)
+            // minimum over the cell exceeds its bound (the prover's own test, one float LP):
+            // proved by the kernel's safe dual bound for each row, else by a certified minimum
+            // (exact arithmetic) for each row; then the zonotopes (the prover's test of a cell
+            // before any split); only then the exact infeasibility test per row, which may run
+            // the exact simplex (costly on deep cells, and usually in vain for the rows the
+            // prover did not use)
             let open: Vec<Row> = found
                 .iter()
                 .filter_map(|b| {
@@ -81,12 +88,13 @@ impl Pruning<'_> {
             let range = first..first + conj.len();
             first = range.end;
             let refuted = found.contains(&ConstraintBound::Excluded)
+                || open.iter().any(|row| dual_excludes(rows, self.float_box, row))
                 || open.iter().any(|row| certified_min(rows, &row.a).is_some_and(|min| min > row.b))
                 || self.zonotopes.is_some_and(|z| {
                     let excluded = zonotope.get_or_insert_with(|| z.excluded(&refs, &self.constraints()));
                     excluded[range].contains(&true)
                 })
-                || open.iter().any(|row| refuted_by_minimum(rows, row, false));
+                || open.iter().any(|row| infeasible(&[rows, std::slice::from_ref(row)].concat()));
             if !refuted {
                 return Err(format!("a pruned leaf (depth {depth}) is not shown to miss disjunct {k}"));
             }
