@@ -1,13 +1,10 @@
 //! The back-substituted bounds (module `backward`): what they prove beyond the forward forms,
 //! and that their forms stay below the objective at every point of the cell, exactly.
+use super::tests::{q, random_layer, square_grid};
 use super::*;
-use crate::exact::num::{from_f64_exact, parse_rational};
+use crate::exact::num::from_f64_exact;
 use crate::exact::rng::SplitMix;
 use crate::network::json::read_network;
-
-fn q(s: &str) -> Q {
-    parse_rational(s).unwrap()
-}
 
 /// `y = relu(v + 1) - relu(v + 1)` with `v = relu(x)` on `[-1, 1]`: `y = 0` everywhere. The
 /// forward forms bound the two terms apart (`v`'s lower form against its upper one: `y >= -1`
@@ -42,32 +39,15 @@ fn back_substitution_cancels_what_the_forward_forms_cannot() {
 fn back_substituted_forms_stay_below_the_objective_in_the_cell() {
     let mut rng = SplitMix(23);
     let small = |rng: &mut SplitMix| Q::new(((rng.next_u64() % 9) as i64 - 4).into(), 3.into());
-    let grid: Vec<Vec<Q>> = (0..=10)
-        .flat_map(|i| {
-            (0..=10).map(move |j| vec![Q::new((i - 5).into(), 5.into()), Q::new((j - 5).into(), 5.into())])
-        })
-        .collect();
+    let grid = square_grid(5);
     let (mut tighter, mut checked) = (0, 0);
     for _ in 0..40 {
-        let layer = |rng: &mut SplitMix, inputs: usize, width: usize, activation: &str| {
-            let row = |rng: &mut SplitMix| {
-                let r: Vec<String> = (0..inputs).map(|_| format!("\"{}\"", small(rng))).collect();
-                format!("[{}]", r.join(","))
-            };
-            let weights: Vec<String> = (0..width).map(|_| row(rng)).collect();
-            let bias: Vec<String> = (0..width).map(|_| format!("\"{}\"", small(rng))).collect();
-            format!(
-                r#"{{"weights": [{}], "bias": [{}], "activation": "{activation}"}}"#,
-                weights.join(","),
-                bias.join(",")
-            )
-        };
         let text = format!(
             r#"{{"input_dim": 2, "layers": [{}, {}, {}, {}]}}"#,
-            layer(&mut rng, 2, 4, "relu"),
-            layer(&mut rng, 4, 4, "relu"),
-            layer(&mut rng, 4, 3, "relu"),
-            layer(&mut rng, 3, 2, "linear")
+            random_layer(&mut rng, small, 2, 4, "relu"),
+            random_layer(&mut rng, small, 4, 4, "relu"),
+            random_layer(&mut rng, small, 4, 3, "relu"),
+            random_layer(&mut rng, small, 3, 2, "linear")
         );
         let net = read_network(&text, "t").unwrap();
         let bounds = SymbolicBounds::new(&net, &[(q("-1"), q("1")), (q("-1"), q("1"))]);

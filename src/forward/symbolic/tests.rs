@@ -1,10 +1,46 @@
 //! The symbolic bounds' soundness and the outward steps.
 use super::*;
 use crate::exact::num::parse_rational;
+use crate::exact::rng::SplitMix;
 use crate::network::json::read_network;
 
-fn q(s: &str) -> Q {
+pub(super) fn q(s: &str) -> Q {
     parse_rational(s).unwrap()
+}
+
+/// The grid `(i / half - 1, j / half - 1)` for `i, j` in `0..=2 half`: `[-1, 1]^2` in steps of
+/// `1 / half`.
+pub(super) fn square_grid(half: i64) -> Vec<Vec<Q>> {
+    (0..=2 * half)
+        .flat_map(|i| {
+            (0..=2 * half).map(move |j| {
+                vec![Q::new((i - half).into(), half.into()), Q::new((j - half).into(), half.into())]
+            })
+        })
+        .collect()
+}
+
+/// A dense layer in the network JSON, its weights (row by row) and then its biases drawn by
+/// `small`.
+pub(super) fn random_layer(
+    rng: &mut SplitMix,
+    small: impl Fn(&mut SplitMix) -> Q,
+    inputs: usize,
+    width: usize,
+    activation: &str,
+) -> String {
+    let weights: Vec<String> = (0..width)
+        .map(|_| {
+            let row: Vec<String> = (0..inputs).map(|_| format!("\"{}\"", small(rng))).collect();
+            format!("[{}]", row.join(","))
+        })
+        .collect();
+    let bias: Vec<String> = (0..width).map(|_| format!("\"{}\"", small(rng))).collect();
+    format!(
+        r#"{{"weights": [{}], "bias": [{}], "activation": "{activation}"}}"#,
+        weights.join(","),
+        bias.join(",")
+    )
 }
 
 #[test]
@@ -136,37 +172,16 @@ fn max_unit_bounds_hold_at_every_grid_point() {
 #[test]
 fn random_nets_keep_every_cell_point_and_its_implied_rows() {
     use crate::exact::num::from_f64_exact;
-    use crate::exact::rng::SplitMix;
     let mut rng = SplitMix(11);
     let small = |rng: &mut SplitMix| Q::new(((rng.next_u64() % 9) as i64 - 4).into(), 2.into());
-    let grid: Vec<Vec<Q>> = (0..=12)
-        .flat_map(|i| {
-            (0..=12).map(move |j| vec![Q::new((i - 6).into(), 6.into()), Q::new((j - 6).into(), 6.into())])
-        })
-        .collect();
+    let grid = square_grid(6);
     let (mut opened, mut fixed_deep) = (0, 0);
     for _ in 0..40 {
-        let layer = |rng: &mut SplitMix, inputs: usize, width: usize, activation: &str| {
-            let weights: Vec<String> = (0..width)
-                .map(|_| {
-                    format!(
-                        "[{}]",
-                        (0..inputs).map(|_| format!("\"{}\"", small(rng))).collect::<Vec<_>>().join(",")
-                    )
-                })
-                .collect();
-            let bias: Vec<String> = (0..width).map(|_| format!("\"{}\"", small(rng))).collect();
-            format!(
-                r#"{{"weights": [{}], "bias": [{}], "activation": "{activation}"}}"#,
-                weights.join(","),
-                bias.join(",")
-            )
-        };
         let text = format!(
             r#"{{"input_dim": 2, "layers": [{}, {}, {}]}}"#,
-            layer(&mut rng, 2, 5, "relu"),
-            layer(&mut rng, 5, 4, "relu"),
-            layer(&mut rng, 4, 2, "linear")
+            random_layer(&mut rng, small, 2, 5, "relu"),
+            random_layer(&mut rng, small, 5, 4, "relu"),
+            random_layer(&mut rng, small, 4, 2, "linear")
         );
         let net = read_network(&text, "t").unwrap();
         let bounds = SymbolicBounds::new(&net, &[(q("-1"), q("1")), (q("-1"), q("1"))]);
@@ -217,7 +232,6 @@ fn random_nets_keep_every_cell_point_and_its_implied_rows() {
 /// weights with a radius, zero and nonzero biases.
 #[test]
 fn dense_rows_sum_what_the_term_by_term_sums_give() {
-    use crate::exact::rng::SplitMix;
     let net = read_network(
         r#"{"input_dim": 5, "layers": [{"weights": [[1, 0, 0, 0, 0]], "activation": "linear"}]}"#,
         "t",
