@@ -39,6 +39,18 @@ const Y_BITS: u64 = 62;
 /// coordinate (an equation of the exact solve).
 const CANCELS: f64 = 1e-9;
 
+/// Up to this many coordinates another certificate is tried before the exact solve of the
+/// multipliers ([`BoxFarkas::implies_or`]).
+pub(super) const SOLVE_LAST_UP_TO: usize = 32;
+
+/// The rounded multipliers' verdict: proved, refused with nothing to solve, or refused with
+/// the target's scaled floats `af = a 2^-t` and the float multipliers to solve exactly.
+enum Rounded {
+    Proved,
+    Refused,
+    Unsolved(Vec<f64>, u64, Vec<f64>),
+}
+
 /// The axis bounds of a region's listed rows and its other listed rows, in integers.
 pub(super) struct BoxFarkas {
     d: usize,
@@ -110,19 +122,48 @@ impl BoxFarkas {
     /// Whether the certificate proves `target` implied: by the bounds alone when there are no
     /// other rows, else with the multipliers the float LP proposes, checked exactly, rounded
     /// down to dyadics and else solved exactly where they cancel the target.
+    #[cfg(test)]
     pub(super) fn implies(&self, target: &IntRow) -> bool {
+        self.implies_or(target, || false)
+    }
+
+    /// [`BoxFarkas::implies`], with `others` (another certificate) tried where the rounded
+    /// multipliers fail: before the exact solve up to [`SOLVE_LAST_UP_TO`] coordinates, where
+    /// the other certificate's LP is small and a rational solve on wide numbers is the dearer
+    /// (ACAS Xu), after it above (MNIST's 784 coordinates, where the other LP is dense and
+    /// large). Either order decides the same: each certificate is checked exactly.
+    pub(super) fn implies_or(&self, target: &IntRow, others: impl FnOnce() -> bool) -> bool {
+        let (af, t, yf) = match self.rounded(target) {
+            Rounded::Proved => return true,
+            Rounded::Refused => return others(),
+            Rounded::Unsolved(af, t, yf) => (af, t, yf),
+        };
+        let solve_first = self.d > SOLVE_LAST_UP_TO;
+        if solve_first && self.holds_solved(target, &af, t, &yf) {
+            return true;
+        }
+        others() || (!solve_first && self.holds_solved(target, &af, t, &yf))
+    }
+
+    /// The rounded multipliers' verdict, with the float multipliers to solve exactly where
+    /// they fail.
+    fn rounded(&self, target: &IntRow) -> Rounded {
         if target.a.len() != self.d {
-            return false;
+            return Rounded::Refused;
         }
         if self.rows.is_empty() {
-            return self.holds(target, &[], 0);
+            return if self.holds(target, &[], 0) { Rounded::Proved } else { Rounded::Refused };
         }
-        let Some(lp) = &self.lp else { return false };
-        let Some((af, t)) = scaled_floats(&target.a) else { return false };
+        let Some(lp) = &self.lp else { return Rounded::Refused };
+        let Some((af, t)) = scaled_floats(&target.a) else { return Rounded::Refused };
         let g: Vec<f64> = af.iter().map(|v| -v).collect();
-        let Some(opt) = lp.minimize(&g) else { return false };
-        let Some((y, p)) = self.dyadic(&opt.y, t) else { return false };
-        self.holds(target, &y, p) || self.holds_solved(target, &af, t, &opt.y)
+        let Some(opt) = lp.minimize(&g) else { return Rounded::Refused };
+        let Some((y, p)) = self.dyadic(&opt.y, t) else { return Rounded::Refused };
+        if self.holds(target, &y, p) {
+            Rounded::Proved
+        } else {
+            Rounded::Unsolved(af, t, opt.y)
+        }
     }
 
     /// The exact check for multipliers solved in rationals on the coordinates where the float

@@ -61,7 +61,11 @@ pub(super) fn implied_by_listed(
     }
     // every entry, for the certificates that take them all (most constraints never get here)
     let int = &exact.to_int();
-    if bounds.is_some_and(|b| b.farkas.implies(int)) || combiner.implies(int) {
+    let proved = match bounds {
+        Some(b) => b.farkas.implies_or(int, || combiner.implies(int)),
+        None => combiner.implies(int),
+    };
+    if proved {
         return true;
     }
     let row = constraint.row();
