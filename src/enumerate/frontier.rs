@@ -3,11 +3,17 @@
 //! order so that the output never depends on the thread count.
 
 use super::sink::Emitter;
-use super::{finish, Context, Enumerator, Item, Partial, StopReason};
+use super::{finish, Context, Enumerator, Partial, StopReason};
 use crate::certify::LpStats;
 use crate::enumerate::region::Region;
 use std::ops::ControlFlow;
 use std::sync::atomic::Ordering as AtomicOrdering;
+
+/// A piece of the work shared among threads: a subtree, or a region already finished.
+pub(super) enum Item {
+    Task(Box<Partial>),
+    Done(Box<Region>),
+}
 
 /// The regions of one subtree, waiting for their turn to be emitted. For a counting sink
 /// (no details) only the run-length encoded `bounded` flags are kept, so waiting costs memory

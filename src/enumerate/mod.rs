@@ -11,6 +11,7 @@
 //! # Complexity
 //! One LP per (region of the layer, neuron) pair, plus exact linear algebra for the maps.
 //! Memory while streaming is the depth-first stack: `O(neurons)` partial regions.
+
 mod builder;
 mod constraints;
 mod entry;
@@ -135,12 +136,6 @@ impl Context<'_> {
         slot.get_or_insert(error);
         self.enough.store(true, AtomicOrdering::Relaxed);
     }
-}
-
-/// A piece of the work shared among threads: a subtree, or a region already finished.
-enum Item {
-    Task(Box<Partial>),
-    Done(Box<Region>),
 }
 
 impl Enumerator {

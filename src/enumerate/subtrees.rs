@@ -12,7 +12,8 @@
 //! multiplies the numbers of children met on the way, which is an unbiased estimate of the
 //! number of regions below. A descent costs about what one region costs.
 
-use super::{finish, Context, Emitter, Enumerator, Item, Partial};
+use super::frontier::Item;
+use super::{finish, Context, Emitter, Enumerator, Partial};
 use crate::certify::LpStats;
 use crate::error::InternalError;
 use crate::exact::rng::SplitMix;
